@@ -1,0 +1,44 @@
+/**
+ * Sandbox drivers (DESIGN §7, §8): `createSandbox(manifest)` validates a manifest and returns
+ * the driver for its tier — the process tier, or Docker under runc (tier1) or runsc (tier2).
+ * The tier is never changed: if it cannot run here, `check()`/`run()` throw a SandboxError with
+ * a one-line message.
+ *
+ *   const sandbox = createSandbox(manifest);
+ *   await sandbox.check();                       // optional: fail early, before the agent starts
+ *   const r = await sandbox.run({ argv: ["scanner", "--target", t], signal });
+ */
+import { assertSandboxManifest, type SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { DockerSandbox, type DockerSandboxOptions } from "./docker-driver.js";
+import { ProcessSandbox, type ProcessSandboxOptions } from "./process-driver.js";
+import type { SandboxDriver } from "./types.js";
+
+export interface CreateSandboxOptions {
+  docker?: DockerSandboxOptions;
+  process?: ProcessSandboxOptions;
+}
+
+/** Validates `manifest` (throws InvalidSandboxManifestError) and returns the driver for its tier. No I/O. */
+export function createSandbox(manifest: unknown, options: CreateSandboxOptions = {}): SandboxDriver {
+  const m: SandboxManifest = assertSandboxManifest(manifest);
+  switch (m.tier) {
+    case "process":
+      return new ProcessSandbox(m, options.process);
+    case "tier1":
+    case "tier2":
+      return new DockerSandbox(m, options.docker);
+  }
+}
+
+/** createSandbox + check(): a driver known to be able to run here, or a thrown SandboxError. */
+export async function openSandbox(manifest: unknown, options: CreateSandboxOptions = {}): Promise<SandboxDriver> {
+  const driver = createSandbox(manifest, options);
+  await driver.check();
+  return driver;
+}
+
+export { DockerSandbox, dockerEndpoint, pruneSandboxContainers, SANDBOX_LABEL, type DockerSandboxOptions } from "./docker-driver.js";
+export { ProcessSandbox, type ProcessSandboxOptions } from "./process-driver.js";
+export { destroyAllSandboxes, liveSandboxIds } from "./live-sandboxes.js";
+export * from "./errors.js";
+export * from "./types.js";

@@ -1,0 +1,246 @@
+/**
+ * The `process` tier (development only, named explicitly in the manifest): each tool call is a
+ * child process, built from util-linux tools so that every limit is set by the kernel before the
+ * tool's first instruction:
+ *
+ *   prlimit --as --nproc --cpu --fsize --core=0 -- unshare --net -- setpriv ... -- <argv>
+ *
+ * - environment: scrubbed to PATH, HOME and TMPDIR (both the private temporary directory) plus
+ *   the manifest's `env`; nothing is inherited from the host;
+ * - a private temporary directory (mkdtemp, mode 0700, owned by the tool's user) as the working
+ *   directory, deleted afterwards;
+ * - rlimits: memoryMb → RLIMIT_AS; cpus × timeout → RLIMIT_CPU (a CPU-time budget, not a rate);
+ *   pids → RLIMIT_NPROC on top of the processes the user already runs (RLIMIT_NPROC counts
+ *   per user, so concurrent runs under one uid share the budget); the /tmp tmpfs size →
+ *   RLIMIT_FSIZE (a per-file cap: there is no tmpfs here);
+ * - network `none`: a fresh network namespace (only a down loopback), with `unshare --net` as
+ *   root or `unshare --user --map-current-user --net` otherwise. If that is impossible the tier
+ *   is unavailable unless the caller explicitly accepts the host's network (`allowHostNetwork`);
+ * - privileges: `setpriv --no-new-privs`; as root the tool also switches to the manifest's
+ *   uid:gid with no supplementary groups and an empty capability bounding set. As a normal user
+ *   the tool runs as that user (already non-root);
+ * - timeout / abort: the child leads its own process group; SIGKILL goes to the whole group, and
+ *   the group is killed again after the tool exits so no straggler survives. A descendant that
+ *   calls setsid() leaves the group — the container tiers do not have that gap.
+ * The manifest's image, read-only root and seccomp settings have no process-tier equivalent:
+ * this tier is for development, which is why it must be named explicitly.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { accessSync, constants as fsConstants, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmod, chown, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { CappedOutput } from "./capped-output.js";
+import { SandboxAbortedError, SandboxUnavailableError, SandboxUnsupportedError, reasonOf } from "./errors.js";
+import { trackLiveSandbox } from "./live-sandboxes.js";
+import { effectiveTimeoutMs, validateArgv } from "./request.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxDriver, type SandboxRunRequest, type SandboxRunResult } from "./types.js";
+
+export interface ProcessSandboxOptions {
+  /**
+   * Run with the host's network when a network namespace cannot be created (or when the
+   * manifest has an allowlist, which this tier cannot enforce). Off by default: without it,
+   * those cases are errors. Only for development, and only when a person asked for it.
+   */
+  allowHostNetwork?: boolean;
+}
+
+/** Where the util-linux helpers are looked for (an explicit list: the host PATH is not trusted). */
+const SYSTEM_DIRS = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
+/** PATH inside the sandbox unless the manifest sets one. */
+const SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+interface Helpers {
+  prlimit: string;
+  unshare: string;
+  setpriv: string;
+}
+
+export class ProcessSandbox implements SandboxDriver {
+  readonly tier = "process" as const;
+  private checked: Promise<{ helpers: Helpers; isolateNetwork: boolean }> | null = null;
+
+  constructor(
+    readonly manifest: SandboxManifest,
+    private readonly options: ProcessSandboxOptions = {},
+  ) {}
+
+  check(): Promise<void> {
+    return this.ready().then(() => undefined);
+  }
+
+  private ready(): Promise<{ helpers: Helpers; isolateNetwork: boolean }> {
+    if (!this.checked) {
+      this.checked = Promise.resolve().then(() => this.probe());
+      // A failed check is not cached: the user may fix the environment and retry.
+      this.checked.catch(() => (this.checked = null));
+    }
+    return this.checked;
+  }
+
+  private probe(): { helpers: Helpers; isolateNetwork: boolean } {
+    if (process.platform !== "linux") {
+      throw new SandboxUnavailableError(`the process sandbox needs Linux (util-linux prlimit, unshare, setpriv); this is ${process.platform}`);
+    }
+    const helpers: Helpers = { prlimit: findSystemTool("prlimit"), unshare: findSystemTool("unshare"), setpriv: findSystemTool("setpriv") };
+    const m = this.manifest;
+    if (m.network.mode === "allowlist") {
+      if (!this.options.allowHostNetwork) {
+        throw new SandboxUnsupportedError(
+          `the process sandbox cannot enforce a network allowlist (agent ${m.agent}); use a container tier, or accept the host network explicitly for development`,
+        );
+      }
+      return { helpers, isolateNetwork: false };
+    }
+    const probe = spawnSync(helpers.unshare, [...unshareArgs(), "--", "/bin/true"], { env: {}, stdio: ["ignore", "ignore", "pipe"], timeout: 5000 });
+    if (probe.status === 0) return { helpers, isolateNetwork: true };
+    if (this.options.allowHostNetwork) return { helpers, isolateNetwork: false };
+    const why = (probe.stderr?.toString().trim().split("\n").pop() ?? "") || reasonOf(probe.error ?? `exit ${probe.status}`);
+    throw new SandboxUnavailableError(
+      `the process sandbox cannot create a network namespace here (${why}); enable unprivileged user namespaces, run as root, or accept the host network explicitly for development`,
+    );
+  }
+
+  async run(req: SandboxRunRequest): Promise<SandboxRunResult> {
+    validateArgv(req.argv);
+    const { helpers, isolateNetwork } = await this.ready();
+    if (req.signal?.aborted) throw new SandboxAbortedError();
+    const m = this.manifest;
+    const started = performance.now();
+    const asRoot = process.getuid?.() === 0;
+    const [uid, gid] = m.user.split(":").map(Number) as [number, number];
+    const timeoutMs = effectiveTimeoutMs(m, req);
+    const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+
+    const dir = await mkdtemp(join(tmpdir(), "symbi-sbx-"));
+    let untrack: (() => void) | null = null;
+    try {
+      await chmod(dir, 0o700);
+      if (asRoot) await chown(dir, uid, gid);
+      const tmpSizeMb = m.tmpfs.find((t) => t.path === "/tmp")?.sizeMb ?? 64;
+      const toolUid = asRoot ? uid : (process.getuid?.() ?? uid);
+      const limits = [
+        `--as=${m.limits.memoryMb * 1024 * 1024}`,
+        `--cpu=${Math.max(1, Math.ceil((timeoutMs / 1000) * m.limits.cpus))}`,
+        // The unshare step runs as the calling user: one more process while it execs.
+        `--nproc=${countTasksOfUser(toolUid) + m.limits.pids + (asRoot ? 0 : 1)}`,
+        `--fsize=${tmpSizeMb * 1024 * 1024}`,
+        "--core=0",
+      ];
+      const net = isolateNetwork ? [helpers.unshare, ...unshareArgs(), "--"] : [];
+      const priv = asRoot
+        ? [helpers.setpriv, `--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        : [helpers.setpriv, "--no-new-privs", "--"];
+      const env: Record<string, string> = { PATH: SANDBOX_PATH, ...m.env, HOME: dir, TMPDIR: dir };
+
+      const child = spawn(helpers.prlimit, [...limits, "--", ...net, ...priv, ...req.argv], {
+        cwd: dir,
+        env,
+        detached: true, // own process group, so the whole group can be killed
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      const pid = child.pid;
+      const killGroup = () => {
+        if (pid === undefined) return;
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // ESRCH: the group is already gone.
+        }
+      };
+      untrack = trackLiveSandbox({
+        id: `pid ${pid ?? "?"}`,
+        destroy: async () => {
+          killGroup();
+          await rm(dir, { recursive: true, force: true });
+        },
+        destroySync: () => {
+          killGroup();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      });
+
+      const stdout = new CappedOutput(maxOut);
+      const stderr = new CappedOutput(maxOut);
+      child.stdout.on("data", (c: Buffer) => stdout.push(c));
+      child.stderr.on("data", (c: Buffer) => stderr.push(c));
+      child.stdin.on("error", () => {}); // EPIPE when the tool does not read its input
+      child.stdin.end(req.stdin === undefined ? undefined : Buffer.from(req.stdin));
+
+      let timedOut = false;
+      let aborted = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, timeoutMs);
+      const onAbort = () => {
+        aborted = true;
+        killGroup();
+      };
+      req.signal?.addEventListener("abort", onAbort, { once: true });
+
+      const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        child.once("error", (e) => reject(new SandboxUnavailableError(`cannot start the process sandbox: ${reasonOf(e)}`, { cause: e })));
+        // The tool has exited: kill what is left of its group, which also closes the pipes
+        // a background descendant might hold open, then wait for the pipes to drain.
+        child.once("exit", killGroup);
+        child.once("close", (c, s) => resolve({ code: c, signal: s }));
+      }).finally(() => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+      });
+      if (aborted) throw new SandboxAbortedError();
+      return {
+        exitCode: timedOut ? null : code,
+        signal: timedOut ? "SIGKILL" : signal,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        stdoutTruncated: stdout.truncated,
+        stderrTruncated: stderr.truncated,
+        durationMs: performance.now() - started,
+        timedOut,
+        oomKilled: false,
+        sandbox: { tier: "process", id: `pid ${pid ?? "?"}` },
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      untrack?.();
+    }
+  }
+}
+
+function unshareArgs(): string[] {
+  return process.getuid?.() === 0 ? ["--net"] : ["--user", "--map-current-user", "--net"];
+}
+
+function findSystemTool(name: string): string {
+  for (const d of SYSTEM_DIRS) {
+    const p = join(d, name);
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return p;
+    } catch {
+      // try the next directory
+    }
+  }
+  throw new SandboxUnavailableError(`the process sandbox needs \`${name}\` from util-linux, which is not installed (apt-get install util-linux)`);
+}
+
+/** Tasks (processes and threads) whose real uid is `uid`: what RLIMIT_NPROC counts. */
+export function countTasksOfUser(uid: number): number {
+  let n = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${entry}/status`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const realUid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+    if (realUid !== undefined && Number(realUid) === uid) n += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+  }
+  return n;
+}

@@ -1,0 +1,20 @@
+/** Checks shared by every driver on a run request, before any sandbox is created. */
+import type { SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import type { SandboxRunRequest } from "./types.js";
+
+/** argv is passed to the kernel as is: it must be a non-empty list of strings without NUL bytes. */
+export function validateArgv(argv: unknown): asserts argv is string[] {
+  if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== "string")) {
+    throw new TypeError("sandbox run: argv must be a non-empty array of strings");
+  }
+  if (argv.some((a: string) => a.includes("\0"))) throw new TypeError("sandbox run: argv must not contain NUL bytes");
+  if (argv[0] === "") throw new TypeError("sandbox run: argv[0] (the program) must not be empty");
+}
+
+/** The call's timeout: the request may shorten the manifest's, never lengthen it. */
+export function effectiveTimeoutMs(m: SandboxManifest, req: SandboxRunRequest): number {
+  const t = req.timeoutMs;
+  if (t === undefined) return m.timeoutMs;
+  if (!Number.isFinite(t) || t <= 0) throw new TypeError("sandbox run: timeoutMs must be a positive number");
+  return Math.min(m.timeoutMs, Math.ceil(t));
+}

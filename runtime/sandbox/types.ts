@@ -1,0 +1,54 @@
+/**
+ * The sandbox driver contract the interpreter uses for tool calls. A driver is bound to one
+ * validated manifest; each `run` is one tool call in a fresh sandbox (a fresh child process or a
+ * fresh container), which is gone when `run` settles — whether it exited, timed out, failed or
+ * was aborted.
+ */
+import type { SandboxManifest, SandboxTier } from "../../compiler/emit/sandbox-manifest.js";
+
+/** Default cap on captured stdout and on stderr (each), in bytes. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+export interface SandboxRunRequest {
+  /** Program and arguments, passed as is (never through a shell). argv[0] is resolved in the sandbox's PATH. */
+  argv: string[];
+  /** Bytes fed to the tool's standard input, which is then closed. Without it stdin is empty. */
+  stdin?: string | Uint8Array;
+  /** Aborting kills and removes the sandbox; `run` then rejects with SandboxAbortedError. */
+  signal?: AbortSignal;
+  /** Cap on captured stdout and on stderr, each (default 1 MiB). Output beyond it is drained and dropped. */
+  maxOutputBytes?: number;
+  /** A shorter timeout for this call; the manifest's `timeoutMs` is always the upper bound. */
+  timeoutMs?: number;
+}
+
+export interface SandboxRunResult {
+  /** Exit status, or null when the tool was ended by a signal (see `signal`). */
+  exitCode: number | null;
+  /** Name of the signal that ended the tool (e.g. "SIGKILL"), or null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** Wall-clock time of the call, sandbox setup and teardown included. */
+  durationMs: number;
+  /** The timeout expired and the sandbox was killed. */
+  timedOut: boolean;
+  /** The kernel's OOM killer ended the tool (containers only; the process tier reports false). */
+  oomKilled: boolean;
+  /** Which sandbox ran the call: the tier and the container name or child pid. */
+  sandbox: { tier: SandboxTier; id: string };
+}
+
+export interface SandboxDriver {
+  readonly tier: SandboxTier;
+  readonly manifest: SandboxManifest;
+  /**
+   * Checks that this tier can run the manifest here (engine reachable, runtime registered, image
+   * present, settings enforceable); throws a SandboxError otherwise. Cached after success;
+   * `run` calls it too.
+   */
+  check(): Promise<void>;
+  run(request: SandboxRunRequest): Promise<SandboxRunResult>;
+}
