@@ -1,0 +1,16 @@
+/**
+ * Exit codes shared by `symbic` and `symbi` (DESIGN §10). Stable and documented in the README:
+ * scripts and CI depend on them.
+ */
+export const ExitCode = {
+  /** Success. */
+  Ok: 0,
+  /** Usage error, I/O error or internal error. */
+  Error: 1,
+  /** A policy denied an action (runtime) or a test failed (`symbic test`). */
+  Denied: 2,
+  /** Check, validation or verification failure (bad source, bad bundle, tampered log). */
+  CheckFailed: 3,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,5 @@
+import type { CodeTable } from "./table.js";
+
+/** E0700–E0799: formatter. */
+export const formatCodes: CodeTable = {
+};

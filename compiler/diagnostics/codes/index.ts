@@ -1,0 +1,38 @@
+/**
+ * The code table. Each area keeps its codes in its own file (so areas can grow independently);
+ * this index merges them and is the only place code lookups go through.
+ */
+import type { CodeInfo, CodeTable } from "./table.js";
+import { syntaxCodes } from "./syntax.js";
+import { namesCodes } from "./names.js";
+import { typesCodes } from "./types-codes.js";
+import { policyCodes } from "./policy.js";
+import { sandboxCodes } from "./sandbox.js";
+import { contractsCodes } from "./contracts.js";
+import { buildCodes } from "./build.js";
+import { formatCodes } from "./format.js";
+
+export type { CodeInfo, CodeTable } from "./table.js";
+
+function merge(tables: CodeTable[]): CodeTable {
+  const all: CodeTable = {};
+  for (const t of tables) {
+    for (const [code, info] of Object.entries(t)) {
+      if (all[code]) throw new Error(`diagnostic code ${code} is defined twice`);
+      all[code] = info;
+    }
+  }
+  return all;
+}
+
+export const CODES: CodeTable = merge([
+  syntaxCodes, namesCodes, typesCodes, policyCodes, sandboxCodes, contractsCodes, buildCodes, formatCodes,
+]);
+
+export function codeInfo(code: string): CodeInfo {
+  const info = CODES[code];
+  if (info) return info;
+  // An unregistered code is a programming error; fall back on the code's letter so that
+  // a diagnostic is still shown rather than lost.
+  return { severity: code.startsWith("W") ? "warning" : "error", title: code, explanation: "" };
+}

@@ -1,0 +1,50 @@
+/**
+ * Attaches comments to AST nodes. For each comment, the innermost node that encloses it is
+ * found; the comment then becomes a trailing comment of the preceding sibling when it sits on
+ * that sibling's last line, a leading comment of the following sibling otherwise, a trailing
+ * comment of the preceding sibling at the end of a container, and an inner comment of the
+ * container when it has no children at all. `Program.comments` keeps the full ordered list.
+ */
+import type { Comment, Node, Program } from "./ast.js";
+import { childrenOf } from "./visit.js";
+
+function push(node: Node, key: "leadingComments" | "trailingComments" | "innerComments", c: Comment): void {
+  const n = node as unknown as Record<string, Comment[] | undefined>;
+  (n[key] ??= []).push(c);
+}
+
+/** Index of the first child that ends after `offset` (children are in source order, disjoint). */
+function firstEndingAfter(children: readonly Node[], offset: number): number {
+  let lo = 0;
+  let hi = children.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (children[mid]!.span.end <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function attachComments(program: Program): void {
+  for (const c of program.comments) {
+    let container: Node = program;
+    let prev: Node | undefined;
+    let next: Node | undefined;
+    for (;;) {
+      const children: readonly Node[] = container === program ? program.items : childrenOf(container);
+      const i = firstEndingAfter(children, c.span.start);
+      prev = i > 0 ? children[i - 1] : undefined;
+      const candidate: Node | undefined = children[i];
+      if (candidate && candidate.span.start <= c.span.start && c.span.end <= candidate.span.end) {
+        container = candidate;
+        continue;
+      }
+      next = candidate && candidate.span.start >= c.span.end ? candidate : undefined;
+      break;
+    }
+    if (prev && prev.span.endLine === c.span.line) push(prev, "trailingComments", c);
+    else if (next) push(next, "leadingComments", c);
+    else if (prev) push(prev, "trailingComments", c);
+    else push(container, "innerComments", c);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The front end's entry points: bytes or text in, AST and diagnostics out. The one parser
+ * instance is reused for every file (building it is the expensive part).
+ */
+import { isRecognitionException, type IRecognitionException } from "chevrotain";
+import type { Program } from "./ast.js";
+import type { Diagnostic } from "../compiler/diagnostics/model.js";
+import { diagnostic, sortDiagnostics } from "../compiler/diagnostics/model.js";
+import { LineMap, type Span } from "./span.js";
+import { lex } from "./lexer.js";
+import { SymbiontParser, NestingTooDeep, MAX_NESTING } from "./parser.js";
+import { attachComments } from "./comments.js";
+import * as T from "./tokens.js";
+
+export * from "./ast.js";
+export { LineMap, type Span } from "./span.js";
+export { childrenOf, walk, nodePathAt, VISITOR_KEYS } from "./visit.js";
+
+/** Largest source the compiler accepts; larger files get E0004 instead of exhausting memory. */
+export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+export interface ParseResult {
+  program: Program;
+  diagnostics: Diagnostic[];
+  /** The decoded text (BOM removed) that spans point into. */
+  text: string;
+  /** Whether the source started with a UTF-8 byte-order mark (the formatter keeps it). */
+  hadBom: boolean;
+}
+
+let parserInstance: SymbiontParser | undefined;
+function parser(): SymbiontParser {
+  return (parserInstance ??= new SymbiontParser());
+}
+
+function emptyProgram(text: string): Program {
+  const map = new LineMap(text);
+  return { kind: "Program", items: [], comments: [], span: map.span(0, text.length) };
+}
+
+/** Decodes file bytes as strict UTF-8; invalid bytes give E0002 located at the first bad byte. */
+export function decodeSource(bytes: Uint8Array, file: string): { text: string; hadBom: boolean } | { diagnostic: Diagnostic } {
+  if (bytes.length > MAX_SOURCE_BYTES) {
+    return {
+      diagnostic: diagnostic({
+        code: "E0004",
+        message: `file is ${(bytes.length / 1048576).toFixed(1)} MiB; the limit is ${MAX_SOURCE_BYTES / 1048576} MiB`,
+        file,
+        span: { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 },
+        help: "split the file, or check that this is really a Symbiont source file",
+      }),
+    };
+  }
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    const hadBom = text.charCodeAt(0) === 0xfeff;
+    return { text: hadBom ? text.slice(1) : text, hadBom };
+  } catch {
+    // Find the first invalid byte to give a precise location.
+    let good = 0;
+    const dec = new TextDecoder("utf-8", { fatal: true });
+    let lo = 0;
+    let hi = bytes.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      try {
+        dec.decode(bytes.subarray(0, mid), { stream: true });
+        dec.decode();
+        lo = mid;
+      } catch {
+        hi = mid - 1;
+      }
+    }
+    good = lo;
+    const prefix = new TextDecoder("utf-8").decode(bytes.subarray(0, good));
+    const map = new LineMap(prefix);
+    const pos = map.position(prefix.length);
+    return {
+      diagnostic: diagnostic({
+        code: "E0002",
+        message: `invalid UTF-8 at byte ${good}`,
+        file,
+        span: { start: prefix.length, end: prefix.length + 1, line: pos.line, col: pos.col, endLine: pos.line, endCol: pos.col + 1 },
+        help: "save the file as UTF-8",
+      }),
+    };
+  }
+}
+
+/** Parses bytes read from a file: decoding, size limit, then `parseText`. */
+export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
+  const decoded = decodeSource(bytes, file);
+  if ("diagnostic" in decoded) return { program: emptyProgram(""), diagnostics: [decoded.diagnostic], text: "", hadBom: false };
+  const r = parseText(decoded.text, file);
+  r.hadBom = decoded.hadBom;
+  return r;
+}
+
+function pointSpan(map: LineMap, offset: number): Span {
+  return map.span(offset, offset);
+}
+
+function recognitionDiagnostic(e: IRecognitionException, file: string, text: string, map: () => LineMap): Diagnostic {
+  const [message, help] = e.message.split("\u0000") as [string, string | undefined];
+  const tok = e.token;
+  let span: Span;
+  const isMissingSemi = e.name === "MismatchedTokenException" && message.startsWith("expected `;`");
+  const prev = (e as unknown as { previousToken?: { endOffset?: number; startOffset: number } }).previousToken;
+  if (isMissingSemi && prev && !Number.isNaN(prev.startOffset) && prev.endOffset !== undefined) {
+    // Point just after the previous token, where the `;` belongs (as rustc does).
+    span = pointSpan(map(), prev.endOffset + 1);
+  } else if (tok.tokenType === T.StringLiteral || !Number.isNaN(tok.startOffset)) {
+    span = Number.isNaN(tok.startOffset) ? pointSpan(map(), text.length) : map().span(tok.startOffset, tok.endOffset! + 1);
+  } else {
+    span = pointSpan(map(), text.length);
+  }
+  const isEof = Number.isNaN(tok.startOffset) || tok.image === "" ;
+  const code = isMissingSemi ? "E0011" : isEof && message.includes("end of file") ? "E0013" : "E0010";
+  return diagnostic({ code, message, file, span, help: help ?? (code === "E0013" ? "a `{`, `(` or `[` is not closed" : undefined) });
+}
+
+/** Parses source text. Never throws: every problem is a diagnostic, and a partial AST is returned. */
+export function parseText(text: string, file: string): ParseResult {
+  let lineMap: LineMap | undefined;
+  const map = () => (lineMap ??= new LineMap(text));
+  if (text.length > MAX_SOURCE_BYTES) {
+    return { program: emptyProgram(""), diagnostics: [diagnostic({ code: "E0004", message: `source is larger than ${MAX_SOURCE_BYTES / 1048576} MiB`, file, span: pointSpan(map(), 0) })], text, hadBom: false };
+  }
+  const lexed = lex(text, file);
+  const diagnostics: Diagnostic[] = [...lexed.diagnostics];
+  const p = parser();
+  p.begin(lexed.tokens);
+  let items: Program["items"] = [];
+  try {
+    items = p.program() ?? [];
+  } catch (err) {
+    if (err instanceof NestingTooDeep) {
+      const t = err.token;
+      const off = Number.isNaN(t.startOffset) ? text.length : t.startOffset;
+      diagnostics.push(diagnostic({ code: "E0005", message: `expressions or blocks nested more than ${MAX_NESTING} levels deep`, file, span: map().span(off, off + Math.max(1, t.image.length)), help: "split the expression with `let` bindings or helper functions" }));
+    } else if (err instanceof RangeError) {
+      diagnostics.push(diagnostic({ code: "E0005", message: "input nested too deeply to parse", file, span: pointSpan(map(), 0) }));
+    } else if (err instanceof Error && isRecognitionException(err)) {
+      diagnostics.push(recognitionDiagnostic(err as IRecognitionException, file, text, map));
+    } else {
+      throw err;
+    }
+  }
+  for (const e of p.errors) diagnostics.push(recognitionDiagnostic(e, file, text, map));
+  for (const n of p.notes) diagnostics.push(diagnostic({ code: n.code, message: n.message, file, span: map().span(n.start, n.end), help: n.help }));
+
+  const program: Program = { kind: "Program", items, comments: lexed.comments, span: { start: 0, end: text.length, line: 1, col: 1, endLine: 0, endCol: 0 } };
+  const endPos = map().position(text.length);
+  program.span.endLine = endPos.line;
+  program.span.endCol = endPos.col;
+  attachComments(program);
+  return { program, diagnostics: dedupe(sortDiagnostics(diagnostics)), text, hadBom: false };
+}
+
+/** Recovery can report the same problem twice at one place; keep the first. */
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const k = `${d.span.start}:${d.code}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,1340 @@
+/**
+ * The Symbiont parser: a chevrotain EmbeddedActionsParser that builds our AST directly (no CST),
+ * following the reference tree-sitter grammar (LANGUAGE.md §1) plus the additions of DESIGN §3.
+ *
+ * Structure notes:
+ * - Keywords are contextual (tokens.ts): keyword alternatives come first in each OR and the
+ *   identifier alternative last, with IGNORE_AMBIGUITIES where both could match.
+ * - Containers whose junk we want to skip with a good message (top level, agent bodies) are
+ *   parsed by explicit loops; everything else relies on chevrotain's error recovery
+ *   (single-token insertion/deletion and re-synchronisation), so one file reports several errors
+ *   and still yields a partial AST.
+ * - `noStruct` is Rust's rule: a `T { .. }` type literal cannot start directly in an `if`, `for`
+ *   or `match` header, where `{` opens the body (LANGUAGE.md §1.4.3).
+ * - Semantic actions run inside ACTION() because chevrotain replays every rule once with
+ *   placeholder values while it records the grammar.
+ */
+import { EmbeddedActionsParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider } from "chevrotain";
+import type * as A from "./ast.js";
+import type { Span } from "./span.js";
+import * as T from "./tokens.js";
+import { Kw } from "./tokens.js";
+
+/** How deep expressions and blocks may nest before the parser gives up with E0005. */
+export const MAX_NESTING = 200;
+
+export class NestingTooDeep extends Error {
+  constructor(readonly token: IToken) {
+    super("nesting too deep");
+  }
+}
+
+/** Where a declarative property appears; decides its separator and which values it accepts. */
+type PropertyContext = "metadata" | "schedule" | "channel" | "memory" | "webhook" | "search" | "filter";
+
+/** A diagnostic the parser reports itself (besides chevrotain's recognition errors). */
+export interface ParserNote {
+  code: string;
+  message: string;
+  help?: string;
+  start: number;
+  end: number;
+}
+
+interface TailMarker {
+  kind: "Tail";
+  expr: A.Expr;
+}
+
+const TOP_LEVEL_STARTS = new Set<TokenType>([Kw.metadata, Kw.agent, Kw.policy, Kw.type, Kw.function, Kw.schedule, Kw.channel, Kw.memory, Kw.webhook]);
+const AGENT_MEMBER_STARTS = new Set<TokenType>([Kw.capabilities, Kw.policy, Kw.function, Kw.with]);
+/** Keywords that can start an expression: where one of these stands, it is the keyword. */
+const EXPR_START_KEYWORDS = new Set<TokenType>([Kw.if, Kw.not, Kw.true, Kw.false]);
+const ASSIGN_OPS = new Map<TokenType, A.AssignOp>([
+  [T.Eq, "="], [T.PlusEq, "+="], [T.MinusEq, "-="], [T.StarEq, "*="], [T.SlashEq, "/="], [T.PercentEq, "%="],
+]);
+
+const DURATION_MS: Record<A.DurationUnit, number> = {
+  ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, months: 2_592_000_000, y: 31_536_000_000,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Error messages: phrased for people, with the rule's context ("after `let` statement").
+// The message and a help text travel together, separated by \u0000.
+// ---------------------------------------------------------------------------------------------
+
+const RULE_CONTEXT: Record<string, string> = {
+  letStatement: "`let` statement",
+  returnStatement: "`return` statement",
+  exprOrAssignStatement: "expression",
+  assignment: "assignment",
+};
+
+const RULE_WHAT: Record<string, string> = {
+  primary: "an expression",
+  expression: "an expression",
+  statement: "a statement",
+  declValue: "a value (string, number, duration, boolean, identifier or array)",
+  typeRef: "a type",
+  pattern: "a pattern",
+  matchPattern: "a match pattern (string, number, boolean, identifier or `_`)",
+  policyRule: "a policy rule (`allow:`, `deny:`, `require:` or `audit:`)",
+  item: "a top-level item",
+};
+
+function describeToken(t: IToken): string {
+  if (t.tokenType === EOF) return "end of file";
+  const img = t.image.length > 30 ? t.image.slice(0, 30) + "…" : t.image;
+  return "`" + img.replace(/\n/g, "\\n") + "`";
+}
+
+function tokenLabel(tt: TokenType): string {
+  return tt.LABEL ?? tt.name;
+}
+
+const errorMessages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const ctx = RULE_CONTEXT[ruleName];
+    if (expected === T.Semi && ctx) {
+      return `expected \`;\` after ${ctx}, found ${describeToken(actual)}\u0000add \`;\` at the end of the ${ctx}`;
+    }
+    if (expected === T.RBrace) return `expected \`}\`, found ${describeToken(actual)}\u0000check that every \`{\` has its \`}\``;
+    return `expected ${tokenLabel(expected)}, found ${describeToken(actual)}`;
+  },
+  buildNotAllInputParsedMessage({ firstRedundant }) {
+    return `unexpected ${describeToken(firstRedundant)}`;
+  },
+  buildNoViableAltMessage({ actual, ruleName, customUserDescription }) {
+    const what = customUserDescription ?? RULE_WHAT[ruleName] ?? "something else";
+    return `expected ${what}, found ${describeToken(actual[0]!)}`;
+  },
+  buildEarlyExitMessage({ actual, ruleName, customUserDescription }) {
+    const what = customUserDescription ?? RULE_WHAT[ruleName] ?? "something else";
+    return `expected ${what}, found ${describeToken(actual[0]!)}`;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+export class SymbiontParser extends EmbeddedActionsParser {
+  /** Diagnostics the grammar actions report themselves (reset by `begin`). */
+  notes: ParserNote[] = [];
+  private depth = 0;
+
+  constructor() {
+    super(T.ALL_TOKENS, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      errorMessageProvider: errorMessages,
+      // Validations run in the test suite (see test/grammar); skipping them here halves start-up.
+      skipValidations: process.env["SYMBI_PARSER_VALIDATE"] !== "1",
+    });
+    this.performSelfAnalysis();
+  }
+
+  /** Prepares the parser for a new token stream (the instance is reused across files). */
+  begin(tokens: IToken[]): void {
+    this.input = tokens;
+    this.notes = [];
+    this.depth = 0;
+  }
+
+  // ---- small helpers -------------------------------------------------------------------------
+
+  private note(code: string, message: string, start: number, end: number, help?: string): void {
+    const n: ParserNote = { code, message, start, end };
+    if (help !== undefined) n.help = help;
+    this.notes.push(n);
+  }
+
+  private span(first: IToken, last: IToken | undefined): Span {
+    const end = last && !Number.isNaN(last.startOffset) && last.startOffset >= first.startOffset ? last : first;
+    return {
+      start: first.startOffset,
+      end: end.endOffset! + 1,
+      line: first.startLine!,
+      col: first.startColumn!,
+      endLine: end.endLine!,
+      endCol: end.endColumn! + 1,
+    };
+  }
+
+  /** Span from `first` to the last consumed token. */
+  private from(first: IToken): Span {
+    return this.span(first, this.LA(0));
+  }
+
+  private spanOfNodes(a: { span: Span }, b: { span: Span }): Span {
+    return { start: a.span.start, end: b.span.end, line: a.span.line, col: a.span.col, endLine: b.span.endLine, endCol: b.span.endCol };
+  }
+
+  private ident(tok: IToken): A.Identifier {
+    return { kind: "Identifier", name: tok.image, span: this.span(tok, tok) };
+  }
+
+  private errorNode(tok: IToken | undefined): A.ErrorNode {
+    const t = tok && !Number.isNaN(tok.startOffset) ? tok : this.LA(0);
+    return { kind: "Error", span: t && !Number.isNaN(t.startOffset) ? this.span(t, t) : { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } };
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) throw new NestingTooDeep(this.LA(1));
+  }
+
+  private leave(): void {
+    this.depth--;
+  }
+
+  private is(tt: TokenType, k = 1): boolean {
+    return this.LA(k).tokenType === tt;
+  }
+
+  /** `{` followed by `}` or by `key:` reads as a record, anything else as a block. */
+  private looksLikeRecord(): boolean {
+    if (!this.is(T.LBrace)) return false;
+    const t2 = this.LA(2).tokenType;
+    if (t2 === T.RBrace) return false;
+    const isKey = t2 === T.StringLiteral || T.Identifier.categoryMatchesMap![this.LA(2).tokenTypeIdx] === true || t2 === T.Identifier;
+    return isKey && this.is(T.Colon, 3);
+  }
+
+  /** Skips tokens up to (not including) one that `stop` accepts at brace depth 0, or EOF. */
+  private skipUntil(stop: (t: IToken) => boolean): void {
+    let depth = 0;
+    while (!this.is(EOF)) {
+      const t = this.LA(1);
+      if (depth === 0 && stop(t)) return;
+      if (t.tokenType === T.LBrace) depth++;
+      else if (t.tokenType === T.RBrace) {
+        if (depth === 0) return;
+        depth--;
+      }
+      this.SKIP_TOKEN();
+    }
+  }
+
+  // ---- program and items ---------------------------------------------------------------------
+
+  public program = this.RULE("program", (): A.Item[] => {
+    const items: A.Item[] = [];
+    if (this.RECORDING_PHASE) {
+      this.SUBRULE(this.item);
+      return items;
+    }
+    while (!this.is(EOF)) {
+      if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
+        const before = this.LA(1);
+        const item = this.SUBRULE(this.item);
+        if (item && item.kind !== ("Error" as string)) items.push(item);
+        if (this.LA(1) === before) this.SKIP_TOKEN(); // no progress: never loop forever
+      } else {
+        const bad = this.LA(1);
+        const help =
+          bad.image === "let" || bad.image === "with"
+            ? "`let` and `with` belong inside an agent or function body"
+            : "a file holds metadata, agent, policy, type, function, schedule, channel, memory and webhook blocks";
+        this.note("E0014", `expected a top-level item, found ${describeToken(bad)}`, bad.startOffset, bad.endOffset! + 1, help);
+        this.SKIP_TOKEN();
+        this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
+        if (this.is(T.RBrace)) this.SKIP_TOKEN();
+      }
+    }
+    return items;
+  });
+
+  public item = this.RULE(
+    "item",
+    (): A.Item =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.metadataBlock) },
+        { ALT: () => this.SUBRULE(this.agentDef) },
+        { ALT: () => this.SUBRULE(this.policyDef) },
+        { ALT: () => this.SUBRULE(this.typeDef) },
+        { ALT: () => this.SUBRULE(this.functionDef) },
+        { ALT: () => this.SUBRULE(this.scheduleDef) },
+        { ALT: () => this.SUBRULE(this.channelDef) },
+        { ALT: () => this.SUBRULE(this.memoryDef) },
+        { ALT: () => this.SUBRULE(this.webhookDef) },
+      ]),
+    { recoveryValueFunc: (e) => this.errorNode(e?.token) as unknown as A.Item },
+  );
+
+  public metadataBlock = this.RULE("metadataBlock", (): A.MetadataBlock => {
+    const kw = this.CONSUME(Kw.metadata);
+    this.CONSUME(T.LBrace);
+    const entries: A.Property[] = [];
+    this.MANY(() => entries.push(this.SUBRULE(this.property, { ARGS: ["metadata"] })));
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "Metadata", entries, span: this.from(kw) }));
+  });
+
+  /** A declarative entry; `ctx` decides the separator and the values allowed (LANGUAGE.md §1.1). */
+  public property = this.RULE("property", (ctx: PropertyContext): A.Property => {
+    const key = this.CONSUME(T.Identifier);
+    let separator: A.Separator = null;
+    const juxtaposed = ctx === "memory" || ctx === "webhook" || ctx === "search" || ctx === "filter";
+    this.OPTION(() => {
+      const sep = this.OR([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
+      this.ACTION(() => {
+        separator = sep.image as "=" | ":";
+        if (juxtaposed) {
+          this.note("E0016", `${ctx} properties take no \`${sep.image}\`: write the value right after the key`, sep.startOffset, sep.endOffset! + 1, `e.g. \`${key.image} ${ctx === "memory" ? "90d" : "\"value\""}\``);
+        }
+      });
+    });
+    this.ACTION(() => {
+      if (!juxtaposed && separator === null) {
+        this.note("E0016", `expected \`=\` or \`:\` after \`${key.image}\``, key.endOffset! + 1, key.endOffset! + 1, `write \`${key.image} = value\``);
+      }
+    });
+    const value = this.SUBRULE(this.declValue);
+    let comma = false;
+    this.OPTION2(() => {
+      this.CONSUME(T.Comma);
+      comma = true;
+    });
+    return this.ACTION(() => {
+      this.checkDeclValue(value, ctx);
+      return { kind: "Property", key: this.ident(key), separator, value, comma, span: this.spanOfNodes(this.ident(key), value) };
+    });
+  });
+
+  private checkDeclValue(value: A.DeclValue, ctx: PropertyContext | "with"): void {
+    if (value.kind === "Record" && ctx !== "metadata") {
+      this.note("E0017", `a record is not allowed as a ${ctx} value`, value.span.start, value.span.end, "only metadata values may be records");
+    } else if (value.kind === "Array" && !(ctx === "metadata" || ctx === "channel" || ctx === "with")) {
+      this.note("E0017", `an array is not allowed as a ${ctx} value`, value.span.start, value.span.end);
+    }
+  }
+
+  /** STRING | DURATION | NUMBER | BOOLEAN | IDENT | array | record — never a general expression. */
+  public declValue = this.RULE(
+    "declValue",
+    (): A.DeclValue => {
+      const v = this.OR([
+        { ALT: () => this.SUBRULE(this.literal) },
+        { ALT: () => this.SUBRULE(this.arrayExpr) },
+        { ALT: () => this.SUBRULE(this.recordExpr) },
+        { ALT: () => this.ident(this.CONSUME(T.Identifier)), IGNORE_AMBIGUITIES: true },
+      ]);
+      this.ACTION(() => {
+        if (this.is(T.Dot) && (v.kind === "Number" || v.kind === "Identifier")) {
+          const unit = this.LA(2).image;
+          const help = v.kind === "Number" && /^(milliseconds|seconds|minutes|hours|days)$/.test(unit)
+            ? `write a duration literal such as \`${v.raw}${({ milliseconds: "ms", seconds: "s", minutes: "m", hours: "h", days: "d" } as Record<string, string>)[unit]}\``
+            : "declarative values are literals, identifiers or arrays";
+          this.note("E0017", "expressions are not allowed here", v.span.start, this.LA(2).endOffset! + 1, help);
+        }
+      });
+      return v;
+    },
+    { recoveryValueFunc: (e) => this.errorNode(e?.token) },
+  );
+
+  public agentDef = this.RULE("agentDef", (): A.AgentDef => {
+    const kw = this.CONSUME(Kw.agent);
+    const name = this.CONSUME(T.Identifier);
+    let params: A.Param[] | undefined;
+    let returnType: A.TypeRef | undefined;
+    this.OPTION(() => {
+      params = this.SUBRULE(this.paramList);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.ThinArrow);
+      returnType = this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(T.LBrace);
+    const members = this.SUBRULE(this.agentMembers);
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => {
+      const node: A.AgentDef = { kind: "Agent", name: this.ident(name), members, span: this.from(kw) };
+      if (params) node.params = params;
+      if (returnType) node.returnType = returnType;
+      return node;
+    });
+  });
+
+  public agentMembers = this.RULE("agentMembers", (): A.AgentMember[] => {
+    const members: A.AgentMember[] = [];
+    if (this.RECORDING_PHASE) {
+      this.SUBRULE(this.agentMember);
+      return members;
+    }
+    while (!this.is(EOF) && !this.is(T.RBrace)) {
+      if (AGENT_MEMBER_STARTS.has(this.LA(1).tokenType)) {
+        const before = this.LA(1);
+        const m = this.SUBRULE(this.agentMember);
+        if (m && (m.kind as string) !== "Error") members.push(m);
+        if (this.LA(1) === before) this.SKIP_TOKEN();
+      } else if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType) && this.LA(1).tokenType !== Kw.policy && this.LA(1).tokenType !== Kw.function) {
+        // Probably a missing `}` before the next top-level item: let the caller report it.
+        return members;
+      } else {
+        const bad = this.LA(1);
+        const help =
+          bad.image === "let" || bad.image === "try" || bad.image === "if" || bad.image === "for" || bad.image === "match"
+            ? "statements belong inside a `with { ... }` block or a function body"
+            : "an agent body holds capabilities, policy, function and with blocks";
+        this.note("E0015", `unexpected ${describeToken(bad)} in agent body`, bad.startOffset, bad.endOffset! + 1, help);
+        this.SKIP_TOKEN();
+        this.skipUntil((t) => AGENT_MEMBER_STARTS.has(t.tokenType));
+      }
+    }
+    return members;
+  });
+
+  public agentMember = this.RULE(
+    "agentMember",
+    (): A.AgentMember =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.capabilitiesDecl) },
+        { ALT: () => this.SUBRULE(this.policyDef) },
+        { ALT: () => this.SUBRULE(this.functionDef) },
+        { ALT: () => this.SUBRULE(this.withBlock) },
+      ]),
+    { recoveryValueFunc: (e) => this.errorNode(e?.token) as unknown as A.AgentMember },
+  );
+
+  public capabilitiesDecl = this.RULE("capabilitiesDecl", (): A.CapabilitiesDecl => {
+    const kw = this.CONSUME(Kw.capabilities);
+    const sep = this.OR([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
+    const list = this.SUBRULE(this.arrayExpr);
+    return this.ACTION(() => ({ kind: "Capabilities", separator: sep.image as "=" | ":", list, span: this.from(kw) }));
+  });
+
+  public paramList = this.RULE("paramList", (): A.Param[] => {
+    const params: A.Param[] = [];
+    this.CONSUME(T.LParen);
+    this.MANY(() => {
+      params.push(this.SUBRULE(this.param));
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RParen);
+    return params;
+  });
+
+  public param = this.RULE("param", (): A.Param => {
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    const type = this.SUBRULE(this.typeRef);
+    return this.ACTION(() => ({ kind: "Param", name: this.ident(name), type, span: this.from(name) }));
+  });
+
+  public typeRef = this.RULE("typeRef", (): A.TypeRef => {
+    const name = this.CONSUME(T.Identifier);
+    const args: A.TypeRef[] = [];
+    this.OPTION(() => {
+      this.CONSUME(T.Lt);
+      this.enter();
+      args.push(this.SUBRULE(this.typeRef));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        args.push(this.SUBRULE2(this.typeRef));
+      });
+      this.leave();
+      this.CONSUME(T.Gt);
+    });
+    return this.ACTION(() => ({ kind: "TypeRef", name: this.ident(name), args, span: this.from(name) }));
+  });
+
+  public policyDef = this.RULE("policyDef", (): A.PolicyDef => {
+    const kw = this.CONSUME(Kw.policy);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    const rules: A.PolicyRule[] = [];
+    this.MANY(() => {
+      rules.push(this.SUBRULE(this.policyRule));
+      this.OPTION(() => {
+        const c = this.CONSUME(T.Comma);
+        this.ACTION(() => this.note("E0016", "policy rules are not separated by `,`", c.startOffset, c.endOffset! + 1, "remove the `,`: put each rule on its own line"));
+      });
+    });
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "Policy", name: this.ident(name), rules, span: this.from(kw) }));
+  });
+
+  public policyRule = this.RULE("policyRule", (): A.PolicyRule => {
+    const verbTok = this.OR([
+      { ALT: () => this.CONSUME(Kw.allow) },
+      { ALT: () => this.CONSUME(Kw.deny) },
+      { ALT: () => this.CONSUME(Kw.require) },
+      { ALT: () => this.CONSUME(Kw.audit) },
+    ]);
+    this.CONSUME(T.Colon);
+    const verb = verbTok.image as A.PolicyVerb;
+    const action = this.OR2([
+      {
+        GATE: () => verb === "require" && this.is(T.LBracket),
+        ALT: () => this.SUBRULE(this.arrayExpr, { ARGS: [true] }),
+      },
+      { ALT: () => this.SUBRULE(this.expression, { ARGS: [false] }) },
+    ]);
+    let scope: A.Expr | undefined;
+    let guard: A.Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(Kw.for);
+      scope = this.SUBRULE2(this.expression, { ARGS: [false] });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(Kw.if);
+      guard = this.SUBRULE3(this.expression, { ARGS: [false] });
+    });
+    return this.ACTION(() => {
+      const rule: A.PolicyRule = { kind: "PolicyRule", verb, action, span: this.from(verbTok) };
+      if (scope) rule.scope = scope;
+      if (guard) rule.guard = guard;
+      return rule;
+    });
+  });
+
+  public functionDef = this.RULE("functionDef", (): A.FunctionDef => {
+    const kw = this.CONSUME(Kw.function);
+    const name = this.CONSUME(T.Identifier);
+    const params = this.SUBRULE(this.paramList);
+    let returnType: A.TypeRef | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.ThinArrow);
+      returnType = this.SUBRULE(this.typeRef);
+    });
+    const body = this.SUBRULE(this.block);
+    return this.ACTION(() => {
+      const f: A.FunctionDef = { kind: "Function", name: this.ident(name), params, body, span: this.from(kw) };
+      if (returnType) f.returnType = returnType;
+      return f;
+    });
+  });
+
+  public withBlock = this.RULE("withBlock", (): A.WithBlock => {
+    const kw = this.CONSUME(Kw.with);
+    const attributes: A.WithAttribute[] = [];
+    this.MANY(() => attributes.push(this.SUBRULE(this.withAttribute)));
+    const body = this.SUBRULE(this.block);
+    return this.ACTION(() => ({ kind: "With", attributes, body, span: this.from(kw) }));
+  });
+
+  public withAttribute = this.RULE("withAttribute", (): A.WithAttribute => {
+    const name = this.CONSUME(T.Identifier);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Eq) },
+      {
+        ALT: () => {
+          const c = this.CONSUME(T.Colon);
+          this.ACTION(() => this.note("E0016", "`with` attributes use `=`, not `:`", c.startOffset, c.endOffset! + 1, `write \`${name.image} = ...\``));
+        },
+      },
+    ]);
+    const value = this.SUBRULE(this.declValue);
+    let comma = false;
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      comma = true;
+    });
+    return this.ACTION(() => {
+      this.checkDeclValue(value, "with");
+      return { kind: "WithAttribute", name: this.ident(name), value, comma, span: this.spanOfNodes(this.ident(name), value) };
+    });
+  });
+
+  public typeDef = this.RULE("typeDef", (): A.TypeDef => {
+    const kw = this.CONSUME(Kw.type);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Eq);
+    const definition = this.OR([
+      { ALT: () => this.SUBRULE(this.structType) },
+      {
+        ALT: () => {
+          const t = this.CONSUME2(T.Identifier);
+          return this.ACTION((): A.TypeRef => ({ kind: "TypeRef", name: this.ident(t), args: [], span: this.span(t, t) }));
+        },
+      },
+    ]);
+    this.ACTION(() => {
+      if (this.is(T.Semi)) {
+        const s = this.LA(1);
+        this.note("E0012", "unexpected `;` after a type definition", s.startOffset, s.endOffset! + 1, "remove the `;`");
+        this.SKIP_TOKEN();
+      } else if (this.is(T.Lt)) {
+        const s = this.LA(1);
+        this.note("E0017", "generic type aliases are not supported", s.startOffset, s.endOffset! + 1, "declare a struct type, or use the generic type directly where it is needed");
+      }
+    });
+    return this.ACTION(() => ({ kind: "TypeDef", name: this.ident(name), definition, span: this.from(kw) }));
+  });
+
+  public structType = this.RULE("structType", (): A.StructType => {
+    const open = this.CONSUME(T.LBrace);
+    const fields: A.FieldDecl[] = [];
+    this.MANY(() => {
+      const n = this.CONSUME(T.Identifier);
+      this.CONSUME(T.Colon);
+      const type = this.SUBRULE(this.typeRef);
+      this.OPTION(() => this.CONSUME(T.Comma));
+      this.ACTION(() => fields.push({ kind: "FieldDecl", name: this.ident(n), type, span: this.spanOfNodes(this.ident(n), type) }));
+    });
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "StructType", fields, span: this.from(open) }));
+  });
+
+  public scheduleDef = this.RULE("scheduleDef", (): A.ScheduleDef => {
+    const kw = this.CONSUME(Kw.schedule);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    const entries: A.Property[] = [];
+    this.MANY(() => entries.push(this.SUBRULE(this.property, { ARGS: ["schedule"] })));
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "Schedule", name: this.ident(name), entries, span: this.from(kw) }));
+  });
+
+  public channelDef = this.RULE("channelDef", (): A.ChannelDef => {
+    const kw = this.CONSUME(Kw.channel);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.LBrace);
+    const members: A.ChannelMember[] = [];
+    this.MANY(() => {
+      const m = this.OR([
+        { ALT: () => this.SUBRULE(this.policyDef) },
+        { ALT: () => this.SUBRULE(this.dataClassification) },
+        { ALT: () => this.SUBRULE(this.property, { ARGS: ["channel"] }), IGNORE_AMBIGUITIES: true },
+      ]);
+      members.push(m);
+    });
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "Channel", name: this.ident(name), members, span: this.from(kw) }));
+  });
+
+  public dataClassification = this.RULE("dataClassification", (): A.DataClassification => {
+    const kw = this.CONSUME(Kw.data_classification);
+    this.CONSUME(T.LBrace);
+    const rules: A.ClassificationRule[] = [];
+    this.MANY(() => {
+      const cat = this.CONSUME(T.Identifier);
+      this.CONSUME(T.Colon);
+      const act = this.CONSUME2(T.Identifier);
+      let comma = false;
+      this.OPTION(() => {
+        this.CONSUME(T.Comma);
+        comma = true;
+      });
+      this.ACTION(() => rules.push({ kind: "ClassificationRule", category: this.ident(cat), action: this.ident(act), comma, span: this.span(cat, act) }));
+    });
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "DataClassification", rules, span: this.from(kw) }));
+  });
+
+  public memoryDef = this.RULE("memoryDef", (): A.MemoryDef => {
+    const kw = this.CONSUME(Kw.memory);
+    const name = this.CONSUME(T.Identifier);
+    const members = this.SUBRULE(this.subBlockMembers, { ARGS: ["memory"] });
+    return this.ACTION(() => ({ kind: "Memory", name: this.ident(name), members, span: this.from(kw) }));
+  });
+
+  public webhookDef = this.RULE("webhookDef", (): A.WebhookDef => {
+    const kw = this.CONSUME(Kw.webhook);
+    const name = this.CONSUME(T.Identifier);
+    const members = this.SUBRULE(this.subBlockMembers, { ARGS: ["webhook"] });
+    return this.ACTION(() => ({ kind: "Webhook", name: this.ident(name), members, span: this.from(kw) }));
+  });
+
+  /** `{ (prop | search {..}) }` for memory, `{ (prop | filter {..}) }` for webhook. */
+  public subBlockMembers = this.RULE("subBlockMembers", (ctx: "memory" | "webhook"): Array<A.Property | A.SubBlock> => {
+    this.CONSUME(T.LBrace);
+    const members: Array<A.Property | A.SubBlock> = [];
+    this.MANY(() => {
+      const m = this.OR([
+        {
+          GATE: () => ctx === "memory",
+          ALT: () => this.SUBRULE(this.subBlock, { ARGS: ["search"] }),
+        },
+        {
+          GATE: () => ctx === "webhook",
+          ALT: () => this.SUBRULE2(this.subBlock, { ARGS: ["filter"] }),
+        },
+        { ALT: () => this.SUBRULE(this.property, { ARGS: [ctx] }), IGNORE_AMBIGUITIES: true },
+      ]);
+      members.push(m);
+    });
+    this.CONSUME(T.RBrace);
+    return members;
+  });
+
+  public subBlock = this.RULE("subBlock", (keyword: "search" | "filter"): A.SubBlock => {
+    const kw = this.OR([{ ALT: () => this.CONSUME(Kw.search) }, { ALT: () => this.CONSUME(Kw.filter) }]);
+    this.CONSUME(T.LBrace);
+    const entries: A.Property[] = [];
+    this.MANY(() => entries.push(this.SUBRULE(this.property, { ARGS: [keyword] })));
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "SubBlock", keyword, entries, span: this.from(kw) }));
+  });
+
+  // ---- statements ----------------------------------------------------------------------------
+
+  public block = this.RULE(
+    "block",
+    (): A.Block => {
+      const open = this.CONSUME(T.LBrace);
+      this.ACTION(() => this.enter());
+      const statements: A.Stmt[] = [];
+      let tail: A.Expr | undefined;
+      this.MANY(() => {
+        const s = this.SUBRULE(this.statement);
+        this.ACTION(() => {
+          if (!s) return;
+          if ((s as A.Stmt | TailMarker).kind === "Tail") tail = (s as TailMarker).expr;
+          else if ((s as { kind: string }).kind !== "Error") statements.push(s as A.Stmt);
+        });
+      });
+      this.CONSUME(T.RBrace);
+      this.ACTION(() => this.leave());
+      return this.ACTION(() => {
+        const b: A.Block = { kind: "Block", statements, span: this.from(open) };
+        if (tail) b.tail = tail;
+        return b;
+      });
+    },
+    {
+      recoveryValueFunc: (e) => {
+        this.depth = Math.max(0, this.depth - 1);
+        return { kind: "Block" as const, statements: [], span: this.errorNode(e?.token).span };
+      },
+    },
+  );
+
+  public statement = this.RULE(
+    "statement",
+    (): A.Stmt | TailMarker =>
+      // One-token lookahead: statement keywords come first and win over the identifier
+      // category (contextual keywords), which lets chevrotain use its token→alternative map.
+      this.OR({
+        MAX_LOOKAHEAD: 1,
+        IGNORE_AMBIGUITIES: true,
+        DEF: this.statementAlts ??= [
+          { ALT: () => this.SUBRULE(this.letStatement) },
+          { ALT: () => this.SUBRULE(this.ifStatement) },
+          { ALT: () => this.SUBRULE(this.forStatement) },
+          { ALT: () => this.SUBRULE(this.matchStatement) },
+          { ALT: () => this.SUBRULE(this.tryStatement) },
+          { ALT: () => this.SUBRULE(this.returnStatement) },
+          { ALT: () => this.SUBRULE(this.exprOrAssignStatement) },
+        ],
+      }),
+    { recoveryValueFunc: (e) => this.errorNode(e?.token) as unknown as A.Stmt },
+  );
+  private statementAlts?: Array<{ ALT: () => A.Stmt | TailMarker }>;
+
+  public letStatement = this.RULE("letStatement", (): A.LetStmt => {
+    const kw = this.CONSUME(Kw.let);
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Eq);
+    const init = this.SUBRULE(this.expression, { ARGS: [false] });
+    this.CONSUME(T.Semi);
+    return this.ACTION(() => ({ kind: "Let", name: this.ident(name), init, span: this.from(kw) }));
+  });
+
+  public returnStatement = this.RULE("returnStatement", (): A.ReturnStmt => {
+    const kw = this.CONSUME(Kw.return);
+    let value: A.Expr | undefined;
+    this.OPTION(() => {
+      value = this.SUBRULE(this.expression, { ARGS: [false] });
+    });
+    this.CONSUME(T.Semi);
+    return this.ACTION(() => {
+      const r: A.ReturnStmt = { kind: "Return", span: this.from(kw) };
+      if (value) r.value = value;
+      return r;
+    });
+  });
+
+  /** Reports a `;` after a statement that takes none, and skips it. */
+  private forbidSemicolon(what: string): void {
+    if (this.is(T.Semi)) {
+      const s = this.LA(1);
+      this.note("E0012", `unexpected \`;\` after \`${what}\` statement`, s.startOffset, s.endOffset! + 1, "remove the `;`");
+      this.SKIP_TOKEN();
+    }
+  }
+
+  public ifStatement = this.RULE("ifStatement", (): A.IfStmt | A.ExprStmt => {
+    const ifs = this.SUBRULE(this.ifChain);
+    return this.ACTION(() => {
+      if (!this.is(T.Semi)) return ifs;
+      // `if c {1} else {2};` is an expression statement; without `else` the `;` is an error.
+      const asExpr = toIfExpr(ifs);
+      if (asExpr) {
+        this.SKIP_TOKEN();
+        return { kind: "ExprStmt", expr: asExpr, span: this.spanOfNodes(ifs, { span: this.span(this.LA(0), this.LA(0)) }) } as A.ExprStmt;
+      }
+      this.forbidSemicolon("if");
+      return ifs;
+    });
+  });
+
+  public ifChain = this.RULE("ifChain", (): A.IfStmt => {
+    const kw = this.CONSUME(Kw.if);
+    const condition = this.OR([
+      {
+        ALT: () => {
+          const letKw = this.CONSUME(Kw.let);
+          const pattern = this.SUBRULE(this.pattern);
+          this.CONSUME(T.Eq);
+          const value = this.SUBRULE(this.expression, { ARGS: [true] });
+          return this.ACTION((): A.LetCondition => ({ kind: "LetCondition", pattern, value, span: this.from(letKw) }));
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [true] }), IGNORE_AMBIGUITIES: true },
+    ]);
+    const then = this.SUBRULE(this.block);
+    let elseBranch: A.Block | A.IfStmt | undefined;
+    this.OPTION(() => {
+      this.CONSUME(Kw.else);
+      elseBranch = this.OR2([{ ALT: () => this.SUBRULE(this.ifChain) }, { ALT: () => this.SUBRULE2(this.block) }]);
+    });
+    return this.ACTION(() => {
+      const node: A.IfStmt = { kind: "If", condition, then, span: this.from(kw) };
+      if (elseBranch) node.else = elseBranch;
+      return node;
+    });
+  });
+
+  public pattern = this.RULE("pattern", (): A.Pattern =>
+    this.OR([
+      {
+        ALT: () => {
+          const t = this.CONSUME(Kw._);
+          return this.ACTION((): A.WildcardPattern => ({ kind: "WildcardPattern", span: this.span(t, t) }));
+        },
+      },
+      {
+        ALT: () => {
+          const name = this.CONSUME(T.Identifier);
+          this.CONSUME(T.LParen);
+          const args: A.Pattern[] = [];
+          this.MANY(() => {
+            args.push(this.SUBRULE(this.pattern));
+            this.OPTION(() => this.CONSUME(T.Comma));
+          });
+          this.CONSUME(T.RParen);
+          return this.ACTION((): A.ConstructorPattern => ({ kind: "ConstructorPattern", name: this.ident(name), args, span: this.from(name) }));
+        },
+        IGNORE_AMBIGUITIES: true,
+      },
+      {
+        ALT: () => {
+          const name = this.CONSUME2(T.Identifier);
+          return this.ACTION((): A.BindingPattern => ({ kind: "BindingPattern", name: this.ident(name), span: this.span(name, name) }));
+        },
+        IGNORE_AMBIGUITIES: true,
+      },
+    ]),
+  );
+
+  public forStatement = this.RULE("forStatement", (): A.ForStmt => {
+    const kw = this.CONSUME(Kw.for);
+    const binder = this.CONSUME(T.Identifier);
+    this.CONSUME(Kw.in);
+    const iterable = this.SUBRULE(this.expression, { ARGS: [true] });
+    const body = this.SUBRULE(this.block);
+    return this.ACTION(() => {
+      const node: A.ForStmt = { kind: "For", binder: this.ident(binder), iterable, body, span: this.from(kw) };
+      this.forbidSemicolon("for");
+      return node;
+    });
+  });
+
+  public matchStatement = this.RULE("matchStatement", (): A.MatchStmt => {
+    const kw = this.CONSUME(Kw.match);
+    const scrutinee = this.SUBRULE(this.expression, { ARGS: [true] });
+    this.CONSUME(T.LBrace);
+    const arms: A.MatchArm[] = [];
+    this.MANY(() => arms.push(this.SUBRULE(this.matchArm)));
+    this.CONSUME(T.RBrace);
+    return this.ACTION(() => {
+      const node: A.MatchStmt = { kind: "Match", scrutinee, arms, span: this.from(kw) };
+      this.forbidSemicolon("match");
+      return node;
+    });
+  });
+
+  public matchArm = this.RULE("matchArm", (): A.MatchArm => {
+    const first = this.LA(1);
+    const pattern = this.SUBRULE(this.matchPattern);
+    this.CONSUME(T.FatArrow);
+    const body = this.OR([
+      { GATE: () => this.is(T.LBrace) && !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
+      { ALT: () => this.SUBRULE(this.expression, { ARGS: [false] }) },
+    ]);
+    let comma = false;
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      comma = true;
+    });
+    return this.ACTION(() => ({ kind: "MatchArm", pattern, body, comma, span: this.from(first) }));
+  });
+
+  public matchPattern = this.RULE("matchPattern", (): A.MatchArm["pattern"] =>
+    this.OR([
+      { ALT: () => this.SUBRULE(this.stringLit) },
+      { ALT: () => this.SUBRULE(this.numberLit) },
+      { ALT: () => this.SUBRULE(this.boolLit) },
+      {
+        ALT: () => {
+          const t = this.CONSUME(Kw._);
+          return this.ACTION((): A.WildcardPattern => ({ kind: "WildcardPattern", span: this.span(t, t) }));
+        },
+      },
+      { ALT: () => this.ident(this.CONSUME(T.Identifier)), IGNORE_AMBIGUITIES: true },
+    ]),
+  );
+
+  public tryStatement = this.RULE("tryStatement", (): A.TryStmt => {
+    const kw = this.CONSUME(Kw.try);
+    const body = this.SUBRULE(this.block);
+    const catches: A.CatchClause[] = [];
+    this.MANY(() => {
+      const ck = this.CONSUME(Kw.catch);
+      this.CONSUME(T.LParen);
+      const first = this.CONSUME(T.Identifier);
+      let second: IToken | undefined;
+      this.OPTION(() => {
+        second = this.CONSUME2(T.Identifier);
+      });
+      this.CONSUME(T.RParen);
+      const cbody = this.SUBRULE2(this.block);
+      this.ACTION(() => {
+        const c: A.CatchClause = second
+          ? { kind: "Catch", errorType: this.ident(first), binder: this.ident(second), body: cbody, span: this.from(ck) }
+          : { kind: "Catch", binder: this.ident(first), body: cbody, span: this.from(ck) };
+        catches.push(c);
+      });
+    });
+    return this.ACTION(() => {
+      const node: A.TryStmt = { kind: "Try", body, catches, span: this.from(kw) };
+      this.forbidSemicolon("try");
+      return node;
+    });
+  });
+
+  /** Expression statement, assignment, or the block's trailing expression. */
+  public exprOrAssignStatement = this.RULE("exprOrAssignStatement", (): A.Stmt | TailMarker => {
+    const first = this.LA(1);
+    const expr = this.SUBRULE(this.expression, { ARGS: [false] });
+    return this.OR([
+      {
+        ALT: () => {
+          const opTok = this.OR2([
+            { ALT: () => this.CONSUME(T.Eq) },
+            { ALT: () => this.CONSUME(T.PlusEq) },
+            { ALT: () => this.CONSUME(T.MinusEq) },
+            { ALT: () => this.CONSUME(T.StarEq) },
+            { ALT: () => this.CONSUME(T.SlashEq) },
+            { ALT: () => this.CONSUME(T.PercentEq) },
+          ]);
+          const value = this.SUBRULE2(this.expression, { ARGS: [false] });
+          this.CONSUME(T.Semi);
+          return this.ACTION((): A.AssignStmt => {
+            if (expr.kind !== "Identifier" && expr.kind !== "Member" && expr.kind !== "Index" && expr.kind !== "Error") {
+              this.note("E0018", "invalid assignment target", expr.span.start, expr.span.end, "assign to a variable, a member (`a.b = ..`) or an index (`a[i] = ..`)");
+            }
+            return { kind: "Assign", target: expr, op: ASSIGN_OPS.get(opTok.tokenType)!, value, span: this.from(first) };
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME2(T.Semi);
+          return this.ACTION((): A.ExprStmt => ({ kind: "ExprStmt", expr, span: this.from(first) }));
+        },
+      },
+      {
+        ALT: () =>
+          this.ACTION((): A.Stmt | TailMarker => {
+            if (this.is(T.RBrace) || this.is(EOF)) return { kind: "Tail", expr };
+            // Missing `;`: report it at the end of the expression and carry on as if it were there.
+            const prev = this.LA(0);
+            this.note("E0011", `expected \`;\` after expression, found ${describeToken(this.LA(1))}`, prev.endOffset! + 1, prev.endOffset! + 1, "add `;` at the end of the statement");
+            return { kind: "ExprStmt", expr, span: this.from(first) };
+          }),
+      },
+    ]);
+  });
+
+  // ---- expressions ---------------------------------------------------------------------------
+
+  /**
+   * Binary expressions are parsed flat (operand (op operand)*) and folded by precedence
+   * climbing: one rule invocation per operand instead of one per precedence level, which is
+   * where most of the parser's time went (LANGUAGE.md §1.2 gives the levels).
+   */
+  public expression = this.RULE(
+    "expression",
+    (noStruct: boolean): A.Expr => {
+      this.ACTION(() => this.enter());
+      const operands: A.Expr[] = [this.SUBRULE(this.unaryExpr, { ARGS: [noStruct] })];
+      const ops: A.BinaryOp[] = [];
+      this.MANY(() => {
+        const op = this.CONSUME(T.BinaryOperator);
+        const right = this.SUBRULE2(this.unaryExpr, { ARGS: [noStruct] });
+        this.ACTION(() => {
+          ops.push(op.image as A.BinaryOp);
+          operands.push(right);
+        });
+      });
+      this.ACTION(() => this.leave());
+      return this.ACTION(() => (ops.length === 0 ? operands[0]! : foldBinary(operands, ops)));
+    },
+    {
+      recoveryValueFunc: (e) => {
+        this.depth = Math.max(0, this.depth - 1);
+        return this.errorNode(e?.token);
+      },
+    },
+  );
+
+  public unaryExpr = this.RULE("unaryExpr", (noStruct: boolean): A.Expr => {
+    const prefixes: IToken[] = [];
+    this.MANY(() => {
+      prefixes.push(this.CONSUME(T.PrefixOperator));
+    });
+    const operand = this.SUBRULE(this.postfixExpr, { ARGS: [noStruct] });
+    return this.ACTION(() => {
+      let e = operand;
+      for (let i = prefixes.length - 1; i >= 0; i--) {
+        const op = prefixes[i]!;
+        e = { kind: "Unary", op: op.image as A.UnaryOp, operand: e, span: this.spanOfNodes({ span: this.span(op, op) }, e) };
+      }
+      return e;
+    });
+  });
+
+  public postfixExpr = this.RULE("postfixExpr", (noStruct: boolean): A.Expr => {
+    const first = this.LA(1);
+    let e = this.SUBRULE(this.primary, { ARGS: [noStruct] });
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            const prop = this.CONSUME(T.Identifier);
+            e = this.ACTION((): A.MemberExpr => ({ kind: "Member", object: e, property: this.ident(prop), span: this.from(first) }));
+          },
+        },
+        {
+          ALT: () => {
+            const args = this.SUBRULE(this.callArgs);
+            e = this.ACTION((): A.CallExpr => ({ kind: "Call", callee: e, args, span: this.from(first) }));
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            const index = this.SUBRULE(this.expression, { ARGS: [false] });
+            this.CONSUME(T.RBracket);
+            e = this.ACTION((): A.IndexExpr => ({ kind: "Index", object: e, index, span: this.from(first) }));
+          },
+        },
+      ]);
+    });
+    return e;
+  });
+
+  public callArgs = this.RULE("callArgs", (): Array<A.Expr | A.NamedArg> => {
+    const args: Array<A.Expr | A.NamedArg> = [];
+    this.CONSUME(T.LParen);
+    this.OPTION(() => {
+      args.push(this.SUBRULE(this.callArg));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.OPTION2(() => args.push(this.SUBRULE2(this.callArg)));
+      });
+    });
+    this.CONSUME(T.RParen);
+    this.ACTION(() => {
+      // `g(a,, b)` and `g(,)` are errors (a trailing comma is fine): the loop above accepts an
+      // empty slot only to report it precisely.
+    });
+    return args;
+  });
+
+  public callArg = this.RULE("callArg", (): A.Expr | A.NamedArg =>
+    this.OR([
+      {
+        GATE: () => !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
+        ALT: () => {
+          const name = this.CONSUME(T.Identifier);
+          const sep = this.OR2([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
+          const value = this.SUBRULE(this.expression, { ARGS: [false] });
+          return this.ACTION((): A.NamedArg => ({ kind: "NamedArg", name: this.ident(name), separator: sep.image as "=" | ":", value, span: this.from(name) }));
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [false] }), IGNORE_AMBIGUITIES: true },
+    ]),
+  );
+
+  /**
+   * Primary expressions. All alternatives are decided on one token (chevrotain's fast map);
+   * after an identifier, `=>` makes it a lambda and `{` (outside `noStruct` headers) a type
+   * literal. `noStruct` is kept in a field so the cached alternatives need no per-call closures.
+   */
+  public primary = this.RULE(
+    "primary",
+    (noStruct: boolean): A.Expr => {
+      const saved = this.noStruct;
+      this.noStruct = noStruct;
+      const e = this.OR({ MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: (this.primaryAlts ??= this.buildPrimaryAlts()) });
+      this.noStruct = saved;
+      return e;
+    },
+    { recoveryValueFunc: (e) => this.errorNode(e?.token) },
+  );
+  private noStruct = false;
+  private primaryAlts?: Array<{ ALT: () => A.Expr }>;
+
+  private buildPrimaryAlts(): Array<{ ALT: () => A.Expr }> {
+    return [
+      { ALT: () => this.SUBRULE(this.ifExpr) },
+      { ALT: () => this.SUBRULE(this.literal) },
+      { ALT: () => this.SUBRULE(this.closure) },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.VaultRef);
+          return this.ACTION((): A.VaultRef => ({ kind: "Vault", path: t.image.slice("vault://".length), raw: t.image, span: this.span(t, t) }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.arrayExpr) },
+      { ALT: () => this.SUBRULE(this.recordExpr) },
+      {
+        ALT: () => {
+          const open = this.CONSUME(T.LParen);
+          const inner = this.SUBRULE(this.expression, { ARGS: [false] });
+          this.CONSUME(T.RParen);
+          return this.ACTION((): A.ParenExpr => ({ kind: "Paren", expr: inner, span: this.from(open) }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.identifierLed) },
+    ];
+  }
+
+  /** An identifier, a lambda `x => body`, or a type literal `T { .. }`. */
+  public identifierLed = this.RULE("identifierLed", (): A.Expr => {
+    const noStruct = this.noStruct;
+    const id = this.CONSUME(T.Identifier);
+    let result: A.Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.FatArrow);
+      const body = this.SUBRULE(this.expression, { ARGS: [noStruct] });
+      result = this.ACTION((): A.LambdaExpr => ({ kind: "Lambda", style: "arrow", params: [this.ident(id)], body, span: this.from(id) }));
+    });
+    this.OPTION2({
+      GATE: () => result === undefined && !noStruct,
+      DEF: () => {
+        const fields = this.SUBRULE(this.recordBody);
+        result = this.ACTION((): A.TypeLiteral => ({ kind: "TypeLiteral", typeName: this.ident(id), fields, span: this.from(id) }));
+      },
+    });
+    return this.ACTION(() => result ?? this.ident(id));
+  });
+
+  public ifExpr = this.RULE("ifExpr", (): A.IfExpr => {
+    const kw = this.CONSUME(Kw.if);
+    const condition = this.SUBRULE(this.expression, { ARGS: [true] });
+    const then = this.SUBRULE(this.block);
+    this.CONSUME(Kw.else);
+    const elseBranch = this.OR([{ ALT: () => this.SUBRULE(this.ifExpr) }, { ALT: () => this.SUBRULE2(this.block) }]);
+    return this.ACTION(() => ({ kind: "IfExpr", condition, then, else: elseBranch, span: this.from(kw) }));
+  });
+
+  /** `|a, b| body`, `|| body` (our addition, DESIGN §3). */
+  public closure = this.RULE("closure", (): A.LambdaExpr => {
+    const first = this.LA(1);
+    const params: A.Identifier[] = [];
+    this.OR([
+      { ALT: () => this.CONSUME(T.OrOr) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Pipe);
+          this.OPTION(() => {
+            params.push(this.ident(this.CONSUME(T.Identifier)));
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              params.push(this.ident(this.CONSUME2(T.Identifier)));
+            });
+          });
+          this.CONSUME2(T.Pipe);
+        },
+      },
+    ]);
+    const body = this.SUBRULE(this.expression, { ARGS: [false] });
+    return this.ACTION(() => ({ kind: "Lambda", style: "closure", params, body, span: this.from(first) }));
+  });
+
+  public recordExpr = this.RULE("recordExpr", (): A.RecordExpr => {
+    const open = this.LA(1);
+    const fields = this.SUBRULE(this.recordBody);
+    return this.ACTION(() => ({ kind: "Record", fields, span: this.from(open) }));
+  });
+
+  public recordBody = this.RULE("recordBody", (): A.RecordField[] => {
+    this.CONSUME(T.LBrace);
+    this.ACTION(() => this.enter());
+    const fields: A.RecordField[] = [];
+    this.MANY(() => {
+      const key = this.OR([{ ALT: () => this.SUBRULE(this.stringLit) }, { ALT: () => this.ident(this.CONSUME(T.Identifier)) }]);
+      this.CONSUME(T.Colon);
+      const value = this.SUBRULE(this.expression, { ARGS: [false] });
+      this.OPTION(() => this.CONSUME(T.Comma));
+      this.ACTION(() => fields.push({ kind: "RecordField", key, value, span: this.spanOfNodes(key, value) }));
+    });
+    this.CONSUME(T.RBrace);
+    this.ACTION(() => this.leave());
+    return fields;
+  });
+
+  /** `[a, b, c,]`; with `allowSettings`, elements may be `name = value` (require lists). */
+  public arrayExpr = this.RULE("arrayExpr", (allowSettings?: boolean): A.ArrayExpr => {
+    const open = this.CONSUME(T.LBracket);
+    this.ACTION(() => this.enter());
+    const elements: A.Expr[] = [];
+    this.OPTION(() => {
+      elements.push(this.SUBRULE(this.arrayElement, { ARGS: [allowSettings === true] }));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.OPTION2(() => elements.push(this.SUBRULE2(this.arrayElement, { ARGS: [allowSettings === true] })));
+      });
+    });
+    this.CONSUME(T.RBracket);
+    this.ACTION(() => this.leave());
+    return this.ACTION(() => ({ kind: "Array", elements, span: this.from(open) }));
+  });
+
+  public arrayElement = this.RULE("arrayElement", (allowSettings: boolean): A.Expr =>
+    this.OR([
+      {
+        GATE: () => allowSettings && !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
+        ALT: () => {
+          const name = this.CONSUME(T.Identifier);
+          this.CONSUME(T.Eq);
+          const value = this.SUBRULE(this.expression, { ARGS: [false] });
+          return this.ACTION((): A.SettingExpr => ({ kind: "Setting", name: this.ident(name), value, span: this.from(name) }));
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [false] }), IGNORE_AMBIGUITIES: true },
+    ]),
+  );
+
+  // ---- literals ------------------------------------------------------------------------------
+
+  /** One rule for all literals (one invocation per literal instead of two). */
+  public literal = this.RULE("literal", (): A.Literal => {
+    const t = this.OR((this.literalAlts ??= [
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.NumberLiteral) },
+      { ALT: () => this.CONSUME(T.DurationLiteral) },
+      { ALT: () => this.CONSUME(Kw.true) },
+      { ALT: () => this.CONSUME(Kw.false) },
+    ]));
+    return this.ACTION(() => literalNode(t, this.span(t, t)));
+  });
+  private literalAlts?: Array<{ ALT: () => IToken }>;
+
+  public stringLit = this.RULE("stringLit", (): A.StringLit => {
+    const t = this.CONSUME(T.StringLiteral);
+    return this.ACTION(() => literalNode(t, this.span(t, t)) as A.StringLit);
+  });
+
+  public numberLit = this.RULE("numberLit", (): A.NumberLit => {
+    const t = this.CONSUME(T.NumberLiteral);
+    return this.ACTION(() => literalNode(t, this.span(t, t)) as A.NumberLit);
+  });
+
+  public boolLit = this.RULE("boolLit", (): A.BoolLit => {
+    const t = this.OR([{ ALT: () => this.CONSUME(Kw.true) }, { ALT: () => this.CONSUME(Kw.false) }]);
+    return this.ACTION(() => literalNode(t, this.span(t, t)) as A.BoolLit);
+  });
+}
+
+/** Builds the literal node for a string, number, duration or boolean token. */
+function literalNode(t: IToken, span: Span): A.Literal {
+  switch (t.tokenType) {
+    case T.StringLiteral:
+      return { kind: "String", raw: t.image, value: unescapeString(t.image), span };
+    case T.NumberLiteral: {
+      const text = t.image.indexOf("_") >= 0 ? t.image.replace(/_/g, "") : t.image;
+      return { kind: "Number", raw: t.image, value: Number(text), isFloat: text.includes("."), span };
+    }
+    case T.DurationLiteral: {
+      const m = /^(\d+(?:\.\d+)?)(\.seconds|\.minutes|\.hours|months|ms|s|m|h|d|w|y)$/.exec(t.image)!;
+      const amount = Number(m[1]);
+      const u = m[2]!;
+      const unit = (u === ".seconds" ? "s" : u === ".minutes" ? "m" : u === ".hours" ? "h" : u) as A.DurationUnit;
+      return { kind: "Duration", raw: t.image, amount, unit, millis: amount * DURATION_MS[unit], span };
+    }
+    default:
+      return { kind: "Bool", value: t.image === "true", span };
+  }
+}
+
+const PRECEDENCE: Record<A.BinaryOp, number> = {
+  "||": 1, "&&": 2, "==": 3, "!=": 3, in: 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6,
+};
+
+function spanJoin(a: { span: Span }, b: { span: Span }): Span {
+  return { start: a.span.start, end: b.span.end, line: a.span.line, col: a.span.col, endLine: b.span.endLine, endCol: b.span.endCol };
+}
+
+/** Folds `e0 op0 e1 op1 e2 ...` into a left-associative tree by precedence (shunting-yard). */
+export function foldBinary(operands: A.Expr[], ops: A.BinaryOp[]): A.Expr {
+  const out: A.Expr[] = [operands[0]!];
+  const stack: A.BinaryOp[] = [];
+  const reduce = () => {
+    const op = stack.pop()!;
+    const right = out.pop()!;
+    const left = out.pop()!;
+    out.push({ kind: "Binary", op, left, right, span: spanJoin(left, right) });
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    while (stack.length > 0 && PRECEDENCE[stack[stack.length - 1]!] >= PRECEDENCE[op]) reduce();
+    stack.push(op);
+    out.push(operands[i + 1]!);
+  }
+  while (stack.length > 0) reduce();
+  return out[0]!;
+}
+
+/** Converts an if statement with a complete else chain into an if expression; undefined otherwise. */
+export function toIfExpr(s: A.IfStmt): A.IfExpr | undefined {
+  if (s.condition.kind === "LetCondition" || !s.else) return undefined;
+  let elseBranch: A.Block | A.IfExpr;
+  if (s.else.kind === "If") {
+    const inner = toIfExpr(s.else);
+    if (!inner) return undefined;
+    elseBranch = inner;
+  } else {
+    elseBranch = s.else;
+  }
+  const e: A.IfExpr = { kind: "IfExpr", condition: s.condition, then: s.then, else: elseBranch, span: s.span };
+  return e;
+}
+
+/** Interprets the usual escapes; an unknown escape keeps the escaped character. */
+export function unescapeString(raw: string): string {
+  const terminated = /^"(?:[^"\\]|\\[\s\S])*"$/.test(raw);
+  const body = terminated ? raw.slice(1, -1) : raw.slice(1);
+  if (!body.includes("\\")) return body;
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== "\\" || i === body.length - 1) {
+      out += c;
+      continue;
+    }
+    const n = body[++i]!;
+    switch (n) {
+      case "n": out += "\n"; break;
+      case "t": out += "\t"; break;
+      case "r": out += "\r"; break;
+      case "0": out += "\0"; break;
+      default: out += n;
+    }
+  }
+  return out;
+}
