@@ -1,0 +1,83 @@
+/**
+ * `[output.schema]` is a JSON Schema (draft-07, ajv's default). The compiler checks it in
+ * strict-schema mode (a misspelled keyword is an error, not silently ignored); the runtime
+ * validates parsed tool output with the same compiled validator.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+import type { TomlPath } from "./locator.js";
+import type { ContractReader } from "./reader.js";
+
+// ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+
+let shared: Ajv | undefined;
+
+function ajv(): Ajv {
+  if (!shared) {
+    shared = new Ajv({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false, allErrors: true, addUsedSchema: false });
+    addFormats(shared);
+  }
+  return shared;
+}
+
+const validators = new WeakMap<object, ValidateFunction | Error>();
+
+/** The compiled validator of a schema (cached per schema object), or the compile error. */
+export function schemaValidator(schema: Record<string, unknown>): ValidateFunction | Error {
+  let v = validators.get(schema);
+  if (!v) {
+    try {
+      v = ajv().compile(schema);
+    } catch (e) {
+      v = e instanceof Error ? e : new Error(String(e));
+    }
+    validators.set(schema, v);
+  }
+  return v;
+}
+
+/** Human-readable lines for ajv errors (`/hosts/0/ip must be string`). */
+export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
+}
+
+/** Finds the first path inside `schema` where key `name` appears (to locate a strict-mode error). */
+function findKey(node: unknown, name: string, path: (string | number)[]): (string | number)[] | undefined {
+  if (typeof node !== "object" || node === null) return undefined;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const p = findKey(node[i], name, [...path, i]);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(node)) {
+    if (k === name) return [...path, k];
+    const p = findKey(v, name, [...path, k]);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** Reports E0514 for an invalid `[output.schema]`; returns true when the schema is usable. */
+export function checkOutputSchema(r: ContractReader, schema: Record<string, unknown>, path: TomlPath): boolean {
+  const a = ajv();
+  const meta = a.validateSchema(schema);
+  if (meta === false) {
+    const err = a.errors?.[0];
+    if (err) {
+      const inner = err.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+      r.atValue("E0514", `invalid output schema: ${err.instancePath ? `\`${inner.join(".")}\` ` : ""}${err.message ?? "is invalid"}`, [...path, ...inner]);
+      return false;
+    }
+  }
+  const compiled = schemaValidator(schema);
+  if (compiled instanceof Error) {
+    const unknown = /unknown keyword: "([^"]+)"/.exec(compiled.message);
+    const at = unknown ? findKey(schema, unknown[1]!, []) : undefined;
+    r.atKey("E0514", `invalid output schema: ${compiled.message}`, at ? [...path, ...at] : path);
+    return false;
+  }
+  return true;
+}

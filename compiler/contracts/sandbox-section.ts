@@ -1,0 +1,81 @@
+/**
+ * Our extension `[tool.sandbox]`: how the tool runs in its container. Kept in its own table so
+ * the reference's contracts stay valid unchanged.
+ *
+ *   image   = "symbi/nmap:7.94"          container image (the driver's default when absent)
+ *   user    = "1000:1000"                never root
+ *   workdir = "/work"                    absolute
+ *   mounts  = ["/srv/wordlists:/lists"]  extra mounts, always read-only ("/path" = same path inside)
+ *   network = ["example.com:443"]        hosts the tool may reach; none when absent
+ */
+import { isIP } from "node:net";
+import type { NetworkAllow, SandboxMount, SandboxSpec } from "./model.js";
+import type { ContractReader, TomlTable } from "./reader.js";
+import { isHostname } from "./values.js";
+
+const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network"];
+const PATH = ["tool", "sandbox"];
+
+function isSafeAbsolute(p: string): boolean {
+  return p.startsWith("/") && !p.split("/").includes("..") && !/[\0\n\r]/.test(p);
+}
+
+export function parseMount(text: string): SandboxMount | string {
+  const parts = text.split(":");
+  if (parts.length > 2) return "expected \"/host/path\" or \"/host/path:/container/path\"";
+  const source = parts[0]!;
+  const target = parts[1] ?? source;
+  if (!isSafeAbsolute(source) || !isSafeAbsolute(target)) return "mount paths must be absolute and must not contain `..`";
+  return { source, target, readOnly: true };
+}
+
+export function parseNetworkAllow(text: string): NetworkAllow | string {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
+  if (!m) return "expected host:port (an IPv6 address in brackets: [::1]:443)";
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return `port ${port} is outside 1-65535`;
+  if (m[1] !== undefined ? isIP(host) !== 6 : isIP(host) === 0 && !isHostname(host)) return `\`${host}\` is not a hostname or IP address`;
+  return { host, port };
+}
+
+function isRoot(user: string): boolean {
+  const name = user.split(":")[0]!.trim();
+  return name === "root" || name === "0" || name === "";
+}
+
+export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
+  const spec: SandboxSpec = { mounts: [], network: [] };
+  const sb = r.table(tool, "sandbox", ["tool"]);
+  if (!sb) return spec;
+  r.unknownKeys(sb, SANDBOX_KEYS, PATH, "[tool.sandbox]");
+
+  const image = r.string(sb, "image", PATH);
+  if (image !== undefined) {
+    if (image.trim() === "" || /\s/.test(image)) r.atValue("E0522", "`image` must be an image reference without spaces", [...PATH, "image"]);
+    else spec.image = image;
+  }
+  const user = r.string(sb, "user", PATH);
+  if (user !== undefined) {
+    if (isRoot(user)) r.atValue("E0522", `tools never run as root (user ${JSON.stringify(user)})`, [...PATH, "user"], 'use an unprivileged user such as "1000:1000"');
+    else spec.user = user;
+  }
+  const workdir = r.string(sb, "workdir", PATH);
+  if (workdir !== undefined) {
+    if (!isSafeAbsolute(workdir)) r.atValue("E0522", "`workdir` must be an absolute path without `..`", [...PATH, "workdir"]);
+    else spec.workdir = workdir;
+  }
+  const mounts = r.stringArray(sb, "mounts", PATH) ?? [];
+  mounts.forEach((m, i) => {
+    const res = parseMount(m);
+    if (typeof res === "string") r.atValue("E0522", `invalid mount ${JSON.stringify(m)}: ${res}`, [...PATH, "mounts", i]);
+    else spec.mounts.push(res);
+  });
+  const network = r.stringArray(sb, "network", PATH) ?? [];
+  network.forEach((n, i) => {
+    const res = parseNetworkAllow(n);
+    if (typeof res === "string") r.atValue("E0522", `invalid network entry ${JSON.stringify(n)}: ${res}`, [...PATH, "network", i]);
+    else spec.network.push(res);
+  });
+  return spec;
+}
