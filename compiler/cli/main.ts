@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * `symbic`: the Symbiont compiler. Each command lives in commands/<name>.ts and registers itself
+ * here. Exit codes (compiler/cli/exit-codes.ts): 0 ok, 1 usage/I-O/internal, 2 test failure,
+ * 3 check or validation failure.
+ */
+import { Command, CommanderError } from "commander";
+import { VERSION } from "./version.js";
+import { ExitCode } from "./exit-codes.js";
+import { registerParse } from "./commands/parse.js";
+import { registerCheck } from "./commands/check.js";
+
+const program = new Command();
+program
+  .name("symbic")
+  .description("Symbiont compiler: check .symbi files, compile policies to Cedar and sandbox settings to manifests")
+  .version(VERSION, "-V, --version")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+registerParse(program);
+registerCheck(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // Help and version exit 0; usage errors (already printed by commander) exit 1.
+    process.exitCode = e.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
+  } else {
+    throw e;
+  }
+}
