@@ -1,0 +1,114 @@
+/**
+ * The Docker driver without a working daemon (runs everywhere): a dead or silent daemon gives one
+ * clear typed error line, never a hang; and the container settings are exactly the manifest's.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { defaultSandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { DockerSandbox, SandboxUnavailableError, SandboxUnsupportedError, isSandboxError } from "../../runtime/sandbox/index.js";
+
+const manifest = (o: Parameters<typeof defaultSandboxManifest>[0] extends infer T ? Partial<T> : never = {}) =>
+  defaultSandboxManifest({ agent: "errs", tier: "tier1", ...o });
+
+test("a dead daemon (no socket): SandboxUnavailableError with one line, quickly", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "symbi-nodocker-"));
+  try {
+    const s = new DockerSandbox(manifest(), { docker: new Docker({ socketPath: join(dir, "docker.sock") }) });
+    const t0 = Date.now();
+    await s.run({ argv: ["true"] }).then(
+      () => assert.unreachable("should fail"),
+      (e) => {
+        assert.instance(e, SandboxUnavailableError);
+        assert.ok(isSandboxError(e));
+        assert.is((e as SandboxUnavailableError).code, "SANDBOX_UNAVAILABLE");
+        assert.match((e as Error).message, /^Docker daemon not reachable at .*ENOENT/);
+        assert.not.match((e as Error).message, /\n/);
+      },
+    );
+    assert.ok(Date.now() - t0 < 3000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a daemon that accepts but never answers: an error after the engine timeout, not a hang", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "symbi-silentdocker-"));
+  const sock = join(dir, "docker.sock");
+  const held: Socket[] = [];
+  const server = createServer((c) => held.push(c)); // accepts, reads nothing, answers nothing
+  await new Promise<void>((resolve) => server.listen(sock, resolve));
+  try {
+    const s = new DockerSandbox(manifest(), { docker: new Docker({ socketPath: sock }), engineTimeoutMs: 300 });
+    const t0 = Date.now();
+    await s.check().then(
+      () => assert.unreachable("should fail"),
+      (e) => {
+        assert.instance(e, SandboxUnavailableError);
+        assert.match((e as Error).message, /no answer within 300 ms/);
+      },
+    );
+    assert.ok(Date.now() - t0 < 3000, `took ${Date.now() - t0} ms`);
+  } finally {
+    for (const c of held) c.destroy();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a network allowlist is refused before the daemon is even asked", async () => {
+  const s = new DockerSandbox(manifest({ network: { mode: "allowlist", allow: [{ host: "10.0.0.1", port: 443 }] } }), {
+    docker: new Docker({ socketPath: "/nonexistent/docker.sock" }),
+  });
+  await s.check().then(
+    () => assert.unreachable("should refuse"),
+    (e) => {
+      assert.instance(e, SandboxUnsupportedError);
+      assert.match((e as Error).message, /cannot enforce a network allowlist \(10\.0\.0\.1:443\)/);
+    },
+  );
+});
+
+test("the container settings are exactly the manifest's", () => {
+  const m = manifest({ memoryMb: 100, cpus: 0.5, pids: 20, user: "1000:2000", workdir: "/tmp/w", env: { LANG: "C", PATH: "/opt/bin" }, tmpSizeMb: 16 });
+  m.tmpfs.push({ path: "/run", mode: "0755", sizeMb: 2 });
+  const spec = new DockerSandbox(m, { runId: "Spec Run!" }).containerSpec("symbi-x-1", ["scan", "--fast", "a b"], false);
+  assert.equal(spec.Entrypoint, ["scan"]);
+  assert.equal(spec.Cmd, ["--fast", "a b"]);
+  assert.is(spec.Image, "symbi-sandbox:1");
+  assert.is(spec.User, "1000:2000");
+  assert.is(spec.WorkingDir, "/tmp/w");
+  assert.equal(spec.Env, ["PATH=/opt/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C"]);
+  assert.is(spec.NetworkDisabled, true);
+  assert.is(spec.OpenStdin, false);
+  assert.equal(spec.Labels, { "dev.symbi.sandbox": "1", "dev.symbi.run": "spec-run", "dev.symbi.agent": "errs", "dev.symbi.tier": "tier1" });
+  assert.equal(spec.HostConfig, {
+    NetworkMode: "none",
+    ReadonlyRootfs: true,
+    Tmpfs: { "/tmp": "rw,nosuid,nodev,noexec,size=16m,mode=1777", "/run": "rw,nosuid,nodev,noexec,size=2m,mode=0755" },
+    CapDrop: ["ALL"],
+    SecurityOpt: ["no-new-privileges:true"],
+    Memory: 100 * 1024 * 1024,
+    MemorySwap: 100 * 1024 * 1024,
+    NanoCpus: 500_000_000,
+    PidsLimit: 20,
+    Runtime: "runc",
+    Privileged: false,
+    LogConfig: { Type: "none", Config: {} },
+    AutoRemove: false,
+  });
+  const t2 = new DockerSandbox(manifest({ tier: "tier2" })).containerSpec("n", ["x"], true);
+  assert.is(t2.HostConfig?.Runtime, "runsc");
+  assert.is(t2.OpenStdin, true);
+  assert.is(t2.StdinOnce, true);
+});
+
+test("the Docker driver refuses a process-tier manifest", () => {
+  assert.throws(() => new DockerSandbox(defaultSandboxManifest({ agent: "a", tier: "process" })), /tier1 or tier2/);
+});
+
+test.run();

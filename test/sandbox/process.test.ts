@@ -1,0 +1,218 @@
+/**
+ * The process tier, proved by running real child processes: scrubbed environment, private
+ * temporary directory (removed afterwards), rlimits, network namespace, privilege drop, and
+ * kills of the whole process group on timeout, abort and exit.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, readFileSync } from "node:fs";
+import { defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
+import {
+  ProcessSandbox,
+  SandboxAbortedError,
+  SandboxUnsupportedError,
+  createSandbox,
+  liveSandboxIds,
+  type SandboxRunResult,
+} from "../../runtime/sandbox/index.js";
+
+const asRoot = process.getuid?.() === 0;
+
+function sandbox(o: Partial<SandboxManifestOptions> = {}, allowHostNetwork = false): ProcessSandbox {
+  return new ProcessSandbox(defaultSandboxManifest({ agent: "dev", tier: "process", timeoutMs: 10_000, ...o }), { allowHostNetwork });
+}
+
+/** Running (or sleeping): a zombie has been killed and only waits for its new parent to reap it. */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** Waits briefly for the kernel to reap a killed process (it is gone, but not always instantly). */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  return !alive(pid);
+}
+
+const sh = (script: string) => ["/bin/sh", "-c", script];
+
+test("exit status, stdout and stderr are captured separately", async () => {
+  const r = await sandbox().run({ argv: sh("echo out; echo err >&2; exit 7") });
+  assert.is(r.exitCode, 7);
+  assert.is(r.signal, null);
+  assert.is(r.stdout, "out\n");
+  assert.is(r.stderr, "err\n");
+  assert.is(r.timedOut, false);
+  assert.is(r.sandbox.tier, "process");
+});
+
+test("argv is passed as is, never through a shell", async () => {
+  const r = await sandbox().run({ argv: ["/bin/echo", "$HOME; rm -rf /", "`id`"] });
+  assert.is(r.stdout, "$HOME; rm -rf / `id`\n");
+});
+
+test("the environment is scrubbed: only PATH, HOME, TMPDIR and the manifest's env", async () => {
+  process.env.SYMBI_TEST_SECRET = "hunter2";
+  try {
+    const r = await sandbox({ env: { LANG: "C" } }).run({ argv: ["/usr/bin/env"] });
+    const names = r.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
+    assert.equal(names, ["HOME", "LANG", "PATH", "TMPDIR"]);
+    assert.not.match(r.stdout, /hunter2/);
+  } finally {
+    delete process.env.SYMBI_TEST_SECRET;
+  }
+});
+
+test("a private temporary directory is the working directory, HOME and TMPDIR, and is removed afterwards", async () => {
+  const r = await sandbox().run({ argv: sh('pwd; echo "$HOME"; echo "$TMPDIR"; stat -c %a .; echo data > file && cat file') });
+  const [pwd, home, tmp, mode, data] = r.stdout.trim().split("\n");
+  assert.ok(pwd && pwd.includes("symbi-sbx-"), r.stdout);
+  assert.is(home, pwd);
+  assert.is(tmp, pwd);
+  assert.is(mode, "700");
+  assert.is(data, "data");
+  assert.not.ok(existsSync(pwd!), "the temporary directory must be deleted");
+});
+
+test("resource limits are set by the kernel before the tool starts", async () => {
+  const r = await sandbox({ memoryMb: 128, pids: 20, timeoutMs: 4000, cpus: 0.5, tmpSizeMb: 8 }).run({ argv: ["/bin/cat", "/proc/self/limits"] });
+  const limit = (name: string) => new RegExp(`^${name}\\s+(\\S+)`, "m").exec(r.stdout)?.[1];
+  assert.is(limit("Max address space"), String(128 * 1024 * 1024));
+  assert.is(limit("Max cpu time"), "2"); // cpus × timeout = 0.5 × 4 s
+  assert.is(limit("Max file size"), String(8 * 1024 * 1024));
+  assert.is(limit("Max core file size"), "0");
+  assert.ok(Number(limit("Max processes")) >= 20, r.stdout);
+});
+
+test("the file-size limit stops a tool from filling the disk", async () => {
+  const r = await sandbox({ tmpSizeMb: 1 }).run({ argv: sh("head -c 3000000 /dev/zero > big; echo rc=$?; wc -c < big") });
+  assert.match(r.stdout, /rc=[1-9]/);
+  assert.ok(Number(r.stdout.trim().split("\n").pop()) <= 1024 * 1024, r.stdout);
+});
+
+test("no network: the tool sees only a loopback interface", async () => {
+  const r = await sandbox().run({ argv: ["/bin/cat", "/proc/net/dev"] });
+  const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());
+  assert.equal(ifaces, ["lo"]);
+});
+
+test("privileges: no_new_privs, and as root a switch to the manifest's non-root user with no capabilities", async () => {
+  const r = await sandbox({ user: "65534:65534" }).run({ argv: sh("id -u; id -g; grep -E '^(NoNewPrivs|CapEff|CapBnd|Groups):' /proc/self/status") });
+  assert.match(r.stdout, /^NoNewPrivs:\s+1$/m);
+  const [uid, gid] = r.stdout.split("\n");
+  assert.is.not(uid, "0");
+  if (asRoot) {
+    assert.is(uid, "65534");
+    assert.is(gid, "65534");
+    assert.match(r.stdout, /^CapEff:\s+0+$/m);
+    assert.match(r.stdout, /^CapBnd:\s+0+$/m);
+    assert.match(r.stdout, /^Groups:\s*$/m);
+  }
+});
+
+test("timeout kills the whole process group, grandchildren included", async () => {
+  const t0 = Date.now();
+  const r = await sandbox({ timeoutMs: 500 }).run({ argv: sh("sleep 30 & echo $!; sleep 30") });
+  assert.ok(Date.now() - t0 < 5000, "killed promptly");
+  assert.is(r.timedOut, true);
+  assert.is(r.exitCode, null);
+  assert.is(r.signal, "SIGKILL");
+  const grandchild = Number(r.stdout.trim());
+  assert.ok(grandchild > 0, r.stdout);
+  assert.ok(await gone(grandchild), `grandchild ${grandchild} survived`);
+});
+
+test("a background process left behind after a normal exit is killed too", async () => {
+  const r = await sandbox().run({ argv: sh("sleep 30 >/dev/null 2>&1 & echo $!") });
+  assert.is(r.exitCode, 0);
+  assert.is(r.timedOut, false);
+  assert.ok(await gone(Number(r.stdout.trim())), "the background sleep survived");
+});
+
+test("a shorter per-call timeout applies; the manifest's is the upper bound", async () => {
+  const r = await sandbox({ timeoutMs: 300 }).run({ argv: ["/bin/sleep", "5"], timeoutMs: 60_000 });
+  assert.is(r.timedOut, true);
+  assert.ok(r.durationMs < 3000, String(r.durationMs));
+  const r2 = await sandbox({ timeoutMs: 10_000 }).run({ argv: ["/bin/sleep", "5"], timeoutMs: 200 });
+  assert.is(r2.timedOut, true);
+  assert.ok(r2.durationMs < 3000, String(r2.durationMs));
+});
+
+test("abort kills the group, removes the directory and rejects with SandboxAbortedError", async () => {
+  const ac = new AbortController();
+  const s = sandbox();
+  setTimeout(() => ac.abort(), 300);
+  try {
+    await s.run({ argv: sh("sleep 30"), signal: ac.signal });
+    assert.unreachable("should have been aborted");
+  } catch (e) {
+    assert.instance(e, SandboxAbortedError);
+  }
+  assert.equal(liveSandboxIds(), []);
+  // An already-aborted signal never starts anything.
+  await s.run({ argv: ["/bin/true"], signal: AbortSignal.abort() }).then(
+    () => assert.unreachable("should reject"),
+    (e) => assert.instance(e, SandboxAbortedError),
+  );
+});
+
+test("output is capped per stream and flagged; the tool is not blocked", async () => {
+  const r = await sandbox().run({ argv: sh("head -c 300000 /dev/zero; echo tail >&2"), maxOutputBytes: 1000 });
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout.length, 1000);
+  assert.is(r.stdoutTruncated, true);
+  assert.is(r.stderr, "tail\n");
+  assert.is(r.stderrTruncated, false);
+});
+
+test("stdin is delivered and closed", async () => {
+  const r: SandboxRunResult = await sandbox().run({ argv: ["/bin/cat"], stdin: "line one\nline two\n" });
+  assert.is(r.stdout, "line one\nline two\n");
+  const empty = await sandbox().run({ argv: ["/bin/cat"] });
+  assert.is(empty.stdout, "");
+});
+
+test("a signal death is reported as a signal", async () => {
+  const r = await sandbox().run({ argv: sh("kill -TERM $$") });
+  assert.is(r.exitCode, null);
+  assert.is(r.signal, "SIGTERM");
+});
+
+test("a network allowlist cannot be enforced here: refused unless host networking is accepted explicitly", async () => {
+  const network = { mode: "allowlist" as const, allow: [{ host: "127.0.0.1", port: 9 }] };
+  await sandbox({ network }).run({ argv: ["/bin/true"] }).then(
+    () => assert.unreachable("should refuse"),
+    (e) => {
+      assert.instance(e, SandboxUnsupportedError);
+      assert.match((e as Error).message, /cannot enforce a network allowlist/);
+    },
+  );
+  const r = await sandbox({ network }, true).run({ argv: ["/bin/true"] });
+  assert.is(r.exitCode, 0);
+});
+
+test("createSandbox validates the manifest and picks the driver by tier", () => {
+  const p = createSandbox(defaultSandboxManifest({ agent: "a", tier: "process" }));
+  assert.is(p.tier, "process");
+  assert.instance(p, ProcessSandbox);
+  assert.is(createSandbox(defaultSandboxManifest({ agent: "a", tier: "tier2" })).tier, "tier2");
+  assert.throws(() => createSandbox({ tier: "process" }), /invalid sandbox manifest/);
+});
+
+test("bad argv is a TypeError before anything runs", async () => {
+  for (const argv of [[], [""], ["a\0b"]]) {
+    await sandbox().run({ argv }).then(
+      () => assert.unreachable("should reject"),
+      (e) => assert.instance(e, TypeError),
+    );
+  }
+});
+
+test("nothing is left live after all these runs", () => {
+  assert.equal(liveSandboxIds(), []);
+});
+
+test.run();
