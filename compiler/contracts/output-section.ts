@@ -46,8 +46,10 @@ export function readOutput(r: ContractReader, doc: TomlTable): OutputSpec {
   const envelope = r.boolean(out, "envelope", ["output"]);
   if (envelope !== undefined) spec.envelope = envelope;
 
-  const schema = r.table(out, "schema", ["output"]);
-  if (schema) {
+  const table = r.table(out, "schema", ["output"]);
+  if (table) {
+    // smol-toml builds null-prototype objects (and dates): keep plain JSON in the model.
+    const schema = JSON.parse(JSON.stringify(table)) as Record<string, unknown>;
     if (checkOutputSchema(r, schema, ["output", "schema"])) spec.schema = schema;
   } else if (out.schema === undefined) {
     r.atKey("W0508", "no `[output.schema]`: the tool's result has no declared shape", ["output"], "add [output.schema] with type = \"object\" and its properties");

@@ -5,7 +5,8 @@
  * Rules every text value obeys, whatever its type:
  * - no shell metacharacter: ; | & $ ` ( ) { } [ ] < > ! newline, carriage return, NUL;
  * - no other control character (C0 except tab, and DEL): they have no business in an argv;
- * - at most MAX_VALUE_LENGTH characters (bounds the work of author-supplied patterns).
+ * - at most MAX_VALUE_LENGTH characters (bounds the work of author-supplied patterns);
+ * - well-formed Unicode (no lone surrogates, which cannot reach the tool unchanged).
  * `agent_summary` first strips invisible characters and hidden markup, then obeys the same rules.
  */
 import { isIP } from "node:net";
@@ -16,6 +17,7 @@ export const MAX_VALUE_LENGTH = 4096;
 /** The shell metacharacters ToolClad rejects in every text value. */
 export const SHELL_METACHARACTERS = [";", "|", "&", "$", "`", "(", ")", "{", "}", "[", "]", "<", ">", "!", "\n", "\r", "\0"] as const;
 
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const METACHAR_RE = /[;|&$`(){}[\]<>!\n\r\0]/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
@@ -234,6 +236,8 @@ export function checkValue(value: unknown, c: ValueConstraints): ValueCheck {
       if (typeof value !== "string") return fail(`expected text, got ${value === null ? "null" : typeof value}`);
       const s = c.baseType === "agent_summary" ? stripHiddenContent(value) : value;
       if (s.length > MAX_VALUE_LENGTH) return fail(`is longer than ${MAX_VALUE_LENGTH} characters`);
+      // A lone surrogate cannot be encoded as UTF-8: the tool would receive U+FFFD instead.
+      if (LONE_SURROGATE_RE.test(s)) return fail("is not well-formed Unicode text (lone surrogate)");
       const bad = forbiddenCharacter(s);
       if (bad) return fail(`contains the forbidden character ${bad}`);
       return checkText(s, c);

@@ -3,7 +3,7 @@ import type { CodeTable } from "./table.js";
 /** E0500–E0599 (and W0500–W0599): tool contracts (`tools/*.clad.toml`, `toolclad.toml`). */
 export const contractsCodes: CodeTable = {
   E0500: { severity: "error", title: "invalid TOML", explanation: "The contract file is not valid TOML; the position is the one the TOML parser reports." },
-  E0501: { severity: "error", title: "missing required key", explanation: "A contract needs `[tool] name`, `binary` and `description`, a `type` for every argument, a `[command] template` (or `exec`), and `when` and `template` for every conditional; a custom type needs a `base`." },
+  E0501: { severity: "error", title: "missing required key", explanation: "A contract needs a `[tool]` section with `name` and `binary`, a `type` for every argument, a `[command] template` (or `exec`), and `when` and `template` for every conditional; a custom type needs a `base`." },
   E0502: { severity: "error", title: "invalid value", explanation: "The key holds a value of the wrong TOML type (a string where a number is expected, ...) or a value outside its range (a position below 1, ...)." },
   E0503: { severity: "error", title: "invalid name", explanation: "Tool and argument names become names in Symbiont code and in Cedar: they must be identifiers (letters, digits and `_`, not starting with a digit)." },
   E0504: { severity: "error", title: "duplicate tool name", explanation: "Two contract files declare the same `[tool] name`; calls to the tool would be ambiguous." },
