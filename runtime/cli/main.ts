@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * `symbi`, the runtime CLI (DESIGN §10). Every command lives in its own module under
+ * ./commands/ and registers itself: each module exports `register(program)`, and this file
+ * loads every module in that folder (sorted by name), so adding a command means adding a file.
+ */
+import { Command } from "commander";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { reportError } from "./errors.js";
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+/** The program with every command registered; exits are thrown (exitOverride) so main() decides the code. */
+export async function buildProgram(): Promise<Command> {
+  const program = new Command("symbi")
+    .description("Symbiont runtime: run compiled agents and keep their signed audit log")
+    .version(packageVersion(), "-V, --version")
+    .showSuggestionAfterError()
+    .exitOverride();
+  const here = fileURLToPath(import.meta.url);
+  const ext = here.endsWith(".ts") ? ".ts" : ".js";
+  const dir = join(dirname(here), "commands");
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"))
+    .sort();
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
+    if (typeof mod.register !== "function") throw new Error(`command module ${f} does not export register(program)`);
+    mod.register(program);
+  }
+  // Sub-commands inherit exitOverride so their usage errors come back here too.
+  const inherit = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride();
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  try {
+    const program = await buildProgram();
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function packageVersion(): string {
+  // package.json is two levels up from runtime/cli (sources) or three from dist/runtime/cli.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "symbiont-toolchain" && pkg.version) return pkg.version;
+    } catch {
+      /* keep looking upwards */
+    }
+    dir = dirname(dir);
+  }
+  return "0.0.0";
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.exitCode = reportError(err);
+    },
+  );
+}
