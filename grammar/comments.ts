@@ -3,7 +3,8 @@
  * found; the comment then becomes a trailing comment of the preceding sibling when it sits on
  * that sibling's last line, a leading comment of the following sibling otherwise, a trailing
  * comment of the preceding sibling at the end of a container, and an inner comment of the
- * container when it has no children at all. `Program.comments` keeps the full ordered list.
+ * container when it has no children at all. A comment that follows an opening `{` on the same
+ * line (`agent a { // note`) belongs to what comes after the brace, not to what precedes it. `Program.comments` keeps the full ordered list.
  */
 import type { Comment, Node, Program } from "./ast.js";
 import { childrenOf } from "./visit.js";
@@ -25,7 +26,7 @@ function firstEndingAfter(children: readonly Node[], offset: number): number {
   return lo;
 }
 
-export function attachComments(program: Program): void {
+export function attachComments(program: Program, text: string): void {
   for (const c of program.comments) {
     let container: Node = program;
     let prev: Node | undefined;
@@ -42,7 +43,8 @@ export function attachComments(program: Program): void {
       next = candidate && candidate.span.start >= c.span.end ? candidate : undefined;
       break;
     }
-    if (prev && prev.span.endLine === c.span.line) push(prev, "trailingComments", c);
+    const afterOpenBrace = prev !== undefined && text.slice(prev.span.end, c.span.start).includes("{");
+    if (prev && prev.span.endLine === c.span.line && !afterOpenBrace) push(prev, "trailingComments", c);
     else if (next) push(next, "leadingComments", c);
     else if (prev) push(prev, "trailingComments", c);
     else push(container, "innerComments", c);

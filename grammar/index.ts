@@ -10,6 +10,7 @@ import { LineMap, type Span } from "./span.js";
 import { lex } from "./lexer.js";
 import { SymbiontParser, NestingTooDeep, MAX_NESTING } from "./parser.js";
 import { attachComments } from "./comments.js";
+import { limitDepth, MAX_AST_DEPTH } from "./depth.js";
 import * as T from "./tokens.js";
 
 export * from "./ast.js";
@@ -39,9 +40,10 @@ function emptyProgram(text: string): Program {
 }
 
 /** Decodes file bytes as strict UTF-8; invalid bytes give E0002 located at the first bad byte. */
-export function decodeSource(bytes: Uint8Array, file: string): { text: string; hadBom: boolean } | { diagnostic: Diagnostic } {
+export function decodeSource(bytes: Uint8Array, file: string): { text: string; hadBom: boolean } | { diagnostic: Diagnostic; text: string } {
   if (bytes.length > MAX_SOURCE_BYTES) {
     return {
+      text: "",
       diagnostic: diagnostic({
         code: "E0004",
         message: `file is ${(bytes.length / 1048576).toFixed(1)} MiB; the limit is ${MAX_SOURCE_BYTES / 1048576} MiB`,
@@ -52,9 +54,10 @@ export function decodeSource(bytes: Uint8Array, file: string): { text: string; h
     };
   }
   try {
+    // TextDecoder drops a leading BOM by itself; detect it on the bytes.
+    const hadBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
     const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    const hadBom = text.charCodeAt(0) === 0xfeff;
-    return { text: hadBom ? text.slice(1) : text, hadBom };
+    return { text, hadBom };
   } catch {
     // Find the first invalid byte to give a precise location.
     let good = 0;
@@ -76,6 +79,8 @@ export function decodeSource(bytes: Uint8Array, file: string): { text: string; h
     const map = new LineMap(prefix);
     const pos = map.position(prefix.length);
     return {
+      // The lossy decoding (U+FFFD for bad bytes) lets the CLI show the line with the problem.
+      text: new TextDecoder("utf-8").decode(bytes),
       diagnostic: diagnostic({
         code: "E0002",
         message: `invalid UTF-8 at byte ${good}`,
@@ -90,7 +95,7 @@ export function decodeSource(bytes: Uint8Array, file: string): { text: string; h
 /** Parses bytes read from a file: decoding, size limit, then `parseText`. */
 export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
   const decoded = decodeSource(bytes, file);
-  if ("diagnostic" in decoded) return { program: emptyProgram(""), diagnostics: [decoded.diagnostic], text: "", hadBom: false };
+  if ("diagnostic" in decoded) return { program: emptyProgram(decoded.text), diagnostics: [decoded.diagnostic], text: decoded.text, hadBom: false };
   const r = parseText(decoded.text, file);
   r.hadBom = decoded.hadBom;
   return r;
@@ -153,7 +158,14 @@ export function parseText(text: string, file: string): ParseResult {
   const endPos = map().position(text.length);
   program.span.endLine = endPos.line;
   program.span.endCol = endPos.col;
-  attachComments(program);
+  // Only long chains can make the tree deeper than the parser's nesting limit allows.
+  if (p.longestChain + MAX_NESTING >= MAX_AST_DEPTH / 2) {
+    const cut = limitDepth(program);
+    if (cut) {
+      diagnostics.push(diagnostic({ code: "E0005", message: `expression nested more than ${MAX_AST_DEPTH} levels deep`, file, span: cut.span, help: "split long operator chains with `let` bindings" }));
+    }
+  }
+  attachComments(program, text);
   return { program, diagnostics: dedupe(sortDiagnostics(diagnostics)), text, hadBom: false };
 }
 

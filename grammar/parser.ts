@@ -14,7 +14,7 @@
  * - Semantic actions run inside ACTION() because chevrotain replays every rule once with
  *   placeholder values while it records the grammar.
  */
-import { EmbeddedActionsParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider } from "chevrotain";
+import { EmbeddedActionsParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider, type IRuleConfig, type IRecognitionException, type ParserMethod } from "chevrotain";
 import type * as A from "./ast.js";
 import type { Span } from "./span.js";
 import * as T from "./tokens.js";
@@ -40,6 +40,9 @@ export interface ParserNote {
   start: number;
   end: number;
 }
+
+/** List-returning rules recover to an empty list. */
+const LIST_RECOVERY = { recoveryValueFunc: () => [] as never[] };
 
 interface TailMarker {
   kind: "Tail";
@@ -119,6 +122,8 @@ const errorMessages: IParserErrorMessageProvider = {
 export class SymbiontParser extends EmbeddedActionsParser {
   /** Diagnostics the grammar actions report themselves (reset by `begin`). */
   notes: ParserNote[] = [];
+  /** Longest operator/postfix/prefix chain seen: long chains build deep trees (see depth.ts). */
+  longestChain = 0;
   private depth = 0;
 
   constructor() {
@@ -132,10 +137,19 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.performSelfAnalysis();
   }
 
+  /**
+   * Every rule recovers to an Error node unless it says otherwise (list rules recover to []),
+   * so a recovered sub-rule never hands `undefined` to its parent's action.
+   */
+  protected override RULE<F extends (...args: any[]) => any>(name: string, impl: F, config?: IRuleConfig<ReturnType<F>>): ParserMethod<Parameters<F>, ReturnType<F>> {
+    return super.RULE(name, impl, config ?? { recoveryValueFunc: (e: IRecognitionException) => this.errorNode(e?.token) as ReturnType<F> });
+  }
+
   /** Prepares the parser for a new token stream (the instance is reused across files). */
   begin(tokens: IToken[]): void {
     this.input = tokens;
     this.notes = [];
+    this.longestChain = 0;
     this.depth = 0;
   }
 
@@ -148,6 +162,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
   }
 
   private span(first: IToken, last: IToken | undefined): Span {
+    if (Number.isNaN(first.startOffset)) {
+      // A token the recovery inserted: give it an empty span after the last real token.
+      const prev = this.LA(0);
+      if (!prev || Number.isNaN(prev.startOffset)) return { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
+      const at = { start: prev.endOffset! + 1, line: prev.endLine!, col: prev.endColumn! + 1 };
+      return { start: at.start, end: at.start, line: at.line, col: at.col, endLine: at.line, endCol: at.col };
+    }
     const end = last && !Number.isNaN(last.startOffset) && last.startOffset >= first.startOffset ? last : first;
     return {
       start: first.startOffset,
@@ -240,7 +261,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       }
     }
     return items;
-  });
+  }, LIST_RECOVERY);
 
   public item = this.RULE(
     "item",
@@ -381,7 +402,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       }
     }
     return members;
-  });
+  }, LIST_RECOVERY);
 
   public agentMember = this.RULE(
     "agentMember",
@@ -406,12 +427,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const params: A.Param[] = [];
     this.CONSUME(T.LParen);
     this.MANY(() => {
-      params.push(this.SUBRULE(this.param));
+      const p = this.SUBRULE(this.param);
+      this.ACTION(() => (p.kind as string) !== "Error" && params.push(p));
       this.OPTION(() => this.CONSUME(T.Comma));
     });
     this.CONSUME(T.RParen);
     return params;
-  });
+  }, LIST_RECOVERY);
 
   public param = this.RULE("param", (): A.Param => {
     const name = this.CONSUME(T.Identifier);
@@ -443,7 +465,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.CONSUME(T.LBrace);
     const rules: A.PolicyRule[] = [];
     this.MANY(() => {
-      rules.push(this.SUBRULE(this.policyRule));
+      const rule = this.SUBRULE(this.policyRule);
+      this.ACTION(() => (rule.kind as string) !== "Error" && rules.push(rule));
       this.OPTION(() => {
         const c = this.CONSUME(T.Comma);
         this.ACTION(() => this.note("E0016", "policy rules are not separated by `,`", c.startOffset, c.endOffset! + 1, "remove the `,`: put each rule on its own line"));
@@ -591,11 +614,17 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.CONSUME(T.LBrace);
     const members: A.ChannelMember[] = [];
     this.MANY(() => {
-      const m = this.OR([
-        { ALT: () => this.SUBRULE(this.policyDef) },
-        { ALT: () => this.SUBRULE(this.dataClassification) },
-        { ALT: () => this.SUBRULE(this.property, { ARGS: ["channel"] }), IGNORE_AMBIGUITIES: true },
-      ]);
+      // One token decides: `policy` and `data_classification` are keywords here, so a
+      // property with those names is an error, as in the reference (LANGUAGE.md §1.3).
+      const m = this.OR({
+        MAX_LOOKAHEAD: 1,
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { ALT: () => this.SUBRULE(this.policyDef) },
+          { ALT: () => this.SUBRULE(this.dataClassification) },
+          { ALT: () => this.SUBRULE(this.property, { ARGS: ["channel"] }) },
+        ],
+      });
       members.push(m);
     });
     this.CONSUME(T.RBrace);
@@ -640,7 +669,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.CONSUME(T.LBrace);
     const members: Array<A.Property | A.SubBlock> = [];
     this.MANY(() => {
-      const m = this.OR([
+      // One token decides (`search` / `filter` are keywords here), as in the reference.
+      const m = this.OR({
+        MAX_LOOKAHEAD: 1,
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
         {
           GATE: () => ctx === "memory",
           ALT: () => this.SUBRULE(this.subBlock, { ARGS: ["search"] }),
@@ -649,13 +682,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
           GATE: () => ctx === "webhook",
           ALT: () => this.SUBRULE2(this.subBlock, { ARGS: ["filter"] }),
         },
-        { ALT: () => this.SUBRULE(this.property, { ARGS: [ctx] }), IGNORE_AMBIGUITIES: true },
-      ]);
+        { ALT: () => this.SUBRULE(this.property, { ARGS: [ctx] }) },
+        ],
+      });
       members.push(m);
     });
     this.CONSUME(T.RBrace);
     return members;
-  });
+  }, LIST_RECOVERY);
 
   public subBlock = this.RULE("subBlock", (keyword: "search" | "filter"): A.SubBlock => {
     const kw = this.OR([{ ALT: () => this.CONSUME(Kw.search) }, { ALT: () => this.CONSUME(Kw.filter) }]);
@@ -770,7 +804,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public ifChain = this.RULE("ifChain", (): A.IfStmt => {
     const kw = this.CONSUME(Kw.if);
-    const condition = this.OR([
+    const condition = this.OR({
+      MAX_LOOKAHEAD: 1,
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
       {
         ALT: () => {
           const letKw = this.CONSUME(Kw.let);
@@ -780,8 +817,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
           return this.ACTION((): A.LetCondition => ({ kind: "LetCondition", pattern, value, span: this.from(letKw) }));
         },
       },
-      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [true] }), IGNORE_AMBIGUITIES: true },
-    ]);
+      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [true] }) },
+      ],
+    });
     const then = this.SUBRULE(this.block);
     let elseBranch: A.Block | A.IfStmt | undefined;
     this.OPTION(() => {
@@ -979,7 +1017,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
         });
       });
       this.ACTION(() => this.leave());
-      return this.ACTION(() => (ops.length === 0 ? operands[0]! : foldBinary(operands, ops)));
+      return this.ACTION(() => {
+        if (ops.length > this.longestChain) this.longestChain = ops.length;
+        return ops.length === 0 ? operands[0]! : foldBinary(operands, ops);
+      });
     },
     {
       recoveryValueFunc: (e) => {
@@ -996,6 +1037,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     });
     const operand = this.SUBRULE(this.postfixExpr, { ARGS: [noStruct] });
     return this.ACTION(() => {
+      if (prefixes.length > this.longestChain) this.longestChain = prefixes.length;
       let e = operand;
       for (let i = prefixes.length - 1; i >= 0; i--) {
         const op = prefixes[i]!;
@@ -1008,7 +1050,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public postfixExpr = this.RULE("postfixExpr", (noStruct: boolean): A.Expr => {
     const first = this.LA(1);
     let e = this.SUBRULE(this.primary, { ARGS: [noStruct] });
+    let chain = 0;
     this.MANY(() => {
+      chain++;
       this.OR([
         {
           ALT: () => {
@@ -1033,26 +1077,29 @@ export class SymbiontParser extends EmbeddedActionsParser {
         },
       ]);
     });
+    if (chain > this.longestChain) this.longestChain = chain;
     return e;
   });
 
   public callArgs = this.RULE("callArgs", (): Array<A.Expr | A.NamedArg> => {
     const args: Array<A.Expr | A.NamedArg> = [];
     this.CONSUME(T.LParen);
+    // Commas are required between arguments; one trailing comma is allowed; `g(,)` and
+    // `g(a,, b)` are errors (LANGUAGE.md §1.4.10).
     this.OPTION(() => {
       args.push(this.SUBRULE(this.callArg));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.OPTION2(() => args.push(this.SUBRULE2(this.callArg)));
+      this.MANY({
+        GATE: () => !this.is(T.RParen, 2),
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          args.push(this.SUBRULE2(this.callArg));
+        },
       });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     this.CONSUME(T.RParen);
-    this.ACTION(() => {
-      // `g(a,, b)` and `g(,)` are errors (a trailing comma is fine): the loop above accepts an
-      // empty slot only to report it precisely.
-    });
     return args;
-  });
+  }, LIST_RECOVERY);
 
   public callArg = this.RULE("callArg", (): A.Expr | A.NamedArg =>
     this.OR([
@@ -1186,7 +1233,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.CONSUME(T.RBrace);
     this.ACTION(() => this.leave());
     return fields;
-  });
+  }, LIST_RECOVERY);
 
   /** `[a, b, c,]`; with `allowSettings`, elements may be `name = value` (require lists). */
   public arrayExpr = this.RULE("arrayExpr", (allowSettings?: boolean): A.ArrayExpr => {
@@ -1195,10 +1242,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const elements: A.Expr[] = [];
     this.OPTION(() => {
       elements.push(this.SUBRULE(this.arrayElement, { ARGS: [allowSettings === true] }));
-      this.MANY(() => {
-        this.CONSUME(T.Comma);
-        this.OPTION2(() => elements.push(this.SUBRULE2(this.arrayElement, { ARGS: [allowSettings === true] })));
+      this.MANY({
+        GATE: () => !this.is(T.RBracket, 2),
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          elements.push(this.SUBRULE2(this.arrayElement, { ARGS: [allowSettings === true] }));
+        },
       });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     this.CONSUME(T.RBracket);
     this.ACTION(() => this.leave());
