@@ -16,9 +16,16 @@ interface Draft {
   written?: number;
 }
 
-export function readArgs(r: ContractReader, doc: TomlTable, customTypes: CustomTypes): ArgSpec[] {
+export interface ReadArgsResult {
+  /** Ordered by position; arguments whose declaration has errors (no or unknown type) are left out. */
+  args: ArgSpec[];
+  /** Every declared argument name, so templates naming a broken argument report no second error. */
+  declared: Set<string>;
+}
+
+export function readArgs(r: ContractReader, doc: TomlTable, customTypes: CustomTypes): ReadArgsResult {
   const args = r.table(doc, "args", []);
-  if (!args) return [];
+  if (!args) return { args: [], declared: new Set() };
   const drafts: Draft[] = [];
   for (const [name, def] of Object.entries(args)) {
     const path = ["args", name];
@@ -32,7 +39,7 @@ export function readArgs(r: ContractReader, doc: TomlTable, customTypes: CustomT
     const d = readArg(r, name, def, path, customTypes);
     if (d) drafts.push(d);
   }
-  return order(r, drafts);
+  return { args: order(r, drafts), declared: new Set(Object.keys(args)) };
 }
 
 function readArg(r: ContractReader, name: string, def: TomlTable, path: string[], customTypes: CustomTypes): Draft | undefined {

@@ -18,7 +18,14 @@ function basename(p: string): string {
   return i >= 0 ? p.slice(i + 1) : p;
 }
 
-export function readCommand(r: ContractReader, doc: TomlTable, args: readonly ArgSpec[], binary: string | undefined, needsCommand: boolean): CommandSpec {
+export function readCommand(
+  r: ContractReader,
+  doc: TomlTable,
+  args: readonly ArgSpec[],
+  declared: ReadonlySet<string>,
+  binary: string | undefined,
+  needsCommand: boolean,
+): CommandSpec {
   const spec: CommandSpec = { defaults: {}, mappings: {}, conditionals: [] };
   const cmd = r.table(doc, "command", []);
   if (!cmd) {
@@ -41,10 +48,10 @@ export function readCommand(r: ContractReader, doc: TomlTable, args: readonly Ar
   }
 
   const argByName = new Map(args.map((a) => [a.name, a]));
-  const valueNames = new Set<string>([...argByName.keys(), ...Object.keys(spec.defaults)]);
+  const valueNames = new Set<string>([...declared, ...Object.keys(spec.defaults)]);
   const fragmentScope = new Set<string>([...valueNames, ...RUNTIME_TEMPLATE_VARS]);
 
-  readMappings(r, cmd, argByName, fragmentScope, spec);
+  readMappings(r, cmd, argByName, declared, fragmentScope, spec);
   readConditionals(r, cmd, valueNames, fragmentScope, spec);
 
   const fragments = fragmentTable(spec);
@@ -125,7 +132,7 @@ function checkPlaceholders(r: ContractReader, words: readonly TemplateWord[], sc
   }
 }
 
-function readMappings(r: ContractReader, cmd: TomlTable, args: ReadonlyMap<string, ArgSpec>, scope: ReadonlySet<string>, spec: CommandSpec): void {
+function readMappings(r: ContractReader, cmd: TomlTable, args: ReadonlyMap<string, ArgSpec>, declared: ReadonlySet<string>, scope: ReadonlySet<string>, spec: CommandSpec): void {
   const mappings = r.table(cmd, "mappings", ["command"]) ?? {};
   for (const [argName, table] of Object.entries(mappings)) {
     const path = ["command", "mappings", argName];
@@ -134,8 +141,9 @@ function readMappings(r: ContractReader, cmd: TomlTable, args: ReadonlyMap<strin
       continue;
     }
     const arg = args.get(argName);
-    if (!arg) r.atKey("E0511", `mapping for unknown argument \`${argName}\``, path);
-    else if (arg.baseType !== "enum") r.atKey("E0511", `mapping for \`${argName}\`, which is a \`${arg.type}\`, not an \`enum\``, path, "mappings translate enum values to flags");
+    // A declared argument with a broken declaration was reported already.
+    if (!arg && !declared.has(argName)) r.atKey("E0511", `mapping for unknown argument \`${argName}\``, path);
+    else if (arg && arg.baseType !== "enum") r.atKey("E0511", `mapping for \`${argName}\`, which is a \`${arg.type}\`, not an \`enum\``, path, "mappings translate enum values to flags");
     const out: Record<string, string> = {};
     for (const [value, flags] of Object.entries(table)) {
       if (typeof flags !== "string") {

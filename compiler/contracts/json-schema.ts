@@ -21,19 +21,28 @@ function ajv(): Ajv {
   return shared;
 }
 
-const validators = new WeakMap<object, ValidateFunction | Error>();
+// Compiling is the expensive part (the language server re-parses a contract per keystroke):
+// cache by the schema object and by its JSON text, so an unchanged schema compiles once.
+const byObject = new WeakMap<object, ValidateFunction | Error>();
+const byText = new Map<string, ValidateFunction | Error>();
+const MAX_CACHED = 500;
 
-/** The compiled validator of a schema (cached per schema object), or the compile error. */
+/** The compiled validator of a schema, or the compile error. */
 export function schemaValidator(schema: Record<string, unknown>): ValidateFunction | Error {
-  let v = validators.get(schema);
+  let v = byObject.get(schema);
+  if (v) return v;
+  const key = JSON.stringify(schema);
+  v = byText.get(key);
   if (!v) {
     try {
       v = ajv().compile(schema);
     } catch (e) {
       v = e instanceof Error ? e : new Error(String(e));
     }
-    validators.set(schema, v);
+    if (byText.size >= MAX_CACHED) byText.delete(byText.keys().next().value!);
+    byText.set(key, v);
   }
+  byObject.set(schema, v);
   return v;
 }
 

@@ -19,8 +19,9 @@ interface Entry {
   verbatimString?: boolean;
 }
 
+/** A map key for a path (cheaper than JSON; a NUL inside a quoted key could at worst merge two spans). */
 function pathId(path: TomlPath): string {
-  return JSON.stringify(path);
+  return path.join("\u0000");
 }
 
 function keyName(k: AST.TOMLBare | AST.TOMLQuoted): string {

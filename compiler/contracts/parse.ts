@@ -112,8 +112,8 @@ export function parseContract(text: string, file: string, options: ParseContract
   const evidence = readEvidence(r, tool);
   const sandbox = readSandbox(r, tool);
 
-  const args = readArgs(r, doc, options.customTypes ?? new Map());
-  const command = readCommand(r, doc, args, binary, !otherBackend);
+  const { args, declared } = readArgs(r, doc, options.customTypes ?? new Map());
+  const command = readCommand(r, doc, args, declared, binary, !otherBackend);
   const output = readOutput(r, doc);
 
   if (name === undefined || name === "") return { diagnostics: r.diagnostics };

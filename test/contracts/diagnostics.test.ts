@@ -195,4 +195,19 @@ test("help text suggests the closest known name", () => {
   assert.is(w.find((d) => d.code === "W0500")?.help, "did you mean `envelope`?");
 });
 
+test("suggestions count a swapped pair of letters as one edit", () => {
+  const ds = parse(contractText({ tool: ['name = "t"', 'binary = "t"', 'description = "d"', 'risk_tier = "hihg"'] })).diagnostics;
+  assert.is(ds.find((d) => d.code === "E0516")?.help, "did you mean `high`?");
+});
+
+test("an argument with a broken declaration causes no second error where it is used", () => {
+  const ds = parse(
+    contractText({
+      args: '[args.x]\nposition = 1\ntype = "strng"',
+      command: '[command]\ntemplate = "t {x} {_x_flags}"\n\n[command.mappings.x]\na = "-a"\n\n[command.conditionals]\nc = { when = "x != \'\'", template = "-c {x}" }',
+    }),
+  ).diagnostics;
+  assert.equal(ds.filter((d) => d.severity === "error").map((d) => d.code), ["E0505"], describe(ds));
+});
+
 test.run();
