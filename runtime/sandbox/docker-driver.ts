@@ -222,7 +222,16 @@ export class DockerSandbox implements SandboxDriver {
         };
         req.signal?.addEventListener("abort", onAbort, { once: true });
       });
-      await container.start(quick());
+      try {
+        await container.start(quick());
+      } catch (e) {
+        // The program could not be executed: a tool failure (126/127, as a shell or `docker
+        // run` reports it), not an engine failure.
+        const exitCode = execFailureStatus(reasonOf(e));
+        if (exitCode === null) throw e;
+        stderr.push(`sandbox: cannot execute ${req.argv[0]}: ${exitCode === 127 ? "not found in the image" : "permission denied"}\n`);
+        return this.result(name, started, stdout, stderr, { exitCode, signal: null, timedOut: false, oomKilled: false });
+      }
       // Wait only after start: condition "not-running" then also answers for a tool that has
       // already exited (waiting before start would need "next-exit", which can miss it).
       const waited = container.wait();
@@ -310,6 +319,15 @@ function sink(out: CappedOutput): Writable {
       done();
     },
   });
+}
+
+/** 127 when the runtime could not find the program, 126 when it could not execute it, else null. */
+function execFailureStatus(message: string): number | null {
+  // runc's wording: `exec: "prog": executable file not found in $PATH`, or for a path
+  // `exec: "/x/prog": stat /x/prog: no such file or directory`, or `...: permission denied`.
+  if (/exec: "[^"]*": (executable file not found|stat [^:]*: no such file or directory)/.test(message)) return 127;
+  if (/exec: "[^"]*": (permission denied|exec format error)/.test(message)) return 126;
+  return null;
 }
 
 /** Docker reports a signal death of the container's process as 128 + signal number. */

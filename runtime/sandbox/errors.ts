@@ -72,6 +72,9 @@ function oneLine(s: string): string {
 
 /** A short reason from an unknown thrown value (errno code and message, no stack). */
 export function reasonOf(e: unknown): string {
+  // dockerode errors carry the daemon's own message in `json.message`; prefer it to the wrapper.
+  const daemonMessage = (e as { json?: { message?: unknown } } | null)?.json?.message;
+  if (typeof daemonMessage === "string" && daemonMessage.trim() !== "") return daemonMessage.trim();
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code;
     const msg = e.message.replace(/^\(HTTP code \d+\)\s*/, "");

@@ -54,6 +54,12 @@ test("argv is passed as is, never through a shell", async () => {
   assert.is(r.stdout, "$HOME; rm -rf / `id`\n");
 });
 
+test("a missing program exits with status 127", async () => {
+  const r = await sandbox().run({ argv: ["no-such-program-here"] });
+  assert.is(r.exitCode, 127);
+  assert.match(r.stderr, /no-such-program-here/);
+});
+
 test("the environment is scrubbed: only PATH, HOME, TMPDIR and the manifest's env", async () => {
   process.env.SYMBI_TEST_SECRET = "hunter2";
   try {
