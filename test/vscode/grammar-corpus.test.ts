@@ -12,16 +12,17 @@
  * - every begin/end region is closed at the end of a file that parses without errors.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { basename, join, relative, resolve } from "node:path";
+import { basename, join, relative } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { LineMap, parseText, walk, type Node } from "../../grammar/index.js";
 import { lex } from "../../grammar/lexer.js";
 import { DurationLiteral, NumberLiteral, StringLiteral, VaultRef } from "../../grammar/tokens.js";
+import { CORPUS, SHARED } from "../helpers/corpus.js";
 import { hasScope, loadGrammar, repoRoot, tokenize, type Tokenized } from "./textmate.js";
 
-const sharedDir = process.env.SYMBI_SHARED_DIR ?? resolve(repoRoot, "..", "shared");
-const corpusDir = join(sharedDir, "corpus", "reference");
+const sharedDir = SHARED;
+const corpusDir = CORPUS;
 
 function filesUnder(dir: string, accept: (name: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -186,7 +187,7 @@ function checkAst(c: Checker, program: Node): void {
 const grammarPromise = loadGrammar();
 
 test("corpus: there is real code to check", () => {
-  assert.ok(existsSync(corpusDir), `corpus not found at ${corpusDir} (set SYMBI_SHARED_DIR)`);
+  assert.ok(existsSync(corpusDir), `corpus not found at ${corpusDir}`);
   assert.ok(corpusFiles.length >= 20, `only ${corpusFiles.length} corpus files found`);
   assert.ok(corpusFiles.filter((f) => f.includes("/agents/")).length >= 15, "the 15 reference agents are missing");
 });
