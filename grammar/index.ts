@@ -154,10 +154,7 @@ export function parseText(text: string, file: string): ParseResult {
   for (const e of p.errors) diagnostics.push(recognitionDiagnostic(e, file, text, map));
   for (const n of p.notes) diagnostics.push(diagnostic({ code: n.code, message: n.message, file, span: map().span(n.start, n.end), help: n.help }));
 
-  const program: Program = { kind: "Program", items, comments: lexed.comments, span: { start: 0, end: text.length, line: 1, col: 1, endLine: 0, endCol: 0 } };
-  const endPos = map().position(text.length);
-  program.span.endLine = endPos.line;
-  program.span.endCol = endPos.col;
+  const program: Program = { kind: "Program", items, comments: lexed.comments, span: { start: 0, end: text.length, line: 1, col: 1, endLine: lexed.endLine, endCol: lexed.endCol } };
   // Only long chains can make the tree deeper than the parser's nesting limit allows.
   if (p.longestChain + MAX_NESTING >= MAX_AST_DEPTH / 2) {
     const cut = limitDepth(program);

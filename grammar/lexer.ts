@@ -13,6 +13,8 @@ export interface LexResult {
   tokens: IToken[];
   comments: Comment[];
   diagnostics: Diagnostic[];
+  endLine: number;
+  endCol: number;
 }
 
 export function lex(text: string, file: string): LexResult {
@@ -54,5 +56,5 @@ export function lex(text: string, file: string): LexResult {
     span: { start: c.startOffset, end: c.endOffset! + 1, line: c.startLine!, col: c.startColumn!, endLine: c.endLine!, endCol: c.endColumn! + 1 },
   }));
 
-  return { tokens: result.tokens, comments, diagnostics };
+  return { tokens: result.tokens, comments, diagnostics, endLine: result.endLine, endCol: result.endCol };
 }

@@ -1368,7 +1368,13 @@ export function toIfExpr(s: A.IfStmt): A.IfExpr | undefined {
 
 /** Interprets the usual escapes; an unknown escape keeps the escaped character. */
 export function unescapeString(raw: string): string {
-  const terminated = /^"(?:[^"\\]|\\[\s\S])*"$/.test(raw);
+  // Terminated when the last `"` is not itself escaped (an even run of backslashes before it).
+  let terminated = raw.length >= 2 && raw.charCodeAt(raw.length - 1) === 34;
+  if (terminated) {
+    let slashes = 0;
+    for (let i = raw.length - 2; i > 0 && raw.charCodeAt(i) === 92; i--) slashes++;
+    terminated = slashes % 2 === 0;
+  }
   const body = terminated ? raw.slice(1, -1) : raw.slice(1);
   if (!body.includes("\\")) return body;
   let out = "";

@@ -19,6 +19,9 @@ export interface ScanResult {
   tokens: IToken[];
   comments: IToken[];
   errors: ScanError[];
+  /** 1-based line and column just past the end of the text. */
+  endLine: number;
+  endCol: number;
 }
 
 const KEYWORD_BY_WORD = new Map<string, TokenType>(Object.entries(T.KEYWORDS));
@@ -220,5 +223,5 @@ export function scan(text: string): ScanResult {
     pos += c >= 0xd800 && c <= 0xdbff && pos + 1 < n ? 2 : 1;
   }
   flushError();
-  return { tokens, comments, errors };
+  return { tokens, comments, errors, endLine: line, endCol: n - lineStart + 1 };
 }

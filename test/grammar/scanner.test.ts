@@ -1,0 +1,75 @@
+/** The scanner follows the reference's longest-match token rules (LANGUAGE.md §1.3). */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import fc from "fast-check";
+import { scan } from "../../grammar/scanner.js";
+
+const kinds = (text: string) => scan(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
+
+const cases: Array<[string, string[]]> = [
+  ["100ms", ["DurationLiteral:100ms"]],
+  ["2min", ["DurationLiteral:2m", "Kw_in:in"]],
+  ["1.5h", ["DurationLiteral:1.5h"]],
+  ["1_000s", ["NumberLiteral:1_000", "Identifier:s"]],
+  ["10days", ["DurationLiteral:10d", "Identifier:ays"]],
+  ["6months 30.seconds", ["DurationLiteral:6months", "DurationLiteral:30.seconds"]],
+  ["500.milliseconds", ["NumberLiteral:500", "Dot:.", "Identifier:milliseconds"]],
+  ["1.x", ["NumberLiteral:1", "Dot:.", "Identifier:x"]],
+  ["1e5", ["NumberLiteral:1", "Identifier:e5"]],
+  ["007 1_000.5", ["NumberLiteral:007", "NumberLiteral:1_000.5"]],
+  ["vault://a/b.len()", ["VaultRef:vault://a/b.len", "LParen:(", "RParen:)"]],
+  ["vault x", ["Identifier:vault", "Identifier:x"]],
+  ["a=>b->c==d!=e<=f>=g&&h||i", ["Identifier:a", "FatArrow:=>", "Identifier:b", "ThinArrow:->", "Identifier:c", "EqEq:==", "Identifier:d", "NotEq:!=", "Identifier:e", "LtEq:<=", "Identifier:f", "GtEq:>=", "Identifier:g", "AndAnd:&&", "Identifier:h", "OrOr:||", "Identifier:i"]],
+  ["x+=1 y%=2", ["Identifier:x", "PlusEq:+=", "NumberLiteral:1", "Identifier:y", "PercentEq:%=", "NumberLiteral:2"]],
+  ["agent type _ notx", ["Kw_agent:agent", "Kw_type:type", "Kw__:_", "Identifier:notx"]],
+  ['"a\\"b" "#no comment"', ['StringLiteral:"a\\"b"', 'StringLiteral:"#no comment"']],
+  ["a # c\nb // d\nc", ["Identifier:a", "Identifier:b", "Identifier:c"]],
+];
+
+for (const [text, expected] of cases) {
+  test(`scans ${JSON.stringify(text)}`, () => assert.equal(kinds(text), expected));
+}
+
+test("comments are collected with their positions", () => {
+  const r = scan("a # one\n  // two\n");
+  assert.equal(r.comments.map((c) => [c.image, c.startLine, c.startColumn]), [["# one", 1, 3], ["// two", 2, 3]]);
+});
+
+test("lines and columns: LF, CRLF and lone CR", () => {
+  const r = scan("a\nb\r\nc\rd");
+  assert.equal(r.tokens.map((t) => [t.image, t.startLine, t.startColumn]), [["a", 1, 1], ["b", 2, 1], ["c", 3, 1], ["d", 4, 1]]);
+  const s = scan('"x\ny" z');
+  assert.equal([s.tokens[0]!.endLine, s.tokens[1]!.startLine, s.tokens[1]!.startColumn], [2, 2, 4]);
+});
+
+test("unexpected characters are grouped into one error per run", () => {
+  const r = scan("a @@@ b ¤ 'c'");
+  assert.equal(r.errors.map((e) => [e.offset, e.length]), [[2, 3], [8, 1], [10, 1], [12, 1]]);
+});
+
+test("unterminated string runs to the end of the text", () => {
+  const r = scan('x "abc\\');
+  assert.equal(r.tokens.map((t) => t.tokenType.name), ["Identifier", "UnterminatedString"]);
+});
+
+test("property: tokens and comments tile the non-space text, in order, without overlap", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme-ascii", maxLength: 200 }), (text) => {
+      const r = scan(text);
+      const pieces = [...r.tokens, ...r.comments].sort((a, b) => a.startOffset - b.startOffset);
+      let pos = 0;
+      for (const t of pieces) {
+        assert.ok(t.startOffset >= pos, "no overlap");
+        assert.is(text.slice(t.startOffset, t.endOffset! + 1), t.image);
+        pos = t.endOffset! + 1;
+      }
+      const covered = new Set<number>();
+      for (const t of pieces) for (let i = t.startOffset; i <= t.endOffset!; i++) covered.add(i);
+      for (const e of r.errors) for (let i = e.offset; i < e.offset + e.length; i++) covered.add(i);
+      for (let i = 0; i < text.length; i++) if (!covered.has(i)) assert.match(text[i]!, /\s/, `uncovered non-space at ${i}`);
+    }),
+    { numRuns: 1000, seed: 7 },
+  );
+});
+
+test.run();
