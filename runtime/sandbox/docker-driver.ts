@@ -18,6 +18,7 @@
  * fail closed. Images are never pulled — no registry is reachable, and pulling would run
  * something other than what was built and reviewed.
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -51,8 +52,11 @@ export const SANDBOX_LABEL = "dev.symbi.sandbox";
 const PROCESS_RUN_ID = randomBytes(4).toString("hex");
 let containerCounter = 0;
 
-/** Where the default client connects, for error messages. */
-export function dockerEndpoint(): string {
+/** Where a client connects, for error messages. */
+export function dockerEndpoint(docker?: Docker): string {
+  const modem = docker?.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown } | undefined;
+  if (typeof modem?.socketPath === "string") return `unix://${modem.socketPath}`;
+  if (typeof modem?.host === "string") return `${String(modem.protocol ?? "http")}://${modem.host}${modem.port ? `:${String(modem.port)}` : ""}`;
   return process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
 }
 
@@ -91,7 +95,7 @@ export class DockerSandbox implements SandboxDriver {
         `agent ${m.agent}: the Docker sandbox cannot enforce a network allowlist (${m.network.allow.map((d) => `${d.host}:${d.port}`).join(", ")}) and will not open the network; run it on Kubernetes with the generated NetworkPolicy, or remove the allowance`,
       );
     }
-    const where = dockerEndpoint();
+    const where = dockerEndpoint(this.docker);
     try {
       await callWithSignal(this.docker, this.docker.ping, AbortSignal.timeout(this.engineTimeoutMs));
     } catch (e) {
@@ -188,7 +192,7 @@ export class DockerSandbox implements SandboxDriver {
         );
       return removed.catch(() => undefined);
     };
-    const untrack = trackLiveSandbox({ id: name, destroy });
+    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => this.removeWithCli(name) });
 
     let timedOut = false;
     let aborted = false;
@@ -261,6 +265,17 @@ export class DockerSandbox implements SandboxDriver {
       await destroy();
       untrack();
     }
+  }
+
+  /**
+   * Last resort when the program exits while a container is live (`process.exit` from a CLI's
+   * own signal handler): nothing asynchronous can run then, so ask the docker CLI, if installed,
+   * to remove the container. A CLI should prefer `await destroyAllSandboxes()` before exiting.
+   */
+  private removeWithCli(name: string): void {
+    const socketPath = (this.docker.modem as { socketPath?: unknown }).socketPath;
+    const host = typeof socketPath === "string" ? ["-H", `unix://${socketPath}`] : [];
+    spawnSync("docker", [...host, "rm", "-f", name], { stdio: "ignore", timeout: 10_000 });
   }
 
   private result(

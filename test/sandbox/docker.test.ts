@@ -6,7 +6,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -172,10 +172,10 @@ dtest("abort kills and removes the container and rejects with SandboxAbortedErro
   assert.equal(mine, []);
 });
 
-dtest("Ctrl-C on the program kills and removes its live containers", async () => {
-  const runId = `int${process.pid}`;
+/** Runs the interrupt fixture, waits for its container to run, sends SIGINT; returns how it ended. */
+async function interruptChild(runId: string, mode = ""): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const fixture = fileURLToPath(new URL("./fixtures/interrupt-child.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, runId], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, runId, mode], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c) => (output += c));
   child.stderr.on("data", (c) => (output += c));
@@ -191,12 +191,44 @@ dtest("Ctrl-C on the program kills and removes its live containers", async () =>
     child.kill("SIGINT");
     const end = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
     assert.ok(end, "the interrupted program did not exit");
-    assert.is(end!.signal, "SIGINT", `exit ${JSON.stringify(end)}: ${output}`);
-    assert.equal(await docker.listContainers({ all: true, filters }), [], "a container was left behind");
+    return { ...end!, output };
   } finally {
     child.kill("SIGKILL");
+  }
+}
+
+dtest("Ctrl-C on the program kills and removes its live containers, then the signal ends it", async () => {
+  const runId = `int${process.pid}`;
+  try {
+    const end = await interruptChild(runId);
+    assert.is(end.signal, "SIGINT", `exit ${JSON.stringify(end)}`);
+    assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }), [], "a container was left behind");
+  } finally {
     await pruneSandboxContainers(docker, runId);
   }
+});
+
+const dockerCli = spawnSync("docker", ["--version"], { stdio: "ignore" }).status === 0;
+(dockerCli ? dtest : test.skip)("Ctrl-C in a program whose own handler exits at once still leaves no container", async () => {
+  const runId = `intx${process.pid}`;
+  try {
+    const end = await interruptChild(runId, "own-handler");
+    assert.is(end.code, 130, `exit ${JSON.stringify(end)}`);
+    assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }), [], "a container was left behind");
+  } finally {
+    await pruneSandboxContainers(docker, runId);
+  }
+});
+
+dtest("pruneSandboxContainers removes leftovers of a run that was killed outright", async () => {
+  const runId = `prune${process.pid}`;
+  const s = new DockerSandbox(defaultSandboxManifest({ agent: "prune", tier: "tier1" }), { runId });
+  const a = await docker.createContainer(s.containerSpec(`symbi-${runId}-a`, ["sleep", "60"], false));
+  await a.start();
+  await docker.createContainer(s.containerSpec(`symbi-${runId}-b`, ["true"], false));
+  const removed = await pruneSandboxContainers(docker, runId);
+  assert.equal(removed.sort(), [`symbi-${runId}-a`, `symbi-${runId}-b`]);
+  assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }), []);
 });
 
 dtest("output is capped per stream, and stdin is delivered", async () => {
