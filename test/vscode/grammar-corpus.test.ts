@@ -18,6 +18,7 @@ import * as assert from "uvu/assert";
 import { LineMap, parseText, walk, type Node } from "../../grammar/index.js";
 import { lex } from "../../grammar/lexer.js";
 import { DurationLiteral, NumberLiteral, StringLiteral, VaultRef } from "../../grammar/tokens.js";
+import { BUILTIN_FUNCTIONS as STDLIB_FUNCTIONS, BUILTIN_TYPES as STDLIB_TYPES } from "../../stdlib/index.js";
 import { CORPUS, SHARED } from "../helpers/corpus.js";
 import { hasScope, loadGrammar, repoRoot, tokenize, type Tokenized } from "./textmate.js";
 
@@ -115,7 +116,6 @@ function checkTokens(c: Checker, text: string): void {
 }
 
 const PRIMITIVE_TYPES = new Set(["String", "int", "float", "bool"]);
-const BUILTIN_TYPES = new Set(["List", "Array", "Map", "Option", "Result", "Duration"]);
 
 /** Parser nodes vs scopes. */
 function checkAst(c: Checker, program: Node): void {
@@ -165,6 +165,12 @@ function checkAst(c: Checker, program: Node): void {
         c.expect("member", rec.property.span.start, isCallee ? "entity.name.function.member" : "variable.other.property", "keyword");
         break;
       }
+      case "Call":
+        if (rec.callee.kind === "Identifier") {
+          const builtin = STDLIB_FUNCTIONS.has(rec.callee.name);
+          c.expect(builtin ? "builtin call" : "call", rec.callee.span.start, builtin ? "support.function.builtin" : "entity.name.function.call");
+        }
+        break;
       case "RecordField":
         if (rec.key.kind === "Identifier") c.expect("record key", rec.key.span.start, "support.type.property-name", "keyword");
         break;
@@ -176,7 +182,7 @@ function checkAst(c: Checker, program: Node): void {
         break;
       case "TypeRef": {
         const n = rec.name.name as string;
-        const scope = PRIMITIVE_TYPES.has(n) ? "support.type.primitive" : BUILTIN_TYPES.has(n) ? "support.type.builtin" : "entity.name.type";
+        const scope = PRIMITIVE_TYPES.has(n) ? "support.type.primitive" : STDLIB_TYPES.has(n) ? "support.type.builtin" : "entity.name.type";
         c.expect("type name", rec.name.span.start, scope);
         break;
       }
@@ -230,6 +236,8 @@ test("corpus: scopes agree with the lexer and the parser on every file", async (
     "vault reference": 5,
     duration: 2,
     "lambda parameter": 5,
+    call: 100,
+    "builtin call": 50,
     "Match keyword": 5,
     "Catch keyword": 10,
     "block entry key": 40,

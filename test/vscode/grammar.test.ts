@@ -35,9 +35,10 @@ const SCOPES: Record<string, string> = {
   "entity.name.type": "type names: declared, referenced, `Type { ... }` literals, typed catch",
   "entity.name.function.call": "`name(` calls",
   "entity.name.function.member": "`.name(` method calls",
-  "support.function.builtin": "calls of the evaluator builtins (`print`, `format`, `delegate`, `log`, ...)",
+  "support.function.builtin": "calls of stdlib's built-in functions (`print`, `format`, `delegate`, `Some`, ...)",
+  "support.constant.builtin": "stdlib's built-in values (`None`, `null`)",
   "support.type.primitive": "`String int float bool` in type positions",
-  "support.type.builtin": "`List Array Map Option Result Duration` in type positions",
+  "support.type.builtin": "stdlib's other built-in types (`List Map Option Result Duration JSON ...`) in type positions",
   "support.type.property-name": "record keys and declarative-block keys (`key:`, `key =`, `key value`)",
   "variable.parameter": "parameters, lambda / closure parameters, the catch variable",
   "variable.parameter.named-argument": "`f(name = v)`, `f(name: v)`",
@@ -83,6 +84,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { BUILTIN_FUNCTIONS, BUILTIN_TYPES, BUILTIN_VALUES } from "../../stdlib/index.js";
 import { createRegistry, grammarPath, onigLibrary, repoRoot } from "./textmate.js";
 
 const require = createRequire(import.meta.url);
@@ -155,6 +157,30 @@ test("grammar: every documented scope is asserted by a test file (so, with the n
   }
   const unasserted = Object.keys(SCOPES).filter((scope) => !asserted.has(`${scope}.symbiont`));
   assert.equal(unasserted, [], `documented but never asserted: ${unasserted.join(", ")}`);
+});
+
+test("grammar: the built-in function, type and value names are exactly stdlib's", () => {
+  const g = JSON.parse(grammarText);
+  /** The `(?:a|b|c)` word list of the repository rule whose pattern assigns `scope`. */
+  const wordsOf = (scope: string): string[] => {
+    const found: string[] = [];
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(visit);
+      if (node && typeof node === "object") {
+        const rec = node as Record<string, unknown>;
+        if (rec.name === `${scope}.symbiont` && typeof rec.match === "string") found.push(rec.match);
+        Object.values(rec).forEach(visit);
+      }
+    };
+    visit(g.repository);
+    assert.is(found.length, 1, `expected one rule for ${scope}`);
+    return /\(\?:([A-Za-z0-9_|]+)\)/.exec(found[0]!)![1]!.split("|").sort();
+  };
+  const primitives = ["String", "bool", "float", "int"];
+  assert.equal(wordsOf("support.function.builtin"), [...BUILTIN_FUNCTIONS.keys()].sort(), "update the grammar's builtin functions from stdlib/builtins.ts");
+  assert.equal(wordsOf("support.constant.builtin"), [...BUILTIN_VALUES.keys()].sort(), "update the grammar's builtin values from stdlib/builtins.ts");
+  assert.equal(wordsOf("support.type.primitive"), primitives);
+  assert.equal(wordsOf("support.type.builtin"), [...BUILTIN_TYPES.keys()].filter((t) => !primitives.includes(t)).sort(), "update the grammar's builtin types from stdlib/builtins.ts");
 });
 
 test("grammar test files: all assertions hold (vscode-tmgrammar-test)", async () => {
