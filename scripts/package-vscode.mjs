@@ -19,13 +19,15 @@
  * Exit codes: 0 ok, 1 build or packaging failure, 2 bad arguments.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const extensionDir = join(root, "vscode-extension");
 const defaultServerEntry = join(root, "lsp", "main.ts");
+
+/** Marks a staging directory as ours; the staged .vscodeignore keeps it out of the package. */
+const STAGE_MARKER = ".symbi-vscode-stage";
 
 /** Thrown for failures the user can act on: printed as one line, no stack trace. */
 export class PackageError extends Error {}
@@ -67,10 +69,9 @@ export async function packageExtension(options = {}) {
         `Pass --without-server to build a client-only package for testing.`,
     );
   }
-  const insideRepo = stageDir.startsWith(root + sep);
-  const insideTmp = stageDir.startsWith(resolve(tmpdir()) + sep);
-  if (stageDir === root || stageDir === extensionDir || (!insideRepo && !insideTmp)) {
-    throw new PackageError(`refusing to use ${stageDir} as the staging directory (it is emptied first)`);
+  // The staging directory is emptied first: only ever empty one this script created.
+  if (existsSync(stageDir) && readdirSync(stageDir).length > 0 && !existsSync(join(stageDir, STAGE_MARKER))) {
+    throw new PackageError(`refusing to empty ${stageDir}: it is not empty and was not made by this script; pick another --stage directory`);
   }
 
   const manifest = readJson(join(extensionDir, "package.json"));
@@ -80,6 +81,8 @@ export async function packageExtension(options = {}) {
 
   rmSync(stageDir, { recursive: true, force: true });
   mkdirSync(stageDir, { recursive: true });
+  writeFileSync(join(stageDir, STAGE_MARKER), "staging directory of scripts/package-vscode.mjs\n");
+  writeFileSync(join(stageDir, ".vscodeignore"), `${STAGE_MARKER}\n`);
 
   // Static contributions.
   writeFileSync(join(stageDir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
@@ -150,7 +153,8 @@ export async function packageExtension(options = {}) {
     rewriteRelativeLinks: false,
   });
   if (!existsSync(vsixPath)) throw new PackageError(`vsce finished but ${vsixPath} was not written`);
-  return { vsixPath, stageDir, files: listFiles(stageDir), withServer };
+  const files = listFiles(stageDir).filter((f) => f !== STAGE_MARKER && f !== ".vscodeignore");
+  return { vsixPath, stageDir, files, withServer };
 }
 
 async function runEsbuild(esbuild, options) {

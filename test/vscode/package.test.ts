@@ -112,7 +112,7 @@ test("package: the client is bundled (only `vscode` and Node built-ins are requi
   assert.match(js, /deactivate/);
   assert.match(js, "server/main.js");
   // Nothing that should stay out of the package: no sources, no node_modules.
-  const stray = [...e.keys()].filter((k) => k.includes("node_modules/") || k.endsWith(".ts") || k.includes("/src/"));
+  const stray = [...e.keys()].filter((k) => k.includes("node_modules/") || k.endsWith(".ts") || k.includes("/src/") || k.includes(".symbi-vscode-stage"));
   assert.equal(stray, []);
 });
 
@@ -130,6 +130,14 @@ test("package: bad arguments and a missing server entry are clear errors", async
     assert.match((err as Error).message, "server/main.js");
   }
   assert.not.ok(existsSync(join(work, "out2")), "nothing is written when the server entry is missing");
+  // A staging directory the script did not create is never emptied.
+  const foreign = join(work, "foreign");
+  mkdirSync(foreign);
+  writeFileSync(join(foreign, "keep.txt"), "mine");
+  const r2 = spawnSync(process.execPath, [script, "--without-server", "--stage", foreign, "--out", join(work, "out3")], { cwd: repoRoot, encoding: "utf8" });
+  assert.is(r2.status, 1);
+  assert.match(r2.stderr, "refusing to empty");
+  assert.is(readFileSync(join(foreign, "keep.txt"), "utf8"), "mine");
 });
 
 /** Sends `initialize` to a server started like the client starts it (`node main.js --stdio`). */
