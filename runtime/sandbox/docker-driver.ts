@@ -206,7 +206,13 @@ export class DockerSandbox implements SandboxDriver {
         if (statusOf(e) === 404) throw new SandboxImageMissingError(this.manifest.image as string, imageHint(this.manifest.image as string), { cause: e });
         throw new SandboxEngineError(`cannot create sandbox container ${name}: ${this.engineReason(e)}`, { cause: e });
       }
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true, stdin: withStdin, hijack: withStdin, ...quick() });
+      // The attach request lives as long as the tool runs: bound only the wait for it to open
+      // (an abort signal that fired later would cut the output stream).
+      const attachAbort = new AbortController();
+      const attachTimer = setTimeout(() => attachAbort.abort(), this.engineTimeoutMs);
+      const stream = await container
+        .attach({ stream: true, stdout: true, stderr: true, stdin: withStdin, hijack: withStdin, abortSignal: attachAbort.signal })
+        .finally(() => clearTimeout(attachTimer));
       const ended = new Promise<void>((resolve) => {
         stream.once("end", resolve);
         stream.once("close", resolve);

@@ -70,6 +70,13 @@ dtest("runs argv in a named container and captures stdout, stderr and the exit s
   assert.not.ok(await containerExists(r.sandbox.id), "the container is removed after the call");
 });
 
+dtest("output of a tool that runs longer than the engine-call timeout is complete", async () => {
+  const s = new DockerSandbox(defaultSandboxManifest({ agent: "slow", tier: "tier1" }), { runId: RUN_ID, engineTimeoutMs: 500 });
+  const r = await s.run({ argv: sh("echo early; sleep 1.5; echo late; echo err >&2") });
+  assert.is(r.stdout, "early\nlate\n");
+  assert.is(r.stderr, "err\n");
+});
+
 dtest("argv is exact: the image's entrypoint and a shell play no part", async () => {
   const r = await sandbox().run({ argv: ["echo", "$HOME; id", "`x`"] });
   assert.is(r.stdout, "$HOME; id `x`\n");
