@@ -116,6 +116,26 @@ test("package: the client is bundled (only `vscode` and Node built-ins are requi
   assert.equal(stray, []);
 });
 
+test("package: the bundled client loads and exports activate/deactivate", async () => {
+  const e = await vsix();
+  const file = join(work, "client", "extension.js");
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, e.get("extension/dist/extension.js")!);
+  // `vscode` exists only inside the editor; loading the bundle needs something in its place. A
+  // proxy that answers every property with a constructible function is enough for module-level
+  // code (classes extending vscode classes); nothing is called.
+  const probe = `
+    const Module = require("module");
+    const any = () => new Proxy(function () {}, { get: (t, p) => (p === "prototype" ? {} : any()), construct: () => any(), apply: () => any() });
+    const load = Module._load;
+    Module._load = function (req, ...rest) { return req === "vscode" ? any() : load.call(this, req, ...rest); };
+    const ext = require(${JSON.stringify(file)});
+    process.stdout.write(JSON.stringify({ activate: typeof ext.activate, deactivate: typeof ext.deactivate }));`;
+  const r = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8", cwd: work, timeout: 30_000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), { activate: "function", deactivate: "function" });
+});
+
 test("package: bad arguments and a missing server entry are clear errors", async () => {
   const r = spawnSync(process.execPath, [script, "--bogus"], { cwd: repoRoot, encoding: "utf8" });
   assert.is(r.status, 2);
