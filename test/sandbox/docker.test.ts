@@ -32,7 +32,7 @@ async function dockerUnavailable(): Promise<string | null> {
     return `no Docker daemon (${(e as Error).message})`;
   }
   try {
-    await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect();
+    await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect({ abortSignal: AbortSignal.timeout(3000) } as never);
   } catch {
     return `image ${DEFAULT_SANDBOX_IMAGE} missing (npm run sandbox:image)`;
   }
@@ -44,6 +44,8 @@ const dtest = unavailable === null ? test : test.skip;
 if (unavailable) console.log(`  docker sandbox tests skipped: ${unavailable}`);
 
 const RUN_ID = `t${process.pid}`;
+// A crashed earlier run with the same pid could have left containers with our names.
+if (unavailable === null) await pruneSandboxContainers(docker, RUN_ID);
 
 function sandbox(o: Partial<SandboxManifestOptions> = {}): DockerSandbox {
   return new DockerSandbox(defaultSandboxManifest({ agent: "truth", tier: "tier1", timeoutMs: 20_000, memoryMb: 64, pids: 32, ...o }), { runId: RUN_ID });
