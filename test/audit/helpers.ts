@@ -81,3 +81,23 @@ export function rehash(line: string, change: (r: AuditRecord) => void): string {
   r.hash = computeHash(r);
   return serializeRecord(r);
 }
+
+/**
+ * Bundles test/audit/fixtures/writer.ts (and the audit sources it imports) into one .mjs, so
+ * the crash test can spawn plain `node` ~20 times in a second or two instead of paying tsx's
+ * start-up (~0.4 s) each time. Same sources, just pre-compiled.
+ */
+export async function bundleWriterFixture(outDir: string): Promise<string> {
+  const { buildSync } = await import("esbuild");
+  const outfile = join(outDir, "writer-fixture.mjs");
+  buildSync({
+    entryPoints: [new URL("./fixtures/writer.ts", import.meta.url).pathname],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    logLevel: "error",
+  });
+  return outfile;
+}
