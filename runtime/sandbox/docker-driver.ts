@@ -179,17 +179,22 @@ export class DockerSandbox implements SandboxDriver {
     const stderr = new CappedOutput(maxOut);
     const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
 
+    let creation: Promise<unknown> | null = null;
     let removed: Promise<void> | null = null;
     const destroy = (): Promise<void> => {
-      removed ??= this.docker
-        .getContainer(name)
-        .remove({ force: true, ...quick() })
-        .then(
-          () => undefined,
-          (e) => {
-            if (statusOf(e) !== 404) throw e;
-          },
-        );
+      // An interrupt may arrive while the container is being created: let the creation
+      // finish first, or the removal would find nothing and the container would appear after.
+      removed ??= Promise.resolve(creation?.catch(() => undefined)).then(() =>
+        this.docker
+          .getContainer(name)
+          .remove({ force: true, ...quick() })
+          .then(
+            () => undefined,
+            (e) => {
+              if (statusOf(e) !== 404) throw e;
+            },
+          ),
+      );
       return removed.catch(() => undefined);
     };
     const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => this.removeWithCli(name) });
@@ -201,7 +206,8 @@ export class DockerSandbox implements SandboxDriver {
     try {
       let container: Docker.Container;
       try {
-        container = await this.docker.createContainer({ ...this.containerSpec(name, req.argv, withStdin), ...quick() } as Docker.ContainerCreateOptions);
+        creation = this.docker.createContainer({ ...this.containerSpec(name, req.argv, withStdin), ...quick() } as Docker.ContainerCreateOptions);
+        container = (await creation) as Docker.Container;
       } catch (e) {
         if (statusOf(e) === 404) throw new SandboxImageMissingError(this.manifest.image as string, imageHint(this.manifest.image as string), { cause: e });
         throw new SandboxEngineError(`cannot create sandbox container ${name}: ${this.engineReason(e)}`, { cause: e });
@@ -231,6 +237,7 @@ export class DockerSandbox implements SandboxDriver {
           resolve();
         };
         req.signal?.addEventListener("abort", onAbort, { once: true });
+        if (req.signal?.aborted) onAbort(); // aborted while the container was being set up
       });
       try {
         await container.start(quick());

@@ -180,6 +180,7 @@ export class ProcessSandbox implements SandboxDriver {
         killGroup();
       };
       req.signal?.addEventListener("abort", onAbort, { once: true });
+      if (req.signal?.aborted) onAbort(); // aborted while the directory was being prepared
 
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
         child.once("error", (e) => reject(new SandboxUnavailableError(`cannot start the process sandbox: ${reasonOf(e)}`, { cause: e })));
