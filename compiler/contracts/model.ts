@@ -137,6 +137,14 @@ export interface SandboxSpec {
   network: NetworkAllow[];
 }
 
+/**
+ * Our extension `[tool.policy]`: how policies see the tool. `groups` are the action groups the
+ * tool joins (`deny: network_access` then matches every tool in the `network_access` group).
+ */
+export interface PolicySpec {
+  groups: string[];
+}
+
 export interface CedarSpec {
   resource?: string;
   action?: string;
@@ -167,6 +175,8 @@ export interface ToolContract {
   riskTier: RiskTier;
   humanApproval: boolean;
   cedar?: CedarSpec;
+  /** `[tool.policy]`, when present. */
+  policy?: PolicySpec;
   evidence?: EvidenceSpec;
   /** Ordered by position. */
   args: ArgSpec[];

@@ -2,7 +2,7 @@
  * One contract file → ToolContract + located diagnostics. Used by loadContracts (whole project)
  * and directly by the language server (one open document).
  */
-import { RISK_TIERS, type CedarSpec, type CustomTypes, type EvidenceSpec, type RiskTier, type ToolContract, type ToolMode } from "./model.js";
+import { RISK_TIERS, type PolicySpec, type CedarSpec, type CustomTypes, type EvidenceSpec, type RiskTier, type ToolContract, type ToolMode } from "./model.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { parseTomlSource } from "./toml-source.js";
 import { ContractReader, closest, type TomlTable } from "./reader.js";
@@ -12,7 +12,7 @@ import { readOutput } from "./output-section.js";
 import { readSandbox } from "./sandbox-section.js";
 
 const TOP_KEYS = ["tool", "args", "command", "output", "http", "mcp", "session", "browser"];
-const TOOL_KEYS = ["name", "version", "binary", "description", "mode", "timeout_seconds", "risk_tier", "human_approval", "dispatch", "cedar", "evidence", "sandbox"];
+const TOOL_KEYS = ["name", "version", "binary", "description", "mode", "timeout_seconds", "risk_tier", "human_approval", "dispatch", "cedar", "evidence", "sandbox", "policy"];
 const MODES = ["oneshot", "session", "browser"] as const;
 /** ToolClad's default when `timeout_seconds` is absent. */
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -111,6 +111,7 @@ export function parseContract(text: string, file: string, options: ParseContract
   const cedar = readCedar(r, tool);
   const evidence = readEvidence(r, tool);
   const sandbox = readSandbox(r, tool);
+  const policy = readPolicy(r, tool);
 
   const { args, declared } = readArgs(r, doc, options.customTypes ?? new Map());
   const command = readCommand(r, doc, args, declared, binary, !otherBackend);
@@ -135,6 +136,7 @@ export function parseContract(text: string, file: string, options: ParseContract
   };
   if (version !== undefined) contract.version = version;
   if (cedar) contract.cedar = cedar;
+  if (policy) contract.policy = policy;
   if (evidence) contract.evidence = evidence;
   if (output.schema) contract.spans.outputSchema = src.locator.key(["output", "schema"]);
   return { contract, diagnostics: r.diagnostics };
@@ -150,6 +152,20 @@ function readCedar(r: ContractReader, tool: TomlTable): CedarSpec | undefined {
   if (resource !== undefined) spec.resource = resource;
   if (action !== undefined) spec.action = action;
   return spec;
+}
+
+/** `[tool.policy] groups = ["network_access"]`: the action groups the tool joins (our extension). */
+function readPolicy(r: ContractReader, tool: TomlTable): PolicySpec | undefined {
+  const t = r.table(tool, "policy", ["tool"]);
+  if (!t) return undefined;
+  const path = ["tool", "policy"];
+  r.unknownKeys(t, ["groups"], path, "[tool.policy]");
+  const groups: string[] = [];
+  (r.stringArray(t, "groups", path) ?? []).forEach((g, i) => {
+    if (!IDENTIFIER.test(g)) r.atValue("E0503", `action group name ${JSON.stringify(g)} is not an identifier`, [...path, "groups", i], "use letters, digits and `_`, not starting with a digit");
+    else if (!groups.includes(g)) groups.push(g);
+  });
+  return { groups };
 }
 
 function readEvidence(r: ContractReader, tool: TomlTable): EvidenceSpec | undefined {
