@@ -10,6 +10,8 @@
  */
 import type { Span } from "./span.js";
 
+export type { Span } from "./span.js";
+
 export interface Comment {
   kind: "Comment";
   /** `//` or `#`. */

@@ -131,7 +131,7 @@ export function parseText(text: string, file: string): ParseResult {
   if (text.length > MAX_SOURCE_BYTES) {
     return { program: emptyProgram(""), diagnostics: [diagnostic({ code: "E0004", message: `source is larger than ${MAX_SOURCE_BYTES / 1048576} MiB`, file, span: pointSpan(map(), 0) })], text, hadBom: false };
   }
-  const lexed = lex(text, file);
+  const lexed = lex(text, file, { reuse: true });
   const diagnostics: Diagnostic[] = [...lexed.diagnostics];
   const p = parser();
   p.begin(lexed.tokens);

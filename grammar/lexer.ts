@@ -17,8 +17,9 @@ export interface LexResult {
   endCol: number;
 }
 
-export function lex(text: string, file: string): LexResult {
-  const result = scan(text);
+/** `reuse` recycles token objects across calls (the parser's private path; see scanner.ts). */
+export function lex(text: string, file: string, opts: { reuse?: boolean } = {}): LexResult {
+  const result = scan(text, opts);
   const diagnostics: Diagnostic[] = [];
   let lineMap: LineMap | undefined;
   const map = () => (lineMap ??= new LineMap(text));

@@ -1006,11 +1006,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
     "expression",
     (noStruct: boolean): A.Expr => {
       this.ACTION(() => this.enter());
-      const operands: A.Expr[] = [this.SUBRULE(this.unaryExpr, { ARGS: [noStruct] })];
+      const operands: A.Expr[] = [this.SUBRULE(this.operand, { ARGS: [noStruct] })];
       const ops: A.BinaryOp[] = [];
       this.MANY(() => {
         const op = this.CONSUME(T.BinaryOperator);
-        const right = this.SUBRULE2(this.unaryExpr, { ARGS: [noStruct] });
+        const right = this.SUBRULE2(this.operand, { ARGS: [noStruct] });
         this.ACTION(() => {
           ops.push(op.image as A.BinaryOp);
           operands.push(right);
@@ -1030,56 +1030,80 @@ export class SymbiontParser extends EmbeddedActionsParser {
     },
   );
 
-  public unaryExpr = this.RULE("unaryExpr", (noStruct: boolean): A.Expr => {
-    const prefixes: IToken[] = [];
+  /**
+   * One operand of a binary expression: prefix operators, a primary, then postfix member /
+   * call / index operations. One rule instead of three (unary, postfix, primary) because rule
+   * invocations dominate the parser's cost; the alternatives are cached arrays that work on
+   * `this.cur` rather than per-call closures, for the same reason.
+   */
+  public operand = this.RULE("operand", (noStruct: boolean): A.Expr => {
+    let prefixes: IToken[] | undefined;
     this.MANY(() => {
-      prefixes.push(this.CONSUME(T.PrefixOperator));
+      const op = this.CONSUME(T.PrefixOperator);
+      (prefixes ??= []).push(op);
     });
-    const operand = this.SUBRULE(this.postfixExpr, { ARGS: [noStruct] });
-    return this.ACTION(() => {
+    const savedNoStruct = this.noStruct;
+    this.noStruct = noStruct;
+    const primary = this.OR({ MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: (this.primaryAlts ??= this.buildPrimaryAlts()) });
+    this.noStruct = savedNoStruct;
+    const savedCur = this.cur;
+    this.cur = primary;
+    let chain = 0;
+    this.MANY2(() => {
+      chain++;
+      this.OR2((this.postfixAlts ??= this.buildPostfixAlts()));
+    });
+    let e = this.cur;
+    this.cur = savedCur;
+    if (this.RECORDING_PHASE) return e;
+    if (chain > this.longestChain) this.longestChain = chain;
+    if (prefixes) {
       if (prefixes.length > this.longestChain) this.longestChain = prefixes.length;
-      let e = operand;
       for (let i = prefixes.length - 1; i >= 0; i--) {
         const op = prefixes[i]!;
         e = { kind: "Unary", op: op.image as A.UnaryOp, operand: e, span: this.spanOfNodes({ span: this.span(op, op) }, e) };
       }
-      return e;
-    });
-  });
-
-  public postfixExpr = this.RULE("postfixExpr", (noStruct: boolean): A.Expr => {
-    const first = this.LA(1);
-    let e = this.SUBRULE(this.primary, { ARGS: [noStruct] });
-    let chain = 0;
-    this.MANY(() => {
-      chain++;
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            const prop = this.CONSUME(T.Identifier);
-            e = this.ACTION((): A.MemberExpr => ({ kind: "Member", object: e, property: this.ident(prop), span: this.from(first) }));
-          },
-        },
-        {
-          ALT: () => {
-            const args = this.SUBRULE(this.callArgs);
-            e = this.ACTION((): A.CallExpr => ({ kind: "Call", callee: e, args, span: this.from(first) }));
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.LBracket);
-            const index = this.SUBRULE(this.expression, { ARGS: [false] });
-            this.CONSUME(T.RBracket);
-            e = this.ACTION((): A.IndexExpr => ({ kind: "Index", object: e, index, span: this.from(first) }));
-          },
-        },
-      ]);
-    });
-    if (chain > this.longestChain) this.longestChain = chain;
+    }
     return e;
   });
+  /** The expression being extended by postfix operations (see `operand`). */
+  private cur: A.Expr = undefined as unknown as A.Expr;
+  private postfixAlts?: Array<{ ALT: () => void }>;
+
+  /** Span from the start of `node` to the last consumed token. */
+  private fromNode(node: A.Expr): Span {
+    const last = this.LA(0);
+    return { start: node.span.start, end: last.endOffset! + 1, line: node.span.line, col: node.span.col, endLine: last.endLine!, endCol: last.endColumn! + 1 };
+  }
+
+  private buildPostfixAlts(): Array<{ ALT: () => void }> {
+    return [
+      {
+        ALT: () => {
+          const object = this.cur;
+          this.CONSUME(T.Dot);
+          const prop = this.CONSUME(T.Identifier);
+          if (!this.RECORDING_PHASE) this.cur = { kind: "Member", object, property: this.ident(prop), span: this.fromNode(object) };
+        },
+      },
+      {
+        ALT: () => {
+          const callee = this.cur;
+          const args = this.SUBRULE(this.callArgs);
+          if (!this.RECORDING_PHASE) this.cur = { kind: "Call", callee, args, span: this.fromNode(callee) };
+        },
+      },
+      {
+        ALT: () => {
+          const object = this.cur;
+          this.CONSUME(T.LBracket);
+          const index = this.SUBRULE2(this.expression, { ARGS: [false] });
+          this.CONSUME(T.RBracket);
+          if (!this.RECORDING_PHASE) this.cur = { kind: "Index", object, index, span: this.fromNode(object) };
+        },
+      },
+    ];
+  }
 
   public callArgs = this.RULE("callArgs", (): Array<A.Expr | A.NamedArg> => {
     const args: Array<A.Expr | A.NamedArg> = [];
@@ -1121,24 +1145,18 @@ export class SymbiontParser extends EmbeddedActionsParser {
    * after an identifier, `=>` makes it a lambda and `{` (outside `noStruct` headers) a type
    * literal. `noStruct` is kept in a field so the cached alternatives need no per-call closures.
    */
-  public primary = this.RULE(
-    "primary",
-    (noStruct: boolean): A.Expr => {
-      const saved = this.noStruct;
-      this.noStruct = noStruct;
-      const e = this.OR({ MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: (this.primaryAlts ??= this.buildPrimaryAlts()) });
-      this.noStruct = saved;
-      return e;
-    },
-    { recoveryValueFunc: (e) => this.errorNode(e?.token) },
-  );
   private noStruct = false;
   private primaryAlts?: Array<{ ALT: () => A.Expr }>;
 
   private buildPrimaryAlts(): Array<{ ALT: () => A.Expr }> {
     return [
       { ALT: () => this.SUBRULE(this.ifExpr) },
-      { ALT: () => this.SUBRULE(this.literal) },
+      {
+        ALT: () => {
+          const t = this.OR3((this.literalAlts ??= this.buildLiteralTokenAlts()));
+          return this.RECORDING_PHASE ? (undefined as unknown as A.Expr) : literalNode(t, this.span(t, t));
+        },
+      },
       { ALT: () => this.SUBRULE(this.closure) },
       {
         ALT: () => {
@@ -1273,18 +1291,22 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   // ---- literals ------------------------------------------------------------------------------
 
-  /** One rule for all literals (one invocation per literal instead of two). */
+  /** One rule for all literals (declarative values); expressions inline the same alternatives. */
   public literal = this.RULE("literal", (): A.Literal => {
-    const t = this.OR((this.literalAlts ??= [
+    const t = this.OR((this.literalAlts ??= this.buildLiteralTokenAlts()));
+    return this.ACTION(() => literalNode(t, this.span(t, t)));
+  });
+  private literalAlts?: Array<{ ALT: () => IToken }>;
+
+  private buildLiteralTokenAlts(): Array<{ ALT: () => IToken }> {
+    return [
       { ALT: () => this.CONSUME(T.StringLiteral) },
       { ALT: () => this.CONSUME(T.NumberLiteral) },
       { ALT: () => this.CONSUME(T.DurationLiteral) },
       { ALT: () => this.CONSUME(Kw.true) },
       { ALT: () => this.CONSUME(Kw.false) },
-    ]));
-    return this.ACTION(() => literalNode(t, this.span(t, t)));
-  });
-  private literalAlts?: Array<{ ALT: () => IToken }>;
+    ];
+  }
 
   public stringLit = this.RULE("stringLit", (): A.StringLit => {
     const t = this.CONSUME(T.StringLiteral);

@@ -71,8 +71,27 @@ for (const [ch, tt] of [
 const TWO_CHAR_FIRST = new Uint8Array(128);
 for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
 
-export function scan(text: string): ScanResult {
+/**
+ * Token objects recycled across `scan(text, { reuse: true })` calls. Tokens of a parse are all
+ * alive until the parse ends, so allocating them fresh means every one is copied by the young
+ * generation GC; reusing them across files (the CLI, the language server re-parsing on each
+ * keystroke) removes that cost. Only the parser's private path reuses tokens: callers of
+ * `scan()`/`lex()` get fresh objects they may keep.
+ */
+const pool: IToken[] = [];
+
+function fresh(): IToken {
+  return { image: "", startOffset: 0, endOffset: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0, tokenType: undefined as unknown as TokenType, tokenTypeIdx: 0 };
+}
+
+export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
   const tokens: IToken[] = [];
+  const reuse = opts.reuse === true;
+  const take = (): IToken => {
+    if (!reuse) return fresh();
+    const i = tokens.length;
+    return i < pool.length ? pool[i]! : (pool[i] = fresh());
+  };
   const comments: IToken[] = [];
   const errors: ScanError[] = [];
   const n = text.length;
@@ -80,17 +99,20 @@ export function scan(text: string): ScanResult {
   let line = 1;
   let lineStart = 0;
 
-  const make = (tt: TokenType, start: number, end: number, sLine: number, sCol: number): IToken => ({
-    image: text.slice(start, end),
-    startOffset: start,
-    endOffset: end - 1,
-    startLine: sLine,
-    startColumn: sCol,
-    endLine: line,
-    endColumn: end - 1 - lineStart + 1,
-    tokenType: tt,
-    tokenTypeIdx: tt.tokenTypeIdx!,
-  });
+  const fill = (t: IToken, tt: TokenType, start: number, end: number, sLine: number, sCol: number, eLine: number, eCol: number, image: string): IToken => {
+    t.image = image;
+    t.startOffset = start;
+    t.endOffset = end - 1;
+    t.startLine = sLine;
+    t.startColumn = sCol;
+    t.endLine = eLine;
+    t.endColumn = eCol;
+    t.tokenType = tt;
+    t.tokenTypeIdx = tt.tokenTypeIdx!;
+    return t;
+  };
+  const make = (tt: TokenType, start: number, end: number, sLine: number, sCol: number): IToken =>
+    fill(take(), tt, start, end, sLine, sCol, line, end - lineStart, text.slice(start, end));
 
   /** Advances over [from, to) counting line breaks (`\n`, `\r\n`, lone `\r`). */
   const advanceLines = (from: number, to: number) => {
@@ -146,7 +168,7 @@ export function scan(text: string): ScanResult {
       pos = end;
       const image = text.slice(start, end);
       const tt = KEYWORD_BY_WORD.get(image) ?? T.Identifier;
-      tokens.push({ image, startOffset: start, endOffset: end - 1, startLine: sLine, startColumn: sCol, endLine: sLine, endColumn: sCol + (end - start) - 1, tokenType: tt, tokenTypeIdx: tt.tokenTypeIdx! });
+      tokens.push(fill(take(), tt, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, image));
       continue;
     }
     if (isDigit(c)) {
@@ -194,7 +216,7 @@ export function scan(text: string): ScanResult {
         end++;
       }
       pos = end;
-      comments.push(make(c === C_HASH ? T.HashComment : T.LineComment, start, end, sLine, sCol));
+      comments.push(fill(fresh(), c === C_HASH ? T.HashComment : T.LineComment, start, end, sLine, sCol, line, end - lineStart, text.slice(start, end)));
       continue;
     }
     if (c < 128 && TWO_CHAR_FIRST[c] === 1 && pos + 1 < n) {
