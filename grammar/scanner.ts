@@ -68,6 +68,7 @@ for (const [ch, tt] of [
 ] as Array<[string, TokenType]>) {
   ONE_CHAR[ch.charCodeAt(0)] = tt;
 }
+const ONE_CHAR_TEXT: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 const TWO_CHAR_FIRST = new Uint8Array(128);
 for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
 
@@ -220,11 +221,12 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
       continue;
     }
     if (c < 128 && TWO_CHAR_FIRST[c] === 1 && pos + 1 < n) {
-      const tt = TWO_CHAR.get(text.slice(pos, pos + 2));
+      const two = text.slice(pos, pos + 2);
+      const tt = TWO_CHAR.get(two);
       if (tt) {
         flushError();
         pos += 2;
-        tokens.push(make(tt, start, pos, sLine, sCol));
+        tokens.push(fill(take(), tt, start, pos, sLine, sCol, sLine, sCol + 1, two));
         continue;
       }
     }
@@ -232,7 +234,8 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
     if (one) {
       flushError();
       pos += 1;
-      tokens.push(make(one, start, pos, sLine, sCol));
+      // The image is a shared constant: no string allocation for punctuation.
+      tokens.push(fill(take(), one, start, pos, sLine, sCol, sLine, sCol, ONE_CHAR_TEXT[c]!));
       continue;
     }
     // Unexpected character: group a run of them into one error, as chevrotain's lexer does.
