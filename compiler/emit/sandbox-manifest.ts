@@ -234,6 +234,29 @@ export function sandboxTierFromDsl(value: string): { ok: true; tier: SandboxTier
   return { ok: false, message: `unknown sandbox tier "${value}"; valid tiers are "Tier1" (docker), "Tier2" (gvisor) and "process" (development only)` };
 }
 
+/**
+ * Which `with` attribute sets which manifest field (JSON pointer), so the compiler can place a
+ * manifest validation error on the attribute that caused it. Attributes not listed here
+ * (`memory`, `security`, `privacy`, ...) do not reach the manifest.
+ */
+export const WITH_ATTRIBUTE_FIELDS: Readonly<Record<string, string>> = Object.freeze({
+  sandbox: "/tier",
+  timeout: "/timeoutMs",
+  max_memory_mb: "/limits/memoryMb",
+  max_cpu_cores: "/limits/cpus",
+  max_pids: "/limits/pids",
+  network_policy: "/network",
+});
+
+/** The `with` attribute behind a manifest error path (the longest matching field), if any. */
+export function withAttributeForPath(path: string): string | undefined {
+  let best: [string, string] | undefined;
+  for (const [attr, field] of Object.entries(WITH_ATTRIBUTE_FIELDS)) {
+    if ((path === field || path.startsWith(`${field}/`)) && (!best || field.length > best[1].length)) best = [attr, field];
+  }
+  return best?.[0];
+}
+
 /** What the compiler knows for one agent / `with` block; everything but agent and tier has a default. */
 export interface SandboxManifestOptions {
   agent: string;

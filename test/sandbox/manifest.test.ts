@@ -14,6 +14,7 @@ import {
   sandboxTierFromDsl,
   serializeSandboxManifest,
   validateSandboxManifest,
+  withAttributeForPath,
   type SandboxManifest,
 } from "../../compiler/emit/sandbox-manifest.js";
 
@@ -251,6 +252,17 @@ test("manifestForTool applies a contract's image/user/workdir and keeps the agen
   assert.is(t.limits.memoryMb, 100);
   assert.is(m.image, DEFAULT_SANDBOX_IMAGE, "the agent's manifest is not modified");
   assert.throws(() => manifestForTool(m, { user: "0:0" }), (e: unknown) => e instanceof InvalidSandboxManifestError);
+});
+
+test("manifest errors map back to the `with` attribute that set the field", () => {
+  const m = defaultSandboxManifest({ agent: "a", tier: "tier1", memoryMb: 1, cpus: -1 });
+  const r = validateSandboxManifest(m);
+  assert.not.ok(r.ok);
+  if (r.ok) return;
+  assert.equal(r.errors.map((e) => withAttributeForPath(e.path)), ["max_cpu_cores", "max_memory_mb"]);
+  assert.is(withAttributeForPath("/network/allow/0/host"), "network_policy");
+  assert.is(withAttributeForPath("/user"), undefined);
+  assert.is(withAttributeForPath("/limits"), undefined);
 });
 
 test("manifest file names", () => {
