@@ -4,12 +4,12 @@
  * included) off the end of the log leaves the head pointing past the end, and the head cannot be
  * rolled back to an earlier checkpoint without also having that exact earlier log.
  *
- * The head is replaced atomically (write temp, fsync, rename, fsync directory) after the
- * checkpoint line itself is durable, so after a crash it names either the newest checkpoint or
- * the one before — both present in the log. Its byte offsets are only hints for the writer:
+ * The head is replaced atomically (write temp, fsync, rename) after the checkpoint line itself is
+ * durable, so after a crash it names either the newest checkpoint or an earlier one — all present
+ * in the log. Its byte offsets are only hints for the writer:
  * every reader re-checks the line at that offset against the signed checkpoint record.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { AuditError, describeFsError } from "./errors.js";
 import { computeHash, type AuditRecord } from "./record.js";
@@ -30,7 +30,13 @@ export function headPathFor(logPath: string): string {
   return `${logPath}.head`;
 }
 
-export function writeHead(path: string, head: Head): void {
+/**
+ * Replaces the head atomically. `durable: false` skips the directory fsync: after a power loss
+ * the rename may then be undone and the head name the previous checkpoint, which is still in the
+ * log and still a valid (if slightly older) bound — so per-checkpoint updates save one fsync,
+ * and only the first head of a new log, whose loss would leave no head at all, pays for it.
+ */
+export function writeHead(path: string, head: Head, durable = true): void {
   const text =
     `{"checkpoint":${serializeRecord(head.checkpoint)},"end":${head.end},"format":"${HEAD_FORMAT}","offset":${head.offset}}\n`;
   const tmp = `${path}.tmp`;
@@ -38,12 +44,12 @@ export function writeHead(path: string, head: Head): void {
     const fd = openSync(tmp, "w", 0o640);
     try {
       writeSync(fd, text);
-      fsyncSync(fd);
+      fdatasyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
-    fsyncDirectory(dirname(path));
+    if (durable) fsyncDirectory(dirname(path));
   } catch (err) {
     throw new AuditError("IO", `cannot write head file ${path}: ${describeFsError(err)}`);
   }

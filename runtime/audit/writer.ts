@@ -7,13 +7,14 @@
  * authenticity point. See README.md for the format and the trade-offs.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
 import { canonicalJson, assertJsonObject, type JsonObject } from "./json.js";
 import { GENESIS_PREV, LOG_FORMAT, SYSTEM_EVENT_TYPES, canonicalBody, hashOfBody, parseRecordLine, serializeRecord, type AuditRecord } from "./record.js";
 import { keyIdOf, rawPublicKey, signHash } from "./keys.js";
 import { detailsProblem, type AuditEvent } from "./events.js";
-import { headPathFor, readHead, writeHead, type Head } from "./head.js";
+import { fsyncDirectory, headPathFor, readHead, writeHead, type Head } from "./head.js";
+import { dirname } from "node:path";
 import { acquireLock, type LogLock } from "./lock.js";
 import { LineReader } from "./lines.js";
 import { genesisProblem, isSignedType, shortKeyId, signatureProblem, type SigningMode } from "./checks.js";
@@ -194,7 +195,7 @@ export class AuditLog {
     this.sync();
     this.lastCheckpoint = { checkpoint: rec, offset, end: this.size };
     this.sinceCheckpoint = 0;
-    writeHead(this.headPath, this.lastCheckpoint);
+    writeHead(this.headPath, this.lastCheckpoint, false);
     return rec;
   }
 
@@ -263,9 +264,10 @@ export class AuditLog {
     this.size += buf.length;
   }
 
+  /** fdatasync: the data and the file length reach the disk; timestamps need not (cheaper than fsync). */
   private sync(): void {
     try {
-      fsyncSync(this.fd);
+      fdatasyncSync(this.fd);
     } catch (err) {
       // After a failed fsync the kernel may have dropped the dirty pages: nothing more can be trusted.
       this.broken = `fsync failed: ${describeFsError(err)}`;
@@ -288,6 +290,7 @@ export class AuditLog {
       signing: this.signingMode,
     }, true);
     this.sync();
+    fsyncDirectory(dirname(this.path)); // the new file's directory entry
     this.lastCheckpoint = { checkpoint: rec, offset: 0, end: this.size };
     writeHead(headPath, this.lastCheckpoint);
   }
