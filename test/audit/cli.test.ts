@@ -12,6 +12,7 @@ import { appendFileSync, copyFileSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { main } from "../../runtime/cli/main.js";
+import { AuditLog } from "../../runtime/audit/writer.js";
 import { generateLog, makeKeys, readLines, tempDir, writeLines } from "./helpers.js";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -173,6 +174,18 @@ test("audit verify: OK with counts, FAILED naming the line and reason (exit 3), 
 
   assert.is(noHead.code, 0);
   assert.match(noHead.stderr, /^warning: the end of the log was not checked against a head file \(--no-head\)/);
+
+  // A log a live writer holds: the unsigned records and the writer are pointed out.
+  const liveLog = join(dir, "live.log");
+  copyFileSync(log, liveLog);
+  copyFileSync(`${log}.head`, `${liveLog}.head`);
+  const live = AuditLog.open(liveLog, { privateKey: keys.privateKey, checkpointEvery: 100 });
+  live.append({ run: "run-3", agent: null, type: "run_start", details: {} });
+  const during = await symbi("audit", "verify", liveLog, "--pubkey", keys.publicPath);
+  live.close();
+  assert.is(during.code, 0);
+  assert.match(during.stderr, /warning: 1 records after the last signed checkpoint \(seq \d+\) are not covered by a signature yet/);
+  assert.match(during.stderr, new RegExp(`warning: a writer \\(pid ${process.pid} on .*\\) is appending to this log`));
 });
 
 test("audit verify: unreadable log or key is one error line, exit 1", async () => {

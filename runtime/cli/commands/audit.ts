@@ -9,6 +9,7 @@ import { loadPrivateKey, loadPublicKey } from "../../audit/keys.js";
 import { describeResult, verifyLog, type VerifyResult } from "../../audit/verify.js";
 import { repairLog } from "../../audit/repair.js";
 import { headPathFor } from "../../audit/head.js";
+import { isStale, lockPathFor, readLockOwner } from "../../audit/lock.js";
 import { ExitStatus } from "../errors.js";
 
 export function register(program: Command): void {
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       if (opts.format === "json") process.stdout.write(JSON.stringify(jsonView(result), null, 2) + "\n");
       else {
         process.stdout.write(describeResult(result) + "\n");
-        for (const w of warnings(result)) process.stderr.write(`warning: ${w}\n`);
+        for (const w of [...warnings(result), ...lockWarnings(log)]) process.stderr.write(`warning: ${w}\n`);
       }
       if (!result.ok) throw new ExitStatus(ExitCode.CheckFailed);
     });
@@ -60,6 +61,14 @@ function warnings(r: VerifyResult): string[] {
   }
   if (!r.headChecked) out.push("the end of the log was not checked against a head file (--no-head): records removed from the end would go unnoticed");
   return out;
+}
+
+/** A log being written, or left locked by a crashed writer, explains an unsigned or torn end. */
+function lockWarnings(log: string): string[] {
+  const owner = readLockOwner(lockPathFor(log));
+  if (!owner) return [];
+  if (isStale(owner)) return [`the log is still locked by pid ${owner.pid}, which is no longer running (it crashed): check and unlock it with symbi audit repair ${log} --key KEYFILE`];
+  return [`a writer (pid ${owner.pid} on ${owner.host}) is appending to this log: its last records may not be signed yet, and a line being written shows as torn`];
 }
 
 function jsonView(r: VerifyResult) {
