@@ -64,7 +64,12 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
       actions.push(`cut the torn last line (line ${result.firstBad.index}, ${(details.tornTail as { bytes: number }).bytes} bytes)`);
       result = verifyLog(path, { publicKey, headPath });
     }
-    if (result.firstBad?.reason === "head_missing") {
+    if (result.firstBad?.reason === "head_missing" && result.records === 0 && result.intactBytes === 0) {
+      // A writer died while creating the log: nothing was ever signed, so start it afresh (genesis first).
+      actions.push("the log held no complete record (its creation was interrupted); started it with a new genesis record");
+      details.restarted = true;
+      result = { ...result, firstBad: undefined } as VerifyResult;
+    } else if (result.firstBad?.reason === "head_missing") {
       const last = result.lastSigned;
       if (!last) throw refuse(path, result);
       writeHead(headPath, { checkpoint: last.record, offset: last.offset, end: last.end });

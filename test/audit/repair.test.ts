@@ -95,6 +95,17 @@ test("a torn tail and a missing head together are both repaired", () => {
   assert.ok(verify(path).ok);
 });
 
+test("a crash while creating the log (torn genesis, no head) restarts it, recorded", () => {
+  const path = join(dir, `r-${++n}.log`);
+  writeFileSync(path, '{"agent":null,"details":{"alg":"Ed');
+  const report = repair(path);
+  assert.equal(report.actions.length, 2, report.actions.join("; "));
+  const lines = readLines(path).map(parse);
+  assert.equal(lines.map((r) => r.type), ["genesis", "repair", "checkpoint"]);
+  assert.equal([lines[1]!.details.restarted, (lines[1]!.details.tornTail as { line: number }).line], [true, 1]);
+  assert.ok(verify(path).ok);
+});
+
 test("nothing to repair: nothing written", () => {
   const path = makeLog();
   const before = readFileSync(path);
