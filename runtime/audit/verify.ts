@@ -330,7 +330,8 @@ class Verifier {
 /** One line for people: "OK …" or "FAILED …" (the CLI adds warnings). */
 export function describeResult(result: VerifyResult): string {
   if (result.ok) {
-    return `OK ${result.path}: ${result.records} records, ${result.runs} runs, ${result.checkpoints} checkpoints; last seq ${result.lastSeq}; key ${shortKeyId(result.keyId)}…`;
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    return `OK ${result.path}: ${count(result.records, "record")}, ${count(result.runs, "run")}, ${count(result.checkpoints, "checkpoint")}; last seq ${result.lastSeq}; key ${shortKeyId(result.keyId)}…`;
   }
   const b = result.firstBad!;
   const where = b.index === 0 ? `${result.path} (head file)` : `${result.path}:${b.index}`;

@@ -184,7 +184,7 @@ test("audit verify: OK with counts, FAILED naming the line and reason (exit 3), 
   const during = await symbi("audit", "verify", liveLog, "--pubkey", keys.publicPath);
   live.close();
   assert.is(during.code, 0);
-  assert.match(during.stderr, /warning: 1 records after the last signed checkpoint \(seq \d+\) are not covered by a signature yet/);
+  assert.match(during.stderr, /warning: 1 record after the last signed checkpoint \(seq \d+\) are not covered by a signature yet/);
   assert.match(during.stderr, new RegExp(`warning: a writer \\(pid ${process.pid} on .*\\) is appending to this log`));
 });
 

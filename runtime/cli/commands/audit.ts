@@ -57,7 +57,7 @@ export function register(program: Command): void {
 function warnings(r: VerifyResult): string[] {
   const out: string[] = [];
   if (r.ok && r.unsigned > 0) {
-    out.push(`${r.unsigned} records after the last signed checkpoint (seq ${r.lastSignedSeq}) are not covered by a signature yet (a writer is running, or crashed)`);
+    out.push(`${r.unsigned} record${r.unsigned === 1 ? "" : "s"} after the last signed checkpoint (seq ${r.lastSignedSeq}) are not covered by a signature yet (a writer is running, or crashed)`);
   }
   if (!r.headChecked) out.push("the end of the log was not checked against a head file (--no-head): records removed from the end would go unnoticed");
   return out;
