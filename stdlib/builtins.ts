@@ -241,6 +241,15 @@ export const BUILTINS: readonly BuiltinDecl[] = [
   // Memory stores (top-level `memory` blocks).
   { kind: "function", name: "memory_search", signature: "fn(store: Memory, query: String, limit?: int) -> List<JSON>", action: "memory_read", target: "store", doc: "Hybrid (vector + keyword) search of a memory store; at most `limit` entries (default 10), best first (policy action `memory_read`)." },
   { kind: "function", name: "memory_write", signature: "fn(store: Memory, entry: any) -> unit", action: "memory_write", target: "store", doc: "Appends an entry to a memory store (policy action `memory_write`)." },
+  // Human approval (DESIGN §5/§8: a require-approval decision becomes a human approval step).
+  {
+    kind: "function",
+    name: "request_approval",
+    signature: "fn(request: any) -> { verified: bool, expired: bool, approver: String, reason: String, token: String }",
+    action: "request_approval",
+    target: "request",
+    doc: "Asks a human approver to approve `request` and waits for the signed decision; `verified` is true when the approval token's signature checks out (policy action `request_approval`).",
+  },
   // Events.
   { kind: "function", name: "publish", signature: "fn(topic: String, payload: any) -> unit", action: "publish", target: "topic", doc: "Publishes `payload` on a topic (`topic://alerts`) for subscribers (policy action `publish`)." },
 
@@ -311,6 +320,7 @@ export const BUILTINS: readonly BuiltinDecl[] = [
   { kind: "action", name: "use_llm", binders: [["prompt", "String"]], doc: "A model call (`llm_call`, `reason`); the binder is the prompt." },
   { kind: "action", name: "memory_read", binders: [["store", "String"]], doc: "Reading a memory store (`memory_search`); the binder is the store's name." },
   { kind: "action", name: "memory_write", binders: [["store", "String"]], doc: "Writing a memory store (`memory_write`); the binder is the store's name." },
+  { kind: "action", name: "request_approval", binders: [["request", "JSON"]], doc: "Asking a human for approval (`request_approval`); the binder is the request." },
   { kind: "action", name: "publish", binders: [["topic", "String"]], doc: "Publishing an event (`publish`); the binder is the topic." },
   { kind: "group", name: "all_operations", members: "*", doc: "Every action: tools, inter-agent calls, model calls, memory and publishing." },
   { kind: "group", name: "all_interactions", members: ["delegate", "ask", "send_to", "receive", "spawn_agent"], doc: "Every inter-agent action." },

@@ -1,10 +1,12 @@
 /**
- * `symbic check FILES...`: the front end's checks. Today: syntax. The type checker plugs in
- * here (compiler/check), keeping the same options and exit codes.
+ * `symbic check PATHS...`: syntax, names, types, policies and `with` settings of the given files
+ * or folders (each checked within its project, see compiler/check/check-files.ts). Exit codes:
+ * 0 sound (warnings allowed), 3 errors, 1 usage or I/O error.
  */
 import type { Command } from "commander";
-import { parseFiles } from "./parse.js";
-import { emitDiagnostics, parseFormat, runCommand } from "../output.js";
+import { checkFiles } from "../../check/check-files.js";
+import { FileError } from "../../project/files.js";
+import { emitDiagnostics, parseFormat, runCommand, UserError } from "../output.js";
 
 export function registerCheck(program: Command): void {
   program
@@ -15,8 +17,14 @@ export function registerCheck(program: Command): void {
     .action((paths: string[], opts: { format: string }) =>
       runCommand(() => {
         const format = parseFormat(opts.format);
-        const { results, diagnostics } = parseFiles(paths);
-        return emitDiagnostics(diagnostics, format, (f) => results.get(f)?.text, results.size);
+        let r;
+        try {
+          r = checkFiles(paths);
+        } catch (e) {
+          if (e instanceof FileError) throw new UserError(e.message);
+          throw e;
+        }
+        return emitDiagnostics(r.diagnostics, format, (f) => r.source(f), r.requested);
       }),
     );
 }

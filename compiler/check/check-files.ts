@@ -1,0 +1,88 @@
+/**
+ * `symbic check PATHS...`: expands files and folders, groups them by project root (see
+ * compiler/project/root.ts), loads each project whole — every source file under the root and its
+ * tool contracts, so names resolve across files — and reports the diagnostics of the requested
+ * files and of the project's contracts. Paths in diagnostics are relative to the working
+ * directory when inside it.
+ */
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { decodeSource, type ParseResult } from "../../grammar/index.js";
+import { sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
+import { collectSourceFiles, displayPath, readSourceBytes } from "../project/files.js";
+import { findProjectRoot } from "../project/root.js";
+import { Project, isContractPath, type CheckResult } from "./project.js";
+
+export interface CheckFilesResult {
+  /** Diagnostics of the requested files and of the contracts of their projects, sorted. */
+  diagnostics: Diagnostic[];
+  /** Parse results of every loaded source file (requested or not), by display path. */
+  files: Map<string, ParseResult>;
+  /** How many files were requested (for the summary line). */
+  requested: number;
+  projects: Array<{ root: string; result: CheckResult }>;
+  /** Text of a file shown in diagnostics (sources and contracts), for excerpts. */
+  source(file: string): string | undefined;
+}
+
+function displayRoot(root: string): string {
+  const rel = relative(process.cwd(), root);
+  if (rel === "") return ".";
+  return rel.startsWith("..") ? root : rel;
+}
+
+/** Throws FileError (from compiler/project/files.ts) for paths that do not exist or cannot be read. */
+export function checkFiles(paths: readonly string[]): CheckFilesResult {
+  const requested = collectSourceFiles(paths);
+  const byRoot = new Map<string, string[]>();
+  const rootOfDir = new Map<string, string>();
+  for (const f of requested) {
+    const dir = resolve(f, "..");
+    let root = rootOfDir.get(dir);
+    if (root === undefined) rootOfDir.set(dir, (root = findProjectRoot(f)));
+    let list = byRoot.get(root);
+    if (!list) byRoot.set(root, (list = []));
+    list.push(f);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const files = new Map<string, ParseResult>();
+  const texts = new Map<string, string>();
+  const projects: CheckFilesResult["projects"] = [];
+  for (const [root, wanted] of [...byRoot].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const project = new Project(displayRoot(root));
+    const members = new Set([...collectSourceFiles([root]), ...wanted].map((f) => resolve(f)));
+    const show = new Set(wanted.map((f) => displayPath(f)));
+    for (const abs of [...members].sort()) {
+      const shown = displayPath(abs);
+      const decoded = decodeSource(readSourceBytes(abs), shown);
+      if ("diagnostic" in decoded) {
+        if (show.has(shown)) diagnostics.push(decoded.diagnostic);
+        continue;
+      }
+      texts.set(shown, decoded.text);
+      project.setFile(shown, decoded.text);
+    }
+    const result = project.check();
+    for (const [f, r] of result.files) files.set(f, r);
+    for (const d of result.diagnostics) if (show.has(d.file) || isContractPath(d.file)) diagnostics.push(d);
+    projects.push({ root, result });
+  }
+  return {
+    diagnostics: sortDiagnostics(diagnostics),
+    files,
+    requested: requested.length,
+    projects,
+    source(file) {
+      const t = texts.get(file);
+      if (t !== undefined) return t;
+      if (!isContractPath(file)) return undefined;
+      try {
+        const text = readFileSync(file, "utf8");
+        texts.set(file, text);
+        return text;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Checks the bodies of one file against the project's global environment: agents (capabilities,
+ * policies, functions, `with` blocks and their code), top-level functions and policies, channel
+ * policies, and the agent references of webhooks and schedules. The result depends only on the
+ * file's text and the environment's fingerprint, which is what the Project caches on.
+ */
+import type { AgentDef, Block, FunctionDef, Identifier, Node, PolicyDef, Property, WithBlock } from "../../grammar/ast.js";
+import type { Diagnostic } from "../diagnostics/model.js";
+import { sandboxTierFromDsl } from "../emit/sandbox-manifest.js";
+import { isLoose, typeToString, type Type } from "./types.js";
+import { BodyChecker } from "./body-checker.js";
+import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo, SourceUnit } from "./globals.js";
+import { PolicyChecker, type PolicyInfo } from "./policies.js";
+import { CheckSink } from "./sink.js";
+import { checkWithBlock, type WithSettings } from "./with-block.js";
+import { tierName, tierRank } from "./settings-schema.js";
+import { didYouMean } from "./suggest.js";
+import type { Reference, SymbolInfo } from "./symbols.js";
+
+/** What one file contributes about an agent (the Project adds the top-level policies in scope). */
+export interface AgentPart {
+  decl: AgentDecl;
+  policies: PolicyInfo[];
+  withBlocks: WithSettings[];
+}
+
+export interface FileCheck {
+  file: string;
+  diagnostics: Diagnostic[];
+  references: Reference[];
+  symbols: SymbolInfo[];
+  agents: AgentPart[];
+  topPolicies: PolicyInfo[];
+  channelPolicies: PolicyInfo[];
+}
+
+export function checkFile(unit: SourceUnit, env: GlobalEnv, types: WeakMap<Node, Type>, resolved: WeakMap<Identifier, string>): FileCheck {
+  const sink = new CheckSink(unit.file, env, types, resolved);
+  const out: FileCheck = { file: unit.file, diagnostics: sink.diagnostics, references: sink.references, symbols: sink.symbols, agents: [], topPolicies: [], channelPolicies: [] };
+  for (const item of unit.program.items) {
+    switch (item.kind) {
+      case "Agent": {
+        const decl = env.agents.get(item.name.name);
+        if (decl && decl.node === item) out.agents.push(checkAgent(item, decl, sink));
+        break;
+      }
+      case "Function": {
+        const f = env.functions.get(item.name.name);
+        if (f && f.node === item) checkFunction(f, sink);
+        break;
+      }
+      case "Policy":
+        out.topPolicies.push(new PolicyChecker(sink, undefined).check(item, "top"));
+        break;
+      case "Channel":
+        for (const m of item.members) if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
+        break;
+      case "Webhook":
+        for (const m of item.members) if (m.kind === "Property") agentProperty(m, sink);
+        break;
+      case "Schedule":
+        for (const m of item.entries) agentProperty(m, sink);
+        break;
+    }
+  }
+  return out;
+}
+
+/** `agent incident_tracker` in a webhook, `agent: "x"` in a schedule: the agent must exist. */
+function agentProperty(p: Property, sink: CheckSink): void {
+  if (p.key.name !== "agent") return;
+  const v = p.value;
+  const name = v.kind === "Identifier" ? v.name : v.kind === "String" ? v.value : undefined;
+  if (name === undefined) return;
+  if (sink.env.agents.has(name)) sink.ref(`agent:${name}`, v.kind === "Identifier" ? v : { span: v.span });
+  else sink.report("E0308", `no agent named \`${name}\``, v.span, { help: didYouMean(name, sink.env.agents.keys()) ?? "declare the agent in a file of the project" });
+}
+
+function checkFunction(f: FunctionInfo, sink: CheckSink, agent?: AgentDecl): void {
+  const bc = new BodyChecker(sink, { ...(agent ? { agent } : {}), ...(f.returnType ? { returnType: f.returnType } : {}) });
+  const scope = bc.paramScope(paramsOf(f.params));
+  const value = bc.blockIn(f.node.body, scope);
+  bc.closeScope(scope);
+  checkFallOff(f.node.body, value, f.returnType, bc, `function \`${f.name}\``, f.node.name.span);
+}
+
+function paramsOf(params: ParamInfo[]) {
+  return params.map((p) => ({ name: p.name, type: p.type, symbolId: p.symbolId, span: p.node.name.span }));
+}
+
+/** A body whose end is reachable must produce the declared type through its tail expression. */
+function checkFallOff(body: Block, value: Type, want: Type | undefined, bc: BodyChecker, what: string, at: { start: number } & FunctionDef["span"]): void {
+  if (!want || isLoose(want) || want.k === "unit" || value.k === "never") return;
+  if (body.tail) {
+    if (!bc.fits(body.tail, value, want)) {
+      bc.sink.report("E0210", "the block's value does not fit the return type", body.tail.span, { notes: [`expected: ${typeToString(want)}`, `found: ${typeToString(value)}`] });
+    }
+    return;
+  }
+  if (want.k === "option") return; // falling off the end returns None
+  bc.sink.report("E0210", `${what} may end without returning a \`${typeToString(want)}\``, at, { help: "add a `return` on every path" });
+}
+
+function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart {
+  const part: AgentPart = { decl, policies: [], withBlocks: [] };
+  for (const c of decl.capabilities) {
+    const id = `capability:${decl.name}.${c.name}`;
+    sink.symbols.push({ id, kind: "capability", name: c.name, file: sink.file, span: c.span, container: decl.name });
+    sink.ref(id, { span: c.span }, { decl: true });
+  }
+  for (const m of node.members) {
+    if (m.kind !== "Capabilities") continue;
+    for (const el of m.list.elements) {
+      if (el.kind !== "String" && el.kind !== "Identifier") sink.report("E0301", "a capability is a name (a string or an identifier)", el.span);
+    }
+  }
+  const policyNames = new Map<string, PolicyDef>();
+  const policies = new PolicyChecker(sink, decl);
+  for (const m of node.members) {
+    if (m.kind === "Policy") {
+      const first = policyNames.get(m.name.name);
+      if (first) sink.report("E0102", `policy \`${m.name.name}\` is declared twice in agent \`${decl.name}\``, m.name.span, { related: [{ file: sink.file, span: first.name.span, message: "first declared here" }] });
+      else policyNames.set(m.name.name, m);
+      const id = `policy:${decl.name}.${m.name.name}`;
+      sink.symbols.push({ id, kind: "policy", name: m.name.name, file: sink.file, span: m.name.span, container: decl.name });
+      sink.ref(id, m.name, { decl: true });
+      part.policies.push(policies.check(m, "agent"));
+    } else if (m.kind === "Function") {
+      const f = sink.env.agentFunctions.get(decl.name)?.get(m.name.name);
+      if (f && f.node === m) checkFunction(f, sink, decl);
+    } else if (m.kind === "With") {
+      part.withBlocks.push(checkWith(m, decl, sink));
+    }
+  }
+  checkTierRequirements(part, sink);
+  return part;
+}
+
+function checkWith(w: WithBlock, decl: AgentDecl, sink: CheckSink): WithSettings {
+  const settings = checkWithBlock(w, sink);
+  const bc = new BodyChecker(sink, { agent: decl, ...(decl.returnType ? { returnType: decl.returnType } : {}) });
+  const scope = bc.paramScope(paramsOf(decl.params));
+  const value = bc.blockIn(w.body, scope);
+  bc.closeScope(scope);
+  const end = { ...w.span, end: w.span.start + 4, endLine: w.span.line, endCol: w.span.col + 4 };
+  checkFallOff(w.body, value, decl.returnType, bc, `the code of agent \`${decl.name}\``, end);
+  return settings;
+}
+
+/**
+ * `require: { sandbox_tier: "Tier2" }` in a policy in scope (the agent's own or a top-level
+ * one) against each `with` block's tier: a weaker tier is E0403. A block without `sandbox`
+ * runs in Tier1.
+ */
+function checkTierRequirements(part: AgentPart, sink: CheckSink): void {
+  const required: Array<{ tier: ReturnType<typeof sandboxTierFromDsl> & { ok: true }; file: string; span: FunctionDef["span"]; policy: string }> = [];
+  for (const p of part.policies) {
+    for (const r of p.rules) for (const s of r.settings) {
+      if (r.verb === "require" && s.key === "sandbox_tier" && typeof s.normalized === "string") required.push({ tier: { ok: true, tier: s.normalized }, file: p.file, span: s.valueSpan, policy: p.name });
+    }
+  }
+  for (const tp of sink.env.topPolicies) {
+    for (const rule of tp.node.rules) {
+      if (rule.verb !== "require" || rule.action.kind !== "Record") continue;
+      for (const f of rule.action.fields) {
+        const key = f.key.kind === "Identifier" ? f.key.name : f.key.value;
+        if (key !== "sandbox_tier" || f.value.kind !== "String") continue;
+        const t = sandboxTierFromDsl(f.value.value);
+        if (t.ok) required.push({ tier: t, file: tp.file, span: f.value.span, policy: tp.node.name.name });
+      }
+    }
+  }
+  if (required.length === 0) return;
+  for (const w of part.withBlocks) {
+    const tier = w.tier ?? "tier1";
+    for (const req of required) {
+      if (tierRank(tier) >= tierRank(req.tier.tier)) continue;
+      const at = w.tierSpan ?? { ...w.node.span, end: w.node.span.start + 4, endLine: w.node.span.line, endCol: w.node.span.col + 4 };
+      sink.report("E0403", `policy \`${req.policy}\` requires sandbox tier ${tierName(req.tier.tier)}, but this block runs in ${tierName(tier)}`, at, {
+        help: `write \`sandbox = "${tierName(req.tier.tier)}"\``,
+        related: [{ file: req.file, span: req.span, message: "required here" }],
+      });
+    }
+  }
+}
+

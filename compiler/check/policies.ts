@@ -1,0 +1,453 @@
+/**
+ * Policies checked as policies (DESIGN §4–§5, README "Policies"):
+ * - allow/deny (and non-record audit) take action patterns; every action names a tool, a
+ *   built-in action, a capability, an agent or an action group (E0300);
+ * - call-form binders are typed from the action's arguments (tool contract args by position,
+ *   built-in action binders from the stdlib); literals are equality constraints;
+ * - guards and require-conditions are `bool` and use only decision-time data: binders, the
+ *   agent's inputs (agent-level policies), the trusted `context`/`user`/`session`/`system`;
+ * - record settings of require/audit follow the documented schema (settings-schema.ts).
+ */
+import type { Expr, Identifier, PolicyDef, PolicyRule, PolicyVerb } from "../../grammar/ast.js";
+import type { Span } from "../../grammar/span.js";
+import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, typeExprOf } from "../../stdlib/index.js";
+import { T, assignable, isLoose, isPrim, typeToString, type Type } from "./types.js";
+import { BodyChecker } from "./body-checker.js";
+import { Scope } from "./scope.js";
+import { TRUSTED_RECORDS, type AgentDecl } from "./globals.js";
+import type { CheckSink } from "./sink.js";
+import { fromTypeExpr } from "./stdlib-types.js";
+import { argType } from "./tools.js";
+import { closestName, didYouMean } from "./suggest.js";
+import { knownKeys, specFor, validateSetting, REQUIRE_PATTERNS, AUDIT_PATTERNS, type SettingEntry } from "./settings-schema.js";
+
+export type ActionKind = "tool" | "builtin" | "group" | "capability" | "agent";
+
+export interface ActionRef {
+  kind: ActionKind;
+  name: string;
+  /** For groups: `"*"` (every action) or the member actions. */
+  members?: "*" | string[];
+}
+
+export interface BinderInfo {
+  name: string;
+  /** 0-based argument position. */
+  position: number;
+  /** The tool argument's name, for tools. */
+  argName?: string;
+  type: Type;
+  symbolId: string;
+  node: Identifier;
+}
+
+export interface LiteralConstraint {
+  position: number;
+  argName?: string;
+  value: string | number | boolean;
+  node: Expr;
+}
+
+export interface ActionPattern {
+  node: Expr;
+  action: ActionRef;
+  binders: BinderInfo[];
+  constraints: LiteralConstraint[];
+}
+
+export interface ApprovalRequirement {
+  /** The approver role (`supervisor` of `supervisor_approval`, or `approval("supervisor")`). */
+  role?: string;
+  node: Expr;
+}
+
+export interface RuleInfo {
+  verb: PolicyVerb;
+  node: PolicyRule;
+  /** allow/deny/audit: the matched actions; require: the `for` scope (empty = every action in scope). */
+  actions: ActionPattern[];
+  /** require: boolean conditions that must hold (list elements or the single expression). */
+  conditions: Expr[];
+  approvals: ApprovalRequirement[];
+  /** require/audit settings (record form, or `name = value` / bare names in a require list). */
+  settings: SettingEntry[];
+  guard?: Expr;
+}
+
+export interface PolicyInfo {
+  name: string;
+  file: string;
+  node: PolicyDef;
+  scope: "agent" | "top" | "channel";
+  agent?: string;
+  rules: RuleInfo[];
+}
+
+const WILDCARDS = new Set(["any", "_"]);
+
+export class PolicyChecker {
+  private readonly shadowWarned = new Set<string>();
+  /** Binders of patterns whose action did not resolve: still in scope (typed unknown) to avoid cascades. */
+  private orphanBinders: BinderInfo[] = [];
+
+  constructor(
+    private readonly sink: CheckSink,
+    private readonly agent: AgentDecl | undefined,
+  ) {}
+
+  private get env() {
+    return this.sink.env;
+  }
+
+  check(node: PolicyDef, where: PolicyInfo["scope"]): PolicyInfo {
+    const info: PolicyInfo = { name: node.name.name, file: this.sink.file, node, scope: where, rules: [] };
+    if (this.agent) info.agent = this.agent.name;
+    const seenSettings = new Map<string, Span>();
+    for (const rule of node.rules) {
+      const r = this.rule(rule);
+      for (const s of r.settings) {
+        const key = `${rule.verb}:${s.key}`;
+        const first = seenSettings.get(key);
+        if (first) this.sink.report("E0309", `setting \`${s.key}\` is given twice in policy \`${node.name.name}\``, s.keySpan, { related: [{ file: this.sink.file, span: first, message: "first given here" }] });
+        else seenSettings.set(key, s.keySpan);
+      }
+      info.rules.push(r);
+    }
+    return info;
+  }
+
+  private rule(rule: PolicyRule): RuleInfo {
+    const r: RuleInfo = { verb: rule.verb, node: rule, actions: [], conditions: [], approvals: [], settings: [] };
+    this.orphanBinders = [];
+    if (rule.guard) r.guard = rule.guard;
+    const a = rule.action;
+    if (rule.verb === "require") {
+      if (rule.scope) r.actions = this.patterns(rule.scope);
+      const scope = this.decisionScope(r.actions);
+      this.requirement(a, r, scope);
+      if (rule.guard) this.guard(rule.guard, scope);
+      this.finishScope(scope);
+      return r;
+    }
+    if (rule.verb === "audit" && a.kind === "Record") {
+      r.settings = this.settings("audit", a.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value })));
+      if (rule.guard) this.sink.report("E0301", "an `audit` settings record takes no guard", rule.guard.span);
+      return r;
+    }
+    if (a.kind === "Record") {
+      this.sink.report("E0307", `\`${rule.verb}\` takes an action pattern, not a settings record`, a.span, { help: "settings belong in `require: { ... }` or `audit: { ... }`" });
+      return r;
+    }
+    r.actions = this.patterns(a);
+    if (rule.scope) r.actions.push(...this.patterns(rule.scope));
+    if (rule.guard) {
+      const scope = this.decisionScope(r.actions);
+      this.guard(rule.guard, scope);
+      this.finishScope(scope);
+    }
+    return r;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Action patterns
+  // -------------------------------------------------------------------------------------------
+
+  patterns(e: Expr): ActionPattern[] {
+    if (e.kind === "Array") {
+      const out: ActionPattern[] = [];
+      for (const el of e.elements) {
+        if (el.kind === "Array") {
+          this.sink.report("E0301", "action lists do not nest", el.span);
+          continue;
+        }
+        out.push(...this.patterns(el));
+      }
+      return out;
+    }
+    if (e.kind === "String" || e.kind === "Identifier") {
+      const name = e.kind === "String" ? e.value : e.name;
+      const action = this.resolveAction(name, e);
+      return action ? [{ node: e, action, binders: [], constraints: [] }] : [];
+    }
+    if (e.kind === "Call" && e.callee.kind === "Identifier") {
+      const action = this.resolveAction(e.callee.name, e.callee);
+      const pat = this.callPattern(e as Extract<Expr, { kind: "Call" }>, action);
+      if (!action) {
+        this.orphanBinders.push(...pat.binders);
+        return [];
+      }
+      return [pat];
+    }
+    if (e.kind === "Paren") return this.patterns(e.expr);
+    this.sink.report("E0301", "not an action pattern", e.span, { help: 'write an action name, `"name"`, `["a", "b"]` or `name(binder, ...)`' });
+    return [];
+  }
+
+  private resolveAction(name: string, at: Expr): ActionRef | undefined {
+    const env = this.env;
+    const ref = (id: string) => this.sink.ref(id, at.kind === "Identifier" ? at : { span: at.span });
+    if (env.tools.has(name)) {
+      ref(`tool:${name}`);
+      return { kind: "tool", name };
+    }
+    const builtin = BUILTIN_ACTIONS.get(name);
+    if (builtin) {
+      this.sink.builtin(`action:${name}`, { kind: "action", name, doc: builtin.doc });
+      ref(`action:${name}`);
+      return { kind: "builtin", name };
+    }
+    const group = env.groups.get(name);
+    if (group) {
+      this.sink.builtin(`group:${name}`, { kind: "group", name, doc: group.builtin ? group.doc : `Action group: ${group.members === "*" ? "every action" : group.members.join(", ")}` });
+      ref(`group:${name}`);
+      return { kind: "group", name, members: group.members };
+    }
+    const capOwner = this.capabilityOwner(name);
+    if (capOwner) {
+      ref(`capability:${capOwner}.${name}`);
+      return { kind: "capability", name };
+    }
+    if (env.agents.has(name)) {
+      ref(`agent:${name}`);
+      return { kind: "agent", name };
+    }
+    if (BUILTIN_FUNCTIONS.has(name) || env.functions.has(name) || (this.agent && env.agentFunctions.get(this.agent.name)?.has(name))) {
+      const what = BUILTIN_FUNCTIONS.has(name) ? "a pure builtin" : "a function";
+      this.sink.report("W0301", `\`${name}\` is ${what}, not an action: the policy gate never sees it`, at.span, { help: "remove the rule, or name the tool or action this should govern" });
+      return undefined;
+    }
+    const vocabulary = [...env.tools.keys(), ...BUILTIN_ACTIONS.keys(), ...env.groups.keys(), ...this.capabilityNames(), ...env.agents.keys()];
+    this.sink.report("E0300", `unknown action \`${name}\``, at.span, {
+      help: didYouMean(name, vocabulary) ?? `declare a tool contract \`tools/${name}.clad.toml\`, add \`${name}\` to the agent's capabilities, or join a tool to the group with \`[tool.policy] groups = ["${name}"]\``,
+    });
+    return undefined;
+  }
+
+  /** Agent-level policies see their agent's capabilities; top-level ones see every agent's. */
+  private capabilityOwner(name: string): string | undefined {
+    if (this.agent) return this.agent.capabilities.some((c) => c.name === name) ? this.agent.name : undefined;
+    for (const a of this.env.agents.values()) if (a.capabilities.some((c) => c.name === name)) return a.name;
+    return undefined;
+  }
+
+  private capabilityNames(): string[] {
+    if (this.agent) return this.agent.capabilities.map((c) => c.name);
+    return [...this.env.agents.values()].flatMap((a) => a.capabilities.map((c) => c.name));
+  }
+
+  private callPattern(e: Extract<Expr, { kind: "Call" }>, resolved: ActionRef | undefined): ActionPattern {
+    // An unresolved action still gets its binders (typed unknown), so the guard is not reported twice.
+    const action: ActionRef = resolved ?? { kind: "capability", name: e.callee.kind === "Identifier" ? e.callee.name : "?" };
+    const pat: ActionPattern = { node: e, action, binders: [], constraints: [] };
+    const slots = resolved ? this.slots(action) : [];
+    const loose = !resolved;
+    const names = new Set<string>();
+    let position = 0;
+    for (const arg of e.args) {
+      let pos = position;
+      let value: Expr = arg as Expr;
+      if (arg.kind === "NamedArg") {
+        const idx = slots?.findIndex((s) => s.name === arg.name.name) ?? -1;
+        if (idx < 0) {
+          this.sink.report("E0202", `\`${action.name}\` has no argument named \`${arg.name.name}\``, arg.name.span, slots?.length ? { help: didYouMean(arg.name.name, slots.map((s) => s.name)) ?? `arguments: ${slots.map((s) => s.name).join(", ")}` } : {});
+          continue;
+        }
+        pos = idx;
+        value = arg.value;
+      } else position++;
+      const slot = loose ? { name: "", type: T.error } : slots?.[pos];
+      if (slots && !slot) {
+        this.sink.report("E0302", `\`${action.name}\` takes ${slots.length} argument${slots.length === 1 ? "" : "s"}; the pattern binds more`, value.span);
+        continue;
+      }
+      if (value.kind === "Identifier") {
+        if (WILDCARDS.has(value.name)) continue;
+        if (names.has(value.name)) {
+          this.sink.report("E0109", `binder \`${value.name}\` appears twice in the pattern`, value.span);
+          continue;
+        }
+        names.add(value.name);
+        const symbolId = `local:${this.sink.file}:${value.span.start}`;
+        const type = slot ? slot.type : T.error;
+        const b: BinderInfo = { name: value.name, position: pos, type, symbolId, node: value };
+        if (slot && "argName" in slot && slot.argName) b.argName = slot.argName;
+        pat.binders.push(b);
+        continue;
+      }
+      if (value.kind === "String" || value.kind === "Number" || value.kind === "Bool") {
+        const c: LiteralConstraint = { position: pos, value: value.value, node: value };
+        if (slot && "argName" in slot && slot.argName) c.argName = slot.argName;
+        pat.constraints.push(c);
+        if (!loose) this.literal(action, slot, value);
+        continue;
+      }
+      this.sink.report("E0301", "an action pattern's arguments are binders (names), `any`, or literals", value.span);
+    }
+    return pat;
+  }
+
+  /** What each argument position of an action is, or undefined when the action has no arguments to bind. */
+  private slots(action: ActionRef): Array<{ name: string; type: Type; argName?: string; allowed?: string[] }> | undefined {
+    if (action.kind === "tool") {
+      return this.env.tools.get(action.name)!.args.map((a) => ({ name: a.name, type: argType(a), argName: a.name, ...(a.allowed ? { allowed: a.allowed } : {}) }));
+    }
+    if (action.kind === "builtin") {
+      return BUILTIN_ACTIONS.get(action.name)!.binders.map(([name, t]) => ({ name, type: fromTypeExpr(typeExprOf(t)) }));
+    }
+    return undefined;
+  }
+
+  private literal(action: ActionRef, slot: { type: Type; allowed?: string[] } | undefined, lit: Extract<Expr, { kind: "String" | "Number" | "Bool" }>): void {
+    if (!slot) {
+      this.sink.report("E0305", `\`${action.name}\` is ${action.kind === "group" ? "an action group" : action.kind === "agent" ? "an agent" : "a capability"}: it has no argument a literal could constrain`, lit.span);
+      return;
+    }
+    const t = slot.type;
+    if (t.k === "named" && (t.name === "AgentInfo") && lit.kind === "String") {
+      if (this.env.agents.has(lit.value)) this.sink.ref(`agent:${lit.value}`, lit);
+      else if (action.name !== "spawn_agent") this.sink.report("E0308", `no agent named ${JSON.stringify(lit.value)}`, lit.span, { help: didYouMean(lit.value, this.env.agents.keys()) ?? "declare the agent in a file of the project" });
+      return;
+    }
+    if (t.k === "named" && t.name === "ToolInfo" && lit.kind === "String") {
+      if (this.env.tools.has(lit.value)) this.sink.ref(`tool:${lit.value}`, lit);
+      else this.sink.report("E0300", `unknown tool ${JSON.stringify(lit.value)}`, lit.span, { help: didYouMean(lit.value, this.env.tools.keys()) ?? "add its contract in tools/" });
+      return;
+    }
+    const lt = lit.kind === "String" ? T.String : lit.kind === "Bool" ? T.bool : Number.isInteger(lit.value) ? T.int : T.float;
+    if (!assignable(lt, t, this.sink.env)) {
+      this.sink.report("E0310", `a ${typeToString(lt)} cannot equal the argument of \`${action.name}\``, lit.span, { notes: [`expected: ${typeToString(t)}`, `found: ${typeToString(lt)}`] });
+      return;
+    }
+    if (slot.allowed && lit.kind === "String" && !slot.allowed.includes(lit.value)) {
+      this.sink.report("E0310", `${JSON.stringify(lit.value)} is not an allowed value of this argument of \`${action.name}\``, lit.span, { help: didYouMean(lit.value, slot.allowed) ?? `allowed: ${slot.allowed.map((v) => JSON.stringify(v)).join(", ")}` });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Guards and requirements
+  // -------------------------------------------------------------------------------------------
+
+  private checker(): BodyChecker {
+    const agent = this.agent;
+    return new BodyChecker(this.sink, {
+      ...(agent ? { agent } : {}),
+      guard: { available: () => [...TRUSTED_RECORDS.keys(), ...(agent ? agent.params.map((p) => p.name) : [])] },
+    });
+  }
+
+  /** The decision-time scope: the agent's inputs, then the patterns' binders. */
+  private decisionScope(patterns: ActionPattern[]): DecisionScope {
+    const bc = this.checker();
+    const inputs = this.agent ? this.agent.params.map((p) => ({ name: p.name, type: p.type, symbolId: p.symbolId, span: p.node.name.span })) : [];
+    const base = bc.paramScope(inputs, "guard");
+    const scope = new Scope(base, "guard");
+    const untyped = new Set<string>();
+    const orphans = this.orphanBinders;
+    this.orphanBinders = [];
+    for (const b of orphans) if (!scope.vars.has(b.name)) bc.declare(scope, b.node, T.error, "binder");
+    for (const p of patterns) {
+      for (const b of p.binders) {
+        if (scope.vars.has(b.name)) continue;
+        const v = bc.declare(scope, b.node, b.type, "binder");
+        v.symbolId = b.symbolId;
+        if (!this.slots(p.action)) untyped.add(b.symbolId);
+      }
+    }
+    return { bc, scope, untyped, firstRef: this.sink.references.length };
+  }
+
+  private guard(e: Expr, ds: DecisionScope): void {
+    const t = ds.bc.expr(e, ds.scope);
+    if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0206", `a guard must be \`bool\`, found \`${typeToString(t)}\``, e.span);
+  }
+
+  /** Reports uses of binders that stand for nothing, and agent inputs that hide trusted records. */
+  private finishScope(ds: DecisionScope): void {
+    const refs = this.sink.references.slice(ds.firstRef);
+    for (const r of refs) {
+      if (r.isDeclaration) continue;
+      if (ds.untyped.has(r.symbolId)) {
+        this.sink.report("E0305", "this binder stands for nothing the guard could test", r.span, { help: "capabilities, agents and action groups have no single argument list; name the tool or built-in action instead" });
+      }
+    }
+    if (!this.agent) return;
+    for (const p of this.agent.params) {
+      if (!TRUSTED_RECORDS.has(p.name) || this.shadowWarned.has(p.name)) continue;
+      const use = refs.find((r) => r.symbolId === p.symbolId && !r.isDeclaration);
+      if (!use) continue;
+      this.shadowWarned.add(p.name);
+      this.sink.report("W0302", `\`${p.name}\` here is the agent's input, not the trusted \`${p.name}\` record`, use.span, {
+        help: `rename the input (for example \`${p.name}_data\`) if this guard should read the trusted record`,
+        related: [{ file: this.sink.file, span: p.node.name.span, message: "the input" }],
+      });
+    }
+  }
+
+  private requirement(e: Expr, r: RuleInfo, ds: DecisionScope): void {
+    if (e.kind === "Record") {
+      r.settings.push(...this.settings("require", e.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
+      return;
+    }
+    if (e.kind === "Array") {
+      for (const el of e.elements) {
+        if (el.kind === "Setting") r.settings.push(...this.settings("require", [{ key: el.name.name, keySpan: el.name.span, value: el.value }]));
+        else if (el.kind === "Record") r.settings.push(...this.settings("require", el.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
+        else this.requirementTerm(el, r, ds);
+      }
+      return;
+    }
+    this.requirementTerm(e, r, ds);
+  }
+
+  /** One requirement: `approval(...)`, `<role>_approval`, a named setting (`differential_privacy`), or a condition. */
+  private requirementTerm(e: Expr, r: RuleInfo, ds: DecisionScope): void {
+    if (e.kind === "Call" && e.callee.kind === "Identifier" && e.callee.name === "approval") {
+      const role = e.args[0];
+      if (e.args.length > 1 || (role && role.kind !== "String")) this.sink.report("E0306", "`approval` takes one string: the approver's role", e.span, { help: 'write `approval("supervisor")`' });
+      r.approvals.push({ ...(role && role.kind === "String" ? { role: role.value } : {}), node: e });
+      return;
+    }
+    if (e.kind === "Identifier" && !ds.scope.lookup(e.name) && !TRUSTED_RECORDS.has(e.name)) {
+      const m = /^(.+)_approval$/.exec(e.name);
+      if (m) {
+        r.approvals.push({ role: m[1]!, node: e });
+        return;
+      }
+      // A bare name is a required setting: `require: differential_privacy` ≡ `{ differential_privacy: true }`.
+      r.settings.push(...this.settings("require", [{ key: e.name, keySpan: e.span, value: { kind: "Bool", value: true, span: e.span } }]));
+      return;
+    }
+    r.conditions.push(e);
+    const t = ds.bc.expr(e, ds.scope);
+    if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0206", `a requirement must be \`bool\`, found \`${typeToString(t)}\``, e.span, { help: "compare it explicitly, or write settings as `require: { key: value }`" });
+  }
+
+  private settings(which: "require" | "audit", fields: Array<{ key: string; keySpan: Span; value: Expr }>): SettingEntry[] {
+    const out: SettingEntry[] = [];
+    for (const f of fields) {
+      const spec = specFor(which, f.key);
+      if (!spec) {
+        const examples = (which === "require" ? REQUIRE_PATTERNS : AUDIT_PATTERNS).map((p) => p.example);
+        const s = closestName(f.key, [...knownKeys(which), ...examples]);
+        this.sink.report("W0300", `unknown ${which} setting \`${f.key}\``, f.keySpan, { help: s ? `did you mean \`${s}\`?` : `nothing enforces it; see the settings schema in compiler/check/README.md` });
+        continue;
+      }
+      const v = validateSetting(spec, f.value);
+      if ("problem" in v) {
+        this.sink.report("E0306", `\`${f.key}\`: ${v.problem.message}`, f.value.span, v.problem.help ? { help: v.problem.help } : {});
+        continue;
+      }
+      out.push({ key: f.key, ...v.entry, keySpan: f.keySpan, valueSpan: f.value.span });
+    }
+    return out;
+  }
+}
+
+interface DecisionScope {
+  bc: BodyChecker;
+  scope: Scope;
+  /** Binders of capabilities, agents and groups: using them is E0305. */
+  untyped: Set<string>;
+  /** Index into the sink's references where this scope's checking started. */
+  firstRef: number;
+}

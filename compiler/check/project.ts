@@ -1,0 +1,235 @@
+/**
+ * A checked project: source files (`.symbi`, `.dsl`) and tool contracts (`tools/*.clad.toml`,
+ * `toolclad.toml`) in memory, checked incrementally. The language server calls `setFile` on
+ * every edit and `check()` after; the CLI uses `checkFiles`.
+ *
+ * Incrementality: parse results are cached per file; the global declaration pass runs on every
+ * check (it reads only declaration headers); a file's bodies are re-checked only when its text
+ * changed or when the environment's fingerprint (everything one file can see of the others:
+ * declarations, top-level policies, capabilities, contracts) changed.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseText, type ParseResult } from "../../grammar/index.js";
+import type { AgentDef, Identifier, Node } from "../../grammar/ast.js";
+import { sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
+import { contractFiles, loadContractSources, type LoadContractsResult, type ToolContract } from "../contracts/index.js";
+import { buildGlobalEnv, type GlobalEnv, type ParamInfo, type SourceUnit } from "./globals.js";
+import { checkFile, type FileCheck } from "./file-checker.js";
+import type { PolicyInfo } from "./policies.js";
+import type { SettingEntry } from "./settings-schema.js";
+import { SymbolTable, type SymbolInfo } from "./symbols.js";
+import type { Type } from "./types.js";
+import type { WithSettings } from "./with-block.js";
+
+/** Everything the emitter needs about one agent. */
+export interface AgentInfo {
+  name: string;
+  file: string;
+  node: AgentDef;
+  params: ParamInfo[];
+  returnType?: Type;
+  capabilities: string[];
+  /** The agent's own policies, then every top-level policy of the project (file order). */
+  policies: PolicyInfo[];
+  withBlocks: WithSettings[];
+  /** Record-form `require` settings of the policies in scope (the agent's own first). */
+  requireSettings: SettingEntry[];
+  /** Record-form `audit` settings of the policies in scope (the agent's own first). */
+  auditSettings: SettingEntry[];
+}
+
+export interface CheckResult {
+  /** Every diagnostic (sources, contracts, global pass), sorted by file, position, code. */
+  diagnostics: Diagnostic[];
+  /** Parse results by file. */
+  files: ReadonlyMap<string, ParseResult>;
+  /** Declarations and references (built on first access). */
+  readonly symbols: SymbolTable;
+  /** The checked type of an expression or declaration name (for hover); undefined when none. */
+  typeOf(node: Node): Type | undefined;
+  /** The symbol an identifier resolved to. */
+  symbolOf(id: Identifier): SymbolInfo | undefined;
+  /** Tool contracts by tool name (including invalid ones, `valid: false`). */
+  contracts: ReadonlyMap<string, ToolContract>;
+  agents: ReadonlyMap<string, AgentInfo>;
+  /** Top-level policies. */
+  policies: PolicyInfo[];
+  /** Policies inside channels. */
+  channelPolicies: PolicyInfo[];
+  env: GlobalEnv;
+}
+
+export interface ProjectOptions {
+  /** Read `<root>/tools/*.clad.toml` and `<root>/toolclad.toml` from disk at construction (default true). */
+  loadContractsFromDisk?: boolean;
+}
+
+interface FileEntry {
+  text: string;
+  parse?: ParseResult;
+  check?: { fingerprint: string; parse: ParseResult; result: FileCheck };
+}
+
+export function isContractPath(path: string): boolean {
+  return path.endsWith(".clad.toml") || isToolcladPath(path);
+}
+
+function isToolcladPath(path: string): boolean {
+  return path === "toolclad.toml" || path.endsWith("/toolclad.toml") || path.endsWith("\\toolclad.toml");
+}
+
+export class Project {
+  private readonly sources = new Map<string, FileEntry>();
+  private readonly contractTexts = new Map<string, string>();
+  private contractsVersion = 0;
+  private contracts?: LoadContractsResult;
+  private contractsLoadedAt = -1;
+  private readonly types = new WeakMap<Node, Type>();
+  private readonly resolved = new WeakMap<Identifier, string>();
+
+  constructor(
+    readonly root: string,
+    opts: ProjectOptions = {},
+  ) {
+    if (opts.loadContractsFromDisk ?? true) {
+      for (const f of contractFiles(root)) this.readContract(f);
+      const toolclad = join(root, "toolclad.toml");
+      try {
+        if (statSync(toolclad).isFile()) this.readContract(toolclad);
+      } catch {
+        // no toolclad.toml: no custom types
+      }
+    }
+  }
+
+  private readContract(path: string): void {
+    try {
+      this.setFile(path, readFileSync(path, "utf8"));
+    } catch (e) {
+      // Unreadable: the loader reports E0523 for a missing text; keep a marker so it is listed.
+      this.contractTexts.set(path, `\u0000unreadable: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+      this.contractsVersion++;
+    }
+  }
+
+  /** Adds or replaces a source file or a contract file (by extension). */
+  setFile(path: string, text: string): void {
+    if (isContractPath(path)) {
+      if (this.contractTexts.get(path) === text) return;
+      this.contractTexts.set(path, text);
+      this.contractsVersion++;
+      return;
+    }
+    const entry = this.sources.get(path);
+    if (entry && entry.text === text) return;
+    this.sources.set(path, { text, ...(entry?.check ? { check: entry.check } : {}) });
+  }
+
+  removeFile(path: string): void {
+    if (this.contractTexts.delete(path)) this.contractsVersion++;
+    this.sources.delete(path);
+  }
+
+  /** Paths of the source files in the project, sorted. */
+  sourceFiles(): string[] {
+    return [...this.sources.keys()].sort();
+  }
+
+  private loadContracts(): LoadContractsResult {
+    if (this.contracts && this.contractsLoadedAt === this.contractsVersion) return this.contracts;
+    const sources: Array<{ file: string; text: string }> = [];
+    let toolclad: { file: string; text: string } | undefined;
+    for (const [file, text] of [...this.contractTexts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (text.startsWith("\u0000unreadable")) continue;
+      if (isToolcladPath(file)) toolclad = { file, text };
+      else sources.push({ file, text });
+    }
+    this.contracts = loadContractSources(sources, toolclad);
+    this.contractsLoadedAt = this.contractsVersion;
+    return this.contracts;
+  }
+
+  check(): CheckResult {
+    const files = new Map<string, ParseResult>();
+    const units: SourceUnit[] = [];
+    for (const path of this.sourceFiles()) {
+      const entry = this.sources.get(path)!;
+      entry.parse ??= parseText(entry.text, path);
+      files.set(path, entry.parse);
+      units.push({ file: path, program: entry.parse.program, text: entry.parse.text });
+    }
+    const contracts = this.loadContracts();
+    const env = buildGlobalEnv(units, contracts.contracts, `contracts@${this.contractsVersion}`);
+
+    const diagnostics: Diagnostic[] = [...env.diagnostics, ...contracts.diagnostics];
+    const fileChecks: FileCheck[] = [];
+    for (const u of units) {
+      const entry = this.sources.get(u.file)!;
+      const parse = entry.parse!;
+      diagnostics.push(...parse.diagnostics);
+      let c = entry.check;
+      if (!c || c.fingerprint !== env.fingerprint || c.parse !== parse) {
+        c = { fingerprint: env.fingerprint, parse, result: checkFile(u, env, this.types, this.resolved) };
+        entry.check = c;
+      }
+      fileChecks.push(c.result);
+      diagnostics.push(...c.result.diagnostics);
+    }
+
+    const policies = fileChecks.flatMap((f) => f.topPolicies);
+    const agents = new Map<string, AgentInfo>();
+    for (const f of fileChecks) {
+      for (const part of f.agents) {
+        const inScope = [...part.policies, ...policies];
+        const settings = (verb: "require" | "audit") => inScope.flatMap((p) => p.rules.filter((r) => r.verb === verb).flatMap((r) => r.settings));
+        const info: AgentInfo = {
+          name: part.decl.name,
+          file: part.decl.file,
+          node: part.decl.node,
+          params: part.decl.params,
+          capabilities: part.decl.capabilities.map((c) => c.name),
+          policies: inScope,
+          withBlocks: part.withBlocks,
+          requireSettings: settings("require"),
+          auditSettings: settings("audit"),
+        };
+        if (part.decl.returnType) info.returnType = part.decl.returnType;
+        agents.set(info.name, info);
+      }
+    }
+
+    let table: SymbolTable | undefined;
+    const types = this.types;
+    const resolved = this.resolved;
+    const buildTable = () => (table ??= new SymbolTable([...env.symbols, ...fileChecks.flatMap((f) => f.symbols)], [...env.references, ...fileChecks.flatMap((f) => f.references)]));
+    return {
+      diagnostics: sortDiagnostics(dedupe(diagnostics)),
+      files,
+      get symbols() {
+        return buildTable();
+      },
+      typeOf: (node) => types.get(node),
+      symbolOf: (id) => {
+        const sid = resolved.get(id);
+        return sid === undefined ? undefined : buildTable().get(sid);
+      },
+      contracts: contracts.contracts,
+      agents,
+      policies,
+      channelPolicies: fileChecks.flatMap((f) => f.channelPolicies),
+      env,
+    };
+  }
+}
+
+/** The same diagnostic reported twice (e.g. by two checks of one shared declaration) is shown once. */
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.file}\u0000${d.span.start}\u0000${d.span.end}\u0000${d.code}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

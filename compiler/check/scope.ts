@@ -1,0 +1,67 @@
+/**
+ * Lexical scopes for agent and function bodies, lambdas and policy guards.
+ *
+ * Rules (README "Scopes"): variables are block-scoped; `let` declares in the current block; a
+ * first assignment without `let` declares too (W0101); a `let` of a name the same block already
+ * declares is E0103; a `let` (or lambda parameter) hiding a variable of an enclosing scope is
+ * allowed with W0102. A scope remembers the names its statements declare further down (for
+ * "used before its definition", E0105), and a function body remembers names that blocks already
+ * closed declared (for "not in scope here", E0106).
+ */
+import type { Span } from "../../grammar/span.js";
+import type { Type } from "./types.js";
+
+export type VarKind = "variable" | "param" | "binder" | "lambda-param" | "catch" | "loop" | "pattern" | "trusted";
+
+export interface VarInfo {
+  name: string;
+  type: Type;
+  kind: VarKind;
+  symbolId: string;
+  span: Span;
+  /** Read at least once. */
+  used: boolean;
+  /** Declared by a type containing `never` (`None`, `null`): a later assignment may refine it. */
+  refinable: boolean;
+}
+
+export class Scope {
+  readonly vars = new Map<string, VarInfo>();
+  /** Names declared later in this block by `let` or a first assignment, with their spans. */
+  pending?: Map<string, Span>;
+  /** Names declared in blocks of this function that have already closed (for E0106). */
+  closed?: Map<string, Span>;
+
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly kind: "root" | "body" | "block" | "loop" | "lambda" | "guard",
+  ) {}
+
+  lookup(name: string): VarInfo | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      const v = s.vars.get(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  /** The variable an inner declaration of `name` would hide (searching enclosing scopes only). */
+  outer(name: string): VarInfo | undefined {
+    return this.parent?.lookup(name);
+  }
+
+  inLoop(): boolean {
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      if (s.kind === "loop") return true;
+      if (s.kind === "lambda" || s.kind === "body") return false;
+    }
+    return false;
+  }
+
+  /** The nearest function-level scope (where closed-block names are remembered). */
+  body(): Scope {
+    let s: Scope = this;
+    while (s.parent && s.kind !== "body") s = s.parent;
+    return s;
+  }
+}

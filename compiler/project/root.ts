@@ -1,0 +1,42 @@
+/**
+ * Project root discovery: a project is the nearest folder, from the given path upwards, that
+ * has a `tools/` folder (tool contracts) or a `symbi.toml`. The search stops at a repository
+ * root (a folder with `.git`) and at the file-system root; without a marker the project is the
+ * given folder (or the given file's folder). Every `.symbi`/`.dsl` file under the root belongs
+ * to the project: names resolve across all of them.
+ */
+import { statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function isProjectRoot(dir: string): boolean {
+  return isDir(join(dir, "tools")) || isFile(join(dir, "symbi.toml"));
+}
+
+/** The project root for a file or folder (an absolute path). */
+export function findProjectRoot(path: string): string {
+  const start = resolve(isDir(path) ? path : dirname(path));
+  for (let dir = start; ; ) {
+    if (isProjectRoot(dir)) return dir;
+    if (isDir(join(dir, ".git"))) break;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return start;
+}
