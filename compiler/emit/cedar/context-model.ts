@@ -1,0 +1,111 @@
+/**
+ * The context model of one agent: the shape of the Cedar `context` record for each action, as
+ * the policies read it. It is written to policies.json (the runtime builds requests from it, see
+ * request.ts) and turned into the Cedar schema (schema.ts).
+ *
+ *   context = {
+ *     args:    the call's arguments (per action, from the tool contract; all of them),
+ *     facts:   trusted facts about argument values (per action; only what guards read),
+ *     input:   the agent's inputs (only what guards read),
+ *     user, session, system, context: trusted records (only what guards read),
+ *     derived: values the runtime computes from the request (policies.json "derived"),
+ *   }
+ *
+ * Attributes a policy may find absent are optional (`required: false`); the generated policies
+ * test them with `has` before reading them.
+ */
+import type { ActionCatalog } from "../../policy/catalog.js";
+import type { AgentPolicyModel, CtxPath } from "../../policy/model.js";
+import { shapeOf, type Shape } from "../../policy/shape.js";
+
+export type RecordShape = Extract<Shape, { type: "Record" }>;
+type Attr = Shape & { required?: boolean };
+
+export const SHARED_ROOTS = ["input", "user", "session", "system", "context", "derived"] as const;
+export type SharedRoot = (typeof SHARED_ROOTS)[number];
+
+export interface ActionContext {
+  /** Cedar resource type of the call: the tool, or the target agent (inter-agent calls). */
+  resource: "Tool" | "Agent";
+  args: RecordShape;
+  facts: RecordShape;
+  /** Action groups the action belongs to (Cedar `memberOf`). */
+  groups: string[];
+}
+
+export interface ContextModel {
+  shared: Record<SharedRoot, RecordShape>;
+  actions: { [action: string]: ActionContext };
+  /** Action groups (Cedar action entities without a context of their own). */
+  groups: string[];
+}
+
+const emptyRecord = (): RecordShape => ({ type: "Record", attributes: {} });
+
+/** Adds a path's leaf to a record shape, creating the intermediate records. */
+function insert(rec: RecordShape, path: CtxPath, from: number, leaf: Shape): void {
+  let cur = rec;
+  for (let i = from; i < path.segments.length; i++) {
+    const name = path.segments[i]!;
+    const required = !path.optional[i];
+    const last = i === path.segments.length - 1;
+    const existing = cur.attributes[name] as Attr | undefined;
+    if (last) {
+      if (!existing) cur.attributes[name] = { ...leaf, required };
+      else if (existing.type !== leaf.type) throw new Error(`internal: context attribute ${path.segments.join(".")} has two shapes`);
+      return;
+    }
+    if (!existing) {
+      const next: Attr = { type: "Record", attributes: {}, required };
+      cur.attributes[name] = next;
+      cur = next as RecordShape;
+    } else if (existing.type === "Record") {
+      cur = existing as RecordShape;
+    } else {
+      throw new Error(`internal: context attribute ${path.segments.slice(0, i + 1).join(".")} is both a value and a record`);
+    }
+  }
+}
+
+/** Sorts attribute names recursively so the schema and policies.json are stable. */
+function sortShape<S extends Shape>(s: S): S {
+  if (s.type === "Set") return { ...s, element: sortShape(s.element) };
+  if (s.type !== "Record") return s;
+  const attributes: { [k: string]: Attr } = {};
+  for (const k of Object.keys(s.attributes).sort()) attributes[k] = sortShape(s.attributes[k]!);
+  return { ...s, attributes };
+}
+
+export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalog): ContextModel {
+  const shared = {} as Record<SharedRoot, RecordShape>;
+  for (const r of SHARED_ROOTS) shared[r] = emptyRecord();
+  const facts = new Map<string, RecordShape>();
+  for (const { path, node } of model.cedarPaths) {
+    const root = path.segments[0]!;
+    const leaf = shapeOf(node);
+    if (root === "args") continue;
+    if (root === "facts") {
+      const action = path.action!;
+      let rec = facts.get(action);
+      if (!rec) facts.set(action, (rec = emptyRecord()));
+      insert(rec, path, 1, leaf);
+      continue;
+    }
+    if (path.segments.length === 1) continue; // a whole trusted record is never a leaf (checked by the analysis)
+    insert(shared[root as SharedRoot], path, 1, leaf);
+  }
+  for (const d of model.derived) shared.derived.attributes[d.id] = { ...shapeOf(d.node), required: false };
+
+  const actions: { [action: string]: ActionContext } = {};
+  for (const name of [...catalog.actions.keys()].sort()) {
+    const a = catalog.actions.get(name)!;
+    const args = emptyRecord();
+    for (const arg of a.args) {
+      if (arg.type === "Unsupported") continue;
+      args.attributes[arg.name] = { type: arg.type === "Bool" ? "Boolean" : arg.type, required: arg.always };
+    }
+    actions[name] = { resource: a.resourceType, args: sortShape(args), facts: sortShape(facts.get(name) ?? emptyRecord()), groups: [...a.groups] };
+  }
+  for (const r of SHARED_ROOTS) shared[r] = sortShape(shared[r]);
+  return { shared, actions, groups: [...catalog.groups.keys()].filter((g) => !catalog.actions.has(g)).sort() };
+}

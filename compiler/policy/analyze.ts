@@ -1,0 +1,1088 @@
+/**
+ * Policy analysis for one agent: collects the rules that apply to it (its own policies and the
+ * top-level policies of its file), matches action patterns against the action catalog, resolves
+ * the names guards use, infers the types of everything a guard reads, and records what each guard
+ * needs to be *defined*. The result (model.ts) is DSL-level: the evaluator runs it directly, and
+ * the Cedar emitter lowers it.
+ *
+ * Name resolution in a guard, innermost first: lambda parameters (inside runtime-computed
+ * expressions), the rule's binders, the agent's inputs, the trusted records `user`, `session`,
+ * `system`, `context`. A binder denotes the call's argument value (`context.args.<arg>`), except
+ * where the guard treats it as an object — the object of a member access (`data.contains_pii`) or
+ * a collection (`any(datasets, ..)`, `x in datasets`) — where it denotes the facts the runtime
+ * holds about that argument (`context.facts.<arg>`).
+ */
+import type { AgentDef, CallExpr, Expr, Identifier, LambdaExpr, NamedArg, PolicyDef, PolicyRule, Program, Span } from "../../grammar/ast.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
+import { ALL_OPERATIONS, type ActionCatalog, type ActionInfo } from "./catalog.js";
+import { policyType, typeRefText, type TypeTable } from "./dsl-types.js";
+import {
+  DEFAULT_LEVELS,
+  TRUSTED_RECORDS,
+  slotKey,
+  type AgentPolicyModel,
+  type ArgConstraint,
+  type CtxPath,
+  type DecisionRule,
+  type DefItem,
+  type DerivedAttr,
+  type GuardInfo,
+  type JsonValue,
+  type MatchSpec,
+  type Note,
+  type RootRef,
+  type RuleSource,
+  type SettingRule,
+  type TrustedRecord,
+} from "./model.js";
+import { analyzeActionPattern, literalValue, type Scalar } from "./patterns.js";
+import { TNode, UnifyError, defaultTo, describe, fieldOf, tBool, tLong, tOpenRecord, tSet, tString, tVar, unify } from "./types.js";
+
+export interface AnalyzeInput {
+  agent: AgentDef;
+  /** The agent's file (as shown in diagnostics). */
+  file: string;
+  /** The file's text (rule texts are cut from it). */
+  text: string;
+  /** The agent's file: its top-level policies apply to the agent. */
+  program: Program;
+  types: TypeTable;
+  catalog: ActionCatalog;
+  /** Ordered levels for string comparisons (default DEFAULT_LEVELS). */
+  levels?: readonly string[];
+}
+
+export interface AnalyzeResult {
+  model: AgentPolicyModel;
+  diagnostics: Diagnostic[];
+}
+
+/** One problem found while analysing a rule; the rule is skipped (and the build fails). */
+class RuleError extends Error {
+  constructor(readonly code: string, message: string, readonly span: Span, readonly help?: string) {
+    super(message);
+  }
+}
+
+/** Pure functions and methods the runtime computes for `context.derived` (see README). */
+const DERIVED_FUNCTIONS = new Set(["any", "all", "len", "lower", "upper"]);
+const DERIVED_METHODS = new Set(["map", "filter", "any", "all", "len", "length", "count", "lower", "upper", "to_lowercase", "to_uppercase", "trim", "contains", "starts_with", "ends_with", "is_empty"]);
+
+const APPROVAL_CALLEES = new Set(["approval", "human_approval", "requires_approval", "require_approval"]);
+
+interface GuardCtx {
+  binders: Map<string, { action: ActionInfo; arg: string }>;
+  /** Inside a runtime-computed expression. */
+  runtime: boolean;
+  lambdas: Array<Map<string, TNode>>;
+  /** Cedar mode: what the guard needs to be defined. */
+  defined: DefItem[];
+  pendingOrders: Array<{ expr: Expr; left: Expr; right: Expr; operand: TNode }>;
+  /** Runtime mode: roots of identifiers, for the derived expression's copy. */
+  roots?: Map<Identifier, RootRef>;
+  deps?: Set<"run" | "call">;
+  rule: RuleSource;
+}
+
+interface PendingGuard {
+  info: GuardInfo;
+  pendingOrders: GuardCtx["pendingOrders"];
+}
+
+function levenshtein(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length]!;
+}
+
+export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const dist = levenshtein(name, c);
+    if (dist < bestD && dist <= Math.max(1, Math.floor(name.length / 3))) {
+      best = c;
+      bestD = dist;
+    }
+  }
+  return best;
+}
+
+/** Collapses whitespace so a rule fits on one line in policies.json and messages. */
+export function ruleText(text: string, span: Span): string {
+  return text.slice(span.start, span.end).replace(/\s+/g, " ").trim();
+}
+
+class Analyzer {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly model: AgentPolicyModel;
+  private readonly pending: PendingGuard[] = [];
+  private readonly pathNotes: Array<{ expr: Expr; node: TNode; rule: RuleSource }> = [];
+
+  constructor(private readonly input: AnalyzeInput) {
+    const trusted = {} as Record<TrustedRecord, TNode>;
+    for (const r of TRUSTED_RECORDS) trusted[r] = tOpenRecord(r);
+    const params = new Map<string, AgentPolicyModel["params"] extends Map<string, infer P> ? P : never>();
+    for (const p of input.agent.params ?? []) {
+      const t = policyType(p.type, input.types);
+      params.set(p.name.name, { name: p.name.name, node: t.node, optional: t.optional, declared: typeRefText(p.type) });
+    }
+    this.model = {
+      agent: input.agent.name.name,
+      file: input.file,
+      rules: [],
+      settings: [],
+      derived: [],
+      params,
+      trusted,
+      argNodes: new Map(),
+      factNodes: new Map(),
+      levels: [...(input.levels ?? DEFAULT_LEVELS)],
+      notes: new Map(),
+      cedarPaths: [],
+    };
+  }
+
+  run(): void {
+    const policies: Array<{ policy: PolicyDef; topLevel: boolean }> = [];
+    for (const it of this.input.program.items) if (it.kind === "Policy") policies.push({ policy: it, topLevel: true });
+    for (const m of this.input.agent.members) if (m.kind === "Policy") policies.push({ policy: m, topLevel: false });
+    for (const { policy, topLevel } of policies) {
+      policy.rules.forEach((rule, i) => {
+        const base = topLevel ? `${policy.name.name}.${i}` : `${this.model.agent}.${policy.name.name}.${i}`;
+        const src: RuleSource = { id: base, verb: rule.verb, policy: policy.name.name, topLevel, file: this.input.file, span: rule.span, text: ruleText(this.input.text, rule.span) };
+        try {
+          this.rule(rule, src);
+        } catch (e) {
+          if (e instanceof RuleError) this.report(e);
+          else throw e;
+        }
+      });
+    }
+    // `human_approval = true` in a tool contract: every call of the tool needs an approval.
+    for (const a of this.input.catalog.actions.values()) {
+      if (!a.humanApproval || !a.contract) continue;
+      this.model.rules.push({
+        id: `tool.${a.name}.human_approval`,
+        verb: "contract",
+        policy: "tool contract",
+        topLevel: true,
+        file: a.contract.file,
+        span: a.contract.spans.tool,
+        text: `human_approval = true (tool ${a.name})`,
+        effect: "approval",
+        approver: "human",
+        match: { form: { kind: "one", action: a.name }, actions: [a.name], constraints: [] },
+      });
+    }
+    this.finish();
+  }
+
+  private report(e: RuleError): void {
+    this.diagnostics.push(diagnostic({ code: e.code, message: e.message, file: this.input.file, span: e.span, ...(e.help ? { help: e.help } : {}) }));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rules
+  // ---------------------------------------------------------------------------------------------
+
+  private rule(rule: PolicyRule, src: RuleSource): void {
+    switch (rule.verb) {
+      case "allow":
+      case "deny": {
+        if (rule.scope) throw new RuleError("E0600", `\`for\` scopes a requirement; \`${rule.verb}:\` names its actions directly`, rule.scope.span, `write \`${rule.verb}: <actions> if <guard>\``);
+        const { match, binders } = this.match(rule.action);
+        const r: DecisionRule = { ...src, effect: rule.verb === "allow" ? "permit" : "forbid", match };
+        if (rule.guard) r.guard = this.guard(rule.guard, binders, src);
+        this.model.rules.push(r);
+        return;
+      }
+      case "require":
+        return this.requireRule(rule, src);
+      case "audit":
+        return this.auditRule(rule, src);
+    }
+  }
+
+  private requireRule(rule: PolicyRule, src: RuleSource): void {
+    const scoped = rule.scope ? this.match(rule.scope) : { match: { form: { kind: "all" }, actions: "all", constraints: [] } as MatchSpec, binders: new Map() };
+    const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
+    if (action.kind === "Record") {
+      this.model.settings.push(this.settingsFromRecord(action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })), src, "require", rule.scope ? scoped.match : undefined));
+      return;
+    }
+    const elements = action.kind === "Array" ? action.elements : [action];
+    const settings: Array<{ key: string; value: Expr }> = [];
+    const errors: RuleError[] = [];
+    elements.forEach((el, k) => {
+      if (el.kind === "Setting") {
+        settings.push({ key: el.name.name, value: el.value });
+        return;
+      }
+      const elSrc: RuleSource = action.kind === "Array" ? { ...src, id: `${src.id}.${k}`, span: el.span } : src;
+      try {
+        this.requirement(el, elSrc, scoped.match, scoped.binders, rule.guard, src);
+      } catch (e) {
+        if (e instanceof RuleError) errors.push(e);
+        else throw e;
+      }
+    });
+    for (const e of errors) this.report(e);
+    if (settings.length > 0) this.model.settings.push(this.settingsFromRecord(settings, src, "require", rule.scope ? scoped.match : undefined));
+  }
+
+  /** One requirement: an approval, or a condition the action is forbidden without. */
+  private requirement(el: Expr, src: RuleSource, match: MatchSpec, binders: GuardCtx["binders"], guard: Expr | undefined, ruleSrc: RuleSource): void {
+    const approval = this.approvalForm(el, binders);
+    if (approval) {
+      const r: DecisionRule = { ...src, span: ruleSrc.span, effect: "approval", match };
+      if (approval.approver !== undefined) r.approver = approval.approver;
+      if (guard) r.guard = this.guard(guard, binders, src);
+      this.model.rules.push(r);
+      return;
+    }
+    const r: DecisionRule = { ...src, span: ruleSrc.span, effect: "forbid", match, condition: this.guard(el, binders, src, true) };
+    if (guard) r.guard = this.guard(guard, binders, src);
+    this.model.rules.push(r);
+  }
+
+  private approvalForm(el: Expr, binders: GuardCtx["binders"]): { approver?: string } | undefined {
+    const e = el.kind === "Paren" ? el.expr : el;
+    if (e.kind === "Identifier") {
+      if (this.resolves(e.name, binders)) return undefined;
+      if (e.name === "approval") return {};
+      if (e.name === "human_approval") return { approver: "human" };
+      const m = /^([A-Za-z0-9_]+)_approval$/.exec(e.name);
+      return m ? { approver: m[1]! } : undefined;
+    }
+    if (e.kind === "Call" && e.callee.kind === "Identifier" && APPROVAL_CALLEES.has(e.callee.name) && !this.resolves(e.callee.name, binders)) {
+      if (e.args.length === 0) return e.callee.name === "human_approval" ? { approver: "human" } : {};
+      const a = e.args[0]!;
+      const v = a.kind === "NamedArg" ? a.value : a;
+      if (e.args.length === 1 && v.kind === "String") return { approver: v.value };
+      if (e.args.length === 1 && v.kind === "Identifier") return { approver: v.name };
+      throw new RuleError("E0619", "an approval names at most one approver, as a string", e.span, 'write `approval("supervisor")`');
+    }
+    return undefined;
+  }
+
+  private resolves(name: string, binders: GuardCtx["binders"]): boolean {
+    return binders.has(name) || this.model.params.has(name) || (TRUSTED_RECORDS as readonly string[]).includes(name);
+  }
+
+  private auditRule(rule: PolicyRule, src: RuleSource): void {
+    const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
+    if (action.kind === "Record") {
+      const s = this.settingsFromRecord(action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })), src, "audit", undefined);
+      if (rule.guard) s.settings["when"] = ruleText(this.input.text, rule.guard.span);
+      this.model.settings.push(s);
+      return;
+    }
+    // `audit: <actions>`: which actions to log in detail.
+    const { match } = this.match(action);
+    const s: SettingRule = { ...src, kind: "audit", settings: { actions: match.actions === "all" ? "all" : match.actions }, match, valueSpans: { actions: action.span } };
+    if (rule.guard) s.settings["when"] = ruleText(this.input.text, rule.guard.span);
+    this.model.settings.push(s);
+  }
+
+  private settingsFromRecord(entries: Array<{ key: string; value: Expr }>, src: RuleSource, kind: "require" | "audit", match: MatchSpec | undefined): SettingRule {
+    const settings: { [k: string]: JsonValue } = {};
+    const valueSpans: { [k: string]: Span } = {};
+    for (const { key, value } of entries) {
+      settings[key] = this.jsonValue(value);
+      valueSpans[key] = value.span;
+    }
+    const s: SettingRule = { ...src, kind, settings, valueSpans };
+    if (match) s.match = match;
+    return s;
+  }
+
+  /** A setting's value as JSON: literals as themselves, durations in ms, anything else as its source text. */
+  private jsonValue(e: Expr): JsonValue {
+    switch (e.kind) {
+      case "String":
+        return e.value;
+      case "Number":
+        return e.value;
+      case "Bool":
+        return e.value;
+      case "Duration":
+        return { ms: e.millis, text: e.raw };
+      case "Identifier":
+        return e.name;
+      case "Array":
+        return e.elements.map((x) => this.jsonValue(x));
+      case "Record": {
+        const o: { [k: string]: JsonValue } = {};
+        for (const f of e.fields) o[f.key.kind === "Identifier" ? f.key.name : f.key.value] = this.jsonValue(f.value);
+        return o;
+      }
+      case "Paren":
+        return this.jsonValue(e.expr);
+      default: {
+        const lit = literalValue(e);
+        return lit !== undefined ? lit : this.input.text.slice(e.span.start, e.span.end);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Action patterns
+  // ---------------------------------------------------------------------------------------------
+
+  private unknownAction(name: string, span: Span, callForm: boolean): RuleError {
+    const cat = this.input.catalog;
+    const candidates = callForm ? [...cat.actions.keys()] : [...cat.actions.keys(), ...cat.groups.keys(), ALL_OPERATIONS];
+    const dym = didYouMean(name, candidates);
+    const isGroup = cat.groups.has(name) || name === ALL_OPERATIONS;
+    if (callForm && isGroup) return new RuleError("E0601", `\`${name}\` is an action group; it takes no arguments`, span, `write \`${name}\` without parentheses`);
+    return new RuleError(
+      "E0601",
+      `action \`${name}\` matches no tool`,
+      span,
+      dym ? `did you mean \`${dym}\`?` : `declare it with a tool contract (tools/${name}.clad.toml), list it in the agent's capabilities, or name an action group`,
+    );
+  }
+
+  private match(e: Expr): { match: MatchSpec; binders: GuardCtx["binders"] } {
+    const r = analyzeActionPattern(e);
+    if (!r.ok) throw new RuleError("E0600", r.error.message, r.error.span, r.error.help);
+    const p = r.pattern;
+    const cat = this.input.catalog;
+    const binders: GuardCtx["binders"] = new Map();
+    const expand = (name: string): string[] | undefined => (cat.actions.has(name) ? [name] : cat.groups.get(name));
+    switch (p.kind) {
+      case "name": {
+        if (p.name === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+        if (cat.actions.has(p.name)) return { match: { form: { kind: "one", action: p.name }, actions: [p.name], constraints: [] }, binders };
+        const g = cat.groups.get(p.name);
+        if (g) return { match: { form: { kind: "group", group: p.name }, actions: [...g], constraints: [] }, binders };
+        throw this.unknownAction(p.name, p.span, false);
+      }
+      case "names": {
+        const names: string[] = [];
+        const actions = new Set<string>();
+        for (const n of p.names) {
+          if (n.name === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+          const ex = expand(n.name);
+          if (!ex) throw this.unknownAction(n.name, n.span, false);
+          if (!names.includes(n.name)) names.push(n.name);
+          for (const a of ex) actions.add(a);
+        }
+        names.sort();
+        const form = names.length === 1 && cat.actions.has(names[0]!) ? ({ kind: "one", action: names[0]! } as const) : ({ kind: "list", actions: names } as const);
+        return { match: { form, actions: [...actions].sort(), constraints: [] }, binders };
+      }
+      case "call": {
+        const action = cat.actions.get(p.action);
+        if (!action) throw this.unknownAction(p.action, p.actionSpan, true);
+        const constraints: ArgConstraint[] = [];
+        for (const a of p.args) {
+          const spec = a.name !== undefined ? action.args.find((x) => x.name === a.name) : action.args[a.position!];
+          if (!spec) {
+            const what = a.name !== undefined ? `has no argument \`${a.name}\`` : `takes ${action.args.length} argument${action.args.length === 1 ? "" : "s"}`;
+            const names = action.args.map((x) => `\`${x.name}\``).join(", ");
+            throw new RuleError("E0602", `\`${action.name}\` ${what}`, a.pattern.span, action.args.length ? `its arguments are ${names}` : `write \`${action.name}(..)\` without arguments, or \`"${action.name}"\``);
+          }
+          if (a.pattern.kind === "binder") binders.set(a.pattern.name, { action, arg: spec.name });
+          else if (a.pattern.kind === "literal") {
+            const v = a.pattern.value;
+            const ok = (spec.type === "String" && typeof v === "string") || (spec.type === "Long" && typeof v === "number") || (spec.type === "Bool" && typeof v === "boolean");
+            if (!ok) {
+              throw new RuleError("E0602", `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared} (${spec.type === "Long" ? "int" : spec.type === "Bool" ? "bool" : spec.type === "String" ? "String" : "a float"}); this literal does not fit`, a.pattern.span);
+            }
+            constraints.push({ arg: spec.name, value: v, optional: !spec.always, span: a.pattern.span });
+          }
+        }
+        return { match: { form: { kind: "one", action: action.name }, actions: [action.name], constraints }, binders };
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Guards
+  // ---------------------------------------------------------------------------------------------
+
+  private guard(e: Expr, binders: GuardCtx["binders"], rule: RuleSource, isCondition = false): GuardInfo {
+    const ctx: GuardCtx = { binders, runtime: false, lambdas: [], defined: [], pendingOrders: [], rule };
+    let node: TNode;
+    const inner = e.kind === "Paren" ? e.expr : e;
+    if (isCondition && inner.kind === "Identifier" && !this.resolves(inner.name, binders)) {
+      // `require: differential_privacy`: a flag of the trusted `context` record.
+      node = this.flagPath(inner, ctx);
+    } else {
+      node = this.infer(e, ctx);
+    }
+    this.expect(node, tBool(), e, isCondition ? "a requirement must be a condition (bool)" : "a guard must be a condition (bool)");
+    const info: GuardInfo = { expr: e, defined: ctx.defined };
+    this.pending.push({ info, pendingOrders: ctx.pendingOrders });
+    return info;
+  }
+
+  private flagPath(id: Identifier, ctx: GuardCtx): TNode {
+    const rec = this.model.trusted.context;
+    const f = fieldOf(rec, id.name)!;
+    const path: CtxPath = { segments: ["context", id.name], optional: [true, f.optional] };
+    this.notePath(id, { kind: "trusted", record: "context" }, [id.name], path, f.node, ctx);
+    return f.node;
+  }
+
+  private expect(node: TNode, want: TNode, e: Expr, what: string): void {
+    try {
+      unify(node, want);
+    } catch (err) {
+      if (!(err instanceof UnifyError)) throw err;
+      throw new RuleError("E0608", `${what}; this is ${describe(node)}`, e.span);
+    }
+  }
+
+  private unifyAt(a: TNode, b: TNode, e: Expr, what: string): void {
+    try {
+      unify(a, b);
+    } catch (err) {
+      if (!(err instanceof UnifyError)) throw err;
+      throw new RuleError("E0608", `${what}: ${err.message} do not match`, e.span, "every value a policy reads has one type across the agent's rules");
+    }
+  }
+
+  private notePath(e: Expr, root: RootRef, fields: string[], path: CtxPath | undefined, node: TNode, ctx: GuardCtx): void {
+    this.model.notes.set(e, path ? { kind: "path", root, fields, ctx: path, node } : { kind: "path", root, fields, node });
+    if (ctx.runtime) return;
+    this.pathNotes.push({ expr: e, node, rule: ctx.rule });
+    if (path) this.model.cedarPaths.push({ path, node });
+    if (path && path.optional.some((o) => o)) {
+      const key = path.segments.join("\u0000");
+      if (!ctx.defined.some((d) => d.kind === "path" && d.path.segments.join("\u0000") === key)) ctx.defined.push({ kind: "path", path, expr: e });
+    }
+  }
+
+  private argNode(action: ActionInfo, arg: string): TNode {
+    const key = slotKey(action.name, arg);
+    let n = this.model.argNodes.get(key);
+    if (!n) {
+      const spec = action.args.find((a) => a.name === arg)!;
+      n = spec.type === "String" ? tString() : spec.type === "Long" ? tLong() : spec.type === "Bool" ? tBool() : new TNode({ k: "Unsupported", what: `${spec.declared} (a float)` });
+      this.model.argNodes.set(key, n);
+    }
+    return n;
+  }
+
+  private factNode(action: ActionInfo, arg: string): TNode {
+    const key = slotKey(action.name, arg);
+    let n = this.model.factNodes.get(key);
+    if (!n) {
+      n = tVar();
+      this.model.factNodes.set(key, n);
+    }
+    return n;
+  }
+
+  /**
+   * Resolves a root name. `asObject`: the guard uses it as an object or collection (then a binder
+   * denotes the facts about its argument).
+   */
+  private root(id: Identifier, ctx: GuardCtx, asObject: boolean): { root: RootRef; node: TNode; path: CtxPath | undefined } {
+    const name = id.name;
+    for (let i = ctx.lambdas.length - 1; i >= 0; i--) {
+      const n = ctx.lambdas[i]!.get(name);
+      if (n) return { root: { kind: "lambda", name }, node: n, path: undefined };
+    }
+    const b = ctx.binders.get(name);
+    if (b) {
+      const spec = b.action.args.find((a) => a.name === b.arg)!;
+      if (asObject) {
+        ctx.deps?.add("call");
+        return { root: { kind: "facts", action: b.action.name, arg: b.arg }, node: this.factNode(b.action, b.arg), path: { segments: ["facts", b.arg], optional: [true, true], action: b.action.name } };
+      }
+      ctx.deps?.add("call");
+      return { root: { kind: "arg", action: b.action.name, arg: b.arg }, node: this.argNode(b.action, b.arg), path: { segments: ["args", b.arg], optional: [false, !spec.always], action: b.action.name } };
+    }
+    const p = this.model.params.get(name);
+    if (p) {
+      ctx.deps?.add("run");
+      return { root: { kind: "input", param: name }, node: p.node, path: { segments: ["input", name], optional: [false, p.optional] } };
+    }
+    if ((TRUSTED_RECORDS as readonly string[]).includes(name)) {
+      ctx.deps?.add("call");
+      const rec = name as TrustedRecord;
+      return { root: { kind: "trusted", record: rec }, node: this.model.trusted[rec], path: { segments: [rec], optional: [true] } };
+    }
+    const candidates = [...ctx.binders.keys(), ...this.model.params.keys(), ...TRUSTED_RECORDS, ...ctx.lambdas.flatMap((m) => [...m.keys()])];
+    const dym = didYouMean(name, candidates);
+    throw new RuleError(
+      "E0604",
+      `unknown name \`${name}\` in a guard`,
+      id.span,
+      dym ? `did you mean \`${dym}\`?` : "a guard may read the action's binders, the agent's inputs, and `user`, `session`, `system` or `context`",
+    );
+  }
+
+  /** The type a member of `obj` has: an open record gains the field; a closed one must declare it. */
+  private member(obj: TNode, name: string, e: Expr): { node: TNode; optional: boolean } {
+    const r = obj.find();
+    if (!r.ty) r.ty = { k: "Record", fields: new Map(), open: true };
+    const t = r.ty;
+    if (t.k !== "Record") throw new RuleError("E0608", `\`.${name}\`: ${describe(obj)} has no fields`, e.span);
+    const f = fieldOf(r, name);
+    if (!f) {
+      const dym = didYouMean(name, t.fields.keys());
+      throw new RuleError("E0608", `${describe(obj)} has no field \`${name}\``, e.span, dym ? `did you mean \`${dym}\`?` : `its fields are ${[...t.fields.keys()].map((k) => `\`${k}\``).join(", ") || "none"}`);
+    }
+    return f;
+  }
+
+  /** A member chain rooted at an identifier, as [root, fields], or undefined. */
+  private chain(e: Expr): { root: Identifier; fields: Identifier[] } | undefined {
+    const fields: Identifier[] = [];
+    let cur: Expr = e;
+    while (cur.kind === "Member") {
+      fields.unshift(cur.property);
+      cur = cur.object;
+    }
+    return cur.kind === "Identifier" ? { root: cur, fields } : undefined;
+  }
+
+  private isBinder(e: Expr, ctx: GuardCtx): boolean {
+    if (e.kind !== "Identifier") return false;
+    for (const m of ctx.lambdas) if (m.has(e.name)) return false;
+    return ctx.binders.has(e.name);
+  }
+
+  private binderArgIsString(e: Identifier, ctx: GuardCtx): boolean {
+    const b = ctx.binders.get(e.name)!;
+    return b.action.args.find((a) => a.name === b.arg)!.type === "String";
+  }
+
+  /** Infers a value used as a collection (or, for string-accepting operations, possibly a string). */
+  private collection(e: Expr, ctx: GuardCtx, stringOk: boolean): TNode {
+    if (this.isBinder(e, ctx)) {
+      const id = e as Identifier;
+      const asObject = !(stringOk && this.binderArgIsString(id, ctx));
+      const r = this.root(id, ctx, asObject);
+      ctx.roots?.set(id, r.root);
+      this.notePath(id, r.root, [], r.path, r.node, ctx);
+      return r.node;
+    }
+    return this.infer(e, ctx);
+  }
+
+  private infer(e: Expr, ctx: GuardCtx): TNode {
+    switch (e.kind) {
+      case "String":
+        return tString();
+      case "Bool":
+        return tBool();
+      case "Duration":
+        return tLong();
+      case "Number":
+        if (e.isFloat) throw new RuleError("E0605", `\`${e.raw}\` is a floating-point number; Cedar has none`, e.span, "compare integers (scale the value, e.g. by 100)");
+        if (!Number.isSafeInteger(e.value)) throw new RuleError("E0605", `\`${e.raw}\` is too large for an exact integer`, e.span);
+        return tLong();
+      case "Paren":
+        return this.infer(e.expr, ctx);
+      case "Identifier":
+      case "Member":
+        return this.pathOrDerived(e, ctx);
+      case "Unary": {
+        if (e.op === "-") {
+          const n = this.infer(e.operand, ctx);
+          this.expect(n, tLong(), e.operand, "`-` needs an integer");
+          return tLong();
+        }
+        const n = this.infer(e.operand, ctx);
+        this.expect(n, tBool(), e.operand, `\`${e.op}\` needs a condition (bool)`);
+        return tBool();
+      }
+      case "Binary":
+        return this.binary(e, ctx);
+      case "Array": {
+        const el = tVar();
+        for (const x of e.elements) this.unifyAt(el, this.infer(x, ctx), x, "list elements differ in type");
+        return tSet(el);
+      }
+      case "Call":
+        return this.call(e, ctx);
+      case "Index":
+        if (!ctx.runtime) return this.derive(e, ctx);
+        return this.runtimeIndex(e, ctx);
+      case "Lambda":
+        throw new RuleError("E0603", "a lambda can appear only as the function of `any`, `all`, `map` or `filter`", e.span);
+      case "Setting":
+        throw new RuleError("E0603", "`name = value` settings belong in a `require: [..]` list, not in a condition", e.span, "compare with `==`");
+      case "Record":
+      case "TypeLiteral":
+        throw new RuleError("E0603", "a guard cannot build a record", e.span, "compare the record's fields one by one");
+      case "IfExpr":
+        throw new RuleError("E0603", "`if` expressions are not supported in guards", e.span, "use `(c && a) || (!c && b)`");
+      case "Vault":
+        throw new RuleError("E0603", "a guard cannot read secrets", e.span);
+      case "Error":
+        throw new RuleError("E0603", "this guard has a syntax error", e.span);
+    }
+  }
+
+  private pathOrDerived(e: Identifier | import("../../grammar/ast.js").MemberExpr, ctx: GuardCtx): TNode {
+    const ch = this.chain(e);
+    if (!ch) {
+      // A member of a computed value (`f(x).y`): the runtime computes it.
+      if (!ctx.runtime) return this.derive(e, ctx);
+      const m = e as import("../../grammar/ast.js").MemberExpr;
+      return this.runtimeMember(this.infer(m.object, ctx), m.property.name, m);
+    }
+    const r = this.root(ch.root, ctx, ch.fields.length > 0);
+    let node = r.node;
+    const path: CtxPath | undefined = r.path ? { ...r.path, segments: [...r.path.segments], optional: [...r.path.optional] } : undefined;
+    ctx.roots?.set(ch.root, r.root);
+    for (let i = 0; i < ch.fields.length; i++) {
+      const f = ch.fields[i]!;
+      const t = node.concrete;
+      // `.length` of a list or string is computed, not a field.
+      if (f.name === "length" && t && (t.k === "Set" || t.k === "String")) {
+        if (!ctx.runtime) return this.derive(e, ctx);
+        return tLong();
+      }
+      const m = this.member(node, f.name, f);
+      node = m.node;
+      path?.segments.push(f.name);
+      path?.optional.push(m.optional);
+    }
+    this.notePath(e, r.root, ch.fields.map((f) => f.name), path, node, ctx);
+    const t = node.concrete;
+    if (!ctx.runtime && t?.k === "Unsupported") {
+      throw new RuleError("E0609", `this reads a value of type ${t.what}, which Cedar cannot hold`, e.span, "compare an integer or string field instead");
+    }
+    return node;
+  }
+
+  private binary(e: import("../../grammar/ast.js").BinaryExpr, ctx: GuardCtx): TNode {
+    switch (e.op) {
+      case "&&":
+      case "||":
+        this.expect(this.infer(e.left, ctx), tBool(), e.left, `\`${e.op}\` needs conditions (bool)`);
+        this.expect(this.infer(e.right, ctx), tBool(), e.right, `\`${e.op}\` needs conditions (bool)`);
+        return tBool();
+      case "==":
+      case "!=": {
+        const l = this.infer(e.left, ctx);
+        const r = this.infer(e.right, ctx);
+        this.unifyAt(l, r, e, `\`${e.op}\` compares values of one type`);
+        if (!ctx.runtime && l.concrete?.k === "Record") throw new RuleError("E0609", "Cedar policies compare records field by field, not as a whole", e.span, "compare the fields that matter");
+        return tBool();
+      }
+      case "<":
+      case "<=":
+      case ">":
+      case ">=": {
+        const l = this.infer(e.left, ctx);
+        const r = this.infer(e.right, ctx);
+        this.unifyAt(l, r, e, `\`${e.op}\` compares values of one type`);
+        if (!ctx.runtime) ctx.pendingOrders.push({ expr: e, left: e.left, right: e.right, operand: l });
+        return tBool();
+      }
+      case "+": {
+        const l = this.infer(e.left, ctx);
+        const r = this.infer(e.right, ctx);
+        if (ctx.runtime && (l.concrete?.k === "String" || r.concrete?.k === "String")) {
+          this.unifyAt(l, tString(), e.left, "`+` joins strings");
+          this.unifyAt(r, tString(), e.right, "`+` joins strings");
+          return tString();
+        }
+        if (!ctx.runtime && (l.concrete?.k === "String" || r.concrete?.k === "String")) return this.derive(e, ctx);
+        this.expect(l, tLong(), e.left, "`+` needs integers");
+        this.expect(r, tLong(), e.right, "`+` needs integers");
+        return tLong();
+      }
+      case "-":
+      case "*":
+        this.expect(this.infer(e.left, ctx), tLong(), e.left, `\`${e.op}\` needs integers`);
+        this.expect(this.infer(e.right, ctx), tLong(), e.right, `\`${e.op}\` needs integers`);
+        return tLong();
+      case "/":
+      case "%":
+        if (!ctx.runtime) throw new RuleError("E0606", `Cedar has no \`${e.op}\` operator`, e.span, e.op === "/" ? "multiply the other side instead: `a < b * 2` rather than `a / 2 < b`" : undefined);
+        this.expect(this.infer(e.left, ctx), tLong(), e.left, `\`${e.op}\` needs integers`);
+        this.expect(this.infer(e.right, ctx), tLong(), e.right, `\`${e.op}\` needs integers`);
+        return tLong();
+      case "in": {
+        const l = this.infer(e.left, ctx);
+        const right = e.right.kind === "Paren" ? e.right.expr : e.right;
+        if (right.kind === "Array") {
+          for (const x of right.elements) this.unifyAt(l, this.infer(x, ctx), x, "`in` compares values of one type");
+          if (!ctx.runtime) this.model.notes.set(e, { kind: "in", form: "list" });
+          return tBool();
+        }
+        const r = this.collection(e.right, ctx, false);
+        this.unifyAt(r, tSet(l), e, "`in` looks a value up in a list");
+        if (!ctx.runtime) this.model.notes.set(e, { kind: "in", form: "set" });
+        return tBool();
+      }
+    }
+  }
+
+  private call(e: CallExpr, ctx: GuardCtx): TNode {
+    const callee = e.callee;
+    if (callee.kind === "Member") {
+      const method = callee.property.name;
+      const args = e.args.map((a) => (a.kind === "NamedArg" ? a.value : a));
+      if (!ctx.runtime) {
+        const native = this.nativeMethod(e, method, callee.object, args, ctx);
+        if (native) return native;
+        if (DERIVED_METHODS.has(method)) return this.derive(e, ctx);
+        throw new RuleError("E0603", `\`.${method}()\` cannot be evaluated by Cedar or computed by the runtime`, callee.property.span, `the runtime computes only pure built-ins: ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`);
+      }
+      return this.runtimeMethod(e, method, callee.object, args, ctx);
+    }
+    if (callee.kind === "Identifier") {
+      if (!DERIVED_FUNCTIONS.has(callee.name)) {
+        throw new RuleError(
+          "E0603",
+          `a guard cannot call \`${callee.name}\`: Cedar has no functions, and the runtime precomputes only pure built-ins`,
+          e.span,
+          `compute the value before the decision (an input, or a trusted context field), or use ${[...DERIVED_FUNCTIONS].map((f) => `\`${f}\``).join(", ")}`,
+        );
+      }
+      if (!ctx.runtime) return this.derive(e, ctx);
+      return this.runtimeFunction(e, callee.name, ctx);
+    }
+    throw new RuleError("E0603", "a guard can call only built-in functions by name", e.span);
+  }
+
+  /** Methods Cedar evaluates itself; undefined when this call needs the runtime. */
+  private nativeMethod(e: CallExpr, method: string, obj: Expr, args: Expr[], ctx: GuardCtx): TNode | undefined {
+    const strLit = (x: Expr | undefined) => (x && x.kind === "String" ? x.value : undefined);
+    switch (method) {
+      case "contains": {
+        if (args.length !== 1) throw new RuleError("E0608", "`.contains` takes one argument", e.span);
+        if (this.isBinder(obj, ctx) && this.binderArgIsString(obj as Identifier, ctx)) {
+          const lit = strLit(args[0]);
+          if (lit === undefined) return undefined;
+          this.infer(obj, ctx);
+          this.model.notes.set(e, { kind: "method", op: "like", pattern: `*${likeEscape(lit)}*` });
+          return tBool();
+        }
+        const recv = this.collection(obj, ctx, true);
+        if (recv.concrete?.k === "String") {
+          const lit = strLit(args[0]);
+          if (lit === undefined) return undefined;
+          this.model.notes.set(e, { kind: "method", op: "like", pattern: `*${likeEscape(lit)}*` });
+          return tBool();
+        }
+        const x = this.infer(args[0]!, ctx);
+        this.unifyAt(recv, tSet(x), e, "`.contains` looks a value up in a list");
+        this.model.notes.set(e, { kind: "method", op: "contains" });
+        return tBool();
+      }
+      case "starts_with":
+      case "ends_with": {
+        const lit = strLit(args[0]);
+        if (args.length !== 1 || lit === undefined) return undefined;
+        const recv = this.infer(obj, ctx);
+        this.expect(recv, tString(), obj, `\`.${method}\` needs a string`);
+        this.model.notes.set(e, { kind: "method", op: "like", pattern: method === "starts_with" ? `${likeEscape(lit)}*` : `*${likeEscape(lit)}` });
+        return tBool();
+      }
+      case "contains_all":
+      case "contains_any": {
+        if (args.length !== 1) throw new RuleError("E0608", `\`.${method}\` takes one argument`, e.span);
+        const recv = this.collection(obj, ctx, false);
+        const other = this.collection(args[0]!, ctx, false);
+        this.unifyAt(recv, other, e, `\`.${method}\` compares two lists`);
+        this.unifyAt(recv, tSet(tVar()), e, `\`.${method}\` needs lists`);
+        this.model.notes.set(e, { kind: "method", op: method === "contains_all" ? "containsAll" : "containsAny" });
+        return tBool();
+      }
+      case "is_empty": {
+        if (args.length !== 0) throw new RuleError("E0608", "`.is_empty` takes no argument", e.span);
+        const recv = this.collection(obj, ctx, true);
+        if (recv.concrete?.k === "String") {
+          this.model.notes.set(e, { kind: "method", op: "emptyString" });
+          return tBool();
+        }
+        this.unifyAt(recv, tSet(tVar()), e, "`.is_empty` needs a list or a string");
+        this.model.notes.set(e, { kind: "method", op: "isEmpty" });
+        return tBool();
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * A sub-expression Cedar cannot evaluate, computed by the runtime from the request and passed
+   * as `context.derived.<id>`.
+   */
+  private derive(e: Expr, ctx: GuardCtx): TNode {
+    const rctx: GuardCtx = { binders: ctx.binders, runtime: true, lambdas: [], defined: [], pendingOrders: [], roots: new Map(), deps: new Set(), rule: ctx.rule };
+    const node = this.infer(e, rctx);
+    const id = `d${this.model.derived.length}`;
+    const names: { [name: string]: RootRef } = {};
+    for (const [ident, root] of rctx.roots!) if (root.kind !== "lambda") names[ident.name] = root;
+    const attr: DerivedAttr = {
+      id,
+      expr: annotate(e, rctx.roots!),
+      names,
+      node,
+      stage: rctx.deps!.has("call") ? "call" : "run",
+      rule: ctx.rule.id,
+      file: this.input.file,
+      span: e.span,
+    };
+    this.model.derived.push(attr);
+    this.model.notes.set(e, { kind: "derived", id });
+    ctx.defined.push({ kind: "derived", id, expr: e });
+    this.pathNotes.push({ expr: e, node, rule: ctx.rule });
+    return node;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Runtime-computed expressions (typing only: the evaluator computes them)
+  // ---------------------------------------------------------------------------------------------
+
+  private runtimeMember(obj: TNode, name: string, e: Expr): TNode {
+    const t = obj.concrete;
+    if (name === "length" && t && (t.k === "Set" || t.k === "String")) return tLong();
+    return this.member(obj, name, e).node;
+  }
+
+  private runtimeIndex(e: import("../../grammar/ast.js").IndexExpr, ctx: GuardCtx): TNode {
+    const obj = this.collection(e.object, ctx, true);
+    if (e.index.kind === "String") return this.member(obj, e.index.value, e.index).node;
+    this.expect(this.infer(e.index, ctx), tLong(), e.index, "a list index is an integer");
+    const t = obj.concrete;
+    if (t?.k === "String") return tString();
+    const el = tVar();
+    this.unifyAt(obj, tSet(el), e.object, "indexing needs a list");
+    return el;
+  }
+
+  private lambda(arg: Expr | NamedArg | undefined, el: TNode, ctx: GuardCtx, e: Expr): TNode {
+    const f = arg && arg.kind !== "NamedArg" ? arg : arg?.value;
+    if (!f || f.kind !== "Lambda") throw new RuleError("E0603", "expected a function such as `|d| d.level > 2` or `d => d.level > 2`", f?.span ?? e.span);
+    const lam = f as LambdaExpr;
+    if (lam.params.length !== 1) throw new RuleError("E0603", "this function takes one parameter", lam.span);
+    ctx.lambdas.push(new Map([[lam.params[0]!.name, el]]));
+    try {
+      return this.infer(lam.body, ctx);
+    } finally {
+      ctx.lambdas.pop();
+    }
+  }
+
+  private runtimeFunction(e: CallExpr, name: string, ctx: GuardCtx): TNode {
+    const args = e.args;
+    const first = args[0] && args[0].kind !== "NamedArg" ? args[0] : undefined;
+    switch (name) {
+      case "any":
+      case "all": {
+        if (args.length !== 2 || !first) throw new RuleError("E0603", `\`${name}\` takes a list and a function`, e.span);
+        const list = this.collection(first, ctx, false);
+        const el = tVar();
+        this.unifyAt(list, tSet(el), first, `\`${name}\` needs a list`);
+        this.expect(this.lambda(args[1], el, ctx, e), tBool(), e, `the function given to \`${name}\` must return a condition`);
+        return tBool();
+      }
+      case "len": {
+        if (args.length !== 1 || !first) throw new RuleError("E0603", "`len` takes one argument", e.span);
+        this.collection(first, ctx, true);
+        return tLong();
+      }
+      default: {
+        if (args.length !== 1 || !first) throw new RuleError("E0603", `\`${name}\` takes one argument`, e.span);
+        this.expect(this.infer(first, ctx), tString(), first, `\`${name}\` needs a string`);
+        return tString();
+      }
+    }
+  }
+
+  private runtimeMethod(e: CallExpr, method: string, obj: Expr, args: Expr[], ctx: GuardCtx): TNode {
+    const listOf = (): { list: TNode; el: TNode } => {
+      const list = this.collection(obj, ctx, false);
+      const el = tVar();
+      this.unifyAt(list, tSet(el), obj, `\`.${method}\` needs a list`);
+      return { list, el };
+    };
+    switch (method) {
+      case "map": {
+        const { el } = listOf();
+        return tSet(this.lambda(e.args[0], el, ctx, e));
+      }
+      case "filter": {
+        const { list, el } = listOf();
+        this.expect(this.lambda(e.args[0], el, ctx, e), tBool(), e, "the function given to `.filter` must return a condition");
+        return list;
+      }
+      case "any":
+      case "all": {
+        const { el } = listOf();
+        this.expect(this.lambda(e.args[0], el, ctx, e), tBool(), e, `the function given to \`.${method}\` must return a condition`);
+        return tBool();
+      }
+      case "len":
+      case "length":
+      case "count":
+        this.collection(obj, ctx, true);
+        return tLong();
+      case "lower":
+      case "upper":
+      case "to_lowercase":
+      case "to_uppercase":
+      case "trim":
+        this.expect(this.infer(obj, ctx), tString(), obj, `\`.${method}\` needs a string`);
+        return tString();
+      case "starts_with":
+      case "ends_with":
+        this.expect(this.infer(obj, ctx), tString(), obj, `\`.${method}\` needs a string`);
+        if (args[0]) this.expect(this.infer(args[0], ctx), tString(), args[0], `\`.${method}\` needs a string`);
+        return tBool();
+      case "contains": {
+        const recv = this.collection(obj, ctx, true);
+        const x = args[0] ? this.infer(args[0], ctx) : tVar();
+        if (recv.concrete?.k === "String") this.expect(x, tString(), args[0] ?? e, "`.contains` on a string needs a string");
+        else this.unifyAt(recv, tSet(x), e, "`.contains` looks a value up in a list");
+        return tBool();
+      }
+      case "is_empty":
+        this.collection(obj, ctx, true);
+        return tBool();
+      default:
+        throw new RuleError("E0603", `\`.${method}()\` is not a pure built-in the runtime can compute`, e.span, `use ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // After all rules: orderings, defaults, what each guard needs to be defined
+  // ---------------------------------------------------------------------------------------------
+
+  private finish(): void {
+    const levelSet = new Set(this.model.levels);
+    for (const pg of this.pending) {
+      const levelItems: DefItem[] = [];
+      for (const o of pg.pendingOrders) {
+        const t = o.operand.concrete;
+        if (!t) defaultTo(o.operand, { k: "Long" });
+        const k = o.operand.concrete!.k;
+        if (k === "Long") {
+          this.model.notes.set(o.expr, { kind: "order", on: "long", operand: o.operand });
+          continue;
+        }
+        if (k !== "String") {
+          this.diagnostics.push(diagnostic({ code: "E0608", message: `\`<\`, \`<=\`, \`>\`, \`>=\` compare integers or ordered levels, not ${describe(o.operand)}`, file: this.input.file, span: o.expr.span }));
+          continue;
+        }
+        this.model.notes.set(o.expr, { kind: "order", on: "level", operand: o.operand });
+        for (const side of [o.left, o.right]) {
+          const s = side.kind === "Paren" ? side.expr : side;
+          if (s.kind === "String") {
+            if (!levelSet.has(s.value)) {
+              this.diagnostics.push(
+                diagnostic({
+                  code: "E0607",
+                  message: `"${s.value}" is not an ordered level`,
+                  file: this.input.file,
+                  span: s.span,
+                  help: `the levels, lowest first, are ${this.model.levels.map((l) => `"${l}"`).join(", ")} (set them with \`metadata { policy_levels = [...] }\`)`,
+                }),
+              );
+            }
+          } else if (!levelItems.some((d) => d.kind === "level" && d.expr === s)) {
+            levelItems.push({ kind: "level", expr: s });
+          }
+        }
+      }
+      const rank = (d: DefItem) => (d.kind === "path" ? 0 : d.kind === "derived" ? 1 : 2);
+      pg.info.defined = [...pg.info.defined, ...levelItems].sort((a, b) => rank(a) - rank(b));
+    }
+    // Everything Cedar reads needs a Cedar type; unconstrained values default to String.
+    for (const { expr, node } of this.pathNotes) {
+      defaultDeep(node);
+      const bad = cedarTypeProblem(node);
+      if (bad) {
+        this.diagnostics.push(diagnostic({ code: "E0609", message: `this value is ${bad}, which a Cedar policy cannot read`, file: this.input.file, span: expr.span, help: "compare its scalar fields instead" }));
+      }
+    }
+    for (const d of this.model.derived) defaultDeep(d.node);
+  }
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/\*/g, "\\*");
+}
+
+function defaultDeep(n: TNode, depth = 0): void {
+  if (depth > 16) return;
+  const t = n.concrete;
+  if (!t) {
+    defaultTo(n, { k: "String" });
+    return;
+  }
+  if (t.k === "Set") defaultDeep(t.el, depth + 1);
+  if (t.k === "Record") for (const f of t.fields.values()) defaultDeep(f.node, depth + 1);
+}
+
+/** Why Cedar cannot read a value of this type as a whole (records are read field by field). */
+function cedarTypeProblem(n: TNode): string | undefined {
+  const t = n.concrete!;
+  if (t.k === "Unsupported") return `of type ${t.what}`;
+  if (t.k === "Record") return "a whole record";
+  if (t.k === "Set") {
+    const e = t.el.concrete!;
+    if (e.k === "Record") return "a list of records";
+    if (e.k === "Set") return "a list of lists";
+    if (e.k === "Unsupported") return `a list of ${e.what}`;
+  }
+  return undefined;
+}
+
+/**
+ * A copy of a runtime-computed expression for policies.json: no comments, and every identifier
+ * that reads the request carries `root` (what it denotes), so the runtime needs no name resolution.
+ */
+function annotate(e: Expr, roots: Map<Identifier, RootRef>): Expr {
+  const copy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (v === null || typeof v !== "object") return v;
+    const o = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) {
+      if (k === "leadingComments" || k === "trailingComments" || k === "innerComments") continue;
+      out[k] = copy(x);
+    }
+    const root = roots.get(v as Identifier);
+    if (root) out["root"] = root;
+    return out;
+  };
+  return copy(e) as Expr;
+}
+
+/** Analyses the policies that apply to one agent. */
+export function analyzeAgentPolicies(input: AnalyzeInput): AnalyzeResult {
+  const a = new Analyzer(input);
+  a.run();
+  return { model: a.model, diagnostics: a.diagnostics };
+}
+
+/** `metadata { policy_levels = ["low", "high"] }` in the file, if present and well-formed. */
+export function levelsFromMetadata(program: Program): { levels?: string[]; error?: { message: string; span: Span } } {
+  for (const it of program.items) {
+    if (it.kind !== "Metadata") continue;
+    for (const p of it.entries) {
+      if (p.key.name !== "policy_levels") continue;
+      const v = p.value;
+      if (v.kind !== "Array" || v.elements.length < 2 || v.elements.some((x) => x.kind !== "String")) {
+        return { error: { message: "`policy_levels` must be a list of at least two strings, lowest first", span: v.span } };
+      }
+      const levels = v.elements.map((x) => (x as import("../../grammar/ast.js").StringLit).value);
+      if (new Set(levels).size !== levels.length) return { error: { message: "`policy_levels` lists a level twice", span: v.span } };
+      return { levels };
+    }
+  }
+  return {};
+}

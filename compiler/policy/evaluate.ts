@@ -1,0 +1,563 @@
+/**
+ * The DSL-level policy evaluator: decides a request by evaluating the analysed DSL rules
+ * directly (the guard ASTs, with DSL semantics), without Cedar. It is the reference the Cedar
+ * compilation is tested against (test/build/faithfulness.test.ts), and it is what the language
+ * server uses to explain a rule.
+ *
+ * Semantics (README "Policy semantics"):
+ * - default deny; allowed iff some `allow` applies and no `deny` / `require` forbids;
+ * - a rule applies when its action pattern matches (action, literal arguments) and its guard
+ *   holds; a guard is *defined* only when every value it reads is present (and every level it
+ *   ranks is a known level, and every runtime-computed value could be computed); an undefined
+ *   guard makes `allow` not apply and `deny` / `require` / approvals apply (fail closed);
+ * - any evaluation error (integer overflow) denies;
+ * - approvals: an allowed request needs a human approval when an approval rule applies.
+ */
+import type { Expr, Identifier } from "../../grammar/ast.js";
+import type { AgentPolicyModel, DecisionRule, DefItem, DerivedAttr, GuardInfo, JsonValue, MatchSpec, Note, RootRef } from "./model.js";
+import { conforms, shapeOf } from "./shape.js";
+
+export interface PolicyRequest {
+  /** The tool or action called. */
+  action: string;
+  /** The call's validated arguments, by name. */
+  args?: { [arg: string]: JsonValue };
+  /** Facts the runtime knows about the arguments' values, by argument name (trusted). */
+  facts?: { [arg: string]: JsonValue };
+  /** The agent's inputs. */
+  input?: { [param: string]: JsonValue };
+  user?: { [k: string]: JsonValue };
+  session?: { [k: string]: JsonValue };
+  system?: { [k: string]: JsonValue };
+  context?: { [k: string]: JsonValue };
+}
+
+export interface PolicyDecision {
+  decision: "allow" | "deny";
+  /** The request is allowed but a human must approve it first. */
+  approval: boolean;
+  /** Ids of the allow rules that applied. */
+  permits: string[];
+  /** Ids of the deny / require rules that applied. */
+  forbids: string[];
+  /** Ids of the approval rules that applied. */
+  approvals: string[];
+  /** Ids of rules whose evaluation failed (each one denies). */
+  errors: string[];
+}
+
+/** A value was absent, or a runtime-computed value could not be computed. */
+class Undefined extends Error {}
+/** Evaluation failed (overflow): the request is denied. */
+export class EvalError extends Error {}
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+function checkedInt(v: bigint): number {
+  if (v < I64_MIN || v > I64_MAX) throw new EvalError("integer overflow");
+  return Number(v);
+}
+
+function isRecord(v: unknown): v is { [k: string]: JsonValue } {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Equality with set semantics for lists (order and duplicates do not matter), as in Cedar. */
+export function valueEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.every((x) => b.some((y) => valueEquals(x, y))) && b.every((y) => a.some((x) => valueEquals(x, y)));
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => k in b && valueEquals(a[k], b[k]));
+  }
+  return false;
+}
+
+function contains(list: unknown, x: unknown): boolean {
+  if (!Array.isArray(list)) throw new Undefined();
+  return list.some((y) => valueEquals(x, y));
+}
+
+/** Reads the value a root denotes from the request (undefined when absent). */
+export function readRoot(req: PolicyRequest, root: RootRef): unknown {
+  switch (root.kind) {
+    case "arg":
+      return req.args?.[root.arg];
+    case "facts":
+      return req.facts?.[root.arg];
+    case "input":
+      return req.input?.[root.param];
+    case "trusted":
+      return req[root.record];
+    case "lambda":
+      return undefined;
+  }
+}
+
+function readFields(v: unknown, fields: readonly string[]): unknown {
+  let cur = v;
+  for (const f of fields) {
+    if (!isRecord(cur) || !Object.prototype.hasOwnProperty.call(cur, f)) return undefined;
+    cur = cur[f];
+  }
+  return cur;
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v);
+}
+
+function rankOf(levels: readonly string[], v: unknown): number {
+  const i = typeof v === "string" ? levels.indexOf(v) : -1;
+  if (i < 0) throw new Undefined();
+  return i;
+}
+
+function literal(e: Expr): unknown {
+  switch (e.kind) {
+    case "String":
+      return e.value;
+    case "Number":
+      return e.value;
+    case "Bool":
+      return e.value;
+    case "Duration":
+      return e.millis;
+    default:
+      return undefined;
+  }
+}
+
+/** Evaluates policy rules against requests for one agent. */
+export class PolicyEvaluator {
+  private derivedCache = new Map<string, unknown>();
+  private req: PolicyRequest = { action: "" };
+
+  constructor(readonly model: AgentPolicyModel) {}
+
+  decide(req: PolicyRequest): PolicyDecision {
+    this.req = req;
+    this.derivedCache.clear();
+    const out: PolicyDecision = { decision: "deny", approval: false, permits: [], forbids: [], approvals: [], errors: [] };
+    for (const rule of this.model.rules) {
+      if (!matches(rule.match, req)) continue;
+      try {
+        if (this.applies(rule)) {
+          if (rule.effect === "permit") out.permits.push(rule.id);
+          else if (rule.effect === "forbid") out.forbids.push(rule.id);
+          else out.approvals.push(rule.id);
+        }
+      } catch (e) {
+        if (!(e instanceof EvalError || e instanceof Undefined)) throw e;
+        out.errors.push(rule.id);
+      }
+    }
+    const mainErrors = out.errors.filter((id) => this.model.rules.find((r) => r.id === id)!.effect !== "approval");
+    const approvalErrors = out.errors.length - mainErrors.length;
+    out.decision = out.permits.length > 0 && out.forbids.length === 0 && mainErrors.length === 0 ? "allow" : "deny";
+    out.approval = out.decision === "allow" && (out.approvals.length > 0 || approvalErrors > 0);
+    return out;
+  }
+
+  /** Whether a matched rule applies (see the module comment for undefined guards). */
+  private applies(rule: DecisionRule): boolean {
+    const guardHolds = (g: GuardInfo | undefined, whenUndefined: boolean): boolean => {
+      if (!g) return true;
+      if (!this.defined(g.defined)) return whenUndefined;
+      return this.bool(g.expr);
+    };
+    switch (rule.effect) {
+      case "permit":
+        return guardHolds(rule.guard, false);
+      case "approval":
+        return guardHolds(rule.guard, true);
+      case "forbid": {
+        if (!guardHolds(rule.guard, true)) return false;
+        if (!rule.condition) return true;
+        return !guardHolds(rule.condition, false);
+      }
+    }
+  }
+
+  private defined(items: DefItem[]): boolean {
+    for (const d of items) {
+      switch (d.kind) {
+        case "path": {
+          const [first, ...rest] = d.path.segments;
+          const base = first === "args" ? this.req.args : first === "facts" ? this.req.facts : first === "input" ? this.req.input : this.req[first as "user"];
+          const v = readFields(base ?? {}, rest);
+          // A value of the wrong type counts as absent (the runtime drops it before Cedar sees it).
+          const n = this.model.notes.get(d.expr);
+          if (v === undefined || (n?.kind === "path" && !conforms(v, shapeOf(n.node)))) return false;
+          break;
+        }
+        case "derived":
+          if (this.derivedValue(d.id) === undefined) return false;
+          break;
+        case "level": {
+          const v = this.value(d.expr);
+          if (typeof v !== "string" || !this.model.levels.includes(v)) return false;
+          break;
+        }
+      }
+    }
+    return true;
+  }
+
+  private derivedValue(id: string): unknown {
+    if (this.derivedCache.has(id)) return this.derivedCache.get(id);
+    const attr = this.model.derived.find((d) => d.id === id)!;
+    let v = computeDerived(attr, this.req, this.model.levels);
+    if (v !== undefined && !conforms(v, shapeOf(attr.node))) v = undefined;
+    this.derivedCache.set(id, v);
+    return v;
+  }
+
+  private note(e: Expr): Note | undefined {
+    return this.model.notes.get(e);
+  }
+
+  private bool(e: Expr): boolean {
+    const v = this.value(e);
+    if (typeof v !== "boolean") throw new Undefined();
+    return v;
+  }
+
+  private int(e: Expr): number {
+    const v = this.value(e);
+    if (!isInt(v)) throw new Undefined();
+    return v;
+  }
+
+  /** The value of a guard expression, with the DSL's meaning of each construct. */
+  private value(e: Expr): unknown {
+    const n = this.note(e);
+    if (n?.kind === "derived") {
+      const v = this.derivedValue(n.id);
+      if (v === undefined) throw new Undefined();
+      return v;
+    }
+    if (n?.kind === "path") {
+      const v = readFields(readRoot(this.req, n.root), n.fields);
+      if (v === undefined) throw new Undefined();
+      return v;
+    }
+    switch (e.kind) {
+      case "Paren":
+        return this.value(e.expr);
+      case "String":
+      case "Number":
+      case "Bool":
+      case "Duration":
+        return literal(e);
+      case "Array":
+        return e.elements.map((x) => this.value(x));
+      case "Unary":
+        if (e.op === "-") return checkedInt(-BigInt(this.int(e.operand)));
+        return !this.bool(e.operand);
+      case "Binary": {
+        switch (e.op) {
+          case "&&":
+            return this.bool(e.left) && this.bool(e.right);
+          case "||":
+            return this.bool(e.left) || this.bool(e.right);
+          case "==":
+            return valueEquals(this.value(e.left), this.value(e.right));
+          case "!=":
+            return !valueEquals(this.value(e.left), this.value(e.right));
+          case "<":
+          case "<=":
+          case ">":
+          case ">=": {
+            const on = n?.kind === "order" ? n.on : "long";
+            const l = on === "level" ? rankOf(this.model.levels, this.value(e.left)) : this.int(e.left);
+            const r = on === "level" ? rankOf(this.model.levels, this.value(e.right)) : this.int(e.right);
+            return e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : l >= r;
+          }
+          case "+":
+            return checkedInt(BigInt(this.int(e.left)) + BigInt(this.int(e.right)));
+          case "-":
+            return checkedInt(BigInt(this.int(e.left)) - BigInt(this.int(e.right)));
+          case "*":
+            return checkedInt(BigInt(this.int(e.left)) * BigInt(this.int(e.right)));
+          case "in": {
+            const x = this.value(e.left);
+            return contains(this.value(e.right), x);
+          }
+          default:
+            throw new EvalError(`operator ${e.op} in a Cedar-side guard`);
+        }
+      }
+      case "Call": {
+        if (e.callee.kind !== "Member") throw new EvalError("call in a Cedar-side guard");
+        const method = e.callee.property.name;
+        const recv = this.value(e.callee.object);
+        const args = e.args.map((a) => this.value(a.kind === "NamedArg" ? a.value : a));
+        return stringOrListMethod(method, recv, args);
+      }
+      default:
+        throw new EvalError(`${e.kind} in a Cedar-side guard`);
+    }
+  }
+}
+
+/** `.contains`, `.starts_with`, `.ends_with`, `.contains_all`, `.contains_any`, `.is_empty` with DSL meaning. */
+function stringOrListMethod(method: string, recv: unknown, args: unknown[]): unknown {
+  const a = args[0];
+  switch (method) {
+    case "contains":
+      if (typeof recv === "string") {
+        if (typeof a !== "string") throw new Undefined();
+        return recv.includes(a);
+      }
+      return contains(recv, a);
+    case "starts_with":
+    case "ends_with":
+      if (typeof recv !== "string" || typeof a !== "string") throw new Undefined();
+      return method === "starts_with" ? recv.startsWith(a) : recv.endsWith(a);
+    case "contains_all":
+      if (!Array.isArray(a)) throw new Undefined();
+      return a.every((x) => contains(recv, x));
+    case "contains_any":
+      if (!Array.isArray(a)) throw new Undefined();
+      return a.some((x) => contains(recv, x));
+    case "is_empty":
+      if (typeof recv === "string") return recv.length === 0;
+      if (!Array.isArray(recv)) throw new Undefined();
+      return recv.length === 0;
+    default:
+      throw new Undefined();
+  }
+}
+
+export function matches(m: MatchSpec, req: PolicyRequest): boolean {
+  if (m.actions !== "all" && !m.actions.includes(req.action)) return false;
+  for (const c of m.constraints) {
+    const v = req.args?.[c.arg];
+    if (v === undefined || !valueEquals(v, c.value)) return false;
+  }
+  return true;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Runtime-computed values (context.derived)
+// -----------------------------------------------------------------------------------------------
+
+type Env = Map<string, unknown>;
+
+/**
+ * Computes a derived attribute for a request: the value the runtime passes as
+ * `context.derived.<id>`, or undefined when it cannot be computed (a value it reads is absent,
+ * a string is not a known level, the result does not have the attribute's type). The attribute's
+ * expression carries, on each identifier that reads the request, what it denotes (`root`).
+ */
+export function computeDerived(attr: Pick<DerivedAttr, "expr"> & { type?: unknown }, req: PolicyRequest, levels: readonly string[], steps = { left: 100_000 }): unknown {
+  try {
+    return new RuntimeEval(req, levels, steps).value(attr.expr, new Map());
+  } catch (e) {
+    if (e instanceof Undefined || e instanceof EvalError) return undefined;
+    throw e;
+  }
+}
+
+class RuntimeEval {
+  constructor(
+    private readonly req: PolicyRequest,
+    private readonly levels: readonly string[],
+    private readonly steps: { left: number },
+  ) {}
+
+  private bool(e: Expr, env: Env): boolean {
+    const v = this.value(e, env);
+    if (typeof v !== "boolean") throw new Undefined();
+    return v;
+  }
+
+  private int(e: Expr, env: Env): number {
+    const v = this.value(e, env);
+    if (!isInt(v)) throw new Undefined();
+    return v;
+  }
+
+  private list(e: Expr, env: Env): unknown[] {
+    const v = this.value(e, env);
+    if (!Array.isArray(v)) throw new Undefined();
+    return v;
+  }
+
+  private fn(e: Expr | undefined, env: Env): (x: unknown) => unknown {
+    if (!e || e.kind !== "Lambda" || e.params.length !== 1) throw new Undefined();
+    const name = e.params[0]!.name;
+    const body = e.body;
+    return (x) => {
+      const inner = new Map(env);
+      inner.set(name, x);
+      return this.value(body, inner);
+    };
+  }
+
+  value(e: Expr, env: Env): unknown {
+    if (--this.steps.left < 0) throw new EvalError("derived value too expensive to compute");
+    switch (e.kind) {
+      case "String":
+      case "Number":
+      case "Bool":
+      case "Duration":
+        return literal(e);
+      case "Paren":
+        return this.value(e.expr, env);
+      case "Identifier": {
+        const root = (e as Identifier & { root?: RootRef }).root;
+        if (!root) throw new Undefined();
+        const v = root.kind === "lambda" ? env.get(root.name) : readRoot(this.req, root);
+        if (v === undefined) throw new Undefined();
+        return v;
+      }
+      case "Member": {
+        const obj = this.value(e.object, env);
+        const name = e.property.name;
+        if (name === "length" && (Array.isArray(obj) || typeof obj === "string")) return obj.length;
+        const v = readFields(obj, [name]);
+        if (v === undefined) throw new Undefined();
+        return v;
+      }
+      case "Index": {
+        const obj = this.value(e.object, env);
+        const i = this.value(e.index, env);
+        if (typeof i === "string") {
+          const v = readFields(obj, [i]);
+          if (v === undefined) throw new Undefined();
+          return v;
+        }
+        if (!isInt(i) || !(Array.isArray(obj) || typeof obj === "string") || i < 0 || i >= obj.length) throw new Undefined();
+        return obj[i];
+      }
+      case "Array":
+        return e.elements.map((x) => this.value(x, env));
+      case "Unary":
+        if (e.op === "-") return checkedInt(-BigInt(this.int(e.operand, env)));
+        return !this.bool(e.operand, env);
+      case "Binary":
+        return this.binary(e, env);
+      case "Call":
+        return this.call(e, env);
+      default:
+        throw new Undefined();
+    }
+  }
+
+  private binary(e: import("../../grammar/ast.js").BinaryExpr, env: Env): unknown {
+    switch (e.op) {
+      case "&&":
+        return this.bool(e.left, env) && this.bool(e.right, env);
+      case "||":
+        return this.bool(e.left, env) || this.bool(e.right, env);
+      case "==":
+        return valueEquals(this.value(e.left, env), this.value(e.right, env));
+      case "!=":
+        return !valueEquals(this.value(e.left, env), this.value(e.right, env));
+      case "<":
+      case "<=":
+      case ">":
+      case ">=": {
+        const a = this.value(e.left, env);
+        const b = this.value(e.right, env);
+        let l: number;
+        let r: number;
+        if (typeof a === "string" && typeof b === "string") {
+          l = rankOf(this.levels, a);
+          r = rankOf(this.levels, b);
+        } else if (isInt(a) && isInt(b)) {
+          l = a;
+          r = b;
+        } else throw new Undefined();
+        return e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : l >= r;
+      }
+      case "+": {
+        const a = this.value(e.left, env);
+        const b = this.value(e.right, env);
+        if (typeof a === "string" && typeof b === "string") return a + b;
+        if (isInt(a) && isInt(b)) return checkedInt(BigInt(a) + BigInt(b));
+        throw new Undefined();
+      }
+      case "-":
+      case "*":
+      case "/":
+      case "%": {
+        const a = BigInt(this.int(e.left, env));
+        const b = BigInt(this.int(e.right, env));
+        if ((e.op === "/" || e.op === "%") && b === 0n) throw new Undefined();
+        return checkedInt(e.op === "-" ? a - b : e.op === "*" ? a * b : e.op === "/" ? a / b : a % b);
+      }
+      case "in":
+        return contains(this.value(e.right, env), this.value(e.left, env));
+    }
+  }
+
+  private call(e: import("../../grammar/ast.js").CallExpr, env: Env): unknown {
+    const args = e.args.map((a) => (a.kind === "NamedArg" ? a.value : a));
+    if (e.callee.kind === "Identifier") {
+      switch (e.callee.name) {
+        case "any":
+        case "all": {
+          const xs = this.list(args[0]!, env);
+          const f = this.fn(args[1], env);
+          const test = (x: unknown) => {
+            const r = f(x);
+            if (typeof r !== "boolean") throw new Undefined();
+            return r;
+          };
+          return e.callee.name === "any" ? xs.some(test) : xs.every(test);
+        }
+        case "len": {
+          const v = this.value(args[0]!, env);
+          if (Array.isArray(v) || typeof v === "string") return v.length;
+          throw new Undefined();
+        }
+        case "lower":
+        case "upper": {
+          const v = this.value(args[0]!, env);
+          if (typeof v !== "string") throw new Undefined();
+          return e.callee.name === "lower" ? v.toLowerCase() : v.toUpperCase();
+        }
+        default:
+          throw new Undefined();
+      }
+    }
+    if (e.callee.kind !== "Member") throw new Undefined();
+    const method = e.callee.property.name;
+    const recv = this.value(e.callee.object, env);
+    switch (method) {
+      case "map":
+      case "filter":
+      case "any":
+      case "all": {
+        if (!Array.isArray(recv)) throw new Undefined();
+        const f = this.fn(args[0], env);
+        if (method === "map") return recv.map(f);
+        const test = (x: unknown) => {
+          const r = f(x);
+          if (typeof r !== "boolean") throw new Undefined();
+          return r;
+        };
+        return method === "filter" ? recv.filter(test) : method === "any" ? recv.some(test) : recv.every(test);
+      }
+      case "len":
+      case "length":
+      case "count":
+        if (Array.isArray(recv) || typeof recv === "string") return recv.length;
+        throw new Undefined();
+      case "lower":
+      case "to_lowercase":
+      case "upper":
+      case "to_uppercase":
+      case "trim":
+        if (typeof recv !== "string") throw new Undefined();
+        return method === "trim" ? recv.trim() : method === "lower" || method === "to_lowercase" ? recv.toLowerCase() : recv.toUpperCase();
+      default:
+        return stringOrListMethod(method, recv, args.map((a) => this.value(a, env)));
+    }
+  }
+}
