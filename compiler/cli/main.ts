@@ -9,6 +9,7 @@ import { VERSION } from "./version.js";
 import { ExitCode } from "./exit-codes.js";
 import { registerParse } from "./commands/parse.js";
 import { registerCheck } from "./commands/check.js";
+import { registerBuild } from "./commands/build.js";
 
 const program = new Command();
 program
@@ -20,6 +21,7 @@ program
 
 registerParse(program);
 registerCheck(program);
+registerBuild(program);
 
 try {
   await program.parseAsync(process.argv);
