@@ -44,7 +44,7 @@ function killWhenMidLine(log: string, kill: () => void): void {
     while (Date.now() < deadline) {
       const size = fstatSync(fd).size;
       if (size > 0 && readSync(fd, byte, 0, 1, size - 1) === 1 && byte[0] !== 10) break;
-      if (size > 8 * 1024 * 1024) break; // keep the log small: kill anyway (it may land between lines)
+      if (size > 4 * 1024 * 1024) break; // keep the log small: kill anyway (it may land between lines)
     }
   } finally {
     closeSync(fd);
@@ -61,7 +61,7 @@ test("SIGKILL mid-append: intact prefix always verifies, torn tail reported and 
     let torn = 0;
     const round = async (n: number) => {
       const log = join(dir, `crash-${n}.log`);
-      await killWriter(fixture, log, keys.privatePath, n % 2 === 0 ? 3 + ((n * 7) % 37) : null);
+      await killWriter(fixture, log, keys.privatePath, n % 2 === 0 ? 3 + ((n * 7) % 23) : null);
       const bytes = readFileSync(log);
       const completeLines = bytes.toString("latin1").split("\n").length - 1;
       const r = verifyLog(log, { publicKey: keys.publicKey });
