@@ -73,6 +73,26 @@ test("a re-serialized line (reordered keys, whitespace) still verifies: the hash
   assert.ok(p.ok && p.computedHash === rec.hash);
 });
 
+test("details that mimic the hash/sig members cannot fool the line parser: every one-character change is caught", () => {
+  const base = { seq: 7, ts: "2025-01-01T00:00:00.000Z", run: "r", agent: "a", type: "note", prev: "e".repeat(64), details: {} as JsonObject };
+  const hash = computeHash({ ...base, details: {} });
+  const sig = Buffer.alloc(64, 9).toString("base64");
+  // details carrying the very member texts the parser looks for, as keys and inside strings
+  base.details = { hash, prev: base.prev, run: "r", sig, ts: base.ts, text: `"hash":"${hash}","prev":"${base.prev}","run":"r","sig":"${sig}","ts":` };
+  const rec: AuditRecord = { ...base, hash: computeHash(base), sig };
+  const line = serializeRecord(rec);
+  const p = parseRecordLine(line);
+  assert.ok(p.ok && p.computedHash === rec.hash);
+  const sigStart = line.indexOf(`"sig":"${sig}","ts"`, line.indexOf('"seq":'));
+  for (let i = 0; i < line.length; i++) {
+    const mutated = line.slice(0, i) + (line[i] === "a" ? "b" : "a") + line.slice(i + 1);
+    const q = parseRecordLine(mutated);
+    if (!q.ok || q.computedHash !== q.record.hash) continue; // caught
+    assert.ok(i > sigStart && i < sigStart + 8 + sig.length, `change at ${i} went unnoticed outside the signature (which the verifier checks)`);
+    assert.is(canonicalize({ ...q.record, sig: undefined }), canonicalize({ ...rec, sig: undefined }));
+  }
+});
+
 test("an added field changes the computed hash; missing or mistyped fields are not records", () => {
   const rec = sample();
   const extra = parseRecordLine(JSON.stringify({ ...rec, note: "hi" }));
