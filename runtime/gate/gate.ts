@@ -15,11 +15,18 @@
  * Anything that goes wrong — a request the schema does not accept, a cedar-wasm failure, an
  * exception — is a deny with the reason (fail closed). `decide` never throws.
  *
- * The context is validated and converted against the schema's context type in JavaScript
- * (cedar-values.ts), so cedar-wasm runs with `validateRequest: false` but still gets the schema
+ * Building the request: with the bundle's policies.json (the compiler's context model), the
+ * context is built exactly as the compiler specifies (compiler/emit/cedar/request.ts: each part
+ * projected onto the shape the policies read, `context.derived.<id>` computed from the request
+ * by the DSL evaluator). Without it (hand-written policy sets) the context is validated and
+ * converted against the schema's context type (cedar-values.ts). Either way the context has the
+ * schema's shape, so cedar-wasm runs with `validateRequest: false` but still gets the schema
  * (for the action hierarchy); that halves the cost of a decision.
  */
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized, type AuthorizationAnswer } from "@cedar-policy/cedar-wasm/nodejs";
+import { cedarRequest } from "../../compiler/emit/cedar/request.js";
+import type { PoliciesJson } from "../../compiler/emit/cedar/policies-json.js";
+import type { PolicyRequest } from "../../compiler/policy/evaluate.js";
 import { randomBytes } from "node:crypto";
 import { CedarValueError, toCedar, toCedarUntyped, type CedarJson } from "./cedar-values.js";
 import { splitPolicies, PolicyLoadError, type PolicyInfo } from "./policies.js";
@@ -42,6 +49,8 @@ export interface GateDecision {
 export interface GateRequest {
   /** The tool or action name (`Symbi::Action::"<action>"`). */
   action: string;
+  /** Trusted facts about the arguments' values, by argument name (`context.facts`). */
+  facts?: Record<string, unknown>;
   /** Default: `Symbi::Tool::"<action>"`. */
   resource?: { type: string; id: string };
   /** The call's validated arguments. */
@@ -62,6 +71,11 @@ export interface GateOptions {
   trusted?: Record<string, unknown>;
   /** Rule text per policy id (from policies.json), used in reasons. */
   ruleText?: ReadonlyMap<string, string>;
+  /**
+   * The bundle's policies.json (format symbi-policies/v1): when given, requests are built from
+   * its context model, including the derived attributes.
+   */
+  policiesJson?: unknown;
   /** Cedar namespace of the model (default "Symbi"). */
   namespace?: string;
 }
@@ -75,6 +89,20 @@ export class GateLoadError extends Error {
 export const RESERVED_CONTEXT_KEYS: ReadonlySet<string> = new Set(["args", "input"]);
 
 let setCounter = 0;
+
+/** The trusted records a policies.json context model reads (compiler/policy/model.ts TRUSTED_RECORDS). */
+const TRUSTED_RECORDS = ["user", "session", "system", "context"] as const;
+
+/** Checks the parts of policies.json the gate relies on; a malformed file refuses to load. */
+function checkPoliciesJson(v: unknown): PoliciesJson {
+  const o = v as Partial<PoliciesJson> | null;
+  if (typeof o !== "object" || o === null || o.format !== "symbi-policies/v1") throw new GateLoadError('policies.json must have format "symbi-policies/v1"');
+  if (typeof o.agent !== "string" || !Array.isArray(o.policies) || !Array.isArray(o.derived) || !Array.isArray(o.levels)) throw new GateLoadError("policies.json lacks agent, policies, derived or levels");
+  const c = o.context as PoliciesJson["context"] | undefined;
+  if (typeof c !== "object" || c === null || typeof c.actions !== "object" || typeof c.shared !== "object" || c.shared === null) throw new GateLoadError("policies.json has no context model");
+  for (const p of o.policies) if (typeof p?.id !== "string" || typeof p.file !== "string" || typeof p.line !== "number") throw new GateLoadError("policies.json: every policy entry needs id, file and line");
+  return o as PoliciesJson;
+}
 
 interface ActionPlan {
   /** The converted fixed part of the context (input + trusted), or the error converting it. */
@@ -98,6 +126,9 @@ export class PolicyGate {
   private readonly trusted: Record<string, unknown>;
   private readonly ruleText: ReadonlyMap<string, string>;
   private readonly plans = new Map<string, ActionPlan>();
+  private readonly pj: PoliciesJson | undefined;
+  /** The request parts that do not change during a run (the same object each time: derived "run" values are cached on it). */
+  private readonly fixedRequest: Omit<PolicyRequest, "action" | "args" | "facts">;
 
   private constructor(o: GateOptions) {
     this.agent = o.agent;
@@ -110,6 +141,10 @@ export class PolicyGate {
     for (const k of Object.keys(this.trusted)) {
       if (RESERVED_CONTEXT_KEYS.has(k)) throw new GateLoadError(`the trusted context may not set \`${k}\`: the runtime fills context.${k} itself`);
     }
+    this.pj = o.policiesJson === undefined ? undefined : checkPoliciesJson(o.policiesJson);
+    const fixed: Record<string, unknown> = { input: this.input };
+    for (const r of TRUSTED_RECORDS) if (this.trusted[r] !== undefined) fixed[r] = this.trusted[r];
+    this.fixedRequest = fixed as Omit<PolicyRequest, "action" | "args" | "facts">;
     try {
       const main = splitPolicies(o.policies, "policy.cedar");
       const approvals = o.approvals !== undefined ? splitPolicies(o.approvals, "approval.cedar") : [];
@@ -157,6 +192,7 @@ export class PolicyGate {
    * instead of denying every call. Throws CedarValueError naming the first bad value.
    */
   checkContextFor(actions: Iterable<string>): void {
+    if (this.pj) return; // the context model projects: values of the wrong shape are dropped, and guards reading them fail closed
     for (const a of actions) {
       const plan = this.plan(a);
       if (plan.base instanceof CedarValueError) throw plan.base;
@@ -184,7 +220,7 @@ export class PolicyGate {
     let base: ActionPlan["base"];
     let argsType: CedarType | undefined;
     let argsDeclared = true;
-    const ctxType = this.schema?.contextType(this.ns, action);
+    const ctxType = this.pj ? undefined : this.schema?.contextType(this.ns, action);
     try {
       if (ctxType === undefined) {
         base = toCedarUntyped(fixed, "context") as { [key: string]: CedarJson };
@@ -212,7 +248,19 @@ export class PolicyGate {
     return p;
   }
 
+  /** The request with the context built from policies.json, or the reason it cannot be built. */
+  private modelRequest(pj: PoliciesJson, req: GateRequest): { principal: unknown; action: unknown; resource: unknown; context: Record<string, unknown> } | GateDecision {
+    const built = cedarRequest(pj, { ...this.fixedRequest, action: req.action, args: req.args as PolicyRequest["args"], ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}) });
+    if ("error" in built) return this.failClosed(built.error);
+    return built;
+  }
+
   private decideOrThrow(req: GateRequest): GateDecision {
+    if (this.pj) {
+      const built = this.modelRequest(this.pj, req);
+      if ("decision" in built) return built;
+      return this.evaluate(req.action, { ...built, entities: [], validateRequest: false, ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}) }, this.plan(req.action).needsApproval);
+    }
     if (this.schema && !this.schema.hasAction(this.ns, req.action)) {
       return this.failClosed(`the action \`${req.action}\` is not declared in the policy schema`);
     }
@@ -235,6 +283,12 @@ export class PolicyGate {
       validateRequest: false,
       ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
     };
+    return this.evaluate(req.action, call, plan.needsApproval);
+  }
+
+  /** Runs the main set, then (if allowed and it can apply) the approval set. */
+  private evaluate(action: string, call: Record<string, unknown>, needsApproval: boolean): GateDecision {
+    const req = { action };
     const main = statefulIsAuthorized({ ...call, preparsedPolicySetId: this.mainId } as never);
     const mainFailure = this.failure(main, "policy.cedar");
     if (mainFailure) return mainFailure;
@@ -245,7 +299,7 @@ export class PolicyGate {
       return { decision: "deny", rules, locations: this.locations(rules), reason: `denied by ${this.describeRules(rules)}` };
     }
     const allowRules = [...resp.diagnostics.reason].sort();
-    if (plan.needsApproval) {
+    if (needsApproval) {
       const ap = statefulIsAuthorized({ ...call, preparsedPolicySetId: this.approvalId! } as never);
       const apFailure = this.failure(ap, "approval.cedar");
       if (apFailure) return apFailure;
@@ -272,15 +326,20 @@ export class PolicyGate {
   }
 
   private locations(ids: string[]): string[] {
-    return ids.map((id) => this.info.get(id)?.dsl ?? "");
+    return ids.map((id) => {
+      const e = this.pj?.policies.find((p) => p.id === id);
+      return e ? `${e.file}:${e.line}:${e.col}` : (this.info.get(id)?.dsl ?? "");
+    });
   }
 
   private describeRules(ids: string[]): string {
     return ids
       .map((id) => {
-        const where = this.info.get(id)?.dsl;
-        const text = this.ruleText.get(id);
-        return `${id}${where ? ` at ${where}` : ""}${text ? ` (\`${text}\`)` : ""}`;
+        const e = this.pj?.policies.find((p) => p.id === id);
+        const where = e ? `${e.file}:${e.line}:${e.col}` : this.info.get(id)?.dsl;
+        const text = e?.text ?? this.ruleText.get(id);
+        const detail = [where, text ? `\`${text}\`` : undefined].filter(Boolean).join(" ");
+        return `rule ${id}${detail ? ` (${detail})` : ""}`;
       })
       .join(", ");
   }

@@ -64,7 +64,7 @@ test("a matching forbid denies and names the rule", () => {
   const d = gate().decide({ action: "sha", args: { path: "my-secret.txt" } });
   assert.is(d.decision, "deny");
   assert.equal(d.rules, ["qs.tools.1"]);
-  assert.match(d.reason, /qs\.tools\.1 at agent\.symbi:11:9/);
+  assert.match(d.reason, /rule qs\.tools\.1 \(agent\.symbi:11:9\)/);
 });
 
 test("the trusted context feeds guards", () => {

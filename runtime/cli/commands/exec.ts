@@ -1,0 +1,105 @@
+/**
+ * `symbi exec TARGET`: runs a compiled agent (a bundle folder, a build folder, or a `.symbi`
+ * file compiled in memory) under exactly its compiled constraints, and prints its result as JSON
+ * on stdout. Log lines of the agent (`log`, `print`) go to stderr.
+ *
+ * Exit codes: 0 ok; 1 usage, I/O or internal error, or an error that ended the run (runtime
+ * error, tool failure, timeout, budget, sandbox unavailable); 2 a policy denial nobody caught
+ * ended the run; 3 validation failure (bad or tampered bundle, source that does not compile,
+ * inputs or context of the wrong shape).
+ */
+import { Option, type Command } from "commander";
+import { ExitCode } from "../../../compiler/cli/exit-codes.js";
+import { APPROVAL_MODES, type ApprovalMode } from "../../gate/approval.js";
+import { FatalError } from "../../interpreter/errors.js";
+import { CompileError } from "../../exec/compile.js";
+import { execAgent } from "../../exec/run.js";
+import { readJsonArgument } from "../../exec/json-argument.js";
+import { resolveTarget } from "../../exec/resolve.js";
+import { ExitStatus, UserError } from "../errors.js";
+
+interface ExecCliOptions {
+  agent?: string;
+  input?: string;
+  context?: string;
+  approve: ApprovalMode;
+  auditLog?: string;
+  key?: string;
+  maxSteps?: string;
+  maxDepth?: string;
+  compact?: boolean;
+}
+
+function positiveInt(option: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UserError(`${option} must be a positive integer, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+export function register(program: Command): void {
+  program
+    .command("exec")
+    .description("run a compiled agent under its compiled policies, sandbox and budgets, and print its result as JSON")
+    .argument("<target>", "a bundle folder (symbic build), a build folder of bundles, or a .symbi file to compile in memory")
+    .option("--agent <name>", "the agent to run when the target holds several")
+    .option("--input <json>", "the agent's inputs: a JSON object keyed by parameter name, or @FILE")
+    .option("--context <json>", "trusted context for policy decisions (user, session, system, ...): JSON or @FILE")
+    .addOption(new Option("--approve <mode>", "calls that need a human approval: all (approve), none (refuse), ask (prompt on the terminal; refused without one)").choices([...APPROVAL_MODES]).default("ask"))
+    .option("--audit-log <log>", "append the run's events to this signed audit log (created if missing)")
+    .option("--key <keyfile>", "private key that signs the audit log (symbi keygen)")
+    .option("--max-steps <n>", "step budget of the agent's code (default 10000000)")
+    .option("--max-depth <n>", "limit on nested calls in the agent's code (default 1000)")
+    .option("--compact", "print the result on one line")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok; 1 usage, I/O or internal error, or a run ended by an error (tool failure, timeout,\nbudget, sandbox unavailable); 2 a policy denial that ended the run; 3 validation failure (bad or\ntampered bundle, source that does not compile, inputs or context of the wrong type).",
+    )
+    .action(async (target: string, opts: ExecCliOptions) => {
+      const maxSteps = positiveInt("--max-steps", opts.maxSteps);
+      const maxCallDepth = positiveInt("--max-depth", opts.maxDepth);
+      if ((opts.auditLog === undefined) !== (opts.key === undefined)) {
+        throw new UserError(opts.auditLog === undefined ? "--key needs --audit-log (the log to sign)" : "--audit-log needs --key (make a key with: symbi keygen --out FILE)");
+      }
+      const input = opts.input === undefined ? undefined : readJsonArgument("--input", opts.input);
+      const context = opts.context === undefined ? undefined : readJsonArgument("--context", opts.context);
+      if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
+        throw new UserError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)", ExitCode.CheckFailed);
+      }
+      let resolved;
+      try {
+        resolved = await resolveTarget(target, opts.agent);
+      } catch (e) {
+        if (e instanceof CompileError && e.rendered) process.stderr.write(e.rendered.endsWith("\n") ? e.rendered : `${e.rendered}\n`);
+        throw e;
+      }
+
+      // Ctrl-C: end the run (running tools are killed and removed), record it, exit 1.
+      const controller = new AbortController();
+      const onSignal = () => controller.abort(new FatalError("Aborted", "interrupted"));
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      let result;
+      try {
+        result = await execAgent({
+          bundle: resolved.bundle,
+          peers: resolved.peers,
+          input,
+          ...(context !== undefined ? { context: context as Record<string, unknown> } : {}),
+          approve: opts.approve,
+          ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog, keyFile: opts.key! } : {}),
+          ...(maxSteps !== undefined ? { maxSteps } : {}),
+          ...(maxCallDepth !== undefined ? { maxCallDepth } : {}),
+          signal: controller.signal,
+        });
+      } finally {
+        process.removeListener("SIGINT", onSignal);
+        process.removeListener("SIGTERM", onSignal);
+      }
+      if (result.status === "ok") {
+        process.stdout.write(`${JSON.stringify(result.value, null, opts.compact ? undefined : 2)}\n`);
+        return;
+      }
+      process.stderr.write(`symbi: error: ${result.message}\n`);
+      throw new ExitStatus(result.exitCode);
+    });
+}

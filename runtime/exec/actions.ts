@@ -1,0 +1,177 @@
+/**
+ * Governed builtins (the stdlib table's functions with an `action`): each call is decided by the
+ * policy gate as the table's action, audited, and approved when required, exactly like a tool
+ * call; then the action runs.
+ *
+ * - `delegate`, `ask`, `send_to`, `parallel`, `race` run another agent of the same project
+ *   (a peer bundle, when the run has peers: `symbi exec` of a `.symbi` file with several agents,
+ *   or of a build folder). The target agent is the Cedar resource (`Symbi::Agent::"<name>"`).
+ *   `parallel` and `race` decide every target before any agent starts.
+ * - `request_approval(request)` asks the run's approver (`--approve`) and returns its answer:
+ *   `verified` is true only for a yes given through this runtime's approval step, which is in
+ *   the signed audit log under the returned `token`.
+ * - `llm_call`, `reason`, `spawn_agent`, `memory_search`, `memory_write`, `publish` need a model
+ *   provider, an agent registry, a memory store or an event bus, none of which this runtime has:
+ *   after the gate they raise a catchable `Error` saying so (and the attempt is in the audit log).
+ */
+import type { Approver } from "../gate/approval.js";
+import type { GateDecision, PolicyGate } from "../gate/gate.js";
+import { DslError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
+import type { ActionCall } from "../interpreter/host.js";
+import { randomUUID } from "node:crypto";
+import { display, isList, isMap, list, map, record, typeNameOf, type Value } from "../interpreter/values.js";
+import type { AuditSink } from "./audit-sink.js";
+import { toRequestJson, type RequestJson } from "./request-json.js";
+
+/** Runs a peer agent with a message as its input; resolves to its result. */
+export type PeerRunner = (agent: string, message: Value, loc: SourceLocation, signal?: AbortSignal) => Promise<Value>;
+
+export interface ActionRunnerOptions {
+  agent: string;
+  gate: PolicyGate;
+  approver: Approver;
+  audit: AuditSink;
+  signal: AbortSignal;
+  /** Peer agents of this run, when there are any. */
+  peers?: { names: ReadonlySet<string>; run: PeerRunner };
+}
+
+/** Actions whose target is another agent (the Cedar resource is the agent). */
+const INTER_AGENT = new Set(["delegate", "ask", "send_to"]);
+
+/** Why each builtin this runtime cannot perform is unavailable. */
+const UNAVAILABLE: Readonly<Record<string, string>> = {
+  llm_call: "no model provider is configured for this runtime",
+  reason: "no model provider is configured for this runtime",
+  spawn_agent: "this runtime runs compiled agents only; it cannot register new agents at run time",
+  memory_search: "this runtime has no memory store",
+  memory_write: "this runtime has no memory store",
+  publish: "this runtime has no event bus",
+};
+
+/** Every governed builtin this module handles (a test checks it against the stdlib table). */
+export const GOVERNED_BUILTINS: ReadonlySet<string> = new Set(["delegate", "ask", "send_to", "parallel", "race", "request_approval", ...Object.keys(UNAVAILABLE)]);
+
+function requestArg(v: Value | undefined, name: string): RequestJson | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return toRequestJson(v, name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the runtime can vouch for about a target agent (stdlib AgentInfo): its name; no AgentPin verification here. */
+function agentFacts(name: string): Record<string, RequestJson> {
+  return { agent: { name, agentpin_verified: false } };
+}
+
+export class ActionRunner {
+  constructor(private readonly o: ActionRunnerOptions) {}
+
+  private denied(d: GateDecision, action: string, loc: SourceLocation, reason = d.reason): DslError {
+    return new DslError("PolicyDenied", `\`${action}\` was denied: ${reason}`, loc, {
+      rule: d.rules[0] ?? (d.error ? "gate-error" : "default-deny"),
+      reason,
+      details: { action, rules: list(d.rules), locations: list(d.locations.filter((l) => l !== "")) },
+    });
+  }
+
+  /** Gate (+ approval) for one action; throws PolicyDenied. */
+  private async authorize(builtin: string, action: string, args: Record<string, RequestJson>, resource: { type: string; id: string } | undefined, loc: SourceLocation, facts?: Record<string, RequestJson>): Promise<void> {
+    const d = this.o.gate.decide({ action, args, ...(resource ? { resource } : {}), ...(facts ? { facts } : {}) });
+    this.o.audit.emit("decision", { action, builtin, decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, args, location: formatLocation(loc) });
+    if (d.decision === "deny") throw this.denied(d, action, loc);
+    if (d.decision === "require_approval") {
+      const a = await this.o.approver.approve({ agent: this.o.agent, tool: action, args, rules: d.rules, reason: d.reason }, this.o.signal);
+      this.o.audit.emit("approval", { action, builtin, approved: a.approved, approver: a.approver, answer: a.answer, rules: d.rules, mode: this.o.approver.mode });
+      if (!a.approved) throw this.denied({ ...d, decision: "deny" }, action, loc, `approval required (${d.reason}) and not given: ${a.answer}`);
+    }
+  }
+
+  private peerName(v: Value | undefined, builtin: string, loc: SourceLocation): string {
+    if (typeof v !== "string") throw new DslError("RuntimeError", `\`${builtin}\` needs the target agent's name as a String, not ${typeNameOf(v ?? null)}`, loc);
+    return v;
+  }
+
+  private peer(name: string, builtin: string, loc: SourceLocation): NonNullable<ActionRunnerOptions["peers"]> {
+    const peers = this.o.peers;
+    if (!peers || !peers.names.has(name)) {
+      const msg = `\`${builtin}\`: agent \`${name}\` is not available to this run${peers && peers.names.size ? ` (available: ${[...peers.names].sort().join(", ")})` : " (run a .symbi file or build folder that holds it)"}`;
+      this.o.audit.emit("error", { kind: "Error", message: msg, location: formatLocation(loc) });
+      throw new DslError("Error", msg, loc);
+    }
+    return peers;
+  }
+
+  async run(call: ActionCall, loc: SourceLocation): Promise<Value> {
+    const { builtin, action } = call;
+    if (INTER_AGENT.has(builtin)) {
+      const target = this.peerName(call.target, builtin, loc);
+      await this.authorize(builtin, action, { agent: target }, { type: "Symbi::Agent", id: target }, loc, agentFacts(target));
+      const peers = this.peer(target, builtin, loc);
+      const message = call.args.get("message") ?? null;
+      if (builtin === "send_to") {
+        await peers.run(target, message, loc);
+        return null;
+      }
+      const result = await peers.run(target, message, loc);
+      return builtin === "ask" ? display(result) : result;
+    }
+    if (builtin === "parallel" || builtin === "race") return this.fanOut(builtin, action, call.target, loc);
+    if (builtin === "request_approval") return this.requestApproval(action, call.target ?? null, loc);
+    const why = UNAVAILABLE[builtin];
+    if (why === undefined) throw new DslError("RuntimeError", `\`${builtin}\` is not a governed builtin this runtime knows`, loc);
+    const args: Record<string, RequestJson> = {};
+    for (const [k, v] of call.args) {
+      const j = requestArg(v, k);
+      if (j !== undefined && j !== null) args[k] = j;
+    }
+    await this.authorize(builtin, action, args, undefined, loc);
+    const msg = `\`${builtin}\` is not available: ${why}`;
+    this.o.audit.emit("error", { kind: "Error", message: msg, location: formatLocation(loc) });
+    throw new DslError("Error", msg, loc);
+  }
+
+  /** `request_approval`: the gate decides whether asking is allowed; then the approver answers. */
+  private async requestApproval(action: string, request: Value, loc: SourceLocation): Promise<Value> {
+    const req = requestArg(request, "request") ?? display(request);
+    await this.authorize("request_approval", action, { request: req }, undefined, loc);
+    const token = randomUUID();
+    const a = await this.o.approver.approve({ agent: this.o.agent, tool: "request_approval", args: { request: req }, rules: [], reason: "the agent asks for a human approval" }, this.o.signal);
+    this.o.audit.emit("approval", { action, builtin: "request_approval", approved: a.approved, approver: a.approver, answer: a.answer, token, request: req, mode: this.o.approver.mode, location: formatLocation(loc) });
+    return record({ verified: a.approved, expired: false, approver: a.approver, reason: a.answer, token });
+  }
+
+  /** `parallel` / `race`: every target is decided first; then all run at once. */
+  private async fanOut(builtin: "parallel" | "race", action: string, tasksValue: Value | undefined, loc: SourceLocation): Promise<Value> {
+    if (!isList(tasksValue ?? null)) throw new DslError("RuntimeError", `\`${builtin}\` needs a list of {agent, message} records`, loc);
+    const tasks = (tasksValue as { items: Value[] }).items.map((t, i) => {
+      if (!isMap(t)) throw new DslError("RuntimeError", `task ${i} of \`${builtin}\` must be an {agent, message} record`, loc);
+      return { agent: this.peerName(t.entries.get("agent"), builtin, loc), message: t.entries.get("message") ?? null };
+    });
+    if (builtin === "race" && tasks.length === 0) throw new DslError("Error", "`race` needs at least one task", loc);
+    for (const t of tasks) await this.authorize(builtin, action, { agent: t.agent }, { type: "Symbi::Agent", id: t.agent }, loc, agentFacts(t.agent));
+    const peers = tasks.map((t) => this.peer(t.agent, builtin, loc));
+    if (builtin === "race") {
+      // The first to finish decides; the others are cancelled (their sandboxes killed).
+      const losers = new AbortController();
+      const signal = AbortSignal.any([losers.signal, this.o.signal]);
+      const runs = tasks.map((t, i) => peers[i]!.run(t.agent, t.message, loc, signal));
+      try {
+        return display(await Promise.race(runs));
+      } finally {
+        losers.abort(new DslError("Error", "another task of `race` finished first", loc));
+        await Promise.allSettled(runs);
+      }
+    }
+    const settled = await Promise.allSettled(tasks.map((t, i) => peers[i]!.run(t.agent, t.message, loc)));
+    return list(
+      settled.map((s) => {
+        if (s.status === "fulfilled") return s.value;
+        if (s.reason instanceof DslError) return map([["error", s.reason.message]]);
+        throw s.reason; // fatal errors end the run
+      }),
+    );
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * Bundles (docs/bundle.md): loading one from a folder (or from files built in memory), and
+ * verifying it before anything runs — the format, every file's SHA-256 against `bundle.json`,
+ * no unlisted files, no symlinks or paths escaping the folder, and the shape of each part the
+ * runtime reads. A bundle that fails any check is refused with BundleError (exit 3).
+ *
+ * Each file is read once; the bytes that were hashed are the bytes that are used.
+ */
+import { createHash } from "node:crypto";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { join, posix } from "node:path";
+import type { AgentDef, FunctionDef, TypeDef, WithBlock } from "../../grammar/ast.js";
+import { VISITOR_KEYS } from "../../grammar/visit.js";
+import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
+import { validateSandboxManifest, type SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { ExitCode } from "../../compiler/cli/exit-codes.js";
+
+export const BUNDLE_FORMAT = "symbi-bundle/v1";
+export const IR_FORMAT = "symbi-ir/v1";
+/** Largest bundle file the runtime reads. */
+export const MAX_BUNDLE_FILE_BYTES = 64 * 1024 * 1024;
+
+/** A bundle that cannot be used: malformed, tampered with, incomplete. Exit code 3. */
+export class BundleError extends Error {
+  override readonly name = "BundleError";
+  readonly exitCode = ExitCode.CheckFailed;
+}
+
+export interface BundleManifest {
+  format: string;
+  agent: string;
+  compiler?: { name?: string; version?: string };
+  sources?: Array<{ path: string; sha256: string }>;
+  files: Record<string, string>;
+}
+
+export interface AgentIR {
+  format: string;
+  agent: AgentDef;
+  functions: FunctionDef[];
+  types: TypeDef[];
+  sourceFile: string;
+}
+
+/** Per policy id, what policies.json says about its DSL rule (all optional). */
+export interface RuleInfo {
+  id: string;
+  verb?: string;
+  effect?: string;
+  file?: string;
+  line?: number;
+  col?: number;
+  text?: string;
+}
+
+export interface Bundle {
+  /** Where it came from, for messages: the folder, or `<file> (compiled in memory)`. */
+  origin: string;
+  /** SHA-256 of bundle.json (identifies the bundle in the audit log). */
+  sha256: string;
+  manifest: BundleManifest;
+  agent: string;
+  ir: AgentIR;
+  /** The `with` block that runs (the agent's first) and its index among the agent's `with` blocks. */
+  entry: WithBlock;
+  entryIndex: number;
+  /** The sandbox manifest of the entry block. */
+  sandbox: SandboxManifest;
+  policies: string;
+  approvals?: string;
+  schema?: unknown;
+  rules: Map<string, RuleInfo>;
+  /** policies.json as parsed (the compiler's context model and rule table), if the bundle has one. */
+  policiesJson?: unknown;
+  contracts: Map<string, ToolContract>;
+  /** Every verified file, by bundle path. */
+  files: ReadonlyMap<string, Buffer>;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function sha256(b: Buffer | string): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A bundle path must stay inside the bundle: relative, forward slashes, no `.`/`..` segments. */
+function safeRelative(p: string): boolean {
+  if (p === "" || p.startsWith("/") || p.includes("\\") || p.includes("\0")) return false;
+  return p.split("/").every((s) => s !== "" && s !== "." && s !== "..") && posix.normalize(p) === p;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BundleError(`${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Reads and checks bundle.json. */
+export function parseBundleManifest(text: string, origin: string): BundleManifest {
+  const m = parseJson(text, `${origin}/bundle.json`);
+  if (!isObject(m)) throw new BundleError(`${origin}/bundle.json must be a JSON object`);
+  if (m.format !== BUNDLE_FORMAT) {
+    throw new BundleError(`${origin}/bundle.json has format ${JSON.stringify(m.format)}; this runtime reads ${JSON.stringify(BUNDLE_FORMAT)} (rebuild with symbic build)`);
+  }
+  if (typeof m.agent !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.agent)) throw new BundleError(`${origin}/bundle.json: "agent" must be the agent's name`);
+  if (!isObject(m.files)) throw new BundleError(`${origin}/bundle.json: "files" must map each file to its SHA-256`);
+  for (const [p, h] of Object.entries(m.files)) {
+    if (!safeRelative(p)) throw new BundleError(`${origin}/bundle.json lists ${JSON.stringify(p)}, which is not a path inside the bundle`);
+    if (p === "bundle.json") throw new BundleError(`${origin}/bundle.json lists itself`);
+    if (typeof h !== "string" || !HEX64.test(h)) throw new BundleError(`${origin}/bundle.json: the hash of ${p} must be 64 lowercase hex digits`);
+  }
+  return m as unknown as BundleManifest;
+}
+
+function listFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const rel = prefix ? `${prefix}/${name}` : name;
+    const st = lstatSync(join(dir, name));
+    if (st.isSymbolicLink()) throw new BundleError(`${join(dir, name)} is a symbolic link; a bundle holds only regular files`);
+    if (st.isDirectory()) out.push(...listFiles(join(dir, name), rel));
+    else if (st.isFile()) out.push(rel);
+    else throw new BundleError(`${join(dir, name)} is not a regular file`);
+  }
+  return out;
+}
+
+/** Whether `dir` holds a bundle (a bundle.json). */
+export function isBundleDir(dir: string): boolean {
+  try {
+    return lstatSync(join(dir, "bundle.json")).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Loads and verifies the bundle in `dir`. Throws BundleError. */
+export function loadBundleDir(dir: string): Bundle {
+  const manifestPath = join(dir, "bundle.json");
+  let manifestBytes: Buffer;
+  try {
+    if (!lstatSync(manifestPath).isFile()) throw new BundleError(`${manifestPath} is not a regular file`);
+    manifestBytes = readFileSync(manifestPath);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    throw new BundleError(`${dir} is not a bundle: cannot read ${manifestPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const manifest = parseBundleManifest(manifestBytes.toString("utf8"), dir);
+  const listed = new Set(Object.keys(manifest.files));
+  let present: string[];
+  try {
+    present = listFiles(dir);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    throw new BundleError(`cannot list bundle ${dir}: ${(e as Error).message}`);
+  }
+  for (const p of present) {
+    if (p !== "bundle.json" && !listed.has(p)) throw new BundleError(`${dir}/${p} is not listed in bundle.json: the bundle was modified after it was built`);
+  }
+  const files = new Map<string, Buffer>();
+  for (const p of listed) {
+    const full = join(dir, ...p.split("/"));
+    let st;
+    try {
+      st = lstatSync(full);
+    } catch {
+      throw new BundleError(`${dir}/${p} is listed in bundle.json but missing`);
+    }
+    if (!st.isFile()) throw new BundleError(`${dir}/${p} is not a regular file`);
+    if (st.size > MAX_BUNDLE_FILE_BYTES) throw new BundleError(`${dir}/${p} is larger than ${MAX_BUNDLE_FILE_BYTES / 1048576} MiB`);
+    files.set(p, readFileSync(full));
+  }
+  return verifyBundle(manifest, manifestBytes, files, dir);
+}
+
+/**
+ * Builds a verified bundle from files in memory (`symbi exec FILE.symbi` compiles into this);
+ * `bundleJson` is the text of bundle.json. The same checks as for a folder apply.
+ */
+export function bundleFromFiles(bundleJson: string, files: ReadonlyMap<string, Buffer | string>, origin: string): Bundle {
+  const manifest = parseBundleManifest(bundleJson, origin);
+  const bufs = new Map<string, Buffer>();
+  for (const [p, c] of files) {
+    if (p === "bundle.json") continue;
+    if (!Object.hasOwn(manifest.files, p)) throw new BundleError(`${origin}: ${p} is not listed in bundle.json`);
+    bufs.set(p, typeof c === "string" ? Buffer.from(c, "utf8") : c);
+  }
+  for (const p of Object.keys(manifest.files)) if (!bufs.has(p)) throw new BundleError(`${origin}: ${p} is listed in bundle.json but missing`);
+  return verifyBundle(manifest, Buffer.from(bundleJson, "utf8"), bufs, origin);
+}
+
+function text(files: ReadonlyMap<string, Buffer>, p: string): string | undefined {
+  const b = files.get(p);
+  if (b === undefined) return undefined;
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(b);
+  } catch {
+    throw new BundleError(`bundle file ${p} is not valid UTF-8`);
+  }
+}
+
+function verifyBundle(manifest: BundleManifest, manifestBytes: Buffer, files: Map<string, Buffer>, origin: string): Bundle {
+  for (const [p, want] of Object.entries(manifest.files)) {
+    const got = sha256(files.get(p)!);
+    if (got !== want) throw new BundleError(`${origin}/${p} does not match its hash in bundle.json (expected ${want.slice(0, 12)}…, found ${got.slice(0, 12)}…): the bundle was modified after it was built`);
+  }
+  const need = (p: string): string => {
+    const t = text(files, p);
+    if (t === undefined) throw new BundleError(`${origin} has no ${p}`);
+    return t;
+  };
+
+  const ir = parseIr(need("agent.ir.json"), origin);
+  if (ir.agent.name.name !== manifest.agent) throw new BundleError(`${origin}: agent.ir.json holds agent \`${ir.agent.name.name}\`, bundle.json names \`${manifest.agent}\``);
+  const withBlocks = ir.agent.members.filter((m): m is WithBlock => m.kind === "With");
+  const entry = withBlocks[0];
+  if (!entry) throw new BundleError(`agent \`${manifest.agent}\` has no \`with\` block, so there is nothing to run`);
+  const entryIndex = 0;
+
+  const sandboxPath = `sandbox/${entryIndex}.json`;
+  const sv = validateSandboxManifest(parseJson(need(sandboxPath), `${origin}/${sandboxPath}`));
+  if (!sv.ok) throw new BundleError(`${origin}/${sandboxPath} is not a valid sandbox manifest: ${sv.errors.slice(0, 3).map((e) => `${e.path || "/"} ${e.message}`).join("; ")}`);
+  if (sv.manifest.agent !== manifest.agent) throw new BundleError(`${origin}/${sandboxPath} is the manifest of agent \`${sv.manifest.agent}\`, not \`${manifest.agent}\``);
+
+  const schemaText = text(files, "schema.cedarschema.json");
+  const policiesText = text(files, "policies.json");
+  const rules = parseRules(policiesText, origin);
+
+  // Tool contracts, parsed as the compiler parsed them (custom types from toolclad.toml if carried).
+  const sources = [...files.keys()].filter((p) => /^tools\/[^/]+\.clad\.toml$/.test(p)).sort().map((p) => ({ file: p, text: need(p) }));
+  const toolcladText = text(files, "toolclad.toml");
+  const loaded = loadContractSources(sources, toolcladText === undefined ? undefined : { file: "toolclad.toml", text: toolcladText });
+  const bad = loaded.diagnostics.find((d) => d.severity === "error");
+  if (bad) throw new BundleError(`${origin}/${bad.file}:${bad.span.line}:${bad.span.col}: ${bad.message}`);
+
+  const bundle: Bundle = {
+    origin,
+    sha256: sha256(manifestBytes),
+    manifest,
+    agent: manifest.agent,
+    ir,
+    entry,
+    entryIndex,
+    sandbox: sv.manifest,
+    policies: need("policy.cedar"),
+    rules,
+    contracts: loaded.contracts,
+    files,
+  };
+  const approvals = text(files, "approval.cedar");
+  if (approvals !== undefined) bundle.approvals = approvals;
+  if (schemaText !== undefined) bundle.schema = parseJson(schemaText, `${origin}/schema.cedarschema.json`);
+  if (policiesText !== undefined) bundle.policiesJson = parseJson(policiesText, `${origin}/policies.json`);
+  return bundle;
+}
+
+/** Every node of the IR must be a known AST kind with a span, so the evaluator never meets a shape it does not know. */
+function checkNodes(v: unknown, path: string, origin: string, depth = 0): void {
+  if (depth > 2000) throw new BundleError(`${origin}/agent.ir.json is nested too deeply`);
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => checkNodes(x, `${path}[${i}]`, origin, depth + 1));
+    return;
+  }
+  if (!isObject(v)) return;
+  if (typeof v.kind === "string" && v.kind !== "Comment") {
+    if (!Object.hasOwn(VISITOR_KEYS, v.kind)) throw new BundleError(`${origin}/agent.ir.json: ${path} has unknown node kind ${JSON.stringify(v.kind)}`);
+    if (v.kind === "Error") throw new BundleError(`${origin}/agent.ir.json: ${path} is a syntax-error placeholder; the source did not parse`);
+    const s = v.span as Record<string, unknown> | undefined;
+    if (!isObject(s) || typeof s.line !== "number" || typeof s.col !== "number") throw new BundleError(`${origin}/agent.ir.json: ${path} has no source span`);
+  }
+  for (const [k, x] of Object.entries(v)) if (k !== "span" && k !== "leadingComments" && k !== "trailingComments" && k !== "innerComments") checkNodes(x, `${path}.${k}`, origin, depth + 1);
+}
+
+export function parseIr(textValue: string, origin: string): AgentIR {
+  const ir = parseJson(textValue, `${origin}/agent.ir.json`);
+  if (!isObject(ir) || ir.format !== IR_FORMAT) throw new BundleError(`${origin}/agent.ir.json must have format ${JSON.stringify(IR_FORMAT)}`);
+  if (!isObject(ir.agent) || ir.agent.kind !== "Agent") throw new BundleError(`${origin}/agent.ir.json: "agent" must be an Agent node`);
+  if (!Array.isArray(ir.functions) || ir.functions.some((f) => !isObject(f) || f.kind !== "Function")) throw new BundleError(`${origin}/agent.ir.json: "functions" must be a list of Function nodes`);
+  if (!Array.isArray(ir.types) || ir.types.some((t) => !isObject(t) || t.kind !== "TypeDef")) throw new BundleError(`${origin}/agent.ir.json: "types" must be a list of TypeDef nodes`);
+  if (typeof ir.sourceFile !== "string") throw new BundleError(`${origin}/agent.ir.json: "sourceFile" must be a path`);
+  checkNodes([ir.agent, ir.functions, ir.types], "ir", origin);
+  return ir as unknown as AgentIR;
+}
+
+/** policies.json: an object keyed by policy id, or `{ "policies": [ { id, ... } ] }`, or a list. */
+function parseRules(textValue: string | undefined, origin: string): Map<string, RuleInfo> {
+  const out = new Map<string, RuleInfo>();
+  if (textValue === undefined) return out;
+  const j = parseJson(textValue, `${origin}/policies.json`);
+  const list: unknown[] = Array.isArray(j)
+    ? j
+    : isObject(j) && Array.isArray(j.policies)
+      ? j.policies
+      : isObject(j)
+        ? Object.entries(j).map(([id, v]) => (isObject(v) ? { id, ...v } : { id }))
+        : [];
+  for (const r of list) {
+    if (!isObject(r) || typeof r.id !== "string") continue;
+    const info: RuleInfo = { id: r.id };
+    for (const k of ["verb", "effect", "file", "text"] as const) if (typeof r[k] === "string") info[k] = r[k] as string;
+    for (const k of ["line", "col"] as const) if (typeof r[k] === "number") info[k] = r[k] as number;
+    out.set(r.id, info);
+  }
+  return out;
+}

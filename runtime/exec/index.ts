@@ -1,0 +1,11 @@
+/** Running compiled agents: bundles, inputs, the tool-call pipeline, governed actions, run orchestration. */
+export { execAgent, ContextError, MAX_DELEGATION_DEPTH, type ExecOptions, type ExecResult, type RunStatus } from "./run.js";
+export { loadBundleDir, bundleFromFiles, parseBundleManifest, parseIr, isBundleDir, BundleError, BUNDLE_FORMAT, IR_FORMAT, type Bundle, type BundleManifest, type AgentIR, type RuleInfo } from "./bundle.js";
+export { validateInputs, InputError } from "./inputs.js";
+export { resolveTarget, TargetError, type ResolvedTarget } from "./resolve.js";
+export { compileToBundles, CompileError } from "./compile.js";
+export { readJsonArgument, JsonArgumentError } from "./json-argument.js";
+export { ToolCaller, type ToolCallerOptions } from "./tool-call.js";
+export { ActionRunner, GOVERNED_BUILTINS, type PeerRunner } from "./actions.js";
+export { SandboxPool, SandboxSetupError } from "./sandboxes.js";
+export { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";

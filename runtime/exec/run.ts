@@ -1,0 +1,326 @@
+/**
+ * Running a compiled agent (DESIGN §8): `execAgent` takes a verified bundle and runs its first
+ * `with` block under exactly what the bundle says — its policies (gate), its sandbox manifest,
+ * its tool contracts, its timeout — with every action audited.
+ *
+ * Order (everything that can be refused is refused before the audit log is touched, so a bad
+ * input, a missing key, a dead Docker daemon or a missing image leave no half-written run):
+ *   1. inputs checked against the agent's parameter types            InputError      exit 3
+ *   2. trusted context checked; policies and schema loaded (once)    ContextError /  exit 3
+ *                                                                    BundleError
+ *   3. the signing key loaded                                        AuditError      exit 1
+ *   4. every sandbox the run may use checked (engine, runtime, image) SandboxSetupError exit 1
+ *   5. the audit log opened (created, or verified from its last checkpoint)
+ *   6. run_start … the agent's code … run_end, then the log is closed (signed checkpoint)
+ *
+ * The result: exit 0 with the agent's value; 2 when a PolicyDenied nobody caught ended the run;
+ * 1 for any other error that ended it (runtime error, tool failure, timeout, budget, sandbox).
+ */
+import { randomUUID } from "node:crypto";
+import { loadPrivateKey } from "../audit/keys.js";
+import { AuditLog } from "../audit/writer.js";
+import { sha256Hex } from "../audit/hash.js";
+import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { approverFor, type ApprovalMode, type Approver } from "../gate/approval.js";
+import { GateLoadError, PolicyGate, RESERVED_CONTEXT_KEYS } from "../gate/gate.js";
+import { CedarValueError } from "../gate/cedar-values.js";
+import type { CreateSandboxOptions } from "../sandbox/index.js";
+import { Budget } from "../interpreter/budget.js";
+import { Interpreter } from "../interpreter/evaluator.js";
+import { DslError, FatalError, describeRunError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
+import type { ActionCall, InterpreterHost, ToolCallArgs } from "../interpreter/host.js";
+import { stdlibRegistry } from "../interpreter/builtins/registry.js";
+import { formatDuration, JsonConversionError, toJson, type Json, type Value } from "../interpreter/values.js";
+import { ActionRunner } from "./actions.js";
+import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
+import { BundleError, type Bundle } from "./bundle.js";
+import { validateInputs } from "./inputs.js";
+import { toRequestJson } from "./request-json.js";
+import { SandboxPool } from "./sandboxes.js";
+import { ToolCaller } from "./tool-call.js";
+
+/** The trusted context (`--context`) is unusable: exit 3. */
+export class ContextError extends Error {
+  override readonly name = "ContextError";
+  readonly exitCode = ExitCode.CheckFailed;
+}
+
+/** How deep delegation may nest (a → b → c ...), so two agents delegating to each other stop. */
+export const MAX_DELEGATION_DEPTH = 8;
+
+export interface ExecOptions {
+  bundle: Bundle;
+  /** Other agents of the same project, by name (targets of `delegate`, `ask`, ...). */
+  peers?: ReadonlyMap<string, Bundle>;
+  /** Parsed `--input` (undefined: none given). */
+  input?: unknown;
+  /** Parsed `--context`: each key becomes a trusted context attribute. */
+  context?: Record<string, unknown>;
+  /** `--approve` (default "none"). */
+  approve?: ApprovalMode;
+  /** Overrides the approver built from `approve` (tests, embedding). */
+  approver?: Approver;
+  /** `--audit-log` and `--key`: both or neither. */
+  auditLog?: string;
+  keyFile?: string;
+  maxSteps?: number;
+  maxCallDepth?: number;
+  maxOutputBytes?: number;
+  sandbox?: CreateSandboxOptions;
+  /** Cancels the run (Ctrl-C): running tools are killed; the run ends with "Aborted". */
+  signal?: AbortSignal;
+  /** Where `log` / `print` lines go (default: stderr, `[level] message`). */
+  onLog?: (level: string, message: string, loc: SourceLocation) => void;
+  /** Clock for `now()` (default Date.now). */
+  now?: () => number;
+  /** Directory `credential_file` tool arguments are relative to (default: the current directory). */
+  baseDir?: string;
+}
+
+export type RunStatus = "ok" | "error" | "denied" | "timeout";
+
+export interface ExecResult {
+  runId: string;
+  status: RunStatus;
+  exitCode: number;
+  /** The agent's result as JSON (status "ok"). */
+  value?: Json;
+  /** The error that ended the run. */
+  error?: DslError | FatalError;
+  /** One line describing the error (`file:line:col: Kind: message`). */
+  message?: string;
+}
+
+interface Prepared {
+  bundle: Bundle;
+  inputs: Map<string, Value>;
+  inputSha256: string;
+  gate: PolicyGate;
+  sandboxes: SandboxPool;
+}
+
+interface Shared {
+  options: ExecOptions;
+  log: AuditLog | null;
+  approver: Approver;
+  prepared: Map<string, Prepared>;
+}
+
+interface Parent {
+  runId: string;
+  depth: number;
+  budget: Budget;
+  signal: AbortSignal;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Steps 1, 2 and 4 for one bundle. */
+async function prepare(bundle: Bundle, input: unknown, o: ExecOptions): Promise<Prepared> {
+  const ir = bundle.ir;
+  const inputs = validateInputs(ir.agent.params, input, ir.types);
+  const inputJson: Record<string, unknown> = {};
+  for (const [k, v] of inputs) {
+    try {
+      inputJson[k] = toRequestJson(v, `input.${k}`);
+    } catch (e) {
+      if (e instanceof JsonConversionError) throw new ContextError(e.message);
+      throw e;
+    }
+  }
+  const trusted = o.context ?? {};
+  if (!isObject(trusted)) throw new ContextError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)");
+  for (const k of Object.keys(trusted)) {
+    if (RESERVED_CONTEXT_KEYS.has(k)) throw new ContextError(`--context may not set \`${k}\`: the runtime fills context.${k} itself`);
+  }
+  let gate: PolicyGate;
+  try {
+    gate = PolicyGate.load({
+      agent: bundle.agent,
+      policies: bundle.policies,
+      ...(bundle.approvals !== undefined ? { approvals: bundle.approvals } : {}),
+      ...(bundle.schema !== undefined ? { schema: bundle.schema } : {}),
+      ...(bundle.policiesJson !== undefined ? { policiesJson: bundle.policiesJson } : {}),
+      input: inputJson,
+      trusted,
+      ruleText: new Map([...bundle.rules].filter(([, r]) => r.text !== undefined).map(([id, r]) => [id, r.text!])),
+    });
+  } catch (e) {
+    if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
+    throw e;
+  }
+  try {
+    gate.checkContextFor(bundle.contracts.keys());
+  } catch (e) {
+    if (e instanceof CedarValueError) throw new ContextError(`the context does not match the policy schema: ${e.message}`);
+    throw e;
+  }
+  const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
+  await sandboxes.checkAll(bundle.contracts.values());
+  return { bundle, inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
+}
+
+/** Runs a compiled agent. Throws (before anything is recorded) for refused inputs, bundles, keys, logs and sandboxes. */
+export async function execAgent(o: ExecOptions): Promise<ExecResult> {
+  if ((o.auditLog === undefined) !== (o.keyFile === undefined)) {
+    throw new ContextError(o.auditLog === undefined ? "--key needs --audit-log (the log to sign)" : "--audit-log needs --key (the private key that signs it; make one with: symbi keygen --out FILE)");
+  }
+  const prepared = await prepare(o.bundle, o.input, o);
+  const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
+  const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
+  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none"), prepared: new Map([[o.bundle.agent, prepared]]) };
+  let result: ExecResult;
+  try {
+    result = await runPrepared(prepared, shared, undefined);
+  } finally {
+    // The final signed checkpoint; a failure here is reported by the caller (exit 1).
+    log?.close();
+  }
+  return result;
+}
+
+function statusOf(e: DslError | FatalError): RunStatus {
+  if (e instanceof DslError) return e.kind === "PolicyDenied" ? "denied" : "error";
+  return e.kind === "Timeout" ? "timeout" : "error";
+}
+
+async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefined): Promise<ExecResult & { raw?: Value }> {
+  const o = shared.options;
+  const bundle = p.bundle;
+  const runId = randomUUID();
+  const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
+  const started = performance.now();
+  const timeoutMs = bundle.sandbox.timeoutMs;
+  const deadline = Math.min(started + timeoutMs, parent?.budget.deadline ?? Infinity);
+
+  const controller = new AbortController();
+  const outer = parent?.signal ?? o.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason instanceof FatalError ? outer.reason : new FatalError("Aborted", "the run was cancelled"));
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener("abort", onOuterAbort, { once: true });
+
+  const budget = new Budget({
+    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+    ...(o.maxCallDepth !== undefined ? { maxCallDepth: o.maxCallDepth } : {}),
+    deadline,
+    timeoutText: formatDuration(timeoutMs),
+    signal: controller.signal,
+  });
+  // The deadline also kills a tool that is running when it passes.
+  const timer = setTimeout(() => controller.abort(budget.timeoutError()), Math.max(0, deadline - performance.now()));
+
+  const tools = new ToolCaller({
+    agent: bundle.agent,
+    contracts: bundle.contracts,
+    gate: p.gate,
+    approver: shared.approver,
+    sandboxes: p.sandboxes,
+    audit,
+    budget,
+    signal: controller.signal,
+    ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
+    ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
+  });
+  const depth = (parent?.depth ?? 0) + 1;
+  const peerNames = new Set([...(o.peers?.keys() ?? [])].filter((n) => n !== bundle.agent));
+  const actions = new ActionRunner({
+    agent: bundle.agent,
+    gate: p.gate,
+    approver: shared.approver,
+    audit,
+    signal: controller.signal,
+    peers: { names: peerNames, run: (agent, message, loc, signal) => runPeer(agent, message, loc, shared, { runId, depth, budget, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal }) },
+  });
+  const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
+  const host: InterpreterHost = {
+    hasTool: (name) => tools.has(name),
+    callTool: (name: string, args: ToolCallArgs, loc: SourceLocation) => tools.call(name, args, loc),
+    callAction: (call: ActionCall, loc: SourceLocation) => actions.run(call, loc),
+    log: (level, message, loc) => {
+      onLog(level, message, loc);
+      audit.emit("log", { level, message: message.length > 4096 ? `${message.slice(0, 4093)}...` : message, location: formatLocation(loc) });
+    },
+    now: o.now ?? (() => Date.now()),
+  };
+  const interp = new Interpreter({ program: { file: bundle.ir.sourceFile, functions: bundle.ir.functions, types: bundle.ir.types }, host, builtins: stdlibRegistry(), budget });
+
+  const end = (status: RunStatus, extra: Record<string, string | undefined> = {}) =>
+    audit.emit("run_end", { status, durationMs: Math.round((performance.now() - started) * 1000) / 1000, steps: budget.steps, ...extra });
+
+  try {
+    audit.emit("run_start", {
+      bundle: bundle.origin,
+      bundleSha256: bundle.sha256,
+      source: bundle.ir.sourceFile,
+      compiler: bundle.manifest.compiler?.version ? `${bundle.manifest.compiler.name ?? "symbic"} ${bundle.manifest.compiler.version}` : undefined,
+      inputSha256: p.inputSha256,
+      sandbox: bundle.sandbox.tier,
+      timeoutMs,
+      approve: shared.approver.mode,
+      contextKeys: Object.keys(o.context ?? {}).sort(),
+      parentRun: parent?.runId,
+    });
+    const raw = await interp.runWith(bundle.entry, p.inputs);
+    let value: Json;
+    try {
+      value = toJson(raw, "the result");
+    } catch (e) {
+      if (!(e instanceof JsonConversionError)) throw e;
+      throw new DslError("RuntimeError", `the agent's result cannot be given as JSON: ${e.message}`, interp.loc(bundle.entry));
+    }
+    end("ok", { resultSha256: sha256Hex(JSON.stringify(value)) });
+    return { runId, status: "ok", exitCode: ExitCode.Ok, value, raw };
+  } catch (err) {
+    let e: DslError | FatalError;
+    if (err instanceof DslError || err instanceof FatalError) e = err;
+    else if (err instanceof RangeError && /call stack/i.test(err.message)) e = new FatalError("InternalError", "the agent's data is nested too deeply to process");
+    else e = new FatalError("InternalError", err instanceof Error ? err.message : String(err), undefined, { cause: err });
+    const status = statusOf(e);
+    if (!(e instanceof FatalError && e.kind === "AuditError")) {
+      try {
+        audit.emit("error", { kind: e.kind, message: e.message, location: e.location ? formatLocation(e.location) : undefined, rule: e instanceof DslError && e.rule ? e.rule : undefined, uncaught: true });
+        end(status, { errorKind: e.kind });
+      } catch (auditErr) {
+        // The log cannot take the record of how the run ended: that is the error to report.
+        if (!(auditErr instanceof FatalError)) throw auditErr;
+        e = auditErr;
+      }
+    }
+    const finalStatus = e instanceof FatalError && e.kind === "AuditError" ? "error" : status;
+    return { runId, status: finalStatus, exitCode: finalStatus === "denied" ? ExitCode.Denied : ExitCode.Error, error: e, message: describeRunError(e) };
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+/** `delegate` & co.: runs a peer agent as a child run (its own policies, sandbox and timeout; the same log). */
+async function runPeer(agent: string, message: Value, loc: SourceLocation, shared: Shared, parent: Parent): Promise<Value> {
+  if (parent.depth >= MAX_DELEGATION_DEPTH) throw new DslError("Error", `delegation nested more than ${MAX_DELEGATION_DEPTH} deep (agents delegating to each other?)`, loc);
+  const bundle = shared.options.peers?.get(agent);
+  if (!bundle) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
+  const params = bundle.ir.agent.params ?? [];
+  let input: unknown;
+  if (typeof message === "string" && params.length === 1 && params[0]!.type.name.name === "String") input = { [params[0]!.name.name]: message };
+  else {
+    try {
+      input = toJson(message, "the message");
+    } catch (e) {
+      throw new DslError("RuntimeError", `the message for \`${agent}\` cannot be its input: ${(e as Error).message}`, loc);
+    }
+  }
+  let p = shared.prepared.get(agent);
+  try {
+    if (!p || input !== undefined) p = await prepare(bundle, input, shared.options);
+  } catch (e) {
+    if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === "number") throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
+    throw e;
+  }
+  const r = await runPrepared(p, shared, parent);
+  if (r.status === "ok") return r.raw ?? null;
+  const e = r.error!;
+  if (e instanceof FatalError) throw e;
+  throw new DslError(e.kind, `agent \`${agent}\`: ${e.message}`, loc, { rule: e.rule, reason: e.reason, details: { agent, ...e.details } });
+}

@@ -1,0 +1,224 @@
+/**
+ * One tool call, end to end (DESIGN §8):
+ *
+ *   arguments bound to the contract → validated (types, enums, patterns, ranges, no shell
+ *   metacharacters) → argv built from the template (no shell) → policy gate → approval if
+ *   required → sandbox of the current `with` block → stdout/stderr captured with a size cap →
+ *   output parsed per the contract → typed value
+ *
+ * and every step that matters is audited: the decision (with the DSL rule ids), the approval,
+ * the tool's start and end (exit code, duration, output hash), and errors. The tool never
+ * starts unless the gate allowed it (and a person approved, when required).
+ *
+ * Failures agent code can handle are DslErrors: ArgumentError (bad arguments), PolicyDenied
+ * (denied, or approval refused), ToolError (non-zero exit, output that does not parse or was
+ * cut at the cap), Timeout (the tool's own `timeout_seconds`). A sandbox that cannot run, the
+ * run's deadline and an unwritable audit log are FatalErrors: they end the run.
+ */
+import { createHash } from "node:crypto";
+import type { ToolContract } from "../../compiler/contracts/model.js";
+import { validateToolArgs, buildCommand, parseToolOutput, ToolArgvError, type ValidatedArgs } from "../tools/index.js";
+import { isSandboxError, SandboxAbortedError, DEFAULT_MAX_OUTPUT_BYTES } from "../sandbox/index.js";
+import type { PolicyGate, GateDecision } from "../gate/gate.js";
+import type { Approver } from "../gate/approval.js";
+import type { Budget } from "../interpreter/budget.js";
+import { DslError, FatalError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
+import type { ToolCallArgs } from "../interpreter/host.js";
+import { fromJson, isDuration, isFloat, isOption, list, typeNameOf, type Value } from "../interpreter/values.js";
+import type { AuditSink } from "./audit-sink.js";
+import type { SandboxPool } from "./sandboxes.js";
+
+export interface ToolCallerOptions {
+  agent: string;
+  contracts: ReadonlyMap<string, ToolContract>;
+  gate: PolicyGate;
+  approver: Approver;
+  sandboxes: SandboxPool;
+  audit: AuditSink;
+  budget: Budget;
+  /** Aborted when the run ends early (deadline, Ctrl-C): kills a running tool. */
+  signal: AbortSignal;
+  /** Cap on captured stdout and on stderr, each (default 1 MiB). */
+  maxOutputBytes?: number;
+  /** Directory `credential_file` arguments are relative to. */
+  baseDir?: string;
+}
+
+const STDERR_TAIL = 2000;
+
+function sha256Hex(s: string): string {
+  return createHash("sha256").update(s, "utf8").digest("hex");
+}
+
+/** A DSL value as a tool argument: text, numbers and booleans; Some(x) is x; None / null mean "not given". */
+function argValue(v: Value, name: string, tool: string, loc: SourceLocation): string | number | boolean | undefined {
+  if (v === null) return undefined;
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
+  if (isFloat(v)) return v.value;
+  if (isOption(v)) return v.value === undefined ? undefined : argValue(v.value, name, tool, loc);
+  if (isDuration(v)) return v.ms % 1000 === 0 ? v.ms / 1000 : `${v.ms}ms`;
+  throw new DslError("ArgumentError", `argument \`${name}\` of \`${tool}\` must be a String, int, float, bool or Duration, not ${typeNameOf(v)}`, loc, { details: { tool } });
+}
+
+export class ToolCaller {
+  private readonly maxOutput: number;
+
+  constructor(private readonly o: ToolCallerOptions) {
+    this.maxOutput = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  }
+
+  has(name: string): boolean {
+    return this.o.contracts.has(name);
+  }
+
+  /** Binds call arguments to the contract's arguments: positional in `position` order, then by name. */
+  private bind(contract: ToolContract, args: ToolCallArgs, loc: SourceLocation): Record<string, unknown> {
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    if (args.positional.length > contract.args.length) {
+      throw new DslError("ArgumentError", `\`${contract.name}\` takes ${contract.args.length} argument${contract.args.length === 1 ? "" : "s"}, ${args.positional.length} given`, loc, { details: { tool: contract.name } });
+    }
+    args.positional.forEach((v, i) => {
+      const spec = contract.args[i]!;
+      const a = argValue(v, spec.name, contract.name, loc);
+      if (a !== undefined) out[spec.name] = a;
+    });
+    for (const [k, v] of args.named) {
+      const i = contract.args.findIndex((a) => a.name === k);
+      if (i >= 0 && i < args.positional.length) throw new DslError("ArgumentError", `argument \`${k}\` of \`${contract.name}\` is given twice`, loc, { details: { tool: contract.name } });
+      const a = argValue(v, k, contract.name, loc);
+      if (a !== undefined) out[k] = a; // unknown names are reported by validateToolArgs
+      else if (i < 0) out[k] = null;
+    }
+    return out;
+  }
+
+  private error(kind: string, message: string, loc: SourceLocation, tool: string): void {
+    this.o.audit.emit("error", { kind, message, location: formatLocation(loc), tool });
+  }
+
+  private denied(d: GateDecision, tool: string, loc: SourceLocation, reason = d.reason): DslError {
+    const rule = d.rules[0] ?? (d.error ? "gate-error" : "default-deny");
+    return new DslError("PolicyDenied", `\`${tool}\` was denied: ${reason}`, loc, {
+      rule,
+      reason,
+      details: { action: tool, rules: list(d.rules), locations: list(d.locations.filter((l) => l !== "")) },
+    });
+  }
+
+  async call(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
+    const o = this.o;
+    const contract = o.contracts.get(name);
+    if (!contract) throw new DslError("RuntimeError", `no tool \`${name}\``, loc);
+    o.budget.checkTime(() => loc);
+
+    // 1. Arguments.
+    let validated: ValidatedArgs;
+    let argv: string[];
+    let outputFile: string | undefined;
+    try {
+      const bound = this.bind(contract, args, loc);
+      const v = validateToolArgs(contract, bound, o.baseDir !== undefined ? { baseDir: o.baseDir } : {});
+      if (!v.ok) {
+        const msg = v.errors.map((e) => (e.arg ? `\`${e.arg}\`: ${e.message}` : e.message)).join("; ");
+        throw new DslError("ArgumentError", `invalid arguments for \`${name}\`: ${msg}`, loc, { details: { tool: name } });
+      }
+      validated = v.args;
+      const built = buildCommand(contract, validated);
+      argv = built.argv;
+      outputFile = built.outputFile;
+    } catch (e) {
+      if (e instanceof ToolArgvError) e = new DslError("ArgumentError", `cannot build the command of \`${name}\`: ${e.message}`, loc, { details: { tool: name } });
+      if (e instanceof DslError) this.error(e.kind, e.message, loc, name);
+      throw e;
+    }
+    if (outputFile !== undefined) {
+      // The process tier cannot collect a file from inside the sandbox; refuse rather than return nothing.
+      const msg = `\`${name}\` writes its output to {_output_file}, which this runtime does not collect; use stdout`;
+      this.error("ToolError", msg, loc, name);
+      throw new DslError("ToolError", msg, loc, { details: { tool: name } });
+    }
+
+    // 2. Policy gate, then approval.
+    const decision = o.gate.decide({ action: name, args: validated });
+    o.audit.emit("decision", {
+      action: name,
+      decision: decision.decision,
+      rules: decision.rules,
+      locations: decision.locations,
+      reason: decision.reason,
+      error: decision.error,
+      args: validated,
+      location: formatLocation(loc),
+    });
+    if (decision.decision === "deny") throw this.denied(decision, name, loc);
+    const needsApproval = decision.decision === "require_approval" || contract.humanApproval;
+    if (needsApproval) {
+      const rules = decision.decision === "require_approval" ? decision.rules : [`${name}.contract.human_approval`];
+      const reason = decision.decision === "require_approval" ? decision.reason : `the contract of \`${name}\` sets human_approval = true`;
+      const answer = await o.approver.approve({ agent: o.agent, tool: name, args: validated, rules, reason }, o.signal);
+      o.audit.emit("approval", { action: name, approved: answer.approved, approver: answer.approver, answer: answer.answer, rules, mode: o.approver.mode });
+      o.budget.checkTime(() => loc);
+      if (!answer.approved) {
+        throw this.denied({ ...decision, rules, decision: "deny" }, name, loc, `approval required (${reason}) and not given: ${answer.answer}`);
+      }
+    }
+
+    // 3. Sandbox.
+    const driver = o.sandboxes.driverFor(contract);
+    const remaining = o.budget.remainingMs();
+    const toolTimeout = contract.timeoutSeconds * 1000;
+    const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
+    const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
+    o.audit.emit("tool_start", { tool: name, argv, sandbox: driver.tier, image: driver.manifest.image, timeoutMs: Math.round(timeoutMs), location: formatLocation(loc) });
+    let r;
+    try {
+      r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
+    } catch (e) {
+      if (e instanceof SandboxAbortedError) {
+        const reason = o.signal.reason;
+        const fatal = reason instanceof FatalError ? reason : new FatalError("Aborted", "the run was cancelled while a tool was running", loc);
+        this.o.audit.emit("tool_end", { tool: name, exitCode: null, durationMs: 0, outputSha256: sha256Hex(""), aborted: true });
+        throw fatal;
+      }
+      if (isSandboxError(e)) {
+        this.error("SandboxError", e.message, loc, name);
+        throw new FatalError("SandboxError", `tool \`${name}\` could not run: ${e.message}`, loc, { cause: e });
+      }
+      throw e;
+    }
+    o.audit.emit("tool_end", {
+      tool: name,
+      exitCode: r.exitCode,
+      signal: r.signal ?? undefined,
+      durationMs: Math.round(r.durationMs * 1000) / 1000,
+      outputSha256: sha256Hex(r.stdout),
+      stdoutBytes: Buffer.byteLength(r.stdout),
+      stderrBytes: Buffer.byteLength(r.stderr),
+      stdoutTruncated: r.stdoutTruncated,
+      timedOut: r.timedOut,
+      sandboxId: r.sandbox.id,
+    });
+
+    // 4. Outcome.
+    if (r.timedOut) {
+      if (deadlineBound) throw o.budget.timeoutError(loc);
+      const msg = `\`${name}\` was killed after its timeout of ${contract.timeoutSeconds}s`;
+      this.error("Timeout", msg, loc, name);
+      throw new DslError("Timeout", msg, loc, { details: { tool: name } });
+    }
+    if (r.stdoutTruncated) {
+      const msg = `\`${name}\` printed more than ${this.maxOutput} bytes; its output was cut and is not used`;
+      this.error("ToolError", msg, loc, name);
+      throw new DslError("ToolError", msg, loc, { details: { tool: name } });
+    }
+    const parsed = parseToolOutput(contract, r.stdout, { argv, exitCode: r.exitCode ?? -1, durationMs: r.durationMs, stderr: r.stderr.slice(-STDERR_TAIL) });
+    if (!parsed.ok) {
+      const msg = parsed.error ?? `\`${name}\` failed`;
+      this.error("ToolError", msg, loc, name);
+      throw new DslError("ToolError", msg, loc, {
+        details: { tool: name, exit_code: r.exitCode, stderr: r.stderr.slice(-STDERR_TAIL) },
+      });
+    }
+    return fromJson(parsed.value);
+  }
+}
