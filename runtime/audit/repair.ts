@@ -3,15 +3,16 @@
  * silent one. It verifies the whole log with the key first and refuses anything that looks like
  * tampering; it may only
  *   - cut a torn last line (an append interrupted by a crash),
- *   - recreate a missing head file from the last signed record in the log,
+ *   - recreate a missing or unreadable head file from the last signed record in the log (an
+ *     unreadable one is kept aside), never one that is readable but does not verify,
  *   - release a lock left by a writer that no longer runs,
  * and then appends a signed `repair` record saying exactly what it did (with the torn bytes'
  * length and SHA-256, and how many unsigned records it adopted under the new checkpoint).
  */
 import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readSync, ftruncateSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, ftruncateSync, renameSync } from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
-import { headPathFor, writeHead } from "./head.js";
+import { headPathFor, readHead, writeHead } from "./head.js";
 import { acquireLock, breakStaleLock, type LogLock, type LockOwner } from "./lock.js";
 import { AuditLog } from "./writer.js";
 import { verifyLog, type VerifyResult } from "./verify.js";
@@ -62,6 +63,18 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
     if (result.firstBad?.reason === "torn_tail") {
       details.tornTail = cutTornTail(path, result);
       actions.push(`cut the torn last line (line ${result.firstBad.index}, ${(details.tornTail as { bytes: number }).bytes} bytes)`);
+      result = verifyLog(path, { publicKey, headPath });
+    }
+    if (result.firstBad?.reason === "head_invalid" && readHead(headPath).status === "invalid") {
+      // Unreadable (e.g. emptied by a power failure): keep it for inspection and rebuild it like a missing one.
+      const aside = `${headPath}.unreadable-${Date.now()}`;
+      try {
+        renameSync(headPath, aside);
+      } catch (err) {
+        throw new AuditError("IO", `cannot move the unreadable head file ${headPath} aside: ${describeFsError(err)}`);
+      }
+      details.unreadableHead = { movedTo: aside, detail: result.firstBad.detail };
+      actions.push(`moved the unreadable head file aside to ${aside}`);
       result = verifyLog(path, { publicKey, headPath });
     }
     if (result.firstBad?.reason === "head_missing" && result.records === 0 && result.intactBytes === 0) {

@@ -86,6 +86,29 @@ test("a missing head is recreated from the last signed record, and that is recor
   assert.ok(verify(path).ok);
 });
 
+test("an unreadable head (e.g. emptied by a power failure) is kept aside and rebuilt; a head that does not verify is refused", () => {
+  const path = makeLog();
+  writeFileSync(`${path}.head`, "");
+  assert.is(verify(path).firstBad?.reason, "head_invalid");
+  const report = repair(path);
+  assert.match(report.actions[0]!, /moved the unreadable head file aside to .*\.head\.unreadable-\d+/);
+  assert.match(report.actions[1]!, /recreated the missing head file/);
+  assert.ok(existsSync((report.record!.details.unreadableHead as { movedTo: string }).movedTo));
+  assert.ok(verify(path).ok);
+
+  const forged = makeLog();
+  const other = join(dir, `r-${++n}.log`);
+  const w = AuditLog.open(other, { privateKey: keys.privateKey, checkpointEvery: 2 });
+  w.append({ run: "x", agent: null, type: "run_start", details: {} });
+  w.append({ run: "x", agent: null, type: "run_start", details: {} });
+  w.close();
+  writeFileSync(`${forged}.head`, readFileSync(`${other}.head`)); // readable and signed, but another log's checkpoint
+  assert.is(verify(forged).firstBad?.reason, "head_invalid");
+  const before = readFileSync(forged);
+  assert.throws(() => repair(forged), /repair refused: .*head_invalid/);
+  assert.ok(readFileSync(forged).equals(before));
+});
+
 test("a torn tail and a missing head together are both repaired", () => {
   const path = makeLog();
   rmSync(`${path}.head`);
