@@ -220,6 +220,8 @@ export const BUILTINS: readonly BuiltinDecl[] = [
   { kind: "function", name: "to_int", signature: "fn(text: String) -> int", doc: "Parses a decimal integer; raises an error on malformed input." },
   { kind: "function", name: "hash_sha256", signature: "fn(data: String) -> String", doc: "The SHA-256 digest of the text's UTF-8 bytes, as lowercase hex." },
   { kind: "function", name: "verify_hmac_sha256", signature: "fn(data: String, secret: String, signature: String) -> bool", doc: "Whether `signature` (hex, optionally `sha256=`-prefixed) is the HMAC-SHA256 of `data` under `secret`; constant-time." },
+  { kind: "function", name: "base64_encode", signature: "fn(text: String) -> String", doc: "The text's UTF-8 bytes in base64 (standard alphabet, padded) — safe to pass as a tool argument." },
+  { kind: "function", name: "base64_decode", signature: "fn(encoded: String) -> String", doc: "Decodes base64 (standard alphabet) to text; raises an error on malformed input or invalid UTF-8." },
   { kind: "function", name: "generate_id", signature: "fn() -> String", doc: "A fresh random identifier (UUID v4)." },
   // Inter-agent communication (LANGUAGE.md Appendix A and C): governed by the communication policy.
   { kind: "function", name: "delegate", signature: "fn(agent: String, message: any) -> JSON", action: "delegate", target: "agent", doc: "Runs agent `agent` with `message` as its input and returns its result (policy action `delegate`)." },
@@ -324,4 +326,6 @@ export const BUILTINS: readonly BuiltinDecl[] = [
   { kind: "action", name: "publish", binders: [["topic", "String"]], doc: "Publishing an event (`publish`); the binder is the topic." },
   { kind: "group", name: "all_operations", members: "*", doc: "Every action: tools, inter-agent calls, model calls, memory and publishing." },
   { kind: "group", name: "all_interactions", members: ["delegate", "ask", "send_to", "receive", "spawn_agent"], doc: "Every inter-agent action." },
+  { kind: "group", name: "invoke_agent", members: ["delegate", "ask"], doc: "Running or asking another agent (`delegate`, `ask`, `parallel`, `race`)." },
+  { kind: "group", name: "message_passing", members: ["send_to", "receive"], doc: "Sending messages to and receiving messages from other agents." },
 ];

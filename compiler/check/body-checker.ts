@@ -31,7 +31,7 @@ import type {
   LetCondition,
 } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
-import { BUILTIN_FUNCTIONS } from "../../stdlib/index.js";
+import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS } from "../../stdlib/index.js";
 import { T, assignable, isLoose, isPrim, join, recordFields, substitute, typeToString, unify, type FnParam, type Type } from "./types.js";
 import { binaryType } from "./operators.js";
 import { Scope, type VarInfo, type VarKind } from "./scope.js";
@@ -907,6 +907,14 @@ export class BodyChecker {
     if (this.env.agents.has(name)) {
       this.sink.ref(`agent:${name}`, id);
       this.sink.report("E0104", `\`${name}\` is an agent, not a function`, id.span, { help: `run it with \`delegate("${name}", input)\`` });
+      this.argsLoosely(e, scope);
+      return T.error;
+    }
+    const group = this.env.groups.get(name);
+    if (group || BUILTIN_ACTIONS.has(name)) {
+      this.sink.report("E0104", `\`${name}\` is ${group ? "an action group" : "a policy action"}, not a function`, id.span, {
+        help: group && group.members !== "*" && group.members.length ? `call one of its tools: ${group.members.join(", ")}` : "policies name actions; code calls tools, functions and builtins",
+      });
       this.argsLoosely(e, scope);
       return T.error;
     }

@@ -7,7 +7,7 @@
 import type { AgentDef, Block, FunctionDef, Identifier, Node, PolicyDef, Property, WithBlock } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { sandboxTierFromDsl } from "../emit/sandbox-manifest.js";
-import { isLoose, typeToString, type Type } from "./types.js";
+import { assignable, isLoose, typeToString, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
 import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo, SourceUnit } from "./globals.js";
 import { PolicyChecker, type PolicyInfo } from "./policies.js";
@@ -98,7 +98,14 @@ function checkFallOff(body: Block, value: Type, want: Type | undefined, bc: Body
     return;
   }
   if (want.k === "option") return; // falling off the end returns None
-  bc.sink.report("E0210", `${what} may end without returning a \`${typeToString(want)}\``, at, { help: "add a `return` on every path" });
+  // A trailing if/match/try statement gives the block its value (LANGUAGE.md §1.4.2).
+  const last = body.statements[body.statements.length - 1];
+  if (last && (last.kind === "If" || last.kind === "Match" || last.kind === "Try") && value.k !== "unit") {
+    if (!assignable(value, want, bc.sink.env)) bc.sink.report("E0210", "the block's value does not fit the return type", last.span, { notes: [`expected: ${typeToString(want)}`, `found: ${typeToString(value)}`] });
+    return;
+  }
+  const shown = typeToString(want);
+  bc.sink.report("E0210", `${what} may end without returning ${/^[aeiouAEIOU]/.test(shown) ? "an" : "a"} \`${shown}\``, at, { help: "add a `return` on every path" });
 }
 
 function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart {

@@ -27,9 +27,18 @@ export function argType(arg: ArgSpec): Type {
   }
 }
 
+/**
+ * What a call may pass for an argument: its value type, except that a `duration` argument takes
+ * a duration literal, a duration string ("15m") or a number of seconds, as the runtime accepts.
+ */
+export function callArgType(arg: ArgSpec): Type {
+  if (arg.baseType === "duration") return { k: "union", options: [T.Duration, T.String, T.int] };
+  return argType(arg);
+}
+
 export function toolSignature(contract: ToolContract): ToolSignature {
   const args = [...contract.args];
-  const params: FnParam[] = args.map((a) => ({ name: a.name, type: argType(a), optional: !a.required || a.default !== undefined, rest: false }));
+  const params: FnParam[] = args.map((a) => ({ name: a.name, type: callArgType(a), optional: !a.required || a.default !== undefined, rest: false }));
   const result = schemaType(returnSchema(contract), 0);
   return { contract, type: { k: "fn", params, result }, args };
 }
