@@ -1,0 +1,90 @@
+/**
+ * Diagnostics as you type. Edits are debounced: each edit restarts a short timer, and when it
+ * fires the server analyses the latest text only and publishes for every open document whose
+ * version or diagnostics changed. Every publication carries the document version it describes,
+ * so a client (or a test) can wait for the diagnostics of the version it sent.
+ */
+import { DiagnosticSeverity, DiagnosticTag, type Connection, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
+import type { Diagnostic } from "../../compiler/diagnostics/model.js";
+import { codeInfo } from "../../compiler/diagnostics/codes/index.js";
+import type { Analyzer } from "../analyzer.js";
+import type { Workspace } from "../workspace.js";
+import { spanToRange } from "../positions.js";
+
+export const DIAGNOSTIC_SOURCE = "symbi";
+
+const SEVERITY: Record<Diagnostic["severity"], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+/** Our diagnostic as the protocol's: notes and help become extra lines of the message. */
+export function toLspDiagnostic(d: Diagnostic, clientUri: (uri: string) => string): LspDiagnostic {
+  const lines = [d.message, ...(d.notes ?? []).map((n) => `note: ${n}`)];
+  if (d.help) lines.push(`help: ${d.help}`);
+  const out: LspDiagnostic = {
+    range: spanToRange(d.span),
+    severity: SEVERITY[d.severity],
+    code: d.code,
+    source: DIAGNOSTIC_SOURCE,
+    message: lines.join("\n"),
+  };
+  if (/unused|never used|unreachable/i.test(codeInfo(d.code).title)) out.tags = [DiagnosticTag.Unnecessary];
+  if (d.related?.length) {
+    out.relatedInformation = d.related.map((r) => ({ location: { uri: clientUri(r.file), range: spanToRange(r.span) }, message: r.message }));
+  }
+  return out;
+}
+
+export class DiagnosticsPublisher {
+  private timer: NodeJS.Timeout | undefined;
+  /** What was last sent per URI, to skip identical re-publications. */
+  private readonly sent = new Map<string, { version: number; key: string }>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly workspace: Workspace,
+    private readonly analyzer: Analyzer,
+    /** Quiet time after the last edit before analysing, in milliseconds. */
+    private readonly delayMs: number,
+    private readonly log: (msg: string) => void,
+  ) {}
+
+  /** An edit happened: (re)start the timer. */
+  schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.publishNow();
+    }, this.delayMs);
+  }
+
+  /** Analyses the current state and publishes what changed. */
+  publishNow(): void {
+    try {
+      const analysis = this.analyzer.current();
+      for (const doc of this.workspace.openDocuments()) {
+        const list = analysis.diagnostics.get(doc.uri) ?? [];
+        const lsp = list.map((d) => toLspDiagnostic(d, (u) => this.workspace.clientUri(u)));
+        const key = JSON.stringify(lsp);
+        const last = this.sent.get(doc.uri);
+        if (last && last.version === doc.version && last.key === key) continue;
+        this.sent.set(doc.uri, { version: doc.version, key });
+        void this.connection.sendDiagnostics({ uri: this.workspace.clientUri(doc.uri), version: doc.version, diagnostics: lsp });
+      }
+    } catch (err) {
+      this.log(`analysis failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+
+  /** A document was closed: its diagnostics go away in the editor. */
+  clear(uri: string, clientUri: string): void {
+    this.sent.delete(uri);
+    void this.connection.sendDiagnostics({ uri: clientUri, diagnostics: [] });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

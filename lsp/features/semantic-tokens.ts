@@ -1,0 +1,219 @@
+/**
+ * Semantic tokens: what each word *is*, which the TextMate grammar cannot know — contextual
+ * keywords (`agent agent {}`), declarations versus uses, parameters versus variables, built-ins
+ * (`defaultLibrary`), policy binders. Comments, strings, numbers and operators are included so
+ * that editors without the TextMate grammar still get full highlighting.
+ *
+ * Classification: every Identifier node of the AST is classified by its position (and, for
+ * names used in expressions, by what it resolves to); a keyword-looking token that the AST does
+ * not hold as an identifier is a keyword.
+ */
+import type { IToken } from "chevrotain";
+import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend } from "vscode-languageserver";
+import type * as A from "../../grammar/ast.js";
+import { VISITOR_KEYS } from "../../grammar/visit.js";
+import * as T from "../../grammar/tokens.js";
+import { BUILTIN_FUNCTIONS, BUILTIN_TYPES, BUILTIN_VALUES, BUILTIN_GROUPS, BUILTIN_ACTIONS } from "../../stdlib/index.js";
+import type { SourceDocument } from "../document.js";
+import { buildScopes, isReferencePosition, type Binding } from "../scope.js";
+
+export const TOKEN_TYPES = [
+  "namespace", "type", "struct", "class", "parameter", "variable", "property", "function", "method",
+  "keyword", "comment", "string", "number", "operator", "event", "enumMember",
+] as const;
+export const TOKEN_MODIFIERS = ["declaration", "readonly", "defaultLibrary"] as const;
+
+type TokenType = (typeof TOKEN_TYPES)[number];
+type Modifier = (typeof TOKEN_MODIFIERS)[number];
+
+export const SEMANTIC_TOKENS_LEGEND: SemanticTokensLegend = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] };
+
+const TYPE_INDEX = new Map<string, number>(TOKEN_TYPES.map((t, i) => [t, i]));
+const MOD_BIT = new Map<string, number>(TOKEN_MODIFIERS.map((m, i) => [m, 1 << i]));
+
+interface Classified {
+  type: TokenType;
+  mods: Modifier[];
+}
+
+const ok = (n: unknown): n is A.Node => !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
+
+/** Names defined by the project but not bound lexically (other files' agents, tools...). */
+export interface GlobalNames {
+  kindOf(name: string): "agent" | "function" | "type" | "memory" | "tool" | undefined;
+}
+
+function fromBinding(b: Binding, declaration: boolean): Classified {
+  const mods: Modifier[] = declaration ? ["declaration"] : [];
+  switch (b.kind) {
+    case "agent":
+      return { type: "class", mods };
+    case "function":
+      return { type: "function", mods };
+    case "type":
+      return { type: "type", mods };
+    case "memory":
+      return { type: "variable", mods: [...mods, "readonly"] };
+    case "parameter":
+      return { type: "parameter", mods };
+    case "binder":
+      return { type: "parameter", mods: [...mods, "readonly"] };
+    default:
+      return { type: "variable", mods };
+  }
+}
+
+/** Classification of every identifier of the tree, keyed by start offset. */
+function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefined): Map<number, Classified> {
+  const out = new Map<number, Classified>();
+  const scopes = buildScopes(program);
+  const put = (id: unknown, c: Classified) => {
+    if (ok(id) && id.kind === "Identifier" && id.name) out.set(id.span.start, c);
+  };
+  const decl = (type: TokenType, extra: Modifier[] = []): Classified => ({ type, mods: ["declaration", ...extra] });
+
+  type Frame = [A.Node, A.Node | undefined, string];
+  const stack: Frame[] = [[program, undefined, ""]];
+  while (stack.length > 0) {
+    const [node, parent, key] = stack.pop()!;
+    if (!ok(node)) continue;
+    switch (node.kind) {
+      case "Agent": put(node.name, decl("class")); break;
+      case "Function": put(node.name, decl("function")); break;
+      case "Param": put(node.name, decl("parameter")); break;
+      case "TypeDef": put(node.name, decl(ok(node.definition) && node.definition.kind === "StructType" ? "struct" : "type")); break;
+      case "TypeRef": put(node.name, { type: "type", mods: ok(node.name) && BUILTIN_TYPES.has((node.name as A.Identifier).name) ? ["defaultLibrary"] : [] }); break;
+      case "FieldDecl": put(node.name, decl("property")); break;
+      case "Policy": put(node.name, decl("namespace")); break;
+      case "Schedule": case "Channel": case "Webhook": put(node.name, decl("namespace")); break;
+      case "Memory": put(node.name, decl("variable", ["readonly"])); break;
+      case "Property": put(node.key, { type: "property", mods: [] }); break;
+      case "WithAttribute": put(node.name, { type: "property", mods: [] }); break;
+      case "ClassificationRule": put(node.category, { type: "property", mods: [] }); put(node.action, { type: "enumMember", mods: [] }); break;
+      case "Let": put(node.name, decl("variable")); break;
+      case "For": put(node.binder, decl("variable")); break;
+      case "Catch": put(node.binder, decl("variable")); put(node.errorType, { type: "type", mods: [] }); break;
+      case "Lambda": for (const p of node.params ?? []) put(p, decl("parameter")); break;
+      case "BindingPattern": put(node.name, decl("variable")); break;
+      case "ConstructorPattern": put(node.name, { type: "function", mods: BUILTIN_FUNCTIONS.has(node.name?.name) ? ["defaultLibrary"] : [] }); break;
+      case "Member": {
+        const isCallee = parent?.kind === "Call" && key === "callee";
+        put(node.property, { type: isCallee ? "method" : "property", mods: [] });
+        break;
+      }
+      case "NamedArg": put(node.name, { type: "parameter", mods: [] }); break;
+      case "RecordField": if (ok(node.key) && node.key.kind === "Identifier") put(node.key, { type: "property", mods: [] }); break;
+      case "TypeLiteral": put(node.typeName, { type: "type", mods: [] }); break;
+      case "Setting": put(node.name, { type: "property", mods: [] }); break;
+      case "Identifier": {
+        if (!isReferencePosition(parent, key)) break;
+        if (out.has(node.span.start)) break;
+        const declared = scopes.declarations.get(node);
+        if (declared) {
+          out.set(node.span.start, fromBinding(declared, true));
+          break;
+        }
+        const b = scopes.references.get(node);
+        if (b) {
+          const c = fromBinding(b, b.decl === node);
+          if (parent?.kind === "Call" && key === "callee" && c.type === "variable") c.type = "function";
+          out.set(node.span.start, c);
+          break;
+        }
+        const isCallee = parent?.kind === "Call" && key === "callee";
+        const g = globals?.kindOf(node.name);
+        if (g === "agent") out.set(node.span.start, { type: "class", mods: [] });
+        else if (g === "tool") out.set(node.span.start, { type: "function", mods: [] });
+        else if (g === "function") out.set(node.span.start, { type: "function", mods: [] });
+        else if (g === "type") out.set(node.span.start, { type: "type", mods: [] });
+        else if (g === "memory") out.set(node.span.start, { type: "variable", mods: ["readonly"] });
+        else if (BUILTIN_FUNCTIONS.has(node.name) && (isCallee || parent?.kind === "PolicyRule")) out.set(node.span.start, { type: "function", mods: ["defaultLibrary"] });
+        else if (BUILTIN_VALUES.has(node.name)) out.set(node.span.start, { type: "variable", mods: ["readonly", "defaultLibrary"] });
+        else if (parent?.kind === "PolicyRule" && (BUILTIN_GROUPS.has(node.name) || BUILTIN_ACTIONS.has(node.name))) out.set(node.span.start, { type: "event", mods: ["defaultLibrary"] });
+        else if (isCallee) out.set(node.span.start, { type: "function", mods: [] });
+        else out.set(node.span.start, { type: "variable", mods: [] });
+        break;
+      }
+      default:
+        break;
+    }
+    const rec = node as unknown as Record<string, unknown>;
+    const kids: Frame[] = [];
+    for (const k of VISITOR_KEYS[node.kind] ?? []) {
+      const v = rec[k];
+      if (Array.isArray(v)) for (const c of v) ok(c) && kids.push([c, node, k]);
+      else if (ok(v)) kids.push([v, node, k]);
+    }
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  }
+  return out;
+}
+
+const KEYWORD_TYPES = new Set<string>(Object.values(T.KEYWORDS).map((t) => t.name));
+
+function tokenClass(t: IToken, ids: Map<number, Classified>): Classified | undefined {
+  const byAst = ids.get(t.startOffset);
+  if (byAst) return byAst;
+  const tt = t.tokenType;
+  if (KEYWORD_TYPES.has(tt.name)) return { type: "keyword", mods: [] };
+  if (tt === T.StringLiteral || tt === T.UnterminatedString || tt === T.VaultRef) return { type: "string", mods: [] };
+  if (tt === T.NumberLiteral || tt === T.DurationLiteral) return { type: "number", mods: [] };
+  if (tt === T.Identifier) return undefined; // a name the AST does not hold (syntax error): leave it to the grammar
+  if (/^[=!<>&|+\-*/%]+$|^=>$|^->$/.test(t.image)) return { type: "operator", mods: [] };
+  return undefined;
+}
+
+/** Splits a token that spans lines (multi-line strings) into one piece per line, as the protocol requires. */
+function pushToken(builder: SemanticTokensBuilder, doc: SourceDocument, start: number, end: number, typeIdx: number, mods: number): void {
+  const map = doc.lineMap;
+  let s = start;
+  while (s < end) {
+    const p = map.position(s);
+    const lineEnd = p.line < map.lineStarts.length ? map.lineStarts[p.line]! : doc.text.length;
+    let e = Math.min(end, lineEnd);
+    // Do not include the line terminator.
+    while (e > s && (doc.text.charCodeAt(e - 1) === 10 || doc.text.charCodeAt(e - 1) === 13)) e--;
+    if (e > s) builder.push(p.line - 1, p.col - 1, e - s, typeIdx, mods);
+    s = Math.max(lineEnd, s + 1);
+  }
+}
+
+export function semanticTokens(doc: SourceDocument, globals?: GlobalNames, range?: { start: number; end: number }): SemanticTokens {
+  const ids = classifyIdentifiers(doc.program, globals);
+  const items: Array<[number, number, Classified]> = [];
+  for (const t of doc.tokens) {
+    const c = tokenClass(t, ids);
+    if (c) items.push([t.startOffset, t.endOffset! + 1, c]);
+  }
+  for (const c of doc.comments) items.push([c.startOffset, c.endOffset! + 1, { type: "comment", mods: [] }]);
+  items.sort((a, b) => a[0] - b[0]);
+  const builder = new SemanticTokensBuilder();
+  for (const [start, end, c] of items) {
+    if (range && (end <= range.start || start >= range.end)) continue;
+    let mods = 0;
+    for (const m of c.mods) mods |= MOD_BIT.get(m) ?? 0;
+    pushToken(builder, doc, start, end, TYPE_INDEX.get(c.type)!, mods);
+  }
+  return builder.build();
+}
+
+/** Decodes the protocol's relative encoding (for tests and debugging). */
+export function decodeSemanticTokens(data: number[], legend: SemanticTokensLegend = SEMANTIC_TOKENS_LEGEND): Array<{ line: number; char: number; length: number; type: string; modifiers: string[] }> {
+  const out = [];
+  let line = 0;
+  let char = 0;
+  for (let i = 0; i + 4 < data.length + 1; i += 5) {
+    const dl = data[i]!;
+    line += dl;
+    char = dl === 0 ? char + data[i + 1]! : data[i + 1]!;
+    const mods = data[i + 4]!;
+    out.push({
+      line,
+      char,
+      length: data[i + 2]!,
+      type: legend.tokenTypes[data[i + 3]!]!,
+      modifiers: legend.tokenModifiers.filter((_, b) => mods & (1 << b)),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,254 @@
+/**
+ * The Symbiont language server: wires the protocol (vscode-languageserver) to the workspace,
+ * the analyzer (the checker's incremental Project) and the feature modules in features/.
+ * Every request handler goes through `guarded` (cancellation honoured, failures answered as
+ * errors and logged, never a crash) and works on the latest text of its document.
+ */
+import { readFileSync } from "node:fs";
+import {
+  CodeActionKind,
+  FileChangeType,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CancellationToken,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+  type Position,
+} from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { isContractPath } from "../compiler/check/index.js";
+import { Analyzer } from "./analyzer.js";
+import { checkCancelled, guarded, yieldToEventLoop } from "./cancellation.js";
+import type { SourceDocument } from "./document.js";
+import { Workspace } from "./workspace.js";
+import { DiagnosticsPublisher } from "./features/diagnostics.js";
+import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
+import { foldingRanges } from "./features/folding.js";
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens, type GlobalNames } from "./features/semantic-tokens.js";
+import { formatDocument } from "./features/formatting.js";
+import { completions } from "./features/completion.js";
+import { hoverAt } from "./features/hover.js";
+import { signatureHelp } from "./features/signature-help.js";
+import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
+import { quickFixes } from "./features/code-actions.js";
+import { cedarForRule } from "./features/cedar-preview.js";
+import { offsetAt } from "./positions.js";
+import type { CheckView } from "./semantic.js";
+import { canonicalUri, uriToPath } from "./uri.js";
+import { SERVER_NAME, SERVER_VERSION } from "./version.js";
+
+export interface ServerOptions {
+  /** Quiet time after an edit before diagnostics are computed (ms). Clients may override it with `initializationOptions.diagnosticsDelay`. */
+  diagnosticsDelay?: number;
+}
+
+export const DEFAULT_DIAGNOSTICS_DELAY_MS = 25;
+
+/** A document's state for one request: the text, its offset, and the checker's view of it. */
+interface RequestState {
+  doc: SourceDocument;
+  offset: number;
+  view: CheckView | undefined;
+  viewIsCurrent: boolean;
+}
+
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  const workspace = new Workspace();
+  const log = (msg: string) => connection.console.error(msg);
+  const analyzer = new Analyzer(workspace, log);
+  const documents = new TextDocuments(TextDocument);
+  let publisher: DiagnosticsPublisher | undefined;
+  let snippets = false;
+
+  /**
+   * The document (as it is when the request starts) with the latest analysis. When edits are
+   * pending analysis, the handler first yields once so that a `$/cancelRequest` or a newer edit
+   * already on the wire is seen before the expensive work: a cancelled request stops here, and a
+   * request whose document changed meanwhile answers ContentModified rather than mixing versions.
+   */
+  const stateFor = async (uri: string, position: Position | undefined, token: CancellationToken): Promise<RequestState | undefined> => {
+    const doc = workspace.get(uri);
+    if (!doc) return undefined;
+    if (analyzer.isStale()) {
+      await yieldToEventLoop();
+      checkCancelled(token);
+      if (workspace.get(uri) !== doc) throw new ResponseError(LSPErrorCodes.ContentModified, "the document changed");
+    }
+    const analysis = analyzer.current();
+    checkCancelled(token);
+    const view = analysis.viewFor(doc.uri);
+    const result = analysis.resultFor(doc.uri);
+    return { doc, offset: position ? offsetAt(doc.lineMap, position) : 0, view, viewIsCurrent: doc.uses(result?.files.get(doc.uri)) };
+  };
+
+  const navInputs = (s: RequestState): NavigationInputs => ({ ...s, allDocs: workspace.all(), clientUri: (u) => workspace.clientUri(u) });
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const init = (params.initializationOptions ?? {}) as { diagnosticsDelay?: unknown };
+    const delay = typeof init.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0 ? init.diagnosticsDelay : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
+    publisher = new DiagnosticsPublisher(connection, workspace, analyzer, delay, log);
+    snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
+    const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
+    if (roots.length === 0 && params.rootUri) {
+      const p = uriToPath(params.rootUri);
+      if (p) roots.push(p);
+    }
+    workspace.setRoots(roots);
+    return {
+      serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [".", '"'], resolveProvider: false },
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [")"] },
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        documentSymbolProvider: true,
+        workspaceSymbolProvider: true,
+        foldingRangeProvider: true,
+        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true },
+        documentFormattingProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+    };
+  });
+
+  // Document sync: the workspace always holds the latest text; diagnostics follow after a pause.
+  documents.onDidChangeContent((e) => {
+    workspace.setOpen(e.document.uri, e.document.version, e.document.getText());
+    publisher?.schedule();
+  });
+  documents.onDidClose((e) => {
+    workspace.close(e.document.uri);
+    publisher?.clear(canonicalUri(e.document.uri), e.document.uri);
+    publisher?.schedule();
+  });
+  connection.onDidChangeWatchedFiles((p) => {
+    for (const c of p.changes) {
+      const path = uriToPath(c.uri);
+      if (path && isContractPath(path)) {
+        let text: string | undefined;
+        try {
+          text = c.type === FileChangeType.Deleted ? undefined : readFileSync(path, "utf8");
+        } catch {
+          text = undefined;
+        }
+        // A new or removed contract may move project roots (a new tools/ folder): start over.
+        if (c.type !== FileChangeType.Changed) analyzer.reset();
+        else analyzer.contractChanged(path, text);
+        workspace.touch();
+      } else {
+        workspace.diskChanged(c.uri, c.type === FileChangeType.Deleted);
+      }
+    }
+    publisher?.schedule();
+  });
+
+  connection.onHover(guarded("hover", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    return s ? hoverAt({ ...s, cedarForRule: (rule, doc) => cedarForRule(analyzer.current().resultFor(doc.uri), rule, doc) }) : null;
+  }));
+
+  connection.onCompletion(guarded("completion", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    if (!s) return null;
+    const otherDocs = workspace.all().filter((d) => d.uri !== s.doc.uri);
+    return completions({ ...s, otherDocs, options: { snippets } });
+  }));
+
+  connection.onSignatureHelp(guarded("signatureHelp", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    if (!s) return null;
+    return signatureHelp({ ...s, otherDocs: workspace.all().filter((d) => d.uri !== s.doc.uri) });
+  }));
+
+  connection.onDefinition(guarded("definition", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    return s ? definition(navInputs(s)) : null;
+  }));
+
+  connection.onReferences(guarded("references", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    return s ? references(navInputs(s), p.context?.includeDeclaration ?? true) : null;
+  }));
+
+  connection.onPrepareRename(guarded("prepareRename", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    return s ? prepareRename(navInputs(s)) : null;
+  }));
+
+  connection.onRenameRequest(guarded("rename", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, p.position, token);
+    return s ? rename(navInputs(s), p.newName) : null;
+  }));
+
+  connection.onCodeAction(guarded("codeAction", log, async (p, token) => {
+    const s = await stateFor(p.textDocument.uri, undefined, token);
+    if (!s) return null;
+    return quickFixes(analyzer.diagnosticsFor(s.doc.uri), p.range, (u) => workspace.clientUri(u), p.context.only, s.doc.text);
+  }));
+
+  connection.onDocumentSymbol(guarded("documentSymbol", log, (p) => {
+    const doc = workspace.get(p.textDocument.uri);
+    return doc ? documentSymbols(doc) : null;
+  }));
+
+  connection.onWorkspaceSymbol(guarded("workspaceSymbol", log, async (p, token) => {
+    const out = [];
+    for (const doc of workspace.all()) {
+      checkCancelled(token);
+      out.push(...workspaceSymbolsOf(doc, p.query, workspace.clientUri(doc.uri)));
+      if (out.length >= 1000) break;
+    }
+    return out;
+  }));
+
+  connection.onFoldingRanges(guarded("foldingRange", log, (p) => {
+    const doc = workspace.get(p.textDocument.uri);
+    return doc ? foldingRanges(doc) : null;
+  }));
+
+  const globalNames = (uri: string): GlobalNames | undefined => {
+    const view = analyzer.current().viewFor(canonicalUri(uri));
+    if (!view) return undefined;
+    const env = view.env;
+    return {
+      kindOf: (name) =>
+        env.agents.has(name) ? "agent" : env.functions.has(name) ? "function" : env.tools.has(name) ? "tool" : env.typeDecls.has(name) ? "type" : env.memories.has(name) ? "memory" : undefined,
+    };
+  };
+
+  connection.languages.semanticTokens.on(guarded("semanticTokens/full", log, (p) => {
+    const doc = workspace.get(p.textDocument.uri);
+    return doc ? semanticTokens(doc, globalNames(p.textDocument.uri)) : { data: [] };
+  }));
+  connection.languages.semanticTokens.onRange(guarded("semanticTokens/range", log, (p) => {
+    const doc = workspace.get(p.textDocument.uri);
+    if (!doc) return { data: [] };
+    return semanticTokens(doc, globalNames(p.textDocument.uri), { start: offsetAt(doc.lineMap, p.range.start), end: offsetAt(doc.lineMap, p.range.end) });
+  }));
+
+  connection.onDocumentFormatting(guarded("formatting", log, async (p) => {
+    const doc = workspace.get(p.textDocument.uri);
+    if (!doc) return null;
+    const r = await formatDocument(doc);
+    if ("error" in r) {
+      connection.console.info(`${p.textDocument.uri}: ${r.error}`);
+      return [];
+    }
+    // The document changed while formatting: these edits would apply to a different text.
+    if (workspace.get(p.textDocument.uri) !== doc) return [];
+    return r.edits;
+  }));
+
+  connection.onShutdown(() => {
+    publisher?.dispose();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
