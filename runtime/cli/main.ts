@@ -2,10 +2,13 @@
 /**
  * `symbi`, the runtime CLI (DESIGN §10). Every command lives in its own module under
  * ./commands/ and registers itself: each module exports `register(program)`, and this file
- * loads every module in that folder (sorted by name), so adding a command means adding a file.
+ * loads the modules in that folder (sorted by name), so adding a command means adding a file.
+ * A module is named after its command (`commands/exec.ts` registers `exec`): when the command
+ * line names one, only that module is loaded, so `symbi audit verify` does not pay for importing
+ * the interpreter, Cedar and Docker clients that `exec` needs; help and unknown commands load all.
  */
 import { Command } from "commander";
-import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { reportError } from "./errors.js";
@@ -14,8 +17,11 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-/** The program with every command registered; exits are thrown (exitOverride) so main() decides the code. */
-export async function buildProgram(): Promise<Command> {
+/**
+ * The program with its commands registered (only the one `argv` names, when it names one);
+ * exits are thrown (exitOverride) so main() decides the code.
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("symbi")
     .description("Symbiont runtime: run compiled agents and keep their signed audit log")
     .version(packageVersion(), "-V, --version")
@@ -24,9 +30,13 @@ export async function buildProgram(): Promise<Command> {
   const here = fileURLToPath(import.meta.url);
   const ext = here.endsWith(".ts") ? ".ts" : ".js";
   const dir = join(dirname(here), "commands");
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"))
-    .sort();
+  const named = argv[2];
+  const only = named && /^[a-z][a-z0-9-]*$/.test(named) && existsSync(join(dir, named + ext)) ? named + ext : null;
+  const files = only
+    ? [only]
+    : readdirSync(dir)
+        .filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"))
+        .sort();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
     if (typeof mod.register !== "function") throw new Error(`command module ${f} does not export register(program)`);
@@ -46,7 +56,7 @@ export async function buildProgram(): Promise<Command> {
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[] = process.argv): Promise<number> {
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return 0;
   } catch (err) {

@@ -77,13 +77,13 @@ test("main.ts is an executable node script; the real entry point runs commands w
   writeLines(tampered, lines);
   copyFileSync(`${log}.head`, `${tampered}.head`);
   const [help, ok, bad, missing] = await Promise.all([
-    spawnSymbi("--help"),
+    spawnSymbi("audit", "--help"), // (top-level --help loads every command, exec's runtime included: tested in-process below)
     spawnSymbi("audit", "verify", log, "--pubkey", keys.publicPath),
     spawnSymbi("audit", "verify", tampered, "--pubkey", keys.publicPath),
     spawnSymbi("audit", "verify", log, "--pubkey", join(dir, "missing.pub")),
   ]);
   assert.is(help.code, 0);
-  assert.match(help.stdout, /Usage: symbi/);
+  assert.match(help.stdout, /Usage: symbi audit/);
   assert.is(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^OK /);
   assert.is(bad.code, 3);
@@ -103,6 +103,9 @@ test("--help everywhere; unknown commands and options are usage errors", async (
     symbi(),
     symbi("--version"),
   ]);
+  const helpAudit = await symbi("help", "audit");
+  assert.is(helpAudit.code, 0);
+  assert.match(helpAudit.stdout, /Usage: symbi audit/);
   assert.is(top.code, 0);
   assert.match(top.stdout, /Usage: symbi/);
   assert.match(top.stdout, /keygen/);
