@@ -314,7 +314,7 @@ export class BodyChecker {
         return;
       case "BindingPattern":
         if (p.name.name === "None") {
-          if (!isLoose(valueT) && valueT.k !== "option" && valueT.k !== "null") this.sink.report("E0209", `\`None\` cannot match a \`${show(valueT)}\``, p.span);
+          if (!isLoose(valueT) && valueT.k !== "option" && valueT.k !== "null") this.sink.report("E0209", `\`None\` cannot match ${an(valueT)}`, p.span);
           return;
         }
         this.declare(scope, p.name, valueT, "pattern");
@@ -330,7 +330,7 @@ export class BodyChecker {
           this.sink.report("E0209", `unknown pattern \`${ctor}(...)\``, p.name.span, { help: didYouMean(ctor, ["Some", "Ok", "Err"]) ?? "patterns are `Some(x)`, `Ok(x)`, `Err(e)`, `None`, a name or `_`" });
           inner = T.error;
         } else if (!inner) {
-          this.sink.report("E0209", `\`${ctor}(...)\` cannot match a \`${show(valueT)}\``, p.span, { help: ctor === "Some" ? "`Some(x)` matches an `Option`" : "`Ok(x)`/`Err(e)` match a `Result`" });
+          this.sink.report("E0209", `\`${ctor}(...)\` cannot match ${an(valueT)}`, p.span, { help: ctor === "Some" ? "`Some(x)` matches an `Option`" : "`Ok(x)`/`Err(e)` match a `Result`" });
           inner = T.error;
         }
         this.sink.builtin(`builtin:${ctor}`, { kind: "builtin", name: ctor, doc: BUILTIN_FUNCTIONS.get(ctor)?.doc ?? "" });
@@ -377,7 +377,7 @@ export class BodyChecker {
         case "Identifier":
           if (p.name === "None") {
             key = "None";
-            if (!isLoose(t) && t.k !== "option") this.sink.report("E0209", `\`None\` cannot match a \`${show(t)}\``, p.span);
+            if (!isLoose(t) && t.k !== "option") this.sink.report("E0209", `\`None\` cannot match ${an(t)}`, p.span);
           } else {
             catchAll ??= p.span;
             this.declare(armScope, p, t, "pattern");
@@ -390,20 +390,20 @@ export class BodyChecker {
           if (t.k === "levels") {
             if (!t.levels.includes(p.value)) this.levelError(p.value, t, p.span);
           } else if (!isLoose(t) && !isPrim(t, "String") && !(t.k === "option" && isPrim(t.inner, "String"))) {
-            this.sink.report("E0209", `a String pattern cannot match a \`${show(t)}\``, p.span, { notes: [`expected: ${show(t)}`, "found: String"] });
+            this.sink.report("E0209", `a String pattern cannot match ${an(t)}`, p.span, { notes: [`expected: ${show(t)}`, "found: String"] });
           }
           break;
         case "Number":
           key = `n:${p.value}`;
           this.sink.setType(p, p.isFloat ? T.float : T.int);
           if (!isLoose(t) && !(t.k === "prim" && (t.name === "int" || t.name === "float"))) {
-            this.sink.report("E0209", `a number pattern cannot match a \`${show(t)}\``, p.span, { notes: [`expected: ${show(t)}`, `found: ${p.isFloat ? "float" : "int"}`] });
+            this.sink.report("E0209", `a number pattern cannot match ${an(t)}`, p.span, { notes: [`expected: ${show(t)}`, `found: ${p.isFloat ? "float" : "int"}`] });
           }
           break;
         case "Bool":
           key = `b:${p.value}`;
           this.sink.setType(p, T.bool);
-          if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0209", `a bool pattern cannot match a \`${show(t)}\``, p.span, { notes: [`expected: ${show(t)}`, "found: bool"] });
+          if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0209", `a bool pattern cannot match ${an(t)}`, p.span, { notes: [`expected: ${show(t)}`, "found: bool"] });
           break;
       }
       if (key !== undefined) {
@@ -920,7 +920,7 @@ export class BodyChecker {
     }
     if (v) {
       this.use(v, id);
-      this.sink.report("E0104", `\`${name}\` is a \`${show(v.type)}\`, not a function`, id.span, { related: [{ file: this.sink.file, span: v.span, message: "declared here" }] });
+      this.sink.report("E0104", `\`${name}\` is ${an(v.type)}, not a function`, id.span, { related: [{ file: this.sink.file, span: v.span, message: "declared here" }] });
       this.argsLoosely(e, scope);
       return T.error;
     }
@@ -1055,6 +1055,12 @@ export class BodyChecker {
     }
     filled[idx] = a.value;
   }
+}
+
+/** "an `int`", "a `String`": the type with its article. */
+function an(t: Type): string {
+  const text = show(t);
+  return `${/^[aeiou]/i.test(text) ? "an" : "a"} \`${text}\``;
 }
 
 function describeParams(params: readonly FnParam[]): string {

@@ -5,6 +5,7 @@
  * `[output] envelope = false`), via compiler/contracts' `returnSchema`.
  */
 import { argValueKind, returnSchema, type ArgSpec, type ToolContract } from "../contracts/index.js";
+import { BUILTIN_TYPES } from "../../stdlib/index.js";
 import { T, type FnParam, type Type } from "./types.js";
 
 export interface ToolSignature {
@@ -15,6 +16,10 @@ export interface ToolSignature {
 }
 
 export function argType(arg: ArgSpec): Type {
+  // An argument of a toolclad.toml custom type named like an ordered level type (`Clearance`)
+  // carries that type, so policies can compare it (`level <= user.clearance`).
+  const custom = arg.type !== arg.baseType ? BUILTIN_TYPES.get(arg.type) : undefined;
+  if (custom?.shape === "levels") return { k: "levels", name: custom.name, levels: custom.levels ?? [] };
   switch (argValueKind(arg.baseType)) {
     case "integer":
       return T.int;
