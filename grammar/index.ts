@@ -2,7 +2,8 @@
  * The front end's entry points: bytes or text in, AST and diagnostics out. The one parser
  * instance is reused for every file (building it is the expensive part).
  */
-import { isRecognitionException, type IRecognitionException } from "chevrotain";
+import type { IRecognitionException } from "chevrotain";
+import { isRecognitionException } from "./chevrotain.js";
 import type { Program } from "./ast.js";
 import type { Diagnostic } from "../compiler/diagnostics/model.js";
 import { diagnostic, sortDiagnostics } from "../compiler/diagnostics/model.js";

@@ -14,7 +14,8 @@
  * - Semantic actions run inside ACTION() because chevrotain replays every rule once with
  *   placeholder values while it records the grammar.
  */
-import { EmbeddedActionsParser, EOF, type IToken, type TokenType, type IParserErrorMessageProvider, type IRuleConfig, type IRecognitionException, type ParserMethod } from "chevrotain";
+import type { IToken, TokenType, IParserErrorMessageProvider, IRuleConfig, IRecognitionException, ParserMethod } from "chevrotain";
+import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import type { Span } from "./span.js";
 import * as T from "./tokens.js";

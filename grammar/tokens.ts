@@ -7,7 +7,8 @@
  * Words are lexed by one `Identifier` pattern and re-typed to their keyword afterwards through a
  * map (see lexer.ts): much faster than one regex per keyword.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[a-zA-Z_][a-zA-Z0-9_]*/, label: "identifier" });
 /** Category of every binary operator token (the expression rule consumes them in one step). */
