@@ -58,6 +58,8 @@ export interface CheckResult {
   /** Policies inside channels. */
   channelPolicies: PolicyInfo[];
   env: GlobalEnv;
+  /** Files whose bodies were (re-)checked by this call; the others reused cached results. */
+  checkedFiles: string[];
 }
 
 export interface ProjectOptions {
@@ -164,6 +166,7 @@ export class Project {
 
     const diagnostics: Diagnostic[] = [...env.diagnostics, ...contracts.diagnostics];
     const fileChecks: FileCheck[] = [];
+    const checkedFiles: string[] = [];
     for (const u of units) {
       const entry = this.sources.get(u.file)!;
       const parse = entry.parse!;
@@ -172,9 +175,13 @@ export class Project {
       if (!c || c.fingerprint !== env.fingerprint || c.parse !== parse) {
         c = { fingerprint: env.fingerprint, parse, result: checkFile(u, env, this.types, this.resolved) };
         entry.check = c;
+        checkedFiles.push(u.file);
       }
       fileChecks.push(c.result);
-      diagnostics.push(...c.result.diagnostics);
+      // A file that does not parse gets its errors but not its warnings: warnings there are
+      // mostly artefacts of error recovery (a statement the parser skipped leaves a variable "unused").
+      const broken = parse.diagnostics.some((d) => d.severity === "error");
+      diagnostics.push(...(broken ? c.result.diagnostics.filter((d) => d.severity === "error") : c.result.diagnostics));
     }
 
     const policies = fileChecks.flatMap((f) => f.topPolicies);
@@ -219,6 +226,7 @@ export class Project {
       policies,
       channelPolicies: fileChecks.flatMap((f) => f.channelPolicies),
       env,
+      checkedFiles,
     };
   }
 }
