@@ -3,7 +3,7 @@ export { execAgent, ContextError, MAX_DELEGATION_DEPTH, type ExecOptions, type E
 export { loadBundleDir, bundleFromFiles, parseBundleManifest, parseIr, isBundleDir, BundleError, BUNDLE_FORMAT, IR_FORMAT, type Bundle, type BundleManifest, type AgentIR, type RuleInfo } from "./bundle.js";
 export { validateInputs, InputError } from "./inputs.js";
 export { resolveTarget, TargetError, type ResolvedTarget } from "./resolve.js";
-export { compileToBundles, CompileError } from "./compile.js";
+export { compileToBundles, CompileError, type CompiledProject } from "./compile.js";
 export { readJsonArgument, JsonArgumentError } from "./json-argument.js";
 export { ToolCaller, type ToolCallerOptions } from "./tool-call.js";
 export { ActionRunner, GOVERNED_BUILTINS, type PeerRunner } from "./actions.js";

@@ -29,8 +29,8 @@ export interface ResolvedTarget {
   peers: Map<string, Bundle>;
 }
 
-function pick(all: Map<string, Bundle>, agent: string | undefined, where: string): ResolvedTarget {
-  const names = [...all.keys()].sort();
+function pick(all: Map<string, Bundle>, agent: string | undefined, where: string, candidates: string[] = [...all.keys()]): ResolvedTarget {
+  const names = [...candidates].sort();
   if (names.length === 0) throw new TargetError(`${where} holds no agent to run`, ExitCode.CheckFailed);
   let name = agent;
   if (name === undefined) {
@@ -73,7 +73,8 @@ export async function resolveTarget(target: string, agent: string | undefined): 
   }
   if (st.isFile()) {
     if (!target.endsWith(".symbi")) throw new TargetError(`${target} is neither a .symbi file nor a bundle folder`);
-    return pick(await compileToBundles(target), agent, target);
+    const compiled = await compileToBundles(target);
+    return pick(compiled.bundles, agent, target, compiled.inFile);
   }
   if (!st.isDirectory()) throw new TargetError(`${target} is neither a .symbi file nor a bundle folder`);
   if (isBundleDir(target)) {

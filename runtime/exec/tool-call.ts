@@ -177,6 +177,7 @@ export class ToolCaller {
       if (e instanceof SandboxAbortedError) {
         const reason = o.signal.reason;
         const fatal = reason instanceof FatalError ? reason : new FatalError("Aborted", "the run was cancelled while a tool was running", loc);
+        fatal.location ??= loc;
         this.o.audit.emit("tool_end", { tool: name, exitCode: null, durationMs: 0, outputSha256: sha256Hex(""), aborted: true });
         throw fatal;
       }

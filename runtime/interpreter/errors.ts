@@ -4,7 +4,7 @@
  * - `DslError`: catchable by `try`/`catch`. `catch (e)` binds a record of the stdlib type
  *   `Error` — `kind`, `message`, `details` (with `location`, "file:line:col"), and for a
  *   denial the `rule` and `reason`; `catch (K e)` catches only errors whose kind is `K`
- *   (`catch (Error e)`, or a user alias of `Error`, catches every one).
+ *   (`catch (Error e)` catches every one).
  * - `FatalError`: ends the run; no `catch` sees it (the `with` timeout, the step and recursion
  *   budgets, a sandbox that cannot run, an audit log that cannot be written). Letting agent
  *   code catch these would let it outlive its budget or act without a record.

@@ -50,7 +50,6 @@ export class Interpreter {
   readonly budget: Budget;
   readonly globals = new Scope();
   private readonly functions = new Map<string, A.FunctionDef>();
-  private readonly types = new Map<string, A.TypeDef>();
 
   constructor(options: InterpreterOptions) {
     this.program = options.program;
@@ -58,7 +57,6 @@ export class Interpreter {
     this.builtins = options.builtins;
     this.budget = options.budget ?? new Budget();
     for (const f of options.program.functions) this.functions.set(f.name.name, f);
-    for (const t of options.program.types) this.types.set(t.name.name, t);
   }
 
   loc(node: { span: Span }): SourceLocation {
@@ -252,20 +250,12 @@ export class Interpreter {
   }
 
   /**
-   * Whether `catch (T e)` catches an error of `kind`: T is that kind, or T is `Error` or an
-   * alias of it (`type APIError = Error`), which catch every error.
+   * Whether `catch (T e)` catches an error of `kind`: `Error` catches every error; any other
+   * name catches the errors of that kind (a user alias `type APIError = Error` declares the
+   * error kind `APIError`, as the checker reads it).
    */
   private catches(type: string, kind: string): boolean {
-    if (type === kind) return true;
-    let name = type;
-    for (let i = 0; i < 16; i++) {
-      if (name === "Error") return true;
-      const def = this.types.get(name);
-      if (!def || def.definition.kind !== "TypeRef" || def.definition.args.length > 0) return false;
-      name = def.definition.name.name;
-      if (name === kind) return true;
-    }
-    return false;
+    return type === "Error" || type === kind;
   }
 
   private async execAssign(s: A.AssignStmt, scope: Scope): Promise<void> {

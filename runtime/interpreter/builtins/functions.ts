@@ -123,6 +123,17 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;
     return timingSafeEqual(expected, Buffer.from(hex, "hex"));
   },
+  base64_encode: ([text]) => Buffer.from(expectString(text, "the text"), "utf8").toString("base64"),
+  base64_decode: ([encoded]) => {
+    const s = expectString(encoded, "the base64 text").trim();
+    // Buffer.from ignores bad characters; check the alphabet and padding first.
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s)) throw new DslError("Error", "malformed base64 (standard alphabet, padded)");
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(s, "base64"));
+    } catch {
+      throw new DslError("Error", "the decoded bytes are not valid UTF-8 text");
+    }
+  },
   generate_id: () => randomUUID(),
 };
 

@@ -1,0 +1,152 @@
+/**
+ * `symbi exec` as users run it: the quick start through the real entry point (spawned), then
+ * the CLI's contract in-process (same main(), stdout/stderr captured): JSON on stdout, one error
+ * line on stderr, the documented exit codes.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { main } from "../../runtime/cli/main.js";
+import { buildProject } from "../../compiler/emit/build.js";
+import { writeBundle } from "../../compiler/emit/bundle.js";
+
+const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const fixtures = join(root, "test/runtime/fixtures/e2e");
+const work = mkdtempSync(join(tmpdir(), "symbi-exec-cli-"));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnSymbi(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], { cwd: root, env: { ...process.env, SYMBI_DEBUG: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+function symbi(...args: string[]): Promise<Run> {
+  const run = queue.then(async () => {
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    let stdout = "";
+    let stderr = "";
+    process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      const code = await main(["node", "symbi", ...args]);
+      return { code, stdout, stderr };
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+const agentFile = (name: string) => join(fixtures, "agents", `${name}.symbi`);
+
+test("the README quick start runs through the real entry point and prints the result as JSON", async () => {
+  const r = await spawnSymbi("exec", "examples/quickstart/agent.symbi", "--input", '{"name": "Ada", "number": 360}');
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout), {
+    greeting: "Hello, Ada!",
+    factors: "360: 2 2 2 3 3 5",
+    big_number: "denied by rule quickstart.tools.2 (agent.symbi:29:9 `deny: factor(n) if n > 1000000`)",
+    denied_by: "quickstart.tools.2",
+  });
+  assert.is(r.stderr, "");
+});
+
+test("--input @file, --compact, and a bundle folder built by the compiler", async () => {
+  const out = buildProject({ projectDir: fixtures, sources: [{ file: "agents/uncaught.symbi", bytes: readFileSync(agentFile("uncaught")) }] });
+  const dir = writeBundle(join(work, "build"), "uncaught", out.bundles[0]!.files);
+  writeFileSync(join(work, "in.json"), '{"number": 6}');
+  const r = await symbi("exec", dir, "--input", `@${join(work, "in.json")}`, "--compact");
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '"6: 2 3\\n"\n');
+  // The build folder holding it works too, and --agent must match.
+  assert.is((await symbi("exec", join(work, "build"), "--input", '{"number": 6}', "--compact")).stdout, '"6: 2 3\\n"\n');
+  const wrong = await symbi("exec", dir, "--agent", "other", "--input", '{"number": 6}');
+  assert.is(wrong.code, 1);
+  assert.match(wrong.stderr, /holds agent `uncaught`, not `other`/);
+  // Tampering is refused before anything runs.
+  writeFileSync(join(dir, "policy.cedar"), readFileSync(join(dir, "policy.cedar"), "utf8") + "\npermit(principal, action, resource);\n");
+  const t = await symbi("exec", dir, "--input", '{"number": 6}');
+  assert.is(t.code, 3);
+  assert.is(t.stdout, "");
+  assert.match(t.stderr, /^symbi: error: .*policy\.cedar does not match its hash in bundle\.json/);
+  assert.is(t.stderr.trim().split("\n").length, 1);
+});
+
+test("exit codes and one-line errors: denial 2, bad input 3, bad JSON 3, unreadable @file 1, usage 1", async () => {
+  const denied = await symbi("exec", agentFile("uncaught"), "--input", '{"number": 5000}');
+  assert.is(denied.code, 2);
+  assert.is(denied.stdout, "");
+  assert.match(denied.stderr, /^symbi: error: agents\/uncaught\.symbi:11:9: PolicyDenied: /);
+  assert.is(denied.stderr.trim().split("\n").length, 1);
+
+  const badType = await symbi("exec", agentFile("uncaught"), "--input", '{"number": "five"}');
+  assert.is(badType.code, 3);
+  assert.is(badType.stderr, 'symbi: error: invalid input: number: expected an int (a whole number), found the string "five"\n');
+
+  const badJson = await symbi("exec", agentFile("uncaught"), "--input", "{number: 5}");
+  assert.is(badJson.code, 3);
+  assert.match(badJson.stderr, /^symbi: error: --input is not valid JSON/);
+
+  const noFile = await symbi("exec", agentFile("uncaught"), "--input", "@/nonexistent/in.json");
+  assert.is(noFile.code, 1);
+  assert.match(noFile.stderr, /cannot read \/nonexistent\/in\.json \(no such file\)/);
+
+  const halfAudit = await symbi("exec", agentFile("uncaught"), "--audit-log", join(work, "x.log"));
+  assert.is(halfAudit.code, 1);
+  assert.match(halfAudit.stderr, /--audit-log needs --key/);
+
+  const notATarget = await symbi("exec", join(work, "nothing-here"));
+  assert.is(notATarget.code, 1);
+  assert.match(notATarget.stderr, /does not exist/);
+
+  const badMode = await symbi("exec", agentFile("uncaught"), "--approve", "maybe");
+  assert.is(badMode.code, 1);
+});
+
+test("a source that does not compile: the compiler's diagnostics, exit 3, nothing runs", async () => {
+  const bad = join(work, "bad.symbi");
+  writeFileSync(bad, "agent broken(x: int) {\n  with sandbox = \"process\" {\n    let = ;\n  }\n}\n");
+  const r = await symbi("exec", bad, "--input", '{"x": 1}');
+  assert.is(r.code, 3);
+  assert.is(r.stdout, "");
+  assert.match(r.stderr, /bad\.symbi:3:/);
+  assert.match(r.stderr, /symbi: error: .*does not compile/);
+});
+
+test("--context feeds trusted records; --audit-log with --key appends; a run error is one line with its location", async () => {
+  const key = join(work, "key");
+  assert.is((await symbi("keygen", "--out", key)).code, 0);
+  const log = join(work, "audit.log");
+  const first = await symbi("exec", agentFile("uncaught"), "--input", '{"number": 10}', "--audit-log", log, "--key", key, "--context", '{"user": {"role": "analyst"}}');
+  assert.is(first.code, 0, first.stderr);
+  const n1 = readFileSync(log, "utf8").trim().split("\n").length;
+  const second = await symbi("exec", agentFile("uncaught"), "--input", '{"number": 5000}', "--audit-log", log, "--key", key);
+  assert.is(second.code, 2);
+  const lines = readFileSync(log, "utf8").trim().split("\n");
+  assert.ok(lines.length > n1, "the second run was appended");
+  const verify = await symbi("audit", "verify", log, "--pubkey", `${key}.pub`);
+  assert.is(verify.code, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /2 runs/);
+});
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+test.run();
