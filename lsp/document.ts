@@ -10,6 +10,7 @@ import { LineMap } from "../grammar/span.js";
 import { scan, type ScanResult } from "../grammar/scanner.js";
 import { nodePathAt, walk } from "../grammar/visit.js";
 import { buildScopes, type FileScopes } from "./scope.js";
+import { repairedProgram } from "./repair.js";
 
 export class SourceDocument {
   private parsed: ParseResult | undefined;
@@ -17,6 +18,8 @@ export class SourceDocument {
   private scanned: ScanResult | undefined;
   private parents: Map<Node, Node | undefined> | undefined;
   private fileScopes: FileScopes | undefined;
+  /** The parse of the text completed with its missing closing brackets; null when not needed. */
+  private repaired: Program | null | undefined;
 
   constructor(
     /** The document's URI; also the `file` of its diagnostics. */
@@ -42,9 +45,9 @@ export class SourceDocument {
     this.fileScopes = undefined;
   }
 
-  /** Whether `parse` is the parse this document uses. */
+  /** Whether `parse` is the parse this document's features look at (checker results keyed by its nodes apply). */
   uses(parse: ParseResult | undefined): boolean {
-    return parse !== undefined && this.parsed === parse;
+    return parse !== undefined && this.parsed === parse && this.program === parse.program;
   }
 
   /** Lines of the text; the same line-break rules as the protocol (`\n`, `\r\n`, lone `\r`). */
@@ -52,8 +55,23 @@ export class SourceDocument {
     return (this.map ??= new LineMap(this.text));
   }
 
+  /**
+   * The tree features work on: the parse, or — when the text has errors and unbalanced
+   * brackets, which make the parser give up on the whole file — the tree of the text completed
+   * with its missing closers (repair.ts), so the outline, scopes and completion keep working
+   * while a block is being typed. Diagnostics always come from the real parse.
+   */
   get program(): Program {
-    return this.parse.program;
+    if (this.repaired === undefined) this.repaired = this.repair();
+    return this.repaired ?? this.parse.program;
+  }
+
+  private repair(): Program | null {
+    if (!this.parse.diagnostics.some((d) => d.severity === "error")) return null;
+    const firstError = Math.min(...this.parse.diagnostics.filter((d) => d.severity === "error").map((d) => d.span.start));
+    const repaired = repairedProgram(this.text, this.uri, this.tokens, this.lineMap, firstError);
+    if (!repaired || repaired.items.length <= this.parse.program.items.length) return null;
+    return repaired;
   }
 
   /** Tokens and comments in source order (the same scanner the parser runs). */

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import {
   CodeActionKind,
+  ErrorCodes,
   FileChangeType,
   LSPErrorCodes,
   ResponseError,
@@ -34,7 +35,6 @@ import { hoverAt } from "./features/hover.js";
 import { signatureHelp } from "./features/signature-help.js";
 import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
 import { quickFixes } from "./features/code-actions.js";
-import { cedarForRule } from "./features/cedar-preview.js";
 import { offsetAt } from "./positions.js";
 import type { CheckView } from "./semantic.js";
 import { canonicalUri, uriToPath } from "./uri.js";
@@ -69,7 +69,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    * already on the wire is seen before the expensive work: a cancelled request stops here, and a
    * request whose document changed meanwhile answers ContentModified rather than mixing versions.
    */
-  const stateFor = async (uri: string, position: Position | undefined, token: CancellationToken): Promise<RequestState | undefined> => {
+  const stateFor = async (uri: unknown, position: Position | undefined | null, token: CancellationToken): Promise<RequestState | undefined> => {
+    if (typeof uri !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "textDocument.uri is missing");
+    if (position === null || (position !== undefined && (typeof position.line !== "number" || typeof position.character !== "number"))) {
+      throw new ResponseError(ErrorCodes.InvalidParams, "position is missing or invalid");
+    }
     const doc = workspace.get(uri);
     if (!doc) return undefined;
     if (analyzer.isStale()) {
@@ -82,6 +86,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const view = analysis.viewFor(doc.uri);
     const result = analysis.resultFor(doc.uri);
     return { doc, offset: position ? offsetAt(doc.lineMap, position) : 0, view, viewIsCurrent: doc.uses(result?.files.get(doc.uri)) };
+  };
+
+  /** The document URI of a request's params, or InvalidParams. */
+  const uriOf = (p: { textDocument?: { uri?: unknown } }): string => {
+    const uri = p?.textDocument?.uri;
+    if (typeof uri !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "textDocument.uri is missing");
+    return uri;
   };
 
   const navInputs = (s: RequestState): NavigationInputs => ({ ...s, allDocs: workspace.all(), clientUri: (u) => workspace.clientUri(u) });
@@ -149,51 +160,51 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onHover(guarded("hover", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
-    return s ? hoverAt({ ...s, cedarForRule: (rule, doc) => cedarForRule(analyzer.current().resultFor(doc.uri), rule, doc) }) : null;
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+    return s ? hoverAt(s) : null;
   }));
 
   connection.onCompletion(guarded("completion", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
     if (!s) return null;
     const otherDocs = workspace.all().filter((d) => d.uri !== s.doc.uri);
     return completions({ ...s, otherDocs, options: { snippets } });
   }));
 
   connection.onSignatureHelp(guarded("signatureHelp", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
     if (!s) return null;
     return signatureHelp({ ...s, otherDocs: workspace.all().filter((d) => d.uri !== s.doc.uri) });
   }));
 
   connection.onDefinition(guarded("definition", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
     return s ? definition(navInputs(s)) : null;
   }));
 
   connection.onReferences(guarded("references", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
     return s ? references(navInputs(s), p.context?.includeDeclaration ?? true) : null;
   }));
 
   connection.onPrepareRename(guarded("prepareRename", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
     return s ? prepareRename(navInputs(s)) : null;
   }));
 
   connection.onRenameRequest(guarded("rename", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, p.position, token);
+    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
     return s ? rename(navInputs(s), p.newName) : null;
   }));
 
   connection.onCodeAction(guarded("codeAction", log, async (p, token) => {
-    const s = await stateFor(p.textDocument.uri, undefined, token);
+    const s = await stateFor(p.textDocument?.uri, undefined, token);
     if (!s) return null;
     return quickFixes(analyzer.diagnosticsFor(s.doc.uri), p.range, (u) => workspace.clientUri(u), p.context.only, s.doc.text);
   }));
 
   connection.onDocumentSymbol(guarded("documentSymbol", log, (p) => {
-    const doc = workspace.get(p.textDocument.uri);
+    const doc = workspace.get(uriOf(p));
     return doc ? documentSymbols(doc) : null;
   }));
 
@@ -208,7 +219,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }));
 
   connection.onFoldingRanges(guarded("foldingRange", log, (p) => {
-    const doc = workspace.get(p.textDocument.uri);
+    const doc = workspace.get(uriOf(p));
     return doc ? foldingRanges(doc) : null;
   }));
 
@@ -223,17 +234,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
 
   connection.languages.semanticTokens.on(guarded("semanticTokens/full", log, (p) => {
-    const doc = workspace.get(p.textDocument.uri);
-    return doc ? semanticTokens(doc, globalNames(p.textDocument.uri)) : { data: [] };
+    const doc = workspace.get(uriOf(p));
+    return doc ? semanticTokens(doc, globalNames(uriOf(p))) : { data: [] };
   }));
   connection.languages.semanticTokens.onRange(guarded("semanticTokens/range", log, (p) => {
-    const doc = workspace.get(p.textDocument.uri);
+    const doc = workspace.get(uriOf(p));
     if (!doc) return { data: [] };
-    return semanticTokens(doc, globalNames(p.textDocument.uri), { start: offsetAt(doc.lineMap, p.range.start), end: offsetAt(doc.lineMap, p.range.end) });
+    return semanticTokens(doc, globalNames(uriOf(p)), { start: offsetAt(doc.lineMap, p.range.start), end: offsetAt(doc.lineMap, p.range.end) });
   }));
 
   connection.onDocumentFormatting(guarded("formatting", log, async (p) => {
-    const doc = workspace.get(p.textDocument.uri);
+    const doc = workspace.get(uriOf(p));
     if (!doc) return null;
     const r = await formatDocument(doc);
     if ("error" in r) {
@@ -241,7 +252,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       return [];
     }
     // The document changed while formatting: these edits would apply to a different text.
-    if (workspace.get(p.textDocument.uri) !== doc) return [];
+    if (workspace.get(uriOf(p)) !== doc) return [];
     return r.edits;
   }));
 
