@@ -13,15 +13,18 @@
  * so a bundle does not depend on where the build ran.
  */
 import { readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import type { AgentDef, Program } from "../../grammar/ast.js";
-import { parseBytes } from "../../grammar/index.js";
+import { decodeSource } from "../../grammar/index.js";
+import { Project, TRUSTED_RECORDS as CHECK_TRUSTED, typeToString, type AgentInfo, type CheckResult } from "../check/index.js";
 import { VERSION } from "../cli/version.js";
-import { loadContracts, type LoadContractsResult, type ToolContract } from "../contracts/index.js";
+import type { ToolContract } from "../contracts/index.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
-import { levelsFromMetadata } from "../policy/analyze.js";
+import { BUILTIN_FUNCTIONS, BUILTIN_TYPES } from "../../stdlib/index.js";
 import { buildCatalog, type ActionCatalog } from "../policy/catalog.js";
-import { typeTable } from "../policy/dsl-types.js";
+import { typeNode } from "../policy/checker-types.js";
+import { DEFAULT_LEVELS, TRUSTED_RECORDS, type TrustedRecord } from "../policy/model.js";
+import type { TNode } from "../policy/types.js";
 import { sealBundle, type BundleFiles } from "./bundle.js";
 import { compileCedar, policyFiles, type CedarCompilation } from "./cedar/index.js";
 import { agentIR } from "./ir.js";
@@ -35,9 +38,14 @@ export interface SourceInput {
 
 export interface BuildInput {
   projectDir: string;
+  /** The files whose agents are built. */
   sources: SourceInput[];
-  /** The project's contracts (default: loaded from `<projectDir>/tools`). */
-  contracts?: LoadContractsResult;
+  /** Other source files of the project: checked with the build (names resolve across files), not built. */
+  otherSources?: SourceInput[];
+  /** Contract files in memory (project-relative paths); default: `<projectDir>/tools/*.clad.toml`. */
+  contractTexts?: Array<{ file: string; text: string }>;
+  /** Refuse to build when the checker reports errors (default true, as `symbic build` does). */
+  check?: boolean;
   compilerVersion?: string;
 }
 
@@ -63,92 +71,117 @@ export interface BuildOutput {
 
 /** A path relative to the project, with POSIX separators. */
 export function projectPath(projectDir: string, file: string): string {
+  if (!isAbsolute(file)) return file.split(sep).join("/");
   const rel = relative(projectDir, file);
   return (rel.startsWith("..") || rel === "" ? file : rel).split(sep).join("/");
-}
-
-function capabilities(agent: AgentDef): string[] {
-  const out: string[] = [];
-  for (const m of agent.members) {
-    if (m.kind !== "Capabilities") continue;
-    for (const e of m.list.elements) {
-      if (e.kind === "String") out.push(e.value);
-      else if (e.kind === "Identifier") out.push(e.name);
-    }
-  }
-  return out;
 }
 
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2) + "\n");
 }
 
+/** The ordered levels of the stdlib's `Clearance` type (what `<` on levels ranks by). */
+function clearanceLevels(): string[] {
+  return [...(BUILTIN_TYPES.get("Clearance")?.levels ?? DEFAULT_LEVELS)];
+}
+
 export function buildProject(input: BuildInput): BuildOutput {
   const diagnostics: Diagnostic[] = [];
   const texts = new Map<string, string>();
-  const parsed: Array<{ file: string; bytes: Buffer; program: Program; text: string }> = [];
-  for (const s of input.sources) {
-    const r = parseBytes(s.bytes, s.file);
-    texts.set(s.file, r.text);
-    diagnostics.push(...r.diagnostics);
-    parsed.push({ file: s.file, bytes: s.bytes, program: r.program, text: r.text });
+  const wanted = new Set(input.sources.map((s) => s.file));
+  const project = new Project(input.projectDir, { loadContractsFromDisk: input.contractTexts === undefined });
+  for (const c of input.contractTexts ?? []) project.setFile(c.file, c.text);
+  for (const s of [...input.sources, ...(input.otherSources ?? [])]) {
+    const decoded = decodeSource(s.bytes, s.file);
+    if ("diagnostic" in decoded) {
+      if (wanted.has(s.file)) diagnostics.push(decoded.diagnostic);
+      continue;
+    }
+    texts.set(s.file, decoded.text);
+    project.setFile(s.file, decoded.text);
   }
-  if (hasErrors(diagnostics)) return { bundles: [], diagnostics: sortDiagnostics(diagnostics), texts };
+  const res = project.check();
+  const rel = (f: string) => projectPath(input.projectDir, f);
+  for (const d of res.diagnostics) {
+    const file = rel(d.file);
+    // Report the built files, the contracts, and project-wide problems; other files are the
+    // business of `symbic check`.
+    if (texts.has(file) && !wanted.has(file)) continue;
+    diagnostics.push({ ...d, file, ...(d.related ? { related: d.related.map((r) => ({ ...r, file: rel(r.file) })) } : {}) });
+  }
+  const check = input.check ?? true;
+  const syntaxErrors = [...wanted].some((f) => res.files.get(f)?.diagnostics.some((d) => d.severity === "error"));
+  // With `check: false` (tests of the emitter alone) the checker's findings in the built files
+  // are shown but do not stop the build; syntax errors and broken contracts always do.
+  const blocking = check ? hasErrors(diagnostics) : syntaxErrors || hasErrors(diagnostics.filter((d) => !wanted.has(d.file)));
+  if (blocking) return { bundles: [], diagnostics: sortDiagnostics(diagnostics), texts };
+  const buildDiagnostics: Diagnostic[] = [];
 
-  const loaded = input.contracts ?? loadContracts(input.projectDir);
   const contracts = new Map<string, ToolContract>();
-  for (const [name, c] of loaded.contracts) contracts.set(name, { ...c, file: projectPath(input.projectDir, c.file) });
-  for (const d of loaded.diagnostics) diagnostics.push({ ...d, file: projectPath(input.projectDir, d.file) });
-
-  const types = typeTable(parsed.map((p) => p.program));
-  const seen = new Map<string, { file: string; agent: AgentDef }>();
+  for (const [name, c] of res.contracts) contracts.set(name, { ...c, file: rel(c.file) });
+  for (const cp of res.channelPolicies) {
+    if (wanted.has(rel(cp.file))) buildDiagnostics.push(diagnostic({ code: "W0601", message: `channel policy \`${cp.name}\` is not compiled (channels do not run in this toolchain)`, file: rel(cp.file), span: cp.node.name.span }));
+  }
   const bundles: AgentBundle[] = [];
-  for (const p of parsed) {
-    const lv = levelsFromMetadata(p.program);
-    if (lv.error) diagnostics.push(diagnostic({ code: "E0607", message: lv.error.message, file: p.file, span: lv.error.span }));
-    for (const it of p.program.items) {
-      if (it.kind === "Channel") {
-        for (const m of it.members) {
-          if (m.kind === "Policy") diagnostics.push(diagnostic({ code: "W0601", message: `channel policy \`${m.name.name}\` is not compiled (channels do not run in this toolchain)`, file: p.file, span: m.name.span }));
-        }
-      }
+  const seen = new Map<string, { file: string; agent: AgentDef }>();
+  for (const s of input.sources) {
+    const program = res.files.get(s.file)?.program;
+    if (!program) continue;
+    for (const it of program.items) {
       if (it.kind !== "Agent") continue;
       const name = it.name.name;
       const prev = seen.get(name);
       if (prev) {
-        diagnostics.push(
-          diagnostic({
-            code: "E0618",
-            message: `agent \`${name}\` is defined twice in this build`,
-            file: p.file,
-            span: it.name.span,
-            related: [{ file: prev.file, span: prev.agent.name.span, message: "first defined here" }],
-          }),
+        buildDiagnostics.push(
+          diagnostic({ code: "E0618", message: `agent \`${name}\` is defined twice in this build`, file: s.file, span: it.name.span, related: [{ file: prev.file, span: prev.agent.name.span, message: "first defined here" }] }),
         );
         continue;
       }
-      seen.set(name, { file: p.file, agent: it });
-      const b = buildAgent(it, p, types, contracts, input, lv.levels, diagnostics);
+      seen.set(name, { file: s.file, agent: it });
+      const info = res.agents.get(name);
+      if (!info || info.node !== it) continue;
+      const b = buildAgent(info, s, program, res, contracts, texts, input, buildDiagnostics);
       if (b) bundles.push(b);
     }
   }
-  const sorted = sortDiagnostics(diagnostics);
-  return { bundles: hasErrors(sorted) ? [] : bundles, diagnostics: sorted, texts };
+  const all = sortDiagnostics([...diagnostics, ...buildDiagnostics]);
+  // Nothing is built unless every agent compiled: a failed build never yields part of a project.
+  return { bundles: hasErrors(buildDiagnostics) ? [] : bundles, diagnostics: all, texts };
 }
 
 function buildAgent(
-  agent: AgentDef,
-  p: { file: string; bytes: Buffer; program: Program; text: string },
-  types: ReturnType<typeof typeTable>,
+  info: AgentInfo,
+  source: SourceInput,
+  program: Program,
+  res: CheckResult,
   contracts: Map<string, ToolContract>,
+  texts: Map<string, string>,
   input: BuildInput,
-  levels: string[] | undefined,
   diagnostics: Diagnostic[],
 ): AgentBundle | undefined {
-  const catalog = buildCatalog(contracts, capabilities(agent));
-  const cedar = compileCedar({ agent, file: p.file, text: p.text, program: p.program, types, catalog, ...(levels ? { levels } : {}) });
+  const agent = info.node;
+  const file = source.file;
+  const functions = [...res.env.functions.keys(), ...(res.env.agentFunctions.get(info.name)?.keys() ?? []), ...BUILTIN_FUNCTIONS.keys()];
+  const catalog = buildCatalog({ contracts, capabilities: info.capabilities, env: res.env, agents: res.env.agents.keys(), functions });
+  const trusted: Partial<Record<TrustedRecord, TNode>> = {};
+  for (const r of TRUSTED_RECORDS) {
+    const typeName = CHECK_TRUSTED.get(r);
+    if (typeName) trusted[r] = typeNode({ k: "named", name: typeName }, res.env, { allOptional: true }).node;
+  }
+  const cedar = compileCedar({
+    agent,
+    file,
+    policies: info.policies.filter((p) => p.scope !== "channel").map((p) => ({ policy: p.node, topLevel: p.scope === "top", file: p.file, text: texts.get(p.file) ?? "" })),
+    params: info.params.map((p) => {
+      const c = typeNode(p.type, res.env);
+      return { name: p.name, node: c.node, optional: c.optional, declared: typeToString(p.type) };
+    }),
+    trusted,
+    catalog,
+    levels: clearanceLevels(),
+  });
   diagnostics.push(...cedar.diagnostics);
-  const manifests = buildManifests({ agent, file: p.file, model: cedar.model, catalog });
+  const manifests = buildManifests({ agent, file, model: cedar.model, catalog, settings: info.withBlocks });
   diagnostics.push(...manifests.diagnostics);
   if (hasErrors(cedar.diagnostics) || hasErrors(manifests.diagnostics) || !cedar.policiesJson) return undefined;
 
@@ -162,8 +195,8 @@ function buildAgent(
     files.set(`sandbox/${b.index}.json`, Buffer.from(b.json));
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
-  files.set("agent.ir.json", Buffer.from(JSON.stringify(agentIR(agent, p.program, p.file)) + "\n"));
-  // The contracts of the tools the agent's allow rules can permit.
+  files.set("agent.ir.json", Buffer.from(JSON.stringify(agentIR(agent, program, file)) + "\n"));
+  // The contracts of the tools the agent's allow rules can permit, verbatim.
   const callable = new Set<string>();
   for (const r of cedar.model.rules) {
     if (r.effect !== "permit") continue;
@@ -171,8 +204,9 @@ function buildAgent(
   }
   for (const name of [...callable].sort()) {
     const c = contracts.get(name)!;
-    files.set(`tools/${name}.clad.toml`, readFileSync(join(input.projectDir, c.file)));
+    const inMemory = input.contractTexts?.find((t) => t.file === c.file);
+    files.set(`tools/${name}.clad.toml`, inMemory ? Buffer.from(inMemory.text) : readFileSync(join(input.projectDir, c.file)));
   }
-  const sealed = sealBundle(agent.name.name, files, [{ path: p.file, bytes: p.bytes }], input.compilerVersion ?? VERSION);
-  return { agent: agent.name.name, file: p.file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };
+  const sealed = sealBundle(agent.name.name, files, [{ path: file, bytes: source.bytes }], input.compilerVersion ?? VERSION);
+  return { agent: agent.name.name, file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };
 }

@@ -19,8 +19,7 @@
  */
 import type { AgentDef, WithBlock } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
-import { CheckSink } from "../check/sink.js";
-import { checkWithBlock, type WithSettings } from "../check/with-block.js";
+import type { WithSettings } from "../check/with-block.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
 import type { AgentPolicyModel } from "../policy/model.js";
@@ -53,8 +52,8 @@ export interface ManifestsInput {
   file: string;
   model: AgentPolicyModel;
   catalog: ActionCatalog;
-  /** Validated settings per `with` block (from the checker); computed here when absent. */
-  settings?: WithSettings[];
+  /** Validated settings per `with` block, in order (the checker's AgentInfo.withBlocks). */
+  settings: readonly WithSettings[];
 }
 
 function destKey(d: NetworkDestination): string {
@@ -87,29 +86,10 @@ function attrSpan(w: WithBlock, name: string): Span | undefined {
   return a?.value.span;
 }
 
-/** Validated settings of each `with` block, with the checker's diagnostics for them. */
-export function withSettings(agent: AgentDef, file: string): { settings: WithSettings[]; diagnostics: Diagnostic[] } {
-  const settings: WithSettings[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const m of agent.members) {
-    if (m.kind !== "With") continue;
-    // checkWithBlock reports through a sink and reads nothing else from it.
-    const sink = new CheckSink(file, undefined as never, new WeakMap(), new WeakMap());
-    settings.push(checkWithBlock(m, sink));
-    diagnostics.push(...sink.diagnostics);
-  }
-  return { settings, diagnostics };
-}
-
 export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; diagnostics: Diagnostic[] } {
   const { agent, file, model, catalog } = input;
   const diagnostics: Diagnostic[] = [];
-  let settings = input.settings;
-  if (!settings) {
-    const r = withSettings(agent, file);
-    settings = r.settings;
-    diagnostics.push(...r.diagnostics);
-  }
+  const settings = input.settings;
   const needs = networkNeeds(model, catalog);
   const tierRequirements = model.settings.filter((s) => s.kind === "require" && typeof s.settings["sandbox_tier"] === "string");
   const blocks: BlockOutput[] = [];

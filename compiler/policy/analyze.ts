@@ -13,9 +13,9 @@
  * holds about that argument (`context.facts.<arg>`).
  */
 import type { AgentDef, CallExpr, Expr, Identifier, LambdaExpr, NamedArg, PolicyDef, PolicyRule, Program, Span } from "../../grammar/ast.js";
+import type { ParamInfo } from "./model.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import { ALL_OPERATIONS, type ActionCatalog, type ActionInfo } from "./catalog.js";
-import { policyType, typeRefText, type TypeTable } from "./dsl-types.js";
 import {
   DEFAULT_LEVELS,
   TRUSTED_RECORDS,
@@ -38,17 +38,27 @@ import {
 import { analyzeActionPattern, literalValue, type Scalar } from "./patterns.js";
 import { TNode, UnifyError, defaultTo, describe, fieldOf, tBool, tLong, tOpenRecord, tSet, tString, tVar, unify } from "./types.js";
 
+export interface PolicyInScope {
+  policy: PolicyDef;
+  /** A top-level policy (it applies to every agent of the project). */
+  topLevel: boolean;
+  /** The policy's file and that file's text (rule texts are cut from it). */
+  file: string;
+  text: string;
+}
+
 export interface AnalyzeInput {
   agent: AgentDef;
-  /** The agent's file (as shown in diagnostics). */
+  /** The agent's file. */
   file: string;
-  /** The file's text (rule texts are cut from it). */
-  text: string;
-  /** The agent's file: its top-level policies apply to the agent. */
-  program: Program;
-  types: TypeTable;
+  /** The policies that apply: the agent's own, then the project's top-level policies. */
+  policies: PolicyInScope[];
+  /** The agent's inputs with their types. */
+  params: Array<{ name: string; node: TNode; optional: boolean; declared: string }>;
+  /** Declared types of the trusted records (their fields are optional); others are open records. */
+  trusted?: Partial<Record<TrustedRecord, TNode>>;
   catalog: ActionCatalog;
-  /** Ordered levels for string comparisons (default DEFAULT_LEVELS). */
+  /** Ordered levels for string comparisons (default DEFAULT_LEVELS, the stdlib's Clearance). */
   levels?: readonly string[];
 }
 
@@ -59,6 +69,7 @@ export interface AnalyzeResult {
 
 /** One problem found while analysing a rule; the rule is skipped (and the build fails). */
 class RuleError extends Error {
+  file?: string;
   constructor(readonly code: string, message: string, readonly span: Span, readonly help?: string) {
     super(message);
   }
@@ -68,10 +79,13 @@ class RuleError extends Error {
 const DERIVED_FUNCTIONS = new Set(["any", "all", "len", "lower", "upper"]);
 const DERIVED_METHODS = new Set(["map", "filter", "any", "all", "len", "length", "count", "lower", "upper", "to_lowercase", "to_uppercase", "trim", "contains", "starts_with", "ends_with", "is_empty"]);
 
+/** A rule's binders: bound to an action's argument, or (on groups and capabilities) to nothing. */
+type Binders = Map<string, { action: ActionInfo; arg: string } | { unbound: string }>;
+
 const APPROVAL_CALLEES = new Set(["approval", "human_approval", "requires_approval", "require_approval"]);
 
 interface GuardCtx {
-  binders: Map<string, { action: ActionInfo; arg: string }>;
+  binders: Binders;
   /** Inside a runtime-computed expression. */
   runtime: boolean;
   lambdas: Array<Map<string, TNode>>;
@@ -87,6 +101,7 @@ interface GuardCtx {
 interface PendingGuard {
   info: GuardInfo;
   pendingOrders: GuardCtx["pendingOrders"];
+  file: string;
 }
 
 function levenshtein(a: string, b: string): number {
@@ -127,14 +142,15 @@ class Analyzer {
   private readonly pending: PendingGuard[] = [];
   private readonly pathNotes: Array<{ expr: Expr; node: TNode; rule: RuleSource }> = [];
 
+  /** The file of the rule being analysed (diagnostics point into it). */
+  private file: string;
+
   constructor(private readonly input: AnalyzeInput) {
+    this.file = input.file;
     const trusted = {} as Record<TrustedRecord, TNode>;
-    for (const r of TRUSTED_RECORDS) trusted[r] = tOpenRecord(r);
-    const params = new Map<string, AgentPolicyModel["params"] extends Map<string, infer P> ? P : never>();
-    for (const p of input.agent.params ?? []) {
-      const t = policyType(p.type, input.types);
-      params.set(p.name.name, { name: p.name.name, node: t.node, optional: t.optional, declared: typeRefText(p.type) });
-    }
+    for (const r of TRUSTED_RECORDS) trusted[r] = input.trusted?.[r] ?? tOpenRecord(r);
+    const params = new Map<string, ParamInfo>();
+    for (const p of input.params) params.set(p.name, { ...p });
     this.model = {
       agent: input.agent.name.name,
       file: input.file,
@@ -148,17 +164,16 @@ class Analyzer {
       levels: [...(input.levels ?? DEFAULT_LEVELS)],
       notes: new Map(),
       cedarPaths: [],
+      actions: [...input.catalog.actions.keys()].sort(),
     };
   }
 
   run(): void {
-    const policies: Array<{ policy: PolicyDef; topLevel: boolean }> = [];
-    for (const it of this.input.program.items) if (it.kind === "Policy") policies.push({ policy: it, topLevel: true });
-    for (const m of this.input.agent.members) if (m.kind === "Policy") policies.push({ policy: m, topLevel: false });
-    for (const { policy, topLevel } of policies) {
+    for (const { policy, topLevel, file, text } of this.input.policies) {
+      this.file = file;
       policy.rules.forEach((rule, i) => {
         const base = topLevel ? `${policy.name.name}.${i}` : `${this.model.agent}.${policy.name.name}.${i}`;
-        const src: RuleSource = { id: base, verb: rule.verb, policy: policy.name.name, topLevel, file: this.input.file, span: rule.span, text: ruleText(this.input.text, rule.span) };
+        const src: RuleSource = { id: base, verb: rule.verb, policy: policy.name.name, topLevel, file, span: rule.span, text: ruleText(text, rule.span) };
         try {
           this.rule(rule, src);
         } catch (e) {
@@ -187,7 +202,7 @@ class Analyzer {
   }
 
   private report(e: RuleError): void {
-    this.diagnostics.push(diagnostic({ code: e.code, message: e.message, file: this.input.file, span: e.span, ...(e.help ? { help: e.help } : {}) }));
+    this.diagnostics.push(diagnostic({ code: e.code, message: e.message, file: this.file, span: e.span, ...(e.help ? { help: e.help } : {}) }));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -200,6 +215,7 @@ class Analyzer {
       case "deny": {
         if (rule.scope) throw new RuleError("E0600", `\`for\` scopes a requirement; \`${rule.verb}:\` names its actions directly`, rule.scope.span, `write \`${rule.verb}: <actions> if <guard>\``);
         const { match, binders } = this.match(rule.action);
+        if (match.actions !== "all" && match.actions.length === 0) return; // names only functions: nothing to gate
         const r: DecisionRule = { ...src, effect: rule.verb === "allow" ? "permit" : "forbid", match };
         if (rule.guard) r.guard = this.guard(rule.guard, binders, src);
         this.model.rules.push(r);
@@ -241,6 +257,7 @@ class Analyzer {
 
   /** One requirement: an approval, or a condition the action is forbidden without. */
   private requirement(el: Expr, src: RuleSource, match: MatchSpec, binders: GuardCtx["binders"], guard: Expr | undefined, ruleSrc: RuleSource): void {
+    if (match.actions !== "all" && match.actions.length === 0) return; // scoped to functions only: nothing to gate
     const approval = this.approvalForm(el, binders);
     if (approval) {
       const r: DecisionRule = { ...src, span: ruleSrc.span, effect: "approval", match };
@@ -282,15 +299,19 @@ class Analyzer {
     const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
     if (action.kind === "Record") {
       const s = this.settingsFromRecord(action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })), src, "audit", undefined);
-      if (rule.guard) s.settings["when"] = ruleText(this.input.text, rule.guard.span);
+      if (rule.guard) s.settings["when"] = ruleText(this.text(), rule.guard.span);
       this.model.settings.push(s);
       return;
     }
     // `audit: <actions>`: which actions to log in detail.
     const { match } = this.match(action);
     const s: SettingRule = { ...src, kind: "audit", settings: { actions: match.actions === "all" ? "all" : match.actions }, match, valueSpans: { actions: action.span } };
-    if (rule.guard) s.settings["when"] = ruleText(this.input.text, rule.guard.span);
+    if (rule.guard) s.settings["when"] = ruleText(this.text(), rule.guard.span);
     this.model.settings.push(s);
+  }
+
+  private text(): string {
+    return this.input.policies.find((p) => p.file === this.file)?.text ?? "";
   }
 
   private settingsFromRecord(entries: Array<{ key: string; value: Expr }>, src: RuleSource, kind: "require" | "audit", match: MatchSpec | undefined): SettingRule {
@@ -329,7 +350,7 @@ class Analyzer {
         return this.jsonValue(e.expr);
       default: {
         const lit = literalValue(e);
-        return lit !== undefined ? lit : this.input.text.slice(e.span.start, e.span.end);
+        return lit !== undefined ? lit : this.text().slice(e.span.start, e.span.end);
       }
     }
   }
@@ -342,14 +363,21 @@ class Analyzer {
     const cat = this.input.catalog;
     const candidates = callForm ? [...cat.actions.keys()] : [...cat.actions.keys(), ...cat.groups.keys(), ALL_OPERATIONS];
     const dym = didYouMean(name, candidates);
-    const isGroup = cat.groups.has(name) || name === ALL_OPERATIONS;
-    if (callForm && isGroup) return new RuleError("E0601", `\`${name}\` is an action group; it takes no arguments`, span, `write \`${name}\` without parentheses`);
+    if (cat.agents.has(name)) {
+      return new RuleError("E0601", `\`${name}\` is an agent; the Cedar compiler does not take an agent as an action`, span, `govern calls to it with \`delegate(a) if a.name == "${name}"\` (or \`ask\`, \`send_to\`)`);
+    }
     return new RuleError(
       "E0601",
       `action \`${name}\` matches no tool`,
       span,
       dym ? `did you mean \`${dym}\`?` : `declare it with a tool contract (tools/${name}.clad.toml), list it in the agent's capabilities, or name an action group`,
     );
+  }
+
+  /** A function (never gated): a pattern naming it matches nothing; the checker warns (W0301). */
+  private isFunctionOnly(name: string): boolean {
+    const cat = this.input.catalog;
+    return cat.functions.has(name) && !cat.actions.has(name) && !cat.groups.has(name);
   }
 
   private match(e: Expr): { match: MatchSpec; binders: GuardCtx["binders"] } {
@@ -362,6 +390,7 @@ class Analyzer {
     switch (p.kind) {
       case "name": {
         if (p.name === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+        if (this.isFunctionOnly(p.name)) return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
         if (cat.actions.has(p.name)) return { match: { form: { kind: "one", action: p.name }, actions: [p.name], constraints: [] }, binders };
         const g = cat.groups.get(p.name);
         if (g) return { match: { form: { kind: "group", group: p.name }, actions: [...g], constraints: [] }, binders };
@@ -373,16 +402,34 @@ class Analyzer {
         for (const n of p.names) {
           if (n.name === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
           const ex = expand(n.name);
+          if (!ex && this.isFunctionOnly(n.name)) continue;
           if (!ex) throw this.unknownAction(n.name, n.span, false);
           if (!names.includes(n.name)) names.push(n.name);
           for (const a of ex) actions.add(a);
         }
         names.sort();
+        if (names.length === 0) return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
         const form = names.length === 1 && cat.actions.has(names[0]!) ? ({ kind: "one", action: names[0]! } as const) : ({ kind: "list", actions: names } as const);
         return { match: { form, actions: [...actions].sort(), constraints: [] }, binders };
       }
       case "call": {
         const action = cat.actions.get(p.action);
+        const group = p.action === ALL_OPERATIONS || cat.groups.has(p.action);
+        if (group || action?.origin === "capability") {
+          // A group or a capability has no single argument list: `execute(any)` means `execute`;
+          // a binder there names nothing (using it in the guard is an error); literals cannot apply.
+          for (const a of p.args) {
+            if (a.pattern.kind === "literal") throw new RuleError("E0602", `\`${p.action}\` is ${group ? "an action group" : "a capability"}: it has no argument a literal could constrain`, a.pattern.span);
+            if (a.pattern.kind === "binder") binders.set(a.pattern.name, { unbound: p.action });
+          }
+          if (p.action === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+          if (group) return { match: { form: { kind: "group", group: p.action }, actions: [...cat.groups.get(p.action)!], constraints: [] }, binders };
+          return { match: { form: { kind: "one", action: p.action }, actions: [p.action], constraints: [] }, binders };
+        }
+        if (!action && this.isFunctionOnly(p.action)) {
+          for (const a of p.args) if (a.pattern.kind === "binder") binders.set(a.pattern.name, { unbound: p.action });
+          return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
+        }
         if (!action) throw this.unknownAction(p.action, p.actionSpan, true);
         const constraints: ArgConstraint[] = [];
         for (const a of p.args) {
@@ -397,7 +444,8 @@ class Analyzer {
             const v = a.pattern.value;
             const ok = (spec.type === "String" && typeof v === "string") || (spec.type === "Long" && typeof v === "number") || (spec.type === "Bool" && typeof v === "boolean");
             if (!ok) {
-              throw new RuleError("E0602", `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared} (${spec.type === "Long" ? "int" : spec.type === "Bool" ? "bool" : spec.type === "String" ? "String" : "a float"}); this literal does not fit`, a.pattern.span);
+              const kind = spec.type === "Long" ? "int" : spec.type === "Bool" ? "bool" : spec.type === "String" ? "String" : spec.type === "Record" ? "a record" : "a float";
+              throw new RuleError("E0602", `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared} (${kind}); this literal does not fit`, a.pattern.span);
             }
             constraints.push({ arg: spec.name, value: v, optional: !spec.always, span: a.pattern.span });
           }
@@ -423,7 +471,7 @@ class Analyzer {
     }
     this.expect(node, tBool(), e, isCondition ? "a requirement must be a condition (bool)" : "a guard must be a condition (bool)");
     const info: GuardInfo = { expr: e, defined: ctx.defined };
-    this.pending.push({ info, pendingOrders: ctx.pendingOrders });
+    this.pending.push({ info, pendingOrders: ctx.pendingOrders, file: rule.file });
     return info;
   }
 
@@ -469,7 +517,16 @@ class Analyzer {
     let n = this.model.argNodes.get(key);
     if (!n) {
       const spec = action.args.find((a) => a.name === arg)!;
-      n = spec.type === "String" ? tString() : spec.type === "Long" ? tLong() : spec.type === "Bool" ? tBool() : new TNode({ k: "Unsupported", what: `${spec.declared} (a float)` });
+      n =
+        spec.type === "String"
+          ? tString()
+          : spec.type === "Long"
+            ? tLong()
+            : spec.type === "Bool"
+              ? tBool()
+              : spec.type === "Record" && spec.node
+                ? spec.node
+                : new TNode({ k: "Unsupported", what: spec.declared });
       this.model.argNodes.set(key, n);
     }
     return n;
@@ -496,9 +553,14 @@ class Analyzer {
       if (n) return { root: { kind: "lambda", name }, node: n, path: undefined };
     }
     const b = ctx.binders.get(name);
+    if (b && "unbound" in b) {
+      throw new RuleError("E0602", `\`${name}\` is bound to nothing: \`${b.unbound}\` has no single argument list`, id.span, "name the tool or built-in action whose argument the guard should test");
+    }
     if (b) {
       const spec = b.action.args.find((a) => a.name === b.arg)!;
-      if (asObject) {
+      // Record-typed binders (built-in actions: `delegate(agent)`) are read directly; a scalar
+      // tool argument used as an object denotes the facts the runtime holds about its value.
+      if (asObject && spec.type !== "Record") {
         ctx.deps?.add("call");
         return { root: { kind: "facts", action: b.action.name, arg: b.arg }, node: this.factNode(b.action, b.arg), path: { segments: ["facts", b.arg], optional: [true, true], action: b.action.name } };
       }
@@ -558,7 +620,7 @@ class Analyzer {
 
   private binderArgIsString(e: Identifier, ctx: GuardCtx): boolean {
     const b = ctx.binders.get(e.name)!;
-    return b.action.args.find((a) => a.name === b.arg)!.type === "String";
+    return !("unbound" in b) && b.action.args.find((a) => a.name === b.arg)!.type === "String";
   }
 
   /** Infers a value used as a collection (or, for string-accepting operations, possibly a string). */
@@ -789,16 +851,6 @@ class Analyzer {
         this.model.notes.set(e, { kind: "method", op: "like", pattern: method === "starts_with" ? `${likeEscape(lit)}*` : `*${likeEscape(lit)}` });
         return tBool();
       }
-      case "contains_all":
-      case "contains_any": {
-        if (args.length !== 1) throw new RuleError("E0608", `\`.${method}\` takes one argument`, e.span);
-        const recv = this.collection(obj, ctx, false);
-        const other = this.collection(args[0]!, ctx, false);
-        this.unifyAt(recv, other, e, `\`.${method}\` compares two lists`);
-        this.unifyAt(recv, tSet(tVar()), e, `\`.${method}\` needs lists`);
-        this.model.notes.set(e, { kind: "method", op: method === "contains_all" ? "containsAll" : "containsAny" });
-        return tBool();
-      }
       case "is_empty": {
         if (args.length !== 0) throw new RuleError("E0608", "`.is_empty` takes no argument", e.span);
         const recv = this.collection(obj, ctx, true);
@@ -832,7 +884,7 @@ class Analyzer {
       node,
       stage: rctx.deps!.has("call") ? "call" : "run",
       rule: ctx.rule.id,
-      file: this.input.file,
+      file: ctx.rule.file,
       span: e.span,
     };
     this.model.derived.push(attr);
@@ -974,7 +1026,7 @@ class Analyzer {
           continue;
         }
         if (k !== "String") {
-          this.diagnostics.push(diagnostic({ code: "E0608", message: `\`<\`, \`<=\`, \`>\`, \`>=\` compare integers or ordered levels, not ${describe(o.operand)}`, file: this.input.file, span: o.expr.span }));
+          this.diagnostics.push(diagnostic({ code: "E0608", message: `\`<\`, \`<=\`, \`>\`, \`>=\` compare integers or ordered levels, not ${describe(o.operand)}`, file: pg.file, span: o.expr.span }));
           continue;
         }
         this.model.notes.set(o.expr, { kind: "order", on: "level", operand: o.operand });
@@ -986,7 +1038,7 @@ class Analyzer {
                 diagnostic({
                   code: "E0607",
                   message: `"${s.value}" is not an ordered level`,
-                  file: this.input.file,
+                  file: pg.file,
                   span: s.span,
                   help: `the levels, lowest first, are ${this.model.levels.map((l) => `"${l}"`).join(", ")} (set them with \`metadata { policy_levels = [...] }\`)`,
                 }),
@@ -1001,11 +1053,11 @@ class Analyzer {
       pg.info.defined = [...pg.info.defined, ...levelItems].sort((a, b) => rank(a) - rank(b));
     }
     // Everything Cedar reads needs a Cedar type; unconstrained values default to String.
-    for (const { expr, node } of this.pathNotes) {
+    for (const { expr, node, rule } of this.pathNotes) {
       defaultDeep(node);
       const bad = cedarTypeProblem(node);
       if (bad) {
-        this.diagnostics.push(diagnostic({ code: "E0609", message: `this value is ${bad}, which a Cedar policy cannot read`, file: this.input.file, span: expr.span, help: "compare its scalar fields instead" }));
+        this.diagnostics.push(diagnostic({ code: "E0609", message: `this value is ${bad}, which a Cedar policy cannot read`, file: rule.file, span: expr.span, help: "compare its scalar fields instead" }));
       }
     }
     for (const d of this.model.derived) defaultDeep(d.node);

@@ -1,32 +1,41 @@
 /**
- * The actions a policy can name, for one agent: the project's tools (tool contracts), the
- * agent's declared capabilities, the inter-agent builtins, and the action groups.
+ * The actions a policy can name, for one agent — the same vocabulary the checker resolves
+ * (compiler/check/policies.ts):
  *
- * - A tool's arguments, in argv order, are what call-form binders bind (`read(file)` binds the
- *   first argument). Their types come from the contract: integers and ports are `int`, booleans
+ * - the project's tools (tool contracts). A call pattern's binders bind the tool's arguments in
+ *   argv order; their types come from the contract: integers and ports are `int`, booleans
  *   `bool`, `number` is a float (Cedar has none: reading it in a guard is an error), every other
- *   ToolClad type is text.
- * - Action groups: `all_operations` (every action), and the groups a contract puts its tool in
- *   with `[tool.policy] groups = [...]` (our extension). The reference's `[tool.cedar] action`
- *   names the Cedar action it used for the tool (`execute_tool`); it is a group here too, so the
- *   reference's contracts keep their meaning.
+ *   ToolClad type is text;
+ * - the built-in actions of the stdlib (`delegate(agent)`, `receive(message)`,
+ *   `invoke_tool(tool)`, `use_llm(prompt)`, …): their binders have the stdlib's types (records
+ *   such as `AgentInfo`, which the runtime fills in);
+ * - the agent's capabilities that are neither (argument-less actions);
+ * - action groups: `all_operations` (every action), the stdlib's groups (`all_interactions`,
+ *   `invoke_agent`, `message_passing`) and the groups tools join with `[tool.policy] groups`.
  */
 import type { NetworkAllow, ToolContract } from "../contracts/model.js";
+import type { TypeEnv } from "../check/types.js";
+import { fromTypeExpr } from "../check/stdlib-types.js";
+import { BUILTIN_ACTIONS, BUILTIN_GROUPS, typeExprOf } from "../../stdlib/index.js";
+import { typeNode } from "./checker-types.js";
+import type { TNode } from "./types.js";
 
-export type ArgType = "String" | "Long" | "Bool" | "Unsupported";
+export type ArgType = "String" | "Long" | "Bool" | "Unsupported" | "Record";
 
 export interface ActionArg {
   name: string;
   /** 0-based position (argv order). */
   position: number;
   type: ArgType;
-  /** What the ToolClad type was, for messages. */
+  /** For record-typed binders of built-in actions: the record's type. */
+  node?: TNode;
+  /** What the type was declared as, for messages. */
   declared: string;
-  /** Present in every validated call: required, or filled from a default. */
+  /** Present in every request: required, or filled from a default, or supplied by the runtime. */
   always: boolean;
 }
 
-export type ActionOrigin = "tool" | "capability" | "builtin";
+export type ActionOrigin = "tool" | "builtin" | "capability";
 
 export interface ActionInfo {
   name: string;
@@ -38,27 +47,26 @@ export interface ActionInfo {
   humanApproval: boolean;
   /** `[tool.sandbox] network`: destinations the tool needs. */
   network: NetworkAllow[];
-  /** Cedar resource type of a call: the tool, or the target agent for inter-agent calls. */
+  /** Cedar resource type of a call: the tool, or the other agent for inter-agent actions. */
   resourceType: "Tool" | "Agent";
   contract?: ToolContract;
 }
 
 export interface ActionCatalog {
   actions: Map<string, ActionInfo>;
-  /** Group name → member action names (sorted). */
+  /** Group name → member action names (sorted); `all_operations` is not listed (it is every action). */
   groups: Map<string, string[]>;
+  /** Agent names of the project (an agent named as an action gets a specific message). */
+  agents: Set<string>;
+  /** Function names (DSL and stdlib): never gated, so a pattern naming one matches nothing (the checker warns, W0301). */
+  functions: Set<string>;
 }
 
 /** The group every action belongs to. */
 export const ALL_OPERATIONS = "all_operations";
 
-/**
- * Inter-agent calls (DESIGN §8): the runtime gates them like tool calls, with the target agent
- * as the Cedar resource. Their first argument is the target agent's name.
- */
-export const INTER_AGENT_ACTIONS = ["ask", "delegate", "send_to"] as const;
-
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Built-in actions whose Cedar resource is the other agent (its name is `args.<binder>.name`). */
+export const AGENT_RESOURCE_ACTIONS: ReadonlySet<string> = new Set(["delegate", "ask", "send_to", "spawn_agent", "receive"]);
 
 function argType(t: string): ArgType {
   if (t === "integer" || t === "port") return "Long";
@@ -68,48 +76,60 @@ function argType(t: string): ArgType {
 }
 
 export function toolAction(c: ToolContract): ActionInfo {
-  const info: ActionInfo = {
+  return {
     name: c.name,
     origin: "tool",
     args: c.args.map((a, i) => ({ name: a.name, position: i, type: argType(a.baseType), declared: a.type, always: a.required || a.default !== undefined })),
-    groups: [],
+    groups: [...new Set(c.policy?.groups ?? [])].filter((g) => g !== c.name).sort(),
     humanApproval: c.humanApproval,
     network: c.sandbox.network.map((n) => ({ ...n })),
     resourceType: "Tool",
     contract: c,
   };
-  const groups = new Set<string>(c.policy?.groups ?? []);
-  const g = c.cedar?.action;
-  if (g && g !== c.name && IDENT.test(g)) groups.add(g);
-  groups.delete(c.name);
-  info.groups = [...groups].sort();
-  return info;
 }
 
-/**
- * The catalog for an agent: every tool contract, the agent's capabilities that are not tools
- * (argument-less actions), and the inter-agent builtins.
- */
-export function buildCatalog(contracts: ReadonlyMap<string, ToolContract>, capabilities: readonly string[]): ActionCatalog {
+function builtinAction(name: string, binders: ReadonlyArray<readonly [string, string]>, env: TypeEnv): ActionInfo {
+  const args: ActionArg[] = binders.map(([bname, tname], i) => {
+    const t = fromTypeExpr(typeExprOf(tname));
+    const c = typeNode(t, env);
+    const k = c.node.concrete?.k;
+    const type: ArgType = k === "String" ? "String" : k === "Long" ? "Long" : k === "Bool" ? "Bool" : k === "Record" ? "Record" : "Unsupported";
+    return { name: bname, position: i, type, ...(type === "Record" ? { node: c.node } : {}), declared: tname, always: true };
+  });
+  return { name, origin: "builtin", args, groups: [], humanApproval: false, network: [], resourceType: AGENT_RESOURCE_ACTIONS.has(name) ? "Agent" : "Tool" };
+}
+
+export interface CatalogInput {
+  /** Valid tool contracts by tool name. */
+  contracts: ReadonlyMap<string, ToolContract>;
+  capabilities: readonly string[];
+  /** Resolves the stdlib's record types (AgentInfo, Message, ToolInfo) for built-in binders. */
+  env: TypeEnv;
+  agents?: Iterable<string>;
+  functions?: Iterable<string>;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function buildCatalog(input: CatalogInput): ActionCatalog {
   const actions = new Map<string, ActionInfo>();
-  for (const name of [...contracts.keys()].sort()) actions.set(name, toolAction(contracts.get(name)!));
-  for (const cap of [...capabilities].sort()) {
-    if (!actions.has(cap) && IDENT.test(cap)) actions.set(cap, { name: cap, origin: "capability", args: [], groups: [], humanApproval: false, network: [], resourceType: "Tool" });
+  for (const name of [...input.contracts.keys()].sort()) {
+    const c = input.contracts.get(name)!;
+    if (c.valid) actions.set(name, toolAction(c));
   }
-  for (const name of INTER_AGENT_ACTIONS) {
-    if (!actions.has(name)) {
-      actions.set(name, {
-        name,
-        origin: "builtin",
-        args: [{ name: "agent", position: 0, type: "String", declared: "agent name", always: true }],
-        groups: [],
-        humanApproval: false,
-        network: [],
-        resourceType: "Agent",
-      });
+  for (const [name, decl] of [...BUILTIN_ACTIONS].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!actions.has(name)) actions.set(name, builtinAction(name, decl.binders, input.env));
+  }
+  // Built-in groups list built-in actions; tools join groups through their contracts.
+  for (const g of BUILTIN_GROUPS.values()) {
+    if (g.members === "*") continue;
+    for (const m of g.members) {
+      const a = actions.get(m);
+      if (a && !a.groups.includes(g.name)) a.groups = [...a.groups, g.name].sort();
     }
   }
   const groups = new Map<string, string[]>();
+  for (const g of BUILTIN_GROUPS.values()) if (g.members !== "*") groups.set(g.name, []);
   for (const a of actions.values()) {
     for (const g of a.groups) {
       const list = groups.get(g) ?? [];
@@ -118,5 +138,11 @@ export function buildCatalog(contracts: ReadonlyMap<string, ToolContract>, capab
     }
   }
   for (const list of groups.values()) list.sort();
-  return { actions, groups };
+  // Resolution order, as in the checker: tools, built-in actions, groups, capabilities.
+  for (const name of actions.keys()) groups.delete(name);
+  for (const cap of [...input.capabilities].sort()) {
+    if (actions.has(cap) || groups.has(cap) || cap === ALL_OPERATIONS || !IDENT.test(cap)) continue;
+    actions.set(cap, { name: cap, origin: "capability", args: [], groups: [], humanApproval: false, network: [], resourceType: "Tool" });
+  }
+  return { actions, groups, agents: new Set(input.agents ?? []), functions: new Set(input.functions ?? []) };
 }

@@ -5,7 +5,8 @@
  * server uses to explain a rule.
  *
  * Semantics (README "Policy semantics"):
- * - default deny; allowed iff some `allow` applies and no `deny` / `require` forbids;
+ * - default deny; allowed iff some `allow` applies and no `deny` / `require` forbids; an action
+ *   the agent does not know (no tool contract, capability or inter-agent builtin) is denied;
  * - a rule applies when its action pattern matches (action, literal arguments) and its guard
  *   holds; a guard is *defined* only when every value it reads is present (and every level it
  *   ranks is a known level, and every runtime-computed value could be computed); an undefined
@@ -54,9 +55,10 @@ export class EvalError extends Error {}
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
-function checkedInt(v: bigint): number {
+/** Integers are exact 64-bit values (bigint) inside the evaluator, as in Cedar; overflow is an error. */
+function checkedInt(v: bigint): bigint {
   if (v < I64_MIN || v > I64_MAX) throw new EvalError("integer overflow");
-  return Number(v);
+  return v;
 }
 
 function isRecord(v: unknown): v is { [k: string]: JsonValue } {
@@ -66,6 +68,7 @@ function isRecord(v: unknown): v is { [k: string]: JsonValue } {
 /** Equality with set semantics for lists (order and duplicates do not matter), as in Cedar. */
 export function valueEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  if (isInt(a) && isInt(b)) return BigInt(a) === BigInt(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.every((x) => b.some((y) => valueEquals(x, y))) && b.every((y) => a.some((x) => valueEquals(x, y)));
   if (isRecord(a) && isRecord(b)) {
     const ka = Object.keys(a);
@@ -105,8 +108,23 @@ function readFields(v: unknown, fields: readonly string[]): unknown {
   return cur;
 }
 
-function isInt(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v);
+function isInt(v: unknown): v is number | bigint {
+  return typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v));
+}
+
+/** A computed value as JSON: bigints become numbers (or the value is undefined when not exact). */
+function toJsonValue(v: unknown): unknown {
+  if (typeof v === "bigint") {
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new Undefined();
+    return Number(v);
+  }
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  if (isRecord(v)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = toJsonValue(x);
+    return o;
+  }
+  return v;
 }
 
 function rankOf(levels: readonly string[], v: unknown): number {
@@ -120,11 +138,11 @@ function literal(e: Expr): unknown {
     case "String":
       return e.value;
     case "Number":
-      return e.value;
+      return Number.isInteger(e.value) ? BigInt(e.value) : e.value;
     case "Bool":
       return e.value;
     case "Duration":
-      return e.millis;
+      return BigInt(Math.round(e.millis));
     default:
       return undefined;
   }
@@ -141,6 +159,8 @@ export class PolicyEvaluator {
     this.req = req;
     this.derivedCache.clear();
     const out: PolicyDecision = { decision: "deny", approval: false, permits: [], forbids: [], approvals: [], errors: [] };
+    // An action the agent does not know (no contract, capability or builtin) is denied outright.
+    if (!this.model.actions.includes(req.action)) return out;
     for (const rule of this.model.rules) {
       if (!matches(rule.match, req)) continue;
       try {
@@ -225,10 +245,10 @@ export class PolicyEvaluator {
     return v;
   }
 
-  private int(e: Expr): number {
+  private int(e: Expr): bigint {
     const v = this.value(e);
     if (!isInt(v)) throw new Undefined();
-    return v;
+    return BigInt(v);
   }
 
   /** The value of a guard expression, with the DSL's meaning of each construct. */
@@ -255,7 +275,7 @@ export class PolicyEvaluator {
       case "Array":
         return e.elements.map((x) => this.value(x));
       case "Unary":
-        if (e.op === "-") return checkedInt(-BigInt(this.int(e.operand)));
+        if (e.op === "-") return checkedInt(-this.int(e.operand));
         return !this.bool(e.operand);
       case "Binary": {
         switch (e.op) {
@@ -277,11 +297,11 @@ export class PolicyEvaluator {
             return e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : l >= r;
           }
           case "+":
-            return checkedInt(BigInt(this.int(e.left)) + BigInt(this.int(e.right)));
+            return checkedInt(this.int(e.left) + this.int(e.right));
           case "-":
-            return checkedInt(BigInt(this.int(e.left)) - BigInt(this.int(e.right)));
+            return checkedInt(this.int(e.left) - this.int(e.right));
           case "*":
-            return checkedInt(BigInt(this.int(e.left)) * BigInt(this.int(e.right)));
+            return checkedInt(this.int(e.left) * this.int(e.right));
           case "in": {
             const x = this.value(e.left);
             return contains(this.value(e.right), x);
@@ -355,7 +375,7 @@ type Env = Map<string, unknown>;
  */
 export function computeDerived(attr: Pick<DerivedAttr, "expr"> & { type?: unknown }, req: PolicyRequest, levels: readonly string[], steps = { left: 100_000 }): unknown {
   try {
-    return new RuntimeEval(req, levels, steps).value(attr.expr, new Map());
+    return toJsonValue(new RuntimeEval(req, levels, steps).value(attr.expr, new Map()));
   } catch (e) {
     if (e instanceof Undefined || e instanceof EvalError) return undefined;
     throw e;
@@ -375,10 +395,10 @@ class RuntimeEval {
     return v;
   }
 
-  private int(e: Expr, env: Env): number {
+  private int(e: Expr, env: Env): bigint {
     const v = this.value(e, env);
     if (!isInt(v)) throw new Undefined();
-    return v;
+    return BigInt(v);
   }
 
   private list(e: Expr, env: Env): unknown[] {
@@ -418,7 +438,7 @@ class RuntimeEval {
       case "Member": {
         const obj = this.value(e.object, env);
         const name = e.property.name;
-        if (name === "length" && (Array.isArray(obj) || typeof obj === "string")) return obj.length;
+        if (name === "length" && (Array.isArray(obj) || typeof obj === "string")) return BigInt(obj.length);
         const v = readFields(obj, [name]);
         if (v === undefined) throw new Undefined();
         return v;
@@ -431,13 +451,15 @@ class RuntimeEval {
           if (v === undefined) throw new Undefined();
           return v;
         }
-        if (!isInt(i) || !(Array.isArray(obj) || typeof obj === "string") || i < 0 || i >= obj.length) throw new Undefined();
-        return obj[i];
+        if (!isInt(i) || !(Array.isArray(obj) || typeof obj === "string")) throw new Undefined();
+        const n = Number(i);
+        if (n < 0 || n >= obj.length) throw new Undefined();
+        return obj[n];
       }
       case "Array":
         return e.elements.map((x) => this.value(x, env));
       case "Unary":
-        if (e.op === "-") return checkedInt(-BigInt(this.int(e.operand, env)));
+        if (e.op === "-") return checkedInt(-this.int(e.operand, env));
         return !this.bool(e.operand, env);
       case "Binary":
         return this.binary(e, env);
@@ -464,14 +486,14 @@ class RuntimeEval {
       case ">=": {
         const a = this.value(e.left, env);
         const b = this.value(e.right, env);
-        let l: number;
-        let r: number;
+        let l: bigint;
+        let r: bigint;
         if (typeof a === "string" && typeof b === "string") {
-          l = rankOf(this.levels, a);
-          r = rankOf(this.levels, b);
+          l = BigInt(rankOf(this.levels, a));
+          r = BigInt(rankOf(this.levels, b));
         } else if (isInt(a) && isInt(b)) {
-          l = a;
-          r = b;
+          l = BigInt(a);
+          r = BigInt(b);
         } else throw new Undefined();
         return e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : l >= r;
       }
@@ -486,8 +508,8 @@ class RuntimeEval {
       case "*":
       case "/":
       case "%": {
-        const a = BigInt(this.int(e.left, env));
-        const b = BigInt(this.int(e.right, env));
+        const a = this.int(e.left, env);
+        const b = this.int(e.right, env);
         if ((e.op === "/" || e.op === "%") && b === 0n) throw new Undefined();
         return checkedInt(e.op === "-" ? a - b : e.op === "*" ? a * b : e.op === "/" ? a / b : a % b);
       }
@@ -513,7 +535,7 @@ class RuntimeEval {
         }
         case "len": {
           const v = this.value(args[0]!, env);
-          if (Array.isArray(v) || typeof v === "string") return v.length;
+          if (Array.isArray(v) || typeof v === "string") return BigInt(v.length);
           throw new Undefined();
         }
         case "lower":
@@ -547,7 +569,7 @@ class RuntimeEval {
       case "len":
       case "length":
       case "count":
-        if (Array.isArray(recv) || typeof recv === "string") return recv.length;
+        if (Array.isArray(recv) || typeof recv === "string") return BigInt(recv.length);
         throw new Undefined();
       case "lower":
       case "to_lowercase":

@@ -159,6 +159,8 @@ export interface AgentPolicyModel {
   levels: string[];
   /** Notes on guard nodes. */
   notes: Map<Expr, Note>;
+  /** Every action the agent may request (tools, capabilities, inter-agent calls); others are denied. */
+  actions: string[];
   /** Every context path a Cedar-side guard reads, with the type of the value read. */
   cedarPaths: Array<{ path: CtxPath; node: TNode }>;
 }

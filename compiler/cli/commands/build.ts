@@ -3,14 +3,17 @@
  * (docs/bundle.md): Cedar policies validated against the generated schema, sandbox manifests,
  * Kubernetes Jobs, the agent's IR, hashed in bundle.json.
  *
+ * The checker runs first, on the whole project (every source under the project folder, and its
+ * tool contracts), and the build stops on any error. The project folder is `--project`, or the
+ * one `symbic check` finds (compiler/project/root.ts: the nearest folder with `tools/` or
+ * `symbi.toml`).
+ *
  * Exit codes: 0 built; 3 the sources have errors (nothing is written); 1 usage or I/O error.
- * Tool contracts come from `<project>/tools/*.clad.toml`; the project folder is `--project`, or
- * the nearest folder at or above the first path that has a `tools/` folder or a
- * `toolclad.toml`, or else the working directory.
  */
 import type { Command } from "commander";
-import { existsSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
 import { collectSourceFiles, displayPath, readSourceBytes, FileError } from "../../project/files.js";
@@ -22,17 +25,6 @@ function isDir(p: string): boolean {
     return statSync(p).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/** The project folder for a build (see the module comment). */
-export function findProjectDir(firstPath: string): string {
-  let dir = resolve(isDir(firstPath) ? firstPath : dirname(firstPath));
-  for (;;) {
-    if (isDir(join(dir, "tools")) || existsSync(join(dir, "toolclad.toml"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
   }
 }
 
@@ -55,24 +47,26 @@ export function registerBuild(program: Command): void {
           throw e;
         }
         if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
-        const projectDir = resolve(opts.project ?? findProjectDir(paths[0]!));
+        const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
         if (!isDir(projectDir)) throw new UserError(`--project ${opts.project}: not a folder`);
-        const sources: SourceInput[] = [];
-        // Diagnostics name files as the user sees them; the bundle records project paths.
-        const shown = new Map<string, string>();
-        for (const f of files) {
-          let bytes: Buffer;
+        const read = (f: string): SourceInput => {
           try {
-            bytes = Buffer.from(readSourceBytes(f));
+            return { file: projectPath(projectDir, resolve(f)), bytes: Buffer.from(readSourceBytes(f)) };
           } catch (e) {
             if (e instanceof FileError) throw new UserError(e.message);
             throw e;
           }
-          const rel = projectPath(projectDir, resolve(f));
-          shown.set(rel, displayPath(resolve(projectDir, rel)));
-          sources.push({ file: rel, bytes });
-        }
-        const out = buildProject({ projectDir, sources });
+        };
+        const sources = files.map(read);
+        const requested = new Set(sources.map((s) => s.file));
+        // The rest of the project: checked with the build so names resolve across files.
+        const others = collectSourceFiles([projectDir])
+          .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
+          .map(read);
+        // Diagnostics name files as the user sees them; the bundle records project paths.
+        const shown = new Map<string, string>();
+        for (const s of [...sources, ...others]) shown.set(s.file, displayPath(resolve(projectDir, s.file)));
+        const out = buildProject({ projectDir, sources, otherSources: others });
         const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
         const diags = out.diagnostics.map((d) => ({ ...d, file: toShown(d.file), ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}) }));
         const texts = new Map<string, string>();

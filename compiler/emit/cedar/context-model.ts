@@ -80,14 +80,16 @@ export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalo
   const shared = {} as Record<SharedRoot, RecordShape>;
   for (const r of SHARED_ROOTS) shared[r] = emptyRecord();
   const facts = new Map<string, RecordShape>();
+  const args = new Map<string, RecordShape>();
   for (const { path, node } of model.cedarPaths) {
     const root = path.segments[0]!;
     const leaf = shapeOf(node);
-    if (root === "args") continue;
-    if (root === "facts") {
+    if (root === "args" || root === "facts") {
+      // Per action; scalar arguments are all listed below, record-typed ones as far as read.
+      const per = root === "args" ? args : facts;
       const action = path.action!;
-      let rec = facts.get(action);
-      if (!rec) facts.set(action, (rec = emptyRecord()));
+      let rec = per.get(action);
+      if (!rec) per.set(action, (rec = emptyRecord()));
       insert(rec, path, 1, leaf);
       continue;
     }
@@ -99,12 +101,12 @@ export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalo
   const actions: { [action: string]: ActionContext } = {};
   for (const name of [...catalog.actions.keys()].sort()) {
     const a = catalog.actions.get(name)!;
-    const args = emptyRecord();
+    const argShape = args.get(name) ?? emptyRecord();
     for (const arg of a.args) {
-      if (arg.type === "Unsupported") continue;
-      args.attributes[arg.name] = { type: arg.type === "Bool" ? "Boolean" : arg.type, required: arg.always };
+      if (arg.type === "Unsupported" || arg.type === "Record") continue;
+      argShape.attributes[arg.name] = { type: arg.type === "Bool" ? "Boolean" : arg.type, required: arg.always };
     }
-    actions[name] = { resource: a.resourceType, args: sortShape(args), facts: sortShape(facts.get(name) ?? emptyRecord()), groups: [...a.groups] };
+    actions[name] = { resource: a.resourceType, args: sortShape(argShape), facts: sortShape(facts.get(name) ?? emptyRecord()), groups: [...a.groups] };
   }
   for (const r of SHARED_ROOTS) shared[r] = sortShape(shared[r]);
   return { shared, actions, groups: [...catalog.groups.keys()].filter((g) => !catalog.actions.has(g)).sort() };
