@@ -27,6 +27,8 @@ interface Frame {
   header: Unit[];
   /** Units of the current item / statement / entry inside this frame. */
   units: Unit[];
+  /** The previous statement was an `if` (or `else if`) whose block just closed: `else` may follow. */
+  afterIf?: boolean;
 }
 
 export type PolicyVerb = "allow" | "deny" | "require" | "audit";
@@ -60,6 +62,8 @@ const TOP_WORDS = new Set(["metadata", "agent", "policy", "type", "function", "s
 const DECL_WORDS = new Set<DeclKind>(["metadata", "schedule", "channel", "memory", "webhook"]);
 const VERBS = new Set<string>(["allow", "deny", "require", "audit"]);
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Statements that end with a block (no `;`): closing that block ends the statement. */
+const STATEMENT_HEADS = new Set(["if", "else", "for", "match", "try", "catch"]);
 
 const img = (u: Unit | undefined) => (u && !u.closed ? u.tok.image : undefined);
 const isWord = (u: Unit | undefined) => !!u && !u.closed && WORD.test(u.tok.image);
@@ -118,7 +122,7 @@ function endsSegment(parent: Frame, closed: Frame): boolean {
     case "decl":
       return closed.open?.image === "{" && closed.kind !== "record";
     case "block":
-      return closed.kind === "block" || closed.kind === "matchArms";
+      return (closed.kind === "block" || closed.kind === "matchArms") && STATEMENT_HEADS.has(img(closed.header[0]) ?? "");
     case "matchArms":
       return closed.kind === "block";
     default:
@@ -150,7 +154,11 @@ function framesBefore(tokens: IToken[], end: number): Frame[] {
       stack.length = j;
       const parent = stack[j - 1]!;
       parent.units = [...closed.header, { tok: closed.open!, closed }];
-      if (endsSegment(parent, closed)) parent.units = [];
+      parent.afterIf = false;
+      if (endsSegment(parent, closed)) {
+        parent.afterIf = closed.header.some((u) => img(u) === "if") && img(closed.header[closed.header.length - 1]) !== "else";
+        parent.units = [];
+      }
       continue;
     }
     // Separators that end an item or entry.
@@ -158,13 +166,14 @@ function framesBefore(tokens: IToken[], end: number): Frame[] {
       top.units = [];
       continue;
     }
-    if (image === "," && (top.kind === "record" || top.kind === "paren" || top.kind === "bracket" || top.kind === "decl" || top.kind === "matchArms" || top.kind === "struct")) {
+    if (image === "," && (top.kind === "record" || top.kind === "paren" || top.kind === "bracket" || top.kind === "decl" || top.kind === "matchArms" || top.kind === "struct") && !inOpenGeneric(top.units)) {
       top.units = [];
       continue;
     }
     if (top.kind === "policy" && VERBS.has(image) && tokens[i + 1]?.image === ":") top.units = [];
     if (top.kind === "top" && TOP_WORDS.has(image) && img(top.units[0]) === "type" && top.units.length >= 4 && img(top.units[top.units.length - 1]) !== "<") top.units = [];
     top.units.push({ tok: t });
+    top.afterIf = false;
   }
   return stack;
 }
@@ -174,20 +183,49 @@ function lastIndexOf(units: Unit[], image: string): number {
   return -1;
 }
 
-/** Whether the units end where a type is expected: `x:` in parameters or fields, `->`, inside `<...>`. */
+/** Whether the units end inside `Name<...` of a type being written (a `,` there separates type arguments). */
+function inOpenGeneric(units: Unit[]): boolean {
+  let depth = 0;
+  for (let i = units.length - 1; i >= 0; i--) {
+    const w = img(units[i]);
+    if (w === ">") depth--;
+    else if (w === "<") {
+      if (depth === 0) return isWord(units[i - 1]) && typeStartBefore(units, i - 1) !== undefined;
+      depth++;
+    } else if (w === ":" || w === "->" || w === "=") return false;
+  }
+  return false;
+}
+
+/**
+ * Scanning back over what can be part of a type (names, `<`, `>`, `,`) from `end` (exclusive):
+ * the token that starts the type (`:`, `->` or the `=` of a type alias), if any.
+ */
+function typeStartBefore(units: Unit[], end: number): { at: number; image: string } | undefined {
+  for (let i = end - 1; i >= 0; i--) {
+    const w = img(units[i]);
+    if (w === ":" || w === "->" || w === "=") return { at: i, image: w };
+    if (!(isWord(units[i]) || w === "<" || w === ">" || w === ",")) return undefined;
+  }
+  return undefined;
+}
+
+/** Whether the units end where a type is expected: after `x:` in parameters or fields, `->`, inside `<...>`. */
 function inTypePosition(frame: Frame, units: Unit[]): boolean {
   const last = img(units[units.length - 1]);
-  if (last === "->") return true;
-  if (last === "<" || (last === "," && lastIndexOf(units, "<") > lastIndexOf(units, ">"))) return lastIndexOf(units, "<") >= 0 && isWord(units[lastIndexOf(units, "<") - 1]);
-  if (last === ":") {
-    if (frame.kind === "struct") return true;
-    if (frame.kind === "paren") {
-      const h = frame.header;
-      const kw = img(h[h.length - 2]);
-      return (kw === "agent" || kw === "function") && units.length === 2;
-    }
+  if (last !== ":" && last !== "->" && last !== "<" && last !== "," && last !== "=") return false;
+  if (last === "<" && !isWord(units[units.length - 2])) return false;
+  if (last === "," && !inOpenGeneric(units)) return false;
+  const start = last === ":" || last === "->" || last === "=" ? { at: units.length - 1, image: last } : typeStartBefore(units, units.length);
+  if (!start) return false;
+  if (start.image === "->") return frame.kind === "paren" ? false : true;
+  if (start.image === "=") return frame.kind === "top" && img(units[0]) === "type" && start.at === 2;
+  // `:` starts a type in parameter lists of agents and functions and in struct fields.
+  if (frame.kind === "struct") return true;
+  if (frame.kind === "paren") {
+    const kw = img(frame.header[frame.header.length - 2]);
+    return (kw === "agent" || kw === "function") && start.at === 1;
   }
-  if (last === "=" && frame.kind === "top" && img(units[0]) === "type" && units.length === 3) return true;
   return false;
 }
 
@@ -303,8 +341,7 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
       return site({ kind: "expression", policyGuard: false });
     }
     case "block": {
-      if (units.length === 0) return site({ kind: "statement", afterIf: false });
-      if (units.length === 1 && last?.closed?.kind === "block") return site({ kind: "statement", afterIf: true });
+      if (units.length === 0) return site({ kind: "statement", afterIf: frame.afterIf === true });
       if (lastImg === "let" || (img(units[0]) === "let" && units.length === 1)) return none;
       if (img(units[0]) === "for" && units.length === 1) return none;
       return site({ kind: "expression", policyGuard: false });
