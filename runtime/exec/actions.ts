@@ -23,8 +23,11 @@ import { display, isList, isMap, list, map, record, typeNameOf, type Value } fro
 import type { AuditSink } from "./audit-sink.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 
-/** Runs a peer agent with a message as its input; resolves to its result. */
-export type PeerRunner = (agent: string, message: Value, loc: SourceLocation, signal?: AbortSignal) => Promise<Value>;
+/**
+ * Runs a peer agent with a message as its input, as the child run `runId` (decided before the
+ * call so that policies can see it as `agent.id`); resolves to its result.
+ */
+export type PeerRunner = (agent: string, message: Value, loc: SourceLocation, runId: string, signal?: AbortSignal) => Promise<Value>;
 
 export interface ActionRunnerOptions {
   agent: string;
@@ -61,9 +64,13 @@ function requestArg(v: Value | undefined, name: string): RequestJson | undefined
   }
 }
 
-/** What the runtime can vouch for about a target agent (stdlib AgentInfo): its name; no AgentPin verification here. */
-function agentFacts(name: string): Record<string, RequestJson> {
-  return { agent: { name, agentpin_verified: false } };
+/**
+ * The target of an inter-agent call as its policies see it (the stdlib's AgentInfo, the binder
+ * of `delegate(agent)`): its name, the id of the run it will be, and whether an AgentPin
+ * credential verified — never here: this runtime does not verify AgentPin credentials.
+ */
+export function agentInfo(name: string, runId: string): Record<string, RequestJson> {
+  return { name, id: runId, agentpin_verified: false };
 }
 
 export class ActionRunner {
@@ -78,8 +85,8 @@ export class ActionRunner {
   }
 
   /** Gate (+ approval) for one action; throws PolicyDenied. */
-  private async authorize(builtin: string, action: string, args: Record<string, RequestJson>, resource: { type: string; id: string } | undefined, loc: SourceLocation, facts?: Record<string, RequestJson>): Promise<void> {
-    const d = this.o.gate.decide({ action, args, ...(resource ? { resource } : {}), ...(facts ? { facts } : {}) });
+  private async authorize(builtin: string, action: string, args: Record<string, RequestJson>, resource: { type: string; id: string } | undefined, loc: SourceLocation): Promise<void> {
+    const d = this.o.gate.decide({ action, args, ...(resource ? { resource } : {}) });
     this.o.audit.emit("decision", { action, builtin, decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, args, location: formatLocation(loc) });
     if (d.decision === "deny") throw this.denied(d, action, loc);
     if (d.decision === "require_approval") {
@@ -108,14 +115,15 @@ export class ActionRunner {
     const { builtin, action } = call;
     if (INTER_AGENT.has(builtin)) {
       const target = this.peerName(call.target, builtin, loc);
-      await this.authorize(builtin, action, { agent: target }, { type: "Symbi::Agent", id: target }, loc, agentFacts(target));
+      const childRun = randomUUID();
+      await this.authorize(builtin, action, { agent: agentInfo(target, childRun) }, { type: "Symbi::Agent", id: target }, loc);
       const peers = this.peer(target, builtin, loc);
       const message = call.args.get("message") ?? null;
       if (builtin === "send_to") {
-        await peers.run(target, message, loc);
+        await peers.run(target, message, loc, childRun);
         return null;
       }
-      const result = await peers.run(target, message, loc);
+      const result = await peers.run(target, message, loc, childRun);
       return builtin === "ask" ? display(result) : result;
     }
     if (builtin === "parallel" || builtin === "race") return this.fanOut(builtin, action, call.target, loc);
@@ -151,21 +159,22 @@ export class ActionRunner {
       return { agent: this.peerName(t.entries.get("agent"), builtin, loc), message: t.entries.get("message") ?? null };
     });
     if (builtin === "race" && tasks.length === 0) throw new DslError("Error", "`race` needs at least one task", loc);
-    for (const t of tasks) await this.authorize(builtin, action, { agent: t.agent }, { type: "Symbi::Agent", id: t.agent }, loc, agentFacts(t.agent));
+    const runs = tasks.map(() => randomUUID());
+    for (const [i, t] of tasks.entries()) await this.authorize(builtin, action, { agent: agentInfo(t.agent, runs[i]!) }, { type: "Symbi::Agent", id: t.agent }, loc);
     const peers = tasks.map((t) => this.peer(t.agent, builtin, loc));
     if (builtin === "race") {
       // The first to finish decides; the others are cancelled (their sandboxes killed).
       const losers = new AbortController();
       const signal = AbortSignal.any([losers.signal, this.o.signal]);
-      const runs = tasks.map((t, i) => peers[i]!.run(t.agent, t.message, loc, signal));
+      const pending = tasks.map((t, i) => peers[i]!.run(t.agent, t.message, loc, runs[i]!, signal));
       try {
-        return display(await Promise.race(runs));
+        return display(await Promise.race(pending));
       } finally {
         losers.abort(new DslError("Error", "another task of `race` finished first", loc));
-        await Promise.allSettled(runs);
+        await Promise.allSettled(pending);
       }
     }
-    const settled = await Promise.allSettled(tasks.map((t, i) => peers[i]!.run(t.agent, t.message, loc)));
+    const settled = await Promise.allSettled(tasks.map((t, i) => peers[i]!.run(t.agent, t.message, loc, runs[i]!)));
     return list(
       settled.map((s) => {
         if (s.status === "fulfilled") return s.value;

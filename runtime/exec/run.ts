@@ -30,12 +30,12 @@ import { Interpreter } from "../interpreter/evaluator.js";
 import { DslError, FatalError, describeRunError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall, InterpreterHost, ToolCallArgs } from "../interpreter/host.js";
 import { stdlibRegistry } from "../interpreter/builtins/registry.js";
-import { formatDuration, JsonConversionError, toJson, type Json, type Value } from "../interpreter/values.js";
-import { ActionRunner } from "./actions.js";
+import { display, formatDuration, JsonConversionError, list, toJson, type Json, type Value } from "../interpreter/values.js";
+import { ActionRunner, agentInfo } from "./actions.js";
 import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
 import { BundleError, type Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
-import { toRequestJson } from "./request-json.js";
+import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
 import { ToolCaller } from "./tool-call.js";
 
@@ -93,6 +93,11 @@ export interface ExecResult {
 
 interface Prepared {
   bundle: Bundle;
+  /**
+   * The restrict-only actions (`invoke_tool`, `receive`) some policy names explicitly (directly
+   * or through a group): only those are decided besides the call's own action.
+   */
+  restricting: Set<string>;
   inputs: Map<string, Value>;
   inputSha256: string;
   gate: PolicyGate;
@@ -108,6 +113,8 @@ interface Shared {
 
 interface Parent {
   runId: string;
+  /** The calling agent's name. */
+  agent: string;
   depth: number;
   budget: Budget;
   signal: AbortSignal;
@@ -115,6 +122,19 @@ interface Parent {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Actions that only ever restrict (see tool-call.ts and acceptMessage). */
+export const RESTRICT_ONLY_ACTIONS: readonly string[] = ["invoke_tool", "receive"];
+
+function restrictingActions(bundle: Bundle): Set<string> {
+  const out = new Set<string>();
+  const pj = bundle.policiesJson as { policies?: Array<{ actions?: unknown }> } | undefined;
+  for (const p of pj?.policies ?? []) {
+    if (!Array.isArray(p.actions)) continue;
+    for (const a of RESTRICT_ONLY_ACTIONS) if (p.actions.includes(a)) out.add(a);
+  }
+  return out;
 }
 
 /** Steps 1, 2 and 4 for one bundle. */
@@ -159,7 +179,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions): Promise<
   }
   const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
   await sandboxes.checkAll(bundle.contracts.values());
-  return { bundle, inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
+  return { bundle, restricting: restrictingActions(bundle), inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
 }
 
 /** Runs a compiled agent. Throws (before anything is recorded) for refused inputs, bundles, keys, logs and sandboxes. */
@@ -186,10 +206,9 @@ function statusOf(e: DslError | FatalError): RunStatus {
   return e.kind === "Timeout" ? "timeout" : "error";
 }
 
-async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefined): Promise<ExecResult & { raw?: Value }> {
+async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefined, runId: string = randomUUID()): Promise<ExecResult & { raw?: Value }> {
   const o = shared.options;
   const bundle = p.bundle;
-  const runId = randomUUID();
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
   const started = performance.now();
   const timeoutMs = bundle.sandbox.timeoutMs;
@@ -220,6 +239,7 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
     audit,
     budget,
     signal: controller.signal,
+    checkInvokeTool: p.restricting.has("invoke_tool"),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
   });
@@ -231,7 +251,11 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
     approver: shared.approver,
     audit,
     signal: controller.signal,
-    peers: { names: peerNames, run: (agent, message, loc, signal) => runPeer(agent, message, loc, shared, { runId, depth, budget, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal }) },
+    peers: {
+      names: peerNames,
+      run: (agent, message, loc, childRun, signal) =>
+        runPeer(agent, message, loc, shared, { runId, agent: bundle.agent, depth, budget, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal }, childRun),
+    },
   });
   const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
   const host: InterpreterHost = {
@@ -296,8 +320,44 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
   }
 }
 
+/**
+ * The receiving side of an inter-agent call: the peer's own policies decide `receive(message)`
+ * (message = { sender, recipient, content }) before it runs. Like `invoke_tool`, `receive` only
+ * restricts: a matching deny (or a policy that cannot be evaluated) refuses the message, an
+ * approval policy asks; without a matching rule the message is accepted. Recorded in the log as
+ * the peer's decision.
+ */
+async function acceptMessage(p: Prepared, shared: Shared, parent: Parent, runId: string, message: Value, loc: SourceLocation): Promise<void> {
+  if (!p.restricting.has("receive")) return;
+  let content: RequestJson;
+  try {
+    content = toRequestJson(message, "the message");
+  } catch {
+    content = display(message);
+  }
+  const args = { message: { sender: agentInfo(parent.agent, parent.runId), recipient: agentInfo(p.bundle.agent, runId), content } };
+  const d = p.gate.decide({ action: "receive", args });
+  const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, p.bundle.agent) : NO_AUDIT;
+  audit.emit("decision", { action: "receive", decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, from: parent.agent, parentRun: parent.runId });
+  const refused = d.error !== undefined || (d.decision === "deny" && d.rules.length > 0);
+  let reason = d.reason;
+  let rules = d.rules;
+  if (!refused && d.decision === "require_approval") {
+    const a = await shared.approver.approve({ agent: p.bundle.agent, tool: "receive", args: { from: parent.agent }, rules: d.rules, reason: d.reason }, parent.signal);
+    audit.emit("approval", { action: "receive", approved: a.approved, approver: a.approver, answer: a.answer, rules: d.rules, mode: shared.approver.mode });
+    if (a.approved) return;
+    reason = `approval required (${d.reason}) and not given: ${a.answer}`;
+  } else if (!refused) return;
+  if (rules.length === 0) rules = [];
+  throw new DslError("PolicyDenied", `agent \`${p.bundle.agent}\` refused the message: ${reason}`, loc, {
+    rule: rules[0] ?? (d.error ? "gate-error" : "default-deny"),
+    reason,
+    details: { action: "receive", agent: p.bundle.agent, rules: list(rules) },
+  });
+}
+
 /** `delegate` & co.: runs a peer agent as a child run (its own policies, sandbox and timeout; the same log). */
-async function runPeer(agent: string, message: Value, loc: SourceLocation, shared: Shared, parent: Parent): Promise<Value> {
+async function runPeer(agent: string, message: Value, loc: SourceLocation, shared: Shared, parent: Parent, runId: string): Promise<Value> {
   if (parent.depth >= MAX_DELEGATION_DEPTH) throw new DslError("Error", `delegation nested more than ${MAX_DELEGATION_DEPTH} deep (agents delegating to each other?)`, loc);
   const bundle = shared.options.peers?.get(agent);
   if (!bundle) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
@@ -318,7 +378,8 @@ async function runPeer(agent: string, message: Value, loc: SourceLocation, share
     if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === "number") throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
     throw e;
   }
-  const r = await runPrepared(p, shared, parent);
+  await acceptMessage(p, shared, parent, runId, message, loc);
+  const r = await runPrepared(p, shared, parent, runId);
   if (r.status === "ok") return r.raw ?? null;
   const e = r.error!;
   if (e instanceof FatalError) throw e;

@@ -10,6 +10,12 @@
  * the tool's start and end (exit code, duration, output hash), and errors. The tool never
  * starts unless the gate allowed it (and a person approved, when required).
  *
+ * `invoke_tool(tool)` policies (the stdlib's "any tool call, checked besides the tool's own
+ * action") only restrict: when a policy names `invoke_tool`, every call is also decided as
+ * `invoke_tool` with the tool described from its contract (ToolInfo); a matching deny — or a
+ * policy that cannot be evaluated — denies the call, a matching approval policy asks, and
+ * without a matching rule the tool's own decision stands.
+ *
  * Failures agent code can handle are DslErrors: ArgumentError (bad arguments), PolicyDenied
  * (denied, or approval refused), ToolError (non-zero exit, output that does not parse or was
  * cut at the cap), Timeout (the tool's own `timeout_seconds`). A sandbox that cannot run, the
@@ -42,6 +48,8 @@ export interface ToolCallerOptions {
   maxOutputBytes?: number;
   /** Directory `credential_file` arguments are relative to. */
   baseDir?: string;
+  /** Some policy names `invoke_tool`: decide it for every call too (see below). */
+  checkInvokeTool?: boolean;
 }
 
 const STDERR_TAIL = 2000;
@@ -58,6 +66,14 @@ function argValue(v: Value, name: string, tool: string, loc: SourceLocation): st
   if (isOption(v)) return v.value === undefined ? undefined : argValue(v.value, name, tool, loc);
   if (isDuration(v)) return v.ms % 1000 === 0 ? v.ms / 1000 : `${v.ms}ms`;
   throw new DslError("ArgumentError", `argument \`${name}\` of \`${tool}\` must be a String, int, float, bool or Duration, not ${typeNameOf(v)}`, loc, { details: { tool } });
+}
+
+/**
+ * A tool as `invoke_tool(tool)` policies see it (the stdlib's ToolInfo), from its contract.
+ * `schema_verified` is false: this runtime does not verify pinned contract signatures.
+ */
+export function toolInfo(c: ToolContract): { name: string; risk_tier: string; human_approval: boolean; schema_verified: boolean; requires_elevated: boolean } {
+  return { name: c.name, risk_tier: c.riskTier, human_approval: c.humanApproval, schema_verified: false, requires_elevated: c.riskTier === "high" };
 }
 
 export class ToolCaller {
@@ -138,8 +154,8 @@ export class ToolCaller {
       throw new DslError("ToolError", msg, loc, { details: { tool: name } });
     }
 
-    // 2. Policy gate, then approval.
-    const decision = o.gate.decide({ action: name, args: validated });
+    // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
+    let decision = o.gate.decide({ action: name, args: validated });
     o.audit.emit("decision", {
       action: name,
       decision: decision.decision,
@@ -151,6 +167,13 @@ export class ToolCaller {
       location: formatLocation(loc),
     });
     if (decision.decision === "deny") throw this.denied(decision, name, loc);
+    if (o.checkInvokeTool) {
+      const tool = toolInfo(contract);
+      const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
+      o.audit.emit("decision", { action: "invoke_tool", tool: name, decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, location: formatLocation(loc) });
+      if (d.error !== undefined || (d.decision === "deny" && d.rules.length > 0)) throw this.denied(d, name, loc);
+      if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
+    }
     const needsApproval = decision.decision === "require_approval" || contract.humanApproval;
     if (needsApproval) {
       const rules = decision.decision === "require_approval" ? decision.rules : [`${name}.contract.human_approval`];

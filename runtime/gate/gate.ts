@@ -252,7 +252,9 @@ export class PolicyGate {
   private modelRequest(pj: PoliciesJson, req: GateRequest): { principal: unknown; action: unknown; resource: unknown; context: Record<string, unknown> } | GateDecision {
     const built = cedarRequest(pj, { ...this.fixedRequest, action: req.action, args: req.args as PolicyRequest["args"], ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}) });
     if ("error" in built) return this.failClosed(built.error);
-    return built;
+    // The caller knows the resource (the target agent of an inter-agent call) better than a
+    // projection of the arguments does.
+    return req.resource ? { ...built, resource: req.resource } : built;
   }
 
   private decideOrThrow(req: GateRequest): GateDecision {

@@ -150,6 +150,28 @@ E2E("the with timeout bounds the run: a running tool is killed and the run ends 
   assert.is(recs.find((x) => x.type === "tool_end")!.details.exitCode, null);
 });
 
+E2E("delegate runs a peer as a child run under its own policies; the caller's rule and the peer's receive rule both gate it", async () => {
+  const all = await project!;
+  const log = freshLog();
+  const r = await execAgent({ bundle: await agent("lead"), peers: all, input: { who: "Ada" }, auditLog: log, keyFile: key, onLog: silent });
+  assert.is(r.status, "ok", r.message);
+  assert.equal(r.value, { answer: "Hello, Ada!", refused: "default-deny" });
+  const recs = verified(log);
+  const starts = recs.filter((x) => x.type === "run_start");
+  assert.is(starts.length, 2);
+  assert.is(starts[1]!.details.parentRun, starts[0]!.run);
+  const helperDecision = recs.find((x) => x.type === "decision" && x.details.action === "greet")!;
+  assert.is(helperDecision.run, starts[1]!.run, "the peer's tool call is recorded under the child run");
+  const refused = await execAgent({ bundle: await agent("outsider"), peers: all, input: { who: "Ada" }, onLog: silent });
+  assert.is(refused.exitCode, 2);
+  assert.match(refused.message!, /agent `helper` refused the message: denied by rule helper\.rules\.1/);
+});
+
+E2E("invoke_tool policies restrict every tool call (a deny on the tool's risk tier wins over its own allow)", async () => {
+  const r = await execAgent({ bundle: await agent("picky"), input: { name: "Ada" }, onLog: silent });
+  assert.equal(r.value, { greeting: "Hello, Ada!", stamped: "denied by picky.rules.2" });
+});
+
 const Bad = suite("bad input is refused before anything runs");
 
 function noLog(log: string): void {
