@@ -17,6 +17,7 @@
  * 1 for any other error that ended it (runtime error, tool failure, timeout, budget, sandbox).
  */
 import { randomUUID } from "node:crypto";
+import { BUILTIN_ACTIONS, BUILTIN_GROUPS } from "../../stdlib/index.js";
 import { loadPrivateKey } from "../audit/keys.js";
 import { AuditLog } from "../audit/writer.js";
 import { sha256Hex } from "../audit/hash.js";
@@ -93,6 +94,8 @@ export interface ExecResult {
 
 interface Prepared {
   bundle: Bundle;
+  /** The id of the run it was prepared for (policies see it as `context.context.run_id`). */
+  runId: string;
   /**
    * The restrict-only actions (`invoke_tool`, `receive`) some policy names explicitly (directly
    * or through a group): only those are decided besides the call's own action.
@@ -108,7 +111,6 @@ interface Shared {
   options: ExecOptions;
   log: AuditLog | null;
   approver: Approver;
-  prepared: Map<string, Prepared>;
 }
 
 interface Parent {
@@ -137,8 +139,46 @@ function restrictingActions(bundle: Bundle): Set<string> {
   return out;
 }
 
+/**
+ * The trusted records of a run's decisions: `--context` as given, with `context.context`
+ * completed by what the runtime knows (the stdlib's Context: run id, agent, time of the run
+ * start — these cannot be set from outside — and `has_human_approval`, false unless the
+ * operator's context says otherwise).
+ */
+function trustedContext(o: ExecOptions, agent: string, runId: string): Record<string, unknown> {
+  const given = o.context ?? {};
+  const ctx = isObject(given.context) ? given.context : {};
+  const now = new Date((o.now ?? Date.now)()).toISOString();
+  return { ...given, context: { has_human_approval: false, ...ctx, run_id: runId, agent, time: now } };
+}
+
+/**
+ * Tools the compiler's action catalog (policies.json) knows but whose contract the bundle does
+ * not carry: the catalog's actions that are not built-in actions, capabilities of the agent,
+ * action groups or contracts.
+ */
+function uncontractedTools(bundle: Bundle): Set<string> {
+  const out = new Set<string>();
+  const pj = bundle.policiesJson as { context?: { actions?: Record<string, { resource?: string }> } } | undefined;
+  const actions = pj?.context?.actions;
+  if (!actions || typeof actions !== "object") return out;
+  const capabilities = new Set<string>();
+  for (const m of bundle.ir.agent.members) {
+    if (m.kind !== "Capabilities") continue;
+    for (const e of m.list.elements) {
+      if (e.kind === "String") capabilities.add(e.value);
+      else if (e.kind === "Identifier") capabilities.add(e.name);
+    }
+  }
+  for (const [name, a] of Object.entries(actions)) {
+    if (a?.resource !== "Tool" || BUILTIN_ACTIONS.has(name) || capabilities.has(name) || BUILTIN_GROUPS.has(name) || bundle.contracts.has(name)) continue;
+    out.add(name);
+  }
+  return out;
+}
+
 /** Steps 1, 2 and 4 for one bundle. */
-async function prepare(bundle: Bundle, input: unknown, o: ExecOptions): Promise<Prepared> {
+async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: string): Promise<Prepared> {
   const ir = bundle.ir;
   const inputs = validateInputs(ir.agent.params, input, ir.types);
   const inputJson: Record<string, unknown> = {};
@@ -150,8 +190,9 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions): Promise<
       throw e;
     }
   }
-  const trusted = o.context ?? {};
-  if (!isObject(trusted)) throw new ContextError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)");
+  if (o.context !== undefined && !isObject(o.context)) throw new ContextError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)");
+  if (o.context !== undefined && o.context.context !== undefined && !isObject(o.context.context)) throw new ContextError("--context: `context` must be a record");
+  const trusted = trustedContext(o, bundle.agent, runId);
   for (const k of Object.keys(trusted)) {
     if (RESERVED_CONTEXT_KEYS.has(k)) throw new ContextError(`--context may not set \`${k}\`: the runtime fills context.${k} itself`);
   }
@@ -179,7 +220,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions): Promise<
   }
   const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
   await sandboxes.checkAll(bundle.contracts.values());
-  return { bundle, restricting: restrictingActions(bundle), inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
+  return { bundle, runId, restricting: restrictingActions(bundle), inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
 }
 
 /** Runs a compiled agent. Throws (before anything is recorded) for refused inputs, bundles, keys, logs and sandboxes. */
@@ -187,13 +228,13 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   if ((o.auditLog === undefined) !== (o.keyFile === undefined)) {
     throw new ContextError(o.auditLog === undefined ? "--key needs --audit-log (the log to sign)" : "--audit-log needs --key (the private key that signs it; make one with: symbi keygen --out FILE)");
   }
-  const prepared = await prepare(o.bundle, o.input, o);
+  const prepared = await prepare(o.bundle, o.input, o, randomUUID());
   const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
   const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
-  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none"), prepared: new Map([[o.bundle.agent, prepared]]) };
+  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none") };
   let result: ExecResult;
   try {
-    result = await runPrepared(prepared, shared, undefined);
+    result = await runPrepared(prepared, shared, undefined, prepared.runId);
   } finally {
     // The final signed checkpoint; a failure here is reported by the caller (exit 1).
     log?.close();
@@ -206,7 +247,7 @@ function statusOf(e: DslError | FatalError): RunStatus {
   return e.kind === "Timeout" ? "timeout" : "error";
 }
 
-async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefined, runId: string = randomUUID()): Promise<ExecResult & { raw?: Value }> {
+async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefined, runId: string): Promise<ExecResult & { raw?: Value }> {
   const o = shared.options;
   const bundle = p.bundle;
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
@@ -240,6 +281,7 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
     budget,
     signal: controller.signal,
     checkInvokeTool: p.restricting.has("invoke_tool"),
+    uncontracted: uncontractedTools(bundle),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
   });
@@ -371,9 +413,9 @@ async function runPeer(agent: string, message: Value, loc: SourceLocation, share
       throw new DslError("RuntimeError", `the message for \`${agent}\` cannot be its input: ${(e as Error).message}`, loc);
     }
   }
-  let p = shared.prepared.get(agent);
+  let p: Prepared;
   try {
-    if (!p || input !== undefined) p = await prepare(bundle, input, shared.options);
+    p = await prepare(bundle, input, shared.options, runId);
   } catch (e) {
     if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === "number") throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
     throw e;

@@ -50,6 +50,12 @@ export interface ToolCallerOptions {
   baseDir?: string;
   /** Some policy names `invoke_tool`: decide it for every call too (see below). */
   checkInvokeTool?: boolean;
+  /**
+   * Tools the policies know (the compiler's action catalog) whose contract is not in the bundle:
+   * the compiler ships only the contracts of tools some rule can allow, so a call of one of
+   * these is decided (and denied) like any other call instead of failing as an unknown name.
+   */
+  uncontracted?: ReadonlySet<string>;
 }
 
 const STDERR_TAIL = 2000;
@@ -84,7 +90,23 @@ export class ToolCaller {
   }
 
   has(name: string): boolean {
-    return this.o.contracts.has(name);
+    return this.o.contracts.has(name) || (this.o.uncontracted?.has(name) ?? false);
+  }
+
+  /** A call of a tool the bundle has no contract for: decided on its named arguments; it can never run. */
+  private async callUncontracted(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
+    const o = this.o;
+    const named: Record<string, string | number | boolean> = {};
+    for (const [k, v] of args.named) {
+      const a = argValue(v, k, name, loc);
+      if (a !== undefined) named[k] = a;
+    }
+    const decision = o.gate.decide({ action: name, args: named });
+    o.audit.emit("decision", { action: name, decision: decision.decision, rules: decision.rules, locations: decision.locations, reason: decision.reason, error: decision.error, args: named, location: formatLocation(loc) });
+    if (decision.decision === "deny") throw this.denied(decision, name, loc);
+    const msg = `\`${name}\` cannot run: the bundle carries no contract for it`;
+    this.error("ToolError", msg, loc, name);
+    throw new DslError("ToolError", msg, loc, { details: { tool: name } });
   }
 
   /** Binds call arguments to the contract's arguments: positional in `position` order, then by name. */
@@ -124,7 +146,10 @@ export class ToolCaller {
   async call(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
     const o = this.o;
     const contract = o.contracts.get(name);
-    if (!contract) throw new DslError("RuntimeError", `no tool \`${name}\``, loc);
+    if (!contract) {
+      if (o.uncontracted?.has(name)) return this.callUncontracted(name, args, loc);
+      throw new DslError("RuntimeError", `no tool \`${name}\``, loc);
+    }
     o.budget.checkTime(() => loc);
 
     // 1. Arguments.

@@ -172,6 +172,23 @@ E2E("invoke_tool policies restrict every tool call (a deny on the tool's risk ti
   assert.equal(r.value, { greeting: "Hello, Ada!", stamped: "denied by picky.rules.2" });
 });
 
+E2E("the trusted --context feeds guards (user, context.has_human_approval)", async () => {
+  const b = await agent("approved");
+  const no = await execAgent({ bundle: b, input: { name: "Ada" }, context: { user: { role: "operator" } }, onLog: silent });
+  assert.is(no.exitCode, 2);
+  assert.match(no.message!, /approved\.rules\.1/);
+  const yes = await execAgent({ bundle: b, input: { name: "Ada" }, context: { user: { role: "operator" }, context: { has_human_approval: true, run_id: "forged" } }, onLog: silent });
+  assert.is(yes.status, "ok", yes.message);
+  assert.is(yes.value, "Hello, Ada!");
+  const wrongRole = await execAgent({ bundle: b, input: { name: "Ada" }, context: { user: { role: "guest" }, context: { has_human_approval: true } }, onLog: silent });
+  assert.is(wrongRole.exitCode, 2);
+});
+
+E2E("a tool no rule allows (its contract is not in the bundle) is a catchable denial, not an unknown name", async () => {
+  const r = await execAgent({ bundle: await agent("unlisted"), input: { number: 12 }, onLog: silent });
+  assert.is(r.value, "default-deny: no policy allows `factor` for agent `unlisted` (default deny)");
+});
+
 const Bad = suite("bad input is refused before anything runs");
 
 function noLog(log: string): void {
