@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { AgentDef, Program } from "../../grammar/ast.js";
-import { decodeSource } from "../../grammar/index.js";
+import { decodeSource, parseText } from "../../grammar/index.js";
 import { Project, TRUSTED_RECORDS as CHECK_TRUSTED, typeToString, type AgentInfo, type CheckResult } from "../check/index.js";
 import { VERSION } from "../cli/version.js";
 import type { ToolContract } from "../contracts/index.js";
@@ -98,8 +98,15 @@ export function buildProject(input: BuildInput): BuildOutput {
       continue;
     }
     texts.set(s.file, decoded.text);
+    // Syntax errors stop the build before the checker sees a recovered tree.
+    const syntax = parseText(decoded.text, s.file).diagnostics.filter((d) => d.severity === "error");
+    if (syntax.length > 0) {
+      if (wanted.has(s.file)) diagnostics.push(...syntax);
+      continue;
+    }
     project.setFile(s.file, decoded.text);
   }
+  if (hasErrors(diagnostics)) return { bundles: [], diagnostics: sortDiagnostics(diagnostics), texts };
   const res = project.check();
   const rel = (f: string) => projectPath(input.projectDir, f);
   for (const d of res.diagnostics) {

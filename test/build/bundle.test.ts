@@ -1,0 +1,144 @@
+/**
+ * Bundles: byte-identical across builds, hashes that match, sandbox manifests and Kubernetes
+ * objects that carry the `with` settings (validated against their schemas), the IR, atomic
+ * writes, and the `symbic build` command's output and exit codes.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { Job } from "kubernetes-models/batch/v1/Job";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { validateSandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { writeBundle } from "../../compiler/emit/bundle.js";
+import { ROOT, buildDir, buildText } from "./helpers.js";
+import { tool } from "./contracts.js";
+
+const SEED = join(ROOT, "examples/seed-policies");
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+test("two builds are byte-identical, and bundle.json hashes every file", () => {
+  const a = buildDir(SEED).bundles[0]!.files;
+  const b = buildDir(SEED).bundles[0]!.files;
+  assert.equal([...a.keys()], [...b.keys()]);
+  for (const [p, data] of a) assert.ok(data.equals(b.get(p)!), p);
+  const manifest = JSON.parse(a.get("bundle.json")!.toString());
+  assert.is(manifest.format, "symbi-bundle/v1");
+  assert.is(manifest.agent, "data_steward");
+  assert.equal(manifest.compiler, { name: "symbic", version: "test" });
+  assert.equal(Object.keys(manifest.files).sort(), [...a.keys()].filter((p) => p !== "bundle.json").sort());
+  for (const [p, h] of Object.entries(manifest.files)) assert.is(sha(a.get(p)!), h, p);
+  const src = readFileSync(join(SEED, "agents/data_steward.symbi"));
+  assert.equal(manifest.sources, [{ path: "agents/data_steward.symbi", sha256: sha(src) }]);
+  // Canonical JSON (RFC 8785): sorted keys, no whitespace.
+  assert.ok(a.get("bundle.json")!.toString().startsWith('{"agent":"data_steward","compiler":'));
+  assert.equal([...a.keys()], ["bundle.json", "agent.ir.json", "approval.cedar", "k8s/0.yaml", "policies.json", "policy.cedar", "sandbox/0.json", "schema.cedarschema.json", ...[...a.keys()].filter((p) => p.startsWith("tools/"))]);
+});
+
+const TIERS = `agent t1() {
+    capabilities = ["post"]
+    policy p { allow: post(x) }
+    with sandbox = "Tier1", timeout = 1500, max_memory_mb = 300, max_cpu_cores = 0.5, max_pids = 20 {
+        return 1;
+    }
+    with sandbox = "Tier2", timeout = 2m {
+        return 2;
+    }
+    with sandbox = "process", timeout = 1s {
+        return 3;
+    }
+}
+`;
+
+test("sandbox manifests and Kubernetes objects carry the with settings", () => {
+  const out = buildText(TIERS, { contracts: { post: tool("post", { network: ["10.0.0.7:8443"] }) } });
+  assert.equal(out.diagnostics.filter((d) => d.severity === "error"), []);
+  const files = out.bundles[0]!.files;
+  const m0 = JSON.parse(files.get("sandbox/0.json")!.toString());
+  assert.ok(validateSandboxManifest(m0).ok);
+  assert.equal([m0.tier, m0.runtime, m0.timeoutMs, m0.limits, m0.user, m0.readOnlyRoot, m0.capDrop, m0.noNewPrivileges, m0.seccomp], ["tier1", "runc", 1500, { memoryMb: 300, cpus: 0.5, pids: 20 }, "65534:65534", true, ["ALL"], true, "default"]);
+  assert.equal(m0.tmpfs, [{ path: "/tmp", mode: "1777", sizeMb: 64 }]);
+  assert.equal(m0.network, { mode: "allowlist", allow: [{ host: "10.0.0.7", port: 8443 }] });
+  assert.equal(m0.source, { file: "agents/test.symbi", line: 4, column: 5 });
+  const m1 = JSON.parse(files.get("sandbox/1.json")!.toString());
+  assert.equal([m1.tier, m1.runtime, m1.timeoutMs], ["tier2", "runsc", 120000]);
+  const m2 = JSON.parse(files.get("sandbox/2.json")!.toString());
+  assert.equal([m2.tier, m2.runtime, m2.image], ["process", null, null]);
+  assert.ok(!files.has("k8s/2.yaml"), "the process tier has no Kubernetes form");
+
+  for (const n of [0, 1]) {
+    const docs = parseAllDocuments(files.get(`k8s/${n}.yaml`)!.toString()).map((d) => d.toJS());
+    const [job, np] = docs as [Record<string, any>, Record<string, any>];
+    new Job(job as never).validate();
+    new NetworkPolicy(np as never).validate();
+    const pod = job.spec.template.spec;
+    assert.is(pod.runtimeClassName, n === 1 ? "gvisor" : undefined);
+    const c = pod.containers[0];
+    assert.equal(c.securityContext.capabilities, { drop: ["ALL"] });
+    assert.is(c.securityContext.readOnlyRootFilesystem, true);
+    assert.is(c.securityContext.allowPrivilegeEscalation, false);
+    assert.is(job.spec.activeDeadlineSeconds, n === 0 ? 2 : 120);
+    assert.equal(np.spec.policyTypes, ["Ingress", "Egress"]);
+    assert.equal(np.spec.egress, [{ to: [{ ipBlock: { cidr: "10.0.0.7/32" } }], ports: [{ protocol: "TCP", port: 8443 }] }]);
+  }
+});
+
+test("the IR is the agent's checked AST without comments", () => {
+  const files = buildDir(SEED).bundles[0]!.files;
+  const ir = JSON.parse(files.get("agent.ir.json")!.toString());
+  assert.is(ir.format, "symbi-ir/v1");
+  assert.is(ir.sourceFile, "agents/data_steward.symbi");
+  assert.is(ir.agent.kind, "Agent");
+  assert.is(ir.agent.name.name, "data_steward");
+  assert.ok(!files.get("agent.ir.json")!.toString().includes("Comments"), "no comments");
+  assert.is(ir.agent.members.filter((m: { kind: string }) => m.kind === "With").length, 1);
+});
+
+test("writeBundle replaces a bundle whole, and leaves the old one when writing fails", () => {
+  const dir = mkdtempSync(join(tmpdir(), "symbic-bundle-"));
+  try {
+    const files = buildDir(SEED).bundles[0]!.files;
+    writeBundle(dir, "data_steward", files);
+    writeFileSync(join(dir, "data_steward", "stale.txt"), "from an older build");
+    writeBundle(dir, "data_steward", files);
+    assert.ok(!existsSync(join(dir, "data_steward", "stale.txt")), "the old folder is replaced, not merged");
+    // A write that fails half-way (a file where a folder must go) leaves the previous bundle.
+    const bad = new Map(files);
+    bad.set("tools", Buffer.from("x"));
+    bad.set("tools/zz.clad.toml", Buffer.from("y"));
+    assert.throws(() => writeBundle(dir, "data_steward", bad));
+    assert.ok(readFileSync(join(dir, "data_steward", "bundle.json")).equals(files.get("bundle.json")!));
+    assert.equal(readdirSync(dir), ["data_steward"], "no temporary folders are left");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function symbic(args: string[], cwd = ROOT) {
+  return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "compiler/cli/main.ts"), ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+}
+
+test("symbic build: writes one bundle per agent (exit 0); errors write nothing (exit 3)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "symbic-cli-"));
+  try {
+    const ok = symbic(["build", join(SEED, "agents"), "--out", join(dir, "out")]);
+    assert.is(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /built data_steward/);
+    assert.ok(existsSync(join(dir, "out/data_steward/bundle.json")));
+    const proj = join(dir, "bad");
+    mkdirSync(join(proj, "tools"), { recursive: true });
+    writeFileSync(join(proj, "a.symbi"), 'agent a() {\n    policy p { allow: nosuch(x) }\n    with sandbox = "Tier1" { return 1; }\n}\n');
+    const bad = symbic(["build", proj, "--out", join(dir, "out2")]);
+    assert.is(bad.status, 3, bad.stderr);
+    assert.match(bad.stderr, /a\.symbi:2:23: error\[E0300\]/);
+    assert.ok(!existsSync(join(dir, "out2")), "nothing is written");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
