@@ -148,5 +148,41 @@ test("--context feeds trusted records; --audit-log with --key appends; a run err
   assert.match(verify.stdout, /2 runs/);
 });
 
+test("Ctrl-C ends the run: the running tool is killed, the log records how the run ended and verifies, exit 1", async () => {
+  const key = join(work, "sigkey");
+  assert.is((await symbi("keygen", "--out", key)).code, 0);
+  const log = join(work, "sigint.log");
+  const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", "exec", agentFile("patient"), "--input", '{"rounds": 10}', "--audit-log", log, "--key", key], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const closed = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+  // Wait for the first tool to be running, then interrupt.
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    let text = "";
+    try {
+      text = readFileSync(log, "utf8");
+    } catch {
+      /* not created yet */
+    }
+    if (text.includes('"type":"tool_start"')) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGINT");
+  const code = await closed;
+  assert.is(code, 1, stderr);
+  assert.match(stderr, /Aborted: interrupted \(SIGINT\)/);
+  const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> });
+  const end = lines.find((l) => l.type === "run_end");
+  assert.ok(end, "run_end recorded");
+  assert.is(end!.details.status, "error");
+  assert.is(lines[lines.length - 1]!.type, "checkpoint");
+  const verify = await symbi("audit", "verify", log, "--pubkey", `${key}.pub`);
+  assert.is(verify.code, 0, verify.stdout);
+});
+
 test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();

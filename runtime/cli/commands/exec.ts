@@ -30,6 +30,25 @@ interface ExecCliOptions {
   compact?: boolean;
 }
 
+/**
+ * Ctrl-C / SIGTERM end the current run: running tools are killed and removed, the log records
+ * how the run ended, exit 1. The handler is installed once and stays for the life of the
+ * process: with a listener present, the sandbox module's own handler (which kills live
+ * sandboxes) does not re-raise the signal while the audit log is being finished.
+ */
+let currentRun: AbortController | null = null;
+let handlersInstalled = false;
+function installSignalHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (currentRun) currentRun.abort(new FatalError("Aborted", `interrupted (${signal})`));
+    else process.exit(1); // between runs: nothing to finish
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+}
+
 function positiveInt(option: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UserError(`${option} must be a positive integer, not ${JSON.stringify(v)}`);
@@ -73,11 +92,9 @@ export function register(program: Command): void {
         throw e;
       }
 
-      // Ctrl-C: end the run (running tools are killed and removed), record it, exit 1.
       const controller = new AbortController();
-      const onSignal = () => controller.abort(new FatalError("Aborted", "interrupted"));
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
+      currentRun = controller;
+      installSignalHandlers();
       let result;
       try {
         result = await execAgent({
@@ -92,8 +109,7 @@ export function register(program: Command): void {
           signal: controller.signal,
         });
       } finally {
-        process.removeListener("SIGINT", onSignal);
-        process.removeListener("SIGTERM", onSignal);
+        currentRun = null;
       }
       if (result.status === "ok") {
         process.stdout.write(`${JSON.stringify(result.value, null, opts.compact ? undefined : 2)}\n`);
