@@ -189,6 +189,21 @@ E2E("a tool no rule allows (its contract is not in the bundle) is a catchable de
   assert.is(r.value, "default-deny: no policy allows `factor` for agent `unlisted` (default deny)");
 });
 
+E2E("arguments failing the contract raise ArgumentError before the gate; the tool never starts", async () => {
+  const log = freshLog();
+  const r = await execAgent({ bundle: await agent("careful"), input: { name: "Ada; rm -rf /" }, auditLog: log, keyFile: key, onLog: silent });
+  assert.match(r.value as string, /^invalid arguments for `greet`: `who`: /);
+  const recs = verified(log);
+  assert.not.ok(recs.some((x) => x.type === "decision" || x.type === "tool_start"));
+  assert.ok(recs.some((x) => x.type === "error" && x.details.kind === "ArgumentError"));
+});
+
+E2E("output over the capture cap is a ToolError, not a truncated result", async () => {
+  const r = await execAgent({ bundle: await agent("uncaught"), input: { number: 360 }, maxOutputBytes: 4, onLog: silent });
+  assert.is(r.status, "error");
+  assert.match(r.message!, /ToolError: `factor` printed more than 4 bytes/);
+});
+
 const Bad = suite("bad input is refused before anything runs");
 
 function noLog(log: string): void {
