@@ -26,6 +26,8 @@ export interface ProjectAnalysis {
   viewFor(uri: string): CheckView | undefined;
   /** The raw check result of the document's project. */
   resultFor(uri: string): CheckResult | undefined;
+  /** The documents this analysis saw, by URI (each adopted the checker's parse of its text). */
+  documents: Map<string, SourceDocument>;
 }
 
 interface ProjectState {
@@ -83,6 +85,11 @@ export class Analyzer {
     return this.cached?.generation !== this.workspace.generation;
   }
 
+  /** The last analysis made, even if the workspace changed since (for work that may use slightly old results). */
+  latest(): ProjectAnalysis | undefined {
+    return this.cached;
+  }
+
   /** The analysis of the workspace as it is now. */
   current(): ProjectAnalysis {
     const generation = this.workspace.generation;
@@ -99,6 +106,7 @@ export class Analyzer {
 
     const diagnostics = new Map<string, Diagnostic[]>();
     const views = new Map<string, ProjectState>();
+    const documents = new Map<string, SourceDocument>();
     for (const [root, docs] of byRoot) {
       let state = this.projects.get(root);
       if (!state) {
@@ -108,6 +116,7 @@ export class Analyzer {
       this.sync(state, docs);
       for (const doc of docs) {
         views.set(doc.uri, state);
+        documents.set(doc.uri, doc);
         diagnostics.set(doc.uri, []);
       }
       if (state.result) {
@@ -128,6 +137,7 @@ export class Analyzer {
       diagnostics,
       viewFor: (uri) => views.get(uri)?.view,
       resultFor: (uri) => views.get(uri)?.result,
+      documents,
     };
     return this.cached;
   }

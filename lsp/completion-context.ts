@@ -275,19 +275,20 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
   const prefix = text.slice(prefixStart, offset);
   const none: CompletionSite = { context: { kind: "none" }, prefix, prefixStart };
 
-  const where = doc.inCommentOrString(offset);
+  const index = doc.localTokens(offset);
+  const where = index.inCommentOrString(offset);
   if (where === "comment") return none;
   let stringToken: CompletionSite["stringToken"];
   let scanEnd = prefixStart;
   if (where === "string") {
-    const t = doc.tokenAt(offset)!;
+    const t = index.tokenAt(offset)!;
     stringToken = { start: t.startOffset, end: t.endOffset! + 1, text: t.image };
     scanEnd = t.startOffset;
   }
   // A number being typed is not a name.
   if (/^[0-9]/.test(prefix)) return none;
 
-  const stack = framesBefore(doc.tokens, scanEnd);
+  const stack = framesBefore(index.tokens, scanEnd);
   const frame = stack[stack.length - 1]!;
   const units = frame.units;
   const last = units[units.length - 1];
@@ -380,7 +381,8 @@ function isPolicyGuard(stack: Frame[]): boolean {
 
 /** For signature help: the innermost open `(` before `offset` whose header ends in a callee, and the argument index. */
 export function enclosingCall(doc: SourceDocument, offset: number): { open: number; calleeEnd: number; argIndex: number; namedArg?: string } | undefined {
-  const stack = framesBefore(doc.tokens, offset);
+  const index = doc.localTokens(offset);
+  const stack = framesBefore(index.tokens, offset);
   for (let i = stack.length - 1; i >= 1; i--) {
     const f = stack[i]!;
     if (f.kind !== "paren") {
@@ -397,7 +399,8 @@ export function enclosingCall(doc: SourceDocument, offset: number): { open: numb
     let depth = 0;
     let namedArg: string | undefined;
     let lastWord: string | undefined;
-    for (const t of doc.tokens) {
+    for (let k = index.indexAfter(f.open!.startOffset + 1); k < index.tokens.length; k++) {
+      const t = index.tokens[k]!;
       if (t.startOffset <= f.open!.startOffset) continue;
       if (t.startOffset >= offset) break;
       if (t.image === "(" || t.image === "[" || t.image === "{") depth++;

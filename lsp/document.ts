@@ -7,15 +7,19 @@ import type { IToken } from "chevrotain";
 import { parseText, type ParseResult } from "../grammar/index.js";
 import type { Identifier, Node, Program } from "../grammar/ast.js";
 import { LineMap } from "../grammar/span.js";
-import { scan, type ScanResult } from "../grammar/scanner.js";
+import { TokenIndex } from "./tokens.js";
 import { nodePathAt, walk } from "../grammar/visit.js";
 import { buildScopes, type FileScopes } from "./scope.js";
 import { repairedProgram } from "./repair.js";
 
+/** A line that starts a top-level item. */
+const ITEM_START = /(?:metadata|agent|policy|type|function|schedule|channel|memory|webhook)\b/y;
+
 export class SourceDocument {
   private parsed: ParseResult | undefined;
   private map: LineMap | undefined;
-  private scanned: ScanResult | undefined;
+  private scanned: TokenIndex | undefined;
+  private local: { from: number; to: number; index: TokenIndex } | undefined;
   private parents: Map<Node, Node | undefined> | undefined;
   private fileScopes: FileScopes | undefined;
   /** The parse of the text completed with its missing closing brackets; null when not needed. */
@@ -74,54 +78,54 @@ export class SourceDocument {
     return repaired;
   }
 
-  /** Tokens and comments in source order (the same scanner the parser runs). */
+  /** Tokens and comments of the whole text, in source order (the scanner the parser runs). */
+  get tokenIndex(): TokenIndex {
+    return (this.scanned ??= TokenIndex.of(this.text));
+  }
+
   get tokens(): IToken[] {
-    return (this.scanned ??= scan(this.text)).tokens;
+    return this.tokenIndex.tokens;
   }
 
   get comments(): IToken[] {
-    return (this.scanned ??= scan(this.text)).comments;
+    return this.tokenIndex.comments;
   }
 
-  /** Index of the first token that ends after `offset` (binary search). */
   tokenIndexAfter(offset: number): number {
-    const toks = this.tokens;
-    let lo = 0;
-    let hi = toks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (toks[mid]!.endOffset! + 1 <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.tokenIndex.indexAfter(offset);
   }
 
-  /** The token containing `offset` or ending exactly at it (a cursor right after a word is on that word). */
   tokenAt(offset: number): IToken | undefined {
-    const toks = this.tokens;
-    const i = this.tokenIndexAfter(offset - 1);
-    const t = toks[i];
-    if (t && t.startOffset <= offset && offset <= t.endOffset! + 1) {
-      // Prefer a word starting at the offset over a punctuation token ending there.
-      const next = toks[i + 1];
-      if (t.endOffset! + 1 === offset && next && next.startOffset === offset && /^\w/.test(next.image)) return next;
-      return t;
-    }
-    return undefined;
+    return this.tokenIndex.tokenAt(offset);
   }
 
-  /** Whether `offset` is inside a comment (after its marker) or a string literal (after its opening quote). */
   inCommentOrString(offset: number): "comment" | "string" | undefined {
-    for (const c of this.comments) {
-      if (c.startOffset < offset && offset <= c.endOffset! + 1) return "comment";
-      if (c.startOffset >= offset) break;
+    return this.tokenIndex.inCommentOrString(offset);
+  }
+
+  /**
+   * The tokens of the top-level item around `offset`, from its first line to the end of the
+   * cursor's line: what completion needs, without scanning a large file at every keystroke. An
+   * item starts on a line beginning with a top-level keyword (the formatter's layout); without
+   * one, the whole text up to the cursor's line.
+   */
+  localTokens(offset: number): TokenIndex {
+    if (this.scanned) return this.scanned;
+    const starts = this.lineMap.lineStarts;
+    const line = this.lineMap.position(offset).line - 1;
+    let from = 0;
+    for (let l = line; l >= 0; l--) {
+      ITEM_START.lastIndex = starts[l]!;
+      if (ITEM_START.test(this.text)) {
+        from = starts[l]!;
+        break;
+      }
     }
-    const t = this.tokenAt(offset);
-    if (t && t.image.startsWith('"') && t.startOffset < offset) {
-      const closed = t.image.length >= 2 && t.image.endsWith('"') && !t.image.endsWith('\\"');
-      if (!closed || offset <= t.endOffset!) return "string";
-    }
-    return undefined;
+    const to = line + 1 < starts.length ? starts[line + 1]! : this.text.length;
+    if (this.local && this.local.from === from && this.local.to === to) return this.local.index;
+    const index = TokenIndex.of(this.text, from, to);
+    this.local = { from, to, index };
+    return index;
   }
 
   /** Innermost node at `offset` with its ancestors, outermost first. */
@@ -151,4 +155,19 @@ export class SourceDocument {
     }
     return this.parents.get(node);
   }
+}
+
+/** The one region where two texts differ: `a[start, oldEnd)` became `b[start, newEnd)`; undefined when equal. */
+export function textDelta(a: string, b: string): { start: number; oldEnd: number; newEnd: number } | undefined {
+  if (a === b) return undefined;
+  const max = Math.min(a.length, b.length);
+  let start = 0;
+  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let oldEnd = a.length;
+  let newEnd = b.length;
+  while (oldEnd > start && newEnd > start && a.charCodeAt(oldEnd - 1) === b.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  return { start, oldEnd, newEnd };
 }

@@ -108,23 +108,31 @@ export function policyBinders(rule: A.PolicyRule): A.Identifier[] {
   return out;
 }
 
+/**
+ * Scopes are built per top-level item, on demand: completion at one position of a large file
+ * only walks the item around it; `references` and `declarations` walk every item.
+ */
 export function buildScopes(program: A.Program): FileScopes {
   const globals = globalsOf(program);
   const root: Scope = { start: 0, end: Number.MAX_SAFE_INTEGER, bindings: [...globals], parent: undefined, children: [] };
   const references = new Map<A.Identifier, Binding>();
   const declarations = new Map<A.Identifier, Binding>();
   for (const g of globals) declarations.set(g.decl, g);
+  const items = (program.items ?? []).filter(ok);
+  const built = new Set<A.Node>();
 
   const open = (parent: Scope, node: A.Node): Scope => {
     const s: Scope = { start: node.span.start, end: node.span.end, bindings: [], parent, children: [] };
     parent.children.push(s);
     return s;
   };
+  const pendingAssign: Binding[] = [];
   const bind = (scope: Scope, kind: BindingKind, id: unknown, node: A.Node, from: number) => {
     if (!idName(id)) return;
     const b: Binding = { name: id.name, kind, decl: id, node, from };
     scope.bindings.push(b);
     declarations.set(id, b);
+    if (node.kind === "Assign") pendingAssign.push(b);
   };
   const lookup = (scope: Scope | undefined, name: string, at: number): Binding | undefined => {
     for (let s = scope; s; s = s.parent) {
@@ -136,119 +144,146 @@ export function buildScopes(program: A.Program): FileScopes {
     return undefined;
   };
 
-  // Iterative walk: [node, parent, key, scope].
+  // Iterative walk of one item: [node, parent, key, scope].
   type Frame = [A.Node, A.Node | undefined, string, Scope];
-  const stack: Frame[] = [[program, undefined, "", root]];
-  while (stack.length > 0) {
-    const [node, parent, key, outer] = stack.pop()!;
-    if (!ok(node)) continue;
-    let scope = outer;
-    let childScope: ((key: string, child: A.Node) => Scope) | undefined;
+  const buildItem = (item: A.Node) => {
+    if (built.has(item)) return;
+    built.add(item);
+    const stack: Frame[] = [[item, program, "items", root]];
+    while (stack.length > 0) {
+      const [node, parent, key, outer] = stack.pop()!;
+      if (!ok(node)) continue;
+      let scope = outer;
+      let childScope: ((key: string, child: A.Node) => Scope) | undefined;
 
-    switch (node.kind) {
-      case "Identifier":
-        if (isReferencePosition(parent, key)) {
-          const b = lookup(scope, node.name, node.span.start);
-          if (b) references.set(node, b);
+      switch (node.kind) {
+        case "Identifier":
+          if (isReferencePosition(parent, key)) {
+            const b = lookup(scope, node.name, node.span.start);
+            if (b) references.set(node, b);
+          }
+          continue;
+        case "Agent": {
+          scope = open(outer, node);
+          for (const p of node.params ?? []) if (ok(p)) bind(scope, "parameter", p.name, p, node.span.start);
+          for (const m of node.members ?? []) if (ok(m) && m.kind === "Function") bind(scope, "function", m.name, m, node.span.start);
+          break;
         }
-        continue;
-      case "Agent": {
-        scope = open(outer, node);
-        for (const p of node.params ?? []) if (ok(p)) bind(scope, "parameter", p.name, p, node.span.start);
-        for (const m of node.members ?? []) if (ok(m) && m.kind === "Function") bind(scope, "function", m.name, m, node.span.start);
-        break;
-      }
-      case "Function": {
-        scope = open(outer, node);
-        for (const p of node.params ?? []) if (ok(p)) bind(scope, "parameter", p.name, p, node.span.start);
-        break;
-      }
-      case "Block": {
-        scope = open(outer, node);
-        // Declarations become visible after their statement, so bind while walking in order:
-        // children are pushed in reverse, hence the per-statement scopes below.
-        break;
-      }
-      case "For": {
-        const s = ok(node.body) ? open(outer, node.body) : undefined;
-        if (s) bind(s, "variable", node.binder, node, node.body.span.start);
-        childScope = (k) => (k === "body" && s ? s : outer);
-        break;
-      }
-      case "Catch": {
-        const s = ok(node.body) ? open(outer, node.body) : undefined;
-        if (s) bind(s, "variable", node.binder, node, node.body.span.start);
-        childScope = (k) => (k === "body" && s ? s : outer);
-        break;
-      }
-      case "Lambda": {
-        scope = open(outer, node);
-        for (const p of node.params ?? []) bind(scope, "parameter", p, node, node.span.start);
-        break;
-      }
-      case "If": {
-        const cond = node.condition;
-        if (ok(cond) && cond.kind === "LetCondition" && ok(node.then)) {
-          const s = open(outer, node.then);
-          const names: A.Identifier[] = [];
-          const collect = (p: A.Pattern | undefined) => {
-            if (!ok(p)) return;
-            if (p.kind === "BindingPattern") names.push(p.name);
-            else if (p.kind === "ConstructorPattern") (p.args ?? []).forEach(collect);
-          };
-          collect(cond.pattern);
-          for (const n of names) bind(s, "variable", n, cond, node.then.span.start);
-          childScope = (k) => (k === "then" ? s : outer);
+        case "Function": {
+          scope = open(outer, node);
+          for (const p of node.params ?? []) if (ok(p)) bind(scope, "parameter", p.name, p, node.span.start);
+          break;
         }
-        break;
-      }
-      case "MatchArm": {
-        if (idName(node.pattern) && ok(node.body)) {
-          const s = open(outer, node.body);
-          bind(s, "variable", node.pattern, node, node.body.span.start);
-          childScope = (k) => (k === "body" ? s : outer);
+        case "Block": {
+          scope = open(outer, node);
+          // Declarations become visible after their statement, so bind while walking in order:
+          // children are pushed in reverse, hence the per-statement scopes below.
+          break;
         }
-        break;
+        case "For": {
+          const s = ok(node.body) ? open(outer, node.body) : undefined;
+          if (s) bind(s, "variable", node.binder, node, node.body.span.start);
+          childScope = (k) => (k === "body" && s ? s : outer);
+          break;
+        }
+        case "Catch": {
+          const s = ok(node.body) ? open(outer, node.body) : undefined;
+          if (s) bind(s, "variable", node.binder, node, node.body.span.start);
+          childScope = (k) => (k === "body" && s ? s : outer);
+          break;
+        }
+        case "Lambda": {
+          scope = open(outer, node);
+          for (const p of node.params ?? []) bind(scope, "parameter", p, node, node.span.start);
+          break;
+        }
+        case "If": {
+          const cond = node.condition;
+          if (ok(cond) && cond.kind === "LetCondition" && ok(node.then)) {
+            const s = open(outer, node.then);
+            const names: A.Identifier[] = [];
+            const collect = (p: A.Pattern | undefined) => {
+              if (!ok(p)) return;
+              if (p.kind === "BindingPattern") names.push(p.name);
+              else if (p.kind === "ConstructorPattern") (p.args ?? []).forEach(collect);
+            };
+            collect(cond.pattern);
+            for (const n of names) bind(s, "variable", n, cond, node.then.span.start);
+            childScope = (k) => (k === "then" ? s : outer);
+          }
+          break;
+        }
+        case "MatchArm": {
+          if (idName(node.pattern) && ok(node.body)) {
+            const s = open(outer, node.body);
+            bind(s, "variable", node.pattern, node, node.body.span.start);
+            childScope = (k) => (k === "body" ? s : outer);
+          }
+          break;
+        }
+        case "PolicyRule": {
+          scope = open(outer, node);
+          const from = ok(node.action) ? node.action.span.end : node.span.start;
+          for (const id of policyBinders(node)) bind(scope, "binder", id, node, from);
+          break;
+        }
+        default:
+          break;
       }
-      case "PolicyRule": {
-        scope = open(outer, node);
-        const from = ok(node.action) ? node.action.span.end : node.span.start;
-        for (const id of policyBinders(node)) bind(scope, "binder", id, node, from);
-        break;
+
+      // Statements of a block: a `let` (or first bare assignment) binds after the statement.
+      if (node.kind === "Block") {
+        for (const st of node.statements ?? []) {
+          if (!ok(st)) continue;
+          if (st.kind === "Let") bind(scope, "variable", st.name, st, st.span.end);
+          else if (st.kind === "Assign" && idName(st.target) && !lookup(scope, st.target.name, st.span.start)) {
+            bind(scope, "variable", st.target, st, st.span.end);
+          }
+        }
       }
-      default:
-        break;
+
+      const rec = node as unknown as Record<string, unknown>;
+      const keys = VISITOR_KEYS[node.kind] ?? [];
+      const kids: Frame[] = [];
+      for (const k of keys) {
+        const v = rec[k];
+        const push = (c: unknown) => {
+          if (ok(c)) kids.push([c, node, k, childScope ? childScope(k, c) : scope]);
+        };
+        if (Array.isArray(v)) v.forEach(push);
+        else push(v);
+      }
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
     }
+    // A first bare assignment binds its own target identifier: record it as a reference too.
+    for (const b of pendingAssign) references.set(b.decl, b);
+    pendingAssign.length = 0;
+  };
 
-    // Statements of a block: a `let` (or first bare assignment) binds after the statement.
-    if (node.kind === "Block") {
-      for (const st of node.statements ?? []) {
-        if (!ok(st)) continue;
-        if (st.kind === "Let") bind(scope, "variable", st.name, st, st.span.end);
-        else if (st.kind === "Assign" && idName(st.target) && !lookup(scope, st.target.name, st.span.start)) {
-          bind(scope, "variable", st.target, st, st.span.end);
-        }
-      }
+  let complete = false;
+  const buildAll = () => {
+    if (complete) return;
+    complete = true;
+    for (const item of items) buildItem(item);
+  };
+
+  /** The item whose span contains `offset` (items are in source order). */
+  const itemAt = (offset: number): A.Node | undefined => {
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const it = items[mid]!;
+      if (offset < it.span.start) hi = mid - 1;
+      else if (offset > it.span.end) lo = mid + 1;
+      else return it;
     }
-
-    const rec = node as unknown as Record<string, unknown>;
-    const keys = VISITOR_KEYS[node.kind] ?? [];
-    const kids: Frame[] = [];
-    for (const k of keys) {
-      const v = rec[k];
-      const push = (c: unknown) => {
-        if (ok(c)) kids.push([c, node, k, childScope ? childScope(k, c) : scope]);
-      };
-      if (Array.isArray(v)) v.forEach(push);
-      else push(v);
-    }
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
-  }
-
-  // A first bare assignment binds its own target identifier: record it as a reference too.
-  for (const [id, b] of declarations) if (b.node.kind === "Assign") references.set(id, b);
+    return undefined;
+  };
 
   const visibleAt = (offset: number): Binding[] => {
+    const item = itemAt(offset);
+    if (item) buildItem(item);
     const seen = new Set<string>();
     const out: Binding[] = [];
     // Descend to the innermost scope containing the offset.
@@ -270,5 +305,16 @@ export function buildScopes(program: A.Program): FileScopes {
     return out;
   };
 
-  return { globals, references, declarations, visibleAt };
+  return {
+    globals,
+    get references() {
+      buildAll();
+      return references;
+    },
+    get declarations() {
+      buildAll();
+      return declarations;
+    },
+    visibleAt,
+  };
 }

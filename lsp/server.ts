@@ -23,14 +23,14 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { isContractPath } from "../compiler/check/index.js";
 import { Analyzer } from "./analyzer.js";
 import { checkCancelled, guarded, yieldToEventLoop } from "./cancellation.js";
-import type { SourceDocument } from "./document.js";
+import { textDelta, type SourceDocument } from "./document.js";
 import { Workspace } from "./workspace.js";
 import { DiagnosticsPublisher } from "./features/diagnostics.js";
 import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
 import { foldingRanges } from "./features/folding.js";
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens, type GlobalNames } from "./features/semantic-tokens.js";
 import { formatDocument } from "./features/formatting.js";
-import { completions } from "./features/completion.js";
+import { completions, completionSite } from "./features/completion.js";
 import { hoverAt } from "./features/hover.js";
 import { signatureHelp } from "./features/signature-help.js";
 import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
@@ -46,6 +46,9 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_DIAGNOSTICS_DELAY_MS = 25;
+
+/** The largest edit (characters) completion maps through instead of waiting for the analysis. */
+const MAX_TYPED_EDIT = 256;
 
 /** A document's state for one request: the text, its offset, and the checker's view of it. */
 interface RequestState {
@@ -165,10 +168,29 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }));
 
   connection.onCompletion(guarded("completion", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    if (!s) return null;
-    const otherDocs = workspace.all().filter((d) => d.uri !== s.doc.uri);
-    return completions({ ...s, otherDocs, options: { snippets } });
+    const uri = uriOf(p);
+    const doc = workspace.get(uri);
+    if (!doc || !p.position) return stateFor(uri, p.position ?? null, token).then(() => null);
+    const otherDocs = workspace.all().filter((d) => d.uri !== doc.uri);
+    const options = { snippets };
+    // Typing: while the last keystroke waits for analysis, complete against the last analysed
+    // version of the document (offsets mapped through the small edit) instead of re-checking now.
+    const prev = analyzer.isStale() ? analyzer.latest() : undefined;
+    const old = prev?.documents.get(doc.uri);
+    const result = prev?.resultFor(doc.uri);
+    if (prev && old && old !== doc && old.uses(result?.files.get(doc.uri))) {
+      const edit = textDelta(old.text, doc.text);
+      const offset = offsetAt(doc.lineMap, p.position);
+      const site = completionSite(doc, offset);
+      // A member access needs its receiver's type: the receiver must predate the edit.
+      const receiverUnchanged = site.context.kind !== "member" || (edit !== undefined && site.context.dot <= edit.start);
+      if (edit && receiverUnchanged && edit.newEnd - edit.start <= MAX_TYPED_EDIT && edit.oldEnd - edit.start <= MAX_TYPED_EDIT) {
+        const map = (o: number) => (o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start);
+        return completions({ doc, offset, otherDocs, view: prev.viewFor(doc.uri), viewIsCurrent: true, options, semantic: { doc: old, offset: map } }, site);
+      }
+    }
+    const s = await stateFor(uri, p.position, token);
+    return s ? completions({ ...s, otherDocs, options }) : null;
   }));
 
   connection.onSignatureHelp(guarded("signatureHelp", log, async (p, token) => {

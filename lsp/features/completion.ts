@@ -36,9 +36,20 @@ export interface CompletionInputs {
   /** The other files of the project (their top-level declarations are in scope). */
   otherDocs: SourceDocument[];
   view: CheckView | undefined;
-  /** The checker's view was computed for exactly this document text (so its types match this AST). */
+  /** The checker's view was computed for exactly the text of the semantic document (so its types match that AST). */
   viewIsCurrent: boolean;
   options: CompletionOptions;
+  /**
+   * Where names, scopes and types are looked up: by default the document itself; while an edit
+   * is waiting for analysis, its last analysed version, with offsets mapped through the edit
+   * (typing does not wait for a re-check of the whole file).
+   */
+  semantic?: { doc: SourceDocument; offset: (offset: number) => number };
+}
+
+/** The document scopes and types come from, and an offset of the current text mapped into it. */
+function sem(inputs: CompletionInputs): { doc: SourceDocument; at: (offset: number) => number } {
+  return inputs.semantic ? { doc: inputs.semantic.doc, at: inputs.semantic.offset } : { doc: inputs.doc, at: (o) => o };
 }
 
 const SORT = { local: "0", member: "0", global: "1", tool: "1", stdlib: "2", keyword: "3" } as const;
@@ -102,7 +113,9 @@ function projectGlobals(inputs: CompletionInputs): Binding[] {
 }
 
 function expressionItems(inputs: CompletionInputs, policyGuard: boolean): CompletionItem[] {
-  const { doc, offset, view } = inputs;
+  const { view } = inputs;
+  const { doc, at } = sem(inputs);
+  const offset = at(inputs.offset);
   const items: CompletionItem[] = [];
   const seen = new Set<string>();
   const add = (item: CompletionItem) => {
@@ -121,7 +134,9 @@ function expressionItems(inputs: CompletionInputs, policyGuard: boolean): Comple
 }
 
 function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionContext, { kind: "policyAction" }>, site: CompletionSite): CompletionItem[] {
-  const { view, doc, offset } = inputs;
+  const { view } = inputs;
+  const { doc, at } = sem(inputs);
+  const offset = at(inputs.offset);
   if (ctx.verb === "require" || ctx.verb === "audit") {
     const items = expressionItems(inputs, true);
     items.unshift({ label: "{ … }", kind: CompletionItemKind.Snippet, insertText: inputs.options.snippets ? "{ $0 }" : "{  }", insertTextFormat: inputs.options.snippets ? InsertTextFormat.Snippet : InsertTextFormat.PlainText, filterText: "{", sortText: "0", detail: ctx.verb === "audit" ? "audit settings" : "required settings" });
@@ -195,7 +210,7 @@ function declItems(inputs: CompletionInputs, ctx: CompletionContext, site: Compl
   }
   if (ctx.kind !== "declValue") return [];
   if (ctx.key === "agent" || ctx.key === "default_agent") {
-    const agents = [...inputs.doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "agent").map((b) => b.name);
+    const agents = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "agent").map((b) => b.name);
     return [...new Set(agents)].map((a, i) => valueItem(inputs, site, a, undefined, i));
   }
   const key = DECL_KEYS[ctx.decl].find((k) => k.name === ctx.key);
@@ -206,7 +221,7 @@ function declItems(inputs: CompletionInputs, ctx: CompletionContext, site: Compl
 function structFields(inputs: CompletionInputs, typeName: string): Array<[string, string]> | undefined {
   const s = inputs.view?.env.struct(typeName);
   if (s) return [...s.fields].map(([n, t]) => [n, typeToString(t)]);
-  for (const d of [inputs.doc, ...inputs.otherDocs]) {
+  for (const d of [sem(inputs).doc, ...inputs.otherDocs]) {
     for (const item of d.program.items ?? []) {
       if (item?.kind === "TypeDef" && item.name?.name === typeName && item.definition?.kind === "StructType") {
         return (item.definition.fields ?? []).filter((f) => f?.name?.name).map((f) => [f.name.name, f.type?.name?.name ?? "?"]);
@@ -218,9 +233,12 @@ function structFields(inputs: CompletionInputs, typeName: string): Array<[string
 
 /** The type of the receiver of a member access whose `.` is at `dot`. */
 function receiverType(inputs: CompletionInputs, dot: number): Type | undefined {
-  const { doc, view } = inputs;
+  const { view } = inputs;
   if (!view || !inputs.viewIsCurrent) return undefined;
-  // The receiver is the innermost expression ending exactly at the dot.
+  const { doc, at } = sem(inputs);
+  // The receiver is the innermost expression ending exactly at the dot (the text before the dot
+  // is unchanged by a pending edit, so it ends at the mapped dot in the analysed version too).
+  dot = at(dot);
   const path = doc.pathAt(Math.max(0, dot - 1));
   for (let i = path.length - 1; i >= 0; i--) {
     const n: A.Node = path[i]!;
@@ -262,12 +280,11 @@ function trustedRecordGuess(inputs: CompletionInputs, dot: number): Type | undef
   const word = /([A-Za-z_]\w*)\s*$/.exec(inputs.doc.text.slice(Math.max(0, dot - 40), dot))?.[1];
   const typeName = word ? TRUSTED_RECORDS.get(word) : undefined;
   if (!typeName || !inputs.view) return undefined;
-  if (inputs.doc.scopes.visibleAt(dot).some((b) => b.name === word)) return undefined;
+  if (sem(inputs).doc.scopes.visibleAt(sem(inputs).at(dot)).some((b) => b.name === word)) return undefined;
   return { k: "named", name: typeName };
 }
 
-export function completions(inputs: CompletionInputs): CompletionList {
-  const site = completionSite(inputs.doc, inputs.offset);
+export function completions(inputs: CompletionInputs, site: CompletionSite = completionSite(inputs.doc, inputs.offset)): CompletionList {
   const ctx = site.context;
   const o = inputs.options;
   let items: CompletionItem[] = [];
@@ -298,7 +315,7 @@ export function completions(inputs: CompletionInputs): CompletionList {
       break;
     case "type": {
       items = [...BUILTIN_TYPES.values()].map((t) => ({ label: t.name, kind: CompletionItemKind.Struct, documentation: md(t.doc), sortText: SORT.stdlib + t.name }) as CompletionItem);
-      const user = [...inputs.doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "type");
+      const user = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "type");
       for (const b of user) if (!items.some((i) => i.label === b.name)) items.push({ label: b.name, kind: CompletionItemKind.Struct, detail: "type", sortText: SORT.global + b.name });
       break;
     }

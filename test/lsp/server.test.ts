@@ -168,6 +168,27 @@ test("completion: keywords by context, names in scope, members, tools, stdlib, w
   await client.diagnosticsFor(fx.mainUri, version);
 });
 
+test("completion right after a keystroke (not yet analysed) still knows scopes and types", async () => {
+  const before = MAIN_SYMBI.replace("print(count);", "print(report);");
+  client.replace(fx.mainUri, before, 40);
+  await client.diagnosticsFor(fx.mainUri, 40);
+  // The edit and the request reach the server in one write: no analysis can run in between.
+  const typeAndComplete = async (version: number, at: { line: number; character: number }, text: string) => {
+    const r = client.prepare("textDocument/completion", { ...td(fx.mainUri), position: { line: at.line, character: at.character + text.length } });
+    client.write([{ jsonrpc: "2.0", method: "textDocument/didChange", params: { textDocument: { uri: fx.mainUri, version }, contentChanges: [{ range: { start: at, end: at }, text }] } }, r.message]);
+    return ((await r.response).result as { items: Array<{ label: string }> }).items.map((i) => i.label);
+  };
+  const dot = positionOf(before, "report);", 6);
+  assert.equal((await typeAndComplete(41, dot, ".")).sort(), ["open_ports", "target"]);
+  const stmt = positionOf(before, "print(report");
+  const names = await typeAndComplete(42, stmt, "c");
+  for (const n of ["count", "report", "target", "summarize", "nmap_scan"]) assert.ok(names.includes(n), `${n} in ${names.join(",")}`);
+  const d = await client.diagnosticsFor(fx.mainUri, 42);
+  assert.ok(d.diagnostics.some((x) => x.code === "E0010"), "the half-typed text is analysed afterwards");
+  client.replace(fx.mainUri, MAIN_SYMBI, 43);
+  await client.diagnosticsFor(fx.mainUri, 43);
+});
+
 test("signature help: stdlib functions and user functions, active parameter", async () => {
   const text = MAIN_SYMBI.replace("print(count);", 'print(format("{}", count, ));');
   client.replace(fx.mainUri, text, 30);
