@@ -38,7 +38,7 @@ import { Scope, type VarInfo, type VarKind } from "./scope.js";
 import { TRUSTED_RECORDS, type AgentDecl, type FunctionInfo } from "./globals.js";
 import type { CheckSink } from "./sink.js";
 import { builtinField, builtinFunction, builtinMemberNames, builtinMethod, builtinValueType, receiverName } from "./stdlib-types.js";
-import { closestName, didYouMean } from "./suggest.js";
+import { closestName, didYouMean, didYouMeanIn } from "./suggest.js";
 
 const MAX_DEPTH = 300;
 const show = typeToString;
@@ -79,17 +79,17 @@ export class BodyChecker {
   /** A fresh scope holding the given parameters (function params, agent inputs). */
   paramScope(params: Array<{ name: string; type: Type; symbolId: string; span: Span }>, kind: "body" | "guard" = "body"): Scope {
     const s = new Scope(undefined, kind);
-    for (const p of params) s.vars.set(p.name, { name: p.name, type: p.type, kind: "param", symbolId: p.symbolId, span: p.span, used: true, refinable: false });
+    for (const p of params) s.define({ name: p.name, type: p.type, kind: "param", symbolId: p.symbolId, span: p.span, used: true, refinable: false });
     s.closed = new Map();
     return s;
   }
 
   declare(scope: Scope, id: Identifier, type: Type, kind: VarKind): VarInfo {
-    const symbolId = `local:${this.sink.file}:${id.span.start}`;
+    const symbolId = this.sink.record ? `local:${this.sink.file}:${id.span.start}` : "";
     const v: VarInfo = { name: id.name, type, kind, symbolId, span: id.span, used: false, refinable: containsNever(type) };
-    scope.vars.set(id.name, v);
+    scope.define(v);
     scope.pending?.delete(id.name);
-    this.sink.symbols.push({ id: symbolId, kind: kind === "binder" ? "binder" : kind === "param" ? "param" : "variable", name: id.name, file: this.sink.file, span: id.span, type });
+    this.sink.symbol({ id: symbolId, kind: kind === "binder" ? "binder" : kind === "param" ? "param" : "variable", name: id.name, file: this.sink.file, span: id.span, type });
     this.sink.ref(symbolId, id, { decl: true });
     this.sink.setType(id, type);
     return v;
@@ -107,6 +107,7 @@ export class BodyChecker {
 
   private use(v: VarInfo, id: Identifier, write = false): Type {
     if (!write) v.used = true;
+    v.onUse?.(id);
     this.sink.ref(v.symbolId, id, { write });
     return this.sink.setType(id, v.type);
   }
@@ -689,19 +690,11 @@ export class BodyChecker {
       });
       return;
     }
-    const candidates = [
-      ...this.visibleLocals(scope),
-      ...this.env.functions.keys(),
-      ...(this.ctx.agent ? (this.env.agentFunctions.get(this.ctx.agent.name)?.keys() ?? []) : []),
-      ...this.env.tools.keys(),
-      ...this.env.memories.keys(),
-      ...BUILTIN_FUNCTIONS.keys(),
-      ...TRUSTED_RECORDS.keys(),
-      "None",
-      "null",
-    ];
+    const globals = this.env.memo("value-names", () => [...this.env.functions.keys(), ...this.env.tools.keys(), ...this.env.memories.keys(), ...BUILTIN_FUNCTIONS.keys(), ...TRUSTED_RECORDS.keys(), "None", "null"]);
+    const agentFns = this.ctx.agent ? [...(this.env.agentFunctions.get(this.ctx.agent.name)?.keys() ?? [])] : [];
+    const help = didYouMean(name, this.visibleLocals(scope)) ?? didYouMean(name, agentFns) ?? didYouMeanIn(name, globals);
     this.sink.report("E0100", `unknown name \`${name}\``, id.span, {
-      help: didYouMean(name, candidates) ?? "declare it with `let`, or add a function, a tool contract (tools/<name>.clad.toml) or an agent of that name",
+      help: help ?? "declare it with `let`, or add a function, a tool contract (tools/<name>.clad.toml) or an agent of that name",
     });
   }
 
@@ -752,7 +745,7 @@ export class BodyChecker {
       this.sink.report("E0203", `\`${name}\` is a method of \`${show(objT)}\`, not a field`, prop.span, { help: `call it: \`.${name}()\`` });
       return T.error;
     }
-    const help = objT.k === "option" ? "unwrap the Option first: `if let Some(x) = ... { x." + name + " }`" : didYouMean(name, builtinMemberNames(objT));
+    const help = objT.k === "option" ? "unwrap the Option first: `if let Some(x) = ... { x." + name + " }`" : didYouMeanIn(name, builtinMemberNames(objT));
     this.sink.report("E0203", `no field \`${name}\` on \`${show(objT)}\``, prop.span, help ? { help } : {});
     void e;
     return T.error;
@@ -924,9 +917,10 @@ export class BodyChecker {
       this.argsLoosely(e, scope);
       return T.error;
     }
-    const candidates = [...this.env.functions.keys(), ...this.env.tools.keys(), ...BUILTIN_FUNCTIONS.keys(), ...(this.ctx.agent ? (this.env.agentFunctions.get(this.ctx.agent.name)?.keys() ?? []) : [])];
+    const callables = this.env.memo("callable-names", () => [...this.env.functions.keys(), ...this.env.tools.keys(), ...BUILTIN_FUNCTIONS.keys()]);
+    const agentFns = this.ctx.agent ? [...(this.env.agentFunctions.get(this.ctx.agent.name)?.keys() ?? [])] : [];
     this.sink.report("E0100", `unknown function \`${name}\``, id.span, {
-      help: didYouMean(name, candidates) ?? `declare \`function ${name}(...)\`, or add a tool contract \`tools/${name}.clad.toml\``,
+      help: didYouMean(name, agentFns) ?? didYouMeanIn(name, callables) ?? `declare \`function ${name}(...)\`, or add a tool contract \`tools/${name}.clad.toml\``,
     });
     this.argsLoosely(e, scope);
     return T.error;
@@ -940,7 +934,8 @@ export class BodyChecker {
       this.sink.ref(`agent:${first.value}`, first);
       return;
     }
-    this.sink.report("E0308", `no agent named ${JSON.stringify(first.value)}`, first.span, { help: didYouMean(first.value, this.env.agents.keys()) ?? "declare the agent in a file of the project" });
+    const agents = this.env.memo("agent-names", () => [...this.env.agents.keys()]);
+    this.sink.report("E0308", `no agent named ${JSON.stringify(first.value)}`, first.span, { help: didYouMeanIn(first.value, agents) ?? "declare the agent in a file of the project" });
   }
 
   private callMethod(e: CallExpr, callee: MemberExpr, scope: Scope): Type {

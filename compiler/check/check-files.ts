@@ -49,7 +49,7 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
   const texts = new Map<string, string>();
   const projects: CheckFilesResult["projects"] = [];
   for (const [root, wanted] of [...byRoot].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const project = new Project(displayRoot(root));
+    const project = new Project(displayRoot(root), { recordSymbols: false });
     const members = new Set([...collectSourceFiles([root]), ...wanted].map((f) => resolve(f)));
     const show = new Set(wanted.map((f) => displayPath(f)));
     for (const abs of [...members].sort()) {

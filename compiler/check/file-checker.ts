@@ -14,7 +14,7 @@ import { PolicyChecker, type PolicyInfo } from "./policies.js";
 import { CheckSink } from "./sink.js";
 import { checkWithBlock, type WithSettings } from "./with-block.js";
 import { tierName, tierRank } from "./settings-schema.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMeanIn } from "./suggest.js";
 import type { Reference, SymbolInfo } from "./symbols.js";
 
 /** What one file contributes about an agent (the Project adds the top-level policies in scope). */
@@ -32,11 +32,25 @@ export interface FileCheck {
   agents: AgentPart[];
   topPolicies: PolicyInfo[];
   channelPolicies: PolicyInfo[];
+  /** The type of every checked expression and name. */
+  types: ReadonlyMap<Node, Type>;
+  /** The symbol id each identifier resolved to. */
+  resolved: ReadonlyMap<Identifier, string>;
 }
 
-export function checkFile(unit: SourceUnit, env: GlobalEnv, types: WeakMap<Node, Type>, resolved: WeakMap<Identifier, string>): FileCheck {
-  const sink = new CheckSink(unit.file, env, types, resolved);
-  const out: FileCheck = { file: unit.file, diagnostics: sink.diagnostics, references: sink.references, symbols: sink.symbols, agents: [], topPolicies: [], channelPolicies: [] };
+export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true): FileCheck {
+  const sink = new CheckSink(unit.file, env, recordSymbols);
+  const out: FileCheck = {
+    file: unit.file,
+    diagnostics: sink.diagnostics,
+    references: sink.references,
+    symbols: sink.symbols,
+    agents: [],
+    topPolicies: [],
+    channelPolicies: [],
+    types: sink.types,
+    resolved: sink.resolved,
+  };
   for (const item of unit.program.items) {
     switch (item.kind) {
       case "Agent": {
@@ -73,7 +87,7 @@ function agentProperty(p: Property, sink: CheckSink): void {
   const name = v.kind === "Identifier" ? v.name : v.kind === "String" ? v.value : undefined;
   if (name === undefined) return;
   if (sink.env.agents.has(name)) sink.ref(`agent:${name}`, v.kind === "Identifier" ? v : { span: v.span });
-  else sink.report("E0308", `no agent named \`${name}\``, v.span, { help: didYouMean(name, sink.env.agents.keys()) ?? "declare the agent in a file of the project" });
+  else sink.report("E0308", `no agent named \`${name}\``, v.span, { help: didYouMeanIn(name, sink.env.memo("agent-names", () => [...sink.env.agents.keys()])) ?? "declare the agent in a file of the project" });
 }
 
 function checkFunction(f: FunctionInfo, sink: CheckSink, agent?: AgentDecl): void {
@@ -112,7 +126,7 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
   const part: AgentPart = { decl, policies: [], withBlocks: [] };
   for (const c of decl.capabilities) {
     const id = `capability:${decl.name}.${c.name}`;
-    sink.symbols.push({ id, kind: "capability", name: c.name, file: sink.file, span: c.span, container: decl.name });
+    sink.symbol({ id, kind: "capability", name: c.name, file: sink.file, span: c.span, container: decl.name });
     sink.ref(id, { span: c.span }, { decl: true });
   }
   for (const m of node.members) {
@@ -129,7 +143,7 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
       if (first) sink.report("E0102", `policy \`${m.name.name}\` is declared twice in agent \`${decl.name}\``, m.name.span, { related: [{ file: sink.file, span: first.name.span, message: "first declared here" }] });
       else policyNames.set(m.name.name, m);
       const id = `policy:${decl.name}.${m.name.name}`;
-      sink.symbols.push({ id, kind: "policy", name: m.name.name, file: sink.file, span: m.name.span, container: decl.name });
+      sink.symbol({ id, kind: "policy", name: m.name.name, file: sink.file, span: m.name.span, container: decl.name });
       sink.ref(id, m.name, { decl: true });
       part.policies.push(policies.check(m, "agent"));
     } else if (m.kind === "Function") {

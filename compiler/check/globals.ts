@@ -91,6 +91,15 @@ export class GlobalEnv implements TypeEnv {
   readonly references: Reference[] = [];
   readonly diagnostics: Diagnostic[] = [];
   fingerprint = "";
+  private readonly memos = new Map<string, unknown>();
+
+  /** A value computed once per environment (candidate lists for suggestions, ...). */
+  memo<V>(key: string, compute: () => V): V {
+    if (this.memos.has(key)) return this.memos.get(key) as V;
+    const v = compute();
+    this.memos.set(key, v);
+    return v;
+  }
 
   struct(name: string): StructDef | undefined {
     return this.structs.get(name);

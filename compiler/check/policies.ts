@@ -18,7 +18,7 @@ import { TRUSTED_RECORDS, type AgentDecl } from "./globals.js";
 import type { CheckSink } from "./sink.js";
 import { fromTypeExpr } from "./stdlib-types.js";
 import { argType } from "./tools.js";
-import { closestName, didYouMean } from "./suggest.js";
+import { closestName, didYouMean, didYouMeanIn } from "./suggest.js";
 import { knownKeys, specFor, validateSetting, REQUIRE_PATTERNS, AUDIT_PATTERNS, type SettingEntry } from "./settings-schema.js";
 
 export type ActionKind = "tool" | "builtin" | "group" | "capability" | "agent";
@@ -126,7 +126,6 @@ export class PolicyChecker {
       const scope = this.decisionScope(r.actions);
       this.requirement(a, r, scope);
       if (rule.guard) this.guard(rule.guard, scope);
-      this.finishScope(scope);
       return r;
     }
     if (rule.verb === "audit" && a.kind === "Record") {
@@ -143,7 +142,6 @@ export class PolicyChecker {
     if (rule.guard) {
       const scope = this.decisionScope(r.actions);
       this.guard(rule.guard, scope);
-      this.finishScope(scope);
     }
     return r;
   }
@@ -216,9 +214,9 @@ export class PolicyChecker {
       this.sink.report("W0301", `\`${name}\` is ${what}, not an action: the policy gate never sees it`, at.span, { help: "remove the rule, or name the tool or action this should govern" });
       return undefined;
     }
-    const vocabulary = [...env.tools.keys(), ...BUILTIN_ACTIONS.keys(), ...env.groups.keys(), ...this.capabilityNames(), ...env.agents.keys()];
+    const shared = env.memo("action-names", () => [...env.tools.keys(), ...BUILTIN_ACTIONS.keys(), ...env.groups.keys(), ...env.agents.keys()]);
     this.sink.report("E0300", `unknown action \`${name}\``, at.span, {
-      help: didYouMean(name, vocabulary) ?? `declare a tool contract \`tools/${name}.clad.toml\`, add \`${name}\` to the agent's capabilities, or join a tool to the group with \`[tool.policy] groups = ["${name}"]\``,
+      help: didYouMean(name, this.capabilityNames()) ?? didYouMeanIn(name, shared) ?? `declare a tool contract \`tools/${name}.clad.toml\`, add \`${name}\` to the agent's capabilities, or join a tool to the group with \`[tool.policy] groups = ["${name}"]\``,
     });
     return undefined;
   }
@@ -305,7 +303,7 @@ export class PolicyChecker {
     const t = slot.type;
     if (t.k === "named" && (t.name === "AgentInfo") && lit.kind === "String") {
       if (this.env.agents.has(lit.value)) this.sink.ref(`agent:${lit.value}`, lit);
-      else if (action.name !== "spawn_agent") this.sink.report("E0308", `no agent named ${JSON.stringify(lit.value)}`, lit.span, { help: didYouMean(lit.value, this.env.agents.keys()) ?? "declare the agent in a file of the project" });
+      else if (action.name !== "spawn_agent") this.sink.report("E0308", `no agent named ${JSON.stringify(lit.value)}`, lit.span, { help: didYouMeanIn(lit.value, this.env.memo("agent-names", () => [...this.env.agents.keys()])) ?? "declare the agent in a file of the project" });
       return;
     }
     if (t.k === "named" && t.name === "ToolInfo" && lit.kind === "String") {
@@ -340,8 +338,20 @@ export class PolicyChecker {
     const bc = this.checker();
     const inputs = this.agent ? this.agent.params.map((p) => ({ name: p.name, type: p.type, symbolId: p.symbolId, span: p.node.name.span })) : [];
     const base = bc.paramScope(inputs, "guard");
+    // An input named like a trusted record hides it in guards: say so once per policy and name.
+    for (const p of this.agent?.params ?? []) {
+      const v = base.vars.get(p.name);
+      if (!v || !TRUSTED_RECORDS.has(p.name)) continue;
+      v.onUse = (id) => {
+        if (this.shadowWarned.has(p.name)) return;
+        this.shadowWarned.add(p.name);
+        this.sink.report("W0302", `\`${p.name}\` here is the agent's input, not the trusted \`${p.name}\` record`, id.span, {
+          help: `rename the input (for example \`${p.name}_data\`) if this guard should read the trusted record`,
+          related: [{ file: this.sink.file, span: p.node.name.span, message: "the input" }],
+        });
+      };
+    }
     const scope = new Scope(base, "guard");
-    const untyped = new Set<string>();
     const orphans = this.orphanBinders;
     this.orphanBinders = [];
     for (const b of orphans) if (!scope.vars.has(b.name)) bc.declare(scope, b.node, T.error, "binder");
@@ -349,38 +359,18 @@ export class PolicyChecker {
       for (const b of p.binders) {
         if (scope.vars.has(b.name)) continue;
         const v = bc.declare(scope, b.node, b.type, "binder");
-        v.symbolId = b.symbolId;
-        if (!this.slots(p.action)) untyped.add(b.symbolId);
+        if (!this.slots(p.action)) {
+          v.onUse = (id) =>
+            this.sink.report("E0305", "this binder stands for nothing the guard could test", id.span, { help: "capabilities, agents and action groups have no single argument list; name the tool or built-in action instead" });
+        }
       }
     }
-    return { bc, scope, untyped, firstRef: this.sink.references.length };
+    return { bc, scope };
   }
 
   private guard(e: Expr, ds: DecisionScope): void {
     const t = ds.bc.expr(e, ds.scope);
     if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0206", `a guard must be \`bool\`, found \`${typeToString(t)}\``, e.span);
-  }
-
-  /** Reports uses of binders that stand for nothing, and agent inputs that hide trusted records. */
-  private finishScope(ds: DecisionScope): void {
-    const refs = this.sink.references.slice(ds.firstRef);
-    for (const r of refs) {
-      if (r.isDeclaration) continue;
-      if (ds.untyped.has(r.symbolId)) {
-        this.sink.report("E0305", "this binder stands for nothing the guard could test", r.span, { help: "capabilities, agents and action groups have no single argument list; name the tool or built-in action instead" });
-      }
-    }
-    if (!this.agent) return;
-    for (const p of this.agent.params) {
-      if (!TRUSTED_RECORDS.has(p.name) || this.shadowWarned.has(p.name)) continue;
-      const use = refs.find((r) => r.symbolId === p.symbolId && !r.isDeclaration);
-      if (!use) continue;
-      this.shadowWarned.add(p.name);
-      this.sink.report("W0302", `\`${p.name}\` here is the agent's input, not the trusted \`${p.name}\` record`, use.span, {
-        help: `rename the input (for example \`${p.name}_data\`) if this guard should read the trusted record`,
-        related: [{ file: this.sink.file, span: p.node.name.span, message: "the input" }],
-      });
-    }
   }
 
   private requirement(e: Expr, r: RuleInfo, ds: DecisionScope): void {
@@ -446,8 +436,4 @@ export class PolicyChecker {
 interface DecisionScope {
   bc: BodyChecker;
   scope: Scope;
-  /** Binders of capabilities, agents and groups: using them is E0305. */
-  untyped: Set<string>;
-  /** Index into the sink's references where this scope's checking started. */
-  firstRef: number;
 }

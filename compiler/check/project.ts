@@ -65,6 +65,11 @@ export interface CheckResult {
 export interface ProjectOptions {
   /** Read `<root>/tools/*.clad.toml` and `<root>/toolclad.toml` from disk at construction (default true). */
   loadContractsFromDisk?: boolean;
+  /**
+   * Record references, local symbols and expression types for the symbol table, `typeOf` and
+   * `symbolOf` (default true; the CLI turns it off: diagnostics and agent info are unaffected).
+   */
+  recordSymbols?: boolean;
 }
 
 interface FileEntry {
@@ -87,13 +92,14 @@ export class Project {
   private contractsVersion = 0;
   private contracts?: LoadContractsResult;
   private contractsLoadedAt = -1;
-  private readonly types = new WeakMap<Node, Type>();
-  private readonly resolved = new WeakMap<Identifier, string>();
+
+  private readonly recordSymbols: boolean;
 
   constructor(
     readonly root: string,
     opts: ProjectOptions = {},
   ) {
+    this.recordSymbols = opts.recordSymbols ?? true;
     if (opts.loadContractsFromDisk ?? true) {
       for (const f of contractFiles(root)) this.readContract(f);
       const toolclad = join(root, "toolclad.toml");
@@ -173,7 +179,7 @@ export class Project {
       diagnostics.push(...parse.diagnostics);
       let c = entry.check;
       if (!c || c.fingerprint !== env.fingerprint || c.parse !== parse) {
-        c = { fingerprint: env.fingerprint, parse, result: checkFile(u, env, this.types, this.resolved) };
+        c = { fingerprint: env.fingerprint, parse, result: checkFile(u, env, this.recordSymbols) };
         entry.check = c;
         checkedFiles.push(u.file);
       }
@@ -207,8 +213,13 @@ export class Project {
     }
 
     let table: SymbolTable | undefined;
-    const types = this.types;
-    const resolved = this.resolved;
+    const lookup = <K, V>(pick: (f: FileCheck) => ReadonlyMap<K, V>, key: K): V | undefined => {
+      for (const f of fileChecks) {
+        const v = pick(f).get(key);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    };
     const buildTable = () => (table ??= new SymbolTable([...env.symbols, ...fileChecks.flatMap((f) => f.symbols)], [...env.references, ...fileChecks.flatMap((f) => f.references)]));
     return {
       diagnostics: sortDiagnostics(dedupe(diagnostics)),
@@ -216,9 +227,9 @@ export class Project {
       get symbols() {
         return buildTable();
       },
-      typeOf: (node) => types.get(node),
+      typeOf: (node) => lookup((f) => f.types, node),
       symbolOf: (id) => {
-        const sid = resolved.get(id);
+        const sid = lookup((f) => f.resolved, id);
         return sid === undefined ? undefined : buildTable().get(sid);
       },
       contracts: contracts.contracts,

@@ -23,10 +23,14 @@ export interface VarInfo {
   used: boolean;
   /** Declared by a type containing `never` (`None`, `null`): a later assignment may refine it. */
   refinable: boolean;
+  /** Called on every read (policy checks use it to flag binders that stand for nothing). */
+  onUse?: (id: import("../../grammar/ast.js").Identifier) => void;
 }
 
+const NO_VARS: ReadonlyMap<string, VarInfo> = new Map();
+
 export class Scope {
-  readonly vars = new Map<string, VarInfo>();
+  private own?: Map<string, VarInfo>;
   /** Names declared later in this block by `let` or a first assignment, with their spans. */
   pending?: Map<string, Span>;
   /** Names declared in blocks of this function that have already closed (for E0106). */
@@ -37,9 +41,18 @@ export class Scope {
     readonly kind: "root" | "body" | "block" | "loop" | "lambda" | "guard",
   ) {}
 
+  /** This scope's own variables (most blocks declare none, so the map is created on demand). */
+  get vars(): ReadonlyMap<string, VarInfo> {
+    return this.own ?? NO_VARS;
+  }
+
+  define(v: VarInfo): void {
+    (this.own ??= new Map()).set(v.name, v);
+  }
+
   lookup(name: string): VarInfo | undefined {
     for (let s: Scope | undefined = this; s; s = s.parent) {
-      const v = s.vars.get(name);
+      const v = s.own?.get(name);
       if (v) return v;
     }
     return undefined;

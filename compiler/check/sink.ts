@@ -16,11 +16,15 @@ export class CheckSink {
   readonly symbols: SymbolInfo[] = [];
   private readonly builtinIds = new Set<string>();
 
+  /** Per file, in plain Maps (much cheaper than WeakMaps); dropped with the file's cached result. */
+  readonly types = new Map<Node, Type>();
+  readonly resolved = new Map<Identifier, string>();
+
   constructor(
     readonly file: string,
     readonly env: GlobalEnv,
-    readonly types: WeakMap<Node, Type>,
-    readonly resolved: WeakMap<Identifier, string>,
+    /** Record references, symbols and expression types (the language server needs them; the CLI does not). */
+    readonly record = true,
   ) {}
 
   report(code: string, message: string, span: Span, extra: Omit<DiagnosticInit, "code" | "message" | "file" | "span"> = {}): void {
@@ -28,19 +32,24 @@ export class CheckSink {
   }
 
   ref(symbolId: string, id: Identifier | { span: Span }, opts: { decl?: boolean; write?: boolean } = {}): void {
+    if (!this.record) return;
     this.references.push({ symbolId, file: this.file, span: id.span, isDeclaration: opts.decl ?? false, isWrite: opts.write ?? false });
     if ("kind" in id && id.kind === "Identifier") this.resolved.set(id, symbolId);
   }
 
   /** Registers a builtin's symbol once (builtins have no declaration site). */
   builtin(id: string, info: Omit<SymbolInfo, "id">): void {
-    if (this.builtinIds.has(id)) return;
+    if (!this.record || this.builtinIds.has(id)) return;
     this.builtinIds.add(id);
     this.symbols.push({ id, ...info });
   }
 
   setType<N extends Node>(node: N, t: Type): Type {
-    this.types.set(node, t);
+    if (this.record) this.types.set(node, t);
     return t;
+  }
+
+  symbol(info: SymbolInfo): void {
+    if (this.record) this.symbols.push(info);
   }
 }

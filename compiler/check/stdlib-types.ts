@@ -211,9 +211,14 @@ export function builtinField(receiverType: Type, name: string): { decl: BuiltinF
   return { decl, type: substitute(fromTypeExpr(typeExprOf(decl.type), vars), receiverSubst(decl.receiver, receiverType)) };
 }
 
-/** Names of the methods and fields of a type (for did-you-mean and completion). */
-export function builtinMemberNames(t: Type): string[] {
+const memberNames = new Map<string, readonly string[]>();
+const NONE: readonly string[] = [];
+
+/** Names of the methods and fields of a type (for did-you-mean and completion); one list per type head. */
+export function builtinMemberNames(t: Type): readonly string[] {
   const head = receiverName(t);
-  if (!head) return [];
-  return [...builtinMethods(head).keys(), ...builtinFields(head).keys()];
+  if (!head) return NONE;
+  let names = memberNames.get(head);
+  if (!names) memberNames.set(head, (names = [...builtinMethods(head).keys(), ...builtinFields(head).keys()]));
+  return names;
 }

@@ -9,6 +9,7 @@ import { namesCodes } from "../../compiler/diagnostics/codes/names.js";
 import { typesCodes } from "../../compiler/diagnostics/codes/types-codes.js";
 import { policyCodes } from "../../compiler/diagnostics/codes/policy.js";
 import { sandboxCodes } from "../../compiler/diagnostics/codes/sandbox.js";
+import { Project } from "../../compiler/check/index.js";
 import { checkSource, contract, marked, show } from "./helpers.js";
 
 interface Case {
@@ -108,6 +109,19 @@ for (const c of CASES) {
     assert.is(hit!.severity, severity);
   });
 }
+
+test("diagnostics are the same whether or not symbols are recorded (CLI vs language server)", () => {
+  for (const c of CASES) {
+    const m = marked(c.src);
+    const files = { "/proj/main.symbi": m.text, ...(c.files ?? {}) };
+    const run = (recordSymbols: boolean) => {
+      const p = new Project("/proj", { loadContractsFromDisk: false, recordSymbols });
+      for (const [f, t] of Object.entries(files)) p.setFile(f, t);
+      return JSON.stringify(p.check().diagnostics);
+    };
+    assert.is(run(false), run(true), c.code);
+  }
+});
 
 test("E0217: an expression nested deeper than the checker's limit is reported once, without a crash", () => {
   const base = "function f() -> int { return ";
