@@ -156,6 +156,10 @@ export function buildProject(input: BuildInput): BuildOutput {
   return { bundles: hasErrors(buildDiagnostics) ? [] : bundles, diagnostics: all, texts };
 }
 
+function rel(file: string, input: BuildInput): string {
+  return projectPath(input.projectDir, file);
+}
+
 function buildAgent(
   info: AgentInfo,
   source: SourceInput,
@@ -202,7 +206,8 @@ function buildAgent(
     files.set(`sandbox/${b.index}.json`, Buffer.from(b.json));
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
-  files.set("agent.ir.json", Buffer.from(JSON.stringify(agentIR(agent, program, file)) + "\n"));
+  const programs = [...res.files.keys()].sort().map((f) => ({ file: rel(f, input), program: res.files.get(f)!.program }));
+  files.set("agent.ir.json", Buffer.from(JSON.stringify(agentIR(agent, file, programs)) + "\n"));
   // The contracts of the tools the agent's allow rules can permit, verbatim.
   const callable = new Set<string>();
   for (const r of cedar.model.rules) {

@@ -1,7 +1,9 @@
 /**
  * The agent's code for the interpreter (docs/bundle.md "agent.ir.json", IR v1): the agent's AST,
- * the functions and types of its file, spans kept (runtime errors point at DSL lines) and
- * comments removed. Key order follows the parser's node construction, so the text is stable.
+ * the project's top-level functions and types (names resolve across the project's files), spans
+ * kept (runtime errors point at DSL lines) and comments removed. Each function and type carries
+ * `file`, the project-relative file its spans point into. Key order follows the parser's node
+ * construction, so the text is stable.
  */
 import type { AgentDef, FunctionDef, Program, TypeDef } from "../../grammar/ast.js";
 
@@ -10,8 +12,8 @@ export const IR_FORMAT = "symbi-ir/v1";
 export interface AgentIR {
   format: typeof IR_FORMAT;
   agent: AgentDef;
-  functions: FunctionDef[];
-  types: TypeDef[];
+  functions: Array<FunctionDef & { file: string }>;
+  types: Array<TypeDef & { file: string }>;
   sourceFile: string;
 }
 
@@ -29,12 +31,15 @@ export function stripComments<T>(node: T): T {
   return copy(node) as T;
 }
 
-export function agentIR(agent: AgentDef, program: Program, sourceFile: string): AgentIR {
-  const functions: FunctionDef[] = [];
-  const types: TypeDef[] = [];
-  for (const it of program.items) {
-    if (it.kind === "Function") functions.push(stripComments(it));
-    else if (it.kind === "TypeDef") types.push(stripComments(it));
+/** `programs`: every file of the project (in a stable order), the agent's among them. */
+export function agentIR(agent: AgentDef, sourceFile: string, programs: ReadonlyArray<{ file: string; program: Program }>): AgentIR {
+  const functions: AgentIR["functions"] = [];
+  const types: AgentIR["types"] = [];
+  for (const { file, program } of programs) {
+    for (const it of program.items) {
+      if (it.kind === "Function") functions.push({ ...stripComments(it), file });
+      else if (it.kind === "TypeDef") types.push({ ...stripComments(it), file });
+    }
   }
   return { format: IR_FORMAT, agent: stripComments(agent), functions, types, sourceFile };
 }

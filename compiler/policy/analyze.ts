@@ -12,7 +12,7 @@
  * a collection (`any(datasets, ..)`, `x in datasets`) — where it denotes the facts the runtime
  * holds about that argument (`context.facts.<arg>`).
  */
-import type { AgentDef, CallExpr, Expr, Identifier, LambdaExpr, NamedArg, PolicyDef, PolicyRule, Program, Span } from "../../grammar/ast.js";
+import type { AgentDef, CallExpr, Expr, Identifier, LambdaExpr, NamedArg, PolicyDef, PolicyRule, Span } from "../../grammar/ast.js";
 import type { ParamInfo } from "./model.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import { ALL_OPERATIONS, type ActionCatalog, type ActionInfo } from "./catalog.js";
@@ -1040,7 +1040,7 @@ class Analyzer {
                   message: `"${s.value}" is not an ordered level`,
                   file: pg.file,
                   span: s.span,
-                  help: `the levels, lowest first, are ${this.model.levels.map((l) => `"${l}"`).join(", ")} (set them with \`metadata { policy_levels = [...] }\`)`,
+                  help: `the levels, lowest first, are ${this.model.levels.map((l) => `"${l}"`).join(", ")}`,
                 }),
               );
             }
@@ -1119,22 +1119,4 @@ export function analyzeAgentPolicies(input: AnalyzeInput): AnalyzeResult {
   const a = new Analyzer(input);
   a.run();
   return { model: a.model, diagnostics: a.diagnostics };
-}
-
-/** `metadata { policy_levels = ["low", "high"] }` in the file, if present and well-formed. */
-export function levelsFromMetadata(program: Program): { levels?: string[]; error?: { message: string; span: Span } } {
-  for (const it of program.items) {
-    if (it.kind !== "Metadata") continue;
-    for (const p of it.entries) {
-      if (p.key.name !== "policy_levels") continue;
-      const v = p.value;
-      if (v.kind !== "Array" || v.elements.length < 2 || v.elements.some((x) => x.kind !== "String")) {
-        return { error: { message: "`policy_levels` must be a list of at least two strings, lowest first", span: v.span } };
-      }
-      const levels = v.elements.map((x) => (x as import("../../grammar/ast.js").StringLit).value);
-      if (new Set(levels).size !== levels.length) return { error: { message: "`policy_levels` lists a level twice", span: v.span } };
-      return { levels };
-    }
-  }
-  return {};
 }

@@ -44,7 +44,7 @@ export type Note =
   /** `x in [..]` against a literal list, or `x in set`. */
   | { kind: "in"; form: "list" | "set" }
   /** Methods Cedar has: `.contains` on sets, `like` patterns for string tests, `isEmpty`. */
-  | { kind: "method"; op: "contains" | "containsAll" | "containsAny" | "isEmpty" | "emptyString" | "like"; pattern?: string }
+  | { kind: "method"; op: "contains" | "isEmpty" | "emptyString" | "like"; pattern?: string }
   /** A sub-expression the runtime computes and passes as `context.derived.<id>`. */
   | { kind: "derived"; id: string };
 

@@ -46,7 +46,7 @@ export const buildCodes: CodeTable = {
     severity: "error",
     title: "ordering on strings that are not levels",
     explanation:
-      "`<`, `<=`, `>` and `>=` on strings compare ordered levels (lowest first: public, internal, confidential, secret, top_secret, or the list in `metadata { policy_levels = [...] }`). A literal outside that list cannot be ranked.",
+      "`<`, `<=`, `>` and `>=` on strings compare ordered levels (the stdlib's `Clearance`, lowest first: public, internal, confidential, secret, top_secret). Cedar has no string order, so the compiler ranks levels; a literal outside the list cannot be ranked.",
   },
   E0608: {
     severity: "error",

@@ -16,7 +16,6 @@
  *   s.contains("lit") (string)     s like "*lit*"
  *   s.starts_with("p")             s like "p*"
  *   s.ends_with("p")               s like "*p"
- *   s.contains_all(t) / _any       s.containsAll(t) / s.containsAny(t)
  *   s.is_empty()                   s.isEmpty()   (strings: s == "")
  *
  * What a guard needs to be defined (`has` tests, level membership, derived attributes present)
@@ -234,8 +233,6 @@ export class GuardLowering {
         w.write(".isEmpty()");
         return;
       case "contains":
-      case "containsAll":
-      case "containsAny":
         w.write(`.${note.op}(`);
         this.expr(arg!);
         w.write(")");
