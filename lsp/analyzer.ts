@@ -8,7 +8,7 @@
  * Documents adopt the checker's parse of their text, so the types and resolutions the checker
  * recorded (keyed by AST node) apply to the nodes the features look at.
  */
-import { dirname } from "node:path";
+import { dirname, relative, sep } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics/model.js";
 import { sortDiagnostics } from "../compiler/diagnostics/model.js";
 import { Project, type CheckResult } from "../compiler/check/index.js";
@@ -78,6 +78,15 @@ export class Analyzer {
       p.texts.clear(); // force a re-check
     }
     this.cached = undefined;
+  }
+
+  /** A file's path relative to its project root (how `symbic build` names it), or its URI. */
+  projectRelative(uri: string): string {
+    const path = uriToPath(uri);
+    const root = rootOf(uri, this.rootCache);
+    if (!path || !root) return uri;
+    const rel = relative(root, path);
+    return rel.startsWith("..") ? path : rel.split(sep).join("/");
   }
 
   /** Whether the workspace changed since the last analysis. */

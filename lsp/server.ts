@@ -35,6 +35,7 @@ import { hoverAt } from "./features/hover.js";
 import { signatureHelp } from "./features/signature-help.js";
 import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
 import { quickFixes } from "./features/code-actions.js";
+import { cedarForRule } from "./features/cedar-preview.js";
 import { offsetAt } from "./positions.js";
 import type { CheckView } from "./semantic.js";
 import { canonicalUri, uriToPath } from "./uri.js";
@@ -164,7 +165,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onHover(guarded("hover", log, async (p, token) => {
     const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    return s ? hoverAt(s) : null;
+    if (!s) return null;
+    const result = analyzer.current().resultFor(s.doc.uri);
+    return hoverAt({ ...s, cedarForRule: (rule) => cedarForRule(result, rule, (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text, (file) => analyzer.projectRelative(file)) });
   }));
 
   connection.onCompletion(guarded("completion", log, async (p, token) => {

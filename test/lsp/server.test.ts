@@ -110,6 +110,12 @@ test("hover: types, stdlib docs, tool contracts, with attributes, the Cedar of a
   assert.match(await hover("target: String", 2), "String");
   const cedar = await hover("allow:", 1);
   assert.match(cedar, "permits matching actions");
+  assert.match(cedar, "```cedar");
+  assert.match(cedar, /permit \(/);
+  assert.match(cedar, `@dsl("main.symbi:${positionOf(MAIN_SYMBI, "allow:").line + 1}:9")`);
+  assert.match(cedar, "nmap_scan");
+  const deny = await hover("deny:", 1);
+  assert.match(deny, /forbid \(/);
   // Nothing to say about punctuation or comments.
   assert.is(await hover("// Scans", 4), "");
 });
