@@ -6,14 +6,14 @@
  */
 import type { AgentDef, Block, FunctionDef, Identifier, Node, PolicyDef, Property, WithBlock } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/model.js";
-import { sandboxTierFromDsl } from "../emit/sandbox-manifest.js";
+import { sandboxTierFromDsl, type SandboxTier } from "../emit/sandbox-manifest.js";
 import { assignable, isLoose, typeToString, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
 import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo, SourceUnit } from "./globals.js";
 import { PolicyChecker, type PolicyInfo } from "./policies.js";
 import { CheckSink } from "./sink.js";
-import { checkWithBlock, type WithSettings } from "./with-block.js";
-import { tierName, tierRank } from "./settings-schema.js";
+import { checkWithBlock, durationLiteral, type WithSettings } from "./with-block.js";
+import { parseDurationText, tierName, tierRank } from "./settings-schema.js";
 import { didYouMeanIn } from "./suggest.js";
 import type { Reference, SymbolInfo } from "./symbols.js";
 
@@ -169,39 +169,59 @@ function checkWith(w: WithBlock, decl: AgentDecl, sink: CheckSink): WithSettings
 }
 
 /**
- * `require: { sandbox_tier: "Tier2" }` in a policy in scope (the agent's own or a top-level
- * one) against each `with` block's tier: a weaker tier is E0403. A block without `sandbox`
- * runs in Tier1.
+ * Policies in scope (the agent's own and the top-level ones) against each `with` block:
+ * `require: { sandbox_tier: "Tier2" }` under a weaker tier, or `require: { total_timeout: "10m" }`
+ * under a longer `timeout`, is E0403. A block without `sandbox` runs in Tier1.
  */
 function checkTierRequirements(part: AgentPart, sink: CheckSink): void {
-  const required: Array<{ tier: ReturnType<typeof sandboxTierFromDsl> & { ok: true }; file: string; span: FunctionDef["span"]; policy: string }> = [];
+  type Req = { file: string; span: FunctionDef["span"]; policy: string };
+  const tiers: Array<Req & { tier: SandboxTier }> = [];
+  const timeouts: Array<Req & { ms: number; text: string }> = [];
   for (const p of part.policies) {
-    for (const r of p.rules) for (const s of r.settings) {
-      if (r.verb === "require" && s.key === "sandbox_tier" && typeof s.normalized === "string") required.push({ tier: { ok: true, tier: s.normalized }, file: p.file, span: s.valueSpan, policy: p.name });
+    for (const r of p.rules) {
+      if (r.verb !== "require") continue;
+      for (const s of r.settings) {
+        if (s.key === "sandbox_tier" && typeof s.normalized === "string") tiers.push({ tier: s.normalized, file: p.file, span: s.valueSpan, policy: p.name });
+        if (s.key === "total_timeout" && typeof s.normalized === "number") timeouts.push({ ms: s.normalized, text: String(s.value), file: p.file, span: s.valueSpan, policy: p.name });
+      }
     }
   }
+  // Top-level policies are checked in their own files; read their two settings syntactically.
   for (const tp of sink.env.topPolicies) {
     for (const rule of tp.node.rules) {
       if (rule.verb !== "require" || rule.action.kind !== "Record") continue;
       for (const f of rule.action.fields) {
         const key = f.key.kind === "Identifier" ? f.key.name : f.key.value;
-        if (key !== "sandbox_tier" || f.value.kind !== "String") continue;
-        const t = sandboxTierFromDsl(f.value.value);
-        if (t.ok) required.push({ tier: t, file: tp.file, span: f.value.span, policy: tp.node.name.name });
+        if (f.value.kind !== "String") continue;
+        const at = { file: tp.file, span: f.value.span, policy: tp.node.name.name };
+        if (key === "sandbox_tier") {
+          const t = sandboxTierFromDsl(f.value.value);
+          if (t.ok) tiers.push({ tier: t.tier, ...at });
+        } else if (key === "total_timeout") {
+          const ms = parseDurationText(f.value.value);
+          if (ms !== undefined) timeouts.push({ ms, text: f.value.value, ...at });
+        }
       }
     }
   }
-  if (required.length === 0) return;
   for (const w of part.withBlocks) {
     const tier = w.tier ?? "tier1";
-    for (const req of required) {
-      if (tierRank(tier) >= tierRank(req.tier.tier)) continue;
-      const at = w.tierSpan ?? { ...w.node.span, end: w.node.span.start + 4, endLine: w.node.span.line, endCol: w.node.span.col + 4 };
-      sink.report("E0403", `policy \`${req.policy}\` requires sandbox tier ${tierName(req.tier.tier)}, but this block runs in ${tierName(tier)}`, at, {
-        help: `write \`sandbox = "${tierName(req.tier.tier)}"\``,
+    const head = { ...w.node.span, end: w.node.span.start + 4, endLine: w.node.span.line, endCol: w.node.span.col + 4 };
+    for (const req of tiers) {
+      if (tierRank(tier) >= tierRank(req.tier)) continue;
+      sink.report("E0403", `policy \`${req.policy}\` requires sandbox tier ${tierName(req.tier)}, but this block runs in ${tierName(tier)}`, w.tierSpan ?? head, {
+        help: `write \`sandbox = "${tierName(req.tier)}"\``,
+        related: [{ file: req.file, span: req.span, message: "required here" }],
+      });
+    }
+    if (w.timeoutMs === undefined) continue;
+    const timeoutAttr = w.node.attributes.find((a) => a.name.name === "timeout");
+    for (const req of timeouts) {
+      if (w.timeoutMs <= req.ms) continue;
+      sink.report("E0403", `policy \`${req.policy}\` requires runs to end within ${durationLiteral(req.ms)}, but this block's timeout is ${durationLiteral(w.timeoutMs)}`, timeoutAttr?.value.span ?? head, {
+        help: `write \`timeout = ${durationLiteral(req.ms)}\` or less`,
         related: [{ file: req.file, span: req.span, message: "required here" }],
       });
     }
   }
 }
-

@@ -88,6 +88,8 @@ const CASES: Case[] = [
   { code: "E0401", src: 'agent a() { with sandbox = "Tier1", timeout = «"soon"» {} }', message: "`soon` is not a duration" },
   { code: "E0402", src: 'agent a() { with sandbox = "Tier1", max_memory_mb = «0» {} }', message: "`max_memory_mb` must be a whole number from 4 to 1048576" },
   { code: "E0403", src: 'agent a() { policy p { require: { sandbox_tier: "Tier2" } } with sandbox = «"Tier1"» {} }', message: "policy `p` requires sandbox tier Tier2, but this block runs in Tier1" },
+  { code: "E0403", src: 'agent a() { policy p { require: { total_timeout: "10m" } } with sandbox = "Tier1", timeout = «20m» {} }', message: "policy `p` requires runs to end within 10m, but this block's timeout is 20m" },
+  { code: "E0403", src: 'policy p { require: { sandbox_tier: "Tier2" } }\nagent a() { «with» {} }', message: "policy `p` requires sandbox tier Tier2, but this block runs in Tier1" },
   { code: "E0404", src: 'agent a() { with sandbox = "Tier1", «sandbox» = "Tier2" {} }', message: "`sandbox` is set twice" },
   { code: "E0405", src: 'agent a() { with sandbox = "Tier1", memory = «"forever"» {} }', message: '`memory` must be one of "ephemeral", "persistent", "session", "encrypted"' },
   { code: "W0400", src: 'agent a() { with sandbox = "Tier1", timeout = «30000» {} }', message: "bare number timeout: `30000` means 30000 milliseconds", help: "write `30s` to make the unit explicit", fixText: "30s" },
