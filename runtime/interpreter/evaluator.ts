@@ -21,14 +21,22 @@ import { DslError, FatalError, ReturnSignal, type SourceLocation } from "./error
 import type { InterpreterHost } from "./host.js";
 import { asMapKey, binary, OperatorError, unary } from "./operators.js";
 import {
-  display, duration, equals, float, fn, isAbsent, isFloat, isFn, isList, isMap, isOption, isResult, list, map, typeNameOf,
+  display, duration, equals, float, fn, isAbsent, isFloat, isFn, isList, isMap, isOption, isResult, list, map, NONE, typeNameOf,
   type FnValue, type MapKey, type Value,
 } from "./values.js";
 
 const STACK_YIELD_EVERY = 32;
 
+/** `break` / `continue` unwinding to the nearest `for`. */
+const BREAK = Symbol("break");
+const CONTINUE = Symbol("continue");
+
+function isOptionType(t: A.TypeRef | undefined): boolean {
+  return t !== undefined && (t.name.name === "Option" || t.name.name === "Maybe");
+}
+
 export interface ProgramUnit {
-  /** The source file spans point into (shown in error locations). */
+  /** The source file of the agent (shown in error locations); a function node may name its own `file`. */
   file: string;
   functions: readonly A.FunctionDef[];
   types: readonly A.TypeDef[];
@@ -56,11 +64,21 @@ export class Interpreter {
     this.host = options.host;
     this.builtins = options.builtins;
     this.budget = options.budget ?? new Budget();
+    this.file = options.program.file;
     for (const f of options.program.functions) this.functions.set(f.name.name, f);
   }
 
+  /**
+   * The file of the code running now: the agent's, or that of the function being run (the IR's
+   * functions carry `file` when they come from another file of the project). Evaluation within
+   * one run is sequential, so one field, saved and restored around calls, is enough.
+   */
+  private file: string;
+  /** `for` loops around the code running now (for `break` / `continue`); reset in each call. */
+  private loops = 0;
+
   loc(node: { span: Span }): SourceLocation {
-    return { file: this.program.file, span: node.span };
+    return { file: this.file, span: node.span };
   }
 
   private fail(node: { span: Span }, message: string, kind = "RuntimeError"): DslError {
@@ -142,6 +160,11 @@ export class Interpreter {
       case "Try":
         return this.execTry(s, scope);
       case "ExprStmt":
+        // `break;` / `continue;` parse as bare names; unless a variable has that name they are loop control.
+        if (s.expr.kind === "Identifier" && (s.expr.name === "break" || s.expr.name === "continue") && scope.lookup(s.expr.name) === undefined) {
+          if (this.loops === 0) throw this.fail(s, `\`${s.expr.name}\` outside a loop`);
+          throw s.expr.name === "break" ? BREAK : CONTINUE;
+        }
         return this.evalExpr(s.expr, scope);
     }
   }
@@ -181,6 +204,7 @@ export class Interpreter {
         const name = p.name.name;
         let inner: Value | undefined;
         if (name === "Some" && isOption(v) && v.value !== undefined) inner = v.value;
+        else if (name === "Some" && !isOption(v) && !isResult(v) && v !== null) inner = v; // a plain value is Some(value)
         else if (name === "Ok" && isResult(v) && v.ok) inner = v.value;
         else if (name === "Err" && isResult(v) && !v.ok) inner = v.value;
         else if (name === "None" && p.args.length === 0) return isAbsent(v);
@@ -199,10 +223,20 @@ export class Interpreter {
     else if (typeof it === "string") items = [...it];
     else if (isOption(it)) items = it.value === undefined ? [] : [it.value];
     else throw this.fail(s.iterable, `\`for\` cannot iterate over ${typeNameOf(it)}`);
-    for (const item of items) {
-      const inner = scope.child();
-      inner.declare(s.binder.name, item);
-      await this.execBlock(s.body, inner);
+    this.loops++;
+    try {
+      for (const item of items) {
+        const inner = scope.child();
+        inner.declare(s.binder.name, item);
+        try {
+          await this.execBlock(s.body, inner);
+        } catch (e) {
+          if (e === BREAK) break;
+          if (e !== CONTINUE) throw e;
+        }
+      }
+    } finally {
+      this.loops--;
     }
   }
 
@@ -363,7 +397,7 @@ export class Interpreter {
       case "Call":
         return this.evalCall(e, scope);
       case "Lambda":
-        return fn("lambda", { type: "closure", params: e.params.map((p) => p.name), body: e.body, scope });
+        return fn("lambda", { type: "closure", params: e.params.map((p) => p.name), body: e.body, scope, file: this.file });
       case "IfExpr":
         if (await this.condition(e.condition, scope)) return this.execBlock(e.then, scope);
         return e.else.kind === "IfExpr" ? this.evalExpr(e.else, scope) : this.execBlock(e.else, scope);
@@ -513,6 +547,10 @@ export class Interpreter {
     if (c.type === "tool") return this.host.callTool(c.name, { positional: args.positional, named: args.named }, site);
 
     this.budget.enter(() => site);
+    const callerFile = this.file;
+    const callerLoops = this.loops;
+    this.file = c.type === "closure" ? c.file : (fileOf(c.def) ?? this.program.file);
+    this.loops = 0; // a loop of the caller is not one of the callee
     try {
       if (this.budget.depth % STACK_YIELD_EVERY === 0) await null;
       if (c.type === "closure") {
@@ -540,18 +578,24 @@ export class Interpreter {
           if (args.named.has(p)) throw new DslError("RuntimeError", `argument \`${p}\` of \`${def.name.name}\` is given twice`, site);
           scope.declare(p, args.positional[i]!);
         } else if (args.named.has(p)) scope.declare(p, args.named.get(p)!);
+        else if (isOptionType(def.params[i]!.type)) scope.declare(p, NONE); // an omitted Option parameter is None
         else throw new DslError("RuntimeError", `missing argument \`${p}\` in the call of \`${def.name.name}\``, site);
       });
       for (const k of args.named.keys()) {
         if (!params.includes(k)) throw new DslError("RuntimeError", `\`${def.name.name}\` has no parameter \`${k}\``, site);
       }
+      let result: Value;
       try {
-        return await this.execBlock(def.body, scope);
+        result = await this.execBlock(def.body, scope);
       } catch (e) {
-        if (e instanceof ReturnSignal) return e.value;
-        throw e;
+        if (!(e instanceof ReturnSignal)) throw e;
+        result = e.value;
       }
+      // Falling off the end of an Option-returning function returns None.
+      return result === null && isOptionType(def.returnType) ? NONE : result;
     } finally {
+      this.file = callerFile;
+      this.loops = callerLoops;
       this.budget.leave();
     }
   }
@@ -576,6 +620,12 @@ export class Interpreter {
     if (err instanceof OperatorError) return this.fail(node, err.message);
     return err;
   }
+}
+
+/** The project file a function of the IR came from (`file`, set by the compiler), if any. */
+function fileOf(def: A.FunctionDef): string | undefined {
+  const f = (def as { file?: unknown }).file;
+  return typeof f === "string" ? f : undefined;
 }
 
 /** Matches call arguments to a builtin's parameters (positional first, then by name). */

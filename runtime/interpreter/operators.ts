@@ -3,9 +3,10 @@
  * returns a value or throws an `OperatorError` whose message the evaluator locates at the
  * operator's span. The rules (README.md):
  *
- * - `+ - * / %` on ints stay ints (`/` truncates toward zero, `%` takes the dividend's sign);
- *   with a float operand the result is a float; dividing by zero (int or float) is an error;
- *   an int result outside ±(2^53−1) is an "integer overflow" error.
+ * - `+ - * %` on ints stay ints (`%` takes the dividend's sign); with a float operand the result
+ *   is a float; `/` is true division and always gives a float (`7 / 2` is 3.5, as the checker
+ *   types it); dividing by zero (int or float) is an error; an int result outside ±(2^53−1) is
+ *   an "integer overflow" error.
  * - `+` also joins Strings (a String and any other value: the other value's display text),
  *   Lists, and Durations; `-` subtracts Durations; `*` and `/` scale a Duration by a number.
  * - `== !=` structural (values.ts `equals`); `< <= > >=` on numbers, Strings, Durations
@@ -53,8 +54,8 @@ function arith(op: "+" | "-" | "*" | "/" | "%", a: number | { kind: "float"; val
       r = x * y;
       break;
     case "/":
-      r = ints ? Math.trunc(x / y) : x / y;
-      break;
+      return float(x / y); // true division
+
     case "%":
       r = x % y;
       break;

@@ -54,7 +54,7 @@ export interface ResultValue {
 
 /** What a function value runs when called. */
 export type Callable =
-  | { readonly type: "closure"; readonly params: readonly string[]; readonly body: Expr; readonly scope: Scope }
+  | { readonly type: "closure"; readonly params: readonly string[]; readonly body: Expr; readonly scope: Scope; readonly file: string }
   | { readonly type: "function"; readonly def: FunctionDef }
   | { readonly type: "builtin"; readonly name: string }
   | { readonly type: "tool"; readonly name: string };
@@ -185,13 +185,16 @@ export function isAbsent(v: Value): boolean {
 
 /**
  * Structural equality (`==`). Numbers compare by value across int and float (`1 == 1.0`);
- * `null == None`; lists element-wise; maps by key set and values (a typed record's type name is
+ * `null == None`; `Some(x) == x` (a plain value where an Option is expected stands for
+ * `Some(value)`, as the checker wraps it); lists element-wise; maps by key set and values (a typed record's type name is
  * not compared); functions by identity. Values of different kinds are unequal, never an error.
  */
 export function equals(a: Value, b: Value): boolean {
   if (a === b) return !(isFloat(a) && Number.isNaN(a.value));
   if (isNumeric(a) && isNumeric(b)) return numericValue(a) === numericValue(b);
   if (isAbsent(a) || isAbsent(b)) return isAbsent(a) && isAbsent(b);
+  // A plain value where an Option is expected is `Some(value)` (the checker's implicit wrapping).
+  if (isOption(a) !== isOption(b)) return isOption(a) ? equals(a.value!, b) : equals(a, (b as OptionValue).value!);
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   switch (a.kind) {
     case "duration":

@@ -204,6 +204,14 @@ E2E("output over the capture cap is a ToolError, not a truncated result", async 
   assert.match(r.message!, /ToolError: `factor` printed more than 4 bytes/);
 });
 
+E2E("functions from another file of the project run, and their errors point into that file", async () => {
+  const ok = await execAgent({ bundle: await agent("multi"), input: { a: 7, b: 2 }, onLog: silent });
+  assert.is(ok.value, 3.5);
+  const bad = await execAgent({ bundle: await agent("multi"), input: { a: 7, b: 0 }, onLog: silent });
+  assert.is(bad.exitCode, 1);
+  assert.is(bad.message, "agents/helpers.symbi:3:5: RuntimeError: division by zero");
+});
+
 const Bad = suite("bad input is refused before anything runs");
 
 function noLog(log: string): void {

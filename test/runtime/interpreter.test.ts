@@ -18,10 +18,11 @@ async function rejects(p: Promise<unknown>, check: (e: unknown) => boolean, what
 
 const Arith = suite("arithmetic and operators");
 
-Arith("ints stay ints, floats spread, / truncates, % follows the dividend", async () => {
-  assert.equal(await json("[7 / 2, -7 / 2, 7 % 3, -7 % 3, 2 + 3 * 4, (2 + 3) * 4, 7.0 / 2, 1 + 0.5]"), [3, -3, 1, -1, 14, 20, 3.5, 1.5]);
+Arith("ints stay ints, floats spread, / is true division, % follows the dividend", async () => {
+  assert.equal(await json("[7 / 2, -7 / 2, 6 / 3, 7 % 3, -7 % 3, 2 + 3 * 4, (2 + 3) * 4, 7.0 / 2, 1 + 0.5]"), [3.5, -3.5, 2, 1, -1, 14, 20, 3.5, 1.5]);
   assert.is(display(await run("7.0 / 2")), "3.5");
   assert.is(display(await run("2 * 1.5")), "3");
+  assert.ok(typeof (await run("6 / 3")) === "object", "6 / 3 is a float");
 });
 
 Arith("division by zero and integer overflow are located runtime errors", async () => {
@@ -99,6 +100,18 @@ Control("if let and Option / Result values", async () => {
     [4, 9, 2, 1, 5, true, true],
   );
   await rejects(run("None.unwrap()"), (e) => e instanceof DslError && e.kind === "Error" && /unwrap of None/.test(e.message), "unwrap none");
+});
+
+Control("break and continue (bare names in the grammar) control the nearest for loop", async () => {
+  assert.equal(await json("let out = [];\n for v in [1, 2, 3, 4, 5] { if v == 2 { continue; } if v == 4 { break; } out.push(v); }\n out"), [1, 3]);
+  await rejects(run("break;\n 1"), (e) => e instanceof DslError && /`break` outside a loop/.test(e.message), "outside");
+  const extra = "function stop() -> int { break; 1 }";
+  await rejects(run("for v in [1] { stop(); }\n 0", extra), (e) => e instanceof DslError && /`break` outside a loop/.test(e.message), "a caller's loop is not the callee's");
+});
+
+Control("Option: a plain value is Some(value); omitted Option parameters are None; falling off an Option function gives None", async () => {
+  const extra = "function pick(a: int, b: Option<int>) -> int { if let Some(v) = b { v } else { a } }\nfunction maybe(x: int) -> Option<int> { if x > 0 { return Some(x); } }";
+  assert.equal(await json("[pick(1), pick(1, 5), pick(1, Some(6)), maybe(0).is_none(), maybe(3).unwrap(), Some(2) == 2, 7.unwrap_or(0), 7.is_some()]", extra), [1, 5, 6, true, 3, true, 7, true]);
 });
 
 const Errors = suite("try / catch");

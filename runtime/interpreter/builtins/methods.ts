@@ -56,9 +56,11 @@ function keyValue(k: MapKey): Value {
   return k;
 }
 
+/** The value an Option holds; a plain value stands for `Some(value)` (the checker's implicit wrapping). */
 function optionValue(v: Value | undefined): Value | undefined {
   if (v === undefined || v === null) return undefined;
-  return (v as OptionValue).value;
+  if (typeof v === "object" && v.kind === "option") return (v as OptionValue).value;
+  return v;
 }
 
 function compilePattern(pattern: string): RE2JS {

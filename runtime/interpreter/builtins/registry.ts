@@ -87,7 +87,10 @@ class StdlibRegistry implements BuiltinRegistry {
   }
 
   method(receiver: Value, name: string): BuiltinFunction | undefined {
-    const recv = receiverOf(receiver);
+    const own = receiverOf(receiver);
+    // A plain value where an Option is expected is `Some(value)`: Option's methods apply to it
+    // when its own kind has no method of that name.
+    const recv = own !== undefined && builtinMethods(own).has(name) ? own : builtinMethods("Option").has(name) ? "Option" : own;
     if (recv === undefined) return undefined;
     const key = `${recv}.${name}`;
     let m = this.methods.get(key);
