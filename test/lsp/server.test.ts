@@ -2,7 +2,7 @@
  * The language server over real JSON-RPC: spawned from sources (`lsp/main.ts --stdio`), driven
  * by a hand-framed client (client.ts), on a small project with two files and a tool contract.
  */
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -324,6 +324,39 @@ test("document symbols, workspace symbols, folding ranges", async () => {
   const folds = await client.request("textDocument/foldingRange", td(fx.mainUri));
   const starts = folds.map((f: any) => f.startLine);
   for (const needle of ["agent scanner", "policy scanning", "with sandbox"]) assert.ok(starts.includes(positionOf(MAIN_SYMBI, needle).line), needle);
+});
+
+test("files changed on disk: new declarations resolve, contract changes apply", async () => {
+  const calls = MAIN_SYMBI.replace("print(count);", "print(helper(count));");
+  client.replace(fx.mainUri, calls, 50);
+  const d1 = await client.diagnosticsFor(fx.mainUri, 50);
+  assert.ok(d1.diagnostics.some((d) => d.code === "E0100" && /helper/.test(d.message)));
+  const helper = join(fx.dir, "helper.symbi");
+  writeFileSync(helper, "function helper(n: int) -> int {\n    return n + 1;\n}\n");
+  let mark = client.notifications.length;
+  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("helper.symbi"), type: 1 }] });
+  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && !n.params.diagnostics.some((d: any) => d.code === "E0100"), 10_000, "helper resolved");
+  const def = await client.request("textDocument/definition", at(fx.mainUri, calls, "helper("));
+  assert.is(def[0].uri, fx.uri("helper.symbi"));
+  rmSync(helper);
+  mark = client.notifications.length;
+  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("helper.symbi"), type: 3 }] });
+  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && n.params.diagnostics.some((d: any) => d.code === "E0100"), 10_000, "helper gone");
+
+  // The tool contract is renamed on disk: the policy's action and the call no longer resolve.
+  const contract = join(fx.dir, "tools/nmap_scan.clad.toml");
+  const original = readFileSync(contract, "utf8");
+  writeFileSync(contract, original.replace('name = "nmap_scan"', 'name = "nmap_probe"'));
+  mark = client.notifications.length;
+  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
+  const broken = await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message) && d.severity === 1), 10_000, "nmap_scan unknown");
+  assert.ok(broken);
+  writeFileSync(contract, original);
+  mark = client.notifications.length;
+  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
+  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && !n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message)), 10_000, "nmap_scan back");
+  client.replace(fx.mainUri, MAIN_SYMBI, 51);
+  await client.diagnosticsFor(fx.mainUri, 51);
 });
 
 test("requests for unknown documents answer null; unknown methods answer MethodNotFound", async () => {

@@ -106,7 +106,7 @@ test("signature help finds the call and the argument being typed", () => {
 test("repaired trees: half-typed text keeps its outline and scopes, spans stay inside the text", () => {
   const text = readFileSync(join(CORPUS, "agents/api_aggregator.symbi"), "utf8");
   const firstItem = text.indexOf("metadata {") + "metadata".length;
-  for (let i = 1; i <= text.length; i += 3) {
+  for (let i = 1; i <= text.length; i += 5) {
     const doc = new SourceDocument("untitled:t", 1, text.slice(0, i));
     walk(doc.program, (n) => {
       assert.ok(n.span.start >= 0 && n.span.start <= n.span.end && n.span.end <= i, `span ${n.kind} ${n.span.start}-${n.span.end} outside 0-${i}`);
