@@ -134,6 +134,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   // Document sync: the workspace always holds the latest text; diagnostics follow after a pause.
   documents.onDidChangeContent((e) => {
+    // Contracts opened in an editor are read from disk (watched files), not as source code.
+    if (isContractPath(e.document.uri)) return;
     workspace.setOpen(e.document.uri, e.document.version, e.document.getText());
     publisher?.schedule();
   });

@@ -7,6 +7,7 @@
 import { DiagnosticSeverity, DiagnosticTag, type Connection, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import { codeInfo } from "../../compiler/diagnostics/codes/index.js";
+import { isContractPath } from "../../compiler/check/index.js";
 import type { Analyzer } from "../analyzer.js";
 import type { Workspace } from "../workspace.js";
 import { spanToRange } from "../positions.js";
@@ -41,6 +42,8 @@ export class DiagnosticsPublisher {
   private timer: NodeJS.Timeout | undefined;
   /** What was last sent per URI, to skip identical re-publications. */
   private readonly sent = new Map<string, { version: number; key: string }>();
+  /** Contract files that currently have published diagnostics. */
+  private contractUris = new Set<string>();
 
   constructor(
     private readonly connection: Connection,
@@ -73,6 +76,21 @@ export class DiagnosticsPublisher {
         this.sent.set(doc.uri, { version: doc.version, key });
         void this.connection.sendDiagnostics({ uri: this.workspace.clientUri(doc.uri), version: doc.version, diagnostics: lsp });
       }
+      // Tool contracts are checked with the project (as by `symbic check`): their problems are
+      // published too, and withdrawn once fixed.
+      const contracts = new Set<string>();
+      for (const [uri, list] of analysis.diagnostics) {
+        if (!isContractPath(uri) || this.workspace.isOpen(uri)) continue;
+        if (list.length > 0) contracts.add(uri);
+      }
+      for (const uri of new Set([...contracts, ...this.contractUris])) {
+        const lsp = (analysis.diagnostics.get(uri) ?? []).map((d) => toLspDiagnostic(d, (u) => this.workspace.clientUri(u)));
+        const key = JSON.stringify(lsp);
+        if (this.sent.get(uri)?.key === key) continue;
+        this.sent.set(uri, { version: -1, key });
+        void this.connection.sendDiagnostics({ uri, diagnostics: lsp });
+      }
+      this.contractUris = contracts;
     } catch (err) {
       this.log(`analysis failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }

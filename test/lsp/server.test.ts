@@ -355,6 +355,17 @@ test("files changed on disk: new declarations resolve, contract changes apply", 
   mark = client.notifications.length;
   client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
   await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && !n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message)), 10_000, "nmap_scan back");
+
+  // A broken contract: its own diagnostics are published on the contract file, then withdrawn.
+  writeFileSync(contract, original.replace('risk_tier = "low"', 'risk_tier = "extreme"'));
+  mark = client.notifications.length;
+  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
+  const onContract = await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.uri("tools/nmap_scan.clad.toml"), 10_000, "contract diagnostics");
+  assert.ok(onContract.params.diagnostics.some((d: any) => d.code === "E0516"), JSON.stringify(onContract.params));
+  writeFileSync(contract, original);
+  mark = client.notifications.length;
+  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
+  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.uri("tools/nmap_scan.clad.toml") && n.params.diagnostics.length === 0, 10_000, "contract diagnostics withdrawn");
   client.replace(fx.mainUri, MAIN_SYMBI, 51);
   await client.diagnosticsFor(fx.mainUri, 51);
 });
