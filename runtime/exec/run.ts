@@ -57,6 +57,12 @@ export interface ExecOptions {
   input?: unknown;
   /** Parsed `--context`: each key becomes a trusted context attribute. */
   context?: Record<string, unknown>;
+  /**
+   * Parsed `--facts`: trusted facts about argument values, supplied by the deployment (an
+   * inventory, a classification service) — a JSON object mapping a value to a record of facts.
+   * Policies read them as `context.facts.<arg>` (a binder used as an object: `data.contains_pii`).
+   */
+  facts?: Record<string, unknown>;
   /** `--approve` (default "none"). */
   approve?: ApprovalMode;
   /** Overrides the approver built from `approve` (tests, embedding). */
@@ -111,6 +117,7 @@ interface Shared {
   options: ExecOptions;
   log: AuditLog | null;
   approver: Approver;
+  facts: ReadonlyMap<string, Record<string, unknown>>;
 }
 
 interface Parent {
@@ -223,15 +230,28 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   return { bundle, runId, restricting: restrictingActions(bundle), inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
 }
 
+/** `--facts` as a lookup table; anything but an object of records is refused (exit 3). */
+function factsTable(facts: unknown): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (facts === undefined) return out;
+  if (!isObject(facts)) throw new ContextError("--facts must be a JSON object mapping argument values to records of facts");
+  for (const [value, f] of Object.entries(facts)) {
+    if (!isObject(f)) throw new ContextError(`--facts: the facts about ${JSON.stringify(value)} must be a record`);
+    out.set(value, f);
+  }
+  return out;
+}
+
 /** Runs a compiled agent. Throws (before anything is recorded) for refused inputs, bundles, keys, logs and sandboxes. */
 export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   if ((o.auditLog === undefined) !== (o.keyFile === undefined)) {
     throw new ContextError(o.auditLog === undefined ? "--key needs --audit-log (the log to sign)" : "--audit-log needs --key (the private key that signs it; make one with: symbi keygen --out FILE)");
   }
+  const facts = factsTable(o.facts);
   const prepared = await prepare(o.bundle, o.input, o, randomUUID());
   const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
   const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
-  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none") };
+  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none"), facts };
   let result: ExecResult;
   try {
     result = await runPrepared(prepared, shared, undefined, prepared.runId);
@@ -281,6 +301,7 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
     budget,
     signal: controller.signal,
     checkInvokeTool: p.restricting.has("invoke_tool"),
+    facts: shared.facts,
     uncontracted: uncontractedTools(bundle),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),

@@ -48,6 +48,11 @@ export interface ToolCallerOptions {
   maxOutputBytes?: number;
   /** Directory `credential_file` arguments are relative to. */
   baseDir?: string;
+  /**
+   * Trusted facts about argument values, supplied by the deployment (`--facts`): value → record.
+   * A call's `context.facts.<arg>` is the record for that argument's value, when there is one.
+   */
+  facts?: ReadonlyMap<string, Record<string, unknown>>;
   /** Some policy names `invoke_tool`: decide it for every call too (see below). */
   checkInvokeTool?: boolean;
   /**
@@ -91,6 +96,18 @@ export class ToolCaller {
 
   has(name: string): boolean {
     return this.o.contracts.has(name) || (this.o.uncontracted?.has(name) ?? false);
+  }
+
+  /** The deployment's facts about this call's argument values, by argument name (undefined when none). */
+  private factsFor(args: ValidatedArgs): Record<string, unknown> | undefined {
+    const table = this.o.facts;
+    if (!table || table.size === 0) return undefined;
+    let out: Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(args)) {
+      const f = table.get(String(v));
+      if (f !== undefined) (out ??= {})[k] = f;
+    }
+    return out;
   }
 
   /** A call of a tool the bundle has no contract for: decided on its named arguments; it can never run. */
@@ -180,7 +197,8 @@ export class ToolCaller {
     }
 
     // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
-    let decision = o.gate.decide({ action: name, args: validated });
+    const facts = this.factsFor(validated);
+    let decision = o.gate.decide({ action: name, args: validated, ...(facts ? { facts } : {}) });
     o.audit.emit("decision", {
       action: name,
       decision: decision.decision,

@@ -16,7 +16,7 @@ import { verifyLog } from "../../runtime/audit/verify.js";
 import { compileToBundles, execAgent, InputError, BundleError, ContextError, SandboxSetupError, type Bundle, type ExecOptions } from "../../runtime/exec/index.js";
 import { writeBundle } from "../../compiler/emit/bundle.js";
 import { buildProject } from "../../compiler/emit/build.js";
-import { loadBundleDir } from "../../runtime/exec/bundle.js";
+import { bundleFromFiles, loadBundleDir } from "../../runtime/exec/bundle.js";
 import { AuditError } from "../../runtime/audit/errors.js";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -210,6 +210,23 @@ E2E("functions from another file of the project run, and their errors point into
   const bad = await execAgent({ bundle: await agent("multi"), input: { a: 7, b: 0 }, onLog: silent });
   assert.is(bad.exitCode, 1);
   assert.is(bad.message, "agents/helpers.symbi:3:5: RuntimeError: division by zero");
+});
+
+E2E("--facts: trusted facts about argument values feed guards; items nobody vouches for are refused", async () => {
+  // Guards on facts (`item.contains_pii`) compile to Cedar, but the checker does not accept them
+  // yet (E0203), so this bundle is built with the emitter alone.
+  const dir = join(root, "test/runtime/fixtures/facts");
+  const out = buildProject({ projectDir: dir, sources: [{ file: "agents/publisher.symbi", bytes: readFileSync(join(dir, "agents/publisher.symbi")) }], check: false });
+  const files = out.bundles[0]!.files;
+  const b = bundleFromFiles(files.get("bundle.json")!.toString("utf8"), files, "publisher (test)");
+  const facts = { "report-7": { contains_pii: false }, "customers-1": { contains_pii: true } };
+  const ok = await execAgent({ bundle: b, input: { item: "report-7" }, facts, onLog: silent });
+  assert.is(ok.value, "published report-7");
+  const pii = await execAgent({ bundle: b, input: { item: "customers-1" }, facts, onLog: silent });
+  assert.is(pii.exitCode, 2);
+  const unknown = await execAgent({ bundle: b, input: { item: "mystery-2" }, facts, onLog: silent });
+  assert.is(unknown.exitCode, 2, "no facts: the guard is undefined and the allow does not apply");
+  await rejects(execAgent({ bundle: b, input: { item: "report-7" }, facts: { "report-7": true } as never }), (e) => e instanceof ContextError && e.exitCode === 3, "malformed facts");
 });
 
 const Bad = suite("bad input is refused before anything runs");

@@ -22,6 +22,7 @@ interface ExecCliOptions {
   agent?: string;
   input?: string;
   context?: string;
+  facts?: string;
   approve: ApprovalMode;
   auditLog?: string;
   key?: string;
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option("--agent <name>", "the agent to run when the target holds several")
     .option("--input <json>", "the agent's inputs: a JSON object keyed by parameter name, or @FILE")
     .option("--context <json>", "trusted context for policy decisions (user, session, system, ...): JSON or @FILE")
+    .option("--facts <json>", "trusted facts about argument values, for policies that read them (value → record): JSON or @FILE")
     .addOption(new Option("--approve <mode>", "calls that need a human approval: all (approve), none (refuse), ask (prompt on the terminal; refused without one)").choices([...APPROVAL_MODES]).default("ask"))
     .option("--audit-log <log>", "append the run's events to this signed audit log (created if missing)")
     .option("--key <keyfile>", "private key that signs the audit log (symbi keygen)")
@@ -81,6 +83,7 @@ export function register(program: Command): void {
       }
       const input = opts.input === undefined ? undefined : readJsonArgument("--input", opts.input);
       const context = opts.context === undefined ? undefined : readJsonArgument("--context", opts.context);
+      const facts = opts.facts === undefined ? undefined : readJsonArgument("--facts", opts.facts);
       if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
         throw new UserError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)", ExitCode.CheckFailed);
       }
@@ -102,6 +105,7 @@ export function register(program: Command): void {
           peers: resolved.peers,
           input,
           ...(context !== undefined ? { context: context as Record<string, unknown> } : {}),
+          ...(facts !== undefined ? { facts: facts as Record<string, unknown> } : {}),
           approve: opts.approve,
           ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog, keyFile: opts.key! } : {}),
           ...(maxSteps !== undefined ? { maxSteps } : {}),
