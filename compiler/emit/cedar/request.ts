@@ -29,8 +29,8 @@ export interface CedarRequest {
 
 const TRUSTED = ["user", "session", "system", "context"] as const;
 
-/** Values of `stage: "run"` derived attributes, computed once per run (keyed by the request's input object). */
-const runCache = new WeakMap<object, Map<string, unknown>>();
+/** Values of `stage: "run"` derived attributes, computed once per run: per policies.json, per input object. */
+const runCache = new WeakMap<PoliciesJson, WeakMap<object, Map<string, unknown>>>();
 
 export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest | { error: string } {
   const a = pj.context.actions[req.action];
@@ -51,7 +51,9 @@ export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest
     if (p !== undefined) context[r] = p;
   }
   const derived: Record<string, unknown> = {};
-  let cache = req.input ? runCache.get(req.input) : undefined;
+  let perPolicies = runCache.get(pj);
+  if (!perPolicies) runCache.set(pj, (perPolicies = new WeakMap()));
+  let cache = req.input ? perPolicies.get(req.input) : undefined;
   for (const d of pj.derived) {
     let v: unknown;
     if (d.stage === "run" && cache?.has(d.id)) v = cache.get(d.id);
@@ -59,7 +61,7 @@ export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest
       v = computeDerived(d, req, pj.levels);
       if (v !== undefined && !conforms(v, d.type)) v = undefined;
       if (d.stage === "run" && req.input) {
-        if (!cache) runCache.set(req.input, (cache = new Map()));
+        if (!cache) perPolicies.set(req.input, (cache = new Map()));
         cache.set(d.id, v);
       }
     }
