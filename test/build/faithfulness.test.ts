@@ -183,7 +183,7 @@ if (existsSync(join(REFERENCE, "agents"))) {
       const errs = errorsOf(out);
       if (errs.some((e) => !e.startsWith("E06"))) continue;
       assert.equal(errs, [], `${relative(REFERENCE, f)} compiles`);
-      checkBundles(out.bundles, 200, false);
+      checkBundles(out.bundles, 1000, false);
       built += out.bundles.length;
     }
     assert.ok(built > 0, "at least one reference agent is checked");
