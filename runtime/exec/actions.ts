@@ -19,6 +19,7 @@ import type { GateDecision, PolicyGate } from "../gate/gate.js";
 import { DslError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall } from "../interpreter/host.js";
 import { randomUUID } from "node:crypto";
+import { BUILTIN_ACTIONS } from "../../stdlib/index.js";
 import { display, isList, isMap, list, map, record, typeNameOf, type Value } from "../interpreter/values.js";
 import type { AuditSink } from "./audit-sink.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
@@ -71,6 +72,24 @@ function requestArg(v: Value | undefined, name: string): RequestJson | undefined
  */
 export function agentInfo(name: string, runId: string): Record<string, RequestJson> {
   return { name, id: runId, agentpin_verified: false };
+}
+
+/**
+ * The request arguments of a built-in action: its binder (stdlib `action` entry, e.g.
+ * `use_llm(prompt)`, `spawn_agent(agent)`) bound to the call's target value; an AgentInfo binder
+ * gets the agent's record.
+ */
+function binderArgs(action: string, target: Value | undefined): Record<string, RequestJson> {
+  const binder = BUILTIN_ACTIONS.get(action)?.binders[0];
+  if (!binder) return {};
+  const [name, type] = binder;
+  if (type === "AgentInfo") return typeof target === "string" ? { [name]: agentInfo(target, "") } : {};
+  const j = requestArg(target, name);
+  return j === undefined || j === null ? {} : { [name]: j };
+}
+
+function binderResource(action: string, target: Value | undefined): { type: string; id: string } | undefined {
+  return BUILTIN_ACTIONS.get(action)?.binders[0]?.[1] === "AgentInfo" && typeof target === "string" ? { type: "Symbi::Agent", id: target } : undefined;
 }
 
 export class ActionRunner {
@@ -130,12 +149,7 @@ export class ActionRunner {
     if (builtin === "request_approval") return this.requestApproval(action, call.target ?? null, loc);
     const why = UNAVAILABLE[builtin];
     if (why === undefined) throw new DslError("RuntimeError", `\`${builtin}\` is not a governed builtin this runtime knows`, loc);
-    const args: Record<string, RequestJson> = {};
-    for (const [k, v] of call.args) {
-      const j = requestArg(v, k);
-      if (j !== undefined && j !== null) args[k] = j;
-    }
-    await this.authorize(builtin, action, args, undefined, loc);
+    await this.authorize(builtin, action, binderArgs(action, call.target), binderResource(action, call.target), loc);
     const msg = `\`${builtin}\` is not available: ${why}`;
     this.o.audit.emit("error", { kind: "Error", message: msg, location: formatLocation(loc) });
     throw new DslError("Error", msg, loc);

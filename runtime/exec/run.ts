@@ -399,7 +399,8 @@ async function acceptMessage(p: Prepared, shared: Shared, parent: Parent, runId:
     content = display(message);
   }
   const args = { message: { sender: agentInfo(parent.agent, parent.runId), recipient: agentInfo(p.bundle.agent, runId), content } };
-  const d = p.gate.decide({ action: "receive", args });
+  // The resource of a `receive` is the agent the message comes from.
+  const d = p.gate.decide({ action: "receive", args, resource: { type: "Symbi::Agent", id: parent.agent } });
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, p.bundle.agent) : NO_AUDIT;
   audit.emit("decision", { action: "receive", decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, from: parent.agent, parentRun: parent.runId });
   const refused = d.error !== undefined || (d.decision === "deny" && d.rules.length > 0);

@@ -229,6 +229,16 @@ E2E("--facts: trusted facts about argument values feed guards; items nobody vouc
   await rejects(execAgent({ bundle: b, input: { item: "report-7" }, facts: { "report-7": true } as never }), (e) => e instanceof ContextError && e.exitCode === 3, "malformed facts");
 });
 
+E2E("governed builtins are gated as their stdlib action; unavailable ones fail with a catchable Error after the audited decision", async () => {
+  const log = freshLog();
+  const r = await execAgent({ bundle: await agent("thinker"), input: { prompt: "hello" }, auditLog: log, keyFile: key, onLog: silent });
+  assert.is(r.value, "Error: `llm_call` is not available: no model provider is configured for this runtime");
+  const d = verified(log).find((x) => x.type === "decision")!;
+  assert.equal([d.details.action, d.details.builtin, d.details.decision, d.details.rules], ["use_llm", "llm_call", "allow", ["thinker.rules.0"]]);
+  const denied = await execAgent({ bundle: await agent("thinker"), input: { prompt: "forbidden" }, onLog: silent });
+  assert.is(denied.value, "denied: default-deny");
+});
+
 const Bad = suite("bad input is refused before anything runs");
 
 function noLog(log: string): void {
