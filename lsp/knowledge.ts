@@ -5,6 +5,7 @@
  * (diagnostic codes E0400–E0405, W0400–W0401) and LANGUAGE.md §1.5 / Appendix D.
  */
 import type { DeclKind } from "./completion-context.js";
+import { WITH_ATTRIBUTES as CHECKED_WITH_ATTRIBUTES } from "../compiler/check/index.js";
 
 export interface AttributeInfo {
   name: string;
@@ -24,13 +25,23 @@ export const WITH_ATTRIBUTES: readonly AttributeInfo[] = [
   { name: "network_policy", doc: "Network access of the sandbox: `\"deny_all\"` (no network; the default).", values: ['"deny_all"'], example: '"deny_all"' },
   { name: "network", doc: "Network destinations the sandbox may reach (`[\"api.example.com:443\"]`); everything else is blocked.", example: '["api.example.com:443"]' },
   { name: "memory", doc: "Agent memory mode: `\"ephemeral\"`, `\"persistent\"`, `\"session\"` or `\"encrypted\"` (unrelated to top-level `memory` blocks).", values: ['"ephemeral"', '"persistent"', '"session"', '"encrypted"'], example: '"ephemeral"' },
-  { name: "security", doc: "Declared security level of the block: `\"high\"` or `\"maximum\"`.", values: ['"high"', '"maximum"'], example: '"high"' },
-  { name: "privacy", doc: "Declared privacy level: `\"high\"`, `\"strict\"` or `\"differential\"`.", values: ['"high"', '"strict"', '"differential"'], example: '"strict"' },
+  { name: "security", doc: "Declared security level of the block.", values: ['"low"', '"medium"', '"standard"', '"high"', '"maximum"'], example: '"high"' },
+  { name: "privacy", doc: "Declared privacy level of the block.", values: ['"standard"', '"high"', '"strict"', '"differential"'], example: '"strict"' },
   { name: "requires", doc: "Clearances the block needs: a string or an array of strings (`[\"security_clearance\"]`).", example: '["security_clearance"]' },
   { name: "coordination", doc: "Inter-agent coordination: `\"enabled\"` or `\"disabled\"`.", values: ['"enabled"', '"disabled"'], example: '"enabled"' },
 ];
 
-export const WITH_ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeInfo> = new Map(WITH_ATTRIBUTES.map((a) => [a.name, a]));
+const DOCUMENTED = new Map(WITH_ATTRIBUTES.map((a) => [a.name, a]));
+
+/**
+ * Every attribute the checker knows (its list is the authority; W0401 flags others), with the
+ * documentation above; attributes the toolchain only records get a generic line.
+ */
+export const WITH_ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeInfo> = new Map(
+  CHECKED_WITH_ATTRIBUTES.map((name) => [name, DOCUMENTED.get(name) ?? { name, doc: "Recorded with the block's settings; it does not change how the block runs.", example: '""' }]),
+);
+
+export const ALL_WITH_ATTRIBUTES: readonly AttributeInfo[] = [...WITH_ATTRIBUTE_BY_NAME.values()];
 
 export interface DeclKeyInfo {
   name: string;

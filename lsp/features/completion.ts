@@ -19,7 +19,7 @@ import { receiverName } from "../../compiler/check/stdlib-types.js";
 import { TRUSTED_RECORDS } from "../../compiler/check/globals.js";
 import type { SourceDocument } from "../document.js";
 import { completionSite, type CompletionContext, type CompletionSite } from "../completion-context.js";
-import { AGENT_ITEM_SNIPPETS, DECL_KEYS, KEYWORD_DOCS, POLICY_VERBS, STATEMENT_SNIPPETS, TOP_LEVEL_SNIPPETS, WITH_ATTRIBUTES, WITH_ATTRIBUTE_BY_NAME } from "../knowledge.js";
+import { AGENT_ITEM_SNIPPETS, DECL_KEYS, KEYWORD_DOCS, POLICY_VERBS, STATEMENT_SNIPPETS, TOP_LEVEL_SNIPPETS, ALL_WITH_ATTRIBUTES, WITH_ATTRIBUTE_BY_NAME } from "../knowledge.js";
 import { functionSignature, methodSignature } from "../stdlib-docs.js";
 import { offsetRange } from "../positions.js";
 import type { CheckView } from "../semantic.js";
@@ -175,7 +175,7 @@ function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionCont
 
 function withItems(inputs: CompletionInputs, ctx: CompletionContext, site: CompletionSite): CompletionItem[] {
   if (ctx.kind === "withAttrName") {
-    return WITH_ATTRIBUTES.filter((a) => !ctx.used.includes(a.name)).map((a) => {
+    return ALL_WITH_ATTRIBUTES.filter((a) => !ctx.used.includes(a.name)).map((a) => {
       const item: CompletionItem = { label: a.name, kind: CompletionItemKind.Property, documentation: md(a.doc), sortText: SORT.member + a.name };
       if (inputs.options.snippets) {
         item.insertText = `${a.name} = \${1:${a.example.replace(/[$}\\]/g, "\\$&")}}`;

@@ -145,4 +145,23 @@ test("formatting edits replace only what differs", () => {
   assert.ok(e.range.start.line === 0 && e.newText.includes("\n"), "never splits a \\r\\n");
 });
 
+
+test("with attributes offered by completion agree with the checker", async () => {
+  const { ALL_WITH_ATTRIBUTES } = await import("../../lsp/knowledge.js");
+  const { Project, WITH_ATTRIBUTES } = await import("../../compiler/check/index.js");
+  assert.equal(ALL_WITH_ATTRIBUTES.map((a) => a.name).sort(), [...WITH_ATTRIBUTES].sort());
+  const check = (attr: string, value: string) => {
+    const p = new Project(".", { loadContractsFromDisk: false });
+    const attrs = attr === "sandbox" ? `sandbox = ${value}` : `sandbox = "Tier1", ${attr} = ${value}`;
+    p.setFile("untitled:w", `agent a {\n    with ${attrs} {\n    }\n}\n`);
+    return p.check().diagnostics.filter((d) => /^[EW]04/.test(d.code));
+  };
+  for (const a of ALL_WITH_ATTRIBUTES) {
+    for (const v of a.values ?? []) assert.equal(check(a.name, v), [], `${a.name} = ${v} is accepted as offered`);
+    // For attributes with a closed set of values, the checker's list is exactly what is offered.
+    const bad = check(a.name, '"no_such_value"').find((d) => d.code === "E0405" && /must be one of/.test(d.message));
+    if (bad) assert.equal([...bad.message.matchAll(/"([^"]+)"/g)].map((m) => `"${m[1]}"`), a.values, `values of ${a.name}`);
+  }
+});
+
 test.run();
