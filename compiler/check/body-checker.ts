@@ -7,6 +7,7 @@
  * parser lets through in practice) are checked iteratively, and any other expression nested
  * deeper than MAX_DEPTH is reported once (E0217) instead of overflowing the stack.
  */
+import { isNode, present } from "./present.js";
 import type {
   BinaryExpr,
   Block,
@@ -32,7 +33,7 @@ import type {
 } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS } from "../../stdlib/index.js";
-import { T, assignable, isLoose, isPrim, join, recordFields, substitute, typeToString, unify, type FnParam, type Type } from "./types.js";
+import { T, assignable, isLoose, isPrim, join, recordFields, substitute, typeToString, unify, withArticle, type FnParam, type Type } from "./types.js";
 import { binaryType } from "./operators.js";
 import { Scope, type VarInfo, type VarKind } from "./scope.js";
 import { TRUSTED_RECORDS, type AgentDecl, type FunctionInfo } from "./globals.js";
@@ -115,7 +116,7 @@ export class BodyChecker {
   /** Records the names a block's statements declare, for "used before its definition". */
   private collectPending(block: Block, scope: Scope): void {
     let pending: Map<string, Span> | undefined;
-    for (const st of block.statements) {
+    for (const st of present(block.statements)) {
       let id: Identifier | undefined;
       if (st.kind === "Let") id = st.name;
       else if (st.kind === "Assign" && st.op === "=" && st.target.kind === "Identifier") id = st.target;
@@ -338,7 +339,7 @@ export class BodyChecker {
         this.sink.ref(`builtin:${ctor}`, p.name);
         if (p.args.length !== 1) {
           this.sink.report("E0209", `\`${ctor}\` takes one pattern, found ${p.args.length}`, p.span);
-          for (const a of p.args) this.pattern(a, T.error, scope, where);
+          for (const a of present(p.args)) this.pattern(a, T.error, scope, where);
           return;
         }
         this.pattern(p.args[0]!, inner, scope, where);
@@ -353,9 +354,10 @@ export class BodyChecker {
     if (isLoose(t)) elem = t;
     else if (t.k === "list") elem = t.elem;
     else if (t.k === "map") elem = t.key;
+    else if (t.k === "record") elem = T.String;
     else if (isPrim(t, "String")) elem = T.String;
     else {
-      this.sink.report("E0207", `cannot iterate over \`${show(t)}\``, st.iterable.span, { help: "`for` iterates over a List, a Map (its keys) or a String" });
+      this.sink.report("E0207", `cannot iterate over \`${show(t)}\``, st.iterable.span, { help: "`for` iterates over a List, a Map or record literal (its keys) or a String" });
       elem = T.error;
     }
     this.block(st.body, scope, "loop", (s) => this.declare(s, st.binder, elem, "loop"));
@@ -366,7 +368,7 @@ export class BodyChecker {
     let result: Type | undefined;
     let catchAll: Span | undefined;
     const seen = new Map<string, Span>();
-    for (const arm of st.arms) {
+    for (const arm of present(st.arms)) {
       const p = arm.pattern;
       let key: string | undefined;
       const armScope = new Scope(scope, "block");
@@ -423,7 +425,7 @@ export class BodyChecker {
 
   private tryStmt(st: TryStmt, scope: Scope): Type {
     let t = this.block(st.body, scope);
-    for (const c of st.catches) {
+    for (const c of present(st.catches)) {
       const errT = this.catchType(c);
       const ct = this.block(c.body, scope, "block", (s) => {
         const v = this.declare(s, c.binder, errT, "catch");
@@ -762,6 +764,10 @@ export class BodyChecker {
     if (objT.k === "list") return want(T.int, objT.elem);
     if (objT.k === "map") return want(objT.key, objT.value);
     if (isPrim(objT, "String")) return want(T.int, T.String);
+    if (objT.k === "record" && e.index.kind !== "String") {
+      const asMap = recordAsMap(objT, this.env) as Extract<Type, { k: "map" }>;
+      return want(T.String, asMap.value);
+    }
     const rf = recordFields(objT, this.env);
     if (rf && e.index.kind === "String") {
       const ft = rf.fields.get(e.index.value);
@@ -780,18 +786,19 @@ export class BodyChecker {
     const t = decl ? this.env.userType(name) : this.env.structs.has(name) ? T.named(name) : undefined;
     if (!t) {
       this.sink.report("E0101", `unknown type \`${name}\``, e.typeName.span, { help: didYouMean(name, [...this.env.typeDecls.keys(), ...this.env.structs.keys()]) ?? `declare it with \`type ${name} = { ... }\`` });
-      for (const f of e.fields) this.expr(f.value, scope);
+      for (const f of present(e.fields)) this.expr(f.value, scope);
       return T.error;
     }
     this.sink.ref(decl ? `type:${name}` : `builtin-type:${name}`, e.typeName);
     const rf = recordFields(t, this.env);
     if (!rf) {
       if (t.k !== "error") this.sink.report("E0200", `\`${name}\` is not a struct type`, e.typeName.span, { notes: [`\`${name}\` is \`${show(t)}\``] });
-      for (const f of e.fields) this.expr(f.value, scope);
+      for (const f of present(e.fields)) this.expr(f.value, scope);
       return T.error;
     }
     const given = new Set<string>();
-    for (const f of e.fields) {
+    for (const f of present(e.fields)) {
+      if (!isNode(f.key)) continue;
       const key = f.key.kind === "Identifier" ? f.key.name : f.key.value;
       const ft = rf.fields.get(key);
       const vt = this.expr(f.value, scope, ft);
@@ -821,7 +828,8 @@ export class BodyChecker {
     if (e.fields.length === 0) return T.JSON;
     const want = expected ? recordFields(expected, this.env) : undefined;
     const fields = new Map<string, Type>();
-    for (const f of e.fields) {
+    for (const f of present(e.fields)) {
+      if (!isNode(f.key)) continue;
       const key = f.key.kind === "Identifier" ? f.key.name : f.key.value;
       const t = this.expr(f.value, scope, want?.fields.get(key));
       if (fields.has(key)) this.sink.report("E0212", `field \`${key}\` is given twice`, f.key.span);
@@ -835,7 +843,7 @@ export class BodyChecker {
     const s = new Scope(scope, "lambda");
     const params: FnParam[] = [];
     const seen = new Set<string>();
-    e.params.forEach((p, i) => {
+    present(e.params).forEach((p, i) => {
       if (seen.has(p.name)) this.sink.report("E0109", `parameter \`${p.name}\` is declared twice`, p.span);
       seen.add(p.name);
       const pt = expected?.params[i]?.type ?? T.any;
@@ -954,9 +962,10 @@ export class BodyChecker {
       this.argsLoosely(e, scope);
       return field;
     }
-    const m = builtinMethod(objT, name);
+    // A record literal (`{"a": 1}`) also works as a Map<String, V>: `.keys()`, `.contains(k)`, ...
+    const m = builtinMethod(objT, name) ?? (objT.k === "record" ? builtinMethod(recordAsMap(objT, this.env), name) : undefined);
     if (m) {
-      const head = receiverName(objT)!;
+      const head = receiverName(objT) ?? "Map";
       const id = `builtin:${head}.${name}`;
       this.sink.builtin(id, { kind: "builtin", name, type: m.type, doc: m.decl.doc, container: head });
       this.sink.ref(id, callee.property);
@@ -971,7 +980,7 @@ export class BodyChecker {
   }
 
   private argsLoosely(e: CallExpr, scope: Scope): void {
-    for (const a of e.args) this.expr(a.kind === "NamedArg" ? a.value : a, scope);
+    for (const a of present(e.args)) this.expr(a.kind === "NamedArg" ? a.value : a, scope);
   }
 
   /**
@@ -988,7 +997,7 @@ export class BodyChecker {
     const restArgs: Expr[] = [];
     let p = 0;
     const extra: Expr[] = [];
-    for (const a of e.args) {
+    for (const a of present(e.args)) {
       if (a.kind === "NamedArg") {
         this.namedArg(a, params, filled, what, sc);
         continue;
@@ -1052,11 +1061,7 @@ export class BodyChecker {
   }
 }
 
-/** "an `int`", "a `String`": the type with its article. */
-function an(t: Type): string {
-  const text = show(t);
-  return `${/^[aeiou]/i.test(text) ? "an" : "a"} \`${text}\``;
-}
+const an = withArticle;
 
 function describeParams(params: readonly FnParam[]): string {
   return `(${params.map((p) => `${p.rest ? "..." : ""}${p.name.startsWith("_") ? "" : p.name + (p.optional ? "?" : "") + ": "}${show(p.type)}`).join(", ")})`;
@@ -1071,6 +1076,13 @@ function exprName(e: Expr): string {
   if (e.kind === "Identifier") return e.name;
   if (e.kind === "Member") return exprName(e.object) + "." + e.property.name;
   return "this expression";
+}
+
+/** A record literal seen as a map: `Map<String, V>` with V the join of its values (JSON when they differ). */
+function recordAsMap(t: Extract<Type, { k: "record" }>, env: import("./types.js").TypeEnv): Type {
+  let v: Type | undefined;
+  for (const ft of t.fields.values()) v = v === undefined ? ft : (join(v, ft, env) ?? T.JSON);
+  return T.map(T.String, v ?? T.JSON);
 }
 
 export function containsNever(t: Type): boolean {

@@ -4,6 +4,7 @@
  * policies, and the agent references of webhooks and schedules. The result depends only on the
  * file's text and the environment's fingerprint, which is what the Project caches on.
  */
+import { isNode, present } from "./present.js";
 import type { AgentDef, Block, FunctionDef, Identifier, Node, PolicyDef, Property, WithBlock } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { sandboxTierFromDsl, type SandboxTier } from "../emit/sandbox-manifest.js";
@@ -51,7 +52,7 @@ export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true
     types: sink.types,
     resolved: sink.resolved,
   };
-  for (const item of unit.program.items) {
+  for (const item of present(unit.program.items)) {
     switch (item.kind) {
       case "Agent": {
         const decl = env.agents.get(item.name.name);
@@ -67,13 +68,13 @@ export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true
         out.topPolicies.push(new PolicyChecker(sink, undefined).check(item, "top"));
         break;
       case "Channel":
-        for (const m of item.members) if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
+        for (const m of present(item.members)) if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
         break;
       case "Webhook":
-        for (const m of item.members) if (m.kind === "Property") agentProperty(m, sink);
+        for (const m of present(item.members)) if (m.kind === "Property") agentProperty(m, sink);
         break;
       case "Schedule":
-        for (const m of item.entries) agentProperty(m, sink);
+        for (const m of present(item.entries)) agentProperty(m, sink);
         break;
     }
   }
@@ -131,7 +132,7 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
   }
   for (const m of node.members) {
     if (m.kind !== "Capabilities") continue;
-    for (const el of m.list.elements) {
+    for (const el of present(m.list?.elements)) {
       if (el.kind !== "String" && el.kind !== "Identifier") sink.report("E0301", "a capability is a name (a string or an identifier)", el.span);
     }
   }
@@ -188,9 +189,10 @@ function checkTierRequirements(part: AgentPart, sink: CheckSink): void {
   }
   // Top-level policies are checked in their own files; read their two settings syntactically.
   for (const tp of sink.env.topPolicies) {
-    for (const rule of tp.node.rules) {
-      if (rule.verb !== "require" || rule.action.kind !== "Record") continue;
-      for (const f of rule.action.fields) {
+    for (const rule of present(tp.node.rules)) {
+      if (rule.verb !== "require" || rule.action?.kind !== "Record") continue;
+      for (const f of present(rule.action.fields)) {
+        if (!isNode(f.key) || !isNode(f.value)) continue;
         const key = f.key.kind === "Identifier" ? f.key.name : f.key.value;
         if (f.value.kind !== "String") continue;
         const at = { file: tp.file, span: f.value.span, policy: tp.node.name.name };
@@ -215,7 +217,7 @@ function checkTierRequirements(part: AgentPart, sink: CheckSink): void {
       });
     }
     if (w.timeoutMs === undefined) continue;
-    const timeoutAttr = w.node.attributes.find((a) => a.name.name === "timeout");
+    const timeoutAttr = present(w.node.attributes).find((a) => a.name?.name === "timeout");
     for (const req of timeouts) {
       if (w.timeoutMs <= req.ms) continue;
       sink.report("E0403", `policy \`${req.policy}\` requires runs to end within ${durationLiteral(req.ms)}, but this block's timeout is ${durationLiteral(w.timeoutMs)}`, timeoutAttr?.value.span ?? head, {

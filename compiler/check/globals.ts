@@ -8,6 +8,7 @@
  * when something other files can see changes, which is what lets the Project re-check only the
  * edited file after a body edit.
  */
+import { isNode, present } from "./present.js";
 import type { AgentDef, FunctionDef, Identifier, Param, PolicyDef, Program, TypeDef, TypeRef } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
@@ -107,8 +108,9 @@ export class GlobalEnv implements TypeEnv {
 
   /** Resolves a type written in source; reports unknown names and arity in `file`. */
   resolveTypeRef(ref: TypeRef, file: string, diags: Diagnostic[] = this.diagnostics, refs: Reference[] = this.references): Type {
+    if (!isNode(ref, "TypeRef") || !isNode(ref.name, "Identifier")) return T.error;
     const name = ref.name.name;
-    const args = ref.args.map((a) => this.resolveTypeRef(a, file, diags, refs));
+    const args = present(ref.args).map((a) => this.resolveTypeRef(a, file, diags, refs));
     const user = this.typeDecls.get(name);
     if (user) {
       refs.push({ symbolId: `type:${name}`, file, span: ref.name.span, isDeclaration: false, isWrite: false });
@@ -188,7 +190,7 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
   const seenNamed = new Map<string, { file: string; span: Span }>();
   for (const u of units) {
     fp.push(`\u0000${u.file}`);
-    for (const item of u.program.items) {
+    for (const item of present(u.program.items)) {
       switch (item.kind) {
         case "TypeDef": {
           fp.push(slice(u.text, item.span.start, item.span.end));
@@ -203,7 +205,7 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
         case "Agent": {
           const end = item.returnType?.span.end ?? item.params?.[item.params.length - 1]?.span.end ?? item.name.span.end;
           fp.push("agent " + slice(u.text, item.span.start, end));
-          for (const m of item.members) if (m.kind === "Capabilities") fp.push(slice(u.text, m.span.start, m.span.end));
+          for (const m of present(item.members)) if (m.kind === "Capabilities") fp.push(slice(u.text, m.span.start, m.span.end));
           break;
         }
         case "Function":
@@ -230,7 +232,8 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
     declRef(env.references, `type:${name}`, d.file, d.node.name);
     if (d.node.definition.kind !== "StructType") continue;
     const fields = new Map<string, Type>();
-    for (const f of d.node.definition.fields) {
+    for (const f of present(d.node.definition.fields)) {
+      if (!isNode(f.name, "Identifier") || !isNode(f.type, "TypeRef")) continue;
       const t = env.resolveTypeRef(f.type, d.file);
       if (fields.has(f.name.name)) {
         env.diagnostics.push(diagnostic({ code: "E0102", message: `field \`${f.name.name}\` is declared twice in \`${name}\``, file: d.file, span: f.name.span }));
@@ -262,7 +265,7 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
 
   // 4. Agents, functions, policies, memory and the other named blocks.
   for (const u of units) {
-    for (const item of u.program.items) {
+    for (const item of present(u.program.items)) {
       switch (item.kind) {
         case "Agent": {
           const name = item.name.name;
@@ -278,7 +281,7 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
           env.symbols.push({ id: decl.symbolId, kind: "agent", name, file: u.file, span: item.name.span });
           declRef(env.references, decl.symbolId, u.file, item.name);
           const fns = new Map<string, FunctionInfo>();
-          for (const m of item.members) {
+          for (const m of present(item.members)) {
             if (m.kind !== "Function") continue;
             const f = functionInfo(env, m, u.file, name);
             const prev = fns.get(f.name);
@@ -337,9 +340,9 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
 
 function capabilitiesOf(agent: AgentDef): Array<{ name: string; span: Span }> {
   const out: Array<{ name: string; span: Span }> = [];
-  for (const m of agent.members) {
+  for (const m of present(agent.members)) {
     if (m.kind !== "Capabilities") continue;
-    for (const el of m.list.elements) {
+    for (const el of present(m.list?.elements)) {
       const name = el.kind === "String" ? el.value : el.kind === "Identifier" ? el.name : undefined;
       if (name !== undefined && !out.some((c) => c.name === name)) out.push({ name, span: el.span });
     }
@@ -355,8 +358,9 @@ function nameTaken(env: GlobalEnv, name: Identifier, file: string): void {
 function paramInfos(env: GlobalEnv, params: Param[], file: string, container: string): ParamInfo[] {
   const out: ParamInfo[] = [];
   const seen = new Set<string>();
-  for (const p of params) {
-    const type = env.resolveTypeRef(p.type, file);
+  for (const p of present(params)) {
+    if (!isNode(p.name, "Identifier")) continue;
+    const type = isNode(p.type, "TypeRef") ? env.resolveTypeRef(p.type, file) : T.error;
     const symbolId = `local:${file}:${p.name.span.start}`;
     if (seen.has(p.name.name)) {
       env.diagnostics.push(diagnostic({ code: "E0102", message: `parameter \`${p.name.name}\` is declared twice`, file, span: p.name.span }));

@@ -8,10 +8,11 @@
  *   agent's inputs (agent-level policies), the trusted `context`/`user`/`session`/`system`;
  * - record settings of require/audit follow the documented schema (settings-schema.ts).
  */
+import { isNode, present } from "./present.js";
 import type { Expr, Identifier, PolicyDef, PolicyRule, PolicyVerb } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, typeExprOf } from "../../stdlib/index.js";
-import { T, assignable, isLoose, isPrim, typeToString, type Type } from "./types.js";
+import { T, assignable, isLoose, isPrim, typeToString, withArticle, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
 import { Scope } from "./scope.js";
 import { TRUSTED_RECORDS, type AgentDecl } from "./globals.js";
@@ -103,7 +104,7 @@ export class PolicyChecker {
     const info: PolicyInfo = { name: node.name.name, file: this.sink.file, node, scope: where, rules: [] };
     if (this.agent) info.agent = this.agent.name;
     const seenSettings = new Map<string, Span>();
-    for (const rule of node.rules) {
+    for (const rule of present(node.rules)) {
       const r = this.rule(rule);
       for (const s of r.settings) {
         const key = `${rule.verb}:${s.key}`;
@@ -129,7 +130,7 @@ export class PolicyChecker {
       return r;
     }
     if (rule.verb === "audit" && a.kind === "Record") {
-      r.settings = this.settings("audit", a.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value })));
+      r.settings = this.settings("audit", present(a.fields).filter((f) => isNode(f.key)).map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value })));
       if (rule.guard) this.sink.report("E0301", "an `audit` settings record takes no guard", rule.guard.span);
       return r;
     }
@@ -153,7 +154,7 @@ export class PolicyChecker {
   patterns(e: Expr): ActionPattern[] {
     if (e.kind === "Array") {
       const out: ActionPattern[] = [];
-      for (const el of e.elements) {
+      for (const el of present(e.elements)) {
         if (el.kind === "Array") {
           this.sink.report("E0301", "action lists do not nest", el.span);
           continue;
@@ -241,7 +242,7 @@ export class PolicyChecker {
     const loose = !resolved;
     const names = new Set<string>();
     let position = 0;
-    for (const arg of e.args) {
+    for (const arg of present(e.args)) {
       let pos = position;
       let value: Expr = arg as Expr;
       if (arg.kind === "NamedArg") {
@@ -313,7 +314,7 @@ export class PolicyChecker {
     }
     const lt = lit.kind === "String" ? T.String : lit.kind === "Bool" ? T.bool : Number.isInteger(lit.value) ? T.int : T.float;
     if (!assignable(lt, t, this.sink.env)) {
-      this.sink.report("E0310", `a ${typeToString(lt)} cannot equal the argument of \`${action.name}\``, lit.span, { notes: [`expected: ${typeToString(t)}`, `found: ${typeToString(lt)}`] });
+      this.sink.report("E0310", `${withArticle(lt)} cannot equal the argument of \`${action.name}\``, lit.span, { notes: [`expected: ${typeToString(t)}`, `found: ${typeToString(lt)}`] });
       return;
     }
     if (slot.allowed && lit.kind === "String" && !slot.allowed.includes(lit.value)) {
@@ -375,13 +376,13 @@ export class PolicyChecker {
 
   private requirement(e: Expr, r: RuleInfo, ds: DecisionScope): void {
     if (e.kind === "Record") {
-      r.settings.push(...this.settings("require", e.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
+      r.settings.push(...this.settings("require", present(e.fields).filter((f) => isNode(f.key)).map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
       return;
     }
     if (e.kind === "Array") {
-      for (const el of e.elements) {
+      for (const el of present(e.elements)) {
         if (el.kind === "Setting") r.settings.push(...this.settings("require", [{ key: el.name.name, keySpan: el.name.span, value: el.value }]));
-        else if (el.kind === "Record") r.settings.push(...this.settings("require", el.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
+        else if (el.kind === "Record") r.settings.push(...this.settings("require", present(el.fields).filter((f) => isNode(f.key)).map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
         else this.requirementTerm(el, r, ds);
       }
       return;

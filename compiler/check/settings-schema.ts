@@ -13,6 +13,7 @@
  *   tier      a sandbox tier name ("Tier2", "gvisor", ...)              → the manifest tier
  *   enum      one of a fixed list
  */
+import { present } from "./present.js";
 import type { Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { sandboxTierFromDsl, type SandboxTier } from "../emit/sandbox-manifest.js";
@@ -167,7 +168,7 @@ export function literalValue(e: Expr): SettingValue | { durationMs: number } | u
       return { durationMs: e.millis };
     case "Array": {
       const out: string[] = [];
-      for (const el of e.elements) {
+      for (const el of present(e.elements)) {
         if (el.kind !== "String") return undefined;
         out.push(el.value);
       }

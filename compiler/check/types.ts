@@ -132,6 +132,12 @@ export function typeToString(t: Type, depth = 0): string {
   }
 }
 
+/** "an `int`", "a `String`": a type with its article, for messages. */
+export function withArticle(t: Type): string {
+  const text = typeToString(t);
+  return `${/^[aeiou]/i.test(text) ? "an" : "a"} \`${text}\``;
+}
+
 /** The fields of a record or named struct, or undefined for other types. */
 export function recordFields(t: Type, env: TypeEnv): { fields: ReadonlyMap<string, Type>; open: boolean; name?: string } | undefined {
   if (t.k === "record") return { fields: t.fields, open: t.open };

@@ -17,6 +17,7 @@
  *   storage, cleanup, epsilon, encryption, communication, authentication, retry_policy, priority:
  *                  accepted (the guide uses them) and carried as written; no effect.
  */
+import { isNode, present } from "./present.js";
 import type { DeclValue, WithAttribute, WithBlock } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { sandboxTierFromDsl, type SandboxNetwork, type SandboxTier } from "../emit/sandbox-manifest.js";
@@ -74,7 +75,7 @@ function rawValue(v: DeclValue): AttributeValue | undefined {
       return v.name;
     case "Array": {
       const out: string[] = [];
-      for (const e of v.elements) {
+      for (const e of present(v.elements)) {
         if (e.kind === "String") out.push(e.value);
         else if (e.kind === "Identifier") out.push(e.name);
         else return undefined;
@@ -96,7 +97,8 @@ export function durationLiteral(ms: number): string {
 export function checkWithBlock(w: WithBlock, sink: CheckSink): WithSettings {
   const out: WithSettings = { file: sink.file, node: w, requires: [], attributes: {} };
   const seen = new Map<string, Span>();
-  for (const a of w.attributes) {
+  for (const a of present(w.attributes)) {
+    if (!isNode(a.name, "Identifier") || !isNode(a.value)) continue;
     const name = a.name.name;
     const first = seen.get(name);
     if (first) {
