@@ -225,6 +225,9 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
   }
   env.fingerprint = fp.join("\n");
 
+  // Built-in types are symbols too (hover and go-to-definition show their stdlib doc).
+  for (const d of BUILTIN_TYPES.values()) env.symbols.push({ id: `builtin-type:${d.name}`, kind: "builtin", name: d.name, doc: d.doc });
+
   // 2. Aliases (with cycle detection), then struct fields.
   resolveAliases(env);
   for (const [name, d] of env.typeDecls) {

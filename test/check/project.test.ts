@@ -76,6 +76,13 @@ test("the symbol table gives definitions and references across files", () => {
   assert.is(r.symbols.referencesTo(s!.symbol!.id).length, 2);
 });
 
+test("built-in names under the cursor have a symbol with their stdlib doc", () => {
+  const r = project().check();
+  const at = r.symbols.at("/proj/types.symbi", TYPES.indexOf(": int") + 2);
+  assert.is(at?.symbol?.id, "builtin-type:int");
+  assert.ok(at?.symbol?.doc);
+});
+
 test("typeOf gives the type of expressions and names (hover)", () => {
   const r = project().check();
   const program = r.files.get("/proj/main.symbi")!.program;
