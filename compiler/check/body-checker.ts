@@ -1014,6 +1014,11 @@ export class BodyChecker {
       const t = this.expr(arg, sc, want);
       if (t.k === "unit" && param.type.k !== "unit") this.sink.report("E0219", `\`${exprName(arg)}\` produces no value`, arg.span);
       const ok = generic ? unify(param.type, t, subst, this.env) && this.fits(arg, t, substitute(param.type, subst)) : this.fits(arg, t, param.type);
+      if (ok && param.allowed && arg.kind === "String" && !param.allowed.includes(arg.value)) {
+        this.sink.report("E0310", `${JSON.stringify(arg.value)} is not an allowed value of argument \`${param.name}\` of ${what}`, arg.span, {
+          help: didYouMean(arg.value, param.allowed) ?? `allowed: ${param.allowed.map((v) => JSON.stringify(v)).join(", ")}`,
+        });
+      }
       if (!ok) {
         const exp = substitute(param.type, subst);
         this.sink.report("E0200", `mismatched types in argument \`${param.name.startsWith("_") ? String(params.indexOf(param) + 1) : param.name}\` of ${what}`, arg.span, { notes: [`expected: ${show(exp)}`, `found: ${show(t)}`] });

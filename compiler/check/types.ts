@@ -38,6 +38,8 @@ export interface FnParam {
   optional: boolean;
   /** Takes any number of arguments of `type`. */
   rest: boolean;
+  /** Tool `enum` arguments: the allowed values (a string literal outside them is E0310). */
+  allowed?: readonly string[];
 }
 
 /** A named record type: a user `type X = { ... }` or a stdlib record (Error, User, ...). */

@@ -80,6 +80,7 @@ const CASES: Case[] = [
   { code: "E0308", src: 'function f() { delegate(«"nobody"», "hi"); }', message: 'no agent named "nobody"' },
   { code: "E0309", src: 'policy p { audit: { log_level: "info", «log_level»: "debug" } }', message: "setting `log_level` is given twice in policy `p`" },
   { code: "E0310", src: 'policy p { allow: t(«"medium"») }', files: TOOL_MODE, message: '"medium" is not an allowed value of this argument of `t`', help: 'allowed: "fast", "slow"' },
+  { code: "E0310", src: 'function f() -> String { return t(«"medium"»).status; }', files: TOOL_MODE, message: '"medium" is not an allowed value of argument `mode` of tool `t`', help: 'allowed: "fast", "slow"' },
   { code: "W0300", src: 'policy p { audit: { «log_levl»: "info" } }', message: "unknown audit setting `log_levl`", help: "did you mean `log_level`?" },
   { code: "W0301", src: "policy p { allow: «len» }", message: "`len` is a pure builtin, not an action: the policy gate never sees it" },
   { code: "W0302", src: agent("", 'policy p { allow: delegate(x) if «user» == "bob" }', "user: String"), message: "`user` here is the agent's input, not the trusted `user` record" },
