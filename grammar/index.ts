@@ -135,7 +135,7 @@ export function parseText(text: string, file: string): ParseResult {
   const lexed = lex(text, file, { reuse: true });
   const diagnostics: Diagnostic[] = [...lexed.diagnostics];
   const p = parser();
-  p.begin(lexed.tokens);
+  p.begin(lexed.tokens, { offset: text.length, line: lexed.endLine, col: lexed.endCol });
   let items: Program["items"] = [];
   try {
     items = p.program() ?? [];

@@ -42,6 +42,15 @@ export interface ParserNote {
   end: number;
 }
 
+const CLOSERS = new Set<TokenType>([T.RBrace, T.RParen, T.RBracket]);
+
+/** Two recovery hooks of chevrotain's parser that its type declarations do not list. */
+interface RecoveryInternals {
+  canRecoverWithSingleTokenInsertion(this: unknown, expected: TokenType, follows: TokenType[]): boolean;
+  isInCurrentRuleReSyncSet(this: unknown, tokenType: TokenType): boolean;
+}
+const recoveryInternals = EmbeddedActionsParser.prototype as unknown as RecoveryInternals;
+
 /** List-returning rules recover to an empty list. */
 const LIST_RECOVERY = { recoveryValueFunc: () => [] as never[] };
 
@@ -146,8 +155,36 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return super.RULE(name, impl, config ?? { recoveryValueFunc: (e: IRecognitionException) => this.errorNode(e?.token) as ReturnType<F> });
   }
 
+  /**
+   * At end of file, a missing closer is inserted (and reported) instead of abandoning every
+   * enclosing rule: chevrotain only inserts a token when something follows it in the same rule,
+   * so `agent a { with { let x = 1;` would otherwise lose the whole agent from the tree — and the
+   * language server needs that tree while the user is still typing.
+   */
+  protected canRecoverWithSingleTokenInsertion(expectedTokType: TokenType, follows: TokenType[]): boolean {
+    if (this.LA(1).tokenType === EOF && CLOSERS.has(expectedTokType)) {
+      this.eofRecovered = true;
+      return true;
+    }
+    return recoveryInternals.canRecoverWithSingleTokenInsertion.call(this, expectedTokType, follows);
+  }
+
+  /**
+   * At end of file every rule may stop where it is (keeping what it parsed), rather than only the
+   * top rule: together with the closer insertion above, an unfinished file keeps its structure.
+   */
+  protected isInCurrentRuleReSyncSet(tokenTypeIdx: TokenType): boolean {
+    if (tokenTypeIdx === EOF) {
+      this.eofRecovered = true;
+      return true;
+    }
+    return recoveryInternals.isInCurrentRuleReSyncSet.call(this, tokenTypeIdx);
+  }
+
   /** Prepares the parser for a new token stream (the instance is reused across files). */
-  begin(tokens: IToken[]): void {
+  begin(tokens: IToken[], end: { offset: number; line: number; col: number }): void {
+    this.textEnd = end;
+    this.eofRecovered = false;
     this.input = tokens;
     this.notes = [];
     this.longestChain = 0;
@@ -181,10 +218,27 @@ export class SymbiontParser extends EmbeddedActionsParser {
     };
   }
 
-  /** Span from `first` to the last consumed token. */
+  /**
+   * Span from `first` to the last consumed token — or to the end of the text once recovery has
+   * inserted missing closers there: an unclosed block extends to the end of the file (so the
+   * language server finds the cursor inside it).
+   */
   private from(first: IToken): Span {
-    return this.span(first, this.LA(0));
+    const s = this.span(first, this.LA(0));
+    if (this.eofRecovered) this.extendToEnd(s);
+    return s;
   }
+
+  private extendToEnd(s: Span): void {
+    const e = this.textEnd;
+    s.end = e.offset;
+    s.endLine = e.line;
+    s.endCol = e.col;
+  }
+
+  private textEnd = { offset: 0, line: 1, col: 1 };
+  /** Set once recovery has inserted a closer (or stopped a rule) at end of file. */
+  private eofRecovered = false;
 
   private spanOfNodes(a: { span: Span }, b: { span: Span }): Span {
     return { start: a.span.start, end: b.span.end, line: a.span.line, col: a.span.col, endLine: b.span.endLine, endCol: b.span.endCol };
@@ -1074,7 +1128,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
   /** Span from the start of `node` to the last consumed token. */
   private fromNode(node: A.Expr): Span {
     const last = this.LA(0);
-    return { start: node.span.start, end: last.endOffset! + 1, line: node.span.line, col: node.span.col, endLine: last.endLine!, endCol: last.endColumn! + 1 };
+    const s = { start: node.span.start, end: last.endOffset! + 1, line: node.span.line, col: node.span.col, endLine: last.endLine!, endCol: last.endColumn! + 1 };
+    if (this.eofRecovered) this.extendToEnd(s);
+    return s;
   }
 
   private buildPostfixAlts(): Array<{ ALT: () => void }> {

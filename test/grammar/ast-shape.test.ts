@@ -121,6 +121,22 @@ test("error recovery: several errors in one file, partial AST kept", () => {
   assert.equal(r.program.items.map((i) => i.kind === "Agent" && i.name.name), ["a", "b"]);
 });
 
+test("unfinished file: missing closers at end of file keep the enclosing items", () => {
+  for (const [src, kinds] of [
+    ["agent a { with { let x = 1; ", ["Agent"]],
+    ["agent a { with { let x = foo(1, ", ["Agent"]],
+    ["function f() { if a { g(); \n", ["Function"]],
+    ["agent a {}\npolicy p { allow: read(x) if (x > ", ["Agent", "Policy"]],
+  ] as const) {
+    const r = parseText(src, "t.symbi");
+    assert.equal(r.program.items.map((i) => i.kind), kinds, src);
+    assert.ok(r.diagnostics.some((d) => d.code === "E0013"), `E0013 for ${src}`);
+  }
+  const r = parseText("agent a { with { let x = 1; log(x); ", "t.symbi");
+  const w = (r.program.items[0] as A.AgentDef).members[0] as A.WithBlock;
+  assert.equal(w.body.statements.map((s) => s.kind), ["Let", "ExprStmt"]);
+});
+
 test("missing ; is reported after the statement with a hint", () => {
   const r = parseText(`agent a { with {\n let x = 1\n log(x);\n} }`, "t.symbi");
   const d = r.diagnostics[0]!;
