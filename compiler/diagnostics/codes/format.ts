@@ -2,4 +2,20 @@ import type { CodeTable } from "./table.js";
 
 /** E0700–E0799: formatter. */
 export const formatCodes: CodeTable = {
+  E0700: {
+    severity: "error",
+    title: "file is not formatted",
+    explanation: "`symbic fmt --check` found a file whose formatting differs from the house style (docs/style.md). Run `symbic fmt --write` on it.",
+  },
+  E0701: {
+    severity: "error",
+    title: "formatting would change the program",
+    explanation:
+      "The formatter checks its own output: the formatted text must parse to the same tree with the same comments. This check failed, so the file was left untouched. This is a formatter bug; please report it with the file.",
+  },
+  E0702: {
+    severity: "error",
+    title: "formatter failed",
+    explanation: "The formatter stopped with an internal error on this file; the file was left untouched. This is a formatter bug; please report it with the file.",
+  },
 };
