@@ -10,6 +10,7 @@ import { ExitCode } from "./exit-codes.js";
 import { registerParse } from "./commands/parse.js";
 import { registerCheck } from "./commands/check.js";
 import { registerBuild } from "./commands/build.js";
+import { registerFmt } from "./commands/fmt.js";
 
 const program = new Command();
 program
@@ -22,6 +23,7 @@ program
 registerParse(program);
 registerCheck(program);
 registerBuild(program);
+registerFmt(program);
 
 try {
   await program.parseAsync(process.argv);
