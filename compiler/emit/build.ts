@@ -12,7 +12,7 @@
  * Paths inside a bundle (and the DSL locations it records) are relative to the project folder,
  * so a bundle does not depend on where the build ran.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { AgentDef, Program } from "../../grammar/ast.js";
 import { decodeSource, parseText } from "../../grammar/index.js";
@@ -218,6 +218,11 @@ function buildAgent(
     const c = contracts.get(name)!;
     const inMemory = input.contractTexts?.find((t) => t.file === c.file);
     files.set(`tools/${name}.clad.toml`, inMemory ? Buffer.from(inMemory.text) : readFileSync(join(input.projectDir, c.file)));
+  }
+  // Contracts may use the project's custom argument types: the runtime needs their definitions.
+  if (callable.size > 0) {
+    const toolclad = join(input.projectDir, "toolclad.toml");
+    if (existsSync(toolclad)) files.set("toolclad.toml", readFileSync(toolclad));
   }
   const sealed = sealBundle(agent.name.name, files, [{ path: file, bytes: source.bytes }], input.compilerVersion ?? VERSION);
   return { agent: agent.name.name, file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };

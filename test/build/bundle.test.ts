@@ -36,7 +36,7 @@ test("two builds are byte-identical, and bundle.json hashes every file", () => {
   assert.equal(manifest.sources, [{ path: "agents/data_steward.symbi", sha256: sha(src) }]);
   // Canonical JSON (RFC 8785): sorted keys, no whitespace.
   assert.ok(a.get("bundle.json")!.toString().startsWith('{"agent":"data_steward","compiler":'));
-  assert.equal([...a.keys()], ["bundle.json", "agent.ir.json", "approval.cedar", "k8s/0.yaml", "policies.json", "policy.cedar", "sandbox/0.json", "schema.cedarschema.json", ...[...a.keys()].filter((p) => p.startsWith("tools/"))]);
+  assert.equal([...a.keys()], ["bundle.json", "agent.ir.json", "approval.cedar", "k8s/0.yaml", "policies.json", "policy.cedar", "sandbox/0.json", "schema.cedarschema.json", "toolclad.toml", ...[...a.keys()].filter((p) => p.startsWith("tools/"))]);
 });
 
 const TIERS = `agent t1() {

@@ -68,11 +68,18 @@ export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest
     if (v !== undefined) derived[d.id] = project(v, d.type);
   }
   context["derived"] = derived;
-  const target = a.resource === "Agent" ? String((req.args ?? {})["agent"] ?? "") : req.action;
+  const target = a.resource === "Agent" ? agentName((req.args ?? {})["agent"]) : req.action;
   return {
     principal: { type: AGENT_TYPE, id: pj.agent },
     action: { type: ACTION_TYPE, id: req.action },
     resource: { type: a.resource === "Agent" ? AGENT_TYPE : TOOL_TYPE, id: target },
     context,
   };
+}
+
+/** The target agent of an inter-agent call: its name, given as a string or an agent record. */
+function agentName(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v && typeof v === "object" && typeof (v as { name?: unknown }).name === "string") return (v as { name: string }).name;
+  return "";
 }
