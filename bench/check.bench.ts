@@ -60,7 +60,7 @@ export async function run(): Promise<void> {
     chunks.forEach((c, i) => p.setFile(join(EXAMPLE, `bench/chunk${i}.symbi`), c));
     errors = p.check().diagnostics.filter((d) => d.severity === "error").length;
   };
-  const cli = timeSync(fullCheck(false), 15, 3, { cpu: true });
+  const cli = timeSync(fullCheck(false), 21, 6, { cpu: true });
   report(
     "full check, CLI (parse+resolve+types+policies, CPU time)",
     mb / (cli.median / 1000),
