@@ -44,12 +44,24 @@ export interface ParserNote {
 
 const CLOSERS = new Set<TokenType>([T.RBrace, T.RParen, T.RBracket]);
 
+/** Shared SUBRULE argument objects for `expression(noStruct)`: no allocation per call. */
+const STRUCT_OK = { ARGS: [false] as [boolean] };
+const NO_STRUCT = { ARGS: [true] as [boolean] };
+
 /** Two recovery hooks of chevrotain's parser that its type declarations do not list. */
 interface RecoveryInternals {
   canRecoverWithSingleTokenInsertion(this: unknown, expected: TokenType, follows: TokenType[]): boolean;
   isInCurrentRuleReSyncSet(this: unknown, tokenType: TokenType): boolean;
 }
 const recoveryInternals = EmbeddedActionsParser.prototype as unknown as RecoveryInternals;
+
+/**
+ * Appends a node to a list whose element type excludes Error nodes: a sub-rule that recovered
+ * (its value is an Error node) leaves no hole in declaration, statement or entry lists.
+ */
+function pushNode<T>(list: T[], node: T): void {
+  if (node && (node as { kind?: string }).kind !== "Error") list.push(node);
+}
 
 /** List-returning rules recover to an empty list. */
 const LIST_RECOVERY = { recoveryValueFunc: () => [] as never[] };
@@ -85,6 +97,7 @@ const RULE_CONTEXT: Record<string, string> = {
 
 const RULE_WHAT: Record<string, string> = {
   primary: "an expression",
+  operand: "an expression",
   expression: "an expression",
   statement: "a statement",
   declValue: "a value (string, number, duration, boolean, identifier or array)",
@@ -339,7 +352,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(Kw.metadata);
     this.CONSUME(T.LBrace);
     const entries: A.Property[] = [];
-    this.MANY(() => entries.push(this.SUBRULE(this.property, { ARGS: ["metadata"] })));
+    this.MANY(() => pushNode(entries, this.SUBRULE(this.property, { ARGS: ["metadata"] })));
     this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "Metadata", entries, span: this.from(kw) }));
   });
@@ -503,10 +516,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.OPTION(() => {
       this.CONSUME(T.Lt);
       this.enter();
-      args.push(this.SUBRULE(this.typeRef));
+      pushNode(args, this.SUBRULE(this.typeRef));
       this.MANY(() => {
         this.CONSUME(T.Comma);
-        args.push(this.SUBRULE2(this.typeRef));
+        pushNode(args, this.SUBRULE2(this.typeRef));
       });
       this.leave();
       this.CONSUME(T.Gt);
@@ -543,19 +556,19 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const action = this.OR2([
       {
         GATE: () => verb === "require" && this.is(T.LBracket),
-        ALT: () => this.SUBRULE(this.arrayExpr, { ARGS: [true] }),
+        ALT: () => this.SUBRULE(this.arrayExpr, NO_STRUCT),
       },
-      { ALT: () => this.SUBRULE(this.expression, { ARGS: [false] }) },
+      { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
     ]);
     let scope: A.Expr | undefined;
     let guard: A.Expr | undefined;
     this.OPTION(() => {
       this.CONSUME(Kw.for);
-      scope = this.SUBRULE2(this.expression, { ARGS: [false] });
+      scope = this.SUBRULE2(this.expression, STRUCT_OK);
     });
     this.OPTION2(() => {
       this.CONSUME(Kw.if);
-      guard = this.SUBRULE3(this.expression, { ARGS: [false] });
+      guard = this.SUBRULE3(this.expression, STRUCT_OK);
     });
     return this.ACTION(() => {
       const rule: A.PolicyRule = { kind: "PolicyRule", verb, action, span: this.from(verbTok) };
@@ -585,7 +598,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public withBlock = this.RULE("withBlock", (): A.WithBlock => {
     const kw = this.CONSUME(Kw.with);
     const attributes: A.WithAttribute[] = [];
-    this.MANY(() => attributes.push(this.SUBRULE(this.withAttribute)));
+    this.MANY(() => pushNode(attributes, this.SUBRULE(this.withAttribute)));
     const body = this.SUBRULE(this.block);
     return this.ACTION(() => ({ kind: "With", attributes, body, span: this.from(kw) }));
   });
@@ -658,7 +671,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.LBrace);
     const entries: A.Property[] = [];
-    this.MANY(() => entries.push(this.SUBRULE(this.property, { ARGS: ["schedule"] })));
+    this.MANY(() => pushNode(entries, this.SUBRULE(this.property, { ARGS: ["schedule"] })));
     this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "Schedule", name: this.ident(name), entries, span: this.from(kw) }));
   });
@@ -680,7 +693,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
           { ALT: () => this.SUBRULE(this.property, { ARGS: ["channel"] }) },
         ],
       });
-      members.push(m);
+      pushNode(members, m);
     });
     this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "Channel", name: this.ident(name), members, span: this.from(kw) }));
@@ -740,7 +753,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.property, { ARGS: [ctx] }) },
         ],
       });
-      members.push(m);
+      pushNode(members, m);
     });
     this.CONSUME(T.RBrace);
     return members;
@@ -750,7 +763,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const kw = this.OR([{ ALT: () => this.CONSUME(Kw.search) }, { ALT: () => this.CONSUME(Kw.filter) }]);
     this.CONSUME(T.LBrace);
     const entries: A.Property[] = [];
-    this.MANY(() => entries.push(this.SUBRULE(this.property, { ARGS: [keyword] })));
+    this.MANY(() => pushNode(entries, this.SUBRULE(this.property, { ARGS: [keyword] })));
     this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "SubBlock", keyword, entries, span: this.from(kw) }));
   });
@@ -814,7 +827,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(Kw.let);
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Eq);
-    const init = this.SUBRULE(this.expression, { ARGS: [false] });
+    const init = this.SUBRULE(this.expression, STRUCT_OK);
     this.CONSUME(T.Semi);
     return this.ACTION(() => ({ kind: "Let", name: this.ident(name), init, span: this.from(kw) }));
   });
@@ -823,7 +836,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(Kw.return);
     let value: A.Expr | undefined;
     this.OPTION(() => {
-      value = this.SUBRULE(this.expression, { ARGS: [false] });
+      value = this.SUBRULE(this.expression, STRUCT_OK);
     });
     this.CONSUME(T.Semi);
     return this.ACTION(() => {
@@ -868,11 +881,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
           const letKw = this.CONSUME(Kw.let);
           const pattern = this.SUBRULE(this.pattern);
           this.CONSUME(T.Eq);
-          const value = this.SUBRULE(this.expression, { ARGS: [true] });
+          const value = this.SUBRULE(this.expression, NO_STRUCT);
           return this.ACTION((): A.LetCondition => ({ kind: "LetCondition", pattern, value, span: this.from(letKw) }));
         },
       },
-      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [true] }) },
+      { ALT: () => this.SUBRULE2(this.expression, NO_STRUCT) },
       ],
     });
     const then = this.SUBRULE(this.block);
@@ -902,7 +915,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
           this.CONSUME(T.LParen);
           const args: A.Pattern[] = [];
           this.MANY(() => {
-            args.push(this.SUBRULE(this.pattern));
+            pushNode(args, this.SUBRULE(this.pattern));
             this.OPTION(() => this.CONSUME(T.Comma));
           });
           this.CONSUME(T.RParen);
@@ -924,7 +937,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(Kw.for);
     const binder = this.CONSUME(T.Identifier);
     this.CONSUME(Kw.in);
-    const iterable = this.SUBRULE(this.expression, { ARGS: [true] });
+    const iterable = this.SUBRULE(this.expression, NO_STRUCT);
     const body = this.SUBRULE(this.block);
     return this.ACTION(() => {
       const node: A.ForStmt = { kind: "For", binder: this.ident(binder), iterable, body, span: this.from(kw) };
@@ -935,10 +948,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public matchStatement = this.RULE("matchStatement", (): A.MatchStmt => {
     const kw = this.CONSUME(Kw.match);
-    const scrutinee = this.SUBRULE(this.expression, { ARGS: [true] });
+    const scrutinee = this.SUBRULE(this.expression, NO_STRUCT);
     this.CONSUME(T.LBrace);
     const arms: A.MatchArm[] = [];
-    this.MANY(() => arms.push(this.SUBRULE(this.matchArm)));
+    this.MANY(() => pushNode(arms, this.SUBRULE(this.matchArm)));
     this.CONSUME(T.RBrace);
     return this.ACTION(() => {
       const node: A.MatchStmt = { kind: "Match", scrutinee, arms, span: this.from(kw) };
@@ -953,7 +966,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.CONSUME(T.FatArrow);
     const body = this.OR([
       { GATE: () => this.is(T.LBrace) && !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
-      { ALT: () => this.SUBRULE(this.expression, { ARGS: [false] }) },
+      { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
     ]);
     let comma = false;
     this.OPTION(() => {
@@ -1009,7 +1022,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
   /** Expression statement, assignment, or the block's trailing expression. */
   public exprOrAssignStatement = this.RULE("exprOrAssignStatement", (): A.Stmt | TailMarker => {
     const first = this.LA(1);
-    const expr = this.SUBRULE(this.expression, { ARGS: [false] });
+    const expr = this.SUBRULE(this.expression, STRUCT_OK);
     return this.OR([
       {
         ALT: () => {
@@ -1021,7 +1034,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
             { ALT: () => this.CONSUME(T.SlashEq) },
             { ALT: () => this.CONSUME(T.PercentEq) },
           ]);
-          const value = this.SUBRULE2(this.expression, { ARGS: [false] });
+          const value = this.SUBRULE2(this.expression, STRUCT_OK);
           this.CONSUME(T.Semi);
           return this.ACTION((): A.AssignStmt => {
             if (expr.kind !== "Identifier" && expr.kind !== "Member" && expr.kind !== "Index" && expr.kind !== "Error") {
@@ -1061,11 +1074,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
     "expression",
     (noStruct: boolean): A.Expr => {
       this.ACTION(() => this.enter());
-      const operands: A.Expr[] = [this.SUBRULE(this.operand, { ARGS: [noStruct] })];
+      const operands: A.Expr[] = [this.SUBRULE(this.operand, (noStruct ? NO_STRUCT : STRUCT_OK))];
       const ops: A.BinaryOp[] = [];
       this.MANY(() => {
         const op = this.CONSUME(T.BinaryOperator);
-        const right = this.SUBRULE2(this.operand, { ARGS: [noStruct] });
+        const right = this.SUBRULE2(this.operand, (noStruct ? NO_STRUCT : STRUCT_OK));
         this.ACTION(() => {
           ops.push(op.image as A.BinaryOp);
           operands.push(right);
@@ -1154,7 +1167,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         ALT: () => {
           const object = this.cur;
           this.CONSUME(T.LBracket);
-          const index = this.SUBRULE2(this.expression, { ARGS: [false] });
+          const index = this.SUBRULE2(this.expression, STRUCT_OK);
           this.CONSUME(T.RBracket);
           if (!this.RECORDING_PHASE) this.cur = { kind: "Index", object, index, span: this.fromNode(object) };
         },
@@ -1189,11 +1202,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
         ALT: () => {
           const name = this.CONSUME(T.Identifier);
           const sep = this.OR2([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
-          const value = this.SUBRULE(this.expression, { ARGS: [false] });
+          const value = this.SUBRULE(this.expression, STRUCT_OK);
           return this.ACTION((): A.NamedArg => ({ kind: "NamedArg", name: this.ident(name), separator: sep.image as "=" | ":", value, span: this.from(name) }));
         },
       },
-      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [false] }), IGNORE_AMBIGUITIES: true },
+      { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
     ]),
   );
 
@@ -1208,12 +1221,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private buildPrimaryAlts(): Array<{ ALT: () => A.Expr }> {
     return [
       { ALT: () => this.SUBRULE(this.ifExpr) },
-      {
-        ALT: () => {
-          const t = this.OR3((this.literalAlts ??= this.buildLiteralTokenAlts()));
-          return this.RECORDING_PHASE ? (undefined as unknown as A.Expr) : literalNode(t, this.span(t, t));
-        },
-      },
+      // Literals are consumed right here (no nested OR, no rule call).
+      { ALT: () => this.literalFrom(this.CONSUME(T.StringLiteral)) },
+      { ALT: () => this.literalFrom(this.CONSUME(T.NumberLiteral)) },
+      { ALT: () => this.literalFrom(this.CONSUME(T.DurationLiteral)) },
+      { ALT: () => this.literalFrom(this.CONSUME(Kw.true)) },
+      { ALT: () => this.literalFrom(this.CONSUME(Kw.false)) },
       { ALT: () => this.SUBRULE(this.closure) },
       {
         ALT: () => {
@@ -1226,38 +1239,53 @@ export class SymbiontParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const open = this.CONSUME(T.LParen);
-          const inner = this.SUBRULE(this.expression, { ARGS: [false] });
+          const inner = this.SUBRULE(this.expression, STRUCT_OK);
           this.CONSUME(T.RParen);
           return this.ACTION((): A.ParenExpr => ({ kind: "Paren", expr: inner, span: this.from(open) }));
         },
       },
-      { ALT: () => this.SUBRULE(this.identifierLed) },
+      {
+        // An identifier, a lambda `x => body`, or a type literal `T { .. }` (not in headers).
+        // The optional parts are cached closures working on fields, not per-call closures.
+        ALT: () => {
+          const id = this.CONSUME(T.Identifier);
+          this.idTok = id;
+          this.idResult = undefined;
+          this.OPTION((this.lambdaTail ??= () => this.parseLambdaTail()));
+          this.OPTION2((this.typeLiteralTail ??= { GATE: () => this.idResult === undefined && !this.noStruct, DEF: () => this.parseTypeLiteralTail() }));
+          if (this.RECORDING_PHASE) return undefined as unknown as A.Expr;
+          return this.idResult ?? this.ident(id);
+        },
+      },
     ];
   }
 
-  /** An identifier, a lambda `x => body`, or a type literal `T { .. }`. */
-  public identifierLed = this.RULE("identifierLed", (): A.Expr => {
+  private literalFrom(t: IToken): A.Expr {
+    return this.RECORDING_PHASE ? (undefined as unknown as A.Expr) : literalNode(t, this.span(t, t));
+  }
+
+  private idTok: IToken = undefined as unknown as IToken;
+  private idResult: A.Expr | undefined;
+  private lambdaTail?: () => void;
+  private typeLiteralTail?: { GATE: () => boolean; DEF: () => void };
+
+  private parseLambdaTail(): void {
+    const param = this.idTok;
     const noStruct = this.noStruct;
-    const id = this.CONSUME(T.Identifier);
-    let result: A.Expr | undefined;
-    this.OPTION(() => {
-      this.CONSUME(T.FatArrow);
-      const body = this.SUBRULE(this.expression, { ARGS: [noStruct] });
-      result = this.ACTION((): A.LambdaExpr => ({ kind: "Lambda", style: "arrow", params: [this.ident(id)], body, span: this.from(id) }));
-    });
-    this.OPTION2({
-      GATE: () => result === undefined && !noStruct,
-      DEF: () => {
-        const fields = this.SUBRULE(this.recordBody);
-        result = this.ACTION((): A.TypeLiteral => ({ kind: "TypeLiteral", typeName: this.ident(id), fields, span: this.from(id) }));
-      },
-    });
-    return this.ACTION(() => result ?? this.ident(id));
-  });
+    this.CONSUME(T.FatArrow);
+    const body = this.SUBRULE3(this.expression, noStruct ? NO_STRUCT : STRUCT_OK);
+    if (!this.RECORDING_PHASE) this.idResult = { kind: "Lambda", style: "arrow", params: [this.ident(param)], body, span: this.from(param) };
+  }
+
+  private parseTypeLiteralTail(): void {
+    const name = this.idTok;
+    const fields = this.SUBRULE(this.recordBody);
+    if (!this.RECORDING_PHASE) this.idResult = { kind: "TypeLiteral", typeName: this.ident(name), fields, span: this.from(name) };
+  }
 
   public ifExpr = this.RULE("ifExpr", (): A.IfExpr => {
     const kw = this.CONSUME(Kw.if);
-    const condition = this.SUBRULE(this.expression, { ARGS: [true] });
+    const condition = this.SUBRULE(this.expression, NO_STRUCT);
     const then = this.SUBRULE(this.block);
     this.CONSUME(Kw.else);
     const elseBranch = this.OR([{ ALT: () => this.SUBRULE(this.ifExpr) }, { ALT: () => this.SUBRULE2(this.block) }]);
@@ -1284,9 +1312,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
         },
       },
     ]);
-    const body = this.SUBRULE(this.expression, { ARGS: [false] });
+    const body = this.SUBRULE(this.expression, STRUCT_OK);
     return this.ACTION(() => ({ kind: "Lambda", style: "closure", params, body, span: this.from(first) }));
   });
+
+  private recordKeyAlts?: Array<{ ALT: () => A.StringLit | A.Identifier }>;
 
   public recordExpr = this.RULE("recordExpr", (): A.RecordExpr => {
     const open = this.LA(1);
@@ -1299,9 +1329,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.ACTION(() => this.enter());
     const fields: A.RecordField[] = [];
     this.MANY(() => {
-      const key = this.OR([{ ALT: () => this.SUBRULE(this.stringLit) }, { ALT: () => this.ident(this.CONSUME(T.Identifier)) }]);
+      const key = this.OR((this.recordKeyAlts ??= [{ ALT: () => this.SUBRULE(this.stringLit) }, { ALT: () => this.ident(this.CONSUME(T.Identifier)) }]));
       this.CONSUME(T.Colon);
-      const value = this.SUBRULE(this.expression, { ARGS: [false] });
+      const value = this.SUBRULE(this.expression, STRUCT_OK);
       this.OPTION(() => this.CONSUME(T.Comma));
       this.ACTION(() => fields.push({ kind: "RecordField", key, value, span: this.spanOfNodes(key, value) }));
     });
@@ -1338,11 +1368,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
         ALT: () => {
           const name = this.CONSUME(T.Identifier);
           this.CONSUME(T.Eq);
-          const value = this.SUBRULE(this.expression, { ARGS: [false] });
+          const value = this.SUBRULE(this.expression, STRUCT_OK);
           return this.ACTION((): A.SettingExpr => ({ kind: "Setting", name: this.ident(name), value, span: this.from(name) }));
         },
       },
-      { ALT: () => this.SUBRULE2(this.expression, { ARGS: [false] }), IGNORE_AMBIGUITIES: true },
+      { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
     ]),
   );
 
