@@ -7,7 +7,7 @@ export const ExitCode = {
   Ok: 0,
   /** Usage error, I/O error or internal error. */
   Error: 1,
-  /** A policy denied an action (runtime) or a test failed (`symbic test`). */
+  /** A policy denied an action and the agent did not catch the denial (`symbi exec`). */
   Denied: 2,
   /** Check, validation or verification failure (bad source, bad bundle, tampered log). */
   CheckFailed: 3,
