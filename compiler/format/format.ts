@@ -5,12 +5,13 @@
  * bug can never silently change a program: the caller gets E0701 and keeps the original.
  */
 import * as prettier from "prettier";
-import { decodeSource, parseText, type Program } from "../../grammar/index.js";
+import { decodeSource, parseText, type Comment, type Program } from "../../grammar/index.js";
 import { LineMap, type Span } from "../../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import plugin from "./plugin.js";
 import { HOUSE_STYLE } from "./style.js";
 import { astDifference, commentDifference } from "./equivalence.js";
+import { recordingParses, SymbiontSyntaxError } from "./parse.js";
 
 export interface Formatted {
   ok: true;
@@ -22,8 +23,12 @@ export interface Formatted {
 
 export interface NotFormatted {
   ok: false;
-  /** `syntax`: the source has errors (E00xx diagnostics); `internal`: the formatter failed (E0701/E0702). */
-  reason: "syntax" | "internal";
+  /**
+   * `syntax`: the source has errors (E00xx diagnostics); `input`: the source cannot be formatted
+   * without changing it (E0703: mixed line endings in a multi-line string); `internal`: the
+   * formatter failed its self-check or crashed (E0701/E0702), a formatter bug.
+   */
+  reason: "syntax" | "input" | "internal";
   diagnostics: Diagnostic[];
 }
 
@@ -44,12 +49,23 @@ function startSpan(): Span {
 
 /** Formats decoded source text (which may start with a BOM). `file` is only used in diagnostics. */
 export async function formatText(source: string, file = "<input>", opts: FormatOptions = {}): Promise<FormatOutcome> {
-  const hadBom = source.startsWith(BOM);
-  const text = hadBom ? source.slice(1) : source;
-  const parsed = parseText(text, file);
-  const errors = parsed.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) return { ok: false, reason: "syntax", diagnostics: parsed.diagnostics };
-  return formatParsed(source, text, parsed.program, file, opts);
+  const text = source.startsWith(BOM) ? source.slice(1) : source;
+  if (text.includes("\r")) {
+    // prettier hands the plugin the text with line endings normalised to LF; the self-check
+    // must compare with the source as written (a string literal spanning lines keeps its line
+    // endings), so this path parses the source itself.
+    const parsed = parseText(text, file);
+    if (parsed.diagnostics.some((d) => d.severity === "error")) return { ok: false, reason: "syntax", diagnostics: parsed.diagnostics };
+    return formatParsed(source, parsed.program, parsed.program.comments, file, opts);
+  }
+  return recordingParses(async (take) => {
+    const result = await formatParsed(source, undefined, undefined, file, opts, () => take(text));
+    if (!result.ok && result.reason === "syntax") {
+      // Diagnostics as the one parser reports them for this text (the plugin's error carries them).
+      return { ok: false, reason: "syntax", diagnostics: parseText(text, file).diagnostics };
+    }
+    return result;
+  });
 }
 
 /** Formats file bytes: strict UTF-8 (E0002), size limit (E0004), then `formatText`. */
@@ -59,11 +75,19 @@ export async function formatBytes(bytes: Uint8Array, file: string, opts: FormatO
   return formatText(decoded.hadBom ? BOM + decoded.text : decoded.text, file, opts);
 }
 
-async function formatParsed(source: string, text: string, program: Program, file: string, opts: FormatOptions): Promise<FormatOutcome> {
+async function formatParsed(
+  source: string,
+  program: Program | undefined,
+  comments: readonly Comment[] | undefined,
+  file: string,
+  opts: FormatOptions,
+  parsedByPlugin?: () => { program: Program; comments: Comment[] } | undefined,
+): Promise<FormatOutcome> {
   let output: string;
   try {
     output = await prettier.format(source, { ...PRETTIER_OPTIONS, filepath: file });
   } catch (e) {
+    if (e instanceof SymbiontSyntaxError) return { ok: false, reason: "syntax", diagnostics: e.diagnostics };
     const message = e instanceof Error ? e.message.split("\n")[0]! : String(e);
     return {
       ok: false,
@@ -72,8 +96,25 @@ async function formatParsed(source: string, text: string, program: Program, file
     };
   }
   if (opts.verify !== false) {
-    const problem = verifyFormatted(program, output.startsWith(BOM) ? output.slice(1) : output, file);
+    // prettier parses nothing for a blank file: then the source tree is parsed here.
+    const original = (program && comments ? { program, comments } : parsedByPlugin?.()) ?? parseSource(source, file);
+    const problem = verifyFormatted(original.program, output.startsWith(BOM) ? output.slice(1) : output, file, original.comments);
     if (problem) {
+      if (hasMixedLineEndings(source)) {
+        return {
+          ok: false,
+          reason: "input",
+          diagnostics: [
+            diagnostic({
+              code: "E0703",
+              message: `the file mixes line endings and formatting would change a string literal that spans lines (${problem})`,
+              file,
+              span: startSpan(),
+              help: "give the file one line-ending style (the formatter writes the style of the file's first line ending)",
+            }),
+          ],
+        };
+      }
       return {
         ok: false,
         reason: "internal",
@@ -84,12 +125,25 @@ async function formatParsed(source: string, text: string, program: Program, file
   return { ok: true, output, changed: output !== source };
 }
 
+function parseSource(source: string, file: string): { program: Program; comments: Comment[] } {
+  const program = parseText(source.startsWith(BOM) ? source.slice(1) : source, file).program;
+  return { program, comments: program.comments };
+}
+
+/** Whether the text uses more than one of `\r\n`, `\n` and `\r` as line ends. */
+function hasMixedLineEndings(text: string): boolean {
+  const crlf = /\r\n/.test(text);
+  const lf = /(^|[^\r])\n/.test(text);
+  const cr = /\r(?!\n)/.test(text);
+  return Number(crlf) + Number(lf) + Number(cr) > 1;
+}
+
 /** Why `formatted` is not the same program as `original` (tree and comments), or undefined. */
-export function verifyFormatted(original: Program, formatted: string, file = "<formatted>"): string | undefined {
+export function verifyFormatted(original: Program, formatted: string, file = "<formatted>", comments: readonly Comment[] = original.comments): string | undefined {
   const again = parseText(formatted, file);
   const err = again.diagnostics.find((d) => d.severity === "error");
   if (err) return `the output does not parse: ${err.message} at ${err.span.line}:${err.span.col}`;
-  return astDifference(original, again.program) ?? commentDifference(original.comments, again.program.comments);
+  return astDifference(original, again.program) ?? commentDifference(comments, again.program.comments);
 }
 
 /** The span of the first line where `formatted` differs from `source` (for E0700). */

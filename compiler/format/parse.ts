@@ -4,7 +4,7 @@
  * 1-based columns as prettier's own parsers give them).
  */
 import type { Parser } from "prettier";
-import { parseText } from "../../grammar/index.js";
+import { parseText, type Comment, type Program } from "../../grammar/index.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { locEnd, locStart, type PComment, type PNode } from "./comments.js";
 
@@ -20,11 +20,36 @@ export class SymbiontSyntaxError extends SyntaxError {
   }
 }
 
+/**
+ * Trees the plugin parsed while `formatText` waits for them (keyed by the exact text), so that its
+ * self-check need not parse the source a second time. Only filled while some call is recording.
+ */
+const recentlyParsed = new Map<string, { program: Program; comments: Comment[] }>();
+let recording = 0;
+
+/** Runs `body` while recording parsed trees; `take(text)` then returns the tree parsed for `text`. */
+export async function recordingParses<T>(body: (take: (text: string) => { program: Program; comments: Comment[] } | undefined) => Promise<T>): Promise<T> {
+  recording++;
+  const seen: string[] = [];
+  try {
+    return await body((text) => {
+      seen.push(text);
+      return recentlyParsed.get(text);
+    });
+  } finally {
+    recording--;
+    for (const t of seen) recentlyParsed.delete(t);
+    if (recording === 0) recentlyParsed.clear();
+  }
+}
+
 export function parseSymbiont(text: string, options?: { filepath?: string }): PNode {
   const result = parseText(text, options?.filepath ?? "<input>");
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new SymbiontSyntaxError(errors);
   for (const c of result.program.comments) (c as PComment).value = c.text;
+  // prettier deletes `Program.comments` when it attaches them: keep the list.
+  if (recording > 0) recentlyParsed.set(text, { program: result.program, comments: result.program.comments.slice() });
   return result.program as PNode;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
-import { breakParent, group, hardline, indent, join, line, lineSuffix, lineSuffixBoundary, softline } from "./doc-builders.js";
+import { breakParent, conditionalGroup, group, hardline, indent, join, line, lineSuffix, lineSuffixBoundary, softline } from "./doc-builders.js";
 import { HEADER, PARAMS, danglingComments, printDangling, type PNode } from "./comments.js";
 import { DEFER, printBodyOf, printLines, type Ctx } from "./print-context.js";
 import { hasNewlineBetween, startsOwnLine } from "./source-text.js";
@@ -119,8 +119,14 @@ export function printPolicyRule(ctx: Ctx, node: A.PolicyRule): Doc {
   const text = ctx.options.originalText;
   const parts: Doc[] = [node.verb, ": ", print("action", DEFER)];
   // A clause the author put on its own line stays there (and one after a trailing comment must).
-  const clause = (keyword: string, before: A.Expr, expr: A.Expr, key: string) =>
-    group(indent([line, keyword, print(key, DEFER)]), { shouldBreak: hasNewlineBetween(text, before.span.end, expr.span.start) });
+  // A parenthesised one may instead open its `(` on the rule's line: `if (` … `)`.
+  const clause = (keyword: string, before: A.Expr, expr: A.Expr, key: string) => {
+    const shouldBreak = hasNewlineBetween(text, before.span.end, expr.span.start);
+    const printed = print(key, DEFER);
+    const ownLine = indent([line, keyword, printed]);
+    if (expr.kind !== "Paren") return group(ownLine, { shouldBreak });
+    return conditionalGroup([[" ", keyword, printed], [" ", keyword, group(printed, { shouldBreak: true })], ownLine], { shouldBreak });
+  };
   if (node.scope) parts.push(clause("for ", node.action, node.scope, "scope"));
   if (node.guard) parts.push(clause("if ", node.scope ?? node.action, node.guard, "guard"));
   return parts;

@@ -10,7 +10,8 @@
  *   after `{` stays expanded when it is a statement's value (or nested in such a record, or the
  *   hugged last argument of such a call), so hand-expanded records are not collapsed;
  * - arrays: one element per line; an array of two or more records is always expanded;
- * - binary operators: a chain of one precedence level breaks before each operator, indented.
+ * - binary operators: a chain of one precedence level breaks after each operator, continuation
+ *   lines indented (not inside parentheses, which indent already).
  */
 import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
@@ -64,7 +65,8 @@ export function printExpression(ctx: Ctx, node: A.Expr | A.NamedArg | A.RecordFi
         ? [print(["params", 0]), " => ", print("body")]
         : ["|", join(", ", ctx.path.map(print, "params")), "| ", print("body")];
     case "Paren":
-      return ["(", print("expr"), ")"];
+      // Broken, the content goes on its own indented lines: `(` … `)`.
+      return group(["(", indent([softline, print("expr")]), softline, ")"]);
     case "Setting":
       return [print("name"), " = ", print("value")];
     case "IfExpr":
@@ -85,8 +87,8 @@ function needsSpaceBeforeDot(node: A.MemberExpr): boolean {
 
 /**
  * The operands and operators of a left-nested chain of one precedence level, flattened. Every
- * operand but the chain's last is followed by a line break opportunity (before the operator),
- * so its trailing comments may wait for it.
+ * operand but the chain's last is followed by its operator and a line break opportunity, so its
+ * trailing comments may wait for it (`a && // c`).
  */
 function binaryParts(ctx: Ctx, last: boolean): Doc[] {
   const { path, print } = ctx;
@@ -96,19 +98,23 @@ function binaryParts(ctx: Ctx, last: boolean): Doc[] {
     left.kind === "Binary" && PRECEDENCE[left.op] === PRECEDENCE[node.op] && !hasComments(left)
       ? path.call(() => binaryParts(ctx, false), "left")
       : [print("left", DEFER)];
-  parts.push(line, node.op, " ", print("right", last ? undefined : DEFER));
+  parts.push(" ", node.op, line, print("right", last ? undefined : DEFER));
   return parts;
 }
 
 function printBinary(ctx: Ctx): Doc {
   const parts = binaryParts(ctx, true);
-  return group([parts[0]!, indent(parts.slice(1))]);
+  // Directly inside parentheses the operands line up under the first one: the parentheses
+  // already indent them (`(` newline, operands, newline `)`).
+  const inParens = (ctx.path.parent as A.Node | null)?.kind === "Paren";
+  return group(inParens ? parts : [parts[0]!, indent(parts.slice(1))]);
 }
 
 /**
  * A last argument that may open on the call's line and close on the last line (`f(a, {` … `})`):
- * a record, a call with arguments, or an array that breaks anyway (of records). A plain array
- * reads better on one line of its own than one element per line.
+ * a record, a call with two or more arguments (`log("INFO", format(` … `))`), or an array that
+ * breaks anyway (of records). A plain array or a one-argument call reads better on a line of its
+ * own than broken open.
  */
 function isHuggable(node: A.Expr | A.NamedArg): boolean {
   switch (node.kind) {
@@ -116,7 +122,7 @@ function isHuggable(node: A.Expr | A.NamedArg): boolean {
     case "TypeLiteral":
       return node.fields.length > 0;
     case "Call":
-      return node.args.length > 0;
+      return node.args.length > 1;
     case "Array":
       return isRecordArray(node);
     default:

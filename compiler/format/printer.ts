@@ -12,9 +12,46 @@ import * as D from "./print-declarations.js";
 import * as S from "./print-statements.js";
 import { printExpression } from "./print-expressions.js";
 
+/** The text of a leaf node (identifier, literal, `_`), or undefined for other nodes. */
+function leafText(node: PNode): string | undefined {
+  switch (node.kind) {
+    case "Identifier":
+      return node.name;
+    case "String":
+    case "Number":
+    case "Duration":
+    case "Vault":
+      return node.raw;
+    case "Bool":
+      return node.value ? "true" : "false";
+    case "WildcardPattern":
+      return "_";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * prettier's `print` with a shortcut: a leaf child without comments is its text. About half of
+ * all nodes are such leaves, and going through prettier's path machinery for each was a large
+ * part of the formatting time (bench/format.bench.ts).
+ */
+function fastPrint(path: AstPath<PNode>, print: Print): Print {
+  return (selector, args) => {
+    let child: unknown;
+    if (selector === undefined) child = path.node;
+    else if (typeof selector === "string") child = (path.node as unknown as Record<string, unknown>)[selector];
+    if (child !== undefined && child !== null && typeof child === "object" && !(child as PNode).comments) {
+      const text = leafText(child as PNode);
+      if (text !== undefined) return text;
+    }
+    return print(selector, args);
+  };
+}
+
 function print(path: AstPath<PNode>, options: ParserOptions<PNode>, print: Print, args?: unknown): Doc {
   const a = typeof args === "object" && args !== null ? (args as PrintArgs) : undefined;
-  const ctx: Ctx = { path, options, print };
+  const ctx: Ctx = { path, options, print: fastPrint(path, print) };
   const doc = printNode(ctx, a);
   return printAttachedComments(path.node, doc, options.originalText, { defer: a?.defer === true, hoist: a?.hoist, hoisted: ctx.hoisted });
 }

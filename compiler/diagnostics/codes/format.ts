@@ -13,6 +13,12 @@ export const formatCodes: CodeTable = {
     explanation:
       "The formatter checks its own output: the formatted text must parse to the same tree with the same comments. This check failed, so the file was left untouched. This is a formatter bug; please report it with the file.",
   },
+  E0703: {
+    severity: "error",
+    title: "mixed line endings in a multi-line string",
+    explanation:
+      "The formatter writes every line ending in the style of the file's first one (a CRLF file stays CRLF). In a file that mixes styles, a string literal spanning lines would change its value, so the file was left untouched. Convert the file to one line-ending style.",
+  },
   E0702: {
     severity: "error",
     title: "formatter failed",
