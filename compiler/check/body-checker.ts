@@ -60,9 +60,16 @@ export interface BodyContext {
   guard?: GuardMode;
 }
 
+/** Methods that read their receiver as a collection: on a tool-argument binder, its facts. */
+const FACT_COLLECTION_METHODS: ReadonlySet<string> = new Set(["map", "filter", "any", "all"]);
+/** Methods that work on text or on a collection: on a text binder the value, otherwise its facts. */
+const TEXT_OR_COLLECTION_METHODS: ReadonlySet<string> = new Set(["contains", "is_empty", "len", "length", "count"]);
+
 export class BodyChecker {
   private depth = 0;
   private tooDeepReported = false;
+  /** Identifiers of a guard that denote facts about a tool argument (see `markFacts`). */
+  private readonly factUses = new Set<Expr>();
 
   constructor(
     readonly sink: CheckSink,
@@ -111,6 +118,32 @@ export class BodyChecker {
     v.onUse?.(id);
     this.sink.ref(v.symbolId, id, { write });
     return this.sink.setType(id, v.type);
+  }
+
+  /**
+   * In a guard, a binder of a tool argument used as a record or a collection denotes the
+   * deployment's trusted facts about the argument's value (`context.facts.<arg>`, supplied by
+   * `symbi exec --facts`), as the Cedar compiler lowers it (compiler/policy/analyze.ts `root`,
+   * `collection`): member access, `any`/`all(b, ..)`, `x in b`, `.map/.filter/.any/.all` always;
+   * `.contains`, `.is_empty`, `len`, `.len/.length/.count` and indexing only when the argument is
+   * not text (on text they read the value itself). Marks `e` so that it is typed JSON.
+   */
+  private markFacts(e: Expr, scope: Scope, how: "collection" | "unless-text"): void {
+    if (!this.ctx.guard || e.kind !== "Identifier") return;
+    const v = scope.lookup(e.name);
+    if (!v?.onFactUse) return;
+    if (how === "unless-text" && (isPrim(v.type, "String") || v.type.k === "levels")) return;
+    this.factUses.add(e);
+  }
+
+  /** A use of a binder as facts (marked by `markFacts`): the dynamic JSON type, checked at run time. */
+  private factUse(id: Identifier, scope: Scope): Type {
+    const v = scope.lookup(id.name)!;
+    v.used = true;
+    v.onUse?.(id);
+    v.onFactUse?.(id);
+    this.sink.ref(v.symbolId, id, { write: false });
+    return this.sink.setType(id, T.JSON);
   }
 
   /** Records the names a block's statements declare, for "used before its definition". */
@@ -487,7 +520,7 @@ export class BodyChecker {
       case "Vault":
         return { k: "dyn", name: "Secret" };
       case "Identifier":
-        return this.identifier(e, scope);
+        return this.factUses.has(e) ? this.factUse(e, scope) : this.identifier(e, scope);
       case "Paren":
         return this.expr(e.expr, scope, expected);
       case "Binary":
@@ -564,6 +597,7 @@ export class BodyChecker {
     let left = this.expr(cur, scope);
     for (let i = spine.length - 1; i >= 0; i--) {
       const node = spine[i]!;
+      if (node.op === "in") this.markFacts(node.right, scope, "collection");
       const right = this.expr(node.right, scope);
       left = this.sink.setType(node, this.binaryStep(node, left, right));
     }
@@ -711,6 +745,7 @@ export class BodyChecker {
   }
 
   member(e: MemberExpr, scope: Scope, assignTarget: boolean): Type {
+    if (!assignTarget) this.markFacts(e.object, scope, "collection");
     const objT = this.expr(e.object, scope);
     const name = e.property.name;
     const t = this.memberType(objT, e.property, e, assignTarget);
@@ -754,6 +789,7 @@ export class BodyChecker {
   }
 
   index(e: IndexExpr, scope: Scope): Type {
+    this.markFacts(e.object, scope, "unless-text");
     const objT = this.expr(e.object, scope);
     const idxT = this.expr(e.index, scope);
     if (isLoose(objT)) return objT.k === "error" ? T.error : objT;
@@ -899,6 +935,8 @@ export class BodyChecker {
     const b = builtinFunction(name);
     if (b) {
       this.builtinRef(name, id);
+      const first = e.args[0];
+      if (first && first.kind !== "NamedArg" && (name === "any" || name === "all" || name === "len")) this.markFacts(first, scope, name === "len" ? "unless-text" : "collection");
       if (this.ctx.guard && b.action) {
         this.sink.report("E0304", `a guard cannot call \`${name}\` (it is the action \`${b.action}\`)`, id.span, { help: "guards run before the action and must not have side effects" });
       }
@@ -947,8 +985,10 @@ export class BodyChecker {
   }
 
   private callMethod(e: CallExpr, callee: MemberExpr, scope: Scope): Type {
-    const objT = this.expr(callee.object, scope);
     const name = callee.property.name;
+    if (FACT_COLLECTION_METHODS.has(name)) this.markFacts(callee.object, scope, "collection");
+    else if (TEXT_OR_COLLECTION_METHODS.has(name)) this.markFacts(callee.object, scope, "unless-text");
+    const objT = this.expr(callee.object, scope);
     if (isLoose(objT)) {
       this.argsLoosely(e, scope);
       this.sink.setType(callee, objT);

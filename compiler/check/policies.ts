@@ -40,6 +40,11 @@ export interface BinderInfo {
   type: Type;
   symbolId: string;
   node: Identifier;
+  /**
+   * Uses in the rule's guard (or require-conditions) that read the deployment's trusted facts
+   * about a tool argument's value rather than the value (README "Guards": `data.contains_pii`).
+   */
+  factUses: Identifier[];
 }
 
 export interface LiteralConstraint {
@@ -268,7 +273,7 @@ export class PolicyChecker {
         names.add(value.name);
         const symbolId = `local:${this.sink.file}:${value.span.start}`;
         const type = slot ? slot.type : T.error;
-        const b: BinderInfo = { name: value.name, position: pos, type, symbolId, node: value };
+        const b: BinderInfo = { name: value.name, position: pos, type, symbolId, node: value, factUses: [] };
         if (slot && "argName" in slot && slot.argName) b.argName = slot.argName;
         pat.binders.push(b);
         continue;
@@ -360,6 +365,9 @@ export class PolicyChecker {
       for (const b of p.binders) {
         if (scope.vars.has(b.name)) continue;
         const v = bc.declare(scope, b.node, b.type, "binder");
+        // A tool argument is a scalar; used as a record or collection it denotes the facts the
+        // deployment supplies about its value (never the caller's claim) — README "Guards".
+        if (p.action.kind === "tool") v.onFactUse = (id) => b.factUses.push(id);
         if (!this.slots(p.action)) {
           v.onUse = (id) =>
             this.sink.report("E0305", "this binder stands for nothing the guard could test", id.span, { help: "capabilities, agents and action groups have no single argument list; name the tool or built-in action instead" });

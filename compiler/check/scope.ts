@@ -25,6 +25,12 @@ export interface VarInfo {
   refinable: boolean;
   /** Called on every read (policy checks use it to flag binders that stand for nothing). */
   onUse?: (id: import("../../grammar/ast.js").Identifier) => void;
+  /**
+   * Set on policy binders of tool arguments: where a guard uses the binder as a record or a
+   * collection it denotes the deployment's trusted facts about the argument's value (typed
+   * JSON, README "Guards"); called on each such use.
+   */
+  onFactUse?: (id: import("../../grammar/ast.js").Identifier) => void;
 }
 
 const NO_VARS: ReadonlyMap<string, VarInfo> = new Map();
