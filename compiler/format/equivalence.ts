@@ -12,32 +12,51 @@ const IGNORED = new Set(["span", "leadingComments", "trailingComments", "innerCo
 
 /**
  * The first difference between two ASTs as `path: detail`, or undefined when they are equal.
- * Iterative, so that deeply nested input cannot overflow the stack.
+ * Recursive (the parser bounds nesting, MAX_NESTING); the path is only built on a difference.
+ * A property whose value is `undefined` counts as absent.
  */
 export function astDifference(a: A.Node, b: A.Node): string | undefined {
-  const stack: Array<[unknown, unknown, string]> = [[a, b, a.kind]];
-  while (stack.length > 0) {
-    const [x, y, path] = stack.pop()!;
-    if (x === y) continue;
-    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) {
-      if (typeof x === "number" && typeof y === "number" && Number.isNaN(x) && Number.isNaN(y)) continue;
-      return `${path}: ${JSON.stringify(x)} ≠ ${JSON.stringify(y)}`;
+  const found = diff(a, b);
+  if (!found) return undefined;
+  const detail = found.shift()!;
+  return `${a.kind}${found.reverse().join("")}: ${detail}`;
+}
+
+/** The difference as [detail, ...path segments from the innermost outwards], or undefined. */
+function diff(x: unknown, y: unknown): string[] | undefined {
+  if (x === y) return undefined;
+  if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) {
+    if (typeof x === "number" && typeof y === "number" && Number.isNaN(x) && Number.isNaN(y)) return undefined;
+    return [`${JSON.stringify(x)} ≠ ${JSON.stringify(y)}`];
+  }
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y)) return ["array vs non-array"];
+    if (x.length !== y.length) return [`${x.length} elements ≠ ${y.length}`];
+    for (let i = 0; i < x.length; i++) {
+      const d = diff(x[i], y[i]);
+      if (d) {
+        d.push(`[${i}]`);
+        return d;
+      }
     }
-    if (Array.isArray(x) !== Array.isArray(y)) return `${path}: array vs non-array`;
-    if (Array.isArray(x)) {
-      const ya = y as unknown[];
-      if (x.length !== ya.length) return `${path}: ${x.length} elements ≠ ${ya.length}`;
-      for (let i = x.length - 1; i >= 0; i--) stack.push([x[i], ya[i], `${path}[${i}]`]);
-      continue;
+    return undefined;
+  }
+  if (Array.isArray(y)) return ["non-array vs array"];
+  const xo = x as Record<string, unknown>;
+  const yo = y as Record<string, unknown>;
+  let count = 0;
+  for (const k in xo) {
+    if (IGNORED.has(k) || xo[k] === undefined) continue;
+    count++;
+    const d = diff(xo[k], yo[k]);
+    if (d) {
+      d.push(`.${k}`);
+      return d;
     }
-    const xo = x as Record<string, unknown>;
-    const yo = y as Record<string, unknown>;
-    const keys = new Set([...Object.keys(xo), ...Object.keys(yo)]);
-    const label = typeof xo["kind"] === "string" ? `${path}` : path;
-    for (const k of keys) {
-      if (IGNORED.has(k)) continue;
-      stack.push([xo[k], yo[k], `${label}.${k}`]);
-    }
+  }
+  for (const k in yo) {
+    if (IGNORED.has(k) || yo[k] === undefined) continue;
+    if (--count < 0) return [`.${k} only in the second tree`];
   }
   return undefined;
 }
