@@ -30,6 +30,11 @@ export interface BuiltinTypeDecl {
    * - `levels`: an ordered set of string levels (`levels`, lowest first) — ordered comparisons allowed.
    */
   shape: "primitive" | "generic" | "dynamic" | "opaque" | "record" | "alias" | "levels";
+  /**
+   * An error type `catch (T e)` may name: `Error` (every error) or one of the catchable kinds the
+   * runtime raises (runtime/interpreter/errors.ts `DslErrorKind`), each a record of Error's fields.
+   */
+  error?: true;
   definition?: string;
   levels?: string[];
   doc: string;
@@ -97,6 +102,14 @@ export type BuiltinDecl =
 
 const COLLECTION = "String | List<T> | Map<K, V>";
 
+/** What every caught error carries (runtime/interpreter/errors.ts `DslError.toValue`). */
+const ERROR_FIELDS = "{ kind: String, message: String, details: JSON, rule: String, reason: String }";
+
+/** A catchable error kind of the runtime: a record of Error's fields, named for `catch (K e)`. */
+function errorKind(name: string, doc: string): BuiltinTypeDecl {
+  return { kind: "type", name, params: [], shape: "record", error: true, definition: ERROR_FIELDS, doc: `${doc} Caught by \`catch (${name} e)\` (and \`catch (Error e)\`); \`rule\` and \`reason\` are set only for \`PolicyDenied\`.` };
+}
+
 export const BUILTINS: readonly BuiltinDecl[] = [
   // ------------------------------------------------------------------------------------------
   // Types
@@ -120,9 +133,18 @@ export const BUILTINS: readonly BuiltinDecl[] = [
     name: "Error",
     params: [],
     shape: "record",
-    definition: "{ kind: String, message: String, details: JSON, rule: String, reason: String }",
-    doc: "A caught error. `kind` is the error's type name (`PolicyDenied`, `ToolError`, `Timeout`, `Error`, or a user alias `type APIError = Error`); `rule` and `reason` name the denying rule for `PolicyDenied`.",
+    error: true,
+    definition: ERROR_FIELDS,
+    doc: "A caught error; `catch (Error e)` and `catch (e)` catch every kind. `kind` is the error's kind (`RuntimeError`, `PolicyDenied`, `ArgumentError`, `ToolError`, `Timeout`, `VaultError`, `Error`, or a user alias `type APIError = Error`), `message` says what happened, `details` holds `location` (\"file:line:col\") and more (`tool`, `exit_code`, ...); `rule` and `reason` name the denying rule for `PolicyDenied` and are empty otherwise.",
   },
+  // The catchable error kinds the runtime raises (runtime/interpreter/errors.ts): `catch (K e)`
+  // catches kind K only. Each carries Error's fields, so it is an Error wherever one is expected.
+  errorKind("RuntimeError", "Evaluation failed: wrong operand types, an unknown name, an index out of range, division by zero, overflow."),
+  errorKind("PolicyDenied", "The policy gate denied a call, or its approval was refused; the tool never started. `e.rule` is the id of the denying rule (`<agent>.<policy>.<n>`, or `default-deny`), `e.reason` says why."),
+  errorKind("ArgumentError", "A tool call's arguments do not satisfy its contract; the tool never started. `e.details.tool` names the tool."),
+  errorKind("ToolError", "The tool ran and failed: non-zero exit, output that does not parse or is over its cap. `e.details.tool` names the tool."),
+  errorKind("Timeout", "A tool ran past its own `timeout_seconds` and was killed. (The `with` block's timeout ends the run: no `catch` sees it.)"),
+  errorKind("VaultError", "A `vault://` reference could not be read: this runtime has no secret store."),
   {
     kind: "type",
     name: "Clearance",

@@ -32,7 +32,7 @@ import type {
   LetCondition,
 } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
-import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS } from "../../stdlib/index.js";
+import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, BUILTIN_TYPES } from "../../stdlib/index.js";
 import { T, assignable, isLoose, isPrim, join, recordFields, substitute, typeToString, unify, withArticle, type FnParam, type Type } from "./types.js";
 import { binaryType } from "./operators.js";
 import { Scope, type VarInfo, type VarKind } from "./scope.js";
@@ -59,6 +59,9 @@ export interface BodyContext {
   /** Set when checking a policy guard. */
   guard?: GuardMode;
 }
+
+/** Error types `catch (T e)` may name without a declaration: `Error` and the runtime's error kinds. */
+const ERROR_KINDS: readonly string[] = [...BUILTIN_TYPES.values()].filter((d) => d.error).map((d) => d.name);
 
 /** Methods that read their receiver as a collection: on a tool-argument binder, its facts. */
 const FACT_COLLECTION_METHODS: ReadonlySet<string> = new Set(["map", "filter", "any", "all"]);
@@ -469,19 +472,25 @@ export class BodyChecker {
     return t;
   }
 
+  /**
+   * `catch (T e)`: `T` is `Error`, one of the runtime's error kinds declared by the stdlib
+   * (`PolicyDenied`, `ToolError`, ...: `e` has that type), or a project alias of one
+   * (`type APIError = Error`: its own kind, `e` is an `Error`).
+   */
   private catchType(c: CatchClause): Type {
     if (!c.errorType) return T.named("Error");
     const name = c.errorType.name;
     const decl = this.env.typeDecls.get(name);
-    if (!decl && name !== "Error") {
+    if (!decl && !ERROR_KINDS.includes(name)) {
       this.sink.report("E0101", `unknown error type \`${name}\``, c.errorType.span, {
-        help: didYouMean(name, [...this.env.typeDecls.keys(), "Error"]) ?? `declare it as an error kind: \`type ${name} = Error\``,
+        help: didYouMean(name, [...this.env.typeDecls.keys(), ...ERROR_KINDS]) ?? `declare it as an error kind: \`type ${name} = Error\``,
       });
       return T.named("Error");
     }
-    this.sink.ref(decl ? `type:${name}` : "builtin-type:Error", c.errorType);
-    const t = decl ? this.env.userType(name) : T.named("Error");
-    if (t.k !== "error" && !(t.k === "named" && t.name === "Error")) {
+    this.sink.ref(decl ? `type:${name}` : `builtin-type:${name}`, c.errorType);
+    if (!decl) return T.named(name);
+    const t = this.env.userType(name);
+    if (t.k !== "error" && !(t.k === "named" && ERROR_KINDS.includes(t.name))) {
       this.sink.report("E0216", `\`${name}\` is not an error type`, c.errorType.span, { help: `declare it as an alias of Error: \`type ${name} = Error\`` });
     }
     return T.named("Error");

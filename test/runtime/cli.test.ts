@@ -64,7 +64,7 @@ test("the README quick start runs through the real entry point and prints the re
   assert.equal(JSON.parse(r.stdout), {
     greeting: "Hello, Ada!",
     factors: "360: 2 2 2 3 3 5",
-    big_number: "denied by rule quickstart.tools.2 (agent.symbi:29:9 `deny: factor(n) if n > 1000000`)",
+    big_number: "denied by rule quickstart.tools.2 (agent.symbi:26:9 `deny: factor(n) if n > 1000000`)",
     denied_by: "quickstart.tools.2",
   });
   assert.is(r.stderr, "");
