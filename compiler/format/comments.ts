@@ -192,6 +192,10 @@ function place(comment: PComment, enclosing: A.Node, text: string): Placement {
     if (at < brace) return params || returnType ? { dangling: HEADER, nextStartsLine: false } : { prev: name, nextStartsLine: false };
     return inList(enclosing.members, "members");
   }
+  // A bare `with` or `try` and its block: the comment belongs to the header line.
+  if ((enclosing.kind === "With" || enclosing.kind === "Try") && !comment.precedingNode && comment.followingNode?.kind === "Block") {
+    return { dangling: HEADER, nextStartsLine: false };
+  }
   const headed = headedList(enclosing);
   if (headed && at > headed.header.span.start) {
     const open = nextSignificant(text, headed.header.span.end);

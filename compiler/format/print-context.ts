@@ -3,9 +3,9 @@
  * statements and expressions.
  */
 import type { AstPath, Doc, ParserOptions } from "prettier";
-import { group, hardline, indent, line, lineSuffixBoundary } from "./doc-builders.js";
-import { locEnd, printDangling, type PComment, type PNode } from "./comments.js";
-import { isNextLineEmpty } from "./source-text.js";
+import { breakParent, group, hardline, indent, line, lineSuffix, lineSuffixBoundary } from "./doc-builders.js";
+import { HEADER, danglingComments, hasTrailingComment, locEnd, printDangling, type PComment, type PNode } from "./comments.js";
+import { isNextLineEmpty, startsOwnLine } from "./source-text.js";
 
 export type Print = (selector?: string | number | Array<string | number> | AstPath, args?: unknown) => Doc;
 
@@ -89,4 +89,32 @@ export function printBody(lines: Doc[], dangling: Doc[], empty: EmptyBody, bare 
 /** A body whose dangling comments carry `marker` (see comments.ts). */
 export function printBodyOf(ctx: Ctx, key: string, blank: BlankLines, empty: EmptyBody, marker?: string, suffix?: (node: PNode) => Doc): Doc {
   return printBody(printLines(ctx, key, blank, suffix), printDangling(ctx.path.node, ctx.options, marker), empty);
+}
+
+/**
+ * The child `key`, then `separator` (` = `, ` in `, ` => `…). When the child has a trailing
+ * comment, the comment ends the line and the separator starts the next one (without the space a
+ * plain concatenation would leave at the start of that line).
+ */
+export function childThen(ctx: Ctx, key: string | [string, number], separator: string): Doc[] {
+  const rec = ctx.path.node as unknown as Record<string, unknown>;
+  const child = (Array.isArray(key) ? (rec[key[0]] as unknown[])[key[1]] : rec[key]) as PNode;
+  if (hasTrailingComment(child)) return [ctx.print(key, DEFER), headerSpace(), separator.trimStart()];
+  return [ctx.print(key), separator];
+}
+
+/**
+ * Comments between a header and its body that belong to neither (an agent's or function's after
+ * its `)`, a bare `with` or `try` before its `{`): they end the header line, and the body's
+ * `headerSpace` then puts the `{` on the next line.
+ */
+export function printHeaderComments(ctx: Ctx): Doc {
+  const list = danglingComments(ctx.path.node, HEADER);
+  if (list.length === 0) return "";
+  const parts: Doc[] = [];
+  for (const c of list) {
+    c.printed = true;
+    parts.push(parts.length > 0 || startsOwnLine(ctx.options.originalText, c.span.start) ? hardline : " ", c.text.trimEnd());
+  }
+  return [lineSuffixBoundary, lineSuffix(parts), breakParent];
 }

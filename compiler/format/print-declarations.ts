@@ -6,10 +6,10 @@
  */
 import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
-import { breakParent, conditionalGroup, group, hardline, indent, join, line, lineSuffix, lineSuffixBoundary, softline } from "./doc-builders.js";
-import { HEADER, PARAMS, danglingComments, printDangling, type PNode } from "./comments.js";
-import { DEFER, printBodyOf, printLines, type Ctx } from "./print-context.js";
-import { hasNewlineBetween, startsOwnLine } from "./source-text.js";
+import { conditionalGroup, group, hardline, indent, join, line, softline } from "./doc-builders.js";
+import { PARAMS, printDangling, type PNode } from "./comments.js";
+import { DEFER, childThen, printBodyOf, printHeaderComments, printLines, type Ctx } from "./print-context.js";
+import { hasNewlineBetween } from "./source-text.js";
 
 const comma = (): Doc => ",";
 /**
@@ -30,9 +30,9 @@ export function printProgram(ctx: Ctx): Doc {
 export function printProperty(ctx: Ctx, node: A.Property): Doc {
   if (node.separator === null) {
     const pad = juxtaposedKeyWidth(ctx.path.parent as PNode) - node.key.name.length;
-    return [ctx.print("key"), " ".repeat(Math.max(1, pad + 1)), ctx.print("value")];
+    return [...childThen(ctx, "key", " ".repeat(Math.max(1, pad + 1))), ctx.print("value")];
   }
-  return [ctx.print("key"), node.separator === "=" ? " = " : ": ", ctx.print("value")];
+  return [...childThen(ctx, "key", node.separator === "=" ? " = " : ": "), ctx.print("value")];
 }
 
 const keyWidths = new WeakMap<object, number>();
@@ -50,21 +50,6 @@ function juxtaposedKeyWidth(block: PNode): number {
     keyWidths.set(block, width);
   }
   return width;
-}
-
-/**
- * Comments between an agent's or function's `)` and its `{`: they end the header line (the
- * body's `headerSpace` then puts the `{` on the next line).
- */
-function printHeaderComments(ctx: Ctx): Doc {
-  const list = danglingComments(ctx.path.node, HEADER);
-  if (list.length === 0) return "";
-  const parts: Doc[] = [];
-  for (const c of list) {
-    c.printed = true;
-    parts.push(parts.length > 0 || startsOwnLine(ctx.options.originalText, c.span.start) ? hardline : " ", c.text.trimEnd());
-  }
-  return [lineSuffixBoundary, lineSuffix(parts), breakParent];
 }
 
 /** `(a: T, b: U)`, one per line when too long; `()` (or its comments) when empty. */
@@ -143,7 +128,7 @@ export function printPolicyRule(ctx: Ctx, node: A.PolicyRule): Doc {
  */
 export function printWith(ctx: Ctx, node: A.WithBlock): Doc {
   const { path, print } = ctx;
-  if (node.attributes.length === 0) return ["with", print("body")];
+  if (node.attributes.length === 0) return ["with", printHeaderComments(ctx), print("body")];
   const attrs = path.map(() => print(undefined, DEFER), "attributes");
   // Attributes the author wrote on their own lines stay one per line.
   const shouldBreak = hasNewlineBetween(ctx.options.originalText, node.span.start, node.attributes[0]!.span.start);
@@ -151,12 +136,12 @@ export function printWith(ctx: Ctx, node: A.WithBlock): Doc {
 }
 
 export function printWithAttribute(ctx: Ctx): Doc {
-  return [ctx.print("name"), " = ", ctx.print("value")];
+  return [...childThen(ctx, "name", " = "), ctx.print("value")];
 }
 
 export function printTypeDef(ctx: Ctx, node: A.TypeDef): Doc {
   const definition = ctx.print("definition");
-  return ["type ", ctx.print("name"), " =", node.definition.kind === "StructType" ? definition : [" ", definition]];
+  return ["type ", ...childThen(ctx, "name", " ="), node.definition.kind === "StructType" ? definition : [" ", definition]];
 }
 
 export function printStructType(ctx: Ctx): Doc {

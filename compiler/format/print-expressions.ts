@@ -17,7 +17,7 @@ import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
 import { conditionalGroup, group, hardline, ifBreak, indent, join, line, lineSuffixBoundary, softline, willBreak } from "./doc-builders.js";
 import { hasComments, locEnd, printDangling, type PNode } from "./comments.js";
-import { DEFER, type Ctx } from "./print-context.js";
+import { DEFER, childThen, type Ctx } from "./print-context.js";
 import { hasNewlineBetween, isNextLineEmpty, nextSignificant } from "./source-text.js";
 
 /** Binary operator precedence levels (LANGUAGE.md §1.2), loosest first. */
@@ -51,7 +51,7 @@ export function printExpression(ctx: Ctx, node: A.Expr | A.NamedArg | A.RecordFi
     case "Call":
       return printCall(ctx, node);
     case "NamedArg":
-      return [print("name"), node.separator === ":" ? ": " : " = ", print("value")];
+      return [...childThen(ctx, "name", node.separator === ":" ? ": " : " = "), print("value")];
     case "Record":
       return printFields(ctx, node, node.span.start);
     case "TypeLiteral":
@@ -62,13 +62,13 @@ export function printExpression(ctx: Ctx, node: A.Expr | A.NamedArg | A.RecordFi
       return printArray(ctx, node);
     case "Lambda":
       return node.style === "arrow"
-        ? [print(["params", 0]), " => ", print("body")]
+        ? [...childThen(ctx, ["params", 0], " => "), print("body")]
         : ["|", join(", ", ctx.path.map(print, "params")), "| ", print("body")];
     case "Paren":
       // Broken, the content goes on its own indented lines: `(` … `)`.
       return group(["(", indent([softline, print("expr")]), softline, ")"]);
     case "Setting":
-      return [print("name"), " = ", print("value")];
+      return [...childThen(ctx, "name", " = "), print("value")];
     case "IfExpr":
       throw new Error("IfExpr is printed by the statement printer");
     case "Error":

@@ -7,7 +7,7 @@ import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
 import { group, hardline, indent, join, line, softline } from "./doc-builders.js";
 import { locEnd, printDangling, type PNode } from "./comments.js";
-import { DEFER, headerSpace, printBody, printBodyOf, type Ctx, type PrintArgs } from "./print-context.js";
+import { DEFER, childThen, headerSpace, printBody, printBodyOf, printHeaderComments, type Ctx, type PrintArgs } from "./print-context.js";
 import { isNextLineEmpty } from "./source-text.js";
 
 export function printBlock(ctx: Ctx, node: A.Block, bare: boolean): Doc {
@@ -43,16 +43,16 @@ export function printIf(ctx: Ctx, node: A.IfStmt | A.IfExpr): Doc {
 }
 
 export function printLetCondition(ctx: Ctx): Doc {
-  return ["let ", ctx.print("pattern"), " = ", ctx.print("value")];
+  return ["let ", ...childThen(ctx, "pattern", " = "), ctx.print("value")];
 }
 
 export function printStatement(ctx: Ctx, node: A.Stmt): Doc {
   const { print } = ctx;
   switch (node.kind) {
     case "Let":
-      return ["let ", print("name"), " = ", print("init", hoistInto(ctx)), ";"];
+      return ["let ", ...childThen(ctx, "name", " = "), print("init", hoistInto(ctx)), ";"];
     case "Assign":
-      return [print("target"), " ", node.op, " ", print("value", hoistInto(ctx)), ";"];
+      return [...childThen(ctx, "target", ` ${node.op} `), print("value", hoistInto(ctx)), ";"];
     case "Return":
       return node.value ? ["return ", print("value", hoistInto(ctx)), ";"] : "return;";
     case "ExprStmt":
@@ -60,7 +60,7 @@ export function printStatement(ctx: Ctx, node: A.Stmt): Doc {
     case "If":
       return printIf(ctx, node);
     case "For":
-      return ["for ", print("binder"), " in ", print("iterable", DEFER), print("body")];
+      return ["for ", ...childThen(ctx, "binder", " in "), print("iterable", DEFER), print("body")];
     case "Match":
       return ["match ", print("scrutinee", DEFER), printBodyOf(ctx, "arms", "keep", "inline", "body", () => ",")];
     case "Try":
@@ -75,7 +75,7 @@ function hoistInto(ctx: Ctx): PrintArgs {
 
 function printTry(ctx: Ctx, node: A.TryStmt): Doc {
   const { path, print } = ctx;
-  const parts: Doc[] = ["try", print("body", node.catches.length > 0 ? DEFER : undefined)];
+  const parts: Doc[] = ["try", printHeaderComments(ctx), print("body", node.catches.length > 0 ? DEFER : undefined)];
   path.each((_, i) => {
     parts.push(headerSpace(), print(undefined, i < node.catches.length - 1 ? DEFER : undefined));
   }, "catches");
@@ -84,11 +84,11 @@ function printTry(ctx: Ctx, node: A.TryStmt): Doc {
 
 export function printCatch(ctx: Ctx, node: A.CatchClause): Doc {
   const { print } = ctx;
-  return ["catch (", node.errorType ? [print("errorType"), " "] : "", print("binder"), ")", print("body")];
+  return ["catch (", node.errorType ? childThen(ctx, "errorType", " ") : "", print("binder"), ")", print("body")];
 }
 
 export function printMatchArm(ctx: Ctx, node: A.MatchArm): Doc {
-  return [ctx.print("pattern"), " =>", node.body.kind === "Block" ? ctx.print("body") : [" ", ctx.print("body")]];
+  return [...childThen(ctx, "pattern", " =>"), node.body.kind === "Block" ? ctx.print("body") : [" ", ctx.print("body")]];
 }
 
 export function printPattern(ctx: Ctx, node: A.Pattern): Doc {

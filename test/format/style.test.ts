@@ -418,4 +418,30 @@ test("comments in expressions end their line without moving past code", async ()
   `));
 });
 
+test("comments after a name or keyword: the line ends there and the rest follows on the next line", async () => {
+  await check(`agent a {\n  with // c\n  { run(); }\n}\nfunction f() {\n  try // t\n  { x(); } catch (e) {}\n  for x // c\n  in y { }\n  let z // z\n  = 1;\n  match q { "a" // a\n => 1 }\n}\n`, code(`
+    agent a {
+        with // c
+        {
+            run();
+        }
+    }
+
+    function f() {
+        try // t
+        {
+            x();
+        } catch (e) {}
+        for x // c
+        in y {}
+        let z // z
+        = 1;
+        match q {
+            "a" // a
+            => 1,
+        }
+    }
+  `));
+});
+
 test.run();
