@@ -1,28 +1,29 @@
 /**
- * Comment handling for the prettier printer. Prettier attaches each comment to a node (leading,
- * trailing or dangling) with its generic algorithm; the handlers below correct the cases where
- * that algorithm would make formatting unstable or move a comment into another construct:
+ * Comment handling for the prettier printer. Prettier finds, for each comment, the enclosing node
+ * and the nodes just before and after it; `handleComments` below then decides the attachment
+ * itself (leading, trailing or dangling) so that formatting is stable and no comment moves into
+ * another construct:
  *
+ * - Nodes with several regions (an agent's name, parameters, return type and members; a callee
+ *   and its arguments; a policy's name and rules…) are split by delimiter, so a comment after
+ *   `{` never trails the name and one inside `( )` never leads the first member.
  * - A comment inside an empty list (`f( // c )`, `policy p { // c }`) stays inside it
- *   (dangling, printed between the delimiters) instead of trailing the header (`f`, `p`).
- * - A comment after an agent's or function's parameter list and before its body (`fn f(x: int)
- *   // c {`) is a *header* comment, printed just before the `{`: attached to the last parameter it
- *   would break the parameter list open.
- * - A comment before `else` / `catch` trails the block before it (the printer then starts
- *   `else` / `catch` on a new line), so it cannot slide into the next block.
- * - A comment on its own line before a node that is printed mid-line (an operand, a value after
- *   `=`) trails the node before it: printed as a leading comment it would end up after code on
- *   the same line and re-attach differently on the next run.
+ *   (dangling, printed between the delimiters).
+ * - A comment between a header and its body that belongs to neither (after an agent's or
+ *   function's `)`, after a bare `with` or `try`) is a *header* comment, ending the header line.
+ * - A comment on its own line leads the next node only where that node starts a line (a
+ *   statement, a rule, a list element); elsewhere it trails the previous node, and once one
+ *   comment of a gap leads the next node, the later ones of that gap do too (order is kept).
+ * - A comment before `else` / `catch` trails the block before it.
  * - A comment in a node that prints no list (`return // c ;`) trails that node.
  *
- * Every comment is printed exactly once (prettier checks it); count and order never change.
- *
  * The printer prints attached comments itself (`printAttachedComments`, instead of prettier's
- * printComments) for one reason: a line comment must end its output line. Prettier defers a
- * trailing comment to the end of the line (`lineSuffix`), and two trailing comments of nodes
- * printed on one line would then share it, the second becoming part of the first. Here every
- * comment is preceded by a `lineSuffixBoundary`, which ends the line first if a comment is
- * still pending, and the trailing comments of one node form a single suffix.
+ * printComments) because a line comment must end its output line and must not move past code:
+ * prettier defers a trailing comment to the end of the line (`lineSuffix`), so two comments of
+ * one output line would merge into one, and a comment deferred past more code re-attaches
+ * elsewhere on the next run. Here a trailing comment waits for the end of the line only where
+ * its node is followed by a line break anyway (`defer`); otherwise the line ends right after it.
+ * Every comment is printed exactly once (prettier checks it); count and order never change.
  */
 import { util, type AstPath, type Doc, type ParserOptions } from "prettier";
 import type * as A from "../../grammar/ast.js";

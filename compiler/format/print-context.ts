@@ -14,9 +14,9 @@ export interface PrintArgs {
   /** The block's `{` follows a space or line break the parent printed (`with` headers). */
   bare?: boolean;
   /**
-   * The node is followed by a line break (or a separator and a line break, or a `;` that ends
-   * the statement), so its trailing comments may wait for the end of the line; otherwise they
-   * end the line at once (see comments.ts).
+   * The node is followed by a line break (or by a separator such as `,` and a line break), so
+   * its trailing comments may wait for the end of the line; otherwise they end the line at once
+   * (see comments.ts).
    */
   defer?: boolean;
   /**

@@ -1,7 +1,7 @@
 /**
  * The prettier printer for the Symbiont AST ("symbiont-ast"): dispatches each node kind to its
- * print function. Children are always printed through `print(...)` so that prettier prints the
- * comments attached to them.
+ * print function, and puts each node's attached comments around it (comments.ts). Children are
+ * printed through `print(...)` (prettier's path machinery), except leaves without comments.
  */
 import type { AstPath, Doc, ParserOptions, Printer } from "prettier";
 import type * as A from "../../grammar/ast.js";
