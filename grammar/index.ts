@@ -160,7 +160,7 @@ export function parseText(text: string, file: string): ParseResult {
   if (p.longestChain + MAX_NESTING >= MAX_AST_DEPTH / 2) {
     const cut = limitDepth(program);
     if (cut) {
-      diagnostics.push(diagnostic({ code: "E0005", message: `expression nested more than ${MAX_AST_DEPTH} levels deep`, file, span: cut.span, help: "split long operator chains with `let` bindings" }));
+      diagnostics.push(diagnostic({ code: "E0005", message: `expression nested more than ${MAX_AST_DEPTH} levels deep (each operator of a chain such as \`a + b + …\` adds a level)`, file, span: cut.span, help: "split long operator chains with `let` bindings" }));
     }
   }
   attachComments(program, text);

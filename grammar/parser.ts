@@ -44,9 +44,16 @@ export interface ParserNote {
 
 const CLOSERS = new Set<TokenType>([T.RBrace, T.RParen, T.RBracket]);
 
+interface BinaryFrame {
+  operands: A.Expr[];
+  ops: A.BinaryOp[];
+}
+
 /** Shared SUBRULE argument objects for `expression(noStruct)`: no allocation per call. */
 const STRUCT_OK = { ARGS: [false] as [boolean] };
 const NO_STRUCT = { ARGS: [true] as [boolean] };
+/** `arrayExpr(allowSettings)` for `require: [ ... ]` lists. */
+const ALLOW_SETTINGS = { ARGS: [true] as [boolean] };
 
 /** Two recovery hooks of chevrotain's parser that its type declarations do not list. */
 interface RecoveryInternals {
@@ -285,6 +292,23 @@ export class SymbiontParser extends EmbeddedActionsParser {
     if (t2 === T.RBrace) return false;
     const isKey = t2 === T.StringLiteral || T.Identifier.categoryMatchesMap![this.LA(2).tokenTypeIdx] === true || t2 === T.Identifier;
     return isKey && this.is(T.Colon, 3);
+  }
+
+  /** Whether the `[` at LA(1) closes before anything that would continue an expression. */
+  private bracketEndsAction(): boolean {
+    let depth = 0;
+    for (let k = 1; ; k++) {
+      const t = this.LA(k).tokenType;
+      if (t === EOF) return true;
+      if (t === T.LBracket || t === T.LParen || t === T.LBrace) depth++;
+      else if (t === T.RBracket || t === T.RParen || t === T.RBrace) {
+        depth--;
+        if (depth === 0) {
+          const next = this.LA(k + 1);
+          return !(T.BinaryOperator.categoryMatchesMap![next.tokenTypeIdx] || next.tokenType === T.Dot || next.tokenType === T.LParen || next.tokenType === T.LBracket);
+        }
+      }
+    }
   }
 
   /** Skips tokens up to (not including) one that `stop` accepts at brace depth 0, or EOF. */
@@ -555,8 +579,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const verb = verbTok.image as A.PolicyVerb;
     const action = this.OR2([
       {
-        GATE: () => verb === "require" && this.is(T.LBracket),
-        ALT: () => this.SUBRULE(this.arrayExpr, NO_STRUCT),
+        // A `require: [ ... ]` list may hold `name = value` settings; `[a] + b` stays an expression.
+        GATE: () => verb === "require" && this.is(T.LBracket) && this.bracketEndsAction(),
+        ALT: () => this.SUBRULE(this.arrayExpr, ALLOW_SETTINGS),
       },
       { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
     ]);
@@ -964,10 +989,16 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const first = this.LA(1);
     const pattern = this.SUBRULE(this.matchPattern);
     this.CONSUME(T.FatArrow);
-    const body = this.OR([
-      { GATE: () => this.is(T.LBrace) && !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
-      { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
-    ]);
+    // `{` opens a block unless it reads as a record (`{ key: ...`); one token plus that check
+    // decide, so `"a" => { y }` is a block whose value is `y`.
+    const body = this.OR({
+      MAX_LOOKAHEAD: 1,
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.is(T.LBrace) && !this.looksLikeRecord(), ALT: () => this.SUBRULE(this.block) },
+        { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
+      ],
+    });
     let comma = false;
     this.OPTION(() => {
       this.CONSUME(T.Comma);
@@ -1073,22 +1104,29 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public expression = this.RULE(
     "expression",
     (noStruct: boolean): A.Expr => {
-      this.ACTION(() => this.enter());
-      const operands: A.Expr[] = [this.SUBRULE(this.operand, (noStruct ? NO_STRUCT : STRUCT_OK))];
-      const ops: A.BinaryOp[] = [];
-      this.MANY(() => {
-        const op = this.CONSUME(T.BinaryOperator);
-        const right = this.SUBRULE2(this.operand, (noStruct ? NO_STRUCT : STRUCT_OK));
-        this.ACTION(() => {
-          ops.push(op.image as A.BinaryOp);
-          operands.push(right);
-        });
-      });
-      this.ACTION(() => this.leave());
-      return this.ACTION(() => {
-        if (ops.length > this.longestChain) this.longestChain = ops.length;
-        return ops.length === 0 ? operands[0]! : foldBinary(operands, ops);
-      });
+      if (!this.RECORDING_PHASE) this.enter();
+      // The binary tail works on fields (saved here, restored in `finally`) so that an
+      // expression without operators allocates nothing but its operand.
+      const savedFrame = this.binFrame;
+      const savedLeft = this.binLeft;
+      const savedNoStruct = this.binNoStruct;
+      try {
+        const left = this.SUBRULE(this.operand, noStruct ? NO_STRUCT : STRUCT_OK);
+        this.binFrame = undefined;
+        this.binLeft = left;
+        this.binNoStruct = noStruct;
+        this.MANY((this.binaryTail ??= () => this.parseBinaryTail()));
+        if (this.RECORDING_PHASE) return left;
+        this.leave();
+        const frame = this.binFrame as BinaryFrame | undefined;
+        if (!frame) return left;
+        if (frame.ops.length > this.longestChain) this.longestChain = frame.ops.length;
+        return foldBinary(frame.operands, frame.ops);
+      } finally {
+        this.binFrame = savedFrame;
+        this.binLeft = savedLeft;
+        this.binNoStruct = savedNoStruct;
+      }
     },
     {
       recoveryValueFunc: (e) => {
@@ -1097,6 +1135,26 @@ export class SymbiontParser extends EmbeddedActionsParser {
       },
     },
   );
+  private binFrame: BinaryFrame | undefined;
+  private binLeft: A.Expr = undefined as unknown as A.Expr;
+  private binNoStruct = false;
+  private binaryTail?: () => void;
+
+  /** `op operand`, repeated: collects operands and operators for precedence folding. */
+  private parseBinaryTail(): void {
+    const op = this.CONSUME(T.BinaryOperator);
+    const left = this.binLeft;
+    const noStruct = this.binNoStruct;
+    let frame = this.binFrame;
+    const right = this.SUBRULE2(this.operand, noStruct ? NO_STRUCT : STRUCT_OK);
+    if (this.RECORDING_PHASE) return;
+    if (!frame) frame = { operands: [left], ops: [] };
+    frame.ops.push(op.image as A.BinaryOp);
+    frame.operands.push(right);
+    this.binFrame = frame;
+    this.binLeft = left;
+    this.binNoStruct = noStruct;
+  }
 
   /**
    * One operand of a binary expression: prefix operators, a primary, then postfix member /
@@ -1105,24 +1163,30 @@ export class SymbiontParser extends EmbeddedActionsParser {
    * `this.cur` rather than per-call closures, for the same reason.
    */
   public operand = this.RULE("operand", (noStruct: boolean): A.Expr => {
-    let prefixes: IToken[] | undefined;
-    this.MANY(() => {
+    const savedPrefixes = this.prefixes;
+    this.prefixes = undefined;
+    this.MANY((this.prefixTail ??= () => {
       const op = this.CONSUME(T.PrefixOperator);
-      (prefixes ??= []).push(op);
-    });
+      if (!this.RECORDING_PHASE) (this.prefixes ??= []).push(op);
+    }));
+    const prefixes = this.prefixes as IToken[] | undefined;
+    this.prefixes = savedPrefixes;
     const savedNoStruct = this.noStruct;
     this.noStruct = noStruct;
-    const primary = this.OR({ MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: (this.primaryAlts ??= this.buildPrimaryAlts()) });
+    const primary = this.OR((this.primaryOr ??= { MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: this.buildPrimaryAlts() }));
     this.noStruct = savedNoStruct;
     const savedCur = this.cur;
+    const savedChain = this.chain;
     this.cur = primary;
-    let chain = 0;
-    this.MANY2(() => {
-      chain++;
+    this.chain = 0;
+    this.MANY2((this.postfixTail ??= () => {
+      this.chain++;
       this.OR2((this.postfixAlts ??= this.buildPostfixAlts()));
-    });
+    }));
     let e = this.cur;
+    const chain = this.chain;
     this.cur = savedCur;
+    this.chain = savedChain;
     if (this.RECORDING_PHASE) return e;
     if (chain > this.longestChain) this.longestChain = chain;
     if (prefixes) {
@@ -1136,6 +1200,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
   });
   /** The expression being extended by postfix operations (see `operand`). */
   private cur: A.Expr = undefined as unknown as A.Expr;
+  private chain = 0;
+  private prefixes: IToken[] | undefined;
+  private prefixTail?: () => void;
+  private postfixTail?: () => void;
+  private primaryOr?: { MAX_LOOKAHEAD: number; IGNORE_AMBIGUITIES: boolean; DEF: Array<{ ALT: () => A.Expr }> };
   private postfixAlts?: Array<{ ALT: () => void }>;
 
   /** Span from the start of `node` to the last consumed token. */
@@ -1152,7 +1221,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         ALT: () => {
           const object = this.cur;
           this.CONSUME(T.Dot);
-          const prop = this.CONSUME(T.Identifier);
+          const prop = this.CONSUME2(T.Identifier);
           if (!this.RECORDING_PHASE) this.cur = { kind: "Member", object, property: this.ident(prop), span: this.fromNode(object) };
         },
       },
@@ -1294,6 +1363,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   /** `|a, b| body`, `|| body` (our addition, DESIGN §3). */
   public closure = this.RULE("closure", (): A.LambdaExpr => {
+    // Like `x => body`, the body keeps the header rule: in `if |a| b { .. }` the `{` opens the block.
+    const noStruct = this.noStruct;
     const first = this.LA(1);
     const params: A.Identifier[] = [];
     this.OR([
@@ -1312,7 +1383,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         },
       },
     ]);
-    const body = this.SUBRULE(this.expression, STRUCT_OK);
+    const body = this.SUBRULE(this.expression, noStruct ? NO_STRUCT : STRUCT_OK);
     return this.ACTION(() => ({ kind: "Lambda", style: "closure", params, body, span: this.from(first) }));
   });
 

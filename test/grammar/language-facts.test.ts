@@ -78,6 +78,9 @@ const accepted: Array<[string, string]> = [
   ["addition: require X for Y", `policy p { require: differential_privacy for statistical_operations }`],
   ["addition: closures", `policy p { deny: aggregate(datasets) if (any(datasets, |d| d.privacy_level > operation.privacy_budget)) }`],
   ["addition: multi-parameter and empty closures", inBlock("let f = |a, b| a + b; let g = || 1;")],
+  ["closure body in an if header keeps the block", `function f() { if |a| b { c; } }`],
+  ["match arm block holding only a value", `function f() { match x { "a" => { y }, "b" => { "s" }, _ => {} } }`],
+  ["require: an array in a larger expression", `policy p { require: [a] + b require: [a].len() > 0 }`],
   ["verified alternative: lambda in any()", `policy p { deny: aggregate(datasets) if any(datasets, d => d.privacy_level > 1) }`],
 ];
 
