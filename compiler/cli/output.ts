@@ -7,6 +7,7 @@ import type { Diagnostic } from "../diagnostics/model.js";
 import { sortDiagnostics, hasErrors } from "../diagnostics/model.js";
 import { ExitCode } from "./exit-codes.js";
 import { VERSION } from "./version.js";
+import { FileError } from "../project/files.js";
 
 export class UserError extends Error {
   constructor(message: string, readonly exitCode: number = ExitCode.Error) {
@@ -49,6 +50,10 @@ export async function runCommand(body: () => Promise<number> | number): Promise<
     if (e instanceof UserError) {
       process.stderr.write(`symbic: ${e.message}\n`);
       process.exitCode = e.exitCode;
+    } else if (e instanceof FileError) {
+      // A path that cannot be found or read: an I/O error, one line, exit 1 (for every command).
+      process.stderr.write(`symbic: ${e.message}\n`);
+      process.exitCode = ExitCode.Error;
     } else {
       const msg = e instanceof Error ? e.message : String(e);
       process.stderr.write(`symbic: internal error: ${msg}\n(please report this with the input that caused it; set SYMBI_DEBUG=1 for a stack trace)\n`);

@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
-import { collectSourceFiles, displayPath, readSourceBytes, FileError } from "../../project/files.js";
+import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
 import { emitDiagnostics, parseFormat, runCommand, UserError, useColor } from "../output.js";
 import { ExitCode } from "../exit-codes.js";
 
@@ -39,24 +39,11 @@ export function registerBuild(program: Command): void {
     .action((paths: string[], opts: { out: string; project?: string; format: string }) =>
       runCommand(() => {
         const format = parseFormat(opts.format);
-        let files: string[];
-        try {
-          files = collectSourceFiles(paths);
-        } catch (e) {
-          if (e instanceof FileError) throw new UserError(e.message);
-          throw e;
-        }
+        const files = collectSourceFiles(paths);
         if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
         const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
         if (!isDir(projectDir)) throw new UserError(`--project ${opts.project}: not a folder`);
-        const read = (f: string): SourceInput => {
-          try {
-            return { file: projectPath(projectDir, resolve(f)), bytes: Buffer.from(readSourceBytes(f)) };
-          } catch (e) {
-            if (e instanceof FileError) throw new UserError(e.message);
-            throw e;
-          }
-        };
+        const read = (f: string): SourceInput => ({ file: projectPath(projectDir, resolve(f)), bytes: Buffer.from(readSourceBytes(f)) });
         const sources = files.map(read);
         const requested = new Set(sources.map((s) => s.file));
         // The rest of the project: checked with the build so names resolve across files.

@@ -5,8 +5,7 @@
  */
 import type { Command } from "commander";
 import { checkFiles } from "../../check/check-files.js";
-import { FileError } from "../../project/files.js";
-import { emitDiagnostics, parseFormat, runCommand, UserError } from "../output.js";
+import { emitDiagnostics, parseFormat, runCommand } from "../output.js";
 
 export function registerCheck(program: Command): void {
   program
@@ -17,13 +16,7 @@ export function registerCheck(program: Command): void {
     .action((paths: string[], opts: { format: string }) =>
       runCommand(() => {
         const format = parseFormat(opts.format);
-        let r;
-        try {
-          r = checkFiles(paths);
-        } catch (e) {
-          if (e instanceof FileError) throw new UserError(e.message);
-          throw e;
-        }
+        const r = checkFiles(paths);
         return emitDiagnostics(r.diagnostics, format, (f) => r.source(f), r.requested);
       }),
     );

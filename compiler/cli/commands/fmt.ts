@@ -15,7 +15,7 @@ import { accessSync, chmodSync, constants, renameSync, statSync, unlinkSync, wri
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { createTwoFilesPatch } from "diff";
-import { collectSourceFiles, displayPath, FileError, readSourceBytes } from "../../project/files.js";
+import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
 import { formatBytes, notFormattedDiagnostic } from "../../format/format.js";
 import { emitDiagnostics, parseFormat, runCommand, UserError } from "../output.js";
 import { ExitCode } from "../exit-codes.js";
@@ -70,13 +70,7 @@ export function registerFmt(program: Command): void {
       runCommand(async () => {
         const mode = modeOf(opts);
         const format = parseFormat(opts.format);
-        let files: string[];
-        try {
-          files = collectSourceFiles(paths);
-        } catch (e) {
-          if (e instanceof FileError) throw new UserError(e.message);
-          throw e;
-        }
+        const files = collectSourceFiles(paths);
 
         const diagnostics: Diagnostic[] = [];
         const sources = new Map<string, string>();
@@ -85,13 +79,7 @@ export function registerFmt(program: Command): void {
         let written = 0;
 
         for (const file of files) {
-          let bytes: Uint8Array;
-          try {
-            bytes = readSourceBytes(file);
-          } catch (e) {
-            if (e instanceof FileError) throw new UserError(e.message);
-            throw e;
-          }
+          const bytes = readSourceBytes(file);
           const shown = displayPath(file);
           const result = await formatBytes(bytes, shown);
           // The text diagnostics point into: decoded, without a BOM (grammar/index.ts).

@@ -3,30 +3,19 @@
  */
 import type { Command } from "commander";
 import { parseBytes, type ParseResult } from "../../../grammar/index.js";
-import { collectSourceFiles, readSourceBytes, displayPath, FileError } from "../../project/files.js";
-import { emitDiagnostics, parseFormat, runCommand, UserError } from "../output.js";
+import { collectSourceFiles, readSourceBytes, displayPath } from "../../project/files.js";
+import { emitDiagnostics, parseFormat, runCommand } from "../output.js";
 import { ExitCode } from "../exit-codes.js";
 import type { Diagnostic } from "../../diagnostics/model.js";
 
 /** Parses every file; shared by `parse` and by `check` until the checker takes over. */
 export function parseFiles(paths: string[]): { results: Map<string, ParseResult>; diagnostics: Diagnostic[] } {
-  let files: string[];
-  try {
-    files = collectSourceFiles(paths);
-  } catch (e) {
-    if (e instanceof FileError) throw new UserError(e.message);
-    throw e;
-  }
+  // A missing or unreadable path throws FileError: runCommand prints it as one line, exit 1.
+  const files = collectSourceFiles(paths);
   const results = new Map<string, ParseResult>();
   const diagnostics: Diagnostic[] = [];
   for (const f of files) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readSourceBytes(f);
-    } catch (e) {
-      if (e instanceof FileError) throw new UserError(e.message);
-      throw e;
-    }
+    const bytes = readSourceBytes(f);
     const shown = displayPath(f);
     const r = parseBytes(bytes, shown);
     results.set(shown, r);
