@@ -360,7 +360,13 @@ test("files changed on disk: new declarations resolve, contract changes apply", 
   writeFileSync(contract, original.replace('risk_tier = "low"', 'risk_tier = "extreme"'));
   mark = client.notifications.length;
   client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
-  const onContract = await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.uri("tools/nmap_scan.clad.toml"), 10_000, "contract diagnostics");
+  // Wait for the publication that reflects the broken file: an earlier one (for the restored
+  // text of the previous step) may still arrive after `mark`.
+  const onContract = await client.waitFor(
+    (n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.uri("tools/nmap_scan.clad.toml") && n.params.diagnostics.length > 0,
+    10_000,
+    "contract diagnostics",
+  );
   assert.ok(onContract.params.diagnostics.some((d: any) => d.code === "E0516"), JSON.stringify(onContract.params));
   writeFileSync(contract, original);
   mark = client.notifications.length;
