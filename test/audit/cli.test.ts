@@ -7,11 +7,10 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../../runtime/cli/main.js";
+import { spawnSymbi, symbi, type Run } from "../helpers/symbi.js";
 import { AuditLog } from "../../runtime/audit/writer.js";
 import { generateLog, makeKeys, readLines, tempDir, writeLines } from "./helpers.js";
 
@@ -22,44 +21,6 @@ const log = join(dir, "audit.log");
 generateLog(log, keys);
 const N = readLines(log).length;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function spawnSymbi(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], { cwd: root, env: { ...process.env, SYMBI_DEBUG: "" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
-/** Runs main() in this process, capturing what it writes. Calls are serialized (the capture is global). */
-let queue: Promise<unknown> = Promise.resolve();
-function symbi(...args: string[]): Promise<Run> {
-  const run = queue.then(async () => {
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    let stdout = "";
-    let stderr = "";
-    process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-    try {
-      const code = await main(["node", "symbi", ...args]);
-      return { code, stdout, stderr };
-    } finally {
-      process.stdout.write = out;
-      process.stderr.write = err;
-    }
-  });
-  queue = run.catch(() => undefined);
-  return run;
-}
 
 function oneErrorLine(r: Run, pattern: RegExp, code = 1): void {
   assert.is(r.code, code, r.stderr + r.stdout);

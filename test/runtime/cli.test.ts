@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { main } from "../../runtime/cli/main.js";
+import { spawnSymbi, symbi } from "../helpers/symbi.js";
 import { buildProject } from "../../compiler/emit/build.js";
 import { writeBundle } from "../../compiler/emit/bundle.js";
 
@@ -18,43 +18,6 @@ const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const fixtures = join(root, "test/runtime/fixtures/e2e");
 const work = mkdtempSync(join(tmpdir(), "symbi-exec-cli-"));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function spawnSymbi(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], { cwd: root, env: { ...process.env, SYMBI_DEBUG: "" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
-let queue: Promise<unknown> = Promise.resolve();
-function symbi(...args: string[]): Promise<Run> {
-  const run = queue.then(async () => {
-    const out = process.stdout.write.bind(process.stdout);
-    const err = process.stderr.write.bind(process.stderr);
-    let stdout = "";
-    let stderr = "";
-    process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-    try {
-      const code = await main(["node", "symbi", ...args]);
-      return { code, stdout, stderr };
-    } finally {
-      process.stdout.write = out;
-      process.stderr.write = err;
-    }
-  });
-  queue = run.catch(() => undefined);
-  return run;
-}
 
 const agentFile = (name: string) => join(fixtures, "agents", `${name}.symbi`);
 

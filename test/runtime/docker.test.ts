@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE } from "../../compiler/emit/sandbox-manifest.js";
+import { dockerUnavailable } from "../helpers/docker.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { compileToBundles, execAgent, SandboxSetupError, type Bundle } from "../../runtime/exec/index.js";
@@ -18,20 +19,6 @@ import { compileToBundles, execAgent, SandboxSetupError, type Bundle } from "../
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const fixtures = join(root, "test/runtime/fixtures/e2e");
 
-async function dockerUnavailable(): Promise<string | null> {
-  const docker = new Docker();
-  try {
-    await docker.ping({ abortSignal: AbortSignal.timeout(3000) } as never);
-  } catch (e) {
-    return `no Docker engine (${(e as Error).message})`;
-  }
-  try {
-    await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect({ abortSignal: AbortSignal.timeout(3000) } as never);
-  } catch {
-    return `image ${DEFAULT_SANDBOX_IMAGE} missing (npm run sandbox:image)`;
-  }
-  return null;
-}
 
 const unavailable = await dockerUnavailable();
 const dtest = unavailable === null ? test : test.skip;

@@ -11,6 +11,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
+import { dockerUnavailable } from "../helpers/docker.js";
 import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
 import {
   DockerSandbox,
@@ -24,22 +25,8 @@ import {
 
 const docker = new Docker();
 
-/** Why the Docker tests cannot run here, or null when they can. */
-async function dockerUnavailable(): Promise<string | null> {
-  try {
-    await docker.ping({ abortSignal: AbortSignal.timeout(3000) } as never);
-  } catch (e) {
-    return `no Docker daemon (${(e as Error).message})`;
-  }
-  try {
-    await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect({ abortSignal: AbortSignal.timeout(3000) } as never);
-  } catch {
-    return `image ${DEFAULT_SANDBOX_IMAGE} missing (npm run sandbox:image)`;
-  }
-  return null;
-}
 
-const unavailable = await dockerUnavailable();
+const unavailable = await dockerUnavailable(docker);
 const dtest = unavailable === null ? test : test.skip;
 if (unavailable) console.log(`  docker sandbox tests skipped: ${unavailable}`);
 
