@@ -1279,14 +1279,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
     ]),
   );
 
+  /** Whether the operand being parsed is in an `if`/`for`/`match` header (no type literal there). */
+  private noStruct = false;
+
   /**
-   * Primary expressions. All alternatives are decided on one token (chevrotain's fast map);
+   * The primary alternatives of `operand`. All are decided on one token (chevrotain's fast map);
    * after an identifier, `=>` makes it a lambda and `{` (outside `noStruct` headers) a type
    * literal. `noStruct` is kept in a field so the cached alternatives need no per-call closures.
    */
-  private noStruct = false;
-  private primaryAlts?: Array<{ ALT: () => A.Expr }>;
-
   private buildPrimaryAlts(): Array<{ ALT: () => A.Expr }> {
     return [
       { ALT: () => this.SUBRULE(this.ifExpr) },
