@@ -18,6 +18,7 @@ import { writeBundle } from "../../compiler/emit/bundle.js";
 import { buildProject } from "../../compiler/emit/build.js";
 import { bundleFromFiles, loadBundleDir } from "../../runtime/exec/bundle.js";
 import { AuditError } from "../../runtime/audit/errors.js";
+import { rejects } from "./helpers.js";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const fixtures = join(root, "test/runtime/fixtures/e2e");
@@ -55,16 +56,6 @@ function verified(log: string): Rec[] {
   return records(log);
 }
 const silent: ExecOptions["onLog"] = () => {};
-
-async function rejects(p: Promise<unknown>, check: (e: unknown) => boolean, what: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(check(e), `${what}: unexpected error ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    return;
-  }
-  assert.unreachable(`${what}: expected an error`);
-}
 
 const E2E = suite("end to end (process tier)");
 

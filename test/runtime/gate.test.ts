@@ -12,38 +12,30 @@ forbid(principal, action == Symbi::Action::"sha", resource) when { context.args.
 forbid(principal, action == Symbi::Action::"wc", resource) when { context.user.role != "analyst" };
 `;
 
+/** The schema entry of a tool taking a `path`, for an agent with a `limit` input and a trusted `user`. */
+function fileToolAction() {
+  return {
+    appliesTo: {
+      principalTypes: ["Agent"],
+      resourceTypes: ["Tool"],
+      context: {
+        type: "Record",
+        attributes: {
+          args: { type: "Record", attributes: { path: { type: "String" } } },
+          input: { type: "Record", attributes: { limit: { type: "Long" } } },
+          user: { type: "Record", attributes: { role: { type: "String" } } },
+        },
+      },
+    },
+  };
+}
+
 const SCHEMA = {
   Symbi: {
     entityTypes: { Agent: {}, Tool: {} },
     actions: {
-      wc: {
-        appliesTo: {
-          principalTypes: ["Agent"],
-          resourceTypes: ["Tool"],
-          context: {
-            type: "Record",
-            attributes: {
-              args: { type: "Record", attributes: { path: { type: "String" } } },
-              input: { type: "Record", attributes: { limit: { type: "Long" } } },
-              user: { type: "Record", attributes: { role: { type: "String" } } },
-            },
-          },
-        },
-      },
-      sha: {
-        appliesTo: {
-          principalTypes: ["Agent"],
-          resourceTypes: ["Tool"],
-          context: {
-            type: "Record",
-            attributes: {
-              args: { type: "Record", attributes: { path: { type: "String" } } },
-              input: { type: "Record", attributes: { limit: { type: "Long" } } },
-              user: { type: "Record", attributes: { role: { type: "String" } } },
-            },
-          },
-        },
-      },
+      wc: fileToolAction(),
+      sha: fileToolAction(),
       echo: { appliesTo: { principalTypes: ["Agent"], resourceTypes: ["Tool"], context: { type: "Record", attributes: {} } } },
     },
   },

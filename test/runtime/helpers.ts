@@ -1,4 +1,5 @@
 /** Helpers for the runtime tests: run agent source through the real parser and interpreter. */
+import * as assert from "uvu/assert";
 import { parseText, type AgentDef, type FunctionDef, type TypeDef, type WithBlock } from "../../grammar/index.js";
 import { Budget, Interpreter, stdlibRegistry, type BudgetOptions, type InterpreterHost, type Value } from "../../runtime/interpreter/index.js";
 
@@ -55,4 +56,15 @@ export async function runAgentSource(src: string, params: Record<string, Value> 
 /** Wraps statements in an agent with a `with` block. */
 export function body(code: string, extra = ""): string {
   return `${extra}\nagent t(x: int) {\n  with sandbox = "process" {\n${code}\n  }\n}\n`;
+}
+
+/** Asserts that `p` rejects with an error `check` accepts (`what` names the case in failures). */
+export async function rejects(p: Promise<unknown>, check: (e: unknown) => boolean, what: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(check(e), `${what}: unexpected error ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    return;
+  }
+  assert.unreachable(`${what}: expected an error`);
 }

@@ -1,20 +1,10 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { DslError, FatalError, display, toJson, type Value } from "../../runtime/interpreter/index.js";
-import { body, PureHost, runAgentSource } from "./helpers.js";
+import { body, PureHost, rejects, runAgentSource } from "./helpers.js";
 
 const run = (code: string, extra = "", params: Record<string, Value> = { x: 1 }) => runAgentSource(body(code, extra), params);
 const json = async (code: string, extra = "", params?: Record<string, Value>) => toJson(await run(code, extra, params));
-
-async function rejects(p: Promise<unknown>, check: (e: unknown) => boolean, what: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(check(e), `${what}: unexpected error ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
-    return;
-  }
-  assert.unreachable(`${what}: expected an error`);
-}
 
 const Arith = suite("arithmetic and operators");
 
