@@ -92,15 +92,7 @@ class Parser {
   }
   signature(): Signature {
     const typeParams: string[] = [];
-    if (this.peek() === "<") {
-      this.eat("<");
-      typeParams.push(this.name());
-      while (this.peek() === ",") {
-        this.eat(",");
-        typeParams.push(this.name());
-      }
-      this.eat(">");
-    }
+    if (this.peek() === "<") typeParams.push(...this.angleList(() => this.name()));
     return { typeParams, type: this.type() };
   }
   type(): TypeExpr {
@@ -118,17 +110,19 @@ class Parser {
     if (t === "{") return this.record();
     if (t === "fn" && this.toks[this.i + 1]?.text === "(") return this.fn();
     const name = this.name();
-    const args: TypeExpr[] = [];
-    if (this.peek() === "<") {
-      this.eat("<");
-      args.push(this.type());
-      while (this.peek() === ",") {
-        this.eat(",");
-        args.push(this.type());
-      }
-      this.eat(">");
-    }
+    const args: TypeExpr[] = this.peek() === "<" ? this.angleList(() => this.type()) : [];
     return { kind: "name", name, args };
+  }
+  /** `<item, item, ...>`: type parameters of a signature, type arguments of a name. */
+  private angleList<T>(item: () => T): T[] {
+    this.eat("<");
+    const out = [item()];
+    while (this.peek() === ",") {
+      this.eat(",");
+      out.push(item());
+    }
+    this.eat(">");
+    return out;
   }
   private fn(): TypeExpr {
     this.eat("fn");

@@ -118,3 +118,22 @@ export function printHeaderComments(ctx: Ctx): Doc {
   }
   return [lineSuffixBoundary, lineSuffix(parts), breakParent];
 }
+
+/** The text of a leaf node (identifier, literal, `_`), or undefined for other nodes. */
+export function leafText(node: PNode): string | undefined {
+  switch (node.kind) {
+    case "Identifier":
+      return node.name;
+    case "String":
+    case "Number":
+    case "Duration":
+    case "Vault":
+      return node.raw;
+    case "Bool":
+      return node.value ? "true" : "false";
+    case "WildcardPattern":
+      return "_";
+    default:
+      return undefined;
+  }
+}

@@ -17,7 +17,7 @@ import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
 import { conditionalGroup, group, hardline, ifBreak, indent, join, line, lineSuffixBoundary, softline, willBreak } from "./doc-builders.js";
 import { hasComments, locEnd, printDangling, type PNode } from "./comments.js";
-import { DEFER, childThen, type Ctx } from "./print-context.js";
+import { DEFER, childThen, leafText, type Ctx } from "./print-context.js";
 import { hasNewlineBetween, isNextLineEmpty, nextSignificant } from "./source-text.js";
 
 /** Binary operator precedence levels (LANGUAGE.md §1.2), loosest first. */
@@ -32,14 +32,12 @@ export function printExpression(ctx: Ctx, node: A.Expr | A.NamedArg | A.RecordFi
   const { print } = ctx;
   switch (node.kind) {
     case "Identifier":
-      return node.name;
     case "String":
     case "Number":
     case "Duration":
     case "Vault":
-      return node.raw;
     case "Bool":
-      return node.value ? "true" : "false";
+      return leafText(node)!;
     case "Binary":
       return printBinary(ctx);
     case "Unary":

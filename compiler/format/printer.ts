@@ -7,29 +7,10 @@ import type { AstPath, Doc, ParserOptions, Printer } from "prettier";
 import type * as A from "../../grammar/ast.js";
 import { VISITOR_KEYS } from "../../grammar/visit.js";
 import { canAttachComment, handleComments, printAttachedComments, printComment, type PComment, type PNode } from "./comments.js";
-import type { Ctx, Print, PrintArgs } from "./print-context.js";
+import { leafText, type Ctx, type Print, type PrintArgs } from "./print-context.js";
 import * as D from "./print-declarations.js";
 import * as S from "./print-statements.js";
 import { printExpression } from "./print-expressions.js";
-
-/** The text of a leaf node (identifier, literal, `_`), or undefined for other nodes. */
-function leafText(node: PNode): string | undefined {
-  switch (node.kind) {
-    case "Identifier":
-      return node.name;
-    case "String":
-    case "Number":
-    case "Duration":
-    case "Vault":
-      return node.raw;
-    case "Bool":
-      return node.value ? "true" : "false";
-    case "WildcardPattern":
-      return "_";
-    default:
-      return undefined;
-  }
-}
 
 /**
  * prettier's `print` with a shortcut: a leaf child without comments is its text. About half of
