@@ -16,18 +16,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { AgentDef, Program } from "../../grammar/ast.js";
 import { decodeSource, parseText } from "../../grammar/index.js";
-import { Project, TRUSTED_RECORDS as CHECK_TRUSTED, typeToString, type AgentInfo, type CheckResult } from "../check/index.js";
+import { Project, type AgentInfo, type CheckResult } from "../check/index.js";
 import { VERSION } from "../cli/version.js";
 import type { ToolContract } from "../contracts/index.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
-import { BUILTIN_FUNCTIONS, BUILTIN_TYPES } from "../../stdlib/index.js";
-import { buildCatalog, type ActionCatalog } from "../policy/catalog.js";
-import { typeNode } from "../policy/checker-types.js";
-import { DEFAULT_LEVELS, TRUSTED_RECORDS, type TrustedRecord } from "../policy/model.js";
-import type { TNode } from "../policy/types.js";
+import type { ActionCatalog } from "../policy/catalog.js";
 import { sealBundle, type BundleFiles } from "./bundle.js";
 import { compileCedar, policyFiles, type CedarCompilation } from "./cedar/index.js";
 import { agentIR } from "./ir.js";
+import { policyAnalysisInput } from "./analysis-input.js";
 import { buildManifests } from "./manifests.js";
 
 export interface SourceInput {
@@ -81,10 +78,6 @@ function json(value: unknown): Buffer {
 }
 
 /** The ordered levels of the stdlib's `Clearance` type (what `<` on levels ranks by). */
-function clearanceLevels(): string[] {
-  return [...(BUILTIN_TYPES.get("Clearance")?.levels ?? DEFAULT_LEVELS)];
-}
-
 export function buildProject(input: BuildInput): BuildOutput {
   const diagnostics: Diagnostic[] = [];
   const texts = new Map<string, string>();
@@ -172,25 +165,9 @@ function buildAgent(
 ): AgentBundle | undefined {
   const agent = info.node;
   const file = source.file;
-  const functions = [...res.env.functions.keys(), ...(res.env.agentFunctions.get(info.name)?.keys() ?? []), ...BUILTIN_FUNCTIONS.keys()];
-  const catalog = buildCatalog({ contracts, capabilities: info.capabilities, env: res.env, agents: res.env.agents.keys(), functions });
-  const trusted: Partial<Record<TrustedRecord, TNode>> = {};
-  for (const r of TRUSTED_RECORDS) {
-    const typeName = CHECK_TRUSTED.get(r);
-    if (typeName) trusted[r] = typeNode({ k: "named", name: typeName }, res.env, { allOptional: true }).node;
-  }
-  const cedar = compileCedar({
-    agent,
-    file,
-    policies: info.policies.filter((p) => p.scope !== "channel").map((p) => ({ policy: p.node, topLevel: p.scope === "top", file: p.file, text: texts.get(p.file) ?? "" })),
-    params: info.params.map((p) => {
-      const c = typeNode(p.type, res.env);
-      return { name: p.name, node: c.node, optional: c.optional, declared: typeToString(p.type) };
-    }),
-    trusted,
-    catalog,
-    levels: clearanceLevels(),
-  });
+  const analysis = policyAnalysisInput(info, res, contracts, { file, text: (f) => texts.get(f) });
+  const { catalog } = analysis;
+  const cedar = compileCedar(analysis);
   diagnostics.push(...cedar.diagnostics);
   const manifests = buildManifests({ agent, file, model: cedar.model, catalog, settings: info.withBlocks });
   diagnostics.push(...manifests.diagnostics);

@@ -1,0 +1,53 @@
+/**
+ * What the policy analysis of one agent is given, assembled from the checker's result: the
+ * action catalog (tools, capabilities, agents, functions), the policies in scope, the typed
+ * inputs, the declared trusted records and the clearance levels. `symbic build` and the
+ * language server's Cedar preview both call this, so a hover shows exactly what a build emits.
+ */
+import { TRUSTED_RECORDS as CHECK_TRUSTED, typeToString, type AgentInfo, type CheckResult } from "../check/index.js";
+import type { ToolContract } from "../contracts/index.js";
+import { BUILTIN_FUNCTIONS, BUILTIN_TYPES } from "../../stdlib/index.js";
+import type { AnalyzeInput } from "../policy/analyze.js";
+import { buildCatalog } from "../policy/catalog.js";
+import { typeNode } from "../policy/checker-types.js";
+import { DEFAULT_LEVELS, TRUSTED_RECORDS, type TrustedRecord } from "../policy/model.js";
+import type { TNode } from "../policy/types.js";
+
+/** The stdlib's ordered Clearance levels (the policy analysis ranks strings by them). */
+export function clearanceLevels(): string[] {
+  return [...(BUILTIN_TYPES.get("Clearance")?.levels ?? DEFAULT_LEVELS)];
+}
+
+/**
+ * `display` maps a checker file name to the name recorded in the output (project-relative in
+ * bundles); `text` gives a file's source text.
+ */
+export function policyAnalysisInput(
+  info: AgentInfo,
+  res: CheckResult,
+  contracts: Map<string, ToolContract>,
+  opts: { file: string; text: (file: string) => string | undefined; display?: (file: string) => string },
+): AnalyzeInput {
+  const display = opts.display ?? ((f: string) => f);
+  const functions = [...res.env.functions.keys(), ...(res.env.agentFunctions.get(info.name)?.keys() ?? []), ...BUILTIN_FUNCTIONS.keys()];
+  const catalog = buildCatalog({ contracts, capabilities: info.capabilities, env: res.env, agents: res.env.agents.keys(), functions });
+  const trusted: Partial<Record<TrustedRecord, TNode>> = {};
+  for (const r of TRUSTED_RECORDS) {
+    const typeName = CHECK_TRUSTED.get(r);
+    if (typeName) trusted[r] = typeNode({ k: "named", name: typeName }, res.env, { allOptional: true }).node;
+  }
+  return {
+    agent: info.node,
+    file: opts.file,
+    policies: info.policies
+      .filter((p) => p.scope !== "channel")
+      .map((p) => ({ policy: p.node, topLevel: p.scope === "top", file: display(p.file), text: opts.text(p.file) ?? "" })),
+    params: info.params.map((p) => {
+      const c = typeNode(p.type, res.env);
+      return { name: p.name, node: c.node, optional: c.optional, declared: typeToString(p.type) };
+    }),
+    trusted,
+    catalog,
+    levels: clearanceLevels(),
+  };
+}
