@@ -22,13 +22,38 @@ type Event = Parameters<AuditLog["append"]>[0];
 function event(i: number): Event {
   switch (i % 4) {
     case 0:
-      return { run: "run-7f3a9c2e", agent: "secure_data_access", type: "decision", details: { action: "read_file", decision: "allow", rules: ["secure_data_access.allow#1"], args: { path: `/data/${i}.csv` } } };
+      return {
+        run: "run-7f3a9c2e",
+        agent: "secure_data_access",
+        type: "decision",
+        details: {
+          action: "read_file",
+          decision: "allow",
+          rules: ["secure_data_access.allow#1"],
+          args: { path: `/data/${i}.csv` },
+        },
+      };
     case 1:
-      return { run: "run-7f3a9c2e", agent: "secure_data_access", type: "tool_start", details: { tool: "read_file", argv: ["cat", `/data/${i}.csv`] } };
+      return {
+        run: "run-7f3a9c2e",
+        agent: "secure_data_access",
+        type: "tool_start",
+        details: { tool: "read_file", argv: ["cat", `/data/${i}.csv`] },
+      };
     case 2:
-      return { run: "run-7f3a9c2e", agent: "secure_data_access", type: "tool_end", details: { tool: "read_file", exitCode: 0, durationMs: 12.5, outputSha256: "ab".repeat(32) } };
+      return {
+        run: "run-7f3a9c2e",
+        agent: "secure_data_access",
+        type: "tool_end",
+        details: { tool: "read_file", exitCode: 0, durationMs: 12.5, outputSha256: "ab".repeat(32) },
+      };
     default:
-      return { run: "run-7f3a9c2e", agent: "secure_data_access", type: "approval", details: { action: "delete", approved: false, approver: "ops" } };
+      return {
+        run: "run-7f3a9c2e",
+        agent: "secure_data_access",
+        type: "approval",
+        details: { action: "delete", approved: false, approver: "ops" },
+      };
   }
 }
 
@@ -42,7 +67,11 @@ export async function run(): Promise<void> {
     let logNo = 0;
 
     /** Records/s for writing `n` records from open to close (final checkpoint + fsync included). */
-    const appendRate = (n: number, options: { checkpointEvery: number; signEveryRecord?: boolean }, keep?: string): number => {
+    const appendRate = (
+      n: number,
+      options: { checkpointEvery: number; signEveryRecord?: boolean },
+      keep?: string,
+    ): number => {
       const samples: number[] = [];
       for (let rep = 0; rep < 3; rep++) {
         const path = rep === 2 && keep ? keep : join(dir, `a${++logNo}.log`);
@@ -61,10 +90,24 @@ export async function run(): Promise<void> {
 
     const N = 100_000;
     const big = join(dir, "big.log");
-    report("append, checkpoint signed every 1000 (durable at checkpoints)", appendRate(N, { checkpointEvery: 1000 }, big), "records/s", { value: 50_000, higherIsBetter: true }, `(${N} records, open→close)`);
-    report("append, checkpoint signed every 100", appendRate(N / 2, { checkpointEvery: 100 }), "records/s", { value: 50_000, higherIsBetter: true });
+    report(
+      "append, checkpoint signed every 1000 (durable at checkpoints)",
+      appendRate(N, { checkpointEvery: 1000 }, big),
+      "records/s",
+      { value: 50_000, higherIsBetter: true },
+      `(${N} records, open→close)`,
+    );
+    report("append, checkpoint signed every 100", appendRate(N / 2, { checkpointEvery: 100 }), "records/s", {
+      value: 50_000,
+      higherIsBetter: true,
+    });
     const everyLog = join(dir, "every.log");
-    report("append, every record signed (alternative)", appendRate(20_000, { checkpointEvery: 1000, signEveryRecord: true }, everyLog), "records/s", { value: 50_000, higherIsBetter: true });
+    report(
+      "append, every record signed (alternative)",
+      appendRate(20_000, { checkpointEvery: 1000, signEveryRecord: true }, everyLog),
+      "records/s",
+      { value: 50_000, higherIsBetter: true },
+    );
 
     // Single-append latency (what the policy gate pays per action), checkpoints included.
     {
@@ -78,22 +121,47 @@ export async function run(): Promise<void> {
       }
       log.close();
       const s = stats(samples);
-      report("single append latency p50", s.median, "µs", { value: 100, higherIsBetter: false }, "(budget shared with the gate: p50 ≤ 100 µs for gate + append)");
-      report("single append latency p99", s.p99, "µs", undefined, "(a checkpoint every 1000 appends: sign + fsync + head)");
+      report(
+        "single append latency p50",
+        s.median,
+        "µs",
+        { value: 100, higherIsBetter: false },
+        "(budget shared with the gate: p50 ≤ 100 µs for gate + append)",
+      );
+      report(
+        "single append latency p99",
+        s.p99,
+        "µs",
+        undefined,
+        "(a checkpoint every 1000 appends: sign + fsync + head)",
+      );
     }
 
     // Verify.
     const verifyRate = (path: string, records: number): number => {
-      const s = timeSync(() => {
-        const r = verifyLog(path, { publicKey });
-        if (!r.ok) throw new Error(`bench log does not verify: ${r.firstBad?.detail}`);
-      }, 5, 1);
+      const s = timeSync(
+        () => {
+          const r = verifyLog(path, { publicKey });
+          if (!r.ok) throw new Error(`bench log does not verify: ${r.firstBad?.detail}`);
+        },
+        5,
+        1,
+      );
       return records / (s.median / 1000);
     };
     const bigRecords = verifyLog(big, { publicKey }).records;
-    report("verify", verifyRate(big, bigRecords), "records/s", { value: 100_000, higherIsBetter: true }, `(${bigRecords} records incl. checkpoints)`);
+    report(
+      "verify",
+      verifyRate(big, bigRecords),
+      "records/s",
+      { value: 100_000, higherIsBetter: true },
+      `(${bigRecords} records incl. checkpoints)`,
+    );
     const everyRecords = verifyLog(everyLog, { publicKey }).records;
-    report("verify, every record signed", verifyRate(everyLog, everyRecords), "records/s", { value: 100_000, higherIsBetter: true });
+    report("verify, every record signed", verifyRate(everyLog, everyRecords), "records/s", {
+      value: 100_000,
+      higherIsBetter: true,
+    });
 
     // Reopening a big log reads only its tail after the last checkpoint.
     {
@@ -103,17 +171,39 @@ export async function run(): Promise<void> {
 
     // SHA-256 choice for the chain: node:crypto vs @noble/hashes on a typical record body.
     {
-      const body = canonicalBody({ seq: 12345, ts: new Date().toISOString(), run: "run-7f3a9c2e", agent: "secure_data_access", type: "tool_end", details: event(2).details as never, prev: "b".repeat(64) });
+      const body = canonicalBody({
+        seq: 12345,
+        ts: new Date().toISOString(),
+        run: "run-7f3a9c2e",
+        agent: "secure_data_access",
+        type: "tool_end",
+        details: event(2).details as never,
+        prev: "b".repeat(64),
+      });
       const prev = "c".repeat(64);
       const enc = new TextEncoder();
       const reps = 50_000;
-      const node = timeSync(() => {
-        for (let i = 0; i < reps; i++) createHash("sha256").update(prev).update(body).digest("hex");
-      }, 5, 1);
-      const noble = timeSync(() => {
-        for (let i = 0; i < reps; i++) bytesToHex(sha256(enc.encode(prev + body)));
-      }, 5, 1);
-      report("sha256 per record, node:crypto (chosen)", (node.median * 1000) / reps, "µs", undefined, `(${body.length + 64} bytes)`);
+      const node = timeSync(
+        () => {
+          for (let i = 0; i < reps; i++) createHash("sha256").update(prev).update(body).digest("hex");
+        },
+        5,
+        1,
+      );
+      const noble = timeSync(
+        () => {
+          for (let i = 0; i < reps; i++) bytesToHex(sha256(enc.encode(prev + body)));
+        },
+        5,
+        1,
+      );
+      report(
+        "sha256 per record, node:crypto (chosen)",
+        (node.median * 1000) / reps,
+        "µs",
+        undefined,
+        `(${body.length + 64} bytes)`,
+      );
       report("sha256 per record, @noble/hashes", (noble.median * 1000) / reps, "µs");
     }
   } finally {

@@ -19,7 +19,13 @@ function sourcesOf(projectDir: string, sub: string) {
   const wanted = collectSourceFiles([join(dir, sub)]);
   const set = new Set(wanted.map((f) => resolve(f)));
   const read = (f: string) => ({ file: projectPath(dir, resolve(f)), bytes: readFileSync(f) });
-  return { projectDir: dir, sources: wanted.map(read), otherSources: collectSourceFiles([dir]).filter((f) => !set.has(resolve(f))).map(read) };
+  return {
+    projectDir: dir,
+    sources: wanted.map(read),
+    otherSources: collectSourceFiles([dir])
+      .filter((f) => !set.has(resolve(f)))
+      .map(read),
+  };
 }
 
 function agentsIn(out: BuildOutput): number {
@@ -31,7 +37,9 @@ function agentsIn(out: BuildOutput): number {
 export async function run(): Promise<void> {
   const root = repoRoot();
   const ref = join(root, "examples/reference-agents");
-  const corpus = existsSync(join(ref, "agents")) ? sourcesOf(ref, "agents") : sourcesOf("/work/shared/corpus/reference", "agents");
+  const corpus = existsSync(join(ref, "agents"))
+    ? sourcesOf(ref, "agents")
+    : sourcesOf("/work/shared/corpus/reference", "agents");
   const files = corpus.sources.length;
 
   let last: BuildOutput | undefined;
@@ -41,7 +49,12 @@ export async function run(): Promise<void> {
   let compiled = 0;
   const validation: number[] = [];
   for (const s of corpus.sources) {
-    const out = buildProject({ ...corpus, sources: [s], otherSources: [...corpus.otherSources, ...corpus.sources.filter((x) => x !== s)], check: false });
+    const out = buildProject({
+      ...corpus,
+      sources: [s],
+      otherSources: [...corpus.otherSources, ...corpus.sources.filter((x) => x !== s)],
+      check: false,
+    });
     for (const b of out.bundles) {
       compiled++;
       validation.push(b.cedarValidationMs);
@@ -59,11 +72,23 @@ export async function run(): Promise<void> {
   let seedOut: BuildOutput | undefined;
   const seedT = timeSync(() => void (seedOut = buildProject(seed)), 15, 3, { cpu: true });
   const b = seedOut!.bundles[0]!;
-  report("build the seed-policies example (1 agent, 12 policies, checker blocking)", seedT.median, "ms", undefined, `(p95 ${seedT.p95.toFixed(1)} ms)`);
+  report(
+    "build the seed-policies example (1 agent, 12 policies, checker blocking)",
+    seedT.median,
+    "ms",
+    undefined,
+    `(p95 ${seedT.p95.toFixed(1)} ms)`,
+  );
 
   // Cedar strict validation alone, per agent: the cedar-wasm `validate` call the build makes
   // (CPU time of that call), for the corpus agents that compile and for the seed agent.
   for (let i = 0; i < 10; i++) validation.push(buildProject(seed).bundles[0]!.cedarValidationMs);
   const v = stats(validation);
-  report("Cedar strict validation per agent (CPU time)", v.median, "ms", { value: 20, higherIsBetter: false }, `(median of ${v.runs} validations, p95 ${v.p95.toFixed(1)} ms; the seed agent alone: ${b.cedarValidationMs.toFixed(1)} ms)`);
+  report(
+    "Cedar strict validation per agent (CPU time)",
+    v.median,
+    "ms",
+    { value: 20, higherIsBetter: false },
+    `(median of ${v.runs} validations, p95 ${v.p95.toFixed(1)} ms; the seed agent alone: ${b.cedarValidationMs.toFixed(1)} ms)`,
+  );
 }

@@ -28,7 +28,9 @@ function uniqueAgents(text: string): string {
 
 function supportFiles(): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const sub of ["types", "lib"]) for (const f of readdirSync(join(EXAMPLE, sub)).sort()) out.push([join(EXAMPLE, sub, f), readFileSync(join(EXAMPLE, sub, f), "utf8")]);
+  for (const sub of ["types", "lib"])
+    for (const f of readdirSync(join(EXAMPLE, sub)).sort())
+      out.push([join(EXAMPLE, sub, f), readFileSync(join(EXAMPLE, sub, f), "utf8")]);
   return out;
 }
 
@@ -69,26 +71,65 @@ export async function run(): Promise<void> {
     `(${mb.toFixed(2)} MB in ${chunks.length} files, median ${cli.median.toFixed(0)} ms, p95 ${cli.p95.toFixed(0)} ms; ${errors} errors: the corpus's genuine ones, repeated)`,
   );
   const lsp = timeSync(fullCheck(true), 9, 2, { cpu: true });
-  report("full check, with symbol table and types (language server, CPU time)", mb / (lsp.median / 1000), "MB/s", undefined, `(median ${lsp.median.toFixed(0)} ms)`);
+  report(
+    "full check, with symbol table and types (language server, CPU time)",
+    mb / (lsp.median / 1000),
+    "MB/s",
+    undefined,
+    `(median ${lsp.median.toFixed(0)} ms)`,
+  );
   // Where the time goes: parsing (grammar/) versus the checker's own passes on parsed files.
-  const parsed = chunks.map((c, i) => ({ file: `chunk${i}.symbi`, text: c, program: parseText(c, `chunk${i}.symbi`).program }));
+  const parsed = chunks.map((c, i) => ({
+    file: `chunk${i}.symbi`,
+    text: c,
+    program: parseText(c, `chunk${i}.symbi`).program,
+  }));
   const support = supportFiles().map(([f, t]) => ({ file: f, text: t, program: parseText(t, f).program }));
   const contracts = loadContracts(EXAMPLE).contracts;
-  const parseOnly = timeSync(() => chunks.forEach((c, i) => void parseText(c, `chunk${i}.symbi`)), 15, 3, { cpu: true });
-  const checkOnly = timeSync(() => {
-    const units = [...support, ...parsed];
-    const env = buildGlobalEnv(units, contracts, "bench");
-    for (const u of units) checkFile(u, env, false);
-  }, 15, 3, { cpu: true });
-  report("  of which parsing (grammar/)", parseOnly.median, "ms", undefined, `(${(mb / (parseOnly.median / 1000)).toFixed(1)} MB/s)`);
-  report("  of which checking parsed files (declarations, names, types, policies)", checkOnly.median, "ms", undefined, `(${(mb / (checkOnly.median / 1000)).toFixed(1)} MB/s; the rest is loading 48 tool contracts and sorting diagnostics)`);
+  const parseOnly = timeSync(() => chunks.forEach((c, i) => void parseText(c, `chunk${i}.symbi`)), 15, 3, {
+    cpu: true,
+  });
+  const checkOnly = timeSync(
+    () => {
+      const units = [...support, ...parsed];
+      const env = buildGlobalEnv(units, contracts, "bench");
+      for (const u of units) checkFile(u, env, false);
+    },
+    15,
+    3,
+    { cpu: true },
+  );
+  report(
+    "  of which parsing (grammar/)",
+    parseOnly.median,
+    "ms",
+    undefined,
+    `(${(mb / (parseOnly.median / 1000)).toFixed(1)} MB/s)`,
+  );
+  report(
+    "  of which checking parsed files (declarations, names, types, policies)",
+    checkOnly.median,
+    "ms",
+    undefined,
+    `(${(mb / (checkOnly.median / 1000)).toFixed(1)} MB/s; the rest is loading 48 tool contracts and sorting diagnostics)`,
+  );
   const wall = timeSync(fullCheck(false), 7, 1);
-  report("full check, CLI (wall clock)", mb / (wall.median / 1000), "MB/s", undefined, `(median ${wall.median.toFixed(0)} ms; affected by machine load)`);
+  report(
+    "full check, CLI (wall clock)",
+    mb / (wall.median / 1000),
+    "MB/s",
+    undefined,
+    `(median ${wall.median.toFixed(0)} ms; affected by machine load)`,
+  );
 
   // Edit latency on a 5,000-line file.
   let big = "";
   let k = 0;
-  while (big.split("\n").length < 5000) big += uniqueAgents(corpusMegabyte().slice(0, 20_000)).replace(/^agent (\w+)/gm, (_m, n: string) => `agent ${n}_e${k++}`);
+  while (big.split("\n").length < 5000)
+    big += uniqueAgents(corpusMegabyte().slice(0, 20_000)).replace(
+      /^agent (\w+)/gm,
+      (_m, n: string) => `agent ${n}_e${k++}`,
+    );
   const lines = big.split("\n").slice(0, 5000);
   // Cut at an item boundary so the file parses: drop a trailing partial agent.
   const lastAgentEnd = lines.lastIndexOf("}");
@@ -99,11 +140,22 @@ export async function run(): Promise<void> {
   p.setFile(file, fileLines.join("\n"));
   p.check();
   let i = 0;
-  const edit = timeSync(() => {
-    const copy = [...fileLines];
-    copy[target] = copy[target]!.replace('log("INFO"', `log("INFO${i++ % 2 ? "" : "!"}"`);
-    p.setFile(file, copy.join("\n"));
-    p.check();
-  }, 30, 5, { cpu: true });
-  report("edit one line of a 5,000-line file, re-check (CPU time)", edit.median, "ms", { value: 50, higherIsBetter: false }, `(${fileLines.length} lines, ${(Buffer.byteLength(fileLines.join("\n")) / 1000).toFixed(0)} KB; p95 ${edit.p95.toFixed(1)} ms)`);
+  const edit = timeSync(
+    () => {
+      const copy = [...fileLines];
+      copy[target] = copy[target]!.replace('log("INFO"', `log("INFO${i++ % 2 ? "" : "!"}"`);
+      p.setFile(file, copy.join("\n"));
+      p.check();
+    },
+    30,
+    5,
+    { cpu: true },
+  );
+  report(
+    "edit one line of a 5,000-line file, re-check (CPU time)",
+    edit.median,
+    "ms",
+    { value: 50, higherIsBetter: false },
+    `(${fileLines.length} lines, ${(Buffer.byteLength(fileLines.join("\n")) / 1000).toFixed(0)} KB; p95 ${edit.p95.toFixed(1)} ms)`,
+  );
 }

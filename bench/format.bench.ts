@@ -36,15 +36,37 @@ export async function run(): Promise<void> {
   await formatOrThrow(input, true);
 
   const plain = await timeAsync(async () => void (await formatOrThrow(input, false)), 10, 2);
-  report("format (prettier + plugin)", mb / (plain.median / 1000), "MB/s", { value: 2, higherIsBetter: true }, `(${mb.toFixed(2)} MB, median ${plain.median.toFixed(0)} ms, p95 ${plain.p95.toFixed(0)} ms)`);
+  report(
+    "format (prettier + plugin)",
+    mb / (plain.median / 1000),
+    "MB/s",
+    { value: 2, higherIsBetter: true },
+    `(${mb.toFixed(2)} MB, median ${plain.median.toFixed(0)} ms, p95 ${plain.p95.toFixed(0)} ms)`,
+  );
 
   const checked = await timeAsync(async () => void (await formatOrThrow(input, true)), 10, 2);
-  report("format + self-check (symbic fmt)", mb / (checked.median / 1000), "MB/s", { value: 2, higherIsBetter: true }, `(median ${checked.median.toFixed(0)} ms)`);
+  report(
+    "format + self-check (symbic fmt)",
+    mb / (checked.median / 1000),
+    "MB/s",
+    { value: 2, higherIsBetter: true },
+    `(median ${checked.median.toFixed(0)} ms)`,
+  );
 
   const agents = corpusAgents();
   const agentBytes = agents.reduce((n, s) => n + Buffer.byteLength(s), 0) / 1_000_000;
-  const perFile = await timeAsync(async () => {
-    for (const a of agents) await formatOrThrow(a, true);
-  }, 10, 2);
-  report("per-file (15 agents, self-checked)", agentBytes / (perFile.median / 1000), "MB/s", undefined, `(${(perFile.median / agents.length).toFixed(2)} ms per file)`);
+  const perFile = await timeAsync(
+    async () => {
+      for (const a of agents) await formatOrThrow(a, true);
+    },
+    10,
+    2,
+  );
+  report(
+    "per-file (15 agents, self-checked)",
+    agentBytes / (perFile.median / 1000),
+    "MB/s",
+    undefined,
+    `(${(perFile.median / agents.length).toFixed(2)} ms per file)`,
+  );
 }

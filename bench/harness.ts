@@ -59,7 +59,13 @@ export async function timeAsync(fn: () => Promise<void>, runs = 15, warmup = 3):
  * Prints one figure with its target: `name: value unit (target ≥ T, ratio R×)`.
  * `higherIsBetter` decides the direction of the ratio (ratio ≥ 1 means the target is met).
  */
-export function report(name: string, value: number, unit: string, target?: { value: number; higherIsBetter: boolean }, extra = ""): void {
+export function report(
+  name: string,
+  value: number,
+  unit: string,
+  target?: { value: number; higherIsBetter: boolean },
+  extra = "",
+): void {
   const v = value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(3);
   let line = `${name}: ${v} ${unit}`;
   if (target) {

@@ -11,7 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-languageserver/node.js";
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from "vscode-languageserver/node.js";
 import { stats, report, type Stats } from "./harness.js";
 import { repoRoot } from "./paths.js";
 
@@ -52,13 +57,20 @@ function corpusDir(): string {
 /** ~5,000 lines: the corpus agents (renamed so names stay unique) interleaved with scanner agents. */
 export function benchSource(): { text: string; lines: number; middleAgent: number } {
   const dir = join(corpusDir(), "agents");
-  const agents = readdirSync(dir).filter((f) => f.endsWith(".symbi")).sort().map((f) => readFileSync(join(dir, f), "utf8"));
+  const agents = readdirSync(dir)
+    .filter((f) => f.endsWith(".symbi"))
+    .sort()
+    .map((f) => readFileSync(join(dir, f), "utf8"));
   let text = `type ScanReport = {\n    target: String,\n    open_ports: List<int>,\n}\n\nfunction summarize(report: ScanReport) -> String {\n    return format("{} has {} open ports", report.target, len(report.open_ports));\n}\n\n`;
   let round = 0;
   let scanners = 0;
   while (text.split("\n").length < TARGET_LINES) {
     for (const a of agents) {
-      text += a.replace(/^agent (\w+)/gm, (_m, name: string) => `agent ${name}_${round}`) + "\n" + scannerAgent(scanners++) + "\n";
+      text +=
+        a.replace(/^agent (\w+)/gm, (_m, name: string) => `agent ${name}_${round}`) +
+        "\n" +
+        scannerAgent(scanners++) +
+        "\n";
       if (text.split("\n").length >= TARGET_LINES) break;
     }
     round++;
@@ -106,7 +118,10 @@ export async function run(): Promise<void> {
   const uri = pathToFileURL(file).href;
 
   const child = spawn(process.execPath, [server, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
-  const conn: MessageConnection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const conn: MessageConnection = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
   const waiting = new Map<number, () => void>();
   conn.onNotification("textDocument/publishDiagnostics", (p: { uri: string; version?: number }) => {
     if (p.uri !== uri || p.version === undefined) return;
@@ -118,7 +133,12 @@ export async function run(): Promise<void> {
   const diagnosticsOf = (version: number) => new Promise<void>((resolve) => waiting.set(version, resolve));
 
   try {
-    await conn.sendRequest("initialize", { processId: process.pid, rootUri: pathToFileURL(project).href, workspaceFolders: [{ uri: pathToFileURL(project).href, name: "bench" }], capabilities: {} });
+    await conn.sendRequest("initialize", {
+      processId: process.pid,
+      rootUri: pathToFileURL(project).href,
+      workspaceFolders: [{ uri: pathToFileURL(project).href, name: "bench" }],
+      capabilities: {},
+    });
     conn.sendNotification("initialized", {});
     let version = 1;
     const first = diagnosticsOf(1);
@@ -134,8 +154,13 @@ export async function run(): Promise<void> {
     const edit = async () => {
       const v = ++version;
       const done = diagnosticsOf(v);
-      const range = edited ? { start: editPos, end: { line: editPos.line, character: editPos.character + "count + 1".length } } : { start: editPos, end: { line: editPos.line, character: editPos.character + "count".length } };
-      conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: v }, contentChanges: [{ range, text: edited ? "count" : "count + 1" }] });
+      const range = edited
+        ? { start: editPos, end: { line: editPos.line, character: editPos.character + "count + 1".length } }
+        : { start: editPos, end: { line: editPos.line, character: editPos.character + "count".length } };
+      conn.sendNotification("textDocument/didChange", {
+        textDocument: { uri, version: v },
+        contentChanges: [{ range, text: edited ? "count" : "count + 1" }],
+      });
       edited = !edited;
       await done;
     };
@@ -150,8 +175,10 @@ export async function run(): Promise<void> {
     const memberAt = position(current, current.indexOf("report.open_ports", editAt - 200) + "report.".length);
     const statementAt = position(current, editAt);
     const hoverAt = position(current, current.indexOf("summarize(report)", editAt) + 2);
-    const complete = (pos: { line: number; character: number }) => async () => void (await conn.sendRequest("textDocument/completion", { textDocument: { uri }, position: pos }));
-    const hover = async () => void (await conn.sendRequest("textDocument/hover", { textDocument: { uri }, position: hoverAt }));
+    const complete = (pos: { line: number; character: number }) => async () =>
+      void (await conn.sendRequest("textDocument/completion", { textDocument: { uri }, position: pos }));
+    const hover = async () =>
+      void (await conn.sendRequest("textDocument/hover", { textDocument: { uri }, position: hoverAt }));
     for (let i = 0; i < 5; i++) {
       await complete(memberAt)();
       await complete(statementAt)();
@@ -167,7 +194,10 @@ export async function run(): Promise<void> {
       const v = ++version;
       const done = diagnosticsOf(v);
       const t = performance.now();
-      conn.sendNotification("textDocument/didChange", { textDocument: { uri, version: v }, contentChanges: [{ range: { start: statementAt, end: statementAt }, text: edited ? "" : " " }] });
+      conn.sendNotification("textDocument/didChange", {
+        textDocument: { uri, version: v },
+        contentChanges: [{ range: { start: statementAt, end: statementAt }, text: edited ? "" : " " }],
+      });
       edited = !edited;
       await conn.sendRequest("textDocument/completion", { textDocument: { uri }, position: statementAt });
       typedSamples.push(performance.now() - t);
@@ -176,14 +206,40 @@ export async function run(): Promise<void> {
     const typed = stats(typedSamples);
 
     const extra = (s: Stats) => `(p95 ${s.p95.toFixed(1)} ms, ${s.runs} runs)`;
-    console.log(`file: ${lines} lines, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB; first diagnostics after open: ${openMs.toFixed(0)} ms`);
+    console.log(
+      `file: ${lines} lines, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB; first diagnostics after open: ${openMs.toFixed(0)} ms`,
+    );
     report("diagnostics after a one-line edit", diag.median, "ms", { value: 100, higherIsBetter: false }, extra(diag));
     if (cpuPerEdit !== undefined) {
-      report("  server CPU per edit (parse + check + publish; load-independent)", cpuPerEdit, "ms", undefined, "(mean; plus the 25 ms debounce in wall time)");
+      report(
+        "  server CPU per edit (parse + check + publish; load-independent)",
+        cpuPerEdit,
+        "ms",
+        undefined,
+        "(mean; plus the 25 ms debounce in wall time)",
+      );
     }
-    report("completion (member of a record)", memberCompletion.median, "ms", { value: 30, higherIsBetter: false }, extra(memberCompletion));
-    report("completion (statement start: keywords, names, tools, stdlib)", statementCompletion.median, "ms", { value: 30, higherIsBetter: false }, extra(statementCompletion));
-    report("completion right after a keystroke", typed.median, "ms", { value: 30, higherIsBetter: false }, extra(typed));
+    report(
+      "completion (member of a record)",
+      memberCompletion.median,
+      "ms",
+      { value: 30, higherIsBetter: false },
+      extra(memberCompletion),
+    );
+    report(
+      "completion (statement start: keywords, names, tools, stdlib)",
+      statementCompletion.median,
+      "ms",
+      { value: 30, higherIsBetter: false },
+      extra(statementCompletion),
+    );
+    report(
+      "completion right after a keystroke",
+      typed.median,
+      "ms",
+      { value: 30, higherIsBetter: false },
+      extra(typed),
+    );
     report("hover (user function)", hoverStats.median, "ms", { value: 10, higherIsBetter: false }, extra(hoverStats));
   } finally {
     await conn.sendRequest("shutdown").catch(() => {});

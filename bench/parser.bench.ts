@@ -34,7 +34,25 @@ export async function run(): Promise<void> {
   const lexOnly = timeSync(() => void lex(input, "bench.symbi"), 15, 3, { cpu: true });
   const full = timeSync(() => void parseText(input, "bench.symbi"), 21, 5, { cpu: true });
   const wall = timeSync(() => void parseText(input, "bench.symbi"), 11, 2);
-  report("lex only (CPU time)", mb / (lexOnly.median / 1000), "MB/s", undefined, `(${mb.toFixed(2)} MB, median of ${lexOnly.runs})`);
-  report("lex+parse+AST (CPU time, one core)", mb / (full.median / 1000), "MB/s", { value: 15, higherIsBetter: true }, `(median ${full.median.toFixed(1)} ms, p95 ${full.p95.toFixed(1)} ms; tree-sitter reference ≈ 10 MB/s)`);
-  report("lex+parse+AST (wall clock)", mb / (wall.median / 1000), "MB/s", undefined, `(median ${wall.median.toFixed(1)} ms; affected by machine load)`);
+  report(
+    "lex only (CPU time)",
+    mb / (lexOnly.median / 1000),
+    "MB/s",
+    undefined,
+    `(${mb.toFixed(2)} MB, median of ${lexOnly.runs})`,
+  );
+  report(
+    "lex+parse+AST (CPU time, one core)",
+    mb / (full.median / 1000),
+    "MB/s",
+    { value: 15, higherIsBetter: true },
+    `(median ${full.median.toFixed(1)} ms, p95 ${full.p95.toFixed(1)} ms; tree-sitter reference ≈ 10 MB/s)`,
+  );
+  report(
+    "lex+parse+AST (wall clock)",
+    mb / (wall.median / 1000),
+    "MB/s",
+    undefined,
+    `(median ${wall.median.toFixed(1)} ms; affected by machine load)`,
+  );
 }

@@ -42,21 +42,49 @@ export async function run(): Promise<void> {
     const { bundles } = await compileToBundles(join(repoRoot(), "examples/quickstart/agent.symbi"));
     const b = bundles.get("quickstart")!;
     const input = { name: "Ada", number: 360 };
-    const gate = PolicyGate.load({ agent: b.agent, policies: b.policies, approvals: b.approvals, schema: b.schema, policiesJson: b.policiesJson, input });
+    const gate = PolicyGate.load({
+      agent: b.agent,
+      policies: b.policies,
+      approvals: b.approvals,
+      schema: b.schema,
+      policiesJson: b.policiesJson,
+      input,
+    });
     generateKeyFiles(join(dir, "key"));
     const log = AuditLog.open(join(dir, "audit.log"), { privateKey: loadPrivateKey(join(dir, "key")) });
     const sink = new LogSink(log, "bench-run", b.agent);
 
     const decideAndAudit = (args: Record<string, unknown>) => () => {
       const d = gate.decide({ action: "factor", args });
-      sink.emit("decision", { action: "factor", decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, args: args as never });
+      sink.emit("decision", {
+        action: "factor",
+        decision: d.decision,
+        rules: d.rules,
+        locations: d.locations,
+        reason: d.reason,
+        args: args as never,
+      });
     };
     const allow = stats(sample(5000, decideAndAudit({ n: 360 })).map((ms) => ms * 1000));
-    report("gate decision + audit append p50 (allow)", allow.median, "µs", { value: 100, higherIsBetter: false }, `p99 ${allow.p99.toFixed(1)} µs`);
+    report(
+      "gate decision + audit append p50 (allow)",
+      allow.median,
+      "µs",
+      { value: 100, higherIsBetter: false },
+      `p99 ${allow.p99.toFixed(1)} µs`,
+    );
     report("gate decision + audit append p99 (allow)", allow.p99, "µs", { value: 500, higherIsBetter: false });
     const deny = stats(sample(5000, decideAndAudit({ n: 360_000_000 })).map((ms) => ms * 1000));
-    report("gate decision + audit append p50 (guard deny)", deny.median, "µs", { value: 100, higherIsBetter: false }, `p99 ${deny.p99.toFixed(1)} µs`);
-    const bare = stats(sample(5000, () => void gate.decide({ action: "factor", args: { n: 360 } })).map((ms) => ms * 1000));
+    report(
+      "gate decision + audit append p50 (guard deny)",
+      deny.median,
+      "µs",
+      { value: 100, higherIsBetter: false },
+      `p99 ${deny.p99.toFixed(1)} µs`,
+    );
+    const bare = stats(
+      sample(5000, () => void gate.decide({ action: "factor", args: { n: 360 } })).map((ms) => ms * 1000),
+    );
     report("gate decision alone p50", bare.median, "µs", undefined, `p99 ${bare.p99.toFixed(1)} µs`);
 
     // A whole tool call in the process tier.
@@ -72,27 +100,58 @@ export async function run(): Promise<void> {
       signal: new AbortController().signal,
     });
     const loc = { file: "bench", span: { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } };
-    const call = await timeAsync(async () => {
-      const v = await tools.call("greet", { positional: ["Ada"], named: new Map() }, loc);
-      if (v === null) throw new Error("no result");
-    }, 30, 3);
-    report("tool call, process tier, whole pipeline p50", call.median, "ms", { value: 150, higherIsBetter: false }, `p95 ${call.p95.toFixed(1)} ms`);
+    const call = await timeAsync(
+      async () => {
+        const v = await tools.call("greet", { positional: ["Ada"], named: new Map() }, loc);
+        if (v === null) throw new Error("no result");
+      },
+      30,
+      3,
+    );
+    report(
+      "tool call, process tier, whole pipeline p50",
+      call.median,
+      "ms",
+      { value: 150, higherIsBetter: false },
+      `p95 ${call.p95.toFixed(1)} ms`,
+    );
     log.close();
 
     // Interpreter speed.
-    const src = "function fib(n: int) -> int { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }\nagent a() { with sandbox = \"process\" { fib(20) } }";
+    const src =
+      'function fib(n: int) -> int { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }\nagent a() { with sandbox = "process" { fib(20) } }';
     const prog = parseText(src, "bench.symbi").program;
     const agent = prog.items.find((i): i is AgentDef => i.kind === "Agent")!;
     const w = agent.members.find((m): m is WithBlock => m.kind === "With")!;
     const functions = prog.items.filter((i): i is FunctionDef => i.kind === "Function");
-    const host = { hasTool: () => false, callTool: async () => null, callAction: async () => null, log: () => {}, now: () => Date.now() };
+    const host = {
+      hasTool: () => false,
+      callTool: async () => null,
+      callAction: async () => null,
+      log: () => {},
+      now: () => Date.now(),
+    };
     const steps: number[] = [];
-    const t = await timeAsync(async () => {
-      const interp = new Interpreter({ program: { file: "bench.symbi", functions, types: [] }, host, builtins: stdlibRegistry() });
-      await interp.runWith(w, new Map());
-      steps.push(interp.budget.steps);
-    }, 10, 2);
-    report("interpreter speed (fib 20)", (steps[0]! / t.median) * 1000 / 1e6, "M steps/s", undefined, `${steps[0]} steps in ${t.median.toFixed(1)} ms`);
+    const t = await timeAsync(
+      async () => {
+        const interp = new Interpreter({
+          program: { file: "bench.symbi", functions, types: [] },
+          host,
+          builtins: stdlibRegistry(),
+        });
+        await interp.runWith(w, new Map());
+        steps.push(interp.budget.steps);
+      },
+      10,
+      2,
+    );
+    report(
+      "interpreter speed (fib 20)",
+      ((steps[0]! / t.median) * 1000) / 1e6,
+      "M steps/s",
+      undefined,
+      `${steps[0]} steps in ${t.median.toFixed(1)} ms`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

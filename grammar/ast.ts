@@ -46,15 +46,7 @@ export interface Program extends NodeBase {
 }
 
 export type Item =
-  | MetadataBlock
-  | AgentDef
-  | PolicyDef
-  | TypeDef
-  | FunctionDef
-  | ScheduleDef
-  | ChannelDef
-  | MemoryDef
-  | WebhookDef;
+  MetadataBlock | AgentDef | PolicyDef | TypeDef | FunctionDef | ScheduleDef | ChannelDef | MemoryDef | WebhookDef;
 
 export interface Identifier extends NodeBase {
   kind: "Identifier";

@@ -5,8 +5,8 @@
 import type { IRecognitionException } from "chevrotain";
 import { isRecognitionException } from "./chevrotain.js";
 import type { Program } from "./ast.js";
-import type { Diagnostic } from "../compiler/diagnostics/model.js";
-import { diagnostic, sortDiagnostics } from "../compiler/diagnostics/model.js";
+import { sortDiagnostics, type Diagnostic } from "./diagnostic.js";
+import { syntaxDiagnostic as diagnostic } from "./syntax-codes.js";
 import { LineMap, type Span } from "./span.js";
 import { lex } from "./lexer.js";
 import { SymbiontParser, NestingTooDeep, MAX_NESTING } from "./parser.js";
@@ -41,7 +41,10 @@ function emptyProgram(text: string): Program {
 }
 
 /** Decodes file bytes as strict UTF-8; invalid bytes give E0002 located at the first bad byte. */
-export function decodeSource(bytes: Uint8Array, file: string): { text: string; hadBom: boolean } | { diagnostic: Diagnostic; text: string } {
+export function decodeSource(
+  bytes: Uint8Array,
+  file: string,
+): { text: string; hadBom: boolean } | { diagnostic: Diagnostic; text: string } {
   if (bytes.length > MAX_SOURCE_BYTES) {
     return {
       text: "",
@@ -86,7 +89,14 @@ export function decodeSource(bytes: Uint8Array, file: string): { text: string; h
         code: "E0002",
         message: `invalid UTF-8 at byte ${good}`,
         file,
-        span: { start: prefix.length, end: prefix.length + 1, line: pos.line, col: pos.col, endLine: pos.line, endCol: pos.col + 1 },
+        span: {
+          start: prefix.length,
+          end: prefix.length + 1,
+          line: pos.line,
+          col: pos.col,
+          endLine: pos.line,
+          endCol: pos.col + 1,
+        },
         help: "save the file as UTF-8",
       }),
     };
@@ -96,7 +106,13 @@ export function decodeSource(bytes: Uint8Array, file: string): { text: string; h
 /** Parses bytes read from a file: decoding, size limit, then `parseText`. */
 export function parseBytes(bytes: Uint8Array, file: string): ParseResult {
   const decoded = decodeSource(bytes, file);
-  if ("diagnostic" in decoded) return { program: emptyProgram(decoded.text), diagnostics: [decoded.diagnostic], text: decoded.text, hadBom: false };
+  if ("diagnostic" in decoded)
+    return {
+      program: emptyProgram(decoded.text),
+      diagnostics: [decoded.diagnostic],
+      text: decoded.text,
+      hadBom: false,
+    };
   const r = parseText(decoded.text, file);
   r.hadBom = decoded.hadBom;
   return r;
@@ -116,13 +132,21 @@ function recognitionDiagnostic(e: IRecognitionException, file: string, text: str
     // Point just after the previous token, where the `;` belongs (as rustc does).
     span = pointSpan(map(), prev.endOffset + 1);
   } else if (tok.tokenType === T.StringLiteral || !Number.isNaN(tok.startOffset)) {
-    span = Number.isNaN(tok.startOffset) ? pointSpan(map(), text.length) : map().span(tok.startOffset, tok.endOffset! + 1);
+    span = Number.isNaN(tok.startOffset)
+      ? pointSpan(map(), text.length)
+      : map().span(tok.startOffset, tok.endOffset! + 1);
   } else {
     span = pointSpan(map(), text.length);
   }
-  const isEof = Number.isNaN(tok.startOffset) || tok.image === "" ;
+  const isEof = Number.isNaN(tok.startOffset) || tok.image === "";
   const code = isMissingSemi ? "E0011" : isEof && message.includes("end of file") ? "E0013" : "E0010";
-  return diagnostic({ code, message, file, span, help: help ?? (code === "E0013" ? "a `{`, `(` or `[` is not closed" : undefined) });
+  return diagnostic({
+    code,
+    message,
+    file,
+    span,
+    help: help ?? (code === "E0013" ? "a `{`, `(` or `[` is not closed" : undefined),
+  });
 }
 
 /** Parses source text. Never throws: every problem is a diagnostic, and a partial AST is returned. */
@@ -130,7 +154,19 @@ export function parseText(text: string, file: string): ParseResult {
   let lineMap: LineMap | undefined;
   const map = () => (lineMap ??= new LineMap(text));
   if (text.length > MAX_SOURCE_BYTES) {
-    return { program: emptyProgram(""), diagnostics: [diagnostic({ code: "E0004", message: `source is larger than ${MAX_SOURCE_BYTES / 1048576} MiB`, file, span: pointSpan(map(), 0) })], text, hadBom: false };
+    return {
+      program: emptyProgram(""),
+      diagnostics: [
+        diagnostic({
+          code: "E0004",
+          message: `source is larger than ${MAX_SOURCE_BYTES / 1048576} MiB`,
+          file,
+          span: pointSpan(map(), 0),
+        }),
+      ],
+      text,
+      hadBom: false,
+    };
   }
   const lexed = lex(text, file, { reuse: true });
   const diagnostics: Diagnostic[] = [...lexed.diagnostics];
@@ -143,9 +179,19 @@ export function parseText(text: string, file: string): ParseResult {
     if (err instanceof NestingTooDeep) {
       const t = err.token;
       const off = Number.isNaN(t.startOffset) ? text.length : t.startOffset;
-      diagnostics.push(diagnostic({ code: "E0005", message: `expressions or blocks nested more than ${MAX_NESTING} levels deep`, file, span: map().span(off, off + Math.max(1, t.image.length)), help: "split the expression with `let` bindings or helper functions" }));
+      diagnostics.push(
+        diagnostic({
+          code: "E0005",
+          message: `expressions or blocks nested more than ${MAX_NESTING} levels deep`,
+          file,
+          span: map().span(off, off + Math.max(1, t.image.length)),
+          help: "split the expression with `let` bindings or helper functions",
+        }),
+      );
     } else if (err instanceof RangeError) {
-      diagnostics.push(diagnostic({ code: "E0005", message: "input nested too deeply to parse", file, span: pointSpan(map(), 0) }));
+      diagnostics.push(
+        diagnostic({ code: "E0005", message: "input nested too deeply to parse", file, span: pointSpan(map(), 0) }),
+      );
     } else if (err instanceof Error && isRecognitionException(err)) {
       diagnostics.push(recognitionDiagnostic(err as IRecognitionException, file, text, map));
     } else {
@@ -153,14 +199,30 @@ export function parseText(text: string, file: string): ParseResult {
     }
   }
   for (const e of p.errors) diagnostics.push(recognitionDiagnostic(e, file, text, map));
-  for (const n of p.notes) diagnostics.push(diagnostic({ code: n.code, message: n.message, file, span: map().span(n.start, n.end), help: n.help }));
+  for (const n of p.notes)
+    diagnostics.push(
+      diagnostic({ code: n.code, message: n.message, file, span: map().span(n.start, n.end), help: n.help }),
+    );
 
-  const program: Program = { kind: "Program", items, comments: lexed.comments, span: { start: 0, end: text.length, line: 1, col: 1, endLine: lexed.endLine, endCol: lexed.endCol } };
+  const program: Program = {
+    kind: "Program",
+    items,
+    comments: lexed.comments,
+    span: { start: 0, end: text.length, line: 1, col: 1, endLine: lexed.endLine, endCol: lexed.endCol },
+  };
   // Only long chains can make the tree deeper than the parser's nesting limit allows.
   if (p.longestChain + MAX_NESTING >= MAX_AST_DEPTH / 2) {
     const cut = limitDepth(program);
     if (cut) {
-      diagnostics.push(diagnostic({ code: "E0005", message: `expression nested more than ${MAX_AST_DEPTH} levels deep (each operator of a chain such as \`a + b + …\` adds a level)`, file, span: cut.span, help: "split long operator chains with `let` bindings" }));
+      diagnostics.push(
+        diagnostic({
+          code: "E0005",
+          message: `expression nested more than ${MAX_AST_DEPTH} levels deep (each operator of a chain such as \`a + b + …\` adds a level)`,
+          file,
+          span: cut.span,
+          help: "split long operator chains with `let` bindings",
+        }),
+      );
     }
   }
   attachComments(program, text);

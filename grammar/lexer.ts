@@ -3,8 +3,8 @@
  */
 import type { IToken } from "chevrotain";
 import type { Comment } from "./ast.js";
-import type { Diagnostic } from "../compiler/diagnostics/model.js";
-import { diagnostic } from "../compiler/diagnostics/model.js";
+import type { Diagnostic } from "./diagnostic.js";
+import { syntaxDiagnostic as diagnostic } from "./syntax-codes.js";
 import { LineMap } from "./span.js";
 import { scan } from "./scanner.js";
 import { HashComment, StringLiteral, UnterminatedString } from "./tokens.js";
@@ -34,7 +34,11 @@ export function lex(text: string, file: string, opts: { reuse?: boolean } = {}):
         message: err.length > 1 ? `unexpected characters ${printable}` : `unexpected character ${printable}`,
         file,
         span: map().span(err.offset, err.offset + err.length),
-        help: bad.startsWith("'") ? "strings use double quotes: \"...\"" : bad.startsWith("/*") ? "block comments are not supported; use `//` or `#` line comments" : undefined,
+        help: bad.startsWith("'")
+          ? 'strings use double quotes: "..."'
+          : bad.startsWith("/*")
+            ? "block comments are not supported; use `//` or `#` line comments"
+            : undefined,
       }),
     );
   }
@@ -42,7 +46,13 @@ export function lex(text: string, file: string, opts: { reuse?: boolean } = {}):
   for (const t of result.tokens) {
     if (t.tokenType === UnterminatedString) {
       diagnostics.push(
-        diagnostic({ code: "E0003", message: "unterminated string literal", file, span: map().span(t.startOffset, t.startOffset + 1), help: "add the closing `\"`" }),
+        diagnostic({
+          code: "E0003",
+          message: "unterminated string literal",
+          file,
+          span: map().span(t.startOffset, t.startOffset + 1),
+          help: 'add the closing `"`',
+        }),
       );
       // Continue as if the string were closed at end of file, so parsing goes on.
       t.tokenType = StringLiteral;
@@ -54,7 +64,14 @@ export function lex(text: string, file: string, opts: { reuse?: boolean } = {}):
     kind: "Comment",
     style: c.tokenType === HashComment ? "#" : "//",
     text: c.image,
-    span: { start: c.startOffset, end: c.endOffset! + 1, line: c.startLine!, col: c.startColumn!, endLine: c.endLine!, endCol: c.endColumn! + 1 },
+    span: {
+      start: c.startOffset,
+      end: c.endOffset! + 1,
+      line: c.startLine!,
+      col: c.startColumn!,
+      endLine: c.endLine!,
+      endCol: c.endColumn! + 1,
+    },
   }));
 
   return { tokens: result.tokens, comments, diagnostics, endLine: result.endLine, endCol: result.endCol };

@@ -14,7 +14,14 @@
  * - Semantic actions run inside ACTION() because chevrotain replays every rule once with
  *   placeholder values while it records the grammar.
  */
-import type { IToken, TokenType, IParserErrorMessageProvider, IRuleConfig, IRecognitionException, ParserMethod } from "chevrotain";
+import type {
+  IToken,
+  TokenType,
+  IParserErrorMessageProvider,
+  IRuleConfig,
+  IRecognitionException,
+  ParserMethod,
+} from "chevrotain";
 import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import type { Span } from "./span.js";
@@ -78,16 +85,38 @@ interface TailMarker {
   expr: A.Expr;
 }
 
-const TOP_LEVEL_STARTS = new Set<TokenType>([Kw.metadata, Kw.agent, Kw.policy, Kw.type, Kw.function, Kw.schedule, Kw.channel, Kw.memory, Kw.webhook]);
+const TOP_LEVEL_STARTS = new Set<TokenType>([
+  Kw.metadata,
+  Kw.agent,
+  Kw.policy,
+  Kw.type,
+  Kw.function,
+  Kw.schedule,
+  Kw.channel,
+  Kw.memory,
+  Kw.webhook,
+]);
 const AGENT_MEMBER_STARTS = new Set<TokenType>([Kw.capabilities, Kw.policy, Kw.function, Kw.with]);
 /** Keywords that can start an expression: where one of these stands, it is the keyword. */
 const EXPR_START_KEYWORDS = new Set<TokenType>([Kw.if, Kw.not, Kw.true, Kw.false]);
 const ASSIGN_OPS = new Map<TokenType, A.AssignOp>([
-  [T.Eq, "="], [T.PlusEq, "+="], [T.MinusEq, "-="], [T.StarEq, "*="], [T.SlashEq, "/="], [T.PercentEq, "%="],
+  [T.Eq, "="],
+  [T.PlusEq, "+="],
+  [T.MinusEq, "-="],
+  [T.StarEq, "*="],
+  [T.SlashEq, "/="],
+  [T.PercentEq, "%="],
 ]);
 
 const DURATION_MS: Record<A.DurationUnit, number> = {
-  ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, months: 2_592_000_000, y: 31_536_000_000,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+  months: 2_592_000_000,
+  y: 31_536_000_000,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -131,7 +160,8 @@ const errorMessages: IParserErrorMessageProvider = {
     if (expected === T.Semi && ctx) {
       return `expected \`;\` after ${ctx}, found ${describeToken(actual)}\u0000add \`;\` at the end of the ${ctx}`;
     }
-    if (expected === T.RBrace) return `expected \`}\`, found ${describeToken(actual)}\u0000check that every \`{\` has its \`}\``;
+    if (expected === T.RBrace)
+      return `expected \`}\`, found ${describeToken(actual)}\u0000check that every \`{\` has its \`}\``;
     return `expected ${tokenLabel(expected)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -171,8 +201,17 @@ export class SymbiontParser extends EmbeddedActionsParser {
    * Every rule recovers to an Error node unless it says otherwise (list rules recover to []),
    * so a recovered sub-rule never hands `undefined` to its parent's action.
    */
-  protected override RULE<F extends (...args: any[]) => any>(name: string, impl: F, config?: IRuleConfig<ReturnType<F>>): ParserMethod<Parameters<F>, ReturnType<F>> {
-    return super.RULE(name, impl, config ?? { recoveryValueFunc: (e: IRecognitionException) => this.errorNode(e?.token) as ReturnType<F> });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- chevrotain's own RULE signature
+  protected override RULE<F extends (...args: any[]) => any>(
+    name: string,
+    impl: F,
+    config?: IRuleConfig<ReturnType<F>>,
+  ): ParserMethod<Parameters<F>, ReturnType<F>> {
+    return super.RULE(
+      name,
+      impl,
+      config ?? { recoveryValueFunc: (e: IRecognitionException) => this.errorNode(e?.token) as ReturnType<F> },
+    );
   }
 
   /**
@@ -261,7 +300,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private eofRecovered = false;
 
   private spanOfNodes(a: { span: Span }, b: { span: Span }): Span {
-    return { start: a.span.start, end: b.span.end, line: a.span.line, col: a.span.col, endLine: b.span.endLine, endCol: b.span.endCol };
+    return {
+      start: a.span.start,
+      end: b.span.end,
+      line: a.span.line,
+      col: a.span.col,
+      endLine: b.span.endLine,
+      endCol: b.span.endCol,
+    };
   }
 
   private ident(tok: IToken): A.Identifier {
@@ -270,7 +316,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   private errorNode(tok: IToken | undefined): A.ErrorNode {
     const t = tok && !Number.isNaN(tok.startOffset) ? tok : this.LA(0);
-    return { kind: "Error", span: t && !Number.isNaN(t.startOffset) ? this.span(t, t) : { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } };
+    return {
+      kind: "Error",
+      span:
+        t && !Number.isNaN(t.startOffset)
+          ? this.span(t, t)
+          : { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 },
+    };
   }
 
   private enter(): void {
@@ -290,7 +342,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
     if (!this.is(T.LBrace)) return false;
     const t2 = this.LA(2).tokenType;
     if (t2 === T.RBrace) return false;
-    const isKey = t2 === T.StringLiteral || T.Identifier.categoryMatchesMap![this.LA(2).tokenTypeIdx] === true || t2 === T.Identifier;
+    const isKey =
+      t2 === T.StringLiteral ||
+      T.Identifier.categoryMatchesMap![this.LA(2).tokenTypeIdx] === true ||
+      t2 === T.Identifier;
     return isKey && this.is(T.Colon, 3);
   }
 
@@ -305,7 +360,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
         depth--;
         if (depth === 0) {
           const next = this.LA(k + 1);
-          return !(T.BinaryOperator.categoryMatchesMap![next.tokenTypeIdx] || next.tokenType === T.Dot || next.tokenType === T.LParen || next.tokenType === T.LBracket);
+          return !(
+            T.BinaryOperator.categoryMatchesMap![next.tokenTypeIdx] ||
+            next.tokenType === T.Dot ||
+            next.tokenType === T.LParen ||
+            next.tokenType === T.LBracket
+          );
         }
       }
     }
@@ -328,32 +388,42 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   // ---- program and items ---------------------------------------------------------------------
 
-  public program = this.RULE("program", (): A.Item[] => {
-    const items: A.Item[] = [];
-    if (this.RECORDING_PHASE) {
-      this.SUBRULE(this.item);
-      return items;
-    }
-    while (!this.is(EOF)) {
-      if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
-        const before = this.LA(1);
-        const item = this.SUBRULE(this.item);
-        if (item && item.kind !== ("Error" as string)) items.push(item);
-        if (this.LA(1) === before) this.SKIP_TOKEN(); // no progress: never loop forever
-      } else {
-        const bad = this.LA(1);
-        const help =
-          bad.image === "let" || bad.image === "with"
-            ? "`let` and `with` belong inside an agent or function body"
-            : "a file holds metadata, agent, policy, type, function, schedule, channel, memory and webhook blocks";
-        this.note("E0014", `expected a top-level item, found ${describeToken(bad)}`, bad.startOffset, bad.endOffset! + 1, help);
-        this.SKIP_TOKEN();
-        this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
-        if (this.is(T.RBrace)) this.SKIP_TOKEN();
+  public program = this.RULE(
+    "program",
+    (): A.Item[] => {
+      const items: A.Item[] = [];
+      if (this.RECORDING_PHASE) {
+        this.SUBRULE(this.item);
+        return items;
       }
-    }
-    return items;
-  }, LIST_RECOVERY);
+      while (!this.is(EOF)) {
+        if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
+          const before = this.LA(1);
+          const item = this.SUBRULE(this.item);
+          if (item && item.kind !== ("Error" as string)) items.push(item);
+          if (this.LA(1) === before) this.SKIP_TOKEN(); // no progress: never loop forever
+        } else {
+          const bad = this.LA(1);
+          const help =
+            bad.image === "let" || bad.image === "with"
+              ? "`let` and `with` belong inside an agent or function body"
+              : "a file holds metadata, agent, policy, type, function, schedule, channel, memory and webhook blocks";
+          this.note(
+            "E0014",
+            `expected a top-level item, found ${describeToken(bad)}`,
+            bad.startOffset,
+            bad.endOffset! + 1,
+            help,
+          );
+          this.SKIP_TOKEN();
+          this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
+          if (this.is(T.RBrace)) this.SKIP_TOKEN();
+        }
+      }
+      return items;
+    },
+    LIST_RECOVERY,
+  );
 
   public item = this.RULE(
     "item",
@@ -391,13 +461,25 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.ACTION(() => {
         separator = sep.image as "=" | ":";
         if (juxtaposed) {
-          this.note("E0016", `${ctx} properties take no \`${sep.image}\`: write the value right after the key`, sep.startOffset, sep.endOffset! + 1, `e.g. \`${key.image} ${ctx === "memory" ? "90d" : "\"value\""}\``);
+          this.note(
+            "E0016",
+            `${ctx} properties take no \`${sep.image}\`: write the value right after the key`,
+            sep.startOffset,
+            sep.endOffset! + 1,
+            `e.g. \`${key.image} ${ctx === "memory" ? "90d" : '"value"'}\``,
+          );
         }
       });
     });
     this.ACTION(() => {
       if (!juxtaposed && separator === null) {
-        this.note("E0016", `expected \`=\` or \`:\` after \`${key.image}\``, key.endOffset! + 1, key.endOffset! + 1, `write \`${key.image} = value\``);
+        this.note(
+          "E0016",
+          `expected \`=\` or \`:\` after \`${key.image}\``,
+          key.endOffset! + 1,
+          key.endOffset! + 1,
+          `write \`${key.image} = value\``,
+        );
       }
     });
     const value = this.SUBRULE(this.declValue);
@@ -408,13 +490,26 @@ export class SymbiontParser extends EmbeddedActionsParser {
     });
     return this.ACTION(() => {
       this.checkDeclValue(value, ctx);
-      return { kind: "Property", key: this.ident(key), separator, value, comma, span: this.spanOfNodes(this.ident(key), value) };
+      return {
+        kind: "Property",
+        key: this.ident(key),
+        separator,
+        value,
+        comma,
+        span: this.spanOfNodes(this.ident(key), value),
+      };
     });
   });
 
   private checkDeclValue(value: A.DeclValue, ctx: PropertyContext | "with"): void {
     if (value.kind === "Record" && ctx !== "metadata") {
-      this.note("E0017", `a record is not allowed as a ${ctx} value`, value.span.start, value.span.end, "only metadata values may be records");
+      this.note(
+        "E0017",
+        `a record is not allowed as a ${ctx} value`,
+        value.span.start,
+        value.span.end,
+        "only metadata values may be records",
+      );
     } else if (value.kind === "Array" && !(ctx === "metadata" || ctx === "channel" || ctx === "with")) {
       this.note("E0017", `an array is not allowed as a ${ctx} value`, value.span.start, value.span.end);
     }
@@ -433,9 +528,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.ACTION(() => {
         if (this.is(T.Dot) && (v.kind === "Number" || v.kind === "Identifier")) {
           const unit = this.LA(2).image;
-          const help = v.kind === "Number" && /^(milliseconds|seconds|minutes|hours|days)$/.test(unit)
-            ? `write a duration literal such as \`${v.raw}${({ milliseconds: "ms", seconds: "s", minutes: "m", hours: "h", days: "d" } as Record<string, string>)[unit]}\``
-            : "declarative values are literals, identifiers or arrays";
+          const help =
+            v.kind === "Number" && /^(milliseconds|seconds|minutes|hours|days)$/.test(unit)
+              ? `write a duration literal such as \`${v.raw}${({ milliseconds: "ms", seconds: "s", minutes: "m", hours: "h", days: "d" } as Record<string, string>)[unit]}\``
+              : "declarative values are literals, identifiers or arrays";
           this.note("E0017", "expressions are not allowed here", v.span.start, this.LA(2).endOffset! + 1, help);
         }
       });
@@ -467,34 +563,52 @@ export class SymbiontParser extends EmbeddedActionsParser {
     });
   });
 
-  public agentMembers = this.RULE("agentMembers", (): A.AgentMember[] => {
-    const members: A.AgentMember[] = [];
-    if (this.RECORDING_PHASE) {
-      this.SUBRULE(this.agentMember);
-      return members;
-    }
-    while (!this.is(EOF) && !this.is(T.RBrace)) {
-      if (AGENT_MEMBER_STARTS.has(this.LA(1).tokenType)) {
-        const before = this.LA(1);
-        const m = this.SUBRULE(this.agentMember);
-        if (m && (m.kind as string) !== "Error") members.push(m);
-        if (this.LA(1) === before) this.SKIP_TOKEN();
-      } else if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType) && this.LA(1).tokenType !== Kw.policy && this.LA(1).tokenType !== Kw.function) {
-        // Probably a missing `}` before the next top-level item: let the caller report it.
+  public agentMembers = this.RULE(
+    "agentMembers",
+    (): A.AgentMember[] => {
+      const members: A.AgentMember[] = [];
+      if (this.RECORDING_PHASE) {
+        this.SUBRULE(this.agentMember);
         return members;
-      } else {
-        const bad = this.LA(1);
-        const help =
-          bad.image === "let" || bad.image === "try" || bad.image === "if" || bad.image === "for" || bad.image === "match"
-            ? "statements belong inside a `with { ... }` block or a function body"
-            : "an agent body holds capabilities, policy, function and with blocks";
-        this.note("E0015", `unexpected ${describeToken(bad)} in agent body`, bad.startOffset, bad.endOffset! + 1, help);
-        this.SKIP_TOKEN();
-        this.skipUntil((t) => AGENT_MEMBER_STARTS.has(t.tokenType));
       }
-    }
-    return members;
-  }, LIST_RECOVERY);
+      while (!this.is(EOF) && !this.is(T.RBrace)) {
+        if (AGENT_MEMBER_STARTS.has(this.LA(1).tokenType)) {
+          const before = this.LA(1);
+          const m = this.SUBRULE(this.agentMember);
+          if (m && (m.kind as string) !== "Error") members.push(m);
+          if (this.LA(1) === before) this.SKIP_TOKEN();
+        } else if (
+          TOP_LEVEL_STARTS.has(this.LA(1).tokenType) &&
+          this.LA(1).tokenType !== Kw.policy &&
+          this.LA(1).tokenType !== Kw.function
+        ) {
+          // Probably a missing `}` before the next top-level item: let the caller report it.
+          return members;
+        } else {
+          const bad = this.LA(1);
+          const help =
+            bad.image === "let" ||
+            bad.image === "try" ||
+            bad.image === "if" ||
+            bad.image === "for" ||
+            bad.image === "match"
+              ? "statements belong inside a `with { ... }` block or a function body"
+              : "an agent body holds capabilities, policy, function and with blocks";
+          this.note(
+            "E0015",
+            `unexpected ${describeToken(bad)} in agent body`,
+            bad.startOffset,
+            bad.endOffset! + 1,
+            help,
+          );
+          this.SKIP_TOKEN();
+          this.skipUntil((t) => AGENT_MEMBER_STARTS.has(t.tokenType));
+        }
+      }
+      return members;
+    },
+    LIST_RECOVERY,
+  );
 
   public agentMember = this.RULE(
     "agentMember",
@@ -515,17 +629,21 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return this.ACTION(() => ({ kind: "Capabilities", separator: sep.image as "=" | ":", list, span: this.from(kw) }));
   });
 
-  public paramList = this.RULE("paramList", (): A.Param[] => {
-    const params: A.Param[] = [];
-    this.CONSUME(T.LParen);
-    this.MANY(() => {
-      const p = this.SUBRULE(this.param);
-      this.ACTION(() => (p.kind as string) !== "Error" && params.push(p));
-      this.OPTION(() => this.CONSUME(T.Comma));
-    });
-    this.CONSUME(T.RParen);
-    return params;
-  }, LIST_RECOVERY);
+  public paramList = this.RULE(
+    "paramList",
+    (): A.Param[] => {
+      const params: A.Param[] = [];
+      this.CONSUME(T.LParen);
+      this.MANY(() => {
+        const p = this.SUBRULE(this.param);
+        this.ACTION(() => (p.kind as string) !== "Error" && params.push(p));
+        this.OPTION(() => this.CONSUME(T.Comma));
+      });
+      this.CONSUME(T.RParen);
+      return params;
+    },
+    LIST_RECOVERY,
+  );
 
   public param = this.RULE("param", (): A.Param => {
     const name = this.CONSUME(T.Identifier);
@@ -561,7 +679,15 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.ACTION(() => (rule.kind as string) !== "Error" && rules.push(rule));
       this.OPTION(() => {
         const c = this.CONSUME(T.Comma);
-        this.ACTION(() => this.note("E0016", "policy rules are not separated by `,`", c.startOffset, c.endOffset! + 1, "remove the `,`: put each rule on its own line"));
+        this.ACTION(() =>
+          this.note(
+            "E0016",
+            "policy rules are not separated by `,`",
+            c.startOffset,
+            c.endOffset! + 1,
+            "remove the `,`: put each rule on its own line",
+          ),
+        );
       });
     });
     this.CONSUME(T.RBrace);
@@ -635,7 +761,15 @@ export class SymbiontParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const c = this.CONSUME(T.Colon);
-          this.ACTION(() => this.note("E0016", "`with` attributes use `=`, not `:`", c.startOffset, c.endOffset! + 1, `write \`${name.image} = ...\``));
+          this.ACTION(() =>
+            this.note(
+              "E0016",
+              "`with` attributes use `=`, not `:`",
+              c.startOffset,
+              c.endOffset! + 1,
+              `write \`${name.image} = ...\``,
+            ),
+          );
         },
       },
     ]);
@@ -647,7 +781,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
     });
     return this.ACTION(() => {
       this.checkDeclValue(value, "with");
-      return { kind: "WithAttribute", name: this.ident(name), value, comma, span: this.spanOfNodes(this.ident(name), value) };
+      return {
+        kind: "WithAttribute",
+        name: this.ident(name),
+        value,
+        comma,
+        span: this.spanOfNodes(this.ident(name), value),
+      };
     });
   });
 
@@ -660,7 +800,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const t = this.CONSUME2(T.Identifier);
-          return this.ACTION((): A.TypeRef => ({ kind: "TypeRef", name: this.ident(t), args: [], span: this.span(t, t) }));
+          return this.ACTION((): A.TypeRef => ({
+            kind: "TypeRef",
+            name: this.ident(t),
+            args: [],
+            span: this.span(t, t),
+          }));
         },
       },
     ]);
@@ -671,7 +816,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
         this.SKIP_TOKEN();
       } else if (this.is(T.Lt)) {
         const s = this.LA(1);
-        this.note("E0017", "generic type aliases are not supported", s.startOffset, s.endOffset! + 1, "declare a struct type, or use the generic type directly where it is needed");
+        this.note(
+          "E0017",
+          "generic type aliases are not supported",
+          s.startOffset,
+          s.endOffset! + 1,
+          "declare a struct type, or use the generic type directly where it is needed",
+        );
       }
     });
     return this.ACTION(() => ({ kind: "TypeDef", name: this.ident(name), definition, span: this.from(kw) }));
@@ -685,7 +836,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.CONSUME(T.Colon);
       const type = this.SUBRULE(this.typeRef);
       this.OPTION(() => this.CONSUME(T.Comma));
-      this.ACTION(() => fields.push({ kind: "FieldDecl", name: this.ident(n), type, span: this.spanOfNodes(this.ident(n), type) }));
+      this.ACTION(() =>
+        fields.push({ kind: "FieldDecl", name: this.ident(n), type, span: this.spanOfNodes(this.ident(n), type) }),
+      );
     });
     this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "StructType", fields, span: this.from(open) }));
@@ -737,7 +890,15 @@ export class SymbiontParser extends EmbeddedActionsParser {
         this.CONSUME(T.Comma);
         comma = true;
       });
-      this.ACTION(() => rules.push({ kind: "ClassificationRule", category: this.ident(cat), action: this.ident(act), comma, span: this.span(cat, act) }));
+      this.ACTION(() =>
+        rules.push({
+          kind: "ClassificationRule",
+          category: this.ident(cat),
+          action: this.ident(act),
+          comma,
+          span: this.span(cat, act),
+        }),
+      );
     });
     this.CONSUME(T.RBrace);
     return this.ACTION(() => ({ kind: "DataClassification", rules, span: this.from(kw) }));
@@ -758,31 +919,35 @@ export class SymbiontParser extends EmbeddedActionsParser {
   });
 
   /** `{ (prop | search {..}) }` for memory, `{ (prop | filter {..}) }` for webhook. */
-  public subBlockMembers = this.RULE("subBlockMembers", (ctx: "memory" | "webhook"): Array<A.Property | A.SubBlock> => {
-    this.CONSUME(T.LBrace);
-    const members: Array<A.Property | A.SubBlock> = [];
-    this.MANY(() => {
-      // One token decides (`search` / `filter` are keywords here), as in the reference.
-      const m = this.OR({
-        MAX_LOOKAHEAD: 1,
-        IGNORE_AMBIGUITIES: true,
-        DEF: [
-        {
-          GATE: () => ctx === "memory",
-          ALT: () => this.SUBRULE(this.subBlock, { ARGS: ["search"] }),
-        },
-        {
-          GATE: () => ctx === "webhook",
-          ALT: () => this.SUBRULE2(this.subBlock, { ARGS: ["filter"] }),
-        },
-        { ALT: () => this.SUBRULE(this.property, { ARGS: [ctx] }) },
-        ],
+  public subBlockMembers = this.RULE(
+    "subBlockMembers",
+    (ctx: "memory" | "webhook"): Array<A.Property | A.SubBlock> => {
+      this.CONSUME(T.LBrace);
+      const members: Array<A.Property | A.SubBlock> = [];
+      this.MANY(() => {
+        // One token decides (`search` / `filter` are keywords here), as in the reference.
+        const m = this.OR({
+          MAX_LOOKAHEAD: 1,
+          IGNORE_AMBIGUITIES: true,
+          DEF: [
+            {
+              GATE: () => ctx === "memory",
+              ALT: () => this.SUBRULE(this.subBlock, { ARGS: ["search"] }),
+            },
+            {
+              GATE: () => ctx === "webhook",
+              ALT: () => this.SUBRULE2(this.subBlock, { ARGS: ["filter"] }),
+            },
+            { ALT: () => this.SUBRULE(this.property, { ARGS: [ctx] }) },
+          ],
+        });
+        pushNode(members, m);
       });
-      pushNode(members, m);
-    });
-    this.CONSUME(T.RBrace);
-    return members;
-  }, LIST_RECOVERY);
+      this.CONSUME(T.RBrace);
+      return members;
+    },
+    LIST_RECOVERY,
+  );
 
   public subBlock = this.RULE("subBlock", (keyword: "search" | "filter"): A.SubBlock => {
     const kw = this.OR([{ ALT: () => this.CONSUME(Kw.search) }, { ALT: () => this.CONSUME(Kw.filter) }]);
@@ -834,7 +999,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.OR({
         MAX_LOOKAHEAD: 1,
         IGNORE_AMBIGUITIES: true,
-        DEF: this.statementAlts ??= [
+        DEF: (this.statementAlts ??= [
           { ALT: () => this.SUBRULE(this.letStatement) },
           { ALT: () => this.SUBRULE(this.ifStatement) },
           { ALT: () => this.SUBRULE(this.forStatement) },
@@ -842,7 +1007,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
           { ALT: () => this.SUBRULE(this.tryStatement) },
           { ALT: () => this.SUBRULE(this.returnStatement) },
           { ALT: () => this.SUBRULE(this.exprOrAssignStatement) },
-        ],
+        ]),
       }),
     { recoveryValueFunc: (e) => this.errorNode(e?.token) as unknown as A.Stmt },
   );
@@ -875,7 +1040,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private forbidSemicolon(what: string): void {
     if (this.is(T.Semi)) {
       const s = this.LA(1);
-      this.note("E0012", `unexpected \`;\` after \`${what}\` statement`, s.startOffset, s.endOffset! + 1, "remove the `;`");
+      this.note(
+        "E0012",
+        `unexpected \`;\` after \`${what}\` statement`,
+        s.startOffset,
+        s.endOffset! + 1,
+        "remove the `;`",
+      );
       this.SKIP_TOKEN();
     }
   }
@@ -888,7 +1059,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
       const asExpr = toIfExpr(ifs);
       if (asExpr) {
         this.SKIP_TOKEN();
-        return { kind: "ExprStmt", expr: asExpr, span: this.spanOfNodes(ifs, { span: this.span(this.LA(0), this.LA(0)) }) } as A.ExprStmt;
+        return {
+          kind: "ExprStmt",
+          expr: asExpr,
+          span: this.spanOfNodes(ifs, { span: this.span(this.LA(0), this.LA(0)) }),
+        } as A.ExprStmt;
       }
       this.forbidSemicolon("if");
       return ifs;
@@ -901,16 +1076,21 @@ export class SymbiontParser extends EmbeddedActionsParser {
       MAX_LOOKAHEAD: 1,
       IGNORE_AMBIGUITIES: true,
       DEF: [
-      {
-        ALT: () => {
-          const letKw = this.CONSUME(Kw.let);
-          const pattern = this.SUBRULE(this.pattern);
-          this.CONSUME(T.Eq);
-          const value = this.SUBRULE(this.expression, NO_STRUCT);
-          return this.ACTION((): A.LetCondition => ({ kind: "LetCondition", pattern, value, span: this.from(letKw) }));
+        {
+          ALT: () => {
+            const letKw = this.CONSUME(Kw.let);
+            const pattern = this.SUBRULE(this.pattern);
+            this.CONSUME(T.Eq);
+            const value = this.SUBRULE(this.expression, NO_STRUCT);
+            return this.ACTION((): A.LetCondition => ({
+              kind: "LetCondition",
+              pattern,
+              value,
+              span: this.from(letKw),
+            }));
+          },
         },
-      },
-      { ALT: () => this.SUBRULE2(this.expression, NO_STRUCT) },
+        { ALT: () => this.SUBRULE2(this.expression, NO_STRUCT) },
       ],
     });
     const then = this.SUBRULE(this.block);
@@ -944,14 +1124,23 @@ export class SymbiontParser extends EmbeddedActionsParser {
             this.OPTION(() => this.CONSUME(T.Comma));
           });
           this.CONSUME(T.RParen);
-          return this.ACTION((): A.ConstructorPattern => ({ kind: "ConstructorPattern", name: this.ident(name), args, span: this.from(name) }));
+          return this.ACTION((): A.ConstructorPattern => ({
+            kind: "ConstructorPattern",
+            name: this.ident(name),
+            args,
+            span: this.from(name),
+          }));
         },
         IGNORE_AMBIGUITIES: true,
       },
       {
         ALT: () => {
           const name = this.CONSUME2(T.Identifier);
-          return this.ACTION((): A.BindingPattern => ({ kind: "BindingPattern", name: this.ident(name), span: this.span(name, name) }));
+          return this.ACTION((): A.BindingPattern => ({
+            kind: "BindingPattern",
+            name: this.ident(name),
+            span: this.span(name, name),
+          }));
         },
         IGNORE_AMBIGUITIES: true,
       },
@@ -1038,7 +1227,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
       const cbody = this.SUBRULE2(this.block);
       this.ACTION(() => {
         const c: A.CatchClause = second
-          ? { kind: "Catch", errorType: this.ident(first), binder: this.ident(second), body: cbody, span: this.from(ck) }
+          ? {
+              kind: "Catch",
+              errorType: this.ident(first),
+              binder: this.ident(second),
+              body: cbody,
+              span: this.from(ck),
+            }
           : { kind: "Catch", binder: this.ident(first), body: cbody, span: this.from(ck) };
         catches.push(c);
       });
@@ -1068,10 +1263,27 @@ export class SymbiontParser extends EmbeddedActionsParser {
           const value = this.SUBRULE2(this.expression, STRUCT_OK);
           this.CONSUME(T.Semi);
           return this.ACTION((): A.AssignStmt => {
-            if (expr.kind !== "Identifier" && expr.kind !== "Member" && expr.kind !== "Index" && expr.kind !== "Error") {
-              this.note("E0018", "invalid assignment target", expr.span.start, expr.span.end, "assign to a variable, a member (`a.b = ..`) or an index (`a[i] = ..`)");
+            if (
+              expr.kind !== "Identifier" &&
+              expr.kind !== "Member" &&
+              expr.kind !== "Index" &&
+              expr.kind !== "Error"
+            ) {
+              this.note(
+                "E0018",
+                "invalid assignment target",
+                expr.span.start,
+                expr.span.end,
+                "assign to a variable, a member (`a.b = ..`) or an index (`a[i] = ..`)",
+              );
             }
-            return { kind: "Assign", target: expr, op: ASSIGN_OPS.get(opTok.tokenType)!, value, span: this.from(first) };
+            return {
+              kind: "Assign",
+              target: expr,
+              op: ASSIGN_OPS.get(opTok.tokenType)!,
+              value,
+              span: this.from(first),
+            };
           });
         },
       },
@@ -1087,7 +1299,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
             if (this.is(T.RBrace) || this.is(EOF)) return { kind: "Tail", expr };
             // Missing `;`: report it at the end of the expression and carry on as if it were there.
             const prev = this.LA(0);
-            this.note("E0011", `expected \`;\` after expression, found ${describeToken(this.LA(1))}`, prev.endOffset! + 1, prev.endOffset! + 1, "add `;` at the end of the statement");
+            this.note(
+              "E0011",
+              `expected \`;\` after expression, found ${describeToken(this.LA(1))}`,
+              prev.endOffset! + 1,
+              prev.endOffset! + 1,
+              "add `;` at the end of the statement",
+            );
             return { kind: "ExprStmt", expr, span: this.from(first) };
           }),
       },
@@ -1165,24 +1383,30 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public operand = this.RULE("operand", (noStruct: boolean): A.Expr => {
     const savedPrefixes = this.prefixes;
     this.prefixes = undefined;
-    this.MANY((this.prefixTail ??= () => {
-      const op = this.CONSUME(T.PrefixOperator);
-      if (!this.RECORDING_PHASE) (this.prefixes ??= []).push(op);
-    }));
+    this.MANY(
+      (this.prefixTail ??= () => {
+        const op = this.CONSUME(T.PrefixOperator);
+        if (!this.RECORDING_PHASE) (this.prefixes ??= []).push(op);
+      }),
+    );
     const prefixes = this.prefixes as IToken[] | undefined;
     this.prefixes = savedPrefixes;
     const savedNoStruct = this.noStruct;
     this.noStruct = noStruct;
-    const primary = this.OR((this.primaryOr ??= { MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: this.buildPrimaryAlts() }));
+    const primary = this.OR(
+      (this.primaryOr ??= { MAX_LOOKAHEAD: 1, IGNORE_AMBIGUITIES: true, DEF: this.buildPrimaryAlts() }),
+    );
     this.noStruct = savedNoStruct;
     const savedCur = this.cur;
     const savedChain = this.chain;
     this.cur = primary;
     this.chain = 0;
-    this.MANY2((this.postfixTail ??= () => {
-      this.chain++;
-      this.OR2((this.postfixAlts ??= this.buildPostfixAlts()));
-    }));
+    this.MANY2(
+      (this.postfixTail ??= () => {
+        this.chain++;
+        this.OR2((this.postfixAlts ??= this.buildPostfixAlts()));
+      }),
+    );
     let e = this.cur;
     const chain = this.chain;
     this.cur = savedCur;
@@ -1193,7 +1417,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
       if (prefixes.length > this.longestChain) this.longestChain = prefixes.length;
       for (let i = prefixes.length - 1; i >= 0; i--) {
         const op = prefixes[i]!;
-        e = { kind: "Unary", op: op.image as A.UnaryOp, operand: e, span: this.spanOfNodes({ span: this.span(op, op) }, e) };
+        e = {
+          kind: "Unary",
+          op: op.image as A.UnaryOp,
+          operand: e,
+          span: this.spanOfNodes({ span: this.span(op, op) }, e),
+        };
       }
     }
     return e;
@@ -1210,7 +1439,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
   /** Span from the start of `node` to the last consumed token. */
   private fromNode(node: A.Expr): Span {
     const last = this.LA(0);
-    const s = { start: node.span.start, end: last.endOffset! + 1, line: node.span.line, col: node.span.col, endLine: last.endLine!, endCol: last.endColumn! + 1 };
+    const s = {
+      start: node.span.start,
+      end: last.endOffset! + 1,
+      line: node.span.line,
+      col: node.span.col,
+      endLine: last.endLine!,
+      endCol: last.endColumn! + 1,
+    };
     if (this.eofRecovered) this.extendToEnd(s);
     return s;
   }
@@ -1222,7 +1458,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
           const object = this.cur;
           this.CONSUME(T.Dot);
           const prop = this.CONSUME2(T.Identifier);
-          if (!this.RECORDING_PHASE) this.cur = { kind: "Member", object, property: this.ident(prop), span: this.fromNode(object) };
+          if (!this.RECORDING_PHASE)
+            this.cur = { kind: "Member", object, property: this.ident(prop), span: this.fromNode(object) };
         },
       },
       {
@@ -1244,25 +1481,29 @@ export class SymbiontParser extends EmbeddedActionsParser {
     ];
   }
 
-  public callArgs = this.RULE("callArgs", (): Array<A.Expr | A.NamedArg> => {
-    const args: Array<A.Expr | A.NamedArg> = [];
-    this.CONSUME(T.LParen);
-    // Commas are required between arguments; one trailing comma is allowed; `g(,)` and
-    // `g(a,, b)` are errors (LANGUAGE.md §1.4.10).
-    this.OPTION(() => {
-      args.push(this.SUBRULE(this.callArg));
-      this.MANY({
-        GATE: () => !this.is(T.RParen, 2),
-        DEF: () => {
-          this.CONSUME(T.Comma);
-          args.push(this.SUBRULE2(this.callArg));
-        },
+  public callArgs = this.RULE(
+    "callArgs",
+    (): Array<A.Expr | A.NamedArg> => {
+      const args: Array<A.Expr | A.NamedArg> = [];
+      this.CONSUME(T.LParen);
+      // Commas are required between arguments; one trailing comma is allowed; `g(,)` and
+      // `g(a,, b)` are errors (LANGUAGE.md §1.4.10).
+      this.OPTION(() => {
+        args.push(this.SUBRULE(this.callArg));
+        this.MANY({
+          GATE: () => !this.is(T.RParen, 2),
+          DEF: () => {
+            this.CONSUME(T.Comma);
+            args.push(this.SUBRULE2(this.callArg));
+          },
+        });
+        this.OPTION2(() => this.CONSUME2(T.Comma));
       });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
-    this.CONSUME(T.RParen);
-    return args;
-  }, LIST_RECOVERY);
+      this.CONSUME(T.RParen);
+      return args;
+    },
+    LIST_RECOVERY,
+  );
 
   public callArg = this.RULE("callArg", (): A.Expr | A.NamedArg =>
     this.OR([
@@ -1272,7 +1513,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
           const name = this.CONSUME(T.Identifier);
           const sep = this.OR2([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
           const value = this.SUBRULE(this.expression, STRUCT_OK);
-          return this.ACTION((): A.NamedArg => ({ kind: "NamedArg", name: this.ident(name), separator: sep.image as "=" | ":", value, span: this.from(name) }));
+          return this.ACTION((): A.NamedArg => ({
+            kind: "NamedArg",
+            name: this.ident(name),
+            separator: sep.image as "=" | ":",
+            value,
+            span: this.from(name),
+          }));
         },
       },
       { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
@@ -1300,7 +1547,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
       {
         ALT: () => {
           const t = this.CONSUME(T.VaultRef);
-          return this.ACTION((): A.VaultRef => ({ kind: "Vault", path: t.image.slice("vault://".length), raw: t.image, span: this.span(t, t) }));
+          return this.ACTION((): A.VaultRef => ({
+            kind: "Vault",
+            path: t.image.slice("vault://".length),
+            raw: t.image,
+            span: this.span(t, t),
+          }));
         },
       },
       { ALT: () => this.SUBRULE(this.arrayExpr) },
@@ -1321,7 +1573,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
           this.idTok = id;
           this.idResult = undefined;
           this.OPTION((this.lambdaTail ??= () => this.parseLambdaTail()));
-          this.OPTION2((this.typeLiteralTail ??= { GATE: () => this.idResult === undefined && !this.noStruct, DEF: () => this.parseTypeLiteralTail() }));
+          this.OPTION2(
+            (this.typeLiteralTail ??= {
+              GATE: () => this.idResult === undefined && !this.noStruct,
+              DEF: () => this.parseTypeLiteralTail(),
+            }),
+          );
           if (this.RECORDING_PHASE) return undefined as unknown as A.Expr;
           return this.idResult ?? this.ident(id);
         },
@@ -1343,13 +1600,15 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const noStruct = this.noStruct;
     this.CONSUME(T.FatArrow);
     const body = this.SUBRULE3(this.expression, noStruct ? NO_STRUCT : STRUCT_OK);
-    if (!this.RECORDING_PHASE) this.idResult = { kind: "Lambda", style: "arrow", params: [this.ident(param)], body, span: this.from(param) };
+    if (!this.RECORDING_PHASE)
+      this.idResult = { kind: "Lambda", style: "arrow", params: [this.ident(param)], body, span: this.from(param) };
   }
 
   private parseTypeLiteralTail(): void {
     const name = this.idTok;
     const fields = this.SUBRULE(this.recordBody);
-    if (!this.RECORDING_PHASE) this.idResult = { kind: "TypeLiteral", typeName: this.ident(name), fields, span: this.from(name) };
+    if (!this.RECORDING_PHASE)
+      this.idResult = { kind: "TypeLiteral", typeName: this.ident(name), fields, span: this.from(name) };
   }
 
   public ifExpr = this.RULE("ifExpr", (): A.IfExpr => {
@@ -1395,21 +1654,30 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return this.ACTION(() => ({ kind: "Record", fields, span: this.from(open) }));
   });
 
-  public recordBody = this.RULE("recordBody", (): A.RecordField[] => {
-    this.CONSUME(T.LBrace);
-    this.ACTION(() => this.enter());
-    const fields: A.RecordField[] = [];
-    this.MANY(() => {
-      const key = this.OR((this.recordKeyAlts ??= [{ ALT: () => this.SUBRULE(this.stringLit) }, { ALT: () => this.ident(this.CONSUME(T.Identifier)) }]));
-      this.CONSUME(T.Colon);
-      const value = this.SUBRULE(this.expression, STRUCT_OK);
-      this.OPTION(() => this.CONSUME(T.Comma));
-      this.ACTION(() => fields.push({ kind: "RecordField", key, value, span: this.spanOfNodes(key, value) }));
-    });
-    this.CONSUME(T.RBrace);
-    this.ACTION(() => this.leave());
-    return fields;
-  }, LIST_RECOVERY);
+  public recordBody = this.RULE(
+    "recordBody",
+    (): A.RecordField[] => {
+      this.CONSUME(T.LBrace);
+      this.ACTION(() => this.enter());
+      const fields: A.RecordField[] = [];
+      this.MANY(() => {
+        const key = this.OR(
+          (this.recordKeyAlts ??= [
+            { ALT: () => this.SUBRULE(this.stringLit) },
+            { ALT: () => this.ident(this.CONSUME(T.Identifier)) },
+          ]),
+        );
+        this.CONSUME(T.Colon);
+        const value = this.SUBRULE(this.expression, STRUCT_OK);
+        this.OPTION(() => this.CONSUME(T.Comma));
+        this.ACTION(() => fields.push({ kind: "RecordField", key, value, span: this.spanOfNodes(key, value) }));
+      });
+      this.CONSUME(T.RBrace);
+      this.ACTION(() => this.leave());
+      return fields;
+    },
+    LIST_RECOVERY,
+  );
 
   /** `[a, b, c,]`; with `allowSettings`, elements may be `name = value` (require lists). */
   public arrayExpr = this.RULE("arrayExpr", (allowSettings?: boolean): A.ArrayExpr => {
@@ -1440,7 +1708,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
           const name = this.CONSUME(T.Identifier);
           this.CONSUME(T.Eq);
           const value = this.SUBRULE(this.expression, STRUCT_OK);
-          return this.ACTION((): A.SettingExpr => ({ kind: "Setting", name: this.ident(name), value, span: this.from(name) }));
+          return this.ACTION((): A.SettingExpr => ({
+            kind: "Setting",
+            name: this.ident(name),
+            value,
+            span: this.from(name),
+          }));
         },
       },
       { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
@@ -1504,11 +1777,31 @@ function literalNode(t: IToken, span: Span): A.Literal {
 }
 
 const PRECEDENCE: Record<A.BinaryOp, number> = {
-  "||": 1, "&&": 2, "==": 3, "!=": 3, in: 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6,
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  in: 3,
+  "<": 4,
+  ">": 4,
+  "<=": 4,
+  ">=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
 };
 
 function spanJoin(a: { span: Span }, b: { span: Span }): Span {
-  return { start: a.span.start, end: b.span.end, line: a.span.line, col: a.span.col, endLine: b.span.endLine, endCol: b.span.endCol };
+  return {
+    start: a.span.start,
+    end: b.span.end,
+    line: a.span.line,
+    col: a.span.col,
+    endLine: b.span.endLine,
+    endCol: b.span.endCol,
+  };
 }
 
 /** Folds `e0 op0 e1 op1 e2 ...` into a left-associative tree by precedence (shunting-yard). */
@@ -1566,11 +1859,20 @@ export function unescapeString(raw: string): string {
     }
     const n = body[++i]!;
     switch (n) {
-      case "n": out += "\n"; break;
-      case "t": out += "\t"; break;
-      case "r": out += "\r"; break;
-      case "0": out += "\0"; break;
-      default: out += n;
+      case "n":
+        out += "\n";
+        break;
+      case "t":
+        out += "\t";
+        break;
+      case "r":
+        out += "\r";
+        break;
+      case "0":
+        out += "\0";
+        break;
+      default:
+        out += n;
     }
   }
   return out;

@@ -34,14 +34,24 @@ function printItem(item: A.Item, ind: string): string {
     case "Channel": {
       const inner = ind + IND;
       const body = item.members
-        .map((m) => (m.kind === "Property" ? inner + printProperty(m, inner) : m.kind === "Policy" ? printPolicy(m, inner) : printClassification(m, inner)))
+        .map((m) =>
+          m.kind === "Property"
+            ? inner + printProperty(m, inner)
+            : m.kind === "Policy"
+              ? printPolicy(m, inner)
+              : printClassification(m, inner),
+        )
         .join("\n");
       return `${ind}channel ${item.name.name} {\n${body}${body ? "\n" : ""}${ind}}`;
     }
     case "Memory":
     case "Webhook": {
       const inner = ind + IND;
-      const body = item.members.map((m) => (m.kind === "Property" ? inner + printProperty(m, inner) : `${inner}${m.keyword} ${entries(m.entries, inner)}`)).join("\n");
+      const body = item.members
+        .map((m) =>
+          m.kind === "Property" ? inner + printProperty(m, inner) : `${inner}${m.keyword} ${entries(m.entries, inner)}`,
+        )
+        .join("\n");
       return `${ind}${item.kind === "Memory" ? "memory" : "webhook"} ${item.name.name} {\n${body}${body ? "\n" : ""}${ind}}`;
     }
   }
@@ -132,12 +142,16 @@ function printStmt(s: A.Stmt, ind: string): string {
       return `for ${s.binder.name} in ${printExpr(s.iterable, ind)} ${printBlock(s.body, ind)}`;
     case "Match": {
       const inner = ind + IND;
-      const arms = s.arms.map((a) => `${inner}${printExpr(a.pattern as A.Expr, inner)} => ${a.body.kind === "Block" ? printBlock(a.body, inner) : printExpr(a.body, inner)}${a.comma ? "," : ""}`);
+      const arms = s.arms.map(
+        (a) =>
+          `${inner}${printExpr(a.pattern as A.Expr, inner)} => ${a.body.kind === "Block" ? printBlock(a.body, inner) : printExpr(a.body, inner)}${a.comma ? "," : ""}`,
+      );
       return `match ${printExpr(s.scrutinee, ind)} {${arms.length ? "\n" + arms.join("\n") + "\n" + ind : ""}}`;
     }
     case "Try": {
       let out = `try ${printBlock(s.body, ind)}`;
-      for (const c of s.catches) out += ` catch (${c.errorType ? c.errorType.name + " " : ""}${c.binder.name}) ${printBlock(c.body, ind)}`;
+      for (const c of s.catches)
+        out += ` catch (${c.errorType ? c.errorType.name + " " : ""}${c.binder.name}) ${printBlock(c.body, ind)}`;
       return out;
     }
     case "ExprStmt":
@@ -146,7 +160,10 @@ function printStmt(s: A.Stmt, ind: string): string {
 }
 
 function printIf(s: A.IfStmt, ind: string): string {
-  const cond = s.condition.kind === "LetCondition" ? `let ${printPattern(s.condition.pattern)} = ${printExpr(s.condition.value, ind)}` : printExpr(s.condition, ind);
+  const cond =
+    s.condition.kind === "LetCondition"
+      ? `let ${printPattern(s.condition.pattern)} = ${printExpr(s.condition.value, ind)}`
+      : printExpr(s.condition, ind);
   let out = `if ${cond} ${printBlock(s.then, ind)}`;
   if (s.else) out += ` else ${s.else.kind === "If" ? printIf(s.else, ind) : printBlock(s.else, ind)}`;
   return out;
@@ -187,7 +204,9 @@ function printExpr(e: A.Expr | A.WildcardPattern, ind: string): string {
     case "Array":
       return `[${e.elements.map((x) => printExpr(x, ind)).join(", ")}]`;
     case "Lambda":
-      return e.style === "arrow" ? `${e.params[0]!.name} => ${printExpr(e.body, ind)}` : `|${e.params.map((p) => p.name).join(", ")}| ${printExpr(e.body, ind)}`;
+      return e.style === "arrow"
+        ? `${e.params[0]!.name} => ${printExpr(e.body, ind)}`
+        : `|${e.params.map((p) => p.name).join(", ")}| ${printExpr(e.body, ind)}`;
     case "IfExpr":
       return `if ${printExpr(e.condition, ind)} ${printBlock(e.then, ind)} else ${e.else.kind === "IfExpr" ? printExpr(e.else, ind) : printBlock(e.else, ind)}`;
     case "Paren":

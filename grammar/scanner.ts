@@ -26,12 +26,26 @@ export interface ScanResult {
 
 const KEYWORD_BY_WORD = new Map<string, TokenType>(Object.entries(T.KEYWORDS));
 
-const C_NL = 10, C_CR = 13, C_QUOTE = 34, C_BACKSLASH = 92, C_SLASH = 47, C_HASH = 35;
+const C_NL = 10,
+  C_CR = 13,
+  C_QUOTE = 34,
+  C_BACKSLASH = 92,
+  C_SLASH = 47,
+  C_HASH = 35;
 
 function isWhitespace(c: number): boolean {
   return (
-    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
   );
 }
 
@@ -56,15 +70,43 @@ const NUMBER_RE = /\d+(?:_\d+)*(?:\.\d+)?/y;
 
 /** Two-character operators first (longest match), then one-character ones, by first char. */
 const TWO_CHAR = new Map<string, TokenType>([
-  ["=>", T.FatArrow], ["->", T.ThinArrow], ["==", T.EqEq], ["!=", T.NotEq], ["<=", T.LtEq], [">=", T.GtEq],
-  ["&&", T.AndAnd], ["||", T.OrOr], ["+=", T.PlusEq], ["-=", T.MinusEq], ["*=", T.StarEq], ["/=", T.SlashEq], ["%=", T.PercentEq],
+  ["=>", T.FatArrow],
+  ["->", T.ThinArrow],
+  ["==", T.EqEq],
+  ["!=", T.NotEq],
+  ["<=", T.LtEq],
+  [">=", T.GtEq],
+  ["&&", T.AndAnd],
+  ["||", T.OrOr],
+  ["+=", T.PlusEq],
+  ["-=", T.MinusEq],
+  ["*=", T.StarEq],
+  ["/=", T.SlashEq],
+  ["%=", T.PercentEq],
 ]);
 // A dense array (filled up front) so lookups stay fast element accesses.
 const ONE_CHAR: Array<TokenType | undefined> = new Array<TokenType | undefined>(128).fill(undefined);
 for (const [ch, tt] of [
-  ["=", T.Eq], ["<", T.Lt], [">", T.Gt], ["+", T.Plus], ["-", T.Minus], ["*", T.Star], ["/", T.Slash], ["%", T.Percent],
-  ["!", T.Bang], ["|", T.Pipe], [".", T.Dot], [",", T.Comma], [":", T.Colon], [";", T.Semi], ["(", T.LParen], [")", T.RParen],
-  ["{", T.LBrace], ["}", T.RBrace], ["[", T.LBracket], ["]", T.RBracket],
+  ["=", T.Eq],
+  ["<", T.Lt],
+  [">", T.Gt],
+  ["+", T.Plus],
+  ["-", T.Minus],
+  ["*", T.Star],
+  ["/", T.Slash],
+  ["%", T.Percent],
+  ["!", T.Bang],
+  ["|", T.Pipe],
+  [".", T.Dot],
+  [",", T.Comma],
+  [":", T.Colon],
+  [";", T.Semi],
+  ["(", T.LParen],
+  [")", T.RParen],
+  ["{", T.LBrace],
+  ["}", T.RBrace],
+  ["[", T.LBracket],
+  ["]", T.RBracket],
 ] as Array<[string, TokenType]>) {
   ONE_CHAR[ch.charCodeAt(0)] = tt;
 }
@@ -82,7 +124,17 @@ for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
 const pool: IToken[] = [];
 
 function fresh(): IToken {
-  return { image: "", startOffset: 0, endOffset: 0, startLine: 0, startColumn: 0, endLine: 0, endColumn: 0, tokenType: undefined as unknown as TokenType, tokenTypeIdx: 0 };
+  return {
+    image: "",
+    startOffset: 0,
+    endOffset: 0,
+    startLine: 0,
+    startColumn: 0,
+    endLine: 0,
+    endColumn: 0,
+    tokenType: undefined as unknown as TokenType,
+    tokenTypeIdx: 0,
+  };
 }
 
 export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
@@ -100,7 +152,17 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
   let line = 1;
   let lineStart = 0;
 
-  const fill = (t: IToken, tt: TokenType, start: number, end: number, sLine: number, sCol: number, eLine: number, eCol: number, image: string): IToken => {
+  const fill = (
+    t: IToken,
+    tt: TokenType,
+    start: number,
+    end: number,
+    sLine: number,
+    sCol: number,
+    eLine: number,
+    eCol: number,
+    image: string,
+  ): IToken => {
     t.image = image;
     t.startOffset = start;
     t.endOffset = end - 1;
@@ -217,7 +279,19 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
         end++;
       }
       pos = end;
-      comments.push(fill(fresh(), c === C_HASH ? T.HashComment : T.LineComment, start, end, sLine, sCol, line, end - lineStart, text.slice(start, end)));
+      comments.push(
+        fill(
+          fresh(),
+          c === C_HASH ? T.HashComment : T.LineComment,
+          start,
+          end,
+          sLine,
+          sCol,
+          line,
+          end - lineStart,
+          text.slice(start, end),
+        ),
+      );
       continue;
     }
     if (c < 128 && TWO_CHAR_FIRST[c] === 1 && pos + 1 < n) {

@@ -20,14 +20,43 @@ function keyword(word: string): TokenType {
   const name = "Kw_" + word;
   // The pattern is never used by the lexer (words are re-typed after lexing) but chevrotain
   // requires one; NA marks the type as produced by other means.
-  const categories = word === "in" ? [Identifier, BinaryOperator] : word === "not" ? [Identifier, PrefixOperator] : [Identifier];
+  const categories =
+    word === "in" ? [Identifier, BinaryOperator] : word === "not" ? [Identifier, PrefixOperator] : [Identifier];
   return createToken({ name, pattern: Lexer.NA, categories, label: "`" + word + "`" });
 }
 
 export const KEYWORD_WORDS = [
-  "agent", "allow", "audit", "capabilities", "catch", "channel", "data_classification", "deny", "else",
-  "false", "filter", "for", "function", "if", "in", "let", "match", "memory", "metadata", "not", "policy",
-  "require", "return", "schedule", "search", "true", "try", "type", "webhook", "with", "_",
+  "agent",
+  "allow",
+  "audit",
+  "capabilities",
+  "catch",
+  "channel",
+  "data_classification",
+  "deny",
+  "else",
+  "false",
+  "filter",
+  "for",
+  "function",
+  "if",
+  "in",
+  "let",
+  "match",
+  "memory",
+  "metadata",
+  "not",
+  "policy",
+  "require",
+  "return",
+  "schedule",
+  "search",
+  "true",
+  "try",
+  "type",
+  "webhook",
+  "with",
+  "_",
 ] as const;
 export type KeywordWord = (typeof KEYWORD_WORDS)[number];
 
@@ -40,10 +69,24 @@ export const Kw = KEYWORDS;
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
 export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
 export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n\r]*/, group: "comments" });
-export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\]|\\[\s\S])*"/, line_breaks: true, label: "string" });
+export const StringLiteral = createToken({
+  name: "StringLiteral",
+  pattern: /"(?:[^"\\]|\\[\s\S])*"/,
+  line_breaks: true,
+  label: "string",
+});
 /** A string still open at end of file: lexed as one token so the error is reported once, at the quote. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\]|\\[\s\S])*/, line_breaks: true, label: "string" });
-export const VaultRef = createToken({ name: "VaultRef", pattern: /vault:\/\/[A-Za-z0-9_\-/.]+/, label: "vault reference" });
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\]|\\[\s\S])*/,
+  line_breaks: true,
+  label: "string",
+});
+export const VaultRef = createToken({
+  name: "VaultRef",
+  pattern: /vault:\/\/[A-Za-z0-9_\-/.]+/,
+  label: "vault reference",
+});
 // Durations before numbers: the lexer takes the first pattern that matches. Unit alternatives are
 // ordered so `months` and `ms` win over `m` (longest match, as tree-sitter does).
 export const DurationLiteral = createToken({
@@ -104,10 +147,39 @@ export const LEXER_TOKENS: TokenType[] = [
   DurationLiteral,
   NumberLiteral,
   Identifier,
-  FatArrow, ThinArrow, EqEq, NotEq, LtEq, GtEq, AndAnd, OrOr,
-  PlusEq, MinusEq, StarEq, SlashEq, PercentEq,
-  Eq, Lt, Gt, Plus, Minus, Star, Slash, Percent, Bang, Pipe,
-  Dot, Comma, Colon, Semi, LParen, RParen, LBrace, RBrace, LBracket, RBracket,
+  FatArrow,
+  ThinArrow,
+  EqEq,
+  NotEq,
+  LtEq,
+  GtEq,
+  AndAnd,
+  OrOr,
+  PlusEq,
+  MinusEq,
+  StarEq,
+  SlashEq,
+  PercentEq,
+  Eq,
+  Lt,
+  Gt,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  Bang,
+  Pipe,
+  Dot,
+  Comma,
+  Colon,
+  Semi,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  LBracket,
+  RBracket,
 ];
 
 /** Every token type the parser knows: lexer tokens plus keywords. */

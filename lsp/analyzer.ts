@@ -111,7 +111,7 @@ export class Analyzer {
       if (!list) byRoot.set(root, (list = []));
       list.push(doc);
     }
-    for (const [root, state] of this.projects) if (!byRoot.has(root)) this.projects.delete(root);
+    for (const root of [...this.projects.keys()]) if (!byRoot.has(root)) this.projects.delete(root);
 
     const diagnostics = new Map<string, Diagnostic[]>();
     const views = new Map<string, ProjectState>();
@@ -119,7 +119,12 @@ export class Analyzer {
     for (const [root, docs] of byRoot) {
       let state = this.projects.get(root);
       if (!state) {
-        state = { root, project: new Project(root || ".", { loadContractsFromDisk: root !== "" }), files: new Set(), texts: new Map() };
+        state = {
+          root,
+          project: new Project(root || ".", { loadContractsFromDisk: root !== "" }),
+          files: new Set(),
+          texts: new Map(),
+        };
         this.projects.set(root, state);
       }
       this.sync(state, docs);
@@ -188,14 +193,17 @@ export class Analyzer {
         state.result = undefined;
         state.view = undefined;
         state.failed = err instanceof Error ? err.message : String(err);
-        this.log(`checker failed on project ${state.root || "(no folder)"}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        this.log(
+          `checker failed on project ${state.root || "(no folder)"}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
       }
     }
     // Documents use the checker's parse of their text (one parse, and node-keyed results apply).
-    if (state.result) for (const doc of docs) {
-      const parse = state.result.files.get(doc.uri);
-      if (parse && parse.text === doc.text) doc.adopt(parse);
-    }
+    if (state.result)
+      for (const doc of docs) {
+        const parse = state.result.files.get(doc.uri);
+        if (parse && parse.text === doc.text) doc.adopt(parse);
+      }
   }
 
   diagnosticsFor(uri: string): Diagnostic[] {

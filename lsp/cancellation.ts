@@ -39,7 +39,10 @@ export function guarded<P, R>(
     } catch (err) {
       if (err instanceof ResponseError) return err as ResponseError<void>;
       log(`${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      return new ResponseError<void>(ErrorCodes.InternalError, `${method} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return new ResponseError<void>(
+        ErrorCodes.InternalError,
+        `${method} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   };
 }

@@ -9,9 +9,11 @@
 import type { IToken } from "chevrotain";
 import type { SourceDocument } from "./document.js";
 
-export type DeclKind = "metadata" | "schedule" | "channel" | "memory" | "webhook" | "search" | "filter" | "data_classification";
+export type DeclKind =
+  "metadata" | "schedule" | "channel" | "memory" | "webhook" | "search" | "filter" | "data_classification";
 
-type FrameKind = "top" | "agent" | "policy" | "block" | "matchArms" | "record" | "struct" | "decl" | "paren" | "bracket";
+type FrameKind =
+  "top" | "agent" | "policy" | "block" | "matchArms" | "record" | "struct" | "decl" | "paren" | "bracket";
 
 /** A token, or a closed bracket pair standing for everything inside it. */
 interface Unit {
@@ -58,7 +60,17 @@ export interface CompletionSite {
   stringToken?: { start: number; end: number; text: string };
 }
 
-const TOP_WORDS = new Set(["metadata", "agent", "policy", "type", "function", "schedule", "channel", "memory", "webhook"]);
+const TOP_WORDS = new Set([
+  "metadata",
+  "agent",
+  "policy",
+  "type",
+  "function",
+  "schedule",
+  "channel",
+  "memory",
+  "webhook",
+]);
 const DECL_WORDS = new Set<DeclKind>(["metadata", "schedule", "channel", "memory", "webhook"]);
 const VERBS = new Set<string>(["allow", "deny", "require", "audit"]);
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -83,7 +95,8 @@ function classifyBrace(parent: Frame, units: Unit[]): { kind: FrameKind; decl?: 
       return { kind: "block" };
     case "decl":
       if (parent.decl === "channel" && first === "policy") return { kind: "policy" };
-      if (parent.decl === "channel" && first === "data_classification") return { kind: "decl", decl: "data_classification" };
+      if (parent.decl === "channel" && first === "data_classification")
+        return { kind: "decl", decl: "data_classification" };
       if (parent.decl === "memory" && first === "search") return { kind: "decl", decl: "search" };
       if (parent.decl === "webhook" && first === "filter") return { kind: "decl", decl: "filter" };
       return { kind: "record" };
@@ -100,7 +113,8 @@ function expressionBrace(parent: Frame, units: Unit[]): FrameKind {
   const lastImg = img(last);
   if (lastImg === "else" || lastImg === "try") return "block";
   if (lastImg === "=>" && parent.kind === "matchArms") return "block";
-  if (last?.closed?.kind === "paren" && img(last.closed.header[last.closed.header.length - 1]) === "catch") return "block";
+  if (last?.closed?.kind === "paren" && img(last.closed.header[last.closed.header.length - 1]) === "catch")
+    return "block";
   // The first `{` after an `if` / `for` / `match` header at this level opens its body.
   for (let i = units.length - 1; i >= 0; i--) {
     const u = units[i]!;
@@ -122,7 +136,9 @@ function endsSegment(parent: Frame, closed: Frame): boolean {
     case "decl":
       return closed.open?.image === "{" && closed.kind !== "record";
     case "block":
-      return (closed.kind === "block" || closed.kind === "matchArms") && STATEMENT_HEADS.has(img(closed.header[0]) ?? "");
+      return (
+        (closed.kind === "block" || closed.kind === "matchArms") && STATEMENT_HEADS.has(img(closed.header[0]) ?? "")
+      );
     case "matchArms":
       return closed.kind === "block";
     default:
@@ -139,7 +155,8 @@ function framesBefore(tokens: IToken[], end: number): Frame[] {
     const top = stack[stack.length - 1]!;
     const image = t.image;
     if (image === "{" || image === "(" || image === "[") {
-      const c = image === "{" ? classifyBrace(top, top.units) : { kind: (image === "(" ? "paren" : "bracket") as FrameKind };
+      const c =
+        image === "{" ? classifyBrace(top, top.units) : { kind: (image === "(" ? "paren" : "bracket") as FrameKind };
       const frame: Frame = { kind: c.kind, open: t, header: top.units, units: [] };
       if ("decl" in c && c.decl) frame.decl = c.decl;
       stack.push(frame);
@@ -156,7 +173,8 @@ function framesBefore(tokens: IToken[], end: number): Frame[] {
       parent.units = [...closed.header, { tok: closed.open!, closed }];
       parent.afterIf = false;
       if (endsSegment(parent, closed)) {
-        parent.afterIf = closed.header.some((u) => img(u) === "if") && img(closed.header[closed.header.length - 1]) !== "else";
+        parent.afterIf =
+          closed.header.some((u) => img(u) === "if") && img(closed.header[closed.header.length - 1]) !== "else";
         parent.units = [];
       }
       continue;
@@ -166,12 +184,28 @@ function framesBefore(tokens: IToken[], end: number): Frame[] {
       top.units = [];
       continue;
     }
-    if (image === "," && (top.kind === "record" || top.kind === "paren" || top.kind === "bracket" || top.kind === "decl" || top.kind === "matchArms" || top.kind === "struct") && !inOpenGeneric(top.units)) {
+    if (
+      image === "," &&
+      (top.kind === "record" ||
+        top.kind === "paren" ||
+        top.kind === "bracket" ||
+        top.kind === "decl" ||
+        top.kind === "matchArms" ||
+        top.kind === "struct") &&
+      !inOpenGeneric(top.units)
+    ) {
       top.units = [];
       continue;
     }
     if (top.kind === "policy" && VERBS.has(image) && tokens[i + 1]?.image === ":") top.units = [];
-    if (top.kind === "top" && TOP_WORDS.has(image) && img(top.units[0]) === "type" && top.units.length >= 4 && img(top.units[top.units.length - 1]) !== "<") top.units = [];
+    if (
+      top.kind === "top" &&
+      TOP_WORDS.has(image) &&
+      img(top.units[0]) === "type" &&
+      top.units.length >= 4 &&
+      img(top.units[top.units.length - 1]) !== "<"
+    )
+      top.units = [];
     top.units.push({ tok: t });
     top.afterIf = false;
   }
@@ -216,7 +250,10 @@ function inTypePosition(frame: Frame, units: Unit[]): boolean {
   if (last !== ":" && last !== "->" && last !== "<" && last !== "," && last !== "=") return false;
   if (last === "<" && !isWord(units[units.length - 2])) return false;
   if (last === "," && !inOpenGeneric(units)) return false;
-  const start = last === ":" || last === "->" || last === "=" ? { at: units.length - 1, image: last } : typeStartBefore(units, units.length);
+  const start =
+    last === ":" || last === "->" || last === "="
+      ? { at: units.length - 1, image: last }
+      : typeStartBefore(units, units.length);
   if (!start) return false;
   if (start.image === "->") return frame.kind === "paren" ? false : true;
   if (start.image === "=") return frame.kind === "top" && img(units[0]) === "type" && start.at === 2;
@@ -238,7 +275,8 @@ function withHeaderContext(units: Unit[], inString: boolean): CompletionContext 
     if (!name) return { kind: "withAttrName", used };
     if (!rest[i + 1]) return { kind: "none" };
     if (img(rest[i + 1]) !== "=") return { kind: "none" };
-    if (!rest[i + 2]) return isWord(name) ? { kind: "withAttrValue", attr: name.tok.image, inString } : { kind: "none" };
+    if (!rest[i + 2])
+      return isWord(name) ? { kind: "withAttrValue", attr: name.tok.image, inString } : { kind: "none" };
     used.push(name.tok.image);
   }
 }
@@ -248,8 +286,10 @@ function declContext(frame: Frame, units: Unit[], inString: boolean): Completion
   const juxtaposed = decl === "memory" || decl === "webhook" || decl === "search" || decl === "filter";
   const valueAt = juxtaposed ? 1 : 2;
   const used: string[] = [];
-  if (units.length === valueAt && isWord(units[0]) && decl !== "data_classification") return { kind: "declValue", decl, key: units[0]!.tok.image, inString };
-  if (decl === "data_classification" && units.length === 2 && img(units[1]) === ":") return { kind: "declValue", decl, key: units[0]!.tok.image, inString };
+  if (units.length === valueAt && isWord(units[0]) && decl !== "data_classification")
+    return { kind: "declValue", decl, key: units[0]!.tok.image, inString };
+  if (decl === "data_classification" && units.length === 2 && img(units[1]) === ":")
+    return { kind: "declValue", decl, key: units[0]!.tok.image, inString };
   if (units.length === 0 || units.length > valueAt) return { kind: "declKey", decl, used };
   return { kind: "none" };
 }
@@ -294,10 +334,13 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
   const last = units[units.length - 1];
   const lastImg = img(last);
   const inString = stringToken !== undefined;
-  const prefixOnNewLine = !!last && doc.lineMap.position(last.tok.endOffset! + 1).line < doc.lineMap.position(scanEnd).line;
-  const site = (context: CompletionContext): CompletionSite => (stringToken ? { context, prefix, prefixStart, stringToken } : { context, prefix, prefixStart });
+  const prefixOnNewLine =
+    !!last && doc.lineMap.position(last.tok.endOffset! + 1).line < doc.lineMap.position(scanEnd).line;
+  const site = (context: CompletionContext): CompletionSite =>
+    stringToken ? { context, prefix, prefixStart, stringToken } : { context, prefix, prefixStart };
 
-  if (!inString && lastImg === "." && last!.tok.endOffset! + 1 === prefixStart) return site({ kind: "member", dot: last!.tok.startOffset });
+  if (!inString && lastImg === "." && last!.tok.endOffset! + 1 === prefixStart)
+    return site({ kind: "member", dot: last!.tok.startOffset });
   if (inString) {
     // Strings complete only as `with` values, declarative values and action names.
     if (frame.kind === "agent" && img(units[0]) === "with") {
@@ -311,7 +354,8 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
     if (frame.kind === "policy" || (frame.kind === "bracket" && stack[stack.length - 2]?.kind === "policy")) {
       const pu = frame.kind === "policy" ? units : stack[stack.length - 2]!.units;
       const verb = img(pu[0]);
-      if (verb && (verb === "allow" || verb === "deny") && (pu.length === 2 || frame.kind === "bracket")) return site({ kind: "policyAction", verb, inString: true });
+      if (verb && (verb === "allow" || verb === "deny") && (pu.length === 2 || frame.kind === "bracket"))
+        return site({ kind: "policyAction", verb, inString: true });
     }
     return none;
   }
@@ -336,7 +380,8 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
       const colon = lastIndexOf(units, ":");
       if (colon < 0 && units.length === 0) {
         const h = frame.header;
-        const typeName = isWord(h[h.length - 1]) && /^[A-Z]/.test(h[h.length - 1]!.tok.image) ? h[h.length - 1]!.tok.image : undefined;
+        const typeName =
+          isWord(h[h.length - 1]) && /^[A-Z]/.test(h[h.length - 1]!.tok.image) ? h[h.length - 1]!.tok.image : undefined;
         return site({ kind: "recordField", typeName, used: [] });
       }
       return site({ kind: "expression", policyGuard: false });
@@ -360,7 +405,8 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
       const parent = stack[stack.length - 2];
       if (parent?.kind === "policy") {
         const verb = img(parent.units[0]);
-        if ((verb === "allow" || verb === "deny") && parent.units.length === 2) return site({ kind: "policyAction", verb, inString: false });
+        if ((verb === "allow" || verb === "deny") && parent.units.length === 2)
+          return site({ kind: "policyAction", verb, inString: false });
       }
       if (parent?.kind === "agent" && img(parent.units[0]) === "capabilities") return none;
       if (parent?.kind === "agent" && img(parent.units[0]) === "with") return none;
@@ -380,7 +426,10 @@ function isPolicyGuard(stack: Frame[]): boolean {
 }
 
 /** For signature help: the innermost open `(` before `offset` whose header ends in a callee, and the argument index. */
-export function enclosingCall(doc: SourceDocument, offset: number): { open: number; calleeEnd: number; argIndex: number; namedArg?: string } | undefined {
+export function enclosingCall(
+  doc: SourceDocument,
+  offset: number,
+): { open: number; calleeEnd: number; argIndex: number; namedArg?: string } | undefined {
   const index = doc.localTokens(offset);
   const stack = framesBefore(index.tokens, offset);
   for (let i = stack.length - 1; i >= 1; i--) {
@@ -409,10 +458,15 @@ export function enclosingCall(doc: SourceDocument, offset: number): { open: numb
         argIndex++;
         namedArg = undefined;
         lastWord = undefined;
-      } else if (depth === 0 && (t.image === "=" || t.image === ":") && lastWord && namedArg === undefined) namedArg = lastWord;
+      } else if (depth === 0 && (t.image === "=" || t.image === ":") && lastWord && namedArg === undefined)
+        namedArg = lastWord;
       if (depth === 0) lastWord = WORD.test(t.image) ? t.image : undefined;
     }
-    const out: { open: number; calleeEnd: number; argIndex: number; namedArg?: string } = { open: f.open!.startOffset, calleeEnd: callee.closed ? callee.closed.open!.startOffset : callee.tok.endOffset! + 1, argIndex };
+    const out: { open: number; calleeEnd: number; argIndex: number; namedArg?: string } = {
+      open: f.open!.startOffset,
+      calleeEnd: callee.closed ? callee.closed.open!.startOffset : callee.tok.endOffset! + 1,
+      argIndex,
+    };
     if (namedArg) out.namedArg = namedArg;
     return out;
   }

@@ -72,7 +72,9 @@ export class SourceDocument {
 
   private repair(): Program | null {
     if (!this.parse.diagnostics.some((d) => d.severity === "error")) return null;
-    const firstError = Math.min(...this.parse.diagnostics.filter((d) => d.severity === "error").map((d) => d.span.start));
+    const firstError = Math.min(
+      ...this.parse.diagnostics.filter((d) => d.severity === "error").map((d) => d.span.start),
+    );
     const repaired = repairedProgram(this.text, this.uri, this.tokens, this.lineMap, firstError);
     if (!repaired || repaired.items.length <= this.parse.program.items.length) return null;
     return repaired;

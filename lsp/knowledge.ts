@@ -17,18 +17,71 @@ export interface AttributeInfo {
 }
 
 export const WITH_ATTRIBUTES: readonly AttributeInfo[] = [
-  { name: "sandbox", doc: "Isolation tier the block runs in: `\"Tier1\"` (Docker, runc), `\"Tier2\"` (gVisor, runsc) or `\"process\"` (a scrubbed child process, development only). A tier that is not available is an error, never a silent downgrade.", values: ['"Tier1"', '"Tier2"', '"process"'], example: '"Tier1"' },
-  { name: "timeout", doc: "Wall-clock limit of the whole block: a duration literal (`30s`, `5m`, `100ms`, `1.5h`) or string (`\"30m\"`). A bare number means milliseconds and draws a warning (W0400).", values: ["30s", "5m", "1h", '"30m"'], example: "30s" },
-  { name: "max_memory_mb", doc: "Memory limit of the sandbox in MiB (a positive whole number).", values: ["256", "512", "1024"], example: "512" },
-  { name: "max_cpu_cores", doc: "CPU limit of the sandbox in cores; fractions allowed (`0.5`).", values: ["0.5", "1.0", "2.0"], example: "1.0" },
+  {
+    name: "sandbox",
+    doc: 'Isolation tier the block runs in: `"Tier1"` (Docker, runc), `"Tier2"` (gVisor, runsc) or `"process"` (a scrubbed child process, development only). A tier that is not available is an error, never a silent downgrade.',
+    values: ['"Tier1"', '"Tier2"', '"process"'],
+    example: '"Tier1"',
+  },
+  {
+    name: "timeout",
+    doc: 'Wall-clock limit of the whole block: a duration literal (`30s`, `5m`, `100ms`, `1.5h`) or string (`"30m"`). A bare number means milliseconds and draws a warning (W0400).',
+    values: ["30s", "5m", "1h", '"30m"'],
+    example: "30s",
+  },
+  {
+    name: "max_memory_mb",
+    doc: "Memory limit of the sandbox in MiB (a positive whole number).",
+    values: ["256", "512", "1024"],
+    example: "512",
+  },
+  {
+    name: "max_cpu_cores",
+    doc: "CPU limit of the sandbox in cores; fractions allowed (`0.5`).",
+    values: ["0.5", "1.0", "2.0"],
+    example: "1.0",
+  },
   { name: "max_pids", doc: "Maximum number of processes in the sandbox.", values: ["64", "128"], example: "64" },
-  { name: "network_policy", doc: "Network access of the sandbox: `\"deny_all\"` (no network; the default).", values: ['"deny_all"'], example: '"deny_all"' },
-  { name: "network", doc: "Network destinations the sandbox may reach (`[\"api.example.com:443\"]`); everything else is blocked.", example: '["api.example.com:443"]' },
-  { name: "memory", doc: "Agent memory mode: `\"ephemeral\"`, `\"persistent\"`, `\"session\"` or `\"encrypted\"` (unrelated to top-level `memory` blocks).", values: ['"ephemeral"', '"persistent"', '"session"', '"encrypted"'], example: '"ephemeral"' },
-  { name: "security", doc: "Declared security level of the block.", values: ['"low"', '"medium"', '"standard"', '"high"', '"maximum"'], example: '"high"' },
-  { name: "privacy", doc: "Declared privacy level of the block.", values: ['"standard"', '"high"', '"strict"', '"differential"'], example: '"strict"' },
-  { name: "requires", doc: "Clearances the block needs: a string or an array of strings (`[\"security_clearance\"]`).", example: '["security_clearance"]' },
-  { name: "coordination", doc: "Inter-agent coordination: `\"enabled\"` or `\"disabled\"`.", values: ['"enabled"', '"disabled"'], example: '"enabled"' },
+  {
+    name: "network_policy",
+    doc: 'Network access of the sandbox: `"deny_all"` (no network; the default).',
+    values: ['"deny_all"'],
+    example: '"deny_all"',
+  },
+  {
+    name: "network",
+    doc: 'Network destinations the sandbox may reach (`["api.example.com:443"]`); everything else is blocked.',
+    example: '["api.example.com:443"]',
+  },
+  {
+    name: "memory",
+    doc: 'Agent memory mode: `"ephemeral"`, `"persistent"`, `"session"` or `"encrypted"` (unrelated to top-level `memory` blocks).',
+    values: ['"ephemeral"', '"persistent"', '"session"', '"encrypted"'],
+    example: '"ephemeral"',
+  },
+  {
+    name: "security",
+    doc: "Declared security level of the block.",
+    values: ['"low"', '"medium"', '"standard"', '"high"', '"maximum"'],
+    example: '"high"',
+  },
+  {
+    name: "privacy",
+    doc: "Declared privacy level of the block.",
+    values: ['"standard"', '"high"', '"strict"', '"differential"'],
+    example: '"strict"',
+  },
+  {
+    name: "requires",
+    doc: 'Clearances the block needs: a string or an array of strings (`["security_clearance"]`).',
+    example: '["security_clearance"]',
+  },
+  {
+    name: "coordination",
+    doc: 'Inter-agent coordination: `"enabled"` or `"disabled"`.',
+    values: ['"enabled"', '"disabled"'],
+    example: '"enabled"',
+  },
 ];
 
 const DOCUMENTED = new Map(WITH_ATTRIBUTES.map((a) => [a.name, a]));
@@ -38,7 +91,14 @@ const DOCUMENTED = new Map(WITH_ATTRIBUTES.map((a) => [a.name, a]));
  * documentation above; attributes the toolchain only records get a generic line.
  */
 export const WITH_ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeInfo> = new Map(
-  CHECKED_WITH_ATTRIBUTES.map((name) => [name, DOCUMENTED.get(name) ?? { name, doc: "Recorded with the block's settings; it does not change how the block runs.", example: '""' }]),
+  CHECKED_WITH_ATTRIBUTES.map((name) => [
+    name,
+    DOCUMENTED.get(name) ?? {
+      name,
+      doc: "Recorded with the block's settings; it does not change how the block runs.",
+      example: '""',
+    },
+  ]),
 );
 
 export const ALL_WITH_ATTRIBUTES: readonly AttributeInfo[] = [...WITH_ATTRIBUTE_BY_NAME.values()];
@@ -56,7 +116,7 @@ export const DECL_KEYS: Readonly<Record<DeclKind, readonly DeclKeyInfo[]>> = {
     { name: "author", doc: "Author of the agents in this file." },
     { name: "description", doc: "What the agents do; shown by `symbi` and in hover." },
     { name: "tags", doc: "Keywords (an array of strings)." },
-    { name: "executor", doc: "`\"claude_code\"` selects the managed-CLI path (Mode B)." },
+    { name: "executor", doc: '`"claude_code"` selects the managed-CLI path (Mode B).' },
     { name: "model", doc: "Model used by Mode B agents." },
     { name: "allowed_tools", doc: "Tools a Mode B agent may use (required by Mode B)." },
     { name: "system_prompt", doc: "System prompt of a Mode B agent." },
@@ -65,7 +125,7 @@ export const DECL_KEYS: Readonly<Record<DeclKind, readonly DeclKeyInfo[]>> = {
   schedule: [
     { name: "cron", doc: "Cron expression (exactly one of `cron` or `at`)." },
     { name: "at", doc: "One-time RFC 3339 timestamp (exactly one of `cron` or `at`)." },
-    { name: "timezone", doc: "IANA time zone of the schedule (default `\"UTC\"`)." },
+    { name: "timezone", doc: 'IANA time zone of the schedule (default `"UTC"`).' },
     { name: "agent", doc: "The agent to run." },
     { name: "policy", doc: "Policy applied to scheduled runs." },
     { name: "audit", doc: "Audit level of scheduled runs." },
@@ -73,7 +133,11 @@ export const DECL_KEYS: Readonly<Record<DeclKind, readonly DeclKeyInfo[]>> = {
     { name: "deliver", doc: "Where results are delivered." },
   ],
   channel: [
-    { name: "platform", doc: "Chat platform (required): `slack`, `teams`, `mattermost`, ...", values: ['"slack"', '"teams"', '"mattermost"'] },
+    {
+      name: "platform",
+      doc: "Chat platform (required): `slack`, `teams`, `mattermost`, ...",
+      values: ['"slack"', '"teams"', '"mattermost"'],
+    },
     { name: "workspace", doc: "Workspace or team of the platform." },
     { name: "channels", doc: "Channels to join (an array of strings)." },
     { name: "default_agent", doc: "Agent answering messages by default." },
@@ -88,8 +152,12 @@ export const DECL_KEYS: Readonly<Record<DeclKind, readonly DeclKeyInfo[]>> = {
   ],
   webhook: [
     { name: "path", doc: "HTTP path the webhook listens on (required)." },
-    { name: "provider", doc: "Signature scheme: `github`, `stripe`, `slack`, or anything else for a custom provider.", values: ["github", "stripe", "slack"] },
-    { name: "secret", doc: "Signing secret (a quoted `\"vault://...\"` reference)." },
+    {
+      name: "provider",
+      doc: "Signature scheme: `github`, `stripe`, `slack`, or anything else for a custom provider.",
+      values: ["github", "stripe", "slack"],
+    },
+    { name: "secret", doc: 'Signing secret (a quoted `"vault://..."` reference).' },
     { name: "agent", doc: "The agent that handles requests." },
   ],
   search: [
@@ -105,25 +173,28 @@ export const DECL_KEYS: Readonly<Record<DeclKind, readonly DeclKeyInfo[]>> = {
 };
 
 export const KEYWORD_DOCS: Readonly<Record<string, string>> = {
-  agent: "`agent name(params) -> Type { ... }` declares a governed agent: capabilities, policies, functions and `with` blocks.",
-  policy: "`policy name { allow: ... deny: ... require: ... audit: ... }` — rules compiled to Cedar; default deny, a matching `deny` always wins.",
+  agent:
+    "`agent name(params) -> Type { ... }` declares a governed agent: capabilities, policies, functions and `with` blocks.",
+  policy:
+    "`policy name { allow: ... deny: ... require: ... audit: ... }` — rules compiled to Cedar; default deny, a matching `deny` always wins.",
   allow: "`allow: <actions> [if <guard>]` permits matching actions (Cedar `permit`).",
   deny: "`deny: <actions> [if <guard>]` forbids matching actions; it overrides every allow (Cedar `forbid`).",
-  require: "`require: <condition> [for <actions>]` denies the actions unless the condition holds; record entries are settings.",
+  require:
+    "`require: <condition> [for <actions>]` denies the actions unless the condition holds; record entries are settings.",
   audit: "`audit: { ... }` configures what is logged; it never changes a decision.",
   capabilities: "`capabilities = [...]` lists what the agent may do; policy action patterns may name them.",
-  with: "`with sandbox = \"Tier1\", timeout = 30s { ... }` runs the block under these sandbox settings.",
+  with: '`with sandbox = "Tier1", timeout = 30s { ... }` runs the block under these sandbox settings.',
   function: "`function name(params) -> Type { ... }` declares a function.",
   type: "`type Name = { field: Type, ... }` declares a record type (or an alias of another type).",
   metadata: "`metadata { key = value }` describes the file's agents.",
-  schedule: "`schedule name { cron = \"...\", agent = ... }` runs an agent on a schedule.",
-  channel: "`channel name { platform = \"slack\", ... }` connects agents to a chat platform.",
+  schedule: '`schedule name { cron = "...", agent = ... }` runs an agent on a schedule.',
+  channel: '`channel name { platform = "slack", ... }` connects agents to a chat platform.',
   memory: "`memory name { store markdown, retention 90d }` declares a persistent memory store.",
-  webhook: "`webhook name { path \"/hook\", provider github, agent handler }` receives HTTP events.",
+  webhook: '`webhook name { path "/hook", provider github, agent handler }` receives HTTP events.',
   let: "`let name = value;` declares a block-scoped variable.",
   if: "`if condition { ... } else { ... }`; also `if let Some(x) = value { ... }`.",
   for: "`for item in list { ... }` loops over a list.",
-  match: "`match value { \"a\" => ..., _ => ... }` picks the first arm whose pattern matches.",
+  match: '`match value { "a" => ..., _ => ... }` picks the first arm whose pattern matches.',
   try: "`try { ... } catch (e) { ... }` — `e.kind` names the error (`PolicyDenied`, `ToolError`, ...).",
   catch: "`catch (e)` or `catch (ErrorType e)` handles errors raised in the `try` block.",
   return: "`return value;` ends the function or agent with a value.",
@@ -139,17 +210,17 @@ export const TOP_LEVEL_SNIPPETS: ReadonlyArray<[string, string]> = [
   ["type", "type ${1:Name} = {\n\t$0\n}"],
   ["function", "function ${1:name}(${2}) {\n\t$0\n}"],
   ["metadata", "metadata {\n\t$0\n}"],
-  ["schedule", "schedule ${1:name} {\n\tcron = \"${2:0 * * * *}\"\n\tagent = ${3:agent}\n}"],
-  ["channel", "channel ${1:name} {\n\tplatform = \"${2:slack}\"\n\t$0\n}"],
+  ["schedule", 'schedule ${1:name} {\n\tcron = "${2:0 * * * *}"\n\tagent = ${3:agent}\n}'],
+  ["channel", 'channel ${1:name} {\n\tplatform = "${2:slack}"\n\t$0\n}'],
   ["memory", "memory ${1:name} {\n\tstore markdown\n\tretention ${2:90d}\n}"],
-  ["webhook", "webhook ${1:name} {\n\tpath \"${2:/hook}\"\n\tagent ${3:agent}\n}"],
+  ["webhook", 'webhook ${1:name} {\n\tpath "${2:/hook}"\n\tagent ${3:agent}\n}'],
 ];
 
 export const AGENT_ITEM_SNIPPETS: ReadonlyArray<[string, string]> = [
   ["capabilities", "capabilities = [${1}]"],
   ["policy", "policy ${1:name} {\n\t$0\n}"],
   ["function", "function ${1:name}(${2}) {\n\t$0\n}"],
-  ["with", "with sandbox = \"${1|Tier1,Tier2,process|}\", timeout = ${2:30s} {\n\t$0\n}"],
+  ["with", 'with sandbox = "${1|Tier1,Tier2,process|}", timeout = ${2:30s} {\n\t$0\n}'],
 ];
 
 export const STATEMENT_SNIPPETS: ReadonlyArray<[string, string]> = [

@@ -31,7 +31,11 @@ if (args.includes("--help") || args.includes("-h")) {
     console.log = console.info = console.warn = console.error;
   }
   // A bug must not take the editor's server down: report it and keep serving.
-  process.on("uncaughtException", (err) => process.stderr.write(`symbi-lsp: uncaught exception: ${err?.stack ?? err}\n`));
-  process.on("unhandledRejection", (err) => process.stderr.write(`symbi-lsp: unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`));
+  process.on("uncaughtException", (err) =>
+    process.stderr.write(`symbi-lsp: uncaught exception: ${err?.stack ?? err}\n`),
+  );
+  process.on("unhandledRejection", (err) =>
+    process.stderr.write(`symbi-lsp: unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`),
+  );
   startServer(createConnection(ProposedFeatures.all));
 }

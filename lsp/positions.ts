@@ -23,7 +23,8 @@ export function offsetAt(map: LineMap, pos: Position): number {
   const next = pos.line + 1 < starts.length ? starts[pos.line + 1]! : map.text.length;
   // The line's end excludes its terminator.
   let lineEnd = next;
-  while (lineEnd > lineStart && (map.text.charCodeAt(lineEnd - 1) === 10 || map.text.charCodeAt(lineEnd - 1) === 13)) lineEnd--;
+  while (lineEnd > lineStart && (map.text.charCodeAt(lineEnd - 1) === 10 || map.text.charCodeAt(lineEnd - 1) === 13))
+    lineEnd--;
   return Math.min(lineStart + Math.max(0, pos.character), lineEnd);
 }
 

@@ -25,7 +25,17 @@ import { walk } from "../grammar/visit.js";
 import * as T from "../grammar/tokens.js";
 
 const CLOSER: Record<string, string> = { "{": "}", "(": ")", "[": "]" };
-const ITEM_WORDS = new Set(["metadata", "agent", "policy", "type", "function", "schedule", "channel", "memory", "webhook"]);
+const ITEM_WORDS = new Set([
+  "metadata",
+  "agent",
+  "policy",
+  "type",
+  "function",
+  "schedule",
+  "channel",
+  "memory",
+  "webhook",
+]);
 
 /** `text` replaces `deleted` characters at `offset` of the real text. */
 export interface Insertion {
@@ -101,7 +111,12 @@ function apply(text: string, insertions: readonly Insertion[]): string {
 }
 
 /** Parses the completed text and maps its spans back; also says whether it parsed cleanly. */
-function attempt(text: string, uri: string, insertions: readonly Insertion[], map: LineMap): { program: Program; clean: boolean } {
+function attempt(
+  text: string,
+  uri: string,
+  insertions: readonly Insertion[],
+  map: LineMap,
+): { program: Program; clean: boolean } {
   const r = parseText(apply(text, insertions), uri);
   const program = r.program;
   const seen = new Set<Span>();
@@ -121,7 +136,13 @@ const SAFE_END = new Set([";", "{", "}"]);
  * The tree of the text completed as described above, mapped onto the real text; undefined when
  * nothing can be completed. `firstError` is the offset of the real parse's first error.
  */
-export function repairedProgram(text: string, uri: string, tokens: readonly IToken[], map: LineMap, firstError: number): Program | undefined {
+export function repairedProgram(
+  text: string,
+  uri: string,
+  tokens: readonly IToken[],
+  map: LineMap,
+  firstError: number,
+): Program | undefined {
   const closers = missingClosers(tokens, text.length);
   const a = closers.length ? attempt(text, uri, closers, map) : undefined;
   if (a?.clean) return a.program;

@@ -45,8 +45,10 @@ export interface FileScopes {
   visibleAt(offset: number): Binding[];
 }
 
-const ok = (n: unknown): n is A.Node => !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
-const idName = (id: unknown): id is A.Identifier => ok(id) && (id as A.Node).kind === "Identifier" && !!(id as A.Identifier).name;
+const ok = (n: unknown): n is A.Node =>
+  !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
+const idName = (id: unknown): id is A.Identifier =>
+  ok(id) && (id as A.Node).kind === "Identifier" && !!(id as A.Identifier).name;
 
 /** Keys whose Identifier child is a name being used (an expression), per parent kind. */
 const EXPR_KEYS: Partial<Record<A.NodeKind, ReadonlySet<string>>> = {
@@ -114,7 +116,13 @@ export function policyBinders(rule: A.PolicyRule): A.Identifier[] {
  */
 export function buildScopes(program: A.Program): FileScopes {
   const globals = globalsOf(program);
-  const root: Scope = { start: 0, end: Number.MAX_SAFE_INTEGER, bindings: [...globals], parent: undefined, children: [] };
+  const root: Scope = {
+    start: 0,
+    end: Number.MAX_SAFE_INTEGER,
+    bindings: [...globals],
+    parent: undefined,
+    children: [],
+  };
   const references = new Map<A.Identifier, Binding>();
   const declarations = new Map<A.Identifier, Binding>();
   for (const g of globals) declarations.set(g.decl, g);
@@ -166,7 +174,8 @@ export function buildScopes(program: A.Program): FileScopes {
         case "Agent": {
           scope = open(outer, node);
           for (const p of node.params ?? []) if (ok(p)) bind(scope, "parameter", p.name, p, node.span.start);
-          for (const m of node.members ?? []) if (ok(m) && m.kind === "Function") bind(scope, "function", m.name, m, node.span.start);
+          for (const m of node.members ?? [])
+            if (ok(m) && m.kind === "Function") bind(scope, "function", m.name, m, node.span.start);
           break;
         }
         case "Function": {

@@ -73,9 +73,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    * already on the wire is seen before the expensive work: a cancelled request stops here, and a
    * request whose document changed meanwhile answers ContentModified rather than mixing versions.
    */
-  const stateFor = async (uri: unknown, position: Position | undefined | null, token: CancellationToken): Promise<RequestState | undefined> => {
+  const stateFor = async (
+    uri: unknown,
+    position: Position | undefined | null,
+    token: CancellationToken,
+  ): Promise<RequestState | undefined> => {
     if (typeof uri !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "textDocument.uri is missing");
-    if (position === null || (position !== undefined && (typeof position.line !== "number" || typeof position.character !== "number"))) {
+    if (
+      position === null ||
+      (position !== undefined && (typeof position.line !== "number" || typeof position.character !== "number"))
+    ) {
       throw new ResponseError(ErrorCodes.InvalidParams, "position is missing or invalid");
     }
     const doc = workspace.get(uri);
@@ -89,7 +96,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     checkCancelled(token);
     const view = analysis.viewFor(doc.uri);
     const result = analysis.resultFor(doc.uri);
-    return { doc, offset: position ? offsetAt(doc.lineMap, position) : 0, view, viewIsCurrent: doc.uses(result?.files.get(doc.uri)) };
+    return {
+      doc,
+      offset: position ? offsetAt(doc.lineMap, position) : 0,
+      view,
+      viewIsCurrent: doc.uses(result?.files.get(doc.uri)),
+    };
   };
 
   /** The document URI of a request's params, or InvalidParams. */
@@ -99,11 +111,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return uri;
   };
 
-  const navInputs = (s: RequestState): NavigationInputs => ({ ...s, allDocs: workspace.all(), clientUri: (u) => workspace.clientUri(u) });
+  const navInputs = (s: RequestState): NavigationInputs => ({
+    ...s,
+    allDocs: workspace.all(),
+    clientUri: (u) => workspace.clientUri(u),
+  });
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     const init = (params.initializationOptions ?? {}) as { diagnosticsDelay?: unknown };
-    const delay = typeof init.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0 ? init.diagnosticsDelay : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
+    const delay =
+      typeof init.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0
+        ? init.diagnosticsDelay
+        : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
     publisher = new DiagnosticsPublisher(connection, workspace, analyzer, delay, log);
     snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
@@ -165,90 +184,145 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     publisher?.schedule();
   });
 
-  connection.onHover(guarded("hover", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    if (!s) return null;
-    const result = analyzer.current().resultFor(s.doc.uri);
-    return hoverAt({ ...s, cedarForRule: (rule) => cedarForRule(result, rule, (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text, (file) => analyzer.projectRelative(file)) });
-  }));
+  connection.onHover(
+    guarded("hover", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      if (!s) return null;
+      const result = analyzer.current().resultFor(s.doc.uri);
+      return hoverAt({
+        ...s,
+        cedarForRule: (rule) =>
+          cedarForRule(
+            result,
+            rule,
+            (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text,
+            (file) => analyzer.projectRelative(file),
+          ),
+      });
+    }),
+  );
 
-  connection.onCompletion(guarded("completion", log, async (p, token) => {
-    const uri = uriOf(p);
-    const doc = workspace.get(uri);
-    if (!doc || !p.position) return stateFor(uri, p.position ?? null, token).then(() => null);
-    const otherDocs = workspace.all().filter((d) => d.uri !== doc.uri);
-    const options = { snippets };
-    // Typing: while the last keystroke waits for analysis, complete against the last analysed
-    // version of the document (offsets mapped through the small edit) instead of re-checking now.
-    const prev = analyzer.isStale() ? analyzer.latest() : undefined;
-    const old = prev?.documents.get(doc.uri);
-    const result = prev?.resultFor(doc.uri);
-    if (prev && old && old !== doc && old.uses(result?.files.get(doc.uri))) {
-      const edit = textDelta(old.text, doc.text);
-      const offset = offsetAt(doc.lineMap, p.position);
-      const site = completionSite(doc, offset);
-      // A member access needs its receiver's type: the receiver must predate the edit.
-      const receiverUnchanged = site.context.kind !== "member" || (edit !== undefined && site.context.dot <= edit.start);
-      if (edit && receiverUnchanged && edit.newEnd - edit.start <= MAX_TYPED_EDIT && edit.oldEnd - edit.start <= MAX_TYPED_EDIT) {
-        const map = (o: number) => (o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start);
-        return completions({ doc, offset, otherDocs, view: prev.viewFor(doc.uri), viewIsCurrent: true, options, semantic: { doc: old, offset: map } }, site);
+  connection.onCompletion(
+    guarded("completion", log, async (p, token) => {
+      const uri = uriOf(p);
+      const doc = workspace.get(uri);
+      if (!doc || !p.position) return stateFor(uri, p.position ?? null, token).then(() => null);
+      const otherDocs = workspace.all().filter((d) => d.uri !== doc.uri);
+      const options = { snippets };
+      // Typing: while the last keystroke waits for analysis, complete against the last analysed
+      // version of the document (offsets mapped through the small edit) instead of re-checking now.
+      const prev = analyzer.isStale() ? analyzer.latest() : undefined;
+      const old = prev?.documents.get(doc.uri);
+      const result = prev?.resultFor(doc.uri);
+      if (prev && old && old !== doc && old.uses(result?.files.get(doc.uri))) {
+        const edit = textDelta(old.text, doc.text);
+        const offset = offsetAt(doc.lineMap, p.position);
+        const site = completionSite(doc, offset);
+        // A member access needs its receiver's type: the receiver must predate the edit.
+        const receiverUnchanged =
+          site.context.kind !== "member" || (edit !== undefined && site.context.dot <= edit.start);
+        if (
+          edit &&
+          receiverUnchanged &&
+          edit.newEnd - edit.start <= MAX_TYPED_EDIT &&
+          edit.oldEnd - edit.start <= MAX_TYPED_EDIT
+        ) {
+          const map = (o: number) =>
+            o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start;
+          return completions(
+            {
+              doc,
+              offset,
+              otherDocs,
+              view: prev.viewFor(doc.uri),
+              viewIsCurrent: true,
+              options,
+              semantic: { doc: old, offset: map },
+            },
+            site,
+          );
+        }
       }
-    }
-    const s = await stateFor(uri, p.position, token);
-    return s ? completions({ ...s, otherDocs, options }) : null;
-  }));
+      const s = await stateFor(uri, p.position, token);
+      return s ? completions({ ...s, otherDocs, options }) : null;
+    }),
+  );
 
-  connection.onSignatureHelp(guarded("signatureHelp", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    if (!s) return null;
-    return signatureHelp({ ...s, otherDocs: workspace.all().filter((d) => d.uri !== s.doc.uri) });
-  }));
+  connection.onSignatureHelp(
+    guarded("signatureHelp", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      if (!s) return null;
+      return signatureHelp({ ...s, otherDocs: workspace.all().filter((d) => d.uri !== s.doc.uri) });
+    }),
+  );
 
-  connection.onDefinition(guarded("definition", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    return s ? definition(navInputs(s)) : null;
-  }));
+  connection.onDefinition(
+    guarded("definition", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      return s ? definition(navInputs(s)) : null;
+    }),
+  );
 
-  connection.onReferences(guarded("references", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    return s ? references(navInputs(s), p.context?.includeDeclaration ?? true) : null;
-  }));
+  connection.onReferences(
+    guarded("references", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      return s ? references(navInputs(s), p.context?.includeDeclaration ?? true) : null;
+    }),
+  );
 
-  connection.onPrepareRename(guarded("prepareRename", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    return s ? prepareRename(navInputs(s)) : null;
-  }));
+  connection.onPrepareRename(
+    guarded("prepareRename", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      return s ? prepareRename(navInputs(s)) : null;
+    }),
+  );
 
-  connection.onRenameRequest(guarded("rename", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
-    return s ? rename(navInputs(s), p.newName) : null;
-  }));
+  connection.onRenameRequest(
+    guarded("rename", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      return s ? rename(navInputs(s), p.newName) : null;
+    }),
+  );
 
-  connection.onCodeAction(guarded("codeAction", log, async (p, token) => {
-    const s = await stateFor(p.textDocument?.uri, undefined, token);
-    if (!s) return null;
-    return quickFixes(analyzer.diagnosticsFor(s.doc.uri), p.range, (u) => workspace.clientUri(u), p.context.only, s.doc.text);
-  }));
+  connection.onCodeAction(
+    guarded("codeAction", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, undefined, token);
+      if (!s) return null;
+      return quickFixes(
+        analyzer.diagnosticsFor(s.doc.uri),
+        p.range,
+        (u) => workspace.clientUri(u),
+        p.context.only,
+        s.doc.text,
+      );
+    }),
+  );
 
-  connection.onDocumentSymbol(guarded("documentSymbol", log, (p) => {
-    const doc = workspace.get(uriOf(p));
-    return doc ? documentSymbols(doc) : null;
-  }));
+  connection.onDocumentSymbol(
+    guarded("documentSymbol", log, (p) => {
+      const doc = workspace.get(uriOf(p));
+      return doc ? documentSymbols(doc) : null;
+    }),
+  );
 
-  connection.onWorkspaceSymbol(guarded("workspaceSymbol", log, async (p, token) => {
-    const out = [];
-    for (const doc of workspace.all()) {
-      checkCancelled(token);
-      out.push(...workspaceSymbolsOf(doc, p.query, workspace.clientUri(doc.uri)));
-      if (out.length >= 1000) break;
-    }
-    return out;
-  }));
+  connection.onWorkspaceSymbol(
+    guarded("workspaceSymbol", log, async (p, token) => {
+      const out = [];
+      for (const doc of workspace.all()) {
+        checkCancelled(token);
+        out.push(...workspaceSymbolsOf(doc, p.query, workspace.clientUri(doc.uri)));
+        if (out.length >= 1000) break;
+      }
+      return out;
+    }),
+  );
 
-  connection.onFoldingRanges(guarded("foldingRange", log, (p) => {
-    const doc = workspace.get(uriOf(p));
-    return doc ? foldingRanges(doc) : null;
-  }));
+  connection.onFoldingRanges(
+    guarded("foldingRange", log, (p) => {
+      const doc = workspace.get(uriOf(p));
+      return doc ? foldingRanges(doc) : null;
+    }),
+  );
 
   const globalNames = (uri: string): GlobalNames | undefined => {
     const view = analyzer.current().viewFor(canonicalUri(uri));
@@ -256,32 +330,51 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const env = view.env;
     return {
       kindOf: (name) =>
-        env.agents.has(name) ? "agent" : env.functions.has(name) ? "function" : env.tools.has(name) ? "tool" : env.typeDecls.has(name) ? "type" : env.memories.has(name) ? "memory" : undefined,
+        env.agents.has(name)
+          ? "agent"
+          : env.functions.has(name)
+            ? "function"
+            : env.tools.has(name)
+              ? "tool"
+              : env.typeDecls.has(name)
+                ? "type"
+                : env.memories.has(name)
+                  ? "memory"
+                  : undefined,
     };
   };
 
-  connection.languages.semanticTokens.on(guarded("semanticTokens/full", log, (p) => {
-    const doc = workspace.get(uriOf(p));
-    return doc ? semanticTokens(doc, globalNames(uriOf(p))) : { data: [] };
-  }));
-  connection.languages.semanticTokens.onRange(guarded("semanticTokens/range", log, (p) => {
-    const doc = workspace.get(uriOf(p));
-    if (!doc) return { data: [] };
-    return semanticTokens(doc, globalNames(uriOf(p)), { start: offsetAt(doc.lineMap, p.range.start), end: offsetAt(doc.lineMap, p.range.end) });
-  }));
+  connection.languages.semanticTokens.on(
+    guarded("semanticTokens/full", log, (p) => {
+      const doc = workspace.get(uriOf(p));
+      return doc ? semanticTokens(doc, globalNames(uriOf(p))) : { data: [] };
+    }),
+  );
+  connection.languages.semanticTokens.onRange(
+    guarded("semanticTokens/range", log, (p) => {
+      const doc = workspace.get(uriOf(p));
+      if (!doc) return { data: [] };
+      return semanticTokens(doc, globalNames(uriOf(p)), {
+        start: offsetAt(doc.lineMap, p.range.start),
+        end: offsetAt(doc.lineMap, p.range.end),
+      });
+    }),
+  );
 
-  connection.onDocumentFormatting(guarded("formatting", log, async (p) => {
-    const doc = workspace.get(uriOf(p));
-    if (!doc) return null;
-    const r = await formatDocument(doc);
-    if ("error" in r) {
-      connection.console.info(`${p.textDocument.uri}: ${r.error}`);
-      return [];
-    }
-    // The document changed while formatting: these edits would apply to a different text.
-    if (workspace.get(uriOf(p)) !== doc) return [];
-    return r.edits;
-  }));
+  connection.onDocumentFormatting(
+    guarded("formatting", log, async (p) => {
+      const doc = workspace.get(uriOf(p));
+      if (!doc) return null;
+      const r = await formatDocument(doc);
+      if ("error" in r) {
+        connection.console.info(`${p.textDocument.uri}: ${r.error}`);
+        return [];
+      }
+      // The document changed while formatting: these edits would apply to a different text.
+      if (workspace.get(uriOf(p)) !== doc) return [];
+      return r.edits;
+    }),
+  );
 
   connection.onShutdown(() => {
     publisher?.dispose();

@@ -83,13 +83,27 @@ export function builtinHover(name: string): string | undefined {
   const t = BUILTIN_TYPES.get(name);
   if (t) {
     const head = t.params.length ? `${name}<${t.params.join(", ")}>` : name;
-    const def = t.definition ? ` = ${t.definition}` : t.levels ? ` = ${t.levels.map((l) => JSON.stringify(l)).join(" < ")}` : "";
+    const def = t.definition
+      ? ` = ${t.definition}`
+      : t.levels
+        ? ` = ${t.levels.map((l) => JSON.stringify(l)).join(" < ")}`
+        : "";
     return [code(`type ${head}${def}`), t.doc, "*built-in type*"].join("\n\n");
   }
   const a = BUILTIN_ACTIONS.get(name);
-  if (a) return [code(`action ${name}(${a.binders.map(([n, ty]) => `${n}: ${ty}`).join(", ")})`), a.doc, "*built-in policy action*"].join("\n\n");
+  if (a)
+    return [
+      code(`action ${name}(${a.binders.map(([n, ty]) => `${n}: ${ty}`).join(", ")})`),
+      a.doc,
+      "*built-in policy action*",
+    ].join("\n\n");
   const g = BUILTIN_GROUPS.get(name);
-  if (g) return [code(`group ${name}`), g.doc, g.members === "*" ? "Members: every action." : `Members: ${g.members.map((m) => `\`${m}\``).join(", ")}.`].join("\n\n");
+  if (g)
+    return [
+      code(`group ${name}`),
+      g.doc,
+      g.members === "*" ? "Members: every action." : `Members: ${g.members.map((m) => `\`${m}\``).join(", ")}.`,
+    ].join("\n\n");
   return undefined;
 }
 

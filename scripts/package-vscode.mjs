@@ -18,7 +18,16 @@
  *
  * Exit codes: 0 ok, 1 build or packaging failure, 2 bad arguments.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -37,7 +46,9 @@ export class PackageError extends Error {}
  * the package is bundled into the server, the files are copied beside server/main.js, where the
  * bundle's `__dirname` points.
  */
-const SERVER_DISK_ASSETS = [{ inputDir: "node_modules/@cedar-policy/cedar-wasm/nodejs/", files: ["cedar_wasm_bg.wasm"] }];
+const SERVER_DISK_ASSETS = [
+  { inputDir: "node_modules/@cedar-policy/cedar-wasm/nodejs/", files: ["cedar_wasm_bg.wasm"] },
+];
 
 /**
  * The server is an ES module (the sources use `import.meta`); bundled CommonJS dependencies still
@@ -71,7 +82,9 @@ export async function packageExtension(options = {}) {
   }
   // The staging directory is emptied first: only ever empty one this script created.
   if (existsSync(stageDir) && readdirSync(stageDir).length > 0 && !existsSync(join(stageDir, STAGE_MARKER))) {
-    throw new PackageError(`refusing to empty ${stageDir}: it is not empty and was not made by this script; pick another --stage directory`);
+    throw new PackageError(
+      `refusing to empty ${stageDir}: it is not empty and was not made by this script; pick another --stage directory`,
+    );
   }
 
   const manifest = readJson(join(extensionDir, "package.json"));
@@ -92,7 +105,8 @@ export async function packageExtension(options = {}) {
   const license = existsSync(join(root, "LICENSE")) ? join(root, "LICENSE") : join(extensionDir, "LICENSE");
   copyInto(license, join(stageDir, "LICENSE"));
   const grammar = readJson(join(root, "grammar", "symbiont.tmLanguage.json"));
-  if (grammar.scopeName !== "source.symbiont") throw new PackageError("grammar/symbiont.tmLanguage.json: scopeName is not source.symbiont");
+  if (grammar.scopeName !== "source.symbiont")
+    throw new PackageError("grammar/symbiont.tmLanguage.json: scopeName is not source.symbiont");
   copyInto(join(root, "grammar", "symbiont.tmLanguage.json"), join(stageDir, "syntaxes", "symbiont.tmLanguage.json"));
 
   const esbuild = await import("esbuild");
@@ -164,9 +178,15 @@ async function runEsbuild(esbuild, options) {
     const errors = err?.errors ?? [];
     const detail = errors
       .slice(0, 5)
-      .map((e) => (e.location ? `${relative(root, resolve(root, e.location.file))}:${e.location.line}:${e.location.column}: ${e.text}` : e.text))
+      .map((e) =>
+        e.location
+          ? `${relative(root, resolve(root, e.location.file))}:${e.location.line}:${e.location.column}: ${e.text}`
+          : e.text,
+      )
       .join("\n  ");
-    throw new PackageError(`esbuild failed for ${relative(root, options.entryPoints[0])}${detail ? `:\n  ${detail}` : `: ${err?.message ?? err}`}`);
+    throw new PackageError(
+      `esbuild failed for ${relative(root, options.entryPoints[0])}${detail ? `:\n  ${detail}` : `: ${err?.message ?? err}`}`,
+    );
   }
 }
 

@@ -15,10 +15,14 @@ const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 if (!process.env.SYMBI_TEST_CHILD) {
   // Re-exec with the tsx loader so `.ts` test files and sources import directly.
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--stack-size=4000", fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-    env: { ...process.env, SYMBI_TEST_CHILD: "1" },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--stack-size=4000", fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: "inherit",
+      env: { ...process.env, SYMBI_TEST_CHILD: "1" },
+    },
+  );
   process.exit(r.status ?? 1);
 }
 
@@ -34,7 +38,9 @@ function findTests(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = findTests(join(root, "test")).filter((f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)));
+const files = findTests(join(root, "test")).filter(
+  (f) => filters.length === 0 || filters.some((s) => relative(root, f).includes(s)),
+);
 
 // uvu prints its own "Total / Passed / Skipped" block; capture the numbers to print our line.
 let captured = "";
@@ -46,7 +52,10 @@ process.stdout.write = (chunk, ...rest) => {
 };
 
 const { run } = await import("uvu/run");
-await run(files.map((file) => ({ name: relative(root, file), file })), { bail: false });
+await run(
+  files.map((file) => ({ name: relative(root, file), file })),
+  { bail: false },
+);
 
 const plain = captured.replace(/\x1b\[[0-9;]*m/g, "");
 const num = (label) => {

@@ -20,7 +20,9 @@ const lists: Record<string, string[]> = {
 let out = text;
 for (const [scope, words] of Object.entries(lists)) {
   // Each rule is `"match": "...(?:a|b|c)...", "name": "<scope>"` on consecutive lines.
-  const re = new RegExp(`("match": "[^"\\n]*?\\(\\?:)([A-Za-z0-9_|]+)(\\)[^\\n]*\\n\\s*"name": "${scope.replace(/\./g, "\\.")}")`);
+  const re = new RegExp(
+    `("match": "[^"\\n]*?\\(\\?:)([A-Za-z0-9_|]+)(\\)[^\\n]*\\n\\s*"name": "${scope.replace(/\./g, "\\.")}")`,
+  );
   if (!re.test(out)) throw new Error(`grammar rule for ${scope} not found`);
   out = out.replace(re, (_m, pre: string, _old: string, post: string) => `${pre}${words.join("|")}${post}`);
 }

@@ -31,7 +31,8 @@ function byName<T extends { name: string }>(list: T[]): ReadonlyMap<string, T> {
   return new Map(list.map((d) => [d.name, d]));
 }
 
-const of = <K extends BuiltinDecl["kind"]>(kind: K) => BUILTINS.filter((d): d is Extract<BuiltinDecl, { kind: K }> => d.kind === kind);
+const of = <K extends BuiltinDecl["kind"]>(kind: K) =>
+  BUILTINS.filter((d): d is Extract<BuiltinDecl, { kind: K }> => d.kind === kind);
 
 export const BUILTIN_TYPES: ReadonlyMap<string, BuiltinTypeDecl> = byName(of("type"));
 export const BUILTIN_VALUES: ReadonlyMap<string, BuiltinValueDecl> = byName(of("value"));
@@ -39,7 +40,9 @@ export const BUILTIN_FUNCTIONS: ReadonlyMap<string, BuiltinFunctionDecl> = byNam
 export const BUILTIN_ACTIONS: ReadonlyMap<string, BuiltinActionDecl> = byName(of("action"));
 export const BUILTIN_GROUPS: ReadonlyMap<string, BuiltinGroupDecl> = byName(of("group"));
 
-function membersByReceiver<T extends BuiltinMethodDecl | BuiltinFieldDecl>(list: T[]): ReadonlyMap<string, ReadonlyMap<string, T>> {
+function membersByReceiver<T extends BuiltinMethodDecl | BuiltinFieldDecl>(
+  list: T[],
+): ReadonlyMap<string, ReadonlyMap<string, T>> {
   const out = new Map<string, Map<string, T>>();
   for (const d of list) {
     const head = receiverHead(d.receiver);

@@ -43,7 +43,11 @@ export interface Signature {
 }
 
 export class TypeSyntaxError extends Error {
-  constructor(message: string, readonly source: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly source: string,
+    readonly offset: number,
+  ) {
     super(`${message} at offset ${offset} in \`${source}\``);
   }
 }
@@ -209,7 +213,11 @@ export function printTypeExpr(t: TypeExpr): string {
     }
     case "fn":
       return `fn(${t.params
-        .map((p) => (p.name.startsWith("_") && !p.rest && !p.optional ? printTypeExpr(p.type) : `${p.rest ? "..." : ""}${p.name}${p.optional ? "?" : ""}: ${printTypeExpr(p.type)}`))
+        .map((p) =>
+          p.name.startsWith("_") && !p.rest && !p.optional
+            ? printTypeExpr(p.type)
+            : `${p.rest ? "..." : ""}${p.name}${p.optional ? "?" : ""}: ${printTypeExpr(p.type)}`,
+        )
         .join(", ")}) -> ${printTypeExpr(t.result)}`;
   }
 }

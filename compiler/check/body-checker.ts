@@ -33,12 +33,32 @@ import type {
 } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, BUILTIN_TYPES } from "../../stdlib/index.js";
-import { T, assignable, isLoose, isPrim, join, recordFields, substitute, typeToString, unify, withArticle, type FnParam, type Type } from "./types.js";
+import {
+  T,
+  assignable,
+  isLoose,
+  isPrim,
+  join,
+  recordFields,
+  substitute,
+  typeToString,
+  unify,
+  withArticle,
+  type FnParam,
+  type Type,
+} from "./types.js";
 import { binaryType } from "./operators.js";
 import { Scope, type VarInfo, type VarKind } from "./scope.js";
 import { TRUSTED_RECORDS, type AgentDecl, type FunctionInfo } from "./globals.js";
 import type { CheckSink } from "./sink.js";
-import { builtinField, builtinFunction, builtinMemberNames, builtinMethod, builtinValueType, receiverName } from "./stdlib-types.js";
+import {
+  builtinField,
+  builtinFunction,
+  builtinMemberNames,
+  builtinMethod,
+  builtinValueType,
+  receiverName,
+} from "./stdlib-types.js";
 import { closestName, didYouMean, didYouMeanIn } from "./suggest.js";
 
 const MAX_DEPTH = 300;
@@ -88,19 +108,46 @@ export class BodyChecker {
   // -------------------------------------------------------------------------------------------
 
   /** A fresh scope holding the given parameters (function params, agent inputs). */
-  paramScope(params: Array<{ name: string; type: Type; symbolId: string; span: Span }>, kind: "body" | "guard" = "body"): Scope {
+  paramScope(
+    params: Array<{ name: string; type: Type; symbolId: string; span: Span }>,
+    kind: "body" | "guard" = "body",
+  ): Scope {
     const s = new Scope(undefined, kind);
-    for (const p of params) s.define({ name: p.name, type: p.type, kind: "param", symbolId: p.symbolId, span: p.span, used: true, refinable: false });
+    for (const p of params)
+      s.define({
+        name: p.name,
+        type: p.type,
+        kind: "param",
+        symbolId: p.symbolId,
+        span: p.span,
+        used: true,
+        refinable: false,
+      });
     s.closed = new Map();
     return s;
   }
 
   declare(scope: Scope, id: Identifier, type: Type, kind: VarKind): VarInfo {
     const symbolId = this.sink.record ? `local:${this.sink.file}:${id.span.start}` : "";
-    const v: VarInfo = { name: id.name, type, kind, symbolId, span: id.span, used: false, refinable: containsNever(type) };
+    const v: VarInfo = {
+      name: id.name,
+      type,
+      kind,
+      symbolId,
+      span: id.span,
+      used: false,
+      refinable: containsNever(type),
+    };
     scope.define(v);
     scope.pending?.delete(id.name);
-    this.sink.symbol({ id: symbolId, kind: kind === "binder" ? "binder" : kind === "param" ? "param" : "variable", name: id.name, file: this.sink.file, span: id.span, type });
+    this.sink.symbol({
+      id: symbolId,
+      kind: kind === "binder" ? "binder" : kind === "param" ? "param" : "variable",
+      name: id.name,
+      file: this.sink.file,
+      span: id.span,
+      type,
+    });
     this.sink.ref(symbolId, id, { decl: true });
     this.sink.setType(id, type);
     return v;
@@ -110,7 +157,9 @@ export class BodyChecker {
     const body = scope.body();
     for (const v of scope.vars.values()) {
       if (!v.used && (v.kind === "variable" || v.kind === "loop" || v.kind === "pattern") && !v.name.startsWith("_")) {
-        this.sink.report("W0100", `unused variable \`${v.name}\``, v.span, { help: `remove it, or name it \`_${v.name}\`` });
+        this.sink.report("W0100", `unused variable \`${v.name}\``, v.span, {
+          help: `remove it, or name it \`_${v.name}\``,
+        });
       }
       if (scope !== body && body.closed && !body.closed.has(v.name)) body.closed.set(v.name, v.span);
     }
@@ -206,7 +255,10 @@ export class BodyChecker {
     switch (st.kind) {
       case "Let": {
         const t = this.expr(st.init, scope);
-        if (t.k === "unit") this.sink.report("E0219", `\`${exprName(st.init)}\` produces no value`, st.init.span, { help: "call it as a statement, without `let`" });
+        if (t.k === "unit")
+          this.sink.report("E0219", `\`${exprName(st.init)}\` produces no value`, st.init.span, {
+            help: "call it as a statement, without `let`",
+          });
         const existing = scope.vars.get(st.name.name);
         if (existing && existing.kind !== "param") {
           this.sink.report("E0103", `\`${st.name.name}\` is already declared in this block`, st.name.span, {
@@ -217,10 +269,15 @@ export class BodyChecker {
         } else {
           const outer = scope.outer(st.name.name) ?? (existing?.kind === "param" ? existing : undefined);
           if (outer && !st.name.name.startsWith("_")) {
-            this.sink.report("W0102", `\`${st.name.name}\` shadows ${outer.kind === "param" ? "a parameter" : "a variable"} of an enclosing scope`, st.name.span, {
-              help: "rename one of them if this is not intended",
-              related: [{ file: this.sink.file, span: outer.span, message: "the outer declaration" }],
-            });
+            this.sink.report(
+              "W0102",
+              `\`${st.name.name}\` shadows ${outer.kind === "param" ? "a parameter" : "a variable"} of an enclosing scope`,
+              st.name.span,
+              {
+                help: "rename one of them if this is not intended",
+                related: [{ file: this.sink.file, span: outer.span, message: "the outer declaration" }],
+              },
+            );
           }
         }
         this.declare(scope, st.name, widenLiteral(t), "variable");
@@ -234,9 +291,12 @@ export class BodyChecker {
         const want = this.ctx.returnType;
         if (want && !this.ctx.guard) {
           if (!st.value) {
-            if (want.k !== "unit" && !isLoose(want)) this.sink.report("E0210", `missing return value: expected \`${show(want)}\``, st.span);
+            if (want.k !== "unit" && !isLoose(want))
+              this.sink.report("E0210", `missing return value: expected \`${show(want)}\``, st.span);
           } else if (!this.fits(st.value, t, want)) {
-            this.sink.report("E0210", `returned value does not fit the return type`, st.value.span, { notes: [`expected: ${show(want)}`, `found: ${show(t)}`] });
+            this.sink.report("E0210", `returned value does not fit the return type`, st.value.span, {
+              notes: [`expected: ${show(want)}`, `found: ${show(t)}`],
+            });
           }
         }
         return T.never;
@@ -277,7 +337,16 @@ export class BodyChecker {
         }
         this.sink.report("W0101", `assignment declares \`${target.name}\` without \`let\``, target.span, {
           help: `write \`let ${target.name} = ...\` to declare it (a misspelled name would silently become a new variable)`,
-          fix: { title: `declare \`${target.name}\` with \`let\``, edits: [{ file: this.sink.file, span: { ...st.span, end: st.span.start, endLine: st.span.line, endCol: st.span.col }, newText: "let " }] },
+          fix: {
+            title: `declare \`${target.name}\` with \`let\``,
+            edits: [
+              {
+                file: this.sink.file,
+                span: { ...st.span, end: st.span.start, endLine: st.span.line, endCol: st.span.col },
+                newText: "let ",
+              },
+            ],
+          },
         });
         this.declare(scope, target, widenLiteral(valueT), "variable");
         return;
@@ -311,22 +380,34 @@ export class BodyChecker {
       if (this.fits(st.value, valueT, targetT)) return;
       const joined = join(targetT, valueT, this.env);
       if (refine && joined && refine(joined)) return;
-      this.sink.report("E0200", "mismatched types in assignment", st.value.span, { notes: [`expected: ${show(targetT)}`, `found: ${show(valueT)}`] });
+      this.sink.report("E0200", "mismatched types in assignment", st.value.span, {
+        notes: [`expected: ${show(targetT)}`, `found: ${show(valueT)}`],
+      });
       return;
     }
     const op = st.op.slice(0, 1) as "+" | "-" | "*" | "/" | "%";
     const r = binaryType(op, targetT, valueT, this.env);
     if ("error" in r) {
-      this.sink.report(r.error.code, r.error.message.replace(/^cannot add/, `\`${st.op}\` cannot add`), st.span, { ...(r.error.help ? { help: r.error.help } : {}), ...(r.error.notes ? { notes: r.error.notes } : {}) });
+      this.sink.report(r.error.code, r.error.message.replace(/^cannot add/, `\`${st.op}\` cannot add`), st.span, {
+        ...(r.error.help ? { help: r.error.help } : {}),
+        ...(r.error.notes ? { notes: r.error.notes } : {}),
+      });
     } else if (!assignable(r.type, targetT, this.env)) {
-      this.sink.report("E0200", `\`${st.op}\` would change the type of the target`, st.span, { notes: [`expected: ${show(targetT)}`, `found: ${show(r.type)}`] });
+      this.sink.report("E0200", `\`${st.op}\` would change the type of the target`, st.span, {
+        notes: [`expected: ${show(targetT)}`, `found: ${show(r.type)}`],
+      });
     }
   }
 
   private condition(e: Expr, scope: Scope): void {
     const t = this.expr(e, scope);
     if (!isLoose(t) && !isPrim(t, "bool") && t.k !== "never") {
-      this.sink.report("E0206", `condition must be \`bool\`, found \`${show(t)}\``, e.span, { help: t.k === "option" ? "test it with `.is_some()` or `if let Some(x) = ...`" : "compare it explicitly, e.g. `x != \"\"` or `x > 0`" });
+      this.sink.report("E0206", `condition must be \`bool\`, found \`${show(t)}\``, e.span, {
+        help:
+          t.k === "option"
+            ? "test it with `.is_some()` or `if let Some(x) = ...`"
+            : 'compare it explicitly, e.g. `x != ""` or `x > 0`',
+      });
     }
   }
 
@@ -352,7 +433,8 @@ export class BodyChecker {
         return;
       case "BindingPattern":
         if (p.name.name === "None") {
-          if (!isLoose(valueT) && valueT.k !== "option" && valueT.k !== "null") this.sink.report("E0209", `\`None\` cannot match ${an(valueT)}`, p.span);
+          if (!isLoose(valueT) && valueT.k !== "option" && valueT.k !== "null")
+            this.sink.report("E0209", `\`None\` cannot match ${an(valueT)}`, p.span);
           return;
         }
         this.declare(scope, p.name, valueT, "pattern");
@@ -365,13 +447,23 @@ export class BodyChecker {
         else if (ctor === "Ok" && valueT.k === "result") inner = valueT.ok;
         else if (ctor === "Err" && valueT.k === "result") inner = valueT.err;
         if (!["Some", "Ok", "Err"].includes(ctor)) {
-          this.sink.report("E0209", `unknown pattern \`${ctor}(...)\``, p.name.span, { help: didYouMean(ctor, ["Some", "Ok", "Err"]) ?? "patterns are `Some(x)`, `Ok(x)`, `Err(e)`, `None`, a name or `_`" });
+          this.sink.report("E0209", `unknown pattern \`${ctor}(...)\``, p.name.span, {
+            help:
+              didYouMean(ctor, ["Some", "Ok", "Err"]) ??
+              "patterns are `Some(x)`, `Ok(x)`, `Err(e)`, `None`, a name or `_`",
+          });
           inner = T.error;
         } else if (!inner) {
-          this.sink.report("E0209", `\`${ctor}(...)\` cannot match ${an(valueT)}`, p.span, { help: ctor === "Some" ? "`Some(x)` matches an `Option`" : "`Ok(x)`/`Err(e)` match a `Result`" });
+          this.sink.report("E0209", `\`${ctor}(...)\` cannot match ${an(valueT)}`, p.span, {
+            help: ctor === "Some" ? "`Some(x)` matches an `Option`" : "`Ok(x)`/`Err(e)` match a `Result`",
+          });
           inner = T.error;
         }
-        this.sink.builtin(`builtin:${ctor}`, { kind: "builtin", name: ctor, doc: BUILTIN_FUNCTIONS.get(ctor)?.doc ?? "" });
+        this.sink.builtin(`builtin:${ctor}`, {
+          kind: "builtin",
+          name: ctor,
+          doc: BUILTIN_FUNCTIONS.get(ctor)?.doc ?? "",
+        });
         this.sink.ref(`builtin:${ctor}`, p.name);
         if (p.args.length !== 1) {
           this.sink.report("E0209", `\`${ctor}\` takes one pattern, found ${p.args.length}`, p.span);
@@ -393,7 +485,9 @@ export class BodyChecker {
     else if (t.k === "record") elem = T.String;
     else if (isPrim(t, "String")) elem = T.String;
     else {
-      this.sink.report("E0207", `cannot iterate over \`${show(t)}\``, st.iterable.span, { help: "`for` iterates over a List, a Map or record literal (its keys) or a String" });
+      this.sink.report("E0207", `cannot iterate over \`${show(t)}\``, st.iterable.span, {
+        help: "`for` iterates over a List, a Map or record literal (its keys) or a String",
+      });
       elem = T.error;
     }
     this.block(st.body, scope, "loop", (s) => this.declare(s, st.binder, elem, "loop"));
@@ -408,7 +502,10 @@ export class BodyChecker {
       const p = arm.pattern;
       let key: string | undefined;
       const armScope = new Scope(scope, "block");
-      if (catchAll) this.sink.report("W0200", "unreachable match arm", p.span, { related: [{ file: this.sink.file, span: catchAll, message: "this arm already matches everything" }] });
+      if (catchAll)
+        this.sink.report("W0200", "unreachable match arm", p.span, {
+          related: [{ file: this.sink.file, span: catchAll, message: "this arm already matches everything" }],
+        });
       switch (p.kind) {
         case "WildcardPattern":
           catchAll ??= p.span;
@@ -429,25 +526,35 @@ export class BodyChecker {
           if (t.k === "levels") {
             if (!t.levels.includes(p.value)) this.levelError(p.value, t, p.span);
           } else if (!isLoose(t) && !isPrim(t, "String") && !(t.k === "option" && isPrim(t.inner, "String"))) {
-            this.sink.report("E0209", `a String pattern cannot match ${an(t)}`, p.span, { notes: [`expected: ${show(t)}`, "found: String"] });
+            this.sink.report("E0209", `a String pattern cannot match ${an(t)}`, p.span, {
+              notes: [`expected: ${show(t)}`, "found: String"],
+            });
           }
           break;
         case "Number":
           key = `n:${p.value}`;
           this.sink.setType(p, p.isFloat ? T.float : T.int);
           if (!isLoose(t) && !(t.k === "prim" && (t.name === "int" || t.name === "float"))) {
-            this.sink.report("E0209", `a number pattern cannot match ${an(t)}`, p.span, { notes: [`expected: ${show(t)}`, `found: ${p.isFloat ? "float" : "int"}`] });
+            this.sink.report("E0209", `a number pattern cannot match ${an(t)}`, p.span, {
+              notes: [`expected: ${show(t)}`, `found: ${p.isFloat ? "float" : "int"}`],
+            });
           }
           break;
         case "Bool":
           key = `b:${p.value}`;
           this.sink.setType(p, T.bool);
-          if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0209", `a bool pattern cannot match ${an(t)}`, p.span, { notes: [`expected: ${show(t)}`, "found: bool"] });
+          if (!isLoose(t) && !isPrim(t, "bool"))
+            this.sink.report("E0209", `a bool pattern cannot match ${an(t)}`, p.span, {
+              notes: [`expected: ${show(t)}`, "found: bool"],
+            });
           break;
       }
       if (key !== undefined) {
         const prev = seen.get(key);
-        if (prev && !catchAll) this.sink.report("W0200", "unreachable match arm: the same pattern appears earlier", p.span, { related: [{ file: this.sink.file, span: prev, message: "first matched here" }] });
+        if (prev && !catchAll)
+          this.sink.report("W0200", "unreachable match arm: the same pattern appears earlier", p.span, {
+            related: [{ file: this.sink.file, span: prev, message: "first matched here" }],
+          });
         else seen.set(key, p.span);
       }
       const bodyT = arm.body.kind === "Block" ? this.block(arm.body, armScope) : this.expr(arm.body, armScope);
@@ -455,7 +562,8 @@ export class BodyChecker {
       result = result === undefined ? bodyT : (join(result, bodyT, this.env) ?? T.unit);
     }
     // Without a catch-all arm, a value may match no arm and the match produces nothing.
-    if (!catchAll) result = result === undefined || result.k === "never" ? T.unit : (join(result, T.unit, this.env) ?? T.unit);
+    if (!catchAll)
+      result = result === undefined || result.k === "never" ? T.unit : (join(result, T.unit, this.env) ?? T.unit);
     return result ?? T.unit;
   }
 
@@ -483,7 +591,9 @@ export class BodyChecker {
     const decl = this.env.typeDecls.get(name);
     if (!decl && !ERROR_KINDS.includes(name)) {
       this.sink.report("E0101", `unknown error type \`${name}\``, c.errorType.span, {
-        help: didYouMean(name, [...this.env.typeDecls.keys(), ...ERROR_KINDS]) ?? `declare it as an error kind: \`type ${name} = Error\``,
+        help:
+          didYouMean(name, [...this.env.typeDecls.keys(), ...ERROR_KINDS]) ??
+          `declare it as an error kind: \`type ${name} = Error\``,
       });
       return T.named("Error");
     }
@@ -491,7 +601,9 @@ export class BodyChecker {
     if (!decl) return T.named(name);
     const t = this.env.userType(name);
     if (t.k !== "error" && !(t.k === "named" && ERROR_KINDS.includes(t.name))) {
-      this.sink.report("E0216", `\`${name}\` is not an error type`, c.errorType.span, { help: `declare it as an alias of Error: \`type ${name} = Error\`` });
+      this.sink.report("E0216", `\`${name}\` is not an error type`, c.errorType.span, {
+        help: `declare it as an alias of Error: \`type ${name} = Error\``,
+      });
     }
     return T.named("Error");
   }
@@ -504,7 +616,9 @@ export class BodyChecker {
     if (this.depth >= MAX_DEPTH) {
       if (!this.tooDeepReported) {
         this.tooDeepReported = true;
-        this.sink.report("E0217", `expression nested more than ${MAX_DEPTH} levels deep`, e.span, { help: "split it into smaller expressions with `let`" });
+        this.sink.report("E0217", `expression nested more than ${MAX_DEPTH} levels deep`, e.span, {
+          help: "split it into smaller expressions with `let`",
+        });
       }
       return T.error;
     }
@@ -537,11 +651,13 @@ export class BodyChecker {
       case "Unary": {
         const t = this.expr(e.operand, scope);
         if (e.op === "-") {
-          if (isLoose(t) || (t.k === "prim" && (t.name === "int" || t.name === "float" || t.name === "Duration"))) return t;
+          if (isLoose(t) || (t.k === "prim" && (t.name === "int" || t.name === "float" || t.name === "Duration")))
+            return t;
           this.sink.report("E0205", `cannot negate \`${show(t)}\``, e.span);
           return T.error;
         }
-        if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0206", `\`${e.op}\` needs a \`bool\`, found \`${show(t)}\``, e.operand.span);
+        if (!isLoose(t) && !isPrim(t, "bool"))
+          this.sink.report("E0206", `\`${e.op}\` needs a \`bool\`, found \`${show(t)}\``, e.operand.span);
         return T.bool;
       }
       case "Member":
@@ -565,7 +681,9 @@ export class BodyChecker {
           }
           const j = join(elem, t, this.env);
           if (!j) {
-            this.sink.report("E0200", "list elements must have one type", el.span, { notes: [`expected: ${show(elem)}`, `found: ${show(t)}`] });
+            this.sink.report("E0200", "list elements must have one type", el.span, {
+              notes: [`expected: ${show(elem)}`, `found: ${show(t)}`],
+            });
           } else elem = j;
         }
         return T.list(elem ?? want ?? T.any);
@@ -589,7 +707,9 @@ export class BodyChecker {
     const b = e.else.kind === "IfExpr" ? this.expr(e.else, scope) : this.block(e.else, scope);
     const j = join(a, b, this.env);
     if (!j) {
-      this.sink.report("E0200", "`if` and `else` have different types", e.span, { notes: [`then: ${show(a)}`, `else: ${show(b)}`] });
+      this.sink.report("E0200", "`if` and `else` have different types", e.span, {
+        notes: [`then: ${show(a)}`, `else: ${show(b)}`],
+      });
       return T.error;
     }
     return j;
@@ -615,20 +735,37 @@ export class BodyChecker {
 
   private binaryStep(node: BinaryExpr, l: Type, r: Type): Type {
     if (node.op === "&&" || node.op === "||") {
-      for (const [side, t] of [[node.left, l], [node.right, r]] as const) {
-        if (!isLoose(t) && !isPrim(t, "bool") && t.k !== "never") this.sink.report("E0206", `\`${node.op}\` needs \`bool\` operands, found \`${show(t)}\``, side.span);
+      for (const [side, t] of [
+        [node.left, l],
+        [node.right, r],
+      ] as const) {
+        if (!isLoose(t) && !isPrim(t, "bool") && t.k !== "never")
+          this.sink.report("E0206", `\`${node.op}\` needs \`bool\` operands, found \`${show(t)}\``, side.span);
       }
       return T.bool;
     }
     // A string literal compared with a level type must be one of its levels.
     if (["<", ">", "<=", ">=", "==", "!="].includes(node.op)) {
-      if (l.k === "levels" && node.right.kind === "String" && !l.levels.includes(node.right.value)) this.levelError(node.right.value, l, node.right.span);
-      if (r.k === "levels" && node.left.kind === "String" && !r.levels.includes(node.left.value)) this.levelError(node.left.value, r, node.left.span);
+      if (l.k === "levels" && node.right.kind === "String" && !l.levels.includes(node.right.value))
+        this.levelError(node.right.value, l, node.right.span);
+      if (r.k === "levels" && node.left.kind === "String" && !r.levels.includes(node.left.value))
+        this.levelError(node.left.value, r, node.left.span);
     }
     const res = binaryType(node.op, l, r, this.env);
     if ("error" in res) {
-      this.sink.report(res.error.code, res.error.message, node.span, { ...(res.error.help ? { help: res.error.help } : {}), ...(res.error.notes ? { notes: res.error.notes } : {}) });
-      return node.op === "==" || node.op === "!=" || node.op === "in" || node.op === "<" || node.op === ">" || node.op === "<=" || node.op === ">=" ? T.bool : T.error;
+      this.sink.report(res.error.code, res.error.message, node.span, {
+        ...(res.error.help ? { help: res.error.help } : {}),
+        ...(res.error.notes ? { notes: res.error.notes } : {}),
+      });
+      return node.op === "==" ||
+        node.op === "!=" ||
+        node.op === "in" ||
+        node.op === "<" ||
+        node.op === ">" ||
+        node.op === "<=" ||
+        node.op === ">="
+        ? T.bool
+        : T.error;
     }
     return res.type;
   }
@@ -660,7 +797,12 @@ export class BodyChecker {
     }
     const trusted = TRUSTED_RECORDS.get(name);
     if (trusted) {
-      this.sink.builtin(`trusted:${name}`, { kind: "builtin", name, type: T.named(trusted), doc: `the trusted \`${name}\` record (${trusted}), supplied by the deployment at decision time` });
+      this.sink.builtin(`trusted:${name}`, {
+        kind: "builtin",
+        name,
+        type: T.named(trusted),
+        doc: `the trusted \`${name}\` record (${trusted}), supplied by the deployment at decision time`,
+      });
       this.sink.ref(`trusted:${name}`, id);
       return T.named(trusted);
     }
@@ -690,7 +832,9 @@ export class BodyChecker {
     }
     if (this.env.agents.has(name)) {
       this.sink.ref(`agent:${name}`, id);
-      this.sink.report("E0100", `\`${name}\` is an agent, not a value`, id.span, { help: `run it with \`delegate("${name}", input)\`` });
+      this.sink.report("E0100", `\`${name}\` is an agent, not a value`, id.span, {
+        help: `run it with \`delegate("${name}", input)\``,
+      });
       return T.error;
     }
     this.unknownName(id, scope);
@@ -735,11 +879,22 @@ export class BodyChecker {
       });
       return;
     }
-    const globals = this.env.memo("value-names", () => [...this.env.functions.keys(), ...this.env.tools.keys(), ...this.env.memories.keys(), ...BUILTIN_FUNCTIONS.keys(), ...TRUSTED_RECORDS.keys(), "None", "null"]);
+    const globals = this.env.memo("value-names", () => [
+      ...this.env.functions.keys(),
+      ...this.env.tools.keys(),
+      ...this.env.memories.keys(),
+      ...BUILTIN_FUNCTIONS.keys(),
+      ...TRUSTED_RECORDS.keys(),
+      "None",
+      "null",
+    ]);
     const agentFns = this.ctx.agent ? [...(this.env.agentFunctions.get(this.ctx.agent.name)?.keys() ?? [])] : [];
-    const help = didYouMean(name, this.visibleLocals(scope)) ?? didYouMean(name, agentFns) ?? didYouMeanIn(name, globals);
+    const help =
+      didYouMean(name, this.visibleLocals(scope)) ?? didYouMean(name, agentFns) ?? didYouMeanIn(name, globals);
     this.sink.report("E0100", `unknown name \`${name}\``, id.span, {
-      help: help ?? "declare it with `let`, or add a function, a tool contract (tools/<name>.clad.toml) or an agent of that name",
+      help:
+        help ??
+        "declare it with `let`, or add a function, a tool contract (tools/<name>.clad.toml) or an agent of that name",
     });
   }
 
@@ -756,7 +911,6 @@ export class BodyChecker {
   member(e: MemberExpr, scope: Scope, assignTarget: boolean): Type {
     if (!assignTarget) this.markFacts(e.object, scope, "collection");
     const objT = this.expr(e.object, scope);
-    const name = e.property.name;
     const t = this.memberType(objT, e.property, e, assignTarget);
     this.sink.setType(e.property, t);
     return this.sink.setType(e, t);
@@ -769,29 +923,39 @@ export class BodyChecker {
     if (rf) {
       const ft = rf.fields.get(name);
       if (ft) {
-        if (rf.name && this.env.typeDecls.has(rf.name)) this.sink.ref(`field:${rf.name}.${name}`, prop, { write: assignTarget });
+        if (rf.name && this.env.typeDecls.has(rf.name))
+          this.sink.ref(`field:${rf.name}.${name}`, prop, { write: assignTarget });
         return ft;
       }
       if (rf.open) {
         if (!assignTarget) {
           this.sink.report("W0202", `\`${name}\` is not a declared field of \`${rf.name ?? show(objT)}\``, prop.span, {
-            help: didYouMean(name, rf.fields.keys()) ?? `declare it in the project: \`type ${rf.name ?? "User"} = { ..., ${name}: <type> }\``,
+            help:
+              didYouMean(name, rf.fields.keys()) ??
+              `declare it in the project: \`type ${rf.name ?? "User"} = { ..., ${name}: <type> }\``,
           });
         }
         return T.JSON;
       }
       this.sink.report("E0203", `no field \`${name}\` on \`${rf.name ?? show(objT)}\``, prop.span, {
-        help: didYouMean(name, rf.fields.keys()) ?? (rf.fields.size ? `fields: ${[...rf.fields.keys()].join(", ")}` : "the record has no fields"),
+        help:
+          didYouMean(name, rf.fields.keys()) ??
+          (rf.fields.size ? `fields: ${[...rf.fields.keys()].join(", ")}` : "the record has no fields"),
       });
       return T.error;
     }
     const bf = builtinField(objT, name);
     if (bf) return bf.type;
     if (builtinMethod(objT, name)) {
-      this.sink.report("E0203", `\`${name}\` is a method of \`${show(objT)}\`, not a field`, prop.span, { help: `call it: \`.${name}()\`` });
+      this.sink.report("E0203", `\`${name}\` is a method of \`${show(objT)}\`, not a field`, prop.span, {
+        help: `call it: \`.${name}()\``,
+      });
       return T.error;
     }
-    const help = objT.k === "option" ? "unwrap the Option first: `if let Some(x) = ... { x." + name + " }`" : didYouMeanIn(name, builtinMemberNames(objT));
+    const help =
+      objT.k === "option"
+        ? "unwrap the Option first: `if let Some(x) = ... { x." + name + " }`"
+        : didYouMeanIn(name, builtinMemberNames(objT));
     this.sink.report("E0203", `no field \`${name}\` on \`${show(objT)}\``, prop.span, help ? { help } : {});
     void e;
     return T.error;
@@ -803,7 +967,10 @@ export class BodyChecker {
     const idxT = this.expr(e.index, scope);
     if (isLoose(objT)) return objT.k === "error" ? T.error : objT;
     const want = (key: Type, result: Type): Type => {
-      if (!this.fits(e.index, idxT, key)) this.sink.report("E0208", `cannot index \`${show(objT)}\` with \`${show(idxT)}\``, e.index.span, { notes: [`expected: ${show(key)}`, `found: ${show(idxT)}`] });
+      if (!this.fits(e.index, idxT, key))
+        this.sink.report("E0208", `cannot index \`${show(objT)}\` with \`${show(idxT)}\``, e.index.span, {
+          notes: [`expected: ${show(key)}`, `found: ${show(idxT)}`],
+        });
       return result;
     };
     if (objT.k === "list") return want(T.int, objT.elem);
@@ -818,10 +985,21 @@ export class BodyChecker {
       const ft = rf.fields.get(e.index.value);
       if (ft) return ft;
       if (rf.open) return T.JSON;
-      this.sink.report("E0203", `no field ${JSON.stringify(e.index.value)} on \`${rf.name ?? show(objT)}\``, e.index.span, { ...(didYouMean(e.index.value, rf.fields.keys()) ? { help: didYouMean(e.index.value, rf.fields.keys())! } : {}) });
+      this.sink.report(
+        "E0203",
+        `no field ${JSON.stringify(e.index.value)} on \`${rf.name ?? show(objT)}\``,
+        e.index.span,
+        {
+          ...(didYouMean(e.index.value, rf.fields.keys())
+            ? { help: didYouMean(e.index.value, rf.fields.keys())! }
+            : {}),
+        },
+      );
       return T.error;
     }
-    this.sink.report("E0208", `cannot index \`${show(objT)}\``, e.span, { help: "indexing works on a List, a String or a Map" });
+    this.sink.report("E0208", `cannot index \`${show(objT)}\``, e.span, {
+      help: "indexing works on a List, a String or a Map",
+    });
     return T.error;
   }
 
@@ -830,14 +1008,21 @@ export class BodyChecker {
     const decl = this.env.typeDecls.get(name);
     const t = decl ? this.env.userType(name) : this.env.structs.has(name) ? T.named(name) : undefined;
     if (!t) {
-      this.sink.report("E0101", `unknown type \`${name}\``, e.typeName.span, { help: didYouMean(name, [...this.env.typeDecls.keys(), ...this.env.structs.keys()]) ?? `declare it with \`type ${name} = { ... }\`` });
+      this.sink.report("E0101", `unknown type \`${name}\``, e.typeName.span, {
+        help:
+          didYouMean(name, [...this.env.typeDecls.keys(), ...this.env.structs.keys()]) ??
+          `declare it with \`type ${name} = { ... }\``,
+      });
       for (const f of present(e.fields)) this.expr(f.value, scope);
       return T.error;
     }
     this.sink.ref(decl ? `type:${name}` : `builtin-type:${name}`, e.typeName);
     const rf = recordFields(t, this.env);
     if (!rf) {
-      if (t.k !== "error") this.sink.report("E0200", `\`${name}\` is not a struct type`, e.typeName.span, { notes: [`\`${name}\` is \`${show(t)}\``] });
+      if (t.k !== "error")
+        this.sink.report("E0200", `\`${name}\` is not a struct type`, e.typeName.span, {
+          notes: [`\`${name}\` is \`${show(t)}\``],
+        });
       for (const f of present(e.fields)) this.expr(f.value, scope);
       return T.error;
     }
@@ -853,17 +1038,35 @@ export class BodyChecker {
       }
       given.add(key);
       if (!ft) {
-        if (!rf.open) this.sink.report("E0212", `\`${rf.name ?? name}\` has no field \`${key}\``, f.key.span, { help: didYouMean(key, [...rf.fields.keys()].filter((k) => !given.has(k))) ?? `fields: ${[...rf.fields.keys()].join(", ")}` });
+        if (!rf.open)
+          this.sink.report("E0212", `\`${rf.name ?? name}\` has no field \`${key}\``, f.key.span, {
+            help:
+              didYouMean(
+                key,
+                [...rf.fields.keys()].filter((k) => !given.has(k)),
+              ) ?? `fields: ${[...rf.fields.keys()].join(", ")}`,
+          });
         continue;
       }
-      if (rf.name && this.env.typeDecls.has(rf.name) && f.key.kind === "Identifier") this.sink.ref(`field:${rf.name}.${key}`, f.key);
-      if (!this.fits(f.value, vt, ft)) this.sink.report("E0200", `mismatched types in field \`${key}\``, f.value.span, { notes: [`expected: ${show(ft)}`, `found: ${show(vt)}`] });
+      if (rf.name && this.env.typeDecls.has(rf.name) && f.key.kind === "Identifier")
+        this.sink.ref(`field:${rf.name}.${key}`, f.key);
+      if (!this.fits(f.value, vt, ft))
+        this.sink.report("E0200", `mismatched types in field \`${key}\``, f.value.span, {
+          notes: [`expected: ${show(ft)}`, `found: ${show(vt)}`],
+        });
     }
-    const missing = [...rf.fields].filter(([k, ft]) => !given.has(k) && ft.k !== "option" && !isLoose(ft)).map(([k]) => k);
+    const missing = [...rf.fields]
+      .filter(([k, ft]) => !given.has(k) && ft.k !== "option" && !isLoose(ft))
+      .map(([k]) => k);
     if (missing.length) {
-      this.sink.report("E0211", `missing field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m}\``).join(", ")} in \`${name}\``, e.typeName.span, {
-        help: "give every field (fields of type `Option<...>` may be left out)",
-      });
+      this.sink.report(
+        "E0211",
+        `missing field${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m}\``).join(", ")} in \`${name}\``,
+        e.typeName.span,
+        {
+          help: "give every field (fields of type `Option<...>` may be left out)",
+        },
+      );
     }
     return t;
   }
@@ -897,7 +1100,11 @@ export class BodyChecker {
       params.push({ name: p.name, type: pt, optional: false, rest: false });
     });
     if (expected && e.params.length > expected.params.length) {
-      this.sink.report("E0201", `this closure takes ${e.params.length} parameters but ${expected.params.length} ${expected.params.length === 1 ? "is" : "are"} passed`, e.span);
+      this.sink.report(
+        "E0201",
+        `this closure takes ${e.params.length} parameters but ${expected.params.length} ${expected.params.length === 1 ? "is" : "are"} passed`,
+        e.span,
+      );
     }
     const bodyT = this.expr(e.body, s);
     this.closeScope(s);
@@ -937,7 +1144,9 @@ export class BodyChecker {
     if (tool) {
       this.sink.ref(`tool:${name}`, id);
       if (this.ctx.guard) {
-        this.sink.report("E0304", `a guard cannot call the tool \`${name}\``, id.span, { help: "guards run before the action; compute the value in the agent and pass it as an argument, or use a trusted context field" });
+        this.sink.report("E0304", `a guard cannot call the tool \`${name}\``, id.span, {
+          help: "guards run before the action; compute the value in the agent and pass it as an argument, or use a trusted context field",
+        });
       }
       return this.apply(e, tool.type, [], `tool \`${name}\``, scope);
     }
@@ -945,37 +1154,59 @@ export class BodyChecker {
     if (b) {
       this.builtinRef(name, id);
       const first = e.args[0];
-      if (first && first.kind !== "NamedArg" && (name === "any" || name === "all" || name === "len")) this.markFacts(first, scope, name === "len" ? "unless-text" : "collection");
+      if (first && first.kind !== "NamedArg" && (name === "any" || name === "all" || name === "len"))
+        this.markFacts(first, scope, name === "len" ? "unless-text" : "collection");
       if (this.ctx.guard && b.action) {
-        this.sink.report("E0304", `a guard cannot call \`${name}\` (it is the action \`${b.action}\`)`, id.span, { help: "guards run before the action and must not have side effects" });
+        this.sink.report("E0304", `a guard cannot call \`${name}\` (it is the action \`${b.action}\`)`, id.span, {
+          help: "guards run before the action and must not have side effects",
+        });
       }
       if (b.action && b.target === "agent") this.checkAgentTarget(e);
       return this.apply(e, b.type, b.typeParams, `\`${name}\``, scope);
     }
     if (this.env.agents.has(name)) {
       this.sink.ref(`agent:${name}`, id);
-      this.sink.report("E0104", `\`${name}\` is an agent, not a function`, id.span, { help: `run it with \`delegate("${name}", input)\`` });
+      this.sink.report("E0104", `\`${name}\` is an agent, not a function`, id.span, {
+        help: `run it with \`delegate("${name}", input)\``,
+      });
       this.argsLoosely(e, scope);
       return T.error;
     }
     const group = this.env.groups.get(name);
     if (group || BUILTIN_ACTIONS.has(name)) {
-      this.sink.report("E0104", `\`${name}\` is ${group ? "an action group" : "a policy action"}, not a function`, id.span, {
-        help: group && group.members !== "*" && group.members.length ? `call one of its tools: ${group.members.join(", ")}` : "policies name actions; code calls tools, functions and builtins",
-      });
+      this.sink.report(
+        "E0104",
+        `\`${name}\` is ${group ? "an action group" : "a policy action"}, not a function`,
+        id.span,
+        {
+          help:
+            group && group.members !== "*" && group.members.length
+              ? `call one of its tools: ${group.members.join(", ")}`
+              : "policies name actions; code calls tools, functions and builtins",
+        },
+      );
       this.argsLoosely(e, scope);
       return T.error;
     }
     if (v) {
       this.use(v, id);
-      this.sink.report("E0104", `\`${name}\` is ${an(v.type)}, not a function`, id.span, { related: [{ file: this.sink.file, span: v.span, message: "declared here" }] });
+      this.sink.report("E0104", `\`${name}\` is ${an(v.type)}, not a function`, id.span, {
+        related: [{ file: this.sink.file, span: v.span, message: "declared here" }],
+      });
       this.argsLoosely(e, scope);
       return T.error;
     }
-    const callables = this.env.memo("callable-names", () => [...this.env.functions.keys(), ...this.env.tools.keys(), ...BUILTIN_FUNCTIONS.keys()]);
+    const callables = this.env.memo("callable-names", () => [
+      ...this.env.functions.keys(),
+      ...this.env.tools.keys(),
+      ...BUILTIN_FUNCTIONS.keys(),
+    ]);
     const agentFns = this.ctx.agent ? [...(this.env.agentFunctions.get(this.ctx.agent.name)?.keys() ?? [])] : [];
     this.sink.report("E0100", `unknown function \`${name}\``, id.span, {
-      help: didYouMean(name, agentFns) ?? didYouMeanIn(name, callables) ?? `declare \`function ${name}(...)\`, or add a tool contract \`tools/${name}.clad.toml\``,
+      help:
+        didYouMean(name, agentFns) ??
+        didYouMeanIn(name, callables) ??
+        `declare \`function ${name}(...)\`, or add a tool contract \`tools/${name}.clad.toml\``,
     });
     this.argsLoosely(e, scope);
     return T.error;
@@ -990,7 +1221,9 @@ export class BodyChecker {
       return;
     }
     const agents = this.env.memo("agent-names", () => [...this.env.agents.keys()]);
-    this.sink.report("E0308", `no agent named ${JSON.stringify(first.value)}`, first.span, { help: didYouMeanIn(first.value, agents) ?? "declare the agent in a file of the project" });
+    this.sink.report("E0308", `no agent named ${JSON.stringify(first.value)}`, first.span, {
+      help: didYouMeanIn(first.value, agents) ?? "declare the agent in a file of the project",
+    });
   }
 
   private callMethod(e: CallExpr, callee: MemberExpr, scope: Scope): Type {
@@ -1012,7 +1245,8 @@ export class BodyChecker {
       return field;
     }
     // A record literal (`{"a": 1}`) also works as a Map<String, V>: `.keys()`, `.contains(k)`, ...
-    const m = builtinMethod(objT, name) ?? (objT.k === "record" ? builtinMethod(recordAsMap(objT, this.env), name) : undefined);
+    const m =
+      builtinMethod(objT, name) ?? (objT.k === "record" ? builtinMethod(recordAsMap(objT, this.env), name) : undefined);
     if (m) {
       const head = receiverName(objT) ?? "Map";
       const id = `builtin:${head}.${name}`;
@@ -1061,16 +1295,31 @@ export class BodyChecker {
     const checkArg = (arg: Expr, param: FnParam) => {
       const want = generic ? substitute(param.type, subst) : param.type;
       const t = this.expr(arg, sc, want);
-      if (t.k === "unit" && param.type.k !== "unit") this.sink.report("E0219", `\`${exprName(arg)}\` produces no value`, arg.span);
-      const ok = generic ? unify(param.type, t, subst, this.env) && this.fits(arg, t, substitute(param.type, subst)) : this.fits(arg, t, param.type);
+      if (t.k === "unit" && param.type.k !== "unit")
+        this.sink.report("E0219", `\`${exprName(arg)}\` produces no value`, arg.span);
+      const ok = generic
+        ? unify(param.type, t, subst, this.env) && this.fits(arg, t, substitute(param.type, subst))
+        : this.fits(arg, t, param.type);
       if (ok && param.allowed && arg.kind === "String" && !param.allowed.includes(arg.value)) {
-        this.sink.report("E0310", `${JSON.stringify(arg.value)} is not an allowed value of argument \`${param.name}\` of ${what}`, arg.span, {
-          help: didYouMean(arg.value, param.allowed) ?? `allowed: ${param.allowed.map((v) => JSON.stringify(v)).join(", ")}`,
-        });
+        this.sink.report(
+          "E0310",
+          `${JSON.stringify(arg.value)} is not an allowed value of argument \`${param.name}\` of ${what}`,
+          arg.span,
+          {
+            help:
+              didYouMean(arg.value, param.allowed) ??
+              `allowed: ${param.allowed.map((v) => JSON.stringify(v)).join(", ")}`,
+          },
+        );
       }
       if (!ok) {
         const exp = substitute(param.type, subst);
-        this.sink.report("E0200", `mismatched types in argument \`${param.name.startsWith("_") ? String(params.indexOf(param) + 1) : param.name}\` of ${what}`, arg.span, { notes: [`expected: ${show(exp)}`, `found: ${show(t)}`] });
+        this.sink.report(
+          "E0200",
+          `mismatched types in argument \`${param.name.startsWith("_") ? String(params.indexOf(param) + 1) : param.name}\` of ${what}`,
+          arg.span,
+          { notes: [`expected: ${show(exp)}`, `found: ${show(t)}`] },
+        );
       }
     };
     // Non-lambda arguments first, so that lambdas see the element types they operate on.
@@ -1087,22 +1336,42 @@ export class BodyChecker {
     for (const a of extra) this.expr(a, sc);
     if (extra.length > 0) {
       const max = params.filter((x) => !x.rest).length;
-      this.sink.report("E0201", `${what} takes ${max} argument${max === 1 ? "" : "s"} but ${max + extra.length} were given`, extra[0]!.span, { help: "remove the extra arguments" });
+      this.sink.report(
+        "E0201",
+        `${what} takes ${max} argument${max === 1 ? "" : "s"} but ${max + extra.length} were given`,
+        extra[0]!.span,
+        { help: "remove the extra arguments" },
+      );
     }
     const missing = params.filter((param, i) => filled[i] === undefined && !param.optional && !param.rest);
     if (missing.length > 0) {
-      this.sink.report("E0201", `missing argument${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m.name}\``).join(", ")} in the call of ${what}`, e.span, {
-        notes: [`expected: ${describeParams(params)}`],
-      });
+      this.sink.report(
+        "E0201",
+        `missing argument${missing.length > 1 ? "s" : ""} ${missing.map((m) => `\`${m.name}\``).join(", ")} in the call of ${what}`,
+        e.span,
+        {
+          notes: [`expected: ${describeParams(params)}`],
+        },
+      );
     }
     return generic ? substitute(fn.result, subst) : fn.result;
   }
 
-  private namedArg(a: NamedArg, params: readonly FnParam[], filled: Array<Expr | undefined>, what: string, scope: Scope): void {
+  private namedArg(
+    a: NamedArg,
+    params: readonly FnParam[],
+    filled: Array<Expr | undefined>,
+    what: string,
+    scope: Scope,
+  ): void {
     const idx = params.findIndex((p) => p.name === a.name.name && !p.rest);
     if (idx < 0) {
       const names = params.filter((p) => !p.rest && !p.name.startsWith("_")).map((p) => p.name);
-      this.sink.report("E0202", `${what} has no parameter named \`${a.name.name}\``, a.name.span, { help: didYouMean(a.name.name, names) ?? (names.length ? `parameters: ${names.join(", ")}` : "it takes no named parameters") });
+      this.sink.report("E0202", `${what} has no parameter named \`${a.name.name}\``, a.name.span, {
+        help:
+          didYouMean(a.name.name, names) ??
+          (names.length ? `parameters: ${names.join(", ")}` : "it takes no named parameters"),
+      });
       this.expr(a.value, scope);
       return;
     }

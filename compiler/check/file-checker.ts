@@ -5,7 +5,16 @@
  * file's text and the environment's fingerprint, which is what the Project caches on.
  */
 import { isNode, present } from "./present.js";
-import type { AgentDef, Block, FunctionDef, Identifier, Node, PolicyDef, Property, WithBlock } from "../../grammar/ast.js";
+import type {
+  AgentDef,
+  Block,
+  FunctionDef,
+  Identifier,
+  Node,
+  PolicyDef,
+  Property,
+  WithBlock,
+} from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { sandboxTierFromDsl, type SandboxTier } from "../emit/sandbox-manifest.js";
 import { assignable, isLoose, typeToString, type Type } from "./types.js";
@@ -68,7 +77,8 @@ export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true
         out.topPolicies.push(new PolicyChecker(sink, undefined).check(item, "top"));
         break;
       case "Channel":
-        for (const m of present(item.members)) if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
+        for (const m of present(item.members))
+          if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
         break;
       case "Webhook":
         for (const m of present(item.members)) if (m.kind === "Property") agentProperty(m, sink);
@@ -88,11 +98,21 @@ function agentProperty(p: Property, sink: CheckSink): void {
   const name = v.kind === "Identifier" ? v.name : v.kind === "String" ? v.value : undefined;
   if (name === undefined) return;
   if (sink.env.agents.has(name)) sink.ref(`agent:${name}`, v.kind === "Identifier" ? v : { span: v.span });
-  else sink.report("E0308", `no agent named \`${name}\``, v.span, { help: didYouMeanIn(name, sink.env.memo("agent-names", () => [...sink.env.agents.keys()])) ?? "declare the agent in a file of the project" });
+  else
+    sink.report("E0308", `no agent named \`${name}\``, v.span, {
+      help:
+        didYouMeanIn(
+          name,
+          sink.env.memo("agent-names", () => [...sink.env.agents.keys()]),
+        ) ?? "declare the agent in a file of the project",
+    });
 }
 
 function checkFunction(f: FunctionInfo, sink: CheckSink, agent?: AgentDecl): void {
-  const bc = new BodyChecker(sink, { ...(agent ? { agent } : {}), ...(f.returnType ? { returnType: f.returnType } : {}) });
+  const bc = new BodyChecker(sink, {
+    ...(agent ? { agent } : {}),
+    ...(f.returnType ? { returnType: f.returnType } : {}),
+  });
   const scope = bc.paramScope(paramsOf(f.params));
   const value = bc.blockIn(f.node.body, scope);
   bc.closeScope(scope);
@@ -104,11 +124,20 @@ function paramsOf(params: ParamInfo[]) {
 }
 
 /** A body whose end is reachable must produce the declared type through its tail expression. */
-function checkFallOff(body: Block, value: Type, want: Type | undefined, bc: BodyChecker, what: string, at: { start: number } & FunctionDef["span"]): void {
+function checkFallOff(
+  body: Block,
+  value: Type,
+  want: Type | undefined,
+  bc: BodyChecker,
+  what: string,
+  at: { start: number } & FunctionDef["span"],
+): void {
   if (!want || isLoose(want) || want.k === "unit" || value.k === "never") return;
   if (body.tail) {
     if (!bc.fits(body.tail, value, want)) {
-      bc.sink.report("E0210", "the block's value does not fit the return type", body.tail.span, { notes: [`expected: ${typeToString(want)}`, `found: ${typeToString(value)}`] });
+      bc.sink.report("E0210", "the block's value does not fit the return type", body.tail.span, {
+        notes: [`expected: ${typeToString(want)}`, `found: ${typeToString(value)}`],
+      });
     }
     return;
   }
@@ -116,11 +145,19 @@ function checkFallOff(body: Block, value: Type, want: Type | undefined, bc: Body
   // A trailing if/match/try statement gives the block its value (LANGUAGE.md §1.4.2).
   const last = body.statements[body.statements.length - 1];
   if (last && (last.kind === "If" || last.kind === "Match" || last.kind === "Try") && value.k !== "unit") {
-    if (!assignable(value, want, bc.sink.env)) bc.sink.report("E0210", "the block's value does not fit the return type", last.span, { notes: [`expected: ${typeToString(want)}`, `found: ${typeToString(value)}`] });
+    if (!assignable(value, want, bc.sink.env))
+      bc.sink.report("E0210", "the block's value does not fit the return type", last.span, {
+        notes: [`expected: ${typeToString(want)}`, `found: ${typeToString(value)}`],
+      });
     return;
   }
   const shown = typeToString(want);
-  bc.sink.report("E0210", `${what} may end without returning ${/^[aeiouAEIOU]/.test(shown) ? "an" : "a"} \`${shown}\``, at, { help: "add a `return` on every path" });
+  bc.sink.report(
+    "E0210",
+    `${what} may end without returning ${/^[aeiouAEIOU]/.test(shown) ? "an" : "a"} \`${shown}\``,
+    at,
+    { help: "add a `return` on every path" },
+  );
 }
 
 function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart {
@@ -133,7 +170,8 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
   for (const m of node.members) {
     if (m.kind !== "Capabilities") continue;
     for (const el of present(m.list?.elements)) {
-      if (el.kind !== "String" && el.kind !== "Identifier") sink.report("E0301", "a capability is a name (a string or an identifier)", el.span);
+      if (el.kind !== "String" && el.kind !== "Identifier")
+        sink.report("E0301", "a capability is a name (a string or an identifier)", el.span);
     }
   }
   const policyNames = new Map<string, PolicyDef>();
@@ -141,7 +179,10 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
   for (const m of node.members) {
     if (m.kind === "Policy") {
       const first = policyNames.get(m.name.name);
-      if (first) sink.report("E0102", `policy \`${m.name.name}\` is declared twice in agent \`${decl.name}\``, m.name.span, { related: [{ file: sink.file, span: first.name.span, message: "first declared here" }] });
+      if (first)
+        sink.report("E0102", `policy \`${m.name.name}\` is declared twice in agent \`${decl.name}\``, m.name.span, {
+          related: [{ file: sink.file, span: first.name.span, message: "first declared here" }],
+        });
       else policyNames.set(m.name.name, m);
       const id = `policy:${decl.name}.${m.name.name}`;
       sink.symbol({ id, kind: "policy", name: m.name.name, file: sink.file, span: m.name.span, container: decl.name });
@@ -182,8 +223,10 @@ function checkTierRequirements(part: AgentPart, sink: CheckSink): void {
     for (const r of p.rules) {
       if (r.verb !== "require") continue;
       for (const s of r.settings) {
-        if (s.key === "sandbox_tier" && typeof s.normalized === "string") tiers.push({ tier: s.normalized, file: p.file, span: s.valueSpan, policy: p.name });
-        if (s.key === "total_timeout" && typeof s.normalized === "number") timeouts.push({ ms: s.normalized, text: String(s.value), file: p.file, span: s.valueSpan, policy: p.name });
+        if (s.key === "sandbox_tier" && typeof s.normalized === "string")
+          tiers.push({ tier: s.normalized, file: p.file, span: s.valueSpan, policy: p.name });
+        if (s.key === "total_timeout" && typeof s.normalized === "number")
+          timeouts.push({ ms: s.normalized, text: String(s.value), file: p.file, span: s.valueSpan, policy: p.name });
       }
     }
   }
@@ -211,19 +254,29 @@ function checkTierRequirements(part: AgentPart, sink: CheckSink): void {
     const head = { ...w.node.span, end: w.node.span.start + 4, endLine: w.node.span.line, endCol: w.node.span.col + 4 };
     for (const req of tiers) {
       if (tierRank(tier) >= tierRank(req.tier)) continue;
-      sink.report("E0403", `policy \`${req.policy}\` requires sandbox tier ${tierName(req.tier)}, but this block runs in ${tierName(tier)}`, w.tierSpan ?? head, {
-        help: `write \`sandbox = "${tierName(req.tier)}"\``,
-        related: [{ file: req.file, span: req.span, message: "required here" }],
-      });
+      sink.report(
+        "E0403",
+        `policy \`${req.policy}\` requires sandbox tier ${tierName(req.tier)}, but this block runs in ${tierName(tier)}`,
+        w.tierSpan ?? head,
+        {
+          help: `write \`sandbox = "${tierName(req.tier)}"\``,
+          related: [{ file: req.file, span: req.span, message: "required here" }],
+        },
+      );
     }
     if (w.timeoutMs === undefined) continue;
     const timeoutAttr = present(w.node.attributes).find((a) => a.name?.name === "timeout");
     for (const req of timeouts) {
       if (w.timeoutMs <= req.ms) continue;
-      sink.report("E0403", `policy \`${req.policy}\` requires runs to end within ${durationLiteral(req.ms)}, but this block's timeout is ${durationLiteral(w.timeoutMs)}`, timeoutAttr?.value.span ?? head, {
-        help: `write \`timeout = ${durationLiteral(req.ms)}\` or less`,
-        related: [{ file: req.file, span: req.span, message: "required here" }],
-      });
+      sink.report(
+        "E0403",
+        `policy \`${req.policy}\` requires runs to end within ${durationLiteral(req.ms)}, but this block's timeout is ${durationLiteral(w.timeoutMs)}`,
+        timeoutAttr?.value.span ?? head,
+        {
+          help: `write \`timeout = ${durationLiteral(req.ms)}\` or less`,
+          related: [{ file: req.file, span: req.span, message: "required here" }],
+        },
+      );
     }
   }
 }

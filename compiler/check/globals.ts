@@ -9,7 +9,16 @@
  * edited file after a body edit.
  */
 import { isNode, present } from "./present.js";
-import type { AgentDef, FunctionDef, Identifier, Param, PolicyDef, Program, TypeDef, TypeRef } from "../../grammar/ast.js";
+import type {
+  AgentDef,
+  FunctionDef,
+  Identifier,
+  Param,
+  PolicyDef,
+  Program,
+  TypeDef,
+  TypeRef,
+} from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import type { ToolContract } from "../contracts/index.js";
@@ -107,20 +116,29 @@ export class GlobalEnv implements TypeEnv {
   }
 
   /** Resolves a type written in source; reports unknown names and arity in `file`. */
-  resolveTypeRef(ref: TypeRef, file: string, diags: Diagnostic[] = this.diagnostics, refs: Reference[] = this.references): Type {
+  resolveTypeRef(
+    ref: TypeRef,
+    file: string,
+    diags: Diagnostic[] = this.diagnostics,
+    refs: Reference[] = this.references,
+  ): Type {
     if (!isNode(ref, "TypeRef") || !isNode(ref.name, "Identifier")) return T.error;
     const name = ref.name.name;
     const args = present(ref.args).map((a) => this.resolveTypeRef(a, file, diags, refs));
     const user = this.typeDecls.get(name);
     if (user) {
       refs.push({ symbolId: `type:${name}`, file, span: ref.name.span, isDeclaration: false, isWrite: false });
-      if (ref.args.length > 0) diags.push(diagnostic({ code: "E0215", message: `type \`${name}\` takes no type arguments`, file, span: ref.span }));
+      if (ref.args.length > 0)
+        diags.push(
+          diagnostic({ code: "E0215", message: `type \`${name}\` takes no type arguments`, file, span: ref.span }),
+        );
       return this.userType(name);
     }
     const arity = builtinArity(name);
     if (arity === undefined) {
       const candidates = [...this.typeDecls.keys(), ...BUILTIN_TYPES.keys()];
-      const help = didYouMean(name, candidates) ?? "declare it with `type " + name + " = { ... }` in a file of the project";
+      const help =
+        didYouMean(name, candidates) ?? "declare it with `type " + name + " = { ... }` in a file of the project";
       diags.push(diagnostic({ code: "E0101", message: `unknown type \`${name}\``, file, span: ref.name.span, help }));
       return T.error;
     }
@@ -137,7 +155,14 @@ export class GlobalEnv implements TypeEnv {
       );
     } else if (args.length < arity[0] || args.length > arity[1]) {
       const want = arity[0] === arity[1] ? `${arity[0]}` : `${arity[0]} or ${arity[1]}`;
-      diags.push(diagnostic({ code: "E0215", message: `\`${name}\` takes ${want} type argument${arity[1] === 1 ? "" : "s"}, found ${args.length}`, file, span: ref.span }));
+      diags.push(
+        diagnostic({
+          code: "E0215",
+          message: `\`${name}\` takes ${want} type argument${arity[1] === 1 ? "" : "s"}, found ${args.length}`,
+          file,
+          span: ref.span,
+        }),
+      );
       return namedBuiltinType(name, []) ?? T.error;
     }
     return namedBuiltinType(name, args) ?? T.error;
@@ -170,7 +195,11 @@ function slice(text: string, start: number, end: number): string {
   return text.slice(start, Math.max(start, end));
 }
 
-export function buildGlobalEnv(units: readonly SourceUnit[], contracts: ReadonlyMap<string, ToolContract>, contractsVersion: string): GlobalEnv {
+export function buildGlobalEnv(
+  units: readonly SourceUnit[],
+  contracts: ReadonlyMap<string, ToolContract>,
+  contractsVersion: string,
+): GlobalEnv {
   const env = new GlobalEnv();
   const fp: string[] = [contractsVersion];
   const dup = (kind: string, name: Identifier, file: string, first: { file: string; span: Span }) =>
@@ -198,14 +227,24 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
           const first = env.typeDecls.get(name);
           if (first) dup("type", item.name, u.file, { file: first.file, span: first.node.name.span });
           else if (BUILTIN_TYPES.has(name) && !OVERRIDABLE_TYPES.has(name)) {
-            env.diagnostics.push(diagnostic({ code: "E0102", message: `\`${name}\` is a built-in type`, file: u.file, span: item.name.span, help: "choose another name" }));
+            env.diagnostics.push(
+              diagnostic({
+                code: "E0102",
+                message: `\`${name}\` is a built-in type`,
+                file: u.file,
+                span: item.name.span,
+                help: "choose another name",
+              }),
+            );
           } else env.typeDecls.set(name, { file: u.file, node: item });
           break;
         }
         case "Agent": {
-          const end = item.returnType?.span.end ?? item.params?.[item.params.length - 1]?.span.end ?? item.name.span.end;
+          const end =
+            item.returnType?.span.end ?? item.params?.[item.params.length - 1]?.span.end ?? item.name.span.end;
           fp.push("agent " + slice(u.text, item.span.start, end));
-          for (const m of present(item.members)) if (m.kind === "Capabilities") fp.push(slice(u.text, m.span.start, m.span.end));
+          for (const m of present(item.members))
+            if (m.kind === "Capabilities") fp.push(slice(u.text, m.span.start, m.span.end));
           break;
         }
         case "Function":
@@ -226,12 +265,20 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
   env.fingerprint = fp.join("\n");
 
   // Built-in types are symbols too (hover and go-to-definition show their stdlib doc).
-  for (const d of BUILTIN_TYPES.values()) env.symbols.push({ id: `builtin-type:${d.name}`, kind: "builtin", name: d.name, doc: d.doc });
+  for (const d of BUILTIN_TYPES.values())
+    env.symbols.push({ id: `builtin-type:${d.name}`, kind: "builtin", name: d.name, doc: d.doc });
 
   // 2. Aliases (with cycle detection), then struct fields.
   resolveAliases(env);
   for (const [name, d] of env.typeDecls) {
-    env.symbols.push({ id: `type:${name}`, kind: "type", name, file: d.file, span: span0(d.node.name.span), type: env.userType(name) });
+    env.symbols.push({
+      id: `type:${name}`,
+      kind: "type",
+      name,
+      file: d.file,
+      span: span0(d.node.name.span),
+      type: env.userType(name),
+    });
     declRef(env.references, `type:${name}`, d.file, d.node.name);
     if (d.node.definition.kind !== "StructType") continue;
     const fields = new Map<string, Type>();
@@ -239,29 +286,70 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
       if (!isNode(f.name, "Identifier") || !isNode(f.type, "TypeRef")) continue;
       const t = env.resolveTypeRef(f.type, d.file);
       if (fields.has(f.name.name)) {
-        env.diagnostics.push(diagnostic({ code: "E0102", message: `field \`${f.name.name}\` is declared twice in \`${name}\``, file: d.file, span: f.name.span }));
+        env.diagnostics.push(
+          diagnostic({
+            code: "E0102",
+            message: `field \`${f.name.name}\` is declared twice in \`${name}\``,
+            file: d.file,
+            span: f.name.span,
+          }),
+        );
         continue;
       }
       fields.set(f.name.name, t);
       const id = `field:${name}.${f.name.name}`;
-      env.symbols.push({ id, kind: "field", name: f.name.name, file: d.file, span: f.name.span, type: t, container: name });
+      env.symbols.push({
+        id,
+        kind: "field",
+        name: f.name.name,
+        file: d.file,
+        span: f.name.span,
+        type: t,
+        container: name,
+      });
       declRef(env.references, id, d.file, f.name);
     }
     env.structs.set(name, { name, fields, open: false, file: d.file });
   }
 
   // 3. Tools and groups.
-  for (const g of BUILTIN_GROUPS.values()) env.groups.set(g.name, { name: g.name, members: g.members === "*" ? "*" : [...g.members], builtin: true, doc: g.doc });
+  for (const g of BUILTIN_GROUPS.values())
+    env.groups.set(g.name, {
+      name: g.name,
+      members: g.members === "*" ? "*" : [...g.members],
+      builtin: true,
+      doc: g.doc,
+    });
   for (const [name, c] of [...contracts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (BUILTIN_FUNCTIONS.has(name) || BUILTIN_ACTIONS.has(name)) {
-      env.diagnostics.push(diagnostic({ code: "E0102", message: `tool \`${name}\` has the name of a builtin`, file: c.file, span: c.spans.name, help: "rename the tool; calls would be ambiguous" }));
+      env.diagnostics.push(
+        diagnostic({
+          code: "E0102",
+          message: `tool \`${name}\` has the name of a builtin`,
+          file: c.file,
+          span: c.spans.name,
+          help: "rename the tool; calls would be ambiguous",
+        }),
+      );
       continue;
     }
     env.tools.set(name, toolSignature(c));
-    env.symbols.push({ id: `tool:${name}`, kind: "tool", name, file: c.file, span: c.spans.name, type: env.tools.get(name)!.type, doc: c.description });
+    env.symbols.push({
+      id: `tool:${name}`,
+      kind: "tool",
+      name,
+      file: c.file,
+      span: c.spans.name,
+      type: env.tools.get(name)!.type,
+      doc: c.description,
+    });
     for (const g of c.policy?.groups ?? []) {
       let info = env.groups.get(g);
-      if (!info) env.groups.set(g, (info = { name: g, members: [], builtin: false, doc: `Action group joined by tool contracts.` }));
+      if (!info)
+        env.groups.set(
+          g,
+          (info = { name: g, members: [], builtin: false, doc: `Action group joined by tool contracts.` }),
+        );
       if (info.members !== "*" && !info.members.includes(name)) info.members.push(name);
     }
   }
@@ -278,7 +366,14 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
             break;
           }
           const params = paramInfos(env, item.params ?? [], u.file, name);
-          const decl: AgentDecl = { name, file: u.file, node: item, params, capabilities: capabilitiesOf(item), symbolId: `agent:${name}` };
+          const decl: AgentDecl = {
+            name,
+            file: u.file,
+            node: item,
+            params,
+            capabilities: capabilitiesOf(item),
+            symbolId: `agent:${name}`,
+          };
           if (item.returnType) decl.returnType = env.resolveTypeRef(item.returnType, u.file);
           env.agents.set(name, decl);
           env.symbols.push({ id: decl.symbolId, kind: "agent", name, file: u.file, span: item.name.span });
@@ -318,7 +413,14 @@ export function buildGlobalEnv(units: readonly SourceUnit[], contracts: Readonly
           const first = env.memories.get(name);
           if (first) dup("memory store", item.name, u.file, { file: first.file, span: first.name.span });
           else env.memories.set(name, { file: u.file, name: item.name });
-          env.symbols.push({ id: `memory:${name}`, kind: "memory", name, file: u.file, span: item.name.span, type: { k: "opaque", name: "Memory" } });
+          env.symbols.push({
+            id: `memory:${name}`,
+            kind: "memory",
+            name,
+            file: u.file,
+            span: item.name.span,
+            type: { k: "opaque", name: "Memory" },
+          });
           declRef(env.references, `memory:${name}`, u.file, item.name);
           break;
         }
@@ -355,7 +457,15 @@ function capabilitiesOf(agent: AgentDef): Array<{ name: string; span: Span }> {
 
 function nameTaken(env: GlobalEnv, name: Identifier, file: string): void {
   const what = BUILTIN_FUNCTIONS.has(name.name) ? "a builtin function" : "a tool";
-  env.diagnostics.push(diagnostic({ code: "E0102", message: `function \`${name.name}\` has the name of ${what}`, file, span: name.span, help: "rename the function; calls would be ambiguous" }));
+  env.diagnostics.push(
+    diagnostic({
+      code: "E0102",
+      message: `function \`${name.name}\` has the name of ${what}`,
+      file,
+      span: name.span,
+      help: "rename the function; calls would be ambiguous",
+    }),
+  );
 }
 
 function paramInfos(env: GlobalEnv, params: Param[], file: string, container: string): ParamInfo[] {
@@ -366,7 +476,14 @@ function paramInfos(env: GlobalEnv, params: Param[], file: string, container: st
     const type = isNode(p.type, "TypeRef") ? env.resolveTypeRef(p.type, file) : T.error;
     const symbolId = `local:${file}:${p.name.span.start}`;
     if (seen.has(p.name.name)) {
-      env.diagnostics.push(diagnostic({ code: "E0102", message: `parameter \`${p.name.name}\` is declared twice`, file, span: p.name.span }));
+      env.diagnostics.push(
+        diagnostic({
+          code: "E0102",
+          message: `parameter \`${p.name.name}\` is declared twice`,
+          file,
+          span: p.name.span,
+        }),
+      );
     }
     seen.add(p.name.name);
     out.push({ name: p.name.name, type, node: p, symbolId });
@@ -382,13 +499,33 @@ function functionInfo(env: GlobalEnv, node: FunctionDef, file: string, agent?: s
   // Trailing parameters of Option type may be left out by callers (they are None).
   let optionalFrom = params.length;
   while (optionalFrom > 0 && params[optionalFrom - 1]!.type.k === "option") optionalFrom--;
-  const fnParams: FnParam[] = params.map((p, i) => ({ name: p.name, type: p.type, optional: i >= optionalFrom, rest: false }));
+  const fnParams: FnParam[] = params.map((p, i) => ({
+    name: p.name,
+    type: p.type,
+    optional: i >= optionalFrom,
+    rest: false,
+  }));
   const returnType = node.returnType ? env.resolveTypeRef(node.returnType, file) : undefined;
   const symbolId = agent ? `function:${agent}.${name}` : `function:${name}`;
-  const info: FunctionInfo = { name, file, node, params, type: { k: "fn", params: fnParams, result: returnType ?? T.JSON }, symbolId };
+  const info: FunctionInfo = {
+    name,
+    file,
+    node,
+    params,
+    type: { k: "fn", params: fnParams, result: returnType ?? T.JSON },
+    symbolId,
+  };
   if (agent) info.agent = agent;
   if (returnType) info.returnType = returnType;
-  env.symbols.push({ id: symbolId, kind: "function", name, file, span: node.name.span, type: info.type, ...(agent ? { container: agent } : {}) });
+  env.symbols.push({
+    id: symbolId,
+    kind: "function",
+    name,
+    file,
+    span: node.name.span,
+    type: info.type,
+    ...(agent ? { container: agent } : {}),
+  });
   declRef(env.references, symbolId, file, node.name);
   return info;
 }
@@ -409,7 +546,13 @@ function resolveAliases(env: GlobalEnv): void {
     let result: Type | undefined;
     for (;;) {
       const target = cur.name.name;
-      env.references.push({ symbolId: env.typeDecls.has(target) ? `type:${target}` : `builtin-type:${target}`, file: env.typeDecls.get(chain[chain.length - 1]!)!.file, span: cur.name.span, isDeclaration: false, isWrite: false });
+      env.references.push({
+        symbolId: env.typeDecls.has(target) ? `type:${target}` : `builtin-type:${target}`,
+        file: env.typeDecls.get(chain[chain.length - 1]!)!.file,
+        span: cur.name.span,
+        isDeclaration: false,
+        isWrite: false,
+      });
       const next = env.typeDecls.get(target);
       if (!next) {
         const file = env.typeDecls.get(chain[chain.length - 1]!)!.file;
@@ -425,7 +568,13 @@ function resolveAliases(env: GlobalEnv): void {
         for (const n of loop) {
           const d = env.typeDecls.get(n)!;
           env.diagnostics.push(
-            diagnostic({ code: "E0107", message: `type alias \`${n}\` refers to itself (${[...loop, loop[0]].join(" → ")})`, file: d.file, span: d.node.name.span, help: "make one of the types a struct `{ ... }` or alias a concrete type" }),
+            diagnostic({
+              code: "E0107",
+              message: `type alias \`${n}\` refers to itself (${[...loop, loop[0]].join(" → ")})`,
+              file: d.file,
+              span: d.node.name.span,
+              help: "make one of the types a struct `{ ... }` or alias a concrete type",
+            }),
           );
           env.setAlias(n, T.error);
           state.set(n, "done");

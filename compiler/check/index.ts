@@ -7,8 +7,25 @@ export { Project, isContractPath, type AgentInfo, type CheckResult, type Project
 export { checkFiles, type CheckFilesResult } from "./check-files.js";
 export { SymbolTable, type SymbolInfo, type SymbolKind, type Reference } from "./symbols.js";
 export { T, typeToString, assignable, type Type, type FnParam, type StructDef, type TypeEnv } from "./types.js";
-export { GlobalEnv, TRUSTED_RECORDS, OVERRIDABLE_TYPES, type AgentDecl, type FunctionInfo, type ParamInfo, type GroupInfo } from "./globals.js";
-export type { PolicyInfo, RuleInfo, ActionPattern, ActionRef, ActionKind, BinderInfo, LiteralConstraint, ApprovalRequirement } from "./policies.js";
+export {
+  GlobalEnv,
+  TRUSTED_RECORDS,
+  OVERRIDABLE_TYPES,
+  type AgentDecl,
+  type FunctionInfo,
+  type ParamInfo,
+  type GroupInfo,
+} from "./globals.js";
+export type {
+  PolicyInfo,
+  RuleInfo,
+  ActionPattern,
+  ActionRef,
+  ActionKind,
+  BinderInfo,
+  LiteralConstraint,
+  ApprovalRequirement,
+} from "./policies.js";
 export { WITH_ATTRIBUTES, durationLiteral, type WithSettings, type AttributeValue } from "./with-block.js";
 export {
   REQUIRE_SETTINGS,

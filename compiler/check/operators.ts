@@ -23,7 +23,9 @@ export interface OpError {
 export type OpResult = { type: Type } | { error: OpError };
 
 const ok = (type: Type): OpResult => ({ type });
-const bad = (code: string, message: string, help?: string, notes?: string[]): OpResult => ({ error: { code, message, ...(help ? { help } : {}), ...(notes ? { notes } : {}) } });
+const bad = (code: string, message: string, help?: string, notes?: string[]): OpResult => ({
+  error: { code, message, ...(help ? { help } : {}), ...(notes ? { notes } : {}) },
+});
 
 function numResult(l: Type, r: Type): Type {
   return isPrim(l, "int") && isPrim(r, "int") ? T.int : T.float;
@@ -32,7 +34,20 @@ function numResult(l: Type, r: Type): Type {
 const show = typeToString;
 
 export function binaryType(op: BinaryOp, l: Type, r: Type, env: TypeEnv): OpResult {
-  if (l.k === "error" || r.k === "error") return ok(op === "&&" || op === "||" || op === "==" || op === "!=" || op === "in" || op === "<" || op === ">" || op === "<=" || op === ">=" ? T.bool : T.error);
+  if (l.k === "error" || r.k === "error")
+    return ok(
+      op === "&&" ||
+        op === "||" ||
+        op === "==" ||
+        op === "!=" ||
+        op === "in" ||
+        op === "<" ||
+        op === ">" ||
+        op === "<=" ||
+        op === ">="
+        ? T.bool
+        : T.error,
+    );
   const loose = isLoose(l) || isLoose(r);
   switch (op) {
     case "&&":
@@ -46,8 +61,14 @@ export function binaryType(op: BinaryOp, l: Type, r: Type, env: TypeEnv): OpResu
       if (loose) return ok(isLoose(l) ? l : r);
       if (isNumeric(l) && isNumeric(r)) return ok(numResult(l, r));
       if (isPrim(l, "Duration") && isPrim(r, "Duration")) return ok(T.Duration);
-      if (l.k === "list" && r.k === "list" && (assignable(r, l, env) || assignable(l, r, env))) return ok(assignable(r, l, env) ? l : r);
-      return bad("E0205", `cannot add \`${show(l)}\` and \`${show(r)}\``, "`+` adds numbers or Durations, joins lists, and concatenates text when one side is a String", [`left: ${show(l)}`, `right: ${show(r)}`]);
+      if (l.k === "list" && r.k === "list" && (assignable(r, l, env) || assignable(l, r, env)))
+        return ok(assignable(r, l, env) ? l : r);
+      return bad(
+        "E0205",
+        `cannot add \`${show(l)}\` and \`${show(r)}\``,
+        "`+` adds numbers or Durations, joins lists, and concatenates text when one side is a String",
+        [`left: ${show(l)}`, `right: ${show(r)}`],
+      );
     }
     case "-":
     case "*":
@@ -58,7 +79,12 @@ export function binaryType(op: BinaryOp, l: Type, r: Type, env: TypeEnv): OpResu
       if (op === "-" && isPrim(l, "Duration") && isPrim(r, "Duration")) return ok(T.Duration);
       if ((op === "*" || op === "/") && isPrim(l, "Duration") && isNumeric(r)) return ok(T.Duration);
       if (op === "*" && isNumeric(l) && isPrim(r, "Duration")) return ok(T.Duration);
-      return bad("E0205", `\`${op}\` does not apply to \`${show(l)}\` and \`${show(r)}\``, "arithmetic needs numbers (or Durations)", [`left: ${show(l)}`, `right: ${show(r)}`]);
+      return bad(
+        "E0205",
+        `\`${op}\` does not apply to \`${show(l)}\` and \`${show(r)}\``,
+        "arithmetic needs numbers (or Durations)",
+        [`left: ${show(l)}`, `right: ${show(r)}`],
+      );
     }
     case "<":
     case ">":
@@ -67,8 +93,13 @@ export function binaryType(op: BinaryOp, l: Type, r: Type, env: TypeEnv): OpResu
       if (l.k === "levels" || r.k === "levels") {
         const lv = (l.k === "levels" ? l : r) as Extract<Type, { k: "levels" }>;
         const other = l.k === "levels" ? r : l;
-        if (isLoose(other) || (other.k === "levels" && other.name === lv.name) || isPrim(other, "String")) return ok(T.bool);
-        return bad("E0213", `cannot order \`${show(l)}\` against \`${show(r)}\``, `compare a \`${lv.name}\` with another \`${lv.name}\` or one of its levels`);
+        if (isLoose(other) || (other.k === "levels" && other.name === lv.name) || isPrim(other, "String"))
+          return ok(T.bool);
+        return bad(
+          "E0213",
+          `cannot order \`${show(l)}\` against \`${show(r)}\``,
+          `compare a \`${lv.name}\` with another \`${lv.name}\` or one of its levels`,
+        );
       }
       if (isPrim(l, "String") || isPrim(r, "String")) {
         return bad(
@@ -81,7 +112,12 @@ export function binaryType(op: BinaryOp, l: Type, r: Type, env: TypeEnv): OpResu
       if (loose) return ok(T.bool);
       if (isNumeric(l) && isNumeric(r)) return ok(T.bool);
       if (isPrim(l, "Duration") && isPrim(r, "Duration")) return ok(T.bool);
-      return bad("E0213", `cannot order \`${show(l)}\` against \`${show(r)}\``, "ordered comparisons need numbers, Durations or an ordered level type", [`left: ${show(l)}`, `right: ${show(r)}`]);
+      return bad(
+        "E0213",
+        `cannot order \`${show(l)}\` against \`${show(r)}\``,
+        "ordered comparisons need numbers, Durations or an ordered level type",
+        [`left: ${show(l)}`, `right: ${show(r)}`],
+      );
     }
     case "==":
     case "!=": {
@@ -89,17 +125,28 @@ export function binaryType(op: BinaryOp, l: Type, r: Type, env: TypeEnv): OpResu
       if (l.k === "levels" && isPrim(r, "String")) return ok(T.bool);
       if (r.k === "levels" && isPrim(l, "String")) return ok(T.bool);
       if (assignable(l, r, env) || assignable(r, l, env)) return ok(T.bool);
-      return bad("E0218", `comparing \`${show(l)}\` with \`${show(r)}\` is always ${op === "==" ? "false" : "true"}`, "convert one side so both have the same type", [`left: ${show(l)}`, `right: ${show(r)}`]);
+      return bad(
+        "E0218",
+        `comparing \`${show(l)}\` with \`${show(r)}\` is always ${op === "==" ? "false" : "true"}`,
+        "convert one side so both have the same type",
+        [`left: ${show(l)}`, `right: ${show(r)}`],
+      );
     }
     case "in": {
       if (isLoose(r)) return ok(T.bool);
       if (r.k === "list") {
         if (isLoose(l) || assignable(l, r.elem, env) || assignable(r.elem, l, env)) return ok(T.bool);
-        return bad("E0200", `\`${show(l)}\` can never be in a \`${show(r)}\``, undefined, [`expected: ${show(r.elem)}`, `found: ${show(l)}`]);
+        return bad("E0200", `\`${show(l)}\` can never be in a \`${show(r)}\``, undefined, [
+          `expected: ${show(r.elem)}`,
+          `found: ${show(l)}`,
+        ]);
       }
       if (r.k === "map") {
         if (isLoose(l) || assignable(l, r.key, env)) return ok(T.bool);
-        return bad("E0200", `\`${show(l)}\` is not a key type of \`${show(r)}\``, undefined, [`expected: ${show(r.key)}`, `found: ${show(l)}`]);
+        return bad("E0200", `\`${show(l)}\` is not a key type of \`${show(r)}\``, undefined, [
+          `expected: ${show(r.key)}`,
+          `found: ${show(l)}`,
+        ]);
       }
       if (isPrim(r, "String")) {
         if (isLoose(l) || isPrim(l, "String")) return ok(T.bool);

@@ -20,7 +20,14 @@ import type { CheckSink } from "./sink.js";
 import { fromTypeExpr } from "./stdlib-types.js";
 import { argType } from "./tools.js";
 import { closestName, didYouMean, didYouMeanIn } from "./suggest.js";
-import { knownKeys, specFor, validateSetting, REQUIRE_PATTERNS, AUDIT_PATTERNS, type SettingEntry } from "./settings-schema.js";
+import {
+  knownKeys,
+  specFor,
+  validateSetting,
+  REQUIRE_PATTERNS,
+  AUDIT_PATTERNS,
+  type SettingEntry,
+} from "./settings-schema.js";
 
 export type ActionKind = "tool" | "builtin" | "group" | "capability" | "agent";
 
@@ -114,7 +121,10 @@ export class PolicyChecker {
       for (const s of r.settings) {
         const key = `${rule.verb}:${s.key}`;
         const first = seenSettings.get(key);
-        if (first) this.sink.report("E0309", `setting \`${s.key}\` is given twice in policy \`${node.name.name}\``, s.keySpan, { related: [{ file: this.sink.file, span: first, message: "first given here" }] });
+        if (first)
+          this.sink.report("E0309", `setting \`${s.key}\` is given twice in policy \`${node.name.name}\``, s.keySpan, {
+            related: [{ file: this.sink.file, span: first, message: "first given here" }],
+          });
         else seenSettings.set(key, s.keySpan);
       }
       info.rules.push(r);
@@ -135,12 +145,23 @@ export class PolicyChecker {
       return r;
     }
     if (rule.verb === "audit" && a.kind === "Record") {
-      r.settings = this.settings("audit", present(a.fields).filter((f) => isNode(f.key)).map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value })));
+      r.settings = this.settings(
+        "audit",
+        present(a.fields)
+          .filter((f) => isNode(f.key))
+          .map((f) => ({
+            key: f.key.kind === "Identifier" ? f.key.name : f.key.value,
+            keySpan: f.key.span,
+            value: f.value,
+          })),
+      );
       if (rule.guard) this.sink.report("E0301", "an `audit` settings record takes no guard", rule.guard.span);
       return r;
     }
     if (a.kind === "Record") {
-      this.sink.report("E0307", `\`${rule.verb}\` takes an action pattern, not a settings record`, a.span, { help: "settings belong in `require: { ... }` or `audit: { ... }`" });
+      this.sink.report("E0307", `\`${rule.verb}\` takes an action pattern, not a settings record`, a.span, {
+        help: "settings belong in `require: { ... }` or `audit: { ... }`",
+      });
       return r;
     }
     r.actions = this.patterns(a);
@@ -183,7 +204,9 @@ export class PolicyChecker {
       return [pat];
     }
     if (e.kind === "Paren") return this.patterns(e.expr);
-    this.sink.report("E0301", "not an action pattern", e.span, { help: 'write an action name, `"name"`, `["a", "b"]` or `name(binder, ...)`' });
+    this.sink.report("E0301", "not an action pattern", e.span, {
+      help: 'write an action name, `"name"`, `["a", "b"]` or `name(binder, ...)`',
+    });
     return [];
   }
 
@@ -202,7 +225,13 @@ export class PolicyChecker {
     }
     const group = env.groups.get(name);
     if (group) {
-      this.sink.builtin(`group:${name}`, { kind: "group", name, doc: group.builtin ? group.doc : `Action group: ${group.members === "*" ? "every action" : group.members.join(", ")}` });
+      this.sink.builtin(`group:${name}`, {
+        kind: "group",
+        name,
+        doc: group.builtin
+          ? group.doc
+          : `Action group: ${group.members === "*" ? "every action" : group.members.join(", ")}`,
+      });
       ref(`group:${name}`);
       return { kind: "group", name, members: group.members };
     }
@@ -215,14 +244,28 @@ export class PolicyChecker {
       ref(`agent:${name}`);
       return { kind: "agent", name };
     }
-    if (BUILTIN_FUNCTIONS.has(name) || env.functions.has(name) || (this.agent && env.agentFunctions.get(this.agent.name)?.has(name))) {
+    if (
+      BUILTIN_FUNCTIONS.has(name) ||
+      env.functions.has(name) ||
+      (this.agent && env.agentFunctions.get(this.agent.name)?.has(name))
+    ) {
       const what = BUILTIN_FUNCTIONS.has(name) ? "a pure builtin" : "a function";
-      this.sink.report("W0301", `\`${name}\` is ${what}, not an action: the policy gate never sees it`, at.span, { help: "remove the rule, or name the tool or action this should govern" });
+      this.sink.report("W0301", `\`${name}\` is ${what}, not an action: the policy gate never sees it`, at.span, {
+        help: "remove the rule, or name the tool or action this should govern",
+      });
       return undefined;
     }
-    const shared = env.memo("action-names", () => [...env.tools.keys(), ...BUILTIN_ACTIONS.keys(), ...env.groups.keys(), ...env.agents.keys()]);
+    const shared = env.memo("action-names", () => [
+      ...env.tools.keys(),
+      ...BUILTIN_ACTIONS.keys(),
+      ...env.groups.keys(),
+      ...env.agents.keys(),
+    ]);
     this.sink.report("E0300", `unknown action \`${name}\``, at.span, {
-      help: didYouMean(name, this.capabilityNames()) ?? didYouMeanIn(name, shared) ?? `declare a tool contract \`tools/${name}.clad.toml\`, add \`${name}\` to the agent's capabilities, or join a tool to the group with \`[tool.policy] groups = ["${name}"]\``,
+      help:
+        didYouMean(name, this.capabilityNames()) ??
+        didYouMeanIn(name, shared) ??
+        `declare a tool contract \`tools/${name}.clad.toml\`, add \`${name}\` to the agent's capabilities, or join a tool to the group with \`[tool.policy] groups = ["${name}"]\``,
     });
     return undefined;
   }
@@ -241,7 +284,10 @@ export class PolicyChecker {
 
   private callPattern(e: Extract<Expr, { kind: "Call" }>, resolved: ActionRef | undefined): ActionPattern {
     // An unresolved action still gets its binders (typed unknown), so the guard is not reported twice.
-    const action: ActionRef = resolved ?? { kind: "capability", name: e.callee.kind === "Identifier" ? e.callee.name : "?" };
+    const action: ActionRef = resolved ?? {
+      kind: "capability",
+      name: e.callee.kind === "Identifier" ? e.callee.name : "?",
+    };
     const pat: ActionPattern = { node: e, action, binders: [], constraints: [] };
     const slots = resolved ? this.slots(action) : [];
     const loose = !resolved;
@@ -253,7 +299,20 @@ export class PolicyChecker {
       if (arg.kind === "NamedArg") {
         const idx = slots?.findIndex((s) => s.name === arg.name.name) ?? -1;
         if (idx < 0) {
-          this.sink.report("E0202", `\`${action.name}\` has no argument named \`${arg.name.name}\``, arg.name.span, slots?.length ? { help: didYouMean(arg.name.name, slots.map((s) => s.name)) ?? `arguments: ${slots.map((s) => s.name).join(", ")}` } : {});
+          this.sink.report(
+            "E0202",
+            `\`${action.name}\` has no argument named \`${arg.name.name}\``,
+            arg.name.span,
+            slots?.length
+              ? {
+                  help:
+                    didYouMean(
+                      arg.name.name,
+                      slots.map((s) => s.name),
+                    ) ?? `arguments: ${slots.map((s) => s.name).join(", ")}`,
+                }
+              : {},
+          );
           continue;
         }
         pos = idx;
@@ -261,7 +320,11 @@ export class PolicyChecker {
       } else position++;
       const slot = loose ? { name: "", type: T.error } : slots?.[pos];
       if (slots && !slot) {
-        this.sink.report("E0302", `\`${action.name}\` takes ${slots.length} argument${slots.length === 1 ? "" : "s"}; the pattern binds more`, value.span);
+        this.sink.report(
+          "E0302",
+          `\`${action.name}\` takes ${slots.length} argument${slots.length === 1 ? "" : "s"}; the pattern binds more`,
+          value.span,
+        );
         continue;
       }
       if (value.kind === "Identifier") {
@@ -291,39 +354,78 @@ export class PolicyChecker {
   }
 
   /** What each argument position of an action is, or undefined when the action has no arguments to bind. */
-  private slots(action: ActionRef): Array<{ name: string; type: Type; argName?: string; allowed?: string[] }> | undefined {
+  private slots(
+    action: ActionRef,
+  ): Array<{ name: string; type: Type; argName?: string; allowed?: string[] }> | undefined {
     if (action.kind === "tool") {
-      return this.env.tools.get(action.name)!.args.map((a) => ({ name: a.name, type: argType(a), argName: a.name, ...(a.allowed ? { allowed: a.allowed } : {}) }));
+      return this.env.tools.get(action.name)!.args.map((a) => ({
+        name: a.name,
+        type: argType(a),
+        argName: a.name,
+        ...(a.allowed ? { allowed: a.allowed } : {}),
+      }));
     }
     if (action.kind === "builtin") {
-      return BUILTIN_ACTIONS.get(action.name)!.binders.map(([name, t]) => ({ name, type: fromTypeExpr(typeExprOf(t)) }));
+      return BUILTIN_ACTIONS.get(action.name)!.binders.map(([name, t]) => ({
+        name,
+        type: fromTypeExpr(typeExprOf(t)),
+      }));
     }
     return undefined;
   }
 
-  private literal(action: ActionRef, slot: { type: Type; allowed?: string[] } | undefined, lit: Extract<Expr, { kind: "String" | "Number" | "Bool" }>): void {
+  private literal(
+    action: ActionRef,
+    slot: { type: Type; allowed?: string[] } | undefined,
+    lit: Extract<Expr, { kind: "String" | "Number" | "Bool" }>,
+  ): void {
     if (!slot) {
-      this.sink.report("E0305", `\`${action.name}\` is ${action.kind === "group" ? "an action group" : action.kind === "agent" ? "an agent" : "a capability"}: it has no argument a literal could constrain`, lit.span);
+      this.sink.report(
+        "E0305",
+        `\`${action.name}\` is ${action.kind === "group" ? "an action group" : action.kind === "agent" ? "an agent" : "a capability"}: it has no argument a literal could constrain`,
+        lit.span,
+      );
       return;
     }
     const t = slot.type;
-    if (t.k === "named" && (t.name === "AgentInfo") && lit.kind === "String") {
+    if (t.k === "named" && t.name === "AgentInfo" && lit.kind === "String") {
       if (this.env.agents.has(lit.value)) this.sink.ref(`agent:${lit.value}`, lit);
-      else if (action.name !== "spawn_agent") this.sink.report("E0308", `no agent named ${JSON.stringify(lit.value)}`, lit.span, { help: didYouMeanIn(lit.value, this.env.memo("agent-names", () => [...this.env.agents.keys()])) ?? "declare the agent in a file of the project" });
+      else if (action.name !== "spawn_agent")
+        this.sink.report("E0308", `no agent named ${JSON.stringify(lit.value)}`, lit.span, {
+          help:
+            didYouMeanIn(
+              lit.value,
+              this.env.memo("agent-names", () => [...this.env.agents.keys()]),
+            ) ?? "declare the agent in a file of the project",
+        });
       return;
     }
     if (t.k === "named" && t.name === "ToolInfo" && lit.kind === "String") {
       if (this.env.tools.has(lit.value)) this.sink.ref(`tool:${lit.value}`, lit);
-      else this.sink.report("E0300", `unknown tool ${JSON.stringify(lit.value)}`, lit.span, { help: didYouMean(lit.value, this.env.tools.keys()) ?? "add its contract in tools/" });
+      else
+        this.sink.report("E0300", `unknown tool ${JSON.stringify(lit.value)}`, lit.span, {
+          help: didYouMean(lit.value, this.env.tools.keys()) ?? "add its contract in tools/",
+        });
       return;
     }
-    const lt = lit.kind === "String" ? T.String : lit.kind === "Bool" ? T.bool : Number.isInteger(lit.value) ? T.int : T.float;
+    const lt =
+      lit.kind === "String" ? T.String : lit.kind === "Bool" ? T.bool : Number.isInteger(lit.value) ? T.int : T.float;
     if (!assignable(lt, t, this.sink.env)) {
-      this.sink.report("E0310", `${withArticle(lt)} cannot equal the argument of \`${action.name}\``, lit.span, { notes: [`expected: ${typeToString(t)}`, `found: ${typeToString(lt)}`] });
+      this.sink.report("E0310", `${withArticle(lt)} cannot equal the argument of \`${action.name}\``, lit.span, {
+        notes: [`expected: ${typeToString(t)}`, `found: ${typeToString(lt)}`],
+      });
       return;
     }
     if (slot.allowed && lit.kind === "String" && !slot.allowed.includes(lit.value)) {
-      this.sink.report("E0310", `${JSON.stringify(lit.value)} is not an allowed value of this argument of \`${action.name}\``, lit.span, { help: didYouMean(lit.value, slot.allowed) ?? `allowed: ${slot.allowed.map((v) => JSON.stringify(v)).join(", ")}` });
+      this.sink.report(
+        "E0310",
+        `${JSON.stringify(lit.value)} is not an allowed value of this argument of \`${action.name}\``,
+        lit.span,
+        {
+          help:
+            didYouMean(lit.value, slot.allowed) ?? `allowed: ${slot.allowed.map((v) => JSON.stringify(v)).join(", ")}`,
+        },
+      );
     }
   }
 
@@ -342,7 +444,9 @@ export class PolicyChecker {
   /** The decision-time scope: the agent's inputs, then the patterns' binders. */
   private decisionScope(patterns: ActionPattern[]): DecisionScope {
     const bc = this.checker();
-    const inputs = this.agent ? this.agent.params.map((p) => ({ name: p.name, type: p.type, symbolId: p.symbolId, span: p.node.name.span })) : [];
+    const inputs = this.agent
+      ? this.agent.params.map((p) => ({ name: p.name, type: p.type, symbolId: p.symbolId, span: p.node.name.span }))
+      : [];
     const base = bc.paramScope(inputs, "guard");
     // An input named like a trusted record hides it in guards: say so once per policy and name.
     for (const p of this.agent?.params ?? []) {
@@ -351,10 +455,15 @@ export class PolicyChecker {
       v.onUse = (id) => {
         if (this.shadowWarned.has(p.name)) return;
         this.shadowWarned.add(p.name);
-        this.sink.report("W0302", `\`${p.name}\` here is the agent's input, not the trusted \`${p.name}\` record`, id.span, {
-          help: `rename the input (for example \`${p.name}_data\`) if this guard should read the trusted record`,
-          related: [{ file: this.sink.file, span: p.node.name.span, message: "the input" }],
-        });
+        this.sink.report(
+          "W0302",
+          `\`${p.name}\` here is the agent's input, not the trusted \`${p.name}\` record`,
+          id.span,
+          {
+            help: `rename the input (for example \`${p.name}_data\`) if this guard should read the trusted record`,
+            related: [{ file: this.sink.file, span: p.node.name.span, message: "the input" }],
+          },
+        );
       };
     }
     const scope = new Scope(base, "guard");
@@ -370,7 +479,9 @@ export class PolicyChecker {
         if (p.action.kind === "tool") v.onFactUse = (id) => b.factUses.push(id);
         if (!this.slots(p.action)) {
           v.onUse = (id) =>
-            this.sink.report("E0305", "this binder stands for nothing the guard could test", id.span, { help: "capabilities, agents and action groups have no single argument list; name the tool or built-in action instead" });
+            this.sink.report("E0305", "this binder stands for nothing the guard could test", id.span, {
+              help: "capabilities, agents and action groups have no single argument list; name the tool or built-in action instead",
+            });
         }
       }
     }
@@ -379,18 +490,43 @@ export class PolicyChecker {
 
   private guard(e: Expr, ds: DecisionScope): void {
     const t = ds.bc.expr(e, ds.scope);
-    if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0206", `a guard must be \`bool\`, found \`${typeToString(t)}\``, e.span);
+    if (!isLoose(t) && !isPrim(t, "bool"))
+      this.sink.report("E0206", `a guard must be \`bool\`, found \`${typeToString(t)}\``, e.span);
   }
 
   private requirement(e: Expr, r: RuleInfo, ds: DecisionScope): void {
     if (e.kind === "Record") {
-      r.settings.push(...this.settings("require", present(e.fields).filter((f) => isNode(f.key)).map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
+      r.settings.push(
+        ...this.settings(
+          "require",
+          present(e.fields)
+            .filter((f) => isNode(f.key))
+            .map((f) => ({
+              key: f.key.kind === "Identifier" ? f.key.name : f.key.value,
+              keySpan: f.key.span,
+              value: f.value,
+            })),
+        ),
+      );
       return;
     }
     if (e.kind === "Array") {
       for (const el of present(e.elements)) {
-        if (el.kind === "Setting") r.settings.push(...this.settings("require", [{ key: el.name.name, keySpan: el.name.span, value: el.value }]));
-        else if (el.kind === "Record") r.settings.push(...this.settings("require", present(el.fields).filter((f) => isNode(f.key)).map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, keySpan: f.key.span, value: f.value }))));
+        if (el.kind === "Setting")
+          r.settings.push(...this.settings("require", [{ key: el.name.name, keySpan: el.name.span, value: el.value }]));
+        else if (el.kind === "Record")
+          r.settings.push(
+            ...this.settings(
+              "require",
+              present(el.fields)
+                .filter((f) => isNode(f.key))
+                .map((f) => ({
+                  key: f.key.kind === "Identifier" ? f.key.name : f.key.value,
+                  keySpan: f.key.span,
+                  value: f.value,
+                })),
+            ),
+          );
         else this.requirementTerm(el, r, ds);
       }
       return;
@@ -402,7 +538,10 @@ export class PolicyChecker {
   private requirementTerm(e: Expr, r: RuleInfo, ds: DecisionScope): void {
     if (e.kind === "Call" && e.callee.kind === "Identifier" && e.callee.name === "approval") {
       const role = e.args[0];
-      if (e.args.length > 1 || (role && role.kind !== "String")) this.sink.report("E0306", "`approval` takes one string: the approver's role", e.span, { help: 'write `approval("supervisor")`' });
+      if (e.args.length > 1 || (role && role.kind !== "String"))
+        this.sink.report("E0306", "`approval` takes one string: the approver's role", e.span, {
+          help: 'write `approval("supervisor")`',
+        });
       r.approvals.push({ ...(role && role.kind === "String" ? { role: role.value } : {}), node: e });
       return;
     }
@@ -413,27 +552,46 @@ export class PolicyChecker {
         return;
       }
       // A bare name is a required setting: `require: differential_privacy` ≡ `{ differential_privacy: true }`.
-      r.settings.push(...this.settings("require", [{ key: e.name, keySpan: e.span, value: { kind: "Bool", value: true, span: e.span } }]));
+      r.settings.push(
+        ...this.settings("require", [
+          { key: e.name, keySpan: e.span, value: { kind: "Bool", value: true, span: e.span } },
+        ]),
+      );
       return;
     }
     r.conditions.push(e);
     const t = ds.bc.expr(e, ds.scope);
-    if (!isLoose(t) && !isPrim(t, "bool")) this.sink.report("E0206", `a requirement must be \`bool\`, found \`${typeToString(t)}\``, e.span, { help: "compare it explicitly, or write settings as `require: { key: value }`" });
+    if (!isLoose(t) && !isPrim(t, "bool"))
+      this.sink.report("E0206", `a requirement must be \`bool\`, found \`${typeToString(t)}\``, e.span, {
+        help: "compare it explicitly, or write settings as `require: { key: value }`",
+      });
   }
 
-  private settings(which: "require" | "audit", fields: Array<{ key: string; keySpan: Span; value: Expr }>): SettingEntry[] {
+  private settings(
+    which: "require" | "audit",
+    fields: Array<{ key: string; keySpan: Span; value: Expr }>,
+  ): SettingEntry[] {
     const out: SettingEntry[] = [];
     for (const f of fields) {
       const spec = specFor(which, f.key);
       if (!spec) {
         const examples = (which === "require" ? REQUIRE_PATTERNS : AUDIT_PATTERNS).map((p) => p.example);
         const s = closestName(f.key, [...knownKeys(which), ...examples]);
-        this.sink.report("W0300", `unknown ${which} setting \`${f.key}\``, f.keySpan, { help: s ? `did you mean \`${s}\`?` : `nothing enforces it; see the settings schema in compiler/check/README.md` });
+        this.sink.report("W0300", `unknown ${which} setting \`${f.key}\``, f.keySpan, {
+          help: s
+            ? `did you mean \`${s}\`?`
+            : `nothing enforces it; see the settings schema in compiler/check/README.md`,
+        });
         continue;
       }
       const v = validateSetting(spec, f.value);
       if ("problem" in v) {
-        this.sink.report("E0306", `\`${f.key}\`: ${v.problem.message}`, f.value.span, v.problem.help ? { help: v.problem.help } : {});
+        this.sink.report(
+          "E0306",
+          `\`${f.key}\`: ${v.problem.message}`,
+          f.value.span,
+          v.problem.help ? { help: v.problem.help } : {},
+        );
         continue;
       }
       out.push({ key: f.key, ...v.entry, keySpan: f.keySpan, valueSpan: f.value.span });

@@ -195,7 +195,8 @@ export class Project {
     for (const f of fileChecks) {
       for (const part of f.agents) {
         const inScope = [...part.policies, ...policies];
-        const settings = (verb: "require" | "audit") => inScope.flatMap((p) => p.rules.filter((r) => r.verb === verb).flatMap((r) => r.settings));
+        const settings = (verb: "require" | "audit") =>
+          inScope.flatMap((p) => p.rules.filter((r) => r.verb === verb).flatMap((r) => r.settings));
         const info: AgentInfo = {
           name: part.decl.name,
           file: part.decl.file,
@@ -220,7 +221,11 @@ export class Project {
       }
       return undefined;
     };
-    const buildTable = () => (table ??= new SymbolTable([...env.symbols, ...fileChecks.flatMap((f) => f.symbols)], [...env.references, ...fileChecks.flatMap((f) => f.references)]));
+    const buildTable = () =>
+      (table ??= new SymbolTable(
+        [...env.symbols, ...fileChecks.flatMap((f) => f.symbols)],
+        [...env.references, ...fileChecks.flatMap((f) => f.references)],
+      ));
     return {
       diagnostics: sortDiagnostics(dedupe(diagnostics)),
       files,

@@ -42,8 +42,20 @@ const oneOf = (values: string[], doc: string): SettingSpec => ({ kind: { kind: "
 
 /** `require: { ... }` keys. */
 export const REQUIRE_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
-  ["sandbox_tier", { kind: { kind: "tier" }, doc: "The weakest sandbox tier the agent may run in; every `with` block in scope must name this tier or a stronger one (process < Tier1 < Tier2)." }],
-  ["rate_limiting", { kind: { kind: "rate" }, doc: "Maximum call rate for the actions the policy covers, e.g. \"1000/hour\" or \"100/hour/recipient\"." }],
+  [
+    "sandbox_tier",
+    {
+      kind: { kind: "tier" },
+      doc: "The weakest sandbox tier the agent may run in; every `with` block in scope must name this tier or a stronger one (process < Tier1 < Tier2).",
+    },
+  ],
+  [
+    "rate_limiting",
+    {
+      kind: { kind: "rate" },
+      doc: 'Maximum call rate for the actions the policy covers, e.g. "1000/hour" or "100/hour/recipient".',
+    },
+  ],
   ["timeout_per_request", dur("Time limit of each outgoing request.")],
   ["timeout_per_channel", dur("Time limit per delivery channel.")],
   ["total_timeout", dur("Time limit of the whole run.")],
@@ -59,7 +71,13 @@ export const REQUIRE_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
   ["identity_domain", str("Domain whose AgentPin identities are accepted.")],
   ["approval_mechanism", oneOf(["cryptographic_token", "interactive", "ticket"], "How human approval is given.")],
   ["approval_scope", oneOf(["single_action", "session", "run"], "What one approval covers.")],
-  ["schemapin_mode", oneOf(["strict", "tofu", "permissive"], "SchemaPin verification mode: strict rejects unverified tools; tofu pins on first use.")],
+  [
+    "schemapin_mode",
+    oneOf(
+      ["strict", "tofu", "permissive"],
+      "SchemaPin verification mode: strict rejects unverified tools; tofu pins on first use.",
+    ),
+  ],
   ["trust_bundle", str("Name of the trust-anchor bundle for SchemaPin.")],
   ["failure_recovery", oneOf(["retry_with_backoff", "fail_fast", "skip"], "What happens when a step fails.")],
   ["audit_trail", oneOf(["basic", "detailed", "full"], "Audit detail the actions require.")],
@@ -68,15 +86,31 @@ export const REQUIRE_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
 
 /** Key families of `require`, tried in order when a key is not listed above. */
 export const REQUIRE_PATTERNS: ReadonlyArray<{ pattern: RegExp; spec: SettingSpec; example: string }> = [
-  { pattern: /_(verification|verified|validation|sanitization|scanning|detection|moderation|classification|scoring|authorization|approval|approval_required|enabled)$/, spec: bool("A check or control that must be in place."), example: "signature_verification" },
-  { pattern: /^(pin_on_first_use|verify_tool_schemas|log_verification_failures|require_reason|notify_on_escalation|deduplication|circuit_breaker|tls_verification)$/, spec: bool("A control that must be in place."), example: "deduplication" },
+  {
+    pattern:
+      /_(verification|verified|validation|sanitization|scanning|detection|moderation|classification|scoring|authorization|approval|approval_required|enabled)$/,
+    spec: bool("A check or control that must be in place."),
+    example: "signature_verification",
+  },
+  {
+    pattern:
+      /^(pin_on_first_use|verify_tool_schemas|log_verification_failures|require_reason|notify_on_escalation|deduplication|circuit_breaker|tls_verification)$/,
+    spec: bool("A control that must be in place."),
+    example: "deduplication",
+  },
 ];
 
 /** `audit: { ... }` keys. */
 export const AUDIT_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
-  ["log_level", oneOf(["debug", "info", "warning", "error", "critical"], "Lowest level recorded for this policy's actions.")],
+  [
+    "log_level",
+    oneOf(["debug", "info", "warning", "error", "critical"], "Lowest level recorded for this policy's actions."),
+  ],
   ["retention_days", int("How long the records are kept.")],
-  ["compliance_tags", { kind: { kind: "string-list" }, doc: "Tags copied into every audit record (\"GDPR\", \"SOC2\", ...)." }],
+  [
+    "compliance_tags",
+    { kind: { kind: "string-list" }, doc: 'Tags copied into every audit record ("GDPR", "SOC2", ...).' },
+  ],
   ["trace_id", bool("Record a trace id with every record.")],
   ["content_filtering", bool("Filter content before it is recorded.")],
 ]);
@@ -113,14 +147,35 @@ export function knownKeys(which: "require" | "audit"): string[] {
 }
 
 const UNIT_MS: Record<string, number> = {
-  ms: 1, millisecond: 1, milliseconds: 1,
-  s: 1000, sec: 1000, secs: 1000, second: 1000, seconds: 1000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
-  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
-  months: 2_592_000_000, month: 2_592_000_000,
-  y: 31_536_000_000, year: 31_536_000_000, years: 31_536_000_000,
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  sec: 1000,
+  secs: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  w: 604_800_000,
+  week: 604_800_000,
+  weeks: 604_800_000,
+  months: 2_592_000_000,
+  month: 2_592_000_000,
+  y: 31_536_000_000,
+  year: 31_536_000_000,
+  years: 31_536_000_000,
 };
 
 /** `"3000ms"`, `"5m"`, `"30_days"`, `"1.5 h"` → milliseconds; undefined when malformed. */
@@ -131,7 +186,17 @@ export function parseDurationText(text: string): number | undefined {
   return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
 }
 
-const SIZE: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+const SIZE: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
 
 export function parseSizeText(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(text);
@@ -140,7 +205,17 @@ export function parseSizeText(text: string): number | undefined {
   return unit === undefined ? undefined : Math.round(Number(m[1]) * unit);
 }
 
-const PER_SECOND: Record<string, number> = { second: 1, s: 1, minute: 60, min: 60, m: 60, hour: 3600, h: 3600, day: 86400, d: 86400 };
+const PER_SECOND: Record<string, number> = {
+  second: 1,
+  s: 1,
+  minute: 60,
+  min: 60,
+  m: 60,
+  hour: 3600,
+  h: 3600,
+  day: 86400,
+  d: 86400,
+};
 
 export function parseRateText(text: string): { perSecond: number; per?: string } | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*\/\s*([a-z]+)(?:\s*\/\s*([a-z_]+))?\s*$/.exec(text);
@@ -184,18 +259,26 @@ const KIND_TEXT: Record<SettingKind["kind"], string> = {
   string: "a string",
   int: "a whole number",
   "string-list": "a list of strings",
-  duration: "a duration such as \"30s\" or \"5m\"",
-  size: "a size such as \"100MB\"",
-  rate: "a rate such as \"100/hour\"",
-  tier: "a sandbox tier (\"Tier1\", \"Tier2\" or \"process\")",
+  duration: 'a duration such as "30s" or "5m"',
+  size: 'a size such as "100MB"',
+  rate: 'a rate such as "100/hour"',
+  tier: 'a sandbox tier ("Tier1", "Tier2" or "process")',
   enum: "one of the allowed values",
 };
 
 /** Validates and normalises one value against its spec; a string is a problem to report. */
-export function validateSetting(spec: SettingSpec, e: Expr): { entry: Omit<SettingEntry, "key" | "keySpan" | "valueSpan"> } | { problem: SettingProblem } {
+export function validateSetting(
+  spec: SettingSpec,
+  e: Expr,
+): { entry: Omit<SettingEntry, "key" | "keySpan" | "valueSpan"> } | { problem: SettingProblem } {
   const raw = literalValue(e);
   const want = spec.kind;
-  const fail = (extra?: string): { problem: SettingProblem } => ({ problem: { message: `expected ${want.kind === "enum" ? `one of ${want.values.map((v) => JSON.stringify(v)).join(", ")}` : KIND_TEXT[want.kind]}`, ...(extra ? { help: extra } : {}) } });
+  const fail = (extra?: string): { problem: SettingProblem } => ({
+    problem: {
+      message: `expected ${want.kind === "enum" ? `one of ${want.values.map((v) => JSON.stringify(v)).join(", ")}` : KIND_TEXT[want.kind]}`,
+      ...(extra ? { help: extra } : {}),
+    },
+  });
   if (raw === undefined) return fail("settings are literal values");
   if (typeof raw === "object" && !Array.isArray(raw)) {
     return want.kind === "duration" ? { entry: { value: `${raw.durationMs}ms`, normalized: raw.durationMs } } : fail();
@@ -222,7 +305,9 @@ export function validateSetting(spec: SettingSpec, e: Expr): { entry: Omit<Setti
     }
     case "rate": {
       const r = typeof raw === "string" ? parseRateText(raw) : undefined;
-      return r ? { entry: { value: raw as string, normalized: r.perSecond, ...(r.per ? { per: r.per } : {}) } } : fail();
+      return r
+        ? { entry: { value: raw as string, normalized: r.perSecond, ...(r.per ? { per: r.per } : {}) } }
+        : fail();
     }
     case "tier": {
       if (typeof raw !== "string") return fail();

@@ -27,13 +27,24 @@ export class CheckSink {
     readonly record = true,
   ) {}
 
-  report(code: string, message: string, span: Span, extra: Omit<DiagnosticInit, "code" | "message" | "file" | "span"> = {}): void {
+  report(
+    code: string,
+    message: string,
+    span: Span,
+    extra: Omit<DiagnosticInit, "code" | "message" | "file" | "span"> = {},
+  ): void {
     this.diagnostics.push(diagnostic({ code, message, file: this.file, span, ...extra }));
   }
 
   ref(symbolId: string, id: Identifier | { span: Span }, opts: { decl?: boolean; write?: boolean } = {}): void {
     if (!this.record) return;
-    this.references.push({ symbolId, file: this.file, span: id.span, isDeclaration: opts.decl ?? false, isWrite: opts.write ?? false });
+    this.references.push({
+      symbolId,
+      file: this.file,
+      span: id.span,
+      isDeclaration: opts.decl ?? false,
+      isWrite: opts.write ?? false,
+    });
     if ("kind" in id && id.kind === "Identifier") this.resolved.set(id, symbolId);
   }
 

@@ -33,7 +33,12 @@ export function fromTypeExpr(e: TypeExpr, vars: ReadonlySet<string> = new Set())
     }
     case "fn":
       return T.fn(
-        e.params.map((p): FnParam => ({ name: p.name, type: fromTypeExpr(p.type, vars), optional: p.optional, rest: p.rest })),
+        e.params.map((p): FnParam => ({
+          name: p.name,
+          type: fromTypeExpr(p.type, vars),
+          optional: p.optional,
+          rest: p.rest,
+        })),
         fromTypeExpr(e.result, vars),
       );
     case "name": {
@@ -171,7 +176,15 @@ export function receiverName(t: Type): string | undefined {
 function receiverSubst(receiver: string, t: Type): Map<string, Type> {
   const names = receiverParams(receiver);
   const args: Type[] =
-    t.k === "list" ? [t.elem] : t.k === "map" ? [t.key, t.value] : t.k === "option" ? [t.inner] : t.k === "result" ? [t.ok, t.err] : [];
+    t.k === "list"
+      ? [t.elem]
+      : t.k === "map"
+        ? [t.key, t.value]
+        : t.k === "option"
+          ? [t.inner]
+          : t.k === "result"
+            ? [t.ok, t.err]
+            : [];
   const subst = new Map<string, Type>();
   names.forEach((n, i) => subst.set(n, args[i] ?? T.any));
   return subst;
@@ -208,7 +221,10 @@ export function builtinField(receiverType: Type, name: string): { decl: BuiltinF
   const decl = builtinFields(head).get(name);
   if (!decl) return undefined;
   const vars = new Set(receiverParams(decl.receiver));
-  return { decl, type: substitute(fromTypeExpr(typeExprOf(decl.type), vars), receiverSubst(decl.receiver, receiverType)) };
+  return {
+    decl,
+    type: substitute(fromTypeExpr(typeExprOf(decl.type), vars), receiverSubst(decl.receiver, receiverType)),
+  };
 }
 
 const memberNames = new Map<string, readonly string[]>();

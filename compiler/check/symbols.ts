@@ -68,7 +68,8 @@ export class SymbolTable {
       if (!b) this.refsByFile.set(r.file, (b = []));
       b.push(r);
     }
-    const order = (x: Reference, y: Reference) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.span.start - y.span.start);
+    const order = (x: Reference, y: Reference) =>
+      x.file < y.file ? -1 : x.file > y.file ? 1 : x.span.start - y.span.start;
     for (const a of this.refsById.values()) a.sort(order);
     for (const a of this.refsByFile.values()) a.sort(order);
   }

@@ -43,7 +43,13 @@ export function callArgType(arg: ArgSpec): Type {
 
 export function toolSignature(contract: ToolContract): ToolSignature {
   const args = [...contract.args];
-  const params: FnParam[] = args.map((a) => ({ name: a.name, type: callArgType(a), optional: !a.required || a.default !== undefined, rest: false, ...(a.allowed ? { allowed: a.allowed } : {}) }));
+  const params: FnParam[] = args.map((a) => ({
+    name: a.name,
+    type: callArgType(a),
+    optional: !a.required || a.default !== undefined,
+    rest: false,
+    ...(a.allowed ? { allowed: a.allowed } : {}),
+  }));
   const result = schemaType(returnSchema(contract), 0);
   return { contract, type: { k: "fn", params, result }, args };
 }

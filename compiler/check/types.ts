@@ -141,7 +141,10 @@ export function withArticle(t: Type): string {
 }
 
 /** The fields of a record or named struct, or undefined for other types. */
-export function recordFields(t: Type, env: TypeEnv): { fields: ReadonlyMap<string, Type>; open: boolean; name?: string } | undefined {
+export function recordFields(
+  t: Type,
+  env: TypeEnv,
+): { fields: ReadonlyMap<string, Type>; open: boolean; name?: string } | undefined {
   if (t.k === "record") return { fields: t.fields, open: t.open };
   if (t.k === "named") {
     const d = env.struct(t.name);
@@ -188,7 +191,8 @@ export function assignable(from: Type, to: Type, env: TypeEnv, seen?: Set<string
     case "list":
       return from.k === "list" && assignable(from.elem, to.elem, env, seen);
     case "map": {
-      if (from.k === "map") return assignable(from.key, to.key, env, seen) && assignable(from.value, to.value, env, seen);
+      if (from.k === "map")
+        return assignable(from.key, to.key, env, seen) && assignable(from.value, to.value, env, seen);
       const rf = recordFields(from, env);
       if (rf && !rf.name && assignable(T.String, to.key, env, seen)) {
         for (const ft of rf.fields.values()) if (!assignable(ft, to.value, env, seen)) return false;
@@ -360,7 +364,8 @@ export function unify(param: Type, arg: Type, subst: Map<string, Type>, env: Typ
       return arg.k === "result" && unify(param.ok, arg.ok, subst, env) && unify(param.err, arg.err, subst, env);
     case "fn":
       if (arg.k !== "fn") return false;
-      for (let i = 0; i < param.params.length && i < arg.params.length; i++) unify(param.params[i]!.type, arg.params[i]!.type, subst, env);
+      for (let i = 0; i < param.params.length && i < arg.params.length; i++)
+        unify(param.params[i]!.type, arg.params[i]!.type, subst, env);
       return unify(param.result, arg.result, subst, env);
     case "record": {
       const rf = recordFields(arg, env);

@@ -55,9 +55,29 @@ const ENUMS: Record<string, readonly string[]> = {
   coordination: ["enabled", "disabled"],
 };
 
-const PASS_THROUGH = ["storage", "cleanup", "epsilon", "encryption", "communication", "authentication", "retry_policy", "priority"];
+const PASS_THROUGH = [
+  "storage",
+  "cleanup",
+  "epsilon",
+  "encryption",
+  "communication",
+  "authentication",
+  "retry_policy",
+  "priority",
+];
 
-export const WITH_ATTRIBUTES = ["sandbox", "timeout", "max_memory_mb", "max_cpu_cores", "max_pids", "network_policy", "network", "requires", ...Object.keys(ENUMS), ...PASS_THROUGH];
+export const WITH_ATTRIBUTES = [
+  "sandbox",
+  "timeout",
+  "max_memory_mb",
+  "max_cpu_cores",
+  "max_pids",
+  "network_policy",
+  "network",
+  "requires",
+  ...Object.keys(ENUMS),
+  ...PASS_THROUGH,
+];
 
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
@@ -89,7 +109,12 @@ function rawValue(v: DeclValue): AttributeValue | undefined {
 
 /** The shortest exact duration literal for a number of milliseconds (`30000` → `30s`). */
 export function durationLiteral(ms: number): string {
-  const units: Array<[string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000]];
+  const units: Array<[string, number]> = [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ];
   for (const [u, n] of units) if (ms >= n && ms % n === 0) return `${ms / n}${u}`;
   return `${ms}ms`;
 }
@@ -102,7 +127,9 @@ export function checkWithBlock(w: WithBlock, sink: CheckSink): WithSettings {
     const name = a.name.name;
     const first = seen.get(name);
     if (first) {
-      sink.report("E0404", `\`${name}\` is set twice`, a.name.span, { related: [{ file: sink.file, span: first, message: "first set here" }] });
+      sink.report("E0404", `\`${name}\` is set twice`, a.name.span, {
+        related: [{ file: sink.file, span: first, message: "first set here" }],
+      });
       continue;
     }
     seen.set(name, a.name.span);
@@ -112,17 +139,27 @@ export function checkWithBlock(w: WithBlock, sink: CheckSink): WithSettings {
   }
   if (!seen.has("sandbox")) {
     const span = { ...w.span, end: w.span.start + 4, endLine: w.span.line, endCol: w.span.col + 4 };
-    sink.report("W0402", "this `with` block names no sandbox tier (it runs in Tier1)", span, { help: 'add `sandbox = "Tier1"` (or "Tier2") to make the isolation explicit' });
+    sink.report("W0402", "this `with` block names no sandbox tier (it runs in Tier1)", span, {
+      help: 'add `sandbox = "Tier1"` (or "Tier2") to make the isolation explicit',
+    });
   }
   return out;
 }
 
-function checkAttribute(a: WithAttribute, name: string, raw: AttributeValue | undefined, out: WithSettings, sink: CheckSink): void {
+function checkAttribute(
+  a: WithAttribute,
+  name: string,
+  raw: AttributeValue | undefined,
+  out: WithSettings,
+  sink: CheckSink,
+): void {
   const v = a.value;
-  const bad = (code: string, message: string, help?: string) => sink.report(code, message, v.span, help ? { help } : {});
+  const bad = (code: string, message: string, help?: string) =>
+    sink.report(code, message, v.span, help ? { help } : {});
   switch (name) {
     case "sandbox": {
-      if (typeof raw !== "string") return bad("E0400", "`sandbox` takes a tier name", 'write `sandbox = "Tier1"` or `"Tier2"`');
+      if (typeof raw !== "string")
+        return bad("E0400", "`sandbox` takes a tier name", 'write `sandbox = "Tier1"` or `"Tier2"`');
       const t = sandboxTierFromDsl(raw);
       if (!t.ok) return bad("E0400", t.message, didYouMean(raw, ["Tier1", "Tier2", "docker", "gvisor", "process"]));
       out.tier = t.tier;
@@ -134,7 +171,8 @@ function checkAttribute(a: WithAttribute, name: string, raw: AttributeValue | un
       if (v.kind === "Duration") ms = v.millis;
       else if (v.kind === "String") {
         ms = parseDurationText(v.value);
-        if (ms === undefined) return bad("E0401", `\`${v.value}\` is not a duration`, "write a duration such as `30s`, `5m` or `100ms`");
+        if (ms === undefined)
+          return bad("E0401", `\`${v.value}\` is not a duration`, "write a duration such as `30s`, `5m` or `100ms`");
       } else if (v.kind === "Number") {
         ms = v.value;
         const lit = durationLiteral(Math.round(ms));
@@ -143,20 +181,27 @@ function checkAttribute(a: WithAttribute, name: string, raw: AttributeValue | un
           fix: { title: `write \`${lit}\``, edits: [{ file: sink.file, span: v.span, newText: lit }] },
         });
       } else return bad("E0401", "`timeout` takes a duration", "write a duration literal such as `30s`");
-      if (!(ms > 0) || ms > MAX_TIMEOUT_MS) return bad("E0401", `timeout ${durationLiteral(Math.max(0, Math.round(ms)))} is out of range`, "a timeout is positive and at most 24h");
+      if (!(ms > 0) || ms > MAX_TIMEOUT_MS)
+        return bad(
+          "E0401",
+          `timeout ${durationLiteral(Math.max(0, Math.round(ms)))} is out of range`,
+          "a timeout is positive and at most 24h",
+        );
       out.timeoutMs = Math.round(ms);
       return;
     }
     case "max_memory_mb":
     case "max_pids": {
       const [lo, hi] = name === "max_memory_mb" ? [4, 1_048_576] : [1, 32_768];
-      if (v.kind !== "Number" || !Number.isInteger(v.value) || v.value < lo || v.value > hi) return bad("E0402", `\`${name}\` must be a whole number from ${lo} to ${hi}`);
+      if (v.kind !== "Number" || !Number.isInteger(v.value) || v.value < lo || v.value > hi)
+        return bad("E0402", `\`${name}\` must be a whole number from ${lo} to ${hi}`);
       if (name === "max_memory_mb") out.memoryMb = v.value;
       else out.pids = v.value;
       return;
     }
     case "max_cpu_cores":
-      if (v.kind !== "Number" || !(v.value > 0) || v.value > 256) return bad("E0402", "`max_cpu_cores` must be a number greater than 0 and at most 256");
+      if (v.kind !== "Number" || !(v.value > 0) || v.value > 256)
+        return bad("E0402", "`max_cpu_cores` must be a number greater than 0 and at most 256");
       out.cpus = v.value;
       return;
     case "network_policy":
@@ -164,9 +209,13 @@ function checkAttribute(a: WithAttribute, name: string, raw: AttributeValue | un
         out.network = { mode: "none" };
         return;
       }
-      return bad("E0405", `unknown network policy ${JSON.stringify(raw ?? "")}`, 'use "deny_all", or list allowed hosts with `network = ["host:443"]`');
+      return bad(
+        "E0405",
+        `unknown network policy ${JSON.stringify(raw ?? "")}`,
+        'use "deny_all", or list allowed hosts with `network = ["host:443"]`',
+      );
     case "network": {
-      if (!Array.isArray(raw)) return bad("E0405", "`network` takes a list of \"host:port\" entries");
+      if (!Array.isArray(raw)) return bad("E0405", '`network` takes a list of "host:port" entries');
       const allow = [];
       for (const entry of raw) {
         const p = parseNetworkAllow(entry);
@@ -188,8 +237,14 @@ function checkAttribute(a: WithAttribute, name: string, raw: AttributeValue | un
       (out as unknown as Record<string, string>)[name] = raw;
       return;
     }
-    return bad("E0405", `\`${name}\` must be one of ${allowed.map((x) => JSON.stringify(x)).join(", ")}`, typeof raw === "string" ? didYouMean(raw, allowed) : undefined);
+    return bad(
+      "E0405",
+      `\`${name}\` must be one of ${allowed.map((x) => JSON.stringify(x)).join(", ")}`,
+      typeof raw === "string" ? didYouMean(raw, allowed) : undefined,
+    );
   }
   if (PASS_THROUGH.includes(name)) return;
-  sink.report("W0401", `unknown \`with\` attribute \`${name}\``, a.name.span, { help: didYouMean(name, WITH_ATTRIBUTES) ?? `known attributes: ${WITH_ATTRIBUTES.join(", ")}` });
+  sink.report("W0401", `unknown \`with\` attribute \`${name}\``, a.name.span, {
+    help: didYouMean(name, WITH_ATTRIBUTES) ?? `known attributes: ${WITH_ATTRIBUTES.join(", ")}`,
+  });
 }

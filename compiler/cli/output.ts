@@ -10,7 +10,10 @@ import { VERSION } from "./version.js";
 import { FileError } from "../project/files.js";
 
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode: number = ExitCode.Error) {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.Error,
+  ) {
     super(message);
   }
 }
@@ -30,10 +33,19 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
  * Prints diagnostics (sorted) and returns the exit code they imply: 3 when any is an error.
  * Pretty output goes to stderr with a summary line; machine formats go to stdout.
  */
-export function emitDiagnostics(diags: Diagnostic[], format: DiagnosticFormat, sources: (file: string) => string | undefined, fileCount: number, opts: { quietSummary?: boolean } = {}): number {
+export function emitDiagnostics(
+  diags: Diagnostic[],
+  format: DiagnosticFormat,
+  sources: (file: string) => string | undefined,
+  fileCount: number,
+  opts: { quietSummary?: boolean } = {},
+): number {
   const sorted = sortDiagnostics(diags);
   if (format === "pretty") {
-    const text = renderDiagnostics("pretty", sorted, sources, { color: useColor(process.stderr), toolVersion: VERSION });
+    const text = renderDiagnostics("pretty", sorted, sources, {
+      color: useColor(process.stderr),
+      toolVersion: VERSION,
+    });
     if (text) process.stderr.write(text);
     if (!opts.quietSummary && sorted.length > 0) process.stderr.write(summaryLine(sorted, fileCount) + "\n");
   } else {
@@ -56,7 +68,9 @@ export async function runCommand(body: () => Promise<number> | number): Promise<
       process.exitCode = ExitCode.Error;
     } else {
       const msg = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`symbic: internal error: ${msg}\n(please report this with the input that caused it; set SYMBI_DEBUG=1 for a stack trace)\n`);
+      process.stderr.write(
+        `symbic: internal error: ${msg}\n(please report this with the input that caused it; set SYMBI_DEBUG=1 for a stack trace)\n`,
+      );
       if (process.env["SYMBI_DEBUG"]) process.stderr.write(`${(e as Error).stack}\n`);
       process.exitCode = ExitCode.Error;
     }

@@ -47,7 +47,12 @@ export function readConstraints(
 ): Constraints {
   for (const key of CONSTRAINT_KEYS) {
     if (t[key] !== undefined && !APPLIES[key]!.includes(base)) {
-      r.atKey("W0505", `\`${key}\` has no effect on a \`${base}\` ${what}`, [...path, key], `\`${key}\` applies to ${APPLIES[key]!.join(", ")}`);
+      r.atKey(
+        "W0505",
+        `\`${key}\` has no effect on a \`${base}\` ${what}`,
+        [...path, key],
+        `\`${key}\` applies to ${APPLIES[key]!.join(", ")}`,
+      );
     }
   }
   const applies = (key: string) => APPLIES[key]!.includes(base);
@@ -70,15 +75,22 @@ export function readConstraints(
     if (pattern !== undefined) {
       const re = compilePattern(pattern);
       if (re instanceof Error) {
-        r.atValue("E0509", `invalid pattern: ${re.message}`, [...path, "pattern"], "patterns use JavaScript regular expression syntax");
+        r.atValue(
+          "E0509",
+          `invalid pattern: ${re.message}`,
+          [...path, "pattern"],
+          "patterns use JavaScript regular expression syntax",
+        );
       }
       c.pattern = pattern;
     }
   }
   if (applies("min")) {
     const numeric = base === "number" ? r.number.bind(r) : r.integer.bind(r);
-    const min = base === "number" ? (r.number(t, "min_float", path) ?? numeric(t, "min", path)) : numeric(t, "min", path);
-    const max = base === "number" ? (r.number(t, "max_float", path) ?? numeric(t, "max", path)) : numeric(t, "max", path);
+    const min =
+      base === "number" ? (r.number(t, "min_float", path) ?? numeric(t, "min", path)) : numeric(t, "min", path);
+    const max =
+      base === "number" ? (r.number(t, "max_float", path) ?? numeric(t, "max", path)) : numeric(t, "max", path);
     if (min !== undefined) c.min = min;
     if (max !== undefined) c.max = max;
     const clamp = r.boolean(t, "clamp", path);
@@ -93,7 +105,8 @@ export function readConstraints(
     if (schemes !== undefined) {
       if (schemes.length === 0) r.atValue("E0521", "`schemes` must list at least one scheme", [...path, "schemes"]);
       schemes.forEach((s, i) => {
-        if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(s)) r.atValue("E0502", `${JSON.stringify(s)} is not a URL scheme`, [...path, "schemes", i]);
+        if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(s))
+          r.atValue("E0502", `${JSON.stringify(s)} is not a URL scheme`, [...path, "schemes", i]);
       });
       c.schemes = schemes;
     }

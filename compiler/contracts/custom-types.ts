@@ -46,7 +46,12 @@ export function parseCustomTypes(text: string, file: string): CustomTypesResult 
     }
     if (!isBuiltinArgType(base)) {
       const s = closest(base, BUILTIN_ARG_TYPES);
-      r.atValue("E0505", `unknown base type \`${base}\` for custom type \`${name}\``, [...path, "base"], s ? `did you mean \`${s}\`?` : `built-in types: ${BUILTIN_ARG_TYPES.join(", ")}`);
+      r.atValue(
+        "E0505",
+        `unknown base type \`${base}\` for custom type \`${name}\``,
+        [...path, "base"],
+        s ? `did you mean \`${s}\`?` : `built-in types: ${BUILTIN_ARG_TYPES.join(", ")}`,
+      );
       continue;
     }
     const c = readConstraints(r, def, path, base, {}, "custom type");

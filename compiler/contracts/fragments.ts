@@ -11,7 +11,8 @@
  */
 import type { CommandSpec } from "./model.js";
 
-export type FragmentRef = { kind: "mapping"; arg: string } | { kind: "conditional"; name: string } | { kind: "remaining-conditionals" };
+export type FragmentRef =
+  { kind: "mapping"; arg: string } | { kind: "conditional"; name: string } | { kind: "remaining-conditionals" };
 
 export const ALL_CONDITIONALS_PLACEHOLDER = "_conditional_flags";
 

@@ -9,13 +9,22 @@ import type { TomlPath } from "./locator.js";
 import type { ContractReader } from "./reader.js";
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv,
+) => Ajv;
 
 let shared: Ajv | undefined;
 
 function ajv(): Ajv {
   if (!shared) {
-    shared = new Ajv({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false, allErrors: true, addUsedSchema: false });
+    shared = new Ajv({
+      strictSchema: true,
+      strictTypes: false,
+      strictTuples: false,
+      strictRequired: false,
+      allErrors: true,
+      addUsedSchema: false,
+    });
     addFormats(shared);
   }
   return shared;
@@ -76,8 +85,15 @@ export function checkOutputSchema(r: ContractReader, schema: Record<string, unkn
   if (meta === false) {
     const err = a.errors?.[0];
     if (err) {
-      const inner = err.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-      r.atValue("E0514", `invalid output schema: ${err.instancePath ? `\`${inner.join(".")}\` ` : ""}${err.message ?? "is invalid"}`, [...path, ...inner]);
+      const inner = err.instancePath
+        .split("/")
+        .slice(1)
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+      r.atValue(
+        "E0514",
+        `invalid output schema: ${err.instancePath ? `\`${inner.join(".")}\` ` : ""}${err.message ?? "is invalid"}`,
+        [...path, ...inner],
+      );
       return false;
     }
   }

@@ -43,7 +43,10 @@ export function contractFiles(projectDir: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => n.endsWith(".clad.toml")).sort().map((n) => join(dir, n));
+  return names
+    .filter((n) => n.endsWith(".clad.toml"))
+    .sort()
+    .map((n) => join(dir, n));
 }
 
 export function loadContracts(projectDir: string): LoadContractsResult {

@@ -38,7 +38,16 @@ export function isBuiltinArgType(name: string): name is BuiltinArgType {
  * Every such value is checked for shell metacharacters.
  */
 export const STRING_ARG_TYPES: ReadonlySet<BuiltinArgType> = new Set<BuiltinArgType>([
-  "string", "enum", "url", "path", "ip_address", "cidr", "scope_target", "regex_match", "credential_file", "agent_summary",
+  "string",
+  "enum",
+  "url",
+  "path",
+  "ip_address",
+  "cidr",
+  "scope_target",
+  "regex_match",
+  "credential_file",
+  "agent_summary",
 ]);
 
 /**

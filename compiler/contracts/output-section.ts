@@ -15,7 +15,13 @@ export function readOutput(r: ContractReader, doc: TomlTable): OutputSpec {
   const spec: OutputSpec = { format: "text", envelope: true };
   const out = r.table(doc, "output", []);
   if (!out) {
-    if (doc.output === undefined) r.atKey("W0508", "the contract has no `[output]` section, so no output schema", ["tool"], "add [output] with format and [output.schema]");
+    if (doc.output === undefined)
+      r.atKey(
+        "W0508",
+        "the contract has no `[output]` section, so no output schema",
+        ["tool"],
+        "add [output] with format and [output.schema]",
+      );
     return spec;
   }
   r.unknownKeys(out, OUTPUT_KEYS, ["output"], "[output]");
@@ -25,7 +31,12 @@ export function readOutput(r: ContractReader, doc: TomlTable): OutputSpec {
     if (isFormat(format)) spec.format = format;
     else {
       const s = closest(format, OUTPUT_FORMATS);
-      r.atValue("E0518", `unknown output format \`${format}\``, ["output", "format"], s ? `did you mean \`${s}\`?` : `formats: ${OUTPUT_FORMATS.join(", ")}`);
+      r.atValue(
+        "E0518",
+        `unknown output format \`${format}\``,
+        ["output", "format"],
+        s ? `did you mean \`${s}\`?` : `formats: ${OUTPUT_FORMATS.join(", ")}`,
+      );
     }
   }
 
@@ -33,13 +44,25 @@ export function readOutput(r: ContractReader, doc: TomlTable): OutputSpec {
   if (parser !== undefined) {
     const builtin = /^builtin:(.*)$/.exec(parser);
     if (!builtin) {
-      r.atValue("W0504", `custom output parsers (\`${parser}\`) are not supported; the output is parsed as \`${spec.format}\``, ["output", "parser"]);
+      r.atValue(
+        "W0504",
+        `custom output parsers (\`${parser}\`) are not supported; the output is parsed as \`${spec.format}\``,
+        ["output", "parser"],
+      );
     } else if (!isFormat(builtin[1]!)) {
-      r.atValue("E0518", `unknown built-in parser \`${parser}\``, ["output", "parser"], `parsers: ${OUTPUT_FORMATS.map((f) => `builtin:${f}`).join(", ")}`);
+      r.atValue(
+        "E0518",
+        `unknown built-in parser \`${parser}\``,
+        ["output", "parser"],
+        `parsers: ${OUTPUT_FORMATS.map((f) => `builtin:${f}`).join(", ")}`,
+      );
     } else if (format === undefined) {
       spec.format = builtin[1] as OutputFormat;
     } else if (builtin[1] !== format) {
-      r.atValue("W0505", `parser \`${parser}\` has no effect: \`format = "${format}"\` decides how output is parsed`, ["output", "parser"]);
+      r.atValue("W0505", `parser \`${parser}\` has no effect: \`format = "${format}"\` decides how output is parsed`, [
+        "output",
+        "parser",
+      ]);
     }
   }
 
@@ -52,7 +75,12 @@ export function readOutput(r: ContractReader, doc: TomlTable): OutputSpec {
     const schema = JSON.parse(JSON.stringify(table)) as Record<string, unknown>;
     if (checkOutputSchema(r, schema, ["output", "schema"])) spec.schema = schema;
   } else if (out.schema === undefined) {
-    r.atKey("W0508", "no `[output.schema]`: the tool's result has no declared shape", ["output"], "add [output.schema] with type = \"object\" and its properties");
+    r.atKey(
+      "W0508",
+      "no `[output.schema]`: the tool's result has no declared shape",
+      ["output"],
+      'add [output.schema] with type = "object" and its properties',
+    );
   }
   return spec;
 }

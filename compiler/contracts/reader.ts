@@ -31,7 +31,9 @@ export class ContractReader {
   ) {}
 
   report(code: string, message: string, span: Span, help?: string): void {
-    this.diagnostics.push(diagnostic({ code, message, file: this.file, span, ...(help !== undefined ? { help } : {}) }));
+    this.diagnostics.push(
+      diagnostic({ code, message, file: this.file, span, ...(help !== undefined ? { help } : {}) }),
+    );
   }
 
   /** Reports at the key naming `path` (for "this key is wrong/unknown/missing here"). */
@@ -133,7 +135,9 @@ export function closest(name: string, known: readonly string[]): string | undefi
 
 /** Optimal string alignment distance: edits plus adjacent transpositions ("hihg" → "high" is 1). */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

@@ -22,10 +22,11 @@ function isSafeAbsolute(p: string): boolean {
 
 export function parseMount(text: string): SandboxMount | string {
   const parts = text.split(":");
-  if (parts.length > 2) return "expected \"/host/path\" or \"/host/path:/container/path\"";
+  if (parts.length > 2) return 'expected "/host/path" or "/host/path:/container/path"';
   const source = parts[0]!;
   const target = parts[1] ?? source;
-  if (!isSafeAbsolute(source) || !isSafeAbsolute(target)) return "mount paths must be absolute and must not contain `..`";
+  if (!isSafeAbsolute(source) || !isSafeAbsolute(target))
+    return "mount paths must be absolute and must not contain `..`";
   return { source, target, readOnly: true };
 }
 
@@ -35,7 +36,8 @@ export function parseNetworkAllow(text: string): NetworkAllow | string {
   const host = m[1] ?? m[2]!;
   const port = Number(m[3]);
   if (port < 1 || port > 65535) return `port ${port} is outside 1-65535`;
-  if (m[1] !== undefined ? isIP(host) !== 6 : isIP(host) === 0 && !isHostname(host)) return `\`${host}\` is not a hostname or IP address`;
+  if (m[1] !== undefined ? isIP(host) !== 6 : isIP(host) === 0 && !isHostname(host))
+    return `\`${host}\` is not a hostname or IP address`;
   return { host, port };
 }
 
@@ -52,29 +54,39 @@ export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
 
   const image = r.string(sb, "image", PATH);
   if (image !== undefined) {
-    if (image.trim() === "" || /\s/.test(image)) r.atValue("E0522", "`image` must be an image reference without spaces", [...PATH, "image"]);
+    if (image.trim() === "" || /\s/.test(image))
+      r.atValue("E0522", "`image` must be an image reference without spaces", [...PATH, "image"]);
     else spec.image = image;
   }
   const user = r.string(sb, "user", PATH);
   if (user !== undefined) {
-    if (isRoot(user)) r.atValue("E0522", `tools never run as root (user ${JSON.stringify(user)})`, [...PATH, "user"], 'use an unprivileged user such as "1000:1000"');
+    if (isRoot(user))
+      r.atValue(
+        "E0522",
+        `tools never run as root (user ${JSON.stringify(user)})`,
+        [...PATH, "user"],
+        'use an unprivileged user such as "1000:1000"',
+      );
     else spec.user = user;
   }
   const workdir = r.string(sb, "workdir", PATH);
   if (workdir !== undefined) {
-    if (!isSafeAbsolute(workdir)) r.atValue("E0522", "`workdir` must be an absolute path without `..`", [...PATH, "workdir"]);
+    if (!isSafeAbsolute(workdir))
+      r.atValue("E0522", "`workdir` must be an absolute path without `..`", [...PATH, "workdir"]);
     else spec.workdir = workdir;
   }
   const mounts = r.stringArray(sb, "mounts", PATH) ?? [];
   mounts.forEach((m, i) => {
     const res = parseMount(m);
-    if (typeof res === "string") r.atValue("E0522", `invalid mount ${JSON.stringify(m)}: ${res}`, [...PATH, "mounts", i]);
+    if (typeof res === "string")
+      r.atValue("E0522", `invalid mount ${JSON.stringify(m)}: ${res}`, [...PATH, "mounts", i]);
     else spec.mounts.push(res);
   });
   const network = r.stringArray(sb, "network", PATH) ?? [];
   network.forEach((n, i) => {
     const res = parseNetworkAllow(n);
-    if (typeof res === "string") r.atValue("E0522", `invalid network entry ${JSON.stringify(n)}: ${res}`, [...PATH, "network", i]);
+    if (typeof res === "string")
+      r.atValue("E0522", `invalid network entry ${JSON.stringify(n)}: ${res}`, [...PATH, "network", i]);
     else spec.network.push(res);
   });
   return spec;

@@ -26,7 +26,16 @@ export function argValueKind(base: BuiltinArgType): ArgValueKind {
 }
 
 /** Fields every evidence envelope has (runtime/tools/output.ts builds it; `error` is added on failure). */
-export const ENVELOPE_FIELDS = ["status", "tool", "argv", "duration_ms", "exit_code", "output_hash", "results", "schema_warnings"] as const;
+export const ENVELOPE_FIELDS = [
+  "status",
+  "tool",
+  "argv",
+  "duration_ms",
+  "exit_code",
+  "output_hash",
+  "results",
+  "schema_warnings",
+] as const;
 
 /**
  * The JSON Schema of the value a call returns: the parsed result (`[output.schema]`, or any value

@@ -77,13 +77,20 @@ export function tokenizeTemplate(template: string): TemplateResult {
         continue;
       }
       const close = template.indexOf("}", i + 1);
-      if (close < 0) return { ok: false, error: { message: "unclosed placeholder `{` (write `{{` for a literal brace)", offset: i } };
+      if (close < 0)
+        return {
+          ok: false,
+          error: { message: "unclosed placeholder `{` (write `{{` for a literal brace)", offset: i },
+        };
       const name = template.slice(i + 1, close);
       if (name.startsWith("_secret:")) {
         return { ok: false, error: { message: `secret placeholders (\`{${name}}\`) are not supported`, offset: i } };
       }
       if (!PLACEHOLDER_NAME.test(name)) {
-        return { ok: false, error: { message: `invalid placeholder \`{${name}}\`: expected a name such as \`{target}\``, offset: i } };
+        return {
+          ok: false,
+          error: { message: `invalid placeholder \`{${name}}\`: expected a name such as \`{target}\``, offset: i },
+        };
       }
       flushText();
       parts.push({ kind: "placeholder", name, offset: i });
@@ -121,7 +128,8 @@ export function tokenizeTemplate(template: string): TemplateResult {
       continue;
     }
     if (c === "\\") {
-      if (i + 1 >= template.length) return { ok: false, error: { message: "trailing `\\` escapes nothing", offset: i } };
+      if (i + 1 >= template.length)
+        return { ok: false, error: { message: "trailing `\\` escapes nothing", offset: i } };
       text += template[i + 1];
       i += 2;
       continue;
@@ -138,7 +146,9 @@ export function tokenizeTemplate(template: string): TemplateResult {
  * Parses one element of an `exec = [...]` array: exactly one argv word, no quoting or splitting,
  * only placeholders and `{{`/`}}` escapes.
  */
-export function parseExecElement(element: string): { ok: true; word: TemplateWord } | { ok: false; error: TemplateError } {
+export function parseExecElement(
+  element: string,
+): { ok: true; word: TemplateWord } | { ok: false; error: TemplateError } {
   const parts: TemplatePart[] = [];
   let text = "";
   let i = 0;
@@ -149,13 +159,21 @@ export function parseExecElement(element: string): { ok: true; word: TemplateWor
       i += 2;
       continue;
     }
-    if (c === "}") return { ok: false, error: { message: "unmatched `}` (write `}}` for a literal brace)", offset: i } };
+    if (c === "}")
+      return { ok: false, error: { message: "unmatched `}` (write `}}` for a literal brace)", offset: i } };
     if (c === "{") {
       const close = element.indexOf("}", i + 1);
-      if (close < 0) return { ok: false, error: { message: "unclosed placeholder `{` (write `{{` for a literal brace)", offset: i } };
+      if (close < 0)
+        return {
+          ok: false,
+          error: { message: "unclosed placeholder `{` (write `{{` for a literal brace)", offset: i },
+        };
       const name = element.slice(i + 1, close);
       if (!PLACEHOLDER_NAME.test(name)) {
-        return { ok: false, error: { message: `invalid placeholder \`{${name}}\`: expected a name such as \`{target}\``, offset: i } };
+        return {
+          ok: false,
+          error: { message: `invalid placeholder \`{${name}}\`: expected a name such as \`{target}\``, offset: i },
+        };
       }
       if (text) parts.push({ kind: "text", text });
       text = "";

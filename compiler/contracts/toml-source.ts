@@ -17,11 +17,20 @@ export function parseTomlSource(text: string, file: string): TomlSource {
     const loc = new TomlLocator("");
     if (e instanceof TomlError) {
       // smol-toml's message is "Invalid TOML document: <reason>\n\n<code block>": keep the reason.
-      const reason = e.message.replace(/^Invalid TOML document:\s*/, "").split("\n")[0]!.trim();
+      const reason = e.message
+        .replace(/^Invalid TOML document:\s*/, "")
+        .split("\n")[0]!
+        .trim();
       const at = new TomlLocator(text).at(e.line, e.column);
-      return { ok: false, diagnostic: diagnostic({ code: "E0500", message: `invalid TOML: ${reason}`, file, span: at }) };
+      return {
+        ok: false,
+        diagnostic: diagnostic({ code: "E0500", message: `invalid TOML: ${reason}`, file, span: at }),
+      };
     }
     const message = e instanceof Error ? e.message : String(e);
-    return { ok: false, diagnostic: diagnostic({ code: "E0500", message: `invalid TOML: ${message}`, file, span: loc.lines.span(0, 0) }) };
+    return {
+      ok: false,
+      diagnostic: diagnostic({ code: "E0500", message: `invalid TOML: ${message}`, file, span: loc.lines.span(0, 0) }),
+    };
   }
 }

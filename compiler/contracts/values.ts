@@ -15,11 +15,28 @@ import type { BuiltinArgType, ScalarValue } from "./model.js";
 export const MAX_VALUE_LENGTH = 4096;
 
 /** The shell metacharacters ToolClad rejects in every text value. */
-export const SHELL_METACHARACTERS = [";", "|", "&", "$", "`", "(", ")", "{", "}", "[", "]", "<", ">", "!", "\n", "\r", "\0"] as const;
+export const SHELL_METACHARACTERS = [
+  ";",
+  "|",
+  "&",
+  "$",
+  "`",
+  "(",
+  ")",
+  "{",
+  "}",
+  "[",
+  "]",
+  "<",
+  ">",
+  "!",
+  "\n",
+  "\r",
+  "\0",
+] as const;
 
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const METACHAR_RE = /[;|&$`(){}[\]<>!\n\r\0]/;
-// eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 /** The constraints a value is checked against (an ArgSpec or a custom type provides them). */
@@ -48,7 +65,8 @@ function describeChar(c: string): string {
   if (c === "\n") return "newline";
   if (c === "\r") return "carriage return";
   if (c === "\0") return "NUL";
-  if (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127) return `control character U+${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}`;
+  if (c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)
+    return `control character U+${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}`;
   return `\`${c}\``;
 }
 
@@ -62,8 +80,8 @@ export function forbiddenCharacter(s: string): string | undefined {
 // controls, word joiners and invisible operators, BOM, and Unicode tag characters.
 const INVISIBLE_RE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]|[\u{E0000}-\u{E007F}]/gu;
 const HTML_COMMENT_RE = /<!--[\s\S]*?(?:-->|$)/g;
-const MD_COMMENT_RE = /^[ \t]*\[(?:\/\/|comment)\]:[ \t]*(?:#|<>)[ \t]*(?:\([^\n]*\)|"[^\n]*"|'[^\n]*')[ \t]*(?:\r?\n|$)/gim;
-// eslint-disable-next-line no-control-regex
+const MD_COMMENT_RE =
+  /^[ \t]*\[(?:\/\/|comment)\]:[ \t]*(?:#|<>)[ \t]*(?:\([^\n]*\)|"[^\n]*"|'[^\n]*')[ \t]*(?:\r?\n|$)/gim;
 const ANSI_RE = /\u001B\[[0-?]*[ -/]*[@-~]|\u001B\][^\u0007\u001B]*(?:\u0007|\u001B\\)/g;
 
 /**
@@ -93,7 +111,8 @@ export function compilePattern(pattern: string): RegExp | Error {
 
 function toInteger(v: unknown): number | undefined {
   if (typeof v === "number") return Number.isSafeInteger(v) ? v : undefined;
-  if (typeof v === "bigint") return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+  if (typeof v === "bigint")
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
   if (typeof v === "string" && /^[+-]?\d{1,16}$/.test(v)) {
     const n = Number(v);
     return Number.isSafeInteger(n) ? n : undefined;
@@ -111,8 +130,10 @@ function toNumber(v: unknown): number | undefined {
 }
 
 function checkRange(n: number, c: ValueConstraints): ValueCheck {
-  if (c.min !== undefined && n < c.min) return c.clamp ? { ok: true, value: c.min } : fail(`must be at least ${c.min}, got ${n}`);
-  if (c.max !== undefined && n > c.max) return c.clamp ? { ok: true, value: c.max } : fail(`must be at most ${c.max}, got ${n}`);
+  if (c.min !== undefined && n < c.min)
+    return c.clamp ? { ok: true, value: c.min } : fail(`must be at least ${c.min}, got ${n}`);
+  if (c.max !== undefined && n > c.max)
+    return c.clamp ? { ok: true, value: c.max } : fail(`must be at most ${c.max}, got ${n}`);
   return { ok: true, value: n };
 }
 
@@ -143,7 +164,8 @@ function checkText(s: string, c: ValueConstraints): ValueCheck {
     case "regex_match":
     case "agent_summary": {
       if (s.length === 0) return fail("must not be empty");
-      if (c.baseType === "regex_match" && c.pattern === undefined) return fail("has no `pattern` to match (the contract is invalid)");
+      if (c.baseType === "regex_match" && c.pattern === undefined)
+        return fail("has no `pattern` to match (the contract is invalid)");
       if (c.pattern !== undefined) {
         const re = compilePattern(c.pattern);
         if (re instanceof Error) return fail(`cannot be checked: the contract's pattern is invalid (${re.message})`);
@@ -152,7 +174,8 @@ function checkText(s: string, c: ValueConstraints): ValueCheck {
       return { ok: true, value: s };
     }
     case "enum": {
-      if (!c.allowed || !c.allowed.includes(s)) return fail(`${showValue(s)} is not one of ${(c.allowed ?? []).map((a) => JSON.stringify(a)).join(", ")}`);
+      if (!c.allowed || !c.allowed.includes(s))
+        return fail(`${showValue(s)} is not one of ${(c.allowed ?? []).map((a) => JSON.stringify(a)).join(", ")}`);
       return { ok: true, value: s };
     }
     case "url": {
@@ -185,7 +208,8 @@ function checkText(s: string, c: ValueConstraints): ValueCheck {
       return isCidr(s) ? { ok: true, value: s } : fail(`${showValue(s)} is not CIDR notation (address/prefix)`);
     case "scope_target": {
       if (s.includes("*") || s.includes("?")) return fail(`${showValue(s)} contains a wildcard`);
-      if (s.includes("/")) return isCidr(s) ? { ok: true, value: s } : fail(`${showValue(s)} is not a valid CIDR range`);
+      if (s.includes("/"))
+        return isCidr(s) ? { ok: true, value: s } : fail(`${showValue(s)} is not a valid CIDR range`);
       if (isIP(s) !== 0 || isHostname(s)) return { ok: true, value: s };
       return fail(`${showValue(s)} is not an IP address, CIDR range or hostname`);
     }

@@ -46,7 +46,12 @@ export function renderPretty(diags: readonly Diagnostic[], sources: SourceLookup
   const cacheKey = sources as unknown as object;
   const out: string[] = [];
   for (const d of diags) {
-    const sev = d.severity === "error" ? c.red(c.bold(`error[${d.code}]`)) : d.severity === "warning" ? c.yellow(c.bold(`warning[${d.code}]`)) : c.blue(`info[${d.code}]`);
+    const sev =
+      d.severity === "error"
+        ? c.red(c.bold(`error[${d.code}]`))
+        : d.severity === "warning"
+          ? c.yellow(c.bold(`warning[${d.code}]`))
+          : c.blue(`info[${d.code}]`);
     out.push(`${c.bold(`${d.file}:${d.span.line}:${d.span.col}`)}: ${sev}: ${c.bold(d.message)}`);
     const text = sources(d.file);
     if (text !== undefined) {
@@ -58,7 +63,10 @@ export function renderPretty(diags: readonly Diagnostic[], sources: SourceLookup
       out.push(`${pad} ${c.blue("|")}`);
       out.push(`${c.blue(String(d.span.line))} ${c.blue("|")} ${shown}`);
       const startCol = d.span.col;
-      const endCol = d.span.endLine === d.span.line ? Math.max(d.span.endCol, startCol + 1) : lineText.length + 1 + (lineText.length + 1 <= startCol ? 1 : 0);
+      const endCol =
+        d.span.endLine === d.span.line
+          ? Math.max(d.span.endCol, startCol + 1)
+          : lineText.length + 1 + (lineText.length + 1 <= startCol ? 1 : 0);
       const lead = visualPrefix(lineText, startCol);
       const width = Math.max(1, visualPrefix(lineText, endCol) - lead);
       const caret = "^".repeat(width);
@@ -96,7 +104,9 @@ export function renderSarif(diags: readonly Diagnostic[], toolVersion: string): 
       name: info?.title ?? code,
       shortDescription: { text: info?.title ?? code },
       fullDescription: { text: info?.explanation || info?.title || code },
-      defaultConfiguration: { level: info?.severity === "warning" ? "warning" : info?.severity === "info" ? "note" : "error" },
+      defaultConfiguration: {
+        level: info?.severity === "warning" ? "warning" : info?.severity === "info" ? "note" : "error",
+      },
     };
   });
   const log = {
@@ -104,7 +114,14 @@ export function renderSarif(diags: readonly Diagnostic[], toolVersion: string): 
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: "symbic", version: toolVersion, informationUri: "https://github.com/ThirdKeyAI/Symbiont", rules } },
+        tool: {
+          driver: {
+            name: "symbic",
+            version: toolVersion,
+            informationUri: "https://github.com/ThirdKeyAI/Symbiont",
+            rules,
+          },
+        },
         results: diags.map((d) => ({
           ruleId: d.code,
           ruleIndex: usedCodes.indexOf(d.code),
@@ -114,7 +131,12 @@ export function renderSarif(diags: readonly Diagnostic[], toolVersion: string): 
             {
               physicalLocation: {
                 artifactLocation: { uri: d.file.replace(/\\/g, "/") },
-                region: { startLine: d.span.line, startColumn: d.span.col, endLine: d.span.endLine, endColumn: d.span.endCol },
+                region: {
+                  startLine: d.span.line,
+                  startColumn: d.span.col,
+                  endLine: d.span.endLine,
+                  endColumn: d.span.endCol,
+                },
               },
             },
           ],
@@ -144,7 +166,12 @@ export function renderGithub(diags: readonly Diagnostic[]): string {
     .join("");
 }
 
-export function renderDiagnostics(format: DiagnosticFormat, diags: readonly Diagnostic[], sources: SourceLookup, opts: PrettyOptions & { toolVersion: string }): string {
+export function renderDiagnostics(
+  format: DiagnosticFormat,
+  diags: readonly Diagnostic[],
+  sources: SourceLookup,
+  opts: PrettyOptions & { toolVersion: string },
+): string {
   switch (format) {
     case "pretty":
       return renderPretty(diags, sources, opts);

@@ -29,8 +29,18 @@ export function policyAnalysisInput(
   opts: { file: string; text: (file: string) => string | undefined; display?: (file: string) => string },
 ): AnalyzeInput {
   const display = opts.display ?? ((f: string) => f);
-  const functions = [...res.env.functions.keys(), ...(res.env.agentFunctions.get(info.name)?.keys() ?? []), ...BUILTIN_FUNCTIONS.keys()];
-  const catalog = buildCatalog({ contracts, capabilities: info.capabilities, env: res.env, agents: res.env.agents.keys(), functions });
+  const functions = [
+    ...res.env.functions.keys(),
+    ...(res.env.agentFunctions.get(info.name)?.keys() ?? []),
+    ...BUILTIN_FUNCTIONS.keys(),
+  ];
+  const catalog = buildCatalog({
+    contracts,
+    capabilities: info.capabilities,
+    env: res.env,
+    agents: res.env.agents.keys(),
+    functions,
+  });
   const trusted: Partial<Record<TrustedRecord, TNode>> = {};
   for (const r of TRUSTED_RECORDS) {
     const typeName = CHECK_TRUSTED.get(r);
@@ -41,7 +51,12 @@ export function policyAnalysisInput(
     file: opts.file,
     policies: info.policies
       .filter((p) => p.scope !== "channel")
-      .map((p) => ({ policy: p.node, topLevel: p.scope === "top", file: display(p.file), text: opts.text(p.file) ?? "" })),
+      .map((p) => ({
+        policy: p.node,
+        topLevel: p.scope === "top",
+        file: display(p.file),
+        text: opts.text(p.file) ?? "",
+      })),
     params: info.params.map((p) => {
       const c = typeNode(p.type, res.env);
       return { name: p.name, node: c.node, optional: c.optional, declared: typeToString(p.type) };

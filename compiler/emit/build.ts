@@ -107,20 +107,34 @@ export function buildProject(input: BuildInput): BuildOutput {
     // Report the built files, the contracts, and project-wide problems; other files are the
     // business of `symbic check`.
     if (texts.has(file) && !wanted.has(file)) continue;
-    diagnostics.push({ ...d, file, ...(d.related ? { related: d.related.map((r) => ({ ...r, file: rel(r.file) })) } : {}) });
+    diagnostics.push({
+      ...d,
+      file,
+      ...(d.related ? { related: d.related.map((r) => ({ ...r, file: rel(r.file) })) } : {}),
+    });
   }
   const check = input.check ?? true;
   const syntaxErrors = [...wanted].some((f) => res.files.get(f)?.diagnostics.some((d) => d.severity === "error"));
   // With `check: false` (tests of the emitter alone) the checker's findings in the built files
   // are shown but do not stop the build; syntax errors and broken contracts always do.
-  const blocking = check ? hasErrors(diagnostics) : syntaxErrors || hasErrors(diagnostics.filter((d) => !wanted.has(d.file)));
+  const blocking = check
+    ? hasErrors(diagnostics)
+    : syntaxErrors || hasErrors(diagnostics.filter((d) => !wanted.has(d.file)));
   if (blocking) return { bundles: [], diagnostics: sortDiagnostics(diagnostics), texts };
   const buildDiagnostics: Diagnostic[] = [];
 
   const contracts = new Map<string, ToolContract>();
   for (const [name, c] of res.contracts) contracts.set(name, { ...c, file: rel(c.file) });
   for (const cp of res.channelPolicies) {
-    if (wanted.has(rel(cp.file))) buildDiagnostics.push(diagnostic({ code: "W0601", message: `channel policy \`${cp.name}\` is not compiled (channels do not run in this toolchain)`, file: rel(cp.file), span: cp.node.name.span }));
+    if (wanted.has(rel(cp.file)))
+      buildDiagnostics.push(
+        diagnostic({
+          code: "W0601",
+          message: `channel policy \`${cp.name}\` is not compiled (channels do not run in this toolchain)`,
+          file: rel(cp.file),
+          span: cp.node.name.span,
+        }),
+      );
   }
   const bundles: AgentBundle[] = [];
   const seen = new Map<string, { file: string; agent: AgentDef }>();
@@ -133,7 +147,13 @@ export function buildProject(input: BuildInput): BuildOutput {
       const prev = seen.get(name);
       if (prev) {
         buildDiagnostics.push(
-          diagnostic({ code: "E0618", message: `agent \`${name}\` is defined twice in this build`, file: s.file, span: it.name.span, related: [{ file: prev.file, span: prev.agent.name.span, message: "first defined here" }] }),
+          diagnostic({
+            code: "E0618",
+            message: `agent \`${name}\` is defined twice in this build`,
+            file: s.file,
+            span: it.name.span,
+            related: [{ file: prev.file, span: prev.agent.name.span, message: "first defined here" }],
+          }),
         );
         continue;
       }
@@ -183,24 +203,35 @@ function buildAgent(
     files.set(`sandbox/${b.index}.json`, Buffer.from(b.json));
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
-  const programs = [...res.files.keys()].sort().map((f) => ({ file: rel(f, input), program: res.files.get(f)!.program }));
+  const programs = [...res.files.keys()]
+    .sort()
+    .map((f) => ({ file: rel(f, input), program: res.files.get(f)!.program }));
   files.set("agent.ir.json", Buffer.from(JSON.stringify(agentIR(agent, file, programs)) + "\n"));
   // The contracts of the tools the agent's allow rules can permit, verbatim.
   const callable = new Set<string>();
   for (const r of cedar.model.rules) {
     if (r.effect !== "permit") continue;
-    for (const a of r.match.actions === "all" ? catalog.actions.keys() : r.match.actions) if (contracts.has(a)) callable.add(a);
+    for (const a of r.match.actions === "all" ? catalog.actions.keys() : r.match.actions)
+      if (contracts.has(a)) callable.add(a);
   }
   for (const name of [...callable].sort()) {
     const c = contracts.get(name)!;
     const inMemory = input.contractTexts?.find((t) => t.file === c.file);
-    files.set(`tools/${name}.clad.toml`, inMemory ? Buffer.from(inMemory.text) : readFileSync(join(input.projectDir, c.file)));
+    files.set(
+      `tools/${name}.clad.toml`,
+      inMemory ? Buffer.from(inMemory.text) : readFileSync(join(input.projectDir, c.file)),
+    );
   }
   // Contracts may use the project's custom argument types: the runtime needs their definitions.
   if (callable.size > 0) {
     const toolclad = join(input.projectDir, "toolclad.toml");
     if (existsSync(toolclad)) files.set("toolclad.toml", readFileSync(toolclad));
   }
-  const sealed = sealBundle(agent.name.name, files, [{ path: file, bytes: source.bytes }], input.compilerVersion ?? VERSION);
+  const sealed = sealBundle(
+    agent.name.name,
+    files,
+    [{ path: file, bytes: source.bytes }],
+    input.compilerVersion ?? VERSION,
+  );
   return { agent: agent.name.name, file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };
 }

@@ -32,7 +32,12 @@ export function sha256Hex(data: Buffer | string): string {
  * Adds `bundle.json` to a bundle's files: canonical JSON (RFC 8785, sorted keys), listing every
  * other file with its SHA-256. Returns a new map with paths in sorted order.
  */
-export function sealBundle(agent: string, files: BundleFiles, sources: Array<{ path: string; bytes: Buffer | string }>, compilerVersion: string): BundleFiles {
+export function sealBundle(
+  agent: string,
+  files: BundleFiles,
+  sources: Array<{ path: string; bytes: Buffer | string }>,
+  compilerVersion: string,
+): BundleFiles {
   const paths = [...files.keys()].filter((p) => p !== "bundle.json").sort();
   const hashes: Record<string, string> = {};
   for (const p of paths) hashes[p] = sha256Hex(files.get(p)!);
@@ -40,7 +45,9 @@ export function sealBundle(agent: string, files: BundleFiles, sources: Array<{ p
     format: BUNDLE_FORMAT,
     agent,
     compiler: { name: "symbic", version: compilerVersion },
-    sources: sources.map((s) => ({ path: s.path, sha256: sha256Hex(s.bytes) })).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    sources: sources
+      .map((s) => ({ path: s.path, sha256: sha256Hex(s.bytes) }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     files: hashes,
   };
   const out: BundleFiles = new Map();

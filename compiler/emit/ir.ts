@@ -32,7 +32,11 @@ export function stripComments<T>(node: T): T {
 }
 
 /** `programs`: every file of the project (in a stable order), the agent's among them. */
-export function agentIR(agent: AgentDef, sourceFile: string, programs: ReadonlyArray<{ file: string; program: Program }>): AgentIR {
+export function agentIR(
+  agent: AgentDef,
+  sourceFile: string,
+  programs: ReadonlyArray<{ file: string; program: Program }>,
+): AgentIR {
   const functions: AgentIR["functions"] = [];
   const types: AgentIR["types"] = [];
   for (const { file, program } of programs) {

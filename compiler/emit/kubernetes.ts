@@ -80,12 +80,17 @@ export function kubernetesName(agent: string, block: number | null): string {
 
 export function renderKubernetes(m: SandboxManifest, o: KubernetesRenderOptions): KubernetesRendering {
   if (m.tier === "process" || m.image === null) {
-    throw new KubernetesRenderError(`agent ${m.agent}: the process tier is for local development and has no Kubernetes form; use tier1 or tier2`);
+    throw new KubernetesRenderError(
+      `agent ${m.agent}: the process tier is for local development and has no Kubernetes form; use tier1 or tier2`,
+    );
   }
-  if (!Array.isArray(o.command) || o.command.length === 0) throw new KubernetesRenderError("renderKubernetes: command must be a non-empty argv");
+  if (!Array.isArray(o.command) || o.command.length === 0)
+    throw new KubernetesRenderError("renderKubernetes: command must be a non-empty argv");
   const name = o.name ?? kubernetesName(m.agent, m.block);
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name)) {
-    throw new KubernetesRenderError(`Job name "${name}" is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)`);
+    throw new KubernetesRenderError(
+      `Job name "${name}" is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)`,
+    );
   }
   const [uid, gid] = m.user.split(":").map(Number) as [number, number];
   const podLabels: Record<string, string> = {
@@ -140,7 +145,10 @@ export function renderKubernetes(m: SandboxManifest, o: KubernetesRenderOptions)
         volumeMounts: m.tmpfs.map((t, i) => ({ name: `tmpfs-${i}`, mountPath: t.path })),
       },
     ],
-    volumes: m.tmpfs.map((t, i) => ({ name: `tmpfs-${i}`, emptyDir: { medium: "Memory", sizeLimit: `${t.sizeMb}Mi` } })),
+    volumes: m.tmpfs.map((t, i) => ({
+      name: `tmpfs-${i}`,
+      emptyDir: { medium: "Memory", sizeLimit: `${t.sizeMb}Mi` },
+    })),
   };
 
   const job: Record<string, unknown> = {
@@ -180,7 +188,10 @@ export function renderKubernetes(m: SandboxManifest, o: KubernetesRenderOptions)
 
 /** A label value: at most 63 of [A-Za-z0-9._-], starting and ending alphanumeric. */
 function labelValue(s: string): string {
-  return s.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  return s
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
 }
 
 /** Kubernetes CPU quantity: whole cores as integers, fractions in millicores. */

@@ -61,7 +61,10 @@ function destKey(d: NetworkDestination): string {
 }
 
 /** Tools some `allow` rule can permit, with the network destinations their contracts need. */
-function networkNeeds(model: AgentPolicyModel, catalog: ActionCatalog): Array<{ tool: string; dest: NetworkDestination; rule: string }> {
+function networkNeeds(
+  model: AgentPolicyModel,
+  catalog: ActionCatalog,
+): Array<{ tool: string; dest: NetworkDestination; rule: string }> {
   const out: Array<{ tool: string; dest: NetworkDestination; rule: string }> = [];
   const seen = new Set<string>();
   for (const r of model.rules) {
@@ -91,9 +94,12 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
   const diagnostics: Diagnostic[] = [];
   const settings = input.settings;
   const needs = networkNeeds(model, catalog);
-  const tierRequirements = model.settings.filter((s) => s.kind === "require" && typeof s.settings["sandbox_tier"] === "string");
+  const tierRequirements = model.settings.filter(
+    (s) => s.kind === "require" && typeof s.settings["sandbox_tier"] === "string",
+  );
   const blocks: BlockOutput[] = [];
-  const err = (code: string, message: string, span: Span, help?: string) => diagnostics.push(diagnostic({ code, message, file, span, ...(help ? { help } : {}) }));
+  const err = (code: string, message: string, span: Span, help?: string) =>
+    diagnostics.push(diagnostic({ code, message, file, span, ...(help ? { help } : {}) }));
 
   settings.forEach((ws, index) => {
     const w = ws.node;
@@ -115,17 +121,31 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
     const netAttr = attrSpan(w, "network_policy") ?? attrSpan(w, "network") ?? w.span;
     if (declared && declared.mode === "none" && needs.length > 0) {
       const n = needs[0]!;
-      err("E0615", `this block denies all network access, but policy rule ${n.rule} allows \`${n.tool}\`, whose contract needs ${n.dest.host}:${n.dest.port}`, netAttr, "remove the network restriction, or stop allowing the tool");
+      err(
+        "E0615",
+        `this block denies all network access, but policy rule ${n.rule} allows \`${n.tool}\`, whose contract needs ${n.dest.host}:${n.dest.port}`,
+        netAttr,
+        "remove the network restriction, or stop allowing the tool",
+      );
     } else if (declared && declared.mode === "allowlist") {
       const have = new Set(declared.allow.map(destKey));
       for (const n of needs) {
-        if (!have.has(destKey(n.dest))) err("E0615", `policy rule ${n.rule} allows \`${n.tool}\`, whose contract needs ${n.dest.host}:${n.dest.port}, which this block's \`network\` allowlist does not include`, netAttr, `add "${n.dest.host}:${n.dest.port}" to \`network\``);
+        if (!have.has(destKey(n.dest)))
+          err(
+            "E0615",
+            `policy rule ${n.rule} allows \`${n.tool}\`, whose contract needs ${n.dest.host}:${n.dest.port}, which this block's \`network\` allowlist does not include`,
+            netAttr,
+            `add "${n.dest.host}:${n.dest.port}" to \`network\``,
+          );
       }
       network = { mode: "allowlist", allow: declared.allow.map((d) => ({ ...d })) };
     } else if (needs.length > 0) {
       const uniq = new Map<string, NetworkDestination>();
       for (const n of needs) uniq.set(destKey(n.dest), n.dest);
-      network = { mode: "allowlist", allow: [...uniq.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d) };
+      network = {
+        mode: "allowlist",
+        allow: [...uniq.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d),
+      };
     }
     const m = defaultSandboxManifest({
       agent: agent.name.name,
@@ -142,7 +162,11 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
     if (!v.ok) {
       for (const e of v.errors) {
         const attr = withAttributeForPath(e.path);
-        err("E0616", `sandbox manifest ${e.path || "/"} ${e.message}`, (attr ? attrSpan(w, attr) : undefined) ?? w.span);
+        err(
+          "E0616",
+          `sandbox manifest ${e.path || "/"} ${e.message}`,
+          (attr ? attrSpan(w, attr) : undefined) ?? w.span,
+        );
       }
       return;
     }
@@ -152,7 +176,12 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
         out.yaml = renderKubernetes(m, { command: KUBERNETES_COMMAND }).yaml;
       } catch (e) {
         if (!(e instanceof KubernetesRenderError)) throw e;
-        err("E0617", e.message, netAttr, "give the tool's network allowance as an IP address or CIDR block in its contract");
+        err(
+          "E0617",
+          e.message,
+          netAttr,
+          "give the tool's network allowance as an IP address or CIDR block in its contract",
+        );
       }
     }
     blocks.push(out);

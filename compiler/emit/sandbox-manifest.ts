@@ -98,7 +98,10 @@ export type ManifestValidation = { ok: true; manifest: SandboxManifest } | { ok:
 export class InvalidSandboxManifestError extends Error {
   readonly errors: ManifestError[];
   constructor(errors: ManifestError[], what = "sandbox manifest") {
-    const shown = errors.slice(0, 3).map((e) => `${e.path || "/"}: ${e.message}`).join("; ");
+    const shown = errors
+      .slice(0, 3)
+      .map((e) => `${e.path || "/"}: ${e.message}`)
+      .join("; ");
     const more = errors.length > 3 ? ` (and ${errors.length - 3} more)` : "";
     super(`invalid ${what}: ${shown}${more}`);
     this.name = "InvalidSandboxManifestError";
@@ -168,20 +171,31 @@ function toManifestErrors(list: ErrorObject[]): ManifestError[] {
         out.push({ path: e.instancePath, message: `must be ${JSON.stringify(params.allowedValue)}` });
         break;
       case "enum":
-        out.push({ path: e.instancePath, message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` });
+        out.push({
+          path: e.instancePath,
+          message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+        });
         break;
       case "propertyNames":
-        out.push({ path: `${e.instancePath}/${String(params.propertyName)}`, message: "is not an allowed variable name (HOME and TMPDIR are reserved)" });
+        out.push({
+          path: `${e.instancePath}/${String(params.propertyName)}`,
+          message: "is not an allowed variable name (HOME and TMPDIR are reserved)",
+        });
         break;
       case "contains":
         out.push({ path: e.instancePath, message: "must include a /tmp mount" });
         break;
       case "not":
-        if (e.instancePath === "/network") out.push({ path: "/network/allow", message: "is only allowed with mode \"allowlist\"" });
-        else if (!e.instancePath.startsWith("/env/")) out.push({ path: e.instancePath, message: e.message ?? "is not allowed" });
+        if (e.instancePath === "/network")
+          out.push({ path: "/network/allow", message: 'is only allowed with mode "allowlist"' });
+        else if (!e.instancePath.startsWith("/env/"))
+          out.push({ path: e.instancePath, message: e.message ?? "is not allowed" });
         break;
       case "pattern":
-        out.push({ path: e.instancePath, message: PATTERN_MESSAGES[e.instancePath.replace(/\/\d+\//g, "/*/")] ?? e.message ?? "has a bad format" });
+        out.push({
+          path: e.instancePath,
+          message: PATTERN_MESSAGES[e.instancePath.replace(/\/\d+\//g, "/*/")] ?? e.message ?? "has a bad format",
+        });
         break;
       default:
         out.push({ path: e.instancePath, message: e.message ?? e.keyword });
@@ -193,11 +207,12 @@ function toManifestErrors(list: ErrorObject[]): ManifestError[] {
 /** Plain words for the schema's regular expressions, by (generalised) instance path. */
 const PATTERN_MESSAGES: Record<string, string> = {
   "/agent": "must be an identifier (letters, digits, underscores)",
-  "/image": "must be a local image reference such as \"symbi-sandbox:1\" (lowercase name, optional :tag and @sha256: digest)",
-  "/user": "must be a numeric non-root \"uid:gid\" such as \"65534:65534\" (both non-zero)",
+  "/image":
+    'must be a local image reference such as "symbi-sandbox:1" (lowercase name, optional :tag and @sha256: digest)',
+  "/user": 'must be a numeric non-root "uid:gid" such as "65534:65534" (both non-zero)',
   "/workdir": "must be an absolute path",
   "/tmpfs/*/path": "must be an absolute path other than / without spaces or commas",
-  "/tmpfs/*/mode": "must be octal permission bits such as \"1777\"",
+  "/tmpfs/*/mode": 'must be octal permission bits such as "1777"',
   "/network/allow/*/host": "must be a host name, IP address or CIDR block",
 };
 
@@ -209,7 +224,9 @@ function dedupe(errors: ManifestError[]): ManifestError[] {
     seen.add(k);
     return true;
   });
-  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return out.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
+  );
 }
 
 /** The OCI runtime a tier requires. */
@@ -224,14 +241,23 @@ export function runtimeForTier(tier: SandboxTier): ContainerRuntime | null {
  * they are an error (never a silent downgrade).
  */
 export function sandboxTierFromDsl(value: string): { ok: true; tier: SandboxTier } | { ok: false; message: string } {
-  const v = value.trim().replace(/^["']|["']$/g, "").toLowerCase();
+  const v = value
+    .trim()
+    .replace(/^["']|["']$/g, "")
+    .toLowerCase();
   if (v === "tier1" || v === "docker") return { ok: true, tier: "tier1" };
   if (v === "tier2" || v === "gvisor") return { ok: true, tier: "tier2" };
   if (v === "process") return { ok: true, tier: "process" };
   if (v === "tier3" || v === "firecracker" || v === "e2b") {
-    return { ok: false, message: `sandbox tier "${value}" is not supported by this toolchain; use "Tier1" (Docker), "Tier2" (gVisor) or "process" (development)` };
+    return {
+      ok: false,
+      message: `sandbox tier "${value}" is not supported by this toolchain; use "Tier1" (Docker), "Tier2" (gVisor) or "process" (development)`,
+    };
   }
-  return { ok: false, message: `unknown sandbox tier "${value}"; valid tiers are "Tier1" (docker), "Tier2" (gvisor) and "process" (development only)` };
+  return {
+    ok: false,
+    message: `unknown sandbox tier "${value}"; valid tiers are "Tier1" (docker), "Tier2" (gvisor) and "process" (development only)`,
+  };
 }
 
 /**
@@ -252,7 +278,8 @@ export const WITH_ATTRIBUTE_FIELDS: Readonly<Record<string, string>> = Object.fr
 export function withAttributeForPath(path: string): string | undefined {
   let best: [string, string] | undefined;
   for (const [attr, field] of Object.entries(WITH_ATTRIBUTE_FIELDS)) {
-    if ((path === field || path.startsWith(`${field}/`)) && (!best || field.length > best[1].length)) best = [attr, field];
+    if ((path === field || path.startsWith(`${field}/`)) && (!best || field.length > best[1].length))
+      best = [attr, field];
   }
   return best?.[0];
 }
@@ -344,7 +371,19 @@ const KEY_ORDER = [
   ...(schemaJson.required as string[]).slice(0, 4),
   "source",
   ...(schemaJson.required as string[]).slice(4),
-  "file", "line", "column", "path", "mode", "sizeMb", "memoryMb", "cpus", "pids", "allow", "host", "port", "protocol",
+  "file",
+  "line",
+  "column",
+  "path",
+  "mode",
+  "sizeMb",
+  "memoryMb",
+  "cpus",
+  "pids",
+  "allow",
+  "host",
+  "port",
+  "protocol",
 ];
 
 /**

@@ -103,7 +103,14 @@ function isLineStart(node: A.Node, parent: A.Node): boolean {
 
 /** Node kinds whose printer prints their dangling comments (between their delimiters). */
 const PRINTS_DANGLING = new Set<A.NodeKind>([
-  "Program", "Metadata", "StructType", "DataClassification", "SubBlock", "Block", "Record", "Array",
+  "Program",
+  "Metadata",
+  "StructType",
+  "DataClassification",
+  "SubBlock",
+  "Block",
+  "Record",
+  "Array",
 ]);
 
 /**
@@ -190,11 +197,16 @@ function place(comment: PComment, enclosing: A.Node, text: string): Placement {
     if (returnType && at < returnType.span.start) return { next: returnType, nextStartsLine: false };
     if (enclosing.kind === "Function") return { dangling: HEADER, nextStartsLine: false };
     const brace = nextSignificant(text, returnType ? returnType.span.end : params ? close + 1 : name.span.end);
-    if (at < brace) return params || returnType ? { dangling: HEADER, nextStartsLine: false } : { prev: name, nextStartsLine: false };
+    if (at < brace)
+      return params || returnType ? { dangling: HEADER, nextStartsLine: false } : { prev: name, nextStartsLine: false };
     return inList(enclosing.members, "members");
   }
   // A bare `with` or `try` and its block: the comment belongs to the header line.
-  if ((enclosing.kind === "With" || enclosing.kind === "Try") && !comment.precedingNode && comment.followingNode?.kind === "Block") {
+  if (
+    (enclosing.kind === "With" || enclosing.kind === "Try") &&
+    !comment.precedingNode &&
+    comment.followingNode?.kind === "Block"
+  ) {
     return { dangling: HEADER, nextStartsLine: false };
   }
   const headed = headedList(enclosing);
@@ -226,7 +238,8 @@ function handle(comment: PComment, text: string): boolean {
     const beforeElse = (enclosing.kind === "If" || enclosing.kind === "IfExpr") && next === enclosing.else;
     const lead =
       !beforeElse &&
-      ((leadingGaps.has(next) && leadingGaps.get(next) === prev) || (comment.placement === "ownLine" && p.nextStartsLine));
+      ((leadingGaps.has(next) && leadingGaps.get(next) === prev) ||
+        (comment.placement === "ownLine" && p.nextStartsLine));
     if (lead) {
       leadingGaps.set(next, prev);
       util.addLeadingComment(next, comment);

@@ -55,7 +55,8 @@ export async function formatText(source: string, file = "<input>", opts: FormatO
     // must compare with the source as written (a string literal spanning lines keeps its line
     // endings), so this path parses the source itself.
     const parsed = parseText(text, file);
-    if (parsed.diagnostics.some((d) => d.severity === "error")) return { ok: false, reason: "syntax", diagnostics: parsed.diagnostics };
+    if (parsed.diagnostics.some((d) => d.severity === "error"))
+      return { ok: false, reason: "syntax", diagnostics: parsed.diagnostics };
     return formatParsed(source, parsed.program, parsed.program.comments, file, opts);
   }
   return recordingParses(async (take) => {
@@ -92,13 +93,26 @@ async function formatParsed(
     return {
       ok: false,
       reason: "internal",
-      diagnostics: [diagnostic({ code: "E0702", message: `formatter failed: ${message}`, file, span: startSpan(), help: "the file was left untouched; please report this with the file" })],
+      diagnostics: [
+        diagnostic({
+          code: "E0702",
+          message: `formatter failed: ${message}`,
+          file,
+          span: startSpan(),
+          help: "the file was left untouched; please report this with the file",
+        }),
+      ],
     };
   }
   if (opts.verify !== false) {
     // prettier parses nothing for a blank file: then the source tree is parsed here.
     const original = (program && comments ? { program, comments } : parsedByPlugin?.()) ?? parseSource(source, file);
-    const problem = verifyFormatted(original.program, output.startsWith(BOM) ? output.slice(1) : output, file, original.comments);
+    const problem = verifyFormatted(
+      original.program,
+      output.startsWith(BOM) ? output.slice(1) : output,
+      file,
+      original.comments,
+    );
     if (problem) {
       if (hasMixedLineEndings(source)) {
         return {
@@ -118,7 +132,15 @@ async function formatParsed(
       return {
         ok: false,
         reason: "internal",
-        diagnostics: [diagnostic({ code: "E0701", message: `formatting would change the program (${problem})`, file, span: startSpan(), help: "the file was left untouched; please report this with the file" })],
+        diagnostics: [
+          diagnostic({
+            code: "E0701",
+            message: `formatting would change the program (${problem})`,
+            file,
+            span: startSpan(),
+            help: "the file was left untouched; please report this with the file",
+          }),
+        ],
       };
     }
   }
@@ -139,7 +161,12 @@ function hasMixedLineEndings(text: string): boolean {
 }
 
 /** Why `formatted` is not the same program as `original` (tree and comments), or undefined. */
-export function verifyFormatted(original: Program, formatted: string, file = "<formatted>", comments: readonly Comment[] = original.comments): string | undefined {
+export function verifyFormatted(
+  original: Program,
+  formatted: string,
+  file = "<formatted>",
+  comments: readonly Comment[] = original.comments,
+): string | undefined {
   const again = parseText(formatted, file);
   const err = again.diagnostics.find((d) => d.severity === "error");
   if (err) return `the output does not parse: ${err.message} at ${err.span.line}:${err.span.col}`;

@@ -16,7 +16,10 @@ export class SymbiontSyntaxError extends SyntaxError {
     const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
     super(`${first.message} [${first.code}]${more} (${first.span.line}:${first.span.col})`);
     this.name = "SyntaxError";
-    this.loc = { start: { line: first.span.line, column: first.span.col }, end: { line: first.span.endLine, column: first.span.endCol } };
+    this.loc = {
+      start: { line: first.span.line, column: first.span.col },
+      end: { line: first.span.endLine, column: first.span.endCol },
+    };
   }
 }
 
@@ -28,7 +31,9 @@ const recentlyParsed = new Map<string, { program: Program; comments: Comment[] }
 let recording = 0;
 
 /** Runs `body` while recording parsed trees; `take(text)` then returns the tree parsed for `text`. */
-export async function recordingParses<T>(body: (take: (text: string) => { program: Program; comments: Comment[] } | undefined) => Promise<T>): Promise<T> {
+export async function recordingParses<T>(
+  body: (take: (text: string) => { program: Program; comments: Comment[] } | undefined) => Promise<T>,
+): Promise<T> {
   recording++;
   const seen: string[] = [];
   try {

@@ -4,7 +4,15 @@
  */
 import type { AstPath, Doc, ParserOptions } from "prettier";
 import { breakParent, group, hardline, indent, line, lineSuffix, lineSuffixBoundary } from "./doc-builders.js";
-import { HEADER, danglingComments, hasTrailingComment, locEnd, printDangling, type PComment, type PNode } from "./comments.js";
+import {
+  HEADER,
+  danglingComments,
+  hasTrailingComment,
+  locEnd,
+  printDangling,
+  type PComment,
+  type PNode,
+} from "./comments.js";
 import { isNextLineEmpty, startsOwnLine } from "./source-text.js";
 
 export type Print = (selector?: string | number | Array<string | number> | AstPath, args?: unknown) => Doc;
@@ -82,12 +90,20 @@ export function headerSpace(): Doc {
 export function printBody(lines: Doc[], dangling: Doc[], empty: EmptyBody, bare = false): Doc {
   const open: Doc = bare ? lineSuffixBoundary : headerSpace();
   if (lines.length === 0 && dangling.length === 0) return [open, empty === "inline" ? "{}" : ["{", hardline, "}"]];
-  const inner: Doc[] = dangling.length === 0 ? lines : lines.length === 0 ? dangling : [...dangling, hardline, ...lines];
+  const inner: Doc[] =
+    dangling.length === 0 ? lines : lines.length === 0 ? dangling : [...dangling, hardline, ...lines];
   return [open, "{", indent([hardline, ...inner]), hardline, "}"];
 }
 
 /** A body whose dangling comments carry `marker` (see comments.ts). */
-export function printBodyOf(ctx: Ctx, key: string, blank: BlankLines, empty: EmptyBody, marker?: string, suffix?: (node: PNode) => Doc): Doc {
+export function printBodyOf(
+  ctx: Ctx,
+  key: string,
+  blank: BlankLines,
+  empty: EmptyBody,
+  marker?: string,
+  suffix?: (node: PNode) => Doc,
+): Doc {
   return printBody(printLines(ctx, key, blank, suffix), printDangling(ctx.path.node, ctx.options, marker), empty);
 }
 
@@ -114,7 +130,10 @@ export function printHeaderComments(ctx: Ctx): Doc {
   const parts: Doc[] = [];
   for (const c of list) {
     c.printed = true;
-    parts.push(parts.length > 0 || startsOwnLine(ctx.options.originalText, c.span.start) ? hardline : " ", c.text.trimEnd());
+    parts.push(
+      parts.length > 0 || startsOwnLine(ctx.options.originalText, c.span.start) ? hardline : " ",
+      c.text.trimEnd(),
+    );
   }
   return [lineSuffixBoundary, lineSuffix(parts), breakParent];
 }

@@ -46,7 +46,8 @@ function juxtaposedKeyWidth(block: PNode): number {
   if (width === undefined) {
     width = 0;
     const list = "entries" in block ? block.entries : "members" in block ? (block.members as PNode[]) : [];
-    for (const e of list as PNode[]) if (e.kind === "Property" && e.separator === null) width = Math.max(width, e.key.name.length);
+    for (const e of list as PNode[])
+      if (e.kind === "Property" && e.separator === null) width = Math.max(width, e.key.name.length);
     keyWidths.set(block, width);
   }
   return width;
@@ -60,7 +61,18 @@ function printParams(ctx: Ctx): Doc {
     const dangling = printDangling(ctx.path.node, ctx.options, PARAMS);
     return dangling.length ? ["(", indent([hardline, ...dangling]), hardline, ")"] : "()";
   }
-  return group(["(", indent([softline, join([",", line], ctx.path.map(() => ctx.print(undefined, DEFER), "params"))]), softline, ")"]);
+  return group([
+    "(",
+    indent([
+      softline,
+      join(
+        [",", line],
+        ctx.path.map(() => ctx.print(undefined, DEFER), "params"),
+      ),
+    ]),
+    softline,
+    ")",
+  ]);
 }
 
 export function printAgent(ctx: Ctx, node: A.AgentDef): Doc {
@@ -110,7 +122,9 @@ export function printPolicyRule(ctx: Ctx, node: A.PolicyRule): Doc {
     const printed = print(key, DEFER);
     const ownLine = indent([line, keyword, printed]);
     if (expr.kind !== "Paren") return group(ownLine, { shouldBreak });
-    return conditionalGroup([[" ", keyword, printed], [" ", keyword, group(printed, { shouldBreak: true })], ownLine], { shouldBreak });
+    return conditionalGroup([[" ", keyword, printed], [" ", keyword, group(printed, { shouldBreak: true })], ownLine], {
+      shouldBreak,
+    });
   };
   if (node.scope) parts.push(clause("for ", node.action, node.scope, "scope"));
   if (node.guard) parts.push(clause("if ", node.scope ?? node.action, node.guard, "guard"));
@@ -132,7 +146,10 @@ export function printWith(ctx: Ctx, node: A.WithBlock): Doc {
   const attrs = path.map(() => print(undefined, DEFER), "attributes");
   // Attributes the author wrote on their own lines stay one per line.
   const shouldBreak = hasNewlineBetween(ctx.options.originalText, node.span.start, node.attributes[0]!.span.start);
-  return [group(["with", indent([line, join([",", line], attrs)]), line], { shouldBreak }), print("body", { bare: true })];
+  return [
+    group(["with", indent([line, join([",", line], attrs)]), line], { shouldBreak }),
+    print("body", { bare: true }),
+  ];
 }
 
 export function printWithAttribute(ctx: Ctx): Doc {
@@ -141,7 +158,11 @@ export function printWithAttribute(ctx: Ctx): Doc {
 
 export function printTypeDef(ctx: Ctx, node: A.TypeDef): Doc {
   const definition = ctx.print("definition");
-  return ["type ", ...childThen(ctx, "name", " ="), node.definition.kind === "StructType" ? definition : [" ", definition]];
+  return [
+    "type ",
+    ...childThen(ctx, "name", " ="),
+    node.definition.kind === "StructType" ? definition : [" ", definition],
+  ];
 }
 
 export function printStructType(ctx: Ctx): Doc {

@@ -15,14 +15,38 @@
  */
 import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
-import { conditionalGroup, group, hardline, ifBreak, indent, join, line, lineSuffixBoundary, softline, willBreak } from "./doc-builders.js";
+import {
+  conditionalGroup,
+  group,
+  hardline,
+  ifBreak,
+  indent,
+  join,
+  line,
+  lineSuffixBoundary,
+  softline,
+  willBreak,
+} from "./doc-builders.js";
 import { hasComments, locEnd, printDangling, type PNode } from "./comments.js";
 import { DEFER, childThen, leafText, type Ctx } from "./print-context.js";
 import { hasNewlineBetween, isNextLineEmpty, nextSignificant } from "./source-text.js";
 
 /** Binary operator precedence levels (LANGUAGE.md §1.2), loosest first. */
 const PRECEDENCE: Record<A.BinaryOp, number> = {
-  "||": 1, "&&": 2, "==": 3, "!=": 3, in: 3, "<": 4, ">": 4, "<=": 4, ">=": 4, "+": 5, "-": 5, "*": 6, "/": 6, "%": 6,
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  in: 3,
+  "<": 4,
+  ">": 4,
+  "<=": 4,
+  ">=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+  "%": 6,
 };
 
 /** Member names that would glue onto an integer object into a duration token (`30.seconds`). */
@@ -53,7 +77,11 @@ export function printExpression(ctx: Ctx, node: A.Expr | A.NamedArg | A.RecordFi
     case "Record":
       return printFields(ctx, node, node.span.start);
     case "TypeLiteral":
-      return [print("typeName"), " ", printFields(ctx, node, nextSignificant(ctx.options.originalText, node.typeName.span.end))];
+      return [
+        print("typeName"),
+        " ",
+        printFields(ctx, node, nextSignificant(ctx.options.originalText, node.typeName.span.end)),
+      ];
     case "RecordField":
       return [print("key"), ": ", print("value")];
     case "Array":
@@ -132,7 +160,12 @@ function isHuggable(node: A.Expr | A.NamedArg): boolean {
 function hugsLastArgument(node: A.CallExpr): boolean {
   const args = node.args as PNode[];
   const last = args[args.length - 1];
-  return last !== undefined && isHuggable(last as A.Expr) && !hasComments(last) && args.slice(0, -1).every((a) => !isHuggable(a as A.Expr) && !hasComments(a));
+  return (
+    last !== undefined &&
+    isHuggable(last as A.Expr) &&
+    !hasComments(last) &&
+    args.slice(0, -1).every((a) => !isHuggable(a as A.Expr) && !hasComments(a))
+  );
 }
 
 /**
@@ -173,7 +206,10 @@ function mayKeepExpansion(ctx: Ctx): boolean {
 }
 
 function isRecordArray(node: A.ArrayExpr): boolean {
-  return node.elements.length > 1 && node.elements.every((e) => (e.kind === "Record" || e.kind === "TypeLiteral") && e.fields.length > 0);
+  return (
+    node.elements.length > 1 &&
+    node.elements.every((e) => (e.kind === "Record" || e.kind === "TypeLiteral") && e.fields.length > 0)
+  );
 }
 
 /** `,` + line between list elements, plus a kept blank line (only visible when the list breaks). */
@@ -198,7 +234,8 @@ function printCall(ctx: Ctx, node: A.CallExpr): Doc {
     const dangling = printDangling(path.node, options, "body");
     return dangling.length ? [callee, "(", indent([hardline, ...dangling]), hardline, ")"] : [callee, "()"];
   }
-  const broken = (shouldBreak: boolean) => group(["(", indent([softline, ...separated(ctx, "args")]), softline, ")"], { shouldBreak });
+  const broken = (shouldBreak: boolean) =>
+    group(["(", indent([softline, ...separated(ctx, "args")]), softline, ")"], { shouldBreak });
   if (!hugsLastArgument(node)) return [callee, broken(false)];
 
   const printed = path.map(print, "args");
@@ -226,8 +263,11 @@ function printFields(ctx: Ctx, node: A.RecordExpr | A.TypeLiteral, open: number)
     const dangling = printDangling(path.node, options, node.kind === "TypeLiteral" ? "body" : undefined);
     return dangling.length ? [lineSuffixBoundary, "{", indent([hardline, ...dangling]), hardline, "}"] : "{}";
   }
-  const shouldBreak = open >= 0 && hasNewlineBetween(options.originalText, open, node.fields[0]!.span.start) && mayKeepExpansion(ctx);
-  return group([ifBreak(lineSuffixBoundary, ""), "{", indent([line, ...separated(ctx, "fields")]), line, "}"], { shouldBreak });
+  const shouldBreak =
+    open >= 0 && hasNewlineBetween(options.originalText, open, node.fields[0]!.span.start) && mayKeepExpansion(ctx);
+  return group([ifBreak(lineSuffixBoundary, ""), "{", indent([line, ...separated(ctx, "fields")]), line, "}"], {
+    shouldBreak,
+  });
 }
 
 function printArray(ctx: Ctx, node: A.ArrayExpr): Doc {
@@ -236,5 +276,8 @@ function printArray(ctx: Ctx, node: A.ArrayExpr): Doc {
     const dangling = printDangling(path.node, options);
     return dangling.length ? [lineSuffixBoundary, "[", indent([hardline, ...dangling]), hardline, "]"] : "[]";
   }
-  return group([ifBreak(lineSuffixBoundary, ""), "[", indent([softline, ...separated(ctx, "elements")]), softline, "]"], { shouldBreak: isRecordArray(node) });
+  return group(
+    [ifBreak(lineSuffixBoundary, ""), "[", indent([softline, ...separated(ctx, "elements")]), softline, "]"],
+    { shouldBreak: isRecordArray(node) },
+  );
 }

@@ -7,7 +7,16 @@ import type { Doc } from "prettier";
 import type * as A from "../../grammar/ast.js";
 import { group, hardline, indent, join, line, softline } from "./doc-builders.js";
 import { locEnd, printDangling, type PNode } from "./comments.js";
-import { DEFER, childThen, headerSpace, printBody, printBodyOf, printHeaderComments, type Ctx, type PrintArgs } from "./print-context.js";
+import {
+  DEFER,
+  childThen,
+  headerSpace,
+  printBody,
+  printBodyOf,
+  printHeaderComments,
+  type Ctx,
+  type PrintArgs,
+} from "./print-context.js";
 import { isNextLineEmpty } from "./source-text.js";
 
 export function printBlock(ctx: Ctx, node: A.Block, bare: boolean): Doc {
@@ -88,7 +97,10 @@ export function printCatch(ctx: Ctx, node: A.CatchClause): Doc {
 }
 
 export function printMatchArm(ctx: Ctx, node: A.MatchArm): Doc {
-  return [...childThen(ctx, "pattern", " =>"), node.body.kind === "Block" ? ctx.print("body") : [" ", ctx.print("body")]];
+  return [
+    ...childThen(ctx, "pattern", " =>"),
+    node.body.kind === "Block" ? ctx.print("body") : [" ", ctx.print("body")],
+  ];
 }
 
 export function printPattern(ctx: Ctx, node: A.Pattern): Doc {
@@ -103,7 +115,21 @@ export function printPattern(ctx: Ctx, node: A.Pattern): Doc {
         const dangling = printDangling(path.node, options, "body");
         return [print("name"), dangling.length ? ["(", indent([hardline, ...dangling]), hardline, ")"] : "()"];
       }
-      return [print("name"), group(["(", indent([softline, join([",", line], path.map(() => print(undefined, DEFER), "args"))]), softline, ")"])];
+      return [
+        print("name"),
+        group([
+          "(",
+          indent([
+            softline,
+            join(
+              [",", line],
+              path.map(() => print(undefined, DEFER), "args"),
+            ),
+          ]),
+          softline,
+          ")",
+        ]),
+      ];
     }
   }
 }

@@ -6,7 +6,14 @@
 import type { AstPath, Doc, ParserOptions, Printer } from "prettier";
 import type * as A from "../../grammar/ast.js";
 import { VISITOR_KEYS } from "../../grammar/visit.js";
-import { canAttachComment, handleComments, printAttachedComments, printComment, type PComment, type PNode } from "./comments.js";
+import {
+  canAttachComment,
+  handleComments,
+  printAttachedComments,
+  printComment,
+  type PComment,
+  type PNode,
+} from "./comments.js";
 import { leafText, type Ctx, type Print, type PrintArgs } from "./print-context.js";
 import * as D from "./print-declarations.js";
 import * as S from "./print-statements.js";
@@ -34,7 +41,11 @@ function print(path: AstPath<PNode>, options: ParserOptions<PNode>, print: Print
   const a = typeof args === "object" && args !== null ? (args as PrintArgs) : undefined;
   const ctx: Ctx = { path, options, print: fastPrint(path, print) };
   const doc = printNode(ctx, a);
-  return printAttachedComments(path.node, doc, options.originalText, { defer: a?.defer === true, hoist: a?.hoist, hoisted: ctx.hoisted });
+  return printAttachedComments(path.node, doc, options.originalText, {
+    defer: a?.defer === true,
+    hoist: a?.hoist,
+    hoisted: ctx.hoisted,
+  });
 }
 
 function printNode(ctx: Ctx, args: PrintArgs | undefined): Doc {

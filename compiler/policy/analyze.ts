@@ -12,7 +12,17 @@
  * a collection (`any(datasets, ..)`, `x in datasets`) — where it denotes the facts the runtime
  * holds about that argument (`context.facts.<arg>`).
  */
-import type { AgentDef, CallExpr, Expr, Identifier, LambdaExpr, NamedArg, PolicyDef, PolicyRule, Span } from "../../grammar/ast.js";
+import type {
+  AgentDef,
+  CallExpr,
+  Expr,
+  Identifier,
+  LambdaExpr,
+  NamedArg,
+  PolicyDef,
+  PolicyRule,
+  Span,
+} from "../../grammar/ast.js";
 import type { ParamInfo } from "./model.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import { ALL_OPERATIONS, type ActionCatalog, type ActionInfo } from "./catalog.js";
@@ -29,14 +39,26 @@ import {
   type GuardInfo,
   type JsonValue,
   type MatchSpec,
-  type Note,
   type RootRef,
   type RuleSource,
   type SettingRule,
   type TrustedRecord,
 } from "./model.js";
-import { analyzeActionPattern, literalValue, type Scalar } from "./patterns.js";
-import { TNode, UnifyError, defaultTo, describe, fieldOf, tBool, tLong, tOpenRecord, tSet, tString, tVar, unify } from "./types.js";
+import { analyzeActionPattern, literalValue } from "./patterns.js";
+import {
+  TNode,
+  UnifyError,
+  defaultTo,
+  describe,
+  fieldOf,
+  tBool,
+  tLong,
+  tOpenRecord,
+  tSet,
+  tString,
+  tVar,
+  unify,
+} from "./types.js";
 
 export interface PolicyInScope {
   policy: PolicyDef;
@@ -70,14 +92,36 @@ export interface AnalyzeResult {
 /** One problem found while analysing a rule; the rule is skipped (and the build fails). */
 class RuleError extends Error {
   file?: string;
-  constructor(readonly code: string, message: string, readonly span: Span, readonly help?: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly span: Span,
+    readonly help?: string,
+  ) {
     super(message);
   }
 }
 
 /** Pure functions and methods the runtime computes for `context.derived` (see README). */
 const DERIVED_FUNCTIONS = new Set(["any", "all", "len", "lower", "upper"]);
-const DERIVED_METHODS = new Set(["map", "filter", "any", "all", "len", "length", "count", "lower", "upper", "to_lowercase", "to_uppercase", "trim", "contains", "starts_with", "ends_with", "is_empty"]);
+const DERIVED_METHODS = new Set([
+  "map",
+  "filter",
+  "any",
+  "all",
+  "len",
+  "length",
+  "count",
+  "lower",
+  "upper",
+  "to_lowercase",
+  "to_uppercase",
+  "trim",
+  "contains",
+  "starts_with",
+  "ends_with",
+  "is_empty",
+]);
 
 /** A rule's binders: bound to an action's argument, or (on groups and capabilities) to nothing. */
 type Binders = Map<string, { action: ActionInfo; arg: string } | { unbound: string }>;
@@ -173,7 +217,15 @@ class Analyzer {
       this.file = file;
       policy.rules.forEach((rule, i) => {
         const base = topLevel ? `${policy.name.name}.${i}` : `${this.model.agent}.${policy.name.name}.${i}`;
-        const src: RuleSource = { id: base, verb: rule.verb, policy: policy.name.name, topLevel, file, span: rule.span, text: ruleText(text, rule.span) };
+        const src: RuleSource = {
+          id: base,
+          verb: rule.verb,
+          policy: policy.name.name,
+          topLevel,
+          file,
+          span: rule.span,
+          text: ruleText(text, rule.span),
+        };
         try {
           this.rule(rule, src);
         } catch (e) {
@@ -202,7 +254,15 @@ class Analyzer {
   }
 
   private report(e: RuleError): void {
-    this.diagnostics.push(diagnostic({ code: e.code, message: e.message, file: this.file, span: e.span, ...(e.help ? { help: e.help } : {}) }));
+    this.diagnostics.push(
+      diagnostic({
+        code: e.code,
+        message: e.message,
+        file: this.file,
+        span: e.span,
+        ...(e.help ? { help: e.help } : {}),
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -213,7 +273,13 @@ class Analyzer {
     switch (rule.verb) {
       case "allow":
       case "deny": {
-        if (rule.scope) throw new RuleError("E0600", `\`for\` scopes a requirement; \`${rule.verb}:\` names its actions directly`, rule.scope.span, `write \`${rule.verb}: <actions> if <guard>\``);
+        if (rule.scope)
+          throw new RuleError(
+            "E0600",
+            `\`for\` scopes a requirement; \`${rule.verb}:\` names its actions directly`,
+            rule.scope.span,
+            `write \`${rule.verb}: <actions> if <guard>\``,
+          );
         const { match, binders } = this.match(rule.action);
         if (match.actions !== "all" && match.actions.length === 0) return; // names only functions: nothing to gate
         const r: DecisionRule = { ...src, effect: rule.verb === "allow" ? "permit" : "forbid", match };
@@ -229,10 +295,19 @@ class Analyzer {
   }
 
   private requireRule(rule: PolicyRule, src: RuleSource): void {
-    const scoped = rule.scope ? this.match(rule.scope) : { match: { form: { kind: "all" }, actions: "all", constraints: [] } as MatchSpec, binders: new Map() };
+    const scoped = rule.scope
+      ? this.match(rule.scope)
+      : { match: { form: { kind: "all" }, actions: "all", constraints: [] } as MatchSpec, binders: new Map() };
     const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
     if (action.kind === "Record") {
-      this.model.settings.push(this.settingsFromRecord(action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })), src, "require", rule.scope ? scoped.match : undefined));
+      this.model.settings.push(
+        this.settingsFromRecord(
+          action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })),
+          src,
+          "require",
+          rule.scope ? scoped.match : undefined,
+        ),
+      );
       return;
     }
     const elements = action.kind === "Array" ? action.elements : [action];
@@ -252,11 +327,21 @@ class Analyzer {
       }
     });
     for (const e of errors) this.report(e);
-    if (settings.length > 0) this.model.settings.push(this.settingsFromRecord(settings, src, "require", rule.scope ? scoped.match : undefined));
+    if (settings.length > 0)
+      this.model.settings.push(
+        this.settingsFromRecord(settings, src, "require", rule.scope ? scoped.match : undefined),
+      );
   }
 
   /** One requirement: an approval, or a condition the action is forbidden without. */
-  private requirement(el: Expr, src: RuleSource, match: MatchSpec, binders: GuardCtx["binders"], guard: Expr | undefined, ruleSrc: RuleSource): void {
+  private requirement(
+    el: Expr,
+    src: RuleSource,
+    match: MatchSpec,
+    binders: GuardCtx["binders"],
+    guard: Expr | undefined,
+    ruleSrc: RuleSource,
+  ): void {
     if (match.actions !== "all" && match.actions.length === 0) return; // scoped to functions only: nothing to gate
     const approval = this.approvalForm(el, binders);
     if (approval) {
@@ -266,7 +351,13 @@ class Analyzer {
       this.model.rules.push(r);
       return;
     }
-    const r: DecisionRule = { ...src, span: ruleSrc.span, effect: "forbid", match, condition: this.guard(el, binders, src, true) };
+    const r: DecisionRule = {
+      ...src,
+      span: ruleSrc.span,
+      effect: "forbid",
+      match,
+      condition: this.guard(el, binders, src, true),
+    };
     if (guard) r.guard = this.guard(guard, binders, src);
     this.model.rules.push(r);
   }
@@ -280,13 +371,23 @@ class Analyzer {
       const m = /^([A-Za-z0-9_]+)_approval$/.exec(e.name);
       return m ? { approver: m[1]! } : undefined;
     }
-    if (e.kind === "Call" && e.callee.kind === "Identifier" && APPROVAL_CALLEES.has(e.callee.name) && !this.resolves(e.callee.name, binders)) {
+    if (
+      e.kind === "Call" &&
+      e.callee.kind === "Identifier" &&
+      APPROVAL_CALLEES.has(e.callee.name) &&
+      !this.resolves(e.callee.name, binders)
+    ) {
       if (e.args.length === 0) return e.callee.name === "human_approval" ? { approver: "human" } : {};
       const a = e.args[0]!;
       const v = a.kind === "NamedArg" ? a.value : a;
       if (e.args.length === 1 && v.kind === "String") return { approver: v.value };
       if (e.args.length === 1 && v.kind === "Identifier") return { approver: v.name };
-      throw new RuleError("E0619", "an approval names at most one approver, as a string", e.span, 'write `approval("supervisor")`');
+      throw new RuleError(
+        "E0619",
+        "an approval names at most one approver, as a string",
+        e.span,
+        'write `approval("supervisor")`',
+      );
     }
     return undefined;
   }
@@ -298,14 +399,25 @@ class Analyzer {
   private auditRule(rule: PolicyRule, src: RuleSource): void {
     const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
     if (action.kind === "Record") {
-      const s = this.settingsFromRecord(action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })), src, "audit", undefined);
+      const s = this.settingsFromRecord(
+        action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })),
+        src,
+        "audit",
+        undefined,
+      );
       if (rule.guard) s.settings["when"] = ruleText(this.text(), rule.guard.span);
       this.model.settings.push(s);
       return;
     }
     // `audit: <actions>`: which actions to log in detail.
     const { match } = this.match(action);
-    const s: SettingRule = { ...src, kind: "audit", settings: { actions: match.actions === "all" ? "all" : match.actions }, match, valueSpans: { actions: action.span } };
+    const s: SettingRule = {
+      ...src,
+      kind: "audit",
+      settings: { actions: match.actions === "all" ? "all" : match.actions },
+      match,
+      valueSpans: { actions: action.span },
+    };
     if (rule.guard) s.settings["when"] = ruleText(this.text(), rule.guard.span);
     this.model.settings.push(s);
   }
@@ -314,7 +426,12 @@ class Analyzer {
     return this.input.policies.find((p) => p.file === this.file)?.text ?? "";
   }
 
-  private settingsFromRecord(entries: Array<{ key: string; value: Expr }>, src: RuleSource, kind: "require" | "audit", match: MatchSpec | undefined): SettingRule {
+  private settingsFromRecord(
+    entries: Array<{ key: string; value: Expr }>,
+    src: RuleSource,
+    kind: "require" | "audit",
+    match: MatchSpec | undefined,
+  ): SettingRule {
     const settings: { [k: string]: JsonValue } = {};
     const valueSpans: { [k: string]: Span } = {};
     for (const { key, value } of entries) {
@@ -361,16 +478,25 @@ class Analyzer {
 
   private unknownAction(name: string, span: Span, callForm: boolean): RuleError {
     const cat = this.input.catalog;
-    const candidates = callForm ? [...cat.actions.keys()] : [...cat.actions.keys(), ...cat.groups.keys(), ALL_OPERATIONS];
+    const candidates = callForm
+      ? [...cat.actions.keys()]
+      : [...cat.actions.keys(), ...cat.groups.keys(), ALL_OPERATIONS];
     const dym = didYouMean(name, candidates);
     if (cat.agents.has(name)) {
-      return new RuleError("E0601", `\`${name}\` is an agent; the Cedar compiler does not take an agent as an action`, span, `govern calls to it with \`delegate(a) if a.name == "${name}"\` (or \`ask\`, \`send_to\`)`);
+      return new RuleError(
+        "E0601",
+        `\`${name}\` is an agent; the Cedar compiler does not take an agent as an action`,
+        span,
+        `govern calls to it with \`delegate(a) if a.name == "${name}"\` (or \`ask\`, \`send_to\`)`,
+      );
     }
     return new RuleError(
       "E0601",
       `action \`${name}\` matches no tool`,
       span,
-      dym ? `did you mean \`${dym}\`?` : `declare it with a tool contract (tools/${name}.clad.toml), list it in the agent's capabilities, or name an action group`,
+      dym
+        ? `did you mean \`${dym}\`?`
+        : `declare it with a tool contract (tools/${name}.clad.toml), list it in the agent's capabilities, or name an action group`,
     );
   }
 
@@ -389,9 +515,12 @@ class Analyzer {
     const expand = (name: string): string[] | undefined => (cat.actions.has(name) ? [name] : cat.groups.get(name));
     switch (p.kind) {
       case "name": {
-        if (p.name === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
-        if (this.isFunctionOnly(p.name)) return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
-        if (cat.actions.has(p.name)) return { match: { form: { kind: "one", action: p.name }, actions: [p.name], constraints: [] }, binders };
+        if (p.name === ALL_OPERATIONS)
+          return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+        if (this.isFunctionOnly(p.name))
+          return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
+        if (cat.actions.has(p.name))
+          return { match: { form: { kind: "one", action: p.name }, actions: [p.name], constraints: [] }, binders };
         const g = cat.groups.get(p.name);
         if (g) return { match: { form: { kind: "group", group: p.name }, actions: [...g], constraints: [] }, binders };
         throw this.unknownAction(p.name, p.span, false);
@@ -400,7 +529,8 @@ class Analyzer {
         const names: string[] = [];
         const actions = new Set<string>();
         for (const n of p.names) {
-          if (n.name === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+          if (n.name === ALL_OPERATIONS)
+            return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
           const ex = expand(n.name);
           if (!ex && this.isFunctionOnly(n.name)) continue;
           if (!ex) throw this.unknownAction(n.name, n.span, false);
@@ -408,8 +538,12 @@ class Analyzer {
           for (const a of ex) actions.add(a);
         }
         names.sort();
-        if (names.length === 0) return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
-        const form = names.length === 1 && cat.actions.has(names[0]!) ? ({ kind: "one", action: names[0]! } as const) : ({ kind: "list", actions: names } as const);
+        if (names.length === 0)
+          return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
+        const form =
+          names.length === 1 && cat.actions.has(names[0]!)
+            ? ({ kind: "one", action: names[0]! } as const)
+            : ({ kind: "list", actions: names } as const);
         return { match: { form, actions: [...actions].sort(), constraints: [] }, binders };
       }
       case "call": {
@@ -419,11 +553,25 @@ class Analyzer {
           // A group or a capability has no single argument list: `execute(any)` means `execute`;
           // a binder there names nothing (using it in the guard is an error); literals cannot apply.
           for (const a of p.args) {
-            if (a.pattern.kind === "literal") throw new RuleError("E0602", `\`${p.action}\` is ${group ? "an action group" : "a capability"}: it has no argument a literal could constrain`, a.pattern.span);
+            if (a.pattern.kind === "literal")
+              throw new RuleError(
+                "E0602",
+                `\`${p.action}\` is ${group ? "an action group" : "a capability"}: it has no argument a literal could constrain`,
+                a.pattern.span,
+              );
             if (a.pattern.kind === "binder") binders.set(a.pattern.name, { unbound: p.action });
           }
-          if (p.action === ALL_OPERATIONS) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
-          if (group) return { match: { form: { kind: "group", group: p.action }, actions: [...cat.groups.get(p.action)!], constraints: [] }, binders };
+          if (p.action === ALL_OPERATIONS)
+            return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+          if (group)
+            return {
+              match: {
+                form: { kind: "group", group: p.action },
+                actions: [...cat.groups.get(p.action)!],
+                constraints: [],
+              },
+              binders,
+            };
           return { match: { form: { kind: "one", action: p.action }, actions: [p.action], constraints: [] }, binders };
         }
         if (!action && this.isFunctionOnly(p.action)) {
@@ -435,17 +583,43 @@ class Analyzer {
         for (const a of p.args) {
           const spec = a.name !== undefined ? action.args.find((x) => x.name === a.name) : action.args[a.position!];
           if (!spec) {
-            const what = a.name !== undefined ? `has no argument \`${a.name}\`` : `takes ${action.args.length} argument${action.args.length === 1 ? "" : "s"}`;
+            const what =
+              a.name !== undefined
+                ? `has no argument \`${a.name}\``
+                : `takes ${action.args.length} argument${action.args.length === 1 ? "" : "s"}`;
             const names = action.args.map((x) => `\`${x.name}\``).join(", ");
-            throw new RuleError("E0602", `\`${action.name}\` ${what}`, a.pattern.span, action.args.length ? `its arguments are ${names}` : `write \`${action.name}(..)\` without arguments, or \`"${action.name}"\``);
+            throw new RuleError(
+              "E0602",
+              `\`${action.name}\` ${what}`,
+              a.pattern.span,
+              action.args.length
+                ? `its arguments are ${names}`
+                : `write \`${action.name}(..)\` without arguments, or \`"${action.name}"\``,
+            );
           }
           if (a.pattern.kind === "binder") binders.set(a.pattern.name, { action, arg: spec.name });
           else if (a.pattern.kind === "literal") {
             const v = a.pattern.value;
-            const ok = (spec.type === "String" && typeof v === "string") || (spec.type === "Long" && typeof v === "number") || (spec.type === "Bool" && typeof v === "boolean");
+            const ok =
+              (spec.type === "String" && typeof v === "string") ||
+              (spec.type === "Long" && typeof v === "number") ||
+              (spec.type === "Bool" && typeof v === "boolean");
             if (!ok) {
-              const kind = spec.type === "Long" ? "int" : spec.type === "Bool" ? "bool" : spec.type === "String" ? "String" : spec.type === "Record" ? "a record" : "a float";
-              throw new RuleError("E0602", `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared} (${kind}); this literal does not fit`, a.pattern.span);
+              const kind =
+                spec.type === "Long"
+                  ? "int"
+                  : spec.type === "Bool"
+                    ? "bool"
+                    : spec.type === "String"
+                      ? "String"
+                      : spec.type === "Record"
+                        ? "a record"
+                        : "a float";
+              throw new RuleError(
+                "E0602",
+                `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared} (${kind}); this literal does not fit`,
+                a.pattern.span,
+              );
             }
             constraints.push({ arg: spec.name, value: v, optional: !spec.always, span: a.pattern.span });
           }
@@ -469,7 +643,12 @@ class Analyzer {
     } else {
       node = this.infer(e, ctx);
     }
-    this.expect(node, tBool(), e, isCondition ? "a requirement must be a condition (bool)" : "a guard must be a condition (bool)");
+    this.expect(
+      node,
+      tBool(),
+      e,
+      isCondition ? "a requirement must be a condition (bool)" : "a guard must be a condition (bool)",
+    );
     const info: GuardInfo = { expr: e, defined: ctx.defined };
     this.pending.push({ info, pendingOrders: ctx.pendingOrders, file: rule.file });
     return info;
@@ -497,18 +676,34 @@ class Analyzer {
       unify(a, b);
     } catch (err) {
       if (!(err instanceof UnifyError)) throw err;
-      throw new RuleError("E0608", `${what}: ${err.message} do not match`, e.span, "every value a policy reads has one type across the agent's rules");
+      throw new RuleError(
+        "E0608",
+        `${what}: ${err.message} do not match`,
+        e.span,
+        "every value a policy reads has one type across the agent's rules",
+      );
     }
   }
 
-  private notePath(e: Expr, root: RootRef, fields: string[], path: CtxPath | undefined, node: TNode, ctx: GuardCtx): void {
-    this.model.notes.set(e, path ? { kind: "path", root, fields, ctx: path, node } : { kind: "path", root, fields, node });
+  private notePath(
+    e: Expr,
+    root: RootRef,
+    fields: string[],
+    path: CtxPath | undefined,
+    node: TNode,
+    ctx: GuardCtx,
+  ): void {
+    this.model.notes.set(
+      e,
+      path ? { kind: "path", root, fields, ctx: path, node } : { kind: "path", root, fields, node },
+    );
     if (ctx.runtime) return;
     this.pathNotes.push({ expr: e, node, rule: ctx.rule });
     if (path) this.model.cedarPaths.push({ path, node });
     if (path && path.optional.some((o) => o)) {
       const key = path.segments.join("\u0000");
-      if (!ctx.defined.some((d) => d.kind === "path" && d.path.segments.join("\u0000") === key)) ctx.defined.push({ kind: "path", path, expr: e });
+      if (!ctx.defined.some((d) => d.kind === "path" && d.path.segments.join("\u0000") === key))
+        ctx.defined.push({ kind: "path", path, expr: e });
     }
   }
 
@@ -546,7 +741,11 @@ class Analyzer {
    * Resolves a root name. `asObject`: the guard uses it as an object or collection (then a binder
    * denotes the facts about its argument).
    */
-  private root(id: Identifier, ctx: GuardCtx, asObject: boolean): { root: RootRef; node: TNode; path: CtxPath | undefined } {
+  private root(
+    id: Identifier,
+    ctx: GuardCtx,
+    asObject: boolean,
+  ): { root: RootRef; node: TNode; path: CtxPath | undefined } {
     const name = id.name;
     for (let i = ctx.lambdas.length - 1; i >= 0; i--) {
       const n = ctx.lambdas[i]!.get(name);
@@ -554,7 +753,12 @@ class Analyzer {
     }
     const b = ctx.binders.get(name);
     if (b && "unbound" in b) {
-      throw new RuleError("E0602", `\`${name}\` is bound to nothing: \`${b.unbound}\` has no single argument list`, id.span, "name the tool or built-in action whose argument the guard should test");
+      throw new RuleError(
+        "E0602",
+        `\`${name}\` is bound to nothing: \`${b.unbound}\` has no single argument list`,
+        id.span,
+        "name the tool or built-in action whose argument the guard should test",
+      );
     }
     if (b) {
       const spec = b.action.args.find((a) => a.name === b.arg)!;
@@ -562,28 +766,51 @@ class Analyzer {
       // tool argument used as an object denotes the facts the runtime holds about its value.
       if (asObject && spec.type !== "Record") {
         ctx.deps?.add("call");
-        return { root: { kind: "facts", action: b.action.name, arg: b.arg }, node: this.factNode(b.action, b.arg), path: { segments: ["facts", b.arg], optional: [true, true], action: b.action.name } };
+        return {
+          root: { kind: "facts", action: b.action.name, arg: b.arg },
+          node: this.factNode(b.action, b.arg),
+          path: { segments: ["facts", b.arg], optional: [true, true], action: b.action.name },
+        };
       }
       ctx.deps?.add("call");
-      return { root: { kind: "arg", action: b.action.name, arg: b.arg }, node: this.argNode(b.action, b.arg), path: { segments: ["args", b.arg], optional: [false, !spec.always], action: b.action.name } };
+      return {
+        root: { kind: "arg", action: b.action.name, arg: b.arg },
+        node: this.argNode(b.action, b.arg),
+        path: { segments: ["args", b.arg], optional: [false, !spec.always], action: b.action.name },
+      };
     }
     const p = this.model.params.get(name);
     if (p) {
       ctx.deps?.add("run");
-      return { root: { kind: "input", param: name }, node: p.node, path: { segments: ["input", name], optional: [false, p.optional] } };
+      return {
+        root: { kind: "input", param: name },
+        node: p.node,
+        path: { segments: ["input", name], optional: [false, p.optional] },
+      };
     }
     if ((TRUSTED_RECORDS as readonly string[]).includes(name)) {
       ctx.deps?.add("call");
       const rec = name as TrustedRecord;
-      return { root: { kind: "trusted", record: rec }, node: this.model.trusted[rec], path: { segments: [rec], optional: [true] } };
+      return {
+        root: { kind: "trusted", record: rec },
+        node: this.model.trusted[rec],
+        path: { segments: [rec], optional: [true] },
+      };
     }
-    const candidates = [...ctx.binders.keys(), ...this.model.params.keys(), ...TRUSTED_RECORDS, ...ctx.lambdas.flatMap((m) => [...m.keys()])];
+    const candidates = [
+      ...ctx.binders.keys(),
+      ...this.model.params.keys(),
+      ...TRUSTED_RECORDS,
+      ...ctx.lambdas.flatMap((m) => [...m.keys()]),
+    ];
     const dym = didYouMean(name, candidates);
     throw new RuleError(
       "E0604",
       `unknown name \`${name}\` in a guard`,
       id.span,
-      dym ? `did you mean \`${dym}\`?` : "a guard may read the action's binders, the agent's inputs, and `user`, `session`, `system` or `context`",
+      dym
+        ? `did you mean \`${dym}\`?`
+        : "a guard may read the action's binders, the agent's inputs, and `user`, `session`, `system` or `context`",
     );
   }
 
@@ -596,7 +823,14 @@ class Analyzer {
     const f = fieldOf(r, name);
     if (!f) {
       const dym = didYouMean(name, t.fields.keys());
-      throw new RuleError("E0608", `${describe(obj)} has no field \`${name}\``, e.span, dym ? `did you mean \`${dym}\`?` : `its fields are ${[...t.fields.keys()].map((k) => `\`${k}\``).join(", ") || "none"}`);
+      throw new RuleError(
+        "E0608",
+        `${describe(obj)} has no field \`${name}\``,
+        e.span,
+        dym
+          ? `did you mean \`${dym}\`?`
+          : `its fields are ${[...t.fields.keys()].map((k) => `\`${k}\``).join(", ") || "none"}`,
+      );
     }
     return f;
   }
@@ -645,8 +879,15 @@ class Analyzer {
       case "Duration":
         return tLong();
       case "Number":
-        if (e.isFloat) throw new RuleError("E0605", `\`${e.raw}\` is a floating-point number; Cedar has none`, e.span, "compare integers (scale the value, e.g. by 100)");
-        if (!Number.isSafeInteger(e.value)) throw new RuleError("E0605", `\`${e.raw}\` is too large for an exact integer`, e.span);
+        if (e.isFloat)
+          throw new RuleError(
+            "E0605",
+            `\`${e.raw}\` is a floating-point number; Cedar has none`,
+            e.span,
+            "compare integers (scale the value, e.g. by 100)",
+          );
+        if (!Number.isSafeInteger(e.value))
+          throw new RuleError("E0605", `\`${e.raw}\` is too large for an exact integer`, e.span);
         return tLong();
       case "Paren":
         return this.infer(e.expr, ctx);
@@ -676,14 +917,28 @@ class Analyzer {
         if (!ctx.runtime) return this.derive(e, ctx);
         return this.runtimeIndex(e, ctx);
       case "Lambda":
-        throw new RuleError("E0603", "a lambda can appear only as the function of `any`, `all`, `map` or `filter`", e.span);
+        throw new RuleError(
+          "E0603",
+          "a lambda can appear only as the function of `any`, `all`, `map` or `filter`",
+          e.span,
+        );
       case "Setting":
-        throw new RuleError("E0603", "`name = value` settings belong in a `require: [..]` list, not in a condition", e.span, "compare with `==`");
+        throw new RuleError(
+          "E0603",
+          "`name = value` settings belong in a `require: [..]` list, not in a condition",
+          e.span,
+          "compare with `==`",
+        );
       case "Record":
       case "TypeLiteral":
         throw new RuleError("E0603", "a guard cannot build a record", e.span, "compare the record's fields one by one");
       case "IfExpr":
-        throw new RuleError("E0603", "`if` expressions are not supported in guards", e.span, "use `(c && a) || (!c && b)`");
+        throw new RuleError(
+          "E0603",
+          "`if` expressions are not supported in guards",
+          e.span,
+          "use `(c && a) || (!c && b)`",
+        );
       case "Vault":
         throw new RuleError("E0603", "a guard cannot read secrets", e.span);
       case "Error":
@@ -701,7 +956,9 @@ class Analyzer {
     }
     const r = this.root(ch.root, ctx, ch.fields.length > 0);
     let node = r.node;
-    const path: CtxPath | undefined = r.path ? { ...r.path, segments: [...r.path.segments], optional: [...r.path.optional] } : undefined;
+    const path: CtxPath | undefined = r.path
+      ? { ...r.path, segments: [...r.path.segments], optional: [...r.path.optional] }
+      : undefined;
     ctx.roots?.set(ch.root, r.root);
     for (let i = 0; i < ch.fields.length; i++) {
       const f = ch.fields[i]!;
@@ -716,10 +973,22 @@ class Analyzer {
       path?.segments.push(f.name);
       path?.optional.push(m.optional);
     }
-    this.notePath(e, r.root, ch.fields.map((f) => f.name), path, node, ctx);
+    this.notePath(
+      e,
+      r.root,
+      ch.fields.map((f) => f.name),
+      path,
+      node,
+      ctx,
+    );
     const t = node.concrete;
     if (!ctx.runtime && t?.k === "Unsupported") {
-      throw new RuleError("E0609", `this reads a value of type ${t.what}, which Cedar cannot hold`, e.span, "compare an integer or string field instead");
+      throw new RuleError(
+        "E0609",
+        `this reads a value of type ${t.what}, which Cedar cannot hold`,
+        e.span,
+        "compare an integer or string field instead",
+      );
     }
     return node;
   }
@@ -736,7 +1005,13 @@ class Analyzer {
         const l = this.infer(e.left, ctx);
         const r = this.infer(e.right, ctx);
         this.unifyAt(l, r, e, `\`${e.op}\` compares values of one type`);
-        if (!ctx.runtime && l.concrete?.k === "Record") throw new RuleError("E0609", "Cedar policies compare records field by field, not as a whole", e.span, "compare the fields that matter");
+        if (!ctx.runtime && l.concrete?.k === "Record")
+          throw new RuleError(
+            "E0609",
+            "Cedar policies compare records field by field, not as a whole",
+            e.span,
+            "compare the fields that matter",
+          );
         return tBool();
       }
       case "<":
@@ -769,7 +1044,13 @@ class Analyzer {
         return tLong();
       case "/":
       case "%":
-        if (!ctx.runtime) throw new RuleError("E0606", `Cedar has no \`${e.op}\` operator`, e.span, e.op === "/" ? "multiply the other side instead: `a < b * 2` rather than `a / 2 < b`" : undefined);
+        if (!ctx.runtime)
+          throw new RuleError(
+            "E0606",
+            `Cedar has no \`${e.op}\` operator`,
+            e.span,
+            e.op === "/" ? "multiply the other side instead: `a < b * 2` rather than `a / 2 < b`" : undefined,
+          );
         this.expect(this.infer(e.left, ctx), tLong(), e.left, `\`${e.op}\` needs integers`);
         this.expect(this.infer(e.right, ctx), tLong(), e.right, `\`${e.op}\` needs integers`);
         return tLong();
@@ -798,7 +1079,12 @@ class Analyzer {
         const native = this.nativeMethod(e, method, callee.object, args, ctx);
         if (native) return native;
         if (DERIVED_METHODS.has(method)) return this.derive(e, ctx);
-        throw new RuleError("E0603", `\`.${method}()\` cannot be evaluated by Cedar or computed by the runtime`, callee.property.span, `the runtime computes only pure built-ins: ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`);
+        throw new RuleError(
+          "E0603",
+          `\`.${method}()\` cannot be evaluated by Cedar or computed by the runtime`,
+          callee.property.span,
+          `the runtime computes only pure built-ins: ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`,
+        );
       }
       return this.runtimeMethod(e, method, callee.object, args, ctx);
     }
@@ -848,7 +1134,11 @@ class Analyzer {
         if (args.length !== 1 || lit === undefined) return undefined;
         const recv = this.infer(obj, ctx);
         this.expect(recv, tString(), obj, `\`.${method}\` needs a string`);
-        this.model.notes.set(e, { kind: "method", op: "like", pattern: method === "starts_with" ? `${likeEscape(lit)}*` : `*${likeEscape(lit)}` });
+        this.model.notes.set(e, {
+          kind: "method",
+          op: "like",
+          pattern: method === "starts_with" ? `${likeEscape(lit)}*` : `*${likeEscape(lit)}`,
+        });
         return tBool();
       }
       case "is_empty": {
@@ -872,7 +1162,16 @@ class Analyzer {
    * as `context.derived.<id>`.
    */
   private derive(e: Expr, ctx: GuardCtx): TNode {
-    const rctx: GuardCtx = { binders: ctx.binders, runtime: true, lambdas: [], defined: [], pendingOrders: [], roots: new Map(), deps: new Set(), rule: ctx.rule };
+    const rctx: GuardCtx = {
+      binders: ctx.binders,
+      runtime: true,
+      lambdas: [],
+      defined: [],
+      pendingOrders: [],
+      roots: new Map(),
+      deps: new Set(),
+      rule: ctx.rule,
+    };
     const node = this.infer(e, rctx);
     const id = `d${this.model.derived.length}`;
     const names: { [name: string]: RootRef } = {};
@@ -917,7 +1216,12 @@ class Analyzer {
 
   private lambda(arg: Expr | NamedArg | undefined, el: TNode, ctx: GuardCtx, e: Expr): TNode {
     const f = arg && arg.kind !== "NamedArg" ? arg : arg?.value;
-    if (!f || f.kind !== "Lambda") throw new RuleError("E0603", "expected a function such as `|d| d.level > 2` or `d => d.level > 2`", f?.span ?? e.span);
+    if (!f || f.kind !== "Lambda")
+      throw new RuleError(
+        "E0603",
+        "expected a function such as `|d| d.level > 2` or `d => d.level > 2`",
+        f?.span ?? e.span,
+      );
     const lam = f as LambdaExpr;
     if (lam.params.length !== 1) throw new RuleError("E0603", "this function takes one parameter", lam.span);
     ctx.lambdas.push(new Map([[lam.params[0]!.name, el]]));
@@ -934,11 +1238,17 @@ class Analyzer {
     switch (name) {
       case "any":
       case "all": {
-        if (args.length !== 2 || !first) throw new RuleError("E0603", `\`${name}\` takes a list and a function`, e.span);
+        if (args.length !== 2 || !first)
+          throw new RuleError("E0603", `\`${name}\` takes a list and a function`, e.span);
         const list = this.collection(first, ctx, false);
         const el = tVar();
         this.unifyAt(list, tSet(el), first, `\`${name}\` needs a list`);
-        this.expect(this.lambda(args[1], el, ctx, e), tBool(), e, `the function given to \`${name}\` must return a condition`);
+        this.expect(
+          this.lambda(args[1], el, ctx, e),
+          tBool(),
+          e,
+          `the function given to \`${name}\` must return a condition`,
+        );
         return tBool();
       }
       case "len": {
@@ -968,13 +1278,23 @@ class Analyzer {
       }
       case "filter": {
         const { list, el } = listOf();
-        this.expect(this.lambda(e.args[0], el, ctx, e), tBool(), e, "the function given to `.filter` must return a condition");
+        this.expect(
+          this.lambda(e.args[0], el, ctx, e),
+          tBool(),
+          e,
+          "the function given to `.filter` must return a condition",
+        );
         return list;
       }
       case "any":
       case "all": {
         const { el } = listOf();
-        this.expect(this.lambda(e.args[0], el, ctx, e), tBool(), e, `the function given to \`.${method}\` must return a condition`);
+        this.expect(
+          this.lambda(e.args[0], el, ctx, e),
+          tBool(),
+          e,
+          `the function given to \`.${method}\` must return a condition`,
+        );
         return tBool();
       }
       case "len":
@@ -997,7 +1317,8 @@ class Analyzer {
       case "contains": {
         const recv = this.collection(obj, ctx, true);
         const x = args[0] ? this.infer(args[0], ctx) : tVar();
-        if (recv.concrete?.k === "String") this.expect(x, tString(), args[0] ?? e, "`.contains` on a string needs a string");
+        if (recv.concrete?.k === "String")
+          this.expect(x, tString(), args[0] ?? e, "`.contains` on a string needs a string");
         else this.unifyAt(recv, tSet(x), e, "`.contains` looks a value up in a list");
         return tBool();
       }
@@ -1005,7 +1326,12 @@ class Analyzer {
         this.collection(obj, ctx, true);
         return tBool();
       default:
-        throw new RuleError("E0603", `\`.${method}()\` is not a pure built-in the runtime can compute`, e.span, `use ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`);
+        throw new RuleError(
+          "E0603",
+          `\`.${method}()\` is not a pure built-in the runtime can compute`,
+          e.span,
+          `use ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`,
+        );
     }
   }
 
@@ -1026,7 +1352,14 @@ class Analyzer {
           continue;
         }
         if (k !== "String") {
-          this.diagnostics.push(diagnostic({ code: "E0608", message: `\`<\`, \`<=\`, \`>\`, \`>=\` compare integers or ordered levels, not ${describe(o.operand)}`, file: pg.file, span: o.expr.span }));
+          this.diagnostics.push(
+            diagnostic({
+              code: "E0608",
+              message: `\`<\`, \`<=\`, \`>\`, \`>=\` compare integers or ordered levels, not ${describe(o.operand)}`,
+              file: pg.file,
+              span: o.expr.span,
+            }),
+          );
           continue;
         }
         this.model.notes.set(o.expr, { kind: "order", on: "level", operand: o.operand });
@@ -1057,7 +1390,15 @@ class Analyzer {
       defaultDeep(node);
       const bad = cedarTypeProblem(node);
       if (bad) {
-        this.diagnostics.push(diagnostic({ code: "E0609", message: `this value is ${bad}, which a Cedar policy cannot read`, file: rule.file, span: expr.span, help: "compare its scalar fields instead" }));
+        this.diagnostics.push(
+          diagnostic({
+            code: "E0609",
+            message: `this value is ${bad}, which a Cedar policy cannot read`,
+            file: rule.file,
+            span: expr.span,
+            help: "compare its scalar fields instead",
+          }),
+        );
       }
     }
     for (const d of this.model.derived) defaultDeep(d.node);

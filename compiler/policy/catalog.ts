@@ -66,7 +66,13 @@ export interface ActionCatalog {
 export const ALL_OPERATIONS = "all_operations";
 
 /** Built-in actions whose Cedar resource is the other agent (its name is `args.<binder>.name`). */
-export const AGENT_RESOURCE_ACTIONS: ReadonlySet<string> = new Set(["delegate", "ask", "send_to", "spawn_agent", "receive"]);
+export const AGENT_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
+  "delegate",
+  "ask",
+  "send_to",
+  "spawn_agent",
+  "receive",
+]);
 
 function argType(t: string): ArgType {
   if (t === "integer" || t === "port") return "Long";
@@ -79,7 +85,13 @@ export function toolAction(c: ToolContract): ActionInfo {
   return {
     name: c.name,
     origin: "tool",
-    args: c.args.map((a, i) => ({ name: a.name, position: i, type: argType(a.baseType), declared: a.type, always: a.required || a.default !== undefined })),
+    args: c.args.map((a, i) => ({
+      name: a.name,
+      position: i,
+      type: argType(a.baseType),
+      declared: a.type,
+      always: a.required || a.default !== undefined,
+    })),
     groups: [...new Set(c.policy?.groups ?? [])].filter((g) => g !== c.name).sort(),
     humanApproval: c.humanApproval,
     network: c.sandbox.network.map((n) => ({ ...n })),
@@ -93,10 +105,34 @@ function builtinAction(name: string, binders: ReadonlyArray<readonly [string, st
     const t = fromTypeExpr(typeExprOf(tname));
     const c = typeNode(t, env);
     const k = c.node.concrete?.k;
-    const type: ArgType = k === "String" ? "String" : k === "Long" ? "Long" : k === "Bool" ? "Bool" : k === "Record" ? "Record" : "Unsupported";
-    return { name: bname, position: i, type, ...(type === "Record" ? { node: c.node } : {}), declared: tname, always: true };
+    const type: ArgType =
+      k === "String"
+        ? "String"
+        : k === "Long"
+          ? "Long"
+          : k === "Bool"
+            ? "Bool"
+            : k === "Record"
+              ? "Record"
+              : "Unsupported";
+    return {
+      name: bname,
+      position: i,
+      type,
+      ...(type === "Record" ? { node: c.node } : {}),
+      declared: tname,
+      always: true,
+    };
   });
-  return { name, origin: "builtin", args, groups: [], humanApproval: false, network: [], resourceType: AGENT_RESOURCE_ACTIONS.has(name) ? "Agent" : "Tool" };
+  return {
+    name,
+    origin: "builtin",
+    args,
+    groups: [],
+    humanApproval: false,
+    network: [],
+    resourceType: AGENT_RESOURCE_ACTIONS.has(name) ? "Agent" : "Tool",
+  };
 }
 
 export interface CatalogInput {
@@ -142,7 +178,15 @@ export function buildCatalog(input: CatalogInput): ActionCatalog {
   for (const name of actions.keys()) groups.delete(name);
   for (const cap of [...input.capabilities].sort()) {
     if (actions.has(cap) || groups.has(cap) || cap === ALL_OPERATIONS || !IDENT.test(cap)) continue;
-    actions.set(cap, { name: cap, origin: "capability", args: [], groups: [], humanApproval: false, network: [], resourceType: "Tool" });
+    actions.set(cap, {
+      name: cap,
+      origin: "capability",
+      args: [],
+      groups: [],
+      humanApproval: false,
+      network: [],
+      resourceType: "Tool",
+    });
   }
   return { actions, groups, agents: new Set(input.agents ?? []), functions: new Set(input.functions ?? []) };
 }

@@ -65,7 +65,14 @@ export function typeNode(t: Type, env: TypeEnv, opts: { allOptional?: boolean } 
   return plain(tVar());
 }
 
-function record(fields: ReadonlyMap<string, Type>, open: boolean, name: string | undefined, env: TypeEnv, opts: { allOptional?: boolean }, depth: number): TNode {
+function record(
+  fields: ReadonlyMap<string, Type>,
+  open: boolean,
+  name: string | undefined,
+  env: TypeEnv,
+  opts: { allOptional?: boolean },
+  depth: number,
+): TNode {
   const out = new Map<string, Field>();
   for (const [k, ft] of fields) {
     const c = typeNode(ft, env, opts, depth + 1);

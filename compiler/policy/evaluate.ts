@@ -15,7 +15,17 @@
  * - approvals: an allowed request needs a human approval when an approval rule applies.
  */
 import type { Expr, Identifier } from "../../grammar/ast.js";
-import type { AgentPolicyModel, DecisionRule, DefItem, DerivedAttr, GuardInfo, JsonValue, MatchSpec, Note, RootRef } from "./model.js";
+import type {
+  AgentPolicyModel,
+  DecisionRule,
+  DefItem,
+  DerivedAttr,
+  GuardInfo,
+  JsonValue,
+  MatchSpec,
+  Note,
+  RootRef,
+} from "./model.js";
 import { conforms, shapeOf } from "./shape.js";
 
 export interface PolicyRequest {
@@ -69,7 +79,8 @@ function isRecord(v: unknown): v is { [k: string]: JsonValue } {
 export function valueEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (isInt(a) && isInt(b)) return BigInt(a) === BigInt(b);
-  if (Array.isArray(a) && Array.isArray(b)) return a.every((x) => b.some((y) => valueEquals(x, y))) && b.every((y) => a.some((x) => valueEquals(x, y)));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.every((x) => b.some((y) => valueEquals(x, y))) && b.every((y) => a.some((x) => valueEquals(x, y)));
   if (isRecord(a) && isRecord(b)) {
     const ka = Object.keys(a);
     const kb = Object.keys(b);
@@ -158,7 +169,14 @@ export class PolicyEvaluator {
   decide(req: PolicyRequest): PolicyDecision {
     this.req = req;
     this.derivedCache.clear();
-    const out: PolicyDecision = { decision: "deny", approval: false, permits: [], forbids: [], approvals: [], errors: [] };
+    const out: PolicyDecision = {
+      decision: "deny",
+      approval: false,
+      permits: [],
+      forbids: [],
+      approvals: [],
+      errors: [],
+    };
     // An action the agent does not know (no contract, capability or builtin) is denied outright.
     if (!this.model.actions.includes(req.action)) return out;
     for (const rule of this.model.rules) {
@@ -206,7 +224,14 @@ export class PolicyEvaluator {
       switch (d.kind) {
         case "path": {
           const [first, ...rest] = d.path.segments;
-          const base = first === "args" ? this.req.args : first === "facts" ? this.req.facts : first === "input" ? this.req.input : this.req[first as "user"];
+          const base =
+            first === "args"
+              ? this.req.args
+              : first === "facts"
+                ? this.req.facts
+                : first === "input"
+                  ? this.req.input
+                  : this.req[first as "user"];
           const v = readFields(base ?? {}, rest);
           // A value of the wrong type counts as absent (the runtime drops it before Cedar sees it).
           const n = this.model.notes.get(d.expr);
@@ -373,7 +398,12 @@ type Env = Map<string, unknown>;
  * a string is not a known level, the result does not have the attribute's type). The attribute's
  * expression carries, on each identifier that reads the request, what it denotes (`root`).
  */
-export function computeDerived(attr: Pick<DerivedAttr, "expr"> & { type?: unknown }, req: PolicyRequest, levels: readonly string[], steps = { left: 100_000 }): unknown {
+export function computeDerived(
+  attr: Pick<DerivedAttr, "expr"> & { type?: unknown },
+  req: PolicyRequest,
+  levels: readonly string[],
+  steps = { left: 100_000 },
+): unknown {
   try {
     return toJsonValue(new RuntimeEval(req, levels, steps).value(attr.expr, new Map()));
   } catch (e) {
@@ -577,9 +607,17 @@ class RuntimeEval {
       case "to_uppercase":
       case "trim":
         if (typeof recv !== "string") throw new Undefined();
-        return method === "trim" ? recv.trim() : method === "lower" || method === "to_lowercase" ? recv.toLowerCase() : recv.toUpperCase();
+        return method === "trim"
+          ? recv.trim()
+          : method === "lower" || method === "to_lowercase"
+            ? recv.toLowerCase()
+            : recv.toUpperCase();
       default:
-        return stringOrListMethod(method, recv, args.map((a) => this.value(a, env)));
+        return stringOrListMethod(
+          method,
+          recv,
+          args.map((a) => this.value(a, env)),
+        );
     }
   }
 }

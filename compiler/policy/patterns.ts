@@ -62,7 +62,8 @@ export function literalValue(e: Expr): Scalar | undefined {
 }
 
 function argPattern(e: Expr): ArgPattern | PatternError {
-  if (e.kind === "Identifier") return WILDCARDS.has(e.name) ? { kind: "wildcard", span: e.span } : { kind: "binder", name: e.name, span: e.span };
+  if (e.kind === "Identifier")
+    return WILDCARDS.has(e.name) ? { kind: "wildcard", span: e.span } : { kind: "binder", name: e.name, span: e.span };
   const lit = literalValue(e);
   if (lit !== undefined) return { kind: "literal", value: lit, span: e.span };
   return {
@@ -72,19 +73,33 @@ function argPattern(e: Expr): ArgPattern | PatternError {
   };
 }
 
-export function analyzeActionPattern(e: Expr): { ok: true; pattern: ActionPattern } | { ok: false; error: PatternError } {
+export function analyzeActionPattern(
+  e: Expr,
+): { ok: true; pattern: ActionPattern } | { ok: false; error: PatternError } {
   if (e.kind === "Paren") return analyzeActionPattern(e.expr);
   if (e.kind === "Identifier") return { ok: true, pattern: { kind: "name", name: e.name, span: e.span } };
-  if (e.kind === "String") return { ok: true, pattern: { kind: "names", names: [{ name: e.value, span: e.span }], span: e.span } };
+  if (e.kind === "String")
+    return { ok: true, pattern: { kind: "names", names: [{ name: e.value, span: e.span }], span: e.span } };
   if (e.kind === "Array") {
     const names: Array<{ name: string; span: Span }> = [];
     for (const el of e.elements) {
       if (el.kind !== "String") {
-        return { ok: false, error: { message: "a list of actions must contain only action names in quotes", span: el.span, help: 'write `["read", "write"]`' } };
+        return {
+          ok: false,
+          error: {
+            message: "a list of actions must contain only action names in quotes",
+            span: el.span,
+            help: 'write `["read", "write"]`',
+          },
+        };
       }
       names.push({ name: el.value, span: el.span });
     }
-    if (names.length === 0) return { ok: false, error: { message: "an empty list of actions matches nothing", span: e.span, help: "name at least one action" } };
+    if (names.length === 0)
+      return {
+        ok: false,
+        error: { message: "an empty list of actions matches nothing", span: e.span, help: "name at least one action" },
+      };
     return { ok: true, pattern: { kind: "names", names, span: e.span } };
   }
   if (e.kind === "Call" && e.callee.kind === "Identifier") {
@@ -95,7 +110,8 @@ export function analyzeActionPattern(e: Expr): { ok: true; pattern: ActionPatter
       if (a.kind === "NamedArg") {
         const p = argPattern(a.value);
         if ("message" in p) return { ok: false, error: p };
-        if (seen.has(a.name.name)) return { ok: false, error: { message: `argument \`${a.name.name}\` is named twice`, span: a.span } };
+        if (seen.has(a.name.name))
+          return { ok: false, error: { message: `argument \`${a.name.name}\` is named twice`, span: a.span } };
         seen.add(a.name.name);
         args.push({ name: a.name.name, pattern: p });
       } else {
@@ -108,11 +124,21 @@ export function analyzeActionPattern(e: Expr): { ok: true; pattern: ActionPatter
     for (const a of args) {
       if (a.pattern.kind !== "binder") continue;
       if (binders.has(a.pattern.name)) {
-        return { ok: false, error: { message: `\`${a.pattern.name}\` binds two arguments`, span: a.pattern.span, help: "give each argument its own name, or use `_`" } };
+        return {
+          ok: false,
+          error: {
+            message: `\`${a.pattern.name}\` binds two arguments`,
+            span: a.pattern.span,
+            help: "give each argument its own name, or use `_`",
+          },
+        };
       }
       binders.add(a.pattern.name);
     }
-    return { ok: true, pattern: { kind: "call", action: e.callee.name, actionSpan: e.callee.span, args, span: e.span } };
+    return {
+      ok: true,
+      pattern: { kind: "call", action: e.callee.name, actionSpan: e.callee.span, args, span: e.span },
+    };
   }
   return {
     ok: false,

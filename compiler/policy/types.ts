@@ -54,7 +54,8 @@ export const tLong = (): TNode => new TNode({ k: "Long" });
 export const tBool = (): TNode => new TNode({ k: "Bool" });
 export const tVar = (): TNode => new TNode();
 export const tSet = (el: TNode): TNode => new TNode({ k: "Set", el });
-export const tOpenRecord = (name?: string): TNode => new TNode({ k: "Record", fields: new Map(), open: true, ...(name ? { name } : {}) });
+export const tOpenRecord = (name?: string): TNode =>
+  new TNode({ k: "Record", fields: new Map(), open: true, ...(name ? { name } : {}) });
 
 export class UnifyError extends Error {}
 

@@ -31,7 +31,7 @@ export function isProjectRoot(dir: string): boolean {
 /** The project root for a file or folder (an absolute path). */
 export function findProjectRoot(path: string): string {
   const start = resolve(isDir(path) ? path : dirname(path));
-  for (let dir = start; ; ) {
+  for (let dir = start; ;) {
     if (isProjectRoot(dir)) return dir;
     if (isDir(join(dir, ".git"))) break;
     const parent = dirname(dir);

@@ -25,13 +25,20 @@ function agentFor(result: CheckResult, rule: A.PolicyRule): { agent: string; fil
  * `texts` gives a source file's text; `display` the name the build records for a file (a path
  * relative to the project, as in `@dsl("main.symbi:5:9")`).
  */
-export function cedarForRule(result: CheckResult | undefined, rule: A.PolicyRule, texts: (file: string) => string | undefined, display: (file: string) => string = (f) => f): string | undefined {
+export function cedarForRule(
+  result: CheckResult | undefined,
+  rule: A.PolicyRule,
+  texts: (file: string) => string | undefined,
+  display: (file: string) => string = (f) => f,
+): string | undefined {
   if (!result) return undefined;
   const owner = agentFor(result, rule);
   const info = owner ? result.agents.get(owner.agent) : undefined;
   if (!owner || !info) return undefined;
   const contracts = new Map([...result.contracts].filter(([, c]) => c.valid));
-  const { model } = analyzeAgentPolicies(policyAnalysisInput(info, result, contracts, { file: display(info.file), text: texts, display }));
+  const { model } = analyzeAgentPolicies(
+    policyAnalysisInput(info, result, contracts, { file: display(info.file), text: texts, display }),
+  );
   const emitted = model.rules
     .filter((r) => r.file === display(owner.file) && r.span.start >= rule.span.start && r.span.end <= rule.span.end)
     .map((r) => emitPolicy(model, r).text.trim());

@@ -10,7 +10,8 @@ import { toLspDiagnostic } from "./diagnostics.js";
 import { pathToUri } from "../uri.js";
 
 function overlaps(a: Range, b: Range): boolean {
-  const before = (p: Range["start"], q: Range["start"]) => p.line < q.line || (p.line === q.line && p.character < q.character);
+  const before = (p: Range["start"], q: Range["start"]) =>
+    p.line < q.line || (p.line === q.line && p.character < q.character);
   return !before(a.end, b.start) && !before(b.end, a.start);
 }
 
@@ -26,8 +27,18 @@ export function suggestionFix(d: Diagnostic, text: string | undefined): Diagnost
   return { title: `replace \`${current}\` with \`${m[1]}\``, edits: [{ file: d.file, span: d.span, newText: m[1]! }] };
 }
 
-export function quickFixes(diagnostics: readonly Diagnostic[], range: Range, clientUri: (uri: string) => string, only?: string[], text?: string): CodeAction[] {
-  if (only && !only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + ".") || k === "")) return [];
+export function quickFixes(
+  diagnostics: readonly Diagnostic[],
+  range: Range,
+  clientUri: (uri: string) => string,
+  only?: string[],
+  text?: string,
+): CodeAction[] {
+  if (
+    only &&
+    !only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + ".") || k === "")
+  )
+    return [];
   const out: CodeAction[] = [];
   for (const d of diagnostics) {
     const fix = d.fix ?? suggestionFix(d, text);
@@ -39,7 +50,13 @@ export function quickFixes(diagnostics: readonly Diagnostic[], range: Range, cli
       const uri = clientUri(/^[a-z][a-z0-9+.-]*:/i.test(e.file) ? e.file : pathToUri(e.file));
       (changes[uri] ??= []).push({ range: spanToRange(e.span), newText: e.newText });
     }
-    out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [lspDiag], isPreferred: true, edit: { changes } });
+    out.push({
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [lspDiag],
+      isPreferred: true,
+      edit: { changes },
+    });
   }
   return out;
 }

@@ -13,13 +13,30 @@ import {
   type CompletionList,
 } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
-import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, BUILTIN_GROUPS, BUILTIN_TYPES, BUILTIN_VALUES, builtinFields, builtinMethods } from "../../stdlib/index.js";
+import {
+  BUILTIN_ACTIONS,
+  BUILTIN_FUNCTIONS,
+  BUILTIN_GROUPS,
+  BUILTIN_TYPES,
+  BUILTIN_VALUES,
+  builtinFields,
+  builtinMethods,
+} from "../../stdlib/index.js";
 import { recordFields, typeToString, type Type } from "../../compiler/check/types.js";
 import { receiverName } from "../../compiler/check/stdlib-types.js";
 import { TRUSTED_RECORDS } from "../../compiler/check/globals.js";
 import type { SourceDocument } from "../document.js";
 import { completionSite, type CompletionContext, type CompletionSite } from "../completion-context.js";
-import { AGENT_ITEM_SNIPPETS, DECL_KEYS, KEYWORD_DOCS, POLICY_VERBS, STATEMENT_SNIPPETS, TOP_LEVEL_SNIPPETS, ALL_WITH_ATTRIBUTES, WITH_ATTRIBUTE_BY_NAME } from "../knowledge.js";
+import {
+  AGENT_ITEM_SNIPPETS,
+  DECL_KEYS,
+  KEYWORD_DOCS,
+  POLICY_VERBS,
+  STATEMENT_SNIPPETS,
+  TOP_LEVEL_SNIPPETS,
+  ALL_WITH_ATTRIBUTES,
+  WITH_ATTRIBUTE_BY_NAME,
+} from "../knowledge.js";
 import { functionSignature, methodSignature } from "../stdlib-docs.js";
 import { offsetRange } from "../positions.js";
 import type { CheckView } from "../semantic.js";
@@ -56,13 +73,21 @@ const SORT = { local: "0", member: "0", global: "1", tool: "1", stdlib: "2", key
 
 const md = (value: string) => ({ kind: MarkupKind.Markdown, value });
 
-function keywordItem(label: string, snippet: string | undefined, o: CompletionOptions, sort: string = SORT.keyword): CompletionItem {
+function keywordItem(
+  label: string,
+  snippet: string | undefined,
+  o: CompletionOptions,
+  sort: string = SORT.keyword,
+): CompletionItem {
   const item: CompletionItem = { label, kind: CompletionItemKind.Keyword, sortText: sort + label };
   if (snippet && o.snippets) {
     item.insertText = snippet;
     item.insertTextFormat = InsertTextFormat.Snippet;
   } else if (snippet) {
-    item.insertText = snippet.replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1").replace(/\$\{\d+:?([^}]*)\}/g, "$1").replace(/\$\d+/g, "");
+    item.insertText = snippet
+      .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1")
+      .replace(/\$\{\d+:?([^}]*)\}/g, "$1")
+      .replace(/\$\d+/g, "");
   }
   if (KEYWORD_DOCS[label]) item.documentation = md(KEYWORD_DOCS[label]!);
   return item;
@@ -70,12 +95,17 @@ function keywordItem(label: string, snippet: string | undefined, o: CompletionOp
 
 function bindingItem(b: Binding, view: CheckView | undefined): CompletionItem {
   const kind =
-    b.kind === "agent" ? CompletionItemKind.Class
-    : b.kind === "function" ? CompletionItemKind.Function
-    : b.kind === "type" ? CompletionItemKind.Struct
-    : b.kind === "memory" ? CompletionItemKind.Constant
-    : b.kind === "parameter" || b.kind === "binder" ? CompletionItemKind.Variable
-    : CompletionItemKind.Variable;
+    b.kind === "agent"
+      ? CompletionItemKind.Class
+      : b.kind === "function"
+        ? CompletionItemKind.Function
+        : b.kind === "type"
+          ? CompletionItemKind.Struct
+          : b.kind === "memory"
+            ? CompletionItemKind.Constant
+            : b.kind === "parameter" || b.kind === "binder"
+              ? CompletionItemKind.Variable
+              : CompletionItemKind.Variable;
   const local = b.kind === "parameter" || b.kind === "variable" || b.kind === "binder";
   const item: CompletionItem = { label: b.name, kind, sortText: (local ? SORT.local : SORT.global) + b.name };
   const t = view?.typeOf(b.decl);
@@ -88,9 +118,23 @@ function stdlibFunctionItems(prefixIsCall: boolean): CompletionItem[] {
   const out: CompletionItem[] = [];
   for (const d of BUILTIN_FUNCTIONS.values()) {
     const sig = functionSignature(d);
-    out.push({ label: d.name, kind: CompletionItemKind.Function, detail: sig.label, documentation: md(d.doc), sortText: SORT.stdlib + d.name, ...(prefixIsCall ? {} : {}) });
+    out.push({
+      label: d.name,
+      kind: CompletionItemKind.Function,
+      detail: sig.label,
+      documentation: md(d.doc),
+      sortText: SORT.stdlib + d.name,
+      ...(prefixIsCall ? {} : {}),
+    });
   }
-  for (const v of BUILTIN_VALUES.values()) out.push({ label: v.name, kind: CompletionItemKind.Constant, detail: v.type, documentation: md(v.doc), sortText: SORT.stdlib + v.name });
+  for (const v of BUILTIN_VALUES.values())
+    out.push({
+      label: v.name,
+      kind: CompletionItemKind.Constant,
+      detail: v.type,
+      documentation: md(v.doc),
+      sortText: SORT.stdlib + v.name,
+    });
   return out;
 }
 
@@ -100,7 +144,9 @@ function toolItems(view: CheckView | undefined): CompletionItem[] {
     label: t.contract.name,
     kind: CompletionItemKind.Function,
     detail: `tool ${t.contract.name}(${t.args.map((a) => `${a.name}${a.required ? "" : "?"}: ${a.type}`).join(", ")})`,
-    documentation: md(`${t.contract.description}\n\nRisk tier: \`${t.contract.riskTier}\`${t.contract.humanApproval ? " · needs human approval" : ""}`),
+    documentation: md(
+      `${t.contract.description}\n\nRisk tier: \`${t.contract.riskTier}\`${t.contract.humanApproval ? " · needs human approval" : ""}`,
+    ),
     sortText: SORT.tool + t.contract.name,
   }));
 }
@@ -126,20 +172,39 @@ function expressionItems(inputs: CompletionInputs, policyGuard: boolean): Comple
   for (const b of doc.scopes.visibleAt(offset)) add(bindingItem(b, inputs.viewIsCurrent ? view : undefined));
   for (const b of projectGlobals(inputs)) add(bindingItem(b, undefined));
   // Trusted records are readable in guards and agent code alike.
-  for (const [name, type] of TRUSTED_RECORDS) add({ label: name, kind: CompletionItemKind.Variable, detail: type, documentation: md(BUILTIN_TYPES.get(type)?.doc ?? ""), sortText: SORT.global + name });
+  for (const [name, type] of TRUSTED_RECORDS)
+    add({
+      label: name,
+      kind: CompletionItemKind.Variable,
+      detail: type,
+      documentation: md(BUILTIN_TYPES.get(type)?.doc ?? ""),
+      sortText: SORT.global + name,
+    });
   if (!policyGuard) for (const t of toolItems(view)) add(t);
   for (const s of stdlibFunctionItems(false)) add(s);
   for (const k of ["true", "false", "not", "if"]) add(keywordItem(k, undefined, inputs.options));
   return items;
 }
 
-function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionContext, { kind: "policyAction" }>, site: CompletionSite): CompletionItem[] {
+function policyActionItems(
+  inputs: CompletionInputs,
+  ctx: Extract<CompletionContext, { kind: "policyAction" }>,
+  site: CompletionSite,
+): CompletionItem[] {
   const { view } = inputs;
   const { doc, at } = sem(inputs);
   const offset = at(inputs.offset);
   if (ctx.verb === "require" || ctx.verb === "audit") {
     const items = expressionItems(inputs, true);
-    items.unshift({ label: "{ … }", kind: CompletionItemKind.Snippet, insertText: inputs.options.snippets ? "{ $0 }" : "{  }", insertTextFormat: inputs.options.snippets ? InsertTextFormat.Snippet : InsertTextFormat.PlainText, filterText: "{", sortText: "0", detail: ctx.verb === "audit" ? "audit settings" : "required settings" });
+    items.unshift({
+      label: "{ … }",
+      kind: CompletionItemKind.Snippet,
+      insertText: inputs.options.snippets ? "{ $0 }" : "{  }",
+      insertTextFormat: inputs.options.snippets ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
+      filterText: "{",
+      sortText: "0",
+      detail: ctx.verb === "audit" ? "audit settings" : "required settings",
+    });
     return items;
   }
   const items: CompletionItem[] = [];
@@ -147,7 +212,10 @@ function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionCont
     const item: CompletionItem = { label, kind, detail, sortText: SORT.global + label };
     if (doc) item.documentation = md(doc);
     if (ctx.inString && site.stringToken) {
-      item.textEdit = { range: offsetRange(inputs.doc.lineMap, site.stringToken.start, site.stringToken.end), newText: JSON.stringify(label) };
+      item.textEdit = {
+        range: offsetRange(inputs.doc.lineMap, site.stringToken.start, site.stringToken.end),
+        newText: JSON.stringify(label),
+      };
       item.filterText = JSON.stringify(label);
     } else if (binders && binders.length && inputs.options.snippets) {
       item.insertText = `${label}(${binders.map((b, i) => `\${${i + 1}:${b}}`).join(", ")})`;
@@ -155,10 +223,26 @@ function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionCont
     }
     items.push(item);
   };
-  for (const t of view?.env.tools.values() ?? []) add(t.contract.name, CompletionItemKind.Function, "tool", t.contract.description, t.args.map((a) => a.name));
-  for (const a of BUILTIN_ACTIONS.values()) add(a.name, CompletionItemKind.Event, "action", a.doc, a.binders.map(([n]) => n));
+  for (const t of view?.env.tools.values() ?? [])
+    add(
+      t.contract.name,
+      CompletionItemKind.Function,
+      "tool",
+      t.contract.description,
+      t.args.map((a) => a.name),
+    );
+  for (const a of BUILTIN_ACTIONS.values())
+    add(
+      a.name,
+      CompletionItemKind.Event,
+      "action",
+      a.doc,
+      a.binders.map(([n]) => n),
+    );
   if (!ctx.inString) {
-    const groups = view ? [...view.env.groups.values()].map((g) => [g.name, g.doc] as const) : [...BUILTIN_GROUPS.values()].map((g) => [g.name, g.doc] as const);
+    const groups = view
+      ? [...view.env.groups.values()].map((g) => [g.name, g.doc] as const)
+      : [...BUILTIN_GROUPS.values()].map((g) => [g.name, g.doc] as const);
     for (const [name, d] of groups) add(name, CompletionItemKind.Module, "action group", d);
   }
   // The agent's own capabilities are action names too.
@@ -167,7 +251,8 @@ function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionCont
     if (m?.kind !== "Capabilities" || m.list?.kind !== "Array") continue;
     for (const e of m.list.elements ?? []) {
       const name = e?.kind === "String" ? e.value : e?.kind === "Identifier" ? e.name : undefined;
-      if (name && /^[A-Za-z_]\w*$/.test(name) && !items.some((i) => i.label === name)) add(name, CompletionItemKind.EnumMember, "capability");
+      if (name && /^[A-Za-z_]\w*$/.test(name) && !items.some((i) => i.label === name))
+        add(name, CompletionItemKind.EnumMember, "capability");
     }
   }
   return items;
@@ -176,7 +261,12 @@ function policyActionItems(inputs: CompletionInputs, ctx: Extract<CompletionCont
 function withItems(inputs: CompletionInputs, ctx: CompletionContext, site: CompletionSite): CompletionItem[] {
   if (ctx.kind === "withAttrName") {
     return ALL_WITH_ATTRIBUTES.filter((a) => !ctx.used.includes(a.name)).map((a) => {
-      const item: CompletionItem = { label: a.name, kind: CompletionItemKind.Property, documentation: md(a.doc), sortText: SORT.member + a.name };
+      const item: CompletionItem = {
+        label: a.name,
+        kind: CompletionItemKind.Property,
+        documentation: md(a.doc),
+        sortText: SORT.member + a.name,
+      };
       if (inputs.options.snippets) {
         item.insertText = `${a.name} = \${1:${a.example.replace(/[$}\\]/g, "\\$&")}}`;
         item.insertTextFormat = InsertTextFormat.Snippet;
@@ -189,12 +279,25 @@ function withItems(inputs: CompletionInputs, ctx: CompletionContext, site: Compl
   return (info?.values ?? []).map((v, i) => valueItem(inputs, site, v, info!.doc, i));
 }
 
-function valueItem(inputs: CompletionInputs, site: CompletionSite, v: string, doc: string | undefined, i: number): CompletionItem {
-  const item: CompletionItem = { label: v, kind: v.startsWith('"') ? CompletionItemKind.Value : CompletionItemKind.Constant, sortText: String(i).padStart(3, "0") };
+function valueItem(
+  inputs: CompletionInputs,
+  site: CompletionSite,
+  v: string,
+  doc: string | undefined,
+  i: number,
+): CompletionItem {
+  const item: CompletionItem = {
+    label: v,
+    kind: v.startsWith('"') ? CompletionItemKind.Value : CompletionItemKind.Constant,
+    sortText: String(i).padStart(3, "0"),
+  };
   if (doc) item.documentation = md(doc);
   if (site.stringToken) {
     // Typing inside a string: replace the whole string, quotes included.
-    item.textEdit = { range: offsetRange(inputs.doc.lineMap, site.stringToken.start, site.stringToken.end), newText: v.startsWith('"') ? v : JSON.stringify(v) };
+    item.textEdit = {
+      range: offsetRange(inputs.doc.lineMap, site.stringToken.start, site.stringToken.end),
+      newText: v.startsWith('"') ? v : JSON.stringify(v),
+    };
     item.filterText = v.startsWith('"') ? v : JSON.stringify(v);
   }
   return item;
@@ -202,15 +305,29 @@ function valueItem(inputs: CompletionInputs, site: CompletionSite, v: string, do
 
 function declItems(inputs: CompletionInputs, ctx: CompletionContext, site: CompletionSite): CompletionItem[] {
   if (ctx.kind === "declKey") {
-    const items = DECL_KEYS[ctx.decl].map((k) => ({ label: k.name, kind: CompletionItemKind.Property, documentation: md(k.doc), sortText: SORT.member + k.name }) as CompletionItem);
-    if (ctx.decl === "channel") items.push(keywordItem("policy", "policy ${1:name} {\n\t$0\n}", inputs.options), keywordItem("data_classification", "data_classification {\n\t$0\n}", inputs.options));
+    const items = DECL_KEYS[ctx.decl].map(
+      (k) =>
+        ({
+          label: k.name,
+          kind: CompletionItemKind.Property,
+          documentation: md(k.doc),
+          sortText: SORT.member + k.name,
+        }) as CompletionItem,
+    );
+    if (ctx.decl === "channel")
+      items.push(
+        keywordItem("policy", "policy ${1:name} {\n\t$0\n}", inputs.options),
+        keywordItem("data_classification", "data_classification {\n\t$0\n}", inputs.options),
+      );
     if (ctx.decl === "memory") items.push(keywordItem("search", "search {\n\t$0\n}", inputs.options));
     if (ctx.decl === "webhook") items.push(keywordItem("filter", "filter {\n\t$0\n}", inputs.options));
     return items;
   }
   if (ctx.kind !== "declValue") return [];
   if (ctx.key === "agent" || ctx.key === "default_agent") {
-    const agents = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "agent").map((b) => b.name);
+    const agents = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)]
+      .filter((b) => b.kind === "agent")
+      .map((b) => b.name);
     return [...new Set(agents)].map((a, i) => valueItem(inputs, site, a, undefined, i));
   }
   const key = DECL_KEYS[ctx.decl].find((k) => k.name === ctx.key);
@@ -224,7 +341,9 @@ function structFields(inputs: CompletionInputs, typeName: string): Array<[string
   for (const d of [sem(inputs).doc, ...inputs.otherDocs]) {
     for (const item of d.program.items ?? []) {
       if (item?.kind === "TypeDef" && item.name?.name === typeName && item.definition?.kind === "StructType") {
-        return (item.definition.fields ?? []).filter((f) => f?.name?.name).map((f) => [f.name.name, f.type?.name?.name ?? "?"]);
+        return (item.definition.fields ?? [])
+          .filter((f) => f?.name?.name)
+          .map((f) => [f.name.name, f.type?.name?.name ?? "?"]);
       }
     }
   }
@@ -245,7 +364,8 @@ function receiverType(inputs: CompletionInputs, dot: number): Type | undefined {
     let outer: A.Node = n;
     if (n.span.end === dot && n.kind !== "Error") {
       // Prefer the outermost node ending at the dot (`a.b` rather than `b`).
-      for (let j = i - 1; j >= 0 && path[j]!.span.end === dot; j--) if (path[j]!.kind !== "Error" && path[j]!.kind !== "ExprStmt") outer = path[j]! as A.Node;
+      for (let j = i - 1; j >= 0 && path[j]!.span.end === dot; j--)
+        if (path[j]!.kind !== "Error" && path[j]!.kind !== "ExprStmt") outer = path[j]! as A.Node;
       return view.typeOf(outer) ?? view.typeOf(n);
     }
   }
@@ -258,19 +378,40 @@ function memberItems(inputs: CompletionInputs, dot: number): CompletionItem[] {
   const items: CompletionItem[] = [];
   const env = inputs.view?.env;
   const rec = env ? recordFields(t, env) : t.k === "record" ? { fields: t.fields, open: t.open } : undefined;
-  if (rec) for (const [name, ft] of rec.fields) items.push({ label: name, kind: CompletionItemKind.Field, detail: typeToString(ft), sortText: SORT.member + name });
+  if (rec)
+    for (const [name, ft] of rec.fields)
+      items.push({
+        label: name,
+        kind: CompletionItemKind.Field,
+        detail: typeToString(ft),
+        sortText: SORT.member + name,
+      });
   const head = receiverName(t);
   if (head) {
     for (const m of builtinMethods(head).values()) {
       const sig = methodSignature(m);
-      const item: CompletionItem = { label: m.name, kind: CompletionItemKind.Method, detail: sig.label, documentation: md(m.doc), sortText: SORT.member + m.name };
+      const item: CompletionItem = {
+        label: m.name,
+        kind: CompletionItemKind.Method,
+        detail: sig.label,
+        documentation: md(m.doc),
+        sortText: SORT.member + m.name,
+      };
       if (inputs.options.snippets) {
         item.insertText = sig.params.length ? `${m.name}($1)` : `${m.name}()`;
         item.insertTextFormat = InsertTextFormat.Snippet;
       }
       items.push(item);
     }
-    for (const f of builtinFields(head).values()) if (!items.some((i) => i.label === f.name)) items.push({ label: f.name, kind: CompletionItemKind.Field, detail: f.type, documentation: md(f.doc), sortText: SORT.member + f.name });
+    for (const f of builtinFields(head).values())
+      if (!items.some((i) => i.label === f.name))
+        items.push({
+          label: f.name,
+          kind: CompletionItemKind.Field,
+          detail: f.type,
+          documentation: md(f.doc),
+          sortText: SORT.member + f.name,
+        });
   }
   return items;
 }
@@ -280,11 +421,19 @@ function trustedRecordGuess(inputs: CompletionInputs, dot: number): Type | undef
   const word = /([A-Za-z_]\w*)\s*$/.exec(inputs.doc.text.slice(Math.max(0, dot - 40), dot))?.[1];
   const typeName = word ? TRUSTED_RECORDS.get(word) : undefined;
   if (!typeName || !inputs.view) return undefined;
-  if (sem(inputs).doc.scopes.visibleAt(sem(inputs).at(dot)).some((b) => b.name === word)) return undefined;
+  if (
+    sem(inputs)
+      .doc.scopes.visibleAt(sem(inputs).at(dot))
+      .some((b) => b.name === word)
+  )
+    return undefined;
   return { k: "named", name: typeName };
 }
 
-export function completions(inputs: CompletionInputs, site: CompletionSite = completionSite(inputs.doc, inputs.offset)): CompletionList {
+export function completions(
+  inputs: CompletionInputs,
+  site: CompletionSite = completionSite(inputs.doc, inputs.offset),
+): CompletionList {
   const ctx = site.context;
   const o = inputs.options;
   let items: CompletionItem[] = [];
@@ -305,7 +454,11 @@ export function completions(inputs: CompletionInputs, site: CompletionSite = com
       items = policyActionItems(inputs, ctx, site);
       break;
     case "statement":
-      items = [...STATEMENT_SNIPPETS.map(([k, s]) => keywordItem(k, s, o, "0")), ...(ctx.afterIf ? [keywordItem("else", "else {\n\t$0\n}", o, "0")] : []), ...expressionItems(inputs, false)];
+      items = [
+        ...STATEMENT_SNIPPETS.map(([k, s]) => keywordItem(k, s, o, "0")),
+        ...(ctx.afterIf ? [keywordItem("else", "else {\n\t$0\n}", o, "0")] : []),
+        ...expressionItems(inputs, false),
+      ];
       break;
     case "expression":
       items = expressionItems(inputs, ctx.policyGuard);
@@ -314,9 +467,24 @@ export function completions(inputs: CompletionInputs, site: CompletionSite = com
       items = memberItems(inputs, ctx.dot);
       break;
     case "type": {
-      items = [...BUILTIN_TYPES.values()].map((t) => ({ label: t.name, kind: CompletionItemKind.Struct, documentation: md(t.doc), sortText: SORT.stdlib + t.name }) as CompletionItem);
+      items = [...BUILTIN_TYPES.values()].map(
+        (t) =>
+          ({
+            label: t.name,
+            kind: CompletionItemKind.Struct,
+            documentation: md(t.doc),
+            sortText: SORT.stdlib + t.name,
+          }) as CompletionItem,
+      );
       const user = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "type");
-      for (const b of user) if (!items.some((i) => i.label === b.name)) items.push({ label: b.name, kind: CompletionItemKind.Struct, detail: "type", sortText: SORT.global + b.name });
+      for (const b of user)
+        if (!items.some((i) => i.label === b.name))
+          items.push({
+            label: b.name,
+            kind: CompletionItemKind.Struct,
+            detail: "type",
+            sortText: SORT.global + b.name,
+          });
       break;
     }
     case "withAttrName":
@@ -329,7 +497,13 @@ export function completions(inputs: CompletionInputs, site: CompletionSite = com
       break;
     case "recordField": {
       const fields = ctx.typeName ? structFields(inputs, ctx.typeName) : undefined;
-      items = (fields ?? []).map(([n, t]) => ({ label: n, kind: CompletionItemKind.Field, detail: t, insertText: `${n}: `, sortText: SORT.member + n }));
+      items = (fields ?? []).map(([n, t]) => ({
+        label: n,
+        kind: CompletionItemKind.Field,
+        detail: t,
+        insertText: `${n}: `,
+        sortText: SORT.member + n,
+      }));
       break;
     }
   }

@@ -4,7 +4,12 @@
  * version or diagnostics changed. Every publication carries the document version it describes,
  * so a client (or a test) can wait for the diagnostics of the version it sent.
  */
-import { DiagnosticSeverity, DiagnosticTag, type Connection, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
+import {
+  DiagnosticSeverity,
+  DiagnosticTag,
+  type Connection,
+  type Diagnostic as LspDiagnostic,
+} from "vscode-languageserver";
 import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import { codeInfo } from "../../compiler/diagnostics/codes/index.js";
 import { isContractPath } from "../../compiler/check/index.js";
@@ -33,7 +38,10 @@ export function toLspDiagnostic(d: Diagnostic, clientUri: (uri: string) => strin
   };
   if (/unused|never used|unreachable/i.test(codeInfo(d.code).title)) out.tags = [DiagnosticTag.Unnecessary];
   if (d.related?.length) {
-    out.relatedInformation = d.related.map((r) => ({ location: { uri: clientUri(r.file), range: spanToRange(r.span) }, message: r.message }));
+    out.relatedInformation = d.related.map((r) => ({
+      location: { uri: clientUri(r.file), range: spanToRange(r.span) },
+      message: r.message,
+    }));
   }
   return out;
 }
@@ -74,7 +82,11 @@ export class DiagnosticsPublisher {
         const last = this.sent.get(doc.uri);
         if (last && last.version === doc.version && last.key === key) continue;
         this.sent.set(doc.uri, { version: doc.version, key });
-        void this.connection.sendDiagnostics({ uri: this.workspace.clientUri(doc.uri), version: doc.version, diagnostics: lsp });
+        void this.connection.sendDiagnostics({
+          uri: this.workspace.clientUri(doc.uri),
+          version: doc.version,
+          diagnostics: lsp,
+        });
       }
       // Tool contracts are checked with the project (as by `symbic check`): their problems are
       // published too, and withdrawn once fixed.
@@ -84,7 +96,9 @@ export class DiagnosticsPublisher {
         if (list.length > 0) contracts.add(uri);
       }
       for (const uri of new Set([...contracts, ...this.contractUris])) {
-        const lsp = (analysis.diagnostics.get(uri) ?? []).map((d) => toLspDiagnostic(d, (u) => this.workspace.clientUri(u)));
+        const lsp = (analysis.diagnostics.get(uri) ?? []).map((d) =>
+          toLspDiagnostic(d, (u) => this.workspace.clientUri(u)),
+        );
         const key = JSON.stringify(lsp);
         if (this.sent.get(uri)?.key === key) continue;
         this.sent.set(uri, { version: -1, key });

@@ -38,7 +38,8 @@ export function foldingRanges(doc: SourceDocument): FoldingRange[] {
   let runStart = -1;
   let runEnd = -1;
   const flush = () => {
-    if (runStart >= 0 && runEnd > runStart) out.push({ startLine: runStart, endLine: runEnd, kind: FoldingRangeKind.Comment });
+    if (runStart >= 0 && runEnd > runStart)
+      out.push({ startLine: runStart, endLine: runEnd, kind: FoldingRangeKind.Comment });
     runStart = runEnd = -1;
   };
   for (const c of doc.comments) {

@@ -16,7 +16,12 @@ export async function formatDocument(doc: SourceDocument): Promise<FormatResult>
   if (!outcome.ok) {
     const first = outcome.diagnostics[0];
     const where = first ? ` (${first.code} at ${first.span.line}:${first.span.col}: ${first.message})` : "";
-    return { error: outcome.reason === "syntax" ? `not formatted: the file has syntax errors${where}` : `not formatted: the formatter failed${where}` };
+    return {
+      error:
+        outcome.reason === "syntax"
+          ? `not formatted: the file has syntax errors${where}`
+          : `not formatted: the formatter failed${where}`,
+    };
   }
   if (!outcome.changed) return { edits: [] };
   return { edits: [minimalEdit(doc, outcome.output)] };
@@ -35,8 +40,12 @@ export function minimalEdit(doc: SourceDocument, next: string): TextEdit {
     endB--;
   }
   // Never split a surrogate pair or a \r\n.
-  while (start > 0 && (isLow(a.charCodeAt(start)) || (a.charCodeAt(start) === 10 && a.charCodeAt(start - 1) === 13))) start--;
-  while (endA < a.length && (isLow(a.charCodeAt(endA)) || (a.charCodeAt(endA) === 10 && a.charCodeAt(endA - 1) === 13))) {
+  while (start > 0 && (isLow(a.charCodeAt(start)) || (a.charCodeAt(start) === 10 && a.charCodeAt(start - 1) === 13)))
+    start--;
+  while (
+    endA < a.length &&
+    (isLow(a.charCodeAt(endA)) || (a.charCodeAt(endA) === 10 && a.charCodeAt(endA - 1) === 13))
+  ) {
     endA++;
     endB++;
   }

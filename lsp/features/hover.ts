@@ -57,7 +57,13 @@ function hover(value: string, range?: A.Node["span"], doc?: SourceDocument): Hov
 
 function durationText(ms: number): string {
   const parts: string[] = [];
-  const units: Array<[string, number]> = [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]];
+  const units: Array<[string, number]> = [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ];
   let rest = ms;
   for (const [u, size] of units) {
     if (rest >= size) {
@@ -78,11 +84,20 @@ function symbolHover(s: SymbolInfo, view: CheckView): string {
     const t = view.env.tools.get(s.name);
     if (t) {
       const c = t.contract;
-      const params = t.args.map((a) => `${a.name}${a.required && a.default === undefined ? "" : "?"}: ${a.type}`).join(", ");
+      const params = t.args
+        .map((a) => `${a.name}${a.required && a.default === undefined ? "" : "?"}: ${a.type}`)
+        .join(", ");
       const lines = [codeBlock(`tool ${c.name}(${params}) -> ${typeToString(t.type.result)}`), c.description];
-      const args = t.args.filter((a) => a.description).map((a) => `- \`${a.name}\` (${a.type}${a.allowed ? `: ${a.allowed.map((v) => `\`${v}\``).join(", ")}` : ""}) — ${a.description}`);
+      const args = t.args
+        .filter((a) => a.description)
+        .map(
+          (a) =>
+            `- \`${a.name}\` (${a.type}${a.allowed ? `: ${a.allowed.map((v) => `\`${v}\``).join(", ")}` : ""}) — ${a.description}`,
+        );
       if (args.length) lines.push(args.join("\n"));
-      lines.push(`Risk tier \`${c.riskTier}\`, timeout ${c.timeoutSeconds}s${c.humanApproval ? ", needs human approval" : ""}.`);
+      lines.push(
+        `Risk tier \`${c.riskTier}\`, timeout ${c.timeoutSeconds}s${c.humanApproval ? ", needs human approval" : ""}.`,
+      );
       return lines.join("\n\n");
     }
   }
@@ -97,16 +112,26 @@ function symbolHover(s: SymbolInfo, view: CheckView): string {
     const f = s.container ? view.env.agentFunctions.get(s.container)?.get(s.name) : view.env.functions.get(s.name);
     if (f) {
       const params = f.params.map((p) => `${p.name}: ${typeToString(p.type)}`).join(", ");
-      return codeBlock(`function ${s.container ? s.container + "." : ""}${f.name}(${params})${f.returnType ? ` -> ${typeToString(f.returnType)}` : ""}`);
+      return codeBlock(
+        `function ${s.container ? s.container + "." : ""}${f.name}(${params})${f.returnType ? ` -> ${typeToString(f.returnType)}` : ""}`,
+      );
     }
   }
   if (s.kind === "type") {
     const st = view.env.struct(s.name);
-    if (st) return codeBlock(`type ${s.name} = { ${[...st.fields].map(([n, t]) => `${n}: ${typeToString(t)}`).join(", ")}${st.open ? ", .." : ""} }`);
+    if (st)
+      return codeBlock(
+        `type ${s.name} = { ${[...st.fields].map(([n, t]) => `${n}: ${typeToString(t)}`).join(", ")}${st.open ? ", .." : ""} }`,
+      );
   }
   if (s.kind === "group") {
     const g = view.env.groups.get(s.name);
-    if (g) return [codeBlock(`group ${g.name}`), g.doc, g.members === "*" ? "Members: every action." : `Members: ${g.members.map((m) => `\`${m}\``).join(", ")}.`].join("\n\n");
+    if (g)
+      return [
+        codeBlock(`group ${g.name}`),
+        g.doc,
+        g.members === "*" ? "Members: every action." : `Members: ${g.members.map((m) => `\`${m}\``).join(", ")}.`,
+      ].join("\n\n");
   }
   const label = KIND_LABEL[s.kind] ?? s.kind;
   const head = s.kind === "field" && s.container ? `${s.container}.${s.name}` : s.name;
@@ -140,13 +165,20 @@ function declKindOf(path: A.Node[]): DeclKind | undefined {
   for (let i = path.length - 1; i >= 0; i--) {
     const n = path[i]!;
     switch (n.kind) {
-      case "Metadata": return "metadata";
-      case "Schedule": return "schedule";
-      case "Channel": return "channel";
-      case "Memory": return "memory";
-      case "Webhook": return "webhook";
-      case "SubBlock": return n.keyword;
-      default: break;
+      case "Metadata":
+        return "metadata";
+      case "Schedule":
+        return "schedule";
+      case "Channel":
+        return "channel";
+      case "Memory":
+        return "memory";
+      case "Webhook":
+        return "webhook";
+      case "SubBlock":
+        return n.keyword;
+      default:
+        break;
     }
   }
   return undefined;
@@ -156,9 +188,16 @@ function localHover(doc: SourceDocument, id: A.Identifier): string | undefined {
   const b = doc.scopes.references.get(id) ?? doc.scopes.declarations.get(id);
   if (!b) return undefined;
   const n = b.node;
-  if (n.kind === "Param" && n.type?.kind === "TypeRef") return codeBlock(`(parameter) ${b.name}: ${typeRefText(n.type)}`);
-  if (n.kind === "Function") return codeBlock(`function ${b.name}(${(n.params ?? []).map((p) => `${p?.name?.name}: ${typeRefText(p?.type)}`).join(", ")})${n.returnType ? ` -> ${typeRefText(n.returnType)}` : ""}`);
-  if (n.kind === "Agent") return codeBlock(`agent ${b.name}(${(n.params ?? []).map((p) => `${p?.name?.name}: ${typeRefText(p?.type)}`).join(", ")})`);
+  if (n.kind === "Param" && n.type?.kind === "TypeRef")
+    return codeBlock(`(parameter) ${b.name}: ${typeRefText(n.type)}`);
+  if (n.kind === "Function")
+    return codeBlock(
+      `function ${b.name}(${(n.params ?? []).map((p) => `${p?.name?.name}: ${typeRefText(p?.type)}`).join(", ")})${n.returnType ? ` -> ${typeRefText(n.returnType)}` : ""}`,
+    );
+  if (n.kind === "Agent")
+    return codeBlock(
+      `agent ${b.name}(${(n.params ?? []).map((p) => `${p?.name?.name}: ${typeRefText(p?.type)}`).join(", ")})`,
+    );
   return codeBlock(`(${b.kind}) ${b.name}`);
 }
 
@@ -178,7 +217,16 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
   if (tok.tokenType === Tok.DurationLiteral) {
     const path = doc.pathAt(offset);
     const lit = path[path.length - 1];
-    if (lit?.kind === "Duration") return { contents: { kind: MarkupKind.Markdown, value: codeBlock(`${lit.raw}: Duration`) + `\n\n= ${lit.millis.toLocaleString("en-US")} ms (${durationText(lit.millis)})` }, range: tokRange };
+    if (lit?.kind === "Duration")
+      return {
+        contents: {
+          kind: MarkupKind.Markdown,
+          value:
+            codeBlock(`${lit.raw}: Duration`) +
+            `\n\n= ${lit.millis.toLocaleString("en-US")} ms (${durationText(lit.millis)})`,
+        },
+        range: tokRange,
+      };
   }
 
   const found = doc.identifierAt(offset);
@@ -193,7 +241,8 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
       return { contents: { kind: MarkupKind.Markdown, value: lines.join("\n\n") }, range: tokRange };
     }
     const kw = KEYWORD_DOCS[tok.image];
-    if (kw && /^Kw_/.test(tok.tokenType.name)) return { contents: { kind: MarkupKind.Markdown, value: kw }, range: tokRange };
+    if (kw && /^Kw_/.test(tok.tokenType.name))
+      return { contents: { kind: MarkupKind.Markdown, value: kw }, range: tokRange };
     return null;
   }
 
@@ -203,7 +252,12 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
 
   if (parent?.kind === "WithAttribute" && parent.name === id) {
     const a = WITH_ATTRIBUTE_BY_NAME.get(id.name);
-    return hover(a ? `${codeBlock(`with ${id.name}`)}\n\n${a.doc}` : `${codeBlock(`with ${id.name}`)}\n\nNot an attribute the toolchain knows; it has no effect.`, range);
+    return hover(
+      a
+        ? `${codeBlock(`with ${id.name}`)}\n\n${a.doc}`
+        : `${codeBlock(`with ${id.name}`)}\n\nNot an attribute the toolchain knows; it has no effect.`,
+      range,
+    );
   }
   if (parent?.kind === "Property" && parent.key === id) {
     const kind = declKindOf(path);
@@ -221,7 +275,12 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
       let text = symbolHover(at.symbol, view);
       // A use of a local shows its type at this point (a refined `let`, a binder).
       const t: Type | undefined = view.typeOf(id);
-      if (t && (at.symbol.kind === "variable" || at.symbol.kind === "param" || at.symbol.kind === "binder") && !at.symbol.type) text = codeBlock(`(${KIND_LABEL[at.symbol.kind]}) ${id.name}: ${typeToString(t)}`);
+      if (
+        t &&
+        (at.symbol.kind === "variable" || at.symbol.kind === "param" || at.symbol.kind === "binder") &&
+        !at.symbol.type
+      )
+        text = codeBlock(`(${KIND_LABEL[at.symbol.kind]}) ${id.name}: ${typeToString(t)}`);
       return hover(text, range);
     }
     const t = view.typeOf(id);

@@ -4,7 +4,14 @@
  * when the checker has no answer for a file (it failed, or has not run), the file's own lexical
  * scopes and the top-level declarations of the project are used instead.
  */
-import { ResponseError, ErrorCodes, type Location, type Range, type WorkspaceEdit, type TextEdit } from "vscode-languageserver";
+import {
+  ResponseError,
+  ErrorCodes,
+  type Location,
+  type Range,
+  type WorkspaceEdit,
+  type TextEdit,
+} from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { KEYWORD_WORDS } from "../../grammar/tokens.js";
@@ -42,7 +49,9 @@ function checkedSymbol(inputs: NavigationInputs): { reference: Reference; symbol
 }
 
 /** Without the checker: a local binding, or a top-level declaration of the project by name. */
-function scopeBinding(inputs: NavigationInputs): { binding: Binding; doc: SourceDocument; id: A.Identifier } | undefined {
+function scopeBinding(
+  inputs: NavigationInputs,
+): { binding: Binding; doc: SourceDocument; id: A.Identifier } | undefined {
   const found = inputs.doc.identifierAt(inputs.offset);
   if (!found) return undefined;
   const { id } = found;
@@ -59,9 +68,13 @@ function scopeBinding(inputs: NavigationInputs): { binding: Binding; doc: Source
  * Uses of a binding found by the file's scopes alone: the declaration and the names resolved to
  * it in the same file. (Uses in other files need the checker's symbol table.)
  */
-function scopeReferences(b: Binding, owner: SourceDocument): Array<{ doc: SourceDocument; span: Span; isDeclaration: boolean }> {
+function scopeReferences(
+  b: Binding,
+  owner: SourceDocument,
+): Array<{ doc: SourceDocument; span: Span; isDeclaration: boolean }> {
   const out = [{ doc: owner, span: b.decl.span, isDeclaration: true }];
-  for (const [id, target] of owner.scopes.references) if (target === b && id !== b.decl) out.push({ doc: owner, span: id.span, isDeclaration: false });
+  for (const [id, target] of owner.scopes.references)
+    if (target === b && id !== b.decl) out.push({ doc: owner, span: id.span, isDeclaration: false });
   return out.sort((x, y) => x.span.start - y.span.start);
 }
 
@@ -81,7 +94,9 @@ export function references(inputs: NavigationInputs, includeDeclaration: boolean
   const at = checkedSymbol(inputs);
   if (at) {
     const refs = inputs.view!.symbols.referencesTo(at.reference.symbolId);
-    return refs.filter((r) => includeDeclaration || !r.isDeclaration).map((r) => location(r.file, r.span, inputs.clientUri));
+    return refs
+      .filter((r) => includeDeclaration || !r.isDeclaration)
+      .map((r) => location(r.file, r.span, inputs.clientUri));
   }
   const b = scopeBinding(inputs);
   if (!b) return null;
@@ -105,7 +120,8 @@ export function prepareRename(inputs: NavigationInputs): { range: Range; placeho
   if (at) {
     const s = at.symbol;
     const why = s ? NOT_RENAMEABLE[s.kind] : "this name is not declared in the project";
-    if (why || !s?.file || !s.span) throw new ResponseError(ErrorCodes.InvalidRequest, `cannot rename: ${why ?? "no declaration in the project"}`);
+    if (why || !s?.file || !s.span)
+      throw new ResponseError(ErrorCodes.InvalidRequest, `cannot rename: ${why ?? "no declaration in the project"}`);
     return { range: spanToRange(at.reference.span), placeholder: s.name };
   }
   const b = scopeBinding(inputs);
@@ -114,8 +130,13 @@ export function prepareRename(inputs: NavigationInputs): { range: Range; placeho
 }
 
 export function rename(inputs: NavigationInputs, newName: string): WorkspaceEdit | null {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName)) throw new ResponseError(ErrorCodes.InvalidParams, `\`${newName}\` is not a valid name (letters, digits and _, not starting with a digit)`);
-  if (RESERVED.has(newName)) throw new ResponseError(ErrorCodes.InvalidParams, `\`${newName}\` is a keyword or built-in type name`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(newName))
+    throw new ResponseError(
+      ErrorCodes.InvalidParams,
+      `\`${newName}\` is not a valid name (letters, digits and _, not starting with a digit)`,
+    );
+  if (RESERVED.has(newName))
+    throw new ResponseError(ErrorCodes.InvalidParams, `\`${newName}\` is a keyword or built-in type name`);
   const changes: Record<string, TextEdit[]> = {};
   const add = (uri: string, span: Span) => {
     (changes[uri] ??= []).push({ range: spanToRange(span), newText: newName });
@@ -123,7 +144,8 @@ export function rename(inputs: NavigationInputs, newName: string): WorkspaceEdit
   const at = checkedSymbol(inputs);
   if (at) {
     prepareRename(inputs); // refuses built-ins and tools with a message
-    for (const r of inputs.view!.symbols.referencesTo(at.reference.symbolId)) add(fileUri(r.file, inputs.clientUri), r.span);
+    for (const r of inputs.view!.symbols.referencesTo(at.reference.symbolId))
+      add(fileUri(r.file, inputs.clientUri), r.span);
     return { changes };
   }
   const b = scopeBinding(inputs);

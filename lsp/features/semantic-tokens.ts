@@ -13,20 +13,43 @@ import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend }
 import type * as A from "../../grammar/ast.js";
 import { VISITOR_KEYS } from "../../grammar/visit.js";
 import * as T from "../../grammar/tokens.js";
-import { BUILTIN_FUNCTIONS, BUILTIN_TYPES, BUILTIN_VALUES, BUILTIN_GROUPS, BUILTIN_ACTIONS } from "../../stdlib/index.js";
+import {
+  BUILTIN_FUNCTIONS,
+  BUILTIN_TYPES,
+  BUILTIN_VALUES,
+  BUILTIN_GROUPS,
+  BUILTIN_ACTIONS,
+} from "../../stdlib/index.js";
 import type { SourceDocument } from "../document.js";
 import { buildScopes, isReferencePosition, type Binding } from "../scope.js";
 
 export const TOKEN_TYPES = [
-  "namespace", "type", "struct", "class", "parameter", "variable", "property", "function", "method",
-  "keyword", "comment", "string", "number", "operator", "event", "enumMember",
+  "namespace",
+  "type",
+  "struct",
+  "class",
+  "parameter",
+  "variable",
+  "property",
+  "function",
+  "method",
+  "keyword",
+  "comment",
+  "string",
+  "number",
+  "operator",
+  "event",
+  "enumMember",
 ] as const;
 export const TOKEN_MODIFIERS = ["declaration", "readonly", "defaultLibrary"] as const;
 
 type TokenType = (typeof TOKEN_TYPES)[number];
 type Modifier = (typeof TOKEN_MODIFIERS)[number];
 
-export const SEMANTIC_TOKENS_LEGEND: SemanticTokensLegend = { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] };
+export const SEMANTIC_TOKENS_LEGEND: SemanticTokensLegend = {
+  tokenTypes: [...TOKEN_TYPES],
+  tokenModifiers: [...TOKEN_MODIFIERS],
+};
 
 const TYPE_INDEX = new Map<string, number>(TOKEN_TYPES.map((t, i) => [t, i]));
 const MOD_BIT = new Map<string, number>(TOKEN_MODIFIERS.map((m, i) => [m, 1 << i]));
@@ -36,7 +59,8 @@ interface Classified {
   mods: Modifier[];
 }
 
-const ok = (n: unknown): n is A.Node => !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
+const ok = (n: unknown): n is A.Node =>
+  !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
 
 /** Names defined by the project but not bound lexically (other files' agents, tools...). */
 export interface GlobalNames {
@@ -78,33 +102,84 @@ function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefine
     const [node, parent, key] = stack.pop()!;
     if (!ok(node)) continue;
     switch (node.kind) {
-      case "Agent": put(node.name, decl("class")); break;
-      case "Function": put(node.name, decl("function")); break;
-      case "Param": put(node.name, decl("parameter")); break;
-      case "TypeDef": put(node.name, decl(ok(node.definition) && node.definition.kind === "StructType" ? "struct" : "type")); break;
-      case "TypeRef": put(node.name, { type: "type", mods: ok(node.name) && BUILTIN_TYPES.has((node.name as A.Identifier).name) ? ["defaultLibrary"] : [] }); break;
-      case "FieldDecl": put(node.name, decl("property")); break;
-      case "Policy": put(node.name, decl("namespace")); break;
-      case "Schedule": case "Channel": case "Webhook": put(node.name, decl("namespace")); break;
-      case "Memory": put(node.name, decl("variable", ["readonly"])); break;
-      case "Property": put(node.key, { type: "property", mods: [] }); break;
-      case "WithAttribute": put(node.name, { type: "property", mods: [] }); break;
-      case "ClassificationRule": put(node.category, { type: "property", mods: [] }); put(node.action, { type: "enumMember", mods: [] }); break;
-      case "Let": put(node.name, decl("variable")); break;
-      case "For": put(node.binder, decl("variable")); break;
-      case "Catch": put(node.binder, decl("variable")); put(node.errorType, { type: "type", mods: [] }); break;
-      case "Lambda": for (const p of node.params ?? []) put(p, decl("parameter")); break;
-      case "BindingPattern": put(node.name, decl("variable")); break;
-      case "ConstructorPattern": put(node.name, { type: "function", mods: BUILTIN_FUNCTIONS.has(node.name?.name) ? ["defaultLibrary"] : [] }); break;
+      case "Agent":
+        put(node.name, decl("class"));
+        break;
+      case "Function":
+        put(node.name, decl("function"));
+        break;
+      case "Param":
+        put(node.name, decl("parameter"));
+        break;
+      case "TypeDef":
+        put(node.name, decl(ok(node.definition) && node.definition.kind === "StructType" ? "struct" : "type"));
+        break;
+      case "TypeRef":
+        put(node.name, {
+          type: "type",
+          mods: ok(node.name) && BUILTIN_TYPES.has((node.name as A.Identifier).name) ? ["defaultLibrary"] : [],
+        });
+        break;
+      case "FieldDecl":
+        put(node.name, decl("property"));
+        break;
+      case "Policy":
+        put(node.name, decl("namespace"));
+        break;
+      case "Schedule":
+      case "Channel":
+      case "Webhook":
+        put(node.name, decl("namespace"));
+        break;
+      case "Memory":
+        put(node.name, decl("variable", ["readonly"]));
+        break;
+      case "Property":
+        put(node.key, { type: "property", mods: [] });
+        break;
+      case "WithAttribute":
+        put(node.name, { type: "property", mods: [] });
+        break;
+      case "ClassificationRule":
+        put(node.category, { type: "property", mods: [] });
+        put(node.action, { type: "enumMember", mods: [] });
+        break;
+      case "Let":
+        put(node.name, decl("variable"));
+        break;
+      case "For":
+        put(node.binder, decl("variable"));
+        break;
+      case "Catch":
+        put(node.binder, decl("variable"));
+        put(node.errorType, { type: "type", mods: [] });
+        break;
+      case "Lambda":
+        for (const p of node.params ?? []) put(p, decl("parameter"));
+        break;
+      case "BindingPattern":
+        put(node.name, decl("variable"));
+        break;
+      case "ConstructorPattern":
+        put(node.name, { type: "function", mods: BUILTIN_FUNCTIONS.has(node.name?.name) ? ["defaultLibrary"] : [] });
+        break;
       case "Member": {
         const isCallee = parent?.kind === "Call" && key === "callee";
         put(node.property, { type: isCallee ? "method" : "property", mods: [] });
         break;
       }
-      case "NamedArg": put(node.name, { type: "parameter", mods: [] }); break;
-      case "RecordField": if (ok(node.key) && node.key.kind === "Identifier") put(node.key, { type: "property", mods: [] }); break;
-      case "TypeLiteral": put(node.typeName, { type: "type", mods: [] }); break;
-      case "Setting": put(node.name, { type: "property", mods: [] }); break;
+      case "NamedArg":
+        put(node.name, { type: "parameter", mods: [] });
+        break;
+      case "RecordField":
+        if (ok(node.key) && node.key.kind === "Identifier") put(node.key, { type: "property", mods: [] });
+        break;
+      case "TypeLiteral":
+        put(node.typeName, { type: "type", mods: [] });
+        break;
+      case "Setting":
+        put(node.name, { type: "property", mods: [] });
+        break;
       case "Identifier": {
         if (!isReferencePosition(parent, key)) break;
         if (out.has(node.span.start)) break;
@@ -127,9 +202,12 @@ function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefine
         else if (g === "function") out.set(node.span.start, { type: "function", mods: [] });
         else if (g === "type") out.set(node.span.start, { type: "type", mods: [] });
         else if (g === "memory") out.set(node.span.start, { type: "variable", mods: ["readonly"] });
-        else if (BUILTIN_FUNCTIONS.has(node.name) && (isCallee || parent?.kind === "PolicyRule")) out.set(node.span.start, { type: "function", mods: ["defaultLibrary"] });
-        else if (BUILTIN_VALUES.has(node.name)) out.set(node.span.start, { type: "variable", mods: ["readonly", "defaultLibrary"] });
-        else if (parent?.kind === "PolicyRule" && (BUILTIN_GROUPS.has(node.name) || BUILTIN_ACTIONS.has(node.name))) out.set(node.span.start, { type: "event", mods: ["defaultLibrary"] });
+        else if (BUILTIN_FUNCTIONS.has(node.name) && (isCallee || parent?.kind === "PolicyRule"))
+          out.set(node.span.start, { type: "function", mods: ["defaultLibrary"] });
+        else if (BUILTIN_VALUES.has(node.name))
+          out.set(node.span.start, { type: "variable", mods: ["readonly", "defaultLibrary"] });
+        else if (parent?.kind === "PolicyRule" && (BUILTIN_GROUPS.has(node.name) || BUILTIN_ACTIONS.has(node.name)))
+          out.set(node.span.start, { type: "event", mods: ["defaultLibrary"] });
         else if (isCallee) out.set(node.span.start, { type: "function", mods: [] });
         else out.set(node.span.start, { type: "variable", mods: [] });
         break;
@@ -141,8 +219,9 @@ function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefine
     const kids: Frame[] = [];
     for (const k of VISITOR_KEYS[node.kind] ?? []) {
       const v = rec[k];
-      if (Array.isArray(v)) for (const c of v) ok(c) && kids.push([c, node, k]);
-      else if (ok(v)) kids.push([v, node, k]);
+      if (Array.isArray(v)) {
+        for (const c of v) if (ok(c)) kids.push([c, node, k]);
+      } else if (ok(v)) kids.push([v, node, k]);
     }
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
@@ -164,7 +243,14 @@ function tokenClass(t: IToken, ids: Map<number, Classified>): Classified | undef
 }
 
 /** Splits a token that spans lines (multi-line strings) into one piece per line, as the protocol requires. */
-function pushToken(builder: SemanticTokensBuilder, doc: SourceDocument, start: number, end: number, typeIdx: number, mods: number): void {
+function pushToken(
+  builder: SemanticTokensBuilder,
+  doc: SourceDocument,
+  start: number,
+  end: number,
+  typeIdx: number,
+  mods: number,
+): void {
   const map = doc.lineMap;
   let s = start;
   while (s < end) {
@@ -178,7 +264,11 @@ function pushToken(builder: SemanticTokensBuilder, doc: SourceDocument, start: n
   }
 }
 
-export function semanticTokens(doc: SourceDocument, globals?: GlobalNames, range?: { start: number; end: number }): SemanticTokens {
+export function semanticTokens(
+  doc: SourceDocument,
+  globals?: GlobalNames,
+  range?: { start: number; end: number },
+): SemanticTokens {
   const ids = classifyIdentifiers(doc.program, globals);
   const items: Array<[number, number, Classified]> = [];
   for (const t of doc.tokens) {
@@ -198,7 +288,10 @@ export function semanticTokens(doc: SourceDocument, globals?: GlobalNames, range
 }
 
 /** Decodes the protocol's relative encoding (for tests and debugging). */
-export function decodeSemanticTokens(data: number[], legend: SemanticTokensLegend = SEMANTIC_TOKENS_LEGEND): Array<{ line: number; char: number; length: number; type: string; modifiers: string[] }> {
+export function decodeSemanticTokens(
+  data: number[],
+  legend: SemanticTokensLegend = SEMANTIC_TOKENS_LEGEND,
+): Array<{ line: number; char: number; length: number; type: string; modifiers: string[] }> {
   const out = [];
   let line = 0;
   let char = 0;

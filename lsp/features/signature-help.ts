@@ -3,7 +3,12 @@
  * function, agent, tool), its parameters, and the one being typed (by position, or by name for
  * `name = value` arguments).
  */
-import { MarkupKind, type ParameterInformation, type SignatureHelp, type SignatureInformation } from "vscode-languageserver";
+import {
+  MarkupKind,
+  type ParameterInformation,
+  type SignatureHelp,
+  type SignatureInformation,
+} from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { BUILTIN_FUNCTIONS, builtinMethods } from "../../stdlib/index.js";
 import { receiverName } from "../../compiler/check/stdlib-types.js";
@@ -35,9 +40,17 @@ function toInformation(sig: CallableSignature): SignatureInformation {
   return info;
 }
 
-function fromParams(prefix: string, params: Array<{ name: string; type: string; optional?: boolean }>, result: string | undefined, doc?: string): CallableSignature {
+function fromParams(
+  prefix: string,
+  params: Array<{ name: string; type: string; optional?: boolean }>,
+  result: string | undefined,
+  doc?: string,
+): CallableSignature {
   const ps = params.map((p) => ({ name: p.name, label: `${p.name}${p.optional ? "?" : ""}: ${p.type}` }));
-  const sig: CallableSignature = { label: `${prefix}(${ps.map((p) => p.label).join(", ")})${result ? ` -> ${result}` : ""}`, params: ps };
+  const sig: CallableSignature = {
+    label: `${prefix}(${ps.map((p) => p.label).join(", ")})${result ? ` -> ${result}` : ""}`,
+    params: ps,
+  };
   if (doc) sig.doc = doc;
   return sig;
 }
@@ -51,25 +64,57 @@ function typeRefText(t: A.TypeRef | undefined): string {
 function namedCallable(name: string, inputs: SignatureInputs): CallableSignature | undefined {
   const { view, doc, offset } = inputs;
   // Lexically visible functions first (an agent's own functions, then top-level ones).
-  const local = doc.scopes.visibleAt(offset).find((b) => b.name === name && (b.kind === "function" || b.kind === "agent"));
+  const local = doc.scopes
+    .visibleAt(offset)
+    .find((b) => b.name === name && (b.kind === "function" || b.kind === "agent"));
   if (view) {
     if (local?.kind === "function") {
       const agent = doc.pathAt(offset).find((n): n is A.AgentDef => n.kind === "Agent");
       const f = (agent && view.env.agentFunctions.get(agent.name?.name)?.get(name)) ?? view.env.functions.get(name);
-      if (f) return fromParams(name, f.params.map((p) => ({ name: p.name, type: typeToString(p.type) })), f.returnType ? typeToString(f.returnType) : undefined);
+      if (f)
+        return fromParams(
+          name,
+          f.params.map((p) => ({ name: p.name, type: typeToString(p.type) })),
+          f.returnType ? typeToString(f.returnType) : undefined,
+        );
     }
     const f = view.env.functions.get(name);
-    if (f) return fromParams(name, f.params.map((p) => ({ name: p.name, type: typeToString(p.type) })), f.returnType ? typeToString(f.returnType) : undefined);
+    if (f)
+      return fromParams(
+        name,
+        f.params.map((p) => ({ name: p.name, type: typeToString(p.type) })),
+        f.returnType ? typeToString(f.returnType) : undefined,
+      );
     const tool = view.env.tools.get(name);
-    if (tool) return fromParams(name, tool.args.map((a) => ({ name: a.name, type: a.type, optional: !a.required || a.default !== undefined })), typeToString(tool.type.result), tool.contract.description);
+    if (tool)
+      return fromParams(
+        name,
+        tool.args.map((a) => ({ name: a.name, type: a.type, optional: !a.required || a.default !== undefined })),
+        typeToString(tool.type.result),
+        tool.contract.description,
+      );
     const agent = view.env.agents.get(name);
-    if (agent) return fromParams(name, agent.params.map((p) => ({ name: p.name, type: typeToString(p.type) })), agent.returnType ? typeToString(agent.returnType) : undefined, `Runs agent \`${name}\`.`);
+    if (agent)
+      return fromParams(
+        name,
+        agent.params.map((p) => ({ name: p.name, type: typeToString(p.type) })),
+        agent.returnType ? typeToString(agent.returnType) : undefined,
+        `Runs agent \`${name}\`.`,
+      );
   }
   // Without the checker: the declarations as written.
-  const decl = local ?? [...inputs.otherDocs.flatMap((d) => d.scopes.globals)].find((b) => b.name === name && (b.kind === "function" || b.kind === "agent"));
+  const decl =
+    local ??
+    [...inputs.otherDocs.flatMap((d) => d.scopes.globals)].find(
+      (b) => b.name === name && (b.kind === "function" || b.kind === "agent"),
+    );
   if (decl && (decl.node.kind === "Function" || decl.node.kind === "Agent")) {
     const n = decl.node as A.FunctionDef | A.AgentDef;
-    return fromParams(name, (n.params ?? []).filter((p) => p?.name?.name).map((p) => ({ name: p.name.name, type: typeRefText(p.type) })), n.returnType ? typeRefText(n.returnType) : undefined);
+    return fromParams(
+      name,
+      (n.params ?? []).filter((p) => p?.name?.name).map((p) => ({ name: p.name.name, type: typeRefText(p.type) })),
+      n.returnType ? typeRefText(n.returnType) : undefined,
+    );
   }
   const builtin = BUILTIN_FUNCTIONS.get(name);
   return builtin ? functionSignature(builtin) : undefined;
@@ -103,7 +148,10 @@ export function signatureHelp(inputs: SignatureInputs): SignatureHelp | null {
   // A method call: the token before the callee is a dot.
   const idx = doc.tokenIndexAfter(calleeTok.startOffset);
   const before = doc.tokens[idx - 1];
-  const sig = before?.image === "." && before.endOffset! + 1 === calleeTok.startOffset ? methodCallable(before.startOffset, name, inputs) : namedCallable(name, inputs);
+  const sig =
+    before?.image === "." && before.endOffset! + 1 === calleeTok.startOffset
+      ? methodCallable(before.startOffset, name, inputs)
+      : namedCallable(name, inputs);
   if (!sig) return null;
   let active = call.argIndex;
   if (call.namedArg) {

@@ -8,17 +8,26 @@ import { exprToString } from "../../grammar/print.js";
 import type { SourceDocument } from "../document.js";
 import { spanToRange } from "../positions.js";
 
-const isNode = (n: unknown): n is A.Node => !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
+const isNode = (n: unknown): n is A.Node =>
+  !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
 
 function nameOf(id: A.Identifier | A.ErrorNode | undefined): string | undefined {
   return id && id.kind === "Identifier" && id.name ? id.name : undefined;
 }
 
-function sym(name: string, detail: string | undefined, kind: SymbolKind, node: A.Node, selection: A.Node | undefined, children: DocumentSymbol[] = []): DocumentSymbol {
+function sym(
+  name: string,
+  detail: string | undefined,
+  kind: SymbolKind,
+  node: A.Node,
+  selection: A.Node | undefined,
+  children: DocumentSymbol[] = [],
+): DocumentSymbol {
   const range = spanToRange(node.span);
   let selectionRange = selection && isNode(selection) ? spanToRange(selection.span) : range;
   // The selection range must lie inside the range.
-  if (selection && (selection.span.start < node.span.start || selection.span.end > node.span.end)) selectionRange = range;
+  if (selection && (selection.span.start < node.span.start || selection.span.end > node.span.end))
+    selectionRange = range;
   const s: DocumentSymbol = { name: name || "?", kind, range, selectionRange, children };
   if (detail) s.detail = detail;
   return s;
@@ -31,7 +40,10 @@ function typeText(t: A.TypeRef | A.ErrorNode | undefined): string {
 }
 
 function paramsText(params: A.Param[] | undefined): string {
-  return `(${(params ?? []).filter(isNode).map((p) => `${nameOf(p.name) ?? "?"}: ${typeText(p.type)}`).join(", ")})`;
+  return `(${(params ?? [])
+    .filter(isNode)
+    .map((p) => `${nameOf(p.name) ?? "?"}: ${typeText(p.type)}`)
+    .join(", ")})`;
 }
 
 function shortExpr(e: A.Expr | undefined): string {
@@ -59,19 +71,35 @@ function policySymbol(p: A.PolicyDef): DocumentSymbol {
 }
 
 function functionSymbol(f: A.FunctionDef): DocumentSymbol {
-  return sym(nameOf(f.name) ?? "function", `${paramsText(f.params)}${f.returnType ? ` -> ${typeText(f.returnType)}` : ""}`, SymbolKind.Function, f, f.name);
+  return sym(
+    nameOf(f.name) ?? "function",
+    `${paramsText(f.params)}${f.returnType ? ` -> ${typeText(f.returnType)}` : ""}`,
+    SymbolKind.Function,
+    f,
+    f.name,
+  );
 }
 
 function withSymbol(w: A.WithBlock): DocumentSymbol {
-  const attrs = (w.attributes ?? []).filter(isNode).map((a) => sym(nameOf(a.name) ?? "?", shortExpr(a.value as A.Expr), SymbolKind.Property, a, a.name));
+  const attrs = (w.attributes ?? [])
+    .filter(isNode)
+    .map((a) => sym(nameOf(a.name) ?? "?", shortExpr(a.value as A.Expr), SymbolKind.Property, a, a.name));
   const detail = attrs.length ? attrs.map((a) => `${a.name} = ${a.detail}`).join(", ") : undefined;
-  return sym("with", detail && detail.length > 80 ? detail.slice(0, 79) + "…" : detail, SymbolKind.Object, w, undefined, attrs);
+  return sym(
+    "with",
+    detail && detail.length > 80 ? detail.slice(0, 79) + "…" : detail,
+    SymbolKind.Object,
+    w,
+    undefined,
+    attrs,
+  );
 }
 
 function agentSymbol(a: A.AgentDef): DocumentSymbol {
   const children: DocumentSymbol[] = [];
   for (const m of (a.members ?? []).filter(isNode)) {
-    if (m.kind === "Capabilities") children.push(sym("capabilities", shortExpr(m.list), SymbolKind.Array, m, undefined));
+    if (m.kind === "Capabilities")
+      children.push(sym("capabilities", shortExpr(m.list), SymbolKind.Array, m, undefined));
     else if (m.kind === "Policy") children.push(policySymbol(m));
     else if (m.kind === "Function") children.push(functionSymbol(m));
     else if (m.kind === "With") children.push(withSymbol(m));
@@ -93,19 +121,35 @@ function itemSymbol(item: A.Item): DocumentSymbol | undefined {
     case "TypeDef": {
       const def = item.definition;
       if (def && def.kind === "StructType") {
-        const fields = (def.fields ?? []).filter(isNode).map((f) => sym(nameOf(f.name) ?? "?", typeText(f.type), SymbolKind.Field, f, f.name));
+        const fields = (def.fields ?? [])
+          .filter(isNode)
+          .map((f) => sym(nameOf(f.name) ?? "?", typeText(f.type), SymbolKind.Field, f, f.name));
         return sym(nameOf(item.name) ?? "type", "type", SymbolKind.Struct, item, item.name, fields);
       }
-      return sym(nameOf(item.name) ?? "type", def && def.kind === "TypeRef" ? `= ${typeText(def)}` : "type", SymbolKind.TypeParameter, item, item.name);
+      return sym(
+        nameOf(item.name) ?? "type",
+        def && def.kind === "TypeRef" ? `= ${typeText(def)}` : "type",
+        SymbolKind.TypeParameter,
+        item,
+        item.name,
+      );
     }
     case "Schedule":
-      return sym(nameOf(item.name) ?? "schedule", "schedule", SymbolKind.Event, item, item.name, properties(item.entries ?? []));
+      return sym(
+        nameOf(item.name) ?? "schedule",
+        "schedule",
+        SymbolKind.Event,
+        item,
+        item.name,
+        properties(item.entries ?? []),
+      );
     case "Channel": {
       const children: DocumentSymbol[] = [];
       for (const m of (item.members ?? []).filter(isNode)) {
         if (m.kind === "Property") children.push(...properties([m]));
         else if (m.kind === "Policy") children.push(policySymbol(m));
-        else if (m.kind === "DataClassification") children.push(sym("data_classification", undefined, SymbolKind.Object, m, undefined));
+        else if (m.kind === "DataClassification")
+          children.push(sym("data_classification", undefined, SymbolKind.Object, m, undefined));
       }
       return sym(nameOf(item.name) ?? "channel", "channel", SymbolKind.Interface, item, item.name, children);
     }
@@ -114,9 +158,17 @@ function itemSymbol(item: A.Item): DocumentSymbol | undefined {
       const children: DocumentSymbol[] = [];
       for (const m of (item.members ?? []).filter(isNode)) {
         if (m.kind === "Property") children.push(...properties([m]));
-        else if (m.kind === "SubBlock") children.push(sym(m.keyword, undefined, SymbolKind.Object, m, undefined, properties(m.entries ?? [])));
+        else if (m.kind === "SubBlock")
+          children.push(sym(m.keyword, undefined, SymbolKind.Object, m, undefined, properties(m.entries ?? [])));
       }
-      return sym(nameOf(item.name) ?? item.kind.toLowerCase(), item.kind.toLowerCase(), item.kind === "Memory" ? SymbolKind.Variable : SymbolKind.Event, item, item.name, children);
+      return sym(
+        nameOf(item.name) ?? item.kind.toLowerCase(),
+        item.kind.toLowerCase(),
+        item.kind === "Memory" ? SymbolKind.Variable : SymbolKind.Event,
+        item,
+        item.name,
+        children,
+      );
     }
     default:
       return undefined;
@@ -150,9 +202,17 @@ export function fuzzyMatches(query: string, name: string): boolean {
 export function workspaceSymbolsOf(doc: SourceDocument, query: string, clientUri: string): SymbolInformation[] {
   const out: SymbolInformation[] = [];
   const visit = (s: DocumentSymbol, container: string | undefined, depth: number) => {
-    const searchable = s.kind !== SymbolKind.Property && s.kind !== SymbolKind.Event && s.kind !== SymbolKind.Object && s.kind !== SymbolKind.Array;
+    const searchable =
+      s.kind !== SymbolKind.Property &&
+      s.kind !== SymbolKind.Event &&
+      s.kind !== SymbolKind.Object &&
+      s.kind !== SymbolKind.Array;
     if (searchable && fuzzyMatches(query, s.name)) {
-      const info: SymbolInformation = { name: s.name, kind: s.kind, location: { uri: clientUri, range: s.selectionRange } };
+      const info: SymbolInformation = {
+        name: s.name,
+        kind: s.kind,
+        location: { uri: clientUri, range: s.selectionRange },
+      };
       if (container) info.containerName = container;
       out.push(info);
     }

@@ -28,13 +28,22 @@ export function isSignedType(type: string): boolean {
  * Key and signature checks: a genesis/checkpoint record must name `keyId` and be signed; in
  * "record" mode every record must be signed; any signature present must verify.
  */
-export function signatureProblem(rec: AuditRecord, publicKey: KeyObject, keyId: string, signing: SigningMode): RecordProblem | null {
+export function signatureProblem(
+  rec: AuditRecord,
+  publicKey: KeyObject,
+  keyId: string,
+  signing: SigningMode,
+): RecordProblem | null {
   if (isSignedType(rec.type) && rec.details.keyId !== keyId) {
-    return { reason: "wrong_key", detail: `${rec.type} names key ${shortKeyId(rec.details.keyId)}…, but the given key is ${shortKeyId(keyId)}…` };
+    return {
+      reason: "wrong_key",
+      detail: `${rec.type} names key ${shortKeyId(rec.details.keyId)}…, but the given key is ${shortKeyId(keyId)}…`,
+    };
   }
   if (rec.sig === undefined) {
     if (isSignedType(rec.type)) return { reason: "bad_signature", detail: `${rec.type} record has no signature` };
-    if (signing === "record") return { reason: "bad_signature", detail: "record has no signature (this log signs every record)" };
+    if (signing === "record")
+      return { reason: "bad_signature", detail: "record has no signature (this log signs every record)" };
     return null;
   }
   if (!verifyHashSignature(publicKey, rec.hash, rec.sig)) {
@@ -46,17 +55,29 @@ export function signatureProblem(rec: AuditRecord, publicKey: KeyObject, keyId: 
 /** What is wrong with the first record of a log (other than its signature), or null. */
 export function genesisProblem(rec: AuditRecord, keyId: string): RecordProblem | null {
   if (rec.type !== "genesis" || rec.seq !== 1 || rec.prev !== GENESIS_PREV) {
-    return { reason: "malformed", detail: "the first record of a log must be its genesis record (seq 1, prev all zeros)" };
+    return {
+      reason: "malformed",
+      detail: "the first record of a log must be its genesis record (seq 1, prev all zeros)",
+    };
   }
   const d = rec.details;
-  if (d.format !== LOG_FORMAT) return { reason: "malformed", detail: `unsupported log format ${JSON.stringify(d.format)} (expected ${LOG_FORMAT})` };
-  if (d.alg !== "Ed25519") return { reason: "malformed", detail: `unsupported signature algorithm ${JSON.stringify(d.alg)}` };
-  if (d.signing !== "checkpoint" && d.signing !== "record") return { reason: "malformed", detail: `unknown signing mode ${JSON.stringify(d.signing)}` };
+  if (d.format !== LOG_FORMAT)
+    return {
+      reason: "malformed",
+      detail: `unsupported log format ${JSON.stringify(d.format)} (expected ${LOG_FORMAT})`,
+    };
+  if (d.alg !== "Ed25519")
+    return { reason: "malformed", detail: `unsupported signature algorithm ${JSON.stringify(d.alg)}` };
+  if (d.signing !== "checkpoint" && d.signing !== "record")
+    return { reason: "malformed", detail: `unknown signing mode ${JSON.stringify(d.signing)}` };
   if (typeof d.publicKey !== "string" || sha256Hex(Buffer.from(d.publicKey, "base64")) !== d.keyId) {
     return { reason: "wrong_key", detail: "the genesis record's public key does not match its key id" };
   }
   if (d.keyId !== keyId) {
-    return { reason: "wrong_key", detail: `log is signed by key ${shortKeyId(d.keyId)}…, but the given key is ${shortKeyId(keyId)}…` };
+    return {
+      reason: "wrong_key",
+      detail: `log is signed by key ${shortKeyId(d.keyId)}…, but the given key is ${shortKeyId(keyId)}…`,
+    };
   }
   return null;
 }

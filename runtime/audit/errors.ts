@@ -32,7 +32,14 @@ export type AuditErrorCode =
   | "CLOSED";
 
 /** Codes that mean "the log itself fails verification" (exit 3) rather than usage or I/O (exit 1). */
-const VERIFICATION_CODES: ReadonlySet<AuditErrorCode> = new Set(["TORN_TAIL", "TRUNCATED", "WRONG_KEY", "HEAD", "TAIL_INVALID", "VERIFY_FAILED"]);
+const VERIFICATION_CODES: ReadonlySet<AuditErrorCode> = new Set([
+  "TORN_TAIL",
+  "TRUNCATED",
+  "WRONG_KEY",
+  "HEAD",
+  "TAIL_INVALID",
+  "VERIFY_FAILED",
+]);
 
 export class AuditError extends Error {
   override readonly name = "AuditError";

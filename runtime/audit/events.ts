@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from "./json.js";
 
 type Extra = { [key: string]: JsonValue | undefined };
 
-export interface RunStartDetails extends Extra {}
+export type RunStartDetails = Extra;
 
 export interface RunEndDetails extends Extra {
   /** How the run ended, e.g. "ok", "error", "denied", "timeout". */
@@ -72,7 +72,11 @@ const REQUIRED: Record<keyof EventDetailsByType, [field: string, ok: (v: unknown
   run_end: [["status", str, "a string"]],
   decision: [
     ["action", str, "a string"],
-    ["decision", (v) => v === "allow" || v === "deny" || v === "require_approval", `"allow", "deny" or "require_approval"`],
+    [
+      "decision",
+      (v) => v === "allow" || v === "deny" || v === "require_approval",
+      `"allow", "deny" or "require_approval"`,
+    ],
     ["rules", (v) => Array.isArray(v) && v.every(str), "an array of rule ids"],
   ],
   approval: [

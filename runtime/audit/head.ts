@@ -39,8 +39,7 @@ export function headPathFor(logPath: string): string {
  * rebuilds (recorded). That halves the fsyncs per checkpoint; see README "Durability".
  */
 export function writeHead(path: string, head: Head, durable = true): void {
-  const text =
-    `{"checkpoint":${serializeRecord(head.checkpoint)},"end":${head.end},"format":"${HEAD_FORMAT}","offset":${head.offset}}\n`;
+  const text = `{"checkpoint":${serializeRecord(head.checkpoint)},"end":${head.end},"format":"${HEAD_FORMAT}","offset":${head.offset}}\n`;
   const tmp = `${path}.tmp`;
   try {
     const fd = openSync(tmp, "w", 0o640);
@@ -91,15 +90,23 @@ export function readHead(path: string): ReadHead {
   } catch {
     return { status: "invalid", detail: `${path} is not valid JSON` };
   }
-  if (!isPlainObject(v) || v.format !== HEAD_FORMAT) return { status: "invalid", detail: `${path} is not a ${HEAD_FORMAT} head file` };
-  if (!Number.isSafeInteger(v.offset) || !Number.isSafeInteger(v.end) || (v.offset as number) < 0 || (v.end as number) <= (v.offset as number)) {
+  if (!isPlainObject(v) || v.format !== HEAD_FORMAT)
+    return { status: "invalid", detail: `${path} is not a ${HEAD_FORMAT} head file` };
+  if (
+    !Number.isSafeInteger(v.offset) ||
+    !Number.isSafeInteger(v.end) ||
+    (v.offset as number) < 0 ||
+    (v.end as number) <= (v.offset as number)
+  ) {
     return { status: "invalid", detail: `${path} has invalid offsets` };
   }
   const parsed = parseRecordLine(JSON.stringify(v.checkpoint));
   if (!parsed.ok) return { status: "invalid", detail: `${path}: checkpoint ${parsed.detail}` };
   const cp = parsed.record;
-  if (cp.type !== "checkpoint" && cp.type !== "genesis") return { status: "invalid", detail: `${path} does not hold a checkpoint record` };
-  if (parsed.computedHash !== cp.hash || computeHash(cp) !== cp.hash) return { status: "invalid", detail: `${path}: checkpoint content does not match its hash` };
+  if (cp.type !== "checkpoint" && cp.type !== "genesis")
+    return { status: "invalid", detail: `${path} does not hold a checkpoint record` };
+  if (parsed.computedHash !== cp.hash || computeHash(cp) !== cp.hash)
+    return { status: "invalid", detail: `${path}: checkpoint content does not match its hash` };
   if (typeof cp.sig !== "string") return { status: "invalid", detail: `${path}: checkpoint is not signed` };
   return { status: "ok", head: { checkpoint: cp, offset: v.offset as number, end: v.end as number } };
 }

@@ -3,7 +3,14 @@
  * guarantees and their limits.
  */
 export { AuditLog, DEFAULT_CHECKPOINT_EVERY, type AuditLogOptions } from "./writer.js";
-export { verifyLog, describeResult, type VerifyOptions, type VerifyResult, type FirstBad, type FailureReason } from "./verify.js";
+export {
+  verifyLog,
+  describeResult,
+  type VerifyOptions,
+  type VerifyResult,
+  type FirstBad,
+  type FailureReason,
+} from "./verify.js";
 export { repairLog, type RepairOptions, type RepairReport } from "./repair.js";
 export {
   generateKeyFiles,

@@ -52,7 +52,8 @@ export function assertJsonObject(value: unknown, what = "details"): asserts valu
         seen.add(v);
         if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, true));
         else if (isPlainObject(v)) for (const k of Object.keys(v)) walk(v[k], `${path}.${k}`, false);
-        else throw new TypeError(`${path} is a ${(v as object).constructor?.name ?? "non-plain"} object, not plain JSON`);
+        else
+          throw new TypeError(`${path} is a ${(v as object).constructor?.name ?? "non-plain"} object, not plain JSON`);
         seen.delete(v);
         return;
       default:

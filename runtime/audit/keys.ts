@@ -8,7 +8,17 @@
  * record and every checkpoint.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
 import { LOG_FORMAT } from "./record.js";
 import { sha256Hex } from "./hash.js";
@@ -128,7 +138,10 @@ export function loadPrivateKey(path: string): KeyObject {
     );
   }
   if (!pem.includes("PRIVATE KEY")) {
-    throw new AuditError("KEY", `${path} is not a PEM private key${pem.includes("PUBLIC KEY") ? " (it is a public key; pass the private key file)" : ""}`);
+    throw new AuditError(
+      "KEY",
+      `${path} is not a PEM private key${pem.includes("PUBLIC KEY") ? " (it is a public key; pass the private key file)" : ""}`,
+    );
   }
   let key: KeyObject;
   try {
@@ -136,14 +149,19 @@ export function loadPrivateKey(path: string): KeyObject {
   } catch (err) {
     throw new AuditError("KEY", `${path} is not a readable PEM private key (${firstLine(err)})`);
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new AuditError("KEY", `${path} holds a ${key.asymmetricKeyType} key; the audit log needs an Ed25519 key (make one with: symbi keygen --out FILE)`);
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new AuditError(
+      "KEY",
+      `${path} holds a ${key.asymmetricKeyType} key; the audit log needs an Ed25519 key (make one with: symbi keygen --out FILE)`,
+    );
   return key;
 }
 
 /** Loads an Ed25519 public key (SPKI PEM, as written to KEYFILE.pub). A private key is refused: verification needs only the public half. */
 export function loadPublicKey(path: string): KeyObject {
   const { pem } = readKeyFile(path, "public key");
-  if (pem.includes("PRIVATE KEY")) throw new AuditError("KEY", `${path} is a private key; pass the public key file (${publicKeyPathFor("KEYFILE")})`);
+  if (pem.includes("PRIVATE KEY"))
+    throw new AuditError("KEY", `${path} is a private key; pass the public key file (${publicKeyPathFor("KEYFILE")})`);
   if (!pem.includes("PUBLIC KEY")) throw new AuditError("KEY", `${path} is not a PEM public key`);
   let key: KeyObject;
   try {
@@ -151,7 +169,8 @@ export function loadPublicKey(path: string): KeyObject {
   } catch (err) {
     throw new AuditError("KEY", `${path} is not a readable PEM public key (${firstLine(err)})`);
   }
-  if (key.asymmetricKeyType !== "ed25519") throw new AuditError("KEY", `${path} holds a ${key.asymmetricKeyType} key; the audit log uses Ed25519`);
+  if (key.asymmetricKeyType !== "ed25519")
+    throw new AuditError("KEY", `${path} holds a ${key.asymmetricKeyType} key; the audit log uses Ed25519`);
   return key;
 }
 
@@ -163,7 +182,8 @@ function firstLine(err: unknown): string {
 export function rawPublicKey(key: KeyObject): Buffer {
   const pub = key.type === "private" ? createPublicKey(key) : key;
   const jwk = pub.export({ format: "jwk" });
-  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string") throw new AuditError("KEY", "not an Ed25519 key");
+  if (jwk.kty !== "OKP" || jwk.crv !== "Ed25519" || typeof jwk.x !== "string")
+    throw new AuditError("KEY", "not an Ed25519 key");
   return Buffer.from(jwk.x, "base64url");
 }
 

@@ -88,7 +88,10 @@ export function isStale(owner: LockOwner | null): boolean {
 function lockedError(logPath: string, path: string): AuditError {
   const owner = readLockOwner(path);
   if (!owner) {
-    return new AuditError("LOCKED", `audit log ${logPath} is locked (${path} exists but names no owner); if no writer is running, remove ${path} by hand`);
+    return new AuditError(
+      "LOCKED",
+      `audit log ${logPath} is locked (${path} exists but names no owner); if no writer is running, remove ${path} by hand`,
+    );
   }
   const who = `pid ${owner.pid} on ${owner.host} since ${owner.since}`;
   if (isStale(owner)) {
@@ -97,8 +100,12 @@ function lockedError(logPath: string, path: string): AuditError {
       `audit log ${logPath} is locked by ${who}, which is no longer running (it crashed or was killed); check and unlock it with: symbi audit repair ${logPath} --key KEYFILE`,
     );
   }
-  if (owner.pid === process.pid && owner.host === hostname()) return new AuditError("LOCKED", `audit log ${logPath} is already open in this process`);
-  return new AuditError("LOCKED", `audit log ${logPath} is in use by another writer (${who}); only one run may append to a log at a time`);
+  if (owner.pid === process.pid && owner.host === hostname())
+    return new AuditError("LOCKED", `audit log ${logPath} is already open in this process`);
+  return new AuditError(
+    "LOCKED",
+    `audit log ${logPath} is in use by another writer (${who}); only one run may append to a log at a time`,
+  );
 }
 
 /**

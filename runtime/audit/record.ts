@@ -20,7 +20,12 @@ export const GENESIS_PREV = "0".repeat(64);
 export type RuntimeEventType = "run_start" | "run_end" | "decision" | "approval" | "tool_start" | "tool_end" | "error";
 /** Events only the log itself writes; `append` refuses them. */
 export type SystemEventType = "genesis" | "checkpoint" | "recovered" | "repair";
-export const SYSTEM_EVENT_TYPES: ReadonlySet<string> = new Set<SystemEventType>(["genesis", "checkpoint", "recovered", "repair"]);
+export const SYSTEM_EVENT_TYPES: ReadonlySet<string> = new Set<SystemEventType>([
+  "genesis",
+  "checkpoint",
+  "recovered",
+  "repair",
+]);
 
 /** A record before hashing. `run`/`agent` are null for records the log writes itself. */
 export interface UnhashedRecord {
@@ -42,7 +47,17 @@ export interface AuditRecord extends UnhashedRecord {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const KNOWN_KEYS: ReadonlySet<string> = new Set(["agent", "details", "hash", "prev", "run", "seq", "sig", "ts", "type"]);
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  "agent",
+  "details",
+  "hash",
+  "prev",
+  "run",
+  "seq",
+  "sig",
+  "ts",
+  "type",
+]);
 
 /**
  * RFC 8785 text of the record without `hash`/`sig`. The top-level keys are fixed, so they are

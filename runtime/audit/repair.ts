@@ -62,7 +62,9 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
     let result = verifyLog(path, { publicKey, headPath });
     if (result.firstBad?.reason === "torn_tail") {
       details.tornTail = cutTornTail(path, result);
-      actions.push(`cut the torn last line (line ${result.firstBad.index}, ${(details.tornTail as { bytes: number }).bytes} bytes)`);
+      actions.push(
+        `cut the torn last line (line ${result.firstBad.index}, ${(details.tornTail as { bytes: number }).bytes} bytes)`,
+      );
       result = verifyLog(path, { publicKey, headPath });
     }
     if (result.firstBad?.reason === "head_invalid" && readHead(headPath).status === "invalid") {
@@ -79,7 +81,9 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
     }
     if (result.firstBad?.reason === "head_missing" && result.records === 0 && result.intactBytes === 0) {
       // A writer died while creating the log: nothing was ever signed, so start it afresh (genesis first).
-      actions.push("the log held no complete record (its creation was interrupted); started it with a new genesis record");
+      actions.push(
+        "the log held no complete record (its creation was interrupted); started it with a new genesis record",
+      );
       details.restarted = true;
       result = { ...result, firstBad: undefined } as VerifyResult;
     } else if (result.firstBad?.reason === "head_missing") {
@@ -87,20 +91,30 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
       if (!last) throw refuse(path, result);
       writeHead(headPath, { checkpoint: last.record, offset: last.offset, end: last.end });
       details.headRecreated = { seq: last.record.seq };
-      actions.push(`recreated the missing head file ${headPath} from the signed record seq ${last.record.seq}; records removed from the end before now could not be detected`);
+      actions.push(
+        `recreated the missing head file ${headPath} from the signed record seq ${last.record.seq}; records removed from the end before now could not be detected`,
+      );
       result = verifyLog(path, { publicKey, headPath });
     }
     if (result.firstBad) throw refuse(path, result);
 
     if (result.unsigned > 0) {
-      actions.push(`signed the ${result.unsigned} records written after the last checkpoint (seq ${result.lastSignedSeq}) by the crashed writer`);
+      actions.push(
+        `signed the ${result.unsigned} records written after the last checkpoint (seq ${result.lastSignedSeq}) by the crashed writer`,
+      );
     }
     details.lastSignedSeq = result.lastSignedSeq;
     details.unsignedRecordsAdopted = result.unsigned;
-    if (actions.length === 0) return { path, repaired: false, actions: ["nothing to repair: the log verifies and is not locked"] };
+    if (actions.length === 0)
+      return { path, repaired: false, actions: ["nothing to repair: the log verifies and is not locked"] };
 
     details.actions = actions;
-    const log = AuditLog.openLocked(path, lock, { privateKey: options.privateKey, headPath, ...(options.now ? { now: options.now } : {}) }, { type: "repair", details });
+    const log = AuditLog.openLocked(
+      path,
+      lock,
+      { privateKey: options.privateKey, headPath, ...(options.now ? { now: options.now } : {}) },
+      { type: "repair", details },
+    );
     const record = log.openingRecord ?? undefined;
     log.close();
     return { path, repaired: true, actions, record };

@@ -184,16 +184,34 @@ class Verifier {
   private loadHead(headPath: string): { head: Head } | { problem: FirstBad } {
     const h = readHead(headPath);
     if (h.status === "missing") {
-      return { problem: { index: 0, seq: null, reason: "head_missing", detail: `head file ${headPath} is missing, so removal of records from the end cannot be detected (--no-head skips this check)` } };
+      return {
+        problem: {
+          index: 0,
+          seq: null,
+          reason: "head_missing",
+          detail: `head file ${headPath} is missing, so removal of records from the end cannot be detected (--no-head skips this check)`,
+        },
+      };
     }
     if (h.status === "invalid") return { problem: { index: 0, seq: null, reason: "head_invalid", detail: h.detail } };
     const sp = signatureProblem(h.head.checkpoint, this.publicKey, this.keyId, "checkpoint");
-    if (sp) return { problem: { index: 0, seq: h.head.checkpoint.seq, reason: "head_invalid", detail: `head file ${headPath}: ${sp.detail}` } };
+    if (sp)
+      return {
+        problem: {
+          index: 0,
+          seq: h.head.checkpoint.seq,
+          reason: "head_invalid",
+          detail: `head file ${headPath}: ${sp.detail}`,
+        },
+      };
     return { head: h.head };
   }
 
   /** Problems at the end of the log: truncation against the head, the head itself, a torn last line, an empty log. */
-  private endProblem(headState: { head: Head } | { problem: FirstBad } | null, torn: Line | undefined): FirstBad | undefined {
+  private endProblem(
+    headState: { head: Head } | { problem: FirstBad } | null,
+    torn: Line | undefined,
+  ): FirstBad | undefined {
     const next = this.last.line + 1;
     if (headState && "head" in headState) {
       const cp = headState.head.checkpoint;
@@ -206,7 +224,12 @@ class Verifier {
         };
       }
       if (this.headMatched === false) {
-        return { index: cp.seq, seq: cp.seq, reason: "head_invalid", detail: `the head's checkpoint seq ${cp.seq} is not the log's record seq ${cp.seq} (a different hash)` };
+        return {
+          index: cp.seq,
+          seq: cp.seq,
+          reason: "head_invalid",
+          detail: `the head's checkpoint seq ${cp.seq} is not the log's record seq ${cp.seq} (a different hash)`,
+        };
       }
     }
     if (torn) {
@@ -218,14 +241,20 @@ class Verifier {
       };
     }
     if (headState && "problem" in headState) return headState.problem;
-    if (this.records === 0) return { index: 1, seq: null, reason: "malformed", detail: "the log is empty (no genesis record)" };
+    if (this.records === 0)
+      return { index: 1, seq: null, reason: "malformed", detail: "the log is empty (no genesis record)" };
     return undefined;
   }
 
   /** Checks one complete line against the chain so far; accepts it or returns the first bad record. */
   private check(line: Line, reader: LineReader): FirstBad | null {
     const last = this.last;
-    const bad = (index: number, seq: number | null, reason: FailureReason, detail: string): FirstBad => ({ index, seq, reason, detail });
+    const bad = (index: number, seq: number | null, reason: FailureReason, detail: string): FirstBad => ({
+      index,
+      seq,
+      reason,
+      detail,
+    });
     const linksToLast = (r: AuditRecord) => r.seq === last.seq + 1 && r.prev === last.hash;
     const peekNext = (): AuditRecord | null => {
       const n = reader.peek();
@@ -238,7 +267,13 @@ class Verifier {
     // a bad genesis) is an insertion when the next line continues the chain from the last good record.
     const ownProblem = (seq: number | null, reason: FailureReason, detail: string): FirstBad => {
       const n = peekNext();
-      if (n && linksToLast(n)) return bad(line.number, seq, "inserted", `${detail}, and the next line continues the chain: this line was added`);
+      if (n && linksToLast(n))
+        return bad(
+          line.number,
+          seq,
+          "inserted",
+          `${detail}, and the next line continues the chain: this line was added`,
+        );
       return bad(line.number, seq, reason, detail);
     };
     const parsed = parseRecordLine(line.text);
@@ -272,17 +307,40 @@ class Verifier {
   private linkProblem(line: Line, r: AuditRecord, peekNext: () => AuditRecord | null): FirstBad {
     const last = this.last;
     const expected = last.seq + 1;
-    const here = (reason: FailureReason, detail: string): FirstBad => ({ index: line.number, seq: r.seq, reason, detail });
-    const before = (reason: FailureReason, detail: string): FirstBad => ({ index: last.line, seq: last.seq, reason, detail });
+    const here = (reason: FailureReason, detail: string): FirstBad => ({
+      index: line.number,
+      seq: r.seq,
+      reason,
+      detail,
+    });
+    const before = (reason: FailureReason, detail: string): FirstBad => ({
+      index: last.line,
+      seq: last.seq,
+      reason,
+      detail,
+    });
 
-    if (r.prev === last.hash) return here("edited", `seq ${r.seq} where seq ${expected} belongs (the record links to the previous one, so its seq was changed)`);
+    if (r.prev === last.hash)
+      return here(
+        "edited",
+        `seq ${r.seq} where seq ${expected} belongs (the record links to the previous one, so its seq was changed)`,
+      );
 
     if (r.seq === expected) {
       const n = peekNext();
-      if (n && n.seq === expected && n.prev === last.hash) return here("inserted", `record does not link to seq ${last.seq}, and the next line does: it was added`);
+      if (n && n.seq === expected && n.prev === last.hash)
+        return here("inserted", `record does not link to seq ${last.seq}, and the next line does: it was added`);
       if (last.signed) return here("edited", `record does not link to the signed record seq ${last.seq} before it`);
-      if (last.seq > 0 && r.sig !== undefined) return before("edited", `record changed and re-hashed: the signed record seq ${r.seq} after it still links to its original hash`);
-      if (last.seq > 0 && n && n.seq === r.seq + 1 && n.prev === r.hash) return before("edited", `record changed and re-hashed: record seq ${r.seq} after it still links to its original hash`);
+      if (last.seq > 0 && r.sig !== undefined)
+        return before(
+          "edited",
+          `record changed and re-hashed: the signed record seq ${r.seq} after it still links to its original hash`,
+        );
+      if (last.seq > 0 && n && n.seq === r.seq + 1 && n.prev === r.hash)
+        return before(
+          "edited",
+          `record changed and re-hashed: record seq ${r.seq} after it still links to its original hash`,
+        );
       return here("edited", `prev does not match the hash of record seq ${last.seq}`);
     }
 
@@ -291,10 +349,14 @@ class Verifier {
     if (r.seq === last.seq && r.prev === last.prev) {
       // Two records claim the same place; the chain continues from the authentic one.
       if (r.hash === last.hash) return here("inserted", `duplicate of line ${last.line}`);
-      if (last.signed) return here("inserted", `a second record seq ${r.seq} after the signed one at line ${last.line}`);
+      if (last.signed)
+        return here("inserted", `a second record seq ${r.seq} after the signed one at line ${last.line}`);
       const n = peekNext();
       if (r.sig !== undefined || (n && n.seq === r.seq + 1 && n.prev === r.hash)) {
-        return before("inserted", `record claims seq ${last.seq}, but the chain continues from the record seq ${r.seq} at line ${line.number}: it was added`);
+        return before(
+          "inserted",
+          `record claims seq ${last.seq}, but the chain continues from the record seq ${r.seq} at line ${line.number}: it was added`,
+        );
       }
       return here("inserted", `a second record seq ${r.seq}`);
     }
@@ -318,10 +380,23 @@ class Verifier {
       if (!dupAt && s.seq === r.seq) dupAt = q.number;
       if (s.seq === r.seq - 1 && s.hash === r.prev) fitsElsewhere = true;
     }
-    const here = (reason: FailureReason, detail: string): FirstBad => ({ index: line.number, seq: r.seq, reason, detail });
+    const here = (reason: FailureReason, detail: string): FirstBad => ({
+      index: line.number,
+      seq: r.seq,
+      reason,
+      detail,
+    });
     if (dupAt) return here("inserted", `seq ${r.seq} appears again at line ${dupAt}; seq ${expected} belongs here`);
-    if (missingAt && fitsElsewhere) return here("reordered", `seq ${r.seq} is out of order: seq ${expected} belongs here and is at line ${missingAt}`);
-    if (missingAt) return here("inserted", `record seq ${r.seq} does not belong here; seq ${expected}, which does, follows at line ${missingAt}`);
+    if (missingAt && fitsElsewhere)
+      return here(
+        "reordered",
+        `seq ${r.seq} is out of order: seq ${expected} belongs here and is at line ${missingAt}`,
+      );
+    if (missingAt)
+      return here(
+        "inserted",
+        `record seq ${r.seq} does not belong here; seq ${expected}, which does, follows at line ${missingAt}`,
+      );
     const missing = r.seq - expected === 1 ? `record seq ${expected} is` : `records seq ${expected}–${r.seq - 1} are`;
     return here("deleted", `${missing} missing before this line`);
   }

@@ -7,10 +7,30 @@
  * authenticity point. See README.md for the format and the trade-offs.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
 import { canonicalJson, assertJsonObject, type JsonObject } from "./json.js";
-import { GENESIS_PREV, LOG_FORMAT, SYSTEM_EVENT_TYPES, canonicalBody, hashOfBody, parseRecordLine, serializeRecord, type AuditRecord } from "./record.js";
+import {
+  GENESIS_PREV,
+  LOG_FORMAT,
+  SYSTEM_EVENT_TYPES,
+  canonicalBody,
+  hashOfBody,
+  parseRecordLine,
+  serializeRecord,
+  type AuditRecord,
+} from "./record.js";
 import { keyIdOf, rawPublicKey, signHash } from "./keys.js";
 import { detailsProblem, type AuditEvent } from "./events.js";
 import { fsyncDirectory, headPathFor, readHead, writeHead, type Head } from "./head.js";
@@ -64,7 +84,13 @@ export class AuditLog {
   private readonly publicKey: KeyObject;
   private readonly now: () => Date;
 
-  private constructor(path: string, fd: number, size: number, private readonly lock: LogLock, options: AuditLogOptions) {
+  private constructor(
+    path: string,
+    fd: number,
+    size: number,
+    private readonly lock: LogLock,
+    options: AuditLogOptions,
+  ) {
     this.path = path;
     this.fd = fd;
     this.size = size;
@@ -191,7 +217,13 @@ export class AuditLog {
     }
     const from = (this.lastCheckpoint?.checkpoint.seq ?? 0) + 1;
     const offset = this.size;
-    const rec = this.writeRecord(null, null, "checkpoint", { keyId: this.keyId, from, count: this.seq + 1 - from }, true);
+    const rec = this.writeRecord(
+      null,
+      null,
+      "checkpoint",
+      { keyId: this.keyId, from, count: this.seq + 1 - from },
+      true,
+    );
     this.sync();
     this.lastCheckpoint = { checkpoint: rec, offset, end: this.size };
     this.sinceCheckpoint = 0;
@@ -229,13 +261,29 @@ export class AuditLog {
 
   private ensureWritable(): void {
     if (this.closed) throw new AuditError("CLOSED", `audit log ${this.path} is closed`);
-    if (this.broken) throw new AuditError("CLOSED", `audit log ${this.path} is unusable after a failed write (${this.broken})`);
+    if (this.broken)
+      throw new AuditError("CLOSED", `audit log ${this.path} is unusable after a failed write (${this.broken})`);
   }
 
   /** Builds, hashes, optionally signs and writes one record. */
-  private writeRecord(run: string | null, agent: string | null, type: string, details: JsonObject, sign = false): AuditRecord {
+  private writeRecord(
+    run: string | null,
+    agent: string | null,
+    type: string,
+    details: JsonObject,
+    sign = false,
+  ): AuditRecord {
     const detailsText = canonicalJson(details);
-    const rec: AuditRecord = { seq: this.seq + 1, ts: this.now().toISOString(), run, agent, type, details, prev: this.hash, hash: "" };
+    const rec: AuditRecord = {
+      seq: this.seq + 1,
+      ts: this.now().toISOString(),
+      run,
+      agent,
+      type,
+      details,
+      prev: this.hash,
+      hash: "",
+    };
     rec.hash = hashOfBody(rec.prev, canonicalBody(rec, detailsText));
     if (sign || this.signingMode === "record") rec.sig = signHash(this.privateKey, rec.hash);
     this.writeLine(serializeRecord(rec, detailsText) + "\n");
@@ -280,15 +328,24 @@ export class AuditLog {
     const head = readHead(headPath);
     if (head.status !== "missing") {
       const what = head.status === "ok" ? `records checkpoint seq ${head.head.checkpoint.seq}` : "exists";
-      throw new AuditError("TRUNCATED", `audit log ${this.path} is empty or missing but its head file ${headPath} ${what}: the log was emptied or replaced; restore it, or move the head away to start a new log`);
+      throw new AuditError(
+        "TRUNCATED",
+        `audit log ${this.path} is empty or missing but its head file ${headPath} ${what}: the log was emptied or replaced; restore it, or move the head away to start a new log`,
+      );
     }
-    const rec = this.writeRecord(null, null, "genesis", {
-      format: LOG_FORMAT,
-      alg: "Ed25519",
-      keyId: this.keyId,
-      publicKey: rawPublicKey(this.publicKey).toString("base64"),
-      signing: this.signingMode,
-    }, true);
+    const rec = this.writeRecord(
+      null,
+      null,
+      "genesis",
+      {
+        format: LOG_FORMAT,
+        alg: "Ed25519",
+        keyId: this.keyId,
+        publicKey: rawPublicKey(this.publicKey).toString("base64"),
+        signing: this.signingMode,
+      },
+      true,
+    );
     this.sync();
     fsyncDirectory(dirname(this.path)); // the new file's directory entry
     this.lastCheckpoint = { checkpoint: rec, offset: 0, end: this.size };
@@ -315,35 +372,59 @@ export class AuditLog {
     const first = reader.next();
     const parsedGenesis = first ? parseRecordLine(first.text) : null;
     if (!parsedGenesis?.ok || parsedGenesis.computedHash !== parsedGenesis.record.hash) {
-      throw new AuditError("TAIL_INVALID", `audit log ${path} does not start with a valid genesis record; ${verifyHint}`);
+      throw new AuditError(
+        "TAIL_INVALID",
+        `audit log ${path} does not start with a valid genesis record; ${verifyHint}`,
+      );
     }
     const genesis = parsedGenesis.record;
-    const gp = genesisProblem(genesis, this.keyId) ?? signatureProblem(genesis, this.publicKey, this.keyId, "checkpoint");
-    if (gp) throw new AuditError(gp.reason === "wrong_key" ? "WRONG_KEY" : "TAIL_INVALID", `audit log ${path}: ${gp.detail}`);
+    const gp =
+      genesisProblem(genesis, this.keyId) ?? signatureProblem(genesis, this.publicKey, this.keyId, "checkpoint");
+    if (gp)
+      throw new AuditError(gp.reason === "wrong_key" ? "WRONG_KEY" : "TAIL_INVALID", `audit log ${path}: ${gp.detail}`);
     this.signingMode = genesis.details.signing as SigningMode;
 
     const head = readHead(this.headPath);
     const repairHint = `symbi audit repair ${path} --key KEYFILE`;
     if (head.status === "missing") {
-      throw new AuditError("HEAD", `head file ${this.headPath} of audit log ${path} is missing, so removal of records from the end cannot be detected; ${verifyHint} --no-head, then recreate it (recorded in the log) with: ${repairHint}`);
+      throw new AuditError(
+        "HEAD",
+        `head file ${this.headPath} of audit log ${path} is missing, so removal of records from the end cannot be detected; ${verifyHint} --no-head, then recreate it (recorded in the log) with: ${repairHint}`,
+      );
     }
     if (head.status === "invalid") throw new AuditError("HEAD", `${head.detail}; ${verifyHint}`);
     const h = head.head;
     const hp = signatureProblem(h.checkpoint, this.publicKey, this.keyId, "checkpoint");
     if (hp) {
-      if (hp.reason === "wrong_key") throw new AuditError("WRONG_KEY", `audit log ${path} is signed by key ${shortKeyId(h.checkpoint.details.keyId)}…, not by the given key ${shortKeyId(this.keyId)}…`);
+      if (hp.reason === "wrong_key")
+        throw new AuditError(
+          "WRONG_KEY",
+          `audit log ${path} is signed by key ${shortKeyId(h.checkpoint.details.keyId)}…, not by the given key ${shortKeyId(this.keyId)}…`,
+        );
       throw new AuditError("HEAD", `head file ${this.headPath}: ${hp.detail}; ${verifyHint}`);
     }
     if (h.end > this.size) {
-      throw new AuditError("TRUNCATED", `audit log ${path} is shorter than its last signed checkpoint (seq ${h.checkpoint.seq}): records were removed from its end; ${verifyHint}`);
+      throw new AuditError(
+        "TRUNCATED",
+        `audit log ${path} is shorter than its last signed checkpoint (seq ${h.checkpoint.seq}): records were removed from its end; ${verifyHint}`,
+      );
     }
 
     // Walk from the head's checkpoint to the end of the file.
     const tail = new LineReader(this.fd, h.offset, h.checkpoint.seq);
     const anchor = tail.next();
     const parsedAnchor = anchor ? parseRecordLine(anchor.text) : null;
-    if (!anchor || anchor.end !== h.end || !parsedAnchor?.ok || parsedAnchor.record.hash !== h.checkpoint.hash || parsedAnchor.computedHash !== h.checkpoint.hash) {
-      throw new AuditError("HEAD", `head file ${this.headPath} does not match audit log ${path} (no checkpoint seq ${h.checkpoint.seq} at byte ${h.offset}); ${verifyHint}`);
+    if (
+      !anchor ||
+      anchor.end !== h.end ||
+      !parsedAnchor?.ok ||
+      parsedAnchor.record.hash !== h.checkpoint.hash ||
+      parsedAnchor.computedHash !== h.checkpoint.hash
+    ) {
+      throw new AuditError(
+        "HEAD",
+        `head file ${this.headPath} does not match audit log ${path} (no checkpoint seq ${h.checkpoint.seq} at byte ${h.offset}); ${verifyHint}`,
+      );
     }
     this.seq = h.checkpoint.seq;
     this.hash = h.checkpoint.hash;
@@ -352,12 +433,16 @@ export class AuditLog {
     let newerCheckpoint = false;
     for (let line = tail.next(); line; line = tail.next()) {
       const fail = (detail: string) =>
-        new AuditError("TAIL_INVALID", `audit log ${path} fails verification at line ${line!.number} (after its last signed checkpoint): ${detail}; ${verifyHint}`);
+        new AuditError(
+          "TAIL_INVALID",
+          `audit log ${path} fails verification at line ${line!.number} (after its last signed checkpoint): ${detail}; ${verifyHint}`,
+        );
       const parsed = parseRecordLine(line.text);
       if (!parsed.ok) throw fail(parsed.detail);
       const rec = parsed.record;
       if (parsed.computedHash !== rec.hash) throw fail("content does not match its hash");
-      if (rec.seq !== this.seq + 1 || rec.prev !== this.hash) throw fail(`record seq ${rec.seq} does not follow seq ${this.seq}`);
+      if (rec.seq !== this.seq + 1 || rec.prev !== this.hash)
+        throw fail(`record seq ${rec.seq} does not follow seq ${this.seq}`);
       const sp = signatureProblem(rec, this.publicKey, this.keyId, this.signingMode);
       if (sp) throw fail(sp.detail);
       if (rec.type === "genesis") throw fail("a second genesis record");
@@ -381,7 +466,8 @@ function checkOptions(options: AuditLogOptions): void {
     throw new AuditError("KEY", "the audit log needs an Ed25519 private key (load one with loadPrivateKey)");
   }
   const n = options.checkpointEvery;
-  if (n !== undefined && (!Number.isSafeInteger(n) || n < 1)) throw new AuditError("INVALID_EVENT", `checkpointEvery must be a positive integer, not ${n}`);
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 1))
+    throw new AuditError("INVALID_EVENT", `checkpointEvery must be a positive integer, not ${n}`);
 }
 
 function eventProblem(event: AuditEvent): string | null {
@@ -389,7 +475,8 @@ function eventProblem(event: AuditEvent): string | null {
   const { run, agent, type, details } = event;
   if (typeof run !== "string" || run.length === 0) return "run must be a non-empty string";
   if (agent !== null && typeof agent !== "string") return "agent must be a string or null";
-  if (typeof type !== "string" || !TYPE_NAME.test(type)) return `type must be a snake_case name, not ${JSON.stringify(type)}`;
+  if (typeof type !== "string" || !TYPE_NAME.test(type))
+    return `type must be a snake_case name, not ${JSON.stringify(type)}`;
   if (SYSTEM_EVENT_TYPES.has(type)) return `type "${type}" is written by the log itself`;
   try {
     assertJsonObject(details);

@@ -30,11 +30,19 @@ export class ExitStatus extends Error {
 }
 
 export function isUserFacing(err: unknown): err is Error & { exitCode: number } {
-  return err instanceof Error && typeof (err as { exitCode?: unknown }).exitCode === "number" && !(err instanceof CommanderError);
+  return (
+    err instanceof Error &&
+    typeof (err as { exitCode?: unknown }).exitCode === "number" &&
+    !(err instanceof CommanderError)
+  );
 }
 
 /** Prints `err` the way the CLI promises and returns the exit code to use. */
-export function reportError(err: unknown, program = "symbi", write: (line: string) => void = (l) => process.stderr.write(l)): number {
+export function reportError(
+  err: unknown,
+  program = "symbi",
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): number {
   if (err instanceof ExitStatus) return err.exitCode;
   if (err instanceof CommanderError) {
     // Commander has already printed its message (or the help/version text) and chosen 0 or 1.
@@ -45,7 +53,9 @@ export function reportError(err: unknown, program = "symbi", write: (line: strin
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  write(`${program}: internal error: ${oneLine(message)}${process.env.SYMBI_DEBUG ? "" : " (set SYMBI_DEBUG=1 for a stack trace)"}\n`);
+  write(
+    `${program}: internal error: ${oneLine(message)}${process.env.SYMBI_DEBUG ? "" : " (set SYMBI_DEBUG=1 for a stack trace)"}\n`,
+  );
   if (process.env.SYMBI_DEBUG && err instanceof Error && err.stack) write(err.stack + "\n");
   return ExitCode.Error;
 }

@@ -28,7 +28,13 @@ import { toRequestJson, type RequestJson } from "./request-json.js";
  * Runs a peer agent with a message as its input, as the child run `runId` (decided before the
  * call so that policies can see it as `agent.id`); resolves to its result.
  */
-export type PeerRunner = (agent: string, message: Value, loc: SourceLocation, runId: string, signal?: AbortSignal) => Promise<Value>;
+export type PeerRunner = (
+  agent: string,
+  message: Value,
+  loc: SourceLocation,
+  runId: string,
+  signal?: AbortSignal,
+) => Promise<Value>;
 
 export interface ActionRunnerOptions {
   agent: string;
@@ -54,7 +60,15 @@ const UNAVAILABLE: Readonly<Record<string, string>> = {
 };
 
 /** Every governed builtin this module handles (a test checks it against the stdlib table). */
-export const GOVERNED_BUILTINS: ReadonlySet<string> = new Set(["delegate", "ask", "send_to", "parallel", "race", "request_approval", ...Object.keys(UNAVAILABLE)]);
+export const GOVERNED_BUILTINS: ReadonlySet<string> = new Set([
+  "delegate",
+  "ask",
+  "send_to",
+  "parallel",
+  "race",
+  "request_approval",
+  ...Object.keys(UNAVAILABLE),
+]);
 
 function requestArg(v: Value | undefined, name: string): RequestJson | undefined {
   if (v === undefined) return undefined;
@@ -89,7 +103,9 @@ function binderArgs(action: string, target: Value | undefined): Record<string, R
 }
 
 function binderResource(action: string, target: Value | undefined): { type: string; id: string } | undefined {
-  return BUILTIN_ACTIONS.get(action)?.binders[0]?.[1] === "AgentInfo" && typeof target === "string" ? { type: "Symbi::Agent", id: target } : undefined;
+  return BUILTIN_ACTIONS.get(action)?.binders[0]?.[1] === "AgentInfo" && typeof target === "string"
+    ? { type: "Symbi::Agent", id: target }
+    : undefined;
 }
 
 export class ActionRunner {
@@ -104,19 +120,57 @@ export class ActionRunner {
   }
 
   /** Gate (+ approval) for one action; throws PolicyDenied. */
-  private async authorize(builtin: string, action: string, args: Record<string, RequestJson>, resource: { type: string; id: string } | undefined, loc: SourceLocation): Promise<void> {
+  private async authorize(
+    builtin: string,
+    action: string,
+    args: Record<string, RequestJson>,
+    resource: { type: string; id: string } | undefined,
+    loc: SourceLocation,
+  ): Promise<void> {
     const d = this.o.gate.decide({ action, args, ...(resource ? { resource } : {}) });
-    this.o.audit.emit("decision", { action, builtin, decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, args, location: formatLocation(loc) });
+    this.o.audit.emit("decision", {
+      action,
+      builtin,
+      decision: d.decision,
+      rules: d.rules,
+      locations: d.locations,
+      reason: d.reason,
+      error: d.error,
+      args,
+      location: formatLocation(loc),
+    });
     if (d.decision === "deny") throw this.denied(d, action, loc);
     if (d.decision === "require_approval") {
-      const a = await this.o.approver.approve({ agent: this.o.agent, tool: action, args, rules: d.rules, reason: d.reason }, this.o.signal);
-      this.o.audit.emit("approval", { action, builtin, approved: a.approved, approver: a.approver, answer: a.answer, rules: d.rules, mode: this.o.approver.mode });
-      if (!a.approved) throw this.denied({ ...d, decision: "deny" }, action, loc, `approval required (${d.reason}) and not given: ${a.answer}`);
+      const a = await this.o.approver.approve(
+        { agent: this.o.agent, tool: action, args, rules: d.rules, reason: d.reason },
+        this.o.signal,
+      );
+      this.o.audit.emit("approval", {
+        action,
+        builtin,
+        approved: a.approved,
+        approver: a.approver,
+        answer: a.answer,
+        rules: d.rules,
+        mode: this.o.approver.mode,
+      });
+      if (!a.approved)
+        throw this.denied(
+          { ...d, decision: "deny" },
+          action,
+          loc,
+          `approval required (${d.reason}) and not given: ${a.answer}`,
+        );
     }
   }
 
   private peerName(v: Value | undefined, builtin: string, loc: SourceLocation): string {
-    if (typeof v !== "string") throw new DslError("RuntimeError", `\`${builtin}\` needs the target agent's name as a String, not ${typeNameOf(v ?? null)}`, loc);
+    if (typeof v !== "string")
+      throw new DslError(
+        "RuntimeError",
+        `\`${builtin}\` needs the target agent's name as a String, not ${typeNameOf(v ?? null)}`,
+        loc,
+      );
     return v;
   }
 
@@ -135,7 +189,13 @@ export class ActionRunner {
     if (INTER_AGENT.has(builtin)) {
       const target = this.peerName(call.target, builtin, loc);
       const childRun = randomUUID();
-      await this.authorize(builtin, action, { agent: agentInfo(target, childRun) }, { type: "Symbi::Agent", id: target }, loc);
+      await this.authorize(
+        builtin,
+        action,
+        { agent: agentInfo(target, childRun) },
+        { type: "Symbi::Agent", id: target },
+        loc,
+      );
       const peers = this.peer(target, builtin, loc);
       const message = call.args.get("message") ?? null;
       if (builtin === "send_to") {
@@ -148,7 +208,8 @@ export class ActionRunner {
     if (builtin === "parallel" || builtin === "race") return this.fanOut(builtin, action, call.target, loc);
     if (builtin === "request_approval") return this.requestApproval(action, call.target ?? null, loc);
     const why = UNAVAILABLE[builtin];
-    if (why === undefined) throw new DslError("RuntimeError", `\`${builtin}\` is not a governed builtin this runtime knows`, loc);
+    if (why === undefined)
+      throw new DslError("RuntimeError", `\`${builtin}\` is not a governed builtin this runtime knows`, loc);
     await this.authorize(builtin, action, binderArgs(action, call.target), binderResource(action, call.target), loc);
     const msg = `\`${builtin}\` is not available: ${why}`;
     this.o.audit.emit("error", { kind: "Error", message: msg, location: formatLocation(loc) });
@@ -160,21 +221,54 @@ export class ActionRunner {
     const req = requestArg(request, "request") ?? display(request);
     await this.authorize("request_approval", action, { request: req }, undefined, loc);
     const token = randomUUID();
-    const a = await this.o.approver.approve({ agent: this.o.agent, tool: "request_approval", args: { request: req }, rules: [], reason: "the agent asks for a human approval" }, this.o.signal);
-    this.o.audit.emit("approval", { action, builtin: "request_approval", approved: a.approved, approver: a.approver, answer: a.answer, token, request: req, mode: this.o.approver.mode, location: formatLocation(loc) });
+    const a = await this.o.approver.approve(
+      {
+        agent: this.o.agent,
+        tool: "request_approval",
+        args: { request: req },
+        rules: [],
+        reason: "the agent asks for a human approval",
+      },
+      this.o.signal,
+    );
+    this.o.audit.emit("approval", {
+      action,
+      builtin: "request_approval",
+      approved: a.approved,
+      approver: a.approver,
+      answer: a.answer,
+      token,
+      request: req,
+      mode: this.o.approver.mode,
+      location: formatLocation(loc),
+    });
     return record({ verified: a.approved, expired: false, approver: a.approver, reason: a.answer, token });
   }
 
   /** `parallel` / `race`: every target is decided first; then all run at once. */
-  private async fanOut(builtin: "parallel" | "race", action: string, tasksValue: Value | undefined, loc: SourceLocation): Promise<Value> {
-    if (!isList(tasksValue ?? null)) throw new DslError("RuntimeError", `\`${builtin}\` needs a list of {agent, message} records`, loc);
+  private async fanOut(
+    builtin: "parallel" | "race",
+    action: string,
+    tasksValue: Value | undefined,
+    loc: SourceLocation,
+  ): Promise<Value> {
+    if (!isList(tasksValue ?? null))
+      throw new DslError("RuntimeError", `\`${builtin}\` needs a list of {agent, message} records`, loc);
     const tasks = (tasksValue as { items: Value[] }).items.map((t, i) => {
-      if (!isMap(t)) throw new DslError("RuntimeError", `task ${i} of \`${builtin}\` must be an {agent, message} record`, loc);
+      if (!isMap(t))
+        throw new DslError("RuntimeError", `task ${i} of \`${builtin}\` must be an {agent, message} record`, loc);
       return { agent: this.peerName(t.entries.get("agent"), builtin, loc), message: t.entries.get("message") ?? null };
     });
     if (builtin === "race" && tasks.length === 0) throw new DslError("Error", "`race` needs at least one task", loc);
     const runs = tasks.map(() => randomUUID());
-    for (const [i, t] of tasks.entries()) await this.authorize(builtin, action, { agent: agentInfo(t.agent, runs[i]!) }, { type: "Symbi::Agent", id: t.agent }, loc);
+    for (const [i, t] of tasks.entries())
+      await this.authorize(
+        builtin,
+        action,
+        { agent: agentInfo(t.agent, runs[i]!) },
+        { type: "Symbi::Agent", id: t.agent },
+        loc,
+      );
     const peers = tasks.map((t) => this.peer(t.agent, builtin, loc));
     if (builtin === "race") {
       // The first to finish decides; the others are cancelled (their sandboxes killed).

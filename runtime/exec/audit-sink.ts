@@ -44,7 +44,8 @@ export class LogSink implements AuditSink {
     try {
       this.log.append({ run: this.runId, agent: this.agent, type, details: clean(details) as never });
     } catch (e) {
-      if (e instanceof AuditError) throw new FatalError("AuditError", `cannot write the audit log: ${e.message}`, undefined, { cause: e });
+      if (e instanceof AuditError)
+        throw new FatalError("AuditError", `cannot write the audit log: ${e.message}`, undefined, { cause: e });
       throw e;
     }
   }

@@ -106,14 +106,19 @@ export function parseBundleManifest(text: string, origin: string): BundleManifes
   const m = parseJson(text, `${origin}/bundle.json`);
   if (!isObject(m)) throw new BundleError(`${origin}/bundle.json must be a JSON object`);
   if (m.format !== BUNDLE_FORMAT) {
-    throw new BundleError(`${origin}/bundle.json has format ${JSON.stringify(m.format)}; this runtime reads ${JSON.stringify(BUNDLE_FORMAT)} (rebuild with symbic build)`);
+    throw new BundleError(
+      `${origin}/bundle.json has format ${JSON.stringify(m.format)}; this runtime reads ${JSON.stringify(BUNDLE_FORMAT)} (rebuild with symbic build)`,
+    );
   }
-  if (typeof m.agent !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.agent)) throw new BundleError(`${origin}/bundle.json: "agent" must be the agent's name`);
+  if (typeof m.agent !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.agent))
+    throw new BundleError(`${origin}/bundle.json: "agent" must be the agent's name`);
   if (!isObject(m.files)) throw new BundleError(`${origin}/bundle.json: "files" must map each file to its SHA-256`);
   for (const [p, h] of Object.entries(m.files)) {
-    if (!safeRelative(p)) throw new BundleError(`${origin}/bundle.json lists ${JSON.stringify(p)}, which is not a path inside the bundle`);
+    if (!safeRelative(p))
+      throw new BundleError(`${origin}/bundle.json lists ${JSON.stringify(p)}, which is not a path inside the bundle`);
     if (p === "bundle.json") throw new BundleError(`${origin}/bundle.json lists itself`);
-    if (typeof h !== "string" || !HEX64.test(h)) throw new BundleError(`${origin}/bundle.json: the hash of ${p} must be 64 lowercase hex digits`);
+    if (typeof h !== "string" || !HEX64.test(h))
+      throw new BundleError(`${origin}/bundle.json: the hash of ${p} must be 64 lowercase hex digits`);
   }
   return m as unknown as BundleManifest;
 }
@@ -123,7 +128,8 @@ function listFiles(dir: string, prefix = ""): string[] {
   for (const name of readdirSync(dir).sort()) {
     const rel = prefix ? `${prefix}/${name}` : name;
     const st = lstatSync(join(dir, name));
-    if (st.isSymbolicLink()) throw new BundleError(`${join(dir, name)} is a symbolic link; a bundle holds only regular files`);
+    if (st.isSymbolicLink())
+      throw new BundleError(`${join(dir, name)} is a symbolic link; a bundle holds only regular files`);
     if (st.isDirectory()) out.push(...listFiles(join(dir, name), rel));
     else if (st.isFile()) out.push(rel);
     else throw new BundleError(`${join(dir, name)} is not a regular file`);
@@ -149,7 +155,9 @@ export function loadBundleDir(dir: string): Bundle {
     manifestBytes = readFileSync(manifestPath);
   } catch (e) {
     if (e instanceof BundleError) throw e;
-    throw new BundleError(`${dir} is not a bundle: cannot read ${manifestPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new BundleError(
+      `${dir} is not a bundle: cannot read ${manifestPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const manifest = parseBundleManifest(manifestBytes.toString("utf8"), dir);
   const listed = new Set(Object.keys(manifest.files));
@@ -161,7 +169,8 @@ export function loadBundleDir(dir: string): Bundle {
     throw new BundleError(`cannot list bundle ${dir}: ${(e as Error).message}`);
   }
   for (const p of present) {
-    if (p !== "bundle.json" && !listed.has(p)) throw new BundleError(`${dir}/${p} is not listed in bundle.json: the bundle was modified after it was built`);
+    if (p !== "bundle.json" && !listed.has(p))
+      throw new BundleError(`${dir}/${p} is not listed in bundle.json: the bundle was modified after it was built`);
   }
   const files = new Map<string, Buffer>();
   for (const p of listed) {
@@ -173,7 +182,8 @@ export function loadBundleDir(dir: string): Bundle {
       throw new BundleError(`${dir}/${p} is listed in bundle.json but missing`);
     }
     if (!st.isFile()) throw new BundleError(`${dir}/${p} is not a regular file`);
-    if (st.size > MAX_BUNDLE_FILE_BYTES) throw new BundleError(`${dir}/${p} is larger than ${MAX_BUNDLE_FILE_BYTES / 1048576} MiB`);
+    if (st.size > MAX_BUNDLE_FILE_BYTES)
+      throw new BundleError(`${dir}/${p} is larger than ${MAX_BUNDLE_FILE_BYTES / 1048576} MiB`);
     files.set(p, readFileSync(full));
   }
   return verifyBundle(manifest, manifestBytes, files, dir);
@@ -183,7 +193,11 @@ export function loadBundleDir(dir: string): Bundle {
  * Builds a verified bundle from files in memory (`symbi exec FILE.symbi` compiles into this);
  * `bundleJson` is the text of bundle.json. The same checks as for a folder apply.
  */
-export function bundleFromFiles(bundleJson: string, files: ReadonlyMap<string, Buffer | string>, origin: string): Bundle {
+export function bundleFromFiles(
+  bundleJson: string,
+  files: ReadonlyMap<string, Buffer | string>,
+  origin: string,
+): Bundle {
   const manifest = parseBundleManifest(bundleJson, origin);
   const bufs = new Map<string, Buffer>();
   for (const [p, c] of files) {
@@ -191,7 +205,8 @@ export function bundleFromFiles(bundleJson: string, files: ReadonlyMap<string, B
     if (!Object.hasOwn(manifest.files, p)) throw new BundleError(`${origin}: ${p} is not listed in bundle.json`);
     bufs.set(p, typeof c === "string" ? Buffer.from(c, "utf8") : c);
   }
-  for (const p of Object.keys(manifest.files)) if (!bufs.has(p)) throw new BundleError(`${origin}: ${p} is listed in bundle.json but missing`);
+  for (const p of Object.keys(manifest.files))
+    if (!bufs.has(p)) throw new BundleError(`${origin}: ${p} is listed in bundle.json but missing`);
   return verifyBundle(manifest, Buffer.from(bundleJson, "utf8"), bufs, origin);
 }
 
@@ -205,10 +220,18 @@ function text(files: ReadonlyMap<string, Buffer>, p: string): string | undefined
   }
 }
 
-function verifyBundle(manifest: BundleManifest, manifestBytes: Buffer, files: Map<string, Buffer>, origin: string): Bundle {
+function verifyBundle(
+  manifest: BundleManifest,
+  manifestBytes: Buffer,
+  files: Map<string, Buffer>,
+  origin: string,
+): Bundle {
   for (const [p, want] of Object.entries(manifest.files)) {
     const got = sha256(files.get(p)!);
-    if (got !== want) throw new BundleError(`${origin}/${p} does not match its hash in bundle.json (expected ${want.slice(0, 12)}…, found ${got.slice(0, 12)}…): the bundle was modified after it was built`);
+    if (got !== want)
+      throw new BundleError(
+        `${origin}/${p} does not match its hash in bundle.json (expected ${want.slice(0, 12)}…, found ${got.slice(0, 12)}…): the bundle was modified after it was built`,
+      );
   }
   const need = (p: string): string => {
     const t = text(files, p);
@@ -217,7 +240,10 @@ function verifyBundle(manifest: BundleManifest, manifestBytes: Buffer, files: Ma
   };
 
   const ir = parseIr(need("agent.ir.json"), origin);
-  if (ir.agent.name.name !== manifest.agent) throw new BundleError(`${origin}: agent.ir.json holds agent \`${ir.agent.name.name}\`, bundle.json names \`${manifest.agent}\``);
+  if (ir.agent.name.name !== manifest.agent)
+    throw new BundleError(
+      `${origin}: agent.ir.json holds agent \`${ir.agent.name.name}\`, bundle.json names \`${manifest.agent}\``,
+    );
   const withBlocks = ir.agent.members.filter((m): m is WithBlock => m.kind === "With");
   const entry = withBlocks[0];
   if (!entry) throw new BundleError(`agent \`${manifest.agent}\` has no \`with\` block, so there is nothing to run`);
@@ -225,17 +251,32 @@ function verifyBundle(manifest: BundleManifest, manifestBytes: Buffer, files: Ma
 
   const sandboxPath = `sandbox/${entryIndex}.json`;
   const sv = validateSandboxManifest(parseJson(need(sandboxPath), `${origin}/${sandboxPath}`));
-  if (!sv.ok) throw new BundleError(`${origin}/${sandboxPath} is not a valid sandbox manifest: ${sv.errors.slice(0, 3).map((e) => `${e.path || "/"} ${e.message}`).join("; ")}`);
-  if (sv.manifest.agent !== manifest.agent) throw new BundleError(`${origin}/${sandboxPath} is the manifest of agent \`${sv.manifest.agent}\`, not \`${manifest.agent}\``);
+  if (!sv.ok)
+    throw new BundleError(
+      `${origin}/${sandboxPath} is not a valid sandbox manifest: ${sv.errors
+        .slice(0, 3)
+        .map((e) => `${e.path || "/"} ${e.message}`)
+        .join("; ")}`,
+    );
+  if (sv.manifest.agent !== manifest.agent)
+    throw new BundleError(
+      `${origin}/${sandboxPath} is the manifest of agent \`${sv.manifest.agent}\`, not \`${manifest.agent}\``,
+    );
 
   const schemaText = text(files, "schema.cedarschema.json");
   const policiesText = text(files, "policies.json");
   const rules = parseRules(policiesText, origin);
 
   // Tool contracts, parsed as the compiler parsed them (custom types from toolclad.toml if carried).
-  const sources = [...files.keys()].filter((p) => /^tools\/[^/]+\.clad\.toml$/.test(p)).sort().map((p) => ({ file: p, text: need(p) }));
+  const sources = [...files.keys()]
+    .filter((p) => /^tools\/[^/]+\.clad\.toml$/.test(p))
+    .sort()
+    .map((p) => ({ file: p, text: need(p) }));
   const toolcladText = text(files, "toolclad.toml");
-  const loaded = loadContractSources(sources, toolcladText === undefined ? undefined : { file: "toolclad.toml", text: toolcladText });
+  const loaded = loadContractSources(
+    sources,
+    toolcladText === undefined ? undefined : { file: "toolclad.toml", text: toolcladText },
+  );
   const bad = loaded.diagnostics.find((d) => d.severity === "error");
   if (bad) throw new BundleError(`${origin}/${bad.file}:${bad.span.line}:${bad.span.col}: ${bad.message}`);
 
@@ -269,20 +310,29 @@ function checkNodes(v: unknown, path: string, origin: string, depth = 0): void {
   }
   if (!isObject(v)) return;
   if (typeof v.kind === "string" && v.kind !== "Comment") {
-    if (!Object.hasOwn(VISITOR_KEYS, v.kind)) throw new BundleError(`${origin}/agent.ir.json: ${path} has unknown node kind ${JSON.stringify(v.kind)}`);
-    if (v.kind === "Error") throw new BundleError(`${origin}/agent.ir.json: ${path} is a syntax-error placeholder; the source did not parse`);
+    if (!Object.hasOwn(VISITOR_KEYS, v.kind))
+      throw new BundleError(`${origin}/agent.ir.json: ${path} has unknown node kind ${JSON.stringify(v.kind)}`);
+    if (v.kind === "Error")
+      throw new BundleError(`${origin}/agent.ir.json: ${path} is a syntax-error placeholder; the source did not parse`);
     const s = v.span as Record<string, unknown> | undefined;
-    if (!isObject(s) || typeof s.line !== "number" || typeof s.col !== "number") throw new BundleError(`${origin}/agent.ir.json: ${path} has no source span`);
+    if (!isObject(s) || typeof s.line !== "number" || typeof s.col !== "number")
+      throw new BundleError(`${origin}/agent.ir.json: ${path} has no source span`);
   }
-  for (const [k, x] of Object.entries(v)) if (k !== "span" && k !== "leadingComments" && k !== "trailingComments" && k !== "innerComments") checkNodes(x, `${path}.${k}`, origin, depth + 1);
+  for (const [k, x] of Object.entries(v))
+    if (k !== "span" && k !== "leadingComments" && k !== "trailingComments" && k !== "innerComments")
+      checkNodes(x, `${path}.${k}`, origin, depth + 1);
 }
 
 export function parseIr(textValue: string, origin: string): AgentIR {
   const ir = parseJson(textValue, `${origin}/agent.ir.json`);
-  if (!isObject(ir) || ir.format !== IR_FORMAT) throw new BundleError(`${origin}/agent.ir.json must have format ${JSON.stringify(IR_FORMAT)}`);
-  if (!isObject(ir.agent) || ir.agent.kind !== "Agent") throw new BundleError(`${origin}/agent.ir.json: "agent" must be an Agent node`);
-  if (!Array.isArray(ir.functions) || ir.functions.some((f) => !isObject(f) || f.kind !== "Function")) throw new BundleError(`${origin}/agent.ir.json: "functions" must be a list of Function nodes`);
-  if (!Array.isArray(ir.types) || ir.types.some((t) => !isObject(t) || t.kind !== "TypeDef")) throw new BundleError(`${origin}/agent.ir.json: "types" must be a list of TypeDef nodes`);
+  if (!isObject(ir) || ir.format !== IR_FORMAT)
+    throw new BundleError(`${origin}/agent.ir.json must have format ${JSON.stringify(IR_FORMAT)}`);
+  if (!isObject(ir.agent) || ir.agent.kind !== "Agent")
+    throw new BundleError(`${origin}/agent.ir.json: "agent" must be an Agent node`);
+  if (!Array.isArray(ir.functions) || ir.functions.some((f) => !isObject(f) || f.kind !== "Function"))
+    throw new BundleError(`${origin}/agent.ir.json: "functions" must be a list of Function nodes`);
+  if (!Array.isArray(ir.types) || ir.types.some((t) => !isObject(t) || t.kind !== "TypeDef"))
+    throw new BundleError(`${origin}/agent.ir.json: "types" must be a list of TypeDef nodes`);
   if (typeof ir.sourceFile !== "string") throw new BundleError(`${origin}/agent.ir.json: "sourceFile" must be a path`);
   checkNodes([ir.agent, ir.functions, ir.types], "ir", origin);
   return ir as unknown as AgentIR;

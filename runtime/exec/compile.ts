@@ -55,14 +55,20 @@ export async function compileToBundles(file: string): Promise<CompiledProject> {
     const errors = out.diagnostics.filter((d) => d.severity === "error");
     const rendered = renderPretty(errors, (f) => out.texts.get(f), { color: false });
     const first = errors[0]!;
-    throw new CompileError(`${file} does not compile (${errors.length} error${errors.length === 1 ? "" : "s"} in its project; first: ${first.file}:${first.span.line}:${first.span.col}: ${first.message})`, rendered);
+    throw new CompileError(
+      `${file} does not compile (${errors.length} error${errors.length === 1 ? "" : "s"} in its project; first: ${first.file}:${first.span.line}:${first.span.col}: ${first.message})`,
+      rendered,
+    );
   }
   const bundles = new Map<string, Bundle>();
   const inFile: string[] = [];
   for (const b of out.bundles) {
     const json = b.files.get("bundle.json");
     if (!json) throw new Error(`internal: the compiler produced no bundle.json for ${b.agent}`);
-    bundles.set(b.agent, bundleFromFiles(json.toString("utf8"), b.files, `${file} (agent ${b.agent}, compiled in memory)`));
+    bundles.set(
+      b.agent,
+      bundleFromFiles(json.toString("utf8"), b.files, `${file} (agent ${b.agent}, compiled in memory)`),
+    );
     if (b.file === rel) inFile.push(b.agent);
   }
   return { bundles, inFile };

@@ -1,6 +1,26 @@
 /** Running compiled agents: bundles, inputs, the tool-call pipeline, governed actions, run orchestration. */
-export { execAgent, ContextError, MAX_DELEGATION_DEPTH, type ExecOptions, type ExecResult, type RunStatus } from "./run.js";
-export { loadBundleDir, bundleFromFiles, parseBundleManifest, parseIr, isBundleDir, BundleError, BUNDLE_FORMAT, IR_FORMAT, type Bundle, type BundleManifest, type AgentIR, type RuleInfo } from "./bundle.js";
+export {
+  execAgent,
+  ContextError,
+  MAX_DELEGATION_DEPTH,
+  type ExecOptions,
+  type ExecResult,
+  type RunStatus,
+} from "./run.js";
+export {
+  loadBundleDir,
+  bundleFromFiles,
+  parseBundleManifest,
+  parseIr,
+  isBundleDir,
+  BundleError,
+  BUNDLE_FORMAT,
+  IR_FORMAT,
+  type Bundle,
+  type BundleManifest,
+  type AgentIR,
+  type RuleInfo,
+} from "./bundle.js";
 export { validateInputs, InputError } from "./inputs.js";
 export { resolveTarget, TargetError, type ResolvedTarget } from "./resolve.js";
 export { compileToBundles, CompileError, type CompiledProject } from "./compile.js";

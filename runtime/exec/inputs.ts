@@ -22,12 +22,19 @@ export class InputError extends Error {
   override readonly name = "InputError";
   readonly exitCode = ExitCode.CheckFailed;
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? `invalid input: ${problems[0]}` : `invalid input (${problems.length} problems): ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? "; …" : ""}`);
+    super(
+      problems.length === 1
+        ? `invalid input: ${problems[0]}`
+        : `invalid input (${problems.length} problems): ${problems.slice(0, 5).join("; ")}${problems.length > 5 ? "; …" : ""}`,
+    );
   }
 }
 
 /** A type as the validator walks it: DSL type references and stdlib type expressions share this shape. */
-type T = { name: string; args: T[] } | { record: Array<{ name: string; type: T; optional: boolean }>; open: boolean } | { union: T[] };
+type T =
+  | { name: string; args: T[] }
+  | { record: Array<{ name: string; type: T; optional: boolean }>; open: boolean }
+  | { union: T[] };
 
 function fromTypeRef(t: TypeRef): T {
   return { name: t.name.name, args: t.args.map(fromTypeRef) };
@@ -38,7 +45,10 @@ function fromTypeExpr(t: TypeExpr): T {
     case "name":
       return { name: t.name, args: t.args.map(fromTypeExpr) };
     case "record":
-      return { record: t.fields.map((f) => ({ name: f.name, type: fromTypeExpr(f.type), optional: f.optional })), open: t.open };
+      return {
+        record: t.fields.map((f) => ({ name: f.name, type: fromTypeExpr(f.type), optional: f.optional })),
+        open: t.open,
+      };
     case "union":
       return { union: t.options.map(fromTypeExpr) };
     case "fn":
@@ -57,7 +67,8 @@ function describe(v: unknown): string {
 
 function show(t: T): string {
   if ("union" in t) return t.union.map(show).join(" | ");
-  if ("record" in t) return `{ ${t.record.map((f) => `${f.name}${f.optional ? "?" : ""}: ${show(f.type)}`).join(", ")}${t.open ? ", .." : ""} }`;
+  if ("record" in t)
+    return `{ ${t.record.map((f) => `${f.name}${f.optional ? "?" : ""}: ${show(f.type)}`).join(", ")}${t.open ? ", .." : ""} }`;
   return t.args.length ? `${t.name}<${t.args.map(show).join(", ")}>` : t.name;
 }
 
@@ -102,7 +113,9 @@ class Validator {
       case "Duration": {
         if (typeof v === "number" && Number.isSafeInteger(v) && v >= 0) return duration(v);
         const m = typeof v === "string" ? DURATION.exec(v.trim()) : null;
-        return m ? duration(Number(m[1]) * DURATION_MS[m[2]!]!) : expect('a Duration ("30s", "5m", "100ms") or whole milliseconds');
+        return m
+          ? duration(Number(m[1]) * DURATION_MS[m[2]!]!)
+          : expect('a Duration ("30s", "5m", "100ms") or whole milliseconds');
       }
       case "List":
       case "Array": {
@@ -121,7 +134,8 @@ class Validator {
         if (!isObject(v)) return expect(`an object (${show(t)})`);
         const k = t.args[0];
         const keyIsInt = k !== undefined && "name" in k && k.name === "int";
-        if (k !== undefined && !("name" in k && (k.name === "String" || k.name === "int"))) return this.fail(path, `maps with ${show(k)} keys cannot be given as input`);
+        if (k !== undefined && !("name" in k && (k.name === "String" || k.name === "int")))
+          return this.fail(path, `maps with ${show(k)} keys cannot be given as input`);
         const valT = t.args[1] ?? { name: "JSON", args: [] };
         const entries: [MapKey, Value][] = [];
         let okAll = true;
@@ -167,7 +181,9 @@ class Validator {
     }
     const b = BUILTIN_TYPES.get(t.name);
     if (b?.shape === "levels" && b.levels) {
-      return typeof v === "string" && b.levels.includes(v) ? v : expect(`one of ${b.levels.map((l) => JSON.stringify(l)).join(", ")}`);
+      return typeof v === "string" && b.levels.includes(v)
+        ? v
+        : expect(`one of ${b.levels.map((l) => JSON.stringify(l)).join(", ")}`);
     }
     if (b?.definition && (b.shape === "record" || b.shape === "alias")) {
       const d = fromTypeExpr(typeExprOf(b.definition));
@@ -177,8 +193,16 @@ class Validator {
     return this.fail(path, `the type \`${show(t)}\` is not known to the runtime, so this input cannot be checked`);
   }
 
-  private record(v: unknown, fields: Array<{ name: string; type: T; optional: boolean }>, open: boolean, path: string, depth: number, typeName: string | undefined): Value | undefined {
-    if (!isObject(v)) return this.fail(path, `expected an object${typeName ? ` (${typeName})` : ""}, found ${describe(v)}`);
+  private record(
+    v: unknown,
+    fields: Array<{ name: string; type: T; optional: boolean }>,
+    open: boolean,
+    path: string,
+    depth: number,
+    typeName: string | undefined,
+  ): Value | undefined {
+    if (!isObject(v))
+      return this.fail(path, `expected an object${typeName ? ` (${typeName})` : ""}, found ${describe(v)}`);
     const entries: [MapKey, Value][] = [];
     let okAll = true;
     const known = new Set(fields.map((f) => f.name));
@@ -188,7 +212,8 @@ class Validator {
         if (!f.optional) {
           okAll = false;
           this.fail(`${path}.${f.name}`, `missing (required by ${typeName ?? "the record type"})`);
-        } else if ("name" in f.type && (f.type.name === "Option" || f.type.name === "Maybe")) entries.push([f.name, NONE]);
+        } else if ("name" in f.type && (f.type.name === "Option" || f.type.name === "Maybe"))
+          entries.push([f.name, NONE]);
         continue;
       }
       const r = this.check(x, f.type, `${path}.${f.name}`, depth + 1);
@@ -210,15 +235,25 @@ class Validator {
  * Checks `input` (parsed JSON; undefined means none given) against the agent's parameters and
  * returns the values to bind. Throws InputError listing every problem.
  */
-export function validateInputs(params: readonly Param[] | undefined, input: unknown, types: readonly TypeDef[]): Map<string, Value> {
+export function validateInputs(
+  params: readonly Param[] | undefined,
+  input: unknown,
+  types: readonly TypeDef[],
+): Map<string, Value> {
   const list = params ?? [];
   const given = input === undefined ? {} : input;
-  if (!isObject(given)) throw new InputError([`--input must be a JSON object keyed by parameter name (${list.map((p) => p.name.name).join(", ") || "this agent takes none"}), not ${describe(given)}`]);
+  if (!isObject(given))
+    throw new InputError([
+      `--input must be a JSON object keyed by parameter name (${list.map((p) => p.name.name).join(", ") || "this agent takes none"}), not ${describe(given)}`,
+    ]);
   const v = new Validator(new Map(types.map((t) => [t.name.name, t])));
   const out = new Map<string, Value>();
   const names = new Set(list.map((p) => p.name.name));
   for (const k of Object.keys(given)) {
-    if (!names.has(k)) v.problems.push(`\`${k}\` is not a parameter of the agent (${list.length ? `its parameters: ${[...names].join(", ")}` : "it takes none"})`);
+    if (!names.has(k))
+      v.problems.push(
+        `\`${k}\` is not a parameter of the agent (${list.length ? `its parameters: ${[...names].join(", ")}` : "it takes none"})`,
+      );
   }
   for (const p of list) {
     const name = p.name.name;

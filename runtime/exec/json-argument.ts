@@ -27,12 +27,19 @@ export function readJsonArgument(option: string, value: string): unknown {
     source = `${option} ${value}`;
     try {
       const buf = readFileSync(path === "-" ? 0 : path);
-      if (buf.length > MAX_JSON_ARGUMENT_BYTES) throw new JsonArgumentError(`${source}: the file is larger than ${MAX_JSON_ARGUMENT_BYTES / 1048576} MiB`, ExitCode.Error);
+      if (buf.length > MAX_JSON_ARGUMENT_BYTES)
+        throw new JsonArgumentError(
+          `${source}: the file is larger than ${MAX_JSON_ARGUMENT_BYTES / 1048576} MiB`,
+          ExitCode.Error,
+        );
       text = buf.toString("utf8");
     } catch (e) {
       if (e instanceof JsonArgumentError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
-      throw new JsonArgumentError(`${source}: cannot read ${path === "-" ? "standard input" : path} (${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)})`, ExitCode.Error);
+      throw new JsonArgumentError(
+        `${source}: cannot read ${path === "-" ? "standard input" : path} (${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)})`,
+        ExitCode.Error,
+      );
     }
   }
   try {

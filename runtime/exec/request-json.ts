@@ -20,7 +20,12 @@ export function toRequestJson(v: Value, path: string): RequestJson {
     case "map": {
       const out: { [key: string]: RequestJson } = {};
       for (const [k, x] of v.entries) {
-        Object.defineProperty(out, String(k), { value: toRequestJson(x, `${path}.${String(k)}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, String(k), {
+          value: toRequestJson(x, `${path}.${String(k)}`),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -29,12 +29,18 @@ export interface ResolvedTarget {
   peers: Map<string, Bundle>;
 }
 
-function pick(all: Map<string, Bundle>, agent: string | undefined, where: string, candidates: string[] = [...all.keys()]): ResolvedTarget {
+function pick(
+  all: Map<string, Bundle>,
+  agent: string | undefined,
+  where: string,
+  candidates: string[] = [...all.keys()],
+): ResolvedTarget {
   const names = [...candidates].sort();
   if (names.length === 0) throw new TargetError(`${where} holds no agent to run`, ExitCode.CheckFailed);
   let name = agent;
   if (name === undefined) {
-    if (names.length > 1) throw new TargetError(`${where} holds several agents (${names.join(", ")}); choose one with --agent NAME`);
+    if (names.length > 1)
+      throw new TargetError(`${where} holds several agents (${names.join(", ")}); choose one with --agent NAME`);
     name = names[0]!;
   }
   const bundle = all.get(name);
@@ -79,7 +85,8 @@ export async function resolveTarget(target: string, agent: string | undefined): 
   if (!st.isDirectory()) throw new TargetError(`${target} is neither a .symbi file nor a bundle folder`);
   if (isBundleDir(target)) {
     const bundle = loadBundleDir(target);
-    if (agent !== undefined && agent !== bundle.agent) throw new TargetError(`the bundle ${target} holds agent \`${bundle.agent}\`, not \`${agent}\``);
+    if (agent !== undefined && agent !== bundle.agent)
+      throw new TargetError(`the bundle ${target} holds agent \`${bundle.agent}\`, not \`${agent}\``);
     // Its sibling bundles (same build folder) are its peers; each is verified like the bundle itself.
     const siblings = bundleDirsIn(dirname(target)).filter((d) => basename(d) !== basename(target));
     const peers = loadAll(siblings);
@@ -87,6 +94,10 @@ export async function resolveTarget(target: string, agent: string | undefined): 
     return { bundle, peers };
   }
   const dirs = bundleDirsIn(target);
-  if (dirs.length === 0) throw new TargetError(`${target} is not a bundle folder (no bundle.json) and holds none; build one with: symbic build`, ExitCode.CheckFailed);
+  if (dirs.length === 0)
+    throw new TargetError(
+      `${target} is not a bundle folder (no bundle.json) and holds none; build one with: symbic build`,
+      ExitCode.CheckFailed,
+    );
   return pick(loadAll(dirs), agent, target);
 }

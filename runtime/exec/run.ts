@@ -31,7 +31,15 @@ import { Interpreter } from "../interpreter/evaluator.js";
 import { DslError, FatalError, describeRunError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall, InterpreterHost, ToolCallArgs } from "../interpreter/host.js";
 import { stdlibRegistry } from "../interpreter/builtins/registry.js";
-import { display, formatDuration, JsonConversionError, list, toJson, type Json, type Value } from "../interpreter/values.js";
+import {
+  display,
+  formatDuration,
+  JsonConversionError,
+  list,
+  toJson,
+  type Json,
+  type Value,
+} from "../interpreter/values.js";
 import { ActionRunner, agentInfo } from "./actions.js";
 import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
 import { BundleError, type Bundle } from "./bundle.js";
@@ -178,7 +186,14 @@ function uncontractedTools(bundle: Bundle): Set<string> {
     }
   }
   for (const [name, a] of Object.entries(actions)) {
-    if (a?.resource !== "Tool" || BUILTIN_ACTIONS.has(name) || capabilities.has(name) || BUILTIN_GROUPS.has(name) || bundle.contracts.has(name)) continue;
+    if (
+      a?.resource !== "Tool" ||
+      BUILTIN_ACTIONS.has(name) ||
+      capabilities.has(name) ||
+      BUILTIN_GROUPS.has(name) ||
+      bundle.contracts.has(name)
+    )
+      continue;
     out.add(name);
   }
   return out;
@@ -197,11 +212,16 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
       throw e;
     }
   }
-  if (o.context !== undefined && !isObject(o.context)) throw new ContextError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)");
-  if (o.context !== undefined && o.context.context !== undefined && !isObject(o.context.context)) throw new ContextError("--context: `context` must be a record");
+  if (o.context !== undefined && !isObject(o.context))
+    throw new ContextError(
+      "--context must be a JSON object (its keys become context attributes: user, session, system, ...)",
+    );
+  if (o.context !== undefined && o.context.context !== undefined && !isObject(o.context.context))
+    throw new ContextError("--context: `context` must be a record");
   const trusted = trustedContext(o, bundle.agent, runId);
   for (const k of Object.keys(trusted)) {
-    if (RESERVED_CONTEXT_KEYS.has(k)) throw new ContextError(`--context may not set \`${k}\`: the runtime fills context.${k} itself`);
+    if (RESERVED_CONTEXT_KEYS.has(k))
+      throw new ContextError(`--context may not set \`${k}\`: the runtime fills context.${k} itself`);
   }
   let gate: PolicyGate;
   try {
@@ -222,19 +242,29 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   try {
     gate.checkContextFor(bundle.contracts.keys());
   } catch (e) {
-    if (e instanceof CedarValueError) throw new ContextError(`the context does not match the policy schema: ${e.message}`);
+    if (e instanceof CedarValueError)
+      throw new ContextError(`the context does not match the policy schema: ${e.message}`);
     throw e;
   }
   const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
   await sandboxes.checkAll(bundle.contracts.values());
-  return { bundle, runId, restricting: restrictingActions(bundle), inputs, inputSha256: sha256Hex(JSON.stringify(inputJson)), gate, sandboxes };
+  return {
+    bundle,
+    runId,
+    restricting: restrictingActions(bundle),
+    inputs,
+    inputSha256: sha256Hex(JSON.stringify(inputJson)),
+    gate,
+    sandboxes,
+  };
 }
 
 /** `--facts` as a lookup table; anything but an object of records is refused (exit 3). */
 function factsTable(facts: unknown): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   if (facts === undefined) return out;
-  if (!isObject(facts)) throw new ContextError("--facts must be a JSON object mapping argument values to records of facts");
+  if (!isObject(facts))
+    throw new ContextError("--facts must be a JSON object mapping argument values to records of facts");
   for (const [value, f] of Object.entries(facts)) {
     if (!isObject(f)) throw new ContextError(`--facts: the facts about ${JSON.stringify(value)} must be a record`);
     out.set(value, f);
@@ -245,7 +275,11 @@ function factsTable(facts: unknown): Map<string, Record<string, unknown>> {
 /** Runs a compiled agent. Throws (before anything is recorded) for refused inputs, bundles, keys, logs and sandboxes. */
 export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   if ((o.auditLog === undefined) !== (o.keyFile === undefined)) {
-    throw new ContextError(o.auditLog === undefined ? "--key needs --audit-log (the log to sign)" : "--audit-log needs --key (the private key that signs it; make one with: symbi keygen --out FILE)");
+    throw new ContextError(
+      o.auditLog === undefined
+        ? "--key needs --audit-log (the log to sign)"
+        : "--audit-log needs --key (the private key that signs it; make one with: symbi keygen --out FILE)",
+    );
   }
   const facts = factsTable(o.facts);
   const prepared = await prepare(o.bundle, o.input, o, randomUUID());
@@ -267,7 +301,12 @@ function statusOf(e: DslError | FatalError): RunStatus {
   return e.kind === "Timeout" ? "timeout" : "error";
 }
 
-async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefined, runId: string): Promise<ExecResult & { raw?: Value }> {
+async function runPrepared(
+  p: Prepared,
+  shared: Shared,
+  parent: Parent | undefined,
+  runId: string,
+): Promise<ExecResult & { raw?: Value }> {
   const o = shared.options;
   const bundle = p.bundle;
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
@@ -277,7 +316,10 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
 
   const controller = new AbortController();
   const outer = parent?.signal ?? o.signal;
-  const onOuterAbort = () => controller.abort(outer?.reason instanceof FatalError ? outer.reason : new FatalError("Aborted", "the run was cancelled"));
+  const onOuterAbort = () =>
+    controller.abort(
+      outer?.reason instanceof FatalError ? outer.reason : new FatalError("Aborted", "the run was cancelled"),
+    );
   if (outer?.aborted) onOuterAbort();
   else outer?.addEventListener("abort", onOuterAbort, { once: true });
 
@@ -317,7 +359,20 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
     peers: {
       names: peerNames,
       run: (agent, message, loc, childRun, signal) =>
-        runPeer(agent, message, loc, shared, { runId, agent: bundle.agent, depth, budget, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal }, childRun),
+        runPeer(
+          agent,
+          message,
+          loc,
+          shared,
+          {
+            runId,
+            agent: bundle.agent,
+            depth,
+            budget,
+            signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+          },
+          childRun,
+        ),
     },
   });
   const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
@@ -327,21 +382,37 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
     callAction: (call: ActionCall, loc: SourceLocation) => actions.run(call, loc),
     log: (level, message, loc) => {
       onLog(level, message, loc);
-      audit.emit("log", { level, message: message.length > 4096 ? `${message.slice(0, 4093)}...` : message, location: formatLocation(loc) });
+      audit.emit("log", {
+        level,
+        message: message.length > 4096 ? `${message.slice(0, 4093)}...` : message,
+        location: formatLocation(loc),
+      });
     },
     now: o.now ?? (() => Date.now()),
   };
-  const interp = new Interpreter({ program: { file: bundle.ir.sourceFile, functions: bundle.ir.functions, types: bundle.ir.types }, host, builtins: stdlibRegistry(), budget });
+  const interp = new Interpreter({
+    program: { file: bundle.ir.sourceFile, functions: bundle.ir.functions, types: bundle.ir.types },
+    host,
+    builtins: stdlibRegistry(),
+    budget,
+  });
 
   const end = (status: RunStatus, extra: Record<string, string | undefined> = {}) =>
-    audit.emit("run_end", { status, durationMs: Math.round((performance.now() - started) * 1000) / 1000, steps: budget.steps, ...extra });
+    audit.emit("run_end", {
+      status,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      steps: budget.steps,
+      ...extra,
+    });
 
   try {
     audit.emit("run_start", {
       bundle: bundle.origin,
       bundleSha256: bundle.sha256,
       source: bundle.ir.sourceFile,
-      compiler: bundle.manifest.compiler?.version ? `${bundle.manifest.compiler.name ?? "symbic"} ${bundle.manifest.compiler.version}` : undefined,
+      compiler: bundle.manifest.compiler?.version
+        ? `${bundle.manifest.compiler.name ?? "symbic"} ${bundle.manifest.compiler.version}`
+        : undefined,
       inputSha256: p.inputSha256,
       sandbox: bundle.sandbox.tier,
       timeoutMs,
@@ -355,19 +426,31 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
       value = toJson(raw, "the result");
     } catch (e) {
       if (!(e instanceof JsonConversionError)) throw e;
-      throw new DslError("RuntimeError", `the agent's result cannot be given as JSON: ${e.message}`, interp.loc(bundle.entry));
+      throw new DslError(
+        "RuntimeError",
+        `the agent's result cannot be given as JSON: ${e.message}`,
+        interp.loc(bundle.entry),
+      );
     }
     end("ok", { resultSha256: sha256Hex(JSON.stringify(value)) });
     return { runId, status: "ok", exitCode: ExitCode.Ok, value, raw };
   } catch (err) {
     let e: DslError | FatalError;
     if (err instanceof DslError || err instanceof FatalError) e = err;
-    else if (err instanceof RangeError && /call stack/i.test(err.message)) e = new FatalError("InternalError", "the agent's data is nested too deeply to process");
-    else e = new FatalError("InternalError", err instanceof Error ? err.message : String(err), undefined, { cause: err });
+    else if (err instanceof RangeError && /call stack/i.test(err.message))
+      e = new FatalError("InternalError", "the agent's data is nested too deeply to process");
+    else
+      e = new FatalError("InternalError", err instanceof Error ? err.message : String(err), undefined, { cause: err });
     const status = statusOf(e);
     if (!(e instanceof FatalError && e.kind === "AuditError")) {
       try {
-        audit.emit("error", { kind: e.kind, message: e.message, location: e.location ? formatLocation(e.location) : undefined, rule: e instanceof DslError && e.rule ? e.rule : undefined, uncaught: true });
+        audit.emit("error", {
+          kind: e.kind,
+          message: e.message,
+          location: e.location ? formatLocation(e.location) : undefined,
+          rule: e instanceof DslError && e.rule ? e.rule : undefined,
+          uncaught: true,
+        });
         end(status, { errorKind: e.kind });
       } catch (auditErr) {
         // The log cannot take the record of how the run ended: that is the error to report.
@@ -376,7 +459,13 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
       }
     }
     const finalStatus = e instanceof FatalError && e.kind === "AuditError" ? "error" : status;
-    return { runId, status: finalStatus, exitCode: finalStatus === "denied" ? ExitCode.Denied : ExitCode.Error, error: e, message: describeRunError(e) };
+    return {
+      runId,
+      status: finalStatus,
+      exitCode: finalStatus === "denied" ? ExitCode.Denied : ExitCode.Error,
+      error: e,
+      message: describeRunError(e),
+    };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
@@ -390,7 +479,14 @@ async function runPrepared(p: Prepared, shared: Shared, parent: Parent | undefin
  * approval policy asks; without a matching rule the message is accepted. Recorded in the log as
  * the peer's decision.
  */
-async function acceptMessage(p: Prepared, shared: Shared, parent: Parent, runId: string, message: Value, loc: SourceLocation): Promise<void> {
+async function acceptMessage(
+  p: Prepared,
+  shared: Shared,
+  parent: Parent,
+  runId: string,
+  message: Value,
+  loc: SourceLocation,
+): Promise<void> {
   if (!p.restricting.has("receive")) return;
   let content: RequestJson;
   try {
@@ -398,17 +494,38 @@ async function acceptMessage(p: Prepared, shared: Shared, parent: Parent, runId:
   } catch {
     content = display(message);
   }
-  const args = { message: { sender: agentInfo(parent.agent, parent.runId), recipient: agentInfo(p.bundle.agent, runId), content } };
+  const args = {
+    message: { sender: agentInfo(parent.agent, parent.runId), recipient: agentInfo(p.bundle.agent, runId), content },
+  };
   // The resource of a `receive` is the agent the message comes from.
   const d = p.gate.decide({ action: "receive", args, resource: { type: "Symbi::Agent", id: parent.agent } });
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, p.bundle.agent) : NO_AUDIT;
-  audit.emit("decision", { action: "receive", decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, from: parent.agent, parentRun: parent.runId });
+  audit.emit("decision", {
+    action: "receive",
+    decision: d.decision,
+    rules: d.rules,
+    locations: d.locations,
+    reason: d.reason,
+    error: d.error,
+    from: parent.agent,
+    parentRun: parent.runId,
+  });
   const refused = d.error !== undefined || (d.decision === "deny" && d.rules.length > 0);
   let reason = d.reason;
   let rules = d.rules;
   if (!refused && d.decision === "require_approval") {
-    const a = await shared.approver.approve({ agent: p.bundle.agent, tool: "receive", args: { from: parent.agent }, rules: d.rules, reason: d.reason }, parent.signal);
-    audit.emit("approval", { action: "receive", approved: a.approved, approver: a.approver, answer: a.answer, rules: d.rules, mode: shared.approver.mode });
+    const a = await shared.approver.approve(
+      { agent: p.bundle.agent, tool: "receive", args: { from: parent.agent }, rules: d.rules, reason: d.reason },
+      parent.signal,
+    );
+    audit.emit("approval", {
+      action: "receive",
+      approved: a.approved,
+      approver: a.approver,
+      answer: a.answer,
+      rules: d.rules,
+      mode: shared.approver.mode,
+    });
     if (a.approved) return;
     reason = `approval required (${d.reason}) and not given: ${a.answer}`;
   } else if (!refused) return;
@@ -421,25 +538,43 @@ async function acceptMessage(p: Prepared, shared: Shared, parent: Parent, runId:
 }
 
 /** `delegate` & co.: runs a peer agent as a child run (its own policies, sandbox and timeout; the same log). */
-async function runPeer(agent: string, message: Value, loc: SourceLocation, shared: Shared, parent: Parent, runId: string): Promise<Value> {
-  if (parent.depth >= MAX_DELEGATION_DEPTH) throw new DslError("Error", `delegation nested more than ${MAX_DELEGATION_DEPTH} deep (agents delegating to each other?)`, loc);
+async function runPeer(
+  agent: string,
+  message: Value,
+  loc: SourceLocation,
+  shared: Shared,
+  parent: Parent,
+  runId: string,
+): Promise<Value> {
+  if (parent.depth >= MAX_DELEGATION_DEPTH)
+    throw new DslError(
+      "Error",
+      `delegation nested more than ${MAX_DELEGATION_DEPTH} deep (agents delegating to each other?)`,
+      loc,
+    );
   const bundle = shared.options.peers?.get(agent);
   if (!bundle) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
   const params = bundle.ir.agent.params ?? [];
   let input: unknown;
-  if (typeof message === "string" && params.length === 1 && params[0]!.type.name.name === "String") input = { [params[0]!.name.name]: message };
+  if (typeof message === "string" && params.length === 1 && params[0]!.type.name.name === "String")
+    input = { [params[0]!.name.name]: message };
   else {
     try {
       input = toJson(message, "the message");
     } catch (e) {
-      throw new DslError("RuntimeError", `the message for \`${agent}\` cannot be its input: ${(e as Error).message}`, loc);
+      throw new DslError(
+        "RuntimeError",
+        `the message for \`${agent}\` cannot be its input: ${(e as Error).message}`,
+        loc,
+      );
     }
   }
   let p: Prepared;
   try {
     p = await prepare(bundle, input, shared.options, runId);
   } catch (e) {
-    if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === "number") throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
+    if (e instanceof Error && typeof (e as { exitCode?: unknown }).exitCode === "number")
+      throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
     throw e;
   }
   await acceptMessage(p, shared, parent, runId, message, loc);
@@ -447,5 +582,9 @@ async function runPeer(agent: string, message: Value, loc: SourceLocation, share
   if (r.status === "ok") return r.raw ?? null;
   const e = r.error!;
   if (e instanceof FatalError) throw e;
-  throw new DslError(e.kind, `agent \`${agent}\`: ${e.message}`, loc, { rule: e.rule, reason: e.reason, details: { agent, ...e.details } });
+  throw new DslError(e.kind, `agent \`${agent}\`: ${e.message}`, loc, {
+    rule: e.rule,
+    reason: e.reason,
+    details: { agent, ...e.details },
+  });
 }

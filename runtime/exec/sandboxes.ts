@@ -6,7 +6,11 @@
  * before any record is written — never a silent downgrade.
  */
 import type { ToolContract } from "../../compiler/contracts/model.js";
-import { InvalidSandboxManifestError, manifestForTool, type SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import {
+  InvalidSandboxManifestError,
+  manifestForTool,
+  type SandboxManifest,
+} from "../../compiler/emit/sandbox-manifest.js";
 import { createSandbox, isSandboxError, type CreateSandboxOptions, type SandboxDriver } from "../sandbox/index.js";
 import { ExitCode } from "../../compiler/cli/exit-codes.js";
 
@@ -36,7 +40,8 @@ export class SandboxPool {
     try {
       m = manifestForTool(this.base, o);
     } catch (e) {
-      if (e instanceof InvalidSandboxManifestError) throw new SandboxSetupError(`tool \`${contract.name}\`: its [tool.sandbox] settings give ${e.message}`);
+      if (e instanceof InvalidSandboxManifestError)
+        throw new SandboxSetupError(`tool \`${contract.name}\`: its [tool.sandbox] settings give ${e.message}`);
       throw e;
     }
     d = createSandbox(m, this.options);

@@ -76,15 +76,32 @@ function argValue(v: Value, name: string, tool: string, loc: SourceLocation): st
   if (isFloat(v)) return v.value;
   if (isOption(v)) return v.value === undefined ? undefined : argValue(v.value, name, tool, loc);
   if (isDuration(v)) return v.ms % 1000 === 0 ? v.ms / 1000 : `${v.ms}ms`;
-  throw new DslError("ArgumentError", `argument \`${name}\` of \`${tool}\` must be a String, int, float, bool or Duration, not ${typeNameOf(v)}`, loc, { details: { tool } });
+  throw new DslError(
+    "ArgumentError",
+    `argument \`${name}\` of \`${tool}\` must be a String, int, float, bool or Duration, not ${typeNameOf(v)}`,
+    loc,
+    { details: { tool } },
+  );
 }
 
 /**
  * A tool as `invoke_tool(tool)` policies see it (the stdlib's ToolInfo), from its contract.
  * `schema_verified` is false: this runtime does not verify pinned contract signatures.
  */
-export function toolInfo(c: ToolContract): { name: string; risk_tier: string; human_approval: boolean; schema_verified: boolean; requires_elevated: boolean } {
-  return { name: c.name, risk_tier: c.riskTier, human_approval: c.humanApproval, schema_verified: false, requires_elevated: c.riskTier === "high" };
+export function toolInfo(c: ToolContract): {
+  name: string;
+  risk_tier: string;
+  human_approval: boolean;
+  schema_verified: boolean;
+  requires_elevated: boolean;
+} {
+  return {
+    name: c.name,
+    risk_tier: c.riskTier,
+    human_approval: c.humanApproval,
+    schema_verified: false,
+    requires_elevated: c.riskTier === "high",
+  };
 }
 
 export class ToolCaller {
@@ -119,7 +136,16 @@ export class ToolCaller {
       if (a !== undefined) named[k] = a;
     }
     const decision = o.gate.decide({ action: name, args: named });
-    o.audit.emit("decision", { action: name, decision: decision.decision, rules: decision.rules, locations: decision.locations, reason: decision.reason, error: decision.error, args: named, location: formatLocation(loc) });
+    o.audit.emit("decision", {
+      action: name,
+      decision: decision.decision,
+      rules: decision.rules,
+      locations: decision.locations,
+      reason: decision.reason,
+      error: decision.error,
+      args: named,
+      location: formatLocation(loc),
+    });
     if (decision.decision === "deny") throw this.denied(decision, name, loc);
     const msg = `\`${name}\` cannot run: the bundle carries no contract for it`;
     this.error("ToolError", msg, loc, name);
@@ -130,7 +156,12 @@ export class ToolCaller {
   private bind(contract: ToolContract, args: ToolCallArgs, loc: SourceLocation): Record<string, unknown> {
     const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     if (args.positional.length > contract.args.length) {
-      throw new DslError("ArgumentError", `\`${contract.name}\` takes ${contract.args.length} argument${contract.args.length === 1 ? "" : "s"}, ${args.positional.length} given`, loc, { details: { tool: contract.name } });
+      throw new DslError(
+        "ArgumentError",
+        `\`${contract.name}\` takes ${contract.args.length} argument${contract.args.length === 1 ? "" : "s"}, ${args.positional.length} given`,
+        loc,
+        { details: { tool: contract.name } },
+      );
     }
     args.positional.forEach((v, i) => {
       const spec = contract.args[i]!;
@@ -139,9 +170,13 @@ export class ToolCaller {
     });
     for (const [k, v] of args.named) {
       const i = contract.args.findIndex((a) => a.name === k);
-      if (i >= 0 && i < args.positional.length) throw new DslError("ArgumentError", `argument \`${k}\` of \`${contract.name}\` is given twice`, loc, { details: { tool: contract.name } });
+      if (i >= 0 && i < args.positional.length)
+        throw new DslError("ArgumentError", `argument \`${k}\` of \`${contract.name}\` is given twice`, loc, {
+          details: { tool: contract.name },
+        });
       const a = argValue(v, k, contract.name, loc);
-      if (a !== undefined) out[k] = a; // unknown names are reported by validateToolArgs
+      if (a !== undefined)
+        out[k] = a; // unknown names are reported by validateToolArgs
       else if (i < 0) out[k] = null;
     }
     return out;
@@ -178,14 +213,21 @@ export class ToolCaller {
       const v = validateToolArgs(contract, bound, o.baseDir !== undefined ? { baseDir: o.baseDir } : {});
       if (!v.ok) {
         const msg = v.errors.map((e) => (e.arg ? `\`${e.arg}\`: ${e.message}` : e.message)).join("; ");
-        throw new DslError("ArgumentError", `invalid arguments for \`${name}\`: ${msg}`, loc, { details: { tool: name } });
+        throw new DslError("ArgumentError", `invalid arguments for \`${name}\`: ${msg}`, loc, {
+          details: { tool: name },
+        });
       }
       validated = v.args;
       const built = buildCommand(contract, validated);
       argv = built.argv;
       outputFile = built.outputFile;
-    } catch (e) {
-      if (e instanceof ToolArgvError) e = new DslError("ArgumentError", `cannot build the command of \`${name}\`: ${e.message}`, loc, { details: { tool: name } });
+    } catch (caught) {
+      const e =
+        caught instanceof ToolArgvError
+          ? new DslError("ArgumentError", `cannot build the command of \`${name}\`: ${caught.message}`, loc, {
+              details: { tool: name },
+            })
+          : caught;
       if (e instanceof DslError) this.error(e.kind, e.message, loc, name);
       throw e;
     }
@@ -213,19 +255,43 @@ export class ToolCaller {
     if (o.checkInvokeTool) {
       const tool = toolInfo(contract);
       const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
-      o.audit.emit("decision", { action: "invoke_tool", tool: name, decision: d.decision, rules: d.rules, locations: d.locations, reason: d.reason, error: d.error, location: formatLocation(loc) });
+      o.audit.emit("decision", {
+        action: "invoke_tool",
+        tool: name,
+        decision: d.decision,
+        rules: d.rules,
+        locations: d.locations,
+        reason: d.reason,
+        error: d.error,
+        location: formatLocation(loc),
+      });
       if (d.error !== undefined || (d.decision === "deny" && d.rules.length > 0)) throw this.denied(d, name, loc);
       if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
     }
     const needsApproval = decision.decision === "require_approval" || contract.humanApproval;
     if (needsApproval) {
       const rules = decision.decision === "require_approval" ? decision.rules : [`${name}.contract.human_approval`];
-      const reason = decision.decision === "require_approval" ? decision.reason : `the contract of \`${name}\` sets human_approval = true`;
+      const reason =
+        decision.decision === "require_approval"
+          ? decision.reason
+          : `the contract of \`${name}\` sets human_approval = true`;
       const answer = await o.approver.approve({ agent: o.agent, tool: name, args: validated, rules, reason }, o.signal);
-      o.audit.emit("approval", { action: name, approved: answer.approved, approver: answer.approver, answer: answer.answer, rules, mode: o.approver.mode });
+      o.audit.emit("approval", {
+        action: name,
+        approved: answer.approved,
+        approver: answer.approver,
+        answer: answer.answer,
+        rules,
+        mode: o.approver.mode,
+      });
       o.budget.checkTime(() => loc);
       if (!answer.approved) {
-        throw this.denied({ ...decision, rules, decision: "deny" }, name, loc, `approval required (${reason}) and not given: ${answer.answer}`);
+        throw this.denied(
+          { ...decision, rules, decision: "deny" },
+          name,
+          loc,
+          `approval required (${reason}) and not given: ${answer.answer}`,
+        );
       }
     }
 
@@ -235,16 +301,32 @@ export class ToolCaller {
     const toolTimeout = contract.timeoutSeconds * 1000;
     const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
     const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
-    o.audit.emit("tool_start", { tool: name, argv, sandbox: driver.tier, image: driver.manifest.image, timeoutMs: Math.round(timeoutMs), location: formatLocation(loc) });
+    o.audit.emit("tool_start", {
+      tool: name,
+      argv,
+      sandbox: driver.tier,
+      image: driver.manifest.image,
+      timeoutMs: Math.round(timeoutMs),
+      location: formatLocation(loc),
+    });
     let r;
     try {
       r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
     } catch (e) {
       if (e instanceof SandboxAbortedError) {
         const reason = o.signal.reason;
-        const fatal = reason instanceof FatalError ? reason : new FatalError("Aborted", "the run was cancelled while a tool was running", loc);
+        const fatal =
+          reason instanceof FatalError
+            ? reason
+            : new FatalError("Aborted", "the run was cancelled while a tool was running", loc);
         fatal.location ??= loc;
-        this.o.audit.emit("tool_end", { tool: name, exitCode: null, durationMs: 0, outputSha256: sha256Hex(""), aborted: true });
+        this.o.audit.emit("tool_end", {
+          tool: name,
+          exitCode: null,
+          durationMs: 0,
+          outputSha256: sha256Hex(""),
+          aborted: true,
+        });
         throw fatal;
       }
       if (isSandboxError(e)) {
@@ -278,7 +360,12 @@ export class ToolCaller {
       this.error("ToolError", msg, loc, name);
       throw new DslError("ToolError", msg, loc, { details: { tool: name } });
     }
-    const parsed = parseToolOutput(contract, r.stdout, { argv, exitCode: r.exitCode ?? -1, durationMs: r.durationMs, stderr: r.stderr.slice(-STDERR_TAIL) });
+    const parsed = parseToolOutput(contract, r.stdout, {
+      argv,
+      exitCode: r.exitCode ?? -1,
+      durationMs: r.durationMs,
+      stderr: r.stderr.slice(-STDERR_TAIL),
+    });
     if (!parsed.ok) {
       const msg = parsed.error ?? `\`${name}\` failed`;
       this.error("ToolError", msg, loc, name);

@@ -51,12 +51,29 @@ function operatorName(): string {
 }
 
 /** The approver for a mode. `io` defaults to stdin/stderr (stdout carries the agent's result). */
-export function approverFor(mode: ApprovalMode, io: TerminalIO = { input: process.stdin, output: process.stderr }): Approver {
+export function approverFor(
+  mode: ApprovalMode,
+  io: TerminalIO = { input: process.stdin, output: process.stderr },
+): Approver {
   switch (mode) {
     case "all":
-      return { mode, approve: async () => ({ approved: true, approver: `${operatorName()} (--approve all)`, answer: "approved in advance by --approve all" }) };
+      return {
+        mode,
+        approve: async () => ({
+          approved: true,
+          approver: `${operatorName()} (--approve all)`,
+          answer: "approved in advance by --approve all",
+        }),
+      };
     case "none":
-      return { mode, approve: async () => ({ approved: false, approver: "none (--approve none)", answer: "refused in advance by --approve none" }) };
+      return {
+        mode,
+        approve: async () => ({
+          approved: false,
+          approver: "none (--approve none)",
+          answer: "refused in advance by --approve none",
+        }),
+      };
     case "ask":
       return { mode, approve: (req, signal) => askOnTerminal(req, io, signal) };
   }
@@ -71,14 +88,24 @@ function summarizeArgs(args: Record<string, unknown>): string {
 
 async function askOnTerminal(req: ApprovalRequest, io: TerminalIO, signal?: AbortSignal): Promise<ApprovalAnswer> {
   if (!io.input.isTTY || !io.output.isTTY) {
-    return { approved: false, approver: "none", answer: "no terminal to ask on (--approve ask needs an interactive terminal), so the call is refused" };
+    return {
+      approved: false,
+      approver: "none",
+      answer: "no terminal to ask on (--approve ask needs an interactive terminal), so the call is refused",
+    };
   }
   const rl = createInterface({ input: io.input, output: io.output, terminal: true });
   try {
-    io.output.write(`\nagent \`${req.agent}\` wants to run \`${req.tool}(${summarizeArgs(req.args)})\`\n${req.reason}\n`);
+    io.output.write(
+      `\nagent \`${req.agent}\` wants to run \`${req.tool}(${summarizeArgs(req.args)})\`\n${req.reason}\n`,
+    );
     const raw = await rl.question("approve this call? [y/N] ", signal ? { signal } : {});
     const answer = raw.trim();
-    return { approved: /^(y|yes)$/i.test(answer), approver: `${operatorName()}@terminal`, answer: answer === "" ? "(empty: no)" : answer };
+    return {
+      approved: /^(y|yes)$/i.test(answer),
+      approver: `${operatorName()}@terminal`,
+      answer: answer === "" ? "(empty: no)" : answer,
+    };
   } catch {
     return { approved: false, approver: "none", answer: "the prompt was interrupted, so the call is refused" };
   } finally {

@@ -43,7 +43,8 @@ function decimal(v: unknown, path: string): CedarJson {
   let text: string;
   if (typeof v === "number" && Number.isFinite(v)) {
     const fixed = v.toFixed(4);
-    if (Number(fixed) !== v) throw new CedarValueError(path, `${v} has more than 4 decimal places, which Cedar's decimal cannot hold`);
+    if (Number(fixed) !== v)
+      throw new CedarValueError(path, `${v} has more than 4 decimal places, which Cedar's decimal cannot hold`);
     text = fixed.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, ".0");
   } else if (typeof v === "string" && /^-?\d+\.\d{1,4}$/.test(v)) {
     text = v;
@@ -96,7 +97,8 @@ export function toCedar(v: unknown, type: CedarType | undefined, path: string): 
       if (typeof v !== "string") throw new CedarValueError(path, `expected a String, found ${describe(v)}`);
       return v;
     case "Long":
-      if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new CedarValueError(path, `expected an integer (Long), found ${describe(v)}`);
+      if (typeof v !== "number" || !Number.isSafeInteger(v))
+        throw new CedarValueError(path, `expected an integer (Long), found ${describe(v)}`);
       return v;
     case "Boolean":
       if (typeof v !== "boolean") throw new CedarValueError(path, `expected a bool, found ${describe(v)}`);
@@ -105,13 +107,15 @@ export function toCedar(v: unknown, type: CedarType | undefined, path: string): 
       if (!Array.isArray(v)) throw new CedarValueError(path, `expected a list (Set), found ${describe(v)}`);
       return v.map((x, i) => toCedar(x, type.element, `${path}[${i}]`));
     case "Record": {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) throw new CedarValueError(path, `expected a record, found ${describe(v)}`);
+      if (typeof v !== "object" || v === null || Array.isArray(v))
+        throw new CedarValueError(path, `expected a record, found ${describe(v)}`);
       const obj = v as Record<string, unknown>;
       const out: { [key: string]: CedarJson } = {};
       for (const [k, a] of type.attributes) {
         const x = Object.prototype.hasOwnProperty.call(obj, k) ? obj[k] : undefined;
         if (x === null || x === undefined) {
-          if (a.required) throw new CedarValueError(`${path}.${k}`, "is required by the policy schema but has no value");
+          if (a.required)
+            throw new CedarValueError(`${path}.${k}`, "is required by the policy schema but has no value");
           continue;
         }
         put(out, k, toCedar(x, a.type, `${path}.${k}`));
@@ -128,12 +132,14 @@ export function toCedar(v: unknown, type: CedarType | undefined, path: string): 
     }
     case "Entity": {
       const id = typeof v === "string" ? v : undefined;
-      if (id === undefined) throw new CedarValueError(path, `expected the id of a ${type.name} (a String), found ${describe(v)}`);
+      if (id === undefined)
+        throw new CedarValueError(path, `expected the id of a ${type.name} (a String), found ${describe(v)}`);
       return { __entity: { type: type.name, id } };
     }
     case "Extension":
       if (type.name === "decimal") return decimal(v, path);
-      if (typeof v !== "string") throw new CedarValueError(path, `expected a ${type.name} written as a String, found ${describe(v)}`);
+      if (typeof v !== "string")
+        throw new CedarValueError(path, `expected a ${type.name} written as a String, found ${describe(v)}`);
       return { __extn: { fn: type.name, arg: v } };
   }
 }

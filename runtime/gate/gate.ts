@@ -23,7 +23,12 @@
  * schema's shape, so cedar-wasm runs with `validateRequest: false` but still gets the schema
  * (for the action hierarchy); that halves the cost of a decision.
  */
-import { preparsePolicySet, preparseSchema, statefulIsAuthorized, type AuthorizationAnswer } from "@cedar-policy/cedar-wasm/nodejs";
+import {
+  preparsePolicySet,
+  preparseSchema,
+  statefulIsAuthorized,
+  type AuthorizationAnswer,
+} from "@cedar-policy/cedar-wasm/nodejs";
 import { cedarRequest } from "../../compiler/emit/cedar/request.js";
 import type { PoliciesJson } from "../../compiler/emit/cedar/policies-json.js";
 import type { PolicyRequest } from "../../compiler/policy/evaluate.js";
@@ -96,11 +101,27 @@ const TRUSTED_RECORDS = ["user", "session", "system", "context"] as const;
 /** Checks the parts of policies.json the gate relies on; a malformed file refuses to load. */
 function checkPoliciesJson(v: unknown): PoliciesJson {
   const o = v as Partial<PoliciesJson> | null;
-  if (typeof o !== "object" || o === null || o.format !== "symbi-policies/v1") throw new GateLoadError('policies.json must have format "symbi-policies/v1"');
-  if (typeof o.agent !== "string" || !Array.isArray(o.policies) || !Array.isArray(o.derived) || !Array.isArray(o.levels)) throw new GateLoadError("policies.json lacks agent, policies, derived or levels");
+  if (typeof o !== "object" || o === null || o.format !== "symbi-policies/v1")
+    throw new GateLoadError('policies.json must have format "symbi-policies/v1"');
+  if (
+    typeof o.agent !== "string" ||
+    !Array.isArray(o.policies) ||
+    !Array.isArray(o.derived) ||
+    !Array.isArray(o.levels)
+  )
+    throw new GateLoadError("policies.json lacks agent, policies, derived or levels");
   const c = o.context as PoliciesJson["context"] | undefined;
-  if (typeof c !== "object" || c === null || typeof c.actions !== "object" || typeof c.shared !== "object" || c.shared === null) throw new GateLoadError("policies.json has no context model");
-  for (const p of o.policies) if (typeof p?.id !== "string" || typeof p.file !== "string" || typeof p.line !== "number") throw new GateLoadError("policies.json: every policy entry needs id, file and line");
+  if (
+    typeof c !== "object" ||
+    c === null ||
+    typeof c.actions !== "object" ||
+    typeof c.shared !== "object" ||
+    c.shared === null
+  )
+    throw new GateLoadError("policies.json has no context model");
+  for (const p of o.policies)
+    if (typeof p?.id !== "string" || typeof p.file !== "string" || typeof p.line !== "number")
+      throw new GateLoadError("policies.json: every policy entry needs id, file and line");
   return o as PoliciesJson;
 }
 
@@ -139,7 +160,8 @@ export class PolicyGate {
     const unique = `${process.pid}-${++setCounter}-${randomBytes(4).toString("hex")}`;
 
     for (const k of Object.keys(this.trusted)) {
-      if (RESERVED_CONTEXT_KEYS.has(k)) throw new GateLoadError(`the trusted context may not set \`${k}\`: the runtime fills context.${k} itself`);
+      if (RESERVED_CONTEXT_KEYS.has(k))
+        throw new GateLoadError(`the trusted context may not set \`${k}\`: the runtime fills context.${k} itself`);
     }
     this.pj = o.policiesJson === undefined ? undefined : checkPoliciesJson(o.policiesJson);
     const fixed: Record<string, unknown> = { input: this.input };
@@ -149,26 +171,36 @@ export class PolicyGate {
       const main = splitPolicies(o.policies, "policy.cedar");
       const approvals = o.approvals !== undefined ? splitPolicies(o.approvals, "approval.cedar") : [];
       for (const p of [...main, ...approvals]) {
-        if (this.info.has(p.id)) throw new GateLoadError(`policy id ${JSON.stringify(p.id)} is used in both policy.cedar and approval.cedar`);
+        if (this.info.has(p.id))
+          throw new GateLoadError(`policy id ${JSON.stringify(p.id)} is used in both policy.cedar and approval.cedar`);
         this.info.set(p.id, p);
       }
       this.approvalPolicies = approvals;
       if (o.schema !== undefined) {
         this.schema = CedarSchema.parse(o.schema);
         this.schemaName = `symbi-schema-${unique}`;
-        const s = preparseSchema(this.schemaName, typeof o.schema === "string" ? JSON.parse(o.schema) : (o.schema as never));
-        if (s.type === "failure") throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
+        const s = preparseSchema(
+          this.schemaName,
+          typeof o.schema === "string" ? JSON.parse(o.schema) : (o.schema as never),
+        );
+        if (s.type === "failure")
+          throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
       }
       this.mainId = `symbi-policies-${unique}`;
       const r = preparsePolicySet(this.mainId, { staticPolicies: Object.fromEntries(main.map((p) => [p.id, p.text])) });
-      if (r.type === "failure") throw new GateLoadError(`policy.cedar does not parse: ${r.errors.map((e) => e.message).join("; ")}`);
+      if (r.type === "failure")
+        throw new GateLoadError(`policy.cedar does not parse: ${r.errors.map((e) => e.message).join("; ")}`);
       if (approvals.length > 0) {
         // Approval policies are permits that mean "ask"; a forbid there would be meaningless.
         const bad = approvals.find((p) => p.effect !== "permit");
-        if (bad) throw new GateLoadError(`approval.cedar: policy ${bad.id} is a forbid; approval policies must be permits`);
+        if (bad)
+          throw new GateLoadError(`approval.cedar: policy ${bad.id} is a forbid; approval policies must be permits`);
         this.approvalId = `symbi-approvals-${unique}`;
-        const a = preparsePolicySet(this.approvalId, { staticPolicies: Object.fromEntries(approvals.map((p) => [p.id, p.text])) });
-        if (a.type === "failure") throw new GateLoadError(`approval.cedar does not parse: ${a.errors.map((e) => e.message).join("; ")}`);
+        const a = preparsePolicySet(this.approvalId, {
+          staticPolicies: Object.fromEntries(approvals.map((p) => [p.id, p.text])),
+        });
+        if (a.type === "failure")
+          throw new GateLoadError(`approval.cedar does not parse: ${a.errors.map((e) => e.message).join("; ")}`);
       }
     } catch (e) {
       if (e instanceof PolicyLoadError || e instanceof SchemaError) throw new GateLoadError(e.message);
@@ -232,7 +264,9 @@ export class PolicyGate {
         argsType = a?.type;
         argsDeclared = a !== undefined || ctxType.open;
         attrs.delete("args");
-        base = toCedar(fixed, { kind: "Record", attributes: attrs, open: ctxType.open }, "context") as { [key: string]: CedarJson };
+        base = toCedar(fixed, { kind: "Record", attributes: attrs, open: ctxType.open }, "context") as {
+          [key: string]: CedarJson;
+        };
       }
     } catch (e) {
       if (!(e instanceof CedarValueError)) throw e;
@@ -242,15 +276,25 @@ export class PolicyGate {
     const groups = this.schema?.groupsOf(this.ns, action) ?? new Set<string>();
     const needsApproval =
       this.approvalId !== undefined &&
-      this.approvalPolicies.some((ap) => ap.actions === "any" || ap.actions.some((k) => k === key || groups.has(k) || !this.schema));
+      this.approvalPolicies.some(
+        (ap) => ap.actions === "any" || ap.actions.some((k) => k === key || groups.has(k) || !this.schema),
+      );
     p = { base, argsType, argsDeclared, needsApproval };
     this.plans.set(action, p);
     return p;
   }
 
   /** The request with the context built from policies.json, or the reason it cannot be built. */
-  private modelRequest(pj: PoliciesJson, req: GateRequest): { principal: unknown; action: unknown; resource: unknown; context: Record<string, unknown> } | GateDecision {
-    const built = cedarRequest(pj, { ...this.fixedRequest, action: req.action, args: req.args as PolicyRequest["args"], ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}) });
+  private modelRequest(
+    pj: PoliciesJson,
+    req: GateRequest,
+  ): { principal: unknown; action: unknown; resource: unknown; context: Record<string, unknown> } | GateDecision {
+    const built = cedarRequest(pj, {
+      ...this.fixedRequest,
+      action: req.action,
+      args: req.args as PolicyRequest["args"],
+      ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}),
+    });
     if ("error" in built) return this.failClosed(built.error);
     // The caller knows the resource (the target agent of an inter-agent call) better than a
     // projection of the arguments does.
@@ -261,19 +305,32 @@ export class PolicyGate {
     if (this.pj) {
       const built = this.modelRequest(this.pj, req);
       if ("decision" in built) return built;
-      return this.evaluate(req.action, { ...built, entities: [], validateRequest: false, ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}) }, this.plan(req.action).needsApproval);
+      return this.evaluate(
+        req.action,
+        {
+          ...built,
+          entities: [],
+          validateRequest: false,
+          ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
+        },
+        this.plan(req.action).needsApproval,
+      );
     }
     if (this.schema && !this.schema.hasAction(this.ns, req.action)) {
       return this.failClosed(`the action \`${req.action}\` is not declared in the policy schema`);
     }
     const plan = this.plan(req.action);
-    if (plan.base instanceof CedarValueError) return this.failClosed(`the request context does not match the policy schema (${plan.base.message})`);
+    if (plan.base instanceof CedarValueError)
+      return this.failClosed(`the request context does not match the policy schema (${plan.base.message})`);
     let context: { [key: string]: CedarJson };
     try {
       // A schema whose context for this action has no `args` gets none (no policy can read them).
-      context = plan.argsDeclared ? { ...plan.base, args: toCedar(req.args, plan.argsType, "context.args") } : plan.base;
+      context = plan.argsDeclared
+        ? { ...plan.base, args: toCedar(req.args, plan.argsType, "context.args") }
+        : plan.base;
     } catch (e) {
-      if (e instanceof CedarValueError) return this.failClosed(`the call's arguments do not match the policy schema (${e.message})`);
+      if (e instanceof CedarValueError)
+        return this.failClosed(`the call's arguments do not match the policy schema (${e.message})`);
       throw e;
     }
     const call = {
@@ -297,8 +354,19 @@ export class PolicyGate {
     const resp = (main as Extract<AuthorizationAnswer, { type: "success" }>).response;
     if (resp.decision === "deny") {
       const rules = [...resp.diagnostics.reason].sort();
-      if (rules.length === 0) return { decision: "deny", rules, locations: [], reason: `no policy allows \`${req.action}\` for agent \`${this.agent}\` (default deny)` };
-      return { decision: "deny", rules, locations: this.locations(rules), reason: `denied by ${this.describeRules(rules)}` };
+      if (rules.length === 0)
+        return {
+          decision: "deny",
+          rules,
+          locations: [],
+          reason: `no policy allows \`${req.action}\` for agent \`${this.agent}\` (default deny)`,
+        };
+      return {
+        decision: "deny",
+        rules,
+        locations: this.locations(rules),
+        reason: `denied by ${this.describeRules(rules)}`,
+      };
     }
     const allowRules = [...resp.diagnostics.reason].sort();
     if (needsApproval) {
@@ -308,20 +376,33 @@ export class PolicyGate {
       const apResp = (ap as Extract<AuthorizationAnswer, { type: "success" }>).response;
       if (apResp.decision === "allow") {
         const rules = [...apResp.diagnostics.reason].sort();
-        return { decision: "require_approval", rules, locations: this.locations(rules), reason: `a person must approve this call (${this.describeRules(rules)})` };
+        return {
+          decision: "require_approval",
+          rules,
+          locations: this.locations(rules),
+          reason: `a person must approve this call (${this.describeRules(rules)})`,
+        };
       }
     }
-    return { decision: "allow", rules: allowRules, locations: this.locations(allowRules), reason: `allowed by ${this.describeRules(allowRules)}` };
+    return {
+      decision: "allow",
+      rules: allowRules,
+      locations: this.locations(allowRules),
+      reason: `allowed by ${this.describeRules(allowRules)}`,
+    };
   }
 
   /** A failed answer, or an answer in which some policy could not be evaluated, as a deny. */
   private failure(a: AuthorizationAnswer, set: string): GateDecision | undefined {
-    if (a.type === "failure") return this.failClosed(`cedar could not decide (${set}): ${a.errors.map((e) => e.message).join("; ")}`);
+    if (a.type === "failure")
+      return this.failClosed(`cedar could not decide (${set}): ${a.errors.map((e) => e.message).join("; ")}`);
     const errs = a.response.diagnostics.errors;
     if (errs.length === 0) return undefined;
     const first = errs[0]!;
     const where = this.info.get(first.policyId)?.dsl;
-    const d = this.failClosed(`policy ${first.policyId}${where ? ` (${where})` : ""} could not be evaluated: ${first.error.message}`);
+    const d = this.failClosed(
+      `policy ${first.policyId}${where ? ` (${where})` : ""} could not be evaluated: ${first.error.message}`,
+    );
     d.rules = [...new Set(errs.map((e) => e.policyId))].sort();
     d.locations = this.locations(d.rules);
     return d;

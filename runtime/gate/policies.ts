@@ -33,18 +33,31 @@ export function splitPolicies(text: string, what: string): PolicyInfo[] {
   if (parts.type === "failure") {
     throw new PolicyLoadError(`${what} does not parse: ${parts.errors.map((e) => e.message).join("; ")}`);
   }
-  if (parts.policy_templates.length > 0) throw new PolicyLoadError(`${what} contains policy templates, which the runtime does not link`);
+  if (parts.policy_templates.length > 0)
+    throw new PolicyLoadError(`${what} contains policy templates, which the runtime does not link`);
   const out: PolicyInfo[] = [];
   const seen = new Set<string>();
   parts.policies.forEach((p, i) => {
     const j = policyToJson(p);
-    if (j.type === "failure") throw new PolicyLoadError(`${what}: policy ${i + 1} does not parse: ${j.errors.map((e) => e.message).join("; ")}`);
+    if (j.type === "failure")
+      throw new PolicyLoadError(
+        `${what}: policy ${i + 1} does not parse: ${j.errors.map((e) => e.message).join("; ")}`,
+      );
     const annotations = { ...(j.json.annotations ?? {}) } as Record<string, string>;
     const id = annotations.id ?? `policy${i}`;
     if (seen.has(id)) throw new PolicyLoadError(`${what}: two policies have the id ${JSON.stringify(id)}`);
     seen.add(id);
     const a = j.json.action;
-    const actions = a.op === "All" ? "any" : a.op === "==" ? ("entity" in a ? [uidKey(a.entity)] : "any") : "entity" in a ? [uidKey(a.entity)] : a.entities.map(uidKey);
+    const actions =
+      a.op === "All"
+        ? "any"
+        : a.op === "=="
+          ? "entity" in a
+            ? [uidKey(a.entity)]
+            : "any"
+          : "entity" in a
+            ? [uidKey(a.entity)]
+            : a.entities.map(uidKey);
     const info: PolicyInfo = { id, text: p, effect: j.json.effect, annotations, actions };
     if (annotations.dsl !== undefined) info.dsl = annotations.dsl;
     out.push(info);

@@ -70,7 +70,8 @@ export class CedarSchema {
         const key = qualify(ns, name);
         const applies = a.appliesTo;
         let ctx: CedarType | undefined;
-        if (isObject(applies) && applies.context !== undefined) ctx = this.resolve(applies.context, ns, `${key} context`);
+        if (isObject(applies) && applies.context !== undefined)
+          ctx = this.resolve(applies.context, ns, `${key} context`);
         else if (isObject(applies)) ctx = { kind: "Record", attributes: new Map(), open: false };
         this.contexts.set(key, ctx);
         const parents = Array.isArray(a.memberOf) ? a.memberOf : [];
@@ -112,7 +113,8 @@ export class CedarSchema {
   }
 
   private resolve(t: unknown, ns: string, where: string): CedarType {
-    if (!isObject(t) || typeof t.type !== "string") throw new SchemaError(`${where}: a type must be an object with a "type"`);
+    if (!isObject(t) || typeof t.type !== "string")
+      throw new SchemaError(`${where}: a type must be an object with a "type"`);
     const name = t.type.replace(/^__cedar::/, "");
     switch (name) {
       case "String":
@@ -126,7 +128,10 @@ export class CedarSchema {
         const src = t.attributes ?? {};
         if (!isObject(src)) throw new SchemaError(`${where}: attributes must be an object`);
         for (const [k, a] of Object.entries(src)) {
-          attrs.set(k, { type: this.resolve(a, ns, `${where}.${k}`), required: !(isObject(a) && a.required === false) });
+          attrs.set(k, {
+            type: this.resolve(a, ns, `${where}.${k}`),
+            required: !(isObject(a) && a.required === false),
+          });
         }
         return { kind: "Record", attributes: attrs, open: t.additionalAttributes === true };
       }

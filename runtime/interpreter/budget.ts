@@ -43,7 +43,11 @@ export class Budget {
   /** Counts one step; throws when the step budget is spent, the deadline passed or the run was aborted. */
   step(loc: () => SourceLocation | undefined): void {
     if (++this.steps > this.maxSteps) {
-      throw new FatalError("StepLimit", `the agent used its step budget (${this.maxSteps} steps); it may be looping over too much data or recursing without end`, loc());
+      throw new FatalError(
+        "StepLimit",
+        `the agent used its step budget (${this.maxSteps} steps); it may be looping over too much data or recursing without end`,
+        loc(),
+      );
     }
     if (--this.untilCheck <= 0) {
       this.untilCheck = CHECK_EVERY;
@@ -74,7 +78,11 @@ export class Budget {
   enter(loc: () => SourceLocation | undefined): void {
     if (++this.depth > this.maxCallDepth) {
       this.depth--;
-      throw new FatalError("RecursionLimit", `calls nested more than ${this.maxCallDepth} deep; the agent recursed without end or too deeply`, loc());
+      throw new FatalError(
+        "RecursionLimit",
+        `calls nested more than ${this.maxCallDepth} deep; the agent recursed without end or too deeply`,
+        loc(),
+      );
     }
   }
 

@@ -32,7 +32,8 @@ export type DslErrorKind =
   | "Error";
 
 /** Kinds of errors that end the run. */
-export type FatalKind = "Timeout" | "StepLimit" | "RecursionLimit" | "SandboxError" | "AuditError" | "Aborted" | "InternalError";
+export type FatalKind =
+  "Timeout" | "StepLimit" | "RecursionLimit" | "SandboxError" | "AuditError" | "Aborted" | "InternalError";
 
 export interface SourceLocation {
   file: string;
@@ -76,7 +77,13 @@ export class DslError extends Error {
    */
   toValue(): MapValue {
     return record(
-      { kind: this.kind, message: this.message, details: record({ location: formatLocation(this.location), ...this.details }), rule: this.rule, reason: this.reason },
+      {
+        kind: this.kind,
+        message: this.message,
+        details: record({ location: formatLocation(this.location), ...this.details }),
+        rule: this.rule,
+        reason: this.reason,
+      },
       "Error",
     );
   }

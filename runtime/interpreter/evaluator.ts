@@ -21,8 +21,25 @@ import { DslError, FatalError, ReturnSignal, type SourceLocation } from "./error
 import type { InterpreterHost } from "./host.js";
 import { asMapKey, binary, OperatorError, unary } from "./operators.js";
 import {
-  display, duration, equals, float, fn, isAbsent, isFloat, isFn, isList, isMap, isOption, isResult, list, map, NONE, typeNameOf,
-  type FnValue, type MapKey, type Value,
+  display,
+  duration,
+  equals,
+  float,
+  fn,
+  isAbsent,
+  isFloat,
+  isFn,
+  isList,
+  isMap,
+  isOption,
+  isResult,
+  list,
+  map,
+  NONE,
+  typeNameOf,
+  type FnValue,
+  type MapKey,
+  type Value,
 } from "./values.js";
 
 const STACK_YIELD_EVERY = 32;
@@ -109,7 +126,11 @@ export class Interpreter {
   async callFunctionByName(name: string, args: Value[]): Promise<Value> {
     const def = this.functions.get(name);
     if (!def) throw new DslError("RuntimeError", `no function \`${name}\``);
-    return this.invoke(fn(name, { type: "function", def }), { positional: args, named: new Map(), namedSpans: new Map() }, this.loc(def));
+    return this.invoke(
+      fn(name, { type: "function", def }),
+      { positional: args, named: new Map(), namedSpans: new Map() },
+      this.loc(def),
+    );
   }
 
   /** Calls any function value with positional arguments (used by builtins such as `map`). */
@@ -161,7 +182,11 @@ export class Interpreter {
         return this.execTry(s, scope);
       case "ExprStmt":
         // `break;` / `continue;` parse as bare names; unless a variable has that name they are loop control.
-        if (s.expr.kind === "Identifier" && (s.expr.name === "break" || s.expr.name === "continue") && scope.lookup(s.expr.name) === undefined) {
+        if (
+          s.expr.kind === "Identifier" &&
+          (s.expr.name === "break" || s.expr.name === "continue") &&
+          scope.lookup(s.expr.name) === undefined
+        ) {
           if (this.loops === 0) throw this.fail(s, `\`${s.expr.name}\` outside a loop`);
           throw s.expr.name === "break" ? BREAK : CONTINUE;
         }
@@ -204,7 +229,8 @@ export class Interpreter {
         const name = p.name.name;
         let inner: Value | undefined;
         if (name === "Some" && isOption(v) && v.value !== undefined) inner = v.value;
-        else if (name === "Some" && !isOption(v) && !isResult(v) && v !== null) inner = v; // a plain value is Some(value)
+        else if (name === "Some" && !isOption(v) && !isResult(v) && v !== null)
+          inner = v; // a plain value is Some(value)
         else if (name === "Ok" && isResult(v) && v.ok) inner = v.value;
         else if (name === "Err" && isResult(v) && !v.ok) inner = v.value;
         else if (name === "None" && p.args.length === 0) return isAbsent(v);
@@ -218,7 +244,8 @@ export class Interpreter {
   private async execFor(s: A.ForStmt, scope: Scope): Promise<void> {
     const it = await this.evalExpr(s.iterable, scope);
     let items: Value[];
-    if (isList(it)) items = [...it.items]; // a snapshot: pushing inside the loop does not extend it
+    if (isList(it))
+      items = [...it.items]; // a snapshot: pushing inside the loop does not extend it
     else if (isMap(it)) items = [...it.entries.keys()];
     else if (typeof it === "string") items = [...it];
     else if (isOption(it)) items = it.value === undefined ? [] : [it.value];
@@ -363,7 +390,8 @@ export class Interpreter {
         return e.value;
       case "Number":
         if (e.isFloat) return float(e.value);
-        if (!Number.isSafeInteger(e.value)) throw this.fail(e, `integer literal ${e.raw} is outside ±${Number.MAX_SAFE_INTEGER}`);
+        if (!Number.isSafeInteger(e.value))
+          throw this.fail(e, `integer literal ${e.raw} is outside ±${Number.MAX_SAFE_INTEGER}`);
         return e.value;
       case "Duration":
         return duration(e.millis);
@@ -397,12 +425,22 @@ export class Interpreter {
       case "Call":
         return this.evalCall(e, scope);
       case "Lambda":
-        return fn("lambda", { type: "closure", params: e.params.map((p) => p.name), body: e.body, scope, file: this.file });
+        return fn("lambda", {
+          type: "closure",
+          params: e.params.map((p) => p.name),
+          body: e.body,
+          scope,
+          file: this.file,
+        });
       case "IfExpr":
         if (await this.condition(e.condition, scope)) return this.execBlock(e.then, scope);
         return e.else.kind === "IfExpr" ? this.evalExpr(e.else, scope) : this.execBlock(e.else, scope);
       case "Vault":
-        throw this.fail(e, `\`${e.raw}\` cannot be read: this runtime has no secret store, and agent code has no other access to secrets`, "VaultError");
+        throw this.fail(
+          e,
+          `\`${e.raw}\` cannot be read: this runtime has no secret store, and agent code has no other access to secrets`,
+          "VaultError",
+        );
       case "Setting":
         throw this.fail(e, "a `name = value` setting is only meaningful inside a policy's `require: [...]` list");
       case "Error":
@@ -412,7 +450,8 @@ export class Interpreter {
 
   private async evalFields(fields: readonly A.RecordField[], scope: Scope, typeName?: string): Promise<Value> {
     const entries: [MapKey, Value][] = [];
-    for (const f of fields) entries.push([f.key.kind === "Identifier" ? f.key.name : f.key.value, await this.evalExpr(f.value, scope)]);
+    for (const f of fields)
+      entries.push([f.key.kind === "Identifier" ? f.key.name : f.key.value, await this.evalExpr(f.value, scope)]);
     return map(entries, typeName);
   }
 
@@ -452,7 +491,11 @@ export class Interpreter {
     if (isMap(obj) && obj.entries.has(name)) return obj.entries.get(name)!;
     const p = this.builtins.property(obj, name);
     if (p !== undefined) return p;
-    if (isMap(obj)) throw this.fail(e.property, `${typeNameOf(obj) === "Map" ? "the record" : typeNameOf(obj)} has no field \`${name}\``);
+    if (isMap(obj))
+      throw this.fail(
+        e.property,
+        `${typeNameOf(obj) === "Map" ? "the record" : typeNameOf(obj)} has no field \`${name}\``,
+      );
     throw this.fail(e.property, `${typeNameOf(obj)} has no property \`${name}\``);
   }
 
@@ -556,7 +599,11 @@ export class Interpreter {
       if (c.type === "closure") {
         if (args.named.size > 0) throw new DslError("RuntimeError", "a lambda takes no named arguments", site);
         if (args.positional.length !== c.params.length) {
-          throw new DslError("RuntimeError", `the lambda takes ${c.params.length} argument${c.params.length === 1 ? "" : "s"}, ${args.positional.length} given`, site);
+          throw new DslError(
+            "RuntimeError",
+            `the lambda takes ${c.params.length} argument${c.params.length === 1 ? "" : "s"}, ${args.positional.length} given`,
+            site,
+          );
         }
         const scope = c.scope.child();
         c.params.forEach((p, i) => scope.declare(p, args.positional[i]!));
@@ -571,18 +618,25 @@ export class Interpreter {
       const scope = this.globals.child();
       const params = def.params.map((p) => p.name.name);
       if (args.positional.length > params.length) {
-        throw new DslError("RuntimeError", `\`${def.name.name}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, ${args.positional.length} given`, site);
+        throw new DslError(
+          "RuntimeError",
+          `\`${def.name.name}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, ${args.positional.length} given`,
+          site,
+        );
       }
       params.forEach((p, i) => {
         if (i < args.positional.length) {
-          if (args.named.has(p)) throw new DslError("RuntimeError", `argument \`${p}\` of \`${def.name.name}\` is given twice`, site);
+          if (args.named.has(p))
+            throw new DslError("RuntimeError", `argument \`${p}\` of \`${def.name.name}\` is given twice`, site);
           scope.declare(p, args.positional[i]!);
         } else if (args.named.has(p)) scope.declare(p, args.named.get(p)!);
-        else if (isOptionType(def.params[i]!.type)) scope.declare(p, NONE); // an omitted Option parameter is None
+        else if (isOptionType(def.params[i]!.type))
+          scope.declare(p, NONE); // an omitted Option parameter is None
         else throw new DslError("RuntimeError", `missing argument \`${p}\` in the call of \`${def.name.name}\``, site);
       });
       for (const k of args.named.keys()) {
-        if (!params.includes(k)) throw new DslError("RuntimeError", `\`${def.name.name}\` has no parameter \`${k}\``, site);
+        if (!params.includes(k))
+          throw new DslError("RuntimeError", `\`${def.name.name}\` has no parameter \`${k}\``, site);
       }
       let result: Value;
       try {
@@ -604,7 +658,11 @@ export class Interpreter {
     const { bound, rest } = bindBuiltinArgs(b.name, b.params, args, site);
     this.budget.enter(() => site);
     try {
-      return await b.impl(bound, { loc: site, host: this.host, budget: this.budget, call: (f, xs) => this.callValue(f, xs, site) }, rest);
+      return await b.impl(
+        bound,
+        { loc: site, host: this.host, budget: this.budget, call: (f, xs) => this.callValue(f, xs, site) },
+        rest,
+      );
     } catch (e) {
       // Builtins raise DslErrors without a location: they happened at this call.
       if (e instanceof DslError && !e.location) e.location = site;
@@ -629,7 +687,12 @@ function fileOf(def: A.FunctionDef): string | undefined {
 }
 
 /** Matches call arguments to a builtin's parameters (positional first, then by name). */
-export function bindBuiltinArgs(name: string, params: readonly ParamSpec[], args: Args, site: SourceLocation): { bound: (Value | undefined)[]; rest: Value[] } {
+export function bindBuiltinArgs(
+  name: string,
+  params: readonly ParamSpec[],
+  args: Args,
+  site: SourceLocation,
+): { bound: (Value | undefined)[]; rest: Value[] } {
   const bound: (Value | undefined)[] = new Array(params.length).fill(undefined);
   const rest: Value[] = [];
   const fixed = params.filter((p) => !p.rest).length;
@@ -637,12 +700,18 @@ export function bindBuiltinArgs(name: string, params: readonly ParamSpec[], args
   args.positional.forEach((v, i) => {
     if (i < fixed) bound[i] = v;
     else if (hasRest) rest.push(v);
-    else throw new DslError("RuntimeError", `\`${name}\` takes at most ${fixed} argument${fixed === 1 ? "" : "s"}, ${args.positional.length} given`, site);
+    else
+      throw new DslError(
+        "RuntimeError",
+        `\`${name}\` takes at most ${fixed} argument${fixed === 1 ? "" : "s"}, ${args.positional.length} given`,
+        site,
+      );
   });
   for (const [k, v] of args.named) {
     const i = params.findIndex((p) => p.name === k && !p.rest);
     if (i < 0) throw new DslError("RuntimeError", `\`${name}\` has no parameter \`${k}\``, site);
-    if (bound[i] !== undefined) throw new DslError("RuntimeError", `argument \`${k}\` of \`${name}\` is given twice`, site);
+    if (bound[i] !== undefined)
+      throw new DslError("RuntimeError", `argument \`${k}\` of \`${name}\` is given twice`, site);
     bound[i] = v;
   }
   params.forEach((p, i) => {

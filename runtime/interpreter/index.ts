@@ -2,7 +2,17 @@
 export { Interpreter, bindBuiltinArgs, type InterpreterOptions, type ProgramUnit } from "./evaluator.js";
 export { Budget, DEFAULT_MAX_STEPS, DEFAULT_MAX_CALL_DEPTH, type BudgetOptions } from "./budget.js";
 export { Scope } from "./environment.js";
-export { DslError, FatalError, ReturnSignal, describeRunError, formatLocation, type DslErrorKind, type DslErrorInfo, type FatalKind, type SourceLocation } from "./errors.js";
+export {
+  DslError,
+  FatalError,
+  ReturnSignal,
+  describeRunError,
+  formatLocation,
+  type DslErrorKind,
+  type DslErrorInfo,
+  type FatalKind,
+  type SourceLocation,
+} from "./errors.js";
 export type { InterpreterHost, ToolCallArgs, ActionCall } from "./host.js";
 export { stdlibRegistry, implementationGaps, CONSTANTS } from "./builtins/registry.js";
 export type { BuiltinRegistry, BuiltinFunction, BuiltinImpl, BuiltinContext, ParamSpec } from "./builtins/types.js";

@@ -17,8 +17,21 @@
 import type { BinaryOp, UnaryOp } from "../../grammar/ast.js";
 import { BUILTIN_TYPES } from "../../stdlib/index.js";
 import {
-  compare, display, duration, equals, float, isDuration, isFloat, isList, isMap, isNumeric, list, numericValue, typeNameOf,
-  type MapKey, type Value,
+  compare,
+  display,
+  duration,
+  equals,
+  float,
+  isDuration,
+  isFloat,
+  isList,
+  isMap,
+  isNumeric,
+  list,
+  numericValue,
+  typeNameOf,
+  type MapKey,
+  type Value,
 } from "./values.js";
 
 export class OperatorError extends Error {
@@ -37,11 +50,16 @@ function mismatch(op: string, a: Value, b: Value): OperatorError {
   return new OperatorError(`\`${op}\` cannot be applied to ${typeNameOf(a)} and ${typeNameOf(b)}`);
 }
 
-function arith(op: "+" | "-" | "*" | "/" | "%", a: number | { kind: "float"; value: number }, b: number | { kind: "float"; value: number }): Value {
+function arith(
+  op: "+" | "-" | "*" | "/" | "%",
+  a: number | { kind: "float"; value: number },
+  b: number | { kind: "float"; value: number },
+): Value {
   const x = numericValue(a);
   const y = numericValue(b);
   const ints = typeof a === "number" && typeof b === "number";
-  if ((op === "/" || op === "%") && y === 0) throw new OperatorError(op === "/" ? "division by zero" : "remainder by zero");
+  if ((op === "/" || op === "%") && y === 0)
+    throw new OperatorError(op === "/" ? "division by zero" : "remainder by zero");
   let r: number;
   switch (op) {
     case "+":

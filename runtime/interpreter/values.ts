@@ -54,7 +54,13 @@ export interface ResultValue {
 
 /** What a function value runs when called. */
 export type Callable =
-  | { readonly type: "closure"; readonly params: readonly string[]; readonly body: Expr; readonly scope: Scope; readonly file: string }
+  | {
+      readonly type: "closure";
+      readonly params: readonly string[];
+      readonly body: Expr;
+      readonly scope: Scope;
+      readonly file: string;
+    }
   | { readonly type: "function"; readonly def: FunctionDef }
   | { readonly type: "builtin"; readonly name: string }
   | { readonly type: "tool"; readonly name: string };
@@ -65,7 +71,18 @@ export interface FnValue {
   readonly callable: Callable;
 }
 
-export type Value = null | boolean | number | string | FloatValue | DurationValue | ListValue | MapValue | OptionValue | ResultValue | FnValue;
+export type Value =
+  | null
+  | boolean
+  | number
+  | string
+  | FloatValue
+  | DurationValue
+  | ListValue
+  | MapValue
+  | OptionValue
+  | ResultValue
+  | FnValue;
 
 // ---------------------------------------------------------------------------------------------
 // Constructors
@@ -107,7 +124,8 @@ export function fn(name: string, callable: Callable): FnValue {
 // Kinds
 // ---------------------------------------------------------------------------------------------
 
-export type ValueKind = "null" | "bool" | "int" | "float" | "String" | "Duration" | "List" | "Map" | "Option" | "Result" | "Function";
+export type ValueKind =
+  "null" | "bool" | "int" | "float" | "String" | "Duration" | "List" | "Map" | "Option" | "Result" | "Function";
 
 export function kindOf(v: Value): ValueKind {
   if (v === null) return "null";
@@ -280,7 +298,9 @@ export function display(v: Value, nested = false): string {
     case "list":
       return `[${v.items.map((x) => display(x, true)).join(", ")}]`;
     case "map": {
-      const body = [...v.entries].map(([k, x]) => `${JSON.stringify(typeof k === "string" ? k : String(k))}: ${display(x, true)}`).join(", ");
+      const body = [...v.entries]
+        .map(([k, x]) => `${JSON.stringify(typeof k === "string" ? k : String(k))}: ${display(x, true)}`)
+        .join(", ");
       return `{${body}}`;
     }
     case "option":
@@ -312,7 +332,8 @@ export function toJson(v: Value, path = "value"): Json {
   if (v === null || typeof v === "string" || typeof v === "boolean" || typeof v === "number") return v;
   switch (v.kind) {
     case "float":
-      if (!Number.isFinite(v.value)) throw new JsonConversionError(`${path} is ${v.value}, which JSON cannot represent`);
+      if (!Number.isFinite(v.value))
+        throw new JsonConversionError(`${path} is ${v.value}, which JSON cannot represent`);
       return v.value;
     case "duration":
       return formatDuration(v.ms);
@@ -322,7 +343,12 @@ export function toJson(v: Value, path = "value"): Json {
       const out: { [key: string]: Json } = {};
       for (const [k, x] of v.entries) {
         const key = String(k);
-        Object.defineProperty(out, key, { value: toJson(x, `${path}.${key}`), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: toJson(x, `${path}.${key}`),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     }

@@ -36,7 +36,12 @@ import {
 } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
 import { effectiveTimeoutMs, validateArgv } from "./request.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxDriver, type SandboxRunRequest, type SandboxRunResult } from "./types.js";
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  type SandboxDriver,
+  type SandboxRunRequest,
+  type SandboxRunResult,
+} from "./types.js";
 
 export interface DockerSandboxOptions {
   /** A dockerode client to use; default: one for DOCKER_HOST or /var/run/docker.sock. */
@@ -54,9 +59,11 @@ let containerCounter = 0;
 
 /** Where a client connects, for error messages. */
 export function dockerEndpoint(docker?: Docker): string {
-  const modem = docker?.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown } | undefined;
+  const modem = docker?.modem as
+    { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown } | undefined;
   if (typeof modem?.socketPath === "string") return `unix://${modem.socketPath}`;
-  if (typeof modem?.host === "string") return `${String(modem.protocol ?? "http")}://${modem.host}${modem.port ? `:${String(modem.port)}` : ""}`;
+  if (typeof modem?.host === "string")
+    return `${String(modem.protocol ?? "http")}://${modem.host}${modem.port ? `:${String(modem.port)}` : ""}`;
   return process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
 }
 
@@ -99,29 +106,48 @@ export class DockerSandbox implements SandboxDriver {
     try {
       await callWithSignal(this.docker, this.docker.ping, AbortSignal.timeout(this.engineTimeoutMs));
     } catch (e) {
-      throw new SandboxUnavailableError(`Docker daemon not reachable at ${where} (${this.engineReason(e)}); start dockerd (see .ci/run) or pick the process tier explicitly for development`, { cause: e });
+      throw new SandboxUnavailableError(
+        `Docker daemon not reachable at ${where} (${this.engineReason(e)}); start dockerd (see .ci/run) or pick the process tier explicitly for development`,
+        { cause: e },
+      );
     }
     let info: { Runtimes?: Record<string, unknown>; SecurityOptions?: string[] };
     try {
-      info = (await callWithSignal(this.docker, this.docker.info, AbortSignal.timeout(this.engineTimeoutMs))) as typeof info;
+      info = (await callWithSignal(
+        this.docker,
+        this.docker.info,
+        AbortSignal.timeout(this.engineTimeoutMs),
+      )) as typeof info;
     } catch (e) {
-      throw new SandboxUnavailableError(`Docker daemon at ${where} did not describe itself (${this.engineReason(e)})`, { cause: e });
+      throw new SandboxUnavailableError(`Docker daemon at ${where} did not describe itself (${this.engineReason(e)})`, {
+        cause: e,
+      });
     }
     const runtimes = Object.keys(info.Runtimes ?? {});
     const runtime = m.runtime as string;
     if (!runtimes.includes(runtime)) {
-      const need = runtime === "runsc" ? "tier2 needs gVisor's `runsc` registered as a Docker runtime" : `${m.tier} needs the \`${runtime}\` runtime`;
-      throw new SandboxUnavailableError(`${need}, but the daemon offers only: ${runtimes.sort().join(", ") || "none"}; a tier is never downgraded`);
+      const need =
+        runtime === "runsc"
+          ? "tier2 needs gVisor's `runsc` registered as a Docker runtime"
+          : `${m.tier} needs the \`${runtime}\` runtime`;
+      throw new SandboxUnavailableError(
+        `${need}, but the daemon offers only: ${runtimes.sort().join(", ") || "none"}; a tier is never downgraded`,
+      );
     }
     if (!(info.SecurityOptions ?? []).some((o) => o.includes("name=seccomp"))) {
-      throw new SandboxUnavailableError("the Docker daemon has no seccomp support, which the manifest requires (seccomp: default)");
+      throw new SandboxUnavailableError(
+        "the Docker daemon has no seccomp support, which the manifest requires (seccomp: default)",
+      );
     }
     try {
       const image = this.docker.getImage(m.image as string);
       await callWithSignal(image, image.inspect, AbortSignal.timeout(this.engineTimeoutMs));
     } catch (e) {
-      if (statusOf(e) === 404) throw new SandboxImageMissingError(m.image as string, imageHint(m.image as string), { cause: e });
-      throw new SandboxUnavailableError(`cannot inspect sandbox image ${m.image} (${this.engineReason(e)})`, { cause: e });
+      if (statusOf(e) === 404)
+        throw new SandboxImageMissingError(m.image as string, imageHint(m.image as string), { cause: e });
+      throw new SandboxUnavailableError(`cannot inspect sandbox image ${m.image} (${this.engineReason(e)})`, {
+        cause: e,
+      });
     }
   }
 
@@ -139,8 +165,20 @@ export class DockerSandbox implements SandboxDriver {
       Cmd: argv.slice(1),
       User: m.user,
       WorkingDir: m.workdir,
-      Env: [`PATH=${m.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`, "HOME=/tmp", "TMPDIR=/tmp", ...Object.entries(m.env).filter(([k]) => k !== "PATH").map(([k, v]) => `${k}=${v}`)],
-      Labels: { [SANDBOX_LABEL]: "1", "dev.symbi.run": this.runId, "dev.symbi.agent": m.agent, "dev.symbi.tier": m.tier },
+      Env: [
+        `PATH=${m.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,
+        "HOME=/tmp",
+        "TMPDIR=/tmp",
+        ...Object.entries(m.env)
+          .filter(([k]) => k !== "PATH")
+          .map(([k, v]) => `${k}=${v}`),
+      ],
+      Labels: {
+        [SANDBOX_LABEL]: "1",
+        "dev.symbi.run": this.runId,
+        "dev.symbi.agent": m.agent,
+        "dev.symbi.tier": m.tier,
+      },
       Tty: false,
       AttachStdin: withStdin,
       OpenStdin: withStdin,
@@ -206,10 +244,16 @@ export class DockerSandbox implements SandboxDriver {
     try {
       let container: Docker.Container;
       try {
-        creation = this.docker.createContainer({ ...this.containerSpec(name, req.argv, withStdin), ...quick() } as Docker.ContainerCreateOptions);
+        creation = this.docker.createContainer({
+          ...this.containerSpec(name, req.argv, withStdin),
+          ...quick(),
+        } as Docker.ContainerCreateOptions);
         container = (await creation) as Docker.Container;
       } catch (e) {
-        if (statusOf(e) === 404) throw new SandboxImageMissingError(this.manifest.image as string, imageHint(this.manifest.image as string), { cause: e });
+        if (statusOf(e) === 404)
+          throw new SandboxImageMissingError(this.manifest.image as string, imageHint(this.manifest.image as string), {
+            cause: e,
+          });
         throw new SandboxEngineError(`cannot create sandbox container ${name}: ${this.engineReason(e)}`, { cause: e });
       }
       // The attach request lives as long as the tool runs: bound only the wait for it to open
@@ -217,7 +261,14 @@ export class DockerSandbox implements SandboxDriver {
       const attachAbort = new AbortController();
       const attachTimer = setTimeout(() => attachAbort.abort(), this.engineTimeoutMs);
       const stream = await container
-        .attach({ stream: true, stdout: true, stderr: true, stdin: withStdin, hijack: withStdin, abortSignal: attachAbort.signal })
+        .attach({
+          stream: true,
+          stdout: true,
+          stderr: true,
+          stdin: withStdin,
+          hijack: withStdin,
+          abortSignal: attachAbort.signal,
+        })
         .finally(() => clearTimeout(attachTimer));
       const ended = new Promise<void>((resolve) => {
         stream.once("end", resolve);
@@ -246,8 +297,15 @@ export class DockerSandbox implements SandboxDriver {
         // run` reports it), not an engine failure.
         const exitCode = execFailureStatus(reasonOf(e));
         if (exitCode === null) throw e;
-        stderr.push(`sandbox: cannot execute ${req.argv[0]}: ${exitCode === 127 ? "not found in the image" : "permission denied"}\n`);
-        return this.result(name, started, stdout, stderr, { exitCode, signal: null, timedOut: false, oomKilled: false });
+        stderr.push(
+          `sandbox: cannot execute ${req.argv[0]}: ${exitCode === 127 ? "not found in the image" : "permission denied"}\n`,
+        );
+        return this.result(name, started, stdout, stderr, {
+          exitCode,
+          signal: null,
+          timedOut: false,
+          oomKilled: false,
+        });
       }
       // Wait only after start: condition "not-running" then also answers for a tool that has
       // already exited (waiting before start would need "next-exit", which can miss it).
@@ -261,15 +319,26 @@ export class DockerSandbox implements SandboxDriver {
         await destroy();
         if (aborted) throw new SandboxAbortedError();
         await Promise.race([ended, delay(500)]);
-        return this.result(name, started, stdout, stderr, { exitCode: null, signal: "SIGKILL", timedOut: true, oomKilled: false });
+        return this.result(name, started, stdout, stderr, {
+          exitCode: null,
+          signal: "SIGKILL",
+          timedOut: true,
+          oomKilled: false,
+        });
       }
       // The container has exited: its output stream ends right after; do not wait forever.
       await Promise.race([ended, delay(2000)]);
       const state = (await container.inspect(quick())).State;
       const { exitCode, signal } = decodeStatus(first.StatusCode);
-      return this.result(name, started, stdout, stderr, { exitCode, signal, timedOut, oomKilled: state.OOMKilled === true });
+      return this.result(name, started, stdout, stderr, {
+        exitCode,
+        signal,
+        timedOut,
+        oomKilled: state.OOMKilled === true,
+      });
     } catch (e) {
-      if (e instanceof SandboxAbortedError || e instanceof SandboxImageMissingError || e instanceof SandboxEngineError) throw e;
+      if (e instanceof SandboxAbortedError || e instanceof SandboxImageMissingError || e instanceof SandboxEngineError)
+        throw e;
       if (aborted) throw new SandboxAbortedError();
       throw new SandboxEngineError(`sandbox container ${name} failed: ${this.engineReason(e)}`, { cause: e });
     } finally {
@@ -310,7 +379,8 @@ export class DockerSandbox implements SandboxDriver {
   }
 
   private engineReason(e: unknown): string {
-    if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError")) return `no answer within ${this.engineTimeoutMs} ms`;
+    if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError"))
+      return `no answer within ${this.engineTimeoutMs} ms`;
     return reasonOf(e);
   }
 }
@@ -320,7 +390,9 @@ export class DockerSandbox implements SandboxDriver {
  * chance to clean up): all of them, or those of one run id. Returns the names removed.
  */
 export async function pruneSandboxContainers(docker: Docker = new Docker(), runId?: string): Promise<string[]> {
-  const filters: Record<string, string[]> = { label: [runId ? `dev.symbi.run=${sanitizeRunId(runId)}` : `${SANDBOX_LABEL}=1`] };
+  const filters: Record<string, string[]> = {
+    label: [runId ? `dev.symbi.run=${sanitizeRunId(runId)}` : `${SANDBOX_LABEL}=1`],
+  };
   const list = await docker.listContainers({ all: true, filters: JSON.stringify(filters) });
   const names: string[] = [];
   for (const c of list) {
@@ -378,7 +450,11 @@ function imageHint(image: string): string {
 }
 
 function sanitizeRunId(id: string): string {
-  const s = id.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "").slice(0, 24);
+  const s = id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 24);
   return s || PROCESS_RUN_ID;
 }
 

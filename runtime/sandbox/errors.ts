@@ -4,11 +4,7 @@
  * what the manifest says raises one of these — it never runs the tool with less.
  */
 export type SandboxErrorCode =
-  | "SANDBOX_UNAVAILABLE"
-  | "SANDBOX_IMAGE_MISSING"
-  | "SANDBOX_UNSUPPORTED"
-  | "SANDBOX_ABORTED"
-  | "SANDBOX_ENGINE_FAILED";
+  "SANDBOX_UNAVAILABLE" | "SANDBOX_IMAGE_MISSING" | "SANDBOX_UNSUPPORTED" | "SANDBOX_ABORTED" | "SANDBOX_ENGINE_FAILED";
 
 export class SandboxError extends Error {
   readonly code: SandboxErrorCode;
@@ -31,7 +27,11 @@ export class SandboxUnavailableError extends SandboxError {
 export class SandboxImageMissingError extends SandboxError {
   readonly image: string;
   constructor(image: string, hint: string, options?: { cause?: unknown }) {
-    super("SANDBOX_IMAGE_MISSING", `sandbox image ${image} is not present in the local Docker engine; ${hint}`, options);
+    super(
+      "SANDBOX_IMAGE_MISSING",
+      `sandbox image ${image} is not present in the local Docker engine; ${hint}`,
+      options,
+    );
     this.name = "SandboxImageMissingError";
     this.image = image;
   }

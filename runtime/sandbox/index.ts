@@ -37,7 +37,13 @@ export async function openSandbox(manifest: unknown, options: CreateSandboxOptio
   return driver;
 }
 
-export { DockerSandbox, dockerEndpoint, pruneSandboxContainers, SANDBOX_LABEL, type DockerSandboxOptions } from "./docker-driver.js";
+export {
+  DockerSandbox,
+  dockerEndpoint,
+  pruneSandboxContainers,
+  SANDBOX_LABEL,
+  type DockerSandboxOptions,
+} from "./docker-driver.js";
 export { ProcessSandbox, type ProcessSandboxOptions } from "./process-driver.js";
 export { destroyAllSandboxes, liveSandboxIds } from "./live-sandboxes.js";
 export * from "./errors.js";

@@ -36,7 +36,12 @@ import { CappedOutput } from "./capped-output.js";
 import { SandboxAbortedError, SandboxUnavailableError, SandboxUnsupportedError, reasonOf } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
 import { effectiveTimeoutMs, validateArgv } from "./request.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxDriver, type SandboxRunRequest, type SandboxRunResult } from "./types.js";
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  type SandboxDriver,
+  type SandboxRunRequest,
+  type SandboxRunResult,
+} from "./types.js";
 
 export interface ProcessSandboxOptions {
   /**
@@ -82,9 +87,15 @@ export class ProcessSandbox implements SandboxDriver {
 
   private probe(): { helpers: Helpers; isolateNetwork: boolean } {
     if (process.platform !== "linux") {
-      throw new SandboxUnavailableError(`the process sandbox needs Linux (util-linux prlimit, unshare, setpriv); this is ${process.platform}`);
+      throw new SandboxUnavailableError(
+        `the process sandbox needs Linux (util-linux prlimit, unshare, setpriv); this is ${process.platform}`,
+      );
     }
-    const helpers: Helpers = { prlimit: findSystemTool("prlimit"), unshare: findSystemTool("unshare"), setpriv: findSystemTool("setpriv") };
+    const helpers: Helpers = {
+      prlimit: findSystemTool("prlimit"),
+      unshare: findSystemTool("unshare"),
+      setpriv: findSystemTool("setpriv"),
+    };
     const m = this.manifest;
     if (m.network.mode === "allowlist") {
       if (!this.options.allowHostNetwork) {
@@ -94,10 +105,15 @@ export class ProcessSandbox implements SandboxDriver {
       }
       return { helpers, isolateNetwork: false };
     }
-    const probe = spawnSync(helpers.unshare, [...unshareArgs(), "--", "/bin/true"], { env: {}, stdio: ["ignore", "ignore", "pipe"], timeout: 5000 });
+    const probe = spawnSync(helpers.unshare, [...unshareArgs(), "--", "/bin/true"], {
+      env: {},
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: 5000,
+    });
     if (probe.status === 0) return { helpers, isolateNetwork: true };
     if (this.options.allowHostNetwork) return { helpers, isolateNetwork: false };
-    const why = (probe.stderr?.toString().trim().split("\n").pop() ?? "") || reasonOf(probe.error ?? `exit ${probe.status}`);
+    const why =
+      (probe.stderr?.toString().trim().split("\n").pop() ?? "") || reasonOf(probe.error ?? `exit ${probe.status}`);
     throw new SandboxUnavailableError(
       `the process sandbox cannot create a network namespace here (${why}); enable unprivileged user namespaces, run as root, or accept the host network explicitly for development`,
     );
@@ -131,7 +147,16 @@ export class ProcessSandbox implements SandboxDriver {
       ];
       const net = isolateNetwork ? [helpers.unshare, ...unshareArgs(), "--"] : [];
       const priv = asRoot
-        ? [helpers.setpriv, `--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+        ? [
+            helpers.setpriv,
+            `--reuid=${uid}`,
+            `--regid=${gid}`,
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+            "--",
+          ]
         : [helpers.setpriv, "--no-new-privs", "--"];
       const env: Record<string, string> = { PATH: SANDBOX_PATH, ...m.env, HOME: dir, TMPDIR: dir };
 
@@ -182,13 +207,17 @@ export class ProcessSandbox implements SandboxDriver {
       req.signal?.addEventListener("abort", onAbort, { once: true });
       if (req.signal?.aborted) onAbort(); // aborted while the directory was being prepared
 
-      const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-        child.once("error", (e) => reject(new SandboxUnavailableError(`cannot start the process sandbox: ${reasonOf(e)}`, { cause: e })));
-        // The tool has exited: kill what is left of its group, which also closes the pipes
-        // a background descendant might hold open, then wait for the pipes to drain.
-        child.once("exit", killGroup);
-        child.once("close", (c, s) => resolve({ code: c, signal: s }));
-      }).finally(() => {
+      const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve, reject) => {
+          child.once("error", (e) =>
+            reject(new SandboxUnavailableError(`cannot start the process sandbox: ${reasonOf(e)}`, { cause: e })),
+          );
+          // The tool has exited: kill what is left of its group, which also closes the pipes
+          // a background descendant might hold open, then wait for the pipes to drain.
+          child.once("exit", killGroup);
+          child.once("close", (c, s) => resolve({ code: c, signal: s }));
+        },
+      ).finally(() => {
         clearTimeout(timer);
         req.signal?.removeEventListener("abort", onAbort);
       });
@@ -226,7 +255,9 @@ function findSystemTool(name: string): string {
       // try the next directory
     }
   }
-  throw new SandboxUnavailableError(`the process sandbox needs \`${name}\` from util-linux, which is not installed (apt-get install util-linux)`);
+  throw new SandboxUnavailableError(
+    `the process sandbox needs \`${name}\` from util-linux, which is not installed (apt-get install util-linux)`,
+  );
 }
 
 /** Tasks (processes and threads) whose real uid is `uid`: what RLIMIT_NPROC counts. */

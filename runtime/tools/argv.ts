@@ -14,7 +14,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { ConditionalSpec, ToolContract } from "../../compiler/contracts/model.js";
-import { tokenizeTemplate, parseExecElement, standalonePlaceholder, type TemplateWord } from "../../compiler/contracts/template.js";
+import {
+  tokenizeTemplate,
+  parseExecElement,
+  standalonePlaceholder,
+  type TemplateWord,
+} from "../../compiler/contracts/template.js";
 import { fragmentTable, type FragmentRef } from "../../compiler/contracts/fragments.js";
 import { evaluateWhen } from "../../compiler/contracts/when.js";
 import type { ValidatedArgs } from "./validate.js";
@@ -46,18 +51,25 @@ function wordsOrThrow(text: string, what: string): TemplateWord[] {
 }
 
 export function buildCommand(contract: ToolContract, args: ValidatedArgs, options: ArgvOptions = {}): BuiltCommand {
-  if (!contract.valid) throw new ToolArgvError(`the contract of \`${contract.name}\` has errors; the tool cannot be called`);
-  if (contract.mode !== "oneshot") throw new ToolArgvError(`\`${contract.name}\` uses ${contract.mode} mode, which this runtime does not run`);
+  if (!contract.valid)
+    throw new ToolArgvError(`the contract of \`${contract.name}\` has errors; the tool cannot be called`);
+  if (contract.mode !== "oneshot")
+    throw new ToolArgvError(`\`${contract.name}\` uses ${contract.mode} mode, which this runtime does not run`);
 
   const scanId = options.scanId ?? `${Math.floor(Date.now() / 1000)}-${randomBytes(4).toString("hex")}`;
   const evidenceDir = options.evidenceDir ?? "/tmp/evidence";
   const outputFile = options.outputFile ?? `${evidenceDir}/${scanId}-output`;
-  const runtimeVars: Record<string, string> = { _scan_id: scanId, _evidence_dir: evidenceDir, _output_file: outputFile };
+  const runtimeVars: Record<string, string> = {
+    _scan_id: scanId,
+    _evidence_dir: evidenceDir,
+    _output_file: outputFile,
+  };
   let usesOutputFile = false;
 
   const valueOf = (name: string): string => {
     if (Object.prototype.hasOwnProperty.call(args, name)) return String(args[name]);
-    if (Object.prototype.hasOwnProperty.call(contract.command.defaults, name)) return String(contract.command.defaults[name]);
+    if (Object.prototype.hasOwnProperty.call(contract.command.defaults, name))
+      return String(contract.command.defaults[name]);
     if (Object.prototype.hasOwnProperty.call(runtimeVars, name)) {
       if (name === "_output_file") usesOutputFile = true;
       return runtimeVars[name]!;
@@ -83,10 +95,11 @@ export function buildCommand(contract: ToolContract, args: ValidatedArgs, option
     return out === "" && hasPlaceholder ? undefined : out;
   };
 
-  const fillFragment = (words: readonly TemplateWord[]): string[] => words.flatMap((w) => {
-    const v = fill(w, true);
-    return v === undefined ? [] : [v];
-  });
+  const fillFragment = (words: readonly TemplateWord[]): string[] =>
+    words.flatMap((w) => {
+      const v = fill(w, true);
+      return v === undefined ? [] : [v];
+    });
 
   const fragments = fragmentTable(contract.command);
   let words: TemplateWord[];
@@ -105,7 +118,9 @@ export function buildCommand(contract: ToolContract, args: ValidatedArgs, option
 
   const placedByName = new Set(words.map(standalonePlaceholder).filter((n): n is string => n !== undefined));
   const conditionalWords = (c: ConditionalSpec): string[] =>
-    evaluateWhen(c.whenExpr, valueOf) ? fillFragment(wordsOrThrow(c.template, `the template of conditional \`${c.name}\``)) : [];
+    evaluateWhen(c.whenExpr, valueOf)
+      ? fillFragment(wordsOrThrow(c.template, `the template of conditional \`${c.name}\``))
+      : [];
 
   const fragmentWords = (ref: FragmentRef): string[] => {
     switch (ref.kind) {

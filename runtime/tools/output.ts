@@ -80,7 +80,12 @@ function parseCsvText(text: string): Parsed {
   }
 }
 
-const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", ignoreDeclaration: true, ignorePiTags: true });
+const xmlParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
 
 function parseXmlText(text: string): Parsed {
   if (text.trim() === "") return { ok: false, error: "the tool printed no XML" };
@@ -112,7 +117,10 @@ function parseByFormat(format: OutputFormat, text: string): Parsed {
         try {
           out.push(JSON.parse(lines[i]!));
         } catch (e) {
-          return { ok: false, error: `invalid JSON on output line ${i + 1}: ${e instanceof Error ? e.message : String(e)}` };
+          return {
+            ok: false,
+            error: `invalid JSON on output line ${i + 1}: ${e instanceof Error ? e.message : String(e)}`,
+          };
         }
       }
       return { ok: true, results: out };

@@ -15,7 +15,12 @@ import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { STRING_ARG_TYPES, type ArgSpec, type ToolContract } from "../../compiler/contracts/model.js";
 import { checkValue } from "../../compiler/contracts/values.js";
-import { tokenizeTemplate, parseExecElement, standalonePlaceholder, type TemplateWord } from "../../compiler/contracts/template.js";
+import {
+  tokenizeTemplate,
+  parseExecElement,
+  standalonePlaceholder,
+  type TemplateWord,
+} from "../../compiler/contracts/template.js";
 
 export type ValidatedValue = string | number | boolean;
 export type ValidatedArgs = Record<string, ValidatedValue>;
@@ -53,7 +58,8 @@ export function standaloneArgNames(contract: ToolContract): Set<string> {
     }
   } else if (contract.command.template !== undefined) words.push(...wordsOf(contract.command.template));
   for (const c of contract.command.conditionals) words.push(...wordsOf(c.template));
-  for (const m of Object.values(contract.command.mappings)) for (const flags of Object.values(m)) words.push(...wordsOf(flags));
+  for (const m of Object.values(contract.command.mappings))
+    for (const flags of Object.values(m)) words.push(...wordsOf(flags));
   for (const w of words) {
     const name = standalonePlaceholder(w);
     if (name !== undefined) set.add(name);
@@ -79,14 +85,27 @@ function credentialFileError(path: string, baseDir: string): string | undefined 
   }
 }
 
-function checkOne(spec: ArgSpec, raw: unknown, standalone: boolean, options: ValidateOptions): { value: ValidatedValue } | { error: string } {
+function checkOne(
+  spec: ArgSpec,
+  raw: unknown,
+  standalone: boolean,
+  options: ValidateOptions,
+): { value: ValidatedValue } | { error: string } {
   // An empty value for an optional text argument whose default is empty means "not given".
   if (raw === "" && spec.default === "" && !spec.required) return { value: "" };
   const res = checkValue(raw, spec);
   if (!res.ok) return { error: res.message };
   const value = res.value;
-  if (typeof value === "string" && STRING_ARG_TYPES.has(spec.baseType) && spec.baseType !== "enum" && standalone && value.startsWith("-")) {
-    return { error: `${JSON.stringify(value.slice(0, 40))} must not start with \`-\`: the tool would read it as an option` };
+  if (
+    typeof value === "string" &&
+    STRING_ARG_TYPES.has(spec.baseType) &&
+    spec.baseType !== "enum" &&
+    standalone &&
+    value.startsWith("-")
+  ) {
+    return {
+      error: `${JSON.stringify(value.slice(0, 40))} must not start with \`-\`: the tool would read it as an option`,
+    };
   }
   if (spec.baseType === "credential_file" && typeof value === "string") {
     const err = credentialFileError(value, options.baseDir ?? process.cwd());
@@ -96,9 +115,18 @@ function checkOne(spec: ArgSpec, raw: unknown, standalone: boolean, options: Val
 }
 
 /** Validates a call's arguments; on success returns every argument that has a value (given or default). */
-export function validateToolArgs(contract: ToolContract, values: Record<string, unknown>, options: ValidateOptions = {}): ToolArgsValidation {
-  if (!contract.valid) return { ok: false, errors: [{ arg: "", message: `the contract of \`${contract.name}\` has errors; the tool cannot be called` }] };
-  if (!isPlainObject(values)) return { ok: false, errors: [{ arg: "", message: "arguments must be given as a record of name → value" }] };
+export function validateToolArgs(
+  contract: ToolContract,
+  values: Record<string, unknown>,
+  options: ValidateOptions = {},
+): ToolArgsValidation {
+  if (!contract.valid)
+    return {
+      ok: false,
+      errors: [{ arg: "", message: `the contract of \`${contract.name}\` has errors; the tool cannot be called` }],
+    };
+  if (!isPlainObject(values))
+    return { ok: false, errors: [{ arg: "", message: "arguments must be given as a record of name → value" }] };
 
   const errors: ToolArgError[] = [];
   const known = new Set(contract.args.map((a) => a.name));

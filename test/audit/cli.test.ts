@@ -21,7 +21,6 @@ const log = join(dir, "audit.log");
 generateLog(log, keys);
 const N = readLines(log).length;
 
-
 function oneErrorLine(r: Run, pattern: RegExp, code = 1): void {
   assert.is(r.code, code, r.stderr + r.stdout);
   const lines = r.stderr.trimEnd().split("\n");
@@ -96,7 +95,11 @@ test("keygen: writes the pair and prints the key id; never overwrites; clear err
   assert.match(first.stdout, /wrote private key .*cli-key \(mode 0600\) and public key .*cli-key\.pub/);
   assert.match(first.stdout, /key id [0-9a-f]{64}/);
   assert.is(statSync(out).mode & 0o777, 0o600);
-  const [again, missingDir, noOut] = await Promise.all([symbi("keygen", "--out", out), symbi("keygen", "--out", join(dir, "nope", "k")), symbi("keygen")]);
+  const [again, missingDir, noOut] = await Promise.all([
+    symbi("keygen", "--out", out),
+    symbi("keygen", "--out", join(dir, "nope", "k")),
+    symbi("keygen"),
+  ]);
   oneErrorLine(again, /^symbi: error: .*cli-key already exists; pass --force to overwrite it$/);
   oneErrorLine(missingDir, /^symbi: error: cannot write key file .*nope\/k: no such file or directory$/);
   oneErrorLine(noOut, /required option '--out <keyfile>' not specified/);
@@ -121,7 +124,10 @@ test("audit verify: OK with counts, FAILED naming the line and reason (exit 3), 
     symbi("audit", "verify", log, "--pubkey", keys.publicPath, "--no-head"),
   ]);
   assert.is(ok.code, 0, ok.stderr);
-  assert.is(ok.stdout, `OK ${log}: ${N} records, 2 runs, ${readLines(log).filter((l) => l.includes('"type":"checkpoint"')).length} checkpoints; last seq ${N}; key ${keys.keyId.slice(0, 16)}…\n`);
+  assert.is(
+    ok.stdout,
+    `OK ${log}: ${N} records, 2 runs, ${readLines(log).filter((l) => l.includes('"type":"checkpoint"')).length} checkpoints; last seq ${N}; key ${keys.keyId.slice(0, 16)}…\n`,
+  );
   assert.is(ok.stderr, "");
 
   assert.is(bad.code, 3);
@@ -131,10 +137,18 @@ test("audit verify: OK with counts, FAILED naming the line and reason (exit 3), 
   const j = JSON.parse(json.stdout);
   assert.equal([j.ok, j.records, j.runs, j.keyId, j.headChecked, j.unsigned], [true, N, 2, keys.keyId, true, 0]);
   assert.is(badJson.code, 3);
-  assert.equal(JSON.parse(badJson.stdout).firstBad, { index: 5, seq: 5, reason: "edited", detail: "record content does not match its hash" });
+  assert.equal(JSON.parse(badJson.stdout).firstBad, {
+    index: 5,
+    seq: 5,
+    reason: "edited",
+    detail: "record content does not match its hash",
+  });
 
   assert.is(wrongKey.code, 3);
-  assert.match(wrongKey.stdout, /^FAILED .*audit\.log:1: wrong_key: log is signed by key [0-9a-f]{16}…, but the given key is [0-9a-f]{16}…\n$/);
+  assert.match(
+    wrongKey.stdout,
+    /^FAILED .*audit\.log:1: wrong_key: log is signed by key [0-9a-f]{16}…, but the given key is [0-9a-f]{16}…\n$/,
+  );
 
   assert.is(noHead.code, 0);
   assert.match(noHead.stderr, /^warning: the end of the log was not checked against a head file \(--no-head\)/);
@@ -148,7 +162,10 @@ test("audit verify: OK with counts, FAILED naming the line and reason (exit 3), 
   const during = await symbi("audit", "verify", liveLog, "--pubkey", keys.publicPath);
   live.close();
   assert.is(during.code, 0);
-  assert.match(during.stderr, /warning: 1 record after the last signed checkpoint \(seq \d+\) are not covered by a signature yet/);
+  assert.match(
+    during.stderr,
+    /warning: 1 record after the last signed checkpoint \(seq \d+\) are not covered by a signature yet/,
+  );
   assert.match(during.stderr, new RegExp(`warning: a writer \\(pid ${process.pid} on .*\\) is appending to this log`));
 });
 
@@ -175,10 +192,16 @@ test("audit repair: cuts a torn tail and says so; refuses tampering with exit 3"
   appendFileSync(torn, '{"agent":"x"');
   const before = await symbi("audit", "verify", torn, "--pubkey", keys.publicPath);
   assert.is(before.code, 3);
-  assert.match(before.stdout, new RegExp(`torn\\.log:${N + 1}: torn_tail: the last line is incomplete \\(12 bytes without a newline\\)`));
+  assert.match(
+    before.stdout,
+    new RegExp(`torn\\.log:${N + 1}: torn_tail: the last line is incomplete \\(12 bytes without a newline\\)`),
+  );
   const fixed = await symbi("audit", "repair", torn, "--key", keys.privatePath);
   assert.is(fixed.code, 0, fixed.stderr);
-  assert.match(fixed.stdout, new RegExp(`cut the torn last line \\(line ${N + 1}, 12 bytes\\)\nrecorded repair event seq ${N + 1} in `));
+  assert.match(
+    fixed.stdout,
+    new RegExp(`cut the torn last line \\(line ${N + 1}, 12 bytes\\)\nrecorded repair event seq ${N + 1} in `),
+  );
   const after = await symbi("audit", "verify", torn, "--pubkey", keys.publicPath);
   assert.is(after.code, 0, after.stdout);
 
@@ -187,8 +210,15 @@ test("audit repair: cuts a torn tail and says so; refuses tampering with exit 3"
   lines[2] = lines[2]!.replace('"allow"', '"deny"');
   writeLines(tampered, lines, "{");
   copyFileSync(`${log}.head`, `${tampered}.head`);
-  const [refused, noKey] = await Promise.all([symbi("audit", "repair", tampered, "--key", keys.privatePath), symbi("audit", "repair", tampered, "--key", join(dir, "nokey"))]);
-  oneErrorLine(refused, /^symbi: error: repair refused: audit log .*tampered2\.log fails verification at line 3 \(edited: /, 3);
+  const [refused, noKey] = await Promise.all([
+    symbi("audit", "repair", tampered, "--key", keys.privatePath),
+    symbi("audit", "repair", tampered, "--key", join(dir, "nokey")),
+  ]);
+  oneErrorLine(
+    refused,
+    /^symbi: error: repair refused: audit log .*tampered2\.log fails verification at line 3 \(edited: /,
+    3,
+  );
   oneErrorLine(noKey, /^symbi: error: private key file .*nokey not found$/);
 });
 

@@ -32,7 +32,9 @@ function killWriter(fixture: string, log: string, key: string, delayMs: number |
       if (delayMs !== null) setTimeout(() => child.kill("SIGKILL"), delayMs);
       else killWhenMidLine(log, () => child.kill("SIGKILL"));
     });
-    child.once("exit", (code, signal) => (signal === "SIGKILL" ? resolve() : reject(new Error(`writer exited with ${code}: ${stderr}`))));
+    child.once("exit", (code, signal) =>
+      signal === "SIGKILL" ? resolve() : reject(new Error(`writer exited with ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -65,19 +67,31 @@ test("SIGKILL mid-append: intact prefix always verifies, torn tail reported and 
       const bytes = readFileSync(log);
       const completeLines = bytes.toString("latin1").split("\n").length - 1;
       const r = verifyLog(log, { publicKey: keys.publicKey });
-      assert.is(r.records, completeLines, `round ${n}: every complete line verifies (${r.firstBad?.reason}: ${r.firstBad?.detail})`);
+      assert.is(
+        r.records,
+        completeLines,
+        `round ${n}: every complete line verifies (${r.firstBad?.reason}: ${r.firstBad?.detail})`,
+      );
       if (bytes[bytes.length - 1] === 10) {
         assert.ok(r.ok, `round ${n}: a log cut at a line boundary verifies`);
       } else {
         torn++;
-        assert.equal({ reason: r.firstBad?.reason, index: r.firstBad?.index }, { reason: "torn_tail", index: completeLines + 1 }, `round ${n}`);
+        assert.equal(
+          { reason: r.firstBad?.reason, index: r.firstBad?.index },
+          { reason: "torn_tail", index: completeLines + 1 },
+          `round ${n}`,
+        );
         assert.is(r.intactBytes, bytes.lastIndexOf(10) + 1);
       }
       const rep = repairLog(log, { privateKey: keys.privateKey });
       assert.ok(rep.repaired, `round ${n}: the killed writer's lock is released by repair`);
       const repairRecord = parse(readFileSync(log, "utf8").trimEnd().split("\n").at(-2)!);
       assert.is(repairRecord.type, "repair");
-      assert.is(repairRecord.details.tornTail !== undefined, bytes[bytes.length - 1] !== 10, `round ${n}: a torn tail is recorded iff there was one`);
+      assert.is(
+        repairRecord.details.tornTail !== undefined,
+        bytes[bytes.length - 1] !== 10,
+        `round ${n}: a torn tail is recorded iff there was one`,
+      );
       // The chain continues across the crash in a new writer session.
       const w = AuditLog.open(log, { privateKey: keys.privateKey });
       w.append({ run: "after-crash", agent: null, type: "run_start", details: {} });
@@ -119,9 +133,18 @@ test("a write that fails (file size limit: EFBIG) leaves no partial line and the
     const fixture = await bundleWriterFixture(dir);
     const log = join(dir, "full.log");
     // 64 blocks of 1 KiB: the 4 KiB records stop fitting after ~14; the first failing write is partial.
-    const r = spawnSync("bash", ["-c", `ulimit -f 64 && exec "$0" "$@"`, process.execPath, fixture, "fill", log, keys.privatePath], { encoding: "utf8" });
+    const r = spawnSync(
+      "bash",
+      ["-c", `ulimit -f 64 && exec "$0" "$@"`, process.execPath, fixture, "fill", log, keys.privatePath],
+      { encoding: "utf8" },
+    );
     assert.is(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { appended: number; lastSeq: number; error: { code: string; message: string } | null; closeError: string | null };
+    const out = JSON.parse(r.stdout) as {
+      appended: number;
+      lastSeq: number;
+      error: { code: string; message: string } | null;
+      closeError: string | null;
+    };
     assert.is(out.error?.code, "IO");
     assert.match(out.error!.message, /cannot append to audit log .*full\.log: EFBIG/);
     assert.ok(out.appended > 5);

@@ -22,7 +22,13 @@ export interface TestKeys {
 
 export function makeKeys(dir: string, name = "key"): TestKeys {
   const g = generateKeyFiles(join(dir, name));
-  return { privatePath: g.privateKeyPath, publicPath: g.publicKeyPath, privateKey: loadPrivateKey(g.privateKeyPath), publicKey: loadPublicKey(g.publicKeyPath), keyId: g.keyId };
+  return {
+    privatePath: g.privateKeyPath,
+    publicPath: g.publicKeyPath,
+    privateKey: loadPrivateKey(g.privateKeyPath),
+    publicKey: loadPublicKey(g.publicKeyPath),
+    keyId: g.keyId,
+  };
 }
 
 /** A clock that ticks one millisecond per call from a fixed instant. */
@@ -38,7 +44,10 @@ export function appendRun(log: AuditLog, run: string, agent = "secure_data_acces
     { type: "decision", details: { action: "read_file", decision: "allow", rules: ["secure_data_access.allow#1"] } },
     { type: "tool_start", details: { tool: "read_file", argv: ["cat", "/data/x"] } },
     { type: "tool_end", details: { tool: "read_file", exitCode: 0, durationMs: 12.5, outputSha256: "ab".repeat(32) } },
-    { type: "decision", details: { action: "delete", decision: "require_approval", rules: ["secure_data_access.require#2"] } },
+    {
+      type: "decision",
+      details: { action: "delete", decision: "require_approval", rules: ["secure_data_access.require#2"] },
+    },
     { type: "approval", details: { action: "delete", approved: false, approver: "ops" } },
     { type: "decision", details: { action: "send_email", decision: "deny", rules: [] } },
     { type: "error", details: { message: "PolicyDenied: send_email", kind: "PolicyDenied" } },

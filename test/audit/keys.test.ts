@@ -4,7 +4,15 @@ import * as assert from "uvu/assert";
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
-import { generateKeyFiles, keyIdOf, loadPrivateKey, loadPublicKey, signHash, signedMessage, verifyHashSignature } from "../../runtime/audit/keys.js";
+import {
+  generateKeyFiles,
+  keyIdOf,
+  loadPrivateKey,
+  loadPublicKey,
+  signHash,
+  signedMessage,
+  verifyHashSignature,
+} from "../../runtime/audit/keys.js";
 import { AuditError } from "../../runtime/audit/errors.js";
 import { tempDir } from "./helpers.js";
 
@@ -36,7 +44,11 @@ test("keygen writes PKCS#8 (0600) and SPKI (.pub) PEM files and a key id of the 
   assert.is(g.keyId, createHash("sha256").update(raw).digest("hex"));
   assert.is(keyIdOf(loadPrivateKey(out)), g.keyId);
   assert.is(keyIdOf(loadPublicKey(`${out}.pub`)), g.keyId);
-  assert.equal(readdirSync(dir).filter((f) => f.includes(".tmp-")), [], "no temporaries left");
+  assert.equal(
+    readdirSync(dir).filter((f) => f.includes(".tmp-")),
+    [],
+    "no temporaries left",
+  );
 });
 
 test("keygen never overwrites without force, and force replaces both files", () => {
@@ -58,7 +70,11 @@ test("keygen never overwrites without force, and force replaces both files", () 
 });
 
 test("keygen into a missing directory is one clear error and writes nothing", () => {
-  throwsAudit(() => generateKeyFiles(join(dir, "nope", "k")), "KEY", /cannot write key file .*nope\/k: no such file or directory/);
+  throwsAudit(
+    () => generateKeyFiles(join(dir, "nope", "k")),
+    "KEY",
+    /cannot write key file .*nope\/k: no such file or directory/,
+  );
 });
 
 test("loading keys: missing, wrong half, wrong algorithm, not PEM, too open", () => {
@@ -85,7 +101,11 @@ test("loading keys: missing, wrong half, wrong algorithm, not PEM, too open", ()
   throwsAudit(() => loadPrivateKey(junk), "KEY", /not a readable PEM private key/);
 
   chmodSync(g.privateKeyPath, 0o644);
-  throwsAudit(() => loadPrivateKey(g.privateKeyPath), "KEY", /accessible by group or others \(mode 0644\); run: chmod 600/);
+  throwsAudit(
+    () => loadPrivateKey(g.privateKeyPath),
+    "KEY",
+    /accessible by group or others \(mode 0644\); run: chmod 600/,
+  );
 });
 
 test("signatures cover a domain-separated message and fail for another hash or key", () => {

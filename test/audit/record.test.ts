@@ -5,7 +5,14 @@ import fc from "fast-check";
 import canonicalizeImport from "canonicalize";
 import { sha256 } from "@noble/hashes/sha256";
 import { bytesToHex } from "@noble/hashes/utils";
-import { canonicalBody, computeHash, GENESIS_PREV, parseRecordLine, serializeRecord, type AuditRecord } from "../../runtime/audit/record.js";
+import {
+  canonicalBody,
+  computeHash,
+  GENESIS_PREV,
+  parseRecordLine,
+  serializeRecord,
+  type AuditRecord,
+} from "../../runtime/audit/record.js";
 import { assertJsonObject, type JsonObject } from "../../runtime/audit/json.js";
 
 const canonicalize = canonicalizeImport as unknown as (v: unknown) => string;
@@ -47,7 +54,11 @@ test("hash = SHA-256(prev || canonical body), checked with an independent SHA-25
 test("each line is itself canonical JSON of the full record and parses back to it", () => {
   fc.assert(
     fc.property(recordArb, fc.boolean(), (r, signed) => {
-      const rec: AuditRecord = { ...r, hash: computeHash(r), ...(signed ? { sig: Buffer.alloc(64, 7).toString("base64") } : {}) };
+      const rec: AuditRecord = {
+        ...r,
+        hash: computeHash(r),
+        ...(signed ? { sig: Buffer.alloc(64, 7).toString("base64") } : {}),
+      };
       const line = serializeRecord(rec);
       assert.is(line, canonicalize(rec));
       const p = parseRecordLine(line);
@@ -62,23 +73,59 @@ test("each line is itself canonical JSON of the full record and parses back to i
 });
 
 const sample = (): AuditRecord => {
-  const r = { seq: 2, ts: "2025-01-01T00:00:00.000Z", run: "r", agent: "a", type: "decision", details: { action: "x", decision: "allow", rules: ["p"] }, prev: GENESIS_PREV };
+  const r = {
+    seq: 2,
+    ts: "2025-01-01T00:00:00.000Z",
+    run: "r",
+    agent: "a",
+    type: "decision",
+    details: { action: "x", decision: "allow", rules: ["p"] },
+    prev: GENESIS_PREV,
+  };
   return { ...r, hash: computeHash(r) };
 };
 
 test("a re-serialized line (reordered keys, whitespace) still verifies: the hash is over canonical JSON, not bytes", () => {
   const rec = sample();
-  const pretty = JSON.stringify({ type: rec.type, hash: rec.hash, details: rec.details, seq: rec.seq, agent: rec.agent, run: rec.run, prev: rec.prev, ts: rec.ts }, null, 1).replace(/\n/g, " ");
+  const pretty = JSON.stringify(
+    {
+      type: rec.type,
+      hash: rec.hash,
+      details: rec.details,
+      seq: rec.seq,
+      agent: rec.agent,
+      run: rec.run,
+      prev: rec.prev,
+      ts: rec.ts,
+    },
+    null,
+    1,
+  ).replace(/\n/g, " ");
   const p = parseRecordLine(pretty);
   assert.ok(p.ok && p.computedHash === rec.hash);
 });
 
 test("details that mimic the hash/sig members cannot fool the line parser: every one-character change is caught", () => {
-  const base = { seq: 7, ts: "2025-01-01T00:00:00.000Z", run: "r", agent: "a", type: "note", prev: "e".repeat(64), details: {} as JsonObject };
+  const base = {
+    seq: 7,
+    ts: "2025-01-01T00:00:00.000Z",
+    run: "r",
+    agent: "a",
+    type: "note",
+    prev: "e".repeat(64),
+    details: {} as JsonObject,
+  };
   const hash = computeHash({ ...base, details: {} });
   const sig = Buffer.alloc(64, 9).toString("base64");
   // details carrying the very member texts the parser looks for, as keys and inside strings
-  base.details = { hash, prev: base.prev, run: "r", sig, ts: base.ts, text: `"hash":"${hash}","prev":"${base.prev}","run":"r","sig":"${sig}","ts":` };
+  base.details = {
+    hash,
+    prev: base.prev,
+    run: "r",
+    sig,
+    ts: base.ts,
+    text: `"hash":"${hash}","prev":"${base.prev}","run":"r","sig":"${sig}","ts":`,
+  };
   const rec: AuditRecord = { ...base, hash: computeHash(base), sig };
   const line = serializeRecord(rec);
   const p = parseRecordLine(line);
@@ -88,7 +135,10 @@ test("details that mimic the hash/sig members cannot fool the line parser: every
     const mutated = line.slice(0, i) + (line[i] === "a" ? "b" : "a") + line.slice(i + 1);
     const q = parseRecordLine(mutated);
     if (!q.ok || q.computedHash !== q.record.hash) continue; // caught
-    assert.ok(i > sigStart && i < sigStart + 8 + sig.length, `change at ${i} went unnoticed outside the signature (which the verifier checks)`);
+    assert.ok(
+      i > sigStart && i < sigStart + 8 + sig.length,
+      `change at ${i} went unnoticed outside the signature (which the verifier checks)`,
+    );
     assert.is(canonicalize({ ...q.record, sig: undefined }), canonicalize({ ...rec, sig: undefined }));
   }
 });
@@ -137,7 +187,11 @@ test("details must be plain JSON: functions, bigints, NaN, class instances, cycl
     ["text", "details"],
   ];
   for (const [value, path] of bad) {
-    assert.throws(() => assertJsonObject(value), (e: Error) => e instanceof TypeError && e.message.includes(path), path);
+    assert.throws(
+      () => assertJsonObject(value),
+      (e: Error) => e instanceof TypeError && e.message.includes(path),
+      path,
+    );
   }
   assertJsonObject({ a: [1, "x", null, true, { b: [] }], skipped: undefined, shared: [1], again: [1] });
   const shared = { k: 1 };

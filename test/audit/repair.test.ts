@@ -33,12 +33,19 @@ test("a torn last line is cut, and the cut is recorded with its size and SHA-256
   assert.is(verify(path).firstBad?.reason, "torn_tail");
   const report = repair(path);
   assert.ok(report.repaired);
-  assert.match(report.actions.join("\n"), new RegExp(`cut the torn last line \\(line ${intact.length + 1}, 37 bytes\\)`));
+  assert.match(
+    report.actions.join("\n"),
+    new RegExp(`cut the torn last line \\(line ${intact.length + 1}, 37 bytes\\)`),
+  );
   const lines = readLines(path);
   assert.equal(lines.slice(0, intact.length), intact, "the intact prefix is untouched");
   const rec = parse(lines[intact.length]!);
   assert.is(rec.type, "repair");
-  assert.equal(rec.details.tornTail, { line: intact.length + 1, bytes: torn.length, sha256: createHash("sha256").update(torn).digest("hex") });
+  assert.equal(rec.details.tornTail, {
+    line: intact.length + 1,
+    bytes: torn.length,
+    sha256: createHash("sha256").update(torn).digest("hex"),
+  });
   assert.is(report.record?.hash, rec.hash);
   assert.is(parse(lines.at(-1)!).type, "checkpoint");
   assert.ok(verify(path).ok);
@@ -65,7 +72,10 @@ test("a lock left by a dead writer is released and recorded; the unsigned record
 
   const report = repair(path);
   assert.match(report.actions[0]!, new RegExp(`released the lock left by pid ${dead}`));
-  assert.match(report.actions[1]!, new RegExp(`signed the 2 records written after the last checkpoint \\(seq ${lines.length}\\)`));
+  assert.match(
+    report.actions[1]!,
+    new RegExp(`signed the 2 records written after the last checkpoint \\(seq ${lines.length}\\)`),
+  );
   const rec = parse(readLines(path)[lines.length + 2]!);
   assert.is(rec.type, "repair");
   assert.equal(rec.details.staleLock, { pid: dead, host: hostname(), since: "2025-01-01T00:00:00.000Z" });
@@ -81,7 +91,12 @@ test("a missing head is recreated from the last signed record, and that is recor
   rmSync(`${path}.head`);
   assert.is(verify(path).firstBad?.reason, "head_missing");
   const report = repair(path);
-  assert.match(report.actions.join(" "), new RegExp(`recreated the missing head file .* from the signed record seq ${last}; records removed from the end before now could not be detected`));
+  assert.match(
+    report.actions.join(" "),
+    new RegExp(
+      `recreated the missing head file .* from the signed record seq ${last}; records removed from the end before now could not be detected`,
+    ),
+  );
   assert.equal(report.record?.details.headRecreated, { seq: last });
   assert.ok(verify(path).ok);
 });
@@ -124,7 +139,10 @@ test("a crash while creating the log (torn genesis, no head) restarts it, record
   const report = repair(path);
   assert.equal(report.actions.length, 2, report.actions.join("; "));
   const lines = readLines(path).map(parse);
-  assert.equal(lines.map((r) => r.type), ["genesis", "repair", "checkpoint"]);
+  assert.equal(
+    lines.map((r) => r.type),
+    ["genesis", "repair", "checkpoint"],
+  );
   assert.equal([lines[1]!.details.restarted, (lines[1]!.details.tornTail as { line: number }).line], [true, 1]);
   assert.ok(verify(path).ok);
 });
@@ -156,7 +174,11 @@ test("repair refuses tampering, truncation, a foreign key and a live lock — an
   const lines = readLines(edited);
   lines[3] = lines[3]!.replace('"read_file"', '"write_file"');
   writeLines(edited, lines, '{"torn');
-  refuses(edited, "VERIFY_FAILED", /repair refused: .* fails verification at line 4 \(edited: .*it never hides other damage/);
+  refuses(
+    edited,
+    "VERIFY_FAILED",
+    /repair refused: .* fails verification at line 4 \(edited: .*it never hides other damage/,
+  );
 
   const cut = makeLog();
   const kept = readLines(cut).slice(0, -3);

@@ -29,7 +29,11 @@ function verifyVariant(variant: string[], tail = "", key: TestKeys = keys): Veri
 
 function expectBad(r: VerifyResult, index: number, reason: FailureReason, what: string): void {
   assert.is(r.ok, false, `${what}: should fail`);
-  assert.equal({ index: r.firstBad!.index, reason: r.firstBad!.reason }, { index, reason }, `${what}: ${r.firstBad!.detail}`);
+  assert.equal(
+    { index: r.firstBad!.index, reason: r.firstBad!.reason },
+    { index, reason },
+    `${what}: ${r.firstBad!.detail}`,
+  );
 }
 
 const isSigned = (k: number) => signed.includes(k);
@@ -107,9 +111,25 @@ test("insertion of an identical copy next to its original names the later one", 
 test("insertion of forged records: re-hashed into the chain, broken hash, garbage, forged checkpoint", () => {
   for (let k = 2; k <= N; k++) {
     const prevHash = parse(lines[k - 2]!).hash;
-    const forged = { seq: k, ts: "2025-01-01T00:00:00.000Z", run: "run-x", agent: "mallory", type: "decision", details: { action: "rm", decision: "allow", rules: [] }, prev: prevHash, hash: "" };
+    const forged = {
+      seq: k,
+      ts: "2025-01-01T00:00:00.000Z",
+      run: "run-x",
+      agent: "mallory",
+      type: "decision",
+      details: { action: "rm", decision: "allow", rules: [] },
+      prev: prevHash,
+      hash: "",
+    };
     forged.hash = computeHash(forged);
-    const fakeCheckpoint = { ...forged, run: null, agent: null, type: "checkpoint", details: { keyId: keys.keyId, from: 1, count: 1 }, sig: randomBytes(64).toString("base64") };
+    const fakeCheckpoint = {
+      ...forged,
+      run: null,
+      agent: null,
+      type: "checkpoint",
+      details: { keyId: keys.keyId, from: 1, count: 1 },
+      sig: randomBytes(64).toString("base64"),
+    };
     fakeCheckpoint.hash = computeHash(fakeCheckpoint);
     const variants: [string, string][] = [
       ["chained forgery", serializeRecord(forged)],
@@ -130,7 +150,16 @@ test("insertion of forged records: re-hashed into the chain, broken hash, garbag
 
 test("a forged record appended after the last checkpoint is only an unsigned tail (documented limit)", () => {
   const last = parse(lines[N - 1]!);
-  const forged = { seq: N + 1, ts: "2025-01-01T00:00:00.000Z", run: "run-x", agent: "mallory", type: "run_start", details: {}, prev: last.hash, hash: "" };
+  const forged = {
+    seq: N + 1,
+    ts: "2025-01-01T00:00:00.000Z",
+    run: "run-x",
+    agent: "mallory",
+    type: "run_start",
+    details: {},
+    prev: last.hash,
+    hash: "",
+  };
   forged.hash = computeHash(forged);
   const r = verifyVariant([...lines, serializeRecord(forged)]);
   assert.ok(r.ok);

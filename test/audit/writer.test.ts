@@ -2,7 +2,19 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { AuditLog } from "../../runtime/audit/writer.js";
@@ -15,7 +27,8 @@ const { dir, cleanup } = tempDir();
 const keys = makeKeys(dir);
 let n = 0;
 const freshPath = () => join(dir, `log-${++n}.log`);
-const open = (path: string, extra: object = {}) => AuditLog.open(path, { privateKey: keys.privateKey, now: fakeClock(), ...extra });
+const open = (path: string, extra: object = {}) =>
+  AuditLog.open(path, { privateKey: keys.privateKey, now: fakeClock(), ...extra });
 
 function throwsAudit(fn: () => unknown, code: string, pattern: RegExp, exitCode?: number): void {
   try {
@@ -50,7 +63,10 @@ test("a new log starts with a signed genesis record naming the key, and a head p
   assert.is(log.keyId, keys.keyId);
   log.close();
   const [g] = readLines(path).map(parse);
-  assert.equal([g!.type, g!.seq, g!.prev, g!.details.keyId, g!.details.signing, g!.details.format], ["genesis", 1, "0".repeat(64), keys.keyId, "checkpoint", "symbi-audit/1"]);
+  assert.equal(
+    [g!.type, g!.seq, g!.prev, g!.details.keyId, g!.details.signing, g!.details.format],
+    ["genesis", 1, "0".repeat(64), keys.keyId, "checkpoint", "symbi-audit/1"],
+  );
   assert.ok(typeof g!.sig === "string");
   const head = readHead(`${path}.head`);
   assert.ok(head.status === "ok" && head.head.checkpoint.hash === g!.hash);
@@ -61,19 +77,35 @@ test("a new log starts with a signed genesis record naming the key, and a head p
 test("append returns the record as written, chained to the previous one; checkpoints every N and on close", () => {
   const path = freshPath();
   const log = open(path, { checkpointEvery: 3 });
-  const a = log.append({ run: "r1", agent: "ag", type: "decision", details: { action: "read", decision: "allow", rules: ["p#1"] } });
+  const a = log.append({
+    run: "r1",
+    agent: "ag",
+    type: "decision",
+    details: { action: "read", decision: "allow", rules: ["p#1"] },
+  });
   const b = log.append({ run: "r1", agent: "ag", type: "tool_start", details: { tool: "read" } });
   assert.equal([a.seq, b.seq, b.prev], [2, 3, a.hash]);
-  log.append({ run: "r1", agent: "ag", type: "tool_end", details: { tool: "read", exitCode: 0, durationMs: 3, outputSha256: "0".repeat(64) } });
+  log.append({
+    run: "r1",
+    agent: "ag",
+    type: "tool_end",
+    details: { tool: "read", exitCode: 0, durationMs: 3, outputSha256: "0".repeat(64) },
+  });
   const lines = readLines(path).map(parse);
-  assert.equal(lines.map((r) => r.type), ["genesis", "decision", "tool_start", "tool_end", "checkpoint"]);
+  assert.equal(
+    lines.map((r) => r.type),
+    ["genesis", "decision", "tool_start", "tool_end", "checkpoint"],
+  );
   assert.equal(lines[4]!.details, { keyId: keys.keyId, from: 2, count: 3 });
   const head = readHead(`${path}.head`);
   assert.ok(head.status === "ok" && head.head.checkpoint.seq === 5);
   log.append({ run: "r1", agent: "ag", type: "run_end", details: { status: "ok" } });
   log.close();
   const after = readLines(path).map(parse);
-  assert.equal(after.slice(-2).map((r) => r.type), ["run_end", "checkpoint"]);
+  assert.equal(
+    after.slice(-2).map((r) => r.type),
+    ["run_end", "checkpoint"],
+  );
   assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
   log.close(); // idempotent
   throwsAudit(() => log.append({ run: "r", agent: null, type: "run_start", details: {} }), "CLOSED", /is closed/);
@@ -104,7 +136,11 @@ test("reopening after a crash records a 'recovered' event and signs the orphaned
   log.close();
   const lines = readLines(path).map(parse);
   const rec = lines.find((r) => r.type === "recovered")!;
-  assert.equal(rec.details, { reason: "the previous writer stopped without a final checkpoint", lastCheckpointSeq: 1, unsignedRecords: 3 });
+  assert.equal(rec.details, {
+    reason: "the previous writer stopped without a final checkpoint",
+    lastCheckpointSeq: 1,
+    unsignedRecords: 3,
+  });
   assert.is(lines.at(-1)!.type, "checkpoint");
   const after = verifyLog(path, { publicKey: keys.publicKey });
   assert.equal([after.ok, after.unsigned], [true, 0]);
@@ -159,7 +195,9 @@ test("refuses to append to a torn, truncated, emptied, foreign-key, head-less or
 
   const torn = make();
   appendFileSync(torn, '{"agent":"a","det');
-  unchanged(torn, () => throwsAudit(() => open(torn), "TORN_TAIL", /ends with an incomplete line.*symbi audit repair/, 3));
+  unchanged(torn, () =>
+    throwsAudit(() => open(torn), "TORN_TAIL", /ends with an incomplete line.*symbi audit repair/, 3),
+  );
 
   const cut = make();
   writeLines(cut, readLines(cut).slice(0, -2));
@@ -175,17 +213,33 @@ test("refuses to append to a torn, truncated, emptied, foreign-key, head-less or
 
   const foreign = make();
   const other = makeKeys(dir, "other");
-  unchanged(foreign, () => throwsAudit(() => AuditLog.open(foreign, { privateKey: other.privateKey }), "WRONG_KEY", /signed by key .*but the given key is/, 3));
+  unchanged(foreign, () =>
+    throwsAudit(
+      () => AuditLog.open(foreign, { privateKey: other.privateKey }),
+      "WRONG_KEY",
+      /signed by key .*but the given key is/,
+      3,
+    ),
+  );
 
   const headless = make();
   rmSync(`${headless}.head`);
-  unchanged(headless, () => throwsAudit(() => open(headless), "HEAD", /head file .* is missing.*symbi audit repair/, 3));
+  unchanged(headless, () =>
+    throwsAudit(() => open(headless), "HEAD", /head file .* is missing.*symbi audit repair/, 3),
+  );
 
   const tampered = crashedCopy(3);
   const lines = readLines(tampered);
   lines[lines.length - 2] = lines[lines.length - 2]!.replace('"i":1', '"i":9');
   writeLines(tampered, lines);
-  unchanged(tampered, () => throwsAudit(() => open(tampered), "TAIL_INVALID", /fails verification at line 3 .*content does not match its hash/, 3));
+  unchanged(tampered, () =>
+    throwsAudit(
+      () => open(tampered),
+      "TAIL_INVALID",
+      /fails verification at line 3 .*content does not match its hash/,
+      3,
+    ),
+  );
 });
 
 test("invalid events are refused before anything is written", () => {
@@ -202,11 +256,31 @@ test("invalid events are refused before anything is written", () => {
     [{ run: "r", agent: null, type: "note", details: { n: 10n } }, /details\.n is a bigint/],
     [{ run: "r", agent: null, type: "note", details: { x: NaN } }, /details\.x is NaN/],
     [{ run: "r", agent: null, type: "note", details: [] }, /details must be a plain JSON object/],
-    [{ run: "r", agent: null, type: "decision", details: { action: "x", decision: "allow" } }, /decision details\.rules must be an array of rule ids/],
-    [{ run: "r", agent: null, type: "decision", details: { action: "x", decision: "maybe", rules: [] } }, /decision details\.decision/],
-    [{ run: "r", agent: null, type: "tool_end", details: { tool: "t", exitCode: 0, durationMs: 1 } }, /tool_end details\.outputSha256 must be 64 lowercase hex digits/],
-    [{ run: "r", agent: null, type: "tool_end", details: { tool: "t", exitCode: 0.5, durationMs: 1, outputSha256: "0".repeat(64) } }, /exitCode must be an integer or null/],
-    [{ run: "r", agent: null, type: "approval", details: { action: "x" } }, /approval details\.approved must be a boolean/],
+    [
+      { run: "r", agent: null, type: "decision", details: { action: "x", decision: "allow" } },
+      /decision details\.rules must be an array of rule ids/,
+    ],
+    [
+      { run: "r", agent: null, type: "decision", details: { action: "x", decision: "maybe", rules: [] } },
+      /decision details\.decision/,
+    ],
+    [
+      { run: "r", agent: null, type: "tool_end", details: { tool: "t", exitCode: 0, durationMs: 1 } },
+      /tool_end details\.outputSha256 must be 64 lowercase hex digits/,
+    ],
+    [
+      {
+        run: "r",
+        agent: null,
+        type: "tool_end",
+        details: { tool: "t", exitCode: 0.5, durationMs: 1, outputSha256: "0".repeat(64) },
+      },
+      /exitCode must be an integer or null/,
+    ],
+    [
+      { run: "r", agent: null, type: "approval", details: { action: "x" } },
+      /approval details\.approved must be a boolean/,
+    ],
     [{ run: "r", agent: null, type: "error", details: {} }, /error details\.message must be a string/],
     [{ run: "r", agent: null, type: "run_end", details: {} }, /run_end details\.status must be a string/],
     [{ run: "r", agent: null, type: "constructor", details: {} }, /^$/], // a custom type: accepted
@@ -226,7 +300,12 @@ test("invalid events are refused before anything is written", () => {
 
 test("an unwritable log path is one clear error and leaves nothing behind", () => {
   const missingDir = join(dir, "no-such-dir", "a.log");
-  throwsAudit(() => open(missingDir), "IO", /cannot write audit log .*no-such-dir\/a\.log: cannot create .*a\.log\.lock: no such file or directory/, 1);
+  throwsAudit(
+    () => open(missingDir),
+    "IO",
+    /cannot write audit log .*no-such-dir\/a\.log: cannot create .*a\.log\.lock: no such file or directory/,
+    1,
+  );
   assert.is(existsSync(join(dir, "no-such-dir")), false);
 
   const isDir = join(dir, "a-directory.log");
@@ -236,36 +315,51 @@ test("an unwritable log path is one clear error and leaves nothing behind", () =
   assert.equal(readdirSync(isDir), []);
 
   throwsAudit(() => AuditLog.open(freshPath(), { privateKey: keys.publicKey }), "KEY", /needs an Ed25519 private key/);
-  throwsAudit(() => open(freshPath(), { checkpointEvery: 0 }), "INVALID_EVENT", /checkpointEvery must be a positive integer/);
+  throwsAudit(
+    () => open(freshPath(), { checkpointEvery: 0 }),
+    "INVALID_EVENT",
+    /checkpointEvery must be a positive integer/,
+  );
 });
 
 const asRoot = process.getuid?.() === 0;
-(asRoot ? test.skip : test)("a read-only directory or log file is refused without writing (needs a non-root user)", () => {
-  const roDir = join(dir, "ro");
-  mkdirSync(roDir);
-  chmodSync(roDir, 0o555);
-  throwsAudit(() => open(join(roDir, "a.log")), "IO", /permission denied/, 1);
-  chmodSync(roDir, 0o755);
-  const path = freshPath();
-  open(path).close();
-  const before = readFileSync(path);
-  chmodSync(path, 0o444);
-  throwsAudit(() => open(path), "IO", /cannot open audit log .* for writing: permission denied/, 1);
-  assert.ok(readFileSync(path).equals(before));
-  assert.is(existsSync(`${path}.lock`), false);
-});
+(asRoot ? test.skip : test)(
+  "a read-only directory or log file is refused without writing (needs a non-root user)",
+  () => {
+    const roDir = join(dir, "ro");
+    mkdirSync(roDir);
+    chmodSync(roDir, 0o555);
+    throwsAudit(() => open(join(roDir, "a.log")), "IO", /permission denied/, 1);
+    chmodSync(roDir, 0o755);
+    const path = freshPath();
+    open(path).close();
+    const before = readFileSync(path);
+    chmodSync(path, 0o444);
+    throwsAudit(() => open(path), "IO", /cannot open audit log .* for writing: permission denied/, 1);
+    assert.ok(readFileSync(path).equals(before));
+    assert.is(existsSync(`${path}.lock`), false);
+  },
+);
 
 test("signing every record: every line signed; the mode is fixed by the genesis record", () => {
   const path = freshPath();
   const log = open(path, { signEveryRecord: true });
   appendRun(log, "r");
   log.close();
-  assert.ok(readLines(path).map(parse).every((r) => typeof r.sig === "string"));
+  assert.ok(
+    readLines(path)
+      .map(parse)
+      .every((r) => typeof r.sig === "string"),
+  );
   const again = open(path, { signEveryRecord: false });
   assert.is(again.signing, "record");
   again.append({ run: "r2", agent: null, type: "run_start", details: {} });
   again.close();
-  assert.ok(readLines(path).map(parse).every((r) => typeof r.sig === "string"));
+  assert.ok(
+    readLines(path)
+      .map(parse)
+      .every((r) => typeof r.sig === "string"),
+  );
   assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
 });
 

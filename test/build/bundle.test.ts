@@ -36,7 +36,21 @@ test("two builds are byte-identical, and bundle.json hashes every file", () => {
   assert.equal(manifest.sources, [{ path: "agents/data_steward.symbi", sha256: sha(src) }]);
   // Canonical JSON (RFC 8785): sorted keys, no whitespace.
   assert.ok(a.get("bundle.json")!.toString().startsWith('{"agent":"data_steward","compiler":'));
-  assert.equal([...a.keys()], ["bundle.json", "agent.ir.json", "approval.cedar", "k8s/0.yaml", "policies.json", "policy.cedar", "sandbox/0.json", "schema.cedarschema.json", "toolclad.toml", ...[...a.keys()].filter((p) => p.startsWith("tools/"))]);
+  assert.equal(
+    [...a.keys()],
+    [
+      "bundle.json",
+      "agent.ir.json",
+      "approval.cedar",
+      "k8s/0.yaml",
+      "policies.json",
+      "policy.cedar",
+      "sandbox/0.json",
+      "schema.cedarschema.json",
+      "toolclad.toml",
+      ...[...a.keys()].filter((p) => p.startsWith("tools/")),
+    ],
+  );
 });
 
 const TIERS = `agent t1() {
@@ -56,11 +70,27 @@ const TIERS = `agent t1() {
 
 test("sandbox manifests and Kubernetes objects carry the with settings", () => {
   const out = buildText(TIERS, { contracts: { post: tool("post", { network: ["10.0.0.7:8443"] }) } });
-  assert.equal(out.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.equal(
+    out.diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
   const files = out.bundles[0]!.files;
   const m0 = JSON.parse(files.get("sandbox/0.json")!.toString());
   assert.ok(validateSandboxManifest(m0).ok);
-  assert.equal([m0.tier, m0.runtime, m0.timeoutMs, m0.limits, m0.user, m0.readOnlyRoot, m0.capDrop, m0.noNewPrivileges, m0.seccomp], ["tier1", "runc", 1500, { memoryMb: 300, cpus: 0.5, pids: 20 }, "65534:65534", true, ["ALL"], true, "default"]);
+  assert.equal(
+    [
+      m0.tier,
+      m0.runtime,
+      m0.timeoutMs,
+      m0.limits,
+      m0.user,
+      m0.readOnlyRoot,
+      m0.capDrop,
+      m0.noNewPrivileges,
+      m0.seccomp,
+    ],
+    ["tier1", "runc", 1500, { memoryMb: 300, cpus: 0.5, pids: 20 }, "65534:65534", true, ["ALL"], true, "default"],
+  );
   assert.equal(m0.tmpfs, [{ path: "/tmp", mode: "1777", sizeMb: 64 }]);
   assert.equal(m0.network, { mode: "allowlist", allow: [{ host: "10.0.0.7", port: 8443 }] });
   assert.equal(m0.source, { file: "agents/test.symbi", line: 4, column: 5 });
@@ -83,7 +113,9 @@ test("sandbox manifests and Kubernetes objects carry the with settings", () => {
     assert.is(c.securityContext.allowPrivilegeEscalation, false);
     assert.is(job.spec.activeDeadlineSeconds, n === 0 ? 2 : 120);
     assert.equal(np.spec.policyTypes, ["Ingress", "Egress"]);
-    assert.equal(np.spec.egress, [{ to: [{ ipBlock: { cidr: "10.0.0.7/32" } }], ports: [{ protocol: "TCP", port: 8443 }] }]);
+    assert.equal(np.spec.egress, [
+      { to: [{ ipBlock: { cidr: "10.0.0.7/32" } }], ports: [{ protocol: "TCP", port: 8443 }] },
+    ]);
   }
 });
 
@@ -119,7 +151,11 @@ test("writeBundle replaces a bundle whole, and leaves the old one when writing f
 });
 
 function symbic(args: string[], cwd = ROOT) {
-  return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "compiler/cli/main.ts"), ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "compiler/cli/main.ts"), ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
 }
 
 test("symbic build: writes one bundle per agent (exit 0); errors write nothing (exit 3)", () => {
@@ -131,7 +167,10 @@ test("symbic build: writes one bundle per agent (exit 0); errors write nothing (
     assert.ok(existsSync(join(dir, "out/data_steward/bundle.json")));
     const proj = join(dir, "bad");
     mkdirSync(join(proj, "tools"), { recursive: true });
-    writeFileSync(join(proj, "a.symbi"), 'agent a() {\n    policy p { allow: nosuch(x) }\n    with sandbox = "Tier1" { return 1; }\n}\n');
+    writeFileSync(
+      join(proj, "a.symbi"),
+      'agent a() {\n    policy p { allow: nosuch(x) }\n    with sandbox = "Tier1" { return 1; }\n}\n',
+    );
     const bad = symbic(["build", proj, "--out", join(dir, "out2")]);
     assert.is(bad.status, 3, bad.stderr);
     assert.match(bad.stderr, /a\.symbi:2:23: error\[E0300\]/);

@@ -21,23 +21,47 @@ function build(policyBody: string, params = "name: String") {
   const text = `agent a(${params}) {\n    capabilities = ["fetch", "write_file", "scan"]\n    policy p {\n${policyBody}\n    }\n    with sandbox = "Tier1", timeout = 5s {\n        return 1;\n    }\n}\n`;
   const out = buildText(text, { contracts, check: false });
   const errs = out.diagnostics.filter((d) => d.severity === "error" && d.code.startsWith("E06"));
-  assert.equal(errs.map((d) => d.message), [], "compiles");
+  assert.equal(
+    errs.map((d) => d.message),
+    [],
+    "compiles",
+  );
   const b = out.bundles[0]!;
-  return { b, cedar: b.files.get("policy.cedar")!.toString(), approval: b.files.get("approval.cedar")!.toString(), pj: JSON.parse(b.files.get("policies.json")!.toString()) };
+  return {
+    b,
+    cedar: b.files.get("policy.cedar")!.toString(),
+    approval: b.files.get("approval.cedar")!.toString(),
+    pj: JSON.parse(b.files.get("policies.json")!.toString()),
+  };
 }
 
 test("allow → permit, deny → forbid, every policy annotated with its DSL rule", () => {
-  const { cedar, pj } = build('        allow: fetch(u) if u.starts_with("https://")\n        deny: fetch(u) if u.ends_with(".exe")');
-  assert.ok(cedar.includes('@id("a.p.0")\n@dsl("agents/test.symbi:4:9")\n@rule("allow")\n@policy("p")\npermit (\n  principal == Symbi::Agent::"a",\n  action == Symbi::Action::"fetch",\n  resource\n)'));
+  const { cedar, pj } = build(
+    '        allow: fetch(u) if u.starts_with("https://")\n        deny: fetch(u) if u.ends_with(".exe")',
+  );
+  assert.ok(
+    cedar.includes(
+      '@id("a.p.0")\n@dsl("agents/test.symbi:4:9")\n@rule("allow")\n@policy("p")\npermit (\n  principal == Symbi::Agent::"a",\n  action == Symbi::Action::"fetch",\n  resource\n)',
+    ),
+  );
   assert.ok(cedar.includes('(context.args.url) like "https://*"'));
   assert.ok(cedar.includes('@id("a.p.1")\n@dsl("agents/test.symbi:5:9")\n@rule("deny")'));
   assert.ok(cedar.includes("forbid ("));
   assert.ok(cedar.includes('(context.args.url) like "*.exe"'));
-  assert.equal(pj.policies.map((p: { id: string; verb: string; effect: string; line: number; text: string }) => [p.id, p.verb, p.effect, p.line, p.text]), [
-    ["a.p.0", "allow", "permit", 4, 'allow: fetch(u) if u.starts_with("https://")'],
-    ["a.p.1", "deny", "forbid", 5, 'deny: fetch(u) if u.ends_with(".exe")'],
-    ["tool.scan.human_approval", "contract", "approval", 1, "human_approval = true (tool scan)"],
-  ]);
+  assert.equal(
+    pj.policies.map((p: { id: string; verb: string; effect: string; line: number; text: string }) => [
+      p.id,
+      p.verb,
+      p.effect,
+      p.line,
+      p.text,
+    ]),
+    [
+      ["a.p.0", "allow", "permit", 4, 'allow: fetch(u) if u.starts_with("https://")'],
+      ["a.p.1", "deny", "forbid", 5, 'deny: fetch(u) if u.ends_with(".exe")'],
+      ["tool.scan.human_approval", "contract", "approval", 1, "human_approval = true (tool scan)"],
+    ],
+  );
 });
 
 test("action forms: name, list, group, all_operations, literal and named arguments, wildcards", () => {
@@ -55,11 +79,17 @@ test("action forms: name, list, group, all_operations, literal and named argumen
   assert.ok(cedar.includes('action == Symbi::Action::"fetch",\n  resource\n);'), "a name");
   assert.ok(cedar.includes('action in [Symbi::Action::"fetch", Symbi::Action::"scan"]'), "a list");
   assert.ok(cedar.includes('action in Symbi::Action::"io"'), "a group");
-  assert.ok(cedar.includes("permit (\n  principal == Symbi::Agent::\"a\",\n  action,\n  resource\n)"), "all operations");
+  assert.ok(cedar.includes('permit (\n  principal == Symbi::Agent::"a",\n  action,\n  resource\n)'), "all operations");
   assert.ok(cedar.includes('context.args.mode == "append"'), "a literal argument");
-  assert.ok(cedar.includes('context.args.mode == "overwrite" &&\n  (context.args.path == context.input.name)'), "named arguments");
+  assert.ok(
+    cedar.includes('context.args.mode == "overwrite" &&\n  (context.args.path == context.input.name)'),
+    "named arguments",
+  );
   // `retries` is optional in the contract: the guard tests for it first (deny: fails closed).
-  assert.ok(cedar.includes("(if context.args has retries then (context.args.retries > 3) else true)"), "an optional argument");
+  assert.ok(
+    cedar.includes("(if context.args has retries then (context.args.retries > 3) else true)"),
+    "an optional argument",
+  );
 });
 
 test("guards: in-lists, contains, levels, arithmetic, negation", () => {
@@ -72,9 +102,12 @@ test("guards: in-lists, contains, levels, arithmetic, negation", () => {
     "name: String, n: int",
   );
   assert.ok(cedar.includes('["admin", "dev"].contains(context.user.role)'));
-  assert.ok(cedar.includes("!((context.args.url == \"x\"))"));
+  assert.ok(cedar.includes('!((context.args.url == "x"))'));
   assert.ok(cedar.includes("(context.user.roles).contains(context.args.target)"));
-  assert.ok(cedar.includes('["public", "internal", "confidential", "secret", "top_secret"].contains(context.session.level)'), "a level must be known");
+  assert.ok(
+    cedar.includes('["public", "internal", "confidential", "secret", "top_secret"].contains(context.session.level)'),
+    "a level must be known",
+  );
   assert.ok(cedar.includes('(if context.session.level == "public" then 0 else if'), "levels are ranked");
   assert.ok(cedar.includes("(((context.args.retries * 2) + 1) <= (context.input.n - 3))"));
 });
@@ -91,9 +124,17 @@ test("require → forbid … unless; require approval → approval.cedar; settin
       "        audit: all_operations",
     ].join("\n"),
   );
-  assert.ok(cedar.includes('action == Symbi::Action::"fetch",\n  resource\n)\nwhen {\n  (if context has user && context.user has remote then context.user.remote else true)\n}\nunless {\n  context has session && context.session has mfa &&\n  context.session.mfa\n};'));
+  assert.ok(
+    cedar.includes(
+      'action == Symbi::Action::"fetch",\n  resource\n)\nwhen {\n  (if context has user && context.user has remote then context.user.remote else true)\n}\nunless {\n  context has session && context.session has mfa &&\n  context.session.mfa\n};',
+    ),
+  );
   assert.ok(cedar.includes('@id("a.p.2.0")'));
-  assert.ok(approval.includes('@id("a.p.3")\n@dsl("agents/test.symbi:7:9")\n@rule("require")\n@policy("p")\n@approver("supervisor")\npermit ('));
+  assert.ok(
+    approval.includes(
+      '@id("a.p.3")\n@dsl("agents/test.symbi:7:9")\n@rule("require")\n@policy("p")\n@approver("supervisor")\npermit (',
+    ),
+  );
   assert.ok(approval.includes('@approver("security")'));
   assert.ok(approval.includes('@id("tool.scan.human_approval")'));
   const settings = pj.settings.map((s: { id: string; kind: string; settings: unknown }) => [s.id, s.kind, s.settings]);
@@ -105,7 +146,13 @@ test("require → forbid … unless; require approval → approval.cedar; settin
 });
 
 test("default deny, deny wins, approvals — decided by Cedar and by the DSL rules alike", () => {
-  const { b } = build(['        allow: ["fetch", "scan", "write_file"]', '        deny: fetch(u) if u == "https://evil.example"', "        require: supervisor_approval for write_file"].join("\n"));
+  const { b } = build(
+    [
+      '        allow: ["fetch", "scan", "write_file"]',
+      '        deny: fetch(u) if u == "https://evil.example"',
+      "        require: supervisor_approval for write_file",
+    ].join("\n"),
+  );
   const input = { name: "n" };
   const cases: Array<[Parameters<typeof decideBoth>[1], string, boolean]> = [
     [{ action: "fetch", args: { url: "https://ok.example" }, input }, "allow", false],

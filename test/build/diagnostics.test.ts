@@ -25,11 +25,18 @@ ${body}
 
 /** Errors as `CODE line:col`, plus the text they point at. */
 function located(text: string, opts: { check?: boolean; extra?: Record<string, string> } = {}) {
-  const out = buildText(text, { contracts: { ...contracts, ...(opts.extra ?? {}) }, ...(opts.check !== undefined ? { check: opts.check } : {}) });
+  const out = buildText(text, {
+    contracts: { ...contracts, ...(opts.extra ?? {}) },
+    ...(opts.check !== undefined ? { check: opts.check } : {}),
+  });
   const lines = text.split("\n");
   const errors = out.diagnostics
     .filter((d) => d.severity === "error")
-    .map((d) => ({ where: `${d.code} ${d.span.line}:${d.span.col}`, at: d.span.line === d.span.endLine ? (lines[d.span.line - 1] ?? "").slice(d.span.col - 1, d.span.endCol - 1) : "", message: d.message }));
+    .map((d) => ({
+      where: `${d.code} ${d.span.line}:${d.span.col}`,
+      at: d.span.line === d.span.endLine ? (lines[d.span.line - 1] ?? "").slice(d.span.col - 1, d.span.endCol - 1) : "",
+      message: d.message,
+    }));
   return { out, errors };
 }
 
@@ -41,7 +48,10 @@ test("unknown sandbox tier, zero limit and zero timeout are located errors; noth
   ] as const) {
     const { out, errors } = located(agent("        allow: fetch(u)", attrs));
     assert.equal(out.bundles, [], attrs);
-    assert.ok(errors.some((e) => e.where.startsWith(code) && e.at === at), `${attrs}: ${JSON.stringify(errors)}`);
+    assert.ok(
+      errors.some((e) => e.where.startsWith(code) && e.at === at),
+      `${attrs}: ${JSON.stringify(errors)}`,
+    );
   }
   // A negative limit is not even a value in a `with` block (LANGUAGE.md §1.4.6).
   const neg = located(agent("        allow: fetch(u)", 'sandbox = "Tier1", max_memory_mb = -1'));
@@ -53,7 +63,10 @@ test("an action pattern that matches no tool: the checker's E0300, and the emitt
   const text = agent("        allow: fecth(u)");
   const checked = located(text);
   assert.equal(checked.out.bundles, []);
-  assert.ok(checked.errors.some((e) => e.where === "E0300 4:16" && e.at === "fecth"), JSON.stringify(checked.errors));
+  assert.ok(
+    checked.errors.some((e) => e.where === "E0300 4:16" && e.at === "fecth"),
+    JSON.stringify(checked.errors),
+  );
   const emitted = located(text, { check: false });
   const e = emitted.errors.find((x) => x.where.startsWith("E0601"))!;
   assert.equal([e.where, e.at], ["E0601 4:16", "fecth"]);
@@ -67,7 +80,11 @@ test("guards Cedar cannot express are rejected at their range", () => {
     ["        allow: fetch(u, r) if r > 1.5", "E0605", "1.5"],
     ["        allow: fetch(u, r) if r / 2 > 1", "E0606", "r / 2"],
     ['        allow: fetch(u) if user.clearance >= "cosmic"', "E0607", '"cosmic"'],
-    ['        allow: fetch(u) if user.tier == 1\n        deny: fetch(u) if user.tier == "gold"', "E0608", 'user.tier == "gold"'],
+    [
+      '        allow: fetch(u) if user.tier == 1\n        deny: fetch(u) if user.tier == "gold"',
+      "E0608",
+      'user.tier == "gold"',
+    ],
     ["        allow: scan(t) if u == t", "E0604", "u"],
   ];
   for (const [body, code, at] of cases) {
@@ -84,9 +101,15 @@ test("a policy requirement that contradicts the with block", () => {
   const text = agent('        allow: fetch(u)\n        require: { sandbox_tier: "Tier2" }');
   const checked = located(text);
   assert.equal(checked.out.bundles, []);
-  assert.ok(checked.errors.some((e) => e.at === '"Tier1"'), JSON.stringify(checked.errors));
+  assert.ok(
+    checked.errors.some((e) => e.at === '"Tier1"'),
+    JSON.stringify(checked.errors),
+  );
   const emitted = located(text, { check: false });
-  assert.ok(emitted.errors.some((e) => e.where.startsWith("E0615") && e.at === '"Tier1"'), JSON.stringify(emitted.errors));
+  assert.ok(
+    emitted.errors.some((e) => e.where.startsWith("E0615") && e.at === '"Tier1"'),
+    JSON.stringify(emitted.errors),
+  );
 });
 
 test("a tool the policies allow needs the network the with block denies", () => {
@@ -101,14 +124,21 @@ test("a tool the policies allow needs the network the with block denies", () => 
   const m = JSON.parse(ok.bundles[0]!.files.get("sandbox/0.json")!.toString());
   assert.equal(m.network, { mode: "allowlist", allow: [{ host: "10.1.2.3", port: 443 }] });
   // A host name cannot become a NetworkPolicy rule: a located error, not an open policy.
-  const named = buildText(text.replace(', network_policy = "deny_all"', ""), { contracts: { post: tool("post", { network: ["api.example.com:443"] }) } });
+  const named = buildText(text.replace(', network_policy = "deny_all"', ""), {
+    contracts: { post: tool("post", { network: ["api.example.com:443"] }) },
+  });
   assert.equal(named.bundles, []);
   assert.ok(named.diagnostics.some((d) => d.code === "E0617" && d.span.line === 6));
 });
 
 test("approval requirements take at most one approver", () => {
-  const { errors } = located(agent('        allow: fetch(u)\n        require: approval("a", "b") for fetch'), { check: false });
-  assert.ok(errors.some((e) => e.where.startsWith("E0619") || e.where.startsWith("E0306")), JSON.stringify(errors));
+  const { errors } = located(agent('        allow: fetch(u)\n        require: approval("a", "b") for fetch'), {
+    check: false,
+  });
+  assert.ok(
+    errors.some((e) => e.where.startsWith("E0619") || e.where.startsWith("E0306")),
+    JSON.stringify(errors),
+  );
 });
 
 test.run();

@@ -29,7 +29,18 @@ interface Pools {
 }
 
 function pools(b: AgentBundle): Pools {
-  const strings = new Set<string>(["", "x", "admin", "https://a.example/x", "a.exe", "localhost", "ev*l", "\\", 'a"b*c', "\n*"]);
+  const strings = new Set<string>([
+    "",
+    "x",
+    "admin",
+    "https://a.example/x",
+    "a.exe",
+    "localhost",
+    "ev*l",
+    "\\",
+    'a"b*c',
+    "\n*",
+  ]);
   const ints = new Set<number>([0, 1, -1, 2, 3, 10, 100, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 31]);
   const m = b.cedar.model;
   for (const l of m.levels) strings.add(l);
@@ -51,7 +62,10 @@ function pools(b: AgentBundle): Pools {
   for (const r of m.rules) {
     visit(r.guard?.expr);
     visit(r.condition?.expr);
-    for (const c of r.match.constraints) typeof c.value === "string" ? strings.add(c.value) : typeof c.value === "number" && ints.add(c.value);
+    for (const c of r.match.constraints) {
+      if (typeof c.value === "string") strings.add(c.value);
+      else if (typeof c.value === "number") ints.add(c.value);
+    }
   }
   return { strings: [...strings], ints: [...ints] };
 }
@@ -61,9 +75,15 @@ const WRONG = fc.constantFrom<unknown>(7, "zz", true, [], {}, 1.5);
 function arb(s: Shape, p: Pools, depth = 0): fc.Arbitrary<unknown> {
   switch (s.type) {
     case "String":
-      return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...p.strings) }, { weight: 1, arbitrary: fc.string({ maxLength: 5 }) });
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...p.strings) },
+        { weight: 1, arbitrary: fc.string({ maxLength: 5 }) },
+      );
     case "Long":
-      return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...p.ints) }, { weight: 1, arbitrary: fc.integer({ min: -50, max: 50 }) });
+      return fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...p.ints) },
+        { weight: 1, arbitrary: fc.integer({ min: -50, max: 50 }) },
+      );
     case "Boolean":
       // Mostly true: guards and requirements are conjunctions of flags.
       return fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) });
@@ -73,7 +93,14 @@ function arb(s: Shape, p: Pools, depth = 0): fc.Arbitrary<unknown> {
       const model: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, a] of Object.entries(s.attributes)) {
         // Optional attributes: usually present, sometimes absent, rarely of the wrong type.
-        model[k] = a.required === false ? fc.oneof({ weight: 16, arbitrary: arb(a, p, depth + 1) }, { weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: WRONG }) : arb(a, p, depth + 1);
+        model[k] =
+          a.required === false
+            ? fc.oneof(
+                { weight: 16, arbitrary: arb(a, p, depth + 1) },
+                { weight: 2, arbitrary: fc.constant(undefined) },
+                { weight: 1, arbitrary: WRONG },
+              )
+            : arb(a, p, depth + 1);
       }
       return fc.record(model).map(dropUndefined);
     }
@@ -88,7 +115,11 @@ function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
 
 /** Optional part of a request: mostly present, sometimes absent, rarely not even a record. */
 function maybe(a: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 12, arbitrary: a }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant(5) });
+  return fc.oneof(
+    { weight: 12, arbitrary: a },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant(5) },
+  );
 }
 
 function requests(b: AgentBundle): fc.Arbitrary<PolicyRequest> {
@@ -108,10 +139,21 @@ function requests(b: AgentBundle): fc.Arbitrary<PolicyRequest> {
     const facts: Record<string, fc.Arbitrary<unknown>> = {};
     for (const a of info?.args ?? []) {
       args[a.name] =
-        a.type === "String" ? arb({ type: "String" }, p) : a.type === "Long" ? arb({ type: "Long" }, p) : a.type === "Bool" ? fc.boolean() : fc.double({ noNaN: true, min: -10, max: 10 });
+        a.type === "String"
+          ? arb({ type: "String" }, p)
+          : a.type === "Long"
+            ? arb({ type: "Long" }, p)
+            : a.type === "Bool"
+              ? fc.boolean()
+              : fc.double({ noNaN: true, min: -10, max: 10 });
       if (a.always) requiredArgs.push(a.name);
       const fn = m.factNodes.get(slotKey(action, a.name));
-      if (fn) facts[a.name] = fc.oneof({ weight: 8, arbitrary: arb(shapeOf(fn), p) }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: WRONG });
+      if (fn)
+        facts[a.name] = fc.oneof(
+          { weight: 8, arbitrary: arb(shapeOf(fn), p) },
+          { weight: 1, arbitrary: fc.constant(undefined) },
+          { weight: 1, arbitrary: WRONG },
+        );
     }
     const parts: Record<string, fc.Arbitrary<unknown>> = {
       action: fc.constant(action),
@@ -134,7 +176,9 @@ function checkAgent(b: AgentBundle, numRuns: number, seed: number): { allow: num
     fc.property(requests(b), (req) => {
       const r = decideBoth(b, req);
       if (r.dsl.decision !== r.cedar.decision || r.dsl.approval !== r.cedar.approval) {
-        throw new Error(`agent ${b.agent}: Cedar says ${JSON.stringify(r.cedar)}, the DSL rules say ${JSON.stringify(r.dsl)}\nrequest: ${JSON.stringify(req)}`);
+        throw new Error(
+          `agent ${b.agent}: Cedar says ${JSON.stringify(r.cedar)}, the DSL rules say ${JSON.stringify(r.dsl)}\nrequest: ${JSON.stringify(req)}`,
+        );
       }
       seen[r.dsl.decision]++;
       if (r.dsl.approval) seen.approval++;
@@ -165,7 +209,11 @@ function checkBundles(bundles: AgentBundle[], runs: number, expectAllows: boolea
 for (const proj of projects) {
   test(`faithfulness: ${proj.name}`, () => {
     const out = buildDir(proj.dir, { check: false });
-    assert.equal(errorsOf(out).filter((e) => e.startsWith("E06")), [], "the emitter compiles every policy");
+    assert.equal(
+      errorsOf(out).filter((e) => e.startsWith("E06")),
+      [],
+      "the emitter compiles every policy",
+    );
     assert.ok(out.bundles.length > 0);
     checkBundles(out.bundles, proj.runs, true);
   });

@@ -21,13 +21,25 @@ export function buildDir(projectDir: string, opts: { sub?: string; check?: boole
   const wanted = new Set(files.map((f) => resolve(f)));
   const others = collectSourceFiles([dir]).filter((f) => !wanted.has(resolve(f)));
   const read = (f: string) => ({ file: projectPath(dir, resolve(f)), bytes: readFileSync(f) });
-  return buildProject({ projectDir: dir, sources: files.map(read), otherSources: others.map(read), compilerVersion: "test", ...(opts.check !== undefined ? { check: opts.check } : {}) });
+  return buildProject({
+    projectDir: dir,
+    sources: files.map(read),
+    otherSources: others.map(read),
+    compilerVersion: "test",
+    ...(opts.check !== undefined ? { check: opts.check } : {}),
+  });
 }
 
 /** Builds one source text with in-memory contracts (`tools/<name>.clad.toml` → text). */
-export function buildText(text: string, opts: { contracts?: Record<string, string>; file?: string; check?: boolean } = {}): BuildOutput {
+export function buildText(
+  text: string,
+  opts: { contracts?: Record<string, string>; file?: string; check?: boolean } = {},
+): BuildOutput {
   const dir = join(ROOT, "test/build/fixtures/empty");
-  const contractTexts = Object.entries(opts.contracts ?? {}).map(([name, t]) => ({ file: `tools/${name}.clad.toml`, text: t }));
+  const contractTexts = Object.entries(opts.contracts ?? {}).map(([name, t]) => ({
+    file: `tools/${name}.clad.toml`,
+    text: t,
+  }));
   return buildProject({
     projectDir: dir,
     sources: [{ file: opts.file ?? "agents/test.symbi", bytes: Buffer.from(text) }],
@@ -55,11 +67,17 @@ export function decideBoth(b: AgentBundle, req: PolicyRequest) {
   const e = d.evaluator.decide(req);
   const c = d.cedar.authorize(req);
   return {
-    dsl: { decision: e.decision, approval: e.approval, rules: (e.decision === "allow" ? e.permits : e.forbids).slice().sort() },
+    dsl: {
+      decision: e.decision,
+      approval: e.approval,
+      rules: (e.decision === "allow" ? e.permits : e.forbids).slice().sort(),
+    },
     cedar: { decision: c.decision, approval: c.approval, rules: c.reasons, errors: c.errors },
   };
 }
 
 export function errorsOf(out: BuildOutput): string[] {
-  return out.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`);
+  return out.diagnostics
+    .filter((d) => d.severity === "error")
+    .map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`);
 }

@@ -14,7 +14,10 @@ const EXAMPLE = join(ROOT, "examples/seed-policies");
 const out = buildDir(EXAMPLE);
 
 test("the seed example checks and builds without diagnostics", () => {
-  assert.equal(out.diagnostics.map((d) => `${d.code} ${d.file}:${d.span.line} ${d.message}`), []);
+  assert.equal(
+    out.diagnostics.map((d) => `${d.code} ${d.file}:${d.span.line} ${d.message}`),
+    [],
+  );
   assert.is(out.bundles.length, 1);
 });
 
@@ -22,7 +25,17 @@ test("each seed policy compiles to Cedar policies carrying their DSL origin", ()
   const b = out.bundles[0]!;
   const cedar = b.files.get("policy.cedar")!.toString();
   const approval = b.files.get("approval.cedar")!.toString();
-  for (const id of ["secure_data_access.0", "secure_data_access.1", "secure_data_access.2.0", "secure_data_access.2.1", "data_flow_control.0", "data_flow_control.1", "data_flow_control.2", "resource_governance.0", "resource_governance.1"]) {
+  for (const id of [
+    "secure_data_access.0",
+    "secure_data_access.1",
+    "secure_data_access.2.0",
+    "secure_data_access.2.1",
+    "data_flow_control.0",
+    "data_flow_control.1",
+    "data_flow_control.2",
+    "resource_governance.0",
+    "resource_governance.1",
+  ]) {
     assert.ok(cedar.includes(`@id("${id}")`), id);
   }
   assert.ok(approval.includes('@id("resource_governance.2")'));
@@ -30,9 +43,14 @@ test("each seed policy compiles to Cedar policies carrying their DSL origin", ()
   assert.ok(cedar.includes('@dsl("agents/policies.symbi:19:5")\n@rule("deny")'), "deny: export(..) names its line");
   // The `require: [..., audit_trail = "detailed"]` setting is configuration, not a Cedar policy.
   const pj = JSON.parse(b.files.get("policies.json")!.toString());
-  assert.equal(pj.settings.find((s: { id: string }) => s.id === "secure_data_access.2").settings, { audit_trail: "detailed" });
+  assert.equal(pj.settings.find((s: { id: string }) => s.id === "secure_data_access.2").settings, {
+    audit_trail: "detailed",
+  });
   // `any(datasets, |d| ...)` is computed by the runtime and passed in as context.derived.d0.
-  assert.equal(pj.derived.map((d: { id: string; stage: string; type: unknown }) => [d.id, d.stage, d.type]), [["d0", "call", { type: "Boolean" }]]);
+  assert.equal(
+    pj.derived.map((d: { id: string; stage: string; type: unknown }) => [d.id, d.stage, d.type]),
+    [["d0", "call", { type: "Boolean" }]],
+  );
 });
 
 test("the seed's rules verbatim, with facts about tool arguments (fixtures/seed-facts), check and compile", () => {
@@ -40,7 +58,10 @@ test("the seed's rules verbatim, with facts about tool arguments (fixtures/seed-
   // `resources.total`, `any(datasets, ..)`): the checker types those uses as trusted facts and
   // the emitter compiles them to context.facts, so the verbatim rules build with no diagnostics.
   const facts = buildDir(join(ROOT, "test/build/fixtures/seed-facts"));
-  assert.equal(facts.diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`), []);
+  assert.equal(
+    facts.diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`),
+    [],
+  );
   assert.is(facts.bundles.length, 1);
   const cedar = facts.bundles[0]!.files.get("policy.cedar")!.toString();
   assert.ok(cedar.includes("context.facts.dataset.contains_pii == true"));
@@ -50,14 +71,24 @@ test("the seed's rules verbatim, with facts about tool arguments (fixtures/seed-
 for (const name of readdirSync(join(EXAMPLE, "requests")).sort()) {
   const spec = JSON.parse(readFileSync(join(EXAMPLE, "requests", name), "utf8")) as {
     policy: string;
-    cases: Array<{ description: string; request: PolicyRequest; expect: { decision: string; approval: boolean; rules: string[] } }>;
+    cases: Array<{
+      description: string;
+      request: PolicyRequest;
+      expect: { decision: string; approval: boolean; rules: string[] };
+    }>;
   };
   test(`${spec.policy}: allowed and denied example requests`, () => {
-    assert.ok(spec.cases.some((c) => c.expect.decision === "allow") && spec.cases.some((c) => c.expect.decision === "deny"));
+    assert.ok(
+      spec.cases.some((c) => c.expect.decision === "allow") && spec.cases.some((c) => c.expect.decision === "deny"),
+    );
     for (const c of spec.cases) {
       const r = decideBoth(out.bundles[0]!, c.request);
       const want = { decision: c.expect.decision, approval: c.expect.approval, rules: [...c.expect.rules].sort() };
-      assert.equal({ decision: r.cedar.decision, approval: r.cedar.approval, rules: r.cedar.rules }, want, `Cedar: ${c.description} ${JSON.stringify(r.cedar.errors)}`);
+      assert.equal(
+        { decision: r.cedar.decision, approval: r.cedar.approval, rules: r.cedar.rules },
+        want,
+        `Cedar: ${c.description} ${JSON.stringify(r.cedar.errors)}`,
+      );
       assert.equal(r.dsl, want, `DSL: ${c.description}`);
       assert.equal(r.cedar.errors, [], c.description);
     }

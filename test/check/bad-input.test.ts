@@ -8,7 +8,9 @@ import { Project, checkFiles, typeToString } from "../../compiler/check/index.js
 import { checkSource, codes, show } from "./helpers.js";
 
 test("cyclic aliases of any length (and a self alias) are E0107; structs may be recursive", () => {
-  const r = checkSource("type A = B\ntype B = C\ntype C = A\ntype S = S\ntype Tree = { value: int, children: List<Tree> }\ntype U = Tree\nfunction f(t: U) -> int { return t.children[0].children[0].value; }\n");
+  const r = checkSource(
+    "type A = B\ntype B = C\ntype C = A\ntype S = S\ntype Tree = { value: int, children: List<Tree> }\ntype U = Tree\nfunction f(t: U) -> int { return t.children[0].children[0].value; }\n",
+  );
   assert.equal(codes(r).sort(), ["E0107", "E0107", "E0107", "E0107"], show(r.diagnostics));
 });
 
@@ -44,7 +46,12 @@ for (const [name, make] of SHAPES) {
     assert.ok(Date.now() - t0 < 5000, "took too long");
     for (const d of r.diagnostics) assert.ok(d.span.start >= 0 && d.span.end <= src.length);
     // Either the parser's nesting limit, the checker's, or an ordinary type error — never nothing at all for non-int shapes.
-    if (name === "binary chain") assert.equal(r.diagnostics.filter((d) => d.severity === "error" && d.code !== "E0005"), [], show(r.diagnostics));
+    if (name === "binary chain")
+      assert.equal(
+        r.diagnostics.filter((d) => d.severity === "error" && d.code !== "E0005"),
+        [],
+        show(r.diagnostics),
+      );
   });
 }
 
@@ -57,15 +64,27 @@ test("broken contract files are diagnostics with their file and line; the rest o
   const dir = mkdtempSync(join(tmpdir(), "symbi-check-"));
   try {
     mkdirSync(join(dir, "tools"));
-    writeFileSync(join(dir, "tools", "bad.clad.toml"), '[tool]\nname = "bad"\nbinary = "bad"\ntimeout_seconds = "soon"\n');
+    writeFileSync(
+      join(dir, "tools", "bad.clad.toml"),
+      '[tool]\nname = "bad"\nbinary = "bad"\ntimeout_seconds = "soon"\n',
+    );
     writeFileSync(join(dir, "tools", "garbage.clad.toml"), "this is not toml = = =\n");
     writeFileSync(join(dir, "tools", "noname.clad.toml"), "[args.x]\ntype = 3\n");
     writeFileSync(join(dir, "main.symbi"), "function f() -> int { return 1; }\n");
     const r = checkFiles([dir]);
     const byFile = r.diagnostics.filter((d) => d.file.includes("tools"));
-    assert.ok(byFile.some((d) => d.file.endsWith("bad.clad.toml") && d.code === "E0502" && d.span.line === 4), show(byFile));
-    assert.ok(byFile.some((d) => d.file.endsWith("garbage.clad.toml") && d.code === "E0500" && d.span.line === 1), show(byFile));
-    assert.ok(byFile.some((d) => d.file.endsWith("noname.clad.toml")), show(byFile));
+    assert.ok(
+      byFile.some((d) => d.file.endsWith("bad.clad.toml") && d.code === "E0502" && d.span.line === 4),
+      show(byFile),
+    );
+    assert.ok(
+      byFile.some((d) => d.file.endsWith("garbage.clad.toml") && d.code === "E0500" && d.span.line === 1),
+      show(byFile),
+    );
+    assert.ok(
+      byFile.some((d) => d.file.endsWith("noname.clad.toml")),
+      show(byFile),
+    );
     assert.ok(!r.diagnostics.some((d) => d.file.endsWith("main.symbi")));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -77,14 +96,20 @@ test("a project of 5,000 files checks, resolving names across all of them", () =
   const N = 5000;
   for (let i = 0; i < N; i++) {
     const next = (i + 1) % N;
-    p.setFile(`/big/f${String(i).padStart(4, "0")}.symbi`, `type T${i} = { v: int }\nfunction f${i}(x: T${i}) -> int { if x.v > 0 { return f${next}(T${next} { v: x.v - 1 }); } return x.v; }\n`);
+    p.setFile(
+      `/big/f${String(i).padStart(4, "0")}.symbi`,
+      `type T${i} = { v: int }\nfunction f${i}(x: T${i}) -> int { if x.v > 0 { return f${next}(T${next} { v: x.v - 1 }); } return x.v; }\n`,
+    );
   }
   p.setFile("/big/broken.symbi", 'function broken() -> int { return f1("one"); }\n');
   const t0 = Date.now();
   const r = p.check();
   const ms = Date.now() - t0;
   assert.ok(ms < 20_000, `took ${ms} ms`);
-  assert.equal(r.diagnostics.map((d) => d.code), ["E0200"]);
+  assert.equal(
+    r.diagnostics.map((d) => d.code),
+    ["E0200"],
+  );
   assert.is(typeToString(r.env.functions.get("f4999")!.type), "fn(T4999) -> int");
   // An edit to one file re-checks that file only.
   p.setFile("/big/broken.symbi", "function broken() -> int { return f1(T1 { v: 1 }); }\n");
@@ -98,7 +123,10 @@ test("invalid UTF-8 and a missing path are reported, not thrown as crashes", () 
   try {
     writeFileSync(join(dir, "bad.symbi"), Buffer.from([0x61, 0x67, 0xff, 0xfe]));
     const r = checkFiles([dir]);
-    assert.equal(r.diagnostics.map((d) => d.code), ["E0002"]);
+    assert.equal(
+      r.diagnostics.map((d) => d.code),
+      ["E0002"],
+    );
     assert.throws(() => checkFiles([join(dir, "missing.symbi")]), /no such file/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -38,8 +38,14 @@ test("json output is deterministic; a sound project exits 0", () => {
   assert.is(a.status, 3);
   assert.is(a.stdout, b.stdout);
   const out = JSON.parse(a.stdout) as { diagnostics: Array<{ code: string; file: string }> };
-  assert.equal(out.diagnostics.map((d) => d.code), ["E0100", "E0200"]);
-  writeFileSync(join(dir, "agents", "b.symbi"), 'agent b() -> Report {\n    with sandbox = "Tier2" {\n        return Report { total: 1, label: "one" };\n    }\n}\n');
+  assert.equal(
+    out.diagnostics.map((d) => d.code),
+    ["E0100", "E0200"],
+  );
+  writeFileSync(
+    join(dir, "agents", "b.symbi"),
+    'agent b() -> Report {\n    with sandbox = "Tier2" {\n        return Report { total: 1, label: "one" };\n    }\n}\n',
+  );
   const ok = runCli("symbic", ["check", "agents/b.symbi"], { cwd: dir });
   assert.is(ok.status, 0, ok.stderr);
   assert.is(ok.stderr, "");
@@ -48,7 +54,9 @@ test("json output is deterministic; a sound project exits 0", () => {
 test("the reference agents: exit 3 with exactly the expected diagnostics (github format)", () => {
   const r = runCli("symbic", ["check", "--format", "github", "examples/reference-agents"]);
   assert.is(r.status, 3);
-  const expected = JSON.parse(readFileSync("examples/reference-agents/expected-diagnostics.json", "utf8")) as Array<{ code: string }>;
+  const expected = JSON.parse(readFileSync("examples/reference-agents/expected-diagnostics.json", "utf8")) as Array<{
+    code: string;
+  }>;
   const lines = r.stdout.split("\n").filter((l) => l.startsWith("::"));
   assert.is(lines.length, expected.length);
 });

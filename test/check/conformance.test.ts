@@ -32,30 +32,47 @@ function run(): Row[] {
   process.chdir(ROOT);
   try {
     const r = checkFiles(["examples/reference-agents"]);
-    return r.diagnostics.map((d) => ({ file: relative("examples/reference-agents", d.file), line: d.span.line, col: d.span.col, endLine: d.span.endLine, endCol: d.span.endCol, code: d.code, message: d.message }));
+    return r.diagnostics.map((d) => ({
+      file: relative("examples/reference-agents", d.file),
+      line: d.span.line,
+      col: d.span.col,
+      endLine: d.span.endLine,
+      endCol: d.span.endCol,
+      code: d.code,
+      message: d.message,
+    }));
   } finally {
     process.chdir(cwd);
   }
 }
 
 test("the 15 corpus agents are byte-identical copies", () => {
-  const names = readdirSync(join(EXAMPLE, "agents")).filter((f) => f.endsWith(".symbi")).sort();
+  const names = readdirSync(join(EXAMPLE, "agents"))
+    .filter((f) => f.endsWith(".symbi"))
+    .sort();
   assert.is(names.length, 15);
   let corpus: string[] | undefined;
   try {
-    corpus = readdirSync(CORPUS).filter((f) => f.endsWith(".symbi")).sort();
+    corpus = readdirSync(CORPUS)
+      .filter((f) => f.endsWith(".symbi"))
+      .sort();
   } catch {
     corpus = undefined; // the shared corpus is not mounted: compare what we can
   }
   if (corpus) {
     assert.equal(names, corpus);
-    for (const n of names) assert.ok(readFileSync(join(EXAMPLE, "agents", n)).equals(readFileSync(join(CORPUS, n))), `${n} differs from the corpus`);
+    for (const n of names)
+      assert.ok(
+        readFileSync(join(EXAMPLE, "agents", n)).equals(readFileSync(join(CORPUS, n))),
+        `${n} differs from the corpus`,
+      );
   }
 });
 
 test("check reports exactly the expected diagnostics", () => {
   const rows = run();
-  if (process.env["UPDATE_EXPECTED"]) writeFileSync(EXPECTED, "[\n" + rows.map((r) => "  " + JSON.stringify(r)).join(",\n") + "\n]\n");
+  if (process.env["UPDATE_EXPECTED"])
+    writeFileSync(EXPECTED, "[\n" + rows.map((r) => "  " + JSON.stringify(r)).join(",\n") + "\n]\n");
   const expected = JSON.parse(readFileSync(EXPECTED, "utf8")) as Row[];
   assert.equal(rows, expected);
 });
@@ -70,7 +87,8 @@ test("the sound agents have no errors", () => {
   const cwd = process.cwd();
   process.chdir(ROOT);
   try {
-    for (const d of checkFiles(["examples/reference-agents"]).diagnostics) if (d.severity === "error") errorsByFile.set(d.file, (errorsByFile.get(d.file) ?? 0) + 1);
+    for (const d of checkFiles(["examples/reference-agents"]).diagnostics)
+      if (d.severity === "error") errorsByFile.set(d.file, (errorsByFile.get(d.file) ?? 0) + 1);
   } finally {
     process.chdir(cwd);
   }

@@ -24,13 +24,25 @@ function agent(body: string, extra = ""): string {
 }
 
 test("every catchable runtime error kind is a stdlib error type, and nothing else is", () => {
-  const stdlib = [...BUILTIN_TYPES.values()].filter((d) => d.error).map((d) => d.name).sort();
+  const stdlib = [...BUILTIN_TYPES.values()]
+    .filter((d) => d.error)
+    .map((d) => d.name)
+    .sort();
   assert.equal(stdlib, runtimeKinds());
-  for (const name of stdlib) assert.equal(BUILTIN_TYPES.get(name)!.definition, BUILTIN_TYPES.get("Error")!.definition, `${name} carries Error's fields`);
+  for (const name of stdlib)
+    assert.equal(
+      BUILTIN_TYPES.get(name)!.definition,
+      BUILTIN_TYPES.get("Error")!.definition,
+      `${name} carries Error's fields`,
+    );
 });
 
 test("catch (PolicyDenied e) checks without a declaration; e.rule and e.reason are Strings", () => {
-  const r = checkSource(agent('        try {\n            return error("x");\n        } catch (PolicyDenied e) {\n            return e.rule + ": " + e.reason;\n        }'));
+  const r = checkSource(
+    agent(
+      '        try {\n            return error("x");\n        } catch (PolicyDenied e) {\n            return e.rule + ": " + e.reason;\n        }',
+    ),
+  );
   assert.is(show(r.diagnostics), "");
   const ids = r.symbols.referencesTo("builtin-type:PolicyDenied");
   assert.is(ids.length, 1, "the kind name refers to the stdlib type (hover, go to definition)");
@@ -38,7 +50,10 @@ test("catch (PolicyDenied e) checks without a declaration; e.rule and e.reason a
 
 test("each kind types its binder; it is an Error wherever one is expected", () => {
   for (const kind of ["RuntimeError", "ArgumentError", "ToolError", "Timeout", "VaultError"]) {
-    const src = agent(`        try {\n            return "ok";\n        } catch (${kind} e) {\n            return describe(e) + e.message + e.details.location;\n        }`, "function describe(err: Error) -> String { err.kind }");
+    const src = agent(
+      `        try {\n            return "ok";\n        } catch (${kind} e) {\n            return describe(e) + e.message + e.details.location;\n        }`,
+      "function describe(err: Error) -> String { err.kind }",
+    );
     const r = checkSource(src);
     assert.is(show(r.diagnostics), "", kind);
     const file = r.files.get("/proj/main.symbi")!;
@@ -58,22 +73,43 @@ test("each kind types its binder; it is an Error wherever one is expected", () =
 });
 
 test("catch (Error e) and catch (e) still catch everything, typed Error", () => {
-  const r = checkSource(agent('        try {\n            return "ok";\n        } catch (Error e) {\n            return e.kind;\n        } catch (e) {\n            return e.message;\n        }'));
+  const r = checkSource(
+    agent(
+      '        try {\n            return "ok";\n        } catch (Error e) {\n            return e.kind;\n        } catch (e) {\n            return e.message;\n        }',
+    ),
+  );
   assert.is(show(r.diagnostics), "");
 });
 
 test("a misspelled kind is E0101 with a suggestion; run-ending kinds are not catchable", () => {
-  const typo = checkSource(agent('        try {\n            return "ok";\n        } catch (PolicyDenid e) {\n            return e.rule;\n        }'));
+  const typo = checkSource(
+    agent(
+      '        try {\n            return "ok";\n        } catch (PolicyDenid e) {\n            return e.rule;\n        }',
+    ),
+  );
   assert.match(show(typo.diagnostics), /E0101 unknown error type `PolicyDenid`/);
   assert.match(typo.diagnostics[0]!.help ?? "", /PolicyDenied/);
-  const fatal = checkSource(agent('        try {\n            return "ok";\n        } catch (StepLimit e) {\n            return e.rule;\n        }'));
+  const fatal = checkSource(
+    agent(
+      '        try {\n            return "ok";\n        } catch (StepLimit e) {\n            return e.rule;\n        }',
+    ),
+  );
   assert.match(show(fatal.diagnostics), /E0101 unknown error type `StepLimit`/);
 });
 
 test("a kind has only Error's fields; project aliases remain their own kinds", () => {
-  const r = checkSource(agent('        try {\n            return "ok";\n        } catch (ToolError e) {\n            return e.exit_code;\n        }'));
+  const r = checkSource(
+    agent(
+      '        try {\n            return "ok";\n        } catch (ToolError e) {\n            return e.exit_code;\n        }',
+    ),
+  );
   assert.match(show(r.diagnostics), /E0203 no field `exit_code` on `ToolError`/);
-  const alias = checkSource(agent('        try {\n            return "ok";\n        } catch (APIError e) {\n            return e.kind;\n        }', "type APIError = Error"));
+  const alias = checkSource(
+    agent(
+      '        try {\n            return "ok";\n        } catch (APIError e) {\n            return e.kind;\n        }',
+      "type APIError = Error",
+    ),
+  );
   assert.is(show(alias.diagnostics), "");
   const redeclared = checkSource(agent('        return "ok";', "type PolicyDenied = Error"));
   assert.match(show(redeclared.diagnostics), /E0102 `PolicyDenied` is a built-in type/);

@@ -37,10 +37,17 @@ function factUses(rule: string): string[] {
 /** The emitter's view of the same rule: no error of its own, and whether it reads context.facts. */
 function readsFacts(rule: string): boolean {
   const out = buildText(agent(rule), { contracts: CONTRACTS, check: false });
-  assert.equal(out.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`), [], rule);
+  assert.equal(
+    out.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`),
+    [],
+    rule,
+  );
   const b = out.bundles[0]!;
   // Cedar reads facts directly; computed values (`any(..)`) name them as roots in policies.json.
-  return b.files.get("policy.cedar")!.toString().includes("context.facts.") || /"kind": ?"facts"/.test(b.files.get("policies.json")!.toString());
+  return (
+    b.files.get("policy.cedar")!.toString().includes("context.facts.") ||
+    /"kind": ?"facts"/.test(b.files.get("policies.json")!.toString())
+  );
 }
 
 const FACT_FORMS = [
@@ -52,7 +59,7 @@ const FACT_FORMS = [
   'deny: fetch(path) if "secret" in path',
   "deny: fetch(path, n) if n.contains(3)",
   "deny: fetch(path, n) if n.is_empty()",
-  "deny: fetch(path) if path.any(|t| t == \"x\")",
+  'deny: fetch(path) if path.any(|t| t == "x")',
 ];
 
 for (const rule of FACT_FORMS) {
@@ -78,7 +85,7 @@ for (const rule of SCALAR_FORMS) {
 }
 
 test("a fact use is typed JSON; the same binder compared directly keeps its scalar type", () => {
-  const { diags } = checked('deny: fetch(path) if path.sensitive == true && path == 3');
+  const { diags } = checked("deny: fetch(path) if path.sensitive == true && path == 3");
   // `path == 3` still compares the String argument with an int.
   assert.match(diags, /E0218 comparing `String` with `int`/);
   assert.not.match(diags, /E0203/);
@@ -97,8 +104,14 @@ test("a member of a built-in action's text binder has no facts: E0203", () => {
 test("binders of capabilities stand for nothing, as a record too (E0305)", () => {
   const { diags } = checked("deny: notify(message) if message.destination.external");
   assert.match(diags, /E0305 this binder stands for nothing the guard could test/);
-  const out = buildText(agent("deny: notify(message) if message.destination.external"), { contracts: CONTRACTS, check: false });
-  assert.ok(out.diagnostics.some((d) => d.code === "E0602"), "the emitter rejects it too");
+  const out = buildText(agent("deny: notify(message) if message.destination.external"), {
+    contracts: CONTRACTS,
+    check: false,
+  });
+  assert.ok(
+    out.diagnostics.some((d) => d.code === "E0602"),
+    "the emitter rejects it too",
+  );
 });
 
 test("a lambda parameter that hides a binder is not a fact use", () => {

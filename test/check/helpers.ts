@@ -30,6 +30,10 @@ export function show(ds: readonly Diagnostic[]): string {
 }
 
 /** A minimal valid contract for tool `name` with string arguments (or the given arg tables). */
-export function contract(name: string, args = '[args.x]\nposition = 1\nrequired = true\ntype = "string"\ndescription = "x"', extra = ""): string {
+export function contract(
+  name: string,
+  args = '[args.x]\nposition = 1\nrequired = true\ntype = "string"\ndescription = "x"',
+  extra = "",
+): string {
   return `[tool]\nname = "${name}"\nbinary = "${name}"\ndescription = "test tool"\n${extra}\n${args}\n\n[command]\ntemplate = "${name} ${[...args.matchAll(/\[args\.(\w+)\]/g)].map((m) => `{${m[1]}}`).join(" ")}"\n\n[output]\nformat = "json"\nenvelope = false\n\n[output.schema]\ntype = "object"\n\n[output.schema.properties.status]\ntype = "string"\n`;
 }

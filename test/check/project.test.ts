@@ -45,7 +45,10 @@ test("a body error in one file does not disturb the others; fixing it clears it"
   const p = project();
   p.setFile("/proj/other.symbi", OTHER.replace("norm(p)", "norm(q)"));
   let r = p.check();
-  assert.equal(r.diagnostics.map((d) => [d.file, d.code]), [["/proj/other.symbi", "E0100"]]);
+  assert.equal(
+    r.diagnostics.map((d) => [d.file, d.code]),
+    [["/proj/other.symbi", "E0100"]],
+  );
   p.setFile("/proj/other.symbi", OTHER);
   r = p.check();
   assert.equal(r.diagnostics, []);
@@ -66,7 +69,13 @@ test("the symbol table gives definitions and references across files", () => {
   assert.is(at!.symbol?.id, "function:norm");
   assert.is(at!.symbol?.file, "/proj/main.symbi");
   const refs = r.symbols.referencesTo("function:norm");
-  assert.equal(refs.map((x) => [x.file, x.isDeclaration]), [["/proj/main.symbi", true], ["/proj/other.symbi", false]]);
+  assert.equal(
+    refs.map((x) => [x.file, x.isDeclaration]),
+    [
+      ["/proj/main.symbi", true],
+      ["/proj/other.symbi", false],
+    ],
+  );
   // The struct's fields are symbols too (rename a field → every `p.x`).
   const fieldRefs = r.symbols.referencesTo("field:Point.x");
   assert.is(fieldRefs.length, 3);
@@ -110,7 +119,14 @@ test("tool contracts set and removed in memory give signatures; a broken contrac
 
 test("agent info for the emitter: params, capabilities, policies in scope, with settings", () => {
   const p = new Project("/proj", { loadContractsFromDisk: false });
-  p.setFile("/proj/tools/fetch.clad.toml", contract("fetch", '[args.url]\nposition = 1\nrequired = true\ntype = "url"\ndescription = "u"', '\n[tool.policy]\ngroups = ["network_access"]\n'));
+  p.setFile(
+    "/proj/tools/fetch.clad.toml",
+    contract(
+      "fetch",
+      '[args.url]\nposition = 1\nrequired = true\ntype = "url"\ndescription = "u"',
+      '\n[tool.policy]\ngroups = ["network_access"]\n',
+    ),
+  );
   p.setFile(
     "/proj/a.symbi",
     `policy global { deny: network_access if system.maintenance_mode }
@@ -130,17 +146,51 @@ agent a(limit: int, who: String) -> String {
   const r = p.check();
   assert.equal(r.diagnostics, []);
   const a = r.agents.get("a")!;
-  assert.equal(a.params.map((x) => [x.name, typeToString(x.type)]), [["limit", "int"], ["who", "String"]]);
+  assert.equal(
+    a.params.map((x) => [x.name, typeToString(x.type)]),
+    [
+      ["limit", "int"],
+      ["who", "String"],
+    ],
+  );
   assert.equal(a.capabilities, ["fetch", "summarise"]);
-  assert.equal(a.policies.map((x) => [x.name, x.scope]), [["local", "agent"], ["global", "top"]]);
+  assert.equal(
+    a.policies.map((x) => [x.name, x.scope]),
+    [
+      ["local", "agent"],
+      ["global", "top"],
+    ],
+  );
   const allow = a.policies[0]!.rules[0]!;
-  assert.equal(allow.actions.map((x) => [x.action.kind, x.action.name, x.binders.map((b) => [b.name, b.argName, typeToString(b.type)])]), [["tool", "fetch", [["url", "url", "String"]]]]);
+  assert.equal(
+    allow.actions.map((x) => [
+      x.action.kind,
+      x.action.name,
+      x.binders.map((b) => [b.name, b.argName, typeToString(b.type)]),
+    ]),
+    [["tool", "fetch", [["url", "url", "String"]]]],
+  );
   const deny = a.policies[1]!.rules[0]!;
   assert.equal(deny.actions[0]!.action, { kind: "group", name: "network_access", members: ["fetch"] });
   const w = a.withBlocks[0]!;
-  assert.equal([w.tier, w.timeoutMs, w.memoryMb, w.cpus, w.pids, w.network], ["tier2", 30000, 256, 0.5, 32, { mode: "none" }]);
-  assert.equal(a.requireSettings.map((s) => [s.key, s.value, s.normalized]), [["sandbox_tier", "Tier1", "tier1"], ["rate_limiting", "10/minute", 10 / 60]]);
-  assert.equal(a.auditSettings.map((s) => [s.key, s.value]), [["log_level", "info"], ["include_input", false]]);
+  assert.equal(
+    [w.tier, w.timeoutMs, w.memoryMb, w.cpus, w.pids, w.network],
+    ["tier2", 30000, 256, 0.5, 32, { mode: "none" }],
+  );
+  assert.equal(
+    a.requireSettings.map((s) => [s.key, s.value, s.normalized]),
+    [
+      ["sandbox_tier", "Tier1", "tier1"],
+      ["rate_limiting", "10/minute", 10 / 60],
+    ],
+  );
+  assert.equal(
+    a.auditSettings.map((s) => [s.key, s.value]),
+    [
+      ["log_level", "info"],
+      ["include_input", false],
+    ],
+  );
 });
 
 test("output order is deterministic whatever order files are added in", () => {

@@ -11,8 +11,49 @@ import { fileURLToPath } from "node:url";
 import { Project } from "../../compiler/check/index.js";
 
 const AGENTS = fileURLToPath(new URL("../../examples/reference-agents/agents/", import.meta.url));
-const SOURCES = readdirSync(AGENTS).filter((f) => f.endsWith(".symbi")).sort().map((f) => readFileSync(join(AGENTS, f), "utf8"));
-const JUNK = ["{", "}", "(", ")", "[", "]", ",", ";", "=", ":", "=>", "|", "if", "else", "let", "match", "for", "in", "return", "allow:", "deny:", "require:", "with", "agent", "type", "policy", "function", "\"", "1.5h", "vault://x", "_", "x.", "->", "<", ">", "&&", "not"];
+const SOURCES = readdirSync(AGENTS)
+  .filter((f) => f.endsWith(".symbi"))
+  .sort()
+  .map((f) => readFileSync(join(AGENTS, f), "utf8"));
+const JUNK = [
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  ";",
+  "=",
+  ":",
+  "=>",
+  "|",
+  "if",
+  "else",
+  "let",
+  "match",
+  "for",
+  "in",
+  "return",
+  "allow:",
+  "deny:",
+  "require:",
+  "with",
+  "agent",
+  "type",
+  "policy",
+  "function",
+  '"',
+  "1.5h",
+  "vault://x",
+  "_",
+  "x.",
+  "->",
+  "<",
+  ">",
+  "&&",
+  "not",
+];
 
 /** A small deterministic PRNG (mulberry32), so failures reproduce. */
 function rng(seed: number): () => number {
@@ -43,7 +84,9 @@ const EXAMPLE = fileURLToPath(new URL("../../examples/reference-agents/", import
 /** The reference-agents project (contracts, types, helpers), so policy and tool paths are exercised. */
 function exampleProject(recordSymbols: boolean): Project {
   const p = new Project(EXAMPLE, { recordSymbols });
-  for (const sub of ["types", "lib"]) for (const f of readdirSync(join(EXAMPLE, sub))) p.setFile(join(EXAMPLE, sub, f), readFileSync(join(EXAMPLE, sub, f), "utf8"));
+  for (const sub of ["types", "lib"])
+    for (const f of readdirSync(join(EXAMPLE, sub)))
+      p.setFile(join(EXAMPLE, sub, f), readFileSync(join(EXAMPLE, sub, f), "utf8"));
   return p;
 }
 
@@ -58,7 +101,12 @@ test("150 mutated agents check without throwing (incrementally, in the reference
       p.setFile(join(EXAMPLE, "agents/mutated.symbi"), text);
       try {
         const res = p.check();
-        for (const d of res.diagnostics) if (d.file.endsWith("mutated.symbi")) assert.ok(d.span.start <= d.span.end && d.span.end <= text.length + 1, `bad span ${JSON.stringify(d.span)}`);
+        for (const d of res.diagnostics)
+          if (d.file.endsWith("mutated.symbi"))
+            assert.ok(
+              d.span.start <= d.span.end && d.span.end <= text.length + 1,
+              `bad span ${JSON.stringify(d.span)}`,
+            );
       } catch (e) {
         if (process.env["DUMP"]) writeFileSync(process.env["DUMP"], text);
         throw new Error(`mutation ${i} threw: ${(e as Error).stack}`);

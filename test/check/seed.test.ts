@@ -14,7 +14,9 @@ import { checkFiles } from "../../compiler/check/index.js";
 const SEED = fileURLToPath(new URL("./fixtures/seed/", import.meta.url));
 
 function diagnostics(dir: string): string[] {
-  return checkFiles([join(SEED, dir)]).diagnostics.map((d) => `${relative(SEED, d.file)}:${d.span.line}:${d.span.col} ${d.code} ${d.message}`);
+  return checkFiles([join(SEED, dir)]).diagnostics.map(
+    (d) => `${relative(SEED, d.file)}:${d.span.line}:${d.span.col} ${d.code} ${d.message}`,
+  );
 }
 
 test("verbatim: exactly the document's unbound names are reported; fields of tool arguments are facts", () => {
@@ -38,13 +40,34 @@ test("adapted: clean, with every policy checked as a policy", () => {
   const r = checkFiles([join(SEED, "adapted")]).projects[0]!.result;
   const byName = new Map(r.policies.map((p) => [p.name, p]));
   const flow = byName.get("data_flow_control")!;
-  assert.equal(flow.rules[0]!.actions[0]!.binders.map((b) => [b.name, b.type.k]), [["data", "prim"], ["source_level", "levels"], ["target_level", "levels"], ["operation", "prim"]]);
-  assert.equal(flow.rules[2]!.settings.map((s) => [s.key, s.value]), [["differential_privacy", true]]);
-  assert.equal(flow.rules[2]!.actions[0]!.action, { kind: "group", name: "statistical_operations", members: ["aggregate"] });
+  assert.equal(
+    flow.rules[0]!.actions[0]!.binders.map((b) => [b.name, b.type.k]),
+    [
+      ["data", "prim"],
+      ["source_level", "levels"],
+      ["target_level", "levels"],
+      ["operation", "prim"],
+    ],
+  );
+  assert.equal(
+    flow.rules[2]!.settings.map((s) => [s.key, s.value]),
+    [["differential_privacy", true]],
+  );
+  assert.equal(flow.rules[2]!.actions[0]!.action, {
+    kind: "group",
+    name: "statistical_operations",
+    members: ["aggregate"],
+  });
   const gov = byName.get("resource_governance")!;
-  assert.equal(gov.rules[2]!.approvals.map((a) => a.role), ["supervisor"]);
+  assert.equal(
+    gov.rules[2]!.approvals.map((a) => a.role),
+    ["supervisor"],
+  );
   const access = byName.get("secure_data_access")!;
-  assert.equal(access.rules[2]!.settings.map((s) => [s.key, s.value]), [["audit_trail", "detailed"]]);
+  assert.equal(
+    access.rules[2]!.settings.map((s) => [s.key, s.value]),
+    [["audit_trail", "detailed"]],
+  );
   assert.is(access.rules[2]!.conditions.length, 2);
 });
 

@@ -16,7 +16,8 @@ function argvOf(c: ToolContract, values: Record<string, unknown>): string[] {
   return buildArgv(c, r.args, { scanId: "S" });
 }
 
-const stringArg = (name: string, pos: number, extra = "") => `[args.${name}]\nposition = ${pos}\ntype = "string"\ndescription = "${name}"\n${extra}`;
+const stringArg = (name: string, pos: number, extra = "") =>
+  `[args.${name}]\nposition = ${pos}\ntype = "string"\ndescription = "${name}"\n${extra}`;
 
 test("tokenizer: words, quotes, escapes and placeholders", () => {
   const r = tokenizeTemplate(`t -a "b c" 'd {x}' e\\ f {{lit}} pre{x}post ''`);
@@ -26,7 +27,9 @@ test("tokenizer: words, quotes, escapes and placeholders", () => {
   assert.equal(shape, ["t", "-a", "b c", "d <x>", "e f", "{lit}", "pre<x>post", ""]);
   assert.is(r.words[7]!.quoted, true);
   const dq = tokenizeTemplate(String.raw`t "a\"b\\c"`);
-  assert.ok(dq.ok && dq.words[1]!.parts[0]!.kind === "text" && (dq.words[1]!.parts[0] as { text: string }).text === 'a"b\\c');
+  assert.ok(
+    dq.ok && dq.words[1]!.parts[0]!.kind === "text" && (dq.words[1]!.parts[0] as { text: string }).text === 'a"b\\c',
+  );
 });
 
 test("tokenizer: errors carry the offset", () => {
@@ -50,8 +53,15 @@ test("tokenizer: errors carry the offset", () => {
 });
 
 test("a value with spaces, quotes and dashes inside stays one argv entry", () => {
-  const c = parseClean(contractText({ args: stringArg("x", 1), command: "[command]\ntemplate = 't --name={x} \"{x}\" {x}'" }));
-  assert.equal(argvOf(c, { x: "a b 'c' \"d\" e-f" }), ["t", "--name=a b 'c' \"d\" e-f", "a b 'c' \"d\" e-f", "a b 'c' \"d\" e-f"]);
+  const c = parseClean(
+    contractText({ args: stringArg("x", 1), command: "[command]\ntemplate = 't --name={x} \"{x}\" {x}'" }),
+  );
+  assert.equal(argvOf(c, { x: "a b 'c' \"d\" e-f" }), [
+    "t",
+    "--name=a b 'c' \"d\" e-f",
+    "a b 'c' \"d\" e-f",
+    "a b 'c' \"d\" e-f",
+  ]);
 });
 
 test("unset optional arguments leave no empty argv entry; a literal '' is kept", () => {
@@ -61,12 +71,16 @@ test("unset optional arguments leave no empty argv entry; a literal '' is kept",
 });
 
 test("argv[0] is the declared binary even when the template names it by file name", () => {
-  const c = parseClean(contractText({ tool: ['name = "t"', 'binary = "/usr/bin/t"', 'description = "d"'], args: stringArg("x", 1) }));
+  const c = parseClean(
+    contractText({ tool: ['name = "t"', 'binary = "/usr/bin/t"', 'description = "d"'], args: stringArg("x", 1) }),
+  );
   assert.equal(argvOf(c, { x: "v" }), ["/usr/bin/t", "v"]);
 });
 
 test("exec arrays: one element per entry, never re-split", () => {
-  const c = parseClean(contractText({ args: stringArg("x", 1), command: '[command]\nexec = ["t", "--x={x}", "{x}", "a b"]' }));
+  const c = parseClean(
+    contractText({ args: stringArg("x", 1), command: '[command]\nexec = ["t", "--x={x}", "{x}", "a b"]' }),
+  );
   assert.equal(argvOf(c, { x: "p q" }), ["t", "--x=p q", "p q", "a b"]);
 });
 
@@ -75,7 +89,9 @@ const modeMappings = '[command.mappings.scan_type]\nfast = "-F --level 2"\nslow 
 
 test("mappings expand under every reference name, with placeholders filled per word", () => {
   for (const placeholder of ["_scan_type_flags", "_scan_type", "_scan_flags"]) {
-    const c = parseClean(contractText({ args: modeArgs, command: `[command]\ntemplate = "t {${placeholder}} {x}"\n\n${modeMappings}` }));
+    const c = parseClean(
+      contractText({ args: modeArgs, command: `[command]\ntemplate = "t {${placeholder}} {x}"\n\n${modeMappings}` }),
+    );
     assert.equal(argvOf(c, { scan_type: "fast" }), ["t", "-F", "--level", "2"], placeholder);
     assert.equal(argvOf(c, { scan_type: "slow", x: "a b" }), ["t", "-S", "a b", "a b"], placeholder);
     assert.equal(argvOf(c, { scan_type: "none", x: "v" }), ["t", "v"], placeholder);
@@ -83,7 +99,9 @@ test("mappings expand under every reference name, with placeholders filled per w
 });
 
 test("a fragment glued to other text contributes its words joined by spaces", () => {
-  const c = parseClean(contractText({ args: modeArgs, command: `[command]\ntemplate = "t --flags={_scan_flags} {x}"\n\n${modeMappings}` }));
+  const c = parseClean(
+    contractText({ args: modeArgs, command: `[command]\ntemplate = "t --flags={_scan_flags} {x}"\n\n${modeMappings}` }),
+  );
   assert.equal(argvOf(c, { scan_type: "fast", x: "v" }), ["t", "--flags=-F --level 2", "v"]);
 });
 
@@ -96,7 +114,12 @@ verbose = { when = "verbose", template = "-v" }
 either = { when = "(port == 22 || port == 2222) && !verbose", template = "--ssh" }`;
 
 test("conditionals: placed by name, in declaration order, only when `when` holds", () => {
-  const c = parseClean(contractText({ args: condArgs, command: `[command]\ntemplate = "t {_single_user} {_user_list} {_port} {_verbose} {_either} end"\n\n${condTable}` }));
+  const c = parseClean(
+    contractText({
+      args: condArgs,
+      command: `[command]\ntemplate = "t {_single_user} {_user_list} {_port} {_verbose} {_either} end"\n\n${condTable}`,
+    }),
+  );
   assert.equal(argvOf(c, {}), ["t", "end"]);
   assert.equal(argvOf(c, { user: "bob" }), ["t", "-l", "bob", "end"]);
   assert.equal(argvOf(c, { user: "bob", user_file: "u.txt" }), ["t", "-L", "u.txt", "end"]);
@@ -106,12 +129,22 @@ test("conditionals: placed by name, in declaration order, only when `when` holds
 });
 
 test("{_conditional_flags} places every conditional not placed by name", () => {
-  const c = parseClean(contractText({ args: condArgs, command: `[command]\ntemplate = "t {_port} {_conditional_flags} end"\n\n${condTable}` }));
+  const c = parseClean(
+    contractText({
+      args: condArgs,
+      command: `[command]\ntemplate = "t {_port} {_conditional_flags} end"\n\n${condTable}`,
+    }),
+  );
   assert.equal(argvOf(c, { user: "al", port: 2222, verbose: true }), ["t", "-s", "2222", "-l", "al", "-v", "end"]);
 });
 
 test("runtime variables: _scan_id, _evidence_dir, _output_file", () => {
-  const c = parseClean(contractText({ args: stringArg("x", 1), command: '[command]\ntemplate = "t --id {_scan_id} --dir {_evidence_dir} -o {_output_file} {x}"' }));
+  const c = parseClean(
+    contractText({
+      args: stringArg("x", 1),
+      command: '[command]\ntemplate = "t --id {_scan_id} --dir {_evidence_dir} -o {_output_file} {x}"',
+    }),
+  );
   const built = buildCommand(c, { x: "v" }, { scanId: "abc", evidenceDir: "/e" });
   assert.equal(built.argv, ["t", "--id", "abc", "--dir", "/e", "-o", "/e/abc-output", "v"]);
   assert.is(built.outputFile, "/e/abc-output");
@@ -122,14 +155,68 @@ test("runtime variables: _scan_id, _evidence_dir, _output_file", () => {
 
 test("contracts with errors or unsupported modes are never turned into an argv", () => {
   const bad = parse(contractText({ command: '[command]\ntemplate = "t {nope}"' })).contract!;
-  assert.throws(() => buildArgv(bad, {}), (e: unknown) => e instanceof ToolArgvError && /has errors/.test((e as Error).message));
-  const session = parse(contractText({ tool: ['name = "t"', 'binary = "t"', 'description = "d"', 'mode = "session"'] })).contract!;
-  assert.throws(() => buildArgv(session, { x: "v" }), (e: unknown) => e instanceof ToolArgvError && /session mode/.test((e as Error).message));
+  assert.throws(
+    () => buildArgv(bad, {}),
+    (e: unknown) => e instanceof ToolArgvError && /has errors/.test((e as Error).message),
+  );
+  const session = parse(
+    contractText({ tool: ['name = "t"', 'binary = "t"', 'description = "d"', 'mode = "session"'] }),
+  ).contract!;
+  assert.throws(
+    () => buildArgv(session, { x: "v" }),
+    (e: unknown) => e instanceof ToolArgvError && /session mode/.test((e as Error).message),
+  );
 });
 
 // --- Property: a value is either rejected or exactly one whole argv element. ---
 
-const nasty = fc.constantFrom(" ", "\t", "\n", "\r", "\0", "'", '"', "\\", "{", "}", "{{", "-", "--", ";", "|", "&", "$", "`", "(", ")", "[", "]", "<", ">", "!", "*", "?", "~", "#", "=", ":", "/", ".", "a", "Z", "0", "é", "\u200B", "\u202E", "<!--", "-->", "$(id)", "${x}", "{x}", "\u0007");
+const nasty = fc.constantFrom(
+  " ",
+  "\t",
+  "\n",
+  "\r",
+  "\0",
+  "'",
+  '"',
+  "\\",
+  "{",
+  "}",
+  "{{",
+  "-",
+  "--",
+  ";",
+  "|",
+  "&",
+  "$",
+  "`",
+  "(",
+  ")",
+  "[",
+  "]",
+  "<",
+  ">",
+  "!",
+  "*",
+  "?",
+  "~",
+  "#",
+  "=",
+  ":",
+  "/",
+  ".",
+  "a",
+  "Z",
+  "0",
+  "é",
+  "\u200B",
+  "\u202E",
+  "<!--",
+  "-->",
+  "$(id)",
+  "${x}",
+  "{x}",
+  "\u0007",
+);
 const arbitraryValue = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
   fc.string({ unit: "grapheme-ascii", maxLength: 40 }),
@@ -142,7 +229,12 @@ function assertClean(s: string): void {
 }
 
 test("property: a string value is rejected or appears as exactly one whole argv element", () => {
-  const c = parseClean(contractText({ args: stringArg("v", 1, "required = true"), command: "[command]\ntemplate = 't -a \"{v}\" --k={v} -z'" }));
+  const c = parseClean(
+    contractText({
+      args: stringArg("v", 1, "required = true"),
+      command: "[command]\ntemplate = 't -a \"{v}\" --k={v} -z'",
+    }),
+  );
   fc.assert(
     fc.property(arbitraryValue, (s) => {
       const r = validateToolArgs(c, { v: s });
@@ -159,7 +251,12 @@ test("property: a string value is rejected or appears as exactly one whole argv 
 test("property: the same holds for every text type and for conditional fragments", () => {
   const types = ["path", "scope_target", "url", "agent_summary"];
   for (const type of types) {
-    const c = parseClean(contractText({ args: `[args.v]\nposition = 1\nrequired = true\ntype = "${type}"\ndescription = "v"`, command: '[command]\ntemplate = "t {v} end"' }));
+    const c = parseClean(
+      contractText({
+        args: `[args.v]\nposition = 1\nrequired = true\ntype = "${type}"\ndescription = "v"`,
+        command: '[command]\ntemplate = "t {v} end"',
+      }),
+    );
     fc.assert(
       fc.property(arbitraryValue, (s) => {
         const r = validateToolArgs(c, { v: s });
@@ -193,10 +290,16 @@ test("property: the same holds for every text type and for conditional fragments
 
 test("property: the template tokenizer never throws on arbitrary text", () => {
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 60 }), fc.array(nasty, { maxLength: 20 }).map((a) => a.join(""))), (t) => {
-      const r = tokenizeTemplate(t);
-      assert.type(r.ok, "boolean");
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ unit: "binary", maxLength: 60 }),
+        fc.array(nasty, { maxLength: 20 }).map((a) => a.join("")),
+      ),
+      (t) => {
+        const r = tokenizeTemplate(t);
+        assert.type(r.ok, "boolean");
+      },
+    ),
     { numRuns: 3000 },
   );
 });

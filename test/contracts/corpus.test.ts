@@ -29,7 +29,13 @@ function validArgs(c: ToolContract, values: Record<string, unknown>): ValidatedA
 
 test("all five reference contracts load with zero diagnostics", () => {
   assert.is(loaded.diagnostics.length, 0, describe(loaded.diagnostics));
-  assert.equal([...loaded.contracts.keys()].sort(), ["curl_fetch", "dig_lookup", "nmap_scan", "submit_triage", "whois_lookup"]);
+  assert.equal([...loaded.contracts.keys()].sort(), [
+    "curl_fetch",
+    "dig_lookup",
+    "nmap_scan",
+    "submit_triage",
+    "whois_lookup",
+  ]);
   for (const c of loaded.contracts.values()) assert.ok(c.valid, c.name);
 });
 
@@ -44,11 +50,14 @@ test("nmap_scan model: tool metadata, ordered args, command pieces, output", () 
   assert.is(c.humanApproval, false);
   assert.equal(c.cedar, { resource: "Tool::NmapScan", action: "execute_tool" });
   assert.equal(c.evidence, { outputDir: "{evidence_dir}/{scan_id}-nmap", capture: true, hash: "sha256" });
-  assert.equal(c.args.map((a) => [a.position, a.name, a.type, a.baseType, a.required]), [
-    [1, "target", "scope_target", "scope_target", true],
-    [2, "scan_type", "enum", "enum", true],
-    [3, "extra_flags", "string", "string", false],
-  ]);
+  assert.equal(
+    c.args.map((a) => [a.position, a.name, a.type, a.baseType, a.required]),
+    [
+      [1, "target", "scope_target", "scope_target", true],
+      [2, "scan_type", "enum", "enum", true],
+      [3, "extra_flags", "string", "string", false],
+    ],
+  );
   assert.equal(c.args[1]!.allowed, ["ping", "service", "version", "syn", "os_detect", "aggressive", "vuln_script"]);
   assert.is(c.args[2]!.default, "");
   assert.equal(c.command.defaults, { max_rate: 1000 });
@@ -72,7 +81,10 @@ test("spans point at the tool name and argument headers (go-to-definition)", () 
 test("submit_triage: feeds_decision enums, no cedar table, json output", () => {
   const c = get("submit_triage");
   assert.is(c.cedar, undefined);
-  assert.equal(c.args.filter((a) => a.feedsDecision).map((a) => a.name), ["category", "severity"]);
+  assert.equal(
+    c.args.filter((a) => a.feedsDecision).map((a) => a.name),
+    ["category", "severity"],
+  );
   assert.is(c.output.format, "json");
   assert.is(c.output.envelope, true);
 });
@@ -81,7 +93,10 @@ test("curl_fetch: url schemes, conditional parsed", () => {
   const c = get("curl_fetch");
   assert.equal(c.args[0]!.schemes, ["http", "https"]);
   assert.is(c.args[0]!.scopeCheck, true);
-  assert.equal(c.command.conditionals.map((x) => [x.name, x.when, x.template]), [["header_flags", "headers != ''", "-H '{headers}'"]]);
+  assert.equal(
+    c.command.conditionals.map((x) => [x.name, x.when, x.template]),
+    [["header_flags", "headers != ''", "-H '{headers}'"]],
+  );
 });
 
 test("argv: whois_lookup", () => {
@@ -92,30 +107,92 @@ test("argv: whois_lookup", () => {
 test("argv: dig_lookup with the default record type and an explicit one", () => {
   const c = get("dig_lookup");
   assert.equal(buildArgv(c, validArgs(c, { target: "example.com" })), ["dig", "+short", "example.com", "A"]);
-  assert.equal(buildArgv(c, validArgs(c, { target: "2001:db8::1", record_type: "PTR" })), ["dig", "+short", "2001:db8::1", "PTR"]);
+  assert.equal(buildArgv(c, validArgs(c, { target: "2001:db8::1", record_type: "PTR" })), [
+    "dig",
+    "+short",
+    "2001:db8::1",
+    "PTR",
+  ]);
 });
 
 test("argv: nmap_scan expands the scan_type mapping, the max_rate default and the output file", () => {
   const c = get("nmap_scan");
-  const built = buildCommand(c, validArgs(c, { target: "10.0.1.0/24", scan_type: "os_detect" }), { scanId: "42", evidenceDir: "/ev" });
-  assert.equal(built.argv, ["nmap", "-sS", "-O", "--osscan-guess", "--max-rate", "1000", "-oX", "/ev/42-output", "--no-stylesheet", "-v", "10.0.1.0/24"]);
+  const built = buildCommand(c, validArgs(c, { target: "10.0.1.0/24", scan_type: "os_detect" }), {
+    scanId: "42",
+    evidenceDir: "/ev",
+  });
+  assert.equal(built.argv, [
+    "nmap",
+    "-sS",
+    "-O",
+    "--osscan-guess",
+    "--max-rate",
+    "1000",
+    "-oX",
+    "/ev/42-output",
+    "--no-stylesheet",
+    "-v",
+    "10.0.1.0/24",
+  ]);
   assert.is(built.outputFile, "/ev/42-output");
   assert.is(built.scanId, "42");
-  const withFlags = buildArgv(c, validArgs(c, { target: "scanme.example.org", scan_type: "ping", extra_flags: "T4" }), { scanId: "1" });
-  assert.equal(withFlags, ["nmap", "-sn", "-PE", "--max-rate", "1000", "-oX", "/tmp/evidence/1-output", "--no-stylesheet", "-v", "T4", "scanme.example.org"]);
+  const withFlags = buildArgv(c, validArgs(c, { target: "scanme.example.org", scan_type: "ping", extra_flags: "T4" }), {
+    scanId: "1",
+  });
+  assert.equal(withFlags, [
+    "nmap",
+    "-sn",
+    "-PE",
+    "--max-rate",
+    "1000",
+    "-oX",
+    "/tmp/evidence/1-output",
+    "--no-stylesheet",
+    "-v",
+    "T4",
+    "scanme.example.org",
+  ]);
 });
 
 test("argv: curl_fetch keeps the -w format as one word and adds -H only when headers are given", () => {
   const c = get("curl_fetch");
-  assert.equal(buildArgv(c, validArgs(c, { url: "https://example.com/a" })), ["curl", "-s", "-S", "-X", "GET", "--max-time", "25", "-w", "\\n%{http_code}", "https://example.com/a"]);
-  assert.equal(buildArgv(c, validArgs(c, { url: "http://example.com", method: "HEAD", headers: "Accept: text/plain" })), [
-    "curl", "-s", "-S", "-X", "HEAD", "--max-time", "25", "-w", "\\n%{http_code}", "-H", "Accept: text/plain", "http://example.com",
+  assert.equal(buildArgv(c, validArgs(c, { url: "https://example.com/a" })), [
+    "curl",
+    "-s",
+    "-S",
+    "-X",
+    "GET",
+    "--max-time",
+    "25",
+    "-w",
+    "\\n%{http_code}",
+    "https://example.com/a",
   ]);
+  assert.equal(
+    buildArgv(c, validArgs(c, { url: "http://example.com", method: "HEAD", headers: "Accept: text/plain" })),
+    [
+      "curl",
+      "-s",
+      "-S",
+      "-X",
+      "HEAD",
+      "--max-time",
+      "25",
+      "-w",
+      "\\n%{http_code}",
+      "-H",
+      "Accept: text/plain",
+      "http://example.com",
+    ],
+  );
 });
 
 test("argv: submit_triage passes only the typed decision args", () => {
   const c = get("submit_triage");
-  assert.equal(buildArgv(c, validArgs(c, { category: "infra", severity: "critical", rationale: "disk full on db-3" })), ["submit_triage", "infra", "critical"]);
+  assert.equal(
+    buildArgv(c, validArgs(c, { category: "infra", severity: "critical", rationale: "disk full on db-3" })),
+    ["submit_triage", "infra", "critical"],
+  );
 });
 
 test("signature helpers: argument value kinds and the enveloped return schema", () => {
@@ -125,7 +202,10 @@ test("signature helpers: argument value kinds and the enveloped return schema", 
   assert.is(argValueKind("scope_target"), "string");
   const s = returnSchema(get("submit_triage")) as { properties: Record<string, unknown>; required: string[] };
   assert.ok(s.required.includes("results"));
-  assert.equal((s.properties.results as { properties: Record<string, unknown> }).properties.escalated, { type: "boolean", description: "True when the grounded Cedar policy permitted exec_escalation" });
+  assert.equal((s.properties.results as { properties: Record<string, unknown> }).properties.escalated, {
+    type: "boolean",
+    description: "True when the grounded Cedar policy permitted exec_escalation",
+  });
 });
 
 test.run();

@@ -8,7 +8,9 @@ export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 export const REFERENCE_PROJECT = fileURLToPath(new URL("./fixtures/reference/", import.meta.url));
 
 /** A small valid contract; `sections` replace or add whole sections by header. */
-export function contractText(opts: { tool?: string[]; args?: string; command?: string; output?: string; extra?: string } = {}): string {
+export function contractText(
+  opts: { tool?: string[]; args?: string; command?: string; output?: string; extra?: string } = {},
+): string {
   const tool = opts.tool ?? ['name = "t"', 'binary = "t"', 'description = "a test tool"'];
   return [
     "[tool]",
@@ -36,7 +38,11 @@ export function lineOf(text: string, needle: string, occurrence = 1): number {
   return text.slice(0, at).split("\n").length;
 }
 
-export function parse(text: string, file = "tools/t.clad.toml", customTypes?: CustomTypes): { contract?: ToolContract; diagnostics: Diagnostic[] } {
+export function parse(
+  text: string,
+  file = "tools/t.clad.toml",
+  customTypes?: CustomTypes,
+): { contract?: ToolContract; diagnostics: Diagnostic[] } {
   return parseContract(text, file, customTypes ? { customTypes } : {});
 }
 
@@ -44,7 +50,9 @@ export function parse(text: string, file = "tools/t.clad.toml", customTypes?: Cu
 export function parseClean(text: string, file = "tools/t.clad.toml"): ToolContract {
   const r = parse(text, file);
   if (r.diagnostics.length > 0 || !r.contract) {
-    throw new Error(`expected a clean contract, got: ${r.diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`).join("; ")}`);
+    throw new Error(
+      `expected a clean contract, got: ${r.diagnostics.map((d) => `${d.code} ${d.span.line}:${d.span.col} ${d.message}`).join("; ")}`,
+    );
   }
   return r.contract;
 }

@@ -60,12 +60,20 @@ test("custom types from toolclad.toml resolve to their base type and constraints
 });
 
 test("without toolclad.toml a custom type name is an unknown type", () => {
-  const r = parse(contractText({ args: '[args.sev]\nposition = 1\ntype = "severity_level"', command: '[command]\ntemplate = "t {sev}"' }));
+  const r = parse(
+    contractText({
+      args: '[args.sev]\nposition = 1\ntype = "severity_level"',
+      command: '[command]\ntemplate = "t {sev}"',
+    }),
+  );
   assert.ok(r.diagnostics.some((d) => d.code === "E0505"));
 });
 
 test("toolclad.toml problems are located in toolclad.toml", () => {
-  const r = parseCustomTypes('[types.x]\nbase = "enum"\n\n[types.string]\nbase = "string"\n\n[types.y]\nbase = "integer"\nmin = 5\nmax = 1\nextra = 1\n', "toolclad.toml");
+  const r = parseCustomTypes(
+    '[types.x]\nbase = "enum"\n\n[types.string]\nbase = "string"\n\n[types.y]\nbase = "integer"\nmin = 5\nmax = 1\nextra = 1\n',
+    "toolclad.toml",
+  );
   const got = r.diagnostics.map((d) => `${d.code}@${d.span.line}`).sort();
   assert.equal(got, ["E0503@4", "E0508@1", "E0521@10", "W0500@11"]);
   assert.ok(r.diagnostics.every((d) => d.file === "toolclad.toml"));
@@ -80,7 +88,10 @@ test("contract files load in name order, ignoring other files; a missing tools/ 
     "tools/README.md": "#",
   });
   try {
-    assert.equal(contractFiles(dir).map((f) => f.slice(dir.length)), ["/tools/a.clad.toml", "/tools/b.clad.toml"]);
+    assert.equal(
+      contractFiles(dir).map((f) => f.slice(dir.length)),
+      ["/tools/a.clad.toml", "/tools/b.clad.toml"],
+    );
     const r = loadContracts(dir);
     assert.equal([...r.contracts.keys()], ["a", "b"]);
     assert.is(r.diagnostics.length, 0, describe(r.diagnostics));
@@ -104,22 +115,34 @@ test("duplicate names: the second is reported with the first as related info and
   ]);
   const dup = r.diagnostics.find((d) => d.code === "E0504")!;
   assert.is(dup.file, "tools/t2.clad.toml");
-  assert.equal(dup.related?.map((x) => [x.file, x.span.line]), [["tools/t.clad.toml", 2]]);
+  assert.equal(
+    dup.related?.map((x) => [x.file, x.span.line]),
+    [["tools/t.clad.toml", 2]],
+  );
   assert.is(r.contracts.get("t")!.file, "tools/t.clad.toml");
 });
 
 test("diagnostics are sorted by file and position", () => {
   const r = loadContractSources([
     { file: "tools/b.clad.toml", text: contractText({ tool: ['name = "b"', 'binary = "t"'] }) },
-    { file: "tools/a.clad.toml", text: contractText({ tool: ['name = "a"', 'binary = "t"', 'description = "d"', 'risk_tier = "x"', "timeout_seconds = 0"] }) },
+    {
+      file: "tools/a.clad.toml",
+      text: contractText({
+        tool: ['name = "a"', 'binary = "t"', 'description = "d"', 'risk_tier = "x"', "timeout_seconds = 0"],
+      }),
+    },
   ]);
-  assert.equal(r.diagnostics.map((d) => `${d.file}:${d.span.line}:${d.code}`), ["tools/a.clad.toml:5:E0516", "tools/a.clad.toml:6:E0515", "tools/b.clad.toml:1:W0506"]);
+  assert.equal(
+    r.diagnostics.map((d) => `${d.file}:${d.span.line}:${d.code}`),
+    ["tools/a.clad.toml:5:E0516", "tools/a.clad.toml:6:E0515", "tools/b.clad.toml:1:W0506"],
+  );
 });
 
 test("[tool.sandbox]: image, user, workdir, read-only mounts, network allowlist", () => {
   const c = parseClean(
     contractText({
-      extra: '[tool.sandbox]\nimage = "symbi/tools:1.2"\nuser = "1000:1000"\nworkdir = "/work"\nmounts = ["/srv/lists", "/data/in:/in"]\nnetwork = ["example.com:443", "10.0.0.1:53", "[2001:db8::1]:8443"]',
+      extra:
+        '[tool.sandbox]\nimage = "symbi/tools:1.2"\nuser = "1000:1000"\nworkdir = "/work"\nmounts = ["/srv/lists", "/data/in:/in"]\nnetwork = ["example.com:443", "10.0.0.1:53", "[2001:db8::1]:8443"]',
     }),
   );
   assert.equal(c.sandbox, {
@@ -136,7 +159,12 @@ test("[tool.sandbox]: image, user, workdir, read-only mounts, network allowlist"
       { host: "2001:db8::1", port: 8443 },
     ],
   });
-  const bad = parse(contractText({ extra: '[tool.sandbox]\nuser = "0:0"\nworkdir = "rel"\nmounts = ["/a/../b"]\nnetwork = ["h:70000", "bad host:1"]\nprivileged = true' }));
+  const bad = parse(
+    contractText({
+      extra:
+        '[tool.sandbox]\nuser = "0:0"\nworkdir = "rel"\nmounts = ["/a/../b"]\nnetwork = ["h:70000", "bad host:1"]\nprivileged = true',
+    }),
+  );
   assert.equal(bad.diagnostics.map((d) => d.code).sort(), ["E0522", "E0522", "E0522", "E0522", "E0522", "W0500"]);
   assert.ok(bad.diagnostics.some((d) => d.code === "W0500" && d.message.includes("privileged")));
 });
@@ -144,9 +172,19 @@ test("[tool.sandbox]: image, user, workdir, read-only mounts, network allowlist"
 test("other ToolClad keys the reference uses are accepted silently", () => {
   const c = parseClean(
     contractText({
-      tool: ['name = "t"', 'binary = "t"', 'description = "d"', 'version = "2.0"', 'mode = "oneshot"', "human_approval = true", 'risk_tier = "high"', 'dispatch = "exec"'],
+      tool: [
+        'name = "t"',
+        'binary = "t"',
+        'description = "d"',
+        'version = "2.0"',
+        'mode = "oneshot"',
+        "human_approval = true",
+        'risk_tier = "high"',
+        'dispatch = "exec"',
+      ],
       args: '[args.x]\nposition = 1\ntype = "url"\nschemes = ["https"]\nscope_check = true\nsanitize = ["injection"]\ndescription = "u"',
-      output: '[output]\nformat = "json"\nparser = "builtin:json"\nenvelope = false\n\n[output.schema]\ntype = "object"',
+      output:
+        '[output]\nformat = "json"\nparser = "builtin:json"\nenvelope = false\n\n[output.schema]\ntype = "object"',
     }),
   );
   assert.equal([c.version, c.humanApproval, c.riskTier, c.output.envelope], ["2.0", true, "high", false]);

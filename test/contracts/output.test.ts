@@ -14,7 +14,9 @@ function withOutput(output: string): ToolContract {
 const run = { argv: ["t", "x"], exitCode: 0, durationMs: 12.4 };
 
 test("json: parsed document, validated against the schema", () => {
-  const c = withOutput('[output]\nformat = "json"\nenvelope = false\n\n[output.schema]\ntype = "object"\nrequired = ["n"]\n\n[output.schema.properties.n]\ntype = "integer"');
+  const c = withOutput(
+    '[output]\nformat = "json"\nenvelope = false\n\n[output.schema]\ntype = "object"\nrequired = ["n"]\n\n[output.schema.properties.n]\ntype = "integer"',
+  );
   const good = parseToolOutput(c, '{"n": 3}');
   assert.ok(good.ok);
   assert.equal(good.value, { n: 3 });
@@ -55,7 +57,8 @@ test("csv: header row, quoted fields, type inference, delimiter detection", () =
 
 test("xml: attributes as @name, repeated elements as arrays, invalid XML is an error", () => {
   const c = withOutput('[output]\nformat = "xml"\nenvelope = false\n\n[output.schema]\ntype = "object"');
-  const xml = '<?xml version="1.0"?><nmaprun scanner="nmap"><host><address addr="10.0.0.1"/></host><host><address addr="10.0.0.2"/></host></nmaprun>';
+  const xml =
+    '<?xml version="1.0"?><nmaprun scanner="nmap"><host><address addr="10.0.0.1"/></host><host><address addr="10.0.0.2"/></host></nmaprun>';
   assert.equal(parseToolOutput(c, xml).value, {
     nmaprun: { host: [{ address: { "@addr": "10.0.0.1" } }, { address: { "@addr": "10.0.0.2" } }], "@scanner": "nmap" },
   });

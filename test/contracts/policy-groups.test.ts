@@ -4,9 +4,14 @@ import * as assert from "uvu/assert";
 import { contractText, parse, lineOf } from "./helpers.js";
 
 test("groups are read, de-duplicated, in order", () => {
-  const r = parse(contractText({ extra: '[tool.policy]\ngroups = ["network_access", "long_running_operations", "network_access"]' }));
+  const r = parse(
+    contractText({ extra: '[tool.policy]\ngroups = ["network_access", "long_running_operations", "network_access"]' }),
+  );
   assert.equal(r.contract?.policy, { groups: ["network_access", "long_running_operations"] });
-  assert.equal(r.diagnostics.filter((d) => d.severity === "error"), []);
+  assert.equal(
+    r.diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
 });
 
 test("no [tool.policy] means no groups", () => {

@@ -67,12 +67,42 @@ test("errors name the problem and its offset", () => {
 });
 
 test("property: parsing arbitrary text never throws", () => {
-  const piece = fc.constantFrom("a", "b", "==", "!=", "&&", "||", "!", "(", ")", "'x'", '"y"', "1", " ", "and", "or", "not", "'", ";", "=");
+  const piece = fc.constantFrom(
+    "a",
+    "b",
+    "==",
+    "!=",
+    "&&",
+    "||",
+    "!",
+    "(",
+    ")",
+    "'x'",
+    '"y"',
+    "1",
+    " ",
+    "and",
+    "or",
+    "not",
+    "'",
+    ";",
+    "=",
+  );
   fc.assert(
-    fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.array(piece, { maxLength: 15 }).map((a) => a.join(" "))), (s) => {
-      const r = parseWhen(s);
-      if (r.ok) assert.type(evaluateWhen(r.expr, () => ""), "boolean");
-    }),
+    fc.property(
+      fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.array(piece, { maxLength: 15 }).map((a) => a.join(" ")),
+      ),
+      (s) => {
+        const r = parseWhen(s);
+        if (r.ok)
+          assert.type(
+            evaluateWhen(r.expr, () => ""),
+            "boolean",
+          );
+      },
+    ),
     { numRuns: 3000 },
   );
 });

@@ -11,7 +11,7 @@ import { parseText } from "../../grammar/index.js";
 import { assertGuarantees, fmt } from "./helpers.js";
 
 test("syntax errors: refused with the parser's diagnostics (located), nothing formatted", async () => {
-  const text = "agent a {\n    with sandbox = \"x\" {\n        let y = ;\n    }\n}\n";
+  const text = 'agent a {\n    with sandbox = "x" {\n        let y = ;\n    }\n}\n';
   const r = await formatText(text, "bad.symbi");
   assert.is(r.ok, false);
   if (r.ok) return;
@@ -31,7 +31,7 @@ test("syntax errors in a CRLF file: diagnostics point into the file as written",
 });
 
 test("invalid UTF-8: E0002 at the first bad byte", async () => {
-  const bytes = new Uint8Array([...Buffer.from("metadata { a = \"x"), 0xff, 0xfe, ...Buffer.from("\" }\n")]);
+  const bytes = new Uint8Array([...Buffer.from('metadata { a = "x'), 0xff, 0xfe, ...Buffer.from('" }\n')]);
   const r = await formatBytes(bytes, "bin.symbi");
   assert.is(r.ok, false);
   if (r.ok) return;
@@ -40,16 +40,19 @@ test("invalid UTF-8: E0002 at the first bad byte", async () => {
 });
 
 test("CRLF files stay CRLF, CR files stay CR; string contents keep their line ends", async () => {
-  const crlf = await fmt("metadata {\r\n  a = \"two\r\nlines\"\r\n}");
-  assert.is(crlf, "metadata {\r\n    a = \"two\r\nlines\",\r\n}\r\n");
+  const crlf = await fmt('metadata {\r\n  a = "two\r\nlines"\r\n}');
+  assert.is(crlf, 'metadata {\r\n    a = "two\r\nlines",\r\n}\r\n');
   const cr = await fmt("metadata {\r  a = 1\r}\r");
   assert.is(cr, "metadata {\r    a = 1,\r}\r");
-  await assertGuarantees("agent a {\r\n    with {\r\n        // c\r\n        f(\"x\r\ny\");\r\n    }\r\n}\r\n", "crlf.symbi");
+  await assertGuarantees(
+    'agent a {\r\n    with {\r\n        // c\r\n        f("x\r\ny");\r\n    }\r\n}\r\n',
+    "crlf.symbi",
+  );
 });
 
 test("mixed line ends: normalised to the first line end's style, unless a string spanning lines would change (E0703)", async () => {
   assert.is(await fmt("metadata {\r\n  a = 1\n  b = 2\n}\n"), "metadata {\r\n    a = 1,\r\n    b = 2,\r\n}\r\n");
-  const r = await formatText("metadata {\r\n  a = \"two\nlines\"\r\n}\r\n", "mixed.symbi");
+  const r = await formatText('metadata {\r\n  a = "two\nlines"\r\n}\r\n', "mixed.symbi");
   assert.is(r.ok, false);
   if (r.ok) return;
   assert.is(r.reason, "input");
@@ -57,7 +60,10 @@ test("mixed line ends: normalised to the first line end's style, unless a string
 });
 
 test("tabs: indentation becomes spaces, tabs inside strings and comments are kept", async () => {
-  assert.is(await fmt("agent a {\n\twith sandbox = \"x\" {\n\t\tlet y = \"\ttab\"; //\tnote\n\t}\n}"), "agent a {\n    with sandbox = \"x\" {\n        let y = \"\ttab\"; //\tnote\n    }\n}\n");
+  assert.is(
+    await fmt('agent a {\n\twith sandbox = "x" {\n\t\tlet y = "\ttab"; //\tnote\n\t}\n}'),
+    'agent a {\n    with sandbox = "x" {\n        let y = "\ttab"; //\tnote\n    }\n}\n',
+  );
 });
 
 test("a BOM is kept (text and bytes)", async () => {
@@ -82,7 +88,8 @@ test("empty, blank and comment-only files", async () => {
 });
 
 test("nesting at the parser's limit formats; beyond it is the parser's E0005", async () => {
-  const nested = (n: number) => `function f() { let x = ${"(".repeat(n)}1${")".repeat(n)}; if a {${"if b {".repeat(n)}${"}".repeat(n)}} }`;
+  const nested = (n: number) =>
+    `function f() { let x = ${"(".repeat(n)}1${")".repeat(n)}; if a {${"if b {".repeat(n)}${"}".repeat(n)}} }`;
   await assertGuarantees(nested(MAX_NESTING - 10), "deep.symbi");
   const r = await formatText(nested(MAX_NESTING + 10), "deeper.symbi");
   assert.is(r.ok, false);

@@ -25,7 +25,10 @@ function project(files: Record<string, string | Uint8Array>): string {
   return dir;
 }
 
-function withProject(files: Record<string, string | Uint8Array>, body: (dir: string) => void | Promise<void>): () => Promise<void> {
+function withProject(
+  files: Record<string, string | Uint8Array>,
+  body: (dir: string) => void | Promise<void>,
+): () => Promise<void> {
   return async () => {
     const dir = project(files);
     try {
@@ -62,18 +65,30 @@ test(
 
 test(
   "--write: rewrites the files that change, keeps BOM and CRLF, leaves formatted files alone",
-  withProject({ "a.symbi": UNFORMATTED, "b.symbi": FORMATTED, "bom.symbi": "\uFEFF" + UNFORMATTED, "crlf.symbi": UNFORMATTED.replace(/\n/g, "\r\n") }, async (dir) => {
-    const r = runCli("symbic", ["fmt", "--write", "."], { cwd: dir });
-    assert.is(r.status, 0, r.stderr);
-    assert.match(r.stderr, /3 of 4 files reformatted/);
-    assert.is(readFileSync(join(dir, "a.symbi"), "utf8"), FORMATTED);
-    assert.is(readFileSync(join(dir, "b.symbi"), "utf8"), FORMATTED);
-    assert.is(readFileSync(join(dir, "bom.symbi"), "utf8"), "\uFEFF" + FORMATTED);
-    assert.is(readFileSync(join(dir, "crlf.symbi"), "utf8"), FORMATTED.replace(/\n/g, "\r\n"));
-    assert.equal(readdirSync(dir).sort(), ["a.symbi", "b.symbi", "bom.symbi", "crlf.symbi"], "no temporary files left");
-    assert.is(runCli("symbic", ["fmt", "--check", "."], { cwd: dir }).status, 0);
-    assert.is(FORMATTED, await fmt(UNFORMATTED), "the CLI and the library agree");
-  }),
+  withProject(
+    {
+      "a.symbi": UNFORMATTED,
+      "b.symbi": FORMATTED,
+      "bom.symbi": "\uFEFF" + UNFORMATTED,
+      "crlf.symbi": UNFORMATTED.replace(/\n/g, "\r\n"),
+    },
+    async (dir) => {
+      const r = runCli("symbic", ["fmt", "--write", "."], { cwd: dir });
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stderr, /3 of 4 files reformatted/);
+      assert.is(readFileSync(join(dir, "a.symbi"), "utf8"), FORMATTED);
+      assert.is(readFileSync(join(dir, "b.symbi"), "utf8"), FORMATTED);
+      assert.is(readFileSync(join(dir, "bom.symbi"), "utf8"), "\uFEFF" + FORMATTED);
+      assert.is(readFileSync(join(dir, "crlf.symbi"), "utf8"), FORMATTED.replace(/\n/g, "\r\n"));
+      assert.equal(
+        readdirSync(dir).sort(),
+        ["a.symbi", "b.symbi", "bom.symbi", "crlf.symbi"],
+        "no temporary files left",
+      );
+      assert.is(runCli("symbic", ["fmt", "--check", "."], { cwd: dir }).status, 0);
+      assert.is(FORMATTED, await fmt(UNFORMATTED), "the CLI and the library agree");
+    },
+  ),
 );
 
 test(
@@ -81,7 +96,10 @@ test(
   withProject({ "a.symbi": UNFORMATTED, "b.symbi": FORMATTED }, (dir) => {
     const r = runCli("symbic", ["fmt", "--diff", "."], { cwd: dir });
     assert.is(r.status, 3, r.stderr);
-    assert.match(r.stdout, /^--- a\/a\.symbi\n\+\+\+ b\/a\.symbi\n@@ -1,1 \+1,4 @@\n-metadata\{ version:"1\.0",author:"Symbi"  \}\n\+metadata \{\n/m);
+    assert.match(
+      r.stdout,
+      /^--- a\/a\.symbi\n\+\+\+ b\/a\.symbi\n@@ -1,1 \+1,4 @@\n-metadata\{ version:"1\.0",author:"Symbi" {2}\}\n\+metadata \{\n/m,
+    );
     assert.not.match(r.stdout, /b\.symbi/);
     assert.is(runCli("symbic", ["fmt", "--diff", "b.symbi"], { cwd: dir }).status, 0);
   }),
@@ -101,13 +119,16 @@ test(
 
 test(
   "invalid UTF-8 is reported (E0002) and the file left untouched",
-  withProject({ "bin.symbi": new Uint8Array([...Buffer.from("metadata { a = \""), 0xc3, 0x28, ...Buffer.from("\" }\n")]) }, (dir) => {
-    const before = readFileSync(join(dir, "bin.symbi"));
-    const r = runCli("symbic", ["fmt", "--write", "bin.symbi"], { cwd: dir });
-    assert.is(r.status, 3);
-    assert.match(r.stderr, /E0002/);
-    assert.equal(readFileSync(join(dir, "bin.symbi")), before);
-  }),
+  withProject(
+    { "bin.symbi": new Uint8Array([...Buffer.from('metadata { a = "'), 0xc3, 0x28, ...Buffer.from('" }\n')]) },
+    (dir) => {
+      const before = readFileSync(join(dir, "bin.symbi"));
+      const r = runCli("symbic", ["fmt", "--write", "bin.symbi"], { cwd: dir });
+      assert.is(r.status, 3);
+      assert.match(r.stderr, /E0002/);
+      assert.equal(readFileSync(join(dir, "bin.symbi")), before);
+    },
+  ),
 );
 
 test(

@@ -48,7 +48,8 @@ for (const f of inputs) {
   test(`guarantees: ${f.name}`, async () => {
     const out = await assertGuarantees(f.text, f.name);
     assert.ok(out.endsWith("\n"), "ends with a newline");
-    for (const line of out.split("\n")) assert.not.match(line, /[ \t]$/, `no trailing whitespace: ${JSON.stringify(line)}`);
+    for (const line of out.split("\n"))
+      assert.not.match(line, /[ \t]$/, `no trailing whitespace: ${JSON.stringify(line)}`);
   });
 }
 
@@ -81,9 +82,15 @@ test("corpus agents keep their hand layout where it fits the style", async () =>
   const nlp = await fmt(byName.get("nlp_processor.symbi")!);
   assert.match(nlp, /allow: "use_llm"\n {12}if tasks\.contains\("sentiment"\)/);
   const hitl = await fmt(byName.get("hitl_devops.symbi")!);
-  assert.match(hitl, /\n {4}with\n {8}sandbox = "Tier1",\n {8}memory = "persistent",\n {8}timeout = 300000, \/\/ 5 minutes \(includes human approval wait\)\n {8}max_memory_mb = 512\n {4}\{\n/);
+  assert.match(
+    hitl,
+    /\n {4}with\n {8}sandbox = "Tier1",\n {8}memory = "persistent",\n {8}timeout = 300000, \/\/ 5 minutes \(includes human approval wait\)\n {8}max_memory_mb = 512\n {4}\{\n/,
+  );
   const incidents = await fmt(byName.get("incident_tracker.symbi")!);
-  assert.match(incidents, /memory incident_history \{\n {4}store {5}markdown\n {4}path {6}"data\/incidents"\n {4}retention 730d\n {4}search \{\n {8}vector_weight {2}0\.5\n {8}keyword_weight 0\.5\n {4}\}\n\}/);
+  assert.match(
+    incidents,
+    /memory incident_history \{\n {4}store {5}markdown\n {4}path {6}"data\/incidents"\n {4}retention 730d\n {4}search \{\n {8}vector_weight {2}0\.5\n {8}keyword_weight 0\.5\n {4}\}\n\}/,
+  );
 });
 
 test.run();

@@ -12,8 +12,8 @@ import { verifyFormatted, firstDifference } from "../../compiler/format/format.j
 const tree = (s: string) => parseText(s, "t.symbi").program;
 
 test("ignores positions, layout, comment attachment and optional commas", () => {
-  const a = tree('metadata { a = 1 b: [x, y,] }\nagent g { with t = 1 { f(a,); } }');
-  const b = tree('metadata {\n    a = 1,\n    b: [x, y],\n}\n\nagent g {\n    with t = 1 {\n        f(a);\n    }\n}\n');
+  const a = tree("metadata { a = 1 b: [x, y,] }\nagent g { with t = 1 { f(a,); } }");
+  const b = tree("metadata {\n    a = 1,\n    b: [x, y],\n}\n\nagent g {\n    with t = 1 {\n        f(a);\n    }\n}\n");
   assert.is(astDifference(a, b), undefined);
 });
 
@@ -29,13 +29,20 @@ test("notices a changed literal, operator, separator, grouping or structure", ()
   ]) {
     assert.ok(astDifference(tree(base), tree(changed)) !== undefined, `difference found for ${changed}`);
   }
-  assert.match(astDifference(tree("metadata { a = 1 }"), tree("metadata { a = 2 }"))!, /Program\.items\[0\]\.entries\[0\]\.value/);
+  assert.match(
+    astDifference(tree("metadata { a = 1 }"), tree("metadata { a = 2 }"))!,
+    /Program\.items\[0\]\.entries\[0\]\.value/,
+  );
 });
 
 test("notices a lost, changed or reordered comment", () => {
   const c = (s: string) => tree(s).comments;
   assert.is(commentDifference(c("// a\n# b\nmetadata {}"), c("// a\nmetadata {} # b")), undefined);
-  assert.is(commentDifference(c("// a   \nmetadata {}"), c("// a\nmetadata {}")), undefined, "trailing spaces are not content");
+  assert.is(
+    commentDifference(c("// a   \nmetadata {}"), c("// a\nmetadata {}")),
+    undefined,
+    "trailing spaces are not content",
+  );
   assert.match(commentDifference(c("// a\n// b\nmetadata {}"), c("// a\nmetadata {}"))!, /2 comments became 1/);
   assert.match(commentDifference(c("// a\n// b\nmetadata {}"), c("// b\n// a\nmetadata {}"))!, /comment 1/);
   assert.match(commentDifference(c("// a\nmetadata {}"), c("# a\nmetadata {}"))!, /changed/);

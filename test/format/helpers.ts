@@ -9,7 +9,10 @@ const BOM = "\uFEFF";
 /** Formats `text` (without the self-check, so the tests check the guarantees themselves). */
 export async function fmt(text: string, file = "test.symbi"): Promise<string> {
   const r = await formatText(text, file, { verify: false });
-  if (!r.ok) throw new Error(`expected ${file} to format, got:\n${r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code} ${d.message}`).join("\n")}`);
+  if (!r.ok)
+    throw new Error(
+      `expected ${file} to format, got:\n${r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code} ${d.message}`).join("\n")}`,
+    );
   return r.output;
 }
 
@@ -28,10 +31,18 @@ function stripBom(s: string): string {
  */
 export async function assertGuarantees(text: string, name: string): Promise<string> {
   const before = parseText(stripBom(text), name);
-  assert.equal(before.diagnostics.filter((d) => d.severity === "error"), [], `${name}: the input parses`);
+  assert.equal(
+    before.diagnostics.filter((d) => d.severity === "error"),
+    [],
+    `${name}: the input parses`,
+  );
   const once = await fmt(text, name);
   const after = parseText(stripBom(once), name);
-  assert.equal(after.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.span.line}:${d.span.col} ${d.message}`), [], `${name}: the output parses:\n${once}`);
+  assert.equal(
+    after.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.span.line}:${d.span.col} ${d.message}`),
+    [],
+    `${name}: the output parses:\n${once}`,
+  );
   const treeDiff = astDifference(before.program, after.program);
   assert.ok(treeDiff === undefined, `${name}: same tree, but ${treeDiff}\n--- output:\n${once}`);
   const commentDiff = commentDifference(before.program.comments, after.program.comments);

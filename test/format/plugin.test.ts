@@ -27,7 +27,8 @@ test("exports languages, parsers and printers in prettier's shape", () => {
   assert.type(p.locStart, "function");
   assert.type(p.locEnd, "function");
   const pr = printers["symbiont-ast"];
-  for (const fn of ["print", "printComment", "canAttachComment", "getVisitorKeys"] as const) assert.type(pr[fn], "function");
+  for (const fn of ["print", "printComment", "canAttachComment", "getVisitorKeys"] as const)
+    assert.type(pr[fn], "function");
   assert.ok(pr.handleComments, "handleComments");
   assert.equal(pr.getVisitorKeys!({ kind: "Call" } as never, new Set()), [...VISITOR_KEYS.Call]);
   assert.equal(defaultOptions, { printWidth: 100, tabWidth: 4, useTabs: false, endOfLine: "auto" });
@@ -43,7 +44,12 @@ test("prettier.format infers the parser from .symbi and .dsl and applies the hou
 });
 
 test("prettier options still apply (a prettier config may override the defaults)", async () => {
-  const out = await prettier.format("agent a { with { f(first_argument, second_argument); } }", { parser: "symbiont", plugins: [plugin], printWidth: 30, tabWidth: 2 });
+  const out = await prettier.format("agent a { with { f(first_argument, second_argument); } }", {
+    parser: "symbiont",
+    plugins: [plugin],
+    printWidth: 30,
+    tabWidth: 2,
+  });
   assert.is(out, "agent a {\n  with {\n    f(\n      first_argument,\n      second_argument\n    );\n  }\n}\n");
 });
 
@@ -69,7 +75,18 @@ test("the prettier CLI with the plugin: formats, --check lists files, reports sy
     writeFileSync(join(dir, "bad.symbi"), "agent {\n");
     const prettierBin = join(REPO, "node_modules/prettier/bin/prettier.cjs");
     const run = (args: string[]) =>
-      spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), prettierBin, "--plugin", join(REPO, "compiler/format/plugin.ts"), ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+      spawnSync(
+        process.execPath,
+        [
+          "--import",
+          import.meta.resolve("tsx"),
+          prettierBin,
+          "--plugin",
+          join(REPO, "compiler/format/plugin.ts"),
+          ...args,
+        ],
+        { cwd: dir, encoding: "utf8", timeout: 60_000 },
+      );
     const check = run(["--check", "nlp.symbi"]);
     assert.is(check.status, 1, check.stderr);
     assert.match(check.stderr, /nlp\.symbi/);
@@ -92,7 +109,18 @@ test("the prettier CLI and symbic fmt give the same output", async () => {
     const agent = corpusAgents().find((a) => a.name === "incident_tracker.symbi")!.text;
     writeFileSync(join(dir, "a.symbi"), agent);
     const prettierBin = join(REPO, "node_modules/prettier/bin/prettier.cjs");
-    const r = spawnSync(process.execPath, ["--import", import.meta.resolve("tsx"), prettierBin, "--plugin", join(REPO, "compiler/format/plugin.ts"), "a.symbi"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        import.meta.resolve("tsx"),
+        prettierBin,
+        "--plugin",
+        join(REPO, "compiler/format/plugin.ts"),
+        "a.symbi",
+      ],
+      { cwd: dir, encoding: "utf8", timeout: 60_000 },
+    );
     assert.is(r.status, 0, r.stderr);
     assert.is(r.stdout, await fmt(agent));
   } finally {

@@ -21,16 +21,66 @@ test("the generator produces programs the parser accepts (and exercises the lang
   const kinds = new Set<string>();
   for (const s of samples) {
     const r = parseText(s.startsWith("\uFEFF") ? s.slice(1) : s, "gen.symbi");
-    assert.equal(r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.span.line}:${d.span.col} ${d.message}`), [], `generated program parses:\n${s}`);
+    assert.equal(
+      r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.span.line}:${d.span.col} ${d.message}`),
+      [],
+      `generated program parses:\n${s}`,
+    );
     JSON.stringify(r.program, (k, v) => {
       if (k === "kind" && typeof v === "string") kinds.add(v);
       return v;
     });
   }
   // Every node kind but the parser's error placeholder is generated.
-  for (const kind of ["Metadata", "Agent", "Policy", "PolicyRule", "Function", "With", "TypeDef", "StructType", "Schedule", "Channel", "DataClassification", "Memory", "Webhook", "SubBlock", "Capabilities",
-    "Let", "Assign", "Return", "If", "LetCondition", "ConstructorPattern", "WildcardPattern", "For", "Match", "MatchArm", "Try", "Catch", "ExprStmt",
-    "Binary", "Unary", "Member", "Call", "NamedArg", "Index", "TypeLiteral", "Record", "Array", "Lambda", "IfExpr", "Paren", "String", "Number", "Duration", "Bool", "Vault", "Setting", "Comment"]) {
+  for (const kind of [
+    "Metadata",
+    "Agent",
+    "Policy",
+    "PolicyRule",
+    "Function",
+    "With",
+    "TypeDef",
+    "StructType",
+    "Schedule",
+    "Channel",
+    "DataClassification",
+    "Memory",
+    "Webhook",
+    "SubBlock",
+    "Capabilities",
+    "Let",
+    "Assign",
+    "Return",
+    "If",
+    "LetCondition",
+    "ConstructorPattern",
+    "WildcardPattern",
+    "For",
+    "Match",
+    "MatchArm",
+    "Try",
+    "Catch",
+    "ExprStmt",
+    "Binary",
+    "Unary",
+    "Member",
+    "Call",
+    "NamedArg",
+    "Index",
+    "TypeLiteral",
+    "Record",
+    "Array",
+    "Lambda",
+    "IfExpr",
+    "Paren",
+    "String",
+    "Number",
+    "Duration",
+    "Bool",
+    "Vault",
+    "Setting",
+    "Comment",
+  ]) {
     assert.ok(kinds.has(kind), `the generator produces ${kind} nodes`);
   }
 });

@@ -65,9 +65,21 @@ test("spans are precise: line, column and offsets", () => {
 });
 
 test("literals carry values: numbers, durations, strings", () => {
-  const p = parseOk(`agent a { with { let x = [1_000, 2.5, 30s, 100ms, 1.5h, 6months, "a\\n\\"b\\"", vault://k/v]; } }`);
-  const arr = (((p.items[0] as A.AgentDef).members[0] as A.WithBlock).body.statements[0] as A.LetStmt).init as A.ArrayExpr;
-  const [n1, n2, d1, d2, d3, d4, s, v] = arr.elements as [A.NumberLit, A.NumberLit, A.DurationLit, A.DurationLit, A.DurationLit, A.DurationLit, A.StringLit, A.VaultRef];
+  const p = parseOk(
+    `agent a { with { let x = [1_000, 2.5, 30s, 100ms, 1.5h, 6months, "a\\n\\"b\\"", vault://k/v]; } }`,
+  );
+  const arr = (((p.items[0] as A.AgentDef).members[0] as A.WithBlock).body.statements[0] as A.LetStmt)
+    .init as A.ArrayExpr;
+  const [n1, n2, d1, d2, d3, d4, s, v] = arr.elements as [
+    A.NumberLit,
+    A.NumberLit,
+    A.DurationLit,
+    A.DurationLit,
+    A.DurationLit,
+    A.DurationLit,
+    A.StringLit,
+    A.VaultRef,
+  ];
   assert.equal([n1.value, n1.isFloat, n2.value, n2.isFloat], [1000, false, 2.5, true]);
   assert.equal([d1.millis, d2.millis, d3.millis, d4.unit], [30_000, 100, 5_400_000, "months"]);
   assert.is(s.value, 'a\n"b"');
@@ -80,17 +92,32 @@ test("comments are kept and attached (leading, trailing, inner)", () => {
   assert.equal(r.diagnostics, []);
   assert.is(r.program.comments.length, 5);
   const agent = r.program.items[0] as A.AgentDef;
-  assert.equal(agent.leadingComments?.map((c) => c.text), ["# header"]);
-  assert.equal(agent.trailingComments?.map((c) => c.text), ["// end"]);
+  assert.equal(
+    agent.leadingComments?.map((c) => c.text),
+    ["# header"],
+  );
+  assert.equal(
+    agent.trailingComments?.map((c) => c.text),
+    ["// end"],
+  );
   const w = agent.members[0] as A.WithBlock;
-  assert.equal(w.leadingComments?.map((c) => c.text), ["// after brace", "// before with"]);
-  assert.equal(w.body.innerComments?.map((c) => c.text), ["// inner"]);
+  assert.equal(
+    w.leadingComments?.map((c) => c.text),
+    ["// after brace", "// before with"],
+  );
+  assert.equal(
+    w.body.innerComments?.map((c) => c.text),
+    ["// inner"],
+  );
 });
 
 test("if statement vs if expression statement vs trailing if", () => {
   const p = parseOk(`function f() -> int { if a { 1 } else { 2 }; if b { g(); } if c { 1 } else { 2 } }`);
   const body = (p.items[0] as A.FunctionDef).body;
-  assert.equal(body.statements.map((s) => s.kind), ["ExprStmt", "If", "If"]);
+  assert.equal(
+    body.statements.map((s) => s.kind),
+    ["ExprStmt", "If", "If"],
+  );
   assert.is(((body.statements[0] as A.ExprStmt).expr as A.IfExpr).kind, "IfExpr");
   assert.is(body.tail, undefined);
 });
@@ -103,13 +130,21 @@ test("trailing expression is the block's tail", () => {
 });
 
 test("policy rules: verb, action, scope and guard", () => {
-  const p = parseOk(`policy p {\n  allow: read(file) if file.size < 10\n  require: supervisor_approval for high_memory_operations\n  require: [a.b, audit_trail = "detailed"]\n}`);
+  const p = parseOk(
+    `policy p {\n  allow: read(file) if file.size < 10\n  require: supervisor_approval for high_memory_operations\n  require: [a.b, audit_trail = "detailed"]\n}`,
+  );
   const rules = (p.items[0] as A.PolicyDef).rules;
-  assert.equal(rules.map((r) => r.verb), ["allow", "require", "require"]);
+  assert.equal(
+    rules.map((r) => r.verb),
+    ["allow", "require", "require"],
+  );
   assert.is(rules[0]!.action.kind, "Call");
   assert.is(rules[0]!.guard?.kind, "Binary");
   assert.is(rules[1]!.scope?.kind, "Identifier");
-  assert.equal((rules[2]!.action as A.ArrayExpr).elements.map((e) => e.kind), ["Member", "Setting"]);
+  assert.equal(
+    (rules[2]!.action as A.ArrayExpr).elements.map((e) => e.kind),
+    ["Member", "Setting"],
+  );
 });
 
 test("error recovery: several errors in one file, partial AST kept", () => {
@@ -118,7 +153,10 @@ test("error recovery: several errors in one file, partial AST kept", () => {
   const lines = r.diagnostics.map((d) => d.span.line);
   assert.ok(lines.includes(3), `error on line 3 (${lines})`);
   assert.ok(lines.includes(4), `error on line 4 (${lines})`);
-  assert.equal(r.program.items.map((i) => i.kind === "Agent" && i.name.name), ["a", "b"]);
+  assert.equal(
+    r.program.items.map((i) => i.kind === "Agent" && i.name.name),
+    ["a", "b"],
+  );
 });
 
 test("unfinished file: missing closers at end of file keep the enclosing items", () => {
@@ -129,12 +167,22 @@ test("unfinished file: missing closers at end of file keep the enclosing items",
     ["agent a {}\npolicy p { allow: read(x) if (x > ", ["Agent", "Policy"]],
   ] as const) {
     const r = parseText(src, "t.symbi");
-    assert.equal(r.program.items.map((i) => i.kind), kinds, src);
-    assert.ok(r.diagnostics.some((d) => d.code === "E0013"), `E0013 for ${src}`);
+    assert.equal(
+      r.program.items.map((i) => i.kind),
+      kinds,
+      src,
+    );
+    assert.ok(
+      r.diagnostics.some((d) => d.code === "E0013"),
+      `E0013 for ${src}`,
+    );
   }
   const r = parseText("agent a { with { let x = 1; log(x); ", "t.symbi");
   const w = (r.program.items[0] as A.AgentDef).members[0] as A.WithBlock;
-  assert.equal(w.body.statements.map((s) => s.kind), ["Let", "ExprStmt"]);
+  assert.equal(
+    w.body.statements.map((s) => s.kind),
+    ["Let", "ExprStmt"],
+  );
 });
 
 test("missing ; is reported after the statement with a hint", () => {

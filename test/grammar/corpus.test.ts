@@ -14,8 +14,14 @@ test("the corpus is present", () => {
 for (const f of agents) {
   test(`agent ${f.name} parses with no diagnostics`, () => {
     const r = parseText(f.text, f.name);
-    assert.equal(r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`), []);
-    assert.ok(r.program.items.some((i) => i.kind === "Agent"), "declares an agent");
+    assert.equal(
+      r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`),
+      [],
+    );
+    assert.ok(
+      r.program.items.some((i) => i.kind === "Agent"),
+      "declares an agent",
+    );
   });
 }
 
@@ -50,13 +56,19 @@ test("invalid_unknown_keywords reports every bad construct (error recovery)", ()
   const f = corpusSamples().find((s) => s.name === "invalid_unknown_keywords.dsl")!;
   const errors = parseText(f.text, f.name).diagnostics;
   assert.ok(errors.length >= 2, `several errors, got ${errors.length}`);
-  assert.ok(errors.some((d) => d.span.line === 6), "the bad agent member is reported too");
+  assert.ok(
+    errors.some((d) => d.span.line === 6),
+    "the bad agent member is reported too",
+  );
 });
 
 for (const [name, text] of Object.entries(seedPolicies())) {
   test(`seed policy ${name} parses (with the DESIGN §3 additions)`, () => {
     const r = parseText(text, `${name}.symbi`);
-    assert.equal(r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`), []);
+    assert.equal(
+      r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`),
+      [],
+    );
     const policy = r.program.items[0];
     assert.is(policy?.kind, "Policy");
   });

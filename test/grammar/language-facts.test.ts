@@ -51,7 +51,10 @@ const accepted: Array<[string, string]> = [
   ["multiple typed catches", inBlock("try { f(); } catch (APIError e) { g(); } catch (other) { h(); }")],
   ["try without catch", inBlock("try { f(); }")],
   // §1.4.7 bare identifiers as values
-  ["identifier values", `agent a { with sandbox = Tier1 {} }\nmemory m { store markdown }\nwebhook w { provider github }`],
+  [
+    "identifier values",
+    `agent a { with sandbox = Tier1 {} }\nmemory m { store markdown }\nwebhook w { provider github }`,
+  ],
   // §1.4.10 parameters
   ["parameters without commas", `agent a(x: int y: String,) {}`],
   ["generic parameter types", `agent a(x: Array<APISource>, m: Map<String, List<int>>) -> Maybe<Alert> {}`],
@@ -65,23 +68,38 @@ const accepted: Array<[string, string]> = [
   ["return without value", `function f() { return; }`],
   ["empty record statement", inBlock("{};")],
   ["type definitions", `type A = { x: int, y: Option<String> }\ntype B = A`],
-  ["channel", `channel c { platform: "slack", channels: ["#a", "#b"] policy p { allow: read(x) } data_classification { pii: redact, phi: block } }`],
+  [
+    "channel",
+    `channel c { platform: "slack", channels: ["#a", "#b"] policy p { allow: read(x) } data_classification { pii: redact, phi: block } }`,
+  ],
   ["memory with search", `memory m { store markdown retention 90d search { vector_weight 0.7 keyword_weight 0.3 } }`],
   ["webhook with filter", `webhook w { path "/hook" filter { json_path "$.a" equals "b" } }`],
   ["metadata separators and record values", `metadata { a = 1, b: "x" c = [1, 2] d = { k: 1 } }`],
   ["capabilities", `agent a { capabilities = [read, "write"] capabilities: [] }`],
   // Appendix E/G policies
-  ["policy rules without separators, guard on next line", `policy p { allow: read(file)\n if x == y deny: "write_output" if a && b require: { tls: true } audit: { log_level: "info" } }`],
+  [
+    "policy rules without separators, guard on next line",
+    `policy p { allow: read(file)\n if x == y deny: "write_output" if a && b require: { tls: true } audit: { log_level: "info" } }`,
+  ],
   ["bare identifier action with member guard", `policy p { deny: long_running_operations if system.maintenance_mode }`],
   ["string ordering is syntactically fine", `policy p { allow: read(d) if user.clearance >= "secret" }`],
-  ["addition: setting entries in a require list", `policy p { require: [user.background_check.current, session.secure_connection, audit_trail = "detailed", trail = true] }`],
+  [
+    "addition: setting entries in a require list",
+    `policy p { require: [user.background_check.current, session.secure_connection, audit_trail = "detailed", trail = true] }`,
+  ],
   ["addition: require X for Y", `policy p { require: differential_privacy for statistical_operations }`],
-  ["addition: closures", `policy p { deny: aggregate(datasets) if (any(datasets, |d| d.privacy_level > operation.privacy_budget)) }`],
+  [
+    "addition: closures",
+    `policy p { deny: aggregate(datasets) if (any(datasets, |d| d.privacy_level > operation.privacy_budget)) }`,
+  ],
   ["addition: multi-parameter and empty closures", inBlock("let f = |a, b| a + b; let g = || 1;")],
   ["closure body in an if header keeps the block", `function f() { if |a| b { c; } }`],
   ["match arm block holding only a value", `function f() { match x { "a" => { y }, "b" => { "s" }, _ => {} } }`],
   ["require: an array in a larger expression", `policy p { require: [a] + b require: [a].len() > 0 }`],
-  ["verified alternative: lambda in any()", `policy p { deny: aggregate(datasets) if any(datasets, d => d.privacy_level > 1) }`],
+  [
+    "verified alternative: lambda in any()",
+    `policy p { deny: aggregate(datasets) if any(datasets, d => d.privacy_level > 1) }`,
+  ],
 ];
 
 const rejected: Array<[string, string, number?]> = [
@@ -139,7 +157,10 @@ const rejected: Array<[string, string, number?]> = [
   ["commas between policy rules", `policy p { allow: a, deny: b }`],
   ["struct literal after if", inBlock("if a { b: 1 }")],
   ["struct literal after for", inBlock("for x in xs { y: 1 }")],
-  ["the reference's pathological if T { a: 1 } == y {} (Rust's rule, documented difference)", inBlock("if T { a: 1 } == y { }")],
+  [
+    "the reference's pathological if T { a: 1 } == y {} (Rust's rule, documented difference)",
+    inBlock("if T { a: 1 } == y { }"),
+  ],
   ["if expression assignment without ;", inBlock("x = if a {1} else {2}\nlet y = 1;")],
   ["bare block statement", inBlock("{ let x = 1; }")],
   ["missing ; after let", inBlock("let x = 1\nlet y = 2;"), 3],
@@ -150,7 +171,11 @@ const rejected: Array<[string, string, number?]> = [
 for (const [name, src] of accepted) {
   test(`accepts: ${name}`, () => {
     const r = parseText(src, "t.symbi");
-    assert.equal(r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code} ${d.message}`), [], src);
+    assert.equal(
+      r.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.code} ${d.message}`),
+      [],
+      src,
+    );
   });
 }
 

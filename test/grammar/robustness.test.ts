@@ -16,7 +16,10 @@ const agents = corpusAgents();
 function assertSane(text: string, r: ReturnType<typeof parseText>): void {
   assert.is(r.program.kind, "Program");
   for (const d of r.diagnostics) {
-    assert.ok(d.span.start >= 0 && d.span.start <= text.length && d.span.end <= text.length + 1, `span in range: ${JSON.stringify(d.span)} / ${text.length}`);
+    assert.ok(
+      d.span.start >= 0 && d.span.start <= text.length && d.span.end <= text.length + 1,
+      `span in range: ${JSON.stringify(d.span)} / ${text.length}`,
+    );
     assert.ok(d.span.line >= 1 && d.span.col >= 1, "1-based positions");
     assert.ok(typeof d.message === "string" && d.message.length > 0);
     assert.match(d.code, /^[EW]0\d{3}$/);
@@ -24,9 +27,59 @@ function assertSane(text: string, r: ReturnType<typeof parseText>): void {
 }
 
 const TOKENS = [
-  "agent", "policy", "with", "let", "if", "else", "for", "in", "match", "try", "catch", "return", "not", "true", "type",
-  "{", "}", "(", ")", "[", "]", ";", ",", ":", ".", "=", "==", "=>", "->", "|", "||", "&&", "!", "+", "-", "*", "/",
-  "x", "_", "\"s\"", "\"", "1", "1.5", "30s", "100ms", "vault://a/b", "// c\n", "# c\n", "\n", " ", "allow:", "deny:", "require:",
+  "agent",
+  "policy",
+  "with",
+  "let",
+  "if",
+  "else",
+  "for",
+  "in",
+  "match",
+  "try",
+  "catch",
+  "return",
+  "not",
+  "true",
+  "type",
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  ";",
+  ",",
+  ":",
+  ".",
+  "=",
+  "==",
+  "=>",
+  "->",
+  "|",
+  "||",
+  "&&",
+  "!",
+  "+",
+  "-",
+  "*",
+  "/",
+  "x",
+  "_",
+  '"s"',
+  '"',
+  "1",
+  "1.5",
+  "30s",
+  "100ms",
+  "vault://a/b",
+  "// c\n",
+  "# c\n",
+  "\n",
+  " ",
+  "allow:",
+  "deny:",
+  "require:",
 ];
 
 test("random text never throws and gives sane diagnostics", () => {
@@ -83,24 +136,43 @@ test("mutated corpus files never throw", () => {
   );
 });
 
-const deep = (open: string, middle: string, close: string, n: number) => `agent a { with { let x = ${open.repeat(n)}${middle}${close.repeat(n)}; } }`;
+const deep = (open: string, middle: string, close: string, n: number) =>
+  `agent a { with { let x = ${open.repeat(n)}${middle}${close.repeat(n)}; } }`;
 
 test("10,000 nested parentheses: E0005, no crash", () => {
   const r = parseText(deep("(", "1", ")", 10_000), "deep.symbi");
-  assert.ok(r.diagnostics.some((d) => d.code === "E0005"), r.diagnostics.map((d) => d.code).join());
+  assert.ok(
+    r.diagnostics.some((d) => d.code === "E0005"),
+    r.diagnostics.map((d) => d.code).join(),
+  );
 });
 
 test("10,000 nested arrays, records and blocks: E0005, no crash", () => {
-  for (const [o, m, c] of [["[", "1", "]"], ["{a:", "1", "}"], ["if a {", "1", "} else {2}"]] as const) {
+  for (const [o, m, c] of [
+    ["[", "1", "]"],
+    ["{a:", "1", "}"],
+    ["if a {", "1", "} else {2}"],
+  ] as const) {
     const r = parseText(deep(o, m, c, 10_000), "deep.symbi");
-    assert.ok(r.diagnostics.some((d) => d.code === "E0005"), `${o}: ${r.diagnostics.map((d) => d.code).join()}`);
+    assert.ok(
+      r.diagnostics.some((d) => d.code === "E0005"),
+      `${o}: ${r.diagnostics.map((d) => d.code).join()}`,
+    );
   }
 });
 
 test("10,000-term chains build no tree deeper than the limit", () => {
-  for (const src of ["a" + " + a".repeat(10_000), "!".repeat(10_000) + "a", "a" + ".b".repeat(10_000), "f" + "()".repeat(10_000)]) {
+  for (const src of [
+    "a" + " + a".repeat(10_000),
+    "!".repeat(10_000) + "a",
+    "a" + ".b".repeat(10_000),
+    "f" + "()".repeat(10_000),
+  ]) {
     const r = parseText(`agent a { with { let x = ${src}; } }`, "chain.symbi");
-    assert.ok(r.diagnostics.some((d) => d.code === "E0005"), r.diagnostics.map((d) => d.code).join());
+    assert.ok(
+      r.diagnostics.some((d) => d.code === "E0005"),
+      r.diagnostics.map((d) => d.code).join(),
+    );
     // The capped tree serialises: nothing recursive over it can overflow.
     assert.ok(JSON.stringify(r.program).length > 0);
   }
@@ -136,7 +208,10 @@ test("a BOM is accepted and remembered", () => {
 
 test("CRLF line endings and tabs: positions stay right", () => {
   const r = parseText("agent a {\r\n\twith {\r\n\t\tlet x = 1\r\n\t\tlog(x);\r\n\t}\r\n}\r\n", "c.symbi");
-  assert.equal(r.diagnostics.map((d) => [d.code, d.span.line, d.span.col]), [["E0011", 3, 12]]);
+  assert.equal(
+    r.diagnostics.map((d) => [d.code, d.span.line, d.span.col]),
+    [["E0011", 3, 12]],
+  );
 });
 
 test("a 50 MB file is refused quickly with E0004", () => {

@@ -19,7 +19,28 @@ const cases: Array<[string, string[]]> = [
   ["007 1_000.5", ["NumberLiteral:007", "NumberLiteral:1_000.5"]],
   ["vault://a/b.len()", ["VaultRef:vault://a/b.len", "LParen:(", "RParen:)"]],
   ["vault x", ["Identifier:vault", "Identifier:x"]],
-  ["a=>b->c==d!=e<=f>=g&&h||i", ["Identifier:a", "FatArrow:=>", "Identifier:b", "ThinArrow:->", "Identifier:c", "EqEq:==", "Identifier:d", "NotEq:!=", "Identifier:e", "LtEq:<=", "Identifier:f", "GtEq:>=", "Identifier:g", "AndAnd:&&", "Identifier:h", "OrOr:||", "Identifier:i"]],
+  [
+    "a=>b->c==d!=e<=f>=g&&h||i",
+    [
+      "Identifier:a",
+      "FatArrow:=>",
+      "Identifier:b",
+      "ThinArrow:->",
+      "Identifier:c",
+      "EqEq:==",
+      "Identifier:d",
+      "NotEq:!=",
+      "Identifier:e",
+      "LtEq:<=",
+      "Identifier:f",
+      "GtEq:>=",
+      "Identifier:g",
+      "AndAnd:&&",
+      "Identifier:h",
+      "OrOr:||",
+      "Identifier:i",
+    ],
+  ],
   ["x+=1 y%=2", ["Identifier:x", "PlusEq:+=", "NumberLiteral:1", "Identifier:y", "PercentEq:%=", "NumberLiteral:2"]],
   ["agent type _ notx", ["Kw_agent:agent", "Kw_type:type", "Kw__:_", "Identifier:notx"]],
   ['"a\\"b" "#no comment"', ['StringLiteral:"a\\"b"', 'StringLiteral:"#no comment"']],
@@ -32,24 +53,49 @@ for (const [text, expected] of cases) {
 
 test("comments are collected with their positions", () => {
   const r = scan("a # one\n  // two\n");
-  assert.equal(r.comments.map((c) => [c.image, c.startLine, c.startColumn]), [["# one", 1, 3], ["// two", 2, 3]]);
+  assert.equal(
+    r.comments.map((c) => [c.image, c.startLine, c.startColumn]),
+    [
+      ["# one", 1, 3],
+      ["// two", 2, 3],
+    ],
+  );
 });
 
 test("lines and columns: LF, CRLF and lone CR", () => {
   const r = scan("a\nb\r\nc\rd");
-  assert.equal(r.tokens.map((t) => [t.image, t.startLine, t.startColumn]), [["a", 1, 1], ["b", 2, 1], ["c", 3, 1], ["d", 4, 1]]);
+  assert.equal(
+    r.tokens.map((t) => [t.image, t.startLine, t.startColumn]),
+    [
+      ["a", 1, 1],
+      ["b", 2, 1],
+      ["c", 3, 1],
+      ["d", 4, 1],
+    ],
+  );
   const s = scan('"x\ny" z');
   assert.equal([s.tokens[0]!.endLine, s.tokens[1]!.startLine, s.tokens[1]!.startColumn], [2, 2, 4]);
 });
 
 test("unexpected characters are grouped into one error per run", () => {
   const r = scan("a @@@ b ¤ 'c'");
-  assert.equal(r.errors.map((e) => [e.offset, e.length]), [[2, 3], [8, 1], [10, 1], [12, 1]]);
+  assert.equal(
+    r.errors.map((e) => [e.offset, e.length]),
+    [
+      [2, 3],
+      [8, 1],
+      [10, 1],
+      [12, 1],
+    ],
+  );
 });
 
 test("unterminated string runs to the end of the text", () => {
   const r = scan('x "abc\\');
-  assert.equal(r.tokens.map((t) => t.tokenType.name), ["Identifier", "UnterminatedString"]);
+  assert.equal(
+    r.tokens.map((t) => t.tokenType.name),
+    ["Identifier", "UnterminatedString"],
+  );
 });
 
 test("property: tokens and comments tile the non-space text, in order, without overlap", () => {
@@ -66,7 +112,8 @@ test("property: tokens and comments tile the non-space text, in order, without o
       const covered = new Set<number>();
       for (const t of pieces) for (let i = t.startOffset; i <= t.endOffset!; i++) covered.add(i);
       for (const e of r.errors) for (let i = e.offset; i < e.offset + e.length; i++) covered.add(i);
-      for (let i = 0; i < text.length; i++) if (!covered.has(i)) assert.match(text[i]!, /\s/, `uncovered non-space at ${i}`);
+      for (let i = 0; i < text.length; i++)
+        if (!covered.has(i)) assert.match(text[i]!, /\s/, `uncovered non-space at ${i}`);
     }),
     { numRuns: 1000, seed: 7 },
   );

@@ -12,7 +12,11 @@ export interface CliResult {
 /** The tsx loader as a URL, so the CLI can run from any working directory. */
 const TSX = import.meta.resolve("tsx");
 
-export function runCli(cli: "symbic" | "symbi", args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
+export function runCli(
+  cli: "symbic" | "symbi",
+  args: string[],
+  opts: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): CliResult {
   const entry = cli === "symbic" ? "compiler/cli/main.ts" : "runtime/cli/main.ts";
   const r = spawnSync(process.execPath, ["--import", TSX, join(REPO, entry), ...args], {
     cwd: opts.cwd ?? REPO,

@@ -5,7 +5,8 @@ import { fileURLToPath } from "node:url";
 
 export const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 /** `shared/` sits beside the clone in CI and in development (../shared). */
-export const SHARED = [join(REPO, "../shared"), "/work/shared"].find((p) => existsSync(join(p, "corpus"))) ?? join(REPO, "../shared");
+export const SHARED =
+  [join(REPO, "../shared"), "/work/shared"].find((p) => existsSync(join(p, "corpus"))) ?? join(REPO, "../shared");
 export const CORPUS = join(SHARED, "corpus/reference");
 
 export interface SourceFile {
@@ -46,7 +47,8 @@ export function exampleSources(): SourceFile[] {
     for (const name of readdirSync(dir, { withFileTypes: true })) {
       const p = join(dir, name.name);
       if (name.isDirectory()) walk(p);
-      else if (name.name.endsWith(".symbi") || name.name.endsWith(".dsl")) out.push({ name: p.slice(REPO.length + 1), path: p, text: readFileSync(p, "utf8") });
+      else if (name.name.endsWith(".symbi") || name.name.endsWith(".dsl"))
+        out.push({ name: p.slice(REPO.length + 1), path: p, text: readFileSync(p, "utf8") });
     }
   };
   walk(join(REPO, "examples"));

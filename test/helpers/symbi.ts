@@ -15,7 +15,11 @@ export interface Run {
 
 export function spawnSymbi(...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], { cwd: REPO, env: { ...process.env, SYMBI_DEBUG: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], {
+      cwd: REPO,
+      env: { ...process.env, SYMBI_DEBUG: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -32,8 +36,14 @@ export function symbi(...args: string[]): Promise<Run> {
     const err = process.stderr.write.bind(process.stderr);
     let stdout = "";
     let stderr = "";
-    process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => (
+      (stdout += String(chunk)),
+      true
+    )) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => (
+      (stderr += String(chunk)),
+      true
+    )) as typeof process.stderr.write;
     try {
       const code = await main(["node", "symbi", ...args]);
       return { code, stdout, stderr };

@@ -21,8 +21,14 @@ test("each rule's preview is the policy the build emits for it", () => {
     const texts = new Map(files.map((f) => [f, readFileSync(join(fx.dir, f), "utf8")]));
     for (const [f, t] of texts) project.setFile(f, t);
     const result = project.check();
-    const build = buildProject({ projectDir: fx.dir, sources: files.map((f) => ({ file: f, bytes: Buffer.from(texts.get(f)!) })) });
-    assert.equal(build.diagnostics.filter((d) => d.severity === "error"), []);
+    const build = buildProject({
+      projectDir: fx.dir,
+      sources: files.map((f) => ({ file: f, bytes: Buffer.from(texts.get(f)!) })),
+    });
+    assert.equal(
+      build.diagnostics.filter((d) => d.severity === "error"),
+      [],
+    );
     const bundle = build.bundles.find((b) => b.agent === "scanner")!;
     const policyCedar = bundle.files.get("policy.cedar")!.toString("utf8");
 
@@ -33,7 +39,10 @@ test("each rule's preview is the policy the build emits for it", () => {
       const preview = cedarForRule(result, rule, (f) => texts.get(f));
       assert.ok(preview, `a preview for the ${rule.verb} rule`);
       const body = preview!.split("\n").slice(1).join("\n");
-      assert.ok(policyCedar.includes(body), `the ${rule.verb} rule's preview is in policy.cedar:\n${body}\n---\n${policyCedar}`);
+      assert.ok(
+        policyCedar.includes(body),
+        `the ${rule.verb} rule's preview is in policy.cedar:\n${body}\n---\n${policyCedar}`,
+      );
       assert.match(body, rule.verb === "allow" ? /^@id[\s\S]*permit \(/ : /^@id[\s\S]*forbid \(/);
       assert.match(body, `@dsl("main.symbi:${rule.span.line}:${rule.span.col}")`);
     }

@@ -6,7 +6,13 @@ import * as assert from "uvu/assert";
 import { REPO } from "../helpers/corpus.js";
 
 const TSX = import.meta.resolve("tsx");
-const run = (...args: string[]) => spawnSync(process.execPath, ["--import", TSX, join(REPO, "lsp/main.ts"), ...args], { cwd: REPO, encoding: "utf8", timeout: 30_000, input: "" });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", TSX, join(REPO, "lsp/main.ts"), ...args], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 30_000,
+    input: "",
+  });
 
 test("--help prints usage and exits 0; no transport is a usage error (exit 1)", () => {
   const help = run("--help");

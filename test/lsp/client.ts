@@ -30,7 +30,13 @@ export interface Notification {
 export interface PublishedDiagnostics {
   uri: string;
   version?: number;
-  diagnostics: Array<{ range: { start: { line: number; character: number }; end: { line: number; character: number } }; severity?: number; code?: string; source?: string; message: string }>;
+  diagnostics: Array<{
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    severity?: number;
+    code?: string;
+    source?: string;
+    message: string;
+  }>;
 }
 
 export class LspClient {
@@ -117,7 +123,13 @@ export class LspClient {
     const r = this.prepare(method, params);
     this.write([r.message]);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${method}: no response in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs)));
+    const timeout = new Promise<never>(
+      (_, reject) =>
+        (timer = setTimeout(
+          () => reject(new Error(`${method}: no response in ${timeoutMs} ms; stderr: ${this.stderr}`)),
+          timeoutMs,
+        )),
+    );
     try {
       const res = await Promise.race([r.response, timeout]);
       if (res.error) throw new Error(`${method} failed: ${res.error.code} ${res.error.message}`);
@@ -136,7 +148,10 @@ export class LspClient {
     const seen = this.notifications.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} in ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no ${what} in ${timeoutMs} ms; stderr: ${this.stderr}`)),
+        timeoutMs,
+      );
       this.waiters.push({ match, resolve: (n) => (clearTimeout(timer), resolve(n)) });
     });
   }
@@ -174,7 +189,12 @@ export class LspClient {
   }
 
   /** An incremental change. */
-  edit(uri: string, version: number, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string): void {
+  edit(
+    uri: string,
+    version: number,
+    range: { start: { line: number; character: number }; end: { line: number; character: number } },
+    text: string,
+  ): void {
     this.notify("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ range, text }] });
   }
 

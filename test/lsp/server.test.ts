@@ -16,13 +16,29 @@ const fx = makeFixture();
 const client = new LspClient();
 let capabilities: any;
 const td = (uri: string) => ({ textDocument: { uri } });
-const at = (uri: string, text: string, needle: string, delta = 0, nth = 0) => ({ ...td(uri), position: positionOf(text, needle, delta, nth) });
+const at = (uri: string, text: string, needle: string, delta = 0, nth = 0) => ({
+  ...td(uri),
+  position: positionOf(text, needle, delta, nth),
+});
 
 test("initialize: every feature is advertised", async () => {
   const result = await client.initialize(fx.dir, { diagnosticsDelay: 10 });
   capabilities = result.capabilities;
   assert.is(result.serverInfo.name, "symbi-lsp");
-  for (const f of ["hoverProvider", "completionProvider", "definitionProvider", "referencesProvider", "renameProvider", "documentSymbolProvider", "workspaceSymbolProvider", "foldingRangeProvider", "semanticTokensProvider", "signatureHelpProvider", "documentFormattingProvider", "codeActionProvider"]) {
+  for (const f of [
+    "hoverProvider",
+    "completionProvider",
+    "definitionProvider",
+    "referencesProvider",
+    "renameProvider",
+    "documentSymbolProvider",
+    "workspaceSymbolProvider",
+    "foldingRangeProvider",
+    "semanticTokensProvider",
+    "signatureHelpProvider",
+    "documentFormattingProvider",
+    "codeActionProvider",
+  ]) {
     assert.ok(capabilities[f], `${f} is advertised`);
   }
   assert.is(capabilities.textDocumentSync.change, 2, "incremental sync");
@@ -41,14 +57,23 @@ test("diagnostics: an error at the right range, gone after the edit that fixes i
   assert.match(e!.message, "unknown name `cont`");
   assert.match(e!.message, "help: did you mean `count`?");
   // The same codes as `symbic check`: the warnings of the unedited file are there too.
-  assert.ok(d1.diagnostics.some((d) => d.code === "W0400"), "bare-number timeout warning");
-  assert.ok(d1.diagnostics.some((d) => d.code === "W0101"), "assignment without let warning");
+  assert.ok(
+    d1.diagnostics.some((d) => d.code === "W0400"),
+    "bare-number timeout warning",
+  );
+  assert.ok(
+    d1.diagnostics.some((d) => d.code === "W0101"),
+    "assignment without let warning",
+  );
 
   // Insert the missing `u` (an incremental change).
   const p = positionOf(broken, "cont);", 2);
   client.edit(fx.mainUri, 2, { start: p, end: p }, "u");
   const d2 = await client.diagnosticsFor(fx.mainUri, 2);
-  assert.not.ok(d2.diagnostics.some((d) => d.code === "E0100"), `E0100 cleared: ${JSON.stringify(d2.diagnostics)}`);
+  assert.not.ok(
+    d2.diagnostics.some((d) => d.code === "E0100"),
+    `E0100 cleared: ${JSON.stringify(d2.diagnostics)}`,
+  );
   assert.ok(d2.diagnostics.some((d) => d.code === "W0400"));
 });
 
@@ -56,16 +81,35 @@ test("diagnostics follow other files: breaking a declaration in one file reports
   client.open(fx.typesUri, TYPES_SYMBI, 1);
   await client.diagnosticsFor(fx.typesUri, 1);
   client.replace(fx.typesUri, TYPES_SYMBI.replace("function summarize", "function summary"), 2);
-  const main = await client.waitFor((n) => n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && n.params.diagnostics.some((d: any) => d.code === "E0100" && /summarize/.test(d.message)), 10_000, "E0100 for summarize in main");
+  const main = await client.waitFor(
+    (n) =>
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.mainUri &&
+      n.params.diagnostics.some((d: any) => d.code === "E0100" && /summarize/.test(d.message)),
+    10_000,
+    "E0100 for summarize in main",
+  );
   assert.is(main.params.version, 2, "published for the current version of main.symbi");
   const before = client.notifications.length;
   client.replace(fx.typesUri, TYPES_SYMBI, 3);
-  await client.waitFor((n) => client.notifications.indexOf(n) >= before && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && !n.params.diagnostics.some((d: any) => d.code === "E0100"), 10_000, "E0100 gone from main");
+  await client.waitFor(
+    (n) =>
+      client.notifications.indexOf(n) >= before &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.mainUri &&
+      !n.params.diagnostics.some((d: any) => d.code === "E0100"),
+    10_000,
+    "E0100 gone from main",
+  );
 });
 
 test("quick fixes: duration for a bare-number timeout, `let` for a first assignment, did-you-mean", async () => {
   const timeout = positionOf(MAIN_SYMBI, "30000", 1);
-  const actions = await client.request("textDocument/codeAction", { ...td(fx.mainUri), range: { start: timeout, end: timeout }, context: { diagnostics: [] } });
+  const actions = await client.request("textDocument/codeAction", {
+    ...td(fx.mainUri),
+    range: { start: timeout, end: timeout },
+    context: { diagnostics: [] },
+  });
   const dur = actions.find((a: any) => a.title === "write `30s`");
   assert.ok(dur, JSON.stringify(actions));
   assert.is(dur.kind, "quickfix");
@@ -74,7 +118,11 @@ test("quick fixes: duration for a bare-number timeout, `let` for a first assignm
   assert.equal(edit.range.start, positionOf(MAIN_SYMBI, "30000"));
 
   const count = positionOf(MAIN_SYMBI, "count = len");
-  const lets = await client.request("textDocument/codeAction", { ...td(fx.mainUri), range: { start: count, end: count }, context: { diagnostics: [] } });
+  const lets = await client.request("textDocument/codeAction", {
+    ...td(fx.mainUri),
+    range: { start: count, end: count },
+    context: { diagnostics: [] },
+  });
   const addLet = lets.find((a: any) => /let/.test(a.title));
   assert.ok(addLet, JSON.stringify(lets));
   assert.equal(addLet.edit.changes[fx.mainUri][0], { range: { start: count, end: count }, newText: "let " });
@@ -84,7 +132,11 @@ test("quick fixes: duration for a bare-number timeout, `let` for a first assignm
   client.replace(fx.mainUri, typo, 3);
   await client.diagnosticsFor(fx.mainUri, 3);
   const p = positionOf(typo, "cont)");
-  const dym = await client.request("textDocument/codeAction", { ...td(fx.mainUri), range: { start: p, end: p }, context: { diagnostics: [] } });
+  const dym = await client.request("textDocument/codeAction", {
+    ...td(fx.mainUri),
+    range: { start: p, end: p },
+    context: { diagnostics: [] },
+  });
   const fix = dym.find((a: any) => a.title === "replace `cont` with `count`");
   assert.ok(fix, JSON.stringify(dym));
   assert.equal(fix.edit.changes[fx.mainUri][0].newText, "count");
@@ -124,7 +176,7 @@ test("completion: keywords by context, names in scope, members, tools, stdlib, w
   const complete = async (text: string, needle: string, delta = 0) => {
     client.replace(fx.mainUri, text, ++version);
     const r = await client.request("textDocument/completion", at(fx.mainUri, text, needle, delta));
-    return (r.items as Array<{ label: string; kind: number; textEdit?: any; insertText?: string }>);
+    return r.items as Array<{ label: string; kind: number; textEdit?: any; insertText?: string }>;
   };
   const labels = (items: Array<{ label: string }>) => items.map((i) => i.label);
   let version = 10;
@@ -134,41 +186,70 @@ test("completion: keywords by context, names in scope, members, tools, stdlib, w
   assert.equal(labels(member).sort(), ["open_ports", "target"]);
   // Methods of a built-in type.
   const methods = labels(await complete(MAIN_SYMBI.replace("print(count);", "print(target.);"), "target.);", 7));
-  for (const m of ["contains", "starts_with", "length", "split"]) assert.ok(methods.includes(m), `String.${m}: ${methods}`);
+  for (const m of ["contains", "starts_with", "length", "split"])
+    assert.ok(methods.includes(m), `String.${m}: ${methods}`);
 
   // A statement position: statement keywords, locals, parameters, functions, tools, stdlib.
   const stmt = labels(await complete(MAIN_SYMBI.replace("print(count);", "pr"), "pr\n", 2));
-  for (const n of ["let", "if", "for", "return", "count", "report", "target", "summarize", "nmap_scan", "print", "len"]) assert.ok(stmt.includes(n), `${n} offered at statement start: ${stmt.join(",")}`);
+  for (const n of ["let", "if", "for", "return", "count", "report", "target", "summarize", "nmap_scan", "print", "len"])
+    assert.ok(stmt.includes(n), `${n} offered at statement start: ${stmt.join(",")}`);
   assert.not.ok(stmt.includes("agent"), "no top-level keywords inside a block");
 
   // Top level, agent body, policy body.
   const top = labels(await complete(MAIN_SYMBI + "\nag", "\nag", 3));
   assert.ok(top.includes("agent") && top.includes("policy") && top.includes("type"), top.join(","));
   assert.not.ok(top.includes("let"));
-  const body = labels(await complete(MAIN_SYMBI.replace('    capabilities = ["network_scan"]\n', '    capabilities = ["network_scan"]\n    \n'), '"network_scan"]\n    \n', 20));
+  const body = labels(
+    await complete(
+      MAIN_SYMBI.replace('    capabilities = ["network_scan"]\n', '    capabilities = ["network_scan"]\n    \n'),
+      '"network_scan"]\n    \n',
+      20,
+    ),
+  );
   assert.equal(body.sort(), ["capabilities", "function", "policy", "with"]);
-  const verbs = labels(await complete(MAIN_SYMBI.replace('        deny: nmap_scan(any, "os_detect")\n', '        deny: nmap_scan(any, "os_detect")\n        \n'), '"os_detect")\n        \n', 22));
+  const verbs = labels(
+    await complete(
+      MAIN_SYMBI.replace(
+        '        deny: nmap_scan(any, "os_detect")\n',
+        '        deny: nmap_scan(any, "os_detect")\n        \n',
+      ),
+      '"os_detect")\n        \n',
+      22,
+    ),
+  );
   for (const v of ["allow", "deny", "require", "audit"]) assert.ok(verbs.includes(v), verbs.join(","));
 
   // Action names after `allow:`: tools, built-in actions, groups, the agent's capabilities.
   const actions = labels(await complete(MAIN_SYMBI.replace("deny: nmap_scan(", "deny: n nmap_scan("), "deny: n", 7));
-  for (const a of ["nmap_scan", "delegate", "all_operations", "network_scan"]) assert.ok(actions.includes(a), `${a}: ${actions.join(",")}`);
+  for (const a of ["nmap_scan", "delegate", "all_operations", "network_scan"])
+    assert.ok(actions.includes(a), `${a}: ${actions.join(",")}`);
 
   // `with` attribute names, then values (inside the string being typed too).
-  const attrs = labels(await complete(MAIN_SYMBI.replace('timeout = 30000 {', 'timeout = 30000, m {'), "30000, m", 8));
+  const attrs = labels(await complete(MAIN_SYMBI.replace("timeout = 30000 {", "timeout = 30000, m {"), "30000, m", 8));
   assert.ok(attrs.includes("max_memory_mb") && attrs.includes("max_cpu_cores"), attrs.join(","));
   assert.not.ok(attrs.includes("sandbox"), "attributes already set are not offered again");
   const tiers = await complete(MAIN_SYMBI.replace('sandbox = "Tier1"', 'sandbox = "T"'), 'sandbox = "T', 12);
   assert.equal(labels(tiers), ['"Tier1"', '"Tier2"', '"process"']);
   const p = positionOf(MAIN_SYMBI.replace('sandbox = "Tier1"', 'sandbox = "T"'), '"T"');
-  assert.equal(tiers[1]!.textEdit, { range: { start: p, end: { line: p.line, character: p.character + 3 } }, newText: '"Tier2"' });
+  assert.equal(tiers[1]!.textEdit, {
+    range: { start: p, end: { line: p.line, character: p.character + 3 } },
+    newText: '"Tier2"',
+  });
 
   // Types after `:` in a parameter list.
-  const types = labels(await complete(MAIN_SYMBI.replace("agent scanner(target: String)", "agent scanner(target: S)"), "target: S", 9));
+  const types = labels(
+    await complete(MAIN_SYMBI.replace("agent scanner(target: String)", "agent scanner(target: S)"), "target: S", 9),
+  );
   for (const t of ["String", "int", "List", "ScanReport"]) assert.ok(types.includes(t), `${t}: ${types.join(",")}`);
 
   // Fields of a type literal.
-  const fields = labels(await complete(MAIN_SYMBI.replace("ScanReport { target: target, open_ports: [22, 80] }", "ScanReport { t }"), "ScanReport { t", 14));
+  const fields = labels(
+    await complete(
+      MAIN_SYMBI.replace("ScanReport { target: target, open_ports: [22, 80] }", "ScanReport { t }"),
+      "ScanReport { t",
+      14,
+    ),
+  );
   assert.equal(fields.sort(), ["open_ports", "target"]);
   client.replace(fx.mainUri, MAIN_SYMBI, ++version);
   await client.diagnosticsFor(fx.mainUri, version);
@@ -180,17 +261,34 @@ test("completion right after a keystroke (not yet analysed) still knows scopes a
   await client.diagnosticsFor(fx.mainUri, 40);
   // The edit and the request reach the server in one write: no analysis can run in between.
   const typeAndComplete = async (version: number, at: { line: number; character: number }, text: string) => {
-    const r = client.prepare("textDocument/completion", { ...td(fx.mainUri), position: { line: at.line, character: at.character + text.length } });
-    client.write([{ jsonrpc: "2.0", method: "textDocument/didChange", params: { textDocument: { uri: fx.mainUri, version }, contentChanges: [{ range: { start: at, end: at }, text }] } }, r.message]);
+    const r = client.prepare("textDocument/completion", {
+      ...td(fx.mainUri),
+      position: { line: at.line, character: at.character + text.length },
+    });
+    client.write([
+      {
+        jsonrpc: "2.0",
+        method: "textDocument/didChange",
+        params: {
+          textDocument: { uri: fx.mainUri, version },
+          contentChanges: [{ range: { start: at, end: at }, text }],
+        },
+      },
+      r.message,
+    ]);
     return ((await r.response).result as { items: Array<{ label: string }> }).items.map((i) => i.label);
   };
   const dot = positionOf(before, "report);", 6);
   assert.equal((await typeAndComplete(41, dot, ".")).sort(), ["open_ports", "target"]);
   const stmt = positionOf(before, "print(report");
   const names = await typeAndComplete(42, stmt, "c");
-  for (const n of ["count", "report", "target", "summarize", "nmap_scan"]) assert.ok(names.includes(n), `${n} in ${names.join(",")}`);
+  for (const n of ["count", "report", "target", "summarize", "nmap_scan"])
+    assert.ok(names.includes(n), `${n} in ${names.join(",")}`);
   const d = await client.diagnosticsFor(fx.mainUri, 42);
-  assert.ok(d.diagnostics.some((x) => x.code === "E0010"), "the half-typed text is analysed afterwards");
+  assert.ok(
+    d.diagnostics.some((x) => x.code === "E0010"),
+    "the half-typed text is analysed afterwards",
+  );
   client.replace(fx.mainUri, MAIN_SYMBI, 43);
   await client.diagnosticsFor(fx.mainUri, 43);
 });
@@ -213,7 +311,12 @@ test("signature help: stdlib functions and user functions, active parameter", as
 
 test("definition and references across files", async () => {
   const def = await client.request("textDocument/definition", at(fx.mainUri, MAIN_SYMBI, "summarize(report)"));
-  assert.equal(def, [{ uri: fx.typesUri, range: { start: positionOf(TYPES_SYMBI, "summarize"), end: positionOf(TYPES_SYMBI, "summarize", 9) } }]);
+  assert.equal(def, [
+    {
+      uri: fx.typesUri,
+      range: { start: positionOf(TYPES_SYMBI, "summarize"), end: positionOf(TYPES_SYMBI, "summarize", 9) },
+    },
+  ]);
   const typeDef = await client.request("textDocument/definition", at(fx.mainUri, MAIN_SYMBI, "ScanReport {", 3));
   assert.is(typeDef[0].uri, fx.typesUri);
   assert.equal(typeDef[0].range.start, positionOf(TYPES_SYMBI, "ScanReport"));
@@ -224,26 +327,58 @@ test("definition and references across files", async () => {
   const tool = await client.request("textDocument/definition", at(fx.mainUri, MAIN_SYMBI, "nmap_scan(host"));
   assert.is(tool[0].uri, fx.uri("tools/nmap_scan.clad.toml"));
 
-  const refs = await client.request("textDocument/references", { ...at(fx.mainUri, MAIN_SYMBI, "summarize(report)"), context: { includeDeclaration: true } });
+  const refs = await client.request("textDocument/references", {
+    ...at(fx.mainUri, MAIN_SYMBI, "summarize(report)"),
+    context: { includeDeclaration: true },
+  });
   assert.equal(refs.map((r: any) => r.uri).sort(), [fx.mainUri, fx.typesUri]);
-  const noDecl = await client.request("textDocument/references", { ...at(fx.mainUri, MAIN_SYMBI, "summarize(report)"), context: { includeDeclaration: false } });
-  assert.equal(noDecl.map((r: any) => r.uri), [fx.mainUri]);
-  const reportRefs = await client.request("textDocument/references", { ...at(fx.mainUri, MAIN_SYMBI, "report = "), context: { includeDeclaration: true } });
+  const noDecl = await client.request("textDocument/references", {
+    ...at(fx.mainUri, MAIN_SYMBI, "summarize(report)"),
+    context: { includeDeclaration: false },
+  });
+  assert.equal(
+    noDecl.map((r: any) => r.uri),
+    [fx.mainUri],
+  );
+  const reportRefs = await client.request("textDocument/references", {
+    ...at(fx.mainUri, MAIN_SYMBI, "report = "),
+    context: { includeDeclaration: true },
+  });
   assert.is(reportRefs.length, 3, JSON.stringify(reportRefs));
 });
 
 test("rename: a local in one file, a type across files; built-ins refuse", async () => {
-  const local = await client.request("textDocument/rename", { ...at(fx.mainUri, MAIN_SYMBI, "report = "), newName: "scan" });
+  const local = await client.request("textDocument/rename", {
+    ...at(fx.mainUri, MAIN_SYMBI, "report = "),
+    newName: "scan",
+  });
   assert.equal(Object.keys(local.changes), [fx.mainUri]);
-  const applied = TextDocument.applyEdits(TextDocument.create(fx.mainUri, "symbiont", 1, MAIN_SYMBI), local.changes[fx.mainUri]);
-  assert.ok(applied.includes("let scan = ScanReport") && applied.includes("len(scan.open_ports)") && applied.includes("summarize(scan)"), applied);
-  assert.not.ok(/\breport\b/.test(applied.split("summarize")[0]!.replace("// Scans one host.", "")), "every use renamed");
+  const applied = TextDocument.applyEdits(
+    TextDocument.create(fx.mainUri, "symbiont", 1, MAIN_SYMBI),
+    local.changes[fx.mainUri],
+  );
+  assert.ok(
+    applied.includes("let scan = ScanReport") &&
+      applied.includes("len(scan.open_ports)") &&
+      applied.includes("summarize(scan)"),
+    applied,
+  );
+  assert.not.ok(
+    /\breport\b/.test(applied.split("summarize")[0]!.replace("// Scans one host.", "")),
+    "every use renamed",
+  );
 
   const prep = await client.request("textDocument/prepareRename", at(fx.mainUri, MAIN_SYMBI, "ScanReport {", 2));
   assert.is(prep.placeholder, "ScanReport");
-  const ty = await client.request("textDocument/rename", { ...at(fx.mainUri, MAIN_SYMBI, "ScanReport {", 2), newName: "PortReport" });
+  const ty = await client.request("textDocument/rename", {
+    ...at(fx.mainUri, MAIN_SYMBI, "ScanReport {", 2),
+    newName: "PortReport",
+  });
   assert.equal(Object.keys(ty.changes).sort(), [fx.mainUri, fx.typesUri].sort());
-  const types = TextDocument.applyEdits(TextDocument.create(fx.typesUri, "symbiont", 1, TYPES_SYMBI), ty.changes[fx.typesUri]);
+  const types = TextDocument.applyEdits(
+    TextDocument.create(fx.typesUri, "symbiont", 1, TYPES_SYMBI),
+    ty.changes[fx.typesUri],
+  );
   assert.ok(types.startsWith("type PortReport = {") && types.includes("report: PortReport"), types);
 
   const builtin = await client.raw("textDocument/prepareRename", at(fx.mainUri, MAIN_SYMBI, "len(report"));
@@ -257,7 +392,10 @@ test("formatting: the formatter's output, as edits", async () => {
   const uri = fx.uri("messy.symbi");
   const messy = 'agent   messy(x:int){\nwith sandbox="Tier1"{\nlet y=x+1;   print(y);}\n}\n';
   client.open(uri, messy, 1);
-  const edits = await client.request("textDocument/formatting", { ...td(uri), options: { tabSize: 4, insertSpaces: true } });
+  const edits = await client.request("textDocument/formatting", {
+    ...td(uri),
+    options: { tabSize: 4, insertSpaces: true },
+  });
   assert.ok(edits.length >= 1);
   const formatted = TextDocument.applyEdits(TextDocument.create(uri, "symbiont", 1, messy), edits);
   const expected = await formatText(messy, uri);
@@ -265,11 +403,23 @@ test("formatting: the formatter's output, as edits", async () => {
   assert.is(formatted, (expected as { output: string }).output);
   // Formatting a formatted document changes nothing; a file with syntax errors is left alone.
   client.replace(uri, formatted, 2);
-  assert.equal(await client.request("textDocument/formatting", { ...td(uri), options: { tabSize: 4, insertSpaces: true } }), []);
+  assert.equal(
+    await client.request("textDocument/formatting", { ...td(uri), options: { tabSize: 4, insertSpaces: true } }),
+    [],
+  );
   client.replace(uri, "agent broken {", 3);
-  assert.equal(await client.request("textDocument/formatting", { ...td(uri), options: { tabSize: 4, insertSpaces: true } }), []);
+  assert.equal(
+    await client.request("textDocument/formatting", { ...td(uri), options: { tabSize: 4, insertSpaces: true } }),
+    [],
+  );
   client.notify("textDocument/didClose", td(uri));
-  const cleared = await client.waitFor((n) => n.method === "textDocument/publishDiagnostics" && n.params.uri === uri && n.params.diagnostics.length === 0 && n.params.version === undefined);
+  const cleared = await client.waitFor(
+    (n) =>
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === uri &&
+      n.params.diagnostics.length === 0 &&
+      n.params.version === undefined,
+  );
   assert.ok(cleared);
 });
 
@@ -304,7 +454,10 @@ test("semantic tokens: contextual keywords, declarations, parameters, built-ins"
     const b = toks[i]!;
     assert.ok(b.line > a.line || b.char >= a.char + a.length, `tokens overlap at ${b.line}:${b.char}`);
   }
-  const range = await client.request("textDocument/semanticTokens/range", { ...td(fx.mainUri), range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } } });
+  const range = await client.request("textDocument/semanticTokens/range", {
+    ...td(fx.mainUri),
+    range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } },
+  });
   const inRange = decodeSemanticTokens(range.data, capabilities.semanticTokensProvider.legend);
   assert.ok(inRange.length > 0 && inRange.every((t) => t.line === 1));
 });
@@ -313,17 +466,31 @@ test("document symbols, workspace symbols, folding ranges", async () => {
   const syms = await client.request("textDocument/documentSymbol", td(fx.mainUri));
   assert.is(syms.length, 1);
   assert.is(syms[0].name, "scanner");
-  assert.equal(syms[0].children.map((c: any) => c.name), ["capabilities", "scanning", "with"]);
-  assert.equal(syms[0].children[1].children.map((c: any) => c.name), ["allow: nmap_scan(host, mode)", 'deny: nmap_scan(any, "os_detect")']);
+  assert.equal(
+    syms[0].children.map((c: any) => c.name),
+    ["capabilities", "scanning", "with"],
+  );
+  assert.equal(
+    syms[0].children[1].children.map((c: any) => c.name),
+    ["allow: nmap_scan(host, mode)", 'deny: nmap_scan(any, "os_detect")'],
+  );
 
   const ws = await client.request("workspace/symbol", { query: "scnrep" });
-  assert.equal(ws.map((s: any) => [s.name, s.location.uri]), [["ScanReport", fx.typesUri]]);
+  assert.equal(
+    ws.map((s: any) => [s.name, s.location.uri]),
+    [["ScanReport", fx.typesUri]],
+  );
   const all = await client.request("workspace/symbol", { query: "" });
-  for (const n of ["scanner", "ScanReport", "summarize", "scanning"]) assert.ok(all.some((s: any) => s.name === n), n);
+  for (const n of ["scanner", "ScanReport", "summarize", "scanning"])
+    assert.ok(
+      all.some((s: any) => s.name === n),
+      n,
+    );
 
   const folds = await client.request("textDocument/foldingRange", td(fx.mainUri));
   const starts = folds.map((f: any) => f.startLine);
-  for (const needle of ["agent scanner", "policy scanning", "with sandbox"]) assert.ok(starts.includes(positionOf(MAIN_SYMBI, needle).line), needle);
+  for (const needle of ["agent scanner", "policy scanning", "with sandbox"])
+    assert.ok(starts.includes(positionOf(MAIN_SYMBI, needle).line), needle);
 });
 
 test("files changed on disk: new declarations resolve, contract changes apply", async () => {
@@ -335,49 +502,107 @@ test("files changed on disk: new declarations resolve, contract changes apply", 
   writeFileSync(helper, "function helper(n: int) -> int {\n    return n + 1;\n}\n");
   let mark = client.notifications.length;
   client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("helper.symbi"), type: 1 }] });
-  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && !n.params.diagnostics.some((d: any) => d.code === "E0100"), 10_000, "helper resolved");
+  await client.waitFor(
+    (n) =>
+      client.notifications.indexOf(n) >= mark &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.mainUri &&
+      !n.params.diagnostics.some((d: any) => d.code === "E0100"),
+    10_000,
+    "helper resolved",
+  );
   const def = await client.request("textDocument/definition", at(fx.mainUri, calls, "helper("));
   assert.is(def[0].uri, fx.uri("helper.symbi"));
   rmSync(helper);
   mark = client.notifications.length;
   client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("helper.symbi"), type: 3 }] });
-  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && n.params.diagnostics.some((d: any) => d.code === "E0100"), 10_000, "helper gone");
+  await client.waitFor(
+    (n) =>
+      client.notifications.indexOf(n) >= mark &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.mainUri &&
+      n.params.diagnostics.some((d: any) => d.code === "E0100"),
+    10_000,
+    "helper gone",
+  );
 
   // The tool contract is renamed on disk: the policy's action and the call no longer resolve.
   const contract = join(fx.dir, "tools/nmap_scan.clad.toml");
   const original = readFileSync(contract, "utf8");
   writeFileSync(contract, original.replace('name = "nmap_scan"', 'name = "nmap_probe"'));
   mark = client.notifications.length;
-  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
-  const broken = await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message) && d.severity === 1), 10_000, "nmap_scan unknown");
+  client.notify("workspace/didChangeWatchedFiles", {
+    changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }],
+  });
+  const broken = await client.waitFor(
+    (n) =>
+      client.notifications.indexOf(n) >= mark &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.mainUri &&
+      n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message) && d.severity === 1),
+    10_000,
+    "nmap_scan unknown",
+  );
   assert.ok(broken);
   writeFileSync(contract, original);
   mark = client.notifications.length;
-  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
-  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.mainUri && !n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message)), 10_000, "nmap_scan back");
+  client.notify("workspace/didChangeWatchedFiles", {
+    changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }],
+  });
+  await client.waitFor(
+    (n) =>
+      client.notifications.indexOf(n) >= mark &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.mainUri &&
+      !n.params.diagnostics.some((d: any) => /nmap_scan/.test(d.message)),
+    10_000,
+    "nmap_scan back",
+  );
 
   // A broken contract: its own diagnostics are published on the contract file, then withdrawn.
   writeFileSync(contract, original.replace('risk_tier = "low"', 'risk_tier = "extreme"'));
   mark = client.notifications.length;
-  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
+  client.notify("workspace/didChangeWatchedFiles", {
+    changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }],
+  });
   // Wait for the publication that reflects the broken file: an earlier one (for the restored
   // text of the previous step) may still arrive after `mark`.
   const onContract = await client.waitFor(
-    (n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.uri("tools/nmap_scan.clad.toml") && n.params.diagnostics.length > 0,
+    (n) =>
+      client.notifications.indexOf(n) >= mark &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.uri("tools/nmap_scan.clad.toml") &&
+      n.params.diagnostics.length > 0,
     10_000,
     "contract diagnostics",
   );
-  assert.ok(onContract.params.diagnostics.some((d: any) => d.code === "E0516"), JSON.stringify(onContract.params));
+  assert.ok(
+    onContract.params.diagnostics.some((d: any) => d.code === "E0516"),
+    JSON.stringify(onContract.params),
+  );
   writeFileSync(contract, original);
   mark = client.notifications.length;
-  client.notify("workspace/didChangeWatchedFiles", { changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }] });
-  await client.waitFor((n) => client.notifications.indexOf(n) >= mark && n.method === "textDocument/publishDiagnostics" && n.params.uri === fx.uri("tools/nmap_scan.clad.toml") && n.params.diagnostics.length === 0, 10_000, "contract diagnostics withdrawn");
+  client.notify("workspace/didChangeWatchedFiles", {
+    changes: [{ uri: fx.uri("tools/nmap_scan.clad.toml"), type: 2 }],
+  });
+  await client.waitFor(
+    (n) =>
+      client.notifications.indexOf(n) >= mark &&
+      n.method === "textDocument/publishDiagnostics" &&
+      n.params.uri === fx.uri("tools/nmap_scan.clad.toml") &&
+      n.params.diagnostics.length === 0,
+    10_000,
+    "contract diagnostics withdrawn",
+  );
   client.replace(fx.mainUri, MAIN_SYMBI, 51);
   await client.diagnosticsFor(fx.mainUri, 51);
 });
 
 test("requests for unknown documents answer null; unknown methods answer MethodNotFound", async () => {
-  assert.is(await client.request("textDocument/hover", { ...td(fx.uri("nope.symbi")), position: { line: 0, character: 0 } }), null);
+  assert.is(
+    await client.request("textDocument/hover", { ...td(fx.uri("nope.symbi")), position: { line: 0, character: 0 } }),
+    null,
+  );
   const r = await client.raw("symbi/unknown", {});
   assert.is(r.error?.code, -32601);
 });

@@ -27,7 +27,7 @@ test("completion contexts: declarations", () => {
   assert.is(ctx("agent a {}\nag|").kind, "topLevel");
   assert.is(ctx("type T = { a: int }\nag|").kind, "topLevel");
   assert.is(ctx("agent a {\n  |\n}").kind, "agentItem");
-  assert.is(ctx("agent a {\n  capabilities = [\"x\"]\n  |").kind, "agentItem");
+  assert.is(ctx('agent a {\n  capabilities = ["x"]\n  |').kind, "agentItem");
   assert.is(ctx("agent a {\n  policy p { allow: x }\n  |").kind, "agentItem");
   assert.is(ctx("agent a(x: |").kind, "type");
   assert.is(ctx("agent a(x: List<|").kind, "type");
@@ -39,8 +39,18 @@ test("completion contexts: declarations", () => {
   assert.equal(ctx("metadata {\n  |\n}"), { kind: "declKey", decl: "metadata", used: [] });
   assert.equal(ctx("memory m {\n  store markdown\n  |\n}"), { kind: "declKey", decl: "memory", used: [] });
   assert.equal(ctx("memory m {\n  store |\n}"), { kind: "declValue", decl: "memory", key: "store", inString: false });
-  assert.equal(ctx("webhook w {\n  provider |"), { kind: "declValue", decl: "webhook", key: "provider", inString: false });
-  assert.equal(ctx("schedule s {\n  agent = |"), { kind: "declValue", decl: "schedule", key: "agent", inString: false });
+  assert.equal(ctx("webhook w {\n  provider |"), {
+    kind: "declValue",
+    decl: "webhook",
+    key: "provider",
+    inString: false,
+  });
+  assert.equal(ctx("schedule s {\n  agent = |"), {
+    kind: "declValue",
+    decl: "schedule",
+    key: "agent",
+    inString: false,
+  });
   assert.equal(ctx("memory m {\n  search {\n    |"), { kind: "declKey", decl: "search", used: [] });
   assert.is(ctx("// a comment |").kind, "none");
 });
@@ -48,17 +58,24 @@ test("completion contexts: declarations", () => {
 test("completion contexts: policies and with blocks", () => {
   assert.equal(ctx("policy p {\n  |\n}"), { kind: "policyVerb", alsoGuard: false });
   assert.equal(ctx("policy p {\n  allow: |"), { kind: "policyAction", verb: "allow", inString: false });
-  assert.equal(ctx("policy p {\n  deny: [\"a\", |"), { kind: "policyAction", verb: "deny", inString: false });
+  assert.equal(ctx('policy p {\n  deny: ["a", |'), { kind: "policyAction", verb: "deny", inString: false });
   assert.equal(ctx('policy p {\n  deny: "r|"'), { kind: "policyAction", verb: "deny", inString: true });
   assert.equal(ctx("policy p {\n  allow: read(f) if |"), { kind: "expression", policyGuard: true });
   assert.equal(ctx("policy p {\n  allow: read(f) if f.size < |"), { kind: "expression", policyGuard: true });
   assert.equal(ctx("policy p {\n  allow: read(f)\n  |"), { kind: "policyVerb", alsoGuard: true });
   assert.equal(ctx("policy p {\n  allow: read(f) if x\n  de|"), { kind: "policyVerb", alsoGuard: false });
   assert.equal(ctx("agent a {\n  with |"), { kind: "withAttrName", used: [] });
-  assert.equal(ctx("agent a {\n  with sandbox = \"Tier1\", |"), { kind: "withAttrName", used: ["sandbox"] });
-  assert.equal(ctx("agent a {\n  with sandbox = \"Tier1\" timeout = 5s m|"), { kind: "withAttrName", used: ["sandbox", "timeout"] });
+  assert.equal(ctx('agent a {\n  with sandbox = "Tier1", |'), { kind: "withAttrName", used: ["sandbox"] });
+  assert.equal(ctx('agent a {\n  with sandbox = "Tier1" timeout = 5s m|'), {
+    kind: "withAttrName",
+    used: ["sandbox", "timeout"],
+  });
   assert.equal(ctx("agent a {\n  with sandbox = |"), { kind: "withAttrValue", attr: "sandbox", inString: false });
-  assert.equal(ctx('agent a {\n  with timeout = 5s, sandbox = "T|" {'), { kind: "withAttrValue", attr: "sandbox", inString: true });
+  assert.equal(ctx('agent a {\n  with timeout = 5s, sandbox = "T|" {'), {
+    kind: "withAttrValue",
+    attr: "sandbox",
+    inString: true,
+  });
   assert.is(ctx("agent a {\n  with sandbox |").kind, "none");
 });
 
@@ -91,7 +108,13 @@ test("signature help finds the call and the argument being typed", () => {
     const offset = source.indexOf("|");
     const doc = new SourceDocument("untitled:t", 1, source.slice(0, offset) + source.slice(offset + 1));
     const c = enclosingCall(doc, offset);
-    return c && { callee: doc.text.slice(doc.text.lastIndexOf(" ", c.calleeEnd - 1) + 1, c.calleeEnd).replace(/^.*[(.]/, ""), argIndex: c.argIndex, namedArg: c.namedArg };
+    return (
+      c && {
+        callee: doc.text.slice(doc.text.lastIndexOf(" ", c.calleeEnd - 1) + 1, c.calleeEnd).replace(/^.*[(.]/, ""),
+        argIndex: c.argIndex,
+        namedArg: c.namedArg,
+      }
+    );
   };
   assert.equal(call("function f() { g(|"), { callee: "g", argIndex: 0, namedArg: undefined });
   assert.equal(call("function f() { g(a, [1, 2], |"), { callee: "g", argIndex: 2, namedArg: undefined });
@@ -109,22 +132,48 @@ test("repaired trees: half-typed text keeps its outline and scopes, spans stay i
   for (let i = 1; i <= text.length; i += 5) {
     const doc = new SourceDocument("untitled:t", 1, text.slice(0, i));
     walk(doc.program, (n) => {
-      assert.ok(n.span.start >= 0 && n.span.start <= n.span.end && n.span.end <= i, `span ${n.kind} ${n.span.start}-${n.span.end} outside 0-${i}`);
+      assert.ok(
+        n.span.start >= 0 && n.span.start <= n.span.end && n.span.end <= i,
+        `span ${n.kind} ${n.span.start}-${n.span.end} outside 0-${i}`,
+      );
       const r = spanToRange(n.span);
-      assert.equal(r.end, positionAt(doc.lineMap, n.span.end), `line/col agree with the offset (${n.kind} in prefix ${i})`);
+      assert.equal(
+        r.end,
+        positionAt(doc.lineMap, n.span.end),
+        `line/col agree with the offset (${n.kind} in prefix ${i})`,
+      );
     });
     if (i > firstItem) assert.ok(documentSymbols(doc).length > 0, `an outline for the prefix of ${i} characters`);
   }
 
   // An `if` whose `}` is not typed yet, followed by more agents: everything is still there.
-  const open = new SourceDocument("untitled:t", 1, "agent a(x: int) {\n  with {\n    let y = 1;\n    if y > x {\n      |\n  }\n}\n\nagent b {}\n".replace("|", ""));
-  assert.equal(open.program.items.map((i) => i.kind === "Agent" && i.name.name), ["a", "b"]);
+  const open = new SourceDocument(
+    "untitled:t",
+    1,
+    "agent a(x: int) {\n  with {\n    let y = 1;\n    if y > x {\n      |\n  }\n}\n\nagent b {}\n".replace("|", ""),
+  );
+  assert.equal(
+    open.program.items.map((i) => i.kind === "Agent" && i.name.name),
+    ["a", "b"],
+  );
   assert.ok(open.parse.diagnostics.length > 0, "diagnostics still come from the real parse");
   const cursor = open.text.indexOf("\n      \n") + 7;
-  assert.equal(open.scopes.visibleAt(cursor).map((b) => b.name).sort(), ["a", "b", "x", "y"]);
+  assert.equal(
+    open.scopes
+      .visibleAt(cursor)
+      .map((b) => b.name)
+      .sort(),
+    ["a", "b", "x", "y"],
+  );
   // A header typed at the end of the file: the enclosing scopes reach the cursor.
   const tail = new SourceDocument("untitled:t", 1, "agent a(x: int) {\n  with {\n    let y = 1;\n    for q in ");
-  assert.equal(tail.scopes.visibleAt(tail.text.length).map((b) => b.name).sort(), ["a", "x", "y"]);
+  assert.equal(
+    tail.scopes
+      .visibleAt(tail.text.length)
+      .map((b) => b.name)
+      .sort(),
+    ["a", "x", "y"],
+  );
 });
 
 test("positions: 0-based UTF-16, clamped to lines; \\r\\n and lone \\r are line breaks", () => {
@@ -139,12 +188,14 @@ test("positions: 0-based UTF-16, clamped to lines; \\r\\n and lone \\r are line 
 
 test("formatting edits replace only what differs", () => {
   const doc = new SourceDocument("untitled:t", 1, "agent a {\n  x\n}\n");
-  assert.equal(minimalEdit(doc, "agent a {\n    x\n}\n"), { range: { start: { line: 1, character: 2 }, end: { line: 1, character: 2 } }, newText: "  " });
+  assert.equal(minimalEdit(doc, "agent a {\n    x\n}\n"), {
+    range: { start: { line: 1, character: 2 }, end: { line: 1, character: 2 } },
+    newText: "  ",
+  });
   const crlf = new SourceDocument("untitled:t", 1, "a\r\nb");
   const e = minimalEdit(crlf, "a\nb");
   assert.ok(e.range.start.line === 0 && e.newText.includes("\n"), "never splits a \\r\\n");
 });
-
 
 test("with attributes offered by completion agree with the checker", async () => {
   const { ALL_WITH_ATTRIBUTES } = await import("../../lsp/knowledge.js");
@@ -160,7 +211,12 @@ test("with attributes offered by completion agree with the checker", async () =>
     for (const v of a.values ?? []) assert.equal(check(a.name, v), [], `${a.name} = ${v} is accepted as offered`);
     // For attributes with a closed set of values, the checker's list is exactly what is offered.
     const bad = check(a.name, '"no_such_value"').find((d) => d.code === "E0405" && /must be one of/.test(d.message));
-    if (bad) assert.equal([...bad.message.matchAll(/"([^"]+)"/g)].map((m) => `"${m[1]}"`), a.values, `values of ${a.name}`);
+    if (bad)
+      assert.equal(
+        [...bad.message.matchAll(/"([^"]+)"/g)].map((m) => `"${m[1]}"`),
+        a.values,
+        `values of ${a.name}`,
+      );
   }
 });
 

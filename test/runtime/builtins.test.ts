@@ -20,7 +20,10 @@ test("the registry resolves every table function and the methods of each receive
 });
 
 test("every governed builtin of the table (an `action` entry) is performed by the runtime's action runner, and only those", () => {
-  const governed = [...BUILTIN_FUNCTIONS.values()].filter((d) => d.action).map((d) => d.name).sort();
+  const governed = [...BUILTIN_FUNCTIONS.values()]
+    .filter((d) => d.action)
+    .map((d) => d.name)
+    .sort();
   assert.equal([...GOVERNED_BUILTINS].sort(), governed);
 });
 

@@ -18,7 +18,6 @@ const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const fixtures = join(root, "test/runtime/fixtures/e2e");
 const work = mkdtempSync(join(tmpdir(), "symbi-exec-cli-"));
 
-
 const agentFile = (name: string) => join(fixtures, "agents", `${name}.symbi`);
 
 test("the README quick start runs through the real entry point and prints the result as JSON", async () => {
@@ -34,19 +33,28 @@ test("the README quick start runs through the real entry point and prints the re
 });
 
 test("--input @file, --compact, and a bundle folder built by the compiler", async () => {
-  const out = buildProject({ projectDir: fixtures, sources: [{ file: "agents/uncaught.symbi", bytes: readFileSync(agentFile("uncaught")) }] });
+  const out = buildProject({
+    projectDir: fixtures,
+    sources: [{ file: "agents/uncaught.symbi", bytes: readFileSync(agentFile("uncaught")) }],
+  });
   const dir = writeBundle(join(work, "build"), "uncaught", out.bundles[0]!.files);
   writeFileSync(join(work, "in.json"), '{"number": 6}');
   const r = await symbi("exec", dir, "--input", `@${join(work, "in.json")}`, "--compact");
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, '"6: 2 3\\n"\n');
   // The build folder holding it works too, and --agent must match.
-  assert.is((await symbi("exec", join(work, "build"), "--input", '{"number": 6}', "--compact")).stdout, '"6: 2 3\\n"\n');
+  assert.is(
+    (await symbi("exec", join(work, "build"), "--input", '{"number": 6}', "--compact")).stdout,
+    '"6: 2 3\\n"\n',
+  );
   const wrong = await symbi("exec", dir, "--agent", "other", "--input", '{"number": 6}');
   assert.is(wrong.code, 1);
   assert.match(wrong.stderr, /holds agent `uncaught`, not `other`/);
   // Tampering is refused before anything runs.
-  writeFileSync(join(dir, "policy.cedar"), readFileSync(join(dir, "policy.cedar"), "utf8") + "\npermit(principal, action, resource);\n");
+  writeFileSync(
+    join(dir, "policy.cedar"),
+    readFileSync(join(dir, "policy.cedar"), "utf8") + "\npermit(principal, action, resource);\n",
+  );
   const t = await symbi("exec", dir, "--input", '{"number": 6}');
   assert.is(t.code, 3);
   assert.is(t.stdout, "");
@@ -63,7 +71,10 @@ test("exit codes and one-line errors: denial 2, bad input 3, bad JSON 3, unreada
 
   const badType = await symbi("exec", agentFile("uncaught"), "--input", '{"number": "five"}');
   assert.is(badType.code, 3);
-  assert.is(badType.stderr, 'symbi: error: invalid input: number: expected an int (a whole number), found the string "five"\n');
+  assert.is(
+    badType.stderr,
+    'symbi: error: invalid input: number: expected an int (a whole number), found the string "five"\n',
+  );
 
   const badJson = await symbi("exec", agentFile("uncaught"), "--input", "{number: 5}");
   assert.is(badJson.code, 3);
@@ -87,7 +98,7 @@ test("exit codes and one-line errors: denial 2, bad input 3, bad JSON 3, unreada
 
 test("a source that does not compile: the compiler's diagnostics, exit 3, nothing runs", async () => {
   const bad = join(work, "bad.symbi");
-  writeFileSync(bad, "agent broken(x: int) {\n  with sandbox = \"process\" {\n    let = ;\n  }\n}\n");
+  writeFileSync(bad, 'agent broken(x: int) {\n  with sandbox = "process" {\n    let = ;\n  }\n}\n');
   const r = await symbi("exec", bad, "--input", '{"x": 1}');
   assert.is(r.code, 3);
   assert.is(r.stdout, "");
@@ -99,10 +110,30 @@ test("--context feeds trusted records; --audit-log with --key appends; a run err
   const key = join(work, "key");
   assert.is((await symbi("keygen", "--out", key)).code, 0);
   const log = join(work, "audit.log");
-  const first = await symbi("exec", agentFile("uncaught"), "--input", '{"number": 10}', "--audit-log", log, "--key", key, "--context", '{"user": {"role": "analyst"}}');
+  const first = await symbi(
+    "exec",
+    agentFile("uncaught"),
+    "--input",
+    '{"number": 10}',
+    "--audit-log",
+    log,
+    "--key",
+    key,
+    "--context",
+    '{"user": {"role": "analyst"}}',
+  );
   assert.is(first.code, 0, first.stderr);
   const n1 = readFileSync(log, "utf8").trim().split("\n").length;
-  const second = await symbi("exec", agentFile("uncaught"), "--input", '{"number": 5000}', "--audit-log", log, "--key", key);
+  const second = await symbi(
+    "exec",
+    agentFile("uncaught"),
+    "--input",
+    '{"number": 5000}',
+    "--audit-log",
+    log,
+    "--key",
+    key,
+  );
   assert.is(second.code, 2);
   const lines = readFileSync(log, "utf8").trim().split("\n");
   assert.ok(lines.length > n1, "the second run was appended");
@@ -115,10 +146,26 @@ test("Ctrl-C ends the run: the running tool is killed, the log records how the r
   const key = join(work, "sigkey");
   assert.is((await symbi("keygen", "--out", key)).code, 0);
   const log = join(work, "sigint.log");
-  const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", "exec", agentFile("patient"), "--input", '{"rounds": 10}', "--audit-log", log, "--key", key], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "runtime/cli/main.ts",
+      "exec",
+      agentFile("patient"),
+      "--input",
+      '{"rounds": 10}',
+      "--audit-log",
+      log,
+      "--key",
+      key,
+    ],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const closed = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
@@ -138,7 +185,10 @@ test("Ctrl-C ends the run: the running tool is killed, the log records how the r
   const code = await closed;
   assert.is(code, 1, stderr);
   assert.match(stderr, /Aborted: interrupted \(SIGINT\)/);
-  const lines = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> });
+  const lines = readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> });
   const end = lines.find((l) => l.type === "run_end");
   assert.ok(end, "run_end recorded");
   assert.is(end!.details.status, "error");

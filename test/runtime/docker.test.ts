@@ -19,7 +19,6 @@ import { compileToBundles, execAgent, SandboxSetupError, type Bundle } from "../
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const fixtures = join(root, "test/runtime/fixtures/e2e");
 
-
 const unavailable = await dockerUnavailable();
 const dtest = unavailable === null ? test : test.skip;
 if (unavailable) console.log(`  symbi exec Docker tests skipped: ${unavailable}`);
@@ -36,17 +35,33 @@ async function agent(name: string): Promise<Bundle> {
 
 dtest("Tier1: the tools run in containers; the denial is caught; all of it is in the verified log", async () => {
   const log = join(work, "tier1.log");
-  const r = await execAgent({ bundle: await agent("containers"), input: { name: "Ada", number: 12 }, auditLog: log, keyFile: key, onLog: () => {} });
+  const r = await execAgent({
+    bundle: await agent("containers"),
+    input: { name: "Ada", number: 12 },
+    auditLog: log,
+    keyFile: key,
+    onLog: () => {},
+  });
   assert.is(r.status, "ok", r.message);
   assert.equal(r.value, { greeting: "Hello, Ada!\n", factors: "12: 2 2 3\n", denied: "containers.rules.2" });
   assert.ok(verifyLog(log, { publicKey: loadPublicKey(`${key}.pub`) }).ok);
-  const recs = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> });
+  const recs = readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> });
   const starts = recs.filter((x) => x.type === "tool_start");
-  assert.equal(starts.map((x) => [x.details.tool, x.details.sandbox, x.details.image]), [
-    ["greet", "tier1", DEFAULT_SANDBOX_IMAGE],
-    ["factor", "tier1", DEFAULT_SANDBOX_IMAGE],
-  ]);
-  assert.ok(recs.filter((x) => x.type === "tool_end").every((x) => typeof x.details.sandboxId === "string" && (x.details.sandboxId as string).length > 0));
+  assert.equal(
+    starts.map((x) => [x.details.tool, x.details.sandbox, x.details.image]),
+    [
+      ["greet", "tier1", DEFAULT_SANDBOX_IMAGE],
+      ["factor", "tier1", DEFAULT_SANDBOX_IMAGE],
+    ],
+  );
+  assert.ok(
+    recs
+      .filter((x) => x.type === "tool_end")
+      .every((x) => typeof x.details.sandboxId === "string" && (x.details.sandboxId as string).length > 0),
+  );
 });
 
 dtest("Tier2 without gVisor's runsc: a clear error before anything runs, never a downgrade", async () => {

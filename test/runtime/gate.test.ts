@@ -1,6 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { PolicyGate, GateLoadError, approverFor, toCedar, CedarSchema, CedarValueError } from "../../runtime/gate/index.js";
+import {
+  PolicyGate,
+  GateLoadError,
+  approverFor,
+  toCedar,
+  CedarSchema,
+  CedarValueError,
+} from "../../runtime/gate/index.js";
 import { PassThrough } from "node:stream";
 
 const POLICIES = `
@@ -36,13 +43,22 @@ const SCHEMA = {
     actions: {
       wc: fileToolAction(),
       sha: fileToolAction(),
-      echo: { appliesTo: { principalTypes: ["Agent"], resourceTypes: ["Tool"], context: { type: "Record", attributes: {} } } },
+      echo: {
+        appliesTo: { principalTypes: ["Agent"], resourceTypes: ["Tool"], context: { type: "Record", attributes: {} } },
+      },
     },
   },
 };
 
 function gate(extra: Partial<Parameters<typeof PolicyGate.load>[0]> = {}) {
-  return PolicyGate.load({ agent: "qs", policies: POLICIES, schema: SCHEMA, input: { limit: 3 }, trusted: { user: { role: "analyst" } }, ...extra });
+  return PolicyGate.load({
+    agent: "qs",
+    policies: POLICIES,
+    schema: SCHEMA,
+    input: { limit: 3 },
+    trusted: { user: { role: "analyst" } },
+    ...extra,
+  });
 }
 
 test("allow names the permitting rule and its DSL location", () => {
@@ -105,16 +121,42 @@ test("approval policies turn an allow into require_approval, only for the action
 });
 
 test("bad policy text, duplicate ids, forbid approvals and reserved context keys refuse to load", () => {
-  assert.throws(() => PolicyGate.load({ agent: "a", policies: "permit(principal, action", input: {} }), (e: unknown) => e instanceof GateLoadError);
-  assert.throws(() => PolicyGate.load({ agent: "a", policies: '@id("x") permit(principal,action,resource); @id("x") permit(principal,action,resource);', input: {} }), /two policies/);
-  assert.throws(() => PolicyGate.load({ agent: "a", policies: "", approvals: "forbid(principal,action,resource);", input: {} }), /approval policies must be permits/);
+  assert.throws(
+    () => PolicyGate.load({ agent: "a", policies: "permit(principal, action", input: {} }),
+    (e: unknown) => e instanceof GateLoadError,
+  );
+  assert.throws(
+    () =>
+      PolicyGate.load({
+        agent: "a",
+        policies: '@id("x") permit(principal,action,resource); @id("x") permit(principal,action,resource);',
+        input: {},
+      }),
+    /two policies/,
+  );
+  assert.throws(
+    () => PolicyGate.load({ agent: "a", policies: "", approvals: "forbid(principal,action,resource);", input: {} }),
+    /approval policies must be permits/,
+  );
   assert.throws(() => PolicyGate.load({ agent: "a", policies: "", input: {}, trusted: { args: {} } }), /context\.args/);
-  assert.throws(() => PolicyGate.load({ agent: "a", policies: "", input: {}, schema: { Symbi: { entityTypes: {}, actions: { a: { appliesTo: { context: { type: "Nope" } } } } } } }), (e: unknown) => e instanceof GateLoadError);
+  assert.throws(
+    () =>
+      PolicyGate.load({
+        agent: "a",
+        policies: "",
+        input: {},
+        schema: { Symbi: { entityTypes: {}, actions: { a: { appliesTo: { context: { type: "Nope" } } } } } },
+      }),
+    (e: unknown) => e instanceof GateLoadError,
+  );
 });
 
 test("checkContextFor reports a trusted context the schema rejects", () => {
   const g = gate({ trusted: { user: { role: 7 } } });
-  assert.throws(() => g.checkContextFor(["wc"]), (e: unknown) => e instanceof CedarValueError && /context\.user\.role/.test(e.message));
+  assert.throws(
+    () => g.checkContextFor(["wc"]),
+    (e: unknown) => e instanceof CedarValueError && /context\.user\.role/.test(e.message),
+  );
 });
 
 test("cedar values: escapes are refused, decimals bounded, closed records drop unknown keys", () => {
@@ -122,8 +164,15 @@ test("cedar values: escapes are refused, decimals bounded, closed records drop u
   assert.equal(toCedar(1.5, undefined, "x"), { __extn: { fn: "decimal", arg: "1.5" } });
   assert.throws(() => toCedar(1.23456, undefined, "x"), /4 decimal places/);
   const t = CedarSchema.parse(SCHEMA).contextType("Symbi", "wc")!;
-  assert.equal(toCedar({ args: { path: "a", extra: 1 }, input: { limit: 1 }, user: { role: "r" } }, t, "context"), { args: { path: "a" }, input: { limit: 1 }, user: { role: "r" } });
-  assert.throws(() => toCedar({ args: {}, input: { limit: 1 }, user: { role: "r" } }, t, "context"), /context\.args\.path/);
+  assert.equal(toCedar({ args: { path: "a", extra: 1 }, input: { limit: 1 }, user: { role: "r" } }, t, "context"), {
+    args: { path: "a" },
+    input: { limit: 1 },
+    user: { role: "r" },
+  });
+  assert.throws(
+    () => toCedar({ args: {}, input: { limit: 1 }, user: { role: "r" } }, t, "context"),
+    /context\.args\.path/,
+  );
 });
 
 test("action groups from the schema let approval policies on a group apply", () => {

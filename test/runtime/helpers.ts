@@ -1,7 +1,14 @@
 /** Helpers for the runtime tests: run agent source through the real parser and interpreter. */
 import * as assert from "uvu/assert";
 import { parseText, type AgentDef, type FunctionDef, type TypeDef, type WithBlock } from "../../grammar/index.js";
-import { Budget, Interpreter, stdlibRegistry, type BudgetOptions, type InterpreterHost, type Value } from "../../runtime/interpreter/index.js";
+import {
+  Budget,
+  Interpreter,
+  stdlibRegistry,
+  type BudgetOptions,
+  type InterpreterHost,
+  type Value,
+} from "../../runtime/interpreter/index.js";
 
 /** A host for interpreter tests that exercise pure agent code: no tools, no governed actions; log lines are kept. */
 export class PureHost implements InterpreterHost {
@@ -33,7 +40,8 @@ export interface Parsed {
 export function parseAgent(src: string, file = "agent.symbi"): Parsed {
   const r = parseText(src, file);
   const errors = r.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(`parse errors: ${errors.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join("; ")}`);
+  if (errors.length > 0)
+    throw new Error(`parse errors: ${errors.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join("; ")}`);
   const agent = r.program.items.find((i): i is AgentDef => i.kind === "Agent");
   if (!agent) throw new Error("no agent in the source");
   const w = agent.members.find((m): m is WithBlock => m.kind === "With");
@@ -47,9 +55,19 @@ export function parseAgent(src: string, file = "agent.symbi"): Parsed {
 }
 
 /** Runs the agent's with block with `params` bound, through the real evaluator and stdlib. */
-export async function runAgentSource(src: string, params: Record<string, Value> = {}, budget?: BudgetOptions, host: InterpreterHost = new PureHost()): Promise<Value> {
+export async function runAgentSource(
+  src: string,
+  params: Record<string, Value> = {},
+  budget?: BudgetOptions,
+  host: InterpreterHost = new PureHost(),
+): Promise<Value> {
   const p = parseAgent(src);
-  const interp = new Interpreter({ program: { file: "agent.symbi", functions: p.functions, types: p.types }, host, builtins: stdlibRegistry(), budget: new Budget(budget) });
+  const interp = new Interpreter({
+    program: { file: "agent.symbi", functions: p.functions, types: p.types },
+    host,
+    builtins: stdlibRegistry(),
+    budget: new Budget(budget),
+  });
   return interp.runWith(p.with, new Map(Object.entries(params)));
 }
 

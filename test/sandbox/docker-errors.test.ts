@@ -10,7 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { defaultSandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
-import { DockerSandbox, SandboxUnavailableError, SandboxUnsupportedError, isSandboxError } from "../../runtime/sandbox/index.js";
+import {
+  DockerSandbox,
+  SandboxUnavailableError,
+  SandboxUnsupportedError,
+  isSandboxError,
+} from "../../runtime/sandbox/index.js";
 
 const manifest = (o: Parameters<typeof defaultSandboxManifest>[0] extends infer T ? Partial<T> : never = {}) =>
   defaultSandboxManifest({ agent: "errs", tier: "tier1", ...o });
@@ -74,9 +79,21 @@ test("a network allowlist is refused before the daemon is even asked", async () 
 });
 
 test("the container settings are exactly the manifest's", () => {
-  const m = manifest({ memoryMb: 100, cpus: 0.5, pids: 20, user: "1000:2000", workdir: "/tmp/w", env: { LANG: "C", PATH: "/opt/bin" }, tmpSizeMb: 16 });
+  const m = manifest({
+    memoryMb: 100,
+    cpus: 0.5,
+    pids: 20,
+    user: "1000:2000",
+    workdir: "/tmp/w",
+    env: { LANG: "C", PATH: "/opt/bin" },
+    tmpSizeMb: 16,
+  });
   m.tmpfs.push({ path: "/run", mode: "0755", sizeMb: 2 });
-  const spec = new DockerSandbox(m, { runId: "Spec Run!" }).containerSpec("symbi-x-1", ["scan", "--fast", "a b"], false);
+  const spec = new DockerSandbox(m, { runId: "Spec Run!" }).containerSpec(
+    "symbi-x-1",
+    ["scan", "--fast", "a b"],
+    false,
+  );
   assert.equal(spec.Entrypoint, ["scan"]);
   assert.equal(spec.Cmd, ["--fast", "a b"]);
   assert.is(spec.Image, "symbi-sandbox:1");
@@ -85,7 +102,12 @@ test("the container settings are exactly the manifest's", () => {
   assert.equal(spec.Env, ["PATH=/opt/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C"]);
   assert.is(spec.NetworkDisabled, true);
   assert.is(spec.OpenStdin, false);
-  assert.equal(spec.Labels, { "dev.symbi.sandbox": "1", "dev.symbi.run": "spec-run", "dev.symbi.agent": "errs", "dev.symbi.tier": "tier1" });
+  assert.equal(spec.Labels, {
+    "dev.symbi.sandbox": "1",
+    "dev.symbi.run": "spec-run",
+    "dev.symbi.agent": "errs",
+    "dev.symbi.tier": "tier1",
+  });
   assert.equal(spec.HostConfig, {
     NetworkMode: "none",
     ReadonlyRootfs: true,

@@ -12,7 +12,11 @@ import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { dockerUnavailable } from "../helpers/docker.js";
-import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
+import {
+  DEFAULT_SANDBOX_IMAGE,
+  defaultSandboxManifest,
+  type SandboxManifestOptions,
+} from "../../compiler/emit/sandbox-manifest.js";
 import {
   DockerSandbox,
   SandboxAbortedError,
@@ -25,7 +29,6 @@ import {
 
 const docker = new Docker();
 
-
 const unavailable = await dockerUnavailable(docker);
 const dtest = unavailable === null ? test : test.skip;
 if (unavailable) console.log(`  docker sandbox tests skipped: ${unavailable}`);
@@ -35,7 +38,10 @@ const RUN_ID = `t${process.pid}`;
 if (unavailable === null) await pruneSandboxContainers(docker, RUN_ID);
 
 function sandbox(o: Partial<SandboxManifestOptions> = {}): DockerSandbox {
-  return new DockerSandbox(defaultSandboxManifest({ agent: "truth", tier: "tier1", timeoutMs: 20_000, memoryMb: 64, pids: 32, ...o }), { runId: RUN_ID });
+  return new DockerSandbox(
+    defaultSandboxManifest({ agent: "truth", tier: "tier1", timeoutMs: 20_000, memoryMb: 64, pids: 32, ...o }),
+    { runId: RUN_ID },
+  );
 }
 const sh = (script: string) => ["sh", "-c", script];
 
@@ -60,7 +66,10 @@ dtest("runs argv in a named container and captures stdout, stderr and the exit s
 });
 
 dtest("output of a tool that runs longer than the engine-call timeout is complete", async () => {
-  const s = new DockerSandbox(defaultSandboxManifest({ agent: "slow", tier: "tier1" }), { runId: RUN_ID, engineTimeoutMs: 500 });
+  const s = new DockerSandbox(defaultSandboxManifest({ agent: "slow", tier: "tier1" }), {
+    runId: RUN_ID,
+    engineTimeoutMs: 500,
+  });
   const r = await s.run({ argv: sh("echo early; sleep 1.5; echo late; echo err >&2") });
   assert.is(r.stdout, "early\nlate\n");
   assert.is(r.stderr, "err\n");
@@ -89,12 +98,20 @@ dtest("network none: only a loopback interface, and the host cannot be reached",
   });
   await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
   const port = (server.address() as AddressInfo).port;
-  const hostIp = Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address ?? "127.0.0.1";
+  const hostIp =
+    Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === "IPv4" && !i.internal)?.address ?? "127.0.0.1";
   try {
     const r = await sandbox().run({
-      argv: sh(`cat /proc/net/dev; nc -w 2 ${hostIp} ${port} </dev/null; echo nc=$?; wget -q -T 2 -O- http://${hostIp}:${port}/; echo wget=$?`),
+      argv: sh(
+        `cat /proc/net/dev; nc -w 2 ${hostIp} ${port} </dev/null; echo nc=$?; wget -q -T 2 -O- http://${hostIp}:${port}/; echo wget=$?`,
+      ),
     });
-    const ifaces = r.stdout.split("\n").filter((l) => /^\s*[\w-]+:/.test(l) && !/Inter-|face/.test(l)).map((l) => l.split(":")[0]!.trim());
+    const ifaces = r.stdout
+      .split("\n")
+      .filter((l) => /^\s*[\w-]+:/.test(l) && !/Inter-|face/.test(l))
+      .map((l) => l.split(":")[0]!.trim());
     assert.equal(ifaces, ["lo"]);
     assert.match(r.stdout, /^nc=[1-9]/m);
     assert.match(r.stdout, /^wget=[1-9]/m);
@@ -106,7 +123,9 @@ dtest("network none: only a loopback interface, and the host cannot be reached",
 });
 
 dtest("read-only root: writing to / fails, /tmp is a writable tmpfs with mode 1777", async () => {
-  const r = await sandbox().run({ argv: sh("touch /evil; echo root=$?; echo ok > /tmp/f && cat /tmp/f; stat -c %a /tmp; grep ' /tmp ' /proc/mounts") });
+  const r = await sandbox().run({
+    argv: sh("touch /evil; echo root=$?; echo ok > /tmp/f && cat /tmp/f; stat -c %a /tmp; grep ' /tmp ' /proc/mounts"),
+  });
   assert.match(r.stdout, /^root=1$/m);
   assert.match(r.stderr, /Read-only file system/);
   assert.match(r.stdout, /^ok$/m);
@@ -122,8 +141,11 @@ dtest("non-root user: the manifest's uid:gid", async () => {
 });
 
 dtest("no capabilities and no_new_privs", async () => {
-  const r = await sandbox().run({ argv: ["grep", "-E", "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):", "/proc/self/status"] });
-  for (const cap of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) assert.match(r.stdout, new RegExp(`^${cap}:\\s+0{16}$`, "m"));
+  const r = await sandbox().run({
+    argv: ["grep", "-E", "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):", "/proc/self/status"],
+  });
+  for (const cap of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"])
+    assert.match(r.stdout, new RegExp(`^${cap}:\\s+0{16}$`, "m"));
   assert.match(r.stdout, /^NoNewPrivs:\s+1$/m);
   assert.match(r.stdout, /^Seccomp:\s+2$/m); // 2 = filter mode: the default profile is loaded
 });
@@ -160,22 +182,34 @@ dtest("timeout kills the container and removes it", async () => {
 dtest("abort kills and removes the container and rejects with SandboxAbortedError", async () => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 500);
-  await sandbox().run({ argv: ["sleep", "30"], signal: ac.signal }).then(
-    () => assert.unreachable("should have been aborted"),
-    (e) => assert.instance(e, SandboxAbortedError),
-  );
-  const mine = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${RUN_ID}`] }) });
+  await sandbox()
+    .run({ argv: ["sleep", "30"], signal: ac.signal })
+    .then(
+      () => assert.unreachable("should have been aborted"),
+      (e) => assert.instance(e, SandboxAbortedError),
+    );
+  const mine = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`dev.symbi.run=${RUN_ID}`] }),
+  });
   assert.equal(mine, []);
 });
 
 /** Runs the interrupt fixture, waits for its container to run, sends SIGINT; returns how it ended. */
-async function interruptChild(runId: string, mode = ""): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+async function interruptChild(
+  runId: string,
+  mode = "",
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const fixture = fileURLToPath(new URL("./fixtures/interrupt-child.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", fixture, runId, mode], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, runId, mode], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (c) => (output += c));
   child.stderr.on("data", (c) => (output += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   const filters = JSON.stringify({ label: [`dev.symbi.run=${runId}`] });
   try {
     let running = false;
@@ -198,23 +232,34 @@ dtest("Ctrl-C on the program kills and removes its live containers, then the sig
   try {
     const end = await interruptChild(runId);
     assert.is(end.signal, "SIGINT", `exit ${JSON.stringify(end)}`);
-    assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }), [], "a container was left behind");
+    assert.equal(
+      await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }),
+      [],
+      "a container was left behind",
+    );
   } finally {
     await pruneSandboxContainers(docker, runId);
   }
 });
 
 const dockerCli = spawnSync("docker", ["--version"], { stdio: "ignore" }).status === 0;
-(dockerCli ? dtest : test.skip)("Ctrl-C in a program whose own handler exits at once still leaves no container", async () => {
-  const runId = `intx${process.pid}`;
-  try {
-    const end = await interruptChild(runId, "own-handler");
-    assert.is(end.code, 130, `exit ${JSON.stringify(end)}`);
-    assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }), [], "a container was left behind");
-  } finally {
-    await pruneSandboxContainers(docker, runId);
-  }
-});
+(dockerCli ? dtest : test.skip)(
+  "Ctrl-C in a program whose own handler exits at once still leaves no container",
+  async () => {
+    const runId = `intx${process.pid}`;
+    try {
+      const end = await interruptChild(runId, "own-handler");
+      assert.is(end.code, 130, `exit ${JSON.stringify(end)}`);
+      assert.equal(
+        await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }),
+        [],
+        "a container was left behind",
+      );
+    } finally {
+      await pruneSandboxContainers(docker, runId);
+    }
+  },
+);
 
 dtest("pruneSandboxContainers removes leftovers of a run that was killed outright", async () => {
   const runId = `prune${process.pid}`;
@@ -224,7 +269,10 @@ dtest("pruneSandboxContainers removes leftovers of a run that was killed outrigh
   await docker.createContainer(s.containerSpec(`symbi-${runId}-b`, ["true"], false));
   const removed = await pruneSandboxContainers(docker, runId);
   assert.equal(removed.sort(), [`symbi-${runId}-a`, `symbi-${runId}-b`]);
-  assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }), []);
+  assert.equal(
+    await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${runId}`] }) }),
+    [],
+  );
 });
 
 dtest("output is capped per stream, and stdin is delivered", async () => {
@@ -241,7 +289,11 @@ dtest("environment: only PATH, HOME, TMPDIR, HOSTNAME and the manifest's env", a
   process.env.SYMBI_TEST_SECRET = "hunter2";
   try {
     const r = await sandbox({ env: { LANG: "C" } }).run({ argv: ["env"] });
-    const names = r.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
+    const names = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split("=")[0])
+      .sort();
     // Docker itself adds HOSTNAME (the container id); nothing comes from the host.
     assert.equal(names, ["HOME", "HOSTNAME", "LANG", "PATH", "TMPDIR"]);
   } finally {
@@ -251,14 +303,19 @@ dtest("environment: only PATH, HOME, TMPDIR, HOSTNAME and the manifest's env", a
 
 dtest("an image that does not exist: one clear typed error, quickly", async () => {
   const t0 = Date.now();
-  await sandbox({ image: "symbi-no-such-image:0" }).run({ argv: ["true"] }).then(
-    () => assert.unreachable("should fail"),
-    (e) => {
-      assert.instance(e, SandboxImageMissingError);
-      assert.match((e as Error).message, /^sandbox image symbi-no-such-image:0 is not present in the local Docker engine; /);
-      assert.not.match((e as Error).message, /\n/);
-    },
-  );
+  await sandbox({ image: "symbi-no-such-image:0" })
+    .run({ argv: ["true"] })
+    .then(
+      () => assert.unreachable("should fail"),
+      (e) => {
+        assert.instance(e, SandboxImageMissingError);
+        assert.match(
+          (e as Error).message,
+          /^sandbox image symbi-no-such-image:0 is not present in the local Docker engine; /,
+        );
+        assert.not.match((e as Error).message, /\n/);
+      },
+    );
   assert.ok(Date.now() - t0 < 5000);
   const missingDefault = new SandboxImageMissingError(DEFAULT_SANDBOX_IMAGE, "build it with `npm run sandbox:image`");
   assert.match(missingDefault.message, /npm run sandbox:image/);
@@ -291,7 +348,10 @@ dtest("a network allowlist is refused before any container exists (fail closed)"
 
 dtest("nothing is left behind by this file", async () => {
   assert.equal(liveSandboxIds(), []);
-  assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${RUN_ID}`] }) }), []);
+  assert.equal(
+    await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`dev.symbi.run=${RUN_ID}`] }) }),
+    [],
+  );
 });
 
 test.run();

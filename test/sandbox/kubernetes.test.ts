@@ -9,7 +9,15 @@ import { defaultSandboxManifest, type SandboxManifestOptions } from "../../compi
 const command = ["scanner", "--target", "example"];
 
 function render(o: Partial<SandboxManifestOptions> = {}, extra: Partial<Parameters<typeof renderKubernetes>[1]> = {}) {
-  const m = defaultSandboxManifest({ agent: "security_scanner", tier: "tier1", memoryMb: 512, cpus: 1, pids: 50, timeoutMs: 30000, ...o });
+  const m = defaultSandboxManifest({
+    agent: "security_scanner",
+    tier: "tier1",
+    memoryMb: 512,
+    cpus: 1,
+    pids: 50,
+    timeoutMs: 30000,
+    ...o,
+  });
   return renderKubernetes(m, { command, ...extra });
 }
 
@@ -34,7 +42,12 @@ test("tier1: a valid Job with a restrictive security context, limits and deadlin
   assert.is(pod(job).runtimeClassName, undefined);
   assert.is(pod(job).restartPolicy, "Never");
   assert.is(pod(job).automountServiceAccountToken, false);
-  assert.equal(pod(job).securityContext, { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } });
+  assert.equal(pod(job).securityContext, {
+    runAsNonRoot: true,
+    runAsUser: 65534,
+    runAsGroup: 65534,
+    seccompProfile: { type: "RuntimeDefault" },
+  });
   const c = container(job);
   assert.equal(c.command, command);
   assert.is(c.image, "symbi-sandbox:1");
@@ -75,7 +88,14 @@ test("network none: the NetworkPolicy denies all ingress and egress for the Job'
 
 test("network allowlist: one egress rule per destination, IPs become CIDRs", () => {
   const r = render({
-    network: { mode: "allowlist", allow: [{ host: "10.1.2.3", port: 443 }, { host: "192.168.0.0/16", port: 53, protocol: "udp" }, { host: "2001:db8::1", port: 80 }] },
+    network: {
+      mode: "allowlist",
+      allow: [
+        { host: "10.1.2.3", port: 443 },
+        { host: "192.168.0.0/16", port: 53, protocol: "udp" },
+        { host: "2001:db8::1", port: 80 },
+      ],
+    },
   });
   validateK8s(r);
   assert.equal((r.networkPolicy as Record<string, any>).spec.egress, [
@@ -88,13 +108,20 @@ test("network allowlist: one egress rule per destination, IPs become CIDRs", () 
 test("a host name cannot be expressed in a NetworkPolicy: error, not an open rule", () => {
   assert.throws(
     () => render({ network: { mode: "allowlist", allow: [{ host: "api.example.org", port: 443 }] } }),
-    (e: unknown) => e instanceof KubernetesRenderError && /api\.example\.org.*IP address or CIDR/.test((e as Error).message),
+    (e: unknown) =>
+      e instanceof KubernetesRenderError && /api\.example\.org.*IP address or CIDR/.test((e as Error).message),
   );
-  assert.throws(() => render({ network: { mode: "allowlist", allow: [{ host: "10.0.0.0/99", port: 1 }] } }), (e: unknown) => e instanceof KubernetesRenderError);
+  assert.throws(
+    () => render({ network: { mode: "allowlist", allow: [{ host: "10.0.0.0/99", port: 1 }] } }),
+    (e: unknown) => e instanceof KubernetesRenderError,
+  );
 });
 
 test("the process tier has no Kubernetes form", () => {
-  assert.throws(() => render({ tier: "process" }), (e: unknown) => e instanceof KubernetesRenderError && /process tier/.test((e as Error).message));
+  assert.throws(
+    () => render({ tier: "process" }),
+    (e: unknown) => e instanceof KubernetesRenderError && /process tier/.test((e as Error).message),
+  );
 });
 
 test("fractional CPUs become millicores; env and extra tmpfs mounts carry over", () => {
@@ -109,7 +136,10 @@ test("fractional CPUs become millicores; env and extra tmpfs mounts carry over",
     { name: "TMPDIR", value: "/tmp" },
     { name: "LANG", value: "C.UTF-8" },
   ]);
-  assert.equal(c.volumeMounts.map((v: { mountPath: string }) => v.mountPath), ["/tmp", "/run"]);
+  assert.equal(
+    c.volumeMounts.map((v: { mountPath: string }) => v.mountPath),
+    ["/tmp", "/run"],
+  );
   assert.is((r.job as Record<string, any>).metadata.namespace, "agents");
   assert.is((r.job as Record<string, any>).spec.ttlSecondsAfterFinished, 60);
 });
@@ -130,7 +160,10 @@ test("names are DNS-1123 labels even for long or odd agent names", () => {
   const r = renderKubernetes(defaultSandboxManifest({ agent: "_odd__Name_", tier: "tier1" }), { command: ["x"] });
   validateK8s(r);
   assert.is((r.job as Record<string, any>).metadata.name, "symbi-odd-name");
-  assert.throws(() => render({}, { name: "Not_Valid" }), (e: unknown) => e instanceof KubernetesRenderError);
+  assert.throws(
+    () => render({}, { name: "Not_Valid" }),
+    (e: unknown) => e instanceof KubernetesRenderError,
+  );
 });
 
 test("the schema check is real: a malformed Job fails kubernetes-models validation", () => {

@@ -31,11 +31,18 @@ function errorsOf(edit: (m: Record<string, any>) => void): string[] {
 function assertRejectedAt(edit: (m: Record<string, any>) => void, path: string): void {
   const errs = errorsOf(edit);
   assert.ok(errs.length > 0, `expected an error at ${path}, got none`);
-  assert.ok(errs.some((e) => e.startsWith(`${path}: `)), `expected an error at ${path}, got ${JSON.stringify(errs)}`);
+  assert.ok(
+    errs.some((e) => e.startsWith(`${path}: `)),
+    `expected an error at ${path}, got ${JSON.stringify(errs)}`,
+  );
 }
 
 test("defaults are valid for every tier and pick the tier's runtime", () => {
-  for (const [tier, runtime] of [["tier1", "runc"], ["tier2", "runsc"], ["process", null]] as const) {
+  for (const [tier, runtime] of [
+    ["tier1", "runc"],
+    ["tier2", "runsc"],
+    ["process", null],
+  ] as const) {
     const m = defaultSandboxManifest({ agent: "a", tier });
     const r = validateSandboxManifest(m);
     assert.ok(r.ok, JSON.stringify(r));
@@ -83,7 +90,10 @@ test("the user must be numeric and non-root", () => {
   for (const user of ["0:0", "0:65534", "65534:0", "root", "sandbox:sandbox", "65534", "-1:5"]) {
     assertRejectedAt((m) => (m.user = user), "/user");
   }
-  assert.equal(errorsOf((m) => (m.user = "1000:1000")), []);
+  assert.equal(
+    errorsOf((m) => (m.user = "1000:1000")),
+    [],
+  );
 });
 
 test("tier, runtime and image must agree", () => {
@@ -116,17 +126,31 @@ test("tmpfs must include /tmp, with distinct paths and octal modes", () => {
   assertRejectedAt((m) => m.tmpfs.push({ path: "/tmp/", mode: "1777", sizeMb: 8 }), "/tmpfs/1/path");
   assertRejectedAt((m) => (m.tmpfs[0].mode = "rwx"), "/tmpfs/0/mode");
   assertRejectedAt((m) => (m.tmpfs[0].path = "/"), "/tmpfs/0/path");
-  assert.equal(errorsOf((m) => m.tmpfs.push({ path: "/run", mode: "0755", sizeMb: 1 })), []);
+  assert.equal(
+    errorsOf((m) => m.tmpfs.push({ path: "/run", mode: "0755", sizeMb: 1 })),
+    [],
+  );
 });
 
 test("network: none has no allow list; an allowlist needs one", () => {
   assertRejectedAt((m) => (m.network = { mode: "none", allow: [{ host: "a", port: 1 }] }), "/network/allow");
   assertRejectedAt((m) => (m.network = { mode: "allowlist" }), "/network/allow");
   assertRejectedAt((m) => (m.network = { mode: "allowlist", allow: [] }), "/network/allow");
-  assertRejectedAt((m) => (m.network = { mode: "allowlist", allow: [{ host: "a b", port: 1 }] }), "/network/allow/0/host");
-  assertRejectedAt((m) => (m.network = { mode: "allowlist", allow: [{ host: "a", port: 70000 }] }), "/network/allow/0/port");
+  assertRejectedAt(
+    (m) => (m.network = { mode: "allowlist", allow: [{ host: "a b", port: 1 }] }),
+    "/network/allow/0/host",
+  );
+  assertRejectedAt(
+    (m) => (m.network = { mode: "allowlist", allow: [{ host: "a", port: 70000 }] }),
+    "/network/allow/0/port",
+  );
   assertRejectedAt((m) => (m.network = { mode: "open" }), "/network/mode");
-  assert.equal(errorsOf((m) => (m.network = { mode: "allowlist", allow: [{ host: "api.example.org", port: 443, protocol: "tcp" }] })), []);
+  assert.equal(
+    errorsOf(
+      (m) => (m.network = { mode: "allowlist", allow: [{ host: "api.example.org", port: 443, protocol: "tcp" }] }),
+    ),
+    [],
+  );
 });
 
 test("env: names must be identifiers; HOME and TMPDIR are reserved", () => {
@@ -134,7 +158,10 @@ test("env: names must be identifiers; HOME and TMPDIR are reserved", () => {
   assertRejectedAt((m) => (m.env = { TMPDIR: "/" }), "/env/TMPDIR");
   assertRejectedAt((m) => (m.env = { "A-B": "x" }), "/env/A-B");
   assertRejectedAt((m) => (m.env = { A: 1 }), "/env/A");
-  assert.equal(errorsOf((m) => (m.env = { PATH: "/bin", LANG: "C" })), []);
+  assert.equal(
+    errorsOf((m) => (m.env = { PATH: "/bin", LANG: "C" })),
+    [],
+  );
 });
 
 test("errors are deterministic, sorted and free of schema noise", () => {
@@ -172,7 +199,12 @@ test("assertSandboxManifest throws a one-line typed error", () => {
 });
 
 test("serialisation is stable, ordered and round-trips", () => {
-  const m = defaultSandboxManifest({ agent: "a", tier: "tier1", env: { Z: "1", A: "2" }, source: { file: "f", line: 1, column: 2 } });
+  const m = defaultSandboxManifest({
+    agent: "a",
+    tier: "tier1",
+    env: { Z: "1", A: "2" },
+    source: { file: "f", line: 1, column: 2 },
+  });
   const text = serializeSandboxManifest(m);
   assert.ok(text.endsWith("}\n"));
   const keys = Object.keys(JSON.parse(text));
@@ -196,7 +228,9 @@ test("property: any in-range builder options give a valid manifest that round-tr
     pids: fc.integer({ min: 1, max: 100000 }),
     timeoutMs: fc.integer({ min: 1, max: 86400000 }),
     tmpSizeMb: fc.integer({ min: 1, max: 65536 }),
-    user: fc.tuple(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 1, max: 2 ** 31 })).map(([u, g]) => `${u}:${g}`),
+    user: fc
+      .tuple(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 1, max: 2 ** 31 }))
+      .map(([u, g]) => `${u}:${g}`),
   });
   fc.assert(
     fc.property(options, (o) => {
@@ -251,7 +285,10 @@ test("manifestForTool applies a contract's image/user/workdir and keeps the agen
   assert.is(t.workdir, "/tmp/work");
   assert.is(t.limits.memoryMb, 100);
   assert.is(m.image, DEFAULT_SANDBOX_IMAGE, "the agent's manifest is not modified");
-  assert.throws(() => manifestForTool(m, { user: "0:0" }), (e: unknown) => e instanceof InvalidSandboxManifestError);
+  assert.throws(
+    () => manifestForTool(m, { user: "0:0" }),
+    (e: unknown) => e instanceof InvalidSandboxManifestError,
+  );
 });
 
 test("manifest errors map back to the `with` attribute that set the field", () => {
@@ -259,7 +296,10 @@ test("manifest errors map back to the `with` attribute that set the field", () =
   const r = validateSandboxManifest(m);
   assert.not.ok(r.ok);
   if (r.ok) return;
-  assert.equal(r.errors.map((e) => withAttributeForPath(e.path)), ["max_cpu_cores", "max_memory_mb"]);
+  assert.equal(
+    r.errors.map((e) => withAttributeForPath(e.path)),
+    ["max_cpu_cores", "max_memory_mb"],
+  );
   assert.is(withAttributeForPath("/network/allow/0/host"), "network_policy");
   assert.is(withAttributeForPath("/user"), undefined);
   assert.is(withAttributeForPath("/limits"), undefined);

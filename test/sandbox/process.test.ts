@@ -19,7 +19,9 @@ import {
 const asRoot = process.getuid?.() === 0;
 
 function sandbox(o: Partial<SandboxManifestOptions> = {}, allowHostNetwork = false): ProcessSandbox {
-  return new ProcessSandbox(defaultSandboxManifest({ agent: "dev", tier: "process", timeoutMs: 10_000, ...o }), { allowHostNetwork });
+  return new ProcessSandbox(defaultSandboxManifest({ agent: "dev", tier: "process", timeoutMs: 10_000, ...o }), {
+    allowHostNetwork,
+  });
 }
 
 /** Running (or sleeping): a zombie has been killed and only waits for its new parent to reap it. */
@@ -64,7 +66,11 @@ test("the environment is scrubbed: only PATH, HOME, TMPDIR and the manifest's en
   process.env.SYMBI_TEST_SECRET = "hunter2";
   try {
     const r = await sandbox({ env: { LANG: "C" } }).run({ argv: ["/usr/bin/env"] });
-    const names = r.stdout.trim().split("\n").map((l) => l.split("=")[0]).sort();
+    const names = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split("=")[0])
+      .sort();
     assert.equal(names, ["HOME", "LANG", "PATH", "TMPDIR"]);
     assert.not.match(r.stdout, /hunter2/);
   } finally {
@@ -73,7 +79,9 @@ test("the environment is scrubbed: only PATH, HOME, TMPDIR and the manifest's en
 });
 
 test("a private temporary directory is the working directory, HOME and TMPDIR, and is removed afterwards", async () => {
-  const r = await sandbox().run({ argv: sh('pwd; echo "$HOME"; echo "$TMPDIR"; stat -c %a .; echo data > file && cat file') });
+  const r = await sandbox().run({
+    argv: sh('pwd; echo "$HOME"; echo "$TMPDIR"; stat -c %a .; echo data > file && cat file'),
+  });
   const [pwd, home, tmp, mode, data] = r.stdout.trim().split("\n");
   assert.ok(pwd && pwd.includes("symbi-sbx-"), r.stdout);
   assert.is(home, pwd);
@@ -84,7 +92,9 @@ test("a private temporary directory is the working directory, HOME and TMPDIR, a
 });
 
 test("resource limits are set by the kernel before the tool starts", async () => {
-  const r = await sandbox({ memoryMb: 128, pids: 20, timeoutMs: 4000, cpus: 0.5, tmpSizeMb: 8 }).run({ argv: ["/bin/cat", "/proc/self/limits"] });
+  const r = await sandbox({ memoryMb: 128, pids: 20, timeoutMs: 4000, cpus: 0.5, tmpSizeMb: 8 }).run({
+    argv: ["/bin/cat", "/proc/self/limits"],
+  });
   const limit = (name: string) => new RegExp(`^${name}\\s+(\\S+)`, "m").exec(r.stdout)?.[1];
   assert.is(limit("Max address space"), String(128 * 1024 * 1024));
   assert.is(limit("Max cpu time"), "2"); // cpus × timeout = 0.5 × 4 s
@@ -94,19 +104,27 @@ test("resource limits are set by the kernel before the tool starts", async () =>
 });
 
 test("the file-size limit stops a tool from filling the disk", async () => {
-  const r = await sandbox({ tmpSizeMb: 1 }).run({ argv: sh("head -c 3000000 /dev/zero > big; echo rc=$?; wc -c < big") });
+  const r = await sandbox({ tmpSizeMb: 1 }).run({
+    argv: sh("head -c 3000000 /dev/zero > big; echo rc=$?; wc -c < big"),
+  });
   assert.match(r.stdout, /rc=[1-9]/);
   assert.ok(Number(r.stdout.trim().split("\n").pop()) <= 1024 * 1024, r.stdout);
 });
 
 test("no network: the tool sees only a loopback interface", async () => {
   const r = await sandbox().run({ argv: ["/bin/cat", "/proc/net/dev"] });
-  const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());
+  const ifaces = r.stdout
+    .split("\n")
+    .slice(2)
+    .filter(Boolean)
+    .map((l) => l.split(":")[0]!.trim());
   assert.equal(ifaces, ["lo"]);
 });
 
 test("privileges: no_new_privs, and as root a switch to the manifest's non-root user with no capabilities", async () => {
-  const r = await sandbox({ user: "65534:65534" }).run({ argv: sh("id -u; id -g; grep -E '^(NoNewPrivs|CapEff|CapBnd|Groups):' /proc/self/status") });
+  const r = await sandbox({ user: "65534:65534" }).run({
+    argv: sh("id -u; id -g; grep -E '^(NoNewPrivs|CapEff|CapBnd|Groups):' /proc/self/status"),
+  });
   assert.match(r.stdout, /^NoNewPrivs:\s+1$/m);
   const [uid, gid] = r.stdout.split("\n");
   assert.is.not(uid, "0");
@@ -189,13 +207,15 @@ test("a signal death is reported as a signal", async () => {
 
 test("a network allowlist cannot be enforced here: refused unless host networking is accepted explicitly", async () => {
   const network = { mode: "allowlist" as const, allow: [{ host: "127.0.0.1", port: 9 }] };
-  await sandbox({ network }).run({ argv: ["/bin/true"] }).then(
-    () => assert.unreachable("should refuse"),
-    (e) => {
-      assert.instance(e, SandboxUnsupportedError);
-      assert.match((e as Error).message, /cannot enforce a network allowlist/);
-    },
-  );
+  await sandbox({ network })
+    .run({ argv: ["/bin/true"] })
+    .then(
+      () => assert.unreachable("should refuse"),
+      (e) => {
+        assert.instance(e, SandboxUnsupportedError);
+        assert.match((e as Error).message, /cannot enforce a network allowlist/);
+      },
+    );
   const r = await sandbox({ network }, true).run({ argv: ["/bin/true"] });
   assert.is(r.exitCode, 0);
 });
@@ -210,10 +230,12 @@ test("createSandbox validates the manifest and picks the driver by tier", () => 
 
 test("bad argv is a TypeError before anything runs", async () => {
   for (const argv of [[], [""], ["a\0b"]]) {
-    await sandbox().run({ argv }).then(
-      () => assert.unreachable("should reject"),
-      (e) => assert.instance(e, TypeError),
-    );
+    await sandbox()
+      .run({ argv })
+      .then(
+        () => assert.unreachable("should reject"),
+        (e) => assert.instance(e, TypeError),
+      );
   }
 });
 

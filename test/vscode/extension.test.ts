@@ -26,7 +26,11 @@ manifest("identity, engine, entry point and activation", () => {
   assert.equal(m.activationEvents, ["onLanguage:symbiont"]);
   assert.ok(/^\d+\.\d+\.\d+$/.test(m.version));
   assert.is(m.license, "Apache-2.0");
-  assert.is(m.dependencies, undefined, "runtime dependencies must be bundled, not declared (vsce runs with --no-dependencies)");
+  assert.is(
+    m.dependencies,
+    undefined,
+    "runtime dependencies must be bundled, not declared (vsce runs with --no-dependencies)",
+  );
 });
 
 manifest("contributes the language, grammar and snippets with paths that exist in the package", () => {
@@ -37,9 +41,16 @@ manifest("contributes the language, grammar and snippets with paths that exist i
   assert.is(lang.configuration, "./language-configuration.json");
   readJson(lang.configuration);
   const [grammar] = m.contributes.grammars;
-  assert.equal(grammar, { language: "symbiont", scopeName: "source.symbiont", path: "./syntaxes/symbiont.tmLanguage.json" });
+  assert.equal(grammar, {
+    language: "symbiont",
+    scopeName: "source.symbiont",
+    path: "./syntaxes/symbiont.tmLanguage.json",
+  });
   // The grammar is copied from grammar/ when packaging; its scope name must match.
-  assert.is(JSON.parse(readFileSync(join(repoRoot, "grammar", "symbiont.tmLanguage.json"), "utf8")).scopeName, grammar.scopeName);
+  assert.is(
+    JSON.parse(readFileSync(join(repoRoot, "grammar", "symbiont.tmLanguage.json"), "utf8")).scopeName,
+    grammar.scopeName,
+  );
   const [snippets] = m.contributes.snippets;
   assert.is(snippets.language, "symbiont");
   readJson(snippets.path);
@@ -53,11 +64,15 @@ manifest("settings: server path, extra args and trace", () => {
   assert.equal(props["symbiont.trace.server"].enum, ["off", "messages", "verbose"]);
   assert.is(props["symbiont.trace.server"].default, "off");
   // Untrusted workspaces must not choose the program the extension runs.
-  assert.ok(readJson("package.json").capabilities.untrustedWorkspaces.restrictedConfigurations.includes("symbiont.server.path"));
+  assert.ok(
+    readJson("package.json").capabilities.untrustedWorkspaces.restrictedConfigurations.includes("symbiont.server.path"),
+  );
 });
 
 manifest("every contributed command is registered by the client, and vice versa", () => {
-  const declared = readJson("package.json").contributes.commands.map((c: { command: string }) => c.command).sort();
+  const declared = readJson("package.json")
+    .contributes.commands.map((c: { command: string }) => c.command)
+    .sort();
   const source = readFileSync(join(extDir, "src", "extension.ts"), "utf8");
   const registered = [...source.matchAll(/registerCommand\("([^"]+)"/g)].map((m) => m[1]).sort();
   assert.equal(registered, declared);
@@ -72,9 +87,21 @@ const lc = readJson("language-configuration.json");
 
 langConfig("comments, brackets, auto-closing and surrounding pairs", () => {
   assert.equal(lc.comments, { lineComment: "//" });
-  assert.equal(lc.brackets, [["{", "}"], ["[", "]"], ["(", ")"]]);
-  const auto = Object.fromEntries(lc.autoClosingPairs.map((p: { open: string; close: string; notIn?: string[] }) => [p.open, p]));
-  for (const [o, c] of [["{", "}"], ["[", "]"], ["(", ")"], ['"', '"']]) assert.is(auto[o!]?.close, c);
+  assert.equal(lc.brackets, [
+    ["{", "}"],
+    ["[", "]"],
+    ["(", ")"],
+  ]);
+  const auto = Object.fromEntries(
+    lc.autoClosingPairs.map((p: { open: string; close: string; notIn?: string[] }) => [p.open, p]),
+  );
+  for (const [o, c] of [
+    ["{", "}"],
+    ["[", "]"],
+    ["(", ")"],
+    ['"', '"'],
+  ])
+    assert.is(auto[o!]?.close, c);
   assert.equal(auto['"'].notIn, ["string", "comment"]);
   assert.ok(lc.surroundingPairs.some((p: string[]) => p[0] === '"' && p[1] === '"'));
 });
@@ -83,18 +110,45 @@ langConfig("word pattern selects identifiers, durations, numbers and vault refer
   const re = new RegExp(lc.wordPattern, "g");
   const words = (s: string) => s.match(re);
   assert.equal(words("max_memory_mb = 512"), ["max_memory_mb", "512"]);
-  assert.equal(words("timeout = 1.5h, grace = 100ms, t = 30.seconds"), ["timeout", "1.5h", "grace", "100ms", "t", "30", "seconds"]);
-  assert.equal(words("let k = vault://api/keys[source.auth_key];"), ["let", "k", "vault://api/keys", "source", "auth_key"]);
+  assert.equal(words("timeout = 1.5h, grace = 100ms, t = 30.seconds"), [
+    "timeout",
+    "1.5h",
+    "grace",
+    "100ms",
+    "t",
+    "30",
+    "seconds",
+  ]);
+  assert.equal(words("let k = vault://api/keys[source.auth_key];"), [
+    "let",
+    "k",
+    "vault://api/keys",
+    "source",
+    "auth_key",
+  ]);
   assert.equal(words("a.type"), ["a", "type"]);
 });
 
 langConfig("indentation rules and folding markers", () => {
   const inc = new RegExp(lc.indentationRules.increaseIndentPattern);
   const dec = new RegExp(lc.indentationRules.decreaseIndentPattern);
-  for (const line of ["agent a(x: String) -> R {", "    policy p {", "    with sandbox = \"Tier1\" {", "    let r = f(", "    tags = [", "    require: { // settings"]) {
+  for (const line of [
+    "agent a(x: String) -> R {",
+    "    policy p {",
+    '    with sandbox = "Tier1" {',
+    "    let r = f(",
+    "    tags = [",
+    "    require: { // settings",
+  ]) {
     assert.ok(inc.test(line), `should indent after: ${line}`);
   }
-  for (const line of ["    let s = \"{\";", "    // a { in a comment", "    # also {", "    let x = { a: 1 };", "    f(x);"]) {
+  for (const line of [
+    '    let s = "{";',
+    "    // a { in a comment",
+    "    # also {",
+    "    let x = { a: 1 };",
+    "    f(x);",
+  ]) {
     assert.not.ok(inc.test(line), `should not indent after: ${line}`);
   }
   for (const line of ["}", "    }", "  ]", ")", "    } else {"]) assert.ok(dec.test(line), `should dedent: ${line}`);
@@ -110,7 +164,8 @@ langConfig.run();
 
 // ---------------------------------------------------------------------------------------------
 const snippets = suite("snippets");
-const snippetFile: Record<string, { prefix: string; body: string[] | string; description: string }> = readJson("snippets/symbiont.json");
+const snippetFile: Record<string, { prefix: string; body: string[] | string; description: string }> =
+  readJson("snippets/symbiont.json");
 
 /**
  * Expands VS Code snippet syntax to the text a user gets by accepting every default:
@@ -167,7 +222,7 @@ export function expandSnippet(body: string): string {
   let text = parse(undefined);
   // Mirrors may refer to tab stops defined later (or inside other defaults): resolve repeatedly.
   for (let round = 0; round < 5 && text.includes("\u0000"); round++) {
-    text = text.replace(/\u0000(\d+)\u0000/g, (_, n: string) => (n === "0" ? "" : defaults.get(n) ?? ""));
+    text = text.replace(/\u0000(\d+)\u0000/g, (_, n: string) => (n === "0" ? "" : (defaults.get(n) ?? "")));
   }
   return text.replace(/\t/g, "    ");
 }
@@ -180,19 +235,47 @@ const CONTEXT: Record<string, (s: string) => string> = {
   statement: (s) => `function f() {\n${s}\n}\n`,
 };
 const CONTEXT_OF: Record<string, keyof typeof CONTEXT> = {
-  agent: "item", policy: "item", metadata: "item", function: "item", type: "item",
-  allow: "rule", deny: "rule", require: "rule", "require-settings": "rule", audit: "rule",
+  agent: "item",
+  policy: "item",
+  metadata: "item",
+  function: "item",
+  type: "item",
+  allow: "rule",
+  deny: "rule",
+  require: "rule",
+  "require-settings": "rule",
+  audit: "rule",
   with: "agentItem",
-  call: "statement", try: "statement", match: "statement", for: "statement", if: "statement", let: "statement",
+  call: "statement",
+  try: "statement",
+  match: "statement",
+  for: "statement",
+  if: "statement",
+  let: "statement",
 };
 
 snippets("the issue's snippets exist, each with a description", () => {
   const prefixes = Object.values(snippetFile).map((s) => s.prefix);
-  for (const p of ["agent", "policy", "allow", "deny", "require", "audit", "with", "call", "try", "match", "for", "function", "metadata"]) {
+  for (const p of [
+    "agent",
+    "policy",
+    "allow",
+    "deny",
+    "require",
+    "audit",
+    "with",
+    "call",
+    "try",
+    "match",
+    "for",
+    "function",
+    "metadata",
+  ]) {
     assert.ok(prefixes.includes(p), `no snippet with prefix ${p}`);
   }
   assert.is(new Set(prefixes).size, prefixes.length, "duplicate prefixes");
-  for (const [name, s] of Object.entries(snippetFile)) assert.ok(s.description && s.description.length > 5, `${name} has no description`);
+  for (const [name, s] of Object.entries(snippetFile))
+    assert.ok(s.description && s.description.length > 5, `${name} has no description`);
 });
 
 snippets("the expander handles nested placeholders, choices and mirrors", () => {
@@ -207,14 +290,22 @@ snippets("every snippet, expanded with its defaults, parses without errors and h
     const context = CONTEXT_OF[s.prefix];
     assert.ok(context, `snippet ${name} (${s.prefix}) has no test context; add it to CONTEXT_OF`);
     const body = Array.isArray(s.body) ? s.body.join("\n") : s.body;
-    const text = CONTEXT[context](expandSnippet(body));
+    const text = CONTEXT[context]!(expandSnippet(body));
     const parsed = parseText(text, `${s.prefix}.symbi`);
     const errors = parsed.diagnostics.filter((d) => d.severity === "error");
-    assert.equal(errors.map((d) => `${d.code} ${d.message}`), [], `snippet ${name} does not parse:\n${text}`);
+    assert.equal(
+      errors.map((d) => `${d.code} ${d.message}`),
+      [],
+      `snippet ${name} does not parse:\n${text}`,
+    );
     const doc = tokenize(grammar, text);
     assert.is(doc.finalDepth, 1, `snippet ${name} leaves a region open:\n${text}`);
     const invalid = doc.tokens.flat().filter((t) => hasScope(t.scopes, "invalid"));
-    assert.equal(invalid.map((t) => t.text), [], `snippet ${name} has invalid tokens`);
+    assert.equal(
+      invalid.map((t) => t.text),
+      [],
+      `snippet ${name} has invalid tokens`,
+    );
   }
 });
 

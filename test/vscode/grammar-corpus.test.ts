@@ -71,12 +71,17 @@ function checker(file: string, text: string, doc: Tokenized): Checker {
       const { line, col, scopes } = at(offset);
       const bad = mustNot && hasScope(scopes, mustNot);
       if (!hasScope(scopes, scope) || bad) {
-        problems.push(`${shown(file)}:${line}:${col} ${what}: expected ${scope}${mustNot ? ` and not ${mustNot}` : ""}, got [${scopes.slice(1).join(" ")}]`);
+        problems.push(
+          `${shown(file)}:${line}:${col} ${what}: expected ${scope}${mustNot ? ` and not ${mustNot}` : ""}, got [${scopes.slice(1).join(" ")}]`,
+        );
       }
     },
     forbid(what, offset, scope) {
       const { line, col, scopes } = at(offset);
-      if (hasScope(scopes, scope)) problems.push(`${shown(file)}:${line}:${col} ${what}: must not be ${scope}, got [${scopes.slice(1).join(" ")}]`);
+      if (hasScope(scopes, scope))
+        problems.push(
+          `${shown(file)}:${line}:${col} ${what}: must not be ${scope}, got [${scopes.slice(1).join(" ")}]`,
+        );
     },
   };
 }
@@ -97,7 +102,8 @@ function checkTokens(c: Checker, text: string): void {
       c.expect("string end", last, "string.quoted.double");
       // `#` and `//` inside a string are text, not comments.
       for (let i = start; i <= last; i++) {
-        if (text[i] === "#" || (text[i] === "/" && text[i + 1] === "/")) c.expect("comment marker inside a string", i, "string.quoted.double", "comment");
+        if (text[i] === "#" || (text[i] === "/" && text[i + 1] === "/"))
+          c.expect("comment marker inside a string", i, "string.quoted.double", "comment");
       }
     } else if (t.tokenType === VaultRef) {
       c.expect("vault reference", start, "string.other.link.vault");
@@ -162,17 +168,27 @@ function checkAst(c: Checker, program: Node): void {
         break;
       case "Member": {
         const isCallee = parent?.kind === "Call" && (parent as any).callee === node;
-        c.expect("member", rec.property.span.start, isCallee ? "entity.name.function.member" : "variable.other.property", "keyword");
+        c.expect(
+          "member",
+          rec.property.span.start,
+          isCallee ? "entity.name.function.member" : "variable.other.property",
+          "keyword",
+        );
         break;
       }
       case "Call":
         if (rec.callee.kind === "Identifier") {
           const builtin = STDLIB_FUNCTIONS.has(rec.callee.name);
-          c.expect(builtin ? "builtin call" : "call", rec.callee.span.start, builtin ? "support.function.builtin" : "entity.name.function.call");
+          c.expect(
+            builtin ? "builtin call" : "call",
+            rec.callee.span.start,
+            builtin ? "support.function.builtin" : "entity.name.function.call",
+          );
         }
         break;
       case "RecordField":
-        if (rec.key.kind === "Identifier") c.expect("record key", rec.key.span.start, "support.type.property-name", "keyword");
+        if (rec.key.kind === "Identifier")
+          c.expect("record key", rec.key.span.start, "support.type.property-name", "keyword");
         break;
       case "Property":
         c.expect("block entry key", rec.key.span.start, "support.type.property-name");
@@ -182,7 +198,11 @@ function checkAst(c: Checker, program: Node): void {
         break;
       case "TypeRef": {
         const n = rec.name.name as string;
-        const scope = PRIMITIVE_TYPES.has(n) ? "support.type.primitive" : STDLIB_TYPES.has(n) ? "support.type.builtin" : "entity.name.type";
+        const scope = PRIMITIVE_TYPES.has(n)
+          ? "support.type.primitive"
+          : STDLIB_TYPES.has(n)
+            ? "support.type.builtin"
+            : "entity.name.type";
         c.expect("type name", rec.name.span.start, scope);
         break;
       }
@@ -209,13 +229,18 @@ test("corpus: scopes agree with the lexer and the parser on every file", async (
     const c = checker(file, text, doc);
     checkTokens(c, text);
     for (const [n, toks] of doc.tokens.entries()) {
-      for (const t of toks) if (hasScope(t.scopes, "invalid")) problems.push(`${shown(file)}:${n + 1}:${t.start + 1} ${JSON.stringify(t.text)} is scoped invalid`);
+      for (const t of toks)
+        if (hasScope(t.scopes, "invalid"))
+          problems.push(`${shown(file)}:${n + 1}:${t.start + 1} ${JSON.stringify(t.text)} is scoped invalid`);
     }
     const parsed = parseText(text, basename(file));
     if (!parsed.diagnostics.some((d) => d.severity === "error")) {
       parsedClean++;
       checkAst(c, parsed.program);
-      if (doc.finalDepth !== 1) problems.push(`${shown(file)}: a begin/end region is still open at the end of the file (depth ${doc.finalDepth})`);
+      if (doc.finalDepth !== 1)
+        problems.push(
+          `${shown(file)}: a begin/end region is still open at the end of the file (depth ${doc.finalDepth})`,
+        );
     }
     problems.push(...c.problems);
     for (const [k, v] of c.counts) totals.set(k, (totals.get(k) ?? 0) + v);
@@ -242,7 +267,8 @@ test("corpus: scopes agree with the lexer and the parser on every file", async (
     "Catch keyword": 10,
     "block entry key": 40,
   };
-  for (const [what, n] of Object.entries(min)) assert.ok((totals.get(what) ?? 0) >= n, `only ${totals.get(what) ?? 0} × ${what} checked (want ≥ ${n})`);
+  for (const [what, n] of Object.entries(min))
+    assert.ok((totals.get(what) ?? 0) >= n, `only ${totals.get(what) ?? 0} × ${what} checked (want ≥ ${n})`);
 });
 
 test("corpus: an unclosed brace leaves a region open (the end-of-file check can fail)", async () => {

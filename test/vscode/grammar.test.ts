@@ -13,7 +13,7 @@
 const SCOPES: Record<string, string> = {
   "comment.line.double-slash": "`// ...` (punctuation.definition.comment on the marker)",
   "comment.line.number-sign": "`# ...` — anywhere outside a string",
-  "string.quoted.double": "`\"...\"`, may span lines",
+  "string.quoted.double": '`"..."`, may span lines',
   "constant.character.escape": "any `\\x` inside a string",
   "string.other.link.vault": "`vault://a/b` (also marked inside a quoted string)",
   "constant.numeric.integer": "`42`, `1_000_000`",
@@ -38,7 +38,8 @@ const SCOPES: Record<string, string> = {
   "support.function.builtin": "calls of stdlib's built-in functions (`print`, `format`, `delegate`, `Some`, ...)",
   "support.constant.builtin": "stdlib's built-in values (`None`, `null`)",
   "support.type.primitive": "`String int float bool` in type positions",
-  "support.type.builtin": "stdlib's other built-in types (`List Map Option Result Duration JSON ...`) in type positions",
+  "support.type.builtin":
+    "stdlib's other built-in types (`List Map Option Result Duration JSON ...`) in type positions",
   "support.type.property-name": "record keys and declarative-block keys (`key:`, `key =`, `key value`)",
   "variable.parameter": "parameters, lambda / closure parameters, the catch variable",
   "variable.parameter.named-argument": "`f(name = v)`, `f(name: v)`",
@@ -88,20 +89,36 @@ import { BUILTIN_FUNCTIONS, BUILTIN_TYPES, BUILTIN_VALUES } from "../../stdlib/i
 import { createRegistry, grammarPath, onigLibrary, repoRoot } from "./textmate.js";
 
 const require = createRequire(import.meta.url);
-interface TestFailure { missing: string[]; unexpected: string[]; actual: string[]; line: number; srcLine: number; start: number; end: number }
-interface GrammarTestCase { source: string[]; assertions: { scopeAssertions: { scopes: string[]; exclude: string[] }[] }[] }
+interface TestFailure {
+  missing: string[];
+  unexpected: string[];
+  actual: string[];
+  line: number;
+  srcLine: number;
+  start: number;
+  end: number;
+}
+interface GrammarTestCase {
+  source: string[];
+  assertions: { scopeAssertions: { scopes: string[]; exclude: string[] }[] }[];
+}
 const runner = require("vscode-tmgrammar-test/dist/unit/index.js") as {
   parseGrammarTestCase(text: string): GrammarTestCase;
   runGrammarTestCase(registry: unknown, testCase: GrammarTestCase): Promise<TestFailure[]>;
 };
 
 const casesDir = join(repoRoot, "test", "vscode", "grammar");
-const caseFiles = readdirSync(casesDir).filter((f) => f.endsWith(".symbi")).sort();
+const caseFiles = readdirSync(casesDir)
+  .filter((f) => f.endsWith(".symbi"))
+  .sort();
 const grammarText = readFileSync(grammarPath, "utf8");
 
 function describeFailures(file: string, failures: TestFailure[]): string {
   return failures
-    .map((f) => `${file}:${f.line + 1} cols ${f.start}-${f.end}: missing [${f.missing.join(" ")}] unexpected [${f.unexpected.join(" ")}] actual [${f.actual.join(" ")}]`)
+    .map(
+      (f) =>
+        `${file}:${f.line + 1} cols ${f.start}-${f.end}: missing [${f.missing.join(" ")}] unexpected [${f.unexpected.join(" ")}] actual [${f.actual.join(" ")}]`,
+    )
     .join("\n");
 }
 
@@ -114,7 +131,8 @@ test("grammar: valid JSON, scope source.symbiont, every #include resolves", () =
     if (Array.isArray(node)) return node.forEach(visit);
     if (node && typeof node === "object") {
       for (const [k, v] of Object.entries(node)) {
-        if (k === "include" && typeof v === "string" && v.startsWith("#") && !(v.slice(1) in g.repository)) missing.push(v);
+        if (k === "include" && typeof v === "string" && v.startsWith("#") && !(v.slice(1) in g.repository))
+          missing.push(v);
         visit(v);
       }
     }
@@ -177,10 +195,18 @@ test("grammar: the built-in function, type and value names are exactly stdlib's"
     return /\(\?:([A-Za-z0-9_|]+)\)/.exec(found[0]!)![1]!.split("|").sort();
   };
   const primitives = ["String", "bool", "float", "int"];
-  assert.equal(wordsOf("support.function.builtin"), [...BUILTIN_FUNCTIONS.keys()].sort(), "run `npm run grammar:sync` to update the grammar from stdlib");
+  assert.equal(
+    wordsOf("support.function.builtin"),
+    [...BUILTIN_FUNCTIONS.keys()].sort(),
+    "run `npm run grammar:sync` to update the grammar from stdlib",
+  );
   assert.equal(wordsOf("support.constant.builtin"), [...BUILTIN_VALUES.keys()].sort(), "run `npm run grammar:sync`");
   assert.equal(wordsOf("support.type.primitive"), primitives);
-  assert.equal(wordsOf("support.type.builtin"), [...BUILTIN_TYPES.keys()].filter((t) => !primitives.includes(t)).sort(), "run `npm run grammar:sync`");
+  assert.equal(
+    wordsOf("support.type.builtin"),
+    [...BUILTIN_TYPES.keys()].filter((t) => !primitives.includes(t)).sort(),
+    "run `npm run grammar:sync`",
+  );
 });
 
 test("grammar test files: all assertions hold (vscode-tmgrammar-test)", async () => {
@@ -202,7 +228,12 @@ test("grammar test files: all assertions hold (vscode-tmgrammar-test)", async ()
 
 test("grammar test runner: a wrong assertion is reported (the check can fail)", async () => {
   const tc = runner.parseGrammarTestCase(
-    ['// SYNTAX TEST "source.symbiont" "must fail"', "let type = 2;", "//  ^^^^ storage.type.type.symbiont", "//  ^^^^ - storage.type.type.symbiont"].join("\n"),
+    [
+      '// SYNTAX TEST "source.symbiont" "must fail"',
+      "let type = 2;",
+      "//  ^^^^ storage.type.type.symbiont",
+      "//  ^^^^ - storage.type.type.symbiont",
+    ].join("\n"),
   );
   const failures = await runner.runGrammarTestCase(createRegistry(), tc);
   assert.is(failures.length, 1);
@@ -211,11 +242,15 @@ test("grammar test runner: a wrong assertion is reported (the check can fail)", 
 
 test("grammar test runner CLI: the documented command passes", () => {
   const cli = join(require.resolve("vscode-tmgrammar-test/package.json"), "..", "dist", "unit.js");
-  const r = spawnSync(process.execPath, [cli, "-c", "-g", "grammar/symbiont.tmLanguage.json", "test/vscode/grammar/*.symbi"], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [cli, "-c", "-g", "grammar/symbiont.tmLanguage.json", "test/vscode/grammar/*.symbi"],
+    {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   assert.is(r.status, 0, `${r.stdout}\n${r.stderr}`);
   for (const file of caseFiles) assert.ok(r.stdout.includes(file), `${file} not run by the CLI:\n${r.stdout}`);
 });

@@ -57,7 +57,12 @@ let entries: Map<string, Buffer> | undefined;
 async function vsix(): Promise<Map<string, Buffer>> {
   if (!built) {
     const args = [script, "--out", outDir, "--stage", stageDir, ...(serverPresent ? [] : ["--without-server"])];
-    const r = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
+    const r = spawnSync(process.execPath, args, {
+      cwd: repoRoot,
+      encoding: "utf8",
+      timeout: 120_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     built = { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
   assert.is(built.status, 0, `packaging failed:\n${built.stdout}\n${built.stderr}`);
@@ -87,7 +92,8 @@ test("package: the manifest is vscode-extension/package.json", async () => {
 
 test("package: grammar, language configuration, snippets, README and LICENSE are included unchanged", async () => {
   const e = await vsix();
-  const same = (inVsix: string, onDisk: string) => assert.is(text(e, inVsix), readFileSync(join(repoRoot, onDisk), "utf8"), `${inVsix} differs from ${onDisk}`);
+  const same = (inVsix: string, onDisk: string) =>
+    assert.is(text(e, inVsix), readFileSync(join(repoRoot, onDisk), "utf8"), `${inVsix} differs from ${onDisk}`);
   same("extension/syntaxes/symbiont.tmLanguage.json", "grammar/symbiont.tmLanguage.json");
   same("extension/language-configuration.json", "vscode-extension/language-configuration.json");
   same("extension/snippets/symbiont.json", "vscode-extension/snippets/symbiont.json");
@@ -95,7 +101,12 @@ test("package: grammar, language configuration, snippets, README and LICENSE are
   same("extension/readme.md", "vscode-extension/README.md");
   assert.match(text(e, "extension/LICENSE.txt"), "Apache License");
   // Every path the manifest points at is in the package.
-  for (const p of [manifest.main, manifest.contributes.grammars[0].path, manifest.contributes.languages[0].configuration, manifest.contributes.snippets[0].path]) {
+  for (const p of [
+    manifest.main,
+    manifest.contributes.grammars[0].path,
+    manifest.contributes.languages[0].configuration,
+    manifest.contributes.snippets[0].path,
+  ]) {
     assert.ok(e.has(`extension/${p.replace(/^\.\//, "")}`), `manifest points at ${p}, which is not packaged`);
   }
 });
@@ -106,13 +117,19 @@ test("package: the client is bundled (only `vscode` and Node built-ins are requi
   assert.ok(js.length > 50_000, "vscode-languageclient does not seem to be inlined");
   const required = new Set([...js.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!));
   const allowed = new Set(["vscode", ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-  assert.equal([...required].filter((r) => !allowed.has(r)), [], "the client requires modules that are not shipped");
+  assert.equal(
+    [...required].filter((r) => !allowed.has(r)),
+    [],
+    "the client requires modules that are not shipped",
+  );
   assert.ok(required.has("vscode"));
   assert.match(js, /activate/);
   assert.match(js, /deactivate/);
   assert.match(js, "server/main.js");
   // Nothing that should stay out of the package: no sources, no node_modules.
-  const stray = [...e.keys()].filter((k) => k.includes("node_modules/") || k.endsWith(".ts") || k.includes("/src/") || k.includes(".symbi-vscode-stage"));
+  const stray = [...e.keys()].filter(
+    (k) => k.includes("node_modules/") || k.endsWith(".ts") || k.includes("/src/") || k.includes(".symbi-vscode-stage"),
+  );
   assert.equal(stray, []);
 });
 
@@ -142,7 +159,12 @@ test("package: bad arguments and a missing server entry are clear errors", async
   assert.match(r.stderr, "unknown argument: --bogus");
   const { packageExtension, PackageError } = await import("../../scripts/package-vscode.mjs");
   try {
-    await packageExtension({ serverEntry: "lsp/does-not-exist.ts", stageDir: join(work, "stage2"), outDir: join(work, "out2"), log: () => {} });
+    await packageExtension({
+      serverEntry: "lsp/does-not-exist.ts",
+      stageDir: join(work, "stage2"),
+      outDir: join(work, "out2"),
+      log: () => {},
+    });
     assert.unreachable("should have failed");
   } catch (err) {
     assert.instance(err, PackageError);
@@ -154,7 +176,11 @@ test("package: bad arguments and a missing server entry are clear errors", async
   const foreign = join(work, "foreign");
   mkdirSync(foreign);
   writeFileSync(join(foreign, "keep.txt"), "mine");
-  const r2 = spawnSync(process.execPath, [script, "--without-server", "--stage", foreign, "--out", join(work, "out3")], { cwd: repoRoot, encoding: "utf8" });
+  const r2 = spawnSync(
+    process.execPath,
+    [script, "--without-server", "--stage", foreign, "--out", join(work, "out3")],
+    { cwd: repoRoot, encoding: "utf8" },
+  );
   assert.is(r2.status, 1);
   assert.match(r2.stderr, "refusing to empty");
   assert.is(readFileSync(join(foreign, "keep.txt"), "utf8"), "mine");
@@ -206,35 +232,38 @@ async function initializeServer(mainJs: string): Promise<Record<string, unknown>
 
 // Pending until lsp/main.ts exists (the language server is another engineer's work): the only
 // assertions allowed to be skipped are these, about server/main.js inside the package.
-(serverPresent ? test : test.skip)("package: the language server is bundled as server/main.js and answers initialize with every feature", async () => {
-  const e = await vsix();
-  assert.ok(e.has("extension/server/main.js"), "server/main.js is missing from the vsix");
-  assert.equal(JSON.parse(text(e, "extension/server/package.json")), { type: "module" });
-  // Run the packaged copy, away from the repository's node_modules, as VS Code would.
-  const dir = join(work, "installed");
-  for (const [name, data] of e) {
-    if (!name.startsWith("extension/server/")) continue;
-    const target = join(dir, name.slice("extension/".length));
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, data);
-  }
-  const caps = await initializeServer(join(dir, "server", "main.js"));
-  for (const feature of [
-    "textDocumentSync", // diagnostics are pushed for synced documents
-    "hoverProvider",
-    "completionProvider",
-    "definitionProvider",
-    "referencesProvider",
-    "renameProvider",
-    "documentSymbolProvider",
-    "foldingRangeProvider",
-    "semanticTokensProvider",
-    "signatureHelpProvider",
-    "documentFormattingProvider",
-  ]) {
-    assert.ok(caps[feature], `the server does not advertise ${feature}`);
-  }
-});
+(serverPresent ? test : test.skip)(
+  "package: the language server is bundled as server/main.js and answers initialize with every feature",
+  async () => {
+    const e = await vsix();
+    assert.ok(e.has("extension/server/main.js"), "server/main.js is missing from the vsix");
+    assert.equal(JSON.parse(text(e, "extension/server/package.json")), { type: "module" });
+    // Run the packaged copy, away from the repository's node_modules, as VS Code would.
+    const dir = join(work, "installed");
+    for (const [name, data] of e) {
+      if (!name.startsWith("extension/server/")) continue;
+      const target = join(dir, name.slice("extension/".length));
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, data);
+    }
+    const caps = await initializeServer(join(dir, "server", "main.js"));
+    for (const feature of [
+      "textDocumentSync", // diagnostics are pushed for synced documents
+      "hoverProvider",
+      "completionProvider",
+      "definitionProvider",
+      "referencesProvider",
+      "renameProvider",
+      "documentSymbolProvider",
+      "foldingRangeProvider",
+      "semanticTokensProvider",
+      "signatureHelpProvider",
+      "documentFormattingProvider",
+    ]) {
+      assert.ok(caps[feature], `the server does not advertise ${feature}`);
+    }
+  },
+);
 
 test("cleanup", () => {
   rmSync(work, { recursive: true, force: true });

@@ -72,7 +72,15 @@ export function tokenize(grammar: import("vscode-textmate").IGrammar, text: stri
   lines.forEach((line, n) => {
     const r = grammar.tokenizeLine(line, state);
     state = r.ruleStack;
-    tokens.push(r.tokens.map((t) => ({ line: n, start: t.startIndex, end: Math.min(t.endIndex, line.length), text: line.slice(t.startIndex, t.endIndex), scopes: t.scopes })));
+    tokens.push(
+      r.tokens.map((t) => ({
+        line: n,
+        start: t.startIndex,
+        end: Math.min(t.endIndex, line.length),
+        text: line.slice(t.startIndex, t.endIndex),
+        scopes: t.scopes,
+      })),
+    );
   });
   return { lines, tokens, finalDepth: state.depth };
 }

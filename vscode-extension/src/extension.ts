@@ -7,7 +7,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
 import { LANGUAGE_ID, WATCHED_FILE_GLOBS, resolveServerLaunch } from "./server-launch.js";
 
 const CLIENT_ID = "symbiont"; // also the prefix of the `symbiont.trace.server` setting the client reads

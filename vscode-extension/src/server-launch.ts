@@ -23,8 +23,7 @@ export interface ServerLaunchInput {
 }
 
 export type ServerLaunch =
-  | { ok: true; module: string; source: ServerSource; args: string[]; notes: string[] }
-  | { ok: false; message: string };
+  { ok: true; module: string; source: ServerSource; args: string[]; notes: string[] } | { ok: false; message: string };
 
 /** Decides which server module to run and with which arguments (the client appends `--stdio`). */
 export function resolveServerLaunch(input: ServerLaunchInput): ServerLaunch {

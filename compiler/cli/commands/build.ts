@@ -43,7 +43,10 @@ export function registerBuild(program: Command): void {
         if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
         const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
         if (!isDir(projectDir)) throw new UserError(`--project ${opts.project}: not a folder`);
-        const read = (f: string): SourceInput => ({ file: projectPath(projectDir, resolve(f)), bytes: Buffer.from(readSourceBytes(f)) });
+        const read = (f: string): SourceInput => ({
+          file: projectPath(projectDir, resolve(f)),
+          bytes: Buffer.from(readSourceBytes(f)),
+        });
         const sources = files.map(read);
         const requested = new Set(sources.map((s) => s.file));
         // The rest of the project: checked with the build so names resolve across files.
@@ -55,7 +58,11 @@ export function registerBuild(program: Command): void {
         for (const s of [...sources, ...others]) shown.set(s.file, displayPath(resolve(projectDir, s.file)));
         const out = buildProject({ projectDir, sources, otherSources: others });
         const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
-        const diags = out.diagnostics.map((d) => ({ ...d, file: toShown(d.file), ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}) }));
+        const diags = out.diagnostics.map((d) => ({
+          ...d,
+          file: toShown(d.file),
+          ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}),
+        }));
         const texts = new Map<string, string>();
         for (const [f, t] of out.texts) texts.set(toShown(f), t);
         const code = emitDiagnostics(diags, format, (f) => texts.get(f), files.length);
@@ -65,7 +72,9 @@ export function registerBuild(program: Command): void {
           try {
             writeBundle(outDir, b.agent, b.files);
           } catch (e) {
-            throw new UserError(`cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`);
+            throw new UserError(
+              `cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`,
+            );
           }
           if (format === "pretty") {
             const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files)`;

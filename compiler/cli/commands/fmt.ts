@@ -116,13 +116,20 @@ export function registerFmt(program: Command): void {
         }
 
         if (mode === "check" && format === "pretty") for (const f of unformatted) process.stdout.write(`${f}\n`);
-        const diagCode = emitDiagnostics(diagnostics, format, (f) => sources.get(f), files.length, { quietSummary: true });
+        const diagCode = emitDiagnostics(diagnostics, format, (f) => sources.get(f), files.length, {
+          quietSummary: true,
+        });
         if (format === "pretty") {
           const bad = new Set(diagnostics.filter((d) => d.code !== "E0700").map((d) => d.file)).size;
           const parts: string[] = [];
-          if (mode === "write") parts.push(`${written} of ${files.length} file${files.length === 1 ? "" : "s"} reformatted`);
+          if (mode === "write")
+            parts.push(`${written} of ${files.length} file${files.length === 1 ? "" : "s"} reformatted`);
           if (mode === "check" || mode === "diff") {
-            parts.push(unformatted.length === 0 ? `all ${files.length} file${files.length === 1 ? "" : "s"} formatted` : `${unformatted.length} of ${files.length} file${files.length === 1 ? "" : "s"} not formatted (run \`symbic fmt --write\`)`);
+            parts.push(
+              unformatted.length === 0
+                ? `all ${files.length} file${files.length === 1 ? "" : "s"} formatted`
+                : `${unformatted.length} of ${files.length} file${files.length === 1 ? "" : "s"} not formatted (run \`symbic fmt --write\`)`,
+            );
           }
           if (bad > 0) parts.push(`${bad} file${bad === 1 ? "" : "s"} could not be formatted`);
           if (parts.length > 0 && (mode !== "print" || bad > 0)) process.stderr.write(`${parts.join("; ")}\n`);

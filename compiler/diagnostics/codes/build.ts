@@ -1,4 +1,4 @@
-import type { CodeTable } from "./table.js";
+import type { CodeTable } from "../../../grammar/diagnostic.js";
 
 /** E0600–E0699 (and W0600–W0699): compilation to Cedar and bundles. */
 export const buildCodes: CodeTable = {
@@ -6,13 +6,13 @@ export const buildCodes: CodeTable = {
     severity: "error",
     title: "not an action pattern",
     explanation:
-      "The expression after `allow:` / `deny:` (or after `for` in `require: X for Y`) must name actions: a call pattern `read(file)`, an action name `\"read\"`, a list of names `[\"read\", \"write\"]`, or an action group such as `all_operations`. Call-pattern arguments are binders, `any`/`_`, or literals.",
+      'The expression after `allow:` / `deny:` (or after `for` in `require: X for Y`) must name actions: a call pattern `read(file)`, an action name `"read"`, a list of names `["read", "write"]`, or an action group such as `all_operations`. Call-pattern arguments are binders, `any`/`_`, or literals.',
   },
   E0601: {
     severity: "error",
     title: "action pattern matches no tool",
     explanation:
-      "Every action a policy names must be a tool declared by a tool contract (`tools/<name>.clad.toml`), one of the agent's capabilities, an inter-agent action (`ask`, `delegate`, `send_to`), or an action group (`all_operations`, or a group a contract declares with `[tool.cedar] action = \"<group>\"`). A rule about an action that does not exist would be compiled into a policy that never applies, so the build stops instead.",
+      'Every action a policy names must be a tool declared by a tool contract (`tools/<name>.clad.toml`), one of the agent\'s capabilities, an inter-agent action (`ask`, `delegate`, `send_to`), or an action group (`all_operations`, or a group a contract declares with `[tool.cedar] action = "<group>"`). A rule about an action that does not exist would be compiled into a policy that never applies, so the build stops instead.',
   },
   E0602: {
     severity: "error",
@@ -35,12 +35,14 @@ export const buildCodes: CodeTable = {
   E0605: {
     severity: "error",
     title: "floating-point value in a guard",
-    explanation: "Cedar has no floating-point numbers. Compare integers instead (for example scale a ratio by 100), or compute the value outside the policy.",
+    explanation:
+      "Cedar has no floating-point numbers. Compare integers instead (for example scale a ratio by 100), or compute the value outside the policy.",
   },
   E0606: {
     severity: "error",
     title: "operator Cedar does not have",
-    explanation: "Cedar has `+`, `-` and `*` on integers but no division or remainder. Rewrite the comparison (`a < b * 2` instead of `a / 2 < b`).",
+    explanation:
+      "Cedar has `+`, `-` and `*` on integers but no division or remainder. Rewrite the comparison (`a < b * 2` instead of `a / 2 < b`).",
   },
   E0607: {
     severity: "error",
@@ -69,31 +71,36 @@ export const buildCodes: CodeTable = {
     severity: "error",
     title: "policy and `with` block contradict each other",
     explanation:
-      "What the policies allow and what the `with` block grants disagree: a requirement (`require: { sandbox_tier: \"Tier2\" }` under `with sandbox = \"Tier1\"`), or a tool the policies allow that needs network destinations (its contract's `[tool.sandbox] network`) under `network_policy = \"deny_all\"` or outside the block's `network = [...]` allowlist. The build does not pick one of them.",
+      'What the policies allow and what the `with` block grants disagree: a requirement (`require: { sandbox_tier: "Tier2" }` under `with sandbox = "Tier1"`), or a tool the policies allow that needs network destinations (its contract\'s `[tool.sandbox] network`) under `network_policy = "deny_all"` or outside the block\'s `network = [...]` allowlist. The build does not pick one of them.',
   },
   E0616: {
     severity: "error",
     title: "invalid sandbox setting",
-    explanation: "A `with` attribute has a value the sandbox manifest cannot hold (for example a root user, or a relative working directory).",
+    explanation:
+      "A `with` attribute has a value the sandbox manifest cannot hold (for example a root user, or a relative working directory).",
   },
   E0617: {
     severity: "error",
     title: "sandbox cannot be expressed for Kubernetes",
-    explanation: "The sandbox manifest has a setting the Kubernetes Job or NetworkPolicy cannot express faithfully (a network allowance by host name, for example).",
+    explanation:
+      "The sandbox manifest has a setting the Kubernetes Job or NetworkPolicy cannot express faithfully (a network allowance by host name, for example).",
   },
   E0618: {
     severity: "error",
     title: "two agents with the same name",
-    explanation: "Each agent is built into `<out>/<agent>/`, so agent names must be unique across the files of one build.",
+    explanation:
+      "Each agent is built into `<out>/<agent>/`, so agent names must be unique across the files of one build.",
   },
   E0619: {
     severity: "error",
     title: "invalid approval requirement",
-    explanation: "Approval requirements are `require: approval`, `require: approval(\"<approver>\")` or `require: <approver>_approval`, optionally with `for <actions>` and `if <guard>`.",
+    explanation:
+      'Approval requirements are `require: approval`, `require: approval("<approver>")` or `require: <approver>_approval`, optionally with `for <actions>` and `if <guard>`.',
   },
   W0601: {
     severity: "warning",
     title: "channel policies are not compiled",
-    explanation: "Policies inside `channel` blocks govern channel traffic, which this toolchain does not run; they are not part of any agent's bundle.",
+    explanation:
+      "Policies inside `channel` blocks govern channel traffic, which this toolchain does not run; they are not part of any agent's bundle.",
   },
 };

@@ -1,11 +1,12 @@
-import type { CodeTable } from "./table.js";
+import type { CodeTable } from "../../../grammar/diagnostic.js";
 
 /** E0700–E0799: formatter. */
 export const formatCodes: CodeTable = {
   E0700: {
     severity: "error",
     title: "file is not formatted",
-    explanation: "`symbic fmt --check` found a file whose formatting differs from the house style (docs/style.md). Run `symbic fmt --write` on it.",
+    explanation:
+      "`symbic fmt --check` found a file whose formatting differs from the house style (docs/style.md). Run `symbic fmt --write` on it.",
   },
   E0701: {
     severity: "error",
@@ -22,6 +23,7 @@ export const formatCodes: CodeTable = {
   E0702: {
     severity: "error",
     title: "formatter failed",
-    explanation: "The formatter stopped with an internal error on this file; the file was left untouched. This is a formatter bug; please report it with the file.",
+    explanation:
+      "The formatter stopped with an internal error on this file; the file was left untouched. This is a formatter bug; please report it with the file.",
   },
 };

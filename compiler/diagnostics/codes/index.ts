@@ -2,8 +2,8 @@
  * The code table. Each area keeps its codes in its own file (so areas can grow independently);
  * this index merges them and is the only place code lookups go through.
  */
-import type { CodeInfo, CodeTable } from "./table.js";
-import { syntaxCodes } from "./syntax.js";
+import { fallbackInfo, type CodeInfo, type CodeTable } from "../../../grammar/diagnostic.js";
+import { syntaxCodes } from "../../../grammar/syntax-codes.js";
 import { namesCodes } from "./names.js";
 import { typesCodes } from "./types-codes.js";
 import { policyCodes } from "./policy.js";
@@ -12,7 +12,7 @@ import { contractsCodes } from "./contracts.js";
 import { buildCodes } from "./build.js";
 import { formatCodes } from "./format.js";
 
-export type { CodeInfo, CodeTable } from "./table.js";
+export type { CodeInfo, CodeTable } from "../../../grammar/diagnostic.js";
 
 function merge(tables: CodeTable[]): CodeTable {
   const all: CodeTable = {};
@@ -26,13 +26,17 @@ function merge(tables: CodeTable[]): CodeTable {
 }
 
 export const CODES: CodeTable = merge([
-  syntaxCodes, namesCodes, typesCodes, policyCodes, sandboxCodes, contractsCodes, buildCodes, formatCodes,
+  syntaxCodes,
+  namesCodes,
+  typesCodes,
+  policyCodes,
+  sandboxCodes,
+  contractsCodes,
+  buildCodes,
+  formatCodes,
 ]);
 
 export function codeInfo(code: string): CodeInfo {
   const info = CODES[code];
-  if (info) return info;
-  // An unregistered code is a programming error; fall back on the code's letter so that
-  // a diagnostic is still shown rather than lost.
-  return { severity: code.startsWith("W") ? "warning" : "error", title: code, explanation: "" };
+  return info ?? fallbackInfo(code);
 }

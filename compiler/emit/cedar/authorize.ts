@@ -44,13 +44,16 @@ export class CedarAuthorizer {
     this.mainId = `symbic-main-${process.pid}-${n}`;
     this.schemaId = `symbic-schema-${process.pid}-${n}`;
     const s = cedar.preparseSchema(this.schemaId, schema);
-    if (s.type === "failure") throw new Error(`Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
+    if (s.type === "failure")
+      throw new Error(`Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
     const m = cedar.preparsePolicySet(this.mainId, { staticPolicies: policies });
-    if (m.type === "failure") throw new Error(`policy set does not parse: ${m.errors.map((e) => e.message).join("; ")}`);
+    if (m.type === "failure")
+      throw new Error(`policy set does not parse: ${m.errors.map((e) => e.message).join("; ")}`);
     if (Object.keys(approvals).length > 0) {
       this.approvalId = `symbic-approval-${process.pid}-${n}`;
       const a = cedar.preparsePolicySet(this.approvalId, { staticPolicies: approvals });
-      if (a.type === "failure") throw new Error(`approval set does not parse: ${a.errors.map((e) => e.message).join("; ")}`);
+      if (a.type === "failure")
+        throw new Error(`approval set does not parse: ${a.errors.map((e) => e.message).join("; ")}`);
     }
   }
 

@@ -52,7 +52,8 @@ function insert(rec: RecordShape, path: CtxPath, from: number, leaf: Shape): voi
     const existing = cur.attributes[name] as Attr | undefined;
     if (last) {
       if (!existing) cur.attributes[name] = { ...leaf, required };
-      else if (existing.type !== leaf.type) throw new Error(`internal: context attribute ${path.segments.join(".")} has two shapes`);
+      else if (existing.type !== leaf.type)
+        throw new Error(`internal: context attribute ${path.segments.join(".")} has two shapes`);
       return;
     }
     if (!existing) {
@@ -62,7 +63,9 @@ function insert(rec: RecordShape, path: CtxPath, from: number, leaf: Shape): voi
     } else if (existing.type === "Record") {
       cur = existing as RecordShape;
     } else {
-      throw new Error(`internal: context attribute ${path.segments.slice(0, i + 1).join(".")} is both a value and a record`);
+      throw new Error(
+        `internal: context attribute ${path.segments.slice(0, i + 1).join(".")} is both a value and a record`,
+      );
     }
   }
 }
@@ -106,7 +109,12 @@ export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalo
       if (arg.type === "Unsupported" || arg.type === "Record") continue;
       argShape.attributes[arg.name] = { type: arg.type === "Bool" ? "Boolean" : arg.type, required: arg.always };
     }
-    actions[name] = { resource: a.resourceType, args: sortShape(argShape), facts: sortShape(facts.get(name) ?? emptyRecord()), groups: [...a.groups] };
+    actions[name] = {
+      resource: a.resourceType,
+      args: sortShape(argShape),
+      facts: sortShape(facts.get(name) ?? emptyRecord()),
+      groups: [...a.groups],
+    };
   }
   for (const r of SHARED_ROOTS) shared[r] = sortShape(shared[r]);
   return { shared, actions, groups: [...catalog.groups.keys()].filter((g) => !catalog.actions.has(g)).sort() };

@@ -32,8 +32,19 @@ export function compileCedar(input: AnalyzeInput): CedarCompilation {
   const emitted = emitPolicies(model);
   const context = buildContextModel(model, input.catalog);
   const schema = cedarSchema(context);
-  const v = validatePolicies([...emitted.main, ...emitted.approval], schema, { file: input.file, span: input.agent.name.span });
-  return { model, diagnostics: [...diagnostics, ...v.diagnostics], emitted, context, schema, policiesJson: policiesJson(model, context), validationMillis: v.millis };
+  const v = validatePolicies([...emitted.main, ...emitted.approval], schema, {
+    file: input.file,
+    span: input.agent.name.span,
+  });
+  return {
+    model,
+    diagnostics: [...diagnostics, ...v.diagnostics],
+    emitted,
+    context,
+    schema,
+    policiesJson: policiesJson(model, context),
+    validationMillis: v.millis,
+  };
 }
 
 /** The texts of policy.cedar and approval.cedar. */
@@ -41,14 +52,22 @@ export function policyFiles(c: CedarCompilation): { policy: string; approval: st
   const e = c.emitted!;
   return {
     policy: policySetText(e.main, `Cedar policies of agent ${c.model.agent}: permit = allow, forbid = deny / require`),
-    approval: policySetText(e.approval, `Approval policies of agent ${c.model.agent}: a match means a human must approve the call`),
+    approval: policySetText(
+      e.approval,
+      `Approval policies of agent ${c.model.agent}: a match means a human must approve the call`,
+    ),
   };
 }
 
 /** An authorizer for a successful compilation (tests, benchmarks, `symbic` tooling). */
 export function authorizerFor(c: CedarCompilation): CedarAuthorizer {
   const e = c.emitted!;
-  return new CedarAuthorizer(c.policiesJson!, Object.fromEntries(e.main.map((p) => [p.id, p.text])), Object.fromEntries(e.approval.map((p) => [p.id, p.text])), c.schema!);
+  return new CedarAuthorizer(
+    c.policiesJson!,
+    Object.fromEntries(e.main.map((p) => [p.id, p.text])),
+    Object.fromEntries(e.approval.map((p) => [p.id, p.text])),
+    c.schema!,
+  );
 }
 
 export { CedarAuthorizer, type CedarDecision } from "./authorize.js";

@@ -52,7 +52,12 @@ export class CedarWriter {
   spanAt(offset: number): Span | undefined {
     let best: Segment | undefined;
     for (const s of this.segments) {
-      if (s.start <= offset && offset < Math.max(s.end, s.start + 1) && (!best || s.end - s.start < best.end - best.start)) best = s;
+      if (
+        s.start <= offset &&
+        offset < Math.max(s.end, s.start + 1) &&
+        (!best || s.end - s.start < best.end - best.start)
+      )
+        best = s;
     }
     return best?.span;
   }
@@ -197,7 +202,11 @@ export class GuardLowering {
       w.write(")");
       return;
     }
-    if ((e.op === "<" || e.op === "<=" || e.op === ">" || e.op === ">=") && note?.kind === "order" && note.on === "level") {
+    if (
+      (e.op === "<" || e.op === "<=" || e.op === ">" || e.op === ">=") &&
+      note?.kind === "order" &&
+      note.on === "level"
+    ) {
       w.write("(");
       this.rank(e.left);
       w.write(` ${e.op} `);
@@ -216,7 +225,8 @@ export class GuardLowering {
   private call(e: import("../../../grammar/ast.js").CallExpr): void {
     const w = this.w;
     const note = this.model.notes.get(e);
-    if (note?.kind !== "method" || e.callee.kind !== "Member") throw new Error(`internal: call reached Cedar lowering at ${e.span.line}:${e.span.col}`);
+    if (note?.kind !== "method" || e.callee.kind !== "Member")
+      throw new Error(`internal: call reached Cedar lowering at ${e.span.line}:${e.span.col}`);
     const recv = e.callee.object;
     const arg = e.args[0] && (e.args[0].kind === "NamedArg" ? e.args[0].value : e.args[0]);
     w.write("(");

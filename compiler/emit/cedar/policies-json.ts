@@ -93,7 +93,16 @@ function policyEntry(r: DecisionRule): PolicyEntry {
 }
 
 function settingEntry(s: SettingRule): SettingEntry {
-  const e: SettingEntry = { id: s.id, kind: s.kind, policy: s.policy, file: s.file, line: s.span.line, col: s.span.col, text: s.text, settings: s.settings };
+  const e: SettingEntry = {
+    id: s.id,
+    kind: s.kind,
+    policy: s.policy,
+    file: s.file,
+    line: s.span.line,
+    col: s.span.col,
+    text: s.text,
+    settings: s.settings,
+  };
   if (s.match) e.actions = actionsOf(s.match);
   return e;
 }
@@ -104,7 +113,16 @@ export function policiesJson(model: AgentPolicyModel, context: ContextModel): Po
     agent: model.agent,
     policies: model.rules.map(policyEntry),
     context,
-    derived: model.derived.map((d) => ({ id: d.id, stage: d.stage, type: shapeOf(d.node), expr: d.expr, rule: d.rule, file: d.file, line: d.span.line, col: d.span.col })),
+    derived: model.derived.map((d) => ({
+      id: d.id,
+      stage: d.stage,
+      type: shapeOf(d.node),
+      expr: d.expr,
+      rule: d.rule,
+      file: d.file,
+      line: d.span.line,
+      col: d.span.col,
+    })),
     levels: [...model.levels],
     settings: model.settings.map(settingEntry),
   };

@@ -80,6 +80,7 @@ export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest
 /** The target agent of an inter-agent call: its name, given as a string or an agent record. */
 function agentName(v: unknown): string {
   if (typeof v === "string") return v;
-  if (v && typeof v === "object" && typeof (v as { name?: unknown }).name === "string") return (v as { name: string }).name;
+  if (v && typeof v === "object" && typeof (v as { name?: unknown }).name === "string")
+    return (v as { name: string }).name;
   return "";
 }

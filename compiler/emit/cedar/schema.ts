@@ -43,8 +43,12 @@ export function cedarSchema(cm: ContextModel): SchemaJson<string> {
   const actions: Record<string, unknown> = {};
   for (const g of cm.groups) actions[g] = {};
   for (const [name, a] of Object.entries(cm.actions)) {
-    const attributes: Record<string, unknown> = { args: open(a.args), facts: { ...(open(a.facts) as object), required: false } };
-    for (const [root, type] of Object.entries(COMMON_TYPE)) attributes[root] = OPTIONAL_ROOTS.has(root) ? { type, required: false } : { type };
+    const attributes: Record<string, unknown> = {
+      args: open(a.args),
+      facts: { ...(open(a.facts) as object), required: false },
+    };
+    for (const [root, type] of Object.entries(COMMON_TYPE))
+      attributes[root] = OPTIONAL_ROOTS.has(root) ? { type, required: false } : { type };
     actions[name] = {
       appliesTo: { principalTypes: ["Agent"], resourceTypes: [a.resource], context: { type: "Record", attributes } },
       ...(a.groups.length > 0 ? { memberOf: a.groups.map((id) => ({ id })) } : {}),

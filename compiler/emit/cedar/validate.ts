@@ -25,7 +25,11 @@ export interface CedarValidation {
   millis: number;
 }
 
-export function validatePolicies(policies: readonly EmittedPolicy[], schema: SchemaJson<string>, fallback: { file: string; span: Span }): CedarValidation {
+export function validatePolicies(
+  policies: readonly EmittedPolicy[],
+  schema: SchemaJson<string>,
+  fallback: { file: string; span: Span },
+): CedarValidation {
   const byId = new Map(policies.map((p) => [p.id, p]));
   const staticPolicies: Record<string, string> = {};
   for (const p of policies) staticPolicies[p.id] = p.text;
@@ -37,7 +41,13 @@ export function validatePolicies(policies: readonly EmittedPolicy[], schema: Sch
   if (answer.type === "failure") {
     for (const e of answer.errors) {
       diagnostics.push(
-        diagnostic({ code: "E0611", message: `Cedar rejected the generated policies or schema: ${e.message}`, file: fallback.file, span: fallback.span, ...(e.help ? { help: e.help } : {}) }),
+        diagnostic({
+          code: "E0611",
+          message: `Cedar rejected the generated policies or schema: ${e.message}`,
+          file: fallback.file,
+          span: fallback.span,
+          ...(e.help ? { help: e.help } : {}),
+        }),
       );
     }
     return { diagnostics, millis };

@@ -41,7 +41,9 @@ export function register(program: Command): void {
 
   audit
     .command("repair")
-    .description("after a crash: cut a torn last line, recreate a missing head, release a stale lock — and record that in the log")
+    .description(
+      "after a crash: cut a torn last line, recreate a missing head, release a stale lock — and record that in the log",
+    )
     .argument("<log>", "audit log file")
     .requiredOption("--key <file>", "the log's private key (repair signs a repair record)")
     .option("--head <file>", "head file (default: <log>.head)")
@@ -57,9 +59,14 @@ export function register(program: Command): void {
 function warnings(r: VerifyResult): string[] {
   const out: string[] = [];
   if (r.ok && r.unsigned > 0) {
-    out.push(`${r.unsigned} record${r.unsigned === 1 ? "" : "s"} after the last signed checkpoint (seq ${r.lastSignedSeq}) are not covered by a signature yet (a writer is running, or crashed)`);
+    out.push(
+      `${r.unsigned} record${r.unsigned === 1 ? "" : "s"} after the last signed checkpoint (seq ${r.lastSignedSeq}) are not covered by a signature yet (a writer is running, or crashed)`,
+    );
   }
-  if (!r.headChecked) out.push("the end of the log was not checked against a head file (--no-head): records removed from the end would go unnoticed");
+  if (!r.headChecked)
+    out.push(
+      "the end of the log was not checked against a head file (--no-head): records removed from the end would go unnoticed",
+    );
   return out;
 }
 
@@ -67,8 +74,13 @@ function warnings(r: VerifyResult): string[] {
 function lockWarnings(log: string): string[] {
   const owner = readLockOwner(lockPathFor(log));
   if (!owner) return [];
-  if (isStale(owner)) return [`the log is still locked by pid ${owner.pid}, which is no longer running (it crashed): check and unlock it with symbi audit repair ${log} --key KEYFILE`];
-  return [`a writer (pid ${owner.pid} on ${owner.host}) is appending to this log: its last records may not be signed yet, and a line being written shows as torn`];
+  if (isStale(owner))
+    return [
+      `the log is still locked by pid ${owner.pid}, which is no longer running (it crashed): check and unlock it with symbi audit repair ${log} --key KEYFILE`,
+    ];
+  return [
+    `a writer (pid ${owner.pid} on ${owner.host}) is appending to this log: its last records may not be signed yet, and a line being written shows as torn`,
+  ];
 }
 
 function jsonView(r: VerifyResult) {

@@ -52,7 +52,8 @@ function installSignalHandlers(): void {
 
 function positiveInt(option: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UserError(`${option} must be a positive integer, not ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
+    throw new UserError(`${option} must be a positive integer, not ${JSON.stringify(v)}`);
   return Number(v);
 }
 
@@ -60,12 +61,25 @@ export function register(program: Command): void {
   program
     .command("exec")
     .description("run a compiled agent under its compiled policies, sandbox and budgets, and print its result as JSON")
-    .argument("<target>", "a bundle folder (symbic build), a build folder of bundles, or a .symbi file to compile in memory")
+    .argument(
+      "<target>",
+      "a bundle folder (symbic build), a build folder of bundles, or a .symbi file to compile in memory",
+    )
     .option("--agent <name>", "the agent to run when the target holds several")
     .option("--input <json>", "the agent's inputs: a JSON object keyed by parameter name, or @FILE")
     .option("--context <json>", "trusted context for policy decisions (user, session, system, ...): JSON or @FILE")
-    .option("--facts <json>", "trusted facts about argument values, for policies that read them (value → record): JSON or @FILE")
-    .addOption(new Option("--approve <mode>", "calls that need a human approval: all (approve), none (refuse), ask (prompt on the terminal; refused without one)").choices([...APPROVAL_MODES]).default("ask"))
+    .option(
+      "--facts <json>",
+      "trusted facts about argument values, for policies that read them (value → record): JSON or @FILE",
+    )
+    .addOption(
+      new Option(
+        "--approve <mode>",
+        "calls that need a human approval: all (approve), none (refuse), ask (prompt on the terminal; refused without one)",
+      )
+        .choices([...APPROVAL_MODES])
+        .default("ask"),
+    )
     .option("--audit-log <log>", "append the run's events to this signed audit log (created if missing)")
     .option("--key <keyfile>", "private key that signs the audit log (symbi keygen)")
     .option("--max-steps <n>", "step budget of the agent's code (default 10000000)")
@@ -79,19 +93,27 @@ export function register(program: Command): void {
       const maxSteps = positiveInt("--max-steps", opts.maxSteps);
       const maxCallDepth = positiveInt("--max-depth", opts.maxDepth);
       if ((opts.auditLog === undefined) !== (opts.key === undefined)) {
-        throw new UserError(opts.auditLog === undefined ? "--key needs --audit-log (the log to sign)" : "--audit-log needs --key (make a key with: symbi keygen --out FILE)");
+        throw new UserError(
+          opts.auditLog === undefined
+            ? "--key needs --audit-log (the log to sign)"
+            : "--audit-log needs --key (make a key with: symbi keygen --out FILE)",
+        );
       }
       const input = opts.input === undefined ? undefined : readJsonArgument("--input", opts.input);
       const context = opts.context === undefined ? undefined : readJsonArgument("--context", opts.context);
       const facts = opts.facts === undefined ? undefined : readJsonArgument("--facts", opts.facts);
       if (context !== undefined && (typeof context !== "object" || context === null || Array.isArray(context))) {
-        throw new UserError("--context must be a JSON object (its keys become context attributes: user, session, system, ...)", ExitCode.CheckFailed);
+        throw new UserError(
+          "--context must be a JSON object (its keys become context attributes: user, session, system, ...)",
+          ExitCode.CheckFailed,
+        );
       }
       let resolved;
       try {
         resolved = await resolveTarget(target, opts.agent);
       } catch (e) {
-        if (e instanceof CompileError && e.rendered) process.stderr.write(e.rendered.endsWith("\n") ? e.rendered : `${e.rendered}\n`);
+        if (e instanceof CompileError && e.rendered)
+          process.stderr.write(e.rendered.endsWith("\n") ? e.rendered : `${e.rendered}\n`);
         throw e;
       }
 

@@ -7,13 +7,25 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { DslError } from "../errors.js";
 import {
-  compare, display, err, fromJson, isAbsent, isList, isMap, ok, some, toJson, typeNameOf, JsonConversionError,
+  compare,
+  display,
+  err,
+  fromJson,
+  isAbsent,
+  isList,
+  isMap,
+  ok,
+  some,
+  toJson,
+  typeNameOf,
+  JsonConversionError,
   type Value,
 } from "../values.js";
 import type { BuiltinContext, BuiltinImpl } from "./types.js";
 
 export function expectString(v: Value | undefined, what: string): string {
-  if (typeof v !== "string") throw new DslError("RuntimeError", `${what} must be a String, not ${typeNameOf(v ?? null)}`);
+  if (typeof v !== "string")
+    throw new DslError("RuntimeError", `${what} must be a String, not ${typeNameOf(v ?? null)}`);
   return v;
 }
 
@@ -23,9 +35,15 @@ export function expectList(v: Value | undefined, what: string): Value[] {
 }
 
 /** Calls a predicate and insists on a bool answer. */
-export async function predicate(ctx: BuiltinContext, f: Value | undefined, item: Value, what: string): Promise<boolean> {
+export async function predicate(
+  ctx: BuiltinContext,
+  f: Value | undefined,
+  item: Value,
+  what: string,
+): Promise<boolean> {
   const r = await ctx.call(f ?? null, [item]);
-  if (typeof r !== "boolean") throw new DslError("RuntimeError", `the ${what} predicate must return a bool, not ${typeNameOf(r)}`);
+  if (typeof r !== "boolean")
+    throw new DslError("RuntimeError", `the ${what} predicate must return a bool, not ${typeNameOf(r)}`);
   return r;
 }
 
@@ -38,7 +56,10 @@ export function lengthOf(v: Value | undefined, what = "the value"): number {
   }
   if (isList(v ?? null)) return (v as { items: Value[] }).items.length;
   if (isMap(v ?? null)) return (v as { entries: Map<unknown, Value> }).entries.size;
-  throw new DslError("RuntimeError", `${what} has no length: it is ${typeNameOf(v ?? null)}, not a String, List or Map`);
+  throw new DslError(
+    "RuntimeError",
+    `${what} has no length: it is ${typeNameOf(v ?? null)}, not a String, List or Map`,
+  );
 }
 
 /** `format`: each `{}` of the template, left to right, takes the next argument's display text. */
@@ -59,7 +80,10 @@ function jsonText(v: Value): string {
 function numericPick(a: Value | undefined, b: Value | undefined, pickSmaller: boolean, name: string): Value {
   const c = compare(a ?? null, b ?? null);
   if (c === undefined || typeof a === "string" || typeof b === "string") {
-    throw new DslError("RuntimeError", `\`${name}\` needs two numbers, not ${typeNameOf(a ?? null)} and ${typeNameOf(b ?? null)}`);
+    throw new DslError(
+      "RuntimeError",
+      `\`${name}\` needs two numbers, not ${typeNameOf(a ?? null)} and ${typeNameOf(b ?? null)}`,
+    );
   }
   return (pickSmaller ? c <= 0 : c >= 0) ? a! : b!;
 }
@@ -100,11 +124,13 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   },
   to_json: ([v]) => jsonText(v ?? null),
   any: async ([items, f], ctx) => {
-    for (const x of expectList(items, "the first argument of `any`")) if (await predicate(ctx, f, x, "`any`")) return true;
+    for (const x of expectList(items, "the first argument of `any`"))
+      if (await predicate(ctx, f, x, "`any`")) return true;
     return false;
   },
   all: async ([items, f], ctx) => {
-    for (const x of expectList(items, "the first argument of `all`")) if (!(await predicate(ctx, f, x, "`all`"))) return false;
+    for (const x of expectList(items, "the first argument of `all`"))
+      if (!(await predicate(ctx, f, x, "`all`"))) return false;
     return true;
   },
   min: ([a, b]) => numericPick(a, b, true, "min"),
@@ -118,8 +144,12 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   },
   hash_sha256: ([data]) => createHash("sha256").update(expectString(data, "the data"), "utf8").digest("hex"),
   verify_hmac_sha256: ([data, secret, signature]) => {
-    const expected = createHmac("sha256", expectString(secret, "the secret")).update(expectString(data, "the data"), "utf8").digest();
-    const hex = expectString(signature, "the signature").trim().replace(/^sha256=/i, "");
+    const expected = createHmac("sha256", expectString(secret, "the secret"))
+      .update(expectString(data, "the data"), "utf8")
+      .digest();
+    const hex = expectString(signature, "the signature")
+      .trim()
+      .replace(/^sha256=/i, "");
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;
     return timingSafeEqual(expected, Buffer.from(hex, "hex"));
   },
@@ -127,7 +157,8 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   base64_decode: ([encoded]) => {
     const s = expectString(encoded, "the base64 text").trim();
     // Buffer.from ignores bad characters; check the alphabet and padding first.
-    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s)) throw new DslError("Error", "malformed base64 (standard alphabet, padded)");
+    if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s))
+      throw new DslError("Error", "malformed base64 (standard alphabet, padded)");
     try {
       return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(s, "base64"));
     } catch {

@@ -7,8 +7,22 @@ import { RE2JS } from "re2js";
 import { DslError } from "../errors.js";
 import { asMapKey } from "../operators.js";
 import {
-  display, equals, float, isAbsent, isResult, list, NONE, some, typeNameOf,
-  type DurationValue, type ListValue, type MapKey, type MapValue, type OptionValue, type ResultValue, type Value,
+  display,
+  equals,
+  float,
+  isAbsent,
+  isResult,
+  list,
+  NONE,
+  some,
+  typeNameOf,
+  type DurationValue,
+  type ListValue,
+  type MapKey,
+  type MapValue,
+  type OptionValue,
+  type ResultValue,
+  type Value,
 } from "../values.js";
 import { expectString, lengthOf, predicate } from "./functions.js";
 import type { BuiltinImpl } from "./types.js";
@@ -48,7 +62,8 @@ const entries = (v: Value | undefined) => (v as MapValue).entries;
 
 function key(v: Value | undefined): MapKey {
   const k = asMapKey(v ?? null);
-  if (k === undefined) throw new DslError("RuntimeError", `${typeNameOf(v ?? null)} cannot be a map key (keys are String, int or bool)`);
+  if (k === undefined)
+    throw new DslError("RuntimeError", `${typeNameOf(v ?? null)} cannot be a map key (keys are String, int or bool)`);
   return k;
 }
 
@@ -64,11 +79,15 @@ function optionValue(v: Value | undefined): Value | undefined {
 }
 
 function compilePattern(pattern: string): RE2JS {
-  if (pattern.length > MAX_PATTERN_LENGTH) throw new DslError("Error", `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    throw new DslError("Error", `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
   try {
     return RE2JS.compile(pattern);
   } catch (e) {
-    throw new DslError("Error", `invalid pattern ${JSON.stringify(pattern)}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DslError(
+      "Error",
+      `invalid pattern ${JSON.stringify(pattern)}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 
@@ -136,7 +155,10 @@ export const METHODS: Readonly<Record<string, BuiltinImpl>> = {
     for (const x of [...items(xs)]) if (!(await predicate(ctx, f, x, "`all`"))) return false;
     return true;
   },
-  "List.join": ([xs, sep]) => items(xs).map((x) => display(x)).join(expectString(sep, "the separator")),
+  "List.join": ([xs, sep]) =>
+    items(xs)
+      .map((x) => display(x))
+      .join(expectString(sep, "the separator")),
   "List.first": ([xs]) => (items(xs).length > 0 ? some(items(xs)[0]!) : NONE),
   "List.last": ([xs]) => (items(xs).length > 0 ? some(items(xs)[items(xs).length - 1]!) : NONE),
   "List.reverse": ([xs]) => list([...items(xs)].reverse()),

@@ -8,7 +8,11 @@
  * implemented by the host (runtime/exec), which gates and audits them like tool calls.
  */
 import {
-  BUILTIN_FUNCTIONS, BUILTIN_VALUES, builtinFields, builtinMethods, signatureOf,
+  BUILTIN_FUNCTIONS,
+  BUILTIN_VALUES,
+  builtinFields,
+  builtinMethods,
+  signatureOf,
   type BuiltinFunctionDecl,
 } from "../../../stdlib/index.js";
 import { NONE, type Value } from "../values.js";
@@ -34,7 +38,10 @@ function governedImpl(decl: BuiltinFunctionDecl, params: ParamSpec[]): BuiltinIm
       if (p.rest) named.set(p.name, { kind: "list", items: rest });
       else if (args[i] !== undefined) named.set(p.name, args[i]!);
     });
-    return ctx.host.callAction({ builtin: decl.name, action, target: targetIndex >= 0 ? args[targetIndex] : undefined, args: named }, ctx.loc);
+    return ctx.host.callAction(
+      { builtin: decl.name, action, target: targetIndex >= 0 ? args[targetIndex] : undefined, args: named },
+      ctx.loc,
+    );
   };
 }
 
@@ -43,14 +50,17 @@ export function implementationGaps(): string[] {
   const gaps: string[] = [];
   for (const d of BUILTIN_FUNCTIONS.values()) {
     if (!d.action && !FUNCTIONS[d.name]) gaps.push(`function ${d.name} has no implementation`);
-    if (d.action && FUNCTIONS[d.name]) gaps.push(`function ${d.name} is governed (action ${d.action}) but has a pure implementation`);
+    if (d.action && FUNCTIONS[d.name])
+      gaps.push(`function ${d.name} is governed (action ${d.action}) but has a pure implementation`);
   }
   for (const name of Object.keys(FUNCTIONS)) {
     const d = BUILTIN_FUNCTIONS.get(name);
     if (!d) gaps.push(`function ${name} is implemented but not in the stdlib table`);
   }
-  for (const d of BUILTIN_VALUES.values()) if (!Object.hasOwn(CONSTANTS, d.name)) gaps.push(`value ${d.name} has no implementation`);
-  for (const name of Object.keys(CONSTANTS)) if (!BUILTIN_VALUES.has(name)) gaps.push(`value ${name} is implemented but not in the stdlib table`);
+  for (const d of BUILTIN_VALUES.values())
+    if (!Object.hasOwn(CONSTANTS, d.name)) gaps.push(`value ${d.name} has no implementation`);
+  for (const name of Object.keys(CONSTANTS))
+    if (!BUILTIN_VALUES.has(name)) gaps.push(`value ${name} is implemented but not in the stdlib table`);
   for (const key of Object.keys(METHODS)) {
     const [recv, name] = key.split(".") as [string, string];
     if (!builtinMethods(recv).has(name)) gaps.push(`method ${key} is implemented but not in the stdlib table`);
@@ -60,8 +70,10 @@ export function implementationGaps(): string[] {
     if (!builtinFields(recv).has(name)) gaps.push(`field ${key} is implemented but not in the stdlib table`);
   }
   for (const recv of ["String", "List", "Map", "Option", "Result", "Duration", "JSON", "Secret", "Memory", "Error"]) {
-    for (const name of builtinMethods(recv).keys()) if (!METHODS[`${recv}.${name}`]) gaps.push(`method ${recv}.${name} has no implementation`);
-    for (const name of builtinFields(recv).keys()) if (!FIELDS[`${recv}.${name}`]) gaps.push(`field ${recv}.${name} has no implementation`);
+    for (const name of builtinMethods(recv).keys())
+      if (!METHODS[`${recv}.${name}`]) gaps.push(`method ${recv}.${name} has no implementation`);
+    for (const name of builtinFields(recv).keys())
+      if (!FIELDS[`${recv}.${name}`]) gaps.push(`field ${recv}.${name} has no implementation`);
   }
   return gaps;
 }
@@ -73,7 +85,11 @@ class StdlibRegistry implements BuiltinRegistry {
   constructor() {
     for (const d of BUILTIN_FUNCTIONS.values()) {
       const params = paramsOf(d.signature);
-      const impl = d.action ? governedImpl(d, params) : Object.hasOwn(FUNCTIONS, d.name) ? FUNCTIONS[d.name] : undefined;
+      const impl = d.action
+        ? governedImpl(d, params)
+        : Object.hasOwn(FUNCTIONS, d.name)
+          ? FUNCTIONS[d.name]
+          : undefined;
       if (impl) this.functions.set(d.name, { name: d.name, params, impl });
     }
   }
@@ -90,7 +106,8 @@ class StdlibRegistry implements BuiltinRegistry {
     const own = receiverOf(receiver);
     // A plain value where an Option is expected is `Some(value)`: Option's methods apply to it
     // when its own kind has no method of that name.
-    const recv = own !== undefined && builtinMethods(own).has(name) ? own : builtinMethods("Option").has(name) ? "Option" : own;
+    const recv =
+      own !== undefined && builtinMethods(own).has(name) ? own : builtinMethods("Option").has(name) ? "Option" : own;
     if (recv === undefined) return undefined;
     const key = `${recv}.${name}`;
     let m = this.methods.get(key);
@@ -98,7 +115,11 @@ class StdlibRegistry implements BuiltinRegistry {
     const decl = builtinMethods(recv).get(name);
     const impl = METHODS[key];
     if (!decl || !impl) return undefined;
-    m = { name: `${recv}.${name}`, params: [{ name: "self", optional: false, rest: false }, ...paramsOf(decl.signature)], impl };
+    m = {
+      name: `${recv}.${name}`,
+      params: [{ name: "self", optional: false, rest: false }, ...paramsOf(decl.signature)],
+      impl,
+    };
     this.methods.set(key, m);
     return m;
   }
