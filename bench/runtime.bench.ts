@@ -13,7 +13,7 @@ import { performance } from "node:perf_hooks";
 import { report, stats, timeAsync } from "./harness.js";
 import { repoRoot } from "./paths.js";
 import { compileToBundles } from "../runtime/exec/compile.js";
-import { PolicyGate } from "../runtime/gate/gate.js";
+import { PolicySet } from "../runtime/gate/gate.js";
 import { approverFor } from "../runtime/gate/approval.js";
 import { AuditLog } from "../runtime/audit/writer.js";
 import { generateKeyFiles, loadPrivateKey } from "../runtime/audit/keys.js";
@@ -42,14 +42,7 @@ export async function run(): Promise<void> {
     const { bundles } = await compileToBundles(join(repoRoot(), "examples/quickstart/agent.symbi"));
     const b = bundles.get("quickstart")!;
     const input = { name: "Ada", number: 360 };
-    const gate = PolicyGate.load({
-      agent: b.agent,
-      policies: b.policies,
-      approvals: b.approvals,
-      schema: b.schema,
-      policiesJson: b.policiesJson,
-      input,
-    });
+    const gate = PolicySet.load(b.policies).gate({ input });
     generateKeyFiles(join(dir, "key"));
     const log = AuditLog.open(join(dir, "audit.log"), { privateKey: loadPrivateKey(join(dir, "key")) });
     const sink = new LogSink(log, "bench-run", b.agent);

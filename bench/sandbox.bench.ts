@@ -6,7 +6,7 @@
  */
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest } from "../compiler/emit/sandbox-manifest.js";
+import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest } from "../formats/sandbox-manifest.js";
 import { DockerSandbox, ProcessSandbox } from "../runtime/sandbox/index.js";
 import { report, timeAsync } from "./harness.js";
 

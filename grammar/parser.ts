@@ -344,8 +344,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
     if (t2 === T.RBrace) return false;
     const isKey =
       t2 === T.StringLiteral ||
-      T.Identifier.categoryMatchesMap![this.LA(2).tokenTypeIdx] === true ||
-      t2 === T.Identifier;
+      T.IdentifierToken.categoryMatchesMap![this.LA(2).tokenTypeIdx] === true ||
+      t2 === T.IdentifierToken;
     return isKey && this.is(T.Colon, 3);
   }
 
@@ -453,7 +453,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   /** A declarative entry; `ctx` decides the separator and the values allowed (LANGUAGE.md §1.1). */
   public property = this.RULE("property", (ctx: PropertyContext): A.Property => {
-    const key = this.CONSUME(T.Identifier);
+    const key = this.CONSUME(T.IdentifierToken);
     let separator: A.Separator = null;
     const juxtaposed = ctx === "memory" || ctx === "webhook" || ctx === "search" || ctx === "filter";
     this.OPTION(() => {
@@ -523,7 +523,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         { ALT: () => this.SUBRULE(this.literal) },
         { ALT: () => this.SUBRULE(this.arrayExpr) },
         { ALT: () => this.SUBRULE(this.recordExpr) },
-        { ALT: () => this.ident(this.CONSUME(T.Identifier)), IGNORE_AMBIGUITIES: true },
+        { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)), IGNORE_AMBIGUITIES: true },
       ]);
       this.ACTION(() => {
         if (this.is(T.Dot) && (v.kind === "Number" || v.kind === "Identifier")) {
@@ -542,7 +542,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public agentDef = this.RULE("agentDef", (): A.AgentDef => {
     const kw = this.CONSUME(Kw.agent);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     let params: A.Param[] | undefined;
     let returnType: A.TypeRef | undefined;
     this.OPTION(() => {
@@ -646,14 +646,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
   );
 
   public param = this.RULE("param", (): A.Param => {
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeRef);
     return this.ACTION(() => ({ kind: "Param", name: this.ident(name), type, span: this.from(name) }));
   });
 
   public typeRef = this.RULE("typeRef", (): A.TypeRef => {
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     const args: A.TypeRef[] = [];
     this.OPTION(() => {
       this.CONSUME(T.Lt);
@@ -671,7 +671,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public policyDef = this.RULE("policyDef", (): A.PolicyDef => {
     const kw = this.CONSUME(Kw.policy);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.LBrace);
     const rules: A.PolicyRule[] = [];
     this.MANY(() => {
@@ -731,7 +731,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public functionDef = this.RULE("functionDef", (): A.FunctionDef => {
     const kw = this.CONSUME(Kw.function);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     const params = this.SUBRULE(this.paramList);
     let returnType: A.TypeRef | undefined;
     this.OPTION(() => {
@@ -755,7 +755,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
   });
 
   public withAttribute = this.RULE("withAttribute", (): A.WithAttribute => {
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.OR([
       { ALT: () => this.CONSUME(T.Eq) },
       {
@@ -793,13 +793,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public typeDef = this.RULE("typeDef", (): A.TypeDef => {
     const kw = this.CONSUME(Kw.type);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.Eq);
     const definition = this.OR([
       { ALT: () => this.SUBRULE(this.structType) },
       {
         ALT: () => {
-          const t = this.CONSUME2(T.Identifier);
+          const t = this.CONSUME2(T.IdentifierToken);
           return this.ACTION((): A.TypeRef => ({
             kind: "TypeRef",
             name: this.ident(t),
@@ -832,7 +832,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const open = this.CONSUME(T.LBrace);
     const fields: A.FieldDecl[] = [];
     this.MANY(() => {
-      const n = this.CONSUME(T.Identifier);
+      const n = this.CONSUME(T.IdentifierToken);
       this.CONSUME(T.Colon);
       const type = this.SUBRULE(this.typeRef);
       this.OPTION(() => this.CONSUME(T.Comma));
@@ -846,7 +846,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public scheduleDef = this.RULE("scheduleDef", (): A.ScheduleDef => {
     const kw = this.CONSUME(Kw.schedule);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.LBrace);
     const entries: A.Property[] = [];
     this.MANY(() => pushNode(entries, this.SUBRULE(this.property, { ARGS: ["schedule"] })));
@@ -856,7 +856,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public channelDef = this.RULE("channelDef", (): A.ChannelDef => {
     const kw = this.CONSUME(Kw.channel);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.LBrace);
     const members: A.ChannelMember[] = [];
     this.MANY(() => {
@@ -882,9 +882,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.CONSUME(T.LBrace);
     const rules: A.ClassificationRule[] = [];
     this.MANY(() => {
-      const cat = this.CONSUME(T.Identifier);
+      const cat = this.CONSUME(T.IdentifierToken);
       this.CONSUME(T.Colon);
-      const act = this.CONSUME2(T.Identifier);
+      const act = this.CONSUME2(T.IdentifierToken);
       let comma = false;
       this.OPTION(() => {
         this.CONSUME(T.Comma);
@@ -906,14 +906,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public memoryDef = this.RULE("memoryDef", (): A.MemoryDef => {
     const kw = this.CONSUME(Kw.memory);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     const members = this.SUBRULE(this.subBlockMembers, { ARGS: ["memory"] });
     return this.ACTION(() => ({ kind: "Memory", name: this.ident(name), members, span: this.from(kw) }));
   });
 
   public webhookDef = this.RULE("webhookDef", (): A.WebhookDef => {
     const kw = this.CONSUME(Kw.webhook);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     const members = this.SUBRULE(this.subBlockMembers, { ARGS: ["webhook"] });
     return this.ACTION(() => ({ kind: "Webhook", name: this.ident(name), members, span: this.from(kw) }));
   });
@@ -1015,7 +1015,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public letStatement = this.RULE("letStatement", (): A.LetStmt => {
     const kw = this.CONSUME(Kw.let);
-    const name = this.CONSUME(T.Identifier);
+    const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.Eq);
     const init = this.SUBRULE(this.expression, STRUCT_OK);
     this.CONSUME(T.Semi);
@@ -1116,7 +1116,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       },
       {
         ALT: () => {
-          const name = this.CONSUME(T.Identifier);
+          const name = this.CONSUME(T.IdentifierToken);
           this.CONSUME(T.LParen);
           const args: A.Pattern[] = [];
           this.MANY(() => {
@@ -1135,7 +1135,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       },
       {
         ALT: () => {
-          const name = this.CONSUME2(T.Identifier);
+          const name = this.CONSUME2(T.IdentifierToken);
           return this.ACTION((): A.BindingPattern => ({
             kind: "BindingPattern",
             name: this.ident(name),
@@ -1149,7 +1149,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public forStatement = this.RULE("forStatement", (): A.ForStmt => {
     const kw = this.CONSUME(Kw.for);
-    const binder = this.CONSUME(T.Identifier);
+    const binder = this.CONSUME(T.IdentifierToken);
     this.CONSUME(Kw.in);
     const iterable = this.SUBRULE(this.expression, NO_STRUCT);
     const body = this.SUBRULE(this.block);
@@ -1207,7 +1207,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
           return this.ACTION((): A.WildcardPattern => ({ kind: "WildcardPattern", span: this.span(t, t) }));
         },
       },
-      { ALT: () => this.ident(this.CONSUME(T.Identifier)), IGNORE_AMBIGUITIES: true },
+      { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)), IGNORE_AMBIGUITIES: true },
     ]),
   );
 
@@ -1218,10 +1218,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.MANY(() => {
       const ck = this.CONSUME(Kw.catch);
       this.CONSUME(T.LParen);
-      const first = this.CONSUME(T.Identifier);
+      const first = this.CONSUME(T.IdentifierToken);
       let second: IToken | undefined;
       this.OPTION(() => {
-        second = this.CONSUME2(T.Identifier);
+        second = this.CONSUME2(T.IdentifierToken);
       });
       this.CONSUME(T.RParen);
       const cbody = this.SUBRULE2(this.block);
@@ -1457,7 +1457,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         ALT: () => {
           const object = this.cur;
           this.CONSUME(T.Dot);
-          const prop = this.CONSUME2(T.Identifier);
+          const prop = this.CONSUME2(T.IdentifierToken);
           if (!this.RECORDING_PHASE)
             this.cur = { kind: "Member", object, property: this.ident(prop), span: this.fromNode(object) };
         },
@@ -1510,7 +1510,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       {
         GATE: () => !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
         ALT: () => {
-          const name = this.CONSUME(T.Identifier);
+          const name = this.CONSUME(T.IdentifierToken);
           const sep = this.OR2([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
           const value = this.SUBRULE(this.expression, STRUCT_OK);
           return this.ACTION((): A.NamedArg => ({
@@ -1546,7 +1546,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       { ALT: () => this.SUBRULE(this.closure) },
       {
         ALT: () => {
-          const t = this.CONSUME(T.VaultRef);
+          const t = this.CONSUME(T.VaultRefToken);
           return this.ACTION((): A.VaultRef => ({
             kind: "Vault",
             path: t.image.slice("vault://".length),
@@ -1569,7 +1569,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         // An identifier, a lambda `x => body`, or a type literal `T { .. }` (not in headers).
         // The optional parts are cached closures working on fields, not per-call closures.
         ALT: () => {
-          const id = this.CONSUME(T.Identifier);
+          const id = this.CONSUME(T.IdentifierToken);
           this.idTok = id;
           this.idResult = undefined;
           this.OPTION((this.lambdaTail ??= () => this.parseLambdaTail()));
@@ -1632,10 +1632,10 @@ export class SymbiontParser extends EmbeddedActionsParser {
         ALT: () => {
           this.CONSUME(T.Pipe);
           this.OPTION(() => {
-            params.push(this.ident(this.CONSUME(T.Identifier)));
+            params.push(this.ident(this.CONSUME(T.IdentifierToken)));
             this.MANY(() => {
               this.CONSUME(T.Comma);
-              params.push(this.ident(this.CONSUME2(T.Identifier)));
+              params.push(this.ident(this.CONSUME2(T.IdentifierToken)));
             });
           });
           this.CONSUME2(T.Pipe);
@@ -1664,7 +1664,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         const key = this.OR(
           (this.recordKeyAlts ??= [
             { ALT: () => this.SUBRULE(this.stringLit) },
-            { ALT: () => this.ident(this.CONSUME(T.Identifier)) },
+            { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)) },
           ]),
         );
         this.CONSUME(T.Colon);
@@ -1705,7 +1705,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       {
         GATE: () => allowSettings && !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
         ALT: () => {
-          const name = this.CONSUME(T.Identifier);
+          const name = this.CONSUME(T.IdentifierToken);
           this.CONSUME(T.Eq);
           const value = this.SUBRULE(this.expression, STRUCT_OK);
           return this.ACTION((): A.SettingExpr => ({

@@ -1,9 +1,9 @@
 /**
- * Hand-written scanner producing chevrotain tokens (the chevrotain parser accepts any token
- * stream). It follows the token definitions of tokens.ts exactly — longest-match quirks
- * included (LANGUAGE.md §1.3) — and is about three times faster than chevrotain's regex lexer,
- * which mattered for the front end's throughput target. tokens.ts remains the token vocabulary;
- * test/grammar/scanner.test.ts checks that both lexers agree on the corpus and on random input.
+ * The lexer: a hand-written scanner producing chevrotain tokens (the chevrotain parser accepts
+ * any token stream) of the types in tokens.ts. It implements the lexical grammar of LANGUAGE.md
+ * §1.3, longest-match quirks included (`100ms` is one duration, `2min` is `2m` then `in`), and is
+ * about three times faster than a regex lexer, which matters for the front end's throughput.
+ * test/grammar/scanner.test.ts pins the token stream on the corpus and on random input.
  */
 import type { IToken, TokenType } from "chevrotain";
 import * as T from "./tokens.js";
@@ -225,12 +225,12 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
         let v = pos + 8;
         while (v < n && isVaultChar(text.charCodeAt(v))) v++;
         pos = v;
-        tokens.push(make(T.VaultRef, start, v, sLine, sCol));
+        tokens.push(make(T.VaultRefToken, start, v, sLine, sCol));
         continue;
       }
       pos = end;
       const image = text.slice(start, end);
-      const tt = KEYWORD_BY_WORD.get(image) ?? T.Identifier;
+      const tt = KEYWORD_BY_WORD.get(image) ?? T.IdentifierToken;
       tokens.push(fill(take(), tt, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, image));
       continue;
     }

@@ -1,16 +1,19 @@
 /**
- * Token types. Keywords are *contextual* (LANGUAGE.md §1.3): every keyword token type belongs to
- * the `Identifier` category, so wherever the parser consumes an identifier a keyword is accepted
- * too, and the parser prefers the keyword only where the keyword can start the construct
- * expected at that point (keyword alternatives come first in each `OR`).
+ * The token vocabulary: the types the parser consumes and the editor features name. Lexing is
+ * done by the hand-written scanner (scanner.ts), which implements the lexical grammar of
+ * LANGUAGE.md §1.3; no token here carries a pattern of its own (`Lexer.NA`), so there is one
+ * definition of what a token is.
  *
- * Words are lexed by one `Identifier` pattern and re-typed to their keyword afterwards through a
- * map (see lexer.ts): much faster than one regex per keyword.
+ * Keywords are *contextual* (LANGUAGE.md §1.3): every keyword token type belongs to the
+ * `IdentifierToken` category, so wherever the parser consumes an identifier a keyword is
+ * accepted too, and the parser prefers the keyword only where the keyword can start the
+ * construct expected at that point (keyword alternatives come first in each `OR`). The scanner
+ * reads every word as an identifier and re-types it to its keyword through a map.
  */
 import type { TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[a-zA-Z_][a-zA-Z0-9_]*/, label: "identifier" });
+export const IdentifierToken = createToken({ name: "Identifier", pattern: Lexer.NA, label: "identifier" });
 /** Category of every binary operator token (the expression rule consumes them in one step). */
 export const BinaryOperator = createToken({ name: "BinaryOperator", pattern: Lexer.NA, label: "operator" });
 /** Category of the prefix operators `!`, `not` and `-`. */
@@ -18,10 +21,12 @@ export const PrefixOperator = createToken({ name: "PrefixOperator", pattern: Lex
 
 function keyword(word: string): TokenType {
   const name = "Kw_" + word;
-  // The pattern is never used by the lexer (words are re-typed after lexing) but chevrotain
-  // requires one; NA marks the type as produced by other means.
   const categories =
-    word === "in" ? [Identifier, BinaryOperator] : word === "not" ? [Identifier, PrefixOperator] : [Identifier];
+    word === "in"
+      ? [IdentifierToken, BinaryOperator]
+      : word === "not"
+        ? [IdentifierToken, PrefixOperator]
+        : [IdentifierToken];
   return createToken({ name, pattern: Lexer.NA, categories, label: "`" + word + "`" });
 }
 
@@ -66,39 +71,41 @@ export const KEYWORDS: Record<KeywordWord, TokenType> = Object.fromEntries(
 
 export const Kw = KEYWORDS;
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /\s+/, group: Lexer.SKIPPED, line_breaks: true });
-export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n\r]*/, group: "comments" });
-export const HashComment = createToken({ name: "HashComment", pattern: /#[^\n\r]*/, group: "comments" });
+export const WhiteSpace = createToken({
+  name: "WhiteSpace",
+  pattern: Lexer.NA,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+export const LineComment = createToken({ name: "LineComment", pattern: Lexer.NA, group: "comments" });
+export const HashComment = createToken({ name: "HashComment", pattern: Lexer.NA, group: "comments" });
 export const StringLiteral = createToken({
   name: "StringLiteral",
-  pattern: /"(?:[^"\\]|\\[\s\S])*"/,
+  pattern: Lexer.NA,
   line_breaks: true,
   label: "string",
 });
 /** A string still open at end of file: lexed as one token so the error is reported once, at the quote. */
 export const UnterminatedString = createToken({
   name: "UnterminatedString",
-  pattern: /"(?:[^"\\]|\\[\s\S])*/,
+  pattern: Lexer.NA,
   line_breaks: true,
   label: "string",
 });
-export const VaultRef = createToken({
+export const VaultRefToken = createToken({
   name: "VaultRef",
-  pattern: /vault:\/\/[A-Za-z0-9_\-/.]+/,
+  pattern: Lexer.NA,
   label: "vault reference",
 });
-// Durations before numbers: the lexer takes the first pattern that matches. Unit alternatives are
-// ordered so `months` and `ms` win over `m` (longest match, as tree-sitter does).
 export const DurationLiteral = createToken({
   name: "DurationLiteral",
-  pattern: /\d+(?:\.\d+)?(?:\.seconds|\.minutes|\.hours|months|ms|s|m|h|d|w|y)/,
+  pattern: Lexer.NA,
   label: "duration",
 });
-export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /\d+(?:_\d+)*(?:\.\d+)?/, label: "number" });
+export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: Lexer.NA, label: "number" });
 
 function punct(name: string, text: string, categories: TokenType[] = []): TokenType {
-  const escaped = text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  return createToken({ name, pattern: new RegExp(escaped), label: "`" + text + "`", categories });
+  return createToken({ name, pattern: Lexer.NA, label: "`" + text + "`", categories });
 }
 const BIN = [BinaryOperator];
 
@@ -136,17 +143,17 @@ export const RBrace = punct("RBrace", "}");
 export const LBracket = punct("LBracket", "[");
 export const RBracket = punct("RBracket", "]");
 
-/** Lexer order matters: first match wins. */
-export const LEXER_TOKENS: TokenType[] = [
+/** The token types the scanner produces. */
+export const SCANNED_TOKENS: TokenType[] = [
   WhiteSpace,
   LineComment,
   HashComment,
   StringLiteral,
   UnterminatedString,
-  VaultRef,
+  VaultRefToken,
   DurationLiteral,
   NumberLiteral,
-  Identifier,
+  IdentifierToken,
   FatArrow,
   ThinArrow,
   EqEq,
@@ -182,5 +189,5 @@ export const LEXER_TOKENS: TokenType[] = [
   RBracket,
 ];
 
-/** Every token type the parser knows: lexer tokens plus keywords. */
-export const ALL_TOKENS: TokenType[] = [...LEXER_TOKENS, ...Object.values(KEYWORDS), BinaryOperator, PrefixOperator];
+/** Every token type the parser knows: scanned tokens plus keywords and the operator categories. */
+export const ALL_TOKENS: TokenType[] = [...SCANNED_TOKENS, ...Object.values(KEYWORDS), BinaryOperator, PrefixOperator];

@@ -8,7 +8,7 @@
  */
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node.js";
 import { startServer } from "./server.js";
-import { SERVER_VERSION } from "./version.js";
+import { SERVER_VERSION } from "./core/version.js";
 
 const USAGE = `usage: symbi-lsp --stdio | --node-ipc | --socket=<port> | --pipe=<name>
 

@@ -21,10 +21,10 @@ import {
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { isContractPath } from "../compiler/check/index.js";
-import { Analyzer } from "./analyzer.js";
-import { checkCancelled, guarded, yieldToEventLoop } from "./cancellation.js";
-import { textDelta, type SourceDocument } from "./document.js";
-import { Workspace } from "./workspace.js";
+import { Analyzer } from "./core/analyzer.js";
+import { checkCancelled, guarded, yieldToEventLoop } from "./core/cancellation.js";
+import { textDelta, type SourceDocument } from "./core/document.js";
+import { Workspace } from "./core/workspace.js";
 import { DiagnosticsPublisher } from "./features/diagnostics.js";
 import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
 import { foldingRanges } from "./features/folding.js";
@@ -36,10 +36,10 @@ import { signatureHelp } from "./features/signature-help.js";
 import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
 import { quickFixes } from "./features/code-actions.js";
 import { cedarForRule } from "./features/cedar-preview.js";
-import { offsetAt } from "./positions.js";
-import type { CheckView } from "./semantic.js";
-import { canonicalUri, uriToPath } from "./uri.js";
-import { SERVER_NAME, SERVER_VERSION } from "./version.js";
+import { offsetAt } from "./core/positions.js";
+import type { CheckView } from "./core/semantic.js";
+import { canonicalUri, uriToPath } from "./core/uri.js";
+import { SERVER_NAME, SERVER_VERSION } from "./core/version.js";
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are computed (ms). Clients may override it with `initializationOptions.diagnosticsDelay`. */

@@ -21,11 +21,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 
-# The default image name has one home: DEFAULT_SANDBOX_IMAGE in compiler/emit/sandbox-manifest.ts.
+# The default image name has one home: DEFAULT_SANDBOX_IMAGE in formats/sandbox-manifest.ts.
 # Read it from there so the script and the TypeScript can never disagree.
-default_name="$(sed -n 's/^export const DEFAULT_SANDBOX_IMAGE = "\([^"]*\)";.*/\1/p' "$repo/compiler/emit/sandbox-manifest.ts")"
+default_name="$(sed -n 's/^export const DEFAULT_SANDBOX_IMAGE = "\([^"]*\)";.*/\1/p' "$repo/formats/sandbox-manifest.ts")"
 if [[ -z "$default_name" ]]; then
-  echo "build-sandbox-image: cannot read DEFAULT_SANDBOX_IMAGE from compiler/emit/sandbox-manifest.ts" >&2
+  echo "build-sandbox-image: cannot read DEFAULT_SANDBOX_IMAGE from formats/sandbox-manifest.ts" >&2
   exit 1
 fi
 

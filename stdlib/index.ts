@@ -18,6 +18,8 @@ import { parseSignature, parseTypeExpr, type Signature, type TypeExpr } from "./
 
 export * from "./builtins.js";
 export * from "./type-syntax.js";
+export * from "./trusted-records.js";
+export * from "./with-attributes.js";
 
 /** Receiver head names that share another type's members. */
 export const RECEIVER_ALIASES: Readonly<Record<string, string>> = { Array: "List", Maybe: "Option" };

@@ -49,7 +49,8 @@ import {
 } from "./types.js";
 import { binaryType } from "./operators.js";
 import { Scope, type VarInfo, type VarKind } from "./scope.js";
-import { TRUSTED_RECORDS, type AgentDecl, type FunctionInfo } from "./globals.js";
+import type { AgentDecl, FunctionInfo } from "./globals.js";
+import { TRUSTED_RECORDS, TRUSTED_RECORD_TYPES, isTrustedRecord } from "../../stdlib/trusted-records.js";
 import type { CheckSink } from "./sink.js";
 import {
   builtinField,
@@ -59,7 +60,7 @@ import {
   builtinValueType,
   receiverName,
 } from "./stdlib-types.js";
-import { closestName, didYouMean, didYouMeanIn } from "./suggest.js";
+import { closestName, didYouMean, didYouMeanIn } from "../../grammar/suggest.js";
 
 const MAX_DEPTH = 300;
 const show = typeToString;
@@ -795,7 +796,7 @@ export class BodyChecker {
       this.sink.ref(`builtin:${name}`, id);
       return value;
     }
-    const trusted = TRUSTED_RECORDS.get(name);
+    const trusted = isTrustedRecord(name) ? TRUSTED_RECORD_TYPES[name] : undefined;
     if (trusted) {
       this.sink.builtin(`trusted:${name}`, {
         kind: "builtin",
@@ -884,7 +885,7 @@ export class BodyChecker {
       ...this.env.tools.keys(),
       ...this.env.memories.keys(),
       ...BUILTIN_FUNCTIONS.keys(),
-      ...TRUSTED_RECORDS.keys(),
+      ...TRUSTED_RECORDS,
       "None",
       "null",
     ]);

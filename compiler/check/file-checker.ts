@@ -16,7 +16,8 @@ import type {
   WithBlock,
 } from "../../grammar/ast.js";
 import type { Diagnostic } from "../diagnostics/model.js";
-import { sandboxTierFromDsl, type SandboxTier } from "../emit/sandbox-manifest.js";
+import type { SandboxTier } from "../../formats/sandbox-manifest.js";
+import { sandboxTierFromDsl } from "../../stdlib/with-attributes.js";
 import { assignable, isLoose, typeToString, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
 import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo, SourceUnit } from "./globals.js";
@@ -24,7 +25,7 @@ import { PolicyChecker, type PolicyInfo } from "./policies.js";
 import { CheckSink } from "./sink.js";
 import { checkWithBlock, durationLiteral, type WithSettings } from "./with-block.js";
 import { parseDurationText, tierName, tierRank } from "./settings-schema.js";
-import { didYouMeanIn } from "./suggest.js";
+import { didYouMeanIn } from "../../grammar/suggest.js";
 import type { Reference, SymbolInfo } from "./symbols.js";
 
 /** What one file contributes about an agent (the Project adds the top-level policies in scope). */

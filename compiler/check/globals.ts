@@ -26,7 +26,7 @@ import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, BUILTIN_GROUPS, BUILTIN_TYPES } fro
 import { T, type FnParam, type StructDef, type Type, type TypeEnv } from "./types.js";
 import { builtinArity, namedBuiltinType, stdlibStructDefs } from "./stdlib-types.js";
 import { toolSignature, type ToolSignature } from "./tools.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../../grammar/suggest.js";
 import type { Reference, SymbolInfo } from "./symbols.js";
 
 export interface SourceUnit {
@@ -76,13 +76,6 @@ export interface GroupInfo {
 
 /** Trusted records a project may redeclare (`type User = { ... }`) to type further fields. */
 export const OVERRIDABLE_TYPES = new Set(["User", "Session", "System", "Context"]);
-/** The trusted records guards (and agent code) may read; their types are the stdlib's or the project's. */
-export const TRUSTED_RECORDS: ReadonlyMap<string, string> = new Map([
-  ["user", "User"],
-  ["session", "Session"],
-  ["system", "System"],
-  ["context", "Context"],
-]);
 
 export class GlobalEnv implements TypeEnv {
   readonly structs = new Map<string, StructDef>(stdlibStructDefs());

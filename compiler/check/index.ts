@@ -9,7 +9,6 @@ export { SymbolTable, type SymbolInfo, type SymbolKind, type Reference } from ".
 export { T, typeToString, assignable, type Type, type FnParam, type StructDef, type TypeEnv } from "./types.js";
 export {
   GlobalEnv,
-  TRUSTED_RECORDS,
   OVERRIDABLE_TYPES,
   type AgentDecl,
   type FunctionInfo,
@@ -26,7 +25,7 @@ export type {
   LiteralConstraint,
   ApprovalRequirement,
 } from "./policies.js";
-export { WITH_ATTRIBUTES, durationLiteral, type WithSettings, type AttributeValue } from "./with-block.js";
+export { durationLiteral, type WithSettings, type AttributeValue } from "./with-block.js";
 export {
   REQUIRE_SETTINGS,
   AUDIT_SETTINGS,
@@ -45,5 +44,5 @@ export {
 } from "./settings-schema.js";
 export { toolSignature, schemaType, argType, type ToolSignature } from "./tools.js";
 export { builtinFunction, builtinMethod, builtinField, builtinMemberNames, fromTypeExpr } from "./stdlib-types.js";
-export { closestName, didYouMean } from "./suggest.js";
+export { closestName, didYouMean } from "../../grammar/suggest.js";
 export { findProjectRoot, isProjectRoot } from "../project/root.js";

@@ -15,11 +15,12 @@ import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, typeExprOf } from "../../stdlib/ind
 import { T, assignable, isLoose, isPrim, typeToString, withArticle, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
 import { Scope } from "./scope.js";
-import { TRUSTED_RECORDS, type AgentDecl } from "./globals.js";
+import type { AgentDecl } from "./globals.js";
+import { TRUSTED_RECORDS, isTrustedRecord } from "../../stdlib/trusted-records.js";
 import type { CheckSink } from "./sink.js";
 import { fromTypeExpr } from "./stdlib-types.js";
 import { argType } from "./tools.js";
-import { closestName, didYouMean, didYouMeanIn } from "./suggest.js";
+import { closestName, didYouMean, didYouMeanIn } from "../../grammar/suggest.js";
 import {
   knownKeys,
   specFor,
@@ -437,7 +438,7 @@ export class PolicyChecker {
     const agent = this.agent;
     return new BodyChecker(this.sink, {
       ...(agent ? { agent } : {}),
-      guard: { available: () => [...TRUSTED_RECORDS.keys(), ...(agent ? agent.params.map((p) => p.name) : [])] },
+      guard: { available: () => [...TRUSTED_RECORDS, ...(agent ? agent.params.map((p) => p.name) : [])] },
     });
   }
 
@@ -451,7 +452,7 @@ export class PolicyChecker {
     // An input named like a trusted record hides it in guards: say so once per policy and name.
     for (const p of this.agent?.params ?? []) {
       const v = base.vars.get(p.name);
-      if (!v || !TRUSTED_RECORDS.has(p.name)) continue;
+      if (!v || !isTrustedRecord(p.name)) continue;
       v.onUse = (id) => {
         if (this.shadowWarned.has(p.name)) return;
         this.shadowWarned.add(p.name);
@@ -545,7 +546,7 @@ export class PolicyChecker {
       r.approvals.push({ ...(role && role.kind === "String" ? { role: role.value } : {}), node: e });
       return;
     }
-    if (e.kind === "Identifier" && !ds.scope.lookup(e.name) && !TRUSTED_RECORDS.has(e.name)) {
+    if (e.kind === "Identifier" && !ds.scope.lookup(e.name) && !isTrustedRecord(e.name)) {
       const m = /^(.+)_approval$/.exec(e.name);
       if (m) {
         r.approvals.push({ role: m[1]!, node: e });

@@ -16,7 +16,8 @@
 import { present } from "./present.js";
 import type { Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
-import { sandboxTierFromDsl, type SandboxTier } from "../emit/sandbox-manifest.js";
+import type { SandboxTier } from "../../formats/sandbox-manifest.js";
+import { sandboxTierFromDsl } from "../../stdlib/with-attributes.js";
 
 export type SettingKind =
   | { kind: "bool" }

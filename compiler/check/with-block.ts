@@ -1,6 +1,6 @@
 /**
- * `with` attributes (LANGUAGE.md Appendix D) validated into the settings the sandbox manifest is
- * built from. Known attributes and their values:
+ * `with` attributes (LANGUAGE.md Appendix D; declared in stdlib/with-attributes.ts) validated
+ * into the settings the sandbox manifest is built from. Known attributes and their values:
  *
  *   sandbox        Tier1 | docker, Tier2 | gvisor, process (case-insensitive; Tier3/firecracker/e2b
  *                  are recognised but unsupported: E0400)
@@ -20,11 +20,12 @@
 import { isNode, present } from "./present.js";
 import type { DeclValue, WithAttribute, WithBlock } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
-import { sandboxTierFromDsl, type SandboxNetwork, type SandboxTier } from "../emit/sandbox-manifest.js";
+import type { SandboxNetwork, SandboxTier } from "../../formats/sandbox-manifest.js";
+import { WITH_ATTRIBUTES, sandboxTierFromDsl } from "../../stdlib/with-attributes.js";
 import { parseNetworkAllow } from "../contracts/sandbox-section.js";
 import type { CheckSink } from "./sink.js";
 import { parseDurationText } from "./settings-schema.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../../grammar/suggest.js";
 
 export type AttributeValue = string | number | boolean | string[];
 
@@ -47,37 +48,6 @@ export interface WithSettings {
   /** Every attribute as written (identifiers as their name, durations as milliseconds). */
   attributes: Record<string, AttributeValue>;
 }
-
-const ENUMS: Record<string, readonly string[]> = {
-  memory: ["ephemeral", "persistent", "session", "encrypted"],
-  security: ["low", "medium", "standard", "high", "maximum"],
-  privacy: ["standard", "high", "strict", "differential"],
-  coordination: ["enabled", "disabled"],
-};
-
-const PASS_THROUGH = [
-  "storage",
-  "cleanup",
-  "epsilon",
-  "encryption",
-  "communication",
-  "authentication",
-  "retry_policy",
-  "priority",
-];
-
-export const WITH_ATTRIBUTES = [
-  "sandbox",
-  "timeout",
-  "max_memory_mb",
-  "max_cpu_cores",
-  "max_pids",
-  "network_policy",
-  "network",
-  "requires",
-  ...Object.keys(ENUMS),
-  ...PASS_THROUGH,
-];
 
 const MAX_TIMEOUT_MS = 24 * 3_600_000;
 
@@ -231,7 +201,8 @@ function checkAttribute(
       else bad("E0405", "`requires` takes a string or a list of strings");
       return;
   }
-  const allowed = ENUMS[name];
+  const decl = WITH_ATTRIBUTES.get(name);
+  const allowed = decl?.kind === "enum" ? decl.values! : undefined;
   if (allowed) {
     if (typeof raw === "string" && allowed.includes(raw)) {
       (out as unknown as Record<string, string>)[name] = raw;
@@ -243,8 +214,9 @@ function checkAttribute(
       typeof raw === "string" ? didYouMean(raw, allowed) : undefined,
     );
   }
-  if (PASS_THROUGH.includes(name)) return;
+  if (decl) return;
+  const known = [...WITH_ATTRIBUTES.keys()];
   sink.report("W0401", `unknown \`with\` attribute \`${name}\``, a.name.span, {
-    help: didYouMean(name, WITH_ATTRIBUTES) ?? `known attributes: ${WITH_ATTRIBUTES.join(", ")}`,
+    help: didYouMean(name, known) ?? `known attributes: ${known.join(", ")}`,
   });
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * `symbic`: the Symbiont compiler. Each command lives in commands/<name>.ts and registers itself
- * here. Exit codes (compiler/cli/exit-codes.ts): 0 ok, 1 usage/I-O/internal, 2 test failure,
+ * here. Exit codes (formats/exit-codes.ts): 0 ok, 1 usage/I-O/internal, 2 test failure,
  * 3 check or validation failure.
  */
 import { Command, CommanderError } from "commander";
-import { VERSION } from "./version.js";
-import { ExitCode } from "./exit-codes.js";
+import { VERSION } from "../version.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 import { registerParse } from "./commands/parse.js";
 import { registerCheck } from "./commands/check.js";
 import { registerBuild } from "./commands/build.js";

@@ -5,18 +5,9 @@
 import { renderDiagnostics, summaryLine, DIAGNOSTIC_FORMATS, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { sortDiagnostics, hasErrors } from "../diagnostics/model.js";
-import { ExitCode } from "./exit-codes.js";
-import { VERSION } from "./version.js";
+import { ExitCode, UserError } from "../../formats/exit-codes.js";
+import { VERSION } from "../version.js";
 import { FileError } from "../project/files.js";
-
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = ExitCode.Error,
-  ) {
-    super(message);
-  }
-}
 
 export function parseFormat(value: string): DiagnosticFormat {
   if ((DIAGNOSTIC_FORMATS as readonly string[]).includes(value)) return value as DiagnosticFormat;

@@ -13,7 +13,8 @@ import {
   type ScalarValue,
 } from "./model.js";
 import { readConstraints, CONSTRAINT_KEYS, type Constraints } from "./constraints.js";
-import { ContractReader, isTable, closest, tomlTypeName, type TomlTable } from "./reader.js";
+import { ContractReader, isTable, tomlTypeName, type TomlTable } from "./reader.js";
+import { closestName as closest } from "../../grammar/suggest.js";
 import { checkValue } from "./values.js";
 
 const ARG_KEYS = [

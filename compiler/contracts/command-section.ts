@@ -10,7 +10,8 @@ import {
   type ConditionalSpec,
   type ScalarValue,
 } from "./model.js";
-import { ContractReader, isTable, closest, tomlTypeName, type TomlTable } from "./reader.js";
+import { ContractReader, isTable, tomlTypeName, type TomlTable } from "./reader.js";
+import { closestName as closest } from "../../grammar/suggest.js";
 import { tokenizeTemplate, parseExecElement, literalWord, type TemplateWord } from "./template.js";
 import { parseWhen, whenNames } from "./when.js";
 import { fragmentTable, mappingFragmentNames, ALL_CONDITIONALS_PLACEHOLDER } from "./fragments.js";

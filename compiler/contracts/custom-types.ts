@@ -5,7 +5,8 @@
  */
 import { isBuiltinArgType, BUILTIN_ARG_TYPES, type CustomTypeSpec } from "./model.js";
 import { readConstraints, CONSTRAINT_KEYS } from "./constraints.js";
-import { ContractReader, isTable, closest } from "./reader.js";
+import { ContractReader, isTable } from "./reader.js";
+import { closestName as closest } from "../../grammar/suggest.js";
 import { parseTomlSource } from "./toml-source.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 

@@ -2,7 +2,8 @@
  * `[output]`: format, envelope and the JSON Schema of the parsed result.
  */
 import { OUTPUT_FORMATS, type OutputFormat, type OutputSpec } from "./model.js";
-import { ContractReader, closest, type TomlTable } from "./reader.js";
+import { ContractReader, type TomlTable } from "./reader.js";
+import { closestName as closest } from "../../grammar/suggest.js";
 import { checkOutputSchema } from "./json-schema.js";
 
 const OUTPUT_KEYS = ["format", "parser", "envelope", "schema"];

@@ -14,7 +14,8 @@ import {
 } from "./model.js";
 import type { Diagnostic } from "../diagnostics/model.js";
 import { parseTomlSource } from "./toml-source.js";
-import { ContractReader, closest, type TomlTable } from "./reader.js";
+import { ContractReader, type TomlTable } from "./reader.js";
+import { closestName as closest } from "../../grammar/suggest.js";
 import { readArgs, IDENTIFIER } from "./args-section.js";
 import { readCommand } from "./command-section.js";
 import { readOutput } from "./output-section.js";

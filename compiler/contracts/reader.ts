@@ -2,6 +2,7 @@
  * Reading a parsed TOML document into the model while reporting located diagnostics: typed
  * getters that report a wrong value type (E0502) at the value, and the unknown-key check (W0500).
  */
+import { closestName } from "../../grammar/suggest.js";
 import type { Span } from "../../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import type { TomlLocator, TomlPath } from "./locator.js";
@@ -108,7 +109,7 @@ export class ContractReader {
   unknownKeys(t: TomlTable, known: readonly string[], path: TomlPath, what: string): void {
     for (const key of Object.keys(t)) {
       if (known.includes(key)) continue;
-      const suggestion = closest(key, known);
+      const suggestion = closestName(key, known);
       this.atKey(
         "W0500",
         `unknown key \`${key}\` in ${what}`,
@@ -117,34 +118,4 @@ export class ContractReader {
       );
     }
   }
-}
-
-/** The known name closest to `name` by edit distance, when it is plausibly a typo. */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of known) {
-    const d = editDistance(name, k);
-    if (d < bestD) {
-      bestD = d;
-      best = k;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-/** Optimal string alignment distance: edits plus adjacent transpositions ("hihg" → "high" is 1). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }

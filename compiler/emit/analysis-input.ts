@@ -4,13 +4,14 @@
  * inputs, the declared trusted records and the clearance levels. `symbic build` and the
  * language server's Cedar preview both call this, so a hover shows exactly what a build emits.
  */
-import { TRUSTED_RECORDS as CHECK_TRUSTED, typeToString, type AgentInfo, type CheckResult } from "../check/index.js";
+import { typeToString, type AgentInfo, type CheckResult } from "../check/index.js";
 import type { ToolContract } from "../contracts/index.js";
 import { BUILTIN_FUNCTIONS, BUILTIN_TYPES } from "../../stdlib/index.js";
 import type { AnalyzeInput } from "../policy/analyze.js";
 import { buildCatalog } from "../policy/catalog.js";
 import { typeNode } from "../policy/checker-types.js";
-import { DEFAULT_LEVELS, TRUSTED_RECORDS, type TrustedRecord } from "../policy/model.js";
+import { DEFAULT_LEVELS } from "../policy/model.js";
+import { TRUSTED_RECORDS, TRUSTED_RECORD_TYPES, type TrustedRecord } from "../../stdlib/trusted-records.js";
 import type { TNode } from "../policy/types.js";
 
 /** The stdlib's ordered Clearance levels (the policy analysis ranks strings by them). */
@@ -43,7 +44,7 @@ export function policyAnalysisInput(
   });
   const trusted: Partial<Record<TrustedRecord, TNode>> = {};
   for (const r of TRUSTED_RECORDS) {
-    const typeName = CHECK_TRUSTED.get(r);
+    const typeName = TRUSTED_RECORD_TYPES[r];
     if (typeName) trusted[r] = typeNode({ k: "named", name: typeName }, res.env, { allOptional: true }).node;
   }
   return {

@@ -17,13 +17,14 @@ import { isAbsolute, join, relative, sep } from "node:path";
 import type { AgentDef, Program } from "../../grammar/ast.js";
 import { decodeSource, parseText } from "../../grammar/index.js";
 import { Project, type AgentInfo, type CheckResult } from "../check/index.js";
-import { VERSION } from "../cli/version.js";
+import { VERSION } from "../version.js";
 import type { ToolContract } from "../contracts/index.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
-import { sealBundle, type BundleFiles } from "./bundle.js";
+import type { BundleFiles } from "../../formats/bundle.js";
+import { sealBundle } from "./bundle.js";
 import { compileCedar, policyFiles, type CedarCompilation } from "./cedar/index.js";
-import { agentIR } from "./ir.js";
+import { agentIR } from "../../formats/ir.js";
 import { policyAnalysisInput } from "./analysis-input.js";
 import { buildManifests } from "./manifests.js";
 

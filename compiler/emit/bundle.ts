@@ -3,30 +3,11 @@
  * every other file, and writing them so that a build never leaves a half-written bundle: each
  * agent is written to a temporary folder beside its destination and renamed into place.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import canonicalizeImport from "canonicalize";
-
-// CommonJS package with an ESM-style .d.ts: at run time the default import is the function.
-const canonicalize = canonicalizeImport as unknown as (input: unknown) => string | undefined;
-
-export const BUNDLE_FORMAT = "symbi-bundle/v1";
-
-/** Bundle-relative path (POSIX separators) → contents. */
-export type BundleFiles = Map<string, Buffer>;
-
-export interface BundleManifest {
-  format: typeof BUNDLE_FORMAT;
-  agent: string;
-  compiler: { name: "symbic"; version: string };
-  sources: Array<{ path: string; sha256: string }>;
-  files: Record<string, string>;
-}
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+import { BUNDLE_FORMAT, sha256Hex, type BundleFiles, type BundleManifest } from "../../formats/bundle.js";
+import { canonicalJson } from "../../formats/json.js";
 
 /**
  * Adds `bundle.json` to a bundle's files: canonical JSON (RFC 8785, sorted keys), listing every
@@ -51,7 +32,7 @@ export function sealBundle(
     files: hashes,
   };
   const out: BundleFiles = new Map();
-  out.set("bundle.json", Buffer.from(canonicalize(manifest)! + "\n"));
+  out.set("bundle.json", Buffer.from(canonicalJson(manifest) + "\n"));
   for (const p of paths) out.set(p, files.get(p)!);
   return out;
 }

@@ -30,7 +30,7 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { stringify } from "yaml";
-import type { NetworkDestination, SandboxManifest } from "./sandbox-manifest.js";
+import type { NetworkDestination, SandboxManifest } from "../../formats/sandbox-manifest.js";
 
 export interface KubernetesRenderOptions {
   /** The tool's argv, run as the container's `command` (no shell). */

@@ -1,5 +1,5 @@
 /**
- * `with` blocks → sandbox manifests (compiler/emit/sandbox-manifest.ts) and Kubernetes objects
+ * `with` blocks → sandbox manifests (formats/sandbox-manifest.ts) and Kubernetes objects
  * (compiler/emit/kubernetes.ts), one per block of the agent (DESIGN §7).
  *
  * The attributes are validated by the checker (compiler/check/with-block.ts: tiers, limits,
@@ -26,14 +26,13 @@ import type { AgentPolicyModel } from "../policy/model.js";
 import { KubernetesRenderError, renderKubernetes } from "./kubernetes.js";
 import {
   defaultSandboxManifest,
-  sandboxTierFromDsl,
   serializeSandboxManifest,
   validateSandboxManifest,
-  withAttributeForPath,
   type NetworkDestination,
   type SandboxManifest,
   type SandboxNetwork,
-} from "./sandbox-manifest.js";
+} from "../../formats/sandbox-manifest.js";
+import { sandboxTierFromDsl, withAttributeForPath } from "../../stdlib/with-attributes.js";
 
 /** The command the Kubernetes Job runs: the runtime, on the bundle mounted at /bundle. */
 export const KUBERNETES_COMMAND = ["symbi", "exec", "/bundle"];

@@ -18,7 +18,7 @@ const comma = (): Doc => ",";
  */
 const commaAfterProperty = (n: PNode): Doc => (n.kind === "Property" && n.separator !== null ? "," : "");
 
-export function printProgram(ctx: Ctx): Doc {
+export function programDoc(ctx: Ctx): Doc {
   const items = printLines(ctx, "items", "always");
   const dangling = printDangling(ctx.path.node, ctx.options);
   if (items.length === 0 && dangling.length === 0) return "";

@@ -53,7 +53,7 @@ function printNode(ctx: Ctx, args: PrintArgs | undefined): Doc {
   const node = path.node;
   switch (node.kind) {
     case "Program":
-      return D.printProgram(ctx);
+      return D.programDoc(ctx);
     case "Metadata":
       return D.printMetadata(ctx);
     case "Property":

@@ -23,12 +23,11 @@ import type {
   PolicyRule,
   Span,
 } from "../../grammar/ast.js";
-import type { ParamInfo } from "./model.js";
+import type { PolicyParam } from "./model.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import { ALL_OPERATIONS, type ActionCatalog, type ActionInfo } from "./catalog.js";
 import {
   DEFAULT_LEVELS,
-  TRUSTED_RECORDS,
   slotKey,
   type AgentPolicyModel,
   type ArgConstraint,
@@ -44,7 +43,9 @@ import {
   type SettingRule,
   type TrustedRecord,
 } from "./model.js";
-import { analyzeActionPattern, literalValue } from "./patterns.js";
+import { analyzeActionPattern, patternLiteral } from "./patterns.js";
+import { closestName } from "../../grammar/suggest.js";
+import { TRUSTED_RECORDS, isTrustedRecord } from "../../stdlib/trusted-records.js";
 import {
   TNode,
   UnifyError,
@@ -57,7 +58,7 @@ import {
   tSet,
   tString,
   tVar,
-  unify,
+  unifyNodes,
 } from "./types.js";
 
 export interface PolicyInScope {
@@ -148,33 +149,6 @@ interface PendingGuard {
   file: string;
 }
 
-function levenshtein(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
-
-export function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const dist = levenshtein(name, c);
-    if (dist < bestD && dist <= Math.max(1, Math.floor(name.length / 3))) {
-      best = c;
-      bestD = dist;
-    }
-  }
-  return best;
-}
-
 /** Collapses whitespace so a rule fits on one line in policies.json and messages. */
 export function ruleText(text: string, span: Span): string {
   return text.slice(span.start, span.end).replace(/\s+/g, " ").trim();
@@ -193,7 +167,7 @@ class Analyzer {
     this.file = input.file;
     const trusted = {} as Record<TrustedRecord, TNode>;
     for (const r of TRUSTED_RECORDS) trusted[r] = input.trusted?.[r] ?? tOpenRecord(r);
-    const params = new Map<string, ParamInfo>();
+    const params = new Map<string, PolicyParam>();
     for (const p of input.params) params.set(p.name, { ...p });
     this.model = {
       agent: input.agent.name.name,
@@ -393,7 +367,7 @@ class Analyzer {
   }
 
   private resolves(name: string, binders: GuardCtx["binders"]): boolean {
-    return binders.has(name) || this.model.params.has(name) || (TRUSTED_RECORDS as readonly string[]).includes(name);
+    return binders.has(name) || this.model.params.has(name) || isTrustedRecord(name);
   }
 
   private auditRule(rule: PolicyRule, src: RuleSource): void {
@@ -466,7 +440,7 @@ class Analyzer {
       case "Paren":
         return this.jsonValue(e.expr);
       default: {
-        const lit = literalValue(e);
+        const lit = patternLiteral(e);
         return lit !== undefined ? lit : this.text().slice(e.span.start, e.span.end);
       }
     }
@@ -481,7 +455,7 @@ class Analyzer {
     const candidates = callForm
       ? [...cat.actions.keys()]
       : [...cat.actions.keys(), ...cat.groups.keys(), ALL_OPERATIONS];
-    const dym = didYouMean(name, candidates);
+    const dym = closestName(name, candidates);
     if (cat.agents.has(name)) {
       return new RuleError(
         "E0601",
@@ -664,7 +638,7 @@ class Analyzer {
 
   private expect(node: TNode, want: TNode, e: Expr, what: string): void {
     try {
-      unify(node, want);
+      unifyNodes(node, want);
     } catch (err) {
       if (!(err instanceof UnifyError)) throw err;
       throw new RuleError("E0608", `${what}; this is ${describe(node)}`, e.span);
@@ -673,7 +647,7 @@ class Analyzer {
 
   private unifyAt(a: TNode, b: TNode, e: Expr, what: string): void {
     try {
-      unify(a, b);
+      unifyNodes(a, b);
     } catch (err) {
       if (!(err instanceof UnifyError)) throw err;
       throw new RuleError(
@@ -788,7 +762,7 @@ class Analyzer {
         path: { segments: ["input", name], optional: [false, p.optional] },
       };
     }
-    if ((TRUSTED_RECORDS as readonly string[]).includes(name)) {
+    if (isTrustedRecord(name)) {
       ctx.deps?.add("call");
       const rec = name as TrustedRecord;
       return {
@@ -803,7 +777,7 @@ class Analyzer {
       ...TRUSTED_RECORDS,
       ...ctx.lambdas.flatMap((m) => [...m.keys()]),
     ];
-    const dym = didYouMean(name, candidates);
+    const dym = closestName(name, candidates);
     throw new RuleError(
       "E0604",
       `unknown name \`${name}\` in a guard`,
@@ -822,7 +796,7 @@ class Analyzer {
     if (t.k !== "Record") throw new RuleError("E0608", `\`.${name}\`: ${describe(obj)} has no fields`, e.span);
     const f = fieldOf(r, name);
     if (!f) {
-      const dym = didYouMean(name, t.fields.keys());
+      const dym = closestName(name, t.fields.keys());
       throw new RuleError(
         "E0608",
         `${describe(obj)} has no field \`${name}\``,

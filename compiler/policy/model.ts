@@ -6,23 +6,11 @@
 import type { Expr, PolicyVerb, Span } from "../../grammar/ast.js";
 import type { Scalar } from "./patterns.js";
 import type { TNode } from "./types.js";
+import type { JsonValue } from "../../formats/json.js";
+import type { RootRef } from "../../formats/policies-json.js";
+import type { TrustedRecord } from "../../stdlib/trusted-records.js";
 
-/** Roots of the Cedar `context` record (DESIGN §5). */
-export const TRUSTED_RECORDS = ["user", "session", "system", "context"] as const;
-export type TrustedRecord = (typeof TRUSTED_RECORDS)[number];
-
-/** What a name in a guard denotes. */
-export type RootRef =
-  /** A binder, as the argument's value: `context.args.<arg>`. */
-  | { kind: "arg"; action: string; arg: string }
-  /** A binder, as the facts the runtime knows about the argument's value: `context.facts.<arg>`. */
-  | { kind: "facts"; action: string; arg: string }
-  /** An agent input: `context.input.<param>`. */
-  | { kind: "input"; param: string }
-  /** A trusted record: `context.user`, `context.session`, `context.system`, `context.context`. */
-  | { kind: "trusted"; record: TrustedRecord }
-  /** A lambda parameter (only inside runtime-computed expressions). */
-  | { kind: "lambda"; name: string };
+export type { JsonValue, RootRef, TrustedRecord };
 
 /**
  * A path into the Cedar context: attribute names from `context` down, each with whether it may
@@ -109,8 +97,6 @@ export interface DecisionRule extends RuleSource {
   approver?: string;
 }
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
-
 /** Record-form `require: {..}`, `name = value` list entries, and `audit:` rules: settings, not decisions. */
 export interface SettingRule extends RuleSource {
   kind: "require" | "audit";
@@ -136,7 +122,7 @@ export interface DerivedAttr {
   span: Span;
 }
 
-export interface ParamInfo {
+export interface PolicyParam {
   name: string;
   node: TNode;
   optional: boolean;
@@ -150,7 +136,7 @@ export interface AgentPolicyModel {
   rules: DecisionRule[];
   settings: SettingRule[];
   derived: DerivedAttr[];
-  params: Map<string, ParamInfo>;
+  params: Map<string, PolicyParam>;
   trusted: Record<TrustedRecord, TNode>;
   /** Type of `context.args.<arg>` / `context.facts.<arg>`, per action (`action\0arg`). */
   argNodes: Map<string, TNode>;

@@ -27,7 +27,7 @@ export interface PatternArg {
   pattern: ArgPattern;
 }
 
-export type ActionPattern =
+export type ParsedActionPattern =
   | { kind: "call"; action: string; actionSpan: Span; args: PatternArg[]; span: Span }
   | { kind: "names"; names: Array<{ name: string; span: Span }>; span: Span }
   | { kind: "name"; name: string; span: Span };
@@ -41,7 +41,7 @@ export interface PatternError {
 export const WILDCARDS: ReadonlySet<string> = new Set(["any", "_"]);
 
 /** A literal in a pattern or guard position: strings, integers, booleans, durations (as ms), negated integers. */
-export function literalValue(e: Expr): Scalar | undefined {
+export function patternLiteral(e: Expr): Scalar | undefined {
   switch (e.kind) {
     case "String":
       return e.value;
@@ -55,7 +55,7 @@ export function literalValue(e: Expr): Scalar | undefined {
       if (e.op === "-" && e.operand.kind === "Number" && !e.operand.isFloat) return -e.operand.value;
       return undefined;
     case "Paren":
-      return literalValue(e.expr);
+      return patternLiteral(e.expr);
     default:
       return undefined;
   }
@@ -64,7 +64,7 @@ export function literalValue(e: Expr): Scalar | undefined {
 function argPattern(e: Expr): ArgPattern | PatternError {
   if (e.kind === "Identifier")
     return WILDCARDS.has(e.name) ? { kind: "wildcard", span: e.span } : { kind: "binder", name: e.name, span: e.span };
-  const lit = literalValue(e);
+  const lit = patternLiteral(e);
   if (lit !== undefined) return { kind: "literal", value: lit, span: e.span };
   return {
     message: "an action argument must be a name (binder), `any`/`_`, or a literal",
@@ -75,7 +75,7 @@ function argPattern(e: Expr): ArgPattern | PatternError {
 
 export function analyzeActionPattern(
   e: Expr,
-): { ok: true; pattern: ActionPattern } | { ok: false; error: PatternError } {
+): { ok: true; pattern: ParsedActionPattern } | { ok: false; error: PatternError } {
   if (e.kind === "Paren") return analyzeActionPattern(e.expr);
   if (e.kind === "Identifier") return { ok: true, pattern: { kind: "name", name: e.name, span: e.span } };
   if (e.kind === "String")

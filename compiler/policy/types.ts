@@ -60,7 +60,7 @@ export const tOpenRecord = (name?: string): TNode =>
 export class UnifyError extends Error {}
 
 /** Makes two nodes the same type, or throws UnifyError naming both types. */
-export function unify(a: TNode, b: TNode): void {
+export function unifyNodes(a: TNode, b: TNode): void {
   const ra = a.find();
   const rb = b.find();
   if (ra === rb) return;
@@ -77,15 +77,15 @@ export function unify(a: TNode, b: TNode): void {
   if (x.k !== y.k) throw new UnifyError(`${describe(ra)} and ${describe(rb)}`);
   if (x.k === "Set" && y.k === "Set") {
     ra.parent = rb;
-    unify(x.el, y.el);
+    unifyNodes(x.el, y.el);
     return;
   }
   if (x.k === "Record" && y.k === "Record") {
     // Records meet only when a guard compares two of them, which Cedar-side lowering rejects;
-    // unify the shared fields so the message is about the first real conflict.
+    // unifyNodes the shared fields so the message is about the first real conflict.
     for (const [name, f] of x.fields) {
       const g = y.fields.get(name);
-      if (g) unify(f.node, g.node);
+      if (g) unifyNodes(f.node, g.node);
       else if (y.open) y.fields.set(name, f);
       else throw new UnifyError(`a record with field \`${name}\` and ${describe(rb)}`);
     }

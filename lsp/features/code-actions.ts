@@ -5,9 +5,9 @@
  */
 import { CodeActionKind, type CodeAction, type Range, type TextEdit } from "vscode-languageserver";
 import type { Diagnostic } from "../../compiler/diagnostics/model.js";
-import { spanToRange } from "../positions.js";
+import { spanToRange } from "../core/positions.js";
 import { toLspDiagnostic } from "./diagnostics.js";
-import { pathToUri } from "../uri.js";
+import { pathToUri } from "../core/uri.js";
 
 function overlaps(a: Range, b: Range): boolean {
   const before = (p: Range["start"], q: Range["start"]) =>

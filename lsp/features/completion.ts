@@ -24,9 +24,9 @@ import {
 } from "../../stdlib/index.js";
 import { recordFields, typeToString, type Type } from "../../compiler/check/types.js";
 import { receiverName } from "../../compiler/check/stdlib-types.js";
-import { TRUSTED_RECORDS } from "../../compiler/check/globals.js";
-import type { SourceDocument } from "../document.js";
-import { completionSite, type CompletionContext, type CompletionSite } from "../completion-context.js";
+import { TRUSTED_RECORD_TYPES, isTrustedRecord } from "../../stdlib/trusted-records.js";
+import type { SourceDocument } from "../core/document.js";
+import { completionSite, type CompletionContext, type CompletionSite } from "../core/completion-context.js";
 import {
   AGENT_ITEM_SNIPPETS,
   DECL_KEYS,
@@ -36,11 +36,12 @@ import {
   TOP_LEVEL_SNIPPETS,
   ALL_WITH_ATTRIBUTES,
   WITH_ATTRIBUTE_BY_NAME,
-} from "../knowledge.js";
-import { functionSignature, methodSignature } from "../stdlib-docs.js";
-import { offsetRange } from "../positions.js";
-import type { CheckView } from "../semantic.js";
-import type { Binding } from "../scope.js";
+  attributeValues,
+} from "../core/knowledge.js";
+import { functionSignature, methodSignature } from "../core/stdlib-docs.js";
+import { offsetRange } from "../core/positions.js";
+import type { CheckView } from "../core/semantic.js";
+import type { Binding } from "../core/scope.js";
 
 export interface CompletionOptions {
   snippets: boolean;
@@ -172,7 +173,7 @@ function expressionItems(inputs: CompletionInputs, policyGuard: boolean): Comple
   for (const b of doc.scopes.visibleAt(offset)) add(bindingItem(b, inputs.viewIsCurrent ? view : undefined));
   for (const b of projectGlobals(inputs)) add(bindingItem(b, undefined));
   // Trusted records are readable in guards and agent code alike.
-  for (const [name, type] of TRUSTED_RECORDS)
+  for (const [name, type] of Object.entries(TRUSTED_RECORD_TYPES))
     add({
       label: name,
       kind: CompletionItemKind.Variable,
@@ -276,7 +277,7 @@ function withItems(inputs: CompletionInputs, ctx: CompletionContext, site: Compl
   }
   if (ctx.kind !== "withAttrValue") return [];
   const info = WITH_ATTRIBUTE_BY_NAME.get(ctx.attr);
-  return (info?.values ?? []).map((v, i) => valueItem(inputs, site, v, info!.doc, i));
+  return (info ? (attributeValues(info) ?? []) : []).map((v, i) => valueItem(inputs, site, v, info!.doc, i));
 }
 
 function valueItem(
@@ -419,7 +420,7 @@ function memberItems(inputs: CompletionInputs, dot: number): CompletionItem[] {
 /** Without a checker type: `user.`, `session.`, `system.`, `context.` still have their record fields. */
 function trustedRecordGuess(inputs: CompletionInputs, dot: number): Type | undefined {
   const word = /([A-Za-z_]\w*)\s*$/.exec(inputs.doc.text.slice(Math.max(0, dot - 40), dot))?.[1];
-  const typeName = word ? TRUSTED_RECORDS.get(word) : undefined;
+  const typeName = word && isTrustedRecord(word) ? TRUSTED_RECORD_TYPES[word] : undefined;
   if (!typeName || !inputs.view) return undefined;
   if (
     sem(inputs)

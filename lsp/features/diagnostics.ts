@@ -13,9 +13,9 @@ import {
 import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import { codeInfo } from "../../compiler/diagnostics/codes/index.js";
 import { isContractPath } from "../../compiler/check/index.js";
-import type { Analyzer } from "../analyzer.js";
-import type { Workspace } from "../workspace.js";
-import { spanToRange } from "../positions.js";
+import type { Analyzer } from "../core/analyzer.js";
+import type { Workspace } from "../core/workspace.js";
+import { spanToRange } from "../core/positions.js";
 
 export const DIAGNOSTIC_SOURCE = "symbi";
 

@@ -4,7 +4,7 @@
  * stable while the file does not parse (an unclosed brace folds nothing, the rest still folds).
  */
 import { FoldingRangeKind, type FoldingRange } from "vscode-languageserver";
-import type { SourceDocument } from "../document.js";
+import type { SourceDocument } from "../core/document.js";
 
 const OPEN: Record<string, string> = { "{": "}", "[": "]", "(": ")" };
 

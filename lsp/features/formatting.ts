@@ -6,8 +6,8 @@
  */
 import type { TextEdit } from "vscode-languageserver";
 import { formatText } from "../../compiler/format/index.js";
-import type { SourceDocument } from "../document.js";
-import { offsetRange } from "../positions.js";
+import type { SourceDocument } from "../core/document.js";
+import { offsetRange } from "../core/positions.js";
 
 export type FormatResult = { edits: TextEdit[] } | { error: string };
 

@@ -11,12 +11,12 @@ import { BUILTIN_FUNCTIONS, builtinFields, builtinMethods } from "../../stdlib/i
 import { receiverName } from "../../compiler/check/stdlib-types.js";
 import { recordFields, typeToString, type Type } from "../../compiler/check/types.js";
 import type { SymbolInfo } from "../../compiler/check/symbols.js";
-import type { SourceDocument } from "../document.js";
-import { DECL_KEYS, KEYWORD_DOCS, WITH_ATTRIBUTE_BY_NAME } from "../knowledge.js";
-import { builtinHover, codeBlock, fieldHover, methodHover } from "../stdlib-docs.js";
-import { offsetRange, spanToRange } from "../positions.js";
-import type { CheckView } from "../semantic.js";
-import type { DeclKind } from "../completion-context.js";
+import type { SourceDocument } from "../core/document.js";
+import { DECL_KEYS, KEYWORD_DOCS, WITH_ATTRIBUTE_BY_NAME } from "../core/knowledge.js";
+import { builtinHover, codeBlock, fieldHover, methodHover } from "../core/stdlib-docs.js";
+import { offsetRange, spanToRange } from "../core/positions.js";
+import type { CheckView } from "../core/semantic.js";
+import type { DeclKind } from "../core/completion-context.js";
 
 export interface HoverInputs {
   doc: SourceDocument;

@@ -16,11 +16,11 @@ import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { KEYWORD_WORDS } from "../../grammar/tokens.js";
 import type { Reference, SymbolInfo } from "../../compiler/check/symbols.js";
-import type { SourceDocument } from "../document.js";
-import { spanToRange } from "../positions.js";
-import type { CheckView } from "../semantic.js";
-import type { Binding } from "../scope.js";
-import { pathToUri } from "../uri.js";
+import type { SourceDocument } from "../core/document.js";
+import { spanToRange } from "../core/positions.js";
+import type { CheckView } from "../core/semantic.js";
+import type { Binding } from "../core/scope.js";
+import { pathToUri } from "../core/uri.js";
 
 export interface NavigationInputs {
   doc: SourceDocument;

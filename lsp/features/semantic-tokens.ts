@@ -20,8 +20,8 @@ import {
   BUILTIN_GROUPS,
   BUILTIN_ACTIONS,
 } from "../../stdlib/index.js";
-import type { SourceDocument } from "../document.js";
-import { buildScopes, isReferencePosition, type Binding } from "../scope.js";
+import type { SourceDocument } from "../core/document.js";
+import { buildScopes, isReferencePosition, type Binding } from "../core/scope.js";
 
 export const TOKEN_TYPES = [
   "namespace",
@@ -235,9 +235,10 @@ function tokenClass(t: IToken, ids: Map<number, Classified>): Classified | undef
   if (byAst) return byAst;
   const tt = t.tokenType;
   if (KEYWORD_TYPES.has(tt.name)) return { type: "keyword", mods: [] };
-  if (tt === T.StringLiteral || tt === T.UnterminatedString || tt === T.VaultRef) return { type: "string", mods: [] };
+  if (tt === T.StringLiteral || tt === T.UnterminatedString || tt === T.VaultRefToken)
+    return { type: "string", mods: [] };
   if (tt === T.NumberLiteral || tt === T.DurationLiteral) return { type: "number", mods: [] };
-  if (tt === T.Identifier) return undefined; // a name the AST does not hold (syntax error): leave it to the grammar
+  if (tt === T.IdentifierToken) return undefined; // a name the AST does not hold (syntax error): leave it to the grammar
   if (/^[=!<>&|+\-*/%]+$|^=>$|^->$/.test(t.image)) return { type: "operator", mods: [] };
   return undefined;
 }

@@ -13,10 +13,10 @@ import type * as A from "../../grammar/ast.js";
 import { BUILTIN_FUNCTIONS, builtinMethods } from "../../stdlib/index.js";
 import { receiverName } from "../../compiler/check/stdlib-types.js";
 import { typeToString } from "../../compiler/check/types.js";
-import type { SourceDocument } from "../document.js";
-import { enclosingCall } from "../completion-context.js";
-import { functionSignature, methodSignature, type CallableSignature } from "../stdlib-docs.js";
-import type { CheckView } from "../semantic.js";
+import type { SourceDocument } from "../core/document.js";
+import { enclosingCall } from "../core/completion-context.js";
+import { functionSignature, methodSignature, type CallableSignature } from "../core/stdlib-docs.js";
+import type { CheckView } from "../core/semantic.js";
 
 export interface SignatureInputs {
   doc: SourceDocument;

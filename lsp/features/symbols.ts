@@ -5,8 +5,8 @@
 import { SymbolKind, type DocumentSymbol, type SymbolInformation } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { exprToString } from "../../grammar/print.js";
-import type { SourceDocument } from "../document.js";
-import { spanToRange } from "../positions.js";
+import type { SourceDocument } from "../core/document.js";
+import { spanToRange } from "../core/positions.js";
 
 const isNode = (n: unknown): n is A.Node =>
   !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";

@@ -5,7 +5,7 @@
 import type { KeyObject } from "node:crypto";
 import { GENESIS_PREV, LOG_FORMAT, type AuditRecord } from "./record.js";
 import { verifyHashSignature } from "./keys.js";
-import { sha256Hex } from "./hash.js";
+import { sha256Hex } from "../../formats/digest.js";
 
 /** How a log signs: only genesis and checkpoint records, or every record. Fixed by the genesis record. */
 export type SigningMode = "checkpoint" | "record";

@@ -3,7 +3,7 @@
  * tail, wrong key…). Each carries a stable `code` and the process exit code the CLI should use,
  * so `runtime/cli/errors.ts` can print it as one line without knowing this module.
  */
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 
 export type AuditErrorCode =
   /** A key file is missing, unreadable, of the wrong type or too widely readable. */
@@ -43,7 +43,7 @@ const VERIFICATION_CODES: ReadonlySet<AuditErrorCode> = new Set([
 
 export class AuditError extends Error {
   override readonly name = "AuditError";
-  /** Exit code for the CLI (compiler/cli/exit-codes.ts): 3 for a log that fails verification, else 1. */
+  /** Exit code for the CLI (formats/exit-codes.ts): 3 for a log that fails verification, else 1. */
   readonly exitCode: number;
 
   constructor(

@@ -3,7 +3,7 @@
  * these fields when appending, so an audit trail can never silently lack, say, the rule behind a
  * decision or the output hash of a tool run. Extra fields are allowed everywhere.
  */
-import type { JsonObject, JsonValue } from "./json.js";
+import type { JsonObject, JsonValue } from "../../formats/json.js";
 
 type Extra = { [key: string]: JsonValue | undefined };
 

@@ -13,7 +13,7 @@ import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync
 import { dirname } from "node:path";
 import { AuditError, describeFsError } from "./errors.js";
 import { computeHash, type AuditRecord } from "./record.js";
-import { isPlainObject } from "./json.js";
+import { isPlainObject } from "../../formats/json.js";
 import { parseRecordLine, serializeRecord } from "./record.js";
 
 export const HEAD_FORMAT = "symbi-audit-head/1";

@@ -21,7 +21,7 @@ export {
   type GeneratedKeyFiles,
 } from "./keys.js";
 export { AuditError, type AuditErrorCode } from "./errors.js";
-export { sha256Hex } from "./hash.js";
+export { sha256Hex } from "../../formats/digest.js";
 export { headPathFor } from "./head.js";
 export { lockPathFor } from "./lock.js";
 export { LOG_FORMAT, GENESIS_PREV, type AuditRecord, type RuntimeEventType } from "./record.js";
@@ -38,4 +38,4 @@ export type {
   ToolEndDetails,
   ErrorDetails,
 } from "./events.js";
-export type { JsonObject, JsonValue } from "./json.js";
+export type { JsonObject, JsonValue } from "../../formats/json.js";

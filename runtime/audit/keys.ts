@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
 import { LOG_FORMAT } from "./record.js";
-import { sha256Hex } from "./hash.js";
+import { sha256Hex } from "../../formats/digest.js";
 
 export interface GeneratedKeyFiles {
   keyId: string;

@@ -8,8 +8,8 @@
  * JSON of the whole record (with `hash`, and `sig` when signed), so every line is itself RFC 8785
  * text and any JCS library can recompute the hash from the parsed line.
  */
-import { canonicalJson, isPlainObject, type JsonObject } from "./json.js";
-import { sha256Hex } from "./hash.js";
+import { canonicalJson, isPlainObject, type JsonObject } from "../../formats/json.js";
+import { sha256Hex } from "../../formats/digest.js";
 
 /** Version tag in the genesis record; a verifier refuses logs with another format. */
 export const LOG_FORMAT = "symbi-audit/1";

@@ -16,7 +16,7 @@ import { headPathFor, readHead, writeHead } from "./head.js";
 import { acquireLock, breakStaleLock, type LogLock, type LockOwner } from "./lock.js";
 import { AuditLog } from "./writer.js";
 import { verifyLog, type VerifyResult } from "./verify.js";
-import type { JsonObject } from "./json.js";
+import type { JsonObject } from "../../formats/json.js";
 import type { AuditRecord } from "./record.js";
 
 export interface RepairOptions {

@@ -20,7 +20,7 @@ import {
   writeSync,
 } from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
-import { canonicalJson, assertJsonObject, type JsonObject } from "./json.js";
+import { canonicalJson, assertJsonObject, type JsonObject } from "../../formats/json.js";
 import {
   GENESIS_PREV,
   LOG_FORMAT,

@@ -1,6 +1,6 @@
 /**
  * How `symbi` commands fail: one clear line on stderr and a documented exit code
- * (compiler/cli/exit-codes.ts), never a stack trace for something the user can fix.
+ * (formats/exit-codes.ts), never a stack trace for something the user can fix.
  *
  * Convention shared by every command (and the libraries they call): an Error that carries a
  * numeric `exitCode` property is user-facing — its message is the whole story. `UserError` is
@@ -9,17 +9,7 @@
  * (stack trace only with SYMBI_DEBUG=1).
  */
 import { CommanderError } from "commander";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
-
-export class UserError extends Error {
-  override readonly name = "UserError";
-  constructor(
-    message: string,
-    readonly exitCode: number = ExitCode.Error,
-  ) {
-    super(message);
-  }
-}
+import { ExitCode } from "../../formats/exit-codes.js";
 
 /** Thrown by a command that has already printed its outcome and only needs to set the exit code (e.g. a failed verification). */
 export class ExitStatus extends Error {

@@ -113,7 +113,7 @@ export class ActionRunner {
 
   private denied(d: GateDecision, action: string, loc: SourceLocation, reason = d.reason): DslError {
     return new DslError("PolicyDenied", `\`${action}\` was denied: ${reason}`, loc, {
-      rule: d.rules[0] ?? (d.error ? "gate-error" : "default-deny"),
+      rule: d.rules[0]!,
       reason,
       details: { action, rules: list(d.rules), locations: list(d.locations.filter((l) => l !== "")) },
     });

@@ -14,7 +14,7 @@
  *   run_end    status (ok | error | denied | timeout), durationMs, steps, result hash
  */
 import { AuditError } from "../audit/errors.js";
-import type { JsonValue } from "../audit/json.js";
+import type { JsonValue } from "../../formats/json.js";
 import type { AuditLog } from "../audit/writer.js";
 import { FatalError } from "../interpreter/errors.js";
 

@@ -6,52 +6,18 @@
  *
  * Each file is read once; the bytes that were hashed are the bytes that are used.
  */
-import { createHash } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { join, posix } from "node:path";
-import type { AgentDef, FunctionDef, TypeDef, WithBlock } from "../../grammar/ast.js";
+import { join } from "node:path";
+import type { WithBlock } from "../../grammar/ast.js";
 import { VISITOR_KEYS } from "../../grammar/visit.js";
 import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
-import { validateSandboxManifest, type SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { validateSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
+import type { CompiledPolicies } from "../gate/gate.js";
+import { IR_FORMAT, type AgentIR } from "../../formats/ir.js";
+import { BundleError, parseBundleManifest, sha256Hex, type BundleManifest } from "../../formats/bundle.js";
 
-export const BUNDLE_FORMAT = "symbi-bundle/v1";
-export const IR_FORMAT = "symbi-ir/v1";
 /** Largest bundle file the runtime reads. */
 export const MAX_BUNDLE_FILE_BYTES = 64 * 1024 * 1024;
-
-/** A bundle that cannot be used: malformed, tampered with, incomplete. Exit code 3. */
-export class BundleError extends Error {
-  override readonly name = "BundleError";
-  readonly exitCode = ExitCode.CheckFailed;
-}
-
-export interface BundleManifest {
-  format: string;
-  agent: string;
-  compiler?: { name?: string; version?: string };
-  sources?: Array<{ path: string; sha256: string }>;
-  files: Record<string, string>;
-}
-
-export interface AgentIR {
-  format: string;
-  agent: AgentDef;
-  functions: FunctionDef[];
-  types: TypeDef[];
-  sourceFile: string;
-}
-
-/** Per policy id, what policies.json says about its DSL rule (all optional). */
-export interface RuleInfo {
-  id: string;
-  verb?: string;
-  effect?: string;
-  file?: string;
-  line?: number;
-  col?: number;
-  text?: string;
-}
 
 export interface Bundle {
   /** Where it came from, for messages: the folder, or `<file> (compiled in memory)`. */
@@ -66,31 +32,15 @@ export interface Bundle {
   entryIndex: number;
   /** The sandbox manifest of the entry block. */
   sandbox: SandboxManifest;
-  policies: string;
-  approvals?: string;
-  schema?: unknown;
-  rules: Map<string, RuleInfo>;
-  /** policies.json as parsed (the compiler's context model and rule table), if the bundle has one. */
-  policiesJson?: unknown;
+  /** The four compiled policy files, all required (runtime/gate loads them). */
+  policies: CompiledPolicies;
   contracts: Map<string, ToolContract>;
   /** Every verified file, by bundle path. */
   files: ReadonlyMap<string, Buffer>;
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
-function sha256(b: Buffer | string): string {
-  return createHash("sha256").update(b).digest("hex");
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** A bundle path must stay inside the bundle: relative, forward slashes, no `.`/`..` segments. */
-function safeRelative(p: string): boolean {
-  if (p === "" || p.startsWith("/") || p.includes("\\") || p.includes("\0")) return false;
-  return p.split("/").every((s) => s !== "" && s !== "." && s !== "..") && posix.normalize(p) === p;
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -99,28 +49,6 @@ function parseJson(text: string, what: string): unknown {
   } catch (e) {
     throw new BundleError(`${what} is not valid JSON: ${(e as Error).message}`);
   }
-}
-
-/** Reads and checks bundle.json. */
-export function parseBundleManifest(text: string, origin: string): BundleManifest {
-  const m = parseJson(text, `${origin}/bundle.json`);
-  if (!isObject(m)) throw new BundleError(`${origin}/bundle.json must be a JSON object`);
-  if (m.format !== BUNDLE_FORMAT) {
-    throw new BundleError(
-      `${origin}/bundle.json has format ${JSON.stringify(m.format)}; this runtime reads ${JSON.stringify(BUNDLE_FORMAT)} (rebuild with symbic build)`,
-    );
-  }
-  if (typeof m.agent !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.agent))
-    throw new BundleError(`${origin}/bundle.json: "agent" must be the agent's name`);
-  if (!isObject(m.files)) throw new BundleError(`${origin}/bundle.json: "files" must map each file to its SHA-256`);
-  for (const [p, h] of Object.entries(m.files)) {
-    if (!safeRelative(p))
-      throw new BundleError(`${origin}/bundle.json lists ${JSON.stringify(p)}, which is not a path inside the bundle`);
-    if (p === "bundle.json") throw new BundleError(`${origin}/bundle.json lists itself`);
-    if (typeof h !== "string" || !HEX64.test(h))
-      throw new BundleError(`${origin}/bundle.json: the hash of ${p} must be 64 lowercase hex digits`);
-  }
-  return m as unknown as BundleManifest;
 }
 
 function listFiles(dir: string, prefix = ""): string[] {
@@ -227,7 +155,7 @@ function verifyBundle(
   origin: string,
 ): Bundle {
   for (const [p, want] of Object.entries(manifest.files)) {
-    const got = sha256(files.get(p)!);
+    const got = sha256Hex(files.get(p)!);
     if (got !== want)
       throw new BundleError(
         `${origin}/${p} does not match its hash in bundle.json (expected ${want.slice(0, 12)}…, found ${got.slice(0, 12)}…): the bundle was modified after it was built`,
@@ -263,9 +191,14 @@ function verifyBundle(
       `${origin}/${sandboxPath} is the manifest of agent \`${sv.manifest.agent}\`, not \`${manifest.agent}\``,
     );
 
-  const schemaText = text(files, "schema.cedarschema.json");
-  const policiesText = text(files, "policies.json");
-  const rules = parseRules(policiesText, origin);
+  // All four policy files are required: a bundle missing one is refused, never decided in a
+  // weaker mode.
+  const policies: CompiledPolicies = {
+    policy: need("policy.cedar"),
+    approval: need("approval.cedar"),
+    schema: parseJson(need("schema.cedarschema.json"), `${origin}/schema.cedarschema.json`),
+    policiesJson: parseJson(need("policies.json"), `${origin}/policies.json`),
+  };
 
   // Tool contracts, parsed as the compiler parsed them (custom types from toolclad.toml if carried).
   const sources = [...files.keys()]
@@ -282,22 +215,17 @@ function verifyBundle(
 
   const bundle: Bundle = {
     origin,
-    sha256: sha256(manifestBytes),
+    sha256: sha256Hex(manifestBytes),
     manifest,
     agent: manifest.agent,
     ir,
     entry,
     entryIndex,
     sandbox: sv.manifest,
-    policies: need("policy.cedar"),
-    rules,
+    policies,
     contracts: loaded.contracts,
     files,
   };
-  const approvals = text(files, "approval.cedar");
-  if (approvals !== undefined) bundle.approvals = approvals;
-  if (schemaText !== undefined) bundle.schema = parseJson(schemaText, `${origin}/schema.cedarschema.json`);
-  if (policiesText !== undefined) bundle.policiesJson = parseJson(policiesText, `${origin}/policies.json`);
   return bundle;
 }
 
@@ -336,26 +264,4 @@ export function parseIr(textValue: string, origin: string): AgentIR {
   if (typeof ir.sourceFile !== "string") throw new BundleError(`${origin}/agent.ir.json: "sourceFile" must be a path`);
   checkNodes([ir.agent, ir.functions, ir.types], "ir", origin);
   return ir as unknown as AgentIR;
-}
-
-/** policies.json: an object keyed by policy id, or `{ "policies": [ { id, ... } ] }`, or a list. */
-function parseRules(textValue: string | undefined, origin: string): Map<string, RuleInfo> {
-  const out = new Map<string, RuleInfo>();
-  if (textValue === undefined) return out;
-  const j = parseJson(textValue, `${origin}/policies.json`);
-  const list: unknown[] = Array.isArray(j)
-    ? j
-    : isObject(j) && Array.isArray(j.policies)
-      ? j.policies
-      : isObject(j)
-        ? Object.entries(j).map(([id, v]) => (isObject(v) ? { id, ...v } : { id }))
-        : [];
-  for (const r of list) {
-    if (!isObject(r) || typeof r.id !== "string") continue;
-    const info: RuleInfo = { id: r.id };
-    for (const k of ["verb", "effect", "file", "text"] as const) if (typeof r[k] === "string") info[k] = r[k] as string;
-    for (const k of ["line", "col"] as const) if (typeof r[k] === "number") info[k] = r[k] as number;
-    out.set(r.id, info);
-  }
-  return out;
 }

@@ -14,7 +14,7 @@ import { collectSourceFiles } from "../../compiler/project/files.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { renderPretty } from "../../compiler/diagnostics/render.js";
 import { hasErrors } from "../../compiler/diagnostics/model.js";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 import { bundleFromFiles, type Bundle } from "./bundle.js";
 
 /** The source does not compile: the message holds the rendered diagnostics. */

@@ -7,20 +7,7 @@ export {
   type ExecResult,
   type RunStatus,
 } from "./run.js";
-export {
-  loadBundleDir,
-  bundleFromFiles,
-  parseBundleManifest,
-  parseIr,
-  isBundleDir,
-  BundleError,
-  BUNDLE_FORMAT,
-  IR_FORMAT,
-  type Bundle,
-  type BundleManifest,
-  type AgentIR,
-  type RuleInfo,
-} from "./bundle.js";
+export { loadBundleDir, bundleFromFiles, parseIr, isBundleDir, type Bundle } from "./bundle.js";
 export { validateInputs, InputError } from "./inputs.js";
 export { resolveTarget, TargetError, type ResolvedTarget } from "./resolve.js";
 export { compileToBundles, CompileError, type CompiledProject } from "./compile.js";

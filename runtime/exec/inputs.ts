@@ -15,7 +15,7 @@
  */
 import type { Param, TypeDef, TypeRef } from "../../grammar/ast.js";
 import { BUILTIN_TYPES, typeExprOf, type TypeExpr } from "../../stdlib/index.js";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 import { duration, float, fromJson, list, map, NONE, some, type MapKey, type Value } from "../interpreter/values.js";
 
 export class InputError extends Error {

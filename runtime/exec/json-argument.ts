@@ -4,7 +4,7 @@
  * validation failure (exit 3), reported with the option's name.
  */
 import { readFileSync } from "node:fs";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 
 export class JsonArgumentError extends Error {
   override readonly name = "JsonArgumentError";

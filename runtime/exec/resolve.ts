@@ -10,8 +10,9 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
-import { BundleError, isBundleDir, loadBundleDir, type Bundle } from "./bundle.js";
+import { ExitCode } from "../../formats/exit-codes.js";
+import { BundleError } from "../../formats/bundle.js";
+import { isBundleDir, loadBundleDir, type Bundle } from "./bundle.js";
 import { compileToBundles } from "./compile.js";
 
 export class TargetError extends Error {

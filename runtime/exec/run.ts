@@ -20,11 +20,10 @@ import { randomUUID } from "node:crypto";
 import { BUILTIN_ACTIONS, BUILTIN_GROUPS } from "../../stdlib/index.js";
 import { loadPrivateKey } from "../audit/keys.js";
 import { AuditLog } from "../audit/writer.js";
-import { sha256Hex } from "../audit/hash.js";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { sha256Hex } from "../../formats/digest.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 import { approverFor, type ApprovalMode, type Approver } from "../gate/approval.js";
-import { GateLoadError, PolicyGate, RESERVED_CONTEXT_KEYS } from "../gate/gate.js";
-import { CedarValueError } from "../gate/cedar-values.js";
+import { GateLoadError, PolicySet, RESERVED_CONTEXT_KEYS, isDefaultDeny, type PolicyGate } from "../gate/gate.js";
 import type { CreateSandboxOptions } from "../sandbox/index.js";
 import { Budget } from "../interpreter/budget.js";
 import { Interpreter } from "../interpreter/evaluator.js";
@@ -42,7 +41,8 @@ import {
 } from "../interpreter/values.js";
 import { ActionRunner, agentInfo } from "./actions.js";
 import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
-import { BundleError, type Bundle } from "./bundle.js";
+import { BundleError } from "../../formats/bundle.js";
+import type { Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
@@ -146,7 +146,7 @@ export const RESTRICT_ONLY_ACTIONS: readonly string[] = ["invoke_tool", "receive
 
 function restrictingActions(bundle: Bundle): Set<string> {
   const out = new Set<string>();
-  const pj = bundle.policiesJson as { policies?: Array<{ actions?: unknown }> } | undefined;
+  const pj = bundle.policies.policiesJson as { policies?: Array<{ actions?: unknown }> } | undefined;
   for (const p of pj?.policies ?? []) {
     if (!Array.isArray(p.actions)) continue;
     for (const a of RESTRICT_ONLY_ACTIONS) if (p.actions.includes(a)) out.add(a);
@@ -174,7 +174,8 @@ function trustedContext(o: ExecOptions, agent: string, runId: string): Record<st
  */
 function uncontractedTools(bundle: Bundle): Set<string> {
   const out = new Set<string>();
-  const pj = bundle.policiesJson as { context?: { actions?: Record<string, { resource?: string }> } } | undefined;
+  const pj = bundle.policies.policiesJson as
+    { context?: { actions?: Record<string, { resource?: string }> } } | undefined;
   const actions = pj?.context?.actions;
   if (!actions || typeof actions !== "object") return out;
   const capabilities = new Set<string>();
@@ -225,25 +226,9 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   }
   let gate: PolicyGate;
   try {
-    gate = PolicyGate.load({
-      agent: bundle.agent,
-      policies: bundle.policies,
-      ...(bundle.approvals !== undefined ? { approvals: bundle.approvals } : {}),
-      ...(bundle.schema !== undefined ? { schema: bundle.schema } : {}),
-      ...(bundle.policiesJson !== undefined ? { policiesJson: bundle.policiesJson } : {}),
-      input: inputJson,
-      trusted,
-      ruleText: new Map([...bundle.rules].filter(([, r]) => r.text !== undefined).map(([id, r]) => [id, r.text!])),
-    });
+    gate = PolicySet.load(bundle.policies).gate({ input: inputJson, trusted });
   } catch (e) {
     if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
-    throw e;
-  }
-  try {
-    gate.checkContextFor(bundle.contracts.keys());
-  } catch (e) {
-    if (e instanceof CedarValueError)
-      throw new ContextError(`the context does not match the policy schema: ${e.message}`);
     throw e;
   }
   const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
@@ -510,7 +495,7 @@ async function acceptMessage(
     from: parent.agent,
     parentRun: parent.runId,
   });
-  const refused = d.error !== undefined || (d.decision === "deny" && d.rules.length > 0);
+  const refused = d.decision === "deny" && !isDefaultDeny(d);
   let reason = d.reason;
   let rules = d.rules;
   if (!refused && d.decision === "require_approval") {
@@ -531,7 +516,7 @@ async function acceptMessage(
   } else if (!refused) return;
   if (rules.length === 0) rules = [];
   throw new DslError("PolicyDenied", `agent \`${p.bundle.agent}\` refused the message: ${reason}`, loc, {
-    rule: rules[0] ?? (d.error ? "gate-error" : "default-deny"),
+    rule: rules[0]!,
     reason,
     details: { action: "receive", agent: p.bundle.agent, rules: list(rules) },
   });

@@ -6,13 +6,9 @@
  * before any record is written — never a silent downgrade.
  */
 import type { ToolContract } from "../../compiler/contracts/model.js";
-import {
-  InvalidSandboxManifestError,
-  manifestForTool,
-  type SandboxManifest,
-} from "../../compiler/emit/sandbox-manifest.js";
+import { InvalidSandboxManifestError, manifestForTool, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { createSandbox, isSandboxError, type CreateSandboxOptions, type SandboxDriver } from "../sandbox/index.js";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 
 /** The sandbox cannot run here (exit 1): the message is the sandbox driver's one line. */
 export class SandboxSetupError extends Error {

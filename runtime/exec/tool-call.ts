@@ -25,7 +25,7 @@ import { createHash } from "node:crypto";
 import type { ToolContract } from "../../compiler/contracts/model.js";
 import { validateToolArgs, buildCommand, parseToolOutput, ToolArgvError, type ValidatedArgs } from "../tools/index.js";
 import { isSandboxError, SandboxAbortedError, DEFAULT_MAX_OUTPUT_BYTES } from "../sandbox/index.js";
-import type { PolicyGate, GateDecision } from "../gate/gate.js";
+import { isDefaultDeny, type PolicyGate, type GateDecision } from "../gate/gate.js";
 import type { Approver } from "../gate/approval.js";
 import type { Budget } from "../interpreter/budget.js";
 import { DslError, FatalError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
@@ -187,7 +187,7 @@ export class ToolCaller {
   }
 
   private denied(d: GateDecision, tool: string, loc: SourceLocation, reason = d.reason): DslError {
-    const rule = d.rules[0] ?? (d.error ? "gate-error" : "default-deny");
+    const rule = d.rules[0]!;
     return new DslError("PolicyDenied", `\`${tool}\` was denied: ${reason}`, loc, {
       rule,
       reason,
@@ -265,7 +265,8 @@ export class ToolCaller {
         error: d.error,
         location: formatLocation(loc),
       });
-      if (d.error !== undefined || (d.decision === "deny" && d.rules.length > 0)) throw this.denied(d, name, loc);
+      // Restrict-only: a default deny (no rule about this tool) does not refuse.
+      if (d.decision === "deny" && !isDefaultDeny(d)) throw this.denied(d, name, loc);
       if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
     }
     const needsApproval = decision.decision === "require_approval" || contract.humanApproval;

@@ -1,27 +1,28 @@
 /**
- * The policy gate (DESIGN §5, §8): every tool call is decided by cedar-wasm against the bundle's
- * compiled policy set, parsed once per run (`preparsePolicySet` + `statefulIsAuthorized`).
+ * The policy gate (DESIGN §5, §8) — the one place a request is decided. `symbi exec`, the
+ * reasoning loop, `symbic test` and every test that proves faithfulness decide through it.
  *
- *   principal Symbi::Agent::"<agent>"   action Symbi::Action::"<tool>"   resource Symbi::Tool::"<tool>"
- *   context   { args: {...validated call arguments}, input: {...the agent's inputs}, <trusted --context keys> }
+ * A `PolicySet` is loaded once from a bundle's four policy files, all required (a bundle without
+ * one of them is refused; there is no weaker mode):
  *
- * Decision:
- * 1. The main set (`policy.cedar`): Cedar's semantics — allowed when some permit matches and no
- *    forbid does. If any policy fails to evaluate (a missing attribute, a type error), the
- *    answer is deny: Cedar skips erroring policies, which for a `forbid` would fail open.
- * 2. If allowed, the approval set (`approval.cedar`, policies whose match means "a human must
- *    approve"): a match turns the answer into require_approval. It is only queried when one of
- *    its policies can match the action.
- * Anything that goes wrong — a request the schema does not accept, a cedar-wasm failure, an
- * exception — is a deny with the reason (fail closed). `decide` never throws.
+ *   policy.cedar              permits and forbids (Cedar's semantics: allowed when some permit
+ *                             matches and no forbid does)
+ *   approval.cedar            permits that mean "a person must approve"
+ *   schema.cedarschema.json   the schema both sets were validated against by the compiler
+ *   policies.json             the context model, derived values, rule table (formats/policies-json.ts)
  *
- * Building the request: with the bundle's policies.json (the compiler's context model), the
- * context is built exactly as the compiler specifies (compiler/emit/cedar/request.ts: each part
- * projected onto the shape the policies read, `context.derived.<id>` computed from the request
- * by the DSL evaluator). Without it (hand-written policy sets) the context is validated and
- * converted against the schema's context type (cedar-values.ts). Either way the context has the
- * schema's shape, so cedar-wasm runs with `validateRequest: false` but still gets the schema
- * (for the action hierarchy); that halves the cost of a decision.
+ * A `PolicyGate` is the set bound to one run (the agent's inputs and the operator's trusted
+ * records), cheap to make. `decide` builds the request from policies.json (request.ts: each part
+ * projected onto the shapes the policies read, derived values computed) and asks cedar-wasm:
+ *
+ * 1. the main set; if any policy fails to evaluate the answer is deny (Cedar skips erroring
+ *    policies, which for a forbid would fail open);
+ * 2. if allowed, the approval set, when one of its policies names the action (policies.json
+ *    lists the actions each policy can match): a match turns the answer into require_approval,
+ *    an evaluation error into deny.
+ *
+ * A request that cannot be built, a cedar-wasm failure or an exception is a deny with the reason
+ * (fail closed). `decide` never throws.
  */
 import {
   preparsePolicySet,
@@ -29,19 +30,20 @@ import {
   statefulIsAuthorized,
   type AuthorizationAnswer,
 } from "@cedar-policy/cedar-wasm/nodejs";
-import { cedarRequest } from "../../compiler/emit/cedar/request.js";
-import type { PoliciesJson } from "../../compiler/emit/cedar/policies-json.js";
-import type { PolicyRequest } from "../../compiler/policy/evaluate.js";
 import { randomBytes } from "node:crypto";
-import { CedarValueError, toCedar, toCedarUntyped, type CedarJson } from "./cedar-values.js";
-import { splitPolicies, PolicyLoadError, type PolicyInfo } from "./policies.js";
-import { CedarSchema, SchemaError, type CedarType } from "./schema.js";
+import { POLICIES_FORMAT, type PoliciesJson, type PolicyEntry } from "../../formats/policies-json.js";
+import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
+import { cedarRequest, type PolicyRequest } from "./request.js";
+import { splitPolicies, PolicyLoadError } from "./policies.js";
 
 export type DecisionKind = "allow" | "deny" | "require_approval";
 
 export interface GateDecision {
   decision: DecisionKind;
-  /** Ids of the policies (DSL rules) that produced the decision; empty for the default deny. */
+  /**
+   * Ids of the policies (DSL rules) that produced the decision, never empty: `default-deny`
+   * when nothing allowed, `gate-error` when the gate failed closed without a policy to blame.
+   */
   rules: string[];
   /** `file:line:col` of those rules, where known (same order as `rules`). */
   locations: string[];
@@ -51,58 +53,68 @@ export interface GateDecision {
   error?: string;
 }
 
+/** The rule id a decision names when no policy allowed the request. */
+export const DEFAULT_DENY = "default-deny";
+
+/** The rule id a decision names when the gate failed closed without a policy to blame. */
+export const GATE_ERROR = "gate-error";
+
+/** A deny only because nothing allowed (no rule forbade, nothing failed). */
+export function isDefaultDeny(d: GateDecision): boolean {
+  return d.decision === "deny" && d.error === undefined && d.rules.length === 1 && d.rules[0] === DEFAULT_DENY;
+}
+
 export interface GateRequest {
   /** The tool or action name (`Symbi::Action::"<action>"`). */
   action: string;
-  /** Trusted facts about the arguments' values, by argument name (`context.facts`). */
-  facts?: Record<string, unknown>;
-  /** Default: `Symbi::Tool::"<action>"`. */
-  resource?: { type: string; id: string };
   /** The call's validated arguments. */
   args: Record<string, unknown>;
+  /** Trusted facts about the arguments' values, by argument name (`context.facts`). */
+  facts?: Record<string, unknown>;
+  /** Default: `Symbi::Tool::"<action>"`, or the target agent for inter-agent actions. */
+  resource?: { type: string; id: string };
 }
 
-export interface GateOptions {
-  agent: string;
-  /** Text of the main policy set (`policy.cedar`). */
-  policies: string;
-  /** Text of the approval policy set (`approval.cedar`), if any. */
-  approvals?: string;
-  /** The Cedar schema in JSON form (object or text). Without it the context is converted by shape. */
-  schema?: unknown;
+/** The compiled policy files of a bundle, as text (policies.json and the schema as parsed JSON or text). */
+export interface CompiledPolicies {
+  policy: string;
+  approval: string;
+  schema: unknown;
+  policiesJson: unknown;
+}
+
+/** The run's fixed request parts. */
+export interface RunContext {
   /** The agent's inputs as JSON (`context.input`). */
   input: Record<string, unknown>;
-  /** The trusted context (`--context`): each key becomes a context attribute. */
+  /** The trusted records (`--context`): `user`, `session`, `system`, `context`. */
   trusted?: Record<string, unknown>;
-  /** Rule text per policy id (from policies.json), used in reasons. */
-  ruleText?: ReadonlyMap<string, string>;
-  /**
-   * The bundle's policies.json (format symbi-policies/v1): when given, requests are built from
-   * its context model, including the derived attributes.
-   */
-  policiesJson?: unknown;
-  /** Cedar namespace of the model (default "Symbi"). */
-  namespace?: string;
 }
 
-/** The bundle's policies or schema cannot be loaded: the run must not start. */
+/** The bundle's policies cannot be used: the run must not start. */
 export class GateLoadError extends Error {
   override readonly name = "GateLoadError";
 }
 
 /** Context keys the runtime fills itself; `--context` may not set them. */
-export const RESERVED_CONTEXT_KEYS: ReadonlySet<string> = new Set(["args", "input"]);
+export const RESERVED_CONTEXT_KEYS: ReadonlySet<string> = new Set(["args", "input", "facts", "derived"]);
 
 let setCounter = 0;
 
-/** The trusted records a policies.json context model reads (compiler/policy/model.ts TRUSTED_RECORDS). */
-const TRUSTED_RECORDS = ["user", "session", "system", "context"] as const;
+function parseJsonPart(v: unknown, what: string): unknown {
+  if (typeof v !== "string") return v;
+  try {
+    return JSON.parse(v);
+  } catch (e) {
+    throw new GateLoadError(`${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}
 
 /** Checks the parts of policies.json the gate relies on; a malformed file refuses to load. */
 function checkPoliciesJson(v: unknown): PoliciesJson {
   const o = v as Partial<PoliciesJson> | null;
-  if (typeof o !== "object" || o === null || o.format !== "symbi-policies/v1")
-    throw new GateLoadError('policies.json must have format "symbi-policies/v1"');
+  if (typeof o !== "object" || o === null || o.format !== POLICIES_FORMAT)
+    throw new GateLoadError(`policies.json must have format "${POLICIES_FORMAT}"`);
   if (
     typeof o.agent !== "string" ||
     !Array.isArray(o.policies) ||
@@ -125,110 +137,118 @@ function checkPoliciesJson(v: unknown): PoliciesJson {
   return o as PoliciesJson;
 }
 
-interface ActionPlan {
-  /** The converted fixed part of the context (input + trusted), or the error converting it. */
-  base: { [key: string]: CedarJson } | CedarValueError;
-  argsType: CedarType | undefined;
-  /** Whether the context type declares `args` (or has no schema type at all). */
-  argsDeclared: boolean;
-  needsApproval: boolean;
-}
-
-export class PolicyGate {
+/** One agent's compiled policies, parsed once. */
+export class PolicySet {
   readonly agent: string;
-  private readonly ns: string;
+  readonly policiesJson: PoliciesJson;
   private readonly mainId: string;
   private readonly approvalId: string | undefined;
-  private readonly schemaName: string | undefined;
-  private readonly schema: CedarSchema | undefined;
-  private readonly info = new Map<string, PolicyInfo>();
-  private readonly approvalPolicies: PolicyInfo[];
-  private readonly input: Record<string, unknown>;
-  private readonly trusted: Record<string, unknown>;
-  private readonly ruleText: ReadonlyMap<string, string>;
-  private readonly plans = new Map<string, ActionPlan>();
-  private readonly pj: PoliciesJson | undefined;
-  /** The request parts that do not change during a run (the same object each time: derived "run" values are cached on it). */
-  private readonly fixedRequest: Omit<PolicyRequest, "action" | "args" | "facts">;
+  private readonly schemaName: string;
+  private readonly entries = new Map<string, PolicyEntry>();
+  /** Actions some approval policy can match ("all" for an unconstrained one). */
+  private readonly approvalActions: Set<string> | "all";
 
-  private constructor(o: GateOptions) {
-    this.agent = o.agent;
-    this.ns = o.namespace ?? "Symbi";
-    this.input = o.input;
-    this.trusted = o.trusted ?? {};
-    this.ruleText = o.ruleText ?? new Map();
+  private constructor(parts: CompiledPolicies) {
+    this.policiesJson = checkPoliciesJson(parseJsonPart(parts.policiesJson, "policies.json"));
+    this.agent = this.policiesJson.agent;
+    for (const e of this.policiesJson.policies) this.entries.set(e.id, e);
     const unique = `${process.pid}-${++setCounter}-${randomBytes(4).toString("hex")}`;
-
-    for (const k of Object.keys(this.trusted)) {
-      if (RESERVED_CONTEXT_KEYS.has(k))
-        throw new GateLoadError(`the trusted context may not set \`${k}\`: the runtime fills context.${k} itself`);
-    }
-    this.pj = o.policiesJson === undefined ? undefined : checkPoliciesJson(o.policiesJson);
-    const fixed: Record<string, unknown> = { input: this.input };
-    for (const r of TRUSTED_RECORDS) if (this.trusted[r] !== undefined) fixed[r] = this.trusted[r];
-    this.fixedRequest = fixed as Omit<PolicyRequest, "action" | "args" | "facts">;
     try {
-      const main = splitPolicies(o.policies, "policy.cedar");
-      const approvals = o.approvals !== undefined ? splitPolicies(o.approvals, "approval.cedar") : [];
+      const main = splitPolicies(parts.policy, "policy.cedar");
+      const approvals = splitPolicies(parts.approval, "approval.cedar");
+      const seen = new Set<string>();
       for (const p of [...main, ...approvals]) {
-        if (this.info.has(p.id))
-          throw new GateLoadError(`policy id ${JSON.stringify(p.id)} is used in both policy.cedar and approval.cedar`);
-        this.info.set(p.id, p);
+        if (seen.has(p.id))
+          throw new GateLoadError(`policy id ${JSON.stringify(p.id)} is used twice in policy.cedar and approval.cedar`);
+        seen.add(p.id);
+        // Every decision must name its DSL rule: a policy policies.json does not describe is foreign.
+        if (!this.entries.has(p.id))
+          throw new GateLoadError(`policy ${JSON.stringify(p.id)} is not described in policies.json`);
       }
-      this.approvalPolicies = approvals;
-      if (o.schema !== undefined) {
-        this.schema = CedarSchema.parse(o.schema);
-        this.schemaName = `symbi-schema-${unique}`;
-        const s = preparseSchema(
-          this.schemaName,
-          typeof o.schema === "string" ? JSON.parse(o.schema) : (o.schema as never),
-        );
-        if (s.type === "failure")
-          throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
-      }
+      const bad = approvals.find((p) => p.effect !== "permit");
+      if (bad)
+        throw new GateLoadError(`approval.cedar: policy ${bad.id} is a forbid; approval policies must be permits`);
+      this.schemaName = `symbi-schema-${unique}`;
+      const schema = parseJsonPart(parts.schema, "schema.cedarschema.json");
+      const s = preparseSchema(this.schemaName, schema as never);
+      if (s.type === "failure")
+        throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
       this.mainId = `symbi-policies-${unique}`;
       const r = preparsePolicySet(this.mainId, { staticPolicies: Object.fromEntries(main.map((p) => [p.id, p.text])) });
       if (r.type === "failure")
         throw new GateLoadError(`policy.cedar does not parse: ${r.errors.map((e) => e.message).join("; ")}`);
+      let actions: Set<string> | "all" = new Set();
       if (approvals.length > 0) {
-        // Approval policies are permits that mean "ask"; a forbid there would be meaningless.
-        const bad = approvals.find((p) => p.effect !== "permit");
-        if (bad)
-          throw new GateLoadError(`approval.cedar: policy ${bad.id} is a forbid; approval policies must be permits`);
         this.approvalId = `symbi-approvals-${unique}`;
         const a = preparsePolicySet(this.approvalId, {
           staticPolicies: Object.fromEntries(approvals.map((p) => [p.id, p.text])),
         });
         if (a.type === "failure")
           throw new GateLoadError(`approval.cedar does not parse: ${a.errors.map((e) => e.message).join("; ")}`);
+        for (const p of approvals) {
+          const listed = this.entries.get(p.id)!.actions;
+          if (listed === "all") actions = "all";
+          else if (actions !== "all") for (const x of listed) actions.add(x);
+        }
       }
+      this.approvalActions = actions;
     } catch (e) {
-      if (e instanceof PolicyLoadError || e instanceof SchemaError) throw new GateLoadError(e.message);
+      if (e instanceof PolicyLoadError) throw new GateLoadError(e.message);
       throw e;
     }
   }
 
-  /** Parses and caches the policy sets and schema. Throws GateLoadError when they cannot be used. */
-  static load(options: GateOptions): PolicyGate {
-    return new PolicyGate(options);
+  /** Parses the policy sets and schema. Throws GateLoadError when they cannot be used. */
+  static load(parts: CompiledPolicies): PolicySet {
+    return new PolicySet(parts);
   }
 
-  /** The policies of both sets, by id. */
-  policy(id: string): PolicyInfo | undefined {
-    return this.info.get(id);
+  /** The rule table entry of a policy id. */
+  entry(id: string): PolicyEntry | undefined {
+    return this.entries.get(id);
   }
 
-  /**
-   * Checks that the fixed part of the context (inputs and trusted context) is acceptable for
-   * each of `actions` under the schema, so a bad `--context` is reported before the run starts
-   * instead of denying every call. Throws CedarValueError naming the first bad value.
-   */
-  checkContextFor(actions: Iterable<string>): void {
-    if (this.pj) return; // the context model projects: values of the wrong shape are dropped, and guards reading them fail closed
-    for (const a of actions) {
-      const plan = this.plan(a);
-      if (plan.base instanceof CedarValueError) throw plan.base;
+  /** The set bound to one run's inputs and trusted records. Throws GateLoadError for reserved keys. */
+  gate(run: RunContext): PolicyGate {
+    for (const k of Object.keys(run.trusted ?? {})) {
+      if (RESERVED_CONTEXT_KEYS.has(k))
+        throw new GateLoadError(`the trusted context may not set \`${k}\`: the runtime fills context.${k} itself`);
     }
+    return new PolicyGate(this, run);
+  }
+
+  /** @internal (PolicyGate) */
+  authorize(call: object, set: "main" | "approval"): AuthorizationAnswer {
+    return statefulIsAuthorized({
+      ...call,
+      entities: [],
+      validateRequest: false,
+      preparsedSchemaName: this.schemaName,
+      preparsedPolicySetId: set === "main" ? this.mainId : this.approvalId!,
+    } as never);
+  }
+
+  /** @internal (PolicyGate) */
+  approvalCanMatch(action: string): boolean {
+    if (this.approvalId === undefined) return false;
+    return this.approvalActions === "all" || this.approvalActions.has(action);
+  }
+}
+
+/** A policy set bound to one run. */
+export class PolicyGate {
+  readonly agent: string;
+  /** The request parts that do not change during a run (the same object each time: derived "run" values are cached on it). */
+  private readonly fixed: Omit<PolicyRequest, "action" | "args" | "facts">;
+
+  constructor(
+    readonly policies: PolicySet,
+    run: RunContext,
+  ) {
+    this.agent = policies.agent;
+    const fixed: Record<string, unknown> = { input: run.input };
+    for (const r of TRUSTED_RECORDS) if (run.trusted?.[r] !== undefined) fixed[r] = run.trusted[r];
+    this.fixed = fixed as Omit<PolicyRequest, "action" | "args" | "facts">;
   }
 
   /** Decides one request. Never throws: failures deny. */
@@ -237,118 +257,30 @@ export class PolicyGate {
       return this.decideOrThrow(req);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      return this.failClosed(`the policy gate failed: ${msg}`);
+      return failClosed(`the policy gate failed: ${msg}`);
     }
   }
 
-  private failClosed(error: string): GateDecision {
-    return { decision: "deny", rules: [], locations: [], reason: `${error}; the gate fails closed (deny)`, error };
-  }
-
-  private plan(action: string): ActionPlan {
-    let p = this.plans.get(action);
-    if (p) return p;
-    const fixed: Record<string, unknown> = { ...this.trusted, input: this.input };
-    let base: ActionPlan["base"];
-    let argsType: CedarType | undefined;
-    let argsDeclared = true;
-    const ctxType = this.pj ? undefined : this.schema?.contextType(this.ns, action);
-    try {
-      if (ctxType === undefined) {
-        base = toCedarUntyped(fixed, "context") as { [key: string]: CedarJson };
-      } else if (ctxType.kind !== "Record") {
-        throw new CedarValueError("context", `the schema's context type for ${action} is not a record`);
-      } else {
-        const attrs = new Map(ctxType.attributes);
-        const a = attrs.get("args");
-        argsType = a?.type;
-        argsDeclared = a !== undefined || ctxType.open;
-        attrs.delete("args");
-        base = toCedar(fixed, { kind: "Record", attributes: attrs, open: ctxType.open }, "context") as {
-          [key: string]: CedarJson;
-        };
-      }
-    } catch (e) {
-      if (!(e instanceof CedarValueError)) throw e;
-      base = e;
-    }
-    const key = `${this.ns}::${action}`;
-    const groups = this.schema?.groupsOf(this.ns, action) ?? new Set<string>();
-    const needsApproval =
-      this.approvalId !== undefined &&
-      this.approvalPolicies.some(
-        (ap) => ap.actions === "any" || ap.actions.some((k) => k === key || groups.has(k) || !this.schema),
-      );
-    p = { base, argsType, argsDeclared, needsApproval };
-    this.plans.set(action, p);
-    return p;
-  }
-
-  /** The request with the context built from policies.json, or the reason it cannot be built. */
-  private modelRequest(
-    pj: PoliciesJson,
-    req: GateRequest,
-  ): { principal: unknown; action: unknown; resource: unknown; context: Record<string, unknown> } | GateDecision {
-    const built = cedarRequest(pj, {
-      ...this.fixedRequest,
+  private decideOrThrow(req: GateRequest): GateDecision {
+    const built = cedarRequest(this.policies.policiesJson, {
+      ...this.fixed,
       action: req.action,
       args: req.args as PolicyRequest["args"],
       ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}),
     });
-    if ("error" in built) return this.failClosed(built.error);
+    if ("error" in built) {
+      const d = failClosed(built.error);
+      if (built.unknownAction) {
+        d.rules = [DEFAULT_DENY];
+        d.locations = [""];
+        d.reason = `no policy of agent \`${this.agent}\` can allow \`${req.action}\` (default deny): ${built.error}`;
+      }
+      return d;
+    }
     // The caller knows the resource (the target agent of an inter-agent call) better than a
     // projection of the arguments does.
-    return req.resource ? { ...built, resource: req.resource } : built;
-  }
-
-  private decideOrThrow(req: GateRequest): GateDecision {
-    if (this.pj) {
-      const built = this.modelRequest(this.pj, req);
-      if ("decision" in built) return built;
-      return this.evaluate(
-        req.action,
-        {
-          ...built,
-          entities: [],
-          validateRequest: false,
-          ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
-        },
-        this.plan(req.action).needsApproval,
-      );
-    }
-    if (this.schema && !this.schema.hasAction(this.ns, req.action)) {
-      return this.failClosed(`the action \`${req.action}\` is not declared in the policy schema`);
-    }
-    const plan = this.plan(req.action);
-    if (plan.base instanceof CedarValueError)
-      return this.failClosed(`the request context does not match the policy schema (${plan.base.message})`);
-    let context: { [key: string]: CedarJson };
-    try {
-      // A schema whose context for this action has no `args` gets none (no policy can read them).
-      context = plan.argsDeclared
-        ? { ...plan.base, args: toCedar(req.args, plan.argsType, "context.args") }
-        : plan.base;
-    } catch (e) {
-      if (e instanceof CedarValueError)
-        return this.failClosed(`the call's arguments do not match the policy schema (${e.message})`);
-      throw e;
-    }
-    const call = {
-      principal: { type: `${this.ns}::Agent`, id: this.agent },
-      action: { type: `${this.ns}::Action`, id: req.action },
-      resource: req.resource ?? { type: `${this.ns}::Tool`, id: req.action },
-      context,
-      entities: [],
-      validateRequest: false,
-      ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
-    };
-    return this.evaluate(req.action, call, plan.needsApproval);
-  }
-
-  /** Runs the main set, then (if allowed and it can apply) the approval set. */
-  private evaluate(action: string, call: Record<string, unknown>, needsApproval: boolean): GateDecision {
-    const req = { action };
-    const main = statefulIsAuthorized({ ...call, preparsedPolicySetId: this.mainId } as never);
+    const call = req.resource ? { ...built, resource: req.resource } : built;
+    const main = this.policies.authorize(call, "main");
     const mainFailure = this.failure(main, "policy.cedar");
     if (mainFailure) return mainFailure;
     const resp = (main as Extract<AuthorizationAnswer, { type: "success" }>).response;
@@ -357,20 +289,15 @@ export class PolicyGate {
       if (rules.length === 0)
         return {
           decision: "deny",
-          rules,
-          locations: [],
+          rules: [DEFAULT_DENY],
+          locations: [""],
           reason: `no policy allows \`${req.action}\` for agent \`${this.agent}\` (default deny)`,
         };
-      return {
-        decision: "deny",
-        rules,
-        locations: this.locations(rules),
-        reason: `denied by ${this.describeRules(rules)}`,
-      };
+      return { decision: "deny", rules, locations: this.locations(rules), reason: `denied by ${this.describe(rules)}` };
     }
     const allowRules = [...resp.diagnostics.reason].sort();
-    if (needsApproval) {
-      const ap = statefulIsAuthorized({ ...call, preparsedPolicySetId: this.approvalId! } as never);
+    if (this.policies.approvalCanMatch(req.action)) {
+      const ap = this.policies.authorize(call, "approval");
       const apFailure = this.failure(ap, "approval.cedar");
       if (apFailure) return apFailure;
       const apResp = (ap as Extract<AuthorizationAnswer, { type: "success" }>).response;
@@ -380,7 +307,7 @@ export class PolicyGate {
           decision: "require_approval",
           rules,
           locations: this.locations(rules),
-          reason: `a person must approve this call (${this.describeRules(rules)})`,
+          reason: `a person must approve this call (${this.describe(rules)})`,
         };
       }
     }
@@ -388,42 +315,49 @@ export class PolicyGate {
       decision: "allow",
       rules: allowRules,
       locations: this.locations(allowRules),
-      reason: `allowed by ${this.describeRules(allowRules)}`,
+      reason: `allowed by ${this.describe(allowRules)}`,
     };
   }
 
   /** A failed answer, or an answer in which some policy could not be evaluated, as a deny. */
   private failure(a: AuthorizationAnswer, set: string): GateDecision | undefined {
     if (a.type === "failure")
-      return this.failClosed(`cedar could not decide (${set}): ${a.errors.map((e) => e.message).join("; ")}`);
+      return failClosed(`cedar could not decide (${set}): ${a.errors.map((e) => e.message).join("; ")}`);
     const errs = a.response.diagnostics.errors;
     if (errs.length === 0) return undefined;
     const first = errs[0]!;
-    const where = this.info.get(first.policyId)?.dsl;
-    const d = this.failClosed(
-      `policy ${first.policyId}${where ? ` (${where})` : ""} could not be evaluated: ${first.error.message}`,
+    const e = this.policies.entry(first.policyId);
+    const d = failClosed(
+      `policy ${first.policyId}${e ? ` (${e.file}:${e.line}:${e.col})` : ""} could not be evaluated: ${first.error.message}`,
     );
-    d.rules = [...new Set(errs.map((e) => e.policyId))].sort();
+    d.rules = [...new Set(errs.map((x) => x.policyId))].sort();
     d.locations = this.locations(d.rules);
     return d;
   }
 
   private locations(ids: string[]): string[] {
     return ids.map((id) => {
-      const e = this.pj?.policies.find((p) => p.id === id);
-      return e ? `${e.file}:${e.line}:${e.col}` : (this.info.get(id)?.dsl ?? "");
+      const e = this.policies.entry(id);
+      return e ? `${e.file}:${e.line}:${e.col}` : "";
     });
   }
 
-  private describeRules(ids: string[]): string {
+  private describe(ids: string[]): string {
     return ids
       .map((id) => {
-        const e = this.pj?.policies.find((p) => p.id === id);
-        const where = e ? `${e.file}:${e.line}:${e.col}` : this.info.get(id)?.dsl;
-        const text = e?.text ?? this.ruleText.get(id);
-        const detail = [where, text ? `\`${text}\`` : undefined].filter(Boolean).join(" ");
-        return `rule ${id}${detail ? ` (${detail})` : ""}`;
+        const e = this.policies.entry(id);
+        return e ? `rule ${id} (${e.file}:${e.line}:${e.col} \`${e.text}\`)` : `rule ${id}`;
       })
       .join(", ");
   }
+}
+
+function failClosed(error: string): GateDecision {
+  return {
+    decision: "deny",
+    rules: [GATE_ERROR],
+    locations: [""],
+    reason: `${error}; the gate fails closed (deny)`,
+    error,
+  };
 }

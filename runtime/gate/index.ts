@@ -5,7 +5,10 @@ export {
   RESERVED_CONTEXT_KEYS,
   type GateDecision,
   type GateRequest,
-  type GateOptions,
+  PolicySet,
+  DEFAULT_DENY,
+  type CompiledPolicies,
+  type RunContext,
   type DecisionKind,
 } from "./gate.js";
 export {
@@ -17,6 +20,4 @@ export {
   type ApprovalRequest,
   type TerminalIO,
 } from "./approval.js";
-export { CedarSchema, SchemaError, type CedarType } from "./schema.js";
-export { toCedar, toCedarUntyped, CedarValueError, type CedarJson } from "./cedar-values.js";
-export { splitPolicies, PolicyLoadError, type PolicyInfo } from "./policies.js";
+export { splitPolicies, PolicyLoadError, type CedarPolicyText } from "./policies.js";

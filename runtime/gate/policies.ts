@@ -7,7 +7,7 @@
  */
 import { policySetTextToParts, policyToJson, type EntityUidJson } from "@cedar-policy/cedar-wasm/nodejs";
 
-export interface PolicyInfo {
+export interface CedarPolicyText {
   id: string;
   text: string;
   effect: "permit" | "forbid";
@@ -28,14 +28,14 @@ function uidKey(e: EntityUidJson): string {
 }
 
 /** Splits and annotates a policy set text. Throws PolicyLoadError (naming `what`) if it does not parse or ids repeat. */
-export function splitPolicies(text: string, what: string): PolicyInfo[] {
+export function splitPolicies(text: string, what: string): CedarPolicyText[] {
   const parts = policySetTextToParts(text);
   if (parts.type === "failure") {
     throw new PolicyLoadError(`${what} does not parse: ${parts.errors.map((e) => e.message).join("; ")}`);
   }
   if (parts.policy_templates.length > 0)
     throw new PolicyLoadError(`${what} contains policy templates, which the runtime does not link`);
-  const out: PolicyInfo[] = [];
+  const out: CedarPolicyText[] = [];
   const seen = new Set<string>();
   parts.policies.forEach((p, i) => {
     const j = policyToJson(p);
@@ -58,7 +58,7 @@ export function splitPolicies(text: string, what: string): PolicyInfo[] {
           : "entity" in a
             ? [uidKey(a.entity)]
             : a.entities.map(uidKey);
-    const info: PolicyInfo = { id, text: p, effect: j.json.effect, annotations, actions };
+    const info: CedarPolicyText = { id, text: p, effect: j.json.effect, annotations, actions };
     if (annotations.dsl !== undefined) info.dsl = annotations.dsl;
     out.push(info);
   });

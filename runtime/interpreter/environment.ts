@@ -10,13 +10,13 @@
  */
 import type { Value } from "./values.js";
 
-export class Scope {
+export class Environment {
   private readonly vars = new Map<string, Value>();
 
-  constructor(readonly parent: Scope | null = null) {}
+  constructor(readonly parent: Environment | null = null) {}
 
-  child(): Scope {
-    return new Scope(this);
+  child(): Environment {
+    return new Environment(this);
   }
 
   declare(name: string, value: Value): void {
@@ -24,8 +24,8 @@ export class Scope {
   }
 
   /** The scope that holds `name`, or null. */
-  private owner(name: string): Scope | null {
-    for (let s: Scope | null = this; s; s = s.parent) if (s.vars.has(name)) return s;
+  private owner(name: string): Environment | null {
+    for (let s: Environment | null = this; s; s = s.parent) if (s.vars.has(name)) return s;
     return null;
   }
 
@@ -35,7 +35,7 @@ export class Scope {
 
   /** The value of `name`; undefined when no scope declares it. */
   lookup(name: string): Value | undefined {
-    for (let s: Scope | null = this; s; s = s.parent) {
+    for (let s: Environment | null = this; s; s = s.parent) {
       const v = s.vars.get(name);
       if (v !== undefined || s.vars.has(name)) return v;
     }

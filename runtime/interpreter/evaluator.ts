@@ -16,7 +16,7 @@ import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { Budget } from "./budget.js";
 import type { BuiltinFunction, BuiltinRegistry, ParamSpec } from "./builtins/types.js";
-import { Scope } from "./environment.js";
+import { Environment } from "./environment.js";
 import { DslError, FatalError, ReturnSignal, type SourceLocation } from "./errors.js";
 import type { InterpreterHost } from "./host.js";
 import { asMapKey, binary, OperatorError, unary } from "./operators.js";
@@ -73,7 +73,7 @@ export class Interpreter {
   readonly host: InterpreterHost;
   readonly builtins: BuiltinRegistry;
   readonly budget: Budget;
-  readonly globals = new Scope();
+  readonly globals = new Environment();
   private readonly functions = new Map<string, A.FunctionDef>();
 
   constructor(options: InterpreterOptions) {
@@ -147,7 +147,7 @@ export class Interpreter {
    * Runs a block in a fresh scope. Its value is the trailing expression, or — LANGUAGE.md
    * §1.4.2 — the value of a trailing `if` / `match` / `try` statement; otherwise null.
    */
-  async execBlock(block: A.Block, outer: Scope): Promise<Value> {
+  async execBlock(block: A.Block, outer: Environment): Promise<Value> {
     const scope = outer.child();
     const n = block.statements.length;
     let last: Value = null;
@@ -160,7 +160,7 @@ export class Interpreter {
     return last;
   }
 
-  private async execStmt(s: A.Stmt, scope: Scope): Promise<Value> {
+  private async execStmt(s: A.Stmt, scope: Environment): Promise<Value> {
     this.step(s);
     switch (s.kind) {
       case "Let":
@@ -194,7 +194,7 @@ export class Interpreter {
     }
   }
 
-  private async execIf(s: A.IfStmt, scope: Scope): Promise<Value> {
+  private async execIf(s: A.IfStmt, scope: Environment): Promise<Value> {
     if (s.condition.kind === "LetCondition") {
       const value = await this.evalExpr(s.condition.value, scope);
       const bindings = new Map<string, Value>();
@@ -210,7 +210,7 @@ export class Interpreter {
     return s.else.kind === "If" ? this.execIf(s.else, scope) : this.execBlock(s.else, scope);
   }
 
-  private async condition(e: A.Expr, scope: Scope): Promise<boolean> {
+  private async condition(e: A.Expr, scope: Environment): Promise<boolean> {
     const v = await this.evalExpr(e, scope);
     if (typeof v !== "boolean") throw this.fail(e, `a condition must be a bool, not ${typeNameOf(v)}`);
     return v;
@@ -241,7 +241,7 @@ export class Interpreter {
     }
   }
 
-  private async execFor(s: A.ForStmt, scope: Scope): Promise<void> {
+  private async execFor(s: A.ForStmt, scope: Environment): Promise<void> {
     const it = await this.evalExpr(s.iterable, scope);
     let items: Value[];
     if (isList(it))
@@ -267,7 +267,7 @@ export class Interpreter {
     }
   }
 
-  private async execMatch(s: A.MatchStmt, scope: Scope): Promise<Value> {
+  private async execMatch(s: A.MatchStmt, scope: Environment): Promise<Value> {
     const v = await this.evalExpr(s.scrutinee, scope);
     for (const arm of s.arms) {
       const inner = scope.child();
@@ -277,7 +277,7 @@ export class Interpreter {
     return null;
   }
 
-  private armMatches(p: A.MatchArm["pattern"], v: Value, scope: Scope): boolean {
+  private armMatches(p: A.MatchArm["pattern"], v: Value, scope: Environment): boolean {
     switch (p.kind) {
       case "WildcardPattern":
         return true;
@@ -295,7 +295,7 @@ export class Interpreter {
     }
   }
 
-  private async execTry(s: A.TryStmt, scope: Scope): Promise<Value> {
+  private async execTry(s: A.TryStmt, scope: Environment): Promise<Value> {
     try {
       return await this.execBlock(s.body, scope);
     } catch (e) {
@@ -319,7 +319,7 @@ export class Interpreter {
     return type === "Error" || type === kind;
   }
 
-  private async execAssign(s: A.AssignStmt, scope: Scope): Promise<void> {
+  private async execAssign(s: A.AssignStmt, scope: Environment): Promise<void> {
     const t = s.target;
     const compute = async (current: () => Value): Promise<Value> => {
       const rhs = await this.evalExpr(s.value, scope);
@@ -381,7 +381,7 @@ export class Interpreter {
   // Expressions
   // -------------------------------------------------------------------------------------------
 
-  async evalExpr(e: A.Expr, scope: Scope): Promise<Value> {
+  async evalExpr(e: A.Expr, scope: Environment): Promise<Value> {
     this.step(e);
     switch (e.kind) {
       case "String":
@@ -448,14 +448,14 @@ export class Interpreter {
     }
   }
 
-  private async evalFields(fields: readonly A.RecordField[], scope: Scope, typeName?: string): Promise<Value> {
+  private async evalFields(fields: readonly A.RecordField[], scope: Environment, typeName?: string): Promise<Value> {
     const entries: [MapKey, Value][] = [];
     for (const f of fields)
       entries.push([f.key.kind === "Identifier" ? f.key.name : f.key.value, await this.evalExpr(f.value, scope)]);
     return map(entries, typeName);
   }
 
-  private lookupName(e: A.Identifier, scope: Scope): Value {
+  private lookupName(e: A.Identifier, scope: Environment): Value {
     const v = scope.lookup(e.name);
     if (v !== undefined) return v;
     const def = this.functions.get(e.name);
@@ -467,7 +467,7 @@ export class Interpreter {
     throw this.fail(e, `unknown name \`${e.name}\``);
   }
 
-  private async evalBinary(e: A.BinaryExpr, scope: Scope): Promise<Value> {
+  private async evalBinary(e: A.BinaryExpr, scope: Environment): Promise<Value> {
     if (e.op === "&&" || e.op === "||") {
       const l = await this.evalExpr(e.left, scope);
       if (typeof l !== "boolean") throw this.fail(e.left, `\`${e.op}\` needs bool operands, not ${typeNameOf(l)}`);
@@ -485,7 +485,7 @@ export class Interpreter {
     }
   }
 
-  private async evalMember(e: A.MemberExpr, scope: Scope): Promise<Value> {
+  private async evalMember(e: A.MemberExpr, scope: Environment): Promise<Value> {
     const obj = await this.evalExpr(e.object, scope);
     const name = e.property.name;
     if (isMap(obj) && obj.entries.has(name)) return obj.entries.get(name)!;
@@ -512,7 +512,7 @@ export class Interpreter {
     return k;
   }
 
-  private async evalIndex(e: A.IndexExpr, scope: Scope): Promise<Value> {
+  private async evalIndex(e: A.IndexExpr, scope: Environment): Promise<Value> {
     const obj = await this.evalExpr(e.object, scope);
     const idx = await this.evalExpr(e.index, scope);
     if (isList(obj)) return obj.items[this.listIndex(obj.items.length, idx, e.index)]!;
@@ -532,7 +532,7 @@ export class Interpreter {
   // Calls
   // -------------------------------------------------------------------------------------------
 
-  private async evalArgs(args: A.CallExpr["args"], scope: Scope): Promise<Args> {
+  private async evalArgs(args: A.CallExpr["args"], scope: Environment): Promise<Args> {
     const out: Args = { positional: [], named: new Map(), namedSpans: new Map() };
     for (const a of args) {
       if (a.kind === "NamedArg") {
@@ -546,7 +546,7 @@ export class Interpreter {
     return out;
   }
 
-  private async evalCall(e: A.CallExpr, scope: Scope): Promise<Value> {
+  private async evalCall(e: A.CallExpr, scope: Environment): Promise<Value> {
     const callee = e.callee;
     const site = this.loc(e);
     // Method call: a function in a record field, else a builtin method of the receiver.

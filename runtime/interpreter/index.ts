@@ -1,7 +1,7 @@
 /** The interpreter for agent code: values, scopes, evaluation, budgets, errors and the stdlib builtins. */
 export { Interpreter, bindBuiltinArgs, type InterpreterOptions, type ProgramUnit } from "./evaluator.js";
 export { Budget, DEFAULT_MAX_STEPS, DEFAULT_MAX_CALL_DEPTH, type BudgetOptions } from "./budget.js";
-export { Scope } from "./environment.js";
+export { Environment } from "./environment.js";
 export {
   DslError,
   FatalError,

@@ -26,7 +26,7 @@ import {
   isFloat,
   isList,
   isMap,
-  isNumeric,
+  isNumberValue,
   list,
   numericValue,
   typeNameOf,
@@ -134,28 +134,28 @@ export function binary(op: Exclude<BinaryOp, "&&" | "||">, a: Value, b: Value): 
     }
     case "+":
       if (typeof a === "string" || typeof b === "string") return display(a) + display(b);
-      if (isNumeric(a) && isNumeric(b)) return arith("+", a, b);
+      if (isNumberValue(a) && isNumberValue(b)) return arith("+", a, b);
       if (isList(a) && isList(b)) return list([...a.items, ...b.items]);
       if (isDuration(a) && isDuration(b)) return duration(a.ms + b.ms);
       throw mismatch("+", a, b);
     case "-":
-      if (isNumeric(a) && isNumeric(b)) return arith("-", a, b);
+      if (isNumberValue(a) && isNumberValue(b)) return arith("-", a, b);
       if (isDuration(a) && isDuration(b)) return duration(a.ms - b.ms);
       throw mismatch("-", a, b);
     case "*":
-      if (isNumeric(a) && isNumeric(b)) return arith("*", a, b);
-      if (isDuration(a) && isNumeric(b)) return duration(Math.round(a.ms * numericValue(b)));
-      if (isNumeric(a) && isDuration(b)) return duration(Math.round(b.ms * numericValue(a)));
+      if (isNumberValue(a) && isNumberValue(b)) return arith("*", a, b);
+      if (isDuration(a) && isNumberValue(b)) return duration(Math.round(a.ms * numericValue(b)));
+      if (isNumberValue(a) && isDuration(b)) return duration(Math.round(b.ms * numericValue(a)));
       throw mismatch("*", a, b);
     case "/":
-      if (isNumeric(a) && isNumeric(b)) return arith("/", a, b);
-      if (isDuration(a) && isNumeric(b)) {
+      if (isNumberValue(a) && isNumberValue(b)) return arith("/", a, b);
+      if (isDuration(a) && isNumberValue(b)) {
         if (numericValue(b) === 0) throw new OperatorError("division by zero");
         return duration(Math.round(a.ms / numericValue(b)));
       }
       throw mismatch("/", a, b);
     case "%":
-      if (isNumeric(a) && isNumeric(b)) return arith("%", a, b);
+      if (isNumberValue(a) && isNumberValue(b)) return arith("%", a, b);
       throw mismatch("%", a, b);
   }
 }

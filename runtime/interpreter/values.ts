@@ -13,7 +13,7 @@
  * through every name bound to the same value), as in the example agents.
  */
 import type { Expr, FunctionDef } from "../../grammar/ast.js";
-import type { Scope } from "./environment.js";
+import type { Environment } from "./environment.js";
 
 export interface FloatValue {
   readonly kind: "float";
@@ -58,7 +58,7 @@ export type Callable =
       readonly type: "closure";
       readonly params: readonly string[];
       readonly body: Expr;
-      readonly scope: Scope;
+      readonly scope: Environment;
       readonly file: string;
     }
   | { readonly type: "function"; readonly def: FunctionDef }
@@ -167,7 +167,7 @@ export function isInt(v: Value): v is number {
 export function isFloat(v: Value): v is FloatValue {
   return v !== null && typeof v === "object" && v.kind === "float";
 }
-export function isNumeric(v: Value): v is number | FloatValue {
+export function isNumberValue(v: Value): v is number | FloatValue {
   return typeof v === "number" || isFloat(v);
 }
 export function numericValue(v: number | FloatValue): number {
@@ -209,7 +209,7 @@ export function isAbsent(v: Value): boolean {
  */
 export function equals(a: Value, b: Value): boolean {
   if (a === b) return !(isFloat(a) && Number.isNaN(a.value));
-  if (isNumeric(a) && isNumeric(b)) return numericValue(a) === numericValue(b);
+  if (isNumberValue(a) && isNumberValue(b)) return numericValue(a) === numericValue(b);
   if (isAbsent(a) || isAbsent(b)) return isAbsent(a) && isAbsent(b);
   // A plain value where an Option is expected is `Some(value)` (the checker's implicit wrapping).
   if (isOption(a) !== isOption(b)) return isOption(a) ? equals(a.value!, b) : equals(a, (b as OptionValue).value!);
@@ -241,7 +241,7 @@ export function equals(a: Value, b: Value): boolean {
  * function returns undefined and the caller raises a located error.
  */
 export function compare(a: Value, b: Value): number | undefined {
-  if (isNumeric(a) && isNumeric(b)) {
+  if (isNumberValue(a) && isNumberValue(b)) {
     const x = numericValue(a);
     const y = numericValue(b);
     if (Number.isNaN(x) || Number.isNaN(y)) return undefined;

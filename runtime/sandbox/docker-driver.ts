@@ -24,7 +24,7 @@ import { constants as osConstants } from "node:os";
 import { performance } from "node:perf_hooks";
 import { Writable } from "node:stream";
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE, type SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { DEFAULT_SANDBOX_IMAGE, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { CappedOutput } from "./capped-output.js";
 import {
   SandboxAbortedError,

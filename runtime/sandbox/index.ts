@@ -8,7 +8,7 @@
  *   await sandbox.check();                       // optional: fail early, before the agent starts
  *   const r = await sandbox.run({ argv: ["scanner", "--target", t], signal });
  */
-import { assertSandboxManifest, type SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { assertSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { DockerSandbox, type DockerSandboxOptions } from "./docker-driver.js";
 import { ProcessSandbox, type ProcessSandboxOptions } from "./process-driver.js";
 import type { SandboxDriver } from "./types.js";

@@ -31,7 +31,7 @@ import { chmod, chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { CappedOutput } from "./capped-output.js";
 import { SandboxAbortedError, SandboxUnavailableError, SandboxUnsupportedError, reasonOf } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";

@@ -1,5 +1,5 @@
 /** Checks shared by every driver on a run request, before any sandbox is created. */
-import type { SandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 import type { SandboxRunRequest } from "./types.js";
 
 /** argv is passed to the kernel as is: it must be a non-empty list of strings without NUL bytes. */

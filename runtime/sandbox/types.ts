@@ -4,7 +4,7 @@
  * fresh container), which is gone when `run` settles — whether it exited, timed out, failed or
  * was aborted.
  */
-import type { SandboxManifest, SandboxTier } from "../../compiler/emit/sandbox-manifest.js";
+import type { SandboxManifest, SandboxTier } from "../../formats/sandbox-manifest.js";
 
 /** Default cap on captured stdout and on stderr (each), in bytes. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;

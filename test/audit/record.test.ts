@@ -13,7 +13,7 @@ import {
   serializeRecord,
   type AuditRecord,
 } from "../../runtime/audit/record.js";
-import { assertJsonObject, type JsonObject } from "../../runtime/audit/json.js";
+import { assertJsonObject, type JsonObject } from "../../formats/json.js";
 
 const canonicalize = canonicalizeImport as unknown as (v: unknown) => string;
 

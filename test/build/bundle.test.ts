@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { validateSandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { validateSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { writeBundle } from "../../compiler/emit/bundle.js";
 import { ROOT, buildDir, buildText } from "./helpers.js";
 import { tool } from "./contracts.js";

@@ -18,9 +18,11 @@ import { collectSourceFiles } from "../../compiler/project/files.js";
 import type { Expr } from "../../grammar/ast.js";
 import { walk } from "../../grammar/index.js";
 import type { AgentBundle } from "../../compiler/emit/build.js";
-import type { PolicyRequest } from "../../compiler/policy/evaluate.js";
-import { shapeOf, type Shape } from "../../compiler/policy/shape.js";
-import { slotKey, TRUSTED_RECORDS } from "../../compiler/policy/model.js";
+import type { PolicyRequest } from "../../runtime/gate/request.js";
+import { shapeOf } from "../../compiler/policy/shape.js";
+import type { Shape } from "../../formats/policies-json.js";
+import { slotKey } from "../../compiler/policy/model.js";
+import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { ROOT, buildDir, decideBoth, errorsOf } from "./helpers.js";
 
 interface Pools {

@@ -3,9 +3,11 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildProject, projectPath, type AgentBundle, type BuildOutput } from "../../compiler/emit/build.js";
-import { authorizerFor } from "../../compiler/emit/cedar/index.js";
-import type { CedarAuthorizer } from "../../compiler/emit/cedar/authorize.js";
-import { PolicyEvaluator, type PolicyRequest } from "../../compiler/policy/evaluate.js";
+import { PolicyEvaluator } from "../helpers/policy-oracle.js";
+import type { PolicyRequest } from "../../runtime/gate/request.js";
+import { DEFAULT_DENY, type PolicySet } from "../../runtime/gate/gate.js";
+import { policySetOf } from "../helpers/gate.js";
+import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { collectSourceFiles } from "../../compiler/project/files.js";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -50,29 +52,51 @@ export function buildText(
 }
 
 export interface Both {
-  evaluator: PolicyEvaluator;
-  cedar: CedarAuthorizer;
+  oracle: PolicyEvaluator;
+  gate: PolicySet;
 }
 
 const cache = new WeakMap<AgentBundle, Both>();
 export function deciders(b: AgentBundle): Both {
   let d = cache.get(b);
-  if (!d) cache.set(b, (d = { evaluator: new PolicyEvaluator(b.cedar.model), cedar: authorizerFor(b.cedar) }));
+  if (!d) cache.set(b, (d = { oracle: new PolicyEvaluator(b.cedar.model), gate: policySetOf(b.files) }));
   return d;
 }
 
-/** The decision both ways, in one comparable shape. */
+/**
+ * The decision both ways, in one comparable shape: the DSL oracle, and the shipping gate loaded
+ * from the bundle's files (bound to the request's inputs and trusted records, as a run is).
+ */
 export function decideBoth(b: AgentBundle, req: PolicyRequest) {
   const d = deciders(b);
-  const e = d.evaluator.decide(req);
-  const c = d.cedar.authorize(req);
+  const e = d.oracle.decide(req);
+  const trusted: Record<string, unknown> = {};
+  for (const r of TRUSTED_RECORDS) if (req[r] !== undefined) trusted[r] = req[r];
+  const g = d.gate
+    .gate({ input: (req.input ?? {}) as Record<string, unknown>, trusted })
+    .decide({ action: req.action, args: req.args ?? {}, ...(req.facts ? { facts: req.facts } : {}) });
   return {
     dsl: {
       decision: e.decision,
       approval: e.approval,
-      rules: (e.decision === "allow" ? e.permits : e.forbids).slice().sort(),
+      // The rules a person is shown: the approval rules when one applies, else the deciding ones.
+      rules: (e.decision === "allow"
+        ? e.approval
+          ? e.approvals
+          : e.permits
+        : e.forbids.length
+          ? e.forbids
+          : [DEFAULT_DENY]
+      )
+        .slice()
+        .sort(),
     },
-    cedar: { decision: c.decision, approval: c.approval, rules: c.reasons, errors: c.errors },
+    cedar: {
+      decision: g.decision === "deny" ? ("deny" as const) : ("allow" as const),
+      approval: g.decision === "require_approval",
+      rules: g.rules,
+      errors: g.error ? [g.error] : [],
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, buildDir, decideBoth } from "./helpers.js";
-import type { PolicyRequest } from "../../compiler/policy/evaluate.js";
+import type { PolicyRequest } from "../../runtime/gate/request.js";
 
 const EXAMPLE = join(ROOT, "examples/seed-policies");
 const out = buildDir(EXAMPLE);

@@ -1,6 +1,6 @@
 /** Whether the Docker tests can run here: a reachable engine and the local sandbox image. */
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE } from "../../compiler/emit/sandbox-manifest.js";
+import { DEFAULT_SANDBOX_IMAGE } from "../../formats/sandbox-manifest.js";
 
 /** Why the Docker tests cannot run here, or null when they can (bounded: never hangs). */
 export async function dockerUnavailable(docker: Docker = new Docker()): Promise<string | null> {

@@ -10,7 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CancellationTokenSource, LSPErrorCodes, ResponseError } from "vscode-languageserver";
 import { Project } from "../../compiler/check/index.js";
-import { guarded, yieldToEventLoop, checkCancelled } from "../../lsp/cancellation.js";
+import { guarded, yieldToEventLoop, checkCancelled } from "../../lsp/core/cancellation.js";
 import { CORPUS } from "../helpers/corpus.js";
 import { LspClient, type Response } from "./client.js";
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE } from "../../compiler/emit/sandbox-manifest.js";
+import { DEFAULT_SANDBOX_IMAGE } from "../../formats/sandbox-manifest.js";
 import { dockerUnavailable } from "../helpers/docker.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";

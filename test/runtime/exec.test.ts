@@ -17,13 +17,13 @@ import {
   compileToBundles,
   execAgent,
   InputError,
-  BundleError,
   ContextError,
   SandboxSetupError,
   type Bundle,
   type ExecOptions,
 } from "../../runtime/exec/index.js";
 import { writeBundle } from "../../compiler/emit/bundle.js";
+import { BundleError } from "../../formats/bundle.js";
 import { buildProject } from "../../compiler/emit/build.js";
 import { bundleFromFiles, loadBundleDir } from "../../runtime/exec/bundle.js";
 import { AuditError } from "../../runtime/audit/errors.js";

@@ -1,187 +1,169 @@
+/**
+ * The policy gate, loaded from real bundles built in memory: decisions name their DSL rules,
+ * trusted records and inputs feed guards, approvals, default deny, failing closed, and the
+ * refusal of policy files it cannot trust.
+ */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  PolicyGate,
-  GateLoadError,
-  approverFor,
-  toCedar,
-  CedarSchema,
-  CedarValueError,
-} from "../../runtime/gate/index.js";
 import { PassThrough } from "node:stream";
+import { GateLoadError, PolicySet, approverFor, DEFAULT_DENY } from "../../runtime/gate/index.js";
+import { buildText } from "../build/helpers.js";
+import { policySetOf } from "../helpers/gate.js";
 
-const POLICIES = `
-@id("qs.tools.0") @dsl("agent.symbi:10:9") @rule("allow")
-permit(principal == Symbi::Agent::"qs", action in [Symbi::Action::"wc", Symbi::Action::"sha"], resource);
-@id("qs.tools.1") @dsl("agent.symbi:11:9") @rule("deny")
-forbid(principal, action == Symbi::Action::"sha", resource) when { context.args.path like "*secret*" };
-@id("qs.tools.2") @dsl("agent.symbi:12:9") @rule("deny")
-forbid(principal, action == Symbi::Action::"wc", resource) when { context.user.role != "analyst" };
+const PATH_TOOL = `
+[tool]
+name = "NAME"
+description = "reads a file"
+binary = "cat"
+[args.path]
+position = 1
+required = true
+type = "string"
+[command]
+template = "cat {path}"
+[output]
+format = "text"
 `;
 
-/** The schema entry of a tool taking a `path`, for an agent with a `limit` input and a trusted `user`. */
-function fileToolAction() {
-  return {
-    appliesTo: {
-      principalTypes: ["Agent"],
-      resourceTypes: ["Tool"],
-      context: {
-        type: "Record",
-        attributes: {
-          args: { type: "Record", attributes: { path: { type: "String" } } },
-          input: { type: "Record", attributes: { limit: { type: "Long" } } },
-          user: { type: "Record", attributes: { role: { type: "String" } } },
-        },
-      },
-    },
-  };
+const COUNT_TOOL = `
+[tool]
+name = "count"
+description = "counts"
+binary = "seq"
+[args.n]
+position = 1
+required = true
+type = "integer"
+[command]
+template = "seq {n}"
+[output]
+format = "text"
+`;
+
+const SOURCE = `
+agent qs(limit: int) -> String {
+    capabilities = ["wc", "sha", "count"]
+    policy tools {
+        allow: ["wc", "sha"]
+        deny: sha(path) if path.contains("secret")
+        deny: wc(path) if user.role != "analyst"
+        allow: count(n) if n < limit
+        deny: count(n) if n * 1000000000000000 > 5000000000000000
+        require: approval for sha
+    }
+    with sandbox = "process" { return ""; }
 }
+`;
 
-const SCHEMA = {
-  Symbi: {
-    entityTypes: { Agent: {}, Tool: {} },
-    actions: {
-      wc: fileToolAction(),
-      sha: fileToolAction(),
-      echo: {
-        appliesTo: { principalTypes: ["Agent"], resourceTypes: ["Tool"], context: { type: "Record", attributes: {} } },
-      },
+function bundle() {
+  const out = buildText(SOURCE, {
+    contracts: {
+      wc: PATH_TOOL.replace("NAME", "wc"),
+      sha: PATH_TOOL.replace("NAME", "sha"),
+      count: COUNT_TOOL,
     },
-  },
-};
-
-function gate(extra: Partial<Parameters<typeof PolicyGate.load>[0]> = {}) {
-  return PolicyGate.load({
-    agent: "qs",
-    policies: POLICIES,
-    schema: SCHEMA,
-    input: { limit: 3 },
-    trusted: { user: { role: "analyst" } },
-    ...extra,
   });
+  const errors = out.diagnostics.filter((d) => d.severity === "error");
+  assert.equal(errors, [], "the fixture builds");
+  return out.bundles[0]!.files;
 }
+
+const files = bundle();
+const run = (trusted: Record<string, unknown> = { user: { role: "analyst" } }, input = { limit: 3 }) =>
+  policySetOf(files).gate({ input, trusted });
 
 test("allow names the permitting rule and its DSL location", () => {
-  const d = gate().decide({ action: "wc", args: { path: "notes.txt" } });
+  const d = run().decide({ action: "wc", args: { path: "notes.txt" } });
   assert.is(d.decision, "allow");
   assert.equal(d.rules, ["qs.tools.0"]);
-  assert.equal(d.locations, ["agent.symbi:10:9"]);
+  assert.equal(d.locations, ["agents/test.symbi:5:9"]);
 });
 
 test("a matching forbid denies and names the rule", () => {
-  const d = gate().decide({ action: "sha", args: { path: "my-secret.txt" } });
+  const d = run().decide({ action: "sha", args: { path: "my-secret.txt" } });
   assert.is(d.decision, "deny");
   assert.equal(d.rules, ["qs.tools.1"]);
-  assert.match(d.reason, /rule qs\.tools\.1 \(agent\.symbi:11:9\)/);
+  assert.match(
+    d.reason,
+    /rule qs\.tools\.1 \(agents\/test\.symbi:6:9 `deny: sha\(path\) if path\.contains\("secret"\)`\)/,
+  );
 });
 
-test("the trusted context feeds guards", () => {
-  const d = gate({ trusted: { user: { role: "intern" } } }).decide({ action: "wc", args: { path: "a" } });
+test("the trusted context and the inputs feed guards", () => {
+  const d = run({ user: { role: "intern" } }).decide({ action: "wc", args: { path: "a" } });
   assert.is(d.decision, "deny");
   assert.equal(d.rules, ["qs.tools.2"]);
+  assert.is(run().decide({ action: "count", args: { n: 2 } }).decision, "allow");
+  assert.is(run(undefined, { limit: 1 }).decide({ action: "count", args: { n: 2 } }).decision, "deny");
 });
 
-test("an action no policy permits is a default deny with no rules", () => {
-  const d = gate().decide({ action: "echo", args: {} });
+test("an action no policy permits is a default deny naming default-deny", () => {
+  const d = run().decide({ action: "count", args: { n: 5 } });
   assert.is(d.decision, "deny");
-  assert.equal(d.rules, []);
+  assert.equal(d.rules, [DEFAULT_DENY]);
   assert.match(d.reason, /default deny/);
 });
 
-test("an action missing from the schema fails closed", () => {
-  const d = gate().decide({ action: "rm", args: {} });
+test("an action the bundle does not know is a default deny, failing closed", () => {
+  const d = run().decide({ action: "rm", args: {} });
   assert.is(d.decision, "deny");
+  assert.equal(d.rules, [DEFAULT_DENY]);
   assert.ok(d.error);
 });
 
-test("arguments of the wrong type for the schema fail closed", () => {
-  const d = gate().decide({ action: "wc", args: { path: 5 } });
+test("arguments that do not fit the contract's types fail closed", () => {
+  const d = run().decide({ action: "wc", args: { path: 5 } });
   assert.is(d.decision, "deny");
-  assert.match(d.error!, /context\.args\.path/);
+  assert.match(d.error!, /arguments of `wc`/);
 });
 
-test("a forbid that errors (missing attribute, no schema) denies instead of being skipped", () => {
-  const g = PolicyGate.load({ agent: "qs", policies: POLICIES, input: {}, trusted: {} });
-  // No `user` in the context: qs.tools.2 cannot be evaluated; Cedar alone would allow.
-  const d = g.decide({ action: "wc", args: { path: "a" } });
+test("a forbid that cannot be evaluated (overflow) denies instead of being skipped", () => {
+  const d = run().decide({ action: "count", args: { n: 2 ** 40 } });
   assert.is(d.decision, "deny");
-  assert.equal(d.rules, ["qs.tools.2"]);
-  assert.match(d.reason, /could not be evaluated/);
+  assert.ok(d.rules.length > 0);
 });
 
 test("approval policies turn an allow into require_approval, only for the actions they match", () => {
-  const approvals = `@id("qs.approve.0") @dsl("agent.symbi:14:9") permit(principal, action == Symbi::Action::"sha", resource);`;
-  const g = gate({ approvals });
-  const d = g.decide({ action: "sha", args: { path: "ok.txt" } });
+  const d = run().decide({ action: "sha", args: { path: "ok.txt" } });
   assert.is(d.decision, "require_approval");
-  assert.equal(d.rules, ["qs.approve.0"]);
-  assert.is(g.decide({ action: "wc", args: { path: "ok.txt" } }).decision, "allow");
+  assert.equal(d.rules, ["qs.tools.5"]);
+  assert.is(run().decide({ action: "wc", args: { path: "ok.txt" } }).decision, "allow");
   // A deny still wins over an approval.
-  assert.is(g.decide({ action: "sha", args: { path: "secret" } }).decision, "deny");
+  assert.is(run().decide({ action: "sha", args: { path: "secret" } }).decision, "deny");
 });
 
-test("bad policy text, duplicate ids, forbid approvals and reserved context keys refuse to load", () => {
-  assert.throws(
-    () => PolicyGate.load({ agent: "a", policies: "permit(principal, action", input: {} }),
-    (e: unknown) => e instanceof GateLoadError,
-  );
-  assert.throws(
-    () =>
-      PolicyGate.load({
-        agent: "a",
-        policies: '@id("x") permit(principal,action,resource); @id("x") permit(principal,action,resource);',
-        input: {},
-      }),
-    /two policies/,
-  );
-  assert.throws(
-    () => PolicyGate.load({ agent: "a", policies: "", approvals: "forbid(principal,action,resource);", input: {} }),
-    /approval policies must be permits/,
-  );
-  assert.throws(() => PolicyGate.load({ agent: "a", policies: "", input: {}, trusted: { args: {} } }), /context\.args/);
-  assert.throws(
-    () =>
-      PolicyGate.load({
-        agent: "a",
-        policies: "",
-        input: {},
-        schema: { Symbi: { entityTypes: {}, actions: { a: { appliesTo: { context: { type: "Nope" } } } } } },
-      }),
-    (e: unknown) => e instanceof GateLoadError,
-  );
+const parts = () => ({
+  policy: files.get("policy.cedar")!.toString(),
+  approval: files.get("approval.cedar")!.toString(),
+  schema: files.get("schema.cedarschema.json")!.toString(),
+  policiesJson: files.get("policies.json")!.toString(),
 });
 
-test("checkContextFor reports a trusted context the schema rejects", () => {
-  const g = gate({ trusted: { user: { role: 7 } } });
-  assert.throws(
-    () => g.checkContextFor(["wc"]),
-    (e: unknown) => e instanceof CedarValueError && /context\.user\.role/.test(e.message),
+test("policy files it cannot trust refuse to load", () => {
+  const refuses = (p: ReturnType<typeof parts>, why: RegExp) =>
+    assert.throws(
+      () => PolicySet.load(p),
+      (e: unknown) => e instanceof GateLoadError && why.test(e.message),
+    );
+  refuses({ ...parts(), policy: "permit(principal, action" }, /policy\.cedar does not parse/);
+  const dup = parts().policy + '\n@id("qs.tools.0") permit(principal, action, resource);';
+  refuses({ ...parts(), policy: dup }, /two policies have the id/);
+  refuses(
+    { ...parts(), policy: '@id("foreign") permit(principal, action, resource);' },
+    /not described in policies\.json/,
   );
-});
-
-test("cedar values: escapes are refused, decimals bounded, closed records drop unknown keys", () => {
-  assert.throws(() => toCedar({ __entity: { type: "Symbi::Agent", id: "root" } }, undefined, "x"), /reserved/);
-  assert.equal(toCedar(1.5, undefined, "x"), { __extn: { fn: "decimal", arg: "1.5" } });
-  assert.throws(() => toCedar(1.23456, undefined, "x"), /4 decimal places/);
-  const t = CedarSchema.parse(SCHEMA).contextType("Symbi", "wc")!;
-  assert.equal(toCedar({ args: { path: "a", extra: 1 }, input: { limit: 1 }, user: { role: "r" } }, t, "context"), {
-    args: { path: "a" },
-    input: { limit: 1 },
-    user: { role: "r" },
-  });
-  assert.throws(
-    () => toCedar({ args: {}, input: { limit: 1 }, user: { role: "r" } }, t, "context"),
-    /context\.args\.path/,
+  const forbid = parts().approval.replace("permit", "forbid");
+  refuses({ ...parts(), approval: forbid }, /approval policies must be permits/);
+  refuses(
+    {
+      ...parts(),
+      schema: '{"Symbi": {"entityTypes": {}, "actions": {"a": {"appliesTo": {"context": {"type": "Nope"}}}}}}',
+    },
+    /schema/,
   );
-});
-
-test("action groups from the schema let approval policies on a group apply", () => {
-  const schema = structuredClone(SCHEMA) as typeof SCHEMA & { Symbi: { actions: Record<string, unknown> } };
-  (schema.Symbi.actions as Record<string, unknown>).risky = {};
-  (schema.Symbi.actions.sha as Record<string, unknown>).memberOf = [{ id: "risky" }];
-  const g = gate({ schema, approvals: `@id("ap") permit(principal, action in Symbi::Action::"risky", resource);` });
-  assert.is(g.decide({ action: "sha", args: { path: "x" } }).decision, "require_approval");
-  assert.is(g.decide({ action: "wc", args: { path: "x" } }).decision, "allow");
+  refuses({ ...parts(), policiesJson: "{}" }, /format/);
+  refuses({ ...parts(), policiesJson: "{" }, /not valid JSON/);
+  assert.throws(() => PolicySet.load(parts()).gate({ input: {}, trusted: { args: {} } }), /context\.args/);
 });
 
 test("approvers: all approves, none refuses, ask without a terminal refuses", async () => {

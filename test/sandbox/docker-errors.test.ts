@@ -9,7 +9,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { defaultSandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import {
   DockerSandbox,
   SandboxUnavailableError,

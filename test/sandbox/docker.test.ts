@@ -16,7 +16,7 @@ import {
   DEFAULT_SANDBOX_IMAGE,
   defaultSandboxManifest,
   type SandboxManifestOptions,
-} from "../../compiler/emit/sandbox-manifest.js";
+} from "../../formats/sandbox-manifest.js";
 import {
   DockerSandbox,
   SandboxAbortedError,

@@ -4,7 +4,7 @@ import { parseAllDocuments } from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { KubernetesRenderError, kubernetesName, renderKubernetes } from "../../compiler/emit/kubernetes.js";
-import { defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 
 const command = ["scanner", "--target", "example"];
 

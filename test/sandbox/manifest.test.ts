@@ -11,12 +11,11 @@ import {
   parseSandboxManifest,
   sandboxManifestFileName,
   sandboxManifestSchema,
-  sandboxTierFromDsl,
   serializeSandboxManifest,
   validateSandboxManifest,
-  withAttributeForPath,
   type SandboxManifest,
-} from "../../compiler/emit/sandbox-manifest.js";
+} from "../../formats/sandbox-manifest.js";
+import { sandboxTierFromDsl, withAttributeForPath } from "../../stdlib/with-attributes.js";
 
 const base = (): SandboxManifest => defaultSandboxManifest({ agent: "scanner", tier: "tier1" });
 

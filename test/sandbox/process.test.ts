@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync } from "node:fs";
-import { defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
   ProcessSandbox,
   SandboxAbortedError,

@@ -17,7 +17,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { LineMap, parseText, walk, type Node } from "../../grammar/index.js";
 import { lex } from "../../grammar/lexer.js";
-import { DurationLiteral, NumberLiteral, StringLiteral, VaultRef } from "../../grammar/tokens.js";
+import { DurationLiteral, NumberLiteral, StringLiteral, VaultRefToken as VaultRef } from "../../grammar/tokens.js";
 import { BUILTIN_FUNCTIONS as STDLIB_FUNCTIONS, BUILTIN_TYPES as STDLIB_TYPES } from "../../stdlib/index.js";
 import { CORPUS, SHARED } from "../helpers/corpus.js";
 import { hasScope, loadGrammar, repoRoot, tokenize, type Tokenized } from "./textmate.js";

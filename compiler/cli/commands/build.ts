@@ -17,8 +17,9 @@ import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
 import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
-import { emitDiagnostics, parseFormat, runCommand, UserError, useColor } from "../output.js";
-import { ExitCode } from "../exit-codes.js";
+import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
+import { UserError } from "../../../formats/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 
 function isDir(p: string): boolean {
   try {

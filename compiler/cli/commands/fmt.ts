@@ -17,8 +17,9 @@ import type { Command } from "commander";
 import { createTwoFilesPatch } from "diff";
 import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
 import { formatBytes, notFormattedDiagnostic } from "../../format/format.js";
-import { emitDiagnostics, parseFormat, runCommand, UserError } from "../output.js";
-import { ExitCode } from "../exit-codes.js";
+import { emitDiagnostics, parseFormat, runCommand } from "../output.js";
+import { UserError } from "../../../formats/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import type { Diagnostic } from "../../diagnostics/model.js";
 
 interface FmtOptions {

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { parseBytes, type ParseResult } from "../../../grammar/index.js";
 import { collectSourceFiles, readSourceBytes, displayPath } from "../../project/files.js";
 import { emitDiagnostics, parseFormat, runCommand } from "../output.js";
-import { ExitCode } from "../exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import type { Diagnostic } from "../../diagnostics/model.js";
 
 /** Parses every file; shared by `parse` and by `check` until the checker takes over. */

@@ -16,29 +16,17 @@
  */
 import type { ActionCatalog } from "../../policy/catalog.js";
 import type { AgentPolicyModel, CtxPath } from "../../policy/model.js";
-import { shapeOf, type Shape } from "../../policy/shape.js";
+import { shapeOf } from "../../policy/shape.js";
+import {
+  SHARED_ROOTS,
+  type ActionContext,
+  type ContextModel,
+  type RecordShape,
+  type Shape,
+  type SharedRoot,
+} from "../../../formats/policies-json.js";
 
-export type RecordShape = Extract<Shape, { type: "Record" }>;
 type Attr = Shape & { required?: boolean };
-
-export const SHARED_ROOTS = ["input", "user", "session", "system", "context", "derived"] as const;
-export type SharedRoot = (typeof SHARED_ROOTS)[number];
-
-export interface ActionContext {
-  /** Cedar resource type of the call: the tool, or the target agent (inter-agent calls). */
-  resource: "Tool" | "Agent";
-  args: RecordShape;
-  facts: RecordShape;
-  /** Action groups the action belongs to (Cedar `memberOf`). */
-  groups: string[];
-}
-
-export interface ContextModel {
-  shared: Record<SharedRoot, RecordShape>;
-  actions: { [action: string]: ActionContext };
-  /** Action groups (Cedar action entities without a context of their own). */
-  groups: string[];
-}
 
 const emptyRecord = (): RecordShape => ({ type: "Record", attributes: {} });
 

@@ -7,10 +7,10 @@ import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";
 import { hasErrors, type Diagnostic } from "../../diagnostics/model.js";
 import { analyzeAgentPolicies, type AnalyzeInput } from "../../policy/analyze.js";
 import type { AgentPolicyModel } from "../../policy/model.js";
-import { CedarAuthorizer } from "./authorize.js";
-import { buildContextModel, type ContextModel } from "./context-model.js";
+import { buildContextModel } from "./context-model.js";
+import type { ContextModel, PoliciesJson } from "../../../formats/policies-json.js";
 import { emitPolicies, policySetText, type EmittedPolicies } from "./policies.js";
-import { policiesJson, type PoliciesJson } from "./policies-json.js";
+import { policiesJson } from "./policies-json.js";
 import { cedarSchema } from "./schema.js";
 import { validatePolicies } from "./validate.js";
 
@@ -58,19 +58,3 @@ export function policyFiles(c: CedarCompilation): { policy: string; approval: st
     ),
   };
 }
-
-/** An authorizer for a successful compilation (tests, benchmarks, `symbic` tooling). */
-export function authorizerFor(c: CedarCompilation): CedarAuthorizer {
-  const e = c.emitted!;
-  return new CedarAuthorizer(
-    c.policiesJson!,
-    Object.fromEntries(e.main.map((p) => [p.id, p.text])),
-    Object.fromEntries(e.approval.map((p) => [p.id, p.text])),
-    c.schema!,
-  );
-}
-
-export { CedarAuthorizer, type CedarDecision } from "./authorize.js";
-export { cedarRequest, type CedarRequest } from "./request.js";
-export type { PoliciesJson, PolicyEntry, DerivedEntry, SettingEntry } from "./policies-json.js";
-export type { ContextModel, ActionContext } from "./context-model.js";

@@ -9,64 +9,16 @@
  * - `levels`: the ordered levels string comparisons rank by;
  * - `settings`: record-form `require:` entries and `audit:` rules (configuration, not decisions).
  */
-import type { Expr, Span } from "../../../grammar/ast.js";
-import type { AgentPolicyModel, DecisionRule, JsonValue, MatchSpec, SettingRule } from "../../policy/model.js";
-import { shapeOf, type Shape } from "../../policy/shape.js";
-import type { ContextModel } from "./context-model.js";
-
-export const POLICIES_FORMAT = "symbi-policies/v1";
-
-export interface PolicyEntry {
-  id: string;
-  /** Which file holds the policy: policy.cedar or approval.cedar. */
-  set: "policy" | "approval";
-  verb: string;
-  effect: "permit" | "forbid" | "approval";
-  policy: string;
-  file: string;
-  line: number;
-  col: number;
-  endLine: number;
-  endCol: number;
-  text: string;
-  actions: "all" | string[];
-  approver?: string;
-}
-
-export interface DerivedEntry {
-  id: string;
-  /** "run": depends only on the agent's inputs (compute once); "call": recompute for every request. */
-  stage: "run" | "call";
-  type: Shape;
-  /** The expression; identifiers that read the request carry `root` (see compiler/policy/model.ts RootRef). */
-  expr: Expr;
-  rule: string;
-  file: string;
-  line: number;
-  col: number;
-}
-
-export interface SettingEntry {
-  id: string;
-  kind: "require" | "audit";
-  policy: string;
-  file: string;
-  line: number;
-  col: number;
-  text: string;
-  settings: { [k: string]: JsonValue };
-  actions?: "all" | string[];
-}
-
-export interface PoliciesJson {
-  format: typeof POLICIES_FORMAT;
-  agent: string;
-  policies: PolicyEntry[];
-  context: ContextModel;
-  derived: DerivedEntry[];
-  levels: string[];
-  settings: SettingEntry[];
-}
+import type { Span } from "../../../grammar/ast.js";
+import type { AgentPolicyModel, DecisionRule, MatchSpec, SettingRule } from "../../policy/model.js";
+import { shapeOf } from "../../policy/shape.js";
+import {
+  POLICIES_FORMAT,
+  type ContextModel,
+  type PoliciesJson,
+  type PolicyEntry,
+  type PolicySettingEntry,
+} from "../../../formats/policies-json.js";
 
 function where(span: Span): { line: number; col: number; endLine: number; endCol: number } {
   return { line: span.line, col: span.col, endLine: span.endLine, endCol: span.endCol };
@@ -92,8 +44,8 @@ function policyEntry(r: DecisionRule): PolicyEntry {
   return e;
 }
 
-function settingEntry(s: SettingRule): SettingEntry {
-  const e: SettingEntry = {
+function settingEntry(s: SettingRule): PolicySettingEntry {
+  const e: PolicySettingEntry = {
     id: s.id,
     kind: s.kind,
     policy: s.policy,

@@ -15,7 +15,8 @@
  */
 import type { AgentPolicyModel, ArgConstraint, DecisionRule, MatchSpec } from "../../policy/model.js";
 import { CedarWriter, GuardLowering } from "./lower.js";
-import { ACTION_TYPE, AGENT_TYPE, cedarString, contextPath, entityRef, hasAttr } from "./syntax.js";
+import { ACTION_TYPE, AGENT_TYPE } from "../../../formats/policies-json.js";
+import { cedarString, contextPath, entityRef, hasAttr } from "./syntax.js";
 
 export interface EmittedPolicy {
   id: string;

@@ -12,9 +12,7 @@
  *   }
  */
 import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";
-import type { ContextModel, SharedRoot } from "./context-model.js";
-import { NAMESPACE } from "./syntax.js";
-import type { Shape } from "../../policy/shape.js";
+import { NAMESPACE, type ContextModel, type Shape, type SharedRoot } from "../../../formats/policies-json.js";
 
 const COMMON_TYPE: Record<SharedRoot, string> = {
   input: "InputRecord",

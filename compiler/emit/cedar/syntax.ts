@@ -3,11 +3,6 @@
  * attribute access that stays valid for any attribute name.
  */
 
-export const NAMESPACE = "Symbi";
-export const AGENT_TYPE = `${NAMESPACE}::Agent`;
-export const TOOL_TYPE = `${NAMESPACE}::Tool`;
-export const ACTION_TYPE = `${NAMESPACE}::Action`;
-
 /** Identifiers Cedar reserves; as attribute names they need the `["x"]` / `has "x"` forms. */
 const RESERVED = new Set(["true", "false", "if", "then", "else", "in", "is", "like", "has", "__cedar"]);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;

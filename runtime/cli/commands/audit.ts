@@ -4,7 +4,7 @@
  * it cannot be read at all.
  */
 import { Option, type Command } from "commander";
-import { ExitCode } from "../../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import { loadPrivateKey, loadPublicKey } from "../../audit/keys.js";
 import { describeResult, verifyLog, type VerifyResult } from "../../audit/verify.js";
 import { repairLog } from "../../audit/repair.js";

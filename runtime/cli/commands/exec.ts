@@ -9,14 +9,15 @@
  * inputs or context of the wrong shape).
  */
 import { Option, type Command } from "commander";
-import { ExitCode } from "../../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import { APPROVAL_MODES, type ApprovalMode } from "../../gate/approval.js";
 import { FatalError } from "../../interpreter/errors.js";
 import { CompileError } from "../../exec/compile.js";
 import { execAgent } from "../../exec/run.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
-import { ExitStatus, UserError } from "../errors.js";
+import { ExitStatus } from "../errors.js";
+import { UserError } from "../../../formats/exit-codes.js";
 
 interface ExecCliOptions {
   agent?: string;

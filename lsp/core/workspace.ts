@@ -6,7 +6,7 @@
  * Every change bumps `generation`, which is what cached project-wide results are keyed by.
  */
 import { readFileSync } from "node:fs";
-import { collectSourceFiles, isSourceFile } from "../compiler/project/files.js";
+import { collectSourceFiles, isSourceFile } from "../../compiler/project/files.js";
 import { SourceDocument } from "./document.js";
 import { canonicalUri, pathToUri, uriToPath } from "./uri.js";
 

@@ -14,3 +14,18 @@ export const ExitCode = {
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * The one error type for user errors in both CLIs: its message is the whole story (printed as one
+ * line, no stack trace) and `exitCode` the documented code. Library errors that users can fix
+ * (AuditError, BundleError, ...) follow the same shape: an Error with a numeric `exitCode`.
+ */
+export class UserError extends Error {
+  override readonly name = "UserError";
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.Error,
+  ) {
+    super(message);
+  }
+}

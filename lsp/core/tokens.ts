@@ -4,7 +4,7 @@
  * for a slice, so callers never care which one they got.
  */
 import type { IToken } from "chevrotain";
-import { scan } from "../grammar/scanner.js";
+import { scan } from "../../grammar/scanner.js";
 
 export class TokenIndex {
   constructor(

@@ -10,8 +10,8 @@
  * whole file (and in the other files of the project); a policy rule's call-pattern arguments
  * (`read(file)`) are binders visible in its guard.
  */
-import type * as A from "../grammar/ast.js";
-import { VISITOR_KEYS } from "../grammar/visit.js";
+import type * as A from "../../grammar/ast.js";
+import { VISITOR_KEYS } from "../../grammar/visit.js";
 
 export type BindingKind = "agent" | "function" | "type" | "memory" | "parameter" | "variable" | "binder";
 

@@ -18,11 +18,11 @@
  * parse's, the same as `symbic check`.
  */
 import type { IToken } from "chevrotain";
-import { parseText } from "../grammar/index.js";
-import type { Comment, Program } from "../grammar/ast.js";
-import type { LineMap, Span } from "../grammar/span.js";
-import { walk } from "../grammar/visit.js";
-import * as T from "../grammar/tokens.js";
+import { parseText } from "../../grammar/index.js";
+import type { Comment, Program } from "../../grammar/ast.js";
+import type { LineMap, Span } from "../../grammar/span.js";
+import { walk } from "../../grammar/visit.js";
+import * as T from "../../grammar/tokens.js";
 
 const CLOSER: Record<string, string> = { "{": "}", "(": ")", "[": "]" };
 const ITEM_WORDS = new Set([

@@ -17,7 +17,7 @@ import {
   type BuiltinFunctionDecl,
   type BuiltinMethodDecl,
   type ParamExpr,
-} from "../stdlib/index.js";
+} from "../../stdlib/index.js";
 
 export interface ParamLabel {
   label: string;

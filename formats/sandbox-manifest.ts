@@ -234,56 +234,6 @@ export function runtimeForTier(tier: SandboxTier): ContainerRuntime | null {
   return tier === "tier1" ? "runc" : tier === "tier2" ? "runsc" : null;
 }
 
-/**
- * Maps a DSL `sandbox = ...` value to a tier, with the reference's spellings (case-insensitive,
- * quotes stripped): `docker`/`tier1` → tier1, `gvisor`/`tier2` → tier2, and our explicit
- * `process`. `firecracker`/`tier3`/`e2b` parse in the reference but have no driver here, so
- * they are an error (never a silent downgrade).
- */
-export function sandboxTierFromDsl(value: string): { ok: true; tier: SandboxTier } | { ok: false; message: string } {
-  const v = value
-    .trim()
-    .replace(/^["']|["']$/g, "")
-    .toLowerCase();
-  if (v === "tier1" || v === "docker") return { ok: true, tier: "tier1" };
-  if (v === "tier2" || v === "gvisor") return { ok: true, tier: "tier2" };
-  if (v === "process") return { ok: true, tier: "process" };
-  if (v === "tier3" || v === "firecracker" || v === "e2b") {
-    return {
-      ok: false,
-      message: `sandbox tier "${value}" is not supported by this toolchain; use "Tier1" (Docker), "Tier2" (gVisor) or "process" (development)`,
-    };
-  }
-  return {
-    ok: false,
-    message: `unknown sandbox tier "${value}"; valid tiers are "Tier1" (docker), "Tier2" (gvisor) and "process" (development only)`,
-  };
-}
-
-/**
- * Which `with` attribute sets which manifest field (JSON pointer), so the compiler can place a
- * manifest validation error on the attribute that caused it. Attributes not listed here
- * (`memory`, `security`, `privacy`, ...) do not reach the manifest.
- */
-export const WITH_ATTRIBUTE_FIELDS: Readonly<Record<string, string>> = Object.freeze({
-  sandbox: "/tier",
-  timeout: "/timeoutMs",
-  max_memory_mb: "/limits/memoryMb",
-  max_cpu_cores: "/limits/cpus",
-  max_pids: "/limits/pids",
-  network_policy: "/network",
-});
-
-/** The `with` attribute behind a manifest error path (the longest matching field), if any. */
-export function withAttributeForPath(path: string): string | undefined {
-  let best: [string, string] | undefined;
-  for (const [attr, field] of Object.entries(WITH_ATTRIBUTE_FIELDS)) {
-    if ((path === field || path.startsWith(`${field}/`)) && (!best || field.length > best[1].length))
-      best = [attr, field];
-  }
-  return best?.[0];
-}
-
 /** What the compiler knows for one agent / `with` block; everything but agent and tier has a default. */
 export interface SandboxManifestOptions {
   agent: string;

@@ -15,10 +15,32 @@
  * wrong type) is reported as `{ error }`: the caller must deny.
  */
 import type { EntityUidJson } from "@cedar-policy/cedar-wasm/nodejs";
-import { computeDerived, type PolicyRequest } from "../../policy/evaluate.js";
-import { conforms, project } from "../../policy/shape.js";
-import type { PoliciesJson } from "./policies-json.js";
-import { ACTION_TYPE, AGENT_TYPE, TOOL_TYPE } from "./syntax.js";
+import type { JsonValue } from "../../formats/json.js";
+import {
+  ACTION_TYPE,
+  AGENT_TYPE,
+  TOOL_TYPE,
+  conforms,
+  project,
+  type PoliciesJson,
+} from "../../formats/policies-json.js";
+import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
+import { computeDerived } from "./derived.js";
+
+export interface PolicyRequest {
+  /** The tool or action called. */
+  action: string;
+  /** The call's validated arguments, by name. */
+  args?: { [arg: string]: JsonValue };
+  /** Facts the runtime knows about the arguments' values, by argument name (trusted). */
+  facts?: { [arg: string]: JsonValue };
+  /** The agent's inputs. */
+  input?: { [param: string]: JsonValue };
+  user?: { [k: string]: JsonValue };
+  session?: { [k: string]: JsonValue };
+  system?: { [k: string]: JsonValue };
+  context?: { [k: string]: JsonValue };
+}
 
 export interface CedarRequest {
   principal: EntityUidJson;
@@ -27,14 +49,15 @@ export interface CedarRequest {
   context: Record<string, unknown>;
 }
 
-const TRUSTED = ["user", "session", "system", "context"] as const;
-
 /** Values of `stage: "run"` derived attributes, computed once per run: per policies.json, per input object. */
 const runCache = new WeakMap<PoliciesJson, WeakMap<object, Map<string, unknown>>>();
 
-export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest | { error: string } {
+export function cedarRequest(
+  pj: PoliciesJson,
+  req: PolicyRequest,
+): CedarRequest | { error: string; unknownAction?: boolean } {
   const a = pj.context.actions[req.action];
-  if (!a) return { error: `the action \`${req.action}\` is not declared in the policy schema` };
+  if (!a) return { error: `the action \`${req.action}\` is not declared in the policy schema`, unknownAction: true };
   const args = project(req.args ?? {}, a.args);
   if (args === undefined) return { error: `the arguments of \`${req.action}\` do not match its contract` };
   const input = project(req.input ?? {}, pj.context.shared.input);
@@ -44,7 +67,7 @@ export function cedarRequest(pj: PoliciesJson, req: PolicyRequest): CedarRequest
     const f = project(req.facts, a.facts);
     if (f !== undefined) context["facts"] = f;
   }
-  for (const r of TRUSTED) {
+  for (const r of TRUSTED_RECORDS) {
     const v = req[r];
     if (v === undefined) continue;
     const p = project(v, pj.context.shared[r]);

@@ -5,103 +5,18 @@
  * (diagnostic codes E0400–E0405, W0400–W0401) and LANGUAGE.md §1.5 / Appendix D.
  */
 import type { DeclKind } from "./completion-context.js";
-import { WITH_ATTRIBUTES as CHECKED_WITH_ATTRIBUTES } from "../compiler/check/index.js";
+import { WITH_ATTRIBUTE_DECLS, WITH_ATTRIBUTES, type WithAttributeDecl } from "../../stdlib/with-attributes.js";
 
-export interface AttributeInfo {
-  name: string;
-  doc: string;
-  /** Values to offer, as source text (quoted when strings). */
-  values?: string[];
-  /** Example value for the snippet inserted with the name. */
-  example: string;
+export type AttributeInfo = WithAttributeDecl;
+
+/** Values to offer for an attribute, as source text (enumerations quoted). */
+export function attributeValues(a: WithAttributeDecl): readonly string[] | undefined {
+  return a.kind === "enum" ? a.values?.map((v) => JSON.stringify(v)) : a.values;
 }
 
-export const WITH_ATTRIBUTES: readonly AttributeInfo[] = [
-  {
-    name: "sandbox",
-    doc: 'Isolation tier the block runs in: `"Tier1"` (Docker, runc), `"Tier2"` (gVisor, runsc) or `"process"` (a scrubbed child process, development only). A tier that is not available is an error, never a silent downgrade.',
-    values: ['"Tier1"', '"Tier2"', '"process"'],
-    example: '"Tier1"',
-  },
-  {
-    name: "timeout",
-    doc: 'Wall-clock limit of the whole block: a duration literal (`30s`, `5m`, `100ms`, `1.5h`) or string (`"30m"`). A bare number means milliseconds and draws a warning (W0400).',
-    values: ["30s", "5m", "1h", '"30m"'],
-    example: "30s",
-  },
-  {
-    name: "max_memory_mb",
-    doc: "Memory limit of the sandbox in MiB (a positive whole number).",
-    values: ["256", "512", "1024"],
-    example: "512",
-  },
-  {
-    name: "max_cpu_cores",
-    doc: "CPU limit of the sandbox in cores; fractions allowed (`0.5`).",
-    values: ["0.5", "1.0", "2.0"],
-    example: "1.0",
-  },
-  { name: "max_pids", doc: "Maximum number of processes in the sandbox.", values: ["64", "128"], example: "64" },
-  {
-    name: "network_policy",
-    doc: 'Network access of the sandbox: `"deny_all"` (no network; the default).',
-    values: ['"deny_all"'],
-    example: '"deny_all"',
-  },
-  {
-    name: "network",
-    doc: 'Network destinations the sandbox may reach (`["api.example.com:443"]`); everything else is blocked.',
-    example: '["api.example.com:443"]',
-  },
-  {
-    name: "memory",
-    doc: 'Agent memory mode: `"ephemeral"`, `"persistent"`, `"session"` or `"encrypted"` (unrelated to top-level `memory` blocks).',
-    values: ['"ephemeral"', '"persistent"', '"session"', '"encrypted"'],
-    example: '"ephemeral"',
-  },
-  {
-    name: "security",
-    doc: "Declared security level of the block.",
-    values: ['"low"', '"medium"', '"standard"', '"high"', '"maximum"'],
-    example: '"high"',
-  },
-  {
-    name: "privacy",
-    doc: "Declared privacy level of the block.",
-    values: ['"standard"', '"high"', '"strict"', '"differential"'],
-    example: '"strict"',
-  },
-  {
-    name: "requires",
-    doc: 'Clearances the block needs: a string or an array of strings (`["security_clearance"]`).',
-    example: '["security_clearance"]',
-  },
-  {
-    name: "coordination",
-    doc: 'Inter-agent coordination: `"enabled"` or `"disabled"`.',
-    values: ['"enabled"', '"disabled"'],
-    example: '"enabled"',
-  },
-];
-
-const DOCUMENTED = new Map(WITH_ATTRIBUTES.map((a) => [a.name, a]));
-
-/**
- * Every attribute the checker knows (its list is the authority; W0401 flags others), with the
- * documentation above; attributes the toolchain only records get a generic line.
- */
-export const WITH_ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeInfo> = new Map(
-  CHECKED_WITH_ATTRIBUTES.map((name) => [
-    name,
-    DOCUMENTED.get(name) ?? {
-      name,
-      doc: "Recorded with the block's settings; it does not change how the block runs.",
-      example: '""',
-    },
-  ]),
-);
-
-export const ALL_WITH_ATTRIBUTES: readonly AttributeInfo[] = [...WITH_ATTRIBUTE_BY_NAME.values()];
+/** Every attribute the language knows (stdlib/with-attributes.ts). */
+export const WITH_ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeInfo> = WITH_ATTRIBUTES;
+export const ALL_WITH_ATTRIBUTES: readonly AttributeInfo[] = WITH_ATTRIBUTE_DECLS;
 
 export interface DeclKeyInfo {
   name: string;

@@ -1,5 +1,6 @@
 /**
- * JSON values as the audit log stores them, and their RFC 8785 canonical form.
+ * JSON values as the formats store them (bundle.json, policies.json, audit records), and their
+ * RFC 8785 canonical form.
  *
  * The `canonicalize` package implements RFC 8785, but it silently turns a function into the
  * text `undefined` and calls `toJSON` on class instances; audit details must be plain data, so

@@ -5,7 +5,7 @@
  * `file`, the project-relative file its spans point into. Key order follows the parser's node
  * construction, so the text is stable.
  */
-import type { AgentDef, FunctionDef, Program, TypeDef } from "../../grammar/ast.js";
+import type { AgentDef, FunctionDef, Program, TypeDef } from "../grammar/ast.js";
 
 export const IR_FORMAT = "symbi-ir/v1";
 

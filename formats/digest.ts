@@ -1,5 +1,5 @@
 /**
- * SHA-256 for the chain. DESIGN §2 lists @noble/hashes; node:crypto's createHash is used instead
+ * SHA-256, as the audit chain, bundle.json and pins use it. DESIGN §2 lists @noble/hashes; node:crypto's createHash is used instead
  * because it measured ~4.5× faster on record-sized inputs (1.2 µs vs 5.7 µs per record, see
  * bench/audit.bench.ts), which is most of the append budget. Both are standard SHA-256, so a
  * log verifies the same with either.

@@ -9,10 +9,10 @@
  * recorded (keyed by AST node) apply to the nodes the features look at.
  */
 import { dirname, relative, sep } from "node:path";
-import type { Diagnostic } from "../compiler/diagnostics/model.js";
-import { sortDiagnostics } from "../compiler/diagnostics/model.js";
-import { Project, type CheckResult } from "../compiler/check/index.js";
-import { findProjectRoot } from "../compiler/project/root.js";
+import type { Diagnostic } from "../../compiler/diagnostics/model.js";
+import { sortDiagnostics } from "../../compiler/diagnostics/model.js";
+import { Project, type CheckResult } from "../../compiler/check/index.js";
+import { findProjectRoot } from "../../compiler/project/root.js";
 import type { Workspace } from "./workspace.js";
 import type { SourceDocument } from "./document.js";
 import type { CheckView } from "./semantic.js";

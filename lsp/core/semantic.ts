@@ -4,10 +4,10 @@
  * expression, what every identifier resolved to, and the symbol table. Features take a
  * `CheckView | undefined` so they keep working on the parse alone if the checker failed.
  */
-import type { Identifier, Node } from "../grammar/ast.js";
-import type { GlobalEnv } from "../compiler/check/globals.js";
-import type { SymbolTable } from "../compiler/check/symbols.js";
-import type { Type } from "../compiler/check/types.js";
+import type { Identifier, Node } from "../../grammar/ast.js";
+import type { GlobalEnv } from "../../compiler/check/globals.js";
+import type { SymbolTable } from "../../compiler/check/symbols.js";
+import type { Type } from "../../compiler/check/types.js";
 
 export interface CheckView {
   env: GlobalEnv;

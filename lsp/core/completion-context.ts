@@ -33,7 +33,7 @@ interface Frame {
   afterIf?: boolean;
 }
 
-export type PolicyVerb = "allow" | "deny" | "require" | "audit";
+import type { PolicyVerb } from "../../grammar/ast.js";
 
 export type CompletionContext =
   | { kind: "none" }

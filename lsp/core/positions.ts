@@ -5,7 +5,7 @@
  * lone `\r` as line breaks, so lines agree.
  */
 import type { Position, Range } from "vscode-languageserver";
-import type { LineMap, Span } from "../grammar/span.js";
+import type { LineMap, Span } from "../../grammar/span.js";
 
 export function spanToRange(span: Span): Range {
   return {

@@ -1,64 +1,18 @@
 /**
- * The DSL-level policy evaluator: decides a request by evaluating the analysed DSL rules
- * directly (the guard ASTs, with DSL semantics), without Cedar. It is the reference the Cedar
- * compilation is tested against (test/build/faithfulness.test.ts), and it is what the language
- * server uses to explain a rule.
- *
- * Semantics (README "Policy semantics"):
- * - default deny; allowed iff some `allow` applies and no `deny` / `require` forbids; an action
- *   the agent does not know (no tool contract, capability or inter-agent builtin) is denied;
- * - a rule applies when its action pattern matches (action, literal arguments) and its guard
- *   holds; a guard is *defined* only when every value it reads is present (and every level it
- *   ranks is a known level, and every runtime-computed value could be computed); an undefined
- *   guard makes `allow` not apply and `deny` / `require` / approvals apply (fail closed);
- * - any evaluation error (integer overflow) denies;
- * - approvals: an allowed request needs a human approval when an approval rule applies.
+ * Values the runtime derives from a request before the decision (policies.json `derived`,
+ * passed as `context.derived.<id>`): pure computations Cedar cannot express — `any`/`all` over
+ * lists, `len`, `.map`/`.filter`, case conversion, indexing. Each derived expression carries, on
+ * every identifier that reads the request, what it denotes (`root`), so nothing is resolved here.
+ * A value that cannot be computed (something it reads is absent or of the wrong type, a string
+ * is not a known level, an overflow) is left out: the guard reading it is then undefined.
  */
-import type { Expr, Identifier } from "../../grammar/ast.js";
-import type {
-  AgentPolicyModel,
-  DecisionRule,
-  DefItem,
-  DerivedAttr,
-  GuardInfo,
-  JsonValue,
-  MatchSpec,
-  Note,
-  RootRef,
-} from "./model.js";
-import { conforms, shapeOf } from "./shape.js";
-
-export interface PolicyRequest {
-  /** The tool or action called. */
-  action: string;
-  /** The call's validated arguments, by name. */
-  args?: { [arg: string]: JsonValue };
-  /** Facts the runtime knows about the arguments' values, by argument name (trusted). */
-  facts?: { [arg: string]: JsonValue };
-  /** The agent's inputs. */
-  input?: { [param: string]: JsonValue };
-  user?: { [k: string]: JsonValue };
-  session?: { [k: string]: JsonValue };
-  system?: { [k: string]: JsonValue };
-  context?: { [k: string]: JsonValue };
-}
-
-export interface PolicyDecision {
-  decision: "allow" | "deny";
-  /** The request is allowed but a human must approve it first. */
-  approval: boolean;
-  /** Ids of the allow rules that applied. */
-  permits: string[];
-  /** Ids of the deny / require rules that applied. */
-  forbids: string[];
-  /** Ids of the approval rules that applied. */
-  approvals: string[];
-  /** Ids of rules whose evaluation failed (each one denies). */
-  errors: string[];
-}
+import type { BinaryExpr, CallExpr, Expr, Identifier } from "../../grammar/ast.js";
+import type { JsonValue } from "../../formats/json.js";
+import type { RootRef } from "../../formats/policies-json.js";
+import type { PolicyRequest } from "./request.js";
 
 /** A value was absent, or a runtime-computed value could not be computed. */
-class Undefined extends Error {}
+export class Undefined extends Error {}
 /** Evaluation failed (overflow): the request is denied. */
 export class EvalError extends Error {}
 
@@ -66,19 +20,19 @@ const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 
 /** Integers are exact 64-bit values (bigint) inside the evaluator, as in Cedar; overflow is an error. */
-function checkedInt(v: bigint): bigint {
+export function checkedI64(v: bigint): bigint {
   if (v < I64_MIN || v > I64_MAX) throw new EvalError("integer overflow");
   return v;
 }
 
-function isRecord(v: unknown): v is { [k: string]: JsonValue } {
+export function isRecord(v: unknown): v is { [k: string]: JsonValue } {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Equality with set semantics for lists (order and duplicates do not matter), as in Cedar. */
 export function valueEquals(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (isInt(a) && isInt(b)) return BigInt(a) === BigInt(b);
+  if (isIntegral(a) && isIntegral(b)) return BigInt(a) === BigInt(b);
   if (Array.isArray(a) && Array.isArray(b))
     return a.every((x) => b.some((y) => valueEquals(x, y))) && b.every((y) => a.some((x) => valueEquals(x, y)));
   if (isRecord(a) && isRecord(b)) {
@@ -89,7 +43,7 @@ export function valueEquals(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function contains(list: unknown, x: unknown): boolean {
+export function contains(list: unknown, x: unknown): boolean {
   if (!Array.isArray(list)) throw new Undefined();
   return list.some((y) => valueEquals(x, y));
 }
@@ -110,7 +64,7 @@ export function readRoot(req: PolicyRequest, root: RootRef): unknown {
   }
 }
 
-function readFields(v: unknown, fields: readonly string[]): unknown {
+export function readFields(v: unknown, fields: readonly string[]): unknown {
   let cur = v;
   for (const f of fields) {
     if (!isRecord(cur) || !Object.prototype.hasOwnProperty.call(cur, f)) return undefined;
@@ -119,12 +73,12 @@ function readFields(v: unknown, fields: readonly string[]): unknown {
   return cur;
 }
 
-function isInt(v: unknown): v is number | bigint {
+export function isIntegral(v: unknown): v is number | bigint {
   return typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v));
 }
 
 /** A computed value as JSON: bigints become numbers (or the value is undefined when not exact). */
-function toJsonValue(v: unknown): unknown {
+export function toJsonValue(v: unknown): unknown {
   if (typeof v === "bigint") {
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new Undefined();
     return Number(v);
@@ -138,13 +92,13 @@ function toJsonValue(v: unknown): unknown {
   return v;
 }
 
-function rankOf(levels: readonly string[], v: unknown): number {
+export function rankOf(levels: readonly string[], v: unknown): number {
   const i = typeof v === "string" ? levels.indexOf(v) : -1;
   if (i < 0) throw new Undefined();
   return i;
 }
 
-function literal(e: Expr): unknown {
+export function literal(e: Expr): unknown {
   switch (e.kind) {
     case "String":
       return e.value;
@@ -159,197 +113,8 @@ function literal(e: Expr): unknown {
   }
 }
 
-/** Evaluates policy rules against requests for one agent. */
-export class PolicyEvaluator {
-  private derivedCache = new Map<string, unknown>();
-  private req: PolicyRequest = { action: "" };
-
-  constructor(readonly model: AgentPolicyModel) {}
-
-  decide(req: PolicyRequest): PolicyDecision {
-    this.req = req;
-    this.derivedCache.clear();
-    const out: PolicyDecision = {
-      decision: "deny",
-      approval: false,
-      permits: [],
-      forbids: [],
-      approvals: [],
-      errors: [],
-    };
-    // An action the agent does not know (no contract, capability or builtin) is denied outright.
-    if (!this.model.actions.includes(req.action)) return out;
-    for (const rule of this.model.rules) {
-      if (!matches(rule.match, req)) continue;
-      try {
-        if (this.applies(rule)) {
-          if (rule.effect === "permit") out.permits.push(rule.id);
-          else if (rule.effect === "forbid") out.forbids.push(rule.id);
-          else out.approvals.push(rule.id);
-        }
-      } catch (e) {
-        if (!(e instanceof EvalError || e instanceof Undefined)) throw e;
-        out.errors.push(rule.id);
-      }
-    }
-    const mainErrors = out.errors.filter((id) => this.model.rules.find((r) => r.id === id)!.effect !== "approval");
-    const approvalErrors = out.errors.length - mainErrors.length;
-    out.decision = out.permits.length > 0 && out.forbids.length === 0 && mainErrors.length === 0 ? "allow" : "deny";
-    out.approval = out.decision === "allow" && (out.approvals.length > 0 || approvalErrors > 0);
-    return out;
-  }
-
-  /** Whether a matched rule applies (see the module comment for undefined guards). */
-  private applies(rule: DecisionRule): boolean {
-    const guardHolds = (g: GuardInfo | undefined, whenUndefined: boolean): boolean => {
-      if (!g) return true;
-      if (!this.defined(g.defined)) return whenUndefined;
-      return this.bool(g.expr);
-    };
-    switch (rule.effect) {
-      case "permit":
-        return guardHolds(rule.guard, false);
-      case "approval":
-        return guardHolds(rule.guard, true);
-      case "forbid": {
-        if (!guardHolds(rule.guard, true)) return false;
-        if (!rule.condition) return true;
-        return !guardHolds(rule.condition, false);
-      }
-    }
-  }
-
-  private defined(items: DefItem[]): boolean {
-    for (const d of items) {
-      switch (d.kind) {
-        case "path": {
-          const [first, ...rest] = d.path.segments;
-          const base =
-            first === "args"
-              ? this.req.args
-              : first === "facts"
-                ? this.req.facts
-                : first === "input"
-                  ? this.req.input
-                  : this.req[first as "user"];
-          const v = readFields(base ?? {}, rest);
-          // A value of the wrong type counts as absent (the runtime drops it before Cedar sees it).
-          const n = this.model.notes.get(d.expr);
-          if (v === undefined || (n?.kind === "path" && !conforms(v, shapeOf(n.node)))) return false;
-          break;
-        }
-        case "derived":
-          if (this.derivedValue(d.id) === undefined) return false;
-          break;
-        case "level": {
-          const v = this.value(d.expr);
-          if (typeof v !== "string" || !this.model.levels.includes(v)) return false;
-          break;
-        }
-      }
-    }
-    return true;
-  }
-
-  private derivedValue(id: string): unknown {
-    if (this.derivedCache.has(id)) return this.derivedCache.get(id);
-    const attr = this.model.derived.find((d) => d.id === id)!;
-    let v = computeDerived(attr, this.req, this.model.levels);
-    if (v !== undefined && !conforms(v, shapeOf(attr.node))) v = undefined;
-    this.derivedCache.set(id, v);
-    return v;
-  }
-
-  private note(e: Expr): Note | undefined {
-    return this.model.notes.get(e);
-  }
-
-  private bool(e: Expr): boolean {
-    const v = this.value(e);
-    if (typeof v !== "boolean") throw new Undefined();
-    return v;
-  }
-
-  private int(e: Expr): bigint {
-    const v = this.value(e);
-    if (!isInt(v)) throw new Undefined();
-    return BigInt(v);
-  }
-
-  /** The value of a guard expression, with the DSL's meaning of each construct. */
-  private value(e: Expr): unknown {
-    const n = this.note(e);
-    if (n?.kind === "derived") {
-      const v = this.derivedValue(n.id);
-      if (v === undefined) throw new Undefined();
-      return v;
-    }
-    if (n?.kind === "path") {
-      const v = readFields(readRoot(this.req, n.root), n.fields);
-      if (v === undefined) throw new Undefined();
-      return v;
-    }
-    switch (e.kind) {
-      case "Paren":
-        return this.value(e.expr);
-      case "String":
-      case "Number":
-      case "Bool":
-      case "Duration":
-        return literal(e);
-      case "Array":
-        return e.elements.map((x) => this.value(x));
-      case "Unary":
-        if (e.op === "-") return checkedInt(-this.int(e.operand));
-        return !this.bool(e.operand);
-      case "Binary": {
-        switch (e.op) {
-          case "&&":
-            return this.bool(e.left) && this.bool(e.right);
-          case "||":
-            return this.bool(e.left) || this.bool(e.right);
-          case "==":
-            return valueEquals(this.value(e.left), this.value(e.right));
-          case "!=":
-            return !valueEquals(this.value(e.left), this.value(e.right));
-          case "<":
-          case "<=":
-          case ">":
-          case ">=": {
-            const on = n?.kind === "order" ? n.on : "long";
-            const l = on === "level" ? rankOf(this.model.levels, this.value(e.left)) : this.int(e.left);
-            const r = on === "level" ? rankOf(this.model.levels, this.value(e.right)) : this.int(e.right);
-            return e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : l >= r;
-          }
-          case "+":
-            return checkedInt(this.int(e.left) + this.int(e.right));
-          case "-":
-            return checkedInt(this.int(e.left) - this.int(e.right));
-          case "*":
-            return checkedInt(this.int(e.left) * this.int(e.right));
-          case "in": {
-            const x = this.value(e.left);
-            return contains(this.value(e.right), x);
-          }
-          default:
-            throw new EvalError(`operator ${e.op} in a Cedar-side guard`);
-        }
-      }
-      case "Call": {
-        if (e.callee.kind !== "Member") throw new EvalError("call in a Cedar-side guard");
-        const method = e.callee.property.name;
-        const recv = this.value(e.callee.object);
-        const args = e.args.map((a) => this.value(a.kind === "NamedArg" ? a.value : a));
-        return stringOrListMethod(method, recv, args);
-      }
-      default:
-        throw new EvalError(`${e.kind} in a Cedar-side guard`);
-    }
-  }
-}
-
 /** `.contains`, `.starts_with`, `.ends_with`, `.contains_all`, `.contains_any`, `.is_empty` with DSL meaning. */
-function stringOrListMethod(method: string, recv: unknown, args: unknown[]): unknown {
+export function stringOrListMethod(method: string, recv: unknown, args: unknown[]): unknown {
   const a = args[0];
   switch (method) {
     case "contains":
@@ -377,15 +142,6 @@ function stringOrListMethod(method: string, recv: unknown, args: unknown[]): unk
   }
 }
 
-export function matches(m: MatchSpec, req: PolicyRequest): boolean {
-  if (m.actions !== "all" && !m.actions.includes(req.action)) return false;
-  for (const c of m.constraints) {
-    const v = req.args?.[c.arg];
-    if (v === undefined || !valueEquals(v, c.value)) return false;
-  }
-  return true;
-}
-
 // -----------------------------------------------------------------------------------------------
 // Runtime-computed values (context.derived)
 // -----------------------------------------------------------------------------------------------
@@ -399,7 +155,7 @@ type Env = Map<string, unknown>;
  * expression carries, on each identifier that reads the request, what it denotes (`root`).
  */
 export function computeDerived(
-  attr: Pick<DerivedAttr, "expr"> & { type?: unknown },
+  attr: { expr: Expr },
   req: PolicyRequest,
   levels: readonly string[],
   steps = { left: 100_000 },
@@ -427,7 +183,7 @@ class RuntimeEval {
 
   private int(e: Expr, env: Env): bigint {
     const v = this.value(e, env);
-    if (!isInt(v)) throw new Undefined();
+    if (!isIntegral(v)) throw new Undefined();
     return BigInt(v);
   }
 
@@ -481,7 +237,7 @@ class RuntimeEval {
           if (v === undefined) throw new Undefined();
           return v;
         }
-        if (!isInt(i) || !(Array.isArray(obj) || typeof obj === "string")) throw new Undefined();
+        if (!isIntegral(i) || !(Array.isArray(obj) || typeof obj === "string")) throw new Undefined();
         const n = Number(i);
         if (n < 0 || n >= obj.length) throw new Undefined();
         return obj[n];
@@ -489,7 +245,7 @@ class RuntimeEval {
       case "Array":
         return e.elements.map((x) => this.value(x, env));
       case "Unary":
-        if (e.op === "-") return checkedInt(-this.int(e.operand, env));
+        if (e.op === "-") return checkedI64(-this.int(e.operand, env));
         return !this.bool(e.operand, env);
       case "Binary":
         return this.binary(e, env);
@@ -500,7 +256,7 @@ class RuntimeEval {
     }
   }
 
-  private binary(e: import("../../grammar/ast.js").BinaryExpr, env: Env): unknown {
+  private binary(e: BinaryExpr, env: Env): unknown {
     switch (e.op) {
       case "&&":
         return this.bool(e.left, env) && this.bool(e.right, env);
@@ -521,7 +277,7 @@ class RuntimeEval {
         if (typeof a === "string" && typeof b === "string") {
           l = BigInt(rankOf(this.levels, a));
           r = BigInt(rankOf(this.levels, b));
-        } else if (isInt(a) && isInt(b)) {
+        } else if (isIntegral(a) && isIntegral(b)) {
           l = BigInt(a);
           r = BigInt(b);
         } else throw new Undefined();
@@ -531,7 +287,7 @@ class RuntimeEval {
         const a = this.value(e.left, env);
         const b = this.value(e.right, env);
         if (typeof a === "string" && typeof b === "string") return a + b;
-        if (isInt(a) && isInt(b)) return checkedInt(BigInt(a) + BigInt(b));
+        if (isIntegral(a) && isIntegral(b)) return checkedI64(BigInt(a) + BigInt(b));
         throw new Undefined();
       }
       case "-":
@@ -541,14 +297,14 @@ class RuntimeEval {
         const a = this.int(e.left, env);
         const b = this.int(e.right, env);
         if ((e.op === "/" || e.op === "%") && b === 0n) throw new Undefined();
-        return checkedInt(e.op === "-" ? a - b : e.op === "*" ? a * b : e.op === "/" ? a / b : a % b);
+        return checkedI64(e.op === "-" ? a - b : e.op === "*" ? a * b : e.op === "/" ? a / b : a % b);
       }
       case "in":
         return contains(this.value(e.right, env), this.value(e.left, env));
     }
   }
 
-  private call(e: import("../../grammar/ast.js").CallExpr, env: Env): unknown {
+  private call(e: CallExpr, env: Env): unknown {
     const args = e.args.map((a) => (a.kind === "NamedArg" ? a.value : a));
     if (e.callee.kind === "Identifier") {
       switch (e.callee.name) {

@@ -4,11 +4,11 @@
  * first use), so several requests against the same version share the work.
  */
 import type { IToken } from "chevrotain";
-import { parseText, type ParseResult } from "../grammar/index.js";
-import type { Identifier, Node, Program } from "../grammar/ast.js";
-import { LineMap } from "../grammar/span.js";
+import { parseText, type ParseResult } from "../../grammar/index.js";
+import type { Identifier, Node, Program } from "../../grammar/ast.js";
+import { LineMap } from "../../grammar/span.js";
 import { TokenIndex } from "./tokens.js";
-import { nodePathAt, walk } from "../grammar/visit.js";
+import { nodePathAt, walk } from "../../grammar/visit.js";
 import { buildScopes, type FileScopes } from "./scope.js";
 import { repairedProgram } from "./repair.js";
 
