@@ -23,7 +23,8 @@ import { ToolCaller } from "../runtime/exec/tool-call.js";
 import { Budget } from "../runtime/interpreter/budget.js";
 import { Interpreter } from "../runtime/interpreter/evaluator.js";
 import { stdlibRegistry } from "../runtime/interpreter/builtins/registry.js";
-import { parseText, type AgentDef, type FunctionDef, type WithBlock } from "../grammar/index.js";
+import { buildProject } from "../compiler/emit/build.js";
+import type { AgentIR } from "../formats/ir.js";
 
 function sample(n: number, fn: () => void): number[] {
   for (let i = 0; i < Math.min(500, n); i++) fn();
@@ -113,26 +114,29 @@ export async function run(): Promise<void> {
     // Interpreter speed.
     const src =
       'function fib(n: int) -> int { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }\nagent a() { with sandbox = "process" { fib(20) } }';
-    const prog = parseText(src, "bench.symbi").program;
-    const agent = prog.items.find((i): i is AgentDef => i.kind === "Agent")!;
-    const w = agent.members.find((m): m is WithBlock => m.kind === "With")!;
-    const functions = prog.items.filter((i): i is FunctionDef => i.kind === "Function");
+    const built = buildProject({
+      projectDir: dir,
+      sources: [{ file: "bench.symbi", bytes: Buffer.from(src) }],
+      contractTexts: [],
+    });
+    const ir = JSON.parse(built.bundles[0]!.files.get("agent.ir.json")!.toString()) as AgentIR;
     const host = {
       hasTool: () => false,
       callTool: async () => null,
       callAction: async () => null,
       log: () => {},
       now: () => Date.now(),
+      trusted: () => undefined,
     };
     const steps: number[] = [];
     const t = await timeAsync(
       async () => {
         const interp = new Interpreter({
-          program: { file: "bench.symbi", functions, types: [] },
+          program: { file: "bench.symbi", functions: ir.functions },
           host,
           builtins: stdlibRegistry(),
         });
-        await interp.runWith(w, new Map());
+        await interp.runWith(ir.agent.withBlocks[0]!, new Map());
         steps.push(interp.budget.steps);
       },
       10,

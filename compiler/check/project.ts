@@ -50,6 +50,12 @@ export interface CheckResult {
   typeOf(node: Node): Type | undefined;
   /** The symbol an identifier resolved to. */
   symbolOf(id: Identifier): SymbolInfo | undefined;
+  /**
+   * The id of the symbol an identifier resolved to (`local:<file>:<offset>`, `function:f`,
+   * `tool:t`, `builtin:len`, `trusted:user`, `memory:m`, ...; see symbols.ts), also for names
+   * with no table entry. A declaring name resolves to its own symbol. Needs `recordSymbols`.
+   */
+  resolutionOf(id: Identifier): string | undefined;
   /** Tool contracts by tool name (including invalid ones, `valid: false`). */
   contracts: ReadonlyMap<string, ToolContract>;
   agents: ReadonlyMap<string, AgentInfo>;
@@ -233,6 +239,7 @@ export class Project {
         return buildTable();
       },
       typeOf: (node) => lookup((f) => f.types, node),
+      resolutionOf: (id) => lookup((f) => f.resolved, id),
       symbolOf: (id) => {
         const sid = lookup((f) => f.resolved, id);
         return sid === undefined ? undefined : buildTable().get(sid);

@@ -24,7 +24,7 @@ import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
 import { sealBundle } from "./bundle.js";
 import { compileCedar, policyFiles, type CedarCompilation } from "./cedar/index.js";
-import { agentIR } from "../../formats/ir.js";
+import { lowerAgentIR } from "./ir.js";
 import { policyAnalysisInput } from "./analysis-input.js";
 import { buildManifests } from "./manifests.js";
 
@@ -192,7 +192,15 @@ function buildAgent(
   diagnostics.push(...cedar.diagnostics);
   const manifests = buildManifests({ agent, file, model: cedar.model, catalog, settings: info.withBlocks });
   diagnostics.push(...manifests.diagnostics);
-  if (hasErrors(cedar.diagnostics) || hasErrors(manifests.diagnostics) || !cedar.policiesJson) return undefined;
+  const lowered = lowerAgentIR(info, res, (f) => rel(f, input));
+  diagnostics.push(...lowered.diagnostics);
+  if (
+    hasErrors(cedar.diagnostics) ||
+    hasErrors(manifests.diagnostics) ||
+    !cedar.policiesJson ||
+    lowered.ir === undefined
+  )
+    return undefined;
 
   const files: BundleFiles = new Map();
   const pf = policyFiles(cedar);
@@ -204,10 +212,7 @@ function buildAgent(
     files.set(`sandbox/${b.index}.json`, Buffer.from(b.json));
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
-  const programs = [...res.files.keys()]
-    .sort()
-    .map((f) => ({ file: rel(f, input), program: res.files.get(f)!.program }));
-  files.set("agent.ir.json", Buffer.from(JSON.stringify(agentIR(agent, file, programs)) + "\n"));
+  files.set("agent.ir.json", Buffer.from(JSON.stringify(lowered.ir) + "\n"));
   // The contracts of the tools the agent's allow rules can permit, verbatim.
   const callable = new Set<string>();
   for (const r of cedar.model.rules) {

@@ -8,12 +8,10 @@
  */
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { WithBlock } from "../../grammar/ast.js";
-import { VISITOR_KEYS } from "../../grammar/visit.js";
 import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
 import { validateSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import type { CompiledPolicies } from "../gate/gate.js";
-import { IR_FORMAT, type AgentIR } from "../../formats/ir.js";
+import { irProblem, type AgentIR, type IrWithBlock } from "../../formats/ir.js";
 import { BundleError, parseBundleManifest, sha256Hex, type BundleManifest } from "../../formats/bundle.js";
 
 /** Largest bundle file the runtime reads. */
@@ -28,7 +26,7 @@ export interface Bundle {
   agent: string;
   ir: AgentIR;
   /** The `with` block that runs (the agent's first) and its index among the agent's `with` blocks. */
-  entry: WithBlock;
+  entry: IrWithBlock;
   entryIndex: number;
   /** The sandbox manifest of the entry block. */
   sandbox: SandboxManifest;
@@ -37,10 +35,6 @@ export interface Bundle {
   contracts: Map<string, ToolContract>;
   /** Every verified file, by bundle path. */
   files: ReadonlyMap<string, Buffer>;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -168,12 +162,11 @@ function verifyBundle(
   };
 
   const ir = parseIr(need("agent.ir.json"), origin);
-  if (ir.agent.name.name !== manifest.agent)
+  if (ir.agent.name !== manifest.agent)
     throw new BundleError(
-      `${origin}: agent.ir.json holds agent \`${ir.agent.name.name}\`, bundle.json names \`${manifest.agent}\``,
+      `${origin}: agent.ir.json holds agent \`${ir.agent.name}\`, bundle.json names \`${manifest.agent}\``,
     );
-  const withBlocks = ir.agent.members.filter((m): m is WithBlock => m.kind === "With");
-  const entry = withBlocks[0];
+  const entry = ir.agent.withBlocks[0];
   if (!entry) throw new BundleError(`agent \`${manifest.agent}\` has no \`with\` block, so there is nothing to run`);
   const entryIndex = 0;
 
@@ -229,39 +222,9 @@ function verifyBundle(
   return bundle;
 }
 
-/** Every node of the IR must be a known AST kind with a span, so the evaluator never meets a shape it does not know. */
-function checkNodes(v: unknown, path: string, origin: string, depth = 0): void {
-  if (depth > 2000) throw new BundleError(`${origin}/agent.ir.json is nested too deeply`);
-  if (Array.isArray(v)) {
-    v.forEach((x, i) => checkNodes(x, `${path}[${i}]`, origin, depth + 1));
-    return;
-  }
-  if (!isObject(v)) return;
-  if (typeof v.kind === "string" && v.kind !== "Comment") {
-    if (!Object.hasOwn(VISITOR_KEYS, v.kind))
-      throw new BundleError(`${origin}/agent.ir.json: ${path} has unknown node kind ${JSON.stringify(v.kind)}`);
-    if (v.kind === "Error")
-      throw new BundleError(`${origin}/agent.ir.json: ${path} is a syntax-error placeholder; the source did not parse`);
-    const s = v.span as Record<string, unknown> | undefined;
-    if (!isObject(s) || typeof s.line !== "number" || typeof s.col !== "number")
-      throw new BundleError(`${origin}/agent.ir.json: ${path} has no source span`);
-  }
-  for (const [k, x] of Object.entries(v))
-    if (k !== "span" && k !== "leadingComments" && k !== "trailingComments" && k !== "innerComments")
-      checkNodes(x, `${path}.${k}`, origin, depth + 1);
-}
-
 export function parseIr(textValue: string, origin: string): AgentIR {
   const ir = parseJson(textValue, `${origin}/agent.ir.json`);
-  if (!isObject(ir) || ir.format !== IR_FORMAT)
-    throw new BundleError(`${origin}/agent.ir.json must have format ${JSON.stringify(IR_FORMAT)}`);
-  if (!isObject(ir.agent) || ir.agent.kind !== "Agent")
-    throw new BundleError(`${origin}/agent.ir.json: "agent" must be an Agent node`);
-  if (!Array.isArray(ir.functions) || ir.functions.some((f) => !isObject(f) || f.kind !== "Function"))
-    throw new BundleError(`${origin}/agent.ir.json: "functions" must be a list of Function nodes`);
-  if (!Array.isArray(ir.types) || ir.types.some((t) => !isObject(t) || t.kind !== "TypeDef"))
-    throw new BundleError(`${origin}/agent.ir.json: "types" must be a list of TypeDef nodes`);
-  if (typeof ir.sourceFile !== "string") throw new BundleError(`${origin}/agent.ir.json: "sourceFile" must be a path`);
-  checkNodes([ir.agent, ir.functions, ir.types], "ir", origin);
-  return ir as unknown as AgentIR;
+  const problem = irProblem(ir);
+  if (problem !== undefined) throw new BundleError(`${origin}/agent.ir.json cannot be run: ${problem}`);
+  return ir as AgentIR;
 }

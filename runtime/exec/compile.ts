@@ -13,7 +13,7 @@ import { findProjectRoot, isProjectRoot } from "../../compiler/project/root.js";
 import { collectSourceFiles } from "../../compiler/project/files.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { renderPretty } from "../../compiler/diagnostics/render.js";
-import { hasErrors } from "../../compiler/diagnostics/model.js";
+import { hasErrors, type Diagnostic } from "../../compiler/diagnostics/model.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { bundleFromFiles, type Bundle } from "./bundle.js";
 
@@ -25,6 +25,8 @@ export class CompileError extends Error {
     message: string,
     /** The compiler's rendering (file:line:col, excerpt, help), printed as is by the CLI. */
     readonly rendered: string,
+    /** The errors themselves. */
+    readonly diagnostics: readonly Diagnostic[] = [],
   ) {
     super(message);
   }
@@ -58,6 +60,7 @@ export async function compileToBundles(file: string): Promise<CompiledProject> {
     throw new CompileError(
       `${file} does not compile (${errors.length} error${errors.length === 1 ? "" : "s"} in its project; first: ${first.file}:${first.span.line}:${first.span.col}: ${first.message})`,
       rendered,
+      errors,
     );
   }
   const bundles = new Map<string, Bundle>();

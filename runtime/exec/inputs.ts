@@ -13,7 +13,7 @@
  * Every problem is reported with its path (`sources[1].endpoint: expected String, found 42`);
  * a bad input is a validation failure (exit 3).
  */
-import type { Param, TypeDef, TypeRef } from "../../grammar/ast.js";
+import type { TypeDef, TypeRef } from "../../grammar/ast.js";
 import { BUILTIN_TYPES, typeExprOf, type TypeExpr } from "../../stdlib/index.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { duration, float, fromJson, list, map, NONE, some, type MapKey, type Value } from "../interpreter/values.js";
@@ -236,7 +236,7 @@ class Validator {
  * returns the values to bind. Throws InputError listing every problem.
  */
 export function validateInputs(
-  params: readonly Param[] | undefined,
+  params: ReadonlyArray<{ name: string; type: TypeRef }> | undefined,
   input: unknown,
   types: readonly TypeDef[],
 ): Map<string, Value> {
@@ -244,11 +244,11 @@ export function validateInputs(
   const given = input === undefined ? {} : input;
   if (!isObject(given))
     throw new InputError([
-      `--input must be a JSON object keyed by parameter name (${list.map((p) => p.name.name).join(", ") || "this agent takes none"}), not ${describe(given)}`,
+      `--input must be a JSON object keyed by parameter name (${list.map((p) => p.name).join(", ") || "this agent takes none"}), not ${describe(given)}`,
     ]);
   const v = new Validator(new Map(types.map((t) => [t.name.name, t])));
   const out = new Map<string, Value>();
-  const names = new Set(list.map((p) => p.name.name));
+  const names = new Set(list.map((p) => p.name));
   for (const k of Object.keys(given)) {
     if (!names.has(k))
       v.problems.push(
@@ -256,7 +256,7 @@ export function validateInputs(
       );
   }
   for (const p of list) {
-    const name = p.name.name;
+    const name = p.name;
     const t = fromTypeRef(p.type);
     const optional = "name" in t && (t.name === "Option" || t.name === "Maybe");
     if (!Object.hasOwn(given, name) || given[name] === undefined) {

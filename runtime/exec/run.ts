@@ -33,6 +33,7 @@ import { stdlibRegistry } from "../interpreter/builtins/registry.js";
 import {
   display,
   formatDuration,
+  fromJson,
   JsonConversionError,
   list,
   toJson,
@@ -117,6 +118,8 @@ interface Prepared {
   restricting: Set<string>;
   inputs: Map<string, Value>;
   inputSha256: string;
+  /** The run's trusted records (`--context`, completed by the runtime), as JSON. */
+  trusted: Record<string, unknown>;
   gate: PolicyGate;
   sandboxes: SandboxPool;
 }
@@ -179,13 +182,7 @@ function uncontractedTools(bundle: Bundle): Set<string> {
   const actions = pj?.context?.actions;
   if (!actions || typeof actions !== "object") return out;
   const capabilities = new Set<string>();
-  for (const m of bundle.ir.agent.members) {
-    if (m.kind !== "Capabilities") continue;
-    for (const e of m.list.elements) {
-      if (e.kind === "String") capabilities.add(e.value);
-      else if (e.kind === "Identifier") capabilities.add(e.name);
-    }
-  }
+  for (const c of bundle.ir.agent.capabilities) capabilities.add(c);
   for (const [name, a] of Object.entries(actions)) {
     if (
       a?.resource !== "Tool" ||
@@ -203,7 +200,11 @@ function uncontractedTools(bundle: Bundle): Set<string> {
 /** Steps 1, 2 and 4 for one bundle. */
 async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: string): Promise<Prepared> {
   const ir = bundle.ir;
-  const inputs = validateInputs(ir.agent.params, input, ir.types);
+  const inputs = validateInputs(
+    ir.agent.params.map((p) => ({ name: p.local.name, type: p.type })),
+    input,
+    ir.types,
+  );
   const inputJson: Record<string, unknown> = {};
   for (const [k, v] of inputs) {
     try {
@@ -239,6 +240,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     restricting: restrictingActions(bundle),
     inputs,
     inputSha256: sha256Hex(JSON.stringify(inputJson)),
+    trusted,
     gate,
     sandboxes,
   };
@@ -374,9 +376,13 @@ async function runPrepared(
       });
     },
     now: o.now ?? (() => Date.now()),
+    trusted: (record) => {
+      const v = p.trusted[record];
+      return v === undefined ? undefined : fromJson(v);
+    },
   };
   const interp = new Interpreter({
-    program: { file: bundle.ir.sourceFile, functions: bundle.ir.functions, types: bundle.ir.types },
+    program: { file: bundle.ir.sourceFile, functions: bundle.ir.functions },
     host,
     builtins: stdlibRegistry(),
     budget,
@@ -405,7 +411,8 @@ async function runPrepared(
       contextKeys: Object.keys(o.context ?? {}).sort(),
       parentRun: parent?.runId,
     });
-    const raw = await interp.runWith(bundle.entry, p.inputs);
+    const params = new Map(bundle.ir.agent.params.map((x) => [x.local.slot, p.inputs.get(x.local.name)!]));
+    const raw = await interp.runWith(bundle.entry, params);
     let value: Json;
     try {
       value = toJson(raw, "the result");
@@ -542,7 +549,7 @@ async function runPeer(
   const params = bundle.ir.agent.params ?? [];
   let input: unknown;
   if (typeof message === "string" && params.length === 1 && params[0]!.type.name.name === "String")
-    input = { [params[0]!.name.name]: message };
+    input = { [params[0]!.local.name]: message };
   else {
     try {
       input = toJson(message, "the message");

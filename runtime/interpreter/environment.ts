@@ -1,17 +1,17 @@
 /**
- * Lexical scopes. Every block opens a scope; functions start from the program's global scope
- * (they do not see the caller's variables); lambdas capture the scope they are written in (by
- * reference, so they see later assignments, as closures in JavaScript and Rust's `move`-less
- * closures over mutable cells would).
+ * Lexical environments. Every block opens one; functions start from an empty one (they do not
+ * see the caller's variables); lambdas capture the environment they are written in (by
+ * reference, so they see later assignments, as closures in JavaScript do).
  *
- * `let x = ...` declares in the current scope (shadowing an outer `x`); `x = ...` assigns the
- * nearest existing `x`, or declares it in the current scope when there is none (the language's
- * "first assignment declares" rule, which the checker flags with a lint warning).
+ * Variables are keyed by the slot the IR gave their declaration (formats/ir.ts): slots are unique
+ * per declaration, so an inner `let x` never touches an outer `x` and nothing is looked up by
+ * name. Each loop iteration and each call gets fresh environments, so a closure keeps the
+ * binding of the iteration or call that created it.
  */
 import type { Value } from "./values.js";
 
 export class Environment {
-  private readonly vars = new Map<string, Value>();
+  private readonly vars = new Map<number, Value>();
 
   constructor(readonly parent: Environment | null = null) {}
 
@@ -19,31 +19,27 @@ export class Environment {
     return new Environment(this);
   }
 
-  declare(name: string, value: Value): void {
-    this.vars.set(name, value);
+  declare(slot: number, value: Value): void {
+    this.vars.set(slot, value);
   }
 
-  /** The scope that holds `name`, or null. */
-  private owner(name: string): Environment | null {
-    for (let s: Environment | null = this; s; s = s.parent) if (s.vars.has(name)) return s;
-    return null;
-  }
-
-  has(name: string): boolean {
-    return this.owner(name) !== null;
-  }
-
-  /** The value of `name`; undefined when no scope declares it. */
-  lookup(name: string): Value | undefined {
+  /** The value of `slot`; undefined when no enclosing environment holds it (not yet declared). */
+  lookup(slot: number): Value | undefined {
     for (let s: Environment | null = this; s; s = s.parent) {
-      const v = s.vars.get(name);
-      if (v !== undefined || s.vars.has(name)) return v;
+      const v = s.vars.get(slot);
+      if (v !== undefined || s.vars.has(slot)) return v;
     }
     return undefined;
   }
 
-  /** Assigns the nearest declaration of `name`, or declares it here. */
-  assign(name: string, value: Value): void {
-    (this.owner(name) ?? this).vars.set(name, value);
+  /** Assigns the environment that holds `slot`; false when none does. */
+  assign(slot: number, value: Value): boolean {
+    for (let s: Environment | null = this; s; s = s.parent) {
+      if (s.vars.has(slot)) {
+        s.vars.set(slot, value);
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -1,18 +1,18 @@
 /**
- * The tree-walking evaluator for agent code: the checked AST (grammar/ast.ts; a bundle's IR is
- * the same tree). Every statement and expression kind is handled here; operators are in
- * operators.ts, values in values.ts, builtins behind the BuiltinRegistry.
+ * The tree-walking evaluator for agent code: the agent IR (formats/ir.ts), in which the checker
+ * already resolved every name. A `Name` says what it is — a local slot, a function of the
+ * project, a tool, a builtin, a builtin value, a trusted record, a memory store — so nothing is
+ * looked up by name here, and the program that runs is the one the checker read. Operators are
+ * in operators.ts, values in values.ts, builtins behind the BuiltinRegistry. Methods
+ * (`x.m(...)`) dispatch on the receiver's value: a function stored in a record field `m`, else
+ * the builtin method `m` of the receiver's kind.
  *
  * Evaluation is async because tool calls are. Deep recursion in agent code must hit the
  * recursion limit, never a JavaScript stack overflow: every STACK_YIELD_EVERY nested calls the
  * evaluator awaits once, which suspends the whole chain of pending async frames onto the heap
  * and resumes on an empty stack.
- *
- * Name resolution for `name` and `name(...)`: variables (innermost scope first), then the
- * program's functions, then tools, then builtins. Methods (`x.m(...)`): a function stored in a
- * record field `m`, else the builtin method `m` for the receiver's kind.
  */
-import type * as A from "../../grammar/ast.js";
+import type * as A from "../../formats/ir.js";
 import type { Span } from "../../grammar/span.js";
 import { Budget } from "./budget.js";
 import type { BuiltinFunction, BuiltinRegistry, ParamSpec } from "./builtins/types.js";
@@ -36,6 +36,7 @@ import {
   list,
   map,
   NONE,
+  record,
   typeNameOf,
   type FnValue,
   type MapKey,
@@ -48,15 +49,10 @@ const STACK_YIELD_EVERY = 32;
 const BREAK = Symbol("break");
 const CONTINUE = Symbol("continue");
 
-function isOptionType(t: A.TypeRef | undefined): boolean {
-  return t !== undefined && (t.name.name === "Option" || t.name.name === "Maybe");
-}
-
 export interface ProgramUnit {
-  /** The source file of the agent (shown in error locations); a function node may name its own `file`. */
+  /** The source file of the agent (shown in error locations); a function names its own `file`. */
   file: string;
-  functions: readonly A.FunctionDef[];
-  types: readonly A.TypeDef[];
+  functions: readonly A.IrFunction[];
 }
 
 export interface InterpreterOptions {
@@ -73,8 +69,7 @@ export class Interpreter {
   readonly host: InterpreterHost;
   readonly builtins: BuiltinRegistry;
   readonly budget: Budget;
-  readonly globals = new Environment();
-  private readonly functions = new Map<string, A.FunctionDef>();
+  private readonly functions = new Map<string, A.IrFunction>();
 
   constructor(options: InterpreterOptions) {
     this.program = options.program;
@@ -82,13 +77,12 @@ export class Interpreter {
     this.builtins = options.builtins;
     this.budget = options.budget ?? new Budget();
     this.file = options.program.file;
-    for (const f of options.program.functions) this.functions.set(f.name.name, f);
+    for (const f of options.program.functions) this.functions.set(f.id, f);
   }
 
   /**
-   * The file of the code running now: the agent's, or that of the function being run (the IR's
-   * functions carry `file` when they come from another file of the project). Evaluation within
-   * one run is sequential, so one field, saved and restored around calls, is enough.
+   * The file of the code running now: the agent's, or that of the function being run. Evaluation
+   * within one run is sequential, so one field, saved and restored around calls, is enough.
    */
   private file: string;
   /** `for` loops around the code running now (for `break` / `continue`); reset in each call. */
@@ -110,26 +104,26 @@ export class Interpreter {
   // Entry points
   // -------------------------------------------------------------------------------------------
 
-  /** Runs a `with` block with the agent's parameters bound; resolves to its value (a `return` or the block's value). */
-  async runWith(block: A.WithBlock, params: ReadonlyMap<string, Value>): Promise<Value> {
-    const scope = this.globals.child();
-    for (const [name, v] of params) scope.declare(name, v);
+  /** Runs a `with` block with the agent's parameters bound (by slot); resolves to its value (a `return` or the block's value). */
+  async runWith(block: A.IrWithBlock, params: ReadonlyMap<number, Value>): Promise<Value> {
+    const env = new Environment();
+    for (const [slot, v] of params) env.declare(slot, v);
     try {
-      return await this.execBlock(block.body, scope);
+      return await this.execBlock(block.body, env);
     } catch (e) {
       if (e instanceof ReturnSignal) return e.value;
       throw e;
     }
   }
 
-  /** Calls a program function by name (tests, inter-function entry). */
+  /** Calls a program function by name (tests). */
   async callFunctionByName(name: string, args: Value[]): Promise<Value> {
-    const def = this.functions.get(name);
+    const def = [...this.functions.values()].find((f) => f.name === name);
     if (!def) throw new DslError("RuntimeError", `no function \`${name}\``);
     return this.invoke(
       fn(name, { type: "function", def }),
       { positional: args, named: new Map(), namedSpans: new Map() },
-      this.loc(def),
+      { file: def.file, span: def.span },
     );
   }
 
@@ -144,105 +138,94 @@ export class Interpreter {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Runs a block in a fresh scope. Its value is the trailing expression, or — LANGUAGE.md
+   * Runs a block in a fresh environment. Its value is the trailing expression, or — LANGUAGE.md
    * §1.4.2 — the value of a trailing `if` / `match` / `try` statement; otherwise null.
    */
-  async execBlock(block: A.Block, outer: Environment): Promise<Value> {
-    const scope = outer.child();
+  async execBlock(block: A.IrBlock, outer: Environment): Promise<Value> {
+    const env = outer.child();
     const n = block.statements.length;
     let last: Value = null;
     for (let i = 0; i < n; i++) {
       const s = block.statements[i]!;
-      const v = await this.execStmt(s, scope);
+      const v = await this.execStmt(s, env);
       if (i === n - 1) last = s.kind === "If" || s.kind === "Match" || s.kind === "Try" ? v : null;
     }
-    if (block.tail) return this.evalExpr(block.tail, scope);
+    if (block.tail) return this.evalExpr(block.tail, env);
     return last;
   }
 
-  private async execStmt(s: A.Stmt, scope: Environment): Promise<Value> {
+  private async execStmt(s: A.IrStmt, env: Environment): Promise<Value> {
     this.step(s);
     switch (s.kind) {
       case "Let":
-        scope.declare(s.name.name, await this.evalExpr(s.init, scope));
+        env.declare(s.local.slot, await this.evalExpr(s.init, env));
         return null;
       case "Assign":
-        await this.execAssign(s, scope);
+        await this.execAssign(s, env);
         return null;
       case "Return":
-        throw new ReturnSignal(s.value ? await this.evalExpr(s.value, scope) : null);
+        throw new ReturnSignal(s.value ? await this.evalExpr(s.value, env) : null);
       case "If":
-        return this.execIf(s, scope);
+        return this.execIf(s, env);
       case "For":
-        await this.execFor(s, scope);
+        await this.execFor(s, env);
         return null;
       case "Match":
-        return this.execMatch(s, scope);
+        return this.execMatch(s, env);
       case "Try":
-        return this.execTry(s, scope);
+        return this.execTry(s, env);
       case "ExprStmt":
-        // `break;` / `continue;` parse as bare names; unless a variable has that name they are loop control.
-        if (
-          s.expr.kind === "Identifier" &&
-          (s.expr.name === "break" || s.expr.name === "continue") &&
-          scope.lookup(s.expr.name) === undefined
-        ) {
-          if (this.loops === 0) throw this.fail(s, `\`${s.expr.name}\` outside a loop`);
-          throw s.expr.name === "break" ? BREAK : CONTINUE;
-        }
-        return this.evalExpr(s.expr, scope);
+        return this.evalExpr(s.expr, env);
+      case "Break":
+      case "Continue":
+        if (this.loops === 0) throw this.fail(s, `\`${s.kind.toLowerCase()}\` outside a loop`);
+        throw s.kind === "Break" ? BREAK : CONTINUE;
     }
   }
 
-  private async execIf(s: A.IfStmt, scope: Environment): Promise<Value> {
+  private async execIf(s: A.IrIf, env: Environment): Promise<Value> {
     if (s.condition.kind === "LetCondition") {
-      const value = await this.evalExpr(s.condition.value, scope);
-      const bindings = new Map<string, Value>();
-      if (this.matchPattern(s.condition.pattern, value, bindings)) {
-        const inner = scope.child();
-        for (const [k, v] of bindings) inner.declare(k, v);
-        return this.execBlock(s.then, inner);
-      }
-    } else if (await this.condition(s.condition, scope)) {
-      return this.execBlock(s.then, scope);
+      const value = await this.evalExpr(s.condition.value, env);
+      const inner = env.child();
+      if (this.matchPattern(s.condition.pattern, value, inner)) return this.execBlock(s.then, inner);
+    } else if (await this.condition(s.condition, env)) {
+      return this.execBlock(s.then, env);
     }
     if (!s.else) return null;
-    return s.else.kind === "If" ? this.execIf(s.else, scope) : this.execBlock(s.else, scope);
+    return s.else.kind === "If" ? this.execIf(s.else, env) : this.execBlock(s.else, env);
   }
 
-  private async condition(e: A.Expr, scope: Environment): Promise<boolean> {
-    const v = await this.evalExpr(e, scope);
+  private async condition(e: A.IrExpr, env: Environment): Promise<boolean> {
+    const v = await this.evalExpr(e, env);
     if (typeof v !== "boolean") throw this.fail(e, `a condition must be a bool, not ${typeNameOf(v)}`);
     return v;
   }
 
-  /** `if let` patterns: `Some(p)`, `Ok(p)`, `Err(p)`, `None`, `_`, or a name that binds the value. */
-  private matchPattern(p: A.Pattern, v: Value, out: Map<string, Value>): boolean {
+  /** `if let` patterns: `Some(p)`, `Ok(p)`, `Err(p)`, `None`, `_`, or a binding of the value. */
+  private matchPattern(p: A.IrPattern, v: Value, env: Environment): boolean {
     switch (p.kind) {
-      case "WildcardPattern":
+      case "Wildcard":
         return true;
-      case "BindingPattern":
-        if (p.name.name === "None") return isAbsent(v);
-        out.set(p.name.name, v);
+      case "Bind":
+        env.declare(p.local.slot, v);
         return true;
-      case "ConstructorPattern": {
-        const name = p.name.name;
+      case "Constructor": {
         let inner: Value | undefined;
-        if (name === "Some" && isOption(v) && v.value !== undefined) inner = v.value;
-        else if (name === "Some" && !isOption(v) && !isResult(v) && v !== null)
+        if (p.name === "None") return p.args.length === 0 && isAbsent(v);
+        if (p.name === "Some" && isOption(v) && v.value !== undefined) inner = v.value;
+        else if (p.name === "Some" && !isOption(v) && !isResult(v) && v !== null)
           inner = v; // a plain value is Some(value)
-        else if (name === "Ok" && isResult(v) && v.ok) inner = v.value;
-        else if (name === "Err" && isResult(v) && !v.ok) inner = v.value;
-        else if (name === "None" && p.args.length === 0) return isAbsent(v);
+        else if (p.name === "Ok" && isResult(v) && v.ok) inner = v.value;
+        else if (p.name === "Err" && isResult(v) && !v.ok) inner = v.value;
         else return false;
         if (p.args.length !== 1) return p.args.length === 0;
-        return this.matchPattern(p.args[0]!, inner, out);
+        return this.matchPattern(p.args[0]!, inner, env);
       }
     }
   }
 
-  private async execFor(s: A.ForStmt, scope: Environment): Promise<void> {
-    const it = await this.evalExpr(s.iterable, scope);
+  private async execFor(s: A.IrFor, env: Environment): Promise<void> {
+    const it = await this.evalExpr(s.iterable, env);
     let items: Value[];
     if (isList(it))
       items = [...it.items]; // a snapshot: pushing inside the loop does not extend it
@@ -253,8 +236,8 @@ export class Interpreter {
     this.loops++;
     try {
       for (const item of items) {
-        const inner = scope.child();
-        inner.declare(s.binder.name, item);
+        const inner = env.child();
+        inner.declare(s.binder.slot, item);
         try {
           await this.execBlock(s.body, inner);
         } catch (e) {
@@ -267,43 +250,40 @@ export class Interpreter {
     }
   }
 
-  private async execMatch(s: A.MatchStmt, scope: Environment): Promise<Value> {
-    const v = await this.evalExpr(s.scrutinee, scope);
+  private async execMatch(s: A.IrMatch, env: Environment): Promise<Value> {
+    const v = await this.evalExpr(s.scrutinee, env);
     for (const arm of s.arms) {
-      const inner = scope.child();
+      const inner = env.child();
       if (!this.armMatches(arm.pattern, v, inner)) continue;
       return arm.body.kind === "Block" ? this.execBlock(arm.body, inner) : this.evalExpr(arm.body, inner);
     }
     return null;
   }
 
-  private armMatches(p: A.MatchArm["pattern"], v: Value, scope: Environment): boolean {
+  private armMatches(p: A.IrArmPattern, v: Value, env: Environment): boolean {
     switch (p.kind) {
-      case "WildcardPattern":
+      case "Wildcard":
         return true;
-      case "String":
+      case "Literal":
+        if (typeof p.value === "number") return equals(v, p.isFloat ? float(p.value) : p.value);
         return v === p.value;
-      case "Bool":
-        return v === p.value;
-      case "Number":
-        return equals(v, p.isFloat ? float(p.value) : p.value);
-      case "Identifier":
-        if (p.name === "None") return isAbsent(v);
-        if (p.name === "null") return v === null || isAbsent(v);
-        scope.declare(p.name, v); // a name binds the value and always matches (as in Rust)
+      case "Absent":
+        return p.value === "None" ? isAbsent(v) : v === null || isAbsent(v);
+      case "Bind":
+        env.declare(p.local.slot, v); // a name binds the value and always matches (as in Rust)
         return true;
     }
   }
 
-  private async execTry(s: A.TryStmt, scope: Environment): Promise<Value> {
+  private async execTry(s: A.IrTry, env: Environment): Promise<Value> {
     try {
-      return await this.execBlock(s.body, scope);
+      return await this.execBlock(s.body, env);
     } catch (e) {
       if (!(e instanceof DslError)) throw e; // returns, fatal errors and bugs pass through
       for (const c of s.catches) {
-        if (c.errorType && !this.catches(c.errorType.name, e.kind)) continue;
-        const inner = scope.child();
-        inner.declare(c.binder.name, e.toValue());
+        if (c.errorKind !== undefined && !this.catches(c.errorKind, e.kind)) continue;
+        const inner = env.child();
+        inner.declare(c.binder.slot, e.toValue());
         return this.execBlock(c.body, inner);
       }
       throw e;
@@ -319,10 +299,10 @@ export class Interpreter {
     return type === "Error" || type === kind;
   }
 
-  private async execAssign(s: A.AssignStmt, scope: Environment): Promise<void> {
+  private async execAssign(s: A.IrAssign, env: Environment): Promise<void> {
     const t = s.target;
     const compute = async (current: () => Value): Promise<Value> => {
-      const rhs = await this.evalExpr(s.value, scope);
+      const rhs = await this.evalExpr(s.value, env);
       if (s.op === "=") return rhs;
       const op = s.op.slice(0, 1) as "+" | "-" | "*" | "/" | "%";
       try {
@@ -332,19 +312,22 @@ export class Interpreter {
       }
     };
     switch (t.kind) {
-      case "Identifier": {
+      case "Name": {
+        if (t.ref.to !== "local") throw this.fail(t, `\`${t.name}\` cannot be assigned to`);
+        const slot = t.ref.slot;
         const v = await compute(() => {
-          const cur = scope.lookup(t.name);
+          const cur = env.lookup(slot);
           if (cur === undefined) throw this.fail(t, `\`${t.name}\` is not defined, so \`${s.op}\` cannot update it`);
           return cur;
         });
-        scope.assign(t.name, v);
+        // The first assignment of an undeclared name declares it in the current block.
+        if (s.declares || !env.assign(slot, v)) env.declare(slot, v);
         return;
       }
       case "Member": {
-        const obj = await this.evalExpr(t.object, scope);
-        if (!isMap(obj)) throw this.fail(t.object, `cannot set field \`${t.property.name}\` on ${typeNameOf(obj)}`);
-        const key = t.property.name;
+        const obj = await this.evalExpr(t.object, env);
+        if (!isMap(obj)) throw this.fail(t.object, `cannot set field \`${t.property}\` on ${typeNameOf(obj)}`);
+        const key = t.property;
         const v = await compute(() => {
           if (!obj.entries.has(key)) throw this.fail(t, `${typeNameOf(obj)} has no field \`${key}\``);
           return obj.entries.get(key)!;
@@ -353,8 +336,8 @@ export class Interpreter {
         return;
       }
       case "Index": {
-        const obj = await this.evalExpr(t.object, scope);
-        const idx = await this.evalExpr(t.index, scope);
+        const obj = await this.evalExpr(t.object, env);
+        const idx = await this.evalExpr(t.index, env);
         if (isList(obj)) {
           const i = this.listIndex(obj.items.length, idx, t.index);
           const v = await compute(() => obj.items[i]!);
@@ -372,8 +355,6 @@ export class Interpreter {
         }
         throw this.fail(t.object, `cannot assign into ${typeNameOf(obj)} by index`);
       }
-      default:
-        throw this.fail(t, "this expression cannot be assigned to");
     }
   }
 
@@ -381,7 +362,7 @@ export class Interpreter {
   // Expressions
   // -------------------------------------------------------------------------------------------
 
-  async evalExpr(e: A.Expr, scope: Environment): Promise<Value> {
+  async evalExpr(e: A.IrExpr, env: Environment): Promise<Value> {
     this.step(e);
     switch (e.kind) {
       case "String":
@@ -395,23 +376,22 @@ export class Interpreter {
         return e.value;
       case "Duration":
         return duration(e.millis);
-      case "Identifier":
-        return this.lookupName(e, scope);
-      case "Paren":
-        return this.evalExpr(e.expr, scope);
+      case "Name":
+        return this.nameValue(e, env);
       case "Array": {
         const items: Value[] = [];
-        for (const x of e.elements) items.push(await this.evalExpr(x, scope));
+        for (const x of e.elements) items.push(await this.evalExpr(x, env));
         return list(items);
       }
-      case "Record":
-        return this.evalFields(e.fields, scope);
-      case "TypeLiteral":
-        return this.evalFields(e.fields, scope, e.typeName.name);
+      case "Record": {
+        const entries: [MapKey, Value][] = [];
+        for (const f of e.fields) entries.push([f.key, await this.evalExpr(f.value, env)]);
+        return map(entries, e.typeName);
+      }
       case "Binary":
-        return this.evalBinary(e, scope);
+        return this.evalBinary(e, env);
       case "Unary": {
-        const v = await this.evalExpr(e.operand, scope);
+        const v = await this.evalExpr(e.operand, env);
         try {
           return unary(e.op, v);
         } catch (err) {
@@ -419,65 +399,79 @@ export class Interpreter {
         }
       }
       case "Member":
-        return this.evalMember(e, scope);
+        return this.evalMember(e, env);
       case "Index":
-        return this.evalIndex(e, scope);
+        return this.evalIndex(e, env);
       case "Call":
-        return this.evalCall(e, scope);
+        return this.evalCall(e, env);
+      case "MethodCall":
+        return this.evalMethodCall(e, env);
       case "Lambda":
         return fn("lambda", {
           type: "closure",
-          params: e.params.map((p) => p.name),
+          params: e.params.map((p) => p.slot),
           body: e.body,
-          scope,
+          scope: env,
           file: this.file,
         });
       case "IfExpr":
-        if (await this.condition(e.condition, scope)) return this.execBlock(e.then, scope);
-        return e.else.kind === "IfExpr" ? this.evalExpr(e.else, scope) : this.execBlock(e.else, scope);
+        if (await this.condition(e.condition, env)) return this.execBlock(e.then, env);
+        return e.else.kind === "IfExpr" ? this.evalExpr(e.else, env) : this.execBlock(e.else, env);
       case "Vault":
         throw this.fail(
           e,
           `\`${e.raw}\` cannot be read: this runtime has no secret store, and agent code has no other access to secrets`,
           "VaultError",
         );
-      case "Setting":
-        throw this.fail(e, "a `name = value` setting is only meaningful inside a policy's `require: [...]` list");
-      case "Error":
-        throw this.fail(e, "this part of the program did not parse; it cannot run");
     }
   }
 
-  private async evalFields(fields: readonly A.RecordField[], scope: Environment, typeName?: string): Promise<Value> {
-    const entries: [MapKey, Value][] = [];
-    for (const f of fields)
-      entries.push([f.key.kind === "Identifier" ? f.key.name : f.key.value, await this.evalExpr(f.value, scope)]);
-    return map(entries, typeName);
+  /** The value a resolved name denotes. */
+  private nameValue(e: A.IrName, env: Environment): Value {
+    const r = e.ref;
+    switch (r.to) {
+      case "local": {
+        const v = env.lookup(r.slot);
+        if (v === undefined) throw this.fail(e, `\`${e.name}\` is not defined here`);
+        return v;
+      }
+      case "function": {
+        const def = this.functions.get(r.fn);
+        if (!def) throw this.fail(e, `the function \`${e.name}\` is missing from the program`);
+        return fn(e.name, { type: "function", def });
+      }
+      case "tool":
+        return fn(r.tool, { type: "tool", name: r.tool });
+      case "builtin":
+        if (!this.builtins.func(r.builtin)) throw this.fail(e, `no builtin \`${r.builtin}\` in this runtime`);
+        return fn(r.builtin, { type: "builtin", name: r.builtin });
+      case "value":
+        return this.builtins.constant(r.value) ?? null;
+      case "trusted": {
+        const v = this.host.trusted(r.record);
+        if (v === undefined)
+          throw this.fail(
+            e,
+            `no trusted \`${r.record}\` record was supplied to this run (the operator gives it with --context)`,
+          );
+        return v;
+      }
+      case "memory":
+        return record({ name: r.memory }, "Memory");
+    }
   }
 
-  private lookupName(e: A.Identifier, scope: Environment): Value {
-    const v = scope.lookup(e.name);
-    if (v !== undefined) return v;
-    const def = this.functions.get(e.name);
-    if (def) return fn(e.name, { type: "function", def });
-    if (this.host.hasTool(e.name)) return fn(e.name, { type: "tool", name: e.name });
-    const c = this.builtins.constant(e.name);
-    if (c !== undefined) return c;
-    if (this.builtins.func(e.name)) return fn(e.name, { type: "builtin", name: e.name });
-    throw this.fail(e, `unknown name \`${e.name}\``);
-  }
-
-  private async evalBinary(e: A.BinaryExpr, scope: Environment): Promise<Value> {
+  private async evalBinary(e: A.IrBinary, env: Environment): Promise<Value> {
     if (e.op === "&&" || e.op === "||") {
-      const l = await this.evalExpr(e.left, scope);
+      const l = await this.evalExpr(e.left, env);
       if (typeof l !== "boolean") throw this.fail(e.left, `\`${e.op}\` needs bool operands, not ${typeNameOf(l)}`);
       if (e.op === "&&" ? !l : l) return l;
-      const r = await this.evalExpr(e.right, scope);
+      const r = await this.evalExpr(e.right, env);
       if (typeof r !== "boolean") throw this.fail(e.right, `\`${e.op}\` needs bool operands, not ${typeNameOf(r)}`);
       return r;
     }
-    const l = await this.evalExpr(e.left, scope);
-    const r = await this.evalExpr(e.right, scope);
+    const l = await this.evalExpr(e.left, env);
+    const r = await this.evalExpr(e.right, env);
     try {
       return binary(e.op, l, r);
     } catch (err) {
@@ -485,36 +479,34 @@ export class Interpreter {
     }
   }
 
-  private async evalMember(e: A.MemberExpr, scope: Environment): Promise<Value> {
-    const obj = await this.evalExpr(e.object, scope);
-    const name = e.property.name;
+  private async evalMember(e: A.IrMember, env: Environment): Promise<Value> {
+    const obj = await this.evalExpr(e.object, env);
+    const name = e.property;
     if (isMap(obj) && obj.entries.has(name)) return obj.entries.get(name)!;
     const p = this.builtins.property(obj, name);
     if (p !== undefined) return p;
+    const at = { span: e.propertySpan };
     if (isMap(obj))
-      throw this.fail(
-        e.property,
-        `${typeNameOf(obj) === "Map" ? "the record" : typeNameOf(obj)} has no field \`${name}\``,
-      );
-    throw this.fail(e.property, `${typeNameOf(obj)} has no property \`${name}\``);
+      throw this.fail(at, `${typeNameOf(obj) === "Map" ? "the record" : typeNameOf(obj)} has no field \`${name}\``);
+    throw this.fail(at, `${typeNameOf(obj)} has no property \`${name}\``);
   }
 
-  private listIndex(length: number, idx: Value, at: A.Expr): number {
+  private listIndex(length: number, idx: Value, at: A.IrExpr): number {
     const i = isFloat(idx) && Number.isInteger(idx.value) ? idx.value : idx;
     if (typeof i !== "number") throw this.fail(at, `a list index must be an int, not ${typeNameOf(idx)}`);
     if (i < 0 || i >= length) throw this.fail(at, `index ${i} is out of range for a list of length ${length}`);
     return i;
   }
 
-  private mapKey(idx: Value, at: A.Expr): MapKey {
+  private mapKey(idx: Value, at: A.IrExpr): MapKey {
     const k = asMapKey(idx);
     if (k === undefined) throw this.fail(at, `${typeNameOf(idx)} cannot be a map key (keys are String, int or bool)`);
     return k;
   }
 
-  private async evalIndex(e: A.IndexExpr, scope: Environment): Promise<Value> {
-    const obj = await this.evalExpr(e.object, scope);
-    const idx = await this.evalExpr(e.index, scope);
+  private async evalIndex(e: A.IrIndex, env: Environment): Promise<Value> {
+    const obj = await this.evalExpr(e.object, env);
+    const idx = await this.evalExpr(e.index, env);
     if (isList(obj)) return obj.items[this.listIndex(obj.items.length, idx, e.index)]!;
     if (isMap(obj)) {
       const key = this.mapKey(idx, e.index);
@@ -532,51 +524,51 @@ export class Interpreter {
   // Calls
   // -------------------------------------------------------------------------------------------
 
-  private async evalArgs(args: A.CallExpr["args"], scope: Environment): Promise<Args> {
+  private async evalArgs(args: readonly A.IrArg[], env: Environment): Promise<Args> {
     const out: Args = { positional: [], named: new Map(), namedSpans: new Map() };
     for (const a of args) {
-      if (a.kind === "NamedArg") {
-        if (out.named.has(a.name.name)) throw this.fail(a.name, `argument \`${a.name.name}\` is given twice`);
-        out.named.set(a.name.name, await this.evalExpr(a.value, scope));
-        out.namedSpans.set(a.name.name, a.name.span);
+      if (a.name !== undefined) {
+        const at = { span: a.nameSpan ?? a.value.span };
+        if (out.named.has(a.name)) throw this.fail(at, `argument \`${a.name}\` is given twice`);
+        out.named.set(a.name, await this.evalExpr(a.value, env));
+        out.namedSpans.set(a.name, at.span);
       } else {
-        out.positional.push(await this.evalExpr(a, scope));
+        out.positional.push(await this.evalExpr(a.value, env));
       }
     }
     return out;
   }
 
-  private async evalCall(e: A.CallExpr, scope: Environment): Promise<Value> {
-    const callee = e.callee;
+  /** A call of a resolved name (a function, tool or builtin is called directly) or of a computed function value. */
+  private async evalCall(e: A.IrCall, env: Environment): Promise<Value> {
     const site = this.loc(e);
-    // Method call: a function in a record field, else a builtin method of the receiver.
-    if (callee.kind === "Member") {
-      const recv = await this.evalExpr(callee.object, scope);
-      const name = callee.property.name;
-      const field = isMap(recv) && recv.entries.has(name) ? recv.entries.get(name)! : undefined;
-      const args = await this.evalArgs(e.args, scope);
-      if (field !== undefined) {
-        if (!isFn(field)) throw this.fail(callee.property, `field \`${name}\` is ${typeNameOf(field)}, not a function`);
-        return this.invoke(field, args, site);
-      }
-      const m = this.builtins.method(recv, name);
-      if (!m) throw this.fail(callee.property, `${typeNameOf(recv)} has no method \`${name}\``);
-      return this.invokeBuiltin(m, { ...args, positional: [recv, ...args.positional] }, site);
+    const c = e.callee;
+    if (c.kind === "Name" && c.ref.to === "builtin") {
+      const b = this.builtins.func(c.ref.builtin);
+      if (!b) throw this.fail(c, `no builtin \`${c.ref.builtin}\` in this runtime`);
+      return this.invokeBuiltin(b, await this.evalArgs(e.args, env), site);
     }
-    if (callee.kind === "Identifier" && scope.lookup(callee.name) === undefined) {
-      const name = callee.name;
-      const def = this.functions.get(name);
-      const args = await this.evalArgs(e.args, scope);
-      if (def) return this.invoke(fn(name, { type: "function", def }), args, site);
-      if (this.host.hasTool(name)) return this.invoke(fn(name, { type: "tool", name }), args, site);
-      const b = this.builtins.func(name);
-      if (b) return this.invokeBuiltin(b, args, site);
-      throw this.fail(callee, `unknown function \`${name}\``);
-    }
-    const f = await this.evalExpr(callee, scope);
-    const args = await this.evalArgs(e.args, scope);
-    if (!isFn(f)) throw this.fail(callee, `${typeNameOf(f)} is not a function`);
+    const f = await this.evalExpr(c, env);
+    const args = await this.evalArgs(e.args, env);
+    if (!isFn(f)) throw this.fail(c, `${typeNameOf(f)} is not a function`);
     return this.invoke(f, args, site);
+  }
+
+  /** `x.m(..)`: a function in the record field `m`, else the builtin method `m` of the receiver. */
+  private async evalMethodCall(e: A.IrMethodCall, env: Environment): Promise<Value> {
+    const site = this.loc(e);
+    const recv = await this.evalExpr(e.object, env);
+    const name = e.method;
+    const field = isMap(recv) && recv.entries.has(name) ? recv.entries.get(name)! : undefined;
+    const args = await this.evalArgs(e.args, env);
+    const at = { span: e.methodSpan };
+    if (field !== undefined) {
+      if (!isFn(field)) throw this.fail(at, `field \`${name}\` is ${typeNameOf(field)}, not a function`);
+      return this.invoke(field, args, site);
+    }
+    const m = this.builtins.method(recv, name);
+    if (!m) throw this.fail(at, `${typeNameOf(recv)} has no method \`${name}\``);
+    return this.invokeBuiltin(m, { ...args, positional: [recv, ...args.positional] }, site);
   }
 
   /** Calls a function value; counts the nesting depth and keeps the JavaScript stack shallow. */
@@ -592,7 +584,7 @@ export class Interpreter {
     this.budget.enter(() => site);
     const callerFile = this.file;
     const callerLoops = this.loops;
-    this.file = c.type === "closure" ? c.file : (fileOf(c.def) ?? this.program.file);
+    this.file = c.type === "closure" ? c.file : c.def.file;
     this.loops = 0; // a loop of the caller is not one of the callee
     try {
       if (this.budget.depth % STACK_YIELD_EVERY === 0) await null;
@@ -605,48 +597,49 @@ export class Interpreter {
             site,
           );
         }
-        const scope = c.scope.child();
-        c.params.forEach((p, i) => scope.declare(p, args.positional[i]!));
+        const env = c.scope.child();
+        c.params.forEach((slot, i) => env.declare(slot, args.positional[i]!));
         try {
-          return await this.evalExpr(c.body, scope);
+          return await this.evalExpr(c.body, env);
         } catch (e) {
           if (e instanceof ReturnSignal) return e.value;
           throw e;
         }
       }
       const def = c.def;
-      const scope = this.globals.child();
-      const params = def.params.map((p) => p.name.name);
+      const env = new Environment();
+      const params = def.params;
       if (args.positional.length > params.length) {
         throw new DslError(
           "RuntimeError",
-          `\`${def.name.name}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, ${args.positional.length} given`,
+          `\`${def.name}\` takes ${params.length} argument${params.length === 1 ? "" : "s"}, ${args.positional.length} given`,
           site,
         );
       }
       params.forEach((p, i) => {
+        const name = p.local.name;
         if (i < args.positional.length) {
-          if (args.named.has(p))
-            throw new DslError("RuntimeError", `argument \`${p}\` of \`${def.name.name}\` is given twice`, site);
-          scope.declare(p, args.positional[i]!);
-        } else if (args.named.has(p)) scope.declare(p, args.named.get(p)!);
-        else if (isOptionType(def.params[i]!.type))
-          scope.declare(p, NONE); // an omitted Option parameter is None
-        else throw new DslError("RuntimeError", `missing argument \`${p}\` in the call of \`${def.name.name}\``, site);
+          if (args.named.has(name))
+            throw new DslError("RuntimeError", `argument \`${name}\` of \`${def.name}\` is given twice`, site);
+          env.declare(p.local.slot, args.positional[i]!);
+        } else if (args.named.has(name)) env.declare(p.local.slot, args.named.get(name)!);
+        else if (p.optional)
+          env.declare(p.local.slot, NONE); // an omitted Option parameter is None
+        else throw new DslError("RuntimeError", `missing argument \`${name}\` in the call of \`${def.name}\``, site);
       });
       for (const k of args.named.keys()) {
-        if (!params.includes(k))
-          throw new DslError("RuntimeError", `\`${def.name.name}\` has no parameter \`${k}\``, site);
+        if (!params.some((p) => p.local.name === k))
+          throw new DslError("RuntimeError", `\`${def.name}\` has no parameter \`${k}\``, site);
       }
       let result: Value;
       try {
-        result = await this.execBlock(def.body, scope);
+        result = await this.execBlock(def.body, env);
       } catch (e) {
         if (!(e instanceof ReturnSignal)) throw e;
         result = e.value;
       }
       // Falling off the end of an Option-returning function returns None.
-      return result === null && isOptionType(def.returnType) ? NONE : result;
+      return result === null && def.returnsOption ? NONE : result;
     } finally {
       this.file = callerFile;
       this.loops = callerLoops;
@@ -678,12 +671,6 @@ export class Interpreter {
     if (err instanceof OperatorError) return this.fail(node, err.message);
     return err;
   }
-}
-
-/** The project file a function of the IR came from (`file`, set by the compiler), if any. */
-function fileOf(def: A.FunctionDef): string | undefined {
-  const f = (def as { file?: unknown }).file;
-  return typeof f === "string" ? f : undefined;
 }
 
 /** Matches call arguments to a builtin's parameters (positional first, then by name). */

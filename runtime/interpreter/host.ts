@@ -6,6 +6,7 @@
  */
 import type { SourceLocation } from "./errors.js";
 import type { Value } from "./values.js";
+import type { TrustedRecord } from "../../stdlib/trusted-records.js";
 
 export interface ToolCallArgs {
   /** Arguments in call order (mapped to the contract's arguments in `position` order). */
@@ -37,4 +38,6 @@ export interface InterpreterHost {
   log(level: string, message: string, loc: SourceLocation): void;
   /** The current time in milliseconds since the epoch (`now()`); a host may fix it for reproducible runs. */
   now(): number;
+  /** The run's trusted record (`user`, `session`, `system`, `context`), or undefined when the operator gave none. */
+  trusted(record: TrustedRecord): Value | undefined;
 }

@@ -12,7 +12,7 @@
  * Lists and maps are mutable and shared by reference (`xs.push(x)` and `r.f = v` are visible
  * through every name bound to the same value), as in the example agents.
  */
-import type { Expr, FunctionDef } from "../../grammar/ast.js";
+import type { IrExpr, IrFunction } from "../../formats/ir.js";
 import type { Environment } from "./environment.js";
 
 export interface FloatValue {
@@ -56,12 +56,13 @@ export interface ResultValue {
 export type Callable =
   | {
       readonly type: "closure";
-      readonly params: readonly string[];
-      readonly body: Expr;
+      /** The slots of the parameters. */
+      readonly params: readonly number[];
+      readonly body: IrExpr;
       readonly scope: Environment;
       readonly file: string;
     }
-  | { readonly type: "function"; readonly def: FunctionDef }
+  | { readonly type: "function"; readonly def: IrFunction }
   | { readonly type: "builtin"; readonly name: string }
   | { readonly type: "tool"; readonly name: string };
 

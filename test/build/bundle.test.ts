@@ -14,6 +14,7 @@ import { parseAllDocuments } from "yaml";
 import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { validateSandboxManifest } from "../../formats/sandbox-manifest.js";
+import { irProblem } from "../../formats/ir.js";
 import { writeBundle } from "../../compiler/emit/bundle.js";
 import { ROOT, buildDir, buildText } from "./helpers.js";
 import { tool } from "./contracts.js";
@@ -119,15 +120,40 @@ test("sandbox manifests and Kubernetes objects carry the with settings", () => {
   }
 });
 
-test("the IR is the agent's checked AST without comments", () => {
+test("the IR is the resolved program: every name points at what the checker resolved", () => {
   const files = buildDir(SEED).bundles[0]!.files;
-  const ir = JSON.parse(files.get("agent.ir.json")!.toString());
-  assert.is(ir.format, "symbi-ir/v1");
+  const text = files.get("agent.ir.json")!.toString();
+  const ir = JSON.parse(text);
+  assert.is(ir.format, "symbi-ir/v2");
+  assert.is(irProblem(ir), undefined);
   assert.is(ir.sourceFile, "agents/data_steward.symbi");
-  assert.is(ir.agent.kind, "Agent");
-  assert.is(ir.agent.name.name, "data_steward");
-  assert.ok(!files.get("agent.ir.json")!.toString().includes("Comments"), "no comments");
-  assert.is(ir.agent.members.filter((m: { kind: string }) => m.kind === "With").length, 1);
+  assert.is(ir.agent.name, "data_steward");
+  assert.is(ir.agent.withBlocks.length, 1);
+  assert.ok(!text.includes("Comments"), "no comments");
+  const code = JSON.stringify([ir.agent.withBlocks, ir.functions]);
+  assert.ok(!code.includes('"Identifier"'), "the code holds no unresolved names");
+  const refs = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o.kind === "Name") refs.add((o.ref as { to: string }).to);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(ir.agent);
+  assert.ok(refs.has("local") && refs.has("tool"), [...refs].join(", "));
+});
+
+test("an IR of an older format, or one naming an unknown slot or node, is refused with a clear message", () => {
+  const ir = JSON.parse(buildDir(SEED).bundles[0]!.files.get("agent.ir.json")!.toString());
+  assert.match(irProblem({ ...ir, format: "symbi-ir/v1" })!, /older format "symbi-ir\/v1"; rebuild/);
+  const bad = structuredClone(ir);
+  bad.slots = 0;
+  assert.match(irProblem(bad)!, /slot/);
+  const odd = structuredClone(ir);
+  odd.agent.withBlocks[0].body.statements.unshift({ kind: "Eval", span: odd.agent.span });
+  assert.match(irProblem(odd)!, /unknown node kind "Eval"/);
 });
 
 test("writeBundle replaces a bundle whole, and leaves the old one when writing fails", () => {

@@ -1,6 +1,9 @@
 /** Helpers for the runtime tests: run agent source through the real parser and interpreter. */
 import * as assert from "uvu/assert";
-import { parseText, type AgentDef, type FunctionDef, type TypeDef, type WithBlock } from "../../grammar/index.js";
+import { parseText } from "../../grammar/index.js";
+import { Project } from "../../compiler/check/index.js";
+import { lowerAgentIR } from "../../compiler/emit/ir.js";
+import type { AgentIR } from "../../formats/ir.js";
 import {
   Budget,
   Interpreter,
@@ -28,47 +31,52 @@ export class PureHost implements InterpreterHost {
   now(): number {
     return Date.parse("2025-01-31T12:00:00.000Z");
   }
+  trusted(): Value | undefined {
+    return undefined;
+  }
 }
 
-export interface Parsed {
-  agent: AgentDef;
-  with: WithBlock;
-  functions: FunctionDef[];
-  types: TypeDef[];
-}
-
-export function parseAgent(src: string, file = "agent.symbi"): Parsed {
+/**
+ * Compiles agent source to the IR the runtime executes, through the real checker and lowering
+ * (compiler/emit/ir.ts). The checker's type errors do not stop it — interpreter tests also run
+ * code the checker rejects, to see the runtime's own errors — but a name the checker could not
+ * resolve does (the IR cannot hold one).
+ */
+export function compileAgentSource(src: string, file = "agent.symbi"): AgentIR {
   const r = parseText(src, file);
   const errors = r.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0)
     throw new Error(`parse errors: ${errors.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join("; ")}`);
-  const agent = r.program.items.find((i): i is AgentDef => i.kind === "Agent");
+  const project = new Project(".", { loadContractsFromDisk: false });
+  project.setFile(file, src);
+  const res = project.check();
+  const agent = [...res.agents.values()][0];
   if (!agent) throw new Error("no agent in the source");
-  const w = agent.members.find((m): m is WithBlock => m.kind === "With");
-  if (!w) throw new Error("the agent has no with block");
-  const functions = [
-    ...r.program.items.filter((i): i is FunctionDef => i.kind === "Function"),
-    ...agent.members.filter((m): m is FunctionDef => m.kind === "Function"),
-  ];
-  const types = r.program.items.filter((i): i is TypeDef => i.kind === "TypeDef");
-  return { agent, with: w, functions, types };
+  const lowered = lowerAgentIR(agent, res, (f) => f);
+  if (lowered.ir === undefined)
+    throw new Error(lowered.diagnostics.map((d) => `${d.span.line}:${d.span.col} ${d.message}`).join("; "));
+  if (lowered.ir.agent.withBlocks.length === 0) throw new Error("the agent has no with block");
+  return lowered.ir;
 }
 
-/** Runs the agent's with block with `params` bound, through the real evaluator and stdlib. */
+/** Runs the agent's first with block with `params` bound, through the real evaluator and stdlib. */
 export async function runAgentSource(
   src: string,
   params: Record<string, Value> = {},
   budget?: BudgetOptions,
   host: InterpreterHost = new PureHost(),
 ): Promise<Value> {
-  const p = parseAgent(src);
+  const ir = compileAgentSource(src);
   const interp = new Interpreter({
-    program: { file: "agent.symbi", functions: p.functions, types: p.types },
+    program: { file: "agent.symbi", functions: ir.functions },
     host,
     builtins: stdlibRegistry(),
     budget: new Budget(budget),
   });
-  return interp.runWith(p.with, new Map(Object.entries(params)));
+  const bound = new Map<number, Value>();
+  for (const p of ir.agent.params)
+    if (Object.hasOwn(params, p.local.name)) bound.set(p.local.slot, params[p.local.name]!);
+  return interp.runWith(ir.agent.withBlocks[0]!, bound);
 }
 
 /** Wraps statements in an agent with a `with` block. */

@@ -97,6 +97,12 @@ export const buildCodes: CodeTable = {
     explanation:
       'Approval requirements are `require: approval`, `require: approval("<approver>")` or `require: <approver>_approval`, optionally with `for <actions>` and `if <guard>`.',
   },
+  E0620: {
+    severity: "error",
+    title: "code that cannot be compiled",
+    explanation:
+      "The agent's code holds a name the checker did not resolve (only possible when the checker reported errors): fix what `symbic check` reports.",
+  },
   W0601: {
     severity: "warning",
     title: "channel policies are not compiled",

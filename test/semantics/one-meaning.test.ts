@@ -1,0 +1,41 @@
+/**
+ * One meaning per program (issue "One meaning per program"): `symbic check`, `symbic build` and
+ * `symbi exec` read a program the same way. Each test is a disagreement that was reproduced
+ * with the quick start's tools, and fails on the code that had it.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { codes, checkBuildRun, quickstartProject } from "./helpers.js";
+
+test("error() inside catch (error) calls the builtin in check, build and exec alike", async () => {
+  // The checker resolves `error(..)` in call position to the builtin (compiler/check/README.md:
+  // a local is called only when it holds a function); the runtime used to call the local and
+  // fail with "Error is not a function".
+  const dir = quickstartProject(`
+agent a(name: String) -> String {
+    capabilities = ["greet"]
+    policy p {
+        allow: greet(who)
+    }
+    with sandbox = "process", timeout = 10s {
+        try {
+            let g = greet(name);
+            if name == "Boom" { return to_string(error("forced")); }
+            return g.raw_output.trim();
+        } catch (error) {
+            return to_string(error("boom: " + error.message));
+        }
+    }
+}
+`);
+  const o = await checkBuildRun(dir, "a", { name: "Boom" });
+  assert.equal(codes(o.check.filter((d) => d.severity === "error")), []);
+  assert.equal(codes(o.build), []);
+  assert.is(o.run?.status, "error");
+  assert.is(o.run?.message, "agent.symbi:13:30: Error: boom: forced");
+  const fine = await checkBuildRun(dir, "a", { name: "Ada" });
+  assert.is(fine.run?.status, "ok", fine.run?.message);
+  assert.is(fine.run?.value, "Hello, Ada!");
+});
+
+test.run();
