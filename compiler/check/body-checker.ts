@@ -129,7 +129,7 @@ export class BodyChecker {
   }
 
   declare(scope: Scope, id: Identifier, type: Type, kind: VarKind): VarInfo {
-    const symbolId = this.sink.record ? `local:${this.sink.file}:${id.span.start}` : "";
+    const symbolId = `local:${this.sink.file}:${id.span.start}`;
     const v: VarInfo = {
       name: id.name,
       type,

@@ -1,10 +1,9 @@
 /**
  * The checker's public API: name resolution, types and policies for a project of `.symbi`
- * files and tool contracts. Used by `symbic check` (checkFiles), the language server (Project,
+ * files and tool contracts. Used by `symbic check` (compiler/pipeline/check-files.ts), the language server (Project,
  * incremental), `symbic build` (agents, policies, with settings) and the runtime.
  */
 export { Project, isContractPath, type AgentInfo, type CheckResult, type ProjectOptions } from "./project.js";
-export { checkFiles, type CheckFilesResult } from "./check-files.js";
 export { SymbolTable, type SymbolInfo, type SymbolKind, type Reference } from "./symbols.js";
 export { T, typeToString, assignable, type Type, type FnParam, type StructDef, type TypeEnv } from "./types.js";
 export {

@@ -12,11 +12,11 @@ import { isNode, present } from "./present.js";
 import type { Expr, Identifier, PolicyDef, PolicyRule, PolicyVerb } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { BUILTIN_ACTIONS, BUILTIN_FUNCTIONS, typeExprOf } from "../../stdlib/index.js";
-import { T, assignable, isLoose, isPrim, typeToString, withArticle, type Type } from "./types.js";
+import { T, assignable, isLoose, isPrim, recordFields, typeToString, withArticle, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
 import { Scope } from "./scope.js";
 import type { AgentDecl } from "./globals.js";
-import { TRUSTED_RECORDS, isTrustedRecord } from "../../stdlib/trusted-records.js";
+import { TRUSTED_RECORDS, TRUSTED_RECORD_TYPES, isTrustedRecord } from "../../stdlib/trusted-records.js";
 import type { CheckSink } from "./sink.js";
 import { fromTypeExpr } from "./stdlib-types.js";
 import { argType } from "./tools.js";
@@ -82,6 +82,11 @@ export interface RuleInfo {
   actions: ActionPattern[];
   /** require: boolean conditions that must hold (list elements or the single expression). */
   conditions: Expr[];
+  /**
+   * require: bare names that are nothing in scope (`require: differential_privacy`): flags of
+   * the trusted `context` record that must be true.
+   */
+  flags: Identifier[];
   approvals: ApprovalRequirement[];
   /** require/audit settings (record form, or `name = value` / bare names in a require list). */
   settings: SettingEntry[];
@@ -134,7 +139,15 @@ export class PolicyChecker {
   }
 
   private rule(rule: PolicyRule): RuleInfo {
-    const r: RuleInfo = { verb: rule.verb, node: rule, actions: [], conditions: [], approvals: [], settings: [] };
+    const r: RuleInfo = {
+      verb: rule.verb,
+      node: rule,
+      actions: [],
+      conditions: [],
+      flags: [],
+      approvals: [],
+      settings: [],
+    };
     this.orphanBinders = [];
     if (rule.guard) r.guard = rule.guard;
     const a = rule.action;
@@ -535,29 +548,30 @@ export class PolicyChecker {
     this.requirementTerm(e, r, ds);
   }
 
-  /** One requirement: `approval(...)`, `<role>_approval`, a named setting (`differential_privacy`), or a condition. */
+  /**
+   * One requirement: a human approval (`approval`, `approval("role")`, `<role>_approval`,
+   * `human_approval`, `require_approval(..)`), a flag of the trusted `context` record that must
+   * be true (a bare name that is nothing in scope: `require: differential_privacy for ..`), or
+   * a condition.
+   */
   private requirementTerm(e: Expr, r: RuleInfo, ds: DecisionScope): void {
-    if (e.kind === "Call" && e.callee.kind === "Identifier" && e.callee.name === "approval") {
-      const role = e.args[0];
-      if (e.args.length > 1 || (role && role.kind !== "String"))
-        this.sink.report("E0306", "`approval` takes one string: the approver's role", e.span, {
-          help: 'write `approval("supervisor")`',
-        });
-      r.approvals.push({ ...(role && role.kind === "String" ? { role: role.value } : {}), node: e });
+    const approval = this.approvalForm(e, ds);
+    if (approval !== undefined) {
+      if (approval !== "invalid") r.approvals.push(approval);
       return;
     }
     if (e.kind === "Identifier" && !ds.scope.lookup(e.name) && !isTrustedRecord(e.name)) {
-      const m = /^(.+)_approval$/.exec(e.name);
-      if (m) {
-        r.approvals.push({ role: m[1]!, node: e });
-        return;
-      }
-      // A bare name is a required setting: `require: differential_privacy` ≡ `{ differential_privacy: true }`.
-      r.settings.push(
-        ...this.settings("require", [
-          { key: e.name, keySpan: e.span, value: { kind: "Bool", value: true, span: e.span } },
-        ]),
-      );
+      // `require: differential_privacy` means `context.differential_privacy == true`: the
+      // deployment states it in the trusted context record, the compiler enforces it.
+      r.flags.push(e);
+      const declared = recordFields(T.named(TRUSTED_RECORD_TYPES.context), this.env)?.fields.get(e.name);
+      if (declared && !isLoose(declared) && !isPrim(declared, "bool"))
+        this.sink.report(
+          "E0206",
+          `\`${e.name}\` names a field of the trusted context record of type \`${typeToString(declared)}\`; a required flag is \`bool\``,
+          e.span,
+          { help: "compare it explicitly: `require: context." + e.name + " == ...`" },
+        );
       return;
     }
     r.conditions.push(e);
@@ -566,6 +580,35 @@ export class PolicyChecker {
       this.sink.report("E0206", `a requirement must be \`bool\`, found \`${typeToString(t)}\``, e.span, {
         help: "compare it explicitly, or write settings as `require: { key: value }`",
       });
+  }
+
+  /**
+   * An approval requirement, "invalid" (reported) for a malformed one, or undefined when `e` is
+   * not written as an approval. A name that the guard scope binds is never an approval.
+   */
+  private approvalForm(e: Expr, ds: DecisionScope): ApprovalRequirement | "invalid" | undefined {
+    const inner = e.kind === "Paren" ? e.expr : e;
+    if (inner.kind === "Identifier") {
+      if (ds.scope.lookup(inner.name) || isTrustedRecord(inner.name)) return undefined;
+      if (inner.name === "human_approval") return { role: "human", node: e };
+      if (APPROVAL_NAMES.has(inner.name)) return { node: e };
+      const m = /^([A-Za-z0-9_]+)_approval$/.exec(inner.name);
+      return m ? { role: m[1]!, node: e } : undefined;
+    }
+    if (inner.kind !== "Call" || inner.callee.kind !== "Identifier" || !APPROVAL_NAMES.has(inner.callee.name))
+      return undefined;
+    if (ds.scope.lookup(inner.callee.name)) return undefined;
+    const args = present(inner.args);
+    const first = args[0];
+    const v = first?.kind === "NamedArg" ? first.value : first;
+    if (args.length > 1 || (v && v.kind !== "String")) {
+      this.sink.report("E0306", `\`${inner.callee.name}\` takes one string: the approver's role`, inner.span, {
+        help: 'write `approval("supervisor")`',
+      });
+      return "invalid";
+    }
+    if (v?.kind === "String") return { role: v.value, node: e };
+    return inner.callee.name === "human_approval" ? { role: "human", node: e } : { node: e };
   }
 
   private settings(
@@ -600,6 +643,14 @@ export class PolicyChecker {
     return out;
   }
 }
+
+/** Names and calls that mean "a human must approve" in a `require:` rule. */
+const APPROVAL_NAMES: ReadonlySet<string> = new Set([
+  "approval",
+  "human_approval",
+  "require_approval",
+  "requires_approval",
+]);
 
 interface DecisionScope {
   bc: BodyChecker;

@@ -53,7 +53,8 @@ export interface CheckResult {
   /**
    * The id of the symbol an identifier resolved to (`local:<file>:<offset>`, `function:f`,
    * `tool:t`, `builtin:len`, `trusted:user`, `memory:m`, ...; see symbols.ts), also for names
-   * with no table entry. A declaring name resolves to its own symbol. Needs `recordSymbols`.
+   * with no table entry. A declaring name resolves to its own symbol. Kept even without
+   * `recordSymbols`.
    */
   resolutionOf(id: Identifier): string | undefined;
   /** Tool contracts by tool name (including invalid ones, `valid: false`). */

@@ -37,6 +37,8 @@ export class CheckSink {
   }
 
   ref(symbolId: string, id: Identifier | { span: Span }, opts: { decl?: boolean; write?: boolean } = {}): void {
+    // What a name resolved to is always kept: the policy compiler and the IR read it.
+    if ("kind" in id && id.kind === "Identifier") this.resolved.set(id, symbolId);
     if (!this.record) return;
     this.references.push({
       symbolId,
@@ -45,7 +47,6 @@ export class CheckSink {
       isDeclaration: opts.decl ?? false,
       isWrite: opts.write ?? false,
     });
-    if ("kind" in id && id.kind === "Identifier") this.resolved.set(id, symbolId);
   }
 
   /** Registers a builtin's symbol once (builtins have no declaration site). */

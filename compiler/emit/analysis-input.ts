@@ -26,7 +26,7 @@ export function clearanceLevels(): string[] {
 export function policyAnalysisInput(
   info: AgentInfo,
   res: CheckResult,
-  contracts: Map<string, ToolContract>,
+  contracts: ReadonlyMap<string, ToolContract>,
   opts: { file: string; text: (file: string) => string | undefined; display?: (file: string) => string },
 ): AnalyzeInput {
   const display = opts.display ?? ((f: string) => f);
@@ -48,19 +48,26 @@ export function policyAnalysisInput(
     if (typeName) trusted[r] = typeNode({ k: "named", name: typeName }, res.env, { allOptional: true }).node;
   }
   return {
-    agent: info.node,
+    agent: info.name,
     file: opts.file,
     policies: info.policies
       .filter((p) => p.scope !== "channel")
       .map((p) => ({
-        policy: p.node,
+        policy: p,
         topLevel: p.scope === "top",
         file: display(p.file),
         text: opts.text(p.file) ?? "",
       })),
+    resolve: (id) => res.resolutionOf(id),
     params: info.params.map((p) => {
       const c = typeNode(p.type, res.env);
-      return { name: p.name, node: c.node, optional: c.optional, declared: typeToString(p.type) };
+      return {
+        name: p.name,
+        symbolId: p.symbolId,
+        node: c.node,
+        optional: c.optional,
+        declared: typeToString(p.type),
+      };
     }),
     trusted,
     catalog,

@@ -23,10 +23,8 @@ import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diag
 import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
 import { sealBundle } from "./bundle.js";
-import { compileCedar, policyFiles, type CedarCompilation } from "./cedar/index.js";
-import { lowerAgentIR } from "./ir.js";
-import { policyAnalysisInput } from "./analysis-input.js";
-import { buildManifests } from "./manifests.js";
+import { policyFiles, type CedarCompilation } from "./cedar/index.js";
+import { compileAgent } from "./agent.js";
 
 export interface SourceInput {
   /** Path relative to the project folder, POSIX separators (as recorded in the bundle). */
@@ -186,21 +184,15 @@ function buildAgent(
 ): AgentBundle | undefined {
   const agent = info.node;
   const file = source.file;
-  const analysis = policyAnalysisInput(info, res, contracts, { file, text: (f) => texts.get(f) });
-  const { catalog } = analysis;
-  const cedar = compileCedar(analysis);
-  diagnostics.push(...cedar.diagnostics);
-  const manifests = buildManifests({ agent, file, model: cedar.model, catalog, settings: info.withBlocks });
-  diagnostics.push(...manifests.diagnostics);
-  const lowered = lowerAgentIR(info, res, (f) => rel(f, input));
-  diagnostics.push(...lowered.diagnostics);
-  if (
-    hasErrors(cedar.diagnostics) ||
-    hasErrors(manifests.diagnostics) ||
-    !cedar.policiesJson ||
-    lowered.ir === undefined
-  )
-    return undefined;
+  const compiled = compileAgent(info, res, contracts, {
+    file,
+    text: (f) => texts.get(f),
+    display: (f) => rel(f, input),
+    validate: true,
+  });
+  diagnostics.push(...compiled.diagnostics);
+  const { cedar, catalog, ir } = compiled;
+  if (!ir) return undefined;
 
   const files: BundleFiles = new Map();
   const pf = policyFiles(cedar);
@@ -208,11 +200,11 @@ function buildAgent(
   files.set("approval.cedar", Buffer.from(pf.approval));
   files.set("schema.cedarschema.json", json(cedar.schema));
   files.set("policies.json", json(cedar.policiesJson));
-  for (const b of manifests.blocks) {
+  for (const b of compiled.manifests) {
     files.set(`sandbox/${b.index}.json`, Buffer.from(b.json));
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
-  files.set("agent.ir.json", Buffer.from(JSON.stringify(lowered.ir) + "\n"));
+  files.set("agent.ir.json", Buffer.from(JSON.stringify(ir) + "\n"));
   // The contracts of the tools the agent's allow rules can permit, verbatim.
   const callable = new Set<string>();
   for (const r of cedar.model.rules) {

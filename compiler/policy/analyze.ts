@@ -1,30 +1,28 @@
 /**
- * Policy analysis for one agent: collects the rules that apply to it (its own policies and the
- * top-level policies of its file), matches action patterns against the action catalog, resolves
- * the names guards use, infers the types of everything a guard reads, and records what each guard
- * needs to be *defined*. The result (model.ts) is DSL-level: the evaluator runs it directly, and
- * the Cedar emitter lowers it.
+ * The Cedar-specific analysis of one agent's policies, on top of the checker's resolved model
+ * (compiler/check: `PolicyInfo`/`RuleInfo` — resolved actions, typed binders, literal
+ * constraints, approvals, flags, settings — and the resolution of every name in a guard). Nothing
+ * here resolves names, matches patterns or reads approval forms again: it works out what Cedar
+ * needs beyond the checker's answers —
  *
- * Name resolution in a guard, innermost first: lambda parameters (inside runtime-computed
- * expressions), the rule's binders, the agent's inputs, the trusted records `user`, `session`,
- * `system`, `context`. A binder denotes the call's argument value (`context.args.<arg>`), except
- * where the guard treats it as an object — the object of a member access (`data.contains_pii`) or
- * a collection (`any(datasets, ..)`, `x in datasets`) — where it denotes the facts the runtime
- * holds about that argument (`context.facts.<arg>`).
+ * - what each guard needs to be *defined* (values that may be absent, levels to rank, values the
+ *   runtime must compute), so undefinedness can fail closed;
+ * - which sub-expressions Cedar cannot evaluate and the runtime computes from the request
+ *   (`context.derived`), and when (`run` start, or each `call`);
+ * - a Cedar type for every attribute a guard reads. Declared types come from the checker;
+ *   values the checker types as dynamic (JSON: undeclared trusted fields, facts, JSON inputs)
+ *   get the one type their uses across the agent's rules imply, because a Cedar schema has one
+ *   type per attribute (a conflict is E0608).
+ *
+ * The result (model.ts) is DSL-level: the Cedar emitter lowers it, and the test oracle reads it.
+ * A binder is the call's argument value (`context.args.<arg>`) except where the checker recorded
+ * the use as reading the deployment's facts about it (`BinderInfo.factUses`:
+ * `context.facts.<arg>`).
  */
-import type {
-  AgentDef,
-  CallExpr,
-  Expr,
-  Identifier,
-  LambdaExpr,
-  NamedArg,
-  PolicyDef,
-  PolicyRule,
-  Span,
-} from "../../grammar/ast.js";
+import type { CallExpr, Expr, Identifier, LambdaExpr, NamedArg, Span } from "../../grammar/ast.js";
 import type { PolicyParam } from "./model.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
+import type { ActionPattern, PolicyInfo, RuleInfo, SettingEntry } from "../check/index.js";
 import { ALL_OPERATIONS, type ActionCatalog, type ActionInfo } from "./catalog.js";
 import {
   DEFAULT_LEVELS,
@@ -43,7 +41,6 @@ import {
   type SettingRule,
   type TrustedRecord,
 } from "./model.js";
-import { analyzeActionPattern, patternLiteral } from "./patterns.js";
 import { closestName } from "../../grammar/suggest.js";
 import { TRUSTED_RECORDS, isTrustedRecord } from "../../stdlib/trusted-records.js";
 import {
@@ -62,22 +59,25 @@ import {
 } from "./types.js";
 
 export interface PolicyInScope {
-  policy: PolicyDef;
+  /** The checker's reading of the policy. */
+  policy: PolicyInfo;
   /** A top-level policy (it applies to every agent of the project). */
   topLevel: boolean;
-  /** The policy's file and that file's text (rule texts are cut from it). */
+  /** The policy's file as recorded in the output, and that file's text (rule texts are cut from it). */
   file: string;
   text: string;
 }
 
 export interface AnalyzeInput {
-  agent: AgentDef;
+  agent: string;
   /** The agent's file. */
   file: string;
   /** The policies that apply: the agent's own, then the project's top-level policies. */
   policies: PolicyInScope[];
-  /** The agent's inputs with their types. */
-  params: Array<{ name: string; node: TNode; optional: boolean; declared: string }>;
+  /** What each identifier of a guard resolved to (the checker's symbol ids, `CheckResult.resolutionOf`). */
+  resolve: (id: Identifier) => string | undefined;
+  /** The agent's inputs with their types and the symbol ids of their declarations. */
+  params: Array<{ name: string; symbolId: string; node: TNode; optional: boolean; declared: string }>;
   /** Declared types of the trusted records (their fields are optional); others are open records. */
   trusted?: Partial<Record<TrustedRecord, TNode>>;
   catalog: ActionCatalog;
@@ -124,15 +124,17 @@ const DERIVED_METHODS = new Set([
   "is_empty",
 ]);
 
-/** A rule's binders: bound to an action's argument, or (on groups and capabilities) to nothing. */
-type Binders = Map<string, { action: ActionInfo; arg: string } | { unbound: string }>;
-
-const APPROVAL_CALLEES = new Set(["approval", "human_approval", "requires_approval", "require_approval"]);
+/**
+ * A rule's binders by the symbol id of their declaration: bound to an action's argument, or (on
+ * groups and capabilities) to nothing; `facts` holds the uses the checker read as facts.
+ */
+type Binders = Map<string, ({ action: ActionInfo; arg: string } | { unbound: string }) & { facts: Set<Identifier> }>;
 
 interface GuardCtx {
   binders: Binders;
   /** Inside a runtime-computed expression. */
   runtime: boolean;
+  /** Lambda parameters in scope, by the symbol id of their declaration. */
   lambdas: Array<Map<string, TNode>>;
   /** Cedar mode: what the guard needs to be defined. */
   defined: DefItem[];
@@ -162,15 +164,22 @@ class Analyzer {
 
   /** The file of the rule being analysed (diagnostics point into it). */
   private file: string;
+  /** The text of that file (rule texts and unparsed setting values are cut from it). */
+  private text = "";
+  /** Agent inputs by the symbol id of their declaration. */
+  private readonly paramBySymbol = new Map<string, string>();
 
   constructor(private readonly input: AnalyzeInput) {
     this.file = input.file;
     const trusted = {} as Record<TrustedRecord, TNode>;
     for (const r of TRUSTED_RECORDS) trusted[r] = input.trusted?.[r] ?? tOpenRecord(r);
     const params = new Map<string, PolicyParam>();
-    for (const p of input.params) params.set(p.name, { ...p });
+    for (const p of input.params) {
+      params.set(p.name, { name: p.name, node: p.node, optional: p.optional, declared: p.declared });
+      this.paramBySymbol.set(p.symbolId, p.name);
+    }
     this.model = {
-      agent: input.agent.name.name,
+      agent: input.agent,
       file: input.file,
       rules: [],
       settings: [],
@@ -189,16 +198,17 @@ class Analyzer {
   run(): void {
     for (const { policy, topLevel, file, text } of this.input.policies) {
       this.file = file;
+      this.text = text;
       policy.rules.forEach((rule, i) => {
-        const base = topLevel ? `${policy.name.name}.${i}` : `${this.model.agent}.${policy.name.name}.${i}`;
+        const base = topLevel ? `${policy.name}.${i}` : `${this.model.agent}.${policy.name}.${i}`;
         const src: RuleSource = {
           id: base,
           verb: rule.verb,
-          policy: policy.name.name,
+          policy: policy.name,
           topLevel,
           file,
-          span: rule.span,
-          text: ruleText(text, rule.span),
+          span: rule.node.span,
+          text: ruleText(text, rule.node.span),
         };
         try {
           this.rule(rule, src);
@@ -240,21 +250,22 @@ class Analyzer {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Rules
+  // Rules, as the checker read them
   // ---------------------------------------------------------------------------------------------
 
-  private rule(rule: PolicyRule, src: RuleSource): void {
+  private rule(rule: RuleInfo, src: RuleSource): void {
+    const node = rule.node;
     switch (rule.verb) {
       case "allow":
       case "deny": {
-        if (rule.scope)
+        if (node.scope)
           throw new RuleError(
             "E0600",
             `\`for\` scopes a requirement; \`${rule.verb}:\` names its actions directly`,
-            rule.scope.span,
+            node.scope.span,
             `write \`${rule.verb}: <actions> if <guard>\``,
           );
-        const { match, binders } = this.match(rule.action);
+        const { match, binders } = this.match(rule.actions);
         if (match.actions !== "all" && match.actions.length === 0) return; // names only functions: nothing to gate
         const r: DecisionRule = { ...src, effect: rule.verb === "allow" ? "permit" : "forbid", match };
         if (rule.guard) r.guard = this.guard(rule.guard, binders, src);
@@ -268,123 +279,74 @@ class Analyzer {
     }
   }
 
-  private requireRule(rule: PolicyRule, src: RuleSource): void {
-    const scoped = rule.scope
-      ? this.match(rule.scope)
+  /** The position of a requirement in a `require: [..]` list (its policy id gets `.<k>`), or undefined. */
+  private listIndex(rule: RuleInfo, e: Expr): number | undefined {
+    const action = rule.node.action.kind === "Paren" ? rule.node.action.expr : rule.node.action;
+    if (action.kind !== "Array") return undefined;
+    const k = action.elements.indexOf(e);
+    return k < 0 ? undefined : k;
+  }
+
+  private requireRule(rule: RuleInfo, src: RuleSource): void {
+    const scoped = rule.node.scope
+      ? this.match(rule.actions)
       : { match: { form: { kind: "all" }, actions: "all", constraints: [] } as MatchSpec, binders: new Map() };
-    const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
-    if (action.kind === "Record") {
-      this.model.settings.push(
-        this.settingsFromRecord(
-          action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })),
-          src,
-          "require",
-          rule.scope ? scoped.match : undefined,
-        ),
-      );
-      return;
-    }
-    const elements = action.kind === "Array" ? action.elements : [action];
-    const settings: Array<{ key: string; value: Expr }> = [];
+    const match = scoped.match;
+    if (rule.settings.length > 0)
+      this.model.settings.push(this.settingRule(rule.settings, src, "require", rule.node.scope ? match : undefined));
+    if (match.actions !== "all" && match.actions.length === 0) return; // scoped to functions only: nothing to gate
+    const part = (e: Expr): RuleSource => {
+      const k = this.listIndex(rule, e);
+      return k === undefined ? src : { ...src, id: `${src.id}.${k}` };
+    };
     const errors: RuleError[] = [];
-    elements.forEach((el, k) => {
-      if (el.kind === "Setting") {
-        settings.push({ key: el.name.name, value: el.value });
-        return;
-      }
-      const elSrc: RuleSource = action.kind === "Array" ? { ...src, id: `${src.id}.${k}`, span: el.span } : src;
+    const attempt = (f: () => void) => {
       try {
-        this.requirement(el, elSrc, scoped.match, scoped.binders, rule.guard, src);
+        f();
       } catch (e) {
         if (e instanceof RuleError) errors.push(e);
         else throw e;
       }
-    });
-    for (const e of errors) this.report(e);
-    if (settings.length > 0)
-      this.model.settings.push(
-        this.settingsFromRecord(settings, src, "require", rule.scope ? scoped.match : undefined),
-      );
-  }
-
-  /** One requirement: an approval, or a condition the action is forbidden without. */
-  private requirement(
-    el: Expr,
-    src: RuleSource,
-    match: MatchSpec,
-    binders: GuardCtx["binders"],
-    guard: Expr | undefined,
-    ruleSrc: RuleSource,
-  ): void {
-    if (match.actions !== "all" && match.actions.length === 0) return; // scoped to functions only: nothing to gate
-    const approval = this.approvalForm(el, binders);
-    if (approval) {
-      const r: DecisionRule = { ...src, span: ruleSrc.span, effect: "approval", match };
-      if (approval.approver !== undefined) r.approver = approval.approver;
-      if (guard) r.guard = this.guard(guard, binders, src);
-      this.model.rules.push(r);
-      return;
-    }
-    const r: DecisionRule = {
-      ...src,
-      span: ruleSrc.span,
-      effect: "forbid",
-      match,
-      condition: this.guard(el, binders, src, true),
     };
-    if (guard) r.guard = this.guard(guard, binders, src);
-    this.model.rules.push(r);
-  }
-
-  private approvalForm(el: Expr, binders: GuardCtx["binders"]): { approver?: string } | undefined {
-    const e = el.kind === "Paren" ? el.expr : el;
-    if (e.kind === "Identifier") {
-      if (this.resolves(e.name, binders)) return undefined;
-      if (e.name === "approval") return {};
-      if (e.name === "human_approval") return { approver: "human" };
-      const m = /^([A-Za-z0-9_]+)_approval$/.exec(e.name);
-      return m ? { approver: m[1]! } : undefined;
+    for (const a of rule.approvals) {
+      attempt(() => {
+        const r: DecisionRule = { ...part(a.node), effect: "approval", match };
+        if (a.role !== undefined) r.approver = a.role;
+        if (rule.guard) r.guard = this.guard(rule.guard, scoped.binders, src);
+        this.model.rules.push(r);
+      });
     }
-    if (
-      e.kind === "Call" &&
-      e.callee.kind === "Identifier" &&
-      APPROVAL_CALLEES.has(e.callee.name) &&
-      !this.resolves(e.callee.name, binders)
-    ) {
-      if (e.args.length === 0) return e.callee.name === "human_approval" ? { approver: "human" } : {};
-      const a = e.args[0]!;
-      const v = a.kind === "NamedArg" ? a.value : a;
-      if (e.args.length === 1 && v.kind === "String") return { approver: v.value };
-      if (e.args.length === 1 && v.kind === "Identifier") return { approver: v.name };
-      throw new RuleError(
-        "E0619",
-        "an approval names at most one approver, as a string",
-        e.span,
-        'write `approval("supervisor")`',
-      );
+    const conditions: Array<{ e: Expr; flag: boolean }> = [
+      ...rule.conditions.map((e) => ({ e, flag: false })),
+      ...rule.flags.map((e) => ({ e: e as Expr, flag: true })),
+    ];
+    conditions.sort((x, y) => x.e.span.start - y.e.span.start);
+    for (const { e, flag } of conditions) {
+      attempt(() => {
+        const ps = part(e);
+        const r: DecisionRule = {
+          ...ps,
+          effect: "forbid",
+          match,
+          condition: flag ? this.flag(e as Identifier, ps) : this.guard(e, scoped.binders, ps, true),
+        };
+        if (rule.guard) r.guard = this.guard(rule.guard, scoped.binders, ps);
+        this.model.rules.push(r);
+      });
     }
-    return undefined;
+    for (const e of errors) this.report(e);
   }
 
-  private resolves(name: string, binders: GuardCtx["binders"]): boolean {
-    return binders.has(name) || this.model.params.has(name) || isTrustedRecord(name);
-  }
-
-  private auditRule(rule: PolicyRule, src: RuleSource): void {
-    const action = rule.action.kind === "Paren" ? rule.action.expr : rule.action;
+  private auditRule(rule: RuleInfo, src: RuleSource): void {
+    const action = rule.node.action.kind === "Paren" ? rule.node.action.expr : rule.node.action;
     if (action.kind === "Record") {
-      const s = this.settingsFromRecord(
-        action.fields.map((f) => ({ key: f.key.kind === "Identifier" ? f.key.name : f.key.value, value: f.value })),
-        src,
-        "audit",
-        undefined,
-      );
-      if (rule.guard) s.settings["when"] = ruleText(this.text(), rule.guard.span);
+      const s = this.settingRule(rule.settings, src, "audit", undefined);
+      if (rule.guard) s.settings["when"] = ruleText(this.text, rule.guard.span);
       this.model.settings.push(s);
       return;
     }
     // `audit: <actions>`: which actions to log in detail.
-    const { match } = this.match(action);
+    const { match } = this.match(rule.actions);
     const s: SettingRule = {
       ...src,
       kind: "audit",
@@ -392,215 +354,123 @@ class Analyzer {
       match,
       valueSpans: { actions: action.span },
     };
-    if (rule.guard) s.settings["when"] = ruleText(this.text(), rule.guard.span);
+    if (rule.guard) s.settings["when"] = ruleText(this.text, rule.guard.span);
     this.model.settings.push(s);
   }
 
-  private text(): string {
-    return this.input.policies.find((p) => p.file === this.file)?.text ?? "";
-  }
-
-  private settingsFromRecord(
-    entries: Array<{ key: string; value: Expr }>,
+  /** Record-form settings as the checker validated them (values as written; durations, sizes and rates normalised). */
+  private settingRule(
+    entries: readonly SettingEntry[],
     src: RuleSource,
     kind: "require" | "audit",
     match: MatchSpec | undefined,
   ): SettingRule {
     const settings: { [k: string]: JsonValue } = {};
     const valueSpans: { [k: string]: Span } = {};
-    for (const { key, value } of entries) {
-      settings[key] = this.jsonValue(value);
-      valueSpans[key] = value.span;
+    for (const e of entries) {
+      settings[e.key] =
+        typeof e.normalized === "number" ? { value: e.value, normalized: e.normalized } : (e.value as JsonValue);
+      valueSpans[e.key] = e.valueSpan;
     }
     const s: SettingRule = { ...src, kind, settings, valueSpans };
     if (match) s.match = match;
     return s;
   }
 
-  /** A setting's value as JSON: literals as themselves, durations in ms, anything else as its source text. */
-  private jsonValue(e: Expr): JsonValue {
-    switch (e.kind) {
-      case "String":
-        return e.value;
-      case "Number":
-        return e.value;
-      case "Bool":
-        return e.value;
-      case "Duration":
-        return { ms: e.millis, text: e.raw };
-      case "Identifier":
-        return e.name;
-      case "Array":
-        return e.elements.map((x) => this.jsonValue(x));
-      case "Record": {
-        const o: { [k: string]: JsonValue } = {};
-        for (const f of e.fields) o[f.key.kind === "Identifier" ? f.key.name : f.key.value] = this.jsonValue(f.value);
-        return o;
+  // ---------------------------------------------------------------------------------------------
+  // Action patterns, as the checker resolved them
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * What the rule's patterns match, and their binders. The checker resolved each pattern to a
+   * tool, built-in action, group, capability or agent; this turns them into the actions of the
+   * agent's catalog (the Cedar schema's), literal arguments into constraints.
+   */
+  private match(patterns: readonly ActionPattern[]): { match: MatchSpec; binders: Binders } {
+    const cat = this.input.catalog;
+    const binders: Binders = new Map();
+    if (patterns.length === 0)
+      return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
+    const names: string[] = [];
+    const actions = new Set<string>();
+    const constraints: ArgConstraint[] = [];
+    let all = false;
+    for (const p of patterns) {
+      const ref = p.action;
+      if (ref.kind === "group" && (ref.members === "*" || ref.name === ALL_OPERATIONS)) {
+        all = true;
+        for (const b of p.binders) binders.set(b.symbolId, { unbound: ref.name, facts: new Set(b.factUses) });
+        continue;
       }
-      case "Paren":
-        return this.jsonValue(e.expr);
-      default: {
-        const lit = patternLiteral(e);
-        return lit !== undefined ? lit : this.text().slice(e.span.start, e.span.end);
+      if (ref.kind === "agent")
+        throw new RuleError(
+          "E0601",
+          `\`${ref.name}\` is an agent; the Cedar compiler does not take an agent as an action`,
+          p.node.span,
+          `govern calls to it with \`delegate("${ref.name}")\` or \`delegate(a) if a.name == "${ref.name}"\` (or \`ask\`, \`send_to\`)`,
+        );
+      if (ref.kind === "group") {
+        const members = cat.groups.get(ref.name) ?? [];
+        names.push(ref.name);
+        for (const m of members) actions.add(m);
+        for (const b of p.binders) binders.set(b.symbolId, { unbound: ref.name, facts: new Set(b.factUses) });
+        continue;
       }
+      const action = cat.actions.get(ref.name);
+      if (!action)
+        throw new RuleError("E0601", `action \`${ref.name}\` is not one this agent can request`, p.node.span);
+      names.push(action.name);
+      actions.add(action.name);
+      if (action.origin === "capability") {
+        for (const b of p.binders) binders.set(b.symbolId, { unbound: action.name, facts: new Set(b.factUses) });
+        continue;
+      }
+      if (patterns.length > 1 && (p.binders.length > 0 || p.constraints.length > 0))
+        throw new RuleError(
+          "E0600",
+          "a list of actions names actions only; bind or constrain arguments in a rule of their own",
+          p.node.span,
+        );
+      for (const b of p.binders) {
+        const spec = action.args[b.position];
+        if (!spec) throw new RuleError("E0602", `\`${action.name}\` has no argument ${b.position + 1}`, b.node.span);
+        binders.set(b.symbolId, { action, arg: spec.name, facts: new Set(b.factUses) });
+      }
+      for (const c of p.constraints) constraints.push(this.constraint(action, c.position, c.value, c.node.span));
     }
+    if (all) return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
+    const unique = [...new Set(names)].sort();
+    const one = unique.length === 1 && cat.actions.has(unique[0]!);
+    const group = unique.length === 1 && !one;
+    const form: MatchSpec["form"] = one
+      ? { kind: "one", action: unique[0]! }
+      : group
+        ? { kind: "group", group: unique[0]! }
+        : { kind: "list", actions: unique };
+    return { match: { form, actions: [...actions].sort(), constraints }, binders };
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Action patterns
-  // ---------------------------------------------------------------------------------------------
-
-  private unknownAction(name: string, span: Span, callForm: boolean): RuleError {
-    const cat = this.input.catalog;
-    const candidates = callForm
-      ? [...cat.actions.keys()]
-      : [...cat.actions.keys(), ...cat.groups.keys(), ALL_OPERATIONS];
-    const dym = closestName(name, candidates);
-    if (cat.agents.has(name)) {
-      return new RuleError(
-        "E0601",
-        `\`${name}\` is an agent; the Cedar compiler does not take an agent as an action`,
+  /**
+   * A literal argument of a call pattern: an equality constraint on the argument. For the
+   * built-in inter-agent actions, whose argument is the target agent (`AgentInfo`), a string is
+   * the agent's name (`allow: ask("helper")`).
+   */
+  private constraint(action: ActionInfo, position: number, v: string | number | boolean, span: Span): ArgConstraint {
+    const spec = action.args[position];
+    if (!spec) throw new RuleError("E0602", `\`${action.name}\` has no argument ${position + 1}`, span);
+    if (spec.type === "Record" && typeof v === "string")
+      return { arg: spec.name, field: "name", value: v, optional: !spec.always, span };
+    const ok =
+      (spec.type === "String" && typeof v === "string") ||
+      (spec.type === "Long" && typeof v === "number" && Number.isInteger(v)) ||
+      (spec.type === "Bool" && typeof v === "boolean");
+    if (!ok)
+      throw new RuleError(
+        "E0602",
+        `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared}; this literal does not fit`,
         span,
-        `govern calls to it with \`delegate(a) if a.name == "${name}"\` (or \`ask\`, \`send_to\`)`,
       );
-    }
-    return new RuleError(
-      "E0601",
-      `action \`${name}\` matches no tool`,
-      span,
-      dym
-        ? `did you mean \`${dym}\`?`
-        : `declare it with a tool contract (tools/${name}.clad.toml), list it in the agent's capabilities, or name an action group`,
-    );
-  }
-
-  /** A function (never gated): a pattern naming it matches nothing; the checker warns (W0301). */
-  private isFunctionOnly(name: string): boolean {
-    const cat = this.input.catalog;
-    return cat.functions.has(name) && !cat.actions.has(name) && !cat.groups.has(name);
-  }
-
-  private match(e: Expr): { match: MatchSpec; binders: GuardCtx["binders"] } {
-    const r = analyzeActionPattern(e);
-    if (!r.ok) throw new RuleError("E0600", r.error.message, r.error.span, r.error.help);
-    const p = r.pattern;
-    const cat = this.input.catalog;
-    const binders: GuardCtx["binders"] = new Map();
-    const expand = (name: string): string[] | undefined => (cat.actions.has(name) ? [name] : cat.groups.get(name));
-    switch (p.kind) {
-      case "name": {
-        if (p.name === ALL_OPERATIONS)
-          return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
-        if (this.isFunctionOnly(p.name))
-          return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
-        if (cat.actions.has(p.name))
-          return { match: { form: { kind: "one", action: p.name }, actions: [p.name], constraints: [] }, binders };
-        const g = cat.groups.get(p.name);
-        if (g) return { match: { form: { kind: "group", group: p.name }, actions: [...g], constraints: [] }, binders };
-        throw this.unknownAction(p.name, p.span, false);
-      }
-      case "names": {
-        const names: string[] = [];
-        const actions = new Set<string>();
-        for (const n of p.names) {
-          if (n.name === ALL_OPERATIONS)
-            return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
-          const ex = expand(n.name);
-          if (!ex && this.isFunctionOnly(n.name)) continue;
-          if (!ex) throw this.unknownAction(n.name, n.span, false);
-          if (!names.includes(n.name)) names.push(n.name);
-          for (const a of ex) actions.add(a);
-        }
-        names.sort();
-        if (names.length === 0)
-          return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
-        const form =
-          names.length === 1 && cat.actions.has(names[0]!)
-            ? ({ kind: "one", action: names[0]! } as const)
-            : ({ kind: "list", actions: names } as const);
-        return { match: { form, actions: [...actions].sort(), constraints: [] }, binders };
-      }
-      case "call": {
-        const action = cat.actions.get(p.action);
-        const group = p.action === ALL_OPERATIONS || cat.groups.has(p.action);
-        if (group || action?.origin === "capability") {
-          // A group or a capability has no single argument list: `execute(any)` means `execute`;
-          // a binder there names nothing (using it in the guard is an error); literals cannot apply.
-          for (const a of p.args) {
-            if (a.pattern.kind === "literal")
-              throw new RuleError(
-                "E0602",
-                `\`${p.action}\` is ${group ? "an action group" : "a capability"}: it has no argument a literal could constrain`,
-                a.pattern.span,
-              );
-            if (a.pattern.kind === "binder") binders.set(a.pattern.name, { unbound: p.action });
-          }
-          if (p.action === ALL_OPERATIONS)
-            return { match: { form: { kind: "all" }, actions: "all", constraints: [] }, binders };
-          if (group)
-            return {
-              match: {
-                form: { kind: "group", group: p.action },
-                actions: [...cat.groups.get(p.action)!],
-                constraints: [],
-              },
-              binders,
-            };
-          return { match: { form: { kind: "one", action: p.action }, actions: [p.action], constraints: [] }, binders };
-        }
-        if (!action && this.isFunctionOnly(p.action)) {
-          for (const a of p.args) if (a.pattern.kind === "binder") binders.set(a.pattern.name, { unbound: p.action });
-          return { match: { form: { kind: "list", actions: [] }, actions: [], constraints: [] }, binders };
-        }
-        if (!action) throw this.unknownAction(p.action, p.actionSpan, true);
-        const constraints: ArgConstraint[] = [];
-        for (const a of p.args) {
-          const spec = a.name !== undefined ? action.args.find((x) => x.name === a.name) : action.args[a.position!];
-          if (!spec) {
-            const what =
-              a.name !== undefined
-                ? `has no argument \`${a.name}\``
-                : `takes ${action.args.length} argument${action.args.length === 1 ? "" : "s"}`;
-            const names = action.args.map((x) => `\`${x.name}\``).join(", ");
-            throw new RuleError(
-              "E0602",
-              `\`${action.name}\` ${what}`,
-              a.pattern.span,
-              action.args.length
-                ? `its arguments are ${names}`
-                : `write \`${action.name}(..)\` without arguments, or \`"${action.name}"\``,
-            );
-          }
-          if (a.pattern.kind === "binder") binders.set(a.pattern.name, { action, arg: spec.name });
-          else if (a.pattern.kind === "literal") {
-            const v = a.pattern.value;
-            const ok =
-              (spec.type === "String" && typeof v === "string") ||
-              (spec.type === "Long" && typeof v === "number") ||
-              (spec.type === "Bool" && typeof v === "boolean");
-            if (!ok) {
-              const kind =
-                spec.type === "Long"
-                  ? "int"
-                  : spec.type === "Bool"
-                    ? "bool"
-                    : spec.type === "String"
-                      ? "String"
-                      : spec.type === "Record"
-                        ? "a record"
-                        : "a float";
-              throw new RuleError(
-                "E0602",
-                `argument \`${spec.name}\` of \`${action.name}\` is ${spec.declared} (${kind}); this literal does not fit`,
-                a.pattern.span,
-              );
-            }
-            constraints.push({ arg: spec.name, value: v, optional: !spec.always, span: a.pattern.span });
-          }
-        }
-        return { match: { form: { kind: "one", action: action.name }, actions: [action.name], constraints }, binders };
-      }
-    }
+    return { arg: spec.name, value: v, optional: !spec.always, span };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -609,31 +479,31 @@ class Analyzer {
 
   private guard(e: Expr, binders: GuardCtx["binders"], rule: RuleSource, isCondition = false): GuardInfo {
     const ctx: GuardCtx = { binders, runtime: false, lambdas: [], defined: [], pendingOrders: [], rule };
-    let node: TNode;
-    const inner = e.kind === "Paren" ? e.expr : e;
-    if (isCondition && inner.kind === "Identifier" && !this.resolves(inner.name, binders)) {
-      // `require: differential_privacy`: a flag of the trusted `context` record.
-      node = this.flagPath(inner, ctx);
-    } else {
-      node = this.infer(e, ctx);
-    }
+    const node = this.infer(e, ctx);
     this.expect(
       node,
       tBool(),
       e,
       isCondition ? "a requirement must be a condition (bool)" : "a guard must be a condition (bool)",
     );
+    return this.pend(e, ctx, rule);
+  }
+
+  private pend(e: Expr, ctx: GuardCtx, rule: RuleSource): GuardInfo {
     const info: GuardInfo = { expr: e, defined: ctx.defined };
     this.pending.push({ info, pendingOrders: ctx.pendingOrders, file: rule.file });
     return info;
   }
 
-  private flagPath(id: Identifier, ctx: GuardCtx): TNode {
+  /** `require: differential_privacy`: the flag `context.differential_privacy` of the trusted record must be true. */
+  private flag(id: Identifier, rule: RuleSource): GuardInfo {
+    const ctx: GuardCtx = { binders: new Map(), runtime: false, lambdas: [], defined: [], pendingOrders: [], rule };
     const rec = this.model.trusted.context;
-    const f = fieldOf(rec, id.name)!;
+    const f = this.member(rec, id.name, id);
     const path: CtxPath = { segments: ["context", id.name], optional: [true, f.optional] };
     this.notePath(id, { kind: "trusted", record: "context" }, [id.name], path, f.node, ctx);
-    return f.node;
+    this.expect(f.node, tBool(), id, "a required flag is a condition (bool)");
+    return this.pend(id, ctx, rule);
   }
 
   private expect(node: TNode, want: TNode, e: Expr, what: string): void {
@@ -712,20 +582,20 @@ class Analyzer {
   }
 
   /**
-   * Resolves a root name. `asObject`: the guard uses it as an object or collection (then a binder
-   * denotes the facts about its argument).
+   * What a root name of a guard denotes, by the checker's resolution: a lambda parameter, a
+   * binder (the argument's value, or — where the checker read the use as facts — the facts the
+   * runtime holds about it), an agent input, or a trusted record.
    */
-  private root(
-    id: Identifier,
-    ctx: GuardCtx,
-    asObject: boolean,
-  ): { root: RootRef; node: TNode; path: CtxPath | undefined } {
+  private root(id: Identifier, ctx: GuardCtx): { root: RootRef; node: TNode; path: CtxPath | undefined } {
     const name = id.name;
-    for (let i = ctx.lambdas.length - 1; i >= 0; i--) {
-      const n = ctx.lambdas[i]!.get(name);
-      if (n) return { root: { kind: "lambda", name }, node: n, path: undefined };
+    const sid = this.input.resolve(id);
+    if (sid !== undefined) {
+      for (let i = ctx.lambdas.length - 1; i >= 0; i--) {
+        const n = ctx.lambdas[i]!.get(sid);
+        if (n) return { root: { kind: "lambda", name }, node: n, path: undefined };
+      }
     }
-    const b = ctx.binders.get(name);
+    const b = sid === undefined ? undefined : ctx.binders.get(sid);
     if (b && "unbound" in b) {
       throw new RuleError(
         "E0602",
@@ -736,55 +606,43 @@ class Analyzer {
     }
     if (b) {
       const spec = b.action.args.find((a) => a.name === b.arg)!;
-      // Record-typed binders (built-in actions: `delegate(agent)`) are read directly; a scalar
-      // tool argument used as an object denotes the facts the runtime holds about its value.
-      if (asObject && spec.type !== "Record") {
-        ctx.deps?.add("call");
+      ctx.deps?.add("call");
+      if (b.facts.has(id) && spec.type !== "Record") {
         return {
           root: { kind: "facts", action: b.action.name, arg: b.arg },
           node: this.factNode(b.action, b.arg),
           path: { segments: ["facts", b.arg], optional: [true, true], action: b.action.name },
         };
       }
-      ctx.deps?.add("call");
       return {
         root: { kind: "arg", action: b.action.name, arg: b.arg },
         node: this.argNode(b.action, b.arg),
         path: { segments: ["args", b.arg], optional: [false, !spec.always], action: b.action.name },
       };
     }
-    const p = this.model.params.get(name);
+    const param = sid === undefined ? undefined : this.paramBySymbol.get(sid);
+    const p = param === undefined ? undefined : this.model.params.get(param);
     if (p) {
       ctx.deps?.add("run");
       return {
-        root: { kind: "input", param: name },
+        root: { kind: "input", param: p.name },
         node: p.node,
-        path: { segments: ["input", name], optional: [false, p.optional] },
+        path: { segments: ["input", p.name], optional: [false, p.optional] },
       };
     }
-    if (isTrustedRecord(name)) {
+    if (sid === `trusted:${name}` && isTrustedRecord(name)) {
       ctx.deps?.add("call");
-      const rec = name as TrustedRecord;
       return {
-        root: { kind: "trusted", record: rec },
-        node: this.model.trusted[rec],
-        path: { segments: [rec], optional: [true] },
+        root: { kind: "trusted", record: name },
+        node: this.model.trusted[name],
+        path: { segments: [name], optional: [true] },
       };
     }
-    const candidates = [
-      ...ctx.binders.keys(),
-      ...this.model.params.keys(),
-      ...TRUSTED_RECORDS,
-      ...ctx.lambdas.flatMap((m) => [...m.keys()]),
-    ];
-    const dym = closestName(name, candidates);
     throw new RuleError(
       "E0604",
-      `unknown name \`${name}\` in a guard`,
+      `\`${name}\` in a guard did not resolve to a binder, an input or a trusted record`,
       id.span,
-      dym
-        ? `did you mean \`${dym}\`?`
-        : "a guard may read the action's binders, the agent's inputs, and `user`, `session`, `system` or `context`",
+      "fix the errors `symbic check` reports for this rule",
     );
   }
 
@@ -820,23 +678,25 @@ class Analyzer {
     return cur.kind === "Identifier" ? { root: cur, fields } : undefined;
   }
 
-  private isBinder(e: Expr, ctx: GuardCtx): boolean {
-    if (e.kind !== "Identifier") return false;
-    for (const m of ctx.lambdas) if (m.has(e.name)) return false;
-    return ctx.binders.has(e.name);
+  /** The binder an identifier resolved to, if it is one. */
+  private binderOf(e: Expr, ctx: GuardCtx): Binders extends Map<string, infer B> ? B | undefined : never {
+    if (e.kind !== "Identifier") return undefined;
+    const sid = this.input.resolve(e);
+    return sid === undefined ? undefined : ctx.binders.get(sid);
   }
 
-  private binderArgIsString(e: Identifier, ctx: GuardCtx): boolean {
-    const b = ctx.binders.get(e.name)!;
-    return !("unbound" in b) && b.action.args.find((a) => a.name === b.arg)!.type === "String";
+  /** A binder of a text argument used as its value (not as facts): string methods apply to it. */
+  private isTextValueBinder(e: Expr, ctx: GuardCtx): boolean {
+    const b = this.binderOf(e, ctx);
+    if (!b || "unbound" in b || b.facts.has(e as Identifier)) return false;
+    return b.action.args.find((a) => a.name === b.arg)!.type === "String";
   }
 
   /** Infers a value used as a collection (or, for string-accepting operations, possibly a string). */
-  private collection(e: Expr, ctx: GuardCtx, stringOk: boolean): TNode {
-    if (this.isBinder(e, ctx)) {
+  private collection(e: Expr, ctx: GuardCtx): TNode {
+    if (this.binderOf(e, ctx)) {
       const id = e as Identifier;
-      const asObject = !(stringOk && this.binderArgIsString(id, ctx));
-      const r = this.root(id, ctx, asObject);
+      const r = this.root(id, ctx);
       ctx.roots?.set(id, r.root);
       this.notePath(id, r.root, [], r.path, r.node, ctx);
       return r.node;
@@ -928,7 +788,7 @@ class Analyzer {
       const m = e as import("../../grammar/ast.js").MemberExpr;
       return this.runtimeMember(this.infer(m.object, ctx), m.property.name, m);
     }
-    const r = this.root(ch.root, ctx, ch.fields.length > 0);
+    const r = this.root(ch.root, ctx);
     let node = r.node;
     const path: CtxPath | undefined = r.path
       ? { ...r.path, segments: [...r.path.segments], optional: [...r.path.optional] }
@@ -1036,7 +896,7 @@ class Analyzer {
           if (!ctx.runtime) this.model.notes.set(e, { kind: "in", form: "list" });
           return tBool();
         }
-        const r = this.collection(e.right, ctx, false);
+        const r = this.collection(e.right, ctx);
         this.unifyAt(r, tSet(l), e, "`in` looks a value up in a list");
         if (!ctx.runtime) this.model.notes.set(e, { kind: "in", form: "set" });
         return tBool();
@@ -1083,14 +943,14 @@ class Analyzer {
     switch (method) {
       case "contains": {
         if (args.length !== 1) throw new RuleError("E0608", "`.contains` takes one argument", e.span);
-        if (this.isBinder(obj, ctx) && this.binderArgIsString(obj as Identifier, ctx)) {
+        if (this.isTextValueBinder(obj, ctx)) {
           const lit = strLit(args[0]);
           if (lit === undefined) return undefined;
           this.infer(obj, ctx);
           this.model.notes.set(e, { kind: "method", op: "like", pattern: `*${likeEscape(lit)}*` });
           return tBool();
         }
-        const recv = this.collection(obj, ctx, true);
+        const recv = this.collection(obj, ctx);
         if (recv.concrete?.k === "String") {
           const lit = strLit(args[0]);
           if (lit === undefined) return undefined;
@@ -1117,7 +977,7 @@ class Analyzer {
       }
       case "is_empty": {
         if (args.length !== 0) throw new RuleError("E0608", "`.is_empty` takes no argument", e.span);
-        const recv = this.collection(obj, ctx, true);
+        const recv = this.collection(obj, ctx);
         if (recv.concrete?.k === "String") {
           this.model.notes.set(e, { kind: "method", op: "emptyString" });
           return tBool();
@@ -1178,7 +1038,7 @@ class Analyzer {
   }
 
   private runtimeIndex(e: import("../../grammar/ast.js").IndexExpr, ctx: GuardCtx): TNode {
-    const obj = this.collection(e.object, ctx, true);
+    const obj = this.collection(e.object, ctx);
     if (e.index.kind === "String") return this.member(obj, e.index.value, e.index).node;
     this.expect(this.infer(e.index, ctx), tLong(), e.index, "a list index is an integer");
     const t = obj.concrete;
@@ -1198,7 +1058,10 @@ class Analyzer {
       );
     const lam = f as LambdaExpr;
     if (lam.params.length !== 1) throw new RuleError("E0603", "this function takes one parameter", lam.span);
-    ctx.lambdas.push(new Map([[lam.params[0]!.name, el]]));
+    const param = lam.params[0]!;
+    const sid = this.input.resolve(param);
+    if (sid === undefined) throw new RuleError("E0604", `the parameter \`${param.name}\` did not resolve`, param.span);
+    ctx.lambdas.push(new Map([[sid, el]]));
     try {
       return this.infer(lam.body, ctx);
     } finally {
@@ -1214,7 +1077,7 @@ class Analyzer {
       case "all": {
         if (args.length !== 2 || !first)
           throw new RuleError("E0603", `\`${name}\` takes a list and a function`, e.span);
-        const list = this.collection(first, ctx, false);
+        const list = this.collection(first, ctx);
         const el = tVar();
         this.unifyAt(list, tSet(el), first, `\`${name}\` needs a list`);
         this.expect(
@@ -1227,7 +1090,7 @@ class Analyzer {
       }
       case "len": {
         if (args.length !== 1 || !first) throw new RuleError("E0603", "`len` takes one argument", e.span);
-        this.collection(first, ctx, true);
+        this.collection(first, ctx);
         return tLong();
       }
       default: {
@@ -1240,7 +1103,7 @@ class Analyzer {
 
   private runtimeMethod(e: CallExpr, method: string, obj: Expr, args: Expr[], ctx: GuardCtx): TNode {
     const listOf = (): { list: TNode; el: TNode } => {
-      const list = this.collection(obj, ctx, false);
+      const list = this.collection(obj, ctx);
       const el = tVar();
       this.unifyAt(list, tSet(el), obj, `\`.${method}\` needs a list`);
       return { list, el };
@@ -1274,7 +1137,7 @@ class Analyzer {
       case "len":
       case "length":
       case "count":
-        this.collection(obj, ctx, true);
+        this.collection(obj, ctx);
         return tLong();
       case "lower":
       case "upper":
@@ -1289,7 +1152,7 @@ class Analyzer {
         if (args[0]) this.expect(this.infer(args[0], ctx), tString(), args[0], `\`.${method}\` needs a string`);
         return tBool();
       case "contains": {
-        const recv = this.collection(obj, ctx, true);
+        const recv = this.collection(obj, ctx);
         const x = args[0] ? this.infer(args[0], ctx) : tVar();
         if (recv.concrete?.k === "String")
           this.expect(x, tString(), args[0] ?? e, "`.contains` on a string needs a string");
@@ -1297,7 +1160,7 @@ class Analyzer {
         return tBool();
       }
       case "is_empty":
-        this.collection(obj, ctx, true);
+        this.collection(obj, ctx);
         return tBool();
       default:
         throw new RuleError(

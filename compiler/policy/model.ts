@@ -4,7 +4,6 @@
  * (evaluate.ts), the Cedar emitter (compiler/emit/cedar) and, through policies.json, the runtime.
  */
 import type { Expr, PolicyVerb, Span } from "../../grammar/ast.js";
-import type { Scalar } from "./patterns.js";
 import type { TNode } from "./types.js";
 import type { JsonValue } from "../../formats/json.js";
 import type { RootRef } from "../../formats/policies-json.js";
@@ -59,7 +58,9 @@ export type ActionForm =
 
 export interface ArgConstraint {
   arg: string;
-  value: Scalar;
+  /** For record arguments (the target `AgentInfo` of inter-agent actions): the field compared (`name`). */
+  field?: string;
+  value: string | number | boolean;
   /** The argument may be absent from a call (optional, no default): the constraint then fails. */
   optional: boolean;
   span: Span;

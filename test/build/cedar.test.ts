@@ -140,7 +140,7 @@ test("require → forbid … unless; require approval → approval.cedar; settin
   const settings = pj.settings.map((s: { id: string; kind: string; settings: unknown }) => [s.id, s.kind, s.settings]);
   assert.equal(settings, [
     ["a.p.2", "require", { audit_trail: "detailed" }],
-    ["a.p.5", "require", { tls_verification: true, rate_limiting: "10/hour" }],
+    ["a.p.5", "require", { tls_verification: true, rate_limiting: { value: "10/hour", normalized: 10 / 3600 } }],
     ["a.p.6", "audit", { actions: "all" }],
   ]);
 });

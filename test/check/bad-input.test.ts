@@ -4,7 +4,8 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Project, checkFiles, typeToString } from "../../compiler/check/index.js";
+import { Project, typeToString } from "../../compiler/check/index.js";
+import { checkFiles } from "../../compiler/pipeline/check-files.js";
 import { checkSource, codes, show } from "./helpers.js";
 
 test("cyclic aliases of any length (and a self alias) are E0107; structs may be recursive", () => {

@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkFiles } from "../../compiler/check/index.js";
+import { checkFiles } from "../../compiler/pipeline/check-files.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EXAMPLE = join(ROOT, "examples/reference-agents");

@@ -237,7 +237,8 @@ export class PolicyEvaluator {
 export function matches(m: MatchSpec, req: PolicyRequest): boolean {
   if (m.actions !== "all" && !m.actions.includes(req.action)) return false;
   for (const c of m.constraints) {
-    const v = req.args?.[c.arg];
+    const arg = req.args?.[c.arg];
+    const v = c.field === undefined ? arg : readFields(arg, [c.field]);
     if (v === undefined || !valueEquals(v, c.value)) return false;
   }
   return true;

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkFiles } from "../../compiler/check/index.js";
+import { checkFiles } from "../../compiler/pipeline/check-files.js";
 import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import { compileToBundles, CompileError } from "../../runtime/exec/compile.js";
 import { execAgent, type ExecOptions, type ExecResult } from "../../runtime/exec/run.js";

@@ -38,4 +38,29 @@ agent a(name: String) -> String {
   assert.is(fine.run?.value, "Hello, Ada!");
 });
 
+test("require: approval for greet is an approval in check, build and exec alike", async () => {
+  // The checker warned W0300 "unknown require setting `approval`: nothing enforces it" while the
+  // compiler emitted an approval policy and the runtime enforced it.
+  const dir = quickstartProject(`
+agent a(name: String) -> String {
+    capabilities = ["greet"]
+    policy p {
+        allow: greet(who)
+        require: approval for greet
+    }
+    with sandbox = "process", timeout = 10s {
+        try { let g = greet(name); return g.raw_output.trim(); }
+        catch (PolicyDenied e) { return "refused: " + e.rule; }
+    }
+}
+`);
+  const refused = await checkBuildRun(dir, "a", { name: "Ada" }, { approve: "none" });
+  assert.equal(codes(refused.check), [], "no warning: the requirement is understood and enforced");
+  assert.equal(codes(refused.build), []);
+  assert.is(refused.run?.status, "ok", refused.run?.message);
+  assert.is(refused.run?.value, "refused: a.p.1");
+  const approved = await checkBuildRun(dir, "a", { name: "Ada" }, { approve: "all" });
+  assert.is(approved.run?.value, "Hello, Ada!");
+});
+
 test.run();

@@ -4,7 +4,7 @@
  * 0 sound (warnings allowed), 3 errors, 1 usage or I/O error.
  */
 import type { Command } from "commander";
-import { checkFiles } from "../../check/check-files.js";
+import { checkFiles } from "../../pipeline/check-files.js";
 import { emitDiagnostics, parseFormat, runCommand } from "../output.js";
 
 export function registerCheck(program: Command): void {

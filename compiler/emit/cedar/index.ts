@@ -3,6 +3,7 @@
  * validation with cedar-wasm, and policies.json. `compileCedar` never throws on bad input; the
  * result carries diagnostics, and nothing may be written when any is an error.
  */
+import type { Span } from "../../../grammar/span.js";
 import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";
 import { hasErrors, type Diagnostic } from "../../diagnostics/model.js";
 import { analyzeAgentPolicies, type AnalyzeInput } from "../../policy/analyze.js";
@@ -26,16 +27,21 @@ export interface CedarCompilation {
   validationMillis: number;
 }
 
-export function compileCedar(input: AnalyzeInput): CedarCompilation {
+/**
+ * Analysis, emission and (with `validate`, as `symbic build` does) strict validation by
+ * cedar-wasm. `at`: where validation failures without a DSL range of their own are reported
+ * (the agent's name). `symbic check` skips the validation: a failure there is a compiler bug,
+ * not a property of the program, and the build still validates every policy set.
+ */
+export function compileCedar(input: AnalyzeInput, at: Span, opts: { validate: boolean }): CedarCompilation {
   const { model, diagnostics } = analyzeAgentPolicies(input);
   if (hasErrors(diagnostics)) return { model, diagnostics, validationMillis: 0 };
   const emitted = emitPolicies(model);
   const context = buildContextModel(model, input.catalog);
   const schema = cedarSchema(context);
-  const v = validatePolicies([...emitted.main, ...emitted.approval], schema, {
-    file: input.file,
-    span: input.agent.name.span,
-  });
+  const v = opts.validate
+    ? validatePolicies([...emitted.main, ...emitted.approval], schema, { file: input.file, span: at })
+    : { diagnostics: [], millis: 0 };
   return {
     model,
     diagnostics: [...diagnostics, ...v.diagnostics],

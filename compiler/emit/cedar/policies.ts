@@ -46,7 +46,7 @@ function actionScope(m: MatchSpec): string {
 }
 
 function constraintText(c: ArgConstraint): string {
-  const path = contextPath(["args", c.arg]);
+  const path = contextPath(c.field === undefined ? ["args", c.arg] : ["args", c.arg, c.field]);
   const value = typeof c.value === "string" ? cedarString(c.value) : String(c.value);
   const eq = `${path} == ${value}`;
   return c.optional ? `(${hasAttr("context.args", c.arg)} && ${eq})` : eq;

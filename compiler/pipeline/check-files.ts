@@ -4,14 +4,30 @@
  * tool contracts, so names resolve across files — and reports the diagnostics of the requested
  * files and of the project's contracts. Paths in diagnostics are relative to the working
  * directory when inside it.
+ *
+ * The stages: the checker (compiler/check), then, for each agent of a requested file, the
+ * compiler's own stages up to the bundle (compiler/emit/agent.ts: policy analysis and Cedar
+ * emission, sandbox manifests, IR), so every error `symbic build` would report is reported here.
  */
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { decodeSource, type ParseResult } from "../../grammar/index.js";
-import { sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
+import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
+import { compileAgent } from "../emit/agent.js";
 import { collectSourceFiles, displayPath, readSourceBytes } from "../project/files.js";
 import { findProjectRoot } from "../project/root.js";
-import { Project, isContractPath, type CheckResult } from "./project.js";
+import { Project, isContractPath, type CheckResult } from "../check/project.js";
+
+/** A top-level policy's problem is found once per agent it applies to: report it once. */
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.file}\u0000${d.span.start}\u0000${d.span.end}\u0000${d.code}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 export interface CheckFilesResult {
   /** Diagnostics of the requested files and of the contracts of their projects, sorted. */
@@ -65,10 +81,23 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
     const result = project.check();
     for (const [f, r] of result.files) files.set(f, r);
     for (const d of result.diagnostics) if (show.has(d.file) || isContractPath(d.file)) diagnostics.push(d);
+    // The compiler's stages run on programs the checker accepts (as `symbic build` does).
+    if (!hasErrors(result.diagnostics)) {
+      const contracts = new Map([...result.contracts].filter(([, c]) => c.valid));
+      for (const info of result.agents.values()) {
+        if (!show.has(info.file)) continue;
+        const compiled = compileAgent(info, result, contracts, {
+          file: info.file,
+          text: (f) => texts.get(f),
+          validate: false,
+        });
+        diagnostics.push(...compiled.diagnostics);
+      }
+    }
     projects.push({ root, result });
   }
   return {
-    diagnostics: sortDiagnostics(diagnostics),
+    diagnostics: dedupe(sortDiagnostics(diagnostics)),
     files,
     requested: requested.length,
     projects,
