@@ -13,12 +13,20 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import schemaJson from "./sandbox-manifest.schema.json" with { type: "json" };
+import { SANDBOX_ID_RANGE } from "../contracts/sandbox-identity.js";
+
+export {
+  SANDBOX_ID_RANGE,
+  SandboxIdentityError,
+  sandboxIdentity,
+  sandboxIdentityProblem,
+} from "../contracts/sandbox-identity.js";
 
 export const SANDBOX_MANIFEST_API_VERSION = "symbi.dev/v1";
 export const SANDBOX_MANIFEST_KIND = "SandboxManifest";
 /** The local base image built by `npm run sandbox:image` (the script reads this line). */
 export const DEFAULT_SANDBOX_IMAGE = "symbi-sandbox:1";
-/** The base image's unprivileged `sandbox` user. */
+/** The base image's unprivileged `sandbox` user (nobody:nogroup). */
 export const DEFAULT_SANDBOX_USER = "65534:65534";
 export const DEFAULT_SANDBOX_WORKDIR = "/tmp";
 export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({ memoryMb: 256, cpus: 1, pids: 64 });
@@ -72,7 +80,7 @@ export interface SandboxManifest {
   runtime: ContainerRuntime | null;
   /** Null for the process tier. */
   image: string | null;
-  /** Numeric "uid:gid", both non-zero. */
+  /** Numeric "uid:gid", both in SANDBOX_ID_RANGE. */
   user: string;
   workdir: string;
   readOnlyRoot: true;
@@ -209,7 +217,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
   "/agent": "must be an identifier (letters, digits, underscores)",
   "/image":
     'must be a local image reference such as "symbi-sandbox:1" (lowercase name, optional :tag and @sha256: digest)',
-  "/user": 'must be a numeric non-root "uid:gid" such as "65534:65534" (both non-zero)',
+  "/user": `must be a numeric "uid:gid" with both ids in ${SANDBOX_ID_RANGE.min}-${SANDBOX_ID_RANGE.max}, such as "65534:65534"`,
   "/workdir": "must be an absolute path",
   "/tmpfs/*/path": "must be an absolute path other than / without spaces or commas",
   "/tmpfs/*/mode": 'must be octal permission bits such as "1777"',

@@ -3,7 +3,7 @@
  * the reference's contracts stay valid unchanged.
  *
  *   image   = "symbi/nmap:7.94"          container image (the driver's default when absent)
- *   user    = "1000:1000"                never root
+ *   user    = "65100:65100"              numeric uid:gid, both in 65000-65534 (sandbox-identity.ts)
  *   workdir = "/work"                    absolute
  *   mounts  = ["/srv/wordlists:/lists"]  extra mounts, always read-only ("/path" = same path inside)
  *   network = ["example.com:443"]        hosts the tool may reach; none when absent
@@ -12,6 +12,7 @@ import { isIP } from "node:net";
 import type { NetworkAllow, SandboxMount, SandboxSpec } from "./model.js";
 import type { ContractReader, TomlTable } from "./reader.js";
 import { isHostname } from "./values.js";
+import { SANDBOX_ID_RANGE, sandboxIdentityProblem } from "./sandbox-identity.js";
 
 const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network"];
 const PATH = ["tool", "sandbox"];
@@ -41,11 +42,6 @@ export function parseNetworkAllow(text: string): NetworkAllow | string {
   return { host, port };
 }
 
-function isRoot(user: string): boolean {
-  const name = user.split(":")[0]!.trim();
-  return name === "root" || name === "0" || name === "";
-}
-
 export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
   const spec: SandboxSpec = { mounts: [], network: [] };
   const sb = r.table(tool, "sandbox", ["tool"]);
@@ -60,12 +56,13 @@ export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
   }
   const user = r.string(sb, "user", PATH);
   if (user !== undefined) {
-    if (isRoot(user))
+    const problem = sandboxIdentityProblem(user);
+    if (problem !== null)
       r.atValue(
         "E0522",
-        `tools never run as root (user ${JSON.stringify(user)})`,
+        `${problem} (user ${JSON.stringify(user)})`,
         [...PATH, "user"],
-        'use an unprivileged user such as "1000:1000"',
+        `tools run as a numeric "uid:gid" with both ids in ${SANDBOX_ID_RANGE.min}-${SANDBOX_ID_RANGE.max}, e.g. "65534:65534"`,
       );
     else spec.user = user;
   }

@@ -35,7 +35,7 @@ import {
   reasonOf,
 } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
-import { effectiveTimeoutMs, validateArgv } from "./request.js";
+import { checkedIdentity, effectiveTimeoutMs, validateArgv } from "./request.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type SandboxDriver,
@@ -154,6 +154,7 @@ export class DockerSandbox implements SandboxDriver {
   /** The container settings for one call: everything comes from the manifest. */
   containerSpec(name: string, argv: string[], withStdin: boolean): Docker.ContainerCreateOptions {
     const m = this.manifest;
+    const { uid, gid } = checkedIdentity(m.user);
     const memory = m.limits.memoryMb * 1024 * 1024;
     const tmpfs: Record<string, string> = {};
     for (const t of m.tmpfs) tmpfs[t.path] = `rw,nosuid,nodev,noexec,size=${t.sizeMb}m,mode=${t.mode}`;
@@ -163,7 +164,7 @@ export class DockerSandbox implements SandboxDriver {
       // Entrypoint + Cmd together are exactly argv, whatever entrypoint the image declares.
       Entrypoint: [argv[0]!],
       Cmd: argv.slice(1),
-      User: m.user,
+      User: `${uid}:${gid}`,
       WorkingDir: m.workdir,
       Env: [
         `PATH=${m.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,

@@ -35,7 +35,7 @@ import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { CappedOutput } from "./capped-output.js";
 import { SandboxAbortedError, SandboxUnavailableError, SandboxUnsupportedError, reasonOf } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
-import { effectiveTimeoutMs, validateArgv } from "./request.js";
+import { checkedIdentity, effectiveTimeoutMs, validateArgv } from "./request.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type SandboxDriver,
@@ -126,7 +126,7 @@ export class ProcessSandbox implements SandboxDriver {
     const m = this.manifest;
     const started = performance.now();
     const asRoot = process.getuid?.() === 0;
-    const [uid, gid] = m.user.split(":").map(Number) as [number, number];
+    const { uid, gid } = checkedIdentity(m.user);
     const timeoutMs = effectiveTimeoutMs(m, req);
     const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
 

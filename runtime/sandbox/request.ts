@@ -1,5 +1,6 @@
 /** Checks shared by every driver on a run request, before any sandbox is created. */
-import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
+import { sandboxIdentity, type SandboxManifest } from "../../formats/sandbox-manifest.js";
+import { SandboxUnsupportedError } from "./errors.js";
 import type { SandboxRunRequest } from "./types.js";
 
 /** argv is passed to the kernel as is: it must be a non-empty list of strings without NUL bytes. */
@@ -17,4 +18,17 @@ export function effectiveTimeoutMs(m: SandboxManifest, req: SandboxRunRequest): 
   if (t === undefined) return m.timeoutMs;
   if (!Number.isFinite(t) || t <= 0) throw new TypeError("sandbox run: timeoutMs must be a positive number");
   return Math.min(m.timeoutMs, Math.ceil(t));
+}
+
+/**
+ * The manifest's uid and gid, checked again right before a driver uses them (SANDBOX_ID_RANGE):
+ * a manifest that skipped validation still cannot make a tool run as root, as an id that wraps
+ * to root, or with a privileged group.
+ */
+export function checkedIdentity(user: string): { uid: number; gid: number } {
+  try {
+    return sandboxIdentity(user);
+  } catch (e) {
+    throw new SandboxUnsupportedError(`refusing to run the tool: ${(e as Error).message}`);
+  }
 }

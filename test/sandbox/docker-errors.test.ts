@@ -83,7 +83,7 @@ test("the container settings are exactly the manifest's", () => {
     memoryMb: 100,
     cpus: 0.5,
     pids: 20,
-    user: "1000:2000",
+    user: "65100:65200",
     workdir: "/tmp/w",
     env: { LANG: "C", PATH: "/opt/bin" },
     tmpSizeMb: 16,
@@ -97,7 +97,7 @@ test("the container settings are exactly the manifest's", () => {
   assert.equal(spec.Entrypoint, ["scan"]);
   assert.equal(spec.Cmd, ["--fast", "a b"]);
   assert.is(spec.Image, "symbi-sandbox:1");
-  assert.is(spec.User, "1000:2000");
+  assert.is(spec.User, "65100:65200");
   assert.is(spec.WorkingDir, "/tmp/w");
   assert.equal(spec.Env, ["PATH=/opt/bin", "HOME=/tmp", "TMPDIR=/tmp", "LANG=C"]);
   assert.is(spec.NetworkDisabled, true);

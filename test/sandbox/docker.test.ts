@@ -136,8 +136,8 @@ dtest("read-only root: writing to / fails, /tmp is a writable tmpfs with mode 17
 dtest("non-root user: the manifest's uid:gid", async () => {
   const r = await sandbox().run({ argv: sh("id -u; id -g") });
   assert.is(r.stdout, "65534\n65534\n");
-  const other = await sandbox({ user: "1234:4321" }).run({ argv: sh("id -u; id -g") });
-  assert.is(other.stdout, "1234\n4321\n");
+  const other = await sandbox({ user: "65001:65002" }).run({ argv: sh("id -u; id -g") });
+  assert.is(other.stdout, "65001\n65002\n");
 });
 
 dtest("no capabilities and no_new_privs", async () => {

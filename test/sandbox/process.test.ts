@@ -137,6 +137,21 @@ test("privileges: no_new_privs, and as root a switch to the manifest's non-root 
   }
 });
 
+test("item 1: uid/gid that wrap to root or a privileged group are refused again at run time", async () => {
+  // A manifest that skipped validation (built by hand, edited after the build): the driver
+  // checks the identity itself before it creates anything.
+  for (const user of ["4294967295:1000", "65534:4294967295", "65534:106", "0:0"]) {
+    const m = { ...defaultSandboxManifest({ agent: "dev", tier: "process" }), user };
+    await new ProcessSandbox(m).run({ argv: sh("id -u; id -g") }).then(
+      (r) => assert.unreachable(`${user} ran as ${r.stdout.replace(/\n/g, " ")}`),
+      (e) => {
+        assert.instance(e, SandboxUnsupportedError);
+        assert.match((e as Error).message, new RegExp(`refusing to run the tool: sandbox user "${user}"`));
+      },
+    );
+  }
+});
+
 test("timeout kills the whole process group, grandchildren included", async () => {
   const t0 = Date.now();
   const r = await sandbox({ timeoutMs: 500 }).run({ argv: sh("sleep 30 & echo $!; sleep 30") });
