@@ -23,8 +23,10 @@ export function sandboxIdentityProblem(user: string): string | null {
   const range = `${SANDBOX_ID_RANGE.min}-${SANDBOX_ID_RANGE.max}`;
   const [uid, gid] = [Number(m[1]), Number(m[2])];
   if (uid === 0 || gid === 0) return "tools never run as root";
-  if (uid < SANDBOX_ID_RANGE.min || uid > SANDBOX_ID_RANGE.max) return `uid ${uid} is outside the sandbox range ${range}`;
-  if (gid < SANDBOX_ID_RANGE.min || gid > SANDBOX_ID_RANGE.max) return `gid ${gid} is outside the sandbox range ${range}`;
+  if (uid < SANDBOX_ID_RANGE.min || uid > SANDBOX_ID_RANGE.max)
+    return `uid ${uid} is outside the sandbox range ${range}`;
+  if (gid < SANDBOX_ID_RANGE.min || gid > SANDBOX_ID_RANGE.max)
+    return `gid ${gid} is outside the sandbox range ${range}`;
   return null;
 }
 
@@ -44,4 +46,3 @@ export function sandboxIdentity(user: string): { uid: number; gid: number } {
   const [uid, gid] = user.split(":").map(Number) as [number, number];
   return { uid, gid };
 }
-
