@@ -184,12 +184,16 @@ function toManifestErrors(list: ErrorObject[]): ManifestError[] {
           message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
         });
         break;
-      case "propertyNames":
+      case "propertyNames": {
+        const name = String(params.propertyName);
         out.push({
-          path: `${e.instancePath}/${String(params.propertyName)}`,
-          message: "is not an allowed variable name (HOME and TMPDIR are reserved)",
+          path: `${e.instancePath}/${name}`,
+          message: isLoaderVariable(name)
+            ? "is a loader or C library variable, which a sandbox never passes to a tool"
+            : "is not an allowed variable name (HOME and TMPDIR are reserved)",
         });
         break;
+      }
       case "contains":
         out.push({ path: e.instancePath, message: "must include a /tmp mount" });
         break;
@@ -235,6 +239,21 @@ function dedupe(errors: ManifestError[]): ManifestError[] {
   return out.sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
   );
+}
+
+const envNameRules = (
+  schemaJson.properties.env.propertyNames.not.anyOf as ({ enum: string[] } | { pattern: string })[]
+).slice(1);
+const loaderNames = new Set(envNameRules.flatMap((r) => ("enum" in r ? r.enum : [])));
+const loaderPatterns = envNameRules.flatMap((r) => ("pattern" in r ? [new RegExp(r.pattern)] : []));
+
+/**
+ * Variables that steer the dynamic loader or the C library (LD_PRELOAD, GCONV_PATH, ...): never
+ * given to a tool. The list lives in the manifest schema (`env.propertyNames`); drivers check it
+ * again right before they build an environment.
+ */
+export function isLoaderVariable(name: string): boolean {
+  return loaderNames.has(name) || loaderPatterns.some((p) => p.test(name));
 }
 
 /** The OCI runtime a tier requires. */

@@ -8,6 +8,7 @@ import {
   SANDBOX_ID_RANGE,
   assertSandboxManifest,
   defaultSandboxManifest,
+  isLoaderVariable,
   manifestForTool,
   parseSandboxManifest,
   sandboxManifestFileName,
@@ -177,6 +178,25 @@ test("env: names must be identifiers; HOME and TMPDIR are reserved", () => {
     errorsOf((m) => (m.env = { PATH: "/bin", LANG: "C" })),
     [],
   );
+});
+
+test("item 10: loader and C library variables are refused by the manifest", () => {
+  for (const name of [
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "GCONV_PATH",
+    "GLIBC_TUNABLES",
+  ]) {
+    assert.equal(
+      errorsOf((m) => (m.env = { [name]: "/tmp/evil.so" })),
+      [`/env/${name}: is a loader or C library variable, which a sandbox never passes to a tool`],
+    );
+    assert.ok(isLoaderVariable(name));
+  }
+  assert.not.ok(isLoaderVariable("LANG"));
+  assert.not.ok(isLoaderVariable("OLD_PRELOAD"));
 });
 
 test("errors are deterministic, sorted and free of schema noise", () => {
