@@ -15,6 +15,8 @@ import { Ajv, type ErrorObject } from "ajv";
 import schemaJson from "./sandbox-manifest.schema.json" with { type: "json" };
 import { SANDBOX_ID_RANGE } from "../contracts/sandbox-identity.js";
 
+export { mountPathProblem } from "../contracts/sandbox-section.js";
+import { mountPathProblem } from "../contracts/sandbox-section.js";
 export {
   SANDBOX_ID_RANGE,
   SandboxIdentityError,
@@ -45,6 +47,13 @@ export interface TmpfsMount {
   /** Octal mode of the mount root, e.g. "1777". */
   mode: string;
   sizeMb: number;
+}
+
+/** A read-only bind mount (from a tool contract's `[tool.sandbox] mounts`). */
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: true;
 }
 
 export interface NetworkDestination {
@@ -85,6 +94,8 @@ export interface SandboxManifest {
   workdir: string;
   readOnlyRoot: true;
   tmpfs: TmpfsMount[];
+  /** Read-only bind mounts; absent when there are none. */
+  mounts?: BindMount[];
   capDrop: ["ALL"];
   noNewPrivileges: true;
   seccomp: "default";
@@ -136,6 +147,15 @@ export function validateSandboxManifest(value: unknown): ManifestValidation {
       const p = t.path.replace(/\/+$/, "");
       if (seen.has(p)) errors.push({ path: `/tmpfs/${i}/path`, message: `duplicate tmpfs mount ${t.path}` });
       seen.add(p);
+    });
+    (m.mounts ?? []).forEach((b, i) => {
+      for (const side of ["source", "target"] as const) {
+        const problem = mountPathProblem(b[side]);
+        if (problem !== null) errors.push({ path: `/mounts/${i}/${side}`, message: problem });
+      }
+      const t = b.target.replace(/\/+$/, "");
+      if (seen.has(t)) errors.push({ path: `/mounts/${i}/target`, message: `${b.target} is mounted twice` });
+      seen.add(t);
     });
   }
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
@@ -324,6 +344,8 @@ export interface ToolSandboxOverrides {
   image?: string;
   user?: string;
   workdir?: string;
+  /** Read-only bind mounts (`[tool.sandbox] mounts`). */
+  mounts?: readonly { source: string; target: string }[];
 }
 
 /**
@@ -336,6 +358,11 @@ export function manifestForTool(base: SandboxManifest, tool: ToolSandboxOverride
   if (tool.image !== undefined && m.tier !== "process") m.image = tool.image;
   if (tool.user !== undefined) m.user = tool.user;
   if (tool.workdir !== undefined) m.workdir = tool.workdir;
+  if (tool.mounts !== undefined && tool.mounts.length > 0)
+    m.mounts = [
+      ...(m.mounts ?? []),
+      ...tool.mounts.map((b) => ({ source: b.source, target: b.target, readOnly: true as const })),
+    ];
   return assertSandboxManifest(m);
 }
 
@@ -347,13 +374,17 @@ export function sandboxManifestFileName(m: Pick<SandboxManifest, "agent" | "bloc
 const KEY_ORDER = [
   ...(schemaJson.required as string[]).slice(0, 4),
   "source",
-  ...(schemaJson.required as string[]).slice(4),
+  ...(schemaJson.required as string[]).slice(4, 11),
+  "mounts",
+  ...(schemaJson.required as string[]).slice(11),
   "file",
   "line",
   "column",
   "path",
   "mode",
   "sizeMb",
+  "target",
+  "readOnly",
   "memoryMb",
   "cpus",
   "pids",

@@ -21,14 +21,31 @@ function isSafeAbsolute(p: string): boolean {
   return p.startsWith("/") && !p.split("/").includes("..") && !/[\0\n\r]/.test(p);
 }
 
+/** Host and container paths a mount may not use: the root, and the kernel's own file systems. */
+const SYSTEM_MOUNT_ROOTS = ["/proc", "/sys", "/dev"];
+
+/**
+ * Why a mount's source or target path is refused, or null. Besides being absolute without `..`,
+ * neither side is `/` or under /proc, /sys or /dev (the container runtime's own mounts, and the
+ * host's kernel interfaces). Whatever is mounted, a tool can only read what its identity
+ * (SANDBOX_ID_RANGE, no groups) may read, and never write: mounts are always read-only.
+ */
+export function mountPathProblem(p: string): string | null {
+  if (!isSafeAbsolute(p) || /[\s,:]/.test(p))
+    return "mount paths must be absolute, without `..`, spaces, commas or colons";
+  const norm = p.replace(/\/+/g, "/").replace(/\/$/, "");
+  if (norm === "" || norm === "/.") return "the root directory cannot be mounted";
+  const sys = SYSTEM_MOUNT_ROOTS.find((r) => norm === r || norm.startsWith(`${r}/`));
+  if (sys) return `${sys} is the kernel's own file system and cannot be mounted`;
+  return null;
+}
+
 export function parseMount(text: string): SandboxMount | string {
   const parts = text.split(":");
   if (parts.length > 2) return 'expected "/host/path" or "/host/path:/container/path"';
   const source = parts[0]!;
   const target = parts[1] ?? source;
-  if (!isSafeAbsolute(source) || !isSafeAbsolute(target))
-    return "mount paths must be absolute and must not contain `..`";
-  return { source, target, readOnly: true };
+  return mountPathProblem(source) ?? mountPathProblem(target) ?? { source, target, readOnly: true };
 }
 
 export function parseNetworkAllow(text: string): NetworkAllow | string {

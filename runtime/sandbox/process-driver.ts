@@ -44,7 +44,7 @@ import {
   INNER_DEADLINE_GRACE_MS,
   checkedIdentity,
   effectiveTimeoutMs,
-  innerTimeoutArg,
+  innerTimeoutSeconds,
   toolEnvironment,
   validateArgv,
 } from "./request.js";
@@ -183,7 +183,7 @@ export class ProcessSandbox implements SandboxDriver {
         : [helpers.setpriv, "--no-new-privs", "--"];
       // The tool's own environment, set at its exec; the helpers before it get none.
       const toolEnv = [helpers.env, "-i", ...toolEnvironment(m, SANDBOX_PATH, dir)];
-      const inner = [helpers.timeout, "-s", "KILL", innerTimeoutArg(timeoutMs)];
+      const inner = [helpers.timeout, "-s", "KILL", innerTimeoutSeconds(timeoutMs)];
 
       const child = spawn(helpers.prlimit, [...limits, "--", ...net, ...priv, ...inner, ...toolEnv, ...req.argv], {
         cwd: dir,

@@ -61,7 +61,10 @@ export function toolEnvironment(m: SandboxManifest, defaultPath: string, home: s
  */
 export const INNER_DEADLINE_GRACE_MS = 1000;
 
-/** The `timeout` wrapper's duration argument for a call of `timeoutMs`. */
-export function innerTimeoutArg(timeoutMs: number): string {
-  return String(Math.ceil((timeoutMs + INNER_DEADLINE_GRACE_MS) / 100) / 10);
+/**
+ * The `timeout` wrapper's duration for a call of `timeoutMs`, in whole seconds (busybox's
+ * `timeout` reads whole seconds only; coreutils' reads both), rounded up.
+ */
+export function innerTimeoutSeconds(timeoutMs: number): string {
+  return String(Math.ceil((timeoutMs + INNER_DEADLINE_GRACE_MS) / 1000));
 }
