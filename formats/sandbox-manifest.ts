@@ -103,6 +103,8 @@ export interface SandboxManifest {
   timeoutMs: number;
   network: SandboxNetwork;
   env: Record<string, string>;
+  /** `with fresh = true`: one container per call instead of the block's warm container. Absent means false. */
+  fresh?: true;
 }
 
 /** One validation error: where (a JSON pointer into the manifest, "" for the root) and what. */
@@ -299,6 +301,8 @@ export interface SandboxManifestOptions {
   /** Default `{ mode: "none" }`. An allowlist comes from policy. */
   network?: SandboxNetwork;
   env?: Record<string, string>;
+  /** One container per call (`with fresh = true`); default false (a warm container per block). */
+  fresh?: boolean;
 }
 
 /**
@@ -332,6 +336,7 @@ export function defaultSandboxManifest(o: SandboxManifestOptions): SandboxManife
     env: { ...(o.env ?? {}) },
   };
   if (o.source) m.source = { ...o.source };
+  if (o.fresh === true) m.fresh = true;
   return m;
 }
 
@@ -377,6 +382,7 @@ const KEY_ORDER = [
   ...(schemaJson.required as string[]).slice(4, 11),
   "mounts",
   ...(schemaJson.required as string[]).slice(11),
+  "fresh",
   "file",
   "line",
   "column",

@@ -7,6 +7,7 @@
  *   workdir = "/work"                    absolute
  *   mounts  = ["/srv/wordlists:/lists"]  extra mounts, always read-only ("/path" = same path inside)
  *   network = ["example.com:443"]        hosts the tool may reach; none when absent
+ *   fresh   = true                       one container per call (default: the block's warm container)
  */
 import { isIP } from "node:net";
 import type { NetworkAllow, SandboxMount, SandboxSpec } from "./model.js";
@@ -14,7 +15,7 @@ import type { ContractReader, TomlTable } from "./reader.js";
 import { isHostname } from "./values.js";
 import { SANDBOX_ID_RANGE, sandboxIdentityProblem } from "./sandbox-identity.js";
 
-const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network"];
+const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network", "fresh"];
 const PATH = ["tool", "sandbox"];
 
 function isSafeAbsolute(p: string): boolean {
@@ -96,6 +97,8 @@ export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
       r.atValue("E0522", `invalid mount ${JSON.stringify(m)}: ${res}`, [...PATH, "mounts", i]);
     else spec.mounts.push(res);
   });
+  const fresh = r.boolean(sb, "fresh", PATH);
+  if (fresh === true) spec.fresh = true;
   const network = r.stringArray(sb, "network", PATH) ?? [];
   network.forEach((n, i) => {
     const res = parseNetworkAllow(n);

@@ -37,6 +37,9 @@ export function dockerEndpoint(docker?: Docker): string {
   return process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
 }
 
+/** Bound on each engine call of a prune. */
+const ENGINE_TIMEOUT_MS = 10_000;
+
 export interface PruneOptions {
   /** Only the containers of this run id (all of them, whatever their deadline). */
   runId?: string;
@@ -58,7 +61,11 @@ export async function pruneSandboxContainers(
   const o: PruneOptions = typeof which === "string" ? { runId: which } : which;
   const now = o.now ?? Date.now();
   const filters = { label: [o.runId ? `${RUN_LABEL}=${sanitizeRunId(o.runId)}` : `${SANDBOX_LABEL}=1`] };
-  const list = await docker.listContainers({ all: true, filters: JSON.stringify(filters) });
+  const list = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify(filters),
+    abortSignal: AbortSignal.timeout(ENGINE_TIMEOUT_MS),
+  } as Docker.ContainerListOptions);
   const names: string[] = [];
   for (const c of list) {
     if (!o.all && !o.runId) {
@@ -67,7 +74,7 @@ export async function pruneSandboxContainers(
     }
     await docker
       .getContainer(c.Id)
-      .remove({ force: true })
+      .remove({ force: true, abortSignal: AbortSignal.timeout(ENGINE_TIMEOUT_MS) })
       .catch((e) => {
         if (statusOf(e) !== 404) throw e;
       });

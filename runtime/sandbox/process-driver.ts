@@ -118,6 +118,11 @@ export class ProcessSandbox implements SandboxDriver {
       pruneProcessScratchDirs();
     }
     const m = this.manifest;
+    if (m.mounts && m.mounts.length > 0) {
+      throw new SandboxUnsupportedError(
+        `the process sandbox cannot give a tool read-only mounts (${m.mounts.map((b) => `${b.source}:${b.target}`).join(", ")}); use a container tier`,
+      );
+    }
     if (m.network.mode === "allowlist") {
       if (!this.options.allowHostNetwork) {
         throw new SandboxUnsupportedError(
