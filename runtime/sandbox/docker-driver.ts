@@ -23,7 +23,7 @@
  * the `runsc` runtime must report a kernel other than the host's in /proc/version (gVisor's own;
  * a runtime that is really runc shows the host's). gVisor's own threads count against the host pids limit, so
  * tier2 gets the manifest's `pids` as RLIMIT_NPROC inside gVisor (which counts only the tool's
- * tasks) and a host pids limit with room for gVisor (GVISOR_PIDS_ALLOWANCE).
+ * tasks) and a host pids limit with room for gVisor's threads (gvisorHostPidsLimit).
  *
  * A network allowlist cannot be enforced with NetworkMode none, and opening a bridge network
  * would allow everything, so a manifest with an allowlist is refused (SandboxUnsupportedError):
@@ -98,8 +98,14 @@ export { SANDBOX_LABEL, dockerEndpoint, pruneSandboxContainers } from "./docker-
 
 /** PATH inside the container unless the manifest sets one. */
 const CONTAINER_PATH = "/usr/local/bin:/usr/bin:/bin";
-/** Host pids on top of the manifest's for gVisor's own threads (an idle sandbox uses about 40). */
-export const GVISOR_PIDS_ALLOWANCE = 256;
+/**
+ * The host pids limit of a gVisor container: gVisor's own threads count there, not only the
+ * tool's tasks. Measured with Debian's runsc (ptrace platform): about 45 host threads idle and
+ * about 8 more per task inside; the tool's own tasks are bounded inside gVisor (RLIMIT_NPROC).
+ */
+export function gvisorHostPidsLimit(pids: number): number {
+  return 128 + 10 * pids;
+}
 
 let containerCounter = 0;
 /** Endpoints and images whose `runsc` runtime was proved to be gVisor in this process. */
@@ -199,31 +205,40 @@ export class DockerSandbox implements SandboxDriver {
     }
     // Containers a killed runtime left behind: removed once their deadline has passed.
     await reapExpiredOnce(this.docker);
-    if (this.tier === "tier2") await this.proveGvisor(info.KernelVersion ?? "");
+    if (this.tier === "tier2") await this.proveGvisor(info.KernelVersion ?? "", info.Runtimes?.[runtime]);
   }
 
   /**
    * Tier2 only, once per process, endpoint and image: a container under this runtime must run on
-   * a kernel other than the host's. gVisor answers /proc/version from its own kernel (4.4.0 in
-   * the Debian release); a `runsc` that is really runc shows the host's kernel, which the daemon
-   * reports as KernelVersion.
+   * a kernel other than the host's, with the seccomp profile in force inside. gVisor answers
+   * /proc/version from its own kernel (4.4.0 in Debian's release); a `runsc` that is really runc
+   * shows the host's kernel, which the daemon reports as KernelVersion. gVisor applies the
+   * container's seccomp profile only when registered with `--oci-seccomp` (see .ci/run).
    */
-  private proveGvisor(hostKernel: string): Promise<void> {
-    const key = `${dockerEndpoint(this.docker)}\n${this.manifest.image}`;
+  private proveGvisor(hostKernel: string, registration: unknown): Promise<void> {
+    // The runtime's registration is part of the key: re-registered, it is proved again.
+    const key = JSON.stringify([dockerEndpoint(this.docker), this.manifest.image, this.manifest.runtime, registration]);
     let proof = provedGvisor.get(key);
     if (!proof) {
-      const argv = ["cat", "/proc/version"];
+      const argv = ["cat", "/proc/version", "/proc/self/status"];
       proof = this.runFresh({ argv, timeoutMs: Math.min(this.manifest.timeoutMs, 20_000) }).then((r) => {
         const version = /^Linux version (\S+)/.exec(r.stdout)?.[1];
-        if (r.exitCode === 0 && version !== undefined && hostKernel !== "" && version !== hostKernel) return;
-        const seen = (
-          r.stdout.split("\n")[0] ||
-          r.stderr.trim().split("\n")[0] ||
-          `exit ${r.exitCode ?? r.signal}`
-        ).slice(0, 120);
-        throw new SandboxUnavailableError(
-          `the runtime registered as \`runsc\` at ${dockerEndpoint(this.docker)} is not gVisor: inside a tier2 container the kernel is ${version === hostKernel ? `the host's own (${hostKernel})` : `not gVisor's (${JSON.stringify(seen)})`}; register gVisor's runsc (apt-get install runsc; see .ci/run) — a tier is never downgraded`,
-        );
+        const where = dockerEndpoint(this.docker);
+        const fix = "register gVisor's runsc (apt-get install runsc; see .ci/run) — a tier is never downgraded";
+        if (r.exitCode !== 0 || version === undefined || hostKernel === "" || version === hostKernel) {
+          const seen = (
+            r.stdout.split("\n")[0] ||
+            r.stderr.trim().split("\n")[0] ||
+            `exit ${r.exitCode ?? r.signal}`
+          ).slice(0, 120);
+          throw new SandboxUnavailableError(
+            `the runtime registered as \`runsc\` at ${where} is not gVisor: inside a tier2 container the kernel is ${version !== undefined && version === hostKernel ? `the host's own (${hostKernel})` : `not gVisor's (${JSON.stringify(seen)})`}; ${fix}`,
+          );
+        }
+        if (!/^Seccomp:\s+2$/m.test(r.stdout))
+          throw new SandboxUnavailableError(
+            `gVisor at ${where} does not apply the container's seccomp profile (register runsc with --oci-seccomp; see .ci/run); a tier is never weakened`,
+          );
       });
       provedGvisor.set(key, proof);
       proof.catch(() => provedGvisor.delete(key));
@@ -249,7 +264,7 @@ export class DockerSandbox implements SandboxDriver {
       Memory: memory,
       MemorySwap: memory,
       NanoCpus: Math.round(m.limits.cpus * 1e9),
-      PidsLimit: gvisor ? m.limits.pids + GVISOR_PIDS_ALLOWANCE : m.limits.pids,
+      PidsLimit: gvisor ? gvisorHostPidsLimit(m.limits.pids) : m.limits.pids,
       Runtime: m.runtime as string,
       Privileged: false,
       LogConfig: { Type: "none", Config: {} },
@@ -481,7 +496,7 @@ export class DockerSandbox implements SandboxDriver {
     const key = this.warmKey();
     let c = set.get(key);
     // Too little of its own life left for this call (its `sleep` would end it mid-call): replace it.
-    if (c && c.lifeEndsAt - Date.now() < timeoutMs + INNER_DEADLINE_GRACE_MS) {
+    if (c && c.lifeEndsAt - Date.now() < timeoutMs) {
       await set.retire(c);
       c = undefined;
     }

@@ -37,7 +37,7 @@ export async function openSandbox(manifest: unknown, options: CreateSandboxOptio
   return driver;
 }
 
-export { DockerSandbox, GVISOR_PIDS_ALLOWANCE, type DockerSandboxOptions } from "./docker-driver.js";
+export { DockerSandbox, gvisorHostPidsLimit, type DockerSandboxOptions } from "./docker-driver.js";
 export {
   DEADLINE_LABEL,
   RUN_LABEL,

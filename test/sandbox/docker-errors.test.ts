@@ -13,7 +13,7 @@ import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { seccompProfileProblem } from "../../runtime/sandbox/seccomp.js";
 import {
   DockerSandbox,
-  GVISOR_PIDS_ALLOWANCE,
+  gvisorHostPidsLimit,
   loadSeccompProfile,
   SandboxUnavailableError,
   SandboxUnsupportedError,
@@ -168,7 +168,7 @@ test("the container settings are exactly the manifest's", () => {
     const t2 = new DockerSandbox(manifest({ tier: "tier2", pids: 32 })).containerSpec("n", ["x"], true);
     assert.is(t2.HostConfig?.Runtime, "runsc");
     // gVisor's own threads count against the host pids limit; the tool's tasks are bounded inside.
-    assert.is(t2.HostConfig?.PidsLimit, 32 + GVISOR_PIDS_ALLOWANCE);
+    assert.is(t2.HostConfig?.PidsLimit, gvisorHostPidsLimit(32));
     assert.equal(t2.HostConfig?.Ulimits, [{ Name: "nproc", Soft: 32, Hard: 32 }]);
     assert.is(t2.OpenStdin, true);
     assert.is(t2.StdinOnce, true);
