@@ -58,7 +58,8 @@ export class SandboxPool {
         throw new SandboxSetupError(`tool \`${contract.name}\`: its [tool.sandbox] settings give ${e.message}`);
       throw e;
     }
-    const fresh = m.fresh === true || contract.sandbox.fresh === true;
+    // `fresh = true` on the block is in the manifest (the driver reads it); on the tool, here.
+    const fresh = contract.sandbox.fresh === true;
     d = createSandbox(m, { ...this.options, docker: { ...this.options.docker, warm: this.warm, fresh } });
     this.drivers.set(contract.name, d);
     return d;

@@ -90,7 +90,7 @@ export interface DockerSandboxOptions {
    * settings (`docker exec`). Without it — or with `fresh` — every call gets its own container.
    */
   warm?: WarmContainers;
-  /** One container per call even when `warm` is given (`fresh = true` on the tool or the block). */
+  /** One container per call even when `warm` is given (`fresh = true` on the tool; the block's is in the manifest). */
   fresh?: boolean;
 }
 
@@ -130,7 +130,7 @@ export class DockerSandbox implements SandboxDriver {
     this.docker = options.docker ?? new Docker();
     this.runId = sanitizeRunId(options.runId);
     this.engineTimeoutMs = options.engineTimeoutMs ?? 10_000;
-    this.warm = options.fresh ? undefined : options.warm;
+    this.warm = options.fresh || manifest.fresh === true ? undefined : options.warm;
   }
 
   /** True when calls reuse a warm container. */
@@ -267,6 +267,9 @@ export class DockerSandbox implements SandboxDriver {
       PidsLimit: gvisor ? gvisorHostPidsLimit(m.limits.pids) : m.limits.pids,
       Runtime: m.runtime as string,
       Privileged: false,
+      // The engine's init (tini) is PID 1: it reaps what a tool leaves behind, and the `timeout`
+      // wrapper is not PID 1 — the kernel ignores a SIGKILL that PID 1's own namespace sends it.
+      Init: true,
       LogConfig: { Type: "none", Config: {} },
       AutoRemove: false,
     };
@@ -382,6 +385,7 @@ export class DockerSandbox implements SandboxDriver {
   private async runFresh(req: SandboxRunRequest): Promise<SandboxRunResult> {
     const timeoutMs = effectiveTimeoutMs(this.manifest, req);
     const started = performance.now();
+    const since = Math.floor(Date.now() / 1000) - 1;
     const name = `symbi-${this.runId}-${++containerCounter}`;
     const withStdin = req.stdin !== undefined;
     const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
@@ -475,12 +479,11 @@ export class DockerSandbox implements SandboxDriver {
       const state = (await container.inspect(quick())).State;
       const { exitCode, signal } = decodeStatus(first.StatusCode);
       this.refuseMissingWrapper(exitCode, stderr.text(), "timeout");
-      return this.result(name, started, stdout, stderr, {
-        exitCode,
-        signal,
-        timedOut,
-        oomKilled: state.OOMKilled === true,
-      });
+      // The engine sets OOMKilled only when it saw the kill itself; a gVisor sandbox killed whole
+      // shows up as an `oom` event.
+      const oomKilled =
+        state.OOMKilled === true || (signal === "SIGKILL" && (await this.oomEventSince(container.id, since)));
+      return this.result(name, started, stdout, stderr, { exitCode, signal, timedOut, oomKilled });
     } catch (e) {
       throw this.runError(e, name, aborted);
     } finally {
@@ -681,11 +684,16 @@ export class DockerSandbox implements SandboxDriver {
       await set.retire(warm);
       if (state?.OOMKilled) return true;
     }
+    return this.oomEventSince(container.id, since);
+  }
+
+  /** Whether the engine reported an `oom` event for the container since `since` (Unix seconds). */
+  private async oomEventSince(id: string, since: number): Promise<boolean> {
     try {
       const events = (await (this.docker.getEvents as (o: object) => Promise<unknown>).call(this.docker, {
         since,
         until: Math.ceil(Date.now() / 1000),
-        filters: JSON.stringify({ container: [container.id], event: ["oom"] }),
+        filters: JSON.stringify({ container: [id], event: ["oom"] }),
         abortSignal: AbortSignal.timeout(this.engineTimeoutMs),
       })) as NodeJS.ReadableStream;
       let text = "";

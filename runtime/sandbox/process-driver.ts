@@ -274,7 +274,7 @@ export class ProcessSandbox implements SandboxDriver {
 /** Private directories are named `symbi-sbx-<deadline>-XXXXXX`, the deadline in Unix seconds. */
 const SCRATCH_PREFIX = "symbi-sbx-";
 /** How long after its deadline a directory is certainly abandoned (its tool was killed by then). */
-const SCRATCH_REAP_AFTER_MS = 5000;
+const SCRATCH_REAP_AFTER_MS = 2000;
 let scratchReaped = false;
 
 function scratchDeadline(timeoutMs: number): number {

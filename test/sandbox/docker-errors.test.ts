@@ -153,6 +153,7 @@ test("the container settings are exactly the manifest's", () => {
       PidsLimit: 20,
       Runtime: "runc",
       Privileged: false,
+      Init: true,
       LogConfig: { Type: "none", Config: {} },
       AutoRemove: false,
       Mounts: [
