@@ -25,7 +25,9 @@ export async function dockerUnavailable(docker: Docker = new Docker()): Promise<
 export async function gvisorUnavailable(docker: Docker = new Docker()): Promise<string | null> {
   const base = await dockerUnavailable(docker);
   if (base !== null) return base;
-  const info = (await docker.info({ abortSignal: AbortSignal.timeout(3000) } as never)) as {
+  const info = (await (docker.info as (o: object) => Promise<unknown>).call(docker, {
+    abortSignal: AbortSignal.timeout(3000),
+  })) as {
     Runtimes?: Record<string, unknown>;
   };
   if (!info.Runtimes || !("runsc" in info.Runtimes)) return "no `runsc` runtime registered with Docker (see .ci/run)";

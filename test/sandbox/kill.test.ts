@@ -190,7 +190,7 @@ async function killDuringContainerCall(agent: string): Promise<Docker.ContainerI
           .getContainer(c.Id)
           .top()
           .catch(() => null);
-        return top && top.Processes.some((p) => p.join(" ").includes("sleep 30")) ? true : undefined;
+        return top && top.Processes.some((p: string[]) => p.join(" ").includes("sleep 30")) ? true : undefined;
       },
       10_000,
     );

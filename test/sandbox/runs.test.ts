@@ -89,7 +89,7 @@ test("item 8: mounts are never dropped silently: the process tier refuses them; 
       assert.match((e as Error).message, /cannot give a tool read-only mounts \(\/srv\/lists:\/lists\)/);
     },
   );
-  for (const [mount, why] of [
+  for (const [mount, why] of <[string, string][]>[
     ["/proc:/p", "/proc is the kernel's own file system"],
     ["/srv:/sys/x", "/sys is the kernel's own file system"],
     ["/:/host", "the root directory cannot be mounted"],
