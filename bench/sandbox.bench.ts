@@ -7,7 +7,7 @@
  * also given as a ratio to the process tier.
  */
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest, type SandboxTier } from "../compiler/emit/sandbox-manifest.js";
+import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest, type SandboxTier } from "../formats/sandbox-manifest.js";
 import { DockerSandbox, ProcessSandbox, WarmContainers, type SandboxDriver } from "../runtime/sandbox/index.js";
 import { report, stats } from "./harness.js";
 

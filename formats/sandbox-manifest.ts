@@ -13,16 +13,9 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import schemaJson from "./sandbox-manifest.schema.json" with { type: "json" };
-import { SANDBOX_ID_RANGE } from "../contracts/sandbox-identity.js";
+import { SANDBOX_ID_RANGE } from "./sandbox-identity.js";
 
-export { mountPathProblem } from "../contracts/sandbox-section.js";
-import { mountPathProblem } from "../contracts/sandbox-section.js";
-export {
-  SANDBOX_ID_RANGE,
-  SandboxIdentityError,
-  sandboxIdentity,
-  sandboxIdentityProblem,
-} from "../contracts/sandbox-identity.js";
+export { SANDBOX_ID_RANGE, SandboxIdentityError, sandboxIdentity, sandboxIdentityProblem } from "./sandbox-identity.js";
 
 export const SANDBOX_MANIFEST_API_VERSION = "symbi.dev/v1";
 export const SANDBOX_MANIFEST_KIND = "SandboxManifest";
@@ -276,6 +269,29 @@ const loaderPatterns = envNameRules.flatMap((r) => ("pattern" in r ? [new RegExp
  */
 export function isLoaderVariable(name: string): boolean {
   return loaderNames.has(name) || loaderPatterns.some((p) => p.test(name));
+}
+
+function isSafeAbsolute(p: string): boolean {
+  return p.startsWith("/") && !p.split("/").includes("..") && !/[\0\n\r]/.test(p);
+}
+
+/** Host and container paths a mount may not use: the root, and the kernel's own file systems. */
+const SYSTEM_MOUNT_ROOTS = ["/proc", "/sys", "/dev"];
+
+/**
+ * Why a mount's source or target path is refused, or null. Besides being absolute without `..`,
+ * neither side is `/` or under /proc, /sys or /dev (the container runtime's own mounts, and the
+ * host's kernel interfaces). Whatever is mounted, a tool can only read what its identity
+ * (SANDBOX_ID_RANGE, no groups) may read, and never write: mounts are always read-only.
+ */
+export function mountPathProblem(p: string): string | null {
+  if (!isSafeAbsolute(p) || /[\s,:]/.test(p))
+    return "mount paths must be absolute, without `..`, spaces, commas or colons";
+  const norm = p.replace(/\/+/g, "/").replace(/\/$/, "");
+  if (norm === "" || norm === "/.") return "the root directory cannot be mounted";
+  const sys = SYSTEM_MOUNT_ROOTS.find((r) => norm === r || norm.startsWith(`${r}/`));
+  if (sys) return `${sys} is the kernel's own file system and cannot be mounted`;
+  return null;
 }
 
 /** The OCI runtime a tier requires. */

@@ -3,7 +3,7 @@
  * the reference's contracts stay valid unchanged.
  *
  *   image   = "symbi/nmap:7.94"          container image (the driver's default when absent)
- *   user    = "65100:65100"              numeric uid:gid, both in 65000-65534 (sandbox-identity.ts)
+ *   user    = "65100:65100"              numeric uid:gid, both in 65000-65534 (formats/sandbox-identity.ts)
  *   workdir = "/work"                    absolute
  *   mounts  = ["/srv/wordlists:/lists"]  extra mounts, always read-only ("/path" = same path inside)
  *   network = ["example.com:443"]        hosts the tool may reach; none when absent
@@ -13,32 +13,14 @@ import { isIP } from "node:net";
 import type { NetworkAllow, SandboxMount, SandboxSpec } from "./model.js";
 import type { ContractReader, TomlTable } from "./reader.js";
 import { isHostname } from "./values.js";
-import { SANDBOX_ID_RANGE, sandboxIdentityProblem } from "./sandbox-identity.js";
+import { SANDBOX_ID_RANGE, sandboxIdentityProblem } from "../../formats/sandbox-identity.js";
+import { mountPathProblem } from "../../formats/sandbox-manifest.js";
 
 const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network", "fresh"];
 const PATH = ["tool", "sandbox"];
 
 function isSafeAbsolute(p: string): boolean {
   return p.startsWith("/") && !p.split("/").includes("..") && !/[\0\n\r]/.test(p);
-}
-
-/** Host and container paths a mount may not use: the root, and the kernel's own file systems. */
-const SYSTEM_MOUNT_ROOTS = ["/proc", "/sys", "/dev"];
-
-/**
- * Why a mount's source or target path is refused, or null. Besides being absolute without `..`,
- * neither side is `/` or under /proc, /sys or /dev (the container runtime's own mounts, and the
- * host's kernel interfaces). Whatever is mounted, a tool can only read what its identity
- * (SANDBOX_ID_RANGE, no groups) may read, and never write: mounts are always read-only.
- */
-export function mountPathProblem(p: string): string | null {
-  if (!isSafeAbsolute(p) || /[\s,:]/.test(p))
-    return "mount paths must be absolute, without `..`, spaces, commas or colons";
-  const norm = p.replace(/\/+/g, "/").replace(/\/$/, "");
-  if (norm === "" || norm === "/.") return "the root directory cannot be mounted";
-  const sys = SYSTEM_MOUNT_ROOTS.find((r) => norm === r || norm.startsWith(`${r}/`));
-  if (sys) return `${sys} is the kernel's own file system and cannot be mounted`;
-  return null;
 }
 
 export function parseMount(text: string): SandboxMount | string {

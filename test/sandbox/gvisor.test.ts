@@ -9,7 +9,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import Docker from "dockerode";
 import { gvisorUnavailable } from "../helpers/docker.js";
-import { defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
   DockerSandbox,
   SandboxUnavailableError,

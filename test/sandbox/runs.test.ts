@@ -12,7 +12,7 @@ import Docker from "dockerode";
 import { REPO } from "../helpers/corpus.js";
 import { dockerUnavailable } from "../helpers/docker.js";
 import { contractText, parse } from "../contracts/helpers.js";
-import { defaultSandboxManifest, manifestForTool } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest, manifestForTool } from "../../formats/sandbox-manifest.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { compileToBundles, execAgent, SandboxPool, SandboxSetupError } from "../../runtime/exec/index.js";

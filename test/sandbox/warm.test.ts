@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
 import { dockerUnavailable } from "../helpers/docker.js";
-import { defaultSandboxManifest, type SandboxManifestOptions } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
   DockerSandbox,
   SandboxAbortedError,

@@ -16,7 +16,7 @@ import Docker from "dockerode";
 import { dockerEndpoint, pruneSandboxContainers } from "../../sandbox/docker-engine.js";
 import { reasonOf } from "../../sandbox/errors.js";
 import { pruneProcessScratchDirs } from "../../sandbox/process-driver.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../../../formats/exit-codes.js";
 
 interface PruneCliOptions {
   all?: boolean;

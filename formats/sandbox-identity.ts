@@ -1,6 +1,6 @@
 /**
- * The one identity range tools run in (DESIGN §6–7), shared by the contract reader, the sandbox
- * manifest and the drivers.
+ * The one identity range tools run in (DESIGN §6–7), shared by the contract reader
+ * (compiler/contracts), the sandbox manifest and the drivers.
  */
 
 /**
