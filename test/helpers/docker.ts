@@ -1,5 +1,9 @@
-/** Whether the Docker tests can run here: a reachable engine and the local sandbox image. */
+/**
+ * Whether the Docker tests can run here: a reachable engine, the local sandbox image and Docker's
+ * default seccomp profile (the last two both come from `npm run sandbox:image`).
+ */
 import Docker from "dockerode";
+import { loadSeccompProfile } from "../../runtime/sandbox/seccomp.js";
 import { DEFAULT_SANDBOX_IMAGE } from "../../formats/sandbox-manifest.js";
 
 /** Why the Docker tests cannot run here, or null when they can (bounded: never hangs). */
@@ -13,6 +17,11 @@ export async function dockerUnavailable(docker: Docker = new Docker()): Promise<
     await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect({ abortSignal: AbortSignal.timeout(3000) } as never);
   } catch {
     return `image ${DEFAULT_SANDBOX_IMAGE} missing (npm run sandbox:image)`;
+  }
+  try {
+    loadSeccompProfile();
+  } catch (e) {
+    return (e as Error).message;
   }
   return null;
 }
