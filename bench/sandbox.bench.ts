@@ -1,95 +1,104 @@
 /**
- * Tool-call latency through the sandbox drivers (one `echo` per call, setup and teardown
- * included): the process tier, Docker tier1 with a fresh container per call (target p50 ≤ 150 ms),
- * and — to say what a warm container would give — `docker exec` into one running container that
- * was created with the same manifest settings.
+ * Tool-call latency through the sandbox drivers, one `echo` per call, setup and teardown
+ * included, in interleaved rounds (each round calls every tier once, so a load spike on the
+ * shared machine hits them all alike): the process tier; Docker Tier1 with the run's warm
+ * container (`docker exec`, target p50 ≤ 60 ms) and with a fresh container per call (`fresh =
+ * true`, target p50 ≤ 150 ms); the same two under gVisor (Tier2) where it runs. Every figure is
+ * also given as a ratio to the process tier.
  */
-import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest } from "../formats/sandbox-manifest.js";
-import { DockerSandbox, ProcessSandbox } from "../runtime/sandbox/index.js";
-import { report, timeAsync } from "./harness.js";
+import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest, type SandboxTier } from "../formats/sandbox-manifest.js";
+import { DockerSandbox, ProcessSandbox, WarmContainers, type SandboxDriver } from "../runtime/sandbox/index.js";
+import { report, stats } from "./harness.js";
+
+interface Lane {
+  name: string;
+  driver: SandboxDriver;
+  argv: string[];
+  target?: number;
+  samples: number[];
+}
+
+const ROUNDS = 30;
+const WARMUP = 3;
+
+async function unavailable(docker: Docker, runtime: "runc" | "runsc"): Promise<string | null> {
+  try {
+    await docker.ping();
+    await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect();
+    const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
+    if (!info.Runtimes || !(runtime in info.Runtimes)) return `no ${runtime} runtime registered`;
+    return null;
+  } catch (e) {
+    return (e as Error).message.split("\n")[0]!;
+  }
+}
 
 export async function run(): Promise<void> {
-  const proc = new ProcessSandbox(defaultSandboxManifest({ agent: "bench", tier: "process" }));
-  const p = await timeAsync(
-    async () => {
-      const r = await proc.run({ argv: ["/bin/echo", "hi"] });
-      if (r.stdout !== "hi\n") throw new Error(`process tier: unexpected output ${JSON.stringify(r)}`);
-    },
-    40,
-    5,
-  );
-  report("process tier call p50", p.median, "ms", { value: 150, higherIsBetter: false }, `p95 ${p.p95.toFixed(1)} ms`);
-
   const docker = new Docker();
-  const why = await docker
-    .ping()
-    .then(() => docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect())
-    .then(
-      () => null,
-      (e: Error) => e.message,
-    );
-  if (why) {
-    console.log(`docker tier1: skipped (${why.split("\n")[0]}; start dockerd and run npm run sandbox:image)`);
-    return;
-  }
-
-  const manifest = defaultSandboxManifest({ agent: "bench", tier: "tier1" });
-  const fresh = new DockerSandbox(manifest, { docker, runId: "bench" });
-  const d = await timeAsync(
-    async () => {
-      const r = await fresh.run({ argv: ["echo", "hi"] });
-      if (r.stdout !== "hi\n") throw new Error(`tier1: unexpected output ${JSON.stringify(r)}`);
+  // A long block timeout: the warm containers live through the whole benchmark.
+  const manifest = (tier: SandboxTier) => defaultSandboxManifest({ agent: "bench", tier, timeoutMs: 600_000 });
+  const lanes: Lane[] = [
+    {
+      name: "process tier",
+      driver: new ProcessSandbox(manifest("process")),
+      argv: ["/bin/echo", "hi"],
+      target: 150,
+      samples: [],
     },
-    30,
-    3,
-  );
-  report(
-    "docker tier1 fresh container call p50",
-    d.median,
-    "ms",
-    { value: 150, higherIsBetter: false },
-    `p95 ${d.p95.toFixed(1)} ms`,
-  );
-
-  // Warm: one container with the same settings kept running; each call is an exec into it.
-  const spec = fresh.containerSpec("symbi-bench-warm", ["sleep", "3600"], false);
-  await docker
-    .getContainer("symbi-bench-warm")
-    .remove({ force: true })
-    .catch(() => undefined);
-  const warm = await docker.createContainer(spec);
-  try {
-    await warm.start();
-    const w = await timeAsync(
-      async () => {
-        const exec = await warm.exec({
-          Cmd: ["echo", "hi"],
-          AttachStdout: true,
-          AttachStderr: true,
-          User: manifest.user,
-        });
-        const stream = await exec.start({ hijack: true, stdin: false });
-        let out = "";
-        const stdout = new PassThrough().on("data", (c: Buffer) => (out += c));
-        docker.modem.demuxStream(stream, stdout, new PassThrough());
-        await new Promise<void>((resolve) => stream.on("end", resolve));
-        const { ExitCode } = await exec.inspect();
-        if (out !== "hi\n" || ExitCode !== 0)
-          throw new Error(`warm exec: unexpected ${JSON.stringify(out)} exit ${ExitCode}`);
+  ];
+  const warmSets: WarmContainers[] = [];
+  for (const [tier, runtime, label] of [
+    ["tier1", "runc", "Tier1"],
+    ["tier2", "runsc", "Tier2 (gVisor)"],
+  ] as const) {
+    const why = await unavailable(docker, runtime);
+    if (why) {
+      console.log(`${label}: skipped (${why}; see .ci/run and npm run sandbox:image)`);
+      continue;
+    }
+    const warm = new WarmContainers();
+    warmSets.push(warm);
+    lanes.push(
+      {
+        name: `${label} warm container`,
+        driver: new DockerSandbox(manifest(tier), { docker, runId: "bench", warm }),
+        argv: ["echo", "hi"],
+        ...(tier === "tier1" ? { target: 60 } : {}),
+        samples: [],
       },
-      30,
-      3,
+      {
+        name: `${label} fresh container`,
+        driver: new DockerSandbox(manifest(tier), { docker, runId: "bench", warm, fresh: true }),
+        argv: ["echo", "hi"],
+        ...(tier === "tier1" ? { target: 150 } : {}),
+        samples: [],
+      },
     );
-    report(
-      "docker tier1 warm container exec p50",
-      w.median,
-      "ms",
-      { value: 150, higherIsBetter: false },
-      `p95 ${w.p95.toFixed(1)} ms (not used by the driver: one container per call)`,
-    );
+  }
+  try {
+    for (const lane of lanes) await lane.driver.check();
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      for (const lane of lanes) {
+        const t0 = performance.now();
+        const r = await lane.driver.run({ argv: lane.argv, timeoutMs: 20_000 });
+        const ms = performance.now() - t0;
+        if (r.stdout !== "hi\n") throw new Error(`${lane.name}: unexpected output ${JSON.stringify(r)}`);
+        if (round >= WARMUP) lane.samples.push(ms);
+      }
+    }
   } finally {
-    await warm.remove({ force: true });
+    for (const w of warmSets) await w.closeAll();
+  }
+  const base = stats(lanes[0]!.samples).median;
+  for (const lane of lanes) {
+    const s = stats(lane.samples);
+    report(
+      `${lane.name} call p50`,
+      s.median,
+      "ms",
+      lane.target !== undefined ? { value: lane.target, higherIsBetter: false } : undefined,
+      `p95 ${s.p95.toFixed(1)} ms; ${(s.median / base).toFixed(2)}× the process tier`,
+    );
   }
 }

@@ -13,12 +13,15 @@
  */
 import { Ajv, type ErrorObject } from "ajv";
 import schemaJson from "./sandbox-manifest.schema.json" with { type: "json" };
+import { SANDBOX_ID_RANGE } from "./sandbox-identity.js";
+
+export { SANDBOX_ID_RANGE, SandboxIdentityError, sandboxIdentity, sandboxIdentityProblem } from "./sandbox-identity.js";
 
 export const SANDBOX_MANIFEST_API_VERSION = "symbi.dev/v1";
 export const SANDBOX_MANIFEST_KIND = "SandboxManifest";
 /** The local base image built by `npm run sandbox:image` (the script reads this line). */
 export const DEFAULT_SANDBOX_IMAGE = "symbi-sandbox:1";
-/** The base image's unprivileged `sandbox` user. */
+/** The base image's unprivileged `sandbox` user (nobody:nogroup). */
 export const DEFAULT_SANDBOX_USER = "65534:65534";
 export const DEFAULT_SANDBOX_WORKDIR = "/tmp";
 export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({ memoryMb: 256, cpus: 1, pids: 64 });
@@ -37,6 +40,13 @@ export interface TmpfsMount {
   /** Octal mode of the mount root, e.g. "1777". */
   mode: string;
   sizeMb: number;
+}
+
+/** A read-only bind mount (from a tool contract's `[tool.sandbox] mounts`). */
+export interface BindMount {
+  source: string;
+  target: string;
+  readOnly: true;
 }
 
 export interface NetworkDestination {
@@ -72,11 +82,13 @@ export interface SandboxManifest {
   runtime: ContainerRuntime | null;
   /** Null for the process tier. */
   image: string | null;
-  /** Numeric "uid:gid", both non-zero. */
+  /** Numeric "uid:gid", both in SANDBOX_ID_RANGE. */
   user: string;
   workdir: string;
   readOnlyRoot: true;
   tmpfs: TmpfsMount[];
+  /** Read-only bind mounts; absent when there are none. */
+  mounts?: BindMount[];
   capDrop: ["ALL"];
   noNewPrivileges: true;
   seccomp: "default";
@@ -84,6 +96,8 @@ export interface SandboxManifest {
   timeoutMs: number;
   network: SandboxNetwork;
   env: Record<string, string>;
+  /** `with fresh = true`: one container per call instead of the block's warm container. Absent means false. */
+  fresh?: true;
 }
 
 /** One validation error: where (a JSON pointer into the manifest, "" for the root) and what. */
@@ -128,6 +142,15 @@ export function validateSandboxManifest(value: unknown): ManifestValidation {
       const p = t.path.replace(/\/+$/, "");
       if (seen.has(p)) errors.push({ path: `/tmpfs/${i}/path`, message: `duplicate tmpfs mount ${t.path}` });
       seen.add(p);
+    });
+    (m.mounts ?? []).forEach((b, i) => {
+      for (const side of ["source", "target"] as const) {
+        const problem = mountPathProblem(b[side]);
+        if (problem !== null) errors.push({ path: `/mounts/${i}/${side}`, message: problem });
+      }
+      const t = b.target.replace(/\/+$/, "");
+      if (seen.has(t)) errors.push({ path: `/mounts/${i}/target`, message: `${b.target} is mounted twice` });
+      seen.add(t);
     });
   }
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
@@ -176,12 +199,16 @@ function toManifestErrors(list: ErrorObject[]): ManifestError[] {
           message: `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
         });
         break;
-      case "propertyNames":
+      case "propertyNames": {
+        const name = String(params.propertyName);
         out.push({
-          path: `${e.instancePath}/${String(params.propertyName)}`,
-          message: "is not an allowed variable name (HOME and TMPDIR are reserved)",
+          path: `${e.instancePath}/${name}`,
+          message: isLoaderVariable(name)
+            ? "is a loader or C library variable, which a sandbox never passes to a tool"
+            : "is not an allowed variable name (HOME and TMPDIR are reserved)",
         });
         break;
+      }
       case "contains":
         out.push({ path: e.instancePath, message: "must include a /tmp mount" });
         break;
@@ -209,7 +236,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
   "/agent": "must be an identifier (letters, digits, underscores)",
   "/image":
     'must be a local image reference such as "symbi-sandbox:1" (lowercase name, optional :tag and @sha256: digest)',
-  "/user": 'must be a numeric non-root "uid:gid" such as "65534:65534" (both non-zero)',
+  "/user": `must be a numeric "uid:gid" with both ids in ${SANDBOX_ID_RANGE.min}-${SANDBOX_ID_RANGE.max}, such as "65534:65534"`,
   "/workdir": "must be an absolute path",
   "/tmpfs/*/path": "must be an absolute path other than / without spaces or commas",
   "/tmpfs/*/mode": 'must be octal permission bits such as "1777"',
@@ -227,6 +254,44 @@ function dedupe(errors: ManifestError[]): ManifestError[] {
   return out.sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
   );
+}
+
+const envNameRules = (
+  schemaJson.properties.env.propertyNames.not.anyOf as ({ enum: string[] } | { pattern: string })[]
+).slice(1);
+const loaderNames = new Set(envNameRules.flatMap((r) => ("enum" in r ? r.enum : [])));
+const loaderPatterns = envNameRules.flatMap((r) => ("pattern" in r ? [new RegExp(r.pattern)] : []));
+
+/**
+ * Variables that steer the dynamic loader or the C library (LD_PRELOAD, GCONV_PATH, ...): never
+ * given to a tool. The list lives in the manifest schema (`env.propertyNames`); drivers check it
+ * again right before they build an environment.
+ */
+export function isLoaderVariable(name: string): boolean {
+  return loaderNames.has(name) || loaderPatterns.some((p) => p.test(name));
+}
+
+function isSafeAbsolute(p: string): boolean {
+  return p.startsWith("/") && !p.split("/").includes("..") && !/[\0\n\r]/.test(p);
+}
+
+/** Host and container paths a mount may not use: the root, and the kernel's own file systems. */
+const SYSTEM_MOUNT_ROOTS = ["/proc", "/sys", "/dev"];
+
+/**
+ * Why a mount's source or target path is refused, or null. Besides being absolute without `..`,
+ * neither side is `/` or under /proc, /sys or /dev (the container runtime's own mounts, and the
+ * host's kernel interfaces). Whatever is mounted, a tool can only read what its identity
+ * (SANDBOX_ID_RANGE, no groups) may read, and never write: mounts are always read-only.
+ */
+export function mountPathProblem(p: string): string | null {
+  if (!isSafeAbsolute(p) || /[\s,:]/.test(p))
+    return "mount paths must be absolute, without `..`, spaces, commas or colons";
+  const norm = p.replace(/\/+/g, "/").replace(/\/$/, "");
+  if (norm === "" || norm === "/.") return "the root directory cannot be mounted";
+  const sys = SYSTEM_MOUNT_ROOTS.find((r) => norm === r || norm.startsWith(`${r}/`));
+  if (sys) return `${sys} is the kernel's own file system and cannot be mounted`;
+  return null;
 }
 
 /** The OCI runtime a tier requires. */
@@ -252,6 +317,8 @@ export interface SandboxManifestOptions {
   /** Default `{ mode: "none" }`. An allowlist comes from policy. */
   network?: SandboxNetwork;
   env?: Record<string, string>;
+  /** One container per call (`with fresh = true`); default false (a warm container per block). */
+  fresh?: boolean;
 }
 
 /**
@@ -285,6 +352,7 @@ export function defaultSandboxManifest(o: SandboxManifestOptions): SandboxManife
     env: { ...(o.env ?? {}) },
   };
   if (o.source) m.source = { ...o.source };
+  if (o.fresh === true) m.fresh = true;
   return m;
 }
 
@@ -297,6 +365,8 @@ export interface ToolSandboxOverrides {
   image?: string;
   user?: string;
   workdir?: string;
+  /** Read-only bind mounts (`[tool.sandbox] mounts`). */
+  mounts?: readonly { source: string; target: string }[];
 }
 
 /**
@@ -309,6 +379,11 @@ export function manifestForTool(base: SandboxManifest, tool: ToolSandboxOverride
   if (tool.image !== undefined && m.tier !== "process") m.image = tool.image;
   if (tool.user !== undefined) m.user = tool.user;
   if (tool.workdir !== undefined) m.workdir = tool.workdir;
+  if (tool.mounts !== undefined && tool.mounts.length > 0)
+    m.mounts = [
+      ...(m.mounts ?? []),
+      ...tool.mounts.map((b) => ({ source: b.source, target: b.target, readOnly: true as const })),
+    ];
   return assertSandboxManifest(m);
 }
 
@@ -320,13 +395,18 @@ export function sandboxManifestFileName(m: Pick<SandboxManifest, "agent" | "bloc
 const KEY_ORDER = [
   ...(schemaJson.required as string[]).slice(0, 4),
   "source",
-  ...(schemaJson.required as string[]).slice(4),
+  ...(schemaJson.required as string[]).slice(4, 11),
+  "mounts",
+  ...(schemaJson.required as string[]).slice(11),
+  "fresh",
   "file",
   "line",
   "column",
   "path",
   "mode",
   "sizeMb",
+  "target",
+  "readOnly",
   "memoryMb",
   "cpus",
   "pids",

@@ -11,6 +11,12 @@
 # The tar stream is deterministic (sorted names, fixed owner and mtime), so two builds from the
 # same package version give the same layer.
 #
+# It also installs Docker's default seccomp profile, which the container tiers pass explicitly
+# with every container (runtime/sandbox/seccomp.ts): extracted from Debian's
+# golang-github-docker-docker-dev (built from the same source package as docker.io, so it is the
+# engine's own default) into $XDG_DATA_HOME/symbi/docker-default-seccomp.json (default
+# ~/.local/share/...). That step runs even when the image already exists.
+#
 # Usage: scripts/build-sandbox-image.sh [--force] [--name IMAGE] [--print-name]
 #   --force       rebuild even if the image already exists (default: skip, the script is idempotent)
 #   --name IMAGE  tag to build instead of the default
@@ -50,21 +56,37 @@ if ! docker info >/dev/null 2>&1; then
   echo "build-sandbox-image: the Docker daemon is not reachable (is dockerd running?)" >&2
   exit 1
 fi
-if [[ $force -eq 0 ]] && docker image inspect "$name" >/dev/null 2>&1; then
-  echo "build-sandbox-image: $name already exists (use --force to rebuild)"
-  exit 0
-fi
-
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
 # apt-get download needs package lists; fetch them only when the first attempt finds nothing.
-if ! apt-get download busybox-static >/dev/null 2>&1; then
-  echo "build-sandbox-image: updating apt package lists"
-  apt-get update -q >/dev/null
-  apt-get download busybox-static >/dev/null
+download() {
+  if ! apt-get download "$1" >/dev/null 2>&1; then
+    echo "build-sandbox-image: updating apt package lists"
+    apt-get update -q >/dev/null
+    apt-get download "$1" >/dev/null
+  fi
+}
+
+data_home="${XDG_DATA_HOME:-$HOME/.local/share}"
+profile="$data_home/symbi/docker-default-seccomp.json"
+if [[ $force -eq 1 || ! -s "$profile" ]]; then
+  download golang-github-docker-docker-dev
+  dev_deb="$(ls golang-github-docker-docker-dev_*.deb)"
+  dpkg-deb --fsys-tarfile "$dev_deb" |
+    tar -x -O ./usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json >"$work/seccomp.json"
+  mkdir -p "$(dirname "$profile")"
+  install -m 0644 "$work/seccomp.json" "$profile"
+  echo "build-sandbox-image: Docker's default seccomp profile ($dev_deb) -> $profile"
 fi
+
+if [[ $force -eq 0 ]] && docker image inspect "$name" >/dev/null 2>&1; then
+  echo "build-sandbox-image: $name already exists (use --force to rebuild)"
+  exit 0
+fi
+
+download busybox-static
 deb="$(ls busybox-static_*.deb)"
 echo "build-sandbox-image: using $deb"
 dpkg-deb -x "$deb" pkg

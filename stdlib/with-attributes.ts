@@ -14,6 +14,7 @@ export type WithAttributeKind =
   | "memory-mb"
   | "cpus"
   | "pids"
+  | "boolean"
   | "network-policy"
   | "network-allowlist"
   | "string-list"
@@ -78,6 +79,15 @@ export const WITH_ATTRIBUTE_DECLS: readonly WithAttributeDecl[] = [
     values: ["64", "128"],
     example: "64",
     manifestField: "/limits/pids",
+  },
+  {
+    name: "fresh",
+    kind: "boolean",
+    effect: "enforced",
+    doc: "`true`: every tool call gets its own container. By default the calls of a run that share this block and an image reuse one warm container, so files and processes a tool leaves there are seen by the next call of the run.",
+    values: ["true", "false"],
+    example: "true",
+    manifestField: "/fresh",
   },
   {
     name: "network_policy",

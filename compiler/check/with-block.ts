@@ -8,6 +8,8 @@
  *                  number of MILLISECONDS (W0400 suggests the literal); 0 < timeout ≤ 24h
  *   max_memory_mb  whole number 4..1048576        max_cpu_cores  number, 0 < n ≤ 256
  *   max_pids       whole number 1..32768
+ *   fresh          true | false: one container per tool call instead of the block's warm
+ *                  container (state left by one call is then never seen by the next)
  *   network_policy "deny_all" | "none"            network        ["host:port", ...] allowlist
  *   memory         ephemeral | persistent | session | encrypted
  *   security       low | medium | standard | high | maximum
@@ -39,6 +41,8 @@ export interface WithSettings {
   memoryMb?: number;
   cpus?: number;
   pids?: number;
+  /** `fresh = true`: one container per call (see runtime/sandbox/warm-containers.ts). */
+  fresh?: boolean;
   network?: SandboxNetwork;
   memory?: string;
   security?: string;
@@ -169,6 +173,10 @@ function checkAttribute(
       else out.pids = v.value;
       return;
     }
+    case "fresh":
+      if (v.kind !== "Bool") return bad("E0405", "`fresh` takes `true` or `false`");
+      out.fresh = v.value;
+      return;
     case "max_cpu_cores":
       if (v.kind !== "Number" || !(v.value > 0) || v.value > 256)
         return bad("E0402", "`max_cpu_cores` must be a number greater than 0 and at most 256");

@@ -144,6 +144,8 @@ export interface SandboxSpec {
   mounts: SandboxMount[];
   /** Hosts the tool may reach; empty means no network at all (the default). */
   network: NetworkAllow[];
+  /** `fresh = true`: each call of this tool gets its own container (no warm container). */
+  fresh?: boolean;
 }
 
 /**

@@ -3,17 +3,20 @@
  * the reference's contracts stay valid unchanged.
  *
  *   image   = "symbi/nmap:7.94"          container image (the driver's default when absent)
- *   user    = "1000:1000"                never root
+ *   user    = "65100:65100"              numeric uid:gid, both in 65000-65534 (formats/sandbox-identity.ts)
  *   workdir = "/work"                    absolute
  *   mounts  = ["/srv/wordlists:/lists"]  extra mounts, always read-only ("/path" = same path inside)
  *   network = ["example.com:443"]        hosts the tool may reach; none when absent
+ *   fresh   = true                       one container per call (default: the block's warm container)
  */
 import { isIP } from "node:net";
 import type { NetworkAllow, SandboxMount, SandboxSpec } from "./model.js";
 import type { ContractReader, TomlTable } from "./reader.js";
 import { isHostname } from "./values.js";
+import { SANDBOX_ID_RANGE, sandboxIdentityProblem } from "../../formats/sandbox-identity.js";
+import { mountPathProblem } from "../../formats/sandbox-manifest.js";
 
-const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network"];
+const SANDBOX_KEYS = ["image", "user", "workdir", "mounts", "network", "fresh"];
 const PATH = ["tool", "sandbox"];
 
 function isSafeAbsolute(p: string): boolean {
@@ -25,9 +28,7 @@ export function parseMount(text: string): SandboxMount | string {
   if (parts.length > 2) return 'expected "/host/path" or "/host/path:/container/path"';
   const source = parts[0]!;
   const target = parts[1] ?? source;
-  if (!isSafeAbsolute(source) || !isSafeAbsolute(target))
-    return "mount paths must be absolute and must not contain `..`";
-  return { source, target, readOnly: true };
+  return mountPathProblem(source) ?? mountPathProblem(target) ?? { source, target, readOnly: true };
 }
 
 export function parseNetworkAllow(text: string): NetworkAllow | string {
@@ -39,11 +40,6 @@ export function parseNetworkAllow(text: string): NetworkAllow | string {
   if (m[1] !== undefined ? isIP(host) !== 6 : isIP(host) === 0 && !isHostname(host))
     return `\`${host}\` is not a hostname or IP address`;
   return { host, port };
-}
-
-function isRoot(user: string): boolean {
-  const name = user.split(":")[0]!.trim();
-  return name === "root" || name === "0" || name === "";
 }
 
 export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
@@ -60,12 +56,13 @@ export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
   }
   const user = r.string(sb, "user", PATH);
   if (user !== undefined) {
-    if (isRoot(user))
+    const problem = sandboxIdentityProblem(user);
+    if (problem !== null)
       r.atValue(
         "E0522",
-        `tools never run as root (user ${JSON.stringify(user)})`,
+        `${problem} (user ${JSON.stringify(user)})`,
         [...PATH, "user"],
-        'use an unprivileged user such as "1000:1000"',
+        `tools run as a numeric "uid:gid" with both ids in ${SANDBOX_ID_RANGE.min}-${SANDBOX_ID_RANGE.max}, e.g. "65534:65534"`,
       );
     else spec.user = user;
   }
@@ -82,6 +79,8 @@ export function readSandbox(r: ContractReader, tool: TomlTable): SandboxSpec {
       r.atValue("E0522", `invalid mount ${JSON.stringify(m)}: ${res}`, [...PATH, "mounts", i]);
     else spec.mounts.push(res);
   });
+  const fresh = r.boolean(sb, "fresh", PATH);
+  if (fresh === true) spec.fresh = true;
   const network = r.stringArray(sb, "network", PATH) ?? [];
   network.forEach((n, i) => {
     const res = parseNetworkAllow(n);

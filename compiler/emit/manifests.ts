@@ -155,6 +155,7 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
       ...(ws.memoryMb !== undefined ? { memoryMb: ws.memoryMb } : {}),
       ...(ws.cpus !== undefined ? { cpus: ws.cpus } : {}),
       ...(ws.pids !== undefined ? { pids: ws.pids } : {}),
+      ...(ws.fresh === true ? { fresh: true } : {}),
       network,
     });
     const v = validateSandboxManifest(m);

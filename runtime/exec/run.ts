@@ -461,6 +461,7 @@ async function runPrepared(
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
+    await p.sandboxes.close(); // the run's warm containers end with it
   }
 }
 

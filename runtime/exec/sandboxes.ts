@@ -1,13 +1,28 @@
 /**
  * The sandboxes of one run: one driver per tool, built from the entry `with` block's manifest
- * with the tool's own `[tool.sandbox]` image / user / workdir (manifestForTool). All of them
- * are checked before the run starts (Docker reachable, runtime registered, image present, the
- * process tier's namespaces), so a tier that cannot run here stops the run with one clear error
- * before any record is written — never a silent downgrade.
+ * with the tool's own `[tool.sandbox]` image / user / workdir / mounts (manifestForTool). All of
+ * them are checked before the run starts (Docker reachable, runtime registered, image present,
+ * gVisor proved, the process tier's namespaces), so a tier that cannot run here stops the run
+ * with one clear error before any record is written — never a silent downgrade.
+ *
+ * The container tiers share one set of warm containers per run (runtime/sandbox/warm-containers.ts):
+ * calls with the same container settings reuse one container, unless the block or the tool says
+ * `fresh = true`. `close()` removes them; the run calls it when it ends, however it ends.
  */
 import type { ToolContract } from "../../compiler/contracts/model.js";
-import { InvalidSandboxManifestError, manifestForTool, type SandboxManifest } from "../../formats/sandbox-manifest.js";
-import { createSandbox, isSandboxError, type CreateSandboxOptions, type SandboxDriver } from "../sandbox/index.js";
+import {
+  InvalidSandboxManifestError,
+  manifestForTool,
+  type SandboxManifest,
+  type ToolSandboxOverrides,
+} from "../../formats/sandbox-manifest.js";
+import {
+  WarmContainers,
+  createSandbox,
+  isSandboxError,
+  type CreateSandboxOptions,
+  type SandboxDriver,
+} from "../sandbox/index.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 
 /** The sandbox cannot run here (exit 1): the message is the sandbox driver's one line. */
@@ -18,6 +33,8 @@ export class SandboxSetupError extends Error {
 
 export class SandboxPool {
   private readonly drivers = new Map<string, SandboxDriver>();
+  /** The run's warm containers, shared by every driver of the pool. */
+  readonly warm = new WarmContainers();
 
   constructor(
     readonly base: SandboxManifest,
@@ -28,10 +45,11 @@ export class SandboxPool {
   driverFor(contract: ToolContract): SandboxDriver {
     let d = this.drivers.get(contract.name);
     if (d) return d;
-    const o: { image?: string; user?: string; workdir?: string } = {};
+    const o: ToolSandboxOverrides = {};
     if (contract.sandbox.image !== undefined) o.image = contract.sandbox.image;
     if (contract.sandbox.user !== undefined) o.user = contract.sandbox.user;
     if (contract.sandbox.workdir !== undefined) o.workdir = contract.sandbox.workdir;
+    if (contract.sandbox.mounts.length > 0) o.mounts = contract.sandbox.mounts;
     let m: SandboxManifest;
     try {
       m = manifestForTool(this.base, o);
@@ -40,9 +58,16 @@ export class SandboxPool {
         throw new SandboxSetupError(`tool \`${contract.name}\`: its [tool.sandbox] settings give ${e.message}`);
       throw e;
     }
-    d = createSandbox(m, this.options);
+    // `fresh = true` on the block is in the manifest (the driver reads it); on the tool, here.
+    const fresh = contract.sandbox.fresh === true;
+    d = createSandbox(m, { ...this.options, docker: { ...this.options.docker, warm: this.warm, fresh } });
     this.drivers.set(contract.name, d);
     return d;
+  }
+
+  /** Removes the run's warm containers (run end, timeout, interrupt). Never throws. */
+  close(): Promise<void> {
+    return this.warm.closeAll();
   }
 
   /** Checks every tool's sandbox can run here; throws SandboxSetupError with the driver's message. */

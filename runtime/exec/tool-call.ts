@@ -346,6 +346,8 @@ export class ToolCaller {
       stderrBytes: Buffer.byteLength(r.stderr),
       stdoutTruncated: r.stdoutTruncated,
       timedOut: r.timedOut,
+      oomKilled: r.oomKilled || undefined,
+      memoryLimitMb: r.oomKilled ? driver.manifest.limits.memoryMb : undefined,
       sandboxId: r.sandbox.id,
     });
 
@@ -355,6 +357,13 @@ export class ToolCaller {
       const msg = `\`${name}\` was killed after its timeout of ${contract.timeoutSeconds}s`;
       this.error("Timeout", msg, loc, name);
       throw new DslError("Timeout", msg, loc, { details: { tool: name } });
+    }
+    if (r.oomKilled) {
+      const msg = `\`${name}\` was killed for exceeding its memory limit of ${driver.manifest.limits.memoryMb} MiB`;
+      this.error("ToolError", msg, loc, name);
+      throw new DslError("ToolError", msg, loc, {
+        details: { tool: name, memory_limit_mb: driver.manifest.limits.memoryMb, oom_killed: true },
+      });
     }
     if (r.stdoutTruncated) {
       const msg = `\`${name}\` printed more than ${this.maxOutput} bytes; its output was cut and is not used`;

@@ -1,31 +1,57 @@
 /**
  * Container tiers through the Docker Engine API (dockerode): tier1 runs under runc, tier2 under
- * gVisor's runsc. Every tool call gets a fresh, named container (`symbi-<run>-<n>`) created with
- * exactly the manifest's settings:
+ * gVisor's runsc. Containers are created with exactly the manifest's settings:
  *
- *   User, WorkingDir, Env (PATH/HOME/TMPDIR + manifest env; nothing from the host)
- *   HostConfig.ReadonlyRootfs, Tmpfs (rw,nosuid,nodev,noexec,size,mode), CapDrop ALL,
- *   SecurityOpt no-new-privileges (seccomp: the daemon's default profile, required to exist),
- *   Memory = MemorySwap (no swap), NanoCpus, PidsLimit, Runtime runc|runsc,
- *   NetworkMode none + NetworkDisabled, LogConfig none (output is streamed, never stored).
+ *   User, WorkingDir, Env (PATH/HOME/TMPDIR + manifest env; nothing from the host; loader
+ *   variables refused), HostConfig.ReadonlyRootfs, Tmpfs (rw,nosuid,nodev,noexec,size,mode),
+ *   Mounts (read-only binds, private propagation), CapDrop ALL, SecurityOpt no-new-privileges and
+ *   seccomp=<Docker's default profile, passed explicitly: seccomp.ts>, Memory = MemorySwap (no
+ *   swap), NanoCpus, PidsLimit, Runtime runc|runsc, NetworkMode none + NetworkDisabled,
+ *   LogConfig none (output is streamed, never stored), and labels with the container's deadline.
  *
- * The output is attached before start (nothing is lost), demultiplexed and capped. The
- * container is killed on timeout or abort and removed in every case (`finally`); an interrupt
- * of the whole program removes live containers too (live-sandboxes.ts).
+ * Two ways to run a call:
+ * - warm (the runtime's default, given a WarmContainers set): one container per `with` block and
+ *   container settings, started at the first call; each call is a `docker exec` with its own
+ *   user, working directory and environment (warm-containers.ts says when it is removed);
+ * - fresh (`fresh = true`, or no set given): one container per call, removed afterwards.
+ * Either way the call runs under `timeout -s KILL <its timeout + 1 s>` inside the container, and
+ * a container's own process ends by its deadline label, so no sandbox outlives its deadline even
+ * when the runtime is killed outright. The image must provide `timeout` (and `sleep` for warm
+ * containers): busybox and coreutils both do; a missing one is a clear SandboxUnavailableError.
+ *
+ * Tier2 is proved, not trusted: before its first call, a container of the manifest's image under
+ * the `runsc` runtime must report a kernel other than the host's in /proc/version (gVisor's own;
+ * a runtime that is really runc shows the host's). gVisor's own threads count against the host pids limit, so
+ * tier2 gets the manifest's `pids` as RLIMIT_NPROC inside gVisor (which counts only the tool's
+ * tasks) and a host pids limit with room for gVisor's threads (gvisorHostPidsLimit).
  *
  * A network allowlist cannot be enforced with NetworkMode none, and opening a bridge network
  * would allow everything, so a manifest with an allowlist is refused (SandboxUnsupportedError):
  * fail closed. Images are never pulled — no registry is reachable, and pulling would run
  * something other than what was built and reviewed.
  */
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { constants as osConstants } from "node:os";
 import { performance } from "node:perf_hooks";
-import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { CappedOutput } from "./capped-output.js";
+import {
+  DEADLINE_LABEL,
+  MODE_LABEL,
+  RUN_LABEL,
+  SANDBOX_LABEL,
+  callWithSignal,
+  decodeStatus,
+  delay,
+  dockerEndpoint,
+  engineReasonOf,
+  reapExpiredOnce,
+  removeContainer,
+  removeWithCli,
+  sanitizeRunId,
+  sink,
+  statusOf,
+  unexecutableProgram,
+} from "./docker-engine.js";
 import {
   SandboxAbortedError,
   SandboxEngineError,
@@ -35,13 +61,22 @@ import {
   reasonOf,
 } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
-import { effectiveTimeoutMs, validateArgv } from "./request.js";
+import {
+  INNER_DEADLINE_GRACE_MS,
+  checkedIdentity,
+  effectiveTimeoutMs,
+  innerTimeoutSeconds,
+  toolEnvironment,
+  validateArgv,
+} from "./request.js";
+import { loadSeccompProfile } from "./seccomp.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type SandboxDriver,
   type SandboxRunRequest,
   type SandboxRunResult,
 } from "./types.js";
+import { WarmContainers, type WarmContainer } from "./warm-containers.js";
 
 export interface DockerSandboxOptions {
   /** A dockerode client to use; default: one for DOCKER_HOST or /var/run/docker.sock. */
@@ -50,28 +85,38 @@ export interface DockerSandboxOptions {
   runId?: string;
   /** Bound on each availability check and each engine call that should be quick (default 10 s). */
   engineTimeoutMs?: number;
+  /**
+   * The run's warm containers: calls reuse one container per `with` block and container
+   * settings (`docker exec`). Without it — or with `fresh` — every call gets its own container.
+   */
+  warm?: WarmContainers;
+  /** One container per call even when `warm` is given (`fresh = true` on the tool; the block's is in the manifest). */
+  fresh?: boolean;
 }
 
-/** Label put on every sandbox container, so leftovers can be found (`pruneSandboxContainers`). */
-export const SANDBOX_LABEL = "dev.symbi.sandbox";
-const PROCESS_RUN_ID = randomBytes(4).toString("hex");
+export { SANDBOX_LABEL, dockerEndpoint, pruneSandboxContainers } from "./docker-engine.js";
+
+/** PATH inside the container unless the manifest sets one. */
+const CONTAINER_PATH = "/usr/local/bin:/usr/bin:/bin";
+/**
+ * The host pids limit of a gVisor container: gVisor's own threads count there, not only the
+ * tool's tasks. Measured with Debian's runsc (ptrace platform): about 45 host threads idle and
+ * about 8 more per task inside; the tool's own tasks are bounded inside gVisor (RLIMIT_NPROC).
+ */
+export function gvisorHostPidsLimit(pids: number): number {
+  return 128 + 10 * pids;
+}
+
 let containerCounter = 0;
-
-/** Where a client connects, for error messages. */
-export function dockerEndpoint(docker?: Docker): string {
-  const modem = docker?.modem as
-    { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown } | undefined;
-  if (typeof modem?.socketPath === "string") return `unix://${modem.socketPath}`;
-  if (typeof modem?.host === "string")
-    return `${String(modem.protocol ?? "http")}://${modem.host}${modem.port ? `:${String(modem.port)}` : ""}`;
-  return process.env.DOCKER_HOST || "unix:///var/run/docker.sock";
-}
+/** Endpoints and images whose `runsc` runtime was proved to be gVisor in this process. */
+const provedGvisor = new Map<string, Promise<void>>();
 
 export class DockerSandbox implements SandboxDriver {
   readonly tier: "tier1" | "tier2";
   readonly docker: Docker;
   readonly runId: string;
   private readonly engineTimeoutMs: number;
+  private readonly warm: WarmContainers | undefined;
   private checked: Promise<void> | null = null;
 
   constructor(
@@ -83,8 +128,14 @@ export class DockerSandbox implements SandboxDriver {
     }
     this.tier = manifest.tier;
     this.docker = options.docker ?? new Docker();
-    this.runId = sanitizeRunId(options.runId ?? PROCESS_RUN_ID);
+    this.runId = sanitizeRunId(options.runId);
     this.engineTimeoutMs = options.engineTimeoutMs ?? 10_000;
+    this.warm = options.fresh || manifest.fresh === true ? undefined : options.warm;
+  }
+
+  /** True when calls reuse a warm container. */
+  get reusesContainers(): boolean {
+    return this.warm !== undefined;
   }
 
   check(): Promise<void> {
@@ -102,6 +153,8 @@ export class DockerSandbox implements SandboxDriver {
         `agent ${m.agent}: the Docker sandbox cannot enforce a network allowlist (${m.network.allow.map((d) => `${d.host}:${d.port}`).join(", ")}) and will not open the network; run it on Kubernetes with the generated NetworkPolicy, or remove the allowance`,
       );
     }
+    checkedIdentity(m.user);
+    toolEnvironment(m, CONTAINER_PATH, "/tmp");
     const where = dockerEndpoint(this.docker);
     try {
       await callWithSignal(this.docker, this.docker.ping, AbortSignal.timeout(this.engineTimeoutMs));
@@ -111,7 +164,7 @@ export class DockerSandbox implements SandboxDriver {
         { cause: e },
       );
     }
-    let info: { Runtimes?: Record<string, unknown>; SecurityOptions?: string[] };
+    let info: { Runtimes?: Record<string, unknown>; SecurityOptions?: string[]; KernelVersion?: string };
     try {
       info = (await callWithSignal(
         this.docker,
@@ -139,6 +192,7 @@ export class DockerSandbox implements SandboxDriver {
         "the Docker daemon has no seccomp support, which the manifest requires (seccomp: default)",
       );
     }
+    loadSeccompProfile();
     try {
       const image = this.docker.getImage(m.image as string);
       await callWithSignal(image, image.inspect, AbortSignal.timeout(this.engineTimeoutMs));
@@ -149,36 +203,125 @@ export class DockerSandbox implements SandboxDriver {
         cause: e,
       });
     }
+    // Containers a killed runtime left behind: removed once their deadline has passed.
+    await reapExpiredOnce(this.docker);
+    if (this.tier === "tier2") await this.proveGvisor(info.KernelVersion ?? "", info.Runtimes?.[runtime]);
   }
 
-  /** The container settings for one call: everything comes from the manifest. */
-  containerSpec(name: string, argv: string[], withStdin: boolean): Docker.ContainerCreateOptions {
+  /**
+   * Tier2 only, once per process, endpoint and image: a container under this runtime must run on
+   * a kernel other than the host's, with the seccomp profile in force inside. gVisor answers
+   * /proc/version from its own kernel (4.4.0 in Debian's release); a `runsc` that is really runc
+   * shows the host's kernel, which the daemon reports as KernelVersion. gVisor applies the
+   * container's seccomp profile only when registered with `--oci-seccomp` (see .ci/run).
+   */
+  private proveGvisor(hostKernel: string, registration: unknown): Promise<void> {
+    // The runtime's registration is part of the key: re-registered, it is proved again.
+    const key = JSON.stringify([dockerEndpoint(this.docker), this.manifest.image, this.manifest.runtime, registration]);
+    let proof = provedGvisor.get(key);
+    if (!proof) {
+      const argv = ["cat", "/proc/version", "/proc/self/status"];
+      proof = this.runFresh({ argv, timeoutMs: Math.min(this.manifest.timeoutMs, 20_000) }).then((r) => {
+        const version = /^Linux version (\S+)/.exec(r.stdout)?.[1];
+        const where = dockerEndpoint(this.docker);
+        const fix = "register gVisor's runsc (apt-get install runsc; see .ci/run) — a tier is never downgraded";
+        if (r.exitCode !== 0 || version === undefined || hostKernel === "" || version === hostKernel) {
+          const seen = (
+            r.stdout.split("\n")[0] ||
+            r.stderr.trim().split("\n")[0] ||
+            `exit ${r.exitCode ?? r.signal}`
+          ).slice(0, 120);
+          throw new SandboxUnavailableError(
+            `the runtime registered as \`runsc\` at ${where} is not gVisor: inside a tier2 container the kernel is ${version !== undefined && version === hostKernel ? `the host's own (${hostKernel})` : `not gVisor's (${JSON.stringify(seen)})`}; ${fix}`,
+          );
+        }
+        if (!/^Seccomp:\s+2$/m.test(r.stdout))
+          throw new SandboxUnavailableError(
+            `gVisor at ${where} does not apply the container's seccomp profile (register runsc with --oci-seccomp; see .ci/run); a tier is never weakened`,
+          );
+      });
+      provedGvisor.set(key, proof);
+      proof.catch(() => provedGvisor.delete(key));
+    }
+    return proof;
+  }
+
+  /** Settings every container of this manifest shares (fresh or warm). */
+  private hostConfig(): Docker.HostConfig {
     const m = this.manifest;
     const memory = m.limits.memoryMb * 1024 * 1024;
     const tmpfs: Record<string, string> = {};
     for (const t of m.tmpfs) tmpfs[t.path] = `rw,nosuid,nodev,noexec,size=${t.sizeMb}m,mode=${t.mode}`;
+    const security = [`seccomp=${loadSeccompProfile().json}`];
+    if (m.noNewPrivileges) security.push("no-new-privileges:true");
+    const gvisor = this.tier === "tier2";
+    const host: Docker.HostConfig = {
+      NetworkMode: "none",
+      ReadonlyRootfs: m.readOnlyRoot,
+      Tmpfs: tmpfs,
+      CapDrop: [...m.capDrop],
+      SecurityOpt: security,
+      Memory: memory,
+      MemorySwap: memory,
+      NanoCpus: Math.round(m.limits.cpus * 1e9),
+      PidsLimit: gvisor ? gvisorHostPidsLimit(m.limits.pids) : m.limits.pids,
+      Runtime: m.runtime as string,
+      Privileged: false,
+      // The engine's init (tini) is PID 1: it reaps what a tool leaves behind, and the `timeout`
+      // wrapper is not PID 1 — the kernel ignores a SIGKILL that PID 1's own namespace sends it.
+      Init: true,
+      LogConfig: { Type: "none", Config: {} },
+      AutoRemove: false,
+    };
+    // Inside gVisor, RLIMIT_NPROC counts the tool's tasks only (gVisor has its own kernel); under
+    // runc it would count every process of that uid on the host, so runc relies on the pids cgroup.
+    if (gvisor) host.Ulimits = [{ Name: "nproc", Soft: m.limits.pids, Hard: m.limits.pids }];
+    if (m.mounts && m.mounts.length > 0)
+      host.Mounts = m.mounts.map((b) => ({
+        Type: "bind" as const,
+        Source: b.source,
+        Target: b.target,
+        ReadOnly: true,
+        BindOptions: { Propagation: "rprivate" as const },
+      }));
+    return host;
+  }
+
+  private labels(mode: "warm" | "call", deadline: number): Record<string, string> {
+    const m = this.manifest;
+    return {
+      [SANDBOX_LABEL]: "1",
+      [RUN_LABEL]: this.runId,
+      "dev.symbi.agent": m.agent,
+      "dev.symbi.tier": m.tier,
+      [MODE_LABEL]: mode,
+      [DEADLINE_LABEL]: String(deadline),
+    };
+  }
+
+  /**
+   * The container settings for one fresh call: everything comes from the manifest. The entry
+   * point is `timeout -s KILL <timeout + 1 s>` then argv, so the call ends inside the container
+   * even if the runtime cannot end it.
+   */
+  containerSpec(
+    name: string,
+    argv: string[],
+    withStdin: boolean,
+    timeoutMs = this.manifest.timeoutMs,
+  ): Docker.ContainerCreateOptions {
+    const m = this.manifest;
+    const { uid, gid } = checkedIdentity(m.user);
     return {
       name,
       Image: m.image as string,
-      // Entrypoint + Cmd together are exactly argv, whatever entrypoint the image declares.
-      Entrypoint: [argv[0]!],
+      // Entrypoint + Cmd are exactly the wrapper and argv, whatever entrypoint the image declares.
+      Entrypoint: ["timeout", "-s", "KILL", innerTimeoutSeconds(timeoutMs), argv[0]!],
       Cmd: argv.slice(1),
-      User: m.user,
+      User: `${uid}:${gid}`,
       WorkingDir: m.workdir,
-      Env: [
-        `PATH=${m.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"}`,
-        "HOME=/tmp",
-        "TMPDIR=/tmp",
-        ...Object.entries(m.env)
-          .filter(([k]) => k !== "PATH")
-          .map(([k, v]) => `${k}=${v}`),
-      ],
-      Labels: {
-        [SANDBOX_LABEL]: "1",
-        "dev.symbi.run": this.runId,
-        "dev.symbi.agent": m.agent,
-        "dev.symbi.tier": m.tier,
-      },
+      Env: toolEnvironment(m, CONTAINER_PATH, "/tmp"),
+      Labels: this.labels("call", this.deadlineAfter(timeoutMs)),
       Tty: false,
       AttachStdin: withStdin,
       OpenStdin: withStdin,
@@ -186,30 +329,63 @@ export class DockerSandbox implements SandboxDriver {
       AttachStdout: true,
       AttachStderr: true,
       NetworkDisabled: true,
-      HostConfig: {
-        NetworkMode: "none",
-        ReadonlyRootfs: m.readOnlyRoot,
-        Tmpfs: tmpfs,
-        CapDrop: [...m.capDrop],
-        SecurityOpt: m.noNewPrivileges ? ["no-new-privileges:true"] : [],
-        Memory: memory,
-        MemorySwap: memory,
-        NanoCpus: Math.round(m.limits.cpus * 1e9),
-        PidsLimit: m.limits.pids,
-        Runtime: m.runtime as string,
-        Privileged: false,
-        LogConfig: { Type: "none", Config: {} },
-        AutoRemove: false,
-      },
+      HostConfig: this.hostConfig(),
     };
+  }
+
+  /**
+   * The settings of a warm container: the same sandbox, with `sleep` for the block's timeout as
+   * its only process, so it ends by itself if nobody removes it. Calls come as `docker exec`.
+   */
+  warmContainerSpec(name: string): Docker.ContainerCreateOptions {
+    const m = this.manifest;
+    const { uid, gid } = checkedIdentity(m.user);
+    return {
+      name,
+      Image: m.image as string,
+      Entrypoint: ["sleep", innerTimeoutSeconds(m.timeoutMs)],
+      Cmd: [],
+      User: `${uid}:${gid}`,
+      WorkingDir: m.workdir,
+      Env: toolEnvironment(m, CONTAINER_PATH, "/tmp"),
+      Labels: this.labels("warm", this.deadlineAfter(m.timeoutMs)),
+      Tty: false,
+      AttachStdin: false,
+      OpenStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      NetworkDisabled: true,
+      HostConfig: this.hostConfig(),
+    };
+  }
+
+  /** The deadline label of a container whose limit inside is `timeoutMs` (+ grace), with room for its start. */
+  private deadlineAfter(timeoutMs: number): number {
+    return Date.now() + timeoutMs + INNER_DEADLINE_GRACE_MS + 2 * this.engineTimeoutMs;
+  }
+
+  /**
+   * Which calls may share a warm container: the same container settings. The per-call user,
+   * working directory and environment are not part of it (`docker exec` sets them).
+   */
+  warmKey(): string {
+    const { user: _u, workdir: _w, env: _e, source: _s, ...rest } = this.manifest;
+    return JSON.stringify(rest);
   }
 
   async run(req: SandboxRunRequest): Promise<SandboxRunResult> {
     validateArgv(req.argv);
-    const timeoutMs = effectiveTimeoutMs(this.manifest, req);
+    effectiveTimeoutMs(this.manifest, req);
     await this.check();
     if (req.signal?.aborted) throw new SandboxAbortedError();
+    return this.warm ? this.runWarm(req, this.warm) : this.runFresh(req);
+  }
+
+  /** One call in its own container, removed afterwards. */
+  private async runFresh(req: SandboxRunRequest): Promise<SandboxRunResult> {
+    const timeoutMs = effectiveTimeoutMs(this.manifest, req);
     const started = performance.now();
+    const since = Math.floor(Date.now() / 1000) - 1;
     const name = `symbi-${this.runId}-${++containerCounter}`;
     const withStdin = req.stdin !== undefined;
     const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
@@ -223,19 +399,11 @@ export class DockerSandbox implements SandboxDriver {
       // An interrupt may arrive while the container is being created: let the creation
       // finish first, or the removal would find nothing and the container would appear after.
       removed ??= Promise.resolve(creation?.catch(() => undefined)).then(() =>
-        this.docker
-          .getContainer(name)
-          .remove({ force: true, ...quick() })
-          .then(
-            () => undefined,
-            (e) => {
-              if (statusOf(e) !== 404) throw e;
-            },
-          ),
+        removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)),
       );
       return removed.catch(() => undefined);
     };
-    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => this.removeWithCli(name) });
+    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
 
     let timedOut = false;
     let aborted = false;
@@ -245,16 +413,12 @@ export class DockerSandbox implements SandboxDriver {
       let container: Docker.Container;
       try {
         creation = this.docker.createContainer({
-          ...this.containerSpec(name, req.argv, withStdin),
+          ...this.containerSpec(name, req.argv, withStdin, timeoutMs),
           ...quick(),
         } as Docker.ContainerCreateOptions);
         container = (await creation) as Docker.Container;
       } catch (e) {
-        if (statusOf(e) === 404)
-          throw new SandboxImageMissingError(this.manifest.image as string, imageHint(this.manifest.image as string), {
-            cause: e,
-          });
-        throw new SandboxEngineError(`cannot create sandbox container ${name}: ${this.engineReason(e)}`, { cause: e });
+        throw this.creationError(e, name);
       }
       // The attach request lives as long as the tool runs: bound only the wait for it to open
       // (an abort signal that fired later would cut the output stream).
@@ -270,11 +434,7 @@ export class DockerSandbox implements SandboxDriver {
           abortSignal: attachAbort.signal,
         })
         .finally(() => clearTimeout(attachTimer));
-      const ended = new Promise<void>((resolve) => {
-        stream.once("end", resolve);
-        stream.once("close", resolve);
-        stream.once("error", () => resolve());
-      });
+      const ended = endOf(stream);
       this.docker.modem.demuxStream(stream, sink(stdout), sink(stderr));
 
       // Timer and abort start with the container: setup time is not the tool's time.
@@ -293,19 +453,7 @@ export class DockerSandbox implements SandboxDriver {
       try {
         await container.start(quick());
       } catch (e) {
-        // The program could not be executed: a tool failure (126/127, as a shell or `docker
-        // run` reports it), not an engine failure.
-        const exitCode = execFailureStatus(reasonOf(e));
-        if (exitCode === null) throw e;
-        stderr.push(
-          `sandbox: cannot execute ${req.argv[0]}: ${exitCode === 127 ? "not found in the image" : "permission denied"}\n`,
-        );
-        return this.result(name, started, stdout, stderr, {
-          exitCode,
-          signal: null,
-          timedOut: false,
-          oomKilled: false,
-        });
+        throw this.startError(e, name);
       }
       // Wait only after start: condition "not-running" then also answers for a tool that has
       // already exited (waiting before start would need "next-exit", which can miss it).
@@ -330,17 +478,14 @@ export class DockerSandbox implements SandboxDriver {
       await Promise.race([ended, delay(2000)]);
       const state = (await container.inspect(quick())).State;
       const { exitCode, signal } = decodeStatus(first.StatusCode);
-      return this.result(name, started, stdout, stderr, {
-        exitCode,
-        signal,
-        timedOut,
-        oomKilled: state.OOMKilled === true,
-      });
+      this.refuseMissingWrapper(exitCode, stderr.text(), "timeout");
+      // The engine sets OOMKilled only when it saw the kill itself; a gVisor sandbox killed whole
+      // shows up as an `oom` event.
+      const oomKilled =
+        state.OOMKilled === true || (signal === "SIGKILL" && (await this.oomEventSince(container.id, since)));
+      return this.result(name, started, stdout, stderr, { exitCode, signal, timedOut, oomKilled });
     } catch (e) {
-      if (e instanceof SandboxAbortedError || e instanceof SandboxImageMissingError || e instanceof SandboxEngineError)
-        throw e;
-      if (aborted) throw new SandboxAbortedError();
-      throw new SandboxEngineError(`sandbox container ${name} failed: ${this.engineReason(e)}`, { cause: e });
+      throw this.runError(e, name, aborted);
     } finally {
       clearTimeout(timer);
       if (onAbort) req.signal?.removeEventListener("abort", onAbort);
@@ -349,15 +494,262 @@ export class DockerSandbox implements SandboxDriver {
     }
   }
 
+  /** The run's warm container for this driver's settings, started if needed. */
+  private async warmContainer(set: WarmContainers, timeoutMs: number): Promise<WarmContainer> {
+    const key = this.warmKey();
+    let c = set.get(key);
+    // Too little of its own life left for this call (its `sleep` would end it mid-call): replace it.
+    if (c && c.lifeEndsAt - Date.now() < timeoutMs) {
+      await set.retire(c);
+      c = undefined;
+    }
+    if (!c) {
+      c = this.startWarm(key);
+      set.add(c);
+    }
+    try {
+      await c.ready;
+    } catch (e) {
+      await set.retire(c);
+      throw e;
+    }
+    return c;
+  }
+
+  private startWarm(key: string): WarmContainer {
+    const name = `symbi-${this.runId}-w${++containerCounter}`;
+    const lifeEndsAt = Date.now() + this.manifest.timeoutMs + INNER_DEADLINE_GRACE_MS;
+    let creation: Promise<Docker.Container> | null = null;
+    let removed: Promise<void> | null = null;
+    let untrack = (): void => {};
+    const destroy = (): Promise<void> => {
+      removed ??= Promise.resolve(creation?.catch(() => undefined))
+        .then(() => removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)))
+        .finally(() => untrack());
+      return removed.catch(() => undefined);
+    };
+    untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
+    const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
+    creation = this.docker
+      .createContainer({ ...this.warmContainerSpec(name), ...quick() } as Docker.ContainerCreateOptions)
+      .catch((e: unknown) => {
+        throw this.creationError(e, name);
+      });
+    const ready = creation.then(async (container) => {
+      try {
+        await container.start(quick());
+      } catch (e) {
+        const failed = this.startError(e, name);
+        throw failed instanceof SandboxUnavailableError || failed instanceof SandboxEngineError
+          ? failed
+          : new SandboxEngineError(`cannot start warm container ${name}: ${this.engineReason(e)}`, { cause: e });
+      }
+      return container;
+    });
+    ready.catch(() => undefined); // observed by warmContainer()
+    return { key, name, ready, lifeEndsAt, destroy };
+  }
+
+  /** One call as a `docker exec` in the run's warm container. */
+  private async runWarm(req: SandboxRunRequest, set: WarmContainers): Promise<SandboxRunResult> {
+    const m = this.manifest;
+    const timeoutMs = effectiveTimeoutMs(m, req);
+    const started = performance.now();
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const warm = await this.warmContainer(set, timeoutMs);
+    if (req.signal?.aborted) throw new SandboxAbortedError();
+    const container = await warm.ready;
+    const { uid, gid } = checkedIdentity(m.user);
+    const withStdin = req.stdin !== undefined;
+    const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const stdout = new CappedOutput(maxOut);
+    const stderr = new CappedOutput(maxOut);
+    const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
+
+    let aborted = false;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      let exec: Docker.Exec;
+      try {
+        exec = await container.exec({
+          Cmd: ["timeout", "-s", "KILL", innerTimeoutSeconds(timeoutMs), ...req.argv],
+          User: `${uid}:${gid}`,
+          WorkingDir: m.workdir,
+          Env: toolEnvironment(m, CONTAINER_PATH, "/tmp"),
+          AttachStdin: withStdin,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+          ...quick(),
+        } as Docker.ExecCreateOptions);
+      } catch (e) {
+        await set.retire(warm); // most likely gone (its deadline, an OOM of the whole sandbox)
+        throw new SandboxEngineError(`cannot run a call in warm container ${warm.name}: ${this.engineReason(e)}`, {
+          cause: e,
+        });
+      }
+      const startAbort = new AbortController();
+      const startTimer = setTimeout(() => startAbort.abort(), this.engineTimeoutMs);
+      const stream = (await exec
+        .start({ hijack: true, stdin: withStdin, abortSignal: startAbort.signal } as Docker.ExecStartOptions)
+        .finally(() => clearTimeout(startTimer))) as NodeJS.ReadWriteStream;
+      const ended = endOf(stream);
+      this.docker.modem.demuxStream(stream, sink(stdout), sink(stderr));
+      if (withStdin) stream.end(Buffer.from(req.stdin!));
+
+      const killed = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        onAbort = () => {
+          aborted = true;
+          resolve();
+        };
+        req.signal?.addEventListener("abort", onAbort, { once: true });
+        if (req.signal?.aborted) onAbort();
+      });
+      const finished = await Promise.race([ended.then(() => true), killed.then(() => false)]);
+      if (!finished) {
+        // A running exec cannot be killed on its own: the container goes, and the next call
+        // starts a new one.
+        await set.retire(warm);
+        if (aborted) throw new SandboxAbortedError();
+        await Promise.race([ended, delay(500)]);
+        return this.result(warm.name, started, stdout, stderr, {
+          exitCode: null,
+          signal: "SIGKILL",
+          timedOut: true,
+          oomKilled: false,
+        });
+      }
+      const status = await this.execStatus(exec);
+      if (status === null) {
+        // The exec's stream ended without a status: the container itself died under it.
+        const state = await container.inspect(quick()).then(
+          (i) => i.State,
+          () => null,
+        );
+        await set.retire(warm);
+        if (state?.OOMKilled)
+          return this.result(warm.name, started, stdout, stderr, {
+            exitCode: null,
+            signal: "SIGKILL",
+            timedOut: false,
+            oomKilled: true,
+          });
+        throw new SandboxEngineError(
+          `warm container ${warm.name} ended during the call (${state ? `status ${state.Status}` : "gone"})`,
+        );
+      }
+      const { exitCode, signal } = decodeStatus(status);
+      this.refuseMissingWrapper(exitCode, stdout.text() + stderr.text(), "timeout");
+      let oomKilled = false;
+      if (signal === "SIGKILL") oomKilled = await this.oomSince(container, since, warm, set);
+      return this.result(warm.name, started, stdout, stderr, { exitCode, signal, timedOut: false, oomKilled });
+    } catch (e) {
+      throw this.runError(e, warm.name, aborted);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) req.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The exec's exit status once it has ended (null when the engine cannot say). */
+  private async execStatus(exec: Docker.Exec): Promise<number | null> {
+    for (let i = 0; i < 20; i++) {
+      const info = (await callWithSignal(exec, exec.inspect, AbortSignal.timeout(this.engineTimeoutMs)).catch(
+        () => null,
+      )) as Docker.ExecInspectInfo | null;
+      if (info === null) return null;
+      if (!info.Running && typeof info.ExitCode === "number") return info.ExitCode;
+      await delay(25);
+    }
+    return null;
+  }
+
   /**
-   * Last resort when the program exits while a container is live (`process.exit` from a CLI's
-   * own signal handler): nothing asynchronous can run then, so ask the docker CLI, if installed,
-   * to remove the container. A CLI should prefer `await destroyAllSandboxes()` before exiting.
+   * Whether the kernel's OOM killer struck the container since `since` (Unix seconds): the engine's
+   * `oom` events, or a container that died of it (then it is retired).
    */
-  private removeWithCli(name: string): void {
-    const socketPath = (this.docker.modem as { socketPath?: unknown }).socketPath;
-    const host = typeof socketPath === "string" ? ["-H", `unix://${socketPath}`] : [];
-    spawnSync("docker", [...host, "rm", "-f", name], { stdio: "ignore", timeout: 10_000 });
+  private async oomSince(
+    container: Docker.Container,
+    since: number,
+    warm: WarmContainer,
+    set: WarmContainers,
+  ): Promise<boolean> {
+    const state = await container.inspect({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) }).then(
+      (i) => i.State,
+      () => null,
+    );
+    if (!state?.Running) {
+      await set.retire(warm);
+      if (state?.OOMKilled) return true;
+    }
+    return this.oomEventSince(container.id, since);
+  }
+
+  /** Whether the engine reported an `oom` event for the container since `since` (Unix seconds). */
+  private async oomEventSince(id: string, since: number): Promise<boolean> {
+    try {
+      const events = (await (this.docker.getEvents as (o: object) => Promise<unknown>).call(this.docker, {
+        since,
+        until: Math.ceil(Date.now() / 1000),
+        filters: JSON.stringify({ container: [id], event: ["oom"] }),
+        abortSignal: AbortSignal.timeout(this.engineTimeoutMs),
+      })) as NodeJS.ReadableStream;
+      let text = "";
+      events.on("data", (d: Buffer) => (text += d.toString()));
+      await endOf(events);
+      return /"oom"/.test(text);
+    } catch {
+      return false;
+    }
+  }
+
+  /** A container tier needs `timeout` (and `sleep`) in the image; their absence is not the tool's failure. */
+  private refuseMissingWrapper(exitCode: number | null, output: string, wrapper: string): void {
+    if (exitCode !== 126 && exitCode !== 127) return;
+    const missing = unexecutableProgram(output);
+    if (missing?.program === wrapper) throw this.missingWrapper(wrapper);
+  }
+
+  private missingWrapper(program: string): SandboxUnavailableError {
+    return new SandboxUnavailableError(
+      `image ${this.manifest.image} has no \`${program}\`, which the container tiers use to bound ${program === "sleep" ? "a warm container's life" : "each call"} inside the sandbox (busybox or coreutils provide it)`,
+    );
+  }
+
+  private creationError(e: unknown, name: string): Error {
+    if (
+      e instanceof SandboxUnavailableError ||
+      e instanceof SandboxEngineError ||
+      e instanceof SandboxImageMissingError
+    )
+      return e;
+    if (statusOf(e) === 404)
+      return new SandboxImageMissingError(this.manifest.image as string, imageHint(this.manifest.image as string), {
+        cause: e,
+      });
+    return new SandboxEngineError(`cannot create sandbox container ${name}: ${this.engineReason(e)}`, { cause: e });
+  }
+
+  /** The container's first program (the `timeout` or `sleep` wrapper) could not start. */
+  private startError(e: unknown, name: string): Error {
+    const missing = unexecutableProgram(reasonOf(e));
+    if (missing) return this.missingWrapper(missing.program);
+    return new SandboxEngineError(`cannot start sandbox container ${name}: ${this.engineReason(e)}`, { cause: e });
+  }
+
+  private runError(e: unknown, name: string, aborted: boolean): Error {
+    if (
+      e instanceof SandboxAbortedError ||
+      e instanceof SandboxImageMissingError ||
+      e instanceof SandboxEngineError ||
+      e instanceof SandboxUnavailableError ||
+      e instanceof SandboxUnsupportedError
+    )
+      return e;
+    if (aborted) return new SandboxAbortedError();
+    return new SandboxEngineError(`sandbox container ${name} failed: ${this.engineReason(e)}`, { cause: e });
   }
 
   private result(
@@ -379,85 +771,20 @@ export class DockerSandbox implements SandboxDriver {
   }
 
   private engineReason(e: unknown): string {
-    if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError"))
-      return `no answer within ${this.engineTimeoutMs} ms`;
-    return reasonOf(e);
+    return engineReasonOf(e, this.engineTimeoutMs);
   }
 }
 
-/**
- * Removes sandbox containers left behind by a program that was killed outright (SIGKILL gives no
- * chance to clean up): all of them, or those of one run id. Returns the names removed.
- */
-export async function pruneSandboxContainers(docker: Docker = new Docker(), runId?: string): Promise<string[]> {
-  const filters: Record<string, string[]> = {
-    label: [runId ? `dev.symbi.run=${sanitizeRunId(runId)}` : `${SANDBOX_LABEL}=1`],
-  };
-  const list = await docker.listContainers({ all: true, filters: JSON.stringify(filters) });
-  const names: string[] = [];
-  for (const c of list) {
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch((e) => {
-        if (statusOf(e) !== 404) throw e;
-      });
-    names.push((c.Names[0] ?? c.Id).replace(/^\//, ""));
-  }
-  return names;
-}
-
-/** dockerode accepts `abortSignal` on these calls; its type definitions do not say so yet. */
-function callWithSignal(self: object, method: unknown, abortSignal: AbortSignal): Promise<unknown> {
-  return (method as (o: { abortSignal: AbortSignal }) => Promise<unknown>).call(self, { abortSignal });
-}
-
-function sink(out: CappedOutput): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      out.push(chunk);
-      done();
-    },
+function endOf(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.once("end", resolve);
+    stream.once("close", resolve);
+    stream.once("error", () => resolve());
   });
-}
-
-/** 127 when the runtime could not find the program, 126 when it could not execute it, else null. */
-function execFailureStatus(message: string): number | null {
-  // runc's wording: `exec: "prog": executable file not found in $PATH`, or for a path
-  // `exec: "/x/prog": stat /x/prog: no such file or directory`, or `...: permission denied`.
-  if (/exec: "[^"]*": (executable file not found|stat [^:]*: no such file or directory)/.test(message)) return 127;
-  if (/exec: "[^"]*": (permission denied|exec format error)/.test(message)) return 126;
-  return null;
-}
-
-/** Docker reports a signal death of the container's process as 128 + signal number. */
-function decodeStatus(status: number): { exitCode: number | null; signal: string | null } {
-  if (status > 128 && status < 128 + 65) {
-    const sig = Object.entries(osConstants.signals).find(([, n]) => n === status - 128)?.[0];
-    if (sig) return { exitCode: null, signal: sig };
-  }
-  return { exitCode: status, signal: null };
-}
-
-function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number } | null)?.statusCode;
 }
 
 function imageHint(image: string): string {
   return image === DEFAULT_SANDBOX_IMAGE
     ? "build it with `npm run sandbox:image`"
     : "build or `docker load` it locally (images are never pulled)";
-}
-
-function sanitizeRunId(id: string): string {
-  const s = id
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 24);
-  return s || PROCESS_RUN_ID;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -37,14 +37,18 @@ export async function openSandbox(manifest: unknown, options: CreateSandboxOptio
   return driver;
 }
 
+export { DockerSandbox, gvisorHostPidsLimit, type DockerSandboxOptions } from "./docker-driver.js";
 export {
-  DockerSandbox,
+  DEADLINE_LABEL,
+  RUN_LABEL,
+  SANDBOX_LABEL,
   dockerEndpoint,
   pruneSandboxContainers,
-  SANDBOX_LABEL,
-  type DockerSandboxOptions,
-} from "./docker-driver.js";
-export { ProcessSandbox, type ProcessSandboxOptions } from "./process-driver.js";
+  type PruneOptions,
+} from "./docker-engine.js";
+export { WarmContainers, type WarmContainer } from "./warm-containers.js";
+export { loadSeccompProfile, seccompProfileCandidates, type SeccompProfile } from "./seccomp.js";
+export { ProcessSandbox, pruneProcessScratchDirs, type ProcessSandboxOptions } from "./process-driver.js";
 export { destroyAllSandboxes, liveSandboxIds } from "./live-sandboxes.js";
 export * from "./errors.js";
 export * from "./types.js";

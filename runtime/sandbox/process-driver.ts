@@ -3,10 +3,15 @@
  * child process, built from util-linux tools so that every limit is set by the kernel before the
  * tool's first instruction:
  *
- *   prlimit --as --nproc --cpu --fsize --core=0 -- unshare --net -- setpriv ... -- <argv>
+ *   prlimit --as --nproc --cpu --fsize --core=0 -- unshare --net -- setpriv ... --
+ *     timeout -s KILL <deadline> env -i PATH=... HOME=... TMPDIR=... <manifest env> <argv>
  *
- * - environment: scrubbed to PATH, HOME and TMPDIR (both the private temporary directory) plus
- *   the manifest's `env`; nothing is inherited from the host;
+ * - environment: the helpers (which run as root) get an empty environment; the tool's — PATH,
+ *   HOME and TMPDIR (both the private temporary directory) plus the manifest's `env` — is set by
+ *   `env -i` at the tool's own exec, after the identity switch. Nothing is inherited from the
+ *   host, and loader variables (LD_PRELOAD, ...) are refused (request.ts);
+ * - a deadline inside the sandbox: `timeout -s KILL` ends the tool's process group shortly after
+ *   its timeout even when the runtime was killed outright (SIGKILL) and cannot do it;
  * - a private temporary directory (mkdtemp, mode 0700, owned by the tool's user) as the working
  *   directory, deleted afterwards;
  * - rlimits: memoryMb → RLIMIT_AS; cpus × timeout → RLIMIT_CPU (a CPU-time budget, not a rate);
@@ -35,7 +40,14 @@ import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { CappedOutput } from "./capped-output.js";
 import { SandboxAbortedError, SandboxUnavailableError, SandboxUnsupportedError, reasonOf } from "./errors.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
-import { effectiveTimeoutMs, validateArgv } from "./request.js";
+import {
+  INNER_DEADLINE_GRACE_MS,
+  checkedIdentity,
+  effectiveTimeoutMs,
+  innerTimeoutSeconds,
+  toolEnvironment,
+  validateArgv,
+} from "./request.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type SandboxDriver,
@@ -61,6 +73,8 @@ interface Helpers {
   prlimit: string;
   unshare: string;
   setpriv: string;
+  timeout: string;
+  env: string;
 }
 
 export class ProcessSandbox implements SandboxDriver {
@@ -95,8 +109,20 @@ export class ProcessSandbox implements SandboxDriver {
       prlimit: findSystemTool("prlimit"),
       unshare: findSystemTool("unshare"),
       setpriv: findSystemTool("setpriv"),
+      timeout: findSystemTool("timeout", "coreutils"),
+      env: findSystemTool("env", "coreutils"),
     };
+    // Leftovers of a runtime that was killed outright: reaped at the next start.
+    if (!scratchReaped) {
+      scratchReaped = true;
+      pruneProcessScratchDirs();
+    }
     const m = this.manifest;
+    if (m.mounts && m.mounts.length > 0) {
+      throw new SandboxUnsupportedError(
+        `the process sandbox cannot give a tool read-only mounts (${m.mounts.map((b) => `${b.source}:${b.target}`).join(", ")}); use a container tier`,
+      );
+    }
     if (m.network.mode === "allowlist") {
       if (!this.options.allowHostNetwork) {
         throw new SandboxUnsupportedError(
@@ -126,11 +152,12 @@ export class ProcessSandbox implements SandboxDriver {
     const m = this.manifest;
     const started = performance.now();
     const asRoot = process.getuid?.() === 0;
-    const [uid, gid] = m.user.split(":").map(Number) as [number, number];
+    const { uid, gid } = checkedIdentity(m.user);
     const timeoutMs = effectiveTimeoutMs(m, req);
     const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
 
-    const dir = await mkdtemp(join(tmpdir(), "symbi-sbx-"));
+    if (req.argv[0]!.includes("=")) throw new TypeError("sandbox run: argv[0] (the program) must not contain `=`");
+    const dir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${scratchDeadline(timeoutMs)}-`));
     let untrack: (() => void) | null = null;
     try {
       await chmod(dir, 0o700);
@@ -140,8 +167,9 @@ export class ProcessSandbox implements SandboxDriver {
       const limits = [
         `--as=${m.limits.memoryMb * 1024 * 1024}`,
         `--cpu=${Math.max(1, Math.ceil((timeoutMs / 1000) * m.limits.cpus))}`,
-        // The unshare step runs as the calling user: one more process while it execs.
-        `--nproc=${countTasksOfUser(toolUid) + m.limits.pids + (asRoot ? 0 : 1)}`,
+        // The `timeout` wrapper is one more process of the tool's user (and as a normal user
+        // the unshare step is one more while it execs).
+        `--nproc=${countTasksOfUser(toolUid) + m.limits.pids + 1 + (asRoot ? 0 : 1)}`,
         `--fsize=${tmpSizeMb * 1024 * 1024}`,
         "--core=0",
       ];
@@ -158,11 +186,13 @@ export class ProcessSandbox implements SandboxDriver {
             "--",
           ]
         : [helpers.setpriv, "--no-new-privs", "--"];
-      const env: Record<string, string> = { PATH: SANDBOX_PATH, ...m.env, HOME: dir, TMPDIR: dir };
+      // The tool's own environment, set at its exec; the helpers before it get none.
+      const toolEnv = [helpers.env, "-i", ...toolEnvironment(m, SANDBOX_PATH, dir)];
+      const inner = [helpers.timeout, "-s", "KILL", innerTimeoutSeconds(timeoutMs)];
 
-      const child = spawn(helpers.prlimit, [...limits, "--", ...net, ...priv, ...req.argv], {
+      const child = spawn(helpers.prlimit, [...limits, "--", ...net, ...priv, ...inner, ...toolEnv, ...req.argv], {
         cwd: dir,
-        env,
+        env: {},
         detached: true, // own process group, so the whole group can be killed
         stdio: ["pipe", "pipe", "pipe"],
       });
@@ -241,11 +271,49 @@ export class ProcessSandbox implements SandboxDriver {
   }
 }
 
+/** Private directories are named `symbi-sbx-<deadline>-XXXXXX`, the deadline in Unix seconds. */
+const SCRATCH_PREFIX = "symbi-sbx-";
+/** How long after its deadline a directory is certainly abandoned (its tool was killed by then). */
+const SCRATCH_REAP_AFTER_MS = 2000;
+let scratchReaped = false;
+
+function scratchDeadline(timeoutMs: number): number {
+  return Math.ceil((Date.now() + timeoutMs + INNER_DEADLINE_GRACE_MS) / 1000);
+}
+
+/**
+ * Deletes the private directories of process-tier calls whose deadline has passed: a runtime
+ * killed outright (SIGKILL) could not delete them, and their tools were ended by the `timeout`
+ * inside the sandbox at the deadline. Directories of calls still within their deadline are kept.
+ * Returns the paths removed. Runs when a process sandbox is first checked and in `symbi sandbox prune`.
+ */
+export function pruneProcessScratchDirs(dir: string = tmpdir(), now: number = Date.now()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = /^symbi-sbx-(\d{9,12})-[A-Za-z0-9]{6}$/.exec(name);
+    if (!m || Number(m[1]) * 1000 + SCRATCH_REAP_AFTER_MS > now) continue;
+    const p = join(dir, name);
+    try {
+      rmSync(p, { recursive: true, force: true });
+      removed.push(p);
+    } catch {
+      // Not ours to delete (another user's), or gone meanwhile.
+    }
+  }
+  return removed;
+}
+
 function unshareArgs(): string[] {
   return process.getuid?.() === 0 ? ["--net"] : ["--user", "--map-current-user", "--net"];
 }
 
-function findSystemTool(name: string): string {
+function findSystemTool(name: string, pkg = "util-linux"): string {
   for (const d of SYSTEM_DIRS) {
     const p = join(d, name);
     try {
@@ -256,7 +324,7 @@ function findSystemTool(name: string): string {
     }
   }
   throw new SandboxUnavailableError(
-    `the process sandbox needs \`${name}\` from util-linux, which is not installed (apt-get install util-linux)`,
+    `the process sandbox needs \`${name}\` from ${pkg}, which is not installed (apt-get install ${pkg})`,
   );
 }
 

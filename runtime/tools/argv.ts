@@ -11,9 +11,16 @@
  *   mapped flag text or of the conditional templates whose `when` holds; inside those fragments,
  *   placeholders are filled per word as well.
  * - `{_scan_id}`, `{_evidence_dir}` and `{_output_file}` are provided by the runtime (options).
+ * - Option positions: a word whose text begins with a placeholder's value is where the tool reads
+ *   options, so that value must not make the word start with `-` unless the contract wrote the
+ *   `-` itself (an enum value, the argument's own default, a `[command.defaults]` key, a mapping
+ *   or conditional fragment, a runtime variable). This checks the word as one value, after
+ *   filling: glued placeholders (`{prefix}{name}` with `prefix` empty and `name = "-rf"`) and
+ *   numbers (`kill {pid}` with `-1`) are caught like a lone `{name}`. A number may start with
+ *   `-` there only when its argument allows negatives explicitly (`min` below zero).
  */
 import { randomBytes } from "node:crypto";
-import type { ConditionalSpec, ToolContract } from "../../compiler/contracts/model.js";
+import type { ArgSpec, ConditionalSpec, ToolContract } from "../../compiler/contracts/model.js";
 import {
   tokenizeTemplate,
   parseExecElement,
@@ -77,6 +84,8 @@ export function buildCommand(contract: ToolContract, args: ValidatedArgs, option
     return "";
   };
 
+  const specByName = new Map(contract.args.map((a) => [a.name, a]));
+
   /**
    * Fills a word's placeholders; undefined when the word should be dropped. Fragments expand
    * only in the main template, never inside another fragment (no recursion).
@@ -84,15 +93,34 @@ export function buildCommand(contract: ToolContract, args: ValidatedArgs, option
   const fill = (w: TemplateWord, inFragment = false): string | undefined => {
     let out = "";
     let hasPlaceholder = false;
+    /** The placeholder whose value gives the word its first character (undefined: literal text or a fragment). */
+    let leading: string | undefined;
     for (const p of w.parts) {
       if (p.kind === "text") out += p.text;
       else {
         hasPlaceholder = true;
         const ref = inFragment ? undefined : fragments.get(p.name);
-        out += ref ? fragmentText(ref) : valueOf(p.name);
+        const piece = ref ? fragmentText(ref) : valueOf(p.name);
+        if (out === "" && piece !== "" && !ref) leading = p.name;
+        out += piece;
       }
     }
+    if (leading !== undefined && out.startsWith("-") && !contractOwnsLeadingDash(leading, out)) {
+      throw new ToolArgvError(
+        `\`${leading}\` would start an argv word with \`-\` (${JSON.stringify(out.slice(0, 40))}), where ${contract.binary} reads options`,
+      );
+    }
     return out === "" && hasPlaceholder ? undefined : out;
+  };
+
+  /** The `-` at the start of a word filled from `name` was written by the contract, not the caller. */
+  const contractOwnsLeadingDash = (name: string, word: string): boolean => {
+    const spec: ArgSpec | undefined = specByName.get(name);
+    if (!spec) return true; // [command.defaults] keys and runtime variables: the contract's own text
+    if (spec.baseType === "enum") return true;
+    if (spec.default !== undefined && String(args[name]) === String(spec.default)) return true;
+    const numeric = spec.baseType === "integer" || spec.baseType === "number";
+    return numeric && spec.min !== undefined && spec.min < 0 && typeof args[name] === "number" && /^-\d/.test(word);
   };
 
   const fillFragment = (words: readonly TemplateWord[]): string[] =>

@@ -60,7 +60,7 @@ const TIERS = `agent t1() {
     with sandbox = "Tier1", timeout = 1500, max_memory_mb = 300, max_cpu_cores = 0.5, max_pids = 20 {
         return 1;
     }
-    with sandbox = "Tier2", timeout = 2m {
+    with sandbox = "Tier2", timeout = 2m, fresh = true {
         return 2;
     }
     with sandbox = "process", timeout = 1s {
@@ -96,7 +96,8 @@ test("sandbox manifests and Kubernetes objects carry the with settings", () => {
   assert.equal(m0.network, { mode: "allowlist", allow: [{ host: "10.0.0.7", port: 8443 }] });
   assert.equal(m0.source, { file: "agents/test.symbi", line: 4, column: 5 });
   const m1 = JSON.parse(files.get("sandbox/1.json")!.toString());
-  assert.equal([m1.tier, m1.runtime, m1.timeoutMs], ["tier2", "runsc", 120000]);
+  assert.equal([m1.tier, m1.runtime, m1.timeoutMs, m1.fresh], ["tier2", "runsc", 120000, true]);
+  assert.is(m0.fresh, undefined, "without `fresh = true` the block's calls share a warm container");
   const m2 = JSON.parse(files.get("sandbox/2.json")!.toString());
   assert.equal([m2.tier, m2.runtime, m2.image], ["process", null, null]);
   assert.ok(!files.has("k8s/2.yaml"), "the process tier has no Kubernetes form");

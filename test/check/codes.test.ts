@@ -301,6 +301,11 @@ const CASES: Case[] = [
     message: '`memory` must be one of "ephemeral", "persistent", "session", "encrypted"',
   },
   {
+    code: "E0405",
+    src: 'agent a() { with sandbox = "Tier1", fresh = «"yes"» {} }',
+    message: "`fresh` takes `true` or `false`",
+  },
+  {
     code: "W0400",
     src: 'agent a() { with sandbox = "Tier1", timeout = «30000» {} }',
     message: "bare number timeout: `30000` means 30000 milliseconds",

@@ -153,6 +153,80 @@ test("runtime variables: _scan_id, _evidence_dir, _output_file", () => {
   assert.match(plain.scanId, /^\d+-[0-9a-f]{8}$/);
 });
 
+/** validateToolArgs then buildCommand; the first refusal's message, or the argv. */
+function argvOrRefusal(c: ToolContract, values: Record<string, unknown>): string[] | string {
+  const r = validateToolArgs(c, values);
+  if (!r.ok) return r.errors.map((e) => e.message).join("; ");
+  try {
+    return buildArgv(c, r.args, { scanId: "S" });
+  } catch (e) {
+    if (e instanceof ToolArgvError) return e.message;
+    throw e;
+  }
+}
+
+test("item 6: option injection through glued placeholders is refused", () => {
+  const c = parseClean(
+    contractText({
+      args: `${stringArg("prefix", 1, 'required = false\ndefault = ""')}\n${stringArg("name", 2)}`,
+      command: "[command]\ntemplate = 't {prefix}{name}'",
+    }),
+  );
+  const refused = argvOrRefusal(c, { prefix: "", name: "-rf" });
+  assert.type(refused, "string");
+  assert.match(refused as string, /`name` would start an argv word with `-`/);
+  assert.match(argvOrRefusal(c, { name: "-rf" }) as string, /would start an argv word with `-`/);
+  // The same value glued behind text is harmless: the word starts with the text.
+  assert.equal(argvOrRefusal(c, { prefix: "x", name: "-rf" }), ["t", "x-rf"]);
+  assert.equal(argvOrRefusal(c, { prefix: "", name: "rf" }), ["t", "rf"]);
+  // A caller value that begins a word glued to literal text is still in an option position.
+  const g = parseClean(contractText({ args: stringArg("file", 1), command: "[command]\ntemplate = 't {file}.txt'" }));
+  assert.match(argvOrRefusal(g, { file: "-oN" }) as string, /would start an argv word with `-`/);
+});
+
+test("item 6: negative numbers in option positions are refused unless the contract allows negatives", () => {
+  const kill = parseClean(
+    contractText({
+      args: '[args.pid]\nposition = 1\ntype = "integer"\ndescription = "pid"',
+      command: "[command]\ntemplate = 't {pid}'",
+    }),
+  );
+  assert.match(argvOrRefusal(kill, { pid: -1 }) as string, /`pid` would start an argv word with `-` \("-1"\)/);
+  assert.equal(argvOrRefusal(kill, { pid: 42 }), ["t", "42"]);
+  // Behind an option name the number is that option's value, not an option.
+  const glued = parseClean(
+    contractText({
+      args: '[args.pid]\nposition = 1\ntype = "integer"\ndescription = "pid"',
+      command: "[command]\ntemplate = 't --pid={pid}'",
+    }),
+  );
+  assert.equal(argvOrRefusal(glued, { pid: -1 }), ["t", "--pid=-1"]);
+  const offset = parseClean(
+    contractText({
+      args: '[args.n]\nposition = 1\ntype = "integer"\nmin = -10\nmax = 10\ndescription = "n"',
+      command: "[command]\ntemplate = 't {n}'",
+    }),
+  );
+  assert.equal(argvOrRefusal(offset, { n: -3 }), ["t", "-3"]);
+  const num = parseClean(
+    contractText({
+      args: '[args.x]\nposition = 1\ntype = "number"\ndescription = "x"',
+      command: "[command]\ntemplate = 't {x}'",
+    }),
+  );
+  assert.match(argvOrRefusal(num, { x: -0.5 }) as string, /would start an argv word with `-`/);
+});
+
+test("item 6: a leading `-` the contract wrote itself is kept", () => {
+  const c = parseClean(
+    contractText({
+      args: `[args.mode]\nposition = 1\ntype = "enum"\nallowed = ["-v", "-q"]\ndescription = "m"\n${stringArg("flag", 2, 'required = false\ndefault = "-n"')}`,
+      command: "[command]\ntemplate = 't {mode} {flag} {dash}'\n[command.defaults]\ndash = \"-x\"",
+    }),
+  );
+  assert.equal(argvOrRefusal(c, { mode: "-v" }), ["t", "-v", "-n", "-x"]);
+});
+
 test("contracts with errors or unsupported modes are never turned into an argv", () => {
   const bad = parse(contractText({ command: '[command]\ntemplate = "t {nope}"' })).contract!;
   assert.throws(

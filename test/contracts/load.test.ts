@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { loadContracts, loadContractSources, contractFiles } from "../../compiler/contracts/load.js";
 import { parseCustomTypes } from "../../compiler/contracts/custom-types.js";
 import { validateToolArgs } from "../../runtime/tools/validate.js";
-import { contractText, describe, parseClean, parse } from "./helpers.js";
+import { contractText, describe, lineOf, parseClean, parse } from "./helpers.js";
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "symbi-project-"));
@@ -142,12 +142,12 @@ test("[tool.sandbox]: image, user, workdir, read-only mounts, network allowlist"
   const c = parseClean(
     contractText({
       extra:
-        '[tool.sandbox]\nimage = "symbi/tools:1.2"\nuser = "1000:1000"\nworkdir = "/work"\nmounts = ["/srv/lists", "/data/in:/in"]\nnetwork = ["example.com:443", "10.0.0.1:53", "[2001:db8::1]:8443"]',
+        '[tool.sandbox]\nimage = "symbi/tools:1.2"\nuser = "65100:65100"\nworkdir = "/work"\nmounts = ["/srv/lists", "/data/in:/in"]\nnetwork = ["example.com:443", "10.0.0.1:53", "[2001:db8::1]:8443"]',
     }),
   );
   assert.equal(c.sandbox, {
     image: "symbi/tools:1.2",
-    user: "1000:1000",
+    user: "65100:65100",
     workdir: "/work",
     mounts: [
       { source: "/srv/lists", target: "/srv/lists", readOnly: true },
@@ -167,6 +167,27 @@ test("[tool.sandbox]: image, user, workdir, read-only mounts, network allowlist"
   );
   assert.equal(bad.diagnostics.map((d) => d.code).sort(), ["E0522", "E0522", "E0522", "E0522", "E0522", "W0500"]);
   assert.ok(bad.diagnostics.some((d) => d.code === "W0500" && d.message.includes("privileged")));
+});
+
+test("item 1: uid/gid that wrap to root or pick a privileged group are check errors at the user value", () => {
+  for (const [user, why] of [
+    ["4294967295:1000", "uid 4294967295 is outside the sandbox range 65000-65534"],
+    ["1000:4294967295", "uid 1000 is outside the sandbox range 65000-65534"],
+    ["65534:4294967295", "gid 4294967295 is outside the sandbox range 65000-65534"],
+    ["65534:106", "gid 106 is outside the sandbox range 65000-65534"],
+    ["65534:42", "gid 42 is outside the sandbox range 65000-65534"],
+    ["nobody", 'must be a numeric "uid:gid"'],
+  ] as const) {
+    const text = contractText({ extra: `[tool.sandbox]\nuser = "${user}"` });
+    const r = parse(text);
+    const d = r.diagnostics.find((x) => x.code === "E0522");
+    assert.ok(d, `${user}: no E0522`);
+    assert.ok(d!.message.startsWith(why), d!.message);
+    assert.is(d!.span.line, lineOf(text, "user = "));
+    assert.is(d!.span.col, 8);
+    assert.is(r.contract?.sandbox.user, undefined);
+  }
+  assert.equal(parseClean(contractText({ extra: '[tool.sandbox]\nuser = "65000:65534"' })).sandbox.user, "65000:65534");
 });
 
 test("other ToolClad keys the reference uses are accepted silently", () => {

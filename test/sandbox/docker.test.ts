@@ -83,7 +83,7 @@ dtest("argv is exact: the image's entrypoint and a shell play no part", async ()
 dtest("a program missing from the image is a tool failure with status 127, not an engine error", async () => {
   const r = await sandbox().run({ argv: ["no-such-program", "x"] });
   assert.is(r.exitCode, 127);
-  assert.match(r.stderr, /cannot execute no-such-program: not found in the image/);
+  assert.match(r.stderr, /can't execute 'no-such-program'/);
   assert.not.ok(await containerExists(r.sandbox.id));
   const r2 = await sandbox().run({ argv: ["/etc/passwd"] });
   assert.is(r2.exitCode, 126);
@@ -136,8 +136,8 @@ dtest("read-only root: writing to / fails, /tmp is a writable tmpfs with mode 17
 dtest("non-root user: the manifest's uid:gid", async () => {
   const r = await sandbox().run({ argv: sh("id -u; id -g") });
   assert.is(r.stdout, "65534\n65534\n");
-  const other = await sandbox({ user: "1234:4321" }).run({ argv: sh("id -u; id -g") });
-  assert.is(other.stdout, "1234\n4321\n");
+  const other = await sandbox({ user: "65001:65002" }).run({ argv: sh("id -u; id -g") });
+  assert.is(other.stdout, "65001\n65002\n");
 });
 
 dtest("no capabilities and no_new_privs", async () => {

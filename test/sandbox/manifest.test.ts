@@ -5,11 +5,14 @@ import { spawnSync } from "node:child_process";
 import {
   DEFAULT_SANDBOX_IMAGE,
   InvalidSandboxManifestError,
+  SANDBOX_ID_RANGE,
   assertSandboxManifest,
   defaultSandboxManifest,
+  isLoaderVariable,
   manifestForTool,
   parseSandboxManifest,
   sandboxManifestFileName,
+  sandboxIdentity,
   sandboxManifestSchema,
   serializeSandboxManifest,
   validateSandboxManifest,
@@ -90,9 +93,23 @@ test("the user must be numeric and non-root", () => {
     assertRejectedAt((m) => (m.user = user), "/user");
   }
   assert.equal(
-    errorsOf((m) => (m.user = "1000:1000")),
+    errorsOf((m) => (m.user = "65100:65100")),
     [],
   );
+});
+
+test("item 1: uid/gid that wrap to root, privileged groups and people's ids are refused by the manifest", () => {
+  for (const user of ["4294967295:1000", "1000:4294967295", "65534:106", "65534:42", "1000:1000", "65535:65534"]) {
+    assertRejectedAt((m) => (m.user = user), "/user");
+    assert.throws(() => sandboxIdentity(user), /outside the sandbox range/);
+  }
+  for (const user of ["65000:65000", "65534:65534", "65100:65533"]) {
+    assert.equal(
+      errorsOf((m) => (m.user = user)),
+      [],
+    );
+    assert.ok(sandboxIdentity(user).uid >= SANDBOX_ID_RANGE.min);
+  }
 });
 
 test("tier, runtime and image must agree", () => {
@@ -163,6 +180,25 @@ test("env: names must be identifiers; HOME and TMPDIR are reserved", () => {
   );
 });
 
+test("item 10: loader and C library variables are refused by the manifest", () => {
+  for (const name of [
+    "LD_PRELOAD",
+    "LD_AUDIT",
+    "LD_LIBRARY_PATH",
+    "DYLD_INSERT_LIBRARIES",
+    "GCONV_PATH",
+    "GLIBC_TUNABLES",
+  ]) {
+    assert.equal(
+      errorsOf((m) => (m.env = { [name]: "/tmp/evil.so" })),
+      [`/env/${name}: is a loader or C library variable, which a sandbox never passes to a tool`],
+    );
+    assert.ok(isLoaderVariable(name));
+  }
+  assert.not.ok(isLoaderVariable("LANG"));
+  assert.not.ok(isLoaderVariable("OLD_PRELOAD"));
+});
+
 test("errors are deterministic, sorted and free of schema noise", () => {
   const m = structuredClone(base()) as Record<string, any>;
   m.user = "0:0";
@@ -228,7 +264,10 @@ test("property: any in-range builder options give a valid manifest that round-tr
     timeoutMs: fc.integer({ min: 1, max: 86400000 }),
     tmpSizeMb: fc.integer({ min: 1, max: 65536 }),
     user: fc
-      .tuple(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 1, max: 2 ** 31 }))
+      .tuple(
+        fc.integer({ min: SANDBOX_ID_RANGE.min, max: SANDBOX_ID_RANGE.max }),
+        fc.integer({ min: SANDBOX_ID_RANGE.min, max: SANDBOX_ID_RANGE.max }),
+      )
       .map(([u, g]) => `${u}:${g}`),
   });
   fc.assert(
@@ -278,9 +317,9 @@ test("DSL sandbox values map to tiers like the reference, unsupported ones are e
 
 test("manifestForTool applies a contract's image/user/workdir and keeps the agent's limits", () => {
   const m = defaultSandboxManifest({ agent: "a", tier: "tier1", memoryMb: 100 });
-  const t = manifestForTool(m, { image: "scanner-tools:2", user: "1000:1000", workdir: "/tmp/work" });
+  const t = manifestForTool(m, { image: "scanner-tools:2", user: "65100:65100", workdir: "/tmp/work" });
   assert.is(t.image, "scanner-tools:2");
-  assert.is(t.user, "1000:1000");
+  assert.is(t.user, "65100:65100");
   assert.is(t.workdir, "/tmp/work");
   assert.is(t.limits.memoryMb, 100);
   assert.is(m.image, DEFAULT_SANDBOX_IMAGE, "the agent's manifest is not modified");

@@ -78,6 +78,29 @@ test("the environment is scrubbed: only PATH, HOME, TMPDIR and the manifest's en
   }
 });
 
+test("item 10: loader variables are refused, whatever the manifest's validation said", async () => {
+  for (const name of ["LD_PRELOAD", "LD_LIBRARY_PATH", "GCONV_PATH", "GLIBC_TUNABLES"]) {
+    const m = { ...defaultSandboxManifest({ agent: "dev", tier: "process" }), env: { [name]: "/tmp/x.so" } };
+    await new ProcessSandbox(m).run({ argv: ["/usr/bin/env"] }).then(
+      (r) => assert.unreachable(`${name} reached the tool: ${r.stdout}`),
+      (e) => {
+        assert.instance(e, SandboxUnsupportedError);
+        assert.match((e as Error).message, new RegExp(`sets ${name}, which steers the loader`));
+      },
+    );
+  }
+});
+
+test("item 10: the tool's environment is applied only at its own exec, never to the helpers before it", async () => {
+  // The helper that execs the tool is its parent (the in-sandbox deadline); it runs with no
+  // environment at all, while the tool sees exactly its own.
+  const r = await sandbox({ env: { MARKER: "tool-only" } }).run({
+    argv: sh('echo "self=$MARKER"; echo "parent=$(tr "\\0" " " < /proc/$PPID/environ)"'),
+  });
+  assert.match(r.stdout, /^self=tool-only$/m);
+  assert.match(r.stdout, /^parent=$/m);
+});
+
 test("a private temporary directory is the working directory, HOME and TMPDIR, and is removed afterwards", async () => {
   const r = await sandbox().run({
     argv: sh('pwd; echo "$HOME"; echo "$TMPDIR"; stat -c %a .; echo data > file && cat file'),
@@ -134,6 +157,21 @@ test("privileges: no_new_privs, and as root a switch to the manifest's non-root 
     assert.match(r.stdout, /^CapEff:\s+0+$/m);
     assert.match(r.stdout, /^CapBnd:\s+0+$/m);
     assert.match(r.stdout, /^Groups:\s*$/m);
+  }
+});
+
+test("item 1: uid/gid that wrap to root or a privileged group are refused again at run time", async () => {
+  // A manifest that skipped validation (built by hand, edited after the build): the driver
+  // checks the identity itself before it creates anything.
+  for (const user of ["4294967295:1000", "65534:4294967295", "65534:106", "0:0"]) {
+    const m = { ...defaultSandboxManifest({ agent: "dev", tier: "process" }), user };
+    await new ProcessSandbox(m).run({ argv: sh("id -u; id -g") }).then(
+      (r) => assert.unreachable(`${user} ran as ${r.stdout.replace(/\n/g, " ")}`),
+      (e) => {
+        assert.instance(e, SandboxUnsupportedError);
+        assert.match((e as Error).message, new RegExp(`refusing to run the tool: sandbox user "${user}"`));
+      },
+    );
   }
 });
 

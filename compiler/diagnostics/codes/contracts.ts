@@ -126,7 +126,7 @@ export const contractsCodes: CodeTable = {
     severity: "error",
     title: "invalid sandbox setting",
     explanation:
-      '`[tool.sandbox]`: `user` must not be root, `workdir` and mount paths must be absolute without `..`, mounts are `"/host/path"` or `"/host/path:/container/path"`, and `network` entries are `host:port`.',
+      '`[tool.sandbox]`: `user` is a numeric `"uid:gid"` with both ids in the sandbox range 65000-65534 (never root, a wrapped id such as 4294967295, a system group or a person\'s uid), `workdir` and mount paths must be absolute without `..`, mounts are `"/host/path"` or `"/host/path:/container/path"`, and `network` entries are `host:port`.',
   },
   E0523: {
     severity: "error",

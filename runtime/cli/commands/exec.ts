@@ -33,8 +33,8 @@ interface ExecCliOptions {
 }
 
 /**
- * Ctrl-C / SIGTERM end the current run: running tools are killed and removed, the log records
- * how the run ended, exit 1. The handler is installed once and stays for the life of the
+ * Ctrl-C / SIGTERM / SIGHUP (a closed terminal) end the current run: running tools are killed and
+ * their sandboxes removed, the log records how the run ended, exit 1 with `interrupted (SIGNAL)`. The handler is installed once and stays for the life of the
  * process: with a listener present, the sandbox module's own handler (which kills live
  * sandboxes) does not re-raise the signal while the audit log is being finished.
  */
@@ -49,6 +49,7 @@ function installSignalHandlers(): void {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
 }
 
 function positiveInt(option: string, v: string | undefined): number | undefined {
