@@ -1,18 +1,19 @@
 /**
  * `symbic build` throughput: the whole pipeline in memory (checker, policy analysis, Cedar
  * lowering, schema, strict validation with cedar-wasm, manifests, Kubernetes objects, IR,
- * hashing) on the 15 corpus agents (examples/reference-agents, else the shared corpus), and the
+ * hashing) on the 15 corpus agents (the reference project, bench/corpus.ts), and the
  * cost of Cedar validation per agent. Timed after warm-up, in CPU time (the machines are shared).
  *
  * The corpus project is built with the checker's findings not blocking, so every agent goes
  * through the emitter: agents whose policies the emitter rejects stop there and are counted.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildProject, projectPath, type BuildOutput } from "../compiler/emit/build.js";
 import { collectSourceFiles } from "../compiler/project/files.js";
 import { report, stats, timeSync } from "./harness.js";
 import { repoRoot } from "./paths.js";
+import { referenceProjectDir } from "./corpus.js";
 
 function sourcesOf(projectDir: string, sub: string) {
   const dir = resolve(projectDir);
@@ -36,10 +37,7 @@ function agentsIn(out: BuildOutput): number {
 
 export async function run(): Promise<void> {
   const root = repoRoot();
-  const ref = join(root, "examples/reference-agents");
-  const corpus = existsSync(join(ref, "agents"))
-    ? sourcesOf(ref, "agents")
-    : sourcesOf("/work/shared/corpus/reference", "agents");
+  const corpus = sourcesOf(referenceProjectDir(), "agents");
   const files = corpus.sources.length;
 
   let last: BuildOutput | undefined;

@@ -16,9 +16,9 @@ import { loadContracts } from "../compiler/contracts/index.js";
 import { parseText } from "../grammar/index.js";
 import { corpusMegabyte } from "./parser.bench.js";
 import { timeSync, report } from "./harness.js";
-import { repoRoot } from "./paths.js";
+import { referenceProjectDir } from "./corpus.js";
 
-const EXAMPLE = join(repoRoot(), "examples/reference-agents");
+const EXAMPLE = referenceProjectDir();
 
 /** Renames every `agent NAME` so that copies do not collide (duplicates are not checked twice). */
 function uniqueAgents(text: string): string {

@@ -13,10 +13,10 @@ import { validateToolArgs } from "../runtime/tools/validate.js";
 import { buildArgv } from "../runtime/tools/argv.js";
 import { parseToolOutput } from "../runtime/tools/output.js";
 import { timeSync, report } from "./harness.js";
-import { repoRoot } from "./paths.js";
+import { corpusDir } from "./corpus.js";
 
 export async function run(): Promise<void> {
-  const project = join(repoRoot(), "test/contracts/fixtures/reference");
+  const project = corpusDir();
   const nmapFile = join(project, "tools/nmap_scan.clad.toml");
   const nmapText = readFileSync(nmapFile, "utf8");
 

@@ -5,24 +5,12 @@
  * - format + self-check: what `symbic fmt` does per file (re-parse and compare the trees);
  * - per-file: the 15 corpus agents formatted one by one (fixed per-call overhead included).
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { formatText } from "../compiler/format/format.js";
 import { corpusMegabyte } from "./parser.bench.js";
 import { timeAsync, report } from "./harness.js";
-import { repoRoot } from "./paths.js";
+import { corpusAgentTexts } from "./corpus.js";
 
-function corpusAgents(): string[] {
-  let dir = join(repoRoot(), "examples/reference-agents/agents/");
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith(".symbi"));
-  } catch {
-    dir = "/work/shared/corpus/reference/agents/";
-    files = readdirSync(dir).filter((f) => f.endsWith(".symbi"));
-  }
-  return files.sort().map((f) => readFileSync(join(dir, f), "utf8"));
-}
+const corpusAgents = corpusAgentTexts;
 
 async function formatOrThrow(text: string, verify: boolean): Promise<string> {
   const r = await formatText(text, "bench.symbi", { verify });

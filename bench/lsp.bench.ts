@@ -19,6 +19,7 @@ import {
 } from "vscode-languageserver/node.js";
 import { stats, report, type Stats } from "./harness.js";
 import { repoRoot } from "./paths.js";
+import { corpusDir } from "./corpus.js";
 
 const TARGET_LINES = 5000;
 
@@ -40,18 +41,6 @@ function scannerAgent(i: number): string {
     }
 }
 `;
-}
-
-function corpusDir(): string {
-  for (const dir of [join(repoRoot(), "../shared/corpus/reference"), "/work/shared/corpus/reference"]) {
-    try {
-      readdirSync(join(dir, "agents"));
-      return dir;
-    } catch {
-      // try the next location
-    }
-  }
-  throw new Error("the reference corpus (shared/corpus/reference) was not found");
 }
 
 /** ~5,000 lines: the corpus agents (renamed so names stay unique) interleaved with scanner agents. */

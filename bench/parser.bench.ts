@@ -2,24 +2,13 @@
  * Front-end throughput: lex + parse + AST (with comment attachment) on a ~1 MB input made by
  * concatenating the corpus agents, median of repeated runs, one parser instance reused.
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { parseText } from "../grammar/index.js";
 import { lex } from "../grammar/lexer.js";
 import { timeSync, report } from "./harness.js";
-import { repoRoot } from "./paths.js";
+import { corpusAgentTexts } from "./corpus.js";
 
 export function corpusMegabyte(): string {
-  const dir = join(repoRoot(), "examples/reference-agents/agents/");
-  let files: string[];
-  let base = dir;
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith(".symbi"));
-  } catch {
-    base = "/work/shared/corpus/reference/agents/";
-    files = readdirSync(base).filter((f) => f.endsWith(".symbi"));
-  }
-  const sources = files.sort().map((f) => readFileSync(join(base, f), "utf8"));
+  const sources = corpusAgentTexts();
   let out = "";
   while (out.length < 1_000_000) for (const s of sources) out += s + "\n";
   // Flatten the rope built by `+=` so the input is laid out like a file read from disk.

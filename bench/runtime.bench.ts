@@ -121,7 +121,6 @@ export async function run(): Promise<void> {
     });
     const ir = JSON.parse(built.bundles[0]!.files.get("agent.ir.json")!.toString()) as AgentIR;
     const host = {
-      hasTool: () => false,
       callTool: async () => null,
       callAction: async () => null,
       log: () => {},

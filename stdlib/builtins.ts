@@ -80,6 +80,11 @@ export interface BuiltinActionDecl {
   name: string;
   /** What the pattern's binders stand for, in order: `delegate(agent)` binds the target agent. */
   binders: Array<[name: string, type: string]>;
+  /**
+   * The Cedar resource of a request: `agent` for the inter-agent actions (the other agent:
+   * the target, or a message's sender), `tool` otherwise (`Symbi::Tool::"<action>"`).
+   */
+  resource: "agent" | "tool";
   doc: string;
 }
 
@@ -799,66 +804,77 @@ export const BUILTINS: readonly BuiltinDecl[] = [
     kind: "action",
     name: "delegate",
     binders: [["agent", "AgentInfo"]],
+    resource: "agent",
     doc: "Running another agent with `delegate(...)`; the binder is the target agent.",
   },
   {
     kind: "action",
     name: "ask",
     binders: [["agent", "AgentInfo"]],
+    resource: "agent",
     doc: "Asking another agent with `ask`, `parallel` or `race`; the binder is the target agent.",
   },
   {
     kind: "action",
     name: "send_to",
     binders: [["agent", "AgentInfo"]],
+    resource: "agent",
     doc: "Sending to another agent with `send_to`; the binder is the target agent.",
   },
   {
     kind: "action",
     name: "receive",
     binders: [["message", "Message"]],
+    resource: "agent",
     doc: "Accepting a message from another agent; the binder is the message (with its sender).",
   },
   {
     kind: "action",
     name: "spawn_agent",
     binders: [["agent", "AgentInfo"]],
+    resource: "agent",
     doc: "Registering a new agent with `spawn_agent`; the binder is the new agent.",
   },
   {
     kind: "action",
     name: "invoke_tool",
     binders: [["tool", "ToolInfo"]],
+    resource: "tool",
     doc: "Any tool call (checked besides the tool's own action); the binder describes the tool from its contract.",
   },
   {
     kind: "action",
     name: "use_llm",
     binders: [["prompt", "String"]],
+    resource: "tool",
     doc: "A model call (`llm_call`, `reason`); the binder is the prompt.",
   },
   {
     kind: "action",
     name: "memory_read",
     binders: [["store", "String"]],
+    resource: "tool",
     doc: "Reading a memory store (`memory_search`); the binder is the store's name.",
   },
   {
     kind: "action",
     name: "memory_write",
     binders: [["store", "String"]],
+    resource: "tool",
     doc: "Writing a memory store (`memory_write`); the binder is the store's name.",
   },
   {
     kind: "action",
     name: "request_approval",
     binders: [["request", "JSON"]],
+    resource: "tool",
     doc: "Asking a human for approval (`request_approval`); the binder is the request.",
   },
   {
     kind: "action",
     name: "publish",
     binders: [["topic", "String"]],
+    resource: "tool",
     doc: "Publishing an event (`publish`); the binder is the topic.",
   },
   {

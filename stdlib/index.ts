@@ -20,6 +20,7 @@ export * from "./builtins.js";
 export * from "./type-syntax.js";
 export * from "./trusted-records.js";
 export * from "./with-attributes.js";
+export * from "./guard-computable.js";
 
 /** Receiver head names that share another type's members. */
 export const RECEIVER_ALIASES: Readonly<Record<string, string>> = { Array: "List", Maybe: "Option" };

@@ -180,6 +180,7 @@ export class PolicyChecker {
     }
     r.actions = this.patterns(a);
     if (rule.scope) r.actions.push(...this.patterns(rule.scope));
+    if (rule.verb === "allow") this.outsideCapabilities(r.actions);
     if (rule.guard) {
       const scope = this.decisionScope(r.actions);
       this.guard(rule.guard, scope);
@@ -282,6 +283,39 @@ export class PolicyChecker {
         `declare a tool contract \`tools/${name}.clad.toml\`, add \`${name}\` to the agent's capabilities, or join a tool to the group with \`[tool.policy] groups = ["${name}"]\``,
     });
     return undefined;
+  }
+
+  /**
+   * W0303: in an agent that declares capabilities, an allow of actions outside them never permits
+   * (the compiler forbids every action outside the capabilities, compiler/policy/README.md).
+   */
+  private outsideCapabilities(patterns: readonly ActionPattern[]): void {
+    const agent = this.agent;
+    if (!agent || !agent.node.members.some((m) => m.kind === "Capabilities")) return;
+    const caps = new Set(agent.capabilities.map((c) => c.name));
+    if (caps.has("all_operations")) return;
+    const covered = (name: string): boolean => {
+      if (caps.has(name)) return true;
+      for (const c of caps) {
+        const g = this.env.groups.get(c);
+        if (g && (g.members === "*" || g.members.includes(name))) return true;
+      }
+      return false;
+    };
+    for (const p of patterns) {
+      const a = p.action;
+      if (a.kind === "group" && a.members === "*") continue;
+      const names: readonly string[] =
+        a.kind === "group" ? (a.members === "*" ? [] : (a.members ?? [])) : a.kind === "agent" ? [] : [a.name];
+      const outside = names.filter((n) => n !== "receive" && n !== "invoke_tool" && !covered(n));
+      if (outside.length === 0 || outside.length < names.length) continue;
+      this.sink.report(
+        "W0303",
+        `\`${a.name}\` is outside the capabilities of agent \`${agent.name}\`: this allow never permits it`,
+        p.node.span,
+        { help: `add it to \`capabilities\`, or remove the rule` },
+      );
+    }
   }
 
   /** Agent-level policies see their agent's capabilities; top-level ones see every agent's. */

@@ -20,6 +20,8 @@ export function argType(arg: ArgSpec): Type {
   // carries that type, so policies can compare it (`level <= user.clearance`).
   const custom = arg.type !== arg.baseType ? BUILTIN_TYPES.get(arg.type) : undefined;
   if (custom?.shape === "levels") return { k: "levels", name: custom.name, levels: custom.levels ?? [] };
+  // A duration is a Duration in policies (`d <= 30s`); the gate sees it in milliseconds.
+  if (arg.baseType === "duration") return T.Duration;
   switch (argValueKind(arg.baseType)) {
     case "integer":
       return T.int;

@@ -72,5 +72,25 @@ export function policyAnalysisInput(
     trusted,
     catalog,
     levels: clearanceLevels(),
+    ...capabilitiesOf(info, opts.text, display),
+  };
+}
+
+/** The agent's `capabilities = [..]` declaration (the first), if it has one. */
+function capabilitiesOf(
+  info: AgentInfo,
+  text: (file: string) => string | undefined,
+  display: (file: string) => string,
+): { capabilities?: NonNullable<AnalyzeInput["capabilities"]> } {
+  const decl = info.node.members.find((m) => m.kind === "Capabilities");
+  if (!decl) return {};
+  const t = text(info.file) ?? "";
+  return {
+    capabilities: {
+      names: info.capabilities,
+      file: display(info.file),
+      span: decl.span,
+      text: t.slice(decl.span.start, decl.span.end).replace(/\s+/g, " ").trim(),
+    },
   };
 }

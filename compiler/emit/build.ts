@@ -22,6 +22,7 @@ import type { ToolContract } from "../contracts/index.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
+import type { AgentIR } from "../../formats/ir.js";
 import { sealBundle } from "./bundle.js";
 import { policyFiles, type CedarCompilation } from "./cedar/index.js";
 import { compileAgent } from "./agent.js";
@@ -205,8 +206,9 @@ function buildAgent(
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
   files.set("agent.ir.json", Buffer.from(JSON.stringify(ir) + "\n"));
-  // The contracts of the tools the agent's allow rules can permit, verbatim.
-  const callable = new Set<string>();
+  // The contracts, verbatim, of the tools the agent's code calls (every call is decided, and a
+  // denied one is audited with its arguments validated) and of those its allow rules can permit.
+  const callable = new Set<string>(toolsCalledBy(ir).filter((t) => contracts.has(t)));
   for (const r of cedar.model.rules) {
     if (r.effect !== "permit") continue;
     for (const a of r.match.actions === "all" ? catalog.actions.keys() : r.match.actions)
@@ -232,4 +234,22 @@ function buildAgent(
     input.compilerVersion ?? VERSION,
   );
   return { agent: agent.name.name, file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };
+}
+
+/** The tools the IR refers to (calls, and tools passed around as values). */
+function toolsCalledBy(ir: AgentIR): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o.kind === "Name") {
+        const r = o.ref as { to: string; tool?: string };
+        if (r.to === "tool" && r.tool) out.add(r.tool);
+      }
+      for (const [k, x] of Object.entries(o)) if (k !== "span") walk(x);
+    }
+  };
+  walk([ir.agent.withBlocks, ir.functions]);
+  return [...out].sort();
 }

@@ -43,6 +43,7 @@ import {
 } from "./model.js";
 import { closestName } from "../../grammar/suggest.js";
 import { TRUSTED_RECORDS, isTrustedRecord } from "../../stdlib/trusted-records.js";
+import { GUARD_FUNCTIONS, GUARD_METHODS } from "../../stdlib/guard-computable.js";
 import {
   TNode,
   UnifyError,
@@ -83,6 +84,11 @@ export interface AnalyzeInput {
   catalog: ActionCatalog;
   /** Ordered levels for string comparisons (default DEFAULT_LEVELS, the stdlib's Clearance). */
   levels?: readonly string[];
+  /**
+   * The agent's `capabilities = [..]`, when it declares them: they bound what it may do (least
+   * privilege), whatever its allows say.
+   */
+  capabilities?: { names: readonly string[]; file: string; span: Span; text: string };
 }
 
 export interface AnalyzeResult {
@@ -102,27 +108,6 @@ class RuleError extends Error {
     super(message);
   }
 }
-
-/** Pure functions and methods the runtime computes for `context.derived` (see README). */
-const DERIVED_FUNCTIONS = new Set(["any", "all", "len", "lower", "upper"]);
-const DERIVED_METHODS = new Set([
-  "map",
-  "filter",
-  "any",
-  "all",
-  "len",
-  "length",
-  "count",
-  "lower",
-  "upper",
-  "to_lowercase",
-  "to_uppercase",
-  "trim",
-  "contains",
-  "starts_with",
-  "ends_with",
-  "is_empty",
-]);
 
 /**
  * A rule's binders by the symbol id of their declaration: bound to an action's argument, or (on
@@ -218,6 +203,7 @@ class Analyzer {
         }
       });
     }
+    this.capabilityBound();
     // `human_approval = true` in a tool contract: every call of the tool needs an approval.
     for (const a of this.input.catalog.actions.values()) {
       if (!a.humanApproval || !a.contract) continue;
@@ -235,6 +221,39 @@ class Analyzer {
       });
     }
     this.finish();
+  }
+
+  /**
+   * Declared capabilities bound what the agent may do: every action outside them is forbidden
+   * by one rule (`<agent>.capabilities`), so no allow — the agent's own or a top-level one —
+   * can permit it, and a denial names the declaration. A capability names a tool, a built-in
+   * action, an action group (its members) or an abstract capability action; `all_operations`
+   * lifts the bound. `receive` and `invoke_tool` are not things the agent does (messages it is
+   * sent, the check every tool call also passes) and are outside the bound.
+   */
+  private capabilityBound(): void {
+    const caps = this.input.capabilities;
+    if (!caps) return;
+    const cat = this.input.catalog;
+    if (caps.names.includes(ALL_OPERATIONS)) return;
+    const covered = new Set<string>(["receive", "invoke_tool"]);
+    for (const name of caps.names) {
+      if (cat.actions.has(name)) covered.add(name);
+      for (const m of cat.groups.get(name) ?? []) covered.add(m);
+    }
+    const outside = [...cat.actions.keys()].filter((a) => !covered.has(a)).sort();
+    if (outside.length === 0) return;
+    this.model.rules.push({
+      id: `${this.model.agent}.capabilities`,
+      verb: "capabilities",
+      policy: "capabilities",
+      topLevel: false,
+      file: caps.file,
+      span: caps.span,
+      text: caps.text,
+      effect: "forbid",
+      match: { form: { kind: "list", actions: outside }, actions: outside, constraints: [] },
+    });
   }
 
   private report(e: RuleError): void {
@@ -458,8 +477,14 @@ class Analyzer {
   private constraint(action: ActionInfo, position: number, v: string | number | boolean, span: Span): ArgConstraint {
     const spec = action.args[position];
     if (!spec) throw new RuleError("E0602", `\`${action.name}\` has no argument ${position + 1}`, span);
-    if (spec.type === "Record" && typeof v === "string")
+    if (spec.type === "Record" && typeof v === "string") {
+      // The request carries the target's record; the policy reads its name.
+      this.model.cedarPaths.push({
+        path: { segments: ["args", spec.name, "name"], optional: [false, !spec.always, false], action: action.name },
+        node: tString(),
+      });
       return { arg: spec.name, field: "name", value: v, optional: !spec.always, span };
+    }
     const ok =
       (spec.type === "String" && typeof v === "string") ||
       (spec.type === "Long" && typeof v === "number" && Number.isInteger(v)) ||
@@ -544,11 +569,9 @@ class Analyzer {
     if (ctx.runtime) return;
     this.pathNotes.push({ expr: e, node, rule: ctx.rule });
     if (path) this.model.cedarPaths.push({ path, node });
-    if (path && path.optional.some((o) => o)) {
-      const key = path.segments.join("\u0000");
-      if (!ctx.defined.some((d) => d.kind === "path" && d.path.segments.join("\u0000") === key))
-        ctx.defined.push({ kind: "path", path, expr: e });
-    }
+    // One item per occurrence: each atom of the guard needs the values it reads itself (the
+    // lowering writes each `has` test once per atom).
+    if (path && path.optional.some((o) => o)) ctx.defined.push({ kind: "path", path, expr: e });
   }
 
   private argNode(action: ActionInfo, arg: string): TNode {
@@ -616,7 +639,8 @@ class Analyzer {
       }
       return {
         root: { kind: "arg", action: b.action.name, arg: b.arg },
-        node: this.argNode(b.action, b.arg),
+        // A `number` argument is read by the runtime (Cedar has no floats): numeric there.
+        node: ctx.runtime && spec.type === "Unsupported" ? tLong() : this.argNode(b.action, b.arg),
         path: { segments: ["args", b.arg], optional: [false, !spec.always], action: b.action.name },
       };
     }
@@ -713,6 +737,9 @@ class Analyzer {
       case "Duration":
         return tLong();
       case "Number":
+        // Inside a runtime-computed value numbers are the language's (floats included); the
+        // type is only checked for the value's shape.
+        if (e.isFloat && ctx.runtime) return tLong();
         if (e.isFloat)
           throw new RuleError(
             "E0605",
@@ -827,6 +854,88 @@ class Analyzer {
     return node;
   }
 
+  /** An identifier the checker resolved to the builtin value `None` / `null`. */
+  private isNone(e: Expr): boolean {
+    const x = e.kind === "Paren" ? e.expr : e;
+    if (x.kind !== "Identifier") return false;
+    const sid = this.input.resolve(x);
+    return sid === "builtin:None" || sid === "builtin:null";
+  }
+
+  /** An `Option` agent input read as a whole (`reviewer`, not `reviewer.name`). */
+  private optionalInput(e: Expr, ctx: GuardCtx): { path: CtxPath; node: TNode } | undefined {
+    const x = e.kind === "Paren" ? e.expr : e;
+    if (x.kind !== "Identifier") return undefined;
+    const sid = this.input.resolve(x);
+    const name = sid === undefined ? undefined : this.paramBySymbol.get(sid);
+    const p = name === undefined ? undefined : this.model.params.get(name);
+    if (!p?.optional) return undefined;
+    for (const m of ctx.lambdas) if (sid !== undefined && m.has(sid)) return undefined;
+    return { path: { segments: ["input", p.name], optional: [false, true] }, node: p.node };
+  }
+
+  /**
+   * Comparisons in which an `Option` input's absence is the value `None`, as in agent code:
+   * `x == None` / `x != None` test presence; `x == "lit"` is false (and `!=` true) when `x` is
+   * None. Undefined for other forms (an absent value then makes the comparison unknown).
+   */
+  private optionComparison(e: import("../../grammar/ast.js").BinaryExpr, ctx: GuardCtx): TNode | undefined {
+    const sides: Array<[Expr, Expr]> = [
+      [e.left, e.right],
+      [e.right, e.left],
+    ];
+    for (const [a, b] of sides) {
+      const opt = this.optionalInput(a, ctx);
+      if (this.isNone(b)) {
+        if (!opt)
+          throw new RuleError(
+            "E0609",
+            "a policy can compare with `None` only an `Option` input of the agent",
+            e.span,
+            'test a trusted value\'s presence with its own field (`user.role == "x"` is unknown when absent)',
+          );
+        this.model.notes.set(e, { kind: "presence", path: opt.path, present: e.op === "!=" });
+        this.model.cedarPaths.push({ path: opt.path, node: opt.node });
+        return tBool();
+      }
+      const lit = b.kind === "Paren" ? b.expr : b;
+      if (opt && (lit.kind === "String" || lit.kind === "Bool" || (lit.kind === "Number" && !lit.isFloat))) {
+        const litNode = this.infer(lit, ctx);
+        this.unifyAt(opt.node, litNode, e, `\`${e.op}\` compares values of one type`);
+        this.model.notes.set(e, { kind: "optionEq", path: opt.path, equal: e.op === "==", literal: lit });
+        this.model.cedarPaths.push({ path: opt.path, node: opt.node });
+        this.pathNotes.push({ expr: a, node: opt.node, rule: ctx.rule });
+        return tBool();
+      }
+    }
+    return undefined;
+  }
+
+  /** Whether a comparison uses arithmetic Cedar lacks: a float, a `number` argument, `/` or `%`. */
+  private needsRuntimeNumbers(e: Expr, ctx: GuardCtx): boolean {
+    switch (e.kind) {
+      case "Number":
+        return e.isFloat;
+      case "Paren":
+        return this.needsRuntimeNumbers(e.expr, ctx);
+      case "Unary":
+        return this.needsRuntimeNumbers(e.operand, ctx);
+      case "Binary":
+        return (
+          e.op === "/" ||
+          e.op === "%" ||
+          this.needsRuntimeNumbers(e.left, ctx) ||
+          this.needsRuntimeNumbers(e.right, ctx)
+        );
+      case "Identifier": {
+        const b = this.binderOf(e, ctx);
+        return !!b && !("unbound" in b) && b.action.args.find((a) => a.name === b.arg)?.type === "Unsupported";
+      }
+      default:
+        return false;
+    }
+  }
+
   private binary(e: import("../../grammar/ast.js").BinaryExpr, ctx: GuardCtx): TNode {
     switch (e.op) {
       case "&&":
@@ -836,6 +945,11 @@ class Analyzer {
         return tBool();
       case "==":
       case "!=": {
+        if (!ctx.runtime) {
+          const option = this.optionComparison(e, ctx);
+          if (option) return option;
+          if (this.needsRuntimeNumbers(e, ctx)) return this.derive(e, ctx);
+        }
         const l = this.infer(e.left, ctx);
         const r = this.infer(e.right, ctx);
         this.unifyAt(l, r, e, `\`${e.op}\` compares values of one type`);
@@ -852,6 +966,9 @@ class Analyzer {
       case "<=":
       case ">":
       case ">=": {
+        // Floats, `number` arguments, `/` and `%` are the language's arithmetic, which Cedar
+        // lacks: the runtime computes the comparison from the request (`context.derived`).
+        if (!ctx.runtime && this.needsRuntimeNumbers(e, ctx)) return this.derive(e, ctx);
         const l = this.infer(e.left, ctx);
         const r = this.infer(e.right, ctx);
         this.unifyAt(l, r, e, `\`${e.op}\` compares values of one type`);
@@ -912,23 +1029,23 @@ class Analyzer {
       if (!ctx.runtime) {
         const native = this.nativeMethod(e, method, callee.object, args, ctx);
         if (native) return native;
-        if (DERIVED_METHODS.has(method)) return this.derive(e, ctx);
+        if (GUARD_METHODS.has(method)) return this.derive(e, ctx);
         throw new RuleError(
           "E0603",
           `\`.${method}()\` cannot be evaluated by Cedar or computed by the runtime`,
           callee.property.span,
-          `the runtime computes only pure built-ins: ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`,
+          `the runtime computes only pure built-ins: ${[...GUARD_METHODS].map((m) => `.${m}()`).join(", ")}`,
         );
       }
       return this.runtimeMethod(e, method, callee.object, args, ctx);
     }
     if (callee.kind === "Identifier") {
-      if (!DERIVED_FUNCTIONS.has(callee.name)) {
+      if (!GUARD_FUNCTIONS.has(callee.name)) {
         throw new RuleError(
           "E0603",
           `a guard cannot call \`${callee.name}\`: Cedar has no functions, and the runtime precomputes only pure built-ins`,
           e.span,
-          `compute the value before the decision (an input, or a trusted context field), or use ${[...DERIVED_FUNCTIONS].map((f) => `\`${f}\``).join(", ")}`,
+          `compute the value before the decision (an input, or a trusted context field), or use ${[...GUARD_FUNCTIONS].map((f) => `\`${f}\``).join(", ")}`,
         );
       }
       if (!ctx.runtime) return this.derive(e, ctx);
@@ -1148,6 +1265,7 @@ class Analyzer {
         return tString();
       case "starts_with":
       case "ends_with":
+      case "contains_pattern":
         this.expect(this.infer(obj, ctx), tString(), obj, `\`.${method}\` needs a string`);
         if (args[0]) this.expect(this.infer(args[0], ctx), tString(), args[0], `\`.${method}\` needs a string`);
         return tBool();
@@ -1167,7 +1285,7 @@ class Analyzer {
           "E0603",
           `\`.${method}()\` is not a pure built-in the runtime can compute`,
           e.span,
-          `use ${[...DERIVED_METHODS].map((m) => `.${m}()`).join(", ")}`,
+          `use ${[...GUARD_METHODS].map((m) => `.${m}()`).join(", ")}`,
         );
     }
   }

@@ -16,7 +16,7 @@
 import type { NetworkAllow, ToolContract } from "../contracts/model.js";
 import type { TypeEnv } from "../check/types.js";
 import { fromTypeExpr } from "../check/stdlib-types.js";
-import { BUILTIN_ACTIONS, BUILTIN_GROUPS, typeExprOf } from "../../stdlib/index.js";
+import { BUILTIN_ACTIONS, BUILTIN_GROUPS, typeExprOf, type BuiltinActionDecl } from "../../stdlib/index.js";
 import { typeNode } from "./checker-types.js";
 import type { TNode } from "./types.js";
 
@@ -65,17 +65,9 @@ export interface ActionCatalog {
 /** The group every action belongs to. */
 export const ALL_OPERATIONS = "all_operations";
 
-/** Built-in actions whose Cedar resource is the other agent (its name is `args.<binder>.name`). */
-export const AGENT_RESOURCE_ACTIONS: ReadonlySet<string> = new Set([
-  "delegate",
-  "ask",
-  "send_to",
-  "spawn_agent",
-  "receive",
-]);
-
 function argType(t: string): ArgType {
-  if (t === "integer" || t === "port") return "Long";
+  // Durations reach the gate in milliseconds, as duration literals are lowered (`30s` → 30000).
+  if (t === "integer" || t === "port" || t === "duration") return "Long";
   if (t === "boolean") return "Bool";
   if (t === "number") return "Unsupported";
   return "String";
@@ -100,7 +92,8 @@ export function toolAction(c: ToolContract): ActionInfo {
   };
 }
 
-function builtinAction(name: string, binders: ReadonlyArray<readonly [string, string]>, env: TypeEnv): ActionInfo {
+function builtinAction(decl: BuiltinActionDecl, env: TypeEnv): ActionInfo {
+  const { name, binders } = decl;
   const args: ActionArg[] = binders.map(([bname, tname], i) => {
     const t = fromTypeExpr(typeExprOf(tname));
     const c = typeNode(t, env);
@@ -131,7 +124,7 @@ function builtinAction(name: string, binders: ReadonlyArray<readonly [string, st
     groups: [],
     humanApproval: false,
     network: [],
-    resourceType: AGENT_RESOURCE_ACTIONS.has(name) ? "Agent" : "Tool",
+    resourceType: decl.resource === "agent" ? "Agent" : "Tool",
   };
 }
 
@@ -154,7 +147,7 @@ export function buildCatalog(input: CatalogInput): ActionCatalog {
     if (c.valid) actions.set(name, toolAction(c));
   }
   for (const [name, decl] of [...BUILTIN_ACTIONS].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!actions.has(name)) actions.set(name, builtinAction(name, decl.binders, input.env));
+    if (!actions.has(name)) actions.set(name, builtinAction(decl, input.env));
   }
   // Built-in groups list built-in actions; tools join groups through their contracts.
   for (const g of BUILTIN_GROUPS.values()) {

@@ -33,7 +33,17 @@ export type Note =
   /** Methods Cedar has: `.contains` on sets, `like` patterns for string tests, `isEmpty`. */
   | { kind: "method"; op: "contains" | "isEmpty" | "emptyString" | "like"; pattern?: string }
   /** A sub-expression the runtime computes and passes as `context.derived.<id>`. */
-  | { kind: "derived"; id: string };
+  | { kind: "derived"; id: string }
+  /**
+   * `x == None`, `x != None` on an `Option` input: whether the input is present (`!has` / `has`),
+   * always defined, as in the language.
+   */
+  | { kind: "presence"; path: CtxPath; present: boolean }
+  /**
+   * `x == lit` / `x != lit` on an `Option` input: an absent input is `None`, which equals no
+   * literal (as in agent code), so the comparison is defined even then.
+   */
+  | { kind: "optionEq"; path: CtxPath; equal: boolean; literal: Expr };
 
 export type DefItem =
   | { kind: "path"; path: CtxPath; expr: Expr }
@@ -78,7 +88,7 @@ export type Effect = "permit" | "forbid" | "approval";
 export interface RuleSource {
   /** Policy id (`<agent>.<policy>.<n>` or `<policy>.<n>` for top-level policies; `.k` for list elements). */
   id: string;
-  verb: PolicyVerb | "contract";
+  verb: PolicyVerb | "contract" | "capabilities";
   policy: string;
   topLevel: boolean;
   file: string;

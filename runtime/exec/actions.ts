@@ -16,6 +16,7 @@
  */
 import type { Approver } from "../gate/approval.js";
 import type { GateDecision, PolicyGate } from "../gate/gate.js";
+import { AGENT_TYPE } from "../../formats/policies-json.js";
 import { DslError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall } from "../interpreter/host.js";
 import { randomUUID } from "node:crypto";
@@ -103,8 +104,8 @@ function binderArgs(action: string, target: Value | undefined): Record<string, R
 }
 
 function binderResource(action: string, target: Value | undefined): { type: string; id: string } | undefined {
-  return BUILTIN_ACTIONS.get(action)?.binders[0]?.[1] === "AgentInfo" && typeof target === "string"
-    ? { type: "Symbi::Agent", id: target }
+  return BUILTIN_ACTIONS.get(action)?.resource === "agent" && typeof target === "string"
+    ? { type: AGENT_TYPE, id: target }
     : undefined;
 }
 
@@ -193,7 +194,7 @@ export class ActionRunner {
         builtin,
         action,
         { agent: agentInfo(target, childRun) },
-        { type: "Symbi::Agent", id: target },
+        { type: AGENT_TYPE, id: target },
         loc,
       );
       const peers = this.peer(target, builtin, loc);
@@ -266,7 +267,7 @@ export class ActionRunner {
         builtin,
         action,
         { agent: agentInfo(t.agent, runs[i]!) },
-        { type: "Symbi::Agent", id: t.agent },
+        { type: AGENT_TYPE, id: t.agent },
         loc,
       );
     const peers = tasks.map((t) => this.peer(t.agent, builtin, loc));

@@ -17,7 +17,6 @@
  * 1 for any other error that ended it (runtime error, tool failure, timeout, budget, sandbox).
  */
 import { randomUUID } from "node:crypto";
-import { BUILTIN_ACTIONS, BUILTIN_GROUPS } from "../../stdlib/index.js";
 import { loadPrivateKey } from "../audit/keys.js";
 import { AuditLog } from "../audit/writer.js";
 import { sha256Hex } from "../../formats/digest.js";
@@ -43,6 +42,7 @@ import {
 import { ActionRunner, agentInfo } from "./actions.js";
 import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
 import { BundleError } from "../../formats/bundle.js";
+import { AGENT_TYPE } from "../../formats/policies-json.js";
 import type { Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
@@ -168,33 +168,6 @@ function trustedContext(o: ExecOptions, agent: string, runId: string): Record<st
   const ctx = isObject(given.context) ? given.context : {};
   const now = new Date((o.now ?? Date.now)()).toISOString();
   return { ...given, context: { has_human_approval: false, ...ctx, run_id: runId, agent, time: now } };
-}
-
-/**
- * Tools the compiler's action catalog (policies.json) knows but whose contract the bundle does
- * not carry: the catalog's actions that are not built-in actions, capabilities of the agent,
- * action groups or contracts.
- */
-function uncontractedTools(bundle: Bundle): Set<string> {
-  const out = new Set<string>();
-  const pj = bundle.policies.policiesJson as
-    { context?: { actions?: Record<string, { resource?: string }> } } | undefined;
-  const actions = pj?.context?.actions;
-  if (!actions || typeof actions !== "object") return out;
-  const capabilities = new Set<string>();
-  for (const c of bundle.ir.agent.capabilities) capabilities.add(c);
-  for (const [name, a] of Object.entries(actions)) {
-    if (
-      a?.resource !== "Tool" ||
-      BUILTIN_ACTIONS.has(name) ||
-      capabilities.has(name) ||
-      BUILTIN_GROUPS.has(name) ||
-      bundle.contracts.has(name)
-    )
-      continue;
-    out.add(name);
-  }
-  return out;
 }
 
 /** Steps 1, 2 and 4 for one bundle. */
@@ -331,7 +304,6 @@ async function runPrepared(
     signal: controller.signal,
     checkInvokeTool: p.restricting.has("invoke_tool"),
     facts: shared.facts,
-    uncontracted: uncontractedTools(bundle),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
   });
@@ -364,7 +336,6 @@ async function runPrepared(
   });
   const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
   const host: InterpreterHost = {
-    hasTool: (name) => tools.has(name),
     callTool: (name: string, args: ToolCallArgs, loc: SourceLocation) => tools.call(name, args, loc),
     callAction: (call: ActionCall, loc: SourceLocation) => actions.run(call, loc),
     log: (level, message, loc) => {
@@ -491,7 +462,7 @@ async function acceptMessage(
     message: { sender: agentInfo(parent.agent, parent.runId), recipient: agentInfo(p.bundle.agent, runId), content },
   };
   // The resource of a `receive` is the agent the message comes from.
-  const d = p.gate.decide({ action: "receive", args, resource: { type: "Symbi::Agent", id: parent.agent } });
+  const d = p.gate.decide({ action: "receive", args, resource: { type: AGENT_TYPE, id: parent.agent } });
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, p.bundle.agent) : NO_AUDIT;
   audit.emit("decision", {
     action: "receive",

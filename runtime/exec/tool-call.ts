@@ -25,7 +25,7 @@ import { createHash } from "node:crypto";
 import type { ToolContract } from "../../compiler/contracts/model.js";
 import { validateToolArgs, buildCommand, parseToolOutput, ToolArgvError, type ValidatedArgs } from "../tools/index.js";
 import { isSandboxError, SandboxAbortedError, DEFAULT_MAX_OUTPUT_BYTES } from "../sandbox/index.js";
-import { isDefaultDeny, type PolicyGate, type GateDecision } from "../gate/gate.js";
+import { DEFAULT_DENY, isDefaultDeny, type PolicyGate, type GateDecision } from "../gate/gate.js";
 import type { Approver } from "../gate/approval.js";
 import type { Budget } from "../interpreter/budget.js";
 import { DslError, FatalError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
@@ -55,12 +55,6 @@ export interface ToolCallerOptions {
   facts?: ReadonlyMap<string, Record<string, unknown>>;
   /** Some policy names `invoke_tool`: decide it for every call too (see below). */
   checkInvokeTool?: boolean;
-  /**
-   * Tools the policies know (the compiler's action catalog) whose contract is not in the bundle:
-   * the compiler ships only the contracts of tools some rule can allow, so a call of one of
-   * these is decided (and denied) like any other call instead of failing as an unknown name.
-   */
-  uncontracted?: ReadonlySet<string>;
 }
 
 const STDERR_TAIL = 2000;
@@ -104,15 +98,26 @@ export function toolInfo(c: ToolContract): {
   };
 }
 
+/**
+ * The arguments as the policies read them: the validated values, with durations in
+ * milliseconds (the validator gives whole seconds, which the tool receives; a policy's `30s` is
+ * 30000 — compiler/emit/README.md "Guards → Cedar").
+ */
+function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedArgs {
+  let out: ValidatedArgs | undefined;
+  for (const a of contract.args) {
+    const v = validated[a.name];
+    if (a.baseType !== "duration" || typeof v !== "number") continue;
+    (out ??= { ...validated })[a.name] = v * 1000;
+  }
+  return out ?? validated;
+}
+
 export class ToolCaller {
   private readonly maxOutput: number;
 
   constructor(private readonly o: ToolCallerOptions) {
     this.maxOutput = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  }
-
-  has(name: string): boolean {
-    return this.o.contracts.has(name) || (this.o.uncontracted?.has(name) ?? false);
   }
 
   /** The deployment's facts about this call's argument values, by argument name (undefined when none). */
@@ -127,29 +132,27 @@ export class ToolCaller {
     return out;
   }
 
-  /** A call of a tool the bundle has no contract for: decided on its named arguments; it can never run. */
-  private async callUncontracted(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
-    const o = this.o;
-    const named: Record<string, string | number | boolean> = {};
-    for (const [k, v] of args.named) {
-      const a = argValue(v, k, name, loc);
-      if (a !== undefined) named[k] = a;
-    }
-    const decision = o.gate.decide({ action: name, args: named });
-    o.audit.emit("decision", {
+  /**
+   * A call of a tool whose contract the bundle does not carry (the compiler ships the contract of
+   * every tool the agent's code calls, so only a bundle made otherwise gets here): nothing can
+   * allow it, so it is denied by default and audited like any other decision; it never runs.
+   */
+  private denyUncontracted(name: string, loc: SourceLocation): never {
+    const d: GateDecision = {
+      decision: "deny",
+      rules: [DEFAULT_DENY],
+      locations: [""],
+      reason: `no policy can allow \`${name}\`: the bundle carries no contract for it (default deny)`,
+    };
+    this.o.audit.emit("decision", {
       action: name,
-      decision: decision.decision,
-      rules: decision.rules,
-      locations: decision.locations,
-      reason: decision.reason,
-      error: decision.error,
-      args: named,
+      decision: d.decision,
+      rules: d.rules,
+      locations: [],
+      reason: d.reason,
       location: formatLocation(loc),
     });
-    if (decision.decision === "deny") throw this.denied(decision, name, loc);
-    const msg = `\`${name}\` cannot run: the bundle carries no contract for it`;
-    this.error("ToolError", msg, loc, name);
-    throw new DslError("ToolError", msg, loc, { details: { tool: name } });
+    throw this.denied(d, name, loc);
   }
 
   /** Binds call arguments to the contract's arguments: positional in `position` order, then by name. */
@@ -198,10 +201,7 @@ export class ToolCaller {
   async call(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
     const o = this.o;
     const contract = o.contracts.get(name);
-    if (!contract) {
-      if (o.uncontracted?.has(name)) return this.callUncontracted(name, args, loc);
-      throw new DslError("RuntimeError", `no tool \`${name}\``, loc);
-    }
+    if (!contract) return this.denyUncontracted(name, loc);
     o.budget.checkTime(() => loc);
 
     // 1. Arguments.
@@ -240,7 +240,7 @@ export class ToolCaller {
 
     // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
     const facts = this.factsFor(validated);
-    let decision = o.gate.decide({ action: name, args: validated, ...(facts ? { facts } : {}) });
+    let decision = o.gate.decide({ action: name, args: gateArgs(contract, validated), ...(facts ? { facts } : {}) });
     o.audit.emit("decision", {
       action: name,
       decision: decision.decision,

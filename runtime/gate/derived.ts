@@ -10,6 +10,7 @@ import type { BinaryExpr, CallExpr, Expr, Identifier } from "../../grammar/ast.j
 import type { JsonValue } from "../../formats/json.js";
 import type { RootRef } from "../../formats/policies-json.js";
 import type { PolicyRequest } from "./request.js";
+import { containsPattern } from "../interpreter/builtins/methods.js";
 
 /** A value was absent, or a runtime-computed value could not be computed. */
 export class Undefined extends Error {}
@@ -46,6 +47,42 @@ export function valueEquals(a: unknown, b: unknown): boolean {
 export function contains(list: unknown, x: unknown): boolean {
   if (!Array.isArray(list)) throw new Undefined();
   return list.some((y) => valueEquals(x, y));
+}
+
+/** A number of the language: an exact integer (bigint here, as in Cedar) or a float. */
+function numeric(v: unknown): bigint | number {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return Number.isInteger(v) ? BigInt(v) : v;
+  throw new Undefined();
+}
+
+/** Orders two numbers (integers exactly; a float against anything as floats). */
+function compareNumbers(a: unknown, b: unknown): number {
+  const x = numeric(a);
+  const y = numeric(b);
+  if (typeof x === "bigint" && typeof y === "bigint") return x < y ? -1 : x > y ? 1 : 0;
+  const d = Number(x) - Number(y);
+  return d < 0 ? -1 : d > 0 ? 1 : 0;
+}
+
+/**
+ * The language's arithmetic (compiler/check/README.md): `+ - * %` on integers are exact 64-bit
+ * (overflow is an evaluation error), `/` is true division (`int / int` is a float), a float on
+ * either side makes a float; division by zero leaves the value undefined.
+ */
+function arithmetic(op: "+" | "-" | "*" | "/" | "%", a: unknown, b: unknown): bigint | number {
+  const x = numeric(a);
+  const y = numeric(b);
+  if (op !== "/" && typeof x === "bigint" && typeof y === "bigint") {
+    if (op === "%" && y === 0n) throw new Undefined();
+    return checkedI64(op === "+" ? x + y : op === "-" ? x - y : op === "*" ? x * y : x % y);
+  }
+  const fx = Number(x);
+  const fy = Number(y);
+  if ((op === "/" || op === "%") && fy === 0) throw new Undefined();
+  const r = op === "+" ? fx + fy : op === "-" ? fx - fy : op === "*" ? fx * fy : op === "/" ? fx / fy : fx % fy;
+  if (!Number.isFinite(r)) throw new Undefined();
+  return r;
 }
 
 /** Reads the value a root denotes from the request (undefined when absent). */
@@ -117,6 +154,15 @@ export function literal(e: Expr): unknown {
 export function stringOrListMethod(method: string, recv: unknown, args: unknown[]): unknown {
   const a = args[0];
   switch (method) {
+    case "contains_pattern":
+      // The interpreter's own implementation (RE2: linear-time matching), so the gate and agent
+      // code agree; a bad pattern leaves the value undefined.
+      if (typeof recv !== "string" || typeof a !== "string") throw new Undefined();
+      try {
+        return containsPattern(recv, a);
+      } catch {
+        throw new Undefined();
+      }
     case "contains":
       if (typeof recv === "string") {
         if (typeof a !== "string") throw new Undefined();
@@ -181,12 +227,6 @@ class RuntimeEval {
     return v;
   }
 
-  private int(e: Expr, env: Env): bigint {
-    const v = this.value(e, env);
-    if (!isIntegral(v)) throw new Undefined();
-    return BigInt(v);
-  }
-
   private list(e: Expr, env: Env): unknown[] {
     const v = this.value(e, env);
     if (!Array.isArray(v)) throw new Undefined();
@@ -245,7 +285,10 @@ class RuntimeEval {
       case "Array":
         return e.elements.map((x) => this.value(x, env));
       case "Unary":
-        if (e.op === "-") return checkedI64(-this.int(e.operand, env));
+        if (e.op === "-") {
+          const x = numeric(this.value(e.operand, env));
+          return typeof x === "bigint" ? checkedI64(-x) : -x;
+        }
         return !this.bool(e.operand, env);
       case "Binary":
         return this.binary(e, env);
@@ -272,33 +315,22 @@ class RuntimeEval {
       case ">=": {
         const a = this.value(e.left, env);
         const b = this.value(e.right, env);
-        let l: bigint;
-        let r: bigint;
-        if (typeof a === "string" && typeof b === "string") {
-          l = BigInt(rankOf(this.levels, a));
-          r = BigInt(rankOf(this.levels, b));
-        } else if (isIntegral(a) && isIntegral(b)) {
-          l = BigInt(a);
-          r = BigInt(b);
-        } else throw new Undefined();
-        return e.op === "<" ? l < r : e.op === "<=" ? l <= r : e.op === ">" ? l > r : l >= r;
+        let c: number;
+        if (typeof a === "string" && typeof b === "string") c = rankOf(this.levels, a) - rankOf(this.levels, b);
+        else c = compareNumbers(a, b);
+        return e.op === "<" ? c < 0 : e.op === "<=" ? c <= 0 : e.op === ">" ? c > 0 : c >= 0;
       }
       case "+": {
         const a = this.value(e.left, env);
         const b = this.value(e.right, env);
         if (typeof a === "string" && typeof b === "string") return a + b;
-        if (isIntegral(a) && isIntegral(b)) return checkedI64(BigInt(a) + BigInt(b));
-        throw new Undefined();
+        return arithmetic("+", a, b);
       }
       case "-":
       case "*":
       case "/":
-      case "%": {
-        const a = this.int(e.left, env);
-        const b = this.int(e.right, env);
-        if ((e.op === "/" || e.op === "%") && b === 0n) throw new Undefined();
-        return checkedI64(e.op === "-" ? a - b : e.op === "*" ? a * b : e.op === "/" ? a / b : a % b);
-      }
+      case "%":
+        return arithmetic(e.op, this.value(e.left, env), this.value(e.right, env));
       case "in":
         return contains(this.value(e.right, env), this.value(e.left, env));
     }

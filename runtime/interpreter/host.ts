@@ -28,8 +28,6 @@ export interface ActionCall {
 }
 
 export interface InterpreterHost {
-  /** Whether `name` is a tool the agent may call (declared by a contract in its bundle). */
-  hasTool(name: string): boolean;
   /** Runs one tool call through the whole pipeline; resolves to the typed result or throws a DslError / FatalError. */
   callTool(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value>;
   /** Runs a governed builtin: gate, audit, then the action itself (or a clear error if this runtime cannot perform it). */

@@ -59,6 +59,7 @@ test("allow → permit, deny → forbid, every policy annotated with its DSL rul
     [
       ["a.p.0", "allow", "permit", 4, 'allow: fetch(u) if u.starts_with("https://")'],
       ["a.p.1", "deny", "forbid", 5, 'deny: fetch(u) if u.ends_with(".exe")'],
+      ["a.capabilities", "capabilities", "forbid", 2, 'capabilities = ["fetch", "write_file", "scan"]'],
       ["tool.scan.human_approval", "contract", "approval", 1, "human_approval = true (tool scan)"],
     ],
   );
@@ -126,7 +127,7 @@ test("require → forbid … unless; require approval → approval.cedar; settin
   );
   assert.ok(
     cedar.includes(
-      'action == Symbi::Action::"fetch",\n  resource\n)\nwhen {\n  (if context has user && context.user has remote then context.user.remote else true)\n}\nunless {\n  context has session && context.session has mfa &&\n  context.session.mfa\n};',
+      'action == Symbi::Action::"fetch",\n  resource\n)\nwhen {\n  (if context has user && context.user has remote then context.user.remote else true)\n}\nunless {\n  (context has session && context.session has mfa && context.session.mfa)\n};',
     ),
   );
   assert.ok(cedar.includes('@id("a.p.2.0")'));

@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.js";
+import { referenceProject, REPO } from "../helpers/corpus.js";
 
 const dir = mkdtempSync(join(tmpdir(), "symbic-check-"));
 mkdirSync(join(dir, "agents"));
@@ -51,14 +52,20 @@ test("json output is deterministic; a sound project exits 0", () => {
   assert.is(ok.stderr, "");
 });
 
-test("the reference agents: exit 3 with exactly the expected diagnostics (github format)", () => {
-  const r = runCli("symbic", ["check", "--format", "github", "examples/reference-agents"]);
-  assert.is(r.status, 3);
-  const expected = JSON.parse(readFileSync("examples/reference-agents/expected-diagnostics.json", "utf8")) as Array<{
-    code: string;
-  }>;
-  const lines = r.stdout.split("\n").filter((l) => l.startsWith("::"));
-  assert.is(lines.length, expected.length);
-});
+const reference = referenceProject();
+(reference ? test : test.skip)(
+  "the reference agents: exit 3 with exactly the expected diagnostics (github format)",
+  () => {
+    const r = runCli("symbic", ["check", "--format", "github", reference!]);
+    assert.is(r.status, 3);
+    const expected = JSON.parse(
+      readFileSync(join(REPO, "test/fixtures/reference-project/expected-diagnostics.json"), "utf8"),
+    ) as Array<{
+      code: string;
+    }>;
+    const lines = r.stdout.split("\n").filter((l) => l.startsWith("::"));
+    assert.is(lines.length, expected.length);
+  },
+);
 
 test.run();

@@ -254,6 +254,11 @@ const CASES: Case[] = [
     message: "`len` is a pure builtin, not an action: the policy gate never sees it",
   },
   {
+    code: "W0303",
+    src: 'agent a() {\ncapabilities = ["delegate"]\npolicy p { allow: «ask(x)» }\nwith sandbox = "Tier1" {}\n}\n',
+    message: "`ask` is outside the capabilities of agent `a`: this allow never permits it",
+  },
+  {
     code: "W0302",
     src: agent("", 'policy p { allow: delegate(x) if «user» == "bob" }', "user: String"),
     message: "`user` here is the agent's input, not the trusted `user` record",

@@ -1,11 +1,16 @@
 /** Shared helpers for the contract tests. */
+import { test } from "uvu";
 import { fileURLToPath } from "node:url";
+import { CORPUS, corpusMissing } from "../helpers/corpus.js";
 import { parseContract } from "../../compiler/contracts/parse.js";
 import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import type { CustomTypes, ToolContract } from "../../compiler/contracts/model.js";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
-export const REFERENCE_PROJECT = fileURLToPath(new URL("./fixtures/reference/", import.meta.url));
+/** The reference's own contracts, read from the shared corpus (its `tools/` folder); absent → `corpusMissing`. */
+export const REFERENCE_PROJECT = CORPUS;
+/** `test` where the corpus is present, `test.skip` (visibly counted as skipped) where it is not. */
+export const referenceTest = corpusMissing ? test.skip : test;
 
 /** A small valid contract; `sections` replace or add whole sections by header. */
 export function contractText(

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { parseToolOutput, MAX_OUTPUT_CHARS } from "../../runtime/tools/output.js";
 import { loadContracts } from "../../compiler/contracts/load.js";
 import type { ToolContract } from "../../compiler/contracts/model.js";
-import { contractText, parseClean, REFERENCE_PROJECT } from "./helpers.js";
+import { contractText, parseClean, REFERENCE_PROJECT, referenceTest } from "./helpers.js";
 
 function withOutput(output: string): ToolContract {
   return parseClean(contractText({ output }));
@@ -67,7 +67,7 @@ test("xml: attributes as @name, repeated elements as arrays, invalid XML is an e
   assert.ok(bad.error!.startsWith("invalid XML output"));
 });
 
-test("text: raw output", () => {
+referenceTest("text: raw output", () => {
   const c = loadContracts(REFERENCE_PROJECT).contracts.get("whois_lookup")!;
   const r = parseToolOutput(c, "Domain Name: EXAMPLE.COM\n", run);
   assert.ok(r.ok);
@@ -75,7 +75,7 @@ test("text: raw output", () => {
   assert.equal(r.schemaWarnings, []);
 });
 
-test("envelope: status, tool, argv, duration, exit code, sha256 output hash, results, warnings", () => {
+referenceTest("envelope: status, tool, argv, duration, exit code, sha256 output hash, results, warnings", () => {
   const c = loadContracts(REFERENCE_PROJECT).contracts.get("submit_triage")!;
   const stdout = '{"routing_queue":"billing","escalated":false}';
   const r = parseToolOutput(c, stdout, run);
@@ -95,7 +95,7 @@ test("envelope: status, tool, argv, duration, exit code, sha256 output hash, res
   assert.is(warned.envelope!.status, "success");
 });
 
-test("a non-zero exit code is an error whose results are the raw output", () => {
+referenceTest("a non-zero exit code is an error whose results are the raw output", () => {
   const c = loadContracts(REFERENCE_PROJECT).contracts.get("submit_triage")!;
   const r = parseToolOutput(c, "partial", { ...run, exitCode: 2, stderr: "line1\nboom\n" });
   assert.not.ok(r.ok);

@@ -1,13 +1,13 @@
 /**
- * The project's own examples are in the house style (`symbic fmt --check` passes on them).
- * examples/reference-agents/ is excluded: it holds the reference corpus byte-identical.
+ * The project's own examples are in the house style (`symbic fmt --check` passes on them). The
+ * reference-project fixture keeps the layout of the corpus it accompanies.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { formatText } from "../../compiler/format/format.js";
 import { exampleSources } from "../helpers/corpus.js";
 
-for (const f of exampleSources().filter((s) => !s.name.startsWith("examples/reference-agents/"))) {
+for (const f of exampleSources().filter((s) => s.name.startsWith("examples/"))) {
   test(`${f.name} is formatted`, async () => {
     const r = await formatText(f.text, f.name);
     assert.ok(r.ok, `${f.name} formats`);

@@ -1,13 +1,40 @@
-/** Locations of the conformance corpus (shared/, beside the repository) and of the repo's examples. */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+/**
+ * The conformance corpus — the reference implementation's files, read from `../shared` beside
+ * the clone (never copied into the repository) — and the repo's own examples. Tests that need the
+ * corpus skip visibly when it is absent (`corpusMissing`).
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-/** `shared/` sits beside the clone in CI and in development (../shared). */
-export const SHARED =
-  [join(REPO, "../shared"), "/work/shared"].find((p) => existsSync(join(p, "corpus"))) ?? join(REPO, "../shared");
+/** `shared/` sits beside the clone, in CI and in development. */
+export const SHARED = join(REPO, "../shared");
 export const CORPUS = join(SHARED, "corpus/reference");
+
+/** Why corpus tests cannot run here, or null. Tests print it and declare themselves with `test.skip`. */
+export const corpusMissing: string | null = existsSync(join(CORPUS, "agents"))
+  ? null
+  : `the reference corpus is not at ${CORPUS} (../shared beside the repository)`;
+
+let referenceDir: string | undefined;
+
+/**
+ * The reference project assembled for a test run: the 15 corpus agents (from the shared
+ * corpus, as they are) in `agents/`, with the contracts, types and helpers this team wrote for
+ * them (test/fixtures/reference-project). Undefined when the corpus is absent.
+ */
+export function referenceProject(): string | undefined {
+  if (corpusMissing !== null) return undefined;
+  if (referenceDir) return referenceDir;
+  const dir = join(mkdtempSync(join(tmpdir(), "symbi-reference-")), "reference-project");
+  cpSync(join(REPO, "test/fixtures/reference-project"), dir, { recursive: true });
+  mkdirSync(join(dir, "agents"));
+  for (const f of readdirSync(join(CORPUS, "agents")).filter((n) => n.endsWith(".symbi")))
+    cpSync(join(CORPUS, "agents", f), join(dir, "agents", f));
+  return (referenceDir = dir);
+}
 
 export interface SourceFile {
   name: string;
@@ -39,7 +66,7 @@ export function corpusFmtFixtures(): SourceFile[] {
     .flatMap((d) => read(join(dir, d), (f) => f.endsWith(".symbi")).map((s) => ({ ...s, name: `${d}/${s.name}` })));
 }
 
-/** Every .symbi/.dsl file under examples/ (recursively). */
+/** Every .symbi/.dsl file this team wrote as an example: examples/ and the reference project's helpers. */
 export function exampleSources(): SourceFile[] {
   const out: SourceFile[] = [];
   const walk = (dir: string) => {
@@ -52,6 +79,7 @@ export function exampleSources(): SourceFile[] {
     }
   };
   walk(join(REPO, "examples"));
+  walk(join(REPO, "test/fixtures/reference-project"));
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 

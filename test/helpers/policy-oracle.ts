@@ -86,22 +86,56 @@ export class PolicyEvaluator {
   }
 
   /** Whether a matched rule applies (see the module comment for undefined guards). */
+  /**
+   * Whether a matched rule applies. Guards have three values: a condition that reads something
+   * absent is unknown, combined by `&&`, `||`, `!` as Kleene logic does; an allow applies when
+   * its guard is true, a deny / require / approval unless it is false (fail closed).
+   */
   private applies(rule: DecisionRule): boolean {
-    const guardHolds = (g: GuardInfo | undefined, whenUndefined: boolean): boolean => {
-      if (!g) return true;
-      if (!this.defined(g.defined)) return whenUndefined;
-      return this.bool(g.expr);
-    };
+    const truth = (g: GuardInfo | undefined): boolean | undefined => (g ? this.kleene(g.expr, g.defined) : true);
     switch (rule.effect) {
       case "permit":
-        return guardHolds(rule.guard, false);
+        return truth(rule.guard) === true;
       case "approval":
-        return guardHolds(rule.guard, true);
+        return truth(rule.guard) !== false;
       case "forbid": {
-        if (!guardHolds(rule.guard, true)) return false;
+        if (truth(rule.guard) === false) return false;
         if (!rule.condition) return true;
-        return !guardHolds(rule.condition, false);
+        return truth(rule.condition) !== true;
       }
+    }
+  }
+
+  /** The three-valued truth of a guard: true, false, or undefined (unknown). */
+  private kleene(e: Expr, defs: readonly DefItem[]): boolean | undefined {
+    const x = e.kind === "Paren" ? e.expr : e;
+    if (x.kind === "Unary" && x.op !== "-") {
+      const v = this.kleene(x.operand, defs);
+      return v === undefined ? undefined : !v;
+    }
+    if (x.kind === "Binary" && (x.op === "&&" || x.op === "||")) {
+      const l = this.kleene(x.left, defs);
+      const r = this.kleene(x.right, defs);
+      const dominant = x.op === "||";
+      if (l === dominant || r === dominant) return dominant;
+      if (l === undefined || r === undefined) return undefined;
+      return !dominant;
+    }
+    const n = this.model.notes.get(x);
+    if (n?.kind === "presence" || n?.kind === "optionEq") {
+      // An absent Option input is None, as in agent code.
+      const v = readFields(this.req.input ?? {}, n.path.segments.slice(1));
+      if (n.kind === "presence") return (v !== undefined) === n.present;
+      if (v === undefined) return !n.equal;
+      return valueEquals(v, this.value(n.literal)) === n.equal;
+    }
+    const local = defs.filter((d) => d.expr.span.start >= x.span.start && d.expr.span.end <= x.span.end);
+    if (!this.defined(local)) return undefined;
+    try {
+      return this.bool(x);
+    } catch (err) {
+      if (err instanceof Undefined) return undefined;
+      throw err;
     }
   }
 

@@ -17,7 +17,7 @@ function summarize(report: ScanReport) -> String {
 
 export const MAIN_SYMBI = `// Scans one host.
 agent scanner(target: String) -> String {
-    capabilities = ["network_scan"]
+    capabilities = ["network_scan", "nmap_scan"]
 
     policy scanning {
         allow: nmap_scan(host, mode) if host == target

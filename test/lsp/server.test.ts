@@ -201,8 +201,11 @@ test("completion: keywords by context, names in scope, members, tools, stdlib, w
   assert.not.ok(top.includes("let"));
   const body = labels(
     await complete(
-      MAIN_SYMBI.replace('    capabilities = ["network_scan"]\n', '    capabilities = ["network_scan"]\n    \n'),
-      '"network_scan"]\n    \n',
+      MAIN_SYMBI.replace(
+        '    capabilities = ["network_scan", "nmap_scan"]\n',
+        '    capabilities = ["network_scan", "nmap_scan"]\n    \n',
+      ),
+      '"nmap_scan"]\n    \n',
       20,
     ),
   );

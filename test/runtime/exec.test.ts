@@ -268,7 +268,11 @@ E2E(
   "a tool no rule allows (its contract is not in the bundle) is a catchable denial, not an unknown name",
   async () => {
     const r = await execAgent({ bundle: await agent("unlisted"), input: { number: 12 }, onLog: silent });
-    assert.is(r.value, "default-deny: no policy allows `factor` for agent `unlisted` (default deny)");
+    // The agent's capabilities do not include `factor`: the bound denies it, naming the declaration.
+    assert.is(
+      r.value,
+      'unlisted.capabilities: denied by rule unlisted.capabilities (agents/unlisted.symbi:3:5 `capabilities = ["greet"]`)',
+    );
   },
 );
 

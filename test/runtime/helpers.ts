@@ -16,9 +16,6 @@ import {
 /** A host for interpreter tests that exercise pure agent code: no tools, no governed actions; log lines are kept. */
 export class PureHost implements InterpreterHost {
   readonly logs: string[] = [];
-  hasTool(): boolean {
-    return false;
-  }
   async callTool(): Promise<Value> {
     throw new Error("this test host has no tools");
   }

@@ -5,6 +5,11 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
+import { verifyLog } from "../../runtime/audit/verify.js";
 import { codes, checkBuildRun, quickstartProject } from "./helpers.js";
 
 test("error() inside catch (error) calls the builtin in check, build and exec alike", async () => {
@@ -61,6 +66,39 @@ agent a(name: String) -> String {
   assert.is(refused.run?.value, "refused: a.p.1");
   const approved = await checkBuildRun(dir, "a", { name: "Ada" }, { approve: "all" });
   assert.is(approved.run?.value, "Hello, Ada!");
+});
+
+test("calling a tool that no rule allows is a PolicyDenied by default-deny, decided and audited", async () => {
+  // It used to end the run with "RuntimeError: unknown function" (exit 1, not catchable), with
+  // no decision in the audit log: the bundle carried contracts only for allowable tools.
+  const dir = quickstartProject(`
+agent a(n: int) -> String {
+    capabilities = ["greet", "factor"]
+    policy p {
+        allow: greet(who)
+    }
+    with sandbox = "process", timeout = 10s {
+        try { let f = factor(n); return f.raw_output; }
+        catch (PolicyDenied e) { return e.rule + ": " + e.reason; }
+    }
+}
+`);
+  const work = mkdtempSync(join(tmpdir(), "symbi-meaning-log-"));
+  const key = join(work, "key");
+  generateKeyFiles(key);
+  const log = join(work, "audit.log");
+  const o = await checkBuildRun(dir, "a", { n: 12 }, { auditLog: log, keyFile: key });
+  assert.is(o.run?.status, "ok", o.run?.message);
+  assert.match(String(o.run?.value), /^default-deny: no policy allows `factor` for agent `a` \(default deny\)$/);
+  const v = verifyLog(log, { publicKey: loadPublicKey(`${key}.pub`) });
+  assert.ok(v.ok);
+  const decisions = readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; details: Record<string, unknown> })
+    .filter((r) => r.type === "decision")
+    .map((r) => [r.details.action, r.details.decision, r.details.rules]);
+  assert.equal(decisions, [["factor", "deny", ["default-deny"]]]);
 });
 
 test.run();

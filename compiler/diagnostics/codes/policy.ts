@@ -78,6 +78,12 @@ export const policyCodes: CodeTable = {
     explanation:
       "The name is a pure builtin or a user function: calling it is not an action, so the policy gate never sees it and the rule has no effect.",
   },
+  W0303: {
+    severity: "warning",
+    title: "allow outside the agent's capabilities",
+    explanation:
+      "The agent declares capabilities, and they bound what it may do: an allow of an action outside them never permits it (the compiled policy forbids every action outside the capabilities). Add the action to `capabilities`, or remove the rule.",
+  },
   W0302: {
     severity: "warning",
     title: "agent input hides a trusted record",

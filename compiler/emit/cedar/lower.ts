@@ -18,12 +18,28 @@
  *   s.ends_with("p")               s like "*p"
  *   s.is_empty()                   s.isEmpty()   (strings: s == "")
  *
- * What a guard needs to be defined (`has` tests, level membership, derived attributes present)
- * is lowered separately (`definedness`), and the rule decides its polarity.
+ * Guards have three values (DSL semantics, compiler/emit/README.md "Policy semantics"): a
+ * condition that reads something absent is *unknown*, and `&&`, `||`, `!` combine unknowns as
+ * Kleene logic does (`unknown || true` is true, `unknown && false` is false). Cedar has two
+ * values, so each guard is lowered twice, as "definitely true" (T) and "definitely false" (F):
+ *
+ *   atom a (a comparison, a test, a flag)   T = D(a) && a        F = D(a) && !a
+ *   !x                                      T = F(x)             F = T(x)
+ *   x && y                                  T = T(x) && T(y)     F = F(x) || F(y)
+ *   x || y                                  T = T(x) || T(y)     F = F(x) && F(y)
+ *
+ * where D(a) is what the atom needs to be defined (`has` tests, level membership, derived
+ * attributes present). An allow applies when T(guard); a deny, require or approval applies unless
+ * F(guard) — what stays unknown resolves in the fail-closed direction. Comparisons of an
+ * `Option` input with `None` or a literal are always defined, as in agent code.
  */
 import type { Expr, Span } from "../../../grammar/ast.js";
 import type { AgentPolicyModel, DefItem, GuardInfo } from "../../policy/model.js";
 import { cedarLikePattern, cedarString, contextPath, hasAttr, attrAccess } from "./syntax.js";
+
+/** How a guard is written: definitely true, definitely false, not definitely false, not definitely true. */
+export type TruthMode = "T" | "F" | "NF" | "NT";
+const NEGATED: Record<TruthMode, TruthMode> = { T: "F", F: "T", NF: "NT", NT: "NF" };
 
 export interface Segment {
   /** UTF-16 offsets into the policy text. */
@@ -106,12 +122,83 @@ export class GuardLowering {
     return parts.length > 0;
   }
 
-  hasDefinedness(items: DefItem[]): boolean {
-    return items.some((d) => d.kind !== "path" || d.path.optional.some((o) => o));
-  }
-
   guard(g: GuardInfo): void {
     this.expr(g.expr);
+  }
+
+  /**
+   * Writes the guard in one of four modes: "T" (definitely true), "F" (definitely false), "NF"
+   * (not definitely false: an allow's complement, what a deny tests) or "NT" (not definitely
+   * true). The N modes are written with `if D then a else true` per atom, which reads like the
+   * DSL and lets Cedar's validator carry the `has` tests of D into the access.
+   */
+  truth(g: GuardInfo, mode: TruthMode): void {
+    this.tf(g.expr, mode, g.defined);
+  }
+
+  private tf(e: Expr, mode: TruthMode, defs: readonly DefItem[]): void {
+    const x = e.kind === "Paren" ? e.expr : e;
+    const w = this.w;
+    if (x.kind === "Unary" && x.op !== "-") return this.tf(x.operand, NEGATED[mode], defs);
+    if (x.kind === "Binary" && (x.op === "&&" || x.op === "||")) {
+      // T and NF distribute over && as &&; F and NT turn it into ||. For ||, the other way round.
+      const andLike = (x.op === "&&") === (mode === "T" || mode === "NF");
+      w.write("(");
+      this.tf(x.left, mode, defs);
+      w.write(andLike ? " && " : " || ");
+      this.tf(x.right, mode, defs);
+      w.write(")");
+      return;
+    }
+    const positive = mode === "T" || mode === "NF";
+    const note = this.model.notes.get(x);
+    if (note?.kind === "presence") {
+      // Always defined: the truth value is the presence test itself.
+      const path = note.path;
+      const has = hasAttr(contextPath(path.segments.slice(0, -1)), path.segments[path.segments.length - 1]!);
+      w.from(x.span, () => w.write(note.present === positive ? `(${has})` : `(!(${has}))`));
+      return;
+    }
+    if (note?.kind === "optionEq") {
+      // Always defined: an absent Option input is None, which equals no literal.
+      const path = note.path;
+      const has = hasAttr(contextPath(path.segments.slice(0, -1)), path.segments[path.segments.length - 1]!);
+      const value = contextPath(path.segments);
+      w.from(x.span, () => {
+        if (note.equal === positive) {
+          w.write(`(${has} && ${value} == `);
+          this.expr(note.literal);
+          w.write(")");
+        } else {
+          w.write(`(if ${has} then ${value} != `);
+          this.expr(note.literal);
+          w.write(" else true)");
+        }
+      });
+      return;
+    }
+    const local = defs.filter((d) => d.expr.span.start >= x.span.start && d.expr.span.end <= x.span.end);
+    const atom = () => {
+      if (!positive) w.write("!(");
+      this.expr(x);
+      if (!positive) w.write(")");
+    };
+    w.from(x.span, () => {
+      if (local.length === 0) return atom(); // nothing it reads can be absent
+      if (mode === "T" || mode === "F") {
+        w.write("(");
+        this.definedness(local);
+        w.write(" && ");
+        atom();
+        w.write(")");
+        return;
+      }
+      w.write("(if ");
+      this.definedness(local);
+      w.write(" then ");
+      atom();
+      w.write(" else true)");
+    });
   }
 
   expr(e: Expr): void {

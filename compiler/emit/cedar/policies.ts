@@ -72,23 +72,9 @@ export function emitPolicy(model: AgentPolicyModel, rule: DecisionRule): Emitted
   for (const c of rule.match.constraints) when.push(() => w.from(c.span, () => w.write(constraintText(c))));
   const g = rule.guard;
   if (g) {
-    const defined = low.hasDefinedness(g.defined);
-    if (rule.effect === "permit") {
-      if (defined) when.push(() => low.definedness(g.defined));
-      when.push(() => low.guard(g));
-    } else {
-      // deny / require / approval: an undefined guard applies the rule (fail closed). Written
-      // as if-then-else because Cedar's validator carries `has` facts into `then`, not across `||`.
-      when.push(() => {
-        if (defined) {
-          w.write("(if ");
-          low.definedness(g.defined);
-          w.write(" then ");
-          low.guard(g);
-          w.write(" else true)");
-        } else low.guard(g);
-      });
-    }
+    // An allow applies when its guard is definitely true; a deny, require or approval unless it
+    // is definitely false (what stays unknown fails closed; lower.ts).
+    when.push(() => low.truth(g, rule.effect === "permit" ? "T" : "NF"));
   }
   if (when.length > 0) {
     w.write("\nwhen {\n  ");
@@ -101,11 +87,7 @@ export function emitPolicy(model: AgentPolicyModel, rule: DecisionRule): Emitted
   const c = rule.condition;
   if (c) {
     w.write("\nunless {\n  ");
-    if (low.hasDefinedness(c.defined)) {
-      low.definedness(c.defined);
-      w.write(" &&\n  ");
-    }
-    low.guard(c);
+    low.truth(c, "T");
     w.write("\n}");
   }
   w.write(";\n");

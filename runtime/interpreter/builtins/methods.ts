@@ -78,6 +78,11 @@ function optionValue(v: Value | undefined): Value | undefined {
   return v;
 }
 
+/** Whether `pattern` (RE2 syntax) matches somewhere in `s`; throws a DslError for a bad pattern. */
+export function containsPattern(s: string, pattern: string): boolean {
+  return compilePattern(pattern).matcher(s).find();
+}
+
 function compilePattern(pattern: string): RE2JS {
   if (pattern.length > MAX_PATTERN_LENGTH)
     throw new DslError("Error", `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
@@ -108,7 +113,7 @@ export const METHODS: Readonly<Record<string, BuiltinImpl>> = {
   "String.contains": ([s, needle]) => str(s).includes(expectString(needle, "the needle")),
   "String.starts_with": ([s, p]) => str(s).startsWith(expectString(p, "the prefix")),
   "String.ends_with": ([s, p]) => str(s).endsWith(expectString(p, "the suffix")),
-  "String.contains_pattern": ([s, p]) => compilePattern(expectString(p, "the pattern")).matcher(str(s)).find(),
+  "String.contains_pattern": ([s, p]) => containsPattern(str(s), expectString(p, "the pattern")),
   "String.upper": ([s]) => str(s).toUpperCase(),
   "String.lower": ([s]) => str(s).toLowerCase(),
   "String.trim": ([s]) => str(s).trim(),
