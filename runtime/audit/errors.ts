@@ -55,28 +55,4 @@ export class AuditError extends Error {
   }
 }
 
-/** Turns a Node fs error into a one-line, user-facing reason ("permission denied", "no such directory"). */
-export function describeFsError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e?.code) {
-    case "ENOENT":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EROFS":
-      return "read-only file system";
-    case "EISDIR":
-      return "is a directory";
-    case "ENOTDIR":
-      return "a parent path is not a directory";
-    case "ENOSPC":
-      return "no space left on device";
-    case "EDQUOT":
-      return "disk quota exceeded";
-    case "EEXIST":
-      return "already exists";
-    default:
-      return e?.message ? String(e.message) : String(err);
-  }
-}
+export { describeFsError } from "../../signing/errors.js";
