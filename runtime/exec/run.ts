@@ -5,6 +5,8 @@
  *
  * Order (everything that can be refused is refused before the audit log is touched, so a bad
  * input, a missing key, a dead Docker daemon or a missing image leave no half-written run):
+ *   0. the bundle is trusted: compiled here, or signed by a trusted   BundleError     exit 3
+ *      key, or unsigned and the operator allowed that (trust.ts)
  *   1. inputs checked against the agent's parameter types            InputError      exit 3
  *   2. trusted context checked; policies and schema loaded (once)    ContextError /  exit 3
  *                                                                    BundleError
@@ -48,6 +50,7 @@ import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
 import { ToolCaller } from "./tool-call.js";
+import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
 export class ContextError extends Error {
@@ -58,10 +61,23 @@ export class ContextError extends Error {
 /** How deep delegation may nest (a → b → c ...), so two agents delegating to each other stop. */
 export const MAX_DELEGATION_DEPTH = 8;
 
+/** A peer bundle loaded (and verified) only when the run first delegates to it; throws BundleError. */
+export type PeerLoader = () => Bundle;
+
 export interface ExecOptions {
   bundle: Bundle;
-  /** Other agents of the same project, by name (targets of `delegate`, `ask`, ...). */
-  peers?: ReadonlyMap<string, Bundle>;
+  /**
+   * Other agents of the same project, by name (targets of `delegate`, `ask`, ...): a bundle, or
+   * a loader called on first use — so a broken sibling bundle stops only a run that needs it.
+   */
+  peers?: ReadonlyMap<string, Bundle | PeerLoader>;
+  /**
+   * Which bundle signatures are trusted, and whether unsigned bundles may run (trust.ts).
+   * Default: no key trusted, unsigned refused — only bundles compiled in this process run.
+   */
+  trust?: TrustPolicy;
+  /** Where warnings go (an unsigned bundle runs, ...); default: stderr as `symbi: warning: ...`. */
+  onWarning?: (message: string) => void;
   /** Parsed `--input` (undefined: none given). */
   input?: unknown;
   /** Parsed `--context`: each key becomes a trusted context attribute. */
@@ -109,6 +125,8 @@ export interface ExecResult {
 
 interface Prepared {
   bundle: Bundle;
+  /** Why the bundle may run (recorded in run_start). */
+  trust: TrustVerdict;
   /** The id of the run it was prepared for (policies see it as `context.context.run_id`). */
   runId: string;
   /**
@@ -197,8 +215,9 @@ function uncontractedTools(bundle: Bundle): Set<string> {
   return out;
 }
 
-/** Steps 1, 2 and 4 for one bundle. */
+/** Steps 0, 1, 2 and 4 for one bundle. */
 async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: string): Promise<Prepared> {
+  const trust = trustBundle(bundle, o.trust ?? { keys: [] });
   const ir = bundle.ir;
   const inputs = validateInputs(
     ir.agent.params.map((p) => ({ name: p.local.name, type: p.type })),
@@ -234,8 +253,10 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   }
   const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
   await sandboxes.checkAll(bundle.contracts.values());
+  if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
   return {
     bundle,
+    trust,
     runId,
     restricting: restrictingActions(bundle),
     inputs,
@@ -244,6 +265,11 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     gate,
     sandboxes,
   };
+}
+
+function warn(o: ExecOptions, message: string): void {
+  if (o.onWarning) o.onWarning(message);
+  else process.stderr.write(`symbi: ${message.startsWith("warning:") ? "" : "warning: "}${message}\n`);
 }
 
 /** `--facts` as a lookup table; anything but an object of records is refused (exit 3). */
@@ -404,6 +430,7 @@ async function runPrepared(
       compiler: bundle.manifest.compiler?.version
         ? `${bundle.manifest.compiler.name ?? "symbic"} ${bundle.manifest.compiler.version}`
         : undefined,
+      trust: p.trust,
       inputSha256: p.inputSha256,
       sandbox: bundle.sandbox.tier,
       timeoutMs,
@@ -545,8 +572,15 @@ async function runPeer(
       `delegation nested more than ${MAX_DELEGATION_DEPTH} deep (agents delegating to each other?)`,
       loc,
     );
-  const bundle = shared.options.peers?.get(agent);
-  if (!bundle) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
+  const entry = shared.options.peers?.get(agent);
+  if (!entry) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
+  let bundle: Bundle;
+  try {
+    bundle = typeof entry === "function" ? entry() : entry;
+  } catch (e) {
+    if (e instanceof BundleError) throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
+    throw e;
+  }
   const params = bundle.ir.agent.params ?? [];
   let input: unknown;
   if (typeof message === "string" && params.length === 1 && params[0]!.type.name.name === "String")

@@ -8,7 +8,13 @@
  * one `symbic check` finds (compiler/project/root.ts: the nearest folder with `tools/` or
  * `symbi.toml`).
  *
- * Exit codes: 0 built; 3 the sources have errors (nothing is written); 1 usage or I/O error.
+ * `--sign KEYFILE` signs each bundle (signing/bundle-signature.ts): `bundle.sig` beside
+ * bundle.json, an Ed25519 signature over it with a key from `symbi keygen`; `symbi exec` runs a
+ * bundle folder only when its signature names a key the operator trusts (or the operator allows
+ * unsigned bundles explicitly).
+ *
+ * Exit codes: 0 built; 3 the sources have errors (nothing is written); 1 usage or I/O error
+ * (including a signing key that cannot be used).
  */
 import type { Command } from "commander";
 import { statSync } from "node:fs";
@@ -20,6 +26,9 @@ import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/
 import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { ExitCode } from "../../../formats/exit-codes.js";
+import { loadPrivateKey } from "../../../signing/keys.js";
+import { KeyError } from "../../../signing/errors.js";
+import { BUNDLE_SIGNATURE_FILE, signBundle } from "../../../signing/bundle-signature.js";
 
 function isDir(p: string): boolean {
   try {
@@ -37,9 +46,17 @@ export function registerBuild(program: Command): void {
     .requiredOption("-o, --out <dir>", "output folder: one bundle folder per agent")
     .option("--project <dir>", "project folder holding tools/ (default: found from the first path)")
     .option("--format <format>", "diagnostics format: pretty | json | sarif | github", "pretty")
-    .action((paths: string[], opts: { out: string; project?: string; format: string }) =>
+    .option("--sign <keyfile>", "sign each bundle with this Ed25519 private key (symbi keygen): writes bundle.sig")
+    .action((paths: string[], opts: { out: string; project?: string; format: string; sign?: string }) =>
       runCommand(() => {
         const format = parseFormat(opts.format);
+        let signingKey;
+        try {
+          signingKey = opts.sign === undefined ? undefined : loadPrivateKey(opts.sign);
+        } catch (e) {
+          if (e instanceof KeyError) throw new UserError(`--sign: ${e.message}`);
+          throw e;
+        }
         const files = collectSourceFiles(paths);
         if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
         const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
@@ -70,15 +87,18 @@ export function registerBuild(program: Command): void {
         if (code !== ExitCode.Ok) return code;
         const outDir = resolve(opts.out);
         for (const b of out.bundles) {
+          const files = new Map(b.files);
+          if (signingKey)
+            files.set(BUNDLE_SIGNATURE_FILE, Buffer.from(signBundle(files.get("bundle.json")!, signingKey)));
           try {
-            writeBundle(outDir, b.agent, b.files);
+            writeBundle(outDir, b.agent, files);
           } catch (e) {
             throw new UserError(
               `cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`,
             );
           }
           if (format === "pretty") {
-            const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files)`;
+            const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files${signingKey ? ", signed" : ""})`;
             process.stderr.write((useColor(process.stderr) ? `\x1b[32m${line}\x1b[0m` : line) + "\n");
           }
         }

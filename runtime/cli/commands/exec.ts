@@ -18,9 +18,13 @@ import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
 import { ExitStatus } from "../errors.js";
 import { UserError } from "../../../formats/exit-codes.js";
+import type { TrustPolicy } from "../../exec/trust.js";
+import { keyIdOf, loadPublicKey } from "../../../signing/keys.js";
 
 interface ExecCliOptions {
   agent?: string;
+  trust: string[];
+  allowUnsigned?: boolean;
   input?: string;
   context?: string;
   facts?: string;
@@ -68,6 +72,16 @@ export function register(program: Command): void {
       "a bundle folder (symbic build), a build folder of bundles, or a .symbi file to compile in memory",
     )
     .option("--agent <name>", "the agent to run when the target holds several")
+    .option(
+      "--trust <pubfile>",
+      "trust bundles signed by this public key (symbic build --sign); repeat for several keys",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--allow-unsigned",
+      "run a bundle folder that carries no signature (a warning, and recorded in the audit log)",
+    )
     .option("--input <json>", "the agent's inputs: a JSON object keyed by parameter name, or @FILE")
     .option("--context <json>", "trusted context for policy decisions (user, session, system, ...): JSON or @FILE")
     .option(
@@ -119,6 +133,14 @@ export function register(program: Command): void {
         throw e;
       }
 
+      const trust: TrustPolicy = {
+        keys: opts.trust.map((f) => {
+          const key = loadPublicKey(f);
+          return { keyId: keyIdOf(key), key, source: `--trust ${f}` };
+        }),
+        ...(opts.allowUnsigned ? { allowUnsigned: "--allow-unsigned" } : {}),
+      };
+
       const controller = new AbortController();
       currentRun = controller;
       installSignalHandlers();
@@ -127,6 +149,7 @@ export function register(program: Command): void {
         result = await execAgent({
           bundle: resolved.bundle,
           peers: resolved.peers,
+          trust,
           input,
           ...(context !== undefined ? { context: context as Record<string, unknown> } : {}),
           ...(facts !== undefined ? { facts: facts as Record<string, unknown> } : {}),
