@@ -24,6 +24,8 @@ export type AuditErrorCode =
   | "HEAD"
   /** The records after the last signed checkpoint do not verify. */
   | "TAIL_INVALID"
+  /** The log does not end with a final checkpoint and no (dead) writer's lock explains it. */
+  | "NOT_AT_REST"
   /** `repair` found damage it must not paper over (anything but a torn tail, missing head or stale lock). */
   | "VERIFY_FAILED"
   /** The caller passed an invalid event (programming error in the runtime). */
@@ -38,6 +40,7 @@ const VERIFICATION_CODES: ReadonlySet<AuditErrorCode> = new Set([
   "WRONG_KEY",
   "HEAD",
   "TAIL_INVALID",
+  "NOT_AT_REST",
   "VERIFY_FAILED",
 ]);
 
