@@ -299,8 +299,8 @@ class Verifier {
         firstBad: {
           index: this.last.line,
           seq: this.last.seq,
-          reason: "malformed",
-          detail: "an archive must end with a signed checkpoint",
+          reason: "truncated",
+          detail: "an archive ends with a signed checkpoint; this one does not: records were removed from its end",
         },
       };
     return {};
