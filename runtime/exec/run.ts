@@ -51,6 +51,9 @@ import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
 import { ToolCaller } from "./tool-call.js";
 import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
+import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
+import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
+import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
 export class ContextError extends Error {
@@ -78,6 +81,12 @@ export interface ExecOptions {
   trust?: TrustPolicy;
   /** Where warnings go (an unsigned bundle runs, ...); default: stderr as `symbi: warning: ...`. */
   onWarning?: (message: string) => void;
+  /** Policy enforcement mode and who set it (enforcement.ts); default strict. */
+  enforcement?: EnforcementSetting;
+  /** `[security] default_sandbox_tier`: the tier of `with` blocks that name none (sandbox-settings.ts). */
+  defaultTier?: DefaultTier;
+  /** `[security] network_isolation`: where it was set; a block whose sandbox allows network is refused. */
+  networkIsolation?: string;
   /** Parsed `--input` (undefined: none given). */
   input?: unknown;
   /** Parsed `--context`: each key becomes a trusted context attribute. */
@@ -95,6 +104,12 @@ export interface ExecOptions {
   /** `--audit-log` and `--key`: both or neither. */
   auditLog?: string;
   keyFile?: string;
+  /**
+   * Auditing turned off by the operator (`[security] audit_enabled = false`): where that was set,
+   * and the log to record it in (run id, agent, bundle) when one is configured. Announced on
+   * stderr at every run start.
+   */
+  auditDisabled?: { source: string; log?: string; keyFile?: string };
   maxSteps?: number;
   maxCallDepth?: number;
   maxOutputBytes?: number;
@@ -139,11 +154,16 @@ interface Prepared {
   /** The run's trusted records (`--context`, completed by the runtime), as JSON. */
   trusted: Record<string, unknown>;
   gate: PolicyGate;
+  /** The entry block's sandbox as it runs (the bundle's, raised to the configured default tier). */
+  sandbox: SandboxManifest;
+  /** Set when the configured default tier raised the block's tier: where it was set. */
+  tierFrom?: string;
   sandboxes: SandboxPool;
 }
 
 interface Shared {
   options: ExecOptions;
+  enforcement: Enforcement;
   log: AuditLog | null;
   approver: Approver;
   facts: ReadonlyMap<string, Record<string, unknown>>;
@@ -251,7 +271,8 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
     throw e;
   }
-  const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
+  const run = runSandbox(bundle, o);
+  const sandboxes = new SandboxPool(run.manifest, o.sandbox);
   await sandboxes.checkAll(bundle.contracts.values());
   if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
   return {
@@ -263,6 +284,8 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     inputSha256: sha256Hex(JSON.stringify(inputJson)),
     trusted,
     gate,
+    sandbox: run.manifest,
+    ...(run.tierFrom !== undefined ? { tierFrom: run.tierFrom } : {}),
     sandboxes,
   };
 }
@@ -270,6 +293,26 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
 function warn(o: ExecOptions, message: string): void {
   if (o.onWarning) o.onWarning(message);
   else process.stderr.write(`symbi: ${message.startsWith("warning:") ? "" : "warning: "}${message}\n`);
+}
+
+/**
+ * Auditing is off: said on stderr, and — when a log is configured — in the log itself, so the
+ * gap in the record is explained by a signed record naming the run and who turned auditing off.
+ */
+function recordAuditOff(o: ExecOptions, off: NonNullable<ExecOptions["auditDisabled"]>, p: Prepared): void {
+  warn(o, `the audit log is OFF (security.audit_enabled = false, ${off.source}): run ${p.runId} is not recorded`);
+  if (off.log === undefined || off.keyFile === undefined) return;
+  const log = AuditLog.open(off.log, { privateKey: loadPrivateKey(off.keyFile) });
+  try {
+    log.append({
+      run: p.runId,
+      agent: p.bundle.agent,
+      type: "audit_disabled",
+      details: { setBy: off.source, bundle: p.bundle.origin, bundleSha256: p.bundle.sha256 },
+    });
+  } finally {
+    log.close();
+  }
 }
 
 /** `--facts` as a lookup table; anything but an object of records is refused (exit 3). */
@@ -296,9 +339,22 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   }
   const facts = factsTable(o.facts);
   const prepared = await prepare(o.bundle, o.input, o, randomUUID());
+  if (o.auditDisabled) recordAuditOff(o, o.auditDisabled, prepared);
   const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
   const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
-  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none"), facts };
+  const enforcement = new Enforcement(o.enforcement ?? { mode: "strict", source: "default" }, (m) => warn(o, m));
+  if (enforcement.logOnly)
+    warn(
+      o,
+      `policy enforcement is log_only (${enforcement.setting.source}): denials are recorded in the audit log and NOT enforced`,
+    );
+  const shared: Shared = {
+    options: o,
+    enforcement,
+    log,
+    approver: o.approver ?? approverFor(o.approve ?? "none"),
+    facts,
+  };
   let result: ExecResult;
   try {
     result = await runPrepared(prepared, shared, undefined, prepared.runId);
@@ -307,6 +363,13 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
     log?.close();
   }
   return result;
+}
+
+/** Where a run's records go: the log (every record marked in log_only mode), or nowhere. */
+function runSink(shared: Shared, runId: string, agent: string): AuditSink {
+  if (!shared.log) return NO_AUDIT;
+  const sink = new LogSink(shared.log, runId, agent);
+  return shared.enforcement.logOnly ? new LogOnlySink(sink) : sink;
 }
 
 function statusOf(e: DslError | FatalError): RunStatus {
@@ -322,7 +385,7 @@ async function runPrepared(
 ): Promise<ExecResult & { raw?: Value }> {
   const o = shared.options;
   const bundle = p.bundle;
-  const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
+  const audit = runSink(shared, runId, bundle.agent);
   const started = performance.now();
   const timeoutMs = bundle.sandbox.timeoutMs;
   const deadline = Math.min(started + timeoutMs, parent?.budget.deadline ?? Infinity);
@@ -356,6 +419,7 @@ async function runPrepared(
     budget,
     signal: controller.signal,
     checkInvokeTool: p.restricting.has("invoke_tool"),
+    enforcement: shared.enforcement,
     facts: shared.facts,
     uncontracted: uncontractedTools(bundle),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
@@ -365,6 +429,7 @@ async function runPrepared(
   const peerNames = new Set([...(o.peers?.keys() ?? [])].filter((n) => n !== bundle.agent));
   const actions = new ActionRunner({
     agent: bundle.agent,
+    enforcement: shared.enforcement,
     gate: p.gate,
     approver: shared.approver,
     audit,
@@ -432,7 +497,9 @@ async function runPrepared(
         : undefined,
       trust: p.trust,
       inputSha256: p.inputSha256,
-      sandbox: bundle.sandbox.tier,
+      sandbox: p.sandbox.tier,
+      sandboxTierFrom: p.tierFrom,
+      enforcementSetBy: shared.enforcement.logOnly ? shared.enforcement.setting.source : undefined,
       timeoutMs,
       approve: shared.approver.mode,
       contextKeys: Object.keys(o.context ?? {}).sort(),
@@ -519,7 +586,8 @@ async function acceptMessage(
   };
   // The resource of a `receive` is the agent the message comes from.
   const d = p.gate.decide({ action: "receive", args, resource: { type: "Symbi::Agent", id: parent.agent } });
-  const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, p.bundle.agent) : NO_AUDIT;
+  const audit = runSink(shared, runId, p.bundle.agent);
+  const restricts = d.decision === "deny" && !isDefaultDeny(d);
   audit.emit("decision", {
     action: "receive",
     decision: d.decision,
@@ -529,8 +597,9 @@ async function acceptMessage(
     error: d.error,
     from: parent.agent,
     parentRun: parent.runId,
+    ...shared.enforcement.decisionFields(d, restricts),
   });
-  const refused = d.decision === "deny" && !isDefaultDeny(d);
+  const refused = restricts && shared.enforcement.stops(d, "receive", p.bundle.agent);
   let reason = d.reason;
   let rules = d.rules;
   if (!refused && d.decision === "require_approval") {

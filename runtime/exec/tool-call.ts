@@ -33,6 +33,7 @@ import type { ToolCallArgs } from "../interpreter/host.js";
 import { fromJson, isDuration, isFloat, isOption, list, typeNameOf, type Value } from "../interpreter/values.js";
 import type { AuditSink } from "./audit-sink.js";
 import type { SandboxPool } from "./sandboxes.js";
+import { STRICT, type Enforcement } from "./enforcement.js";
 
 export interface ToolCallerOptions {
   agent: string;
@@ -55,6 +56,8 @@ export interface ToolCallerOptions {
   facts?: ReadonlyMap<string, Record<string, unknown>>;
   /** Some policy names `invoke_tool`: decide it for every call too (see below). */
   checkInvokeTool?: boolean;
+  /** Whether a denial stops the call (strict, the default) or is only recorded (log_only: enforcement.ts). */
+  enforcement?: Enforcement;
   /**
    * Tools the policies know (the compiler's action catalog) whose contract is not in the bundle:
    * the compiler ships only the contracts of tools some rule can allow, so a call of one of
@@ -107,8 +110,11 @@ export function toolInfo(c: ToolContract): {
 export class ToolCaller {
   private readonly maxOutput: number;
 
+  private readonly enforcement: Enforcement;
+
   constructor(private readonly o: ToolCallerOptions) {
     this.maxOutput = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.enforcement = o.enforcement ?? STRICT;
   }
 
   has(name: string): boolean {
@@ -136,6 +142,7 @@ export class ToolCaller {
       if (a !== undefined) named[k] = a;
     }
     const decision = o.gate.decide({ action: name, args: named });
+    const denies = decision.decision === "deny";
     o.audit.emit("decision", {
       action: name,
       decision: decision.decision,
@@ -145,8 +152,9 @@ export class ToolCaller {
       error: decision.error,
       args: named,
       location: formatLocation(loc),
+      ...this.enforcement.decisionFields(decision, denies),
     });
-    if (decision.decision === "deny") throw this.denied(decision, name, loc);
+    if (denies && this.enforcement.stops(decision, name, o.agent)) throw this.denied(decision, name, loc);
     const msg = `\`${name}\` cannot run: the bundle carries no contract for it`;
     this.error("ToolError", msg, loc, name);
     throw new DslError("ToolError", msg, loc, { details: { tool: name } });
@@ -241,6 +249,7 @@ export class ToolCaller {
     // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
     const facts = this.factsFor(validated);
     let decision = o.gate.decide({ action: name, args: validated, ...(facts ? { facts } : {}) });
+    const denies = decision.decision === "deny";
     o.audit.emit("decision", {
       action: name,
       decision: decision.decision,
@@ -250,11 +259,13 @@ export class ToolCaller {
       error: decision.error,
       args: validated,
       location: formatLocation(loc),
+      ...this.enforcement.decisionFields(decision, denies),
     });
-    if (decision.decision === "deny") throw this.denied(decision, name, loc);
+    if (denies && this.enforcement.stops(decision, name, o.agent)) throw this.denied(decision, name, loc);
     if (o.checkInvokeTool) {
       const tool = toolInfo(contract);
       const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
+      const restricts = d.decision === "deny" && !isDefaultDeny(d);
       o.audit.emit("decision", {
         action: "invoke_tool",
         tool: name,
@@ -264,9 +275,10 @@ export class ToolCaller {
         reason: d.reason,
         error: d.error,
         location: formatLocation(loc),
+        ...this.enforcement.decisionFields(d, restricts),
       });
       // Restrict-only: a default deny (no rule about this tool) does not refuse.
-      if (d.decision === "deny" && !isDefaultDeny(d)) throw this.denied(d, name, loc);
+      if (restricts && this.enforcement.stops(d, "invoke_tool", o.agent)) throw this.denied(d, name, loc);
       if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
     }
     const needsApproval = decision.decision === "require_approval" || contract.humanApproval;

@@ -86,7 +86,7 @@ test("exit codes and one-line errors: denial 2, bad input 3, bad JSON 3, unreada
 
   const halfAudit = await symbi("exec", agentFile("uncaught"), "--audit-log", join(work, "x.log"));
   assert.is(halfAudit.code, 1);
-  assert.match(halfAudit.stderr, /--audit-log needs --key/);
+  assert.match(halfAudit.stderr, /--audit-log needs a signing key: --key KEYFILE or \[security\] audit_signing_key/);
 
   const notATarget = await symbi("exec", join(work, "nothing-here"));
   assert.is(notATarget.code, 1);
