@@ -42,6 +42,7 @@ import { LineReader } from "./lines.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { parseRecordLine } from "./record.js";
 import { verifyLog } from "./verify.js";
+import { ARCHIVE_FOLDER } from "./storage.js";
 import { AuditLog } from "./writer.js";
 
 export interface ArchiveOptions {
@@ -108,7 +109,7 @@ function archiveLocked(path: string, lock: LogLock, options: ArchiveOptions): Ar
     };
 
   // 3. The archive: the records up to the cut checkpoint, byte for byte.
-  const archiveDir = options.archiveDir ?? join(dirname(path), "archive");
+  const archiveDir = options.archiveDir ?? join(dirname(path), ARCHIVE_FOLDER);
   const file = archivePathFor(path, archiveDir, cut.first, cut.seq);
   const bytes = readRange(path, 0, cut.end);
   const sha256 = createHash("sha256").update(bytes).digest("hex");

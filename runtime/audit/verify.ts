@@ -655,7 +655,8 @@ export function describeResult(result: VerifyResult): string {
     return `OK ${result.path}: ${count(result.records, "record")}, ${count(result.runs, "run")}, ${count(result.checkpoints, "checkpoint")}; last seq ${result.lastSeq}; key ${shortKeyId(result.keyId)}…`;
   }
   const b = result.firstBad!;
-  const where = b.index === 0 ? `${result.path} (head file)` : `${result.path}:${b.index}`;
+  const file = b.file ?? result.path;
+  const where = b.index === 0 ? `${file} (head file)` : `${file}:${b.index}`;
   const seq = b.seq !== null && b.seq !== b.index ? ` (seq ${b.seq})` : "";
   return `FAILED ${where}${seq}: ${b.reason}: ${b.detail}`;
 }
