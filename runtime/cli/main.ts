@@ -8,10 +8,11 @@
  * the interpreter, Cedar and Docker clients that `exec` needs; help and unknown commands load all.
  */
 import { Command } from "commander";
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { reportError } from "./errors.js";
+import { packageJson } from "./package.js";
 
 export interface CommandModule {
   register(program: Command): void;
@@ -65,18 +66,7 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 function packageVersion(): string {
-  // package.json is two levels up from runtime/cli (sources) or three from dist/runtime/cli.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "symbiont-toolchain" && pkg.version) return pkg.version;
-    } catch {
-      /* keep looking upwards */
-    }
-    dir = dirname(dir);
-  }
-  return "0.0.0";
+  return packageJson()?.version ?? "0.0.0";
 }
 
 function invokedDirectly(): boolean {
