@@ -198,7 +198,8 @@ test("archive: tampering with the archive, the live log, or the seam between the
     "archive",
   );
   check("the archive's end cut off", archived.slice(0, -2), live, "truncated", "archive");
-  const earlierCheckpoint = archived.findLastIndex((l, j) => j < archived.length - 1 && parse(l).type === "checkpoint");
+  let earlierCheckpoint = archived.length - 2;
+  while (parse(archived[earlierCheckpoint]!).type !== "checkpoint") earlierCheckpoint--;
   check(
     "the archive cut back to an earlier checkpoint",
     archived.slice(0, earlierCheckpoint + 1),
