@@ -43,6 +43,7 @@ export function runSettings(config: Config, auditLogFlag: string | undefined): R
   const key = sec.audit_signing_key;
   if (auditLogFlag === undefined && sec.audit_enabled === false) {
     // Off, by the operator: said at every run start, and in the log itself when there is one.
+    if (storageLog !== undefined && key !== undefined) ensureStorage(sec.audit_storage_path!);
     out.auditDisabled = {
       source: where(config, "security", "audit_enabled"),
       ...(storageLog !== undefined && key !== undefined ? { log: storageLog, keyFile: key } : {}),
