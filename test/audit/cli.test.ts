@@ -183,7 +183,10 @@ test("audit verify: unreadable log or key is one error line, exit 1", async () =
   oneErrorLine(noLog, /^symbi: error: cannot read audit log .*missing\.log: no such file or directory$/);
   oneErrorLine(noKey, /^symbi: error: public key file .*missing\.pub not found$/);
   oneErrorLine(privateAsPublic, /^symbi: error: .* is a private key; pass the public key file/);
-  oneErrorLine(noPubkeyOption, /^symbi: error: no key given: pass --key KEYFILE or set \[security\] audit_signing_key$/);
+  oneErrorLine(
+    noPubkeyOption,
+    /^symbi: error: no key given: pass --key KEYFILE or set \[security\] audit_signing_key$/,
+  );
   assert.is(badFormat.code, 1);
   assert.match(badFormat.stderr, /argument 'xml' is invalid. Allowed choices are pretty, json/);
 });

@@ -113,8 +113,8 @@ P("config show: every key with its value and source; secrets never printed", () 
   const c = load({ projectRoot: d, sections, env: { SYMBIONT_TEST_API_KEY: "sk-env-secret" } });
   const out = renderConfig(c);
   assert.match(out, new RegExp(`audit_retention_days = 30  # project file ${d}/symbi.toml:2:1`));
-  assert.match(out, /api_key = <set, not shown>  # environment SYMBIONT_TEST_API_KEY/);
-  assert.match(out, /policy_enforcement_mode = "strict"  # default/);
+  assert.ok(out.includes("api_key = <set, not shown>  # environment SYMBIONT_TEST_API_KEY\n"), out);
+  assert.ok(out.includes('policy_enforcement_mode = "strict"  # default\n'), out);
   assert.match(out, /# audit_storage_path \(not set\)/);
   const json = JSON.stringify(showConfig(c));
   for (const t of [out, json]) assert.not.match(t, /sk-(very|env)-secret/);
