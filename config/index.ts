@@ -16,8 +16,8 @@ export {
 } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
-export { SECTIONS, security, tofu, bundles } from "./sections/index.js";
-export { firstUseDecision, type FirstUseDecision, type TofuSettings } from "./sections/tofu.js";
+export { SECTIONS, security, tofu, bundles } from "./sections.js";
+export { firstUseDecision, type FirstUseDecision, type TofuSettings } from "./tofu.js";
 export {
   section,
   bool,

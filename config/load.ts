@@ -1,5 +1,5 @@
 /**
- * The effective configuration: every key of every section (sections/index.ts) from its highest
+ * The effective configuration: every key of every section (sections.ts) from its highest
  * source —
  *
  *   flags  >  environment (SYMBIONT_*)  >  operator files  >  the project's symbi.toml  >  defaults
@@ -17,10 +17,10 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import leven, { closestMatch } from "leven";
+import { closestName } from "../grammar/suggest.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import type { FileScope, KeySpec, SectionSpec, SectionValues } from "./schema.js";
-import { SECTIONS } from "./sections/index.js";
+import { SECTIONS } from "./sections.js";
 import { readTomlFile, type Position } from "./toml.js";
 
 /** The project's configuration file, in its project root (compiler/project/root.ts finds that root). */
@@ -149,11 +149,10 @@ function schemaMessage(e: ErrorObject): string {
   }
 }
 
-/** Did-you-mean text for an unknown name among `candidates`: only a plausible typo (a third of its length or less). */
+/** Did-you-mean text for an unknown name among `candidates` (the tree's one edit distance: grammar/suggest.ts). */
 function suggestion(name: string, candidates: readonly string[]): string {
-  const m = closestMatch(name, [...candidates]);
-  if (m === undefined || m === name) return "";
-  return leven(name, m) <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${m}?)` : "";
+  const m = closestName(name, candidates);
+  return m === undefined ? "" : ` (did you mean ${m}?)`;
 }
 
 interface Candidate {

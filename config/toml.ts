@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import { parseTOML, type AST } from "toml-eslint-parser";
-import { describeFsError } from "../signing/errors.js";
+import { describeFsError } from "../formats/fs-errors.js";
 
 /** A configuration file is small; anything larger is not one. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;

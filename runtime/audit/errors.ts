@@ -58,4 +58,4 @@ export class AuditError extends Error {
   }
 }
 
-export { describeFsError } from "../../signing/errors.js";
+export { describeFsError } from "../../formats/fs-errors.js";

@@ -1,10 +1,10 @@
 /**
  * The audit log's signatures: every signed record is signed over `symbi-audit/1:<record hash>`
- * (the log format as the domain tag), with the key files of signing/keys.ts, re-exported here
+ * (the log format as the domain tag), with the key files of formats/keys.ts, re-exported here
  * for the log's users.
  */
 import type { KeyObject } from "node:crypto";
-import { signDigest, verifyDigest } from "../../signing/keys.js";
+import { signDigest, verifyDigest } from "../../formats/keys.js";
 import { LOG_FORMAT } from "./record.js";
 
 export {
@@ -16,7 +16,7 @@ export {
   publicKeyFromRaw,
   publicKeyPathFor,
   type GeneratedKeyFiles,
-} from "../../signing/keys.js";
+} from "../../formats/keys.js";
 
 /** What a signature covers: the domain tag and the record hash, so the key signs nothing else by accident. */
 export function signedMessage(hash: string): Buffer {

@@ -8,11 +8,10 @@
  * the interpreter, Cedar and Docker clients that `exec` needs; help and unknown commands load all.
  */
 import { Command } from "commander";
-import { existsSync, readdirSync, realpathSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { reportError } from "./errors.js";
-import { packageJson } from "./package.js";
 
 export interface CommandModule {
   register(program: Command): void;
@@ -66,7 +65,18 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 function packageVersion(): string {
-  return packageJson()?.version ?? "0.0.0";
+  // package.json is two levels up from runtime/cli (sources) or three from dist/runtime/cli.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "symbiont-toolchain" && pkg.version) return pkg.version;
+    } catch {
+      /* keep looking upwards */
+    }
+    dir = dirname(dir);
+  }
+  return "0.0.0";
 }
 
 function invokedDirectly(): boolean {

@@ -5,7 +5,7 @@
  * it was set, for the messages and the audit log.
  */
 import { Config, bundles, security } from "../../config/index.js";
-import { keyIdOf, loadPublicKey } from "../../signing/keys.js";
+import { keyIdOf, loadPublicKey } from "../../formats/keys.js";
 import { auditLogIn, ensureStorage } from "../audit/storage.js";
 import type { ExecOptions } from "../exec/run.js";
 import { UserError } from "../../formats/exit-codes.js";

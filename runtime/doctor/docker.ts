@@ -5,7 +5,7 @@
  * gVisor"), never trusted by its name. Each is a failure only when some agent needs it.
  */
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE } from "../../compiler/emit/sandbox-manifest.js";
+import { DEFAULT_SANDBOX_IMAGE } from "../../formats/sandbox-manifest.js";
 import { dockerEndpoint } from "../sandbox/docker-driver.js";
 import type { ProjectNeeds } from "./project.js";
 import type { Finding } from "./report.js";

@@ -12,11 +12,11 @@ import { dirname } from "node:path";
 import semver from "semver";
 import { Config, ConfigError, bundles, loadConfig, security } from "../../config/index.js";
 import { findProjectRoot } from "../../compiler/project/root.js";
-import { keyIdOf, loadPrivateKey, loadPublicKey, publicKeyPathFor } from "../../signing/keys.js";
+import { keyIdOf, loadPrivateKey, loadPublicKey, publicKeyPathFor } from "../../formats/keys.js";
 import { verifyLog } from "../audit/verify.js";
 import { isStale, lockPathFor, readLockOwner } from "../audit/lock.js";
 import { auditLogIn } from "../audit/storage.js";
-import { packageJson } from "../cli/package.js";
+import { SUPPORTED_NODE } from "../../compiler/version.js";
 import type { DefaultTier } from "../exec/sandbox-settings.js";
 import { dockerFindings } from "./docker.js";
 import { projectNeeds, type ProjectNeeds } from "./project.js";
@@ -35,7 +35,7 @@ export type DoctorCheck = (ctx: DoctorContext) => Promise<Finding[]> | Finding[]
 const DAY_MS = 86_400_000;
 
 function nodeFinding(): Finding {
-  const range = packageJson()?.engines?.node;
+  const range = SUPPORTED_NODE;
   const v = process.versions.node;
   if (!range)
     return { subject: "Node.js", status: "warn", detail: `${v} (the toolchain's supported range is unknown)` };

@@ -5,7 +5,7 @@
  * present (a missing one is an error, never a weaker mode), and the shape of each part the
  * runtime reads. A bundle that fails any check is refused with BundleError (exit 3).
  *
- * A folder's `bundle.sig` (signing/bundle-signature.ts) is read and parsed here; whether its
+ * A folder's `bundle.sig` (formats/bundle-signature.ts) is read and parsed here; whether its
  * key is trusted is decided by trust.ts when the bundle is about to run.
  *
  * Each file is read once; the bytes that were hashed are the bytes that are used.
@@ -22,7 +22,7 @@ import {
   MAX_BUNDLE_SIGNATURE_BYTES,
   parseBundleSignature,
   type BundleSignature,
-} from "../../signing/bundle-signature.js";
+} from "../../formats/bundle-signature.js";
 
 /** Largest bundle file the runtime reads. */
 export const MAX_BUNDLE_FILE_BYTES = 64 * 1024 * 1024;

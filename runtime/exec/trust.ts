@@ -15,7 +15,7 @@
  * bundles are allowed: a bad signature is tampering, not a missing one. Refusals are BundleError
  * (exit 3).
  */
-import { checkBundleSignature, type TrustedKey } from "../../signing/bundle-signature.js";
+import { checkBundleSignature, type TrustedKey } from "../../formats/bundle-signature.js";
 import { BundleError } from "../../formats/bundle.js";
 import type { Bundle } from "./bundle.js";
 

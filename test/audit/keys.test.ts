@@ -13,7 +13,7 @@ import {
   signedMessage,
   verifyHashSignature,
 } from "../../runtime/audit/keys.js";
-import { KeyError } from "../../signing/errors.js";
+import { KeyError } from "../../formats/keys.js";
 import { tempDir } from "./helpers.js";
 
 const { dir, cleanup } = tempDir();

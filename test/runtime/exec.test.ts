@@ -27,7 +27,7 @@ import { BundleError } from "../../formats/bundle.js";
 import { buildProject } from "../../compiler/emit/build.js";
 import { bundleFromFiles, loadBundleDir } from "../../runtime/exec/bundle.js";
 import { AuditError } from "../../runtime/audit/errors.js";
-import { KeyError } from "../../signing/errors.js";
+import { KeyError } from "../../formats/keys.js";
 import { rejects } from "./helpers.js";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateKeyFiles, loadPublicKey } from "../../signing/keys.js";
+import { generateKeyFiles, loadPublicKey } from "../../formats/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { symbi } from "../helpers/symbi.js";
 

@@ -9,7 +9,7 @@
  * `symbi.toml`).
  *
  * `--sign KEYFILE` (or `[bundles] signing_key` in the configuration, config/; `--no-sign` turns
- * it off) signs each bundle (signing/bundle-signature.ts): `bundle.sig` beside bundle.json, an
+ * it off) signs each bundle (formats/bundle-signature.ts): `bundle.sig` beside bundle.json, an
  * Ed25519 signature over it with a key from `symbi keygen`; `symbi exec` runs a bundle folder
  * only when its signature names a key the operator trusts (or the operator allows unsigned
  * bundles explicitly). An invalid configuration stops the build (every problem, located; exit 3).
@@ -27,9 +27,8 @@ import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/
 import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { ExitCode } from "../../../formats/exit-codes.js";
-import { loadPrivateKey } from "../../../signing/keys.js";
-import { KeyError } from "../../../signing/errors.js";
-import { BUNDLE_SIGNATURE_FILE, signBundle } from "../../../signing/bundle-signature.js";
+import { KeyError, loadPrivateKey } from "../../../formats/keys.js";
+import { BUNDLE_SIGNATURE_FILE, signBundle } from "../../../formats/bundle-signature.js";
 import { Config, ConfigError, bundles, loadConfig } from "../../../config/index.js";
 
 function isDir(p: string): boolean {

@@ -4,7 +4,7 @@
  * 1 otherwise (runtime/doctor).
  */
 import { Option, type Command } from "commander";
-import { ExitCode } from "../../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import { renderReport, runDoctor } from "../../doctor/index.js";
 import { ExitStatus } from "../errors.js";
 

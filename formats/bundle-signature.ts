@@ -13,7 +13,8 @@
  * of the trusted keys and the signature verifies with *that trusted key* — never with the key the
  * file carries.
  */
-import { createHash, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { sha256Hex } from "./digest.js";
 import { keyIdOf, rawPublicKey, signDigest, verifyDigest } from "./keys.js";
 
 export const BUNDLE_SIGNATURE_FILE = "bundle.sig";
@@ -38,10 +39,6 @@ export interface TrustedKey {
   key: KeyObject;
   /** e.g. "--trust keys/release.pub", "operator file /etc/symbi/symbi.toml (keys/release.pub)". */
   source: string;
-}
-
-function sha256Hex(b: Buffer): string {
-  return createHash("sha256").update(b).digest("hex");
 }
 
 /** The text of `bundle.sig` for the given bundle.json bytes. */

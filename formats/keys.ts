@@ -10,15 +10,7 @@
  * Every signature covers a domain tag and a hex digest (`<domain>:<hex>`), so a key used for
  * several purposes never signs one kind of thing that verifies as another.
  */
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
 import {
   closeSync,
   fstatSync,
@@ -30,7 +22,17 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { KeyError, describeFsError } from "./errors.js";
+import { describeFsError } from "./fs-errors.js";
+import { sha256Hex } from "./digest.js";
+import { ExitCode } from "./exit-codes.js";
+
+/** A key file that is missing, unreadable, of the wrong kind or too widely readable: exit 1, one line. */
+export class KeyError extends Error {
+  override readonly name = "KeyError";
+  /** Stable code, as AuditError's: "KEY". */
+  readonly code = "KEY";
+  readonly exitCode = ExitCode.Error;
+}
 
 export interface GeneratedKeyFiles {
   keyId: string;
@@ -194,7 +196,7 @@ export function rawPublicKey(key: KeyObject): Buffer {
 
 /** Key id: hex SHA-256 of the raw public key. Works on either half of the pair. */
 export function keyIdOf(key: KeyObject): string {
-  return createHash("sha256").update(rawPublicKey(key)).digest("hex");
+  return sha256Hex(rawPublicKey(key));
 }
 
 /**

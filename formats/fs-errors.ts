@@ -1,17 +1,6 @@
-/**
- * Errors of the key tooling: a key file that is missing, unreadable, of the wrong kind or too
- * widely readable. Like every user-facing error of both CLIs it carries the exit code to use
- * (compiler/cli/exit-codes.ts: 1, a usage or I/O problem) and a one-line message.
- */
+/** How a failed file operation reads in a one-line message (both CLIs, the audit log, key files, configuration). */
 
-export class KeyError extends Error {
-  override readonly name = "KeyError";
-  /** Stable code, as AuditError's: "KEY". */
-  readonly code = "KEY";
-  readonly exitCode = 1;
-}
-
-/** Turns a Node fs error into a one-line, user-facing reason ("permission denied", "no such directory"). */
+/** A Node fs error as a one-line, user-facing reason ("permission denied", "no such directory"). */
 export function describeFsError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {

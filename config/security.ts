@@ -4,7 +4,7 @@
  * refused with what to use instead — plus the audit signing key's location, which the seed
  * leaves to its key store. config/README.md lists where each honoured key takes effect.
  */
-import { bool, choice, int, path, section, text } from "../schema.js";
+import { bool, choice, int, path, section, text } from "./schema.js";
 
 const NO_HSM =
   "this runtime keeps signing keys in files readable only by their owner (mode 0600); there is no HSM key store — set [security] audit_signing_key to the key file instead";

@@ -2,7 +2,7 @@
  * `[bundles]`: which bundle signatures `symbi exec` trusts, whether unsigned bundles may run, and
  * the key `symbic build` signs with (docs/bundle.md, "Signatures").
  */
-import { bool, path, pathList, section } from "../schema.js";
+import { bool, path, pathList, section } from "./schema.js";
 
 export const bundles = section("bundles", "Bundle signatures: the keys trusted to sign what runs.", {
   trusted_keys: pathList({

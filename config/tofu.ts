@@ -3,7 +3,7 @@
  * pinning). The pin store that consults these settings is the tool verification's (MCP tools,
  * SchemaPin); `firstUseDecision` below is their one meaning, so every consumer decides alike.
  */
-import { bool, int, section, type SectionValues } from "../schema.js";
+import { bool, int, section, type SectionValues } from "./schema.js";
 
 export const tofu = section("tofu", "Trust on first use of tool providers' signing keys.", {
   enabled: bool({
