@@ -1,12 +1,12 @@
 /**
  * The container tiers on this machine: the Docker daemon (reachable, with seccomp), every image
  * the project's agents use (present, by digest), and for Tier2 a `runsc` runtime that really is
- * gVisor — proved from inside a throwaway container (gVisor's kernel log starts with "Starting
- * gVisor"), never trusted by its name. Each is a failure only when some agent needs it.
+ * gVisor — proved from inside a container by the sandbox driver's own check, never trusted by
+ * its name. Each is a failure only when some agent needs it.
  */
 import Docker from "dockerode";
-import { DEFAULT_SANDBOX_IMAGE } from "../../formats/sandbox-manifest.js";
-import { dockerEndpoint } from "../sandbox/docker-driver.js";
+import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
+import { createSandbox, dockerEndpoint, isSandboxError } from "../sandbox/index.js";
 import type { ProjectNeeds } from "./project.js";
 import type { Finding } from "./report.js";
 
@@ -109,43 +109,24 @@ export async function dockerFindings(needs: ProjectNeeds, docker: Docker = new D
     out.push({
       subject: "gVisor (runsc)",
       status: tier2.length > 0 ? "fail" : "warn",
-      detail: `registered as ${runsc.path ?? "runsc"}, but ${proof.detail}${tier2.length > 0 ? ` — Tier2 is needed by ${agentsText(tier2)}` : ""}`,
-      fix: "register gVisor's runsc binary as the runsc runtime (a runtime's name proves nothing)",
+      detail: `registered as ${runsc.path ?? "runsc"}, but the proof failed: ${proof.detail}${tier2.length > 0 ? ` — Tier2 is needed by ${agentsText(tier2)}` : ""}`,
+      fix: "register gVisor's runsc with --oci-seccomp (see .ci/run); a runtime's name proves nothing",
     });
   return out;
 }
 
 /**
- * Runs `dmesg` in a throwaway container under the runtime named runsc: gVisor's own kernel log
- * says "Starting gVisor"; a host kernel's says something else (or nothing, without CAP_SYSLOG,
- * which the probe — not any tool — is given).
+ * The proof the runtime itself requires before a Tier2 run (runtime/sandbox/docker-driver.ts): a
+ * container under the runtime named runsc must run on a kernel other than the host's, with the
+ * seccomp profile applied inside. Doctor asks the driver, so it reports exactly what `symbi exec`
+ * would refuse.
  */
 async function proveGvisor(docker: Docker): Promise<{ ok: boolean; detail: string }> {
-  let container: Docker.Container | undefined;
+  const manifest = defaultSandboxManifest({ agent: "doctor", tier: "tier2" });
   try {
-    container = await within(
-      docker.createContainer({
-        Image: DEFAULT_SANDBOX_IMAGE,
-        Cmd: ["dmesg"],
-        NetworkDisabled: true,
-        HostConfig: { Runtime: "runsc", NetworkMode: "none", CapAdd: ["SYSLOG"], CapDrop: ["ALL"] },
-        Labels: { "dev.symbi.doctor": "gvisor-proof" },
-      }),
-      TIMEOUT_MS,
-      "create",
-    );
-    await within(container.start(), 20_000, "start");
-    await within(container.wait(), 20_000, "wait");
-    const logs = (await within(container.logs({ stdout: true, stderr: true }), TIMEOUT_MS, "logs")) as Buffer;
-    const text = logs.toString("latin1");
-    if (/Starting gVisor/.test(text)) return { ok: true, detail: 'its kernel log says "Starting gVisor"' };
-    return { ok: false, detail: 'its kernel log inside a container does not say "Starting gVisor": it is not gVisor' };
+    await within(createSandbox(manifest, { docker: { docker } }).check(), 60_000, "the gVisor proof");
+    return { ok: true, detail: "a container under it runs on gVisor's own kernel, with seccomp applied inside" };
   } catch (e) {
-    return {
-      ok: false,
-      detail: `the proof container could not run (${reason(e)}; it needs ${DEFAULT_SANDBOX_IMAGE}: npm run sandbox:image)`,
-    };
-  } finally {
-    if (container) await container.remove({ force: true }).catch(() => {});
+    return { ok: false, detail: isSandboxError(e) ? e.message : reason(e) };
   }
 }
