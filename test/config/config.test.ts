@@ -27,6 +27,7 @@ import {
   type LoadOptions,
 } from "../../config/index.js";
 import { SHARED } from "../helpers/corpus.js";
+import { findProjectRoot } from "../../compiler/project/root.js";
 
 const work = mkdtempSync(join(tmpdir(), "symbi-config-"));
 let n = 0;
@@ -102,6 +103,20 @@ P("operator files: SYMBIONT_CONFIG alone when set, else /etc/symbi then the XDG 
     assert.is((e as ConfigError).exitCode, 1, "an unreadable file is an I/O error");
   }
 });
+
+P(
+  "the project file is the project root's: the search stops at a repository root, a worktree's .git file included",
+  () => {
+    const outer = folder({ "symbi.toml": "[security]\naudit_retention_days = 5\n" });
+    const repo = join(outer, "repo");
+    mkdirSync(join(repo, "agents"), { recursive: true });
+    writeFileSync(join(repo, ".git"), "gitdir: /elsewhere/.git/worktrees/repo\n");
+    const root = findProjectRoot(join(repo, "agents"));
+    assert.is(root, join(repo, "agents"), "not the outer folder's symbi.toml");
+    assert.is(load({ projectRoot: root }).get("security", "audit_retention_days"), undefined);
+    assert.is(load({ projectRoot: findProjectRoot(outer) }).values(security).audit_retention_days, 5);
+  },
+);
 
 P("config show: every key with its value and source; secrets never printed", () => {
   const withSecret = section("model", "test section", {
