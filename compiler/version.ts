@@ -1,19 +1,30 @@
 import { readFileSync } from "node:fs";
 
-/** The toolchain version, read once from package.json (works from sources and from dist/). */
-function readVersion(): string {
-  for (const rel of ["../../package.json", "../../../package.json"]) {
+interface PackageFacts {
+  version: string;
+  engines?: { node?: string };
+}
+
+/** The toolchain's package.json, read once (works from sources and from dist/). */
+function readPackage(): PackageFacts {
+  // compiler/version.ts in the sources, dist/compiler/version.js when built.
+  for (const rel of ["../package.json", "../../package.json"]) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as Partial<PackageFacts> & {
         name?: string;
-        version?: string;
       };
-      if (pkg.name === "symbiont-toolchain" && pkg.version) return pkg.version;
+      if (pkg.name === "symbiont-toolchain" && pkg.version) return pkg as PackageFacts;
     } catch {
       // try the next location
     }
   }
-  return "0.0.0";
+  return { version: "0.0.0" };
 }
 
-export const VERSION: string = readVersion();
+const PACKAGE = readPackage();
+
+/** The toolchain version. */
+export const VERSION: string = PACKAGE.version;
+
+/** The Node.js versions the toolchain supports (package.json `engines.node`), e.g. ">=20.19 <25". */
+export const SUPPORTED_NODE: string | undefined = PACKAGE.engines?.node;

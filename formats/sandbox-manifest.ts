@@ -78,6 +78,8 @@ export interface SandboxManifest {
   block: number | null;
   source?: SourcePoint;
   tier: SandboxTier;
+  /** True when the block names no tier (the compiler chose it): the operator's default tier may raise it. */
+  tierDefault?: true;
   /** runc for tier1, runsc for tier2, null for the process tier. */
   runtime: ContainerRuntime | null;
   /** Null for the process tier. */
@@ -303,6 +305,8 @@ export function runtimeForTier(tier: SandboxTier): ContainerRuntime | null {
 export interface SandboxManifestOptions {
   agent: string;
   tier: SandboxTier;
+  /** The block names no tier: `tier` is the compiler's default. */
+  tierDefault?: boolean;
   block?: number | null;
   source?: SourcePoint;
   /** Container image (ignored for the process tier). Default DEFAULT_SANDBOX_IMAGE. */
@@ -353,6 +357,7 @@ export function defaultSandboxManifest(o: SandboxManifestOptions): SandboxManife
   };
   if (o.source) m.source = { ...o.source };
   if (o.fresh === true) m.fresh = true;
+  if (o.tierDefault) m.tierDefault = true;
   return m;
 }
 

@@ -149,6 +149,7 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
     const m = defaultSandboxManifest({
       agent: agent.name.name,
       tier,
+      ...(ws.tier === undefined ? { tierDefault: true } : {}),
       block: index,
       source: { file, line: w.span.line, column: w.span.col },
       ...(ws.timeoutMs !== undefined ? { timeoutMs: ws.timeoutMs } : {}),

@@ -33,7 +33,8 @@ export function findProjectRoot(path: string): string {
   const start = resolve(isDir(path) ? path : dirname(path));
   for (let dir = start; ;) {
     if (isProjectRoot(dir)) return dir;
-    if (isDir(join(dir, ".git"))) break;
+    // A repository root: `.git` is a folder, or a file in a worktree or submodule.
+    if (isDir(join(dir, ".git")) || isFile(join(dir, ".git"))) break;
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;

@@ -1,10 +1,11 @@
 /**
  * Checks on a single parsed record that the verifier and the writer (when it reopens a log)
- * share: which records must be signed, by which key, and what the genesis record must say.
+ * share: which records must be signed, by which key, what the genesis record must say, and
+ * what a checkpoint must say to start a log file on its own (an archive's continuation).
  */
 import type { KeyObject } from "node:crypto";
 import { GENESIS_PREV, LOG_FORMAT, type AuditRecord } from "./record.js";
-import { verifyHashSignature } from "./keys.js";
+import { publicKeyFromRaw, verifyHashSignature } from "./keys.js";
 import { sha256Hex } from "../../formats/digest.js";
 
 /** How a log signs: only genesis and checkpoint records, or every record. Fixed by the genesis record. */
@@ -19,9 +20,38 @@ export function shortKeyId(keyId: unknown): string {
   return typeof keyId === "string" ? keyId.slice(0, 16) : String(keyId);
 }
 
-/** True for records that carry a signature in every log. */
+/** True for records that carry a signature in every log (genesis, checkpoints, key rotations). */
 export function isSignedType(type: string): boolean {
-  return type === "checkpoint" || type === "genesis";
+  return type === "checkpoint" || type === "genesis" || type === "rotation";
+}
+
+/** The key a genesis record or a (new-format) checkpoint names, when its public key matches its key id. */
+export function declaredKey(rec: AuditRecord): { keyId: string; publicKey: KeyObject } | null {
+  const d = rec.details;
+  if (typeof d.publicKey !== "string" || typeof d.keyId !== "string") return null;
+  if (sha256Hex(Buffer.from(d.publicKey, "base64")) !== d.keyId) return null;
+  const publicKey = publicKeyFromRaw(d.publicKey);
+  return publicKey ? { keyId: d.keyId, publicKey } : null;
+}
+
+/**
+ * What is wrong with a checkpoint that starts a log file (the live log after `symbi audit
+ * archive` begins with a copy of the archive's last checkpoint), or null. It must name its key
+ * and the log's signing mode, and be signed by that key.
+ */
+export function anchorProblem(rec: AuditRecord): RecordProblem | null {
+  if (rec.type !== "checkpoint" || rec.seq < 2)
+    return {
+      reason: "malformed",
+      detail: "a log starts with its genesis record, or (after archiving) with a copy of the archive's last checkpoint",
+    };
+  const key = declaredKey(rec);
+  if (!key) return { reason: "malformed", detail: "the checkpoint that starts this log does not name its public key" };
+  if (rec.details.signing !== "checkpoint" && rec.details.signing !== "record")
+    return { reason: "malformed", detail: `unknown signing mode ${JSON.stringify(rec.details.signing)}` };
+  if (rec.sig === undefined || !verifyHashSignature(key.publicKey, rec.hash, rec.sig))
+    return { reason: "bad_signature", detail: "the checkpoint that starts this log is not signed by the key it names" };
+  return null;
 }
 
 /**
@@ -52,8 +82,11 @@ export function signatureProblem(
   return null;
 }
 
-/** What is wrong with the first record of a log (other than its signature), or null. */
-export function genesisProblem(rec: AuditRecord, keyId: string): RecordProblem | null {
+/**
+ * What is wrong with the first record of a log (other than its signature), or null. With
+ * `keyId`, the genesis must also name that key (a log whose key was never rotated).
+ */
+export function genesisProblem(rec: AuditRecord, keyId?: string): RecordProblem | null {
   if (rec.type !== "genesis" || rec.seq !== 1 || rec.prev !== GENESIS_PREV) {
     return {
       reason: "malformed",
@@ -73,7 +106,7 @@ export function genesisProblem(rec: AuditRecord, keyId: string): RecordProblem |
   if (typeof d.publicKey !== "string" || sha256Hex(Buffer.from(d.publicKey, "base64")) !== d.keyId) {
     return { reason: "wrong_key", detail: "the genesis record's public key does not match its key id" };
   }
-  if (d.keyId !== keyId) {
+  if (keyId !== undefined && d.keyId !== keyId) {
     return {
       reason: "wrong_key",
       detail: `log is signed by key ${shortKeyId(d.keyId)}…, but the given key is ${shortKeyId(keyId)}…`,

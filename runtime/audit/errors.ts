@@ -24,6 +24,8 @@ export type AuditErrorCode =
   | "HEAD"
   /** The records after the last signed checkpoint do not verify. */
   | "TAIL_INVALID"
+  /** The log does not end with a final checkpoint and no (dead) writer's lock explains it. */
+  | "NOT_AT_REST"
   /** `repair` found damage it must not paper over (anything but a torn tail, missing head or stale lock). */
   | "VERIFY_FAILED"
   /** The caller passed an invalid event (programming error in the runtime). */
@@ -38,6 +40,7 @@ const VERIFICATION_CODES: ReadonlySet<AuditErrorCode> = new Set([
   "WRONG_KEY",
   "HEAD",
   "TAIL_INVALID",
+  "NOT_AT_REST",
   "VERIFY_FAILED",
 ]);
 
@@ -55,28 +58,4 @@ export class AuditError extends Error {
   }
 }
 
-/** Turns a Node fs error into a one-line, user-facing reason ("permission denied", "no such directory"). */
-export function describeFsError(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e?.code) {
-    case "ENOENT":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EROFS":
-      return "read-only file system";
-    case "EISDIR":
-      return "is a directory";
-    case "ENOTDIR":
-      return "a parent path is not a directory";
-    case "ENOSPC":
-      return "no space left on device";
-    case "EDQUOT":
-      return "disk quota exceeded";
-    case "EEXIST":
-      return "already exists";
-    default:
-      return e?.message ? String(e.message) : String(err);
-  }
-}
+export { describeFsError } from "../../formats/fs-errors.js";

@@ -19,12 +19,14 @@ export const GENESIS_PREV = "0".repeat(64);
 /** Events the runtime records (DESIGN §9). Other snake_case types are allowed for extensions. */
 export type RuntimeEventType = "run_start" | "run_end" | "decision" | "approval" | "tool_start" | "tool_end" | "error";
 /** Events only the log itself writes; `append` refuses them. */
-export type SystemEventType = "genesis" | "checkpoint" | "recovered" | "repair";
+export type SystemEventType = "genesis" | "checkpoint" | "recovered" | "repair" | "rotation" | "archived";
 export const SYSTEM_EVENT_TYPES: ReadonlySet<string> = new Set<SystemEventType>([
   "genesis",
   "checkpoint",
   "recovered",
   "repair",
+  "rotation",
+  "archived",
 ]);
 
 /** A record before hashing. `run`/`agent` are null for records the log writes itself. */

@@ -47,7 +47,7 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
     lock = acquireLock(path);
   } catch (err) {
     if (!(err instanceof AuditError) || err.code !== "STALE_LOCK") throw err;
-    staleLock = breakStaleLock(path);
+    staleLock = breakStaleLock(path, { clearDeadBreaker: true });
     lock = acquireLock(path);
   }
 
@@ -59,13 +59,15 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
       details.staleLock = { pid: staleLock.pid, host: staleLock.host, since: staleLock.since };
     }
 
-    let result = verifyLog(path, { publicKey, headPath });
+    // Repair holds the lock: records after the last checkpoint are the crashed writer's to adopt.
+    const verify = () => verifyLog(path, { publicKey, headPath, writerPresent: true });
+    let result = verify();
     if (result.firstBad?.reason === "torn_tail") {
       details.tornTail = cutTornTail(path, result);
       actions.push(
         `cut the torn last line (line ${result.firstBad.index}, ${(details.tornTail as { bytes: number }).bytes} bytes)`,
       );
-      result = verifyLog(path, { publicKey, headPath });
+      result = verify();
     }
     if (result.firstBad?.reason === "head_invalid" && readHead(headPath).status === "invalid") {
       // Unreadable (e.g. emptied by a power failure): keep it for inspection and rebuild it like a missing one.
@@ -77,7 +79,7 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
       }
       details.unreadableHead = { movedTo: aside, detail: result.firstBad.detail };
       actions.push(`moved the unreadable head file aside to ${aside}`);
-      result = verifyLog(path, { publicKey, headPath });
+      result = verify();
     }
     if (result.firstBad?.reason === "head_missing" && result.records === 0 && result.intactBytes === 0) {
       // A writer died while creating the log: nothing was ever signed, so start it afresh (genesis first).
@@ -94,7 +96,7 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
       actions.push(
         `recreated the missing head file ${headPath} from the signed record seq ${last.record.seq}; records removed from the end before now could not be detected`,
       );
-      result = verifyLog(path, { publicKey, headPath });
+      result = verify();
     }
     if (result.firstBad) throw refuse(path, result);
 
@@ -102,6 +104,11 @@ export function repairLog(path: string, options: RepairOptions): RepairReport {
       actions.push(
         `signed the ${result.unsigned} records written after the last checkpoint (seq ${result.lastSignedSeq}) by the crashed writer`,
       );
+    } else if (!result.atRest && !details.restarted) {
+      actions.push(
+        `closed the writer session that ended at checkpoint seq ${result.lastSeq} without its final checkpoint (a crashed writer, or records cut from the end: this cannot tell which)`,
+      );
+      details.sessionClosed = { lastSeq: result.lastSeq };
     }
     details.lastSignedSeq = result.lastSignedSeq;
     details.unsignedRecordsAdopted = result.unsigned;

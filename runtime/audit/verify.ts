@@ -7,7 +7,7 @@
  *  - edited         a record's content does not match its own hash; or it is self-consistent but
  *                   its seq was changed (it still links to the previous record); or it was changed
  *                   and re-hashed, which shows as the next record (or a signature) still pointing
- *                   at its original hash.
+ *                   at its original hash; or it is not the record the operator expected at that seq.
  *  - inserted       a record that does not belong in the chain while the line after it continues
  *                   the chain correctly; or a second record with a seq already seen (a replayed
  *                   copy), or two records claiming the same place (the one the chain does not
@@ -15,25 +15,50 @@
  *  - deleted        the seq jumps forward and the missing records are nowhere later in the file.
  *  - reordered      the seq jumps forward, the missing record appears later in the file, and the
  *                   out-of-place record fits the chain at its own seq.
- *  - bad_signature  a genesis/checkpoint record without a valid signature (or any record, in a log
- *                   that signs every record).
- *  - wrong_key      the log (genesis or a checkpoint) names another key than the one given.
- *  - truncated      the log ends before the signed checkpoint recorded in its head file.
+ *  - bad_signature  a genesis/checkpoint/rotation record without a valid signature by the key of
+ *                   its segment (or any record, in a log that signs every record); a rotation not
+ *                   followed by a checkpoint of the new key.
+ *  - wrong_key      the given key signs no segment of the log (a log re-signed with another key).
+ *  - truncated      the log ends before the signed checkpoint recorded in its head file, or before
+ *                   the head the operator expected (`expectHead`), or — no writer holding it — at a
+ *                   checkpoint that is not the final one of its writer session.
+ *  - not_at_rest    records follow the last signed checkpoint and no writer holds the log's lock:
+ *                   anyone could have appended them (or a crashed writer's lock was removed).
  *  - torn_tail      the file ends with an incomplete line (a writer crashed mid-append) and the
  *                   head's checkpoint is within the intact prefix — a crash, not a cut.
- *  - head_missing / head_invalid   the head file is absent, unreadable, not signed by the key, or
- *                   names a checkpoint the log does not contain.
+ *  - head_missing / head_invalid   the head file is absent, unreadable, not signed by a key of
+ *                   the log, or names a checkpoint the log does not contain.
  *
- * Indexes are 1-based line numbers; in an intact log a record's seq equals its line number.
+ * Keys: the genesis record names the first key; a `rotation` record (signed by the current key)
+ * names the next one, and the checkpoint right after it must be signed by the new key. The key
+ * the caller gives must sign some segment: since every signature covers the whole chain before
+ * it, that anchors the entire log on the given key, whichever segment it signs.
+ *
+ * Several files (archives, then the live log) verify as one chain: each file after the first
+ * starts with a copy of the previous file's last record — a signed checkpoint. A file that starts
+ * that way on its own (the live log after archiving) verifies from that checkpoint, and the
+ * result says which records it continues from.
+ *
+ * Indexes are 1-based line numbers in their file; in an intact log without archives a record's
+ * seq equals its line number.
  */
 import type { KeyObject } from "node:crypto";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, existsSync, openSync } from "node:fs";
 import { AuditError, describeFsError } from "./errors.js";
 import { GENESIS_PREV, parseRecordLine, type AuditRecord } from "./record.js";
-import { keyIdOf } from "./keys.js";
+import { keyIdOf, publicKeyFromRaw } from "./keys.js";
 import { headPathFor, readHead, type Head } from "./head.js";
+import { lockPathFor } from "./lock.js";
 import { LineReader, type Line } from "./lines.js";
-import { genesisProblem, shortKeyId, signatureProblem, type SigningMode } from "./checks.js";
+import {
+  anchorProblem,
+  declaredKey,
+  genesisProblem,
+  shortKeyId,
+  signatureProblem,
+  type SigningMode,
+} from "./checks.js";
+import { sha256Hex } from "../../formats/digest.js";
 
 export type FailureReason =
   | "edited"
@@ -43,6 +68,7 @@ export type FailureReason =
   | "bad_signature"
   | "wrong_key"
   | "truncated"
+  | "not_at_rest"
   | "torn_tail"
   | "malformed"
   | "head_missing"
@@ -55,13 +81,36 @@ export interface FirstBad {
   seq: number | null;
   reason: FailureReason;
   detail: string;
+  /** The file it is in, when several files were verified. */
+  file?: string;
 }
 
 export interface VerifyOptions {
-  /** The public key the log must be signed with (loadPublicKey). */
+  /** A public key the log must be signed with (loadPublicKey): the key of any of its segments. */
   publicKey: KeyObject;
   /** Head file to check the end of the log against; default LOG.head; null skips that check. */
   headPath?: string | null;
+  /**
+   * The head the operator recorded earlier (e.g. printed at the end of a run): the log must
+   * still hold that record, so a cut back to any earlier point is detected without a copy.
+   */
+  expectHead?: { seq: number; hash: string };
+  /**
+   * Whether a writer holds the log (its lock file exists): then records after the last
+   * checkpoint are expected. Default: look for LOG.lock.
+   */
+  writerPresent?: boolean;
+}
+
+/** A run of records signed by one key. */
+export interface KeySegment {
+  keyId: string;
+  /** Seq of the segment's first record (the genesis, or the checkpoint after a rotation). */
+  fromSeq: number;
+  /** Time of that record. */
+  since: string;
+  /** Seq of the segment's last record in the verified part. */
+  toSeq: number;
 }
 
 export interface VerifyResult {
@@ -77,16 +126,22 @@ export interface VerifyResult {
   runs: number;
   lastSeq: number;
   lastHash: string;
-  /** Seq of the last signed record (genesis or checkpoint) in the intact prefix. */
+  /** Seq of the last signed record (genesis, checkpoint, rotation) in the intact prefix. */
   lastSignedSeq: number;
   /** Records after the last signed one: chained but not yet covered by a signature. */
   unsigned: number;
+  /** The log ends with the final checkpoint of a writer session (or holds only its genesis). */
+  atRest: boolean;
   /** False when the end of the log was not checked against a head file. */
   headChecked: boolean;
-  /** Byte length of the intact prefix. */
+  /** Byte length of the intact prefix (of the last file). */
   intactBytes: number;
   /** Where the last signed record of the intact prefix sits (repair rebuilds a missing head from it). */
   lastSigned: { record: AuditRecord; offset: number; end: number } | null;
+  /** The keys that signed the log, in order (more than one after rotations). */
+  segments: KeySegment[];
+  /** When the (first) file starts after archived records: the checkpoint it continues from. */
+  continues: { seq: number; hash: string } | null;
   firstBad?: FirstBad;
 }
 
@@ -96,75 +151,90 @@ interface Last {
   prev: string | null;
   line: number;
   signed: boolean;
+  record: AuditRecord | null;
+}
+
+interface Key {
+  keyId: string;
+  publicKey: KeyObject;
 }
 
 /** Verifies the log at `path`. Throws AuditError IO only when the log cannot be read at all. */
 export function verifyLog(path: string, options: VerifyOptions): VerifyResult {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (err) {
-    throw new AuditError("IO", `cannot read audit log ${path}: ${describeFsError(err)}`);
-  }
-  try {
-    return new Verifier(path, fd, options).run();
-  } catch (err) {
-    if (err instanceof AuditError) throw err;
-    throw new AuditError("IO", `cannot read audit log ${path}: ${describeFsError(err)}`);
-  } finally {
-    closeSync(fd);
-  }
+  return verifyLogs([path], options);
+}
+
+/**
+ * Verifies archives and the live log as one chain, in order (oldest archive first, the live log
+ * last). The head, lock and expected head apply to the last file.
+ */
+export function verifyLogs(paths: readonly string[], options: VerifyOptions): VerifyResult {
+  if (paths.length === 0) throw new AuditError("IO", "no audit log to verify");
+  return new Verifier(paths, options).run();
 }
 
 class Verifier {
-  private readonly keyId: string;
-  private readonly publicKey: KeyObject;
+  private readonly givenKeyId: string;
   private signing: SigningMode | null = null;
-  private last: Last = { seq: 0, hash: GENESIS_PREV, prev: null, line: 0, signed: false };
+  private last: Last = { seq: 0, hash: GENESIS_PREV, prev: null, line: 0, signed: false, record: null };
   private records = 0;
   private checkpoints = 0;
   private runs = 0;
   private lastSignedSeq = 0;
   private intactBytes = 0;
   private lastSigned: VerifyResult["lastSigned"] = null;
-  /** Whether the record at the head's seq matched the head (undefined: not reached). */
-  private headMatched: boolean | undefined;
+  private atRest = false;
+  private current: Key | null = null;
+  /** Set by a rotation record: the record after it must be a checkpoint signed by this key. */
+  private rotatingTo: Key | null = null;
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly segments: KeySegment[] = [];
+  private continues: { seq: number; hash: string } | null = null;
+  /** The hash of the record at the expected head's seq, once reached. */
+  private expectedSeen: string | undefined;
+  private fd = -1;
 
   constructor(
-    private readonly path: string,
-    private readonly fd: number,
+    private readonly paths: readonly string[],
     private readonly options: VerifyOptions,
   ) {
-    this.publicKey = options.publicKey;
-    this.keyId = keyIdOf(options.publicKey);
+    this.givenKeyId = keyIdOf(options.publicKey);
   }
 
   run(): VerifyResult {
-    const headPath = this.options.headPath === undefined ? headPathFor(this.path) : this.options.headPath;
+    const livePath = this.paths[this.paths.length - 1]!;
+    const headPath = this.options.headPath === undefined ? headPathFor(livePath) : this.options.headPath;
     const headState = headPath === null ? null : this.loadHead(headPath);
-    const head = headState && "head" in headState ? headState.head : null;
+    if (headState && "head" in headState) this.headSeq = headState.head.checkpoint.seq;
 
-    const reader = new LineReader(this.fd);
     let firstBad: FirstBad | undefined;
     let torn: Line | undefined;
-    for (let line = reader.next(); line; line = reader.next()) {
-      if (!line.complete) {
-        torn = line;
-        break;
+    for (let i = 0; i < this.paths.length && !firstBad; i++) {
+      const path = this.paths[i]!;
+      const lastFile = i === this.paths.length - 1;
+      try {
+        this.fd = openSync(path, "r");
+      } catch (err) {
+        throw new AuditError("IO", `cannot read audit log ${path}: ${describeFsError(err)}`);
       }
-      const verdict = this.check(line, reader);
-      if (verdict) {
-        firstBad = verdict;
-        break;
+      try {
+        const r = this.verifyFile(i > 0, lastFile);
+        firstBad = r.firstBad;
+        torn = r.torn;
+      } catch (err) {
+        if (err instanceof AuditError) throw err;
+        throw new AuditError("IO", `cannot read audit log ${path}: ${describeFsError(err)}`);
+      } finally {
+        closeSync(this.fd);
       }
-      if (head && this.last.seq === head.checkpoint.seq) this.headMatched = this.last.hash === head.checkpoint.hash;
+      if (firstBad && this.paths.length > 1) firstBad.file = path;
     }
 
-    if (!firstBad) firstBad = this.endProblem(headState, torn);
+    if (!firstBad) firstBad = this.endProblem(headState, torn, livePath);
     const result: VerifyResult = {
       ok: firstBad === undefined,
-      path: this.path,
-      keyId: this.keyId,
+      path: livePath,
+      keyId: this.givenKeyId,
       signing: this.signing,
       records: this.records,
       checkpoints: this.checkpoints,
@@ -173,12 +243,67 @@ class Verifier {
       lastHash: this.last.hash,
       lastSignedSeq: this.lastSignedSeq,
       unsigned: this.last.seq - this.lastSignedSeq,
+      atRest: this.atRest,
       headChecked: headState !== null,
       intactBytes: this.intactBytes,
       lastSigned: this.lastSigned,
+      segments: this.segments,
+      continues: this.continues,
     };
     if (firstBad) result.firstBad = firstBad;
     return result;
+  }
+
+  /** One file of the chain. A file after the first starts with a copy of the previous file's last record. */
+  private verifyFile(continued: boolean, lastFile: boolean): { firstBad?: FirstBad; torn?: Line } {
+    const reader = new LineReader(this.fd);
+    this.intactBytes = 0;
+    this.lastSigned = null;
+    if (continued) {
+      const first = reader.next();
+      const parsed = first?.complete ? parseRecordLine(first.text) : null;
+      const prev = this.last;
+      if (!parsed?.ok || parsed.computedHash !== parsed.record.hash || parsed.record.hash !== prev.hash) {
+        return {
+          firstBad: {
+            index: 1,
+            seq: parsed?.ok ? parsed.record.seq : null,
+            reason: "deleted",
+            detail: `this file does not start where the previous one ends (its last record, seq ${prev.seq}): records between them are missing`,
+          },
+        };
+      }
+      this.intactBytes = first!.end;
+      this.last = { ...prev, line: 1 };
+      if (prev.record && prev.signed) this.lastSigned = { record: prev.record, offset: 0, end: first!.end };
+    }
+    for (let line = reader.next(); line; line = reader.next()) {
+      if (!line.complete) {
+        if (!lastFile)
+          return {
+            firstBad: {
+              index: line.number,
+              seq: null,
+              reason: "malformed",
+              detail: "an archive ends with an incomplete line",
+            },
+          };
+        return { torn: line };
+      }
+      const verdict = this.check(line, reader);
+      if (verdict) return { firstBad: verdict };
+      if (this.options.expectHead && this.last.seq === this.options.expectHead.seq) this.expectedSeen = this.last.hash;
+    }
+    if (!lastFile && !(this.last.signed && this.last.record?.type === "checkpoint"))
+      return {
+        firstBad: {
+          index: this.last.line,
+          seq: this.last.seq,
+          reason: "truncated",
+          detail: "an archive ends with a signed checkpoint; this one does not: records were removed from its end",
+        },
+      };
+    return {};
   }
 
   private loadHead(headPath: string): { head: Head } | { problem: FirstBad } {
@@ -194,25 +319,25 @@ class Verifier {
       };
     }
     if (h.status === "invalid") return { problem: { index: 0, seq: null, reason: "head_invalid", detail: h.detail } };
-    const sp = signatureProblem(h.head.checkpoint, this.publicKey, this.keyId, "checkpoint");
-    if (sp)
-      return {
-        problem: {
-          index: 0,
-          seq: h.head.checkpoint.seq,
-          reason: "head_invalid",
-          detail: `head file ${headPath}: ${sp.detail}`,
-        },
-      };
     return { head: h.head };
   }
 
-  /** Problems at the end of the log: truncation against the head, the head itself, a torn last line, an empty log. */
+  /** Problems at the end of the log: the given key, truncation against the heads, the head itself, the tail, an empty log. */
   private endProblem(
     headState: { head: Head } | { problem: FirstBad } | null,
     torn: Line | undefined,
+    livePath: string,
   ): FirstBad | undefined {
     const next = this.last.line + 1;
+    if (this.records > 0 && !this.keys.has(this.givenKeyId)) {
+      const signers = [...this.keys.keys()].map((k) => `${shortKeyId(k)}…`).join(", ");
+      return {
+        index: 1,
+        seq: null,
+        reason: "wrong_key",
+        detail: `log is signed by key ${signers}, but the given key is ${shortKeyId(this.givenKeyId)}…`,
+      };
+    }
     if (headState && "head" in headState) {
       const cp = headState.head.checkpoint;
       if (cp.seq > this.last.seq) {
@@ -223,7 +348,16 @@ class Verifier {
           detail: `the log ends ${torn ? "with an incomplete line " : ""}after seq ${this.last.seq}, but its head records signed checkpoint seq ${cp.seq}: records were removed from the end`,
         };
       }
-      if (this.headMatched === false) {
+      const key = this.keys.get(String(cp.details.keyId));
+      const sp = key ? signatureProblem(cp, key, String(cp.details.keyId), "checkpoint") : null;
+      if (!key || sp)
+        return {
+          index: 0,
+          seq: cp.seq,
+          reason: "head_invalid",
+          detail: `head file: ${key ? sp!.detail : `its checkpoint is signed by key ${shortKeyId(cp.details.keyId)}…, which signs no part of this log`}`,
+        };
+      if (this.headHash !== undefined && this.headHash !== cp.hash) {
         return {
           index: cp.seq,
           seq: cp.seq,
@@ -231,6 +365,30 @@ class Verifier {
           detail: `the head's checkpoint seq ${cp.seq} is not the log's record seq ${cp.seq} (a different hash)`,
         };
       }
+    }
+    const expected = this.options.expectHead;
+    if (expected) {
+      if (expected.seq > this.last.seq)
+        return {
+          index: next,
+          seq: this.last.seq + 1,
+          reason: "truncated",
+          detail: `the log ends after seq ${this.last.seq}, but the expected head is seq ${expected.seq}: records were removed from the end`,
+        };
+      if (this.expectedSeen !== undefined && this.expectedSeen !== expected.hash)
+        return {
+          index: 0,
+          seq: expected.seq,
+          reason: "edited",
+          detail: `record seq ${expected.seq} is not the expected head (hash ${expected.hash.slice(0, 16)}…): the log was rewritten from there`,
+        };
+      if (this.expectedSeen === undefined && expected.seq > 0)
+        return {
+          index: 0,
+          seq: expected.seq,
+          reason: "truncated",
+          detail: `record seq ${expected.seq} (the expected head) is not in the verified files (it was archived: include the archives)`,
+        };
     }
     if (torn) {
       return {
@@ -243,7 +401,33 @@ class Verifier {
     if (headState && "problem" in headState) return headState.problem;
     if (this.records === 0)
       return { index: 1, seq: null, reason: "malformed", detail: "the log is empty (no genesis record)" };
+    const writer = this.options.writerPresent ?? existsSync(lockPathFor(livePath));
+    if (!this.atRest && !writer) {
+      const unsigned = this.last.seq - this.lastSignedSeq;
+      if (unsigned > 0)
+        return {
+          index: this.last.line - unsigned + 1,
+          seq: this.lastSignedSeq + 1,
+          reason: "not_at_rest",
+          detail: `${unsigned} record${unsigned === 1 ? "" : "s"} follow the last signed checkpoint and no writer holds the log: they may have been appended by anyone (a writer that crashed keeps its lock until the next run recovers it; if that lock was removed by hand, adopt them with symbi audit repair)`,
+        };
+      return {
+        index: next,
+        seq: this.last.seq + 1,
+        reason: "truncated",
+        detail: `the log ends at checkpoint seq ${this.last.seq}, which is not the final checkpoint of its writer session, and no writer holds the log: records were removed from its end`,
+      };
+    }
     return undefined;
+  }
+
+  /** The head's checkpoint seq, and the hash of the log's record at that seq once the walk reached it. */
+  private headSeq = -1;
+  private headHash: string | undefined;
+
+  /** The key that must sign `r` (the new key for the checkpoint after a rotation). */
+  private keyFor(): Key | null {
+    return this.rotatingTo ?? this.current;
   }
 
   /** Checks one complete line against the chain so far; accepts it or returns the first bad record. */
@@ -280,27 +464,89 @@ class Verifier {
     if (!parsed.ok) return ownProblem(null, "malformed", `line is not a record: ${parsed.detail}`);
     const r = parsed.record;
     if (parsed.computedHash !== r.hash) return ownProblem(r.seq, "edited", "record content does not match its hash");
-    if (r.seq === 1 && last.seq === 0 && r.prev === GENESIS_PREV) {
-      const gp = genesisProblem(r, this.keyId);
-      if (gp) return ownProblem(r.seq, gp.reason, gp.detail);
+
+    // The first record: the genesis, or a checkpoint that continues archived records (when the
+    // next line continues from it). Anything else is judged against an empty chain with the given key.
+    if (this.current === null) {
+      if (r.seq === 1 && r.prev === GENESIS_PREV) {
+        const gp = genesisProblem(r);
+        if (gp) return ownProblem(r.seq, gp.reason, gp.detail);
+        this.current = declaredKey(r);
+        if (!this.current) return ownProblem(r.seq, "malformed", "the genesis record does not name a usable key");
+      } else if (r.type === "checkpoint" && r.seq > 1 && anchorProblem(r) === null && this.startsChain(r, reader)) {
+        this.current = declaredKey(r)!;
+        this.continues = { seq: r.seq, hash: r.hash };
+        this.signing = r.details.signing as SigningMode;
+        this.accept(r, line, true);
+        return null;
+      } else {
+        this.current = (r.type === "genesis" ? declaredKey(r) : null) ?? {
+          keyId: this.givenKeyId,
+          publicKey: this.options.publicKey,
+        };
+      }
     }
-    const sp = signatureProblem(r, this.publicKey, this.keyId, this.signing ?? "checkpoint");
+    const key = this.keyFor();
+    if (!key) return ownProblem(r.seq, "malformed", "the log does not start with a genesis record");
+    const sp = signatureProblem(r, key.publicKey, key.keyId, this.signing ?? "checkpoint");
     if (sp) return ownProblem(r.seq, sp.reason, sp.detail);
+    if (this.rotatingTo && r.type !== "checkpoint")
+      return ownProblem(
+        r.seq,
+        "bad_signature",
+        "a key rotation must be followed by a checkpoint signed by the new key",
+      );
 
     if (!linksToLast(r)) return this.linkProblem(line, r, peekNext);
     if (r.type === "genesis" && r.seq !== 1) return bad(line.number, r.seq, "malformed", "a second genesis record");
-
+    if (r.type === "rotation") {
+      const d = r.details;
+      const next = typeof d.newPublicKey === "string" ? publicKeyFromRaw(d.newPublicKey) : null;
+      if (
+        !next ||
+        typeof d.newKeyId !== "string" ||
+        sha256Hex(Buffer.from(d.newPublicKey as string, "base64")) !== d.newKeyId
+      )
+        return bad(line.number, r.seq, "malformed", "a rotation record must name the new key (newKeyId, newPublicKey)");
+      if (d.newKeyId === key.keyId) return bad(line.number, r.seq, "malformed", "a rotation to the same key");
+      this.rotatingTo = { keyId: d.newKeyId, publicKey: next };
+    } else if (this.rotatingTo) {
+      this.current = this.rotatingTo;
+      this.rotatingTo = null;
+      this.segments.push({ keyId: this.current.keyId, fromSeq: r.seq, since: r.ts, toSeq: r.seq });
+      this.keys.set(this.current.keyId, this.current.publicKey);
+    }
     if (r.seq === 1) this.signing = r.details.signing as SigningMode;
-    this.last = { seq: r.seq, hash: r.hash, prev: r.prev, line: line.number, signed: r.sig !== undefined };
+    this.accept(r, line, false);
+    return null;
+  }
+
+  /** Whether a checkpoint on the first line starts the chain: the next line continues from it (or there is none). */
+  private startsChain(r: AuditRecord, reader: LineReader): boolean {
+    const n = reader.peek();
+    if (!n || !n.complete) return true;
+    const q = parseRecordLine(n.text);
+    return q.ok && q.record.seq === r.seq + 1 && q.record.prev === r.hash;
+  }
+
+  /** Takes `r` (verified) as the end of the chain. */
+  private accept(r: AuditRecord, line: Line, anchor: boolean): void {
+    if (this.segments.length === 0) {
+      this.segments.push({ keyId: this.current!.keyId, fromSeq: r.seq, since: r.ts, toSeq: r.seq });
+      this.keys.set(this.current!.keyId, this.current!.publicKey);
+    }
+    this.segments[this.segments.length - 1]!.toSeq = r.seq;
+    this.last = { seq: r.seq, hash: r.hash, prev: r.prev, line: line.number, signed: r.sig !== undefined, record: r };
     this.records++;
-    if (r.type === "checkpoint") this.checkpoints++;
+    if (r.type === "checkpoint" && !anchor) this.checkpoints++;
     else if (r.type === "run_start") this.runs++;
-    if (r.type === "checkpoint" || r.type === "genesis") {
+    if (r.type === "checkpoint" || r.type === "genesis" || r.type === "rotation") {
       this.lastSignedSeq = r.seq;
       this.lastSigned = { record: r, offset: line.start, end: line.end };
     }
+    this.atRest = r.type === "genesis" || (r.type === "checkpoint" && r.details.final === true);
     this.intactBytes = line.end;
-    return null;
+    if (r.seq === this.headSeq) this.headHash = r.hash;
   }
 
   /** A self-consistent, correctly signed record that does not continue the chain: say which record is to blame and how. */
@@ -409,7 +655,8 @@ export function describeResult(result: VerifyResult): string {
     return `OK ${result.path}: ${count(result.records, "record")}, ${count(result.runs, "run")}, ${count(result.checkpoints, "checkpoint")}; last seq ${result.lastSeq}; key ${shortKeyId(result.keyId)}…`;
   }
   const b = result.firstBad!;
-  const where = b.index === 0 ? `${result.path} (head file)` : `${result.path}:${b.index}`;
+  const file = b.file ?? result.path;
+  const where = b.index === 0 ? `${file} (head file)` : `${file}:${b.index}`;
   const seq = b.seq !== null && b.seq !== b.index ? ` (seq ${b.seq})` : "";
   return `FAILED ${where}${seq}: ${b.reason}: ${b.detail}`;
 }

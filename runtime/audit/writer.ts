@@ -4,7 +4,13 @@
  * record reaches the OS page cache before `append` returns and survives a crash of the process.
  * Every `checkpointEvery` records, and on close, a signed checkpoint record is appended, the
  * file is fsynced and the head file (LOG.head) is replaced atomically: that is the durability and
- * authenticity point. See README.md for the format and the trade-offs.
+ * authenticity point. The checkpoint written by close() is marked `final`: a log at rest ends
+ * with one, so a log that ends otherwise was cut, or its writer is still running or died.
+ *
+ * A writer that died (crash, SIGKILL) leaves its lock behind; the next open recovers it
+ * automatically — the dead owner, a torn last line it left (cut, its length and SHA-256 kept)
+ * and its records after the last checkpoint (adopted) are stated in a `recovered` record, signed
+ * by the checkpoint that follows. See README.md for the format and the trade-offs.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
 import {
@@ -32,12 +38,20 @@ import {
   type AuditRecord,
 } from "./record.js";
 import { keyIdOf, rawPublicKey, signHash } from "./keys.js";
+import { createHash } from "node:crypto";
 import { detailsProblem, type AuditEvent } from "./events.js";
 import { fsyncDirectory, headPathFor, readHead, writeHead, type Head } from "./head.js";
 import { dirname } from "node:path";
-import { acquireLock, type LogLock } from "./lock.js";
+import { acquireLockRecovering, type LockOwner, type LogLock } from "./lock.js";
 import { LineReader } from "./lines.js";
-import { genesisProblem, isSignedType, shortKeyId, signatureProblem, type SigningMode } from "./checks.js";
+import {
+  anchorProblem,
+  declaredKey,
+  genesisProblem,
+  shortKeyId,
+  signatureProblem,
+  type SigningMode,
+} from "./checks.js";
 
 export interface AuditLogOptions {
   /** Ed25519 private key (see loadPrivateKey). */
@@ -52,9 +66,9 @@ export interface AuditLogOptions {
   now?: () => Date;
 }
 
-/** A record the log writes about itself when it is opened (used by repair). */
+/** A record the log writes about itself when it is opened (used by repair and archive). */
 export interface OpeningRecord {
-  type: "repair";
+  type: "repair" | "archived";
   details: JsonObject;
 }
 
@@ -66,7 +80,8 @@ export class AuditLog {
   private size: number;
   private seq = 0;
   private hash = GENESIS_PREV;
-  private lastType = "";
+  /** The last record is a checkpoint written by close() (a session that ended cleanly). */
+  private lastFinal = false;
   private lastCheckpoint: Head | null = null;
   private sinceCheckpoint = 0;
   private closed = false;
@@ -77,11 +92,12 @@ export class AuditLog {
 
   readonly path: string;
   readonly headPath: string;
-  readonly keyId: string;
   readonly checkpointEvery: number;
   private signingMode: SigningMode;
-  private readonly privateKey: KeyObject;
-  private readonly publicKey: KeyObject;
+  /** The signing key; replaced by rotate(). */
+  private privateKey: KeyObject;
+  private publicKey: KeyObject;
+  private currentKeyId: string;
   private readonly now: () => Date;
 
   private constructor(
@@ -97,7 +113,7 @@ export class AuditLog {
     this.headPath = options.headPath ?? headPathFor(path);
     this.privateKey = options.privateKey;
     this.publicKey = createPublicKey(options.privateKey);
-    this.keyId = keyIdOf(this.publicKey);
+    this.currentKeyId = keyIdOf(this.publicKey);
     this.checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
     this.signingMode = options.signEveryRecord ? "record" : "checkpoint";
     this.now = options.now ?? (() => new Date());
@@ -106,22 +122,32 @@ export class AuditLog {
   /**
    * Opens (or creates) the log for appending and takes its lock. A new log starts with a signed
    * genesis record naming the key. An existing one must end with a complete line, be signed by
-   * this key, and verify from its last signed checkpoint (as named by LOG.head) to the end; the
-   * chain then continues from its last record. Throws AuditError (one-line messages) otherwise.
+   * this key (its current key, after rotations), and verify from its last signed checkpoint (as
+   * named by LOG.head) to the end; the chain then continues from its last record. A lock left by
+   * a writer that died is recovered (recorded). Throws AuditError (one-line messages) otherwise.
    */
   static open(path: string, options: AuditLogOptions): AuditLog {
     checkOptions(options);
-    const lock = acquireLock(path);
+    const { lock, staleOwner } = acquireLockRecovering(path);
     try {
-      return AuditLog.openLocked(path, lock, options);
+      return AuditLog.openLocked(path, lock, options, undefined, staleOwner);
     } catch (err) {
       lock.release();
       throw err;
     }
   }
 
-  /** open() for a caller that already holds the lock (repair). `opening` is appended and checkpointed right away. */
-  static openLocked(path: string, lock: LogLock, options: AuditLogOptions, opening?: OpeningRecord): AuditLog {
+  /**
+   * open() for a caller that already holds the lock (repair, archive). `opening` is appended and
+   * checkpointed right away. `staleOwner` is the dead writer whose lock was broken to get this one.
+   */
+  static openLocked(
+    path: string,
+    lock: LogLock,
+    options: AuditLogOptions,
+    opening?: OpeningRecord,
+    staleOwner: LockOwner | null = null,
+  ): AuditLog {
     checkOptions(options);
     const headPath = options.headPath ?? headPathFor(path);
     let existed = true;
@@ -144,19 +170,26 @@ export class AuditLog {
       const size = st.size;
       wasEmpty = size === 0;
       log = new AuditLog(path, fd, size, lock, options);
+      let tornTail: JsonObject | null = null;
       if (size === 0) log.create(headPath);
-      else log.resume();
+      else tornTail = log.resume(staleOwner !== null, opening !== undefined);
       if (opening) {
+        // Signed at once; the log is at rest again right after it (repair and archive close next).
         log.opening = log.writeRecord(null, null, opening.type, opening.details);
-        log.checkpoint();
-      } else if (!isSignedType(log.lastType)) {
-        // The previous writer died after its last checkpoint: say so before adopting its records.
+        log.writeCheckpoint(true);
+      } else if (!log.lastFinal || staleOwner !== null) {
+        // The previous writer died: say so (who, what it left) before adopting its records.
         const lastCheckpointSeq = log.lastCheckpoint?.checkpoint.seq ?? 0;
-        log.writeRecord(null, null, "recovered", {
-          reason: "the previous writer stopped without a final checkpoint",
+        const details: JsonObject = {
+          reason: staleOwner
+            ? "the previous writer died holding the lock; the lock was recovered"
+            : "the previous writer stopped without a final checkpoint",
           lastCheckpointSeq,
           unsignedRecords: log.seq - lastCheckpointSeq,
-        });
+        };
+        if (staleOwner) details.staleLock = { pid: staleOwner.pid, host: staleOwner.host, since: staleOwner.since };
+        if (tornTail) details.tornTail = tornTail;
+        log.writeRecord(null, null, "recovered", details);
         log.checkpoint();
       }
     } catch (err) {
@@ -176,6 +209,10 @@ export class AuditLog {
     return log;
   }
 
+  /** Key id of the key that signs now (changed by rotate()). */
+  get keyId(): string {
+    return this.currentKeyId;
+  }
   /** Sequence number and hash of the last record written. */
   get lastSeq(): number {
     return this.seq;
@@ -215,29 +252,67 @@ export class AuditLog {
     if (this.sinceCheckpoint === 0 && this.lastCheckpoint && this.lastCheckpoint.checkpoint.seq === this.seq) {
       return this.lastCheckpoint.checkpoint;
     }
+    return this.writeCheckpoint(false);
+  }
+
+  /**
+   * A signed checkpoint. It names its key (id and public key) and the log's signing mode, so it
+   * can start a log file on its own (the live log after archiving); `final` marks the end of a
+   * writer session (close()).
+   */
+  private writeCheckpoint(final: boolean, durableHead = false): AuditRecord {
     const from = (this.lastCheckpoint?.checkpoint.seq ?? 0) + 1;
     const offset = this.size;
-    const rec = this.writeRecord(
-      null,
-      null,
-      "checkpoint",
-      { keyId: this.keyId, from, count: this.seq + 1 - from },
-      true,
-    );
+    const details: JsonObject = {
+      keyId: this.currentKeyId,
+      publicKey: rawPublicKey(this.publicKey).toString("base64"),
+      signing: this.signingMode,
+      from,
+      count: this.seq + 1 - from,
+    };
+    if (final) details.final = true;
+    const rec = this.writeRecord(null, null, "checkpoint", details, true);
     this.sync();
     this.lastCheckpoint = { checkpoint: rec, offset, end: this.size };
     this.sinceCheckpoint = 0;
-    writeHead(this.headPath, this.lastCheckpoint, false);
+    this.lastFinal = final;
+    writeHead(this.headPath, this.lastCheckpoint, durableHead);
     return rec;
   }
 
-  /** Final checkpoint (if anything is unsigned), fsync, close, unlock. Idempotent. */
+  /**
+   * Key rotation (`symbi keygen --rotate`): appends a `rotation` record naming the new key,
+   * signed by the current key, then a checkpoint signed by the new key — so the handover is
+   * signed by both. From then on the log is signed with `newPrivateKey`. The head is written
+   * durably: a writer reopening the log must find the new key's checkpoint.
+   */
+  rotate(newPrivateKey: KeyObject): AuditRecord {
+    this.ensureWritable();
+    checkOptions({ privateKey: newPrivateKey });
+    const newPublicKey = createPublicKey(newPrivateKey);
+    const newKeyId = keyIdOf(newPublicKey);
+    if (newKeyId === this.currentKeyId) throw new AuditError("KEY", "the new key is the key the log is signed with");
+    const rec = this.writeRecord(
+      null,
+      null,
+      "rotation",
+      { keyId: this.currentKeyId, newKeyId, newPublicKey: rawPublicKey(newPublicKey).toString("base64") },
+      true,
+    );
+    this.privateKey = newPrivateKey;
+    this.publicKey = newPublicKey;
+    this.currentKeyId = newKeyId;
+    this.writeCheckpoint(false, true);
+    return rec;
+  }
+
+  /** Final checkpoint, fsync, close, unlock. Idempotent. */
   close(): void {
     if (this.closed) return;
     try {
       if (!this.broken) {
-        if (this.sinceCheckpoint > 0 || this.lastCheckpoint?.checkpoint.seq !== this.seq) this.checkpoint();
-        else this.sync();
+        if (this.lastFinal) this.sync();
+        else this.writeCheckpoint(true);
       }
     } finally {
       this.closed = true;
@@ -289,7 +364,7 @@ export class AuditLog {
     this.writeLine(serializeRecord(rec, detailsText) + "\n");
     this.seq = rec.seq;
     this.hash = rec.hash;
-    this.lastType = type;
+    this.lastFinal = false;
     return rec;
   }
 
@@ -340,7 +415,7 @@ export class AuditLog {
       {
         format: LOG_FORMAT,
         alg: "Ed25519",
-        keyId: this.keyId,
+        keyId: this.currentKeyId,
         publicKey: rawPublicKey(this.publicKey).toString("base64"),
         signing: this.signingMode,
       },
@@ -349,40 +424,52 @@ export class AuditLog {
     this.sync();
     fsyncDirectory(dirname(this.path)); // the new file's directory entry
     this.lastCheckpoint = { checkpoint: rec, offset: 0, end: this.size };
+    // A log holding only its genesis record is at rest: closing it adds nothing.
+    this.lastFinal = true;
     writeHead(headPath, this.lastCheckpoint);
   }
 
   /**
-   * Existing log: refuse a torn last line, a foreign key, a missing or foreign head and a log
-   * shorter than its head; then verify from the head's checkpoint to the end (bounded by the
-   * checkpoint interval, not the log size) and continue the chain from the last record.
+   * Existing log: refuse a torn last line (cut it instead when the previous writer is known to
+   * have died: `crashed`), a log whose current key is not ours, a missing or foreign head and a
+   * log shorter than its head; then verify from the head's checkpoint to the end (bounded by the
+   * checkpoint interval, not the log size) and continue the chain from the last record. A log
+   * that does not end at rest (a final checkpoint) is adopted only from a writer known to have
+   * died, or by an explicit repair (`explicit`): otherwise its end was cut, or records were
+   * added by someone without the key. Returns what was cut from a torn tail, if anything.
    */
-  private resume(): void {
+  private resume(crashed: boolean, explicit: boolean): JsonObject | null {
     const path = this.path;
     const verifyHint = `check it with: symbi audit verify ${path} --pubkey KEYFILE.pub`;
+    let tornTail: JsonObject | null = null;
     const last = Buffer.alloc(1);
     readSync(this.fd, last, 0, 1, this.size - 1);
     if (last[0] !== 10) {
-      throw new AuditError(
-        "TORN_TAIL",
-        `audit log ${path} ends with an incomplete line (a writer crashed mid-append); ${verifyHint}, then cut the torn line with: symbi audit repair ${path} --key KEYFILE`,
-      );
+      if (!crashed)
+        throw new AuditError(
+          "TORN_TAIL",
+          `audit log ${path} ends with an incomplete line (a writer crashed mid-append); ${verifyHint}, then cut the torn line with: symbi audit repair ${path} --key KEYFILE`,
+        );
+      tornTail = this.cutTornTail();
     }
     const reader = new LineReader(this.fd, 0, 1, 64 * 1024);
     const first = reader.next();
-    const parsedGenesis = first ? parseRecordLine(first.text) : null;
-    if (!parsedGenesis?.ok || parsedGenesis.computedHash !== parsedGenesis.record.hash) {
+    const parsedFirst = first ? parseRecordLine(first.text) : null;
+    if (!parsedFirst?.ok || parsedFirst.computedHash !== parsedFirst.record.hash) {
       throw new AuditError(
         "TAIL_INVALID",
         `audit log ${path} does not start with a valid genesis record; ${verifyHint}`,
       );
     }
-    const genesis = parsedGenesis.record;
-    const gp =
-      genesisProblem(genesis, this.keyId) ?? signatureProblem(genesis, this.publicKey, this.keyId, "checkpoint");
-    if (gp)
-      throw new AuditError(gp.reason === "wrong_key" ? "WRONG_KEY" : "TAIL_INVALID", `audit log ${path}: ${gp.detail}`);
-    this.signingMode = genesis.details.signing as SigningMode;
+    // A log starts with its genesis record, or (after archiving) with the archive's last checkpoint.
+    const start = parsedFirst.record;
+    const sp =
+      start.seq === 1
+        ? (genesisProblem(start) ??
+          signatureProblem(start, this.publicKeyOf(start), String(start.details.keyId), "checkpoint"))
+        : anchorProblem(start);
+    if (sp) throw new AuditError("TAIL_INVALID", `audit log ${path}: ${sp.detail}`);
+    this.signingMode = start.details.signing as SigningMode;
 
     const head = readHead(this.headPath);
     const repairHint = `symbi audit repair ${path} --key KEYFILE`;
@@ -394,12 +481,13 @@ export class AuditLog {
     }
     if (head.status === "invalid") throw new AuditError("HEAD", `${head.detail}; ${verifyHint}`);
     const h = head.head;
-    const hp = signatureProblem(h.checkpoint, this.publicKey, this.keyId, "checkpoint");
+    // The head holds the latest checkpoint, signed by the log's current key: it must be ours.
+    const hp = signatureProblem(h.checkpoint, this.publicKey, this.currentKeyId, "checkpoint");
     if (hp) {
       if (hp.reason === "wrong_key")
         throw new AuditError(
           "WRONG_KEY",
-          `audit log ${path} is signed by key ${shortKeyId(h.checkpoint.details.keyId)}…, not by the given key ${shortKeyId(this.keyId)}…`,
+          `audit log ${path} is signed by key ${shortKeyId(h.checkpoint.details.keyId)}…, but the given key is ${shortKeyId(this.currentKeyId)}…`,
         );
       throw new AuditError("HEAD", `head file ${this.headPath}: ${hp.detail}; ${verifyHint}`);
     }
@@ -428,7 +516,7 @@ export class AuditLog {
     }
     this.seq = h.checkpoint.seq;
     this.hash = h.checkpoint.hash;
-    this.lastType = h.checkpoint.type;
+    this.lastFinal = h.checkpoint.type === "checkpoint" && h.checkpoint.details.final === true;
     this.lastCheckpoint = h;
     let newerCheckpoint = false;
     for (let line = tail.next(); line; line = tail.next()) {
@@ -443,20 +531,67 @@ export class AuditLog {
       if (parsed.computedHash !== rec.hash) throw fail("content does not match its hash");
       if (rec.seq !== this.seq + 1 || rec.prev !== this.hash)
         throw fail(`record seq ${rec.seq} does not follow seq ${this.seq}`);
-      const sp = signatureProblem(rec, this.publicKey, this.keyId, this.signingMode);
+      const sp = signatureProblem(rec, this.publicKey, this.currentKeyId, this.signingMode);
       if (sp) throw fail(sp.detail);
       if (rec.type === "genesis") throw fail("a second genesis record");
+      if (rec.type === "rotation") throw fail("a key rotation after the head's checkpoint (the head is out of date)");
       this.seq = rec.seq;
       this.hash = rec.hash;
-      this.lastType = rec.type;
+      this.lastFinal = rec.type === "checkpoint" && rec.details.final === true;
       if (rec.type === "checkpoint") {
         this.lastCheckpoint = { checkpoint: rec, offset: line.start, end: line.end };
         newerCheckpoint = true;
       }
     }
     this.sinceCheckpoint = this.seq - this.lastCheckpoint.checkpoint.seq;
+    if (!this.lastFinal && !crashed && !explicit) {
+      const what =
+        this.sinceCheckpoint > 0
+          ? `${this.sinceCheckpoint} record${this.sinceCheckpoint === 1 ? "" : "s"} after its last signed checkpoint`
+          : `its last checkpoint (seq ${this.seq}) is not the final one of a writer session`;
+      throw new AuditError(
+        "NOT_AT_REST",
+        `audit log ${path} does not end at rest (${what}) and no writer holds it: its end was cut, or records were added without the key; ${verifyHint}; if a crashed writer's lock was removed by hand, adopt its records (recorded) with: ${repairHint}`,
+      );
+    }
     // A crash between a checkpoint's fsync and its head update leaves the head one behind; catch up.
     if (newerCheckpoint) writeHead(this.headPath, this.lastCheckpoint);
+    return tornTail;
+  }
+
+  /** The key a genesis record names (its own signature is checked with it), or ours when it names none. */
+  private publicKeyOf(genesis: AuditRecord): KeyObject {
+    return declaredKey(genesis)?.publicKey ?? this.publicKey;
+  }
+
+  /**
+   * The previous writer died mid-append: cuts its incomplete last line (never acknowledged: the
+   * append that wrote it had not returned) and returns its length and SHA-256 for the record.
+   */
+  private cutTornTail(): JsonObject {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    let end = this.size;
+    let cut = -1;
+    while (end > 0 && cut < 0) {
+      const start = Math.max(0, end - chunk.length);
+      const n = readSync(this.fd, chunk, 0, end - start, start);
+      const i = chunk.subarray(0, n).lastIndexOf(10);
+      if (i >= 0) cut = start + i + 1;
+      end = start;
+    }
+    if (cut < 0) cut = 0;
+    const torn = Buffer.alloc(this.size - cut);
+    readSync(this.fd, torn, 0, torn.length, cut);
+    try {
+      ftruncateSync(this.fd, cut);
+      fdatasyncSync(this.fd);
+    } catch (err) {
+      throw new AuditError("IO", `cannot cut the torn last line of audit log ${this.path}: ${describeFsError(err)}`);
+    }
+    this.size = cut;
+    if (cut === 0)
+      throw new AuditError("TAIL_INVALID", `audit log ${this.path} holds no complete record (only a torn line)`);
+    return { bytes: torn.length, sha256: createHash("sha256").update(torn).digest("hex") };
   }
 }
 

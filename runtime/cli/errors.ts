@@ -39,7 +39,11 @@ export function reportError(
     return err.exitCode === ExitCode.Ok ? ExitCode.Ok : ExitCode.Error;
   }
   if (isUserFacing(err)) {
-    write(`${program}: error: ${oneLine(err.message)}\n`);
+    // An error with several problems (ConfigError) prints one error line per problem.
+    const lines = (err as { lines?: unknown }).lines;
+    if (Array.isArray(lines) && lines.length > 0 && lines.every((l) => typeof l === "string"))
+      for (const l of lines) write(`${program}: error: ${oneLine(l)}\n`);
+    else write(`${program}: error: ${oneLine(err.message)}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -24,6 +24,7 @@ import { BUILTIN_ACTIONS } from "../../stdlib/index.js";
 import { display, isList, isMap, list, map, record, typeNameOf, type Value } from "../interpreter/values.js";
 import type { AuditSink } from "./audit-sink.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
+import { STRICT, type Enforcement } from "./enforcement.js";
 
 /**
  * Runs a peer agent with a message as its input, as the child run `runId` (decided before the
@@ -45,6 +46,8 @@ export interface ActionRunnerOptions {
   signal: AbortSignal;
   /** Peer agents of this run, when there are any. */
   peers?: { names: ReadonlySet<string>; run: PeerRunner };
+  /** Whether a denial stops the action (strict, the default) or is only recorded (log_only: enforcement.ts). */
+  enforcement?: Enforcement;
 }
 
 /** Actions whose target is another agent (the Cedar resource is the agent). */
@@ -129,6 +132,8 @@ export class ActionRunner {
     loc: SourceLocation,
   ): Promise<void> {
     const d = this.o.gate.decide({ action, args, ...(resource ? { resource } : {}) });
+    const enforcement = this.o.enforcement ?? STRICT;
+    const denies = d.decision === "deny";
     this.o.audit.emit("decision", {
       action,
       builtin,
@@ -139,8 +144,9 @@ export class ActionRunner {
       error: d.error,
       args,
       location: formatLocation(loc),
+      ...enforcement.decisionFields(d, denies),
     });
-    if (d.decision === "deny") throw this.denied(d, action, loc);
+    if (denies && enforcement.stops(d, action, this.o.agent)) throw this.denied(d, action, loc);
     if (d.decision === "require_approval") {
       const a = await this.o.approver.approve(
         { agent: this.o.agent, tool: action, args, rules: d.rules, reason: d.reason },

@@ -1,8 +1,12 @@
 /**
  * Bundles (docs/bundle.md): loading one from a folder (or from files built in memory), and
  * verifying it before anything runs — the format, every file's SHA-256 against `bundle.json`,
- * no unlisted files, no symlinks or paths escaping the folder, and the shape of each part the
+ * no unlisted files, no symlinks or paths escaping the folder, every file the runtime needs
+ * present (a missing one is an error, never a weaker mode), and the shape of each part the
  * runtime reads. A bundle that fails any check is refused with BundleError (exit 3).
+ *
+ * A folder's `bundle.sig` (formats/bundle-signature.ts) is read and parsed here; whether its
+ * key is trusted is decided by trust.ts when the bundle is about to run.
  *
  * Each file is read once; the bytes that were hashed are the bytes that are used.
  */
@@ -13,15 +17,33 @@ import { validateSandboxManifest, type SandboxManifest } from "../../formats/san
 import type { CompiledPolicies } from "../gate/gate.js";
 import { irProblem, type AgentIR, type IrWithBlock } from "../../formats/ir.js";
 import { BundleError, parseBundleManifest, sha256Hex, type BundleManifest } from "../../formats/bundle.js";
+import {
+  BUNDLE_SIGNATURE_FILE,
+  MAX_BUNDLE_SIGNATURE_BYTES,
+  parseBundleSignature,
+  type BundleSignature,
+} from "../../formats/bundle-signature.js";
 
 /** Largest bundle file the runtime reads. */
 export const MAX_BUNDLE_FILE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Where a bundle comes from: a folder on disk (which may carry a signature, and must be trusted
+ * before it runs: trust.ts), or compiled in this process from the operator's own sources
+ * (`symbi exec FILE.symbi`), which no one could have altered between build and run.
+ */
+export type BundleSource = "folder" | "compiled";
+
 export interface Bundle {
   /** Where it came from, for messages: the folder, or `<file> (compiled in memory)`. */
   origin: string;
+  source: BundleSource;
   /** SHA-256 of bundle.json (identifies the bundle in the audit log). */
   sha256: string;
+  /** The exact bytes of bundle.json (what a signature covers). */
+  manifestBytes: Buffer;
+  /** The parsed bundle.sig of a folder bundle; null when the bundle is not signed. */
+  signature: BundleSignature | null;
   manifest: BundleManifest;
   agent: string;
   ir: AgentIR;
@@ -91,9 +113,11 @@ export function loadBundleDir(dir: string): Bundle {
     throw new BundleError(`cannot list bundle ${dir}: ${(e as Error).message}`);
   }
   for (const p of present) {
-    if (p !== "bundle.json" && !listed.has(p))
+    if (p !== "bundle.json" && p !== BUNDLE_SIGNATURE_FILE && !listed.has(p))
       throw new BundleError(`${dir}/${p} is not listed in bundle.json: the bundle was modified after it was built`);
   }
+  if (listed.has(BUNDLE_SIGNATURE_FILE))
+    throw new BundleError(`${dir}/bundle.json lists ${BUNDLE_SIGNATURE_FILE}, which only a signature may be`);
   const files = new Map<string, Buffer>();
   for (const p of listed) {
     const full = join(dir, ...p.split("/"));
@@ -108,12 +132,32 @@ export function loadBundleDir(dir: string): Bundle {
       throw new BundleError(`${dir}/${p} is larger than ${MAX_BUNDLE_FILE_BYTES / 1048576} MiB`);
     files.set(p, readFileSync(full));
   }
-  return verifyBundle(manifest, manifestBytes, files, dir);
+  const bundle = verifyBundle(manifest, manifestBytes, files, dir, "folder");
+  if (present.includes(BUNDLE_SIGNATURE_FILE)) bundle.signature = readSignature(dir);
+  return bundle;
+}
+
+/** Reads and parses `bundle.sig` (present: listFiles found it as a regular file). */
+function readSignature(dir: string): BundleSignature {
+  const path = join(dir, BUNDLE_SIGNATURE_FILE);
+  let bytes: Buffer;
+  try {
+    if (lstatSync(path).size > MAX_BUNDLE_SIGNATURE_BYTES)
+      throw new BundleError(`${path} is not a bundle signature: it is too large`);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    throw new BundleError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const parsed = parseBundleSignature(bytes);
+  if (!parsed.ok) throw new BundleError(`${path} is not a bundle signature: ${parsed.problem}`);
+  return parsed.signature;
 }
 
 /**
- * Builds a verified bundle from files in memory (`symbi exec FILE.symbi` compiles into this);
- * `bundleJson` is the text of bundle.json. The same checks as for a folder apply.
+ * Builds a verified bundle from files compiled in memory by this process (`symbi exec
+ * FILE.symbi` compiles into this); `bundleJson` is the text of bundle.json. The same checks as
+ * for a folder apply.
  */
 export function bundleFromFiles(
   bundleJson: string,
@@ -129,7 +173,7 @@ export function bundleFromFiles(
   }
   for (const p of Object.keys(manifest.files))
     if (!bufs.has(p)) throw new BundleError(`${origin}: ${p} is listed in bundle.json but missing`);
-  return verifyBundle(manifest, Buffer.from(bundleJson, "utf8"), bufs, origin);
+  return verifyBundle(manifest, Buffer.from(bundleJson, "utf8"), bufs, origin, "compiled");
 }
 
 function text(files: ReadonlyMap<string, Buffer>, p: string): string | undefined {
@@ -147,6 +191,7 @@ function verifyBundle(
   manifestBytes: Buffer,
   files: Map<string, Buffer>,
   origin: string,
+  source: BundleSource,
 ): Bundle {
   for (const [p, want] of Object.entries(manifest.files)) {
     const got = sha256Hex(files.get(p)!);
@@ -157,7 +202,10 @@ function verifyBundle(
   }
   const need = (p: string): string => {
     const t = text(files, p);
-    if (t === undefined) throw new BundleError(`${origin} has no ${p}`);
+    if (t === undefined)
+      throw new BundleError(
+        `${origin} has no ${p}, which every bundle must hold: the bundle is incomplete (rebuild it with symbic build)`,
+      );
     return t;
   };
 
@@ -208,7 +256,10 @@ function verifyBundle(
 
   const bundle: Bundle = {
     origin,
+    source,
     sha256: sha256Hex(manifestBytes),
+    manifestBytes,
+    signature: null,
     manifest,
     agent: manifest.agent,
     ir,

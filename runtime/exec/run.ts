@@ -5,6 +5,8 @@
  *
  * Order (everything that can be refused is refused before the audit log is touched, so a bad
  * input, a missing key, a dead Docker daemon or a missing image leave no half-written run):
+ *   0. the bundle is trusted: compiled here, or signed by a trusted   BundleError     exit 3
+ *      key, or unsigned and the operator allowed that (trust.ts)
  *   1. inputs checked against the agent's parameter types            InputError      exit 3
  *   2. trusted context checked; policies and schema loaded (once)    ContextError /  exit 3
  *                                                                    BundleError
@@ -48,6 +50,10 @@ import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
 import { ToolCaller } from "./tool-call.js";
+import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
+import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
+import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
+import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
 export class ContextError extends Error {
@@ -58,10 +64,29 @@ export class ContextError extends Error {
 /** How deep delegation may nest (a → b → c ...), so two agents delegating to each other stop. */
 export const MAX_DELEGATION_DEPTH = 8;
 
+/** A peer bundle loaded (and verified) only when the run first delegates to it; throws BundleError. */
+export type PeerLoader = () => Bundle;
+
 export interface ExecOptions {
   bundle: Bundle;
-  /** Other agents of the same project, by name (targets of `delegate`, `ask`, ...). */
-  peers?: ReadonlyMap<string, Bundle>;
+  /**
+   * Other agents of the same project, by name (targets of `delegate`, `ask`, ...): a bundle, or
+   * a loader called on first use — so a broken sibling bundle stops only a run that needs it.
+   */
+  peers?: ReadonlyMap<string, Bundle | PeerLoader>;
+  /**
+   * Which bundle signatures are trusted, and whether unsigned bundles may run (trust.ts).
+   * Default: no key trusted, unsigned refused — only bundles compiled in this process run.
+   */
+  trust?: TrustPolicy;
+  /** Where warnings go (an unsigned bundle runs, ...); default: stderr as `symbi: warning: ...`. */
+  onWarning?: (message: string) => void;
+  /** Policy enforcement mode and who set it (enforcement.ts); default strict. */
+  enforcement?: EnforcementSetting;
+  /** `[security] default_sandbox_tier`: the tier of `with` blocks that name none (sandbox-settings.ts). */
+  defaultTier?: DefaultTier;
+  /** `[security] network_isolation`: where it was set; a block whose sandbox allows network is refused. */
+  networkIsolation?: string;
   /** Parsed `--input` (undefined: none given). */
   input?: unknown;
   /** Parsed `--context`: each key becomes a trusted context attribute. */
@@ -79,6 +104,12 @@ export interface ExecOptions {
   /** `--audit-log` and `--key`: both or neither. */
   auditLog?: string;
   keyFile?: string;
+  /**
+   * Auditing turned off by the operator (`[security] audit_enabled = false`): where that was set,
+   * and the log to record it in (run id, agent, bundle) when one is configured. Announced on
+   * stderr at every run start.
+   */
+  auditDisabled?: { source: string; log?: string; keyFile?: string };
   maxSteps?: number;
   maxCallDepth?: number;
   maxOutputBytes?: number;
@@ -109,6 +140,8 @@ export interface ExecResult {
 
 interface Prepared {
   bundle: Bundle;
+  /** Why the bundle may run (recorded in run_start). */
+  trust: TrustVerdict;
   /** The id of the run it was prepared for (policies see it as `context.context.run_id`). */
   runId: string;
   /**
@@ -121,11 +154,16 @@ interface Prepared {
   /** The run's trusted records (`--context`, completed by the runtime), as JSON. */
   trusted: Record<string, unknown>;
   gate: PolicyGate;
+  /** The entry block's sandbox as it runs (the bundle's, raised to the configured default tier). */
+  sandbox: SandboxManifest;
+  /** Set when the configured default tier raised the block's tier: where it was set. */
+  tierFrom?: string;
   sandboxes: SandboxPool;
 }
 
 interface Shared {
   options: ExecOptions;
+  enforcement: Enforcement;
   log: AuditLog | null;
   approver: Approver;
   facts: ReadonlyMap<string, Record<string, unknown>>;
@@ -170,8 +208,9 @@ function trustedContext(o: ExecOptions, agent: string, runId: string): Record<st
   return { ...given, context: { has_human_approval: false, ...ctx, run_id: runId, agent, time: now } };
 }
 
-/** Steps 1, 2 and 4 for one bundle. */
+/** Steps 0, 1, 2 and 4 for one bundle. */
 async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: string): Promise<Prepared> {
+  const trust = trustBundle(bundle, o.trust ?? { keys: [] });
   const ir = bundle.ir;
   const inputs = validateInputs(
     ir.agent.params.map((p) => ({ name: p.local.name, type: p.type })),
@@ -205,18 +244,48 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
     throw e;
   }
-  const sandboxes = new SandboxPool(bundle.sandbox, o.sandbox);
+  const run = runSandbox(bundle, o);
+  const sandboxes = new SandboxPool(run.manifest, o.sandbox);
   await sandboxes.checkAll(bundle.contracts.values());
+  if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
   return {
     bundle,
+    trust,
     runId,
     restricting: restrictingActions(bundle),
     inputs,
     inputSha256: sha256Hex(JSON.stringify(inputJson)),
     trusted,
     gate,
+    sandbox: run.manifest,
+    ...(run.tierFrom !== undefined ? { tierFrom: run.tierFrom } : {}),
     sandboxes,
   };
+}
+
+function warn(o: ExecOptions, message: string): void {
+  if (o.onWarning) o.onWarning(message);
+  else process.stderr.write(`symbi: ${message.startsWith("warning:") ? "" : "warning: "}${message}\n`);
+}
+
+/**
+ * Auditing is off: said on stderr, and — when a log is configured — in the log itself, so the
+ * gap in the record is explained by a signed record naming the run and who turned auditing off.
+ */
+function recordAuditOff(o: ExecOptions, off: NonNullable<ExecOptions["auditDisabled"]>, p: Prepared): void {
+  warn(o, `the audit log is OFF (security.audit_enabled = false, ${off.source}): run ${p.runId} is not recorded`);
+  if (off.log === undefined || off.keyFile === undefined) return;
+  const log = AuditLog.open(off.log, { privateKey: loadPrivateKey(off.keyFile) });
+  try {
+    log.append({
+      run: p.runId,
+      agent: p.bundle.agent,
+      type: "audit_disabled",
+      details: { setBy: off.source, bundle: p.bundle.origin, bundleSha256: p.bundle.sha256 },
+    });
+  } finally {
+    log.close();
+  }
 }
 
 /** `--facts` as a lookup table; anything but an object of records is refused (exit 3). */
@@ -243,9 +312,22 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   }
   const facts = factsTable(o.facts);
   const prepared = await prepare(o.bundle, o.input, o, randomUUID());
+  if (o.auditDisabled) recordAuditOff(o, o.auditDisabled, prepared);
   const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
   const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
-  const shared: Shared = { options: o, log, approver: o.approver ?? approverFor(o.approve ?? "none"), facts };
+  const enforcement = new Enforcement(o.enforcement ?? { mode: "strict", source: "default" }, (m) => warn(o, m));
+  if (enforcement.logOnly)
+    warn(
+      o,
+      `policy enforcement is log_only (${enforcement.setting.source}): denials are recorded in the audit log and NOT enforced`,
+    );
+  const shared: Shared = {
+    options: o,
+    enforcement,
+    log,
+    approver: o.approver ?? approverFor(o.approve ?? "none"),
+    facts,
+  };
   let result: ExecResult;
   try {
     result = await runPrepared(prepared, shared, undefined, prepared.runId);
@@ -254,6 +336,13 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
     log?.close();
   }
   return result;
+}
+
+/** Where a run's records go: the log (every record marked in log_only mode), or nowhere. */
+function runSink(shared: Shared, runId: string, agent: string): AuditSink {
+  if (!shared.log) return NO_AUDIT;
+  const sink = new LogSink(shared.log, runId, agent);
+  return shared.enforcement.logOnly ? new LogOnlySink(sink) : sink;
 }
 
 function statusOf(e: DslError | FatalError): RunStatus {
@@ -269,7 +358,7 @@ async function runPrepared(
 ): Promise<ExecResult & { raw?: Value }> {
   const o = shared.options;
   const bundle = p.bundle;
-  const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
+  const audit = runSink(shared, runId, bundle.agent);
   const started = performance.now();
   const timeoutMs = bundle.sandbox.timeoutMs;
   const deadline = Math.min(started + timeoutMs, parent?.budget.deadline ?? Infinity);
@@ -303,6 +392,7 @@ async function runPrepared(
     budget,
     signal: controller.signal,
     checkInvokeTool: p.restricting.has("invoke_tool"),
+    enforcement: shared.enforcement,
     facts: shared.facts,
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
@@ -311,6 +401,7 @@ async function runPrepared(
   const peerNames = new Set([...(o.peers?.keys() ?? [])].filter((n) => n !== bundle.agent));
   const actions = new ActionRunner({
     agent: bundle.agent,
+    enforcement: shared.enforcement,
     gate: p.gate,
     approver: shared.approver,
     audit,
@@ -375,8 +466,11 @@ async function runPrepared(
       compiler: bundle.manifest.compiler?.version
         ? `${bundle.manifest.compiler.name ?? "symbic"} ${bundle.manifest.compiler.version}`
         : undefined,
+      trust: p.trust,
       inputSha256: p.inputSha256,
-      sandbox: bundle.sandbox.tier,
+      sandbox: p.sandbox.tier,
+      sandboxTierFrom: p.tierFrom,
+      enforcementSetBy: shared.enforcement.logOnly ? shared.enforcement.setting.source : undefined,
       timeoutMs,
       approve: shared.approver.mode,
       contextKeys: Object.keys(o.context ?? {}).sort(),
@@ -463,7 +557,8 @@ async function acceptMessage(
   };
   // The resource of a `receive` is the agent the message comes from.
   const d = p.gate.decide({ action: "receive", args, resource: { type: AGENT_TYPE, id: parent.agent } });
-  const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, p.bundle.agent) : NO_AUDIT;
+  const audit = runSink(shared, runId, p.bundle.agent);
+  const restricts = d.decision === "deny" && !isDefaultDeny(d);
   audit.emit("decision", {
     action: "receive",
     decision: d.decision,
@@ -473,8 +568,9 @@ async function acceptMessage(
     error: d.error,
     from: parent.agent,
     parentRun: parent.runId,
+    ...shared.enforcement.decisionFields(d, restricts),
   });
-  const refused = d.decision === "deny" && !isDefaultDeny(d);
+  const refused = restricts && shared.enforcement.stops(d, "receive", p.bundle.agent);
   let reason = d.reason;
   let rules = d.rules;
   if (!refused && d.decision === "require_approval") {
@@ -516,8 +612,15 @@ async function runPeer(
       `delegation nested more than ${MAX_DELEGATION_DEPTH} deep (agents delegating to each other?)`,
       loc,
     );
-  const bundle = shared.options.peers?.get(agent);
-  if (!bundle) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
+  const entry = shared.options.peers?.get(agent);
+  if (!entry) throw new DslError("Error", `agent \`${agent}\` is not available to this run`, loc);
+  let bundle: Bundle;
+  try {
+    bundle = typeof entry === "function" ? entry() : entry;
+  } catch (e) {
+    if (e instanceof BundleError) throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
+    throw e;
+  }
   const params = bundle.ir.agent.params ?? [];
   let input: unknown;
   if (typeof message === "string" && params.length === 1 && params[0]!.type.name.name === "String")

@@ -33,6 +33,7 @@ import type { ToolCallArgs } from "../interpreter/host.js";
 import { fromJson, isDuration, isFloat, isOption, list, typeNameOf, type Value } from "../interpreter/values.js";
 import type { AuditSink } from "./audit-sink.js";
 import type { SandboxPool } from "./sandboxes.js";
+import { STRICT, type Enforcement } from "./enforcement.js";
 
 export interface ToolCallerOptions {
   agent: string;
@@ -55,6 +56,8 @@ export interface ToolCallerOptions {
   facts?: ReadonlyMap<string, Record<string, unknown>>;
   /** Some policy names `invoke_tool`: decide it for every call too (see below). */
   checkInvokeTool?: boolean;
+  /** Whether a denial stops the call (strict, the default) or is only recorded (log_only: enforcement.ts). */
+  enforcement?: Enforcement;
 }
 
 const STDERR_TAIL = 2000;
@@ -116,8 +119,11 @@ function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedAr
 export class ToolCaller {
   private readonly maxOutput: number;
 
+  private readonly enforcement: Enforcement;
+
   constructor(private readonly o: ToolCallerOptions) {
     this.maxOutput = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.enforcement = o.enforcement ?? STRICT;
   }
 
   /** The deployment's facts about this call's argument values, by argument name (undefined when none). */
@@ -151,8 +157,12 @@ export class ToolCaller {
       locations: [],
       reason: d.reason,
       location: formatLocation(loc),
+      ...this.enforcement.decisionFields(d, true),
     });
-    throw this.denied(d, name, loc);
+    if (this.enforcement.stops(d, name, this.o.agent)) throw this.denied(d, name, loc);
+    const msg = `\`${name}\` cannot run: the bundle carries no contract for it`;
+    this.error("ToolError", msg, loc, name);
+    throw new DslError("ToolError", msg, loc, { details: { tool: name } });
   }
 
   /** Binds call arguments to the contract's arguments: positional in `position` order, then by name. */
@@ -241,6 +251,7 @@ export class ToolCaller {
     // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
     const facts = this.factsFor(validated);
     let decision = o.gate.decide({ action: name, args: gateArgs(contract, validated), ...(facts ? { facts } : {}) });
+    const denies = decision.decision === "deny";
     o.audit.emit("decision", {
       action: name,
       decision: decision.decision,
@@ -250,11 +261,13 @@ export class ToolCaller {
       error: decision.error,
       args: validated,
       location: formatLocation(loc),
+      ...this.enforcement.decisionFields(decision, denies),
     });
-    if (decision.decision === "deny") throw this.denied(decision, name, loc);
+    if (denies && this.enforcement.stops(decision, name, o.agent)) throw this.denied(decision, name, loc);
     if (o.checkInvokeTool) {
       const tool = toolInfo(contract);
       const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
+      const restricts = d.decision === "deny" && !isDefaultDeny(d);
       o.audit.emit("decision", {
         action: "invoke_tool",
         tool: name,
@@ -264,9 +277,10 @@ export class ToolCaller {
         reason: d.reason,
         error: d.error,
         location: formatLocation(loc),
+        ...this.enforcement.decisionFields(d, restricts),
       });
       // Restrict-only: a default deny (no rule about this tool) does not refuse.
-      if (d.decision === "deny" && !isDefaultDeny(d)) throw this.denied(d, name, loc);
+      if (restricts && this.enforcement.stops(d, "invoke_tool", o.agent)) throw this.denied(d, name, loc);
       if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
     }
     const needsApproval = decision.decision === "require_approval" || contract.humanApproval;

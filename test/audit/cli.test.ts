@@ -102,7 +102,7 @@ test("keygen: writes the pair and prints the key id; never overwrites; clear err
   ]);
   oneErrorLine(again, /^symbi: error: .*cli-key already exists; pass --force to overwrite it$/);
   oneErrorLine(missingDir, /^symbi: error: cannot write key file .*nope\/k: no such file or directory$/);
-  oneErrorLine(noOut, /required option '--out <keyfile>' not specified/);
+  oneErrorLine(noOut, /^symbi: error: --out KEYFILE is required \(or --rotate\)$/);
   const forced = await symbi("keygen", "--out", out, "--force");
   assert.is(forced.code, 0);
   assert.is.not(forced.stdout, first.stdout);
@@ -124,9 +124,12 @@ test("audit verify: OK with counts, FAILED naming the line and reason (exit 3), 
     symbi("audit", "verify", log, "--pubkey", keys.publicPath, "--no-head"),
   ]);
   assert.is(ok.code, 0, ok.stderr);
+  const last = JSON.parse(readLines(log).at(-1)!) as { hash: string };
   assert.is(
     ok.stdout,
-    `OK ${log}: ${N} records, 2 runs, ${readLines(log).filter((l) => l.includes('"type":"checkpoint"')).length} checkpoints; last seq ${N}; key ${keys.keyId.slice(0, 16)}…\n`,
+    `OK ${log}: ${N} records, 2 runs, ${readLines(log).filter((l) => l.includes('"type":"checkpoint"')).length} checkpoints; last seq ${N}; key ${keys.keyId.slice(0, 16)}…\n` +
+      `head ${N}:${last.hash}\n` +
+      `key ${keys.keyId} signs seq 1–${N} (since 2025-01-01T00:00:00.000Z)\n`,
   );
   assert.is(ok.stderr, "");
 
@@ -180,7 +183,10 @@ test("audit verify: unreadable log or key is one error line, exit 1", async () =
   oneErrorLine(noLog, /^symbi: error: cannot read audit log .*missing\.log: no such file or directory$/);
   oneErrorLine(noKey, /^symbi: error: public key file .*missing\.pub not found$/);
   oneErrorLine(privateAsPublic, /^symbi: error: .* is a private key; pass the public key file/);
-  oneErrorLine(noPubkeyOption, /required option '--pubkey <file>' not specified/);
+  oneErrorLine(
+    noPubkeyOption,
+    /^symbi: error: no key given: pass --key KEYFILE or set \[security\] audit_signing_key$/,
+  );
   assert.is(badFormat.code, 1);
   assert.match(badFormat.stderr, /argument 'xml' is invalid. Allowed choices are pretty, json/);
 });

@@ -13,22 +13,23 @@ import {
   signedMessage,
   verifyHashSignature,
 } from "../../runtime/audit/keys.js";
-import { AuditError } from "../../runtime/audit/errors.js";
+import { KeyError } from "../../formats/keys.js";
 import { tempDir } from "./helpers.js";
 
 const { dir, cleanup } = tempDir();
 
-function throwsAudit(fn: () => unknown, code: string, pattern: RegExp): void {
+function throwsKey(fn: () => unknown, pattern: RegExp): void {
   try {
     fn();
   } catch (err) {
-    assert.instance(err, AuditError);
-    assert.is((err as AuditError).code, code);
+    assert.instance(err, KeyError);
+    assert.is((err as KeyError).code, "KEY");
+    assert.is((err as KeyError).exitCode, 1);
     assert.match((err as Error).message, pattern);
     assert.not.match((err as Error).message, /\n/, "one line");
     return;
   }
-  assert.unreachable(`expected ${code} ${pattern}`);
+  assert.unreachable(`expected KeyError ${pattern}`);
 }
 
 test("keygen writes PKCS#8 (0600) and SPKI (.pub) PEM files and a key id of the raw public key", () => {
@@ -55,12 +56,12 @@ test("keygen never overwrites without force, and force replaces both files", () 
   const out = join(dir, "k2");
   const first = generateKeyFiles(out);
   const before = readFileSync(out, "utf8");
-  throwsAudit(() => generateKeyFiles(out), "KEY", /k2 already exists; pass --force/);
+  throwsKey(() => generateKeyFiles(out), /k2 already exists; pass --force/);
   assert.is(readFileSync(out, "utf8"), before);
 
   const lonely = join(dir, "k3");
   writeFileSync(`${lonely}.pub`, "someone else's public key");
-  throwsAudit(() => generateKeyFiles(lonely), "KEY", /k3\.pub already exists/);
+  throwsKey(() => generateKeyFiles(lonely), /k3\.pub already exists/);
   assert.is(existsSync(lonely), false, "the private key is removed again when the public one cannot be written");
 
   const second = generateKeyFiles(out, { force: true });
@@ -70,42 +71,37 @@ test("keygen never overwrites without force, and force replaces both files", () 
 });
 
 test("keygen into a missing directory is one clear error and writes nothing", () => {
-  throwsAudit(
+  throwsKey(
     () => generateKeyFiles(join(dir, "nope", "k")),
-    "KEY",
     /cannot write key file .*nope\/k: no such file or directory/,
   );
 });
 
 test("loading keys: missing, wrong half, wrong algorithm, not PEM, too open", () => {
   const g = generateKeyFiles(join(dir, "k4"));
-  throwsAudit(() => loadPrivateKey(join(dir, "missing")), "KEY", /private key file .*missing not found/);
-  throwsAudit(() => loadPublicKey(join(dir, "missing.pub")), "KEY", /public key file .*missing\.pub not found/);
-  throwsAudit(() => loadPrivateKey(dir), "KEY", /not a regular file/);
-  throwsAudit(() => loadPublicKey(g.privateKeyPath), "KEY", /is a private key; pass the public key file/);
+  throwsKey(() => loadPrivateKey(join(dir, "missing")), /private key file .*missing not found/);
+  throwsKey(() => loadPublicKey(join(dir, "missing.pub")), /public key file .*missing\.pub not found/);
+  throwsKey(() => loadPrivateKey(dir), /not a regular file/);
+  throwsKey(() => loadPublicKey(g.privateKeyPath), /is a private key; pass the public key file/);
 
   const pubAsPrivate = join(dir, "pub-as-private");
   writeFileSync(pubAsPrivate, readFileSync(g.publicKeyPath), { mode: 0o600 });
-  throwsAudit(() => loadPrivateKey(pubAsPrivate), "KEY", /not a PEM private key \(it is a public key/);
+  throwsKey(() => loadPrivateKey(pubAsPrivate), /not a PEM private key \(it is a public key/);
 
   const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 });
   const rsaPriv = join(dir, "rsa");
   writeFileSync(rsaPriv, rsa.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
-  throwsAudit(() => loadPrivateKey(rsaPriv), "KEY", /holds a rsa key; the audit log needs an Ed25519 key/);
+  throwsKey(() => loadPrivateKey(rsaPriv), /holds a rsa key; signatures here use Ed25519 keys/);
   const rsaPub = join(dir, "rsa.pub");
   writeFileSync(rsaPub, rsa.publicKey.export({ type: "spki", format: "pem" }));
-  throwsAudit(() => loadPublicKey(rsaPub), "KEY", /holds a rsa key/);
+  throwsKey(() => loadPublicKey(rsaPub), /holds a rsa key/);
 
   const junk = join(dir, "junk");
   writeFileSync(junk, "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n", { mode: 0o600 });
-  throwsAudit(() => loadPrivateKey(junk), "KEY", /not a readable PEM private key/);
+  throwsKey(() => loadPrivateKey(junk), /not a readable PEM private key/);
 
   chmodSync(g.privateKeyPath, 0o644);
-  throwsAudit(
-    () => loadPrivateKey(g.privateKeyPath),
-    "KEY",
-    /accessible by group or others \(mode 0644\); run: chmod 600/,
-  );
+  throwsKey(() => loadPrivateKey(g.privateKeyPath), /accessible by group or others \(mode 0644\); run: chmod 600/);
 });
 
 test("signatures cover a domain-separated message and fail for another hash or key", () => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { verifyLog, type FailureReason, type VerifyResult } from "../../runtime/audit/verify.js";
 import { computeHash, serializeRecord } from "../../runtime/audit/record.js";
+import { writeHead } from "../../runtime/audit/head.js";
 import { generateLog, makeKeys, parse, readLines, rehash, tempDir, writeLines, type TestKeys } from "./helpers.js";
 
 const { dir, cleanup } = tempDir();
@@ -148,7 +149,7 @@ test("insertion of forged records: re-hashed into the chain, broken hash, garbag
   expectBad(verifyVariant(v), 1, "inserted", "junk before the genesis record");
 });
 
-test("a forged record appended after the last checkpoint is only an unsigned tail (documented limit)", () => {
+test("a forged record appended after the final checkpoint: not_at_rest with no writer; an unsigned tail while one holds the lock (documented limit)", () => {
   const last = parse(lines[N - 1]!);
   const forged = {
     seq: N + 1,
@@ -161,10 +162,50 @@ test("a forged record appended after the last checkpoint is only an unsigned tai
     hash: "",
   };
   forged.hash = computeHash(forged);
-  const r = verifyVariant([...lines, serializeRecord(forged)]);
+  const bad = verifyVariant([...lines, serializeRecord(forged)]);
+  expectBad(bad, N + 1, "not_at_rest", "a record after the final checkpoint, no writer");
+  const r = verifyLog(target, { publicKey: keys.publicKey, headPath: `${target}.head`, writerPresent: true });
   assert.ok(r.ok);
   assert.is(r.unsigned, 1);
   assert.is(r.lastSignedSeq, N);
+});
+
+test("a log cut back to a checkpoint that is not its session's final one is truncated, even with the head rebuilt", () => {
+  // The attack of issue 11 item 15: cut the log at an earlier signed checkpoint and rebuild the
+  // head from it (it is in the log). Only a session's final checkpoint is a place a log rests.
+  const k = signed.filter((i) => i > 1 && parse(lines[i - 1]!).details.final !== true).at(-1)!;
+  const cut = lines.slice(0, k);
+  writeLines(target, cut);
+  const offset = cut.slice(0, k - 1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  const head = join(dir, "rebuilt.head");
+  writeHead(head, { checkpoint: parse(lines[k - 1]!), offset, end: offset + Buffer.byteLength(lines[k - 1]!) + 1 });
+  const r = verifyLog(target, { publicKey: keys.publicKey, headPath: head });
+  expectBad(r, k + 1, "truncated", "cut at a non-final checkpoint");
+  assert.match(r.firstBad!.detail, /not the final checkpoint of its writer session/);
+  // Cut at a final checkpoint (whole sessions removed) and rebuilt: only an expected head tells.
+  const f = signed.filter((i) => parse(lines[i - 1]!).details.final === true)[0]!;
+  assert.ok(f < N, "the generated log has a final checkpoint before its end");
+  writeLines(target, lines.slice(0, f));
+  const fOffset = lines.slice(0, f - 1).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0);
+  writeHead(head, {
+    checkpoint: parse(lines[f - 1]!),
+    offset: fOffset,
+    end: fOffset + Buffer.byteLength(lines[f - 1]!) + 1,
+  });
+  assert.ok(verifyLog(target, { publicKey: keys.publicKey, headPath: head }).ok, "undetectable from the files alone");
+  const last = parse(lines[N - 1]!);
+  const expect = { seq: last.seq, hash: last.hash };
+  const caught = verifyLog(target, { publicKey: keys.publicKey, headPath: head, expectHead: expect });
+  expectBad(caught, f + 1, "truncated", "with the expected head");
+  // The intact log passes with its expected head; a rewritten one does not.
+  writeLines(target, lines);
+  assert.ok(verifyLog(target, { publicKey: keys.publicKey, expectHead: expect, headPath: `${original}.head` }).ok);
+  const wrong = verifyLog(target, {
+    publicKey: keys.publicKey,
+    headPath: `${original}.head`,
+    expectHead: { seq: last.seq, hash: "0".repeat(64) },
+  });
+  assert.equal([wrong.firstBad?.reason, wrong.firstBad?.seq], ["edited", last.seq]);
 });
 
 test("reordering: adjacent swaps and moves forward and backward", () => {

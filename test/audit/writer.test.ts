@@ -17,10 +17,13 @@ import {
 } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { AuditLog } from "../../runtime/audit/writer.js";
+import { rawPublicKey } from "../../runtime/audit/keys.js";
 import { AuditError } from "../../runtime/audit/errors.js";
 import { readHead } from "../../runtime/audit/head.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
+import { repairLog } from "../../runtime/audit/repair.js";
 import { fakeClock, makeKeys, parse, readLines, tempDir, appendRun, writeLines } from "./helpers.js";
 
 const { dir, cleanup } = tempDir();
@@ -45,7 +48,8 @@ function throwsAudit(fn: () => unknown, code: string, pattern: RegExp, exitCode?
 }
 
 /** A log left as a crashed writer leaves it: records after the last checkpoint, no final checkpoint (the lock is not copied). */
-function crashedCopy(records: number): string {
+/** A log as a writer that died left it: records after the last checkpoint, and its lock (`withLock`). */
+function crashedCopy(records: number, withLock = true): string {
   const live = freshPath();
   const w = open(live, { checkpointEvery: 100 });
   for (let i = 0; i < records; i++) w.append({ run: "r", agent: "a", type: "run_start", details: { i } });
@@ -53,8 +57,14 @@ function crashedCopy(records: number): string {
   copyFileSync(live, copy);
   copyFileSync(`${live}.head`, `${copy}.head`);
   w.close();
+  if (withLock)
+    writeFileSync(
+      `${copy}.lock`,
+      JSON.stringify({ pid: deadPid, host: hostname(), since: "2025-01-01T00:00:00.000Z" }),
+    );
   return copy;
 }
+const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
 
 test("a new log starts with a signed genesis record naming the key, and a head pointing at it", () => {
   const path = freshPath();
@@ -96,15 +106,27 @@ test("append returns the record as written, chained to the previous one; checkpo
     lines.map((r) => r.type),
     ["genesis", "decision", "tool_start", "tool_end", "checkpoint"],
   );
-  assert.equal(lines[4]!.details, { keyId: keys.keyId, from: 2, count: 3 });
+  // A checkpoint names its key (id and public key) and the signing mode, so it can start a log
+  // file on its own (the live log after archiving).
+  assert.equal(lines[4]!.details, {
+    keyId: keys.keyId,
+    publicKey: rawPublicKey(keys.publicKey).toString("base64"),
+    signing: "checkpoint",
+    from: 2,
+    count: 3,
+  });
   const head = readHead(`${path}.head`);
   assert.ok(head.status === "ok" && head.head.checkpoint.seq === 5);
   log.append({ run: "r1", agent: "ag", type: "run_end", details: { status: "ok" } });
   log.close();
   const after = readLines(path).map(parse);
   assert.equal(
-    after.slice(-2).map((r) => r.type),
-    ["run_end", "checkpoint"],
+    after.slice(-2).map((r) => [r.type, r.details.final]),
+    [
+      ["run_end", undefined],
+      ["checkpoint", true],
+    ],
+    "close() ends the session with a final checkpoint",
   );
   assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
   log.close(); // idempotent
@@ -137,13 +159,46 @@ test("reopening after a crash records a 'recovered' event and signs the orphaned
   const lines = readLines(path).map(parse);
   const rec = lines.find((r) => r.type === "recovered")!;
   assert.equal(rec.details, {
-    reason: "the previous writer stopped without a final checkpoint",
+    reason: "the previous writer died holding the lock; the lock was recovered",
     lastCheckpointSeq: 1,
     unsignedRecords: 3,
+    staleLock: { pid: deadPid, host: hostname(), since: "2025-01-01T00:00:00.000Z" },
   });
   assert.is(lines.at(-1)!.type, "checkpoint");
   const after = verifyLog(path, { publicKey: keys.publicKey });
   assert.equal([after.ok, after.unsigned], [true, 0]);
+});
+
+test("records after the last checkpoint with no writer's lock are refused (not adopted silently); repair adopts them, recorded", () => {
+  const path = crashedCopy(2, false);
+  const v = verifyLog(path, { publicKey: keys.publicKey });
+  assert.equal([v.ok, v.firstBad?.reason], [false, "not_at_rest"]);
+  const before = readFileSync(path);
+  throwsAudit(
+    () => open(path),
+    "NOT_AT_REST",
+    /does not end at rest \(2 records after its last signed checkpoint\).*symbi audit repair/,
+    3,
+  );
+  assert.ok(readFileSync(path).equals(before), "untouched");
+  const report = repairLog(path, { privateKey: keys.privateKey });
+  assert.match(report.actions.join("; "), /signed the 2 records written after the last checkpoint/);
+  assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
+});
+
+test("a torn last line left by a writer that died is cut by the next writer, and recorded", () => {
+  const path = crashedCopy(2);
+  appendFileSync(path, '{"agent":"a","details":{"tool":"x"');
+  const log = open(path);
+  log.close();
+  const rec = readLines(path)
+    .map(parse)
+    .find((r) => r.type === "recovered")!;
+  assert.equal(rec.details.tornTail, {
+    bytes: 34,
+    sha256: createHash("sha256").update('{"agent":"a","details":{"tool":"x"').digest("hex"),
+  });
+  assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
 });
 
 test("a head one checkpoint behind (crash before the head update) is accepted and brought up to date", () => {
@@ -163,15 +218,36 @@ test("a head one checkpoint behind (crash before the head update) is accepted an
   assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
 });
 
-test("one writer per log: a second open fails; a dead writer's lock says how to recover", () => {
+test("one writer per log: a second open fails; a dead writer's lock is recovered automatically, and recorded", () => {
   const path = freshPath();
   const log = open(path);
   throwsAudit(() => open(path), "LOCKED", /already open in this process/, 1);
   log.close();
 
-  const dead = spawnSync(process.execPath, ["-e", ""]).pid;
-  writeFileSync(`${path}.lock`, JSON.stringify({ pid: dead, host: hostname(), since: "2025-01-01T00:00:00.000Z" }));
-  throwsAudit(() => open(path), "STALE_LOCK", new RegExp(`pid ${dead} .*no longer running.*symbi audit repair`), 1);
+  const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+  const owner = { pid: dead, host: hostname(), since: "2025-01-01T00:00:00.000Z" };
+  writeFileSync(`${path}.lock`, JSON.stringify(owner));
+  const recovered = open(path);
+  recovered.close();
+  const rec = readLines(path)
+    .map(parse)
+    .find((r) => r.type === "recovered")!;
+  assert.equal(rec.details.staleLock, owner);
+  assert.match(String(rec.details.reason), /died holding the lock/);
+  assert.ok(verifyLog(path, { publicKey: keys.publicKey }).ok);
+  assert.not.ok(existsSync(`${path}.lock`));
+
+  // A recovery of the same stale lock interrupted by a dead breaker: repair clears it.
+  writeFileSync(`${path}.lock`, JSON.stringify(owner));
+  const breakerId = createHash("sha256")
+    .update(JSON.stringify([owner.pid, owner.host, owner.since]))
+    .digest("hex")
+    .slice(0, 16);
+  writeFileSync(`${path}.lock.break-${breakerId}`, JSON.stringify({ ...owner, since: "2025-01-02T00:00:00.000Z" }));
+  throwsAudit(() => open(path), "STALE_LOCK", /recovery of the stale lock .* was interrupted.*symbi audit repair/, 1);
+  rmSync(`${path}.lock.break-${breakerId}`);
+  rmSync(`${path}.lock`);
+
   writeFileSync(`${path}.lock`, JSON.stringify({ pid: 1, host: "elsewhere", since: "2025-01-01T00:00:00.000Z" }));
   throwsAudit(() => open(path), "LOCKED", /in use by another writer \(pid 1 on elsewhere/);
   assert.ok(existsSync(`${path}.lock`), "someone else's lock is never removed");

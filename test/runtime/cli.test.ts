@@ -32,19 +32,19 @@ test("the README quick start runs through the real entry point and prints the re
   assert.is(r.stderr, "");
 });
 
-test("--input @file, --compact, and a bundle folder built by the compiler", async () => {
+test("--input @file, --compact, and a bundle folder built by the compiler (run unsigned, allowed explicitly)", async () => {
   const out = buildProject({
     projectDir: fixtures,
     sources: [{ file: "agents/uncaught.symbi", bytes: readFileSync(agentFile("uncaught")) }],
   });
   const dir = writeBundle(join(work, "build"), "uncaught", out.bundles[0]!.files);
   writeFileSync(join(work, "in.json"), '{"number": 6}');
-  const r = await symbi("exec", dir, "--input", `@${join(work, "in.json")}`, "--compact");
+  const r = await symbi("exec", dir, "--allow-unsigned", "--input", `@${join(work, "in.json")}`, "--compact");
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, '"6: 2 3\\n"\n');
   // The build folder holding it works too, and --agent must match.
   assert.is(
-    (await symbi("exec", join(work, "build"), "--input", '{"number": 6}', "--compact")).stdout,
+    (await symbi("exec", join(work, "build"), "--allow-unsigned", "--input", '{"number": 6}', "--compact")).stdout,
     '"6: 2 3\\n"\n',
   );
   const wrong = await symbi("exec", dir, "--agent", "other", "--input", '{"number": 6}');
@@ -55,7 +55,7 @@ test("--input @file, --compact, and a bundle folder built by the compiler", asyn
     join(dir, "policy.cedar"),
     readFileSync(join(dir, "policy.cedar"), "utf8") + "\npermit(principal, action, resource);\n",
   );
-  const t = await symbi("exec", dir, "--input", '{"number": 6}');
+  const t = await symbi("exec", dir, "--allow-unsigned", "--input", '{"number": 6}');
   assert.is(t.code, 3);
   assert.is(t.stdout, "");
   assert.match(t.stderr, /^symbi: error: .*policy\.cedar does not match its hash in bundle\.json/);
@@ -86,7 +86,7 @@ test("exit codes and one-line errors: denial 2, bad input 3, bad JSON 3, unreada
 
   const halfAudit = await symbi("exec", agentFile("uncaught"), "--audit-log", join(work, "x.log"));
   assert.is(halfAudit.code, 1);
-  assert.match(halfAudit.stderr, /--audit-log needs --key/);
+  assert.match(halfAudit.stderr, /--audit-log needs a signing key: --key KEYFILE or \[security\] audit_signing_key/);
 
   const notATarget = await symbi("exec", join(work, "nothing-here"));
   assert.is(notATarget.code, 1);

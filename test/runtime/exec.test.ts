@@ -27,6 +27,7 @@ import { BundleError } from "../../formats/bundle.js";
 import { buildProject } from "../../compiler/emit/build.js";
 import { bundleFromFiles, loadBundleDir } from "../../runtime/exec/bundle.js";
 import { AuditError } from "../../runtime/audit/errors.js";
+import { KeyError } from "../../formats/keys.js";
 import { rejects } from "./helpers.js";
 
 const root = resolve(fileURLToPath(new URL("../..", import.meta.url)));
@@ -404,7 +405,7 @@ Bad("a missing key file: exit 1, no log", async () => {
       auditLog: log,
       keyFile: join(work, "nope.key"),
     }),
-    (e) => e instanceof AuditError && e.exitCode === 1 && /nope\.key/.test(e.message),
+    (e) => e instanceof KeyError && e.exitCode === 1 && /nope\.key/.test(e.message),
     "key",
   );
   noLog(log);

@@ -18,9 +18,13 @@ import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
 import { ExitStatus } from "../errors.js";
 import { UserError } from "../../../formats/exit-codes.js";
+import { applyProcessSettings, commandConfig, givenFlags } from "../settings.js";
+import { runSettings } from "../run-settings.js";
 
 interface ExecCliOptions {
   agent?: string;
+  trust: string[];
+  allowUnsigned?: boolean;
   input?: string;
   context?: string;
   facts?: string;
@@ -68,6 +72,16 @@ export function register(program: Command): void {
       "a bundle folder (symbic build), a build folder of bundles, or a .symbi file to compile in memory",
     )
     .option("--agent <name>", "the agent to run when the target holds several")
+    .option(
+      "--trust <pubfile>",
+      "trust bundles signed by this public key (symbic build --sign); repeat for several keys",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--allow-unsigned",
+      "run a bundle folder that carries no signature (a warning, and recorded in the audit log)",
+    )
     .option("--input <json>", "the agent's inputs: a JSON object keyed by parameter name, or @FILE")
     .option("--context <json>", "trusted context for policy decisions (user, session, system, ...): JSON or @FILE")
     .option(
@@ -82,8 +96,14 @@ export function register(program: Command): void {
         .choices([...APPROVAL_MODES])
         .default("ask"),
     )
-    .option("--audit-log <log>", "append the run's events to this signed audit log (created if missing)")
-    .option("--key <keyfile>", "private key that signs the audit log (symbi keygen)")
+    .option(
+      "--audit-log <log>",
+      "append the run's events to this signed audit log (created if missing; default: audit.log in [security] audit_storage_path)",
+    )
+    .option(
+      "--key <keyfile>",
+      "private key that signs the audit log (symbi keygen; default: [security] audit_signing_key)",
+    )
     .option("--max-steps <n>", "step budget of the agent's code (default 10000000)")
     .option("--max-depth <n>", "limit on nested calls in the agent's code (default 1000)")
     .option("--compact", "print the result on one line")
@@ -94,13 +114,17 @@ export function register(program: Command): void {
     .action(async (target: string, opts: ExecCliOptions) => {
       const maxSteps = positiveInt("--max-steps", opts.maxSteps);
       const maxCallDepth = positiveInt("--max-depth", opts.maxDepth);
-      if ((opts.auditLog === undefined) !== (opts.key === undefined)) {
-        throw new UserError(
-          opts.auditLog === undefined
-            ? "--key needs --audit-log (the log to sign)"
-            : "--audit-log needs --key (make a key with: symbi keygen --out FILE)",
-        );
-      }
+      // The configuration first: a bad one is refused before anything else is read.
+      const config = commandConfig(
+        target.endsWith(".symbi") ? target : undefined,
+        givenFlags([
+          ["bundles.trusted_keys", "--trust", opts.trust.length > 0 ? opts.trust : undefined],
+          ["bundles.allow_unsigned", "--allow-unsigned", opts.allowUnsigned ? true : undefined],
+          ["security.audit_signing_key", "--key", opts.key],
+        ]),
+      );
+      applyProcessSettings(config);
+      const settings = runSettings(config, opts.auditLog);
       const input = opts.input === undefined ? undefined : readJsonArgument("--input", opts.input);
       const context = opts.context === undefined ? undefined : readJsonArgument("--context", opts.context);
       const facts = opts.facts === undefined ? undefined : readJsonArgument("--facts", opts.facts);
@@ -127,11 +151,11 @@ export function register(program: Command): void {
         result = await execAgent({
           bundle: resolved.bundle,
           peers: resolved.peers,
+          ...settings,
           input,
           ...(context !== undefined ? { context: context as Record<string, unknown> } : {}),
           ...(facts !== undefined ? { facts: facts as Record<string, unknown> } : {}),
           approve: opts.approve,
-          ...(opts.auditLog !== undefined ? { auditLog: opts.auditLog, keyFile: opts.key! } : {}),
           ...(maxSteps !== undefined ? { maxSteps } : {}),
           ...(maxCallDepth !== undefined ? { maxCallDepth } : {}),
           signal: controller.signal,

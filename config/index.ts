@@ -1,0 +1,34 @@
+/**
+ * The configuration of both CLIs (config/README.md): `symbi.toml` in a project, the operator's
+ * file, `SYMBIONT_*` variables and flags, validated against one schema built from the sections.
+ */
+export {
+  loadConfig,
+  operatorFilePaths,
+  Config,
+  PROJECT_CONFIG_FILE,
+  CONFIG_PATH_ENV,
+  SYSTEM_CONFIG_FILE,
+  type ConfigSource,
+  type LoadOptions,
+  type LoadedFile,
+  type Setting,
+} from "./load.js";
+export { ConfigError, type ConfigProblem } from "./errors.js";
+export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
+export { SECTIONS, security, tofu, bundles } from "./sections.js";
+export { firstUseDecision, type FirstUseDecision, type TofuSettings } from "./tofu.js";
+export {
+  section,
+  bool,
+  int,
+  text,
+  choice,
+  path,
+  pathList,
+  type KeySpec,
+  type SectionSpec,
+  type SectionValues,
+  type FileScope,
+  type JsonSchema,
+} from "./schema.js";

@@ -1,0 +1,13 @@
+/**
+ * Every section of `symbi.toml` and the operator file. Adding a section (`[model]`, `[mcp]`,
+ * `[skills]`, ...) is one module beside `security.ts` and one entry here; the loader, the JSON Schema,
+ * `symbi config show` and the unknown-key checks take it from this list.
+ */
+import type { SectionSpec } from "./schema.js";
+import { bundles } from "./bundles.js";
+import { security } from "./security.js";
+import { tofu } from "./tofu.js";
+
+export { bundles, security, tofu };
+
+export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles];
