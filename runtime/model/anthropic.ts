@@ -22,7 +22,7 @@ import type {
 import type { ModelConfig } from "./config.js";
 import { classifyFailure, failureContext, ModelError, type RequestFailure } from "./errors.js";
 import { EXCHANGE_KEY, governedFetch, newExchangeInfo } from "./http.js";
-import { raceAbort } from "./abort.js";
+import { boundToRun } from "./abort.js";
 import type { ChatRequest, ChatResponse, ExchangeInfo, FinishReason, ModelClient } from "./types.js";
 
 function parseInput(args: string): Record<string, unknown> {
@@ -149,12 +149,11 @@ export class AnthropicMessagesClient implements ModelClient {
     const info = newExchangeInfo();
     let message: Message;
     try {
-      message = await raceAbort(
+      message = await boundToRun(signal, (own) =>
         this.client.messages.create(toAnthropicBody(req), {
-          signal,
+          signal: own,
           fetchOptions: { [EXCHANGE_KEY]: info } as object,
         }),
-        signal,
       );
     } catch (e) {
       if (signal.aborted) throw signal.reason;

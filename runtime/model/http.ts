@@ -65,11 +65,16 @@ function noRetry(res: Response, body: string | ReadableStream<Uint8Array> | null
 /** The body with a size cap: past `limit` bytes the stream errors, and the client reports a failed request. */
 function capped(res: Response, limit: number): Response {
   if (!res.body) return res;
-  const declared = Number(res.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) {
+  const length = res.headers.get("content-length");
+  const declared = length === null ? NaN : Number(length);
+  if (declared > limit) {
     void res.body.cancel();
     throw new Error(`the response is ${declared} bytes, more than the ${limit} a model answer may have`);
   }
+  // A declared length is enforced by fetch itself (a longer body is an error): no need to count.
+  // Counting re-streams the body, which costs a third of a request's time on loopback.
+  const encoded = (res.headers.get("content-encoding") ?? "identity") !== "identity";
+  if (Number.isInteger(declared) && declared >= 0 && !encoded) return res;
   let seen = 0;
   const body = res.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({

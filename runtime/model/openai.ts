@@ -20,7 +20,7 @@ import type {
 import { PROVIDERS, type ModelConfig } from "./config.js";
 import { classifyFailure, failureContext, ModelError, type RequestFailure } from "./errors.js";
 import { EXCHANGE_KEY, governedFetch, newExchangeInfo } from "./http.js";
-import { raceAbort } from "./abort.js";
+import { boundToRun } from "./abort.js";
 import type { ChatRequest, ChatResponse, ExchangeInfo, FinishReason, ModelClient } from "./types.js";
 
 /** The request body for a ChatRequest. */
@@ -146,12 +146,11 @@ export class OpenAIChatClient implements ModelClient {
     const info = newExchangeInfo();
     let completion: ChatCompletion;
     try {
-      completion = await raceAbort(
+      completion = await boundToRun(signal, (own) =>
         this.client.chat.completions.create(toOpenAIBody(req, this.official), {
-          signal,
+          signal: own,
           fetchOptions: { [EXCHANGE_KEY]: info } as object,
         }),
-        signal,
       );
     } catch (e) {
       if (signal.aborted) throw signal.reason;

@@ -129,8 +129,14 @@ export async function startModelServer(
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-        res.writeHead(status, { "content-type": "application/json", "x-symbi-scripted": note, ...headers });
-        res.end(JSON.stringify(body));
+        const text = Buffer.from(JSON.stringify(body));
+        res.writeHead(status, {
+          "content-type": "application/json",
+          "content-length": String(text.length),
+          "x-symbi-scripted": note,
+          ...headers,
+        });
+        res.end(text);
       };
       let body: Record<string, unknown> = {};
       try {
