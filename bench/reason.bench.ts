@@ -18,7 +18,7 @@ import { performance } from "node:perf_hooks";
 import { report, stats } from "./harness.js";
 import { repoRoot } from "./paths.js";
 import { compileToBundles } from "../runtime/exec/compile.js";
-import { PolicyGate } from "../runtime/gate/gate.js";
+import { PolicySet, type GateRequest } from "../runtime/gate/gate.js";
 import { approverFor } from "../runtime/gate/approval.js";
 import { AuditLog } from "../runtime/audit/writer.js";
 import { generateKeyFiles, loadPrivateKey } from "../runtime/audit/keys.js";
@@ -48,14 +48,7 @@ export async function run(): Promise<void> {
   try {
     const { bundles } = await compileToBundles(join(repoRoot(), "examples/quickstart/agent.symbi"));
     const b = bundles.get("quickstart")!;
-    const gate = PolicyGate.load({
-      agent: b.agent,
-      policies: b.policies,
-      approvals: b.approvals,
-      schema: b.schema,
-      policiesJson: b.policiesJson,
-      input: { name: "Ada", number: 360 },
-    });
+    const gate = PolicySet.load(b.policies).gate({ input: { name: "Ada", number: 360 } });
     generateKeyFiles(join(dir, "key"));
     const log = AuditLog.open(join(dir, "audit.log"), { privateKey: loadPrivateKey(join(dir, "key")) });
 
@@ -71,7 +64,7 @@ export async function run(): Promise<void> {
       t.audit += performance.now() - t0;
     };
     const decide = gate.decide.bind(gate);
-    gate.decide = (req) => {
+    gate.decide = (req: GateRequest) => {
       const t0 = performance.now();
       const d = decide(req);
       t.gate += performance.now() - t0;

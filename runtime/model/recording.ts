@@ -178,7 +178,7 @@ export class RecordingClient implements ModelClient {
 }
 
 /** The first place two JSON values differ, as `path: recorded … ≠ now …`. */
-export function firstDifference(recorded: unknown, now: unknown, path = "request"): string | undefined {
+export function recordingDifference(recorded: unknown, now: unknown, path = "request"): string | undefined {
   if (Object.is(recorded, now)) return undefined;
   const show = (v: unknown) => {
     const t = v === undefined ? "(absent)" : JSON.stringify(v);
@@ -189,7 +189,7 @@ export function firstDifference(recorded: unknown, now: unknown, path = "request
     return `${path}: recorded ${show(recorded)}, now ${show(now)}`;
   if (Array.isArray(recorded) && Array.isArray(now)) {
     for (let i = 0; i < Math.max(recorded.length, now.length); i++) {
-      const d = firstDifference(recorded[i], now[i], `${path}[${i}]`);
+      const d = recordingDifference(recorded[i], now[i], `${path}[${i}]`);
       if (d) return d;
     }
     return undefined;
@@ -197,7 +197,7 @@ export function firstDifference(recorded: unknown, now: unknown, path = "request
   const r = recorded as Record<string, unknown>;
   const n = now as Record<string, unknown>;
   for (const k of [...new Set([...Object.keys(r), ...Object.keys(n)])].sort()) {
-    const d = firstDifference(r[k], n[k], `${path}.${k}`);
+    const d = recordingDifference(r[k], n[k], `${path}.${k}`);
     if (d) return d;
   }
   return undefined;
@@ -270,7 +270,7 @@ export class ReplayClient implements ModelClient {
       const why =
         next < 0
           ? `the recording holds ${this.recording.exchanges.length} exchange${this.recording.exchanges.length === 1 ? "" : "s"}, all used`
-          : `it differs from the next recorded request (line ${next + 2}) at ${firstDifference(this.recording.exchanges[next]!.request, req) ?? "?"}`;
+          : `it differs from the next recorded request (line ${next + 2}) at ${recordingDifference(this.recording.exchanges[next]!.request, req) ?? "?"}`;
       throw new ModelError(
         "replay",
         `replay of ${this.recording.path} diverged at model call ${made}: no recorded exchange has this request; ${why}`,

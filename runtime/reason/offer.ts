@@ -104,7 +104,8 @@ class PolicyView {
   ): PartialAnswer {
     const context: Record<string, unknown> = {};
     for (const k of this.keys) context[k] = unknown(k);
-    const pj = this.bundle.policies.policiesJson as { context?: { actions?: Record<string, { args?: ModelType }> } } | undefined;
+    const pj = this.bundle.policies.policiesJson as
+      { context?: { actions?: Record<string, { args?: ModelType }> } } | undefined;
     const argsType = pj?.context?.actions?.[action]?.args;
     // Without the context model a known value could not be shaped for the schema: leave it unknown.
     if (known.args !== undefined && argsType) context.args = shaped(known.args, argsType, "args");

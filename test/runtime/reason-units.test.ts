@@ -13,7 +13,7 @@ import { toolInfo } from "../../runtime/exec/tool-call.js";
 import { redact } from "../../runtime/model/errors.js";
 import { governedFetch, MAX_RESPONSE_BYTES, newExchangeInfo, retryAfterMs } from "../../runtime/model/http.js";
 import { getEventListeners } from "node:events";
-import { firstDifference } from "../../runtime/model/recording.js";
+import { recordingDifference } from "../../runtime/model/recording.js";
 import { resolveModelConfig } from "../../runtime/model/config.js";
 import { OpenAIChatClient } from "../../runtime/model/openai.js";
 import { AnthropicMessagesClient } from "../../runtime/model/anthropic.js";
@@ -186,16 +186,16 @@ U(
   },
 );
 
-U("firstDifference names the first differing path", () => {
+U("recordingDifference names the first differing path", () => {
   assert.is(
-    firstDifference(
+    recordingDifference(
       { messages: [{ content: "a" }, { content: "b" }] },
       { messages: [{ content: "a" }, { content: "c" }] },
     ),
     'request.messages[1].content: recorded "b", now "c"',
   );
-  assert.is(firstDifference({ a: 1 }, { a: 1 }), undefined);
-  assert.is(firstDifference({ a: [1] }, { a: [1, 2] }), "request.a[1]: recorded (absent), now 2");
+  assert.is(recordingDifference({ a: 1 }, { a: 1 }), undefined);
+  assert.is(recordingDifference({ a: [1] }, { a: [1, 2] }), "request.a[1]: recorded (absent), now 2");
 });
 
 U("requests leave no listener on the run's signal (a long loop would pile them up)", async () => {
