@@ -19,7 +19,8 @@
  *   empty_response      a turn with no text and no calls
  *   output_truncated    the answer was cut at `max_tokens`
  *   repeated_denials    the same refused call was proposed MAX_REPEATED_REFUSALS times
- *   invalid_proposals   MAX_INVALID_PROPOSALS proposals were malformed or named no function
+ *   invalid_proposals   MAX_INVALID_PROPOSALS proposals were malformed or named no function, or
+ *                       one turn proposed more than MAX_PROPOSALS_PER_TURN calls
  * and, ending the whole run rather than returning: the `with` timeout (Timeout) and Ctrl-C
  * (Aborted) — recorded as `timeout` / `interrupted` in the loop's `reason_end` record.
  */
@@ -58,6 +59,8 @@ export const MAX_REPEATED_REFUSALS = 3;
 export const MAX_INVALID_PROPOSALS = 5;
 /** Calls of one turn beyond this many are answered `not_run`. */
 export const MAX_CALLS_PER_TURN = 16;
+/** A turn proposing more calls than this ends the loop (`invalid_proposals`) without answering any. */
+export const MAX_PROPOSALS_PER_TURN = 64;
 /** A proposal's arguments longer than this (bytes of JSON) are refused unread. */
 export const MAX_ARGUMENT_BYTES = 64 * 1024;
 /** The largest `max_iterations` agent code may ask for. */
@@ -183,6 +186,15 @@ export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
         return finish("final_answer", res.text);
       }
 
+      if (res.toolCalls.length > MAX_PROPOSALS_PER_TURN) {
+        // Answering each would cost an audit record and a result apiece: a flood is refused whole.
+        o.audit.emit("error", {
+          kind: "ModelError",
+          message: `the model proposed ${res.toolCalls.length} calls in one turn (at most ${MAX_PROPOSALS_PER_TURN}); none was run`,
+          location: formatLocation(o.loc),
+        });
+        return finish("invalid_proposals", res.text);
+      }
       const calls = normalizeIds(res.toolCalls, iterations);
       messages.push({ role: "assistant", content: res.text, toolCalls: calls });
       // Out of budget or iterations: the proposals are recorded, not run (nobody would read their results).

@@ -7,9 +7,12 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { loadPublicKey, generateKeyFiles } from "../../runtime/audit/keys.js";
+import { verifyLog } from "../../runtime/audit/verify.js";
 import { symbi } from "../helpers/symbi.js";
 import { SCRIPTED_NOTE, startModelServer } from "../helpers/model-server.js";
-import { FIXTURE, KEY, ofType, runAgent, work } from "./model-helpers.js";
+import { FIXTURE, KEY, ofType, ROOT, runAgent, work } from "./model-helpers.js";
 
 const R = suite("record and replay");
 
@@ -153,5 +156,61 @@ R("symbi exec refuses bad model options before the run (CLI)", async () => {
   assert.is(junk.code, 1);
   assert.match(junk.stderr, /not-a-recording\.jsonl:1: not a model recording/);
 });
+
+R(
+  "Ctrl-C during a model call: symbi exec stops at once, exit 1, and the audit log is closed and verifies (CLI)",
+  async () => {
+    const server = await startModelServer("openai", [{ hang: true }]);
+    const key = join(work, "sigint.key");
+    generateKeyFiles(key);
+    const log = join(work, "sigint.audit.log");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "runtime/cli/main.ts",
+        "exec",
+        target,
+        "--agent",
+        "asker",
+        "--input",
+        '{"prompt": "hi"}',
+        "--model",
+        "openai:test-model",
+        "--audit-log",
+        log,
+        "--key",
+        key,
+      ],
+      { cwd: ROOT, env: { ...process.env, OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: KEY, SYMBI_DEBUG: "" } },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
+    try {
+      // Interrupt once the request is in flight.
+      for (let i = 0; i < 600 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.is(server.requests.length, 1, "the model call started");
+      const t0 = Date.now();
+      child.kill("SIGINT");
+      const code = await exited;
+      assert.ok(Date.now() - t0 < 5000, "stopped at once");
+      assert.is(code, 1);
+      assert.match(stderr, /Aborted: interrupted \(SIGINT\)/);
+      const v = verifyLog(log, { publicKey: loadPublicKey(`${key}.pub`) });
+      assert.ok(v.ok, JSON.stringify(v.firstBad));
+      const lines = readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      assert.ok(lines.some((l) => l.type === "model_call" && l.details.error?.kind === "aborted"));
+      assert.ok(lines.some((l) => l.type === "run_end" && l.details.status === "error"));
+    } finally {
+      child.kill("SIGKILL");
+      await server.close();
+    }
+  },
+);
 
 R.run();

@@ -211,6 +211,16 @@ L("malformed JSON and unknown functions are answered, counted, and end the loop 
   );
 });
 
+L("a turn that proposes a flood of calls ends the loop without running any", async () => {
+  const flood = Array.from({ length: 200 }, () => call("greet", { who: "Ada" }));
+  const server = await serve("openai", [{ toolCalls: flood }, { text: "never" }]);
+  const r = await runAgent(server, "solver", { task: "x", rounds: 5 });
+  assert.is((r.result.value as { termination_reason: string }).termination_reason, "invalid_proposals");
+  assert.is(server.requests.length, 1);
+  assert.is(ofType(r.records, "model_proposal").length, 0);
+  assert.is(ofType(r.records, "tool_start").length, 0);
+});
+
 L("the same denied call proposed again and again ends the loop (repeated_denials)", async () => {
   const again: Turn = { toolCalls: [call("factor", { n: 5_000_000 })] };
   const server = await serve("anthropic", [again, again, again, { text: "never" }]);
