@@ -1,14 +1,14 @@
 /**
  * Reasoning-loop overhead (`npm run bench -- reason`, compiled): the cost of one iteration of
- * `reason` beyond the model's own latency and the tool itself. A loopback server (in this
+ * `reason` beyond the model's own latency and the tool itself. A loopback server (in a child
  * process) answers every request at once with one tool call; the loop runs it through the real
  * pipeline (the quick start's `greet`: contract validation, the Cedar gate, the process sandbox,
  * output parsing) with a signed audit log, through the real OpenAI client over HTTP.
  *
  * Per iteration: from the start of one model call to the start of the next. Overhead = that
  * minus the time inside the sandbox driver (the tool call itself). Target: p50 ≤ 2 ms. The
- * breakdown shows where the rest goes: the provider client (library + HTTP on loopback + the
- * server's own work, which shares this process), the gate, the audit appends, and the loop
+ * breakdown shows where the rest goes: the provider client (library + HTTP on loopback; the
+ * wall figure also holds the server's answer), the gate, the audit appends, and the loop
  * (argument parsing, result rendering, request building, hashing).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -32,19 +32,47 @@ import { OpenAIChatClient } from "../runtime/model/openai.js";
 import type { ChatRequest, ModelClient } from "../runtime/model/types.js";
 import { runReasoningLoop } from "../runtime/reason/loop.js";
 import { offerFor } from "../runtime/reason/offer.js";
-import { startModelServer } from "../test/helpers/model-server.js";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 const ITERATIONS = 60;
 
+/** Starts the loopback model server (test/helpers/model-server.ts, compiled) in a child process. */
+async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const helper = fileURLToPath(new URL("../test/helpers/model-server.js", import.meta.url));
+  const code = `
+    import { startModelServer } from ${JSON.stringify(helper)};
+    const turn = (body) => (body.messages.length < ${2 * ITERATIONS + 2}
+      ? { toolCalls: [{ name: "greet", arguments: { who: "Ada" } }] }
+      : { text: "done" });
+    const s = await startModelServer("openai", Array.from({ length: ${3 * (ITERATIONS + 1)} }, () => turn));
+    process.stdout.write(s.baseUrl + "\\n");
+    process.stdin.on("end", () => s.close().then(() => process.exit(0)));
+    process.stdin.resume();`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["pipe", "pipe", "inherit"] });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) resolve(out.trim());
+    });
+    child.on("exit", (c) => reject(new Error(`the model server exited (${c})`)));
+  });
+  return {
+    baseUrl,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.on("exit", () => resolve());
+        child.stdin.end();
+      }),
+  };
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "symbi-reason-bench-"));
-  const server = await startModelServer("openai", [
-    ...Array.from({ length: 3 * (ITERATIONS + 1) }, () => (body: Record<string, unknown>) => {
-      const n = (body.messages as unknown[]).length;
-      // system + user, then an assistant turn and a tool result per iteration.
-      return n < 2 * ITERATIONS + 2 ? { toolCalls: [{ name: "greet", arguments: { who: "Ada" } }] } : { text: "done" };
-    }),
-  ]);
+  // The server runs in a process of its own: its work is the "model", not the loop's overhead,
+  // and this process's CPU time must not count it.
+  const server = await serveElsewhere();
   try {
     const { bundles } = await compileToBundles(join(repoRoot(), "examples/quickstart/agent.symbi"));
     const b = bundles.get("quickstart")!;
