@@ -135,6 +135,7 @@ export async function run(): Promise<void> {
       callAction: async () => null,
       log: () => {},
       now: () => Date.now(),
+      trusted: () => undefined,
     };
     const config = resolveModelConfig({ env: { OPENAI_BASE_URL: server.baseUrl }, flag: "openai:bench" })!;
     const inner = new OpenAIChatClient(config);

@@ -4,7 +4,7 @@
  * into this folder, never the other way round, so the two folders do not form a cycle.
  */
 import type { ToolContract } from "../../compiler/contracts/model.js";
-import type { Param } from "../../grammar/ast.js";
+import type { TypeRef } from "../../grammar/ast.js";
 import type { JsonValue } from "../../formats/json.js";
 
 /** An agent as compiled: its policies (for what is offered), contracts, parameters and model. */
@@ -14,7 +14,8 @@ export interface ReasoningAgent {
   policies: { policy: string; schema: unknown; policiesJson: unknown };
   contracts: ReadonlyMap<string, ToolContract>;
   manifest: { model?: string };
-  ir: { agent: { params?: Param[] } };
+  /** The agent's parameters (its input, as a delegation's message fills it). */
+  ir: { agent: { params: ReadonlyArray<{ local: { name: string }; type: TypeRef; optional: boolean }> } };
 }
 
 /** Where audit events go (runtime/exec's AuditSink). */

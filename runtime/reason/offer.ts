@@ -152,16 +152,16 @@ class PolicyView {
 
 /** A peer's input as the `message` of a delegation: its one String parameter as text, or a record of its parameters. */
 function peerParameters(peer: ReasoningAgent): Record<string, unknown> {
-  const params = peer.ir.agent.params ?? [];
+  const params = peer.ir.agent.params;
   if (params.length === 1 && params[0]!.type.name.name === "String")
     return {
       type: "object",
-      properties: { message: { type: "string", description: `the agent's \`${params[0]!.name.name}\`` } },
+      properties: { message: { type: "string", description: `the agent's \`${params[0]!.local.name}\`` } },
       required: ["message"],
       additionalProperties: false,
     };
   const properties: Record<string, unknown> = {};
-  for (const p of params) properties[p.name.name] = typeSchema(p.type);
+  for (const p of params) properties[p.local.name] = typeSchema(p.type);
   return {
     type: "object",
     properties: {
@@ -169,7 +169,7 @@ function peerParameters(peer: ReasoningAgent): Record<string, unknown> {
         type: "object",
         description: "the agent's inputs",
         properties,
-        required: params.filter((p) => p.type.name.name !== "Option").map((p) => p.name.name),
+        required: params.filter((p) => !p.optional).map((p) => p.local.name),
       },
     },
     required: ["message"],
