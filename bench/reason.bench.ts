@@ -83,19 +83,27 @@ export async function run(): Promise<void> {
     // Timers around the parts, without touching the product code. `sandboxCpu` is this
     // process's CPU time inside the sandbox driver (spawning, piping; the tool's own CPU is its
     // child's).
-    const t = { gate: 0, sandbox: 0, sandboxCpu: 0, audit: 0 };
+    const t = { gate: 0, gateCpu: 0, sandbox: 0, sandboxCpu: 0, audit: 0, auditCpu: 0, providerCpu: 0 };
+    const cpuMs = () => {
+      const c = process.cpuUsage();
+      return (c.user + c.system) / 1000;
+    };
     const sink = new LogSink(log, "bench-run", b.agent);
     const emit = sink.emit.bind(sink);
     sink.emit = (type, details) => {
       const t0 = performance.now();
+      const c0 = cpuMs();
       emit(type, details);
       t.audit += performance.now() - t0;
+      t.auditCpu += cpuMs() - c0;
     };
     const decide = gate.decide.bind(gate);
     gate.decide = (req: GateRequest) => {
       const t0 = performance.now();
+      const c0 = cpuMs();
       const d = decide(req);
       t.gate += performance.now() - t0;
+      t.gateCpu += cpuMs() - c0;
       return d;
     };
     const pool = new SandboxPool(b.sandbox);
@@ -148,12 +156,16 @@ export async function run(): Promise<void> {
       provider: inner.provider,
       model: inner.model,
       endpoint: inner.endpoint,
-      complete: (req: ChatRequest, s: AbortSignal) => {
+      complete: async (req: ChatRequest, s: AbortSignal) => {
         starts.push(performance.now());
-        const c = process.cpuUsage();
-        cpuAt.push((c.user + c.system) / 1000);
+        const c0 = cpuMs();
+        cpuAt.push(c0);
         partsAt.push({ ...t, provider: timing.providerMs });
-        return inner.complete(req, s);
+        try {
+          return await inner.complete(req, s);
+        } finally {
+          t.providerCpu += cpuMs() - c0;
+        }
       },
     };
     const loc = { file: "bench", span: { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } };
@@ -184,6 +196,7 @@ export async function run(): Promise<void> {
     const overhead: number[] = [];
     const overheadCpu: number[] = [];
     const parts = { provider: [] as number[], gate: [] as number[], sandbox: [] as number[], audit: [] as number[] };
+    const cpuParts = { provider: [] as number[], gate: [] as number[], audit: [] as number[], loop: [] as number[] };
     for (let i = 0; i + 1 < starts.length; i++) {
       const span = starts[i + 1]! - starts[i]!;
       const a = partsAt[i]!;
@@ -195,6 +208,13 @@ export async function run(): Promise<void> {
       parts.gate.push(z.gate - a.gate);
       parts.sandbox.push(z.sandbox - a.sandbox);
       parts.audit.push(z.audit - a.audit);
+      const pc = z.providerCpu - a.providerCpu;
+      const gc = z.gateCpu - a.gateCpu;
+      const ac = z.auditCpu - a.auditCpu;
+      cpuParts.provider.push(pc);
+      cpuParts.gate.push(gc);
+      cpuParts.audit.push(ac);
+      cpuParts.loop.push(overheadCpu.at(-1)! - pc - gc - ac);
     }
     const o = stats(overhead);
     const med = (xs: number[]) => stats(xs).median;
@@ -214,8 +234,13 @@ export async function run(): Promise<void> {
       { value: 2, higherIsBetter: false },
       `p95 ${oc.p95.toFixed(2)} ms (not counting time spent waiting for a CPU on a loaded machine)`,
     );
+    const us = (xs: number[]) => `${(med(xs) * 1000).toFixed(0)} µs`;
     console.log(
-      `  breakdown p50 per iteration: provider client ${med(parts.provider).toFixed(3)} ms, gate ${(med(parts.gate) * 1000).toFixed(0)} µs, ` +
+      `  CPU breakdown p50 per iteration: provider client ${us(cpuParts.provider)}, gate ${us(cpuParts.gate)}, ` +
+        `audit ${us(cpuParts.audit)}, loop and the pipeline's other steps ${us(cpuParts.loop)}`,
+    );
+    console.log(
+      `  wall breakdown p50 per iteration: provider client ${med(parts.provider).toFixed(3)} ms, gate ${(med(parts.gate) * 1000).toFixed(0)} µs, ` +
         `sandbox (the tool) ${med(parts.sandbox).toFixed(2)} ms, audit ${(med(parts.audit) * 1000).toFixed(0)} µs, loop ${(loopOwn * 1000).toFixed(0)} µs`,
     );
     log.close();

@@ -81,7 +81,7 @@ test("a proposed call and the same call written in code get the same decision (p
         );
         assert.equal(told, [codeOutcome(v.factor), codeOutcome(v.greet)], "same outcome");
       }),
-      { numRuns: 40, seed: 1212 },
+      { numRuns: 30, seed: 1212 },
     );
   } finally {
     await server.close();
