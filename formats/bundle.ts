@@ -20,6 +20,8 @@ export interface BundleManifest {
   compiler: { name: "symbic"; version: string };
   sources: Array<{ path: string; sha256: string }>;
   files: Record<string, string>;
+  /** The model the agent's file names (`metadata { model = "..." }`), for `llm_call` and `reason`. */
+  model?: string;
 }
 
 /** A bundle that cannot be used: malformed, tampered with, incomplete. Exit code 3. */
@@ -64,5 +66,7 @@ export function parseBundleManifest(text: string, origin: string): BundleManifes
     if (typeof h !== "string" || !HEX64.test(h))
       throw new BundleError(`${origin}/bundle.json: the hash of ${p} must be 64 lowercase hex digits`);
   }
+  if (m.model !== undefined && (typeof m.model !== "string" || m.model === "" || /[\s\0]/.test(m.model)))
+    throw new BundleError(`${origin}/bundle.json: "model" must be a model name`);
   return m as unknown as BundleManifest;
 }

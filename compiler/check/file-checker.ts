@@ -87,9 +87,22 @@ export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true
       case "Schedule":
         for (const m of present(item.entries)) agentProperty(m, sink);
         break;
+      case "Metadata":
+        for (const m of present(item.entries)) modelProperty(m, sink);
+        break;
     }
   }
   return out;
+}
+
+/** `metadata { model = "..." }` is read by the runtime (the agents' model): it must be a model name. */
+function modelProperty(p: Property, sink: CheckSink): void {
+  if (p.key.name !== "model") return;
+  const v = p.value;
+  if (v.kind === "String" && v.value.trim() !== "" && !/[\s\0]/.test(v.value)) return;
+  sink.report("E0220", 'metadata `model` must be a model name in a string, such as "openai:gpt-4o-mini"', v.span, {
+    help: 'write the model as a string without spaces: "MODEL" or "PROVIDER:MODEL"',
+  });
 }
 
 /** `agent incident_tracker` in a webhook, `agent: "x"` in a schedule: the agent must exist. */

@@ -169,6 +169,16 @@ export function buildProject(input: BuildInput): BuildOutput {
   return { bundles: hasErrors(buildDiagnostics) ? [] : bundles, diagnostics: all, texts };
 }
 
+/** `metadata { model = "..." }` of the agent's file (the checker has made sure it is a string). */
+function metadataModel(program: Program): string | undefined {
+  for (const it of program.items) {
+    if (it.kind !== "Metadata") continue;
+    for (const e of it.entries)
+      if (e.kind === "Property" && e.key.name === "model" && e.value.kind === "String") return e.value.value;
+  }
+  return undefined;
+}
+
 function rel(file: string, input: BuildInput): string {
   return projectPath(input.projectDir, file);
 }
@@ -227,11 +237,13 @@ function buildAgent(
     const toolclad = join(input.projectDir, "toolclad.toml");
     if (existsSync(toolclad)) files.set("toolclad.toml", readFileSync(toolclad));
   }
+  const model = metadataModel(program);
   const sealed = sealBundle(
     agent.name.name,
     files,
     [{ path: file, bytes: source.bytes }],
     input.compilerVersion ?? VERSION,
+    model !== undefined ? { model } : {},
   );
   return { agent: agent.name.name, file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };
 }

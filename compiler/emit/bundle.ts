@@ -18,6 +18,7 @@ export function sealBundle(
   files: BundleFiles,
   sources: Array<{ path: string; bytes: Buffer | string }>,
   compilerVersion: string,
+  extra: { model?: string } = {},
 ): BundleFiles {
   const paths = [...files.keys()].filter((p) => p !== "bundle.json").sort();
   const hashes: Record<string, string> = {};
@@ -30,6 +31,7 @@ export function sealBundle(
       .map((s) => ({ path: s.path, sha256: sha256Hex(s.bytes) }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     files: hashes,
+    ...(extra.model !== undefined ? { model: extra.model } : {}),
   };
   const out: BundleFiles = new Map();
   out.set("bundle.json", Buffer.from(canonicalJson(manifest) + "\n"));

@@ -44,6 +44,30 @@ export interface ErrorDetails extends Extra {
   message: string;
 }
 
+/** One call of a model (`llm_call`, or an iteration of `reason`). */
+export interface ModelCallDetails extends Extra {
+  provider: string;
+  model: string;
+  /** Hex SHA-256 of the canonical JSON of the provider-neutral request. */
+  requestSha256: string;
+}
+
+/** A function call the model proposed in a reasoning loop (its decision follows as a `decision`). */
+export interface ModelProposalDetails extends Extra {
+  function: string;
+  callId: string;
+}
+
+/** What the model was told about a proposed call. */
+export interface ModelToolResultDetails extends Extra {
+  function: string;
+  status: string;
+}
+
+export interface ReasonEndDetails extends Extra {
+  termination_reason: string;
+}
+
 export interface EventDetailsByType {
   run_start: RunStartDetails;
   run_end: RunEndDetails;
@@ -52,6 +76,10 @@ export interface EventDetailsByType {
   tool_start: ToolStartDetails;
   tool_end: ToolEndDetails;
   error: ErrorDetails;
+  model_call: ModelCallDetails;
+  model_proposal: ModelProposalDetails;
+  model_tool_result: ModelToolResultDetails;
+  reason_end: ReasonEndDetails;
 }
 
 export type DetailsFor<T extends string> = T extends keyof EventDetailsByType ? EventDetailsByType[T] : JsonObject;
@@ -91,6 +119,20 @@ const REQUIRED: Record<keyof EventDetailsByType, [field: string, ok: (v: unknown
     ["outputSha256", (v) => typeof v === "string" && HEX64.test(v), "64 lowercase hex digits"],
   ],
   error: [["message", str, "a string"]],
+  model_call: [
+    ["provider", str, "a string"],
+    ["model", str, "a string"],
+    ["requestSha256", (v) => typeof v === "string" && HEX64.test(v), "64 lowercase hex digits"],
+  ],
+  model_proposal: [
+    ["function", str, "a string"],
+    ["callId", str, "a string"],
+  ],
+  model_tool_result: [
+    ["function", str, "a string"],
+    ["status", str, "a string"],
+  ],
+  reason_end: [["termination_reason", str, "a string"]],
 };
 
 /** Returns what is missing or wrong in the details of a runtime event, or null. Other types are not checked. */

@@ -10,9 +10,10 @@
  * - `request_approval(request)` asks the run's approver (`--approve`) and returns its answer:
  *   `verified` is true only for a yes given through this runtime's approval step, which is in
  *   the signed audit log under the returned `token`.
- * - `llm_call`, `reason`, `spawn_agent`, `memory_search`, `memory_write`, `publish` need a model
- *   provider, an agent registry, a memory store or an event bus, none of which this runtime has:
- *   after the gate they raise a catchable `Error` saying so (and the attempt is in the audit log).
+ * - `llm_call` and `reason` run on the configured model (runtime/reason, through `model`); with
+ *   no model configured, and `spawn_agent`, `memory_search`, `memory_write`, `publish` (an agent
+ *   registry, a memory store, an event bus: this runtime has none), after the gate they raise a
+ *   catchable `Error` saying so (and the attempt is in the audit log).
  */
 import type { Approver } from "../gate/approval.js";
 import type { GateDecision, PolicyGate } from "../gate/gate.js";
@@ -48,10 +49,18 @@ export interface ActionRunnerOptions {
   peers?: { names: ReadonlySet<string>; run: PeerRunner };
   /** Whether a denial stops the action (strict, the default) or is only recorded (log_only: enforcement.ts). */
   enforcement?: Enforcement;
+  /**
+   * Runs `llm_call` / `reason` after their gate decision; returns undefined when no model is
+   * configured for the agent (the call then fails as unavailable).
+   */
+  model?: (call: ActionCall, loc: SourceLocation) => Promise<Value> | undefined;
 }
 
 /** Actions whose target is another agent (the Cedar resource is the agent). */
 const INTER_AGENT = new Set(["delegate", "ask", "send_to"]);
+
+/** Builtins that call the model. */
+const MODEL_BUILTINS: ReadonlySet<string> = new Set(["llm_call", "reason"]);
 
 /** Why each builtin this runtime cannot perform is unavailable. */
 const UNAVAILABLE: Readonly<Record<string, string>> = {
@@ -218,6 +227,8 @@ export class ActionRunner {
     if (why === undefined)
       throw new DslError("RuntimeError", `\`${builtin}\` is not a governed builtin this runtime knows`, loc);
     await this.authorize(builtin, action, binderArgs(action, call.target), binderResource(action, call.target), loc);
+    const answer = MODEL_BUILTINS.has(builtin) ? this.o.model?.(call, loc) : undefined;
+    if (answer) return answer;
     const msg = `\`${builtin}\` is not available: ${why}`;
     this.o.audit.emit("error", { kind: "Error", message: msg, location: formatLocation(loc) });
     throw new DslError("Error", msg, loc);

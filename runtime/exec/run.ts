@@ -41,6 +41,8 @@ import {
   type Json,
   type Value,
 } from "../interpreter/values.js";
+import type { ModelSetup } from "../model/setup.js";
+import { ModelRun } from "../reason/service.js";
 import { ActionRunner, agentInfo } from "./actions.js";
 import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
 import { BundleError } from "../../formats/bundle.js";
@@ -49,7 +51,7 @@ import type { Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
-import { ToolCaller } from "./tool-call.js";
+import { ToolCaller, toolInfo } from "./tool-call.js";
 import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
 import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
@@ -122,6 +124,11 @@ export interface ExecOptions {
   now?: () => number;
   /** Directory `credential_file` tool arguments are relative to (default: the current directory). */
   baseDir?: string;
+  /**
+   * The model configuration (`[model]`, `--model`, `--record`): `llm_call` and `reason` run on it.
+   * Without it they fail with "no model provider is configured".
+   */
+  model?: ModelSetup;
 }
 
 export type RunStatus = "ok" | "error" | "denied" | "timeout";
@@ -399,6 +406,21 @@ async function runPrepared(
   });
   const depth = (parent?.depth ?? 0) + 1;
   const peerNames = new Set([...(o.peers?.keys() ?? [])].filter((n) => n !== bundle.agent));
+  // The model's loop calls tools through the same host as agent code; it is built below.
+  const hostRef: { current?: InterpreterHost } = {};
+  const model = o.model
+    ? new ModelRun({
+        setup: o.model,
+        bundle,
+        peers: new Map([...(o.peers ?? [])].filter(([n]) => peerNames.has(n))),
+        checkInvokeTool: p.restricting.has("invoke_tool"),
+        toolInfo,
+        audit,
+        signal: controller.signal,
+        budget,
+        host: () => hostRef.current!,
+      })
+    : undefined;
   const actions = new ActionRunner({
     agent: bundle.agent,
     enforcement: shared.enforcement,
@@ -424,6 +446,7 @@ async function runPrepared(
           childRun,
         ),
     },
+    ...(model ? { model: (call: ActionCall, loc: SourceLocation) => model.handle(call, loc) } : {}),
   });
   const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
   const host: InterpreterHost = {
@@ -443,6 +466,7 @@ async function runPrepared(
       return v === undefined ? undefined : fromJson(v);
     },
   };
+  hostRef.current = host;
   const interp = new Interpreter({
     program: { file: bundle.ir.sourceFile, functions: bundle.ir.functions },
     host,

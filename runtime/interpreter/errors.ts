@@ -33,7 +33,15 @@ export type DslErrorKind =
 
 /** Kinds of errors that end the run. */
 export type FatalKind =
-  "Timeout" | "StepLimit" | "RecursionLimit" | "SandboxError" | "AuditError" | "Aborted" | "InternalError";
+  | "Timeout"
+  | "StepLimit"
+  | "RecursionLimit"
+  | "SandboxError"
+  | "AuditError"
+  | "Aborted"
+  | "InternalError"
+  /** The model provider cannot be used: bad configuration, rejected key, exhausted quota, a replay that diverged. */
+  | "ModelError";
 
 export interface SourceLocation {
   file: string;

@@ -170,6 +170,11 @@ const CASES: Case[] = [
   },
   { code: "E0219", src: 'function f() { let x = «log("INFO", "a")»; }', message: "`log(...)` produces no value" },
   {
+    code: "E0220",
+    src: "metadata { model = «42» }",
+    message: 'metadata `model` must be a model name in a string, such as "openai:gpt-4o-mini"',
+  },
+  {
     code: "W0200",
     src: 'function f(n: int) { match n { _ => log("INFO", "a"), «1» => log("INFO", "b") } }',
     message: "unreachable match arm",

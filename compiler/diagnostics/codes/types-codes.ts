@@ -118,6 +118,12 @@ export const typesCodes: CodeTable = {
     explanation:
       "The expression produces no value (a call returning `unit`, such as `log(...)`), but a value is needed here.",
   },
+  E0220: {
+    severity: "error",
+    title: "metadata `model` is not a model name",
+    explanation:
+      'The runtime reads `metadata { model = "..." }` as the model the file\'s agents use for `llm_call` and `reason`: a model name (`"claude-sonnet-4-5"`) or `"PROVIDER:MODEL"` (`"openai:gpt-4o-mini"`), written as a string. Anything else would be ignored, so it is an error.',
+  },
   W0200: {
     severity: "warning",
     title: "unreachable match arm",

@@ -20,6 +20,10 @@ import { ExitStatus } from "../errors.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { applyProcessSettings, commandConfig, givenFlags } from "../settings.js";
 import { runSettings } from "../run-settings.js";
+import { findProjectRoot } from "../../../compiler/project/root.js";
+import { parseModelSpec, readProjectModelSettings } from "../../model/config.js";
+import { AUDIT_CONTENT_MODES, ModelSetup, type AuditContent } from "../../model/setup.js";
+import { VERSION } from "../../../compiler/version.js";
 
 interface ExecCliOptions {
   agent?: string;
@@ -34,6 +38,9 @@ interface ExecCliOptions {
   maxSteps?: string;
   maxDepth?: string;
   compact?: boolean;
+  model?: string;
+  record?: string;
+  auditContent: AuditContent;
 }
 
 /**
@@ -106,6 +113,19 @@ export function register(program: Command): void {
     )
     .option("--max-steps <n>", "step budget of the agent's code (default 10000000)")
     .option("--max-depth <n>", "limit on nested calls in the agent's code (default 1000)")
+    .option(
+      "--model <spec>",
+      "the model for llm_call and reason: PROVIDER:MODEL (openai:…, anthropic:…), or replay:FILE to answer from a recording",
+    )
+    .option("--record <file>", "write the run's model exchanges to FILE (for --model replay:FILE)")
+    .addOption(
+      new Option(
+        "--audit-content <mode>",
+        "what the audit log keeps of model exchanges: hashes, or full prompts and answers",
+      )
+        .choices([...AUDIT_CONTENT_MODES])
+        .default("hashes"),
+    )
     .option("--compact", "print the result on one line")
     .addHelpText(
       "after",
@@ -143,6 +163,26 @@ export function register(program: Command): void {
         throw e;
       }
 
+      // The model configuration: read (and refused if wrong) before the run starts.
+      let replay: string | undefined;
+      let flag: string | undefined;
+      if (opts.model !== undefined) {
+        if (opts.model.startsWith("replay:")) replay = opts.model.slice("replay:".length);
+        else {
+          parseModelSpec(opts.model, "--model");
+          flag = opts.model;
+        }
+        if (replay === "") throw new UserError("--model replay:FILE needs the recording's path");
+      }
+      const project = readProjectModelSettings(findProjectRoot(target));
+      const model = new ModelSetup({
+        layers: { ...(project ? { project } : {}), env: process.env, ...(flag !== undefined ? { flag } : {}) },
+        ...(replay !== undefined ? { replay } : {}),
+        ...(opts.record !== undefined ? { record: opts.record } : {}),
+        auditContent: opts.auditContent,
+        recorderName: `symbi ${VERSION}`,
+      });
+
       const controller = new AbortController();
       currentRun = controller;
       installSignalHandlers();
@@ -159,10 +199,17 @@ export function register(program: Command): void {
           ...(maxSteps !== undefined ? { maxSteps } : {}),
           ...(maxCallDepth !== undefined ? { maxCallDepth } : {}),
           signal: controller.signal,
+          model,
         });
       } finally {
         currentRun = null;
+        const problem = model.finish();
+        if (problem !== undefined && result?.status === "ok") {
+          process.stderr.write(`symbi: error: ${problem}\n`);
+          result = undefined;
+        }
       }
+      if (!result) throw new ExitStatus(ExitCode.Error);
       if (result.status === "ok") {
         process.stdout.write(`${JSON.stringify(result.value, null, opts.compact ? undefined : 2)}\n`);
         return;
