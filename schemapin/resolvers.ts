@@ -124,10 +124,10 @@ export class TrustBundleResolver implements SchemaPinResolver {
   }
 }
 
-/** One discovery document given explicitly (`--discovery FILE`), for one domain. */
+/** One discovery document given explicitly (`--discovery FILE`), for one domain or (null) for whichever is asked. */
 export class DocumentResolver implements SchemaPinResolver {
   constructor(
-    private readonly domain: string,
+    private readonly domain: string | null,
     private readonly discovery: DiscoveryDocument,
     private readonly revocation: RevocationDocument | null,
     private readonly name: string,
@@ -136,7 +136,7 @@ export class DocumentResolver implements SchemaPinResolver {
     return this.name;
   }
   async resolveDiscovery(domain: string): Promise<DiscoveryDocument | null> {
-    return checkDomain(domain) === checkDomain(this.domain) ? this.discovery : null;
+    return this.domain === null || checkDomain(domain) === checkDomain(this.domain) ? this.discovery : null;
   }
   async resolveRevocation(domain: string, discovery: DiscoveryDocument): Promise<RevocationDocument | null> {
     if (!this.revocation && discovery.revocationEndpoint)

@@ -1,0 +1,385 @@
+/**
+ * The 40 default rules of the skill scanner, in 8 categories — our own table, written for this
+ * project (see README: why we do not load the shared rules file at run time). Ids, severities
+ * and intent follow the rule list in shared/data/skill-scanner-rules.json, and a conformance test
+ * checks that every line that file's pattern is meant to catch is caught here too. The patterns
+ * are ours: RE2 syntax (run by re2js, linear time), anchored on command positions and word
+ * boundaries where the list's patterns flag ordinary prose, and widened to the evasions the list
+ * misses (flags in another order, `$(…)` and backticks, full paths, `sudo`/`env` prefixes).
+ *
+ * `hint` is a cheap prefilter: lower-case literals, one of which must occur in the (lower-cased)
+ * line before the pattern runs. `unless`, when present, drops a match whose text it matches.
+ */
+import type { SkillSeverity } from "./severity.js";
+
+export type RuleCategory =
+  | "remote-code-execution"
+  | "agent-tampering"
+  | "reverse-shell"
+  | "credential-access"
+  | "exfiltration"
+  | "process-injection"
+  | "privilege-escalation"
+  | "filesystem-and-downloads";
+
+export interface ScanRule {
+  id: string;
+  category: RuleCategory | "custom";
+  severity: SkillSeverity;
+  /** RE2 syntax. */
+  pattern: string;
+  message: string;
+  hint: readonly string[];
+  unless?: string;
+}
+
+/** A program name in command position: start of line (after a list bullet or prompt), after a separator, or after a wrapper. */
+const CMD =
+  String.raw`(?:^\s*(?:[-*>]\s+|\$\s+|#\s*)?|[;&|({` +
+  "`" +
+  String.raw`]\s*|\$\(\s*|\b(?:then|do|else|if|while|until|exec|sudo|xargs|time|nohup|command|env|watch)\s+)`;
+/** A shell after a pipe or as a command: sh, bash, zsh, ksh, dash, ash, with an optional path, sudo or env. */
+const SHELL = String.raw`(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\w+=\S*\s+)*)?(?:\S*/)?(?:ba|z|k|da|a)?sh\b`;
+/** Interpreters that run code read from a pipe. */
+const PIPE_TARGET = String.raw`(?:${SHELL}|(?:sudo\s+)?(?:\S*/)?(?:python[0-9.]*|perl|ruby|node|php)\b)`;
+/** A command substitution or process substitution opening: $( ` <( */
+const SUBST = String.raw`(?:\$\(|` + "`" + String.raw`|<\()`;
+/** A home folder written any of the usual ways. */
+const HOME = String.raw`(?:~|\$HOME|\$\{HOME\}|/root|/home/[^/\s]+|/Users/[^/\s]+|%USERPROFILE%)`;
+const SH_PATH = String.raw`["']?(?:/usr)?(?:/local)?/bin/(?:ba|z|k|da|a)?sh\b`;
+
+const rule = (
+  id: string,
+  category: RuleCategory,
+  severity: SkillSeverity,
+  pattern: string,
+  message: string,
+  hint: string[],
+  unless?: string,
+): ScanRule =>
+  unless === undefined
+    ? { id, category, severity, pattern, message, hint }
+    : { id, category, severity, pattern, message, hint, unless };
+
+export const DEFAULT_RULES: readonly ScanRule[] = [
+  // ── remote code execution ────────────────────────────────────────────────────────────────
+  rule(
+    "pipe-to-shell",
+    "remote-code-execution",
+    "critical",
+    String.raw`(?i)\bcurl\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}\s*curl\b|(?:\bsource|\beval|^\s*\.|[;&|]\s*\.)\s+["']?${SUBST}\s*curl\b`,
+    "Piping curl output to a shell runs whatever the server sends",
+    ["curl"],
+  ),
+  rule(
+    "wget-pipe-to-shell",
+    "remote-code-execution",
+    "critical",
+    String.raw`(?i)\bwget\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}\s*wget\b|(?:\bsource|\beval|^\s*\.|[;&|]\s*\.)\s+["']?${SUBST}\s*wget\b`,
+    "Piping wget output to a shell runs whatever the server sends",
+    ["wget"],
+  ),
+  rule(
+    "eval-with-fetch",
+    "remote-code-execution",
+    "critical",
+    String.raw`(?i)\b(?:eval|exec|Function)\s*\(.*\b(?:fetch|requests?|https?|urlopen|urllib|curl|wget|axios|XMLHttpRequest)\b`,
+    "eval/exec of something fetched from the network is code injection",
+    ["eval", "exec", "function"],
+  ),
+  rule(
+    "fetch-with-eval",
+    "remote-code-execution",
+    "critical",
+    String.raw`(?i)\b(?:fetch|requests?|https?|urlopen|urllib|curl|wget|axios|XMLHttpRequest)\b.*\b(?:eval|exec|Function)\s*\(`,
+    "Network fetch feeding eval/exec is code injection",
+    ["eval", "exec", "function"],
+  ),
+  rule(
+    "base64-decode-exec",
+    "remote-code-execution",
+    "critical",
+    String.raw`(?i)\bbase64\b[^|]*?\s(?:-d|-D|--decode)\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}.*\bbase64\s+(?:-\S+\s+)*(?:-d|-D|--decode)\b|\beval\s+["']?${SUBST}.*\bbase64\s+(?:-\S+\s+)*(?:-d|-D|--decode)\b|\b(?:exec|eval)\s*\(.*\b(?:b64decode|atob|decodebytes)\s*\(`,
+    "Decoding base64 into a shell or eval hides what runs",
+    ["base64", "b64decode", "atob", "decodebytes"],
+  ),
+  // ── agent tampering ─────────────────────────────────────────────────────────────────────
+  rule(
+    "soul-md-modification",
+    "agent-tampering",
+    "critical",
+    String.raw`(?i)\b(?:write|writes|writing|modify|modifies|overwrite|overwrites|replace|replaces|edit|edits|append|appends|rewrite|truncate|update|change|delete|remove)\s+.*\bSOUL\.md\b|(?:>>?|\btee\s+(?:-a\s+)?|\bsed\s+-i\S*\s+.*|\b(?:cp|mv|truncate|rm|ln)\s+.*)\s*["']?\S*SOUL\.md\b`,
+    "Modifying SOUL.md tampers with the agent's identity",
+    ["soul.md"],
+  ),
+  rule(
+    "memory-md-modification",
+    "agent-tampering",
+    "critical",
+    String.raw`(?i)\b(?:write|writes|writing|modify|modifies|overwrite|overwrites|replace|replaces|edit|edits|append|appends|rewrite|truncate|update|change|delete|remove)\s+.*\bMEMORY\.md\b|(?:>>?|\btee\s+(?:-a\s+)?|\bsed\s+-i\S*\s+.*|\b(?:cp|mv|truncate|rm|ln)\s+.*)\s*["']?\S*MEMORY\.md\b`,
+    "Modifying MEMORY.md tampers with the agent's memory",
+    ["memory.md"],
+  ),
+  // ── reverse shells ──────────────────────────────────────────────────────────────────────
+  rule(
+    "reverse-shell-bash",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\b(?:ba|z|k)?sh\s+-i\s*(?:[0-9]?>&|&>|>)\s*/dev/(?:tcp|udp)/|\bexec\s+\d+<>\s*/dev/(?:tcp|udp)/`,
+    "Interactive shell connected to a network socket (reverse shell)",
+    ["/dev/tcp", "/dev/udp"],
+  ),
+  rule(
+    "reverse-shell-nc",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\b(?:nc|netcat|nc\.traditional|nc\.openbsd)\s+.*(?:-[ec]|--exec)\s*${SH_PATH}`,
+    "Netcat serving a shell (reverse shell)",
+    ["nc", "netcat"],
+  ),
+  rule(
+    "reverse-shell-ncat",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\bncat\s+.*(?:-[ec]|--exec|--sh-exec)\s*${SH_PATH}`,
+    "Ncat serving a shell (reverse shell)",
+    ["ncat"],
+  ),
+  rule(
+    "reverse-shell-mkfifo",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\b(?:mkfifo\s+|mknod\s+\S+\s+p\b).*\b(?:nc|ncat|netcat|telnet|socat|openssl\s+s_client)\b`,
+    "Named pipe wired to a network client (reverse shell)",
+    ["mkfifo", "mknod"],
+  ),
+  rule(
+    "reverse-shell-python",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\.connect\s*\(.*\b(?:subprocess|pty\.spawn|os\.dup2)\b|\bos\.dup2\s*\(.*\bsocket\b|\bsocket\b.*\bos\.dup2\s*\(|\bpty\.spawn\s*\(\s*["'](?:/bin/)?(?:ba|z|k)?sh\b`,
+    "Python socket wired to a shell (reverse shell)",
+    ["connect", "dup2", "pty.spawn"],
+  ),
+  rule(
+    "reverse-shell-perl",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\bperl\b.*\bsocket\b.*\b(?:exec|system)\b.*/bin/(?:ba|z|k|da)?sh\b`,
+    "Perl socket wired to a shell (reverse shell)",
+    ["perl"],
+  ),
+  rule(
+    "reverse-shell-ruby",
+    "reverse-shell",
+    "critical",
+    String.raw`(?i)\bruby\b.*\bTCPSocket\b.*\b(?:exec|system|spawn|popen)\b.*/bin/(?:ba|z|k|da)?sh\b`,
+    "Ruby socket wired to a shell (reverse shell)",
+    ["ruby"],
+  ),
+  // ── credential access ───────────────────────────────────────────────────────────────────
+  rule(
+    "env-file-reference",
+    "credential-access",
+    "warning",
+    String.raw`(?i)(?:^|[^\w.$-])\.env(?:\.[\w-]+)?\b`,
+    "References to .env files may leak secrets",
+    [".env"],
+    String.raw`(?i)\.env\.(?:example|sample|template|dist|defaults)$`,
+  ),
+  rule(
+    "credential-ssh-keys",
+    "credential-access",
+    "high",
+    String.raw`${HOME}/\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.pub)?|authorized_keys2?|identity)\b`,
+    "Access to SSH private keys or authorized_keys",
+    [".ssh/"],
+    String.raw`\.pub$`,
+  ),
+  rule(
+    "credential-aws",
+    "credential-access",
+    "high",
+    String.raw`${HOME}/\.aws/(?:credentials|config)\b`,
+    "Access to AWS credentials",
+    [".aws/"],
+  ),
+  rule(
+    "credential-cloud-config",
+    "credential-access",
+    "high",
+    String.raw`${HOME}/\.(?:config/gcloud|kube/config|azure)\b`,
+    "Access to cloud provider credentials",
+    ["gcloud", ".kube/", ".azure"],
+  ),
+  rule(
+    "credential-browser-cookies",
+    "credential-access",
+    "high",
+    String.raw`(?i:\bcookies\.(?:sqlite|binarycookies)\b)|\bLogin ?Data\b|(?i:chrome|chromium|brave|edge|firefox|mozilla|safari|opera|vivaldi)[^\s"']*/(?:Cookies|Login Data|key4\.db|logins\.json)\b`,
+    "Access to browser credential stores",
+    ["cookies", "login data", "logindata", "key4.db", "logins.json"],
+  ),
+  rule(
+    "credential-keychain",
+    "credential-access",
+    "high",
+    String.raw`\bsecurity\s+(?:-\S+\s+)*(?:find-(?:generic|internet)-password|dump-keychain)\b|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b`,
+    "OS keychain credential access",
+    ["security", "keyctl", "secret-tool"],
+  ),
+  rule(
+    "credential-etc-shadow",
+    "credential-access",
+    "high",
+    String.raw`(?i)\b(?:cat|head|tail|less|more|grep|egrep|awk|sed|cp|scp|strings|xxd|od|base64|tar|zip|vi|vim|nano|tee|dd|openssl|curl|python[0-9.]*)\b[^|;&]*/etc/(?:g?shadow|master\.passwd)\b|\bopen\s*\(\s*["']/etc/g?shadow\b|<\s*/etc/g?shadow\b`,
+    "Reading /etc/shadow password hashes",
+    ["shadow", "master.passwd"],
+  ),
+  // ── exfiltration ────────────────────────────────────────────────────────────────────────
+  rule(
+    "exfil-dns-tunnel",
+    "exfiltration",
+    "high",
+    String.raw`${CMD}(?:dig|nslookup|host|drill|resolvectl\s+query)\s+[^#\n]*(?:\$\{?\w|\$\(|` + "`" + `)`,
+    "DNS query with variable interpolation (potential tunneling)",
+    ["dig", "nslookup", "host", "drill", "resolvectl"],
+  ),
+  rule(
+    "exfil-dev-tcp",
+    "exfiltration",
+    "high",
+    String.raw`/dev/(?:tcp|udp)/`,
+    "Bash network device access (/dev/tcp or /dev/udp)",
+    ["/dev/tcp", "/dev/udp"],
+  ),
+  rule(
+    "exfil-nc-outbound",
+    "exfiltration",
+    "high",
+    String.raw`${CMD}(?:nc|netcat|ncat)\s+(?:-[a-zA-Z]+(?:\s+\d+)?\s+)*[a-zA-Z0-9][\w.-]*\s+\d{1,5}\b`,
+    "Netcat outbound connection",
+    ["nc", "netcat", "ncat"],
+  ),
+  // ── process injection ───────────────────────────────────────────────────────────────────
+  rule(
+    "injection-ptrace",
+    "process-injection",
+    "critical",
+    String.raw`\bptrace\s*\(\s*(?:PTRACE_ATTACH|PTRACE_SEIZE|PTRACE_POKETEXT|PTRACE_POKEDATA)\b`,
+    "ptrace process injection",
+    ["ptrace"],
+  ),
+  rule(
+    "injection-ld-preload",
+    "process-injection",
+    "critical",
+    String.raw`\bLD_PRELOAD\s*=|\bLD_PRELOAD["']\]?\s*=|/etc/ld\.so\.preload\b`,
+    "LD_PRELOAD shared library injection",
+    ["ld_preload", "ld.so.preload"],
+  ),
+  rule(
+    "injection-proc-mem",
+    "process-injection",
+    "critical",
+    String.raw`/proc/(?:\d+|self|\$\{?\w+\}?)/mem\b`,
+    "Direct process memory access via /proc/*/mem",
+    ["/proc/"],
+  ),
+  rule(
+    "injection-gdb-attach",
+    "process-injection",
+    "critical",
+    String.raw`\bgdb\s+(?:-\S+\s+)*?(?:-p|--pid|attach)\b|\bgdb\b.*\s-ex\s+["']?attach\b`,
+    "Debugger attached to a running process",
+    ["gdb"],
+  ),
+  // ── privilege escalation ────────────────────────────────────────────────────────────────
+  rule("privesc-sudo", "privilege-escalation", "high", String.raw`${CMD}sudo\s+-?[\w./-]+`, "sudo invocation", [
+    "sudo",
+  ]),
+  rule(
+    "privesc-setuid",
+    "privilege-escalation",
+    "high",
+    String.raw`\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b`,
+    "setuid/setgid bit manipulation",
+    ["chmod"],
+  ),
+  rule("privesc-setcap", "privilege-escalation", "high", String.raw`\bsetcap\b`, "Linux capability manipulation", [
+    "setcap",
+  ]),
+  rule(
+    "privesc-chown-root",
+    "privilege-escalation",
+    "high",
+    String.raw`\bchown\s+(?:-\w+\s+)*(?:root\b|0(?::|\s))`,
+    "Ownership change to root",
+    ["chown"],
+  ),
+  rule(
+    "privesc-nsenter",
+    "privilege-escalation",
+    "high",
+    String.raw`\b(?:nsenter|unshare)\s+\S`,
+    "Namespace manipulation (container escape risk)",
+    ["nsenter", "unshare"],
+  ),
+  // ── file system and downloads ───────────────────────────────────────────────────────────
+  rule(
+    "rm-rf-pattern",
+    "filesystem-and-downloads",
+    "critical",
+    String.raw`\brm\s+(?:(?:-\w+|--[\w-]+)\s+)*?(?:-\w*[rR]\w*|--recursive)\s+(?:(?:-\w+|--[\w-]+)\s+)*["']?(?:/|~|\$HOME|\$\{HOME\})(?:/?\*?|/(?:etc|usr|var|home|bin|boot|lib|lib64|opt|root|sbin|srv|sys|proc|dev)/?\*?)["']?(?:\s|$|[;&|)])|\brm\b.*--no-preserve-root`,
+    "Recursive deletion of the root, a home or a system folder",
+    ["rm"],
+  ),
+  rule(
+    "chmod-777",
+    "filesystem-and-downloads",
+    "warning",
+    String.raw`\bchmod\s+(?:-\w+\s+)*(?:0?777|0?666|[ao]?\+rwx|[ao]\+w|o=rwx)\b`,
+    "World-writable permissions",
+    ["chmod"],
+  ),
+  rule(
+    "symlink-escape",
+    "filesystem-and-downloads",
+    "medium",
+    String.raw`\bln\s+(?:-\w+\s+)*-\w*s\w*\s+(?:-\w+\s+)*["']?(?:/(?:etc|home|root|var|tmp|usr|proc|sys|dev|boot)\b|~|\$HOME)`,
+    "Symlink to a sensitive system folder",
+    ["ln"],
+  ),
+  rule(
+    "path-traversal-deep",
+    "filesystem-and-downloads",
+    "medium",
+    String.raw`(?i)(?:\.\.|%2e%2e)(?:/|\\|%2f|%5c)(?:\.\.|%2e%2e)(?:/|\\|%2f|%5c)(?:\.\.|%2e%2e)`,
+    "Deep relative path traversal (3+ levels)",
+    ["..", "%2e"],
+  ),
+  rule(
+    "downloader-curl-save",
+    "filesystem-and-downloads",
+    "medium",
+    String.raw`\bcurl\b.*\s(?:-[a-zA-Z]*[oO]|--output|--remote-name(?:-all)?)(?:\s|=|$)|\bcurl\b[^|]*\s>>?\s*\S`,
+    "curl saving remote content to a file",
+    ["curl"],
+  ),
+  rule(
+    "downloader-wget-save",
+    "filesystem-and-downloads",
+    "medium",
+    String.raw`\bwget\b.*\s(?:-[a-zA-Z]*O\s*[^-\s]|--output-document(?:\s|=)\s*[^-\s]|-P\s+\S|--directory-prefix)`,
+    "wget saving remote content to a file",
+    ["wget"],
+  ),
+  rule(
+    "downloader-chmod-exec",
+    "filesystem-and-downloads",
+    "medium",
+    String.raw`\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|0?[0-7]?[1357][0-7]{2}\b)`,
+    "Making a file executable (possible download-and-execute chain)",
+    ["chmod"],
+  ),
+];
