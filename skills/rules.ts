@@ -33,11 +33,11 @@ export interface ScanRule {
   unless?: string;
 }
 
-/** A program name in command position: start of line (after a list bullet or prompt), after a separator, or after a wrapper. */
+/** A program name in command position: start of line (after a list bullet or prompt), after a separator, a substitution, `sh -c`, or a wrapper. */
 const CMD =
   String.raw`(?:^\s*(?:[-*>]\s+|\$\s+|#\s*)?|[;&|({` +
   "`" +
-  String.raw`]\s*|\$\(\s*|\b(?:then|do|else|if|while|until|exec|sudo|xargs|time|nohup|command|env|watch)\s+)`;
+  String.raw`]\s*|\$\(\s*|\s-c\s+["']?|\b(?:then|do|else|if|while|until|exec|sudo|xargs|time|nohup|command|env|watch)\s+)`;
 /** A shell after a pipe or as a command: sh, bash, zsh, ksh, dash, ash, with an optional path, sudo or env. */
 const SHELL = String.raw`(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\w+=\S*\s+)*)?(?:\S*/)?(?:ba|z|k|da|a)?sh\b`;
 /** Interpreters that run code read from a pipe. */
@@ -330,7 +330,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "rm-rf-pattern",
     "filesystem-and-downloads",
     "critical",
-    String.raw`\brm\s+(?:(?:-\w+|--[\w-]+)\s+)*?(?:-\w*[rR]\w*|--recursive)\s+(?:(?:-\w+|--[\w-]+)\s+)*["']?(?:/|~|\$HOME|\$\{HOME\})(?:/?\*?|/(?:etc|usr|var|home|bin|boot|lib|lib64|opt|root|sbin|srv|sys|proc|dev)/?\*?)["']?(?:\s|$|[;&|)])|\brm\b.*--no-preserve-root`,
+    String.raw`\brm\s+(?:(?:-\w+|--[\w-]+)\s+)*?(?:-\w*[rR]\w*|--recursive)\s+(?:(?:-\w+|--[\w-]+)\s+)*["']?(?:/(?:\*|(?:etc|usr|var|home|bin|boot|lib|lib64|opt|root|sbin|srv|sys|proc|dev)/?\*?)?|(?:~|\$HOME|\$\{HOME\})/?\*?)["']?(?:\s|$|[;&|)\x60])|\brm\b.*--no-preserve-root`,
     "Recursive deletion of the root, a home or a system folder",
     ["rm"],
   ),

@@ -372,6 +372,13 @@ function firstInvalidUtf8(data: Buffer): number {
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });
 
+/** Scans text held in memory as if it were the file `file` of a skill at `skillRoot` (the language server and tests use this). */
+export function scanText(text: string, file: string, opts: ScanOptions, skillRoot = "."): Finding[] {
+  const scanner = new FileScanner(opts, resolve(skillRoot), file, resolve(skillRoot, file));
+  scanner.scanText(text);
+  return scanner.findings.sort(compareFindings);
+}
+
 /** Scans one skill folder (or one file). `display` is how paths are shown (the path as the user gave it). */
 export function scanSkill(path: string, opts: ScanOptions, display = path): SkillScan {
   const abs = resolve(path);

@@ -47,7 +47,7 @@ export function dequotedView(view: LineView): LineView | null {
   return { kind: "dequoted", text, map };
 }
 
-const BASE64_TOKEN = /[A-Za-z0-9+/]{16,}={0,2}/g;
+const BASE64_TOKEN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 const PRINTABLE = /^[\x09\x0a\x0d\x20-\x7e]*$/;
 
 /** Each base64 blob of the line decoded, when it decodes to printable text. */
@@ -59,7 +59,7 @@ export function base64Views(view: LineView): LineView[] {
     // A blob of only letters (a long identifier) or only digits is not base64 worth decoding.
     if (!/[0-9+/]/.test(token) && !/[A-Z].*[a-z]|[a-z].*[A-Z]/.test(token)) continue;
     const decoded = Buffer.from(token, "base64").toString("latin1");
-    if (decoded.length < 8 || !PRINTABLE.test(decoded)) continue;
+    if (decoded.length < 6 || !PRINTABLE.test(decoded)) continue;
     const start = view.map ? view.map[m.index]! : m.index;
     const end = view.map ? view.map[m.index + token.length]! : m.index + token.length;
     const map = new Array<number>(decoded.length).fill(start);
