@@ -30,7 +30,27 @@ test("40 default rules in 8 categories, unique ids, each with test lines", () =>
   }
 });
 
-const LOOKALIKE: Record<string, string> = { a: "а", c: "с", e: "е", o: "о", p: "р", x: "х", y: "у", s: "ѕ", i: "і", h: "һ", d: "ԁ", A: "А", E: "Е", O: "О", P: "Р", T: "Т", H: "Н", K: "К", M: "М" };
+const LOOKALIKE: Record<string, string> = {
+  a: "а",
+  c: "с",
+  e: "е",
+  o: "о",
+  p: "р",
+  x: "х",
+  y: "у",
+  s: "ѕ",
+  i: "і",
+  h: "һ",
+  d: "ԁ",
+  A: "А",
+  E: "Е",
+  O: "О",
+  P: "Р",
+  T: "Т",
+  H: "Н",
+  K: "К",
+  M: "М",
+};
 
 /** Index of the rule's first hint in the line (case-insensitive), or of the first letter. */
 function keywordAt(id: string, line: string): number {
@@ -58,7 +78,8 @@ function variant(name: VariantName, id: string, line: string): string {
     case "homoglyph": {
       for (let i = k; i < line.length; i++) {
         const sub = LOOKALIKE[line[i]!];
-        if (sub && /[A-Za-z]/.test(line[i - 1] ?? "") !== /[A-Za-z]/.test(line[i + 1] ?? "x")) return line.slice(0, i) + sub + line.slice(i + 1);
+        if (sub && /[A-Za-z]/.test(line[i - 1] ?? "") !== /[A-Za-z]/.test(line[i + 1] ?? "x"))
+          return line.slice(0, i) + sub + line.slice(i + 1);
         if (sub && /[A-Za-z]/.test(line[i + 1] ?? "")) return line.slice(0, i) + sub + line.slice(i + 1);
       }
       return line;
@@ -68,7 +89,16 @@ function variant(name: VariantName, id: string, line: string): string {
   }
 }
 
-const VARIANTS: VariantName[] = ["spaces", "quoting", "dollar-paren", "backticks", "bash-c", "base64", "homoglyph", "invisible"];
+const VARIANTS: VariantName[] = [
+  "spaces",
+  "quoting",
+  "dollar-paren",
+  "backticks",
+  "bash-c",
+  "base64",
+  "homoglyph",
+  "invisible",
+];
 
 for (const rule of DEFAULT_RULES) {
   const lines = RULE_LINES[rule.id]!;
@@ -84,8 +114,10 @@ for (const rule of DEFAULT_RULES) {
       const text = variant(name, rule.id, lines.pos[0]!);
       const ids = idsOn(text);
       assert.ok(ids.includes(rule.id), `${name} variant not flagged: ${JSON.stringify(text)}`);
-      if (name === "homoglyph" && text !== lines.pos[0]) assert.ok(ids.includes("homoglyph"), `look-alike not reported: ${text}`);
-      if (name === "invisible") assert.ok(ids.includes("invisible-character"), `invisible character not reported: ${text}`);
+      if (name === "homoglyph" && text !== lines.pos[0])
+        assert.ok(ids.includes("homoglyph"), `look-alike not reported: ${text}`);
+      if (name === "invisible")
+        assert.ok(ids.includes("invisible-character"), `invisible character not reported: ${text}`);
     }
   });
 }
@@ -117,15 +149,22 @@ stest("conformance: each rule's classic line is flagged by the shared pattern an
   }
 });
 
-stest("conformance: every negative line the shared pattern flags is a declared narrowing, and every declared narrowing is one", () => {
-  for (const s of shared) {
-    const l = RULE_LINES[s.name]!;
-    const re = RE2JS.compile(s.regex);
-    for (const line of l.neg) {
-      const flagged = re.matcher(line).find();
-      assert.is(flagged, (l.narrowed ?? []).includes(line), `${s.name}: ${JSON.stringify(line)} (shared flags it: ${flagged})`);
+stest(
+  "conformance: every negative line the shared pattern flags is a declared narrowing, and every declared narrowing is one",
+  () => {
+    for (const s of shared) {
+      const l = RULE_LINES[s.name]!;
+      const re = RE2JS.compile(s.regex);
+      for (const line of l.neg) {
+        const flagged = re.matcher(line).find();
+        assert.is(
+          flagged,
+          (l.narrowed ?? []).includes(line),
+          `${s.name}: ${JSON.stringify(line)} (shared flags it: ${flagged})`,
+        );
+      }
     }
-  }
-});
+  },
+);
 
 test.run();
