@@ -146,7 +146,8 @@ export function parseSkillsConfig(text: string, file: string): SkillsConfig {
         severity: severity!,
         pattern: r["pattern"] as string,
         message: r["message"] as string,
-        hint: [],
+        prefilter: null,
+        anchors: [],
       });
     });
   }

@@ -7,8 +7,9 @@
  * boundaries where the list's patterns flag ordinary prose, and widened to the evasions the list
  * misses (flags in another order, `$(…)` and backticks, full paths, `sudo`/`env` prefixes).
  *
- * `hint` is a cheap prefilter: lower-case literals, one of which must occur in the (lower-cased)
- * line before the pattern runs. `unless`, when present, drops a match whose text it matches.
+ * `prefilter` is a cheap test the line must pass before the pattern runs: a plain JavaScript
+ * regular expression of ours (literals and word boundaries, no nested repetition, so linear),
+ * which every line the pattern matches also matches. `unless`, when present, drops a match whose text it matches.
  */
 import type { SkillSeverity } from "./severity.js";
 
@@ -29,8 +30,16 @@ export interface ScanRule {
   /** RE2 syntax. */
   pattern: string;
   message: string;
-  hint: readonly string[];
+  /** A cheap necessary condition of `pattern` (our own plain regex, linear); null runs the pattern on every line. */
+  prefilter: RegExp | null;
+  /**
+   * Lower-case literals, one of which occurs (lower-cased) in every line the prefilter matches:
+   * the scanner finds candidate lines with indexOf over the whole lower-cased file.
+   */
+  anchors: readonly string[];
   unless?: string;
+  /** A second cheap condition (plain, linear JavaScript regex): the line must also match it. */
+  also?: RegExp;
 }
 
 /** A program name in command position: start of line (after a list bullet or prompt), after a separator, a substitution, `sh -c`, or a wrapper. */
@@ -54,12 +63,10 @@ const rule = (
   severity: SkillSeverity,
   pattern: string,
   message: string,
-  hint: string[],
-  unless?: string,
-): ScanRule =>
-  unless === undefined
-    ? { id, category, severity, pattern, message, hint }
-    : { id, category, severity, pattern, message, hint, unless };
+  prefilter: RegExp,
+  anchors: string[],
+  more: { unless?: string; also?: RegExp } = {},
+): ScanRule => ({ id, category, severity, pattern, message, prefilter, anchors, ...more });
 
 export const DEFAULT_RULES: readonly ScanRule[] = [
   // ── remote code execution ────────────────────────────────────────────────────────────────
@@ -69,7 +76,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\bcurl\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}\s*curl\b|(?:\bsource|\beval|^\s*\.|[;&|]\s*\.)\s+["']?${SUBST}\s*curl\b`,
     "Piping curl output to a shell runs whatever the server sends",
+    /\bcurl\b/i,
     ["curl"],
+    { also: /[|`]|\$\(|<\(/ },
   ),
   rule(
     "wget-pipe-to-shell",
@@ -77,7 +86,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\bwget\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}\s*wget\b|(?:\bsource|\beval|^\s*\.|[;&|]\s*\.)\s+["']?${SUBST}\s*wget\b`,
     "Piping wget output to a shell runs whatever the server sends",
+    /\bwget\b/i,
     ["wget"],
+    { also: /[|`]|\$\(|<\(/ },
   ),
   rule(
     "eval-with-fetch",
@@ -85,7 +96,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:eval|exec|Function)\s*\(.*\b(?:fetch|requests?|https?|urlopen|urllib|curl|wget|axios|XMLHttpRequest)\b`,
     "eval/exec of something fetched from the network is code injection",
+    /\b(?:eval|exec|function)\s*\(/i,
     ["eval", "exec", "function"],
+    { also: /fetch|request|http|url(?:open|lib)|curl|wget|axios/i },
   ),
   rule(
     "fetch-with-eval",
@@ -93,7 +106,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:fetch|requests?|https?|urlopen|urllib|curl|wget|axios|XMLHttpRequest)\b.*\b(?:eval|exec|Function)\s*\(`,
     "Network fetch feeding eval/exec is code injection",
+    /\b(?:eval|exec|function)\s*\(/i,
     ["eval", "exec", "function"],
+    { also: /fetch|request|http|url(?:open|lib)|curl|wget|axios/i },
   ),
   rule(
     "base64-decode-exec",
@@ -101,7 +116,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\bbase64\b[^|]*?\s(?:-d|-D|--decode)\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}.*\bbase64\s+(?:-\S+\s+)*(?:-d|-D|--decode)\b|\beval\s+["']?${SUBST}.*\bbase64\s+(?:-\S+\s+)*(?:-d|-D|--decode)\b|\b(?:exec|eval)\s*\(.*\b(?:b64decode|atob|decodebytes)\s*\(`,
     "Decoding base64 into a shell or eval hides what runs",
+    /\bbase64\b|\b(?:b64decode|atob|decodebytes)\s*\(/i,
     ["base64", "b64decode", "atob", "decodebytes"],
+    { also: /[|`(]/ },
   ),
   // ── agent tampering ─────────────────────────────────────────────────────────────────────
   rule(
@@ -110,6 +127,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:write|writes|writing|modify|modifies|overwrite|overwrites|replace|replaces|edit|edits|append|appends|rewrite|truncate|update|change|delete|remove)\s+.*\bSOUL\.md\b|(?:>>?|\btee\s+(?:-a\s+)?|\bsed\s+-i\S*\s+.*|\b(?:cp|mv|truncate|rm|ln)\s+.*)\s*["']?\S*SOUL\.md\b`,
     "Modifying SOUL.md tampers with the agent's identity",
+    /soul\.md/i,
     ["soul.md"],
   ),
   rule(
@@ -118,6 +136,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:write|writes|writing|modify|modifies|overwrite|overwrites|replace|replaces|edit|edits|append|appends|rewrite|truncate|update|change|delete|remove)\s+.*\bMEMORY\.md\b|(?:>>?|\btee\s+(?:-a\s+)?|\bsed\s+-i\S*\s+.*|\b(?:cp|mv|truncate|rm|ln)\s+.*)\s*["']?\S*MEMORY\.md\b`,
     "Modifying MEMORY.md tampers with the agent's memory",
+    /memory\.md/i,
     ["memory.md"],
   ),
   // ── reverse shells ──────────────────────────────────────────────────────────────────────
@@ -127,7 +146,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:ba|z|k)?sh\s+-i\s*(?:[0-9]?>&|&>|>)\s*/dev/(?:tcp|udp)/|\bexec\s+\d+<>\s*/dev/(?:tcp|udp)/`,
     "Interactive shell connected to a network socket (reverse shell)",
-    ["/dev/tcp", "/dev/udp"],
+    /\/dev\/(?:tcp|udp)\//i,
+    ["/dev/tcp/", "/dev/udp/"],
   ),
   rule(
     "reverse-shell-nc",
@@ -135,7 +155,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:nc|netcat|nc\.traditional|nc\.openbsd)\s+.*(?:-[ec]|--exec)\s*${SH_PATH}`,
     "Netcat serving a shell (reverse shell)",
+    /\b(?:nc|netcat|nc\.traditional|nc\.openbsd)\s/i,
     ["nc", "netcat"],
+    { also: /-[ec]|--exec/i },
   ),
   rule(
     "reverse-shell-ncat",
@@ -143,7 +165,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\bncat\s+.*(?:-[ec]|--exec|--sh-exec)\s*${SH_PATH}`,
     "Ncat serving a shell (reverse shell)",
+    /\bncat\s/i,
     ["ncat"],
+    { also: /-[ec]|--exec|--sh-exec/i },
   ),
   rule(
     "reverse-shell-mkfifo",
@@ -151,6 +175,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\b(?:mkfifo\s+|mknod\s+\S+\s+p\b).*\b(?:nc|ncat|netcat|telnet|socat|openssl\s+s_client)\b`,
     "Named pipe wired to a network client (reverse shell)",
+    /\bmk(?:fifo|nod)\s/i,
     ["mkfifo", "mknod"],
   ),
   rule(
@@ -159,7 +184,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\.connect\s*\(.*\b(?:subprocess|pty\.spawn|os\.dup2)\b|\bos\.dup2\s*\(.*\bsocket\b|\bsocket\b.*\bos\.dup2\s*\(|\bpty\.spawn\s*\(\s*["'](?:/bin/)?(?:ba|z|k)?sh\b`,
     "Python socket wired to a shell (reverse shell)",
-    ["connect", "dup2", "pty.spawn"],
+    /\.connect\s*\(|\bos\.dup2\s*\(|\bpty\.spawn\s*\(/i,
+    [".connect", "dup2", "pty.spawn"],
   ),
   rule(
     "reverse-shell-perl",
@@ -167,6 +193,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\bperl\b.*\bsocket\b.*\b(?:exec|system)\b.*/bin/(?:ba|z|k|da)?sh\b`,
     "Perl socket wired to a shell (reverse shell)",
+    /\bperl\b/i,
     ["perl"],
   ),
   rule(
@@ -175,6 +202,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`(?i)\bruby\b.*\bTCPSocket\b.*\b(?:exec|system|spawn|popen)\b.*/bin/(?:ba|z|k|da)?sh\b`,
     "Ruby socket wired to a shell (reverse shell)",
+    /\bruby\b/i,
     ["ruby"],
   ),
   // ── credential access ───────────────────────────────────────────────────────────────────
@@ -184,8 +212,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "warning",
     String.raw`(?i)(?:^|[^\w.$-])\.env(?:\.[\w-]+)?\b`,
     "References to .env files may leak secrets",
+    /\.env\b/i,
     [".env"],
-    String.raw`(?i)\.env\.(?:example|sample|template|dist|defaults)$`,
+    { unless: String.raw`(?i)\.env\.(?:example|sample|template|dist|defaults)$` },
   ),
   rule(
     "credential-ssh-keys",
@@ -193,8 +222,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`${HOME}/\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?(?:\.pub)?|authorized_keys2?|identity)\b`,
     "Access to SSH private keys or authorized_keys",
-    [".ssh/"],
-    String.raw`\.pub$`,
+    /\/\.ssh\//,
+    ["/.ssh/"],
+    { unless: String.raw`\.pub$` },
   ),
   rule(
     "credential-aws",
@@ -202,7 +232,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`${HOME}/\.aws/(?:credentials|config)\b`,
     "Access to AWS credentials",
-    [".aws/"],
+    /\/\.aws\//,
+    ["/.aws/"],
   ),
   rule(
     "credential-cloud-config",
@@ -210,7 +241,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`${HOME}/\.(?:config/gcloud|kube/config|azure)\b`,
     "Access to cloud provider credentials",
-    ["gcloud", ".kube/", ".azure"],
+    /\/\.(?:config\/gcloud|kube\/config|azure)\b/,
+    ["/.config/gcloud", "/.kube/config", "/.azure"],
   ),
   rule(
     "credential-browser-cookies",
@@ -218,7 +250,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`(?i:\bcookies\.(?:sqlite|binarycookies)\b)|\bLogin ?Data\b|(?i:chrome|chromium|brave|edge|firefox|mozilla|safari|opera|vivaldi)[^\s"']*/(?:Cookies|Login Data|key4\.db|logins\.json)\b`,
     "Access to browser credential stores",
-    ["cookies", "login data", "logindata", "key4.db", "logins.json"],
+    /cookies\.|\/cookies\b|login ?data|\/(?:key4\.db|logins\.json)/i,
+    ["cookies", "login", "key4.db", "logins.json"],
   ),
   rule(
     "credential-keychain",
@@ -226,6 +259,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`\bsecurity\s+(?:-\S+\s+)*(?:find-(?:generic|internet)-password|dump-keychain)\b|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b`,
     "OS keychain credential access",
+    /\bsecurity\s|\bkeyctl\s|\bsecret-tool\s/,
     ["security", "keyctl", "secret-tool"],
   ),
   rule(
@@ -234,7 +268,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`(?i)\b(?:cat|head|tail|less|more|grep|egrep|awk|sed|cp|scp|strings|xxd|od|base64|tar|zip|vi|vim|nano|tee|dd|openssl|curl|python[0-9.]*)\b[^|;&]*/etc/(?:g?shadow|master\.passwd)\b|\bopen\s*\(\s*["']/etc/g?shadow\b|<\s*/etc/g?shadow\b`,
     "Reading /etc/shadow password hashes",
-    ["shadow", "master.passwd"],
+    /\/etc\/(?:g?shadow|master\.passwd)\b/i,
+    ["/etc/shadow", "/etc/gshadow", "/etc/master.passwd"],
   ),
   // ── exfiltration ────────────────────────────────────────────────────────────────────────
   rule(
@@ -243,6 +278,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`${CMD}(?:dig|nslookup|host|drill|resolvectl\s+query)\s+[^#\n]*(?:\$\{?\w|\$\(|` + "`" + `)`,
     "DNS query with variable interpolation (potential tunneling)",
+    /\b(?:dig|nslookup|host|drill|resolvectl)\s.*[$`]/i,
     ["dig", "nslookup", "host", "drill", "resolvectl"],
   ),
   rule(
@@ -251,7 +287,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`/dev/(?:tcp|udp)/`,
     "Bash network device access (/dev/tcp or /dev/udp)",
-    ["/dev/tcp", "/dev/udp"],
+    /\/dev\/(?:tcp|udp)\//,
+    ["/dev/tcp/", "/dev/udp/"],
   ),
   rule(
     "exfil-nc-outbound",
@@ -259,7 +296,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`${CMD}(?:nc|netcat|ncat)\s+(?:-[a-zA-Z]+(?:\s+\d+)?\s+)*[a-zA-Z0-9][\w.-]*\s+\d{1,5}\b`,
     "Netcat outbound connection",
-    ["nc", "netcat", "ncat"],
+    /\b(?:nc|netcat|ncat)\s/i,
+    ["nc", "netcat"],
+    { also: /\d/ },
   ),
   // ── process injection ───────────────────────────────────────────────────────────────────
   rule(
@@ -268,6 +307,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`\bptrace\s*\(\s*(?:PTRACE_ATTACH|PTRACE_SEIZE|PTRACE_POKETEXT|PTRACE_POKEDATA)\b`,
     "ptrace process injection",
+    /\bptrace\s*\(/,
     ["ptrace"],
   ),
   rule(
@@ -276,6 +316,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`\bLD_PRELOAD\s*=|\bLD_PRELOAD["']\]?\s*=|/etc/ld\.so\.preload\b`,
     "LD_PRELOAD shared library injection",
+    /LD_PRELOAD|ld\.so\.preload/,
     ["ld_preload", "ld.so.preload"],
   ),
   rule(
@@ -284,6 +325,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`/proc/(?:\d+|self|\$\{?\w+\}?)/mem\b`,
     "Direct process memory access via /proc/*/mem",
+    /\/proc\/[^/\s]+\/mem\b/,
     ["/proc/"],
   ),
   rule(
@@ -292,29 +334,44 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`\bgdb\s+(?:-\S+\s+)*?(?:-p|--pid|attach)\b|\bgdb\b.*\s-ex\s+["']?attach\b`,
     "Debugger attached to a running process",
+    /\bgdb\s/,
     ["gdb"],
   ),
   // ── privilege escalation ────────────────────────────────────────────────────────────────
-  rule("privesc-sudo", "privilege-escalation", "high", String.raw`${CMD}sudo\s+-?[\w./-]+`, "sudo invocation", [
-    "sudo",
-  ]),
+  rule(
+    "privesc-sudo",
+    "privilege-escalation",
+    "high",
+    String.raw`${CMD}sudo\s+-?[\w./-]+`,
+    "sudo invocation",
+    /\bsudo\s/,
+    ["sudo"],
+  ),
   rule(
     "privesc-setuid",
     "privilege-escalation",
     "high",
     String.raw`\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b`,
     "setuid/setgid bit manipulation",
+    /\bchmod\s/,
     ["chmod"],
   ),
-  rule("privesc-setcap", "privilege-escalation", "high", String.raw`\bsetcap\b`, "Linux capability manipulation", [
-    "setcap",
-  ]),
+  rule(
+    "privesc-setcap",
+    "privilege-escalation",
+    "high",
+    String.raw`\bsetcap\b`,
+    "Linux capability manipulation",
+    /\bsetcap\b/,
+    ["setcap"],
+  ),
   rule(
     "privesc-chown-root",
     "privilege-escalation",
     "high",
     String.raw`\bchown\s+(?:-\w+\s+)*(?:root\b|0(?::|\s))`,
     "Ownership change to root",
+    /\bchown\s/,
     ["chown"],
   ),
   rule(
@@ -323,6 +380,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`\b(?:nsenter|unshare)\s+\S`,
     "Namespace manipulation (container escape risk)",
+    /\b(?:nsenter|unshare)\s/,
     ["nsenter", "unshare"],
   ),
   // ── file system and downloads ───────────────────────────────────────────────────────────
@@ -332,7 +390,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`\brm\s+(?:(?:-\w+|--[\w-]+)\s+)*?(?:-\w*[rR]\w*|--recursive)\s+(?:(?:-\w+|--[\w-]+)\s+)*["']?(?:/(?:\*|(?:etc|usr|var|home|bin|boot|lib|lib64|opt|root|sbin|srv|sys|proc|dev)/?\*?)?|(?:~|\$HOME|\$\{HOME\})/?\*?)["']?(?:\s|$|[;&|)\x60])|\brm\b.*--no-preserve-root`,
     "Recursive deletion of the root, a home or a system folder",
+    /\brm\s/,
     ["rm"],
+    { also: /-\w*[rR]|--recursive|--no-preserve-root/ },
   ),
   rule(
     "chmod-777",
@@ -340,6 +400,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "warning",
     String.raw`\bchmod\s+(?:-\w+\s+)*(?:0?777|0?666|[ao]?\+rwx|[ao]\+w|o=rwx)\b`,
     "World-writable permissions",
+    /\bchmod\s/,
     ["chmod"],
   ),
   rule(
@@ -348,6 +409,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "medium",
     String.raw`\bln\s+(?:-\w+\s+)*-\w*s\w*\s+(?:-\w+\s+)*["']?(?:/(?:etc|home|root|var|tmp|usr|proc|sys|dev|boot)\b|~|\$HOME)`,
     "Symlink to a sensitive system folder",
+    /\bln\s/,
     ["ln"],
   ),
   rule(
@@ -356,7 +418,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "medium",
     String.raw`(?i)(?:\.\.|%2e%2e)(?:/|\\|%2f|%5c)(?:\.\.|%2e%2e)(?:/|\\|%2f|%5c)(?:\.\.|%2e%2e)`,
     "Deep relative path traversal (3+ levels)",
-    ["..", "%2e"],
+    /(?:\.\.|%2e%2e)(?:\/|\\|%2f|%5c)(?:\.\.|%2e%2e)/i,
+    ["..", "%2e%2e"],
   ),
   rule(
     "downloader-curl-save",
@@ -364,7 +427,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "medium",
     String.raw`\bcurl\b.*\s(?:-[a-zA-Z]*[oO]|--output|--remote-name(?:-all)?)(?:\s|=|$)|\bcurl\b[^|]*\s>>?\s*\S`,
     "curl saving remote content to a file",
+    /\bcurl\b/,
     ["curl"],
+    { also: /\s-[a-zA-Z]*[oO](?:\s|=|$)|--output|--remote-name|>/ },
   ),
   rule(
     "downloader-wget-save",
@@ -372,7 +437,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "medium",
     String.raw`\bwget\b.*\s(?:-[a-zA-Z]*O\s*[^-\s]|--output-document(?:\s|=)\s*[^-\s]|-P\s+\S|--directory-prefix)`,
     "wget saving remote content to a file",
+    /\bwget\b/,
     ["wget"],
+    { also: /\s-[a-zA-Z]*O|--output-document|\s-P\s|--directory-prefix/ },
   ),
   rule(
     "downloader-chmod-exec",
@@ -380,6 +447,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "medium",
     String.raw`\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|0?[0-7]?[1357][0-7]{2}\b)`,
     "Making a file executable (possible download-and-execute chain)",
+    /\bchmod\s/,
     ["chmod"],
   ),
 ];

@@ -17,6 +17,7 @@ import { describeFsError } from "../schemapin/errors.js";
 import { SKILL_SIGNATURE_FILE } from "../schemapin/skill.js";
 import { invokedCommands, shebangProgram } from "./commands.js";
 import { normalizeLine, type UnicodeEventKind } from "./normalize.js";
+import { AnchorAutomaton } from "./anchors.js";
 import { SCANNER_CHECKS, SCANNER_CHECK_IDS, type ScannerCheck } from "./scanner-checks.js";
 import { isBlocking, type SkillSeverity } from "./severity.js";
 import type { ScanRule } from "./rules.js";
@@ -92,7 +93,7 @@ class FileScanner {
   readonly findings: Finding[] = [];
   /** Bytes of the file that were read (and scanned). */
   bytesRead = 0;
-  private readonly hintUnion: RegExp | null;
+  private readonly prefilterUnion: RegExp | null;
 
   constructor(
     private readonly opts: ScanOptions,
@@ -100,9 +101,7 @@ class FileScanner {
     private readonly file: string,
     private readonly absPath: string,
   ) {
-    const hints = opts.rules.flatMap((r) => r.rule.hint);
-    const everyRuleHinted = opts.rules.every((r) => r.rule.hint.length > 0);
-    this.hintUnion = everyRuleHinted && hints.length ? new RegExp(hints.map(escapeRegExp).join("|")) : null;
+    this.prefilterUnion = prefilterUnion(opts.rules);
   }
 
   add(
@@ -128,13 +127,18 @@ class FileScanner {
 
   scanText(text: string): void {
     const lines = text.split("\n");
-    const candidates = this.candidateRules(text);
+    const plan = planLines(text, lines, this.opts.rules);
     const isShellScript =
       SHELL_EXT.test(this.file) || /^#!\s*\S*\b(?:env\s+(?:-\S+\s+)*)?(?:ba|z|k|da|a)?sh\b/.test(lines[0] ?? "");
     const isMarkdown = /\.(?:md|markdown)$/i.test(this.file);
     let fence: { marker: string; shell: boolean; console: boolean } | null = null;
     let pending: Suppression | null = null;
-    for (let n = 0; n < lines.length; n++) {
+    // Without the allowlist or suppressions, only lines the plan marked need a look.
+    const everyLine = this.opts.allowedExecutables !== null || plan.suppressions;
+    const order = everyLine ? null : plan.interesting;
+    const count = order ? order.length : lines.length;
+    for (let k = 0; k < count; k++) {
+      const n = order ? order[k]! : k;
       let line = lines[n]!;
       if (line.endsWith("\r")) line = line.slice(0, -1);
       const lineNo = n + 1;
@@ -142,7 +146,7 @@ class FileScanner {
       // suppression comments
       let suppression: Suppression | null = pending;
       pending = null;
-      const sm = SUPPRESSION.exec(line);
+      const sm = plan.suppressions ? SUPPRESSION.exec(line) : null;
       if (sm) {
         const parsed = this.parseSuppression(sm[1] ?? "", lineNo, line.indexOf(sm[0]) + 1, sm[0]);
         if (parsed) {
@@ -151,7 +155,12 @@ class FileScanner {
           else suppression = parsed;
         }
       }
-      this.scanLine(line, lineNo, n === 0, candidates);
+      const baseRules = plan.rulesByLine[n];
+      const dequotedRules = plan.dequotedRulesByLine[n];
+      const flags = plan.flags[n]!;
+      if (baseRules || dequotedRules || flags !== 0) {
+        this.scanLine(line, lineNo, n === 0, baseRules ?? [], dequotedRules ?? [], (flags & LINE_BASE64) !== 0);
+      }
       // executable allowlist
       if (this.opts.allowedExecutables) {
         if (n === 0 && line.startsWith("#!")) {
@@ -211,45 +220,57 @@ class FileScanner {
     return { rules: new Set(ids), reason };
   }
 
-  private candidateRules(text: string): readonly CompiledRule[] {
-    const lower = text.toLowerCase();
-    return this.opts.rules.filter((r) => r.rule.hint.length === 0 || r.rule.hint.some((h) => lower.includes(h)));
-  }
-
-  private scanLine(line: string, lineNo: number, atFileStart: boolean, candidates: readonly CompiledRule[]): void {
+  /** `baseRules`: the rules whose prefilter passed this line as written (see planLines); other readings try every rule. */
+  private scanLine(
+    line: string,
+    lineNo: number,
+    atFileStart: boolean,
+    baseRules: readonly CompiledRule[],
+    dequotedRules: readonly CompiledRule[],
+    maybeBase64: boolean,
+  ): void {
     const norm = normalizeLine(line, atFileStart);
     this.reportUnicode(norm.events, line, lineNo);
     const base: LineView = norm.map
       ? { kind: "unicode", text: norm.text, map: norm.map }
       : { kind: "line", text: line, map: null };
-    const views: { view: LineView; rules: readonly CompiledRule[] }[] = [
-      { view: base, rules: base.kind === "line" ? candidates : this.opts.rules },
+    const plain = base.kind === "line";
+    // `view.text` is tested by the union of prefilters first unless the plan already chose its rules.
+    const views: { view: LineView; rules: readonly CompiledRule[]; planned: boolean }[] = [
+      { view: base, rules: plain ? baseRules : this.opts.rules, planned: plain },
     ];
-    const dq = dequotedView(base);
-    if (dq && dq.text !== base.text) views.push({ view: dq, rules: this.opts.rules });
-    for (const b of base64Views(base)) {
-      views.push({ view: b, rules: this.opts.rules });
-      const inner = dequotedView(b);
-      if (inner) views.push({ view: { ...inner, kind: "base64" }, rules: this.opts.rules });
+    if (!plain || dequotedRules.length > 0) {
+      const dq = dequotedView(base);
+      if (dq && dq.text !== base.text)
+        views.push({ view: dq, rules: plain ? dequotedRules : this.opts.rules, planned: plain });
     }
-    if (norm.hidden)
-      views.push({ view: { kind: "hidden", text: norm.hidden.text, map: norm.hidden.map }, rules: this.opts.rules });
+    for (const b of maybeBase64 || !plain ? base64Views(base) : []) {
+      views.push({ view: b, rules: this.opts.rules, planned: false });
+      const inner = dequotedView(b);
+      if (inner) views.push({ view: { ...inner, kind: "base64" }, rules: this.opts.rules, planned: false });
+    }
+    if (norm.hidden) {
+      const hidden: LineView = { kind: "hidden", text: norm.hidden.text, map: norm.hidden.map };
+      views.push({ view: hidden, rules: this.opts.rules, planned: false });
+    }
     const seen = new Set<string>();
-    for (const { view, rules } of views) {
+    for (const { view, rules, planned } of views) {
       if (rules.length === 0) continue;
-      const lower = view.text.toLowerCase();
-      if (this.hintUnion && !this.hintUnion.test(lower)) continue;
+      if (!planned && this.prefilterUnion && !this.prefilterUnion.test(view.text)) continue;
       for (const c of rules) {
         if (seen.has(c.rule.id)) continue;
-        if (c.rule.hint.length > 0 && !c.rule.hint.some((h) => lower.includes(h))) continue;
+        if (c.rule.prefilter && !c.rule.prefilter.test(view.text)) continue;
+        if (c.rule.also && !c.rule.also.test(view.text)) continue;
+        // RE2's boolean test is several times cheaper than a search that reports positions.
+        if (!c.re.test(view.text)) continue;
         const m = c.re.matcher(view.text);
         if (!m.find()) continue;
         const matched = view.text.slice(m.start(), m.end());
-        if (c.unless && c.unless.matcher(matched).find()) {
+        if (c.unless && c.unless.test(matched)) {
           // The first match is excused; look for another one on the line.
           let found = false;
           while (m.find()) {
-            if (!c.unless.matcher(view.text.slice(m.start(), m.end())).find()) {
+            if (!c.unless.test(view.text.slice(m.start(), m.end()))) {
               found = true;
               break;
             }
@@ -319,8 +340,174 @@ class FileScanner {
   }
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const QUOTING = /["'\\]|\$\{?IFS\b/;
+interface LinePlan {
+  /** Per line: the rules whose prefilter matches the line as written (undefined: none). */
+  rulesByLine: (CompiledRule[] | undefined)[];
+  /** Per line: the rules whose prefilter matches the line as the shell reads it (quotes removed), where that differs. */
+  dequotedRulesByLine: (CompiledRule[] | undefined)[];
+  /** Per line: LINE_BASE64 (a token that may be base64) and LINE_NON_ASCII bits. */
+  flags: Uint8Array;
+  /** The lines with rules or flags, in order. */
+  interesting: number[];
+  suppressions: boolean;
+}
+
+interface AnchorIndex {
+  automaton: AnchorAutomaton;
+  /** Per anchor id, the indexes (in the rule list) of the rules that name it. */
+  rulesOf: number[][];
+  /** Rules with no anchors (custom rules): tried on every line. */
+  unanchored: CompiledRule[];
+}
+
+const anchorIndexes = new WeakMap<readonly CompiledRule[], AnchorIndex>();
+
+function anchorIndex(rules: readonly CompiledRule[]): AnchorIndex {
+  let index = anchorIndexes.get(rules);
+  if (!index) {
+    const ids = new Map<string, number>();
+    const rulesOf: number[][] = [];
+    const unanchored: CompiledRule[] = [];
+    for (const [k, c] of rules.entries()) {
+      if (!c.rule.prefilter || c.rule.anchors.length === 0) {
+        unanchored.push(c);
+        continue;
+      }
+      for (const a of c.rule.anchors) {
+        let id = ids.get(a);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(a, id);
+          rulesOf.push([]);
+        }
+        rulesOf[id]!.push(k);
+      }
+    }
+    index = { automaton: new AnchorAutomaton([...ids.keys()]), rulesOf, unanchored };
+    anchorIndexes.set(rules, index);
+  }
+  return index;
+}
+
+/**
+ * For each line, the rules whose prefilter matches it. Candidate lines come from the rules'
+ * anchors, found in one pass over the file (anchors.ts); only those lines meet the prefilters.
+ */
+function rulesPerLine(
+  text: string,
+  lines: readonly string[],
+  rules: readonly CompiledRule[],
+): (CompiledRule[] | undefined)[] {
+  const { automaton, rulesOf, unanchored } = anchorIndex(rules);
+  const out: (CompiledRule[] | undefined)[] = new Array(lines.length);
+  // triedOn[k]: the last line rule k was tried on (anchors of one rule often repeat on a line).
+  const triedOn = new Int32Array(rules.length).fill(-1);
+  automaton.scan(text, (anchorId, n) => {
+    for (const k of rulesOf[anchorId]!) {
+      if (triedOn[k] === n) continue;
+      triedOn[k] = n;
+      const c = rules[k]!;
+      if (c.rule.prefilter!.test(lines[n]!)) (out[n] ??= []).push(c);
+    }
+  });
+  if (unanchored.length > 0) {
+    for (let n = 0; n < lines.length; n++) {
+      for (const c of unanchored) if (!c.rule.prefilter || c.rule.prefilter.test(lines[n]!)) (out[n] ??= []).push(c);
+    }
+  }
+  return out;
+}
+
+/** The whole file as the shell would read its words (see views.ts dequotedView); line breaks stay where they were. */
+function dequoteFile(text: string): string {
+  return text.replace(/\\([^])|["']|\$(?:IFS\b|\{IFS\})/g, (m, escaped: string | undefined) =>
+    escaped !== undefined ? escaped : m.startsWith("$") ? " " : "",
+  );
+}
+
+/**
+ * Which rules can match which lines, found with one pass per rule over the whole file instead of
+ * one test per rule per line: most lines of a skill trigger no rule, and V8 searches a file for a
+ * keyword far faster than it starts 40 tests on each line. A prefilter match counts for the line
+ * where it starts. The same is done for the file as the shell reads it (quotes removed).
+ */
+function planLines(text: string, lines: readonly string[], rules: readonly CompiledRule[]): LinePlan {
+  const rulesByLine = rulesPerLine(text, lines, rules);
+  let dequotedRulesByLine: (CompiledRule[] | undefined)[] = [];
+  if (QUOTING.test(text)) {
+    const dq = dequoteFile(text);
+    const dqLines = dq.split("\n");
+    dequotedRulesByLine = rulesPerLine(dq, dqLines, rules).map((r, n) =>
+      r && dqLines[n] !== lines[n] ? r : undefined,
+    );
+  }
+  const flags = lineFlags(text, lines.length);
+  const interesting: number[] = [];
+  for (let n = 0; n < lines.length; n++) {
+    if (rulesByLine[n] !== undefined || dequotedRulesByLine[n] !== undefined || flags[n] !== 0) interesting.push(n);
+  }
+  return {
+    rulesByLine,
+    dequotedRulesByLine,
+    flags,
+    interesting,
+    suppressions: text.includes("skill-scan:"),
+  };
+}
+
+const LINE_BASE64 = 1;
+const LINE_NON_ASCII = 2;
+
+/**
+ * Per line, whether it has a run of 8+ base64 characters that looks like base64 and whether it
+ * has characters outside ASCII — one hand-written pass (a regular expression over every word
+ * costs more).
+ */
+function lineFlags(text: string, lineCount: number): Uint8Array {
+  const out = new Uint8Array(lineCount);
+  let line = 0;
+  let runStart = -1;
+  let digitOrSym = false;
+  let upper = false;
+  let lower = false;
+  const end = (i: number) => {
+    if (runStart >= 0 && i - runStart >= 8 && digitOrSym && upper && lower) out[line]! |= LINE_BASE64;
+    runStart = -1;
+    digitOrSym = upper = lower = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const isUpper = c >= 65 && c <= 90;
+    const isLower = c >= 97 && c <= 122;
+    const isOther = (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61;
+    if (isUpper || isLower || isOther) {
+      if (runStart < 0) runStart = i;
+      if (isUpper) upper = true;
+      else if (isLower) lower = true;
+      else digitOrSym = true;
+      continue;
+    }
+    end(i);
+    if (c === 10) line++;
+    else if (c >= 128) out[line]! |= LINE_NON_ASCII;
+  }
+  end(text.length);
+  return out;
+}
+
+const unions = new WeakMap<readonly CompiledRule[], RegExp | null>();
+
+/** One regular expression that passes a line when any rule's prefilter would (null when a rule has none). */
+function prefilterUnion(rules: readonly CompiledRule[]): RegExp | null {
+  if (unions.has(rules)) return unions.get(rules)!;
+  const all = rules.map((r) => r.rule.prefilter);
+  const union =
+    all.length > 0 && all.every((p) => p !== null)
+      ? new RegExp(all.map((p) => `(?:${p!.source})`).join("|"), "i")
+      : null;
+  unions.set(rules, union);
+  return union;
 }
 
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);

@@ -50,14 +50,23 @@ export function dequotedView(view: LineView): LineView | null {
 const BASE64_TOKEN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 const PRINTABLE = /^[\x09\x0a\x0d\x20-\x7e]*$/;
 
+/**
+ * Base64 of text nearly always has a digit, `+`, `/` or padding, and mixes cases: plain words,
+ * identifiers and numbers are not worth decoding.
+ */
+export function looksLikeBase64(token: string): boolean {
+  return (
+    /[0-9+/=]/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && token.replace(/=+$/, "").length % 4 !== 1
+  );
+}
+
 /** Each base64 blob of the line decoded, when it decodes to printable text. */
 export function base64Views(view: LineView): LineView[] {
   const out: LineView[] = [];
   for (const m of view.text.matchAll(BASE64_TOKEN)) {
     const token = m[0];
     if (token.replace(/=+$/, "").length % 4 === 1) continue;
-    // A blob of only letters (a long identifier) or only digits is not base64 worth decoding.
-    if (!/[0-9+/]/.test(token) && !/[A-Z].*[a-z]|[a-z].*[A-Z]/.test(token)) continue;
+    if (!looksLikeBase64(token)) continue;
     const decoded = Buffer.from(token, "base64").toString("latin1");
     if (decoded.length < 6 || !PRINTABLE.test(decoded)) continue;
     const start = view.map ? view.map[m.index]! : m.index;

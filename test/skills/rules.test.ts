@@ -52,12 +52,12 @@ const LOOKALIKE: Record<string, string> = {
   M: "М",
 };
 
-/** Index of the rule's first hint in the line (case-insensitive), or of the first letter. */
+/** Index of the rule's keyword in the line (where its prefilter matches, past a leading `\b`/`/`), or 0. */
 function keywordAt(id: string, line: string): number {
   const rule = DEFAULT_RULES.find((r) => r.id === id)!;
-  const lower = line.toLowerCase();
-  const hits = rule.hint.map((h) => lower.indexOf(h)).filter((i) => i >= 0);
-  return hits.length ? Math.min(...hits) : 0;
+  const m = rule.prefilter?.exec(line);
+  if (!m) return 0;
+  return m.index + (/^[/.]/.test(m[0]) ? 1 : 0);
 }
 
 function variant(name: VariantName, id: string, line: string): string {
