@@ -138,6 +138,20 @@ test("revocation sources: a configured revocation list naming the key refuses; o
   assert.match(http.stderr, /only fetched over https/);
 });
 
+test("pins lists the pinned key; unpin removes it, after which the rotated key is pinned on first use", async () => {
+  const list = await symbi("tools", "pins", "--trust-store", store);
+  assert.match(list.stdout, new RegExp(`^${server.domain.replace(/\./g, "\\.")} greet sha256:[0-9a-f]{64}`, "m"));
+  const un = await symbi("tools", "unpin", "greet", "--domain", server.domain, "--trust-store", store);
+  assert.is(un.code, 0, un.stderr);
+  const rogue = join(tmp, "rogue.pem");
+  const copy = join(tmp, "copy.clad.toml");
+  const r = await symbi("tools", "verify", copy, "--discovery", `${rogue}.schemapin.json`, "--offline", "--trust-store", store);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /key pinned on first use/);
+  const again = await symbi("tools", "unpin", "nope", "--domain", server.domain, "--trust-store", store);
+  assert.is(again.code, 1);
+});
+
 test("an unsigned contract and a damaged trust store are errors with one line each", async () => {
   const plain = join(tmp, "plain.clad.toml");
   copyFileSync(join(REPO, "examples/quickstart/tools/greet.clad.toml"), plain);

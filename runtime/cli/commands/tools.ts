@@ -5,6 +5,7 @@
  *   sign   — write NAME.clad.toml.sig beside each contract
  *   verify — check each contract against its signature and the signer's (pinned) key; exit 3 on
  *            any failure, each failure on its own line with its SchemaPin error code
+ *   pins, unpin — show and remove TOFU pins (after checking a key rotation with the provider)
  */
 import type { Command } from "commander";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -13,6 +14,7 @@ import { ExitCode } from "../../../compiler/cli/exit-codes.js";
 import { writeFileAtomic } from "../../../schemapin/atomic-file.js";
 import { SchemaPinError } from "../../../schemapin/errors.js";
 import { generateKeyPair, loadPrivateKey } from "../../../schemapin/keys.js";
+import { TRUST_STORE_ENV, TrustStore, defaultTrustStorePath } from "../../../schemapin/pins.js";
 import { checkDomain } from "../../../schemapin/resolvers.js";
 import { signContract, verifyContract } from "../../tools/contract-signature.js";
 import { ExitStatus, UserError } from "../errors.js";
@@ -89,6 +91,38 @@ export function register(program: Command): void {
         const sig = signContract(file, key, domain);
         process.stdout.write(`signed ${file} (tool ${sig.tool}, ${sig.schema_hash})\n`);
       }
+    });
+
+  tools
+    .command("pins")
+    .description("list the keys pinned in the trust store")
+    .option("--trust-store <file>", `trust store (default: $${TRUST_STORE_ENV} or ~/.symbi/trust-store.json)`)
+    .option("--format <format>", "pretty or json", "pretty")
+    .action((opts: { trustStore?: string; format: string }) => {
+      const store = new TrustStore(opts.trustStore ?? defaultTrustStorePath());
+      if (opts.format === "json") {
+        process.stdout.write(
+          JSON.stringify({ keys: store.listKeys(), authorities: store.listAuthorities() }, null, 2) + "\n",
+        );
+        return;
+      }
+      for (const k of store.listKeys())
+        process.stdout.write(`${k.domain} ${k.tool} ${k.fingerprint} (pinned ${k.pinnedAt})\n`);
+      for (const a of store.listAuthorities())
+        process.stdout.write(`bundle authority ${a.kid} ${a.fingerprint} (pinned ${a.pinnedAt})\n`);
+    });
+
+  tools
+    .command("unpin")
+    .description("remove a pinned key (after checking a provider's key rotation with them)")
+    .argument("<tool>", "tool (or skill) name")
+    .requiredOption("--domain <domain>", "the provider's domain")
+    .option("--trust-store <file>", `trust store (default: $${TRUST_STORE_ENV} or ~/.symbi/trust-store.json)`)
+    .action((tool: string, opts: { domain: string; trustStore?: string }) => {
+      const store = new TrustStore(opts.trustStore ?? defaultTrustStorePath());
+      if (!store.unpin(checkDomain(opts.domain), tool))
+        throw new UserError(`no key is pinned for ${tool} of ${opts.domain}`);
+      process.stdout.write(`unpinned ${tool} of ${opts.domain}\n`);
     });
 
   addVerificationOptions(
