@@ -145,7 +145,16 @@ test("pins lists the pinned key; unpin removes it, after which the rotated key i
   assert.is(un.code, 0, un.stderr);
   const rogue = join(tmp, "rogue.pem");
   const copy = join(tmp, "copy.clad.toml");
-  const r = await symbi("tools", "verify", copy, "--discovery", `${rogue}.schemapin.json`, "--offline", "--trust-store", store);
+  const r = await symbi(
+    "tools",
+    "verify",
+    copy,
+    "--discovery",
+    `${rogue}.schemapin.json`,
+    "--offline",
+    "--trust-store",
+    store,
+  );
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /key pinned on first use/);
   const again = await symbi("tools", "unpin", "nope", "--domain", server.domain, "--trust-store", store);
