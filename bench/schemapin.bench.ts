@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { generateKeyPair, loadPrivateKey } from "../schemapin/keys.js";
+import { generateKeyPair, loadP256PrivateKey } from "../schemapin/keys.js";
 import { signSchema } from "../schemapin/signature.js";
 import { TrustStore } from "../schemapin/pins.js";
 import { LocalFileResolver } from "../schemapin/resolvers.js";
@@ -48,7 +48,7 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-schemapin-"));
   try {
     const pair = generateKeyPair();
-    const key = loadPrivateKey(pair.privateKeyPem);
+    const key = loadP256PrivateKey(pair.privateKeyPem);
     writeFileSync(
       join(dir, "tools.example.json"),
       JSON.stringify({ schema_version: "1.2", public_key_pem: pair.publicKeyPem, revoked_keys: [] }),

@@ -17,8 +17,7 @@ import {
 } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { fsyncDirectory } from "../runtime/audit/head.js";
-import { TrustStoreError, describeFsError } from "./errors.js";
+import { TrustStoreError, fsErrorText } from "./errors.js";
 
 export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
   const dir = dirname(path);
@@ -34,16 +33,36 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw new TrustStoreError(`cannot write ${path}: ${describeFsError(err)}`);
+    throw new TrustStoreError(`cannot write ${path}: ${fsErrorText(err)}`);
   }
-  fsyncDirectory(dir);
+  syncFolder(dir);
+}
+
+/**
+ * Makes a rename in `dir` durable (the audit log does the same in runtime/audit/head.ts, a layer
+ * above this one). Where folders cannot be opened or synced, the rename is as durable as the OS makes it.
+ */
+function syncFolder(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(fd);
+  } catch {
+    /* EISDIR/EINVAL where folders cannot be synced */
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function ensureDirectory(dir: string, mode = 0o700): void {
   try {
     mkdirSync(dir, { recursive: true, mode });
   } catch (err) {
-    throw new TrustStoreError(`cannot create folder ${dir}: ${describeFsError(err)}`);
+    throw new TrustStoreError(`cannot create folder ${dir}: ${fsErrorText(err)}`);
   }
 }
 
@@ -63,7 +82,7 @@ export function withFileLock<T>(path: string, body: () => T, waitMs = 5000, stal
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new TrustStoreError(`cannot lock ${path}: ${describeFsError(err)}`);
+        throw new TrustStoreError(`cannot lock ${path}: ${fsErrorText(err)}`);
       }
       try {
         if (Date.now() - statSync(lock).mtimeMs > staleMs) {

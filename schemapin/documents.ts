@@ -4,7 +4,7 @@
  * bundles (§13, §21). A document that is malformed is refused with DISCOVERY_INVALID; a field we
  * would act on is never silently ignored. Unknown fields are allowed (forward compatibility, §12).
  */
-import { isPlainObject } from "../runtime/audit/json.js";
+import { isPlainObject } from "../formats/json.js";
 import { SchemaPinError } from "./errors.js";
 import { normalizeFingerprint } from "./keys.js";
 

@@ -4,7 +4,7 @@
  * (3, a verification failure; 1 for I/O on our own files such as the trust store), so
  * runtime/cli/errors.ts prints its message as one line.
  */
-import { ExitCode } from "../compiler/cli/exit-codes.js";
+import { ExitCode } from "../formats/exit-codes.js";
 
 export const SCHEMAPIN_ERROR_CODES = [
   "SIGNATURE_INVALID",
@@ -40,7 +40,7 @@ export class TrustStoreError extends Error {
   readonly exitCode = ExitCode.Error;
 }
 
-export function describeFsError(err: unknown): string {
+export function fsErrorText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === "string") {
     switch (e.code) {

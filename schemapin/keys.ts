@@ -25,7 +25,7 @@ function requireP256(key: KeyObject, what: string): void {
 }
 
 /** Parses a PEM public key (SPKI) and checks it is P-256; KEY_NOT_FOUND when it is not usable. */
-export function loadPublicKey(pem: unknown, what = "public key"): SchemaPinPublicKey {
+export function loadP256PublicKey(pem: unknown, what = "public key"): SchemaPinPublicKey {
   if (typeof pem !== "string" || !pem.includes("-----BEGIN PUBLIC KEY-----")) {
     throw new SchemaPinError("KEY_NOT_FOUND", `${what} is not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
   }
@@ -46,7 +46,7 @@ export function fingerprintOf(key: KeyObject): string {
 }
 
 /** Parses a PEM private key (PKCS#8 or SEC1) and checks it is P-256. */
-export function loadPrivateKey(pem: string, what = "private key"): KeyObject {
+export function loadP256PrivateKey(pem: string, what = "private key"): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: "pem" });

@@ -11,8 +11,8 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { isPlainObject } from "../runtime/audit/json.js";
-import { SchemaPinError, TrustStoreError, describeFsError } from "./errors.js";
+import { isPlainObject } from "../formats/json.js";
+import { SchemaPinError, TrustStoreError, fsErrorText } from "./errors.js";
 import { normalizeFingerprint } from "./keys.js";
 import { ensureDirectory, withFileLock, writeFileAtomic } from "./atomic-file.js";
 
@@ -151,7 +151,7 @@ function readStore(path: string): StoreData {
     text = readFileSync(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { keys: [], authorities: [] };
-    throw new TrustStoreError(`cannot read trust store ${path}: ${describeFsError(err)}`);
+    throw new TrustStoreError(`cannot read trust store ${path}: ${fsErrorText(err)}`);
   }
   const bad = (why: string) =>
     new TrustStoreError(`trust store ${path} is damaged (${why}); it was left as it is — restore it from a backup`);

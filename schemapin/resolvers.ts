@@ -16,7 +16,7 @@ import {
   type RevocationDocument,
   type TrustBundle,
 } from "./documents.js";
-import { SchemaPinError, describeFsError } from "./errors.js";
+import { SchemaPinError, fsErrorText } from "./errors.js";
 import { fetchJson, type FetchOptions } from "./https-fetch.js";
 
 export interface SchemaPinResolver {
@@ -64,7 +64,7 @@ function readJsonFile(path: string): unknown | undefined {
     text = readFileSync(path, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new SchemaPinError("DISCOVERY_FETCH_FAILED", `cannot read ${path}: ${describeFsError(err)}`);
+    throw new SchemaPinError("DISCOVERY_FETCH_FAILED", `cannot read ${path}: ${fsErrorText(err)}`);
   }
   return parseJsonDocument(text, path);
 }

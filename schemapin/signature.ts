@@ -10,7 +10,7 @@
  * second preimage. Signing always produces the specification's form.
  */
 import { createHash, sign, verify, type KeyObject } from "node:crypto";
-import { assertJsonObject, canonicalJson } from "../runtime/audit/json.js";
+import { assertJsonObject, canonicalJson } from "../formats/json.js";
 import { SchemaPinError } from "./errors.js";
 
 /** The canonicalisation identifiers we accept in a signature document (§19). */
@@ -57,7 +57,7 @@ export function decodeBase64(text: unknown): Buffer | null {
 }
 
 /** Signs a 32-byte hash the specification's way: base64 of the DER ECDSA P-256/SHA-256 signature. */
-export function signHash(hash: Uint8Array, privateKey: KeyObject): string {
+export function signSchemaPinHash(hash: Uint8Array, privateKey: KeyObject): string {
   return sign("sha256", hash, { key: privateKey, dsaEncoding: "der" }).toString("base64");
 }
 
@@ -65,7 +65,7 @@ export function signHash(hash: Uint8Array, privateKey: KeyObject): string {
  * Checks `signatureB64` over `hash` (and, for the Go SDK's form, over `preimage`, the bytes
  * whose SHA-256 is `hash`). Returns the form that verified, or null.
  */
-export function verifyHashSignature(
+export function verifySchemaPinHash(
   hash: Uint8Array,
   preimage: string | Uint8Array | null,
   signatureB64: unknown,
@@ -84,13 +84,13 @@ export function verifyHashSignature(
 }
 
 export function signSchema(schema: unknown, privateKey: KeyObject): string {
-  return signHash(schemaHash(schema), privateKey);
+  return signSchemaPinHash(schemaHash(schema), privateKey);
 }
 
 /** Verifies a schema signature; SIGNATURE_INVALID when it does not verify. */
 export function verifySchemaSignature(schema: unknown, signatureB64: unknown, publicKey: KeyObject): SignatureForm {
   const canonical = canonicalSchema(schema);
-  const form = verifyHashSignature(sha256(canonical), canonical, signatureB64, publicKey);
+  const form = verifySchemaPinHash(sha256(canonical), canonical, signatureB64, publicKey);
   if (!form) {
     throw new SchemaPinError(
       "SIGNATURE_INVALID",

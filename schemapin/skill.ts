@@ -12,11 +12,11 @@ import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync } f
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { isPlainObject } from "../runtime/audit/json.js";
+import { isPlainObject } from "../formats/json.js";
 import { writeFileAtomic } from "./atomic-file.js";
-import { SchemaPinError, describeFsError } from "./errors.js";
+import { SchemaPinError, fsErrorText } from "./errors.js";
 import { fingerprintOf } from "./keys.js";
-import { checkCanonicalization, sha256, signHash } from "./signature.js";
+import { checkCanonicalization, sha256, signSchemaPinHash } from "./signature.js";
 import type { SchemaPinVerifier, VerificationResult } from "./verify.js";
 import { createPublicKey, type KeyObject } from "node:crypto";
 
@@ -66,7 +66,7 @@ export function digestSkill(dir: string): SkillDigest {
     try {
       names = readdirSync(abs);
     } catch (err) {
-      throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `cannot read folder ${abs}: ${describeFsError(err)}`);
+      throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `cannot read folder ${abs}: ${fsErrorText(err)}`);
     }
     for (const name of names.sort(compareUtf16)) {
       const childRel = rel ? `${rel}/${name}` : name;
@@ -79,10 +79,7 @@ export function digestSkill(dir: string): SkillDigest {
         try {
           manifest[childRel] = `sha256:${hashFile(childAbs, childRel)}`;
         } catch (err) {
-          throw new SchemaPinError(
-            "SCHEMA_CANONICALIZATION_FAILED",
-            `cannot read ${childAbs}: ${describeFsError(err)}`,
-          );
+          throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `cannot read ${childAbs}: ${fsErrorText(err)}`);
         }
       } else uncovered.push({ path: childRel, kind: "special" });
     }
@@ -90,7 +87,7 @@ export function digestSkill(dir: string): SkillDigest {
   try {
     if (!lstatSync(root).isDirectory()) throw new Error("not a folder");
   } catch (err) {
-    throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `${dir} is not a skill folder: ${describeFsError(err)}`);
+    throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `${dir} is not a skill folder: ${fsErrorText(err)}`);
   }
   walk(root, "");
   if (uncovered.length > 0) {
@@ -157,7 +154,7 @@ export function signSkill(
     schemapin_version: opts.expiresInMs !== undefined ? "1.4" : "1.3",
     skill_name: opts.name ?? skillName(dir),
     skill_hash: `sha256:${digest.rootHash.toString("hex")}`,
-    signature: signHash(digest.rootHash, privateKey),
+    signature: signSchemaPinHash(digest.rootHash, privateKey),
     signed_at: rfc3339Seconds(now),
     ...(opts.expiresInMs !== undefined
       ? { expires_at: rfc3339Seconds(new Date(now.getTime() + opts.expiresInMs)) }
@@ -195,7 +192,7 @@ export function readSkillSignature(dir: string): SkillSignatureDocument {
     const why =
       (err as NodeJS.ErrnoException).code === "ENOENT"
         ? "the skill is not signed (no .schemapin.sig)"
-        : describeFsError(err);
+        : fsErrorText(err);
     throw new SchemaPinError("SIGNATURE_INVALID", `${path}: ${why}`);
   }
   let v: unknown;

@@ -7,10 +7,10 @@
  */
 import { readFileSync } from "node:fs";
 import { verify } from "node:crypto";
-import { canonicalJson, isPlainObject } from "../runtime/audit/json.js";
+import { canonicalJson, isPlainObject } from "../formats/json.js";
 import { parseJsonDocument, parseTrustBundleDocuments, type TrustBundle } from "./documents.js";
-import { SchemaPinError, describeFsError } from "./errors.js";
-import { loadPublicKey } from "./keys.js";
+import { SchemaPinError, fsErrorText } from "./errors.js";
+import { loadP256PublicKey } from "./keys.js";
 import { decodeBase64 } from "./signature.js";
 import type { PinOutcome, TrustStore } from "./pins.js";
 
@@ -59,7 +59,7 @@ export function verifyTrustBundleSignature(
       throw new SchemaPinError("BUNDLE_EXPIRED", `${where}: the trust bundle expired at ${expires}`);
     }
   }
-  const key = loadPublicKey(authority["public_key_pem"], `${where}: bundle authority key`);
+  const key = loadP256PublicKey(authority["public_key_pem"], `${where}: bundle authority key`);
   const kid = authority["kid"];
   // Pin check before the signature: a changed authority key is reported as such.
   const pinned = opts.trustStore?.listAuthorities().find((a) => a.kid === kid);
@@ -92,7 +92,7 @@ export function readTrustBundle(path: string, opts: TrustBundleOptions = {}): Lo
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new SchemaPinError("DISCOVERY_FETCH_FAILED", `cannot read trust bundle ${path}: ${describeFsError(err)}`);
+    throw new SchemaPinError("DISCOVERY_FETCH_FAILED", `cannot read trust bundle ${path}: ${fsErrorText(err)}`);
   }
   return parseTrustBundle(parseJsonDocument(text, path), path, opts);
 }

@@ -14,14 +14,14 @@
 import type { KeyObject } from "node:crypto";
 import type { DiscoveryDocument, RevocationDocument } from "./documents.js";
 import { SchemaPinError } from "./errors.js";
-import { loadPublicKey } from "./keys.js";
+import { loadP256PublicKey } from "./keys.js";
 import type { PinOutcome, TrustStore } from "./pins.js";
 import { checkDomain, type SchemaPinResolver } from "./resolvers.js";
 import {
   canonicalSchema,
   checkCanonicalization,
   sha256,
-  verifyHashSignature,
+  verifySchemaPinHash,
   type SignatureForm,
 } from "./signature.js";
 
@@ -101,7 +101,7 @@ export class SchemaPinVerifier {
         `no discovery document for ${domain} (${resolver.describe(domain)})`,
       );
     }
-    const key = loadPublicKey(discovery.publicKeyPem, `the public key of ${domain}`);
+    const key = loadP256PublicKey(discovery.publicKeyPem, `the public key of ${domain}`);
     const revocation = await resolver.resolveRevocation(domain, discovery);
     checkRevocation(key.fingerprint, domain, discovery, [revocation, ...(this.opts.revocations ?? [])]);
     return { domain, discovery, key: key.key, fingerprint: key.fingerprint };
@@ -131,7 +131,7 @@ export class SchemaPinVerifier {
         `no key is pinned for tool "${toolId}" of ${provider.domain} (offered ${provider.fingerprint}) and pinning on first use is off`,
       );
     }
-    const form = verifyHashSignature(hash, preimage, signature, provider.key);
+    const form = verifySchemaPinHash(hash, preimage, signature, provider.key);
     if (!form) {
       throw new SchemaPinError(
         "SIGNATURE_INVALID",

@@ -24,10 +24,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RE2JS } from "re2js";
-import { type TomlPath } from "../compiler/contracts/locator.js";
-import { parseTomlSource } from "../compiler/contracts/toml-source.js";
-import { ExitCode } from "../compiler/cli/exit-codes.js";
-import { describeFsError } from "../schemapin/errors.js";
+import { parse as parseToml, TomlError } from "smol-toml";
+import { parseTOML, type AST } from "toml-eslint-parser";
+import { LineMap } from "../grammar/span.js";
+import { ExitCode } from "../formats/exit-codes.js";
+import { fsErrorText } from "../schemapin/errors.js";
 import { DEFAULT_RULES, type ScanRule } from "./rules.js";
 import { SCANNER_CHECK_IDS } from "./scanner-checks.js";
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_SKILL_BYTES, compileRules, type ScanOptions } from "./scanner.js";
@@ -67,23 +68,75 @@ export function readSkillsConfig(projectRoot: string): SkillsConfig {
     text = readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { ...DEFAULT_SKILLS_CONFIG };
-    throw new SkillsConfigError(`${file}: cannot read: ${describeFsError(err)}`);
+    throw new SkillsConfigError(`${file}: cannot read: ${fsErrorText(err)}`);
   }
   return parseSkillsConfig(text, file);
 }
 
-export function parseSkillsConfig(text: string, file: string): SkillsConfig {
-  const src = parseTomlSource(text, file);
-  if (!src.ok) {
-    const d = src.diagnostic;
-    throw new SkillsConfigError(`${file}:${d.span.line}:${d.span.col}: ${d.message}`);
+type TomlPath = readonly (string | number)[];
+
+/**
+ * Where a `[skills]` key or value is written, for located errors: smol-toml (the values) keeps no
+ * positions, toml-eslint-parser's AST has them. Paths: `["skills", key]` and
+ * `["skills", "rules", i, key]`; anything else falls back to the section's header.
+ */
+function skillsLocator(text: string): (path: TomlPath, key: boolean) => { line: number; col: number } {
+  const lines = new LineMap(text);
+  const found = new Map<string, { key: number; value: number }>();
+  try {
+    const ast = parseTOML(text);
+    for (const node of ast.body[0].body) {
+      if (node.type !== "TOMLTable") continue;
+      // `[[skills.rules]]` resolves to ["skills", "rules", i]: the index is part of the key.
+      const path = node.resolvedKey;
+      const prefix: TomlPath | null =
+        path.length === 1 && path[0] === "skills"
+          ? path
+          : node.kind === "array" && path.length === 3 && path[0] === "skills" && path[1] === "rules"
+            ? path
+            : null;
+      if (!prefix) continue;
+      found.set(prefix.join("\u0000"), { key: node.range[0], value: node.range[0] });
+      for (const kv of node.body) {
+        const k = kv.key.keys.map((x: AST.TOMLBare | AST.TOMLQuoted) => (x.type === "TOMLBare" ? x.name : x.value));
+        found.set([...prefix, ...k].join("\u0000"), { key: kv.key.range[0], value: kv.value.range[0] });
+      }
+    }
+  } catch {
+    /* positions degrade to the start of the file */
   }
-  const section = src.value["skills"];
+  return (path, key) => {
+    for (let n = path.length; n > 0; n--) {
+      const e = found.get(path.slice(0, n).join("\u0000"));
+      if (e) {
+        const span = lines.span(key || n < path.length ? e.key : e.value, key || n < path.length ? e.key : e.value);
+        return { line: span.line, col: span.col };
+      }
+    }
+    return { line: 1, col: 1 };
+  };
+}
+
+export function parseSkillsConfig(text: string, file: string): SkillsConfig {
+  let value: Record<string, unknown>;
+  try {
+    value = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof TomlError) {
+      const reason = err.message
+        .replace(/^Invalid TOML document:\s*/, "")
+        .split("\n")[0]!
+        .trim();
+      throw new SkillsConfigError(`${file}:${err.line}:${err.column}: invalid TOML: ${reason}`);
+    }
+    throw new SkillsConfigError(`${file}: invalid TOML: ${(err as Error).message}`);
+  }
+  const section = value["skills"];
   if (section === undefined) return { ...DEFAULT_SKILLS_CONFIG };
-  const loc = src.locator;
+  const locate = skillsLocator(text);
   const fail = (path: TomlPath, message: string, key = false): never => {
-    const span = key ? loc.key(path) : loc.value(path);
-    throw new SkillsConfigError(`${file}:${span.line}:${span.col}: ${message}`);
+    const at = locate(path, key);
+    throw new SkillsConfigError(`${file}:${at.line}:${at.col}: ${message}`);
   };
   if (!isTable(section)) return fail(["skills"], "[skills] must be a table");
   for (const k of Object.keys(section)) {

@@ -46,7 +46,7 @@ function oneLine(s: string): string {
   return s.replace(/[\r\n\t]/g, " ");
 }
 
-export function renderPretty(
+export function renderFindingsPretty(
   scans: readonly SkillScan[],
   color: (sev: SkillSeverity, text: string) => string = (_s, t) => t,
 ): string {
@@ -79,7 +79,7 @@ function viaText(via: NonNullable<Finding["via"]>): string {
   }
 }
 
-export function renderJson(scans: readonly SkillScan[]): string {
+export function renderFindingsJson(scans: readonly SkillScan[]): string {
   return (
     JSON.stringify(
       {
@@ -98,7 +98,11 @@ function sarifLevel(sev: SkillSeverity): "error" | "warning" | "note" {
   return isBlocking(sev) ? "error" : sev === "info" ? "note" : "warning";
 }
 
-export function renderSarif(scans: readonly SkillScan[], rules: readonly ScanRule[], toolVersion: string): string {
+export function renderFindingsSarif(
+  scans: readonly SkillScan[],
+  rules: readonly ScanRule[],
+  toolVersion: string,
+): string {
   const descriptors = [
     ...rules.map((r) => ({ id: r.id, severity: r.severity, message: r.message, category: r.category })),
     ...Object.values(SCANNER_CHECKS).map((c) => ({
@@ -158,7 +162,7 @@ function ghEscape(s: string, property = false): string {
   return t;
 }
 
-export function renderGithub(scans: readonly SkillScan[]): string {
+export function renderFindingsGithub(scans: readonly SkillScan[]): string {
   let out = "";
   for (const f of scans.flatMap((s) => s.findings)) {
     const kind =

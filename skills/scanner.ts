@@ -13,7 +13,7 @@
 import { closeSync, lstatSync, openSync, readSync, readdirSync, readlinkSync, type Stats } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { RE2JS } from "re2js";
-import { describeFsError } from "../schemapin/errors.js";
+import { fsErrorText } from "../schemapin/errors.js";
 import { SKILL_SIGNATURE_FILE } from "../schemapin/skill.js";
 import { invokedCommands, shebangProgram } from "./commands.js";
 import { normalizeLine, type UnicodeEventKind } from "./normalize.js";
@@ -573,7 +573,7 @@ export function scanSkill(path: string, opts: ScanOptions, display = path): Skil
   try {
     st = lstatSync(abs);
   } catch (err) {
-    throw new Error(`cannot read ${display}: ${describeFsError(err)}`);
+    throw new Error(`cannot read ${display}: ${fsErrorText(err)}`);
   }
   const single = !st.isDirectory();
   const root = single ? dirname(abs) : abs;
@@ -615,7 +615,7 @@ function scanFile(scanner: FileScanner, abs: string, cap: number, fileCap: numbe
     st = lstatSync(abs);
   } catch (err) {
     scanner.add(SCANNER_CHECKS.unreadable, 1, 1, 1, "", {
-      message: `${SCANNER_CHECKS.unreadable.message} (${describeFsError(err)})`,
+      message: `${SCANNER_CHECKS.unreadable.message} (${fsErrorText(err)})`,
     });
     return;
   }
@@ -629,7 +629,7 @@ function scanFile(scanner: FileScanner, abs: string, cap: number, fileCap: numbe
     ({ data, truncated } = readPrefix(abs, cap));
   } catch (err) {
     scanner.add(SCANNER_CHECKS.unreadable, 1, 1, 1, "", {
-      message: `${SCANNER_CHECKS.unreadable.message} (${describeFsError(err)})`,
+      message: `${SCANNER_CHECKS.unreadable.message} (${fsErrorText(err)})`,
     });
     return;
   }
@@ -679,11 +679,7 @@ function collectFiles(
     names = readdirSync(absDir).sort();
   } catch (err) {
     result.findings.push(
-      folderFinding(
-        shownDir,
-        SCANNER_CHECKS.unreadable,
-        `${SCANNER_CHECKS.unreadable.message} (${describeFsError(err)})`,
-      ),
+      folderFinding(shownDir, SCANNER_CHECKS.unreadable, `${SCANNER_CHECKS.unreadable.message} (${fsErrorText(err)})`),
     );
     return;
   }
@@ -696,11 +692,7 @@ function collectFiles(
       st = lstatSync(abs);
     } catch (err) {
       result.findings.push(
-        folderFinding(
-          shown,
-          SCANNER_CHECKS.unreadable,
-          `${SCANNER_CHECKS.unreadable.message} (${describeFsError(err)})`,
-        ),
+        folderFinding(shown, SCANNER_CHECKS.unreadable, `${SCANNER_CHECKS.unreadable.message} (${fsErrorText(err)})`),
       );
       continue;
     }

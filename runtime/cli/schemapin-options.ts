@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseDiscoveryDocument, parseRevocationDocument, type RevocationDocument } from "../../schemapin/documents.js";
-import { describeFsError } from "../../schemapin/errors.js";
+import { fsErrorText } from "../../schemapin/errors.js";
 import { fetchJson } from "../../schemapin/https-fetch.js";
 import { TrustStore, defaultTrustStorePath, TRUST_STORE_ENV } from "../../schemapin/pins.js";
 import {
@@ -21,7 +21,7 @@ import {
 } from "../../schemapin/resolvers.js";
 import { readTrustBundle } from "../../schemapin/trust-bundle.js";
 import { SchemaPinVerifier } from "../../schemapin/verify.js";
-import { UserError } from "./errors.js";
+import { UserError } from "../../formats/exit-codes.js";
 
 export interface VerificationFlags {
   trustStore?: string;
@@ -73,7 +73,7 @@ export async function verifierFromFlags(
     try {
       ca = readFileSync(flags.ca, "utf8");
     } catch (err) {
-      throw new UserError(`cannot read --ca ${flags.ca}: ${describeFsError(err)}`);
+      throw new UserError(`cannot read --ca ${flags.ca}: ${fsErrorText(err)}`);
     }
   }
   const resolvers: SchemaPinResolver[] = [];
@@ -106,7 +106,7 @@ export function readKeyFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
-    throw new UserError(`cannot read key ${path}: ${describeFsError(err)}`);
+    throw new UserError(`cannot read key ${path}: ${fsErrorText(err)}`);
   }
 }
 

@@ -15,11 +15,11 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { parse as parseToml, TomlDate } from "smol-toml";
-import { isPlainObject } from "../audit/json.js";
+import { isPlainObject } from "../../formats/json.js";
 import { writeFileAtomic } from "../../schemapin/atomic-file.js";
-import { SchemaPinError, describeFsError } from "../../schemapin/errors.js";
+import { SchemaPinError, fsErrorText } from "../../schemapin/errors.js";
 import { fingerprintOf } from "../../schemapin/keys.js";
-import { canonicalSchema, checkCanonicalization, sha256, signHash } from "../../schemapin/signature.js";
+import { canonicalSchema, checkCanonicalization, sha256, signSchemaPinHash } from "../../schemapin/signature.js";
 import type { SchemaPinVerifier, VerificationResult } from "../../schemapin/verify.js";
 
 export const CONTRACT_SIGNATURE_SUFFIX = ".sig";
@@ -56,7 +56,7 @@ export function contractDocument(path: string): ContractDocument {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `cannot read ${path}: ${describeFsError(err)}`, 1);
+    throw new SchemaPinError("SCHEMA_CANONICALIZATION_FAILED", `cannot read ${path}: ${fsErrorText(err)}`, 1);
   }
   let value: unknown;
   try {
@@ -81,7 +81,7 @@ export function signContract(path: string, privateKey: KeyObject, domain: string
     schemapin_version: "1.3",
     tool: doc.tool,
     schema_hash: `sha256:${doc.hash.toString("hex")}`,
-    signature: signHash(doc.hash, privateKey),
+    signature: signSchemaPinHash(doc.hash, privateKey),
     signed_at: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
     domain,
     signer_kid: fingerprintOf(createPublicKey(privateKey)),
@@ -99,7 +99,7 @@ export function readContractSignature(path: string): ContractSignature {
     const why =
       (err as NodeJS.ErrnoException).code === "ENOENT"
         ? `the contract is not signed (no ${basename(sigPath)})`
-        : describeFsError(err);
+        : fsErrorText(err);
     throw new SchemaPinError("SIGNATURE_INVALID", `${path}: ${why}`);
   }
   let v: unknown;

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateKeyPair, loadPrivateKey, type GeneratedKeyPair } from "../../schemapin/keys.js";
+import { generateKeyPair, loadP256PrivateKey, type GeneratedKeyPair } from "../../schemapin/keys.js";
 import { parseDiscoveryDocument, type DiscoveryDocument } from "../../schemapin/documents.js";
 
 export function tempDir(prefix = "schemapin-"): { dir: string; cleanup: () => void } {
@@ -11,12 +11,12 @@ export function tempDir(prefix = "schemapin-"): { dir: string; cleanup: () => vo
 }
 
 export interface TestKey extends GeneratedKeyPair {
-  privateKey: ReturnType<typeof loadPrivateKey>;
+  privateKey: ReturnType<typeof loadP256PrivateKey>;
 }
 
 export function testKey(): TestKey {
   const pair = generateKeyPair();
-  return { ...pair, privateKey: loadPrivateKey(pair.privateKeyPem) };
+  return { ...pair, privateKey: loadP256PrivateKey(pair.privateKeyPem) };
 }
 
 export function discoveryJson(

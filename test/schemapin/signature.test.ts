@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { SchemaPinError } from "../../schemapin/errors.js";
-import { loadPrivateKey, loadPublicKey } from "../../schemapin/keys.js";
+import { loadP256PrivateKey, loadP256PublicKey } from "../../schemapin/keys.js";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import {
   canonicalSchema,
@@ -19,7 +19,7 @@ import {
 import { testKey } from "./helpers.js";
 
 const key = testKey();
-const pub = loadPublicKey(key.publicKeyPem);
+const pub = loadP256PublicKey(key.publicKeyPem);
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -141,27 +141,27 @@ test("a canonicalization identifier other than schemapin-v1 is CANONICALIZATION_
 test("keys: P-256 only; another curve, RSA, Ed25519, junk or a private key is KEY_NOT_FOUND", () => {
   const pem = (k: { publicKey: KeyObject }) => k.publicKey.export({ type: "spki", format: "pem" }).toString();
   assert.is(
-    code(() => loadPublicKey(pem(generateKeyPairSync("ec", { namedCurve: "secp384r1" })))),
+    code(() => loadP256PublicKey(pem(generateKeyPairSync("ec", { namedCurve: "secp384r1" })))),
     "KEY_NOT_FOUND",
   );
   assert.is(
-    code(() => loadPublicKey(pem(generateKeyPairSync("ed25519")))),
+    code(() => loadP256PublicKey(pem(generateKeyPairSync("ed25519")))),
     "KEY_NOT_FOUND",
   );
   assert.is(
-    code(() => loadPublicKey(pem(generateKeyPairSync("rsa", { modulusLength: 1024 })))),
+    code(() => loadP256PublicKey(pem(generateKeyPairSync("rsa", { modulusLength: 1024 })))),
     "KEY_NOT_FOUND",
   );
   assert.is(
-    code(() => loadPublicKey("-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----")),
+    code(() => loadP256PublicKey("-----BEGIN PUBLIC KEY-----\nMOCK\n-----END PUBLIC KEY-----")),
     "KEY_NOT_FOUND",
   );
   assert.is(
-    code(() => loadPublicKey(key.privateKeyPem)),
+    code(() => loadP256PublicKey(key.privateKeyPem)),
     "KEY_NOT_FOUND",
   );
   assert.is(
-    code(() => loadPrivateKey("nope")),
+    code(() => loadP256PrivateKey("nope")),
     "KEY_NOT_FOUND",
   );
   assert.match(pub.fingerprint, /^sha256:[0-9a-f]{64}$/);

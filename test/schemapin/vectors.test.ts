@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadPublicKey } from "../../schemapin/keys.js";
+import { loadP256PublicKey } from "../../schemapin/keys.js";
 import { canonicalSchema, verifySchemaSignature } from "../../schemapin/signature.js";
 import { parseDiscoveryDocument } from "../../schemapin/documents.js";
 import { parseTrustBundle } from "../../schemapin/trust-bundle.js";
@@ -37,13 +37,13 @@ test("the vectors cover the Python, JavaScript and Go SDKs", () => {
 for (const v of schemas) {
   test(`vector ${v.name}: the SDK's signed schema verifies with its published key`, () => {
     const doc = parseDiscoveryDocument(v.discovery, v.name);
-    const key = loadPublicKey(doc.publicKeyPem);
+    const key = loadP256PublicKey(doc.publicKeyPem);
     const form = verifySchemaSignature(v.schema, v.signature, key.key);
     assert.is(form, v.name.startsWith("go-") ? "prehashed" : "schemapin-v1");
   });
 
   test(`vector ${v.name}: one changed character in the schema fails with SIGNATURE_INVALID`, () => {
-    const key = loadPublicKey(parseDiscoveryDocument(v.discovery, v.name).publicKeyPem);
+    const key = loadP256PublicKey(parseDiscoveryDocument(v.discovery, v.name).publicKeyPem);
     const tampered = JSON.parse(JSON.stringify(v.schema).replace(/"(string|number)"/, '"integer"')) as unknown;
     try {
       verifySchemaSignature(tampered, v.signature, key.key);
@@ -68,7 +68,7 @@ test("vector: the specification's canonicalisation example (§4)", () => {
 });
 
 test("vector: the key fingerprints of the published discovery documents", () => {
-  const fps = schemas.map((v) => loadPublicKey(v.discovery["public_key_pem"]).fingerprint);
+  const fps = schemas.map((v) => loadP256PublicKey(v.discovery["public_key_pem"]).fingerprint);
   assert.is(fps[0], "sha256:23126becd9f4f73aff0088cfd07512acf4b61ee114ef9717259c8db54b7b60f7");
   assert.is(fps[1], "sha256:1e5cb07433ed740a40122dfd3183c970ad07ca5eefc2383ef722c39cf950d0ed");
   assert.is(fps[2], "sha256:8120d9001e5cb51e54e2910c0e5fe97bf1ed4e699587f5af94e285a9bbafa07d");
@@ -88,7 +88,7 @@ test("vector: the Rust SDK's signed trust bundle verifies and pins its authority
     assert.ok(bundle.documents.has("example.com"));
     assert.is(store.listAuthorities()[0]?.fingerprint, bundle.authority?.fingerprint);
     // Its authority key is the Go SDK's demo key: the same fingerprint as the go-sdk-cli vector.
-    assert.is(bundle.authority?.fingerprint, loadPublicKey(schemas[2]!.discovery["public_key_pem"]).fingerprint);
+    assert.is(bundle.authority?.fingerprint, loadP256PublicKey(schemas[2]!.discovery["public_key_pem"]).fingerprint);
   } finally {
     cleanup();
   }

@@ -9,21 +9,21 @@ import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
-import { ExitCode } from "../../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import { useColor } from "../../../compiler/cli/output.js";
-import { VERSION } from "../../../compiler/cli/version.js";
+import { VERSION } from "../../../compiler/version.js";
 import { findProjectRoot } from "../../../compiler/project/root.js";
 import { SchemaPinError } from "../../../schemapin/errors.js";
-import { loadPrivateKey } from "../../../schemapin/keys.js";
+import { loadP256PrivateKey } from "../../../schemapin/keys.js";
 import { checkDomain } from "../../../schemapin/resolvers.js";
 import { signSkill, verifySkill } from "../../../schemapin/skill.js";
 import { readSkillsConfig, scanOptionsFor, parseSkillsConfig, type SkillsConfig } from "../../../skills/config.js";
 import { skillFolders } from "../../../skills/discover.js";
 import {
-  renderGithub,
-  renderJson,
-  renderPretty,
-  renderSarif,
+  renderFindingsGithub,
+  renderFindingsJson,
+  renderFindingsPretty,
+  renderFindingsSarif,
   SCAN_FORMATS,
   summarize,
   type ScanFormat,
@@ -32,7 +32,8 @@ import { DEFAULT_RULES } from "../../../skills/rules.js";
 import { blockingFindings, scanSkill, type SkillScan } from "../../../skills/scanner.js";
 import type { SkillSeverity } from "../../../skills/severity.js";
 import { readFileSync } from "node:fs";
-import { ExitStatus, UserError } from "../errors.js";
+import { UserError } from "../../../formats/exit-codes.js";
+import { ExitStatus } from "../errors.js";
 import {
   addVerificationOptions,
   describePin,
@@ -98,11 +99,11 @@ export function register(program: Command): void {
       const format = opts.format as ScanFormat;
       if (format === "pretty") {
         const color = useColor(process.stderr);
-        process.stderr.write(renderPretty(scans, color ? (sev, t) => paint[sev](t) : undefined));
-      } else if (format === "json") process.stdout.write(renderJson(scans));
+        process.stderr.write(renderFindingsPretty(scans, color ? (sev, t) => paint[sev](t) : undefined));
+      } else if (format === "json") process.stdout.write(renderFindingsJson(scans));
       else if (format === "sarif")
-        process.stdout.write(renderSarif(scans, [...DEFAULT_RULES, ...config.customRules], VERSION));
-      else process.stdout.write(renderGithub(scans));
+        process.stdout.write(renderFindingsSarif(scans, [...DEFAULT_RULES, ...config.customRules], VERSION));
+      else process.stdout.write(renderFindingsGithub(scans));
       if (summarize(scans).blocking > 0) throw new ExitStatus(ExitCode.CheckFailed);
     });
 
@@ -115,7 +116,7 @@ export function register(program: Command): void {
     .option("--expires-in-days <days>", "signature expiry (v1.4 expires_at)")
     .option("--config <file>", "read [skills] from this file instead of the project's symbi.toml")
     .action((paths: string[], opts: { key: string; domain: string; expiresInDays?: string; config?: string }) => {
-      const key = loadPrivateKey(readKeyFile(opts.key), opts.key);
+      const key = loadP256PrivateKey(readKeyFile(opts.key), opts.key);
       const domain = checkDomain(opts.domain);
       let expiresInMs: number | undefined;
       if (opts.expiresInDays !== undefined) {
@@ -131,7 +132,7 @@ export function register(program: Command): void {
         const blocking = blockingFindings(scan.findings);
         if (blocking.length > 0) {
           refused++;
-          process.stderr.write(renderPretty([{ ...scan, findings: blocking }]));
+          process.stderr.write(renderFindingsPretty([{ ...scan, findings: blocking }]));
           process.stderr.write(
             `symbi: error: ${dir}: not signed: ${blocking.length} blocking finding${blocking.length === 1 ? "" : "s"}\n`,
           );

@@ -10,14 +10,15 @@
 import type { Command } from "commander";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { ExitCode } from "../../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../../formats/exit-codes.js";
 import { writeFileAtomic } from "../../../schemapin/atomic-file.js";
 import { SchemaPinError } from "../../../schemapin/errors.js";
-import { generateKeyPair, loadPrivateKey } from "../../../schemapin/keys.js";
+import { generateKeyPair, loadP256PrivateKey } from "../../../schemapin/keys.js";
 import { TRUST_STORE_ENV, TrustStore, defaultTrustStorePath } from "../../../schemapin/pins.js";
 import { checkDomain } from "../../../schemapin/resolvers.js";
 import { signContract, verifyContract } from "../../tools/contract-signature.js";
-import { ExitStatus, UserError } from "../errors.js";
+import { UserError } from "../../../formats/exit-codes.js";
+import { ExitStatus } from "../errors.js";
 import {
   addVerificationOptions,
   describePin,
@@ -85,7 +86,7 @@ export function register(program: Command): void {
     .requiredOption("--key <keyfile>", "ECDSA P-256 private key (PEM)")
     .requiredOption("--domain <domain>", "the domain whose discovery document publishes the key")
     .action((paths: string[], opts: { key: string; domain: string }) => {
-      const key = loadPrivateKey(readKeyFile(opts.key), opts.key);
+      const key = loadP256PrivateKey(readKeyFile(opts.key), opts.key);
       const domain = checkDomain(opts.domain);
       for (const file of contractFiles(paths)) {
         const sig = signContract(file, key, domain);
