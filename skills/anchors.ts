@@ -3,6 +3,8 @@
  * case-insensitive, as a dense transition table. The scanner's rules name lower-case anchors;
  * one pass over a file tells which lines hold which anchors, instead of one search per anchor
  * (about 60 passes). Characters outside ASCII break a keyword (they cannot be part of one).
+ * An anchor written `\\bword` only counts where `word` starts a word (the character before it is
+ * not a letter, digit or `_`): `\\bnc` finds `nc host 80` but not `function`.
  */
 const ALPHABET = 128;
 
@@ -11,10 +13,16 @@ export class AnchorAutomaton {
   /** For each state, the anchor ids that end there (directly or through its failure links). */
   private readonly outputs: (readonly number[] | undefined)[];
 
+  /** Per anchor id: its length when it must start a word, else 0. */
+  private readonly wordStart: Int32Array;
+
   constructor(readonly anchors: readonly string[]) {
     const goto: Map<number, number>[] = [new Map()];
     const out: number[][] = [[]];
-    anchors.forEach((anchor, id) => {
+    this.wordStart = new Int32Array(anchors.length);
+    anchors.forEach((written, id) => {
+      const anchor = written.startsWith("\\b") ? written.slice(2) : written;
+      if (anchor !== written) this.wordStart[id] = anchor.length;
       if (!/^[\x20-\x7e]+$/.test(anchor) || anchor !== anchor.toLowerCase()) {
         throw new Error(`anchor ${JSON.stringify(anchor)} must be lower-case printable ASCII`);
       }
@@ -61,7 +69,7 @@ export class AnchorAutomaton {
 
   /** Calls `found(anchorId, line)` for each anchor occurrence (0-based line numbers). */
   scan(text: string, found: (anchorId: number, line: number) => void): void {
-    const { delta, outputs } = this;
+    const { delta, outputs, wordStart } = this;
     let s = 0;
     let line = 0;
     for (let i = 0; i < text.length; i++) {
@@ -71,7 +79,17 @@ export class AnchorAutomaton {
       else if (c >= 65 && c <= 90) c += 32;
       s = delta[s * ALPHABET + c]!;
       const o = outputs[s];
-      if (o !== undefined) for (let k = 0; k < o.length; k++) found(o[k]!, line);
+      if (o === undefined) continue;
+      for (let k = 0; k < o.length; k++) {
+        const id = o[k]!;
+        const len = wordStart[id]!;
+        if (len > 0 && i - len >= 0 && isWordChar(text.charCodeAt(i - len))) continue;
+        found(id, line);
+      }
     }
   }
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }

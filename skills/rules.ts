@@ -33,8 +33,9 @@ export interface ScanRule {
   /** A cheap necessary condition of `pattern` (our own plain regex, linear); null runs the pattern on every line. */
   prefilter: RegExp | null;
   /**
-   * Lower-case literals, one of which occurs (lower-cased) in every line the prefilter matches:
-   * the scanner finds candidate lines with indexOf over the whole lower-cased file.
+   * Lower-case literals, one of which occurs (case-insensitively) in every line the prefilter
+   * matches; `\\b` in front: only where it starts a word. The scanner finds them in one pass over
+   * a file (anchors.ts) and runs the prefilter only on those lines.
    */
   anchors: readonly string[];
   unless?: string;
@@ -77,7 +78,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\bcurl\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}\s*curl\b|(?:\bsource|\beval|^\s*\.|[;&|]\s*\.)\s+["']?${SUBST}\s*curl\b`,
     "Piping curl output to a shell runs whatever the server sends",
     /\bcurl\b/i,
-    ["curl"],
+    ["\\bcurl"],
     { also: /[|`]|\$\(|<\(/ },
   ),
   rule(
@@ -87,7 +88,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\bwget\b.*\|\s*${PIPE_TARGET}|\b(?:ba|z|k|da)?sh\b\s+(?:-\S+\s+)*["']?${SUBST}\s*wget\b|(?:\bsource|\beval|^\s*\.|[;&|]\s*\.)\s+["']?${SUBST}\s*wget\b`,
     "Piping wget output to a shell runs whatever the server sends",
     /\bwget\b/i,
-    ["wget"],
+    ["\\bwget"],
     { also: /[|`]|\$\(|<\(/ },
   ),
   rule(
@@ -97,7 +98,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\b(?:eval|exec|Function)\s*\(.*\b(?:fetch|requests?|https?|urlopen|urllib|curl|wget|axios|XMLHttpRequest)\b`,
     "eval/exec of something fetched from the network is code injection",
     /\b(?:eval|exec|function)\s*\(/i,
-    ["eval", "exec", "function"],
+    ["\\beval", "\\bexec", "\\bfunction"],
     { also: /fetch|request|http|url(?:open|lib)|curl|wget|axios/i },
   ),
   rule(
@@ -107,7 +108,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\b(?:fetch|requests?|https?|urlopen|urllib|curl|wget|axios|XMLHttpRequest)\b.*\b(?:eval|exec|Function)\s*\(`,
     "Network fetch feeding eval/exec is code injection",
     /\b(?:eval|exec|function)\s*\(/i,
-    ["eval", "exec", "function"],
+    ["\\beval", "\\bexec", "\\bfunction"],
     { also: /fetch|request|http|url(?:open|lib)|curl|wget|axios/i },
   ),
   rule(
@@ -156,7 +157,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\b(?:nc|netcat|nc\.traditional|nc\.openbsd)\s+.*(?:-[ec]|--exec)\s*${SH_PATH}`,
     "Netcat serving a shell (reverse shell)",
     /\b(?:nc|netcat|nc\.traditional|nc\.openbsd)\s/i,
-    ["nc", "netcat"],
+    ["\\bnc", "\\bnetcat"],
     { also: /-[ec]|--exec/i },
   ),
   rule(
@@ -166,7 +167,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\bncat\s+.*(?:-[ec]|--exec|--sh-exec)\s*${SH_PATH}`,
     "Ncat serving a shell (reverse shell)",
     /\bncat\s/i,
-    ["ncat"],
+    ["\\bncat"],
     { also: /-[ec]|--exec|--sh-exec/i },
   ),
   rule(
@@ -176,7 +177,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\b(?:mkfifo\s+|mknod\s+\S+\s+p\b).*\b(?:nc|ncat|netcat|telnet|socat|openssl\s+s_client)\b`,
     "Named pipe wired to a network client (reverse shell)",
     /\bmk(?:fifo|nod)\s/i,
-    ["mkfifo", "mknod"],
+    ["\\bmkfifo", "\\bmknod"],
   ),
   rule(
     "reverse-shell-python",
@@ -194,7 +195,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\bperl\b.*\bsocket\b.*\b(?:exec|system)\b.*/bin/(?:ba|z|k|da)?sh\b`,
     "Perl socket wired to a shell (reverse shell)",
     /\bperl\b/i,
-    ["perl"],
+    ["\\bperl"],
   ),
   rule(
     "reverse-shell-ruby",
@@ -203,7 +204,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`(?i)\bruby\b.*\bTCPSocket\b.*\b(?:exec|system|spawn|popen)\b.*/bin/(?:ba|z|k|da)?sh\b`,
     "Ruby socket wired to a shell (reverse shell)",
     /\bruby\b/i,
-    ["ruby"],
+    ["\\bruby"],
   ),
   // ── credential access ───────────────────────────────────────────────────────────────────
   rule(
@@ -260,7 +261,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bsecurity\s+(?:-\S+\s+)*(?:find-(?:generic|internet)-password|dump-keychain)\b|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b`,
     "OS keychain credential access",
     /\bsecurity\s|\bkeyctl\s|\bsecret-tool\s/,
-    ["security", "keyctl", "secret-tool"],
+    ["\\bsecurity", "\\bkeyctl", "\\bsecret-tool"],
   ),
   rule(
     "credential-etc-shadow",
@@ -279,7 +280,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`${CMD}(?:dig|nslookup|host|drill|resolvectl\s+query)\s+[^#\n]*(?:\$\{?\w|\$\(|` + "`" + `)`,
     "DNS query with variable interpolation (potential tunneling)",
     /\b(?:dig|nslookup|host|drill|resolvectl)\s.*[$`]/i,
-    ["dig", "nslookup", "host", "drill", "resolvectl"],
+    ["\\bdig", "\\bnslookup", "\\bhost", "\\bdrill", "\\bresolvectl"],
   ),
   rule(
     "exfil-dev-tcp",
@@ -297,7 +298,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`${CMD}(?:nc|netcat|ncat)\s+(?:-[a-zA-Z]+(?:\s+\d+)?\s+)*[a-zA-Z0-9][\w.-]*\s+\d{1,5}\b`,
     "Netcat outbound connection",
     /\b(?:nc|netcat|ncat)\s/i,
-    ["nc", "netcat"],
+    ["\\bnc", "\\bnetcat"],
     { also: /\d/ },
   ),
   // ── process injection ───────────────────────────────────────────────────────────────────
@@ -308,7 +309,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bptrace\s*\(\s*(?:PTRACE_ATTACH|PTRACE_SEIZE|PTRACE_POKETEXT|PTRACE_POKEDATA)\b`,
     "ptrace process injection",
     /\bptrace\s*\(/,
-    ["ptrace"],
+    ["\\bptrace"],
   ),
   rule(
     "injection-ld-preload",
@@ -335,7 +336,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bgdb\s+(?:-\S+\s+)*?(?:-p|--pid|attach)\b|\bgdb\b.*\s-ex\s+["']?attach\b`,
     "Debugger attached to a running process",
     /\bgdb\s/,
-    ["gdb"],
+    ["\\bgdb"],
   ),
   // ── privilege escalation ────────────────────────────────────────────────────────────────
   rule(
@@ -345,7 +346,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`${CMD}sudo\s+-?[\w./-]+`,
     "sudo invocation",
     /\bsudo\s/,
-    ["sudo"],
+    ["\\bsudo"],
   ),
   rule(
     "privesc-setuid",
@@ -354,7 +355,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*[+=][rwxXt]*s|0?[2-7][0-7]{3})\b`,
     "setuid/setgid bit manipulation",
     /\bchmod\s/,
-    ["chmod"],
+    ["\\bchmod"],
   ),
   rule(
     "privesc-setcap",
@@ -363,7 +364,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bsetcap\b`,
     "Linux capability manipulation",
     /\bsetcap\b/,
-    ["setcap"],
+    ["\\bsetcap"],
   ),
   rule(
     "privesc-chown-root",
@@ -372,7 +373,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bchown\s+(?:-\w+\s+)*(?:root\b|0(?::|\s))`,
     "Ownership change to root",
     /\bchown\s/,
-    ["chown"],
+    ["\\bchown"],
   ),
   rule(
     "privesc-nsenter",
@@ -381,7 +382,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\b(?:nsenter|unshare)\s+\S`,
     "Namespace manipulation (container escape risk)",
     /\b(?:nsenter|unshare)\s/,
-    ["nsenter", "unshare"],
+    ["\\bnsenter", "\\bunshare"],
   ),
   // ── file system and downloads ───────────────────────────────────────────────────────────
   rule(
@@ -391,7 +392,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\brm\s+(?:(?:-\w+|--[\w-]+)\s+)*?(?:-\w*[rR]\w*|--recursive)\s+(?:(?:-\w+|--[\w-]+)\s+)*["']?(?:/(?:\*|(?:etc|usr|var|home|bin|boot|lib|lib64|opt|root|sbin|srv|sys|proc|dev)/?\*?)?|(?:~|\$HOME|\$\{HOME\})/?\*?)["']?(?:\s|$|[;&|)\x60])|\brm\b.*--no-preserve-root`,
     "Recursive deletion of the root, a home or a system folder",
     /\brm\s/,
-    ["rm"],
+    ["\\brm"],
     { also: /-\w*[rR]|--recursive|--no-preserve-root/ },
   ),
   rule(
@@ -401,7 +402,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bchmod\s+(?:-\w+\s+)*(?:0?777|0?666|[ao]?\+rwx|[ao]\+w|o=rwx)\b`,
     "World-writable permissions",
     /\bchmod\s/,
-    ["chmod"],
+    ["\\bchmod"],
   ),
   rule(
     "symlink-escape",
@@ -410,7 +411,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bln\s+(?:-\w+\s+)*-\w*s\w*\s+(?:-\w+\s+)*["']?(?:/(?:etc|home|root|var|tmp|usr|proc|sys|dev|boot)\b|~|\$HOME)`,
     "Symlink to a sensitive system folder",
     /\bln\s/,
-    ["ln"],
+    ["\\bln"],
   ),
   rule(
     "path-traversal-deep",
@@ -428,7 +429,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bcurl\b.*\s(?:-[a-zA-Z]*[oO]|--output|--remote-name(?:-all)?)(?:\s|=|$)|\bcurl\b[^|]*\s>>?\s*\S`,
     "curl saving remote content to a file",
     /\bcurl\b/,
-    ["curl"],
+    ["\\bcurl"],
     { also: /\s-[a-zA-Z]*[oO](?:\s|=|$)|--output|--remote-name|>/ },
   ),
   rule(
@@ -438,7 +439,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bwget\b.*\s(?:-[a-zA-Z]*O\s*[^-\s]|--output-document(?:\s|=)\s*[^-\s]|-P\s+\S|--directory-prefix)`,
     "wget saving remote content to a file",
     /\bwget\b/,
-    ["wget"],
+    ["\\bwget"],
     { also: /\s-[a-zA-Z]*O|--output-document|\s-P\s|--directory-prefix/ },
   ),
   rule(
@@ -448,6 +449,6 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     String.raw`\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|0?[0-7]?[1357][0-7]{2}\b)`,
     "Making a file executable (possible download-and-execute chain)",
     /\bchmod\s/,
-    ["chmod"],
+    ["\\bchmod"],
   ),
 ];
