@@ -107,6 +107,13 @@ export const WITH_ATTRIBUTE_DECLS: readonly WithAttributeDecl[] = [
     manifestField: "/network",
   },
   {
+    name: "skills",
+    kind: "string-list",
+    effect: "recorded",
+    doc: 'Skills the block may give the model: folders with a `SKILL.md`, relative to the project root (`["skills/triage"]`). `symbic check` checks that each exists and has front matter with `name` and `description`; `symbic build` scans them (a Critical or High finding is a build error). Loading them into `reason(...)` comes with the model providers.',
+    example: '["skills/triage"]',
+  },
+  {
     name: "requires",
     kind: "string-list",
     effect: "recorded",

@@ -21,6 +21,7 @@ import type { SettingEntry } from "./settings-schema.js";
 import { SymbolTable, type SymbolInfo } from "./symbols.js";
 import type { Type } from "./types.js";
 import type { WithSettings } from "./with-block.js";
+import { checkSkills } from "./skills.js";
 
 /** Everything the emitter needs about one agent. */
 export interface AgentInfo {
@@ -217,6 +218,7 @@ export class Project {
         };
         if (part.decl.returnType) info.returnType = part.decl.returnType;
         agents.set(info.name, info);
+        diagnostics.push(...checkSkills(this.root, part.withBlocks));
       }
     }
 

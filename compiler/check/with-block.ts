@@ -15,6 +15,8 @@
  *   security       low | medium | standard | high | maximum
  *   privacy        standard | high | strict | differential
  *   requires       a string or a list of strings (credentials the run needs)
+ *   skills         a string or a list of strings: skill folders relative to the project root
+ *                  (existence and SKILL.md front matter are checked with the project: skills.ts)
  *   coordination   enabled | disabled
  *   storage, cleanup, epsilon, encryption, communication, authentication, retry_policy, priority:
  *                  accepted (the guide uses them) and carried as written; no effect.
@@ -49,6 +51,8 @@ export interface WithSettings {
   privacy?: string;
   coordination?: string;
   requires: string[];
+  /** Skill folders named by `skills`, relative to the project root, each with the span of its string. */
+  skills: Array<{ name: string; span: Span }>;
   /** Every attribute as written (identifiers as their name, durations as milliseconds). */
   attributes: Record<string, AttributeValue>;
 }
@@ -94,7 +98,7 @@ export function durationLiteral(ms: number): string {
 }
 
 export function checkWithBlock(w: WithBlock, sink: CheckSink): WithSettings {
-  const out: WithSettings = { file: sink.file, node: w, requires: [], attributes: {} };
+  const out: WithSettings = { file: sink.file, node: w, requires: [], skills: [], attributes: {} };
   const seen = new Map<string, Span>();
   for (const a of present(w.attributes)) {
     if (!isNode(a.name, "Identifier") || !isNode(a.value)) continue;
@@ -201,6 +205,14 @@ function checkAttribute(
         allow.push({ host: p.host, port: p.port });
       }
       out.network = allow.length ? { mode: "allowlist", allow } : { mode: "none" };
+      return;
+    }
+    case "skills": {
+      const items = v.kind === "Array" ? present(v.elements) : [v];
+      for (const e of items) {
+        if (e.kind !== "String") return bad("E0405", "`skills` takes a string or a list of strings (skill folders)");
+        out.skills.push({ name: e.value, span: e.span });
+      }
       return;
     }
     case "requires":

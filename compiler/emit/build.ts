@@ -8,6 +8,7 @@
  *   sandbox/<n>.json / k8s/<n>.yaml                                           (manifests.ts)
  *   agent.ir.json                                                             (ir.ts)
  *   tools/<name>.clad.toml   contracts of the tools the agent's policies can allow, verbatim
+ *   skills/<path>.manifest.json  the SchemaPin manifest of each skill it names (skills.ts)
  *   bundle.json              hashes of all of the above (bundle.ts)
  * Paths inside a bundle (and the DSL locations it records) are relative to the project folder,
  * so a bundle does not depend on where the build ran.
@@ -26,6 +27,7 @@ import type { AgentIR } from "../../formats/ir.js";
 import { sealBundle } from "./bundle.js";
 import { policyFiles, type CedarCompilation } from "./cedar/index.js";
 import { compileAgent } from "./agent.js";
+import { buildSkills } from "./skills.js";
 
 export interface SourceInput {
   /** Path relative to the project folder, POSIX separators (as recorded in the bundle). */
@@ -203,7 +205,10 @@ function buildAgent(
   });
   diagnostics.push(...compiled.diagnostics);
   const { cedar, catalog, ir } = compiled;
-  if (!ir) return undefined;
+  const skills = buildSkills(input.projectDir, file, info.withBlocks);
+  diagnostics.push(...skills.diagnostics);
+  for (const [f, t] of skills.texts) texts.set(f, t);
+  if (!ir || hasErrors(skills.diagnostics)) return undefined;
 
   const files: BundleFiles = new Map();
   const pf = policyFiles(cedar);
@@ -216,6 +221,7 @@ function buildAgent(
     if (b.yaml !== undefined) files.set(`k8s/${b.index}.yaml`, Buffer.from(b.yaml));
   }
   files.set("agent.ir.json", Buffer.from(JSON.stringify(ir) + "\n"));
+  for (const m of skills.files) files.set(m.path, m.bytes);
   // The contracts, verbatim, of the tools the agent's code calls (every call is decided, and a
   // denied one is audited with its arguments validated) and of those its allow rules can permit.
   const callable = new Set<string>(toolsCalledBy(ir).filter((t) => contracts.has(t)));

@@ -8,7 +8,7 @@ import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { createSandbox, dockerEndpoint, isSandboxError } from "../sandbox/index.js";
 import type { ProjectNeeds } from "./project.js";
-import type { Finding } from "./report.js";
+import type { DoctorFinding } from "./report.js";
 
 const TIMEOUT_MS = 5000;
 
@@ -30,12 +30,12 @@ function agentsText(agents: string[]): string {
   return agents.length === 1 ? `agent ${agents[0]}` : `agents ${agents.join(", ")}`;
 }
 
-export async function dockerFindings(needs: ProjectNeeds, docker: Docker = new Docker()): Promise<Finding[]> {
-  const out: Finding[] = [];
+export async function dockerFindings(needs: ProjectNeeds, docker: Docker = new Docker()): Promise<DoctorFinding[]> {
+  const out: DoctorFinding[] = [];
   const containerAgents = [...(needs.tiers.get("tier1") ?? []), ...(needs.tiers.get("tier2") ?? [])];
   const needed = containerAgents.length > 0;
   const where = dockerEndpoint(docker);
-  const missing = (subject: string, detail: string, fix: string): Finding =>
+  const missing = (subject: string, detail: string, fix: string): DoctorFinding =>
     needed
       ? { subject, status: "fail", detail, fix }
       : { subject, status: "skip", detail: `${detail} (no agent needs it)` };

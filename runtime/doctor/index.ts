@@ -20,9 +20,9 @@ import { SUPPORTED_NODE } from "../../compiler/version.js";
 import type { DefaultTier } from "../exec/sandbox-settings.js";
 import { dockerFindings } from "./docker.js";
 import { projectNeeds, type ProjectNeeds } from "./project.js";
-import type { DoctorReport, Finding } from "./report.js";
+import type { DoctorReport, DoctorFinding } from "./report.js";
 
-export { renderReport, type DoctorReport, type Finding, type FindingStatus } from "./report.js";
+export { renderReport, type DoctorReport, type DoctorFinding, type DoctorFindingStatus } from "./report.js";
 
 export interface DoctorContext {
   config: Config;
@@ -30,11 +30,11 @@ export interface DoctorContext {
   now: number;
 }
 
-export type DoctorCheck = (ctx: DoctorContext) => Promise<Finding[]> | Finding[];
+export type DoctorCheck = (ctx: DoctorContext) => Promise<DoctorFinding[]> | DoctorFinding[];
 
 const DAY_MS = 86_400_000;
 
-function nodeFinding(): Finding {
+function nodeFinding(): DoctorFinding {
   const range = SUPPORTED_NODE;
   const v = process.versions.node;
   if (!range)
@@ -49,7 +49,7 @@ function nodeFinding(): Finding {
       };
 }
 
-function projectFinding(n: ProjectNeeds): Finding {
+function projectFinding(n: ProjectNeeds): DoctorFinding {
   if (n.problem) return { subject: "project", status: "fail", detail: `${n.root}: ${n.problem}` };
   if (n.agents.length === 0) return { subject: "project", status: "ok", detail: `${n.root}: no agents` };
   const tiers = [...n.tiers].map(
@@ -62,8 +62,8 @@ function projectFinding(n: ProjectNeeds): Finding {
   };
 }
 
-function keyFindings(ctx: DoctorContext): Finding[] {
-  const out: Finding[] = [];
+function keyFindings(ctx: DoctorContext): DoctorFinding[] {
+  const out: DoctorFinding[] = [];
   const sec = ctx.config.values(security);
   const bun = ctx.config.values(bundles);
   const fixMode = (p: string) => `chmod 600 ${p}; keep it out of the agents' reach`;
@@ -137,7 +137,7 @@ function writable(dir: string): boolean {
   }
 }
 
-function auditFindings(ctx: DoctorContext): Finding[] {
+function auditFindings(ctx: DoctorContext): DoctorFinding[] {
   const sec = ctx.config.values(security);
   const subject = "audit log";
   if (sec.audit_enabled === false)
@@ -188,7 +188,7 @@ function auditFindings(ctx: DoctorContext): Finding[] {
   } catch (e) {
     return [{ subject, status: "fail", detail: `cannot verify ${log}: ${(e as Error).message}` }];
   }
-  const out: Finding[] = [];
+  const out: DoctorFinding[] = [];
   const v = verifyLog(log, { publicKey: pub });
   const owner = readLockOwner(lockPathFor(log));
   const locked = owner
@@ -258,7 +258,7 @@ export interface DoctorOptions {
 }
 
 export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
-  const findings: Finding[] = [nodeFinding()];
+  const findings: DoctorFinding[] = [nodeFinding()];
   const root = findProjectRoot(o.path ?? process.cwd());
   let config: Config;
   try {

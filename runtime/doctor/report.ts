@@ -4,23 +4,23 @@
  * when nothing failed: everything the project's agents need is present.
  */
 
-export type FindingStatus = "ok" | "warn" | "fail" | "skip";
+export type DoctorFindingStatus = "ok" | "warn" | "fail" | "skip";
 
-export interface Finding {
+export interface DoctorFinding {
   /** What was checked, e.g. "Docker", "image symbi-sandbox:1". */
   subject: string;
-  status: FindingStatus;
+  status: DoctorFindingStatus;
   detail: string;
   /** What to do about it (for warn and fail). */
   fix?: string;
 }
 
 export interface DoctorReport {
-  findings: Finding[];
+  findings: DoctorFinding[];
   ok: boolean;
 }
 
-const LABEL: Record<FindingStatus, string> = { ok: "ok  ", warn: "warn", fail: "FAIL", skip: "skip" };
+const LABEL: Record<DoctorFindingStatus, string> = { ok: "ok  ", warn: "warn", fail: "FAIL", skip: "skip" };
 
 export function renderReport(r: DoctorReport): string {
   const out: string[] = [];
@@ -28,7 +28,7 @@ export function renderReport(r: DoctorReport): string {
     out.push(`${LABEL[f.status]}  ${f.subject}: ${f.detail}`);
     if (f.fix && f.status !== "ok") out.push(`      fix: ${f.fix}`);
   }
-  const count = (s: FindingStatus) => r.findings.filter((f) => f.status === s).length;
+  const count = (s: DoctorFindingStatus) => r.findings.filter((f) => f.status === s).length;
   out.push(
     "",
     `${r.findings.length} checks: ${count("ok")} ok, ${count("warn")} warnings, ${count("fail")} failed, ${count("skip")} skipped — ${r.ok ? "everything the project needs is here" : "fix the failures above"}`,

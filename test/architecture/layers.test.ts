@@ -4,7 +4,8 @@
  *
  * 1. Layers, lowest first: `grammar/` and `stdlib/` import nothing outside themselves;
  *    `formats/` (what the compiler writes and the runtime reads) imports only those two;
- *    `config/` only those three; `compiler/` nothing of `runtime/` or `lsp/`; `lsp/` nothing of
+ *    `config/` only those three; `schemapin/` (signatures, pins) only those four; `skills/` (the
+ *    skill scanner) those and `schemapin/`; `compiler/` nothing of `runtime/` or `lsp/`; `lsp/` nothing of
  *    `runtime/`. `runtime/` may compile a `.symbi` in memory (it imports the compiler).
  * 2. No cycles between the folders one level down (`compiler/check` → `compiler/emit` →
  *    `compiler/check` is refused): each folder is a stage that later stages build on.
@@ -19,7 +20,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-const LAYERS = ["grammar", "stdlib", "formats", "config", "compiler", "runtime", "lsp"] as const;
+const LAYERS = ["grammar", "stdlib", "formats", "config", "schemapin", "skills", "compiler", "runtime", "lsp"] as const;
 type Layer = (typeof LAYERS)[number];
 
 /** What each layer may import besides itself. */
@@ -28,9 +29,11 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   stdlib: [],
   formats: ["grammar", "stdlib"],
   config: ["grammar", "stdlib", "formats"],
-  compiler: ["grammar", "stdlib", "formats", "config"],
-  runtime: ["grammar", "stdlib", "formats", "config", "compiler"],
-  lsp: ["grammar", "stdlib", "formats", "config", "compiler"],
+  schemapin: ["grammar", "stdlib", "formats", "config"],
+  skills: ["grammar", "stdlib", "formats", "config", "schemapin"],
+  compiler: ["grammar", "stdlib", "formats", "config", "schemapin", "skills"],
+  runtime: ["grammar", "stdlib", "formats", "config", "schemapin", "skills", "compiler"],
+  lsp: ["grammar", "stdlib", "formats", "config", "schemapin", "skills", "compiler"],
 };
 
 function sources(dir: string, out: string[] = []): string[] {

@@ -316,6 +316,11 @@ const CASES: Case[] = [
     message: "`fresh` takes `true` or `false`",
   },
   {
+    code: "E0406",
+    src: 'agent a() { with sandbox = "Tier1", skills = [«"skills/none"»] {} }',
+    message: "skill `skills/none` not found: no skills/none/SKILL.md in the project",
+  },
+  {
     code: "W0400",
     src: 'agent a() { with sandbox = "Tier1", timeout = «30000» {} }',
     message: "bare number timeout: `30000` means 30000 milliseconds",
@@ -376,7 +381,8 @@ test("E0217: an expression nested deeper than the checker's limit is reported on
 });
 
 test("every code of the checker's tables has a negative test", () => {
-  const tested = new Set([...CASES.map((c) => c.code), "E0217"]);
+  // E0407 and E0408 need skill folders on disk: test/skills/agent-skills.test.ts.
+  const tested = new Set([...CASES.map((c) => c.code), "E0217", "E0407", "E0408"]);
   const all = [
     ...Object.keys(namesCodes),
     ...Object.keys(typesCodes),

@@ -37,6 +37,24 @@ export const sandboxCodes: CodeTable = {
     explanation:
       "The attribute's value is not one of the documented values (for example `memory` is `ephemeral`, `persistent`, `session` or `encrypted`; `network_policy` is `deny_all`).",
   },
+  E0406: {
+    severity: "error",
+    title: "skill not found",
+    explanation:
+      "A name in `with skills = [...]` must be a folder inside the project (relative to its root, no `..` leaving it) that holds a `SKILL.md`.",
+  },
+  E0407: {
+    severity: "error",
+    title: "invalid skill front matter",
+    explanation:
+      "A skill's `SKILL.md` starts with YAML front matter between `---` lines with at least `name` and `description` (non-empty strings).",
+  },
+  E0408: {
+    severity: "error",
+    title: "skill blocked by the scanner",
+    explanation:
+      "`symbic build` scans every skill an agent names (`symbi skills scan`: the 40 default rules, the project's rules and executable allowlist). A Critical or High finding blocks the build; fix the line, or suppress a reviewed line with `skill-scan: allow RULE -- reason`.",
+  },
   W0400: {
     severity: "warning",
     title: "bare number timeout",
