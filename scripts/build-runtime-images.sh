@@ -83,6 +83,12 @@ runtime_files() {
 }
 source_hash="$(cd "$repo" && runtime_files | xargs sha256sum | sha256sum | cut -c1-64)"
 
+copy_image() { # from to image: save | load keeps the image id
+  "$1" save "$3" | "$2" load -q >/dev/null
+  # Podman names a loaded unqualified image localhost/NAME; both engines resolve NAME to it.
+  say "$2: loaded $3 from $1 ($("$2" image inspect --format '{{.Id}}' "$3"))"
+}
+
 label_of() { # engine image label
   "$1" image inspect --format "{{ index .Config.Labels \"$3\" }}" "$2" 2>/dev/null || true
 }
@@ -99,9 +105,18 @@ if [[ $check -eq 1 ]]; then
   exit 0
 fi
 if [[ $force -eq 0 ]]; then
-  all=1
-  for e in "${engine_list[@]}"; do fresh_in "$e" || all=0; done
-  if [[ $all -eq 1 ]]; then say "$tools_image and $runtime_image are present and fresh (--force rebuilds)"; exit 0; fi
+  # Fresh somewhere: copy to the engines that lack it, instead of building again.
+  fresh_from=""
+  for e in "${engine_list[@]}"; do if fresh_in "$e"; then fresh_from="$e"; break; fi; done
+  if [[ -n "$fresh_from" ]]; then
+    for e in "${engine_list[@]}"; do
+      fresh_in "$e" && continue
+      copy_image "$fresh_from" "$e" "$tools_image"
+      copy_image "$fresh_from" "$e" "$runtime_image"
+    done
+    say "$tools_image and $runtime_image are present and fresh (--force rebuilds)"
+    exit 0
+  fi
 fi
 
 [[ "$(id -u)" == 0 ]] || die "run as root (mmdebstrap builds the root filesystem in root mode)"
@@ -115,30 +130,39 @@ export SOURCE_DATE_EPOCH=1700000000
 # A deterministic tar stream of a directory on stdout.
 pack() { tar --sort=name --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" --clamp-mtime -C "$1" -c .; }
 
+# Imports into the first engine and copies the image to the others.
 import_into() { # tar-file image message changes...
   local tarfile="$1" image="$2" message="$3"
   shift 3
-  for e in "${engine_list[@]}"; do
-    local args=()
-    for c in "$@"; do args+=(--change "$c"); done
-    "$e" import "${args[@]}" --message "$message" - "$image" <"$tarfile" >/dev/null
-    say "$e: imported $image ($("$e" image inspect --format '{{.Id}}' "$image"))"
-  done
+  local args=()
+  for c in "$@"; do args+=(--change "$c"); done
+  local first="${engine_list[0]}"
+  "$first" import "${args[@]}" --message "$message" - "$image" <"$tarfile" >/dev/null
+  say "$first: imported $image ($("$first" image inspect --format '{{.Id}}' "$image"))"
+  for e in "${engine_list[@]:1}"; do copy_image "$first" "$e" "$image"; done
 }
+
+
 
 rootfs="$work/rootfs"
 tools_tar="$work/tools.tar"
-tools_fresh=1
-for e in "${engine_list[@]}"; do [[ -n "$(label_of "$e" "$tools_image" dev.symbi.tools-image)" ]] || tools_fresh=0; done
-if [[ $force -eq 0 && $tools_fresh -eq 1 ]]; then
-  # Reuse the tool image's root filesystem: only the runtime layer changed.
-  say "reusing $tools_image"
-  cid="$(${engine_list[0]} create "$tools_image" /bin/true)"
+tools_from=""
+for e in "${engine_list[@]}"; do
+  if [[ -n "$(label_of "$e" "$tools_image" dev.symbi.tools-image)" ]]; then tools_from="$e"; break; fi
+done
+if [[ $force -eq 0 && -n "$tools_from" ]]; then
+  # Reuse the tool image (only the runtime layer changed): copy it where it is missing, and
+  # start the runtime's root filesystem from its contents.
+  say "reusing $tools_image from $tools_from"
+  for e in "${engine_list[@]}"; do
+    [[ -n "$(label_of "$e" "$tools_image" dev.symbi.tools-image)" ]] || copy_image "$tools_from" "$e" "$tools_image"
+  done
+  cid="$("$tools_from" create "$tools_image" /bin/true)"
   mkdir -p "$rootfs"
-  ${engine_list[0]} export "$cid" | tar -x -C "$rootfs" --numeric-owner
-  ${engine_list[0]} rm "$cid" >/dev/null
-  # The export adds the engine's own mount points and files; they are the same ones mmdebstrap left.
-  rm -f "$rootfs/.dockerenv"
+  "$tools_from" export "$cid" | tar -x -C "$rootfs" --numeric-owner
+  "$tools_from" rm "$cid" >/dev/null
+  # An export adds the engine's own marker file; its empty mount points are the image's anyway.
+  rm -f "$rootfs/.dockerenv" "$rootfs/run/.containerenv"
 else
   suite="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
   suite="${suite:-bookworm}"

@@ -1,5 +1,5 @@
 /** `HOST:PORT` on a command line (`--listen`, `--tool-host`, `--egress-gateway`). */
-import { UserError } from "./errors.js";
+import { UserError } from "../../formats/exit-codes.js";
 
 export interface HostPort {
   host: string;

@@ -11,7 +11,7 @@
  *   path, no percent-encoding, a port 1–65535 without leading zeros. Anything else is malformed.
  */
 import { BlockList, isIP } from "node:net";
-import type { NetworkDestination } from "../../compiler/emit/sandbox-manifest.js";
+import type { NetworkDestination } from "../../formats/sandbox-manifest.js";
 
 export interface Authority {
   /** Normalised: a lower-case name without trailing dot, or an IP address without brackets. */

@@ -6,7 +6,7 @@
  * gateway with the gateway's token. With no audit sink attached an attempt is refused: nothing
  * leaves unrecorded.
  */
-import type { NetworkDestination } from "../../compiler/emit/sandbox-manifest.js";
+import type { NetworkDestination } from "../../formats/sandbox-manifest.js";
 import { EgressAllowlist } from "./allowlist.js";
 import { startEgressProxy, type EgressAttempt, type EgressOutcome, type EgressProxy } from "./proxy.js";
 

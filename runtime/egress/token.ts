@@ -3,7 +3,7 @@
  * (never mounted into the tools container), presented as proxy credentials on every tunnel.
  */
 import { readFileSync, statSync } from "node:fs";
-import { ExitCode } from "../../compiler/cli/exit-codes.js";
+import { ExitCode } from "../../formats/exit-codes.js";
 
 export class EgressTokenError extends Error {
   override readonly name = "EgressTokenError";

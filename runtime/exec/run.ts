@@ -297,6 +297,11 @@ async function runPrepared(
   const o = shared.options;
   const bundle = p.bundle;
   const audit: AuditSink = shared.log ? new LogSink(shared.log, runId, bundle.agent) : NO_AUDIT;
+  // In a pod, the tools' network attempts go through the runtime's egress relay: into this run's log.
+  const detachNetworkAudit =
+    parent === undefined
+      ? o.sandbox?.toolHost?.egress?.attachAudit((type, details) => audit.emit(type, { ...details }))
+      : undefined;
   const started = performance.now();
   const timeoutMs = bundle.sandbox.timeoutMs;
   const deadline = Math.min(started + timeoutMs, parent?.budget.deadline ?? Infinity);
@@ -462,6 +467,7 @@ async function runPrepared(
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
     await p.sandboxes.close(); // the run's warm containers end with it
+    detachNetworkAudit?.();
   }
 }
 

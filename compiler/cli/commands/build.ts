@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
+import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../emit/images.js";
 import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
 import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
 import { UserError } from "../../../formats/exit-codes.js";
@@ -36,10 +37,18 @@ export function registerBuild(program: Command): void {
     .argument("<paths...>", "source files or folders (.symbi, .dsl)")
     .requiredOption("-o, --out <dir>", "output folder: one bundle folder per agent")
     .option("--project <dir>", "project folder holding tools/ (default: found from the first path)")
+    .option(
+      "--runtime-image <ref>",
+      `the image the Kubernetes Jobs run (default ${DEFAULT_RUNTIME_IMAGE}); pin it by digest (name@sha256:…) on a cluster`,
+    )
     .option("--format <format>", "diagnostics format: pretty | json | sarif | github", "pretty")
-    .action((paths: string[], opts: { out: string; project?: string; format: string }) =>
+    .action((paths: string[], opts: { out: string; project?: string; runtimeImage?: string; format: string }) =>
       runCommand(() => {
         const format = parseFormat(opts.format);
+        if (opts.runtimeImage !== undefined && !isImageReference(opts.runtimeImage))
+          throw new UserError(
+            `--runtime-image ${JSON.stringify(opts.runtimeImage)} is not an image reference ([registry/]name[:tag][@sha256:digest])`,
+          );
         const files = collectSourceFiles(paths);
         if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
         const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
@@ -57,7 +66,12 @@ export function registerBuild(program: Command): void {
         // Diagnostics name files as the user sees them; the bundle records project paths.
         const shown = new Map<string, string>();
         for (const s of [...sources, ...others]) shown.set(s.file, displayPath(resolve(projectDir, s.file)));
-        const out = buildProject({ projectDir, sources, otherSources: others });
+        const out = buildProject({
+          projectDir,
+          sources,
+          otherSources: others,
+          ...(opts.runtimeImage !== undefined ? { runtimeImage: opts.runtimeImage } : {}),
+        });
         const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
         const diags = out.diagnostics.map((d) => ({
           ...d,

@@ -11,13 +11,13 @@
  */
 import type { Command } from "commander";
 import { isIP } from "node:net";
-import type { NetworkDestination } from "../../../compiler/emit/sandbox-manifest.js";
+import type { NetworkDestination } from "../../../formats/sandbox-manifest.js";
 import { EgressAllowlist } from "../../egress/allowlist.js";
 import { startEgressProxy } from "../../egress/proxy.js";
 import { readEgressToken } from "../../egress/token.js";
 import { reasonOf } from "../../sandbox/errors.js";
 import { parseHostPort } from "../address.js";
-import { UserError } from "../errors.js";
+import { UserError } from "../../../formats/exit-codes.js";
 
 /** `host:port`, `[v6]:port` or `cidr:port` → a TCP destination. */
 export function parseAllowEntry(text: string): NetworkDestination {
