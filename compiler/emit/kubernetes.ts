@@ -473,7 +473,6 @@ function egressGateway(
                 "--token-file",
                 `${POD_PATHS.egressToken}/token`,
               ],
-              ports: [{ name: "proxy", containerPort: EGRESS_GATEWAY_PORT, protocol: "TCP" }],
               securityContext: containerSecurity(RUNTIME_UID, RUNTIME_UID),
               resources: guaranteed(EGRESS_GATEWAY_RESOURCES),
               volumeMounts: [{ name: "egress-token", mountPath: POD_PATHS.egressToken, readOnly: true }],

@@ -11,12 +11,23 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { generateKeyFiles } from "../../runtime/audit/keys.js";
 import { runCli } from "../helpers/cli.js";
-import { configMap, podmanUnavailable, podOfJob, PodmanScene, run, type K8sObject } from "../helpers/podman.js";
+import {
+  configMap,
+  podmanUnavailable,
+  podOfDeployment,
+  podOfJob,
+  PodmanScene,
+  run,
+  type K8sObject,
+} from "../helpers/podman.js";
 import { symbi } from "../helpers/symbi.js";
 
 const unavailable = await podmanUnavailable();
@@ -136,5 +147,202 @@ ptest("a tools container that does not hold the manifest: the runtime refuses, n
     await scene.cleanup();
   }
 });
+
+/** The project of the allowlist test: curl through the proxy, and curl around it. */
+function fetchProject(dir: string, allowedPort: number): string {
+  mkdirSync(join(dir, "tools"), { recursive: true });
+  for (const [name, flags] of [
+    ["fetch", ""],
+    ["fetch_direct", "--noproxy * "],
+  ])
+    writeFileSync(
+      join(dir, "tools", `${name}.clad.toml`),
+      `[tool]\nname = "${name}"\nversion = "1.0.0"\nbinary = "curl"\ndescription = "GET a URL"\ntimeout_seconds = 10\nrisk_tier = "low"\n\n` +
+        `[tool.sandbox]\nnetwork = ["localhost:${allowedPort}"]\n\n` +
+        `[args.url]\nposition = 1\nrequired = true\ntype = "url"\nschemes = ["http"]\ndescription = "What to fetch"\n\n` +
+        `[command]\ntemplate = "curl -sS --fail --max-time 5 ${flags}{url}"\n\n[output]\nformat = "text"\nenvelope = false\n`,
+    );
+  const file = join(dir, "fetcher.symbi");
+  writeFileSync(
+    file,
+    `agent fetcher(good: String, other: String, around: String) -> List<String> {
+    capabilities = ["fetch", "fetch_direct"]
+
+    policy net {
+        allow: fetch(u)
+        allow: fetch_direct(u)
+    }
+
+    with sandbox = "Tier1", timeout = 60s {
+        let out = [fetch(good).raw_output];
+        try {
+            out = out + [fetch(other).raw_output];
+        } catch (ToolError e) {
+            out = out + ["failed"];
+        }
+        try {
+            out = out + [fetch_direct(around).raw_output];
+        } catch (ToolError e) {
+            out = out + ["failed"];
+        }
+        return out;
+    }
+}
+`,
+  );
+  return file;
+}
+
+async function httpServer(host: string, seen: string[]): Promise<{ port: number; server: Server }> {
+  const s = createServer((req, res) => {
+    seen.push(`${host} ${req.url}`);
+    res.end(`hello from ${host} ${req.url}`);
+  });
+  await new Promise<void>((r) => s.listen(0, host, r));
+  return { port: (s.address() as AddressInfo).port, server: s };
+}
+
+/** This machine's own address outside Podman's networks: reachable here, not from an internal network. */
+function hostAddress(): string | null {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if (name.startsWith("podman") || name.startsWith("docker") || name.startsWith("veth")) continue;
+    const a = (addrs ?? []).find((x) => x.family === "IPv4" && !x.internal);
+    if (a) return a.address;
+  }
+  return null;
+}
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, "0.0.0.0", r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const outside = hostAddress();
+(unavailable === null && outside !== null ? test : test.skip)(
+  "an allowlisted host name: reached through the audited relay and the gateway pod; nothing else is reachable",
+  async () => {
+    const scene = new PodmanScene();
+    const seen: string[] = [];
+    const allowed = await httpServer("127.0.0.1", seen);
+    const other = await httpServer("127.0.0.1", seen);
+    const around = await httpServer(outside!, seen);
+    // What the pod's network must keep it from: a stand-in for the cluster's API server.
+    const api = await httpServer(outside!, seen);
+    try {
+      const id = randomBytes(4).toString("hex");
+      const out = join(scene.dir, "build");
+      const src = fetchProject(join(scene.dir, "project"), allowed.port);
+      const b = runCli("symbic", ["build", src, "--out", out]);
+      assert.is(b.status, 0, b.stderr);
+      const name = `symbi-e2e-${id}`;
+      const yaml = readFileSync(join(out, "fetcher", "k8s", "0.yaml"), "utf8").replaceAll("symbi-fetcher-with0", name);
+      const objects = parseAllDocuments(yaml).map((d) => d.toJS() as K8sObject);
+      const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+      // The agent's pod may reach the gateway only; the gateway admits the agent only.
+      assert.equal(policies[0]!.spec.egress, [
+        {
+          to: [{ podSelector: { matchLabels: { "symbi.dev/egress-gateway": name } } }],
+          ports: [{ protocol: "TCP", port: 3128 }],
+        },
+      ]);
+      assert.equal(policies[1]!.spec.ingress[0].from, [
+        { podSelector: { matchLabels: { "symbi.dev/sandbox": name } } },
+      ]);
+
+      // Podman stands in for the cluster: an internal network for the agent's pod (it reaches
+      // the host's bridge address and nothing beyond), the host's network for the gateway.
+      const net = `symbi-e2e-${id}`;
+      await scene.network(net, true);
+      const inspect = await scene.podman([
+        "network",
+        "inspect",
+        "--format",
+        "{{range .Subnets}}{{.Gateway}}{{end}}",
+        net,
+      ]);
+      const bridge = inspect.stdout.trim();
+      assert.match(bridge, /^\d+\.\d+\.\d+\.\d+$/, inspect.stderr);
+      const token = randomBytes(24).toString("hex");
+      await scene.secret(`${name}-egress-token`, { token });
+      const gatewayPort = await freePort();
+      const gatewayPod = podOfDeployment(objects.find((o) => o.kind === "Deployment")!);
+      const gw = gatewayPod.spec.containers[0];
+      gw.command[gw.command.indexOf("--listen") + 1] = `0.0.0.0:${gatewayPort}`;
+      const gwPlayed = await scene.play([gatewayPod], "host");
+      assert.is(gwPlayed.code, 0, gwPlayed.stderr);
+
+      const key = join(scene.dir, "audit.key");
+      generateKeyFiles(key);
+      const tar = join(scene.dir, "bundle.tar");
+      assert.is((await run("tar", ["-C", join(out, "fetcher"), "-cf", tar, "."])).code, 0);
+      await scene.secret(`${name}-audit-key`, { "audit.key": readFileSync(key, "utf8") });
+      const input = {
+        good: `http://localhost:${allowed.port}/ok`,
+        other: `http://localhost:${other.port}/no`,
+        around: `http://${outside}:${around.port}/around`,
+      };
+      const pod = podOfJob(objects.find((o) => o.kind === "Job")!);
+      for (const c of pod.spec.containers) {
+        // The kubelet's part: the Service's address in the runtime's command, and the API server's variables.
+        const at = c.command.indexOf("--egress-gateway");
+        if (at >= 0) c.command[at + 1] = `${bridge}:${gatewayPort}`;
+        c.env = [
+          ...(c.env ?? []),
+          { name: "KUBERNETES_SERVICE_HOST", value: outside },
+          { name: "KUBERNETES_SERVICE_PORT", value: String(api.port) },
+        ];
+      }
+      const played = await scene.play(
+        [
+          configMap(`${name}-bundle`, {
+            "bundle.tar": readFileSync(tar),
+            "input.json": Buffer.from(JSON.stringify(input)),
+          }),
+          objects.find((o) => o.kind === "PersistentVolumeClaim")!,
+          pod,
+        ],
+        net,
+      );
+      assert.is(played.code, 0, played.stderr);
+      const runtime = await scene.wait(`${name}-runtime`);
+      assert.is(runtime.exitCode, 0, runtime.stderr);
+      assert.equal(JSON.parse(runtime.stdout), [`hello from 127.0.0.1 /ok`, "failed", "failed"]);
+      // Only the allowed request arrived anywhere: not the other port, not around the proxy, not the API server.
+      assert.equal(seen, ["127.0.0.1 /ok"]);
+
+      const log = join(await scene.volumePath(`${name}-audit`), "audit.jsonl");
+      const verified = await symbi("audit", "verify", log, "--pubkey", `${key}.pub`);
+      assert.is(verified.code, 0, verified.stderr + verified.stdout);
+      const records = readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; details: Record<string, any> });
+      assert.equal(
+        records
+          .filter((r) => r.type === "net_connect")
+          .map((r) => `${r.details.method} ${r.details.destination} ${r.details.decision}`),
+        [`GET localhost:${allowed.port} allow`, `GET localhost:${other.port} deny`],
+      );
+      const closed = records.find((r) => r.type === "net_close")!;
+      assert.is(closed.details.outcome, "closed");
+      // The gateway's own account: the one tunnel the relay asked for.
+      const gwLogs = await scene.podman(["logs", `${name}-egress-gateway`]);
+      const lines = gwLogs.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { type: string; destination: string; decision?: string });
+      assert.equal(
+        lines.filter((l) => l.type === "net_connect").map((l) => `${l.destination} ${l.decision}`),
+        [`localhost:${allowed.port} allow`],
+      );
+    } finally {
+      await scene.cleanup();
+      for (const s of [allowed, other, around, api]) s.server.close();
+    }
+  },
+);
 
 test.run();
