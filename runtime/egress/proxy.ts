@@ -13,7 +13,8 @@
  * Requests: `CONNECT host:port` (HTTPS, git, anything tunnelled) and absolute-form `http://`
  * requests (plain HTTP through a proxy), which are forwarded over a tunnel of their own. Every
  * other request is refused (400). Bounded: at most `maxConnections` client connections,
- * request heads within 16 KiB and 10 s, a connect timeout, and an idle timeout per tunnel.
+ * request heads within 16 KiB and 10 s, a connect timeout, an idle timeout per tunnel, and
+ * optionally a number of attempts after which it stops.
  *
  * An attempt is `onAttempt`-ed after it is decided and before any connection is made; if that
  * throws (the audit log cannot take the record), the attempt is refused. `onOutcome` follows
@@ -59,6 +60,11 @@ export interface EgressProxyOptions {
   onAttempt(a: EgressAttempt): void;
   onOutcome?(o: EgressOutcome): void;
   maxConnections?: number;
+  /**
+   * Attempts after which the proxy stops (a tool flooding it would flood the audit log): the
+   * one over the bound is refused (429) and recorded as such, and the proxy stops listening.
+   */
+  maxAttempts?: number;
   connectTimeoutMs?: number;
   idleTimeoutMs?: number;
 }
@@ -128,6 +134,14 @@ export async function startEgressProxy(o: EgressProxyOptions): Promise<EgressPro
     };
     const authority = parseAuthority(target);
     const shown = authority ? formatAuthority(authority) : target.slice(0, 300);
+    if (o.maxAttempts !== undefined && id > o.maxAttempts) {
+      if (id === o.maxAttempts + 1) {
+        record("deny", shown, `more than ${o.maxAttempts} attempts; the proxy stops`);
+        server.close();
+      }
+      refuse(429, "Too Many Requests");
+      return null;
+    }
     if (o.token !== undefined && !sameText(headers["proxy-authorization"], proxyAuthorization(o.token))) {
       record("deny", shown, "no valid proxy credentials");
       refuse(407, "Proxy Authentication Required", 'Proxy-Authenticate: Basic realm="symbi"\r\n');

@@ -18,6 +18,9 @@ export interface EgressGateway {
   token: string;
 }
 
+/** Attempts one relay takes before it stops (each is an audit record; a tool must not flood the log). */
+export const RELAY_MAX_ATTEMPTS = 10_000;
+
 export class EgressRelays {
   private readonly relays = new Map<string, Promise<EgressProxy>>();
   private sink: NetworkAuditSink | null = null;
@@ -33,6 +36,7 @@ export class EgressRelays {
         listen: { host: "127.0.0.1", port: 0 },
         allow: new EgressAllowlist(allow),
         upstream: { kind: "gateway", ...this.gateway },
+        maxAttempts: RELAY_MAX_ATTEMPTS,
         onAttempt: (a) => this.record("net_connect", a),
         onOutcome: (o) => this.record("net_close", o),
       });

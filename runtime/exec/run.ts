@@ -41,7 +41,7 @@ import {
   type Value,
 } from "../interpreter/values.js";
 import { ActionRunner, agentInfo } from "./actions.js";
-import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
+import { LogSink, NO_AUDIT, type AuditDetails, type AuditSink } from "./audit-sink.js";
 import { BundleError } from "../../formats/bundle.js";
 import type { Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
@@ -411,6 +411,8 @@ async function runPrepared(
         : undefined,
       inputSha256: p.inputSha256,
       sandbox: bundle.sandbox.tier,
+      // In a Kubernetes pod: the tool host and its own report of its confinement, as checked.
+      toolHost: o.sandbox?.toolHost?.auditSummary() as AuditDetails[string],
       timeoutMs,
       approve: shared.approver.mode,
       contextKeys: Object.keys(o.context ?? {}).sort(),

@@ -206,6 +206,25 @@ test("an attempt that cannot be recorded is refused", async () => {
   allowed.server.close();
 });
 
+test("a flood of attempts stops the proxy, the last one recorded", async () => {
+  const seen: string[] = [];
+  const proxy = await startEgressProxy({
+    listen: { host: "127.0.0.1", port: 0 },
+    allow: new EgressAllowlist([]),
+    upstream: { kind: "direct" },
+    maxAttempts: 3,
+    onAttempt: (a) => seen.push(`${a.id} ${a.decision} ${a.reason}`),
+  });
+  const port = proxy.address.port;
+  for (let i = 0; i < 3; i++)
+    assert.match(await raw(port, "CONNECT a.example:443 HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 403 /);
+  assert.match(await raw(port, "CONNECT a.example:443 HTTP/1.1\r\n\r\n"), /^HTTP\/1\.1 429 /);
+  assert.is(await raw(port, "CONNECT a.example:443 HTTP/1.1\r\n\r\n"), "", "no longer listening");
+  assert.equal(seen.slice(3), ["4 deny more than 3 attempts; the proxy stops"]);
+  assert.is(seen.length, 4);
+  await proxy.close();
+});
+
 test("the proxy bounds its clients", async () => {
   const seen: string[] = [];
   const proxy = await startEgressProxy({

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { DEFAULT_RUNTIME_IMAGE, TOOLS_IMAGE } from "../../compiler/emit/images.js";
-import { defaultSandboxManifest } from "../../compiler/emit/sandbox-manifest.js";
+import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { compileToBundles, execAgent } from "../../runtime/exec/index.js";

@@ -113,6 +113,21 @@ ptest("the emitted Job's pod runs the agent, and its audit log verifies afterwar
         ["top_words", "tier1", "symbi-runtime:1"],
       ],
     );
+    // The log also holds the proof: what the tools container reported, as the runtime checked it.
+    const report = records.find((r) => r.type === "run_start")!.details.toolHost.report;
+    assert.equal(
+      [
+        report.uid,
+        report.gid,
+        report.capEff,
+        report.noNewPrivs,
+        report.seccomp,
+        report.rootReadOnly,
+        report.interfaces,
+      ],
+      [65534, 65534, "0000000000000000", true, 2, true, []],
+    );
+    assert.is(report.memoryLimitBytes, (128 + 96) * 1024 * 1024);
     const denied = records.find((r) => r.type === "decision" && r.details.decision === "deny")!;
     assert.equal(denied.details.rules, ["text_report.tools.2"]);
     assert.is(records.find((r) => r.type === "run_end")!.details.status, "ok");

@@ -17,6 +17,8 @@ import {
 } from "../../runtime/sandbox/errors.js";
 import {
   checkConfinement,
+  isGvisor,
+  memTotal,
   probeConfinement,
   rootReadOnly,
   type ConfinementReport,
@@ -188,10 +190,16 @@ test("network: interfaces are fine when the API server is out of reach, or allow
   assert.is(check(goodReport(reachable), other).length, 1);
 });
 
-test("tier2 needs gVisor's kernel, which is also the system-call boundary", () => {
+test("tier2 needs gVisor's kernel, which is also the system-call boundary and hides the CPU quota", () => {
   const m = manifest({ tier: "tier2" });
   assert.match(check(goodReport(), m).join(), /does not run under gVisor/);
-  assert.equal(check(goodReport({ gvisor: true, seccomp: 0 }), m), []);
+  assert.equal(check(goodReport({ gvisor: true, seccomp: 0, cpuLimit: null }), m), []);
+  assert.match(check(goodReport({ gvisor: true, memoryLimitBytes: null }), m).join(), /no memory limit/);
+  // gVisor's fixed version string, as its /proc/version says it (measured under Debian's runsc).
+  assert.ok(isGvisor("Linux version 4.4.0 #1 SMP Sun Jan 10 15:06:54 PST 2016\n"));
+  assert.not.ok(isGvisor("Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) #1 SMP Debian\n"));
+  assert.is(memTotal("MemTotal:         229376 kB\nMemFree: 1 kB\n"), 224 * MiB);
+  assert.is(memTotal("nothing"), null);
 });
 
 test("the root mount's options decide read-only", () => {

@@ -93,6 +93,7 @@ export class ToolHostClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private broken: Error | null = null;
+  private report: ConfinementReport | null = null;
 
   constructor(
     readonly address: ToolHostAddress,
@@ -112,6 +113,11 @@ export class ToolHostClient {
       report,
       manifest,
     );
+  }
+
+  /** What the audit log's run_start records: where the tool host is and what it reported (after `connect`). */
+  auditSummary(): { address: string; report: ConfinementReport } | undefined {
+    return this.report ? { address: this.where, report: this.report } : undefined;
   }
 
   /** Connects once (later calls share the connection) and returns the tool host's report. */
@@ -161,6 +167,7 @@ export class ToolHostClient {
                 throw new ProtocolError(`protocol ${m.protocol}, expected ${TOOL_HOST_PROTOCOL}`);
               hello = true;
               clearTimeout(helloTimer);
+              this.report = m.report;
               resolve(m.report);
               continue;
             }

@@ -6,14 +6,19 @@
  * or a runtime's name: a cluster may ignore a field (a RuntimeClass that is not gVisor, a
  * network plugin without NetworkPolicy support), and the run must not go on with less.
  *
- *   identity     effective uid:gid (== manifest user), CapEff 0, NoNewPrivs 1
+ *   identity     effective uid:gid (== manifest user), CapEff 0, NoNewPrivs 1 (gVisor's
+ *                /proc/self/status has no NoNewPrivs line: there `setpriv --dump` asks prctl)
  *   seccomp      Seccomp 2 (a filter) — under gVisor the Sentry itself is the system-call
  *                boundary and the field is not required
  *   root         the root mount is read-only
  *   limits       the cgroup memory limit ≤ manifest memory + the tool host's allowance, the CPU
- *                quota ≤ manifest CPUs (cgroup v2 or v1); an unlimited or unreadable value fails
- *   tier2        the kernel is gVisor's (dmesg says so; the runc kernel refuses dmesg to a
- *                process without CAP_SYSLOG, or says something else)
+ *                quota ≤ manifest CPUs (cgroup v2 or v1); an unlimited or unreadable value fails.
+ *                gVisor shows no cgroup files: there the memory is its MemTotal (gVisor sizes
+ *                the sandbox's memory to the container's limit), and the CPU quota, which it
+ *                does not show at all, is not required (it is applied outside the sandbox)
+ *   tier2        the kernel is gVisor's: its log says "gVisor" (readable by root only), or
+ *                /proc/version is gVisor's fixed "Linux version 4.4.0 #1 SMP Sun Jan 10
+ *                15:06:54 PST 2016"
  *   network      no interface but loopback, or — with interfaces — the Kubernetes API server
  *                is unreachable (a NetworkPolicy that denies egress is enforced)
  */
@@ -56,17 +61,18 @@ export async function probeConfinement(env: NodeJS.ProcessEnv = process.env): Pr
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, "m").exec(status)?.[1]?.trim();
   const ids = (name: string) => Number((field(name) ?? "").split(/\s+/)[1] ?? NaN);
   const seccomp = field("Seccomp");
+  const gvisor = isGvisor(readText("/proc/version"));
   return {
     uid: ids("Uid"),
     gid: ids("Gid"),
     capEff: field("CapEff") ?? "unknown",
-    noNewPrivs: field("NoNewPrivs") === "1",
+    noNewPrivs: noNewPrivs(field("NoNewPrivs")),
     seccomp: seccomp === undefined ? null : Number(seccomp),
     rootReadOnly: rootReadOnly(readText("/proc/self/mountinfo")),
-    memoryLimitBytes: memoryLimit(),
+    memoryLimitBytes: memoryLimit() ?? (gvisor ? memTotal(readText("/proc/meminfo")) : null),
     cpuLimit: cpuLimit(),
     kernel: release(),
-    gvisor: isGvisor(),
+    gvisor,
     interfaces: Object.entries(networkInterfaces())
       .filter(([, addrs]) => (addrs ?? []).some((a) => !a.internal))
       .map(([name]) => name)
@@ -95,8 +101,9 @@ export function checkConfinement(r: ConfinementReport, m: SandboxManifest, o: Co
   if (r.memoryLimitBytes === null) out.push("has no memory limit");
   else if (r.memoryLimitBytes > memMax)
     out.push(`has a memory limit of ${mib(r.memoryLimitBytes)} MiB, above ${mib(memMax)} MiB`);
-  if (r.cpuLimit === null) out.push("has no CPU limit");
-  else if (r.cpuLimit > m.limits.cpus + 1e-3)
+  if (r.cpuLimit === null) {
+    if (!r.gvisor) out.push("has no CPU limit");
+  } else if (r.cpuLimit > m.limits.cpus + 1e-3)
     out.push(`has a CPU limit of ${r.cpuLimit} cores, above ${m.limits.cpus}`);
   if (m.tier === "tier2" && !r.gvisor)
     out.push(`does not run under gVisor (kernel ${r.kernel}); tier2 needs the gVisor RuntimeClass`);
@@ -184,10 +191,27 @@ function cpuLimit(): number | null {
   return null;
 }
 
-/** gVisor's kernel log starts with "Starting gVisor..."; it lets any process read it. */
-function isGvisor(): boolean {
+/** no_new_privs from /proc/self/status, or from prctl through `setpriv --dump` where the kernel does not list it. */
+function noNewPrivs(statusField: string | undefined): boolean {
+  if (statusField !== undefined) return statusField === "1";
+  const r = spawnSync("setpriv", ["--dump"], { encoding: "utf8", timeout: 2000, env: { PATH: "/usr/bin:/bin" } });
+  return /^no_new_privs: 1$/m.test(r.stdout ?? "");
+}
+
+/** gVisor's fixed kernel version string (its Sentry reports it whatever the host runs). */
+const GVISOR_VERSION = /^Linux version 4\.4\.0 #1 SMP Sun Jan 10 15:06:54 PST 2016\b/;
+
+/** Whether this is gVisor's kernel: its log ("Starting gVisor...") or its version string. */
+export function isGvisor(procVersion: string | null): boolean {
+  if (procVersion !== null && GVISOR_VERSION.test(procVersion)) return true;
   const r = spawnSync("dmesg", [], { encoding: "utf8", timeout: 2000, env: { PATH: "/usr/bin:/bin" } });
   return r.status === 0 && /gVisor/.test(r.stdout ?? "");
+}
+
+/** MemTotal of /proc/meminfo, in bytes. */
+export function memTotal(meminfo: string | null): number | null {
+  const kb = /^MemTotal:\s+(\d+) kB$/m.exec(meminfo ?? "")?.[1];
+  return kb === undefined ? null : Number(kb) * 1024;
 }
 
 function probeApiServer(env: NodeJS.ProcessEnv): Promise<{ address: string; reachable: boolean } | null> {
