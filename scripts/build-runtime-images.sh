@@ -4,7 +4,7 @@
 # No image registry is reachable, so both are made from Debian packages and the npm registry
 # only, and loaded with `docker import` / `podman import`:
 #
-#   tool image (TOOLS_IMAGE in compiler/emit/images.ts): a Debian root filesystem made by
+#   tool image (TOOLS_IMAGE in formats/images.ts): a Debian root filesystem made by
 #     mmdebstrap (variant "essential": coreutils, grep, sed, tar, util-linux, ...) plus git, jq,
 #     curl, wget, gawk and ca-certificates. User 65534 (nobody), working directory /tmp.
 #   runtime image (DEFAULT_RUNTIME_IMAGE): the same root filesystem plus
@@ -34,13 +34,13 @@ repo="$(cd "$here/.." && pwd)"
 say() { echo "build-runtime-images: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-# The image names have one home: compiler/emit/images.ts.
+# The image names have one home: formats/images.ts.
 read_const() {
-  sed -n "s/^export const $1 = \"\\([^\"]*\\)\";.*/\\1/p" "$repo/compiler/emit/images.ts"
+  sed -n "s/^export const $1 = \"\\([^\"]*\\)\";.*/\\1/p" "$repo/formats/images.ts"
 }
 tools_image="$(read_const TOOLS_IMAGE)"
 runtime_image="$(read_const DEFAULT_RUNTIME_IMAGE)"
-[[ -n "$tools_image" && -n "$runtime_image" ]] || die "cannot read the image names from compiler/emit/images.ts"
+[[ -n "$tools_image" && -n "$runtime_image" ]] || die "cannot read the image names from formats/images.ts"
 
 # Node.js for the runtime image: Node >= 20.19 (package.json engines), pinned with the npm
 # registry's integrity of each architecture's package.

@@ -80,7 +80,8 @@ import type { IService } from "kubernetes-models/v1/Service";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as IObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { stringify } from "yaml";
-import { DEFAULT_RUNTIME_IMAGE } from "./images.js";
+import { DEFAULT_RUNTIME_IMAGE } from "../../formats/images.js";
+import { TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
 import type { NetworkDestination, SandboxManifest } from "../../formats/sandbox-manifest.js";
 
 export interface KubernetesRenderOptions {
@@ -127,8 +128,6 @@ export const GVISOR_RUNTIME_CLASS = "gvisor";
 export const RUNTIME_UID = 65532;
 /** Where the tool host listens, on the pod's loopback. */
 export const TOOL_HOST_ADDRESS = "127.0.0.1:7070";
-/** Memory the tool host (a Node process) needs besides the tools, added to the tools container's limit. */
-export const TOOL_HOST_MEMORY_MB = 96;
 /** What the runtime container may use (the interpreter, Cedar, the audit writer, the egress relay). */
 export const RUNTIME_RESOURCES = Object.freeze({ memory: "256Mi", cpu: "500m" });
 const PREPARE_RESOURCES = Object.freeze({ memory: "64Mi", cpu: "100m" });

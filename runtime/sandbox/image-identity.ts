@@ -5,7 +5,7 @@
  * not recorded as the identity of what ran: tags move.
  */
 import type Docker from "dockerode";
-import { imageDigestOf } from "../../compiler/emit/images.js";
+import { imageDigestOf } from "../../formats/images.js";
 import type { ImageIdentity } from "./types.js";
 
 /** Inspects `reference`; rejects as dockerode does (statusCode 404 when the image is missing). */

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { imageDigestOf, isImageReference } from "../../compiler/emit/images.js";
+import { imageDigestOf, isImageReference } from "../../formats/images.js";
 import { runCli } from "../helpers/cli.js";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;

@@ -7,8 +7,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import Docker from "dockerode";
-import { DEFAULT_RUNTIME_IMAGE } from "../../compiler/emit/images.js";
-import { TOOL_HOST_MEMORY_MB } from "../../compiler/emit/kubernetes.js";
+import { DEFAULT_RUNTIME_IMAGE } from "../../formats/images.js";
+import { TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
 import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { checkConfinement, type ConfinementReport } from "../../runtime/sandbox/tool-host/confinement.js";
 import { dockerUnavailable } from "../helpers/docker.js";

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { DEFAULT_RUNTIME_IMAGE, TOOLS_IMAGE } from "../../compiler/emit/images.js";
+import { DEFAULT_RUNTIME_IMAGE, TOOLS_IMAGE } from "../../formats/images.js";
 import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";

@@ -6,15 +6,15 @@ import { Job } from "kubernetes-models/batch/v1/Job";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PersistentVolumeClaim } from "kubernetes-models/v1/PersistentVolumeClaim";
 import { Service } from "kubernetes-models/v1/Service";
-import { DEFAULT_RUNTIME_IMAGE } from "../../compiler/emit/images.js";
+import { DEFAULT_RUNTIME_IMAGE } from "../../formats/images.js";
 import {
   KubernetesRenderError,
   kubernetesName,
   renderKubernetes,
   RUNTIME_UID,
-  TOOL_HOST_MEMORY_MB,
   type KubernetesRendering,
 } from "../../compiler/emit/kubernetes.js";
+import { TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
 import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 
 function render(o: Partial<SandboxManifestOptions> = {}, extra: Parameters<typeof renderKubernetes>[1] = {}) {

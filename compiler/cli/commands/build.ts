@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
-import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../emit/images.js";
+import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../../formats/images.js";
 import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
 import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
 import { UserError } from "../../../formats/exit-codes.js";

@@ -16,8 +16,8 @@
  */
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { imageDigestOf } from "../../../compiler/emit/images.js";
-import { TOOL_HOST_MEMORY_MB } from "../../../compiler/emit/kubernetes.js";
+import { imageDigestOf } from "../../../formats/images.js";
+import { TOOL_HOST_MEMORY_MB } from "../../../formats/pod.js";
 import {
   DEFAULT_SANDBOX_IMAGE,
   type NetworkDestination,
