@@ -16,9 +16,9 @@
 #     Its label dev.symbi.source is a hash of what went into /opt/symbi, so a stale image is
 #     noticed (`--check`) and only the runtime layer is rebuilt when the code changes.
 #
-# Both root filesystems are packed as deterministic tar streams (sorted names, numeric owners,
-# fixed mtimes; mmdebstrap honours SOURCE_DATE_EPOCH), so the same package versions give the
-# same layer.
+# Both root filesystems are packed as ordered tar streams (sorted names, numeric owners, mtimes
+# clamped to SOURCE_DATE_EPOCH). Each import still makes a new image id (the image configuration
+# records when it was made), which is why the audit log records ids, not tags.
 #
 # Usage: scripts/build-runtime-images.sh [--force] [--engines docker,podman] [--check] [--print-names]
 #   --force          rebuild both images even if they are present and fresh
@@ -164,7 +164,8 @@ if [[ $force -eq 0 && -n "$tools_from" ]]; then
   # An export adds the engine's own marker file; its empty mount points are the image's anyway.
   rm -f "$rootfs/.dockerenv" "$rootfs/run/.containerenv"
 else
-  suite="$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")"
+  # The host's Debian release (a Debian host has its keyring), else bookworm; SYMBI_DEBIAN_SUITE overrides.
+  suite="${SYMBI_DEBIAN_SUITE:-$(. /etc/os-release 2>/dev/null && [[ "${ID:-}" == debian ]] && echo "${VERSION_CODENAME:-}")}"
   suite="${suite:-bookworm}"
   mirror="${SYMBI_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
   security="${SYMBI_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"

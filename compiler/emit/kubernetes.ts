@@ -60,7 +60,6 @@
  * sidecar: containers of a pod share one network namespace, so a NetworkPolicy that let a
  * sidecar out to a name's addresses (port 443 anywhere) would let every tool out the same way.
  *
- *
  * Plain objects are built here (no Kubernetes client library at run time), typed with the
  * `kubernetes-models` interfaces so that a misspelt or misplaced field does not compile; the
  * tests validate every object against the Kubernetes OpenAPI schemas with the same package.
