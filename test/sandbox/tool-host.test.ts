@@ -7,7 +7,9 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
+import { join } from "node:path";
 import { defaultSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import {
   SandboxAbortedError,
@@ -34,6 +36,8 @@ import {
   TOOL_HOST_PROTOCOL,
 } from "../../runtime/sandbox/tool-host/protocol.js";
 import { serveToolHost, type ToolHostOutcome } from "../../runtime/sandbox/tool-host/server.js";
+import { tempDir } from "../audit/helpers.js";
+import { symbi } from "../helpers/symbi.js";
 
 const MiB = 1024 * 1024;
 
@@ -402,6 +406,72 @@ test("the tool host gives up when no runtime comes", async () => {
     report: async () => goodReport(),
   });
   assert.equal(outcome, { ok: false, calls: 0, reason: "no runtime connected within 200 ms" });
+});
+
+// ---- the command lines ----
+
+test("symbi exec's pod options: usage errors are one line, exit 1; the process tier has no tool host", async () => {
+  const agent = "examples/quickstart/agent.symbi";
+  const input = ["--input", '{"name": "Ada", "number": 6}'];
+  const cases: Array<[string[], RegExp]> = [
+    [["--tool-host", "nope"], /^symbi: error: --tool-host: "nope" is not HOST:PORT\n$/],
+    [
+      ["--egress-gateway", "127.0.0.1:2"],
+      /^symbi: error: --egress-gateway and --egress-token-file go with --tool-host/,
+    ],
+    [
+      ["--tool-host", "127.0.0.1:1", "--egress-gateway", "127.0.0.1:2"],
+      /^symbi: error: --egress-gateway and --egress-token-file go together/,
+    ],
+    [
+      ["--tool-host", "127.0.0.1:1", "--egress-gateway", "127.0.0.1:2", "--egress-token-file", "/nonexistent/token"],
+      /^symbi: error: cannot read the egress token file \/nonexistent\/token/,
+    ],
+    [
+      ["--tool-host", "127.0.0.1:1"],
+      /^symbi: error: agent quickstart runs in the process tier, which has no tool host/,
+    ],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await symbi("exec", agent, ...input, ...args);
+    assert.is(r.code, 1, args.join(" "));
+    assert.match(r.stderr, expected);
+    assert.is(r.stdout, "");
+  }
+});
+
+test("symbi tool-host and symbi egress-gateway refuse bad options", async () => {
+  const { dir, cleanup } = tempDir("symbi-cli-");
+  try {
+    const short = join(dir, "short");
+    writeFileSync(short, "abc\n");
+    const cases: Array<[string[], RegExp]> = [
+      [["tool-host", "--listen", "7070"], /^symbi: error: --listen: "7070" is not HOST:PORT/],
+      [
+        ["tool-host", "--listen", "127.0.0.1:7070", "--accept-timeout", "0"],
+        /--accept-timeout must be a positive number/,
+      ],
+      [
+        ["egress-gateway", "--listen", "127.0.0.1:1", "--allow", "example.org", "--token-file", short],
+        /--allow "example.org" is not HOST:PORT/,
+      ],
+      [
+        ["egress-gateway", "--listen", "127.0.0.1:1", "--allow", "10.0.0.0/40:443", "--token-file", short],
+        /10\.0\.0\.0\/40 is not a CIDR block/,
+      ],
+      [
+        ["egress-gateway", "--listen", "127.0.0.1:1", "--allow", "example.org:443", "--token-file", short],
+        /must hold one line of 16 to 4096 visible ASCII characters/,
+      ],
+    ];
+    for (const [args, expected] of cases) {
+      const r = await symbi(...args);
+      assert.is(r.code, 1, args.join(" "));
+      assert.match(r.stderr, expected);
+    }
+  } finally {
+    cleanup();
+  }
 });
 
 test.run();
