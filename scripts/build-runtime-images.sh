@@ -11,8 +11,9 @@
 #     /opt/node   Node.js from the npm package node-linux-<arch> (the official binaries,
 #                 repackaged on the npm registry; version and integrity pinned below),
 #     /opt/symbi  this checkout's dist/ with its production dependencies (`npm ci --omit=dev`),
-#     /usr/local/bin/node and /usr/local/bin/symbi, and the user 65532 "symbi" that runs the
-#     runtime in a Kubernetes Job (the tools there run as 65534; compiler/emit/kubernetes.ts).
+#     /usr/local/bin/node and /usr/local/bin/symbi, and the user "symbi" (RUNTIME_UID in
+#     formats/pod.ts) that runs the runtime in a Kubernetes Job (the tools there run as the
+#     manifest's user; compiler/emit/kubernetes.ts).
 #     Its label dev.symbi.source is a hash of what went into /opt/symbi, so a stale image is
 #     noticed (`--check`) and only the runtime layer is rebuilt when the code changes.
 #
@@ -48,8 +49,9 @@ node_version="20.20.2"
 declare -A node_integrity=(
   [x64]="sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ=="
 )
-# The runtime's own user; the tools keep 65534 (the manifests' default user).
-runtime_uid=65532
+# The runtime's own user (formats/pod.ts); the tools run as the manifests' users.
+runtime_uid="$(sed -n 's/^export const RUNTIME_UID = \([0-9]*\);.*/\1/p' "$repo/formats/pod.ts")"
+[[ -n "$runtime_uid" ]] || die "cannot read RUNTIME_UID from formats/pod.ts"
 tool_packages="git,jq,curl,wget,gawk,ca-certificates,libstdc++6"
 
 force=0

@@ -5,12 +5,12 @@
  * runs them.
  *
  * The pod (one run of the agent):
- *   init container `prepare`  (runtime image, uid 65532) unpacks the bundle from the ConfigMap
+ *   init container `prepare`  (runtime image, RUNTIME_UID) unpacks the bundle from the ConfigMap
  *                             `<name>-bundle` (key bundle.tar) into an emptyDir, and copies the
  *                             signing key from the Secret `<name>-audit-key` into a memory
  *                             emptyDir as a 0600 file of its own (a Secret file is root's or
  *                             group-readable; the audit writer refuses such a key)
- *   container `runtime`       (runtime image, uid 65532) `symbi exec /bundle` with the bundle
+ *   container `runtime`       (runtime image, RUNTIME_UID) `symbi exec /bundle` with the bundle
  *                             mounted read-only, the key, the inputs (`input.json` of the same
  *                             ConfigMap), and the audit log on the claim `<name>-audit`
  *   container `tools`         (runtime image, the manifest's uid) `symbi tool-host`: every tool
@@ -80,7 +80,7 @@ import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as IObjectMeta } from "@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta";
 import { stringify } from "yaml";
 import { DEFAULT_RUNTIME_IMAGE } from "../../formats/images.js";
-import { TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
+import { RUNTIME_UID, TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
 import type { NetworkDestination, SandboxManifest } from "../../formats/sandbox-manifest.js";
 
 export interface KubernetesRenderOptions {
@@ -123,8 +123,6 @@ export class KubernetesRenderError extends Error {
 }
 
 export const GVISOR_RUNTIME_CLASS = "gvisor";
-/** The runtime's own user in the runtime image (scripts/build-runtime-images.sh creates it). */
-export const RUNTIME_UID = 65532;
 /** Where the tool host listens, on the pod's loopback. */
 export const TOOL_HOST_ADDRESS = "127.0.0.1:7070";
 /** What the runtime container may use (the interpreter, Cedar, the audit writer, the egress relay). */

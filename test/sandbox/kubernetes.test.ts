@@ -11,10 +11,9 @@ import {
   KubernetesRenderError,
   kubernetesName,
   renderKubernetes,
-  RUNTIME_UID,
   type KubernetesRendering,
 } from "../../compiler/emit/kubernetes.js";
-import { TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
+import { RUNTIME_UID, TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
 import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 
 function render(o: Partial<SandboxManifestOptions> = {}, extra: Parameters<typeof renderKubernetes>[1] = {}) {
