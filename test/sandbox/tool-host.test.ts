@@ -337,6 +337,20 @@ test("a container that does not hold the manifest refuses the run, naming why", 
   await host.done;
 });
 
+test("what a pod cannot give is refused before connecting: fresh containers, host mounts", async () => {
+  const nowhere = new ToolHostClient({ host: "127.0.0.1", port: 9 }, { connectTimeoutMs: 100 });
+  const refused = async (s: PodSandbox, why: RegExp) =>
+    s.check().then(
+      () => assert.unreachable("accepted"),
+      (e: unknown) => assert.ok(e instanceof SandboxUnsupportedError && why.test(e.message), String(e)),
+    );
+  const fresh = { ...manifest(), fresh: true as const };
+  await refused(new PodSandbox(fresh, nowhere), /`fresh = true` asks for one container per call/);
+  await refused(new PodSandbox(manifest(), nowhere, true), /`fresh = true` asks for one container per call/);
+  const mounted = { ...manifest(), mounts: [{ source: "/srv/lists", target: "/lists", readOnly: true as const }] };
+  await refused(new PodSandbox(mounted, nowhere), /host mounts \(\/srv\/lists\) have no place/);
+});
+
 test("host names need the egress gateway; addresses alone are the NetworkPolicy's", async () => {
   const host = await startHost();
   const client = new ToolHostClient({ host: "127.0.0.1", port: host.port }, trusting);
