@@ -13,6 +13,7 @@ import type { ActionCatalog } from "../policy/catalog.js";
 import { policyAnalysisInput } from "./analysis-input.js";
 import { compileCedar, type CedarCompilation } from "./cedar/index.js";
 import { lowerAgentIR } from "./ir.js";
+import type { KubernetesRenderOptions } from "./kubernetes.js";
 import { buildManifests, type BlockOutput } from "./manifests.js";
 
 export interface AgentCompilation {
@@ -33,6 +34,8 @@ export interface AgentStageOptions {
   display?: (file: string) => string;
   /** Validate the emitted policies with cedar-wasm in strict mode (`symbic build`). */
   validate: boolean;
+  /** How the Kubernetes objects are rendered (`symbic build --runtime-image`). */
+  kubernetes?: KubernetesRenderOptions;
 }
 
 export function compileAgent(
@@ -50,6 +53,7 @@ export function compileAgent(
     model: cedar.model,
     catalog: analysis.catalog,
     settings: info.withBlocks,
+    ...(o.kubernetes ? { kubernetes: o.kubernetes } : {}),
   });
   const lowered = lowerAgentIR(info, res, display);
   const diagnostics = [...cedar.diagnostics, ...manifests.diagnostics, ...lowered.diagnostics];

@@ -46,6 +46,8 @@ export interface BuildInput {
   /** Refuse to build when the checker reports errors (default true, as `symbic build` does). */
   check?: boolean;
   compilerVersion?: string;
+  /** The image the Kubernetes Jobs run (default DEFAULT_RUNTIME_IMAGE; `symbic build --runtime-image`). */
+  runtimeImage?: string;
 }
 
 export interface AgentBundle {
@@ -202,6 +204,7 @@ function buildAgent(
     text: (f) => texts.get(f),
     display: (f) => rel(f, input),
     validate: true,
+    ...(input.runtimeImage !== undefined ? { kubernetes: { runtimeImage: input.runtimeImage } } : {}),
   });
   diagnostics.push(...compiled.diagnostics);
   const { cedar, catalog, ir } = compiled;

@@ -13,9 +13,10 @@
  *   differs from the block's tier;
  * - the manifest is validated against its JSON Schema; an error is placed on the attribute that
  *   set the field (E0616);
- * - the Kubernetes Job runs the bundle's agent (`symbi exec /bundle`) under the same constraints;
- *   the process tier has no Kubernetes form (no file is written for it), and a constraint
- *   Kubernetes cannot express (a host-name allowance) is an error (E0617), never an open rule.
+ * - the Kubernetes objects (kubernetes.ts) run the bundle's agent in one pod whose tools container
+ *   carries the same constraints; the process tier has no Kubernetes form (no file is written
+ *   for it), and a constraint Kubernetes cannot express (a host-name allowance) is an error
+ *   (E0617), never an open rule.
  */
 import type { AgentDef, WithBlock } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
@@ -23,7 +24,7 @@ import type { WithSettings } from "../check/with-block.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
 import type { AgentPolicyModel } from "../policy/model.js";
-import { KubernetesRenderError, renderKubernetes } from "./kubernetes.js";
+import { KubernetesRenderError, renderKubernetes, type KubernetesRenderOptions } from "./kubernetes.js";
 import {
   defaultSandboxManifest,
   serializeSandboxManifest,
@@ -33,9 +34,6 @@ import {
   type SandboxNetwork,
 } from "../../formats/sandbox-manifest.js";
 import { sandboxTierFromDsl, withAttributeForPath } from "../../stdlib/with-attributes.js";
-
-/** The command the Kubernetes Job runs: the runtime, on the bundle mounted at /bundle. */
-export const KUBERNETES_COMMAND = ["symbi", "exec", "/bundle"];
 
 export interface BlockOutput {
   index: number;
@@ -53,6 +51,8 @@ export interface ManifestsInput {
   catalog: ActionCatalog;
   /** Validated settings per `with` block, in order (the checker's AgentInfo.withBlocks). */
   settings: readonly WithSettings[];
+  /** How the Kubernetes objects are rendered (`symbic build --runtime-image`). */
+  kubernetes?: KubernetesRenderOptions;
 }
 
 function destKey(d: NetworkDestination): string {
@@ -174,7 +174,7 @@ export function buildManifests(input: ManifestsInput): { blocks: BlockOutput[]; 
     const out: BlockOutput = { index, manifest: m, json: serializeSandboxManifest(m) };
     if (m.tier !== "process") {
       try {
-        out.yaml = renderKubernetes(m, { command: KUBERNETES_COMMAND }).yaml;
+        out.yaml = renderKubernetes(m, input.kubernetes).yaml;
       } catch (e) {
         if (!(e instanceof KubernetesRenderError)) throw e;
         err(

@@ -7,8 +7,9 @@
  *   run_start  bundle, source, inputs hash, sandbox tier, timeout, approval mode
  *   decision   action, decision, rules (DSL rule ids), locations, reason, args
  *   approval   action, approved, approver, answer, rules
- *   tool_start tool, argv, sandbox
+ *   tool_start tool, argv, sandbox, image (and imageId / imageDigest when known)
  *   tool_end   tool, exitCode, durationMs, outputSha256, stdout/stderr sizes, truncation, timeout
+ *   net_connect / net_close   a tool's network attempt through the egress relay (runtime/egress)
  *   error      message, kind, location
  *   log        level, message, location (from `log` / `print`)
  *   run_end    status (ok | error | denied | timeout), durationMs, steps, result hash

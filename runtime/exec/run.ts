@@ -44,7 +44,7 @@ import {
 import type { ModelSetup } from "../model/setup.js";
 import { ModelRun } from "../reason/service.js";
 import { ActionRunner, agentInfo } from "./actions.js";
-import { LogSink, NO_AUDIT, type AuditSink } from "./audit-sink.js";
+import { LogSink, NO_AUDIT, type AuditDetails, type AuditSink } from "./audit-sink.js";
 import { BundleError } from "../../formats/bundle.js";
 import { AGENT_TYPE } from "../../formats/policies-json.js";
 import type { Bundle } from "./bundle.js";
@@ -366,6 +366,11 @@ async function runPrepared(
   const o = shared.options;
   const bundle = p.bundle;
   const audit = runSink(shared, runId, bundle.agent);
+  // In a pod, the tools' network attempts go through the runtime's egress relay: into this run's log.
+  const detachNetworkAudit =
+    parent === undefined
+      ? o.sandbox?.toolHost?.egress?.attachAudit((type, details) => audit.emit(type, { ...details }))
+      : undefined;
   const started = performance.now();
   const timeoutMs = bundle.sandbox.timeoutMs;
   const deadline = Math.min(started + timeoutMs, parent?.budget.deadline ?? Infinity);
@@ -495,6 +500,8 @@ async function runPrepared(
       sandbox: p.sandbox.tier,
       sandboxTierFrom: p.tierFrom,
       enforcementSetBy: shared.enforcement.logOnly ? shared.enforcement.setting.source : undefined,
+      // In a Kubernetes pod: the tool host and its own report of its confinement, as checked.
+      toolHost: o.sandbox?.toolHost?.auditSummary() as AuditDetails[string],
       timeoutMs,
       approve: shared.approver.mode,
       contextKeys: Object.keys(o.context ?? {}).sort(),
@@ -551,6 +558,7 @@ async function runPrepared(
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
     await p.sandboxes.close(); // the run's warm containers end with it
+    detachNetworkAudit?.();
   }
 }
 

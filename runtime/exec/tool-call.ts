@@ -316,11 +316,14 @@ export class ToolCaller {
     const toolTimeout = contract.timeoutSeconds * 1000;
     const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
     const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
+    const image = driver.imageIdentity?.() ?? null;
     o.audit.emit("tool_start", {
       tool: name,
       argv,
       sandbox: driver.tier,
-      image: driver.manifest.image,
+      image: image?.reference ?? driver.manifest.image,
+      imageId: image?.id ?? undefined,
+      imageDigest: image?.digest ?? undefined,
       timeoutMs: Math.round(timeoutMs),
       location: formatLocation(loc),
     });

@@ -27,7 +27,7 @@
  *
  * A network allowlist cannot be enforced with NetworkMode none, and opening a bridge network
  * would allow everything, so a manifest with an allowlist is refused (SandboxUnsupportedError):
- * fail closed. Images are never pulled — no registry is reachable, and pulling would run
+ * fail closed; the refusal names what works (the Kubernetes Job). Images are never pulled — no registry is reachable, and pulling would run
  * something other than what was built and reviewed.
  */
 import { performance } from "node:perf_hooks";
@@ -60,6 +60,7 @@ import {
   SandboxUnsupportedError,
   reasonOf,
 } from "./errors.js";
+import { inspectImageIdentity } from "./image-identity.js";
 import { trackLiveSandbox } from "./live-sandboxes.js";
 import {
   INNER_DEADLINE_GRACE_MS,
@@ -72,6 +73,7 @@ import {
 import { loadSeccompProfile } from "./seccomp.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
+  type ImageIdentity,
   type SandboxDriver,
   type SandboxRunRequest,
   type SandboxRunResult,
@@ -118,6 +120,7 @@ export class DockerSandbox implements SandboxDriver {
   private readonly engineTimeoutMs: number;
   private readonly warm: WarmContainers | undefined;
   private checked: Promise<void> | null = null;
+  private image: ImageIdentity | null = null;
 
   constructor(
     readonly manifest: SandboxManifest,
@@ -131,6 +134,11 @@ export class DockerSandbox implements SandboxDriver {
     this.runId = sanitizeRunId(options.runId);
     this.engineTimeoutMs = options.engineTimeoutMs ?? 10_000;
     this.warm = options.fresh || manifest.fresh === true ? undefined : options.warm;
+  }
+
+  /** The image id and digest found by `check()`, for the audit log. */
+  imageIdentity(): ImageIdentity | null {
+    return this.image;
   }
 
   /** True when calls reuse a warm container. */
@@ -150,7 +158,7 @@ export class DockerSandbox implements SandboxDriver {
     const m = this.manifest;
     if (m.network.mode !== "none") {
       throw new SandboxUnsupportedError(
-        `agent ${m.agent}: the Docker sandbox cannot enforce a network allowlist (${m.network.allow.map((d) => `${d.host}:${d.port}`).join(", ")}) and will not open the network; run it on Kubernetes with the generated NetworkPolicy, or remove the allowance`,
+        `agent ${m.agent}: the Docker sandbox cannot enforce a network allowlist (${m.network.allow.map((d) => `${d.host}:${d.port}`).join(", ")}) and will not open the network; run the agent as the Kubernetes Job that symbic build writes (k8s/<n>.yaml: a NetworkPolicy, and an audited egress gateway for host names; docs/kubernetes.md), or remove the allowance`,
       );
     }
     checkedIdentity(m.user);
@@ -194,8 +202,11 @@ export class DockerSandbox implements SandboxDriver {
     }
     loadSeccompProfile();
     try {
-      const image = this.docker.getImage(m.image as string);
-      await callWithSignal(image, image.inspect, AbortSignal.timeout(this.engineTimeoutMs));
+      this.image = await inspectImageIdentity(
+        this.docker,
+        m.image as string,
+        AbortSignal.timeout(this.engineTimeoutMs),
+      );
     } catch (e) {
       if (statusOf(e) === 404)
         throw new SandboxImageMissingError(m.image as string, imageHint(m.image as string), { cause: e });

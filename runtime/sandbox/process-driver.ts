@@ -126,7 +126,7 @@ export class ProcessSandbox implements SandboxDriver {
     if (m.network.mode === "allowlist") {
       if (!this.options.allowHostNetwork) {
         throw new SandboxUnsupportedError(
-          `the process sandbox cannot enforce a network allowlist (agent ${m.agent}); use a container tier, or accept the host network explicitly for development`,
+          `the process sandbox cannot enforce a network allowlist (agent ${m.agent}); run the agent as the Kubernetes Job that symbic build writes (docs/kubernetes.md), or accept the host network explicitly for development`,
         );
       }
       return { helpers, isolateNetwork: false };

@@ -41,6 +41,16 @@ export interface SandboxRunResult {
   sandbox: { tier: SandboxTier; id: string };
 }
 
+/** The image a container tier runs its calls in, as far as the driver can know it. */
+export interface ImageIdentity {
+  /** The reference the manifest or pod spec gives (a tag, or name@sha256:…). */
+  reference: string;
+  /** The engine's image id (the digest of the image's configuration), when the driver can ask the engine. */
+  id: string | null;
+  /** The `sha256:…` digest the reference is pinned to (or a registry digest of the image), if any. */
+  digest: string | null;
+}
+
 export interface SandboxDriver {
   readonly tier: SandboxTier;
   readonly manifest: SandboxManifest;
@@ -51,4 +61,6 @@ export interface SandboxDriver {
    */
   check(): Promise<void>;
   run(request: SandboxRunRequest): Promise<SandboxRunResult>;
+  /** The image behind this driver's calls (container tiers, after `check()`); the audit log records it. */
+  imageIdentity?(): ImageIdentity | null;
 }

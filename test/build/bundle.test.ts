@@ -104,16 +104,18 @@ test("sandbox manifests and Kubernetes objects carry the with settings", () => {
 
   for (const n of [0, 1]) {
     const docs = parseAllDocuments(files.get(`k8s/${n}.yaml`)!.toString()).map((d) => d.toJS());
-    const [job, np] = docs as [Record<string, any>, Record<string, any>];
+    const np = docs.find((d) => d.kind === "NetworkPolicy") as Record<string, any>;
+    const job = docs.find((d) => d.kind === "Job") as Record<string, any>;
     new Job(job as never).validate();
     new NetworkPolicy(np as never).validate();
     const pod = job.spec.template.spec;
     assert.is(pod.runtimeClassName, n === 1 ? "gvisor" : undefined);
-    const c = pod.containers[0];
-    assert.equal(c.securityContext.capabilities, { drop: ["ALL"] });
-    assert.is(c.securityContext.readOnlyRootFilesystem, true);
-    assert.is(c.securityContext.allowPrivilegeEscalation, false);
-    assert.is(job.spec.activeDeadlineSeconds, n === 0 ? 2 : 120);
+    const tools = pod.containers.find((c: { name: string }) => c.name === "tools");
+    assert.equal(tools.securityContext.capabilities, { drop: ["ALL"] });
+    assert.is(tools.securityContext.readOnlyRootFilesystem, true);
+    assert.is(tools.securityContext.allowPrivilegeEscalation, false);
+    // The run's timeout plus the Job's start-up allowance.
+    assert.is(job.spec.activeDeadlineSeconds, n === 0 ? 2 + 120 : 120 + 120);
     assert.equal(np.spec.policyTypes, ["Ingress", "Egress"]);
     assert.equal(np.spec.egress, [
       { to: [{ ipBlock: { cidr: "10.0.0.7/32" } }], ports: [{ protocol: "TCP", port: 8443 }] },

@@ -23,6 +23,7 @@ import { join, resolve } from "node:path";
 import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
+import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../../formats/images.js";
 import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
 import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
 import { UserError } from "../../../formats/exit-codes.js";
@@ -72,63 +73,80 @@ export function registerBuild(program: Command): void {
     .argument("<paths...>", "source files or folders (.symbi, .dsl)")
     .requiredOption("-o, --out <dir>", "output folder: one bundle folder per agent")
     .option("--project <dir>", "project folder holding tools/ (default: found from the first path)")
+    .option(
+      "--runtime-image <ref>",
+      `the image the Kubernetes Jobs run (default ${DEFAULT_RUNTIME_IMAGE}); pin it by digest (name@sha256:…) on a cluster`,
+    )
     .option("--format <format>", "diagnostics format: pretty | json | sarif | github", "pretty")
     .option(
       "--sign <keyfile>",
       "sign each bundle with this Ed25519 private key (symbi keygen): writes bundle.sig (default: [bundles] signing_key)",
     )
     .option("--no-sign", "do not sign, even when [bundles] signing_key is set")
-    .action((paths: string[], opts: { out: string; project?: string; format: string; sign?: string | false }) =>
-      runCommand(() => {
-        const format = parseFormat(opts.format);
-        const files = collectSourceFiles(paths);
-        if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
-        const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
-        if (!isDir(projectDir)) throw new UserError(`--project ${opts.project}: not a folder`);
-        const signingKey = bundleSigningKey(projectDir, opts.sign);
-        const read = (f: string): SourceInput => ({
-          file: projectPath(projectDir, resolve(f)),
-          bytes: Buffer.from(readSourceBytes(f)),
-        });
-        const sources = files.map(read);
-        const requested = new Set(sources.map((s) => s.file));
-        // The rest of the project: checked with the build so names resolve across files.
-        const others = collectSourceFiles([projectDir])
-          .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
-          .map(read);
-        // Diagnostics name files as the user sees them; the bundle records project paths.
-        const shown = new Map<string, string>();
-        for (const s of [...sources, ...others]) shown.set(s.file, displayPath(resolve(projectDir, s.file)));
-        const out = buildProject({ projectDir, sources, otherSources: others });
-        const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
-        const diags = out.diagnostics.map((d) => ({
-          ...d,
-          file: toShown(d.file),
-          ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}),
-        }));
-        const texts = new Map<string, string>();
-        for (const [f, t] of out.texts) texts.set(toShown(f), t);
-        const code = emitDiagnostics(diags, format, (f) => texts.get(f), files.length);
-        if (code !== ExitCode.Ok) return code;
-        const outDir = resolve(opts.out);
-        for (const b of out.bundles) {
-          const files = new Map(b.files);
-          if (signingKey)
-            files.set(BUNDLE_SIGNATURE_FILE, Buffer.from(signBundle(files.get("bundle.json")!, signingKey)));
-          try {
-            writeBundle(outDir, b.agent, files);
-          } catch (e) {
+    .action(
+      (
+        paths: string[],
+        opts: { out: string; project?: string; runtimeImage?: string; format: string; sign?: string | false },
+      ) =>
+        runCommand(() => {
+          const format = parseFormat(opts.format);
+          if (opts.runtimeImage !== undefined && !isImageReference(opts.runtimeImage))
             throw new UserError(
-              `cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`,
+              `--runtime-image ${JSON.stringify(opts.runtimeImage)} is not an image reference ([registry/]name[:tag][@sha256:digest])`,
             );
+          const files = collectSourceFiles(paths);
+          if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
+          const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
+          if (!isDir(projectDir)) throw new UserError(`--project ${opts.project}: not a folder`);
+          const signingKey = bundleSigningKey(projectDir, opts.sign);
+          const read = (f: string): SourceInput => ({
+            file: projectPath(projectDir, resolve(f)),
+            bytes: Buffer.from(readSourceBytes(f)),
+          });
+          const sources = files.map(read);
+          const requested = new Set(sources.map((s) => s.file));
+          // The rest of the project: checked with the build so names resolve across files.
+          const others = collectSourceFiles([projectDir])
+            .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
+            .map(read);
+          // Diagnostics name files as the user sees them; the bundle records project paths.
+          const shown = new Map<string, string>();
+          for (const s of [...sources, ...others]) shown.set(s.file, displayPath(resolve(projectDir, s.file)));
+          const out = buildProject({
+            projectDir,
+            sources,
+            otherSources: others,
+            ...(opts.runtimeImage !== undefined ? { runtimeImage: opts.runtimeImage } : {}),
+          });
+          const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
+          const diags = out.diagnostics.map((d) => ({
+            ...d,
+            file: toShown(d.file),
+            ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}),
+          }));
+          const texts = new Map<string, string>();
+          for (const [f, t] of out.texts) texts.set(toShown(f), t);
+          const code = emitDiagnostics(diags, format, (f) => texts.get(f), files.length);
+          if (code !== ExitCode.Ok) return code;
+          const outDir = resolve(opts.out);
+          for (const b of out.bundles) {
+            const files = new Map(b.files);
+            if (signingKey)
+              files.set(BUNDLE_SIGNATURE_FILE, Buffer.from(signBundle(files.get("bundle.json")!, signingKey)));
+            try {
+              writeBundle(outDir, b.agent, files);
+            } catch (e) {
+              throw new UserError(
+                `cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`,
+              );
+            }
+            if (format === "pretty") {
+              const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files${signingKey ? ", signed" : ""})`;
+              process.stderr.write((useColor(process.stderr) ? `\x1b[32m${line}\x1b[0m` : line) + "\n");
+            }
           }
-          if (format === "pretty") {
-            const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files${signingKey ? ", signed" : ""})`;
-            process.stderr.write((useColor(process.stderr) ? `\x1b[32m${line}\x1b[0m` : line) + "\n");
-          }
-        }
-        if (out.bundles.length === 0 && format === "pretty") process.stderr.write("no agents to build\n");
-        return ExitCode.Ok;
-      }),
+          if (out.bundles.length === 0 && format === "pretty") process.stderr.write("no agents to build\n");
+          return ExitCode.Ok;
+        }),
     );
 }

@@ -83,7 +83,7 @@ export const buildCodes: CodeTable = {
     severity: "error",
     title: "sandbox cannot be expressed for Kubernetes",
     explanation:
-      "The sandbox manifest has a setting the Kubernetes Job or NetworkPolicy cannot express faithfully (a network allowance by host name, for example).",
+      "The sandbox manifest has a setting the Kubernetes objects cannot enforce faithfully: a network allowance by host name over UDP (a NetworkPolicy needs IP addresses, and the egress gateway that enforces host names carries TCP only), or a tool user that is the runtime's own.",
   },
   E0618: {
     severity: "error",

@@ -16,6 +16,10 @@ import { CompileError } from "../../exec/compile.js";
 import { execAgent } from "../../exec/run.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
+import { EgressRelays } from "../../egress/relay.js";
+import { readEgressToken } from "../../egress/token.js";
+import { ToolHostClient } from "../../sandbox/tool-host/client.js";
+import { parseHostPort } from "../address.js";
 import { ExitStatus } from "../errors.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { applyProcessSettings, commandConfig, givenFlags } from "../settings.js";
@@ -41,6 +45,9 @@ interface ExecCliOptions {
   model?: string;
   record?: string;
   auditContent: AuditContent;
+  toolHost?: string;
+  egressGateway?: string;
+  egressTokenFile?: string;
 }
 
 /**
@@ -68,6 +75,23 @@ function positiveInt(option: string, v: string | undefined): number | undefined 
   if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v)))
     throw new UserError(`${option} must be a positive integer, not ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+/** The tool host (and egress gateway) of a Kubernetes pod, from --tool-host, --egress-gateway, --egress-token-file. */
+function toolHostClient(opts: ExecCliOptions): ToolHostClient | undefined {
+  if (opts.toolHost === undefined) {
+    if (opts.egressGateway !== undefined || opts.egressTokenFile !== undefined)
+      throw new UserError("--egress-gateway and --egress-token-file go with --tool-host (a Kubernetes Job)");
+    return undefined;
+  }
+  const host = parseHostPort("--tool-host", opts.toolHost);
+  if ((opts.egressGateway === undefined) !== (opts.egressTokenFile === undefined))
+    throw new UserError("--egress-gateway and --egress-token-file go together");
+  if (opts.egressGateway === undefined) return new ToolHostClient(host);
+  const gateway = parseHostPort("--egress-gateway", opts.egressGateway);
+  return new ToolHostClient(host, {
+    egress: new EgressRelays({ ...gateway, token: readEgressToken(opts.egressTokenFile!) }),
+  });
 }
 
 export function register(program: Command): void {
@@ -127,6 +151,15 @@ export function register(program: Command): void {
         .default("hashes"),
     )
     .option("--compact", "print the result on one line")
+    .option(
+      "--tool-host <host:port>",
+      "run the tool calls of container tiers through this tool host (in a Kubernetes Job: the pod's tools container)",
+    )
+    .option(
+      "--egress-gateway <host:port>",
+      "with --tool-host: send the tools' allowlisted HTTP(S) traffic through this egress gateway, each attempt audited",
+    )
+    .option("--egress-token-file <file>", "the egress gateway's token (needed with --egress-gateway)")
     .addHelpText(
       "after",
       "\nExit codes: 0 ok; 1 usage, I/O or internal error, or a run ended by an error (tool failure, timeout,\nbudget, sandbox unavailable); 2 a policy denial that ended the run; 3 validation failure (bad or\ntampered bundle, source that does not compile, inputs or context of the wrong type).",
@@ -182,6 +215,7 @@ export function register(program: Command): void {
         auditContent: opts.auditContent,
         recorderName: `symbi ${VERSION}`,
       });
+      const toolHost = toolHostClient(opts);
 
       const controller = new AbortController();
       currentRun = controller;
@@ -198,6 +232,7 @@ export function register(program: Command): void {
           approve: opts.approve,
           ...(maxSteps !== undefined ? { maxSteps } : {}),
           ...(maxCallDepth !== undefined ? { maxCallDepth } : {}),
+          ...(toolHost !== undefined ? { sandbox: { toolHost } } : {}),
           signal: controller.signal,
           model,
         });
@@ -208,6 +243,7 @@ export function register(program: Command): void {
           process.stderr.write(`symbi: error: ${problem}\n`);
           result = undefined;
         }
+        await toolHost?.close();
       }
       if (!result) throw new ExitStatus(ExitCode.Error);
       if (result.status === "ok") {
