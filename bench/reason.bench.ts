@@ -28,6 +28,7 @@ import { ToolCaller, toolInfo } from "../runtime/exec/tool-call.js";
 import { Budget } from "../runtime/interpreter/budget.js";
 import type { InterpreterHost } from "../runtime/interpreter/host.js";
 import { resolveModelConfig } from "../runtime/model/config.js";
+import { loadConfig } from "../config/index.js";
 import { OpenAIChatClient } from "../runtime/model/openai.js";
 import type { ChatRequest, ModelClient } from "../runtime/model/types.js";
 import { runReasoningLoop } from "../runtime/reason/loop.js";
@@ -144,7 +145,9 @@ export async function run(): Promise<void> {
       now: () => Date.now(),
       trusted: () => undefined,
     };
-    const config = resolveModelConfig({ env: { OPENAI_BASE_URL: server.baseUrl }, flag: "openai:bench" })!;
+    const env = { OPENAI_BASE_URL: server.baseUrl };
+    const flags = { "model.model": { value: "openai:bench", flag: "--model" } };
+    const config = resolveModelConfig({ config: loadConfig({ env, flags, operatorFiles: [] }), env })!;
     const inner = new OpenAIChatClient(config);
     // Each iteration starts with its model call: record when, to cut the run into iterations.
     const starts: number[] = [];

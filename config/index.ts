@@ -16,7 +16,15 @@ export {
 } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
-export { SECTIONS, security, tofu, bundles } from "./sections.js";
+export { SECTIONS, security, tofu, bundles, model } from "./sections.js";
+export {
+  MODEL_PROVIDERS,
+  isProvider,
+  splitModelSpec,
+  checkBaseUrl,
+  type ProviderKind,
+  type ModelSectionValues,
+} from "./model.js";
 export { firstUseDecision, type FirstUseDecision, type TofuSettings } from "./tofu.js";
 export {
   section,
@@ -26,6 +34,9 @@ export {
   choice,
   path,
   pathList,
+  num,
+  duration,
+  durationMs,
   type KeySpec,
   type SectionSpec,
   type SectionValues,

@@ -137,3 +137,45 @@ export function pathList(o: Options<string[]>, delimiter = ":"): KeySpec<string[
     parseEnv: (t) => ({ ok: true, value: t.split(delimiter).filter((p) => p !== "") }),
   };
 }
+
+export function num(o: Options<number> & { min?: number; max?: number }): KeySpec<number> {
+  const { min, max, ...rest } = o;
+  const schema: JsonSchema = { type: "number" };
+  if (min !== undefined) schema.minimum = min;
+  if (max !== undefined) schema.maximum = max;
+  return {
+    ...rest,
+    schema,
+    parseEnv: (t) =>
+      /^-?\d{1,15}(\.\d{1,15})?$/.test(t.trim())
+        ? { ok: true, value: Number(t.trim()) }
+        : { ok: false, problem: "must be a number" },
+  };
+}
+
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A duration as written: `"60s"`, `"500ms"`, `"2m"`, `"1h"`, or a number of seconds; in
+ * milliseconds (rounded), or undefined when it is not one.
+ */
+export function durationMs(v: string | number): number | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? Math.round(v * 1000) : undefined;
+  const m = /^(\d{1,12}(?:\.\d{1,9})?)(ms|s|m|h)$/.exec(v.trim());
+  return m ? Math.round(Number(m[1]) * DURATION_UNIT_MS[m[2] as keyof typeof DURATION_UNIT_MS]) : undefined;
+}
+
+/** A duration (`durationMs`) of at least 1 ms and at most `maxMs`; read its value with durationMs. */
+export function duration(o: Options<string | number> & { maxMs: number }): KeySpec<string | number> {
+  const { maxMs, ...rest } = o;
+  const problem = `must be a duration such as "60s" or "500ms" (at most ${maxMs / 1000}s)`;
+  return {
+    ...rest,
+    schema: { anyOf: [{ type: "string" }, { type: "number" }] },
+    check: (v) => {
+      const ms = durationMs(v);
+      return ms !== undefined && ms >= 1 && ms <= maxMs ? null : `${problem}, not ${JSON.stringify(v)}`;
+    },
+    parseEnv: (t) => ({ ok: true, value: /^\d+(\.\d+)?$/.test(t.trim()) ? Number(t.trim()) : t.trim() }),
+  };
+}

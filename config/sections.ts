@@ -5,9 +5,10 @@
  */
 import type { SectionSpec } from "./schema.js";
 import { bundles } from "./bundles.js";
+import { model } from "./model.js";
 import { security } from "./security.js";
 import { tofu } from "./tofu.js";
 
-export { bundles, security, tofu };
+export { bundles, model, security, tofu };
 
-export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles];
+export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles, model];

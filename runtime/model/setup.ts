@@ -5,7 +5,13 @@
  * `metadata { model }` get their own clients.
  */
 import { AnthropicMessagesClient } from "./anthropic.js";
-import { MODEL_DEFAULTS, ModelConfigError, resolveModelConfig, type ModelConfig, type ModelLayers } from "./config.js";
+import {
+  ModelConfigError,
+  modelCallSettings,
+  resolveModelConfig,
+  type ModelCallSettings,
+  type ModelLayers,
+} from "./config.js";
 import { ModelError } from "./errors.js";
 import { OpenAIChatClient } from "./openai.js";
 import { loadRecording, Recorder, RecordingClient, ReplayClient } from "./recording.js";
@@ -36,9 +42,7 @@ export interface ModelSetupOptions {
   fetch?: typeof globalThis.fetch;
 }
 
-function limitsOf(
-  c: Pick<ModelConfig, "maxTokens" | "temperature" | "tokenBudget" | "toolOutputMaxBytes">,
-): ModelLimits {
+function limitsOf(c: ModelCallSettings): ModelLimits {
   return {
     maxTokens: c.maxTokens,
     ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
@@ -71,12 +75,11 @@ export class ModelSetup {
    * ModelError "config" (it ends the run, naming what to set).
    */
   clientFor(agentModel: string | undefined): { client: ModelClient; limits: ModelLimits } | undefined {
-    const project = this.o.layers.project?.settings ?? {};
     if (this.replay) {
-      // A replay answers as the recorded model; the limits are the project's, as when it was recorded.
-      return { client: this.replay, limits: limitsOf({ ...MODEL_DEFAULTS, ...project }) };
+      // A replay answers as the recorded model; the limits are the configuration's, as when it was recorded.
+      return { client: this.replay, limits: limitsOf(modelCallSettings(this.o.layers.config)) };
     }
-    let config: ModelConfig | undefined;
+    let config;
     try {
       config = resolveModelConfig(this.o.layers, agentModel);
     } catch (e) {

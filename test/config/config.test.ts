@@ -147,14 +147,14 @@ U(
     const d = folder({
       "symbi.toml": "[security]\naudit_enable = true\n\n[secrity]\nx = 1\n[tofu]\nenabeld = false\n",
     });
-    const lines = problems({ projectRoot: d, env: { SYMBIONT_AUDIT_STORAG: "/x", SYMBIONT_NOPE: "1" } });
+    const lines = problems({ projectRoot: d, env: { SYMBIONT_AUDIT_STORAG: "/x", SYMBIONT_FROBNICATE: "1" } });
     const f = join(d, "symbi.toml");
     assert.equal(lines, [
       `${f}:2:1: unknown key security.audit_enable (did you mean audit_enabled?)`,
       `${f}:4:1: unknown section [secrity] (did you mean security?)`,
       `${f}:7:1: unknown key tofu.enabeld (did you mean enabled?)`,
       "environment SYMBIONT_AUDIT_STORAG: SYMBIONT_AUDIT_STORAG is not a setting (did you mean SYMBIONT_AUDIT_STORAGE?)",
-      "environment SYMBIONT_NOPE: SYMBIONT_NOPE is not a setting",
+      "environment SYMBIONT_FROBNICATE: SYMBIONT_FROBNICATE is not a setting",
     ]);
   },
 );

@@ -4,14 +4,16 @@
  * signed audit log that is verified before its records are returned.
  */
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { compileToBundles, execAgent, type Bundle, type ExecResult } from "../../runtime/exec/index.js";
-import type { ModelSettings } from "../../runtime/model/config.js";
+import { stringify } from "smol-toml";
+import { loadConfig } from "../../config/index.js";
+import type { ModelLayers } from "../../runtime/model/config.js";
 import { ModelSetup, type AuditContent } from "../../runtime/model/setup.js";
 import type { ModelServer } from "../helpers/model-server.js";
 
@@ -57,10 +59,27 @@ export interface Ran {
 }
 
 let logs = 0;
+let projects = 0;
+
+/** `[model]` keys as symbi.toml spells them (`max_retries`, `timeout = "300ms"`, ...). */
+export type ModelToml = Record<string, string | number>;
+
+/**
+ * The model layers of a run: a project whose symbi.toml holds `settings` as its `[model]` (read by
+ * config/, as the CLI reads it; no operator file), the environment, and `--model` if given.
+ */
+export function modelLayers(settings: ModelToml | undefined, env: Record<string, string>, flag?: string): ModelLayers {
+  const dir = join(work, `project-${++projects}`);
+  mkdirSync(dir, { recursive: true });
+  if (settings !== undefined) writeFileSync(join(dir, "symbi.toml"), stringify({ model: settings }));
+  const flags: Record<string, { value: unknown; flag: string }> =
+    flag !== undefined ? { "model.model": { value: flag, flag: "--model" } } : {};
+  return { config: loadConfig({ projectRoot: dir, env, flags, operatorFiles: [] }), env };
+}
 
 export interface RunOptions {
   /** `[model]` settings (default: quick retries and timeouts for tests). */
-  settings?: ModelSettings;
+  settings?: ModelToml;
   /** `--model` (default PROVIDER:test-model); null for none. */
   flag?: string | null;
   env?: Record<string, string>;
@@ -81,11 +100,11 @@ export async function runAgent(
   const bundles = await fixture();
   const log = join(work, `run-${++logs}.log`);
   const setup = new ModelSetup({
-    layers: {
-      project: { file: join(FIXTURE, "symbi.toml"), settings: { maxRetries: 2, timeoutMs: 10_000, ...o.settings } },
-      env: o.env ?? (server ? envFor(server) : {}),
-      ...(o.flag === null ? {} : { flag: o.flag ?? `${server?.protocol ?? "openai"}:test-model` }),
-    },
+    layers: modelLayers(
+      { max_retries: 2, timeout: "10s", ...o.settings },
+      o.env ?? (server ? envFor(server) : {}),
+      o.flag === null ? undefined : (o.flag ?? `${server?.protocol ?? "openai"}:test-model`),
+    ),
     ...(o.auditContent ? { auditContent: o.auditContent } : {}),
     ...(o.record ? { record: o.record } : {}),
     ...(o.replay ? { replay: o.replay } : {}),

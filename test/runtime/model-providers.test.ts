@@ -116,7 +116,7 @@ for (const protocol of PROTOCOLS) {
       { status: 500, headers: { "retry-after": "0" }, error: { message: "boom" } },
       { text: "never reached" },
     ]);
-    const r = await runAgent(server, "asker", { prompt: "hi" }, { settings: { maxRetries: 1 } });
+    const r = await runAgent(server, "asker", { prompt: "hi" }, { settings: { max_retries: 1 } });
     assert.is(server.requests.length, 2);
     assert.match(String(r.result.value), /^Error: .*server error \(HTTP 500\) after 2 attempts: boom/);
   });
@@ -168,7 +168,7 @@ for (const protocol of PROTOCOLS) {
 
   P(`${protocol}: a provider that does not answer within [model] timeout is a catchable Timeout`, async () => {
     const server = await serve(protocol, [{ hang: true }]);
-    const r = await runAgent(server, "asker", { prompt: "hi" }, { settings: { timeoutMs: 300, maxRetries: 0 } });
+    const r = await runAgent(server, "asker", { prompt: "hi" }, { settings: { timeout: "300ms", max_retries: 0 } });
     assert.is(r.result.status, "ok", r.result.message);
     assert.is(r.result.value, `Timeout: ${protocol}: no answer within 0.3s (1 attempt)`);
     assert.is(ofType(r.records, "model_call")[0]!.details.error.kind, "timeout");
@@ -180,7 +180,7 @@ P("an endpoint that cannot be reached is a catchable Error naming it", async () 
     { protocol: "openai", baseUrl: "http://127.0.0.1:9/v1" },
     "asker",
     { prompt: "hi" },
-    { settings: { maxRetries: 0 } },
+    { settings: { max_retries: 0 } },
   );
   assert.match(String(r.result.value), /^Error: openai: cannot reach http:\/\/127\.0\.0\.1:9\/v1 \(1 attempt\)/);
 });

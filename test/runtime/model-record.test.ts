@@ -97,7 +97,7 @@ R("failures are recorded and replayed too (a provider timeout stays a Timeout)",
     server,
     "asker",
     { prompt: "hi" },
-    { record: file, settings: { timeoutMs: 200, maxRetries: 0 } },
+    { record: file, settings: { timeout: "200ms", max_retries: 0 } },
   );
   await server.close();
   const replay = await runAgent(undefined, "asker", { prompt: "hi" }, { replay: file, flag: null, env: {} });
@@ -125,8 +125,9 @@ R("symbi exec --model replay:FILE runs the agent from its recording (CLI)", asyn
 
 R("symbi exec refuses bad model options before the run (CLI)", async () => {
   const bad = await symbi("exec", target, "--agent", "asker", "--input", '{"prompt":"x"}', "--model", "gemini:pro");
-  assert.is(bad.code, 1);
-  assert.match(bad.stderr, /symbi: error: --model: unknown provider `gemini`/);
+  // A configuration problem, located at its flag (exit 3, as every configuration problem).
+  assert.is(bad.code, 3);
+  assert.match(bad.stderr, /symbi: error: flag --model: model\.model unknown provider `gemini`/);
   const both = await symbi(
     "exec",
     target,

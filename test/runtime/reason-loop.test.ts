@@ -258,7 +258,7 @@ L("the token budget ends the loop, and bounds the max_tokens of each call", asyn
     server,
     "solver",
     { task: "x", rounds: 10 },
-    { settings: { tokenBudget: 1000, maxTokens: 800 } },
+    { settings: { token_budget: 1000, max_tokens: 800 } },
   );
   assert.equal(r.result.value, {
     response: "",
@@ -298,7 +298,7 @@ L("an answer cut at max_tokens is reported as output_truncated", async () => {
 
 L("tool output returned to the model is capped and marked untrusted", async () => {
   const server = await serve("openai", [{ toolCalls: [call("spew", { count: 5000 })] }, { text: "ok" }]);
-  const r = await runAgent(server, "solver", { task: "x", rounds: 3 }, { settings: { toolOutputMaxBytes: 1000 } });
+  const r = await runAgent(server, "solver", { task: "x", rounds: 3 }, { settings: { tool_output_max_bytes: 1000 } });
   const [res] = resultsSent(server, 1);
   assert.is(res!.untrusted, true);
   assert.ok(res!.truncated.total_bytes > 20_000);

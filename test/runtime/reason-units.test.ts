@@ -18,7 +18,7 @@ import { resolveModelConfig } from "../../runtime/model/config.js";
 import { OpenAIChatClient } from "../../runtime/model/openai.js";
 import { AnthropicMessagesClient } from "../../runtime/model/anthropic.js";
 import { startModelServer } from "../helpers/model-server.js";
-import { envFor } from "./model-helpers.js";
+import { envFor, modelLayers } from "./model-helpers.js";
 import { offerFor } from "../../runtime/reason/offer.js";
 import { renderResult } from "../../runtime/reason/tool-result.js";
 import { FIXTURE, KEY, work } from "./model-helpers.js";
@@ -205,7 +205,7 @@ U("requests leave no listener on the run's signal (a long loop would pile them u
       Array.from({ length: 15 }, () => ({ text: "ok" })),
     );
     try {
-      const config = resolveModelConfig({ env: envFor(server), flag: `${protocol}:m` })!;
+      const config = resolveModelConfig(modelLayers(undefined, envFor(server), `${protocol}:m`))!;
       const client = protocol === "openai" ? new OpenAIChatClient(config) : new AnthropicMessagesClient(config);
       const run = new AbortController();
       for (let i = 0; i < 15; i++)

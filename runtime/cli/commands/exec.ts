@@ -24,8 +24,6 @@ import { ExitStatus } from "../errors.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { applyProcessSettings, commandConfig, givenFlags } from "../settings.js";
 import { runSettings } from "../run-settings.js";
-import { findProjectRoot } from "../../../compiler/project/root.js";
-import { parseModelSpec, readProjectModelSettings } from "../../model/config.js";
 import { AUDIT_CONTENT_MODES, ModelSetup, type AuditContent } from "../../model/setup.js";
 import { VERSION } from "../../../compiler/version.js";
 
@@ -167,6 +165,14 @@ export function register(program: Command): void {
     .action(async (target: string, opts: ExecCliOptions) => {
       const maxSteps = positiveInt("--max-steps", opts.maxSteps);
       const maxCallDepth = positiveInt("--max-depth", opts.maxDepth);
+      // `--model replay:FILE` answers from a recording; any other value is the [model] model setting.
+      let replay: string | undefined;
+      let modelFlag: string | undefined;
+      if (opts.model !== undefined) {
+        if (opts.model.startsWith("replay:")) replay = opts.model.slice("replay:".length);
+        else modelFlag = opts.model;
+        if (replay === "") throw new UserError("--model replay:FILE needs the recording's path");
+      }
       // The configuration first: a bad one is refused before anything else is read.
       const config = commandConfig(
         target.endsWith(".symbi") ? target : undefined,
@@ -174,6 +180,7 @@ export function register(program: Command): void {
           ["bundles.trusted_keys", "--trust", opts.trust.length > 0 ? opts.trust : undefined],
           ["bundles.allow_unsigned", "--allow-unsigned", opts.allowUnsigned ? true : undefined],
           ["security.audit_signing_key", "--key", opts.key],
+          ["model.model", "--model", modelFlag],
         ]),
       );
       applyProcessSettings(config);
@@ -196,20 +203,8 @@ export function register(program: Command): void {
         throw e;
       }
 
-      // The model configuration: read (and refused if wrong) before the run starts.
-      let replay: string | undefined;
-      let flag: string | undefined;
-      if (opts.model !== undefined) {
-        if (opts.model.startsWith("replay:")) replay = opts.model.slice("replay:".length);
-        else {
-          parseModelSpec(opts.model, "--model");
-          flag = opts.model;
-        }
-        if (replay === "") throw new UserError("--model replay:FILE needs the recording's path");
-      }
-      const project = readProjectModelSettings(findProjectRoot(target));
       const model = new ModelSetup({
-        layers: { ...(project ? { project } : {}), env: process.env, ...(flag !== undefined ? { flag } : {}) },
+        layers: { config, env: process.env },
         ...(replay !== undefined ? { replay } : {}),
         ...(opts.record !== undefined ? { record: opts.record } : {}),
         auditContent: opts.auditContent,
