@@ -35,7 +35,7 @@ export {
   path,
   pathList,
   num,
-  duration,
+  durationKey,
   durationMs,
   type KeySpec,
   type SectionSpec,

@@ -4,7 +4,7 @@
  * `symbi exec --model`); runtime/model/config.ts turns them, the agent's `metadata { model }`
  * and the providers' own variables into the configuration of one agent's calls.
  */
-import { choice, duration, int, num, section, text, type SectionValues } from "./schema.js";
+import { choice, durationKey, int, num, section, text, type SectionValues } from "./schema.js";
 
 /** The model protocols: OpenAI Chat Completions (also Ollama, vLLM, llama.cpp, LM Studio, OpenRouter) and Anthropic Messages. */
 export const MODEL_PROVIDERS = ["openai", "anthropic"] as const;
@@ -77,14 +77,14 @@ export const model = section("model", "The language model of model-driven agents
         ? null
         : `must be the NAME of an environment variable (upper case, digits, _), not ${v.length > 12 ? "a value that looks like a key" : JSON.stringify(v)}`,
   }),
-  timeout: duration({ doc: "How long one request may take.", maxMs: HOUR_MS, default: "60s" }),
+  timeout: durationKey({ doc: "How long one request may take.", maxMs: HOUR_MS, default: "60s" }),
   max_retries: int({
     doc: "Retries of a request after 408, 409, 429, 529, 5xx or a lost connection.",
     min: 0,
     max: 10,
     default: 2,
   }),
-  max_retry_wait: duration({
+  max_retry_wait: durationKey({
     doc: "The longest `retry-after` honoured; a provider asking to wait longer fails the call.",
     maxMs: HOUR_MS,
     default: "60s",

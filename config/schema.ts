@@ -166,7 +166,7 @@ export function durationMs(v: string | number): number | undefined {
 }
 
 /** A duration (`durationMs`) of at least 1 ms and at most `maxMs`; read its value with durationMs. */
-export function duration(o: Options<string | number> & { maxMs: number }): KeySpec<string | number> {
+export function durationKey(o: Options<string | number> & { maxMs: number }): KeySpec<string | number> {
   const { maxMs, ...rest } = o;
   const problem = `must be a duration such as "60s" or "500ms" (at most ${maxMs / 1000}s)`;
   return {

@@ -20,6 +20,7 @@ import { TRUSTED_RECORDS, TRUSTED_RECORD_TYPES, isTrustedRecord } from "../../st
 import type { CheckSink } from "./sink.js";
 import { fromTypeExpr } from "./stdlib-types.js";
 import { argType } from "./tools.js";
+import { canonicalFormOf } from "../contracts/canonical.js";
 import { closestName, didYouMean, didYouMeanIn } from "../../grammar/suggest.js";
 import {
   knownKeys,
@@ -404,12 +405,13 @@ export class PolicyChecker {
   /** What each argument position of an action is, or undefined when the action has no arguments to bind. */
   private slots(
     action: ActionRef,
-  ): Array<{ name: string; type: Type; argName?: string; allowed?: string[] }> | undefined {
+  ): Array<{ name: string; type: Type; argName?: string; allowed?: string[]; baseType?: string }> | undefined {
     if (action.kind === "tool") {
       return this.env.tools.get(action.name)!.args.map((a) => ({
         name: a.name,
         type: argType(a),
         argName: a.name,
+        baseType: a.baseType,
         ...(a.allowed ? { allowed: a.allowed } : {}),
       }));
     }
@@ -424,7 +426,7 @@ export class PolicyChecker {
 
   private literal(
     action: ActionRef,
-    slot: { type: Type; allowed?: string[] } | undefined,
+    slot: { type: Type; allowed?: string[]; baseType?: string } | undefined,
     lit: Extract<Expr, { kind: "String" | "Number" | "Bool" }>,
   ): void {
     if (!slot) {
@@ -462,6 +464,27 @@ export class PolicyChecker {
       this.sink.report("E0310", `${withArticle(lt)} cannot equal the argument of \`${action.name}\``, lit.span, {
         notes: [`expected: ${typeToString(t)}`, `found: ${typeToString(lt)}`],
       });
+      return;
+    }
+    // The gate decides canonical values (compiler/contracts/canonical.ts): a literal in another
+    // spelling would never be equal to any argument, and a deny written with it would never apply.
+    const canonical =
+      lit.kind === "String" && slot.baseType !== undefined ? canonicalFormOf(slot.baseType, lit.value) : undefined;
+    if (canonical !== undefined && typeof canonical !== "string") {
+      this.sink.report(
+        "E0310",
+        `${JSON.stringify(lit.value)} can never be an argument of \`${action.name}\`: ${canonical.problem}`,
+        lit.span,
+      );
+      return;
+    }
+    if (typeof canonical === "string" && canonical !== (lit as { value: string }).value) {
+      this.sink.report(
+        "E0310",
+        `${JSON.stringify(lit.value)} is not how the gate sees this argument of \`${action.name}\`: it decides the canonical form ${JSON.stringify(canonical)}, so this literal would never match`,
+        lit.span,
+        { help: `write ${JSON.stringify(canonical)}` },
+      );
       return;
     }
     if (slot.allowed && lit.kind === "String" && !slot.allowed.includes(lit.value)) {

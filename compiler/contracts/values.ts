@@ -9,8 +9,8 @@
  * - well-formed Unicode (no lone surrogates, which cannot reach the tool unchanged).
  * `agent_summary` first strips invisible characters and hidden markup, then obeys the same rules.
  */
-import { isIP } from "node:net";
 import type { BuiltinArgType, ScalarValue } from "./model.js";
+import { canonicalCidr, canonicalHost, canonicalIp, canonicalPath, canonicalUrl, type Canonical } from "./canonical.js";
 
 export const MAX_VALUE_LENGTH = 4096;
 
@@ -53,6 +53,7 @@ export interface ValueConstraints {
 export type ValueCheck = { ok: true; value: ScalarValue } | { ok: false; message: string };
 
 const fail = (message: string): ValueCheck => ({ ok: false, message });
+const canonical = (c: Canonical): ValueCheck => (typeof c === "string" ? { ok: true, value: c } : fail(c.problem));
 
 /** A short, escaped rendering of a rejected value for messages. */
 export function showValue(v: unknown): string {
@@ -145,15 +146,6 @@ export function isHostname(s: string): boolean {
   return s.split(".").every((label) => HOST_LABEL.test(label));
 }
 
-export function isCidr(s: string): boolean {
-  const parts = s.split("/");
-  if (parts.length !== 2) return false;
-  const [addr, prefix] = parts as [string, string];
-  const family = isIP(addr);
-  if (family === 0 || !/^\d{1,3}$/.test(prefix)) return false;
-  return Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
 const DURATION_RE = /^(\d{1,9})([smh]?)$/;
 const DURATION_UNIT: Record<string, number> = { "": 1, s: 1, m: 60, h: 3600 };
 
@@ -183,15 +175,10 @@ function checkText(s: string, c: ValueConstraints): ValueCheck {
       if (sep <= 0) return fail(`${showValue(s)} is not a URL (expected scheme://...)`);
       const scheme = s.slice(0, sep);
       if (!/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) return fail(`${showValue(s)} has an invalid scheme`);
-      try {
-        new URL(s);
-      } catch {
-        return fail(`${showValue(s)} is not a valid URL`);
-      }
       if (c.schemes && c.schemes.length > 0 && !c.schemes.some((x) => x.toLowerCase() === scheme.toLowerCase())) {
         return fail(`scheme "${scheme}" is not allowed (allowed: ${c.schemes.join(", ")})`);
       }
-      return { ok: true, value: s };
+      return canonical(canonicalUrl(s));
     }
     case "path":
     case "credential_file": {
@@ -200,18 +187,19 @@ function checkText(s: string, c: ValueConstraints): ValueCheck {
       if (c.baseType === "credential_file" && (s.startsWith("/") || s.startsWith("\\") || /^[A-Za-z]:/.test(s))) {
         return fail(`${showValue(s)} must be a relative path`);
       }
-      return { ok: true, value: s };
+      return canonical(canonicalPath(s));
     }
     case "ip_address":
-      return isIP(s) !== 0 ? { ok: true, value: s } : fail(`${showValue(s)} is not an IPv4 or IPv6 address`);
+      return canonical(canonicalIp(s));
     case "cidr":
-      return isCidr(s) ? { ok: true, value: s } : fail(`${showValue(s)} is not CIDR notation (address/prefix)`);
+      return canonical(canonicalCidr(s));
     case "scope_target": {
       if (s.includes("*") || s.includes("?")) return fail(`${showValue(s)} contains a wildcard`);
-      if (s.includes("/"))
-        return isCidr(s) ? { ok: true, value: s } : fail(`${showValue(s)} is not a valid CIDR range`);
-      if (isIP(s) !== 0 || isHostname(s)) return { ok: true, value: s };
-      return fail(`${showValue(s)} is not an IP address, CIDR range or hostname`);
+      if (s.includes("/")) return canonical(canonicalCidr(s));
+      const host = canonicalHost(s);
+      return typeof host === "string"
+        ? { ok: true, value: host }
+        : fail(`${showValue(s)} is not an IP address, CIDR range or hostname`);
     }
     default:
       return fail(`is not text`);
@@ -221,7 +209,9 @@ function checkText(s: string, c: ValueConstraints): ValueCheck {
 /**
  * Checks one value against a type and its constraints. Returns the normalised value: integers
  * and ports as numbers (clamped when `clamp = true`), booleans as booleans, durations as whole
- * seconds, `agent_summary` without hidden content, other text unchanged.
+ * seconds, `agent_summary` without hidden content, paths, IP addresses, hosts, CIDR ranges and
+ * URLs in their canonical form (canonical.ts: what the gate decides is what the tool receives),
+ * other text unchanged.
  */
 export function checkValue(value: unknown, c: ValueConstraints): ValueCheck {
   switch (c.baseType) {

@@ -12,6 +12,7 @@
  */
 import { BlockList, isIP } from "node:net";
 import type { NetworkDestination } from "../../formats/sandbox-manifest.js";
+import { canonicalHost } from "../../compiler/contracts/canonical.js";
 
 export interface Authority {
   /** Normalised: a lower-case name without trailing dot, or an IP address without brackets. */
@@ -19,17 +20,20 @@ export interface Authority {
   port: number;
 }
 
-const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
-const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
-
-/** A host name or IP address in normal form, or null when it is neither. */
+/**
+ * A host name or IP address in the canonical form the policy gate decides (compiler/contracts/
+ * canonical.ts: every spelling of an address is that address), or null when it is neither.
+ * One reading of hosts for the gate and the proxy, so what was allowed is what is reached.
+ */
 export function normalizeHost(raw: string): string | null {
-  const bracketed = /^\[(.*)\]$/.exec(raw);
-  if (bracketed) return isIP(bracketed[1]!) === 6 ? bracketed[1]!.toLowerCase() : null;
-  if (isIP(raw) === 4) return raw;
-  if (isIP(raw) === 6) return raw.toLowerCase();
-  const name = raw.toLowerCase().replace(/\.$/, "");
-  return name.length <= 253 && HOSTNAME.test(name) ? name : null;
+  // What arrives on the wire is read strictly: ASCII only (a client sends IDNs as `xn--`), and
+  // an IPv4 address only in dotted decimal — `0x7f.1` is refused, not read as 127.0.0.1.
+  if (!/^[\x21-\x7e]+$/.test(raw)) return null;
+  const c = canonicalHost(raw);
+  if (typeof c !== "string") return null;
+  if (isIP(c) === 4 && c !== raw) return null;
+  // `_` is for service labels (SRV), never in a name a client connects to.
+  return c.includes("_") ? null : c;
 }
 
 /** `host:port` → authority, or null when malformed. */

@@ -30,6 +30,12 @@ const TOOL_MODE = {
     '[args.mode]\nposition = 1\nrequired = true\ntype = "enum"\nallowed = ["fast", "slow"]\ndescription = "mode"',
   ),
 };
+const PATH_TOOL = {
+  "/proj/tools/t.clad.toml": contract(
+    "t",
+    '[args.file]\nposition = 1\nrequired = true\ntype = "path"\ndescription = "file"',
+  ),
+};
 const agent = (body: string, members = "", params = "") =>
   `agent a(${params}) {\n${members}\nwith sandbox = "Tier1" {\n${body}\n}\n}\n`;
 
@@ -239,6 +245,14 @@ const CASES: Case[] = [
     files: TOOL_MODE,
     message: '"medium" is not an allowed value of this argument of `t`',
     help: 'allowed: "fast", "slow"',
+  },
+  {
+    code: "E0310",
+    src: 'policy p { deny: t(«"//etc/passwd"») }',
+    files: PATH_TOOL,
+    message:
+      '"//etc/passwd" is not how the gate sees this argument of `t`: it decides the canonical form "/etc/passwd", so this literal would never match',
+    help: 'write "/etc/passwd"',
   },
   {
     code: "E0310",

@@ -346,7 +346,7 @@ test("property: the same holds for every text type and for conditional fragments
 
 referenceTest("property: a header value of the reference's curl_fetch conditional stays one argv element", () => {
   const curl = loadContracts(REFERENCE_PROJECT).contracts.get("curl_fetch")!;
-  const base = buildArgv(curl, { url: "https://example.com", method: "GET", headers: "" });
+  const base = buildArgv(curl, { url: "https://example.com/", method: "GET", headers: "" });
   fc.assert(
     fc.property(arbitraryValue, (s) => {
       const r = validateToolArgs(curl, { url: "https://example.com", headers: s });

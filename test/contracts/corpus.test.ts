@@ -184,7 +184,7 @@ referenceTest("argv: curl_fetch keeps the -w format as one word and adds -H only
       "\\n%{http_code}",
       "-H",
       "Accept: text/plain",
-      "http://example.com",
+      "http://example.com/",
     ],
   );
 });

@@ -122,7 +122,11 @@ const rows: Row[] = [
   {
     type: "url",
     keys: 'schemes = ["http", "https"]',
-    accept: [["https://example.com"], ["http://example.com/a/b?x=1"], ["HTTPS://example.com/"]],
+    accept: [
+      ["https://example.com", "https://example.com/"],
+      ["http://example.com/a/b?x=1"],
+      ["HTTPS://Example.COM:443/", "https://example.com/"],
+    ],
     reject: [
       ["ftp://example.com", 'scheme "ftp" is not allowed'],
       ["example.com", "not a URL"],
@@ -133,7 +137,7 @@ const rows: Row[] = [
   },
   {
     type: "url",
-    accept: [["ftp://files.example.com/x"], ["s3://bucket/key"]],
+    accept: [["ftp://files.example.com/x"], ["s3://bucket/key"], ["s3://Bucket/a/../key", "s3://bucket/key"]],
     reject: [
       ["://x", "not a URL"],
       ["1http://x", "invalid scheme"],
@@ -141,28 +145,52 @@ const rows: Row[] = [
   },
   {
     type: "path",
-    accept: [["data/wordlist.txt"], ["/srv/data/file.txt"], ["file"]],
+    accept: [
+      ["data/wordlist.txt"],
+      ["/srv/data/file.txt"],
+      ["file"],
+      ["//srv/./data//file.txt/", "/srv/data/file.txt"],
+      ["./file", "file"],
+    ],
     reject: [
       ["../etc/passwd", "`..`"],
       ["a/../../b", "`..`"],
       ["..", "`..`"],
       ["", "must not be empty"],
       ["a;b", "`;`"],
+      ["a\\b", "backslash"],
     ],
   },
   {
     type: "ip_address",
-    accept: [["192.168.1.1"], ["::1"], ["2001:db8::1"], ["fe80::1"]],
+    accept: [
+      ["192.168.1.1"],
+      ["::1"],
+      ["2001:db8::1"],
+      ["fe80::1"],
+      ["2001:DB8:0:0:0:0:0:1", "2001:db8::1"],
+      ["::ffff:10.0.0.1", "10.0.0.1"],
+    ],
     reject: [
       ["999.1.1.1", "not an IPv4 or IPv6"],
       ["example.com", "not an IPv4"],
       ["10.0.0.0/8", "not an IPv4"],
       ["", "not an IPv4"],
+      ["10.1", "not an IPv4"],
+      ["fe80::1%eth0", "zone id"],
     ],
   },
   {
     type: "cidr",
-    accept: [["10.0.0.0/8"], ["192.168.0.0/32"], ["2001:db8::/32"], ["::1/128"]],
+    accept: [
+      ["10.0.0.0/8"],
+      ["192.168.0.0/32"],
+      ["2001:db8::/32"],
+      ["::1/128"],
+      ["10.9.8.7/8", "10.0.0.0/8"],
+      ["10.0.0.0/08", "10.0.0.0/8"],
+      ["::ffff:10.0.0.0/104", "10.0.0.0/8"],
+    ],
     reject: [
       ["10.0.0.0/33", "not CIDR"],
       ["10.0.0.0", "not CIDR"],
@@ -181,6 +209,11 @@ const rows: Row[] = [
       ["2001:db8::1"],
       ["_sip._tcp.example.com"],
       ["localhost"],
+      ["Example.COM.", "example.com"],
+      ["167772161", "10.0.0.1"],
+      ["0x0a.0.0.1", "10.0.0.1"],
+      ["10.1", "10.0.0.1"],
+      ["::ffff:10.0.0.1", "10.0.0.1"],
     ],
     reject: [
       ["*.example.com", "wildcard"],
@@ -188,7 +221,7 @@ const rows: Row[] = [
       ["not a host", "not an IP address, CIDR range or hostname"],
       ["-oN", "not an IP address"],
       ["a..b", "hostname"],
-      ["10.0.0.0/40", "not a valid CIDR"],
+      ["10.0.0.0/40", "not CIDR"],
       ["exa mple.com", "hostname"],
     ],
   },

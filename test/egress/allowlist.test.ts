@@ -22,6 +22,9 @@ test("destinations are read strictly", () => {
     "[example.org]:443",
     "ex_ample.org:443",
     "été.example:443",
+    "0x7f.1:443",
+    "0177.0.0.1:443",
+    "2130706433:443",
     `${"a".repeat(64)}.example:443`,
     "",
   ])

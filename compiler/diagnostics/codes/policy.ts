@@ -64,7 +64,7 @@ export const policyCodes: CodeTable = {
     severity: "error",
     title: "literal does not fit the action's argument",
     explanation:
-      "A literal in an action pattern constrains the call's argument to that value: it must have the argument's type and, for an `enum` argument, be one of its allowed values. The same holds for a string literal passed to a tool's `enum` argument in a call.",
+      "A literal in an action pattern constrains the call's argument to that value: it must have the argument's type and, for an `enum` argument, be one of its allowed values. For paths, IP addresses, hosts, CIDR ranges and URLs it must be written in the canonical form the gate decides (`/etc/passwd`, not `//etc/passwd`; `10.0.0.1`, not `::ffff:10.0.0.1`; `http://example.com/`, not `HTTP://Example.com`): another spelling would never match, and a deny written with it would never apply. The same holds for a string literal passed to a tool's `enum` argument in a call.",
   },
   W0300: {
     severity: "warning",
