@@ -27,6 +27,7 @@ import type * as A from "./ast.js";
 import type { Span } from "./span.js";
 import * as T from "./tokens.js";
 import { Kw } from "./tokens.js";
+import { MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
 
 /** How deep expressions and blocks may nest before the parser gives up with E0005. */
 export const MAX_NESTING = 200;
@@ -62,11 +63,29 @@ const NO_STRUCT = { ARGS: [true] as [boolean] };
 /** `arrayExpr(allowSettings)` for `require: [ ... ]` lists. */
 const ALLOW_SETTINGS = { ARGS: [true] as [boolean] };
 
-/** Two recovery hooks of chevrotain's parser that its type declarations do not list. */
+/** Recovery hooks of chevrotain's parser that its type declarations do not list. */
 interface RecoveryInternals {
   canRecoverWithSingleTokenInsertion(this: unknown, expected: TokenType, follows: TokenType[]): boolean;
   isInCurrentRuleReSyncSet(this: unknown, tokenType: TokenType): boolean;
+  SAVE_ERROR(this: unknown, error: IRecognitionException): IRecognitionException;
 }
+
+/**
+ * How many recognition errors and notes the parser stores per file; past it they are only
+ * counted (grammar/diagnostic-cap.ts reports the count). Both lists are in source order, so
+ * keeping this many of each is enough to report a file's first MAX_DIAGNOSTICS_PER_FILE.
+ */
+const MAX_STORED_PROBLEMS = MAX_DIAGNOSTICS_PER_FILE;
+
+/**
+ * Recovery costs tens of microseconds per syntax error (chevrotain computes follow sets each
+ * time): past this many, the parser stops reading the file, so that no input (16 MiB of
+ * `let x = 1` without `;`) makes it slow. The tree keeps the items parsed so far.
+ */
+export const MAX_SYNTAX_ERRORS = 1000;
+
+/** Thrown past MAX_SYNTAX_ERRORS; the program rule catches it and stops. */
+class TooManySyntaxErrors extends Error {}
 const recoveryInternals = EmbeddedActionsParser.prototype as unknown as RecoveryInternals;
 
 /**
@@ -184,6 +203,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
   notes: ParserNote[] = [];
   /** Longest operator/postfix/prefix chain seen: long chains build deep trees (see depth.ts). */
   longestChain = 0;
+  /** Recognition errors and notes past MAX_STORED_PROBLEMS: counted, not stored (reset by `begin`). */
+  omittedProblems = 0;
+  /** Where the parser stopped reading after MAX_SYNTAX_ERRORS (reset by `begin`). */
+  stoppedAt: IToken | undefined;
+  private storedErrors = 0;
   private depth = 0;
 
   constructor() {
@@ -240,6 +264,22 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return recoveryInternals.isInCurrentRuleReSyncSet.call(this, tokenTypeIdx);
   }
 
+  /** Stores a recognition error while under MAX_STORED_PROBLEMS; past it, only counts it. */
+  protected SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    // After the stop, the unread rest of the file is not an error of its own.
+    if (this.stoppedAt) return error;
+    if (this.storedErrors + this.omittedProblems >= MAX_SYNTAX_ERRORS) {
+      this.stoppedAt = error.token;
+      throw new TooManySyntaxErrors();
+    }
+    if (this.storedErrors >= MAX_STORED_PROBLEMS) {
+      this.omittedProblems++;
+      return error;
+    }
+    this.storedErrors++;
+    return recoveryInternals.SAVE_ERROR.call(this, error);
+  }
+
   /** Prepares the parser for a new token stream (the instance is reused across files). */
   begin(tokens: IToken[], end: { offset: number; line: number; col: number }): void {
     this.textEnd = end;
@@ -247,12 +287,19 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.input = tokens;
     this.notes = [];
     this.longestChain = 0;
+    this.omittedProblems = 0;
+    this.stoppedAt = undefined;
+    this.storedErrors = 0;
     this.depth = 0;
   }
 
   // ---- small helpers -------------------------------------------------------------------------
 
   private note(code: string, message: string, start: number, end: number, help?: string): void {
+    if (this.notes.length >= MAX_STORED_PROBLEMS) {
+      this.omittedProblems++;
+      return;
+    }
     const n: ParserNote = { code, message, start, end };
     if (help !== undefined) n.help = help;
     this.notes.push(n);
@@ -399,7 +446,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
       while (!this.is(EOF)) {
         if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
           const before = this.LA(1);
-          const item = this.SUBRULE(this.item);
+          let item: A.Item;
+          try {
+            item = this.SUBRULE(this.item);
+          } catch (e) {
+            if (e instanceof TooManySyntaxErrors) return items;
+            throw e;
+          }
           if (item && item.kind !== ("Error" as string)) items.push(item);
           if (this.LA(1) === before) this.SKIP_TOKEN(); // no progress: never loop forever
         } else {
@@ -416,8 +469,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
             help,
           );
           this.SKIP_TOKEN();
-          this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
-          if (this.is(T.RBrace)) this.SKIP_TOKEN();
+          // One note for the whole run of junk: stray `}` do not start a new one (`}}}}…` is one
+          // error, not one per brace).
+          for (;;) {
+            this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
+            if (!this.is(T.RBrace)) break;
+            this.SKIP_TOKEN();
+          }
         }
       }
       return items;

@@ -42,6 +42,8 @@ export function emitDiagnostics(
   } else {
     process.stdout.write(renderDiagnostics(format, sorted, sources, { toolVersion: VERSION }));
   }
+  // E09xx: the checker itself failed on a file (reported there, the rest still checked): exit 1.
+  if (sorted.some((d) => d.code.startsWith("E09"))) return ExitCode.Error;
   return hasErrors(sorted) ? ExitCode.CheckFailed : ExitCode.Ok;
 }
 
