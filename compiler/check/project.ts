@@ -8,12 +8,18 @@
  * changed or when the environment's fingerprint (everything one file can see of the others:
  * declarations, top-level policies, capabilities, contracts) changed.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { capDiagnostics, parseText, type ParseResult } from "../../grammar/index.js";
 import type { AgentDef, Identifier, Node } from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
-import { contractFiles, loadContractSources, type LoadContractsResult, type ToolContract } from "../contracts/index.js";
+import {
+  contractFiles,
+  loadContractSources,
+  readContractText,
+  type LoadContractsResult,
+  type ToolContract,
+} from "../contracts/index.js";
 import { buildGlobalEnv, type GlobalEnv, type ParamInfo, type SourceUnit } from "./globals.js";
 import { checkFile, type FileCheck } from "./file-checker.js";
 import type { PolicyInfo } from "./policies.js";
@@ -120,7 +126,7 @@ export class Project {
 
   private readContract(path: string): void {
     try {
-      this.setFile(path, readFileSync(path, "utf8"));
+      this.setFile(path, readContractText(path));
     } catch (e) {
       // Unreadable: the loader reports E0523 for a missing text; keep a marker so it is listed.
       this.contractTexts.set(path, `\u0000unreadable: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
