@@ -51,6 +51,7 @@ import type { Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
+import { escapeForTerminal } from "../terminal/escape.js";
 import { ToolCaller, toolInfo } from "./tool-call.js";
 import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
@@ -448,7 +449,11 @@ async function runPrepared(
     },
     ...(model ? { model: (call: ActionCall, loc: SourceLocation) => model.handle(call, loc) } : {}),
   });
-  const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
+  // Agent text on the operator's terminal: control characters escaped, one line per log call.
+  const onLog =
+    o.onLog ??
+    ((level: string, message: string) =>
+      process.stderr.write(`[${escapeForTerminal(level)}] ${escapeForTerminal(message)}\n`));
   const host: InterpreterHost = {
     callTool: (name: string, args: ToolCallArgs, loc: SourceLocation) => tools.call(name, args, loc),
     callAction: (call: ActionCall, loc: SourceLocation) => actions.run(call, loc),

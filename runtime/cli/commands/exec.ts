@@ -24,6 +24,7 @@ import { findProjectRoot } from "../../../compiler/project/root.js";
 import { parseModelSpec, readProjectModelSettings } from "../../model/config.js";
 import { AUDIT_CONTENT_MODES, ModelSetup, type AuditContent } from "../../model/setup.js";
 import { VERSION } from "../../../compiler/version.js";
+import { escapeForTerminal } from "../../terminal/escape.js";
 
 interface ExecCliOptions {
   agent?: string;
@@ -214,7 +215,8 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify(result.value, null, opts.compact ? undefined : 2)}\n`);
         return;
       }
-      process.stderr.write(`symbi: error: ${result.message}\n`);
+      // The message can carry agent text (an uncaught `error("...")`): escaped for the terminal.
+      process.stderr.write(`symbi: error: ${escapeForTerminal(result.message ?? "")}\n`);
       throw new ExitStatus(result.exitCode);
     });
 }
