@@ -239,7 +239,7 @@ export function parseText(text: string, file: string): ParseResult {
   const stop = p.stoppedAt;
   const stopNote = stop
     ? [
-        `parsing stopped after ${MAX_SYNTAX_ERRORS} syntax errors, at ${Number.isNaN(stop.startOffset) ? "the end of the file" : `${stop.startLine}:${stop.startColumn}`}; the rest of the file was not read`,
+        `parsing stopped at ${Number.isNaN(stop.startOffset) ? "the end of the file" : `${stop.startLine}:${stop.startColumn}`} after too many syntax errors (at most ${MAX_SYNTAX_ERRORS}, fewer when deeply nested); the rest of the file was not read`,
       ]
     : [];
   const capped = capDiagnostics(

@@ -70,6 +70,11 @@ interface RecoveryInternals {
   SAVE_ERROR(this: unknown, error: IRecognitionException): IRecognitionException;
 }
 
+/** The depth of chevrotain's rule stack (a field its type declarations do not list). */
+interface RuleStackInternals {
+  RULE_STACK_IDX: number;
+}
+
 /**
  * How many recognition errors and notes the parser stores per file; past it they are only
  * counted (grammar/diagnostic-cap.ts reports the count). Both lists are in source order, so
@@ -78,11 +83,14 @@ interface RecoveryInternals {
 const MAX_STORED_PROBLEMS = MAX_DIAGNOSTICS_PER_FILE;
 
 /**
- * Recovery costs tens of microseconds per syntax error (chevrotain computes follow sets each
- * time): past this many, the parser stops reading the file, so that no input (16 MiB of
- * `let x = 1` without `;`) makes it slow. The tree keeps the items parsed so far.
+ * Recovery is not free: chevrotain walks the grammar along the whole rule stack for each syntax
+ * error (tens of microseconds per frame). The parser stops reading a file after
+ * MAX_SYNTAX_ERRORS errors, or once the errors' rule-stack depths add up to MAX_RECOVERY_WORK
+ * (`if x ` 190 times nests each error deeper than the last: seconds of recovery for 1 KB), so
+ * that no input makes it slow. The tree keeps the items parsed so far.
  */
 export const MAX_SYNTAX_ERRORS = 1000;
+export const MAX_RECOVERY_WORK = 20_000;
 
 /** Thrown past MAX_SYNTAX_ERRORS; the program rule catches it and stops. */
 class TooManySyntaxErrors extends Error {}
@@ -208,6 +216,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
   /** Where the parser stopped reading after MAX_SYNTAX_ERRORS (reset by `begin`). */
   stoppedAt: IToken | undefined;
   private storedErrors = 0;
+  private recoveryWork = 0;
   private depth = 0;
 
   constructor() {
@@ -268,7 +277,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
   protected SAVE_ERROR(error: IRecognitionException): IRecognitionException {
     // After the stop, the unread rest of the file is not an error of its own.
     if (this.stoppedAt) return error;
-    if (this.storedErrors + this.omittedProblems >= MAX_SYNTAX_ERRORS) {
+    this.recoveryWork += (this as unknown as RuleStackInternals).RULE_STACK_IDX + 1;
+    if (this.storedErrors + this.omittedProblems >= MAX_SYNTAX_ERRORS || this.recoveryWork > MAX_RECOVERY_WORK) {
       this.stoppedAt = error.token;
       throw new TooManySyntaxErrors();
     }
@@ -290,6 +300,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.omittedProblems = 0;
     this.stoppedAt = undefined;
     this.storedErrors = 0;
+    this.recoveryWork = 0;
     this.depth = 0;
   }
 
@@ -300,6 +311,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.omittedProblems++;
       return;
     }
+    // A token the recovery inserted has no offsets: the note then points at the end of the text.
+    if (!Number.isFinite(start)) start = this.textEnd.offset;
+    if (!Number.isFinite(end) || end < start) end = start;
     const n: ParserNote = { code, message, start, end };
     if (help !== undefined) n.help = help;
     this.notes.push(n);
@@ -590,7 +604,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
             v.kind === "Number" && /^(milliseconds|seconds|minutes|hours|days)$/.test(unit)
               ? `write a duration literal such as \`${v.raw}${({ milliseconds: "ms", seconds: "s", minutes: "m", hours: "h", days: "d" } as Record<string, string>)[unit]}\``
               : "declarative values are literals, identifiers or arrays";
-          this.note("E0017", "expressions are not allowed here", v.span.start, this.LA(2).endOffset! + 1, help);
+          // `0.` at the end of the file: the note ends at the dot.
+          const last = this.is(EOF, 2) ? this.LA(1) : this.LA(2);
+          this.note("E0017", "expressions are not allowed here", v.span.start, last.endOffset! + 1, help);
         }
       });
       return v;
