@@ -27,6 +27,7 @@ import { approverFor, type ApprovalMode, type Approver } from "../gate/approval.
 import { GateLoadError, PolicySet, RESERVED_CONTEXT_KEYS, isDefaultDeny, type PolicyGate } from "../gate/gate.js";
 import type { CreateSandboxOptions } from "../sandbox/index.js";
 import { Budget } from "../interpreter/budget.js";
+import { liveHeap } from "../interpreter/heap.js";
 import { Interpreter } from "../interpreter/evaluator.js";
 import { DslError, FatalError, describeRunError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall, InterpreterHost, ToolCallArgs } from "../interpreter/host.js";
@@ -115,6 +116,8 @@ export interface ExecOptions {
   auditDisabled?: { source: string; log?: string; keyFile?: string };
   maxSteps?: number;
   maxCallDepth?: number;
+  /** Memory budget of the agent's values, in bytes (interpreter/budget.ts; default 512 MiB). */
+  maxMemory?: number;
   maxOutputBytes?: number;
   sandbox?: CreateSandboxOptions;
   /** Cancels the run (Ctrl-C): running tools are killed; the run ends with "Aborted". */
@@ -383,6 +386,9 @@ async function runPrepared(
   const budget = new Budget({
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     ...(o.maxCallDepth !== undefined ? { maxCallDepth: o.maxCallDepth } : {}),
+    ...(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}),
+    // What is alive before the agent's code runs is not the agent's (one collection per run).
+    heapBaseline: liveHeap(),
     deadline,
     timeoutText: formatDuration(timeoutMs),
     signal: controller.signal,
