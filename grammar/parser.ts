@@ -273,6 +273,26 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return recoveryInternals.isInCurrentRuleReSyncSet.call(this, tokenTypeIdx);
   }
 
+  /**
+   * Re-synchronisation after an error skips tokens until one that can follow: chevrotain
+   * compares each skipped token with every type of the follow set in turn (a second for 1 MB of
+   * `,`). Same answer with one lookup per token: the follow set as a map from token-type index
+   * (categories included) to the first type of the set that matches it.
+   */
+  protected findReSyncTokenType(): TokenType {
+    const follows = (this as unknown as { flattenFollowSet(): TokenType[] }).flattenFollowSet();
+    const byIndex = new Map<number, TokenType>();
+    for (const t of follows) {
+      if (!byIndex.has(t.tokenTypeIdx!)) byIndex.set(t.tokenTypeIdx!, t);
+      for (const idx of t.categoryMatches ?? []) if (!byIndex.has(idx)) byIndex.set(idx, t);
+    }
+    // The follow set always holds EOF, which ends the scan.
+    for (let k = 1; ; k++) {
+      const found = byIndex.get(this.LA(k).tokenTypeIdx);
+      if (found) return found;
+    }
+  }
+
   /** Stores a recognition error while under MAX_STORED_PROBLEMS; past it, only counts it. */
   protected SAVE_ERROR(error: IRecognitionException): IRecognitionException {
     // After the stop, the unread rest of the file is not an error of its own.
