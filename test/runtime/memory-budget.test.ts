@@ -42,7 +42,7 @@ function spawnExec(
   return new Promise((done) => {
     const child = spawn(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", "exec", ...args], {
       cwd: REPO,
-      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=512", SYMBI_DEBUG: "" },
+      env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=256", SYMBI_DEBUG: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
