@@ -3,7 +3,7 @@
  * `<project>/tools/*.clad.toml`, in file-name order so results are deterministic.
  */
 import { readdirSync, statSync } from "node:fs";
-import { readBounded, formatSize, type BoundedReadError } from "../project/bounded-read.js";
+import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 import { join } from "node:path";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { CustomTypeSpec, ToolContract } from "./model.js";

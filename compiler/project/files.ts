@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { MAX_SOURCE_BYTES } from "../../grammar/index.js";
-import { readBounded, formatSize, type BoundedReadError } from "./bounded-read.js";
+import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 
 export const SOURCE_EXTENSIONS = [".symbi", ".dsl"] as const;
 

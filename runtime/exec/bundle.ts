@@ -11,7 +11,7 @@
  * Each file is read once; the bytes that were hashed are the bytes that are used.
  */
 import { lstatSync, readdirSync } from "node:fs";
-import { readBounded } from "../../compiler/project/bounded-read.js";
+import { readBounded } from "../../formats/bounded-read.js";
 import { join } from "node:path";
 import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
 import { validateSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";

@@ -4,7 +4,7 @@
  * validation failure (exit 3), reported with the option's name.
  */
 import { ExitCode } from "../../formats/exit-codes.js";
-import { readBounded, formatSize, type BoundedReadError } from "../../compiler/project/bounded-read.js";
+import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 
 export class JsonArgumentError extends Error {
   override readonly name = "JsonArgumentError";

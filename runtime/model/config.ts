@@ -21,7 +21,9 @@
  * receive the key unless the operator's environment names the same URL — otherwise cloning a
  * project and running it would mail the operator's key to whoever wrote the project.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readBounded, type BoundedReadError } from "../../formats/bounded-read.js";
+import { MAX_CONFIG_BYTES } from "../../config/toml.js";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { parseTomlSource } from "../../compiler/contracts/toml-source.js";
@@ -295,9 +297,10 @@ export function readProjectModelSettings(projectDir: string): ProjectModelSettin
   if (!existsSync(path)) return undefined;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readBounded(path, MAX_CONFIG_BYTES).toString("utf8");
   } catch (e) {
-    throw new ModelConfigError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const err = e as BoundedReadError;
+    throw new ModelConfigError(`cannot read ${path}: ${err.code === "TOO_LARGE" ? err.reason : err.code}`);
   }
   const src = parseTomlSource(text, path);
   if (!src.ok) {

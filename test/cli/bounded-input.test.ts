@@ -1,14 +1,15 @@
 /**
  * Issue 11, item 17: no file the user names makes a CLI hang or spin — devices that never end,
  * `/proc` paths, and `/dev/null` as a source. Every file input goes through one bounded read
- * (compiler/project/bounded-read.ts). Each hang of the old code shows here as a timeout.
+ * (formats/bounded-read.ts). Each hang of the old code shows here as a timeout.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BoundedReadError, readBounded } from "../../compiler/project/bounded-read.js";
+import { BoundedReadError, readBounded } from "../../formats/bounded-read.js";
 import { makeFolders } from "../../compiler/project/make-folders.js";
 import { runCli } from "../helpers/cli.js";
 
@@ -66,6 +67,26 @@ for (const [option, device] of [
     assert.is(r.stderr, `symbi: error: ${option} @${device}: the file is larger than 16 MiB\n`);
   });
 }
+
+test("item 17: symbi exec --model replay:/dev/zero ends with a one-line error (exit 1)", () => {
+  const r = runCli(
+    "symbi",
+    ["exec", QUICKSTART, "--input", '{"name": "a", "number": 3}', "--model", "replay:/dev/zero"],
+    {
+      timeoutMs: TIMEOUT,
+    },
+  );
+  assert.is(r.status, 1, r.stderr);
+  assert.is(r.stderr, "symbi: error: cannot read the recording /dev/zero: larger than 256 MiB\n");
+});
+
+test("item 17: a FIFO nobody writes to is read as empty, not waited on forever", () => {
+  const fifo = join(work, "pipe.symbi");
+  execFileSync("mkfifo", [fifo]);
+  assert.is(readBounded(fifo, 1024).length, 0);
+  const r = runCli("symbic", ["parse", fifo], { timeoutMs: TIMEOUT });
+  assert.is(r.status, 0, r.stderr);
+});
 
 test("item 17: symbic fmt / parse / check of /dev/zero end with a one-line error (exit 1)", () => {
   for (const cmd of ["fmt", "parse", "check"]) {

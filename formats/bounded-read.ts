@@ -1,17 +1,21 @@
 /**
- * The one way both CLIs read a file the user names (sources, tool contracts, `--input @FILE`,
- * `--context @-`): at most `limit` bytes, whatever the file is. `readFileSync` on `/dev/zero`
+ * The one way both CLIs read a file the user names (sources, tool contracts, bundles,
+ * configuration, `--input @FILE`, `--context @-`, model recordings): at most `limit` bytes,
+ * whatever the file is. `readFileSync` on `/dev/zero`
  * or `/dev/urandom` never returns (and grows until the heap dies); here such a file ends
  * after `limit + 1` bytes with `InputTooLarge`. Regular files, pipes, FIFOs, character devices
  * and standard input all go through the same loop; a folder is refused up front.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { describeFsError } from "./fs-errors.js";
 
 /** Why a bounded read failed: the file's errno, or its size. `message` is one user-facing line. */
 export class BoundedReadError extends Error {
   override readonly name = "BoundedReadError";
   constructor(
     message: string,
+    /** The file system's reason ("no such file or directory"), or the size limit passed. */
+    readonly reason: string,
     /** The errno code (`ENOENT`, `EISDIR`, `EACCES`…), or `TOO_LARGE`. */
     readonly code: string,
   ) {
@@ -41,13 +45,16 @@ export function readBounded(path: string, limit: number, shown = path === "-" ? 
   let fd: number;
   const ownFd = path !== "-";
   try {
-    fd = ownFd ? openSync(path, "r") : 0;
+    // Non-blocking: opening a FIFO nobody writes to must not wait forever (reads then end at
+    // once, or wait for data below); for regular files it changes nothing.
+    fd = ownFd ? openSync(path, constants.O_RDONLY | constants.O_NONBLOCK) : 0;
   } catch (e) {
     throw ioError(shown, e);
   }
   try {
     const st = fstatSync(fd);
-    if (st.isDirectory()) throw new BoundedReadError(`${shown}: is a folder, not a file`, "EISDIR");
+    if (st.isDirectory())
+      throw new BoundedReadError(`${shown}: cannot read (is a directory)`, "is a directory", "EISDIR");
     if (st.isFile() && st.size > limit) throw tooLarge(shown, limit);
     const chunks: Buffer[] = [];
     let total = 0;
@@ -80,18 +87,12 @@ export function readBounded(path: string, limit: number, shown = path === "-" ? 
 }
 
 function tooLarge(shown: string, limit: number): BoundedReadError {
-  return new BoundedReadError(`${shown}: larger than ${formatSize(limit)}, the limit for this input`, "TOO_LARGE");
+  const reason = `larger than ${formatSize(limit)}`;
+  return new BoundedReadError(`${shown}: ${reason}, the limit for this input`, reason, "TOO_LARGE");
 }
 
 function ioError(shown: string, e: unknown): BoundedReadError {
   const code = (e as NodeJS.ErrnoException).code ?? "EIO";
-  const reason =
-    code === "ENOENT"
-      ? "no such file or directory"
-      : code === "EACCES"
-        ? "permission denied"
-        : code === "EISDIR"
-          ? "is a folder, not a file"
-          : code;
-  return new BoundedReadError(`${shown}: cannot read (${reason})`, code);
+  const reason = describeFsError(e);
+  return new BoundedReadError(`${shown}: cannot read (${reason})`, reason, code);
 }
