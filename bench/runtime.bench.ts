@@ -148,6 +148,47 @@ export async function run(): Promise<void> {
       undefined,
       `${steps[0]} steps in ${t.median.toFixed(1)} ms`,
     );
+
+    // Interpreter speed where every step makes values (the memory budget charges each one).
+    const allocSrc = `agent a() { with sandbox = "process" {
+    let xs = [];
+    let report = "";
+    for c in "${"abcdefgh".repeat(2500)}" {
+        xs.push(format("{}: {}", c, len(xs)));
+        report = report + c;
+    }
+    let joined = xs.join(", ");
+    let parts = joined.split(", ");
+    let m = { total: len(parts), text: report.upper() };
+    len(joined) + m.total
+} }`;
+    const allocBuilt = buildProject({
+      projectDir: dir,
+      sources: [{ file: "alloc.symbi", bytes: Buffer.from(allocSrc) }],
+      contractTexts: [],
+    });
+    const allocIr = JSON.parse(allocBuilt.bundles[0]!.files.get("agent.ir.json")!.toString()) as AgentIR;
+    const allocSteps: number[] = [];
+    const ta = await timeAsync(
+      async () => {
+        const interp = new Interpreter({
+          program: { file: "alloc.symbi", functions: allocIr.functions },
+          host,
+          builtins: stdlibRegistry(),
+        });
+        await interp.runWith(allocIr.agent.withBlocks[0]!, new Map());
+        allocSteps.push(interp.budget.steps);
+      },
+      10,
+      2,
+    );
+    report(
+      "interpreter speed (20k Strings in a List, join, split)",
+      ((allocSteps[0]! / ta.median) * 1000) / 1e6,
+      "M steps/s",
+      undefined,
+      `${allocSteps[0]} steps in ${ta.median.toFixed(1)} ms`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,12 +1,11 @@
 /**
- * Reading one configuration file: its bytes (bounded), its TOML (smol-toml, which reports the
+ * Reading one configuration file: its bytes (bounded: formats/bounded-read.ts), its TOML (smol-toml, which reports the
  * line and column of a syntax error), and where each key sits (toml-eslint-parser's syntax tree),
  * so every problem with a value is reported at `file:line:col`.
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { parse, TomlError } from "smol-toml";
 import { parseTOML, type AST } from "toml-eslint-parser";
-import { describeFsError } from "../formats/fs-errors.js";
+import { readBounded, type BoundedReadError } from "../formats/bounded-read.js";
 
 /** A configuration file is small; anything larger is not one. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -24,27 +23,17 @@ export type ReadResult =
 export function readTomlFile(path: string): ReadResult {
   let text: string;
   try {
-    const fd = openSync(path, "r");
-    try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) return { ok: false, io: true, position: { line: 1, col: 1 }, message: "not a regular file" };
-      if (st.size > MAX_CONFIG_BYTES)
-        return { ok: false, io: true, position: { line: 1, col: 1 }, message: `larger than ${MAX_CONFIG_BYTES} bytes` };
-      const buf = Buffer.alloc(st.size);
-      let off = 0;
-      while (off < buf.length) {
-        const n = readSync(fd, buf, off, buf.length - off, off);
-        if (n === 0) break;
-        off += n;
-      }
-      text = new TextDecoder("utf-8", { fatal: true }).decode(buf.subarray(0, off));
-    } finally {
-      closeSync(fd);
-    }
+    text = new TextDecoder("utf-8", { fatal: true }).decode(readBounded(path, MAX_CONFIG_BYTES));
   } catch (err) {
     if (err instanceof TypeError)
       return { ok: false, io: false, position: { line: 1, col: 1 }, message: "not valid UTF-8" };
-    return { ok: false, io: true, position: { line: 1, col: 1 }, message: `cannot read: ${describeFsError(err)}` };
+    const e = err as BoundedReadError;
+    return {
+      ok: false,
+      io: true,
+      position: { line: 1, col: 1 },
+      message: e.code === "TOO_LARGE" ? `larger than ${MAX_CONFIG_BYTES} bytes` : `cannot read: ${e.reason}`,
+    };
   }
   let data: Record<string, unknown>;
   try {

@@ -144,8 +144,11 @@ export interface WithAttribute extends NodeBase {
 export interface TypeDef extends NodeBase {
   kind: "TypeDef";
   name: Identifier;
-  /** A struct (`{ a: int }`) or an alias of a plain type name (`= Other`). */
-  definition: StructType | TypeRef;
+  /**
+   * A struct (`{ a: int }`) or an alias of a plain type name (`= Other`); an Error node where the
+   * parser recovered (`type S = { a }`): the name stays declared, its meaning unknown.
+   */
+  definition: StructType | TypeRef | ErrorNode;
 }
 
 export interface StructType extends NodeBase {

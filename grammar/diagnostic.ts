@@ -43,6 +43,11 @@ export interface Diagnostic {
   related?: RelatedInfo[];
   /** Machine-applicable fix, offered as a quick fix by the language server. */
   fix?: Fix;
+  /**
+   * Set only on the E0009/W0009 summary that ends a file's capped list (diagnostic-cap.ts): how
+   * many diagnostics of the file it stands for.
+   */
+  omitted?: number;
 }
 
 export interface DiagnosticInit {

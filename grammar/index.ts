@@ -6,10 +6,11 @@ import type { IRecognitionException } from "chevrotain";
 import { isRecognitionException } from "./chevrotain.js";
 import type { Program } from "./ast.js";
 import { sortDiagnostics, type Diagnostic } from "./diagnostic.js";
+import { capDiagnostics } from "./diagnostic-cap.js";
 import { syntaxDiagnostic as diagnostic } from "./syntax-codes.js";
 import { LineMap, type Span } from "./span.js";
 import { lex } from "./lexer.js";
-import { SymbiontParser, NestingTooDeep, MAX_NESTING } from "./parser.js";
+import { SymbiontParser, NestingTooDeep, MAX_NESTING, MAX_SYNTAX_ERRORS } from "./parser.js";
 import { attachComments } from "./comments.js";
 import { limitDepth, MAX_AST_DEPTH } from "./depth.js";
 import * as T from "./tokens.js";
@@ -17,6 +18,7 @@ import * as T from "./tokens.js";
 export * from "./ast.js";
 export { LineMap, type Span } from "./span.js";
 export { childrenOf, walk, nodePathAt, VISITOR_KEYS } from "./visit.js";
+export { capDiagnostics, isOmittedSummary, MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
 
 /** Largest source the compiler accepts; larger files get E0004 instead of exhausting memory. */
 export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
@@ -173,6 +175,10 @@ export function parseText(text: string, file: string): ParseResult {
   const p = parser();
   p.begin(lexed.tokens, { offset: text.length, line: lexed.endLine, col: lexed.endCol });
   let items: Program["items"] = [];
+  // Recovery throws and catches an exception per syntax error: without stack traces (never
+  // shown) a file of thousands of errors parses several times faster.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     items = p.program() ?? [];
   } catch (err) {
@@ -197,6 +203,8 @@ export function parseText(text: string, file: string): ParseResult {
     } else {
       throw err;
     }
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
   for (const e of p.errors) diagnostics.push(recognitionDiagnostic(e, file, text, map));
   for (const n of p.notes)
@@ -226,7 +234,19 @@ export function parseText(text: string, file: string): ParseResult {
     }
   }
   attachComments(program, text);
-  return { program, diagnostics: dedupe(sortDiagnostics(diagnostics)), text, hadBom: false };
+  // At most MAX_DIAGNOSTICS_PER_FILE, the parser's uncounted rest included (all of them errors).
+  const omitted = p.omittedProblems;
+  const stop = p.stoppedAt;
+  const stopNote = stop
+    ? [
+        `parsing stopped at ${Number.isNaN(stop.startOffset) ? "the end of the file" : `${stop.startLine}:${stop.startColumn}`} after too many syntax errors (at most ${MAX_SYNTAX_ERRORS}, fewer when deeply nested); the rest of the file was not read`,
+      ]
+    : [];
+  const capped = capDiagnostics(
+    dedupe(sortDiagnostics(diagnostics)),
+    omitted > 0 || stop ? new Map([[file, { count: omitted, errors: true, notes: stopNote }]]) : undefined,
+  );
+  return { program, diagnostics: capped, text, hadBom: false };
 }
 
 /** Recovery can report the same problem twice at one place; keep the first. */

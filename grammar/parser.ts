@@ -27,6 +27,7 @@ import type * as A from "./ast.js";
 import type { Span } from "./span.js";
 import * as T from "./tokens.js";
 import { Kw } from "./tokens.js";
+import { MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
 
 /** How deep expressions and blocks may nest before the parser gives up with E0005. */
 export const MAX_NESTING = 200;
@@ -62,11 +63,37 @@ const NO_STRUCT = { ARGS: [true] as [boolean] };
 /** `arrayExpr(allowSettings)` for `require: [ ... ]` lists. */
 const ALLOW_SETTINGS = { ARGS: [true] as [boolean] };
 
-/** Two recovery hooks of chevrotain's parser that its type declarations do not list. */
+/** Recovery hooks of chevrotain's parser that its type declarations do not list. */
 interface RecoveryInternals {
   canRecoverWithSingleTokenInsertion(this: unknown, expected: TokenType, follows: TokenType[]): boolean;
   isInCurrentRuleReSyncSet(this: unknown, tokenType: TokenType): boolean;
+  SAVE_ERROR(this: unknown, error: IRecognitionException): IRecognitionException;
 }
+
+/** The depth of chevrotain's rule stack (a field its type declarations do not list). */
+interface RuleStackInternals {
+  RULE_STACK_IDX: number;
+}
+
+/**
+ * How many recognition errors and notes the parser stores per file; past it they are only
+ * counted (grammar/diagnostic-cap.ts reports the count). Both lists are in source order, so
+ * keeping this many of each is enough to report a file's first MAX_DIAGNOSTICS_PER_FILE.
+ */
+const MAX_STORED_PROBLEMS = MAX_DIAGNOSTICS_PER_FILE;
+
+/**
+ * Recovery is not free: chevrotain walks the grammar along the whole rule stack for each syntax
+ * error (tens of microseconds per frame). The parser stops reading a file after
+ * MAX_SYNTAX_ERRORS errors, or once the errors' rule-stack depths add up to MAX_RECOVERY_WORK
+ * (`if x ` 190 times nests each error deeper than the last: seconds of recovery for 1 KB), so
+ * that no input makes it slow. The tree keeps the items parsed so far.
+ */
+export const MAX_SYNTAX_ERRORS = 1000;
+export const MAX_RECOVERY_WORK = 20_000;
+
+/** Thrown past MAX_SYNTAX_ERRORS; the program rule catches it and stops. */
+class TooManySyntaxErrors extends Error {}
 const recoveryInternals = EmbeddedActionsParser.prototype as unknown as RecoveryInternals;
 
 /**
@@ -184,6 +211,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
   notes: ParserNote[] = [];
   /** Longest operator/postfix/prefix chain seen: long chains build deep trees (see depth.ts). */
   longestChain = 0;
+  /** Recognition errors and notes past MAX_STORED_PROBLEMS: counted, not stored (reset by `begin`). */
+  omittedProblems = 0;
+  /** Where the parser stopped reading after MAX_SYNTAX_ERRORS (reset by `begin`). */
+  stoppedAt: IToken | undefined;
+  private storedErrors = 0;
+  private recoveryWork = 0;
   private depth = 0;
 
   constructor() {
@@ -240,6 +273,43 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return recoveryInternals.isInCurrentRuleReSyncSet.call(this, tokenTypeIdx);
   }
 
+  /**
+   * Re-synchronisation after an error skips tokens until one that can follow: chevrotain
+   * compares each skipped token with every type of the follow set in turn (a second for 1 MB of
+   * `,`). Same answer with one lookup per token: the follow set as a map from token-type index
+   * (categories included) to the first type of the set that matches it.
+   */
+  protected findReSyncTokenType(): TokenType {
+    const follows = (this as unknown as { flattenFollowSet(): TokenType[] }).flattenFollowSet();
+    const byIndex = new Map<number, TokenType>();
+    for (const t of follows) {
+      if (!byIndex.has(t.tokenTypeIdx!)) byIndex.set(t.tokenTypeIdx!, t);
+      for (const idx of t.categoryMatches ?? []) if (!byIndex.has(idx)) byIndex.set(idx, t);
+    }
+    // The follow set always holds EOF, which ends the scan.
+    for (let k = 1; ; k++) {
+      const found = byIndex.get(this.LA(k).tokenTypeIdx);
+      if (found) return found;
+    }
+  }
+
+  /** Stores a recognition error while under MAX_STORED_PROBLEMS; past it, only counts it. */
+  protected SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    // After the stop, the unread rest of the file is not an error of its own.
+    if (this.stoppedAt) return error;
+    this.recoveryWork += (this as unknown as RuleStackInternals).RULE_STACK_IDX + 1;
+    if (this.storedErrors + this.omittedProblems >= MAX_SYNTAX_ERRORS || this.recoveryWork > MAX_RECOVERY_WORK) {
+      this.stoppedAt = error.token;
+      throw new TooManySyntaxErrors();
+    }
+    if (this.storedErrors >= MAX_STORED_PROBLEMS) {
+      this.omittedProblems++;
+      return error;
+    }
+    this.storedErrors++;
+    return recoveryInternals.SAVE_ERROR.call(this, error);
+  }
+
   /** Prepares the parser for a new token stream (the instance is reused across files). */
   begin(tokens: IToken[], end: { offset: number; line: number; col: number }): void {
     this.textEnd = end;
@@ -247,12 +317,23 @@ export class SymbiontParser extends EmbeddedActionsParser {
     this.input = tokens;
     this.notes = [];
     this.longestChain = 0;
+    this.omittedProblems = 0;
+    this.stoppedAt = undefined;
+    this.storedErrors = 0;
+    this.recoveryWork = 0;
     this.depth = 0;
   }
 
   // ---- small helpers -------------------------------------------------------------------------
 
   private note(code: string, message: string, start: number, end: number, help?: string): void {
+    if (this.notes.length >= MAX_STORED_PROBLEMS) {
+      this.omittedProblems++;
+      return;
+    }
+    // A token the recovery inserted has no offsets: the note then points at the end of the text.
+    if (!Number.isFinite(start)) start = this.textEnd.offset;
+    if (!Number.isFinite(end) || end < start) end = start;
     const n: ParserNote = { code, message, start, end };
     if (help !== undefined) n.help = help;
     this.notes.push(n);
@@ -399,7 +480,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
       while (!this.is(EOF)) {
         if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
           const before = this.LA(1);
-          const item = this.SUBRULE(this.item);
+          let item: A.Item;
+          try {
+            item = this.SUBRULE(this.item);
+          } catch (e) {
+            if (e instanceof TooManySyntaxErrors) return items;
+            throw e;
+          }
           if (item && item.kind !== ("Error" as string)) items.push(item);
           if (this.LA(1) === before) this.SKIP_TOKEN(); // no progress: never loop forever
         } else {
@@ -416,8 +503,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
             help,
           );
           this.SKIP_TOKEN();
-          this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
-          if (this.is(T.RBrace)) this.SKIP_TOKEN();
+          // One note for the whole run of junk: stray `}` do not start a new one (`}}}}…` is one
+          // error, not one per brace).
+          for (;;) {
+            this.skipUntil((t) => TOP_LEVEL_STARTS.has(t.tokenType));
+            if (!this.is(T.RBrace)) break;
+            this.SKIP_TOKEN();
+          }
         }
       }
       return items;
@@ -532,7 +624,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
             v.kind === "Number" && /^(milliseconds|seconds|minutes|hours|days)$/.test(unit)
               ? `write a duration literal such as \`${v.raw}${({ milliseconds: "ms", seconds: "s", minutes: "m", hours: "h", days: "d" } as Record<string, string>)[unit]}\``
               : "declarative values are literals, identifiers or arrays";
-          this.note("E0017", "expressions are not allowed here", v.span.start, this.LA(2).endOffset! + 1, help);
+          // `0.` at the end of the file: the note ends at the dot.
+          const last = this.is(EOF, 2) ? this.LA(1) : this.LA(2);
+          this.note("E0017", "expressions are not allowed here", v.span.start, last.endOffset! + 1, help);
         }
       });
       return v;

@@ -26,7 +26,7 @@ function printItem(item: A.Item, ind: string): string {
     case "Policy":
       return printPolicy(item, ind);
     case "TypeDef":
-      return `${ind}type ${item.name.name} = ${item.definition.kind === "StructType" ? printStruct(item.definition, ind) : printType(item.definition)}`;
+      return `${ind}type ${item.name.name} = ${printTypeDefinition(item.definition, ind)}`;
     case "Function":
       return printFunction(item, ind);
     case "Schedule":
@@ -228,6 +228,11 @@ function printExpr(e: A.Expr | A.WildcardPattern, ind: string): string {
     case "Error":
       return "<error>";
   }
+}
+
+function printTypeDefinition(d: A.TypeDef["definition"], ind: string): string {
+  if (d.kind === "StructType") return printStruct(d, ind);
+  return d.kind === "Error" ? "<error>" : printType(d);
 }
 
 function printFields(fields: A.RecordField[], ind: string): string {

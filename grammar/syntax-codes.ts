@@ -23,6 +23,18 @@ export const syntaxCodes: CodeTable = {
     title: "nesting too deep",
     explanation: "Expressions or blocks are nested deeper than the parser allows.",
   },
+  E0009: {
+    severity: "error",
+    title: "more errors not shown",
+    explanation:
+      "A file reports at most a fixed number of diagnostics; this one counts the rest, errors among them. Fix the first ones and check again.",
+  },
+  W0009: {
+    severity: "warning",
+    title: "more warnings not shown",
+    explanation:
+      "A file reports at most a fixed number of diagnostics; this one counts the rest (warnings only). Fix the first ones and check again.",
+  },
   E0010: { severity: "error", title: "syntax error", explanation: "The parser expected a different token here." },
   E0011: {
     severity: "error",

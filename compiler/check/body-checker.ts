@@ -855,7 +855,7 @@ export class BodyChecker {
 
   private visibleLocals(scope: Scope): string[] {
     const out: string[] = [];
-    for (let s: Scope | undefined = scope; s; s = s.parent) out.push(...s.vars.keys());
+    for (let s: Scope | undefined = scope; s; s = s.parent) for (const name of s.vars.keys()) out.push(name);
     return out;
   }
 

@@ -530,6 +530,8 @@ function resolveAliases(env: GlobalEnv): void {
     const decl = env.typeDecls.get(name);
     if (!decl) return T.error;
     if (decl.node.definition.kind === "StructType") return T.named(name);
+    // A definition the parser could not read (reported there): its meaning is unknown.
+    if (decl.node.definition.kind === "Error") return T.error;
     if (state.get(name) === "done") return env.userType(name);
     if (state.get(name) === "visiting") return T.error;
     state.set(name, "visiting");
@@ -554,6 +556,10 @@ function resolveAliases(env: GlobalEnv): void {
       }
       if (next.node.definition.kind === "StructType") {
         result = T.named(target);
+        break;
+      }
+      if (next.node.definition.kind === "Error") {
+        result = T.error;
         break;
       }
       if (chain.includes(target) || state.get(target) === "visiting") {
@@ -581,7 +587,7 @@ function resolveAliases(env: GlobalEnv): void {
       }
       chain.push(target);
       state.set(target, "visiting");
-      cur = next.node.definition as TypeRef;
+      cur = next.node.definition;
     }
     for (const n of chain) {
       if (state.get(n) !== "done") {

@@ -8,12 +8,18 @@
  * changed or when the environment's fingerprint (everything one file can see of the others:
  * declarations, top-level policies, capabilities, contracts) changed.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { parseText, type ParseResult } from "../../grammar/index.js";
+import { capDiagnostics, parseText, type ParseResult } from "../../grammar/index.js";
 import type { AgentDef, Identifier, Node } from "../../grammar/ast.js";
-import { sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
-import { contractFiles, loadContractSources, type LoadContractsResult, type ToolContract } from "../contracts/index.js";
+import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
+import {
+  contractFiles,
+  loadContractSources,
+  readContractText,
+  type LoadContractsResult,
+  type ToolContract,
+} from "../contracts/index.js";
 import { buildGlobalEnv, type GlobalEnv, type ParamInfo, type SourceUnit } from "./globals.js";
 import { checkFile, type FileCheck } from "./file-checker.js";
 import type { PolicyInfo } from "./policies.js";
@@ -121,7 +127,7 @@ export class Project {
 
   private readContract(path: string): void {
     try {
-      this.setFile(path, readFileSync(path, "utf8"));
+      this.setFile(path, readContractText(path));
     } catch (e) {
       // Unreadable: the loader reports E0523 for a missing text; keep a marker so it is listed.
       this.contractTexts.set(path, `\u0000unreadable: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
@@ -166,6 +172,34 @@ export class Project {
     return this.contracts;
   }
 
+  /**
+   * The declaration pass over every unit; when it throws, it is run again without each unit in
+   * turn, and a unit whose absence lets it finish is recorded in `failed` (E0900 on that file).
+   * If no single unit is to blame, every unit is.
+   */
+  private globalEnv(units: SourceUnit[], contracts: LoadContractsResult, failed: Map<string, unknown>): GlobalEnv {
+    const version = `contracts@${this.contractsVersion}`;
+    try {
+      return buildGlobalEnv(units, contracts.contracts, version);
+    } catch (err) {
+      for (const culprit of units) {
+        try {
+          const env = buildGlobalEnv(
+            units.filter((u) => u !== culprit),
+            contracts.contracts,
+            version,
+          );
+          failed.set(culprit.file, err);
+          return env;
+        } catch {
+          // not this one alone
+        }
+      }
+      for (const u of units) failed.set(u.file, err);
+      return buildGlobalEnv([], contracts.contracts, version);
+    }
+  }
+
   check(): CheckResult {
     const files = new Map<string, ParseResult>();
     const units: SourceUnit[] = [];
@@ -176,7 +210,11 @@ export class Project {
       units.push({ file: path, program: entry.parse.program, text: entry.parse.text });
     }
     const contracts = this.loadContracts();
-    const env = buildGlobalEnv(units, contracts.contracts, `contracts@${this.contractsVersion}`);
+    // A checker bug on one file must not cost the project its diagnostics (the language server
+    // publishes them all): the file that breaks the declaration pass is left out of it, and a
+    // file whose bodies break the checker gets E0900 (an error) while the others are checked.
+    const failed = new Map<string, unknown>();
+    const env = this.globalEnv(units, contracts, failed);
 
     const diagnostics: Diagnostic[] = [...env.diagnostics, ...contracts.diagnostics];
     const fileChecks: FileCheck[] = [];
@@ -184,10 +222,23 @@ export class Project {
     for (const u of units) {
       const entry = this.sources.get(u.file)!;
       const parse = entry.parse!;
-      diagnostics.push(...parse.diagnostics);
+      // Loops, not push(...list): a spread of a very long list overflows the stack.
+      for (const d of parse.diagnostics) diagnostics.push(d);
+      if (failed.has(u.file)) {
+        diagnostics.push(checkerFailure(u.file, failed.get(u.file)));
+        continue;
+      }
       let c = entry.check;
       if (!c || c.fingerprint !== env.fingerprint || c.parse !== parse) {
-        c = { fingerprint: env.fingerprint, parse, result: checkFile(u, env, this.recordSymbols) };
+        let result: FileCheck;
+        try {
+          result = checkFile(u, env, this.recordSymbols);
+        } catch (err) {
+          entry.check = undefined;
+          diagnostics.push(checkerFailure(u.file, err));
+          continue;
+        }
+        c = { fingerprint: env.fingerprint, parse, result };
         entry.check = c;
         checkedFiles.push(u.file);
       }
@@ -195,7 +246,7 @@ export class Project {
       // A file that does not parse gets its errors but not its warnings: warnings there are
       // mostly artefacts of error recovery (a statement the parser skipped leaves a variable "unused").
       const broken = parse.diagnostics.some((d) => d.severity === "error");
-      diagnostics.push(...(broken ? c.result.diagnostics.filter((d) => d.severity === "error") : c.result.diagnostics));
+      for (const d of c.result.diagnostics) if (!broken || d.severity === "error") diagnostics.push(d);
     }
 
     const policies = fileChecks.flatMap((f) => f.topPolicies);
@@ -236,7 +287,8 @@ export class Project {
         [...env.references, ...fileChecks.flatMap((f) => f.references)],
       ));
     return {
-      diagnostics: sortDiagnostics(dedupe(diagnostics)),
+      // Sorted, and at most MAX_DIAGNOSTICS_PER_FILE per file (the rest counted in one summary).
+      diagnostics: capDiagnostics(dedupe(diagnostics)),
       files,
       get symbols() {
         return buildTable();
@@ -255,6 +307,19 @@ export class Project {
       checkedFiles,
     };
   }
+}
+
+/** E0900 on the first line of `file`: the checker failed there (the rest of the project was checked). */
+function checkerFailure(file: string, err: unknown): Diagnostic {
+  const message = err instanceof Error ? err.message : String(err);
+  if (process.env["SYMBI_DEBUG"] && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  return diagnostic({
+    code: "E0900",
+    message: `internal error: the checker failed on this file (${message.split("\n")[0]})`,
+    file,
+    span: { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 },
+    help: "this is a checker bug; please report it with the file (SYMBI_DEBUG=1 prints a stack trace)",
+  });
 }
 
 /** The same diagnostic reported twice (e.g. by two checks of one shared declaration) is shown once. */

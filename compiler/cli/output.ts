@@ -4,7 +4,8 @@
  */
 import { renderDiagnostics, summaryLine, DIAGNOSTIC_FORMATS, type DiagnosticFormat } from "../diagnostics/render.js";
 import type { Diagnostic } from "../diagnostics/model.js";
-import { sortDiagnostics, hasErrors } from "../diagnostics/model.js";
+import { hasErrors } from "../diagnostics/model.js";
+import { capDiagnostics } from "../../grammar/diagnostic-cap.js";
 import { ExitCode, UserError } from "../../formats/exit-codes.js";
 import { VERSION } from "../version.js";
 import { FileError } from "../project/files.js";
@@ -31,7 +32,8 @@ export function emitDiagnostics(
   fileCount: number,
   opts: { quietSummary?: boolean } = {},
 ): number {
-  const sorted = sortDiagnostics(diags);
+  // Sorted, and at most MAX_DIAGNOSTICS_PER_FILE per file whoever produced them.
+  const sorted = capDiagnostics(diags);
   if (format === "pretty") {
     const text = renderDiagnostics("pretty", sorted, sources, {
       color: useColor(process.stderr),
@@ -42,6 +44,8 @@ export function emitDiagnostics(
   } else {
     process.stdout.write(renderDiagnostics(format, sorted, sources, { toolVersion: VERSION }));
   }
+  // E09xx: the checker itself failed on a file (reported there, the rest still checked): exit 1.
+  if (sorted.some((d) => d.code.startsWith("E09"))) return ExitCode.Error;
   return hasErrors(sorted) ? ExitCode.CheckFailed : ExitCode.Ok;
 }
 

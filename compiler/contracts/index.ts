@@ -4,6 +4,8 @@ export {
   loadContracts,
   loadContractSources,
   contractFiles,
+  readContractText,
+  MAX_CONTRACT_BYTES,
   type LoadContractsResult,
   type SourceFile,
 } from "./load.js";

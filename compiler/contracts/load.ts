@@ -2,7 +2,8 @@
  * Loads a project's contracts: `<project>/toolclad.toml` (custom types, optional) and every
  * `<project>/tools/*.clad.toml`, in file-name order so results are deterministic.
  */
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 import { join } from "node:path";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { CustomTypeSpec, ToolContract } from "./model.js";
@@ -23,11 +24,20 @@ export interface LoadContractsResult {
 
 const NO_SPAN = { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
 
+/** Largest tool contract read (contracts are a few KiB; a FIFO or a device must not hang a check). */
+export const MAX_CONTRACT_BYTES = 1024 * 1024;
+
+/** A contract file's text, read with the size cap; throws BoundedReadError. */
+export function readContractText(file: string): string {
+  return readBounded(file, MAX_CONTRACT_BYTES).toString("utf8");
+}
+
 function readText(file: string, diagnostics: Diagnostic[]): string | undefined {
   try {
-    return readFileSync(file, "utf8");
+    return readContractText(file);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+    const err = e as BoundedReadError;
+    const reason = err.code === "TOO_LARGE" ? `larger than ${formatSize(MAX_CONTRACT_BYTES)}` : err.code;
     diagnostics.push(diagnostic({ code: "E0523", message: `cannot read ${file}: ${reason}`, file, span: NO_SPAN }));
     return undefined;
   }

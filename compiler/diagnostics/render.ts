@@ -5,6 +5,7 @@
  */
 import pc from "picocolors";
 import { LineMap } from "../../grammar/span.js";
+import { isOmittedSummary } from "../../grammar/diagnostic-cap.js";
 import type { Diagnostic } from "./model.js";
 import { CODES } from "./codes/index.js";
 
@@ -34,6 +35,42 @@ function lineMapFor(cacheKey: object, file: string, text: string): LineMap {
   return map;
 }
 
+/** Widest source excerpt shown; a longer line is shown as a window around the span. */
+export const MAX_EXCERPT_WIDTH = 120;
+
+/**
+ * Text from a source file or a message made safe for a terminal: C0 controls and DEL become
+ * their one-column Unicode control pictures (␛, ␍, ␀ …), C1 controls and bidirectional
+ * overrides U+FFFD, so a hostile file cannot move the cursor, recolour or rewrite the output.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => {
+    const c = ch.charCodeAt(0);
+    if (c < 0x20) return String.fromCharCode(0x2400 + c);
+    if (c === 0x7f) return "\u2421";
+    return "\ufffd";
+  });
+}
+
+/** A window of at most MAX_EXCERPT_WIDTH columns of `shown` that holds the caret's start. */
+function excerptWindow(shown: string, lead: number, width: number): { text: string; lead: number; width: number } {
+  if (shown.length <= MAX_EXCERPT_WIDTH) return { text: shown, lead, width };
+  let start = Math.max(0, Math.min(lead - 40, shown.length - MAX_EXCERPT_WIDTH));
+  // Never split a surrogate pair at either edge.
+  if (start > 0 && /[\udc00-\udfff]/.test(shown[start]!)) start--;
+  let end = Math.min(shown.length, start + MAX_EXCERPT_WIDTH);
+  if (end < shown.length && /[\ud800-\udbff]/.test(shown[end - 1]!)) end--;
+  const before = start > 0 ? "…" : "";
+  const after = end < shown.length ? "…" : "";
+  const caretStart = lead - start + before.length;
+  const caretEnd = Math.min(lead + width, end) - start + before.length;
+  return {
+    text: before + shown.slice(start, end) + after,
+    lead: caretStart,
+    width: Math.max(1, caretEnd - caretStart),
+  };
+}
+
 /** Expands tabs so the caret line stays under the right characters. */
 function visualPrefix(line: string, col: number): number {
   let width = 0;
@@ -52,16 +89,16 @@ export function renderPretty(diags: readonly Diagnostic[], sources: SourceLookup
         : d.severity === "warning"
           ? c.yellow(c.bold(`warning[${d.code}]`))
           : c.blue(`info[${d.code}]`);
-    out.push(`${c.bold(`${d.file}:${d.span.line}:${d.span.col}`)}: ${sev}: ${c.bold(d.message)}`);
+    out.push(
+      `${c.bold(`${terminalSafe(d.file)}:${d.span.line}:${d.span.col}`)}: ${sev}: ${c.bold(terminalSafe(d.message))}`,
+    );
     const text = sources(d.file);
     if (text !== undefined) {
       const map = lineMapFor(cacheKey, d.file, text);
       const lineText = map.lineText(d.span.line);
       const gutter = String(d.span.line).length;
       const pad = " ".repeat(gutter);
-      const shown = lineText.replace(/\t/g, "    ");
       out.push(`${pad} ${c.blue("|")}`);
-      out.push(`${c.blue(String(d.span.line))} ${c.blue("|")} ${shown}`);
       const startCol = d.span.col;
       const endCol =
         d.span.endLine === d.span.line
@@ -69,22 +106,30 @@ export function renderPretty(diags: readonly Diagnostic[], sources: SourceLookup
           : lineText.length + 1 + (lineText.length + 1 <= startCol ? 1 : 0);
       const lead = visualPrefix(lineText, startCol);
       const width = Math.max(1, visualPrefix(lineText, endCol) - lead);
-      const caret = "^".repeat(width);
-      out.push(`${pad} ${c.blue("|")} ${" ".repeat(lead)}${d.severity === "error" ? c.red(caret) : c.yellow(caret)}`);
+      const shown = excerptWindow(terminalSafe(lineText.replace(/\t/g, "    ")), lead, width);
+      out.push(`${c.blue(String(d.span.line))} ${c.blue("|")} ${shown.text}`);
+      const caret = "^".repeat(shown.width);
+      out.push(
+        `${pad} ${c.blue("|")} ${" ".repeat(shown.lead)}${d.severity === "error" ? c.red(caret) : c.yellow(caret)}`,
+      );
     }
-    for (const note of d.notes ?? []) out.push(`  = note: ${note}`);
-    if (d.help) out.push(`  = ${c.cyan("help")}: ${d.help}`);
-    for (const r of d.related ?? []) out.push(`  = ${r.file}:${r.span.line}:${r.span.col}: ${r.message}`);
+    for (const note of d.notes ?? []) out.push(`  = note: ${terminalSafe(note)}`);
+    if (d.help) out.push(`  = ${c.cyan("help")}: ${terminalSafe(d.help)}`);
+    for (const r of d.related ?? [])
+      out.push(`  = ${terminalSafe(r.file)}:${r.span.line}:${r.span.col}: ${terminalSafe(r.message)}`);
     out.push("");
   }
   return out.join("\n");
 }
 
 export function summaryLine(diags: readonly Diagnostic[], files: number): string {
-  const errors = diags.filter((d) => d.severity === "error").length;
-  const warnings = diags.filter((d) => d.severity === "warning").length;
+  const shown = diags.filter((d) => !isOmittedSummary(d));
+  const errors = shown.filter((d) => d.severity === "error").length;
+  const warnings = shown.filter((d) => d.severity === "warning").length;
+  const omitted = diags.reduce((n, d) => n + (isOmittedSummary(d) ? d.omitted! : 0), 0);
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
-  return `${plural(files, "file")} checked: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+  const more = omitted > 0 ? ` (and ${omitted} more not shown)` : "";
+  return `${plural(files, "file")} checked: ${plural(errors, "error")}, ${plural(warnings, "warning")}${more}`;
 }
 
 export function renderJson(diags: readonly Diagnostic[]): string {

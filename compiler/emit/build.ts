@@ -13,13 +13,13 @@
  * Paths inside a bundle (and the DSL locations it records) are relative to the project folder,
  * so a bundle does not depend on where the build ran.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { AgentDef, Program } from "../../grammar/ast.js";
 import { decodeSource, parseText } from "../../grammar/index.js";
 import { Project, type AgentInfo, type CheckResult } from "../check/index.js";
 import { VERSION } from "../version.js";
-import type { ToolContract } from "../contracts/index.js";
+import { readContractText, type ToolContract } from "../contracts/index.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
@@ -238,13 +238,13 @@ function buildAgent(
     const inMemory = input.contractTexts?.find((t) => t.file === c.file);
     files.set(
       `tools/${name}.clad.toml`,
-      inMemory ? Buffer.from(inMemory.text) : readFileSync(join(input.projectDir, c.file)),
+      inMemory ? Buffer.from(inMemory.text) : Buffer.from(readContractText(join(input.projectDir, c.file))),
     );
   }
   // Contracts may use the project's custom argument types: the runtime needs their definitions.
   if (callable.size > 0) {
     const toolclad = join(input.projectDir, "toolclad.toml");
-    if (existsSync(toolclad)) files.set("toolclad.toml", readFileSync(toolclad));
+    if (existsSync(toolclad)) files.set("toolclad.toml", Buffer.from(readContractText(toolclad)));
   }
   const model = metadataModel(program);
   const sealed = sealBundle(

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { makeFolders } from "../project/make-folders.js";
 import { dirname, join } from "node:path";
 import { BUNDLE_FORMAT, sha256Hex, type BundleFiles, type BundleManifest } from "../../formats/bundle.js";
 import { canonicalJson } from "../../formats/json.js";
@@ -54,7 +55,7 @@ function exists(p: string): boolean {
  * old bundle stays. Throws the I/O error.
  */
 export function writeBundle(outDir: string, agent: string, files: BundleFiles): string {
-  mkdirSync(outDir, { recursive: true });
+  makeFolders(outDir);
   const dest = join(outDir, agent);
   const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
   const tmp = join(outDir, `.${agent}.tmp-${tag}`);

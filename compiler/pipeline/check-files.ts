@@ -9,14 +9,14 @@
  * compiler's own stages up to the bundle (compiler/emit/agent.ts: policy analysis and Cedar
  * emission, sandbox manifests, IR), so every error `symbic build` would report is reported here.
  */
-import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { decodeSource, type ParseResult } from "../../grammar/index.js";
+import { capDiagnostics, decodeSource, type ParseResult } from "../../grammar/index.js";
 import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import { compileAgent } from "../emit/agent.js";
-import { collectSourceFiles, displayPath, readSourceBytes } from "../project/files.js";
+import { collectSourceFiles, displayPath, isSourceFile, readSourceBytes } from "../project/files.js";
 import { findProjectRoot } from "../project/root.js";
 import { Project, isContractPath, type CheckResult } from "../check/project.js";
+import { readContractText } from "../contracts/index.js";
 
 /** A top-level policy's problem is found once per agent it applies to: report it once. */
 function dedupe(list: Diagnostic[]): Diagnostic[] {
@@ -52,9 +52,12 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
   const requested = collectSourceFiles(paths);
   const byRoot = new Map<string, string[]>();
   const rootOfDir = new Map<string, string>();
+  // A file named explicitly that is not a source file (`/dev/null`, `notes.txt`) is checked on
+  // its own: its folder is no project to walk (`symbic check /dev/null` walked /dev).
+  const alone = new Set(requested.filter((f) => !isSourceFile(f)).map((f) => resolve(f)));
   for (const f of requested) {
     const dir = resolve(f, "..");
-    let root = rootOfDir.get(dir);
+    let root = alone.has(resolve(f)) ? resolve(f) : rootOfDir.get(dir);
     if (root === undefined) rootOfDir.set(dir, (root = findProjectRoot(f)));
     let list = byRoot.get(root);
     if (!list) byRoot.set(root, (list = []));
@@ -65,8 +68,12 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
   const texts = new Map<string, string>();
   const projects: CheckFilesResult["projects"] = [];
   for (const [root, wanted] of [...byRoot].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const project = new Project(displayRoot(root), { recordSymbols: false });
-    const members = new Set([...collectSourceFiles([root]), ...wanted].map((f) => resolve(f)));
+    const single = alone.has(root);
+    const project = new Project(displayRoot(single ? resolve(root, "..") : root), {
+      recordSymbols: false,
+      loadContractsFromDisk: !single,
+    });
+    const members = new Set([...(single ? [] : collectSourceFiles([root])), ...wanted].map((f) => resolve(f)));
     const show = new Set(wanted.map((f) => displayPath(f)));
     for (const abs of [...members].sort()) {
       const shown = displayPath(abs);
@@ -97,7 +104,8 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
     projects.push({ root, result });
   }
   return {
-    diagnostics: dedupe(sortDiagnostics(diagnostics)),
+    // Capped per file again: the compiler's stages add to what the checker capped.
+    diagnostics: capDiagnostics(dedupe(sortDiagnostics(diagnostics))),
     files,
     requested: requested.length,
     projects,
@@ -106,7 +114,7 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
       if (t !== undefined) return t;
       if (!isContractPath(file)) return undefined;
       try {
-        const text = readFileSync(file, "utf8");
+        const text = readContractText(file);
         texts.set(file, text);
         return text;
       } catch {

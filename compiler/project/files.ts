@@ -3,8 +3,10 @@
  * searched recursively for `.symbi` and legacy `.dsl` files (skipping node_modules and hidden
  * folders). Output order is sorted so that every run is deterministic.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { MAX_SOURCE_BYTES } from "../../grammar/index.js";
+import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 
 export const SOURCE_EXTENSIONS = [".symbi", ".dsl"] as const;
 
@@ -39,13 +41,18 @@ export function collectSourceFiles(paths: readonly string[]): string[] {
   return [...out].sort();
 }
 
-/** Reads a file as bytes with a one-line error on failure. */
-export function readSourceBytes(path: string): Uint8Array {
+/**
+ * Reads a source file as bytes, at most MAX_SOURCE_BYTES (`symbic fmt /dev/zero` ends), with
+ * a one-line error on failure.
+ */
+export function readSourceBytes(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readBounded(path, MAX_SOURCE_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FileError(`${path}: cannot read file${code ? ` (${code})` : ""}`);
+    const code = (e as BoundedReadError).code;
+    if (code === "TOO_LARGE")
+      throw new FileError(`${path}: larger than ${formatSize(MAX_SOURCE_BYTES)}, the limit for a source file`);
+    throw new FileError(`${path}: cannot read file (${code})`);
   }
 }
 

@@ -4,10 +4,9 @@
  * tier applied exactly as `symbi exec` applies it — and each of its tools' sandboxes say which
  * tiers and images must be there.
  */
-import { collectSourceFiles } from "../../compiler/project/files.js";
+import { collectSourceFiles, readSourceBytes } from "../../compiler/project/files.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { hasErrors } from "../../compiler/diagnostics/model.js";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { bundleFromFiles } from "../exec/bundle.js";
 import { runSandbox, type DefaultTier } from "../exec/sandbox-settings.js";
@@ -42,7 +41,7 @@ export function projectNeeds(root: string, defaultTier: DefaultTier | undefined)
   if (files.length === 0) return needs;
   let out;
   try {
-    const sources = files.map((f) => ({ file: projectPath(root, resolve(f)), bytes: readFileSync(f) }));
+    const sources = files.map((f) => ({ file: projectPath(root, resolve(f)), bytes: readSourceBytes(f) }));
     out = buildProject({ projectDir: root, sources });
   } catch (e) {
     needs.problem = `cannot read the project's sources: ${(e as Error).message}`;

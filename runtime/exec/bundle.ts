@@ -10,7 +10,8 @@
  *
  * Each file is read once; the bytes that were hashed are the bytes that are used.
  */
-import { lstatSync, readdirSync, readFileSync } from "node:fs";
+import { lstatSync, readdirSync } from "node:fs";
+import { readBounded } from "../../formats/bounded-read.js";
 import { join } from "node:path";
 import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
 import { validateSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
@@ -96,7 +97,7 @@ export function loadBundleDir(dir: string): Bundle {
   let manifestBytes: Buffer;
   try {
     if (!lstatSync(manifestPath).isFile()) throw new BundleError(`${manifestPath} is not a regular file`);
-    manifestBytes = readFileSync(manifestPath);
+    manifestBytes = readBounded(manifestPath, MAX_BUNDLE_FILE_BYTES);
   } catch (e) {
     if (e instanceof BundleError) throw e;
     throw new BundleError(
@@ -130,7 +131,12 @@ export function loadBundleDir(dir: string): Bundle {
     if (!st.isFile()) throw new BundleError(`${dir}/${p} is not a regular file`);
     if (st.size > MAX_BUNDLE_FILE_BYTES)
       throw new BundleError(`${dir}/${p} is larger than ${MAX_BUNDLE_FILE_BYTES / 1048576} MiB`);
-    files.set(p, readFileSync(full));
+    // Bounded again: the file may have been swapped since the lstat.
+    try {
+      files.set(p, readBounded(full, MAX_BUNDLE_FILE_BYTES));
+    } catch (e) {
+      throw new BundleError(`${dir}/${p}: ${(e as Error).message.replace(`${full}: `, "")}`);
+    }
   }
   const bundle = verifyBundle(manifest, manifestBytes, files, dir, "folder");
   if (present.includes(BUNDLE_SIGNATURE_FILE)) bundle.signature = readSignature(dir);
@@ -144,7 +150,7 @@ function readSignature(dir: string): BundleSignature {
   try {
     if (lstatSync(path).size > MAX_BUNDLE_SIGNATURE_BYTES)
       throw new BundleError(`${path} is not a bundle signature: it is too large`);
-    bytes = readFileSync(path);
+    bytes = readBounded(path, MAX_BUNDLE_SIGNATURE_BYTES);
   } catch (e) {
     if (e instanceof BundleError) throw e;
     throw new BundleError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);

@@ -7,10 +7,9 @@
  * in FILE are the ones that can be run; the others are peers (`delegate` targets). Compile
  * errors are printed as the compiler prints them and the command fails with exit 3; nothing runs.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { findProjectRoot, isProjectRoot } from "../../compiler/project/root.js";
-import { collectSourceFiles } from "../../compiler/project/files.js";
+import { collectSourceFiles, readSourceBytes } from "../../compiler/project/files.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { renderPretty } from "../../compiler/diagnostics/render.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics/model.js";
@@ -46,9 +45,9 @@ export async function compileToBundles(file: string): Promise<CompiledProject> {
   const sources = [];
   for (const f of files) {
     try {
-      sources.push({ file: projectPath(projectDir, resolve(f)), bytes: readFileSync(f) });
+      sources.push({ file: projectPath(projectDir, resolve(f)), bytes: readSourceBytes(f) });
     } catch (e) {
-      throw new CompileError(`cannot read ${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "");
+      throw new CompileError((e as Error).message, "");
     }
   }
   const rel = projectPath(projectDir, resolve(file));

@@ -172,6 +172,8 @@ class Validator {
     const user = this.types.get(t.name);
     if (user) {
       if (user.definition.kind === "TypeRef") return this.check(v, fromTypeRef(user.definition), path, depth + 1);
+      // A checked program has no recovered (Error) definitions; fail closed if one slipped through.
+      if (user.definition.kind === "Error") return this.fail(path, `the type \`${t.name}\` has a syntax error`);
       const fields = user.definition.fields.map((f) => {
         const ft = fromTypeRef(f.type);
         const optional = "name" in ft && (ft.name === "Option" || ft.name === "Maybe");

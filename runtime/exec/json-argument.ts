@@ -3,8 +3,8 @@
  * standard input). Unreadable files are I/O errors (exit 1); text that is not JSON is a
  * validation failure (exit 3), reported with the option's name.
  */
-import { readFileSync } from "node:fs";
 import { ExitCode } from "../../formats/exit-codes.js";
+import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 
 export class JsonArgumentError extends Error {
   override readonly name = "JsonArgumentError";
@@ -26,18 +26,14 @@ export function readJsonArgument(option: string, value: string): unknown {
     const path = value.slice(1);
     source = `${option} ${value}`;
     try {
-      const buf = readFileSync(path === "-" ? 0 : path);
-      if (buf.length > MAX_JSON_ARGUMENT_BYTES)
-        throw new JsonArgumentError(
-          `${source}: the file is larger than ${MAX_JSON_ARGUMENT_BYTES / 1048576} MiB`,
-          ExitCode.Error,
-        );
-      text = buf.toString("utf8");
+      // Bounded: `@/dev/zero` or `@/dev/urandom` end at the limit instead of never.
+      text = readBounded(path, MAX_JSON_ARGUMENT_BYTES).toString("utf8");
     } catch (e) {
-      if (e instanceof JsonArgumentError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
+      const code = (e as BoundedReadError).code;
       throw new JsonArgumentError(
-        `${source}: cannot read ${path === "-" ? "standard input" : path} (${code === "ENOENT" ? "no such file" : (code ?? (e as Error).message)})`,
+        code === "TOO_LARGE"
+          ? `${source}: the file is larger than ${formatSize(MAX_JSON_ARGUMENT_BYTES)}`
+          : `${source}: cannot read ${path === "-" ? "standard input" : path} (${code === "ENOENT" ? "no such file" : code})`,
         ExitCode.Error,
       );
     }

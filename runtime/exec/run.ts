@@ -27,6 +27,7 @@ import { approverFor, type ApprovalMode, type Approver } from "../gate/approval.
 import { GateLoadError, PolicySet, RESERVED_CONTEXT_KEYS, isDefaultDeny, type PolicyGate } from "../gate/gate.js";
 import type { CreateSandboxOptions } from "../sandbox/index.js";
 import { Budget } from "../interpreter/budget.js";
+import { liveHeap } from "../interpreter/heap.js";
 import { Interpreter } from "../interpreter/evaluator.js";
 import { DslError, FatalError, describeRunError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall, InterpreterHost, ToolCallArgs } from "../interpreter/host.js";
@@ -51,6 +52,7 @@ import type { Bundle } from "./bundle.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
+import { escapeForTerminal } from "../terminal/escape.js";
 import { ToolCaller, toolInfo } from "./tool-call.js";
 import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
@@ -114,6 +116,8 @@ export interface ExecOptions {
   auditDisabled?: { source: string; log?: string; keyFile?: string };
   maxSteps?: number;
   maxCallDepth?: number;
+  /** Memory budget of the agent's values, in bytes (interpreter/budget.ts; default 512 MiB). */
+  maxMemory?: number;
   maxOutputBytes?: number;
   sandbox?: CreateSandboxOptions;
   /** Cancels the run (Ctrl-C): running tools are killed; the run ends with "Aborted". */
@@ -387,6 +391,9 @@ async function runPrepared(
   const budget = new Budget({
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     ...(o.maxCallDepth !== undefined ? { maxCallDepth: o.maxCallDepth } : {}),
+    ...(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}),
+    // What is alive before the agent's code runs is not the agent's (one collection per run).
+    heapBaseline: liveHeap(),
     deadline,
     timeoutText: formatDuration(timeoutMs),
     signal: controller.signal,
@@ -453,7 +460,11 @@ async function runPrepared(
     },
     ...(model ? { model: (call: ActionCall, loc: SourceLocation) => model.handle(call, loc) } : {}),
   });
-  const onLog = o.onLog ?? ((level: string, message: string) => process.stderr.write(`[${level}] ${message}\n`));
+  // Agent text on the operator's terminal: control characters escaped, one line per log call.
+  const onLog =
+    o.onLog ??
+    ((level: string, message: string) =>
+      process.stderr.write(`[${escapeForTerminal(level)}] ${escapeForTerminal(message)}\n`));
   const host: InterpreterHost = {
     callTool: (name: string, args: ToolCallArgs, loc: SourceLocation) => tools.call(name, args, loc),
     callAction: (call: ActionCall, loc: SourceLocation) => actions.run(call, loc),

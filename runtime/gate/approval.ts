@@ -10,6 +10,7 @@
  */
 import { createInterface } from "node:readline/promises";
 import { userInfo } from "node:os";
+import { renderApprovalPrompt } from "./approval-prompt.js";
 
 export type ApprovalMode = "all" | "none" | "ask";
 export const APPROVAL_MODES: readonly ApprovalMode[] = ["all", "none", "ask"];
@@ -79,13 +80,6 @@ export function approverFor(
   }
 }
 
-function summarizeArgs(args: Record<string, unknown>): string {
-  const text = Object.entries(args)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(", ");
-  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
-}
-
 async function askOnTerminal(req: ApprovalRequest, io: TerminalIO, signal?: AbortSignal): Promise<ApprovalAnswer> {
   if (!io.input.isTTY || !io.output.isTTY) {
     return {
@@ -96,9 +90,7 @@ async function askOnTerminal(req: ApprovalRequest, io: TerminalIO, signal?: Abor
   }
   const rl = createInterface({ input: io.input, output: io.output, terminal: true });
   try {
-    io.output.write(
-      `\nagent \`${req.agent}\` wants to run \`${req.tool}(${summarizeArgs(req.args)})\`\n${req.reason}\n`,
-    );
+    io.output.write(renderApprovalPrompt(req));
     const raw = await rl.question("approve this call? [y/N] ", signal ? { signal } : {});
     const answer = raw.trim();
     return {

@@ -20,6 +20,7 @@ import { Environment } from "./environment.js";
 import { DslError, FatalError, ReturnSignal, type SourceLocation } from "./errors.js";
 import type { InterpreterHost } from "./host.js";
 import { asMapKey, binary, OperatorError, unary } from "./operators.js";
+import { displayLength, listBytes, mapBytes, OBJECT_BYTES, stringBytes, valueBytes } from "./memory.js";
 import {
   display,
   duration,
@@ -227,6 +228,9 @@ export class Interpreter {
   private async execFor(s: A.IrFor, env: Environment): Promise<void> {
     const it = await this.evalExpr(s.iterable, env);
     let items: Value[];
+    if (isList(it) || isMap(it)) this.allocate(listBytes(isList(it) ? it.items.length : it.entries.size), s.iterable);
+    // A String's characters: a list of one-character strings.
+    else if (typeof it === "string") this.allocate(listBytes(it.length) + it.length * stringBytes(2), s.iterable);
     if (isList(it))
       items = [...it.items]; // a snapshot: pushing inside the loop does not extend it
     else if (isMap(it)) items = [...it.entries.keys()];
@@ -306,7 +310,9 @@ export class Interpreter {
       if (s.op === "=") return rhs;
       const op = s.op.slice(0, 1) as "+" | "-" | "*" | "/" | "%";
       try {
-        return binary(op, current(), rhs);
+        const lhs = current();
+        this.chargeBinary(op, lhs, rhs, s);
+        return binary(op, lhs, rhs);
       } catch (e) {
         throw this.located(e, s);
       }
@@ -381,11 +387,13 @@ export class Interpreter {
       case "Array": {
         const items: Value[] = [];
         for (const x of e.elements) items.push(await this.evalExpr(x, env));
+        this.allocate(listBytes(items.length), e);
         return list(items);
       }
       case "Record": {
         const entries: [MapKey, Value][] = [];
         for (const f of e.fields) entries.push([f.key, await this.evalExpr(f.value, env)]);
+        if (entries.length > 0) this.allocate(mapBytes(entries.length), e);
         return map(entries, e.typeName);
       }
       case "Binary":
@@ -407,6 +415,7 @@ export class Interpreter {
       case "MethodCall":
         return this.evalMethodCall(e, env);
       case "Lambda":
+        this.allocate(OBJECT_BYTES * 2, e);
         return fn("lambda", {
           type: "closure",
           params: e.params.map((p) => p.slot),
@@ -473,6 +482,7 @@ export class Interpreter {
     const l = await this.evalExpr(e.left, env);
     const r = await this.evalExpr(e.right, env);
     try {
+      this.chargeBinary(e.op, l, r, e);
       return binary(e.op, l, r);
     } catch (err) {
       throw this.located(err, e);
@@ -513,10 +523,7 @@ export class Interpreter {
       if (!obj.entries.has(key)) throw this.fail(e.index, `no key ${display(idx, true)} in the map`);
       return obj.entries.get(key)!;
     }
-    if (typeof obj === "string") {
-      const chars = [...obj];
-      return chars[this.listIndex(chars.length, idx, e.index)]!;
-    }
+    if (typeof obj === "string") return this.charAt(obj, idx, e.index);
     throw this.fail(e.object, `${typeNameOf(obj)} cannot be indexed`);
   }
 
@@ -579,7 +586,11 @@ export class Interpreter {
       if (!b) throw new DslError("RuntimeError", `unknown builtin \`${c.name}\``, site);
       return this.invokeBuiltin(b, args, site);
     }
-    if (c.type === "tool") return this.host.callTool(c.name, { positional: args.positional, named: args.named }, site);
+    if (c.type === "tool") {
+      const result = await this.host.callTool(c.name, { positional: args.positional, named: args.named }, site);
+      this.budget.allocate(valueBytes(result, this.budget.maxMemory), () => site);
+      return result;
+    }
 
     this.budget.enter(() => site);
     const callerFile = this.file;
@@ -666,6 +677,28 @@ export class Interpreter {
     }
   }
 
+  /** Charges the memory budget (budget.ts) before an allocation at `node`. */
+  private allocate(bytes: number, node: { span: Span }): void {
+    this.budget.allocate(bytes, () => this.loc(node));
+  }
+
+  /** `+` builds a new String or List: its size is charged before it is built. */
+  private chargeBinary(op: string, l: Value, r: Value, node: { span: Span }): void {
+    if (op !== "+") return;
+    if (typeof l === "string" || typeof r === "string") {
+      const max = this.budget.maxMemory;
+      this.allocate(stringBytes(displayLength(l, max) + displayLength(r, max)), node);
+    } else if (isList(l) && isList(r)) this.allocate(listBytes(l.items.length + r.items.length), node);
+  }
+
+  /** `s[i]`: the i-th character (code point), found without splitting the whole String. */
+  private charAt(s: string, idx: Value, at: A.IrExpr): Value {
+    const i = this.listIndex(lengthInCodePoints(s), idx, at);
+    let k = 0;
+    for (const ch of s) if (k++ === i) return ch;
+    return "";
+  }
+
   /** Turns an OperatorError into a located RuntimeError; anything else passes through. */
   private located(err: unknown, node: { span: Span }): unknown {
     if (err instanceof OperatorError) return this.fail(node, err.message);
@@ -707,4 +740,10 @@ export function bindBuiltinArgs(
     }
   });
   return { bound, rest };
+}
+
+function lengthInCodePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
 }

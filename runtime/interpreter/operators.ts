@@ -16,6 +16,7 @@
  */
 import type { BinaryOp, UnaryOp } from "../../grammar/ast.js";
 import { BUILTIN_TYPES } from "../../stdlib/index.js";
+import { flat } from "./memory.js";
 import {
   compare,
   display,
@@ -133,7 +134,7 @@ export function binary(op: Exclude<BinaryOp, "&&" | "||">, a: Value, b: Value): 
       throw new OperatorError(`\`in\` needs a List, Map or String on its right, not ${typeNameOf(b)}`);
     }
     case "+":
-      if (typeof a === "string" || typeof b === "string") return display(a) + display(b);
+      if (typeof a === "string" || typeof b === "string") return flat(display(a) + display(b));
       if (isNumberValue(a) && isNumberValue(b)) return arith("+", a, b);
       if (isList(a) && isList(b)) return list([...a.items, ...b.items]);
       if (isDuration(a) && isDuration(b)) return duration(a.ms + b.ms);

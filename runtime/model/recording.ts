@@ -21,7 +21,8 @@
  * (ModelError "replay", which ends the run) naming the first field where it differs from the
  * next unused exchange. Exchanges left unused at the end are reported by the caller.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { readBounded, type BoundedReadError } from "../../formats/bounded-read.js";
 import { canonicalJson } from "../../formats/json.js";
 import { sha256Hex } from "../../formats/digest.js";
 import { ModelError, type ModelErrorKind } from "./errors.js";
@@ -209,15 +210,17 @@ export interface Recording {
   exchanges: RecordedExchange[];
 }
 
+/** Largest recording `--model replay:FILE` reads (`replay:/dev/zero` ends with an error). */
+export const MAX_RECORDING_BYTES = 256 * 1024 * 1024;
+
 /** Reads and checks a recording. Throws RecordingError naming the file and line. */
 export function loadRecording(path: string): Recording {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readBounded(path, MAX_RECORDING_BYTES).toString("utf8");
   } catch (e) {
-    throw new RecordingError(
-      `cannot read the recording ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
+    const err = e as BoundedReadError;
+    throw new RecordingError(`cannot read the recording ${path}: ${err.code === "TOO_LARGE" ? err.reason : err.code}`);
   }
   const lines = text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
   const parse = (l: string, i: number): unknown => {

@@ -15,7 +15,7 @@ const TSX = import.meta.resolve("tsx");
 export function runCli(
   cli: "symbic" | "symbi",
   args: string[],
-  opts: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; input?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): CliResult {
   const entry = cli === "symbic" ? "compiler/cli/main.ts" : "runtime/cli/main.ts";
   const r = spawnSync(process.execPath, ["--import", TSX, join(REPO, entry), ...args], {
@@ -23,7 +23,7 @@ export function runCli(
     input: opts.input ?? "",
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", ...opts.env },
-    timeout: 60_000,
+    timeout: opts.timeoutMs ?? 60_000,
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -233,6 +233,24 @@ test("malformed messages and parameters: errors, never a dead server", async () 
   assert.is(client.exitCode, null);
 });
 
+test("item 16: a file that crashed the checker (`type S = { a }`) no longer costs the project its diagnostics", async () => {
+  const bad = "untitled:item16-bad.symbi";
+  const good = "untitled:item16-good.symbi";
+  client.open(bad, "type S16 = { a }\n", 1);
+  const badDiags = await client.diagnosticsFor(bad, 1, 30_000);
+  assert.equal(
+    badDiags.diagnostics.map((d) => d.code),
+    ["E0010"],
+  );
+  client.open(good, 'agent good16() {\n    with sandbox = "Tier1" {\n        let y = undefined_name16;\n    }\n}\n', 1);
+  const goodDiags = await client.diagnosticsFor(good, 1, 30_000);
+  assert.ok(
+    goodDiags.diagnostics.some((d) => d.code === "E0100" && d.message.includes("undefined_name16")),
+    JSON.stringify(goodDiags.diagnostics),
+  );
+  assert.not.match(client.stderr, /checker failed/);
+});
+
 test("shutdown", async () => {
   assert.is(await client.shutdown(), 0);
   assert.not.match(client.stderr, /uncaught|unhandled/i);

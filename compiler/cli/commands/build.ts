@@ -24,7 +24,7 @@ import { findProjectRoot } from "../../project/root.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
 import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../../formats/images.js";
-import { collectSourceFiles, displayPath, readSourceBytes } from "../../project/files.js";
+import { collectSourceFiles, displayPath, isSourceFile, readSourceBytes } from "../../project/files.js";
 import { emitDiagnostics, parseFormat, runCommand, useColor } from "../output.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { ExitCode } from "../../../formats/exit-codes.js";
@@ -106,7 +106,9 @@ export function registerBuild(program: Command): void {
           const sources = files.map(read);
           const requested = new Set(sources.map((s) => s.file));
           // The rest of the project: checked with the build so names resolve across files.
-          const others = collectSourceFiles([projectDir])
+          // A lone non-source file (`/dev/null`) has no project to walk (as in `symbic check`).
+          const walk = opts.project !== undefined || isSourceFile(files[0]!);
+          const others = (walk ? collectSourceFiles([projectDir]) : [])
             .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
             .map(read);
           // Diagnostics name files as the user sees them; the bundle records project paths.

@@ -11,6 +11,7 @@ import { sandboxCodes } from "./sandbox.js";
 import { contractsCodes } from "./contracts.js";
 import { buildCodes } from "./build.js";
 import { formatCodes } from "./format.js";
+import { internalCodes } from "./internal.js";
 
 export type { CodeInfo, CodeTable } from "../../../grammar/diagnostic.js";
 
@@ -34,6 +35,7 @@ export const CODES: CodeTable = merge([
   contractsCodes,
   buildCodes,
   formatCodes,
+  internalCodes,
 ]);
 
 export function codeInfo(code: string): CodeInfo {

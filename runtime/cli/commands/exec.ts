@@ -12,6 +12,7 @@ import { Option, type Command } from "commander";
 import { ExitCode } from "../../../formats/exit-codes.js";
 import { APPROVAL_MODES, type ApprovalMode } from "../../gate/approval.js";
 import { FatalError } from "../../interpreter/errors.js";
+import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.js";
 import { CompileError } from "../../exec/compile.js";
 import { execAgent } from "../../exec/run.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
@@ -26,6 +27,7 @@ import { applyProcessSettings, commandConfig, givenFlags } from "../settings.js"
 import { runSettings } from "../run-settings.js";
 import { AUDIT_CONTENT_MODES, ModelSetup, type AuditContent } from "../../model/setup.js";
 import { VERSION } from "../../../compiler/version.js";
+import { escapeForTerminal } from "../../terminal/escape.js";
 
 interface ExecCliOptions {
   agent?: string;
@@ -39,6 +41,7 @@ interface ExecCliOptions {
   key?: string;
   maxSteps?: string;
   maxDepth?: string;
+  maxMemory?: string;
   compact?: boolean;
   model?: string;
   record?: string;
@@ -136,6 +139,10 @@ export function register(program: Command): void {
     .option("--max-steps <n>", "step budget of the agent's code (default 10000000)")
     .option("--max-depth <n>", "limit on nested calls in the agent's code (default 1000)")
     .option(
+      "--max-memory <MiB>",
+      `memory budget of the agent's values, in MiB (default ${DEFAULT_MAX_MEMORY / 1048576}, or half of Node's heap if that is less)`,
+    )
+    .option(
       "--model <spec>",
       "the model for llm_call and reason: PROVIDER:MODEL (openai:…, anthropic:…), or replay:FILE to answer from a recording",
     )
@@ -165,6 +172,12 @@ export function register(program: Command): void {
     .action(async (target: string, opts: ExecCliOptions) => {
       const maxSteps = positiveInt("--max-steps", opts.maxSteps);
       const maxCallDepth = positiveInt("--max-depth", opts.maxDepth);
+      const maxMemoryMiB = positiveInt("--max-memory", opts.maxMemory);
+      if (maxMemoryMiB !== undefined && maxMemoryMiB * 1048576 > largestMaxMemory()) {
+        throw new UserError(
+          `--max-memory ${maxMemoryMiB} is more than this Node process can hold (at most ${Math.floor(largestMaxMemory() / 1048576)} MiB; give Node a larger heap with NODE_OPTIONS=--max-old-space-size=…)`,
+        );
+      }
       // `--model replay:FILE` answers from a recording; any other value is the [model] model setting.
       let replay: string | undefined;
       let modelFlag: string | undefined;
@@ -228,6 +241,7 @@ export function register(program: Command): void {
           ...(maxSteps !== undefined ? { maxSteps } : {}),
           ...(maxCallDepth !== undefined ? { maxCallDepth } : {}),
           ...(toolHost !== undefined ? { sandbox: { toolHost } } : {}),
+          ...(maxMemoryMiB !== undefined ? { maxMemory: maxMemoryMiB * 1048576 } : {}),
           signal: controller.signal,
           model,
         });
@@ -245,7 +259,8 @@ export function register(program: Command): void {
         process.stdout.write(`${JSON.stringify(result.value, null, opts.compact ? undefined : 2)}\n`);
         return;
       }
-      process.stderr.write(`symbi: error: ${result.message}\n`);
+      // The message can carry agent text (an uncaught `error("...")`): escaped for the terminal.
+      process.stderr.write(`symbi: error: ${escapeForTerminal(result.message ?? "")}\n`);
       throw new ExitStatus(result.exitCode);
     });
 }

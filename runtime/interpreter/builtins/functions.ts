@@ -22,6 +22,7 @@ import {
   type Value,
 } from "../values.js";
 import type { BuiltinContext, BuiltinImpl } from "./types.js";
+import { displayLength, stringBytes, valueBytes } from "../memory.js";
 
 export function expectString(v: Value | undefined, what: string): string {
   if (typeof v !== "string")
@@ -62,6 +63,19 @@ export function lengthOf(v: Value | undefined, what = "the value"): number {
   );
 }
 
+/** The display text of `values` side by side: its length, for the memory budget. */
+function displayTotal(values: readonly Value[], ctx: BuiltinContext): number {
+  let n = values.length;
+  for (const v of values) n += displayLength(v, ctx.budget.maxMemory);
+  return n;
+}
+
+/** Charges a new String as long as `s` (upper, lower, trim, …) and returns `s`. */
+export function sameSize(s: string, ctx: BuiltinContext): string {
+  ctx.budget.allocate(stringBytes(s.length));
+  return s;
+}
+
 /** `format`: each `{}` of the template, left to right, takes the next argument's display text. */
 export function formatTemplate(template: string, args: readonly Value[]): string {
   let i = 0;
@@ -90,6 +104,7 @@ function numericPick(a: Value | undefined, b: Value | undefined, pickSmaller: bo
 
 export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   print: (_args, ctx, rest) => {
+    ctx.budget.allocate(stringBytes(displayTotal(rest, ctx)));
     ctx.host.log("print", rest.map((v) => display(v)).join(" "), ctx.loc);
     return null;
   },
@@ -99,9 +114,13 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   },
   len: ([v]) => lengthOf(v),
   length: ([v]) => lengthOf(v),
-  format: ([template], _ctx, rest) => formatTemplate(expectString(template, "the template"), rest),
-  upper: ([s]) => expectString(s, "the text").toUpperCase(),
-  lower: ([s]) => expectString(s, "the text").toLowerCase(),
+  format: ([template], ctx, rest) => {
+    const t = expectString(template, "the template");
+    ctx.budget.allocate(stringBytes(t.length + displayTotal(rest, ctx)));
+    return formatTemplate(t, rest);
+  },
+  upper: ([s], ctx) => sameSize(expectString(s, "the text"), ctx).toUpperCase(),
+  lower: ([s], ctx) => sameSize(expectString(s, "the text"), ctx).toLowerCase(),
   now: (_args, ctx) => new Date(ctx.host.now()).toISOString(),
   time_since: ([ts], ctx) => {
     const t = Date.parse(expectString(ts, "the timestamp"));
@@ -114,15 +133,24 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   Some: ([v]) => some(v ?? null),
   Ok: ([v]) => ok(v ?? null),
   Err: ([v]) => err(v ?? null),
-  parse_json: ([text]) => {
+  parse_json: ([text], ctx) => {
     try {
-      return fromJson(JSON.parse(expectString(text, "the JSON text")));
+      const t = expectString(text, "the JSON text");
+      // The parsed tree is charged before parsing (about eight bytes a character), then what
+      // it really came to.
+      ctx.budget.allocate(t.length * 8);
+      const value = fromJson(JSON.parse(t));
+      ctx.budget.allocate(Math.max(0, valueBytes(value, ctx.budget.maxMemory) - t.length * 8));
+      return value;
     } catch (e) {
       if (e instanceof SyntaxError) throw new DslError("Error", `malformed JSON: ${e.message}`);
       throw e;
     }
   },
-  to_json: ([v]) => jsonText(v ?? null),
+  to_json: ([v], ctx) => {
+    ctx.budget.allocate(stringBytes(displayLength(v ?? null, ctx.budget.maxMemory)));
+    return jsonText(v ?? null);
+  },
   any: async ([items, f], ctx) => {
     for (const x of expectList(items, "the first argument of `any`"))
       if (await predicate(ctx, f, x, "`any`")) return true;
@@ -135,7 +163,10 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
   },
   min: ([a, b]) => numericPick(a, b, true, "min"),
   max: ([a, b]) => numericPick(a, b, false, "max"),
-  to_string: ([v]) => display(v ?? null),
+  to_string: ([v], ctx) => {
+    ctx.budget.allocate(stringBytes(displayLength(v ?? null, ctx.budget.maxMemory)));
+    return display(v ?? null);
+  },
   to_int: ([text]) => {
     const s = expectString(text, "the text").trim();
     const n = /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
@@ -153,9 +184,13 @@ export const FUNCTIONS: Readonly<Record<string, BuiltinImpl>> = {
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;
     return timingSafeEqual(expected, Buffer.from(hex, "hex"));
   },
-  base64_encode: ([text]) => Buffer.from(expectString(text, "the text"), "utf8").toString("base64"),
-  base64_decode: ([encoded]) => {
-    const s = expectString(encoded, "the base64 text").trim();
+  base64_encode: ([text], ctx) => {
+    const t = expectString(text, "the text");
+    ctx.budget.allocate(stringBytes(t.length * 4)); // up to 3 UTF-8 bytes a character, 4/3 of that
+    return Buffer.from(t, "utf8").toString("base64");
+  },
+  base64_decode: ([encoded], ctx) => {
+    const s = sameSize(expectString(encoded, "the base64 text"), ctx).trim();
     // Buffer.from ignores bad characters; check the alphabet and padding first.
     if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s))
       throw new DslError("Error", "malformed base64 (standard alphabet, padded)");

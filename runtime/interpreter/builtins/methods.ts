@@ -24,7 +24,9 @@ import {
   type ResultValue,
   type Value,
 } from "../values.js";
-import { expectString, lengthOf, predicate } from "./functions.js";
+import { expectString, lengthOf, predicate, sameSize } from "./functions.js";
+import { displayLength, listBytes, MAP_ENTRY_BYTES, SLOT_BYTES, STRING_HEADER_BYTES, stringBytes } from "../memory.js";
+import type { BuiltinContext } from "./types.js";
 import type { BuiltinImpl } from "./types.js";
 
 /** Longest pattern `contains_pattern` compiles (RE2 matching is linear, compiling is not free). */
@@ -107,43 +109,69 @@ function raiseErr(r: ResultValue): never {
   throw new DslError("Error", `unwrap of Err(${display(v, true)})`);
 }
 
+/** How many times `needle` (not empty) occurs in `s`, without splitting it. */
+function occurrences(s: string, needle: string): number {
+  let n = 0;
+  for (let at = s.indexOf(needle); at >= 0; at = s.indexOf(needle, at + needle.length)) n++;
+  return n;
+}
+
+/** Charges the String `join` builds: every item's display text and the separators. */
+function chargeJoin(xs: readonly Value[], separator: string, ctx: BuiltinContext): void {
+  let n = Math.max(0, xs.length - 1) * separator.length;
+  for (const x of xs) {
+    n += displayLength(x, ctx.budget.maxMemory);
+    if (n > ctx.budget.maxMemory) break;
+  }
+  ctx.budget.allocate(stringBytes(n));
+}
+
 export const METHODS: Readonly<Record<string, BuiltinImpl>> = {
   "String.len": ([s]) => lengthOf(s),
   "String.is_empty": ([s]) => str(s).length === 0,
   "String.contains": ([s, needle]) => str(s).includes(expectString(needle, "the needle")),
   "String.starts_with": ([s, p]) => str(s).startsWith(expectString(p, "the prefix")),
   "String.ends_with": ([s, p]) => str(s).endsWith(expectString(p, "the suffix")),
-  "String.contains_pattern": ([s, p]) => containsPattern(str(s), expectString(p, "the pattern")),
-  "String.upper": ([s]) => str(s).toUpperCase(),
-  "String.lower": ([s]) => str(s).toLowerCase(),
-  "String.trim": ([s]) => str(s).trim(),
-  "String.split": ([s, sep]) => {
+  "String.contains_pattern": ([s, p], ctx) => containsPattern(sameSize(str(s), ctx), expectString(p, "the pattern")),
+  "String.upper": ([s], ctx) => sameSize(str(s), ctx).toUpperCase(),
+  "String.lower": ([s], ctx) => sameSize(str(s), ctx).toLowerCase(),
+  "String.trim": ([s], ctx) => sameSize(str(s), ctx).trim(),
+  "String.split": ([s, sep], ctx) => {
     const separator = expectString(sep, "the separator");
+    const parts = separator === "" ? lengthOf(str(s)) : occurrences(str(s), separator) + 1;
+    ctx.budget.allocate(listBytes(parts) + parts * STRING_HEADER_BYTES + stringBytes(str(s).length));
     return list(separator === "" ? [...str(s)] : str(s).split(separator));
   },
-  "String.replace": ([s, from, to]) => {
+  "String.replace": ([s, from, to], ctx) => {
     const f = expectString(from, "the text to replace");
     const t = expectString(to, "the replacement");
-    return f === "" ? str(s) : str(s).split(f).join(t);
+    if (f === "") return str(s);
+    const n = occurrences(str(s), f);
+    ctx.budget.allocate(listBytes(n + 1) + stringBytes(str(s).length + n * Math.max(0, t.length - f.length)));
+    return str(s).split(f).join(t);
   },
 
   "List.len": ([xs]) => items(xs).length,
   "List.is_empty": ([xs]) => items(xs).length === 0,
-  "List.push": ([xs, x]) => {
+  "List.push": ([xs, x], ctx) => {
+    ctx.budget.allocate(SLOT_BYTES);
     items(xs).push(x ?? null);
     return null;
   },
-  "List.append": ([xs, x]) => {
+  "List.append": ([xs, x], ctx) => {
+    ctx.budget.allocate(SLOT_BYTES);
     items(xs).push(x ?? null);
     return null;
   },
   "List.contains": ([xs, x]) => items(xs).some((y) => equals(y, x ?? null)),
   "List.map": async ([xs, f], ctx) => {
+    ctx.budget.allocate(listBytes(items(xs).length * 2)); // the result, and the snapshot it reads
     const out: Value[] = [];
     for (const x of [...items(xs)]) out.push(await ctx.call(f ?? null, [x]));
     return list(out);
   },
   "List.filter": async ([xs, f], ctx) => {
+    ctx.budget.allocate(listBytes(items(xs).length * 2));
     const out: Value[] = [];
     for (const x of [...items(xs)]) if (await predicate(ctx, f, x, "`filter`")) out.push(x);
     return list(out);
@@ -160,25 +188,39 @@ export const METHODS: Readonly<Record<string, BuiltinImpl>> = {
     for (const x of [...items(xs)]) if (!(await predicate(ctx, f, x, "`all`"))) return false;
     return true;
   },
-  "List.join": ([xs, sep]) =>
-    items(xs)
+  "List.join": ([xs, sep], ctx) => {
+    const separator = expectString(sep, "the separator");
+    chargeJoin(items(xs), separator, ctx);
+    return items(xs)
       .map((x) => display(x))
-      .join(expectString(sep, "the separator")),
+      .join(separator);
+  },
   "List.first": ([xs]) => (items(xs).length > 0 ? some(items(xs)[0]!) : NONE),
   "List.last": ([xs]) => (items(xs).length > 0 ? some(items(xs)[items(xs).length - 1]!) : NONE),
-  "List.reverse": ([xs]) => list([...items(xs)].reverse()),
+  "List.reverse": ([xs], ctx) => {
+    ctx.budget.allocate(listBytes(items(xs).length));
+    return list([...items(xs)].reverse());
+  },
 
   "Map.len": ([m]) => entries(m).size,
   "Map.is_empty": ([m]) => entries(m).size === 0,
-  "Map.keys": ([m]) => list([...entries(m).keys()].map(keyValue)),
-  "Map.values": ([m]) => list([...entries(m).values()]),
+  "Map.keys": ([m], ctx) => {
+    ctx.budget.allocate(listBytes(entries(m).size * 2));
+    return list([...entries(m).keys()].map(keyValue));
+  },
+  "Map.values": ([m], ctx) => {
+    ctx.budget.allocate(listBytes(entries(m).size));
+    return list([...entries(m).values()]);
+  },
   "Map.contains": ([m, k]) => entries(m).has(key(k)),
   "Map.get": ([m, k]) => {
     const kk = key(k);
     return entries(m).has(kk) ? some(entries(m).get(kk)!) : NONE;
   },
-  "Map.insert": ([m, k, v]) => {
-    entries(m).set(key(k), v ?? null);
+  "Map.insert": ([m, k, v], ctx) => {
+    const kk = key(k);
+    if (!entries(m).has(kk)) ctx.budget.allocate(MAP_ENTRY_BYTES);
+    entries(m).set(kk, v ?? null);
     return null;
   },
   "Map.remove": ([m, k]) => {

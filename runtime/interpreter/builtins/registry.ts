@@ -16,6 +16,7 @@ import {
   type BuiltinFunctionDecl,
 } from "../../../stdlib/index.js";
 import { NONE, type Value } from "../values.js";
+import { valueBytes } from "../memory.js";
 import { FUNCTIONS } from "./functions.js";
 import { FIELDS, METHODS, receiverOf } from "./methods.js";
 import type { BuiltinFunction, BuiltinImpl, BuiltinRegistry, ParamSpec } from "./types.js";
@@ -38,10 +39,16 @@ function governedImpl(decl: BuiltinFunctionDecl, params: ParamSpec[]): BuiltinIm
       if (p.rest) named.set(p.name, { kind: "list", items: rest });
       else if (args[i] !== undefined) named.set(p.name, args[i]!);
     });
-    return ctx.host.callAction(
-      { builtin: decl.name, action, target: targetIndex >= 0 ? args[targetIndex] : undefined, args: named },
-      ctx.loc,
-    );
+    // What comes back (a delegate's result, a model's answer) is charged to the memory budget.
+    return ctx.host
+      .callAction(
+        { builtin: decl.name, action, target: targetIndex >= 0 ? args[targetIndex] : undefined, args: named },
+        ctx.loc,
+      )
+      .then((v) => {
+        ctx.budget.allocate(valueBytes(v, ctx.budget.maxMemory));
+        return v;
+      });
   };
 }
 
