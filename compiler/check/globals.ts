@@ -314,7 +314,8 @@ export function buildGlobalEnv(
       doc: g.doc,
     });
   for (const [name, c] of [...contracts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (BUILTIN_FUNCTIONS.has(name) || BUILTIN_ACTIONS.has(name)) {
+    if (reserved(env, "tool", { name, span: c.spans.name }, c.file)) continue;
+    if (BUILTIN_FUNCTIONS.has(name)) {
       env.diagnostics.push(
         diagnostic({
           code: "E0102",
@@ -358,6 +359,7 @@ export function buildGlobalEnv(
             dup("agent", item.name, u.file, { file: first.file, span: first.node.name.span });
             break;
           }
+          if (reserved(env, "agent", item.name, u.file)) break;
           const params = paramInfos(env, item.params ?? [], u.file, name);
           const decl: AgentDecl = {
             name,
@@ -377,6 +379,7 @@ export function buildGlobalEnv(
             const f = functionInfo(env, m, u.file, name);
             const prev = fns.get(f.name);
             if (prev) dup("function", m.name, u.file, { file: u.file, span: prev.node.name.span });
+            else if (reserved(env, "function", m.name, u.file)) continue;
             else if (BUILTIN_FUNCTIONS.has(f.name) || env.tools.has(f.name)) nameTaken(env, m.name, u.file);
             else fns.set(f.name, f);
           }
@@ -387,6 +390,7 @@ export function buildGlobalEnv(
           const f = functionInfo(env, item, u.file);
           const first = env.functions.get(f.name);
           if (first) dup("function", item.name, u.file, { file: first.file, span: first.node.name.span });
+          else if (reserved(env, "function", item.name, u.file)) break;
           else if (BUILTIN_FUNCTIONS.has(f.name) || env.tools.has(f.name)) nameTaken(env, item.name, u.file);
           else env.functions.set(f.name, f);
           break;
@@ -446,6 +450,32 @@ function capabilitiesOf(agent: AgentDef): Array<{ name: string; span: Span }> {
     }
   }
   return out;
+}
+
+/**
+ * What a reserved name is — a built-in action or a built-in action group — or undefined.
+ * Policies name these; a tool, agent or function of the same name would take the name over
+ * (a `deny:` on a group would stop matching what it was written against).
+ */
+function reservedNameKind(name: string): string | undefined {
+  if (BUILTIN_ACTIONS.has(name)) return "a built-in action";
+  if (BUILTIN_GROUPS.has(name)) return "a built-in action group";
+  return undefined;
+}
+
+function reserved(env: GlobalEnv, kind: string, name: Identifier | { name: string; span: Span }, file: string): boolean {
+  const what = reservedNameKind(name.name);
+  if (what === undefined) return false;
+  env.diagnostics.push(
+    diagnostic({
+      code: "E0110",
+      message: `${kind} \`${name.name}\` has the name of ${what}, which policies use`,
+      file,
+      span: name.span,
+      help: `rename the ${kind}`,
+    }),
+  );
+  return true;
 }
 
 function nameTaken(env: GlobalEnv, name: Identifier, file: string): void {

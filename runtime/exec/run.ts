@@ -156,10 +156,10 @@ interface Prepared {
   /** The id of the run it was prepared for (policies see it as `context.context.run_id`). */
   runId: string;
   /**
-   * The restrict-only actions (`invoke_tool`, `receive`) some policy names explicitly (directly
-   * or through a group): only those are decided besides the call's own action.
+   * The meta-actions (`invoke_tool`, `receive`) some policy names explicitly (directly or through
+   * a group), and how: only those are decided besides the call's own action (MetaActionMode).
    */
-  restricting: Set<string>;
+  metaActions: ReadonlyMap<string, MetaActionMode>;
   inputs: Map<string, Value>;
   inputSha256: string;
   /** The run's trusted records (`--context`, completed by the runtime), as JSON. */
@@ -193,15 +193,29 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Actions that only ever restrict (see tool-call.ts and acceptMessage). */
-export const RESTRICT_ONLY_ACTIONS: readonly string[] = ["invoke_tool", "receive"];
+/** The meta-actions: decided besides a tool call (`invoke_tool`) or a message (`receive`). */
+export const META_ACTIONS: readonly string[] = ["invoke_tool", "receive"];
 
-function restrictingActions(bundle: Bundle): Set<string> {
-  const out = new Set<string>();
-  const pj = bundle.policies.policiesJson as { policies?: Array<{ actions?: unknown }> } | undefined;
+/**
+ * How a bundle's policies use a meta-action, read as users read them:
+ * - "restrict": only deny and approval rules name it — a matching deny refuses, an approval asks,
+ *   and without a matching rule the call's own decision stands;
+ * - "allow-list": some allow rule names it (`allow: invoke_tool(tool) if tool.risk_tier == "low"`)
+ *   — then the call goes ahead only when a rule allows it (default deny), besides the call's own
+ *   action being allowed. An allow here never widens what the call's own action allows.
+ */
+export type MetaActionMode = "restrict" | "allow-list";
+
+function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
+  const out = new Map<string, MetaActionMode>();
+  const pj = bundle.policies.policiesJson as { policies?: Array<{ actions?: unknown; effect?: unknown }> } | undefined;
   for (const p of pj?.policies ?? []) {
     if (!Array.isArray(p.actions)) continue;
-    for (const a of RESTRICT_ONLY_ACTIONS) if (p.actions.includes(a)) out.add(a);
+    for (const a of META_ACTIONS) {
+      if (!p.actions.includes(a)) continue;
+      if (p.effect === "permit") out.set(a, "allow-list");
+      else if (!out.has(a)) out.set(a, "restrict");
+    }
   }
   return out;
 }
@@ -263,7 +277,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     bundle,
     trust,
     runId,
-    restricting: restrictingActions(bundle),
+    metaActions: metaActionModes(bundle),
     inputs,
     inputSha256: sha256Hex(JSON.stringify(inputJson)),
     trusted,
@@ -410,7 +424,8 @@ async function runPrepared(
     audit,
     budget,
     signal: controller.signal,
-    checkInvokeTool: p.restricting.has("invoke_tool"),
+    checkInvokeTool: p.metaActions.has("invoke_tool"),
+    invokeToolAllowList: p.metaActions.get("invoke_tool") === "allow-list",
     enforcement: shared.enforcement,
     facts: shared.facts,
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
@@ -425,7 +440,7 @@ async function runPrepared(
         setup: o.model,
         bundle,
         peers: new Map([...(o.peers ?? [])].filter(([n]) => peerNames.has(n))),
-        checkInvokeTool: p.restricting.has("invoke_tool"),
+        checkInvokeTool: p.metaActions.has("invoke_tool"),
         toolInfo,
         audit,
         signal: controller.signal,
@@ -575,10 +590,10 @@ async function runPrepared(
 
 /**
  * The receiving side of an inter-agent call: the peer's own policies decide `receive(message)`
- * (message = { sender, recipient, content }) before it runs. Like `invoke_tool`, `receive` only
- * restricts: a matching deny (or a policy that cannot be evaluated) refuses the message, an
- * approval policy asks; without a matching rule the message is accepted. Recorded in the log as
- * the peer's decision.
+ * (message = { sender, recipient, content }) before it runs. Like `invoke_tool` (MetaActionMode):
+ * a matching deny (or a policy that cannot be evaluated) refuses the message, an approval policy
+ * asks; without a matching rule the message is accepted — unless an allow rule names `receive`,
+ * which makes the peer's `receive` rules an allow-list. Recorded in the log as the peer's decision.
  */
 async function acceptMessage(
   p: Prepared,
@@ -588,7 +603,8 @@ async function acceptMessage(
   message: Value,
   loc: SourceLocation,
 ): Promise<void> {
-  if (!p.restricting.has("receive")) return;
+  const mode = p.metaActions.get("receive");
+  if (mode === undefined) return;
   let content: RequestJson;
   try {
     content = toRequestJson(message, "the message");
@@ -601,7 +617,7 @@ async function acceptMessage(
   // The resource of a `receive` is the agent the message comes from.
   const d = p.gate.decide({ action: "receive", args, resource: { type: AGENT_TYPE, id: parent.agent } });
   const audit = runSink(shared, runId, p.bundle.agent);
-  const restricts = d.decision === "deny" && !isDefaultDeny(d);
+  const restricts = d.decision === "deny" && (mode === "allow-list" || !isDefaultDeny(d));
   audit.emit("decision", {
     action: "receive",
     decision: d.decision,

@@ -11,10 +11,11 @@
  * starts unless the gate allowed it (and a person approved, when required).
  *
  * `invoke_tool(tool)` policies (the stdlib's "any tool call, checked besides the tool's own
- * action") only restrict: when a policy names `invoke_tool`, every call is also decided as
- * `invoke_tool` with the tool described from its contract (ToolInfo); a matching deny — or a
- * policy that cannot be evaluated — denies the call, a matching approval policy asks, and
- * without a matching rule the tool's own decision stands.
+ * action"): when a policy names `invoke_tool`, every call is also decided as `invoke_tool` with
+ * the tool described from its contract (ToolInfo); a matching deny — or a policy that cannot be
+ * evaluated — denies the call, a matching approval policy asks. Without a matching rule the
+ * tool's own decision stands, unless an allow rule names `invoke_tool`: then those rules are an
+ * allow-list and a tool none of them allows is denied (run.ts MetaActionMode).
  *
  * Failures agent code can handle are DslErrors: ArgumentError (bad arguments), PolicyDenied
  * (denied, or approval refused), ToolError (non-zero exit, output that does not parse or was
@@ -56,6 +57,8 @@ export interface ToolCallerOptions {
   facts?: ReadonlyMap<string, Record<string, unknown>>;
   /** Some policy names `invoke_tool`: decide it for every call too (see below). */
   checkInvokeTool?: boolean;
+  /** An allow rule names `invoke_tool`: a call that no `invoke_tool` rule allows is denied. */
+  invokeToolAllowList?: boolean;
   /** Whether a denial stops the call (strict, the default) or is only recorded (log_only: enforcement.ts). */
   enforcement?: Enforcement;
 }
@@ -267,7 +270,7 @@ export class ToolCaller {
     if (o.checkInvokeTool) {
       const tool = toolInfo(contract);
       const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
-      const restricts = d.decision === "deny" && !isDefaultDeny(d);
+      const restricts = d.decision === "deny" && (o.invokeToolAllowList === true || !isDefaultDeny(d));
       o.audit.emit("decision", {
         action: "invoke_tool",
         tool: name,
@@ -279,7 +282,7 @@ export class ToolCaller {
         location: formatLocation(loc),
         ...this.enforcement.decisionFields(d, restricts),
       });
-      // Restrict-only: a default deny (no rule about this tool) does not refuse.
+      // A default deny (no rule about this tool) refuses only when the rules are an allow-list.
       if (restricts && this.enforcement.stops(d, "invoke_tool", o.agent)) throw this.denied(d, name, loc);
       if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
     }

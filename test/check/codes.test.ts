@@ -72,6 +72,12 @@ const CASES: Case[] = [
     src: "function f() -> int { let g = |a, «a»| a; return g(1, 2); }",
     message: "parameter `a` is declared twice",
   },
+  {
+    code: "E0110",
+    src: "function «all_interactions»() {}",
+    message: "function `all_interactions` has the name of a built-in action group, which policies use",
+    help: "rename the function",
+  },
   { code: "W0100", src: "function f() { let «x» = 1; }", message: "unused variable `x`" },
   {
     code: "W0101",

@@ -57,6 +57,12 @@ export const namesCodes: CodeTable = {
     title: "binder declared twice",
     explanation: "Each name in a lambda's parameter list or an action pattern's binders must be distinct.",
   },
+  E0110: {
+    severity: "error",
+    title: "reserved name",
+    explanation:
+      "Built-in actions (`invoke_tool`, `invoke_agent`, `receive`, ...) and action groups (`all_operations`, `all_interactions`, `invoke_agent`, `message_passing`) are names policies use. A tool contract, agent or function of the same name would take the name over: a `deny:` on the group would stop matching what it was written against. Choose another name.",
+  },
   W0100: {
     severity: "warning",
     title: "unused variable",
