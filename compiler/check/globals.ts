@@ -463,7 +463,12 @@ function reservedNameKind(name: string): string | undefined {
   return undefined;
 }
 
-function reserved(env: GlobalEnv, kind: string, name: Identifier | { name: string; span: Span }, file: string): boolean {
+function reserved(
+  env: GlobalEnv,
+  kind: string,
+  name: Identifier | { name: string; span: Span },
+  file: string,
+): boolean {
   const what = reservedNameKind(name.name);
   if (what === undefined) return false;
   env.diagnostics.push(
