@@ -88,6 +88,12 @@ export interface RuleInfo {
    * the trusted `context` record that must be true.
    */
   flags: Identifier[];
+  /**
+   * require: controls a settings record says must be in place (`{ pii_detection: true }`, keys
+   * enforced "context" in settings-schema.ts): flags of the trusted `context` record, as `flags`,
+   * named by the setting's key (its span is the key's).
+   */
+  settingFlags: Identifier[];
   approvals: ApprovalRequirement[];
   /** require/audit settings (record form, or `name = value` / bare names in a require list). */
   settings: SettingEntry[];
@@ -146,6 +152,7 @@ export class PolicyChecker {
       actions: [],
       conditions: [],
       flags: [],
+      settingFlags: [],
       approvals: [],
       settings: [],
     };
@@ -182,6 +189,7 @@ export class PolicyChecker {
     r.actions = this.patterns(a);
     if (rule.scope) r.actions.push(...this.patterns(rule.scope));
     if (rule.verb === "allow") this.outsideCapabilities(r.actions);
+    if (rule.verb === "deny") this.unmatchableDenies(r.actions);
     if (rule.guard) {
       const scope = this.decisionScope(r.actions);
       this.guard(rule.guard, scope);
@@ -315,6 +323,25 @@ export class PolicyChecker {
         `\`${a.name}\` is outside the capabilities of agent \`${agent.name}\`: this allow never permits it`,
         p.node.span,
         { help: `add it to \`capabilities\`, or remove the rule` },
+      );
+    }
+  }
+
+  /**
+   * W0304: a deny of a capability that is no tool, built-in action or group. Nothing performs
+   * it, so no request ever names it: the deny looks like protection and never applies.
+   */
+  private unmatchableDenies(patterns: readonly ActionPattern[]): void {
+    for (const p of patterns) {
+      if (p.action.kind !== "capability" || !this.capabilityOwner(p.action.name)) continue;
+      const name = p.action.name;
+      this.sink.report(
+        "W0304",
+        `no request can match \`${name}\`: it is a capability that no tool, built-in action or group provides, so this deny never applies`,
+        p.node.span,
+        {
+          help: `deny the tools that do it: join their contracts to a group with \`[tool.policy] groups = ["${name}"]\`, or name them`,
+        },
       );
     }
   }
@@ -566,43 +593,73 @@ export class PolicyChecker {
   }
 
   private requirement(e: Expr, r: RuleInfo, ds: DecisionScope): void {
+    const fieldsOf = (rec: Extract<Expr, { kind: "Record" }>) =>
+      present(rec.fields)
+        .filter((f) => isNode(f.key))
+        .map((f) => ({
+          key: f.key.kind === "Identifier" ? f.key.name : f.key.value,
+          keySpan: f.key.span,
+          value: f.value,
+        }));
     if (e.kind === "Record") {
-      r.settings.push(
-        ...this.settings(
-          "require",
-          present(e.fields)
-            .filter((f) => isNode(f.key))
-            .map((f) => ({
-              key: f.key.kind === "Identifier" ? f.key.name : f.key.value,
-              keySpan: f.key.span,
-              value: f.value,
-            })),
-        ),
-      );
+      this.requireSettings(fieldsOf(e), r);
       return;
     }
     if (e.kind === "Array") {
       for (const el of present(e.elements)) {
         if (el.kind === "Setting")
-          r.settings.push(...this.settings("require", [{ key: el.name.name, keySpan: el.name.span, value: el.value }]));
-        else if (el.kind === "Record")
-          r.settings.push(
-            ...this.settings(
-              "require",
-              present(el.fields)
-                .filter((f) => isNode(f.key))
-                .map((f) => ({
-                  key: f.key.kind === "Identifier" ? f.key.name : f.key.value,
-                  keySpan: f.key.span,
-                  value: f.value,
-                })),
-            ),
-          );
+          this.requireSettings([{ key: el.name.name, keySpan: el.name.span, value: el.value }], r);
+        else if (el.kind === "Record") this.requireSettings(fieldsOf(el), r);
         else this.requirementTerm(el, r, ds);
       }
       return;
     }
     this.requirementTerm(e, r, ds);
+  }
+
+  /**
+   * `require` settings: validated, then held to how each is enforced (settings-schema.ts
+   * SettingEnforcement). A control that must be in place becomes a flag of the trusted context;
+   * a setting nothing enforces is E0311 — never accepted and ignored.
+   */
+  private requireSettings(fields: Array<{ key: string; keySpan: Span; value: Expr }>, r: RuleInfo): void {
+    for (const entry of this.settings("require", fields)) {
+      const how = specFor("require", entry.key)?.enforced ?? { by: "unsupported" };
+      const shown = `\`${entry.key}\``;
+      if (how.by === "unsupported") {
+        this.sink.report("E0311", `${shown} is not enforced by symbi`, entry.keySpan, {
+          help: `remove it; if the deployment guarantees it, say so in the trusted context and require the flag (\`require: ${entry.key}\`), which the runtime enforces`,
+        });
+        continue;
+      }
+      if (how.by === "always" && how.values && !how.values.includes(String(entry.value))) {
+        this.sink.report(
+          "E0311",
+          `${shown} = ${JSON.stringify(entry.value)} is not enforced by symbi: ${how.why}`,
+          entry.valueSpan,
+          { help: `write ${how.values.map((v) => JSON.stringify(v)).join(" or ")}, or remove the setting` },
+        );
+        continue;
+      }
+      r.settings.push(entry);
+      if (how.by === "context" && entry.value === true) {
+        const flag: Identifier = { kind: "Identifier", name: entry.key, span: entry.keySpan };
+        r.settingFlags.push(flag);
+        this.checkFlagType(flag);
+      }
+    }
+  }
+
+  /** A required flag names a `bool` field of the trusted context record (when it declares one). */
+  private checkFlagType(e: Identifier): void {
+    const declared = recordFields(T.named(TRUSTED_RECORD_TYPES.context), this.env)?.fields.get(e.name);
+    if (declared && !isLoose(declared) && !isPrim(declared, "bool"))
+      this.sink.report(
+        "E0206",
+        `\`${e.name}\` names a field of the trusted context record of type \`${typeToString(declared)}\`; a required flag is \`bool\``,
+        e.span,
+        { help: "compare it explicitly: `require: context." + e.name + " == ...`" },
+      );
   }
 
   /**
@@ -621,14 +678,7 @@ export class PolicyChecker {
       // `require: differential_privacy` means `context.differential_privacy == true`: the
       // deployment states it in the trusted context record, the compiler enforces it.
       r.flags.push(e);
-      const declared = recordFields(T.named(TRUSTED_RECORD_TYPES.context), this.env)?.fields.get(e.name);
-      if (declared && !isLoose(declared) && !isPrim(declared, "bool"))
-        this.sink.report(
-          "E0206",
-          `\`${e.name}\` names a field of the trusted context record of type \`${typeToString(declared)}\`; a required flag is \`bool\``,
-          e.span,
-          { help: "compare it explicitly: `require: context." + e.name + " == ...`" },
-        );
+      this.checkFlagType(e);
       return;
     }
     r.conditions.push(e);

@@ -5,6 +5,9 @@
  * `*_approval`, ...). Unknown keys are W0300 (nothing would enforce them); a value of the wrong
  * kind is E0306. The emitter and the runtime read the normalised values from SettingEntry.
  *
+ * Nothing in `require` is accepted and ignored: every key says how it is enforced
+ * (SettingEnforcement), and a key this toolchain cannot enforce is E0311.
+ *
  * Kinds:
  *   bool, string, int (whole number ≥ 0), string-list,
  *   duration  "3000ms", "5m", "30_days", or a duration literal        → milliseconds
@@ -30,9 +33,28 @@ export type SettingKind =
   | { kind: "tier" }
   | { kind: "enum"; values: readonly string[] };
 
+/**
+ * How a `require` setting is enforced:
+ * - "check": against the agent's `with` blocks by the checker (E0403);
+ * - "runtime": by the runtime on each call the policy covers (runtime/exec/requirements.ts);
+ * - "context": a control that must be in place (`true`): the calls the policy covers are denied
+ *   unless the deployment states it in the trusted context record (`context.<key> == true`), as
+ *   the bare requirement `require: <key>` is;
+ * - "always": true of every run of this runtime, for the listed values (all when absent);
+ * - "unsupported": nothing here enforces it — E0311.
+ */
+export type SettingEnforcement =
+  | { by: "check" }
+  | { by: "runtime" }
+  | { by: "context" }
+  | { by: "always"; why: string; values?: readonly string[] }
+  | { by: "unsupported" };
+
 export interface SettingSpec {
   kind: SettingKind;
   doc: string;
+  /** For `require` settings. */
+  enforced?: SettingEnforcement;
 }
 
 const bool = (doc: string): SettingSpec => ({ kind: { kind: "bool" }, doc });
@@ -40,49 +62,110 @@ const str = (doc: string): SettingSpec => ({ kind: { kind: "string" }, doc });
 const int = (doc: string): SettingSpec => ({ kind: { kind: "int" }, doc });
 const dur = (doc: string): SettingSpec => ({ kind: { kind: "duration" }, doc });
 const oneOf = (values: string[], doc: string): SettingSpec => ({ kind: { kind: "enum", values }, doc });
+const by = (spec: SettingSpec, enforced: SettingEnforcement): SettingSpec => ({ ...spec, enforced });
+const CHECK = { by: "check" } as const;
+const RUNTIME = { by: "runtime" } as const;
+const CONTEXT = { by: "context" } as const;
+const UNSUPPORTED = { by: "unsupported" } as const;
+const NO_RETRIES = {
+  by: "always",
+  why: "symbi never retries a tool call or a step on its own: agent code retries explicitly, and each attempt is decided",
+} as const;
 
 /** `require: { ... }` keys. */
 export const REQUIRE_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
   [
     "sandbox_tier",
-    {
-      kind: { kind: "tier" },
-      doc: "The weakest sandbox tier the agent may run in; every `with` block in scope must name this tier or a stronger one (process < Tier1 < Tier2).",
-    },
+    by(
+      {
+        kind: { kind: "tier" },
+        doc: "The weakest sandbox tier the agent may run in; every `with` block in scope must name this tier or a stronger one (process < Tier1 < Tier2).",
+      },
+      CHECK,
+    ),
   ],
   [
     "rate_limiting",
-    {
-      kind: { kind: "rate" },
-      doc: 'Maximum call rate for the actions the policy covers, e.g. "1000/hour" or "100/hour/recipient".',
-    },
-  ],
-  ["timeout_per_request", dur("Time limit of each outgoing request.")],
-  ["timeout_per_channel", dur("Time limit per delivery channel.")],
-  ["total_timeout", dur("Time limit of the whole run.")],
-  ["approval_expiry", dur("How long a human approval stays valid.")],
-  ["api_key_rotation", dur("Maximum age of API keys used by the agent.")],
-  ["max_data_size", { kind: { kind: "size" }, doc: "Largest input the agent accepts." }],
-  ["max_document_size", { kind: { kind: "size" }, doc: "Largest document the agent stores." }],
-  ["max_scan_depth", int("Maximum recursion depth of scans.")],
-  ["max_concurrent_agents", int("Maximum number of agents running at once for this agent.")],
-  ["retry_attempts", int("Retries per failed delivery.")],
-  ["max_retry_attempts", int("Retries per failed step.")],
-  ["agentpin_algorithm", oneOf(["ES256", "ES384", "EdDSA"], "Signature algorithm of AgentPin credentials.")],
-  ["identity_domain", str("Domain whose AgentPin identities are accepted.")],
-  ["approval_mechanism", oneOf(["cryptographic_token", "interactive", "ticket"], "How human approval is given.")],
-  ["approval_scope", oneOf(["single_action", "session", "run"], "What one approval covers.")],
-  [
-    "schemapin_mode",
-    oneOf(
-      ["strict", "tofu", "permissive"],
-      "SchemaPin verification mode: strict rejects unverified tools; tofu pins on first use.",
+    by(
+      {
+        kind: { kind: "rate" },
+        doc: 'Maximum number of calls of each tool the policy covers in a sliding window, e.g. "1000/hour"; "100/hour/recipient" counts each value of the argument `recipient` apart.',
+      },
+      RUNTIME,
     ),
   ],
-  ["trust_bundle", str("Name of the trust-anchor bundle for SchemaPin.")],
-  ["failure_recovery", oneOf(["retry_with_backoff", "fail_fast", "skip"], "What happens when a step fails.")],
-  ["audit_trail", oneOf(["basic", "detailed", "full"], "Audit detail the actions require.")],
-  ["differential_privacy", bool("Aggregations must use differential privacy.")],
+  ["timeout_per_request", by(dur("Time limit of each call of a tool the policy covers."), RUNTIME)],
+  ["timeout_per_channel", by(dur("Time limit per delivery channel."), UNSUPPORTED)],
+  ["total_timeout", by(dur("Time limit of the whole run: every `with` block's timeout must be within it."), CHECK)],
+  [
+    "approval_expiry",
+    by(dur("How long a human approval stays valid: an answer given later does not approve the call."), RUNTIME),
+  ],
+  ["api_key_rotation", by(dur("Maximum age of API keys used by the agent."), UNSUPPORTED)],
+  [
+    "max_data_size",
+    by(
+      {
+        kind: { kind: "size" },
+        doc: "Largest arguments (as JSON) and largest output of a call of a tool the policy covers.",
+      },
+      RUNTIME,
+    ),
+  ],
+  ["max_document_size", by({ kind: { kind: "size" }, doc: "Largest document the agent stores." }, UNSUPPORTED)],
+  ["max_scan_depth", by(int("Maximum recursion depth of scans."), UNSUPPORTED)],
+  ["max_concurrent_agents", by(int("Maximum number of agents running at once for this agent."), UNSUPPORTED)],
+  ["retry_attempts", by(int("Retries per failed delivery."), NO_RETRIES)],
+  ["max_retry_attempts", by(int("Retries per failed step."), NO_RETRIES)],
+  [
+    "agentpin_algorithm",
+    by(oneOf(["ES256", "ES384", "EdDSA"], "Signature algorithm of AgentPin credentials."), UNSUPPORTED),
+  ],
+  ["identity_domain", by(str("Domain whose AgentPin identities are accepted."), UNSUPPORTED)],
+  [
+    "approval_mechanism",
+    by(oneOf(["cryptographic_token", "interactive", "ticket"], "How human approval is given."), {
+      by: "always",
+      why: "approvals are asked of the operator (`symbi exec --approve ask`) or given by the operator's flag",
+      values: ["interactive"],
+    }),
+  ],
+  [
+    "approval_scope",
+    by(oneOf(["single_action", "session", "run"], "What one approval covers."), {
+      by: "always",
+      why: "every approval covers the one call it was asked for",
+      values: ["single_action"],
+    }),
+  ],
+  [
+    "schemapin_mode",
+    by(
+      oneOf(
+        ["strict", "tofu", "permissive"],
+        "SchemaPin verification mode: strict rejects unverified tools; tofu pins on first use.",
+      ),
+      UNSUPPORTED,
+    ),
+  ],
+  ["trust_bundle", by(str("Name of the trust-anchor bundle for SchemaPin."), UNSUPPORTED)],
+  [
+    "failure_recovery",
+    by(oneOf(["retry_with_backoff", "fail_fast", "skip"], "What happens when a step fails."), {
+      by: "always",
+      why: "an error agent code does not catch ends the run",
+      values: ["fail_fast"],
+    }),
+  ],
+  [
+    "audit_trail",
+    by(oneOf(["basic", "detailed", "full"], "Audit detail the actions require."), {
+      by: "always",
+      why: "every decision, approval and tool call is in the run's signed audit log with its arguments (contents as hashes unless `--audit-content full`)",
+      values: ["basic", "detailed"],
+    }),
+  ],
+  ["differential_privacy", by(bool("Aggregations must use differential privacy."), CONTEXT)],
 ]);
 
 /** Key families of `require`, tried in order when a key is not listed above. */
@@ -90,13 +173,13 @@ export const REQUIRE_PATTERNS: ReadonlyArray<{ pattern: RegExp; spec: SettingSpe
   {
     pattern:
       /_(verification|verified|validation|sanitization|scanning|detection|moderation|classification|scoring|authorization|approval|approval_required|enabled)$/,
-    spec: bool("A check or control that must be in place."),
+    spec: by(bool("A check or control that must be in place."), CONTEXT),
     example: "signature_verification",
   },
   {
     pattern:
       /^(pin_on_first_use|verify_tool_schemas|log_verification_failures|require_reason|notify_on_escalation|deduplication|circuit_breaker|tls_verification)$/,
-    spec: bool("A control that must be in place."),
+    spec: by(bool("A control that must be in place."), CONTEXT),
     example: "deduplication",
   },
 ];
@@ -129,6 +212,8 @@ export interface SettingEntry {
   value: SettingValue;
   /** Normalised: milliseconds (duration), bytes (size), calls per second (rate), the manifest tier (tier). */
   normalized?: number | SandboxTier;
+  /** `rate`: at most `count` calls in any `windowMs`. */
+  rate?: { count: number; windowMs: number };
   /** `rate` with a per-entity suffix (`/recipient`). */
   per?: string;
   keySpan: Span;
@@ -218,12 +303,20 @@ const PER_SECOND: Record<string, number> = {
   d: 86400,
 };
 
-export function parseRateText(text: string): { perSecond: number; per?: string } | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*\/\s*([a-z]+)(?:\s*\/\s*([a-z_]+))?\s*$/.exec(text);
+/**
+ * `"100/hour"`, `"5/minute/recipient"` → at most `count` calls in any window of `windowMs`
+ * (counted per value of the argument `per`, when given); undefined when malformed. The count is
+ * a whole number of at least 1: a sliding window counts calls.
+ */
+export function parseRateText(
+  text: string,
+): { count: number; windowMs: number; perSecond: number; per?: string } | undefined {
+  const m = /^\s*(\d+)\s*\/\s*([a-z]+)(?:\s*\/\s*([a-z_]+))?\s*$/.exec(text);
   if (!m) return undefined;
   const unit = PER_SECOND[m[2]!];
-  if (unit === undefined) return undefined;
-  return { perSecond: Number(m[1]) / unit, ...(m[3] ? { per: m[3] } : {}) };
+  const count = Number(m[1]);
+  if (unit === undefined || !Number.isSafeInteger(count) || count < 1) return undefined;
+  return { count, windowMs: unit * 1000, perSecond: count / unit, ...(m[3] ? { per: m[3] } : {}) };
 }
 
 export interface SettingProblem {
@@ -307,8 +400,15 @@ export function validateSetting(
     case "rate": {
       const r = typeof raw === "string" ? parseRateText(raw) : undefined;
       return r
-        ? { entry: { value: raw as string, normalized: r.perSecond, ...(r.per ? { per: r.per } : {}) } }
-        : fail();
+        ? {
+            entry: {
+              value: raw as string,
+              normalized: r.perSecond,
+              rate: { count: r.count, windowMs: r.windowMs },
+              ...(r.per ? { per: r.per } : {}),
+            },
+          }
+        : fail("a whole number of calls per second, minute, hour or day");
     }
     case "tier": {
       if (typeof raw !== "string") return fail();

@@ -335,14 +335,16 @@ class Analyzer {
         this.model.rules.push(r);
       });
     }
-    const conditions: Array<{ e: Expr; flag: boolean }> = [
+    const conditions: Array<{ e: Expr; flag: boolean; setting?: boolean }> = [
       ...rule.conditions.map((e) => ({ e, flag: false })),
       ...rule.flags.map((e) => ({ e: e as Expr, flag: true })),
+      // Controls a settings record requires: one rule per key (`<id>.<key>`).
+      ...rule.settingFlags.map((e) => ({ e: e as Expr, flag: true, setting: true })),
     ];
     conditions.sort((x, y) => x.e.span.start - y.e.span.start);
-    for (const { e, flag } of conditions) {
+    for (const { e, flag, setting } of conditions) {
       attempt(() => {
-        const ps = part(e);
+        const ps = setting ? { ...src, id: `${part(e).id}.${(e as Identifier).name}` } : part(e);
         const r: DecisionRule = {
           ...ps,
           effect: "forbid",
@@ -388,7 +390,14 @@ class Analyzer {
     const valueSpans: { [k: string]: Span } = {};
     for (const e of entries) {
       settings[e.key] =
-        typeof e.normalized === "number" ? { value: e.value, normalized: e.normalized } : (e.value as JsonValue);
+        typeof e.normalized === "number"
+          ? {
+              value: e.value,
+              normalized: e.normalized,
+              ...(e.rate ? { count: e.rate.count, window_ms: e.rate.windowMs } : {}),
+              ...(e.per !== undefined ? { per: e.per } : {}),
+            }
+          : (e.value as JsonValue);
       valueSpans[e.key] = e.valueSpan;
     }
     const s: SettingRule = { ...src, kind, settings, valueSpans };

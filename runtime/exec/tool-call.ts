@@ -35,6 +35,7 @@ import { fromJson, isDuration, isFloat, isOption, list, typeNameOf, type Value }
 import type { AuditSink } from "./audit-sink.js";
 import type { SandboxPool } from "./sandboxes.js";
 import { STRICT, type Enforcement } from "./enforcement.js";
+import { CallRequirements } from "./requirements.js";
 
 export interface ToolCallerOptions {
   agent: string;
@@ -123,10 +124,13 @@ export class ToolCaller {
   private readonly maxOutput: number;
 
   private readonly enforcement: Enforcement;
+  /** The `require` settings enforced on calls: rates, data sizes, per-request timeouts, approval expiry. */
+  private readonly requirements: CallRequirements;
 
   constructor(private readonly o: ToolCallerOptions) {
     this.maxOutput = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.enforcement = o.enforcement ?? STRICT;
+    this.requirements = new CallRequirements(o.gate.policies.policiesJson.settings);
   }
 
   /** The deployment's facts about this call's argument values, by argument name (undefined when none). */
@@ -286,6 +290,21 @@ export class ToolCaller {
       if (restricts && this.enforcement.stops(d, "invoke_tool", o.agent)) throw this.denied(d, name, loc);
       if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
     }
+    // The `require` settings that bound calls (requirements.ts), before anyone is asked to approve.
+    const refusal = this.requirements.check(name, validated);
+    if (refusal) {
+      const d: GateDecision = { decision: "deny", rules: [refusal.rule], locations: [], reason: refusal.reason };
+      o.audit.emit("decision", {
+        action: name,
+        decision: "deny",
+        rules: d.rules,
+        reason: d.reason,
+        requirement: true,
+        location: formatLocation(loc),
+        ...this.enforcement.decisionFields(d, true),
+      });
+      if (this.enforcement.stops(d, name, o.agent)) throw this.denied(d, name, loc);
+    }
     const needsApproval = decision.decision === "require_approval" || contract.humanApproval;
     if (needsApproval) {
       const rules = decision.decision === "require_approval" ? decision.rules : [`${name}.contract.human_approval`];
@@ -293,7 +312,16 @@ export class ToolCaller {
         decision.decision === "require_approval"
           ? decision.reason
           : `the contract of \`${name}\` sets human_approval = true`;
-      const answer = await o.approver.approve({ agent: o.agent, tool: name, args: validated, rules, reason }, o.signal);
+      const asked = performance.now();
+      let answer = await o.approver.approve({ agent: o.agent, tool: name, args: validated, rules, reason }, o.signal);
+      const expiry = this.requirements.approvalExpiry(name);
+      const waited = performance.now() - asked;
+      if (answer.approved && expiry && waited > expiry.ms)
+        answer = {
+          ...answer,
+          approved: false,
+          answer: `the approval came after ${Math.round(waited)} ms, later than approval_expiry ${expiry.text} (${expiry.rule})`,
+        };
       o.audit.emit("approval", {
         action: name,
         approved: answer.approved,
@@ -316,7 +344,8 @@ export class ToolCaller {
     // 3. Sandbox.
     const driver = o.sandboxes.driverFor(contract);
     const remaining = o.budget.remainingMs();
-    const toolTimeout = contract.timeoutSeconds * 1000;
+    const perRequest = this.requirements.timeout(name);
+    const toolTimeout = Math.min(contract.timeoutSeconds * 1000, perRequest?.ms ?? Infinity);
     const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
     const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
     const image = driver.imageIdentity?.() ?? null;
@@ -330,6 +359,7 @@ export class ToolCaller {
       timeoutMs: Math.round(timeoutMs),
       location: formatLocation(loc),
     });
+    this.requirements.admit(name, validated);
     let r;
     try {
       r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
@@ -374,7 +404,10 @@ export class ToolCaller {
     // 4. Outcome.
     if (r.timedOut) {
       if (deadlineBound) throw o.budget.timeoutError(loc);
-      const msg = `\`${name}\` was killed after its timeout of ${contract.timeoutSeconds}s`;
+      const msg =
+        perRequest && perRequest.ms < contract.timeoutSeconds * 1000
+          ? `\`${name}\` was killed after timeout_per_request ${perRequest.text} (${perRequest.rule})`
+          : `\`${name}\` was killed after its timeout of ${contract.timeoutSeconds}s`;
       this.error("Timeout", msg, loc, name);
       throw new DslError("Timeout", msg, loc, { details: { tool: name } });
     }
@@ -389,6 +422,13 @@ export class ToolCaller {
       const msg = `\`${name}\` printed more than ${this.maxOutput} bytes; its output was cut and is not used`;
       this.error("ToolError", msg, loc, name);
       throw new DslError("ToolError", msg, loc, { details: { tool: name } });
+    }
+    const outputLimit = this.requirements.outputLimit(name);
+    const outputBytes = Buffer.byteLength(r.stdout, "utf8");
+    if (outputLimit && outputBytes > outputLimit.bytes) {
+      const msg = `\`${name}\` printed ${outputBytes} bytes, more than max_data_size ${outputLimit.text} (${outputLimit.rule}); its output is not used`;
+      this.error("ToolError", msg, loc, name);
+      throw new DslError("ToolError", msg, loc, { details: { tool: name, rule: outputLimit.rule } });
     }
     const parsed = parseToolOutput(contract, r.stdout, {
       argv,

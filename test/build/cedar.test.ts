@@ -131,6 +131,12 @@ test("require → forbid … unless; require approval → approval.cedar; settin
     ),
   );
   assert.ok(cedar.includes('@id("a.p.2.0")'));
+  // A control a settings record requires is a flag of the trusted context, with its own rule.
+  assert.ok(cedar.includes('@id("a.p.5.tls_verification")'));
+  assert.match(
+    cedar,
+    /@id\("a\.p\.5\.tls_verification"\)[^;]*unless \{\n {2}\(context has context && context\.context has tls_verification && context\.context\.tls_verification\)\n\};/,
+  );
   assert.ok(
     approval.includes(
       '@id("a.p.3")\n@dsl("agents/test.symbi:7:9")\n@rule("require")\n@policy("p")\n@approver("supervisor")\npermit (',
@@ -141,7 +147,14 @@ test("require → forbid … unless; require approval → approval.cedar; settin
   const settings = pj.settings.map((s: { id: string; kind: string; settings: unknown }) => [s.id, s.kind, s.settings]);
   assert.equal(settings, [
     ["a.p.2", "require", { audit_trail: "detailed" }],
-    ["a.p.5", "require", { tls_verification: true, rate_limiting: { value: "10/hour", normalized: 10 / 3600 } }],
+    [
+      "a.p.5",
+      "require",
+      {
+        tls_verification: true,
+        rate_limiting: { value: "10/hour", normalized: 10 / 3600, count: 10, window_ms: 3_600_000 },
+      },
+    ],
     ["a.p.6", "audit", { actions: "all" }],
   ]);
 });

@@ -268,6 +268,24 @@ const CASES: Case[] = [
     help: 'allowed: "fast", "slow"',
   },
   {
+    code: "E0311",
+    src: 'policy p { require: { «api_key_rotation»: "30d" } }',
+    message: "`api_key_rotation` is not enforced by symbi",
+    help: "remove it; if the deployment guarantees it, say so in the trusted context and require the flag (`require: api_key_rotation`), which the runtime enforces",
+  },
+  {
+    code: "E0311",
+    src: 'policy p { require: { approval_scope: «"session"» } }',
+    message: '`approval_scope` = "session" is not enforced by symbi: every approval covers the one call it was asked for',
+    help: 'write "single_action", or remove the setting',
+  },
+  {
+    code: "W0304",
+    src: 'agent a() {\ncapabilities = ["net"]\npolicy p { deny: «net» }\nwith sandbox = "Tier1" {\n}\n}\n',
+    message:
+      "no request can match `net`: it is a capability that no tool, built-in action or group provides, so this deny never applies",
+  },
+  {
     code: "W0300",
     src: 'policy p { audit: { «log_levl»: "info" } }',
     message: "unknown audit setting `log_levl`",

@@ -66,11 +66,23 @@ export const policyCodes: CodeTable = {
     explanation:
       "A literal in an action pattern constrains the call's argument to that value: it must have the argument's type and, for an `enum` argument, be one of its allowed values. For paths, IP addresses, hosts, CIDR ranges and URLs it must be written in the canonical form the gate decides (`/etc/passwd`, not `//etc/passwd`; `10.0.0.1`, not `::ffff:10.0.0.1`; `http://example.com/`, not `HTTP://Example.com`): another spelling would never match, and a deny written with it would never apply. The same holds for a string literal passed to a tool's `enum` argument in a call.",
   },
+  E0311: {
+    severity: "error",
+    title: "setting not enforced",
+    explanation:
+      'Every `require` setting is enforced — by the checker (`sandbox_tier`, `total_timeout`), by the runtime on each call the policy covers (`rate_limiting`, `max_data_size`, `timeout_per_request`, `approval_expiry`), as a flag of the trusted context the deployment must set (controls such as `pii_detection: true`), or because it is true of every run (`approval_scope = "single_action"`) — or it is this error: symbi cannot enforce it (`api_key_rotation`, `max_scan_depth`, AgentPin settings, ...), and a policy that only looked enforced would be worse than none. Remove it, or, when the deployment guarantees it, state that in the trusted context and require the flag (`require: keys_rotated`).',
+  },
   W0300: {
     severity: "warning",
     title: "unknown setting",
     explanation:
       "The key is not in the documented `require`/`audit` settings schema, so nothing enforces it. Check its spelling.",
+  },
+  W0304: {
+    severity: "warning",
+    title: "deny that no request can match",
+    explanation:
+      'The deny names a capability the agent declares, but no tool contract, built-in action or action group provides it: no call is ever that action, so the rule never applies and protects nothing. Deny the tools that perform it, by name or through a group their contracts join (`[tool.policy] groups = ["network_access"]`).',
   },
   W0301: {
     severity: "warning",
