@@ -276,7 +276,8 @@ const CASES: Case[] = [
   {
     code: "E0311",
     src: 'policy p { require: { approval_scope: «"session"» } }',
-    message: '`approval_scope` = "session" is not enforced by symbi: every approval covers the one call it was asked for',
+    message:
+      '`approval_scope` = "session" is not enforced by symbi: every approval covers the one call it was asked for',
     help: 'write "single_action", or remove the setting',
   },
   {
