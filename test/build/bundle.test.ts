@@ -209,4 +209,40 @@ test("symbic build: writes one bundle per agent (exit 0); errors write nothing (
   }
 });
 
+test("issue 10: symbic build A B groups paths by project as symbic check does", () => {
+  // `symbic build examples/quickstart examples/seed-policies` reported 11 errors: every path was
+  // built in the first path's project. Each project builds on its own, so both together build.
+  const dir = mkdtempSync(join(tmpdir(), "symbic-two-"));
+  try {
+    const quick = join(ROOT, "examples/quickstart");
+    const both = symbic(["build", quick, SEED, "--out", join(dir, "out")]);
+    assert.is(both.status, 0, both.stderr);
+    assert.match(both.stderr, /built quickstart/);
+    assert.match(both.stderr, /built data_steward/);
+    // A bad project among good ones: its errors, exit 3, and nothing written for any of them.
+    const proj = join(dir, "bad");
+    mkdirSync(join(proj, "tools"), { recursive: true });
+    writeFileSync(
+      join(proj, "a.symbi"),
+      'agent a() {\n    policy p { allow: nosuch(x) }\n    with sandbox = "Tier1" { return 1; }\n}\n',
+    );
+    const mixed = symbic(["build", quick, proj, "--out", join(dir, "out2")]);
+    assert.is(mixed.status, 3, mixed.stderr);
+    assert.match(mixed.stderr, /a\.symbi:2:23: error\[E0300\]/);
+    assert.ok(!existsSync(join(dir, "out2")), "nothing is written");
+    // Two projects with an agent of the same name cannot share one --out folder.
+    const twin = join(dir, "twin");
+    mkdirSync(join(twin, "tools"), { recursive: true });
+    writeFileSync(
+      join(twin, "q.symbi"),
+      'agent quickstart() -> String {\n    with sandbox = "process", timeout = 5s { return "x"; }\n}\n',
+    );
+    const clash = symbic(["build", quick, twin, "--out", join(dir, "out3")]);
+    assert.is(clash.status, 1, clash.stderr);
+    assert.match(clash.stderr, /agent `quickstart` is in two projects/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -5,8 +5,9 @@
  *
  * The checker runs first, on the whole project (every source under the project folder, and its
  * tool contracts), and the build stops on any error. The project folder is `--project`, or the
- * one `symbic check` finds (compiler/project/root.ts: the nearest folder with `tools/` or
- * `symbi.toml`).
+ * one `symbic check` finds for each path (compiler/project/root.ts: the nearest folder with
+ * `tools/` or `symbi.toml`): paths of several projects are built as `symbic check` checks them,
+ * each project whole, and nothing is written unless every project builds.
  *
  * `--sign KEYFILE` (or `[bundles] signing_key` in the configuration, config/; `--no-sign` turns
  * it off) signs each bundle (formats/bundle-signature.ts): `bundle.sig` beside bundle.json, an
@@ -31,6 +32,7 @@ import { ExitCode } from "../../../formats/exit-codes.js";
 import { KeyError, loadPrivateKey } from "../../../formats/keys.js";
 import { BUNDLE_SIGNATURE_FILE, signBundle } from "../../../formats/bundle-signature.js";
 import { Config, ConfigError, bundles, loadConfig } from "../../../config/index.js";
+import type { Diagnostic } from "../../diagnostics/model.js";
 
 function isDir(p: string): boolean {
   try {
@@ -96,58 +98,90 @@ export function registerBuild(program: Command): void {
             );
           const files = collectSourceFiles(paths);
           if (files.length === 0) throw new UserError(`no .symbi or .dsl files in ${paths.join(", ")}`);
-          const projectDir = resolve(opts.project ?? findProjectRoot(files[0]!));
-          if (!isDir(projectDir)) throw new UserError(`--project ${opts.project}: not a folder`);
-          const signingKey = bundleSigningKey(projectDir, opts.sign);
-          const read = (f: string): SourceInput => ({
-            file: projectPath(projectDir, resolve(f)),
-            bytes: Buffer.from(readSourceBytes(f)),
-          });
-          const sources = files.map(read);
-          const requested = new Set(sources.map((s) => s.file));
-          // The rest of the project: checked with the build so names resolve across files.
-          // A lone non-source file (`/dev/null`) has no project to walk (as in `symbic check`).
-          const walk = opts.project !== undefined || isSourceFile(files[0]!);
-          const others = (walk ? collectSourceFiles([projectDir]) : [])
-            .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
-            .map(read);
-          // Diagnostics name files as the user sees them; the bundle records project paths.
-          const shown = new Map<string, string>();
-          for (const s of [...sources, ...others]) shown.set(s.file, displayPath(resolve(projectDir, s.file)));
-          const out = buildProject({
-            projectDir,
-            sources,
-            otherSources: others,
-            ...(opts.runtimeImage !== undefined ? { runtimeImage: opts.runtimeImage } : {}),
-          });
-          const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
-          const diags = out.diagnostics.map((d) => ({
-            ...d,
-            file: toShown(d.file),
-            ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}),
-          }));
+          if (opts.project !== undefined && !isDir(resolve(opts.project)))
+            throw new UserError(`--project ${opts.project}: not a folder`);
+          // Paths are grouped by project exactly as `symbic check` groups them; each project is
+          // built whole (its other files checked with it, so names resolve across files).
+          const groups = new Map<string, string[]>();
+          for (const f of files) {
+            const root = resolve(opts.project ?? findProjectRoot(f));
+            groups.set(root, [...(groups.get(root) ?? []), f]);
+          }
+          const built: Array<{ projectDir: string; out: ReturnType<typeof buildProject> }> = [];
+          const diags: Diagnostic[] = [];
           const texts = new Map<string, string>();
-          for (const [f, t] of out.texts) texts.set(toShown(f), t);
+          const signers = new Map<string, ReturnType<typeof bundleSigningKey>>();
+          for (const [projectDir, wanted] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+            signers.set(projectDir, bundleSigningKey(projectDir, opts.sign));
+            const read = (f: string): SourceInput => ({
+              file: projectPath(projectDir, resolve(f)),
+              bytes: Buffer.from(readSourceBytes(f)),
+            });
+            const sources = wanted.map(read);
+            const requested = new Set(sources.map((x) => x.file));
+            // A lone non-source file (`/dev/null`) has no project to walk (as in `symbic check`).
+            const walk = opts.project !== undefined || isSourceFile(wanted[0]!);
+            const others = (walk ? collectSourceFiles([projectDir]) : [])
+              .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
+              .map(read);
+            // Diagnostics name files as the user sees them; the bundle records project paths.
+            const shown = new Map<string, string>();
+            for (const x of [...sources, ...others]) shown.set(x.file, displayPath(resolve(projectDir, x.file)));
+            const out = buildProject({
+              projectDir,
+              sources,
+              otherSources: others,
+              ...(opts.runtimeImage !== undefined ? { runtimeImage: opts.runtimeImage } : {}),
+            });
+            const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
+            for (const d of out.diagnostics)
+              diags.push({
+                ...d,
+                file: toShown(d.file),
+                ...(d.related ? { related: d.related.map((r) => ({ ...r, file: toShown(r.file) })) } : {}),
+              });
+            for (const [f, t] of out.texts) texts.set(toShown(f), t);
+            built.push({ projectDir, out });
+          }
+          // Two projects with an agent of the same name would write one bundle folder twice.
+          const owner = new Map<string, string>();
+          for (const { projectDir, out } of built)
+            for (const b of out.bundles) {
+              const first = owner.get(b.agent);
+              if (first !== undefined)
+                throw new UserError(
+                  `agent \`${b.agent}\` is in two projects (${displayPath(first)} and ${displayPath(projectDir)}): build them to different --out folders`,
+                );
+              owner.set(b.agent, projectDir);
+            }
           const code = emitDiagnostics(diags, format, (f) => texts.get(f), files.length);
           if (code !== ExitCode.Ok) return code;
           const outDir = resolve(opts.out);
-          for (const b of out.bundles) {
-            const files = new Map(b.files);
-            if (signingKey)
-              files.set(BUNDLE_SIGNATURE_FILE, Buffer.from(signBundle(files.get("bundle.json")!, signingKey)));
-            try {
-              writeBundle(outDir, b.agent, files);
-            } catch (e) {
-              throw new UserError(
-                `cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`,
-              );
-            }
-            if (format === "pretty") {
-              const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files${signingKey ? ", signed" : ""})`;
-              process.stderr.write((useColor(process.stderr) ? `\x1b[32m${line}\x1b[0m` : line) + "\n");
+          let count = 0;
+          for (const { projectDir, out } of built) {
+            const signingKey = signers.get(projectDir);
+            for (const b of out.bundles) {
+              count++;
+              const bundleFiles = new Map(b.files);
+              if (signingKey)
+                bundleFiles.set(
+                  BUNDLE_SIGNATURE_FILE,
+                  Buffer.from(signBundle(bundleFiles.get("bundle.json")!, signingKey)),
+                );
+              try {
+                writeBundle(outDir, b.agent, bundleFiles);
+              } catch (e) {
+                throw new UserError(
+                  `cannot write the bundle of ${b.agent} to ${displayPath(join(outDir, b.agent))}: ${(e as Error).message}`,
+                );
+              }
+              if (format === "pretty") {
+                const line = `built ${b.agent} → ${displayPath(join(outDir, b.agent))} (${b.files.size} files${signingKey ? ", signed" : ""})`;
+                process.stderr.write((useColor(process.stderr) ? `\x1b[32m${line}\x1b[0m` : line) + "\n");
+              }
             }
           }
-          if (out.bundles.length === 0 && format === "pretty") process.stderr.write("no agents to build\n");
+          if (count === 0 && format === "pretty") process.stderr.write("no agents to build\n");
           return ExitCode.Ok;
         }),
     );
