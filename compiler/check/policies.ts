@@ -115,6 +115,8 @@ export class PolicyChecker {
   private readonly shadowWarned = new Set<string>();
   /** Binders of patterns whose action did not resolve: still in scope (typed unknown) to avoid cascades. */
   private orphanBinders: BinderInfo[] = [];
+  private where: PolicyInfo["scope"] = "agent";
+  private policyName = "";
 
   constructor(
     private readonly sink: CheckSink,
@@ -126,6 +128,8 @@ export class PolicyChecker {
   }
 
   check(node: PolicyDef, where: PolicyInfo["scope"]): PolicyInfo {
+    this.where = where;
+    this.policyName = node.name.name;
     const info: PolicyInfo = { name: node.name.name, file: this.sink.file, node, scope: where, rules: [] };
     if (this.agent) info.agent = this.agent.name;
     const seenSettings = new Map<string, Span>();
@@ -190,6 +194,7 @@ export class PolicyChecker {
     if (rule.scope) r.actions.push(...this.patterns(rule.scope));
     if (rule.verb === "allow") this.outsideCapabilities(r.actions);
     if (rule.verb === "deny") this.unmatchableDenies(r.actions);
+    if (rule.verb === "allow" && this.where === "top") this.widensAgents(rule, r.actions);
     if (rule.guard) {
       const scope = this.decisionScope(r.actions);
       this.guard(rule.guard, scope);
@@ -344,6 +349,56 @@ export class PolicyChecker {
         },
       );
     }
+  }
+
+  /**
+   * W0305: a top-level policy applies to every agent of the project, so an allow there widens
+   * agents that never asked for it — one stray file (`vendor/x.symbi` with `allow:
+   * all_operations`) would open every agent. Name each agent it widens: those without
+   * capabilities, and those whose capabilities cover one of its actions.
+   */
+  private widensAgents(rule: PolicyRule, patterns: readonly ActionPattern[]): void {
+    const names = new Set<string>();
+    let every = false;
+    for (const p of patterns) {
+      const a = p.action;
+      if (a.kind === "group") {
+        if (a.members === "*") every = true;
+        else for (const m of a.members ?? []) names.add(m);
+      } else if (a.kind !== "agent") names.add(a.name);
+      else names.add("delegate");
+    }
+    if (!every && names.size === 0) return;
+    const widened: string[] = [];
+    for (const agent of this.env.agents.values()) {
+      const declares = agent.node.members.some((m) => m.kind === "Capabilities");
+      const caps = new Set(agent.capabilities.map((c) => c.name));
+      const covered = (n: string) =>
+        caps.has(n) ||
+        [...caps].some((c) => {
+          const g = this.env.groups.get(c);
+          return g !== undefined && (g.members === "*" || g.members.includes(n));
+        });
+      if (!declares || caps.has("all_operations") || (every && caps.size > 0) || [...names].some(covered))
+        widened.push(agent.name);
+    }
+    if (widened.length === 0) return;
+    widened.sort();
+    const list =
+      widened.length === 1
+        ? `\`${widened[0]}\``
+        : `${widened
+            .slice(0, -1)
+            .map((n) => `\`${n}\``)
+            .join(", ")} and \`${widened[widened.length - 1]}\``;
+    this.sink.report(
+      "W0305",
+      `top-level policy \`${this.policyName}\` allows for every agent of the project: it widens ${list}`,
+      rule.span,
+      {
+        help: "allow it in the policies of the agents that need it; keep top-level policies to deny, require and audit",
+      },
+    );
   }
 
   /** Agent-level policies see their agent's capabilities; top-level ones see every agent's. */

@@ -13,11 +13,14 @@ import type { PolicyRequest } from "../../runtime/gate/request.js";
 const EXAMPLE = join(ROOT, "examples/seed-policies");
 const out = buildDir(EXAMPLE);
 
-test("the seed example checks and builds without diagnostics", () => {
+test("the seed example builds; its only diagnostics say that its top-level allows widen the agent", () => {
+  // The seed document writes its policies for every agent; a top-level allow widens each agent
+  // of the project, and `symbic check` says which (W0305, issue 11 item 7).
   assert.equal(
-    out.diagnostics.map((d) => `${d.code} ${d.file}:${d.span.line} ${d.message}`),
-    [],
+    out.diagnostics.map((d) => `${d.code} ${d.file}:${d.span.line}`),
+    ["W0305 agents/policies.symbi:12", "W0305 agents/policies.symbi:25", "W0305 agents/policies.symbi:37"],
   );
+  for (const d of out.diagnostics) assert.match(d.message, /it widens `data_steward`$/);
   assert.is(out.bundles.length, 1);
 });
 

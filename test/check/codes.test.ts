@@ -281,6 +281,12 @@ const CASES: Case[] = [
     help: 'write "single_action", or remove the setting',
   },
   {
+    code: "W0305",
+    src: 'agent a() {\nwith sandbox = "Tier1" {\n}\n}\npolicy wide { «allow: all_operations» }\n',
+    message: "top-level policy `wide` allows for every agent of the project: it widens `a`",
+    help: "allow it in the policies of the agents that need it; keep top-level policies to deny, require and audit",
+  },
+  {
     code: "W0304",
     src: 'agent a() {\ncapabilities = ["net"]\npolicy p { deny: «net» }\nwith sandbox = "Tier1" {\n}\n}\n',
     message:

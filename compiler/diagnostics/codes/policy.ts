@@ -84,6 +84,12 @@ export const policyCodes: CodeTable = {
     explanation:
       'The deny names a capability the agent declares, but no tool contract, built-in action or action group provides it: no call is ever that action, so the rule never applies and protects nothing. Deny the tools that perform it, by name or through a group their contracts join (`[tool.policy] groups = ["network_access"]`).',
   },
+  W0305: {
+    severity: "warning",
+    title: "top-level allow widens agents",
+    explanation:
+      "A top-level policy applies to every agent of the project (every `.symbi` file under the project root, or under the source folders `[project] sources` in `symbi.toml` lists). An `allow:` there adds permissions to agents that never asked for them; the warning names each one it widens. Allow in the agents' own policies, and keep top-level policies to `deny:`, `require:` and `audit:`.",
+  },
   W0301: {
     severity: "warning",
     title: "rule names something that is never gated",
