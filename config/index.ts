@@ -16,7 +16,7 @@ export {
 } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
-export { SECTIONS, security, tofu, bundles, model } from "./sections.js";
+export { SECTIONS, security, tofu, bundles, model, projectSection } from "./sections.js";
 export {
   MODEL_PROVIDERS,
   isProvider,

@@ -6,9 +6,10 @@
 import type { SectionSpec } from "./schema.js";
 import { bundles } from "./bundles.js";
 import { model } from "./model.js";
+import { projectSection } from "./project.js";
 import { security } from "./security.js";
 import { tofu } from "./tofu.js";
 
-export { bundles, model, security, tofu };
+export { bundles, model, projectSection, security, tofu };
 
-export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles, model];
+export const SECTIONS: readonly SectionSpec[] = [projectSection, security, tofu, bundles, model];

@@ -15,6 +15,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/mode
 import { compileAgent } from "../emit/agent.js";
 import { collectSourceFiles, displayPath, isSourceFile, readSourceBytes } from "../project/files.js";
 import { findProjectRoot } from "../project/root.js";
+import { membershipDiagnostics, projectMembers, type ProjectMembers } from "../project/members.js";
 import { Project, isContractPath, type CheckResult } from "../check/project.js";
 import { readContractText } from "../contracts/index.js";
 
@@ -36,7 +37,7 @@ export interface CheckFilesResult {
   files: Map<string, ParseResult>;
   /** How many files were requested (for the summary line). */
   requested: number;
-  projects: Array<{ root: string; result: CheckResult }>;
+  projects: Array<{ root: string; result: CheckResult; members?: ProjectMembers }>;
   /** Text of a file shown in diagnostics (sources and contracts), for excerpts. */
   source(file: string): string | undefined;
 }
@@ -50,6 +51,8 @@ function displayRoot(root: string): string {
 /** Throws FileError (from compiler/project/files.ts) for paths that do not exist or cannot be read. */
 export function checkFiles(paths: readonly string[]): CheckFilesResult {
   const requested = collectSourceFiles(paths);
+  const named = new Set(paths.map((p) => resolve(p)));
+  let checked = 0;
   const byRoot = new Map<string, string[]>();
   const rootOfDir = new Map<string, string>();
   // A file named explicitly that is not a source file (`/dev/null`, `notes.txt`) is checked on
@@ -73,7 +76,18 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
       recordSymbols: false,
       loadContractsFromDisk: !single,
     });
-    const members = new Set([...(single ? [] : collectSourceFiles([root])), ...wanted].map((f) => resolve(f)));
+    const membership = single ? undefined : projectMembers(root);
+    if (membership) {
+      // A folder's files outside `[project] sources` are not the project's (a file named
+      // explicitly still is checked, with the project).
+      const own = new Set(membership.files.map((f) => resolve(f)));
+      const kept = wanted.filter((f) => own.has(resolve(f)) || named.has(resolve(f)));
+      wanted.splice(0, wanted.length, ...kept);
+      if (wanted.length === 0) continue;
+      diagnostics.push(...membershipDiagnostics(membership, wanted));
+    }
+    checked += wanted.length;
+    const members = new Set([...(membership?.files ?? []), ...wanted].map((f) => resolve(f)));
     const show = new Set(wanted.map((f) => displayPath(f)));
     for (const abs of [...members].sort()) {
       const shown = displayPath(abs);
@@ -87,7 +101,10 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
     }
     const result = project.check();
     for (const [f, r] of result.files) files.set(f, r);
-    for (const d of result.diagnostics) if (show.has(d.file) || isContractPath(d.file)) diagnostics.push(d);
+    // A top-level allow that widens agents (W0305) is shown wherever it is: it changes what the
+    // requested agents may do.
+    for (const d of result.diagnostics)
+      if (show.has(d.file) || isContractPath(d.file) || d.code === "W0305") diagnostics.push(d);
     // The compiler's stages run on programs the checker accepts (as `symbic build` does).
     if (!hasErrors(result.diagnostics)) {
       const contracts = new Map([...result.contracts].filter(([, c]) => c.valid));
@@ -101,13 +118,13 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
         diagnostics.push(...compiled.diagnostics);
       }
     }
-    projects.push({ root, result });
+    projects.push({ root, result, ...(membership ? { members: membership } : {}) });
   }
   return {
     // Capped per file again: the compiler's stages add to what the checker capped.
     diagnostics: capDiagnostics(dedupe(sortDiagnostics(diagnostics))),
     files,
-    requested: requested.length,
+    requested: checked,
     projects,
     source(file) {
       const t = texts.get(file);

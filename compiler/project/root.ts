@@ -2,8 +2,9 @@
  * Project root discovery: a project is the nearest folder, from the given path upwards, that
  * has a `tools/` folder (tool contracts) or a `symbi.toml`. The search stops at a repository
  * root (a folder with `.git`) and at the file-system root; without a marker the project is the
- * given folder (or the given file's folder). Every `.symbi`/`.dsl` file under the root belongs
- * to the project: names resolve across all of them.
+ * given folder (or the given file's folder). Which files belong to the project — every
+ * `.symbi`/`.dsl` file under the root, or those of the folders `[project] sources` lists — is
+ * members.ts's decision; names resolve across all of them.
  */
 import { statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

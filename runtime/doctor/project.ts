@@ -4,7 +4,8 @@
  * tier applied exactly as `symbi exec` applies it — and each of its tools' sandboxes say which
  * tiers and images must be there.
  */
-import { collectSourceFiles, readSourceBytes } from "../../compiler/project/files.js";
+import { projectMembers } from "../../compiler/project/members.js";
+import { readSourceBytes } from "../../compiler/project/files.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { hasErrors } from "../../compiler/diagnostics/model.js";
 import { resolve } from "node:path";
@@ -33,7 +34,7 @@ export function projectNeeds(root: string, defaultTier: DefaultTier | undefined)
   const needs: ProjectNeeds = { root, agents: [], tiers: new Map(), images: new Map() };
   let files: string[];
   try {
-    files = collectSourceFiles([root]);
+    files = projectMembers(root).files;
   } catch (e) {
     needs.problem = (e as Error).message;
     return needs;

@@ -2,14 +2,15 @@
  * `symbi exec FILE.symbi`: compiles the file's project in memory with the compiler's build
  * (compiler/emit/build.ts, the same code as `symbic build`) and verifies each result like a
  * bundle read from disk. The project is the file's project root (compiler/project/root.ts): its
- * tool contracts, and — when the root is marked by a `tools/` folder or `symbi.toml` — every
- * source file under it, so names resolve across files as in `symbic build`. The agents defined
+ * tool contracts, and — when the root is marked by a `tools/` folder or `symbi.toml` — its member
+ * files (compiler/project/members.ts), so names resolve across files as in `symbic build`. The agents defined
  * in FILE are the ones that can be run; the others are peers (`delegate` targets). Compile
  * errors are printed as the compiler prints them and the command fails with exit 3; nothing runs.
  */
 import { resolve } from "node:path";
 import { findProjectRoot, isProjectRoot } from "../../compiler/project/root.js";
-import { collectSourceFiles, readSourceBytes } from "../../compiler/project/files.js";
+import { readSourceBytes } from "../../compiler/project/files.js";
+import { membershipDiagnostics, projectMembers } from "../../compiler/project/members.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { renderPretty } from "../../compiler/diagnostics/render.js";
 import { hasErrors, type Diagnostic } from "../../compiler/diagnostics/model.js";
@@ -40,7 +41,8 @@ export interface CompiledProject {
 
 export async function compileToBundles(file: string): Promise<CompiledProject> {
   const projectDir = findProjectRoot(file);
-  const files = isProjectRoot(projectDir) ? collectSourceFiles([projectDir]) : [file];
+  const members = isProjectRoot(projectDir) ? projectMembers(projectDir) : undefined;
+  const files = members ? [...members.files] : [file];
   if (!files.some((f) => resolve(f) === resolve(file))) files.push(file);
   const sources = [];
   for (const f of files) {
@@ -52,8 +54,10 @@ export async function compileToBundles(file: string): Promise<CompiledProject> {
   }
   const rel = projectPath(projectDir, resolve(file));
   const out = buildProject({ projectDir, sources });
-  if (hasErrors(out.diagnostics)) {
-    const errors = out.diagnostics.filter((d) => d.severity === "error");
+  // A nested project (E0030) is refused here as `symbic check` and `symbic build` refuse it.
+  const diagnostics = [...(members ? membershipDiagnostics(members, [file]) : []), ...out.diagnostics];
+  if (hasErrors(diagnostics)) {
+    const errors = diagnostics.filter((d) => d.severity === "error");
     const rendered = renderPretty(errors, (f) => out.texts.get(f), { color: false });
     const first = errors[0]!;
     throw new CompileError(

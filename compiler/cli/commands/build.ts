@@ -22,6 +22,7 @@ import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findProjectRoot } from "../../project/root.js";
+import { membershipDiagnostics, projectMembers } from "../../project/members.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
 import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../../formats/images.js";
@@ -121,7 +122,18 @@ export function registerBuild(program: Command): void {
             const requested = new Set(sources.map((x) => x.file));
             // A lone non-source file (`/dev/null`) has no project to walk (as in `symbic check`).
             const walk = opts.project !== undefined || isSourceFile(wanted[0]!);
-            const others = (walk ? collectSourceFiles([projectDir]) : [])
+            const members = walk ? projectMembers(projectDir) : undefined;
+            if (members) {
+              // A folder's files outside `[project] sources` are not the project's.
+              const own = new Set(members.files.map((f) => resolve(f)));
+              const named = new Set(paths.map((p) => resolve(p)));
+              const kept = wanted.filter((f) => own.has(resolve(f)) || named.has(resolve(f)));
+              if (kept.length === 0) continue;
+              sources.splice(0, sources.length, ...kept.map(read));
+              requested.clear();
+              for (const x of sources) requested.add(x.file);
+            }
+            const others = (members?.files ?? [])
               .filter((f) => !requested.has(projectPath(projectDir, resolve(f))))
               .map(read);
             // Diagnostics name files as the user sees them; the bundle records project paths.
@@ -134,6 +146,8 @@ export function registerBuild(program: Command): void {
               ...(opts.runtimeImage !== undefined ? { runtimeImage: opts.runtimeImage } : {}),
             });
             const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));
+            // Nested projects (E0030) fail the build as they fail `symbic check`.
+            if (members) diags.push(...membershipDiagnostics(members, wanted));
             for (const d of out.diagnostics)
               diags.push({
                 ...d,
