@@ -16,7 +16,8 @@ export {
 } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
-export { SECTIONS, security, tofu, bundles, model } from "./sections.js";
+export { SECTIONS, security, tofu, bundles, model, skills } from "./sections.js";
+export { SKILL_RULE_ID_PATTERN, type SkillRuleSetting, type SkillsSectionValues } from "./skills.js";
 export {
   MODEL_PROVIDERS,
   isProvider,
@@ -34,6 +35,8 @@ export {
   choice,
   path,
   pathList,
+  textList,
+  tableList,
   num,
   durationKey,
   durationMs,
@@ -42,4 +45,5 @@ export {
   type SectionValues,
   type FileScope,
   type JsonSchema,
+  type LocatedProblem,
 } from "./schema.js";

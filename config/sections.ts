@@ -7,8 +7,9 @@ import type { SectionSpec } from "./schema.js";
 import { bundles } from "./bundles.js";
 import { model } from "./model.js";
 import { security } from "./security.js";
+import { skills } from "./skills.js";
 import { tofu } from "./tofu.js";
 
-export { bundles, model, security, tofu };
+export { bundles, model, security, skills, tofu };
 
-export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles, model];
+export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles, model, skills];
