@@ -27,7 +27,7 @@ import { RE2JS } from "re2js";
 import { DEFAULT_RULES } from "../skills/rules.js";
 import { SCANNER_CHECK_IDS } from "../skills/scanner-checks.js";
 import { SKILL_SEVERITIES, parseSeverity } from "../skills/severity.js";
-import { bool, int, section, tableList, textList, type LocatedProblem, type SectionValues } from "./schema.js";
+import { bool, int, path, section, tableList, textList, type LocatedProblem, type SectionValues } from "./schema.js";
 
 /** A custom rule as written in `[[skills.rules]]` (severity in lower case once accepted). */
 export interface SkillRuleSetting extends Record<string, unknown> {
@@ -91,6 +91,13 @@ export const skills = section("skills", "The skill scanner (symbi skills scan, s
   suppressions: bool({
     doc: "Honour inline suppressions (`skill-scan: allow RULE -- reason`); they are reported either way.",
     default: true,
+  }),
+  require_signatures: bool({
+    doc: "symbi exec refuses a skill an agent uses unless its SchemaPin signature (.schemapin.sig) verifies with its domain's key (discovery, revocation, key pinning).",
+    default: false,
+  }),
+  discovery_dir: path({
+    doc: "A folder of SchemaPin discovery documents (<domain>.json, <domain>.revocations.json) in which symbi exec finds skill signers' keys; unset: https://<domain>/.well-known/schemapin.json.",
   }),
   rules: tableList<SkillRuleSetting>({
     doc: "Custom rules ([[skills.rules]]: id, pattern in RE2 syntax, severity, message), run beside the 40 defaults.",

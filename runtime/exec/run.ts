@@ -50,7 +50,7 @@ import { LogSink, NO_AUDIT, type AuditDetails, type AuditSink } from "./audit-si
 import { BundleError } from "../../formats/bundle.js";
 import { AGENT_TYPE } from "../../formats/policies-json.js";
 import type { Bundle } from "./bundle.js";
-import { loadPinnedSkills, type LoadedSkill } from "./skills.js";
+import { loadPinnedSkills, type LoadedSkill, type SkillSignaturePolicy } from "./skills.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
@@ -141,6 +141,8 @@ export interface ExecOptions {
    * run starts (skills.ts). Undefined: a bundle that pins skills is refused.
    */
   skillsRoot?: string;
+  /** `[skills] require_signatures`: every skill must carry a valid SchemaPin signature (skills.ts). */
+  skillSignatures?: SkillSignaturePolicy;
 }
 
 export type RunStatus = "ok" | "error" | "denied" | "timeout";
@@ -252,7 +254,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     input,
     ir.types,
   );
-  const skills = loadPinnedSkills(bundle.files, bundle.origin, o.skillsRoot);
+  const skills = await loadPinnedSkills(bundle.files, bundle.origin, o.skillsRoot, o.skillSignatures);
   const inputJson: Record<string, unknown> = {};
   for (const [k, v] of inputs) {
     try {

@@ -14,8 +14,22 @@ import { ExitCode } from "../../formats/exit-codes.js";
 import { describeFsError } from "../../formats/fs-errors.js";
 import { isPlainObject } from "../../formats/json.js";
 import { SchemaPinError } from "../../schemapin/errors.js";
-import { compareManifests, digestSkill, rootHashOfManifest, skillFileDigest } from "../../schemapin/skill.js";
+import {
+  compareManifests,
+  digestSkill,
+  rootHashOfManifest,
+  skillFileDigest,
+  verifySkill,
+} from "../../schemapin/skill.js";
+import type { SchemaPinVerifier } from "../../schemapin/verify.js";
 import { parseSkillFrontMatter } from "../../skills/front-matter.js";
+
+/** Skill signatures required by the operator (`[skills] require_signatures`): how they are verified, and where that was set. */
+export interface SkillSignaturePolicy {
+  verifier: SchemaPinVerifier;
+  /** Where the requirement was set (for messages): `operator file …:3:1`. */
+  source: string;
+}
 
 /** A skill as the model gets it. */
 export interface LoadedSkill {
@@ -28,6 +42,8 @@ export interface LoadedSkill {
   hash: string;
   /** SKILL.md after its front matter. */
   instructions: string;
+  /** When signatures are required: the signer's domain and key fingerprint. */
+  signedBy?: { domain: string; fingerprint: string };
 }
 
 /** A pinned skill that cannot be given to the model (changed, missing, unreadable): exit 3, before the run starts. */
@@ -80,9 +96,37 @@ export function pinnedSkills(files: ReadonlyMap<string, Buffer>, origin: string)
 /**
  * Reads each skill the bundle pins from `projectRoot` and checks it against its pin; throws
  * SkillPinError naming what changed. `projectRoot` undefined: a bundle that pins skills is refused
- * (there is nowhere to read them from).
+ * (there is nowhere to read them from). With `signatures`, each skill must also carry a valid
+ * SchemaPin signature (`.schemapin.sig`) of exactly the pinned content.
  */
-export function loadPinnedSkills(
+export async function loadPinnedSkills(
+  files: ReadonlyMap<string, Buffer>,
+  origin: string,
+  projectRoot: string | undefined,
+  signatures?: SkillSignaturePolicy,
+): Promise<LoadedSkill[]> {
+  const skills = readPinnedSkills(files, origin, projectRoot);
+  if (!signatures) return skills;
+  for (const skill of skills) {
+    const dir = resolve(projectRoot!, skill.folder);
+    const where = `skill ${skill.folder} (in ${projectRoot})`;
+    try {
+      const v = await verifySkill(dir, signatures.verifier);
+      // The signature covers the folder as it is now, which was just compared with the pin; a
+      // change in between shows as a different hash here.
+      if (v.skillHash !== skill.hash)
+        throw new SkillPinError(`${where} changed while it was being verified; review it and rebuild`);
+      skill.signedBy = { domain: v.domain, fingerprint: v.fingerprint };
+    } catch (e) {
+      if (e instanceof SchemaPinError)
+        throw new SkillPinError(`${where}: signatures are required (${signatures.source}): ${e.message}`);
+      throw e;
+    }
+  }
+  return skills;
+}
+
+function readPinnedSkills(
   files: ReadonlyMap<string, Buffer>,
   origin: string,
   projectRoot: string | undefined,

@@ -34,6 +34,8 @@ export interface ReasoningSkill {
   hash: string;
   /** SKILL.md after its front matter. */
   instructions: string;
+  /** When signatures are required: who signed it (recorded with the skill). */
+  signedBy?: { domain: string; fingerprint: string };
 }
 
 /** Where audit events go (runtime/exec's AuditSink). */

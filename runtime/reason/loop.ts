@@ -144,7 +144,16 @@ export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
     withheld: o.offer.withheld.map((w) => ({ ...w })),
     systemSha256: hashText(o.system),
     // Each skill given to the model, by its pinned hash (its text is in the bundle's project).
-    ...(skills.length > 0 ? { skills: skills.map((k) => ({ folder: k.folder, name: k.name, sha256: k.hash })) } : {}),
+    ...(skills.length > 0
+      ? {
+          skills: skills.map((k) => ({
+            folder: k.folder,
+            name: k.name,
+            sha256: k.hash,
+            ...(k.signedBy ? { signedBy: { domain: k.signedBy.domain, key: k.signedBy.fingerprint } } : {}),
+          })),
+        }
+      : {}),
     userSha256: hashText(o.user),
     location: formatLocation(o.loc),
   });

@@ -146,6 +146,8 @@ test("the operator's file wins per key; config show lists [skills] with each val
       "skills.max_file_bytes",
       "skills.max_skill_bytes",
       "skills.suppressions",
+      "skills.require_signatures",
+      "skills.discovery_dir",
       "skills.rules",
     ],
   );

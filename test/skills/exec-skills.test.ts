@@ -22,7 +22,10 @@ import { join } from "node:path";
 import { generateKeyFiles } from "../../runtime/audit/keys.js";
 import { compileToBundles } from "../../runtime/exec/compile.js";
 import { execAgent } from "../../runtime/exec/run.js";
-import { SkillPinError } from "../../runtime/exec/skills.js";
+import { SkillPinError, type SkillSignaturePolicy } from "../../runtime/exec/skills.js";
+import { TrustStore } from "../../schemapin/pins.js";
+import { LocalFileResolver } from "../../schemapin/resolvers.js";
+import { SchemaPinVerifier } from "../../schemapin/verify.js";
 import { ModelSetup } from "../../runtime/model/setup.js";
 import { digestSkill } from "../../schemapin/skill.js";
 import { startModelServer, type ModelServer } from "../helpers/model-server.js";
@@ -68,6 +71,7 @@ async function exec(
   server: ModelServer,
   skillsRoot: string | undefined,
   log = join(tmp, `run-${Math.random().toString(36).slice(2)}.log`),
+  skillSignatures?: SkillSignaturePolicy,
 ) {
   const setup = new ModelSetup({
     layers: modelLayers({ max_retries: 0, timeout: "10s" }, envFor(server), `${server.protocol}:test-model`),
@@ -84,6 +88,7 @@ async function exec(
       keyFile,
       onLog: () => {},
       ...(skillsRoot !== undefined ? { skillsRoot } : {}),
+      ...(skillSignatures ? { skillSignatures } : {}),
     });
     return { result, log };
   } finally {
@@ -170,6 +175,71 @@ test("a bundle that pins skills with no project to read them from is refused", a
       assert.instance(e, SkillPinError);
       assert.match((e as Error).message, /the agent uses skills, but no project folder was given/);
     },
+  );
+});
+
+test("signatures required: a signed skill runs and reason_start names its signer; unsigned or re-signed by another key, refused", async () => {
+  const dir = project();
+  const key = join(dir, "signer.pem");
+  assert.is((await symbi("tools", "keygen", "--out", key, "--domain", "skills.example")).code, 0);
+  mkdirSync(join(dir, "discovery"));
+  cpSync(`${key}.schemapin.json`, join(dir, "discovery/skills.example.json"));
+  const policy = () => ({
+    verifier: new SchemaPinVerifier({
+      resolver: new LocalFileResolver(join(dir, "discovery")),
+      trustStore: new TrustStore(join(dir, "pins.json")),
+      pinOnFirstUse: true,
+    }),
+    source: "skills.require_signatures, operator file test",
+  });
+  const server = await startModelServer("openai", [{ text: "docs" }]);
+  servers.push(server);
+  const bundles = (await compileToBundles(join(dir, "agents/model.symbi"))).bundles;
+  const unsigned = await exec(bundles, server, dir, undefined, policy()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(unsigned, SkillPinError);
+  assert.match(
+    (unsigned as Error).message,
+    /skill skills\/triage .*: signatures are required \(skills\.require_signatures, operator file test\): SIGNATURE_INVALID: .*not signed/,
+  );
+  const signed = await symbi("skills", "sign", join(dir, "skills/triage"), "--key", key, "--domain", "skills.example");
+  assert.is(signed.code, 0, signed.stderr);
+  const { result, log } = await exec(bundles, server, dir, undefined, policy());
+  assert.is(result.status, "ok", result.message);
+  const start = readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; details: { skills?: Array<Record<string, unknown>> } })
+    .find((r) => r.type === "reason_start")!;
+  const signedBy = start.details.skills![0]!.signedBy as { domain: string; key: string };
+  assert.is(signedBy.domain, "skills.example");
+  assert.match(signedBy.key, /^sha256:[0-9a-f]{64}$/);
+  // Another key claiming the same domain (the discovery document names the first one): refused.
+  const other = join(dir, "other.pem");
+  await symbi("tools", "keygen", "--out", other, "--domain", "skills.example");
+  assert.is(
+    (await symbi("skills", "sign", join(dir, "skills/triage"), "--key", other, "--domain", "skills.example")).code,
+    0,
+  );
+  const forged = await exec(bundles, server, dir, undefined, policy()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.instance(forged, SkillPinError);
+  assert.match((forged as Error).message, /signatures are required .*SIGNATURE_INVALID/);
+});
+
+test("CLI: [skills] require_signatures in symbi.toml: symbi exec of an unsigned skill exits 3 naming the setting", async () => {
+  const dir = project();
+  mkdirSync(join(dir, "discovery"));
+  writeFileSync(join(dir, "symbi.toml"), '[skills]\nrequire_signatures = true\ndiscovery_dir = "discovery"\n');
+  const r = await symbi("exec", join(dir, "agents/model.symbi"), "--agent", "hasty", "--input", '{"task":"x"}');
+  assert.is(r.code, 3, r.stderr);
+  assert.match(
+    r.stderr,
+    /symbi: error: skill skills\/triage .*: signatures are required \(skills\.require_signatures, project file .*symbi\.toml:2:1\): SIGNATURE_INVALID: .*not signed/,
   );
 });
 
