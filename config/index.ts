@@ -17,7 +17,14 @@ export {
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
 export { SECTIONS, security, tofu, bundles, model, skills } from "./sections.js";
-export { SKILL_RULE_ID_PATTERN, type SkillRuleSetting, type SkillsSectionValues } from "./skills.js";
+export {
+  SKILL_RULE_ID_PATTERN,
+  SKILL_SEVERITIES,
+  parseSeverity,
+  type SkillSeverity,
+  type SkillRuleSetting,
+  type SkillsSectionValues,
+} from "./skills.js";
 export {
   MODEL_PROVIDERS,
   isProvider,

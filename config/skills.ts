@@ -19,15 +19,27 @@
  *
  * Read like every other section (operator files over the project's symbi.toml, per key). A rule
  * whose pattern RE2 cannot compile (a backreference, a lookahead), whose severity is not one of
- * the five or whose id is taken is an error at its own line and column. The rule ids and
- * severities are the scanner's (skills/rules.ts, skills/scanner-checks.ts, skills/severity.ts:
- * leaf modules with no imports of their own).
+ * the five or whose id another custom rule has is an error at its own line and column; an id
+ * taken by a default rule or a scanner check is refused by skills/config.ts (config/ does not
+ * know the scanner's rules). The five severities are declared here: they are the vocabulary of
+ * `severity`, and the scanner (skills/severity.ts) uses them.
  */
 import { RE2JS } from "re2js";
-import { DEFAULT_RULES } from "../skills/rules.js";
-import { SCANNER_CHECK_IDS } from "../skills/scanner-checks.js";
-import { SKILL_SEVERITIES, parseSeverity } from "../skills/severity.js";
 import { bool, int, path, section, tableList, textList, type LocatedProblem, type SectionValues } from "./schema.js";
+
+/**
+ * The scanner's five severities, most severe first. Critical and High block a skill (the scan
+ * fails, exit 3); Medium and Warning warn; Info is logged.
+ */
+export const SKILL_SEVERITIES = ["critical", "high", "medium", "warning", "info"] as const;
+export type SkillSeverity = (typeof SKILL_SEVERITIES)[number];
+
+/** Reads a severity written in any case (`CRITICAL`, `High`, …); null when it is not one. */
+export function parseSeverity(value: unknown): SkillSeverity | null {
+  if (typeof value !== "string") return null;
+  const v = value.toLowerCase();
+  return (SKILL_SEVERITIES as readonly string[]).includes(v) ? (v as SkillSeverity) : null;
+}
 
 /** A custom rule as written in `[[skills.rules]]` (severity in lower case once accepted). */
 export interface SkillRuleSetting extends Record<string, unknown> {
@@ -46,13 +58,10 @@ export const SKILL_RULE_ID_PATTERN = "^[a-z][a-z0-9-]{1,63}$";
 
 function checkRules(rules: readonly SkillRuleSetting[]): LocatedProblem[] {
   const problems: LocatedProblem[] = [];
-  const taken = new Set<string>([...DEFAULT_RULES.map((r) => r.id), ...SCANNER_CHECK_IDS]);
+  const taken = new Set<string>();
   rules.forEach((r, i) => {
     if (taken.has(r.id))
-      problems.push({
-        at: [i, "id"],
-        problem: `"${r.id}" is already taken (by a default rule, a scanner check or another custom rule)`,
-      });
+      problems.push({ at: [i, "id"], problem: `"${r.id}" is already the id of another custom rule` });
     taken.add(r.id);
     if (parseSeverity(r.severity) === null)
       problems.push({

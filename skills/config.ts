@@ -4,11 +4,18 @@
  * allowlist, the scan caps and whether inline suppressions are honoured — turned into the
  * scanner's options.
  */
-import { Config, skills, type LoadOptions, type SkillRuleSetting } from "../config/index.js";
-import { loadConfig } from "../config/index.js";
+import {
+  Config,
+  ConfigError,
+  loadConfig,
+  parseSeverity,
+  skills,
+  type LoadOptions,
+  type SkillRuleSetting,
+} from "../config/index.js";
 import { DEFAULT_RULES, type ScanRule } from "./rules.js";
+import { SCANNER_CHECK_IDS } from "./scanner-checks.js";
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_SKILL_BYTES, compileRules, type ScanOptions } from "./scanner.js";
-import { parseSeverity } from "./severity.js";
 
 export interface SkillsConfig {
   customRules: ScanRule[];
@@ -40,9 +47,27 @@ function customRule(r: SkillRuleSetting): ScanRule {
   };
 }
 
-/** The scanner's settings in a loaded configuration. */
+/** Ids a custom rule may not take: the default rules' and the scanner's own checks'. */
+const BUILT_IN_IDS: ReadonlySet<string> = new Set([...DEFAULT_RULES.map((r) => r.id), ...SCANNER_CHECK_IDS]);
+
+/**
+ * The scanner's settings in a loaded configuration. Throws ConfigError for a custom rule that
+ * takes the id of a built-in one (config/ validated everything else, each at its place).
+ */
 export function skillsConfigOf(config: Config): SkillsConfig {
   const v = config.values(skills);
+  const setting = config.get("skills", "rules");
+  const clashes = (v.rules ?? []).flatMap((r, i) =>
+    BUILT_IN_IDS.has(r.id)
+      ? [
+          {
+            where: setting ? Config.describe(setting.source).replace(/^\S+ file /, "") : "skills.rules",
+            message: `skills.rules[${i}].id "${r.id}" is already taken by a default rule or a scanner check`,
+          },
+        ]
+      : [],
+  );
+  if (clashes.length > 0) throw new ConfigError(clashes);
   return {
     customRules: (v.rules ?? []).map(customRule),
     allowedExecutables: v.allowed_executables ?? null,

@@ -11,7 +11,7 @@
  * regular expression of ours (literals and word boundaries, no nested repetition, so linear),
  * which every line the pattern matches also matches. `unless`, when present, drops a match whose text it matches.
  */
-import type { SkillSeverity } from "./severity.js";
+import type { SkillSeverity } from "../config/index.js";
 
 export type RuleCategory =
   | "remote-code-execution"

@@ -19,7 +19,8 @@ import { invokedCommands, shebangProgram } from "./commands.js";
 import { normalizeLine, type UnicodeEventKind } from "./normalize.js";
 import { LINE_BASE64, planLines } from "./plan.js";
 import { SCANNER_CHECKS, SCANNER_CHECK_IDS, type ScannerCheck } from "./scanner-checks.js";
-import { isBlocking, type SkillSeverity } from "./severity.js";
+import type { SkillSeverity } from "../config/index.js";
+import { isBlocking } from "./severity.js";
 import { passesPrefilters, type ScanRule } from "./rules.js";
 import { base64Views, dequotedView, mapIndex, type LineView } from "./views.js";
 

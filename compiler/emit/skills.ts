@@ -39,9 +39,13 @@ export function buildSkills(projectDir: string, agentFile: string, blocks: reado
       out.diagnostics.push(diagnostic({ code: "E0408", message: line, file: agentFile, span }));
     return out;
   }
+  const pinned = new Set<string>();
   for (const name of names) {
     const folder = skillFolder(projectDir, name);
     if (!folder) continue; // E0406, reported by the checker
+    // `./skills/triage` and `skills/triage` name one folder: scanned and pinned once.
+    if (pinned.has(folder)) continue;
+    pinned.add(folder);
     const scan = scanSkill(folder, options, name);
     for (const f of blockingFindings(scan.findings)) {
       const file = f.file.split(sep).join("/");

@@ -11,10 +11,10 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import { findProjectRoot } from "../../compiler/project/root.js";
-import { ConfigError, PROJECT_CONFIG_FILE } from "../../config/index.js";
+import { ConfigError, PROJECT_CONFIG_FILE, type SkillSeverity } from "../../config/index.js";
 import { DEFAULT_SKILLS_CONFIG, loadSkillsConfig, scanOptionsFor } from "../../skills/config.js";
 import { scanText, type Finding, type ScanOptions } from "../../skills/scanner.js";
-import type { SkillSeverity } from "../../skills/severity.js";
+
 import { uriToPath } from "../core/uri.js";
 
 export const SKILL_DIAGNOSTIC_SOURCE = "symbi skills";

@@ -72,9 +72,10 @@ function parsePin(path: string, bytes: Buffer, origin: string): PinnedSkill {
   }
   if (!isPlainObject(v) || typeof v.skill !== "string" || typeof v.skill_hash !== "string")
     throw bad("needs `skill`, `skill_hash` and `file_manifest`");
-  const folder = v.skill;
-  if (!isSafeBundlePath(folder) || `skills/${folder}.manifest.json` !== path)
-    throw bad(`names the skill ${JSON.stringify(folder)}, which does not match its path`);
+  // The folder is the one the compiler resolved (the manifest's own path); `skill` is the name
+  // as the agent wrote it (`./skills/triage` and `skills/triage` are one folder).
+  const folder = MANIFEST.exec(path)![1]!;
+  if (!isSafeBundlePath(folder)) throw bad("is not a skill folder of the project");
   if (!HASH.test(v.skill_hash)) throw bad("`skill_hash` must be sha256:<64 hex digits>");
   const files = v.file_manifest;
   if (!isPlainObject(files) || Object.values(files).some((h) => typeof h !== "string" || !HASH.test(h)))

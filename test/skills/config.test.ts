@@ -98,7 +98,7 @@ test("mistakes are errors at their line and column", () => {
   assert.match(errorOf(rule("id = 'x1'\npattern = '(a)\\1'\nseverity = 'high'\nmessage = 'm'")), /not a valid RE2/);
   assert.match(
     errorOf(rule("id = 'pipe-to-shell'\npattern = 'a'\nseverity = 'high'\nmessage = 'm'")),
-    /^symbi\.toml:3:1: skills\.rules\[0\]\.id "pipe-to-shell" is already taken/,
+    /^symbi\.toml:2:1: skills\.rules\[0\]\.id "pipe-to-shell" is already taken by a default rule or a scanner check/,
   );
   assert.match(
     errorOf(rule("id = 'x1'\npattern = 'a'\nseverity = 'severe'\nmessage = 'm'")),
@@ -125,7 +125,7 @@ test("every bad rule is reported, each at its own table", () => {
     /^symbi\.toml:3:1: skills\.rules\[0\]\.pattern is not a valid RE2 expression \(rule "a1"\): .*missing closing \)/,
   );
   assert.equal(errs.slice(1), [
-    'symbi.toml:7:1: skills.rules[1].id "a1" is already taken (by a default rule, a scanner check or another custom rule)',
+    'symbi.toml:7:1: skills.rules[1].id "a1" is already the id of another custom rule',
     'symbi.toml:9:1: skills.rules[1].severity "loud" is not one of critical, high, medium, warning, info',
   ]);
 });

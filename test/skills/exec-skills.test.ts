@@ -57,7 +57,11 @@ function project(): string {
   // The hasty agent's block (whatever its timeout), given a roomy timeout and the skill.
   const hasty = /(agent hasty\([^]*?)with sandbox = "process", timeout = \w+ \{/;
   assert.ok(hasty.test(src), "the fixture's hasty agent was found");
-  writeFileSync(file, src.replace(hasty, '$1with sandbox = "process", timeout = 10s, skills = ["skills/triage"] {'));
+  // Named twice, spelt two ways: one folder, pinned and given once.
+  writeFileSync(
+    file,
+    src.replace(hasty, '$1with sandbox = "process", timeout = 10s, skills = ["./skills/triage", "skills/triage"] {'),
+  );
   return dir;
 }
 
@@ -110,6 +114,7 @@ for (const protocol of ["openai", "anthropic"] as const) {
     assert.match(system, /You are quick\./);
     assert.match(system, /<skill name=\\"triage\\" folder=\\"skills\/triage\\">/);
     assert.match(system, /Read the issue and answer with one label: bug, docs or feature\./);
+    assert.is(system.split("<skill name=").length, 2, "the skill is given once");
     assert.not.match(system, /description: Sorts/, "the front matter itself is not repeated as YAML");
     const start = readFileSync(log, "utf8")
       .trim()

@@ -29,7 +29,7 @@ import {
 } from "../../../skills/report.js";
 import { DEFAULT_RULES } from "../../../skills/rules.js";
 import { blockingFindings, scanSkill, type SkillScan } from "../../../skills/scanner.js";
-import type { SkillSeverity } from "../../../skills/severity.js";
+import type { SkillSeverity } from "../../../config/index.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { ExitStatus } from "../errors.js";
 import { commandConfig } from "../settings.js";
