@@ -16,7 +16,15 @@ export {
 } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
-export { SECTIONS, security, tofu, bundles, model, projectSection } from "./sections.js";
+export { SECTIONS, security, tofu, bundles, model, projectSection, skills } from "./sections.js";
+export {
+  SKILL_RULE_ID_PATTERN,
+  SKILL_SEVERITIES,
+  parseSeverity,
+  type SkillSeverity,
+  type SkillRuleSetting,
+  type SkillsSectionValues,
+} from "./skills.js";
 export {
   MODEL_PROVIDERS,
   isProvider,
@@ -34,6 +42,8 @@ export {
   choice,
   path,
   pathList,
+  textList,
+  tableList,
   num,
   durationKey,
   durationMs,
@@ -42,4 +52,5 @@ export {
   type SectionValues,
   type FileScope,
   type JsonSchema,
+  type LocatedProblem,
 } from "./schema.js";

@@ -46,6 +46,8 @@ export interface Setting {
 export interface LoadOptions {
   /** The project root; its symbi.toml is read when present. */
   projectRoot?: string;
+  /** A file read as the project's instead of `<projectRoot>/symbi.toml` (it must exist): `symbi skills scan --config`. */
+  projectFile?: string;
   /** Default: process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Relative paths from the environment and flags resolve against it (default: process.cwd()). */
@@ -144,9 +146,20 @@ function schemaMessage(e: ErrorObject): string {
       return `must be at most ${String(p.limit)}`;
     case "minLength":
       return "must not be empty";
+    case "required":
+      return `must have the key ${String(p.missingProperty)}`;
+    case "additionalProperties":
+      return `has an unknown key ${String(p.additionalProperty)}`;
+    case "pattern":
+      return `must match ${String(p.pattern)}`;
     default:
       return e.message ?? "is not valid";
   }
+}
+
+/** How a part of a value reads in messages: `[0].pattern`. */
+function partName(sub: readonly string[]): string {
+  return sub.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("");
 }
 
 /** Did-you-mean text for an unknown name among `candidates` (the tree's one edit distance: grammar/suggest.ts). */
@@ -172,17 +185,43 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const layers: Array<Map<string, Candidate>> = [];
   const files: LoadedFile[] = [];
 
-  /** Checks one value of a key from any source; returns the value to use, or undefined after reporting. */
-  const accept = (id: string, raw: unknown, scope: FileScope | "env" | "flag", where: string, base: string) => {
+  /**
+   * Checks one value of a key from any source; returns the value to use, or undefined after
+   * reporting. `place` is where the key is set; in a file, a function that also places the parts
+   * of a value (`["0", "pattern"]` below the key).
+   */
+  const accept = (
+    id: string,
+    raw: unknown,
+    scope: FileScope | "env" | "flag",
+    place: string | ((sub: readonly string[]) => string),
+    base: string,
+  ) => {
     const { spec } = specs.get(id)!;
     const validate = validateKey.get(id)!;
+    const whereOf = (sub: readonly string[]) => (typeof place === "string" ? place : place(sub));
+    const where = whereOf([]);
     if (!validate(raw)) {
-      problems.push({ where, message: `${id} ${schemaMessage(validate.errors![0]!)}` });
+      const e = validate.errors![0]!;
+      const sub = e.instancePath.split("/").slice(1);
+      // An unknown key inside the value is placed at that key.
+      const at =
+        e.keyword === "additionalProperties"
+          ? [...sub, String((e.params as { additionalProperty: string }).additionalProperty)]
+          : sub;
+      problems.push({ where: whereOf(at), message: `${id}${partName(sub)} ${schemaMessage(e)}` });
       return undefined;
     }
     const bad = spec.check?.(raw);
-    if (bad) {
+    if (typeof bad === "string") {
       problems.push({ where, message: `${id} ${bad}` });
+      return undefined;
+    }
+    if (bad && bad.length > 0) {
+      for (const b of bad) {
+        const sub = b.at.map(String);
+        problems.push({ where: whereOf(sub), message: `${id}${partName(sub)} ${b.problem}` });
+      }
       return undefined;
     }
     const value = spec.normalize ? spec.normalize(raw) : raw;
@@ -228,7 +267,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
     if (!validateFile(r.data)) {
       for (const e of validateFile.errors ?? []) {
         const segs = e.instancePath.split("/").slice(1);
-        if (e.keyword === "additionalProperties") {
+        // Parts of a key's value (a table in a list of tables) are reported by accept() below.
+        if (e.keyword === "additionalProperties" && segs.length <= 1) {
           const name = String((e.params as { additionalProperty: string }).additionalProperty);
           if (segs.length === 0) {
             problems.push({
@@ -264,7 +304,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
         const id = `${sectionName}.${key}`;
         if (!specs.has(id)) continue;
         const pos = at([sectionName, key]);
-        const value = accept(id, raw, scope, where([sectionName, key]), dirname(resolve(path)));
+        const value = accept(id, raw, scope, (sub) => where([sectionName, key, ...sub]), dirname(resolve(path)));
         if (value !== undefined)
           layer.set(id, { value, source: { kind: "file", scope, file: path, line: pos.line, col: pos.col } });
       }
@@ -273,7 +313,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   };
 
   // Lowest precedence first: project, operator files, environment, flags.
-  if (options.projectRoot !== undefined) {
+  if (options.projectFile !== undefined) readFile(options.projectFile, "project");
+  else if (options.projectRoot !== undefined) {
     const p = join(options.projectRoot, PROJECT_CONFIG_FILE);
     if (existsSync(p)) readFile(p, "project");
   }

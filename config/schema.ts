@@ -38,10 +38,19 @@ export interface KeySpec<T = unknown> {
   secret?: boolean;
   /** Canonical form of an accepted value (e.g. tier aliases); applied after validation. */
   normalize?(value: T): T;
-  /** A check the JSON Schema cannot say (e.g. a case-insensitive choice): the problem, or null. */
-  check?(value: T): string | null;
+  /**
+   * A check the JSON Schema cannot say (e.g. a case-insensitive choice): the problem, or null.
+   * A value with parts (a list of tables) may name each problem's place inside it instead.
+   */
+  check?(value: T): string | readonly LocatedProblem[] | null;
   /** How an environment variable's text becomes a value (from the helper that built the key). */
   parseEnv(text: string): { ok: true; value: T } | { ok: false; problem: string };
+}
+
+/** A problem inside a key's value: `at` is the path below the key (`[0, "pattern"]` for `key[0].pattern`). */
+export interface LocatedProblem {
+  at: readonly (string | number)[];
+  problem: string;
 }
 
 export interface SectionSpec<K extends Record<string, KeySpec> = Record<string, KeySpec>> {
@@ -177,5 +186,36 @@ export function durationKey(o: Options<string | number> & { maxMs: number }): Ke
       return ms !== undefined && ms >= 1 && ms <= maxMs ? null : `${problem}, not ${JSON.stringify(v)}`;
     },
     parseEnv: (t) => ({ ok: true, value: /^\d+(\.\d+)?$/.test(t.trim()) ? Number(t.trim()) : t.trim() }),
+  };
+}
+
+/** A list of words (not paths); in the environment, separated by commas. */
+export function textList(o: Options<string[]> & { pattern?: string }): KeySpec<string[]> {
+  const { pattern, ...rest } = o;
+  const item: JsonSchema = { type: "string", minLength: 1 };
+  if (pattern !== undefined) item.pattern = pattern;
+  return {
+    ...rest,
+    schema: { type: "array", items: item },
+    parseEnv: (t) => ({
+      ok: true,
+      value: t
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== ""),
+    }),
+  };
+}
+
+/**
+ * A list of tables (`[[section.key]]` in TOML), each validated by `item` (an object schema);
+ * files only — a list of tables has no environment form.
+ */
+export function tableList<T extends Record<string, unknown>>(o: Options<T[]> & { item: JsonSchema }): KeySpec<T[]> {
+  const { item, ...rest } = o;
+  return {
+    ...rest,
+    schema: { type: "array", items: item },
+    parseEnv: () => ({ ok: false, problem: "is a list of tables: set it in a configuration file" }),
   };
 }

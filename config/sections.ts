@@ -8,8 +8,9 @@ import { bundles } from "./bundles.js";
 import { model } from "./model.js";
 import { projectSection } from "./project.js";
 import { security } from "./security.js";
+import { skills } from "./skills.js";
 import { tofu } from "./tofu.js";
 
-export { bundles, model, projectSection, security, tofu };
+export { bundles, model, projectSection, security, skills, tofu };
 
-export const SECTIONS: readonly SectionSpec[] = [projectSection, security, tofu, bundles, model];
+export const SECTIONS: readonly SectionSpec[] = [projectSection, security, tofu, bundles, model, skills];

@@ -26,6 +26,7 @@ import { checkCancelled, guarded, yieldToEventLoop } from "./core/cancellation.j
 import { textDelta, type SourceDocument } from "./core/document.js";
 import { Workspace } from "./core/workspace.js";
 import { DiagnosticsPublisher } from "./features/diagnostics.js";
+import { isSkillCandidate, SkillDiagnostics } from "./features/skill-diagnostics.js";
 import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
 import { foldingRanges } from "./features/folding.js";
 import { SEMANTIC_TOKENS_LEGEND, semanticTokens, type GlobalNames } from "./features/semantic-tokens.js";
@@ -65,6 +66,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const analyzer = new Analyzer(workspace, log);
   const documents = new TextDocuments(TextDocument);
   let publisher: DiagnosticsPublisher | undefined;
+  const skillDiagnostics = new SkillDiagnostics(connection, log);
   let snippets = false;
 
   /**
@@ -155,10 +157,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidChangeContent((e) => {
     // Contracts opened in an editor are read from disk (watched files), not as source code.
     if (isContractPath(e.document.uri)) return;
+    // Other files (SKILL.md, a skill's scripts) get the skill scanner's findings, not the checker's.
+    if (isSkillCandidate(e.document.uri)) {
+      skillDiagnostics.update(e.document.uri, e.document.version, e.document.getText());
+      return;
+    }
     workspace.setOpen(e.document.uri, e.document.version, e.document.getText());
     publisher?.schedule();
   });
   documents.onDidClose((e) => {
+    if (isSkillCandidate(e.document.uri) && !isContractPath(e.document.uri)) {
+      skillDiagnostics.clear(e.document.uri);
+      return;
+    }
     workspace.close(e.document.uri);
     publisher?.clear(canonicalUri(e.document.uri), e.document.uri);
     publisher?.schedule();

@@ -52,6 +52,11 @@ function hashFile(path: string, rel: string): string {
   return h.digest("hex");
 }
 
+/** A file's manifest entry from bytes already read (`sha256:<hex>` of its path and bytes), as digestSkill computes it. */
+export function skillFileDigest(rel: string, bytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(Buffer.from(rel, "utf8")).update(bytes).digest("hex")}`;
+}
+
 function compareUtf16(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -11,6 +11,8 @@ export interface SkillFrontMatter {
   description: string;
   /** Every field as written. */
   fields: Record<string, unknown>;
+  /** The instructions: the text after the front matter. */
+  body: string;
 }
 
 export type FrontMatterResult = { ok: true; value: SkillFrontMatter } | { ok: false; line: number; message: string };
@@ -34,6 +36,11 @@ export function parseSkillFrontMatter(text: string): FrontMatterResult {
   }
   return {
     ok: true,
-    value: { name: value["name"] as string, description: value["description"] as string, fields: value },
+    value: {
+      name: value["name"] as string,
+      description: value["description"] as string,
+      fields: value,
+      body: body.slice(m[0].length),
+    },
   };
 }

@@ -5,7 +5,8 @@
  * reviewer's reason — never dropped.
  */
 import type { Finding, SkillScan } from "./scanner.js";
-import { SKILL_SEVERITIES, isBlocking, type SkillSeverity } from "./severity.js";
+import { SKILL_SEVERITIES, type SkillSeverity } from "../config/index.js";
+import { isBlocking } from "./severity.js";
 import type { ScanRule } from "./rules.js";
 import { SCANNER_CHECKS } from "./scanner-checks.js";
 

@@ -11,7 +11,7 @@
  * regular expression of ours (literals and word boundaries, no nested repetition, so linear),
  * which every line the pattern matches also matches. `unless`, when present, drops a match whose text it matches.
  */
-import type { SkillSeverity } from "./severity.js";
+import type { SkillSeverity } from "../config/index.js";
 
 export type RuleCategory =
   | "remote-code-execution"
@@ -39,8 +39,22 @@ export interface ScanRule {
    */
   anchors: readonly string[];
   unless?: string;
-  /** A second cheap condition (plain, linear JavaScript regex): the line must also match it. */
-  also?: RegExp;
+  /**
+   * More cheap necessary conditions (plain, linear JavaScript regexes): the line must match each.
+   * Tested with the prefilter, before the pattern, so RE2 runs only on lines likely to match.
+   */
+  also?: readonly RegExp[];
+}
+
+/**
+ * Whether `text` passes a rule's prefilter and its other cheap conditions — every line the
+ * rule's pattern matches does (a rule without a prefilter passes every line).
+ */
+export function passesPrefilters(rule: ScanRule, text: string): boolean {
+  if (rule.prefilter !== null && !rule.prefilter.test(text)) return false;
+  const also = rule.also;
+  if (also !== undefined) for (let i = 0; i < also.length; i++) if (!also[i]!.test(text)) return false;
+  return true;
 }
 
 /** A program name in command position: start of line (after a list bullet or prompt), after a separator, a substitution, `sh -c`, or a wrapper. */
@@ -66,8 +80,18 @@ const rule = (
   message: string,
   prefilter: RegExp,
   anchors: string[],
-  more: { unless?: string; also?: RegExp } = {},
-): ScanRule => ({ id, category, severity, pattern, message, prefilter, anchors, ...more });
+  more: { unless?: string; also?: RegExp | RegExp[] } = {},
+): ScanRule => ({
+  id,
+  category,
+  severity,
+  pattern,
+  message,
+  prefilter,
+  anchors,
+  ...(more.unless !== undefined ? { unless: more.unless } : {}),
+  ...(more.also !== undefined ? { also: Array.isArray(more.also) ? more.also : [more.also] } : {}),
+});
 
 export const DEFAULT_RULES: readonly ScanRule[] = [
   // ── remote code execution ────────────────────────────────────────────────────────────────
@@ -79,7 +103,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "Piping curl output to a shell runs whatever the server sends",
     /\bcurl\b/i,
     ["\\bcurl"],
-    { also: /[|`]|\$\(|<\(/ },
+    // A pipe, or a substitution of curl after a shell, `source`, `eval` or `.` (the pattern's other two forms).
+    { also: [/\||\s["']?(?:\$\(|`|<\()\s*curl\b/i, /\||sh\b|source|eval|^\s*\.|[;&]\s*\./i] },
   ),
   rule(
     "wget-pipe-to-shell",
@@ -119,7 +144,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "Decoding base64 into a shell or eval hides what runs",
     /\bbase64\b|\b(?:b64decode|atob|decodebytes)\s*\(/i,
     ["base64", "b64decode", "atob", "decodebytes"],
-    { also: /[|`(]/ },
+    { also: [/[|`(]/, /-d\b|--decode\b|\b(?:exec|eval)\s*\(/i] },
   ),
   // ── agent tampering ─────────────────────────────────────────────────────────────────────
   rule(
@@ -215,7 +240,10 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "References to .env files may leak secrets",
     /\.env\b/i,
     [".env"],
-    { unless: String.raw`(?i)\.env\.(?:example|sample|template|dist|defaults)$` },
+    {
+      also: /(?:^|[^\w.$-])\.env/i,
+      unless: String.raw`(?i)\.env\.(?:example|sample|template|dist|defaults)$`,
+    },
   ),
   rule(
     "credential-ssh-keys",
@@ -251,7 +279,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`(?i:\bcookies\.(?:sqlite|binarycookies)\b)|\bLogin ?Data\b|(?i:chrome|chromium|brave|edge|firefox|mozilla|safari|opera|vivaldi)[^\s"']*/(?:Cookies|Login Data|key4\.db|logins\.json)\b`,
     "Access to browser credential stores",
-    /cookies\.|\/cookies\b|login ?data|\/(?:key4\.db|logins\.json)/i,
+    // Case as the pattern has it: only `cookies.` is matched in any case.
+    /[cC][oO][oO][kK][iI][eE][sS]\.|\/Cookies\b|Login ?Data|\/(?:key4\.db|logins\.json)/,
     ["cookies", "login", "key4.db", "logins.json"],
   ),
   rule(
@@ -262,6 +291,9 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "OS keychain credential access",
     /\bsecurity\s|\bkeyctl\s|\bsecret-tool\s/,
     ["\\bsecurity", "\\bkeyctl", "\\bsecret-tool"],
+    {
+      also: /find-(?:generic|internet)-password|dump-keychain|\bkeyctl\s+(?:read|print|pipe)\b|\bsecret-tool\s+lookup\b/,
+    },
   ),
   rule(
     "credential-etc-shadow",
@@ -279,8 +311,11 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "high",
     String.raw`${CMD}(?:dig|nslookup|host|drill|resolvectl\s+query)\s+[^#\n]*(?:\$\{?\w|\$\(|` + "`" + `)`,
     "DNS query with variable interpolation (potential tunneling)",
-    /\b(?:dig|nslookup|host|drill|resolvectl)\s.*[$`]/i,
+    /\b(?:dig|nslookup|host|drill|resolvectl)\s/i,
     ["\\bdig", "\\bnslookup", "\\bhost", "\\bdrill", "\\bresolvectl"],
+    // Not `\s.*[$\`]` in one expression: after each of many "host " a backtracking engine would
+    // scan to the line's end again (quadratic on a crafted line).
+    { also: [/[$`]/, new RegExp(String.raw`${CMD}(?:dig|nslookup|host|drill|resolvectl)\s`)] },
   ),
   rule(
     "exfil-dev-tcp",
@@ -347,6 +382,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "sudo invocation",
     /\bsudo\s/,
     ["\\bsudo"],
+    { also: new RegExp(String.raw`${CMD}sudo\s`) },
   ),
   rule(
     "privesc-setuid",
@@ -356,6 +392,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "setuid/setgid bit manipulation",
     /\bchmod\s/,
     ["\\bchmod"],
+    { also: /[+=][rwxXt]*s|[2-7][0-7]{3}/ },
   ),
   rule(
     "privesc-setcap",
@@ -393,7 +430,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "Recursive deletion of the root, a home or a system folder",
     /\brm\s/,
     ["\\brm"],
-    { also: /-\w*[rR]|--recursive|--no-preserve-root/ },
+    { also: [/-\w*[rR]|--recursive|--no-preserve-root/, /\s["']?(?:\/|~|\$\{?HOME)|--no-preserve-root/] },
   ),
   rule(
     "chmod-777",
@@ -403,6 +440,7 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "World-writable permissions",
     /\bchmod\s/,
     ["\\bchmod"],
+    { also: /777|666|\+rwx|[ao]\+w|o=rwx/ },
   ),
   rule(
     "symlink-escape",

@@ -6,7 +6,7 @@
  * Anything the scanner could not read in full is High: a skill is only as clean as the part of
  * it that was scanned, so an unscanned remainder blocks (fail closed).
  */
-import type { SkillSeverity } from "./severity.js";
+import type { SkillSeverity } from "../config/index.js";
 
 export interface ScannerCheck {
   id: string;

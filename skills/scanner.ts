@@ -17,10 +17,11 @@ import { fsErrorText } from "../schemapin/errors.js";
 import { SKILL_SIGNATURE_FILE } from "../schemapin/skill.js";
 import { invokedCommands, shebangProgram } from "./commands.js";
 import { normalizeLine, type UnicodeEventKind } from "./normalize.js";
-import { AnchorAutomaton } from "./anchors.js";
+import { LINE_BASE64, planLines } from "./plan.js";
 import { SCANNER_CHECKS, SCANNER_CHECK_IDS, type ScannerCheck } from "./scanner-checks.js";
-import { isBlocking, type SkillSeverity } from "./severity.js";
-import type { ScanRule } from "./rules.js";
+import type { SkillSeverity } from "../config/index.js";
+import { isBlocking } from "./severity.js";
+import { passesPrefilters, type ScanRule } from "./rules.js";
 import { base64Views, dequotedView, mapIndex, type LineView } from "./views.js";
 
 export interface Finding {
@@ -97,9 +98,10 @@ class FileScanner {
 
   constructor(
     private readonly opts: ScanOptions,
+    /** The skill's folder, and the file's absolute path (resolved only when the allowlist needs them). */
     private readonly skillRoot: string,
     private readonly file: string,
-    private readonly absPath: string,
+    private readonly absPath?: string,
   ) {
     this.prefilterUnion = prefilterUnion(opts.rules);
   }
@@ -220,7 +222,7 @@ class FileScanner {
     return { rules: new Set(ids), reason };
   }
 
-  /** `baseRules`: the rules whose prefilter passed this line as written (see planLines); other readings try every rule. */
+  /** `baseRules`, `dequotedRules`: the rules whose prefilters passed the line as written and as the shell reads it (plan.ts); other readings try every rule. */
   private scanLine(
     line: string,
     lineNo: number,
@@ -259,8 +261,8 @@ class FileScanner {
       if (!planned && this.prefilterUnion && !this.prefilterUnion.test(view.text)) continue;
       for (const c of rules) {
         if (seen.has(c.rule.id)) continue;
-        if (c.rule.prefilter && !c.rule.prefilter.test(view.text)) continue;
-        if (c.rule.also && !c.rule.also.test(view.text)) continue;
+        // The plan already tested its views' prefilters.
+        if (!planned && !passesPrefilters(c.rule, view.text)) continue;
         // RE2's boolean test is several times cheaper than a search that reports positions.
         if (!c.re.test(view.text)) continue;
         const m = c.re.matcher(view.text);
@@ -328,8 +330,8 @@ class FileScanner {
     }
     // The skill's own scripts (a relative path inside the folder) may run; they are scanned themselves.
     if (word.includes("/") && !isAbsolute(word)) {
-      const target = resolve(dirname(this.absPath), word);
-      const rel = relative(this.skillRoot, target);
+      const target = resolve(dirname(this.absPath ?? resolve(this.skillRoot, this.file)), word);
+      const rel = relative(resolve(this.skillRoot), target);
       if (!rel.startsWith("..") && !isAbsolute(rel)) return;
     }
     const name = word.split("/").pop() ?? word;
@@ -338,162 +340,6 @@ class FileScanner {
       message: `${check.message}: \`${name}\` (allowed: ${allowed.length ? allowed.join(", ") : "none"})`,
     });
   }
-}
-
-const QUOTING = /["'\\]|\$\{?IFS\b/;
-interface LinePlan {
-  /** Per line: the rules whose prefilter matches the line as written (undefined: none). */
-  rulesByLine: (CompiledRule[] | undefined)[];
-  /** Per line: the rules whose prefilter matches the line as the shell reads it (quotes removed), where that differs. */
-  dequotedRulesByLine: (CompiledRule[] | undefined)[];
-  /** Per line: LINE_BASE64 (a token that may be base64) and LINE_NON_ASCII bits. */
-  flags: Uint8Array;
-  /** The lines with rules or flags, in order. */
-  interesting: number[];
-  suppressions: boolean;
-}
-
-interface AnchorIndex {
-  automaton: AnchorAutomaton;
-  /** Per anchor id, the indexes (in the rule list) of the rules that name it. */
-  rulesOf: number[][];
-  /** Rules with no anchors (custom rules): tried on every line. */
-  unanchored: CompiledRule[];
-}
-
-const anchorIndexes = new WeakMap<readonly CompiledRule[], AnchorIndex>();
-
-function anchorIndex(rules: readonly CompiledRule[]): AnchorIndex {
-  let index = anchorIndexes.get(rules);
-  if (!index) {
-    const ids = new Map<string, number>();
-    const rulesOf: number[][] = [];
-    const unanchored: CompiledRule[] = [];
-    for (const [k, c] of rules.entries()) {
-      if (!c.rule.prefilter || c.rule.anchors.length === 0) {
-        unanchored.push(c);
-        continue;
-      }
-      for (const a of c.rule.anchors) {
-        let id = ids.get(a);
-        if (id === undefined) {
-          id = ids.size;
-          ids.set(a, id);
-          rulesOf.push([]);
-        }
-        rulesOf[id]!.push(k);
-      }
-    }
-    index = { automaton: new AnchorAutomaton([...ids.keys()]), rulesOf, unanchored };
-    anchorIndexes.set(rules, index);
-  }
-  return index;
-}
-
-/**
- * For each line, the rules whose prefilter matches it. Candidate lines come from the rules'
- * anchors, found in one pass over the file (anchors.ts); only those lines meet the prefilters.
- */
-function rulesPerLine(
-  text: string,
-  lines: readonly string[],
-  rules: readonly CompiledRule[],
-): (CompiledRule[] | undefined)[] {
-  const { automaton, rulesOf, unanchored } = anchorIndex(rules);
-  const out: (CompiledRule[] | undefined)[] = new Array(lines.length);
-  // triedOn[k]: the last line rule k was tried on (anchors of one rule often repeat on a line).
-  const triedOn = new Int32Array(rules.length).fill(-1);
-  automaton.scan(text, (anchorId, n) => {
-    for (const k of rulesOf[anchorId]!) {
-      if (triedOn[k] === n) continue;
-      triedOn[k] = n;
-      const c = rules[k]!;
-      if (c.rule.prefilter!.test(lines[n]!)) (out[n] ??= []).push(c);
-    }
-  });
-  if (unanchored.length > 0) {
-    for (let n = 0; n < lines.length; n++) {
-      for (const c of unanchored) if (!c.rule.prefilter || c.rule.prefilter.test(lines[n]!)) (out[n] ??= []).push(c);
-    }
-  }
-  return out;
-}
-
-/** The whole file as the shell would read its words (see views.ts dequotedView); line breaks stay where they were. */
-function dequoteFile(text: string): string {
-  return text.replace(/\\([^])|["']|\$(?:IFS\b|\{IFS\})/g, (m, escaped: string | undefined) =>
-    escaped !== undefined ? escaped : m.startsWith("$") ? " " : "",
-  );
-}
-
-/**
- * Which rules can match which lines, found with one pass per rule over the whole file instead of
- * one test per rule per line: most lines of a skill trigger no rule, and V8 searches a file for a
- * keyword far faster than it starts 40 tests on each line. A prefilter match counts for the line
- * where it starts. The same is done for the file as the shell reads it (quotes removed).
- */
-function planLines(text: string, lines: readonly string[], rules: readonly CompiledRule[]): LinePlan {
-  const rulesByLine = rulesPerLine(text, lines, rules);
-  let dequotedRulesByLine: (CompiledRule[] | undefined)[] = [];
-  if (QUOTING.test(text)) {
-    const dq = dequoteFile(text);
-    const dqLines = dq.split("\n");
-    dequotedRulesByLine = rulesPerLine(dq, dqLines, rules).map((r, n) =>
-      r && dqLines[n] !== lines[n] ? r : undefined,
-    );
-  }
-  const flags = lineFlags(text, lines.length);
-  const interesting: number[] = [];
-  for (let n = 0; n < lines.length; n++) {
-    if (rulesByLine[n] !== undefined || dequotedRulesByLine[n] !== undefined || flags[n] !== 0) interesting.push(n);
-  }
-  return {
-    rulesByLine,
-    dequotedRulesByLine,
-    flags,
-    interesting,
-    suppressions: text.includes("skill-scan:"),
-  };
-}
-
-const LINE_BASE64 = 1;
-const LINE_NON_ASCII = 2;
-
-/**
- * Per line, whether it has a run of 8+ base64 characters that looks like base64 and whether it
- * has characters outside ASCII — one hand-written pass (a regular expression over every word
- * costs more).
- */
-function lineFlags(text: string, lineCount: number): Uint8Array {
-  const out = new Uint8Array(lineCount);
-  let line = 0;
-  let runStart = -1;
-  let digitOrSym = false;
-  let upper = false;
-  let lower = false;
-  const end = (i: number) => {
-    if (runStart >= 0 && i - runStart >= 8 && digitOrSym && upper && lower) out[line]! |= LINE_BASE64;
-    runStart = -1;
-    digitOrSym = upper = lower = false;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const isUpper = c >= 65 && c <= 90;
-    const isLower = c >= 97 && c <= 122;
-    const isOther = (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 61;
-    if (isUpper || isLower || isOther) {
-      if (runStart < 0) runStart = i;
-      if (isUpper) upper = true;
-      else if (isLower) lower = true;
-      else digitOrSym = true;
-      continue;
-    }
-    end(i);
-    if (c === 10) line++;
-    else if (c >= 128) out[line]! |= LINE_NON_ASCII;
-  }
-  end(text.length);
-  return out;
 }
 
 const unions = new WeakMap<readonly CompiledRule[], RegExp | null>();
@@ -561,7 +407,7 @@ const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });
 
 /** Scans text held in memory as if it were the file `file` of a skill at `skillRoot` (the language server and tests use this). */
 export function scanText(text: string, file: string, opts: ScanOptions, skillRoot = "."): Finding[] {
-  const scanner = new FileScanner(opts, resolve(skillRoot), file, resolve(skillRoot, file));
+  const scanner = new FileScanner(opts, skillRoot, file);
   scanner.scanText(text);
   return scanner.findings.sort(compareFindings);
 }

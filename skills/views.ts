@@ -47,6 +47,16 @@ export function dequotedView(view: LineView): LineView | null {
   return { kind: "dequoted", text, map };
 }
 
+const DEQUOTE = /\\([^]?)|["']|\$(?:IFS\b|\{IFS\})/g;
+
+/** The text of `dequotedView` for a line as written, without the column map (the line planner's test). */
+export function dequoteText(line: string): string {
+  if (!QUOTING.test(line)) return line;
+  return line.replace(DEQUOTE, (m, escaped: string | undefined) =>
+    escaped !== undefined ? escaped : m.startsWith("$") ? " " : "",
+  );
+}
+
 const BASE64_TOKEN = /[A-Za-z0-9+/]{8,}={0,2}/g;
 const PRINTABLE = /^[\x09\x0a\x0d\x20-\x7e]*$/;
 

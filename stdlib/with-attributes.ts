@@ -109,8 +109,8 @@ export const WITH_ATTRIBUTE_DECLS: readonly WithAttributeDecl[] = [
   {
     name: "skills",
     kind: "string-list",
-    effect: "recorded",
-    doc: 'Skills the block may give the model: folders with a `SKILL.md`, relative to the project root (`["skills/triage"]`). `symbic check` checks that each exists and has front matter with `name` and `description`; `symbic build` scans them (a Critical or High finding is a build error). Loading them into `reason(...)` comes with the model providers.',
+    effect: "enforced",
+    doc: 'Skills the block may give the model: folders with a `SKILL.md`, relative to the project root (`["skills/triage"]`). `symbic check` checks that each exists and has front matter with `name` and `description`; `symbic build` scans them (a Critical or High finding is a build error). `symbi exec` refuses a skill changed since the build and gives their instructions to the model in `reason(...)`.',
     example: '["skills/triage"]',
   },
   {

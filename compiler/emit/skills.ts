@@ -1,6 +1,6 @@
 /**
  * The skills an agent names (`with skills = [...]`) at build time: each is scanned with the
- * project's scanner configuration (symbi.toml [skills]); a Critical or High finding that is not
+ * project's scanner configuration (`[skills]`, config/skills.ts); a Critical or High finding that is not
  * suppressed is a build error (E0408) at the skill file's line and column. Each skill's SchemaPin
  * manifest (per-file hashes and root hash, schemapin/skill.ts) goes into the bundle as
  * `skills/<name>.manifest.json`, so bundle.json pins it like every other bundle file.
@@ -10,7 +10,8 @@ import { join, relative, sep } from "node:path";
 import { LineMap } from "../../grammar/span.js";
 import { digestSkill } from "../../schemapin/skill.js";
 import { SchemaPinError } from "../../schemapin/errors.js";
-import { readSkillsConfig, scanOptionsFor, SkillsConfigError } from "../../skills/config.js";
+import { ConfigError } from "../../config/index.js";
+import { loadSkillsConfig, scanOptionsFor } from "../../skills/config.js";
 import { blockingFindings, scanSkill } from "../../skills/scanner.js";
 import { skillFolder } from "../check/skills.js";
 import type { WithSettings } from "../check/with-block.js";
@@ -30,16 +31,21 @@ export function buildSkills(projectDir: string, agentFile: string, blocks: reado
   if (names.length === 0) return out;
   let options;
   try {
-    options = scanOptionsFor(readSkillsConfig(projectDir));
+    options = scanOptionsFor(loadSkillsConfig({ projectRoot: projectDir }));
   } catch (err) {
-    if (!(err instanceof SkillsConfigError)) throw err;
+    if (!(err instanceof ConfigError)) throw err;
     const span = new LineMap("").span(0, 0);
-    out.diagnostics.push(diagnostic({ code: "E0408", message: err.message, file: agentFile, span }));
+    for (const line of err.lines)
+      out.diagnostics.push(diagnostic({ code: "E0408", message: line, file: agentFile, span }));
     return out;
   }
+  const pinned = new Set<string>();
   for (const name of names) {
     const folder = skillFolder(projectDir, name);
     if (!folder) continue; // E0406, reported by the checker
+    // `./skills/triage` and `skills/triage` name one folder: scanned and pinned once.
+    if (pinned.has(folder)) continue;
+    pinned.add(folder);
     const scan = scanSkill(folder, options, name);
     for (const f of blockingFindings(scan.findings)) {
       const file = f.file.split(sep).join("/");

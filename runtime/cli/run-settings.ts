@@ -1,10 +1,14 @@
 /**
  * What the configuration (config/) means for one `symbi exec`: the trusted bundle keys, whether
  * unsigned bundles may run, the audit log and its key (or auditing turned off by the operator),
- * the policy enforcement mode, the default sandbox tier and network isolation — each with where
+ * the policy enforcement mode, the default sandbox tier, network isolation and required skill
+ * signatures — each with where
  * it was set, for the messages and the audit log.
  */
-import { Config, bundles, security } from "../../config/index.js";
+import { Config, bundles, security, skills } from "../../config/index.js";
+import { defaultTrustStorePath, TrustStore } from "../../schemapin/pins.js";
+import { LocalFileResolver, WellKnownResolver } from "../../schemapin/resolvers.js";
+import { SchemaPinVerifier } from "../../schemapin/verify.js";
 import { keyIdOf, loadPublicKey } from "../../formats/keys.js";
 import { auditLogIn, ensureStorage } from "../audit/storage.js";
 import type { ExecOptions } from "../exec/run.js";
@@ -12,7 +16,14 @@ import { UserError } from "../../formats/exit-codes.js";
 
 type RunSettings = Pick<
   ExecOptions,
-  "trust" | "auditLog" | "keyFile" | "auditDisabled" | "enforcement" | "defaultTier" | "networkIsolation"
+  | "trust"
+  | "auditLog"
+  | "keyFile"
+  | "auditDisabled"
+  | "enforcement"
+  | "defaultTier"
+  | "networkIsolation"
+  | "skillSignatures"
 >;
 
 function where(config: Config, section: string, key: string): string {
@@ -73,5 +84,19 @@ export function runSettings(config: Config, auditLogFlag: string | undefined): R
   if (tier === "tier1" || tier === "tier2")
     out.defaultTier = { tier, source: where(config, "security", "default_sandbox_tier") };
   if (sec.network_isolation === true) out.networkIsolation = where(config, "security", "network_isolation");
+
+  const sk = config.values(skills);
+  if (sk.require_signatures === true) {
+    // Skill signers' keys: from the operator's discovery folder, else each domain's well-known
+    // document over HTTPS; pinned on first use in the SchemaPin trust store.
+    out.skillSignatures = {
+      verifier: new SchemaPinVerifier({
+        resolver: sk.discovery_dir !== undefined ? new LocalFileResolver(sk.discovery_dir) : new WellKnownResolver(),
+        trustStore: new TrustStore(defaultTrustStorePath()),
+        pinOnFirstUse: true,
+      }),
+      source: `skills.require_signatures, ${where(config, "skills", "require_signatures")}`,
+    };
+  }
   return out;
 }

@@ -8,6 +8,7 @@
  *   0. the bundle is trusted: compiled here, or signed by a trusted   BundleError     exit 3
  *      key, or unsigned and the operator allowed that (trust.ts)
  *   1. inputs checked against the agent's parameter types            InputError      exit 3
+ *      the skills the bundle pins read and compared with their pins  SkillPinError   exit 3
  *   2. trusted context checked; policies and schema loaded (once)    ContextError /  exit 3
  *                                                                    BundleError
  *   3. the signing key loaded                                        AuditError      exit 1
@@ -49,6 +50,7 @@ import { LogSink, NO_AUDIT, type AuditDetails, type AuditSink } from "./audit-si
 import { BundleError } from "../../formats/bundle.js";
 import { AGENT_TYPE } from "../../formats/policies-json.js";
 import type { Bundle } from "./bundle.js";
+import { loadPinnedSkills, type LoadedSkill, type SkillSignaturePolicy } from "./skills.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
@@ -133,6 +135,14 @@ export interface ExecOptions {
    * Without it they fail with "no model provider is configured".
    */
   model?: ModelSetup;
+  /**
+   * The project folder the skills an agent uses are read from (the `.symbi` file's project, or
+   * the current directory's for a bundle); each is checked against the bundle's pin before the
+   * run starts (skills.ts). Undefined: a bundle that pins skills is refused.
+   */
+  skillsRoot?: string;
+  /** `[skills] require_signatures`: every skill must carry a valid SchemaPin signature (skills.ts). */
+  skillSignatures?: SkillSignaturePolicy;
 }
 
 export type RunStatus = "ok" | "error" | "denied" | "timeout";
@@ -167,6 +177,8 @@ interface Prepared {
   gate: PolicyGate;
   /** The entry block's sandbox as it runs (the bundle's, raised to the configured default tier). */
   sandbox: SandboxManifest;
+  /** The skills the bundle pins, read from the project and checked against their pins (skills.ts). */
+  skills: LoadedSkill[];
   /** Set when the configured default tier raised the block's tier: where it was set. */
   tierFrom?: string;
   sandboxes: SandboxPool;
@@ -242,6 +254,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     input,
     ir.types,
   );
+  const skills = await loadPinnedSkills(bundle.files, bundle.origin, o.skillsRoot, o.skillSignatures);
   const inputJson: Record<string, unknown> = {};
   for (const [k, v] of inputs) {
     try {
@@ -283,6 +296,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     trusted,
     gate,
     sandbox: run.manifest,
+    skills,
     ...(run.tierFrom !== undefined ? { tierFrom: run.tierFrom } : {}),
     sandboxes,
   };
@@ -439,6 +453,7 @@ async function runPrepared(
     ? new ModelRun({
         setup: o.model,
         bundle,
+        skills: p.skills,
         peers: new Map([...(o.peers ?? [])].filter(([n]) => peerNames.has(n))),
         checkInvokeTool: p.metaActions.has("invoke_tool"),
         toolInfo,

@@ -21,6 +21,23 @@ export interface ReasoningAgent {
   ir: { agent: { params: ReadonlyArray<{ local: { name: string }; type: TypeRef; optional: boolean }> } };
 }
 
+/**
+ * A skill the run gives the model in `reason` (runtime/exec/skills.ts reads it and checks it
+ * against the bundle's pin before the run starts).
+ */
+export interface ReasoningSkill {
+  /** The folder, relative to the project root. */
+  folder: string;
+  name: string;
+  description: string;
+  /** The pinned root hash, `sha256:<hex>` (what the audit log records). */
+  hash: string;
+  /** SKILL.md after its front matter. */
+  instructions: string;
+  /** When signatures are required: who signed it (recorded with the skill). */
+  signedBy?: { domain: string; fingerprint: string };
+}
+
 /** Where audit events go (runtime/exec's AuditSink). */
 export interface AuditEmitter {
   emit(type: string, details: { [key: string]: JsonValue | undefined }): void;

@@ -38,9 +38,10 @@ import type {
   ToolCallProposal,
   ToolResultMessage,
 } from "../model/types.js";
-import type { AuditEmitter } from "./agent.js";
+import type { AuditEmitter, ReasoningSkill } from "./agent.js";
 import { callModel } from "./model-call.js";
 import { PEER_PREFIX, type Offer, type OfferedFunction } from "./offer.js";
+import { skillsSection } from "./skills-prompt.js";
 import { GOVERNANCE_NOTE, renderResult, type CallOutcome } from "./tool-result.js";
 
 export type TerminationReason =
@@ -78,6 +79,8 @@ export interface LoopOptions {
   loc: SourceLocation;
   system: string;
   user: string;
+  /** Skills given to the model after the agent's system prompt (skills.ts); none by default. */
+  skills?: readonly ReasoningSkill[];
   maxIterations: number;
   /** Accumulated timings (the loop benchmark reads them). */
   timing?: { providerMs: number };
@@ -123,7 +126,8 @@ function normalizeIds(calls: ToolCallProposal[], iteration: number): ToolCallPro
 export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
   const byName = new Map<string, OfferedFunction>(o.offer.functions.map((f) => [f.spec.name, f]));
   const tools = o.offer.functions.map((f) => f.spec);
-  const system = o.system + GOVERNANCE_NOTE;
+  const skills = o.skills ?? [];
+  const system = o.system + skillsSection(skills) + GOVERNANCE_NOTE;
   const messages: ChatMessage[] = [{ role: "user", content: o.user }];
   const refusals = new Map<string, number>();
   let invalid = 0;
@@ -139,6 +143,17 @@ export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
     offered: tools.map((t) => t.name),
     withheld: o.offer.withheld.map((w) => ({ ...w })),
     systemSha256: hashText(o.system),
+    // Each skill given to the model, by its pinned hash (its text is in the bundle's project).
+    ...(skills.length > 0
+      ? {
+          skills: skills.map((k) => ({
+            folder: k.folder,
+            name: k.name,
+            sha256: k.hash,
+            ...(k.signedBy ? { signedBy: { domain: k.signedBy.domain, key: k.signedBy.fingerprint } } : {}),
+          })),
+        }
+      : {}),
     userSha256: hashText(o.user),
     location: formatLocation(o.loc),
   });

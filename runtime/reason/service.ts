@@ -14,7 +14,7 @@ import type { ModelClient } from "../model/types.js";
 import { loopResultValue, MAX_ITERATIONS_LIMIT, runReasoningLoop } from "./loop.js";
 import { callModel, modelErrorToDsl } from "./model-call.js";
 import { offerFor, type Offer } from "./offer.js";
-import type { AuditEmitter, PeerAgent, ReasoningAgent, ToolInfoOf } from "./agent.js";
+import type { AuditEmitter, PeerAgent, ReasoningAgent, ReasoningSkill, ToolInfoOf } from "./agent.js";
 
 /** `reason`'s default when `max_iterations` is not given. */
 export const DEFAULT_MAX_ITERATIONS = 10;
@@ -22,6 +22,8 @@ export const DEFAULT_MAX_ITERATIONS = 10;
 export interface ModelRunOptions {
   setup: ModelSetup;
   bundle: ReasoningAgent;
+  /** The skills `reason` gives the model (the agent's, checked against the bundle's pins). */
+  skills?: readonly ReasoningSkill[];
   /** The run's peer agents (delegation targets), by name. */
   peers: ReadonlyMap<string, PeerAgent>;
   /** Some policy names `invoke_tool` (decided for every tool call, so also for what is offered). */
@@ -145,6 +147,7 @@ export class ModelRun {
       loc,
       system,
       user,
+      skills: this.o.skills ?? [],
       maxIterations,
       ...(this.o.timing ? { timing: this.o.timing } : {}),
     });

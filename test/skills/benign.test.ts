@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { RE2JS } from "re2js";
 import { DEFAULT_SKILLS_CONFIG, scanOptionsFor } from "../../skills/config.js";
 import { scanSkill } from "../../skills/scanner.js";
-import { SKILL_SEVERITIES } from "../../skills/severity.js";
+import { SKILL_SEVERITIES } from "../../config/index.js";
 import { SHARED } from "../helpers/corpus.js";
 
 const corpus = fileURLToPath(new URL("./fixtures/benign/", import.meta.url));

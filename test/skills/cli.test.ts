@@ -108,7 +108,7 @@ test("scan: a bad symbi.toml is a located error, exit 3", async () => {
   appendFileSync(join(dir, "symbi.toml"), "colour = 'red'\n");
   const r = await symbi("skills", "scan", join(dir, "skills"));
   assert.is(r.code, 3);
-  assert.match(r.stderr, /^symbi: error: .*symbi\.toml:7:1: unknown key colour/);
+  assert.match(r.stderr, /^symbi: error: .*symbi\.toml:7:1: skills\.rules\[0\] has an unknown key colour/);
 });
 
 test("sign + verify: a signed skill verifies; an edit after signing is refused naming the file; exit 3", async () => {

@@ -23,7 +23,8 @@ manifest("identity, engine, entry point and activation", () => {
   assert.is(m.publisher, "symbiont");
   assert.is(m.engines.vscode, "^1.91.0");
   assert.is(m.main, "./dist/extension.js");
-  assert.equal(m.activationEvents, ["onLanguage:symbiont"]);
+  // A workspace with skills starts the server too: it shows the skill scanner's findings (lsp/features/skill-diagnostics.ts).
+  assert.equal(m.activationEvents, ["onLanguage:symbiont", "workspaceContains:**/SKILL.md"]);
   assert.ok(/^\d+\.\d+\.\d+$/.test(m.version));
   assert.is(m.license, "Apache-2.0");
   assert.is(

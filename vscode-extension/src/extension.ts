@@ -13,7 +13,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { LANGUAGE_ID, WATCHED_FILE_GLOBS, resolveServerLaunch } from "./server-launch.js";
+import { LANGUAGE_ID, SKILL_FILE_PATTERNS, WATCHED_FILE_GLOBS, resolveServerLaunch } from "./server-launch.js";
 
 const CLIENT_ID = "symbiont"; // also the prefix of the `symbiont.trace.server` setting the client reads
 const CLIENT_NAME = "Symbiont Language Server";
@@ -82,6 +82,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: [
       { scheme: "file", language: LANGUAGE_ID },
       { scheme: "untitled", language: LANGUAGE_ID },
+      ...SKILL_FILE_PATTERNS.map((pattern) => ({ scheme: "file", pattern })),
     ],
     synchronize: {
       fileEvents: WATCHED_FILE_GLOBS.map((glob) => vscode.workspace.createFileSystemWatcher(glob)),

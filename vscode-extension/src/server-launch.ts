@@ -64,3 +64,10 @@ export function expandPath(p: string, workspaceRoot: string | undefined, homeDir
 export const WATCHED_FILE_GLOBS = ["**/*.symbi", "**/*.dsl", "**/*.clad.toml", "**/symbiont.toml"] as const;
 
 export const LANGUAGE_ID = "symbiont";
+
+/**
+ * Skill files the server scans (lsp/features/skill-diagnostics.ts): every SKILL.md, and the files
+ * of skill folders laid out as `skills/<name>/…`; the server itself decides which files belong
+ * to a skill (a SKILL.md in their folder or above) and says nothing about the others.
+ */
+export const SKILL_FILE_PATTERNS = ["**/SKILL.md", "**/skills/**/*"] as const;

@@ -8,6 +8,8 @@
  * ended the run; 3 validation failure (bad or tampered bundle, source that does not compile,
  * inputs or context of the wrong shape).
  */
+import { resolve } from "node:path";
+import { findProjectRoot } from "../../../compiler/project/root.js";
 import { Option, type Command } from "commander";
 import { ExitCode } from "../../../formats/exit-codes.js";
 import { APPROVAL_MODES, type ApprovalMode } from "../../gate/approval.js";
@@ -244,6 +246,8 @@ export function register(program: Command): void {
           ...(maxMemoryMiB !== undefined ? { maxMemory: maxMemoryMiB * 1048576 } : {}),
           signal: controller.signal,
           model,
+          // The skills the agent uses are read from the same project as the configuration.
+          skillsRoot: findProjectRoot(resolve(target.endsWith(".symbi") ? target : process.cwd())),
         });
       } finally {
         currentRun = null;

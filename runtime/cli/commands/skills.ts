@@ -12,12 +12,11 @@ import pc from "picocolors";
 import { ExitCode } from "../../../formats/exit-codes.js";
 import { useColor } from "../../../compiler/cli/output.js";
 import { VERSION } from "../../../compiler/version.js";
-import { findProjectRoot } from "../../../compiler/project/root.js";
 import { SchemaPinError } from "../../../schemapin/errors.js";
 import { loadP256PrivateKey } from "../../../schemapin/keys.js";
 import { checkDomain } from "../../../schemapin/resolvers.js";
 import { signSkill, verifySkill } from "../../../schemapin/skill.js";
-import { readSkillsConfig, scanOptionsFor, parseSkillsConfig, type SkillsConfig } from "../../../skills/config.js";
+import { loadSkillsConfig, scanOptionsFor, skillsConfigOf, type SkillsConfig } from "../../../skills/config.js";
 import { skillFolders } from "../../../skills/discover.js";
 import {
   renderFindingsGithub,
@@ -30,10 +29,10 @@ import {
 } from "../../../skills/report.js";
 import { DEFAULT_RULES } from "../../../skills/rules.js";
 import { blockingFindings, scanSkill, type SkillScan } from "../../../skills/scanner.js";
-import type { SkillSeverity } from "../../../skills/severity.js";
-import { readFileSync } from "node:fs";
+import type { SkillSeverity } from "../../../config/index.js";
 import { UserError } from "../../../formats/exit-codes.js";
 import { ExitStatus } from "../errors.js";
+import { commandConfig } from "../settings.js";
 import {
   addVerificationOptions,
   describePin,
@@ -42,17 +41,14 @@ import {
   type VerificationFlags,
 } from "../schemapin-options.js";
 
-function loadConfig(paths: string[], configFile?: string): SkillsConfig {
-  if (configFile) {
-    let text: string;
-    try {
-      text = readFileSync(configFile, "utf8");
-    } catch {
-      throw new UserError(`cannot read --config ${configFile}`);
-    }
-    return parseSkillsConfig(text, configFile);
-  }
-  return readSkillsConfig(findProjectRoot(resolve(paths[0]!)));
+/**
+ * The scanner's settings: `[skills]` of the configuration of the project of the first path
+ * (config/: project file, operator files, environment); `--config FILE` is read as the project
+ * file instead. Throws ConfigError (every problem, located; exit 3, or 1 when unreadable).
+ */
+function scannerConfig(paths: string[], configFile?: string): SkillsConfig {
+  if (configFile !== undefined) return loadSkillsConfig({ projectFile: configFile });
+  return skillsConfigOf(commandConfig(resolve(paths[0]!)));
 }
 
 function skillsOf(paths: string[]): string[] {
@@ -85,7 +81,7 @@ export function register(program: Command): void {
     .description("scan skills with the 40 default rules, the project's rules and the executable allowlist")
     .argument("<paths...>", "skill folders, folders of skills, or files")
     .option("--format <format>", `output format: ${SCAN_FORMATS.join(", ")}`, "pretty")
-    .option("--config <file>", "read [skills] from this file instead of the project's symbi.toml")
+    .option("--config <file>", "read this file as the project's symbi.toml (operator files and SYMBIONT_* still apply)")
     .addHelpText(
       "after",
       "\nExit status: 0 no blocking finding; 3 a Critical or High finding (not suppressed); 1 usage or I/O error.",
@@ -94,7 +90,7 @@ export function register(program: Command): void {
       if (!(SCAN_FORMATS as readonly string[]).includes(opts.format)) {
         throw new UserError(`unknown --format '${opts.format}' (expected one of: ${SCAN_FORMATS.join(", ")})`);
       }
-      const config = loadConfig(paths, opts.config);
+      const config = scannerConfig(paths, opts.config);
       const scans = scanPaths(paths, config);
       const format = opts.format as ScanFormat;
       if (format === "pretty") {
@@ -114,7 +110,7 @@ export function register(program: Command): void {
     .requiredOption("--key <keyfile>", "ECDSA P-256 private key (PEM)")
     .requiredOption("--domain <domain>", "the domain whose discovery document publishes the key")
     .option("--expires-in-days <days>", "signature expiry (v1.4 expires_at)")
-    .option("--config <file>", "read [skills] from this file instead of the project's symbi.toml")
+    .option("--config <file>", "read this file as the project's symbi.toml (operator files and SYMBIONT_* still apply)")
     .action((paths: string[], opts: { key: string; domain: string; expiresInDays?: string; config?: string }) => {
       const key = loadP256PrivateKey(readKeyFile(opts.key), opts.key);
       const domain = checkDomain(opts.domain);
@@ -124,7 +120,7 @@ export function register(program: Command): void {
         if (!Number.isFinite(days) || days <= 0) throw new UserError(`--expires-in-days must be a positive number`);
         expiresInMs = days * 86_400_000;
       }
-      const config = loadConfig(paths, opts.config);
+      const config = scannerConfig(paths, opts.config);
       const opts2 = scanOptionsFor(config);
       let refused = 0;
       for (const dir of skillsOf(paths)) {
