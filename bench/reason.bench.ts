@@ -34,13 +34,17 @@ import type { ChatRequest, ModelClient } from "../runtime/model/types.js";
 import { runReasoningLoop } from "../runtime/reason/loop.js";
 import { offerFor } from "../runtime/reason/offer.js";
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { pathToFileURL } from "node:url";
 
 const ITERATIONS = 60;
 
-/** Starts the loopback model server (test/helpers/model-server.ts, compiled) in a child process. */
+/**
+ * Starts the loopback model server (test/helpers/model-server.ts) in a child process. The build
+ * does not compile the tests, so the child loads the helper through tsx: it is the "model", not
+ * the code being measured.
+ */
 async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<void> }> {
-  const helper = fileURLToPath(new URL("../test/helpers/model-server.js", import.meta.url));
+  const helper = pathToFileURL(join(repoRoot(), "test/helpers/model-server.ts")).href;
   const code = `
     import { startModelServer } from ${JSON.stringify(helper)};
     const turn = (body) => (body.messages.length < ${2 * ITERATIONS + 2}
@@ -50,7 +54,9 @@ async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<voi
     process.stdout.write(s.baseUrl + "\\n");
     process.stdin.on("end", () => s.close().then(() => process.exit(0)));
     process.stdin.resume();`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {

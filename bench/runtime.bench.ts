@@ -1,7 +1,12 @@
 /**
  * Runtime figures (`npm run bench -- runtime`, compiled):
  * - gate decision latency in process, the audit append of the decision included (targets:
- *   p50 ≤ 100 µs, p99 ≤ 500 µs), for an allow, a guard deny, and without the append;
+ *   p50 ≤ 100 µs, p99 ≤ 300 µs), for an allow, a guard deny, and without the append. Each
+ *   sample is timed twice: wall time, and this process's CPU time (user + system, all threads).
+ *   On a shared machine the wall p99 is mostly the time the process waited for a core (a
+ *   preemption costs milliseconds, and 1% of samples meet one when the load is high); the CPU
+ *   p99 is what the code itself costs, GC pauses included. Both are printed; the target is
+ *   checked against both.
  * - a whole tool call in the process tier (bind, validate, argv, gate, sandbox, parse, audit);
  * - interpreter speed (steps per second on a recursive function).
  * The policies are the quick-start example's, compiled by the real compiler.
@@ -26,15 +31,30 @@ import { stdlibRegistry } from "../runtime/interpreter/builtins/registry.js";
 import { buildProject } from "../compiler/emit/build.js";
 import type { AgentIR } from "../formats/ir.js";
 
-function sample(n: number, fn: () => void): number[] {
+/** Wall and CPU time of each of `n` calls, in µs (after untimed warm-up calls). */
+function sample(n: number, fn: () => void): { wall: number[]; cpu: number[] } {
   for (let i = 0; i < Math.min(500, n); i++) fn();
-  const out: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    out.push(performance.now() - t0);
+    wall.push((performance.now() - t0) * 1000);
+    const c = process.cpuUsage(c0);
+    cpu.push(c.user + c.system);
   }
-  return out;
+  return { wall, cpu };
+}
+
+/** Prints p50 and p99 of a decision figure, wall and CPU, against the gate's targets. */
+function reportDecisions(name: string, s: { wall: number[]; cpu: number[] }, targets: boolean): void {
+  const wall = stats(s.wall);
+  const cpu = stats(s.cpu);
+  const t = (value: number) => (targets ? { value, higherIsBetter: false } : undefined);
+  report(`${name} p50`, wall.median, "µs", t(100), `CPU p50 ${cpu.median.toFixed(1)} µs`);
+  report(`${name} p99`, wall.p99, "µs", t(300), "(wall: waits for a core included)");
+  report(`${name} p99, CPU time`, cpu.p99, "µs", t(300));
 }
 
 export async function run(): Promise<void> {
@@ -59,27 +79,17 @@ export async function run(): Promise<void> {
         args: args as never,
       });
     };
-    const allow = stats(sample(5000, decideAndAudit({ n: 360 })).map((ms) => ms * 1000));
-    report(
-      "gate decision + audit append p50 (allow)",
-      allow.median,
-      "µs",
-      { value: 100, higherIsBetter: false },
-      `p99 ${allow.p99.toFixed(1)} µs`,
+    reportDecisions("gate decision + audit append (allow)", sample(5000, decideAndAudit({ n: 360 })), true);
+    reportDecisions(
+      "gate decision + audit append (guard deny)",
+      sample(5000, decideAndAudit({ n: 360_000_000 })),
+      true,
     );
-    report("gate decision + audit append p99 (allow)", allow.p99, "µs", { value: 500, higherIsBetter: false });
-    const deny = stats(sample(5000, decideAndAudit({ n: 360_000_000 })).map((ms) => ms * 1000));
-    report(
-      "gate decision + audit append p50 (guard deny)",
-      deny.median,
-      "µs",
-      { value: 100, higherIsBetter: false },
-      `p99 ${deny.p99.toFixed(1)} µs`,
+    reportDecisions(
+      "gate decision alone",
+      sample(5000, () => void gate.decide({ action: "factor", args: { n: 360 } })),
+      false,
     );
-    const bare = stats(
-      sample(5000, () => void gate.decide({ action: "factor", args: { n: 360 } })).map((ms) => ms * 1000),
-    );
-    report("gate decision alone p50", bare.median, "µs", undefined, `p99 ${bare.p99.toFixed(1)} µs`);
 
     // A whole tool call in the process tier.
     const budget = new Budget({ deadline: performance.now() + 600_000 });

@@ -16,7 +16,8 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { closestName } from "../grammar/suggest.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import type { FileScope, KeySpec, SectionSpec, SectionValues } from "./schema.js";
@@ -99,27 +100,45 @@ export class Config {
   }
 }
 
-// One compiled validator per section list: ajv generates code, so reuse it.
-const validators = new WeakMap<
-  readonly SectionSpec[],
-  { file: ValidateFunction; keys: Map<string, ValidateFunction> }
->();
+// ajv is loaded, and each validator compiled (ajv generates code), on first use, then reused:
+// a command given no file and no setting compiles nothing, one given `--trust` compiles the
+// validator of that key alone. (Loading ajv and compiling every key took longer than the rest
+// of a `symbi exec` start-up.)
+const require = createRequire(import.meta.url);
+let ajvInstance: AjvClass | undefined;
+function ajv(): AjvClass {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  return (ajvInstance ??= new Ajv({ allErrors: true, strict: true }));
+}
 
-function compile(sections: readonly SectionSpec[]) {
+interface Validators {
+  file: () => ValidateFunction;
+  key: (id: string, schema: unknown) => ValidateFunction;
+}
+const validators = new WeakMap<readonly SectionSpec[], Validators>();
+
+function compile(sections: readonly SectionSpec[]): Validators {
   let v = validators.get(sections);
   if (v) return v;
-  const ajv = new Ajv({ allErrors: true, strict: true });
-  const properties: Record<string, unknown> = {};
+  let file: ValidateFunction | undefined;
   const keys = new Map<string, ValidateFunction>();
-  for (const s of sections) {
-    const props: Record<string, unknown> = {};
-    for (const [k, spec] of Object.entries(s.keys)) {
-      props[k] = spec.schema;
-      keys.set(`${s.name}.${k}`, ajv.compile(spec.schema));
-    }
-    properties[s.name] = { type: "object", additionalProperties: false, properties: props };
-  }
-  v = { file: ajv.compile({ type: "object", additionalProperties: false, properties }), keys };
+  v = {
+    file: () => {
+      if (file) return file;
+      const properties: Record<string, unknown> = {};
+      for (const s of sections) {
+        const props: Record<string, unknown> = {};
+        for (const [k, spec] of Object.entries(s.keys)) props[k] = spec.schema;
+        properties[s.name] = { type: "object", additionalProperties: false, properties: props };
+      }
+      return (file = ajv().compile({ type: "object", additionalProperties: false, properties }));
+    },
+    key: (id, schema) => {
+      let k = keys.get(id);
+      if (!k) keys.set(id, (k = ajv().compile(schema as object)));
+      return k;
+    },
+  };
   validators.set(sections, v);
   return v;
 }
@@ -180,7 +199,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const specs = new Map<string, { section: SectionSpec; key: string; spec: KeySpec }>();
   for (const s of sections)
     for (const [k, spec] of Object.entries(s.keys)) specs.set(`${s.name}.${k}`, { section: s, key: k, spec });
-  const { file: validateFile, keys: validateKey } = compile(sections);
+  const validators = compile(sections);
   const problems: ConfigProblem[] = [];
   const layers: Array<Map<string, Candidate>> = [];
   const files: LoadedFile[] = [];
@@ -198,7 +217,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     base: string,
   ) => {
     const { spec } = specs.get(id)!;
-    const validate = validateKey.get(id)!;
+    const validate = validators.key(id, spec.schema);
     const whereOf = (sub: readonly string[]) => (typeof place === "string" ? place : place(sub));
     const where = whereOf([]);
     if (!validate(raw)) {
@@ -238,6 +257,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
       });
       return undefined;
     }
+    if (scope !== "project" && spec.projectOnly) {
+      problems.push({ where, message: `${id} describes a project: set it in the project's own symbi.toml` });
+      return undefined;
+    }
     if (spec.path === "one") return resolve(base, value as string);
     if (spec.path === "list") return (value as string[]).map((p) => resolve(base, p));
     return value;
@@ -264,6 +287,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       const pos = at(p);
       return `${path}:${pos.line}:${pos.col}`;
     };
+    const validateFile = validators.file();
     if (!validateFile(r.data)) {
       for (const e of validateFile.errors ?? []) {
         const segs = e.instancePath.split("/").slice(1);

@@ -30,6 +30,8 @@ export interface KeySpec<T = unknown> {
    * KeySpec<unknown> in a section's key table.)
    */
   operatorOnly?(value: T): boolean;
+  /** Set only by the project's own symbi.toml (it describes the project, not the machine). */
+  projectOnly?: boolean;
   /** Values this runtime refuses: returns the message (why, and what to use instead), or null. */
   unsupported?(value: T): string | null;
   /** The value is a path (or list of paths): relative ones resolve against the defining file's folder. */

@@ -3,9 +3,18 @@
  * line and column of a syntax error), and where each key sits (toml-eslint-parser's syntax tree),
  * so every problem with a value is reported at `file:line:col`.
  */
-import { parse, TomlError } from "smol-toml";
-import { parseTOML, type AST } from "toml-eslint-parser";
+import { createRequire } from "node:module";
+import type { AST } from "toml-eslint-parser";
 import { readBounded, type BoundedReadError } from "../formats/bounded-read.js";
+
+// The parsers are loaded when a file is read (CommonJS builds, synchronously): a command run
+// where no configuration file exists loads neither.
+const require = createRequire(import.meta.url);
+let smolToml: typeof import("smol-toml") | undefined;
+let eslintToml: typeof import("toml-eslint-parser") | undefined;
+const toml = (): typeof import("smol-toml") => (smolToml ??= require("smol-toml") as typeof import("smol-toml"));
+const parseTOML = (text: string): AST.TOMLProgram =>
+  (eslintToml ??= require("toml-eslint-parser") as typeof import("toml-eslint-parser")).parseTOML(text);
 
 /** A configuration file is small; anything larger is not one. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -37,9 +46,9 @@ export function readTomlFile(path: string): ReadResult {
   }
   let data: Record<string, unknown>;
   try {
-    data = parse(text) as Record<string, unknown>;
+    data = toml().parse(text) as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof TomlError) {
+    if (err instanceof toml().TomlError) {
       const first = err.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "");
       return {
         ok: false,

@@ -7,10 +7,17 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { ExitCode } from "../../formats/exit-codes.js";
-import { registerParse } from "./commands/parse.js";
-import { registerCheck } from "./commands/check.js";
-import { registerBuild } from "./commands/build.js";
-import { registerFmt } from "./commands/fmt.js";
+import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
+
+// A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
+// (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
+compileWasmForShortRun();
+const [{ registerParse }, { registerCheck }, { registerBuild }, { registerFmt }] = await Promise.all([
+  import("./commands/parse.js"),
+  import("./commands/check.js"),
+  import("./commands/build.js"),
+  import("./commands/fmt.js"),
+]);
 
 const program = new Command();
 program

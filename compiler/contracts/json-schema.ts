@@ -3,20 +3,22 @@
  * strict-schema mode (a misspelled keyword is an error, not silently ignored); the runtime
  * validates parsed tool output with the same compiled validator.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import type { TomlPath } from "./locator.js";
 import type { ContractReader } from "./reader.js";
 
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv,
-) => Ajv;
+// ajv and ajv-formats are loaded (CommonJS, synchronously) when the first schema is compiled:
+// a run whose tools declare no output schema, and a check of contracts without one, load neither.
+const require = createRequire(import.meta.url);
 
 let shared: Ajv | undefined;
 
 function ajv(): Ajv {
   if (!shared) {
+    const { Ajv } = require("ajv") as typeof import("ajv");
+    const formats = require("ajv-formats") as { default?: unknown };
+    const addFormats = (formats.default ?? formats) as (ajv: Ajv) => Ajv;
     shared = new Ajv({
       strictSchema: true,
       strictTypes: false,

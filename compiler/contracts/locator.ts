@@ -5,8 +5,15 @@
  * smol-toml accepted the text; if it ever disagrees, spans degrade to the start of the file
  * rather than failing.
  */
-import { parseTOML, type AST } from "toml-eslint-parser";
+import { createRequire } from "node:module";
+import type { AST } from "toml-eslint-parser";
 import { LineMap, type Span } from "../../grammar/span.js";
+
+// Loaded on first use (see toml-source.ts): a command that locates nothing does not load it.
+const require = createRequire(import.meta.url);
+let parser: typeof import("toml-eslint-parser") | undefined;
+const parseTOML = (text: string): AST.TOMLProgram =>
+  (parser ??= require("toml-eslint-parser") as typeof import("toml-eslint-parser")).parseTOML(text);
 
 export type TomlPath = readonly (string | number)[];
 

@@ -2,20 +2,26 @@
  * TOML text → values (smol-toml) plus a locator for spans. A syntax error becomes one E0500
  * diagnostic at the line and column smol-toml reports.
  */
-import { parse, TomlError } from "smol-toml";
+import { createRequire } from "node:module";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
 import { TomlLocator } from "./locator.js";
 import type { TomlTable } from "./reader.js";
+
+// Loaded on first use (CommonJS build, synchronously): importing this module costs nothing until
+// TOML is parsed, so a command that reads no contract or configuration does not load a TOML parser.
+const require = createRequire(import.meta.url);
+let smolToml: typeof import("smol-toml") | undefined;
+const toml = (): typeof import("smol-toml") => (smolToml ??= require("smol-toml") as typeof import("smol-toml"));
 
 export type TomlSource = { ok: true; value: TomlTable; locator: TomlLocator } | { ok: false; diagnostic: Diagnostic };
 
 export function parseTomlSource(text: string, file: string): TomlSource {
   try {
-    const value = parse(text) as TomlTable;
+    const value = toml().parse(text) as TomlTable;
     return { ok: true, value, locator: new TomlLocator(text) };
   } catch (e) {
     const loc = new TomlLocator("");
-    if (e instanceof TomlError) {
+    if (e instanceof toml().TomlError) {
       // smol-toml's message is "Invalid TOML document: <reason>\n\n<code block>": keep the reason.
       const reason = e.message
         .replace(/^Invalid TOML document:\s*/, "")

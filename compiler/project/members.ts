@@ -53,6 +53,9 @@ const inside = (folder: string, p: string) =>
  * symbi.toml may set it. Throws UserError (exit 3) for a value that is not a folder inside the root.
  */
 function declaredSources(root: string): { folders: string[]; where: string } | undefined {
+  // Only the project's own file may set it (the loader refuses it elsewhere): without one there
+  // is nothing to read, and the configuration's other sections are not this command's business.
+  if (!existsSync(join(root, "symbi.toml"))) return undefined;
   let setting;
   try {
     setting = loadConfig({ projectRoot: root }).get(projectSection.name, "sources");
@@ -62,8 +65,6 @@ function declaredSources(root: string): { folders: string[]; where: string } | u
   }
   if (!setting) return undefined;
   const where = Config.describe(setting.source);
-  if (setting.source.kind !== "file" || setting.source.scope !== "project")
-    throw new UserError(`${where}: [project] sources belongs in the project's own symbi.toml`, 3);
   const folders: string[] = [];
   for (const f of setting.value as string[]) {
     const abs = resolve(root, f);

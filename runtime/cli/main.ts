@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
 import { reportError } from "./errors.js";
 
 export interface CommandModule {
@@ -90,6 +91,9 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
+  // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
+  // (formats/wasm-tier.ts). Not in main(), which tests call in their own long-lived process.
+  compileWasmForShortRun();
   main().then(
     (code) => {
       process.exitCode = code;

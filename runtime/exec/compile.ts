@@ -13,24 +13,11 @@ import { readSourceBytes } from "../../compiler/project/files.js";
 import { membershipDiagnostics, projectMembers } from "../../compiler/project/members.js";
 import { buildProject, projectPath } from "../../compiler/emit/build.js";
 import { renderPretty } from "../../compiler/diagnostics/render.js";
-import { hasErrors, type Diagnostic } from "../../compiler/diagnostics/model.js";
-import { ExitCode } from "../../formats/exit-codes.js";
+import { hasErrors } from "../../compiler/diagnostics/model.js";
 import { bundleFromFiles, type Bundle } from "./bundle.js";
+import { CompileError } from "./compile-error.js";
 
-/** The source does not compile: the message holds the rendered diagnostics. */
-export class CompileError extends Error {
-  override readonly name = "CompileError";
-  readonly exitCode = ExitCode.CheckFailed;
-  constructor(
-    message: string,
-    /** The compiler's rendering (file:line:col, excerpt, help), printed as is by the CLI. */
-    readonly rendered: string,
-    /** The errors themselves. */
-    readonly diagnostics: readonly Diagnostic[] = [],
-  ) {
-    super(message);
-  }
-}
+export { CompileError };
 
 export interface CompiledProject {
   /** Every agent of the project, verified. */

@@ -10,7 +10,8 @@ export {
 export { loadBundleDir, bundleFromFiles, parseIr, isBundleDir, type Bundle } from "./bundle.js";
 export { validateInputs, InputError } from "./inputs.js";
 export { resolveTarget, TargetError, type ResolvedTarget } from "./resolve.js";
-export { compileToBundles, CompileError, type CompiledProject } from "./compile.js";
+export { compileToBundles, type CompiledProject } from "./compile.js";
+export { CompileError } from "./compile-error.js";
 export { readJsonArgument, JsonArgumentError } from "./json-argument.js";
 export { ToolCaller, type ToolCallerOptions } from "./tool-call.js";
 export { ActionRunner, GOVERNED_BUILTINS, type PeerRunner } from "./actions.js";

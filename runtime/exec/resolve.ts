@@ -19,7 +19,6 @@ import { basename, dirname, join } from "node:path";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { BundleError } from "../../formats/bundle.js";
 import { isBundleDir, loadBundleDir, type Bundle } from "./bundle.js";
-import { compileToBundles } from "./compile.js";
 import type { PeerLoader } from "./run.js";
 
 export class TargetError extends Error {
@@ -89,6 +88,8 @@ export async function resolveTarget(target: string, agent: string | undefined): 
   }
   if (st.isFile()) {
     if (!target.endsWith(".symbi")) throw new TargetError(`${target} is neither a .symbi file nor a bundle folder`);
+    // The compiler is loaded only here: running a built bundle never imports it.
+    const { compileToBundles } = await import("./compile.js");
     const compiled = await compileToBundles(target);
     const name = choose(compiled.inFile, agent, target);
     return { bundle: compiled.bundles.get(name)!, peers: new Map(compiled.bundles) };

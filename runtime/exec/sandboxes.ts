@@ -16,13 +16,10 @@ import {
   type SandboxManifest,
   type ToolSandboxOverrides,
 } from "../../formats/sandbox-manifest.js";
-import {
-  WarmContainers,
-  createSandbox,
-  isSandboxError,
-  type CreateSandboxOptions,
-  type SandboxDriver,
-} from "../sandbox/index.js";
+import { createSandbox, type CreateSandboxOptions } from "../sandbox/create.js";
+import { isSandboxError } from "../sandbox/errors.js";
+import type { SandboxDriver } from "../sandbox/types.js";
+import { WarmContainers } from "../sandbox/warm-containers.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 
 /** The sandbox cannot run here (exit 1): the message is the sandbox driver's one line. */

@@ -25,7 +25,8 @@
 import { createHash } from "node:crypto";
 import type { ToolContract } from "../../compiler/contracts/model.js";
 import { validateToolArgs, buildCommand, parseToolOutput, ToolArgvError, type ValidatedArgs } from "../tools/index.js";
-import { isSandboxError, SandboxAbortedError, DEFAULT_MAX_OUTPUT_BYTES } from "../sandbox/index.js";
+import { isSandboxError, SandboxAbortedError } from "../sandbox/errors.js";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "../sandbox/types.js";
 import { DEFAULT_DENY, isDefaultDeny, type PolicyGate, type GateDecision } from "../gate/gate.js";
 import type { Approver } from "../gate/approval.js";
 import type { Budget } from "../interpreter/budget.js";

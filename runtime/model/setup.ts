@@ -4,18 +4,48 @@
  * keeps. Built once by the CLI (or a test) and handed to execAgent; agents with different
  * `metadata { model }` get their own clients.
  */
-import { AnthropicMessagesClient } from "./anthropic.js";
 import {
   ModelConfigError,
   modelCallSettings,
   resolveModelConfig,
   type ModelCallSettings,
+  type ModelConfig,
   type ModelLayers,
 } from "./config.js";
 import { ModelError } from "./errors.js";
-import { OpenAIChatClient } from "./openai.js";
 import { loadRecording, Recorder, RecordingClient, ReplayClient } from "./recording.js";
-import type { ModelClient } from "./types.js";
+import type { ChatRequest, ChatResponse, ExchangeInfo, ModelClient } from "./types.js";
+
+/**
+ * A provider's client, its module (and the provider's SDK) imported on the first request: a run
+ * that makes no model call, the usual case, never loads the OpenAI or Anthropic SDK.
+ */
+class ProviderClient implements ModelClient {
+  readonly provider: string;
+  readonly model: string;
+  readonly endpoint: string;
+  private inner: Promise<ModelClient> | undefined;
+
+  constructor(
+    private readonly config: ModelConfig,
+    private readonly fetchImpl: typeof globalThis.fetch | undefined,
+  ) {
+    this.provider = config.provider;
+    this.model = config.model;
+    this.endpoint = config.baseUrl;
+  }
+
+  private client(): Promise<ModelClient> {
+    return (this.inner ??=
+      this.config.provider === "openai"
+        ? import("./openai.js").then((m) => new m.OpenAIChatClient(this.config, this.fetchImpl))
+        : import("./anthropic.js").then((m) => new m.AnthropicMessagesClient(this.config, this.fetchImpl)));
+  }
+
+  async complete(req: ChatRequest, signal: AbortSignal): Promise<{ response: ChatResponse; info: ExchangeInfo }> {
+    return (await this.client()).complete(req, signal);
+  }
+}
 
 /** How much of each model exchange the audit log keeps: hashes only (default), or the prompts and answers too. */
 export type AuditContent = "hashes" | "full";
@@ -90,10 +120,7 @@ export class ModelSetup {
     const key = JSON.stringify([config.provider, config.model, config.baseUrl, config.keyVariable]);
     let client = this.clients.get(key);
     if (!client) {
-      const inner: ModelClient =
-        config.provider === "openai"
-          ? new OpenAIChatClient(config, this.o.fetch)
-          : new AnthropicMessagesClient(config, this.o.fetch);
+      const inner: ModelClient = new ProviderClient(config, this.o.fetch);
       client = this.recorder ? new RecordingClient(inner, this.recorder) : inner;
       this.clients.set(key, client);
     }

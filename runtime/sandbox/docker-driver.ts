@@ -78,7 +78,7 @@ import {
   type SandboxRunRequest,
   type SandboxRunResult,
 } from "./types.js";
-import { WarmContainers, type WarmContainer } from "./warm-containers.js";
+import { WarmContainers, warmContainersFor, type WarmContainer } from "./warm-containers.js";
 
 export interface DockerSandboxOptions {
   /** A dockerode client to use; default: one for DOCKER_HOST or /var/run/docker.sock. */
@@ -133,7 +133,7 @@ export class DockerSandbox implements SandboxDriver {
     this.docker = options.docker ?? new Docker();
     this.runId = sanitizeRunId(options.runId);
     this.engineTimeoutMs = options.engineTimeoutMs ?? 10_000;
-    this.warm = options.fresh || manifest.fresh === true ? undefined : options.warm;
+    this.warm = warmContainersFor(manifest, options);
   }
 
   /** The image id and digest found by `check()`, for the audit log. */

@@ -30,6 +30,17 @@ export interface WarmContainer {
   destroy(): Promise<void>;
 }
 
+/**
+ * The warm containers a container driver's calls use: `warm`, unless the tool (`fresh`) or the
+ * block (the manifest's `fresh`) asks for one container per call.
+ */
+export function warmContainersFor(
+  manifest: { fresh?: true },
+  options: { warm?: WarmContainers; fresh?: boolean },
+): WarmContainers | undefined {
+  return options.fresh || manifest.fresh === true ? undefined : options.warm;
+}
+
 export class WarmContainers {
   private readonly byKey = new Map<string, WarmContainer>();
   private closed = false;

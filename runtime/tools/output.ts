@@ -13,10 +13,32 @@
  * - text  → `{ raw_output: stdout }`.
  */
 import { createHash } from "node:crypto";
-import { parse as parseCsv } from "csv-parse/sync";
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { createRequire } from "node:module";
+import type { XMLParser } from "fast-xml-parser";
 import type { OutputFormat, ToolContract } from "../../compiler/contracts/model.js";
 import { schemaValidator, formatSchemaErrors } from "../../compiler/contracts/json-schema.js";
+
+// The CSV and XML parsers are loaded the first time a tool's output needs them (CommonJS builds,
+// synchronously): a run whose tools print text or JSON loads neither.
+const require = createRequire(import.meta.url);
+const parseCsv: typeof import("csv-parse/sync").parse = (...args: Parameters<typeof import("csv-parse/sync").parse>) =>
+  (require("csv-parse/sync") as typeof import("csv-parse/sync")).parse(...args);
+let xml: { parser: XMLParser; validate: typeof import("fast-xml-parser").XMLValidator.validate } | undefined;
+function xmlTools(): NonNullable<typeof xml> {
+  if (!xml) {
+    const fxp = require("fast-xml-parser") as typeof import("fast-xml-parser");
+    xml = {
+      parser: new fxp.XMLParser({
+        ignoreAttributes: false,
+        attributeNamePrefix: "@",
+        ignoreDeclaration: true,
+        ignorePiTags: true,
+      }),
+      validate: (text, options) => fxp.XMLValidator.validate(text, options),
+    };
+  }
+  return xml;
+}
 
 /** Output larger than this is refused rather than parsed (the sandbox driver caps it earlier). */
 export const MAX_OUTPUT_CHARS = 16 * 1024 * 1024;
@@ -80,19 +102,12 @@ function parseCsvText(text: string): Parsed {
   }
 }
 
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@",
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
-
 function parseXmlText(text: string): Parsed {
   if (text.trim() === "") return { ok: false, error: "the tool printed no XML" };
-  const valid = XMLValidator.validate(text);
+  const valid = xmlTools().validate(text);
   if (valid !== true) return { ok: false, error: `invalid XML output (line ${valid.err.line}): ${valid.err.msg}` };
   try {
-    return { ok: true, results: xmlParser.parse(text) as unknown };
+    return { ok: true, results: xmlTools().parser.parse(text) as unknown };
   } catch (e) {
     return { ok: false, error: `invalid XML output: ${e instanceof Error ? e.message : String(e)}` };
   }

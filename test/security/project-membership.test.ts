@@ -97,6 +97,15 @@ T("[project] sources outside the root, or not a folder, is a located configurati
   }
 });
 
+T("[project] sources from the operator's file is refused: it describes a project", () => {
+  const dir = project("");
+  const operator = join(dir, "..", `${dir.split("/").pop()}-operator.toml`);
+  writeFileSync(operator, '[project]\nsources = ["agents"]\n');
+  const r = runCli("symbic", ["check", "."], { cwd: dir, env: { SYMBIONT_CONFIG: operator } });
+  assert.is(r.status, 3, r.stderr);
+  assert.match(r.stderr, /project\.sources describes a project: set it in the project's own symbi\.toml/);
+});
+
 T("an empty nested tools/ folder no longer re-roots the project silently: E0030 in check, build and exec", async () => {
   // The outer project denies greeting Mallory; agents/tools/ made agents/ a project of its own.
   const dir = project("", {

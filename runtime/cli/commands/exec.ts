@@ -15,13 +15,11 @@ import { ExitCode } from "../../../formats/exit-codes.js";
 import { APPROVAL_MODES, type ApprovalMode } from "../../gate/approval.js";
 import { FatalError } from "../../interpreter/errors.js";
 import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.js";
-import { CompileError } from "../../exec/compile.js";
+import { CompileError } from "../../exec/compile-error.js";
 import { execAgent } from "../../exec/run.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
-import { EgressRelays } from "../../egress/relay.js";
-import { readEgressToken } from "../../egress/token.js";
-import { ToolHostClient } from "../../sandbox/tool-host/client.js";
+import type { ToolHostClient } from "../../sandbox/tool-host/client.js";
 import { parseHostPort } from "../address.js";
 import { ExitStatus } from "../errors.js";
 import { UserError } from "../../../formats/exit-codes.js";
@@ -80,8 +78,11 @@ function positiveInt(option: string, v: string | undefined): number | undefined 
   return Number(v);
 }
 
-/** The tool host (and egress gateway) of a Kubernetes pod, from --tool-host, --egress-gateway, --egress-token-file. */
-function toolHostClient(opts: ExecCliOptions): ToolHostClient | undefined {
+/**
+ * The tool host (and egress gateway) of a Kubernetes pod, from --tool-host, --egress-gateway,
+ * --egress-token-file. Their modules are imported only in a pod (when --tool-host is given).
+ */
+async function toolHostClient(opts: ExecCliOptions): Promise<ToolHostClient | undefined> {
   if (opts.toolHost === undefined) {
     if (opts.egressGateway !== undefined || opts.egressTokenFile !== undefined)
       throw new UserError("--egress-gateway and --egress-token-file go with --tool-host (a Kubernetes Job)");
@@ -90,8 +91,13 @@ function toolHostClient(opts: ExecCliOptions): ToolHostClient | undefined {
   const host = parseHostPort("--tool-host", opts.toolHost);
   if ((opts.egressGateway === undefined) !== (opts.egressTokenFile === undefined))
     throw new UserError("--egress-gateway and --egress-token-file go together");
+  const { ToolHostClient } = await import("../../sandbox/tool-host/client.js");
   if (opts.egressGateway === undefined) return new ToolHostClient(host);
   const gateway = parseHostPort("--egress-gateway", opts.egressGateway);
+  const [{ EgressRelays }, { readEgressToken }] = await Promise.all([
+    import("../../egress/relay.js"),
+    import("../../egress/token.js"),
+  ]);
   return new ToolHostClient(host, {
     egress: new EgressRelays({ ...gateway, token: readEgressToken(opts.egressTokenFile!) }),
   });
@@ -225,7 +231,7 @@ export function register(program: Command): void {
         auditContent: opts.auditContent,
         recorderName: `symbi ${VERSION}`,
       });
-      const toolHost = toolHostClient(opts);
+      const toolHost = await toolHostClient(opts);
 
       const controller = new AbortController();
       currentRun = controller;

@@ -3,7 +3,8 @@
  * receiver's head name as the table writes it (`String`, `List`, `Map`, `Option`, `Result`,
  * `Duration`). A method receives its receiver as the first argument.
  */
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
 import { DslError } from "../errors.js";
 import { asMapKey } from "../operators.js";
 import {
@@ -85,11 +86,16 @@ export function containsPattern(s: string, pattern: string): boolean {
   return compilePattern(pattern).matcher(s).find();
 }
 
+// RE2 is loaded on the first pattern (CommonJS build, synchronously): most runs match none.
+const require = createRequire(import.meta.url);
+let re2: typeof RE2JS | undefined;
+
 function compilePattern(pattern: string): RE2JS {
   if (pattern.length > MAX_PATTERN_LENGTH)
     throw new DslError("Error", `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
+  re2 ??= (require("re2js") as typeof import("re2js")).RE2JS;
   try {
-    return RE2JS.compile(pattern);
+    return re2.compile(pattern);
   } catch (e) {
     throw new DslError(
       "Error",
