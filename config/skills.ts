@@ -24,8 +24,14 @@
  * know the scanner's rules). The five severities are declared here: they are the vocabulary of
  * `severity`, and the scanner (skills/severity.ts) uses them.
  */
-import { RE2JS } from "re2js";
+import { createRequire } from "node:module";
+import type { RE2JS } from "re2js";
 import { bool, int, path, section, tableList, textList, type LocatedProblem, type SectionValues } from "./schema.js";
+
+// RE2 is loaded when a custom rule is checked, not by every command that reads the configuration.
+const require = createRequire(import.meta.url);
+let re2Class: typeof RE2JS | undefined;
+const re2 = (): typeof RE2JS => (re2Class ??= (require("re2js") as typeof import("re2js")).RE2JS);
 
 /**
  * The scanner's five severities, most severe first. Critical and High block a skill (the scan
@@ -69,7 +75,7 @@ function checkRules(rules: readonly SkillRuleSetting[]): LocatedProblem[] {
         problem: `"${r.severity}" is not one of ${SKILL_SEVERITIES.join(", ")}`,
       });
     try {
-      RE2JS.compile(r.pattern);
+      re2().compile(r.pattern);
     } catch (err) {
       problems.push({
         at: [i, "pattern"],
