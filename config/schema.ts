@@ -30,6 +30,11 @@ export interface KeySpec<T = unknown> {
    * KeySpec<unknown> in a section's key table.)
    */
   operatorOnly?(value: T): boolean;
+  /**
+   * True for what only a project declares (its MCP servers: the tools its code is compiled
+   * against): the operator's file, the environment or a flag that sets it is an error.
+   */
+  projectOnly?: boolean;
   /** Values this runtime refuses: returns the message (why, and what to use instead), or null. */
   unsupported?(value: T): string | null;
   /** The value is a path (or list of paths): relative ones resolve against the defining file's folder. */

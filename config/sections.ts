@@ -8,7 +8,8 @@ import { bundles } from "./bundles.js";
 import { model } from "./model.js";
 import { security } from "./security.js";
 import { tofu } from "./tofu.js";
+import { mcp, toolVerification } from "./mcp.js";
 
-export { bundles, model, security, tofu };
+export { bundles, model, security, tofu, mcp, toolVerification };
 
-export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles, model];
+export const SECTIONS: readonly SectionSpec[] = [security, tofu, bundles, model, mcp, toolVerification];
