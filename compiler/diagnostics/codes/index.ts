@@ -12,6 +12,7 @@ import { contractsCodes } from "./contracts.js";
 import { buildCodes } from "./build.js";
 import { formatCodes } from "./format.js";
 import { internalCodes } from "./internal.js";
+import { mcpCodes } from "./mcp.js";
 
 export type { CodeInfo, CodeTable } from "../../../grammar/diagnostic.js";
 
@@ -36,6 +37,7 @@ export const CODES: CodeTable = merge([
   buildCodes,
   formatCodes,
   internalCodes,
+  mcpCodes,
 ]);
 
 export function codeInfo(code: string): CodeInfo {
