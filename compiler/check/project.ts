@@ -28,9 +28,8 @@ import { SymbolTable, type SymbolInfo } from "./symbols.js";
 import type { Type } from "./types.js";
 import type { WithSettings } from "./with-block.js";
 import { checkSkills } from "./skills.js";
-import { loadMcpTools, MCP_LOCK_FILE, type TextFile } from "../mcp/index.js";
+import { loadMcpTools, MCP_LOCK_FILE, readMcpText, type TextFile } from "../mcp/index.js";
 import type { McpServerSettings } from "../../config/mcp.js";
-import { diagnostic } from "../diagnostics/model.js";
 
 /** Everything the emitter needs about one agent. */
 export interface AgentInfo {
@@ -137,7 +136,7 @@ export class Project {
       for (const name of ["symbi.toml", MCP_LOCK_FILE]) {
         const path = join(root, name);
         try {
-          if (statSync(path).isFile()) this.setFile(path, readFileSync(path, "utf8"));
+          if (statSync(path).isFile()) this.setFile(path, readMcpText(path));
         } catch {
           // absent (or unreadable: the configuration reports symbi.toml; an unreadable lock is no pins)
         }

@@ -266,7 +266,7 @@ function buildAgent(
     // operator requires signed tools).
     const sig = join(input.projectDir, `${c.file}${CONTRACT_SIGNATURE_SUFFIX}`);
     if (!inMemory && existsSync(sig))
-      files.set(`tools/${name}.clad.toml${CONTRACT_SIGNATURE_SUFFIX}`, readFileSync(sig));
+      files.set(`tools/${name}.clad.toml${CONTRACT_SIGNATURE_SUFFIX}`, Buffer.from(readContractText(sig)));
   }
   if (Object.keys(mcp.tools).length > 0) files.set(MCP_BUNDLE_FILE, json(sortedMcpBundle(mcp)));
   // Contracts may use the project's custom argument types: the runtime needs their definitions.

@@ -13,6 +13,8 @@ export {
   MCP_LOCK_FORMAT,
   McpLockError,
   lockPath,
+  readMcpText,
+  MAX_MCP_FILE_BYTES,
   parseMcpLock,
   readMcpLock,
   serializeMcpLock,

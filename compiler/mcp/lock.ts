@@ -11,8 +11,8 @@
  * processes pinning at once keep both sets of pins. A lock file that cannot be parsed is an
  * error, never "no pins".
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BoundedReadError, readBounded } from "../../formats/bounded-read.js";
 import { isPlainObject } from "../../formats/json.js";
 import {
   DefinitionError,
@@ -48,6 +48,17 @@ export class McpLockError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The largest `mcp.lock.json` (or `symbi.toml`) read: many definitions of up to 1 MiB each fit,
+ * a file without end (a device, a FIFO) does not.
+ */
+export const MAX_MCP_FILE_BYTES = 64 * 1024 * 1024;
+
+/** The text of the lock file or of `symbi.toml`, read with the bound above. Throws BoundedReadError. */
+export function readMcpText(file: string): string {
+  return readBounded(file, MAX_MCP_FILE_BYTES).toString("utf8");
 }
 
 export function lockPath(projectDir: string): string {
@@ -130,9 +141,12 @@ export function readMcpLock(projectDir: string): McpLock {
   const file = lockPath(projectDir);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readMcpText(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { servers: {} };
+    if (e instanceof BoundedReadError) {
+      if (e.code === "ENOENT") return { servers: {} };
+      throw new McpLockError(e.message, ExitCode.Error);
+    }
     throw new McpLockError(`cannot read ${file}: ${fsErrorText(e)}`, ExitCode.Error);
   }
   return parseMcpLock(text, file);
