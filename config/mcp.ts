@@ -142,7 +142,8 @@ export function readMcpServer(name: string, raw: unknown): { server?: McpServerS
     if (s === "") bad(["tools", i], "a tool name is not empty");
   });
   const prefix = raw["prefix"] === undefined ? "" : (str("prefix") ?? "");
-  if (prefix !== "" && !IDENT.test(prefix)) bad(["prefix"], "prefix must start like an identifier (letters, digits, _)");
+  if (prefix !== "" && !IDENT.test(prefix))
+    bad(["prefix"], "prefix must start like an identifier (letters, digits, _)");
   let riskTier: McpRiskTier = "low";
   if (raw["risk_tier"] !== undefined) {
     const r = raw["risk_tier"];
@@ -188,7 +189,7 @@ export function readMcpServer(name: string, raw: unknown): { server?: McpServerS
     const env: Record<string, string> = {};
     const rawEnv = raw["env"];
     if (rawEnv !== undefined) {
-      if (!isPlainObject(rawEnv)) bad(["env"], "env is a table of variables: env = { NAME = \"value\" }");
+      if (!isPlainObject(rawEnv)) bad(["env"], 'env is a table of variables: env = { NAME = "value" }');
       else
         for (const [k, v] of Object.entries(rawEnv)) {
           if (!VARIABLE.test(k)) bad(["env", k], `${JSON.stringify(k)} is not an environment variable name`);
@@ -215,7 +216,10 @@ export function readMcpServer(name: string, raw: unknown): { server?: McpServerS
     }
     const image = str("image");
     if (image !== undefined && sandbox === "process" && tier !== undefined)
-      bad(["image"], "image is for the container tiers (Tier1, Tier2); the process tier runs the command on this machine");
+      bad(
+        ["image"],
+        "image is for the container tiers (Tier1, Tier2); the process tier runs the command on this machine",
+      );
     const maxMemoryMb = integer("max_memory_mb", 4, 1048576);
     decl = {
       transport: "stdio",
@@ -253,8 +257,7 @@ function serverTable(): KeySpec<Record<string, unknown>> {
     check: (v) => {
       const lines: string[] = [];
       for (const [name, raw] of Object.entries(v)) {
-        for (const p of readMcpServer(name, raw).problems)
-          lines.push(`${[name, ...p.path].join(".")}: ${p.message}`);
+        for (const p of readMcpServer(name, raw).problems) lines.push(`${[name, ...p.path].join(".")}: ${p.message}`);
       }
       return lines.length === 0 ? null : `has problems: ${lines.join("; ")}`;
     },
@@ -271,26 +274,30 @@ export type McpSettings = SectionValues<typeof mcp>;
  * `[tools]`: how the runtime verifies tool signatures (SchemaPin) — of MCP tools and of the
  * project's own contracts — and whether every tool must be signed.
  */
-export const toolVerification = section("tools", "Signed tools: SchemaPin verification of MCP tools and tool contracts.", {
-  require_signed_tools: bool({
-    doc: "Every tool an agent calls must carry a SchemaPin signature that verifies (MCP tools and `.clad.toml` contracts alike); an unsigned one is refused.",
-    env: "SYMBIONT_REQUIRE_SIGNED_TOOLS",
-    default: false,
-  }),
-  trust_store: path({
-    doc: "The trust store of pinned provider keys (default: $SYMBI_TRUST_STORE, else ~/.symbi/trust-store.json).",
-    env: "SYMBIONT_TRUST_STORE",
-  }),
-  discovery_dir: path({
-    doc: "A folder of discovery documents (`<domain>.json`, `<domain>.revocations.json`) read before any HTTPS discovery.",
-  }),
-  trust_bundles: pathList({
-    doc: "SchemaPin trust bundles holding discovery and revocation documents (for machines without internet).",
-  }),
-  revocations: pathList({
-    doc: "Revocation documents checked for every key; one that cannot be read refuses the tools it would cover.",
-  }),
-  ca: path({ doc: "A CA certificate (PEM) trusted for HTTPS discovery." }),
-  offline: bool({ doc: "Never fetch discovery documents over HTTPS: only the local sources above.", default: false }),
-});
+export const toolVerification = section(
+  "tools",
+  "Signed tools: SchemaPin verification of MCP tools and tool contracts.",
+  {
+    require_signed_tools: bool({
+      doc: "Every tool an agent calls must carry a SchemaPin signature that verifies (MCP tools and `.clad.toml` contracts alike); an unsigned one is refused.",
+      env: "SYMBIONT_REQUIRE_SIGNED_TOOLS",
+      default: false,
+    }),
+    trust_store: path({
+      doc: "The trust store of pinned provider keys (default: $SYMBI_TRUST_STORE, else ~/.symbi/trust-store.json).",
+      env: "SYMBIONT_TRUST_STORE",
+    }),
+    discovery_dir: path({
+      doc: "A folder of discovery documents (`<domain>.json`, `<domain>.revocations.json`) read before any HTTPS discovery.",
+    }),
+    trust_bundles: pathList({
+      doc: "SchemaPin trust bundles holding discovery and revocation documents (for machines without internet).",
+    }),
+    revocations: pathList({
+      doc: "Revocation documents checked for every key; one that cannot be read refuses the tools it would cover.",
+    }),
+    ca: path({ doc: "A CA certificate (PEM) trusted for HTTPS discovery." }),
+    offline: bool({ doc: "Never fetch discovery documents over HTTPS: only the local sources above.", default: false }),
+  },
+);
 export type ToolsSettings = SectionValues<typeof toolVerification>;

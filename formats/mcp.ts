@@ -23,7 +23,14 @@ export const MCP_BUNDLE_FILE = "mcp.json";
 export const MCP_BUNDLE_FORMAT = "symbi-mcp/v1";
 
 /** The fields of a tool that make up its definition, in the order messages list changes. */
-export const DEFINITION_FIELDS = ["name", "title", "description", "inputSchema", "outputSchema", "annotations"] as const;
+export const DEFINITION_FIELDS = [
+  "name",
+  "title",
+  "description",
+  "inputSchema",
+  "outputSchema",
+  "annotations",
+] as const;
 export type DefinitionField = (typeof DEFINITION_FIELDS)[number];
 
 export interface McpToolDefinition {
@@ -84,10 +91,14 @@ export function toolDefinition(listed: unknown): McpToolDefinition {
   try {
     text = canonicalJson(out);
   } catch (e) {
-    throw new DefinitionError(`tool ${JSON.stringify(name)}: its definition is not plain JSON (${(e as Error).message})`);
+    throw new DefinitionError(
+      `tool ${JSON.stringify(name)}: its definition is not plain JSON (${(e as Error).message})`,
+    );
   }
   if (Buffer.byteLength(text) > MAX_DEFINITION_BYTES)
-    throw new DefinitionError(`tool ${JSON.stringify(name)}: its definition is larger than ${MAX_DEFINITION_BYTES} bytes`);
+    throw new DefinitionError(
+      `tool ${JSON.stringify(name)}: its definition is larger than ${MAX_DEFINITION_BYTES} bytes`,
+    );
   return out;
 }
 
@@ -305,7 +316,8 @@ export function parseMcpBundle(text: string, origin: string): McpBundle {
         !FINGERPRINT.test(sig["fingerprint"]))
     )
       problem(where, "signature must name a domain and a key fingerprint");
-    if (!["low", "medium", "high"].includes(t["riskTier"] as string)) problem(where, "riskTier must be low, medium or high");
+    if (!["low", "medium", "high"].includes(t["riskTier"] as string))
+      problem(where, "riskTier must be low, medium or high");
     if (typeof t["humanApproval"] !== "boolean") problem(where, "humanApproval must be a boolean");
     if (!stringArray(t["groups"]) || !t["groups"].every((g) => IDENT.test(g)))
       problem(where, "groups must be a list of identifiers");

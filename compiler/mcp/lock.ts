@@ -14,12 +14,7 @@
 import { join } from "node:path";
 import { BoundedReadError, readBounded } from "../../formats/bounded-read.js";
 import { isPlainObject } from "../../formats/json.js";
-import {
-  DefinitionError,
-  definitionHash,
-  toolDefinition,
-  type McpToolDefinition,
-} from "../../formats/mcp.js";
+import { DefinitionError, definitionHash, toolDefinition, type McpToolDefinition } from "../../formats/mcp.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { withFileLock, writeFileAtomic } from "../../schemapin/atomic-file.js";
 import { fsErrorText } from "../../schemapin/errors.js";

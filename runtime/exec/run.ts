@@ -58,6 +58,8 @@ import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } fro
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
 import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
 import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
+import { McpServers } from "../mcp/servers.js";
+import type { SchemaPinVerifier } from "../../schemapin/verify.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
 export class ContextError extends Error {
@@ -133,6 +135,16 @@ export interface ExecOptions {
    * Without it they fail with "no model provider is configured".
    */
   model?: ModelSetup;
+  /**
+   * For agents with MCP tools (the bundle's `mcp.json`): how signed tools are verified (`[tools]`
+   * of the configuration: runtime/cli/schemapin-options.ts), whether unsigned ones are refused,
+   * and the environment `pass_env` / `bearer_token_env` read (default: this process's).
+   */
+  mcp?: {
+    verifier: () => Promise<SchemaPinVerifier>;
+    requireSigned: boolean;
+    env?: Readonly<Record<string, string | undefined>>;
+  };
 }
 
 export type RunStatus = "ok" | "error" | "denied" | "timeout";
@@ -170,6 +182,8 @@ interface Prepared {
   /** Set when the configured default tier raised the block's tier: where it was set. */
   tierFrom?: string;
   sandboxes: SandboxPool;
+  /** The run's MCP servers, started and checked (agents with MCP tools). */
+  mcp?: McpServers;
 }
 
 interface Shared {
@@ -271,8 +285,22 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   }
   const run = runSandbox(bundle, o);
   const sandboxes = new SandboxPool(run.manifest, o.sandbox);
-  await sandboxes.checkAll(bundle.contracts.values());
+  await sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp));
   if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
+  // Last: the servers are started only when everything else was accepted (they are stopped at run end).
+  const mcp = bundle.mcp
+    ? await McpServers.start({
+        bundle: bundle.mcp,
+        sandbox: run.manifest,
+        ...(o.sandbox ? { sandboxOptions: o.sandbox } : {}),
+        baseDir: o.baseDir ?? process.cwd(),
+        env: o.mcp?.env ?? process.env,
+        verifier:
+          o.mcp?.verifier ?? (() => Promise.reject(new Error("no SchemaPin verification is configured for this run"))),
+        requireSigned: o.mcp?.requireSigned ?? false,
+        ...(o.signal ? { signal: o.signal } : {}),
+      })
+    : undefined;
   return {
     bundle,
     trust,
@@ -285,6 +313,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     sandbox: run.manifest,
     ...(run.tierFrom !== undefined ? { tierFrom: run.tierFrom } : {}),
     sandboxes,
+    ...(mcp ? { mcp } : {}),
   };
 }
 
@@ -337,9 +366,15 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   }
   const facts = factsTable(o.facts);
   const prepared = await prepare(o.bundle, o.input, o, randomUUID());
-  if (o.auditDisabled) recordAuditOff(o, o.auditDisabled, prepared);
-  const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
-  const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
+  let log: AuditLog | null;
+  try {
+    if (o.auditDisabled) recordAuditOff(o, o.auditDisabled, prepared);
+    const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
+    log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
+  } catch (e) {
+    await prepared.mcp?.close(); // started in prepare; the run never begins
+    throw e;
+  }
   const enforcement = new Enforcement(o.enforcement ?? { mode: "strict", source: "default" }, (m) => warn(o, m));
   if (enforcement.logOnly)
     warn(
@@ -428,6 +463,7 @@ async function runPrepared(
     invokeToolAllowList: p.metaActions.get("invoke_tool") === "allow-list",
     enforcement: shared.enforcement,
     facts: shared.facts,
+    ...(p.mcp ? { mcp: p.mcp } : {}),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
   });
@@ -441,7 +477,7 @@ async function runPrepared(
         bundle,
         peers: new Map([...(o.peers ?? [])].filter(([n]) => peerNames.has(n))),
         checkInvokeTool: p.metaActions.has("invoke_tool"),
-        toolInfo,
+        toolInfo: (c) => toolInfo(c, p.mcp?.schemaVerified(c.name) ?? false),
         audit,
         signal: controller.signal,
         budget,
@@ -584,6 +620,7 @@ async function runPrepared(
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
     await p.sandboxes.close(); // the run's warm containers end with it
+    await p.mcp?.close(); // and its MCP servers
     detachNetworkAudit?.();
   }
 }
@@ -703,7 +740,12 @@ async function runPeer(
       throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
     throw e;
   }
-  await acceptMessage(p, shared, parent, runId, message, loc);
+  try {
+    await acceptMessage(p, shared, parent, runId, message, loc);
+  } catch (e) {
+    await p.mcp?.close();
+    throw e;
+  }
   const r = await runPrepared(p, shared, parent, runId);
   if (r.status === "ok") return r.raw ?? null;
   const e = r.error!;

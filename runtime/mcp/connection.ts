@@ -100,7 +100,11 @@ export class McpConnection {
       try {
         proc = await o.spawn([o.decl.command, ...o.decl.args]);
       } catch (e) {
-        throw new McpServerError(o.name, `MCP server \`${o.name}\` could not be started: ${(e as Error).message}`, "start");
+        throw new McpServerError(
+          o.name,
+          `MCP server \`${o.name}\` could not be started: ${(e as Error).message}`,
+          "start",
+        );
       }
       transport = new SandboxStdioTransport(proc, o.maxMessageBytes);
     } else {
@@ -169,11 +173,19 @@ export class McpConnection {
         );
       } catch (e) {
         const f = this.failure(e, "error");
-        throw new McpServerError(this.name, `MCP server \`${this.name}\` could not list its tools: ${f.detail}`, f.reason);
+        throw new McpServerError(
+          this.name,
+          `MCP server \`${this.name}\` could not list its tools: ${f.detail}`,
+          f.reason,
+        );
       }
       out.push(...(r.tools as Record<string, unknown>[]));
       if (out.length > MAX_TOOLS)
-        throw new McpServerError(this.name, `MCP server \`${this.name}\` lists more than ${MAX_TOOLS} tools`, "protocol");
+        throw new McpServerError(
+          this.name,
+          `MCP server \`${this.name}\` lists more than ${MAX_TOOLS} tools`,
+          "protocol",
+        );
       cursor = r.nextCursor;
       if (cursor === undefined) return out;
     }
@@ -204,7 +216,10 @@ export class McpConnection {
   }
 
   /** What a failed request means: the connection's end reason when it ended, else the error. */
-  private failure(e: unknown, fallback: McpServerError["reason"]): { detail: string; reason: McpServerError["reason"] } {
+  private failure(
+    e: unknown,
+    fallback: McpServerError["reason"],
+  ): { detail: string; reason: McpServerError["reason"] } {
     const t = this.transport instanceof SandboxStdioTransport ? this.transport : undefined;
     const stderr = t?.stderr.trim() ? `; its stderr ends: ${JSON.stringify(t.stderr.trim().slice(-500))}` : "";
     if (e instanceof McpError) {
@@ -217,9 +232,14 @@ export class McpConnection {
       return { detail: `it answered with an error: ${e.message.replace(/^MCP error -?\d+: /, "")}`, reason: fallback };
     }
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof Error && e.name === "AbortError") return { detail: "the request was cancelled", reason: "aborted" };
+    if (e instanceof Error && e.name === "AbortError")
+      return { detail: "the request was cancelled", reason: "aborted" };
     if (t?.endReason) {
-      const reason = /malformed/.test(t.endReason) ? "protocol" : /larger than/.test(t.endReason) ? "too_large" : "exited";
+      const reason = /malformed/.test(t.endReason)
+        ? "protocol"
+        : /larger than/.test(t.endReason)
+          ? "too_large"
+          : "exited";
       return { detail: `${t.endReason}${stderr}`, reason };
     }
     if (/output cap/.test(message)) return { detail: message, reason: "too_large" };
