@@ -15,6 +15,9 @@ import { FatalError } from "../../interpreter/errors.js";
 import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.js";
 import { CompileError } from "../../exec/compile.js";
 import { execAgent } from "../../exec/run.js";
+import { verificationFlags } from "./mcp-tools.js";
+import { verifierFromFlags } from "../schemapin-options.js";
+import { toolVerification } from "../../../config/index.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
 import { EgressRelays } from "../../egress/relay.js";
@@ -244,6 +247,10 @@ export function register(program: Command): void {
           ...(maxMemoryMiB !== undefined ? { maxMemory: maxMemoryMiB * 1048576 } : {}),
           signal: controller.signal,
           model,
+          mcp: {
+            verifier: async () => (await verifierFromFlags(verificationFlags(config))).verifier,
+            requireSigned: config.values(toolVerification).require_signed_tools === true,
+          },
         });
       } finally {
         currentRun = null;
