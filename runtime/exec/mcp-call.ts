@@ -137,7 +137,14 @@ export async function callMcpTool(
   } catch (e) {
     if (!(e instanceof McpServerError)) throw e;
     o.audit.emit("tool_start", { tool: name, mcpServer: server, location: formatLocation(loc) });
-    o.audit.emit("tool_end", { tool: name, mcpServer: server, durationMs: 0, failure: e.reason });
+    o.audit.emit("tool_end", {
+      tool: name,
+      mcpServer: server,
+      exitCode: null,
+      durationMs: 0,
+      outputSha256: sha256Hex(""),
+      failure: e.reason,
+    });
     return fail(`\`${name}\`: ${e.message}`, { reason: e.reason });
   }
   o.audit.emit("tool_start", {
@@ -157,7 +164,14 @@ export async function callMcpTool(
   } catch (e) {
     if (!(e instanceof McpServerError)) throw e;
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    o.audit.emit("tool_end", { tool: name, mcpServer: server, durationMs, failure: e.reason });
+    o.audit.emit("tool_end", {
+      tool: name,
+      mcpServer: server,
+      exitCode: null,
+      durationMs,
+      outputSha256: sha256Hex(""),
+      failure: e.reason,
+    });
     if (o.signal.aborted) {
       const reason: unknown = o.signal.reason;
       const fatal =
@@ -181,9 +195,11 @@ export async function callMcpTool(
   } catch {
     text = JSON.stringify(result);
   }
+  // No process per call: `exitCode` is null; the output hash is of the result's canonical JSON.
   o.audit.emit("tool_end", {
     tool: name,
     mcpServer: server,
+    exitCode: null,
     durationMs,
     outputSha256: sha256Hex(text),
     stdoutBytes: Buffer.byteLength(text),
