@@ -144,6 +144,8 @@ export interface ExecOptions {
     verifier: () => Promise<SchemaPinVerifier>;
     requireSigned: boolean;
     env?: Readonly<Record<string, string | undefined>>;
+    /** The working directory of process-tier servers (the project folder); default: the current directory. */
+    projectDir?: string;
   };
 }
 
@@ -293,7 +295,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
         bundle: bundle.mcp,
         sandbox: run.manifest,
         ...(o.sandbox ? { sandboxOptions: o.sandbox } : {}),
-        baseDir: o.baseDir ?? process.cwd(),
+        baseDir: o.mcp?.projectDir ?? process.cwd(),
         env: o.mcp?.env ?? process.env,
         verifier:
           o.mcp?.verifier ?? (() => Promise.reject(new Error("no SchemaPin verification is configured for this run"))),

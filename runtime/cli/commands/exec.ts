@@ -16,6 +16,7 @@ import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.j
 import { CompileError } from "../../exec/compile.js";
 import { execAgent } from "../../exec/run.js";
 import { verificationFlags } from "./mcp-tools.js";
+import { findProjectRoot } from "../../../compiler/project/root.js";
 import { verifierFromFlags } from "../schemapin-options.js";
 import { toolVerification } from "../../../config/index.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
@@ -250,6 +251,8 @@ export function register(program: Command): void {
           mcp: {
             verifier: async () => (await verifierFromFlags(verificationFlags(config))).verifier,
             requireSigned: config.values(toolVerification).require_signed_tools === true,
+            // A process-tier server runs from the project folder (`args = ["server.mjs"]`).
+            projectDir: findProjectRoot(target.endsWith(".symbi") ? target : process.cwd()),
           },
         });
       } finally {
