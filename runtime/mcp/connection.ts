@@ -35,6 +35,20 @@ export class McpServerError extends Error {
   }
 }
 
+/**
+ * A signal for one request that follows `outer`: the SDK adds an abort listener to the signal of
+ * every request and never removes it, so giving it the run's own signal would pile up one
+ * listener (and its closure) per call for the whole run. `done()` detaches the per-request one.
+ */
+function requestSignal(outer: AbortSignal | undefined): { signal?: AbortSignal; done: () => void } {
+  if (!outer) return { done: () => undefined };
+  const ctl = new AbortController();
+  if (outer.aborted) ctl.abort(outer.reason);
+  const onAbort = () => ctl.abort(outer.reason);
+  outer.addEventListener("abort", onAbort, { once: true });
+  return { signal: ctl.signal, done: () => outer.removeEventListener("abort", onAbort) };
+}
+
 /** Pages of `tools/list` read at most (a server that pages forever is refused). */
 const MAX_LIST_PAGES = 100;
 /** Tools one server may list. */
@@ -132,10 +146,10 @@ export class McpConnection {
     }
     const conn = new McpConnection(o.name, client, transport, proc);
     try {
-      await client.connect(transport, {
-        timeout: o.connectTimeoutMs,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
+      const req = requestSignal(o.signal);
+      await client
+        .connect(transport, { timeout: o.connectTimeoutMs, ...(req.signal ? { signal: req.signal } : {}) })
+        .finally(req.done);
     } catch (e) {
       const err = conn.failure(e, "start");
       await conn.close();
@@ -165,11 +179,12 @@ export class McpConnection {
     let cursor: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       let r;
+      const req = requestSignal(signal);
       try {
         r = await this.client.request(
           { method: "tools/list", params: cursor !== undefined ? { cursor } : {} },
           ListToolsResultSchema,
-          { timeout: timeoutMs, ...(signal ? { signal } : {}) },
+          { timeout: timeoutMs, ...(req.signal ? { signal: req.signal } : {}) },
         );
       } catch (e) {
         const f = this.failure(e, "error");
@@ -178,6 +193,8 @@ export class McpConnection {
           `MCP server \`${this.name}\` could not list its tools: ${f.detail}`,
           f.reason,
         );
+      } finally {
+        req.done();
       }
       out.push(...(r.tools as Record<string, unknown>[]));
       if (out.length > MAX_TOOLS)
@@ -202,16 +219,19 @@ export class McpConnection {
     args: Record<string, unknown>,
     o: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<Record<string, unknown>> {
+    const req = requestSignal(o.signal);
     try {
       const r = await this.client.request(
         { method: "tools/call", params: { name: tool, arguments: args } },
         CallToolResultSchema,
-        { timeout: o.timeoutMs, maxTotalTimeout: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) },
+        { timeout: o.timeoutMs, maxTotalTimeout: o.timeoutMs, ...(req.signal ? { signal: req.signal } : {}) },
       );
       return r as Record<string, unknown>;
     } catch (e) {
       const f = this.failure(e, "error");
       throw new McpServerError(this.name, f.detail, f.reason);
+    } finally {
+      req.done();
     }
   }
 
