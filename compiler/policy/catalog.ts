@@ -6,7 +6,7 @@
  *   argv order; their types come from the contract: integers and ports are `int`, booleans
  *   `bool`, `number` is a float (Cedar has none: reading it in a guard is an error), every other
  *   ToolClad type is text. An MCP tool's arguments come from its `inputSchema` the same way
- *   (string, integer, boolean; numbers, objects and arrays are not readable as values);
+ *   (string, integer, boolean; every other JSON type is `Unsupported`, like a contract's `number`);
  * - the built-in actions of the stdlib (`delegate(agent)`, `receive(message)`,
  *   `invoke_tool(tool)`, `use_llm(prompt)`, …): their binders have the stdlib's types (records
  *   such as `AgentInfo`, which the runtime fills in);
@@ -75,8 +75,8 @@ function argType(t: string): ArgType {
 }
 
 /**
- * An MCP tool's argument by its JSON Schema: text, integers and booleans reach Cedar; numbers,
- * objects and arrays do not (a guard reading one as a value is an error, as for `number`).
+ * An MCP tool's argument by its JSON Schema: text, integers and booleans reach Cedar as values;
+ * numbers, objects and arrays are `Unsupported`, exactly as a contract's `number` argument.
  */
 function schemaArgType(schema: Record<string, unknown>): ArgType {
   const t = schema["type"];
