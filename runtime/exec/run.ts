@@ -58,7 +58,7 @@ import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } fro
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
 import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
 import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
-import { McpServers } from "../mcp/servers.js";
+import { McpServers, type McpServersOptions } from "../mcp/servers.js";
 import type { SchemaPinVerifier } from "../../schemapin/verify.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
@@ -142,6 +142,8 @@ export interface ExecOptions {
    */
   mcp?: {
     verifier: () => Promise<SchemaPinVerifier>;
+    /** `[tofu]`: whether a key not pinned yet may be pinned at run start (default: it may). */
+    firstUse?: McpServersOptions["firstUse"];
     requireSigned: boolean;
     env?: Readonly<Record<string, string | undefined>>;
     /** The working directory of process-tier servers (the project folder); default: the current directory. */
@@ -300,6 +302,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
         verifier:
           o.mcp?.verifier ?? (() => Promise.reject(new Error("no SchemaPin verification is configured for this run"))),
         requireSigned: o.mcp?.requireSigned ?? false,
+        ...(o.mcp?.firstUse ? { firstUse: o.mcp.firstUse } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       })
     : undefined;

@@ -33,6 +33,7 @@ import {
 } from "../../formats/sandbox-manifest.js";
 import { SchemaPinError } from "../../schemapin/errors.js";
 import type { SchemaPinVerifier } from "../../schemapin/verify.js";
+import type { FirstUseDecision } from "../../config/tofu.js";
 import { createSandbox, isSandboxError, type CreateSandboxOptions } from "../sandbox/index.js";
 import type { SandboxProcess } from "../sandbox/types.js";
 import { McpConnection, McpServerError } from "./connection.js";
@@ -66,8 +67,13 @@ export interface McpServersOptions {
   baseDir: string;
   /** The operator's environment (`pass_env`, `bearer_token_env`). */
   env: Readonly<Record<string, string | undefined>>;
-  /** Verifies signed tools; null when nothing is signed and nothing is required. */
+  /** Verifies signed tools (called once, when the first signed tool is checked). */
   verifier: () => Promise<SchemaPinVerifier>;
+  /**
+   * Whether a provider key that is not pinned for a tool may be pinned now, on first use
+   * (`[tofu]`, config/tofu.ts); absent: it may. Keys are only ever published ones (discovery).
+   */
+  firstUse?: (domain: string, tool: string, fingerprint: string) => Promise<FirstUseDecision>;
   requireSigned: boolean;
   maxMessageBytes?: number;
   signal?: AbortSignal;
@@ -210,7 +216,17 @@ export class McpServers {
             "DOMAIN_MISMATCH",
             `it was pinned signed by ${tool.signature.domain} and is now signed by ${sig.domain}`,
           );
-        const r = await verifyToolSignature(await (this.verifierOnce ??= this.o.verifier()), def, sig);
+        const verifier = await (this.verifierOnce ??= this.o.verifier());
+        if (this.o.firstUse) {
+          const provider = await verifier.providerKey(sig.domain);
+          const d = await this.o.firstUse(provider.domain, def.name, provider.fingerprint);
+          if (d.action !== "pin")
+            throw new SchemaPinError(
+              "KEY_PIN_MISMATCH",
+              `the key ${provider.fingerprint} of ${provider.domain} is not pinned for "${def.name}" and is not trusted on first use here: ${d.reason}; pin it with \`symbi tools pin\``,
+            );
+        }
+        const r = await verifyToolSignature(verifier, def, sig);
         if (tool.signature && r.fingerprint !== tool.signature.fingerprint)
           throw new SchemaPinError(
             "KEY_PIN_MISMATCH",
@@ -219,7 +235,7 @@ export class McpServers {
         this.verified.add(dslName);
       } catch (e) {
         if (!(e instanceof SchemaPinError)) throw e;
-        problems.push(`${what}: ${e.code}: ${e.message}`);
+        problems.push(`${what}: ${e.message}`);
       }
     }
     return problems;

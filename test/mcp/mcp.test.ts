@@ -402,6 +402,53 @@ SIGNED("signed with a test key, revoked, and a different key after pinning", asy
   assert.ok(existsSync(join(s.dir, "trust-store.json")));
 });
 
+SIGNED("a key not pinned on the run's machine is pinned at run start only as [tofu] allows", async () => {
+  const s = mcpProject();
+  const key = generateKeyPair();
+  s.write(
+    "discovery/tools.example.json",
+    JSON.stringify({
+      schema_version: "1.2",
+      developer_name: "Test",
+      public_key_pem: key.publicKeyPem,
+      revoked_keys: [],
+    }),
+  );
+  s.setTools("trusted", [
+    {
+      ...LOOKUP,
+      _meta: {
+        "schemapin/signature": {
+          domain: "tools.example",
+          signature: signSchema(toolDefinition(LOOKUP), loadP256PrivateKey(key.privateKeyPem, "test key")),
+        },
+      },
+    },
+  ]);
+  const tools = (store: string) =>
+    `[tools]\ndiscovery_dir = "discovery"\ntrust_store = "${store}"\noffline = true\n` + stdioServerToml(s, "trusted");
+  s.write("symbi.toml", tools("pinned-here.json"));
+  assert.is((await pin(s.dir)).code, 0);
+  const file = s.write(
+    "agents/t.symbi",
+    `agent t() {
+    capabilities = ["lookup"]
+    policy p { allow: lookup(title) }
+    with sandbox = "process", timeout = 30s, max_memory_mb = 2048 { lookup("x").text }
+}
+`,
+  );
+  // Another machine's trust store, without the pin: automatic_key_pinning is off by default.
+  s.write("symbi.toml", tools("elsewhere.json"));
+  const refused = await symbi("exec", file);
+  assert.is(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /not trusted on first use here: a new key needs the operator's pin/);
+  s.write("symbi.toml", `[tofu]\nautomatic_key_pinning = true\n\n${tools("elsewhere.json")}`);
+  const ok = await symbi("exec", file);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.ok(readFileSync(join(s.dir, "elsewhere.json"), "utf8").includes(key.fingerprint));
+});
+
 STDIO.run();
 FAULTS.run();
 HTTP.run();

@@ -18,7 +18,7 @@ import { execAgent } from "../../exec/run.js";
 import { verificationFlags } from "./mcp-tools.js";
 import { findProjectRoot } from "../../../compiler/project/root.js";
 import { verifierFromFlags } from "../schemapin-options.js";
-import { toolVerification } from "../../../config/index.js";
+import { firstUseDecision, tofu, toolVerification } from "../../../config/index.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
 import { EgressRelays } from "../../egress/relay.js";
@@ -229,6 +229,9 @@ export function register(program: Command): void {
       });
       const toolHost = toolHostClient(opts);
 
+      let verifying: ReturnType<typeof verifierFromFlags> | undefined;
+      const verification = () => (verifying ??= verifierFromFlags(verificationFlags(config)));
+
       const controller = new AbortController();
       currentRun = controller;
       installSignalHandlers();
@@ -249,7 +252,14 @@ export function register(program: Command): void {
           signal: controller.signal,
           model,
           mcp: {
-            verifier: async () => (await verifierFromFlags(verificationFlags(config))).verifier,
+            verifier: async () => (await verification()).verifier,
+            // A key not pinned yet (the run's machine never ran `symbi tools pin`): [tofu] decides.
+            firstUse: async (domain, tool, fingerprint) => {
+              const { store } = await verification();
+              if (store.pinnedKey(domain, tool)) return { action: "pin" };
+              const seen = store.firstSeen(domain, tool, fingerprint);
+              return firstUseDecision(config.values(tofu), { verified: true, firstSeenMs: seen.getTime() }, Date.now());
+            },
             requireSigned: config.values(toolVerification).require_signed_tools === true,
             // A process-tier server runs from the project folder (`args = ["server.mjs"]`).
             projectDir: findProjectRoot(target.endsWith(".symbi") ? target : process.cwd()),

@@ -234,7 +234,7 @@ export function registerMcpTools(tools: Command): void {
           }
         } catch (e) {
           if (!(e instanceof SchemaPinError)) throw e;
-          problems.push(`${name}.${t.name}: ${e.code}: ${e.message}`);
+          problems.push(`${name}.${t.name}: ${e.message}`);
           continue;
         }
         pins[t.name] = locked;
