@@ -12,6 +12,7 @@
  *                                                                    BundleError
  *   3. the signing key loaded                                        AuditError      exit 1
  *   4. every sandbox the run may use checked (engine, runtime, image) SandboxSetupError exit 1
+ *      the MCP servers started, their tools compared with the pins  McpToolsChangedError exit 3
  *   5. the audit log opened (created, or verified from its last checkpoint)
  *   6. run_start … the agent's code … run_end, then the log is closed (signed checkpoint)
  *
