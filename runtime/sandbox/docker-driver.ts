@@ -828,7 +828,14 @@ export class DockerSandbox implements SandboxDriver {
       const attachAbort = new AbortController();
       const attachTimer = setTimeout(() => attachAbort.abort(), this.engineTimeoutMs);
       stream = (await container
-        .attach({ stream: true, stdout: true, stderr: true, stdin: true, hijack: true, abortSignal: attachAbort.signal })
+        .attach({
+          stream: true,
+          stdout: true,
+          stderr: true,
+          stdin: true,
+          hijack: true,
+          abortSignal: attachAbort.signal,
+        })
         .finally(() => clearTimeout(attachTimer))) as NodeJS.ReadWriteStream;
       try {
         await container.start(quick());

@@ -208,7 +208,9 @@ C("what changed between two definitions reads as a person needs it", () => {
   assert.match(ch[1]!, /^inputSchema: \/properties\/token added \(\{"type":"string"\}\)/);
   assert.match(ch[2]!, /^annotations: \(none\) → \{"destructiveHint":true\}/);
   // Key order and display fields are not part of the definition.
-  const reordered = JSON.parse(JSON.stringify({ _meta: { x: 1 }, inputSchema: SEARCH.inputSchema, ...SEARCH }));
+  const { inputSchema, ...rest } = SEARCH;
+  const { properties, required } = inputSchema;
+  const reordered = { _meta: { x: 1 }, inputSchema: { required, properties, type: "object" }, ...rest };
   assert.is(definitionHash(toolDefinition(reordered)), definitionHash(a));
 });
 
