@@ -15,7 +15,7 @@ import { FatalError } from "../../interpreter/errors.js";
 import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.js";
 import { CompileError } from "../../exec/compile.js";
 import { execAgent } from "../../exec/run.js";
-import { verificationFlags } from "./mcp-tools.js";
+import { verificationFlags } from "../mcp-tools.js";
 import { findProjectRoot } from "../../../compiler/project/root.js";
 import { verifierFromFlags } from "../schemapin-options.js";
 import { firstUseDecision, tofu, toolVerification } from "../../../config/index.js";

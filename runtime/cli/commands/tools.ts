@@ -6,7 +6,7 @@
  *   verify — check each contract against its signature and the signer's (pinned) key; exit 3 on
  *            any failure, each failure on its own line with its SchemaPin error code
  *   pins, unpin — show and remove TOFU pins (after checking a key rotation with the provider)
- *   list, pin, unpin --server — the tools of the project's MCP servers (mcp-tools.ts)
+ *   list, pin, unpin --server — the tools of the project's MCP servers (runtime/cli/mcp-tools.ts)
  */
 import type { Command } from "commander";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -27,7 +27,7 @@ import {
   verifierFromFlags,
   type VerificationFlags,
 } from "../schemapin-options.js";
-import { registerMcpTools, unpinServer } from "./mcp-tools.js";
+import { registerMcpTools, unpinServer } from "../mcp-tools.js";
 
 /** Contract files named on the command line: files as given, folders searched for *.clad.toml. */
 function contractFiles(paths: string[]): string[] {

@@ -11,7 +11,7 @@
  */
 import type { Command } from "commander";
 import { join } from "node:path";
-import { findProjectRoot } from "../../../compiler/project/root.js";
+import { findProjectRoot } from "../../compiler/project/root.js";
 import {
   loadMcpTools,
   lockPath,
@@ -21,25 +21,25 @@ import {
   McpLockError,
   MCP_LOCK_FILE,
   type LockedTool,
-} from "../../../compiler/mcp/index.js";
-import type { McpServerSettings } from "../../../config/mcp.js";
-import { toolVerification, type Config } from "../../../config/index.js";
-import { ExitCode, UserError } from "../../../formats/exit-codes.js";
+} from "../../compiler/mcp/index.js";
+import type { McpServerSettings } from "../../config/mcp.js";
+import { toolVerification, type Config } from "../../config/index.js";
+import { ExitCode, UserError } from "../../formats/exit-codes.js";
 import {
   DefinitionError,
   definitionChanges,
   definitionHash,
   toolDefinition,
   type McpToolDefinition,
-} from "../../../formats/mcp.js";
-import { defaultSandboxManifest } from "../../../formats/sandbox-manifest.js";
-import { SchemaPinError } from "../../../schemapin/errors.js";
-import { McpConnection, McpServerError } from "../../mcp/connection.js";
-import { DEFAULT_MCP_MAX_MESSAGE_BYTES, MCP_CONNECT_TIMEOUT_MS, spawnServer } from "../../mcp/servers.js";
-import { listedSignature, verifyToolSignature } from "../../mcp/signature.js";
-import { ExitStatus } from "../errors.js";
-import { addVerificationOptions, verifierFromFlags, type VerificationFlags } from "../schemapin-options.js";
-import { commandConfig } from "../settings.js";
+} from "../../formats/mcp.js";
+import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
+import { SchemaPinError } from "../../schemapin/errors.js";
+import { McpConnection, McpServerError } from "../mcp/connection.js";
+import { DEFAULT_MCP_MAX_MESSAGE_BYTES, MCP_CONNECT_TIMEOUT_MS, spawnServer } from "../mcp/servers.js";
+import { listedSignature, verifyToolSignature } from "../mcp/signature.js";
+import { ExitStatus } from "./errors.js";
+import { addVerificationOptions, verifierFromFlags, type VerificationFlags } from "./schemapin-options.js";
+import { commandConfig } from "./settings.js";
 
 /** The SchemaPin settings of `[tools]`, under the command's own flags. */
 export function verificationFlags(config: Config, flags: VerificationFlags = {}): VerificationFlags {
