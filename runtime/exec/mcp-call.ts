@@ -133,7 +133,7 @@ export async function callMcpTool(
   let connection;
   try {
     if (!o.mcp) throw new McpServerError(server, `MCP server \`${server}\` is not part of this run`, "start");
-    connection = o.mcp.connection(server);
+    connection = await o.mcp.connection(server);
   } catch (e) {
     if (!(e instanceof McpServerError)) throw e;
     o.audit.emit("tool_start", { tool: name, mcpServer: server, location: formatLocation(loc) });

@@ -81,8 +81,12 @@ export interface McpServersOptions {
 
 interface ServerState {
   connection?: McpConnection;
-  /** Why the server cannot be used (it could not be started). */
+  /** Why the server cannot be used (it could not be started, or its tools changed during the run). */
   failure?: McpServerError;
+  /** The server said its tools changed (`notifications/tools/list_changed`): list and compare again before the next call. */
+  stale?: boolean;
+  /** The re-check under way, shared by calls that wait for it. */
+  recheck?: Promise<void>;
 }
 
 export class McpServers {
@@ -113,11 +117,36 @@ export class McpServers {
     return this.verified.has(tool);
   }
 
-  /** The connection of a server; throws the server's start failure as an McpServerError. */
-  connection(server: string): McpConnection {
+  /**
+   * The connection of a server, for a call; throws its failure as an McpServerError. When the
+   * server said during the run that its tools changed, they are listed and compared with the
+   * pins again first: a changed tool makes every later call of the server's tools fail.
+   */
+  async connection(server: string): Promise<McpConnection> {
     const st = this.servers.get(server);
-    if (st?.connection) return st.connection;
+    if (st?.stale && st.connection && !st.failure) {
+      st.recheck ??= this.recheck(server, st, st.connection).finally(() => delete st.recheck);
+      await st.recheck;
+    }
+    if (st?.connection && !st.failure) return st.connection;
     throw st?.failure ?? new McpServerError(server, `MCP server \`${server}\` is not part of this run`, "start");
+  }
+
+  private async recheck(server: string, st: ServerState, connection: McpConnection): Promise<void> {
+    st.stale = false;
+    let problems: string[];
+    try {
+      problems = await this.check(server, await connection.listTools(MCP_CONNECT_TIMEOUT_MS, this.o.signal));
+    } catch (e) {
+      if (!(e instanceof McpServerError)) throw e;
+      problems = [e.message];
+    }
+    if (problems.length > 0)
+      st.failure = new McpServerError(
+        server,
+        `MCP server \`${server}\` changed its tools during the run, so its tools are no longer called: ${problems.join("; ")}`,
+        "protocol",
+      );
   }
 
   /** Stops every server (idempotent; never throws). */
@@ -153,7 +182,7 @@ export class McpServers {
     const st: ServerState = {};
     this.servers.set(name, st);
     try {
-      st.connection = await McpConnection.open({
+      const connection = await McpConnection.open({
         name,
         decl,
         ...(decl.transport === "stdio" ? { spawn: (argv: string[]) => spawnServer(name, decl, argv, this.o) } : {}),
@@ -162,7 +191,9 @@ export class McpServers {
         connectTimeoutMs: MCP_CONNECT_TIMEOUT_MS,
         ...(this.o.signal ? { signal: this.o.signal } : {}),
       });
-      return await st.connection.listTools(MCP_CONNECT_TIMEOUT_MS, this.o.signal);
+      st.connection = connection;
+      connection.onToolsChanged(() => (st.stale = true));
+      return await connection.listTools(MCP_CONNECT_TIMEOUT_MS, this.o.signal);
     } catch (e) {
       if (e instanceof McpSetupError) throw e;
       if (!(e instanceof McpServerError)) throw e;

@@ -26,7 +26,7 @@ export interface ScriptedTool {
   outputSchema?: Record<string, unknown>;
   annotations?: Record<string, unknown>;
   _meta?: Record<string, unknown>;
-  "x-behaviour"?: "echo" | "error" | "crash" | "garbage" | "big" | "hang" | "structured";
+  "x-behaviour"?: "echo" | "error" | "crash" | "garbage" | "big" | "hang" | "structured" | "mutate";
 }
 
 export interface McpProject {

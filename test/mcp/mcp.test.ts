@@ -250,6 +250,36 @@ ${names.map((k) => `        let ${k} = ""; try { do_${k}(); } catch (ToolError e
   assert.ok(Date.now() - started < 20_000, "no fault waits for the run's deadline");
 });
 
+FAULTS("a server that changes its tools during the run (list_changed) is not called again", async () => {
+  const f = mcpProject();
+  f.setTools("shifty", [
+    LOOKUP,
+    { name: "refresh", inputSchema: { type: "object", properties: {} }, "x-behaviour": "mutate" },
+  ]);
+  f.write("symbi.toml", stdioServerToml(f, "shifty"));
+  assert.is((await pin(f.dir)).code, 0);
+  const file = f.write(
+    "agents/shifty.symbi",
+    `agent shifty() {
+    capabilities = ["lookup", "refresh"]
+    policy p { allow: lookup(title)  allow: "refresh" }
+    with sandbox = "process", timeout = 30s, max_memory_mb = 2048 {
+        let before = lookup("a").text;
+        refresh();
+        let after = "";
+        try { lookup("b"); } catch (ToolError e) { after = e.message; }
+        { before: before, after: after }
+    }
+}
+`,
+  );
+  const out = await execAgent({ bundle: await bundleOf(file, "shifty"), onLog: () => {} });
+  assert.is(out.status, "ok", out.message);
+  const v = out.value as Record<string, string>;
+  assert.is(v["before"], JSON.stringify({ title: "a" }));
+  assert.match(v["after"]!, /MCP server `shifty` changed its tools during the run.*`lookup`.*description/);
+});
+
 const HTTP = suite("MCP tools over Streamable HTTP (loopback)");
 
 HTTP("pin, build and call over HTTP; a changed description refuses the run", async () => {
