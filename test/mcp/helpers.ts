@@ -71,12 +71,15 @@ export interface HttpMcpServer {
   url: string;
   /** Requests seen (method and the JSON-RPC method of POSTs). */
   seen: string[];
+  /** The Authorization header of each POST ("" when none). */
+  authorizations: string[];
   close(): Promise<void>;
 }
 
 /** The scripted server over Streamable HTTP on loopback, stateless (a fresh server per request). */
 export async function startHttpMcpServer(toolsFile: string): Promise<HttpMcpServer> {
   const seen: string[] = [];
+  const authorizations: string[] = [];
   const http: HttpServer = createServer((req, res) => {
     void (async () => {
       if (req.method !== "POST" || req.url !== "/mcp") {
@@ -87,6 +90,7 @@ export async function startHttpMcpServer(toolsFile: string): Promise<HttpMcpServ
       for await (const c of req) chunks.push(c as Buffer);
       const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       seen.push(`POST ${(body as { method?: string }).method ?? "?"}`);
+      authorizations.push(req.headers.authorization ?? "");
       const server = scriptedServer(toolsFile);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on("close", () => {
@@ -104,6 +108,7 @@ export async function startHttpMcpServer(toolsFile: string): Promise<HttpMcpServ
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     seen,
+    authorizations,
     close: () =>
       new Promise<void>((done) => {
         http.closeAllConnections();

@@ -335,6 +335,51 @@ HTTP("a server that is not listening is a ToolError naming it", async () => {
   assert.match(String(out.value), /MCP server `web` could not be started/);
 });
 
+HTTP(
+  "bearer_token_env: the operator's token is sent, never written into the bundle; without it calls fail",
+  async () => {
+    const h = mcpProject();
+    h.setTools("web", [LOOKUP]);
+    const server = await startHttpMcpServer(h.toolsFile("web"));
+    const variable = "SYMBI_TEST_MCP_TOKEN";
+    process.env[variable] = "s3cret-token";
+    try {
+      h.write("symbi.toml", `[mcp.servers.web]\nurl = "${server.url}"\nbearer_token_env = "${variable}"\n`);
+      const file = h.write(
+        "agents/web.symbi",
+        `agent web_agent() {
+    capabilities = ["lookup"]
+    policy p { allow: lookup(title) }
+    with sandbox = "process", timeout = 20s { let m = ""; try { m = lookup("x").text; } catch (ToolError e) { m = e.message; } m }
+}
+`,
+      );
+      assert.is((await pin(h.dir)).code, 0);
+      const bundle = await bundleOf(file, "web_agent");
+      assert.not.ok(bundle.files.get("mcp.json")!.toString("utf8").includes("s3cret"), "no token in the bundle");
+      const ok = await execAgent({ bundle, onLog: () => {} });
+      assert.is(ok.value, JSON.stringify({ title: "x" }));
+      assert.ok(server.authorizations.length > 0);
+      assert.ok(
+        server.authorizations.every((a) => a === "Bearer s3cret-token"),
+        server.authorizations.join(", "),
+      );
+      const without = await execAgent({
+        bundle,
+        onLog: () => {},
+        mcp: { verifier: () => Promise.reject(new Error("none")), requireSigned: false, env: {} },
+      });
+      assert.match(
+        String(without.value),
+        /MCP server `web` needs a token in the variable SYMBI_TEST_MCP_TOKEN, which is not set/,
+      );
+    } finally {
+      delete process.env[variable];
+      await server.close();
+    }
+  },
+);
+
 const SIGNED = suite("signed MCP tools (SchemaPin, TOFU)");
 
 SIGNED("signed with a test key, revoked, and a different key after pinning", async () => {
