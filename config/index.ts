@@ -16,7 +16,7 @@ export {
 } from "./load.js";
 export { ConfigError, type ConfigProblem } from "./errors.js";
 export { showConfig, renderConfig, type ShownConfig, type ShownSetting } from "./show.js";
-export { SECTIONS, security, tofu, bundles, model, projectSection, skills } from "./sections.js";
+export { SECTIONS, security, tofu, bundles, model, projectSection, skills, mcp, toolVerification } from "./sections.js";
 export {
   SKILL_RULE_ID_PATTERN,
   SKILL_SEVERITIES,
@@ -33,6 +33,16 @@ export {
   type ProviderKind,
   type ModelSectionValues,
 } from "./model.js";
+export {
+  readMcpServer,
+  isLoopbackHost,
+  DEFAULT_MCP_TIMEOUT_SECONDS,
+  type McpServerSettings,
+  type McpRiskTier,
+  type ServerProblem,
+  type McpSettings,
+  type ToolsSettings,
+} from "./mcp.js";
 export { firstUseDecision, type FirstUseDecision, type TofuSettings } from "./tofu.js";
 export {
   section,

@@ -249,16 +249,19 @@ export function loadConfig(options: LoadOptions = {}): Config {
       problems.push({ where, message: `${id} = ${JSON.stringify(raw)} is refused: ${unsupported}` });
       return undefined;
     }
+    if (scope !== "project" && spec.projectOnly) {
+      problems.push({
+        where,
+        message: `${id} is declared by a project (its symbi.toml), never by ${scope === "operator" ? "the operator's file" : scope === "env" ? "the environment" : "a flag"}: the project's code is compiled against it`,
+      });
+      return undefined;
+    }
     if (scope === "project" && spec.operatorOnly?.(value)) {
       const from = ["the operator's file", spec.env, spec.flag].filter(Boolean).join(", ");
       problems.push({
         where,
         message: `${id} = ${JSON.stringify(raw)} may only be set by the operator (${from}), never by a project`,
       });
-      return undefined;
-    }
-    if (scope !== "project" && spec.projectOnly) {
-      problems.push({ where, message: `${id} describes a project: set it in the project's own symbi.toml` });
       return undefined;
     }
     if (spec.path === "one") return resolve(base, value as string);

@@ -30,7 +30,10 @@ export interface KeySpec<T = unknown> {
    * KeySpec<unknown> in a section's key table.)
    */
   operatorOnly?(value: T): boolean;
-  /** Set only by the project's own symbi.toml (it describes the project, not the machine). */
+  /**
+   * True for what only a project declares (its source folders, its MCP servers): the operator's
+   * file, the environment or a flag that sets it is an error.
+   */
   projectOnly?: boolean;
   /** Values this runtime refuses: returns the message (why, and what to use instead), or null. */
   unsupported?(value: T): string | null;

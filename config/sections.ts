@@ -10,7 +10,17 @@ import { projectSection } from "./project.js";
 import { security } from "./security.js";
 import { skills } from "./skills.js";
 import { tofu } from "./tofu.js";
+import { mcp, toolVerification } from "./mcp.js";
 
-export { bundles, model, projectSection, security, skills, tofu };
+export { bundles, model, projectSection, security, skills, tofu, mcp, toolVerification };
 
-export const SECTIONS: readonly SectionSpec[] = [projectSection, security, tofu, bundles, model, skills];
+export const SECTIONS: readonly SectionSpec[] = [
+  projectSection,
+  security,
+  tofu,
+  bundles,
+  model,
+  skills,
+  mcp,
+  toolVerification,
+];

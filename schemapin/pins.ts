@@ -33,9 +33,18 @@ export interface AuthorityPin {
   pinnedAt: string;
 }
 
+/** A key seen for a tool but not pinned (yet): when it was first seen, for `[tofu] trust_on_first_use_timeout_hours`. */
+export interface SeenKey {
+  domain: string;
+  tool: string;
+  fingerprint: string;
+  firstSeenAt: string;
+}
+
 interface StoreData {
   keys: KeyPin[];
   authorities: AuthorityPin[];
+  seen: SeenKey[];
 }
 
 export type PinOutcome = "pinned" | "first-use";
@@ -100,6 +109,27 @@ export class TrustStore {
     });
   }
 
+  /**
+   * When `fingerprint` was first seen for `tool` of `domain` while not pinned: recorded now on its
+   * first sighting, so a key offered again and again cannot restart the first-use window.
+   */
+  firstSeen(domain: string, tool: string, fingerprint: string, now = new Date()): Date {
+    const fp = normalizeFingerprint(fingerprint);
+    if (!fp) throw new SchemaPinError("KEY_NOT_FOUND", `not a key fingerprint: ${fingerprint}`);
+    const id = keyId(domain, tool);
+    const find = (data: StoreData) =>
+      data.seen.find((k) => keyId(k.domain, k.tool) === id && k.fingerprint === fp) ?? null;
+    const known = find(this.data);
+    if (known) return new Date(known.firstSeenAt);
+    return this.update((data) => {
+      this.data = data;
+      const raced = find(data);
+      if (raced) return { changed: false, result: new Date(raced.firstSeenAt) };
+      data.seen.push({ domain: domain.toLowerCase(), tool, fingerprint: fp, firstSeenAt: now.toISOString() });
+      return { changed: true, result: now };
+    });
+  }
+
   /** Removes the pin of `tool` of `domain`; false when there was none. */
   unpin(domain: string, tool: string): boolean {
     return this.update((data) => {
@@ -142,7 +172,10 @@ export class TrustStore {
 function serialize(data: StoreData): string {
   const keys = [...data.keys].sort((a, b) => (keyId(a.domain, a.tool) < keyId(b.domain, b.tool) ? -1 : 1));
   const authorities = [...data.authorities].sort((a, b) => (a.kid < b.kid ? -1 : 1));
-  return JSON.stringify({ format: FORMAT, keys, authorities }, null, 2) + "\n";
+  const seen = [...data.seen].sort((a, b) =>
+    keyId(a.domain, a.tool) + a.fingerprint < keyId(b.domain, b.tool) + b.fingerprint ? -1 : 1,
+  );
+  return JSON.stringify({ format: FORMAT, keys, authorities, ...(seen.length > 0 ? { seen } : {}) }, null, 2) + "\n";
 }
 
 function readStore(path: string): StoreData {
@@ -150,7 +183,7 @@ function readStore(path: string): StoreData {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { keys: [], authorities: [] };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { keys: [], authorities: [], seen: [] };
     throw new TrustStoreError(`cannot read trust store ${path}: ${fsErrorText(err)}`);
   }
   const bad = (why: string) =>
@@ -184,5 +217,15 @@ function readStore(path: string): StoreData {
     }
     return { kid: a["kid"], fingerprint: fp, pinnedAt: a["pinnedAt"] };
   });
-  return { keys: outKeys, authorities: outAuthorities };
+  const seen = value["seen"] ?? [];
+  if (!Array.isArray(seen)) throw bad(`"seen" must be an array`);
+  const outSeen = seen.map((k, i): SeenKey => {
+    if (!isPlainObject(k)) throw bad(`seen[${i}] is not an object`);
+    const fp = normalizeFingerprint(k["fingerprint"]);
+    const { domain, tool, firstSeenAt } = k;
+    if (!fp || typeof domain !== "string" || typeof tool !== "string" || typeof firstSeenAt !== "string")
+      throw bad(`seen[${i}] needs domain, tool, fingerprint and firstSeenAt`);
+    return { domain, tool, fingerprint: fp, firstSeenAt };
+  });
+  return { keys: outKeys, authorities: outAuthorities, seen: outSeen };
 }

@@ -1,7 +1,7 @@
 /**
  * Makes the committed recordings of the model-driven examples:
  *
- *   npx tsx scripts/record-examples.ts [log-triage|diff-review ...]
+ *   npx tsx scripts/record-examples.ts [log-triage|diff-review|mcp-notes ...]
  *
  * No model is reachable from the machines this project is built on, so the model's side of each
  * run is scripted here — the calls a model might propose, and its final text — and served by
@@ -28,7 +28,7 @@ interface Scripted {
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ name, arguments: args });
 
-export const SCRIPTS: Record<"log-triage" | "diff-review", Scripted> = {
+export const SCRIPTS: Record<"log-triage" | "diff-review" | "mcp-notes", Scripted> = {
   "log-triage": {
     input: { question: "Checkout failed for several minutes around 14:02. What happened?" },
     turns: [
@@ -93,10 +93,32 @@ export const SCRIPTS: Record<"log-triage" | "diff-review", Scripted> = {
       },
     ],
   },
+  "mcp-notes": {
+    input: { question: "The primary database disk is at 98%. What do I do?" },
+    turns: [
+      { text: "Searching the runbooks.", toolCalls: [call("search_notes", { query: "disk database" })] },
+      {
+        text: "Two runbooks match. Reading both.",
+        toolCalls: [call("read_note", { id: "disk-full" }), call("read_note", { id: "db-credentials" })],
+      },
+      {
+        text: [
+          "From runbook disk-full:",
+          "1. Confirm the full volume with df -h (the data volume is /var/lib/postgresql).",
+          "2. If WAL is growing, look for a stuck replication slot: SELECT slot_name, active FROM pg_replication_slots.",
+          "3. Drop an inactive slot only after #db-oncall confirms its replica is gone.",
+          "4. Do not delete files under pg_wal by hand.",
+          "",
+          "Runbook db-credentials was not read: the policy refused it (rule runbook_assistant.runbooks.3). None of these steps needs the superuser password.",
+        ].join("\n"),
+      },
+    ],
+  },
 };
 
 async function record(name: keyof typeof SCRIPTS): Promise<void> {
-  prepareExample(name);
+  // mcp-notes has no data to put in place: its MCP server holds the runbooks.
+  if (name !== "mcp-notes") prepareExample(name);
   const s = SCRIPTS[name];
   const server = await startModelServer("openai", s.turns);
   const saved = {

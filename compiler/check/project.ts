@@ -28,6 +28,8 @@ import { SymbolTable, type SymbolInfo } from "./symbols.js";
 import type { Type } from "./types.js";
 import type { WithSettings } from "./with-block.js";
 import { checkSkills } from "./skills.js";
+import { loadMcpTools, MCP_LOCK_FILE, readMcpText, type TextFile } from "../mcp/index.js";
+import type { McpServerSettings } from "../../config/mcp.js";
 
 /** Everything the emitter needs about one agent. */
 export interface AgentInfo {
@@ -64,8 +66,10 @@ export interface CheckResult {
    * `recordSymbols`.
    */
   resolutionOf(id: Identifier): string | undefined;
-  /** Tool contracts by tool name (including invalid ones, `valid: false`). */
+  /** Tool contracts by tool name (including invalid ones, `valid: false`), and the MCP tools (`contract.mcp`). */
   contracts: ReadonlyMap<string, ToolContract>;
+  /** The MCP servers `symbi.toml` declares (those that could be read), by name. */
+  mcpServers: ReadonlyMap<string, McpServerSettings>;
   agents: ReadonlyMap<string, AgentInfo>;
   /** Top-level policies. */
   policies: PolicyInfo[];
@@ -96,6 +100,12 @@ export function isContractPath(path: string): boolean {
   return path.endsWith(".clad.toml") || isToolcladPath(path);
 }
 
+/** `symbi.toml` (MCP servers) and `mcp.lock.json` (their pinned tools): the project's MCP tools. */
+function mcpFileKind(path: string): "config" | "lock" | undefined {
+  const base = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
+  return base === "symbi.toml" ? "config" : base === MCP_LOCK_FILE ? "lock" : undefined;
+}
+
 function isToolcladPath(path: string): boolean {
   return path === "toolclad.toml" || path.endsWith("/toolclad.toml") || path.endsWith("\\toolclad.toml");
 }
@@ -103,8 +113,9 @@ function isToolcladPath(path: string): boolean {
 export class Project {
   private readonly sources = new Map<string, FileEntry>();
   private readonly contractTexts = new Map<string, string>();
+  private readonly mcpTexts: { config?: TextFile; lock?: TextFile } = {};
   private contractsVersion = 0;
-  private contracts?: LoadContractsResult;
+  private contracts?: LoadContractsResult & { mcpServers: ReadonlyMap<string, McpServerSettings> };
   private contractsLoadedAt = -1;
 
   private readonly recordSymbols: boolean;
@@ -122,6 +133,14 @@ export class Project {
       } catch {
         // no toolclad.toml: no custom types
       }
+      for (const name of ["symbi.toml", MCP_LOCK_FILE]) {
+        const path = join(root, name);
+        try {
+          if (statSync(path).isFile()) this.setFile(path, readMcpText(path));
+        } catch {
+          // absent (or unreadable: the configuration reports symbi.toml; an unreadable lock is no pins)
+        }
+      }
     }
   }
 
@@ -137,6 +156,13 @@ export class Project {
 
   /** Adds or replaces a source file or a contract file (by extension). */
   setFile(path: string, text: string): void {
+    const mcp = mcpFileKind(path);
+    if (mcp) {
+      if (this.mcpTexts[mcp]?.text === text && this.mcpTexts[mcp]?.file === path) return;
+      this.mcpTexts[mcp] = { file: path, text };
+      this.contractsVersion++;
+      return;
+    }
     if (isContractPath(path)) {
       if (this.contractTexts.get(path) === text) return;
       this.contractTexts.set(path, text);
@@ -149,6 +175,11 @@ export class Project {
   }
 
   removeFile(path: string): void {
+    const mcp = mcpFileKind(path);
+    if (mcp && this.mcpTexts[mcp]?.file === path) {
+      delete this.mcpTexts[mcp];
+      this.contractsVersion++;
+    }
     if (this.contractTexts.delete(path)) this.contractsVersion++;
     this.sources.delete(path);
   }
@@ -158,7 +189,7 @@ export class Project {
     return [...this.sources.keys()].sort();
   }
 
-  private loadContracts(): LoadContractsResult {
+  private loadContracts(): LoadContractsResult & { mcpServers: ReadonlyMap<string, McpServerSettings> } {
     if (this.contracts && this.contractsLoadedAt === this.contractsVersion) return this.contracts;
     const sources: Array<{ file: string; text: string }> = [];
     let toolclad: { file: string; text: string } | undefined;
@@ -167,7 +198,29 @@ export class Project {
       if (isToolcladPath(file)) toolclad = { file, text };
       else sources.push({ file, text });
     }
-    this.contracts = loadContractSources(sources, toolclad);
+    const files = loadContractSources(sources, toolclad);
+    const mcp = loadMcpTools(this.mcpTexts.config, this.mcpTexts.lock);
+    // One name, one tool: an MCP tool named like a contract is refused (the contract keeps the name).
+    const contracts = new Map(files.contracts);
+    const diagnostics = [...files.diagnostics, ...mcp.diagnostics];
+    for (const [name, c] of mcp.contracts) {
+      const other = contracts.get(name);
+      if (other) {
+        diagnostics.push(
+          diagnostic({
+            code: "E0804",
+            message: `tool \`${name}\` of MCP server \`${c.mcp!.server}\` has the name of the contract in ${other.file}`,
+            file: c.file,
+            span: c.spans.name,
+            help: "give the server a `prefix`, or leave the tool out with `tools = [...]`",
+            related: [{ file: other.file, span: other.spans.name, message: "the contract" }],
+          }),
+        );
+        continue;
+      }
+      contracts.set(name, c);
+    }
+    this.contracts = { contracts, customTypes: files.customTypes, diagnostics, mcpServers: mcp.servers };
     this.contractsLoadedAt = this.contractsVersion;
     return this.contracts;
   }
@@ -300,6 +353,7 @@ export class Project {
         return sid === undefined ? undefined : buildTable().get(sid);
       },
       contracts: contracts.contracts,
+      mcpServers: contracts.mcpServers,
       agents,
       policies,
       channelPolicies: fileChecks.flatMap((f) => f.channelPolicies),

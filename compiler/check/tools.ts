@@ -2,7 +2,9 @@
  * Tool contracts seen as functions: each `[args.*]` (in position order) is a parameter typed by
  * the kind of value it carries after validation (strings, integers, numbers, booleans), and the
  * result is the type of the contract's output schema (wrapped in the evidence envelope unless
- * `[output] envelope = false`), via compiler/contracts' `returnSchema`.
+ * `[output] envelope = false`), via compiler/contracts' `returnSchema`. An MCP tool's arguments
+ * are typed from their JSON Schemas (objects are records, arrays lists), its result from its
+ * `outputSchema` (compiler/mcp/contract.ts).
  */
 import { argValueKind, returnSchema, type ArgSpec, type ToolContract } from "../contracts/index.js";
 import { BUILTIN_TYPES } from "../../stdlib/index.js";
@@ -16,6 +18,8 @@ export interface ToolSignature {
 }
 
 export function argType(arg: ArgSpec): Type {
+  // An MCP tool's argument: the type its own JSON Schema describes (schemaType below).
+  if (arg.schema !== undefined) return schemaType(arg.schema, 0);
   // An argument of a toolclad.toml custom type named like an ordered level type (`Clearance`)
   // carries that type, so policies can compare it (`level <= user.clearance`).
   const custom = arg.type !== arg.baseType ? BUILTIN_TYPES.get(arg.type) : undefined;

@@ -7,6 +7,7 @@
  * Everything here is plain data (JSON-serialisable), so a compiled bundle can carry contracts.
  */
 import type { Span } from "../../grammar/span.js";
+import type { McpToolDefinition } from "../../formats/mcp.js";
 
 /** The built-in ToolClad argument types. */
 export const BUILTIN_ARG_TYPES = [
@@ -89,6 +90,12 @@ export interface ArgSpec {
   scopeCheck: boolean;
   /** `feeds_decision = true`: the argument drives a privileged decision. */
   feedsDecision: boolean;
+  /**
+   * For a tool served by an MCP server: the argument's JSON Schema (a property of the tool's
+   * `inputSchema`). Calls are validated against the whole pinned `inputSchema`, not the ToolClad
+   * rules, and the value is passed as JSON, never through an argv.
+   */
+  schema?: Record<string, unknown>;
   /** The span of the `[args.<name>]` header (or the key that declares it). */
   span: Span;
 }
@@ -199,6 +206,24 @@ export interface ToolContract {
   spans: ContractSpans;
   /** False when the file had error diagnostics: the checker may use it, the runtime must not run it. */
   valid: boolean;
+  /**
+   * Present for a tool served by an MCP server (compiler/mcp): the tool is called with the
+   * server's `tools/call`, not run as an argv; everything else — typing, policies, the gate,
+   * approval, audit — treats it like any contract.
+   */
+  mcp?: McpToolBinding;
+}
+
+/** How a tool of the project is served by an MCP server: its pinned definition. */
+export interface McpToolBinding {
+  /** The server's name (`[mcp.servers.NAME]`). */
+  server: string;
+  /** The definition as pinned (`definition.name` is the server's name of the tool). */
+  definition: McpToolDefinition;
+  /** `sha256:` hash of the definition (formats/mcp.ts). */
+  hash: string;
+  /** The SchemaPin signer when the tool was pinned with a verified signature. */
+  signature?: { domain: string; fingerprint: string };
 }
 
 /** A custom type from `toolclad.toml` `[types.<name>]`. */
@@ -229,6 +254,9 @@ export type WhenExpr =
   | { kind: "truthy"; name: string };
 
 export type WhenOperand = { kind: "name"; name: string } | { kind: "literal"; value: string };
+
+/** A contract's SchemaPin signature sits beside it: `tools/NAME.clad.toml.sig` (runtime/tools/contract-signature.ts). */
+export const CONTRACT_SIGNATURE_SUFFIX = ".sig";
 
 /** Variables the runtime provides to templates (never supplied by the caller). */
 export const RUNTIME_TEMPLATE_VARS = ["_output_file", "_scan_id", "_evidence_dir"] as const;

@@ -8,6 +8,8 @@
  *   sandbox/<n>.json / k8s/<n>.yaml                                           (manifests.ts)
  *   agent.ir.json                                                             (ir.ts)
  *   tools/<name>.clad.toml   contracts of the tools the agent's policies can allow, verbatim
+ *                            (and `<name>.clad.toml.sig`, the contract's SchemaPin signature, when it has one)
+ *   mcp.json                 the MCP tools among them: their servers and pinned definitions
  *   skills/<path>.manifest.json  the SchemaPin manifest of each skill it names (skills.ts)
  *   bundle.json              hashes of all of the above (bundle.ts)
  * Paths inside a bundle (and the DSL locations it records) are relative to the project folder,
@@ -23,6 +25,8 @@ import { readContractText, type ToolContract } from "../contracts/index.js";
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
+import { MCP_BUNDLE_FILE, MCP_BUNDLE_FORMAT, type McpBundle } from "../../formats/mcp.js";
+import { CONTRACT_SIGNATURE_SUFFIX } from "../contracts/model.js";
 import type { AgentIR } from "../../formats/ir.js";
 import { sealBundle } from "./bundle.js";
 import { policyFiles, type CedarCompilation } from "./cedar/index.js";
@@ -233,16 +237,40 @@ function buildAgent(
     for (const a of r.match.actions === "all" ? catalog.actions.keys() : r.match.actions)
       if (contracts.has(a)) callable.add(a);
   }
+  const mcp: McpBundle = { format: MCP_BUNDLE_FORMAT, servers: {}, tools: {} };
+  let fileContracts = 0;
   for (const name of [...callable].sort()) {
     const c = contracts.get(name)!;
+    if (c.mcp) {
+      // An MCP tool: its server and pinned definition go to mcp.json (docs/bundle.md, "MCP tools").
+      const server = res.mcpServers.get(c.mcp.server)!;
+      mcp.servers[c.mcp.server] = server.decl;
+      mcp.tools[name] = {
+        server: c.mcp.server,
+        definition: c.mcp.definition,
+        hash: c.mcp.hash,
+        ...(c.mcp.signature ? { signature: c.mcp.signature } : {}),
+        riskTier: c.riskTier,
+        humanApproval: c.humanApproval,
+        groups: c.policy?.groups ?? [],
+      };
+      continue;
+    }
+    fileContracts++;
     const inMemory = input.contractTexts?.find((t) => t.file === c.file);
     files.set(
       `tools/${name}.clad.toml`,
       inMemory ? Buffer.from(inMemory.text) : Buffer.from(readContractText(join(input.projectDir, c.file))),
     );
+    // Its SchemaPin signature, when it has one: the runtime verifies it (and requires it when the
+    // operator requires signed tools).
+    const sig = join(input.projectDir, `${c.file}${CONTRACT_SIGNATURE_SUFFIX}`);
+    if (!inMemory && existsSync(sig))
+      files.set(`tools/${name}.clad.toml${CONTRACT_SIGNATURE_SUFFIX}`, Buffer.from(readContractText(sig)));
   }
+  if (Object.keys(mcp.tools).length > 0) files.set(MCP_BUNDLE_FILE, json(sortedMcpBundle(mcp)));
   // Contracts may use the project's custom argument types: the runtime needs their definitions.
-  if (callable.size > 0) {
+  if (fileContracts > 0) {
     const toolclad = join(input.projectDir, "toolclad.toml");
     if (existsSync(toolclad)) files.set("toolclad.toml", Buffer.from(readContractText(toolclad)));
   }
@@ -255,6 +283,17 @@ function buildAgent(
     model !== undefined ? { model } : {},
   );
   return { agent: agent.name.name, file, files: sealed, cedar, catalog, cedarValidationMs: cedar.validationMillis };
+}
+
+/** mcp.json with servers and tools in name order (a rebuild gives the same bytes). */
+function sortedMcpBundle(m: McpBundle): McpBundle {
+  const byName = <T>(r: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(
+      Object.keys(r)
+        .sort()
+        .map((k) => [k, r[k]!]),
+    );
+  return { format: m.format, servers: byName(m.servers), tools: byName(m.tools) };
 }
 
 /** The tools the IR refers to (calls, and tools passed around as values). */

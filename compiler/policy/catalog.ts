@@ -5,7 +5,8 @@
  * - the project's tools (tool contracts). A call pattern's binders bind the tool's arguments in
  *   argv order; their types come from the contract: integers and ports are `int`, booleans
  *   `bool`, `number` is a float (Cedar has none: reading it in a guard is an error), every other
- *   ToolClad type is text;
+ *   ToolClad type is text. An MCP tool's arguments come from its `inputSchema` the same way
+ *   (string, integer, boolean; every other JSON type is `Unsupported`, like a contract's `number`);
  * - the built-in actions of the stdlib (`delegate(agent)`, `receive(message)`,
  *   `invoke_tool(tool)`, `use_llm(prompt)`, …): their binders have the stdlib's types (records
  *   such as `AgentInfo`, which the runtime fills in);
@@ -73,6 +74,22 @@ function argType(t: string): ArgType {
   return "String";
 }
 
+/**
+ * An MCP tool's argument by its JSON Schema: text, integers and booleans reach Cedar as values;
+ * numbers, objects and arrays are `Unsupported`, exactly as a contract's `number` argument.
+ */
+function schemaArgType(schema: Record<string, unknown>): ArgType {
+  const t = schema["type"];
+  if (
+    t === "string" ||
+    (t === undefined && Array.isArray(schema["enum"]) && schema["enum"].every((x) => typeof x === "string"))
+  )
+    return "String";
+  if (t === "integer") return "Long";
+  if (t === "boolean") return "Bool";
+  return "Unsupported";
+}
+
 export function toolAction(c: ToolContract): ActionInfo {
   return {
     name: c.name,
@@ -80,7 +97,7 @@ export function toolAction(c: ToolContract): ActionInfo {
     args: c.args.map((a, i) => ({
       name: a.name,
       position: i,
-      type: argType(a.baseType),
+      type: a.schema !== undefined ? schemaArgType(a.schema) : argType(a.baseType),
       declared: a.type,
       always: a.required || a.default !== undefined,
     })),

@@ -18,6 +18,8 @@ import { validateSandboxManifest, type SandboxManifest } from "../../formats/san
 import type { CompiledPolicies } from "../gate/gate.js";
 import { irProblem, type AgentIR, type IrWithBlock } from "../../formats/ir.js";
 import { BundleError, parseBundleManifest, sha256Hex, type BundleManifest } from "../../formats/bundle.js";
+import { DefinitionError, MCP_BUNDLE_FILE, parseMcpBundle, type McpBundle } from "../../formats/mcp.js";
+import { mcpToolContract } from "../../compiler/mcp/contract.js";
 import {
   BUNDLE_SIGNATURE_FILE,
   MAX_BUNDLE_SIGNATURE_BYTES,
@@ -56,6 +58,8 @@ export interface Bundle {
   /** The four compiled policy files, all required (runtime/gate loads them). */
   policies: CompiledPolicies;
   contracts: Map<string, ToolContract>;
+  /** `mcp.json`: the MCP servers of the agent's tools and their pinned definitions (null: none). */
+  mcp: McpBundle | null;
   /** Every verified file, by bundle path. */
   files: ReadonlyMap<string, Buffer>;
 }
@@ -259,6 +263,13 @@ function verifyBundle(
   );
   const bad = loaded.diagnostics.find((d) => d.severity === "error");
   if (bad) throw new BundleError(`${origin}/${bad.file}:${bad.span.line}:${bad.span.col}: ${bad.message}`);
+  const contracts = loaded.contracts;
+  const mcp = loadMcpPart(files, origin);
+  for (const [name, c] of mcp?.contracts ?? []) {
+    if (contracts.has(name))
+      throw new BundleError(`${origin}/${MCP_BUNDLE_FILE}: tool \`${name}\` is also a contract of the bundle`);
+    contracts.set(name, c);
+  }
 
   const bundle: Bundle = {
     origin,
@@ -273,10 +284,52 @@ function verifyBundle(
     entryIndex,
     sandbox: sv.manifest,
     policies,
-    contracts: loaded.contracts,
+    contracts,
+    mcp: mcp?.bundle ?? null,
     files,
   };
   return bundle;
+}
+
+const NO_SPAN = { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };
+
+/**
+ * `mcp.json`: the agent's MCP servers and pinned tools, each tool made into its contract by the
+ * compiler's own conversion (compiler/mcp/contract.ts), so the runtime reads it as the checker did.
+ */
+function loadMcpPart(
+  files: ReadonlyMap<string, Buffer>,
+  origin: string,
+): { bundle: McpBundle; contracts: Map<string, ToolContract> } | undefined {
+  const t = text(files, MCP_BUNDLE_FILE);
+  if (t === undefined) return undefined;
+  let bundle: McpBundle;
+  try {
+    bundle = parseMcpBundle(t, `${origin}/${MCP_BUNDLE_FILE}`);
+  } catch (e) {
+    if (e instanceof DefinitionError) throw new BundleError(e.message);
+    throw e;
+  }
+  const contracts = new Map<string, ToolContract>();
+  for (const [name, tool] of Object.entries(bundle.tools)) {
+    const r = mcpToolContract({
+      server: {
+        name: tool.server,
+        prefix: "",
+        riskTier: tool.riskTier,
+        humanApproval: tool.humanApproval,
+        groups: tool.groups,
+        decl: bundle.servers[tool.server]!,
+      },
+      locked: tool,
+      name,
+      file: MCP_BUNDLE_FILE,
+      span: NO_SPAN,
+    });
+    if (!r.contract) throw new BundleError(`${origin}/${MCP_BUNDLE_FILE}: ${r.problems.join("; ")}`);
+    contracts.set(name, r.contract);
+  }
+  return { bundle, contracts };
 }
 
 export function parseIr(textValue: string, origin: string): AgentIR {

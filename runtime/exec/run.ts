@@ -13,6 +13,7 @@
  *                                                                    BundleError
  *   3. the signing key loaded                                        AuditError      exit 1
  *   4. every sandbox the run may use checked (engine, runtime, image) SandboxSetupError exit 1
+ *      the MCP servers started, their tools compared with the pins  McpToolsChangedError exit 3
  *   5. the audit log opened (created, or verified from its last checkpoint)
  *   6. run_start … the agent's code … run_end, then the log is closed (signed checkpoint)
  *
@@ -60,6 +61,8 @@ import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } fro
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
 import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
 import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
+import { McpServers, type McpServersOptions } from "../mcp/servers.js";
+import type { SchemaPinVerifier } from "../../schemapin/verify.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
 export class ContextError extends Error {
@@ -143,6 +146,20 @@ export interface ExecOptions {
   skillsRoot?: string;
   /** `[skills] require_signatures`: every skill must carry a valid SchemaPin signature (skills.ts). */
   skillSignatures?: SkillSignaturePolicy;
+  /**
+   * For agents with MCP tools (the bundle's `mcp.json`): how signed tools are verified (`[tools]`
+   * of the configuration: runtime/cli/schemapin-options.ts), whether unsigned ones are refused,
+   * and the environment `pass_env` / `bearer_token_env` read (default: this process's).
+   */
+  mcp?: {
+    verifier: () => Promise<SchemaPinVerifier>;
+    /** `[tofu]`: whether a key not pinned yet may be pinned at run start (default: it may). */
+    firstUse?: McpServersOptions["firstUse"];
+    requireSigned: boolean;
+    env?: Readonly<Record<string, string | undefined>>;
+    /** The working directory of process-tier servers (the project folder); default: the current directory. */
+    projectDir?: string;
+  };
 }
 
 export type RunStatus = "ok" | "error" | "denied" | "timeout";
@@ -182,6 +199,8 @@ interface Prepared {
   /** Set when the configured default tier raised the block's tier: where it was set. */
   tierFrom?: string;
   sandboxes: SandboxPool;
+  /** The run's MCP servers, started and checked (agents with MCP tools). */
+  mcp?: McpServers;
 }
 
 interface Shared {
@@ -284,8 +303,23 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   }
   const run = runSandbox(bundle, o);
   const sandboxes = new SandboxPool(run.manifest, o.sandbox);
-  await sandboxes.checkAll(bundle.contracts.values());
+  await sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp));
   if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
+  // Last: the servers are started only when everything else was accepted (they are stopped at run end).
+  const mcp = bundle.mcp
+    ? await McpServers.start({
+        bundle: bundle.mcp,
+        sandbox: run.manifest,
+        ...(o.sandbox ? { sandboxOptions: o.sandbox } : {}),
+        baseDir: o.mcp?.projectDir ?? process.cwd(),
+        env: o.mcp?.env ?? process.env,
+        verifier:
+          o.mcp?.verifier ?? (() => Promise.reject(new Error("no SchemaPin verification is configured for this run"))),
+        requireSigned: o.mcp?.requireSigned ?? false,
+        ...(o.mcp?.firstUse ? { firstUse: o.mcp.firstUse } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      })
+    : undefined;
   return {
     bundle,
     trust,
@@ -299,6 +333,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     skills,
     ...(run.tierFrom !== undefined ? { tierFrom: run.tierFrom } : {}),
     sandboxes,
+    ...(mcp ? { mcp } : {}),
   };
 }
 
@@ -351,9 +386,15 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
   }
   const facts = factsTable(o.facts);
   const prepared = await prepare(o.bundle, o.input, o, randomUUID());
-  if (o.auditDisabled) recordAuditOff(o, o.auditDisabled, prepared);
-  const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
-  const log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
+  let log: AuditLog | null;
+  try {
+    if (o.auditDisabled) recordAuditOff(o, o.auditDisabled, prepared);
+    const key = o.keyFile !== undefined ? loadPrivateKey(o.keyFile) : undefined;
+    log = o.auditLog !== undefined && key ? AuditLog.open(o.auditLog, { privateKey: key }) : null;
+  } catch (e) {
+    await prepared.mcp?.close(); // started in prepare; the run never begins
+    throw e;
+  }
   const enforcement = new Enforcement(o.enforcement ?? { mode: "strict", source: "default" }, (m) => warn(o, m));
   if (enforcement.logOnly)
     warn(
@@ -442,6 +483,7 @@ async function runPrepared(
     invokeToolAllowList: p.metaActions.get("invoke_tool") === "allow-list",
     enforcement: shared.enforcement,
     facts: shared.facts,
+    ...(p.mcp ? { mcp: p.mcp } : {}),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
   });
@@ -456,7 +498,7 @@ async function runPrepared(
         skills: p.skills,
         peers: new Map([...(o.peers ?? [])].filter(([n]) => peerNames.has(n))),
         checkInvokeTool: p.metaActions.has("invoke_tool"),
-        toolInfo,
+        toolInfo: (c) => toolInfo(c, p.mcp?.schemaVerified(c.name) ?? false),
         audit,
         signal: controller.signal,
         budget,
@@ -599,6 +641,7 @@ async function runPrepared(
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
     await p.sandboxes.close(); // the run's warm containers end with it
+    await p.mcp?.close(); // and its MCP servers
     detachNetworkAudit?.();
   }
 }
@@ -718,7 +761,12 @@ async function runPeer(
       throw new DslError("Error", `cannot run agent \`${agent}\`: ${e.message}`, loc);
     throw e;
   }
-  await acceptMessage(p, shared, parent, runId, message, loc);
+  try {
+    await acceptMessage(p, shared, parent, runId, message, loc);
+  } catch (e) {
+    await p.mcp?.close();
+    throw e;
+  }
   const r = await runPrepared(p, shared, parent, runId);
   if (r.status === "ok") return r.raw ?? null;
   const e = r.error!;

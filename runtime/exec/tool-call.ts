@@ -37,6 +37,8 @@ import type { AuditSink } from "./audit-sink.js";
 import type { SandboxPool } from "./sandboxes.js";
 import { STRICT, type Enforcement } from "./enforcement.js";
 import { CallRequirements } from "./requirements.js";
+import type { McpServers } from "../mcp/servers.js";
+import { callMcpTool } from "./mcp-call.js";
 
 export interface ToolCallerOptions {
   agent: string;
@@ -63,6 +65,8 @@ export interface ToolCallerOptions {
   invokeToolAllowList?: boolean;
   /** Whether a denial stops the call (strict, the default) or is only recorded (log_only: enforcement.ts). */
   enforcement?: Enforcement;
+  /** The run's MCP servers, started and checked (tools whose contract has `mcp`). */
+  mcp?: McpServers;
 }
 
 const STDERR_TAIL = 2000;
@@ -88,9 +92,13 @@ function argValue(v: Value, name: string, tool: string, loc: SourceLocation): st
 
 /**
  * A tool as `invoke_tool(tool)` policies see it (the stdlib's ToolInfo), from its contract.
- * `schema_verified` is false: this runtime does not verify pinned contract signatures.
+ * `schema_verified`: the tool's SchemaPin signature verified when the run started (MCP tools:
+ * runtime/mcp/servers.ts); false otherwise.
  */
-export function toolInfo(c: ToolContract): {
+export function toolInfo(
+  c: ToolContract,
+  schemaVerified = false,
+): {
   name: string;
   risk_tier: string;
   human_approval: boolean;
@@ -101,7 +109,7 @@ export function toolInfo(c: ToolContract): {
     name: c.name,
     risk_tier: c.riskTier,
     human_approval: c.humanApproval,
-    schema_verified: false,
+    schema_verified: schemaVerified,
     requires_elevated: c.riskTier === "high",
   };
 }
@@ -216,47 +224,21 @@ export class ToolCaller {
     });
   }
 
-  async call(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
+  /** What the MCP call path (mcp-call.ts) shares with this one: the gate, approval, audit, errors. */
+  private mcpSteps() {
+    return {
+      options: this.o,
+      maxOutputBytes: this.maxOutput,
+      requirements: this.requirements,
+      decide: (c: ToolContract, v: ValidatedArgs, loc: SourceLocation) => this.decide(c, v, loc),
+      error: (kind: string, message: string, loc: SourceLocation, tool: string) => this.error(kind, message, loc, tool),
+    };
+  }
+
+  /** The gate (the tool's own action, then `invoke_tool` when policies name it), then approval when required. */
+  private async decide(contract: ToolContract, validated: ValidatedArgs, loc: SourceLocation): Promise<void> {
     const o = this.o;
-    const contract = o.contracts.get(name);
-    if (!contract) return this.denyUncontracted(name, loc);
-    o.budget.checkTime(() => loc);
-
-    // 1. Arguments.
-    let validated: ValidatedArgs;
-    let argv: string[];
-    let outputFile: string | undefined;
-    try {
-      const bound = this.bind(contract, args, loc);
-      const v = validateToolArgs(contract, bound, o.baseDir !== undefined ? { baseDir: o.baseDir } : {});
-      if (!v.ok) {
-        const msg = v.errors.map((e) => (e.arg ? `\`${e.arg}\`: ${e.message}` : e.message)).join("; ");
-        throw new DslError("ArgumentError", `invalid arguments for \`${name}\`: ${msg}`, loc, {
-          details: { tool: name },
-        });
-      }
-      validated = v.args;
-      const built = buildCommand(contract, validated);
-      argv = built.argv;
-      outputFile = built.outputFile;
-    } catch (caught) {
-      const e =
-        caught instanceof ToolArgvError
-          ? new DslError("ArgumentError", `cannot build the command of \`${name}\`: ${caught.message}`, loc, {
-              details: { tool: name },
-            })
-          : caught;
-      if (e instanceof DslError) this.error(e.kind, e.message, loc, name);
-      throw e;
-    }
-    if (outputFile !== undefined) {
-      // The process tier cannot collect a file from inside the sandbox; refuse rather than return nothing.
-      const msg = `\`${name}\` writes its output to {_output_file}, which this runtime does not collect; use stdout`;
-      this.error("ToolError", msg, loc, name);
-      throw new DslError("ToolError", msg, loc, { details: { tool: name } });
-    }
-
-    // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
+    const name = contract.name;
     const facts = this.factsFor(validated);
     let decision = o.gate.decide({ action: name, args: gateArgs(contract, validated), ...(facts ? { facts } : {}) });
     const denies = decision.decision === "deny";
@@ -273,7 +255,7 @@ export class ToolCaller {
     });
     if (denies && this.enforcement.stops(decision, name, o.agent)) throw this.denied(decision, name, loc);
     if (o.checkInvokeTool) {
-      const tool = toolInfo(contract);
+      const tool = toolInfo(contract, o.mcp?.schemaVerified(name) ?? false);
       const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
       const restricts = d.decision === "deny" && (o.invokeToolAllowList === true || !isDefaultDeny(d));
       o.audit.emit("decision", {
@@ -341,6 +323,51 @@ export class ToolCaller {
         );
       }
     }
+  }
+
+  async call(name: string, args: ToolCallArgs, loc: SourceLocation): Promise<Value> {
+    const o = this.o;
+    const contract = o.contracts.get(name);
+    if (!contract) return this.denyUncontracted(name, loc);
+    o.budget.checkTime(() => loc);
+    if (contract.mcp) return callMcpTool(this.mcpSteps(), contract, args, loc);
+
+    // 1. Arguments.
+    let validated: ValidatedArgs;
+    let argv: string[];
+    let outputFile: string | undefined;
+    try {
+      const bound = this.bind(contract, args, loc);
+      const v = validateToolArgs(contract, bound, o.baseDir !== undefined ? { baseDir: o.baseDir } : {});
+      if (!v.ok) {
+        const msg = v.errors.map((e) => (e.arg ? `\`${e.arg}\`: ${e.message}` : e.message)).join("; ");
+        throw new DslError("ArgumentError", `invalid arguments for \`${name}\`: ${msg}`, loc, {
+          details: { tool: name },
+        });
+      }
+      validated = v.args;
+      const built = buildCommand(contract, validated);
+      argv = built.argv;
+      outputFile = built.outputFile;
+    } catch (caught) {
+      const e =
+        caught instanceof ToolArgvError
+          ? new DslError("ArgumentError", `cannot build the command of \`${name}\`: ${caught.message}`, loc, {
+              details: { tool: name },
+            })
+          : caught;
+      if (e instanceof DslError) this.error(e.kind, e.message, loc, name);
+      throw e;
+    }
+    if (outputFile !== undefined) {
+      // The process tier cannot collect a file from inside the sandbox; refuse rather than return nothing.
+      const msg = `\`${name}\` writes its output to {_output_file}, which this runtime does not collect; use stdout`;
+      this.error("ToolError", msg, loc, name);
+      throw new DslError("ToolError", msg, loc, { details: { tool: name } });
+    }
+
+    // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
+    await this.decide(contract, validated, loc);
 
     // 3. Sandbox.
     const driver = o.sandboxes.driverFor(contract);

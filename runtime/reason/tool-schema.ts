@@ -11,6 +11,8 @@ import type { TypeRef } from "../../grammar/ast.js";
 type Schema = Record<string, unknown>;
 
 function argSchema(a: ArgSpec): Schema {
+  // An MCP tool's argument: its own JSON Schema, as pinned (calls are validated against it).
+  if (a.schema !== undefined) return a.schema;
   const s: Schema = {};
   switch (a.baseType) {
     case "integer":

@@ -13,7 +13,14 @@ import type { DockerSandboxOptions } from "./docker-driver.js";
 import { SandboxUnsupportedError } from "./errors.js";
 import { ProcessSandbox, type ProcessSandboxOptions } from "./process-driver.js";
 import type { ToolHostClient } from "./tool-host/client.js";
-import type { ImageIdentity, SandboxDriver, SandboxRunRequest, SandboxRunResult } from "./types.js";
+import type {
+  ImageIdentity,
+  SandboxDriver,
+  SandboxProcess,
+  SandboxRunRequest,
+  SandboxRunResult,
+  SandboxSpawnRequest,
+} from "./types.js";
 import { warmContainersFor } from "./warm-containers.js";
 
 export interface CreateSandboxOptions {
@@ -55,6 +62,13 @@ class DeferredSandbox implements SandboxDriver {
 
   imageIdentity(): ImageIdentity | null {
     return this.driver?.imageIdentity?.() ?? null;
+  }
+
+  /** A long-lived process (an MCP server), when the loaded driver can start one. */
+  async spawn(request: SandboxSpawnRequest): Promise<SandboxProcess> {
+    const d = await this.load();
+    if (!d.spawn) throw new SandboxUnsupportedError(`the ${this.tier} sandbox here cannot run a long-lived process`);
+    return d.spawn(request);
   }
 }
 

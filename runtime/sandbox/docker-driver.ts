@@ -31,6 +31,7 @@
  * something other than what was built and reviewed.
  */
 import { performance } from "node:perf_hooks";
+import { PassThrough, Writable } from "node:stream";
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { CappedOutput } from "./capped-output.js";
@@ -75,8 +76,11 @@ import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type ImageIdentity,
   type SandboxDriver,
+  type SandboxExit,
+  type SandboxProcess,
   type SandboxRunRequest,
   type SandboxRunResult,
+  type SandboxSpawnRequest,
 } from "./types.js";
 import { WarmContainers, warmContainersFor, type WarmContainer } from "./warm-containers.js";
 
@@ -783,6 +787,133 @@ export class DockerSandbox implements SandboxDriver {
 
   private engineReason(e: unknown): string {
     return engineReasonOf(e, this.engineTimeoutMs);
+  }
+
+  /**
+   * A long-running program (an MCP server) in its own container with the manifest's settings, its
+   * standard input attached: the same wrapper (`timeout -s KILL`) bounds its life inside the
+   * container, the deadline label lets a later start or `symbi sandbox prune` remove it if the
+   * runtime is killed, and stopping it removes the container.
+   */
+  async spawn(req: SandboxSpawnRequest): Promise<SandboxProcess> {
+    validateArgv(req.argv);
+    await this.check();
+    if (req.signal?.aborted) throw new SandboxAbortedError();
+    const timeoutMs = effectiveTimeoutMs(this.manifest, { argv: req.argv, timeoutMs: req.timeoutMs });
+    const name = `symbi-${this.runId}-s${++containerCounter}`;
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
+    let creation: Promise<unknown> | null = null;
+    let removed: Promise<void> | null = null;
+    const destroy = (): Promise<void> => {
+      removed ??= Promise.resolve(creation?.catch(() => undefined)).then(() =>
+        removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)),
+      );
+      return removed.catch(() => undefined);
+    };
+    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
+    let container: Docker.Container;
+    let stream: NodeJS.ReadWriteStream;
+    try {
+      try {
+        creation = this.docker.createContainer({
+          ...this.containerSpec(name, req.argv, true, timeoutMs),
+          StdinOnce: false,
+          ...quick(),
+        } as Docker.ContainerCreateOptions);
+        container = (await creation) as Docker.Container;
+      } catch (e) {
+        throw this.creationError(e, name);
+      }
+      const attachAbort = new AbortController();
+      const attachTimer = setTimeout(() => attachAbort.abort(), this.engineTimeoutMs);
+      stream = (await container
+        .attach({
+          stream: true,
+          stdout: true,
+          stderr: true,
+          stdin: true,
+          hijack: true,
+          abortSignal: attachAbort.signal,
+        })
+        .finally(() => clearTimeout(attachTimer))) as NodeJS.ReadWriteStream;
+      try {
+        await container.start(quick());
+      } catch (e) {
+        throw this.startError(e, name);
+      }
+    } catch (e) {
+      await destroy();
+      untrack();
+      throw this.runError(e, name, false);
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.docker.modem.demuxStream(stream, stdout, stderr);
+    const closeOutputs = () => {
+      stdout.end();
+      stderr.end();
+    };
+    stream.once("end", closeOutputs);
+    stream.once("close", closeOutputs);
+    stream.on("error", closeOutputs);
+    const stdin = new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        stream.write(chunk, (e?: Error | null) => done(e ?? undefined));
+      },
+      final: (done) => {
+        stream.end();
+        done();
+      },
+    });
+    stdin.on("error", () => {});
+    let timedOut = false;
+    const kill = () => void container.kill(quick()).catch(() => undefined);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, timeoutMs);
+    const onAbort = () => kill();
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    const exited: Promise<SandboxExit> = (container.wait() as Promise<{ StatusCode: number }>)
+      .then(async (r) => {
+        const { exitCode, signal } = decodeStatus(r.StatusCode);
+        const state = await container
+          .inspect(quick())
+          .then((i) => i.State)
+          .catch(() => undefined);
+        const oomKilled =
+          state?.OOMKilled === true || (signal === "SIGKILL" && (await this.oomEventSince(container.id, since)));
+        return { exitCode: timedOut ? null : exitCode, signal: timedOut ? "SIGKILL" : signal, timedOut, oomKilled };
+      })
+      .catch((e: unknown) => ({
+        exitCode: null,
+        signal: null,
+        timedOut,
+        oomKilled: false,
+        error: `the engine stopped answering for it (${this.engineReason(e)})`,
+      }))
+      .then(async (r) => {
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+        closeOutputs();
+        await destroy();
+        untrack();
+        return r;
+      });
+    return {
+      id: name,
+      tier: this.tier,
+      stdin,
+      stdout,
+      stderr,
+      exited,
+      stop: async () => {
+        kill();
+        await Promise.race([exited, delay(this.engineTimeoutMs)]);
+        await destroy();
+      },
+    };
   }
 }
 

@@ -51,8 +51,11 @@ import {
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type SandboxDriver,
+  type SandboxExit,
+  type SandboxProcess,
   type SandboxRunRequest,
   type SandboxRunResult,
+  type SandboxSpawnRequest,
 } from "./types.js";
 
 export interface ProcessSandboxOptions {
@@ -162,35 +165,7 @@ export class ProcessSandbox implements SandboxDriver {
     try {
       await chmod(dir, 0o700);
       if (asRoot) await chown(dir, uid, gid);
-      const tmpSizeMb = m.tmpfs.find((t) => t.path === "/tmp")?.sizeMb ?? 64;
-      const toolUid = asRoot ? uid : (process.getuid?.() ?? uid);
-      const limits = [
-        `--as=${m.limits.memoryMb * 1024 * 1024}`,
-        `--cpu=${Math.max(1, Math.ceil((timeoutMs / 1000) * m.limits.cpus))}`,
-        // The `timeout` wrapper is one more process of the tool's user (and as a normal user
-        // the unshare step is one more while it execs).
-        `--nproc=${countTasksOfUser(toolUid) + m.limits.pids + 1 + (asRoot ? 0 : 1)}`,
-        `--fsize=${tmpSizeMb * 1024 * 1024}`,
-        "--core=0",
-      ];
-      const net = isolateNetwork ? [helpers.unshare, ...unshareArgs(), "--"] : [];
-      const priv = asRoot
-        ? [
-            helpers.setpriv,
-            `--reuid=${uid}`,
-            `--regid=${gid}`,
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--no-new-privs",
-            "--",
-          ]
-        : [helpers.setpriv, "--no-new-privs", "--"];
-      // The tool's own environment, set at its exec; the helpers before it get none.
-      const toolEnv = [helpers.env, "-i", ...toolEnvironment(m, SANDBOX_PATH, dir)];
-      const inner = [helpers.timeout, "-s", "KILL", innerTimeoutSeconds(timeoutMs)];
-
-      const child = spawn(helpers.prlimit, [...limits, "--", ...net, ...priv, ...inner, ...toolEnv, ...req.argv], {
+      const child = spawn(helpers.prlimit, this.commandLine(helpers, isolateNetwork, timeoutMs, dir, req.argv), {
         cwd: dir,
         env: {},
         detached: true, // own process group, so the whole group can be killed
@@ -268,6 +243,150 @@ export class ProcessSandbox implements SandboxDriver {
       await rm(dir, { recursive: true, force: true });
       untrack?.();
     }
+  }
+
+  /**
+   * The arguments of `prlimit` for one program: the rlimits, the network namespace, the identity
+   * switch, the deadline inside the sandbox and the program's own environment (the helpers
+   * before it get none).
+   */
+  private commandLine(
+    helpers: Helpers,
+    isolateNetwork: boolean,
+    timeoutMs: number,
+    dir: string,
+    argv: string[],
+  ): string[] {
+    const m = this.manifest;
+    const asRoot = process.getuid?.() === 0;
+    const { uid, gid } = checkedIdentity(m.user);
+    const tmpSizeMb = m.tmpfs.find((t) => t.path === "/tmp")?.sizeMb ?? 64;
+    const toolUid = asRoot ? uid : (process.getuid?.() ?? uid);
+    const limits = [
+      `--as=${m.limits.memoryMb * 1024 * 1024}`,
+      `--cpu=${Math.max(1, Math.ceil((timeoutMs / 1000) * m.limits.cpus))}`,
+      // The `timeout` wrapper is one more process of the tool's user (and as a normal user
+      // the unshare step is one more while it execs).
+      `--nproc=${countTasksOfUser(toolUid) + m.limits.pids + 1 + (asRoot ? 0 : 1)}`,
+      `--fsize=${tmpSizeMb * 1024 * 1024}`,
+      "--core=0",
+    ];
+    const net = isolateNetwork ? [helpers.unshare, ...unshareArgs(), "--"] : [];
+    const priv = asRoot
+      ? [
+          helpers.setpriv,
+          `--reuid=${uid}`,
+          `--regid=${gid}`,
+          "--clear-groups",
+          "--inh-caps=-all",
+          "--bounding-set=-all",
+          "--no-new-privs",
+          "--",
+        ]
+      : [helpers.setpriv, "--no-new-privs", "--"];
+    const toolEnv = [helpers.env, "-i", ...toolEnvironment(m, SANDBOX_PATH, dir)];
+    const inner = [helpers.timeout, "-s", "KILL", innerTimeoutSeconds(timeoutMs)];
+    return [...limits, "--", ...net, ...priv, ...inner, ...toolEnv, ...argv];
+  }
+
+  /**
+   * A long-running program (an MCP server) under the same confinement as a call, its standard
+   * streams open: its private folder is its HOME and TMPDIR (and its working directory unless
+   * `cwd` names another); `timeout -s KILL` ends it at its deadline even if the runtime is gone;
+   * stopping it kills its whole process group and deletes the folder.
+   */
+  async spawn(req: SandboxSpawnRequest): Promise<SandboxProcess> {
+    validateArgv(req.argv);
+    const { helpers, isolateNetwork } = await this.ready();
+    if (req.signal?.aborted) throw new SandboxAbortedError();
+    const m = this.manifest;
+    const asRoot = process.getuid?.() === 0;
+    const { uid, gid } = checkedIdentity(m.user);
+    const timeoutMs = effectiveTimeoutMs(m, { argv: req.argv, timeoutMs: req.timeoutMs });
+    if (req.argv[0]!.includes("=")) throw new TypeError("sandbox spawn: argv[0] (the program) must not contain `=`");
+    const dir = await mkdtemp(join(tmpdir(), `${SCRATCH_PREFIX}${scratchDeadline(timeoutMs)}-`));
+    await chmod(dir, 0o700);
+    if (asRoot) await chown(dir, uid, gid);
+    let child;
+    try {
+      child = spawn(helpers.prlimit, this.commandLine(helpers, isolateNetwork, timeoutMs, dir, req.argv), {
+        cwd: req.cwd ?? dir,
+        env: {},
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw new SandboxUnavailableError(`cannot start the process sandbox: ${reasonOf(e)}`, { cause: e });
+    }
+    const pid = child.pid;
+    const killGroup = () => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const untrack = trackLiveSandbox({
+      id: `pid ${pid ?? "?"}`,
+      destroy: async () => {
+        killGroup();
+        await rm(dir, { recursive: true, force: true });
+      },
+      destroySync: () => {
+        killGroup();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeoutMs);
+    const onAbort = () => killGroup();
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    child.stdin.on("error", () => {}); // EPIPE once the program is gone
+    const exited = new Promise<SandboxExit>((resolve) => {
+      let done = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null, error?: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener("abort", onAbort);
+        killGroup();
+        void rm(dir, { recursive: true, force: true })
+          .catch(() => undefined)
+          .finally(() => {
+            untrack();
+            resolve({
+              exitCode: timedOut ? null : code,
+              signal: timedOut ? "SIGKILL" : signal,
+              timedOut,
+              oomKilled: false,
+              ...(error !== undefined ? { error } : {}),
+            });
+          });
+      };
+      child.once("error", (e) => finish(null, null, `cannot start it: ${reasonOf(e)}`));
+      child.once("exit", (code, signal) => {
+        // What is left of its group goes now, which also closes pipes a descendant held open.
+        killGroup();
+        finish(code, signal);
+      });
+    });
+    return {
+      id: `pid ${pid ?? "?"}`,
+      tier: "process",
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited,
+      stop: async () => {
+        killGroup();
+        await exited;
+      },
+    };
   }
 }
 

@@ -4,6 +4,7 @@
  * fresh container), which is gone when `run` settles — whether it exited, timed out, failed or
  * was aborted.
  */
+import type { Readable, Writable } from "node:stream";
 import type { SandboxManifest, SandboxTier } from "../../formats/sandbox-manifest.js";
 
 /** Default cap on captured stdout and on stderr (each), in bytes. */
@@ -51,6 +52,44 @@ export interface ImageIdentity {
   digest: string | null;
 }
 
+/**
+ * A long-running program in a sandbox whose standard streams stay open (an MCP server over
+ * stdio): the same confinement as a tool call, for a whole run instead of one call.
+ */
+export interface SandboxSpawnRequest {
+  /** Program and arguments, passed as is (never through a shell). */
+  argv: string[];
+  /** How long it may live; it is killed after this, inside the sandbox too (the manifest's timeout is the upper bound). */
+  timeoutMs: number;
+  /** Aborting kills it and removes its sandbox. */
+  signal?: AbortSignal;
+  /** The process tier's working directory (default: its private folder). Container tiers use the manifest's. */
+  cwd?: string;
+}
+
+export interface SandboxExit {
+  exitCode: number | null;
+  signal: string | null;
+  /** It outlived its timeout and was killed. */
+  timedOut: boolean;
+  oomKilled: boolean;
+  /** Why it could not be started or waited for, when that is what ended it. */
+  error?: string;
+}
+
+export interface SandboxProcess {
+  /** The sandbox's id (the container's name, or `pid N`), for the audit log. */
+  readonly id: string;
+  readonly tier: SandboxTier;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Settles when the program has exited and its sandbox is gone (never rejects). */
+  readonly exited: Promise<SandboxExit>;
+  /** Kills the program and removes its sandbox; resolves once it is gone. Idempotent. */
+  stop(): Promise<void>;
+}
+
 export interface SandboxDriver {
   readonly tier: SandboxTier;
   readonly manifest: SandboxManifest;
@@ -63,4 +102,6 @@ export interface SandboxDriver {
   run(request: SandboxRunRequest): Promise<SandboxRunResult>;
   /** The image behind this driver's calls (container tiers, after `check()`); the audit log records it. */
   imageIdentity?(): ImageIdentity | null;
+  /** Starts a long-running program with open streams (drivers that can: the process tier and Docker). */
+  spawn?(request: SandboxSpawnRequest): Promise<SandboxProcess>;
 }

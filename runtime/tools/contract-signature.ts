@@ -21,8 +21,9 @@ import { SchemaPinError, fsErrorText } from "../../schemapin/errors.js";
 import { fingerprintOf } from "../../schemapin/keys.js";
 import { canonicalSchema, checkCanonicalization, sha256, signSchemaPinHash } from "../../schemapin/signature.js";
 import type { SchemaPinVerifier, VerificationResult } from "../../schemapin/verify.js";
+import { CONTRACT_SIGNATURE_SUFFIX } from "../../compiler/contracts/model.js";
 
-export const CONTRACT_SIGNATURE_SUFFIX = ".sig";
+export { CONTRACT_SIGNATURE_SUFFIX };
 
 export interface ContractSignature {
   schemapin_version: string;

@@ -34,13 +34,20 @@ const EXAMPLES = [
     denied: { action: "diff_file", rule: "diff_review.review.5", args: { path: ".env" } },
     answer: /Verdict: request changes\./,
   },
+  {
+    // Its tools are served by an MCP server (examples/mcp-notes/server.mjs), started for the run.
+    name: "mcp-notes" as const,
+    input: { question: "The primary database disk is at 98%. What do I do?" },
+    denied: { action: "read_note", rule: "runbook_assistant.runbooks.3", args: { id: "db-credentials" } },
+    answer: /From runbook disk-full:/,
+  },
 ];
 
 for (const ex of EXAMPLES) {
   E(
     `${ex.name}: replays with no model service; the audit log verifies and shows each model call and decision`,
     async () => {
-      prepareExample(ex.name);
+      if (ex.name !== "mcp-notes") prepareExample(ex.name);
       const dir = join(ROOT, "examples", ex.name);
       const recording = join(dir, "recording.jsonl");
       const lines = readFileSync(recording, "utf8").trim().split("\n");
@@ -63,7 +70,7 @@ for (const ex of EXAMPLES) {
       assert.is(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout);
       assert.is(out.termination_reason, "final_answer");
-      assert.match(out.diagnosis ?? out.review, ex.answer);
+      assert.match(out.diagnosis ?? out.review ?? out.answer, ex.answer);
 
       const v = verifyLog(log, { publicKey: loadPublicKey(`${key}.pub`) });
       assert.ok(v.ok, JSON.stringify(v.firstBad));
@@ -84,6 +91,11 @@ for (const ex of EXAMPLES) {
       );
       const started = records.filter((x) => x.type === "tool_start").length;
       assert.is(started, decisions.length - 1, "every allowed call ran in the sandbox; the denied one did not");
+      if (ex.name === "mcp-notes")
+        assert.ok(
+          records.filter((x) => x.type === "tool_start").every((x) => x.details.mcpServer === "runbooks"),
+          "the calls went to the MCP server",
+        );
       const end = records.find((x) => x.type === "reason_end")!;
       assert.is(end.details.termination_reason, "final_answer");
     },

@@ -103,7 +103,7 @@ T("[project] sources from the operator's file is refused: it describes a project
   writeFileSync(operator, '[project]\nsources = ["agents"]\n');
   const r = runCli("symbic", ["check", "."], { cwd: dir, env: { SYMBIONT_CONFIG: operator } });
   assert.is(r.status, 3, r.stderr);
-  assert.match(r.stderr, /project\.sources describes a project: set it in the project's own symbi\.toml/);
+  assert.match(r.stderr, /project\.sources is declared by a project \(its symbi\.toml\), never by the operator's file/);
 });
 
 T("an empty nested tools/ folder no longer re-roots the project silently: E0030 in check, build and exec", async () => {

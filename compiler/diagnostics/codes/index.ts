@@ -13,6 +13,7 @@ import { buildCodes } from "./build.js";
 import { formatCodes } from "./format.js";
 import { internalCodes } from "./internal.js";
 import { projectCodes } from "./project.js";
+import { mcpCodes } from "./mcp.js";
 
 export type { CodeInfo, CodeTable } from "../../../grammar/diagnostic.js";
 
@@ -38,6 +39,7 @@ export const CODES: CodeTable = merge([
   formatCodes,
   internalCodes,
   projectCodes,
+  mcpCodes,
 ]);
 
 export function codeInfo(code: string): CodeInfo {

@@ -17,6 +17,9 @@ import { FatalError } from "../../interpreter/errors.js";
 import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.js";
 import { CompileError } from "../../exec/compile-error.js";
 import { execAgent } from "../../exec/run.js";
+import { verificationFlags } from "../mcp-tools.js";
+import { verifierFromFlags } from "../schemapin-options.js";
+import { firstUseDecision, tofu, toolVerification } from "../../../config/index.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
 import type { ToolHostClient } from "../../sandbox/tool-host/client.js";
@@ -233,6 +236,9 @@ export function register(program: Command): void {
       });
       const toolHost = await toolHostClient(opts);
 
+      let verifying: ReturnType<typeof verifierFromFlags> | undefined;
+      const verification = () => (verifying ??= verifierFromFlags(verificationFlags(config)));
+
       const controller = new AbortController();
       currentRun = controller;
       installSignalHandlers();
@@ -254,6 +260,19 @@ export function register(program: Command): void {
           model,
           // The skills the agent uses are read from the same project as the configuration.
           skillsRoot: findProjectRoot(resolve(target.endsWith(".symbi") ? target : process.cwd())),
+          mcp: {
+            verifier: async () => (await verification()).verifier,
+            // A key not pinned yet (the run's machine never ran `symbi tools pin`): [tofu] decides.
+            firstUse: async (domain, tool, fingerprint) => {
+              const { store } = await verification();
+              if (store.pinnedKey(domain, tool)) return { action: "pin" };
+              const seen = store.firstSeen(domain, tool, fingerprint);
+              return firstUseDecision(config.values(tofu), { verified: true, firstSeenMs: seen.getTime() }, Date.now());
+            },
+            requireSigned: config.values(toolVerification).require_signed_tools === true,
+            // A process-tier server runs from the project folder (`args = ["server.mjs"]`).
+            projectDir: findProjectRoot(target.endsWith(".symbi") ? target : process.cwd()),
+          },
         });
       } finally {
         currentRun = null;

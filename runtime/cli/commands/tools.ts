@@ -6,6 +6,7 @@
  *   verify — check each contract against its signature and the signer's (pinned) key; exit 3 on
  *            any failure, each failure on its own line with its SchemaPin error code
  *   pins, unpin — show and remove TOFU pins (after checking a key rotation with the provider)
+ *   list, pin, unpin --server — the tools of the project's MCP servers (runtime/cli/mcp-tools.ts)
  */
 import type { Command } from "commander";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -26,6 +27,7 @@ import {
   verifierFromFlags,
   type VerificationFlags,
 } from "../schemapin-options.js";
+import { registerMcpTools, unpinServer } from "../mcp-tools.js";
 
 /** Contract files named on the command line: files as given, folders searched for *.clad.toml. */
 function contractFiles(paths: string[]): string[] {
@@ -47,7 +49,10 @@ function contractFiles(paths: string[]): string[] {
 }
 
 export function register(program: Command): void {
-  const tools = program.command("tools").description("sign and verify tool contracts with SchemaPin");
+  const tools = program
+    .command("tools")
+    .description("sign and verify tool contracts with SchemaPin; list and pin the tools of MCP servers");
+  registerMcpTools(tools);
 
   tools
     .command("keygen")
@@ -115,16 +120,25 @@ export function register(program: Command): void {
 
   tools
     .command("unpin")
-    .description("remove a pinned key (after checking a provider's key rotation with them)")
-    .argument("<tool>", "tool (or skill) name")
-    .requiredOption("--domain <domain>", "the provider's domain")
+    .description(
+      "remove a pinned key (after checking a provider's key rotation with them), or with --server the pins of an MCP server's tools",
+    )
+    .argument("[tool]", "tool (or skill) name")
+    .option("--domain <domain>", "the provider's domain")
+    .option("--server <name>", "remove the pins of this MCP server's tools (all, or TOOL) from mcp.lock.json")
+    .option("--project <dir>", "with --server: the project folder (default: found from the current directory)")
     .option("--trust-store <file>", `trust store (default: $${TRUST_STORE_ENV} or ~/.symbi/trust-store.json)`)
-    .action((tool: string, opts: { domain: string; trustStore?: string }) => {
-      const store = new TrustStore(opts.trustStore ?? defaultTrustStorePath());
-      if (!store.unpin(checkDomain(opts.domain), tool))
-        throw new UserError(`no key is pinned for ${tool} of ${opts.domain}`);
-      process.stdout.write(`unpinned ${tool} of ${opts.domain}\n`);
-    });
+    .action(
+      (tool: string | undefined, opts: { domain?: string; server?: string; project?: string; trustStore?: string }) => {
+        if (opts.server !== undefined) return unpinServer(opts.server, tool, opts.project);
+        if (tool === undefined || opts.domain === undefined)
+          throw new UserError("unpin needs TOOL and --domain (a pinned key), or --server NAME (pins of an MCP server)");
+        const store = new TrustStore(opts.trustStore ?? defaultTrustStorePath());
+        if (!store.unpin(checkDomain(opts.domain), tool))
+          throw new UserError(`no key is pinned for ${tool} of ${opts.domain}`);
+        process.stdout.write(`unpinned ${tool} of ${opts.domain}\n`);
+      },
+    );
 
   addVerificationOptions(
     tools
