@@ -18,6 +18,7 @@ const [{ registerParse }, { registerCheck }, { registerBuild }, { registerFmt }]
   import("./commands/build.js"),
   import("./commands/fmt.js"),
 ]);
+import { setSkipReporter } from "../project/files.js";
 
 const program = new Command();
 program
@@ -26,6 +27,9 @@ program
   .version(VERSION, "-V, --version")
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
+
+// A dangling or looping link in a project is skipped with a warning (compiler/project/files.ts).
+setSkipReporter((s) => process.stderr.write(`symbic: warning: ${s.path}: ${s.reason}; skipped\n`));
 
 registerParse(program);
 registerCheck(program);
