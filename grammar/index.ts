@@ -130,7 +130,10 @@ function recognitionDiagnostic(e: IRecognitionException, file: string, text: str
   let span: Span;
   const isMissingSemi = e.name === "MismatchedTokenException" && message.startsWith("expected `;`");
   const prev = (e as unknown as { previousToken?: { endOffset?: number; startOffset: number } }).previousToken;
-  if (isMissingSemi && prev && !Number.isNaN(prev.startOffset) && prev.endOffset !== undefined) {
+  // At the cut where the parser ended a broken statement (parser.ts, "recovery while typing"),
+  // the missing piece belongs after the statement's last token too.
+  const atCut = (tok as { virtualEnd?: unknown }).virtualEnd !== undefined;
+  if ((isMissingSemi || atCut) && prev && !Number.isNaN(prev.startOffset) && prev.endOffset !== undefined) {
     // Point just after the previous token, where the `;` belongs (as rustc does).
     span = pointSpan(map(), prev.endOffset + 1);
   } else if (tok.tokenType === T.StringLiteral || !Number.isNaN(tok.startOffset)) {
@@ -206,11 +209,33 @@ export function parseText(text: string, file: string): ParseResult {
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
-  for (const e of p.errors) diagnostics.push(recognitionDiagnostic(e, file, text, map));
-  for (const n of p.notes)
-    diagnostics.push(
-      diagnostic({ code: n.code, message: n.message, file, span: map().span(n.start, n.end), help: n.help }),
-    );
+  for (const e of p.errors) {
+    const d = recognitionDiagnostic(e, file, text, map);
+    // Right after an unterminated string, its E0003 already says what is wrong.
+    if (lexed.unterminatedEnds.includes(d.span.start)) continue;
+    diagnostics.push(d);
+  }
+  // Several unclosed `{` (a block being typed inside others): one error, at the innermost, which
+  // is where the typing is; the errors the end of the input then causes say nothing new.
+  // An unclosed `{` with a syntax error inside its block: the inner error is the one being typed.
+  const errorStarts = p.errors.map((e) => e.token.startOffset).filter((o) => !Number.isNaN(o));
+  const unclosed = p.notes.filter(
+    (n) =>
+      n.code === "E0013" && !errorStarts.some((o) => o > n.start) && !lexed.unterminatedEnds.some((o) => o > n.start),
+  );
+  const innerErrorAfter = (n: { code: string; start: number }) => n.code === "E0013" && !unclosed.includes(n as never);
+  for (const n of p.notes) {
+    if (innerErrorAfter(n) || (n.code === "E0013" && unclosed.length > 0 && n !== unclosed[unclosed.length - 1]))
+      continue;
+    const help =
+      n.code === "E0013" && unclosed.length > 1
+        ? `${n.help}; ${unclosed.length - 1} enclosing \`{\` ${unclosed.length === 2 ? "is" : "are"} not closed either`
+        : n.help;
+    diagnostics.push(diagnostic({ code: n.code, message: n.message, file, span: map().span(n.start, n.end), help }));
+  }
+  if (unclosed.length > 0)
+    for (let i = diagnostics.length - 1; i >= 0; i--)
+      if (diagnostics[i]!.code !== "E0013" && diagnostics[i]!.span.start >= text.length) diagnostics.splice(i, 1);
 
   const program: Program = {
     kind: "Program",

@@ -137,7 +137,17 @@ function fresh(): IToken {
   };
 }
 
-export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
+export function scan(
+  text: string,
+  opts: {
+    reuse?: boolean;
+    /**
+     * The offset of an opening quote whose string is taken to end at the end of its line (as
+     * an unterminated string): lexer.ts's recovery for a quote typed without its closer.
+     */
+    cutStringAt?: number;
+  } = {},
+): ScanResult {
   const tokens: IToken[] = [];
   const reuse = opts.reuse === true;
   const take = (): IToken => {
@@ -252,8 +262,10 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
       flushError();
       let end = pos + 1;
       let closed = false;
+      const cut = pos === opts.cutStringAt;
       while (end < n) {
         const d = text.charCodeAt(end);
+        if (cut && (d === C_NL || d === C_CR)) break;
         if (d === C_BACKSLASH) {
           end += 2;
           continue;

@@ -29,7 +29,7 @@ import { DiagnosticsPublisher } from "./features/diagnostics.js";
 import { isSkillCandidate, SkillDiagnostics } from "./features/skill-diagnostics.js";
 import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
 import { foldingRanges } from "./features/folding.js";
-import { SEMANTIC_TOKENS_LEGEND, semanticTokens, type GlobalNames } from "./features/semantic-tokens.js";
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from "./features/semantic-tokens.js";
 import { formatDocument } from "./features/formatting.js";
 import { completions, completionSite } from "./features/completion.js";
 import { hoverAt } from "./features/hover.js";
@@ -335,39 +335,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
-  const globalNames = (uri: string): GlobalNames | undefined => {
-    const view = analyzer.current().viewFor(canonicalUri(uri));
-    if (!view) return undefined;
-    const env = view.env;
-    return {
-      kindOf: (name) =>
-        env.agents.has(name)
-          ? "agent"
-          : env.functions.has(name)
-            ? "function"
-            : env.tools.has(name)
-              ? "tool"
-              : env.typeDecls.has(name)
-                ? "type"
-                : env.memories.has(name)
-                  ? "memory"
-                  : undefined,
-    };
-  };
-
   connection.languages.semanticTokens.on(
-    guarded("semanticTokens/full", log, (p) => {
-      const doc = workspace.get(uriOf(p));
-      return doc ? semanticTokens(doc, globalNames(uriOf(p))) : { data: [] };
+    guarded("semanticTokens/full", log, async (p, token) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      return s ? semanticTokens(s.doc, s.viewIsCurrent ? s.view : undefined) : { data: [] };
     }),
   );
   connection.languages.semanticTokens.onRange(
-    guarded("semanticTokens/range", log, (p) => {
-      const doc = workspace.get(uriOf(p));
-      if (!doc) return { data: [] };
-      return semanticTokens(doc, globalNames(uriOf(p)), {
-        start: offsetAt(doc.lineMap, p.range.start),
-        end: offsetAt(doc.lineMap, p.range.end),
+    guarded("semanticTokens/range", log, async (p, token) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      if (!s) return { data: [] };
+      return semanticTokens(s.doc, s.viewIsCurrent ? s.view : undefined, {
+        start: offsetAt(s.doc.lineMap, p.range.start),
+        end: offsetAt(s.doc.lineMap, p.range.end),
       });
     }),
   );

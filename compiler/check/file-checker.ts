@@ -26,7 +26,7 @@ import { CheckSink } from "./sink.js";
 import { checkWithBlock, durationLiteral, type WithSettings } from "./with-block.js";
 import { parseDurationText, tierName, tierRank } from "./settings-schema.js";
 import { didYouMeanIn } from "../../grammar/suggest.js";
-import type { Reference, SymbolInfo } from "./symbols.js";
+import type { LocalBinding, Reference, SymbolInfo } from "./symbols.js";
 
 /** What one file contributes about an agent (the Project adds the top-level policies in scope). */
 export interface AgentPart {
@@ -47,6 +47,8 @@ export interface FileCheck {
   types: ReadonlyMap<Node, Type>;
   /** The symbol id each identifier resolved to. */
   resolved: ReadonlyMap<Identifier, string>;
+  /** Where each local symbol is visible. */
+  locals: readonly LocalBinding[];
 }
 
 export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true): FileCheck {
@@ -61,6 +63,7 @@ export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true
     channelPolicies: [],
     types: sink.types,
     resolved: sink.resolved,
+    locals: sink.locals,
   };
   for (const item of present(unit.program.items)) {
     switch (item.kind) {
@@ -127,7 +130,7 @@ function checkFunction(f: FunctionInfo, sink: CheckSink, agent?: AgentDecl): voi
     ...(agent ? { agent } : {}),
     ...(f.returnType ? { returnType: f.returnType } : {}),
   });
-  const scope = bc.paramScope(paramsOf(f.params));
+  const scope = bc.paramScope(paramsOf(f.params), "body", f.node.span);
   const value = bc.blockIn(f.node.body, scope);
   bc.closeScope(scope);
   checkFallOff(f.node.body, value, f.returnType, bc, `function \`${f.name}\``, f.node.name.span);
@@ -216,7 +219,7 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
 function checkWith(w: WithBlock, decl: AgentDecl, sink: CheckSink): WithSettings {
   const settings = checkWithBlock(w, sink);
   const bc = new BodyChecker(sink, { agent: decl, ...(decl.returnType ? { returnType: decl.returnType } : {}) });
-  const scope = bc.paramScope(paramsOf(decl.params));
+  const scope = bc.paramScope(paramsOf(decl.params), "body", w.span);
   const value = bc.blockIn(w.body, scope);
   bc.closeScope(scope);
   const end = { ...w.span, end: w.span.start + 4, endLine: w.span.line, endCol: w.span.col + 4 };

@@ -22,9 +22,10 @@ import {
 } from "../contracts/index.js";
 import { buildGlobalEnv, type GlobalEnv, type ParamInfo, type SourceUnit } from "./globals.js";
 import { checkFile, type FileCheck } from "./file-checker.js";
+import { isRecoveryError, withoutRecoveryArtefacts } from "./recovery.js";
 import type { PolicyInfo } from "./policies.js";
 import type { SettingEntry } from "./settings-schema.js";
-import { SymbolTable, type SymbolInfo } from "./symbols.js";
+import { SymbolTable, type LocalBinding, type SymbolInfo } from "./symbols.js";
 import type { Type } from "./types.js";
 import type { WithSettings } from "./with-block.js";
 import { checkSkills } from "./skills.js";
@@ -64,6 +65,12 @@ export interface CheckResult {
    * `recordSymbols`.
    */
   resolutionOf(id: Identifier): string | undefined;
+  /**
+   * The local variables, parameters and policy binders a name typed at `offset` of `file`
+   * would refer to, innermost first, shadowed ones left out (the scopes of the checker itself,
+   * README "Scopes"; completion uses them).
+   */
+  visibleLocals(file: string, offset: number): SymbolInfo[];
   /** Tool contracts by tool name (including invalid ones, `valid: false`). */
   contracts: ReadonlyMap<string, ToolContract>;
   agents: ReadonlyMap<string, AgentInfo>;
@@ -243,10 +250,10 @@ export class Project {
         checkedFiles.push(u.file);
       }
       fileChecks.push(c.result);
-      // A file that does not parse gets its errors but not its warnings: warnings there are
-      // mostly artefacts of error recovery (a statement the parser skipped leaves a variable "unused").
-      const broken = parse.diagnostics.some((d) => d.severity === "error");
-      for (const d of c.result.diagnostics) if (!broken || d.severity === "error") diagnostics.push(d);
+      // Around a syntax error, what the checker says about the holes recovery left is dropped
+      // (recovery.ts); the rest of the file keeps its errors and warnings.
+      const syntaxErrors = parse.diagnostics.filter((d) => d.severity === "error" && isRecoveryError(d.code));
+      diagnostics.push(...withoutRecoveryArtefacts(parse.program, syntaxErrors, c.result.diagnostics));
     }
 
     const policies = fileChecks.flatMap((f) => f.topPolicies);
@@ -286,6 +293,8 @@ export class Project {
         [...env.symbols, ...fileChecks.flatMap((f) => f.symbols)],
         [...env.references, ...fileChecks.flatMap((f) => f.references)],
       ));
+    const localsOf = new Map<string, readonly LocalBinding[]>();
+    for (const f of fileChecks) localsOf.set(f.file, f.locals);
     return {
       // Sorted, and at most MAX_DIAGNOSTICS_PER_FILE per file (the rest counted in one summary).
       diagnostics: capDiagnostics(dedupe(diagnostics)),
@@ -298,6 +307,20 @@ export class Project {
       symbolOf: (id) => {
         const sid = lookup((f) => f.resolved, id);
         return sid === undefined ? undefined : buildTable().get(sid);
+      },
+      visibleLocals: (file, offset) => {
+        // The innermost binding of a name is the one whose visibility starts last.
+        const best = new Map<string, LocalBinding>();
+        for (const l of localsOf.get(file) ?? []) {
+          if (l.from > offset || offset > l.to) continue;
+          const seen = best.get(l.name);
+          if (!seen || l.from >= seen.from) best.set(l.name, l);
+        }
+        const table = buildTable();
+        return [...best.values()]
+          .sort((a, b) => b.from - a.from)
+          .map((l) => table.get(l.symbolId))
+          .filter((s): s is SymbolInfo => s !== undefined);
       },
       contracts: contracts.contracts,
       agents,

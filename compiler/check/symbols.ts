@@ -53,6 +53,16 @@ export interface Reference {
   isWrite: boolean;
 }
 
+/** Where a local symbol (variable, parameter, binder) can be used: offsets `[from, to]` of its file. */
+export interface LocalBinding {
+  symbolId: string;
+  name: string;
+  /** The first offset where the name refers to it (after its `let` statement, at its block's start, ...). */
+  from: number;
+  /** The end of the scope that declares it. */
+  to: number;
+}
+
 export class SymbolTable {
   private readonly byId = new Map<string, SymbolInfo>();
   private readonly refsById = new Map<string, Reference[]>();

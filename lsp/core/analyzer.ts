@@ -188,6 +188,7 @@ export class Analyzer {
           },
           typeOf: (node) => result.typeOf(node),
           resolvedId: (id) => result.symbolOf(id)?.id,
+          visibleLocals: (uri, offset) => result.visibleLocals(uri, offset),
         };
       } catch (err) {
         state.result = undefined;

@@ -6,7 +6,7 @@
  */
 import type { Identifier, Node } from "../../grammar/ast.js";
 import type { GlobalEnv } from "../../compiler/check/globals.js";
-import type { SymbolTable } from "../../compiler/check/symbols.js";
+import type { SymbolInfo, SymbolTable } from "../../compiler/check/symbols.js";
 import type { Type } from "../../compiler/check/types.js";
 
 export interface CheckView {
@@ -16,4 +16,6 @@ export interface CheckView {
   typeOf(node: Node): Type | undefined;
   /** The symbol id an identifier resolved to. */
   resolvedId(id: Identifier): string | undefined;
+  /** The locals visible at an offset of a file, innermost first (the checker's scopes). */
+  visibleLocals(uri: string, offset: number): SymbolInfo[];
 }

@@ -20,8 +20,9 @@ import {
   BUILTIN_GROUPS,
   BUILTIN_ACTIONS,
 } from "../../stdlib/index.js";
+import type { SymbolInfo } from "../../compiler/check/symbols.js";
 import type { SourceDocument } from "../core/document.js";
-import { buildScopes, isReferencePosition, type Binding } from "../core/scope.js";
+import type { CheckView } from "../core/semantic.js";
 
 export const TOKEN_TYPES = [
   "namespace",
@@ -62,35 +63,76 @@ interface Classified {
 const ok = (n: unknown): n is A.Node =>
   !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
 
-/** Names defined by the project but not bound lexically (other files' agents, tools...). */
-export interface GlobalNames {
-  kindOf(name: string): "agent" | "function" | "type" | "memory" | "tool" | undefined;
+/** Keys whose Identifier child is a name being used (an expression), per parent kind. */
+const EXPR_KEYS: Partial<Record<A.NodeKind, ReadonlySet<string>>> = {
+  Binary: new Set(["left", "right"]),
+  Unary: new Set(["operand"]),
+  Member: new Set(["object"]),
+  Call: new Set(["callee", "args"]),
+  Index: new Set(["object", "index"]),
+  RecordField: new Set(["value"]),
+  Array: new Set(["elements"]),
+  Lambda: new Set(["body"]),
+  IfExpr: new Set(["condition"]),
+  Paren: new Set(["expr"]),
+  ExprStmt: new Set(["expr"]),
+  Let: new Set(["init"]),
+  Assign: new Set(["target", "value"]),
+  Return: new Set(["value"]),
+  If: new Set(["condition"]),
+  For: new Set(["iterable"]),
+  Match: new Set(["scrutinee"]),
+  MatchArm: new Set(["body"]),
+  PolicyRule: new Set(["action", "scope", "guard"]),
+  NamedArg: new Set(["value"]),
+  Setting: new Set(["value"]),
+  LetCondition: new Set(["value"]),
+  Block: new Set(["tail"]),
+};
+
+/** Whether an identifier at `parent[key]` is a name used as an expression. */
+function isReferencePosition(parent: A.Node | undefined, key: string): boolean {
+  return parent ? (EXPR_KEYS[parent.kind]?.has(key) ?? false) : false;
 }
 
-function fromBinding(b: Binding, declaration: boolean): Classified {
+/** How a name the checker resolved is shown. */
+function fromSymbol(s: SymbolInfo, declaration: boolean, callee: boolean): Classified | undefined {
   const mods: Modifier[] = declaration ? ["declaration"] : [];
-  switch (b.kind) {
+  switch (s.kind) {
     case "agent":
       return { type: "class", mods };
     case "function":
+    case "tool":
       return { type: "function", mods };
     case "type":
       return { type: "type", mods };
     case "memory":
       return { type: "variable", mods: [...mods, "readonly"] };
-    case "parameter":
+    case "param":
       return { type: "parameter", mods };
     case "binder":
       return { type: "parameter", mods: [...mods, "readonly"] };
+    case "variable":
+      return { type: callee ? "function" : "variable", mods };
+    case "builtin":
+      return callee ? { type: "function", mods: ["defaultLibrary"] } : undefined;
+    case "group":
+    case "action":
+      return { type: "event", mods: ["defaultLibrary"] };
+    case "capability":
+      return { type: "enumMember", mods: [] };
+    case "field":
+      return { type: "property", mods: [] };
+    case "policy":
+      return { type: "namespace", mods: [] };
     default:
-      return { type: "variable", mods };
+      return undefined;
   }
 }
 
 /** Classification of every identifier of the tree, keyed by start offset. */
-function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefined): Map<number, Classified> {
+function classifyIdentifiers(program: A.Program, view: CheckView | undefined): Map<number, Classified> {
   const out = new Map<number, Classified>();
-  const scopes = buildScopes(program);
   const put = (id: unknown, c: Classified) => {
     if (ok(id) && id.kind === "Identifier" && id.name) out.set(id.span.start, c);
   };
@@ -183,25 +225,12 @@ function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefine
       case "Identifier": {
         if (!isReferencePosition(parent, key)) break;
         if (out.has(node.span.start)) break;
-        const declared = scopes.declarations.get(node);
-        if (declared) {
-          out.set(node.span.start, fromBinding(declared, true));
-          break;
-        }
-        const b = scopes.references.get(node);
-        if (b) {
-          const c = fromBinding(b, b.decl === node);
-          if (parent?.kind === "Call" && key === "callee" && c.type === "variable") c.type = "function";
-          out.set(node.span.start, c);
-          break;
-        }
         const isCallee = parent?.kind === "Call" && key === "callee";
-        const g = globals?.kindOf(node.name);
-        if (g === "agent") out.set(node.span.start, { type: "class", mods: [] });
-        else if (g === "tool") out.set(node.span.start, { type: "function", mods: [] });
-        else if (g === "function") out.set(node.span.start, { type: "function", mods: [] });
-        else if (g === "type") out.set(node.span.start, { type: "type", mods: [] });
-        else if (g === "memory") out.set(node.span.start, { type: "variable", mods: ["readonly"] });
+        // What the checker resolved the name to (its scopes; no second resolver here).
+        const sid = view?.resolvedId(node);
+        const symbol = sid === undefined ? undefined : view!.symbols.get(sid);
+        const c = symbol && fromSymbol(symbol, symbol.span?.start === node.span.start, isCallee);
+        if (c) out.set(node.span.start, c);
         else if (BUILTIN_FUNCTIONS.has(node.name) && (isCallee || parent?.kind === "PolicyRule"))
           out.set(node.span.start, { type: "function", mods: ["defaultLibrary"] });
         else if (BUILTIN_VALUES.has(node.name))
@@ -267,10 +296,11 @@ function pushToken(
 
 export function semanticTokens(
   doc: SourceDocument,
-  globals?: GlobalNames,
+  /** The checker's view, when it describes exactly this document's tree. */
+  view?: CheckView,
   range?: { start: number; end: number },
 ): SemanticTokens {
-  const ids = classifyIdentifiers(doc.program, globals);
+  const ids = classifyIdentifiers(doc.program, view);
   const items: Array<[number, number, Classified]> = [];
   for (const t of doc.tokens) {
     const c = tokenClass(t, ids);
