@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import {
   CodeActionKind,
+  DidChangeWatchedFilesNotification,
   ErrorCodes,
   FileChangeType,
   LSPErrorCodes,
@@ -17,10 +18,14 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type Hover,
   type Position,
+  MarkupKind,
+  DocumentDiagnosticReportKind,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { isContractPath } from "../compiler/check/index.js";
+import { setSkipReporter } from "../compiler/project/files.js";
 import { Analyzer } from "./core/analyzer.js";
 import { checkCancelled, guarded, yieldToEventLoop } from "./core/cancellation.js";
 import { textDelta, type SourceDocument } from "./core/document.js";
@@ -34,12 +39,22 @@ import { formatDocument } from "./features/formatting.js";
 import { completions, completionSite } from "./features/completion.js";
 import { hoverAt } from "./features/hover.js";
 import { signatureHelp } from "./features/signature-help.js";
-import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
+import {
+  definition,
+  documentHighlights,
+  prepareRename,
+  references,
+  rename,
+  type NavigationInputs,
+} from "./features/navigation.js";
+import { inlayHints } from "./features/inlay-hints.js";
+import { selectionRanges } from "./features/selection-range.js";
+import { toLspDiagnostic } from "./features/diagnostics.js";
 import { quickFixes } from "./features/code-actions.js";
 import { cedarForRule } from "./features/cedar-preview.js";
 import { offsetAt } from "./core/positions.js";
 import type { CheckView } from "./core/semantic.js";
-import { canonicalUri, uriToPath } from "./core/uri.js";
+import { canonicalUri, pathToUri, uriToPath } from "./core/uri.js";
 import { SERVER_NAME, SERVER_VERSION } from "./core/version.js";
 
 export interface ServerOptions {
@@ -68,6 +83,42 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let publisher: DiagnosticsPublisher | undefined;
   const skillDiagnostics = new SkillDiagnostics(connection, log);
   let snippets = false;
+  /** The client asked for hover text without Markdown (eglot does). */
+  let plainHover = false;
+  /** Client support for registering file watchers (`workspace/didChangeWatchedFiles`) at run time. */
+  let watchRegistration = false;
+  let relativePatterns = false;
+  let initialized = false;
+  let globsRegistered = false;
+  const watchedRoots = new Set<string>();
+  // A dangling or looping link in a project is skipped and logged (compiler/project/files.ts).
+  setSkipReporter((s) => connection.console.warn(`skipped ${s.path}: ${s.reason}`));
+
+  /**
+   * Watches the project's sources, contracts and markers. Globs are relative to the workspace
+   * folders; a project root outside them (a file opened from elsewhere) gets its own relative
+   * pattern where the client supports those.
+   */
+  const FILES_GLOB = "**/{*.symbi,*.dsl,*.clad.toml,toolclad.toml,symbi.toml}";
+  const registerWatchers = (roots: string[]) => {
+    if (!watchRegistration || !initialized) return;
+    const fresh = roots.filter((r) => !watchedRoots.has(r));
+    for (const r of fresh) watchedRoots.add(r);
+    const watchers: Array<{ globPattern: string | { baseUri: string; pattern: string } }> = [];
+    if (!globsRegistered) watchers.push({ globPattern: FILES_GLOB });
+    globsRegistered = true;
+    if (relativePatterns) {
+      const folders = workspace.rootPaths;
+      for (const r of fresh)
+        if (!folders.some((f) => r === f || r.startsWith(f + "/")))
+          watchers.push({ globPattern: { baseUri: pathToUri(r), pattern: FILES_GLOB } });
+    }
+    if (watchers.length === 0) return;
+    connection.client
+      .register(DidChangeWatchedFilesNotification.type, { watchers })
+      .catch((err: unknown) => log(`registering file watchers failed: ${String(err)}`));
+  };
+  workspace.onProjectRoot = (root) => registerWatchers([root]);
 
   /**
    * The document (as it is when the request starts) with the latest analysis. When edits are
@@ -127,6 +178,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
     publisher = new DiagnosticsPublisher(connection, workspace, analyzer, delay, log);
     snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
+    plainHover = params.capabilities.textDocument?.hover?.contentFormat?.[0] === MarkupKind.PlainText;
+    // A client that pulls diagnostics gets them only that way (never the same twice); the
+    // others get them pushed after each edit, as before.
+    const pull = params.capabilities.textDocument?.diagnostic !== undefined;
+    const refresh = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
+    publisher.pullMode(pull, refresh ? () => void connection.languages.diagnostics.refresh() : undefined);
+    const watched = params.capabilities.workspace?.didChangeWatchedFiles;
+    watchRegistration = watched?.dynamicRegistration === true;
+    relativePatterns = (watched as { relativePatternSupport?: boolean } | undefined)?.relativePatternSupport === true;
     const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
       const p = uriToPath(params.rootUri);
@@ -149,8 +209,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true },
         documentFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentHighlightProvider: true,
+        selectionRangeProvider: true,
+        inlayHintProvider: true,
+        ...(params.capabilities.textDocument?.diagnostic !== undefined
+          ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } }
+          : {}),
       },
     };
+  });
+
+  connection.onInitialized(() => {
+    initialized = true;
+    registerWatchers(workspace.projects.length ? [...workspace.projects] : []);
   });
 
   // Document sync: the workspace always holds the latest text; diagnostics follow after a pause.
@@ -177,7 +248,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDidChangeWatchedFiles((p) => {
     for (const c of p.changes) {
       const path = uriToPath(c.uri);
-      if (path && isContractPath(path)) {
+      if (path && (path.endsWith("/symbi.toml") || path.endsWith("\\symbi.toml"))) {
+        // A project marker appeared, went or changed: project roots may have moved.
+        analyzer.reset();
+        workspace.refreshRoots();
+      } else if (path && isContractPath(path)) {
         let text: string | undefined;
         try {
           text = c.type === FileChangeType.Deleted ? undefined : readFileSync(path, "utf8");
@@ -200,7 +275,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
       if (!s) return null;
       const result = analyzer.current().resultFor(s.doc.uri);
-      return hoverAt({
+      const h = hoverAt({
         ...s,
         cedarForRule: (rule) =>
           cedarForRule(
@@ -210,8 +285,58 @@ export function startServer(connection: Connection, options: ServerOptions = {})
             (file) => analyzer.projectRelative(file),
           ),
       });
+      return h && plainHover ? plainTextHover(h) : h;
     }),
   );
+
+  connection.onDocumentHighlight(
+    guarded("documentHighlight", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      return s ? documentHighlights(navInputs(s)) : null;
+    }),
+  );
+
+  connection.onSelectionRanges(
+    guarded("selectionRange", log, (p) => {
+      const doc = workspace.get(uriOf(p));
+      if (!Array.isArray(p.positions)) throw new ResponseError(ErrorCodes.InvalidParams, "positions is missing");
+      return doc
+        ? selectionRanges(
+            doc,
+            p.positions.map((pos) => offsetAt(doc.lineMap, pos)),
+          )
+        : null;
+    }),
+  );
+
+  connection.languages.inlayHint.on(
+    guarded("inlayHint", log, async (p, token) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      if (!s || !p.range) return null;
+      return inlayHints(s.doc, s.viewIsCurrent ? s.view : undefined, {
+        start: offsetAt(s.doc.lineMap, p.range.start),
+        end: offsetAt(s.doc.lineMap, p.range.end),
+      });
+    }),
+  );
+
+  // Pull diagnostics (LSP 3.17): the same diagnostics the server pushes, for the current text.
+  const pullDiagnostics = guarded(
+    "diagnostic",
+    log,
+    async (p: { textDocument?: { uri?: unknown } }, token: CancellationToken) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      const items = s
+        ? analyzer.diagnosticsFor(s.doc.uri).map((d) => toLspDiagnostic(d, (u) => workspace.clientUri(u)))
+        : [];
+      return { kind: DocumentDiagnosticReportKind.Full, items } as const;
+    },
+  );
+  connection.languages.diagnostics.on(async (p, token) => {
+    const r = await pullDiagnostics(p, token);
+    if (r instanceof ResponseError) throw r;
+    return r;
+  });
 
   connection.onCompletion(
     guarded("completion", log, async (p, token) => {
@@ -297,6 +422,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onCodeAction(
     guarded("codeAction", log, async (p, token) => {
+      // Malformed params are the client's mistake (InvalidParams), never an InternalError.
+      if (!p?.range?.start || !p.range.end || typeof p.context !== "object" || p.context === null)
+        throw new ResponseError(ErrorCodes.InvalidParams, "codeAction needs `range` and `context`");
       const s = await stateFor(p.textDocument?.uri, undefined, token);
       if (!s) return null;
       return quickFixes(
@@ -373,4 +501,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   documents.listen(connection);
   connection.listen();
+}
+
+/** A Markdown hover as plain text, for clients that asked for it: fences and backticks removed. */
+function plainTextHover(h: Hover): Hover {
+  const c = h.contents as { kind?: string; value?: string };
+  if (c.kind !== MarkupKind.Markdown || typeof c.value !== "string") return h;
+  const value = c.value
+    .replace(/^```[a-z]*\n?/gm, "")
+    .replace(/`([^`]*)`/g, "$1")
+    .replace(/\*\*([^*]*)\*\*/g, "$1")
+    .trim();
+  return { ...h, contents: { kind: MarkupKind.PlainText, value } };
 }

@@ -106,6 +106,7 @@ export function walkFiles(dir: string, accept: (name: string) => boolean, recurs
       if (!kind) continue;
       if (kind === "dir") {
         if (recursive) visit(p);
+        else if (wanted) out.push(p); // a folder named like a wanted file: the reader reports it
       } else if (wanted) out.push(p);
     }
     onPath.delete(real);

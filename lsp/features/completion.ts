@@ -81,14 +81,11 @@ function keywordItem(
   sort: string = SORT.keyword,
 ): CompletionItem {
   const item: CompletionItem = { label, kind: CompletionItemKind.Keyword, sortText: sort + label };
+  // Without snippet support a template would be inserted with its placeholders as literal text
+  // (`let name = ;`): such clients get the keyword alone.
   if (snippet && o.snippets) {
     item.insertText = snippet;
     item.insertTextFormat = InsertTextFormat.Snippet;
-  } else if (snippet) {
-    item.insertText = snippet
-      .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1")
-      .replace(/\$\{\d+:?([^}]*)\}/g, "$1")
-      .replace(/\$\d+/g, "");
   }
   if (KEYWORD_DOCS[label]) item.documentation = md(KEYWORD_DOCS[label]!);
   return item;

@@ -52,6 +52,9 @@ export class DiagnosticsPublisher {
   private readonly sent = new Map<string, { version: number; key: string }>();
   /** Contract files that currently have published diagnostics. */
   private contractUris = new Set<string>();
+  /** The client pulls the diagnostics of open documents (`textDocument/diagnostic`). */
+  private pull = false;
+  private refresh: (() => void) | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -61,6 +64,12 @@ export class DiagnosticsPublisher {
     private readonly delayMs: number,
     private readonly log: (msg: string) => void,
   ) {}
+
+  /** Open documents' diagnostics are pulled by the client; `refresh` asks it to pull again. */
+  pullMode(pull: boolean, refresh: (() => void) | undefined): void {
+    this.pull = pull;
+    this.refresh = refresh;
+  }
 
   /** An edit happened: (re)start the timer. */
   schedule(): void {
@@ -75,7 +84,8 @@ export class DiagnosticsPublisher {
   publishNow(): void {
     try {
       const analysis = this.analyzer.current();
-      for (const doc of this.workspace.openDocuments()) {
+      if (this.pull) this.refresh?.();
+      for (const doc of this.pull ? [] : this.workspace.openDocuments()) {
         const list = analysis.diagnostics.get(doc.uri) ?? [];
         const lsp = list.map((d) => toLspDiagnostic(d, (u) => this.workspace.clientUri(u)));
         const key = JSON.stringify(lsp);

@@ -6,8 +6,10 @@
  * file (it failed on the project) these requests answer null.
  */
 import {
+  DocumentHighlightKind,
   ResponseError,
   ErrorCodes,
+  type DocumentHighlight,
   type Location,
   type Range,
   type WorkspaceEdit,
@@ -66,6 +68,19 @@ export function references(inputs: NavigationInputs, includeDeclaration: boolean
       .map((r) => location(r.file, r.span, inputs.clientUri));
   }
   return null;
+}
+
+/** Document highlight: the declaration and uses of the symbol under the cursor, in this file (writes marked). */
+export function documentHighlights(inputs: NavigationInputs): DocumentHighlight[] | null {
+  const at = checkedSymbol(inputs);
+  if (!at) return null;
+  return inputs
+    .view!.symbols.referencesTo(at.reference.symbolId)
+    .filter((r) => r.file === inputs.doc.uri)
+    .map((r) => ({
+      range: spanToRange(r.span),
+      kind: r.isWrite || r.isDeclaration ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
+    }));
 }
 
 const RESERVED = new Set<string>([...KEYWORD_WORDS, "String", "int", "float", "bool"]);
