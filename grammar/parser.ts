@@ -520,10 +520,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const notes = this.notes.length;
     const eof = this.eofRecovered;
     const first = parse();
-    if (this.errorList.length === errors) return first;
+    const failed = this.errorList.length !== errors;
+    // With unbalanced brackets an entry may also have "parsed" by swallowing the next line
+    // (`allow:` taking the `with` below as its action): the layout decides there too.
+    if (!failed && !this.indentRecovery) return first;
     const reached = this.tokenPos + 1;
     const boundary = this.layoutBoundary(start, Math.max(reached, start + 1));
-    if (boundary === undefined) return first;
+    if (boundary === undefined || (!failed && boundary >= reached)) return first;
     this.errorList.length = errors;
     this.notes.length = notes;
     this.eofRecovered = eof;
@@ -904,7 +907,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
       while (!this.is(EOF) && !this.is(T.RBrace) && !this.blockEnds(openIdx)) {
         if (AGENT_MEMBER_STARTS.has(this.LA(1).tokenType)) {
           const before = this.LA(1);
-          const m = this.SUBRULE(this.agentMember);
+          const m = this.listEntry(() => this.SUBRULE(this.agentMember));
           if (m && (m.kind as string) !== "Error") members.push(m);
           if (this.LA(1) === before) this.SKIP_TOKEN();
         } else if (
