@@ -2,8 +2,10 @@
  * The language server measured the way an editor sees it: the compiled server (dist/lsp/main.js)
  * spawned with `--stdio`, driven over JSON-RPC (vscode-jsonrpc's node streams), on a
  * 5,000-line file in a project with a tool contract. Times are wall clock from sending the
- * message to receiving the answer. Targets (medians): diagnostics after a one-line edit
- * ≤ 100 ms (the server's 25 ms debounce included), completion ≤ 30 ms, hover ≤ 10 ms.
+ * message to receiving the answer. Targets (medians, issue 17 item 5): diagnostics after a
+ * one-line edit ≤ 50 ms (the server's 25 ms debounce included; server CPU reported), completion
+ * right after a keystroke ≤ 10 ms, completion ≤ 30 ms, hover ≤ 10 ms; semantic tokens of the
+ * whole file after an edit are reported (the server has no delta encoding yet).
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -194,11 +196,16 @@ export async function run(): Promise<void> {
     }
     const typed = stats(typedSamples);
 
+    // Semantic tokens of the whole file, as an editor asks after every edit.
+    const tokens = await timed(11, async () => {
+      await conn.sendRequest("textDocument/semanticTokens/full", { textDocument: { uri } });
+    });
+
     const extra = (s: Stats) => `(p95 ${s.p95.toFixed(1)} ms, ${s.runs} runs)`;
     console.log(
       `file: ${lines} lines, ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB; first diagnostics after open: ${openMs.toFixed(0)} ms`,
     );
-    report("diagnostics after a one-line edit", diag.median, "ms", { value: 100, higherIsBetter: false }, extra(diag));
+    report("diagnostics after a one-line edit", diag.median, "ms", { value: 50, higherIsBetter: false }, extra(diag));
     if (cpuPerEdit !== undefined) {
       report(
         "  server CPU per edit (parse + check + publish; load-independent)",
@@ -226,9 +233,10 @@ export async function run(): Promise<void> {
       "completion right after a keystroke",
       typed.median,
       "ms",
-      { value: 30, higherIsBetter: false },
+      { value: 10, higherIsBetter: false },
       extra(typed),
     );
+    report("semantic tokens (full file, no delta)", tokens.median, "ms", undefined, extra(tokens));
     report("hover (user function)", hoverStats.median, "ms", { value: 10, higherIsBetter: false }, extra(hoverStats));
   } finally {
     await conn.sendRequest("shutdown").catch(() => {});
