@@ -17,6 +17,11 @@ export interface LexResult {
   endCol: number;
   /** Where each unterminated string ends (its E0003 says what a parse error right there would). */
   unterminatedEnds: number[];
+  /**
+   * The scan ended inside a string: a quote is unpaired (before the end-of-line recovery below).
+   * Lexing a range of a text, that means the string may go on past the range.
+   */
+  endsInString: boolean;
 }
 
 /**
@@ -40,9 +45,18 @@ function unclosedStringStart(tokens: readonly IToken[], text: string): number | 
   return last.startLine === last.endLine ? undefined : last.startOffset;
 }
 
-/** `reuse` recycles token objects across calls (the parser's private path; see scanner.ts). */
-export function lex(text: string, file: string, opts: { reuse?: boolean } = {}): LexResult {
+/**
+ * `reuse` recycles token objects across calls (the parser's private path; see scanner.ts);
+ * `range` lexes only part of the text (scanner.ts), positions staying those of the whole text.
+ */
+export function lex(
+  text: string,
+  file: string,
+  opts: { reuse?: boolean; range?: { start: number; end: number; line: number; col: number } } = {},
+): LexResult {
   let result = scan(text, opts);
+  const last = result.tokens[result.tokens.length - 1];
+  const endsInString = last !== undefined && last.tokenType === UnterminatedString;
   const cut = unclosedStringStart(result.tokens, text);
   if (cut !== undefined) result = scan(text, { ...opts, cutStringAt: cut });
   const diagnostics: Diagnostic[] = [];
@@ -108,5 +122,6 @@ export function lex(text: string, file: string, opts: { reuse?: boolean } = {}):
     endLine: result.endLine,
     endCol: result.endCol,
     unterminatedEnds,
+    endsInString,
   };
 }

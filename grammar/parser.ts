@@ -126,7 +126,7 @@ function continuesLine(t: IToken): boolean {
 type VirtualEnd = IToken & { virtualEnd?: IToken };
 
 /** Whether every `(`, `[` and `{` closes and no closer comes before its opener. */
-function bracketsBalanced(tokens: readonly IToken[]): boolean {
+export function bracketsBalanced(tokens: readonly IToken[]): boolean {
   let paren = 0;
   let bracket = 0;
   let brace = 0;
@@ -154,7 +154,8 @@ interface TailMarker {
   expr: A.Expr;
 }
 
-const TOP_LEVEL_STARTS = new Set<TokenType>([
+/** Tokens that start a top-level item (the top-level loop resynchronises on them). */
+export const TOP_LEVEL_STARTS: ReadonlySet<TokenType> = new Set<TokenType>([
   Kw.metadata,
   Kw.agent,
   Kw.policy,
@@ -361,7 +362,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
   }
 
   /** Prepares the parser for a new token stream (the instance is reused across files). */
-  begin(tokens: IToken[], end: { offset: number; line: number; col: number }): void {
+  begin(tokens: IToken[], end: { offset: number; line: number; col: number }, stopAt?: number): void {
+    this.stopAt = stopAt ?? -1;
     this.textEnd = end;
     this.eofRecovered = false;
     this.indentRecovery = !bracketsBalanced(tokens);
@@ -430,6 +432,28 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private textEnd = { offset: 0, line: 1, col: 1 };
   /** Set once recovery has inserted a closer (or stopped a rule) at end of file. */
   private eofRecovered = false;
+
+  /**
+   * Parsing a region of a text (grammar/incremental.ts): the index of the token after the region,
+   * a copy of the real next token, so the layout rules and the look-ahead see what follows. The
+   * top-level loop stops there; -1 when the input is the whole text.
+   */
+  private stopAt = -1;
+
+  /** The index of the last token the parse consumed (-1: none). */
+  get consumedThrough(): number {
+    return this.tokenPos;
+  }
+
+  /** Whether the brackets of the input do not balance (blocks then also end where the layout says). */
+  get unbalanced(): boolean {
+    return this.indentRecovery;
+  }
+
+  /** Whether the last parse recovered at the end of its input (a closer inserted, a rule stopped there). */
+  get recoveredAtEnd(): boolean {
+    return this.eofRecovered;
+  }
   /**
    * Brackets do not balance: a `{` is unclosed (or a `}` extra). Blocks then also end where the
    * layout says they end (see `blockEnds`), so a `{` being typed costs one error at the brace
@@ -715,7 +739,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         this.SUBRULE(this.item);
         return items;
       }
-      while (!this.is(EOF)) {
+      while (!this.is(EOF) && this.tokenPos + 1 !== this.stopAt) {
         if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
           const before = this.LA(1);
           let item: A.Item;

@@ -146,6 +146,11 @@ export function scan(
      * an unterminated string): lexer.ts's recovery for a quote typed without its closer.
      */
     cutStringAt?: number;
+    /**
+     * Scan only `text[start, end)`, where `start` is at 1-based `line` and `col` (incremental
+     * re-parsing, grammar/incremental.ts): positions stay those of the whole text.
+     */
+    range?: { start: number; end: number; line: number; col: number };
   } = {},
 ): ScanResult {
   const tokens: IToken[] = [];
@@ -157,10 +162,11 @@ export function scan(
   };
   const comments: IToken[] = [];
   const errors: ScanError[] = [];
-  const n = text.length;
-  let pos = 0;
-  let line = 1;
-  let lineStart = 0;
+  const range = opts.range;
+  const n = range ? range.end : text.length;
+  let pos = range ? range.start : 0;
+  let line = range ? range.line : 1;
+  let lineStart = range ? range.start - (range.col - 1) : 0;
 
   const fill = (
     t: IToken,
