@@ -83,6 +83,8 @@ export interface Reparse {
 }
 
 const superseded = new WeakSet<ParseResult>();
+/** Characters compared at once while looking for the edited region. */
+const CHUNK = 512;
 
 /** Whether `parse` was consumed by `reparseText`: some of its nodes now carry positions of a newer text. */
 export function isSuperseded(parse: ParseResult): boolean {
@@ -98,11 +100,21 @@ export function reparseText(previous: ParseResult, text: string, file: string): 
   if (old === text) return { parse: previous, incremental: true };
 
   // The one region where the texts differ: old[start, oldEnd) became text[start, newEnd).
+  // Compared in chunks first (a native comparison each), then character by character.
   const max = Math.min(old.length, text.length);
   let start = 0;
+  while (start + CHUNK <= max && old.slice(start, start + CHUNK) === text.slice(start, start + CHUNK)) start += CHUNK;
   while (start < max && old.charCodeAt(start) === text.charCodeAt(start)) start++;
   let oldEnd = old.length;
   let newEnd = text.length;
+  while (
+    oldEnd - CHUNK >= start &&
+    newEnd - CHUNK >= start &&
+    old.slice(oldEnd - CHUNK, oldEnd) === text.slice(newEnd - CHUNK, newEnd)
+  ) {
+    oldEnd -= CHUNK;
+    newEnd -= CHUNK;
+  }
   while (oldEnd > start && newEnd > start && old.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)) {
     oldEnd--;
     newEnd--;

@@ -1,8 +1,9 @@
 /**
- * Checks the bodies of one file against the project's global environment: agents (capabilities,
- * policies, functions, `with` blocks and their code), top-level functions and policies, channel
- * policies, and the agent references of webhooks and schedules. The result depends only on the
- * file's text and the environment's fingerprint, which is what the Project caches on.
+ * Checks the bodies of a file's top-level items, one item at a time, against the project's global
+ * environment: agents (capabilities, policies, functions, `with` blocks and their code),
+ * top-level functions and policies, channel policies, and the agent references of webhooks and
+ * schedules. An item's result depends only on the item and the environment's fingerprint, which
+ * is what the Project caches on.
  */
 import { isNode, present } from "./present.js";
 import type {
@@ -10,6 +11,7 @@ import type {
   Block,
   FunctionDef,
   Identifier,
+  Item,
   Node,
   PolicyDef,
   Property,
@@ -20,7 +22,7 @@ import type { SandboxTier } from "../../formats/sandbox-manifest.js";
 import { sandboxTierFromDsl } from "../../stdlib/with-attributes.js";
 import { assignable, isLoose, typeToString, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
-import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo, SourceUnit } from "./globals.js";
+import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo } from "./globals.js";
 import { PolicyChecker, type PolicyInfo } from "./policies.js";
 import { CheckSink } from "./sink.js";
 import { checkWithBlock, durationLiteral, type WithSettings } from "./with-block.js";
@@ -35,67 +37,88 @@ export interface AgentPart {
   withBlocks: WithSettings[];
 }
 
-export interface FileCheck {
-  file: string;
+/** What checking one top-level item gives. */
+export interface ItemCheck {
   diagnostics: Diagnostic[];
   references: Reference[];
   symbols: SymbolInfo[];
-  agents: AgentPart[];
-  topPolicies: PolicyInfo[];
-  channelPolicies: PolicyInfo[];
-  /** The type of every checked expression and name. */
-  types: ReadonlyMap<Node, Type>;
-  /** The symbol id each identifier resolved to. */
-  resolved: ReadonlyMap<Identifier, string>;
-  /** Where each local symbol is visible. */
   locals: readonly LocalBinding[];
+  types: ReadonlyMap<Node, Type>;
+  resolved: ReadonlyMap<Identifier, string>;
+  /** For an agent (the environment's declaration of its name): what it contributes. */
+  agent?: AgentPart;
+  topPolicy?: PolicyInfo;
+  channelPolicies: PolicyInfo[];
+  /**
+   * Whether the item was the environment's declaration of its name when checked (an agent or
+   * function declared twice is checked once): a cached check is valid only while that holds.
+   */
+  owner: boolean;
 }
 
-export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true): FileCheck {
-  const sink = new CheckSink(unit.file, env, recordSymbols);
-  const out: FileCheck = {
-    file: unit.file,
+/**
+ * Checks one top-level item of `file` against the project's environment. Its result depends only
+ * on the item and the environment's fingerprint, which is what the Project caches it on (so an
+ * edit re-checks the edited items only).
+ */
+export function checkItem(item: Item, file: string, env: GlobalEnv, recordSymbols = true): ItemCheck {
+  const sink = new CheckSink(file, env, recordSymbols);
+  const part = checkItemInto(item, sink);
+  return {
     diagnostics: sink.diagnostics,
     references: sink.references,
     symbols: sink.symbols,
-    agents: [],
-    topPolicies: [],
-    channelPolicies: [],
+    locals: sink.locals,
     types: sink.types,
     resolved: sink.resolved,
-    locals: sink.locals,
+    channelPolicies: part.channelPolicies,
+    owner: isOwner(item, env),
+    ...(part.agent ? { agent: part.agent } : {}),
+    ...(part.topPolicy ? { topPolicy: part.topPolicy } : {}),
   };
-  for (const item of present(unit.program.items)) {
-    switch (item.kind) {
-      case "Agent": {
-        const decl = env.agents.get(item.name.name);
-        if (decl && decl.node === item) out.agents.push(checkAgent(item, decl, sink));
-        break;
-      }
-      case "Function": {
-        const f = env.functions.get(item.name.name);
-        if (f && f.node === item) checkFunction(f, sink);
-        break;
-      }
-      case "Policy":
-        out.topPolicies.push(new PolicyChecker(sink, undefined).check(item, "top"));
-        break;
-      case "Channel":
-        for (const m of present(item.members))
-          if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
-        break;
-      case "Webhook":
-        for (const m of present(item.members)) if (m.kind === "Property") agentProperty(m, sink);
-        break;
-      case "Schedule":
-        for (const m of present(item.entries)) agentProperty(m, sink);
-        break;
-      case "Metadata":
-        for (const m of present(item.entries)) modelProperty(m, sink);
-        break;
+}
+
+/** Whether `item` is the environment's declaration of its name (always, for items without one). */
+export function isOwner(item: Item, env: GlobalEnv): boolean {
+  if (item.kind === "Agent") return env.agents.get(item.name.name)?.node === item;
+  if (item.kind === "Function") return env.functions.get(item.name.name)?.node === item;
+  return true;
+}
+
+function checkItemInto(
+  item: Item,
+  sink: CheckSink,
+): { agent?: AgentPart; topPolicy?: PolicyInfo; channelPolicies: PolicyInfo[] } {
+  const env = sink.env;
+  const channelPolicies: PolicyInfo[] = [];
+  switch (item.kind) {
+    case "Agent": {
+      const decl = env.agents.get(item.name.name);
+      if (decl && decl.node === item) return { agent: checkAgent(item, decl, sink), channelPolicies };
+      break;
     }
+    case "Function": {
+      const f = env.functions.get(item.name.name);
+      if (f && f.node === item) checkFunction(f, sink);
+      break;
+    }
+    case "Policy":
+      return { topPolicy: new PolicyChecker(sink, undefined).check(item, "top"), channelPolicies };
+    case "Channel":
+      for (const m of present(item.members))
+        if (m.kind === "Policy") channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
+      break;
+    case "Webhook":
+      for (const m of present(item.members)) if (m.kind === "Property") agentProperty(m, sink);
+      break;
+    case "Schedule":
+      for (const m of present(item.entries)) agentProperty(m, sink);
+      break;
+    case "Metadata":
+      for (const m of present(item.entries)) modelProperty(m, sink);
+      break;
   }
-  return out;
+  return { channelPolicies };
 }
 
 /** `metadata { model = "..." }` is read by the runtime (the agents' model): it must be a model name. */

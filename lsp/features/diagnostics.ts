@@ -49,7 +49,7 @@ export function toLspDiagnostic(d: Diagnostic, clientUri: (uri: string) => strin
 export class DiagnosticsPublisher {
   private timer: NodeJS.Timeout | undefined;
   /** What was last sent per URI, to skip identical re-publications. */
-  private readonly sent = new Map<string, { version: number; key: string }>();
+  private readonly sent = new Map<string, { version: number; diagnostics: LspDiagnostic[] }>();
   /** Contract files that currently have published diagnostics. */
   private contractUris = new Set<string>();
   /** The client pulls the diagnostics of open documents (`textDocument/diagnostic`). */
@@ -88,10 +88,11 @@ export class DiagnosticsPublisher {
       for (const doc of this.pull ? [] : this.workspace.openDocuments()) {
         const list = analysis.diagnostics.get(doc.uri) ?? [];
         const lsp = list.map((d) => toLspDiagnostic(d, (u) => this.workspace.clientUri(u)));
-        const key = JSON.stringify(lsp);
+        // A new version is always published (clients wait for the version they sent); the same
+        // version only when its diagnostics changed.
         const last = this.sent.get(doc.uri);
-        if (last && last.version === doc.version && last.key === key) continue;
-        this.sent.set(doc.uri, { version: doc.version, key });
+        if (last && last.version === doc.version && JSON.stringify(last.diagnostics) === JSON.stringify(lsp)) continue;
+        this.sent.set(doc.uri, { version: doc.version, diagnostics: lsp });
         void this.connection.sendDiagnostics({
           uri: this.workspace.clientUri(doc.uri),
           version: doc.version,
@@ -109,9 +110,9 @@ export class DiagnosticsPublisher {
         const lsp = (analysis.diagnostics.get(uri) ?? []).map((d) =>
           toLspDiagnostic(d, (u) => this.workspace.clientUri(u)),
         );
-        const key = JSON.stringify(lsp);
-        if (this.sent.get(uri)?.key === key) continue;
-        this.sent.set(uri, { version: -1, key });
+        const last = this.sent.get(uri);
+        if (last && JSON.stringify(last.diagnostics) === JSON.stringify(lsp)) continue;
+        this.sent.set(uri, { version: -1, diagnostics: lsp });
         void this.connection.sendDiagnostics({ uri, diagnostics: lsp });
       }
       this.contractUris = contracts;
