@@ -76,6 +76,12 @@ export interface CheckResult {
    * README "Scopes"; completion uses them).
    */
   visibleLocals(file: string, offset: number): SymbolInfo[];
+  /**
+   * An opaque value that is the same object for as long as the check results of a top-level
+   * item stay the same (the item was neither re-parsed nor re-checked); undefined for an item of
+   * no checked file. Caches of what is derived from an item's results key on it.
+   */
+  itemResultKey(item: Item): object | undefined;
   /** Tool contracts by tool name (including invalid ones, `valid: false`). */
   contracts: ReadonlyMap<string, ToolContract>;
   agents: ReadonlyMap<string, AgentInfo>;
@@ -122,7 +128,7 @@ interface FileView {
   topPolicies: PolicyInfo[];
   channelPolicies: PolicyInfo[];
   /** The items in source order with their checks. */
-  items: Array<{ start: number; end: number; check: ItemCheck }>;
+  items: Array<{ item: Item; start: number; end: number; check: ItemCheck }>;
 }
 
 export function isContractPath(path: string): boolean {
@@ -318,23 +324,23 @@ export class Project {
 
     let table: SymbolTable | undefined;
     // Node-keyed results live per item: find the item around the node in each file.
+    const itemAt = (items: FileView["items"], at: number) => {
+      let lo = 0;
+      let hi = items.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const it = items[mid]!;
+        if (at < it.start) hi = mid - 1;
+        else if (at > it.end) lo = mid + 1;
+        else return it;
+      }
+      return undefined;
+    };
     const lookup = <K extends Node, V>(pick: (c: ItemCheck) => ReadonlyMap<K, V>, key: K): V | undefined => {
-      const at = key.span.start;
       for (const f of fileChecks) {
-        const items = f.items;
-        let lo = 0;
-        let hi = items.length - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >> 1;
-          const it = items[mid]!;
-          if (at < it.start) hi = mid - 1;
-          else if (at > it.end) lo = mid + 1;
-          else {
-            const found = pick(it.check).get(key);
-            if (found !== undefined) return found;
-            break;
-          }
-        }
+        const found = itemAt(f.items, key.span.start)?.check;
+        const v = found && pick(found).get(key);
+        if (v !== undefined) return v;
       }
       return undefined;
     };
@@ -357,6 +363,13 @@ export class Project {
       symbolOf: (id) => {
         const sid = lookup((c) => c.resolved, id);
         return sid === undefined ? undefined : buildTable().get(sid);
+      },
+      itemResultKey: (item) => {
+        for (const f of fileChecks) {
+          const it = itemAt(f.items, item.span.start);
+          if (it?.item === item) return it.check;
+        }
+        return undefined;
       },
       visibleLocals: (file, offset) => {
         // The innermost binding of a name is the one whose visibility starts last.
@@ -418,7 +431,7 @@ export class Project {
       }
       next.set(item, cached);
       const c = cached.check;
-      merged.items.push({ start: item.span.start, end: item.span.end, check: c });
+      merged.items.push({ item, start: item.span.start, end: item.span.end, check: c });
       // Loops, not push(...list): one item may hold a very long list.
       for (const d of c.diagnostics) merged.diagnostics.push(d);
       for (const r of c.references) merged.references.push(r);
