@@ -24,7 +24,8 @@ import {
   DocumentDiagnosticReportKind,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { isContractPath } from "../compiler/check/index.js";
+import { isContractPath, type CheckResult } from "../compiler/check/index.js";
+import type { PolicyRule } from "../grammar/ast.js";
 import { setSkipReporter } from "../compiler/project/files.js";
 import { Analyzer } from "./core/analyzer.js";
 import { checkCancelled, guarded, yieldToEventLoop } from "./core/cancellation.js";
@@ -34,7 +35,7 @@ import { DiagnosticsPublisher } from "./features/diagnostics.js";
 import { isSkillCandidate, SkillDiagnostics } from "./features/skill-diagnostics.js";
 import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
 import { foldingRanges } from "./features/folding.js";
-import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from "./features/semantic-tokens.js";
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens, semanticTokensEdits } from "./features/semantic-tokens.js";
 import { formatDocument } from "./features/formatting.js";
 import { completions, completionSite } from "./features/completion.js";
 import { hoverAt } from "./features/hover.js";
@@ -52,7 +53,7 @@ import { selectionRanges } from "./features/selection-range.js";
 import { toLspDiagnostic } from "./features/diagnostics.js";
 import { quickFixes } from "./features/code-actions.js";
 import { cedarForRule } from "./features/cedar-preview.js";
-import { offsetAt } from "./core/positions.js";
+import { offsetAt, offsetRange } from "./core/positions.js";
 import type { CheckView } from "./core/semantic.js";
 import { canonicalUri, pathToUri, uriToPath } from "./core/uri.js";
 import { SERVER_NAME, SERVER_VERSION } from "./core/version.js";
@@ -91,6 +92,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let initialized = false;
   let globsRegistered = false;
   const watchedRoots = new Set<string>();
+  // Semantic tokens: the last result per document is kept, so a client can ask for the edits
+  // since then (`full/delta`) instead of the whole file again.
+  const lastTokens = new Map<string, { resultId: string; data: number[] }>();
+  let tokensResult = 0;
   // A dangling or looping link in a project is skipped and logged (compiler/project/files.ts).
   setSkipReporter((s) => connection.console.warn(`skipped ${s.path}: ${s.reason}`));
 
@@ -206,7 +211,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
         foldingRangeProvider: true,
-        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true },
+        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: true },
         documentFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         documentHighlightProvider: true,
@@ -241,6 +246,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       skillDiagnostics.clear(e.document.uri);
       return;
     }
+    lastTokens.delete(canonicalUri(e.document.uri));
     workspace.close(e.document.uri);
     publisher?.clear(canonicalUri(e.document.uri), e.document.uri);
     publisher?.schedule();
@@ -270,21 +276,58 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     publisher?.schedule();
   });
 
+  /**
+   * While an edit waits for analysis, the last analysed version of a document with a position of
+   * the current text mapped into it — when the position lies outside the edited region. Hover
+   * and completion answer from it instead of waiting for a re-check.
+   */
+  const lastAnalysed = (doc: SourceDocument, offset: number) => {
+    const prev = analyzer.isStale() ? analyzer.latest() : undefined;
+    const old = prev?.documents.get(doc.uri);
+    if (!prev || !old || old === doc || !old.uses(prev.resultFor(doc.uri)?.files.get(doc.uri))) return undefined;
+    const edit = textDelta(old.text, doc.text);
+    if (!edit || edit.newEnd - edit.start > MAX_TYPED_EDIT || edit.oldEnd - edit.start > MAX_TYPED_EDIT)
+      return undefined;
+    const toOld = (o: number) => (o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start);
+    const toNew = (o: number) => (o <= edit.start ? o : o >= edit.oldEnd ? o - edit.oldEnd + edit.newEnd : edit.start);
+    const inEdit = offset > edit.start && offset < edit.newEnd;
+    return { prev, old, edit, toOld, toNew, inEdit };
+  };
+
   connection.onHover(
     guarded("hover", log, async (p, token) => {
-      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      const uri = uriOf(p);
+      if (!p.position || typeof p.position.line !== "number" || typeof p.position.character !== "number")
+        throw new ResponseError(ErrorCodes.InvalidParams, "position is missing or invalid");
+      const cedarOf = (result: CheckResult | undefined) => (rule: PolicyRule) =>
+        cedarForRule(
+          result,
+          rule,
+          (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text,
+          (file) => analyzer.projectRelative(file),
+        );
+      const doc = workspace.get(uri);
+      // An edit waiting for analysis: answer from the last analysed version (never wait for the
+      // re-check), the hovered range mapped back into the current text.
+      const stale = doc ? lastAnalysed(doc, offsetAt(doc.lineMap, p.position)) : undefined;
+      if (doc && stale && !stale.inEdit) {
+        const h = hoverAt({
+          doc: stale.old,
+          offset: stale.toOld(offsetAt(doc.lineMap, p.position)),
+          view: stale.prev.viewFor(doc.uri),
+          viewIsCurrent: true,
+          cedarForRule: cedarOf(stale.prev.resultFor(doc.uri)),
+        });
+        if (h?.range) {
+          const start = stale.toNew(offsetAt(stale.old.lineMap, h.range.start));
+          const end = stale.toNew(offsetAt(stale.old.lineMap, h.range.end));
+          h.range = offsetRange(doc.lineMap, start, end);
+        }
+        return h && plainHover ? plainTextHover(h) : h;
+      }
+      const s = await stateFor(uri, p.position, token);
       if (!s) return null;
-      const result = analyzer.current().resultFor(s.doc.uri);
-      const h = hoverAt({
-        ...s,
-        cedarForRule: (rule) =>
-          cedarForRule(
-            result,
-            rule,
-            (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text,
-            (file) => analyzer.projectRelative(file),
-          ),
-      });
+      const h = hoverAt({ ...s, cedarForRule: cedarOf(analyzer.current().resultFor(s.doc.uri)) });
       return h && plainHover ? plainTextHover(h) : h;
     }),
   );
@@ -296,9 +339,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }),
   );
 
+  /**
+   * The document with the parse the analysis made of it (incremental: only the edited items are
+   * parsed again), for features that read the tree but not the checker's results.
+   */
+  const parsedDoc = (uri: string): SourceDocument | undefined => {
+    analyzer.current();
+    return workspace.get(uri);
+  };
+
   connection.onSelectionRanges(
     guarded("selectionRange", log, (p) => {
-      const doc = workspace.get(uriOf(p));
+      const doc = parsedDoc(uriOf(p));
       if (!Array.isArray(p.positions)) throw new ResponseError(ErrorCodes.InvalidParams, "positions is missing");
       return doc
         ? selectionRanges(
@@ -347,37 +399,24 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const options = { snippets };
       // Typing: while the last keystroke waits for analysis, complete against the last analysed
       // version of the document (offsets mapped through the small edit) instead of re-checking now.
-      const prev = analyzer.isStale() ? analyzer.latest() : undefined;
-      const old = prev?.documents.get(doc.uri);
-      const result = prev?.resultFor(doc.uri);
-      if (prev && old && old !== doc && old.uses(result?.files.get(doc.uri))) {
-        const edit = textDelta(old.text, doc.text);
-        const offset = offsetAt(doc.lineMap, p.position);
+      const offset = offsetAt(doc.lineMap, p.position);
+      const stale = lastAnalysed(doc, offset);
+      if (stale) {
         const site = completionSite(doc, offset);
         // A member access needs its receiver's type: the receiver must predate the edit.
-        const receiverUnchanged =
-          site.context.kind !== "member" || (edit !== undefined && site.context.dot <= edit.start);
-        if (
-          edit &&
-          receiverUnchanged &&
-          edit.newEnd - edit.start <= MAX_TYPED_EDIT &&
-          edit.oldEnd - edit.start <= MAX_TYPED_EDIT
-        ) {
-          const map = (o: number) =>
-            o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start;
+        if (site.context.kind !== "member" || site.context.dot <= stale.edit.start)
           return completions(
             {
               doc,
               offset,
               otherDocs,
-              view: prev.viewFor(doc.uri),
+              view: stale.prev.viewFor(doc.uri),
               viewIsCurrent: true,
               options,
-              semantic: { doc: old, offset: map },
+              semantic: { doc: stale.old, offset: stale.toOld },
             },
             site,
           );
-        }
       }
       const s = await stateFor(uri, p.position, token);
       return s ? completions({ ...s, otherDocs, options }) : null;
@@ -439,13 +478,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onDocumentSymbol(
     guarded("documentSymbol", log, (p) => {
-      const doc = workspace.get(uriOf(p));
+      const doc = parsedDoc(uriOf(p));
       return doc ? documentSymbols(doc) : null;
     }),
   );
 
   connection.onWorkspaceSymbol(
     guarded("workspaceSymbol", log, async (p, token) => {
+      analyzer.current();
       const out = [];
       for (const doc of workspace.all()) {
         checkCancelled(token);
@@ -458,15 +498,30 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onFoldingRanges(
     guarded("foldingRange", log, (p) => {
-      const doc = workspace.get(uriOf(p));
+      const doc = parsedDoc(uriOf(p));
       return doc ? foldingRanges(doc) : null;
     }),
   );
 
+  const fullTokens = async (uri: string, token: CancellationToken) => {
+    const s = await stateFor(uri, undefined, token);
+    if (!s) return undefined;
+    const { data } = semanticTokens(s.doc, s.viewIsCurrent ? s.view : undefined);
+    const resultId = String(++tokensResult);
+    lastTokens.set(s.doc.uri, { resultId, data });
+    return { resultId, data };
+  };
   connection.languages.semanticTokens.on(
-    guarded("semanticTokens/full", log, async (p, token) => {
-      const s = await stateFor(uriOf(p), undefined, token);
-      return s ? semanticTokens(s.doc, s.viewIsCurrent ? s.view : undefined) : { data: [] };
+    guarded("semanticTokens/full", log, async (p, token) => (await fullTokens(uriOf(p), token)) ?? { data: [] }),
+  );
+  connection.languages.semanticTokens.onDelta(
+    guarded("semanticTokens/full/delta", log, async (p, token) => {
+      const uri = uriOf(p);
+      const previous = lastTokens.get(canonicalUri(uri));
+      const next = await fullTokens(uri, token);
+      if (!next) return { data: [] };
+      if (!previous || previous.resultId !== p.previousResultId) return next;
+      return { resultId: next.resultId, edits: semanticTokensEdits(previous.data, next.data) };
     }),
   );
   connection.languages.semanticTokens.onRange(

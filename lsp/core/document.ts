@@ -5,6 +5,7 @@
  */
 import type { IToken } from "chevrotain";
 import { parseText, type ParseResult } from "../../grammar/index.js";
+import { isSuperseded } from "../../grammar/incremental.js";
 import type { Identifier, Node, Program } from "../../grammar/ast.js";
 import { LineMap } from "../../grammar/span.js";
 import { TokenIndex } from "./tokens.js";
@@ -43,9 +44,13 @@ export class SourceDocument {
     this.parents = undefined;
   }
 
-  /** Whether `parse` is the parse this document's features look at (checker results keyed by its nodes apply). */
+  /**
+   * Whether `parse` is the parse this document's features look at (checker results keyed by its
+   * nodes apply) and still describes this text: a newer version re-parsed from it incrementally
+   * moved the nodes it shares with it (grammar/incremental.ts).
+   */
   uses(parse: ParseResult | undefined): boolean {
-    return parse !== undefined && this.parsed === parse && this.program === parse.program;
+    return parse !== undefined && this.parsed === parse && !isSuperseded(parse);
   }
 
   /** Lines of the text; the same line-break rules as the protocol (`\n`, `\r\n`, lone `\r`). */
