@@ -13,15 +13,49 @@ import { fileURLToPath } from "node:url";
 import { Project, typeToString, type CheckResult } from "../../compiler/check/index.js";
 import { walk, type Node } from "../../grammar/index.js";
 
-const ROOT = join(fileURLToPath(new URL("../..", import.meta.url)), "examples/reference-agents");
-const FILES = [
-  "lib/security.symbi",
-  "types/data.symbi",
-  "agents/security_scanner.symbi",
-  "agents/data_validator.symbi",
-].map((f) => join(ROOT, f));
-const TEXTS = new Map(FILES.map((f) => [f, readFileSync(f, "utf8")]));
+const ROOT = join(fileURLToPath(new URL("../..", import.meta.url)), "test/fixtures/reference-project");
+/** An agent file of our own (metadata first, then an agent with warnings) edited in the project's lib and types. */
+const AGENT = `metadata {
+    version = "1.0.0"
+    description = "Scans one target"
+}
+
+agent target_scanner(target: ScanTarget, image: String) -> String {
+    capabilities = ["check_vulnerabilities"]
+
+    policy scanning {
+        allow: check_vulnerabilities(img) if img == image
+        require: { approval: true }
+    }
+
+    with sandbox = "Tier1", timeout = 60s {
+        let found = [];
+        let unused = 3;
+        count = 0;
+        for v in found {
+            if v.cvss > 7.0 {
+                count += 1;
+            }
+        }
+        let result = check_vulnerabilities(image);
+        print(result);
+        if target.authorized {
+            return format("{} findings", count);
+        }
+        return "not authorised";
+    }
+}
+
+function describe_target(t: ScanTarget) -> String {
+    let label = t.identifier + " (" + t.classification + ")";
+    return label;
+}
+`;
+const FILES = ["lib/security.symbi", "types/operations.symbi", "agents/target_scanner.symbi", "lib/events.symbi"].map(
+  (f) => join(ROOT, f),
+);
 const EDITED = FILES[2]!;
+const TEXTS = new Map(FILES.map((f) => [f, f === EDITED ? AGENT : readFileSync(f, "utf8")]));
 
 function projectOf(texts: ReadonlyMap<string, string>): Project {
   const p = new Project(ROOT);

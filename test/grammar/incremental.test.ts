@@ -14,10 +14,10 @@ import { isSuperseded, reparseText } from "../../grammar/incremental.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const EXAMPLES = [
-  "examples/reference-agents/lib/security.symbi",
-  "examples/reference-agents/types/data.symbi",
+  "test/fixtures/reference-project/lib/security.symbi",
+  "test/fixtures/reference-project/types/data.symbi",
   "examples/seed-policies/agents/policies.symbi",
-  "examples/reference-agents/lib/workflow.symbi",
+  "test/fixtures/reference-project/lib/workflow.symbi",
 ].map((f) => readFileSync(join(ROOT, f), "utf8"));
 /** Several example files in one: many items, comments between them, every kind of item. */
 const TEXT = EXAMPLES.join("\n");
