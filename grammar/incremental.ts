@@ -44,9 +44,15 @@ export interface PositionShift {
   line: number;
   fromLine: number;
   col: number;
-  /** Span objects already moved: nodes, comments and checker results share them, each moves once. */
-  readonly moved: Set<Span>;
 }
+
+/**
+ * The shift that last moved a span. Nodes, comments and checker results share span objects, and
+ * each must move once per shift: the mark on the span says it did. (A set of the moved spans
+ * cost more than the moving itself: every span after the edit moves.) A symbol key: JSON and
+ * key listings do not see it.
+ */
+const MOVED_BY = Symbol("movedBy");
 
 /** An offset of the old text in the new one (offsets before `from` are unchanged). */
 export function movedOffset(shift: PositionShift, offset: number): number {
@@ -55,8 +61,9 @@ export function movedOffset(shift: PositionShift, offset: number): number {
 
 /** Moves a span in place (once, however often it is reached). */
 export function moveSpan(shift: PositionShift, span: Span): void {
-  if (shift.moved.has(span)) return;
-  shift.moved.add(span);
+  const marked = span as Span & { [MOVED_BY]?: PositionShift };
+  if (marked[MOVED_BY] === shift) return;
+  marked[MOVED_BY] = shift;
   if (span.start >= shift.from) {
     if (span.line === shift.fromLine) span.col += shift.col;
     span.line += shift.line;
@@ -224,7 +231,6 @@ export function reparseText(previous: ParseResult, text: string, file: string): 
       line: region.endLine - U.span.line,
       fromLine: U.span.line,
       col: region.endCol - U.span.col,
-      moved: new Set(),
     };
     for (let i = after; i < items.length; i++) moveTree(items[i]!, shift);
   }

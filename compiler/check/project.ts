@@ -16,7 +16,7 @@ import { capDiagnostics, parseText, type ParseResult } from "../../grammar/index
 import { reparseText } from "../../grammar/incremental.js";
 import type { AgentDef, Identifier, Item, Node } from "../../grammar/ast.js";
 import { present } from "./present.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
+import { compareDiagnostics, diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import {
   contractFiles,
   loadContractSources,
@@ -353,7 +353,7 @@ export class Project {
     for (const f of fileChecks) localsOf.set(f.file, f.locals);
     return {
       // Sorted, and at most MAX_DIAGNOSTICS_PER_FILE per file (the rest counted in one summary).
-      diagnostics: capDiagnostics(dedupe(diagnostics)),
+      diagnostics: capDiagnostics(dedupeSorted(sortDiagnostics(diagnostics))),
       files,
       get symbols() {
         return buildTable();
@@ -465,13 +465,11 @@ function checkerFailure(file: string, err: unknown): Diagnostic {
   });
 }
 
-/** The same diagnostic reported twice (e.g. by two checks of one shared declaration) is shown once. */
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.file}\u0000${d.span.start}\u0000${d.span.end}\u0000${d.code}\u0000${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * The same diagnostic reported twice (e.g. by two checks of one shared declaration) is shown
+ * once. `sorted` is in `compareDiagnostics` order (a stable sort): equal ones are adjacent, the
+ * first reported first. (Cheaper than a set of keys built from every diagnostic's text.)
+ */
+function dedupeSorted(sorted: Diagnostic[]): Diagnostic[] {
+  return sorted.filter((d, i) => i === 0 || compareDiagnostics(sorted[i - 1]!, d) !== 0);
 }
