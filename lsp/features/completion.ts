@@ -37,10 +37,18 @@ import {
   ALL_WITH_ATTRIBUTES,
   WITH_ATTRIBUTE_BY_NAME,
   attributeValues,
+  settingKindText,
 } from "../core/knowledge.js";
 import { functionSignature, methodSignature } from "../core/stdlib-docs.js";
 import { offsetRange } from "../core/positions.js";
 import type { CheckView } from "../core/semantic.js";
+import {
+  AUDIT_PATTERNS,
+  AUDIT_SETTINGS,
+  REQUIRE_PATTERNS,
+  REQUIRE_SETTINGS,
+  type SettingSpec,
+} from "../../compiler/check/index.js";
 import type { SymbolInfo } from "../../compiler/check/symbols.js";
 
 export interface CompletionOptions {
@@ -507,6 +515,9 @@ export function completions(
     case "declValue":
       items = declItems(inputs, ctx, site);
       break;
+    case "settingKey":
+      items = settingKeyItems(ctx.verb);
+      break;
     case "recordField": {
       const fields = ctx.typeName ? structFields(inputs, ctx.typeName) : undefined;
       items = (fields ?? []).map(([n, t]) => ({
@@ -520,6 +531,21 @@ export function completions(
     }
   }
   return { isIncomplete: false, items };
+}
+
+/** The keys of a `require: { ... }` or `audit: { ... }` record: the checker's settings schema. */
+function settingKeyItems(verb: "require" | "audit"): CompletionItem[] {
+  const table = verb === "require" ? REQUIRE_SETTINGS : AUDIT_SETTINGS;
+  const patterns = verb === "require" ? REQUIRE_PATTERNS : AUDIT_PATTERNS;
+  const item = (key: string, spec: SettingSpec): CompletionItem => ({
+    label: key,
+    kind: CompletionItemKind.Property,
+    detail: `${verb} setting (${settingKindText(spec)})`,
+    documentation: md(spec.doc),
+    insertText: `${key}: `,
+    sortText: SORT.member + key,
+  });
+  return [...[...table].map(([key, spec]) => item(key, spec)), ...patterns.map((p) => item(p.example, p.spec))];
 }
 
 export { completionSite };

@@ -12,7 +12,8 @@ import { receiverName } from "../../compiler/check/stdlib-types.js";
 import { recordFields, typeToString, type Type } from "../../compiler/check/types.js";
 import type { SymbolInfo } from "../../compiler/check/symbols.js";
 import type { SourceDocument } from "../core/document.js";
-import { DECL_KEYS, KEYWORD_DOCS, WITH_ATTRIBUTE_BY_NAME } from "../core/knowledge.js";
+import { DECL_KEYS, KEYWORD_DOCS, WITH_ATTRIBUTE_BY_NAME, settingKindText } from "../core/knowledge.js";
+import { specFor } from "../../compiler/check/index.js";
 import { builtinHover, codeBlock, fieldHover, methodHover } from "../core/stdlib-docs.js";
 import { offsetRange, spanToRange } from "../core/positions.js";
 import type { CheckView } from "../core/semantic.js";
@@ -236,6 +237,25 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
         : `${codeBlock(`with ${id.name}`)}\n\nNot an attribute the toolchain knows; it has no effect.`,
       range,
     );
+  }
+  // A key of a `require: { ... }` / `audit: { ... }` record: the checker's settings schema.
+  const rule = path[path.length - 4];
+  if (
+    parent?.kind === "RecordField" &&
+    parent.key === id &&
+    rule?.kind === "PolicyRule" &&
+    path[path.length - 3]?.kind === "Record"
+  ) {
+    const verb = rule.verb;
+    if (verb === "require" || verb === "audit") {
+      const spec = specFor(verb, id.name);
+      return hover(
+        spec
+          ? `${codeBlock(`${verb} ${id.name}`)}\n\n${settingKindText(spec)}: ${spec.doc}`
+          : `${codeBlock(`${verb} ${id.name}`)}\n\nNot a setting the toolchain knows; nothing enforces it.`,
+        range,
+      );
+    }
   }
   if (parent?.kind === "Property" && parent.key === id) {
     const kind = declKindOf(path);

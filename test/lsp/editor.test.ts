@@ -227,6 +227,80 @@ test("issue 17 item 6: document highlight, selection ranges, inlay hints, pull d
   }
 });
 
+const SETTINGS = `type Person = {
+    name: String,
+    age: int,
+}
+
+agent greeter(who: String) -> String {
+    capabilities = ["greet"]
+
+    policy p {
+        allow: ["greet"]
+        require: { signature_verification: true, rate_limiting: "10/hour" }
+        audit: { log_level: "info" }
+    }
+
+    with sandbox = "process", timeout = 10s {
+        let person = Person { name: who, age: 3 };
+        let g = greet(person.name);
+        return g.raw_output;
+    }
+}
+`;
+
+test("issue 17 item 6: require/audit setting keys and allow action strings complete; setting keys hover; record fields rename", async () => {
+  const fx = project();
+  const client = new LspClient();
+  try {
+    await client.initialize(fx.dir, { diagnosticsDelay: 5 });
+    const uri = pathToFileURL(join(fx.dir, "agents/settings.symbi")).href;
+    client.open(uri, SETTINGS, 1);
+    const published = await client.diagnosticsFor(uri, 1);
+    assert.equal(codes(published), [], "the file checks clean");
+    const labels = async (needle: string, delta = 0) =>
+      (
+        await client.request("textDocument/completion", { ...td(uri), position: positionOf(SETTINGS, needle, delta) })
+      ).items.map((i: { label: string }) => i.label);
+
+    // Keys of the record of a `require:` / `audit:` rule: the checker's settings schema.
+    const requireKeys = await labels("signature_verification");
+    for (const k of ["rate_limiting", "sandbox_tier", "timeout_per_request", "signature_verification"])
+      assert.ok(requireKeys.includes(k), `${k} in ${requireKeys.join(",")}`);
+    assert.not.ok(requireKeys.includes("log_level"), "audit keys are not require keys");
+    const auditKeys = await labels("log_level");
+    for (const k of ["log_level", "retention_days", "include_input"])
+      assert.ok(auditKeys.includes(k), `${k} in ${auditKeys.join(",")}`);
+    // An action string in `allow: [...]`.
+    const actions = await labels('allow: ["greet"]', 'allow: ["g'.length);
+    assert.ok(actions.includes("greet"), `greet in ${actions.join(",")}`);
+
+    const hoverOf = async (needle: string) =>
+      (await client.request("textDocument/hover", { ...td(uri), position: positionOf(SETTINGS, needle, 1) })).contents
+        .value as string;
+    assert.match(await hoverOf("rate_limiting"), "Maximum call rate");
+    assert.match(await hoverOf("log_level"), 'one of "debug"');
+
+    // Renaming a record field renames its declaration, the record literal's key and the member access.
+    const edit = await client.request("textDocument/rename", {
+      ...td(uri),
+      position: positionOf(SETTINGS, "name: String"),
+      newName: "full_name",
+    });
+    const edits = (edit.changes[uri] as Array<{ range: { start: { line: number; character: number } } }>)
+      .map((e) => e.range.start)
+      .sort((a, b) => a.line - b.line);
+    assert.equal(edits, [
+      positionOf(SETTINGS, "name: String"),
+      positionOf(SETTINGS, "name: who"),
+      positionOf(SETTINGS, "name);"),
+    ]);
+  } finally {
+    await client.shutdown();
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+});
+
 test("issue 17 item 7: codeAction without context is InvalidParams; no literal placeholders without snippet support", async () => {
   const fx = project();
   const client = new LspClient();
