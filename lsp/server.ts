@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import {
   CodeActionKind,
+  DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   ErrorCodes,
   FileChangeType,
@@ -57,6 +58,7 @@ import { offsetAt, offsetRange } from "./core/positions.js";
 import type { CheckView } from "./core/semantic.js";
 import { canonicalUri, pathToUri, uriToPath } from "./core/uri.js";
 import { SERVER_NAME, SERVER_VERSION } from "./core/version.js";
+import { SETTINGS_SECTION, defaultSettings, readSettings, type ServerSettings } from "./core/settings.js";
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are computed (ms). Clients may override it with `initializationOptions.diagnosticsDelay`. */
@@ -92,6 +94,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let initialized = false;
   let globsRegistered = false;
   const watchedRoots = new Set<string>();
+  /** The client's `symbiont` settings (workspace/configuration), on top of the defaults. */
+  let settings: ServerSettings = defaultSettings(options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
+  let configurationPull = false;
+  let configurationRegistration = false;
   // Semantic tokens: the last result per document is kept, so a client can ask for the edits
   // since then (`full/delta`) instead of the whole file again.
   const lastTokens = new Map<string, { resultId: string; data: number[] }>();
@@ -181,7 +187,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       typeof init.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0
         ? init.diagnosticsDelay
         : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
+    settings = defaultSettings(delay);
     publisher = new DiagnosticsPublisher(connection, workspace, analyzer, delay, log);
+    configurationPull = params.capabilities.workspace?.configuration === true;
+    configurationRegistration = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
     plainHover = params.capabilities.textDocument?.hover?.contentFormat?.[0] === MarkupKind.PlainText;
     // A client that pulls diagnostics gets them only that way (never the same twice); the
@@ -227,6 +236,31 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialized(() => {
     initialized = true;
     registerWatchers(workspace.projects.length ? [...workspace.projects] : []);
+    if (configurationRegistration)
+      connection.client
+        .register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION })
+        .catch((err: unknown) => log(`registering for configuration changes failed: ${String(err)}`));
+    if (configurationPull) void pullSettings();
+  });
+
+  /** Applies the `symbiont` section's value; a rejected value is reported and the setting kept. */
+  const applySettings = (raw: unknown) => {
+    const r = readSettings(raw, settings);
+    for (const p of r.problems) connection.console.warn(`settings: ${p}`);
+    settings = r.settings;
+    publisher?.setDelay(settings.diagnosticsDelay);
+  };
+  const pullSettings = async () => {
+    try {
+      applySettings(await connection.workspace.getConfiguration({ section: SETTINGS_SECTION }));
+    } catch (err) {
+      log(`reading the client's settings failed: ${String(err)}`);
+    }
+  };
+  connection.onDidChangeConfiguration((p) => {
+    // Clients that answer workspace/configuration are asked; the others push the settings.
+    if (configurationPull) void pullSettings();
+    else applySettings((p?.settings as Record<string, unknown> | null | undefined)?.[SETTINGS_SECTION]);
   });
 
   // Document sync: the workspace always holds the latest text; diagnostics follow after a pause.
@@ -365,10 +399,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     guarded("inlayHint", log, async (p, token) => {
       const s = await stateFor(uriOf(p), undefined, token);
       if (!s || !p.range) return null;
-      return inlayHints(s.doc, s.viewIsCurrent ? s.view : undefined, {
-        start: offsetAt(s.doc.lineMap, p.range.start),
-        end: offsetAt(s.doc.lineMap, p.range.end),
-      });
+      return inlayHints(
+        s.doc,
+        s.viewIsCurrent ? s.view : undefined,
+        { start: offsetAt(s.doc.lineMap, p.range.start), end: offsetAt(s.doc.lineMap, p.range.end) },
+        settings.inlayHints,
+      );
     }),
   );
 

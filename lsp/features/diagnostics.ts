@@ -61,7 +61,7 @@ export class DiagnosticsPublisher {
     private readonly workspace: Workspace,
     private readonly analyzer: Analyzer,
     /** Quiet time after the last edit before analysing, in milliseconds. */
-    private readonly delayMs: number,
+    private delayMs: number,
     private readonly log: (msg: string) => void,
   ) {}
 
@@ -69,6 +69,11 @@ export class DiagnosticsPublisher {
   pullMode(pull: boolean, refresh: (() => void) | undefined): void {
     this.pull = pull;
     this.refresh = refresh;
+  }
+
+  /** The quiet time after an edit (the client's `symbiont.diagnosticsDelay` setting). */
+  setDelay(ms: number): void {
+    this.delayMs = ms;
   }
 
   /** An edit happened: (re)start the timer. */

@@ -15,11 +15,13 @@ export function inlayHints(
   doc: SourceDocument,
   view: CheckView | undefined,
   range: { start: number; end: number },
+  /** Which hints the client wants (settings `symbiont.inlayHints.*`). */
+  show: { parameterNames: boolean; timeoutUnits: boolean } = { parameterNames: true, timeoutUnits: true },
 ): InlayHint[] {
   const out: InlayHint[] = [];
   walk(doc.program, (n) => {
     if (n.span.end < range.start || n.span.start > range.end) return false;
-    if (n.kind === "Call" && n.callee.kind === "Identifier" && view) {
+    if (show.parameterNames && n.kind === "Call" && n.callee.kind === "Identifier" && view) {
       const sid = view.resolvedId(n.callee);
       const tool = sid?.startsWith("tool:") ? view.env.tools.get(sid.slice("tool:".length)) : undefined;
       if (tool) {
@@ -38,6 +40,7 @@ export function inlayHints(
       }
     }
     if (
+      show.timeoutUnits &&
       n.kind === "WithAttribute" &&
       n.name?.name === "timeout" &&
       (n.value as A.Node | undefined)?.kind === "Number"

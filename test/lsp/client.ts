@@ -47,6 +47,8 @@ export class LspClient {
   readonly notifications: Notification[] = [];
   /** Requests the server sent to the client (answered with null), e.g. client/registerCapability. */
   readonly serverRequests: Array<{ method: string; params: any }> = [];
+  /** How the client answers requests from the server, by method (default: null). */
+  readonly answers = new Map<string, (params: any) => unknown>();
   private waiters: Array<{ match: (n: Notification) => boolean; resolve: (n: Notification) => void }> = [];
   stderr = "";
   exitCode: number | null = null;
@@ -84,9 +86,10 @@ export class LspClient {
       return;
     }
     if (msg.id !== undefined) {
-      // A request from the server (e.g. workspace/configuration): answer with null.
+      // A request from the server (e.g. workspace/configuration): answered as `answers` says, or null.
       this.serverRequests.push({ method: msg.method, params: msg.params });
-      this.write([{ jsonrpc: "2.0", id: msg.id, result: null }]);
+      const answer = this.answers.get(msg.method);
+      this.write([{ jsonrpc: "2.0", id: msg.id, result: answer ? answer(msg.params) : null }]);
       return;
     }
     const n: Notification = { method: msg.method, params: msg.params };

@@ -301,6 +301,64 @@ test("issue 17 item 6: require/audit setting keys and allow action strings compl
   }
 });
 
+test("issue 17 item 6: workspace/configuration settings are read at start and after a change; wrong values are reported", async () => {
+  const fx = project();
+  const client = new LspClient();
+  try {
+    let section: unknown = { inlayHints: { parameterNames: false } };
+    client.answers.set("workspace/configuration", (p: { items: Array<{ section?: string }> }) =>
+      p.items.map((i) => (i.section === "symbiont" ? section : null)),
+    );
+    await client.initialize(
+      fx.dir,
+      { diagnosticsDelay: 5 },
+      { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
+    );
+    client.open(fx.agentUri, AGENT, 1);
+    await client.diagnosticsFor(fx.agentUri, 1);
+    const registered = client.serverRequests.filter((r) => r.method === "client/registerCapability");
+    assert.ok(
+      registered.some((r) =>
+        r.params.registrations.some((x: { method: string }) => x.method === "workspace/didChangeConfiguration"),
+      ),
+      "the server registers for configuration changes",
+    );
+    const labels = async () =>
+      (
+        await client.request("textDocument/inlayHint", {
+          ...td(fx.agentUri),
+          range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } },
+        })
+      ).map((h: { label: string }) => h.label);
+    assert.equal(await labels(), ["ms"], "parameter names turned off by the setting");
+
+    const asked = () => client.serverRequests.filter((r) => r.method === "workspace/configuration").length;
+    const waitAsked = async (n: number) => {
+      for (let i = 0; i < 200 && asked() < n; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.is(asked(), n, "the server asks for the settings again");
+    };
+    section = { inlayHints: { parameterNames: true, timeoutUnits: false } };
+    client.notify("workspace/didChangeConfiguration", { settings: null });
+    await waitAsked(2);
+    assert.equal(await labels(), ["who:"]);
+
+    // A value of the wrong type: reported, and the setting keeps its value.
+    section = { inlayHints: { parameterNames: "yes" }, diagnosticsDelay: "fast" };
+    client.notify("workspace/didChangeConfiguration", { settings: null });
+    await waitAsked(3);
+    const warned = await client.waitFor(
+      (n) =>
+        n.method === "window/logMessage" && /inlayHints\.parameterNames must be true or false/.test(n.params.message),
+    );
+    assert.ok(warned);
+    await client.waitFor((n) => n.method === "window/logMessage" && /diagnosticsDelay must be/.test(n.params.message));
+    assert.equal(await labels(), ["who:"]);
+  } finally {
+    await client.shutdown();
+    rmSync(fx.dir, { recursive: true, force: true });
+  }
+});
+
 test("issue 17 item 7: codeAction without context is InvalidParams; no literal placeholders without snippet support", async () => {
   const fx = project();
   const client = new LspClient();

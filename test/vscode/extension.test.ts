@@ -15,6 +15,8 @@ import {
   WATCHED_FILE_GLOBS,
 } from "../../vscode-extension/src/server-launch.js";
 import { hasScope, loadGrammar, repoRoot, tokenize } from "./textmate.js";
+import { defaultSettings } from "../../lsp/core/settings.js";
+import { DEFAULT_DIAGNOSTICS_DELAY_MS } from "../../lsp/server.js";
 
 const extDir = join(repoRoot, "vscode-extension");
 const readJson = (p: string) => JSON.parse(readFileSync(join(extDir, p), "utf8"));
@@ -81,6 +83,19 @@ manifest("settings: server path, extra args and trace", () => {
     ),
   );
 });
+
+manifest(
+  "the server's settings (workspace/configuration, section symbiont) are declared with the server's defaults",
+  () => {
+    const props = readJson("package.json").contributes.configuration.properties;
+    const defaults = defaultSettings(DEFAULT_DIAGNOSTICS_DELAY_MS);
+    assert.is(props["symbiont.diagnosticsDelay"].default, defaults.diagnosticsDelay);
+    for (const [k, v] of Object.entries(defaults.inlayHints)) {
+      assert.is(props[`symbiont.inlayHints.${k}`].type, "boolean", k);
+      assert.is(props[`symbiont.inlayHints.${k}`].default, v, k);
+    }
+  },
+);
 
 manifest("every contributed command is registered by the client, and vice versa", () => {
   const declared = readJson("package.json")
