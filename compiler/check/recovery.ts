@@ -76,9 +76,15 @@ export function withoutRecoveryArtefacts(
   const offsets = syntaxErrors.map((d) => d.span.start);
   const entries: Range[] = [];
   const bodies: Range[] = [];
+  // Entries without an error right below one with an error: when the error lies between them
+  // (a rule being typed in a policy), their own diagnostics stand.
+  const clean: Range[] = [];
   walk(program, (n) => {
     const hit = offsets.some((o) => inside(o, n.span));
-    if (!hit) return false; // no error below this node
+    if (!hit) {
+      if (ENTRY_KINDS.has(n.kind)) clean.push(n.span);
+      return false; // no error below this node
+    }
     if (ENTRY_KINDS.has(n.kind)) entries.push(n.span);
     if (BODY_KINDS.has(n.kind)) bodies.push(n.span);
     return true;
@@ -92,7 +98,7 @@ export function withoutRecoveryArtefacts(
   }
   return checked.filter((d) => {
     const at = d.span.start;
-    if (broken.some((r) => inside(at, r))) return false;
+    if (broken.some((r) => inside(at, r)) && !clean.some((r) => inside(at, r))) return false;
     if (WHOLE_BODY_CODES.has(d.code) && bodies.some((r) => inside(at, r))) return false;
     return true;
   });

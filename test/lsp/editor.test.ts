@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { REPO } from "../helpers/corpus.js";
+import { REQUIRE_SETTINGS } from "../../compiler/check/index.js";
 import { LspClient, positionOf } from "./client.js";
 
 const TYPES = `type File = {
@@ -278,7 +279,7 @@ test("issue 17 item 6: require/audit setting keys and allow action strings compl
     const hoverOf = async (needle: string) =>
       (await client.request("textDocument/hover", { ...td(uri), position: positionOf(SETTINGS, needle, 1) })).contents
         .value as string;
-    assert.match(await hoverOf("rate_limiting"), "Maximum call rate");
+    assert.match(await hoverOf("rate_limiting"), REQUIRE_SETTINGS.get("rate_limiting")!.doc);
     assert.match(await hoverOf("log_level"), 'one of "debug"');
 
     // Renaming a record field renames its declaration, the record literal's key and the member access.
