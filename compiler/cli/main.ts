@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
+import { setSkipReporter } from "../project/files.js";
 
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
 // (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
@@ -18,7 +19,6 @@ const [{ registerParse }, { registerCheck }, { registerBuild }, { registerFmt }]
   import("./commands/build.js"),
   import("./commands/fmt.js"),
 ]);
-import { setSkipReporter } from "../project/files.js";
 
 const program = new Command();
 program
