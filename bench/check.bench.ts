@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Project } from "../compiler/check/index.js";
 import { buildGlobalEnv } from "../compiler/check/globals.js";
-import { checkFile } from "../compiler/check/file-checker.js";
+import { checkItem } from "../compiler/check/file-checker.js";
 import { loadContracts } from "../compiler/contracts/index.js";
 import { parseText } from "../grammar/index.js";
 import { corpusMegabyte } from "./parser.bench.js";
@@ -93,7 +93,7 @@ export async function run(): Promise<void> {
     () => {
       const units = [...support, ...parsed];
       const env = buildGlobalEnv(units, contracts, "bench");
-      for (const u of units) checkFile(u, env, false);
+      for (const u of units) for (const item of u.program.items) checkItem(item, u.file, env, false);
     },
     15,
     3,

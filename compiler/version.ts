@@ -23,8 +23,14 @@ function readPackage(): PackageFacts {
 
 const PACKAGE = readPackage();
 
+/**
+ * Set by the VS Code packager (scripts/package-vscode.mjs, esbuild `define`) in the bundled
+ * server, whose package.json is the extension's: without it the bundle would report 0.0.0.
+ */
+declare const __SYMBI_VERSION__: string | undefined;
+
 /** The toolchain version. */
-export const VERSION: string = PACKAGE.version;
+export const VERSION: string = typeof __SYMBI_VERSION__ === "string" ? __SYMBI_VERSION__ : PACKAGE.version;
 
 /** The Node.js versions the toolchain supports (package.json `engines.node`), e.g. ">=20.19 <25". */
 export const SUPPORTED_NODE: string | undefined = PACKAGE.engines?.node;

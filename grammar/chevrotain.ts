@@ -24,4 +24,12 @@ async function load(): Promise<typeof Chevrotain> {
 
 const chevrotain = await load();
 
-export const { createToken, Lexer, EmbeddedActionsParser, EOF, isRecognitionException } = chevrotain;
+export const {
+  createToken,
+  Lexer,
+  EmbeddedActionsParser,
+  EOF,
+  isRecognitionException,
+  NoViableAltException,
+  EarlyExitException,
+} = chevrotain;

@@ -26,8 +26,9 @@ function firstEndingAfter(children: readonly Node[], offset: number): number {
   return lo;
 }
 
-export function attachComments(program: Program, text: string): void {
-  for (const c of program.comments) {
+/** Attaches `comments` (default: all of the program's) to the nodes of `program`. */
+export function attachComments(program: Program, text: string, comments: readonly Comment[] = program.comments): void {
+  for (const c of comments) {
     let container: Node = program;
     let prev: Node | undefined;
     let next: Node | undefined;

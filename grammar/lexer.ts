@@ -15,11 +15,50 @@ export interface LexResult {
   diagnostics: Diagnostic[];
   endLine: number;
   endCol: number;
+  /** Where each unterminated string ends (its E0003 says what a parse error right there would). */
+  unterminatedEnds: number[];
+  /**
+   * The scan ended inside a string: a quote is unpaired (before the end-of-line recovery below).
+   * Lexing a range of a text, that means the string may go on past the range.
+   */
+  endsInString: boolean;
 }
 
-/** `reuse` recycles token objects across calls (the parser's private path; see scanner.ts). */
-export function lex(text: string, file: string, opts: { reuse?: boolean } = {}): LexResult {
-  const result = scan(text, opts);
+/**
+ * Strings may span lines, so a `"` typed without its closer pairs with the next quote of the
+ * file and turns the rest inside out (code read as strings, strings as code), ending in an
+ * unterminated string at the end. When the scan ends that way, the quote that was most likely
+ * left open is taken to end at the end of its line: the first string spanning lines whose
+ * closing quote is directly followed by a letter, digit, `_` or another quote (the opening
+ * quote of a string that follows, seen from inside out), else the unterminated one. Returns its
+ * offset, or undefined when the scan ended cleanly.
+ */
+function unclosedStringStart(tokens: readonly IToken[], text: string): number | undefined {
+  const last = tokens[tokens.length - 1];
+  if (!last || last.tokenType !== UnterminatedString) return undefined;
+  for (const t of tokens) {
+    if (t.tokenType !== StringLiteral || t.startLine === t.endLine) continue;
+    const after = text.charCodeAt(t.endOffset! + 1);
+    if (after === 34 || after === 95 || (after >= 48 && after <= 57) || ((after | 32) >= 97 && (after | 32) <= 122))
+      return t.startOffset;
+  }
+  return last.startLine === last.endLine ? undefined : last.startOffset;
+}
+
+/**
+ * `reuse` recycles token objects across calls (the parser's private path; see scanner.ts);
+ * `range` lexes only part of the text (scanner.ts), positions staying those of the whole text.
+ */
+export function lex(
+  text: string,
+  file: string,
+  opts: { reuse?: boolean; range?: { start: number; end: number; line: number; col: number } } = {},
+): LexResult {
+  let result = scan(text, opts);
+  const last = result.tokens[result.tokens.length - 1];
+  const endsInString = last !== undefined && last.tokenType === UnterminatedString;
+  const cut = unclosedStringStart(result.tokens, text);
+  if (cut !== undefined) result = scan(text, { ...opts, cutStringAt: cut });
   const diagnostics: Diagnostic[] = [];
   let lineMap: LineMap | undefined;
   const map = () => (lineMap ??= new LineMap(text));
@@ -43,8 +82,10 @@ export function lex(text: string, file: string, opts: { reuse?: boolean } = {}):
     );
   }
 
+  const unterminatedEnds: number[] = [];
   for (const t of result.tokens) {
     if (t.tokenType === UnterminatedString) {
+      unterminatedEnds.push(t.endOffset! + 1);
       diagnostics.push(
         diagnostic({
           code: "E0003",
@@ -74,5 +115,13 @@ export function lex(text: string, file: string, opts: { reuse?: boolean } = {}):
     },
   }));
 
-  return { tokens: result.tokens, comments, diagnostics, endLine: result.endLine, endCol: result.endCol };
+  return {
+    tokens: result.tokens,
+    comments,
+    diagnostics,
+    endLine: result.endLine,
+    endCol: result.endCol,
+    unterminatedEnds,
+    endsInString,
+  };
 }

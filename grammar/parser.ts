@@ -22,7 +22,7 @@ import type {
   IRecognitionException,
   ParserMethod,
 } from "chevrotain";
-import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
+import { EarlyExitException, EmbeddedActionsParser, EOF, NoViableAltException } from "./chevrotain.js";
 import type * as A from "./ast.js";
 import type { Span } from "./span.js";
 import * as T from "./tokens.js";
@@ -104,6 +104,48 @@ function pushNode<T>(list: T[], node: T): void {
   if (node && (node as { kind?: string }).kind !== "Error") list.push(node);
 }
 
+/** Tokens that, first on a line, continue the entry above rather than start a new one. */
+const CONTINUES_LINE = new Set<TokenType>([
+  T.RBrace,
+  T.RParen,
+  T.RBracket,
+  T.Dot,
+  T.Comma,
+  T.FatArrow,
+  T.ThinArrow,
+  T.Pipe,
+  Kw.else,
+  Kw.catch,
+]);
+
+function continuesLine(t: IToken): boolean {
+  return CONTINUES_LINE.has(t.tokenType) || T.BinaryOperator.categoryMatchesMap![t.tokenTypeIdx] === true;
+}
+
+/** A token standing in for the end of input where a list entry is cut (see `withVirtualEnd`). */
+type VirtualEnd = IToken & { virtualEnd?: IToken };
+
+/** Whether every `(`, `[` and `{` closes and no closer comes before its opener. */
+export function bracketsBalanced(tokens: readonly IToken[]): boolean {
+  let paren = 0;
+  let bracket = 0;
+  let brace = 0;
+  for (const t of tokens) {
+    const tt = t.tokenType;
+    if (tt === T.LParen) paren++;
+    else if (tt === T.RParen) {
+      if (--paren < 0) return false;
+    } else if (tt === T.LBracket) bracket++;
+    else if (tt === T.RBracket) {
+      if (--bracket < 0) return false;
+    } else if (tt === T.LBrace) brace++;
+    else if (tt === T.RBrace) {
+      if (--brace < 0) return false;
+    }
+  }
+  return paren === 0 && bracket === 0 && brace === 0;
+}
+
 /** List-returning rules recover to an empty list. */
 const LIST_RECOVERY = { recoveryValueFunc: () => [] as never[] };
 
@@ -112,7 +154,8 @@ interface TailMarker {
   expr: A.Expr;
 }
 
-const TOP_LEVEL_STARTS = new Set<TokenType>([
+/** Tokens that start a top-level item (the top-level loop resynchronises on them). */
+export const TOP_LEVEL_STARTS: ReadonlySet<TokenType> = new Set<TokenType>([
   Kw.metadata,
   Kw.agent,
   Kw.policy,
@@ -172,6 +215,8 @@ const RULE_WHAT: Record<string, string> = {
 };
 
 function describeToken(t: IToken): string {
+  const cut = (t as VirtualEnd).virtualEnd;
+  if (cut) return describeToken(cut);
   if (t.tokenType === EOF) return "end of file";
   const img = t.image.length > 30 ? t.image.slice(0, 30) + "…" : t.image;
   return "`" + img.replace(/\n/g, "\\n") + "`";
@@ -254,7 +299,13 @@ export class SymbiontParser extends EmbeddedActionsParser {
    * language server needs that tree while the user is still typing.
    */
   protected canRecoverWithSingleTokenInsertion(expectedTokType: TokenType, follows: TokenType[]): boolean {
-    if (this.LA(1).tokenType === EOF && CLOSERS.has(expectedTokType)) {
+    const next = this.LA(1);
+    // At the cut of a broken statement (withVirtualEnd) a missing `;` is inserted too: the
+    // statement keeps its node (a `let` still declares its name), with one error.
+    if (
+      next.tokenType === EOF &&
+      (CLOSERS.has(expectedTokType) || (expectedTokType === T.Semi && (next as VirtualEnd).virtualEnd))
+    ) {
       this.eofRecovered = true;
       return true;
     }
@@ -310,10 +361,45 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return recoveryInternals.SAVE_ERROR.call(this, error);
   }
 
+  /**
+   * chevrotain computes the look-ahead paths of every alternative for each of these errors, to
+   * hand them to the message provider; ours does not use them (`errorMessages`), and recovery
+   * while typing (an entry parsed twice) made that computation most of the time a broken file
+   * took to parse: seconds for some 4 KB inputs. Same messages, same errors, without it.
+   */
+  protected raiseNoAltException(_occurrence: number, errMsgTypes: string | undefined): never {
+    const previous = this.LA(0);
+    const message = errorMessages.buildNoViableAltMessage({
+      expectedPathsPerAlt: [],
+      actual: [this.LA(1)],
+      previous,
+      ...(errMsgTypes !== undefined ? { customUserDescription: errMsgTypes } : {}),
+      ruleName: this.currentRuleName(),
+    });
+    throw this.SAVE_ERROR(new NoViableAltException(message, this.LA(1), previous));
+  }
+
+  protected raiseEarlyExitException(_occurrence: number, _prodType: unknown, userDefinedErrMsg?: string): never {
+    const message = errorMessages.buildEarlyExitMessage({
+      expectedIterationPaths: [],
+      actual: [this.LA(1)],
+      previous: this.LA(0),
+      ...(userDefinedErrMsg !== undefined ? { customUserDescription: userDefinedErrMsg } : {}),
+      ruleName: this.currentRuleName(),
+    });
+    throw this.SAVE_ERROR(new EarlyExitException(message, this.LA(1), this.LA(0)));
+  }
+
+  private currentRuleName(): string {
+    return (this as unknown as { getCurrRuleFullName(): string }).getCurrRuleFullName();
+  }
+
   /** Prepares the parser for a new token stream (the instance is reused across files). */
-  begin(tokens: IToken[], end: { offset: number; line: number; col: number }): void {
+  begin(tokens: IToken[], end: { offset: number; line: number; col: number }, stopAt?: number): void {
+    this.stopAt = stopAt ?? -1;
     this.textEnd = end;
     this.eofRecovered = false;
+    this.indentRecovery = !bracketsBalanced(tokens);
     this.input = tokens;
     this.notes = [];
     this.longestChain = 0;
@@ -379,6 +465,215 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private textEnd = { offset: 0, line: 1, col: 1 };
   /** Set once recovery has inserted a closer (or stopped a rule) at end of file. */
   private eofRecovered = false;
+
+  /**
+   * Parsing a region of a text (grammar/incremental.ts): the index of the token after the region,
+   * a copy of the real next token, so the layout rules and the look-ahead see what follows. The
+   * top-level loop stops there; -1 when the input is the whole text.
+   */
+  private stopAt = -1;
+
+  /** The index of the last token the parse consumed (-1: none). */
+  get consumedThrough(): number {
+    return this.tokenPos;
+  }
+
+  /** Whether the brackets of the input do not balance (blocks then also end where the layout says). */
+  get unbalanced(): boolean {
+    return this.indentRecovery;
+  }
+
+  /** Whether the last parse recovered at the end of its input (a closer inserted, a rule stopped there). */
+  get recoveredAtEnd(): boolean {
+    return this.eofRecovered;
+  }
+  /**
+   * Brackets do not balance: a `{` is unclosed (or a `}` extra). Blocks then also end where the
+   * layout says they end (see `blockEnds`), so a `{` being typed costs one error at the brace
+   * instead of swallowing the rest of the file. Balanced text — every valid program — never
+   * takes this path, so no valid layout can be misread.
+   */
+  private indentRecovery = false;
+
+  // ---- recovery while typing -------------------------------------------------------------------
+  //
+  // Half-typed code (a statement keyword alone on a line, an unclosed bracket or string, a missing
+  // `;`, a half-typed call) must cost one error at the edit, not a cascade through the rest of the
+  // file. Two layout rules, applied only where the text is already wrong:
+  // - a statement (or policy rule) that failed to parse ends, at the latest, before the next line
+  //   that starts at its own indentation or left of it — unless that line continues it (`}`, `)`,
+  //   `]`, `else`, `catch`, a leading operator or `.`). The entry is re-parsed with its tokens cut
+  //   there (a virtual end of input), so its errors stay inside it; of the errors at the cut only
+  //   the first is kept, reported just after the entry's last token (where the missing piece goes).
+  // - with unbalanced brackets, a block ends before a line at or left of the indentation of the
+  //   line that opened it (or before a `}` left of it): one E0013 at the `{` that is not closed.
+
+  /** The recognition errors so far (chevrotain's `errors` getter copies the array). */
+  private get errorList(): IRecognitionException[] {
+    return (this as unknown as { _errors: IRecognitionException[] })._errors;
+  }
+
+  /** The index of the last consumed token (-1 before the first). */
+  private get tokenPos(): number {
+    return (this as unknown as { currIdx: number }).currIdx;
+  }
+
+  private seek(i: number): void {
+    (this as unknown as { currIdx: number }).currIdx = i;
+  }
+
+  private get tokenCount(): number {
+    return (this as unknown as { tokVectorLength: number }).tokVectorLength;
+  }
+
+  private set tokenCount(n: number) {
+    (this as unknown as { tokVectorLength: number }).tokVectorLength = n;
+  }
+
+  private tokenAtIdx(i: number): IToken | undefined {
+    return i >= 0 && i < this.tokenCount ? this.input[i] : undefined;
+  }
+
+  /** The column of the first token on the line of token `i` (the line's indentation). */
+  private lineIndentOf(i: number): number {
+    const tokens = this.input;
+    const line = tokens[i]!.startLine!;
+    let j = i;
+    while (j > 0 && tokens[j - 1]!.endLine === line && tokens[j - 1]!.startLine === line) j--;
+    return tokens[j]!.startColumn!;
+  }
+
+  private firstOnLine(i: number): boolean {
+    const prev = this.tokenAtIdx(i - 1);
+    const t = this.tokenAtIdx(i)!;
+    return !prev || prev.endLine! < t.startLine!;
+  }
+
+  /**
+   * Where a list entry that started at token `start` ends at the latest: the first token in
+   * `(start, limit]` that begins a line at or left of the entry's indentation and does not
+   * continue it; undefined when there is none.
+   */
+  private layoutBoundary(start: number, limit: number): number | undefined {
+    const indent = this.lineIndentOf(start);
+    const last = Math.min(limit, this.tokenCount - 1);
+    for (let i = start + 1; i <= last; i++) {
+      if (!this.firstOnLine(i)) continue;
+      const t = this.input[i]!;
+      // A closer left of the entry closes an enclosing block; one at its indentation is its own.
+      if (CLOSERS.has(t.tokenType) ? t.startColumn! < indent : t.startColumn! <= indent && !continuesLine(t)) return i;
+    }
+    return undefined;
+  }
+
+  /**
+   * Parses one entry of a line-oriented list (a statement, a policy rule) so that its errors
+   * stay inside it: normally first; if that reported errors and the layout says the entry ended
+   * before where the parse went, again with the tokens cut there.
+   */
+  private listEntry<R>(parse: () => R): R {
+    const start = this.tokenPos + 1;
+    const errors = this.errorList.length;
+    const notes = this.notes.length;
+    const eof = this.eofRecovered;
+    const first = parse();
+    const failed = this.errorList.length !== errors;
+    // With unbalanced brackets an entry may also have "parsed" by swallowing the next line
+    // (`allow:` taking the `with` below as its action): the layout decides there too.
+    if (!failed && !this.indentRecovery) return first;
+    const reached = this.tokenPos + 1;
+    const boundary = this.layoutBoundary(start, Math.max(reached, start + 1));
+    if (boundary === undefined || (!failed && boundary >= reached)) return first;
+    this.errorList.length = errors;
+    this.notes.length = notes;
+    this.eofRecovered = eof;
+    this.seek(start - 1);
+    const result = this.withVirtualEnd(boundary, parse);
+    // What the entry left unparsed before the boundary belongs to it: skipped quietly.
+    while (this.tokenPos + 1 < boundary) this.SKIP_TOKEN();
+    return result;
+  }
+
+  /** Runs `parse` with the input ending just before token `at`; errors at that end are merged into one. */
+  private withVirtualEnd<R>(at: number, parse: () => R): R {
+    const tokens = this.input;
+    const real = tokens[at]!;
+    const prev = tokens[at - 1]!;
+    const savedCount = this.tokenCount;
+    const savedEnd = this.textEnd;
+    const wasEof = this.eofRecovered;
+    const end: VirtualEnd = { ...real, tokenType: EOF, tokenTypeIdx: EOF.tokenTypeIdx!, virtualEnd: real };
+    const errors = this.errorList.length;
+    tokens[at] = end;
+    this.tokenCount = at + 1;
+    this.textEnd = { offset: prev.endOffset! + 1, line: prev.endLine!, col: prev.endColumn! + 1 };
+    this.eofRecovered = false;
+    try {
+      return parse();
+    } finally {
+      tokens[at] = real;
+      this.tokenCount = savedCount;
+      this.textEnd = savedEnd;
+      this.eofRecovered = wasEof;
+      // Of the errors at the cut, the first (the innermost rule's) says what is missing.
+      const list = this.errorList;
+      let keptAtEnd = false;
+      for (let i = errors; i < list.length;) {
+        if ((list[i]!.token as VirtualEnd).virtualEnd) {
+          if (keptAtEnd) {
+            list.splice(i, 1);
+            continue;
+          }
+          keptAtEnd = true;
+        }
+        i++;
+      }
+    }
+  }
+
+  /**
+   * With unbalanced brackets, whether the block opened by the `{` at token `openIdx` ends before
+   * the next token although it is no `}` of its own: a line that starts at or left of the
+   * opener's line indentation, or a `}` left of it.
+   */
+  private blockEnds(openIdx: number): boolean {
+    if (!this.indentRecovery || openIdx < 0) return false;
+    const next = this.tokenPos + 1;
+    const t = this.tokenAtIdx(next);
+    if (!t || t.tokenType === EOF || !this.firstOnLine(next)) return false;
+    const indent = this.lineIndentOf(openIdx);
+    if (t.tokenType === T.RBrace) return t.startColumn! < indent;
+    return t.startColumn! <= indent && !continuesLine(t);
+  }
+
+  /**
+   * The `}` of a block whose `{` is token `openIdx`: consumed when it is there (and the layout
+   * agrees); otherwise, with unbalanced brackets or at the end of input, one E0013 at the `{`
+   * and the block ends here.
+   */
+  private closeBrace(openIdx: number, what: string): void {
+    if (this.RECORDING_PHASE) {
+      this.CONSUME(T.RBrace);
+      return;
+    }
+    if (this.is(T.RBrace) && !this.blockEnds(openIdx)) {
+      this.SKIP_TOKEN();
+      return;
+    }
+    if (!this.indentRecovery && !this.is(EOF)) {
+      this.CONSUME(T.RBrace); // the usual message and recovery
+      return;
+    }
+    const open = this.input[openIdx]!;
+    if (this.is(EOF) && (this.LA(1) as VirtualEnd).virtualEnd === undefined) this.eofRecovered = true;
+    this.note(
+      "E0013",
+      `this \`{\` (${what}) is not closed`,
+      open.startOffset,
+      open.endOffset! + 1,
+      "add the `}` that ends it",
+    );
+  }
 
   private spanOfNodes(a: { span: Span }, b: { span: Span }): Span {
     return {
@@ -477,7 +772,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
         this.SUBRULE(this.item);
         return items;
       }
-      while (!this.is(EOF)) {
+      while (!this.is(EOF) && this.tokenPos + 1 !== this.stopAt) {
         if (TOP_LEVEL_STARTS.has(this.LA(1).tokenType)) {
           const before = this.LA(1);
           let item: A.Item;
@@ -647,8 +942,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
       returnType = this.SUBRULE(this.typeRef);
     });
     this.CONSUME(T.LBrace);
-    const members = this.SUBRULE(this.agentMembers);
-    this.CONSUME(T.RBrace);
+    const openIdx = this.tokenPos;
+    const members = this.SUBRULE(this.agentMembers, { ARGS: [openIdx] });
+    this.closeBrace(openIdx, `agent ${name.image}`);
     return this.ACTION(() => {
       const node: A.AgentDef = { kind: "Agent", name: this.ident(name), members, span: this.from(kw) };
       if (params) node.params = params;
@@ -659,16 +955,16 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public agentMembers = this.RULE(
     "agentMembers",
-    (): A.AgentMember[] => {
+    (openIdx: number): A.AgentMember[] => {
       const members: A.AgentMember[] = [];
       if (this.RECORDING_PHASE) {
         this.SUBRULE(this.agentMember);
         return members;
       }
-      while (!this.is(EOF) && !this.is(T.RBrace)) {
+      while (!this.is(EOF) && !this.is(T.RBrace) && !this.blockEnds(openIdx)) {
         if (AGENT_MEMBER_STARTS.has(this.LA(1).tokenType)) {
           const before = this.LA(1);
-          const m = this.SUBRULE(this.agentMember);
+          const m = this.listEntry(() => this.SUBRULE(this.agentMember));
           if (m && (m.kind as string) !== "Error") members.push(m);
           if (this.LA(1) === before) this.SKIP_TOKEN();
         } else if (
@@ -767,10 +1063,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
     const kw = this.CONSUME(Kw.policy);
     const name = this.CONSUME(T.IdentifierToken);
     this.CONSUME(T.LBrace);
+    const openIdx = this.tokenPos;
     const rules: A.PolicyRule[] = [];
-    this.MANY(() => {
-      const rule = this.SUBRULE(this.policyRule);
-      this.ACTION(() => (rule.kind as string) !== "Error" && rules.push(rule));
+    const comma = () =>
       this.OPTION(() => {
         const c = this.CONSUME(T.Comma);
         this.ACTION(() =>
@@ -783,8 +1078,22 @@ export class SymbiontParser extends EmbeddedActionsParser {
           ),
         );
       });
-    });
-    this.CONSUME(T.RBrace);
+    if (this.RECORDING_PHASE) {
+      this.MANY(() => {
+        const rule = this.SUBRULE(this.policyRule);
+        this.ACTION(() => (rule.kind as string) !== "Error" && rules.push(rule));
+        comma();
+      });
+    } else {
+      while (!this.is(EOF) && !this.is(T.RBrace) && !this.blockEnds(openIdx)) {
+        const before = this.tokenPos;
+        const rule = this.listEntry(() => this.SUBRULE(this.policyRule));
+        if ((rule.kind as string) !== "Error") rules.push(rule);
+        comma();
+        if (this.tokenPos === before) this.skipLine();
+      }
+    }
+    this.closeBrace(openIdx, `policy ${name.image}`);
     return this.ACTION(() => ({ kind: "Policy", name: this.ident(name), rules, span: this.from(kw) }));
   });
 
@@ -1058,18 +1367,31 @@ export class SymbiontParser extends EmbeddedActionsParser {
     "block",
     (): A.Block => {
       const open = this.CONSUME(T.LBrace);
+      const openIdx = this.tokenPos;
       this.ACTION(() => this.enter());
       const statements: A.Stmt[] = [];
       let tail: A.Expr | undefined;
-      this.MANY(() => {
-        const s = this.SUBRULE(this.statement);
-        this.ACTION(() => {
-          if (!s) return;
-          if ((s as A.Stmt | TailMarker).kind === "Tail") tail = (s as TailMarker).expr;
-          else if ((s as { kind: string }).kind !== "Error") statements.push(s as A.Stmt);
-        });
-      });
-      this.CONSUME(T.RBrace);
+      const take = (s: A.Stmt | TailMarker | undefined) => {
+        if (!s || (s as { kind: string }).kind === "Error") return;
+        // A value without `;` followed by more statements (recovery) is a statement, not the tail.
+        if (tail) {
+          statements.push({ kind: "ExprStmt", expr: tail, span: tail.span });
+          tail = undefined;
+        }
+        if ((s as A.Stmt | TailMarker).kind === "Tail") tail = (s as TailMarker).expr;
+        else statements.push(s as A.Stmt);
+      };
+      if (this.RECORDING_PHASE) {
+        this.MANY(() => take(this.SUBRULE(this.statement)));
+      } else {
+        while (!this.is(EOF) && !this.is(T.RBrace) && !this.blockEnds(openIdx)) {
+          const before = this.tokenPos;
+          take(this.listEntry(() => this.SUBRULE(this.statement)));
+          // No progress (a token that starts no statement): skip the rest of its line.
+          if (this.tokenPos === before) this.skipLine();
+        }
+      }
+      this.closeBrace(openIdx, "block");
       this.ACTION(() => this.leave());
       return this.ACTION(() => {
         const b: A.Block = { kind: "Block", statements, span: this.from(open) };
@@ -1084,6 +1406,14 @@ export class SymbiontParser extends EmbeddedActionsParser {
       },
     },
   );
+
+  /** Skips the next token and the rest of its line (never a `}` or the end). */
+  private skipLine(): void {
+    const first = this.LA(1);
+    if (first.tokenType === EOF || first.tokenType === T.RBrace) return;
+    this.SKIP_TOKEN();
+    while (!this.is(EOF) && !this.is(T.RBrace) && this.LA(1).startLine === first.startLine) this.SKIP_TOKEN();
+  }
 
   public statement = this.RULE(
     "statement",

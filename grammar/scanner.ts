@@ -137,7 +137,22 @@ function fresh(): IToken {
   };
 }
 
-export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
+export function scan(
+  text: string,
+  opts: {
+    reuse?: boolean;
+    /**
+     * The offset of an opening quote whose string is taken to end at the end of its line (as
+     * an unterminated string): lexer.ts's recovery for a quote typed without its closer.
+     */
+    cutStringAt?: number;
+    /**
+     * Scan only `text[start, end)`, where `start` is at 1-based `line` and `col` (incremental
+     * re-parsing, grammar/incremental.ts): positions stay those of the whole text.
+     */
+    range?: { start: number; end: number; line: number; col: number };
+  } = {},
+): ScanResult {
   const tokens: IToken[] = [];
   const reuse = opts.reuse === true;
   const take = (): IToken => {
@@ -147,10 +162,11 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
   };
   const comments: IToken[] = [];
   const errors: ScanError[] = [];
-  const n = text.length;
-  let pos = 0;
-  let line = 1;
-  let lineStart = 0;
+  const range = opts.range;
+  const n = range ? range.end : text.length;
+  let pos = range ? range.start : 0;
+  let line = range ? range.line : 1;
+  let lineStart = range ? range.start - (range.col - 1) : 0;
 
   const fill = (
     t: IToken,
@@ -252,8 +268,10 @@ export function scan(text: string, opts: { reuse?: boolean } = {}): ScanResult {
       flushError();
       let end = pos + 1;
       let closed = false;
+      const cut = pos === opts.cutStringAt;
       while (end < n) {
         const d = text.charCodeAt(end);
+        if (cut && (d === C_NL || d === C_CR)) break;
         if (d === C_BACKSLASH) {
           end += 2;
           continue;

@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 import {
   CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   ErrorCodes,
   FileChangeType,
   LSPErrorCodes,
@@ -17,10 +19,15 @@ import {
   type Connection,
   type InitializeParams,
   type InitializeResult,
+  type Hover,
   type Position,
+  MarkupKind,
+  DocumentDiagnosticReportKind,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { isContractPath } from "../compiler/check/index.js";
+import { isContractPath, type CheckResult } from "../compiler/check/index.js";
+import type { PolicyRule } from "../grammar/ast.js";
+import { setSkipReporter } from "../compiler/project/files.js";
 import { Analyzer } from "./core/analyzer.js";
 import { checkCancelled, guarded, yieldToEventLoop } from "./core/cancellation.js";
 import { textDelta, type SourceDocument } from "./core/document.js";
@@ -29,18 +36,29 @@ import { DiagnosticsPublisher } from "./features/diagnostics.js";
 import { isSkillCandidate, SkillDiagnostics } from "./features/skill-diagnostics.js";
 import { documentSymbols, workspaceSymbolsOf } from "./features/symbols.js";
 import { foldingRanges } from "./features/folding.js";
-import { SEMANTIC_TOKENS_LEGEND, semanticTokens, type GlobalNames } from "./features/semantic-tokens.js";
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens, semanticTokensEdits } from "./features/semantic-tokens.js";
 import { formatDocument } from "./features/formatting.js";
 import { completions, completionSite } from "./features/completion.js";
 import { hoverAt } from "./features/hover.js";
 import { signatureHelp } from "./features/signature-help.js";
-import { definition, prepareRename, references, rename, type NavigationInputs } from "./features/navigation.js";
+import {
+  definition,
+  documentHighlights,
+  prepareRename,
+  references,
+  rename,
+  type NavigationInputs,
+} from "./features/navigation.js";
+import { inlayHints } from "./features/inlay-hints.js";
+import { selectionRanges } from "./features/selection-range.js";
+import { toLspDiagnostic } from "./features/diagnostics.js";
 import { quickFixes } from "./features/code-actions.js";
 import { cedarForRule } from "./features/cedar-preview.js";
-import { offsetAt } from "./core/positions.js";
+import { offsetAt, offsetRange } from "./core/positions.js";
 import type { CheckView } from "./core/semantic.js";
-import { canonicalUri, uriToPath } from "./core/uri.js";
+import { canonicalUri, pathToUri, uriToPath } from "./core/uri.js";
 import { SERVER_NAME, SERVER_VERSION } from "./core/version.js";
+import { SETTINGS_SECTION, defaultSettings, readSettings, type ServerSettings } from "./core/settings.js";
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are computed (ms). Clients may override it with `initializationOptions.diagnosticsDelay`. */
@@ -68,6 +86,50 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let publisher: DiagnosticsPublisher | undefined;
   const skillDiagnostics = new SkillDiagnostics(connection, log);
   let snippets = false;
+  /** The client asked for hover text without Markdown (eglot does). */
+  let plainHover = false;
+  /** Client support for registering file watchers (`workspace/didChangeWatchedFiles`) at run time. */
+  let watchRegistration = false;
+  let relativePatterns = false;
+  let initialized = false;
+  let globsRegistered = false;
+  const watchedRoots = new Set<string>();
+  /** The client's `symbiont` settings (workspace/configuration), on top of the defaults. */
+  let settings: ServerSettings = defaultSettings(options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
+  let configurationPull = false;
+  let configurationRegistration = false;
+  // Semantic tokens: the last result per document is kept, so a client can ask for the edits
+  // since then (`full/delta`) instead of the whole file again.
+  const lastTokens = new Map<string, { resultId: string; data: number[] }>();
+  let tokensResult = 0;
+  // A dangling or looping link in a project is skipped and logged (compiler/project/files.ts).
+  setSkipReporter((s) => connection.console.warn(`skipped ${s.path}: ${s.reason}`));
+
+  /**
+   * Watches the project's sources, contracts and markers. Globs are relative to the workspace
+   * folders; a project root outside them (a file opened from elsewhere) gets its own relative
+   * pattern where the client supports those.
+   */
+  const FILES_GLOB = "**/{*.symbi,*.dsl,*.clad.toml,toolclad.toml,symbi.toml}";
+  const registerWatchers = (roots: string[]) => {
+    if (!watchRegistration || !initialized) return;
+    const fresh = roots.filter((r) => !watchedRoots.has(r));
+    for (const r of fresh) watchedRoots.add(r);
+    const watchers: Array<{ globPattern: string | { baseUri: string; pattern: string } }> = [];
+    if (!globsRegistered) watchers.push({ globPattern: FILES_GLOB });
+    globsRegistered = true;
+    if (relativePatterns) {
+      const folders = workspace.rootPaths;
+      for (const r of fresh)
+        if (!folders.some((f) => r === f || r.startsWith(f + "/")))
+          watchers.push({ globPattern: { baseUri: pathToUri(r), pattern: FILES_GLOB } });
+    }
+    if (watchers.length === 0) return;
+    connection.client
+      .register(DidChangeWatchedFilesNotification.type, { watchers })
+      .catch((err: unknown) => log(`registering file watchers failed: ${String(err)}`));
+  };
+  workspace.onProjectRoot = (root) => registerWatchers([root]);
 
   /**
    * The document (as it is when the request starts) with the latest analysis. When edits are
@@ -125,8 +187,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       typeof init.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0
         ? init.diagnosticsDelay
         : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
+    settings = defaultSettings(delay);
     publisher = new DiagnosticsPublisher(connection, workspace, analyzer, delay, log);
+    configurationPull = params.capabilities.workspace?.configuration === true;
+    configurationRegistration = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
+    plainHover = params.capabilities.textDocument?.hover?.contentFormat?.[0] === MarkupKind.PlainText;
+    // A client that pulls diagnostics gets them only that way (never the same twice); the
+    // others get them pushed after each edit, as before.
+    const pull = params.capabilities.textDocument?.diagnostic !== undefined;
+    const refresh = params.capabilities.workspace?.diagnostics?.refreshSupport === true;
+    publisher.pullMode(pull, refresh ? () => void connection.languages.diagnostics.refresh() : undefined);
+    const watched = params.capabilities.workspace?.didChangeWatchedFiles;
+    watchRegistration = watched?.dynamicRegistration === true;
+    relativePatterns = (watched as { relativePatternSupport?: boolean } | undefined)?.relativePatternSupport === true;
     const roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (roots.length === 0 && params.rootUri) {
       const p = uriToPath(params.rootUri);
@@ -146,11 +220,47 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentSymbolProvider: true,
         workspaceSymbolProvider: true,
         foldingRangeProvider: true,
-        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: true },
+        semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: { delta: true }, range: true },
         documentFormattingProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentHighlightProvider: true,
+        selectionRangeProvider: true,
+        inlayHintProvider: true,
+        ...(params.capabilities.textDocument?.diagnostic !== undefined
+          ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } }
+          : {}),
       },
     };
+  });
+
+  connection.onInitialized(() => {
+    initialized = true;
+    registerWatchers(workspace.projects.length ? [...workspace.projects] : []);
+    if (configurationRegistration)
+      connection.client
+        .register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION })
+        .catch((err: unknown) => log(`registering for configuration changes failed: ${String(err)}`));
+    if (configurationPull) void pullSettings();
+  });
+
+  /** Applies the `symbiont` section's value; a rejected value is reported and the setting kept. */
+  const applySettings = (raw: unknown) => {
+    const r = readSettings(raw, settings);
+    for (const p of r.problems) connection.console.warn(`settings: ${p}`);
+    settings = r.settings;
+    publisher?.setDelay(settings.diagnosticsDelay);
+  };
+  const pullSettings = async () => {
+    try {
+      applySettings(await connection.workspace.getConfiguration({ section: SETTINGS_SECTION }));
+    } catch (err) {
+      log(`reading the client's settings failed: ${String(err)}`);
+    }
+  };
+  connection.onDidChangeConfiguration((p) => {
+    // Clients that answer workspace/configuration are asked; the others push the settings.
+    if (configurationPull) void pullSettings();
+    else applySettings((p?.settings as Record<string, unknown> | null | undefined)?.[SETTINGS_SECTION]);
   });
 
   // Document sync: the workspace always holds the latest text; diagnostics follow after a pause.
@@ -170,6 +280,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       skillDiagnostics.clear(e.document.uri);
       return;
     }
+    lastTokens.delete(canonicalUri(e.document.uri));
     workspace.close(e.document.uri);
     publisher?.clear(canonicalUri(e.document.uri), e.document.uri);
     publisher?.schedule();
@@ -177,7 +288,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDidChangeWatchedFiles((p) => {
     for (const c of p.changes) {
       const path = uriToPath(c.uri);
-      if (path && isContractPath(path)) {
+      if (path && (path.endsWith("/symbi.toml") || path.endsWith("\\symbi.toml"))) {
+        // A project marker appeared, went or changed: project roots may have moved.
+        analyzer.reset();
+        workspace.refreshRoots();
+      } else if (path && isContractPath(path)) {
         let text: string | undefined;
         try {
           text = c.type === FileChangeType.Deleted ? undefined : readFileSync(path, "utf8");
@@ -195,23 +310,121 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     publisher?.schedule();
   });
 
+  /**
+   * While an edit waits for analysis, the last analysed version of a document with a position of
+   * the current text mapped into it — when the position lies outside the edited region. Hover
+   * and completion answer from it instead of waiting for a re-check.
+   */
+  const lastAnalysed = (doc: SourceDocument, offset: number) => {
+    const prev = analyzer.isStale() ? analyzer.latest() : undefined;
+    const old = prev?.documents.get(doc.uri);
+    if (!prev || !old || old === doc || !old.uses(prev.resultFor(doc.uri)?.files.get(doc.uri))) return undefined;
+    const edit = textDelta(old.text, doc.text);
+    if (!edit || edit.newEnd - edit.start > MAX_TYPED_EDIT || edit.oldEnd - edit.start > MAX_TYPED_EDIT)
+      return undefined;
+    const toOld = (o: number) => (o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start);
+    const toNew = (o: number) => (o <= edit.start ? o : o >= edit.oldEnd ? o - edit.oldEnd + edit.newEnd : edit.start);
+    const inEdit = offset > edit.start && offset < edit.newEnd;
+    return { prev, old, edit, toOld, toNew, inEdit };
+  };
+
   connection.onHover(
     guarded("hover", log, async (p, token) => {
-      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      const uri = uriOf(p);
+      if (!p.position || typeof p.position.line !== "number" || typeof p.position.character !== "number")
+        throw new ResponseError(ErrorCodes.InvalidParams, "position is missing or invalid");
+      const cedarOf = (result: CheckResult | undefined) => (rule: PolicyRule) =>
+        cedarForRule(
+          result,
+          rule,
+          (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text,
+          (file) => analyzer.projectRelative(file),
+        );
+      const doc = workspace.get(uri);
+      // An edit waiting for analysis: answer from the last analysed version (never wait for the
+      // re-check), the hovered range mapped back into the current text.
+      const stale = doc ? lastAnalysed(doc, offsetAt(doc.lineMap, p.position)) : undefined;
+      if (doc && stale && !stale.inEdit) {
+        const h = hoverAt({
+          doc: stale.old,
+          offset: stale.toOld(offsetAt(doc.lineMap, p.position)),
+          view: stale.prev.viewFor(doc.uri),
+          viewIsCurrent: true,
+          cedarForRule: cedarOf(stale.prev.resultFor(doc.uri)),
+        });
+        if (h?.range) {
+          const start = stale.toNew(offsetAt(stale.old.lineMap, h.range.start));
+          const end = stale.toNew(offsetAt(stale.old.lineMap, h.range.end));
+          h.range = offsetRange(doc.lineMap, start, end);
+        }
+        return h && plainHover ? plainTextHover(h) : h;
+      }
+      const s = await stateFor(uri, p.position, token);
       if (!s) return null;
-      const result = analyzer.current().resultFor(s.doc.uri);
-      return hoverAt({
-        ...s,
-        cedarForRule: (rule) =>
-          cedarForRule(
-            result,
-            rule,
-            (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text,
-            (file) => analyzer.projectRelative(file),
-          ),
-      });
+      const h = hoverAt({ ...s, cedarForRule: cedarOf(analyzer.current().resultFor(s.doc.uri)) });
+      return h && plainHover ? plainTextHover(h) : h;
     }),
   );
+
+  connection.onDocumentHighlight(
+    guarded("documentHighlight", log, async (p, token) => {
+      const s = await stateFor(p.textDocument?.uri, p.position ?? null, token);
+      return s ? documentHighlights(navInputs(s)) : null;
+    }),
+  );
+
+  /**
+   * The document with the parse the analysis made of it (incremental: only the edited items are
+   * parsed again), for features that read the tree but not the checker's results.
+   */
+  const parsedDoc = (uri: string): SourceDocument | undefined => {
+    analyzer.current();
+    return workspace.get(uri);
+  };
+
+  connection.onSelectionRanges(
+    guarded("selectionRange", log, (p) => {
+      const doc = parsedDoc(uriOf(p));
+      if (!Array.isArray(p.positions)) throw new ResponseError(ErrorCodes.InvalidParams, "positions is missing");
+      return doc
+        ? selectionRanges(
+            doc,
+            p.positions.map((pos) => offsetAt(doc.lineMap, pos)),
+          )
+        : null;
+    }),
+  );
+
+  connection.languages.inlayHint.on(
+    guarded("inlayHint", log, async (p, token) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      if (!s || !p.range) return null;
+      return inlayHints(
+        s.doc,
+        s.viewIsCurrent ? s.view : undefined,
+        { start: offsetAt(s.doc.lineMap, p.range.start), end: offsetAt(s.doc.lineMap, p.range.end) },
+        settings.inlayHints,
+      );
+    }),
+  );
+
+  // Pull diagnostics (LSP 3.17): the same diagnostics the server pushes, for the current text.
+  const pullDiagnostics = guarded(
+    "diagnostic",
+    log,
+    async (p: { textDocument?: { uri?: unknown } }, token: CancellationToken) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      const items = s
+        ? analyzer.diagnosticsFor(s.doc.uri).map((d) => toLspDiagnostic(d, (u) => workspace.clientUri(u)))
+        : [];
+      return { kind: DocumentDiagnosticReportKind.Full, items } as const;
+    },
+  );
+  connection.languages.diagnostics.on(async (p, token) => {
+    const r = await pullDiagnostics(p, token);
+    if (r instanceof ResponseError) throw r;
+    return r;
+  });
 
   connection.onCompletion(
     guarded("completion", log, async (p, token) => {
@@ -222,37 +435,24 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const options = { snippets };
       // Typing: while the last keystroke waits for analysis, complete against the last analysed
       // version of the document (offsets mapped through the small edit) instead of re-checking now.
-      const prev = analyzer.isStale() ? analyzer.latest() : undefined;
-      const old = prev?.documents.get(doc.uri);
-      const result = prev?.resultFor(doc.uri);
-      if (prev && old && old !== doc && old.uses(result?.files.get(doc.uri))) {
-        const edit = textDelta(old.text, doc.text);
-        const offset = offsetAt(doc.lineMap, p.position);
+      const offset = offsetAt(doc.lineMap, p.position);
+      const stale = lastAnalysed(doc, offset);
+      if (stale) {
         const site = completionSite(doc, offset);
         // A member access needs its receiver's type: the receiver must predate the edit.
-        const receiverUnchanged =
-          site.context.kind !== "member" || (edit !== undefined && site.context.dot <= edit.start);
-        if (
-          edit &&
-          receiverUnchanged &&
-          edit.newEnd - edit.start <= MAX_TYPED_EDIT &&
-          edit.oldEnd - edit.start <= MAX_TYPED_EDIT
-        ) {
-          const map = (o: number) =>
-            o <= edit.start ? o : o >= edit.newEnd ? o - edit.newEnd + edit.oldEnd : edit.start;
+        if (site.context.kind !== "member" || site.context.dot <= stale.edit.start)
           return completions(
             {
               doc,
               offset,
               otherDocs,
-              view: prev.viewFor(doc.uri),
+              view: stale.prev.viewFor(doc.uri),
               viewIsCurrent: true,
               options,
-              semantic: { doc: old, offset: map },
+              semantic: { doc: stale.old, offset: stale.toOld },
             },
             site,
           );
-        }
       }
       const s = await stateFor(uri, p.position, token);
       return s ? completions({ ...s, otherDocs, options }) : null;
@@ -297,6 +497,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onCodeAction(
     guarded("codeAction", log, async (p, token) => {
+      // Malformed params are the client's mistake (InvalidParams), never an InternalError.
+      if (!p?.range?.start || !p.range.end || typeof p.context !== "object" || p.context === null)
+        throw new ResponseError(ErrorCodes.InvalidParams, "codeAction needs `range` and `context`");
       const s = await stateFor(p.textDocument?.uri, undefined, token);
       if (!s) return null;
       return quickFixes(
@@ -311,13 +514,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onDocumentSymbol(
     guarded("documentSymbol", log, (p) => {
-      const doc = workspace.get(uriOf(p));
+      const doc = parsedDoc(uriOf(p));
       return doc ? documentSymbols(doc) : null;
     }),
   );
 
   connection.onWorkspaceSymbol(
     guarded("workspaceSymbol", log, async (p, token) => {
+      analyzer.current();
       const out = [];
       for (const doc of workspace.all()) {
         checkCancelled(token);
@@ -330,44 +534,39 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onFoldingRanges(
     guarded("foldingRange", log, (p) => {
-      const doc = workspace.get(uriOf(p));
+      const doc = parsedDoc(uriOf(p));
       return doc ? foldingRanges(doc) : null;
     }),
   );
 
-  const globalNames = (uri: string): GlobalNames | undefined => {
-    const view = analyzer.current().viewFor(canonicalUri(uri));
-    if (!view) return undefined;
-    const env = view.env;
-    return {
-      kindOf: (name) =>
-        env.agents.has(name)
-          ? "agent"
-          : env.functions.has(name)
-            ? "function"
-            : env.tools.has(name)
-              ? "tool"
-              : env.typeDecls.has(name)
-                ? "type"
-                : env.memories.has(name)
-                  ? "memory"
-                  : undefined,
-    };
+  const fullTokens = async (uri: string, token: CancellationToken) => {
+    const s = await stateFor(uri, undefined, token);
+    if (!s) return undefined;
+    const { data } = semanticTokens(s.doc, s.viewIsCurrent ? s.view : undefined);
+    const resultId = String(++tokensResult);
+    lastTokens.set(s.doc.uri, { resultId, data });
+    return { resultId, data };
   };
-
   connection.languages.semanticTokens.on(
-    guarded("semanticTokens/full", log, (p) => {
-      const doc = workspace.get(uriOf(p));
-      return doc ? semanticTokens(doc, globalNames(uriOf(p))) : { data: [] };
+    guarded("semanticTokens/full", log, async (p, token) => (await fullTokens(uriOf(p), token)) ?? { data: [] }),
+  );
+  connection.languages.semanticTokens.onDelta(
+    guarded("semanticTokens/full/delta", log, async (p, token) => {
+      const uri = uriOf(p);
+      const previous = lastTokens.get(canonicalUri(uri));
+      const next = await fullTokens(uri, token);
+      if (!next) return { data: [] };
+      if (!previous || previous.resultId !== p.previousResultId) return next;
+      return { resultId: next.resultId, edits: semanticTokensEdits(previous.data, next.data) };
     }),
   );
   connection.languages.semanticTokens.onRange(
-    guarded("semanticTokens/range", log, (p) => {
-      const doc = workspace.get(uriOf(p));
-      if (!doc) return { data: [] };
-      return semanticTokens(doc, globalNames(uriOf(p)), {
-        start: offsetAt(doc.lineMap, p.range.start),
-        end: offsetAt(doc.lineMap, p.range.end),
+    guarded("semanticTokens/range", log, async (p, token) => {
+      const s = await stateFor(uriOf(p), undefined, token);
+      if (!s) return { data: [] };
+      return semanticTokens(s.doc, s.viewIsCurrent ? s.view : undefined, {
+        start: offsetAt(s.doc.lineMap, p.range.start),
+        end: offsetAt(s.doc.lineMap, p.range.end),
       });
     }),
   );
@@ -393,4 +592,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   documents.listen(connection);
   connection.listen();
+}
+
+/** A Markdown hover as plain text, for clients that asked for it: fences and backticks removed. */
+function plainTextHover(h: Hover): Hover {
+  const c = h.contents as { kind?: string; value?: string };
+  if (c.kind !== MarkupKind.Markdown || typeof c.value !== "string") return h;
+  const value = c.value
+    .replace(/^```[a-z]*\n?/gm, "")
+    .replace(/`([^`]*)`/g, "$1")
+    .replace(/\*\*([^*]*)\*\*/g, "$1")
+    .trim();
+  return { ...h, contents: { kind: MarkupKind.PlainText, value } };
 }

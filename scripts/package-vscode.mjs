@@ -137,6 +137,8 @@ export async function packageExtension(options = {}) {
       format: "esm",
       target: "node20",
       banner: { js: ESM_SERVER_BANNER },
+      // The toolchain's version, which the bundled server cannot read from a package.json.
+      define: { __SYMBI_VERSION__: JSON.stringify(readJson(join(root, "package.json")).version) },
       minify: true,
       sourcemap: false,
       metafile: true,

@@ -112,9 +112,12 @@ export class BodyChecker {
   paramScope(
     params: Array<{ name: string; type: Type; symbolId: string; span: Span }>,
     kind: "body" | "guard" = "body",
+    extent?: { start: number; end: number },
   ): Scope {
     const s = new Scope(undefined, kind);
-    for (const p of params)
+    if (extent) s.extent = extent;
+    for (const p of params) {
+      if (extent) this.sink.local(p.symbolId, p.name, extent.start, extent.end);
       s.define({
         name: p.name,
         type: p.type,
@@ -124,11 +127,13 @@ export class BodyChecker {
         used: true,
         refinable: false,
       });
+    }
     s.closed = new Map();
     return s;
   }
 
-  declare(scope: Scope, id: Identifier, type: Type, kind: VarKind): VarInfo {
+  /** Declares `id` in `scope`; it is visible from `from` (default: its own name) to the end of the scope. */
+  declare(scope: Scope, id: Identifier, type: Type, kind: VarKind, from = id.span.start): VarInfo {
     const symbolId = `local:${this.sink.file}:${id.span.start}`;
     const v: VarInfo = {
       name: id.name,
@@ -141,6 +146,8 @@ export class BodyChecker {
     };
     scope.define(v);
     scope.pending?.delete(id.name);
+    const range = scope.range();
+    if (range) this.sink.local(symbolId, id.name, from, range.end);
     this.sink.symbol({
       id: symbolId,
       kind: kind === "binder" ? "binder" : kind === "param" ? "param" : "variable",
@@ -221,6 +228,7 @@ export class BodyChecker {
   /** Checks a block in a new scope; returns the block's value type (unit without a tail). */
   block(block: Block, parent: Scope, kind: "block" | "loop" = "block", prepare?: (s: Scope) => void): Type {
     const scope = new Scope(parent, kind);
+    scope.extent = block.span;
     prepare?.(scope);
     const t = this.blockIn(block, scope);
     this.closeScope(scope);
@@ -281,7 +289,8 @@ export class BodyChecker {
             );
           }
         }
-        this.declare(scope, st.name, widenLiteral(t), "variable");
+        // Visible after its statement: its own initialiser still sees an outer variable of that name.
+        this.declare(scope, st.name, widenLiteral(t), "variable", st.span.end);
         return T.unit;
       }
       case "Assign":
@@ -349,7 +358,7 @@ export class BodyChecker {
             ],
           },
         });
-        this.declare(scope, target, widenLiteral(valueT), "variable");
+        this.declare(scope, target, widenLiteral(valueT), "variable", st.span.end);
         return;
       }
       if (v.kind === "binder" || v.kind === "trusted") {
@@ -503,6 +512,7 @@ export class BodyChecker {
       const p = arm.pattern;
       let key: string | undefined;
       const armScope = new Scope(scope, "block");
+      armScope.extent = arm.span;
       if (catchAll)
         this.sink.report("W0200", "unreachable match arm", p.span, {
           related: [{ file: this.sink.file, span: catchAll, message: "this arm already matches everything" }],
@@ -1090,6 +1100,7 @@ export class BodyChecker {
 
   private lambda(e: LambdaExpr, scope: Scope, expected?: FnType): Type {
     const s = new Scope(scope, "lambda");
+    s.extent = e.span;
     const params: FnParam[] = [];
     const seen = new Set<string>();
     present(e.params).forEach((p, i) => {

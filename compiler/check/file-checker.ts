@@ -1,8 +1,9 @@
 /**
- * Checks the bodies of one file against the project's global environment: agents (capabilities,
- * policies, functions, `with` blocks and their code), top-level functions and policies, channel
- * policies, and the agent references of webhooks and schedules. The result depends only on the
- * file's text and the environment's fingerprint, which is what the Project caches on.
+ * Checks the bodies of a file's top-level items, one item at a time, against the project's global
+ * environment: agents (capabilities, policies, functions, `with` blocks and their code),
+ * top-level functions and policies, channel policies, and the agent references of webhooks and
+ * schedules. An item's result depends only on the item and the environment's fingerprint, which
+ * is what the Project caches on.
  */
 import { isNode, present } from "./present.js";
 import type {
@@ -10,6 +11,7 @@ import type {
   Block,
   FunctionDef,
   Identifier,
+  Item,
   Node,
   PolicyDef,
   Property,
@@ -20,13 +22,13 @@ import type { SandboxTier } from "../../formats/sandbox-manifest.js";
 import { sandboxTierFromDsl } from "../../stdlib/with-attributes.js";
 import { assignable, isLoose, typeToString, type Type } from "./types.js";
 import { BodyChecker } from "./body-checker.js";
-import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo, SourceUnit } from "./globals.js";
+import type { AgentDecl, FunctionInfo, GlobalEnv, ParamInfo } from "./globals.js";
 import { PolicyChecker, type PolicyInfo } from "./policies.js";
 import { CheckSink } from "./sink.js";
 import { checkWithBlock, durationLiteral, type WithSettings } from "./with-block.js";
 import { parseDurationText, tierName, tierRank } from "./settings-schema.js";
 import { didYouMeanIn } from "../../grammar/suggest.js";
-import type { Reference, SymbolInfo } from "./symbols.js";
+import type { LocalBinding, Reference, SymbolInfo } from "./symbols.js";
 
 /** What one file contributes about an agent (the Project adds the top-level policies in scope). */
 export interface AgentPart {
@@ -35,64 +37,88 @@ export interface AgentPart {
   withBlocks: WithSettings[];
 }
 
-export interface FileCheck {
-  file: string;
+/** What checking one top-level item gives. */
+export interface ItemCheck {
   diagnostics: Diagnostic[];
   references: Reference[];
   symbols: SymbolInfo[];
-  agents: AgentPart[];
-  topPolicies: PolicyInfo[];
-  channelPolicies: PolicyInfo[];
-  /** The type of every checked expression and name. */
+  locals: readonly LocalBinding[];
   types: ReadonlyMap<Node, Type>;
-  /** The symbol id each identifier resolved to. */
   resolved: ReadonlyMap<Identifier, string>;
+  /** For an agent (the environment's declaration of its name): what it contributes. */
+  agent?: AgentPart;
+  topPolicy?: PolicyInfo;
+  channelPolicies: PolicyInfo[];
+  /**
+   * Whether the item was the environment's declaration of its name when checked (an agent or
+   * function declared twice is checked once): a cached check is valid only while that holds.
+   */
+  owner: boolean;
 }
 
-export function checkFile(unit: SourceUnit, env: GlobalEnv, recordSymbols = true): FileCheck {
-  const sink = new CheckSink(unit.file, env, recordSymbols);
-  const out: FileCheck = {
-    file: unit.file,
+/**
+ * Checks one top-level item of `file` against the project's environment. Its result depends only
+ * on the item and the environment's fingerprint, which is what the Project caches it on (so an
+ * edit re-checks the edited items only).
+ */
+export function checkItem(item: Item, file: string, env: GlobalEnv, recordSymbols = true): ItemCheck {
+  const sink = new CheckSink(file, env, recordSymbols);
+  const part = checkItemInto(item, sink);
+  return {
     diagnostics: sink.diagnostics,
     references: sink.references,
     symbols: sink.symbols,
-    agents: [],
-    topPolicies: [],
-    channelPolicies: [],
+    locals: sink.locals,
     types: sink.types,
     resolved: sink.resolved,
+    channelPolicies: part.channelPolicies,
+    owner: isOwner(item, env),
+    ...(part.agent ? { agent: part.agent } : {}),
+    ...(part.topPolicy ? { topPolicy: part.topPolicy } : {}),
   };
-  for (const item of present(unit.program.items)) {
-    switch (item.kind) {
-      case "Agent": {
-        const decl = env.agents.get(item.name.name);
-        if (decl && decl.node === item) out.agents.push(checkAgent(item, decl, sink));
-        break;
-      }
-      case "Function": {
-        const f = env.functions.get(item.name.name);
-        if (f && f.node === item) checkFunction(f, sink);
-        break;
-      }
-      case "Policy":
-        out.topPolicies.push(new PolicyChecker(sink, undefined).check(item, "top"));
-        break;
-      case "Channel":
-        for (const m of present(item.members))
-          if (m.kind === "Policy") out.channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
-        break;
-      case "Webhook":
-        for (const m of present(item.members)) if (m.kind === "Property") agentProperty(m, sink);
-        break;
-      case "Schedule":
-        for (const m of present(item.entries)) agentProperty(m, sink);
-        break;
-      case "Metadata":
-        for (const m of present(item.entries)) modelProperty(m, sink);
-        break;
+}
+
+/** Whether `item` is the environment's declaration of its name (always, for items without one). */
+export function isOwner(item: Item, env: GlobalEnv): boolean {
+  if (item.kind === "Agent") return env.agents.get(item.name.name)?.node === item;
+  if (item.kind === "Function") return env.functions.get(item.name.name)?.node === item;
+  return true;
+}
+
+function checkItemInto(
+  item: Item,
+  sink: CheckSink,
+): { agent?: AgentPart; topPolicy?: PolicyInfo; channelPolicies: PolicyInfo[] } {
+  const env = sink.env;
+  const channelPolicies: PolicyInfo[] = [];
+  switch (item.kind) {
+    case "Agent": {
+      const decl = env.agents.get(item.name.name);
+      if (decl && decl.node === item) return { agent: checkAgent(item, decl, sink), channelPolicies };
+      break;
     }
+    case "Function": {
+      const f = env.functions.get(item.name.name);
+      if (f && f.node === item) checkFunction(f, sink);
+      break;
+    }
+    case "Policy":
+      return { topPolicy: new PolicyChecker(sink, undefined).check(item, "top"), channelPolicies };
+    case "Channel":
+      for (const m of present(item.members))
+        if (m.kind === "Policy") channelPolicies.push(new PolicyChecker(sink, undefined).check(m, "channel"));
+      break;
+    case "Webhook":
+      for (const m of present(item.members)) if (m.kind === "Property") agentProperty(m, sink);
+      break;
+    case "Schedule":
+      for (const m of present(item.entries)) agentProperty(m, sink);
+      break;
+    case "Metadata":
+      for (const m of present(item.entries)) modelProperty(m, sink);
+      break;
   }
-  return out;
+  return { channelPolicies };
 }
 
 /** `metadata { model = "..." }` is read by the runtime (the agents' model): it must be a model name. */
@@ -127,7 +153,7 @@ function checkFunction(f: FunctionInfo, sink: CheckSink, agent?: AgentDecl): voi
     ...(agent ? { agent } : {}),
     ...(f.returnType ? { returnType: f.returnType } : {}),
   });
-  const scope = bc.paramScope(paramsOf(f.params));
+  const scope = bc.paramScope(paramsOf(f.params), "body", f.node.span);
   const value = bc.blockIn(f.node.body, scope);
   bc.closeScope(scope);
   checkFallOff(f.node.body, value, f.returnType, bc, `function \`${f.name}\``, f.node.name.span);
@@ -216,7 +242,7 @@ function checkAgent(node: AgentDef, decl: AgentDecl, sink: CheckSink): AgentPart
 function checkWith(w: WithBlock, decl: AgentDecl, sink: CheckSink): WithSettings {
   const settings = checkWithBlock(w, sink);
   const bc = new BodyChecker(sink, { agent: decl, ...(decl.returnType ? { returnType: decl.returnType } : {}) });
-  const scope = bc.paramScope(paramsOf(decl.params));
+  const scope = bc.paramScope(paramsOf(decl.params), "body", w.span);
   const value = bc.blockIn(w.body, scope);
   bc.closeScope(scope);
   const end = { ...w.span, end: w.span.start + 4, endLine: w.span.line, endCol: w.span.col + 4 };

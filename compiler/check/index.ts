@@ -4,7 +4,7 @@
  * incremental), `symbic build` (agents, policies, with settings) and the runtime.
  */
 export { Project, isContractPath, type AgentInfo, type CheckResult, type ProjectOptions } from "./project.js";
-export { SymbolTable, type SymbolInfo, type SymbolKind, type Reference } from "./symbols.js";
+export { SymbolTable, type SymbolInfo, type SymbolKind, type Reference, type LocalBinding } from "./symbols.js";
 export { T, typeToString, assignable, type Type, type FnParam, type StructDef, type TypeEnv } from "./types.js";
 export {
   GlobalEnv,

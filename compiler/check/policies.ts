@@ -165,7 +165,7 @@ export class PolicyChecker {
     const a = rule.action;
     if (rule.verb === "require") {
       if (rule.scope) r.actions = this.patterns(rule.scope);
-      const scope = this.decisionScope(r.actions);
+      const scope = this.decisionScope(r.actions, rule.span);
       this.requirement(a, r, scope);
       if (rule.guard) this.guard(rule.guard, scope);
       return r;
@@ -196,7 +196,7 @@ export class PolicyChecker {
     if (rule.verb === "deny") this.unmatchableDenies(r.actions);
     if (rule.verb === "allow" && this.where === "top") this.widensAgents(rule, r.actions);
     if (rule.guard) {
-      const scope = this.decisionScope(r.actions);
+      const scope = this.decisionScope(r.actions, rule.span);
       this.guard(rule.guard, scope);
     }
     return r;
@@ -595,12 +595,12 @@ export class PolicyChecker {
   }
 
   /** The decision-time scope: the agent's inputs, then the patterns' binders. */
-  private decisionScope(patterns: ActionPattern[]): DecisionScope {
+  private decisionScope(patterns: ActionPattern[], extent: { start: number; end: number }): DecisionScope {
     const bc = this.checker();
     const inputs = this.agent
       ? this.agent.params.map((p) => ({ name: p.name, type: p.type, symbolId: p.symbolId, span: p.node.name.span }))
       : [];
-    const base = bc.paramScope(inputs, "guard");
+    const base = bc.paramScope(inputs, "guard", extent);
     // An input named like a trusted record hides it in guards: say so once per policy and name.
     for (const p of this.agent?.params ?? []) {
       const v = base.vars.get(p.name);
@@ -620,6 +620,7 @@ export class PolicyChecker {
       };
     }
     const scope = new Scope(base, "guard");
+    scope.extent = extent;
     const orphans = this.orphanBinders;
     this.orphanBinders = [];
     for (const b of orphans) if (!scope.vars.has(b.name)) bc.declare(scope, b.node, T.error, "binder");

@@ -3,16 +3,20 @@
  * `toolclad.toml`) in memory, checked incrementally. The language server calls `setFile` on
  * every edit and `check()` after; the CLI uses `checkFiles`.
  *
- * Incrementality: parse results are cached per file; the global declaration pass runs on every
- * check (it reads only declaration headers); a file's bodies are re-checked only when its text
- * changed or when the environment's fingerprint (everything one file can see of the others:
- * declarations, top-level policies, capabilities, contracts) changed.
+ * Incrementality: a changed file is re-parsed from its last parse, only the top-level items the
+ * edit touched (grammar/incremental.ts); the global declaration pass runs on every check (it reads
+ * only declaration headers); each top-level item is checked on its own, and re-checked only when
+ * it was parsed again or the environment's fingerprint (everything one item can see of the
+ * others: declarations, top-level policies, capabilities, contracts) changed. The results of the
+ * items an edit moved follow them (moved-results.ts).
  */
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { capDiagnostics, parseText, type ParseResult } from "../../grammar/index.js";
-import type { AgentDef, Identifier, Node } from "../../grammar/ast.js";
-import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
+import { reparseText } from "../../grammar/incremental.js";
+import type { AgentDef, Identifier, Item, Node } from "../../grammar/ast.js";
+import { present } from "./present.js";
+import { compareDiagnostics, diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import {
   contractFiles,
   loadContractSources,
@@ -21,10 +25,12 @@ import {
   type ToolContract,
 } from "../contracts/index.js";
 import { buildGlobalEnv, type GlobalEnv, type ParamInfo, type SourceUnit } from "./globals.js";
-import { checkFile, type FileCheck } from "./file-checker.js";
+import { checkItem, isOwner, type AgentPart, type ItemCheck } from "./file-checker.js";
+import { moveItemCheck } from "./moved-results.js";
+import { isRecoveryError, withoutRecoveryArtefacts } from "./recovery.js";
 import type { PolicyInfo } from "./policies.js";
 import type { SettingEntry } from "./settings-schema.js";
-import { SymbolTable, type SymbolInfo } from "./symbols.js";
+import { SymbolTable, type LocalBinding, type Reference, type SymbolInfo } from "./symbols.js";
 import type { Type } from "./types.js";
 import type { WithSettings } from "./with-block.js";
 import { checkSkills } from "./skills.js";
@@ -66,6 +72,18 @@ export interface CheckResult {
    * `recordSymbols`.
    */
   resolutionOf(id: Identifier): string | undefined;
+  /**
+   * The local variables, parameters and policy binders a name typed at `offset` of `file`
+   * would refer to, innermost first, shadowed ones left out (the scopes of the checker itself,
+   * README "Scopes"; completion uses them).
+   */
+  visibleLocals(file: string, offset: number): SymbolInfo[];
+  /**
+   * An opaque value that is the same object for as long as the check results of a top-level
+   * item stay the same (the item was neither re-parsed nor re-checked); undefined for an item of
+   * no checked file. Caches of what is derived from an item's results key on it.
+   */
+  itemResultKey(item: Item): object | undefined;
   /** Tool contracts by tool name (including invalid ones, `valid: false`), and the MCP tools (`contract.mcp`). */
   contracts: ReadonlyMap<string, ToolContract>;
   /** The MCP servers `symbi.toml` declares (those that could be read), by name. */
@@ -78,6 +96,8 @@ export interface CheckResult {
   env: GlobalEnv;
   /** Files whose bodies were (re-)checked by this call; the others reused cached results. */
   checkedFiles: string[];
+  /** How many top-level items this call checked (the others reused their cached results). */
+  checkedItems: number;
 }
 
 export interface ProjectOptions {
@@ -93,7 +113,26 @@ export interface ProjectOptions {
 interface FileEntry {
   text: string;
   parse?: ParseResult;
-  check?: { fingerprint: string; parse: ParseResult; result: FileCheck };
+  /** The parse of an earlier text of the file, re-parsed incrementally into `parse` (grammar/incremental.ts). */
+  base?: ParseResult;
+  /** Per-item check results by item node, for the environment fingerprint they were made with. */
+  items: Map<Item, { fingerprint: string; check: ItemCheck }>;
+  /** The file's merged result for `parse` and `fingerprint`. */
+  check?: { fingerprint: string; parse: ParseResult; result: FileView };
+}
+
+/** One file's check: its items' results merged (node-keyed results stay per item, in `items`). */
+interface FileView {
+  file: string;
+  diagnostics: Diagnostic[];
+  references: Reference[];
+  symbols: SymbolInfo[];
+  locals: LocalBinding[];
+  agents: AgentPart[];
+  topPolicies: PolicyInfo[];
+  channelPolicies: PolicyInfo[];
+  /** The items in source order with their checks. */
+  items: Array<{ item: Item; start: number; end: number; check: ItemCheck }>;
 }
 
 export function isContractPath(path: string): boolean {
@@ -171,7 +210,14 @@ export class Project {
     }
     const entry = this.sources.get(path);
     if (entry && entry.text === text) return;
-    this.sources.set(path, { text, ...(entry?.check ? { check: entry.check } : {}) });
+    if (!entry) {
+      this.sources.set(path, { text, items: new Map() });
+      return;
+    }
+    // The new text is parsed on the next check, from the last parse (only the edited items).
+    entry.base = entry.parse ?? entry.base;
+    entry.parse = undefined;
+    entry.text = text;
   }
 
   removeFile(path: string): void {
@@ -258,7 +304,7 @@ export class Project {
     const units: SourceUnit[] = [];
     for (const path of this.sourceFiles()) {
       const entry = this.sources.get(path)!;
-      entry.parse ??= parseText(entry.text, path);
+      entry.parse ??= this.parse(path, entry);
       files.set(path, entry.parse);
       units.push({ file: path, program: entry.parse.program, text: entry.parse.text });
     }
@@ -270,8 +316,9 @@ export class Project {
     const env = this.globalEnv(units, contracts, failed);
 
     const diagnostics: Diagnostic[] = [...env.diagnostics, ...contracts.diagnostics];
-    const fileChecks: FileCheck[] = [];
+    const fileChecks: FileView[] = [];
     const checkedFiles: string[] = [];
+    let checkedItems = 0;
     for (const u of units) {
       const entry = this.sources.get(u.file)!;
       const parse = entry.parse!;
@@ -283,23 +330,25 @@ export class Project {
       }
       let c = entry.check;
       if (!c || c.fingerprint !== env.fingerprint || c.parse !== parse) {
-        let result: FileCheck;
+        let view: FileView & { checked: number };
         try {
-          result = checkFile(u, env, this.recordSymbols);
+          view = this.checkItems(u, entry, env);
         } catch (err) {
           entry.check = undefined;
+          entry.items.clear();
           diagnostics.push(checkerFailure(u.file, err));
           continue;
         }
-        c = { fingerprint: env.fingerprint, parse, result };
+        checkedItems += view.checked;
+        c = { fingerprint: env.fingerprint, parse, result: view };
         entry.check = c;
-        checkedFiles.push(u.file);
+        if (view.checked > 0) checkedFiles.push(u.file);
       }
       fileChecks.push(c.result);
-      // A file that does not parse gets its errors but not its warnings: warnings there are
-      // mostly artefacts of error recovery (a statement the parser skipped leaves a variable "unused").
-      const broken = parse.diagnostics.some((d) => d.severity === "error");
-      for (const d of c.result.diagnostics) if (!broken || d.severity === "error") diagnostics.push(d);
+      // Around a syntax error, what the checker says about the holes recovery left is dropped
+      // (recovery.ts); the rest of the file keeps its errors and warnings.
+      const syntaxErrors = parse.diagnostics.filter((d) => d.severity === "error" && isRecoveryError(d.code));
+      for (const d of withoutRecoveryArtefacts(parse.program, syntaxErrors, c.result.diagnostics)) diagnostics.push(d);
     }
 
     const policies = fileChecks.flatMap((f) => f.topPolicies);
@@ -327,9 +376,23 @@ export class Project {
     }
 
     let table: SymbolTable | undefined;
-    const lookup = <K, V>(pick: (f: FileCheck) => ReadonlyMap<K, V>, key: K): V | undefined => {
+    // Node-keyed results live per item: find the item around the node in each file.
+    const itemAt = (items: FileView["items"], at: number) => {
+      let lo = 0;
+      let hi = items.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const it = items[mid]!;
+        if (at < it.start) hi = mid - 1;
+        else if (at > it.end) lo = mid + 1;
+        else return it;
+      }
+      return undefined;
+    };
+    const lookup = <K extends Node, V>(pick: (c: ItemCheck) => ReadonlyMap<K, V>, key: K): V | undefined => {
       for (const f of fileChecks) {
-        const v = pick(f).get(key);
+        const found = itemAt(f.items, key.span.start)?.check;
+        const v = found && pick(found).get(key);
         if (v !== undefined) return v;
       }
       return undefined;
@@ -339,18 +402,41 @@ export class Project {
         [...env.symbols, ...fileChecks.flatMap((f) => f.symbols)],
         [...env.references, ...fileChecks.flatMap((f) => f.references)],
       ));
+    const localsOf = new Map<string, readonly LocalBinding[]>();
+    for (const f of fileChecks) localsOf.set(f.file, f.locals);
     return {
       // Sorted, and at most MAX_DIAGNOSTICS_PER_FILE per file (the rest counted in one summary).
-      diagnostics: capDiagnostics(dedupe(diagnostics)),
+      diagnostics: capDiagnostics(dedupeSorted(sortDiagnostics(diagnostics))),
       files,
       get symbols() {
         return buildTable();
       },
-      typeOf: (node) => lookup((f) => f.types, node),
-      resolutionOf: (id) => lookup((f) => f.resolved, id),
+      typeOf: (node) => lookup((c) => c.types, node),
+      resolutionOf: (id) => lookup((c) => c.resolved, id),
       symbolOf: (id) => {
-        const sid = lookup((f) => f.resolved, id);
+        const sid = lookup((c) => c.resolved, id);
         return sid === undefined ? undefined : buildTable().get(sid);
+      },
+      itemResultKey: (item) => {
+        for (const f of fileChecks) {
+          const it = itemAt(f.items, item.span.start);
+          if (it?.item === item) return it.check;
+        }
+        return undefined;
+      },
+      visibleLocals: (file, offset) => {
+        // The innermost binding of a name is the one whose visibility starts last.
+        const best = new Map<string, LocalBinding>();
+        for (const l of localsOf.get(file) ?? []) {
+          if (l.from > offset || offset > l.to) continue;
+          const seen = best.get(l.name);
+          if (!seen || l.from >= seen.from) best.set(l.name, l);
+        }
+        const table = buildTable();
+        return [...best.values()]
+          .sort((a, b) => b.from - a.from)
+          .map((l) => table.get(l.symbolId))
+          .filter((s): s is SymbolInfo => s !== undefined);
       },
       contracts: contracts.contracts,
       mcpServers: contracts.mcpServers,
@@ -359,7 +445,64 @@ export class Project {
       channelPolicies: fileChecks.flatMap((f) => f.channelPolicies),
       env,
       checkedFiles,
+      checkedItems,
     };
+  }
+
+  /** The parse of a file's text: from its last parse when there is one (only the edited items are parsed again). */
+  private parse(path: string, entry: FileEntry): ParseResult {
+    const base = entry.base;
+    entry.base = undefined;
+    if (!base) return parseText(entry.text, path);
+    const r = reparseText(base, entry.text, path);
+    if (!r.incremental) entry.items.clear();
+    else if (r.shift) for (const [item, { check }] of entry.items) moveItemCheck(check, path, r.shift, item.span.end);
+    return r.parse;
+  }
+
+  /** Checks the items of a file whose cached check does not apply (edited, or the environment changed). */
+  private checkItems(u: SourceUnit, entry: FileEntry, env: GlobalEnv): FileView & { checked: number } {
+    const file = u.file;
+    const next = new Map<Item, { fingerprint: string; check: ItemCheck }>();
+    let checked = 0;
+    const merged: FileView & { checked: number } = {
+      file,
+      diagnostics: [],
+      references: [],
+      symbols: [],
+      locals: [],
+      agents: [],
+      topPolicies: [],
+      channelPolicies: [],
+      items: [],
+      checked: 0,
+    };
+    for (const item of present(u.program.items)) {
+      let cached = entry.items.get(item);
+      if (!cached || cached.fingerprint !== env.fingerprint || cached.check.owner !== isOwner(item, env)) {
+        cached = { fingerprint: env.fingerprint, check: checkItem(item, file, env, this.recordSymbols) };
+        checked++;
+      }
+      next.set(item, cached);
+      const c = cached.check;
+      merged.items.push({ item, start: item.span.start, end: item.span.end, check: c });
+      // Loops, not push(...list): one item may hold a very long list.
+      for (const d of c.diagnostics) merged.diagnostics.push(d);
+      for (const r of c.references) merged.references.push(r);
+      for (const x of c.symbols) merged.symbols.push(x);
+      for (const l of c.locals) merged.locals.push(l);
+      if (c.agent) {
+        // The declaration is the current environment's (an equal one, made by this check).
+        const decl = env.agents.get(c.agent.decl.name);
+        if (decl) c.agent.decl = decl;
+        merged.agents.push(c.agent);
+      }
+      if (c.topPolicy) merged.topPolicies.push(c.topPolicy);
+      merged.channelPolicies.push(...c.channelPolicies);
+    }
+    entry.items = next;
+    merged.checked = checked;
+    return merged;
   }
 }
 
@@ -376,13 +519,11 @@ function checkerFailure(file: string, err: unknown): Diagnostic {
   });
 }
 
-/** The same diagnostic reported twice (e.g. by two checks of one shared declaration) is shown once. */
-function dedupe(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.file}\u0000${d.span.start}\u0000${d.span.end}\u0000${d.code}\u0000${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * The same diagnostic reported twice (e.g. by two checks of one shared declaration) is shown
+ * once. `sorted` is in `compareDiagnostics` order (a stable sort): equal ones are adjacent, the
+ * first reported first. (Cheaper than a set of keys built from every diagnostic's text.)
+ */
+function dedupeSorted(sorted: Diagnostic[]): Diagnostic[] {
+  return sorted.filter((d, i) => i === 0 || compareDiagnostics(sorted[i - 1]!, d) !== 0);
 }

@@ -41,6 +41,11 @@ export class Scope {
   pending?: Map<string, Span>;
   /** Names declared in blocks of this function that have already closed (for E0106). */
   closed?: Map<string, Span>;
+  /**
+   * The source range the scope covers (a block, a function, a lambda, a match arm, a policy
+   * rule): where its variables stay visible, recorded for the language server (`visibleLocals`).
+   */
+  extent?: { start: number; end: number };
 
   constructor(
     readonly parent: Scope | undefined,
@@ -75,6 +80,12 @@ export class Scope {
       if (s.kind === "lambda" || s.kind === "body") return false;
     }
     return false;
+  }
+
+  /** The extent of this scope or of the nearest enclosing scope that has one. */
+  range(): { start: number; end: number } | undefined {
+    for (let s: Scope | undefined = this; s; s = s.parent) if (s.extent) return s.extent;
+    return undefined;
   }
 
   /** The nearest function-level scope (where closed-block names are remembered). */

@@ -7,13 +7,15 @@ import type { Identifier, Node } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { diagnostic, type Diagnostic, type DiagnosticInit } from "../diagnostics/model.js";
 import type { GlobalEnv } from "./globals.js";
-import type { Reference, SymbolInfo } from "./symbols.js";
+import type { LocalBinding, Reference, SymbolInfo } from "./symbols.js";
 import type { Type } from "./types.js";
 
 export class CheckSink {
   readonly diagnostics: Diagnostic[] = [];
   readonly references: Reference[] = [];
   readonly symbols: SymbolInfo[] = [];
+  /** Where each local (variable, parameter, binder) is visible, for `CheckResult.visibleLocals`. */
+  readonly locals: LocalBinding[] = [];
   private readonly builtinIds = new Set<string>();
 
   /** Per file, in plain Maps (much cheaper than WeakMaps); dropped with the file's cached result. */
@@ -63,5 +65,10 @@ export class CheckSink {
 
   symbol(info: SymbolInfo): void {
     if (this.record) this.symbols.push(info);
+  }
+
+  /** A local symbol visible in `[from, to]` (offsets of this file). */
+  local(symbolId: string, name: string, from: number, to: number): void {
+    if (this.record && symbolId) this.locals.push({ symbolId, name, from, to });
   }
 }

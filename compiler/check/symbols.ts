@@ -53,25 +53,60 @@ export interface Reference {
   isWrite: boolean;
 }
 
-export class SymbolTable {
-  private readonly byId = new Map<string, SymbolInfo>();
-  private readonly refsById = new Map<string, Reference[]>();
-  private readonly refsByFile = new Map<string, Reference[]>();
+/** Where a local symbol (variable, parameter, binder) can be used: offsets `[from, to]` of its file. */
+export interface LocalBinding {
+  symbolId: string;
+  name: string;
+  /** The first offset where the name refers to it (after its `let` statement, at its block's start, ...). */
+  from: number;
+  /** The end of the scope that declares it. */
+  to: number;
+}
 
-  constructor(symbols: Iterable<SymbolInfo>, references: Iterable<Reference>) {
-    for (const s of symbols) this.byId.set(s.id, s);
-    for (const r of references) {
-      let a = this.refsById.get(r.symbolId);
-      if (!a) this.refsById.set(r.symbolId, (a = []));
+export class SymbolTable {
+  // Each index is built on first use: a completion needs `get`, a rename the references.
+  private byIdMap: Map<string, SymbolInfo> | undefined;
+  private refs: { byId: Map<string, Reference[]>; byFile: Map<string, Reference[]> } | undefined;
+
+  constructor(
+    private readonly symbolList: Iterable<SymbolInfo>,
+    private readonly referenceList: Iterable<Reference>,
+  ) {}
+
+  private get byId(): Map<string, SymbolInfo> {
+    if (!this.byIdMap) {
+      const map = new Map<string, SymbolInfo>();
+      for (const s of this.symbolList) map.set(s.id, s);
+      this.byIdMap = map;
+    }
+    return this.byIdMap;
+  }
+
+  private get refsById(): Map<string, Reference[]> {
+    return this.references().byId;
+  }
+
+  private get refsByFile(): Map<string, Reference[]> {
+    return this.references().byFile;
+  }
+
+  private references(): { byId: Map<string, Reference[]>; byFile: Map<string, Reference[]> } {
+    if (this.refs) return this.refs;
+    const byId = new Map<string, Reference[]>();
+    const byFile = new Map<string, Reference[]>();
+    for (const r of this.referenceList) {
+      let a = byId.get(r.symbolId);
+      if (!a) byId.set(r.symbolId, (a = []));
       a.push(r);
-      let b = this.refsByFile.get(r.file);
-      if (!b) this.refsByFile.set(r.file, (b = []));
+      let b = byFile.get(r.file);
+      if (!b) byFile.set(r.file, (b = []));
       b.push(r);
     }
     const order = (x: Reference, y: Reference) =>
       x.file < y.file ? -1 : x.file > y.file ? 1 : x.span.start - y.span.start;
-    for (const a of this.refsById.values()) a.sort(order);
-    for (const a of this.refsByFile.values()) a.sort(order);
+    for (const a of byId.values()) a.sort(order);
+    for (const a of byFile.values()) a.sort(order);
+    return (this.refs = { byId, byFile });
   }
 
   get(id: string): SymbolInfo | undefined {

@@ -8,6 +8,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
+import { setSkipReporter } from "../project/files.js";
 
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
 // (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
@@ -26,6 +27,9 @@ program
   .version(VERSION, "-V, --version")
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
+
+// A dangling or looping link in a project is skipped with a warning (compiler/project/files.ts).
+setSkipReporter((s) => process.stderr.write(`symbic: warning: ${s.path}: ${s.reason}; skipped\n`));
 
 registerParse(program);
 registerCheck(program);

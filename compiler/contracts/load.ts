@@ -2,13 +2,14 @@
  * Loads a project's contracts: `<project>/toolclad.toml` (custom types, optional) and every
  * `<project>/tools/*.clad.toml`, in file-name order so results are deterministic.
  */
-import { readdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 import { join } from "node:path";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { CustomTypeSpec, ToolContract } from "./model.js";
 import { parseContract } from "./parse.js";
 import { parseCustomTypes } from "./custom-types.js";
+import { walkFiles } from "../project/files.js";
 
 export interface SourceFile {
   file: string;
@@ -46,17 +47,13 @@ function readText(file: string, diagnostics: Diagnostic[]): string | undefined {
 /** The contract files of a project, sorted by name (none when `tools/` does not exist). */
 export function contractFiles(projectDir: string): string[] {
   const dir = join(projectDir, "tools");
-  let names: string[];
   try {
     if (!statSync(dir).isDirectory()) return [];
-    names = readdirSync(dir);
   } catch {
     return [];
   }
-  return names
-    .filter((n) => n.endsWith(".clad.toml"))
-    .sort()
-    .map((n) => join(dir, n));
+  // The shared walk: a dangling or looping link in tools/ is skipped with a warning.
+  return walkFiles(dir, (n) => n.endsWith(".clad.toml"), false);
 }
 
 export function loadContracts(projectDir: string): LoadContractsResult {

@@ -188,6 +188,8 @@ export class Analyzer {
           },
           typeOf: (node) => result.typeOf(node),
           resolvedId: (id) => result.symbolOf(id)?.id,
+          visibleLocals: (uri, offset) => result.visibleLocals(uri, offset),
+          itemResultKey: (item) => result.itemResultKey(item),
         };
       } catch (err) {
         state.result = undefined;

@@ -49,7 +49,9 @@ export type CompletionContext =
   | { kind: "withAttrValue"; attr: string; inString: boolean }
   | { kind: "declKey"; decl: DeclKind; used: string[] }
   | { kind: "declValue"; decl: DeclKind; key: string; inString: boolean }
-  | { kind: "recordField"; typeName: string | undefined; used: string[] };
+  | { kind: "recordField"; typeName: string | undefined; used: string[] }
+  /** A key of the record of a `require:` or `audit:` rule (the checker's settings schema). */
+  | { kind: "settingKey"; verb: "require" | "audit" };
 
 export interface CompletionSite {
   context: CompletionContext;
@@ -379,6 +381,9 @@ export function completionSite(doc: SourceDocument, offset: number): CompletionS
       // `Type { field: ... }` or `{ key: ... }`: a key position offers the type's fields.
       const colon = lastIndexOf(units, ":");
       if (colon < 0 && units.length === 0) {
+        const rule = stack[stack.length - 2];
+        const verb = rule?.kind === "policy" ? img(rule.units[0]) : undefined;
+        if (verb === "require" || verb === "audit") return site({ kind: "settingKey", verb });
         const h = frame.header;
         const typeName =
           isWord(h[h.length - 1]) && /^[A-Z]/.test(h[h.length - 1]!.tok.image) ? h[h.length - 1]!.tok.image : undefined;

@@ -5,12 +5,11 @@
  */
 import type { IToken } from "chevrotain";
 import { parseText, type ParseResult } from "../../grammar/index.js";
+import { isSuperseded } from "../../grammar/incremental.js";
 import type { Identifier, Node, Program } from "../../grammar/ast.js";
 import { LineMap } from "../../grammar/span.js";
 import { TokenIndex } from "./tokens.js";
 import { nodePathAt, walk } from "../../grammar/visit.js";
-import { buildScopes, type FileScopes } from "./scope.js";
-import { repairedProgram } from "./repair.js";
 
 /** A line that starts a top-level item. */
 const ITEM_START = /(?:metadata|agent|policy|type|function|schedule|channel|memory|webhook)\b/y;
@@ -21,9 +20,6 @@ export class SourceDocument {
   private scanned: TokenIndex | undefined;
   private local: { from: number; to: number; index: TokenIndex } | undefined;
   private parents: Map<Node, Node | undefined> | undefined;
-  private fileScopes: FileScopes | undefined;
-  /** The parse of the text completed with its missing closing brackets; null when not needed. */
-  private repaired: Program | null | undefined;
 
   constructor(
     /** The document's URI; also the `file` of its diagnostics. */
@@ -46,12 +42,15 @@ export class SourceDocument {
     if (this.parsed === parse || parse.text !== this.text) return;
     this.parsed = parse;
     this.parents = undefined;
-    this.fileScopes = undefined;
   }
 
-  /** Whether `parse` is the parse this document's features look at (checker results keyed by its nodes apply). */
+  /**
+   * Whether `parse` is the parse this document's features look at (checker results keyed by its
+   * nodes apply) and still describes this text: a newer version re-parsed from it incrementally
+   * moved the nodes it shares with it (grammar/incremental.ts).
+   */
   uses(parse: ParseResult | undefined): boolean {
-    return parse !== undefined && this.parsed === parse && this.program === parse.program;
+    return parse !== undefined && this.parsed === parse && !isSuperseded(parse);
   }
 
   /** Lines of the text; the same line-break rules as the protocol (`\n`, `\r\n`, lone `\r`). */
@@ -60,24 +59,13 @@ export class SourceDocument {
   }
 
   /**
-   * The tree features work on: the parse, or — when the text has errors and unbalanced
-   * brackets, which make the parser give up on the whole file — the tree of the text completed
-   * with its missing closers (repair.ts), so the outline, scopes and completion keep working
-   * while a block is being typed. Diagnostics always come from the real parse.
+   * The tree features work on: the parse, the same the checker sees. The parser recovers from
+   * half-typed text (grammar/parser.ts, "recovery while typing": an unclosed `{` ends where the
+   * layout says, a broken statement ends at its line), so the outline, the scopes and completion
+   * keep working while a block is being typed.
    */
   get program(): Program {
-    if (this.repaired === undefined) this.repaired = this.repair();
-    return this.repaired ?? this.parse.program;
-  }
-
-  private repair(): Program | null {
-    if (!this.parse.diagnostics.some((d) => d.severity === "error")) return null;
-    const firstError = Math.min(
-      ...this.parse.diagnostics.filter((d) => d.severity === "error").map((d) => d.span.start),
-    );
-    const repaired = repairedProgram(this.text, this.uri, this.tokens, this.lineMap, firstError);
-    if (!repaired || repaired.items.length <= this.parse.program.items.length) return null;
-    return repaired;
+    return this.parse.program;
   }
 
   /** Tokens and comments of the whole text, in source order (the scanner the parser runs). */
@@ -141,11 +129,6 @@ export class SourceDocument {
     const last = path[path.length - 1];
     if (last && last.kind === "Identifier") return { id: last, path };
     return undefined;
-  }
-
-  /** Lexical scopes of the file (scope.ts). */
-  get scopes(): FileScopes {
-    return (this.fileScopes ??= buildScopes(this.program));
   }
 
   /** The parent of a node of this document's tree. */

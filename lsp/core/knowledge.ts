@@ -5,6 +5,7 @@
  * (diagnostic codes E0400–E0405, W0400–W0401) and LANGUAGE.md §1.5 / Appendix D.
  */
 import type { DeclKind } from "./completion-context.js";
+import type { SettingSpec } from "../../compiler/check/settings-schema.js";
 import { WITH_ATTRIBUTE_DECLS, WITH_ATTRIBUTES, type WithAttributeDecl } from "../../stdlib/with-attributes.js";
 
 export type AttributeInfo = WithAttributeDecl;
@@ -148,3 +149,26 @@ export const STATEMENT_SNIPPETS: ReadonlyArray<[string, string]> = [
 ];
 
 export const POLICY_VERBS: readonly string[] = ["allow", "deny", "require", "audit"];
+
+/** A settings-schema kind in words (completion details, hover). */
+export function settingKindText(spec: SettingSpec): string {
+  const k = spec.kind;
+  switch (k.kind) {
+    case "enum":
+      return `one of ${k.values.map((v) => `"${v}"`).join(", ")}`;
+    case "int":
+      return "a whole number";
+    case "string-list":
+      return "a list of strings";
+    case "duration":
+      return 'a duration ("30s", "5m")';
+    case "size":
+      return 'a size ("100MB")';
+    case "rate":
+      return 'a rate ("1000/hour")';
+    case "tier":
+      return 'a sandbox tier ("Tier1", "Tier2")';
+    default:
+      return k.kind;
+  }
+}

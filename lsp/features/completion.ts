@@ -1,9 +1,9 @@
 /**
  * Completion: keywords by context, names in scope, record members, tools, stdlib built-ins,
  * `with` attribute names and values, declarative keys — driven by the token-level context of
- * completion-context.ts (robust on half-typed code), the file's lexical scopes (scope.ts), the
- * checker's view of the project when available (types of receivers, tools, groups, agents) and
- * the stdlib table.
+ * completion-context.ts (robust on half-typed code), the checker's view of the project (its
+ * scopes: the locals visible at the cursor; its environment: agents, functions, types, memory
+ * stores, tools, groups; the types of receivers) and the stdlib table.
  */
 import {
   CompletionItemKind,
@@ -37,11 +37,19 @@ import {
   ALL_WITH_ATTRIBUTES,
   WITH_ATTRIBUTE_BY_NAME,
   attributeValues,
+  settingKindText,
 } from "../core/knowledge.js";
 import { functionSignature, methodSignature } from "../core/stdlib-docs.js";
 import { offsetRange } from "../core/positions.js";
 import type { CheckView } from "../core/semantic.js";
-import type { Binding } from "../core/scope.js";
+import {
+  AUDIT_PATTERNS,
+  AUDIT_SETTINGS,
+  REQUIRE_PATTERNS,
+  REQUIRE_SETTINGS,
+  type SettingSpec,
+} from "../../compiler/check/index.js";
+import type { SymbolInfo } from "../../compiler/check/symbols.js";
 
 export interface CompletionOptions {
   snippets: boolean;
@@ -81,37 +89,32 @@ function keywordItem(
   sort: string = SORT.keyword,
 ): CompletionItem {
   const item: CompletionItem = { label, kind: CompletionItemKind.Keyword, sortText: sort + label };
+  // Without snippet support a template would be inserted with its placeholders as literal text
+  // (`let name = ;`): such clients get the keyword alone.
   if (snippet && o.snippets) {
     item.insertText = snippet;
     item.insertTextFormat = InsertTextFormat.Snippet;
-  } else if (snippet) {
-    item.insertText = snippet
-      .replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, "$1")
-      .replace(/\$\{\d+:?([^}]*)\}/g, "$1")
-      .replace(/\$\d+/g, "");
   }
   if (KEYWORD_DOCS[label]) item.documentation = md(KEYWORD_DOCS[label]!);
   return item;
 }
 
-function bindingItem(b: Binding, view: CheckView | undefined): CompletionItem {
-  const kind =
-    b.kind === "agent"
-      ? CompletionItemKind.Class
-      : b.kind === "function"
-        ? CompletionItemKind.Function
-        : b.kind === "type"
-          ? CompletionItemKind.Struct
-          : b.kind === "memory"
-            ? CompletionItemKind.Constant
-            : b.kind === "parameter" || b.kind === "binder"
-              ? CompletionItemKind.Variable
-              : CompletionItemKind.Variable;
-  const local = b.kind === "parameter" || b.kind === "variable" || b.kind === "binder";
-  const item: CompletionItem = { label: b.name, kind, sortText: (local ? SORT.local : SORT.global) + b.name };
-  const t = view?.typeOf(b.decl);
-  if (t) item.detail = typeToString(t);
-  else if (b.kind !== "variable") item.detail = b.kind;
+const SYMBOL_ITEM_KIND: Partial<Record<SymbolInfo["kind"], CompletionItemKind>> = {
+  agent: CompletionItemKind.Class,
+  function: CompletionItemKind.Function,
+  type: CompletionItemKind.Struct,
+  memory: CompletionItemKind.Constant,
+};
+
+function symbolItem(s: SymbolInfo): CompletionItem {
+  const local = s.kind === "param" || s.kind === "variable" || s.kind === "binder";
+  const item: CompletionItem = {
+    label: s.name,
+    kind: SYMBOL_ITEM_KIND[s.kind] ?? CompletionItemKind.Variable,
+    sortText: (local ? SORT.local : SORT.global) + s.name,
+  };
+  if (s.type) item.detail = typeToString(s.type);
+  else if (s.kind !== "variable") item.detail = s.kind;
   return item;
 }
 
@@ -152,17 +155,40 @@ function toolItems(view: CheckView | undefined): CompletionItem[] {
   }));
 }
 
-/** Agents, functions, types and memory stores declared at top level of any file of the project. */
-function projectGlobals(inputs: CompletionInputs): Binding[] {
-  const out: Binding[] = [];
-  for (const d of inputs.otherDocs) out.push(...d.scopes.globals);
+/**
+ * Agents, functions (the enclosing agent's own first), types and memory stores of the whole
+ * project, from the checker's environment.
+ */
+function projectGlobals(inputs: CompletionInputs, kinds?: ReadonlySet<SymbolInfo["kind"]>): SymbolInfo[] {
+  const view = inputs.view;
+  if (!view) return [];
+  const { doc, at } = sem(inputs);
+  const env = view.env;
+  const agent = doc.pathAt(at(inputs.offset)).find((n): n is A.AgentDef => n.kind === "Agent");
+  const ids = [
+    ...[...(env.agentFunctions.get(agent?.name?.name ?? "")?.values() ?? [])].map((f) => f.symbolId),
+    ...[...env.functions.values()].map((f) => f.symbolId),
+    ...[...env.agents.values()].map((a) => a.symbolId),
+    ...[...env.typeDecls.keys()].map((t) => `type:${t}`),
+    ...[...env.memories.keys()].map((m) => `memory:${m}`),
+  ];
+  const out: SymbolInfo[] = [];
+  for (const id of ids) {
+    const s = view.symbols.get(id);
+    if (s && (!kinds || kinds.has(s.kind))) out.push(s);
+  }
   return out;
+}
+
+/** The locals visible at the cursor, from the checker's scopes (of the analysed version of the text). */
+function visibleLocals(inputs: CompletionInputs, offset = inputs.offset): SymbolInfo[] {
+  if (!inputs.view || !inputs.viewIsCurrent) return [];
+  const { doc, at } = sem(inputs);
+  return inputs.view.visibleLocals(doc.uri, at(offset));
 }
 
 function expressionItems(inputs: CompletionInputs, policyGuard: boolean): CompletionItem[] {
   const { view } = inputs;
-  const { doc, at } = sem(inputs);
-  const offset = at(inputs.offset);
   const items: CompletionItem[] = [];
   const seen = new Set<string>();
   const add = (item: CompletionItem) => {
@@ -170,8 +196,8 @@ function expressionItems(inputs: CompletionInputs, policyGuard: boolean): Comple
     seen.add(item.label);
     items.push(item);
   };
-  for (const b of doc.scopes.visibleAt(offset)) add(bindingItem(b, inputs.viewIsCurrent ? view : undefined));
-  for (const b of projectGlobals(inputs)) add(bindingItem(b, undefined));
+  for (const s of visibleLocals(inputs)) add(symbolItem(s));
+  for (const s of projectGlobals(inputs)) add(symbolItem(s));
   // Trusted records are readable in guards and agent code alike.
   for (const [name, type] of Object.entries(TRUSTED_RECORD_TYPES))
     add({
@@ -326,9 +352,7 @@ function declItems(inputs: CompletionInputs, ctx: CompletionContext, site: Compl
   }
   if (ctx.kind !== "declValue") return [];
   if (ctx.key === "agent" || ctx.key === "default_agent") {
-    const agents = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)]
-      .filter((b) => b.kind === "agent")
-      .map((b) => b.name);
+    const agents = projectGlobals(inputs, new Set(["agent"])).map((s) => s.name);
     return [...new Set(agents)].map((a, i) => valueItem(inputs, site, a, undefined, i));
   }
   const key = DECL_KEYS[ctx.decl].find((k) => k.name === ctx.key);
@@ -422,12 +446,7 @@ function trustedRecordGuess(inputs: CompletionInputs, dot: number): Type | undef
   const word = /([A-Za-z_]\w*)\s*$/.exec(inputs.doc.text.slice(Math.max(0, dot - 40), dot))?.[1];
   const typeName = word && isTrustedRecord(word) ? TRUSTED_RECORD_TYPES[word] : undefined;
   if (!typeName || !inputs.view) return undefined;
-  if (
-    sem(inputs)
-      .doc.scopes.visibleAt(sem(inputs).at(dot))
-      .some((b) => b.name === word)
-  )
-    return undefined;
+  if (visibleLocals(inputs, dot).some((s) => s.name === word)) return undefined;
   return { k: "named", name: typeName };
 }
 
@@ -477,7 +496,7 @@ export function completions(
             sortText: SORT.stdlib + t.name,
           }) as CompletionItem,
       );
-      const user = [...sem(inputs).doc.scopes.globals, ...projectGlobals(inputs)].filter((b) => b.kind === "type");
+      const user = projectGlobals(inputs, new Set(["type"]));
       for (const b of user)
         if (!items.some((i) => i.label === b.name))
           items.push({
@@ -496,6 +515,9 @@ export function completions(
     case "declValue":
       items = declItems(inputs, ctx, site);
       break;
+    case "settingKey":
+      items = settingKeyItems(ctx.verb);
+      break;
     case "recordField": {
       const fields = ctx.typeName ? structFields(inputs, ctx.typeName) : undefined;
       items = (fields ?? []).map(([n, t]) => ({
@@ -509,6 +531,21 @@ export function completions(
     }
   }
   return { isIncomplete: false, items };
+}
+
+/** The keys of a `require: { ... }` or `audit: { ... }` record: the checker's settings schema. */
+function settingKeyItems(verb: "require" | "audit"): CompletionItem[] {
+  const table = verb === "require" ? REQUIRE_SETTINGS : AUDIT_SETTINGS;
+  const patterns = verb === "require" ? REQUIRE_PATTERNS : AUDIT_PATTERNS;
+  const item = (key: string, spec: SettingSpec): CompletionItem => ({
+    label: key,
+    kind: CompletionItemKind.Property,
+    detail: `${verb} setting (${settingKindText(spec)})`,
+    documentation: md(spec.doc),
+    insertText: `${key}: `,
+    sortText: SORT.member + key,
+  });
+  return [...[...table].map(([key, spec]) => item(key, spec)), ...patterns.map((p) => item(p.example, p.spec))];
 }
 
 export { completionSite };

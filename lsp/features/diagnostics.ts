@@ -49,18 +49,32 @@ export function toLspDiagnostic(d: Diagnostic, clientUri: (uri: string) => strin
 export class DiagnosticsPublisher {
   private timer: NodeJS.Timeout | undefined;
   /** What was last sent per URI, to skip identical re-publications. */
-  private readonly sent = new Map<string, { version: number; key: string }>();
+  private readonly sent = new Map<string, { version: number; diagnostics: LspDiagnostic[] }>();
   /** Contract files that currently have published diagnostics. */
   private contractUris = new Set<string>();
+  /** The client pulls the diagnostics of open documents (`textDocument/diagnostic`). */
+  private pull = false;
+  private refresh: (() => void) | undefined;
 
   constructor(
     private readonly connection: Connection,
     private readonly workspace: Workspace,
     private readonly analyzer: Analyzer,
     /** Quiet time after the last edit before analysing, in milliseconds. */
-    private readonly delayMs: number,
+    private delayMs: number,
     private readonly log: (msg: string) => void,
   ) {}
+
+  /** Open documents' diagnostics are pulled by the client; `refresh` asks it to pull again. */
+  pullMode(pull: boolean, refresh: (() => void) | undefined): void {
+    this.pull = pull;
+    this.refresh = refresh;
+  }
+
+  /** The quiet time after an edit (the client's `symbiont.diagnosticsDelay` setting). */
+  setDelay(ms: number): void {
+    this.delayMs = ms;
+  }
 
   /** An edit happened: (re)start the timer. */
   schedule(): void {
@@ -75,13 +89,15 @@ export class DiagnosticsPublisher {
   publishNow(): void {
     try {
       const analysis = this.analyzer.current();
-      for (const doc of this.workspace.openDocuments()) {
+      if (this.pull) this.refresh?.();
+      for (const doc of this.pull ? [] : this.workspace.openDocuments()) {
         const list = analysis.diagnostics.get(doc.uri) ?? [];
         const lsp = list.map((d) => toLspDiagnostic(d, (u) => this.workspace.clientUri(u)));
-        const key = JSON.stringify(lsp);
+        // A new version is always published (clients wait for the version they sent); the same
+        // version only when its diagnostics changed.
         const last = this.sent.get(doc.uri);
-        if (last && last.version === doc.version && last.key === key) continue;
-        this.sent.set(doc.uri, { version: doc.version, key });
+        if (last && last.version === doc.version && JSON.stringify(last.diagnostics) === JSON.stringify(lsp)) continue;
+        this.sent.set(doc.uri, { version: doc.version, diagnostics: lsp });
         void this.connection.sendDiagnostics({
           uri: this.workspace.clientUri(doc.uri),
           version: doc.version,
@@ -99,9 +115,9 @@ export class DiagnosticsPublisher {
         const lsp = (analysis.diagnostics.get(uri) ?? []).map((d) =>
           toLspDiagnostic(d, (u) => this.workspace.clientUri(u)),
         );
-        const key = JSON.stringify(lsp);
-        if (this.sent.get(uri)?.key === key) continue;
-        this.sent.set(uri, { version: -1, key });
+        const last = this.sent.get(uri);
+        if (last && JSON.stringify(last.diagnostics) === JSON.stringify(lsp)) continue;
+        this.sent.set(uri, { version: -1, diagnostics: lsp });
         void this.connection.sendDiagnostics({ uri, diagnostics: lsp });
       }
       this.contractUris = contracts;

@@ -12,7 +12,8 @@ import { receiverName } from "../../compiler/check/stdlib-types.js";
 import { recordFields, typeToString, type Type } from "../../compiler/check/types.js";
 import type { SymbolInfo } from "../../compiler/check/symbols.js";
 import type { SourceDocument } from "../core/document.js";
-import { DECL_KEYS, KEYWORD_DOCS, WITH_ATTRIBUTE_BY_NAME } from "../core/knowledge.js";
+import { DECL_KEYS, KEYWORD_DOCS, WITH_ATTRIBUTE_BY_NAME, settingKindText } from "../core/knowledge.js";
+import { specFor } from "../../compiler/check/index.js";
 import { builtinHover, codeBlock, fieldHover, methodHover } from "../core/stdlib-docs.js";
 import { offsetRange, spanToRange } from "../core/positions.js";
 import type { CheckView } from "../core/semantic.js";
@@ -184,28 +185,6 @@ function declKindOf(path: A.Node[]): DeclKind | undefined {
   return undefined;
 }
 
-function localHover(doc: SourceDocument, id: A.Identifier): string | undefined {
-  const b = doc.scopes.references.get(id) ?? doc.scopes.declarations.get(id);
-  if (!b) return undefined;
-  const n = b.node;
-  if (n.kind === "Param" && n.type?.kind === "TypeRef")
-    return codeBlock(`(parameter) ${b.name}: ${typeRefText(n.type)}`);
-  if (n.kind === "Function")
-    return codeBlock(
-      `function ${b.name}(${(n.params ?? []).map((p) => `${p?.name?.name}: ${typeRefText(p?.type)}`).join(", ")})${n.returnType ? ` -> ${typeRefText(n.returnType)}` : ""}`,
-    );
-  if (n.kind === "Agent")
-    return codeBlock(
-      `agent ${b.name}(${(n.params ?? []).map((p) => `${p?.name?.name}: ${typeRefText(p?.type)}`).join(", ")})`,
-    );
-  return codeBlock(`(${b.kind}) ${b.name}`);
-}
-
-function typeRefText(t: A.TypeRef | undefined): string {
-  if (!t || t.kind !== "TypeRef" || !t.name) return "?";
-  return t.args?.length ? `${t.name.name}<${t.args.map(typeRefText).join(", ")}>` : t.name.name;
-}
-
 export function hoverAt(inputs: HoverInputs): Hover | null {
   const { doc, offset } = inputs;
   const view = inputs.viewIsCurrent ? inputs.view : undefined;
@@ -259,6 +238,25 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
       range,
     );
   }
+  // A key of a `require: { ... }` / `audit: { ... }` record: the checker's settings schema.
+  const rule = path[path.length - 4];
+  if (
+    parent?.kind === "RecordField" &&
+    parent.key === id &&
+    rule?.kind === "PolicyRule" &&
+    path[path.length - 3]?.kind === "Record"
+  ) {
+    const verb = rule.verb;
+    if (verb === "require" || verb === "audit") {
+      const spec = specFor(verb, id.name);
+      return hover(
+        spec
+          ? `${codeBlock(`${verb} ${id.name}`)}\n\n${settingKindText(spec)}: ${spec.doc}`
+          : `${codeBlock(`${verb} ${id.name}`)}\n\nNot a setting the toolchain knows; nothing enforces it.`,
+        range,
+      );
+    }
+  }
   if (parent?.kind === "Property" && parent.key === id) {
     const kind = declKindOf(path);
     const info = kind ? DECL_KEYS[kind].find((k) => k.name === id.name) : undefined;
@@ -287,9 +285,8 @@ export function hoverAt(inputs: HoverInputs): Hover | null {
     if (t) return hover(codeBlock(`${id.name}: ${typeToString(t)}`), range);
   }
 
-  const local = localHover(doc, id);
-  if (local) return hover(local, range);
-  if (BUILTIN_FUNCTIONS.has(id.name) || !doc.scopes.references.has(id)) {
+  // Without the checker's answer (it failed on the project): the stdlib's doc for a built-in name.
+  if (!view && BUILTIN_FUNCTIONS.has(id.name)) {
     const b = builtinHover(id.name);
     if (b) return hover(b, range);
   }

@@ -1,25 +1,26 @@
 /**
- * Go to definition, find references and rename, across the files of the project. The checker's
- * symbol table (every declaration and every reference, with stable symbol ids) answers them;
- * when the checker has no answer for a file (it failed, or has not run), the file's own lexical
- * scopes and the top-level declarations of the project are used instead.
+ * Go to definition, find references, document highlight and rename, across the files of the
+ * project. The checker's symbol table (every declaration and every reference, with stable symbol
+ * ids, resolved by the checker's own scopes) answers them: there is no second resolver here, so
+ * what the editor shows is what `symbic check` resolved. When the checker has no answer for a
+ * file (it failed on the project) these requests answer null.
  */
 import {
+  DocumentHighlightKind,
   ResponseError,
   ErrorCodes,
+  type DocumentHighlight,
   type Location,
   type Range,
   type WorkspaceEdit,
   type TextEdit,
 } from "vscode-languageserver";
-import type * as A from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import { KEYWORD_WORDS } from "../../grammar/tokens.js";
 import type { Reference, SymbolInfo } from "../../compiler/check/symbols.js";
 import type { SourceDocument } from "../core/document.js";
 import { spanToRange } from "../core/positions.js";
 import type { CheckView } from "../core/semantic.js";
-import type { Binding } from "../core/scope.js";
 import { pathToUri } from "../core/uri.js";
 
 export interface NavigationInputs {
@@ -48,36 +49,6 @@ function checkedSymbol(inputs: NavigationInputs): { reference: Reference; symbol
   return inputs.view.symbols.at(inputs.doc.uri, inputs.offset);
 }
 
-/** Without the checker: a local binding, or a top-level declaration of the project by name. */
-function scopeBinding(
-  inputs: NavigationInputs,
-): { binding: Binding; doc: SourceDocument; id: A.Identifier } | undefined {
-  const found = inputs.doc.identifierAt(inputs.offset);
-  if (!found) return undefined;
-  const { id } = found;
-  const local = inputs.doc.scopes.references.get(id) ?? inputs.doc.scopes.declarations.get(id);
-  if (local) return { binding: local, doc: inputs.doc, id };
-  for (const d of inputs.allDocs) {
-    const g = d.scopes.globals.find((b) => b.name === id.name);
-    if (g) return { binding: g, doc: d, id };
-  }
-  return undefined;
-}
-
-/**
- * Uses of a binding found by the file's scopes alone: the declaration and the names resolved to
- * it in the same file. (Uses in other files need the checker's symbol table.)
- */
-function scopeReferences(
-  b: Binding,
-  owner: SourceDocument,
-): Array<{ doc: SourceDocument; span: Span; isDeclaration: boolean }> {
-  const out = [{ doc: owner, span: b.decl.span, isDeclaration: true }];
-  for (const [id, target] of owner.scopes.references)
-    if (target === b && id !== b.decl) out.push({ doc: owner, span: id.span, isDeclaration: false });
-  return out.sort((x, y) => x.span.start - y.span.start);
-}
-
 export function definition(inputs: NavigationInputs): Location[] | null {
   const at = checkedSymbol(inputs);
   if (at) {
@@ -85,9 +56,7 @@ export function definition(inputs: NavigationInputs): Location[] | null {
     if (s?.file && s.span) return [location(s.file, s.span, inputs.clientUri)];
     return null; // built-ins have no source
   }
-  const b = scopeBinding(inputs);
-  if (!b) return null;
-  return [location(b.doc.uri, b.binding.decl.span, inputs.clientUri)];
+  return null;
 }
 
 export function references(inputs: NavigationInputs, includeDeclaration: boolean): Location[] | null {
@@ -98,11 +67,20 @@ export function references(inputs: NavigationInputs, includeDeclaration: boolean
       .filter((r) => includeDeclaration || !r.isDeclaration)
       .map((r) => location(r.file, r.span, inputs.clientUri));
   }
-  const b = scopeBinding(inputs);
-  if (!b) return null;
-  return scopeReferences(b.binding, b.doc)
-    .filter((r) => includeDeclaration || !r.isDeclaration)
-    .map((r) => location(r.doc.uri, r.span, inputs.clientUri));
+  return null;
+}
+
+/** Document highlight: the declaration and uses of the symbol under the cursor, in this file (writes marked). */
+export function documentHighlights(inputs: NavigationInputs): DocumentHighlight[] | null {
+  const at = checkedSymbol(inputs);
+  if (!at) return null;
+  return inputs
+    .view!.symbols.referencesTo(at.reference.symbolId)
+    .filter((r) => r.file === inputs.doc.uri)
+    .map((r) => ({
+      range: spanToRange(r.span),
+      kind: r.isWrite || r.isDeclaration ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
+    }));
 }
 
 const RESERVED = new Set<string>([...KEYWORD_WORDS, "String", "int", "float", "bool"]);
@@ -124,9 +102,7 @@ export function prepareRename(inputs: NavigationInputs): { range: Range; placeho
       throw new ResponseError(ErrorCodes.InvalidRequest, `cannot rename: ${why ?? "no declaration in the project"}`);
     return { range: spanToRange(at.reference.span), placeholder: s.name };
   }
-  const b = scopeBinding(inputs);
-  if (!b) return null;
-  return { range: spanToRange(b.id.span), placeholder: b.binding.name };
+  return null;
 }
 
 export function rename(inputs: NavigationInputs, newName: string): WorkspaceEdit | null {
@@ -148,8 +124,5 @@ export function rename(inputs: NavigationInputs, newName: string): WorkspaceEdit
       add(fileUri(r.file, inputs.clientUri), r.span);
     return { changes };
   }
-  const b = scopeBinding(inputs);
-  if (!b) return null;
-  for (const r of scopeReferences(b.binding, b.doc)) add(inputs.clientUri(r.doc.uri), r.span);
-  return { changes };
+  return null;
 }

@@ -9,10 +9,11 @@
  * not hold as an identifier is a keyword.
  */
 import type { IToken } from "chevrotain";
-import { SemanticTokensBuilder, type SemanticTokens, type SemanticTokensLegend } from "vscode-languageserver";
+import type { SemanticTokens, SemanticTokensLegend } from "vscode-languageserver";
 import type * as A from "../../grammar/ast.js";
 import { VISITOR_KEYS } from "../../grammar/visit.js";
 import * as T from "../../grammar/tokens.js";
+import { scan } from "../../grammar/scanner.js";
 import {
   BUILTIN_FUNCTIONS,
   BUILTIN_TYPES,
@@ -20,8 +21,9 @@ import {
   BUILTIN_GROUPS,
   BUILTIN_ACTIONS,
 } from "../../stdlib/index.js";
+import type { SymbolInfo } from "../../compiler/check/symbols.js";
 import type { SourceDocument } from "../core/document.js";
-import { buildScopes, isReferencePosition, type Binding } from "../core/scope.js";
+import type { CheckView } from "../core/semantic.js";
 
 export const TOKEN_TYPES = [
   "namespace",
@@ -62,42 +64,83 @@ interface Classified {
 const ok = (n: unknown): n is A.Node =>
   !!n && typeof n === "object" && typeof (n as A.Node).kind === "string" && (n as A.Node).kind !== "Error";
 
-/** Names defined by the project but not bound lexically (other files' agents, tools...). */
-export interface GlobalNames {
-  kindOf(name: string): "agent" | "function" | "type" | "memory" | "tool" | undefined;
+/** Keys whose Identifier child is a name being used (an expression), per parent kind. */
+const EXPR_KEYS: Partial<Record<A.NodeKind, ReadonlySet<string>>> = {
+  Binary: new Set(["left", "right"]),
+  Unary: new Set(["operand"]),
+  Member: new Set(["object"]),
+  Call: new Set(["callee", "args"]),
+  Index: new Set(["object", "index"]),
+  RecordField: new Set(["value"]),
+  Array: new Set(["elements"]),
+  Lambda: new Set(["body"]),
+  IfExpr: new Set(["condition"]),
+  Paren: new Set(["expr"]),
+  ExprStmt: new Set(["expr"]),
+  Let: new Set(["init"]),
+  Assign: new Set(["target", "value"]),
+  Return: new Set(["value"]),
+  If: new Set(["condition"]),
+  For: new Set(["iterable"]),
+  Match: new Set(["scrutinee"]),
+  MatchArm: new Set(["body"]),
+  PolicyRule: new Set(["action", "scope", "guard"]),
+  NamedArg: new Set(["value"]),
+  Setting: new Set(["value"]),
+  LetCondition: new Set(["value"]),
+  Block: new Set(["tail"]),
+};
+
+/** Whether an identifier at `parent[key]` is a name used as an expression. */
+function isReferencePosition(parent: A.Node | undefined, key: string): boolean {
+  return parent ? (EXPR_KEYS[parent.kind]?.has(key) ?? false) : false;
 }
 
-function fromBinding(b: Binding, declaration: boolean): Classified {
+/** How a name the checker resolved is shown. */
+function fromSymbol(s: SymbolInfo, declaration: boolean, callee: boolean): Classified | undefined {
   const mods: Modifier[] = declaration ? ["declaration"] : [];
-  switch (b.kind) {
+  switch (s.kind) {
     case "agent":
       return { type: "class", mods };
     case "function":
+    case "tool":
       return { type: "function", mods };
     case "type":
       return { type: "type", mods };
     case "memory":
       return { type: "variable", mods: [...mods, "readonly"] };
-    case "parameter":
+    case "param":
       return { type: "parameter", mods };
     case "binder":
       return { type: "parameter", mods: [...mods, "readonly"] };
+    case "variable":
+      return { type: callee ? "function" : "variable", mods };
+    case "builtin":
+      return callee ? { type: "function", mods: ["defaultLibrary"] } : undefined;
+    case "group":
+    case "action":
+      return { type: "event", mods: ["defaultLibrary"] };
+    case "capability":
+      return { type: "enumMember", mods: [] };
+    case "field":
+      return { type: "property", mods: [] };
+    case "policy":
+      return { type: "namespace", mods: [] };
     default:
-      return { type: "variable", mods };
+      return undefined;
   }
 }
 
-/** Classification of every identifier of the tree, keyed by start offset. */
-function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefined): Map<number, Classified> {
+/** Classification of every identifier under `root`, keyed by start offset. */
+function classifyIdentifiers(root: A.Node, view: CheckView | undefined): Map<number, Classified> {
   const out = new Map<number, Classified>();
-  const scopes = buildScopes(program);
   const put = (id: unknown, c: Classified) => {
     if (ok(id) && id.kind === "Identifier" && id.name) out.set(id.span.start, c);
   };
   const decl = (type: TokenType, extra: Modifier[] = []): Classified => ({ type, mods: ["declaration", ...extra] });
 
   type Frame = [A.Node, A.Node | undefined, string];
-  const stack: Frame[] = [[program, undefined, ""]];
+  const stack: Frame[] = [[root, undefined, ""]];
   while (stack.length > 0) {
     const [node, parent, key] = stack.pop()!;
     if (!ok(node)) continue;
@@ -183,25 +226,12 @@ function classifyIdentifiers(program: A.Program, globals: GlobalNames | undefine
       case "Identifier": {
         if (!isReferencePosition(parent, key)) break;
         if (out.has(node.span.start)) break;
-        const declared = scopes.declarations.get(node);
-        if (declared) {
-          out.set(node.span.start, fromBinding(declared, true));
-          break;
-        }
-        const b = scopes.references.get(node);
-        if (b) {
-          const c = fromBinding(b, b.decl === node);
-          if (parent?.kind === "Call" && key === "callee" && c.type === "variable") c.type = "function";
-          out.set(node.span.start, c);
-          break;
-        }
         const isCallee = parent?.kind === "Call" && key === "callee";
-        const g = globals?.kindOf(node.name);
-        if (g === "agent") out.set(node.span.start, { type: "class", mods: [] });
-        else if (g === "tool") out.set(node.span.start, { type: "function", mods: [] });
-        else if (g === "function") out.set(node.span.start, { type: "function", mods: [] });
-        else if (g === "type") out.set(node.span.start, { type: "type", mods: [] });
-        else if (g === "memory") out.set(node.span.start, { type: "variable", mods: ["readonly"] });
+        // What the checker resolved the name to (its scopes; no second resolver here).
+        const sid = view?.resolvedId(node);
+        const symbol = sid === undefined ? undefined : view!.symbols.get(sid);
+        const c = symbol && fromSymbol(symbol, symbol.span?.start === node.span.start, isCallee);
+        if (c) out.set(node.span.start, c);
         else if (BUILTIN_FUNCTIONS.has(node.name) && (isCallee || parent?.kind === "PolicyRule"))
           out.set(node.span.start, { type: "function", mods: ["defaultLibrary"] });
         else if (BUILTIN_VALUES.has(node.name))
@@ -243,49 +273,157 @@ function tokenClass(t: IToken, ids: Map<number, Classified>): Classified | undef
   return undefined;
 }
 
-/** Splits a token that spans lines (multi-line strings) into one piece per line, as the protocol requires. */
-function pushToken(
-  builder: SemanticTokensBuilder,
-  doc: SourceDocument,
-  start: number,
-  end: number,
-  typeIdx: number,
-  mods: number,
-): void {
-  const map = doc.lineMap;
-  let s = start;
-  while (s < end) {
-    const p = map.position(s);
-    const lineEnd = p.line < map.lineStarts.length ? map.lineStarts[p.line]! : doc.text.length;
-    let e = Math.min(end, lineEnd);
-    // Do not include the line terminator.
-    while (e > s && (doc.text.charCodeAt(e - 1) === 10 || doc.text.charCodeAt(e - 1) === 13)) e--;
-    if (e > s) builder.push(p.line - 1, p.col - 1, e - s, typeIdx, mods);
-    s = Math.max(lineEnd, s + 1);
+/**
+ * The tokens of `text[from, to)` — one top-level item, or the text between two — as flat
+ * quintuples (line, character, length, type, modifiers), lines and characters 0-based and
+ * relative to `origin` (the position of `from`): the line counted from `origin.line`, the
+ * character from `origin.col` on that first line. A token spanning lines (a multi-line string)
+ * is split into one per line, as the protocol requires.
+ */
+function rangeTokens(
+  text: string,
+  from: number,
+  to: number,
+  origin: { line: number; col: number },
+  ids: Map<number, Classified> | undefined,
+): number[] {
+  const scanned = scan(text, { range: { start: from, end: to, line: origin.line, col: origin.col } });
+  const items: Array<[IToken, Classified]> = [];
+  const none = new Map<number, Classified>();
+  for (const t of scanned.tokens) {
+    const c = tokenClass(t, ids ?? none);
+    if (c) items.push([t, c]);
   }
+  for (const c of scanned.comments) items.push([c, { type: "comment", mods: [] }]);
+  items.sort((a, b) => a[0].startOffset - b[0].startOffset);
+  const out: number[] = [];
+  for (const [t, c] of items) {
+    let mods = 0;
+    for (const m of c.mods) mods |= MOD_BIT.get(m) ?? 0;
+    const type = TYPE_INDEX.get(c.type)!;
+    let line = t.startLine! - origin.line;
+    let char = line === 0 ? t.startColumn! - origin.col : t.startColumn! - 1;
+    let s = t.startOffset;
+    const end = t.endOffset! + 1;
+    while (s < end) {
+      // one piece per line, without its line terminator
+      let e = s;
+      while (e < end && text.charCodeAt(e) !== 10 && text.charCodeAt(e) !== 13) e++;
+      if (e > s) out.push(line, char, e - s, type, mods);
+      if (e >= end) break;
+      e += text.charCodeAt(e) === 13 && text.charCodeAt(e + 1) === 10 ? 2 : 1;
+      s = e;
+      line++;
+      char = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Tokens of a top-level item, cached on the item node and on what the checker said about it
+ * (`itemResultKey`): an edit re-computes the items it touched only; the others, moved or not,
+ * are re-used (their positions are kept relative to the item's start).
+ */
+const itemCache = new WeakMap<A.Item, { key: object | null; tokens: number[] }>();
+
+function itemTokens(doc: SourceDocument, item: A.Item, view: CheckView | undefined): number[] {
+  const key = view?.itemResultKey(item) ?? null;
+  const hit = itemCache.get(item);
+  if (hit && hit.key === key) return hit.tokens;
+  const tokens = rangeTokens(
+    doc.text,
+    item.span.start,
+    item.span.end,
+    { line: item.span.line, col: item.span.col },
+    classifyIdentifiers(item, view),
+  );
+  itemCache.set(item, { key, tokens });
+  return tokens;
+}
+
+/** Every token of the document, in order, as absolute quintuples (0-based line and character). */
+function documentTokens(doc: SourceDocument, view: CheckView | undefined): number[] {
+  const out: number[] = [];
+  const add = (rel: number[], origin: { line: number; col: number }) => {
+    for (let i = 0; i < rel.length; i += 5) {
+      const line = rel[i]!;
+      out.push(
+        origin.line - 1 + line,
+        line === 0 ? origin.col - 1 + rel[i + 1]! : rel[i + 1]!,
+        rel[i + 2]!,
+        rel[i + 3]!,
+        rel[i + 4]!,
+      );
+    }
+  };
+  let pos = 0;
+  let at = { line: 1, col: 1 };
+  for (const item of doc.program.items) {
+    if (!ok(item)) continue;
+    if (item.span.start > pos) add(rangeTokens(doc.text, pos, item.span.start, at, undefined), at);
+    add(itemTokens(doc, item, view), { line: item.span.line, col: item.span.col });
+    pos = item.span.end;
+    at = { line: item.span.endLine, col: item.span.endCol };
+  }
+  if (pos < doc.text.length) add(rangeTokens(doc.text, pos, doc.text.length, at, undefined), at);
+  return out;
 }
 
 export function semanticTokens(
   doc: SourceDocument,
-  globals?: GlobalNames,
+  /** The checker's view, when it describes exactly this document's tree. */
+  view?: CheckView,
+  /** Only the tokens of this range (offsets). */
   range?: { start: number; end: number },
 ): SemanticTokens {
-  const ids = classifyIdentifiers(doc.program, globals);
-  const items: Array<[number, number, Classified]> = [];
-  for (const t of doc.tokens) {
-    const c = tokenClass(t, ids);
-    if (c) items.push([t.startOffset, t.endOffset! + 1, c]);
+  const all = documentTokens(doc, view);
+  const first = range ? doc.lineMap.position(range.start) : undefined;
+  const last = range ? doc.lineMap.position(range.end) : undefined;
+  const data: number[] = [];
+  let prevLine = 0;
+  let prevChar = 0;
+  for (let i = 0; i < all.length; i += 5) {
+    const line = all[i]!;
+    const char = all[i + 1]!;
+    const length = all[i + 2]!;
+    if (first && last) {
+      // Outside the range: ends before its start or starts at or after its end.
+      if (line + 1 < first.line || (line + 1 === first.line && char + length <= first.col - 1)) continue;
+      if (line + 1 > last.line || (line + 1 === last.line && char >= last.col - 1)) continue;
+    }
+    data.push(line - prevLine, line === prevLine ? char - prevChar : char, length, all[i + 3]!, all[i + 4]!);
+    prevLine = line;
+    prevChar = char;
   }
-  for (const c of doc.comments) items.push([c.startOffset, c.endOffset! + 1, { type: "comment", mods: [] }]);
-  items.sort((a, b) => a[0] - b[0]);
-  const builder = new SemanticTokensBuilder();
-  for (const [start, end, c] of items) {
-    if (range && (end <= range.start || start >= range.end)) continue;
-    let mods = 0;
-    for (const m of c.mods) mods |= MOD_BIT.get(m) ?? 0;
-    pushToken(builder, doc, start, end, TYPE_INDEX.get(c.type)!, mods);
+  return { data };
+}
+
+/**
+ * The edits that turn `previous` token data into `next` (`semanticTokens/full/delta`): after an
+ * edit the encoded data differ in a short stretch only (the encoding is relative), so one edit
+ * replaces what lies between their common start and common end.
+ */
+export function semanticTokensEdits(
+  previous: readonly number[],
+  next: readonly number[],
+): Array<{ start: number; deleteCount: number; data: number[] }> {
+  // Whole tokens (five integers each) are compared, from both ends.
+  const same = (i: number, j: number) => {
+    for (let k = 0; k < 5; k++) if (previous[i + k] !== next[j + k]) return false;
+    return true;
+  };
+  let start = 0;
+  const max = Math.min(previous.length, next.length);
+  while (start < max && same(start, start)) start += 5;
+  if (start === previous.length && start === next.length) return [];
+  let endPrev = previous.length;
+  let endNext = next.length;
+  while (endPrev > start && endNext > start && same(endPrev - 5, endNext - 5)) {
+    endPrev -= 5;
+    endNext -= 5;
   }
-  return builder.build();
+  return [{ start, deleteCount: endPrev - start, data: next.slice(start, endNext) }];
 }
 
 /** Decodes the protocol's relative encoding (for tests and debugging). */

@@ -55,30 +55,13 @@ function fromParams(
   return sig;
 }
 
-function typeRefText(t: A.TypeRef | undefined): string {
-  if (!t || t.kind !== "TypeRef" || !t.name) return "?";
-  return t.args?.length ? `${t.name.name}<${t.args.map(typeRefText).join(", ")}>` : t.name.name;
-}
-
-/** A callable named `name` (not a method), looked up in the order calls resolve. */
+/** A callable named `name` (not a method), looked up in the order the checker resolves calls. */
 function namedCallable(name: string, inputs: SignatureInputs): CallableSignature | undefined {
   const { view, doc, offset } = inputs;
-  // Lexically visible functions first (an agent's own functions, then top-level ones).
-  const local = doc.scopes
-    .visibleAt(offset)
-    .find((b) => b.name === name && (b.kind === "function" || b.kind === "agent"));
   if (view) {
-    if (local?.kind === "function") {
-      const agent = doc.pathAt(offset).find((n): n is A.AgentDef => n.kind === "Agent");
-      const f = (agent && view.env.agentFunctions.get(agent.name?.name)?.get(name)) ?? view.env.functions.get(name);
-      if (f)
-        return fromParams(
-          name,
-          f.params.map((p) => ({ name: p.name, type: typeToString(p.type) })),
-          f.returnType ? typeToString(f.returnType) : undefined,
-        );
-    }
-    const f = view.env.functions.get(name);
+    // The enclosing agent's own functions first, then top-level ones.
+    const agent = doc.pathAt(offset).find((n): n is A.AgentDef => n.kind === "Agent");
+    const f = (agent && view.env.agentFunctions.get(agent.name?.name)?.get(name)) ?? view.env.functions.get(name);
     if (f)
       return fromParams(
         name,
@@ -93,28 +76,14 @@ function namedCallable(name: string, inputs: SignatureInputs): CallableSignature
         typeToString(tool.type.result),
         tool.contract.description,
       );
-    const agent = view.env.agents.get(name);
-    if (agent)
+    const agentDecl = view.env.agents.get(name);
+    if (agentDecl)
       return fromParams(
         name,
-        agent.params.map((p) => ({ name: p.name, type: typeToString(p.type) })),
-        agent.returnType ? typeToString(agent.returnType) : undefined,
+        agentDecl.params.map((p) => ({ name: p.name, type: typeToString(p.type) })),
+        agentDecl.returnType ? typeToString(agentDecl.returnType) : undefined,
         `Runs agent \`${name}\`.`,
       );
-  }
-  // Without the checker: the declarations as written.
-  const decl =
-    local ??
-    [...inputs.otherDocs.flatMap((d) => d.scopes.globals)].find(
-      (b) => b.name === name && (b.kind === "function" || b.kind === "agent"),
-    );
-  if (decl && (decl.node.kind === "Function" || decl.node.kind === "Agent")) {
-    const n = decl.node as A.FunctionDef | A.AgentDef;
-    return fromParams(
-      name,
-      (n.params ?? []).filter((p) => p?.name?.name).map((p) => ({ name: p.name.name, type: typeRefText(p.type) })),
-      n.returnType ? typeRefText(n.returnType) : undefined,
-    );
   }
   const builtin = BUILTIN_FUNCTIONS.get(name);
   return builtin ? functionSignature(builtin) : undefined;

@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
 import { reportError } from "./errors.js";
+import { setSkipReporter } from "../../compiler/project/files.js";
 
 export interface CommandModule {
   register(program: Command): void;
@@ -56,6 +57,8 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[] = process.argv): Promise<number> {
+  // A dangling or looping link in a project is skipped with a warning (compiler/project/files.ts).
+  setSkipReporter((s) => process.stderr.write(`symbi: warning: ${s.path}: ${s.reason}; skipped\n`));
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);

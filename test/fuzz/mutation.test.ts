@@ -57,7 +57,7 @@ async function runRange(from: number, to: number, deadline: number, out: Outcome
       from,
       to,
       inputs,
-      projectRoot: join(REPO, "examples/reference-agents"),
+      projectRoot: join(REPO, "test/fixtures/reference-project"),
       progress,
     });
     const result = await new Promise<{ hungAt?: number }>((resolve) => {

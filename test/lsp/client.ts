@@ -45,6 +45,10 @@ export class LspClient {
   private nextId = 1;
   private readonly pending = new Map<number, (r: Response) => void>();
   readonly notifications: Notification[] = [];
+  /** Requests the server sent to the client (answered with null), e.g. client/registerCapability. */
+  readonly serverRequests: Array<{ method: string; params: any }> = [];
+  /** How the client answers requests from the server, by method (default: null). */
+  readonly answers = new Map<string, (params: any) => unknown>();
   private waiters: Array<{ match: (n: Notification) => boolean; resolve: (n: Notification) => void }> = [];
   stderr = "";
   exitCode: number | null = null;
@@ -82,8 +86,10 @@ export class LspClient {
       return;
     }
     if (msg.id !== undefined) {
-      // A request from the server (e.g. workspace/configuration): answer with null.
-      this.write([{ jsonrpc: "2.0", id: msg.id, result: null }]);
+      // A request from the server (e.g. workspace/configuration): answered as `answers` says, or null.
+      this.serverRequests.push({ method: msg.method, params: msg.params });
+      const answer = this.answers.get(msg.method);
+      this.write([{ jsonrpc: "2.0", id: msg.id, result: answer ? answer(msg.params) : null }]);
       return;
     }
     const n: Notification = { method: msg.method, params: msg.params };
@@ -166,13 +172,13 @@ export class LspClient {
     return n.params as PublishedDiagnostics;
   }
 
-  async initialize(rootPath?: string, initializationOptions: object = {}): Promise<any> {
+  async initialize(rootPath?: string, initializationOptions: object = {}, capabilities: object = {}): Promise<any> {
     const rootUri = rootPath ? pathToFileURL(rootPath).href : null;
     const result = await this.request("initialize", {
       processId: process.pid,
       rootUri,
       workspaceFolders: rootPath ? [{ uri: rootUri, name: "test" }] : null,
-      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } } },
+      capabilities: { textDocument: { publishDiagnostics: { versionSupport: true } }, ...capabilities },
       initializationOptions,
     });
     this.notify("initialized", {});

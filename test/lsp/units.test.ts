@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "uvu";
+import { Project } from "../../compiler/check/index.js";
 import * as assert from "uvu/assert";
 import { walk } from "../../grammar/visit.js";
 import { SourceDocument } from "../../lsp/core/document.js";
@@ -126,7 +127,7 @@ test("signature help finds the call and the argument being typed", () => {
   assert.is(call("function f() { (1 + |"), undefined, "grouping parentheses");
 });
 
-test("repaired trees: half-typed text keeps its outline and scopes, spans stay inside the text", () => {
+test("half-typed text keeps its outline and the checker's scopes; spans stay inside the text", () => {
   const text = readFileSync(join(CORPUS, "agents/api_aggregator.symbi"), "utf8");
   const firstItem = text.indexOf("metadata {") + "metadata".length;
   for (let i = 1; i <= text.length; i += 5) {
@@ -156,24 +157,24 @@ test("repaired trees: half-typed text keeps its outline and scopes, spans stay i
     open.program.items.map((i) => i.kind === "Agent" && i.name.name),
     ["a", "b"],
   );
-  assert.ok(open.parse.diagnostics.length > 0, "diagnostics still come from the real parse");
-  const cursor = open.text.indexOf("\n      \n") + 7;
   assert.equal(
-    open.scopes
-      .visibleAt(cursor)
-      .map((b) => b.name)
-      .sort(),
-    ["a", "b", "x", "y"],
+    open.parse.diagnostics.map((d) => [d.code, d.span.line]),
+    [["E0013", 4]],
+    "one error, at the `{` that is not closed",
   );
+  const visible = (text: string, cursor: number) => {
+    const p = new Project(".", { loadContractsFromDisk: false });
+    p.setFile("untitled:t", text);
+    return p
+      .check()
+      .visibleLocals("untitled:t", cursor)
+      .map((s) => s.name)
+      .sort();
+  };
+  assert.equal(visible(open.text, open.text.indexOf("\n      \n") + 7), ["x", "y"]);
   // A header typed at the end of the file: the enclosing scopes reach the cursor.
-  const tail = new SourceDocument("untitled:t", 1, "agent a(x: int) {\n  with {\n    let y = 1;\n    for q in ");
-  assert.equal(
-    tail.scopes
-      .visibleAt(tail.text.length)
-      .map((b) => b.name)
-      .sort(),
-    ["a", "x", "y"],
-  );
+  const tail = "agent a(x: int) {\n  with {\n    let y = 1;\n    for q in ";
+  assert.equal(visible(tail, tail.length), ["x", "y"]);
 });
 
 test("positions: 0-based UTF-16, clamped to lines; \\r\\n and lone \\r are line breaks", () => {

@@ -8,8 +8,15 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { parseText } from "../../grammar/index.js";
-import { expandPath, resolveServerLaunch, type ServerLaunchInput } from "../../vscode-extension/src/server-launch.js";
+import {
+  expandPath,
+  resolveServerLaunch,
+  type ServerLaunchInput,
+  WATCHED_FILE_GLOBS,
+} from "../../vscode-extension/src/server-launch.js";
 import { hasScope, loadGrammar, repoRoot, tokenize } from "./textmate.js";
+import { defaultSettings } from "../../lsp/core/settings.js";
+import { DEFAULT_DIAGNOSTICS_DELAY_MS } from "../../lsp/server.js";
 
 const extDir = join(repoRoot, "vscode-extension");
 const readJson = (p: string) => JSON.parse(readFileSync(join(extDir, p), "utf8"));
@@ -38,7 +45,8 @@ manifest("contributes the language, grammar and snippets with paths that exist i
   const m = readJson("package.json");
   const [lang] = m.contributes.languages;
   assert.is(lang.id, "symbiont");
-  assert.equal(lang.extensions, [".symbi", ".dsl"]);
+  // `.dsl` is another language's extension: the extension does not claim it (the tools still read legacy files).
+  assert.equal(lang.extensions, [".symbi"]);
   assert.is(lang.configuration, "./language-configuration.json");
   readJson(lang.configuration);
   const [grammar] = m.contributes.grammars;
@@ -68,7 +76,26 @@ manifest("settings: server path, extra args and trace", () => {
   assert.ok(
     readJson("package.json").capabilities.untrustedWorkspaces.restrictedConfigurations.includes("symbiont.server.path"),
   );
+  // Issue 17 item 7: nor the arguments it is started with.
+  assert.ok(
+    readJson("package.json").capabilities.untrustedWorkspaces.restrictedConfigurations.includes(
+      "symbiont.server.extraArgs",
+    ),
+  );
 });
+
+manifest(
+  "the server's settings (workspace/configuration, section symbiont) are declared with the server's defaults",
+  () => {
+    const props = readJson("package.json").contributes.configuration.properties;
+    const defaults = defaultSettings(DEFAULT_DIAGNOSTICS_DELAY_MS);
+    assert.is(props["symbiont.diagnosticsDelay"].default, defaults.diagnosticsDelay);
+    for (const [k, v] of Object.entries(defaults.inlayHints)) {
+      assert.is(props[`symbiont.inlayHints.${k}`].type, "boolean", k);
+      assert.is(props[`symbiont.inlayHints.${k}`].default, v, k);
+    }
+  },
+);
 
 manifest("every contributed command is registered by the client, and vice versa", () => {
   const declared = readJson("package.json")
@@ -352,6 +379,18 @@ launch("extra arguments: strings only, and --stdio is the client's to add", () =
   const r = resolveServerLaunch({ ...base, extraArgs: ["--log", 3, "--stdio", "--x=y"] });
   assert.ok(r.ok);
   assert.equal(r.ok && r.args, ["--log", "--x=y"]);
+});
+
+launch("issue 17 item 7: extra arguments are ignored in an untrusted workspace", () => {
+  const r = resolveServerLaunch({ ...base, workspaceTrusted: false, extraArgs: ["--inspect=0.0.0.0:9229"] });
+  assert.ok(r.ok);
+  assert.equal(r.ok && r.args, []);
+  assert.ok(r.ok && r.notes.some((n) => n.includes("extraArgs") && n.includes("not trusted")));
+});
+
+launch("issue 17 item 3: the watched files include the project marker symbi.toml (not symbiont.toml)", () => {
+  assert.ok(WATCHED_FILE_GLOBS.includes("**/symbi.toml"));
+  assert.not.ok((WATCHED_FILE_GLOBS as readonly string[]).includes("**/symbiont.toml"));
 });
 
 launch("expandPath", () => {

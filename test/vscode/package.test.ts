@@ -187,7 +187,9 @@ test("package: bad arguments and a missing server entry are clear errors", async
 });
 
 /** Sends `initialize` to a server started like the client starts it (`node main.js --stdio`). */
-async function initializeServer(mainJs: string): Promise<Record<string, unknown>> {
+async function initializeServer(
+  mainJs: string,
+): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string; version?: string } }> {
   const child = spawn(process.execPath, [mainJs, "--stdio"], { cwd: dirname(mainJs), stdio: ["pipe", "pipe", "pipe"] });
   const send = (msg: object) => {
     const body = JSON.stringify({ jsonrpc: "2.0", ...msg });
@@ -213,7 +215,7 @@ async function initializeServer(mainJs: string): Promise<Record<string, unknown>
           if (msg.id === 1) {
             clearTimeout(timer);
             if (msg.error) reject(new Error(JSON.stringify(msg.error)));
-            else resolvePromise(msg.result.capabilities);
+            else resolvePromise(msg.result);
           }
         }
       });
@@ -246,7 +248,11 @@ async function initializeServer(mainJs: string): Promise<Record<string, unknown>
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, data);
     }
-    const caps = await initializeServer(join(dir, "server", "main.js"));
+    const init = await initializeServer(join(dir, "server", "main.js"));
+    const caps = init.capabilities;
+    // Issue 17 item 7: the bundled server reports the toolchain's version (it reported 0.0.0).
+    const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
+    assert.equal(init.serverInfo, { name: "symbi-lsp", version });
     for (const feature of [
       "textDocumentSync", // diagnostics are pushed for synced documents
       "hoverProvider",

@@ -28,7 +28,12 @@ export type ServerLaunch =
 /** Decides which server module to run and with which arguments (the client appends `--stdio`). */
 export function resolveServerLaunch(input: ServerLaunchInput): ServerLaunch {
   const notes: string[] = [];
-  const args = (input.extraArgs ?? []).filter((a): a is string => typeof a === "string" && a !== "--stdio");
+  let args = (input.extraArgs ?? []).filter((a): a is string => typeof a === "string" && a !== "--stdio");
+  // An untrusted workspace may not choose how the program we run is started either.
+  if (!input.workspaceTrusted && args.length > 0) {
+    notes.push(`Ignoring symbiont.server.extraArgs (${args.join(" ")}) because the workspace is not trusted.`);
+    args = [];
+  }
   const configured = (input.configuredPath ?? "").trim();
   if (configured !== "") {
     if (!input.workspaceTrusted) {
@@ -60,8 +65,17 @@ export function expandPath(p: string, workspaceRoot: string | undefined, homeDir
   return workspaceRoot ? path.resolve(workspaceRoot, p) : path.resolve(p);
 }
 
-/** Files whose changes the server must hear about: sources and the tool contracts they call. */
-export const WATCHED_FILE_GLOBS = ["**/*.symbi", "**/*.dsl", "**/*.clad.toml", "**/symbiont.toml"] as const;
+/**
+ * Files whose changes the server must hear about: sources, the tool contracts they call, custom
+ * types, and the project marker `symbi.toml` (compiler/project/root.ts).
+ */
+export const WATCHED_FILE_GLOBS = [
+  "**/*.symbi",
+  "**/*.dsl",
+  "**/*.clad.toml",
+  "**/toolclad.toml",
+  "**/symbi.toml",
+] as const;
 
 export const LANGUAGE_ID = "symbiont";
 
