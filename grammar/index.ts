@@ -20,8 +20,8 @@ export { LineMap, type Span } from "./span.js";
 export { childrenOf, walk, nodePathAt, VISITOR_KEYS } from "./visit.js";
 export { capDiagnostics, isOmittedSummary, MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
 
-/** Largest source the compiler accepts; larger files get E0004 instead of exhausting memory. */
-export const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+import { MAX_SOURCE_BYTES } from "./source-limits.js";
+export { MAX_SOURCE_BYTES };
 
 export interface ParseResult {
   program: Program;

@@ -13,7 +13,7 @@
  */
 import { readdirSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { MAX_SOURCE_BYTES } from "../../grammar/index.js";
+import { MAX_SOURCE_BYTES } from "../../grammar/source-limits.js";
 import { readBounded, formatSize, type BoundedReadError } from "../../formats/bounded-read.js";
 
 export const SOURCE_EXTENSIONS = [".symbi", ".dsl"] as const;

@@ -61,7 +61,7 @@ import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } fro
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
 import { runSandbox, type DefaultTier } from "./sandbox-settings.js";
 import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
-import { McpServers, type McpServersOptions } from "../mcp/servers.js";
+import type { McpServers, McpServersOptions } from "../mcp/servers.js";
 import type { SchemaPinVerifier } from "../../schemapin/verify.js";
 
 /** The trusted context (`--context`) is unusable: exit 3. */
@@ -307,7 +307,10 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
   // Last: the servers are started only when everything else was accepted (they are stopped at run end).
   const mcp = bundle.mcp
-    ? await McpServers.start({
+    ? // Loaded for agents with MCP tools only (the SDK and the servers' sandboxes: start-up).
+      await (
+        await import("../mcp/servers.js")
+      ).McpServers.start({
         bundle: bundle.mcp,
         sandbox: run.manifest,
         ...(o.sandbox ? { sandboxOptions: o.sandbox } : {}),

@@ -34,7 +34,9 @@ import {
 import { SchemaPinError } from "../../schemapin/errors.js";
 import type { SchemaPinVerifier } from "../../schemapin/verify.js";
 import type { FirstUseDecision } from "../../config/tofu.js";
-import { createSandbox, isSandboxError, type CreateSandboxOptions } from "../sandbox/index.js";
+// Not sandbox/index.js: that would load the Docker client for a run in the process tier.
+import { createSandbox, type CreateSandboxOptions } from "../sandbox/create.js";
+import { isSandboxError } from "../sandbox/errors.js";
 import type { SandboxProcess } from "../sandbox/types.js";
 import { McpConnection, McpServerError } from "./connection.js";
 import { listedSignature, verifyToolSignature } from "./signature.js";
