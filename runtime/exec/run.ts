@@ -245,7 +245,8 @@ export const META_ACTIONS: readonly string[] = ["invoke_tool", "receive"];
  */
 export type MetaActionMode = "restrict" | "allow-list";
 
-function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
+/** How the bundle's policies use each meta-action they name (the others are not decided). */
+export function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
   const out = new Map<string, MetaActionMode>();
   const pj = bundle.policies.policiesJson as { policies?: Array<{ actions?: unknown; effect?: unknown }> } | undefined;
   for (const p of pj?.policies ?? []) {
@@ -265,11 +266,19 @@ function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
  * start — these cannot be set from outside — and `has_human_approval`, false unless the
  * operator's context says otherwise).
  */
-function trustedContext(o: ExecOptions, agent: string, runId: string): Record<string, unknown> {
-  const given = o.context ?? {};
+export function runTrustedRecords(
+  given: Record<string, unknown>,
+  agent: string,
+  runId: string,
+  nowMs: number,
+): Record<string, unknown> {
   const ctx = isObject(given.context) ? given.context : {};
-  const now = new Date((o.now ?? Date.now)()).toISOString();
+  const now = new Date(nowMs).toISOString();
   return { ...given, context: { has_human_approval: false, ...ctx, run_id: runId, agent, time: now } };
+}
+
+function trustedContext(o: ExecOptions, agent: string, runId: string): Record<string, unknown> {
+  return runTrustedRecords(o.context ?? {}, agent, runId, (o.now ?? Date.now)());
 }
 
 /** Steps 0, 1, 2 and 4 for one bundle. */

@@ -125,7 +125,7 @@ export function toolInfo(
  * milliseconds (the validator gives whole seconds, which the tool receives; a policy's `30s` is
  * 30000 — compiler/emit/README.md "Guards → Cedar").
  */
-function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedArgs {
+export function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedArgs {
   let out: ValidatedArgs | undefined;
   for (const a of contract.args) {
     const v = validated[a.name];
