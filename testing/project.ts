@@ -1,0 +1,85 @@
+/**
+ * Finding test files and building the projects they test. A test file belongs to the project
+ * of its folder (compiler/project/root.ts: the nearest folder with `tools/` or `symbi.toml`);
+ * each project is compiled once, in memory, with the compiler's build, and its bundles are
+ * verified and loaded exactly as `symbi exec FILE.symbi` loads them (runtime/exec/compile.ts),
+ * so the gate a test decides with is the one that would run.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { collectSourceFiles, FileError } from "../compiler/project/files.js";
+import { findProjectRoot } from "../compiler/project/root.js";
+import type { AgentBundle, BuildOutput } from "../compiler/emit/build.js";
+import { compileProject, CompileError } from "../runtime/exec/compile.js";
+import type { Bundle } from "../runtime/exec/bundle.js";
+import type { Diagnostic } from "../compiler/diagnostics/model.js";
+
+/** Test files are named `<anything>.test.toml`. */
+export const TEST_FILE_SUFFIX = ".test.toml";
+
+/** Folders never searched for test files. */
+const SKIPPED_DIRS = new Set(["node_modules", "dist", "build"]);
+
+function walk(dir: string, out: string[]): void {
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith(".") || SKIPPED_DIRS.has(name)) continue;
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) walk(p, out);
+    else if (st.isFile() && name.endsWith(TEST_FILE_SUFFIX)) out.push(p);
+  }
+}
+
+/** The test files named by `paths` (files as given, folders searched). Throws FileError for a missing path. */
+export function findTestFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new FileError(`${p}: no such file or folder`);
+    }
+    if (st.isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return [...new Set(out.map((p) => resolve(p)))];
+}
+
+/** One project, built once for all the test files in it. */
+export interface TestedProject {
+  dir: string;
+  /** Verified bundles by agent (what `symbi exec` would run). */
+  bundles: Map<string, Bundle>;
+  /** The compiler's view of each agent (action catalog, analysed policies) by agent. */
+  compiled: Map<string, AgentBundle>;
+  build: BuildOutput;
+  /** Milliseconds the build took. */
+  buildMs: number;
+}
+
+export type ProjectLoad = { ok: true; project: TestedProject } | { ok: false; diagnostics: Diagnostic[]; message: string };
+
+/** The project folder of a test file. */
+export function projectOf(testFile: string): string {
+  return findProjectRoot(testFile);
+}
+
+/** Builds a project in memory. Compile errors come back as diagnostics (exit 3). */
+export function loadProject(dir: string): ProjectLoad {
+  const started = performance.now();
+  const files = collectSourceFiles([dir]);
+  if (files.length === 0)
+    return { ok: false, diagnostics: [], message: `${dir}: the project has no .symbi sources to test` };
+  try {
+    const built = compileProject(dir, files, dir);
+    const compiled = new Map(built.build.bundles.map((b) => [b.agent, b]));
+    return {
+      ok: true,
+      project: { dir, bundles: built.bundles, compiled, build: built.build, buildMs: performance.now() - started },
+    };
+  } catch (e) {
+    if (e instanceof CompileError) return { ok: false, diagnostics: [...e.diagnostics], message: e.message };
+    throw e;
+  }
+}
