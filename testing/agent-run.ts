@@ -23,7 +23,7 @@ import { execAgent, type ExecResult } from "../runtime/exec/run.js";
 import type { ToolDoubles } from "../runtime/exec/tool-double.js";
 import type { Bundle } from "../runtime/exec/bundle.js";
 import { ModelSetup } from "../runtime/model/setup.js";
-import { readProjectModelSettings } from "../runtime/model/config.js";
+import { ConfigError, loadConfig, type Config } from "../config/index.js";
 import { RecordingError } from "../runtime/model/recording.js";
 import type { AgentRun, JsonObject, TestFile, ToolDoubleSpec } from "./file.js";
 import { checkRules, runParts, TEST_CLOCK_MS, type AgentScope, type Problems } from "./resolve.js";
@@ -35,7 +35,8 @@ export interface PreparedRun {
   peers: Map<string, Bundle>;
   /** The recording to replay, resolved; and the project's `[model]` settings (the limits the recording was made with). */
   recording?: string;
-  projectDir: string;
+  /** The project's own configuration (its symbi.toml; no operator file, no environment): the `[model]` limits the recording was made with. */
+  config: Config;
 }
 
 export interface RunVerdict {
@@ -54,7 +55,7 @@ export function prepareRun(
   problems: Problems,
 ): PreparedRun | undefined {
   const before = problems.list.length;
-  runParts(scope, r.input, r.inputPath, r.context, r.contextPaths, problems);
+  runParts(scope, r.input, r.inputPath, r.context, r.contextPaths, problems, false);
   const catalog = scope.compiled.catalog;
   const tools = [...catalog.actions.values()].filter((a) => a.origin === "tool").map((a) => a.name);
   for (const d of r.tools) {
@@ -72,7 +73,11 @@ export function prepareRun(
     for (const k of Object.keys(d.args ?? {})) {
       if (names.includes(k)) continue;
       const near = closestName(k, names);
-      problems.at("E0806", [...d.path, "args", k], `\`${d.tool}\` has no argument \`${k}\`${near ? `; did you mean \`${near}\`?` : ""}`);
+      problems.at(
+        "E0806",
+        [...d.path, "args", k],
+        `\`${d.tool}\` has no argument \`${k}\`${near ? `; did you mean \`${near}\`?` : ""}`,
+      );
     }
   }
   for (const d of r.expect.decisions ?? []) {
@@ -86,23 +91,36 @@ export function prepareRun(
     }
     if (d.rule !== undefined) checkRules(scope, [d.rule], [...d.path, "rule"], problems);
   }
+  let config: Config | undefined;
+  try {
+    config = projectConfig(project.dir);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.at("E0810", r.place.path, `the project's configuration cannot be used: ${e.message}`);
+  }
   let recording: string | undefined;
-  if (r.model !== undefined) {
+  if (r.model !== undefined && config) {
     recording = resolve(dirname(f.path), r.model);
     const at: TomlPath = [...r.place.path, "model"];
-    if (!existsSync(recording)) problems.at("E0810", at, `the model recording ${r.model} does not exist (relative to the test file)`);
+    if (!existsSync(recording))
+      problems.at("E0810", at, `the model recording ${r.model} does not exist (relative to the test file)`);
     else {
       try {
-        new ModelSetup({ layers: { env: {} }, replay: recording });
+        new ModelSetup({ layers: { config, env: {} }, replay: recording });
       } catch (e) {
         if (!(e instanceof RecordingError)) throw e;
         problems.at("E0810", at, `the model recording cannot be used: ${e.message}`);
       }
     }
   }
-  if (problems.list.length > before) return undefined;
+  if (problems.list.length > before || !config) return undefined;
   const peers = new Map([...project.bundles].filter(([name]) => name !== scope.agent));
-  return { run: r, scope, peers, ...(recording !== undefined ? { recording } : {}), projectDir: project.dir };
+  return { run: r, scope, peers, ...(recording !== undefined ? { recording } : {}), config };
+}
+
+/** The project's symbi.toml alone: a test must not depend on the machine's operator files or environment. */
+function projectConfig(dir: string): Config {
+  return loadConfig({ projectRoot: dir, env: {}, operatorFiles: [] });
 }
 
 /** The doubles of a run: the first declared double of the tool whose arguments all equal the call's answers. */
@@ -153,10 +171,7 @@ export async function executeRun(
   const logs: string[] = [];
   const warnings: string[] = [];
   let model: ModelSetup | undefined;
-  if (p.recording !== undefined) {
-    const project = readProjectModelSettings(p.projectDir);
-    model = new ModelSetup({ layers: { ...(project ? { project } : {}), env: {} }, replay: p.recording });
-  }
+  if (p.recording !== undefined) model = new ModelSetup({ layers: { config: p.config, env: {} }, replay: p.recording });
   let result: ExecResult;
   try {
     result = await execAgent({
@@ -189,19 +204,30 @@ export async function executeRun(
   } catch (e) {
     // Refused before the run started (a bad input the checks above let through, a bundle problem).
     const msg = e instanceof Error ? e.message : String(e);
-    return { passed: false, expected: `status ${r.expect.status}`, actual: `the run could not start: ${msg}`, details: [] };
+    return {
+      passed: false,
+      expected: `status ${r.expect.status}`,
+      actual: `the run could not start: ${msg}`,
+      details: [],
+    };
   }
   const details: string[] = [];
   const problems: string[] = [];
   const diverged = model?.finish();
   if (diverged) problems.push(diverged);
   if (result.status !== r.expect.status)
-    problems.push(`status: expected ${r.expect.status}, got ${result.status}${result.message ? ` (${result.message})` : ""}`);
+    problems.push(
+      `status: expected ${r.expect.status}, got ${result.status}${result.message ? ` (${result.message})` : ""}`,
+    );
   if (r.expect.error !== undefined && !(result.message ?? "").includes(r.expect.error))
-    problems.push(`error: expected a message containing ${JSON.stringify(r.expect.error)}, got ${JSON.stringify(result.message ?? "")}`);
+    problems.push(
+      `error: expected a message containing ${JSON.stringify(r.expect.error)}, got ${JSON.stringify(result.message ?? "")}`,
+    );
   if (r.expect.hasResult && !isDeepStrictEqual(normalise(result.value), normalise(r.expect.result)))
     problems.push(`result: expected ${JSON.stringify(r.expect.result)}, got ${JSON.stringify(result.value ?? null)}`);
-  const own = seen.filter((s) => s.agent === p.scope.agent && !(s.action === "invoke_tool" && s.rules[0] === "default-deny"));
+  const own = seen.filter(
+    (s) => s.agent === p.scope.agent && !(s.action === "invoke_tool" && s.rules[0] === "default-deny"),
+  );
   if (r.expect.decisions) {
     const want = r.expect.decisions;
     const mismatch = want.findIndex((w, i) => {

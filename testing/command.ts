@@ -4,7 +4,11 @@
  * the exit code: 0 all passed, 2 a test failed (or coverage is below `--min-coverage`), 3 a
  * project or test file does not compile; usage and I/O problems are UserErrors (exit 1).
  */
-import { renderDiagnostics, summaryLine as diagnosticsSummary, type DiagnosticFormat } from "../compiler/diagnostics/render.js";
+import {
+  renderDiagnostics,
+  summaryLine as diagnosticsSummary,
+  type DiagnosticFormat,
+} from "../compiler/diagnostics/render.js";
 import type { Diagnostic } from "../compiler/diagnostics/model.js";
 import { ExitCode, UserError } from "../formats/exit-codes.js";
 import { VERSION } from "../compiler/version.js";

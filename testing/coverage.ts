@@ -36,9 +36,15 @@ export interface Coverage {
   percent: number;
 }
 
-/** The policy part of a rule id: `quickstart.tools.2` → `quickstart.tools`; `capabilities` ids are their own policy. */
-function policyOf(e: PolicyEntry): string {
+/**
+ * The policy a rule belongs to, as its id names it: `quickstart.tools.2` → `quickstart.tools`,
+ * `secure_data_access.2.0` (a requirement's second condition) → `secure_data_access`;
+ * `capabilities` ids are their own policy.
+ */
+export function policyOf(e: Pick<PolicyEntry, "id" | "verb" | "policy">): string {
   if (e.verb === "capabilities") return e.id;
+  const at = e.id.startsWith(`${e.policy}.`) ? 0 : e.id.indexOf(`.${e.policy}.`) + 1;
+  if (at > 0 || e.id.startsWith(`${e.policy}.`)) return e.id.slice(0, at + e.policy.length);
   const i = e.id.lastIndexOf(".");
   return i > 0 ? e.id.slice(0, i) : e.id;
 }

@@ -30,15 +30,20 @@ export interface ExplainedCase {
 
 /** The case a line points at: a row on that line, else the last case starting at or before it. */
 export function caseAtLine(f: TestFile, line: number | undefined): PolicyCase | undefined {
-  if (line === undefined) return f.cases.length === 1 || new Set(f.cases.map((c) => c.place.span.line)).size === 1 ? f.cases[0] : undefined;
+  if (line === undefined)
+    return f.cases.length === 1 || new Set(f.cases.map((c) => c.place.span.line)).size === 1 ? f.cases[0] : undefined;
   const row = f.cases.find((c) => c.row && c.row.place.span.line === line);
   if (row) return row;
   let best: PolicyCase | undefined;
-  for (const c of f.cases) if (c.place.span.line <= line && (!best || c.place.span.line > best.place.span.line)) best = c;
+  for (const c of f.cases)
+    if (c.place.span.line <= line && (!best || c.place.span.line > best.place.span.line)) best = c;
   return best;
 }
 
-function problemsResult(f: { file: string; text: string } | undefined, diagnostics: TestRunResult["diagnostics"]): {
+function problemsResult(
+  f: { file: string; text: string } | undefined,
+  diagnostics: TestRunResult["diagnostics"],
+): {
   problems: TestRunResult;
 } {
   return {
@@ -101,7 +106,11 @@ export function explainCase(
     agent: ready.scope.agent,
     action: ready.call.action,
     args: c.args,
-    decision: { outcome: out.outcome, rules: ruleRefs(loaded.project, ready.scope.agent, out.rules, out.locations), reason: out.reason },
+    decision: {
+      outcome: out.outcome,
+      rules: ruleRefs(loaded.project, ready.scope.agent, out.rules, out.locations),
+      reason: out.reason,
+    },
     expected: `${c.expect}${c.rule ? ` by ${c.rule.ids.join(", ")}` : ""}`,
     passed,
     explanation,

@@ -140,10 +140,16 @@ function localDefs(g: GuardInfo, term: Expr): DefItem[] {
 function probeRule(model: AgentPolicyModel, rule: DecisionRule, emittedText: string, probes: Probe[]): void {
   const head = `permit (\n  principal == ${entityRef(AGENT_TYPE, model.agent)},\n`;
   // The emitted policy, as a permit: it holds exactly when the rule applies.
-  probes.push({ id: `rule|${rule.id}`, text: emittedText.replace(/^((?:@[^\n]*\n)*)(?:permit|forbid) \(\n/, "$1permit (\n") });
+  probes.push({
+    id: `rule|${rule.id}`,
+    text: emittedText.replace(/^((?:@[^\n]*\n)*)(?:permit|forbid) \(\n/, "$1permit (\n"),
+  });
   probes.push({ id: `scope|${rule.id}`, text: `${head}  ${actionScope(rule.match)},\n  resource\n);` });
   rule.match.constraints.forEach((c, i) => {
-    probes.push({ id: `lit|${rule.id}|${i}`, text: `permit (principal, action, resource) when { ${constraintText(c)} };` });
+    probes.push({
+      id: `lit|${rule.id}|${i}`,
+      text: `permit (principal, action, resource) when { ${constraintText(c)} };`,
+    });
   });
   const parts: Array<["guard" | "condition", GuardInfo | undefined]> = [
     ["guard", rule.guard],
@@ -282,7 +288,11 @@ export function explainRequest(
   return out;
 }
 
-function termList(terms: readonly TermExplanation[], values: readonly TermValue[], role: "guard" | "condition"): string {
+function termList(
+  terms: readonly TermExplanation[],
+  values: readonly TermValue[],
+  role: "guard" | "condition",
+): string {
   return terms
     .filter((t) => t.role === role && values.includes(t.value))
     .map((t) => `\`${t.text}\` (${t.location}) is ${t.value}${t.missing.length ? `: ${t.missing.join(", ")}` : ""}`)
@@ -298,8 +308,7 @@ function why(e: RuleExplanation, action: string): string {
   if (e.guard !== undefined) {
     if (permit && e.guard !== "true")
       return `its guard is ${e.guard}: ${termList(e.terms, ["false", "unknown", "error"], "guard")}`;
-    if (!permit && e.guard === "false")
-      return `its guard is false: ${termList(e.terms, ["false"], "guard")}`;
+    if (!permit && e.guard === "false") return `its guard is false: ${termList(e.terms, ["false"], "guard")}`;
   }
   if (e.condition !== undefined) {
     if (e.condition === "true") return `its requirement holds: ${termList(e.terms, ["true"], "condition")}`;

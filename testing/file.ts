@@ -143,7 +143,11 @@ function tomlType(v: unknown): string {
 }
 
 /** Reads one test file's text. Problems are diagnostics; the file is usable only when there are none. */
-export function parseTestFile(text: string, file: string, path: string): { file?: TestFile; diagnostics: Diagnostic[] } {
+export function parseTestFile(
+  text: string,
+  file: string,
+  path: string,
+): { file?: TestFile; diagnostics: Diagnostic[] } {
   let value: JsonObject;
   try {
     value = parse(text) as JsonObject;
@@ -176,6 +180,7 @@ export function parseTestFile(text: string, file: string, path: string): { file?
   r.keys(value, [], FILE_KEYS, "a test file");
   const fileAgent = r.str(value, ["agent"]);
   const fileInput = r.table(value, ["input"]) ?? {};
+  const fileInputGiven = Object.hasOwn(value, "input");
   const fileContext = r.table(value, ["context"]) ?? {};
   const fileFacts = r.table(value, ["facts"]);
   const cases = r.tables(value, ["case"]);
@@ -183,11 +188,11 @@ export function parseTestFile(text: string, file: string, path: string): { file?
   if (cases.length === 0 && runs.length === 0 && r.diagnostics.length === 0)
     r.error("E0802", [], "the file declares no test: add `[[case]]` (policy tests) or `[[run]]` (agent tests)");
   cases.forEach((c, i) => {
-    for (const pc of r.policyCase(c, ["case", i], { fileAgent, fileInput, fileContext, fileFacts }))
+    for (const pc of r.policyCase(c, ["case", i], { fileAgent, fileInput, fileInputGiven, fileContext, fileFacts }))
       out.cases.push(pc);
   });
   runs.forEach((c, i) => {
-    const run = r.run(c, ["run", i], { fileAgent, fileInput, fileContext });
+    const run = r.run(c, ["run", i], { fileAgent, fileInput, fileInputGiven, fileContext });
     if (run) out.runs.push(run);
   });
   return r.diagnostics.length > 0 ? { diagnostics: r.diagnostics } : { file: out, diagnostics: [] };
@@ -196,6 +201,8 @@ export function parseTestFile(text: string, file: string, path: string): { file?
 interface Defaults {
   fileAgent?: string;
   fileInput: JsonObject;
+  /** The file gives `input` itself (else problems with a case's input point at the case). */
+  fileInputGiven: boolean;
   fileContext: JsonObject;
   fileFacts?: JsonObject;
 }
@@ -213,7 +220,9 @@ class Reader {
 
   error(code: string, path: TomlPath, message: string, opts: { key?: boolean; help?: string } = {}): void {
     const span = opts.key ? this.locator.key(path) : this.locator.value(path);
-    this.diagnostics.push(diagnostic({ code, message, file: this.file, span, ...(opts.help ? { help: opts.help } : {}) }));
+    this.diagnostics.push(
+      diagnostic({ code, message, file: this.file, span, ...(opts.help ? { help: opts.help } : {}) }),
+    );
   }
 
   place(path: TomlPath): Place {
@@ -225,10 +234,15 @@ class Reader {
     for (const k of Object.keys(t)) {
       if (known.includes(k)) continue;
       const near = closestName(k, known);
-      this.error("E0801", [...path, k], `\`${k}\` is not a key of ${what}${near ? `; did you mean \`${near}\`?` : ""}`, {
-        key: true,
-        help: `the keys of ${what}: ${known.join(", ")}`,
-      });
+      this.error(
+        "E0801",
+        [...path, k],
+        `\`${k}\` is not a key of ${what}${near ? `; did you mean \`${near}\`?` : ""}`,
+        {
+          key: true,
+          help: `the keys of ${what}: ${known.join(", ")}`,
+        },
+      );
     }
   }
 
@@ -260,7 +274,12 @@ class Reader {
     const out: JsonObject[] = [];
     v.forEach((x, i) => {
       if (isTable(x)) out.push(x);
-      else this.error("E0803", [...path, i], `each \`${String(path[path.length - 1])}\` must be a table, not ${tomlType(x)}`);
+      else
+        this.error(
+          "E0803",
+          [...path, i],
+          `each \`${String(path[path.length - 1])}\` must be a table, not ${tomlType(x)}`,
+        );
     });
     return out;
   }
@@ -325,7 +344,8 @@ class Reader {
     const before = this.diagnostics.length;
     this.keys(t, path, CASE_KEYS, "a case");
     const name = this.str(t, [...path, "name"]);
-    if (name === undefined && !Object.hasOwn(t, "name")) this.error("E0802", path, "the case has no `name`", { key: true });
+    if (name === undefined && !Object.hasOwn(t, "name"))
+      this.error("E0802", path, "the case has no `name`", { key: true });
     const target = this.target(t, path);
     if (!target && !Object.hasOwn(t, "tool") && !Object.hasOwn(t, "action"))
       this.error("E0802", path, "the case names no `tool` (or `action`) to decide", { key: true });
@@ -386,7 +406,7 @@ class Reader {
       args,
       ...(facts !== undefined ? { facts } : d.fileFacts !== undefined ? { facts: d.fileFacts } : {}),
       input: input ?? d.fileInput,
-      inputPath: input !== undefined ? [...path, "input"] : ["input"],
+      inputPath: input !== undefined ? [...path, "input"] : d.fileInputGiven ? ["input"] : path,
       context: ctx.context,
       contextPaths: ctx.paths,
       ...(approve !== undefined ? { approve } : {}),
@@ -426,7 +446,11 @@ class Reader {
         if (this.data(x["json"], [...p, "json"])) json = JSON.stringify(x["json"]);
       }
       if (output !== undefined && json !== undefined)
-        this.error("E0803", [...p, "json"], "give the tool's `output` (text) or `json` (a value it prints as JSON), not both");
+        this.error(
+          "E0803",
+          [...p, "json"],
+          "give the tool's `output` (text) or `json` (a value it prints as JSON), not both",
+        );
       const stderr = this.str(x, [...p, "stderr"]);
       const exitCode = this.typed(
         x,
@@ -464,7 +488,11 @@ class Reader {
           v.forEach((x, i) => {
             const p = [...ep, "decisions", i];
             if (!isTable(x)) {
-              this.error("E0803", p, `each decision must be a table ({ tool = "…", decision = "allow" }), not ${tomlType(x)}`);
+              this.error(
+                "E0803",
+                p,
+                `each decision must be a table ({ tool = "…", decision = "allow" }), not ${tomlType(x)}`,
+              );
               return;
             }
             this.keys(x, p, DECISION_KEYS, "an expected decision");
@@ -472,7 +500,8 @@ class Reader {
             if (!target && !Object.hasOwn(x, "tool") && !Object.hasOwn(x, "action"))
               this.error("E0802", p, "the decision names no `tool` (or `action`)");
             const decision = this.word(x, [...p, "decision"], EXPECTATIONS);
-            if (!Object.hasOwn(x, "decision")) this.error("E0802", p, "the decision has no `decision` (allow, deny or approval)");
+            if (!Object.hasOwn(x, "decision"))
+              this.error("E0802", p, "the decision has no `decision` (allow, deny or approval)");
             const rule = this.str(x, [...p, "rule"]);
             const approved = this.bool(x, [...p, "approved"]);
             if (target && decision)
@@ -506,7 +535,7 @@ class Reader {
           ? { agent: d.fileAgent, agentPath: ["agent"] }
           : {}),
       input: input ?? d.fileInput,
-      inputPath: input !== undefined ? [...path, "input"] : ["input"],
+      inputPath: input !== undefined ? [...path, "input"] : d.fileInputGiven ? ["input"] : path,
       context: ctx.context,
       contextPaths: ctx.paths,
       approve,

@@ -58,7 +58,8 @@ export interface TestedProject {
   buildMs: number;
 }
 
-export type ProjectLoad = { ok: true; project: TestedProject } | { ok: false; diagnostics: Diagnostic[]; message: string };
+export type ProjectLoad =
+  { ok: true; project: TestedProject } | { ok: false; diagnostics: Diagnostic[]; message: string };
 
 /** The project folder of a test file. */
 export function projectOf(testFile: string): string {

@@ -55,7 +55,10 @@ export function coverageLines(c: Coverage, table: boolean, color = false): strin
   return out;
 }
 
-export function renderPretty(r: TestRunResult, o: { color: boolean; coverageTable: boolean; verbose: boolean }): string {
+export function renderPretty(
+  r: TestRunResult,
+  o: { color: boolean; coverageTable: boolean; verbose: boolean },
+): string {
   const k = pc.createColors(o.color);
   const out: string[] = [];
   for (const c of r.results) {
@@ -128,9 +131,12 @@ export function renderJunit(r: TestRunResult): string {
               failure: {
                 "@_message": `expected ${c.expected}, got ${c.actual}`,
                 "@_type": c.kind === "case" ? "PolicyTestFailure" : "AgentTestFailure",
-                "#text": [`${file}:${c.line}:${c.col}`, `expected: ${c.expected}`, `actual:   ${c.actual}`, ...c.details].join(
-                  "\n",
-                ),
+                "#text": [
+                  `${file}:${c.line}:${c.col}`,
+                  `expected: ${c.expected}`,
+                  `actual:   ${c.actual}`,
+                  ...c.details,
+                ].join("\n"),
               },
             }),
       })),

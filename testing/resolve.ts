@@ -58,16 +58,15 @@ export class Problems {
   readonly list: Diagnostic[] = [];
   constructor(readonly testFile: TestFile) {}
 
+  /** Cases that share a file-level value (its `input`, `context`) share its problems: each is reported once. */
+  private readonly seen = new Set<string>();
+
   at(code: string, path: TomlPath, message: string, help?: string): void {
-    this.list.push(
-      diagnostic({
-        code,
-        message,
-        file: this.testFile.file,
-        span: this.testFile.locator.value(path),
-        ...(help ? { help } : {}),
-      }),
-    );
+    const span = this.testFile.locator.value(path);
+    const key = `${code}\u0000${span.start}\u0000${span.end}\u0000${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(diagnostic({ code, message, file: this.testFile.file, span, ...(help ? { help } : {}) }));
   }
 }
 
@@ -127,6 +126,10 @@ export function checkRules(scope: AgentScope, ids: readonly string[], path: Toml
   return ok;
 }
 
+function pick(input: JsonObject, params: ReadonlyArray<{ name: string }>): JsonObject {
+  return Object.fromEntries(params.map((p) => [p.name, input[p.name]]));
+}
+
 /** The validated inputs (as the gate sees them) and the completed trusted records; undefined after problems. */
 export function runParts(
   scope: AgentScope,
@@ -135,16 +138,29 @@ export function runParts(
   context: JsonObject,
   contextPaths: Record<string, TomlPath>,
   problems: Problems,
+  /** Parameters may be left out (policy cases); else every required one must be given (agent runs). */
+  partial: boolean,
 ): { input: Record<string, unknown>; trusted: Record<string, unknown> } | undefined {
   const before = problems.list.length;
   const ir = scope.bundle.ir;
   let inputJson: Record<string, unknown> = {};
+  let params = ir.agent.params.map((p) => ({ name: p.local.name, type: p.type }));
+  if (partial) {
+    // A policy case gives the inputs its policies read, not every parameter; each one given is
+    // checked as `--input` checks it, and one the agent does not take is a mistake.
+    const names = params.map((p) => p.name);
+    for (const k of Object.keys(input))
+      if (!names.includes(k))
+        problems.at(
+          "E0809",
+          [...inputPath, k],
+          `\`${k}\` is not a parameter of agent \`${scope.agent}\`${didYouMean(k, names)}`,
+          names.length ? `its parameters: ${names.join(", ")}` : "it takes none",
+        );
+    params = params.filter((p) => Object.hasOwn(input, p.name));
+  }
   try {
-    const values = validateInputs(
-      ir.agent.params.map((p) => ({ name: p.local.name, type: p.type })),
-      input,
-      ir.types,
-    );
+    const values = validateInputs(params, partial ? pick(input, params) : input, ir.types);
     for (const [k, v] of values) inputJson[k] = toRequestJson(v, `input.${k}`);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
@@ -161,7 +177,11 @@ export function runParts(
   for (const [record, value] of Object.entries(context)) {
     const path = contextPaths[record]!;
     if (RESERVED_CONTEXT_KEYS.has(record)) {
-      problems.at("E0808", path, `the trusted context may not set \`${record}\`: the runtime fills context.${record} itself`);
+      problems.at(
+        "E0808",
+        path,
+        `the trusted context may not set \`${record}\`: the runtime fills context.${record} itself`,
+      );
       continue;
     }
     if (!isTrustedRecord(record)) {
@@ -183,7 +203,12 @@ export function runParts(
 const gates = new WeakMap<Bundle, WeakMap<object, WeakMap<object, PolicyGate>>>();
 
 /** The agent's gate bound to a case's inputs and records; cases sharing both share a gate. */
-export function gateFor(scope: AgentScope, input: JsonObject, context: JsonObject, parts: ReturnType<typeof runParts>): PolicyGate {
+export function gateFor(
+  scope: AgentScope,
+  input: JsonObject,
+  context: JsonObject,
+  parts: ReturnType<typeof runParts>,
+): PolicyGate {
   let byInput = gates.get(scope.bundle);
   if (!byInput) gates.set(scope.bundle, (byInput = new WeakMap()));
   let byContext = byInput.get(input);

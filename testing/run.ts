@@ -103,7 +103,12 @@ function ruleTable(p: TestedProject, agent: string): Map<string, PolicyEntry> {
   return new Map((p.compiled.get(agent)?.cedar.policiesJson?.policies ?? []).map((e) => [e.id, e]));
 }
 
-export function ruleRefs(p: TestedProject, agent: string, ids: readonly string[], locations: readonly string[]): RuleRef[] {
+export function ruleRefs(
+  p: TestedProject,
+  agent: string,
+  ids: readonly string[],
+  locations: readonly string[],
+): RuleRef[] {
   const table = ruleTable(p, agent);
   return ids.map((id, i) => {
     const e = table.get(id);
@@ -209,7 +214,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   for (const k of cases) {
     const t0 = performance.now();
     const out = decideCall(k.gate, k.call, k.c.approve);
-    coverage.hit(k.project.dir, k.scope.agent, out.rules);
+    coverage.hit(k.project.dir, k.scope.agent, coveredRules(out));
     results.push(judgeCase(k, out, performance.now() - t0, opts));
   }
   const decideMs = performance.now() - decideStart;
@@ -241,15 +246,37 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   };
 }
 
+/**
+ * The rules a case covers: those that decided its outcome and those of every gate decision on
+ * the way (the allow behind an approval, `invoke_tool`'s rules).
+ */
+export function coveredRules(out: Outcome): string[] {
+  return [...out.rules, ...out.decisions.flatMap((d) => [...d.decision.rules, ...(d.decision.allowedBy ?? [])])];
+}
+
 /** Checks a case's names against the project and builds its request; undefined after problems. */
-export function prepareCase(c: PolicyCase, f: TestFile, project: TestedProject, problems: Problems): ReadyCase | undefined {
+export function prepareCase(
+  c: PolicyCase,
+  f: TestFile,
+  project: TestedProject,
+  problems: Problems,
+): ReadyCase | undefined {
   const scope = agentScope(project, c.agent, c.agentPath, c.place.path, problems);
   if (!scope) return undefined;
   if (c.rule) checkRules(scope, c.rule.ids, [...c.place.path, "rule"], problems);
-  const parts = runParts(scope, c.input, c.inputPath, c.context, c.contextPaths, problems);
+  const parts = runParts(scope, c.input, c.inputPath, c.context, c.contextPaths, problems, true);
   const argPlace = (arg: string) =>
     c.row && Object.hasOwn(c.row.values, arg) ? [...c.row.place.path, arg] : [...c.place.path, "args", arg];
-  const call = callSpec(scope, c.target, [...c.place.path, c.target.kind], c.args, argPlace, c.facts, factsPath(f, c), problems);
+  const call = callSpec(
+    scope,
+    c.target,
+    [...c.place.path, c.target.kind],
+    c.args,
+    argPlace,
+    c.facts,
+    factsPath(f, c),
+    problems,
+  );
   if (!parts || !call) return undefined;
   return { c, file: f, project, scope, gate: gateFor(scope, c.input, c.context, parts), call };
 }
@@ -277,7 +304,8 @@ function judgeCase(k: ReadyCase, out: Outcome, timeMs: number, opts: TestRunOpti
   const details: string[] = [];
   if (!passed) {
     details.push(`reason: ${out.reason}`);
-    if (opts.explainFailures !== false) details.push(...matchedRuleLines(k, explainRequest(k.project, k.scope, k.gate, k.call, out.rules)));
+    if (opts.explainFailures !== false)
+      details.push(...matchedRuleLines(k, explainRequest(k.project, k.scope, k.gate, k.call, out.rules)));
   }
   return {
     kind: "case",

@@ -51,6 +51,8 @@ export interface GateDecision {
   reason: string;
   /** Set when the gate failed closed (evaluation error, bad request, engine failure). */
   error?: string;
+  /** For require_approval: the policies that allowed the call before it needed approval (rule coverage counts them). */
+  allowedBy?: string[];
 }
 
 /** The rule id a decision names when no policy allowed the request. */
@@ -318,6 +320,7 @@ export class PolicyGate {
           rules,
           locations: this.locations(rules),
           reason: `a person must approve this call (${this.describe(rules)})`,
+          allowedBy: allowRules,
         };
       }
     }
