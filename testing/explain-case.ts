@@ -3,12 +3,11 @@
  * case of a test file — the case at LINE (a case's header or one of its rows), or the file's
  * only case — decided by the gate and explained rule by rule (explain.ts).
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import pc from "picocolors";
 import { hasErrors } from "../compiler/diagnostics/model.js";
 import { parseTestFile, type PolicyCase, type TestFile } from "./file.js";
-import { loadProject, projectOf } from "./project.js";
+import { loadProject, projectOf, readTestFile } from "./project.js";
 import { displayPath, Problems } from "./resolve.js";
 import { decideCall } from "./decide.js";
 import { explainRequest, type Explanation } from "./explain.js";
@@ -67,11 +66,9 @@ export function explainCase(
   const shown = displayPath(path);
   let source = text;
   if (source === undefined) {
-    try {
-      source = readFileSync(path, "utf8");
-    } catch (e) {
-      return { usage: `cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-    }
+    const read = readTestFile(path, shown);
+    if ("error" in read) return { usage: read.error };
+    source = read.text;
   }
   const parsed = parseTestFile(source, shown, path);
   if (!parsed.file) return problemsResult({ file: shown, text: source }, parsed.diagnostics);

@@ -4,13 +4,13 @@
  * runs the agent tests, and counts rule coverage. Nothing runs when a project or a test file
  * does not compile: those problems are the result (exit 3).
  */
-import { readFileSync } from "node:fs";
+import { readSourceBytes } from "../compiler/project/files.js";
 import { dirname, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics/model.js";
 import { sortDiagnostics, hasErrors } from "../compiler/diagnostics/model.js";
 import type { PolicyEntry } from "../formats/policies-json.js";
 import { parseTestFile, type AgentRun, type PolicyCase, type TestFile } from "./file.js";
-import { findTestFiles, loadProject, projectOf, type TestedProject } from "./project.js";
+import { findTestFiles, loadProject, projectOf, readTestFile, type TestedProject } from "./project.js";
 import {
   agentScope,
   callSpec,
@@ -146,12 +146,9 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   const files: TestFile[] = [];
   for (const p of testPaths) {
     const shown = displayPath(p);
-    let text: string;
-    try {
-      text = readFileSync(p, "utf8");
-    } catch (e) {
-      return empty(`cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const read = readTestFile(p, shown);
+    if ("error" in read) return empty(read.error);
+    const text = read.text;
     sources.set(shown, text);
     const parsed = parseTestFile(text, shown, p);
     diagnostics.push(...parsed.diagnostics);
@@ -173,7 +170,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
         const shown = displayPath(abs);
         if (!sources.has(shown)) {
           try {
-            sources.set(shown, readFileSync(abs, "utf8"));
+            sources.set(shown, readSourceBytes(abs).toString("utf8"));
           } catch {
             /* rendered without an excerpt */
           }
@@ -323,12 +320,20 @@ function judgeCase(k: ReadyCase, out: Outcome, timeMs: number, opts: TestRunOpti
   };
 }
 
+/** The rules that matched; when none did (a default deny), why each rule about the action did not. */
 function matchedRuleLines(k: ReadyCase, ex: Explanation): string[] {
+  if (ex.requestError) return [`the request could not be built: ${ex.requestError}`];
   const matched = ex.rules.filter((r) => r.matched);
-  if (matched.length === 0) return ["rules that matched: none"];
+  if (matched.length > 0)
+    return [
+      "rules that matched:",
+      ...matched.map((r) => `  ${r.id}  ${r.location}  ${r.verb}  \`${r.text}\`${r.decided ? "  (decided)" : ""}`),
+    ];
+  const about = ex.rules.filter((r) => r.inScope);
+  if (about.length === 0) return [`no rule is about \`${k.call.action}\``];
   return [
-    "rules that matched:",
-    ...matched.map((r) => `  ${r.id}  ${r.location}  ${r.verb}  \`${r.text}\`${r.decided ? "  (decided)" : ""}`),
+    "no rule matched; the rules about it:",
+    ...about.map((r) => `  ${r.id}  ${r.location}  \`${r.text}\`: ${r.why}`),
   ];
 }
 
