@@ -12,6 +12,7 @@
 import { relative, resolve as resolvePath } from "node:path";
 import { closestName } from "../grammar/suggest.js";
 import type { TomlPath } from "../compiler/contracts/locator.js";
+import type { Span } from "../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/model.js";
 import type { AgentBundle } from "../compiler/emit/build.js";
 import type { ActionInfo } from "../compiler/policy/catalog.js";
@@ -21,7 +22,7 @@ import { DEFAULT_DENY, RESERVED_CONTEXT_KEYS, type PolicyGate } from "../runtime
 import { policySetOf, type Bundle } from "../runtime/exec/bundle.js";
 import { InputError, trustedRecordProblems, validateInputs } from "../runtime/exec/inputs.js";
 import { toRequestJson } from "../runtime/exec/request-json.js";
-import { restrictingActions, runTrustedRecords } from "../runtime/exec/run.js";
+import { restrictingActions, runTrustedRecords, RUNTIME_CONTEXT_FIELDS } from "../runtime/exec/run.js";
 import { validateToolArgs, type ValidatedArgs } from "../runtime/tools/index.js";
 import type { JsonObject, TestFile } from "./file.js";
 import type { TestedProject } from "./project.js";
@@ -61,8 +62,17 @@ export class Problems {
   /** Cases that share a file-level value (its `input`, `context`) share its problems: each is reported once. */
   private readonly seen = new Set<string>();
 
+  /** A problem with the value at `path`. */
   at(code: string, path: TomlPath, message: string, help?: string): void {
-    const span = this.testFile.locator.value(path);
+    this.push(code, this.testFile.locator.value(path), message, help);
+  }
+
+  /** A problem with the name of the key at `path` (an unknown argument, parameter, field or record). */
+  atKey(code: string, path: TomlPath, message: string, help?: string): void {
+    this.push(code, this.testFile.locator.key(path), message, help);
+  }
+
+  private push(code: string, span: Span, message: string, help?: string): void {
     const key = `${code}\u0000${span.start}\u0000${span.end}\u0000${message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -151,7 +161,7 @@ export function runParts(
     const names = params.map((p) => p.name);
     for (const k of Object.keys(input))
       if (!names.includes(k))
-        problems.at(
+        problems.atKey(
           "E0809",
           [...inputPath, k],
           `\`${k}\` is not a parameter of agent \`${scope.agent}\`${didYouMean(k, names)}`,
@@ -185,7 +195,7 @@ export function runParts(
       continue;
     }
     if (!isTrustedRecord(record)) {
-      problems.at(
+      problems.atKey(
         "E0808",
         path,
         `\`${record}\` is not a trusted record${didYouMean(record, TRUSTED_RECORDS)}`,
@@ -193,8 +203,21 @@ export function runParts(
       );
       continue;
     }
+    if (record === "context" && typeof value === "object" && value !== null)
+      for (const k of RUNTIME_CONTEXT_FIELDS)
+        if (Object.hasOwn(value, k))
+          problems.atKey(
+            "E0808",
+            [...path, k],
+            `a test may not set \`context.${k}\`: the runtime fills it itself (a test run's is ${JSON.stringify(k === "run_id" ? TEST_RUN_ID : k === "time" ? new Date(TEST_CLOCK_MS).toISOString() : scope.agent)})`,
+          );
     for (const p of trustedRecordProblems(record, value, ir.types))
-      problems.at("E0808", [...path, ...p.path], `\`${[record, ...p.path].join(".")}\`: ${p.message}`);
+      (p.unknownField ? problems.atKey : problems.at).call(
+        problems,
+        "E0808",
+        [...path, ...p.path],
+        `\`${[record, ...p.path].join(".")}\`: ${p.message}`,
+      );
   }
   if (problems.list.length > before) return undefined;
   return { input: inputJson, trusted: runTrustedRecords(context, scope.agent, TEST_RUN_ID, TEST_CLOCK_MS) };
@@ -263,7 +286,7 @@ export function callSpec(
   const names = info.args.map((a) => a.name);
   for (const k of Object.keys(args)) {
     if (names.includes(k)) continue;
-    problems.at(
+    problems.atKey(
       "E0806",
       argPlace(k),
       `\`${info.name}\` has no argument \`${k}\`${didYouMean(k, names)}`,
@@ -272,7 +295,7 @@ export function callSpec(
   }
   for (const k of Object.keys(facts ?? {})) {
     if (names.includes(k)) continue;
-    problems.at(
+    problems.atKey(
       "E0806",
       [...factsPath, k],
       `facts are about the call's arguments, and \`${info.name}\` has no argument \`${k}\`${didYouMean(k, names)}`,

@@ -95,17 +95,17 @@ function showPath(path: ValuePath): string {
 
 class Validator {
   readonly problems: string[] = [];
-  readonly located: Array<{ path: ValuePath; message: string }> = [];
+  readonly located: Array<{ path: ValuePath; message: string; unknownField?: true }> = [];
   constructor(
     private readonly types: ReadonlyMap<string, TypeDef>,
     /** Every record field may be absent (trusted records: the deployment may leave any field out). */
     private readonly allOptional = false,
   ) {}
 
-  private fail(path: ValuePath, msg: string): undefined {
+  private fail(path: ValuePath, msg: string, unknownField = false): undefined {
     if (this.problems.length < 50) {
       this.problems.push(`${showPath(path)}: ${msg}`);
-      this.located.push({ path, message: msg });
+      this.located.push({ path, message: msg, ...(unknownField ? { unknownField: true as const } : {}) });
     }
     return undefined;
   }
@@ -248,7 +248,7 @@ class Validator {
       if (known.has(k)) continue;
       if (!open) {
         okAll = false;
-        this.fail([...path, k], `is not a field of ${typeName ?? "the record type"}`);
+        this.fail([...path, k], `is not a field of ${typeName ?? "the record type"}`, true);
       } else entries.push([k, fromJson(x)]);
     }
     return okAll ? map(entries, typeName) : undefined;
@@ -299,6 +299,8 @@ export function validateInputs(
 export interface TrustedRecordProblem {
   path: ValuePath;
   message: string;
+  /** The last key of the path is not a field of the record type (the key is wrong, not its value). */
+  unknownField?: true;
 }
 
 /**

@@ -260,6 +260,9 @@ export function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
   return out;
 }
 
+/** The fields of the trusted `context` record the runtime sets itself (runTrustedRecords): whatever is given is replaced. */
+export const RUNTIME_CONTEXT_FIELDS: readonly string[] = ["run_id", "agent", "time"];
+
 /**
  * The trusted records of a run's decisions: `--context` as given, with `context.context`
  * completed by what the runtime knows (the stdlib's Context: run id, agent, time of the run
