@@ -94,6 +94,7 @@ export function renderJson(r: TestRunResult): string {
         timing: {
           buildMs: Math.round(r.timing.buildMs * 1000) / 1000,
           decideMs: Math.round(r.timing.decideMs * 1000) / 1000,
+          decideCpuMs: Math.round(r.timing.decideCpuMs * 1000) / 1000,
           totalMs: Math.round(r.timing.totalMs * 1000) / 1000,
         },
       },

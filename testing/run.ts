@@ -65,7 +65,8 @@ export interface TestRunResult {
   sources: Map<string, string>;
   results: CaseResult[];
   coverage: Coverage;
-  timing: { buildMs: number; decideMs: number; totalMs: number };
+  /** Wall-clock milliseconds; `decideCpuMs`: the CPU time (user + system) of the policy decisions (benchmarks on a shared machine). */
+  timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number };
   /** Usage-level problems (no test files, a project without sources): exit 1. */
   usage?: string;
 }
@@ -135,7 +136,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     sources,
     results: [],
     coverage: coverage.result(),
-    timing: { buildMs: 0, decideMs: 0, totalMs: performance.now() - started },
+    timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: performance.now() - started },
     ...(usage ? { usage } : {}),
   });
   const testPaths = findTestFiles(paths.length > 0 ? paths : ["."]);
@@ -208,6 +209,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   // 4. Decide.
   const results: CaseResult[] = [];
   const decideStart = performance.now();
+  const decideCpu = process.cpuUsage();
   for (const k of cases) {
     const t0 = performance.now();
     const out = decideCall(k.gate, k.call, k.c.approve);
@@ -215,6 +217,8 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     results.push(judgeCase(k, out, performance.now() - t0, opts));
   }
   const decideMs = performance.now() - decideStart;
+  const cpu = process.cpuUsage(decideCpu);
+  const decideCpuMs = (cpu.user + cpu.system) / 1000;
   for (const k of runs) {
     const t0 = performance.now();
     const res = await executeRun(k.prepared, (agent, rules) => coverage.hit(k.project.dir, agent, rules));
@@ -239,7 +243,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     sources,
     results,
     coverage: coverage.result(),
-    timing: { buildMs, decideMs, totalMs: performance.now() - started },
+    timing: { buildMs, decideMs, decideCpuMs, totalMs: performance.now() - started },
   };
 }
 
@@ -249,6 +253,22 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
  */
 export function coveredRules(out: Outcome): string[] {
   return [...out.rules, ...out.decisions.flatMap((d) => [...d.decision.rules, ...(d.decision.allowedBy ?? [])])];
+}
+
+/** Cases that share their inputs and records (the rows of a case, cases under the file's `[context]`) check them once. */
+const partsMemo = new WeakMap<object, WeakMap<object, Map<string, ReturnType<typeof runParts> | null>>>();
+
+function casePartsOf(scope: AgentScope, c: PolicyCase, problems: Problems): ReturnType<typeof runParts> {
+  let byInput = partsMemo.get(c.context);
+  if (!byInput) partsMemo.set(c.context, (byInput = new WeakMap()));
+  let byAgent = byInput.get(c.input);
+  if (!byAgent) byInput.set(c.input, (byAgent = new Map()));
+  const known = byAgent.get(scope.agent);
+  // A problem was reported the first time; later cases sharing the values are only skipped.
+  if (known !== undefined) return known ?? undefined;
+  const parts = runParts(scope, c.input, c.inputPath, c.context, c.contextPaths, problems, true);
+  byAgent.set(scope.agent, parts ?? null);
+  return parts;
 }
 
 /** Checks a case's names against the project and builds its request; undefined after problems. */
@@ -261,7 +281,7 @@ export function prepareCase(
   const scope = agentScope(project, c.agent, c.agentPath, c.place.path, problems);
   if (!scope) return undefined;
   if (c.rule) checkRules(scope, c.rule.ids, [...c.place.path, "rule"], problems);
-  const parts = runParts(scope, c.input, c.inputPath, c.context, c.contextPaths, problems, true);
+  const parts = casePartsOf(scope, c, problems);
   const argPlace = (arg: string) =>
     c.row && Object.hasOwn(c.row.values, arg) ? [...c.row.place.path, arg] : [...c.place.path, "args", arg];
   const call = callSpec(
