@@ -25,7 +25,8 @@ import type { Bundle } from "../runtime/exec/bundle.js";
 import { ModelSetup } from "../runtime/model/setup.js";
 import { ConfigError, loadConfig, type Config } from "../config/index.js";
 import { RecordingError } from "../runtime/model/recording.js";
-import type { AgentRun, JsonObject, TestFile, ToolDoubleSpec } from "./file.js";
+import type { AgentRun, TestFile, ToolDoubleSpec } from "./file.js";
+import type { TomlTable } from "../compiler/contracts/reader.js";
 import { checkRules, runParts, TEST_CLOCK_MS, type AgentScope, type Problems } from "./resolve.js";
 
 export interface PreparedRun {
@@ -225,8 +226,10 @@ export async function executeRun(
     );
   if (r.expect.hasResult && !isDeepStrictEqual(normalise(result.value), normalise(r.expect.result)))
     problems.push(`result: expected ${JSON.stringify(r.expect.result)}, got ${JSON.stringify(result.value ?? null)}`);
+  // The restrict-only `invoke_tool` check is left out when no rule is about the tool (it refuses nothing then).
+  const restrictOnly = p.scope.metaActions.get("invoke_tool") === "restrict";
   const own = seen.filter(
-    (s) => s.agent === p.scope.agent && !(s.action === "invoke_tool" && s.rules[0] === "default-deny"),
+    (s) => s.agent === p.scope.agent && !(restrictOnly && s.action === "invoke_tool" && s.rules[0] === "default-deny"),
   );
   if (r.expect.decisions) {
     const want = r.expect.decisions;
@@ -266,5 +269,5 @@ export async function executeRun(
 
 /** JSON values compared as data: integers and floats of equal value are equal. */
 function normalise(v: unknown): unknown {
-  return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as JsonObject);
+  return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as TomlTable);
 }

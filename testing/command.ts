@@ -15,10 +15,10 @@ import { VERSION } from "../compiler/version.js";
 import { runTests, type TestRunResult } from "./run.js";
 import {
   coverageLines,
-  renderGithub,
-  renderJson,
-  renderJunit,
-  renderPretty,
+  githubTestReport,
+  jsonTestReport,
+  junitTestReport,
+  prettyTestReport,
   TEST_FORMATS,
   type TestFormat,
 } from "./report.js";
@@ -70,18 +70,18 @@ export async function testCommand(paths: string[], o: TestCommandOptions): Promi
   switch (format) {
     case "pretty":
       process.stdout.write(
-        renderPretty(r, { color: o.color.stdout, coverageTable: o.coverage === true, verbose: o.verbose === true }),
+        prettyTestReport(r, { color: o.color.stdout, coverageTable: o.coverage === true, verbose: o.verbose === true }),
       );
       break;
     case "json":
-      process.stdout.write(renderJson(r));
+      process.stdout.write(jsonTestReport(r));
       break;
     case "junit":
-      process.stdout.write(renderJunit(r));
+      process.stdout.write(junitTestReport(r));
       if (o.coverage) process.stderr.write(coverageLines(r.coverage, true).join("\n") + "\n");
       break;
     case "github":
-      process.stdout.write(renderGithub(r));
+      process.stdout.write(githubTestReport(r));
       break;
   }
   const failed = r.results.some((x) => !x.passed);

@@ -41,7 +41,12 @@ export function decideCall(gate: PolicyGate, call: CallSpec, approve: boolean | 
     gate,
     call.contract,
     call.validated,
-    { ...(call.facts ? { facts: call.facts } : {}), checkInvokeTool: call.checkInvokeTool },
+    {
+      ...(call.facts ? { facts: call.facts } : {}),
+      checkInvokeTool: call.checkInvokeTool,
+      invokeToolAllowList: call.invokeToolAllowList,
+      requirements: call.requirements,
+    },
     (step) => step.refuses,
   );
   const decisions = r.steps.map((s) => ({ action: s.action, decision: s.decision }));

@@ -10,6 +10,7 @@ import type { Span } from "../grammar/span.js";
 import { closestName } from "../grammar/suggest.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/model.js";
 import { TomlLocator, type TomlPath } from "../compiler/contracts/locator.js";
+import type { TomlTable } from "../compiler/contracts/reader.js";
 import { parse, TomlError } from "smol-toml";
 
 /** The file-level and case-level outcome words. */
@@ -21,8 +22,6 @@ export const RUN_STATUSES = ["ok", "denied", "error", "timeout"] as const;
 export type RunStatusWord = (typeof RUN_STATUSES)[number];
 
 export const APPROVE_MODES = ["all", "none"] as const;
-
-export type JsonObject = { [k: string]: unknown };
 
 /** A part of a test file with its place: `at(["args", "n"])` is the span of that value inside it. */
 export interface Place {
@@ -37,17 +36,17 @@ export interface PolicyCase {
   place: Place;
   name: string;
   /** Set for a row of a table-style case: its index, and the row's own place. */
-  row?: { index: number; place: Place; values: JsonObject };
+  row?: { index: number; place: Place; values: TomlTable };
   agent?: string;
   /** The TOML path where the agent was named (the case's or the file's `agent`). */
   agentPath?: TomlPath;
   target: { kind: "tool" | "action"; name: string };
-  args: JsonObject;
-  facts?: JsonObject;
-  input: JsonObject;
+  args: TomlTable;
+  facts?: TomlTable;
+  input: TomlTable;
   /** Where the case's input was given (the case's `input`, else the file's). */
   inputPath: TomlPath;
-  context: JsonObject;
+  context: TomlTable;
   /** For each trusted record given: the TOML path of its value. */
   contextPaths: Record<string, TomlPath>;
   approve?: boolean;
@@ -67,7 +66,7 @@ export interface DecisionExpectation {
 export interface ToolDoubleSpec {
   tool: string;
   /** Only calls with these arguments (validated values) are answered; absent: every call. */
-  args?: JsonObject;
+  args?: TomlTable;
   stdout: string;
   stderr?: string;
   exitCode?: number;
@@ -79,9 +78,9 @@ export interface AgentRun {
   name: string;
   agent?: string;
   agentPath?: TomlPath;
-  input: JsonObject;
+  input: TomlTable;
   inputPath: TomlPath;
-  context: JsonObject;
+  context: TomlTable;
   contextPaths: Record<string, TomlPath>;
   approve: "all" | "none";
   /** A model recording to replay (path relative to the test file). */
@@ -128,7 +127,7 @@ const DOUBLE_KEYS = ["tool", "args", "output", "json", "stderr", "exit_code"];
 const RUN_EXPECT_KEYS = ["status", "result", "error", "decisions"];
 const DECISION_KEYS = ["tool", "action", "decision", "rule", "approved"];
 
-function isTable(v: unknown): v is JsonObject {
+function isTable(v: unknown): v is TomlTable {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
@@ -148,9 +147,9 @@ export function parseTestFile(
   file: string,
   path: string,
 ): { file?: TestFile; diagnostics: Diagnostic[] } {
-  let value: JsonObject;
+  let value: TomlTable;
   try {
-    value = parse(text) as JsonObject;
+    value = parse(text) as TomlTable;
   } catch (e) {
     const locator = new TomlLocator(text);
     if (e instanceof TomlError) {
@@ -200,11 +199,11 @@ export function parseTestFile(
 
 interface Defaults {
   fileAgent?: string;
-  fileInput: JsonObject;
+  fileInput: TomlTable;
   /** The file gives `input` itself (else problems with a case's input point at the case). */
   fileInputGiven: boolean;
-  fileContext: JsonObject;
-  fileFacts?: JsonObject;
+  fileContext: TomlTable;
+  fileFacts?: TomlTable;
 }
 
 class Reader {
@@ -230,7 +229,7 @@ class Reader {
   }
 
   /** Unknown keys of a table: one error each, with the closest known key. */
-  keys(t: JsonObject, path: TomlPath, known: readonly string[], what: string): void {
+  keys(t: TomlTable, path: TomlPath, known: readonly string[], what: string): void {
     for (const k of Object.keys(t)) {
       if (known.includes(k)) continue;
       const near = closestName(k, known);
@@ -246,7 +245,7 @@ class Reader {
     }
   }
 
-  private typed<T>(t: JsonObject, path: TomlPath, ok: (v: unknown) => v is T, what: string): T | undefined {
+  private typed<T>(t: TomlTable, path: TomlPath, ok: (v: unknown) => v is T, what: string): T | undefined {
     const k = path[path.length - 1] as string;
     if (!Object.hasOwn(t, k)) return undefined;
     const v = t[k];
@@ -255,23 +254,23 @@ class Reader {
     return undefined;
   }
 
-  str(t: JsonObject, path: TomlPath): string | undefined {
+  str(t: TomlTable, path: TomlPath): string | undefined {
     return this.typed(t, path, (v): v is string => typeof v === "string", "a string");
   }
 
-  bool(t: JsonObject, path: TomlPath): boolean | undefined {
+  bool(t: TomlTable, path: TomlPath): boolean | undefined {
     return this.typed(t, path, (v): v is boolean => typeof v === "boolean", "true or false");
   }
 
-  table(t: JsonObject, path: TomlPath): JsonObject | undefined {
+  table(t: TomlTable, path: TomlPath): TomlTable | undefined {
     return this.typed(t, path, isTable, "a table");
   }
 
   /** An array of tables (`[[case]]`). */
-  tables(t: JsonObject, path: TomlPath): JsonObject[] {
+  tables(t: TomlTable, path: TomlPath): TomlTable[] {
     const v = this.typed(t, path, (x): x is unknown[] => Array.isArray(x), "an array of tables (`[[...]]`)");
     if (!v) return [];
-    const out: JsonObject[] = [];
+    const out: TomlTable[] = [];
     v.forEach((x, i) => {
       if (isTable(x)) out.push(x);
       else
@@ -285,7 +284,7 @@ class Reader {
   }
 
   /** A word from a fixed list, with did-you-mean. */
-  word<W extends string>(t: JsonObject, path: TomlPath, words: readonly W[]): W | undefined {
+  word<W extends string>(t: TomlTable, path: TomlPath, words: readonly W[]): W | undefined {
     const v = this.str(t, path);
     if (v === undefined) return undefined;
     if ((words as readonly string[]).includes(v)) return v as W;
@@ -309,7 +308,7 @@ class Reader {
     return true;
   }
 
-  target(t: JsonObject, path: TomlPath): { kind: "tool" | "action"; name: string } | undefined {
+  target(t: TomlTable, path: TomlPath): { kind: "tool" | "action"; name: string } | undefined {
     const tool = this.str(t, [...path, "tool"]);
     const action = this.str(t, [...path, "action"]);
     if (tool !== undefined && action !== undefined) {
@@ -323,11 +322,11 @@ class Reader {
 
   /** The file's trusted records overlaid with the case's (per record: the case's replaces the file's). */
   context(
-    fileContext: JsonObject,
-    own: JsonObject | undefined,
+    fileContext: TomlTable,
+    own: TomlTable | undefined,
     path: TomlPath,
-  ): { context: JsonObject; paths: Record<string, TomlPath> } {
-    const context: JsonObject = {};
+  ): { context: TomlTable; paths: Record<string, TomlPath> } {
+    const context: TomlTable = {};
     const paths: Record<string, TomlPath> = {};
     for (const [k, v] of Object.entries(fileContext)) {
       context[k] = v;
@@ -340,7 +339,7 @@ class Reader {
     return { context, paths };
   }
 
-  policyCase(t: JsonObject, path: TomlPath, d: Defaults): PolicyCase[] {
+  policyCase(t: TomlTable, path: TomlPath, d: Defaults): PolicyCase[] {
     const before = this.diagnostics.length;
     this.keys(t, path, CASE_KEYS, "a case");
     const name = this.str(t, [...path, "name"]);
@@ -378,7 +377,7 @@ class Reader {
         "a case that answers the approval (`approve`) expects its answer: allow (approved) or deny (refused), not approval",
       );
     for (const k of ["args", "facts", "input", "context"]) if (Object.hasOwn(t, k)) this.data(t[k], [...path, k]);
-    let rows: JsonObject[] | undefined;
+    let rows: TomlTable[] | undefined;
     if (Object.hasOwn(t, "rows")) {
       const v = t["rows"];
       if (!Array.isArray(v) || v.length === 0)
@@ -421,7 +420,7 @@ class Reader {
     }));
   }
 
-  run(t: JsonObject, path: TomlPath, d: Omit<Defaults, "fileFacts">): AgentRun | undefined {
+  run(t: TomlTable, path: TomlPath, d: Omit<Defaults, "fileFacts">): AgentRun | undefined {
     const before = this.diagnostics.length;
     this.keys(t, path, RUN_KEYS, "a run");
     const name = this.str(t, [...path, "name"]);

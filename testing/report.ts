@@ -27,7 +27,7 @@ function counts(results: readonly CaseResult[]): { passed: number; failed: numbe
 }
 
 /** The line CI reads: `N passed, N failed`. */
-export function summaryLine(r: TestRunResult): string {
+export function testSummaryLine(r: TestRunResult): string {
   const { passed, failed } = counts(r.results);
   return `${passed} passed, ${failed} failed`;
 }
@@ -55,7 +55,7 @@ export function coverageLines(c: Coverage, table: boolean, color = false): strin
   return out;
 }
 
-export function renderPretty(
+export function prettyTestReport(
   r: TestRunResult,
   o: { color: boolean; coverageTable: boolean; verbose: boolean },
 ): string {
@@ -76,11 +76,11 @@ export function renderPretty(
     `${r.results.length - runs} case${r.results.length - runs === 1 ? "" : "s"} and ${runs} agent run${runs === 1 ? "" : "s"} in ${r.files.length} file${r.files.length === 1 ? "" : "s"} (build ${Math.round(r.timing.buildMs)} ms, decisions ${Math.round(r.timing.decideMs)} ms)`,
   );
   out.push(...coverageLines(r.coverage, o.coverageTable, o.color));
-  out.push(summaryLine(r));
+  out.push(testSummaryLine(r));
   return out.join("\n") + "\n";
 }
 
-export function renderJson(r: TestRunResult): string {
+export function jsonTestReport(r: TestRunResult): string {
   const { passed, failed } = counts(r.results);
   return (
     JSON.stringify(
@@ -106,7 +106,7 @@ export function renderJson(r: TestRunResult): string {
 
 const seconds = (ms: number) => (ms / 1000).toFixed(6);
 
-export function renderJunit(r: TestRunResult): string {
+export function junitTestReport(r: TestRunResult): string {
   const byFile = new Map<string, CaseResult[]>();
   for (const f of r.files) byFile.set(f, []);
   for (const c of r.results) byFile.get(c.file)?.push(c);
@@ -173,7 +173,7 @@ function ghProp(s: string): string {
   return ghData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
-export function renderGithub(r: TestRunResult): string {
+export function githubTestReport(r: TestRunResult): string {
   const out: string[] = [];
   for (const c of r.results) {
     if (c.passed) continue;
@@ -189,6 +189,6 @@ export function renderGithub(r: TestRunResult): string {
         `::notice file=${ghProp(m[1]!)},line=${m[2]},col=${m[3]},title=${ghProp("uncovered rule")}::${ghData(`no test case is decided by ${rule.id} \`${rule.text}\``)}`,
       );
   }
-  out.push(summaryLine(r));
+  out.push(testSummaryLine(r));
   return out.join("\n") + "\n";
 }

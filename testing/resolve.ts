@@ -9,7 +9,8 @@
  * converted like `--input`, trusted records completed like `--context` (runtime/exec/run.ts),
  * tool arguments validated by the contract (runtime/tools).
  */
-import { relative, resolve as resolvePath } from "node:path";
+import { resolve as resolvePath } from "node:path";
+import { displayPath } from "../compiler/project/files.js";
 import { closestName } from "../grammar/suggest.js";
 import type { TomlPath } from "../compiler/contracts/locator.js";
 import type { Span } from "../grammar/span.js";
@@ -22,9 +23,16 @@ import { DEFAULT_DENY, RESERVED_CONTEXT_KEYS, type PolicyGate } from "../runtime
 import { policySetOf, type Bundle } from "../runtime/exec/bundle.js";
 import { InputError, trustedRecordProblems, validateInputs } from "../runtime/exec/inputs.js";
 import { toRequestJson } from "../runtime/exec/request-json.js";
-import { restrictingActions, runTrustedRecords, RUNTIME_CONTEXT_FIELDS } from "../runtime/exec/run.js";
+import {
+  metaActionModes,
+  runTrustedRecords,
+  RUNTIME_CONTEXT_FIELDS,
+  type MetaActionMode,
+} from "../runtime/exec/run.js";
+import { CallRequirements } from "../runtime/exec/requirements.js";
 import { validateToolArgs, type ValidatedArgs } from "../runtime/tools/index.js";
-import type { JsonObject, TestFile } from "./file.js";
+import type { TestFile } from "./file.js";
+import type { TomlTable } from "../compiler/contracts/reader.js";
 import type { TestedProject } from "./project.js";
 
 /** The run id and clock a test's trusted `context` record carries (fixed, so tests are repeatable). */
@@ -43,6 +51,10 @@ export type CallSpec =
       validated: ValidatedArgs;
       facts?: Record<string, unknown>;
       checkInvokeTool: boolean;
+      /** An allow rule names `invoke_tool`: a tool none of its rules allows is refused. */
+      invokeToolAllowList: boolean;
+      /** The agent's `require` settings that bound calls (a fresh count: no call has run). */
+      requirements: CallRequirements;
     }
   | { kind: "action"; action: string; args: Record<string, unknown>; facts?: Record<string, unknown> };
 
@@ -52,6 +64,9 @@ export interface AgentScope {
   compiled: AgentBundle;
   /** Policy ids of the agent, for rule names. */
   ruleIds: Set<string>;
+  /** How the agent's policies use `invoke_tool` and `receive` (runtime/exec/run.ts). */
+  metaActions: Map<string, MetaActionMode>;
+  requirements: CallRequirements;
 }
 
 /** A problem collector for one test file. */
@@ -117,7 +132,14 @@ export function agentScope(
     return undefined;
   }
   const ids = new Set(compiled.cedar.policiesJson?.policies.map((e) => e.id) ?? []);
-  return { agent: name, bundle, compiled, ruleIds: ids };
+  return {
+    agent: name,
+    bundle,
+    compiled,
+    ruleIds: ids,
+    metaActions: metaActionModes(bundle),
+    requirements: new CallRequirements(policySetOf(bundle).policiesJson.settings),
+  };
 }
 
 /** Rule ids named by a test exist (or are `default-deny`). */
@@ -136,16 +158,16 @@ export function checkRules(scope: AgentScope, ids: readonly string[], path: Toml
   return ok;
 }
 
-function pick(input: JsonObject, params: ReadonlyArray<{ name: string }>): JsonObject {
+function pick(input: TomlTable, params: ReadonlyArray<{ name: string }>): TomlTable {
   return Object.fromEntries(params.map((p) => [p.name, input[p.name]]));
 }
 
 /** The validated inputs (as the gate sees them) and the completed trusted records; undefined after problems. */
 export function runParts(
   scope: AgentScope,
-  input: JsonObject,
+  input: TomlTable,
   inputPath: TomlPath,
-  context: JsonObject,
+  context: TomlTable,
   contextPaths: Record<string, TomlPath>,
   problems: Problems,
   /** Parameters may be left out (policy cases); else every required one must be given (agent runs). */
@@ -228,8 +250,8 @@ const gates = new WeakMap<Bundle, WeakMap<object, WeakMap<object, PolicyGate>>>(
 /** The agent's gate bound to a case's inputs and records; cases sharing both share a gate. */
 export function gateFor(
   scope: AgentScope,
-  input: JsonObject,
-  context: JsonObject,
+  input: TomlTable,
+  context: TomlTable,
   parts: ReturnType<typeof runParts>,
 ): PolicyGate {
   let byInput = gates.get(scope.bundle);
@@ -261,9 +283,9 @@ export function callSpec(
   scope: AgentScope,
   target: { kind: "tool" | "action"; name: string },
   targetPath: TomlPath,
-  args: JsonObject,
+  args: TomlTable,
   argPlace: ArgPlace,
-  facts: JsonObject | undefined,
+  facts: TomlTable | undefined,
   factsPath: TomlPath,
   problems: Problems,
 ): CallSpec | undefined {
@@ -321,7 +343,9 @@ export function callSpec(
       inBundle: scope.bundle.contracts.has(info.name),
       validated: v.args,
       ...(facts ? { facts } : {}),
-      checkInvokeTool: restrictingActions(scope.bundle).has("invoke_tool"),
+      checkInvokeTool: scope.metaActions.has("invoke_tool"),
+      invokeToolAllowList: scope.metaActions.get("invoke_tool") === "allow-list",
+      requirements: scope.requirements,
     };
   }
   for (const a of info.args) {
@@ -337,12 +361,6 @@ export function callSpec(
   }
   if (problems.list.length > before) return undefined;
   return { kind: "action", action: info.name, args, ...(facts ? { facts } : {}) };
-}
-
-/** A path shown relative to the working directory (POSIX separators). */
-export function displayPath(absolute: string): string {
-  const rel = relative(process.cwd(), absolute);
-  return (rel === "" ? "." : rel.startsWith("..") && rel.split("/").length > 4 ? absolute : rel).split("\\").join("/");
 }
 
 /** A project-relative DSL location (`agent.symbi:26:9`) shown relative to the working directory. */

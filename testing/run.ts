@@ -4,7 +4,7 @@
  * runs the agent tests, and counts rule coverage. Nothing runs when a project or a test file
  * does not compile: those problems are the result (exit 3).
  */
-import { readSourceBytes } from "../compiler/project/files.js";
+import { displayPath, readSourceBytes } from "../compiler/project/files.js";
 import { dirname, resolve } from "node:path";
 import type { Diagnostic } from "../compiler/diagnostics/model.js";
 import { sortDiagnostics, hasErrors } from "../compiler/diagnostics/model.js";
@@ -16,7 +16,6 @@ import {
   callSpec,
   checkRules,
   displayLocation,
-  displayPath,
   gateFor,
   Problems,
   runParts,

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateXML } from "xmllint-wasm";
 import { runTests } from "../../testing/run.js";
-import { renderGithub, renderJson, renderJunit, renderPretty } from "../../testing/report.js";
+import { githubTestReport, jsonTestReport, junitTestReport, prettyTestReport } from "../../testing/report.js";
 import { runCli } from "../helpers/cli.js";
 import { SHOP, shown } from "./helpers.js";
 
@@ -62,14 +62,14 @@ test("failures carry the case's place, the expected and actual decision, and the
 });
 
 test("pretty: FAIL lines with file:line:col, and the summary line", () => {
-  const text = renderPretty(run, { color: false, coverageTable: false, verbose: false });
+  const text = prettyTestReport(run, { color: false, coverageTable: false, verbose: false });
   assert.ok(text.includes(`FAIL ${file}:13:1  wrong outcome\n  expected: allow\n  actual:   deny by shop.lookups.1`));
   assert.ok(text.trimEnd().endsWith("2 passed, 3 failed"));
   assert.not.ok(text.includes("passes"), "passing cases are listed only with --verbose");
 });
 
 test("json: one document with every result and the coverage", () => {
-  const doc = JSON.parse(renderJson(run));
+  const doc = JSON.parse(jsonTestReport(run));
   assert.is(doc.format, "symbic-test/v1");
   assert.is(doc.passed, 2);
   assert.is(doc.failed, 3);
@@ -78,7 +78,7 @@ test("json: one document with every result and the coverage", () => {
 });
 
 test("github: one ::error annotation per failure at the case, uncovered rules as notices", () => {
-  const lines = renderGithub(run).trimEnd().split("\n");
+  const lines = githubTestReport(run).trimEnd().split("\n");
   const errors = lines.filter((l) => l.startsWith("::error "));
   assert.is(errors.length, 3);
   assert.ok(
@@ -91,7 +91,7 @@ test("github: one ::error annotation per failure at the case, uncovered rules as
 });
 
 test("junit: valid against the JUnit schema, failures with their message and place", async () => {
-  const xml = renderJunit(run);
+  const xml = junitTestReport(run);
   assert.equal(await junitProblems(xml), []);
   assert.ok(xml.includes('<testsuite name="' + file + '" tests="5" failures="3" errors="0" skipped="0"'));
   assert.ok(xml.includes(`line="25"`));
@@ -99,7 +99,7 @@ test("junit: valid against the JUnit schema, failures with their message and pla
 });
 
 test("junit: the schema check can fail (a report without its counts is refused)", async () => {
-  const bad = renderJunit(run).replace(/ tests="\d+"/, "");
+  const bad = junitTestReport(run).replace(/ tests="\d+"/, "");
   assert.ok((await junitProblems(bad)).length > 0);
 });
 
@@ -108,7 +108,7 @@ test("junit: names with XML metacharacters are escaped, and the document still v
     ...run,
     results: run.results.map((r) => ({ ...r, name: `${r.name} <&"'>`, details: [...r.details, "]]> <x/>"] })),
   };
-  const xml = renderJunit(odd);
+  const xml = junitTestReport(odd);
   assert.equal(await junitProblems(xml), []);
   assert.ok(xml.includes("&lt;&amp;&quot;"));
 });
