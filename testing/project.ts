@@ -7,9 +7,10 @@
  */
 import { lstatSync, readdirSync, statSync } from "node:fs";
 import { BoundedReadError, readBounded } from "../formats/bounded-read.js";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { collectSourceFiles, FileError } from "../compiler/project/files.js";
-import { findProjectRoot } from "../compiler/project/root.js";
+import { membershipDiagnostics, projectMembers } from "../compiler/project/members.js";
+import { findProjectRoot, isProjectRoot } from "../compiler/project/root.js";
 import type { AgentBundle, BuildOutput } from "../compiler/emit/build.js";
 import { compileProject, CompileError } from "../runtime/exec/compile.js";
 import type { Bundle } from "../runtime/exec/bundle.js";
@@ -107,11 +108,18 @@ export function projectOf(testFile: string): string {
 /** Builds a project in memory. Compile errors come back as diagnostics (exit 3). */
 export function loadProject(dir: string): ProjectLoad {
   const started = performance.now();
-  const files = collectSourceFiles([dir]);
+  // The sources `symbi exec` compiles for a file of this project (compiler/project/members.ts).
+  const members = isProjectRoot(dir) ? projectMembers(dir) : undefined;
+  const files = members ? [...members.files] : collectSourceFiles([dir]);
   if (files.length === 0)
     return { ok: false, diagnostics: [], message: `${dir}: the project has no .symbi sources to test` };
   try {
-    const built = compileProject(dir, files, dir);
+    // A nested project (E0030) is refused as `symbi exec` refuses it; its place is made
+    // project-relative like the build's own diagnostics.
+    const nested = members
+      ? membershipDiagnostics(members, files.slice(0, 1)).map((d) => ({ ...d, file: relative(dir, resolve(d.file)) }))
+      : [];
+    const built = compileProject(dir, files, dir, nested);
     const compiled = new Map(built.build.bundles.map((b) => [b.agent, b]));
     return {
       ok: true,
