@@ -64,7 +64,7 @@ export function prepareRun(
     if (!info || info.origin !== "tool") {
       const near = closestName(d.tool, tools);
       problems.at(
-        "E0810",
+        "E1010",
         [...d.path, "tool"],
         `agent \`${scope.agent}\` has no tool \`${d.tool}\` to double${near ? `; did you mean \`${near}\`?` : ""}`,
       );
@@ -75,7 +75,7 @@ export function prepareRun(
       if (names.includes(k)) continue;
       const near = closestName(k, names);
       problems.at(
-        "E0806",
+        "E1006",
         [...d.path, "args", k],
         `\`${d.tool}\` has no argument \`${k}\`${near ? `; did you mean \`${near}\`?` : ""}`,
       );
@@ -85,7 +85,7 @@ export function prepareRun(
     if (!catalog.actions.has(d.target.name) && d.target.name !== "invoke_tool" && d.target.name !== "receive") {
       const near = closestName(d.target.name, catalog.actions.keys());
       problems.at(
-        "E0805",
+        "E1005",
         [...d.path, d.target.kind],
         `agent \`${scope.agent}\` has no tool or action \`${d.target.name}\`${near ? `; did you mean \`${near}\`?` : ""}`,
       );
@@ -97,20 +97,20 @@ export function prepareRun(
     config = projectConfig(project.dir);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    problems.at("E0810", r.place.path, `the project's configuration cannot be used: ${e.message}`);
+    problems.at("E1010", r.place.path, `the project's configuration cannot be used: ${e.message}`);
   }
   let recording: string | undefined;
   if (r.model !== undefined && config) {
     recording = resolve(dirname(f.path), r.model);
     const at: TomlPath = [...r.place.path, "model"];
     if (!existsSync(recording))
-      problems.at("E0810", at, `the model recording ${r.model} does not exist (relative to the test file)`);
+      problems.at("E1010", at, `the model recording ${r.model} does not exist (relative to the test file)`);
     else {
       try {
         new ModelSetup({ layers: { config, env: {} }, replay: recording });
       } catch (e) {
         if (!(e instanceof RecordingError)) throw e;
-        problems.at("E0810", at, `the model recording cannot be used: ${e.message}`);
+        problems.at("E1010", at, `the model recording cannot be used: ${e.message}`);
       }
     }
   }

@@ -159,14 +159,14 @@ export function parseTestFile(
         .trim();
       return {
         diagnostics: [
-          diagnostic({ code: "E0800", message: `invalid TOML: ${reason}`, file, span: locator.at(e.line, e.column) }),
+          diagnostic({ code: "E1000", message: `invalid TOML: ${reason}`, file, span: locator.at(e.line, e.column) }),
         ],
       };
     }
     return {
       diagnostics: [
         diagnostic({
-          code: "E0800",
+          code: "E1000",
           message: `invalid TOML: ${(e as Error).message}`,
           file,
           span: locator.lines.span(0, 0),
@@ -185,7 +185,7 @@ export function parseTestFile(
   const cases = r.tables(value, ["case"]);
   const runs = r.tables(value, ["run"]);
   if (cases.length === 0 && runs.length === 0 && r.diagnostics.length === 0)
-    r.error("E0802", [], "the file declares no test: add `[[case]]` (policy tests) or `[[run]]` (agent tests)");
+    r.error("E1002", [], "the file declares no test: add `[[case]]` (policy tests) or `[[run]]` (agent tests)");
   cases.forEach((c, i) => {
     for (const pc of r.policyCase(c, ["case", i], { fileAgent, fileInput, fileInputGiven, fileContext, fileFacts }))
       out.cases.push(pc);
@@ -234,7 +234,7 @@ class Reader {
       if (known.includes(k)) continue;
       const near = closestName(k, known);
       this.error(
-        "E0801",
+        "E1001",
         [...path, k],
         `\`${k}\` is not a key of ${what}${near ? `; did you mean \`${near}\`?` : ""}`,
         {
@@ -250,7 +250,7 @@ class Reader {
     if (!Object.hasOwn(t, k)) return undefined;
     const v = t[k];
     if (ok(v)) return v;
-    this.error("E0803", path, `\`${k}\` must be ${what}, not ${tomlType(v)}`);
+    this.error("E1003", path, `\`${k}\` must be ${what}, not ${tomlType(v)}`);
     return undefined;
   }
 
@@ -275,7 +275,7 @@ class Reader {
       if (isTable(x)) out.push(x);
       else
         this.error(
-          "E0803",
+          "E1003",
           [...path, i],
           `each \`${String(path[path.length - 1])}\` must be a table, not ${tomlType(x)}`,
         );
@@ -290,7 +290,7 @@ class Reader {
     if ((words as readonly string[]).includes(v)) return v as W;
     const near = closestName(v, words);
     this.error(
-      "E0803",
+      "E1003",
       path,
       `${JSON.stringify(v)} is not one of ${words.map((w) => JSON.stringify(w)).join(", ")}${near ? `; did you mean ${JSON.stringify(near)}?` : ""}`,
     );
@@ -300,7 +300,7 @@ class Reader {
   /** Plain data values (no dates, which have no meaning in a request). */
   data(v: unknown, path: TomlPath): boolean {
     if (v instanceof Date) {
-      this.error("E0803", path, "a date is not a value a request can carry; write it as a string");
+      this.error("E1003", path, "a date is not a value a request can carry; write it as a string");
       return false;
     }
     if (Array.isArray(v)) return v.every((x, i) => this.data(x, [...path, i]));
@@ -312,7 +312,7 @@ class Reader {
     const tool = this.str(t, [...path, "tool"]);
     const action = this.str(t, [...path, "action"]);
     if (tool !== undefined && action !== undefined) {
-      this.error("E0803", [...path, "action"], "give `tool` or `action`, not both");
+      this.error("E1003", [...path, "action"], "give `tool` or `action`, not both");
       return undefined;
     }
     if (tool !== undefined) return { kind: "tool", name: tool };
@@ -344,13 +344,13 @@ class Reader {
     this.keys(t, path, CASE_KEYS, "a case");
     const name = this.str(t, [...path, "name"]);
     if (name === undefined && !Object.hasOwn(t, "name"))
-      this.error("E0802", path, "the case has no `name`", { key: true });
+      this.error("E1002", path, "the case has no `name`", { key: true });
     const target = this.target(t, path);
     if (!target && !Object.hasOwn(t, "tool") && !Object.hasOwn(t, "action"))
-      this.error("E0802", path, "the case names no `tool` (or `action`) to decide", { key: true });
+      this.error("E1002", path, "the case names no `tool` (or `action`) to decide", { key: true });
     const expect = this.word(t, [...path, "expect"], EXPECTATIONS);
     if (!Object.hasOwn(t, "expect"))
-      this.error("E0802", path, "the case has no `expect` (allow, deny or approval)", { key: true });
+      this.error("E1002", path, "the case has no `expect` (allow, deny or approval)", { key: true });
     const agent = this.str(t, [...path, "agent"]);
     const args = this.table(t, [...path, "args"]) ?? {};
     const facts = this.table(t, [...path, "facts"]);
@@ -365,14 +365,14 @@ class Reader {
         rule = { ids: r as string[], exact: true };
       else
         this.error(
-          "E0803",
+          "E1003",
           [...path, "rule"],
           "`rule` must be a rule id (`quickstart.tools.2`) or a non-empty array of rule ids (exactly the deciding rules)",
         );
     }
     if (expect === "approval" && approve !== undefined)
       this.error(
-        "E0803",
+        "E1003",
         [...path, "approve"],
         "a case that answers the approval (`approve`) expects its answer: allow (approved) or deny (refused), not approval",
       );
@@ -381,13 +381,13 @@ class Reader {
     if (Object.hasOwn(t, "rows")) {
       const v = t["rows"];
       if (!Array.isArray(v) || v.length === 0)
-        this.error("E0803", [...path, "rows"], "`rows` must be a non-empty array of tables of arguments");
+        this.error("E1003", [...path, "rows"], "`rows` must be a non-empty array of tables of arguments");
       else {
         rows = [];
         v.forEach((x, i) => {
           if (isTable(x) && this.data(x, [...path, "rows", i])) rows!.push(x);
           else if (!isTable(x))
-            this.error("E0803", [...path, "rows", i], `each row must be a table of arguments, not ${tomlType(x)}`);
+            this.error("E1003", [...path, "rows", i], `each row must be a table of arguments, not ${tomlType(x)}`);
         });
       }
     }
@@ -424,7 +424,7 @@ class Reader {
     const before = this.diagnostics.length;
     this.keys(t, path, RUN_KEYS, "a run");
     const name = this.str(t, [...path, "name"]);
-    if (!Object.hasOwn(t, "name")) this.error("E0802", path, "the run has no `name`", { key: true });
+    if (!Object.hasOwn(t, "name")) this.error("E1002", path, "the run has no `name`", { key: true });
     const agent = this.str(t, [...path, "agent"]);
     const input = this.table(t, [...path, "input"]);
     const ownContext = this.table(t, [...path, "context"]);
@@ -436,7 +436,7 @@ class Reader {
       const p = [...path, "tool", i];
       this.keys(x, p, DOUBLE_KEYS, "a tool double");
       const tool = this.str(x, [...p, "tool"]);
-      if (!Object.hasOwn(x, "tool")) this.error("E0802", p, "the tool double names no `tool`", { key: true });
+      if (!Object.hasOwn(x, "tool")) this.error("E1002", p, "the tool double names no `tool`", { key: true });
       const args = this.table(x, [...p, "args"]);
       if (args) this.data(args, [...p, "args"]);
       const output = this.str(x, [...p, "output"]);
@@ -446,7 +446,7 @@ class Reader {
       }
       if (output !== undefined && json !== undefined)
         this.error(
-          "E0803",
+          "E1003",
           [...p, "json"],
           "give the tool's `output` (text) or `json` (a value it prints as JSON), not both",
         );
@@ -469,7 +469,7 @@ class Reader {
     });
     const e = this.table(t, [...path, "expect"]);
     if (!Object.hasOwn(t, "expect"))
-      this.error("E0802", path, "the run has no `[run.expect]` (status, result, error, decisions)", { key: true });
+      this.error("E1002", path, "the run has no `[run.expect]` (status, result, error, decisions)", { key: true });
     let expect: AgentRun["expect"] | undefined;
     if (e) {
       const ep = [...path, "expect"];
@@ -481,14 +481,14 @@ class Reader {
       let decisions: DecisionExpectation[] | undefined;
       if (Object.hasOwn(e, "decisions")) {
         const v = e["decisions"];
-        if (!Array.isArray(v)) this.error("E0803", [...ep, "decisions"], "`decisions` must be an array of tables");
+        if (!Array.isArray(v)) this.error("E1003", [...ep, "decisions"], "`decisions` must be an array of tables");
         else {
           decisions = [];
           v.forEach((x, i) => {
             const p = [...ep, "decisions", i];
             if (!isTable(x)) {
               this.error(
-                "E0803",
+                "E1003",
                 p,
                 `each decision must be a table ({ tool = "…", decision = "allow" }), not ${tomlType(x)}`,
               );
@@ -497,10 +497,10 @@ class Reader {
             this.keys(x, p, DECISION_KEYS, "an expected decision");
             const target = this.target(x, p);
             if (!target && !Object.hasOwn(x, "tool") && !Object.hasOwn(x, "action"))
-              this.error("E0802", p, "the decision names no `tool` (or `action`)");
+              this.error("E1002", p, "the decision names no `tool` (or `action`)");
             const decision = this.word(x, [...p, "decision"], EXPECTATIONS);
             if (!Object.hasOwn(x, "decision"))
-              this.error("E0802", p, "the decision has no `decision` (allow, deny or approval)");
+              this.error("E1002", p, "the decision has no `decision` (allow, deny or approval)");
             const rule = this.str(x, [...p, "rule"]);
             const approved = this.bool(x, [...p, "approved"]);
             if (target && decision)

@@ -113,7 +113,7 @@ export function agentScope(
     if (p.bundles.size === 1) name = [...p.bundles.keys()][0]!;
     else {
       problems.at(
-        "E0802",
+        "E1002",
         at,
         `the project defines ${p.bundles.size} agents; name the one to test with \`agent = "…"\` (${[...p.bundles.keys()].sort().join(", ")})`,
       );
@@ -124,7 +124,7 @@ export function agentScope(
   const compiled = p.compiled.get(name);
   if (!bundle || !compiled) {
     problems.at(
-      "E0804",
+      "E1004",
       agentPath ?? at,
       `the project has no agent \`${name}\`${didYouMean(name, p.bundles.keys())}`,
       `its agents: ${[...p.bundles.keys()].sort().join(", ") || "none"}`,
@@ -149,7 +149,7 @@ export function checkRules(scope: AgentScope, ids: readonly string[], path: Toml
     if (id === DEFAULT_DENY || scope.ruleIds.has(id)) continue;
     ok = false;
     problems.at(
-      "E0807",
+      "E1007",
       path,
       `agent \`${scope.agent}\` has no rule \`${id}\`${didYouMean(id, scope.ruleIds)}`,
       `its rules: ${[...scope.ruleIds].sort().join(", ") || "none"} (and ${DEFAULT_DENY})`,
@@ -184,7 +184,7 @@ export function runParts(
     for (const k of Object.keys(input))
       if (!names.includes(k))
         problems.atKey(
-          "E0809",
+          "E1009",
           [...inputPath, k],
           `\`${k}\` is not a parameter of agent \`${scope.agent}\`${didYouMean(k, names)}`,
           names.length ? `its parameters: ${names.join(", ")}` : "it takes none",
@@ -198,11 +198,11 @@ export function runParts(
     if (!(e instanceof InputError)) throw e;
     const located = new Set(e.located.map((l) => l.message));
     for (const l of e.located)
-      problems.at("E0809", [...inputPath, ...l.path], `input \`${l.path.join(".")}\`: ${l.message}`);
+      problems.at("E1009", [...inputPath, ...l.path], `input \`${l.path.join(".")}\`: ${l.message}`);
     for (const msg of e.problems) {
       // Problems without a place inside a value (a missing or unknown parameter): at the input.
       if ([...located].some((m) => msg.endsWith(m))) continue;
-      problems.at("E0809", inputPath, `input of agent \`${scope.agent}\`: ${msg}`);
+      problems.at("E1009", inputPath, `input of agent \`${scope.agent}\`: ${msg}`);
     }
     inputJson = {};
   }
@@ -210,7 +210,7 @@ export function runParts(
     const path = contextPaths[record]!;
     if (RESERVED_CONTEXT_KEYS.has(record)) {
       problems.at(
-        "E0808",
+        "E1008",
         path,
         `the trusted context may not set \`${record}\`: the runtime fills context.${record} itself`,
       );
@@ -218,7 +218,7 @@ export function runParts(
     }
     if (!isTrustedRecord(record)) {
       problems.atKey(
-        "E0808",
+        "E1008",
         path,
         `\`${record}\` is not a trusted record${didYouMean(record, TRUSTED_RECORDS)}`,
         `the trusted records: ${TRUSTED_RECORDS.join(", ")}`,
@@ -229,14 +229,14 @@ export function runParts(
       for (const k of RUNTIME_CONTEXT_FIELDS)
         if (Object.hasOwn(value, k))
           problems.atKey(
-            "E0808",
+            "E1008",
             [...path, k],
             `a test may not set \`context.${k}\`: the runtime fills it itself (a test run's is ${JSON.stringify(k === "run_id" ? TEST_RUN_ID : k === "time" ? new Date(TEST_CLOCK_MS).toISOString() : scope.agent)})`,
           );
     for (const p of trustedRecordProblems(record, value, ir.types))
       (p.unknownField ? problems.atKey : problems.at).call(
         problems,
-        "E0808",
+        "E1008",
         [...path, ...p.path],
         `\`${[record, ...p.path].join(".")}\`: ${p.message}`,
       );
@@ -295,7 +295,7 @@ export function callSpec(
     const what = target.kind === "tool" ? "tool" : "action";
     const tools = [...catalog.actions.values()].filter((a) => a.origin === "tool").map((a) => a.name);
     problems.at(
-      "E0805",
+      "E1005",
       targetPath,
       `agent \`${scope.agent}\` has no ${what} \`${target.name}\`${didYouMean(target.name, target.kind === "tool" ? tools : catalog.actions.keys())}`,
       target.kind === "tool"
@@ -309,7 +309,7 @@ export function callSpec(
   for (const k of Object.keys(args)) {
     if (names.includes(k)) continue;
     problems.atKey(
-      "E0806",
+      "E1006",
       argPlace(k),
       `\`${info.name}\` has no argument \`${k}\`${didYouMean(k, names)}`,
       names.length ? `its arguments: ${names.join(", ")}` : `\`${info.name}\` takes no arguments`,
@@ -318,7 +318,7 @@ export function callSpec(
   for (const k of Object.keys(facts ?? {})) {
     if (names.includes(k)) continue;
     problems.atKey(
-      "E0806",
+      "E1006",
       [...factsPath, k],
       `facts are about the call's arguments, and \`${info.name}\` has no argument \`${k}\`${didYouMean(k, names)}`,
     );
@@ -329,7 +329,7 @@ export function callSpec(
     if (!v.ok) {
       for (const e of v.errors)
         problems.at(
-          "E0806",
+          "E1006",
           e.arg ? argPlace(e.arg) : targetPath,
           `invalid arguments for \`${info.name}\`: ${e.arg ? `\`${e.arg}\`: ` : ""}${e.message}`,
           "symbi exec stops such a call before the policy gate (ArgumentError)",
@@ -354,7 +354,7 @@ export function callSpec(
     const want = a.type === "Unsupported" ? undefined : a.type;
     if (want && got !== want)
       problems.at(
-        "E0806",
+        "E1006",
         argPlace(a.name),
         `argument \`${a.name}\` of \`${info.name}\` is ${a.declared}, not ${got === "Long" ? "int" : got === "Bool" ? "bool" : got}`,
       );
