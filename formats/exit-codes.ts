@@ -9,6 +9,8 @@ export const ExitCode = {
   Error: 1,
   /** A policy denied an action and the agent did not catch the denial (`symbi exec`). */
   Denied: 2,
+  /** A test failed (`symbic test`): the same code as a denial, by design (DESIGN §10). */
+  TestFailed: 2,
   /** Check, validation or verification failure (bad source, bad bundle, tampered log). */
   CheckFailed: 3,
 } as const;

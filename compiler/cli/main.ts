@@ -13,11 +13,20 @@ import { setSkipReporter } from "../project/files.js";
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
 // (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
 compileWasmForShortRun();
-const [{ registerParse }, { registerCheck }, { registerBuild }, { registerFmt }] = await Promise.all([
+const [
+  { registerParse },
+  { registerCheck },
+  { registerBuild },
+  { registerFmt },
+  { registerTest },
+  { registerExplain },
+] = await Promise.all([
   import("./commands/parse.js"),
   import("./commands/check.js"),
   import("./commands/build.js"),
   import("./commands/fmt.js"),
+  import("./commands/test.js"),
+  import("./commands/explain.js"),
 ]);
 
 const program = new Command();
@@ -35,6 +44,8 @@ registerParse(program);
 registerCheck(program);
 registerBuild(program);
 registerFmt(program);
+registerTest(program);
+registerExplain(program);
 
 try {
   await program.parseAsync(process.argv);

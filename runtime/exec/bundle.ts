@@ -15,7 +15,7 @@ import { readBounded } from "../../formats/bounded-read.js";
 import { join } from "node:path";
 import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
 import { validateSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
-import type { CompiledPolicies } from "../gate/gate.js";
+import { GateLoadError, PolicySet, type CompiledPolicies } from "../gate/gate.js";
 import { irProblem, type AgentIR, type IrWithBlock } from "../../formats/ir.js";
 import { BundleError, parseBundleManifest, sha256Hex, type BundleManifest } from "../../formats/bundle.js";
 import { DefinitionError, MCP_BUNDLE_FILE, parseMcpBundle, type McpBundle } from "../../formats/mcp.js";
@@ -330,6 +330,27 @@ function loadMcpPart(
     contracts.set(name, r.contract);
   }
   return { bundle, contracts };
+}
+
+const policySets = new WeakMap<Bundle, PolicySet>();
+
+/**
+ * The bundle's policy set, parsed once per bundle: what `symbi exec` decides with, and what
+ * `symbic test` and `symbic explain` load from a project built in memory (one way to load a
+ * gate). Throws BundleError when the policies cannot be used.
+ */
+export function policySetOf(bundle: Bundle): PolicySet {
+  let set = policySets.get(bundle);
+  if (!set) {
+    try {
+      set = PolicySet.load(bundle.policies);
+    } catch (e) {
+      if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
+      throw e;
+    }
+    policySets.set(bundle, set);
+  }
+  return set;
 }
 
 export function parseIr(textValue: string, origin: string): AgentIR {

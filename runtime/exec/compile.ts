@@ -11,7 +11,8 @@ import { resolve } from "node:path";
 import { findProjectRoot, isProjectRoot } from "../../compiler/project/root.js";
 import { readSourceBytes } from "../../compiler/project/files.js";
 import { membershipDiagnostics, projectMembers } from "../../compiler/project/members.js";
-import { buildProject, projectPath } from "../../compiler/emit/build.js";
+import { buildProject, projectPath, type BuildOutput } from "../../compiler/emit/build.js";
+import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import { renderPretty } from "../../compiler/diagnostics/render.js";
 import { hasErrors } from "../../compiler/diagnostics/model.js";
 import { bundleFromFiles, type Bundle } from "./bundle.js";
@@ -26,11 +27,25 @@ export interface CompiledProject {
   inFile: string[];
 }
 
-export async function compileToBundles(file: string): Promise<CompiledProject> {
-  const projectDir = findProjectRoot(file);
-  const members = isProjectRoot(projectDir) ? projectMembers(projectDir) : undefined;
-  const files = members ? [...members.files] : [file];
-  if (!files.some((f) => resolve(f) === resolve(file))) files.push(file);
+/** A project compiled in memory: every agent's verified bundle, and the build itself (texts, diagnostics, compilations). */
+export interface BuiltProject {
+  projectDir: string;
+  bundles: Map<string, Bundle>;
+  build: BuildOutput;
+}
+
+/**
+ * Compiles `files` (paths on disk) as the project in `projectDir`, in memory, with the
+ * compiler's build, and verifies each bundle like one read from disk. Throws CompileError when
+ * the project does not compile. `symbi exec FILE.symbi` and `symbic test` both compile this way.
+ */
+export function compileProject(
+  projectDir: string,
+  files: readonly string[],
+  what: string,
+  /** Problems found before the build (project membership: compiler/project/members.ts). */
+  before: readonly Diagnostic[] = [],
+): BuiltProject {
   const sources = [];
   for (const f of files) {
     try {
@@ -39,30 +54,38 @@ export async function compileToBundles(file: string): Promise<CompiledProject> {
       throw new CompileError((e as Error).message, "");
     }
   }
-  const rel = projectPath(projectDir, resolve(file));
   const out = buildProject({ projectDir, sources });
-  // A nested project (E0030) is refused here as `symbic check` and `symbic build` refuse it.
-  const diagnostics = [...(members ? membershipDiagnostics(members, [file]) : []), ...out.diagnostics];
+  const diagnostics = [...before, ...out.diagnostics];
   if (hasErrors(diagnostics)) {
     const errors = diagnostics.filter((d) => d.severity === "error");
     const rendered = renderPretty(errors, (f) => out.texts.get(f), { color: false });
     const first = errors[0]!;
     throw new CompileError(
-      `${file} does not compile (${errors.length} error${errors.length === 1 ? "" : "s"} in its project; first: ${first.file}:${first.span.line}:${first.span.col}: ${first.message})`,
+      `${what} does not compile (${errors.length} error${errors.length === 1 ? "" : "s"} in its project; first: ${first.file}:${first.span.line}:${first.span.col}: ${first.message})`,
       rendered,
       errors,
     );
   }
   const bundles = new Map<string, Bundle>();
-  const inFile: string[] = [];
   for (const b of out.bundles) {
     const json = b.files.get("bundle.json");
     if (!json) throw new Error(`internal: the compiler produced no bundle.json for ${b.agent}`);
     bundles.set(
       b.agent,
-      bundleFromFiles(json.toString("utf8"), b.files, `${file} (agent ${b.agent}, compiled in memory)`),
+      bundleFromFiles(json.toString("utf8"), b.files, `${what} (agent ${b.agent}, compiled in memory)`),
     );
-    if (b.file === rel) inFile.push(b.agent);
   }
-  return { bundles, inFile };
+  return { projectDir, bundles, build: out };
+}
+
+export async function compileToBundles(file: string): Promise<CompiledProject> {
+  const projectDir = findProjectRoot(file);
+  const members = isProjectRoot(projectDir) ? projectMembers(projectDir) : undefined;
+  const files = members ? [...members.files] : [file];
+  if (!files.some((f) => resolve(f) === resolve(file))) files.push(file);
+  const rel = projectPath(projectDir, resolve(file));
+  // A nested project (E0030) is refused here as `symbic check` and `symbic build` refuse it.
+  const built = compileProject(projectDir, files, file, members ? membershipDiagnostics(members, [file]) : []);
+  const inFile = built.build.bundles.filter((b) => b.file === rel).map((b) => b.agent);
+  return { bundles: built.bundles, inFile };
 }

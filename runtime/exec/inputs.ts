@@ -16,12 +16,17 @@
 import type { TypeDef, TypeRef } from "../../grammar/ast.js";
 import { BUILTIN_TYPES, typeExprOf, type TypeExpr } from "../../stdlib/index.js";
 import { ExitCode } from "../../formats/exit-codes.js";
+import { TRUSTED_RECORD_TYPES, type TrustedRecord } from "../../stdlib/trusted-records.js";
 import { duration, float, fromJson, list, map, NONE, some, type MapKey, type Value } from "../interpreter/values.js";
 
 export class InputError extends Error {
   override readonly name = "InputError";
   readonly exitCode = ExitCode.CheckFailed;
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The problems inside parameter values, with their paths (the first segment is the parameter). */
+    readonly located: ReadonlyArray<{ path: ValuePath; message: string }> = [],
+  ) {
     super(
       problems.length === 1
         ? `invalid input: ${problems[0]}`
@@ -79,21 +84,38 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Where in the value a problem is: keys and list indexes from the top. */
+export type ValuePath = ReadonlyArray<string | number>;
+
+function showPath(path: ValuePath): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? p : `.${p}`;
+  return out;
+}
+
 class Validator {
   readonly problems: string[] = [];
-  constructor(private readonly types: ReadonlyMap<string, TypeDef>) {}
+  readonly located: Array<{ path: ValuePath; message: string; unknownField?: true }> = [];
+  constructor(
+    private readonly types: ReadonlyMap<string, TypeDef>,
+    /** Every record field may be absent (trusted records: the deployment may leave any field out). */
+    private readonly allOptional = false,
+  ) {}
 
-  private fail(path: string, msg: string): undefined {
-    if (this.problems.length < 50) this.problems.push(`${path}: ${msg}`);
+  private fail(path: ValuePath, msg: string, unknownField = false): undefined {
+    if (this.problems.length < 50) {
+      this.problems.push(`${showPath(path)}: ${msg}`);
+      this.located.push({ path, message: msg, ...(unknownField ? { unknownField: true as const } : {}) });
+    }
     return undefined;
   }
 
   /** The value, or undefined after recording a problem. */
-  check(v: unknown, t: T, path: string, depth = 0): Value | undefined {
+  check(v: unknown, t: T, path: ValuePath, depth = 0): Value | undefined {
     if (depth > 64) return this.fail(path, "the value is nested too deeply");
     if ("union" in t) {
       for (const o of t.union) {
-        const probe = new Validator(this.types);
+        const probe = new Validator(this.types, this.allOptional);
         const r = probe.check(v, o, path, depth + 1);
         if (r !== undefined) return r;
       }
@@ -124,7 +146,7 @@ class Validator {
         const out: Value[] = [];
         let okAll = true;
         v.forEach((x, i) => {
-          const r = this.check(x, el, `${path}[${i}]`, depth + 1);
+          const r = this.check(x, el, [...path, i], depth + 1);
           if (r === undefined) okAll = false;
           else out.push(r);
         });
@@ -144,12 +166,12 @@ class Validator {
           if (keyIsInt) {
             if (!/^-?\d+$/.test(key) || !Number.isSafeInteger(Number(key))) {
               okAll = false;
-              this.fail(`${path}.${key}`, "the key must be an integer");
+              this.fail([...path, key], "the key must be an integer");
               continue;
             }
             mk = Number(key);
           }
-          const r = this.check(x, valT, `${path}.${key}`, depth + 1);
+          const r = this.check(x, valT, [...path, key], depth + 1);
           if (r === undefined) okAll = false;
           else entries.push([mk, r]);
         }
@@ -199,7 +221,7 @@ class Validator {
     v: unknown,
     fields: Array<{ name: string; type: T; optional: boolean }>,
     open: boolean,
-    path: string,
+    path: ValuePath,
     depth: number,
     typeName: string | undefined,
   ): Value | undefined {
@@ -211,14 +233,14 @@ class Validator {
     for (const f of fields) {
       const x = Object.hasOwn(v, f.name) ? v[f.name] : undefined;
       if (x === undefined || (x === null && f.optional)) {
-        if (!f.optional) {
+        if (!f.optional && !this.allOptional) {
           okAll = false;
-          this.fail(`${path}.${f.name}`, `missing (required by ${typeName ?? "the record type"})`);
+          this.fail([...path, f.name], `missing (required by ${typeName ?? "the record type"})`);
         } else if ("name" in f.type && (f.type.name === "Option" || f.type.name === "Maybe"))
           entries.push([f.name, NONE]);
         continue;
       }
-      const r = this.check(x, f.type, `${path}.${f.name}`, depth + 1);
+      const r = this.check(x, f.type, [...path, f.name], depth + 1);
       if (r === undefined) okAll = false;
       else entries.push([f.name, r]);
     }
@@ -226,7 +248,7 @@ class Validator {
       if (known.has(k)) continue;
       if (!open) {
         okAll = false;
-        this.fail(`${path}.${k}`, `is not a field of ${typeName ?? "the record type"}`);
+        this.fail([...path, k], `is not a field of ${typeName ?? "the record type"}`, true);
       } else entries.push([k, fromJson(x)]);
     }
     return okAll ? map(entries, typeName) : undefined;
@@ -266,9 +288,33 @@ export function validateInputs(
       else v.problems.push(`${name}: missing (the agent requires it, of type ${show(t)})`);
       continue;
     }
-    const r = v.check(given[name], t, name);
+    const r = v.check(given[name], t, [name]);
     if (r !== undefined) out.set(name, r);
   }
-  if (v.problems.length > 0) throw new InputError(v.problems);
+  if (v.problems.length > 0) throw new InputError(v.problems, v.located);
   return out;
+}
+
+/** A problem with a trusted record, at its path inside the record's value. */
+export interface TrustedRecordProblem {
+  path: ValuePath;
+  message: string;
+  /** The last key of the path is not a field of the record type (the key is wrong, not its value). */
+  unknownField?: true;
+}
+
+/**
+ * Checks a trusted record (`user`, `session`, `system`, `context`) against its declared type:
+ * the project's `type User = { ... }` (from `types`), else the stdlib's. Any field may be absent
+ * (guards reading it are then unknown, as at run time); a field the type does not declare (of a
+ * closed record) or a value of the wrong type is a problem. Returns the problems (none: it fits).
+ */
+export function trustedRecordProblems(
+  record: TrustedRecord,
+  value: unknown,
+  types: readonly TypeDef[],
+): TrustedRecordProblem[] {
+  const v = new Validator(new Map(types.map((t) => [t.name.name, t])), true);
+  v.check(value, { name: TRUSTED_RECORD_TYPES[record], args: [] }, []);
+  return v.located;
 }

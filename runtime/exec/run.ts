@@ -26,7 +26,7 @@ import { AuditLog } from "../audit/writer.js";
 import { sha256Hex } from "../../formats/digest.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { approverFor, type ApprovalMode, type Approver } from "../gate/approval.js";
-import { GateLoadError, PolicySet, RESERVED_CONTEXT_KEYS, isDefaultDeny, type PolicyGate } from "../gate/gate.js";
+import { GateLoadError, RESERVED_CONTEXT_KEYS, isDefaultDeny, type PolicyGate } from "../gate/gate.js";
 import type { CreateSandboxOptions } from "../sandbox/index.js";
 import { Budget } from "../interpreter/budget.js";
 import { liveHeap } from "../interpreter/heap.js";
@@ -50,12 +50,13 @@ import { ActionRunner, agentInfo } from "./actions.js";
 import { LogSink, NO_AUDIT, type AuditDetails, type AuditSink } from "./audit-sink.js";
 import { BundleError } from "../../formats/bundle.js";
 import { AGENT_TYPE } from "../../formats/policies-json.js";
-import type { Bundle } from "./bundle.js";
+import { policySetOf, type Bundle } from "./bundle.js";
 import { loadPinnedSkills, type LoadedSkill, type SkillSignaturePolicy } from "./skills.js";
 import { validateInputs } from "./inputs.js";
 import { toRequestJson, type RequestJson } from "./request-json.js";
 import { SandboxPool } from "./sandboxes.js";
 import { escapeForTerminal } from "../terminal/escape.js";
+import type { ToolDoubles } from "./tool-double.js";
 import { ToolCaller, toolInfo } from "./tool-call.js";
 import { trustBundle, unsignedWarning, type TrustPolicy, type TrustVerdict } from "./trust.js";
 import { Enforcement, LogOnlySink, type EnforcementSetting } from "./enforcement.js";
@@ -160,6 +161,15 @@ export interface ExecOptions {
     /** The working directory of process-tier servers (the project folder); default: the current directory. */
     projectDir?: string;
   };
+  /**
+   * Answers a test declares in place of running contract tools (tool-double.ts; `symbic test`
+   * agent tests). With doubles no contract tool runs and no sandbox is checked for them; an
+   * agent's MCP tools still call their servers (a test doubles those by serving them). Never set
+   * by `symbi exec`.
+   */
+  toolDoubles?: ToolDoubles;
+  /** Sees every audit event of the run and its child runs as it is made (tests assert on the decisions). */
+  observe?: (event: { run: string; agent: string; type: string; details: AuditDetails }) => void;
 }
 
 export type RunStatus = "ok" | "error" | "denied" | "timeout";
@@ -237,7 +247,8 @@ export const META_ACTIONS: readonly string[] = ["invoke_tool", "receive"];
  */
 export type MetaActionMode = "restrict" | "allow-list";
 
-function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
+/** How the bundle's policies use each meta-action they name (the others are not decided). */
+export function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
   const out = new Map<string, MetaActionMode>();
   const pj = bundle.policies.policiesJson as { policies?: Array<{ actions?: unknown; effect?: unknown }> } | undefined;
   for (const p of pj?.policies ?? []) {
@@ -251,17 +262,28 @@ function metaActionModes(bundle: Bundle): Map<string, MetaActionMode> {
   return out;
 }
 
+/** The fields of the trusted `context` record the runtime sets itself (runTrustedRecords): whatever is given is replaced. */
+export const RUNTIME_CONTEXT_FIELDS: readonly string[] = ["run_id", "agent", "time"];
+
 /**
  * The trusted records of a run's decisions: `--context` as given, with `context.context`
  * completed by what the runtime knows (the stdlib's Context: run id, agent, time of the run
  * start — these cannot be set from outside — and `has_human_approval`, false unless the
  * operator's context says otherwise).
  */
-function trustedContext(o: ExecOptions, agent: string, runId: string): Record<string, unknown> {
-  const given = o.context ?? {};
+export function runTrustedRecords(
+  given: Record<string, unknown>,
+  agent: string,
+  runId: string,
+  nowMs: number,
+): Record<string, unknown> {
   const ctx = isObject(given.context) ? given.context : {};
-  const now = new Date((o.now ?? Date.now)()).toISOString();
+  const now = new Date(nowMs).toISOString();
   return { ...given, context: { has_human_approval: false, ...ctx, run_id: runId, agent, time: now } };
+}
+
+function trustedContext(o: ExecOptions, agent: string, runId: string): Record<string, unknown> {
+  return runTrustedRecords(o.context ?? {}, agent, runId, (o.now ?? Date.now)());
 }
 
 /** Steps 0, 1, 2 and 4 for one bundle. */
@@ -296,14 +318,15 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
   }
   let gate: PolicyGate;
   try {
-    gate = PolicySet.load(bundle.policies).gate({ input: inputJson, trusted });
+    gate = policySetOf(bundle).gate({ input: inputJson, trusted });
   } catch (e) {
     if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
     throw e;
   }
   const run = runSandbox(bundle, o);
   const sandboxes = new SandboxPool(run.manifest, o.sandbox);
-  await sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp));
+  // With a test's doubles no tool runs in a sandbox, so none needs to be able to run here.
+  if (!o.toolDoubles) await sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp));
   if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
   // Last: the servers are started only when everything else was accepted (they are stopped at run end).
   const mcp = bundle.mcp
@@ -423,8 +446,19 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
 
 /** Where a run's records go: the log (every record marked in log_only mode), or nowhere. */
 function runSink(shared: Shared, runId: string, agent: string): AuditSink {
-  if (!shared.log) return NO_AUDIT;
-  const sink = new LogSink(shared.log, runId, agent);
+  const observe = shared.options.observe;
+  let sink: AuditSink = shared.log ? new LogSink(shared.log, runId, agent) : NO_AUDIT;
+  if (observe) {
+    const inner = sink;
+    sink = {
+      enabled: true,
+      emit: (type, details) => {
+        inner.emit(type, details);
+        observe({ run: runId, agent, type, details });
+      },
+    };
+  }
+  if (!sink.enabled) return NO_AUDIT;
   return shared.enforcement.logOnly ? new LogOnlySink(sink) : sink;
 }
 
@@ -487,6 +521,7 @@ async function runPrepared(
     enforcement: shared.enforcement,
     facts: shared.facts,
     ...(p.mcp ? { mcp: p.mcp } : {}),
+    ...(o.toolDoubles ? { doubles: o.toolDoubles } : {}),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),
     ...(o.baseDir !== undefined ? { baseDir: o.baseDir } : {}),
   });

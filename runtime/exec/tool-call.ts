@@ -26,7 +26,7 @@ import { createHash } from "node:crypto";
 import type { ToolContract } from "../../compiler/contracts/model.js";
 import { validateToolArgs, buildCommand, parseToolOutput, ToolArgvError, type ValidatedArgs } from "../tools/index.js";
 import { isSandboxError, SandboxAbortedError } from "../sandbox/errors.js";
-import { DEFAULT_MAX_OUTPUT_BYTES } from "../sandbox/types.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxRunResult } from "../sandbox/types.js";
 import { DEFAULT_DENY, isDefaultDeny, type PolicyGate, type GateDecision } from "../gate/gate.js";
 import type { Approver } from "../gate/approval.js";
 import type { Budget } from "../interpreter/budget.js";
@@ -36,9 +36,10 @@ import { fromJson, isDuration, isFloat, isOption, list, typeNameOf, type Value }
 import type { AuditSink } from "./audit-sink.js";
 import type { SandboxPool } from "./sandboxes.js";
 import { STRICT, type Enforcement } from "./enforcement.js";
-import { CallRequirements } from "./requirements.js";
+import { CallRequirements, type RequirementRefusal } from "./requirements.js";
 import type { McpServers } from "../mcp/servers.js";
 import { callMcpTool } from "./mcp-call.js";
+import type { ToolDoubles } from "./tool-double.js";
 
 export interface ToolCallerOptions {
   agent: string;
@@ -67,9 +68,14 @@ export interface ToolCallerOptions {
   enforcement?: Enforcement;
   /** The run's MCP servers, started and checked (tools whose contract has `mcp`). */
   mcp?: McpServers;
+  /** Answers declared by a test in place of running tools (tool-double.ts); never set by `symbi exec`. */
+  doubles?: ToolDoubles;
 }
 
 const STDERR_TAIL = 2000;
+
+/** A sandbox run's result, with what the outcome step needs to know about the sandbox. */
+type RunOutcome = SandboxRunResult & { deadlineBound: boolean; memoryMb: number };
 
 function sha256Hex(s: string): string {
   return createHash("sha256").update(s, "utf8").digest("hex");
@@ -119,7 +125,7 @@ export function toolInfo(
  * milliseconds (the validator gives whole seconds, which the tool receives; a policy's `30s` is
  * 30000 — compiler/emit/README.md "Guards → Cedar").
  */
-function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedArgs {
+export function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedArgs {
   let out: ValidatedArgs | undefined;
   for (const a of contract.args) {
     const v = validated[a.name];
@@ -127,6 +133,97 @@ function gateArgs(contract: ToolContract, validated: ValidatedArgs): ValidatedAr
     (out ??= { ...validated })[a.name] = v * 1000;
   }
   return out ?? validated;
+}
+
+/** One gate decision made for a tool call: the tool's own action, or `invoke_tool` (see above). */
+export interface CallDecisionStep {
+  /** The tool's own action, `invoke_tool`, or a `require` setting that bounds calls (requirements.ts). */
+  kind: "tool" | "invoke_tool" | "requirement";
+  /** The action decided: the tool's name, or `invoke_tool`. */
+  action: string;
+  decision: GateDecision;
+  /**
+   * Whether this decision refuses the call: any deny of the tool's own action or of a
+   * requirement; a deny of `invoke_tool` that a rule made, or any when its rules are an allow-list.
+   */
+  refuses: boolean;
+}
+
+export interface ToolCallDecision {
+  /** The decisions made, in order. */
+  steps: CallDecisionStep[];
+  /** The step that stopped the call, when `onStep` said it stops (strict enforcement). */
+  refusedBy?: CallDecisionStep;
+  /** The decision that stands when nothing stopped the call (require_approval may come from `invoke_tool`). */
+  decision: GateDecision;
+  /** A person must approve before the tool runs: the gate said so, or the contract sets `human_approval`. */
+  approval?: { rules: string[]; reason: string };
+}
+
+/**
+ * The policy decisions of one tool call with validated arguments, as `symbi exec` makes them:
+ * the tool's own action, then — when some policy names `invoke_tool` — `invoke_tool`, then the
+ * `require` settings that bound calls, then whether a person must approve. `onStep` sees each decision as it is made and says
+ * whether it stops the call (the runtime: audit, then the enforcement mode; `symbic test`:
+ * every refusal stops). The one place this sequence is written.
+ */
+export function decideToolCall(
+  gate: PolicyGate,
+  contract: ToolContract,
+  validated: ValidatedArgs,
+  o: {
+    facts?: Record<string, unknown>;
+    checkInvokeTool: boolean;
+    /** An allow rule names `invoke_tool`: a tool none of its rules allows is refused. */
+    invokeToolAllowList?: boolean;
+    requirements?: { check(action: string, args: Record<string, unknown>): RequirementRefusal | undefined };
+    /** The tool's SchemaPin signature verified at run start (MCP tools): `tool.schema_verified`. */
+    schemaVerified?: boolean;
+  },
+  onStep: (step: CallDecisionStep) => boolean,
+): ToolCallDecision {
+  const name = contract.name;
+  let decision = gate.decide({
+    action: name,
+    args: gateArgs(contract, validated),
+    ...(o.facts ? { facts: o.facts } : {}),
+  });
+  const first: CallDecisionStep = { kind: "tool", action: name, decision, refuses: decision.decision === "deny" };
+  const steps = [first];
+  if (onStep(first)) return { steps, refusedBy: first, decision };
+  if (o.checkInvokeTool) {
+    const d = gate.decide({ action: "invoke_tool", args: { tool: toolInfo(contract, o.schemaVerified === true) } });
+    // A default deny (no rule about this tool) refuses only when the rules are an allow-list.
+    const step: CallDecisionStep = {
+      kind: "invoke_tool",
+      action: "invoke_tool",
+      decision: d,
+      refuses: d.decision === "deny" && (o.invokeToolAllowList === true || !isDefaultDeny(d)),
+    };
+    steps.push(step);
+    if (onStep(step)) return { steps, refusedBy: step, decision: d };
+    if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
+  }
+  // The `require` settings that bound calls, before anyone is asked to approve.
+  const refusal = o.requirements?.check(name, validated);
+  if (refusal) {
+    const d: GateDecision = { decision: "deny", rules: [refusal.rule], locations: [], reason: refusal.reason };
+    const step: CallDecisionStep = { kind: "requirement", action: name, decision: d, refuses: true };
+    steps.push(step);
+    if (onStep(step)) return { steps, refusedBy: step, decision: d };
+  }
+  if (decision.decision === "require_approval")
+    return { steps, decision, approval: { rules: decision.rules, reason: decision.reason } };
+  if (contract.humanApproval)
+    return {
+      steps,
+      decision,
+      approval: {
+        rules: [`${name}.contract.human_approval`],
+        reason: `the contract of \`${name}\` sets human_approval = true`,
+      },
+    };
+  return { steps, decision };
 }
 
 export class ToolCaller {
@@ -152,6 +249,61 @@ export class ToolCaller {
       if (f !== undefined) (out ??= {})[k] = f;
     }
     return out;
+  }
+
+  /** Runs the call in the sandbox of the current `with` block. */
+  private async runSandboxed(
+    contract: ToolContract,
+    argv: string[],
+    loc: SourceLocation,
+    perRequest: { ms: number } | undefined,
+    admit: () => void,
+  ): Promise<RunOutcome> {
+    const o = this.o;
+    const name = contract.name;
+    const driver = o.sandboxes.driverFor(contract);
+    const remaining = o.budget.remainingMs();
+    const toolTimeout = Math.min(contract.timeoutSeconds * 1000, perRequest?.ms ?? Infinity);
+    const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
+    const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
+    const image = driver.imageIdentity?.() ?? null;
+    o.audit.emit("tool_start", {
+      tool: name,
+      argv,
+      sandbox: driver.tier,
+      image: image?.reference ?? driver.manifest.image,
+      imageId: image?.id ?? undefined,
+      imageDigest: image?.digest ?? undefined,
+      timeoutMs: Math.round(timeoutMs),
+      location: formatLocation(loc),
+    });
+    admit();
+    try {
+      const r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
+      return { ...r, deadlineBound, memoryMb: driver.manifest.limits.memoryMb };
+    } catch (e) {
+      if (e instanceof SandboxAbortedError) {
+        const reason = o.signal.reason;
+        const fatal =
+          reason instanceof FatalError
+            ? reason
+            : new FatalError("Aborted", "the run was cancelled while a tool was running", loc);
+        fatal.location ??= loc;
+        this.o.audit.emit("tool_end", {
+          tool: name,
+          exitCode: null,
+          durationMs: 0,
+          outputSha256: sha256Hex(""),
+          aborted: true,
+        });
+        throw fatal;
+      }
+      if (isSandboxError(e)) {
+        this.error("SandboxError", e.message, loc, name);
+        throw new FatalError("SandboxError", `tool \`${name}\` could not run: ${e.message}`, loc, { cause: e });
+      }
+      throw e;
+    }
   }
 
   /**
@@ -224,6 +376,37 @@ export class ToolCaller {
     });
   }
 
+  /** A test's double answers the call (tool-double.ts); a call it does not answer ends the run. */
+  private runDouble(
+    doubles: ToolDoubles,
+    name: string,
+    validated: ValidatedArgs,
+    argv: string[],
+    loc: SourceLocation,
+  ): RunOutcome {
+    this.o.audit.emit("tool_start", { tool: name, argv, sandbox: "double", location: formatLocation(loc) });
+    const a = doubles.answer(name, validated);
+    if ("missing" in a) {
+      this.error("SandboxError", a.missing, loc, name);
+      throw new FatalError("SandboxError", `tool \`${name}\` has no double for this call: ${a.missing}`, loc);
+    }
+    const cap = (t: string) => (Buffer.byteLength(t) > this.maxOutput ? t.slice(0, this.maxOutput) : t);
+    return {
+      exitCode: a.exitCode ?? 0,
+      signal: null,
+      stdout: cap(a.stdout),
+      stderr: cap(a.stderr ?? ""),
+      stdoutTruncated: Buffer.byteLength(a.stdout) > this.maxOutput,
+      stderrTruncated: Buffer.byteLength(a.stderr ?? "") > this.maxOutput,
+      durationMs: 0,
+      timedOut: false,
+      oomKilled: false,
+      sandbox: { tier: "process", id: "double" },
+      deadlineBound: false,
+      memoryMb: 0,
+    };
+  }
+
   /** What the MCP call path (mcp-call.ts) shares with this one: the gate, approval, audit, errors. */
   private mcpSteps() {
     return {
@@ -235,66 +418,46 @@ export class ToolCaller {
     };
   }
 
-  /** The gate (the tool's own action, then `invoke_tool` when policies name it), then approval when required. */
+  /**
+   * The decisions of a contract's or an MCP tool's call (decideToolCall, the sequence `symbic
+   * test` shares), audited and enforced, then approval when required.
+   */
   private async decide(contract: ToolContract, validated: ValidatedArgs, loc: SourceLocation): Promise<void> {
     const o = this.o;
     const name = contract.name;
     const facts = this.factsFor(validated);
-    let decision = o.gate.decide({ action: name, args: gateArgs(contract, validated), ...(facts ? { facts } : {}) });
-    const denies = decision.decision === "deny";
-    o.audit.emit("decision", {
-      action: name,
-      decision: decision.decision,
-      rules: decision.rules,
-      locations: decision.locations,
-      reason: decision.reason,
-      error: decision.error,
-      args: validated,
-      location: formatLocation(loc),
-      ...this.enforcement.decisionFields(decision, denies),
-    });
-    if (denies && this.enforcement.stops(decision, name, o.agent)) throw this.denied(decision, name, loc);
-    if (o.checkInvokeTool) {
-      const tool = toolInfo(contract, o.mcp?.schemaVerified(name) ?? false);
-      const d = o.gate.decide({ action: "invoke_tool", args: { tool } });
-      const restricts = d.decision === "deny" && (o.invokeToolAllowList === true || !isDefaultDeny(d));
-      o.audit.emit("decision", {
-        action: "invoke_tool",
-        tool: name,
-        decision: d.decision,
-        rules: d.rules,
-        locations: d.locations,
-        reason: d.reason,
-        error: d.error,
-        location: formatLocation(loc),
-        ...this.enforcement.decisionFields(d, restricts),
-      });
-      // A default deny (no rule about this tool) refuses only when the rules are an allow-list.
-      if (restricts && this.enforcement.stops(d, "invoke_tool", o.agent)) throw this.denied(d, name, loc);
-      if (d.decision === "require_approval" && decision.decision !== "require_approval") decision = d;
-    }
-    // The `require` settings that bound calls (requirements.ts), before anyone is asked to approve.
-    const refusal = this.requirements.check(name, validated);
-    if (refusal) {
-      const d: GateDecision = { decision: "deny", rules: [refusal.rule], locations: [], reason: refusal.reason };
-      o.audit.emit("decision", {
-        action: name,
-        decision: "deny",
-        rules: d.rules,
-        reason: d.reason,
-        requirement: true,
-        location: formatLocation(loc),
-        ...this.enforcement.decisionFields(d, true),
-      });
-      if (this.enforcement.stops(d, name, o.agent)) throw this.denied(d, name, loc);
-    }
-    const needsApproval = decision.decision === "require_approval" || contract.humanApproval;
-    if (needsApproval) {
-      const rules = decision.decision === "require_approval" ? decision.rules : [`${name}.contract.human_approval`];
-      const reason =
-        decision.decision === "require_approval"
-          ? decision.reason
-          : `the contract of \`${name}\` sets human_approval = true`;
+    const decided = decideToolCall(
+      o.gate,
+      contract,
+      validated,
+      {
+        ...(facts ? { facts } : {}),
+        checkInvokeTool: o.checkInvokeTool === true,
+        invokeToolAllowList: o.invokeToolAllowList === true,
+        requirements: this.requirements,
+        schemaVerified: o.mcp?.schemaVerified(name) ?? false,
+      },
+      (step) => {
+        o.audit.emit("decision", {
+          action: step.action,
+          ...(step.kind === "invoke_tool" ? { tool: name } : {}),
+          decision: step.decision.decision,
+          rules: step.decision.rules,
+          ...(step.kind === "requirement" ? {} : { locations: step.decision.locations }),
+          reason: step.decision.reason,
+          error: step.decision.error,
+          ...(step.kind === "requirement" ? { requirement: true } : {}),
+          ...(step.kind === "tool" ? { args: validated } : {}),
+          location: formatLocation(loc),
+          ...this.enforcement.decisionFields(step.decision, step.refuses),
+        });
+        return step.refuses && this.enforcement.stops(step.decision, step.action, o.agent);
+      },
+    );
+    if (decided.refusedBy) throw this.denied(decided.refusedBy.decision, name, loc);
+    const decision = decided.decision;
+    if (decided.approval) {
+      const { rules, reason } = decided.approval;
       const asked = performance.now();
       let answer = await o.approver.approve({ agent: o.agent, tool: name, args: validated, rules, reason }, o.signal);
       const expiry = this.requirements.approvalExpiry(name);
@@ -369,51 +532,13 @@ export class ToolCaller {
     // 2. Policy gate (the tool's own action, then `invoke_tool` when policies name it), then approval.
     await this.decide(contract, validated, loc);
 
-    // 3. Sandbox.
-    const driver = o.sandboxes.driverFor(contract);
-    const remaining = o.budget.remainingMs();
+    // 3. Sandbox (or the test's double).
     const perRequest = this.requirements.timeout(name);
-    const toolTimeout = Math.min(contract.timeoutSeconds * 1000, perRequest?.ms ?? Infinity);
-    const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
-    const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
-    const image = driver.imageIdentity?.() ?? null;
-    o.audit.emit("tool_start", {
-      tool: name,
-      argv,
-      sandbox: driver.tier,
-      image: image?.reference ?? driver.manifest.image,
-      imageId: image?.id ?? undefined,
-      imageDigest: image?.digest ?? undefined,
-      timeoutMs: Math.round(timeoutMs),
-      location: formatLocation(loc),
-    });
-    this.requirements.admit(name, validated);
-    let r;
-    try {
-      r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
-    } catch (e) {
-      if (e instanceof SandboxAbortedError) {
-        const reason = o.signal.reason;
-        const fatal =
-          reason instanceof FatalError
-            ? reason
-            : new FatalError("Aborted", "the run was cancelled while a tool was running", loc);
-        fatal.location ??= loc;
-        this.o.audit.emit("tool_end", {
-          tool: name,
-          exitCode: null,
-          durationMs: 0,
-          outputSha256: sha256Hex(""),
-          aborted: true,
-        });
-        throw fatal;
-      }
-      if (isSandboxError(e)) {
-        this.error("SandboxError", e.message, loc, name);
-        throw new FatalError("SandboxError", `tool \`${name}\` could not run: ${e.message}`, loc, { cause: e });
-      }
-      throw e;
-    }
+    const admit = () => this.requirements.admit(name, validated);
+    const r = o.doubles
+      ? (admit(), this.runDouble(o.doubles, name, validated, argv, loc))
+      : await this.runSandboxed(contract, argv, loc, perRequest, admit);
+    const deadlineBound = r.deadlineBound;
     o.audit.emit("tool_end", {
       tool: name,
       exitCode: r.exitCode,
@@ -425,7 +550,7 @@ export class ToolCaller {
       stdoutTruncated: r.stdoutTruncated,
       timedOut: r.timedOut,
       oomKilled: r.oomKilled || undefined,
-      memoryLimitMb: r.oomKilled ? driver.manifest.limits.memoryMb : undefined,
+      memoryLimitMb: r.oomKilled ? r.memoryMb : undefined,
       sandboxId: r.sandbox.id,
     });
 
@@ -440,10 +565,10 @@ export class ToolCaller {
       throw new DslError("Timeout", msg, loc, { details: { tool: name } });
     }
     if (r.oomKilled) {
-      const msg = `\`${name}\` was killed for exceeding its memory limit of ${driver.manifest.limits.memoryMb} MiB`;
+      const msg = `\`${name}\` was killed for exceeding its memory limit of ${r.memoryMb} MiB`;
       this.error("ToolError", msg, loc, name);
       throw new DslError("ToolError", msg, loc, {
-        details: { tool: name, memory_limit_mb: driver.manifest.limits.memoryMb, oom_killed: true },
+        details: { tool: name, memory_limit_mb: r.memoryMb, oom_killed: true },
       });
     }
     if (r.stdoutTruncated) {

@@ -33,7 +33,7 @@ import {
 import { randomBytes } from "node:crypto";
 import { POLICIES_FORMAT, type PoliciesJson, type PolicyEntry } from "../../formats/policies-json.js";
 import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
-import { cedarRequest, type PolicyRequest } from "./request.js";
+import { cedarRequest, type CedarRequest, type PolicyRequest } from "./request.js";
 import { splitPolicies, PolicyLoadError } from "./policies.js";
 
 export type DecisionKind = "allow" | "deny" | "require_approval";
@@ -51,6 +51,8 @@ export interface GateDecision {
   reason: string;
   /** Set when the gate failed closed (evaluation error, bad request, engine failure). */
   error?: string;
+  /** For require_approval: the policies that allowed the call before it needed approval (rule coverage counts them). */
+  allowedBy?: string[];
 }
 
 /** The rule id a decision names when no policy allowed the request. */
@@ -261,13 +263,25 @@ export class PolicyGate {
     }
   }
 
-  private decideOrThrow(req: GateRequest): GateDecision {
+  /**
+   * The Cedar request `decide` makes for `req` (explanations evaluate against exactly this), or
+   * why it cannot be built. Throws only where `decide` would fail closed.
+   */
+  cedarRequestOf(req: GateRequest): CedarRequest | { error: string; unknownAction?: boolean } {
     const built = cedarRequest(this.policies.policiesJson, {
       ...this.fixed,
       action: req.action,
       args: req.args as PolicyRequest["args"],
       ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}),
     });
+    if ("error" in built) return built;
+    // The caller knows the resource (the target agent of an inter-agent call) better than a
+    // projection of the arguments does.
+    return req.resource ? { ...built, resource: req.resource } : built;
+  }
+
+  private decideOrThrow(req: GateRequest): GateDecision {
+    const built = this.cedarRequestOf(req);
     if ("error" in built) {
       const d = failClosed(built.error);
       if (built.unknownAction) {
@@ -277,9 +291,7 @@ export class PolicyGate {
       }
       return d;
     }
-    // The caller knows the resource (the target agent of an inter-agent call) better than a
-    // projection of the arguments does.
-    const call = req.resource ? { ...built, resource: req.resource } : built;
+    const call = built;
     const main = this.policies.authorize(call, "main");
     const mainFailure = this.failure(main, "policy.cedar");
     if (mainFailure) return mainFailure;
@@ -308,6 +320,7 @@ export class PolicyGate {
           rules,
           locations: this.locations(rules),
           reason: `a person must approve this call (${this.describe(rules)})`,
+          allowedBy: allowRules,
         };
       }
     }

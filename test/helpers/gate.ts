@@ -1,25 +1,20 @@
 /** The shipping gate (runtime/gate) loaded from a bundle built in memory: what tests decide with. */
-import { PolicySet, type GateDecision, type GateRequest, type RunContext } from "../../runtime/gate/gate.js";
+import type { GateDecision, GateRequest, PolicySet, RunContext } from "../../runtime/gate/gate.js";
+import { bundleFromFiles, policySetOf as bundlePolicySet } from "../../runtime/exec/bundle.js";
 import type { BundleFiles } from "../../formats/bundle.js";
-
-function text(files: BundleFiles, path: string): string {
-  const b = files.get(path);
-  if (!b) throw new Error(`the bundle has no ${path}`);
-  return b.toString("utf8");
-}
 
 const sets = new WeakMap<BundleFiles, PolicySet>();
 
-/** The policy set of a bundle's files (loaded once per bundle), exactly as `symbi exec` loads it. */
+/**
+ * The policy set of a bundle's files, exactly as `symbi exec` and `symbic test` load it: the
+ * files verified as a bundle, then the product's loader (runtime/exec/bundle.ts policySetOf).
+ */
 export function policySetOf(files: BundleFiles): PolicySet {
   let s = sets.get(files);
   if (!s) {
-    s = PolicySet.load({
-      policy: text(files, "policy.cedar"),
-      approval: text(files, "approval.cedar"),
-      schema: text(files, "schema.cedarschema.json"),
-      policiesJson: text(files, "policies.json"),
-    });
+    const json = files.get("bundle.json");
+    if (!json) throw new Error("the bundle has no bundle.json");
+    s = bundlePolicySet(bundleFromFiles(json.toString("utf8"), files, "test bundle"));
     sets.set(files, s);
   }
   return s;

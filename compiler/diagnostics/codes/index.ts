@@ -14,6 +14,7 @@ import { formatCodes } from "./format.js";
 import { internalCodes } from "./internal.js";
 import { projectCodes } from "./project.js";
 import { mcpCodes } from "./mcp.js";
+import { testsCodes } from "./tests.js";
 
 export type { CodeInfo, CodeTable } from "../../../grammar/diagnostic.js";
 
@@ -40,6 +41,7 @@ export const CODES: CodeTable = merge([
   internalCodes,
   projectCodes,
   mcpCodes,
+  testsCodes,
 ]);
 
 export function codeInfo(code: string): CodeInfo {

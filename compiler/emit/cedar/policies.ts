@@ -32,7 +32,8 @@ export interface EmittedPolicies {
   approval: EmittedPolicy[];
 }
 
-function actionScope(m: MatchSpec): string {
+/** The action part of a policy's scope (`action == …`, `action in [...]`, `action in <group>`). */
+export function actionScope(m: MatchSpec): string {
   switch (m.form.kind) {
     case "all":
       return "action";
@@ -45,7 +46,8 @@ function actionScope(m: MatchSpec): string {
   }
 }
 
-function constraintText(c: ArgConstraint): string {
+/** A literal argument of an action pattern as a Cedar condition. */
+export function constraintText(c: ArgConstraint): string {
   const path = contextPath(c.field === undefined ? ["args", c.arg] : ["args", c.arg, c.field]);
   const value = typeof c.value === "string" ? cedarString(c.value) : String(c.value);
   const eq = `${path} == ${value}`;
