@@ -83,9 +83,12 @@ export function exampleSources(): SourceFile[] {
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-/** The three policies of the seed document, extracted from its code blocks. */
+const SEED_DOCUMENT = join(SHARED, "seed/security-model.ja.md");
+
+/** The three policies of the seed document, extracted from its code blocks; none where ../shared is absent. */
 export function seedPolicies(): Record<string, string> {
-  const text = readFileSync(join(SHARED, "seed/security-model.ja.md"), "utf8");
+  if (!existsSync(SEED_DOCUMENT)) return {};
+  const text = readFileSync(SEED_DOCUMENT, "utf8");
   const out: Record<string, string> = {};
   for (const name of ["secure_data_access", "data_flow_control", "resource_governance"]) {
     const start = text.indexOf(`policy ${name} {`);
