@@ -7,7 +7,7 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -223,14 +223,18 @@ const REFUSED_SEED_VALUES: Record<string, RegExp> = {
 };
 
 const S = suite("the seed's [security], [tofu] and SYMBIONT_* settings: honoured or refused, never ignored");
+const SEED_DOC = join(SHARED, "seed/security-model.ja.md");
+// Read from ../shared beside the clone; skipped visibly where it is absent.
+const ST = existsSync(SEED_DOC) ? S : S.skip;
+if (!existsSync(SEED_DOC)) console.log(`  seed configuration tests skipped: ${SEED_DOC} not found`);
 
-S("the seed's configuration section is read from the seed document", () => {
+ST("the seed's configuration section is read from the seed document", () => {
   const seed = seedConfiguration();
   assert.ok(seed.keys.security!.length >= 18 && seed.keys.tofu!.length === 4, JSON.stringify(seed.keys));
   assert.ok(seed.env.length >= 9, JSON.stringify(seed.env));
 });
 
-S(
+ST(
   "every seed key, set to the seed's value in the operator's file: honoured with its source, or refused at its line",
   () => {
     const doc = readFileSync(join(SHARED, "seed/security-model.ja.md"), "utf8");
@@ -261,7 +265,7 @@ S(
   },
 );
 
-S(
+ST(
   "every seed SYMBIONT_* variable, set to the seed's value: honoured from the environment, or refused naming it",
   () => {
     const doc = readFileSync(join(SHARED, "seed/security-model.ja.md"), "utf8");
