@@ -12,7 +12,9 @@
  *                             group-readable; the audit writer refuses such a key)
  *   container `runtime`       (runtime image, RUNTIME_UID) `symbi exec /bundle` with the bundle
  *                             mounted read-only, the key, the inputs (`input.json` of the same
- *                             ConfigMap), and the audit log on the claim `<name>-audit`
+ *                             ConfigMap), the audit log on the claim `<name>-audit`, and
+ *                             `--trust` of the public key in the ConfigMap `<name>-trusted-keys`
+ *                             (key bundle.pub): the bundle must be signed (symbic build --sign)
  *   container `tools`         (runtime image, the manifest's uid) `symbi tool-host`: every tool
  *                             call of the run is a child process of it, in this container
  * The tools container is the sandbox: it carries the manifest's constraints, and only it does.
@@ -141,6 +143,7 @@ export const POD_PATHS = Object.freeze({
   bundle: "/bundle",
   source: "/var/run/symbi/source",
   keySecret: "/var/run/symbi/key-secret",
+  trust: "/var/run/symbi/trust",
   key: "/var/run/symbi/key",
   audit: "/var/lib/symbi/audit",
   egressToken: "/var/run/symbi/egress",
@@ -156,8 +159,10 @@ export function kubernetesObjectNames(name: string): {
   auditClaim: string;
   egress: string;
   egressToken: string;
+  trustedKeys: string;
 } {
   return {
+    trustedKeys: `${name}-trusted-keys`,
     bundle: `${name}-bundle`,
     auditKey: `${name}-audit-key`,
     auditClaim: `${name}-audit`,
@@ -207,6 +212,9 @@ export function runtimeCommand(egressService?: string): string[] {
     `${POD_PATHS.audit}/audit.jsonl`,
     "--key",
     `${POD_PATHS.key}/audit.key`,
+    // The bundle runs only if a key the operator trusts signed it (ConfigMap `<name>-trusted-keys`).
+    "--trust",
+    `${POD_PATHS.trust}/bundle.pub`,
     "--tool-host",
     TOOL_HOST_ADDRESS,
     ...egress,
@@ -368,6 +376,7 @@ function agentPodSpec(c: Context, gateway: boolean, runtimeClassName: string): I
       { name: "bundle", mountPath: POD_PATHS.bundle, readOnly: true },
       { name: "source", mountPath: POD_PATHS.source, readOnly: true },
       { name: "key", mountPath: POD_PATHS.key, readOnly: true },
+      { name: "trust", mountPath: POD_PATHS.trust, readOnly: true },
       { name: "audit", mountPath: POD_PATHS.audit },
       { name: "runtime-tmp", mountPath: "/tmp" },
       ...(gateway ? [{ name: "egress-token", mountPath: POD_PATHS.egressToken, readOnly: true }] : []),
@@ -407,6 +416,10 @@ function agentPodSpec(c: Context, gateway: boolean, runtimeClassName: string): I
     { name: "bundle", emptyDir: { sizeLimit: "16Mi" } },
     { name: "key-secret", secret: { secretName: names.auditKey, defaultMode: 0o440, optional: false } },
     { name: "key", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+    {
+      name: "trust",
+      configMap: { name: names.trustedKeys, defaultMode: 0o444, items: [{ key: "bundle.pub", path: "bundle.pub" }] },
+    },
     { name: "audit", persistentVolumeClaim: { claimName: names.auditClaim } },
     { name: "runtime-tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
     ...m.tmpfs.map((t, i) => ({ name: `tmpfs-${i}`, emptyDir: { medium: "Memory", sizeLimit: `${t.sizeMb}Mi` } })),

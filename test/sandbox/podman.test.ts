@@ -42,12 +42,17 @@ interface Built {
   name: string;
   bundleTar: Buffer;
   key: string;
+  /** The public key the bundle is signed with (what the operator trusts). */
+  releasePub: Buffer;
 }
 
 /** Builds examples/kubernetes with symbic, under a name of its own (other test runs may share Podman). */
 async function build(scene: PodmanScene): Promise<Built> {
   const out = join(scene.dir, "build");
-  const b = runCli("symbic", ["build", "examples/kubernetes/agent.symbi", "--out", out]);
+  // Signed: the Job runs a bundle only with `--trust` of the operator's key (ConfigMap <name>-trusted-keys).
+  const release = join(scene.dir, "release.key");
+  generateKeyFiles(release);
+  const b = runCli("symbic", ["build", "examples/kubernetes/agent.symbi", "--out", out, "--sign", release]);
   assert.is(b.status, 0, b.stderr);
   const name = `symbi-e2e-${randomBytes(4).toString("hex")}`;
   const yaml = readFileSync(join(out, "text_report", "k8s", "0.yaml"), "utf8").replaceAll(EMITTED_NAME, name);
@@ -57,7 +62,7 @@ async function build(scene: PodmanScene): Promise<Built> {
   assert.is(t.code, 0, t.stderr);
   const key = join(scene.dir, "audit.key");
   generateKeyFiles(key);
-  return { objects, name, bundleTar: readFileSync(tar), key };
+  return { objects, name, bundleTar: readFileSync(tar), key, releasePub: readFileSync(`${release}.pub`) };
 }
 
 /** What an operator creates next to the YAML: the bundle ConfigMap and the key Secret. */
@@ -65,6 +70,7 @@ async function operatorObjects(scene: PodmanScene, b: Built): Promise<K8sObject[
   await scene.secret(`${b.name}-audit-key`, { "audit.key": readFileSync(b.key, "utf8") });
   return [
     configMap(`${b.name}-bundle`, { "bundle.tar": b.bundleTar, "input.json": Buffer.from(JSON.stringify(INPUT)) }),
+    configMap(`${b.name}-trusted-keys`, { "bundle.pub": b.releasePub }),
   ];
 }
 
@@ -250,7 +256,9 @@ const outside = hostAddress();
       const id = randomBytes(4).toString("hex");
       const out = join(scene.dir, "build");
       const src = fetchProject(join(scene.dir, "project"), allowed.port);
-      const b = runCli("symbic", ["build", src, "--out", out]);
+      const release = join(scene.dir, "release.key");
+      generateKeyFiles(release);
+      const b = runCli("symbic", ["build", src, "--out", out, "--sign", release]);
       assert.is(b.status, 0, b.stderr);
       const name = `symbi-e2e-${id}`;
       const yaml = readFileSync(join(out, "fetcher", "k8s", "0.yaml"), "utf8").replaceAll("symbi-fetcher-with0", name);
@@ -316,6 +324,7 @@ const outside = hostAddress();
             "bundle.tar": readFileSync(tar),
             "input.json": Buffer.from(JSON.stringify(input)),
           }),
+          configMap(`${name}-trusted-keys`, { "bundle.pub": readFileSync(`${release}.pub`) }),
           objects.find((o) => o.kind === "PersistentVolumeClaim")!,
           pod,
         ],
