@@ -15,7 +15,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from "../diagnostics/mode
 import { compileAgent } from "../emit/agent.js";
 import { collectSourceFiles, displayPath, isSourceFile, readSourceBytes } from "../project/files.js";
 import { findProjectRoot } from "../project/root.js";
-import { membershipDiagnostics, projectMembers, type ProjectMembers } from "../project/members.js";
+import { membershipDiagnostics, projectMembers, requestedMembers, type ProjectMembers } from "../project/members.js";
 import { Project, isContractPath, type CheckResult } from "../check/project.js";
 import { readContractText } from "../contracts/index.js";
 
@@ -51,7 +51,6 @@ function displayRoot(root: string): string {
 /** Throws FileError (from compiler/project/files.ts) for paths that do not exist or cannot be read. */
 export function checkFiles(paths: readonly string[]): CheckFilesResult {
   const requested = collectSourceFiles(paths);
-  const named = new Set(paths.map((p) => resolve(p)));
   let checked = 0;
   const byRoot = new Map<string, string[]>();
   const rootOfDir = new Map<string, string>();
@@ -80,8 +79,7 @@ export function checkFiles(paths: readonly string[]): CheckFilesResult {
     if (membership) {
       // A folder's files outside `[project] sources` are not the project's (a file named
       // explicitly still is checked, with the project).
-      const own = new Set(membership.files.map((f) => resolve(f)));
-      const kept = wanted.filter((f) => own.has(resolve(f)) || named.has(resolve(f)));
+      const kept = requestedMembers(membership, wanted, paths);
       wanted.splice(0, wanted.length, ...kept);
       if (wanted.length === 0) continue;
       diagnostics.push(...membershipDiagnostics(membership, wanted));

@@ -17,7 +17,7 @@
 import { existsSync, lstatSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { collectSourceFiles, displayPath } from "./files.js";
-import { isProjectRoot } from "./root.js";
+import { isProjectRoot, nearestProjectRoot } from "./root.js";
 import { Config, ConfigError, loadConfig, projectSection } from "../../config/index.js";
 import { UserError } from "../../formats/exit-codes.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
@@ -112,27 +112,12 @@ function subfolders(dir: string): string[] {
   });
 }
 
-/** The nearest project root above `root` (up to a repository root) whose members include `root`. */
+/** The project root above `root` (up to a repository root) whose members include `root`. */
 function enclosingRootOf(root: string): string | undefined {
-  for (let dir = dirname(root); ;) {
-    if (isProjectRoot(dir)) {
-      const declared = declaredSources(dir);
-      const folders = declared?.folders ?? [dir];
-      return folders.some((f) => inside(f, root)) ? dir : undefined;
-    }
-    if (isDir(join(dir, ".git")) || statSafeFile(join(dir, ".git"))) return undefined;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
-function statSafeFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
+  const outer = nearestProjectRoot(dirname(root));
+  if (outer === undefined) return undefined;
+  const folders = declaredSources(outer)?.folders ?? [outer];
+  return folders.some((f) => inside(f, root)) ? outer : undefined;
 }
 
 /** The members of the project at `root` (an absolute folder). Throws UserError for a bad `[project] sources`. */
@@ -150,6 +135,16 @@ export function projectMembers(root: string): ProjectMembers {
   const enclosing = isProjectRoot(abs) ? enclosingRootOf(abs) : undefined;
   if (enclosing !== undefined) out.enclosingRoot = enclosing;
   return out;
+}
+
+/**
+ * The requested files that belong to the project: its members, and any file named explicitly in
+ * `paths` (a folder's files outside `[project] sources` are not the project's).
+ */
+export function requestedMembers(m: ProjectMembers, wanted: readonly string[], paths: readonly string[]): string[] {
+  const own = new Set(m.files.map((f) => resolve(f)));
+  const named = new Set(paths.map((p) => resolve(p)));
+  return wanted.filter((f) => own.has(resolve(f)) || named.has(resolve(f)));
 }
 
 /** A folder as shown to people: relative to the working directory when inside it (`.` for itself). */

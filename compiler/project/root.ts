@@ -29,16 +29,22 @@ export function isProjectRoot(dir: string): boolean {
   return isDir(join(dir, "tools")) || isFile(join(dir, "symbi.toml"));
 }
 
-/** The project root for a file or folder (an absolute path). */
-export function findProjectRoot(path: string): string {
-  const start = resolve(isDir(path) ? path : dirname(path));
-  for (let dir = start; ;) {
+/**
+ * The nearest project root at or above a file or folder, stopping at a repository root; undefined
+ * when there is none.
+ */
+export function nearestProjectRoot(path: string): string | undefined {
+  for (let dir = resolve(isDir(path) ? path : dirname(path)); ;) {
     if (isProjectRoot(dir)) return dir;
     // A repository root: `.git` is a folder, or a file in a worktree or submodule.
-    if (isDir(join(dir, ".git")) || isFile(join(dir, ".git"))) break;
+    if (isDir(join(dir, ".git")) || isFile(join(dir, ".git"))) return undefined;
     const parent = dirname(dir);
-    if (parent === dir) break;
+    if (parent === dir) return undefined;
     dir = parent;
   }
-  return start;
+}
+
+/** The project root for a file or folder (an absolute path): without a marker, the folder itself. */
+export function findProjectRoot(path: string): string {
+  return nearestProjectRoot(path) ?? resolve(isDir(path) ? path : dirname(path));
 }

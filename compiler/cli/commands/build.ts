@@ -22,7 +22,7 @@ import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { findProjectRoot } from "../../project/root.js";
-import { membershipDiagnostics, projectMembers } from "../../project/members.js";
+import { membershipDiagnostics, projectMembers, requestedMembers } from "../../project/members.js";
 import { buildProject, projectPath, type SourceInput } from "../../emit/build.js";
 import { writeBundle } from "../../emit/bundle.js";
 import { DEFAULT_RUNTIME_IMAGE, isImageReference } from "../../../formats/images.js";
@@ -125,9 +125,7 @@ export function registerBuild(program: Command): void {
             const members = walk ? projectMembers(projectDir) : undefined;
             if (members) {
               // A folder's files outside `[project] sources` are not the project's.
-              const own = new Set(members.files.map((f) => resolve(f)));
-              const named = new Set(paths.map((p) => resolve(p)));
-              const kept = wanted.filter((f) => own.has(resolve(f)) || named.has(resolve(f)));
+              const kept = requestedMembers(members, wanted, paths);
               if (kept.length === 0) continue;
               sources.splice(0, sources.length, ...kept.map(read));
               requested.clear();
