@@ -12,34 +12,12 @@ import { join } from "node:path";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { compileToBundles, execAgent, type Bundle } from "../../runtime/exec/index.js";
+import { echoTool } from "./echo-tool.js";
 
 const work = mkdtempSync(join(tmpdir(), "symbi-canonical-"));
 const key = join(work, "audit.key");
 generateKeyFiles(key);
 const publicKey = loadPublicKey(`${key}.pub`);
-
-const echoTool = (name: string, arg: string, type: string) => `
-[tool]
-name = "${name}"
-version = "1.0.0"
-binary = "echo"
-description = "prints its argument"
-timeout_seconds = 10
-risk_tier = "low"
-
-[args.${arg}]
-position = 1
-required = true
-type = "${type}"
-description = "the value"
-
-[command]
-template = "echo {${arg}}"
-
-[output]
-format = "text"
-envelope = false
-`;
 
 const AGENT = `
 agent probe(kind: String, value: String) {
@@ -78,10 +56,16 @@ function probe(): Promise<Bundle> {
     const dir = join(work, "project");
     mkdirSync(join(dir, "tools"), { recursive: true });
     mkdirSync(join(dir, "agents"), { recursive: true });
-    writeFileSync(join(dir, "tools", "read_file.clad.toml"), echoTool("read_file", "path", "path"));
-    writeFileSync(join(dir, "tools", "scan.clad.toml"), echoTool("scan", "target", "scope_target"));
-    writeFileSync(join(dir, "tools", "lookup.clad.toml"), echoTool("lookup", "ip", "ip_address"));
-    writeFileSync(join(dir, "tools", "fetch.clad.toml"), echoTool("fetch", "url", "url"));
+    writeFileSync(
+      join(dir, "tools", "read_file.clad.toml"),
+      echoTool({ name: "read_file", arg: "path", type: "path" }),
+    );
+    writeFileSync(
+      join(dir, "tools", "scan.clad.toml"),
+      echoTool({ name: "scan", arg: "target", type: "scope_target" }),
+    );
+    writeFileSync(join(dir, "tools", "lookup.clad.toml"), echoTool({ name: "lookup", arg: "ip", type: "ip_address" }));
+    writeFileSync(join(dir, "tools", "fetch.clad.toml"), echoTool({ name: "fetch", arg: "url", type: "url" }));
     writeFileSync(join(dir, "agents", "probe.symbi"), AGENT);
     const compiled = await compileToBundles(join(dir, "agents", "probe.symbi"));
     return compiled.bundles.get("probe")!;

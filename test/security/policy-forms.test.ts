@@ -11,29 +11,7 @@ import { compileToBundles, execAgent } from "../../runtime/exec/index.js";
 import { join } from "node:path";
 import { checkFiles } from "../../compiler/pipeline/check-files.js";
 import { checkBuildRun, codes, quickstartProject } from "../semantics/helpers.js";
-
-const echoTool = (name: string, risk: string, arg = "value", type = "string") => `
-[tool]
-name = "${name}"
-version = "1.0.0"
-binary = "echo"
-description = "prints its argument"
-timeout_seconds = 10
-risk_tier = "${risk}"
-
-[args.${arg}]
-position = 1
-required = true
-type = "${type}"
-description = "the value"
-
-[command]
-template = "echo {${arg}}"
-
-[output]
-format = "text"
-envelope = false
-`;
+import { echoTool } from "./echo-tool.js";
 
 const errors = (dir: string) =>
   checkFiles([dir])
@@ -63,7 +41,7 @@ agent a(which: String) -> String {
     }
 }
 `,
-    { low_tool: echoTool("low_tool", "low"), high_tool: echoTool("high_tool", "high") },
+    { low_tool: echoTool({ name: "low_tool", risk: "low" }), high_tool: echoTool({ name: "high_tool", risk: "high" }) },
   );
   const low = await checkBuildRun(dir, "a", { which: "low" });
   assert.equal(codes(low.check.filter((d) => d.severity === "error")), []);
@@ -92,7 +70,7 @@ agent a(which: String) -> String {
     }
 }
 `,
-    { low_tool: echoTool("low_tool", "low"), high_tool: echoTool("high_tool", "high") },
+    { low_tool: echoTool({ name: "low_tool", risk: "low" }), high_tool: echoTool({ name: "high_tool", risk: "high" }) },
   );
   assert.is((await checkBuildRun(dir, "a", { which: "low" })).run?.value, "x");
   assert.is((await checkBuildRun(dir, "a", { which: "high" })).run?.value, "denied");
@@ -111,7 +89,7 @@ agent a() -> String {
     }
 }
 `,
-    { low_tool: echoTool("low_tool", "low") },
+    { low_tool: echoTool({ name: "low_tool", risk: "low" }) },
   );
   assert.is((await checkBuildRun(dir, "a", {})).run?.value, "denied");
 });
@@ -159,7 +137,7 @@ const Item4 = suite("issue 11 item 4: group names can be hijacked");
 Item4("a tool contract named like a built-in group or action is refused (E0110)", () => {
   for (const name of ["invoke_agent", "all_interactions", "all_operations", "message_passing", "delegate", "receive"]) {
     const dir = quickstartProject(`agent a() -> String { with sandbox = "process", timeout = 10s { return "x"; } }\n`, {
-      [name]: echoTool(name, "low"),
+      [name]: echoTool({ name, risk: "low" }),
     });
     const e = errors(dir);
     assert.ok(
@@ -202,9 +180,13 @@ agent a(who: String) -> String {
 `;
   const clean = await checkBuildRun(quickstartProject(src), "a", { who: "x" });
   assert.is(clean.run?.value, "denied");
-  const hijacked = await checkBuildRun(quickstartProject(src, { invoke_agent: echoTool("invoke_agent", "low") }), "a", {
-    who: "x",
-  });
+  const hijacked = await checkBuildRun(
+    quickstartProject(src, { invoke_agent: echoTool({ name: "invoke_agent", risk: "low" }) }),
+    "a",
+    {
+      who: "x",
+    },
+  );
   assert.ok(hijacked.run === undefined, "the project with the hijacking contract does not build");
   assert.ok(
     codes(hijacked.build).some((c) => c.startsWith("E0110")),
