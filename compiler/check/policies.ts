@@ -171,7 +171,7 @@ export class PolicyChecker {
       return r;
     }
     if (rule.verb === "audit" && a.kind === "Record") {
-      r.settings = this.settings(
+      r.settings = this.enforcedSettings(
         "audit",
         present(a.fields)
           .filter((f) => isNode(f.key))
@@ -679,31 +679,49 @@ export class PolicyChecker {
    * a setting nothing enforces is E0311 — never accepted and ignored.
    */
   private requireSettings(fields: Array<{ key: string; keySpan: Span; value: Expr }>, r: RuleInfo): void {
-    for (const entry of this.settings("require", fields)) {
-      const how = specFor("require", entry.key)?.enforced ?? { by: "unsupported" };
-      const shown = `\`${entry.key}\``;
-      if (how.by === "unsupported") {
-        this.sink.report("E0311", `${shown} is not enforced by symbi`, entry.keySpan, {
-          help: `remove it; if the deployment guarantees it, say so in the trusted context and require the flag (\`require: ${entry.key}\`), which the runtime enforces`,
-        });
-        continue;
-      }
-      if (how.by === "always" && how.values && !how.values.includes(String(entry.value))) {
-        this.sink.report(
-          "E0311",
-          `${shown} = ${JSON.stringify(entry.value)} is not enforced by symbi: ${how.why}`,
-          entry.valueSpan,
-          { help: `write ${how.values.map((v) => JSON.stringify(v)).join(" or ")}, or remove the setting` },
-        );
-        continue;
-      }
+    for (const entry of this.enforcedSettings("require", fields)) {
       r.settings.push(entry);
-      if (how.by === "context" && entry.value === true) {
+      if (specFor("require", entry.key)?.enforced.by === "context" && entry.value === true) {
         const flag: Identifier = { kind: "Identifier", name: entry.key, span: entry.keySpan };
         r.settingFlags.push(flag);
         this.checkFlagType(flag);
       }
     }
+  }
+
+  /** The settings of one record that something enforces; E0311 for the others. */
+  private enforcedSettings(
+    which: "require" | "audit",
+    fields: Array<{ key: string; keySpan: Span; value: Expr }>,
+  ): SettingEntry[] {
+    const out: SettingEntry[] = [];
+    for (const entry of this.settings(which, fields)) {
+      const how = specFor(which, entry.key)?.enforced ?? { by: "unsupported" };
+      const shown = `\`${entry.key}\``;
+      if (how.by === "unsupported") {
+        this.sink.report("E0311", `${shown} is not enforced by symbi${how.why ? `: ${how.why}` : ""}`, entry.keySpan, {
+          help:
+            which === "require"
+              ? `remove it; if the deployment guarantees it, say so in the trusted context and require the flag (\`require: ${entry.key}\`), which the runtime enforces`
+              : "remove it",
+        });
+        continue;
+      }
+      if ((how.by === "always" || how.by === "runtime") && how.values && !how.values.includes(entry.value)) {
+        const why = how.otherwise ?? (how.by === "always" ? how.why : undefined);
+        this.sink.report(
+          "E0311",
+          `${shown} = ${JSON.stringify(entry.value)} is not enforced by symbi${why ? `: ${why}` : ""}`,
+          entry.valueSpan,
+          how.otherwise
+            ? {}
+            : { help: `write ${how.values.map((v) => JSON.stringify(v)).join(" or ")}, or remove the setting` },
+        );
+        continue;
+      }
+      out.push(entry);
+    }
+    return out;
   }
 
   /** A required flag names a `bool` field of the trusted context record (when it declares one). */

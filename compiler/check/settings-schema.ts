@@ -34,35 +34,39 @@ export type SettingKind =
   | { kind: "enum"; values: readonly string[] };
 
 /**
- * How a `require` setting is enforced:
+ * How a setting is enforced:
  * - "check": against the agent's `with` blocks by the checker (E0403);
- * - "runtime": by the runtime on each call the policy covers (runtime/exec/requirements.ts);
+ * - "runtime": by the runtime (require: on each call the policy covers, runtime/exec/requirements.ts;
+ *   audit: on the run's audit records, runtime/exec/audit-requirements.ts), for the listed values
+ *   (all when absent);
  * - "context": a control that must be in place (`true`): the calls the policy covers are denied
  *   unless the deployment states it in the trusted context record (`context.<key> == true`), as
  *   the bare requirement `require: <key>` is;
  * - "always": true of every run of this runtime, for the listed values (all when absent);
- * - "unsupported": nothing here enforces it — E0311.
+ * - "unsupported": nothing here enforces it — E0311 (with why, when there is more to say).
+ * A value outside the listed ones is E0311; `otherwise` then says why.
  */
 export type SettingEnforcement =
   | { by: "check" }
-  | { by: "runtime" }
+  | { by: "runtime"; values?: readonly SettingValue[]; otherwise?: string }
   | { by: "context" }
-  | { by: "always"; why: string; values?: readonly string[] }
-  | { by: "unsupported" };
+  | { by: "always"; why: string; values?: readonly SettingValue[]; otherwise?: string }
+  | { by: "unsupported"; why?: string };
 
 export interface SettingSpec {
   kind: SettingKind;
   doc: string;
-  /** For `require` settings. */
-  enforced?: SettingEnforcement;
+  enforced: SettingEnforcement;
 }
 
-const bool = (doc: string): SettingSpec => ({ kind: { kind: "bool" }, doc });
-const str = (doc: string): SettingSpec => ({ kind: { kind: "string" }, doc });
-const int = (doc: string): SettingSpec => ({ kind: { kind: "int" }, doc });
-const dur = (doc: string): SettingSpec => ({ kind: { kind: "duration" }, doc });
-const oneOf = (values: string[], doc: string): SettingSpec => ({ kind: { kind: "enum", values }, doc });
-const by = (spec: SettingSpec, enforced: SettingEnforcement): SettingSpec => ({ ...spec, enforced });
+/** A setting's kind and doc; `by` adds how it is enforced (every setting says). */
+type Unenforced = Omit<SettingSpec, "enforced">;
+const bool = (doc: string): Unenforced => ({ kind: { kind: "bool" }, doc });
+const str = (doc: string): Unenforced => ({ kind: { kind: "string" }, doc });
+const int = (doc: string): Unenforced => ({ kind: { kind: "int" }, doc });
+const dur = (doc: string): Unenforced => ({ kind: { kind: "duration" }, doc });
+const oneOf = (values: string[], doc: string): Unenforced => ({ kind: { kind: "enum", values }, doc });
+const by = (spec: Unenforced, enforced: SettingEnforcement): SettingSpec => ({ ...spec, enforced });
 const CHECK = { by: "check" } as const;
 const RUNTIME = { by: "runtime" } as const;
 const CONTEXT = { by: "context" } as const;
@@ -184,24 +188,104 @@ export const REQUIRE_PATTERNS: ReadonlyArray<{ pattern: RegExp; spec: SettingSpe
   },
 ];
 
-/** `audit: { ... }` keys. */
+/**
+ * What the run's audit log always holds, by the names `include_*` settings use: asking for one
+ * is true of every audited run; asking to leave one out is E0311 (the log never leaves out a
+ * decision, an approval or a tool call).
+ */
+const RECORDED_ITEMS = [
+  "policy_decisions",
+  "blocked_actions",
+  "all_tool_calls",
+  "tool_calls",
+  "approval_chain",
+  "signatures",
+  "step_timing",
+  "latency",
+  "failure_trace",
+  "metadata",
+] as const;
+
+const CONTENT_AS_HASHES =
+  "the run's records hold the contents of arguments, inputs, outputs, prompts and responses as SHA-256 hashes";
+
+/**
+ * `audit: { ... }` keys. Every audit setting needs a signed audit log: a run of an agent whose
+ * policies have one is refused when no log is configured (runtime/exec/audit-requirements.ts).
+ */
 export const AUDIT_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
   [
     "log_level",
-    oneOf(["debug", "info", "warning", "error", "critical"], "Lowest level recorded for this policy's actions."),
+    by(oneOf(["debug", "info", "warning", "error", "critical"], "Lowest level recorded for this policy's actions."), {
+      by: "always",
+      why: "every event of the run is recorded, whatever its level: the signed log never leaves a record out",
+    }),
   ],
-  ["retention_days", int("How long the records are kept.")],
+  [
+    "retention_days",
+    by(int("How long the records are kept (at least)."), {
+      by: "always",
+      why: "symbi never deletes audit records: `symbi audit archive` moves old ones into sealed, signed archives that are kept",
+    }),
+  ],
   [
     "compliance_tags",
-    { kind: { kind: "string-list" }, doc: 'Tags copied into every audit record ("GDPR", "SOC2", ...).' },
+    by(
+      { kind: { kind: "string-list" }, doc: 'Tags copied into every audit record of the run ("GDPR", "SOC2", ...).' },
+      RUNTIME,
+    ),
   ],
-  ["trace_id", bool("Record a trace id with every record.")],
-  ["content_filtering", bool("Filter content before it is recorded.")],
+  [
+    "trace_id",
+    by(bool("Record a trace id with every record."), {
+      by: "always",
+      why: "every record carries the run's id (`run`) and its place in the hash chain",
+    }),
+  ],
+  [
+    "content_filtering",
+    by(bool(`Keep contents out of the log: ${CONTENT_AS_HASHES}, even with \`--audit-content full\`.`), RUNTIME),
+  ],
 ]);
 
 export const AUDIT_PATTERNS: ReadonlyArray<{ pattern: RegExp; spec: SettingSpec; example: string }> = [
-  { pattern: /^include_[a-z0-9_]+$/, spec: bool("Whether records include this item."), example: "include_input" },
-  { pattern: /^alert_on_[a-z0-9_]+$/, spec: bool("Raise an alert on this event."), example: "alert_on_errors" },
+  {
+    pattern: new RegExp(`^include_(${RECORDED_ITEMS.join("|")})$`),
+    spec: by(bool("Whether records include this item (the log always does)."), {
+      by: "always",
+      why: "the signed log records every decision, approval, tool call (with its timing) and error",
+      values: [true],
+      otherwise: "the log never leaves out a decision, an approval, a tool call or an error",
+    }),
+    example: "include_policy_decisions",
+  },
+  {
+    pattern: /^include_(input|output)$/,
+    spec: by(
+      bool(
+        `Whether records include the run's input or output: \`true\` as SHA-256 hashes (in full with \`--audit-content full\`); \`false\`: ${CONTENT_AS_HASHES}.`,
+      ),
+      RUNTIME,
+    ),
+    example: "include_input",
+  },
+  {
+    pattern: /^include_[a-z0-9_]+$/,
+    spec: by(bool(`Whether records include this content; \`false\`: ${CONTENT_AS_HASHES}.`), {
+      by: "runtime",
+      values: [false],
+      otherwise: `the log has no field of its own for it: ${CONTENT_AS_HASHES} (in full with \`--audit-content full\`); write \`false\` to keep it out, or remove the setting`,
+    }),
+    example: "include_code_diffs",
+  },
+  {
+    pattern: /^alert_on_[a-z0-9_]+$/,
+    spec: by(bool("Raise an alert on this event."), {
+      by: "unsupported",
+      why: "symbi raises no alerts; every denial, error and approval is a record of the signed log, which your monitoring can watch",
+    }),
+    example: "alert_on_errors",
+  },
 ];
 
 export type SettingValue = string | number | boolean | string[];

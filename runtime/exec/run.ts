@@ -20,6 +20,12 @@
  * The result: exit 0 with the agent's value; 2 when a PolicyDenied nobody caught ended the run;
  * 1 for any other error that ended it (runtime error, tool failure, timeout, budget, sandbox).
  */
+import {
+  applyAuditRequirements,
+  auditRequirements,
+  AuditSettingError,
+  type AuditRequirements,
+} from "./audit-requirements.js";
 import { randomUUID } from "node:crypto";
 import { loadPrivateKey } from "../audit/keys.js";
 import { AuditLog } from "../audit/writer.js";
@@ -211,6 +217,8 @@ interface Prepared {
   sandboxes: SandboxPool;
   /** The run's MCP servers, started and checked (agents with MCP tools). */
   mcp?: McpServers;
+  /** What the agent's policies require of its audit records (audit-requirements.ts). */
+  auditRequirements: AuditRequirements;
 }
 
 interface Shared {
@@ -323,6 +331,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     if (e instanceof GateLoadError) throw new BundleError(`${bundle.origin}: ${e.message}`);
     throw e;
   }
+  const audited = auditRequirementsOf(bundle, gate, o);
   const run = runSandbox(bundle, o);
   const sandboxes = new SandboxPool(run.manifest, o.sandbox);
   // With a test's doubles no tool runs in a sandbox, so none needs to be able to run here.
@@ -360,7 +369,29 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     ...(run.tierFrom !== undefined ? { tierFrom: run.tierFrom } : {}),
     sandboxes,
     ...(mcp ? { mcp } : {}),
+    auditRequirements: audited,
   };
+}
+
+/**
+ * The agent's audit requirements; a run they require to be audited is refused without a log
+ * (a test run with tool doubles acts on nothing and is exempt).
+ */
+function auditRequirementsOf(bundle: Bundle, gate: PolicyGate, o: ExecOptions): AuditRequirements {
+  let req: AuditRequirements;
+  try {
+    req = auditRequirements(gate.policies.policiesJson.settings);
+  } catch (e) {
+    if (e instanceof AuditSettingError) throw new BundleError(`${bundle.origin}: ${e.message}`);
+    throw e;
+  }
+  if (req.requiredBy.length > 0 && o.auditLog === undefined && o.toolDoubles === undefined)
+    throw new ContextError(
+      `agent \`${bundle.agent}\` must be audited (${req.requiredBy.join(", ")}), but no audit log is configured${
+        o.auditDisabled ? ` (security.audit_enabled = false, ${o.auditDisabled.source})` : ""
+      }: pass --audit-log LOG --key KEY or set [security] audit_storage_path and audit_signing_key`,
+    );
+  return req;
 }
 
 function warn(o: ExecOptions, message: string): void {
@@ -445,7 +476,7 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
 }
 
 /** Where a run's records go: the log (every record marked in log_only mode), or nowhere. */
-function runSink(shared: Shared, runId: string, agent: string): AuditSink {
+function runSink(shared: Shared, runId: string, agent: string, required: AuditRequirements): AuditSink {
   const observe = shared.options.observe;
   let sink: AuditSink = shared.log ? new LogSink(shared.log, runId, agent) : NO_AUDIT;
   if (observe) {
@@ -459,6 +490,13 @@ function runSink(shared: Shared, runId: string, agent: string): AuditSink {
     };
   }
   if (!sink.enabled) return NO_AUDIT;
+  if (required.contentFilteredBy !== undefined || required.complianceTags.length > 0) {
+    const inner = sink;
+    sink = {
+      enabled: true,
+      emit: (type, details) => inner.emit(type, applyAuditRequirements(required, type, details)),
+    };
+  }
   return shared.enforcement.logOnly ? new LogOnlySink(sink) : sink;
 }
 
@@ -475,7 +513,7 @@ async function runPrepared(
 ): Promise<ExecResult & { raw?: Value }> {
   const o = shared.options;
   const bundle = p.bundle;
-  const audit = runSink(shared, runId, bundle.agent);
+  const audit = runSink(shared, runId, bundle.agent, p.auditRequirements);
   // In a pod, the tools' network attempts go through the runtime's egress relay: into this run's log.
   const detachNetworkAudit =
     parent === undefined
@@ -712,7 +750,7 @@ async function acceptMessage(
   };
   // The resource of a `receive` is the agent the message comes from.
   const d = p.gate.decide({ action: "receive", args, resource: { type: AGENT_TYPE, id: parent.agent } });
-  const audit = runSink(shared, runId, p.bundle.agent);
+  const audit = runSink(shared, runId, p.bundle.agent, p.auditRequirements);
   const restricts = d.decision === "deny" && (mode === "allow-list" || !isDefaultDeny(d));
   audit.emit("decision", {
     action: "receive",
