@@ -147,6 +147,7 @@ export async function callMcpTool(
     });
     return fail(`\`${name}\`: ${e.message}`, { reason: e.reason });
   }
+  const rateKeys = steps.requirements.admit(name, bound);
   o.audit.emit("tool_start", {
     tool: name,
     mcpServer: server,
@@ -155,8 +156,8 @@ export async function callMcpTool(
     sandboxId: connection.sandboxId,
     timeoutMs: Math.round(timeoutMs),
     location: formatLocation(loc),
+    rateKeys: rateKeys.length > 0 ? rateKeys : undefined,
   });
-  steps.requirements.admit(name, bound);
   const started = performance.now();
   let result: Record<string, unknown>;
   try {

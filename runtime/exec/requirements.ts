@@ -3,7 +3,8 @@
  * enforcement "runtime"), read from the bundle's policies.json:
  *
  *   rate_limiting        "N/unit[/arg]"  at most N calls of each covered tool in any window of one
- *                                        unit (per value of the argument `arg` when given), per run
+ *                                        unit (per value of the argument `arg` when given), counted
+ *                                        across runs in the audit log (RateLedger below)
  *   max_data_size        "10MB"          the call's arguments (as JSON, UTF-8) and the tool's output
  *   timeout_per_request  "3000ms"        the tool's timeout (the shorter of this and its contract's)
  *   approval_expiry      "5m"            an approval answered later than this does not approve
@@ -12,7 +13,64 @@
  * several cover a call, the strictest holds. A setting the runtime cannot read (a bundle not made
  * by this compiler) refuses every call it covers: fail closed, never ignored.
  */
+import { createHash } from "node:crypto";
 import type { PolicySettingEntry } from "../../formats/policies-json.js";
+import { recentRecords } from "../audit/recent.js";
+
+/**
+ * The admitted calls that rate limits count, shared by every run of one execution (an agent and
+ * the peers it delegates to) and seeded from the audit log, so that the runs recorded in one log
+ * share their limits: `tool_start` records carry the keys of the limits they were counted in
+ * (`rateKeys`), and a run starts by reading the log's records inside the widest window. A key is
+ * the SHA-256 of (rule, tool, value of the `/arg` argument): the record carries no argument
+ * value, so content filtering (audit-requirements.ts) holds for it too. Times are wall-clock
+ * milliseconds, as the log's `ts`.
+ */
+export class RateLedger {
+  private readonly calls = new Map<string, number[]>();
+  /** When the log was first read and how far back the reads reach from then. */
+  private seeded: { at: number; back: number } | undefined;
+
+  constructor(
+    /** The run's audit log (the ledger's memory across runs); undefined: this execution only. */
+    private readonly log?: string,
+    readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /**
+   * Reads the log's calls inside the last `windowMs`. Once read, the log is read again only for
+   * a wider window (a peer's limit), and then only further back: what this execution appended
+   * since (the log is locked to it) is counted as it happens.
+   */
+  seed(windowMs: number): void {
+    if (this.log === undefined || (this.seeded && windowMs <= this.seeded.back)) return;
+    const now = this.now();
+    const from = now - windowMs;
+    const until = this.seeded ? this.seeded.at - this.seeded.back : Infinity;
+    for (const r of recentRecords(this.log, from, (rec) => rec.type === "tool_start")) {
+      const at = Date.parse(r.ts);
+      if (!(at < until)) continue;
+      const keys = (r.details as { rateKeys?: unknown }).rateKeys;
+      if (!Array.isArray(keys)) continue;
+      for (const k of keys) if (typeof k === "string") this.times(k).push(at);
+    }
+    for (const t of this.calls.values()) t.sort((a, b) => a - b);
+    this.seeded = { at: this.seeded?.at ?? now, back: (this.seeded?.at ?? now) - from };
+  }
+
+  /** The admitted calls of `key` inside the window (older ones are dropped). */
+  recent(key: string, windowMs: number, now: number): number[] {
+    const kept = this.times(key).filter((t) => now - t < windowMs);
+    this.calls.set(key, kept);
+    return kept;
+  }
+
+  private times(key: string): number[] {
+    let t = this.calls.get(key);
+    if (!t) this.calls.set(key, (t = []));
+    return t;
+  }
+}
 
 /** A refusal: the setting's rule id and why (for PolicyDenied and the audit record). */
 export interface RequirementRefusal {
@@ -58,12 +116,10 @@ export class CallRequirements {
   private readonly dataSizes: Limit[] = [];
   private readonly timeouts: Limit[] = [];
   private readonly expiries: Limit[] = [];
-  /** Start times of admitted calls, by setting, tool and (for `/arg` rates) argument value. */
-  private readonly calls = new Map<string, number[]>();
-
   constructor(
     settings: readonly PolicySettingEntry[],
-    private readonly now: () => number = () => performance.now(),
+    /** Where admitted calls are counted (shared across the runs of an execution and the log). */
+    private readonly ledger: RateLedger = new RateLedger(),
   ) {
     for (const s of settings) {
       if (s.kind !== "require") continue;
@@ -89,6 +145,13 @@ export class CallRequirements {
         else if (key === "approval_expiry") this.expiries.push({ ...base(key), value: num(v) });
       }
     }
+    const widest = Math.max(0, ...this.rates.map((r) => (Number.isNaN(r.windowMs) ? 0 : r.windowMs)));
+    if (widest > 0) this.ledger.seed(widest);
+  }
+
+  /** Whether some rate limit counts calls (such a run needs the audit log as its ledger). */
+  get rateLimited(): boolean {
+    return this.rates.length > 0;
   }
 
   /**
@@ -106,11 +169,11 @@ export class CallRequirements {
           reason: `the arguments of \`${action}\` are ${bytes} bytes, more than max_data_size ${l.text}`,
         };
     }
-    const now = this.now();
+    const now = this.ledger.now();
     for (const r of this.rates) {
       if (!covers(r, action)) continue;
       if (Number.isNaN(r.count) || Number.isNaN(r.windowMs)) return unreadable(r, "rate_limiting");
-      const recent = this.recent(r, action, args, now);
+      const recent = this.ledger.recent(rateKey(r, action, args), r.windowMs, now);
       if (recent.length >= r.count) {
         const who = r.per !== undefined ? ` for ${r.per} ${JSON.stringify(args[r.per] ?? null)}` : "";
         return {
@@ -122,10 +185,20 @@ export class CallRequirements {
     return undefined;
   }
 
-  /** Records a call that is about to run, in every rate limit that covers it. */
-  admit(action: string, args: Record<string, unknown>): void {
-    const now = this.now();
-    for (const r of this.rates) if (covers(r, action)) this.recent(r, action, args, now).push(now);
+  /**
+   * Records a call that is about to run, in every rate limit that covers it; returns the keys it
+   * was counted under, for its `tool_start` record (`rateKeys`), which is what later runs count.
+   */
+  admit(action: string, args: Record<string, unknown>): string[] {
+    const now = this.ledger.now();
+    const keys: string[] = [];
+    for (const r of this.rates) {
+      if (!covers(r, action)) continue;
+      const key = rateKey(r, action, args);
+      this.ledger.recent(key, r.windowMs, now).push(now);
+      keys.push(key);
+    }
+    return keys;
   }
 
   /** The output limit of a call (bytes), with the setting that sets it; undefined when none covers it. */
@@ -147,14 +220,14 @@ export class CallRequirements {
   approvalExpiry(action: string): { ms: number; rule: string; text: string } | undefined {
     return strictest(this.expiries, action);
   }
+}
 
-  /** The admitted calls inside the window (older ones are dropped). */
-  private recent(r: RateLimit, action: string, args: Record<string, unknown>, now: number): number[] {
-    const key = JSON.stringify([r.rule, action, r.per !== undefined ? (args[r.per] ?? null) : null]);
-    const kept = (this.calls.get(key) ?? []).filter((t) => now - t < r.windowMs);
-    this.calls.set(key, kept);
-    return kept;
-  }
+/** The ledger key of a call under a rate limit: a hash, so no argument value reaches the log. */
+function rateKey(r: RateLimit, action: string, args: Record<string, unknown>): string {
+  const per = r.per !== undefined ? (args[r.per] ?? null) : null;
+  return createHash("sha256")
+    .update(JSON.stringify([r.rule, action, per]), "utf8")
+    .digest("hex");
 }
 
 function unreadable(c: Covered, key: string): RequirementRefusal {

@@ -20,6 +20,7 @@
  * The result: exit 0 with the agent's value; 2 when a PolicyDenied nobody caught ended the run;
  * 1 for any other error that ended it (runtime error, tool failure, timeout, budget, sandbox).
  */
+import { RateLedger } from "./requirements.js";
 import {
   applyAuditRequirements,
   auditRequirements,
@@ -227,6 +228,8 @@ interface Shared {
   log: AuditLog | null;
   approver: Approver;
   facts: ReadonlyMap<string, Record<string, unknown>>;
+  /** Rate limits' counts: every run of this execution, and the earlier runs in its log. */
+  rates: RateLedger;
 }
 
 interface Parent {
@@ -374,8 +377,9 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
 }
 
 /**
- * The agent's audit requirements; a run they require to be audited is refused without a log
- * (a test run with tool doubles acts on nothing and is exempt).
+ * The agent's audit requirements; a run they require to be audited, or whose rate limits need
+ * the log to count earlier runs' calls (requirements.ts RateLedger), is refused without a log (a
+ * test run with tool doubles acts on nothing and is exempt).
  */
 function auditRequirementsOf(bundle: Bundle, gate: PolicyGate, o: ExecOptions): AuditRequirements {
   let req: AuditRequirements;
@@ -385,6 +389,15 @@ function auditRequirementsOf(bundle: Bundle, gate: PolicyGate, o: ExecOptions): 
     if (e instanceof AuditSettingError) throw new BundleError(`${bundle.origin}: ${e.message}`);
     throw e;
   }
+  const rateLimits = gate.policies.policiesJson.settings.filter(
+    (s) => s.kind === "require" && "rate_limiting" in s.settings,
+  );
+  if (rateLimits.length > 0 && o.auditLog === undefined && o.toolDoubles === undefined)
+    throw new ContextError(
+      `agent \`${bundle.agent}\` has rate limits (${rateLimits.map((s) => `${s.id} (${s.file}:${s.line})`).join(", ")}), which count calls across runs in the audit log, but no audit log is configured${
+        o.auditDisabled ? ` (security.audit_enabled = false, ${o.auditDisabled.source})` : ""
+      }: pass --audit-log LOG --key KEY or set [security] audit_storage_path and audit_signing_key`,
+    );
   if (req.requiredBy.length > 0 && o.auditLog === undefined && o.toolDoubles === undefined)
     throw new ContextError(
       `agent \`${bundle.agent}\` must be audited (${req.requiredBy.join(", ")}), but no audit log is configured${
@@ -464,6 +477,7 @@ export async function execAgent(o: ExecOptions): Promise<ExecResult> {
     log,
     approver: o.approver ?? approverFor(o.approve ?? "none"),
     facts,
+    rates: new RateLedger(log ? o.auditLog : undefined),
   };
   let result: ExecResult;
   try {
@@ -558,6 +572,7 @@ async function runPrepared(
     invokeToolAllowList: p.metaActions.get("invoke_tool") === "allow-list",
     enforcement: shared.enforcement,
     facts: shared.facts,
+    rates: shared.rates,
     ...(p.mcp ? { mcp: p.mcp } : {}),
     ...(o.toolDoubles ? { doubles: o.toolDoubles } : {}),
     ...(o.maxOutputBytes !== undefined ? { maxOutputBytes: o.maxOutputBytes } : {}),

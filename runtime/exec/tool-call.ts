@@ -36,7 +36,7 @@ import { fromJson, isDuration, isFloat, isOption, list, typeNameOf, type Value }
 import type { AuditSink } from "./audit-sink.js";
 import type { SandboxPool } from "./sandboxes.js";
 import { STRICT, type Enforcement } from "./enforcement.js";
-import { CallRequirements, type RequirementRefusal } from "./requirements.js";
+import { CallRequirements, RateLedger, type RequirementRefusal } from "./requirements.js";
 import type { McpServers } from "../mcp/servers.js";
 import { callMcpTool } from "./mcp-call.js";
 import type { ToolDoubles } from "./tool-double.js";
@@ -70,6 +70,8 @@ export interface ToolCallerOptions {
   mcp?: McpServers;
   /** Answers declared by a test in place of running tools (tool-double.ts); never set by `symbi exec`. */
   doubles?: ToolDoubles;
+  /** Where rate limits count admitted calls (shared by the execution's runs, seeded from its log). */
+  rates?: RateLedger;
 }
 
 const STDERR_TAIL = 2000;
@@ -236,7 +238,7 @@ export class ToolCaller {
   constructor(private readonly o: ToolCallerOptions) {
     this.maxOutput = o.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     this.enforcement = o.enforcement ?? STRICT;
-    this.requirements = new CallRequirements(o.gate.policies.policiesJson.settings);
+    this.requirements = new CallRequirements(o.gate.policies.policiesJson.settings, o.rates ?? new RateLedger());
   }
 
   /** The deployment's facts about this call's argument values, by argument name (undefined when none). */
@@ -257,7 +259,7 @@ export class ToolCaller {
     argv: string[],
     loc: SourceLocation,
     perRequest: { ms: number } | undefined,
-    admit: () => void,
+    admit: () => string[],
   ): Promise<RunOutcome> {
     const o = this.o;
     const name = contract.name;
@@ -267,6 +269,7 @@ export class ToolCaller {
     const timeoutMs = Math.max(1, Math.min(toolTimeout, remaining, driver.manifest.timeoutMs));
     const deadlineBound = remaining < toolTimeout && remaining < driver.manifest.timeoutMs;
     const image = driver.imageIdentity?.() ?? null;
+    const rateKeys = admit();
     o.audit.emit("tool_start", {
       tool: name,
       argv,
@@ -276,8 +279,8 @@ export class ToolCaller {
       imageDigest: image?.digest ?? undefined,
       timeoutMs: Math.round(timeoutMs),
       location: formatLocation(loc),
+      rateKeys: rateKeys.length > 0 ? rateKeys : undefined,
     });
-    admit();
     try {
       const r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
       return { ...r, deadlineBound, memoryMb: driver.manifest.limits.memoryMb };

@@ -8,7 +8,11 @@
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
+import { verifyLog } from "../../runtime/audit/verify.js";
 import { checkFiles } from "../../compiler/pipeline/check-files.js";
 import { compileToBundles, execAgent, type Bundle } from "../../runtime/exec/index.js";
 import type { ExecOptions } from "../../runtime/exec/run.js";
@@ -133,8 +137,22 @@ async function build(src: string): Promise<{ dir: string; bundle: Bundle }> {
   return { dir, bundle: bundles.get("a")! };
 }
 
+const work = mkdtempSync(join(tmpdir(), "symbi-settings-"));
+const key = join(work, "audit.key");
+generateKeyFiles(key);
+let logs = 0;
+/** A fresh signed audit log (rate limits count calls across the runs recorded in one log). */
+const freshLog = () => join(work, `run-${++logs}.log`);
+
 async function run(bundle: Bundle, values: string[], recipients: string[], o: Partial<ExecOptions> = {}) {
-  const r = await execAgent({ bundle, input: { values, recipients }, onLog: () => {}, ...o });
+  const r = await execAgent({
+    bundle,
+    input: { values, recipients },
+    onLog: () => {},
+    auditLog: freshLog(),
+    keyFile: key,
+    ...o,
+  });
   assert.is(r.status, "ok", r.message);
   return r.value as string[];
 }
@@ -147,6 +165,43 @@ T('rate_limiting "2/minute": the third call in the minute is PolicyDenied naming
   assert.is(out[0], "a x");
   assert.is(out[1], "b x");
   assert.match(out[2]!, /^denied a\.p\.\d+: rate_limiting 2\/minute reached: 2 calls of `send` in the last 60s$/);
+});
+
+T("rate_limiting counts across runs: runs recorded in one audit log share the limit", async () => {
+  const { bundle } = await build(sender('{ rate_limiting: "3/hour/recipient" }'));
+  const log = freshLog();
+  const first = await run(bundle, ["a", "b"], ["ann", "ann"], { auditLog: log });
+  assert.equal(first, ["a ann", "b ann"]);
+  // A new process would read the same log: a second run may make one more call for ann, not three.
+  const second = await run(bundle, ["c", "d", "e"], ["ann", "ann", "bob"], { auditLog: log });
+  assert.is(second[0], "c ann");
+  assert.match(second[1]!, /^denied .*rate_limiting 3\/hour\/recipient reached: 3 calls of `send` for recipient "ann"/);
+  assert.is(second[2], "e bob");
+  // What the log keeps to count with names no argument value.
+  const text = readFileSync(log, "utf8");
+  const starts = text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { type: string; details: { rateKeys?: string[] } })
+    .filter((r) => r.type === "tool_start");
+  assert.is(starts.length, 4);
+  for (const st of starts) assert.match(st.details.rateKeys?.[0] ?? "", /^[0-9a-f]{64}$/);
+  assert.ok(verifyLog(log, { publicKey: loadPublicKey(`${key}.pub`) }).ok);
+});
+
+T("rate_limiting: a run with no audit log to count earlier runs in is refused, naming the rule", async () => {
+  const { bundle } = await build(sender('{ rate_limiting: "2/minute" }'));
+  let refused: Error | undefined;
+  try {
+    await execAgent({ bundle, input: { values: ["a"], recipients: ["x"] }, onLog: () => {} });
+  } catch (e) {
+    refused = e as Error;
+  }
+  assert.is(refused?.name, "ContextError");
+  assert.match(
+    refused!.message,
+    /agent `a` has rate limits \(a\.p\.\d+ \(.*\)\), which count calls across runs in the audit log, but no audit log is configured/,
+  );
 });
 
 T('rate_limiting "1/hour/recipient" counts each recipient apart', async () => {
