@@ -18,6 +18,7 @@ import {
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { TrustStoreError, fsErrorText } from "./errors.js";
+import { fsyncDirectory } from "../formats/fsync-directory.js";
 
 export function writeFileAtomic(path: string, text: string, mode = 0o644): void {
   const dir = dirname(path);
@@ -35,27 +36,7 @@ export function writeFileAtomic(path: string, text: string, mode = 0o644): void 
     rmSync(tmp, { force: true });
     throw new TrustStoreError(`cannot write ${path}: ${fsErrorText(err)}`);
   }
-  syncFolder(dir);
-}
-
-/**
- * Makes a rename in `dir` durable (the audit log does the same in runtime/audit/head.ts, a layer
- * above this one). Where folders cannot be opened or synced, the rename is as durable as the OS makes it.
- */
-function syncFolder(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, "r");
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    /* EISDIR/EINVAL where folders cannot be synced */
-  } finally {
-    closeSync(fd);
-  }
+  fsyncDirectory(dir);
 }
 
 export function ensureDirectory(dir: string, mode = 0o700): void {

@@ -37,7 +37,8 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { AuditError, describeFsError } from "./errors.js";
-import { fsyncDirectory, headPathFor, readHead, writeHead } from "./head.js";
+import { fsyncDirectory } from "../../formats/fsync-directory.js";
+import { headPathFor, readHead, writeHead } from "./head.js";
 import { LineReader } from "./lines.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { parseRecordLine } from "./record.js";

@@ -9,7 +9,8 @@
  * in the log. Its byte offsets are only hints for the writer:
  * every reader re-checks the line at that offset against the signed checkpoint record.
  */
-import { closeSync, fdatasyncSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { fsyncDirectory } from "../../formats/fsync-directory.js";
+import { closeSync, fdatasyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { AuditError, describeFsError } from "./errors.js";
 import { computeHash, type AuditRecord } from "./record.js";
@@ -53,23 +54,6 @@ export function writeHead(path: string, head: Head, durable = true): void {
     if (durable) fsyncDirectory(dirname(path));
   } catch (err) {
     throw new AuditError("IO", `cannot write head file ${path}: ${describeFsError(err)}`);
-  }
-}
-
-/** Makes a rename or file creation in `dir` durable. Some platforms cannot open directories; there the rename is as durable as the OS makes it. */
-export function fsyncDirectory(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, "r");
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(fd);
-  } catch {
-    /* EISDIR/EINVAL on platforms without directory fsync */
-  } finally {
-    closeSync(fd);
   }
 }
 

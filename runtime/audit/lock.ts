@@ -24,7 +24,7 @@ import { closeSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } fr
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { AuditError, describeFsError } from "./errors.js";
-import { fsyncDirectory } from "./head.js";
+import { fsyncDirectory } from "../../formats/fsync-directory.js";
 
 export interface LockOwner {
   pid: number;

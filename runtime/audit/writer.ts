@@ -40,7 +40,8 @@ import {
 import { keyIdOf, rawPublicKey, signHash } from "./keys.js";
 import { createHash } from "node:crypto";
 import { detailsProblem, type AuditEvent } from "./events.js";
-import { fsyncDirectory, headPathFor, readHead, writeHead, type Head } from "./head.js";
+import { fsyncDirectory } from "../../formats/fsync-directory.js";
+import { headPathFor, readHead, writeHead, type Head } from "./head.js";
 import { dirname } from "node:path";
 import { acquireLockRecovering, type LockOwner, type LogLock } from "./lock.js";
 import { LineReader } from "./lines.js";
