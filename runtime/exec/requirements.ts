@@ -201,24 +201,25 @@ export class CallRequirements {
     return keys;
   }
 
-  /** The output limit of a call (bytes), with the setting that sets it; undefined when none covers it. */
+  /**
+   * The output limit of a call (bytes), with the setting that sets it; undefined when none covers
+   * it. An unreadable size was already refused by check() before the call ran, so it is skipped.
+   */
   outputLimit(action: string): { bytes: number; rule: string; text: string } | undefined {
-    let best: { bytes: number; rule: string; text: string } | undefined;
-    for (const l of this.dataSizes) {
-      if (!covers(l, action) || Number.isNaN(l.value)) continue;
-      if (!best || l.value < best.bytes) best = { bytes: l.value, rule: l.rule, text: l.text };
-    }
-    return best;
+    const l = strictest(this.dataSizes, action, "skip");
+    return l && { bytes: l.value, rule: l.rule, text: l.text };
   }
 
   /** The per-request timeout (ms) of a call, with its setting; undefined when none covers it. */
   timeout(action: string): { ms: number; rule: string; text: string } | undefined {
-    return strictest(this.timeouts, action);
+    const l = strictest(this.timeouts, action, "as-zero");
+    return l && { ms: l.value, rule: l.rule, text: l.text };
   }
 
   /** How long an approval of this call stays valid (ms), with its setting; undefined when none covers it. */
   approvalExpiry(action: string): { ms: number; rule: string; text: string } | undefined {
-    return strictest(this.expiries, action);
+    const l = strictest(this.expiries, action, "as-zero");
+    return l && { ms: l.value, rule: l.rule, text: l.text };
   }
 }
 
@@ -234,13 +235,21 @@ function unreadable(c: Covered, key: string): RequirementRefusal {
   return { rule: c.rule, reason: `the bundle's ${key} setting ${c.text} cannot be read; the call is refused` };
 }
 
-function strictest(list: readonly Limit[], action: string): { ms: number; rule: string; text: string } | undefined {
-  let best: { ms: number; rule: string; text: string } | undefined;
+/**
+ * The smallest limit of those covering the action. An unreadable value counts as 0 ("as-zero":
+ * nothing is allowed time) or is passed over ("skip": refused elsewhere).
+ */
+function strictest(
+  list: readonly Limit[],
+  action: string,
+  unreadable: "as-zero" | "skip",
+): { value: number; rule: string; text: string } | undefined {
+  let best: { value: number; rule: string; text: string } | undefined;
   for (const l of list) {
     if (!covers(l, action)) continue;
-    // An unreadable value is the strictest: nothing is allowed time.
-    const ms = Number.isNaN(l.value) ? 0 : l.value;
-    if (!best || ms < best.ms) best = { ms, rule: l.rule, text: l.text };
+    if (Number.isNaN(l.value) && unreadable === "skip") continue;
+    const value = Number.isNaN(l.value) ? 0 : l.value;
+    if (!best || value < best.value) best = { value, rule: l.rule, text: l.text };
   }
   return best;
 }
