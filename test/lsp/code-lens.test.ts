@@ -332,6 +332,31 @@ test("no agent lenses on a file with syntax errors; they come back when it is fi
   assert.is((await markdown.request<Lens[]>("textDocument/codeLens", td(QUICK))).length, 3);
 });
 
+test("lenses come from the last analysis: an edit waiting for it moves them, never re-checks first", async () => {
+  const c = new LspClient();
+  try {
+    // A long quiet time: the edit below is not analysed while the lenses are asked for.
+    await c.initialize(dir, { diagnosticsDelay: 10_000 });
+    const src = text("quick/agent.symbi");
+    c.open(QUICK, src);
+    await c.diagnosticsFor(QUICK, 1, 30_000);
+    const before = await c.request<Lens[]>("textDocument/codeLens", td(QUICK));
+    // Two lines on top, the first a syntax error: a re-check would leave no lenses at all.
+    c.edit(QUICK, 2, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, "let let\n\n");
+    const after = await c.request<Lens[]>("textDocument/codeLens", td(QUICK), 2_000);
+    assert.equal(
+      after.map((l) => [l.command.title, l.range.start.line]),
+      before.map((l) => [l.command.title, l.range.start.line + 2]),
+    );
+    assert.not.ok(
+      c.notifications.some((n) => n.method === "textDocument/publishDiagnostics" && n.params.version === 2),
+      "nothing was analysed",
+    );
+  } finally {
+    await c.shutdown();
+  }
+});
+
 test("a bad test file gets its located E1000–E1010 diagnostics, and no lenses", async () => {
   const bad = uri("shop/bad.test.toml");
   openToml(markdown, bad, 'agent = "shop"\n\n[[case]]\nname = "typo"\ntool = "refund"\nexpct = "allow"\n');
