@@ -66,6 +66,7 @@ import { LensCommands } from "./features/commands.js";
 import { caseForLine, Explainer, explanationHover } from "./features/explain.js";
 import { agentRunArgv } from "./features/agent-exec.js";
 import { TestFileDiagnostics } from "./features/test-diagnostics.js";
+import { testFileProblems } from "./features/test-runs.js";
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are computed (ms). Clients may override it with `initializationOptions.diagnosticsDelay`. */
@@ -328,6 +329,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       testDiagnostics.edited(canonicalUri(e.document.uri));
       return;
     }
+    // Other TOML (symbi.toml, an editor attaching the server to every `toml` buffer for the
+    // test files) is configuration, never source code.
+    if (e.document.uri.endsWith(".toml")) return;
     // Other files (SKILL.md, a skill's scripts) get the skill scanner's findings, not the checker's.
     if (isSkillCandidate(e.document.uri)) {
       skillDiagnostics.update(e.document.uri, e.document.version, e.document.getText());
@@ -446,6 +450,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const c = caseForLine(f.file, position.line + 1);
     if (!c) return null;
     const out = await explainer.explain(path, (c.row?.place ?? c.place).span.line, f.text);
+    if (!out.ok) testDiagnostics.ran(testFileProblems(out.diagnostics));
     return { contents: explanationHover(out, plainHover) };
   };
 
@@ -461,7 +466,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!current || !path) return null;
       // The last analysis, whatever edits came since (lenses never wait for a re-check); the
       // first request of a session analyses once.
-      const analysis = analyzer.latest() ?? analyzer.current();
+      let analysis = analyzer.latest() ?? analyzer.current();
+      if (!analysis.documents.has(current.uri)) analysis = analyzer.current(); // opened since: its first analysis
       const analysed = analysis.documents.get(current.uri);
       const result = analysis.resultFor(current.uri);
       if (!analysed || !result) return [];

@@ -30,7 +30,7 @@ import { canonicalUri, pathToUri, uriToPath } from "../core/uri.js";
 import { cedarForAgent } from "./cedar-preview.js";
 import { LENS_COMMANDS } from "./code-lens.js";
 import { Explainer, explanationFileName } from "./explain.js";
-import { runTestFiles } from "./test-runs.js";
+import { runTestFiles, testFileProblems } from "./test-runs.js";
 import type { TestFileDiagnostics } from "./test-diagnostics.js";
 import { AgentRuns, agentRunArgv, type AgentRunEnd } from "./agent-exec.js";
 
@@ -160,7 +160,11 @@ export class LensCommands {
     const text = this.c.testFiles.get(uri)?.text;
     if (text === undefined) return this.fail(`Explain: ${path} cannot be read`);
     const out = await this.c.explainer.explain(path, a.line, text);
-    if (!out.ok) return this.fail(`Explain: ${out.message}`);
+    if (!out.ok) {
+      // Names the built project does not know (E1004–E1010): shown in the test file too.
+      this.c.testDiagnostics.ran(testFileProblems(out.diagnostics));
+      return this.fail(`Explain: ${out.message}`);
+    }
     this.present(explanationFileName(out.explained), out.text);
     return out;
   }

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import type { CaseResult, TestRunResult } from "../../testing/run.js";
+import type { Diagnostic } from "../../compiler/diagnostics/model.js";
 import { LineMap } from "../../grammar/span.js";
 import { pathToUri, canonicalUri } from "../core/uri.js";
 import { isTestFilePath } from "../core/test-files.js";
@@ -50,6 +51,19 @@ export interface TestRunOutcome {
 /** A file name as `symbic test` printed it (relative to the working directory) → its canonical URI. */
 function uriOfShown(shown: string): string {
   return canonicalUri(pathToUri(resolve(shown)));
+}
+
+/** The problems `symbic test` or `symbic explain` found in test files (E1000–E1010), by canonical URI. */
+export function testFileProblems(found: readonly Diagnostic[]): Map<string, LspDiagnostic[]> {
+  const out = new Map<string, LspDiagnostic[]>();
+  for (const d of found) {
+    if (!isTestFilePath(d.file)) continue;
+    const uri = uriOfShown(d.file);
+    const list = out.get(uri) ?? [];
+    list.push({ ...toLspDiagnostic(d, (u) => u), source: TEST_DIAGNOSTIC_SOURCE });
+    out.set(uri, list);
+  }
+  return out;
 }
 
 function failureDiagnostic(r: CaseResult, text: string | undefined, root: string): LspDiagnostic {
@@ -101,13 +115,7 @@ export async function runTestFiles(
       diagnostics,
     };
   const errors = r.diagnostics.filter((d) => d.severity === "error");
-  for (const d of r.diagnostics) {
-    if (!isTestFilePath(d.file)) continue;
-    const uri = uriOfShown(d.file);
-    const list = diagnostics.get(uri) ?? [];
-    list.push({ ...toLspDiagnostic(d, (u) => u), source: TEST_DIAGNOSTIC_SOURCE });
-    diagnostics.set(uri, list);
-  }
+  for (const [uri, list] of testFileProblems(r.diagnostics)) diagnostics.set(uri, list);
   if (errors.length > 0) {
     const first = errors[0]!;
     const message = `symbic test: ${errors.length} problem${errors.length === 1 ? "" : "s"} stop the run — ${first.file}:${first.span.line}:${first.span.col}: ${first.code} ${first.message}`;

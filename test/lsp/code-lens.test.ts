@@ -376,6 +376,36 @@ test("a bad test file gets its located E1000–E1010 diagnostics, and no lenses"
     w.diagnostics.map((x) => x.code),
     ["E1000"],
   );
+  // Other TOML an editor sends (it attaches the server to every TOML buffer) is not source code.
+  const other = uri("quick/symbi.toml");
+  openToml(markdown, other, '[model]\nprovider = "openai"\n');
+  openToml(markdown, uri("shop/probe.test.toml"), "[[case]\n", 1);
+  await markdown.diagnosticsFor(uri("shop/probe.test.toml"), 1);
+  await markdown.request("textDocument/codeLens", td(QUICK));
+  await new Promise((r) => setTimeout(r, 300)); // longer than the 25 ms diagnostics delay
+  assert.not.ok(
+    markdown.notifications.some((n) => n.method === "textDocument/publishDiagnostics" && n.params.uri === other),
+  );
+});
+
+test("explaining a case that names what the project lacks: a located E1004 with a did-you-mean in the test file", async () => {
+  const u = uri("shop/typo.test.toml");
+  openToml(markdown, u, '[[case]]\nname = "typo"\nagent = "shpo"\ntool = "refund"\nexpect = "allow"\n');
+  await markdown.diagnosticsFor(u, 1);
+  const r = await markdown.request(
+    "workspace/executeCommand",
+    { command: "symbiont.explain", arguments: [{ uri: u, line: 1 }] },
+    60_000,
+  );
+  assert.is(r.ok, false);
+  assert.match(r.message, /E1004: the project has no agent `shpo`; did you mean `shop`\?/);
+  const n = await markdown.waitFor(
+    (x) => x.method === "textDocument/publishDiagnostics" && x.params.uri === u && x.params.diagnostics.length > 0,
+  );
+  assert.equal(
+    n.params.diagnostics.map((d: { code: string; range: { start: { line: number } } }) => [d.code, d.range.start.line]),
+    [["E1004", 2]],
+  );
 });
 
 test("bad command arguments are InvalidParams; an unknown agent is a message, not a crash", async () => {
