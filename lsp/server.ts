@@ -59,6 +59,14 @@ import type { CheckView } from "./core/semantic.js";
 import { canonicalUri, pathToUri, uriToPath } from "./core/uri.js";
 import { SERVER_NAME, SERVER_VERSION } from "./core/version.js";
 import { SETTINGS_SECTION, defaultSettings, readSettings, type ServerSettings } from "./core/settings.js";
+import { findProjectRoot } from "../compiler/project/root.js";
+import { isTestFilePath, TestFiles } from "./core/test-files.js";
+import { agentLenses, testFileLenses } from "./features/code-lens.js";
+import { LensCommands } from "./features/commands.js";
+import { caseForLine, Explainer, explanationHover } from "./features/explain.js";
+import { agentRunArgv } from "./features/agent-exec.js";
+import { TestFileDiagnostics } from "./features/test-diagnostics.js";
+import { testFileProblems } from "./features/test-runs.js";
 
 export interface ServerOptions {
   /** Quiet time after an edit before diagnostics are computed (ms). Clients may override it with `initializationOptions.diagnosticsDelay`. */
@@ -102,6 +110,31 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // since then (`full/delta`) instead of the whole file again.
   const lastTokens = new Map<string, { resultId: string; data: number[] }>();
   let tokensResult = 0;
+  // Test files (`*.test.toml`): code lenses, hover (explain) and their own diagnostics.
+  const testFiles = new TestFiles();
+  const testDiagnostics = new TestFileDiagnostics(connection, testFiles, (u) => testFiles.clientUri(u));
+  const explainer = new Explainer();
+  /** The client shows command results itself (`initializationOptions.commandResults = "client"`). */
+  let clientPresents = false;
+  let showDocument = false;
+  let lensRefresh = false;
+  /** What the lenses of open documents depended on when last computed (refresh when it changes). */
+  let lensState = "";
+  const refreshLenses = () => {
+    if (lensRefresh) void connection.sendRequest("workspace/codeLens/refresh").catch(() => {});
+  };
+  const commands = new LensCommands({
+    connection,
+    workspace,
+    analyzer,
+    testFiles,
+    testDiagnostics,
+    explainer,
+    clientPresents: () => clientPresents,
+    showDocument: () => showDocument,
+    refreshLenses,
+    log,
+  });
   // A dangling or looping link in a project is skipped and logged (compiler/project/files.ts).
   setSkipReporter((s) => connection.console.warn(`skipped ${s.path}: ${s.reason}`));
 
@@ -110,7 +143,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    * folders; a project root outside them (a file opened from elsewhere) gets its own relative
    * pattern where the client supports those.
    */
-  const FILES_GLOB = "**/{*.symbi,*.dsl,*.clad.toml,toolclad.toml,symbi.toml}";
+  const FILES_GLOB = "**/{*.symbi,*.dsl,*.clad.toml,toolclad.toml,symbi.toml,*.test.toml}";
   const registerWatchers = (roots: string[]) => {
     if (!watchRegistration || !initialized) return;
     const fresh = roots.filter((r) => !watchedRoots.has(r));
@@ -182,13 +215,34 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    const init = (params.initializationOptions ?? {}) as { diagnosticsDelay?: unknown };
+    const init = (params.initializationOptions ?? {}) as { diagnosticsDelay?: unknown; commandResults?: unknown };
+    clientPresents = init.commandResults === "client";
+    showDocument = params.capabilities.window?.showDocument?.support === true;
+    lensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     const delay =
       typeof init.diagnosticsDelay === "number" && init.diagnosticsDelay >= 0
         ? init.diagnosticsDelay
         : (options.diagnosticsDelay ?? DEFAULT_DIAGNOSTICS_DELAY_MS);
     settings = defaultSettings(delay);
     publisher = new DiagnosticsPublisher(connection, workspace, analyzer, delay, log);
+    publisher.afterAnalysis = () => {
+      // The lenses follow the analysis: ask for them again when an open file's agents or its
+      // project's errors changed.
+      const analysis = analyzer.latest();
+      if (!analysis) return;
+      const state = workspace
+        .openDocuments()
+        .map((d) => {
+          const errors = analysis.resultFor(d.uri)?.diagnostics.some((x) => x.severity === "error") ?? true;
+          const agents = d.program.items.flatMap((i) => (i.kind === "Agent" ? [i.name.name] : []));
+          return `${d.uri}:${errors}:${agents.join(",")}`;
+        })
+        .join("\n");
+      if (state !== lensState) {
+        lensState = state;
+        refreshLenses();
+      }
+    };
     configurationPull = params.capabilities.workspace?.configuration === true;
     configurationRegistration = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
     snippets = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
@@ -226,6 +280,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentHighlightProvider: true,
         selectionRangeProvider: true,
         inlayHintProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: [...LensCommands.commands] },
         ...(params.capabilities.textDocument?.diagnostic !== undefined
           ? { diagnosticProvider: { interFileDependencies: true, workspaceDiagnostics: false } }
           : {}),
@@ -267,6 +323,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   documents.onDidChangeContent((e) => {
     // Contracts opened in an editor are read from disk (watched files), not as source code.
     if (isContractPath(e.document.uri)) return;
+    // Test files are TOML read by `symbic test`'s reader, never sources.
+    if (isTestFilePath(e.document.uri)) {
+      testFiles.setOpen(e.document.uri, e.document.version, e.document.getText());
+      testDiagnostics.edited(canonicalUri(e.document.uri));
+      return;
+    }
+    // Other TOML (symbi.toml, an editor attaching the server to every `toml` buffer for the
+    // test files) is configuration, never source code.
+    if (e.document.uri.endsWith(".toml")) return;
     // Other files (SKILL.md, a skill's scripts) get the skill scanner's findings, not the checker's.
     if (isSkillCandidate(e.document.uri)) {
       skillDiagnostics.update(e.document.uri, e.document.version, e.document.getText());
@@ -276,6 +341,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     publisher?.schedule();
   });
   documents.onDidClose((e) => {
+    if (isTestFilePath(e.document.uri)) {
+      testFiles.close(e.document.uri);
+      testDiagnostics.closed(canonicalUri(e.document.uri));
+      return;
+    }
     if (isSkillCandidate(e.document.uri) && !isContractPath(e.document.uri)) {
       skillDiagnostics.clear(e.document.uri);
       return;
@@ -292,6 +362,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         // A project marker appeared, went or changed: project roots may have moved.
         analyzer.reset();
         workspace.refreshRoots();
+        testFiles.reset();
+        explainer.reset();
+      } else if (path && isTestFilePath(path)) {
+        testFiles.diskChanged(c.uri);
+        refreshLenses();
       } else if (path && isContractPath(path)) {
         let text: string | undefined;
         try {
@@ -340,6 +415,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           (file) => workspace.get(file)?.text ?? result?.files.get(file)?.text,
           (file) => analyzer.projectRelative(file),
         );
+      if (isTestFilePath(uri)) return testCaseHover(uri, p.position);
       const doc = workspace.get(uri);
       // An edit waiting for analysis: answer from the last analysed version (never wait for the
       // re-check), the hovered range mapped back into the current text.
@@ -363,6 +439,56 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (!s) return null;
       const h = hoverAt({ ...s, cedarForRule: cedarOf(analyzer.current().resultFor(s.doc.uri)) });
       return h && plainHover ? plainTextHover(h) : h;
+    }),
+  );
+
+  /** Hover on a test case: `symbic explain` for it (from the editor's text of the test file). */
+  const testCaseHover = async (uri: string, position: Position): Promise<Hover | null> => {
+    const f = testFiles.get(uri);
+    const path = uriToPath(uri);
+    if (!f?.file || !path) return null;
+    const c = caseForLine(f.file, position.line + 1);
+    if (!c) return null;
+    const out = await explainer.explain(path, (c.row?.place ?? c.place).span.line, f.text);
+    if (!out.ok) testDiagnostics.ran(testFileProblems(out.diagnostics));
+    return { contents: explanationHover(out, plainHover) };
+  };
+
+  connection.onCodeLens(
+    guarded("codeLens", log, (p) => {
+      const uri = uriOf(p);
+      if (isTestFilePath(uri)) {
+        const f = testFiles.get(uri);
+        return f ? testFileLenses(f, uri) : null;
+      }
+      const current = workspace.get(uri);
+      const path = uriToPath(uri);
+      if (!current || !path) return null;
+      // The last analysis, whatever edits came since (lenses never wait for a re-check); the
+      // first request of a session analyses once.
+      let analysis = analyzer.latest() ?? analyzer.current();
+      if (!analysis.documents.has(current.uri)) analysis = analyzer.current(); // opened since: its first analysis
+      const analysed = analysis.documents.get(current.uri);
+      const result = analysis.resultFor(current.uri);
+      if (!analysed || !result) return [];
+      const root = findProjectRoot(path);
+      const only = result.agents.size === 1 ? [...result.agents.keys()][0] : undefined;
+      return agentLenses({
+        current,
+        analysed,
+        clientUri: uri,
+        isChecked: (a) => result.agents.get(a.name.name)?.node === a,
+        hasErrors: result.diagnostics.some((d) => d.severity === "error"),
+        hasTests: (agent) => testFiles.filesFor(root, agent, only).length > 0,
+        run: (agent) => ({ argv: agentRunArgv(root, path, agent), cwd: root }),
+      });
+    }),
+  );
+
+  connection.onExecuteCommand(
+    guarded("executeCommand", log, (p) => {
+      if (typeof p?.command !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "`command` is missing");
+      return commands.execute(p.command, p.arguments);
     }),
   );
 
@@ -588,6 +714,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onShutdown(() => {
     publisher?.dispose();
+    commands.dispose();
   });
 
   documents.listen(connection);

@@ -64,6 +64,26 @@ const ESM_SERVER_BANNER = [
 ].join("\n");
 
 /**
+ * The sources load some packages lazily, on first use, with `const require =
+ * createRequire(import.meta.url)` and `require("pkg")` (startup time). A bundle has no
+ * node_modules beside it, so that `require` would find nothing; this plugin drops the local
+ * declaration in the project's own sources, leaving `require("pkg")` for esbuild to bundle (and
+ * still to load on first use).
+ */
+const bundleLazyRequires = {
+  name: "bundle-lazy-requires",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!args.path.startsWith(join(root, "/")) || args.path.includes("/node_modules/")) return undefined;
+      const text = readFileSync(args.path, "utf8");
+      const local = "const require = createRequire(import.meta.url);";
+      if (!text.includes(local)) return undefined;
+      return { contents: text.replace(local, ""), loader: "ts" };
+    });
+  },
+};
+
+/**
  * @param {{ outDir?: string, stageDir?: string, withoutServer?: boolean, serverEntry?: string, log?: (msg: string) => void }} [options]
  * @returns {Promise<{ vsixPath: string, stageDir: string, files: string[], withServer: boolean }>}
  */
@@ -137,6 +157,11 @@ export async function packageExtension(options = {}) {
       format: "esm",
       target: "node20",
       banner: { js: ESM_SERVER_BANNER },
+      // The code lenses' commands load `symbic test` (testing/), which reaches the runtime and
+      // through it the Docker client; its SSH transport tries optional native addons in
+      // try/catch and works without them. They are never bundled (no native build, see README).
+      external: ["*.node"],
+      plugins: [bundleLazyRequires],
       // The toolchain's version, which the bundled server cannot read from a package.json.
       define: { __SYMBI_VERSION__: JSON.stringify(readJson(join(root, "package.json")).version) },
       minify: true,

@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import pc from "picocolors";
 import { hasErrors } from "../compiler/diagnostics/model.js";
 import { parseTestFile, type PolicyCase, type TestFile } from "./file.js";
-import { loadProject, projectOf, readTestFile } from "./project.js";
+import { loadProject, projectOf, type ProjectLoad } from "./project.js";
+import { readTestFile } from "./files.js";
 import { Problems } from "./resolve.js";
 import { displayPath } from "../compiler/project/files.js";
 import { decideCall } from "./decide.js";
@@ -58,10 +59,15 @@ function problemsResult(
   };
 }
 
+/**
+ * `text`: the test file's text when it is not to be read from disk (an editor's unsaved text);
+ * `load`: how the project is built (the language server keeps built projects between requests).
+ */
 export function explainCase(
   file: string,
   line: number | undefined,
   text?: string,
+  load: (dir: string) => ProjectLoad = loadProject,
 ): ExplainedCase | { usage: string } | { problems: TestRunResult } {
   const path = resolve(file);
   const shown = displayPath(path);
@@ -85,7 +91,7 @@ export function explainCase(
               .map((x) => `${x.place.span.line} ${x.name}`)
               .join("; ")})`,
     };
-  const loaded = loadProject(projectOf(path));
+  const loaded = load(projectOf(path));
   if (!loaded.ok) {
     if (loaded.diagnostics.length === 0) return { usage: loaded.message };
     return problemsResult(undefined, loaded.diagnostics);

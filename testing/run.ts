@@ -10,7 +10,8 @@ import type { Diagnostic } from "../compiler/diagnostics/model.js";
 import { sortDiagnostics, hasErrors } from "../compiler/diagnostics/model.js";
 import type { PolicyEntry } from "../formats/policies-json.js";
 import { parseTestFile, type AgentRun, type PolicyCase, type TestFile } from "./file.js";
-import { findTestFiles, loadProject, projectOf, readTestFile, type TestedProject } from "./project.js";
+import { loadProject, projectOf, type TestedProject } from "./project.js";
+import { findTestFiles, readTestFile } from "./files.js";
 import {
   agentScope,
   callSpec,

@@ -10,6 +10,7 @@ import type { CheckResult } from "../../compiler/check/index.js";
 import { analyzeAgentPolicies } from "../../compiler/policy/analyze.js";
 import { emitPolicy } from "../../compiler/emit/cedar/policies.js";
 import { policyAnalysisInput } from "../../compiler/emit/analysis-input.js";
+import { compileCedar, policyFiles } from "../../compiler/emit/cedar/index.js";
 
 /** The agent a rule applies to (its own agent; for a top-level policy, the first agent it applies to) and the rule's file. */
 function agentFor(result: CheckResult, rule: A.PolicyRule): { agent: string; file: string } | undefined {
@@ -44,4 +45,39 @@ export function cedarForRule(
     .map((r) => emitPolicy(model, r).text.trim());
   if (emitted.length === 0) return undefined;
   return `// agent ${info.name}\n${emitted.join("\n\n")}`;
+}
+
+/** The Cedar the build writes for one agent: policy.cedar and approval.cedar. */
+export interface AgentCedar {
+  agent: string;
+  /** policy.cedar */
+  policy: string;
+  /** approval.cedar, when the agent has approval policies. */
+  approval?: string;
+}
+
+/**
+ * The policy files `symbic build` writes for `agent`, from a check result: the same analysis
+ * inputs (`policyAnalysisInput`, contracts named by their project-relative path as the build
+ * names them) and the same emitter (`compileCedar`, `policyFiles`) — only cedar-wasm's
+ * validation is left out (the build validates every policy set; a failure there is a compiler
+ * bug). Undefined when the agent is unknown or its policies do not analyse.
+ */
+export function cedarForAgent(
+  result: CheckResult | undefined,
+  agent: string,
+  texts: (file: string) => string | undefined,
+  display: (file: string) => string = (f) => f,
+): AgentCedar | undefined {
+  const info = result?.agents.get(agent);
+  if (!result || !info) return undefined;
+  const contracts = new Map([...result.contracts].map(([name, c]) => [name, { ...c, file: display(c.file) }]));
+  const compiled = compileCedar(
+    policyAnalysisInput(info, result, contracts, { file: display(info.file), text: texts, display }),
+    info.node.name.span,
+    { validate: false },
+  );
+  if (!compiled.emitted) return undefined;
+  const files = policyFiles(compiled);
+  return { agent, policy: files.policy, ...(compiled.emitted.approval.length > 0 ? { approval: files.approval } : {}) };
 }

@@ -55,6 +55,8 @@ export class DiagnosticsPublisher {
   /** The client pulls the diagnostics of open documents (`textDocument/diagnostic`). */
   private pull = false;
   private refresh: (() => void) | undefined;
+  /** Called after each analysis the publisher made (the server refreshes code lenses). */
+  afterAnalysis: () => void = () => {};
 
   constructor(
     private readonly connection: Connection,
@@ -121,6 +123,7 @@ export class DiagnosticsPublisher {
         void this.connection.sendDiagnostics({ uri, diagnostics: lsp });
       }
       this.contractUris = contracts;
+      this.afterAnalysis();
     } catch (err) {
       this.log(`analysis failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     }

@@ -13,6 +13,7 @@ import {
   resolveServerLaunch,
   type ServerLaunchInput,
   WATCHED_FILE_GLOBS,
+  TEST_FILE_PATTERN,
 } from "../../vscode-extension/src/server-launch.js";
 import { hasScope, loadGrammar, repoRoot, tokenize } from "./textmate.js";
 import { defaultSettings } from "../../lsp/core/settings.js";
@@ -30,8 +31,13 @@ manifest("identity, engine, entry point and activation", () => {
   assert.is(m.publisher, "symbiont");
   assert.is(m.engines.vscode, "^1.91.0");
   assert.is(m.main, "./dist/extension.js");
-  // A workspace with skills starts the server too: it shows the skill scanner's findings (lsp/features/skill-diagnostics.ts).
-  assert.equal(m.activationEvents, ["onLanguage:symbiont", "workspaceContains:**/SKILL.md"]);
+  // A workspace with skills starts the server too: it shows the skill scanner's findings (lsp/features/skill-diagnostics.ts);
+  // so does one with policy tests (code lenses and hover on cases, lsp/features/code-lens.ts).
+  assert.equal(m.activationEvents, [
+    "onLanguage:symbiont",
+    "workspaceContains:**/SKILL.md",
+    "workspaceContains:**/*.test.toml",
+  ]);
   assert.ok(/^\d+\.\d+\.\d+$/.test(m.version));
   assert.is(m.license, "Apache-2.0");
   assert.is(
@@ -391,6 +397,11 @@ launch("issue 17 item 7: extra arguments are ignored in an untrusted workspace",
 launch("issue 17 item 3: the watched files include the project marker symbi.toml (not symbiont.toml)", () => {
   assert.ok(WATCHED_FILE_GLOBS.includes("**/symbi.toml"));
   assert.not.ok((WATCHED_FILE_GLOBS as readonly string[]).includes("**/symbiont.toml"));
+});
+
+launch("policy test files are watched and opened with the server (code lenses, explain on hover)", () => {
+  assert.ok((WATCHED_FILE_GLOBS as readonly string[]).includes(TEST_FILE_PATTERN));
+  assert.is(TEST_FILE_PATTERN, "**/*.test.toml");
 });
 
 launch("expandPath", () => {

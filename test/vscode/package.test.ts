@@ -16,6 +16,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import yauzl from "yauzl";
 import { repoRoot } from "./textmate.js";
+import { pathToFileURL } from "node:url";
+import { LspClient } from "../lsp/client.js";
 
 const serverPresent = existsSync(join(repoRoot, "lsp", "main.ts"));
 const script = join(repoRoot, "scripts", "package-vscode.mjs");
@@ -267,6 +269,40 @@ async function initializeServer(
       "documentFormattingProvider",
     ]) {
       assert.ok(caps[feature], `the server does not advertise ${feature}`);
+    }
+  },
+);
+
+// The code lenses' commands load `symbic test`'s code (testing/, the runtime's gate) into the
+// bundled server: packages the sources load lazily (`createRequire`) must be in the bundle too.
+(serverPresent ? test : test.skip)(
+  "package: the bundled server explains a test case and runs a test file (code lens commands)",
+  async () => {
+    await vsix();
+    const main = join(work, "installed", "server", "main.js");
+    assert.ok(existsSync(main), "the previous test installs the packaged server");
+    const shop = join(repoRoot, "test/testing/fixtures/shop");
+    const c = new LspClient(["--stdio"], main);
+    try {
+      await c.initialize(shop);
+      const uri = pathToFileURL(join(shop, "explain.test.toml")).href;
+      const body = readFileSync(join(shop, "explain.test.toml"), "utf8");
+      c.notify("textDocument/didOpen", { textDocument: { uri, languageId: "toml", version: 1, text: body } });
+      const e = await c.request(
+        "workspace/executeCommand",
+        { command: "symbiont.explain", arguments: [{ uri, line: 18 }] },
+        60_000,
+      );
+      assert.ok(e.ok, JSON.stringify(e));
+      assert.ok(e.text.includes("unknown — `user.role` is not given"), e.text);
+      const t = await c.request(
+        "workspace/executeCommand",
+        { command: "symbiont.runTests", arguments: [{ uri }] },
+        60_000,
+      );
+      assert.equal([t.passed, t.failed, t.problems], [6, 0, 0], JSON.stringify(t));
+    } finally {
+      await c.shutdown();
     }
   },
 );

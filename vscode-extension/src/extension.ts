@@ -2,7 +2,8 @@
  * The Symbiont VS Code extension: starts the bundled language server (server/main.js, Node,
  * `--stdio`) for `symbiont` documents. Highlighting, brackets, comments and snippets are static
  * contributions in package.json; everything semantic (diagnostics, hover, completion, navigation,
- * rename, symbols, folding, semantic tokens, signature help, formatting) comes from the server.
+ * rename, symbols, folding, semantic tokens, signature help, formatting, code lenses on agents and
+ * test cases) comes from the server; lens-commands.ts shows what the lenses' commands answer.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,7 +14,14 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { LANGUAGE_ID, SKILL_FILE_PATTERNS, WATCHED_FILE_GLOBS, resolveServerLaunch } from "./server-launch.js";
+import {
+  LANGUAGE_ID,
+  SKILL_FILE_PATTERNS,
+  TEST_FILE_PATTERN,
+  WATCHED_FILE_GLOBS,
+  resolveServerLaunch,
+} from "./server-launch.js";
+import { lensCommandsMiddleware } from "./lens-commands.js";
 
 const CLIENT_ID = "symbiont"; // also the prefix of the `symbiont.trace.server` setting the client reads
 const CLIENT_NAME = "Symbiont Language Server";
@@ -83,7 +91,12 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       { scheme: "file", language: LANGUAGE_ID },
       { scheme: "untitled", language: LANGUAGE_ID },
       ...SKILL_FILE_PATTERNS.map((pattern) => ({ scheme: "file", pattern })),
+      // Policy tests: code lenses ("Explain", "Run tests"), hover and diagnostics on cases.
+      { scheme: "file", pattern: TEST_FILE_PATTERN },
     ],
+    // Code-lens results are shown here (virtual documents, a terminal), not by the server.
+    initializationOptions: { commandResults: "client" },
+    middleware: lensMiddleware(context),
     synchronize: {
       fileEvents: WATCHED_FILE_GLOBS.map((glob) => vscode.workspace.createFileSystemWatcher(glob)),
     },
@@ -102,6 +115,13 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
       if (choice) output?.show(true);
     });
   }
+}
+
+let middleware: ReturnType<typeof lensCommandsMiddleware> | undefined;
+
+/** One middleware (and one virtual-document provider) for every start of the client. */
+function lensMiddleware(context: vscode.ExtensionContext): ReturnType<typeof lensCommandsMiddleware> {
+  return (middleware ??= lensCommandsMiddleware(context));
 }
 
 async function stopClient(): Promise<void> {

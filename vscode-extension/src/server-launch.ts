@@ -67,7 +67,7 @@ export function expandPath(p: string, workspaceRoot: string | undefined, homeDir
 
 /**
  * Files whose changes the server must hear about: sources, the tool contracts they call, custom
- * types, and the project marker `symbi.toml` (compiler/project/root.ts).
+ * types, the project marker `symbi.toml` (compiler/project/root.ts) and test files (`*.test.toml`).
  */
 export const WATCHED_FILE_GLOBS = [
   "**/*.symbi",
@@ -75,7 +75,11 @@ export const WATCHED_FILE_GLOBS = [
   "**/*.clad.toml",
   "**/toolclad.toml",
   "**/symbi.toml",
+  "**/*.test.toml",
 ] as const;
+
+/** Policy and agent tests (testing/README.md): the server offers lenses, hover and diagnostics on them. */
+export const TEST_FILE_PATTERN = "**/*.test.toml";
 
 export const LANGUAGE_ID = "symbiont";
 
