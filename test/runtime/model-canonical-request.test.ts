@@ -77,17 +77,45 @@ C("a growing conversation, as a loop sends it: every turn hashes as the whole re
     fc.property(
       fc.array(message, { minLength: 1, maxLength: 12 }),
       fc.array(tool, { maxLength: 3 }),
-      (turns, tools) => {
+      fc.boolean(),
+      (turns, tools, budgetShrinks) => {
         const messages: ChatMessage[] = [];
         for (const [i, m] of turns.entries()) {
           messages.push(m);
-          const req: ChatRequest = { model: "m", system: "s", messages: [...messages], tools, maxTokens: 100 - i };
+          // maxTokens comes first in canonical JSON: when it changes, the running hash restarts.
+          const req: ChatRequest = {
+            model: "m",
+            system: "s",
+            messages: [...messages],
+            tools,
+            maxTokens: budgetShrinks ? 100 - i : 100,
+          };
           assert.is(requestSha256(req), wholeRequestSha256(req));
         }
       },
     ),
-    { numRuns: 100 },
+    { numRuns: 200 },
   );
+});
+
+C("a conversation that branches, shrinks or changes its other members hashes as the whole request", () => {
+  const m = (content: string): ChatMessage => ({ role: "user", content });
+  const [a, b, c, d] = [m("a"), m("b"), m("c"), m("d")];
+  const tools: ToolSpec[] = [{ name: "t", description: "d", parameters: { type: "object" } }];
+  const requests: ChatRequest[] = [
+    { model: "m", messages: [a, b, c], tools, maxTokens: 10 },
+    { model: "m", messages: [a, b, d], tools, maxTokens: 10 }, // branches after b
+    { model: "m", messages: [a, b], tools, maxTokens: 10 }, // shorter than what was hashed
+    { model: "m", messages: [a], maxTokens: 10 }, // no tools
+    { model: "m", messages: [a, b, c, d], maxTokens: 10, system: "s", temperature: 0.5 },
+    { model: "n", messages: [a, b, c, d, a], maxTokens: 10, system: "s" }, // a message twice
+    { model: "n", messages: [a, b, c, d, a], maxTokens: 11, system: "s" },
+    { model: "n", messages: [b, a], maxTokens: 11 },
+    { model: "n", messages: [], maxTokens: 11 },
+  ];
+  for (const req of requests) assert.is(requestSha256(req), wholeRequestSha256(req), JSON.stringify(req));
+  // And again in reverse order, each from whatever state the others left.
+  for (const req of [...requests].reverse()) assert.is(requestSha256(req), wholeRequestSha256(req));
 });
 
 C("members left undefined are left out, as canonical JSON leaves them out", () => {
