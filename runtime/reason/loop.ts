@@ -82,8 +82,6 @@ export interface LoopOptions {
   /** Skills given to the model after the agent's system prompt (skills.ts); none by default. */
   skills?: readonly ReasoningSkill[];
   maxIterations: number;
-  /** Accumulated timings (the loop benchmark reads them). */
-  timing?: { providerMs: number };
 }
 
 export interface LoopResult {
@@ -188,7 +186,6 @@ export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
         loc: o.loc,
         builtin: "reason",
         iteration: iterations,
-        ...(o.timing ? { timing: o.timing } : {}),
       });
       totalTokens += res.usage.totalTokens;
       lastText = res.text;
