@@ -35,6 +35,9 @@ import { loadConfig } from "../config/index.js";
 import { OpenAIChatClient, toOpenAIBody } from "../runtime/model/openai.js";
 import type { ChatRequest, ModelClient } from "../runtime/model/types.js";
 import { runReasoningLoop } from "../runtime/reason/loop.js";
+import { requestSha256 } from "../runtime/model/recording.js";
+import { canonicalJson } from "../formats/json.js";
+import { sha256Hex } from "../formats/digest.js";
 import { offerFor } from "../runtime/reason/offer.js";
 import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
@@ -44,6 +47,8 @@ const ITERATIONS = 60;
 const LOOPS = 2;
 /** Back-to-back requests measuring the provider client's floor. */
 const FLOOR_RUNS = 30;
+/** Turns hashed in the request-hash comparison. */
+const HASH_RUNS = 40;
 
 /**
  * Starts the loopback model server (test/helpers/model-server.ts) in a child process. The build
@@ -57,7 +62,7 @@ async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<voi
     const turn = (body) => (body.messages.length < ${2 * ITERATIONS + 2}
       ? { toolCalls: [{ name: "greet", arguments: { who: "Ada" } }] }
       : { text: "done" });
-    const s = await startModelServer("openai", Array.from({ length: ${(LOOPS + 2) * (ITERATIONS + 1) + 2 * (FLOOR_RUNS + 5)} }, () => turn));
+    const s = await startModelServer("openai", Array.from({ length: ${(2 * LOOPS + 3) * (ITERATIONS + 1) + 2 * (FLOOR_RUNS + 5)} }, () => turn));
     process.stdout.write(s.baseUrl + "\\n");
     process.stdin.on("end", () => s.close().then(() => process.exit(0)));
     process.stdin.resume();`;
@@ -162,13 +167,28 @@ export async function run(): Promise<void> {
       budget,
       signal,
     });
-    const host: InterpreterHost = {
-      callTool: (n, a, l) => tools.call(n, a, l),
+    // The same pipeline with the tool answered by a double (no process): iterations back to
+    // back, so the loop's work runs hot — how much of the overhead above is the machine's
+    // caches gone cold while the tool's processes ran.
+    const doubled = new ToolCaller({
+      agent: b.agent,
+      contracts: b.contracts,
+      gate,
+      approver: approverFor("none"),
+      sandboxes: pool,
+      audit: sink,
+      budget,
+      signal,
+      doubles: { answer: (_tool, args) => ({ stdout: `Hello, ${String(args.who)}!\n` }) },
+    });
+    const hostOf = (caller: ToolCaller): InterpreterHost => ({
+      callTool: (n, a, l) => caller.call(n, a, l),
       callAction: async () => null,
       log: () => {},
       now: () => Date.now(),
       trusted: () => undefined,
-    };
+    });
+    const hosts = { sandboxed: hostOf(tools), doubled: hostOf(doubled) };
     const env = { OPENAI_BASE_URL: server.baseUrl };
     const flags = { "model.model": { value: "openai:bench", flag: "--model" } };
     const config = resolveModelConfig({ config: loadConfig({ env, flags, operatorFiles: [] }), env })!;
@@ -194,7 +214,7 @@ export async function run(): Promise<void> {
       },
     };
     const loc = { file: "bench", span: { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } };
-    const loop = () =>
+    const loop = (host: InterpreterHost) =>
       runReasoningLoop({
         client,
         limits: { maxTokens: 1024, tokenBudget: 10_000_000, toolOutputMaxBytes: 16_384 },
@@ -211,13 +231,16 @@ export async function run(): Promise<void> {
 
     type Sample = { wall: number; cpu: number } & Record<PartName | "other", Part>;
     const samples: Sample[] = [];
+    const hot: Array<{ wall: number; cpu: number }> = [];
     let reads = 0;
-    await loop(); // warm-up: JIT, connection, sandbox helpers
-    for (let l = 0; l < LOOPS; l++) {
+    await loop(hosts.sandboxed); // warm-up: JIT, connection, sandbox helpers
+    await loop(hosts.doubled);
+    for (let l = 0; l < 2 * LOOPS; l++) {
       marks.length = 0;
       timers.reads = 0;
-      const r = await loop();
-      reads += timers.reads;
+      const sandboxed = l % 2 === 0;
+      const r = await loop(sandboxed ? hosts.sandboxed : hosts.doubled);
+      if (sandboxed) reads += timers.reads;
       if (r.terminationReason !== "final_answer" || r.iterations !== ITERATIONS + 1)
         throw new Error(`the benchmark loop ended with ${r.terminationReason} after ${r.iterations}`);
       for (let i = 0; i + 1 < marks.length; i++) {
@@ -235,7 +258,8 @@ export async function run(): Promise<void> {
           wall: wall - parts.provider.wall - parts.gate.wall - parts.audit.wall,
           cpu: cpu - parts.provider.cpu - parts.gate.cpu - parts.audit.cpu,
         };
-        samples.push({ wall, cpu, ...parts, other });
+        if (sandboxed) samples.push({ wall, cpu, ...parts, other });
+        else hot.push({ wall, cpu });
       }
     }
 
@@ -254,6 +278,29 @@ export async function run(): Promise<void> {
       if (i < 5) continue; // warm-up
       floor.client.push(c1 - c0);
       floor.fetch.push(c2 - c1);
+    }
+
+    // Hashing a request for the audit log at the end of the loop, one more turn at a time: the
+    // whole request canonicalised and hashed (as before), and requestSha256 (incremental).
+    const grown = [...lastRequest!.messages];
+    const hashing = { whole: [] as number[], incremental: [] as number[] };
+    for (let i = 0; i < HASH_RUNS + 5; i++) {
+      grown.push({
+        role: "tool",
+        results: [
+          { callId: `call_x${i}`, name: "greet", content: `{"status":"ok","output":"Hello, ${i}!"}`, isError: false },
+        ],
+      });
+      const req: ChatRequest = { ...lastRequest!, messages: [...grown] };
+      const c0 = cpuMs();
+      const a = sha256Hex(canonicalJson(req));
+      const c1 = cpuMs();
+      const b2 = requestSha256(req);
+      const c2 = cpuMs();
+      if (a !== b2) throw new Error("the incremental request hash differs from the whole request's");
+      if (i < 5) continue;
+      hashing.whole.push(c1 - c0);
+      hashing.incremental.push(c2 - c1);
     }
 
     // What the timers themselves cost per iteration (they are counted in the figures above).
@@ -320,11 +367,19 @@ export async function run(): Promise<void> {
       samples.map((s) => s.sandbox),
       "the tool call itself, not overhead: wall = the tool's run, CPU = this process's share (spawn, scratch dir, nproc count)",
     );
+    console.log(
+      `  the same loop with the tool answered by a double (no process; iterations back to back): ` +
+        `overhead p50 ${med(hot.map((h) => h.wall)).toFixed(3)} ms wall, ${med(hot.map((h) => h.cpu)).toFixed(3)} ms CPU`,
+    );
     const fc = med(floor.client);
     const ff = med(floor.fetch);
     console.log(
       `  provider client floor, back to back (the loop's last request, ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB): ` +
         `CPU p50 ${fc.toFixed(3)} ms through the openai library; ${ff.toFixed(3)} ms bare fetch of the same body`,
+    );
+    console.log(
+      `  request hash for the audit log, per turn at ${grown.length} messages: CPU p50 ${(med(hashing.incremental) * 1000).toFixed(0)} µs ` +
+        `incremental (requestSha256), ${(med(hashing.whole) * 1000).toFixed(0)} µs canonicalising and hashing the whole request (before)`,
     );
     log.close();
   } finally {
