@@ -365,7 +365,7 @@ export async function run(): Promise<void> {
     row(
       "sandbox",
       samples.map((s) => s.sandbox),
-      "the tool call itself, not overhead: wall = the tool's run, CPU = this process's share (spawn, scratch dir, nproc count)",
+      `the tool call itself, not overhead: wall = the tool's run, CPU = this process's share (spawn — a fork of this ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB process —, scratch dir, nproc count)`,
     );
     console.log(
       `  the same loop with the tool answered by a double (no process; iterations back to back): ` +
