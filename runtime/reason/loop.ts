@@ -123,7 +123,9 @@ function normalizeIds(calls: ToolCallProposal[], iteration: number): ToolCallPro
 
 export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
   const byName = new Map<string, OfferedFunction>(o.offer.functions.map((f) => [f.spec.name, f]));
-  const tools = o.offer.functions.map((f) => f.spec);
+  // The loop's own copy: request hashing freezes what it has hashed (runtime/model/canonical-request.ts),
+  // and the offer's specs hold contract objects (an MCP tool's pinned argument schemas) that are not ours to freeze.
+  const tools = o.offer.functions.map((f) => structuredClone(f.spec));
   const skills = o.skills ?? [];
   const system = o.system + skillsSection(skills) + GOVERNANCE_NOTE;
   const messages: ChatMessage[] = [{ role: "user", content: o.user }];

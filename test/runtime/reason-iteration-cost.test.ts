@@ -2,8 +2,9 @@
  * What keeps a loop iteration cheap, checked as behaviour (the speed itself is measured by
  * bench/reason.bench.ts, never here): the provider client keeps its HTTP connection alive
  * between iterations instead of connecting for every model call, and the request hashes the
- * audit log records — now built from cached message texts — are the SHA-256 of each request's
- * whole canonical JSON, turn after turn of a growing conversation.
+ * audit log records — now computed incrementally — are the SHA-256 of each request's whole
+ * canonical JSON, turn after turn of a growing conversation; and the freezing that keeps those
+ * cached texts true touches only the loop's own objects, never the offer's (contract schemas).
  */
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -11,6 +12,11 @@ import { canonicalJson } from "../../formats/json.js";
 import { sha256Hex } from "../../formats/digest.js";
 import { startModelServer, type ModelServer, type Turn } from "../helpers/model-server.js";
 import { ofType, PROTOCOLS, runAgent } from "./model-helpers.js";
+import { runReasoningLoop } from "../../runtime/reason/loop.js";
+import type { Offer } from "../../runtime/reason/offer.js";
+import type { InterpreterHost } from "../../runtime/interpreter/host.js";
+import type { ChatRequest, ChatResponse, ModelClient } from "../../runtime/model/types.js";
+import { requestSha256 } from "../../runtime/model/recording.js";
 
 const I = suite("reasoning loop iteration cost");
 
@@ -59,5 +65,83 @@ for (const protocol of PROTOCOLS) {
     assert.is((calls.at(-1)!.details.request as { messages: unknown[] }).messages.length, 1 + 2 * TURNS);
   });
 }
+
+I(
+  "the loop hashes its own copy of the tool definitions: the offer's specs (contract schemas) are never frozen",
+  async () => {
+    // An MCP tool's argument schema is the contract's own object, shared with the run.
+    const schema = { type: "object", properties: { who: { type: "string" } }, additionalProperties: false };
+    const offer: Offer = {
+      functions: [
+        { kind: "tool", target: "greet", spec: { name: "greet", description: "Greets.", parameters: schema } },
+      ],
+      withheld: [],
+    };
+    const answers: ChatResponse[] = [
+      ...Array.from({ length: 3 }, (_, i) => ({
+        text: "",
+        toolCalls: [{ id: `c${i}`, name: "greet", arguments: '{"who":"Ada"}' }],
+        finishReason: "tool_calls" as const,
+        providerFinishReason: "tool_calls",
+        usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+        model: "m",
+      })),
+      {
+        text: "done",
+        toolCalls: [],
+        finishReason: "stop",
+        providerFinishReason: "stop",
+        usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+        model: "m",
+      },
+    ];
+    const seen: Array<{ request: ChatRequest; whole: string }> = [];
+    const client: ModelClient = {
+      provider: "scripted",
+      model: "m",
+      endpoint: "in-process",
+      complete: async (request) => {
+        seen.push({ request, whole: sha256Hex(canonicalJson(request)) });
+        return { response: answers[seen.length - 1]!, info: { attempts: 1, failures: [] } };
+      },
+    };
+    const host: InterpreterHost = {
+      callTool: async () => "Hello, Ada!",
+      callAction: async () => null,
+      log: () => {},
+      now: () => Date.now(),
+      trusted: () => undefined,
+    };
+    const audited: string[] = [];
+    const r = await runReasoningLoop({
+      client,
+      limits: { maxTokens: 100, tokenBudget: 1000, toolOutputMaxBytes: 1000 },
+      offer,
+      host,
+      audit: { emit: (type, d) => type === "model_call" && audited.push(d.requestSha256 as string) },
+      auditContent: "hashes",
+      signal: new AbortController().signal,
+      loc: { file: "t", span: { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 } },
+      system: "s",
+      user: "u",
+      maxIterations: 10,
+    });
+    assert.is(r.terminationReason, "final_answer");
+    assert.is(r.iterations, 4);
+    assert.equal(
+      audited,
+      seen.map((s) => s.whole),
+      "each audited hash is the whole request's",
+    );
+    assert.equal(
+      seen.map((s) => requestSha256(s.request)),
+      audited,
+    );
+    for (const o of [offer.functions[0]!.spec, schema, schema.properties, schema.properties.who])
+      assert.not.ok(Object.isFrozen(o), "the offer's objects stay as they were");
+    schema.properties.who.type = "string"; // still writable
+    assert.ok(Object.isFrozen(seen[0]!.request.tools![0]), "the loop's own copy is what was frozen");
+  },
+);
 
 I.run();
