@@ -25,6 +25,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { readBounded, type BoundedReadError } from "../../formats/bounded-read.js";
 import { canonicalJson } from "../../formats/json.js";
 import { sha256Hex } from "../../formats/digest.js";
+import { canonicalRequestSha256 } from "./canonical-request.js";
 import { ModelError, type ModelErrorKind } from "./errors.js";
 import type { ChatRequest, ChatResponse, ExchangeInfo, ModelClient } from "./types.js";
 
@@ -50,9 +51,13 @@ export interface RecordedExchange {
   attempts?: number;
 }
 
-/** The SHA-256 of a request's canonical JSON: what the audit log records and replay matches on. */
+/**
+ * The SHA-256 of a request's canonical JSON: what the audit log records and replay matches on.
+ * Computed incrementally (canonical-request.ts): a loop's growing conversation is canonicalised
+ * and hashed once per message, not once per turn.
+ */
 export function requestSha256(req: ChatRequest): string {
-  return sha256Hex(canonicalJson(req));
+  return canonicalRequestSha256(req);
 }
 
 export function responseSha256(res: ChatResponse): string {

@@ -82,8 +82,6 @@ export interface LoopOptions {
   /** Skills given to the model after the agent's system prompt (skills.ts); none by default. */
   skills?: readonly ReasoningSkill[];
   maxIterations: number;
-  /** Accumulated timings (the loop benchmark reads them). */
-  timing?: { providerMs: number };
 }
 
 export interface LoopResult {
@@ -125,7 +123,9 @@ function normalizeIds(calls: ToolCallProposal[], iteration: number): ToolCallPro
 
 export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
   const byName = new Map<string, OfferedFunction>(o.offer.functions.map((f) => [f.spec.name, f]));
-  const tools = o.offer.functions.map((f) => f.spec);
+  // The loop's own copy: request hashing freezes what it has hashed (runtime/model/canonical-request.ts),
+  // and the offer's specs hold contract objects (an MCP tool's pinned argument schemas) that are not ours to freeze.
+  const tools = o.offer.functions.map((f) => structuredClone(f.spec));
   const skills = o.skills ?? [];
   const system = o.system + skillsSection(skills) + GOVERNANCE_NOTE;
   const messages: ChatMessage[] = [{ role: "user", content: o.user }];
@@ -188,7 +188,6 @@ export async function runReasoningLoop(o: LoopOptions): Promise<LoopResult> {
         loc: o.loc,
         builtin: "reason",
         iteration: iterations,
-        ...(o.timing ? { timing: o.timing } : {}),
       });
       totalTokens += res.usage.totalTokens;
       lastText = res.text;

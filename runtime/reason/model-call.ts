@@ -32,8 +32,6 @@ export interface ModelCallContext {
   builtin: "llm_call" | "reason";
   /** The loop iteration (reason), 1-based. */
   iteration?: number;
-  /** Time spent inside the provider client, accumulated (the loop benchmark reads it). */
-  timing?: { providerMs: number };
 }
 
 /** What agent code sees for a ModelError. */
@@ -63,7 +61,6 @@ export async function callModel(req: ChatRequest, c: ModelCallContext): Promise<
     r = await c.client.complete(req, c.signal);
   } catch (e) {
     const latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
-    if (c.timing) c.timing.providerMs += performance.now() - t0;
     if (c.signal.aborted) {
       c.audit.emit("model_call", {
         ...base,
@@ -79,7 +76,6 @@ export async function callModel(req: ChatRequest, c: ModelCallContext): Promise<
     throw e;
   }
   const latencyMs = Math.round((performance.now() - t0) * 1000) / 1000;
-  if (c.timing) c.timing.providerMs += performance.now() - t0;
   const res = r.response;
   c.audit.emit("model_call", {
     ...base,

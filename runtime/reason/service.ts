@@ -35,8 +35,6 @@ export interface ModelRunOptions {
   budget: Budget;
   /** The host agent code runs with (created after this object, hence a function). */
   host: () => InterpreterHost;
-  /** Accumulated provider time (the loop benchmark reads it). */
-  timing?: { providerMs: number };
 }
 
 function text(v: Value | undefined, name: string, builtin: string, loc: SourceLocation): string {
@@ -95,7 +93,6 @@ export class ModelRun {
         signal: this.o.signal,
         loc,
         builtin: "llm_call",
-        ...(this.o.timing ? { timing: this.o.timing } : {}),
       },
     );
     if (res.finishReason === "refusal" || res.finishReason === "content_filter")
@@ -149,7 +146,6 @@ export class ModelRun {
       user,
       skills: this.o.skills ?? [],
       maxIterations,
-      ...(this.o.timing ? { timing: this.o.timing } : {}),
     });
     return loopResultValue(r);
   }

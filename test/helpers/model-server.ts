@@ -50,6 +50,8 @@ export interface ModelServer {
   requests: SeenRequest[];
   /** Answers still to give. */
   remaining(): number;
+  /** TCP connections accepted so far (a client that keeps its connection alive opens one). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -184,6 +186,8 @@ export async function startModelServer(
       else answer();
     });
   });
+  let connections = 0;
+  server.on("connection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
@@ -192,6 +196,7 @@ export async function startModelServer(
     baseUrl: protocol === "openai" ? `${origin}/v1` : origin,
     requests,
     remaining: () => Math.max(0, script.length - next),
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const r of open) r.destroy();
