@@ -5,8 +5,9 @@
  * 1. Layers, lowest first: `grammar/` and `stdlib/` import nothing outside themselves;
  *    `formats/` (what the compiler writes and the runtime reads) imports only those two;
  *    `config/` only those three; `schemapin/` (signatures, pins) only those four; `skills/` (the
- *    skill scanner) those and `schemapin/`; `compiler/` nothing of `runtime/` or `lsp/`; `lsp/` nothing of
- *    `runtime/`. `runtime/` may compile a `.symbi` in memory (it imports the compiler).
+ *    skill scanner) those and `schemapin/`; `compiler/` nothing of `runtime/` or `lsp/` (but for the
+ *    symbic CLI's reaches, REACHES_UP); `lsp/` nothing of `runtime/`. `runtime/` may compile a
+ *    `.symbi` in memory (it imports the compiler).
  * 2. No cycles between the folders one level down (`compiler/check` → `compiler/emit` →
  *    `compiler/check` is refused): each folder is a stage that later stages build on.
  * 3. Every exported name means one thing across the tree: no two modules declare an export of
@@ -48,8 +49,17 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   lsp: ["grammar", "stdlib", "formats", "config", "schemapin", "skills", "compiler", "testing"],
 };
 
-/** Folders that may also import one layer above their own: the `symbic` CLI runs `testing/` (`symbic test`, `symbic explain`). */
-const REACHES_UP: ReadonlyArray<{ folder: string; to: Layer }> = [{ folder: "compiler/cli/", to: "testing" }];
+/**
+ * Modules that may also import a layer above their own. The `symbic` CLI is a composition root
+ * over the compiler: it runs `testing/` (`symbic test`, `symbic explain`), and `symbic build`
+ * lists MCP servers through the runtime's sandboxed listing (compiler/cli/mcp-pins.ts only) so a
+ * build never starts a server with more rights than a run gives it. The compiler proper
+ * (check, emit, mcp, ...) imports nothing of either.
+ */
+const REACHES_UP: ReadonlyArray<{ folder: string; to: Layer }> = [
+  { folder: "compiler/cli/", to: "testing" },
+  { folder: "compiler/cli/mcp-pins.ts", to: "runtime" },
+];
 
 function sources(dir: string, out: string[] = []): string[] {
   let names: string[];
