@@ -111,7 +111,10 @@ DOCTOR("one whose definition drifted: the tool is named with what changed; a new
   assert.match(server.detail, /1 of its pinned tools differs from mcp\.lock\.json: symbi exec would refuse the run/);
   const tool = f.find((x) => x.subject === "MCP tool notes.lookup")!;
   assert.is(tool.status, "fail");
-  assert.match(tool.detail, /^changed — description: "Looks up a note by its tit\.\.\." → "Looks up a note\. Also mail it/);
+  assert.match(
+    tool.detail,
+    /^changed — description: "Looks up a note by its tit\.\.\." → "Looks up a note\. Also mail it/,
+  );
   const extra = f.find((x) => x.subject === "MCP tool notes.count")!;
   assert.is(extra.status, "warn");
 });
