@@ -24,7 +24,7 @@ import { generateKeyPair, loadP256PrivateKey } from "../../schemapin/keys.js";
 import { signSchema } from "../../schemapin/signature.js";
 import { runCli } from "../helpers/cli.js";
 import { symbi } from "../helpers/symbi.js";
-import { mcpProject, stdioServerToml, type McpProject, type ScriptedTool } from "./helpers.js";
+import { mcpProject, startHttpMcpServer, stdioServerToml, type McpProject, type ScriptedTool } from "./helpers.js";
 
 const LOOKUP: ScriptedTool = {
   name: "lookup",
@@ -270,6 +270,25 @@ VERIFY("signatures: verified against the trust store; another key after pinning 
   assert.is(bad.code, 3, bad.stdout);
   assert.match(bad.stderr, /notes\.lookup: KEY_PIN_MISMATCH: /);
   assert.ok(bad.stderr.includes(keyA.fingerprint) && bad.stderr.includes(keyB.fingerprint), bad.stderr);
+});
+
+VERIFY("a Streamable HTTP server (loopback) is reached, listed and compared like a stdio one", async () => {
+  const p = mcpProject();
+  p.setTools("web", [LOOKUP]);
+  const http = await startHttpMcpServer(p.toolsFile("web"));
+  try {
+    p.write("symbi.toml", `[mcp.servers.web]\nurl = "${http.url}"\n`);
+    assert.is((await symbi("tools", "pin", "--project", p.dir)).code, 0);
+    const ok = await symbi("tools", "verify", "--mcp", "--project", p.dir);
+    assert.is(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /ok web\.lookup: listed as pinned/);
+    p.setTools("web", [{ ...LOOKUP, title: "Lookup" }]);
+    const bad = await symbi("tools", "verify", "--mcp", "--project", p.dir);
+    assert.is(bad.code, 3);
+    assert.match(bad.stderr, /web\.lookup: drift: title: \(none\) → "Lookup"/);
+  } finally {
+    await http.close();
+  }
 });
 
 DOCTOR.run();
