@@ -10,7 +10,7 @@
  *
  * A failure is a failure only for a server some agent uses; otherwise it is a warning.
  */
-import { readMcpLock, McpLockError, MCP_LOCK_FILE } from "../../compiler/mcp/index.js";
+import { readMcpLock, McpLockError, MCP_LOCK_FILE, type LockedTool } from "../../compiler/mcp/index.js";
 import { UserError } from "../../formats/exit-codes.js";
 import type { SandboxTier } from "../../formats/sandbox-manifest.js";
 import { McpServerError } from "../mcp/connection.js";
@@ -38,7 +38,7 @@ export async function mcpFindings(ctx: DoctorContext, timeoutMs = MCP_DOCTOR_TIM
     return [{ subject: "MCP servers", status: "fail", detail: e.message, fix: "fix the server's table in symbi.toml" }];
   }
   if (project.servers.size === 0) return [];
-  let pinsOf: (server: string) => Record<string, import("../../compiler/mcp/index.js").LockedTool>;
+  let pinsOf: (server: string) => Record<string, LockedTool>;
   try {
     const lock = readMcpLock(project.root);
     pinsOf = (s) => lock.servers[s]?.tools ?? {};

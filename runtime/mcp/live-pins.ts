@@ -13,7 +13,14 @@
  * `--offline` (the compiler itself never imports the runtime: DESIGN §2, README "Layout").
  */
 import { join } from "node:path";
-import { loadMcpTools, readMcpLock, readMcpText, type LockedTool, type McpLock } from "../../compiler/mcp/index.js";
+import {
+  loadMcpTools,
+  readMcpLock,
+  readMcpText,
+  MCP_LOCK_FILE,
+  type LockedTool,
+  type McpLock,
+} from "../../compiler/mcp/index.js";
 import type { McpServerSettings } from "../../config/mcp.js";
 import { definitionHash } from "../../formats/mcp.js";
 import { McpServerError } from "./connection.js";
@@ -84,7 +91,7 @@ export async function livePins(root: string, o: LivePinsOptions): Promise<LivePi
     const s = servers.get(name)!;
     const listed = listings[i]!;
     if (listed instanceof McpServerError) {
-      out.failures.push(`${listed.message} (build from ${"mcp.lock.json"} without starting servers: --offline)`);
+      out.failures.push(`${listed.message} (build from ${MCP_LOCK_FILE} without starting servers: --offline)`);
       continue;
     }
     const pins = lock.servers[name]?.tools ?? {};
@@ -111,10 +118,10 @@ export async function livePins(root: string, o: LivePinsOptions): Promise<LivePi
         }
         report.tools.push({ name: c.name, hash: definitionHash(d), from: "live", ...(signedBy ? { signedBy } : {}) });
       } else if (c.status === "changed") {
-        out.drift.push(`${what} differs from its pin in mcp.lock.json: ${c.changes.join("; ")}`);
+        out.drift.push(`${what} differs from its pin in ${MCP_LOCK_FILE}: ${c.changes.join("; ")}`);
       } else if (c.status === "missing") {
         out.drift.push(
-          `${what}: ${c.pin ? "pinned in mcp.lock.json, but" : "named in `tools`, but"} the server does not list it`,
+          `${what}: ${c.pin ? `pinned in ${MCP_LOCK_FILE}, but` : "named in `tools`, but"} the server does not list it`,
         );
       } else {
         out.failures.push(`${what} cannot be pinned: ${c.changes.join("; ")}`);
