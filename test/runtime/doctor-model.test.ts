@@ -17,6 +17,7 @@ import { runDoctor, type DoctorContext } from "../../runtime/doctor/index.js";
 import { modelFindings } from "../../runtime/doctor/model.js";
 import { projectNeeds, type ProjectNeeds } from "../../runtime/doctor/project.js";
 import { listedAsModel } from "../../runtime/model/probe.js";
+import { symbi } from "../helpers/symbi.js";
 
 type Mode = "list" | "401" | "404" | "hang";
 
@@ -270,6 +271,12 @@ M("a replay: model needs only its recording, readable", async () => {
   f = await modelFindings(context(dir, needsModel(dir), {}), { replay: join(dir, "missing.jsonl") });
   assert.is(f[0]!.status, "fail");
   assert.match(f[0]!.detail, /cannot read the recording .*missing\.jsonl: ENOENT/);
+});
+
+M("symbi doctor --model replay: without a path is a usage error", async () => {
+  const r = await symbi("doctor", project(""), "--model", "replay:");
+  assert.is(r.code, 1);
+  assert.match(r.stderr, /symbi: error: --model replay:FILE needs the recording's path/);
 });
 
 M("which agents need a model: those whose code calls llm_call or reason, with their metadata model", () => {
