@@ -27,6 +27,7 @@ import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
 import { MCP_BUNDLE_FILE, MCP_BUNDLE_FORMAT, type McpBundle } from "../../formats/mcp.js";
 import { CONTRACT_SIGNATURE_SUFFIX } from "../contracts/model.js";
+import { lockPath, serializeMcpLock, type McpLock } from "../mcp/lock.js";
 import type { AgentIR } from "../../formats/ir.js";
 import { sealBundle } from "./bundle.js";
 import { policyFiles, type CedarCompilation } from "./cedar/index.js";
@@ -52,6 +53,11 @@ export interface BuildInput {
   compilerVersion?: string;
   /** The image the Kubernetes Jobs run (default DEFAULT_RUNTIME_IMAGE; `symbic build --runtime-image`). */
   runtimeImage?: string;
+  /**
+   * The MCP pins to build with instead of `<projectDir>/mcp.lock.json` (`symbic build` listing the
+   * servers itself: compiler/mcp/README.md, "Pins at build time").
+   */
+  mcpLock?: McpLock;
 }
 
 export interface AgentBundle {
@@ -92,6 +98,7 @@ export function buildProject(input: BuildInput): BuildOutput {
   const wanted = new Set(input.sources.map((s) => s.file));
   const project = new Project(input.projectDir, { loadContractsFromDisk: input.contractTexts === undefined });
   for (const c of input.contractTexts ?? []) project.setFile(c.file, c.text);
+  if (input.mcpLock) project.setFile(lockPath(input.projectDir), serializeMcpLock(input.mcpLock));
   for (const s of [...input.sources, ...(input.otherSources ?? [])]) {
     const decoded = decodeSource(s.bytes, s.file);
     if ("diagnostic" in decoded) {

@@ -10,13 +10,10 @@
  * through the bundle, with what each server lists when a run starts.
  */
 import type { Command } from "commander";
-import { join } from "node:path";
 import { findProjectRoot } from "../../compiler/project/root.js";
 import {
-  loadMcpTools,
   lockPath,
   readMcpLock,
-  readMcpText,
   updateMcpLock,
   McpLockError,
   MCP_LOCK_FILE,
@@ -25,18 +22,17 @@ import {
 import type { McpServerSettings } from "../../config/mcp.js";
 import { toolVerification, type Config } from "../../config/index.js";
 import { ExitCode, UserError } from "../../formats/exit-codes.js";
-import {
-  DefinitionError,
-  definitionChanges,
-  definitionHash,
-  toolDefinition,
-  type McpToolDefinition,
-} from "../../formats/mcp.js";
-import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
+import { definitionChanges, definitionHash } from "../../formats/mcp.js";
 import { SchemaPinError } from "../../schemapin/errors.js";
-import { McpConnection, McpServerError } from "../mcp/connection.js";
-import { DEFAULT_MCP_MAX_MESSAGE_BYTES, MCP_CONNECT_TIMEOUT_MS, spawnServer } from "../mcp/servers.js";
-import { listedSignature, verifyToolSignature } from "../mcp/signature.js";
+import { McpServerError } from "../mcp/connection.js";
+import {
+  compareWithPins,
+  describeComparison,
+  listServerTools,
+  projectMcpServers,
+  type ProjectMcpServers,
+} from "../mcp/listing.js";
+import { checkPinnedSignature, listedSignature, verifyToolSignature } from "../mcp/signature.js";
 import { ExitStatus } from "./errors.js";
 import { addVerificationOptions, verifierFromFlags, type VerificationFlags } from "./schemapin-options.js";
 import { commandConfig } from "./settings.js";
@@ -54,92 +50,16 @@ export function verificationFlags(config: Config, flags: VerificationFlags = {})
   return out;
 }
 
-interface ProjectServers {
-  root: string;
-  servers: Map<string, McpServerSettings>;
-}
-
-/** The servers `symbi.toml` declares; a server table with problems refuses the command (exit 3). */
-function projectServers(dir: string | undefined, names: string[]): ProjectServers {
-  const root = findProjectRoot(dir ?? process.cwd());
-  const file = join(root, "symbi.toml");
-  let text: string;
-  try {
-    text = readMcpText(file);
-  } catch {
-    throw new UserError(`${file}: cannot be read; MCP servers are declared there ([mcp.servers.NAME])`);
-  }
-  const loaded = loadMcpTools({ file, text }, undefined);
-  const bad = loaded.diagnostics.find((d) => d.code === "E0800");
-  if (bad) throw new UserError(`${bad.file}:${bad.span.line}:${bad.span.col}: ${bad.message}`, ExitCode.CheckFailed);
-  if (loaded.servers.size === 0) throw new UserError(`${file} declares no MCP servers ([mcp.servers.NAME])`);
-  for (const n of names) if (!loaded.servers.has(n)) throw new UserError(`${file} declares no MCP server \`${n}\``);
-  const servers = new Map([...loaded.servers].filter(([n]) => names.length === 0 || names.includes(n)));
-  return { root, servers };
+/** The servers `symbi.toml` declares; a project without any is a usage error. */
+function projectServers(dir: string | undefined, names: string[]): ProjectMcpServers {
+  const p = projectMcpServers(dir, names);
+  if (p.servers.size === 0) throw new UserError(`${p.file} declares no MCP servers ([mcp.servers.NAME])`);
+  return p;
 }
 
 /** Starts one server (in its own tier's sandbox) and lists its tools. */
-async function listServer(root: string, s: McpServerSettings): Promise<Record<string, unknown>[]> {
-  const decl = s.decl;
-  const conn = await McpConnection.open({
-    name: s.name,
-    decl,
-    ...(decl.transport === "stdio"
-      ? {
-          spawn: (argv: string[]) =>
-            spawnServer(s.name, decl, argv, {
-              sandbox: defaultSandboxManifest({
-                agent: `mcp_${s.name}`,
-                tier: decl.sandbox,
-                ...(decl.image !== undefined ? { image: decl.image } : {}),
-                ...(decl.maxMemoryMb !== undefined ? { memoryMb: decl.maxMemoryMb } : {}),
-                timeoutMs: 2 * MCP_CONNECT_TIMEOUT_MS,
-              }),
-              baseDir: root,
-              env: process.env,
-            }),
-        }
-      : {}),
-    env: process.env,
-    maxMessageBytes: DEFAULT_MCP_MAX_MESSAGE_BYTES,
-    connectTimeoutMs: MCP_CONNECT_TIMEOUT_MS,
-  });
-  try {
-    return await conn.listTools(MCP_CONNECT_TIMEOUT_MS);
-  } finally {
-    await conn.close();
-  }
-}
-
-interface ListedTool {
-  name: string;
-  definition?: McpToolDefinition;
-  problem?: string;
-  listed: Record<string, unknown>;
-}
-
-function readListed(s: McpServerSettings, listed: Record<string, unknown>[]): ListedTool[] {
-  const out: ListedTool[] = [];
-  for (const t of listed) {
-    const name = typeof t["name"] === "string" ? t["name"] : "(no name)";
-    if (s.tools && !s.tools.includes(name)) continue;
-    try {
-      out.push({ name, definition: toolDefinition(t), listed: t });
-    } catch (e) {
-      if (!(e instanceof DefinitionError)) throw e;
-      out.push({ name, problem: e.message, listed: t });
-    }
-  }
-  for (const wanted of s.tools ?? [])
-    if (!out.some((t) => t.name === wanted))
-      out.push({ name: wanted, problem: "the server does not list it", listed: {} });
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-function status(pinned: LockedTool | undefined, d: McpToolDefinition): string {
-  if (!pinned) return "new";
-  if (pinned.hash === definitionHash(d)) return "pinned";
-  return `changed — ${definitionChanges(pinned.definition, d).join("; ")}`;
+function listServer(root: string, s: McpServerSettings): Promise<Record<string, unknown>[]> {
+  return listServerTools(s, { root, env: process.env });
 }
 
 export function registerMcpTools(tools: Command): void {
@@ -168,25 +88,25 @@ export function registerMcpTools(tools: Command): void {
           continue;
         }
         const pins = lock.servers[name]?.tools ?? {};
-        for (const t of readListed(s, listed)) {
-          let sig: string;
+        for (const t of compareWithPins(s, listed, pins)) {
+          let sig = "";
           try {
-            const ls = listedSignature(t.listed);
-            sig = ls ? `signed by ${ls.domain}` : "unsigned";
+            const ls = t.listed ? listedSignature(t.listed) : undefined;
+            sig = ls ? `signed by ${ls.domain}` : t.listed ? "unsigned" : "";
           } catch (e) {
             sig = (e as Error).message;
           }
-          const st = t.definition ? status(pins[t.name], t.definition) : `unusable — ${t.problem}`;
+          const st = describeComparison(t);
           report.push({
             server: name,
             tool: t.name,
             status: st,
-            signature: sig,
+            ...(sig ? { signature: sig } : {}),
             description: t.definition?.description,
           });
           if (opts.format === "pretty")
             process.stdout.write(
-              `${name}.${t.name}: ${st} (${sig})${t.definition?.description ? `\n    ${JSON.stringify(t.definition.description)}` : ""}\n`,
+              `${name}.${t.name}: ${st}${sig ? ` (${sig})` : ""}${t.definition?.description ? `\n    ${JSON.stringify(t.definition.description)}` : ""}\n`,
             );
         }
       }
@@ -217,9 +137,11 @@ export function registerMcpTools(tools: Command): void {
       }
       const pins: Record<string, LockedTool> = {};
       const problems: string[] = [];
-      for (const t of readListed(s, listed)) {
-        if (!t.definition) {
-          problems.push(`${name}.${t.name}: ${t.problem}`);
+      // Compared with no pins: every listed tool is taken as it is; one `tools` names and the
+      // server does not list is a problem (a pin no longer listed is dropped, reported below).
+      for (const t of compareWithPins(s, listed, {})) {
+        if (!t.definition || !t.listed) {
+          problems.push(`${name}.${t.name}: ${t.changes.join("; ")}`);
           continue;
         }
         const locked: LockedTool = { definition: t.definition, hash: definitionHash(t.definition), pinnedAt: now };
@@ -261,7 +183,11 @@ export function registerMcpTools(tools: Command): void {
         throw e;
       }
       for (const [t, l] of Object.entries(pins)) {
-        const st = status(before[t], l.definition);
+        const st = before[t]
+          ? before[t].hash === l.hash
+            ? "pinned"
+            : `changed — ${definitionChanges(before[t].definition, l.definition).join("; ")}`
+          : "new";
         const signed = l.signature ? `, signed by ${l.signature.domain} (${l.signature.fingerprint})` : "";
         process.stdout.write(
           `${name}.${t}: ${st === "pinned" ? "unchanged" : st === "new" ? "pinned" : `re-pinned, ${st}`} (${l.hash}${signed})\n`,
@@ -303,4 +229,102 @@ export function unpinServer(server: string, tool: string | undefined, project: s
   process.stdout.write(
     `unpinned ${tool === undefined ? "the tools" : tool} of server \`${server}\` in ${lockPath(root)}\n`,
   );
+}
+
+/** One tool's line in `symbi tools verify --mcp`. */
+export interface McpToolVerification {
+  server: string;
+  tool: string;
+  /** ok: listed exactly as pinned (and its signature, if any, verifies); drift: it differs from its pin; invalid: its signature fails. */
+  status: "ok" | "drift" | "invalid";
+  /** What differs, one entry per field (drift), or the SchemaPin failure (invalid). */
+  problems: string[];
+  errorCode?: string;
+  hash?: string;
+  signature?: { domain: string; fingerprint: string; pin: string };
+}
+
+/**
+ * `symbi tools verify --mcp [--server NAME]...`: lists each server live (in its own tier's
+ * sandbox, as `symbi tools list` does) and compares every tool with its pin in mcp.lock.json,
+ * field by field; a signed tool's SchemaPin signature is verified against the trust store (the
+ * key pinned on first use unless --no-tofu) and must be by the pinned signer. Returns the
+ * results and the servers that could not be listed (each named with why).
+ */
+export async function verifyMcpServers(
+  project: string | undefined,
+  names: string[],
+  flags: VerificationFlags,
+): Promise<{ results: McpToolVerification[]; unreachable: Array<{ server: string; error: string }> }> {
+  const { root, servers } = projectServers(project, names);
+  const config = commandConfig(root);
+  const requireSigned = config.values(toolVerification).require_signed_tools === true;
+  let lock;
+  try {
+    lock = readMcpLock(root);
+  } catch (e) {
+    if (e instanceof McpLockError) throw new UserError(e.message, e.exitCode);
+    throw e;
+  }
+  let verifier: Promise<Awaited<ReturnType<typeof verifierFromFlags>>["verifier"]> | undefined;
+  const results: McpToolVerification[] = [];
+  const unreachable: Array<{ server: string; error: string }> = [];
+  for (const [name, s] of servers) {
+    const pins = lock.servers[name]?.tools ?? {};
+    if (Object.keys(pins).length === 0) {
+      results.push({
+        server: name,
+        tool: "*",
+        status: "drift",
+        problems: [
+          `nothing of server \`${name}\` is pinned in ${MCP_LOCK_FILE}: review with \`symbi tools list ${name}\`, then \`symbi tools pin ${name}\``,
+        ],
+      });
+      continue;
+    }
+    let listed;
+    try {
+      listed = await listServer(root, s);
+    } catch (e) {
+      if (!(e instanceof McpServerError)) throw e;
+      unreachable.push({ server: name, error: e.message });
+      continue;
+    }
+    for (const c of compareWithPins(s, listed, pins)) {
+      const base = { server: name, tool: c.name, ...(c.pin ? { hash: c.pin.hash } : {}) };
+      if (c.status !== "pinned") {
+        const problems =
+          c.status === "new"
+            ? [`listed but not pinned (it is not a tool of the project until \`symbi tools pin ${name}\`)`]
+            : c.status === "missing"
+              ? [
+                  c.pin
+                    ? "pinned but the server no longer lists it"
+                    : "named in `tools` but the server does not list it",
+                ]
+              : c.changes;
+        results.push({ ...base, status: "drift", problems });
+        continue;
+      }
+      try {
+        const r = await checkPinnedSignature({
+          definition: c.definition!,
+          listed: c.listed!,
+          ...(c.pin!.signature ? { pinned: c.pin!.signature } : {}),
+          requireSigned,
+          verifier: () => (verifier ??= verifierFromFlags(verificationFlags(config, flags)).then((v) => v.verifier)),
+        });
+        results.push({
+          ...base,
+          status: "ok",
+          problems: [],
+          ...(r ? { signature: { domain: r.domain, fingerprint: r.fingerprint, pin: r.pin } } : {}),
+        });
+      } catch (e) {
+        if (!(e instanceof SchemaPinError)) throw e;
+        results.push({ ...base, status: "invalid", problems: [e.message], errorCode: e.code });
+      }
+    }
+  }
+  return { results, unreachable };
 }

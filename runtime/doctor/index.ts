@@ -2,7 +2,9 @@
  * `symbi doctor`: checks the machine and the project and says what works and what to fix —
  * Node's version, the configuration, what the project's agents need (Docker, images by digest,
  * gVisor proved from inside), the key files (readable, safe modes, matching halves), the audit
- * log (verifies, not locked, within retention, key not overdue for rotation).
+ * log (verifies, not locked, within retention, key not overdue for rotation), the model provider
+ * of model-driven agents (reachable, key accepted, model listed — no token spent), and the MCP
+ * servers (started as a run starts them, listed, compared with their pins, stopped).
  *
  * Checks are a list (CHECKS below): a part of the toolchain with its own needs (a model
  * provider, MCP servers) adds one function returning its findings.
@@ -19,6 +21,8 @@ import { auditLogIn } from "../audit/storage.js";
 import { SUPPORTED_NODE } from "../../compiler/version.js";
 import type { DefaultTier } from "../exec/sandbox-settings.js";
 import { dockerFindings } from "./docker.js";
+import { mcpFindings } from "./mcp.js";
+import { modelFindings, type ModelCheckOptions } from "./model.js";
 import { projectNeeds, type ProjectNeeds } from "./project.js";
 import type { DoctorReport, DoctorFinding } from "./report.js";
 
@@ -28,6 +32,9 @@ export interface DoctorContext {
   config: Config;
   needs: ProjectNeeds;
   now: number;
+  /** The environment (the providers' variables, MCP servers' `pass_env` and tokens). */
+  env: Readonly<Record<string, string | undefined>>;
+  options: DoctorOptions;
 }
 
 export type DoctorCheck = (ctx: DoctorContext) => Promise<DoctorFinding[]> | DoctorFinding[];
@@ -248,6 +255,8 @@ export const CHECKS: readonly DoctorCheck[] = [
   (ctx) => dockerFindings(ctx.needs),
   keyFindings,
   auditFindings,
+  (ctx) => modelFindings(ctx, ctx.options.model),
+  (ctx) => mcpFindings(ctx, ctx.options.mcpTimeoutMs),
 ];
 
 export interface DoctorOptions {
@@ -255,6 +264,12 @@ export interface DoctorOptions {
   path?: string;
   env?: Readonly<Record<string, string | undefined>>;
   now?: number;
+  /** `--model PROVIDER:MODEL`: the model setting as a flag (as `symbi exec --model`). */
+  modelFlag?: string;
+  /** `--model replay:FILE` and the listing's deadline. */
+  model?: ModelCheckOptions;
+  /** Bound on starting and listing one MCP server. */
+  mcpTimeoutMs?: number;
 }
 
 export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
@@ -262,7 +277,11 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   const root = findProjectRoot(o.path ?? process.cwd());
   let config: Config;
   try {
-    config = loadConfig({ projectRoot: root, ...(o.env ? { env: o.env } : {}) });
+    config = loadConfig({
+      projectRoot: root,
+      ...(o.env ? { env: o.env } : {}),
+      ...(o.modelFlag !== undefined ? { flags: { "model.model": { value: o.modelFlag, flag: "--model" } } } : {}),
+    });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const l of e.lines) findings.push({ subject: "configuration", status: "fail", detail: l });
@@ -280,7 +299,13 @@ export async function runDoctor(o: DoctorOptions = {}): Promise<DoctorReport> {
   const tier = sec.default_sandbox_tier;
   const defaultTier: DefaultTier | undefined =
     tier === "tier1" || tier === "tier2" ? { tier, source: "configuration" } : undefined;
-  const ctx: DoctorContext = { config, needs: projectNeeds(root, defaultTier), now: o.now ?? Date.now() };
+  const ctx: DoctorContext = {
+    config,
+    needs: projectNeeds(root, defaultTier),
+    now: o.now ?? Date.now(),
+    env: o.env ?? process.env,
+    options: o,
+  };
   for (const check of CHECKS) findings.push(...(await check(ctx)));
   return { findings, ok: findings.every((f) => f.status !== "fail") };
 }

@@ -2,7 +2,8 @@
  * What a project's agents need from the machine: the project is compiled in memory (the same
  * build as `symbic build`), and each agent's entry block — with the operator's default sandbox
  * tier applied exactly as `symbi exec` applies it — and each of its tools' sandboxes say which
- * tiers and images must be there.
+ * tiers and images must be there; its code says whether it needs a model (`llm_call`,
+ * `reason`), and its bundle's `mcp.json` which MCP servers it needs.
  */
 import { projectMembers } from "../../compiler/project/members.js";
 import { readSourceBytes } from "../../compiler/project/files.js";
@@ -12,6 +13,7 @@ import { resolve } from "node:path";
 import { bundleFromFiles } from "../exec/bundle.js";
 import { runSandbox, type DefaultTier } from "../exec/sandbox-settings.js";
 import { SandboxPool } from "../exec/sandboxes.js";
+import type { SandboxManifest } from "../../formats/sandbox-manifest.js";
 
 export interface ProjectNeeds {
   root: string;
@@ -20,8 +22,29 @@ export interface ProjectNeeds {
   tiers: Map<"process" | "tier1" | "tier2", string[]>;
   /** Container images and the agents whose tools use them. */
   images: Map<string, string[]>;
+  /** Agents whose code calls `llm_call` or `reason`, with the model their metadata names (if any). */
+  models: Map<string, string | undefined>;
+  /** MCP servers the agents' tools come from: the agents, and the sandbox of the first one's run (where exec starts it). */
+  mcpServers: Map<string, { agents: string[]; sandbox: SandboxManifest }>;
   /** Why the needs could not be worked out (sources that do not compile, ...). */
   problem?: string;
+}
+
+const MODEL_BUILTINS = new Set(["llm_call", "reason"]);
+
+/** Whether the agent's IR refers to a model builtin (`{ to: "builtin", builtin: "llm_call" }`). */
+function callsModel(ir: unknown): boolean {
+  const stack: unknown[] = [ir];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (typeof v === "object" && v !== null) {
+      const o = v as Record<string, unknown>;
+      if (o["to"] === "builtin" && typeof o["builtin"] === "string" && MODEL_BUILTINS.has(o["builtin"])) return true;
+      stack.push(...Object.values(o));
+    }
+  }
+  return false;
 }
 
 function add<K>(m: Map<K, string[]>, k: K, agent: string): void {
@@ -31,7 +54,14 @@ function add<K>(m: Map<K, string[]>, k: K, agent: string): void {
 }
 
 export function projectNeeds(root: string, defaultTier: DefaultTier | undefined): ProjectNeeds {
-  const needs: ProjectNeeds = { root, agents: [], tiers: new Map(), images: new Map() };
+  const needs: ProjectNeeds = {
+    root,
+    agents: [],
+    tiers: new Map(),
+    images: new Map(),
+    models: new Map(),
+    mcpServers: new Map(),
+  };
   let files: string[];
   try {
     files = projectMembers(root).files;
@@ -64,6 +94,12 @@ export function projectNeeds(root: string, defaultTier: DefaultTier | undefined)
       continue;
     }
     add(needs.tiers, manifest.tier, b.agent);
+    if (callsModel(bundle.ir)) needs.models.set(b.agent, bundle.manifest.model);
+    for (const server of Object.keys(bundle.mcp?.servers ?? {})) {
+      const entry = needs.mcpServers.get(server);
+      if (entry) entry.agents.push(b.agent);
+      else needs.mcpServers.set(server, { agents: [b.agent], sandbox: manifest });
+    }
     if (manifest.tier === "process") continue;
     const pool = new SandboxPool(manifest);
     if (manifest.image) add(needs.images, manifest.image, b.agent);

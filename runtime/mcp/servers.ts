@@ -39,7 +39,7 @@ import { createSandbox, type CreateSandboxOptions } from "../sandbox/create.js";
 import { isSandboxError } from "../sandbox/errors.js";
 import type { SandboxProcess } from "../sandbox/types.js";
 import { McpConnection, McpServerError } from "./connection.js";
-import { listedSignature, verifyToolSignature } from "./signature.js";
+import { checkPinnedSignature, type ListedSignature } from "./signature.js";
 
 /** The pinned tools no longer match what their servers list, or their signatures fail: exit 3. */
 export class McpToolsChangedError extends Error {
@@ -231,40 +231,29 @@ export class McpServers {
         problems.push(`${what}: ${definitionChanges(tool.definition, def).join("; ")}`);
         continue;
       }
-      let sig;
       try {
-        sig = listedSignature(live);
-        if (!sig) {
-          if (tool.signature)
-            throw new SchemaPinError(
-              "SIGNATURE_INVALID",
-              `it was pinned signed by ${tool.signature.domain} and the server now lists it without a signature`,
-            );
-          if (this.o.requireSigned)
-            throw new SchemaPinError("SIGNATURE_INVALID", "it is not signed and [tools] require_signed_tools is true");
-          continue;
-        }
-        if (tool.signature && sig.domain.toLowerCase() !== tool.signature.domain.toLowerCase())
-          throw new SchemaPinError(
-            "DOMAIN_MISMATCH",
-            `it was pinned signed by ${tool.signature.domain} and is now signed by ${sig.domain}`,
-          );
-        const verifier = await (this.verifierOnce ??= this.o.verifier());
-        if (this.o.firstUse) {
-          const provider = await verifier.providerKey(sig.domain);
-          const d = await this.o.firstUse(provider.domain, def.name, provider.fingerprint);
-          if (d.action !== "pin")
-            throw new SchemaPinError(
-              "KEY_PIN_MISMATCH",
-              `the key ${provider.fingerprint} of ${provider.domain} is not pinned for "${def.name}" and is not trusted on first use here: ${d.reason}; pin it with \`symbi tools pin\``,
-            );
-        }
-        const r = await verifyToolSignature(verifier, def, sig);
-        if (tool.signature && r.fingerprint !== tool.signature.fingerprint)
-          throw new SchemaPinError(
-            "KEY_PIN_MISMATCH",
-            `it was pinned signed with the key ${tool.signature.fingerprint} and is now signed with ${r.fingerprint}`,
-          );
+        const firstUse = this.o.firstUse;
+        const r = await checkPinnedSignature({
+          definition: def,
+          listed: live,
+          ...(tool.signature ? { pinned: tool.signature } : {}),
+          requireSigned: this.o.requireSigned,
+          verifier: () => (this.verifierOnce ??= this.o.verifier()),
+          ...(firstUse
+            ? {
+                beforeVerify: async (verifier: SchemaPinVerifier, sig: ListedSignature) => {
+                  const provider = await verifier.providerKey(sig.domain);
+                  const d = await firstUse(provider.domain, def.name, provider.fingerprint);
+                  if (d.action !== "pin")
+                    throw new SchemaPinError(
+                      "KEY_PIN_MISMATCH",
+                      `the key ${provider.fingerprint} of ${provider.domain} is not pinned for "${def.name}" and is not trusted on first use here: ${d.reason}; pin it with \`symbi tools pin\``,
+                    );
+                },
+              }
+            : {}),
+        });
+        if (!r) continue;
         this.verified.add(dslName);
       } catch (e) {
         if (!(e instanceof SchemaPinError)) throw e;

@@ -50,3 +50,53 @@ export function verifyToolSignature(
     toolId: definition.name,
   });
 }
+
+export interface PinnedSignatureCheck {
+  /** The definition the server lists now (already compared with the pin by hash). */
+  definition: McpToolDefinition;
+  /** The tool as listed (its `_meta` carries the signature). */
+  listed: Record<string, unknown>;
+  /** The signer recorded with the pin, when it was pinned signed. */
+  pinned?: { domain: string; fingerprint: string };
+  /** `[tools] require_signed_tools`. */
+  requireSigned: boolean;
+  /** The verifier (asked for only when a signature is to be verified). */
+  verifier: () => Promise<SchemaPinVerifier>;
+  /** Called before the signature is verified (the run's TOFU rule for a key not pinned yet). */
+  beforeVerify?: (verifier: SchemaPinVerifier, sig: ListedSignature) => Promise<void>;
+}
+
+/**
+ * The signature rules for a pinned tool as it is listed now — one reading for `symbi exec` (run
+ * start) and `symbi tools verify`: a tool pinned signed must still be signed, by the same domain
+ * and the same key, and its signature must verify; an unsigned tool is refused when signed tools
+ * are required. Returns the verification, or undefined for an unsigned tool that may be unsigned.
+ * Throws SchemaPinError with the specification's code.
+ */
+export async function checkPinnedSignature(o: PinnedSignatureCheck): Promise<VerificationResult | undefined> {
+  const sig = listedSignature(o.listed);
+  if (!sig) {
+    if (o.pinned)
+      throw new SchemaPinError(
+        "SIGNATURE_INVALID",
+        `it was pinned signed by ${o.pinned.domain} and the server now lists it without a signature`,
+      );
+    if (o.requireSigned)
+      throw new SchemaPinError("SIGNATURE_INVALID", "it is not signed and [tools] require_signed_tools is true");
+    return undefined;
+  }
+  if (o.pinned && sig.domain.toLowerCase() !== o.pinned.domain.toLowerCase())
+    throw new SchemaPinError(
+      "DOMAIN_MISMATCH",
+      `it was pinned signed by ${o.pinned.domain} and is now signed by ${sig.domain}`,
+    );
+  const verifier = await o.verifier();
+  await o.beforeVerify?.(verifier, sig);
+  const r = await verifyToolSignature(verifier, o.definition, sig);
+  if (o.pinned && r.fingerprint !== o.pinned.fingerprint)
+    throw new SchemaPinError(
+      "KEY_PIN_MISMATCH",
+      `it was pinned signed with the key ${o.pinned.fingerprint} and is now signed with ${r.fingerprint}`,
+    );
+  return r;
+}

@@ -21,6 +21,7 @@ export const NODE_MEMORY_MB = 2048;
 
 export interface ScriptedTool {
   name: string;
+  title?: string;
   description?: string;
   inputSchema: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;

@@ -15,8 +15,13 @@
  * only when its signature names a key the operator trusts (or the operator allows unsigned
  * bundles explicitly). An invalid configuration stops the build (every problem, located; exit 3).
  *
- * Exit codes: 0 built; 3 the sources have errors (nothing is written); 1 usage or I/O error
- * (including a signing key that cannot be used).
+ * MCP servers (`[mcp.servers.*]`) are listed live, each in its own tier's sandbox, and their
+ * tools pinned in the bundles; a tool that differs from its pin in `mcp.lock.json` refuses the
+ * build; `--offline` starts no server and pins exactly the lock (../mcp-pins.ts).
+ *
+ * Exit codes: 0 built; 3 the sources have errors, or an MCP tool differs from its pin (nothing
+ * is written); 1 usage or I/O error (including a signing key that cannot be used, and an MCP
+ * server that cannot be listed).
  */
 import type { Command } from "commander";
 import { statSync } from "node:fs";
@@ -34,6 +39,7 @@ import { KeyError, loadPrivateKey } from "../../../formats/keys.js";
 import { BUNDLE_SIGNATURE_FILE, signBundle } from "../../../formats/bundle-signature.js";
 import { Config, ConfigError, bundles, loadConfig } from "../../../config/index.js";
 import type { Diagnostic } from "../../diagnostics/model.js";
+import { mcpPinsForBuild } from "../mcp-pins.js";
 
 function isDir(p: string): boolean {
   try {
@@ -86,12 +92,23 @@ export function registerBuild(program: Command): void {
       "sign each bundle with this Ed25519 private key (symbi keygen): writes bundle.sig (default: [bundles] signing_key)",
     )
     .option("--no-sign", "do not sign, even when [bundles] signing_key is set")
+    .option(
+      "--offline",
+      "start no MCP server: pin exactly mcp.lock.json (default: list each server in its sandbox and compare with mcp.lock.json)",
+    )
     .action(
       (
         paths: string[],
-        opts: { out: string; project?: string; runtimeImage?: string; format: string; sign?: string | false },
+        opts: {
+          out: string;
+          project?: string;
+          runtimeImage?: string;
+          format: string;
+          sign?: string | false;
+          offline?: boolean;
+        },
       ) =>
-        runCommand(() => {
+        runCommand(async () => {
           const format = parseFormat(opts.format);
           if (opts.runtimeImage !== undefined && !isImageReference(opts.runtimeImage))
             throw new UserError(
@@ -137,10 +154,14 @@ export function registerBuild(program: Command): void {
             // Diagnostics name files as the user sees them; the bundle records project paths.
             const shown = new Map<string, string>();
             for (const x of [...sources, ...others]) shown.set(x.file, displayPath(resolve(projectDir, x.file)));
+            const mcpLock = await mcpPinsForBuild(projectDir, opts.offline === true, (line) => {
+              if (format === "pretty") process.stderr.write(`${line}\n`);
+            });
             const out = buildProject({
               projectDir,
               sources,
               otherSources: others,
+              ...(mcpLock ? { mcpLock } : {}),
               ...(opts.runtimeImage !== undefined ? { runtimeImage: opts.runtimeImage } : {}),
             });
             const toShown = (file: string) => shown.get(file) ?? displayPath(resolve(projectDir, file));

@@ -3,8 +3,10 @@
  *   keygen — an ECDSA P-256 key pair, and with --domain the discovery document to publish at
  *            https://DOMAIN/.well-known/schemapin.json
  *   sign   — write NAME.clad.toml.sig beside each contract
- *   verify — check each contract against its signature and the signer's (pinned) key; exit 3 on
- *            any failure, each failure on its own line with its SchemaPin error code
+ *   verify — check each contract against its signature and the signer's (pinned) key, and with
+ *            --mcp each MCP server's live tools against their pins in mcp.lock.json (field by
+ *            field) and their SchemaPin signatures; exit 3 on any failure, each failure on its
+ *            own line (with its SchemaPin error code), exit 1 when a server cannot be reached
  *   pins, unpin — show and remove TOFU pins (after checking a key rotation with the provider)
  *   list, pin, unpin --server — the tools of the project's MCP servers (runtime/cli/mcp-tools.ts)
  */
@@ -27,7 +29,7 @@ import {
   verifierFromFlags,
   type VerificationFlags,
 } from "../schemapin-options.js";
-import { registerMcpTools, unpinServer } from "../mcp-tools.js";
+import { registerMcpTools, unpinServer, verifyMcpServers } from "../mcp-tools.js";
 
 /** Contract files named on the command line: files as given, folders searched for *.clad.toml. */
 function contractFiles(paths: string[]): string[] {
@@ -143,31 +145,88 @@ export function register(program: Command): void {
   addVerificationOptions(
     tools
       .command("verify")
-      .description("verify tool contracts against their signatures and the signer's pinned key")
-      .argument("<contracts...>", "contract files or folders")
-      .option("--format <format>", "pretty or json", "pretty"),
-  ).action(async (paths: string[], opts: VerificationFlags & { format: string }) => {
-    if (opts.format !== "pretty" && opts.format !== "json")
-      throw new UserError(`unknown --format '${opts.format}' (expected pretty or json)`);
-    const { verifier } = await verifierFromFlags(opts);
-    const results: Record<string, unknown>[] = [];
-    let failed = 0;
-    for (const file of contractFiles(paths)) {
-      try {
-        const r = await verifyContract(file, verifier, opts.domain);
-        results.push({ file, valid: true, tool: r.toolId, domain: r.domain, fingerprint: r.fingerprint, pin: r.pin });
-        if (opts.format === "pretty")
-          process.stdout.write(
-            `ok ${file}: tool ${r.toolId} signed by ${r.domain} (${r.fingerprint}, ${describePin(r.pin)})\n`,
-          );
-      } catch (err) {
-        if (!(err instanceof SchemaPinError)) throw err;
-        failed++;
-        results.push({ file, valid: false, error_code: err.code, error: err.message });
-        if (opts.format === "pretty") process.stderr.write(`symbi: error: ${file}: ${err.message}\n`);
+      .description(
+        "verify the project's tools: contracts against their signatures, and with --mcp each MCP server's live tools against their pins (exit 3 on any failure)",
+      )
+      .argument("[contracts...]", "contract files or folders (*.clad.toml) whose signatures to verify")
+      .option(
+        "--mcp",
+        "list the project's MCP servers and compare every tool with mcp.lock.json (definitions, signatures)",
+      )
+      .option("--server <name>", "with --mcp: only this server (repeatable)", (v: string, p: string[] = []) => [
+        ...p,
+        v,
+      ])
+      .option("--project <dir>", "with --mcp: the project folder (default: found from the current directory)")
+      .option("--format <format>", "pretty or json", "pretty")
+      .addHelpText(
+        "after",
+        "\nExit codes: 0 everything verified; 3 a contract's signature fails, or an MCP tool drifted from its pin or its signature fails;\n1 usage or I/O error, or an MCP server could not be started or reached (and nothing failed verification).",
+      ),
+  ).action(
+    async (
+      paths: string[],
+      opts: VerificationFlags & { format: string; mcp?: boolean; server?: string[]; project?: string },
+    ) => {
+      if (opts.format !== "pretty" && opts.format !== "json")
+        throw new UserError(`unknown --format '${opts.format}' (expected pretty or json)`);
+      const mcp = opts.mcp === true || (opts.server ?? []).length > 0;
+      if (paths.length === 0 && !mcp)
+        throw new UserError("verify needs contract files or folders, or --mcp (the project's MCP servers), or both");
+      const pretty = opts.format === "pretty";
+      const results: Record<string, unknown>[] = [];
+      let failed = 0;
+      if (paths.length > 0) {
+        const files = contractFiles(paths);
+        const { verifier } = await verifierFromFlags(opts);
+        for (const file of files) {
+          try {
+            const r = await verifyContract(file, verifier, opts.domain);
+            results.push({
+              file,
+              valid: true,
+              tool: r.toolId,
+              domain: r.domain,
+              fingerprint: r.fingerprint,
+              pin: r.pin,
+            });
+            if (pretty)
+              process.stdout.write(
+                `ok ${file}: tool ${r.toolId} signed by ${r.domain} (${r.fingerprint}, ${describePin(r.pin)})\n`,
+              );
+          } catch (err) {
+            if (!(err instanceof SchemaPinError)) throw err;
+            failed++;
+            results.push({ file, valid: false, error_code: err.code, error: err.message });
+            if (pretty) process.stderr.write(`symbi: error: ${file}: ${err.message}\n`);
+          }
+        }
       }
-    }
-    if (opts.format === "json") process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");
-    if (failed > 0) throw new ExitStatus(ExitCode.CheckFailed);
-  });
+      let unreachable = 0;
+      const mcpOut: Record<string, unknown> = {};
+      if (mcp) {
+        const v = await verifyMcpServers(opts.project, opts.server ?? [], opts);
+        unreachable = v.unreachable.length;
+        mcpOut["mcp"] = { tools: v.results, unreachable: v.unreachable };
+        for (const r of v.results) {
+          if (r.status !== "ok") failed++;
+          if (!pretty) continue;
+          const what = `${r.server}.${r.tool}`;
+          if (r.status === "ok")
+            process.stdout.write(
+              `ok ${what}: listed as pinned (${r.hash})${r.signature ? `, signed by ${r.signature.domain} (${r.signature.fingerprint}, ${describePin(r.signature.pin)})` : ", unsigned"}\n`,
+            );
+          else
+            for (const p of r.problems)
+              process.stderr.write(
+                `symbi: error: ${what}: ${r.status === "drift" ? "drift: " : ""}${r.errorCode && !p.includes(r.errorCode) ? `${r.errorCode}: ` : ""}${p}\n`,
+              );
+        }
+        if (pretty) for (const u of v.unreachable) process.stderr.write(`symbi: error: ${u.error}\n`);
+      }
+      if (!pretty) process.stdout.write(JSON.stringify({ results, ...mcpOut }, null, 2) + "\n");
+      if (failed > 0) throw new ExitStatus(ExitCode.CheckFailed);
+      if (unreachable > 0) throw new ExitStatus(ExitCode.Error);
+    },
+  );
 }

@@ -5,7 +5,8 @@
 // listing): echo (the default), error (isError), crash (the process exits), garbage (a line that
 // is not JSON-RPC), big (an answer above any small cap), hang (never answers), structured, and
 // mutate (from then on every description it lists says more, and it notifies list_changed).
-import { readFileSync } from "node:fs";
+// With MCP_PID_FILE in its environment it writes its process id there (a test checks it was stopped).
+import { readFileSync, writeFileSync } from "node:fs";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
@@ -53,6 +54,7 @@ export function scriptedServer(toolsFile) {
 }
 
 if (process.argv[2]) {
+  if (process.env.MCP_PID_FILE) writeFileSync(process.env.MCP_PID_FILE, String(process.pid));
   const server = scriptedServer(process.argv[2]);
   await server.connect(new StdioServerTransport());
 }
