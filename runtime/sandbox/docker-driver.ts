@@ -71,7 +71,7 @@ import {
   toolEnvironment,
   validateArgv,
 } from "./request.js";
-import { loadSeccompProfile } from "./seccomp.js";
+import { gvisorSeccompProfile, loadSeccompProfile } from "./seccomp.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type ImageIdentity,
@@ -267,9 +267,10 @@ export class DockerSandbox implements SandboxDriver {
     const memory = m.limits.memoryMb * 1024 * 1024;
     const tmpfs: Record<string, string> = {};
     for (const t of m.tmpfs) tmpfs[t.path] = `rw,nosuid,nodev,noexec,size=${t.sizeMb}m,mode=${t.mode}`;
-    const security = [`seccomp=${loadSeccompProfile().json}`];
-    if (m.noNewPrivileges) security.push("no-new-privileges:true");
     const gvisor = this.tier === "tier2";
+    const seccomp = gvisor ? gvisorSeccompProfile(loadSeccompProfile()) : loadSeccompProfile();
+    const security = [`seccomp=${seccomp.json}`];
+    if (m.noNewPrivileges) security.push("no-new-privileges:true");
     const host: Docker.HostConfig = {
       NetworkMode: "none",
       ReadonlyRootfs: m.readOnlyRoot,
