@@ -281,7 +281,9 @@ btest("an image without sh: its warm container falls back to docker exec, calls 
   const dir = mkdtempSync(join(tmpdir(), "symbi-nosh-"));
   writeFileSync(join(dir, "Dockerfile"), dockerfile);
   try {
-    const built = await runCli("docker", ["build", "-q", "--network", "none", "-t", tag, dir], { timeoutMs: 120_000 });
+    const built = await runCli("docker", ["build", "-q", "--force-rm", "--network", "none", "-t", tag, dir], {
+      timeoutMs: 120_000,
+    });
     assert.is(built.code, 0, built.stderr);
     await withWarm(async (warm) => {
       const d = driver(warm, { image: tag });
