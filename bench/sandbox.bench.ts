@@ -2,9 +2,10 @@
  * Tool-call latency through the sandbox drivers, one `echo` per call, setup and teardown
  * included, in interleaved rounds (each round calls every tier once, so a load spike on the
  * shared machine hits them all alike): the process tier; Docker Tier1 with the run's warm
- * container (`docker exec`, target p50 ≤ 60 ms) and with a fresh container per call (`fresh =
- * true`, target p50 ≤ 150 ms); the same two under gVisor (Tier2) where it runs. Every figure is
- * also given as a ratio to the process tier.
+ * container (through its launcher, target p50 ≤ 60 ms), the same container by `docker exec` (a
+ * call with standard input, which the launcher does not take: the former path, for comparison)
+ * and a fresh container per call (`fresh = true`, target p50 ≤ 150 ms); the same three under
+ * gVisor (Tier2) where it runs. Every figure is also given as a ratio to the process tier.
  */
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE, defaultSandboxManifest, type SandboxTier } from "../formats/sandbox-manifest.js";
@@ -15,6 +16,8 @@ interface Lane {
   name: string;
   driver: SandboxDriver;
   argv: string[];
+  /** Standard input for the call (routes a warm call through `docker exec`). */
+  stdin?: string;
   target?: number;
   samples: number[];
 }
@@ -68,6 +71,13 @@ export async function run(): Promise<void> {
         samples: [],
       },
       {
+        name: `${label} warm container by docker exec`,
+        driver: new DockerSandbox(manifest(tier), { docker, runId: "bench", warm }),
+        argv: ["echo", "hi"],
+        stdin: "",
+        samples: [],
+      },
+      {
         name: `${label} fresh container`,
         driver: new DockerSandbox(manifest(tier), { docker, runId: "bench", warm, fresh: true }),
         argv: ["echo", "hi"],
@@ -81,7 +91,11 @@ export async function run(): Promise<void> {
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       for (const lane of lanes) {
         const t0 = performance.now();
-        const r = await lane.driver.run({ argv: lane.argv, timeoutMs: 20_000 });
+        const r = await lane.driver.run({
+          argv: lane.argv,
+          timeoutMs: 20_000,
+          ...(lane.stdin !== undefined ? { stdin: lane.stdin } : {}),
+        });
         const ms = performance.now() - t0;
         if (r.stdout !== "hi\n") throw new Error(`${lane.name}: unexpected output ${JSON.stringify(r)}`);
         if (round >= WARMUP) lane.samples.push(ms);

@@ -11,8 +11,9 @@
  *
  * Two ways to run a call:
  * - warm (the runtime's default, given a WarmContainers set): one container per `with` block and
- *   container settings, started at the first call; each call is a `docker exec` with its own
- *   user, working directory and environment (warm-containers.ts says when it is removed);
+ *   container settings, started at the first call; each call goes to the container's launcher
+ *   (warm-launcher.ts), or is a `docker exec` with its own user, working directory and environment
+ *   when the launcher cannot take it (warm-containers.ts says when it is removed);
  * - fresh (`fresh = true`, or no set given): one container per call, removed afterwards.
  * Either way the call runs under `timeout -s KILL <its timeout + 1 s>` inside the container, and
  * a container's own process ends by its deadline label, so no sandbox outlives its deadline even
@@ -71,7 +72,7 @@ import {
   toolEnvironment,
   validateArgv,
 } from "./request.js";
-import { loadSeccompProfile } from "./seccomp.js";
+import { gvisorSeccompProfile, loadSeccompProfile } from "./seccomp.js";
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   type ImageIdentity,
@@ -82,7 +83,11 @@ import {
   type SandboxRunResult,
   type SandboxSpawnRequest,
 } from "./types.js";
-import { WarmContainers, warmContainersFor, type WarmContainer } from "./warm-containers.js";
+import { WarmContainers, warmContainersFor, type WarmContainer, type WarmReady } from "./warm-containers.js";
+import { LAUNCHER_SCRIPT, LauncherChannel, launcherCanRun, type LauncherCall } from "./warm-launcher.js";
+
+/** The image cannot run the launcher (no `sh` or `env`): its warm container uses `docker exec`. */
+class LauncherUnavailable extends Error {}
 
 export interface DockerSandboxOptions {
   /** A dockerode client to use; default: one for DOCKER_HOST or /var/run/docker.sock. */
@@ -267,9 +272,10 @@ export class DockerSandbox implements SandboxDriver {
     const memory = m.limits.memoryMb * 1024 * 1024;
     const tmpfs: Record<string, string> = {};
     for (const t of m.tmpfs) tmpfs[t.path] = `rw,nosuid,nodev,noexec,size=${t.sizeMb}m,mode=${t.mode}`;
-    const security = [`seccomp=${loadSeccompProfile().json}`];
-    if (m.noNewPrivileges) security.push("no-new-privileges:true");
     const gvisor = this.tier === "tier2";
+    const seccomp = gvisor ? gvisorSeccompProfile(loadSeccompProfile()) : loadSeccompProfile();
+    const security = [`seccomp=${seccomp.json}`];
+    if (m.noNewPrivileges) security.push("no-new-privileges:true");
     const host: Docker.HostConfig = {
       NetworkMode: "none",
       ReadonlyRootfs: m.readOnlyRoot,
@@ -349,10 +355,38 @@ export class DockerSandbox implements SandboxDriver {
   }
 
   /**
-   * The settings of a warm container: the same sandbox, with `sleep` for the block's timeout as
-   * its only process, so it ends by itself if nobody removes it. Calls come as `docker exec`.
+   * The settings of a warm container: the same sandbox, with the launcher (warm-launcher.ts) as
+   * its process under `timeout -s KILL <block timeout + 1 s>`, so it ends by itself if nobody
+   * removes it; its standard input is the runtime's attached connection, and closes when the
+   * runtime goes (StdinOnce), which ends the launcher too.
    */
   warmContainerSpec(name: string): Docker.ContainerCreateOptions {
+    const m = this.manifest;
+    return {
+      ...this.sleepContainerSpec(name),
+      Entrypoint: [
+        "timeout",
+        "-s",
+        "KILL",
+        innerTimeoutSeconds(m.timeoutMs),
+        "sh",
+        "-c",
+        LAUNCHER_SCRIPT,
+        "symbi-launcher",
+      ],
+      AttachStdin: true,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    };
+  }
+
+  /**
+   * The warm container of an image without the launcher's `sh` or `env`: `sleep` for the block's
+   * timeout as its only process, calls as `docker exec`.
+   */
+  sleepContainerSpec(name: string): Docker.ContainerCreateOptions {
     const m = this.manifest;
     const { uid, gid } = checkedIdentity(m.user);
     return {
@@ -534,35 +568,121 @@ export class DockerSandbox implements SandboxDriver {
   private startWarm(key: string): WarmContainer {
     const name = `symbi-${this.runId}-w${++containerCounter}`;
     const lifeEndsAt = Date.now() + this.manifest.timeoutMs + INNER_DEADLINE_GRACE_MS;
-    let creation: Promise<Docker.Container> | null = null;
+    let starting: Promise<unknown> | null = null;
+    let launcher: LauncherChannel | null = null;
     let removed: Promise<void> | null = null;
     let untrack = (): void => {};
     const destroy = (): Promise<void> => {
-      removed ??= Promise.resolve(creation?.catch(() => undefined))
-        .then(() => removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)))
+      // Let a start under way settle first, or the removal would find nothing and the
+      // container would appear after it.
+      removed ??= Promise.resolve(starting?.catch(() => undefined))
+        .then(() => {
+          launcher?.destroy();
+          return removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs));
+        })
         .finally(() => untrack());
       return removed.catch(() => undefined);
     };
     untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
-    const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
-    creation = this.docker
-      .createContainer({ ...this.warmContainerSpec(name), ...quick() } as Docker.ContainerCreateOptions)
-      .catch((e: unknown) => {
-        throw this.creationError(e, name);
-      });
-    const ready = creation.then(async (container) => {
+    const { uid, gid } = checkedIdentity(this.manifest.user);
+    const ready = (async (): Promise<WarmReady> => {
       try {
-        await container.start(quick());
+        const started = await this.startLauncherContainer(name);
+        launcher = started.launcher;
+        return { ...started, user: `${uid}:${gid}` };
       } catch (e) {
-        const failed = this.startError(e, name);
-        throw failed instanceof SandboxUnavailableError || failed instanceof SandboxEngineError
-          ? failed
-          : new SandboxEngineError(`cannot start warm container ${name}: ${this.engineReason(e)}`, { cause: e });
+        if (!(e instanceof LauncherUnavailable)) throw e;
       }
-      return container;
-    });
+      // No launcher in this image (no `sh` or `env`): a container whose only process is `sleep`,
+      // each call a `docker exec`.
+      await removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs));
+      return { container: await this.startSleepContainer(name), launcher: null, user: `${uid}:${gid}` };
+    })();
+    starting = ready;
     ready.catch(() => undefined); // observed by warmContainer()
     return { key, name, ready, lifeEndsAt, destroy };
+  }
+
+  /** Creates and starts a container of `spec`; a missing wrapper or an engine failure is a clear error. */
+  private async createAndStart(
+    name: string,
+    spec: Docker.ContainerCreateOptions,
+    beforeStart?: (c: Docker.Container) => Promise<void>,
+  ): Promise<Docker.Container> {
+    const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({ ...spec, ...quick() } as Docker.ContainerCreateOptions);
+    } catch (e) {
+      throw this.creationError(e, name);
+    }
+    if (beforeStart) await beforeStart(container);
+    try {
+      await container.start(quick());
+    } catch (e) {
+      const failed = this.startError(e, name);
+      throw failed instanceof SandboxUnavailableError || failed instanceof SandboxEngineError
+        ? failed
+        : new SandboxEngineError(`cannot start warm container ${name}: ${this.engineReason(e)}`, { cause: e });
+    }
+    return container;
+  }
+
+  /** A warm container whose process is the launcher (warm-launcher.ts), ready for calls. */
+  private async startLauncherContainer(
+    name: string,
+  ): Promise<{ container: Docker.Container; launcher: LauncherChannel }> {
+    let launcher: LauncherChannel | null = null;
+    const container = await this.createAndStart(name, this.warmContainerSpec(name), async (c) => {
+      // Attached before the start, so the ready line cannot be missed; the attach lives as long
+      // as the container: bound only the wait for it to open.
+      const attachAbort = new AbortController();
+      const attachTimer = setTimeout(() => attachAbort.abort(), this.engineTimeoutMs);
+      let stream: NodeJS.ReadWriteStream;
+      try {
+        stream = (await c
+          .attach({
+            stream: true,
+            stdin: true,
+            stdout: true,
+            stderr: true,
+            hijack: true,
+            abortSignal: attachAbort.signal,
+          })
+          .finally(() => clearTimeout(attachTimer))) as NodeJS.ReadWriteStream;
+      } catch (e) {
+        throw new SandboxEngineError(`cannot attach to warm container ${name}: ${this.engineReason(e)}`, { cause: e });
+      }
+      // The connection must not keep the program alive by itself (a call's timer does, while it runs).
+      (stream as NodeJS.ReadWriteStream & { unref?: () => void }).unref?.();
+      // Half the pids limit for the wrappers of recent calls (LauncherChannel.pace), half for the tool.
+      launcher = new LauncherChannel(
+        stream,
+        (st, out, err) => this.docker.modem.demuxStream(st, out, err),
+        Math.floor(this.manifest.limits.pids / 2),
+      );
+    });
+    const channel = launcher as LauncherChannel | null;
+    if (!channel) throw new SandboxEngineError(`warm container ${name} has no launcher connection`);
+    const timer = setTimeout(() => channel.destroy(), this.engineTimeoutMs);
+    try {
+      await channel.ready;
+    } catch (e) {
+      const why = reasonOf(e);
+      if (/symbi-launcher: missing timeout/.test(why)) throw this.missingWrapper("timeout");
+      if (channel.ended && /symbi-launcher: missing env|can't execute 'sh'|failed to run command .sh.:/.test(why))
+        throw new LauncherUnavailable(why);
+      channel.destroy();
+      throw new SandboxEngineError(`the launcher of warm container ${name} did not start: ${why}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
+    }
+    return { container, launcher: channel };
+  }
+
+  /** A warm container whose only process is `sleep` for the block's timeout (calls: `docker exec`). */
+  private startSleepContainer(name: string): Promise<Docker.Container> {
+    return this.createAndStart(name, this.sleepContainerSpec(name));
   }
 
   /** One call as a `docker exec` in the run's warm container. */
@@ -573,13 +693,22 @@ export class DockerSandbox implements SandboxDriver {
     const since = Math.floor(Date.now() / 1000) - 1;
     const warm = await this.warmContainer(set, timeoutMs);
     if (req.signal?.aborted) throw new SandboxAbortedError();
-    const container = await warm.ready;
+    const { container, launcher, user } = await warm.ready;
     const { uid, gid } = checkedIdentity(m.user);
     const withStdin = req.stdin !== undefined;
     const maxOut = req.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     const stdout = new CappedOutput(maxOut);
     const stderr = new CappedOutput(maxOut);
     const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
+    const call: LauncherCall = {
+      argv: ["timeout", "-s", "KILL", innerTimeoutSeconds(timeoutMs), ...req.argv],
+      env: toolEnvironment(m, CONTAINER_PATH, "/tmp"),
+      workdir: m.workdir,
+    };
+    // The launcher runs calls of the container's own user, without standard input, one at a time;
+    // anything else is a `docker exec` (warm-launcher.ts).
+    if (launcher && !launcher.busy && !launcher.ended && !withStdin && user === `${uid}:${gid}` && launcherCanRun(call))
+      return this.runLaunched(req, set, warm, container, launcher, call, { started, since, timeoutMs, stdout, stderr });
 
     let aborted = false;
     let timer: NodeJS.Timeout | undefined;
@@ -663,6 +792,79 @@ export class DockerSandbox implements SandboxDriver {
     } catch (e) {
       throw this.runError(e, warm.name, aborted);
     } finally {
+      clearTimeout(timer);
+      if (onAbort) req.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** One call through the warm container's launcher (warm-launcher.ts). */
+  private async runLaunched(
+    req: SandboxRunRequest,
+    set: WarmContainers,
+    warm: WarmContainer,
+    container: Docker.Container,
+    launcher: LauncherChannel,
+    call: LauncherCall,
+    o: { started: number; since: number; timeoutMs: number; stdout: CappedOutput; stderr: CappedOutput },
+  ): Promise<SandboxRunResult> {
+    const { started, since, timeoutMs, stdout, stderr } = o;
+    let aborted = false;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    launcher.busy = true;
+    try {
+      // Before the call's timer starts: waiting for earlier wrappers is not the tool's time.
+      await launcher.pace();
+      const killed = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        onAbort = () => {
+          aborted = true;
+          resolve();
+        };
+        req.signal?.addEventListener("abort", onAbort, { once: true });
+        if (req.signal?.aborted) onAbort();
+      });
+      const outcome = launcher.run(call, stdout, stderr);
+      const first = await Promise.race([outcome, killed.then(() => null)]);
+      if (first === null) {
+        // A running call cannot be killed alone (it may have children of its own): the container
+        // goes, and the next call starts a new one — as with `docker exec`.
+        await set.retire(warm);
+        if (aborted) throw new SandboxAbortedError();
+        return this.result(warm.name, started, stdout, stderr, {
+          exitCode: null,
+          signal: "SIGKILL",
+          timedOut: true,
+          oomKilled: false,
+        });
+      }
+      if (!first.ended) {
+        // The launcher's stream ended under the call: the container died (its memory limit, its
+        // deadline) or was removed.
+        const state = await container.inspect({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) }).then(
+          (i) => i.State,
+          () => null,
+        );
+        await set.retire(warm);
+        if (state?.OOMKilled)
+          return this.result(warm.name, started, stdout, stderr, {
+            exitCode: null,
+            signal: "SIGKILL",
+            timedOut: false,
+            oomKilled: true,
+          });
+        throw new SandboxEngineError(
+          `warm container ${warm.name} ended during the call (${state ? `status ${state.Status}` : "gone"})`,
+        );
+      }
+      const { exitCode, signal } = decodeStatus(first.status);
+      let oomKilled = false;
+      if (signal === "SIGKILL") oomKilled = await this.oomSince(container, since, warm, set);
+      return this.result(warm.name, started, stdout, stderr, { exitCode, signal, timedOut: false, oomKilled });
+    } catch (e) {
+      throw this.runError(e, warm.name, aborted);
+    } finally {
+      launcher.busy = false;
       clearTimeout(timer);
       if (onAbort) req.signal?.removeEventListener("abort", onAbort);
     }

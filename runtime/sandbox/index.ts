@@ -21,7 +21,7 @@ export {
   type PruneOptions,
 } from "./docker-engine.js";
 export { WarmContainers, type WarmContainer } from "./warm-containers.js";
-export { loadSeccompProfile, seccompProfileCandidates, type SeccompProfile } from "./seccomp.js";
+export { gvisorSeccompProfile, loadSeccompProfile, seccompProfileCandidates, type SeccompProfile } from "./seccomp.js";
 export { ProcessSandbox, pruneProcessScratchDirs, type ProcessSandboxOptions } from "./process-driver.js";
 export { PodSandbox, ToolHostClient, type ToolHostAddress } from "./tool-host/client.js";
 export { destroyAllSandboxes, liveSandboxIds } from "./live-sandboxes.js";

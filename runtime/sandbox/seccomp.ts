@@ -13,6 +13,12 @@
  *
  * None found, or a profile that allows by default: the container tiers refuse to run (fail
  * closed) with a message that says how to get it.
+ *
+ * Tier2 gets the same profile with one change (gvisorSeccompProfile): gVisor's runsc, registered
+ * with `--oci-seccomp`, ignores a rule's `errnoRet` (Debian 12's runsc 0.0~20221219 turns
+ * `SCMP_ACT_ERRNO` into EPERM, as its debug log shows: `syscall filter clone3: [( )] => errno (1)`),
+ * so Docker's `clone3 → ENOSYS` became `clone3 → EPERM`, and glibc, which falls back to `clone`
+ * only on ENOSYS, could not create a thread: Node.js, curl's resolver and git's threads failed.
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -54,6 +60,50 @@ export function seccompProfileProblem(profile: unknown): string | null {
     return `its defaultAction ${p.defaultAction} lets every syscall it does not name through`;
   if (!Array.isArray(p.syscalls) || p.syscalls.length === 0) return "it allows no syscalls at all";
   return null;
+}
+
+/**
+ * The profile for gVisor (tier2), derived from `profile`: every rule that answers ENOSYS
+ * (`SCMP_ACT_ERRNO` with `errnoRet` 38 — Docker's `clone3`) becomes `SCMP_ACT_TRACE`, and `ptrace`
+ * is removed from every rule that allows it.
+ *
+ * Why this is no wider than the original: a syscall whose filter says TRACE fails with ENOSYS
+ * when no tracer is attached (seccomp(2); gVisor does the same — measured: `Syscall 435: denied by
+ * seccomp`, and glibc then uses `clone`, whose flags the profile does check). Only a ptrace tracer
+ * with PTRACE_O_TRACESECCOMP could let such a call through, and without `ptrace` nothing inside
+ * the sandbox can become one. So the ENOSYS rules mean exactly what they meant; the one
+ * difference is narrower: tools cannot ptrace (strace, gdb) under tier2.
+ */
+export function gvisorSeccompProfile(profile: SeccompProfile): SeccompProfile {
+  if (derived?.from === profile) return derived.profile;
+  const parsed = JSON.parse(profile.json) as { syscalls: SeccompRule[] } & Record<string, unknown>;
+  const syscalls: SeccompRule[] = [];
+  for (const { name, ...rule } of parsed.syscalls) {
+    // Docker's format names a rule's syscalls in `names` (or, in old profiles, one `name`).
+    const listed = Array.isArray(rule.names) ? rule.names : typeof name === "string" ? [name] : [];
+    const names = listed.filter((n) => n !== "ptrace");
+    if (names.length === 0) continue;
+    if (rule.action === "SCMP_ACT_ERRNO" && rule.errnoRet === ENOSYS) {
+      const { errnoRet: _enosys, ...rest } = rule;
+      syscalls.push({ ...rest, names, action: "SCMP_ACT_TRACE" });
+    } else syscalls.push({ ...rule, names });
+  }
+  const result = { path: profile.path, json: JSON.stringify({ ...parsed, syscalls }) };
+  derived = { from: profile, profile: result };
+  return result;
+}
+
+let derived: { from: SeccompProfile; profile: SeccompProfile } | null = null;
+
+/** ENOSYS on the architectures Docker's profile names it for (x86_64, arm64, …; mips has 89, kept as is). */
+const ENOSYS = 38;
+
+interface SeccompRule {
+  names?: string[];
+  name?: string;
+  action: string;
+  errnoRet?: number;
+  [field: string]: unknown;
 }
 
 let cached: { key: string; profile: SeccompProfile } | null = null;

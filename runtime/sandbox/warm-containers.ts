@@ -1,7 +1,8 @@
 /**
  * The warm containers of one run: one container per `with` block and container settings (image,
  * runtime, limits, mounts — everything but the per-call user, working directory and
- * environment), started at the first call that needs it; each call is a `docker exec` in it. The
+ * environment), started at the first call that needs it; each call goes to its launcher
+ * (warm-launcher.ts) or is a `docker exec` in it. The
  * drivers of one run share a set (SandboxPool hands the same one to each), so two tools with the
  * same image share a container.
  *
@@ -9,7 +10,7 @@
  * is aborted (a running exec cannot be killed on its own), when it died (a gVisor sandbox ends
  * whole on OOM), when too little of its life is left for the next call, and on Ctrl-C, SIGTERM,
  * SIGHUP and exit (live-sandboxes.ts). If the runtime dies without any of that, the container's
- * own process (`sleep` for the block's timeout) ends it, and its deadline label lets the next
+ * own process (the launcher, or `sleep`, under the block's timeout) ends it, and its deadline label lets the next
  * start remove it.
  *
  * State a tool leaves in the container (files in /tmp, background processes) is visible to the
@@ -17,17 +18,27 @@
  * per call instead.
  */
 import type Docker from "dockerode";
+import type { LauncherChannel } from "./warm-launcher.js";
 
 export interface WarmContainer {
   /** The key it was made for (see DockerSandbox.warmKey). */
   readonly key: string;
   readonly name: string;
-  /** Created and started; rejects if either failed. */
-  readonly ready: Promise<Docker.Container>;
+  /** Created and started (with its launcher ready, if it has one); rejects if that failed. */
+  readonly ready: Promise<WarmReady>;
   /** Unix milliseconds at which its own process ends it. */
   readonly lifeEndsAt: number;
   /** Kills and removes it (idempotent, never throws). */
   destroy(): Promise<void>;
+}
+
+/** A started warm container. */
+export interface WarmReady {
+  readonly container: Docker.Container;
+  /** Its launcher (warm-launcher.ts); null for an image without one (every call a `docker exec`). */
+  readonly launcher: LauncherChannel | null;
+  /** The `uid:gid` its processes run as: only calls as that user may use the launcher. */
+  readonly user: string;
 }
 
 /**

@@ -6,10 +6,14 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Docker from "dockerode";
 import { DEFAULT_RUNTIME_IMAGE } from "../../formats/images.js";
 import { TOOL_HOST_MEMORY_MB } from "../../formats/pod.js";
 import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
+import { gvisorSeccompProfile, loadSeccompProfile } from "../../runtime/sandbox/seccomp.js";
 import { checkConfinement, type ConfinementReport } from "../../runtime/sandbox/tool-host/confinement.js";
 import { dockerUnavailable } from "../helpers/docker.js";
 import { run } from "../helpers/podman.js";
@@ -100,11 +104,19 @@ ctest("runc: a container made like the tools container holds a tier1 manifest, n
 });
 
 gtest("gVisor: the probe proves the gVisor kernel from inside, and the container holds a tier2 manifest", async () => {
-  // The daemon here may pass the OCI seccomp profile into gVisor (runsc --oci-seccomp), under
-  // which Node.js cannot create threads; runsc's default — and a gVisor RuntimeClass's — ignores it.
-  const r = await probe(["--runtime", "runsc", "--security-opt", "seccomp=unconfined"]);
-  assert.is(r.gvisor, true);
-  assert.equal(check(r, "tier2"), []);
+  // The daemon here passes the OCI seccomp profile into gVisor (runsc --oci-seccomp): the tier2
+  // profile (clone3 as TRACE, since this runsc ignores errnoRet) lets Node.js create its threads.
+  const dir = mkdtempSync(join(tmpdir(), "symbi-seccomp-"));
+  try {
+    const file = join(dir, "tier2.json");
+    writeFileSync(file, gvisorSeccompProfile(loadSeccompProfile()).json);
+    const r = await probe(["--runtime", "runsc", "--security-opt", `seccomp=${file}`]);
+    assert.is(r.gvisor, true);
+    assert.is(r.seccomp, 2);
+    assert.equal(check(r, "tier2"), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

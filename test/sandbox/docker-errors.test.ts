@@ -11,9 +11,11 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { defaultSandboxManifest } from "../../formats/sandbox-manifest.js";
 import { seccompProfileProblem } from "../../runtime/sandbox/seccomp.js";
+import { LAUNCHER_SCRIPT } from "../../runtime/sandbox/warm-launcher.js";
 import {
   DockerSandbox,
   gvisorHostPidsLimit,
+  gvisorSeccompProfile,
   loadSeccompProfile,
   SandboxUnavailableError,
   SandboxUnsupportedError,
@@ -173,9 +175,19 @@ test("the container settings are exactly the manifest's", () => {
     assert.equal(t2.HostConfig?.Ulimits, [{ Name: "nproc", Soft: 32, Hard: 32 }]);
     assert.is(t2.OpenStdin, true);
     assert.is(t2.StdinOnce, true);
-    const warm = new DockerSandbox(m, { runId: "w" }).warmContainerSpec("symbi-w-w1");
-    assert.equal(warm.Entrypoint, ["sleep", "31"]);
+    // Tier2's profile is Docker's with clone3 as TRACE and no ptrace (seccomp.ts).
+    assert.ok(t2.HostConfig?.SecurityOpt?.includes(`seccomp=${gvisorSeccompProfile(loadSeccompProfile()).json}`));
+    // A warm container's process is the launcher under the block's limit, its stdin the runtime's.
+    const warmDriver = new DockerSandbox(m, { runId: "w" });
+    const warm = warmDriver.warmContainerSpec("symbi-w-w1");
+    assert.equal(warm.Entrypoint, ["timeout", "-s", "KILL", "31", "sh", "-c", LAUNCHER_SCRIPT, "symbi-launcher"]);
+    assert.equal([warm.OpenStdin, warm.StdinOnce, warm.AttachStdin], [true, true, true]);
     assert.is(warm.Labels?.["dev.symbi.mode"], "warm");
+    assert.equal(warm.HostConfig, spec.HostConfig);
+    // Without a launcher (no sh or env in the image): `sleep` under the same limit.
+    const sleeping = warmDriver.sleepContainerSpec("symbi-w-w1");
+    assert.equal(sleeping.Entrypoint, ["sleep", "31"]);
+    assert.equal([sleeping.OpenStdin, sleeping.AttachStdin], [false, false]);
   });
 });
 

@@ -9,12 +9,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import Docker from "dockerode";
 import { gvisorUnavailable } from "../helpers/docker.js";
+import { DEFAULT_RUNTIME_IMAGE } from "../../formats/images.js";
 import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
   DockerSandbox,
   SandboxUnavailableError,
   WarmContainers,
   liveSandboxIds,
+  loadSeccompProfile,
   pruneSandboxContainers,
 } from "../../runtime/sandbox/index.js";
 
@@ -136,6 +138,78 @@ gtest("warm gVisor container: calls reuse it with docker exec; removed at close"
   assert.not.ok(a.stdout.includes(await hostKernel()));
   await warm.closeAll();
   assert.equal(await docker.listContainers({ all: true, filters: JSON.stringify({ name: [a.sandbox.id] }) }), []);
+});
+
+// The runtime image (`npm run runtime:image`) holds Node.js and `symbi`; without it the Node
+// cases below are skipped, visibly.
+const runtimeImage =
+  unavailable === null
+    ? await docker
+        .getImage(DEFAULT_RUNTIME_IMAGE)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        )
+    : false;
+const rtest = runtimeImage ? gtest : test.skip;
+if (unavailable === null && !runtimeImage)
+  console.log(`  gVisor Node.js tests skipped: image ${DEFAULT_RUNTIME_IMAGE} missing (npm run runtime:image)`);
+const nodeSandbox = () =>
+  new DockerSandbox(
+    defaultSandboxManifest({ agent: "gvisor_node", tier: "tier2", image: DEFAULT_RUNTIME_IMAGE, timeoutMs: 60_000 }),
+    { runId: RUN_ID },
+  );
+
+rtest("gVisor with --oci-seccomp: Docker's own profile stops thread creation (clone3 → EPERM)", async () => {
+  // The defect the tier2 profile exists for: this runsc ignores `errnoRet`, so Docker's
+  // `clone3 → ENOSYS` arrives as EPERM and glibc does not fall back to clone. Only meaningful
+  // where runsc is registered with --oci-seccomp (the tier2 driver refuses it otherwise).
+  const info = (await docker.info()) as { Runtimes?: Record<string, { runtimeArgs?: string[] }> };
+  if (!(info.Runtimes?.runsc?.runtimeArgs ?? []).includes("--oci-seccomp")) return;
+  const container = await docker.createContainer({
+    Image: DEFAULT_RUNTIME_IMAGE,
+    Entrypoint: ["node", "-e", "console.log('started')"],
+    Labels: { "dev.symbi.sandbox": "1", "dev.symbi.run": RUN_ID },
+    NetworkDisabled: true,
+    HostConfig: {
+      NetworkMode: "none",
+      Runtime: "runsc",
+      SecurityOpt: [`seccomp=${loadSeccompProfile().json}`],
+    },
+  } as Docker.ContainerCreateOptions);
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    const logs = String(await container.logs({ stdout: true, stderr: true, follow: false }));
+    assert.is.not(StatusCode, 0, logs);
+    assert.match(logs, /uv_thread_create/);
+  } finally {
+    await container.remove({ force: true });
+  }
+});
+
+rtest("gVisor with --oci-seccomp: Node.js starts threads under the tier2 profile", async () => {
+  const r = await nodeSandbox().run({
+    argv: [
+      "node",
+      "-e",
+      "const { Worker } = require('node:worker_threads'); new Worker('process.exit(7)', { eval: true }).on('exit', (c) => console.log('worker exit', c))",
+    ],
+  });
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.is(r.stdout, "worker exit 7\n");
+});
+
+rtest("gVisor with --oci-seccomp: the runtime image's tool host starts and waits for its runtime", async () => {
+  // No runtime connects (the container has only loopback), so it gives up after --accept-timeout
+  // with its own message and exit 1 — not Node's abort (134) at thread creation.
+  const r = await nodeSandbox().run({
+    argv: ["symbi", "tool-host", "--listen", "127.0.0.1:7070", "--accept-timeout", "1"],
+  });
+  assert.is(r.exitCode, 1, r.stderr);
+  assert.match(r.stderr, /symbi: error: tool host: /);
+  assert.not.match(r.stderr, /uv_thread_create|Assertion failed/);
 });
 
 gtest("nothing is left behind by this file", async () => {

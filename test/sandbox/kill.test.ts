@@ -1,7 +1,7 @@
 /**
  * The kill tests of the sandbox side: `symbi exec` is killed outright (SIGKILL) while a tool
  * runs, and no sandbox outlives its deadline — the limit inside the sandbox (the `timeout`
- * wrapper, a warm container's own `sleep`) ends it without the runtime; what is left (a stopped
+ * wrapper, a warm container's own life limit) ends it without the runtime; what is left (a stopped
  * container, a private directory) carries its deadline and is removed by `symbi sandbox prune` or
  * the next start. SIGHUP ends a run like SIGTERM: a clean log and a clear exit.
  *
@@ -182,7 +182,7 @@ async function killDuringContainerCall(agent: string): Promise<Docker.ContainerI
       async () => (await docker.listContainers({ filters })).find((x) => x.State === "running"),
       20_000,
     );
-    // The call is under way inside it (a warm container runs `sleep` first, the call is an exec).
+    // The call is under way inside it (a warm container starts its launcher first, then the call).
     await until(
       "the call inside",
       async () => {
@@ -209,7 +209,8 @@ for (const mode of ["warm", "fresh"] as const) {
       const c = await killDuringContainerCall(`kill_${mode}`);
       const created = c.Created * 1000;
       const container = docker.getContainer(c.Id);
-      // Its own limit ends it: the call's `timeout` (fresh) or the container's `sleep` (warm).
+      // Its own limit ends it: the call's `timeout` (fresh; warm too, after which the launcher
+      // reads the end of its input) or the container's own (warm).
       await until(
         "the container to stop",
         async () => ((await container.inspect()).State.Running ? undefined : true),

@@ -147,7 +147,8 @@ dtest("a warm container bounds its own life: its only process ends at the block'
     const d = driver(warm, { timeoutMs: 1000 });
     const r = await d.run({ argv: ["true"], timeoutMs: 500 });
     const info = await docker.getContainer(r.sandbox.id).inspect();
-    assert.equal(info.Config.Entrypoint, ["sleep", "2"]);
+    // The launcher, bounded by `timeout -s KILL <block timeout + 1 s>`.
+    assert.equal(info.Config.Entrypoint?.slice(0, 6), ["timeout", "-s", "KILL", "2", "sh", "-c"]);
     assert.ok(Number(info.Config.Labels["dev.symbi.deadline"]) > Date.now());
     // Its own process ends it by the deadline, whoever is (or is not) there to remove it.
     let running = true;
@@ -201,6 +202,37 @@ dtest("Ctrl-C and SIGTERM of the program remove its warm container", async () =>
     }
   }
 });
+
+dtest(
+  "SIGKILL of the program: the launcher sees its input close and the container stops after the running call",
+  async () => {
+    // The block's timeout is 60 s; the call sleeps 3 s. Nobody removes the container (the program
+    // is killed outright), yet it stops once the call is over — not at the block's timeout.
+    const runId = `wkill${process.pid}`;
+    const fixture = fileURLToPath(new URL("./fixtures/interrupt-child.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", fixture, runId, "warm", "3"], { stdio: "ignore" });
+    const filters = JSON.stringify({ label: [`dev.symbi.run=${runId}`] });
+    try {
+      let running = false;
+      for (let i = 0; i < 150 && !running; i++) {
+        running = (await docker.listContainers({ filters })).some((c) => c.State === "running");
+        if (!running) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(running, "the child never started its warm container");
+      child.kill("SIGKILL");
+      const killedAt = Date.now();
+      let stopped = false;
+      while (!stopped && Date.now() - killedAt < 20_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        stopped = !(await docker.listContainers({ all: true, filters })).some((c) => c.State === "running");
+      }
+      assert.ok(stopped, "the warm container still runs 20 s after its runtime was killed");
+    } finally {
+      child.kill("SIGKILL");
+      await pruneSandboxContainers(docker, runId);
+    }
+  },
+);
 
 dtest("nothing is left behind by this file", async () => {
   assert.equal(liveSandboxIds(), []);
