@@ -19,48 +19,59 @@
  * project) starts empty. Nothing else invalidates it, because nothing else can change an answer.
  *
  * What it never does: skip the audit (callers append a record for every decision, hit or not),
- * cache a gate failure that threw (a thrown error is not an answer of Cedar), or hold a request
- * larger than MAX_KEY_CHARS (a call with megabytes of arguments is decided, not remembered).
+ * cache a gate failure that threw (a thrown error is not an answer of Cedar), hold a request
+ * larger than MAX_KEY_CHARS (a call with megabytes of arguments is decided, not remembered), or
+ * grow past DECISION_CACHE_ENTRIES entries and MAX_CACHED_CHARS characters of keys.
  */
+import { LRUCache } from "lru-cache";
 import type { GateDecision } from "./gate.js";
 
 /** Decisions kept per PolicySet (least recently used first out). */
 export const DECISION_CACHE_ENTRIES = 4096;
 
-/** Requests whose JSON is longer than this are not cached (bounds the cache to ~32 MiB of keys). */
+/** Requests whose JSON is longer than this are not cached. */
 export const MAX_KEY_CHARS = 8192;
 
+/** The keys held together stay under this many characters (at most 8 MiB, two bytes a character). */
+export const MAX_CACHED_CHARS = 4 * 1024 * 1024;
+
 export class DecisionCache {
-  /** Insertion order is recency order: a hit moves its entry to the end. */
-  private readonly entries = new Map<string, GateDecision>();
+  /** Undefined when caching is off (capacity 0). */
+  private readonly entries: LRUCache<string, GateDecision> | undefined;
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacity = DECISION_CACHE_ENTRIES) {}
+  constructor(readonly capacity = DECISION_CACHE_ENTRIES) {
+    this.entries =
+      capacity > 0
+        ? new LRUCache({
+            max: capacity,
+            maxSize: MAX_CACHED_CHARS,
+            maxEntrySize: MAX_KEY_CHARS,
+            sizeCalculation: (_d, key) => Math.max(1, key.length),
+          })
+        : undefined;
+  }
 
   /** The decision cached for `key` (a copy the caller may change), or undefined. */
   get(key: string): GateDecision | undefined {
-    const d = this.entries.get(key);
+    const d = this.entries?.get(key);
     if (d === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.entries.delete(key);
-    this.entries.set(key, d);
     return copyDecision(d);
   }
 
   /** Remembers a decision (a copy, so later changes by the caller do not leak into hits). */
   set(key: string, d: GateDecision): void {
-    if (this.capacity <= 0 || key.length > MAX_KEY_CHARS) return;
-    this.entries.delete(key);
-    this.entries.set(key, copyDecision(d));
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    if (key.length > MAX_KEY_CHARS) return;
+    this.entries?.set(key, copyDecision(d));
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries?.size ?? 0;
   }
 }
 

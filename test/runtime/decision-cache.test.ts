@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PolicySet, type GateRequest, type RunContext } from "../../runtime/gate/index.js";
-import { MAX_KEY_CHARS } from "../../runtime/gate/decision-cache.js";
+import { DecisionCache, MAX_CACHED_CHARS, MAX_KEY_CHARS } from "../../runtime/gate/decision-cache.js";
 import { compileToBundles, execAgent } from "../../runtime/exec/index.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
@@ -175,6 +175,17 @@ test("a request larger than the key limit is decided every time, not remembered"
   assert.is(set.decisions.hits, 0);
   assert.is(gate.decide({ action: "wc", args: { path: "x" } }).decision, "allow");
   assert.is(set.decisions.size, 1);
+});
+
+test("the keys held together stay under the character bound", () => {
+  const cache = new DecisionCache(100_000);
+  const d = { decision: "allow" as const, rules: ["r"], locations: [""], reason: "allowed" };
+  const perKey = MAX_KEY_CHARS;
+  const fit = Math.floor(MAX_CACHED_CHARS / perKey);
+  for (let i = 0; i < fit + 50; i++) cache.set(String(i).padStart(perKey, "k"), d);
+  assert.is(cache.size, fit);
+  assert.ok(cache.get(String(fit + 49).padStart(perKey, "k")), "the newest is kept");
+  assert.is(cache.get(String(0).padStart(perKey, "k")), undefined, "the oldest went first");
 });
 
 test("the least recently used decision is the one forgotten", () => {
