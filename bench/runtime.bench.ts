@@ -1,7 +1,9 @@
 /**
  * Runtime figures (`npm run bench -- runtime`, compiled):
  * - gate decision latency in process, the audit append of the decision included (targets:
- *   p50 ≤ 100 µs, p99 ≤ 300 µs), for an allow, a guard deny, and without the append. Each
+ *   p50 ≤ 100 µs, p99 ≤ 300 µs), for an allow, a guard deny, and without the append; each for
+ *   distinct requests (every one decided by Cedar: the gate's decision cache misses) and for one
+ *   request repeated (answered by the cache, runtime/gate/decision-cache.ts). Each
  *   sample is timed twice: wall time, and this process's CPU time (user + system, all threads).
  *   On a shared machine the wall p99 is mostly the time the process waited for a core (a
  *   preemption costs milliseconds, and 1% of samples meet one when the load is high); the CPU
@@ -68,25 +70,51 @@ export async function run(): Promise<void> {
     const log = AuditLog.open(join(dir, "audit.log"), { privateKey: loadPrivateKey(join(dir, "key")) });
     const sink = new LogSink(log, "bench-run", b.agent);
 
-    const decideAndAudit = (args: Record<string, unknown>) => () => {
-      const d = gate.decide({ action: "factor", args });
+    // A fresh argument per call (never seen before: a cache miss), or the same one (a hit).
+    let fresh = 0;
+    const decideAndAudit = (args: () => Record<string, unknown>) => () => {
+      const a = args();
+      const d = gate.decide({ action: "factor", args: a });
       sink.emit("decision", {
         action: "factor",
         decision: d.decision,
         rules: d.rules,
         locations: d.locations,
         reason: d.reason,
-        args: args as never,
+        args: a as never,
       });
     };
-    reportDecisions("gate decision + audit append (allow)", sample(5000, decideAndAudit({ n: 360 })), true);
     reportDecisions(
-      "gate decision + audit append (guard deny)",
-      sample(5000, decideAndAudit({ n: 360_000_000 })),
+      "gate decision + audit append (allow, distinct requests)",
+      sample(
+        5000,
+        decideAndAudit(() => ({ n: 2 + (fresh++ % 999_000) })),
+      ),
       true,
     );
     reportDecisions(
-      "gate decision alone",
+      "gate decision + audit append (guard deny, distinct requests)",
+      sample(
+        5000,
+        decideAndAudit(() => ({ n: 360_000_000 + fresh++ })),
+      ),
+      true,
+    );
+    reportDecisions(
+      "gate decision alone (distinct requests)",
+      sample(5000, () => void gate.decide({ action: "factor", args: { n: 2 + (fresh++ % 999_000) } })),
+      false,
+    );
+    reportDecisions(
+      "gate decision + audit append (allow, one request repeated: cache hits)",
+      sample(
+        5000,
+        decideAndAudit(() => ({ n: 360 })),
+      ),
+      true,
+    );
+    reportDecisions(
+      "gate decision alone (one request repeated: cache hits)",
       sample(5000, () => void gate.decide({ action: "factor", args: { n: 360 } })),
       false,
     );

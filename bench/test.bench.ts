@@ -4,7 +4,9 @@
  *   generated test file of table-style cases over the seed policies (allow, deny, approval,
  *   default deny, derived values), every row a case decided by the runtime's gate. Two figures:
  *   the decisions alone, and everything after the build (reading and checking the file,
- *   resolving every case against the project, deciding, coverage);
+ *   resolving every case against the project, deciding, coverage); and the decisions of the same
+ *   file when each case's rows repeat 10 distinct requests (the gate's decision cache answers the
+ *   repeats, runtime/gate/README.md) — every row is still a case decided through the gate;
  * - the time of `symbic test examples` (the CLI: node start and the five builds included).
  * Medians of interleaved runs, each a fresh `symbic test` process (`--format json` reports the
  * timings: wall clock, and the CPU time of the decisions, which a loaded machine inflates less).
@@ -18,10 +20,13 @@ import { repoRoot } from "./paths.js";
 
 const ROWS_PER_CASE = 1000;
 
-/** A test file of 8 table-style cases of ROWS_PER_CASE rows each over the seed policies (8,000 cases). */
-function generated(): string {
+/**
+ * A test file of 8 table-style cases of ROWS_PER_CASE rows each over the seed policies (8,000
+ * cases); each case's rows make `distinct` different requests (all different by default).
+ */
+function generated(distinct = ROWS_PER_CASE): string {
   const rows = (f: (i: number) => string) =>
-    `rows = [\n${Array.from({ length: ROWS_PER_CASE }, (_, i) => `  ${f(i)},`).join("\n")}\n]\n`;
+    `rows = [\n${Array.from({ length: ROWS_PER_CASE }, (_, i) => `  ${f(i % distinct)},`).join("\n")}\n]\n`;
   return `agent = "data_steward"
 
 [context]
@@ -81,10 +86,14 @@ export async function run(): Promise<void> {
     rmSync(join(dir, "agents/policies.test.toml"));
     const file = join(dir, "agents/generated.test.toml");
     writeFileSync(file, generated());
+    const repeating = join(dir, "agents/repeating.test.toml");
+    writeFileSync(repeating, generated(10));
     const decideRate: number[] = [];
     const decideCpuRate: number[] = [];
     const afterBuildRate: number[] = [];
     const examplesMs: number[] = [];
+    const repeatingRate: number[] = [];
+    const repeatingCpuRate: number[] = [];
     let cases = 0;
     const symbic = (args: string[]) => {
       const t0 = performance.now();
@@ -109,6 +118,9 @@ export async function run(): Promise<void> {
       decideCpuRate.push(cases / (t.decideCpuMs / 1000));
       afterBuildRate.push(cases / ((t.totalMs - t.buildMs) / 1000));
       examplesMs.push(symbic(["examples"]).ms);
+      const rep = JSON.parse(symbic([repeating, "--format", "json"]).stdout) as typeof doc;
+      repeatingRate.push(rep.passed / (rep.timing.decideMs / 1000));
+      repeatingCpuRate.push(rep.passed / (rep.timing.decideCpuMs / 1000));
     }
     const target = { value: 10_000, higherIsBetter: true };
     const load = `(load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`;
@@ -125,6 +137,13 @@ export async function run(): Promise<void> {
       stats(afterBuildRate).median,
       "cases/s",
       target,
+    );
+    report(
+      "symbic test: decisions per second, rows repeating 10 requests a case (decision cache hits), wall clock",
+      stats(repeatingRate).median,
+      "cases/s",
+      target,
+      `CPU: ${stats(repeatingCpuRate).median.toFixed(0)} cases/s`,
     );
     report(
       "symbic test examples, the CLI (5 projects built, 53 tests, node start included)",

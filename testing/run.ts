@@ -99,9 +99,19 @@ function rowLabel(c: PolicyCase): string {
   return `${c.name} [${parts.join(", ")}]`;
 }
 
-/** The rules of an agent by id, with shown locations. */
+/** The rules of each agent by id, made once per project (every case names its deciding rules). */
+const ruleTables = new WeakMap<TestedProject, Map<string, Map<string, PolicyEntry>>>();
+
+/** The rules of an agent by id. */
 function ruleTable(p: TestedProject, agent: string): Map<string, PolicyEntry> {
-  return new Map((p.compiled.get(agent)?.cedar.policiesJson?.policies ?? []).map((e) => [e.id, e]));
+  let byAgent = ruleTables.get(p);
+  if (!byAgent) ruleTables.set(p, (byAgent = new Map()));
+  let table = byAgent.get(agent);
+  if (!table) {
+    table = new Map((p.compiled.get(agent)?.cedar.policiesJson?.policies ?? []).map((e) => [e.id, e]));
+    byAgent.set(agent, table);
+  }
+  return table;
 }
 
 export function ruleRefs(

@@ -23,6 +23,10 @@
  *
  * A request that cannot be built, a cedar-wasm failure or an exception is a deny with the reason
  * (fail closed). `decide` never throws.
+ *
+ * Answers are remembered per PolicySet, keyed by the JSON text of the Cedar request
+ * (decision-cache.ts says why a hit is the answer Cedar would give); callers audit every
+ * decision, remembered or not.
  */
 import {
   preparsePolicySet,
@@ -35,6 +39,7 @@ import { POLICIES_FORMAT, type PoliciesJson, type PolicyEntry } from "../../form
 import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { cedarRequest, type CedarRequest, type PolicyRequest } from "./request.js";
 import { splitPolicies, PolicyLoadError } from "./policies.js";
+import { DecisionCache, DECISION_CACHE_ENTRIES } from "./decision-cache.js";
 
 export type DecisionKind = "allow" | "deny" | "require_approval";
 
@@ -139,10 +144,17 @@ function checkPoliciesJson(v: unknown): PoliciesJson {
   return o as PoliciesJson;
 }
 
+export interface PolicySetOptions {
+  /** Decisions remembered (default DECISION_CACHE_ENTRIES; 0 decides every request with Cedar). */
+  decisionCacheEntries?: number;
+}
+
 /** One agent's compiled policies, parsed once. */
 export class PolicySet {
   readonly agent: string;
   readonly policiesJson: PoliciesJson;
+  /** @internal (PolicyGate) Decisions by request; see decision-cache.ts. */
+  readonly decisions: DecisionCache;
   private readonly mainId: string;
   private readonly approvalId: string | undefined;
   private readonly schemaName: string;
@@ -150,7 +162,8 @@ export class PolicySet {
   /** Actions some approval policy can match ("all" for an unconstrained one). */
   private readonly approvalActions: Set<string> | "all";
 
-  private constructor(parts: CompiledPolicies) {
+  private constructor(parts: CompiledPolicies, options: PolicySetOptions) {
+    this.decisions = new DecisionCache(options.decisionCacheEntries ?? DECISION_CACHE_ENTRIES);
     this.policiesJson = checkPoliciesJson(parseJsonPart(parts.policiesJson, "policies.json"));
     this.agent = this.policiesJson.agent;
     for (const e of this.policiesJson.policies) this.entries.set(e.id, e);
@@ -201,8 +214,8 @@ export class PolicySet {
   }
 
   /** Parses the policy sets and schema. Throws GateLoadError when they cannot be used. */
-  static load(parts: CompiledPolicies): PolicySet {
-    return new PolicySet(parts);
+  static load(parts: CompiledPolicies, options: PolicySetOptions = {}): PolicySet {
+    return new PolicySet(parts, options);
   }
 
   /** The rule table entry of a policy id. */
@@ -291,7 +304,17 @@ export class PolicyGate {
       }
       return d;
     }
-    const call = built;
+    // The same text cedar-wasm is given (its binding serialises the call with JSON.stringify).
+    const key = JSON.stringify(built);
+    const known = this.policies.decisions.get(key);
+    if (known) return known;
+    const d = this.decideWithCedar(built, req.action); // req.action is built.action.id: in the key
+    this.policies.decisions.set(key, d);
+    return d;
+  }
+
+  /** The decision for a built request: the main set, then the approval set (see the top of this file). */
+  private decideWithCedar(call: CedarRequest, action: string): GateDecision {
     const main = this.policies.authorize(call, "main");
     const mainFailure = this.failure(main, "policy.cedar");
     if (mainFailure) return mainFailure;
@@ -303,12 +326,12 @@ export class PolicyGate {
           decision: "deny",
           rules: [DEFAULT_DENY],
           locations: [""],
-          reason: `no policy allows \`${req.action}\` for agent \`${this.agent}\` (default deny)`,
+          reason: `no policy allows \`${action}\` for agent \`${this.agent}\` (default deny)`,
         };
       return { decision: "deny", rules, locations: this.locations(rules), reason: `denied by ${this.describe(rules)}` };
     }
     const allowRules = [...resp.diagnostics.reason].sort();
-    if (this.policies.approvalCanMatch(req.action)) {
+    if (this.policies.approvalCanMatch(action)) {
       const ap = this.policies.authorize(call, "approval");
       const apFailure = this.failure(ap, "approval.cedar");
       if (apFailure) return apFailure;
