@@ -39,6 +39,7 @@ const NOT_ON_THE_BUNDLE_PATH: ReadonlyArray<[RegExp, string]> = [
   [/\/runtime\/mcp\/(connection|servers)\.[jt]s$/, "the MCP client (a run that reaches an MCP server only)"],
   [/\/schemapin\/(verify|resolvers|https-fetch)\.[jt]s$/, "SchemaPin verification (a signed MCP tool or skill only)"],
   [/\/node_modules\/yaml\//, "the YAML parser (skill front matter only)"],
+  [/^node:(tls|https)$/, "Node's TLS stack (an HTTPS connection, or [security] tls_min_version)"],
 ];
 
 // The tracer: an ES module loader hook (it runs on the loader thread and appends each URL to the
