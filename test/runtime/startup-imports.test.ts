@@ -38,7 +38,7 @@ const NOT_ON_THE_BUNDLE_PATH: ReadonlyArray<[RegExp, string]> = [
   ],
   [/\/runtime\/mcp\/(connection|servers)\.[jt]s$/, "the MCP client (a run that reaches an MCP server only)"],
   [/\/schemapin\/(verify|resolvers|https-fetch)\.[jt]s$/, "SchemaPin verification (a signed MCP tool or skill only)"],
-  [/\/node_modules\/yaml\//, "the YAML parser (skill front matter only)"],
+  [/\/node_modules\/yaml\//, "the YAML parser (pinned skills and Kubernetes manifests only)"],
   [/^node:(tls|https)$/, "Node's TLS stack (an HTTPS connection, or [security] tls_min_version)"],
 ];
 
