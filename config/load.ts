@@ -104,12 +104,18 @@ export class Config {
 // a command given no file and no setting compiles nothing, one given `--trust` compiles the
 // validator of that key alone. (Loading ajv and compiling every key took longer than the rest
 // of a `symbi exec` start-up.)
+// The schemas are constants of config/ (each key's `schema`), not input: they are not validated
+// against JSON Schema's meta-schema at every start-up (compiling the meta-schema cost as much as
+// all the rest of ajv's work here); test/config/schemas.test.ts validates every one of them.
 const require = createRequire(import.meta.url);
 let ajvInstance: AjvClass | undefined;
 function ajv(): AjvClass {
   const { Ajv } = require("ajv") as typeof import("ajv");
-  return (ajvInstance ??= new Ajv({ allErrors: true, strict: true }));
+  return (ajvInstance ??= new Ajv(CONFIG_AJV_OPTIONS));
 }
+
+/** The options the configuration's validators are compiled with (strict: a misspelled keyword is an error). */
+export const CONFIG_AJV_OPTIONS = Object.freeze({ allErrors: true, strict: true, validateSchema: false });
 
 interface Validators {
   file: () => ValidateFunction;

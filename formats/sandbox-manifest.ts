@@ -8,11 +8,13 @@
  * are constants in v1: a manifest can say them, never weaken them.
  *
  * The field-by-field documentation lives in `sandbox-manifest.schema.json` (its `description`s),
- * so the published schema and this module cannot drift apart: the validator is compiled from
- * that file.
+ * so the published schema and this module cannot drift apart: the validator is generated from
+ * that file ahead of time (sandbox-manifest.validator.ts, ajv's standalone code; a test fails when
+ * it is stale), so no command compiles it at start-up.
  */
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import schemaJson from "./sandbox-manifest.schema.json" with { type: "json" };
+import generatedValidator from "./sandbox-manifest.validator.js";
 import { SANDBOX_ID_RANGE } from "./sandbox-identity.js";
 
 export { SANDBOX_ID_RANGE, SandboxIdentityError, sandboxIdentity, sandboxIdentityProblem } from "./sandbox-identity.js";
@@ -125,9 +127,7 @@ export class InvalidSandboxManifestError extends Error {
   }
 }
 
-// Compiled once: ajv code-generates the validator, so later calls are cheap.
-const ajv = new Ajv({ allErrors: true, strictTypes: false });
-const schemaValidator = ajv.compile(schemaJson);
+const schemaValidator = generatedValidator as unknown as ValidateFunction;
 
 /**
  * Validates an untrusted value (parsed JSON) against manifest v1: the JSON Schema first, then

@@ -11,7 +11,7 @@
 import { closeSync, lstatSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { yamlLibrary } from "../formats/lazy-yaml.js";
 import { isPlainObject } from "../formats/json.js";
 import { writeFileAtomic } from "./atomic-file.js";
 import { SchemaPinError, fsErrorText } from "./errors.js";
@@ -119,7 +119,7 @@ export function skillName(dir: string): string {
     const text = readFileSync(join(dir, "SKILL.md"), "utf8");
     const m = /^---\r?\n([\s\S]*?)\r?\n---\r?(?:\n|$)/.exec(text);
     if (m) {
-      const fm = parseYaml(m[1]!) as unknown;
+      const fm = yamlLibrary().parse(m[1]!) as unknown;
       if (isPlainObject(fm) && typeof fm["name"] === "string" && fm["name"].trim()) return fm["name"].trim();
     }
   } catch {

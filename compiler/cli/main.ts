@@ -13,21 +13,24 @@ import { setSkipReporter } from "../project/files.js";
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
 // (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
 compileWasmForShortRun();
-const [
-  { registerParse },
-  { registerCheck },
-  { registerBuild },
-  { registerFmt },
-  { registerTest },
-  { registerExplain },
-] = await Promise.all([
-  import("./commands/parse.js"),
-  import("./commands/check.js"),
-  import("./commands/build.js"),
-  import("./commands/fmt.js"),
-  import("./commands/test.js"),
-  import("./commands/explain.js"),
-]);
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded on demand: when the command line names a command, only its module
+ * is imported (`symbic check` does not load the formatter, prettier or the test runner); help and
+ * unknown commands load them all. The order is the order of `symbic --help`.
+ */
+const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
+  ["parse", async () => (await import("./commands/parse.js")).registerParse],
+  ["check", async () => (await import("./commands/check.js")).registerCheck],
+  ["build", async () => (await import("./commands/build.js")).registerBuild],
+  ["fmt", async () => (await import("./commands/fmt.js")).registerFmt],
+  ["test", async () => (await import("./commands/test.js")).registerTest],
+  ["explain", async () => (await import("./commands/explain.js")).registerExplain],
+];
+const named = COMMANDS.filter(([name]) => name === process.argv[2]);
+const registers = await Promise.all((named.length > 0 ? named : COMMANDS).map(([, load]) => load()));
 
 const program = new Command();
 program
@@ -40,12 +43,7 @@ program
 // A dangling or looping link in a project is skipped with a warning (compiler/project/files.ts).
 setSkipReporter((s) => process.stderr.write(`symbic: warning: ${s.path}: ${s.reason}; skipped\n`));
 
-registerParse(program);
-registerCheck(program);
-registerBuild(program);
-registerFmt(program);
-registerTest(program);
-registerExplain(program);
+for (const register of registers) register(program);
 
 try {
   await program.parseAsync(process.argv);

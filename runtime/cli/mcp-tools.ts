@@ -24,7 +24,7 @@ import { toolVerification, type Config } from "../../config/index.js";
 import { ExitCode, UserError } from "../../formats/exit-codes.js";
 import { definitionChanges, definitionHash } from "../../formats/mcp.js";
 import { SchemaPinError } from "../../schemapin/errors.js";
-import { McpServerError } from "../mcp/connection.js";
+import { McpServerError } from "../mcp/server-error.js";
 import {
   compareWithPins,
   describeComparison,

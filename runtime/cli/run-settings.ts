@@ -6,9 +6,6 @@
  * it was set, for the messages and the audit log.
  */
 import { Config, bundles, security, skills } from "../../config/index.js";
-import { defaultTrustStorePath, TrustStore } from "../../schemapin/pins.js";
-import { LocalFileResolver, WellKnownResolver } from "../../schemapin/resolvers.js";
-import { SchemaPinVerifier } from "../../schemapin/verify.js";
 import { keyIdOf, loadPublicKey } from "../../formats/keys.js";
 import { auditLogIn, ensureStorage } from "../audit/storage.js";
 import type { ExecOptions } from "../exec/run.js";
@@ -32,7 +29,7 @@ function where(config: Config, section: string, key: string): string {
 }
 
 /** `auditLogFlag`: the --audit-log flag (a log file; it turns auditing on for the run). */
-export function runSettings(config: Config, auditLogFlag: string | undefined): RunSettings {
+export async function runSettings(config: Config, auditLogFlag: string | undefined): Promise<RunSettings> {
   const sec = config.values(security);
   const bun = config.values(bundles);
   const out: RunSettings = {};
@@ -88,7 +85,14 @@ export function runSettings(config: Config, auditLogFlag: string | undefined): R
   const sk = config.values(skills);
   if (sk.require_signatures === true) {
     // Skill signers' keys: from the operator's discovery folder, else each domain's well-known
-    // document over HTTPS; pinned on first use in the SchemaPin trust store.
+    // document over HTTPS; pinned on first use in the SchemaPin trust store. SchemaPin's modules
+    // are loaded only here: a run that requires no signatures does not pay for them.
+    const [{ defaultTrustStorePath, TrustStore }, { LocalFileResolver, WellKnownResolver }, { SchemaPinVerifier }] =
+      await Promise.all([
+        import("../../schemapin/pins.js"),
+        import("../../schemapin/resolvers.js"),
+        import("../../schemapin/verify.js"),
+      ]);
     out.skillSignatures = {
       verifier: new SchemaPinVerifier({
         resolver: sk.discovery_dir !== undefined ? new LocalFileResolver(sk.discovery_dir) : new WellKnownResolver(),

@@ -3,7 +3,7 @@
  * a command works on (compiler/project/root.ts finds its root), the operator's files, the
  * environment and the command's own flags. Also what the whole process takes from it.
  */
-import tls from "node:tls";
+import { createRequire } from "node:module";
 import { findProjectRoot } from "../../compiler/project/root.js";
 import { Config, loadConfig, security, type LoadOptions } from "../../config/index.js";
 
@@ -30,6 +30,9 @@ export function givenFlags(entries: Array<[key: string, flag: string, value: unk
  */
 export function applyProcessSettings(config: Config): void {
   const min = config.values(security).tls_min_version;
-  // The module object (not an ES namespace, which is read-only) holds Node's default.
-  if (min !== undefined) tls.DEFAULT_MIN_VERSION = min === "1.3" ? "TLSv1.3" : "TLSv1.2";
+  if (min === undefined) return;
+  // The module object (not an ES namespace, which is read-only) holds Node's default. Required
+  // only when the setting is given: loading node:tls took longer than some whole commands.
+  const tls = createRequire(import.meta.url)("node:tls") as typeof import("node:tls");
+  tls.DEFAULT_MIN_VERSION = min === "1.3" ? "TLSv1.3" : "TLSv1.2";
 }

@@ -13,7 +13,7 @@
 import { readMcpLock, McpLockError, MCP_LOCK_FILE, type LockedTool } from "../../compiler/mcp/index.js";
 import { UserError } from "../../formats/exit-codes.js";
 import type { SandboxTier } from "../../formats/sandbox-manifest.js";
-import { McpServerError } from "../mcp/connection.js";
+import { McpServerError } from "../mcp/server-error.js";
 import { compareWithPins, describeComparison, listServerTools, projectMcpServers } from "../mcp/listing.js";
 import type { DoctorContext } from "./index.js";
 import type { DoctorFinding } from "./report.js";

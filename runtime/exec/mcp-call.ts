@@ -22,7 +22,7 @@ import { fromJson, isOption, JsonConversionError, toJson, type Json, type Value 
 import type { ToolCallerOptions } from "./tool-call.js";
 import type { CallRequirements } from "./requirements.js";
 import type { ValidatedArgs } from "../tools/index.js";
-import { McpServerError } from "../mcp/connection.js";
+import { McpServerError } from "../mcp/server-error.js";
 
 /** What the MCP path shares with the contract path of ToolCaller. */
 export interface McpCallSteps {

@@ -22,7 +22,7 @@ import {
   verifySkill,
 } from "../../schemapin/skill.js";
 import type { SchemaPinVerifier } from "../../schemapin/verify.js";
-import { parseSkillFrontMatter } from "../../skills/front-matter.js";
+import type { FrontMatterResult } from "../../skills/front-matter.js";
 
 /** Skill signatures required by the operator (`[skills] require_signatures`): how they are verified, and where that was set. */
 export interface SkillSignaturePolicy {
@@ -106,7 +106,11 @@ export async function loadPinnedSkills(
   projectRoot: string | undefined,
   signatures?: SkillSignaturePolicy,
 ): Promise<LoadedSkill[]> {
-  const skills = readPinnedSkills(files, origin, projectRoot);
+  const pins = pinnedSkills(files, origin);
+  if (pins.length === 0) return [];
+  // The front matter's reader (and its YAML parser) is loaded only for a bundle that pins skills.
+  const { parseSkillFrontMatter } = await import("../../skills/front-matter.js");
+  const skills = readPinnedSkills(pins, origin, projectRoot, parseSkillFrontMatter);
   if (!signatures) return skills;
   for (const skill of skills) {
     const dir = resolve(projectRoot!, skill.folder);
@@ -128,12 +132,11 @@ export async function loadPinnedSkills(
 }
 
 function readPinnedSkills(
-  files: ReadonlyMap<string, Buffer>,
+  pins: readonly PinnedSkill[],
   origin: string,
   projectRoot: string | undefined,
+  parseSkillFrontMatter: (text: string) => FrontMatterResult,
 ): LoadedSkill[] {
-  const pins = pinnedSkills(files, origin);
-  if (pins.length === 0) return [];
   if (projectRoot === undefined)
     throw new SkillPinError(`${origin}: the agent uses skills, but no project folder was given to read them from`);
   return pins.map((pin) => {

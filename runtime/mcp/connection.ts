@@ -21,19 +21,7 @@ import type { McpServerDecl } from "../../formats/mcp.js";
 import { VERSION } from "../../compiler/version.js";
 import type { SandboxProcess } from "../sandbox/types.js";
 import { SandboxStdioTransport } from "./stdio-transport.js";
-
-/** A server (or a call to it) failed; the message names the server. */
-export class McpServerError extends Error {
-  override readonly name = "McpServerError";
-  constructor(
-    readonly server: string,
-    message: string,
-    /** What kind of failure, for the audit log and the agent's `e.details`. */
-    readonly reason: "start" | "exited" | "protocol" | "timeout" | "too_large" | "error" | "aborted",
-  ) {
-    super(message);
-  }
-}
+import { McpServerError } from "./server-error.js";
 
 /**
  * A signal for one request that follows `outer`: the SDK adds an abort listener to the signal of

@@ -23,7 +23,7 @@ import {
 } from "../../compiler/mcp/index.js";
 import type { McpServerSettings } from "../../config/mcp.js";
 import { definitionHash } from "../../formats/mcp.js";
-import { McpServerError } from "./connection.js";
+import { McpServerError } from "./server-error.js";
 import { compareWithPins, listServerTools } from "./listing.js";
 import { listedSignature } from "./signature.js";
 

@@ -38,7 +38,8 @@ import type { FirstUseDecision } from "../../config/tofu.js";
 import { createSandbox, type CreateSandboxOptions } from "../sandbox/create.js";
 import { isSandboxError } from "../sandbox/errors.js";
 import type { SandboxProcess } from "../sandbox/types.js";
-import { McpConnection, McpServerError } from "./connection.js";
+import { McpConnection } from "./connection.js";
+import { McpServerError } from "./server-error.js";
 import { checkPinnedSignature, type ListedSignature } from "./signature.js";
 
 /** The pinned tools no longer match what their servers list, or their signatures fail: exit 3. */

@@ -32,6 +32,14 @@ const NOT_ON_THE_BUNDLE_PATH: ReadonlyArray<[RegExp, string]> = [
   [/\/grammar\/(parser|lexer|scanner|chevrotain)\.[jt]s$/, "the parser (a .symbi target only)"],
   [/\/node_modules\/(chevrotain|typescript|prettier)\//, "a compiler or formatter library"],
   [/\/node_modules\/(fast-xml-parser|csv-parse|re2js)\//, "a parser the quick start's tools and code do not use"],
+  [
+    /\/node_modules\/(@modelcontextprotocol|zod|zod-to-json-schema)\//,
+    "the MCP SDK (a run that reaches an MCP server only)",
+  ],
+  [/\/runtime\/mcp\/(connection|servers)\.[jt]s$/, "the MCP client (a run that reaches an MCP server only)"],
+  [/\/schemapin\/(verify|resolvers|https-fetch)\.[jt]s$/, "SchemaPin verification (a signed MCP tool or skill only)"],
+  [/\/node_modules\/yaml\//, "the YAML parser (pinned skills and Kubernetes manifests only)"],
+  [/^node:(tls|https)$/, "Node's TLS stack (an HTTPS connection, or [security] tls_min_version)"],
 ];
 
 // The tracer: an ES module loader hook (it runs on the loader thread and appends each URL to the

@@ -17,8 +17,7 @@ import { FatalError } from "../../interpreter/errors.js";
 import { DEFAULT_MAX_MEMORY, largestMaxMemory } from "../../interpreter/budget.js";
 import { CompileError } from "../../exec/compile-error.js";
 import { execAgent } from "../../exec/run.js";
-import { verificationFlags } from "../mcp-tools.js";
-import { verifierFromFlags } from "../schemapin-options.js";
+import type { verifierFromFlags } from "../schemapin-options.js";
 import { firstUseDecision, tofu, toolVerification } from "../../../config/index.js";
 import { readJsonArgument } from "../../exec/json-argument.js";
 import { resolveTarget } from "../../exec/resolve.js";
@@ -208,7 +207,7 @@ export function register(program: Command): void {
         ]),
       );
       applyProcessSettings(config);
-      const settings = runSettings(config, opts.auditLog);
+      const settings = await runSettings(config, opts.auditLog);
       const input = opts.input === undefined ? undefined : readJsonArgument("--input", opts.input);
       const context = opts.context === undefined ? undefined : readJsonArgument("--context", opts.context);
       const facts = opts.facts === undefined ? undefined : readJsonArgument("--facts", opts.facts);
@@ -236,8 +235,13 @@ export function register(program: Command): void {
       });
       const toolHost = await toolHostClient(opts);
 
+      // SchemaPin verification (and the MCP modules that read its settings) is loaded only when a
+      // run meets a signed MCP tool: most runs use none.
       let verifying: ReturnType<typeof verifierFromFlags> | undefined;
-      const verification = () => (verifying ??= verifierFromFlags(verificationFlags(config)));
+      const verification = () =>
+        (verifying ??= Promise.all([import("../mcp-tools.js"), import("../schemapin-options.js")]).then(
+          ([{ verificationFlags }, { verifierFromFlags }]) => verifierFromFlags(verificationFlags(config)),
+        ));
 
       const controller = new AbortController();
       currentRun = controller;
