@@ -18,36 +18,7 @@ import { compileToBundles, execAgent } from "../../runtime/exec/index.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
 import { buildText } from "../build/helpers.js";
-
-const PATH_TOOL = `
-[tool]
-name = "NAME"
-description = "reads a file"
-binary = "cat"
-[args.path]
-position = 1
-required = true
-type = "string"
-[command]
-template = "cat {path}"
-[output]
-format = "text"
-`;
-
-const COUNT_TOOL = `
-[tool]
-name = "count"
-description = "counts"
-binary = "seq"
-[args.n]
-position = 1
-required = true
-type = "integer"
-[command]
-template = "seq {n}"
-[output]
-format = "text"
-`;
+import { COUNT_TOOL, PATH_TOOL } from "../helpers/gate-tools.js";
 
 // Allows, forbids, a guard on the inputs and on a trusted record, an overflow that fails
 // closed, a derived value (a list's length), approvals and a default deny.

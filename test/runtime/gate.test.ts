@@ -8,37 +8,8 @@ import * as assert from "uvu/assert";
 import { PassThrough } from "node:stream";
 import { GateLoadError, PolicySet, approverFor, DEFAULT_DENY } from "../../runtime/gate/index.js";
 import { buildText } from "../build/helpers.js";
+import { COUNT_TOOL, PATH_TOOL } from "../helpers/gate-tools.js";
 import { policySetOf } from "../helpers/gate.js";
-
-const PATH_TOOL = `
-[tool]
-name = "NAME"
-description = "reads a file"
-binary = "cat"
-[args.path]
-position = 1
-required = true
-type = "string"
-[command]
-template = "cat {path}"
-[output]
-format = "text"
-`;
-
-const COUNT_TOOL = `
-[tool]
-name = "count"
-description = "counts"
-binary = "seq"
-[args.n]
-position = 1
-required = true
-type = "integer"
-[command]
-template = "seq {n}"
-[output]
-format = "text"
-`;
 
 const SOURCE = `
 agent qs(limit: int) -> String {
