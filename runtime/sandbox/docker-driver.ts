@@ -768,21 +768,7 @@ export class DockerSandbox implements SandboxDriver {
       const status = await this.execStatus(exec);
       if (status === null) {
         // The exec's stream ended without a status: the container itself died under it.
-        const state = await container.inspect(quick()).then(
-          (i) => i.State,
-          () => null,
-        );
-        await set.retire(warm);
-        if (state?.OOMKilled)
-          return this.result(warm.name, started, stdout, stderr, {
-            exitCode: null,
-            signal: "SIGKILL",
-            timedOut: false,
-            oomKilled: true,
-          });
-        throw new SandboxEngineError(
-          `warm container ${warm.name} ended during the call (${state ? `status ${state.Status}` : "gone"})`,
-        );
+        return await this.diedDuringCall(set, warm, container, started, stdout, stderr);
       }
       const { exitCode, signal } = decodeStatus(status);
       this.refuseMissingWrapper(exitCode, stdout.text() + stderr.text(), "timeout");
@@ -795,6 +781,35 @@ export class DockerSandbox implements SandboxDriver {
       clearTimeout(timer);
       if (onAbort) req.signal?.removeEventListener("abort", onAbort);
     }
+  }
+
+  /**
+   * A warm container died under a call (by `docker exec` or the launcher): it is retired, and the
+   * call was OOM-killed when the engine says so; otherwise the container's end is an engine error.
+   */
+  private async diedDuringCall(
+    set: WarmContainers,
+    warm: WarmContainer,
+    container: Docker.Container,
+    started: number,
+    stdout: CappedOutput,
+    stderr: CappedOutput,
+  ): Promise<SandboxRunResult> {
+    const state = await container.inspect({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) }).then(
+      (i) => i.State,
+      () => null,
+    );
+    await set.retire(warm);
+    if (state?.OOMKilled)
+      return this.result(warm.name, started, stdout, stderr, {
+        exitCode: null,
+        signal: "SIGKILL",
+        timedOut: false,
+        oomKilled: true,
+      });
+    throw new SandboxEngineError(
+      `warm container ${warm.name} ended during the call (${state ? `status ${state.Status}` : "gone"})`,
+    );
   }
 
   /** One call through the warm container's launcher (warm-launcher.ts). */
@@ -841,21 +856,7 @@ export class DockerSandbox implements SandboxDriver {
       if (!first.ended) {
         // The launcher's stream ended under the call: the container died (its memory limit, its
         // deadline) or was removed.
-        const state = await container.inspect({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) }).then(
-          (i) => i.State,
-          () => null,
-        );
-        await set.retire(warm);
-        if (state?.OOMKilled)
-          return this.result(warm.name, started, stdout, stderr, {
-            exitCode: null,
-            signal: "SIGKILL",
-            timedOut: false,
-            oomKilled: true,
-          });
-        throw new SandboxEngineError(
-          `warm container ${warm.name} ended during the call (${state ? `status ${state.Status}` : "gone"})`,
-        );
+        return await this.diedDuringCall(set, warm, container, started, stdout, stderr);
       }
       const { exitCode, signal } = decodeStatus(first.status);
       let oomKilled = false;
