@@ -5,6 +5,7 @@
  * process through the SDK's own server transport. The tools each server lists are read from a
  * JSON file on every request, so a test can change them between build and run.
  */
+import type { McpToolDefinition } from "../../formats/mcp.js";
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,13 +20,8 @@ export const SCRIPTED_SERVER = resolve(fileURLToPath(new URL("./servers/scripted
 /** A node program in the process tier needs more address space than the default limit (RLIMIT_AS). */
 export const NODE_MEMORY_MB = 2048;
 
-export interface ScriptedTool {
-  name: string;
-  title?: string;
-  description?: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema?: Record<string, unknown>;
-  annotations?: Record<string, unknown>;
+/** A tool the scripted server lists: a definition, and how the server answers its calls. */
+export interface ScriptedTool extends McpToolDefinition {
   _meta?: Record<string, unknown>;
   "x-behaviour"?: "echo" | "error" | "crash" | "garbage" | "big" | "hang" | "structured" | "mutate";
 }
