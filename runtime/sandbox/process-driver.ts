@@ -172,25 +172,8 @@ export class ProcessSandbox implements SandboxDriver {
         stdio: ["pipe", "pipe", "pipe"],
       });
       const pid = child.pid;
-      const killGroup = () => {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // ESRCH: the group is already gone.
-        }
-      };
-      untrack = trackLiveSandbox({
-        id: `pid ${pid ?? "?"}`,
-        destroy: async () => {
-          killGroup();
-          await rm(dir, { recursive: true, force: true });
-        },
-        destroySync: () => {
-          killGroup();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      });
+      const { killGroup, untrack: stopTracking } = trackGroup(pid, dir);
+      untrack = stopTracking;
 
       const stdout = new CappedOutput(maxOut);
       const stderr = new CappedOutput(maxOut);
@@ -320,25 +303,7 @@ export class ProcessSandbox implements SandboxDriver {
       throw new SandboxUnavailableError(`cannot start the process sandbox: ${reasonOf(e)}`, { cause: e });
     }
     const pid = child.pid;
-    const killGroup = () => {
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const untrack = trackLiveSandbox({
-      id: `pid ${pid ?? "?"}`,
-      destroy: async () => {
-        killGroup();
-        await rm(dir, { recursive: true, force: true });
-      },
-      destroySync: () => {
-        killGroup();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    });
+    const { killGroup, untrack } = trackGroup(pid, dir);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -462,4 +427,31 @@ export function countTasksOfUser(uid: number): number {
     if (realUid !== undefined && Number(realUid) === uid) n += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
   }
   return n;
+}
+
+/**
+ * A started tool's process group and scratch folder, tracked as a live sandbox (so an exit of the
+ * runtime kills the group and removes the folder); `killGroup` kills the whole group now.
+ */
+function trackGroup(pid: number | undefined, dir: string): { killGroup: () => void; untrack: () => void } {
+  const killGroup = () => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  };
+  const untrack = trackLiveSandbox({
+    id: `pid ${pid ?? "?"}`,
+    destroy: async () => {
+      killGroup();
+      await rm(dir, { recursive: true, force: true });
+    },
+    destroySync: () => {
+      killGroup();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  return { killGroup, untrack };
 }
