@@ -21,6 +21,7 @@ import type { Expr } from "../../grammar/ast.js";
 import type { Span } from "../../grammar/span.js";
 import type { SandboxTier } from "../../formats/sandbox-manifest.js";
 import { sandboxTierFromDsl } from "../../stdlib/with-attributes.js";
+import { INCLUDE_RECORDED_ITEM } from "../../stdlib/audit-items.js";
 
 export type SettingKind =
   | { kind: "bool" }
@@ -188,24 +189,6 @@ export const REQUIRE_PATTERNS: ReadonlyArray<{ pattern: RegExp; spec: SettingSpe
   },
 ];
 
-/**
- * What the run's audit log always holds, by the names `include_*` settings use: asking for one
- * is true of every audited run; asking to leave one out is E0311 (the log never leaves out a
- * decision, an approval or a tool call).
- */
-const RECORDED_ITEMS = [
-  "policy_decisions",
-  "blocked_actions",
-  "all_tool_calls",
-  "tool_calls",
-  "approval_chain",
-  "signatures",
-  "step_timing",
-  "latency",
-  "failure_trace",
-  "metadata",
-] as const;
-
 const CONTENT_AS_HASHES =
   "the run's records hold the contents of arguments, inputs, outputs, prompts and responses as SHA-256 hashes";
 
@@ -250,7 +233,7 @@ export const AUDIT_SETTINGS: ReadonlyMap<string, SettingSpec> = new Map([
 
 export const AUDIT_PATTERNS: ReadonlyArray<{ pattern: RegExp; spec: SettingSpec; example: string }> = [
   {
-    pattern: new RegExp(`^include_(${RECORDED_ITEMS.join("|")})$`),
+    pattern: INCLUDE_RECORDED_ITEM,
     spec: by(bool("Whether records include this item (the log always does)."), {
       by: "always",
       why: "the signed log records every decision, approval, tool call (with its timing) and error",

@@ -17,6 +17,7 @@
 import { createHash } from "node:crypto";
 import type { JsonValue } from "../../formats/json.js";
 import type { PolicySettingEntry } from "../../formats/policies-json.js";
+import { INCLUDE_RECORDED_ITEM } from "../../stdlib/audit-items.js";
 import type { AuditDetails } from "./audit-sink.js";
 
 export interface AuditRequirements {
@@ -32,10 +33,6 @@ export interface AuditRequirements {
 export class AuditSettingError extends Error {
   override readonly name = "AuditSettingError";
 }
-
-/** Items the log always records; `include_<item>: false` is refused by the checker, not filtered here. */
-const NOT_CONTENT =
-  /^include_(policy_decisions|blocked_actions|all_tool_calls|tool_calls|approval_chain|signatures|step_timing|latency|failure_trace|metadata)$/;
 
 export function auditRequirements(settings: readonly PolicySettingEntry[]): AuditRequirements {
   const requiredBy: string[] = [];
@@ -53,7 +50,7 @@ export function auditRequirements(settings: readonly PolicySettingEntry[]): Audi
         if (!Array.isArray(v) || !v.every((t): t is string => typeof t === "string"))
           throw new AuditSettingError(`${where}: compliance_tags ${JSON.stringify(v)} is not a list of strings`);
         for (const t of v) tags.add(t);
-      } else if (key === "content_filtering" || (key.startsWith("include_") && !NOT_CONTENT.test(key))) {
+      } else if (key === "content_filtering" || (key.startsWith("include_") && !INCLUDE_RECORDED_ITEM.test(key))) {
         if (typeof v !== "boolean")
           throw new AuditSettingError(`${where}: ${key} ${JSON.stringify(v)} is not a boolean`);
         const filters = key === "content_filtering" ? v : !v;
