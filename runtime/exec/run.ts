@@ -392,15 +392,15 @@ function auditRequirementsOf(bundle: Bundle, gate: PolicyGate, o: ExecOptions): 
   const rateLimits = gate.policies.policiesJson.settings.filter(
     (s) => s.kind === "require" && "rate_limiting" in s.settings,
   );
-  if (rateLimits.length > 0 && o.auditLog === undefined && o.toolDoubles === undefined)
+  const why =
+    rateLimits.length > 0
+      ? `has rate limits (${rateLimits.map((s) => `${s.id} (${s.file}:${s.line})`).join(", ")}), which count calls across runs in the audit log`
+      : req.requiredBy.length > 0
+        ? `must be audited (${req.requiredBy.join(", ")})`
+        : undefined;
+  if (why !== undefined && o.auditLog === undefined && o.toolDoubles === undefined)
     throw new ContextError(
-      `agent \`${bundle.agent}\` has rate limits (${rateLimits.map((s) => `${s.id} (${s.file}:${s.line})`).join(", ")}), which count calls across runs in the audit log, but no audit log is configured${
-        o.auditDisabled ? ` (security.audit_enabled = false, ${o.auditDisabled.source})` : ""
-      }: pass --audit-log LOG --key KEY or set [security] audit_storage_path and audit_signing_key`,
-    );
-  if (req.requiredBy.length > 0 && o.auditLog === undefined && o.toolDoubles === undefined)
-    throw new ContextError(
-      `agent \`${bundle.agent}\` must be audited (${req.requiredBy.join(", ")}), but no audit log is configured${
+      `agent \`${bundle.agent}\` ${why}, but no audit log is configured${
         o.auditDisabled ? ` (security.audit_enabled = false, ${o.auditDisabled.source})` : ""
       }: pass --audit-log LOG --key KEY or set [security] audit_storage_path and audit_signing_key`,
     );
