@@ -4,13 +4,14 @@
  * Key: the JSON text of the Cedar request the gate built (principal, action, resource, context
  * with `args`, `input`, `facts`, the trusted records and the `derived` values already computed).
  * cedar-wasm receives exactly that text: its JavaScript binding passes the call through
- * `JSON.stringify`, and the rest of the call (no entities, no request validation, the ids of the
- * preparsed policy sets and schema) is fixed for a PolicySet. So two requests with the same key
- * are the same input to Cedar.
+ * `JSON.stringify`, and the rest of the call (no request validation, the ids of the preparsed
+ * policy sets, and either the preparsed schema or the action's entity, which the action in the
+ * key determines) is fixed for a PolicySet. So two requests with the same key are the same input
+ * to Cedar.
  *
  * Why a hit is the decision Cedar would make: a decision is a pure function of that input and
- * the PolicySet's preparsed policies and schema — Cedar's evaluation is deterministic, no
- * entities are passed, and every value the policies can read is in the key: the derived values
+ * the PolicySet's preparsed policies and schema — Cedar's evaluation is deterministic, the only
+ * entity passed is fixed by the key's action, and every value the policies can read is in the key: the derived values
  * as computed (not recomputed from the key), the run's start time the runtime puts in
  * `context.context`. The preparsed sets are registered once under ids unique to
  * the PolicySet and never replaced, and the gate's own interpretation of Cedar's answer (rule

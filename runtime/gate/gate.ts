@@ -8,12 +8,14 @@
  *   policy.cedar              permits and forbids (Cedar's semantics: allowed when some permit
  *                             matches and no forbid does)
  *   approval.cedar            permits that mean "a person must approve"
- *   schema.cedarschema.json   the schema both sets were validated against by the compiler
+ *   schema.cedarschema.json   the schema both sets were validated against by the compiler (its
+ *                             action groups reach every decision; schema-free.ts)
  *   policies.json             the context model, derived values, rule table (formats/policies-json.ts)
  *
  * A `PolicyGate` is the set bound to one run (the agent's inputs and the operator's trusted
  * records), cheap to make. `decide` builds the request from policies.json (request.ts: each part
- * projected onto the shapes the policies read, derived values computed) and asks cedar-wasm:
+ * projected onto the shapes the policies read, derived values computed) and asks cedar-wasm —
+ * without the schema where schema-free.ts shows that changes nothing:
  *
  * 1. the main set; if any policy fails to evaluate the answer is deny (Cedar skips erroring
  *    policies, which for a forbid would fail open);
@@ -33,6 +35,7 @@ import {
   preparseSchema,
   statefulIsAuthorized,
   type AuthorizationAnswer,
+  type EntityJson,
 } from "@cedar-policy/cedar-wasm/nodejs";
 import { randomBytes } from "node:crypto";
 import { POLICIES_FORMAT, type PoliciesJson, type PolicyEntry } from "../../formats/policies-json.js";
@@ -40,6 +43,7 @@ import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { cedarRequest, type CedarRequest, type PolicyRequest } from "./request.js";
 import { splitPolicies, PolicyLoadError } from "./policies.js";
 import { DecisionCache, DECISION_CACHE_ENTRIES } from "./decision-cache.js";
+import { schemaFreeEntities } from "./schema-free.js";
 
 export type DecisionKind = "allow" | "deny" | "require_approval";
 
@@ -147,6 +151,11 @@ function checkPoliciesJson(v: unknown): PoliciesJson {
 export interface PolicySetOptions {
   /** Decisions remembered (default DECISION_CACHE_ENTRIES; 0 decides every request with Cedar). */
   decisionCacheEntries?: number;
+  /**
+   * Hand Cedar the schema with every request, even where schema-free.ts shows that changes no
+   * decision (the tests decide both ways and compare).
+   */
+  passSchema?: boolean;
 }
 
 /** One agent's compiled policies, parsed once. */
@@ -157,7 +166,12 @@ export class PolicySet {
   readonly decisions: DecisionCache;
   private readonly mainId: string;
   private readonly approvalId: string | undefined;
-  private readonly schemaName: string;
+  /** The preparsed schema, where decisions pass it (schema-free.ts says when they need not). */
+  private readonly schemaName: string | undefined;
+  /** The entities passed with a request for each action, where decisions do not pass the schema. */
+  private readonly entitiesOf: Map<string, EntityJson[]> | undefined;
+  /** Why decisions pass the schema (undefined: they do not). */
+  readonly schemaNeeded: string | undefined;
   private readonly entries = new Map<string, PolicyEntry>();
   /** Actions some approval policy can match ("all" for an unconstrained one). */
   private readonly approvalActions: Set<string> | "all";
@@ -183,11 +197,22 @@ export class PolicySet {
       const bad = approvals.find((p) => p.effect !== "permit");
       if (bad)
         throw new GateLoadError(`approval.cedar: policy ${bad.id} is a forbid; approval policies must be permits`);
-      this.schemaName = `symbi-schema-${unique}`;
       const schema = parseJsonPart(parts.schema, "schema.cedarschema.json");
-      const s = preparseSchema(this.schemaName, schema as never);
-      if (s.type === "failure")
-        throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
+      const free = options.passSchema
+        ? { unusable: "asked to pass the schema" }
+        : schemaFreeEntities(schema, this.policiesJson);
+      if ("entitiesOf" in free) {
+        this.entitiesOf = free.entitiesOf;
+        this.schemaName = undefined;
+        this.schemaNeeded = undefined;
+      } else {
+        this.entitiesOf = undefined;
+        this.schemaNeeded = free.unusable;
+        this.schemaName = `symbi-schema-${unique}`;
+        const s = preparseSchema(this.schemaName, schema as never);
+        if (s.type === "failure")
+          throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
+      }
       this.mainId = `symbi-policies-${unique}`;
       const r = preparsePolicySet(this.mainId, { staticPolicies: Object.fromEntries(main.map((p) => [p.id, p.text])) });
       if (r.type === "failure")
@@ -232,14 +257,25 @@ export class PolicySet {
     return new PolicyGate(this, run);
   }
 
-  /** @internal (PolicyGate) */
-  authorize(call: object, set: "main" | "approval"): AuthorizationAnswer {
+  /** @internal (PolicyGate) `action` is `call.action`'s id. */
+  authorize(call: CedarRequest, action: string, set: "main" | "approval"): AuthorizationAnswer {
+    const policies = set === "main" ? this.mainId : this.approvalId!;
+    if (this.entitiesOf === undefined)
+      return statefulIsAuthorized({
+        ...call,
+        entities: [],
+        validateRequest: false,
+        preparsedSchemaName: this.schemaName,
+        preparsedPolicySetId: policies,
+      } as never);
+    // Only actions policies.json declares get this far (request.ts refuses the others).
+    const entities = this.entitiesOf.get(action);
+    if (entities === undefined) throw new Error(`no action entity for \`${action}\``);
     return statefulIsAuthorized({
       ...call,
-      entities: [],
+      entities,
       validateRequest: false,
-      preparsedSchemaName: this.schemaName,
-      preparsedPolicySetId: set === "main" ? this.mainId : this.approvalId!,
+      preparsedPolicySetId: policies,
     } as never);
   }
 
@@ -315,7 +351,7 @@ export class PolicyGate {
 
   /** The decision for a built request: the main set, then the approval set (see the top of this file). */
   private decideWithCedar(call: CedarRequest, action: string): GateDecision {
-    const main = this.policies.authorize(call, "main");
+    const main = this.policies.authorize(call, action, "main");
     const mainFailure = this.failure(main, "policy.cedar");
     if (mainFailure) return mainFailure;
     const resp = (main as Extract<AuthorizationAnswer, { type: "success" }>).response;
@@ -332,7 +368,7 @@ export class PolicyGate {
     }
     const allowRules = [...resp.diagnostics.reason].sort();
     if (this.policies.approvalCanMatch(action)) {
-      const ap = this.policies.authorize(call, "approval");
+      const ap = this.policies.authorize(call, action, "approval");
       const apFailure = this.failure(ap, "approval.cedar");
       if (apFailure) return apFailure;
       const apResp = (ap as Extract<AuthorizationAnswer, { type: "success" }>).response;
