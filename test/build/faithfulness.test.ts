@@ -25,7 +25,7 @@ import type { Shape } from "../../formats/policies-json.js";
 import { slotKey } from "../../compiler/policy/model.js";
 import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { ROOT, buildDir, decideBoth, errorsOf } from "./helpers.js";
-import { corpusMissing, referenceProject } from "../helpers/corpus.js";
+import { corpusMissing, referenceProject, withoutRefusedAuditSettings } from "../helpers/corpus.js";
 
 interface Pools {
   strings: string[];
@@ -246,14 +246,6 @@ if (REFERENCE) {
     }
     assert.ok(built >= 4, `${built} reference agents checked`);
   });
-
-  /** Blanks `alert_on_*: …` and `include_*: true` lines other than input/output (their line stays, empty). */
-  function withoutRefusedAuditSettings(text: string): string {
-    return text.replace(
-      /^[ \t]*(alert_on_\w+[ \t]*:[ \t]*(true|false)|include_(?!input\b|output\b)\w+[ \t]*:[ \t]*true)[ \t]*,?[ \t]*(\/\/.*)?$/gm,
-      "",
-    );
-  }
 } else test.skip("faithfulness: reference agents the checker accepts", () => {});
 
 test.run();

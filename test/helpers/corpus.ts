@@ -36,6 +36,18 @@ export function referenceProject(): string | undefined {
   return (referenceDir = dir);
 }
 
+/**
+ * `text` with the audit settings symbi refuses (E0311: `alert_on_*`, and `include_<item>` the
+ * log has no field for) blanked, line for line: they decide nothing, and blanking them keeps
+ * the reference agents that use them buildable for tests about decisions.
+ */
+export function withoutRefusedAuditSettings(text: string): string {
+  return text.replace(
+    /^[ \t]*(alert_on_\w+[ \t]*:[ \t]*(true|false)|include_(?!input\b|output\b)\w+[ \t]*:[ \t]*true)[ \t]*,?[ \t]*(\/\/.*)?$/gm,
+    "",
+  );
+}
+
 export interface SourceFile {
   name: string;
   path: string;

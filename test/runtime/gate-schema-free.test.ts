@@ -3,17 +3,22 @@
  * shaped by each fixture's own context model — right and wrong types, missing and extra
  * attributes, trusted records present or not — a set that passes the schema and one that does
  * not decide alike, with the same rules and reasons; action groups still reach Cedar; a context
- * attribute named like one of Cedar's JSON escapes makes the gate pass the schema.
+ * attribute named like one of Cedar's JSON escapes makes the gate pass the schema. The seed
+ * policies, an approvals fixture and the reference agents (../shared/corpus) are compared.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { join } from "node:path";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { PolicySet, type CompiledPolicies, type GateRequest, type RunContext } from "../../runtime/gate/index.js";
 import { schemaFreeEntities } from "../../runtime/gate/schema-free.js";
 import type { PoliciesJson, Shape } from "../../formats/policies-json.js";
 import type { BuildOutput } from "../../compiler/emit/build.js";
 import { ROOT, buildDir, buildText } from "../build/helpers.js";
+import { corpusMissing, referenceProject, withoutRefusedAuditSettings } from "../helpers/corpus.js";
+import { collectSourceFiles } from "../../compiler/project/files.js";
 import { COUNT_TOOL, PATH_TOOL } from "../helpers/gate-tools.js";
 
 function partsOf(out: BuildOutput, agent?: string): CompiledPolicies {
@@ -143,33 +148,63 @@ function arbRequest(pj: PoliciesJson): fc.Arbitrary<GateRequest> {
     ) as fc.Arbitrary<GateRequest>;
 }
 
+/** Decides random requests with and without the schema; returns the outcomes seen. */
+function compareBothWays(parts: CompiledPolicies, numRuns: number): Set<string> {
+  const withSchema = PolicySet.load(parts, { passSchema: true, decisionCacheEntries: 0 });
+  const schemaFree = PolicySet.load(parts, { decisionCacheEntries: 0 });
+  assert.is(withSchema.schemaNeeded, "asked to pass the schema");
+  assert.is(schemaFree.schemaNeeded, undefined, `${schemaFree.agent} is decided without the schema`);
+  const pj = schemaFree.policiesJson;
+  const seen = new Set<string>();
+  fc.assert(
+    fc.property(arbRun(pj), fc.array(arbRequest(pj), { minLength: 1, maxLength: 8 }), (run, requests) => {
+      const a = withSchema.gate(run);
+      const b = schemaFree.gate(run);
+      for (const req of requests) {
+        const want = a.decide(req);
+        assert.equal(b.decide(req), want, JSON.stringify({ agent: pj.agent, run, req }));
+        seen.add(want.decision);
+      }
+    }),
+    { numRuns, seed: 2207 },
+  );
+  return seen;
+}
+
 for (const [name, parts] of [
   ["the seed policies", seed],
   ["guards, approvals and derived values", mixed],
 ] as const) {
   test(`${name}: decisions with and without the schema agree on random requests (property)`, () => {
-    const withSchema = PolicySet.load(parts, { passSchema: true, decisionCacheEntries: 0 });
-    const schemaFree = PolicySet.load(parts, { decisionCacheEntries: 0 });
-    assert.is(withSchema.schemaNeeded, "asked to pass the schema");
-    assert.is(schemaFree.schemaNeeded, undefined, "this fixture is decided without the schema");
-    const pj = schemaFree.policiesJson;
-    const seen = new Set<string>();
-    fc.assert(
-      fc.property(arbRun(pj), fc.array(arbRequest(pj), { minLength: 1, maxLength: 8 }), (run, requests) => {
-        const a = withSchema.gate(run);
-        const b = schemaFree.gate(run);
-        for (const req of requests) {
-          const want = a.decide(req);
-          assert.equal(b.decide(req), want, JSON.stringify({ run, req }));
-          seen.add(want.decision);
-        }
-      }),
-      { numRuns: 150, seed: 2207 },
-    );
     // The property is worth something only if the random requests reached every outcome.
-    assert.equal([...seen].sort(), ["allow", "deny", "require_approval"]);
+    assert.equal([...compareBothWays(parts, 150)].sort(), ["allow", "deny", "require_approval"]);
   });
 }
+
+// The reference agents (../shared/corpus) that build once the audit settings symbi refuses are
+// blanked, as test/build/faithfulness.test.ts builds them.
+const REFERENCE = referenceProject();
+if (corpusMissing) console.log(`  schema-free decisions on the reference agents skipped: ${corpusMissing}`);
+if (REFERENCE) {
+  test("the reference agents: decisions with and without the schema agree on random requests (property)", () => {
+    const copy = join(mkdtempSync(join(tmpdir(), "symbi-schema-free-")), "reference-project");
+    cpSync(REFERENCE, copy, { recursive: true });
+    let agents = 0;
+    const seen = new Set<string>();
+    for (const f of collectSourceFiles([join(copy, "agents")])) {
+      writeFileSync(f, withoutRefusedAuditSettings(readFileSync(f, "utf8")));
+      const out = buildDir(copy, { sub: relative(copy, f) });
+      if (out.diagnostics.some((d) => d.severity === "error")) continue;
+      for (const b of out.bundles) {
+        for (const d of compareBothWays(partsOf(out, b.agent), 25)) seen.add(d);
+        agents++;
+      }
+    }
+    assert.ok(agents >= 4, `${agents} reference agents compared`);
+    assert.ok(seen.has("allow") && seen.has("deny"), "random requests were both allowed and denied");
+  });
+} else
+  test.skip("the reference agents: decisions with and without the schema agree on random requests (property)", () => {});
 
 test("an action in a group reaches Cedar with its group: the seed's allocate needs a supervisor", () => {
   const set = PolicySet.load(seed);
