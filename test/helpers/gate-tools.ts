@@ -1,7 +1,10 @@
 /**
  * Tool contracts the gate tests build agents with: a path tool (NAME is replaced by its name)
- * and a counter with an integer argument.
+ * and a counter with an integer argument; and an agent using them.
  */
+import type { CompiledPolicies } from "../../runtime/gate/gate.js";
+import { buildText } from "../build/helpers.js";
+
 export const PATH_TOOL = `
 [tool]
 name = "NAME"
@@ -31,3 +34,40 @@ template = "seq {n}"
 [output]
 format = "text"
 `;
+
+/**
+ * An agent whose policies reach every outcome: allows, forbids, a guard on the inputs and on a
+ * trusted record, an overflow that fails closed, a derived value (a list's length), approvals
+ * and a default deny. `mixedAgentPolicies()` builds it.
+ */
+export const MIXED_AGENT = `
+agent qs(limit: int, tags: List<String>) -> String {
+    capabilities = ["wc", "sha", "count"]
+    policy tools {
+        allow: ["wc", "sha"]
+        deny: sha(path) if path.contains("secret")
+        deny: wc(path) if user.role != "analyst"
+        allow: count(n) if n < limit
+        deny: count(n) if n * 1000000000000000 > 5000000000000000
+        deny: count(n) if len(tags) > 2
+        require: approval for sha
+    }
+    with sandbox = "process" { return ""; }
+}
+`;
+
+/** MIXED_AGENT's compiled policy files, as a PolicySet loads them. */
+export function mixedAgentPolicies(): CompiledPolicies {
+  const out = buildText(MIXED_AGENT, {
+    contracts: { wc: PATH_TOOL.replace("NAME", "wc"), sha: PATH_TOOL.replace("NAME", "sha"), count: COUNT_TOOL },
+  });
+  const errors = out.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`MIXED_AGENT does not build: ${errors.map((d) => d.message).join("; ")}`);
+  const files = out.bundles[0]!.files;
+  return {
+    policy: files.get("policy.cedar")!.toString(),
+    approval: files.get("approval.cedar")!.toString(),
+    schema: files.get("schema.cedarschema.json")!.toString(),
+    policiesJson: files.get("policies.json")!.toString(),
+  };
+}

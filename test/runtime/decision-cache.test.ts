@@ -17,50 +17,9 @@ import { DecisionCache, MAX_CACHED_CHARS, MAX_KEY_CHARS } from "../../runtime/ga
 import { compileToBundles, execAgent } from "../../runtime/exec/index.js";
 import { generateKeyFiles, loadPublicKey } from "../../runtime/audit/keys.js";
 import { verifyLog } from "../../runtime/audit/verify.js";
-import { buildText } from "../build/helpers.js";
-import { COUNT_TOOL, PATH_TOOL } from "../helpers/gate-tools.js";
+import { mixedAgentPolicies } from "../helpers/gate-tools.js";
 
-// Allows, forbids, a guard on the inputs and on a trusted record, an overflow that fails
-// closed, a derived value (a list's length), approvals and a default deny.
-const SOURCE = `
-agent qs(limit: int, tags: List<String>) -> String {
-    capabilities = ["wc", "sha", "count"]
-    policy tools {
-        allow: ["wc", "sha"]
-        deny: sha(path) if path.contains("secret")
-        deny: wc(path) if user.role != "analyst"
-        allow: count(n) if n < limit
-        deny: count(n) if n * 1000000000000000 > 5000000000000000
-        deny: count(n) if len(tags) > 2
-        require: approval for sha
-    }
-    with sandbox = "process" { return ""; }
-}
-`;
-
-function policyParts() {
-  const out = buildText(SOURCE, {
-    contracts: {
-      wc: PATH_TOOL.replace("NAME", "wc"),
-      sha: PATH_TOOL.replace("NAME", "sha"),
-      count: COUNT_TOOL,
-    },
-  });
-  assert.equal(
-    out.diagnostics.filter((d) => d.severity === "error"),
-    [],
-    "the fixture builds",
-  );
-  const files = out.bundles[0]!.files;
-  return {
-    policy: files.get("policy.cedar")!.toString(),
-    approval: files.get("approval.cedar")!.toString(),
-    schema: files.get("schema.cedarschema.json")!.toString(),
-    policiesJson: files.get("policies.json")!.toString(),
-  };
-}
-
-const parts = policyParts();
+const parts = mixedAgentPolicies();
 
 const arbRun: fc.Arbitrary<RunContext> = fc.record({
   input: fc.record({

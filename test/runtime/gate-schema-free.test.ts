@@ -19,7 +19,7 @@ import type { BuildOutput } from "../../compiler/emit/build.js";
 import { ROOT, buildDir, buildText } from "../build/helpers.js";
 import { corpusMissing, referenceProject, withoutRefusedAuditSettings } from "../helpers/corpus.js";
 import { collectSourceFiles } from "../../compiler/project/files.js";
-import { COUNT_TOOL, PATH_TOOL } from "../helpers/gate-tools.js";
+import { COUNT_TOOL, mixedAgentPolicies } from "../helpers/gate-tools.js";
 
 function partsOf(out: BuildOutput, agent?: string): CompiledPolicies {
   assert.equal(
@@ -39,33 +39,8 @@ function partsOf(out: BuildOutput, agent?: string): CompiledPolicies {
 
 const seed = partsOf(buildDir(join(ROOT, "examples/seed-policies")), "data_steward");
 
-// Groups, approvals, guards on inputs and trusted records, a derived value, an overflow.
-const mixed = partsOf(
-  buildText(
-    `
-agent qs(limit: int, tags: List<String>) -> String {
-    capabilities = ["wc", "sha", "count"]
-    policy tools {
-        allow: ["wc", "sha"]
-        deny: sha(path) if path.contains("secret")
-        deny: wc(path) if user.role != "analyst"
-        allow: count(n) if n < limit
-        deny: count(n) if n * 1000000000000000 > 5000000000000000
-        deny: count(n) if len(tags) > 2
-        require: approval for sha
-    }
-    with sandbox = "process" { return ""; }
-}
-`,
-    {
-      contracts: {
-        wc: PATH_TOOL.replace("NAME", "wc"),
-        sha: PATH_TOOL.replace("NAME", "sha"),
-        count: COUNT_TOOL,
-      },
-    },
-  ),
-);
+// Approvals, guards on inputs and trusted records, a derived value, an overflow.
+const mixed = mixedAgentPolicies();
 
 const STRINGS = [
   "",
