@@ -36,7 +36,7 @@ import {
   statefulIsAuthorized,
   type AuthorizationAnswer,
   type EntityJson,
-} from "@cedar-policy/cedar-wasm/nodejs";
+} from "../../formats/cedar-wasm.js";
 import { randomBytes } from "node:crypto";
 import { POLICIES_FORMAT, type PoliciesJson, type PolicyEntry } from "../../formats/policies-json.js";
 import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";

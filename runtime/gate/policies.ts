@@ -5,7 +5,7 @@
  * actions its scope can match (used to skip the approval query for actions no approval policy
  * can match).
  */
-import { policySetTextToParts, policyToJson, type EntityUidJson } from "@cedar-policy/cedar-wasm/nodejs";
+import { policySetTextToParts, policyToJson, type EntityUidJson } from "../../formats/cedar-wasm.js";
 
 export interface CedarPolicyText {
   id: string;

@@ -14,7 +14,7 @@
  * A request that cannot be built (unknown action, a required argument or input missing or of the
  * wrong type) is reported as `{ error }`: the caller must deny.
  */
-import type { EntityUidJson } from "@cedar-policy/cedar-wasm/nodejs";
+import type { EntityUidJson } from "../../formats/cedar-wasm.js";
 import type { JsonValue } from "../../formats/json.js";
 import {
   ACTION_TYPE,

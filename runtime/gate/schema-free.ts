@@ -18,7 +18,7 @@
  * decides schema-free wherever this module says the result is the same, and passes the schema
  * where it cannot say so.
  */
-import type { EntityJson } from "@cedar-policy/cedar-wasm/nodejs";
+import type { EntityJson } from "../../formats/cedar-wasm.js";
 import { ACTION_TYPE, NAMESPACE, type PoliciesJson, type Shape } from "../../formats/policies-json.js";
 
 /** Record keys Cedar's JSON value format reads as escapes rather than as attributes. */

@@ -16,7 +16,7 @@
  * Withholding is a courtesy to the model, never a security boundary: a proposal of a withheld
  * tool still goes through the pipeline and is denied there.
  */
-import { isAuthorizedPartial } from "@cedar-policy/cedar-wasm/nodejs";
+import { isAuthorizedPartial } from "../../formats/cedar-wasm.js";
 import type { ToolContract } from "../../compiler/contracts/model.js";
 import { splitPolicies } from "../gate/policies.js";
 import type { ToolSpec } from "../model/types.js";

@@ -4,7 +4,7 @@
  * result carries diagnostics, and nothing may be written when any is an error.
  */
 import type { Span } from "../../../grammar/span.js";
-import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";
+import type { SchemaJson } from "../../../formats/cedar-wasm.js";
 import { hasErrors, type Diagnostic } from "../../diagnostics/model.js";
 import { analyzeAgentPolicies, type AnalyzeInput } from "../../policy/analyze.js";
 import type { AgentPolicyModel } from "../../policy/model.js";

@@ -11,7 +11,7 @@
  *     };
  *   }
  */
-import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";
+import type { SchemaJson } from "../../../formats/cedar-wasm.js";
 import { NAMESPACE, type ContextModel, type Shape, type SharedRoot } from "../../../formats/policies-json.js";
 
 const COMMON_TYPE: Record<SharedRoot, string> = {

@@ -7,8 +7,8 @@
  * the errors are in `validationErrors`; error positions are UTF-8 byte offsets into the policy's
  * own text (policies are passed as an id → text map, so they keep our ids).
  */
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
-import type { SchemaJson } from "@cedar-policy/cedar-wasm/nodejs";
+import * as cedar from "../../../formats/cedar-wasm.js";
+import type { SchemaJson } from "../../../formats/cedar-wasm.js";
 import type { Span } from "../../../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../../diagnostics/model.js";
 import type { EmittedPolicy } from "./policies.js";
