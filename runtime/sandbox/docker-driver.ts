@@ -442,33 +442,14 @@ export class DockerSandbox implements SandboxDriver {
     const stderr = new CappedOutput(maxOut);
     const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
 
-    let creation: Promise<unknown> | null = null;
-    let removed: Promise<void> | null = null;
-    const destroy = (): Promise<void> => {
-      // An interrupt may arrive while the container is being created: let the creation
-      // finish first, or the removal would find nothing and the container would appear after.
-      removed ??= Promise.resolve(creation?.catch(() => undefined)).then(() =>
-        removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)),
-      );
-      return removed.catch(() => undefined);
-    };
-    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
+    const { create, destroy, untrack } = this.trackedContainer(name);
 
     let timedOut = false;
     let aborted = false;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     try {
-      let container: Docker.Container;
-      try {
-        creation = this.docker.createContainer({
-          ...this.containerSpec(name, req.argv, withStdin, timeoutMs),
-          ...quick(),
-        } as Docker.ContainerCreateOptions);
-        container = (await creation) as Docker.Container;
-      } catch (e) {
-        throw this.creationError(e, name);
-      }
+      const container = await create(this.containerSpec(name, req.argv, withStdin, timeoutMs));
       // The attach request lives as long as the tool runs: bound only the wait for it to open
       // (an abort signal that fired later would cut the output stream).
       const attachAbort = new AbortController();
@@ -936,6 +917,40 @@ export class DockerSandbox implements SandboxDriver {
     );
   }
 
+  /**
+   * A container of one call or one spawned process, tracked until it is removed: `create`
+   * creates it, `destroy` removes it, `untrack` forgets it. An interrupt may arrive while the
+   * container is being created: the removal waits for the creation to settle, or it would find
+   * nothing and the container would appear after.
+   */
+  private trackedContainer(name: string): {
+    create: (spec: Docker.ContainerCreateOptions) => Promise<Docker.Container>;
+    destroy: () => Promise<void>;
+    untrack: () => void;
+  } {
+    let creation: Promise<unknown> | null = null;
+    let removed: Promise<void> | null = null;
+    const destroy = (): Promise<void> => {
+      removed ??= Promise.resolve(creation?.catch(() => undefined)).then(() =>
+        removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)),
+      );
+      return removed.catch(() => undefined);
+    };
+    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
+    const create = async (spec: Docker.ContainerCreateOptions): Promise<Docker.Container> => {
+      try {
+        creation = this.docker.createContainer({
+          ...spec,
+          abortSignal: AbortSignal.timeout(this.engineTimeoutMs),
+        } as Docker.ContainerCreateOptions);
+        return (await creation) as Docker.Container;
+      } catch (e) {
+        throw this.creationError(e, name);
+      }
+    };
+    return { create, destroy, untrack };
+  }
+
   private creationError(e: unknown, name: string): Error {
     if (
       e instanceof SandboxUnavailableError ||
@@ -1006,28 +1021,11 @@ export class DockerSandbox implements SandboxDriver {
     const name = `symbi-${this.runId}-s${++containerCounter}`;
     const since = Math.floor(Date.now() / 1000) - 1;
     const quick = () => ({ abortSignal: AbortSignal.timeout(this.engineTimeoutMs) });
-    let creation: Promise<unknown> | null = null;
-    let removed: Promise<void> | null = null;
-    const destroy = (): Promise<void> => {
-      removed ??= Promise.resolve(creation?.catch(() => undefined)).then(() =>
-        removeContainer(this.docker, name, AbortSignal.timeout(this.engineTimeoutMs)),
-      );
-      return removed.catch(() => undefined);
-    };
-    const untrack = trackLiveSandbox({ id: name, destroy, destroySync: () => removeWithCli(this.docker, name) });
+    const { create, destroy, untrack } = this.trackedContainer(name);
     let container: Docker.Container;
     let stream: NodeJS.ReadWriteStream;
     try {
-      try {
-        creation = this.docker.createContainer({
-          ...this.containerSpec(name, req.argv, true, timeoutMs),
-          StdinOnce: false,
-          ...quick(),
-        } as Docker.ContainerCreateOptions);
-        container = (await creation) as Docker.Container;
-      } catch (e) {
-        throw this.creationError(e, name);
-      }
+      container = await create({ ...this.containerSpec(name, req.argv, true, timeoutMs), StdinOnce: false });
       const attachAbort = new AbortController();
       const attachTimer = setTimeout(() => attachAbort.abort(), this.engineTimeoutMs);
       stream = (await container
