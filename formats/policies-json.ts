@@ -50,6 +50,13 @@ export interface ActionContext {
   facts: RecordShape;
   /** Action groups the action belongs to (Cedar `memberOf`). */
   groups: string[];
+  /**
+   * The parts of `context.shared` the guards of this action's rules read (a subset of each
+   * shape; a part none of them reads is left out). Policies of other actions never evaluate
+   * their conditions for this one, so the runtime may leave the rest out of its requests.
+   * Absent in bundles built before it existed.
+   */
+  sharedRead?: Partial<Record<SharedRoot, RecordShape>>;
 }
 
 export interface ContextModel {

@@ -577,7 +577,7 @@ class Analyzer {
     );
     if (ctx.runtime) return;
     this.pathNotes.push({ expr: e, node, rule: ctx.rule });
-    if (path) this.model.cedarPaths.push({ path, node });
+    if (path) this.model.cedarPaths.push({ path, node, rule: ctx.rule.id });
     // One item per occurrence: each atom of the guard needs the values it reads itself (the
     // lowering writes each `has` test once per atom).
     if (path && path.optional.some((o) => o)) ctx.defined.push({ kind: "path", path, expr: e });
@@ -904,7 +904,7 @@ class Analyzer {
             'test a trusted value\'s presence with its own field (`user.role == "x"` is unknown when absent)',
           );
         this.model.notes.set(e, { kind: "presence", path: opt.path, present: e.op === "!=" });
-        this.model.cedarPaths.push({ path: opt.path, node: opt.node });
+        this.model.cedarPaths.push({ path: opt.path, node: opt.node, rule: ctx.rule.id });
         return tBool();
       }
       const lit = b.kind === "Paren" ? b.expr : b;
@@ -912,7 +912,7 @@ class Analyzer {
         const litNode = this.infer(lit, ctx);
         this.unifyAt(opt.node, litNode, e, `\`${e.op}\` compares values of one type`);
         this.model.notes.set(e, { kind: "optionEq", path: opt.path, equal: e.op === "==", literal: lit });
-        this.model.cedarPaths.push({ path: opt.path, node: opt.node });
+        this.model.cedarPaths.push({ path: opt.path, node: opt.node, rule: ctx.rule.id });
         this.pathNotes.push({ expr: a, node: opt.node, rule: ctx.rule });
         return tBool();
       }

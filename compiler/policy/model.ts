@@ -158,8 +158,11 @@ export interface AgentPolicyModel {
   notes: Map<Expr, Note>;
   /** Every action the agent may request (tools, capabilities, inter-agent calls); others are denied. */
   actions: string[];
-  /** Every context path a Cedar-side guard reads, with the type of the value read. */
-  cedarPaths: Array<{ path: CtxPath; node: TNode }>;
+  /**
+   * Every context path a Cedar-side guard reads, with the type of the value read and the id of
+   * the rule whose guard reads it (absent: count it as read for every action).
+   */
+  cedarPaths: Array<{ path: CtxPath; node: TNode; rule?: string }>;
 }
 
 /** The default ordering of classification and clearance levels, lowest first. */

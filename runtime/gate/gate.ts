@@ -317,12 +317,17 @@ export class PolicyGate {
    * why it cannot be built. Throws only where `decide` would fail closed.
    */
   cedarRequestOf(req: GateRequest): CedarRequest | { error: string; unknownAction?: boolean } {
-    const built = cedarRequest(this.policies.policiesJson, {
-      ...this.fixed,
-      action: req.action,
-      args: req.args as PolicyRequest["args"],
-      ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}),
-    });
+    const built = cedarRequest(
+      this.policies.policiesJson,
+      {
+        ...this.fixed,
+        action: req.action,
+        args: req.args as PolicyRequest["args"],
+        ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}),
+      },
+      // Without the schema, Cedar needs only what the action's policies read (request.ts).
+      { onlyWhatIsRead: this.policies.schemaNeeded === undefined },
+    );
     if ("error" in built) return built;
     // The caller knows the resource (the target agent of an inter-agent call) better than a
     // projection of the arguments does.

@@ -23,6 +23,7 @@ import {
   conforms,
   project,
   type PoliciesJson,
+  type Shape,
 } from "../../formats/policies-json.js";
 import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { computeDerived } from "./derived.js";
@@ -52,17 +53,30 @@ export interface CedarRequest {
 /** Values of `stage: "run"` derived attributes, computed once per run: per policies.json, per input object. */
 const runCache = new WeakMap<PoliciesJson, WeakMap<object, Map<string, unknown>>>();
 
+export interface CedarRequestOptions {
+  /**
+   * Leave out the shared parts no rule that can match the action reads (policies.json
+   * `sharedRead`). Only for a Cedar call without the schema: the schema's context types name
+   * every part (runtime/gate/README.md, "What a request holds").
+   */
+  onlyWhatIsRead?: boolean;
+}
+
 export function cedarRequest(
   pj: PoliciesJson,
   req: PolicyRequest,
+  options: CedarRequestOptions = {},
 ): CedarRequest | { error: string; unknownAction?: boolean } {
   const a = pj.context.actions[req.action];
   if (!a) return { error: `the action \`${req.action}\` is not declared in the policy schema`, unknownAction: true };
   const args = project(req.args ?? {}, a.args);
   if (args === undefined) return { error: `the arguments of \`${req.action}\` do not match its contract` };
+  // Projected onto the shapes of all the agent's policies first, so a value missing or of the
+  // wrong type anywhere has the same effect as before the parts are cut down.
+  const read = options.onlyWhatIsRead ? a.sharedRead : undefined;
   const input = project(req.input ?? {}, pj.context.shared.input);
   if (input === undefined) return { error: "the agent's inputs do not match the types its policies read" };
-  const context: Record<string, unknown> = { args, input };
+  const context: Record<string, unknown> = { args, input: read ? keepRead(input, read.input) : input };
   if (req.facts !== undefined) {
     const f = project(req.facts, a.facts);
     if (f !== undefined) context["facts"] = f;
@@ -70,14 +84,16 @@ export function cedarRequest(
   for (const r of TRUSTED_RECORDS) {
     const v = req[r];
     if (v === undefined) continue;
+    if (read && !read[r]) continue;
     const p = project(v, pj.context.shared[r]);
-    if (p !== undefined) context[r] = p;
+    if (p !== undefined) context[r] = read ? keepRead(p, read[r]) : p;
   }
   const derived: Record<string, unknown> = {};
   let perPolicies = runCache.get(pj);
   if (!perPolicies) runCache.set(pj, (perPolicies = new WeakMap()));
   let cache = req.input ? perPolicies.get(req.input) : undefined;
   for (const d of pj.derived) {
+    if (read && !read.derived?.attributes[d.id]) continue;
     let v: unknown;
     if (d.stage === "run" && cache?.has(d.id)) v = cache.get(d.id);
     else {
@@ -98,6 +114,20 @@ export function cedarRequest(
     resource: { type: a.resource === "Agent" ? AGENT_TYPE : TOOL_TYPE, id: target },
     context,
   };
+}
+
+/**
+ * A projected value cut down to the attributes `shape` names (all of a value that is not a
+ * record, or that `shape` does not describe as one); undefined `shape`: nothing is read.
+ */
+function keepRead(v: unknown, shape: Shape | undefined): unknown {
+  if (shape === undefined) return {};
+  if (shape.type !== "Record" || typeof v !== "object" || v === null || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(shape.attributes))
+    if (Object.prototype.hasOwnProperty.call(o, k)) out[k] = keepRead(o[k], s);
+  return out;
 }
 
 /** The target agent of an inter-agent call: its name, given as a string or an agent record. */

@@ -11,6 +11,11 @@
  *     derived: values the runtime computes from the request (policies.json "derived"),
  *   }
  *
+ * Per action, `sharedRead` says which of the shared parts (input, trusted records, derived
+ * values) the guards of the rules that can match the action read: a Cedar policy whose scope
+ * excludes the action never evaluates its condition, so the runtime leaves out the rest
+ * (runtime/gate/request.ts).
+ *
  * Attributes a policy may find absent are optional (`required: false`); the generated policies
  * test them with `has` before reading them.
  */
@@ -67,12 +72,41 @@ function sortShape<S extends Shape>(s: S): S {
   return { ...s, attributes };
 }
 
+/** The actions whose Cedar policies can evaluate a rule's guard: "all", or names. */
+function actionsByRule(model: AgentPolicyModel): Map<string, "all" | Set<string>> {
+  const out = new Map<string, "all" | Set<string>>();
+  for (const r of model.rules) {
+    const had = out.get(r.id);
+    if (had === "all" || r.match.actions === "all") out.set(r.id, "all");
+    else out.set(r.id, new Set([...(had ?? []), ...r.match.actions]));
+  }
+  return out;
+}
+
 export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalog): ContextModel {
   const shared = {} as Record<SharedRoot, RecordShape>;
   for (const r of SHARED_ROOTS) shared[r] = emptyRecord();
   const facts = new Map<string, RecordShape>();
   const args = new Map<string, RecordShape>();
-  for (const { path, node } of model.cedarPaths) {
+  // What each action's policies read of the shared parts (ActionContext.sharedRead).
+  const ruleActions = actionsByRule(model);
+  const sharedRead = new Map<string, Record<SharedRoot, RecordShape>>();
+  const readBy = (rule: string | undefined): "all" | Set<string> =>
+    (rule === undefined ? undefined : ruleActions.get(rule)) ?? "all";
+  const noteRead = (rule: string | undefined, add: (rec: Record<SharedRoot, RecordShape>) => void): void => {
+    const by = readBy(rule);
+    for (const action of catalog.actions.keys()) {
+      if (by !== "all" && !by.has(action)) continue;
+      let rec = sharedRead.get(action);
+      if (!rec) {
+        rec = {} as Record<SharedRoot, RecordShape>;
+        for (const r of SHARED_ROOTS) rec[r] = emptyRecord();
+        sharedRead.set(action, rec);
+      }
+      add(rec);
+    }
+  };
+  for (const { path, node, rule } of model.cedarPaths) {
     const root = path.segments[0]!;
     const leaf = shapeOf(node);
     if (root === "args" || root === "facts") {
@@ -86,8 +120,13 @@ export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalo
     }
     if (path.segments.length === 1) continue; // a whole trusted record is never a leaf (checked by the analysis)
     insert(shared[root as SharedRoot], path, 1, leaf);
+    noteRead(rule, (rec) => insert(rec[root as SharedRoot], path, 1, leaf));
   }
-  for (const d of model.derived) shared.derived.attributes[d.id] = { ...shapeOf(d.node), required: false };
+  for (const d of model.derived) {
+    const shape = { ...shapeOf(d.node), required: false };
+    shared.derived.attributes[d.id] = shape;
+    noteRead(d.rule, (rec) => (rec.derived.attributes[d.id] = shape));
+  }
 
   const actions: { [action: string]: ActionContext } = {};
   for (const name of [...catalog.actions.keys()].sort()) {
@@ -97,11 +136,16 @@ export function buildContextModel(model: AgentPolicyModel, catalog: ActionCatalo
       if (arg.type === "Unsupported" || arg.type === "Record") continue;
       argShape.attributes[arg.name] = { type: arg.type === "Bool" ? "Boolean" : arg.type, required: arg.always };
     }
+    const read = sharedRead.get(name);
+    const readShapes: Partial<Record<SharedRoot, RecordShape>> = {};
+    for (const r of SHARED_ROOTS)
+      if (read && Object.keys(read[r].attributes).length > 0) readShapes[r] = sortShape(read[r]);
     actions[name] = {
       resource: a.resourceType,
       args: sortShape(argShape),
       facts: sortShape(facts.get(name) ?? emptyRecord()),
       groups: [...a.groups],
+      sharedRead: readShapes,
     };
   }
   for (const r of SHARED_ROOTS) shared[r] = sortShape(shared[r]);
