@@ -24,7 +24,34 @@ export interface ScanResult {
   endCol: number;
 }
 
-const KEYWORD_BY_WORD = new Map<string, TokenType>(Object.entries(T.KEYWORDS));
+interface Word {
+  image: string;
+  type: TokenType;
+}
+
+/**
+ * Every word the scanner has met (keywords up front), with its token type and one shared copy
+ * of its text. A file repeats a few hundred names thousands of times; handing out the shared
+ * copy lets each freshly cut string die at once instead of living as long as the tokens and the
+ * AST (which the garbage collector then copies and promotes). The lookup is the one the keyword
+ * check needed anyway. Bounded: past MAX_WORDS entries (or for long words) a word keeps its own
+ * string, so no input makes the table grow without limit.
+ */
+const WORDS = new Map<string, Word>(Object.entries(T.KEYWORDS).map(([w, type]) => [w, { image: w, type }]));
+const KEYWORD_COUNT = WORDS.size;
+const MAX_WORDS = 20_000;
+const MAX_SHARED_WORD_LENGTH = 64;
+
+function word(text: string): Word {
+  const known = WORDS.get(text);
+  if (known !== undefined) return known;
+  if (WORDS.size >= MAX_WORDS + KEYWORD_COUNT || text.length > MAX_SHARED_WORD_LENGTH)
+    return { image: text, type: T.IdentifierToken };
+  // A copy of its own: a longer slice is a view that would keep the whole source text alive.
+  const w: Word = { image: Array.from(text).join(""), type: T.IdentifierToken };
+  WORDS.set(w.image, w);
+  return w;
+}
 
 const C_NL = 10,
   C_CR = 13,
@@ -255,9 +282,8 @@ export function scan(
         continue;
       }
       pos = end;
-      const image = text.slice(start, end);
-      const tt = KEYWORD_BY_WORD.get(image) ?? T.IdentifierToken;
-      tokens.push(fill(take(), tt, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, image));
+      const w = word(text.slice(start, end));
+      tokens.push(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
       continue;
     }
     if (isDigit(c)) {

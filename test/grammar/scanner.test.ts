@@ -2,6 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { scan } from "../../grammar/scanner.js";
 
 const kinds = (text: string) => scan(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
@@ -117,6 +119,20 @@ test("property: tokens and comments tile the non-space text, in order, without o
     }),
     { numRuns: 1000, seed: 7 },
   );
+});
+
+test("shared word strings keep no source text alive", () => {
+  // The scanner shares one copy of each word across files (scanner.ts, WORDS); a word cut from
+  // a big text must not hold that whole text in memory after the parse.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const filler = "x".repeat(2_000_000);
+  for (let i = 0; i < 25; i++) scan(`agent a_long_identifier_kept_by_the_table_${i} { } // ${filler}`, { reuse: true });
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 20_000_000, `heap grew by ${(grown / 1e6).toFixed(1)} MB after 25 texts of 2 MB`);
 });
 
 test.run();
