@@ -31,26 +31,67 @@ interface Word {
 
 /**
  * Every word the scanner has met (keywords up front), with its token type and one shared copy
- * of its text. A file repeats a few hundred names thousands of times; handing out the shared
- * copy lets each freshly cut string die at once instead of living as long as the tokens and the
- * AST (which the garbage collector then copies and promotes). The lookup is the one the keyword
- * check needed anyway. Bounded: past MAX_WORDS entries (or for long words) a word keeps its own
- * string, so no input makes the table grow without limit.
+ * of its text, in an open-addressing hash table keyed by the characters in the source: a word
+ * seen before is found without cutting a string out of the text, and tokens and AST share the
+ * one copy instead of each holding a fresh string that the garbage collector must copy and
+ * promote (a file repeats a few hundred names thousands of times). Bounded: past MAX_WORDS
+ * entries (or for long words) a word gets a string of its own, so no input makes the table
+ * grow without limit.
  */
-const WORDS = new Map<string, Word>(Object.entries(T.KEYWORDS).map(([w, type]) => [w, { image: w, type }]));
-const KEYWORD_COUNT = WORDS.size;
+const TABLE_BITS = 15;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
 const MAX_WORDS = 20_000;
 const MAX_SHARED_WORD_LENGTH = 64;
+const wordTable: Array<Word | undefined> = new Array<Word | undefined>(1 << TABLE_BITS).fill(undefined);
+let wordCount = 0;
 
-function word(text: string): Word {
-  const known = WORDS.get(text);
-  if (known !== undefined) return known;
-  if (WORDS.size >= MAX_WORDS + KEYWORD_COUNT || text.length > MAX_SHARED_WORD_LENGTH)
-    return { image: text, type: T.IdentifierToken };
+/** The hash the scanner computes while reading a word (see `scan`). */
+function hashStep(h: number, c: number): number {
+  return (Math.imul(h, 31) + c) | 0;
+}
+
+function hashOf(word: string): number {
+  let h = 0;
+  for (let i = 0; i < word.length; i++) h = hashStep(h, word.charCodeAt(i));
+  return h;
+}
+
+function insertWord(w: Word, hash: number): void {
+  let i = hash & TABLE_MASK;
+  while (wordTable[i] !== undefined) i = (i + 1) & TABLE_MASK;
+  wordTable[i] = w;
+  wordCount++;
+}
+
+for (const [w, type] of Object.entries(T.KEYWORDS)) insertWord({ image: w, type }, hashOf(w));
+
+/** The word `text[start, end)`, whose `hashOf` is `hash`. */
+function word(text: string, start: number, end: number, hash: number): Word {
+  const length = end - start;
+  let i = hash & TABLE_MASK;
+  for (;;) {
+    const w = wordTable[i];
+    if (w === undefined) break;
+    if (w.image.length === length && text.startsWith(w.image, start)) return w;
+    i = (i + 1) & TABLE_MASK;
+  }
+  const image = text.slice(start, end);
+  if (wordCount >= MAX_WORDS || length > MAX_SHARED_WORD_LENGTH) return { image, type: T.IdentifierToken };
   // A copy of its own: a longer slice is a view that would keep the whole source text alive.
-  const w: Word = { image: Array.from(text).join(""), type: T.IdentifierToken };
-  WORDS.set(w.image, w);
+  const w: Word = { image: Array.from(image).join(""), type: T.IdentifierToken };
+  insertWord(w, hash);
   return w;
+}
+
+/** Character classes of ASCII (the rest is handled by `isWhitespace` and the error path). */
+const WS = 1,
+  IDENT_START = 2,
+  IDENT_PART = 4;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c === 32 || (c >= 9 && c <= 13)) CHAR_CLASS[c] = WS;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) CHAR_CLASS[c] = IDENT_START | IDENT_PART;
+  if (c >= 48 && c <= 57) CHAR_CLASS[c] = IDENT_PART;
 }
 
 const C_NL = 10,
@@ -261,18 +302,35 @@ export function scan(
     const sCol = pos - lineStart + 1;
     const start = pos;
 
-    if (isWhitespace(c)) {
+    if (c < 128 ? CHAR_CLASS[c] === WS : isWhitespace(c)) {
       flushError();
-      let end = pos + 1;
-      while (end < n && isWhitespace(text.charCodeAt(end))) end++;
-      advanceLines(pos, end);
+      // One pass over the run of whitespace, counting line breaks as advanceLines does.
+      let end = pos;
+      while (end < n) {
+        const d = text.charCodeAt(end);
+        if (d === C_NL) {
+          line++;
+          lineStart = end + 1;
+        } else if (d === C_CR) {
+          if (text.charCodeAt(end + 1) === C_NL) end++;
+          line++;
+          lineStart = end + 1;
+        } else if (d < 128 ? CHAR_CLASS[d] !== WS : !isWhitespace(d)) break;
+        end++;
+      }
       pos = end;
       continue;
     }
     if (isIdentStart(c)) {
       flushError();
       let end = pos + 1;
-      while (end < n && isIdentPart(text.charCodeAt(end))) end++;
+      let hash = hashStep(0, c);
+      while (end < n) {
+        const d = text.charCodeAt(end);
+        if (d >= 128 || (CHAR_CLASS[d]! & IDENT_PART) === 0) break;
+        hash = hashStep(hash, d);
+        end++;
+      }
       // `vault://...` is one token.
       if (end - pos === 5 && pos + 8 < n && text.startsWith("vault://", pos) && isVaultChar(text.charCodeAt(pos + 8))) {
         let v = pos + 8;
@@ -282,7 +340,7 @@ export function scan(
         continue;
       }
       pos = end;
-      const w = word(text.slice(start, end));
+      const w = word(text, start, end, hash);
       tokens.push(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
       continue;
     }

@@ -135,4 +135,18 @@ test("shared word strings keep no source text alive", () => {
   assert.ok(grown < 20_000_000, `heap grew by ${(grown / 1e6).toFixed(1)} MB after 25 texts of 2 MB`);
 });
 
+test("words past the bound of the shared word table still scan to their own text and type", () => {
+  // More distinct words than the table keeps (scanner.ts, MAX_WORDS), then keywords and the
+  // first words again: every image is the text, every keyword still a keyword.
+  const words = Array.from({ length: 25_000 }, (_, i) => `w${i.toString(36)}_${i % 7}`);
+  const text = [...words, "agent", "if", words[0], "w_new_after_the_bound"].join(" ");
+  const r = scan(text);
+  assert.equal(
+    r.tokens.map((t) => t.image),
+    text.split(" "),
+  );
+  const types = r.tokens.slice(-4).map((t) => t.tokenType.name);
+  assert.equal(types, ["Kw_agent", "Kw_if", "Identifier", "Identifier"]);
+});
+
 test.run();
