@@ -63,6 +63,8 @@ export async function run(): Promise<void> {
     "`allow ` in a policy": "policy p { " + "allow ".repeat(166_000) + "}",
     "`a ` in a struct type": "type S = { " + "a ".repeat(500_000) + "}",
     "`,` in a call": "agent a { with { f(" + ",".repeat(999_950) + "); } }",
+    // 32,768 distinct words with one hash (scanner.ts, the word table's probe bound).
+    "words that share a hash": collidingWords(15).join(" "),
   };
   let worst = { name: "", ms: 0, diagnostics: 0 };
   for (const [name, text] of Object.entries(hostile)) {
@@ -77,6 +79,20 @@ export async function run(): Promise<void> {
     { value: 500, higherIsBetter: false },
     `(${worst.name}: ${worst.diagnostics} diagnostics reported)`,
   );
+}
+
+/**
+ * 2^blocks distinct words of one length with the same scanner hash (h * 31 + c): "Aa" and "BB"
+ * hash alike, and so does every sequence of them.
+ */
+function collidingWords(blocks: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 1 << blocks; i++) {
+    let w = "x";
+    for (let b = 0; b < blocks; b++) w += (i >> b) & 1 ? "Aa" : "BB";
+    out.push(w);
+  }
+  return out;
 }
 
 /**

@@ -36,12 +36,15 @@ interface Word {
  * one copy instead of each holding a fresh string that the garbage collector must copy and
  * promote (a file repeats a few hundred names thousands of times). Bounded: past MAX_WORDS
  * entries (or for long words) a word gets a string of its own, so no input makes the table
- * grow without limit.
+ * grow without limit; and a lookup or insertion looks at MAX_PROBES slots at most, so words
+ * crafted to share a hash (easy with this hash) cost a few comparisons each, never a walk along
+ * a long chain — such a word simply gets a string of its own.
  */
 const TABLE_BITS = 15;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
 const MAX_WORDS = 20_000;
 const MAX_SHARED_WORD_LENGTH = 64;
+const MAX_PROBES = 8;
 const wordTable: Array<Word | undefined> = new Array<Word | undefined>(1 << TABLE_BITS).fill(undefined);
 let wordCount = 0;
 
@@ -56,30 +59,40 @@ function hashOf(word: string): number {
   return h;
 }
 
-function insertWord(w: Word, hash: number): void {
-  let i = hash & TABLE_MASK;
-  while (wordTable[i] !== undefined) i = (i + 1) & TABLE_MASK;
-  wordTable[i] = w;
-  wordCount++;
+/** Stores `w` in the first free slot of its probe window; false when the window is full. */
+function insertWord(w: Word, hash: number): boolean {
+  for (let k = 0, i = hash & TABLE_MASK; k < MAX_PROBES; k++, i = (i + 1) & TABLE_MASK) {
+    if (wordTable[i] === undefined) {
+      wordTable[i] = w;
+      wordCount++;
+      return true;
+    }
+  }
+  return false;
 }
 
-for (const [w, type] of Object.entries(T.KEYWORDS)) insertWord({ image: w, type }, hashOf(w));
+// Keywords go in first, into an empty table: each must be findable (a lookup's window).
+for (const [w, type] of Object.entries(T.KEYWORDS))
+  if (!insertWord({ image: w, type }, hashOf(w))) throw new Error(`keyword \`${w}\` does not fit the word table`);
 
 /** The word `text[start, end)`, whose `hashOf` is `hash`. */
 function word(text: string, start: number, end: number, hash: number): Word {
   const length = end - start;
-  let i = hash & TABLE_MASK;
-  for (;;) {
+  let free = -1;
+  for (let k = 0, i = hash & TABLE_MASK; k < MAX_PROBES; k++, i = (i + 1) & TABLE_MASK) {
     const w = wordTable[i];
-    if (w === undefined) break;
+    if (w === undefined) {
+      free = i;
+      break;
+    }
     if (w.image.length === length && text.startsWith(w.image, start)) return w;
-    i = (i + 1) & TABLE_MASK;
   }
   const image = text.slice(start, end);
-  if (wordCount >= MAX_WORDS || length > MAX_SHARED_WORD_LENGTH) return { image, type: T.IdentifierToken };
+  if (free < 0 || wordCount >= MAX_WORDS || length > MAX_SHARED_WORD_LENGTH) return { image, type: T.IdentifierToken };
   // A copy of its own: a longer slice is a view that would keep the whole source text alive.
   const w: Word = { image: Array.from(image).join(""), type: T.IdentifierToken };
-  insertWord(w, hash);
+  wordTable[free] = w;
+  wordCount++;
   return w;
 }
 

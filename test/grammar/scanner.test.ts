@@ -149,4 +149,25 @@ test("words past the bound of the shared word table still scan to their own text
   assert.equal(types, ["Kw_agent", "Kw_if", "Identifier", "Identifier"]);
 });
 
+test("words crafted to share one hash still scan to their own text and type", () => {
+  // "Aa" and "BB" hash alike in the scanner's word table (h * 31 + c), and so does every
+  // sequence of them: 4,096 colliding words, keywords among and after them.
+  const words: string[] = [];
+  for (let i = 0; i < 1 << 12; i++) {
+    let w = "x";
+    for (let b = 0; b < 12; b++) w += (i >> b) & 1 ? "Aa" : "BB";
+    words.push(w);
+  }
+  const text = [...words, "agent", ...words.slice(0, 100), "type"].join(" ");
+  const r = scan(text);
+  assert.equal(
+    r.tokens.map((t) => t.image),
+    text.split(" "),
+  );
+  assert.equal(
+    r.tokens.filter((t) => t.tokenType.name !== "Identifier").map((t) => t.tokenType.name),
+    ["Kw_agent", "Kw_type"],
+  );
+});
+
 test.run();
