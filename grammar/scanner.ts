@@ -24,7 +24,88 @@ export interface ScanResult {
   endCol: number;
 }
 
-const KEYWORD_BY_WORD = new Map<string, TokenType>(Object.entries(T.KEYWORDS));
+interface Word {
+  image: string;
+  type: TokenType;
+}
+
+/**
+ * Every word the scanner has met (keywords up front), with its token type and one shared copy
+ * of its text, in an open-addressing hash table keyed by the characters in the source: a word
+ * seen before is found without cutting a string out of the text, and tokens and AST share the
+ * one copy instead of each holding a fresh string that the garbage collector must copy and
+ * promote (a file repeats a few hundred names thousands of times). Bounded: past MAX_WORDS
+ * entries (or for long words) a word gets a string of its own, so no input makes the table
+ * grow without limit; and a lookup or insertion looks at MAX_PROBES slots at most, so words
+ * crafted to share a hash (easy with this hash) cost a few comparisons each, never a walk along
+ * a long chain — such a word simply gets a string of its own.
+ */
+const TABLE_BITS = 15;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+const MAX_WORDS = 20_000;
+const MAX_SHARED_WORD_LENGTH = 64;
+const MAX_PROBES = 8;
+const wordTable: Array<Word | undefined> = new Array<Word | undefined>(1 << TABLE_BITS).fill(undefined);
+let wordCount = 0;
+
+/** The hash the scanner computes while reading a word (see `scan`). */
+function hashStep(h: number, c: number): number {
+  return (Math.imul(h, 31) + c) | 0;
+}
+
+function hashOf(word: string): number {
+  let h = 0;
+  for (let i = 0; i < word.length; i++) h = hashStep(h, word.charCodeAt(i));
+  return h;
+}
+
+/** Stores `w` in the first free slot of its probe window; false when the window is full. */
+function insertWord(w: Word, hash: number): boolean {
+  for (let k = 0, i = hash & TABLE_MASK; k < MAX_PROBES; k++, i = (i + 1) & TABLE_MASK) {
+    if (wordTable[i] === undefined) {
+      wordTable[i] = w;
+      wordCount++;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Keywords go in first, into an empty table: each must be findable (a lookup's window).
+for (const [w, type] of Object.entries(T.KEYWORDS))
+  if (!insertWord({ image: w, type }, hashOf(w))) throw new Error(`keyword \`${w}\` does not fit the word table`);
+
+/** The word `text[start, end)`, whose `hashOf` is `hash`. */
+function word(text: string, start: number, end: number, hash: number): Word {
+  const length = end - start;
+  let free = -1;
+  for (let k = 0, i = hash & TABLE_MASK; k < MAX_PROBES; k++, i = (i + 1) & TABLE_MASK) {
+    const w = wordTable[i];
+    if (w === undefined) {
+      free = i;
+      break;
+    }
+    if (w.image.length === length && text.startsWith(w.image, start)) return w;
+  }
+  const image = text.slice(start, end);
+  if (free < 0 || wordCount >= MAX_WORDS || length > MAX_SHARED_WORD_LENGTH) return { image, type: T.IdentifierToken };
+  // A copy of its own: a longer slice is a view that would keep the whole source text alive.
+  const w: Word = { image: Array.from(image).join(""), type: T.IdentifierToken };
+  wordTable[free] = w;
+  wordCount++;
+  return w;
+}
+
+/** Character classes of ASCII (the rest is handled by `isWhitespace` and the error path). */
+const WS = 1,
+  IDENT_START = 2,
+  IDENT_PART = 4;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c === 32 || (c >= 9 && c <= 13)) CHAR_CLASS[c] = WS;
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) CHAR_CLASS[c] = IDENT_START | IDENT_PART;
+  if (c >= 48 && c <= 57) CHAR_CLASS[c] = IDENT_PART;
+}
 
 const C_NL = 10,
   C_CR = 13,
@@ -123,18 +204,28 @@ for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
  */
 const pool: IToken[] = [];
 
+/**
+ * The scanner's tokens have a hidden class of their own. As plain object literals they shared
+ * V8's shape with chevrotain's tokens (same first fields), and chevrotain creates its EOF and
+ * inserted tokens with NaN positions, which turned those fields into boxed doubles: every
+ * offset and line of every token, and of every AST span copied from them, was then a separate
+ * heap number (a third of the parse time went to the garbage collector). Here they stay small
+ * integers.
+ */
+class ScannedToken implements IToken {
+  image = "";
+  startOffset = 0;
+  endOffset = 0;
+  startLine = 0;
+  startColumn = 0;
+  endLine = 0;
+  endColumn = 0;
+  tokenType: TokenType = T.IdentifierToken;
+  tokenTypeIdx = 0;
+}
+
 function fresh(): IToken {
-  return {
-    image: "",
-    startOffset: 0,
-    endOffset: 0,
-    startLine: 0,
-    startColumn: 0,
-    endLine: 0,
-    endColumn: 0,
-    tokenType: undefined as unknown as TokenType,
-    tokenTypeIdx: 0,
-  };
+  return new ScannedToken();
 }
 
 export function scan(
@@ -224,18 +315,35 @@ export function scan(
     const sCol = pos - lineStart + 1;
     const start = pos;
 
-    if (isWhitespace(c)) {
+    if (c < 128 ? CHAR_CLASS[c] === WS : isWhitespace(c)) {
       flushError();
-      let end = pos + 1;
-      while (end < n && isWhitespace(text.charCodeAt(end))) end++;
-      advanceLines(pos, end);
+      // One pass over the run of whitespace, counting line breaks as advanceLines does.
+      let end = pos;
+      while (end < n) {
+        const d = text.charCodeAt(end);
+        if (d === C_NL) {
+          line++;
+          lineStart = end + 1;
+        } else if (d === C_CR) {
+          if (text.charCodeAt(end + 1) === C_NL) end++;
+          line++;
+          lineStart = end + 1;
+        } else if (d < 128 ? CHAR_CLASS[d] !== WS : !isWhitespace(d)) break;
+        end++;
+      }
       pos = end;
       continue;
     }
     if (isIdentStart(c)) {
       flushError();
       let end = pos + 1;
-      while (end < n && isIdentPart(text.charCodeAt(end))) end++;
+      let hash = hashStep(0, c);
+      while (end < n) {
+        const d = text.charCodeAt(end);
+        if (d >= 128 || (CHAR_CLASS[d]! & IDENT_PART) === 0) break;
+        hash = hashStep(hash, d);
+        end++;
+      }
       // `vault://...` is one token.
       if (end - pos === 5 && pos + 8 < n && text.startsWith("vault://", pos) && isVaultChar(text.charCodeAt(pos + 8))) {
         let v = pos + 8;
@@ -245,9 +353,8 @@ export function scan(
         continue;
       }
       pos = end;
-      const image = text.slice(start, end);
-      const tt = KEYWORD_BY_WORD.get(image) ?? T.IdentifierToken;
-      tokens.push(fill(take(), tt, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, image));
+      const w = word(text, start, end, hash);
+      tokens.push(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
       continue;
     }
     if (isDigit(c)) {

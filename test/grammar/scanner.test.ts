@@ -2,6 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { scan } from "../../grammar/scanner.js";
 
 const kinds = (text: string) => scan(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
@@ -116,6 +118,55 @@ test("property: tokens and comments tile the non-space text, in order, without o
         if (!covered.has(i)) assert.match(text[i]!, /\s/, `uncovered non-space at ${i}`);
     }),
     { numRuns: 1000, seed: 7 },
+  );
+});
+
+test("shared word strings keep no source text alive", () => {
+  // The scanner shares one copy of each word across files (scanner.ts, WORDS); a word cut from
+  // a big text must not hold that whole text in memory after the parse.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const filler = "x".repeat(2_000_000);
+  for (let i = 0; i < 25; i++) scan(`agent a_long_identifier_kept_by_the_table_${i} { } // ${filler}`, { reuse: true });
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.ok(grown < 20_000_000, `heap grew by ${(grown / 1e6).toFixed(1)} MB after 25 texts of 2 MB`);
+});
+
+test("words past the bound of the shared word table still scan to their own text and type", () => {
+  // More distinct words than the table keeps (scanner.ts, MAX_WORDS), then keywords and the
+  // first words again: every image is the text, every keyword still a keyword.
+  const words = Array.from({ length: 25_000 }, (_, i) => `w${i.toString(36)}_${i % 7}`);
+  const text = [...words, "agent", "if", words[0], "w_new_after_the_bound"].join(" ");
+  const r = scan(text);
+  assert.equal(
+    r.tokens.map((t) => t.image),
+    text.split(" "),
+  );
+  const types = r.tokens.slice(-4).map((t) => t.tokenType.name);
+  assert.equal(types, ["Kw_agent", "Kw_if", "Identifier", "Identifier"]);
+});
+
+test("words crafted to share one hash still scan to their own text and type", () => {
+  // "Aa" and "BB" hash alike in the scanner's word table (h * 31 + c), and so does every
+  // sequence of them: 4,096 colliding words, keywords among and after them.
+  const words: string[] = [];
+  for (let i = 0; i < 1 << 12; i++) {
+    let w = "x";
+    for (let b = 0; b < 12; b++) w += (i >> b) & 1 ? "Aa" : "BB";
+    words.push(w);
+  }
+  const text = [...words, "agent", ...words.slice(0, 100), "type"].join(" ");
+  const r = scan(text);
+  assert.equal(
+    r.tokens.map((t) => t.image),
+    text.split(" "),
+  );
+  assert.equal(
+    r.tokens.filter((t) => t.tokenType.name !== "Identifier").map((t) => t.tokenType.name),
+    ["Kw_agent", "Kw_type"],
   );
 });
 
