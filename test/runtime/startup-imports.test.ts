@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { generateKeyFiles } from "../../formats/keys.js";
 import { REPO } from "../helpers/corpus.js";
 import { runCli } from "../helpers/cli.js";
+import { bundledClis } from "../helpers/cli-bundle.js";
 
 const TSX = import.meta.resolve("tsx");
 const work = mkdtempSync(join(tmpdir(), "symbi-startup-imports-"));
@@ -64,15 +65,16 @@ process.on("exit", () => appendFileSync(file, Object.keys(createRequire(import.m
 `,
 );
 
-/** Runs the symbi CLI from sources with the tracer; returns the loaded modules' paths. */
-function traced(args: string[]): string[] {
+/** Runs the symbi CLI (from sources, or `cli`, a bundled one) with the tracer; returns the loaded modules' paths. */
+function traced(args: string[], cli = join(REPO, "runtime/cli/main.ts")): string[] {
   const file = join(work, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, "");
-  const r = spawnSync(
-    process.execPath,
-    ["--import", TSX, "--import", pathToFileURL(preload).href, join(REPO, "runtime/cli/main.ts"), ...args],
-    { cwd: work, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file }, timeout: 120_000 },
-  );
+  const r = spawnSync(process.execPath, ["--import", TSX, "--import", pathToFileURL(preload).href, cli, ...args], {
+    cwd: work,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file },
+    timeout: 120_000,
+  });
   assert.is(r.status, 0, `symbi ${args.join(" ")}: ${r.stderr}`);
   assert.match(r.stdout, /"greeting": "Hello, Ada!"/);
   return readFileSync(file, "utf8")
@@ -108,6 +110,28 @@ test("symbi exec BUNDLE in the process tier loads no compiler, Docker client, mo
     "the tracer sees the runtime's modules",
   );
   assert.equal(heavy(loaded), []);
+});
+
+test("the bundled symbi (dist/cli) running the bundle loads none of them either, by the sources its chunks hold", async () => {
+  const clis = await bundledClis();
+  try {
+    const key = join(work, "release.key");
+    const files = traced(
+      ["exec", join(work, "build/quickstart"), "--trust", `${key}.pub`, "--input", INPUT],
+      clis.symbi,
+    );
+    const chunks = files.filter((f) => f.startsWith(clis.dir));
+    assert.ok(chunks.length > 0, "the tracer sees the bundle's files");
+    // Each file of the bundle stands for the sources esbuild put in it.
+    const loaded = files.flatMap((f) => (f.startsWith(clis.dir) ? clis.sourcesOf(f) : [f]));
+    assert.ok(
+      loaded.some((m) => /\/runtime\/exec\/run\.[jt]s$/.test(m)),
+      "the run's sources are mapped from its chunks",
+    );
+    assert.equal(heavy(loaded), []);
+  } finally {
+    clis.remove();
+  }
 });
 
 test("symbi exec agent.symbi loads the compiler, and still no Docker client or model SDK", () => {
