@@ -34,6 +34,10 @@ const NOT_ON_THE_BUNDLE_PATH: ReadonlyArray<[RegExp, string]> = [
   [/\/node_modules\/(chevrotain|typescript|prettier)\//, "a compiler or formatter library"],
   [/\/node_modules\/(fast-xml-parser|csv-parse|re2js)\//, "a parser the quick start's tools and code do not use"],
   [
+    /\/node_modules\/(smol-toml|toml-eslint-parser)\//,
+    "a TOML parser (a bundle's contracts are precompiled: contracts.json; no configuration file here)",
+  ],
+  [
     /\/node_modules\/(@modelcontextprotocol|zod|zod-to-json-schema)\//,
     "the MCP SDK (a run that reaches an MCP server only)",
   ],

@@ -1,0 +1,44 @@
+/**
+ * ajv's standalone code for a JSON Schema known at build time, as an ES module: the validators
+ * that would otherwise be compiled (ajv generates and evaluates code) at every start-up are
+ * generated ahead of time by `npm run validators:sync` (scripts/sync-validators.ts) and checked in;
+ * a test per validator fails when its file differs from what this produces now.
+ *
+ * Only the codegen modules, the script and their tests import this (it loads ajv's code generator).
+ */
+import { createRequire } from "node:module";
+import type { Ajv as AjvClass, Options } from "ajv";
+
+const require = createRequire(import.meta.url);
+
+/** A validator compiled now, by ajv with `options` (for comparisons with the generated one). */
+export function compileValidator(schema: object, options: Readonly<Options>): ReturnType<AjvClass["compile"]> {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  return new Ajv({ ...options }).compile(schema);
+}
+
+/**
+ * The text of a generated validator module for `schema`, compiled with `options`; `header` is the
+ * comment lines (without `// `) that say what it was generated from and which test keeps it fresh.
+ */
+export function standaloneValidatorSource(
+  schema: object,
+  options: Readonly<Options>,
+  header: readonly string[],
+): string {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const standalone = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, v: unknown) => string }).default;
+  const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+  // ajv's ES module output still calls require() for its runtime helpers (ucs2length, equal):
+  // they become static imports, which Node and esbuild (the CLIs' and the language server's
+  // bundles) both resolve; a require() left over is refused.
+  const imports: string[] = [];
+  const code = standalone(ajv, ajv.compile(schema))
+    .replace(/^"use strict";/, "")
+    .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
+      imports.push(`import ${name}Module from "${path}.js";`);
+      return `const ${name} = ${name}Module.default;`;
+    });
+  if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
+  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
+}
