@@ -20,11 +20,14 @@ export function compileValidator(schema: object, options: Readonly<Options>): Re
 /**
  * The text of a generated validator module for `schema`, compiled with `options`; `header` is the
  * comment lines (without `// `) that say what it was generated from and which test keeps it fresh.
+ * The validator is the module's default export, and its named export is `exportName` (every
+ * exported name means one thing across the tree: test/architecture/layers.test.ts).
  */
 export function standaloneValidatorSource(
   schema: object,
   options: Readonly<Options>,
   header: readonly string[],
+  exportName = "validate",
 ): string {
   const { Ajv } = require("ajv") as typeof import("ajv");
   const standalone = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, v: unknown) => string }).default;
@@ -33,12 +36,16 @@ export function standaloneValidatorSource(
   // they become static imports, which Node and esbuild (the CLIs' and the language server's
   // bundles) both resolve; a require() left over is refused.
   const imports: string[] = [];
-  const code = standalone(ajv, ajv.compile(schema))
+  let code = standalone(ajv, ajv.compile(schema))
     .replace(/^"use strict";/, "")
     .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
       imports.push(`import ${name}Module from "${path}.js";`);
       return `const ${name} = ${name}Module.default;`;
     });
+  if (exportName !== "validate") {
+    if (!code.includes("export const validate = ")) throw new Error("ajv's standalone code has no `validate` export");
+    code = code.replace("export const validate = ", `export const ${exportName} = `);
+  }
   if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
   return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
 }
