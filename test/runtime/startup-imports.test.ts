@@ -69,7 +69,7 @@ process.on("exit", () => appendFileSync(file, Object.keys(createRequire(import.m
 `,
 );
 
-/** Runs the symbi CLI (from sources, or `cli`, a bundled one) with the tracer; returns the loaded modules' paths. */
+/** Runs the symbi CLI (from sources, or `cli`: symbic, a bundled one) with the tracer; returns the loaded modules' paths. */
 function traced(args: string[], cli = join(REPO, "runtime/cli/main.ts")): string[] {
   const file = join(work, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, "");
@@ -79,8 +79,8 @@ function traced(args: string[], cli = join(REPO, "runtime/cli/main.ts")): string
     env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file },
     timeout: 120_000,
   });
-  assert.is(r.status, 0, `symbi ${args.join(" ")}: ${r.stderr}`);
-  assert.match(r.stdout, /"greeting": "Hello, Ada!"/);
+  assert.is(r.status, 0, `${cli} ${args.join(" ")}: ${r.stderr}`);
+  if (args[0] === "exec") assert.match(r.stdout, /"greeting": "Hello, Ada!"/);
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l !== "")
@@ -146,6 +146,26 @@ test("symbi exec agent.symbi loads the compiler, and still no Docker client or m
   );
   assert.equal(
     heavy(loaded).filter((h) => !/compiler|parser|chevrotain/.test(h)),
+    [],
+  );
+});
+
+test("symbic check of the quick start loads no YAML parser, MCP schema dialects, Docker client or model SDK", () => {
+  const loaded = traced(["check", join(REPO, "examples/quickstart")], join(REPO, "compiler/cli/main.ts"));
+  assert.ok(
+    loaded.some((m) => /\/compiler\/check\//.test(m)),
+    "the tracer sees the checker",
+  );
+  // The quick start: process tier (no Kubernetes manifests to write), no skills, no MCP tools.
+  const unused: Array<[RegExp, string]> = [
+    [/\/node_modules\/yaml\//, "the YAML parser (skills and Kubernetes manifests only)"],
+    [/\/node_modules\/ajv\/dist\/(2019|2020)\.js$/, "the MCP schema dialects (MCP tools only)"],
+    [/\/node_modules\/(dockerode|@modelcontextprotocol|openai|@anthropic-ai)\//, "a runtime client"],
+  ];
+  assert.equal(
+    unused
+      .flatMap(([pattern, why]) => loaded.filter((m) => pattern.test(m)).map((m) => `${m.replace(REPO, "")}: ${why}`))
+      .slice(0, 3),
     [],
   );
 });
