@@ -9,9 +9,13 @@
  * - Code splitting keeps every lazy `import()` lazy: a command, the compiler of a `.symbi` target,
  *   the Docker driver and the MCP client stay in chunks loaded only when used. Without it, an
  *   external package imported anywhere would be imported by the single file up front.
- * - npm packages stay external (`packages: "external"`): they load from node_modules as installed
- *   (cedar-wasm finds its .wasm file next to itself; `createRequire` loads the parser libraries on
- *   first use).
+ * - npm packages stay external — loaded from node_modules as installed (cedar-wasm finds its
+ *   .wasm file next to itself) — except BUNDLED_PACKAGES, the pure-JS libraries a command needs on
+ *   most runs: ajv's ~60 CommonJS files cost ~30 ms more to load than the same code in a chunk.
+ *   The sources load them on first use through `createRequire` (startup); the lazyRequires plugin
+ *   lets esbuild see those `require()` calls (as scripts/package-vscode.mjs does), so a bundled
+ *   package is still evaluated only on first use, and an external one is still required from
+ *   node_modules (each output file defines `require` for that: the banner).
  * - The entry chunks must not import cedar-wasm statically: both CLIs switch V8 to Liftoff-only
  *   WebAssembly (formats/wasm-tier.ts) before their command's chunk, which loads Cedar, is
  *   imported. test/build/cli-bundle.test.ts checks the entries' static import graph.
@@ -33,13 +37,42 @@ export const CLI_ENTRIES = Object.freeze({
   symbic: "compiler/cli/main.ts",
 });
 
+/** npm packages bundled into each CLI (the rest load from node_modules). */
+export const BUNDLED_PACKAGES = Object.freeze({
+  symbi: ["ajv", "ajv-formats"],
+  symbic: ["ajv", "ajv-formats", "smol-toml", "toml-eslint-parser"],
+});
+
+/** The line by which a source loads packages on first use (the language server's bundle drops it too). */
+const LAZY_REQUIRE = "const require = createRequire(import.meta.url);";
+
+/** Drops LAZY_REQUIRE from the project's own sources, so esbuild handles their `require("pkg")` calls. */
+const lazyRequires = {
+  name: "lazy-requires",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!args.path.startsWith(root) || args.path.includes("/node_modules/")) return undefined;
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes(LAZY_REQUIRE)) return undefined;
+      return { contents: text.replace(LAZY_REQUIRE, ""), loader: "ts" };
+    });
+  },
+};
+
+/** Each output file's own `require`, for the external packages the sources require on first use. */
+const REQUIRE_BANNER = [
+  'import { createRequire as __symbiCreateRequire } from "node:module";',
+  "const require = __symbiCreateRequire(import.meta.url);",
+].join("\n");
+
 /**
  * Bundles both CLIs into `outdir` (emptied first), each on its own (two CLIs sharing chunks would
  * split their common code into more, smaller files); returns esbuild's metafiles by CLI.
  */
 export async function bundleClis(outdir = join(root, "dist", "cli")) {
   const esbuild = await import("esbuild");
-  const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  const version = pkg.version;
   rmSync(outdir, { recursive: true, force: true });
   const metafiles = {};
   for (const [name, src] of Object.entries(CLI_ENTRIES)) {
@@ -52,7 +85,11 @@ export async function bundleClis(outdir = join(root, "dist", "cli")) {
       platform: "node",
       format: "esm",
       target: "node20",
-      packages: "external",
+      external: Object.keys(pkg.dependencies)
+        .filter((d) => !BUNDLED_PACKAGES[name].includes(d))
+        .flatMap((d) => [d, `${d}/*`]),
+      plugins: [lazyRequires],
+      banner: { js: REQUIRE_BANNER },
       chunkNames: `${name}-chunks/[name]-[hash]`,
       define: { __SYMBI_VERSION__: JSON.stringify(version) },
       tsconfig: join(root, "tsconfig.json"),

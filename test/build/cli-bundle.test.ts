@@ -8,6 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Metafile } from "esbuild";
@@ -95,6 +96,19 @@ test("the entries' static imports never reach cedar-wasm, and their commands' ch
       [...reached(meta, entry, all)].some((p) => CEDAR.test(p)),
       `${name}: a command loads cedar-wasm`,
     );
+  }
+});
+
+test("every package a bundled CLI requires on first use resolves from where the bundle is", () => {
+  const outputs = readdirSync(clis.dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"));
+  const required = new Map<string, string>();
+  for (const f of outputs)
+    for (const m of readFileSync(join(clis.dir, f), "utf8").matchAll(/__require\("([^"]+)"\)/g)) required.set(m[1]!, f);
+  // The control: the parsers the sources load on first use are among them (csv, XML, RE2, YAML).
+  for (const pkg of ["csv-parse/sync", "fast-xml-parser", "re2js", "yaml"]) assert.ok(required.has(pkg), pkg);
+  for (const [pkg, f] of required) {
+    const from = createRequire(join(clis.dir, f));
+    assert.ok(from.resolve(pkg), `${pkg}, required by ${f}`);
   }
 });
 
