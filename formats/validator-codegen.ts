@@ -49,3 +49,39 @@ export function standaloneValidatorSource(
   if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
   return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
 }
+
+/**
+ * The text of a generated module with one validator per schema of `schemas` (deduplicated by
+ * their JSON text), compiled with `options`, and `lookupName`: a Map from a schema's JSON text
+ * (JSON.stringify) to its validator, so a caller finds the validator of a schema it holds.
+ */
+export function standaloneValidatorsSource(
+  schemas: readonly object[],
+  options: Readonly<Options>,
+  header: readonly string[],
+  lookupName: string,
+): string {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const standalone = (
+    require("ajv/dist/standalone") as {
+      default: (ajv: AjvClass, refs: Record<string, string>) => string;
+    }
+  ).default;
+  const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+  const texts = [...new Set(schemas.map((s) => JSON.stringify(s)))].sort();
+  const refs: Record<string, string> = {};
+  texts.forEach((t, i) => {
+    ajv.addSchema(JSON.parse(t) as object, `schema${i}`);
+    refs[`${lookupName}${i}`] = `schema${i}`;
+  });
+  const imports: string[] = [];
+  let code = standalone(ajv, refs)
+    .replace(/^"use strict";/, "")
+    .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
+      imports.push(`import ${name}Module from "${path}.js";`);
+      return `const ${name} = ${name}Module.default;`;
+    });
+  if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
+  code += `\nexport const ${lookupName} = new Map([\n${texts.map((t, i) => `  [${JSON.stringify(t)}, ${lookupName}${i}],`).join("\n")}\n]);\n`;
+  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code].join("\n");
+}
