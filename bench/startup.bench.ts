@@ -1,5 +1,6 @@
 /**
- * Start-up and throughput of the CLIs (`npm run bench -- startup`), as child processes:
+ * Start-up and throughput of the CLIs (`npm run bench -- startup`), as child processes — the
+ * CLIs users run (`bin`: dist/cli, bundled by scripts/bundle-clis.mjs):
  *
  * - Start-up: each command of the quick start is run in turn with an empty `node -e 0`, round
  *   after round (the order rotates every round), and its wall time is divided by the floor's in
