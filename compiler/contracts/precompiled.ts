@@ -46,13 +46,16 @@ function shapeProblem(value: unknown): string | undefined {
 
 /**
  * The text of contracts.json for `contracts` (each with `file` its bundle path), sorted by name;
- * undefined when a contract would not read back as it is (the bundle then carries the TOML only).
+ * undefined when a contract has errors or would not read back as it is (the bundle then carries
+ * the TOML only).
  * Throws when the result does not match the schema: the model and the schema disagree, a bug.
  */
 export function precompiledContractsText(contracts: readonly ToolContract[]): string | undefined {
   const sorted = [...contracts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const doc = { format: PRECOMPILED_CONTRACTS_FORMAT, contracts: sorted };
-  if (!faithful(doc)) return undefined;
+  // A contract with errors (a build told not to check) is left to the runtime's TOML path,
+  // which refuses the bundle with the contract's own located error.
+  if (sorted.some((c) => !c.valid) || !faithful(doc)) return undefined;
   const text = JSON.stringify(doc);
   const problem = shapeProblem(JSON.parse(text));
   if (problem !== undefined) throw new Error(`precompiled contracts do not match precompiled.schema.json: ${problem}`);

@@ -214,6 +214,7 @@ test("contracts.json of the wrong shape is refused, never partly used", () => {
 test("a build writes no contracts.json for contracts that would not read back as they are", () => {
   const c = [...load(quick().files).contracts.values()][0]!;
   assert.is(precompiledContractsText([{ ...c, args: c.args.map((a) => ({ ...a, max: Infinity })) }]), undefined);
+  assert.is(precompiledContractsText([{ ...c, valid: false }]), undefined);
   assert.ok(precompiledContractsText([c]));
 });
 
