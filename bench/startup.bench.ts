@@ -1,5 +1,6 @@
 /**
- * Start-up and throughput of the CLIs (`npm run bench -- startup`), as child processes:
+ * Start-up and throughput of the CLIs (`npm run bench -- startup`), as child processes — the
+ * CLIs users run (`bin`: dist/cli, bundled by scripts/bundle-clis.mjs):
  *
  * - Start-up: each command of the quick start is run in turn with an empty `node -e 0`, round
  *   after round (the order rotates every round), and its wall time is divided by the floor's in
@@ -57,19 +58,29 @@ function runOnce(argv: string[], cwd: string): { wall: number; cpu?: number } {
   return { wall, ...(c0 !== undefined && c1 !== undefined ? { cpu: c1 - c0 } : {}) };
 }
 
+/**
+ * The CLIs users run in a checkout: the bundled ones (dist/cli, scripts/bundle-clis.mjs), or the
+ * compiled modules in a checkout older than the bundles.
+ */
+function builtClis(dir: string, label: string): Cli | undefined {
+  for (const [symbi, symbic] of [
+    ["dist/cli/symbi.js", "dist/cli/symbic.js"],
+    ["dist/runtime/cli/main.js", "dist/compiler/cli/main.js"],
+  ] as const)
+    if (existsSync(join(dir, symbi)) && existsSync(join(dir, symbic)))
+      return { label, symbi: join(dir, symbi), symbic: join(dir, symbic) };
+  return undefined;
+}
+
 function clis(root: string): Cli[] {
-  const out: Cli[] = [
-    { label: "", symbi: join(root, "dist/runtime/cli/main.js"), symbic: join(root, "dist/compiler/cli/main.js") },
-  ];
+  const now = builtClis(root, "");
+  if (!now) throw new Error(`${root} has no built CLIs (dist/cli/symbi.js): run npm run build`);
+  const out: Cli[] = [now];
   const before = process.env.SYMBI_BENCH_BEFORE;
   if (before) {
-    const b = {
-      label: " [before]",
-      symbi: join(before, "dist/runtime/cli/main.js"),
-      symbic: join(before, "dist/compiler/cli/main.js"),
-    };
-    if (!existsSync(b.symbi) || !existsSync(b.symbic))
-      throw new Error(`SYMBI_BENCH_BEFORE=${before} has no built CLIs (dist/runtime/cli/main.js)`);
+    const b = builtClis(before, " [before]");
+    if (!b)
+      throw new Error(`SYMBI_BENCH_BEFORE=${before} has no built CLIs (dist/cli/symbi.js or dist/runtime/cli/main.js)`);
     out.push(b);
   }
   return out;

@@ -97,7 +97,7 @@ export async function run(): Promise<void> {
     let cases = 0;
     const symbic = (args: string[]) => {
       const t0 = performance.now();
-      const r = spawnSync(process.execPath, [join(root, "dist/compiler/cli/main.js"), "test", ...args], {
+      const r = spawnSync(process.execPath, [join(root, "dist/cli/symbic.js"), "test", ...args], {
         cwd: root,
         maxBuffer: 1 << 30,
         encoding: "utf8",

@@ -17,6 +17,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createRequire } from "node:module";
+import { configKeyValidator } from "./key-validators.validator.js";
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from "ajv";
 import { closestName } from "../grammar/suggest.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
@@ -100,9 +101,10 @@ export class Config {
   }
 }
 
-// ajv is loaded, and each validator compiled (ajv generates code), on first use, then reused:
-// a command given no file and no setting compiles nothing, one given `--trust` compiles the
-// validator of that key alone. (Loading ajv and compiling every key took longer than the rest
+// The keys' validators are generated ahead of time (key-validators-codegen.ts, `npm run
+// validators:sync`): a command given `--trust` or any other setting compiles nothing. ajv is
+// loaded, and a validator compiled (ajv generates code), only for a file (the whole file's
+// schema) or a schema not generated, then reused. (Loading ajv and compiling every key took longer than the rest
 // of a `symbi exec` start-up.)
 // The schemas are constants of config/ (each key's `schema`), not input: they are not validated
 // against JSON Schema's meta-schema at every start-up (compiling the meta-schema cost as much as
@@ -141,7 +143,12 @@ function compile(sections: readonly SectionSpec[]): Validators {
     },
     key: (id, schema) => {
       let k = keys.get(id);
-      if (!k) keys.set(id, (k = ajv().compile(schema as object)));
+      if (!k) {
+        // Generated ahead of time for every key of SECTIONS (key-validators.validator.ts);
+        // compiled here only for a schema that is not among them.
+        const generated = configKeyValidator.get(JSON.stringify(schema)) as ValidateFunction | undefined;
+        keys.set(id, (k = generated ?? ajv().compile(schema as object)));
+      }
       return k;
     },
   };

@@ -1,13 +1,13 @@
 /**
  * The `yaml` library (73 modules), loaded on first use through its CommonJS build, synchronously,
- * for CLI code that reads YAML rarely (schemapin/skill.ts: a skill's name), so that importing the
- * module does not load it (test/runtime/startup-imports.test.ts).
+ * so that importing a module that may read or write YAML does not load it: skill front matter
+ * (skills/front-matter.ts), Kubernetes manifests (compiler/emit/kubernetes.ts, container tiers
+ * only), a skill's name (schemapin/skill.ts). `symbic check` of a project with neither and `symbi
+ * exec` of a bundle without skills load no YAML parser (test/runtime/startup-imports.test.ts).
  *
- * Not for code the language server runs: its esbuild bundle (scripts/package-vscode.mjs) does not
- * follow a createRequire'd require(), so the package would have no `yaml` to load. Skill front
- * matter and Kubernetes manifests, which the checker reads and writes, import `yaml` statically;
- * the runtime imports the front matter's module only for a bundle that pins skills
- * (runtime/exec/skills.ts).
+ * The language server's bundle still holds `yaml`: its esbuild plugin (scripts/package-vscode.mjs,
+ * bundleLazyRequires) drops the `createRequire` line below, so esbuild bundles the `require()`,
+ * which still runs on first use.
  */
 import { createRequire } from "node:module";
 

@@ -78,7 +78,7 @@ for e in "${engine_list[@]}"; do
 done
 
 # What goes into /opt/symbi, hashed: the lock file and every compiled file the runtime needs.
-[[ -f "$repo/dist/runtime/cli/main.js" ]] || die "dist/ is missing: run npm run build first"
+[[ -f "$repo/dist/cli/symbi.js" ]] || die "dist/ is missing: run npm run build first"
 runtime_files() {
   (cd "$repo" && { echo package.json; echo package-lock.json;
     find dist -type f ! -name '*.map' ! -path 'dist/bench/*' ! -path 'dist/test/*' | LC_ALL=C sort; })
@@ -213,7 +213,7 @@ mkdir -p "$rootfs/opt/symbi"
   die "npm ci in the runtime image failed"
 mkdir -p "$rootfs/usr/local/bin"
 ln -sf /opt/node/bin/node "$rootfs/usr/local/bin/node"
-ln -sf /opt/symbi/dist/runtime/cli/main.js "$rootfs/usr/local/bin/symbi"
+ln -sf /opt/symbi/dist/cli/symbi.js "$rootfs/usr/local/bin/symbi"
 grep -q "^symbi:" "$rootfs/etc/passwd" || echo "symbi:x:$runtime_uid:$runtime_uid:symbi runtime:/nonexistent:/usr/sbin/nologin" >>"$rootfs/etc/passwd"
 grep -q "^symbi:" "$rootfs/etc/group" || echo "symbi:x:$runtime_uid:" >>"$rootfs/etc/group"
 symbi_version="$(chroot "$rootfs" /usr/local/bin/symbi --version)" || die "symbi does not start in the runtime image"

@@ -3,8 +3,8 @@
  * and `description` (strings), as skills are written for agents. Problems come back with the
  * line they are on, for located diagnostics.
  */
-import { parseDocument } from "yaml";
 import { isPlainObject } from "../formats/json.js";
+import { yamlLibrary } from "../formats/lazy-yaml.js";
 
 export interface SkillFrontMatter {
   name: string;
@@ -21,7 +21,7 @@ export function parseSkillFrontMatter(text: string): FrontMatterResult {
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const m = /^---\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(body);
   if (!m) return { ok: false, line: 1, message: "SKILL.md must start with YAML front matter between `---` lines" };
-  const doc = parseDocument(m[1]!, { prettyErrors: false, uniqueKeys: true });
+  const doc = yamlLibrary().parseDocument(m[1]!, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = (e.linePos?.[0]?.line ?? 1) + 1;

@@ -26,6 +26,12 @@ function ajv(): Ajv {
       strictRequired: false,
       allErrors: true,
       addUsedSchema: false,
+      // compile() does not check a schema against JSON Schema's meta-schema (compiling the
+      // meta-schema cost more than a run's whole contract loading): checkOutputSchema() checks it
+      // explicitly wherever a schema is read from TOML (the compiler, the language server, a
+      // bundle without contracts.json), and a bundle's contracts.json carries schemas `symbic
+      // build` checked so. compile() still refuses unknown keywords and malformed ones.
+      validateSchema: false,
     });
     addFormats(shared);
   }

@@ -9,6 +9,7 @@
  *   agent.ir.json                                                             (ir.ts)
  *   tools/<name>.clad.toml   contracts of the tools the agent's policies can allow, verbatim
  *                            (and `<name>.clad.toml.sig`, the contract's SchemaPin signature, when it has one)
+ *   contracts.json           the same contracts as resolved here (../contracts/precompiled.ts)
  *   mcp.json                 the MCP tools among them: their servers and pinned definitions
  *   skills/<path>.manifest.json  the SchemaPin manifest of each skill it names (skills.ts)
  *   bundle.json              hashes of all of the above (bundle.ts)
@@ -27,6 +28,7 @@ import type { ActionCatalog } from "../policy/catalog.js";
 import type { BundleFiles } from "../../formats/bundle.js";
 import { MCP_BUNDLE_FILE, MCP_BUNDLE_FORMAT, type McpBundle } from "../../formats/mcp.js";
 import { CONTRACT_SIGNATURE_SUFFIX } from "../contracts/model.js";
+import { PRECOMPILED_CONTRACTS_FILE, bundledContractPath, precompiledContractsText } from "../contracts/precompiled.js";
 import { lockPath, serializeMcpLock, type McpLock } from "../mcp/lock.js";
 import type { AgentIR } from "../../formats/ir.js";
 import { sealBundle } from "./bundle.js";
@@ -245,7 +247,7 @@ function buildAgent(
       if (contracts.has(a)) callable.add(a);
   }
   const mcp: McpBundle = { format: MCP_BUNDLE_FORMAT, servers: {}, tools: {} };
-  let fileContracts = 0;
+  const fileContracts: ToolContract[] = [];
   for (const name of [...callable].sort()) {
     const c = contracts.get(name)!;
     if (c.mcp) {
@@ -263,10 +265,10 @@ function buildAgent(
       };
       continue;
     }
-    fileContracts++;
+    fileContracts.push({ ...c, file: bundledContractPath(name) });
     const inMemory = input.contractTexts?.find((t) => t.file === c.file);
     files.set(
-      `tools/${name}.clad.toml`,
+      bundledContractPath(name),
       inMemory ? Buffer.from(inMemory.text) : Buffer.from(readContractText(join(input.projectDir, c.file))),
     );
     // Its SchemaPin signature, when it has one: the runtime verifies it (and requires it when the
@@ -277,7 +279,10 @@ function buildAgent(
   }
   if (Object.keys(mcp.tools).length > 0) files.set(MCP_BUNDLE_FILE, json(sortedMcpBundle(mcp)));
   // Contracts may use the project's custom argument types: the runtime needs their definitions.
-  if (fileContracts > 0) {
+  if (fileContracts.length > 0) {
+    // The contracts as resolved here, so a run loads them without parsing TOML (compiler/contracts/precompiled.ts).
+    const precompiled = precompiledContractsText(fileContracts);
+    if (precompiled !== undefined) files.set(PRECOMPILED_CONTRACTS_FILE, Buffer.from(precompiled));
     const toolclad = join(input.projectDir, "toolclad.toml");
     if (existsSync(toolclad)) files.set("toolclad.toml", Buffer.from(readContractText(toolclad)));
   }

@@ -6,15 +6,14 @@
  * schema once to refuse one that cannot be used; the runtime validates every call's arguments
  * (and every structured result) with the same compiled validator.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
+import { createRequire } from "node:module";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 
-// ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
-  ajv: Ajv,
-) => Ajv;
+// ajv (three dialects) and ajv-formats are loaded (CommonJS, synchronously) when the first MCP
+// schema is compiled: checking or running a project without MCP tools loads none of them (they
+// were a fifth of a `symbic check`). The language server's bundle still holds them: its esbuild
+// plugin bundles these lazy requires (scripts/package-vscode.mjs, bundleLazyRequires).
+const require = createRequire(import.meta.url);
 
 type Dialect = "draft-07" | "2019-09" | "2020-12";
 
@@ -24,6 +23,12 @@ function ajvFor(dialect: Dialect): Ajv {
   let a = instances.get(dialect);
   if (!a) {
     const options = { strict: false, allErrors: true, addUsedSchema: false, validateSchema: true } as const;
+    const { Ajv } = require("ajv") as typeof import("ajv");
+    const { Ajv2019 } = require("ajv/dist/2019.js") as typeof import("ajv/dist/2019.js");
+    const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+    // ajv-formats is CommonJS with a default export.
+    const formats = require("ajv-formats") as { default?: unknown };
+    const addFormats = (formats.default ?? formats) as (ajv: Ajv) => Ajv;
     a = dialect === "2020-12" ? new Ajv2020(options) : dialect === "2019-09" ? new Ajv2019(options) : new Ajv(options);
     addFormats(a);
     instances.set(dialect, a);

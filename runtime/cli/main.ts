@@ -1,23 +1,38 @@
 #!/usr/bin/env node
 /**
  * `symbi`, the runtime CLI (DESIGN §10). Every command lives in its own module under
- * ./commands/ and registers itself: each module exports `register(program)`, and this file
- * loads the modules in that folder (sorted by name), so adding a command means adding a file.
- * A module is named after its command (`commands/exec.ts` registers `exec`): when the command
- * line names one, only that module is loaded, so `symbi audit verify` does not pay for importing
- * the interpreter, Cedar and Docker clients that `exec` needs; help and unknown commands load all.
+ * ./commands/ and exports `register(program)`; COMMANDS below names each module, so adding a
+ * command means adding a file and its line there (an explicit table rather than a folder scan:
+ * the CLI is also bundled, scripts/bundle-clis.mjs, and a bundler follows only imports it can
+ * see). When the command line names a command, only its module is loaded, so `symbi audit
+ * verify` does not pay for importing the interpreter, Cedar and Docker clients that `exec`
+ * needs; help and unknown commands load all.
  */
 import { Command } from "commander";
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
 import { reportError } from "./errors.js";
+import { VERSION } from "../../compiler/version.js";
 import { setSkipReporter } from "../../compiler/project/files.js";
 
 export interface CommandModule {
   register(program: Command): void;
 }
+
+/** Each command's module by command name (`commands/exec.ts` registers `exec`), imported on demand. */
+export const COMMANDS: Readonly<Record<string, () => Promise<Partial<CommandModule>>>> = {
+  audit: () => import("./commands/audit.js"),
+  config: () => import("./commands/config.js"),
+  doctor: () => import("./commands/doctor.js"),
+  "egress-gateway": () => import("./commands/egress-gateway.js"),
+  exec: () => import("./commands/exec.js"),
+  keygen: () => import("./commands/keygen.js"),
+  sandbox: () => import("./commands/sandbox.js"),
+  skills: () => import("./commands/skills.js"),
+  "tool-host": () => import("./commands/tool-host.js"),
+  tools: () => import("./commands/tools.js"),
+};
 
 /**
  * The program with its commands registered (only the one `argv` names, when it names one);
@@ -26,22 +41,14 @@ export interface CommandModule {
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("symbi")
     .description("Symbiont runtime: run compiled agents and keep their signed audit log")
-    .version(packageVersion(), "-V, --version")
+    .version(VERSION, "-V, --version")
     .showSuggestionAfterError()
     .exitOverride();
-  const here = fileURLToPath(import.meta.url);
-  const ext = here.endsWith(".ts") ? ".ts" : ".js";
-  const dir = join(dirname(here), "commands");
   const named = argv[2];
-  const only = named && /^[a-z][a-z0-9-]*$/.test(named) && existsSync(join(dir, named + ext)) ? named + ext : null;
-  const files = only
-    ? [only]
-    : readdirSync(dir)
-        .filter((f) => f.endsWith(ext) && !f.endsWith(".d.ts"))
-        .sort();
-  for (const f of files) {
-    const mod = (await import(pathToFileURL(join(dir, f)).href)) as Partial<CommandModule>;
-    if (typeof mod.register !== "function") throw new Error(`command module ${f} does not export register(program)`);
+  const only = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : null;
+  for (const name of only ?? Object.keys(COMMANDS).sort()) {
+    const mod = await COMMANDS[name]!();
+    if (typeof mod.register !== "function") throw new Error(`command module ${name} does not export register(program)`);
     mod.register(program);
   }
   // Sub-commands inherit exitOverride so their usage errors come back here too.
@@ -66,21 +73,6 @@ export async function main(argv: string[] = process.argv): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
-}
-
-function packageVersion(): string {
-  // package.json is two levels up from runtime/cli (sources) or three from dist/runtime/cli.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "symbiont-toolchain" && pkg.version) return pkg.version;
-    } catch {
-      /* keep looking upwards */
-    }
-    dir = dirname(dir);
-  }
-  return "0.0.0";
 }
 
 function invokedDirectly(): boolean {

@@ -13,7 +13,9 @@
 import { lstatSync, readdirSync } from "node:fs";
 import { readBounded } from "../../formats/bounded-read.js";
 import { join } from "node:path";
-import { loadContractSources, type ToolContract } from "../../compiler/contracts/index.js";
+import { loadContractSources } from "../../compiler/contracts/load.js";
+import type { ToolContract } from "../../compiler/contracts/model.js";
+import { PRECOMPILED_CONTRACTS_FILE, parsePrecompiledContracts } from "../../compiler/contracts/precompiled.js";
 import { validateSandboxManifest, type SandboxManifest } from "../../formats/sandbox-manifest.js";
 import { GateLoadError, PolicySet, type CompiledPolicies } from "../gate/gate.js";
 import { irProblem, type AgentIR, type IrWithBlock } from "../../formats/ir.js";
@@ -251,19 +253,13 @@ function verifyBundle(
     policiesJson: parseJson(need("policies.json"), `${origin}/policies.json`),
   };
 
-  // Tool contracts, parsed as the compiler parsed them (custom types from toolclad.toml if carried).
-  const sources = [...files.keys()]
-    .filter((p) => /^tools\/[^/]+\.clad\.toml$/.test(p))
-    .sort()
-    .map((p) => ({ file: p, text: need(p) }));
-  const toolcladText = text(files, "toolclad.toml");
-  const loaded = loadContractSources(
-    sources,
-    toolcladText === undefined ? undefined : { file: "toolclad.toml", text: toolcladText },
-  );
-  const bad = loaded.diagnostics.find((d) => d.severity === "error");
-  if (bad) throw new BundleError(`${origin}/${bad.file}:${bad.span.line}:${bad.span.col}: ${bad.message}`);
-  const contracts = loaded.contracts;
+  // Tool contracts: as `symbic build` resolved them (contracts.json, checked against the bundle's
+  // contract files), or parsed from the TOML as the compiler parsed them (custom types from
+  // toolclad.toml if carried) in a bundle without contracts.json.
+  const contractFiles = [...files.keys()].filter((p) => /^tools\/[^/]+\.clad\.toml$/.test(p)).sort();
+  const contracts = files.has(PRECOMPILED_CONTRACTS_FILE)
+    ? precompiledContracts(need(PRECOMPILED_CONTRACTS_FILE), contractFiles, origin)
+    : parsedContracts(files, contractFiles, need, origin);
   const mcp = loadMcpPart(files, origin);
   for (const [name, c] of mcp?.contracts ?? []) {
     if (contracts.has(name))
@@ -289,6 +285,28 @@ function verifyBundle(
     files,
   };
   return bundle;
+}
+
+function precompiledContracts(text: string, contractFiles: string[], origin: string): Map<string, ToolContract> {
+  const r = parsePrecompiledContracts(text, contractFiles);
+  if (!r.ok) throw new BundleError(`${origin}/${PRECOMPILED_CONTRACTS_FILE} ${r.problem}`);
+  return r.contracts;
+}
+
+function parsedContracts(
+  files: ReadonlyMap<string, Buffer>,
+  contractFiles: string[],
+  need: (p: string) => string,
+  origin: string,
+): Map<string, ToolContract> {
+  const toolcladText = text(files, "toolclad.toml");
+  const loaded = loadContractSources(
+    contractFiles.map((p) => ({ file: p, text: need(p) })),
+    toolcladText === undefined ? undefined : { file: "toolclad.toml", text: toolcladText },
+  );
+  const bad = loaded.diagnostics.find((d) => d.severity === "error");
+  if (bad) throw new BundleError(`${origin}/${bad.file}:${bad.span.line}:${bad.span.col}: ${bad.message}`);
+  return loaded.contracts;
 }
 
 const NO_SPAN = { start: 0, end: 0, line: 1, col: 1, endLine: 1, endCol: 1 };

@@ -134,12 +134,16 @@ export class ProcessSandbox implements SandboxDriver {
       }
       return { helpers, isolateNetwork: false };
     }
+    if (networkNamespaceWorks) return { helpers, isolateNetwork: true };
     const probe = spawnSync(helpers.unshare, [...unshareArgs(), "--", "/bin/true"], {
       env: {},
       stdio: ["ignore", "ignore", "pipe"],
       timeout: 5000,
     });
-    if (probe.status === 0) return { helpers, isolateNetwork: true };
+    if (probe.status === 0) {
+      networkNamespaceWorks = true;
+      return { helpers, isolateNetwork: true };
+    }
     if (this.options.allowHostNetwork) return { helpers, isolateNetwork: false };
     const why =
       (probe.stderr?.toString().trim().split("\n").pop() ?? "") || reasonOf(probe.error ?? `exit ${probe.status}`);
@@ -360,6 +364,15 @@ const SCRATCH_PREFIX = "symbi-sbx-";
 /** How long after its deadline a directory is certainly abandoned (its tool was killed by then). */
 const SCRATCH_REAP_AFTER_MS = 2000;
 let scratchReaped = false;
+
+/**
+ * A network namespace could be created in this process (probed by starting `/bin/true` under
+ * `unshare --net`): a run checks one sandbox per tool, and each probe was a fork and exec on the
+ * start-up path. Only a success is kept — a failure is probed again, since the user may fix the
+ * environment and retry. Kept, it cannot weaken a run: every tool still starts under `unshare
+ * --net`, which fails the call if namespaces stopped working since.
+ */
+let networkNamespaceWorks = false;
 
 function scratchDeadline(timeoutMs: number): number {
   return Math.ceil((Date.now() + timeoutMs + INNER_DEADLINE_GRACE_MS) / 1000);

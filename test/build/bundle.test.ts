@@ -43,6 +43,7 @@ test("two builds are byte-identical, and bundle.json hashes every file", () => {
       "bundle.json",
       "agent.ir.json",
       "approval.cedar",
+      "contracts.json",
       "k8s/0.yaml",
       "policies.json",
       "policy.cedar",

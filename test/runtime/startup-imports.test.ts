@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { generateKeyFiles } from "../../formats/keys.js";
 import { REPO } from "../helpers/corpus.js";
 import { runCli } from "../helpers/cli.js";
+import { bundledClis } from "../helpers/cli-bundle.js";
 
 const TSX = import.meta.resolve("tsx");
 const work = mkdtempSync(join(tmpdir(), "symbi-startup-imports-"));
@@ -32,6 +33,10 @@ const NOT_ON_THE_BUNDLE_PATH: ReadonlyArray<[RegExp, string]> = [
   [/\/grammar\/(parser|lexer|scanner|chevrotain)\.[jt]s$/, "the parser (a .symbi target only)"],
   [/\/node_modules\/(chevrotain|typescript|prettier)\//, "a compiler or formatter library"],
   [/\/node_modules\/(fast-xml-parser|csv-parse|re2js)\//, "a parser the quick start's tools and code do not use"],
+  [
+    /\/node_modules\/(smol-toml|toml-eslint-parser)\//,
+    "a TOML parser (a bundle's contracts are precompiled: contracts.json; no configuration file here)",
+  ],
   [
     /\/node_modules\/(@modelcontextprotocol|zod|zod-to-json-schema)\//,
     "the MCP SDK (a run that reaches an MCP server only)",
@@ -64,17 +69,18 @@ process.on("exit", () => appendFileSync(file, Object.keys(createRequire(import.m
 `,
 );
 
-/** Runs the symbi CLI from sources with the tracer; returns the loaded modules' paths. */
-function traced(args: string[]): string[] {
+/** Runs the symbi CLI (from sources, or `cli`: symbic, a bundled one) with the tracer; returns the loaded modules' paths. */
+function traced(args: string[], cli = join(REPO, "runtime/cli/main.ts")): string[] {
   const file = join(work, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, "");
-  const r = spawnSync(
-    process.execPath,
-    ["--import", TSX, "--import", pathToFileURL(preload).href, join(REPO, "runtime/cli/main.ts"), ...args],
-    { cwd: work, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file }, timeout: 120_000 },
-  );
-  assert.is(r.status, 0, `symbi ${args.join(" ")}: ${r.stderr}`);
-  assert.match(r.stdout, /"greeting": "Hello, Ada!"/);
+  const r = spawnSync(process.execPath, ["--import", TSX, "--import", pathToFileURL(preload).href, cli, ...args], {
+    cwd: work,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file },
+    timeout: 120_000,
+  });
+  assert.is(r.status, 0, `${cli} ${args.join(" ")}: ${r.stderr}`);
+  if (args[0] === "exec") assert.match(r.stdout, /"greeting": "Hello, Ada!"/);
   return readFileSync(file, "utf8")
     .split("\n")
     .filter((l) => l !== "")
@@ -110,6 +116,28 @@ test("symbi exec BUNDLE in the process tier loads no compiler, Docker client, mo
   assert.equal(heavy(loaded), []);
 });
 
+test("the bundled symbi (dist/cli) running the bundle loads none of them either, by the sources its chunks hold", async () => {
+  const clis = await bundledClis();
+  try {
+    const key = join(work, "release.key");
+    const files = traced(
+      ["exec", join(work, "build/quickstart"), "--trust", `${key}.pub`, "--input", INPUT],
+      clis.symbi,
+    );
+    const chunks = files.filter((f) => f.startsWith(clis.dir));
+    assert.ok(chunks.length > 0, "the tracer sees the bundle's files");
+    // Each file of the bundle stands for the sources esbuild put in it.
+    const loaded = files.flatMap((f) => (f.startsWith(clis.dir) ? clis.sourcesOf(f) : [f]));
+    assert.ok(
+      loaded.some((m) => /\/runtime\/exec\/run\.[jt]s$/.test(m)),
+      "the run's sources are mapped from its chunks",
+    );
+    assert.equal(heavy(loaded), []);
+  } finally {
+    clis.remove();
+  }
+});
+
 test("symbi exec agent.symbi loads the compiler, and still no Docker client or model SDK", () => {
   const loaded = traced(["exec", join(REPO, "examples/quickstart/agent.symbi"), "--input", INPUT]);
   assert.ok(
@@ -118,6 +146,26 @@ test("symbi exec agent.symbi loads the compiler, and still no Docker client or m
   );
   assert.equal(
     heavy(loaded).filter((h) => !/compiler|parser|chevrotain/.test(h)),
+    [],
+  );
+});
+
+test("symbic check of the quick start loads no YAML parser, MCP schema dialects, Docker client or model SDK", () => {
+  const loaded = traced(["check", join(REPO, "examples/quickstart")], join(REPO, "compiler/cli/main.ts"));
+  assert.ok(
+    loaded.some((m) => /\/compiler\/check\//.test(m)),
+    "the tracer sees the checker",
+  );
+  // The quick start: process tier (no Kubernetes manifests to write), no skills, no MCP tools.
+  const unused: Array<[RegExp, string]> = [
+    [/\/node_modules\/yaml\//, "the YAML parser (skills and Kubernetes manifests only)"],
+    [/\/node_modules\/ajv\/dist\/(2019|2020)\.js$/, "the MCP schema dialects (MCP tools only)"],
+    [/\/node_modules\/(dockerode|@modelcontextprotocol|openai|@anthropic-ai)\//, "a runtime client"],
+  ];
+  assert.equal(
+    unused
+      .flatMap(([pattern, why]) => loaded.filter((m) => pattern.test(m)).map((m) => `${m.replace(REPO, "")}: ${why}`))
+      .slice(0, 3),
     [],
   );
 });

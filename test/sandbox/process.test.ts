@@ -6,6 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
   ProcessSandbox,
@@ -275,6 +276,34 @@ test("bad argv is a TypeError before anything runs", async () => {
         (e) => assert.instance(e, TypeError),
       );
   }
+});
+
+test("the network-namespace probe runs once per process, not once per tool's sandbox", async () => {
+  // Count the driver's synchronous spawns (its probe is the only one): node:child_process's
+  // exports are synced into the ES module namespace the driver imports from.
+  const cp = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
+  const original = cp.spawnSync;
+  const probes: string[] = [];
+  cp.spawnSync = ((file: string, ...rest: unknown[]) => {
+    probes.push(file);
+    return (original as (...a: unknown[]) => unknown)(file, ...rest);
+  }) as typeof cp.spawnSync;
+  syncBuiltinESMExports();
+  try {
+    for (let i = 0; i < 3; i++) await sandbox().check();
+  } finally {
+    cp.spawnSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.ok(probes.length <= 1, `probes: ${probes.join(", ")}`);
+  // And the sandboxes still isolate the network.
+  const r = await sandbox().run({ argv: ["/bin/cat", "/proc/net/dev"] });
+  const ifaces = r.stdout
+    .split("\n")
+    .slice(2)
+    .filter(Boolean)
+    .map((l) => l.split(":")[0]!.trim());
+  assert.equal(ifaces, ["lo"]);
 });
 
 test("nothing is left live after all these runs", () => {

@@ -1,0 +1,87 @@
+/**
+ * ajv's standalone code for a JSON Schema known at build time, as an ES module: the validators
+ * that would otherwise be compiled (ajv generates and evaluates code) at every start-up are
+ * generated ahead of time by `npm run validators:sync` (scripts/sync-validators.ts) and checked in;
+ * a test per validator fails when its file differs from what this produces now.
+ *
+ * Only the codegen modules, the script and their tests import this (it loads ajv's code generator).
+ */
+import { createRequire } from "node:module";
+import type { Ajv as AjvClass, Options } from "ajv";
+
+const require = createRequire(import.meta.url);
+
+/** A validator compiled now, by ajv with `options` (for comparisons with the generated one). */
+export function compileValidator(schema: object, options: Readonly<Options>): ReturnType<AjvClass["compile"]> {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  return new Ajv({ ...options }).compile(schema);
+}
+
+/**
+ * The text of a generated validator module for `schema`, compiled with `options`; `header` is the
+ * comment lines (without `// `) that say what it was generated from and which test keeps it fresh.
+ * The validator is the module's default export, and its named export is `exportName` (every
+ * exported name means one thing across the tree: test/architecture/layers.test.ts).
+ */
+export function standaloneValidatorSource(
+  schema: object,
+  options: Readonly<Options>,
+  header: readonly string[],
+  exportName = "validate",
+): string {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const standalone = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, v: unknown) => string }).default;
+  const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+  // ajv's ES module output still calls require() for its runtime helpers (ucs2length, equal):
+  // they become static imports, which Node and esbuild (the CLIs' and the language server's
+  // bundles) both resolve; a require() left over is refused.
+  const imports: string[] = [];
+  let code = standalone(ajv, ajv.compile(schema))
+    .replace(/^"use strict";/, "")
+    .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
+      imports.push(`import ${name}Module from "${path}.js";`);
+      return `const ${name} = ${name}Module.default;`;
+    });
+  if (exportName !== "validate") {
+    if (!code.includes("export const validate = ")) throw new Error("ajv's standalone code has no `validate` export");
+    code = code.replace("export const validate = ", `export const ${exportName} = `);
+  }
+  if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
+  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
+}
+
+/**
+ * The text of a generated module with one validator per schema of `schemas` (deduplicated by
+ * their JSON text), compiled with `options`, and `lookupName`: a Map from a schema's JSON text
+ * (JSON.stringify) to its validator, so a caller finds the validator of a schema it holds.
+ */
+export function standaloneValidatorsSource(
+  schemas: readonly object[],
+  options: Readonly<Options>,
+  header: readonly string[],
+  lookupName: string,
+): string {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const standalone = (
+    require("ajv/dist/standalone") as {
+      default: (ajv: AjvClass, refs: Record<string, string>) => string;
+    }
+  ).default;
+  const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+  const texts = [...new Set(schemas.map((s) => JSON.stringify(s)))].sort();
+  const refs: Record<string, string> = {};
+  texts.forEach((t, i) => {
+    ajv.addSchema(JSON.parse(t) as object, `schema${i}`);
+    refs[`${lookupName}${i}`] = `schema${i}`;
+  });
+  const imports: string[] = [];
+  let code = standalone(ajv, refs)
+    .replace(/^"use strict";/, "")
+    .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
+      imports.push(`import ${name}Module from "${path}.js";`);
+      return `const ${name} = ${name}Module.default;`;
+    });
+  if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
+  code += `\nexport const ${lookupName} = new Map([\n${texts.map((t, i) => `  [${JSON.stringify(t)}, ${lookupName}${i}],`).join("\n")}\n]);\n`;
+  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code].join("\n");
+}

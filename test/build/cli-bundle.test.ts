@@ -1,0 +1,159 @@
+/**
+ * The bundled CLIs (scripts/bundle-clis.mjs, `bin` in package.json; issue 13): every command is
+ * reachable from symbi's explicit command table, the entry files never import Cedar's WebAssembly
+ * before they switch V8 to Liftoff-only (formats/wasm-tier.ts), and the bundled CLIs build, check
+ * and run the quick start as the compiled modules do.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Metafile } from "esbuild";
+import { COMMANDS } from "../../runtime/cli/main.js";
+import { generateKeyFiles } from "../../formats/keys.js";
+import { REPO } from "../helpers/corpus.js";
+import { runCli } from "../helpers/cli.js";
+import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
+
+const INPUT = '{"name": "Ada", "number": 360}';
+const CEDAR = /^@cedar-policy\/cedar-wasm/;
+const work = mkdtempSync(join(tmpdir(), "symbi-cli-bundle-"));
+let clis: BundledClis;
+
+test.before(async () => {
+  clis = await bundledClis();
+});
+
+function run(cli: string, args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    cwd: work,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The external modules an output file reaches through `kind` imports only (transitively through outputs). */
+function reached(meta: Metafile, from: string, kinds: ReadonlySet<string>): Set<string> {
+  const seen = new Set<string>([from]);
+  const external = new Set<string>();
+  const queue = [from];
+  while (queue.length > 0) {
+    const out = meta.outputs[queue.pop()!];
+    for (const imp of out?.imports ?? []) {
+      if (!kinds.has(imp.kind)) continue;
+      if (imp.external) external.add(imp.path);
+      else if (!seen.has(imp.path)) {
+        seen.add(imp.path);
+        queue.push(imp.path);
+      }
+    }
+  }
+  return external;
+}
+
+function entryOutput(meta: Metafile, name: string): string {
+  const out = Object.keys(meta.outputs).find((o) => o.endsWith(`/${name}.js`) && meta.outputs[o]!.entryPoint);
+  assert.ok(out, `an entry output ${name}.js`);
+  return out!;
+}
+
+test("symbi's command table names exactly the modules in runtime/cli/commands", () => {
+  const files = readdirSync(join(REPO, "runtime/cli/commands"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  assert.equal(Object.keys(COMMANDS).sort(), files);
+  for (const [name, load] of Object.entries(COMMANDS))
+    assert.match(load.toString(), `./commands/${name}.js`, `${name} loads its own module`);
+});
+
+test("symbic's command table names exactly the modules in compiler/cli/commands", () => {
+  const text = readFileSync(join(REPO, "compiler/cli/main.ts"), "utf8");
+  const listed = [...text.matchAll(/\["([a-z-]+)", async \(\) => \(await import\("\.\/commands\/([a-z-]+)\.js"\)\)/g)];
+  for (const m of listed) assert.is(m[1], m[2], "a command's name is its module's name");
+  const files = readdirSync(join(REPO, "compiler/cli/commands"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => f.slice(0, -3))
+    .sort();
+  assert.equal(listed.map((m) => m[1]).sort(), files);
+});
+
+test("the entries' static imports never reach cedar-wasm, and their commands' chunks do", () => {
+  const statics = new Set(["import-statement"]);
+  const all = new Set(["import-statement", "dynamic-import"]);
+  for (const name of ["symbi", "symbic"] as const) {
+    const meta = clis.metafiles[name];
+    const entry = entryOutput(meta, name);
+    const early = [...reached(meta, entry, statics)].filter((p) => CEDAR.test(p));
+    assert.equal(early, [], `${name}: Cedar would compile before the Liftoff switch`);
+    // The control: Cedar is loaded, by a command's chunk (so the check above looks at real edges).
+    assert.ok(
+      [...reached(meta, entry, all)].some((p) => CEDAR.test(p)),
+      `${name}: a command loads cedar-wasm`,
+    );
+  }
+});
+
+test("every package a bundled CLI requires on first use resolves from where the bundle is", () => {
+  const outputs = readdirSync(clis.dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"));
+  const required = new Map<string, string>();
+  for (const f of outputs)
+    for (const m of readFileSync(join(clis.dir, f), "utf8").matchAll(/__require\("([^"]+)"\)/g)) required.set(m[1]!, f);
+  // The control: the parsers the sources load on first use are among them (csv, XML, RE2, YAML).
+  for (const pkg of ["csv-parse/sync", "fast-xml-parser", "re2js", "yaml"]) assert.ok(required.has(pkg), pkg);
+  for (const [pkg, f] of required) {
+    const from = createRequire(join(clis.dir, f));
+    assert.ok(from.resolve(pkg), `${pkg}, required by ${f}`);
+  }
+});
+
+test("the bundled CLIs print the package's version", () => {
+  const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
+  assert.is(run(clis.symbi, ["--version"]).stdout.trim(), version);
+  assert.is(run(clis.symbic, ["--version"]).stdout.trim(), version);
+});
+
+test("the bundled CLIs check, build, sign and run the quick start", () => {
+  const quick = join(REPO, "examples/quickstart");
+  const check = run(clis.symbic, ["check", quick]);
+  assert.is(check.status, 0, check.stderr);
+  const key = join(work, "release.key");
+  generateKeyFiles(key);
+  const build = run(clis.symbic, ["build", quick, "--out", join(work, "build"), "--sign", key]);
+  assert.is(build.status, 0, build.stderr);
+  const exec = run(clis.symbi, ["exec", join(work, "build/quickstart"), "--trust", `${key}.pub`, "--input", INPUT]);
+  assert.is(exec.status, 0, exec.stderr);
+  const out = JSON.parse(exec.stdout) as Record<string, string>;
+  assert.is(out.greeting, "Hello, Ada!");
+  assert.is(out.denied_by, "quickstart.tools.2");
+  // A .symbi target loads the compiler's chunks.
+  const direct = run(clis.symbi, ["exec", join(quick, "agent.symbi"), "--input", INPUT]);
+  assert.is(direct.status, 0, direct.stderr);
+  assert.equal(JSON.parse(direct.stdout), out);
+});
+
+test("the bundled CLIs report errors as the CLIs run from sources do", () => {
+  for (const [cli, bundled, args] of [
+    ["symbi", clis.symbi, ["exec", join(work, "no-such-bundle")]],
+    ["symbic", clis.symbic, ["check", join(work, "no-such-file.symbi")]],
+    ["symbi", clis.symbi, ["no-such-command"]],
+  ] as const) {
+    const got = run(bundled, [...args]);
+    const want = runCli(cli, [...args], { cwd: work });
+    assert.is(got.status, want.status, `${cli} ${args.join(" ")}`);
+    assert.ok(got.status !== 0);
+    assert.is(got.stderr, want.stderr);
+  }
+});
+
+test.after(() => {
+  clis?.remove();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test.run();
