@@ -428,7 +428,8 @@ export const DEFAULT_RULES: readonly ScanRule[] = [
     "critical",
     String.raw`\brm\s+(?:(?:-\w+|--[\w-]+)\s+)*?(?:-\w*[rR]\w*|--recursive)\s+(?:(?:-\w+|--[\w-]+)\s+)*["']?(?:/(?:\*|(?:etc|usr|var|home|bin|boot|lib|lib64|opt|root|sbin|srv|sys|proc|dev)/?\*?)?|(?:~|\$HOME|\$\{HOME\})/?\*?)["']?(?:\s|$|[;&|)\x60])|\brm\b.*--no-preserve-root`,
     "Recursive deletion of the root, a home or a system folder",
-    /\brm\s/,
+    // The second alternative needs no space after `rm` (`rm" --no-preserve-root`).
+    /\brm(?:\s|\b.*--no-preserve-root)/,
     ["\\brm"],
     { also: [/-\w*[rR]|--recursive|--no-preserve-root/, /\s["']?(?:\/|~|\$\{?HOME)|--no-preserve-root/] },
   ),
