@@ -22,6 +22,14 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
+/** Freezes `v` and every object inside it (an object already frozen is taken as frozen through). */
+export function deepFreeze<T>(v: T): T {
+  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return v;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+  return v;
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);

@@ -19,6 +19,7 @@
  * where it cannot say so.
  */
 import type { EntityJson } from "../../formats/cedar-wasm.js";
+import { deepFreeze } from "../../formats/json.js";
 import { ACTION_TYPE, NAMESPACE, type PoliciesJson, type Shape } from "../../formats/policies-json.js";
 
 /** Record keys Cedar's JSON value format reads as escapes rather than as attributes. */
@@ -104,12 +105,4 @@ function escapeKeyIn(pj: PoliciesJson): string | undefined {
       }
   }
   return undefined;
-}
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === "object" && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
 }

@@ -21,17 +21,11 @@
  * because changing it afterwards throws instead of silently hashing something else.
  */
 import { createHash, type Hash } from "node:crypto";
-import { canonicalJson } from "../../formats/json.js";
+import { canonicalJson, deepFreeze } from "../../formats/json.js";
 import { sha256Hex } from "../../formats/digest.js";
 import type { ChatRequest } from "./types.js";
 
 const pieces = new WeakMap<object, string>();
-
-function deepFreeze(v: unknown): void {
-  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
-  Object.freeze(v);
-  for (const x of Object.values(v)) deepFreeze(x);
-}
 
 function hasToJson(v: object): boolean {
   return typeof (v as { toJSON?: unknown }).toJSON === "function";
