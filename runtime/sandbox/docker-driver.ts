@@ -89,6 +89,45 @@ import { LAUNCHER_SCRIPT, LauncherChannel, launcherCanRun, type LauncherCall } f
 /** The image cannot run the launcher (no `sh` or `env`): its warm container uses `docker exec`. */
 class LauncherUnavailable extends Error {}
 
+/**
+ * A call's deadline and its caller's abort as one promise: `reached` resolves on whichever
+ * comes first (`timedOut` / `aborted` say which); `dispose` stops the timer and the listener.
+ * The deadline counts from construction.
+ */
+class CallDeadline {
+  timedOut = false;
+  aborted = false;
+  readonly reached: Promise<void>;
+  private timer: NodeJS.Timeout | undefined;
+  private onAbort: (() => void) | undefined;
+
+  constructor(
+    timeoutMs: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.reached = new Promise<void>((resolve) => {
+      this.timer = setTimeout(() => {
+        this.timedOut = true;
+        resolve();
+      }, timeoutMs);
+      this.onAbort = () => {
+        this.aborted = true;
+        resolve();
+      };
+      signal?.addEventListener("abort", this.onAbort, { once: true });
+      if (signal?.aborted) this.onAbort();
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    if (this.onAbort) this.signal?.removeEventListener("abort", this.onAbort);
+  }
+}
+
+/** The result fields of a call killed at its deadline (or abort) before it exited. */
+const KILLED_AT_DEADLINE = { exitCode: null, signal: "SIGKILL", timedOut: true, oomKilled: false } as const;
+
 export interface DockerSandboxOptions {
   /** A dockerode client to use; default: one for DOCKER_HOST or /var/run/docker.sock. */
   docker?: Docker;
@@ -444,10 +483,7 @@ export class DockerSandbox implements SandboxDriver {
 
     const { create, destroy, untrack } = this.trackedContainer(name);
 
-    let timedOut = false;
-    let aborted = false;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
+    let deadline: CallDeadline | undefined;
     try {
       const container = await create(this.containerSpec(name, req.argv, withStdin, timeoutMs));
       // The attach request lives as long as the tool runs: bound only the wait for it to open
@@ -467,19 +503,9 @@ export class DockerSandbox implements SandboxDriver {
       const ended = endOf(stream);
       this.docker.modem.demuxStream(stream, sink(stdout), sink(stderr));
 
-      // Timer and abort start with the container: setup time is not the tool's time.
-      const killed = new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          resolve();
-        }, timeoutMs);
-        onAbort = () => {
-          aborted = true;
-          resolve();
-        };
-        req.signal?.addEventListener("abort", onAbort, { once: true });
-        if (req.signal?.aborted) onAbort(); // aborted while the container was being set up
-      });
+      // Timer and abort start with the container: setup time is not the tool's time (an abort
+      // while the container was being set up is reached at once).
+      deadline = new CallDeadline(timeoutMs, req.signal);
       try {
         await container.start(quick());
       } catch (e) {
@@ -490,19 +516,17 @@ export class DockerSandbox implements SandboxDriver {
       const waited = container.wait();
       if (withStdin) stream.end(Buffer.from(req.stdin!));
 
-      const first = await Promise.race([waited.then((r: { StatusCode: number }) => r), killed.then(() => null)]);
+      const first = await Promise.race([
+        waited.then((r: { StatusCode: number }) => r),
+        deadline.reached.then(() => null),
+      ]);
       if (first === null) {
         // Timeout or abort: kill now; the container is removed in `finally`.
         await container.kill(quick()).catch(() => undefined);
         await destroy();
-        if (aborted) throw new SandboxAbortedError();
+        if (deadline.aborted) throw new SandboxAbortedError();
         await Promise.race([ended, delay(500)]);
-        return this.result(name, started, stdout, stderr, {
-          exitCode: null,
-          signal: "SIGKILL",
-          timedOut: true,
-          oomKilled: false,
-        });
+        return this.result(name, started, stdout, stderr, KILLED_AT_DEADLINE);
       }
       // The container has exited: its output stream ends right after; do not wait forever.
       await Promise.race([ended, delay(2000)]);
@@ -513,12 +537,11 @@ export class DockerSandbox implements SandboxDriver {
       // shows up as an `oom` event.
       const oomKilled =
         state.OOMKilled === true || (signal === "SIGKILL" && (await this.oomEventSince(container.id, since)));
-      return this.result(name, started, stdout, stderr, { exitCode, signal, timedOut, oomKilled });
+      return this.result(name, started, stdout, stderr, { exitCode, signal, timedOut: deadline.timedOut, oomKilled });
     } catch (e) {
-      throw this.runError(e, name, aborted);
+      throw this.runError(e, name, deadline?.aborted ?? false);
     } finally {
-      clearTimeout(timer);
-      if (onAbort) req.signal?.removeEventListener("abort", onAbort);
+      deadline?.dispose();
       await destroy();
       untrack();
     }
@@ -691,9 +714,7 @@ export class DockerSandbox implements SandboxDriver {
     if (launcher && !launcher.busy && !launcher.ended && !withStdin && user === `${uid}:${gid}` && launcherCanRun(call))
       return this.runLaunched(req, set, warm, container, launcher, call, { started, since, timeoutMs, stdout, stderr });
 
-    let aborted = false;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
+    let deadline: CallDeadline | undefined;
     try {
       let exec: Docker.Exec;
       try {
@@ -723,28 +744,15 @@ export class DockerSandbox implements SandboxDriver {
       this.docker.modem.demuxStream(stream, sink(stdout), sink(stderr));
       if (withStdin) stream.end(Buffer.from(req.stdin!));
 
-      const killed = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-        onAbort = () => {
-          aborted = true;
-          resolve();
-        };
-        req.signal?.addEventListener("abort", onAbort, { once: true });
-        if (req.signal?.aborted) onAbort();
-      });
-      const finished = await Promise.race([ended.then(() => true), killed.then(() => false)]);
+      deadline = new CallDeadline(timeoutMs, req.signal);
+      const finished = await Promise.race([ended.then(() => true), deadline.reached.then(() => false)]);
       if (!finished) {
         // A running exec cannot be killed on its own: the container goes, and the next call
         // starts a new one.
         await set.retire(warm);
-        if (aborted) throw new SandboxAbortedError();
+        if (deadline.aborted) throw new SandboxAbortedError();
         await Promise.race([ended, delay(500)]);
-        return this.result(warm.name, started, stdout, stderr, {
-          exitCode: null,
-          signal: "SIGKILL",
-          timedOut: true,
-          oomKilled: false,
-        });
+        return this.result(warm.name, started, stdout, stderr, KILLED_AT_DEADLINE);
       }
       const status = await this.execStatus(exec);
       if (status === null) {
@@ -757,10 +765,9 @@ export class DockerSandbox implements SandboxDriver {
       if (signal === "SIGKILL") oomKilled = await this.oomSince(container, since, warm, set);
       return this.result(warm.name, started, stdout, stderr, { exitCode, signal, timedOut: false, oomKilled });
     } catch (e) {
-      throw this.runError(e, warm.name, aborted);
+      throw this.runError(e, warm.name, deadline?.aborted ?? false);
     } finally {
-      clearTimeout(timer);
-      if (onAbort) req.signal?.removeEventListener("abort", onAbort);
+      deadline?.dispose();
     }
   }
 
@@ -804,35 +811,20 @@ export class DockerSandbox implements SandboxDriver {
     o: { started: number; since: number; timeoutMs: number; stdout: CappedOutput; stderr: CappedOutput },
   ): Promise<SandboxRunResult> {
     const { started, since, timeoutMs, stdout, stderr } = o;
-    let aborted = false;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
+    let deadline: CallDeadline | undefined;
     launcher.busy = true;
     try {
       // Before the call's timer starts: waiting for earlier wrappers is not the tool's time.
       await launcher.pace();
-      const killed = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-        onAbort = () => {
-          aborted = true;
-          resolve();
-        };
-        req.signal?.addEventListener("abort", onAbort, { once: true });
-        if (req.signal?.aborted) onAbort();
-      });
+      deadline = new CallDeadline(timeoutMs, req.signal);
       const outcome = launcher.run(call, stdout, stderr);
-      const first = await Promise.race([outcome, killed.then(() => null)]);
+      const first = await Promise.race([outcome, deadline.reached.then(() => null)]);
       if (first === null) {
         // A running call cannot be killed alone (it may have children of its own): the container
         // goes, and the next call starts a new one — as with `docker exec`.
         await set.retire(warm);
-        if (aborted) throw new SandboxAbortedError();
-        return this.result(warm.name, started, stdout, stderr, {
-          exitCode: null,
-          signal: "SIGKILL",
-          timedOut: true,
-          oomKilled: false,
-        });
+        if (deadline.aborted) throw new SandboxAbortedError();
+        return this.result(warm.name, started, stdout, stderr, KILLED_AT_DEADLINE);
       }
       if (!first.ended) {
         // The launcher's stream ended under the call: the container died (its memory limit, its
@@ -844,11 +836,10 @@ export class DockerSandbox implements SandboxDriver {
       if (signal === "SIGKILL") oomKilled = await this.oomSince(container, since, warm, set);
       return this.result(warm.name, started, stdout, stderr, { exitCode, signal, timedOut: false, oomKilled });
     } catch (e) {
-      throw this.runError(e, warm.name, aborted);
+      throw this.runError(e, warm.name, deadline?.aborted ?? false);
     } finally {
       launcher.busy = false;
-      clearTimeout(timer);
-      if (onAbort) req.signal?.removeEventListener("abort", onAbort);
+      deadline?.dispose();
     }
   }
 
