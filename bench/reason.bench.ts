@@ -157,7 +157,7 @@ export async function run(): Promise<void> {
     };
     const budget = new Budget({ deadline: performance.now() + 600_000 });
     const signal = new AbortController().signal;
-    const tools = new ToolCaller({
+    const pipeline = {
       agent: b.agent,
       contracts: b.contracts,
       gate,
@@ -166,19 +166,13 @@ export async function run(): Promise<void> {
       audit: sink,
       budget,
       signal,
-    });
+    };
+    const tools = new ToolCaller(pipeline);
     // The same pipeline with the tool answered by a double (no process): iterations back to
     // back, so the loop's work runs hot — how much of the overhead above is the machine's
     // caches gone cold while the tool's processes ran.
     const doubled = new ToolCaller({
-      agent: b.agent,
-      contracts: b.contracts,
-      gate,
-      approver: approverFor("none"),
-      sandboxes: pool,
-      audit: sink,
-      budget,
-      signal,
+      ...pipeline,
       doubles: { answer: (_tool, args) => ({ stdout: `Hello, ${String(args.who)}!\n` }) },
     });
     const hostOf = (caller: ToolCaller): InterpreterHost => ({
