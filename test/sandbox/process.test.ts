@@ -135,14 +135,18 @@ test("the file-size limit stops a tool from filling the disk", async () => {
   assert.ok(Number(r.stdout.trim().split("\n").pop()) <= 1024 * 1024, r.stdout);
 });
 
-test("no network: the tool sees only a loopback interface", async () => {
+/** The network interfaces a tool in a default sandbox sees (/proc/net/dev). */
+async function interfacesSeenByTool(): Promise<string[]> {
   const r = await sandbox().run({ argv: ["/bin/cat", "/proc/net/dev"] });
-  const ifaces = r.stdout
+  return r.stdout
     .split("\n")
     .slice(2)
     .filter(Boolean)
     .map((l) => l.split(":")[0]!.trim());
-  assert.equal(ifaces, ["lo"]);
+}
+
+test("no network: the tool sees only a loopback interface", async () => {
+  assert.equal(await interfacesSeenByTool(), ["lo"]);
 });
 
 test("privileges: no_new_privs, and as root a switch to the manifest's non-root user with no capabilities", async () => {
@@ -297,13 +301,7 @@ test("the network-namespace probe runs once per process, not once per tool's san
   }
   assert.ok(probes.length <= 1, `probes: ${probes.join(", ")}`);
   // And the sandboxes still isolate the network.
-  const r = await sandbox().run({ argv: ["/bin/cat", "/proc/net/dev"] });
-  const ifaces = r.stdout
-    .split("\n")
-    .slice(2)
-    .filter(Boolean)
-    .map((l) => l.split(":")[0]!.trim());
-  assert.equal(ifaces, ["lo"]);
+  assert.equal(await interfacesSeenByTool(), ["lo"]);
 });
 
 test("nothing is left live after all these runs", () => {
