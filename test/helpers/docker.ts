@@ -57,3 +57,13 @@ export async function gvisorUnavailable(docker: Docker = new Docker()): Promise<
     await container?.remove({ force: true }).catch(() => undefined);
   }
 }
+
+/** Waits (up to 15 s) until a container of the run `runId` is running; whether one is. */
+export async function runContainerStarted(docker: Docker, runId: string): Promise<boolean> {
+  const filters = JSON.stringify({ label: [`dev.symbi.run=${runId}`] });
+  for (let i = 0; i < 150; i++) {
+    if ((await docker.listContainers({ filters })).some((c) => c.State === "running")) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}

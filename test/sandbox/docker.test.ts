@@ -11,7 +11,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { dockerUnavailable } from "../helpers/docker.js";
+import { dockerUnavailable, runContainerStarted } from "../helpers/docker.js";
 import {
   DEFAULT_SANDBOX_IMAGE,
   defaultSandboxManifest,
@@ -210,13 +210,8 @@ async function interruptChild(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
-  const filters = JSON.stringify({ label: [`dev.symbi.run=${runId}`] });
   try {
-    let running = false;
-    for (let i = 0; i < 150 && !running; i++) {
-      running = (await docker.listContainers({ filters })).some((c) => c.State === "running");
-      if (!running) await new Promise((r) => setTimeout(r, 100));
-    }
+    const running = await runContainerStarted(docker, runId);
     assert.ok(running, `the child never started its container: ${output}`);
     child.kill("SIGINT");
     const end = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);

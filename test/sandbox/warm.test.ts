@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { dockerUnavailable } from "../helpers/docker.js";
+import { dockerUnavailable, runContainerStarted } from "../helpers/docker.js";
 import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
   DockerSandbox,
@@ -176,11 +176,7 @@ async function interruptWarm(runId: string, signal: NodeJS.Signals) {
   );
   const filters = JSON.stringify({ label: [`dev.symbi.run=${runId}`] });
   try {
-    let running = false;
-    for (let i = 0; i < 150 && !running; i++) {
-      running = (await docker.listContainers({ filters })).some((c) => c.State === "running");
-      if (!running) await new Promise((r) => setTimeout(r, 100));
-    }
+    const running = await runContainerStarted(docker, runId);
     assert.ok(running, `the child never started its warm container: ${output}`);
     await new Promise((r) => setTimeout(r, 300)); // the exec is under way
     child.kill(signal);
@@ -213,11 +209,7 @@ dtest(
     const child = spawn(process.execPath, ["--import", "tsx", fixture, runId, "warm", "3"], { stdio: "ignore" });
     const filters = JSON.stringify({ label: [`dev.symbi.run=${runId}`] });
     try {
-      let running = false;
-      for (let i = 0; i < 150 && !running; i++) {
-        running = (await docker.listContainers({ filters })).some((c) => c.State === "running");
-        if (!running) await new Promise((r) => setTimeout(r, 100));
-      }
+      const running = await runContainerStarted(docker, runId);
       assert.ok(running, "the child never started its warm container");
       child.kill("SIGKILL");
       const killedAt = Date.now();
