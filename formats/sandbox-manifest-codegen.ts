@@ -10,19 +10,15 @@
  *
  * Only the script and that test import this module (it loads ajv's code generator).
  */
-import { readFileSync } from "node:fs";
 import type { Ajv as AjvClass, Options } from "ajv";
-import { compileValidator, standaloneValidatorSource } from "./validator-codegen.js";
+import { compileValidator, readJsonSchema, standaloneValidatorSource } from "./validator-codegen.js";
 
 /** The options the manifest validator is compiled with. */
 export const SANDBOX_MANIFEST_AJV_OPTIONS: Readonly<Options> = Object.freeze({ allErrors: true, strictTypes: false });
 
 /** The manifest schema, read from the file that documents every field. */
 function schema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL("./sandbox-manifest.schema.json", import.meta.url), "utf8")) as Record<
-    string,
-    unknown
-  >;
+  return readJsonSchema(new URL("./sandbox-manifest.schema.json", import.meta.url));
 }
 
 /** A validator compiled now, by ajv (for comparisons with the generated one). */

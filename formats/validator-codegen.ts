@@ -6,10 +6,16 @@
  *
  * Only the codegen modules, the script and their tests import this (it loads ajv's code generator).
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Ajv as AjvClass, Options } from "ajv";
 
 const require = createRequire(import.meta.url);
+
+/** A JSON Schema kept in a file beside its codegen module (`new URL("./x.schema.json", import.meta.url)`). */
+export function readJsonSchema(file: URL): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+}
 
 /** A validator compiled now, by ajv with `options` (for comparisons with the generated one). */
 export function compileValidator(schema: object, options: Readonly<Options>): ReturnType<AjvClass["compile"]> {

@@ -6,9 +6,8 @@
  *
  * Only the script and that test import this module (it loads ajv's code generator).
  */
-import { readFileSync } from "node:fs";
 import type { Ajv as AjvClass, Options } from "ajv";
-import { compileValidator, standaloneValidatorSource } from "../../formats/validator-codegen.js";
+import { compileValidator, readJsonSchema, standaloneValidatorSource } from "../../formats/validator-codegen.js";
 
 /** The options the contracts.json validator is compiled with. */
 export const PRECOMPILED_CONTRACTS_AJV_OPTIONS: Readonly<Options> = Object.freeze({
@@ -17,10 +16,7 @@ export const PRECOMPILED_CONTRACTS_AJV_OPTIONS: Readonly<Options> = Object.freez
 });
 
 function schema(): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL("./precompiled.schema.json", import.meta.url), "utf8")) as Record<
-    string,
-    unknown
-  >;
+  return readJsonSchema(new URL("./precompiled.schema.json", import.meta.url));
 }
 
 /** A validator compiled now, by ajv (for comparisons with the generated one). */
