@@ -259,23 +259,16 @@ export class PolicySet {
 
   /** @internal (PolicyGate) `action` is `call.action`'s id. */
   authorize(call: CedarRequest, action: string, set: "main" | "approval"): AuthorizationAnswer {
-    const policies = set === "main" ? this.mainId : this.approvalId!;
-    if (this.entitiesOf === undefined)
-      return statefulIsAuthorized({
-        ...call,
-        entities: [],
-        validateRequest: false,
-        preparsedSchemaName: this.schemaName,
-        preparsedPolicySetId: policies,
-      } as never);
-    // Only actions policies.json declares get this far (request.ts refuses the others).
-    const entities = this.entitiesOf.get(action);
+    // With the schema, Cedar adds the action entities itself. Only actions policies.json
+    // declares get this far (request.ts refuses the others).
+    const entities = this.entitiesOf ? this.entitiesOf.get(action) : [];
     if (entities === undefined) throw new Error(`no action entity for \`${action}\``);
     return statefulIsAuthorized({
       ...call,
       entities,
       validateRequest: false,
-      preparsedPolicySetId: policies,
+      ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
+      preparsedPolicySetId: set === "main" ? this.mainId : this.approvalId!,
     } as never);
   }
 
