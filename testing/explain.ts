@@ -17,7 +17,7 @@
  * and attributes the answers to DSL ranges through the analysed model (compiler/policy/model.ts).
  * No policy is evaluated outside Cedar.
  */
-import { isAuthorized, type AuthorizationAnswer } from "@cedar-policy/cedar-wasm/nodejs";
+import { isAuthorized, type AuthorizationAnswer } from "../formats/cedar-wasm.js";
 import type { Expr, Span } from "../grammar/ast.js";
 import { CedarWriter, GuardLowering } from "../compiler/emit/cedar/lower.js";
 import { actionScope, constraintText } from "../compiler/emit/cedar/policies.js";

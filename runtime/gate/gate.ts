@@ -15,13 +15,13 @@
  * A `PolicyGate` is the set bound to one run (the agent's inputs and the operator's trusted
  * records), cheap to make. `decide` builds the request from policies.json (request.ts: each part
  * projected onto the shapes the policies read, derived values computed) and asks cedar-wasm —
- * without the schema where schema-free.ts shows that changes nothing:
+ * without the schema where schema-free.ts shows that changes nothing, and with only the policies
+ * whose scope can match the action (action-slices.ts):
  *
  * 1. the main set; if any policy fails to evaluate the answer is deny (Cedar skips erroring
  *    policies, which for a forbid would fail open);
- * 2. if allowed, the approval set, when one of its policies names the action (policies.json
- *    lists the actions each policy can match): a match turns the answer into require_approval,
- *    an evaluation error into deny.
+ * 2. if allowed, the approval set, when one of its policies can match the action: a match turns
+ *    the answer into require_approval, an evaluation error into deny.
  *
  * A request that cannot be built, a cedar-wasm failure or an exception is a deny with the reason
  * (fail closed). `decide` never throws.
@@ -31,7 +31,6 @@
  * decision, remembered or not.
  */
 import {
-  preparsePolicySet,
   preparseSchema,
   statefulIsAuthorized,
   type AuthorizationAnswer,
@@ -43,7 +42,8 @@ import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { cedarRequest, type CedarRequest, type PolicyRequest } from "./request.js";
 import { splitPolicies, PolicyLoadError } from "./policies.js";
 import { DecisionCache, DECISION_CACHE_ENTRIES } from "./decision-cache.js";
-import { schemaFreeEntities } from "./schema-free.js";
+import { actionAncestors, schemaFreeEntities } from "./schema-free.js";
+import { ActionSlices } from "./action-slices.js";
 
 export type DecisionKind = "allow" | "deny" | "require_approval";
 
@@ -156,6 +156,11 @@ export interface PolicySetOptions {
    * decision (the tests decide both ways and compare).
    */
   passSchema?: boolean;
+  /**
+   * Hand Cedar every policy with every request, even where action-slices.ts shows that changes
+   * no decision (the tests decide both ways and compare).
+   */
+  wholeSets?: boolean;
 }
 
 /** One agent's compiled policies, parsed once. */
@@ -164,8 +169,8 @@ export class PolicySet {
   readonly policiesJson: PoliciesJson;
   /** @internal (PolicyGate) Decisions by request; see decision-cache.ts. */
   readonly decisions: DecisionCache;
-  private readonly mainId: string;
-  private readonly approvalId: string | undefined;
+  private readonly main: ActionSlices;
+  private readonly approvals: ActionSlices;
   /** The preparsed schema, where decisions pass it (schema-free.ts says when they need not). */
   private readonly schemaName: string | undefined;
   /** The entities passed with a request for each action, where decisions do not pass the schema. */
@@ -173,8 +178,6 @@ export class PolicySet {
   /** Why decisions pass the schema (undefined: they do not). */
   readonly schemaNeeded: string | undefined;
   private readonly entries = new Map<string, PolicyEntry>();
-  /** Actions some approval policy can match ("all" for an unconstrained one). */
-  private readonly approvalActions: Set<string> | "all";
 
   private constructor(parts: CompiledPolicies, options: PolicySetOptions) {
     this.decisions = new DecisionCache(options.decisionCacheEntries ?? DECISION_CACHE_ENTRIES);
@@ -213,25 +216,12 @@ export class PolicySet {
         if (s.type === "failure")
           throw new GateLoadError(`the Cedar schema does not parse: ${s.errors.map((e) => e.message).join("; ")}`);
       }
-      this.mainId = `symbi-policies-${unique}`;
-      const r = preparsePolicySet(this.mainId, { staticPolicies: Object.fromEntries(main.map((p) => [p.id, p.text])) });
-      if (r.type === "failure")
-        throw new GateLoadError(`policy.cedar does not parse: ${r.errors.map((e) => e.message).join("; ")}`);
-      let actions: Set<string> | "all" = new Set();
-      if (approvals.length > 0) {
-        this.approvalId = `symbi-approvals-${unique}`;
-        const a = preparsePolicySet(this.approvalId, {
-          staticPolicies: Object.fromEntries(approvals.map((p) => [p.id, p.text])),
-        });
-        if (a.type === "failure")
-          throw new GateLoadError(`approval.cedar does not parse: ${a.errors.map((e) => e.message).join("; ")}`);
-        for (const p of approvals) {
-          const listed = this.entries.get(p.id)!.actions;
-          if (listed === "all") actions = "all";
-          else if (actions !== "all") for (const x of listed) actions.add(x);
-        }
-      }
-      this.approvalActions = actions;
+      // splitPolicies parsed every policy with Cedar's parser; each action's slice is preparsed
+      // when the first request for the action is decided.
+      const hierarchy = options.wholeSets ? undefined : actionAncestors(schema, this.policiesJson);
+      const ancestorsOf = hierarchy && "ancestorsOf" in hierarchy ? hierarchy.ancestorsOf : undefined;
+      this.main = new ActionSlices(main, ancestorsOf);
+      this.approvals = new ActionSlices(approvals, ancestorsOf);
     } catch (e) {
       if (e instanceof PolicyLoadError) throw new GateLoadError(e.message);
       throw e;
@@ -268,14 +258,13 @@ export class PolicySet {
       entities,
       validateRequest: false,
       ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
-      preparsedPolicySetId: set === "main" ? this.mainId : this.approvalId!,
+      preparsedPolicySetId: (set === "main" ? this.main : this.approvals).preparsedFor(action),
     } as never);
   }
 
   /** @internal (PolicyGate) */
   approvalCanMatch(action: string): boolean {
-    if (this.approvalId === undefined) return false;
-    return this.approvalActions === "all" || this.approvalActions.has(action);
+    return this.approvals.canMatch(action);
   }
 }
 

@@ -2,8 +2,7 @@
  * A Cedar policy file split into policies keyed by their `@id` annotation, so decisions name
  * the ids the compiler gave (`<agent>.<policy>.<n>`), plus what each policy says about itself:
  * `@dsl("file:line:col")` (where its DSL rule is), `@rule("allow")` (the DSL verb) and which
- * actions its scope can match (used to skip the approval query for actions no approval policy
- * can match).
+ * actions its scope names (action-slices.ts: which policies Cedar can match for an action).
  */
 import { policySetTextToParts, policyToJson, type EntityUidJson } from "../../formats/cedar-wasm.js";
 
@@ -14,8 +13,16 @@ export interface CedarPolicyText {
   annotations: Record<string, string>;
   /** `file:line:col` of the DSL rule (the `@dsl` annotation), if given. */
   dsl?: string;
-  /** Action ids (`Symbi::Action::"x"` → `Symbi::x`) the scope names; "any" for an unconstrained action. */
+  /**
+   * The action entities the scope names (`action == A`, `action in A`, `action in [A, …]`), as
+   * actionKey()s; "any" for an unconstrained action.
+   */
   actions: string[] | "any";
+}
+
+/** One key per action entity uid, exact in type and id (`Symbi::Action::"read"`). */
+export function actionKey(type: string, id: string): string {
+  return `${type}::${JSON.stringify(id)}`;
 }
 
 export class PolicyLoadError extends Error {
@@ -24,7 +31,7 @@ export class PolicyLoadError extends Error {
 
 function uidKey(e: EntityUidJson): string {
   const u = "__entity" in e ? e.__entity : e;
-  return `${u.type.replace(/::Action$/, "").replace(/^Action$/, "")}::${u.id}`.replace(/^::/, "");
+  return actionKey(u.type, u.id);
 }
 
 /** Splits and annotates a policy set text. Throws PolicyLoadError (naming `what`) if it does not parse or ids repeat. */
@@ -47,20 +54,21 @@ export function splitPolicies(text: string, what: string): CedarPolicyText[] {
     const id = annotations.id ?? `policy${i}`;
     if (seen.has(id)) throw new PolicyLoadError(`${what}: two policies have the id ${JSON.stringify(id)}`);
     seen.add(id);
-    const a = j.json.action;
-    const actions =
-      a.op === "All"
-        ? "any"
-        : a.op === "=="
-          ? "entity" in a
-            ? [uidKey(a.entity)]
-            : "any"
-          : "entity" in a
-            ? [uidKey(a.entity)]
-            : a.entities.map(uidKey);
+    const actions = scopeActions(j.json.action as Record<string, unknown>);
     const info: CedarPolicyText = { id, text: p, effect: j.json.effect, annotations, actions };
     if (annotations.dsl !== undefined) info.dsl = annotations.dsl;
     out.push(info);
   });
   return out;
+}
+
+/**
+ * The action entities an action scope names. Any form this does not know reads as "any": the
+ * gate then gives Cedar the policy for every action, which can only cost time (action-slices.ts).
+ */
+function scopeActions(a: Record<string, unknown>): string[] | "any" {
+  if ((a.op === "==" || a.op === "in") && typeof a.entity === "object" && a.entity !== null)
+    return [uidKey(a.entity as EntityUidJson)];
+  if (a.op === "in" && Array.isArray(a.entities)) return (a.entities as EntityUidJson[]).map(uidKey);
+  return "any";
 }

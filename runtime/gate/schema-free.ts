@@ -36,6 +36,29 @@ export type SchemaFreeEntities = { entitiesOf: Map<string, EntityJson[]> } | { u
 export function schemaFreeEntities(schema: unknown, pj: PoliciesJson): SchemaFreeEntities {
   const escape = escapeKeyIn(pj);
   if (escape) return { unusable: `the context has an attribute named \`${escape}\`` };
+  const hierarchy = actionAncestors(schema, pj);
+  if ("unusable" in hierarchy) return hierarchy;
+  const entitiesOf = new Map<string, EntityJson[]>();
+  for (const [action, ancestors] of hierarchy.ancestorsOf) {
+    // An action without ancestors needs no entity: `action in X` is then `action == X` in Cedar
+    // whether or not the entity is known, and action entities have no attributes.
+    const uid = (id: string) => ({ type: ACTION_TYPE, id });
+    const entities =
+      ancestors.size === 0 ? [] : [{ uid: uid(action), attrs: {}, parents: [...ancestors].sort().map(uid) }];
+    entitiesOf.set(action, deepFreeze(entities) as EntityJson[]);
+  }
+  return { entitiesOf };
+}
+
+/** The action hierarchy as Cedar reads it from the schema, or why it cannot be read here. */
+export type ActionHierarchy = { ancestorsOf: Map<string, ReadonlySet<string>> } | { unusable: string };
+
+/**
+ * For each action policies.json declares, every action of the schema it is a member of,
+ * directly or not (the `memberOf` lists Cedar takes the action entities from). Unusable when the
+ * schema's actions are not the plain form symbic writes.
+ */
+export function actionAncestors(schema: unknown, pj: PoliciesJson): ActionHierarchy {
   const ns = (schema as Record<string, unknown> | null)?.[NAMESPACE] as { actions?: unknown } | undefined;
   const actions = ns?.actions;
   if (typeof actions !== "object" || actions === null || Array.isArray(actions))
@@ -58,23 +81,18 @@ export function schemaFreeEntities(schema: unknown, pj: PoliciesJson): SchemaFre
     }
     parentsOf.set(name, parents);
   }
-  const entitiesOf = new Map<string, EntityJson[]>();
+  const ancestorsOf = new Map<string, ReadonlySet<string>>();
   for (const action of Object.keys(pj.context.actions)) {
     if (!parentsOf.has(action)) return { unusable: `action ${action} is not in the schema` };
-    const ancestors = ancestorsOf(action, parentsOf);
+    const ancestors = transitiveParents(action, parentsOf);
     if (ancestors === undefined) return { unusable: `the action hierarchy above ${action} has a cycle` };
-    // An action without ancestors needs no entity: `action in X` is then `action == X` in Cedar
-    // whether or not the entity is known, and action entities have no attributes.
-    const uid = (id: string) => ({ type: ACTION_TYPE, id });
-    const entities =
-      ancestors.size === 0 ? [] : [{ uid: uid(action), attrs: {}, parents: [...ancestors].sort().map(uid) }];
-    entitiesOf.set(action, deepFreeze(entities) as EntityJson[]);
+    ancestorsOf.set(action, ancestors);
   }
-  return { entitiesOf };
+  return { ancestorsOf };
 }
 
 /** Every action `action` is a member of, directly or not; undefined on a cycle. */
-function ancestorsOf(action: string, parentsOf: Map<string, string[]>): Set<string> | undefined {
+function transitiveParents(action: string, parentsOf: Map<string, string[]>): Set<string> | undefined {
   const seen = new Set<string>();
   const stack = [...(parentsOf.get(action) ?? [])];
   while (stack.length > 0) {

@@ -12,6 +12,8 @@
  *    `compiler/check` is refused): each folder is a stage that later stages build on.
  * 3. Every exported name means one thing across the tree: no two modules declare an export of
  *    the same name.
+ * 4. cedar-wasm is imported by formats/cedar-wasm.ts alone, which sets the V8 flag every Cedar
+ *    call relies on before anything calls it (test/runtime/v8-wasm-inlining.test.ts).
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -223,6 +225,17 @@ test("the checker sees the product's folders (the walk found modules in every ex
       modules.some((m) => layerOf(m.file) === l),
       l,
     );
+});
+
+test("cedar-wasm is imported through formats/cedar-wasm.ts only (testing/explain.ts imported it directly)", () => {
+  const direct = modules
+    .filter((m) =>
+      /from\s*["']@cedar-policy\/cedar-wasm|import\(\s*["']@cedar-policy\/cedar-wasm/.test(
+        readFileSync(m.file, "utf8"),
+      ),
+    )
+    .map((m) => rel(m.file));
+  assert.equal(direct, ["formats/cedar-wasm.ts"]);
 });
 
 test.run();

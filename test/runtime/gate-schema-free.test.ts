@@ -1,8 +1,9 @@
 /**
- * Deciding without handing Cedar the schema (runtime/gate/schema-free.ts): on random requests
- * shaped by each fixture's own context model — right and wrong types, missing and extra
- * attributes, trusted records present or not — a set that passes the schema and one that does
- * not decide alike, with the same rules and reasons; action groups still reach Cedar; a context
+ * Deciding without handing Cedar the schema (runtime/gate/schema-free.ts), with only the action's
+ * policies (runtime/gate/action-slices.ts): on random requests shaped by each fixture's own
+ * context model — right and wrong types, missing and extra attributes, trusted records present
+ * or not — a set that passes the schema and every policy and one that passes neither decide
+ * alike, with the same rules and reasons; action groups still reach Cedar; a context
  * attribute named like one of Cedar's JSON escapes makes the gate pass the schema. The seed
  * policies, an approvals fixture and the reference agents (../shared/corpus) are compared.
  */
@@ -123,9 +124,12 @@ function arbRequest(pj: PoliciesJson): fc.Arbitrary<GateRequest> {
     ) as fc.Arbitrary<GateRequest>;
 }
 
-/** Decides random requests with and without the schema; returns the outcomes seen. */
+/**
+ * Decides random requests with the schema and every policy, and without the schema and with the
+ * action's policies only; returns the outcomes seen.
+ */
 function compareBothWays(parts: CompiledPolicies, numRuns: number): Set<string> {
-  const withSchema = PolicySet.load(parts, { passSchema: true, decisionCacheEntries: 0 });
+  const withSchema = PolicySet.load(parts, { passSchema: true, wholeSets: true, decisionCacheEntries: 0 });
   const schemaFree = PolicySet.load(parts, { decisionCacheEntries: 0 });
   assert.is(withSchema.schemaNeeded, "asked to pass the schema");
   assert.is(schemaFree.schemaNeeded, undefined, `${schemaFree.agent} is decided without the schema`);
