@@ -1,12 +1,18 @@
 /**
  * `symbic test` figures (`npm run bench -- test`, compiled):
- * - decisions per second through `symbic test` (target ≥ 10,000 cases/s after the build): a
- *   generated test file of table-style cases over the seed policies (allow, deny, approval,
- *   default deny, derived values), every row a case decided by the runtime's gate. Two figures:
- *   the decisions alone, and everything after the build (reading and checking the file,
- *   resolving every case against the project, deciding, coverage); and the decisions of the same
- *   file when each case's rows repeat 10 distinct requests (the gate's decision cache answers the
- *   repeats, runtime/gate/README.md) — every row is still a case decided through the gate;
+ * - decisions per second through `symbic test` (target ≥ 10,000 cases/s after the build), on
+ *   generated test files of 8 table-style cases of 1,000 rows each over the seed policies, every
+ *   row a case decided by the runtime's gate:
+ *   - "distinct": every row a different request to Cedar — the rows differ in arguments the
+ *     policies read (a path, an amount of memory), so the gate's decision cache
+ *     never answers (deny, default deny and approval outcomes; the seed's allows read only
+ *     arguments with a handful of values);
+ *   - "as written": allows, denies, approvals and derived values, the rows differing in an
+ *     argument (some in one no policy reads, which the gate leaves out of the request, so those
+ *     rows are one request to Cedar: runtime/gate/README.md);
+ *   - "repeating": the same file with each case's rows repeating 10 requests (cache hits);
+ *   for each, the decisions alone (wall clock and CPU) and for "distinct" also everything after
+ *   the build (reading and checking the file, resolving every case, deciding, coverage);
  * - the time of `symbic test examples` (the CLI: node start and the five builds included).
  * Medians of interleaved runs, each a fresh `symbic test` process (`--format json` reports the
  * timings: wall clock, and the CPU time of the decisions, which a loaded machine inflates less).
@@ -20,62 +26,120 @@ import { repoRoot } from "./paths.js";
 
 const ROWS_PER_CASE = 1000;
 
-/**
- * A test file of 8 table-style cases of ROWS_PER_CASE rows each over the seed policies (8,000
- * cases); each case's rows make `distinct` different requests (all different by default).
- */
-function generated(distinct = ROWS_PER_CASE): string {
-  const rows = (f: (i: number) => string) =>
-    `rows = [\n${Array.from({ length: ROWS_PER_CASE }, (_, i) => `  ${f(i % distinct)},`).join("\n")}\n]\n`;
-  return `agent = "data_steward"
+const CONTEXT = `agent = "data_steward"
 
 [context]
 user = { id = "u-17", clearance = "top_secret", need_to_know = ["/data/q3.csv", "/data/customers.csv"], background_check = { current = true }, transform_permissions = ["summarize", "join"], resource_quota = { remaining = 8192 }, max_priority = 3 }
 session = { mfa_verified = true, secure_connection = true }
 system = { maintenance_mode = false }
 context = { differential_privacy = true, priority = 2, privacy_budget = 5, datasets = [{ name = "sales", privacy_level = 2 }] }
-
-[[case]]
-name = "reads with need to know"
-tool = "read"
-expect = "allow"
-${rows((i) => `{ path = "/data/q3.csv", classification = "${["public", "internal", "confidential", "secret"][i % 4]}" }`)}
-[[case]]
-name = "reads without need to know"
-tool = "read"
-expect = "deny"
-${rows((i) => `{ path = "/data/other-${i}.csv", classification = "secret" }`)}
-[[case]]
-name = "exports with PII"
-tool = "export"
-expect = "deny"
-${rows((i) => `{ dataset = "d${i}", contains_pii = true, destination = "s3" }`)}
-[[case]]
-name = "exports without PII"
-tool = "export"
-expect = "allow"
-${rows((i) => `{ dataset = "d${i}", contains_pii = false, destination = "s3" }`)}
-[[case]]
-name = "allocations need a supervisor"
-tool = "allocate"
-expect = "approval"
-${rows((i) => `{ memory_mb = ${1 + (i % 8000)} }`)}
-[[case]]
-name = "transforms up"
-tool = "transform"
-expect = "allow"
-${rows((i) => `{ dataset = "t${i}", source_level = "internal", target_level = "secret", operation = "summarize" }`)}
-[[case]]
-name = "transforms down"
-tool = "transform"
-expect = "deny"
-${rows((i) => `{ dataset = "t${i}", source_level = "secret", target_level = "internal", operation = "join" }`)}
-[[case]]
-name = "aggregates within budget"
-tool = "aggregate"
-expect = "allow"
-${rows((i) => `{ datasets = "set${i}" }`)}
 `;
+
+/** A table-style case of ROWS_PER_CASE rows, row i written by `row(i)`. */
+function tableCase(name: string, tool: string, expect: string, row: (i: number) => string): string {
+  const rows = Array.from({ length: ROWS_PER_CASE }, (_, i) => `  ${row(i)},`).join("\n");
+  return `\n[[case]]\nname = "${name}"\ntool = "${tool}"\nexpect = "${expect}"\nrows = [\n${rows}\n]\n`;
+}
+
+/** 8,000 cases, each a different request to Cedar (no two rows alike in what the policies read). */
+function distinct(): string {
+  const levels = ["public", "internal", "confidential", "secret"];
+  return (
+    CONTEXT +
+    tableCase(
+      "reads without need to know",
+      "read",
+      "deny",
+      (i) => `{ path = "/data/other-${i}.csv", classification = "secret" }`,
+    ) +
+    tableCase(
+      "reads elsewhere",
+      "read",
+      "deny",
+      (i) => `{ path = "/srv/${i}.csv", classification = "${levels[i % 4]}" }`,
+    ) +
+    tableCase("allocations need a supervisor", "allocate", "approval", (i) => `{ memory_mb = ${1 + i} }`) +
+    tableCase("larger allocations need a supervisor", "allocate", "approval", (i) => `{ memory_mb = ${4001 + i} }`) +
+    tableCase("allocations over quota", "allocate", "deny", (i) => `{ memory_mb = ${8193 + i} }`) +
+    tableCase("far over quota", "allocate", "deny", (i) => `{ memory_mb = ${100000 + i} }`) +
+    tableCase(
+      "reads of archives",
+      "read",
+      "deny",
+      (i) => `{ path = "/archive/${i}.tar", classification = "internal" }`,
+    ) +
+    tableCase(
+      "reads of home directories",
+      "read",
+      "deny",
+      (i) => `{ path = "/home/u${i}/notes", classification = "${levels[(i + 1) % 4]}" }`,
+    )
+  );
+}
+
+/** 8,000 cases as a policy author writes them; each case's rows make `repeat` different rows (all by default). */
+function asWritten(repeat = ROWS_PER_CASE): string {
+  const r = (f: (i: number) => string) => (i: number) => f(i % repeat);
+  return (
+    CONTEXT +
+    tableCase(
+      "reads with need to know",
+      "read",
+      "allow",
+      r(
+        (i) =>
+          `{ path = "/data/q3.csv", classification = "${["public", "internal", "confidential", "secret"][i % 4]}" }`,
+      ),
+    ) +
+    tableCase(
+      "reads without need to know",
+      "read",
+      "deny",
+      r((i) => `{ path = "/data/other-${i}.csv", classification = "secret" }`),
+    ) +
+    tableCase(
+      "exports with PII",
+      "export",
+      "deny",
+      r((i) => `{ dataset = "d${i}", contains_pii = true, destination = "s3" }`),
+    ) +
+    tableCase(
+      "exports without PII",
+      "export",
+      "allow",
+      r((i) => `{ dataset = "d${i}", contains_pii = false, destination = "s3" }`),
+    ) +
+    tableCase(
+      "allocations need a supervisor",
+      "allocate",
+      "approval",
+      r((i) => `{ memory_mb = ${1 + (i % 8000)} }`),
+    ) +
+    tableCase(
+      "transforms up",
+      "transform",
+      "allow",
+      r((i) => `{ dataset = "t${i}", source_level = "internal", target_level = "secret", operation = "summarize" }`),
+    ) +
+    tableCase(
+      "transforms down",
+      "transform",
+      "deny",
+      r((i) => `{ dataset = "t${i}", source_level = "secret", target_level = "internal", operation = "join" }`),
+    ) +
+    tableCase(
+      "aggregates within budget",
+      "aggregate",
+      "allow",
+      r((i) => `{ datasets = "set${i}" }`),
+    )
+  );
+}
+
+interface TestDoc {
+  passed: number;
+  failed: number;
+  timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number };
 }
 
 export async function run(): Promise<void> {
@@ -84,16 +148,19 @@ export async function run(): Promise<void> {
   try {
     cpSync(join(root, "examples/seed-policies"), dir, { recursive: true });
     rmSync(join(dir, "agents/policies.test.toml"));
-    const file = join(dir, "agents/generated.test.toml");
-    writeFileSync(file, generated());
-    const repeating = join(dir, "agents/repeating.test.toml");
-    writeFileSync(repeating, generated(10));
-    const decideRate: number[] = [];
-    const decideCpuRate: number[] = [];
-    const afterBuildRate: number[] = [];
+    const files = {
+      distinct: distinct(),
+      "as written": asWritten(),
+      repeating: asWritten(10),
+    };
+    const rates = new Map<string, { wall: number[]; cpu: number[]; afterBuild: number[] }>();
+    const paths = Object.entries(files).map(([name, text], i) => {
+      const path = join(dir, `agents/generated-${i}.test.toml`);
+      writeFileSync(path, text);
+      rates.set(name, { wall: [], cpu: [], afterBuild: [] });
+      return [name, path] as const;
+    });
     const examplesMs: number[] = [];
-    const repeatingRate: number[] = [];
-    const repeatingCpuRate: number[] = [];
     let cases = 0;
     const symbic = (args: string[]) => {
       const t0 = performance.now();
@@ -105,51 +172,56 @@ export async function run(): Promise<void> {
       if (r.status !== 0) throw new Error(`symbic test ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
       return { ms: performance.now() - t0, stdout: r.stdout };
     };
-    // Each run is a fresh `symbic test` process, and the generated file and the examples
-    // alternate, so load on the shared machine falls on both alike.
+    // Each run is a fresh `symbic test` process, and the generated files and the examples
+    // alternate, so load on the shared machine falls on all alike.
     for (let i = 0; i < 3; i++) {
-      const doc = JSON.parse(symbic([file, "--format", "json"]).stdout) as {
-        passed: number;
-        timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number };
-      };
-      cases = doc.passed;
-      const t = doc.timing;
-      decideRate.push(cases / (t.decideMs / 1000));
-      decideCpuRate.push(cases / (t.decideCpuMs / 1000));
-      afterBuildRate.push(cases / ((t.totalMs - t.buildMs) / 1000));
+      for (const [name, path] of paths) {
+        const doc = JSON.parse(symbic([path, "--format", "json"]).stdout) as TestDoc;
+        if (doc.failed !== 0) throw new Error(`the ${name} bench file has ${doc.failed} failing cases`);
+        cases = doc.passed;
+        const t = doc.timing;
+        const r = rates.get(name)!;
+        r.wall.push(cases / (t.decideMs / 1000));
+        r.cpu.push(cases / (t.decideCpuMs / 1000));
+        r.afterBuild.push(cases / ((t.totalMs - t.buildMs) / 1000));
+      }
       examplesMs.push(symbic(["examples"]).ms);
-      const rep = JSON.parse(symbic([repeating, "--format", "json"]).stdout) as typeof doc;
-      repeatingRate.push(rep.passed / (rep.timing.decideMs / 1000));
-      repeatingCpuRate.push(rep.passed / (rep.timing.decideCpuMs / 1000));
     }
     const target = { value: 10_000, higherIsBetter: true };
     const load = `(load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`;
+    const median = (xs: number[]) => stats(xs).median;
+    const d = rates.get("distinct")!;
     report(
-      "symbic test: decisions per second, wall clock",
-      stats(decideRate).median,
+      "symbic test, every row a distinct request: decisions per second, wall clock",
+      median(d.wall),
       "cases/s",
       target,
       `${cases} cases ${load}`,
     );
-    report("symbic test: decisions per CPU second", stats(decideCpuRate).median, "cases/s", target);
+    report("symbic test, every row a distinct request: decisions per CPU second", median(d.cpu), "cases/s", target);
     report(
-      "symbic test: cases per second after the build (read, check, resolve, decide)",
-      stats(afterBuildRate).median,
+      "symbic test, every row a distinct request: cases per second after the build (read, check, resolve, decide)",
+      median(d.afterBuild),
       "cases/s",
       target,
     );
+    const w = rates.get("as written")!;
     report(
-      "symbic test: decisions per second, rows repeating 10 requests a case (decision cache hits), wall clock",
-      stats(repeatingRate).median,
+      "symbic test, rows as written (some differ only in arguments no policy reads): decisions per second, wall clock",
+      median(w.wall),
       "cases/s",
       target,
-      `CPU: ${stats(repeatingCpuRate).median.toFixed(0)} cases/s`,
+      `CPU: ${median(w.cpu).toFixed(0)} cases/s; after the build: ${median(w.afterBuild).toFixed(0)} cases/s`,
     );
+    const rep = rates.get("repeating")!;
     report(
-      "symbic test examples, the CLI (5 projects built, 53 tests, node start included)",
-      stats(examplesMs).median,
-      "ms",
+      "symbic test, rows repeating 10 requests a case (decision cache hits): decisions per second, wall clock",
+      median(rep.wall),
+      "cases/s",
+      target,
+      `CPU: ${median(rep.cpu).toFixed(0)} cases/s`,
     );
+    report("symbic test examples, the CLI (5 projects built, 53 tests, node start included)", median(examplesMs), "ms");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

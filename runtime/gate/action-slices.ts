@@ -41,9 +41,16 @@ function preparsedName(policies: readonly CedarPolicyText[]): string {
   return name;
 }
 
+interface Slice {
+  policies: CedarPolicyText[];
+  /** Its preparsed name, once preparsed. */
+  name?: string;
+  argumentsRead?: ReadonlySet<string> | "all";
+}
+
 /** One policy file's policies, sliced by action. */
 export class ActionSlices {
-  private readonly slices = new Map<string, { policies: CedarPolicyText[]; name?: string }>();
+  private readonly slices = new Map<string, Slice>();
 
   /**
    * `ancestorsOf`: every action's ancestors in the action hierarchy; undefined (or an action it
@@ -59,6 +66,20 @@ export class ActionSlices {
     return this.slice(action).policies;
   }
 
+  /** The arguments the policies that can match `action` read (arguments-read.ts), or "all". */
+  argumentsRead(action: string): ReadonlySet<string> | "all" {
+    const s = this.slice(action);
+    if (s.argumentsRead === undefined) {
+      const names = new Set<string>();
+      for (const p of s.policies) {
+        if (p.argumentsRead === "all") return (s.argumentsRead = "all");
+        for (const n of p.argumentsRead) names.add(n);
+      }
+      s.argumentsRead = names;
+    }
+    return s.argumentsRead;
+  }
+
   /** Whether any policy can match `action`. */
   canMatch(action: string): boolean {
     return this.slice(action).policies.length > 0;
@@ -70,7 +91,7 @@ export class ActionSlices {
     return (s.name ??= preparsedName(s.policies));
   }
 
-  private slice(action: string): { policies: CedarPolicyText[]; name?: string } {
+  private slice(action: string): Slice {
     let s = this.slices.get(action);
     if (s) return s;
     const ancestors = this.ancestorsOf?.get(action);

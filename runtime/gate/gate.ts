@@ -262,6 +262,19 @@ export class PolicySet {
     } as never);
   }
 
+  /**
+   * @internal (PolicyGate) The arguments of `action` Cedar needs: those the policies that can
+   * match it read (both files), or "all". Always "all" where decisions pass the schema, whose
+   * context types name every argument.
+   */
+  argumentsNeeded(action: string): ReadonlySet<string> | "all" {
+    if (this.schemaNeeded !== undefined) return "all";
+    const main = this.main.argumentsRead(action);
+    const approval = this.approvals.argumentsRead(action);
+    if (main === "all" || approval === "all") return "all";
+    return approval.size === 0 ? main : new Set([...main, ...approval]);
+  }
+
   /** @internal (PolicyGate) */
   approvalCanMatch(action: string): boolean {
     return this.approvals.canMatch(action);
@@ -295,10 +308,14 @@ export class PolicyGate {
   }
 
   /**
-   * The Cedar request `decide` makes for `req` (explanations evaluate against exactly this), or
-   * why it cannot be built. Throws only where `decide` would fail closed.
+   * The Cedar request `decide` makes for `req`, or why it cannot be built. Throws only where
+   * `decide` would fail closed. `everyArgument` keeps the arguments no policy reads, for a caller
+   * that hands Cedar the schema (explanations: the schema's context types name every argument).
    */
-  cedarRequestOf(req: GateRequest): CedarRequest | { error: string; unknownAction?: boolean } {
+  cedarRequestOf(
+    req: GateRequest,
+    options: { everyArgument?: boolean } = {},
+  ): CedarRequest | { error: string; unknownAction?: boolean } {
     const built = cedarRequest(
       this.policies.policiesJson,
       {
@@ -311,6 +328,16 @@ export class PolicyGate {
       { onlyWhatIsRead: this.policies.schemaNeeded === undefined },
     );
     if ("error" in built) return built;
+    // Only the arguments some policy that can match the action reads (arguments-read.ts): one
+    // no policy reads cannot change the answer, and requests that differ only there are one
+    // request to the decision cache.
+    const needed = options.everyArgument ? "all" : this.policies.argumentsNeeded(req.action);
+    if (needed !== "all") {
+      const args = built.context.args as Record<string, unknown>;
+      const kept: Record<string, unknown> = {};
+      for (const k of Object.keys(args)) if (needed.has(k)) kept[k] = args[k];
+      built.context.args = kept;
+    }
     // The caller knows the resource (the target agent of an inter-agent call) better than a
     // projection of the arguments does.
     return req.resource ? { ...built, resource: req.resource } : built;

@@ -4,6 +4,7 @@
  * `@dsl("file:line:col")` (where its DSL rule is), `@rule("allow")` (the DSL verb) and which
  * actions its scope names (action-slices.ts: which policies Cedar can match for an action).
  */
+import { argumentsRead } from "./arguments-read.js";
 import { policySetTextToParts, policyToJson, type EntityUidJson } from "../../formats/cedar-wasm.js";
 
 export interface CedarPolicyText {
@@ -18,6 +19,8 @@ export interface CedarPolicyText {
    * actionKey()s; "any" for an unconstrained action.
    */
   actions: string[] | "any";
+  /** The arguments its conditions read (`context.args.x`), or "all" (arguments-read.ts). */
+  argumentsRead: ReadonlySet<string> | "all";
 }
 
 /** One key per action entity uid, exact in type and id (`Symbi::Action::"read"`). */
@@ -55,7 +58,14 @@ export function splitPolicies(text: string, what: string): CedarPolicyText[] {
     if (seen.has(id)) throw new PolicyLoadError(`${what}: two policies have the id ${JSON.stringify(id)}`);
     seen.add(id);
     const actions = scopeActions(j.json.action as Record<string, unknown>);
-    const info: CedarPolicyText = { id, text: p, effect: j.json.effect, annotations, actions };
+    const info: CedarPolicyText = {
+      id,
+      text: p,
+      effect: j.json.effect,
+      annotations,
+      actions,
+      argumentsRead: argumentsRead(j.json.conditions),
+    };
     if (annotations.dsl !== undefined) info.dsl = annotations.dsl;
     out.push(info);
   });

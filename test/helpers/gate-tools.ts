@@ -4,6 +4,7 @@
  */
 import type { CompiledPolicies } from "../../runtime/gate/gate.js";
 import { buildText } from "../build/helpers.js";
+import type { BuildOutput } from "../../compiler/emit/build.js";
 
 export const PATH_TOOL = `
 [tool]
@@ -61,9 +62,16 @@ export function mixedAgentPolicies(): CompiledPolicies {
   const out = buildText(MIXED_AGENT, {
     contracts: { wc: PATH_TOOL.replace("NAME", "wc"), sha: PATH_TOOL.replace("NAME", "sha"), count: COUNT_TOOL },
   });
+  return compiledPolicies(out);
+}
+
+/** The compiled policy files of one agent of a build (the first by default); throws if the build has errors. */
+export function compiledPolicies(out: BuildOutput, agent?: string): CompiledPolicies {
   const errors = out.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(`MIXED_AGENT does not build: ${errors.map((d) => d.message).join("; ")}`);
-  const files = out.bundles[0]!.files;
+  if (errors.length > 0) throw new Error(`the fixture does not build: ${errors.map((d) => d.message).join("; ")}`);
+  const b = agent ? out.bundles.find((x) => x.agent === agent) : out.bundles[0];
+  if (!b) throw new Error(`no bundle for ${agent ?? "the first agent"}`);
+  const files = b.files;
   return {
     policy: files.get("policy.cedar")!.toString(),
     approval: files.get("approval.cedar")!.toString(),

@@ -16,27 +16,12 @@ import { join, relative } from "node:path";
 import { PolicySet, type CompiledPolicies, type GateRequest, type RunContext } from "../../runtime/gate/index.js";
 import { schemaFreeEntities } from "../../runtime/gate/schema-free.js";
 import type { PoliciesJson, Shape } from "../../formats/policies-json.js";
-import type { BuildOutput } from "../../compiler/emit/build.js";
 import { ROOT, buildDir, buildText } from "../build/helpers.js";
 import { corpusMissing, referenceProject, withoutRefusedAuditSettings } from "../helpers/corpus.js";
 import { collectSourceFiles } from "../../compiler/project/files.js";
-import { COUNT_TOOL, mixedAgentPolicies } from "../helpers/gate-tools.js";
+import { COUNT_TOOL, compiledPolicies, mixedAgentPolicies } from "../helpers/gate-tools.js";
 
-function partsOf(out: BuildOutput, agent?: string): CompiledPolicies {
-  assert.equal(
-    out.diagnostics.filter((d) => d.severity === "error").map((d) => d.message),
-    [],
-    "the fixture builds",
-  );
-  const b = agent ? out.bundles.find((x) => x.agent === agent)! : out.bundles[0]!;
-  const files = b.files;
-  return {
-    policy: files.get("policy.cedar")!.toString(),
-    approval: files.get("approval.cedar")!.toString(),
-    schema: files.get("schema.cedarschema.json")!.toString(),
-    policiesJson: files.get("policies.json")!.toString(),
-  };
-}
+const partsOf = compiledPolicies;
 
 const seed = partsOf(buildDir(join(ROOT, "examples/seed-policies")), "data_steward");
 
