@@ -8,11 +8,13 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { ExitCode } from "../../formats/exit-codes.js";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
+import { dropWritesToClosedOutput } from "../../formats/closed-output.js";
 import { setSkipReporter } from "../project/files.js";
 
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
 // (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
 compileWasmForShortRun();
+dropWritesToClosedOutput();
 
 type Register = (program: Command) => void;
 

@@ -12,6 +12,7 @@ import { Command } from "commander";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
+import { dropWritesToClosedOutput } from "../../formats/closed-output.js";
 import { reportError } from "./errors.js";
 import { VERSION } from "../../compiler/version.js";
 import { setSkipReporter } from "../../compiler/project/files.js";
@@ -89,6 +90,7 @@ if (invokedDirectly()) {
   // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
   // (formats/wasm-tier.ts). Not in main(), which tests call in their own long-lived process.
   compileWasmForShortRun();
+  dropWritesToClosedOutput();
   main().then(
     (code) => {
       process.exitCode = code;
