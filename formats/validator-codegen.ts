@@ -35,25 +35,62 @@ export function standaloneValidatorSource(
   header: readonly string[],
   exportName = "validate",
 ): string {
+  const ajv = codegenAjv(options);
+  return validatorModule(ajv, ajv.compile(schema), header, exportName);
+}
+
+/**
+ * The same for the meta-schema ajv checks schemas against (`ajv.validateSchema`: JSON Schema
+ * draft-07's), as an Ajv with `options` compiles it.
+ */
+export function standaloneMetaSchemaValidatorSource(
+  options: Readonly<Options>,
+  header: readonly string[],
+  exportName: string,
+): string {
+  const ajv = codegenAjv(options);
+  const meta = ajv.getSchema("http://json-schema.org/draft-07/schema");
+  if (!meta) throw new Error("ajv has no draft-07 meta-schema");
+  return validatorModule(ajv, meta, header, exportName);
+}
+
+function codegenAjv(options: Readonly<Options>): AjvClass {
   const { Ajv } = require("ajv") as typeof import("ajv");
+  return new Ajv({ ...options, code: { source: true, esm: true } });
+}
+
+function validatorModule(
+  ajv: AjvClass,
+  validate: ReturnType<AjvClass["compile"]>,
+  header: readonly string[],
+  exportName: string,
+): string {
   const standalone = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, v: unknown) => string }).default;
-  const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
-  // ajv's ES module output still calls require() for its runtime helpers (ucs2length, equal):
-  // they become static imports, which Node and esbuild (the CLIs' and the language server's
-  // bundles) both resolve; a require() left over is refused.
+  const esm = asEsModule(standalone(ajv, validate));
+  const imports = esm.imports;
+  let code = esm.code;
+  if (exportName !== "validate") {
+    if (!code.includes("export const validate = ")) throw new Error("ajv's standalone code has no `validate` export");
+    code = code.replace("export const validate = ", `export const ${exportName} = `);
+  }
+  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
+}
+
+/**
+ * ajv's ES module output still calls require() for its runtime helpers (ucs2length, equal): they
+ * become static imports, which Node and esbuild (the CLIs' and the language server's bundles) both
+ * resolve; a require() left over is refused.
+ */
+function asEsModule(standaloneCode: string): { code: string; imports: string[] } {
   const imports: string[] = [];
-  let code = standalone(ajv, ajv.compile(schema))
+  const code = standaloneCode
     .replace(/^"use strict";/, "")
     .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
       imports.push(`import ${name}Module from "${path}.js";`);
       return `const ${name} = ${name}Module.default;`;
     });
-  if (exportName !== "validate") {
-    if (!code.includes("export const validate = ")) throw new Error("ajv's standalone code has no `validate` export");
-    code = code.replace("export const validate = ", `export const ${exportName} = `);
-  }
   if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
-  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
+  return { code, imports };
 }
 
 /**
@@ -67,27 +104,21 @@ export function standaloneValidatorsSource(
   header: readonly string[],
   lookupName: string,
 ): string {
-  const { Ajv } = require("ajv") as typeof import("ajv");
   const standalone = (
     require("ajv/dist/standalone") as {
       default: (ajv: AjvClass, refs: Record<string, string>) => string;
     }
   ).default;
-  const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+  const ajv = codegenAjv(options);
   const texts = [...new Set(schemas.map((s) => JSON.stringify(s)))].sort();
   const refs: Record<string, string> = {};
   texts.forEach((t, i) => {
     ajv.addSchema(JSON.parse(t) as object, `schema${i}`);
     refs[`${lookupName}${i}`] = `schema${i}`;
   });
-  const imports: string[] = [];
-  let code = standalone(ajv, refs)
-    .replace(/^"use strict";/, "")
-    .replace(/const (\w+) = require\("(ajv\/dist\/runtime\/[\w-]+)"\)\.default;/g, (_m, name: string, path: string) => {
-      imports.push(`import ${name}Module from "${path}.js";`);
-      return `const ${name} = ${name}Module.default;`;
-    });
-  if (/\brequire\(/.test(code)) throw new Error("ajv's standalone code calls require() in a form not rewritten");
+  const esm = asEsModule(standalone(ajv, refs));
+  const imports = esm.imports;
+  let code = esm.code;
   code += `\nexport const ${lookupName} = new Map([\n${texts.map((t, i) => `  [${JSON.stringify(t)}, ${lookupName}${i}],`).join("\n")}\n]);\n`;
   return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code].join("\n");
 }

@@ -4,7 +4,8 @@
  * validates parsed tool output with the same compiled validator.
  */
 import { createRequire } from "node:module";
-import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
+import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
+import { validateOutputSchemaMeta } from "./output-meta.validator.js";
 import type { TomlPath } from "./locator.js";
 import type { ContractReader } from "./reader.js";
 
@@ -14,25 +15,28 @@ const require = createRequire(import.meta.url);
 
 let shared: Ajv | undefined;
 
+/** The options output schemas are compiled with (and the meta-schema, output-meta-codegen.ts). */
+export const OUTPUT_SCHEMA_AJV_OPTIONS: Readonly<Options> = Object.freeze({
+  strictSchema: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  allErrors: true,
+  addUsedSchema: false,
+  // compile() does not check a schema against JSON Schema's meta-schema (compiling the
+  // meta-schema cost more than a run's whole contract loading): checkOutputSchema() checks it
+  // explicitly wherever a schema is read from TOML (the compiler, the language server, a
+  // bundle without contracts.json), and a bundle's contracts.json carries schemas `symbic
+  // build` checked so. compile() still refuses unknown keywords and malformed ones.
+  validateSchema: false,
+});
+
 function ajv(): Ajv {
   if (!shared) {
     const { Ajv } = require("ajv") as typeof import("ajv");
     const formats = require("ajv-formats") as { default?: unknown };
     const addFormats = (formats.default ?? formats) as (ajv: Ajv) => Ajv;
-    shared = new Ajv({
-      strictSchema: true,
-      strictTypes: false,
-      strictTuples: false,
-      strictRequired: false,
-      allErrors: true,
-      addUsedSchema: false,
-      // compile() does not check a schema against JSON Schema's meta-schema (compiling the
-      // meta-schema cost more than a run's whole contract loading): checkOutputSchema() checks it
-      // explicitly wherever a schema is read from TOML (the compiler, the language server, a
-      // bundle without contracts.json), and a bundle's contracts.json carries schemas `symbic
-      // build` checked so. compile() still refuses unknown keywords and malformed ones.
-      validateSchema: false,
-    });
+    shared = new Ajv({ ...OUTPUT_SCHEMA_AJV_OPTIONS });
     addFormats(shared);
   }
   return shared;
@@ -63,6 +67,21 @@ export function schemaValidator(schema: Record<string, unknown>): ValidateFuncti
   return v;
 }
 
+/**
+ * The first way `schema` breaks JSON Schema's meta-schema, as ajv's validateSchema() finds it.
+ * A schema without `$schema` (draft-07, ajv's default) is checked by the meta-schema's validator
+ * generated ahead of time (output-meta.validator.ts; compiling the meta-schema took a tenth of a
+ * `symbic check`); one naming a dialect goes to ajv itself, which knows which it supports.
+ */
+function metaSchemaError(schema: Record<string, unknown>): ErrorObject | undefined {
+  if (schema.$schema === undefined) {
+    if (validateOutputSchemaMeta(schema)) return undefined;
+    return (validateOutputSchemaMeta as unknown as { errors?: ErrorObject[] | null }).errors?.[0];
+  }
+  const a = ajv();
+  return a.validateSchema(schema) === false ? (a.errors?.[0] ?? undefined) : undefined;
+}
+
 /** Human-readable lines for ajv errors (`/hosts/0/ip must be string`). */
 export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
@@ -88,22 +107,18 @@ function findKey(node: unknown, name: string, path: (string | number)[]): (strin
 
 /** Reports E0514 for an invalid `[output.schema]`; returns true when the schema is usable. */
 export function checkOutputSchema(r: ContractReader, schema: Record<string, unknown>, path: TomlPath): boolean {
-  const a = ajv();
-  const meta = a.validateSchema(schema);
-  if (meta === false) {
-    const err = a.errors?.[0];
-    if (err) {
-      const inner = err.instancePath
-        .split("/")
-        .slice(1)
-        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-      r.atValue(
-        "E0514",
-        `invalid output schema: ${err.instancePath ? `\`${inner.join(".")}\` ` : ""}${err.message ?? "is invalid"}`,
-        [...path, ...inner],
-      );
-      return false;
-    }
+  const err = metaSchemaError(schema);
+  if (err) {
+    const inner = err.instancePath
+      .split("/")
+      .slice(1)
+      .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    r.atValue(
+      "E0514",
+      `invalid output schema: ${err.instancePath ? `\`${inner.join(".")}\` ` : ""}${err.message ?? "is invalid"}`,
+      [...path, ...inner],
+    );
+    return false;
   }
   const compiled = schemaValidator(schema);
   if (compiled instanceof Error) {
