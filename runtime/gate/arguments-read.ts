@@ -3,8 +3,8 @@
  * the policy's own JSON form (Cedar's EST, from `policyToJson`), so what the gate leaves out of a
  * request follows from the policies Cedar is given, not from what the compiler recorded.
  *
- * A policy reads argument `x` when `context.args.x` or `context.args has x` occurs in its
- * conditions. Any other use of `context.args` (compared whole, passed to a function, tested with
+ * A policy reads argument `x` when `context.args.x`, `context.args has x` (or `has x.y`) or
+ * `context has args.x` occurs in its conditions. Any other use of `context.args` (compared whole, passed to a function, tested with
  * `is`), or of `context` itself (`context == …`), reads "all" of them: the gate then passes every
  * argument. A form this walk does not know is walked through, so it can only find more reads.
  */
@@ -37,12 +37,19 @@ export function argumentsRead(conditions: unknown): ReadonlySet<string> | "all" 
     for (const op of [".", "has"] as const) {
       const access = o[op] as { left?: unknown; attr?: unknown } | undefined;
       if (typeof access !== "object" || access === null) continue;
-      if (isContextArgs(access.left) && typeof access.attr === "string") {
-        read.add(access.attr);
+      // `has` takes a path too: `context.args has x.y` is `attr: ["x", "y"]`.
+      const path = typeof access.attr === "string" ? [access.attr] : access.attr;
+      if (!Array.isArray(path) || path.length === 0 || !path.every((a) => typeof a === "string")) continue;
+      if (isContextArgs(access.left)) {
+        read.add(path[0] as string);
         return;
       }
-      // `context.<attr>` and `context has <attr>` read one attribute of the context, not all of it.
-      if (isContext(access.left)) return;
+      if (isContext(access.left)) {
+        // `context has args.x` reads argument x; `context.<attr>` and `context has <attr>` read one
+        // attribute of the context, not all of it (`context has args` reads no argument).
+        if (path[0] === "args" && path.length > 1) read.add(path[1] as string);
+        return;
+      }
     }
     for (const v of Object.values(o)) walk(v);
   };

@@ -33,6 +33,14 @@ test("context.args.x and context.args has x read x; nothing else of the argument
   assert.equal(readBy(`"context.args.x" == "y"`), []);
 });
 
+test("has with a path: context has args.x and context.args has x.y read x (context has args.x was missed)", () => {
+  assert.equal(readBy(`context has args.x`), ["x"]);
+  assert.equal(readBy(`context has args.x.y && context has user.role`), ["x"]);
+  assert.equal(readBy(`context.args has x.y`), ["x"]);
+  assert.equal(readBy(`context.args.x has y`), ["x"]);
+  assert.equal(readBy(`context has user.args`), []);
+});
+
 test("any other use of context.args or of context reads every argument", () => {
   assert.is(readBy(`context.args == { n: 1 }`), "all");
   assert.is(readBy(`context.args is Foo`), "all");
@@ -84,6 +92,36 @@ test("an argument no policy of the action reads is left out; requests differing 
   assert.is(gate.decide({ action: "cat", args: { path: "/etc/passwd" } }).decision, "deny");
   // Still projected first: arguments that do not fit the contract deny, read or not.
   assert.is(gate.decide({ action: "count", args: { n: "one", label: "a" } }).decision, "deny");
+});
+
+test("a policy that only tests an argument's presence (context has args.label) still gets the argument", () => {
+  const p = parts();
+  const pj = JSON.parse(p.policiesJson as string) as { policies: object[] };
+  pj.policies.push({
+    id: "q.presence",
+    set: "policy",
+    verb: "deny",
+    effect: "forbid",
+    policy: "presence",
+    file: "agent.symbi",
+    line: 1,
+    col: 1,
+    endLine: 1,
+    endCol: 1,
+    text: "deny: count if label given",
+    actions: ["count"],
+  });
+  const set = PolicySet.load({
+    ...p,
+    policy: `${p.policy as string}\n@id("q.presence")\nforbid (principal, action == Symbi::Action::"count", resource) when { context has args.label };\n`,
+    policiesJson: JSON.stringify(pj),
+  });
+  const gate = set.gate({ input: {} });
+  assert.equal(argsOf(gate.cedarRequestOf({ action: "count", args: { n: 1, label: "a" } })), { label: "a" });
+  const d = gate.decide({ action: "count", args: { n: 1, label: "a" } });
+  assert.is(d.decision, "deny", d.reason);
+  assert.equal(d.rules, ["q.presence"]);
+  assert.is(gate.decide({ action: "count", args: { n: 1 } }).decision, "allow");
 });
 
 test("where decisions pass the schema, or for an explanation, every argument stays", () => {
