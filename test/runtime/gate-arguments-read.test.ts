@@ -8,7 +8,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { policyToJson } from "../../formats/cedar-wasm.js";
+import fc from "fast-check";
+import { isAuthorized, policyToJson } from "../../formats/cedar-wasm.js";
 import { argumentsRead } from "../../runtime/gate/arguments-read.js";
 import { PolicySet } from "../../runtime/gate/index.js";
 import { buildText } from "../build/helpers.js";
@@ -47,6 +48,90 @@ test("any other use of context.args or of context reads every argument", () => {
   assert.is(readBy(`context == {}`), "all");
   assert.is(readBy(`[context.args].contains({})`), "all");
   assert.is(readBy(`context.args.hasTag("x")`), "all");
+});
+
+/** Conditions over the arguments in each form Cedar's syntax has for reading them. */
+const condition: fc.Arbitrary<string> = fc.letrec((tie) => ({
+  cond: fc.oneof(
+    { maxDepth: 3, withCrossShrink: true },
+    fc.constantFrom(
+      "context.args.a == 1",
+      "context.args.a < 5",
+      "context.args has b",
+      "context has args.c",
+      "context has args.b.x",
+      "context.args has b.x",
+      'context.args.b.x == "s"',
+      "context.args.b has x",
+      "context.args == { a: 1 }",
+      "context has args",
+      "[context.args.c].contains(1)",
+      'context.args["d"] > 0',
+      'context.user.role == "x"',
+      "true",
+    ),
+    fc.tuple(tie("cond"), tie("cond")).map(([l, r]) => `(${l} && ${r})`),
+    fc.tuple(tie("cond"), tie("cond")).map(([l, r]) => `(${l} || ${r})`),
+    tie("cond").map((c) => `!(${c})`),
+    fc.tuple(tie("cond"), tie("cond"), tie("cond")).map(([i, t, e]) => `(if ${i} then ${t} else ${e})`),
+  ),
+})).cond as fc.Arbitrary<string>;
+
+const argValues = fc.record(
+  {
+    a: fc.integer({ min: -2, max: 8 }),
+    b: fc.oneof(fc.record({ x: fc.constantFrom("s", "t") }, { requiredKeys: [] }), fc.integer()),
+    c: fc.integer({ min: 0, max: 2 }),
+    d: fc.integer({ min: -1, max: 1 }),
+  },
+  { requiredKeys: [] },
+);
+
+test("Cedar answers the same with only the arguments read as with all of them (property)", () => {
+  const outcomes = new Set<string>();
+  fc.assert(
+    fc.property(
+      fc.array(condition, { minLength: 1, maxLength: 3 }),
+      fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+      argValues,
+      (conds, forbids, args) => {
+        const policies: Record<string, string> = {};
+        const read = new Set<string>();
+        let all = false;
+        conds.forEach((c, i) => {
+          const text = `${forbids[i] ? "forbid" : "permit"} (principal, action, resource) when { ${c} };`;
+          policies[`p${i}`] = text;
+          const j = policyToJson(text);
+          if (j.type !== "success") throw new Error(`${text}: ${JSON.stringify(j.errors)}`);
+          const r = argumentsRead(j.json.conditions);
+          if (r === "all") all = true;
+          else for (const n of r) read.add(n);
+        });
+        const kept = all ? args : Object.fromEntries(Object.entries(args).filter(([k]) => read.has(k)));
+        const decide = (a: Record<string, unknown>) => {
+          const r = isAuthorized({
+            principal: { type: "Symbi::Agent", id: "q" },
+            action: { type: "Symbi::Action", id: "count" },
+            resource: { type: "Symbi::Tool", id: "count" },
+            context: { args: a, user: { role: "x" } } as never,
+            policies: { staticPolicies: policies },
+            entities: [],
+          });
+          if (r.type !== "success") throw new Error(JSON.stringify(r.errors));
+          return {
+            decision: r.response.decision,
+            reason: [...r.response.diagnostics.reason].sort(),
+            errors: r.response.diagnostics.errors.map((e) => e.policyId).sort(),
+          };
+        };
+        const want = decide(args);
+        assert.equal(decide(kept), want, JSON.stringify({ policies, args, kept }));
+        outcomes.add(want.errors.length > 0 ? "error" : want.decision);
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assert.equal([...outcomes].sort(), ["allow", "deny", "error"]);
 });
 
 const AGENT = `
