@@ -2,8 +2,7 @@
  * `symbic explain`: why one request got its decision, rule by rule, in DSL terms.
  *
  * The decision itself is the gate's (decide.ts). The explanation asks Cedar — with the same
- * request the gate built (PolicyGate.cedarRequestOf, with every argument, as the schema names them
- * all) and the same schema — about the pieces of
+ * request the gate built (PolicyGate.cedarRequestOf, whole, as the schema names every part) and the same schema — about the pieces of
  * each rule, written by the compiler's own lowering (compiler/emit/cedar):
  *
  *   the rule     its emitted policy, as a permit: does it apply to this request?
@@ -204,7 +203,7 @@ export function explainRequest(
   const model = compiled.cedar.model;
   const emitted = compiled.cedar.emitted;
   const out: Explanation = { agent: scope.agent, action: call.action, rules: [] };
-  const req = gate.cedarRequestOf(gateRequestOf(call), { everyArgument: true });
+  const req = gate.cedarRequestOf(gateRequestOf(call), { whole: true });
   if ("error" in req) {
     out.requestError = req.error;
     return out;

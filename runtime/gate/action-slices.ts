@@ -24,6 +24,7 @@ import { createHash } from "node:crypto";
 import { preparsePolicySet } from "../../formats/cedar-wasm.js";
 import { ACTION_TYPE } from "../../formats/policies-json.js";
 import { actionKey, type CedarPolicyText } from "./policies.js";
+import { unionOfReads, type ContextRead } from "./context-read.js";
 
 /** Names of the policy sets preparsed in this process (this isolate's cedar-wasm instance). */
 const preparsed = new Set<string>();
@@ -45,7 +46,7 @@ interface Slice {
   policies: CedarPolicyText[];
   /** Its preparsed name, once preparsed. */
   name?: string;
-  argumentsRead?: ReadonlySet<string> | "all";
+  contextRead?: ContextRead;
 }
 
 /** One policy file's policies, sliced by action. */
@@ -66,18 +67,10 @@ export class ActionSlices {
     return this.slice(action).policies;
   }
 
-  /** The arguments the policies that can match `action` read (arguments-read.ts), or "all". */
-  argumentsRead(action: string): ReadonlySet<string> | "all" {
+  /** What the policies that can match `action` read of the context (context-read.ts). */
+  contextRead(action: string): ContextRead {
     const s = this.slice(action);
-    if (s.argumentsRead === undefined) {
-      const names = new Set<string>();
-      for (const p of s.policies) {
-        if (p.argumentsRead === "all") return (s.argumentsRead = "all");
-        for (const n of p.argumentsRead) names.add(n);
-      }
-      s.argumentsRead = names;
-    }
-    return s.argumentsRead;
+    return (s.contextRead ??= unionOfReads(s.policies.map((p) => p.contextRead)));
   }
 
   /** Whether any policy can match `action`. */

@@ -44,6 +44,7 @@ import { splitPolicies, PolicyLoadError } from "./policies.js";
 import { DecisionCache, DECISION_CACHE_ENTRIES } from "./decision-cache.js";
 import { actionAncestors, schemaFreeEntities } from "./schema-free.js";
 import { ActionSlices } from "./action-slices.js";
+import { unionOfReads, type ContextRead } from "./context-read.js";
 
 export type DecisionKind = "allow" | "deny" | "require_approval";
 
@@ -178,6 +179,7 @@ export class PolicySet {
   /** Why decisions pass the schema (undefined: they do not). */
   readonly schemaNeeded: string | undefined;
   private readonly entries = new Map<string, PolicyEntry>();
+  private readonly contextNeededBy = new Map<string, ContextRead>();
 
   private constructor(parts: CompiledPolicies, options: PolicySetOptions) {
     this.decisions = new DecisionCache(options.decisionCacheEntries ?? DECISION_CACHE_ENTRIES);
@@ -263,16 +265,18 @@ export class PolicySet {
   }
 
   /**
-   * @internal (PolicyGate) The arguments of `action` Cedar needs: those the policies that can
-   * match it read (both files), or "all". Always "all" where decisions pass the schema, whose
-   * context types name every argument.
+   * @internal (PolicyGate) What Cedar needs of a request for `action`: what the policies that
+   * can match it read (both files; context-read.ts), or undefined for all of it — always where
+   * decisions pass the schema, whose context types name every part.
    */
-  argumentsNeeded(action: string): ReadonlySet<string> | "all" {
-    if (this.schemaNeeded !== undefined) return "all";
-    const main = this.main.argumentsRead(action);
-    const approval = this.approvals.argumentsRead(action);
-    if (main === "all" || approval === "all") return "all";
-    return approval.size === 0 ? main : new Set([...main, ...approval]);
+  contextNeeded(action: string): ContextRead | undefined {
+    if (this.schemaNeeded !== undefined) return undefined;
+    let r = this.contextNeededBy.get(action);
+    if (!r) {
+      r = unionOfReads([this.main.contextRead(action), this.approvals.contextRead(action)]);
+      this.contextNeededBy.set(action, r);
+    }
+    return r;
   }
 
   /** @internal (PolicyGate) */
@@ -309,12 +313,12 @@ export class PolicyGate {
 
   /**
    * The Cedar request `decide` makes for `req`, or why it cannot be built. Throws only where
-   * `decide` would fail closed. `everyArgument` keeps the arguments no policy reads, for a caller
-   * that hands Cedar the schema (explanations: the schema's context types name every argument).
+   * `decide` would fail closed. `whole` keeps the parts and arguments no policy reads, for a
+   * caller that hands Cedar the schema (explanations: the schema's context types name them all).
    */
   cedarRequestOf(
     req: GateRequest,
-    options: { everyArgument?: boolean } = {},
+    options: { whole?: boolean } = {},
   ): CedarRequest | { error: string; unknownAction?: boolean } {
     const built = cedarRequest(
       this.policies.policiesJson,
@@ -328,16 +332,11 @@ export class PolicyGate {
       { onlyWhatIsRead: this.policies.schemaNeeded === undefined },
     );
     if ("error" in built) return built;
-    // Only the arguments some policy that can match the action reads (arguments-read.ts): one
-    // no policy reads cannot change the answer, and requests that differ only there are one
+    // Only the parts and arguments some policy that can match the action reads (context-read.ts):
+    // one no policy reads cannot change the answer, and requests that differ only there are one
     // request to the decision cache.
-    const needed = options.everyArgument ? "all" : this.policies.argumentsNeeded(req.action);
-    if (needed !== "all") {
-      const args = built.context.args as Record<string, unknown>;
-      const kept: Record<string, unknown> = {};
-      for (const k of Object.keys(args)) if (needed.has(k)) kept[k] = args[k];
-      built.context.args = kept;
-    }
+    const needed = options.whole ? undefined : this.policies.contextNeeded(req.action);
+    if (needed) built.context = onlyNeeded(built.context, needed);
     // The caller knows the resource (the target agent of an inter-agent call) better than a
     // projection of the arguments does.
     return req.resource ? { ...built, resource: req.resource } : built;
@@ -436,6 +435,20 @@ export class PolicyGate {
       })
       .join(", ");
   }
+}
+
+/** The context cut down to what `needed` names (the arguments record to the arguments it names). */
+function onlyNeeded(context: Record<string, unknown>, needed: ContextRead): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(context)) {
+    if (needed.attributes !== "all" && !needed.attributes.has(k)) continue;
+    if (k === "args" && needed.arguments !== "all") {
+      const args: Record<string, unknown> = {};
+      for (const [a, x] of Object.entries(v as Record<string, unknown>)) if (needed.arguments.has(a)) args[a] = x;
+      out[k] = args;
+    } else out[k] = v;
+  }
+  return out;
 }
 
 function failClosed(error: string): GateDecision {

@@ -4,7 +4,7 @@
  * `@dsl("file:line:col")` (where its DSL rule is), `@rule("allow")` (the DSL verb) and which
  * actions its scope names (action-slices.ts: which policies Cedar can match for an action).
  */
-import { argumentsRead } from "./arguments-read.js";
+import { contextRead, type ContextRead } from "./context-read.js";
 import { policySetTextToParts, policyToJson, type EntityUidJson } from "../../formats/cedar-wasm.js";
 
 export interface CedarPolicyText {
@@ -19,8 +19,8 @@ export interface CedarPolicyText {
    * actionKey()s; "any" for an unconstrained action.
    */
   actions: string[] | "any";
-  /** The arguments its conditions read (`context.args.x`), or "all" (arguments-read.ts). */
-  argumentsRead: ReadonlySet<string> | "all";
+  /** What its conditions read of the context and of the arguments (context-read.ts). */
+  contextRead: ContextRead;
 }
 
 /** One key per action entity uid, exact in type and id (`Symbi::Action::"read"`). */
@@ -64,7 +64,7 @@ export function splitPolicies(text: string, what: string): CedarPolicyText[] {
       effect: j.json.effect,
       annotations,
       actions,
-      argumentsRead: argumentsRead(j.json.conditions),
+      contextRead: contextRead(j.json.conditions),
     };
     if (annotations.dsl !== undefined) info.dsl = annotations.dsl;
     out.push(info);

@@ -1,16 +1,18 @@
 /**
- * The arguments a request carries (runtime/gate/arguments-read.ts): the walk of a policy's JSON
- * form finds `context.args.x` and `context.args has x`; any other use of `context.args` or of
- * `context` reads every argument. At the gate, an argument no policy that can match the action
- * reads is left out, so requests that differ only there are one request (one cache entry); where
- * decisions pass the schema every argument stays. That the answers do not change is the
- * property test of gate-schema-free.test.ts (its reference way passes every argument).
+ * What a request carries (runtime/gate/context-read.ts): the walk of a policy's JSON form finds
+ * the context attributes it reads (`context.a`, `context has a`) and the arguments
+ * (`context.args.x`, `context.args has x`, `context has args.x`); any other use of `context.args`
+ * reads every argument, and of `context` all of it. At the gate, a part or an argument no policy
+ * that can match the action reads is left out, so requests that differ only there are one request
+ * (one cache entry); where decisions pass the schema, or for an explanation, all of it stays.
+ * Property tests here compare Cedar's whole answer on random conditions; the gate-level comparison
+ * on compiled agents is gate-schema-free.test.ts's (its reference way passes everything).
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { isAuthorized, policyToJson } from "../../formats/cedar-wasm.js";
-import { argumentsRead } from "../../runtime/gate/arguments-read.js";
+import { contextRead, unionOfReads } from "../../runtime/gate/context-read.js";
 import { PolicySet } from "../../runtime/gate/index.js";
 import { buildText } from "../build/helpers.js";
 import { COUNT_TOOL, PATH_TOOL, compiledPolicies } from "../helpers/gate-tools.js";
@@ -20,7 +22,7 @@ import type { CedarRequest } from "../../runtime/gate/request.js";
 function readBy(when: string): string[] | "all" {
   const j = policyToJson(`permit (principal, action, resource) when { ${when} };`);
   if (j.type !== "success") throw new Error(JSON.stringify(j.errors));
-  const r = argumentsRead(j.json.conditions);
+  const r = contextRead(j.json.conditions).arguments;
   return r === "all" ? r : [...r].sort();
 }
 
@@ -32,6 +34,23 @@ test("context.args.x and context.args has x read x; nothing else of the argument
   assert.equal(readBy(`{ a: context.args.q }.a == 1 || ip(context.args.ip).isLoopback()`), ["ip", "q"]);
   assert.equal(readBy(`context.user has args && context.user.args.x == 1`), []);
   assert.equal(readBy(`"context.args.x" == "y"`), []);
+});
+
+function attributesReadBy(when: string): string[] | "all" {
+  const j = policyToJson(`permit (principal, action, resource) when { ${when} };`);
+  if (j.type !== "success") throw new Error(JSON.stringify(j.errors));
+  const r = contextRead(j.json.conditions).attributes;
+  return r === "all" ? r : [...r].sort();
+}
+
+test("context attributes: read by access or presence; the whole context reads all", () => {
+  assert.equal(attributesReadBy(`context.user.role == "x" && context has session`), ["session", "user"]);
+  assert.equal(attributesReadBy(`context has derived.d0 && context.args.n > 1`), ["args", "derived"]);
+  assert.equal(attributesReadBy(`context has args`), ["args"]);
+  assert.equal(attributesReadBy(`context.args == {}`), ["args"]);
+  assert.equal(attributesReadBy(`true`), []);
+  assert.is(attributesReadBy(`context == {}`), "all");
+  assert.is(attributesReadBy(`[context].contains({})`), "all");
 });
 
 test("has with a path: context has args.x and context.args has x.y read x (context has args.x was missed)", () => {
@@ -50,7 +69,7 @@ test("any other use of context.args or of context reads every argument", () => {
   assert.is(readBy(`context.args.hasTag("x")`), "all");
 });
 
-/** Conditions over the arguments in each form Cedar's syntax has for reading them. */
+/** Conditions over the context and the arguments in each form Cedar's syntax has for reading them. */
 const condition: fc.Arbitrary<string> = fc.letrec((tie) => ({
   cond: fc.oneof(
     { maxDepth: 3, withCrossShrink: true },
@@ -68,6 +87,11 @@ const condition: fc.Arbitrary<string> = fc.letrec((tie) => ({
       "[context.args.c].contains(1)",
       'context.args["d"] > 0',
       'context.user.role == "x"',
+      "context has input",
+      "context has derived.d0",
+      "context.derived.d0 == 2",
+      "context has facts",
+      "context == { args: {} }",
       "true",
     ),
     fc.tuple(tie("cond"), tie("cond")).map(([l, r]) => `(${l} && ${r})`),
@@ -77,43 +101,61 @@ const condition: fc.Arbitrary<string> = fc.letrec((tie) => ({
   ),
 })).cond as fc.Arbitrary<string>;
 
-const argValues = fc.record(
+const contexts = fc.record(
   {
-    a: fc.integer({ min: -2, max: 8 }),
-    b: fc.oneof(fc.record({ x: fc.constantFrom("s", "t") }, { requiredKeys: [] }), fc.integer()),
-    c: fc.integer({ min: 0, max: 2 }),
-    d: fc.integer({ min: -1, max: 1 }),
+    args: fc.record(
+      {
+        a: fc.integer({ min: -2, max: 8 }),
+        b: fc.oneof(fc.record({ x: fc.constantFrom("s", "t") }, { requiredKeys: [] }), fc.integer()),
+        c: fc.integer({ min: 0, max: 2 }),
+        d: fc.integer({ min: -1, max: 1 }),
+      },
+      { requiredKeys: [] },
+    ),
+    input: fc.constantFrom({}, { name: "a" }),
+    user: fc.record({ role: fc.constantFrom("x", "y") }, { requiredKeys: [] }),
+    derived: fc.record({ d0: fc.integer({ min: 1, max: 3 }) }, { requiredKeys: [] }),
+    facts: fc.constant({}),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ["args"] },
 );
 
-test("Cedar answers the same with only the arguments read as with all of them (property)", () => {
+/** The context cut down to what the reads name, as the gate cuts it. */
+function cut(context: Record<string, unknown>, reads: ReturnType<typeof contextRead>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(context)) {
+    if (reads.attributes !== "all" && !reads.attributes.has(k)) continue;
+    const args = reads.arguments;
+    out[k] =
+      k === "args" && args !== "all" ? Object.fromEntries(Object.entries(v as object).filter(([a]) => args.has(a))) : v;
+  }
+  return out;
+}
+
+test("Cedar answers the same with only the parts and arguments read as with all of them (property)", () => {
   const outcomes = new Set<string>();
   fc.assert(
     fc.property(
       fc.array(condition, { minLength: 1, maxLength: 3 }),
       fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
-      argValues,
-      (conds, forbids, args) => {
+      contexts,
+      (conds, forbids, context) => {
         const policies: Record<string, string> = {};
-        const read = new Set<string>();
-        let all = false;
+        const reads: Array<ReturnType<typeof contextRead>> = [];
         conds.forEach((c, i) => {
           const text = `${forbids[i] ? "forbid" : "permit"} (principal, action, resource) when { ${c} };`;
           policies[`p${i}`] = text;
           const j = policyToJson(text);
           if (j.type !== "success") throw new Error(`${text}: ${JSON.stringify(j.errors)}`);
-          const r = argumentsRead(j.json.conditions);
-          if (r === "all") all = true;
-          else for (const n of r) read.add(n);
+          reads.push(contextRead(j.json.conditions));
         });
-        const kept = all ? args : Object.fromEntries(Object.entries(args).filter(([k]) => read.has(k)));
-        const decide = (a: Record<string, unknown>) => {
+        const kept = cut(context, unionOfReads(reads));
+        const decide = (ctx: Record<string, unknown>) => {
           const r = isAuthorized({
             principal: { type: "Symbi::Agent", id: "q" },
             action: { type: "Symbi::Action", id: "count" },
             resource: { type: "Symbi::Tool", id: "count" },
-            context: { args: a, user: { role: "x" } } as never,
+            context: ctx as never,
             policies: { staticPolicies: policies },
             entities: [],
           });
@@ -124,12 +166,12 @@ test("Cedar answers the same with only the arguments read as with all of them (p
             errors: r.response.diagnostics.errors.map((e) => e.policyId).sort(),
           };
         };
-        const want = decide(args);
-        assert.equal(decide(kept), want, JSON.stringify({ policies, args, kept }));
+        const want = decide(context);
+        assert.equal(decide(kept), want, JSON.stringify({ policies, context, kept }));
         outcomes.add(want.errors.length > 0 ? "error" : want.decision);
       },
     ),
-    { numRuns: 500 },
+    { numRuns: 600 },
   );
   assert.equal([...outcomes].sort(), ["allow", "deny", "error"]);
 });
@@ -164,15 +206,21 @@ function parts(): CompiledPolicies {
   );
 }
 
-test("an argument no policy of the action reads is left out; requests differing only there are one", () => {
+/** The context of the Cedar request the gate builds. */
+function contextOf(r: CedarRequest | { error: string }): unknown {
+  if ("error" in r) throw new Error(r.error);
+  return r.context;
+}
+
+test("a part or an argument no policy of the action reads is left out; requests differing only there are one", () => {
   const set = PolicySet.load(parts());
   const gate = set.gate({ input: {} });
   const a = gate.cedarRequestOf({ action: "count", args: { n: 1, label: "a" } });
   const b = gate.cedarRequestOf({ action: "count", args: { n: 2, label: "b" } });
-  assert.equal(argsOf(a), {});
+  assert.equal(contextOf(a), {}, "no policy of count reads the context: not the arguments, not the inputs");
   assert.equal(a, b);
   const c = gate.cedarRequestOf({ action: "cat", args: { path: "/data/x" } });
-  assert.equal(argsOf(c), { path: "/data/x" });
+  assert.equal(contextOf(c), { args: { path: "/data/x" } });
   assert.is(gate.decide({ action: "count", args: { n: 1, label: "a" } }).decision, "allow");
   assert.is(gate.decide({ action: "cat", args: { path: "/etc/passwd" } }).decision, "deny");
   // Still projected first: arguments that do not fit the contract deny, read or not.
@@ -209,12 +257,16 @@ test("a policy that only tests an argument's presence (context has args.label) s
   assert.is(gate.decide({ action: "count", args: { n: 1 } }).decision, "allow");
 });
 
-test("where decisions pass the schema, or for an explanation, every argument stays", () => {
+test("where decisions pass the schema, or for an explanation, every part and argument stays", () => {
   const withSchema = PolicySet.load(parts(), { passSchema: true }).gate({ input: {} });
   const args = { n: 1, label: "a" };
-  assert.equal(argsOf(withSchema.cedarRequestOf({ action: "count", args })), args);
+  assert.equal(contextOf(withSchema.cedarRequestOf({ action: "count", args })), { args, input: {}, derived: {} });
   const gate = PolicySet.load(parts()).gate({ input: {} });
-  assert.equal(argsOf(gate.cedarRequestOf({ action: "count", args }, { everyArgument: true })), args);
+  assert.equal(contextOf(gate.cedarRequestOf({ action: "count", args }, { whole: true })), {
+    args,
+    input: {},
+    derived: {},
+  });
 });
 
 test.run();
