@@ -98,12 +98,13 @@ test("a caller changing a decision does not change the next answer", () => {
 test("a request larger than the key limit is decided every time, not remembered", () => {
   const set = PolicySet.load(parts);
   const gate = set.gate({ input: { limit: 3, tags: [] }, trusted: { user: { role: "analyst" } } });
-  const big = { action: "wc", args: { path: "x".repeat(MAX_KEY_CHARS) } };
-  assert.is(gate.decide(big).decision, "allow");
-  assert.is(gate.decide(big).decision, "allow");
+  // sha's rules read its path (wc's do not: the gate leaves an unread path out of the request).
+  const big = { action: "sha", args: { path: "x".repeat(MAX_KEY_CHARS) } };
+  assert.is(gate.decide(big).decision, "require_approval");
+  assert.is(gate.decide(big).decision, "require_approval");
   assert.is(set.decisions.size, 0);
   assert.is(set.decisions.hits, 0);
-  assert.is(gate.decide({ action: "wc", args: { path: "x" } }).decision, "allow");
+  assert.is(gate.decide({ action: "sha", args: { path: "x" } }).decision, "require_approval");
   assert.is(set.decisions.size, 1);
 });
 
@@ -121,9 +122,9 @@ test("the keys held together stay under the character bound", () => {
 test("the least recently used decision is the one forgotten", () => {
   const set = PolicySet.load(parts, { decisionCacheEntries: 2 });
   const gate = set.gate({ input: { limit: 3, tags: [] }, trusted: { user: { role: "analyst" } } });
-  const a = { action: "wc", args: { path: "a" } };
-  const b = { action: "wc", args: { path: "b" } };
-  const c = { action: "wc", args: { path: "c" } };
+  const a = { action: "sha", args: { path: "a" } };
+  const b = { action: "sha", args: { path: "b" } };
+  const c = { action: "sha", args: { path: "c" } };
   gate.decide(a);
   gate.decide(b);
   gate.decide(a); // a is now the most recent
@@ -133,6 +134,15 @@ test("the least recently used decision is the one forgotten", () => {
   assert.is(set.decisions.hits, 2, "a was kept");
   gate.decide(b);
   assert.is(set.decisions.hits, 2, "b was forgotten");
+});
+
+test("calls that differ only in an argument no policy of the action reads are one entry", () => {
+  const set = PolicySet.load(parts);
+  const gate = set.gate({ input: { limit: 3, tags: [] }, trusted: { user: { role: "analyst" } } });
+  assert.is(gate.decide({ action: "wc", args: { path: "a" } }).decision, "allow");
+  assert.is(gate.decide({ action: "wc", args: { path: "b" } }).decision, "allow");
+  assert.is(set.decisions.size, 1);
+  assert.is(set.decisions.hits, 1);
 });
 
 test("every decision of a run is audited, repeats answered by the cache included", async () => {
