@@ -4,8 +4,9 @@
  * import the runtime).
  *
  * Which `symbi` runs, first found wins:
- *   1. the one of this toolchain, beside the server (a checkout or an npm install: `runtime/cli/
- *      main.{ts,js}` next to `lsp/`), run with this Node and its `--import` loaders;
+ *   1. the one of this toolchain, beside the server, run with this Node: built, the bundled CLI
+ *      users run (`cli/symbi.js` next to `lsp/`, the package's `bin`); from sources,
+ *      `runtime/cli/main.ts` with this Node's `--import` loaders;
  *   2. the project's own, `node_modules/.bin/symbi` in the project root or a folder above;
  *   3. `symbi` on the PATH.
  * The VS Code extension runs the same command line in a terminal (the lens carries it); other
@@ -21,10 +22,12 @@ import { fileURLToPath } from "node:url";
 const MAX_OUTPUT_BYTES = 256 * 1024;
 
 /** The argument vector that starts `symbi` for a project (see the module comment for the order). */
-export function symbiCommand(projectRoot: string): string[] {
-  const here = fileURLToPath(import.meta.url);
+export function symbiCommand(projectRoot: string, here = fileURLToPath(import.meta.url)): string[] {
   const ext = here.endsWith(".ts") ? ".ts" : ".js";
-  const sibling = join(dirname(here), "..", "..", "runtime", "cli", `main${ext}`);
+  const toolchain = join(dirname(here), "..", "..");
+  const bundled = join(toolchain, "cli", "symbi.js");
+  if (ext === ".js" && existsSync(bundled)) return [process.execPath, bundled];
+  const sibling = join(toolchain, "runtime", "cli", `main${ext}`);
   if (existsSync(sibling)) return [process.execPath, ...loaderArgs(process.execArgv), sibling];
   for (let dir = projectRoot; ; dir = dirname(dir)) {
     const bin = join(dir, "node_modules", ".bin", process.platform === "win32" ? "symbi.cmd" : "symbi");

@@ -6,14 +6,15 @@
  * through `symbi exec`, no lenses on a file with syntax errors, and a test file's own
  * diagnostics. Two projects: a copy of the quick start and of the `symbic test` fixture (shop).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildProject } from "../../compiler/emit/build.js";
 import { REPO } from "../helpers/corpus.js";
+import { symbiCommand } from "../../lsp/features/agent-exec.js";
 import { LspClient, type PublishedDiagnostics } from "./client.js";
 
 const dir = mkdtempSync(join(tmpdir(), "symbi-lsp-lens-"));
@@ -447,6 +448,31 @@ test("Run agent runs symbi exec for the agent and reports how it ended", async (
     90_000,
   );
   assert.match(failed.params.message, /invalid input/);
+});
+
+test("Run agent starts the bundled symbi of a built toolchain, the sources' one from sources, else the project's", () => {
+  const root = mkdtempSync(join(tmpdir(), "symbi-agent-exec-"));
+  try {
+    const put = (rel: string) => {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), "");
+    };
+    put("dist/runtime/cli/main.js");
+    put("dist/cli/symbi.js");
+    put("src/runtime/cli/main.ts");
+    const built = join(root, "dist/lsp/features/agent-exec.js");
+    assert.equal(symbiCommand(root, built), [process.execPath, join(root, "dist/cli/symbi.js")]);
+    const fromSources = symbiCommand(root, join(root, "src/lsp/features/agent-exec.ts"));
+    assert.is(fromSources[0], process.execPath);
+    assert.is(fromSources.at(-1), join(root, "src/runtime/cli/main.ts"));
+    // Not beside a toolchain: the project's own, else the PATH's.
+    put("project/node_modules/.bin/symbi");
+    const elsewhere = join(root, "elsewhere/lsp/features/agent-exec.js");
+    assert.equal(symbiCommand(join(root, "project"), elsewhere), [join(root, "project/node_modules/.bin/symbi")]);
+    assert.equal(symbiCommand(join(root, "nowhere"), elsewhere), ["symbi"]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test.run();
