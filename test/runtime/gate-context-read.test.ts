@@ -19,12 +19,15 @@ import { COUNT_TOOL, PATH_TOOL, compiledPolicies } from "../helpers/gate-tools.j
 import type { CompiledPolicies } from "../../runtime/gate/gate.js";
 import type { CedarRequest } from "../../runtime/gate/request.js";
 
-function readBy(when: string): string[] | "all" {
+/** What a policy with condition `when` reads of the arguments or of the context, sorted. */
+function readsOf(when: string, of: "arguments" | "attributes"): string[] | "all" {
   const j = policyToJson(`permit (principal, action, resource) when { ${when} };`);
   if (j.type !== "success") throw new Error(JSON.stringify(j.errors));
-  const r = contextRead(j.json.conditions).arguments;
+  const r = contextRead(j.json.conditions)[of];
   return r === "all" ? r : [...r].sort();
 }
+const readBy = (when: string) => readsOf(when, "arguments");
+const attributesReadBy = (when: string) => readsOf(when, "attributes");
 
 test("context.args.x and context.args has x read x; nothing else of the arguments", () => {
   assert.equal(readBy(`context.args has path && context.args.path like "/tmp/*"`), ["path"]);
@@ -35,13 +38,6 @@ test("context.args.x and context.args has x read x; nothing else of the argument
   assert.equal(readBy(`context.user has args && context.user.args.x == 1`), []);
   assert.equal(readBy(`"context.args.x" == "y"`), []);
 });
-
-function attributesReadBy(when: string): string[] | "all" {
-  const j = policyToJson(`permit (principal, action, resource) when { ${when} };`);
-  if (j.type !== "success") throw new Error(JSON.stringify(j.errors));
-  const r = contextRead(j.json.conditions).attributes;
-  return r === "all" ? r : [...r].sort();
-}
 
 test("context attributes: read by access or presence; the whole context reads all", () => {
   assert.equal(attributesReadBy(`context.user.role == "x" && context has session`), ["session", "user"]);
