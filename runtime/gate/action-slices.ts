@@ -29,6 +29,16 @@ import { unionOfReads, type ContextRead } from "./context-read.js";
 /** Names of the policy sets preparsed in this process (this isolate's cedar-wasm instance). */
 const preparsed = new Set<string>();
 
+/**
+ * How many policy sets this process has preparsed. Every PolicySet.load used to preparse its own
+ * copies under fresh names (about 80 KB of cedar-wasm memory each, never freed: a language server
+ * or a test run loading the same agent again and again grew without bound); now the count grows
+ * only with policies not seen before.
+ */
+export function preparsedSetCount(): number {
+  return preparsed.size;
+}
+
 /** The preparsed name of exactly these policies, preparsing them the first time. Throws if Cedar refuses them. */
 function preparsedName(policies: readonly CedarPolicyText[]): string {
   const content = JSON.stringify(policies.map((p) => [p.id, p.text]));

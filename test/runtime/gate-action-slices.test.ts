@@ -10,7 +10,9 @@ import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { isAuthorized, type EntityJson } from "../../formats/cedar-wasm.js";
 import { ACTION_TYPE } from "../../formats/policies-json.js";
-import { ActionSlices } from "../../runtime/gate/action-slices.js";
+import { ActionSlices, preparsedSetCount } from "../../runtime/gate/action-slices.js";
+import { PolicySet } from "../../runtime/gate/index.js";
+import { mixedAgentPolicies } from "../helpers/gate-tools.js";
 import { splitPolicies } from "../../runtime/gate/policies.js";
 
 const POLICIES = splitPolicies(
@@ -75,6 +77,19 @@ test("the same policies share one preparsed set", () => {
   const b = new ActionSlices(splitPolicies(POLICIES.map((p) => p.text).join("\n"), "again"), ANCESTORS);
   assert.is(a.preparsedFor("write"), b.preparsedFor("write"));
   assert.is.not(a.preparsedFor("write"), a.preparsedFor("read"));
+});
+
+test("loading the same agent again preparses nothing more (each load used to keep its own copy in cedar-wasm)", () => {
+  const parts = mixedAgentPolicies();
+  const decideAll = () => {
+    const set = PolicySet.load(parts);
+    const gate = set.gate({ input: { limit: 3, tags: [] }, trusted: { user: { role: "analyst" } } });
+    for (const action of Object.keys(set.policiesJson.context.actions)) gate.decide({ action, args: {} });
+  };
+  decideAll();
+  const after = preparsedSetCount();
+  for (let i = 0; i < 50; i++) decideAll();
+  assert.is(preparsedSetCount(), after);
 });
 
 const uid = (id: string) => ({ type: ACTION_TYPE, id });
