@@ -59,9 +59,18 @@ interface Slice {
   contextRead?: ContextRead;
 }
 
+/**
+ * A slice that would hold this share of the file or more is the whole file (one array, one
+ * preparsed set, for every such action).
+ */
+const MOSTLY = 3 / 4;
+
 /** One policy file's policies, sliced by action. */
 export class ActionSlices {
   private readonly slices = new Map<string, Slice>();
+  private whole: Slice | undefined;
+  /** Policies preparsed for slices other than the whole file. */
+  private preparsedInSlices = 0;
 
   /**
    * `ancestorsOf`: every action's ancestors in the action hierarchy; undefined (or an action it
@@ -71,6 +80,15 @@ export class ActionSlices {
     private readonly policies: readonly CedarPolicyText[],
     private readonly ancestorsOf: ReadonlyMap<string, ReadonlySet<string>> | undefined,
   ) {}
+
+  /**
+   * How many policies the slices of one file may have preparsed before further actions are
+   * decided with the whole file: a file of P policies (most of them unconstrained) and A actions
+   * would otherwise keep about A × P policies parsed in cedar-wasm, which frees nothing.
+   */
+  get preparseBudget(): number {
+    return Math.max(4 * this.policies.length, 64);
+  }
 
   /** The policies whose scope can match `action` (`Symbi::Action::"<action>"`), in file order. */
   policiesFor(action: string): readonly CedarPolicyText[] {
@@ -88,20 +106,34 @@ export class ActionSlices {
     return this.slice(action).policies.length > 0;
   }
 
-  /** The preparsed policy set to decide `action` with. Throws if Cedar refuses the policies. */
+  /**
+   * The preparsed policy set to decide `action` with: its slice's, or the whole file's once the
+   * budget is spent (a superset never changes the answer). Throws if Cedar refuses the policies.
+   */
   preparsedFor(action: string): string {
     const s = this.slice(action);
-    return (s.name ??= preparsedName(s.policies));
+    if (s.name !== undefined) return s.name;
+    if (s !== this.whole && this.preparsedInSlices + s.policies.length > this.preparseBudget) {
+      const whole = this.wholeSlice();
+      return (s.name = whole.name ??= preparsedName(whole.policies));
+    }
+    if (s !== this.whole) this.preparsedInSlices += s.policies.length;
+    return (s.name = preparsedName(s.policies));
+  }
+
+  private wholeSlice(): Slice {
+    return (this.whole ??= { policies: [...this.policies] });
   }
 
   private slice(action: string): Slice {
     let s = this.slices.get(action);
     if (s) return s;
     const ancestors = this.ancestorsOf?.get(action);
-    if (ancestors === undefined) s = { policies: [...this.policies] };
+    if (ancestors === undefined) s = this.wholeSlice();
     else {
       const names = new Set([action, ...ancestors].map((a) => actionKey(ACTION_TYPE, a)));
-      s = { policies: this.policies.filter((p) => p.actions === "any" || p.actions.some((k) => names.has(k))) };
+      const policies = this.policies.filter((p) => p.actions === "any" || p.actions.some((k) => names.has(k)));
+      s = policies.length >= this.policies.length * MOSTLY ? this.wholeSlice() : { policies };
     }
     this.slices.set(action, s);
     return s;

@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { isAuthorized, type EntityJson } from "../../formats/cedar-wasm.js";
+import { isAuthorized, statefulIsAuthorized, type EntityJson } from "../../formats/cedar-wasm.js";
 import { ACTION_TYPE } from "../../formats/policies-json.js";
 import { ActionSlices, preparsedSetCount } from "../../runtime/gate/action-slices.js";
 import { PolicySet } from "../../runtime/gate/index.js";
@@ -77,6 +77,55 @@ test("the same policies share one preparsed set", () => {
   const b = new ActionSlices(splitPolicies(POLICIES.map((p) => p.text).join("\n"), "again"), ANCESTORS);
   assert.is(a.preparsedFor("write"), b.preparsedFor("write"));
   assert.is.not(a.preparsedFor("write"), a.preparsedFor("read"));
+});
+
+/** A file of `open` policies with an unconstrained action and one policy for each of `actions`. */
+function manyPolicies(open: number, actions: number) {
+  const texts = [
+    ...Array.from(
+      { length: open },
+      (_, i) => `@id("open${i}") forbid (principal, action, resource) when { context.n == ${i} };`,
+    ),
+    ...Array.from(
+      { length: actions },
+      (_, i) => `@id("only${i}") permit (principal, action == Symbi::Action::"a${i}", resource);`,
+    ),
+  ];
+  const ancestors = new Map(Array.from({ length: actions }, (_, i) => [`a${i}`, new Set<string>()] as const));
+  return { slices: new ActionSlices(splitPolicies(texts.join("\n"), "p"), ancestors), all: open + actions };
+}
+
+test("a slice holding most of the file is the whole file: one preparsed set for those actions", () => {
+  const { slices, all } = manyPolicies(30, 4);
+  assert.is(slices.policiesFor("a0").length, all);
+  assert.is(slices.preparsedFor("a0"), slices.preparsedFor("a3"));
+});
+
+test("past the preparse budget, further actions are decided with the whole file (sizes a bundle can choose)", () => {
+  const { slices, all } = manyPolicies(20, 100);
+  assert.is(slices.policiesFor("a0").length, 21, "each action's own slice is small");
+  const names = Array.from({ length: 100 }, (_, i) => slices.preparsedFor(`a${i}`));
+  const distinct = new Set(names);
+  // 21 policies a slice within a budget of 4 × 120: 22 slices, then the whole file for the rest.
+  assert.is(slices.preparseBudget, 4 * all);
+  assert.is(distinct.size, Math.floor(slices.preparseBudget / 21) + 1);
+  assert.is(names[99], names[60], "the later actions share the whole file's set");
+  // The whole file decides as the slice does.
+  for (const n of [5, 50]) {
+    const call = {
+      principal: { type: "Symbi::Agent", id: "a" },
+      action: uid("a99"),
+      resource: { type: "Symbi::Tool", id: "a99" },
+      context: { n },
+      entities: [],
+    };
+    const whole = statefulIsAuthorized({ ...call, preparsedPolicySetId: names[99]! });
+    const slice = isAuthorized({
+      ...call,
+      policies: { staticPolicies: Object.fromEntries(slices.policiesFor("a99").map((p) => [p.id, p.text])) },
+    });
+    assert.equal(whole, slice);
+  }
 });
 
 test("loading the same agent again preparses nothing more (each load used to keep its own copy in cedar-wasm)", () => {
