@@ -90,3 +90,16 @@ export function unionOfReads(reads: readonly ContextRead[]): ContextRead {
   }
   return { attributes: allAttributes ? "all" : attributes, arguments: allArguments ? "all" : args };
 }
+
+/** Whether `reads` names top-level context part `part`. */
+export function readsPart(reads: ContextRead, part: string): boolean {
+  return reads.attributes === "all" || reads.attributes.has(part);
+}
+
+/** The arguments record cut down to the arguments `reads` names. */
+export function argumentsKept(args: Record<string, unknown>, reads: ContextRead): Record<string, unknown> {
+  if (reads.arguments === "all") return args;
+  const kept: Record<string, unknown> = {};
+  for (const [a, v] of Object.entries(args)) if (reads.arguments.has(a)) kept[a] = v;
+  return kept;
+}

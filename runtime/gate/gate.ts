@@ -328,15 +328,15 @@ export class PolicyGate {
         args: req.args as PolicyRequest["args"],
         ...(req.facts ? { facts: req.facts as PolicyRequest["facts"] } : {}),
       },
-      // Without the schema, Cedar needs only what the action's policies read (request.ts).
-      { onlyWhatIsRead: this.policies.schemaNeeded === undefined },
+      // Without the schema, Cedar needs only what the action's policies read (request.ts): a
+      // part or an argument no policy that can match the action reads cannot change the answer,
+      // and requests that differ only there are one request to the decision cache.
+      {
+        onlyWhatIsRead: this.policies.schemaNeeded === undefined,
+        ...(options.whole ? {} : { reads: this.policies.contextNeeded(req.action) }),
+      },
     );
     if ("error" in built) return built;
-    // Only the parts and arguments some policy that can match the action reads (context-read.ts):
-    // one no policy reads cannot change the answer, and requests that differ only there are one
-    // request to the decision cache.
-    const needed = options.whole ? undefined : this.policies.contextNeeded(req.action);
-    if (needed) built.context = onlyNeeded(built.context, needed);
     // The caller knows the resource (the target agent of an inter-agent call) better than a
     // projection of the arguments does.
     return req.resource ? { ...built, resource: req.resource } : built;
@@ -435,20 +435,6 @@ export class PolicyGate {
       })
       .join(", ");
   }
-}
-
-/** The context cut down to what `needed` names (the arguments record to the arguments it names). */
-function onlyNeeded(context: Record<string, unknown>, needed: ContextRead): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(context)) {
-    if (needed.attributes !== "all" && !needed.attributes.has(k)) continue;
-    if (k === "args" && needed.arguments !== "all") {
-      const args: Record<string, unknown> = {};
-      for (const [a, x] of Object.entries(v as Record<string, unknown>)) if (needed.arguments.has(a)) args[a] = x;
-      out[k] = args;
-    } else out[k] = v;
-  }
-  return out;
 }
 
 function failClosed(error: string): GateDecision {

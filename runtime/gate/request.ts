@@ -27,6 +27,7 @@ import {
 } from "../../formats/policies-json.js";
 import { TRUSTED_RECORDS } from "../../stdlib/trusted-records.js";
 import { computeDerived } from "./derived.js";
+import { argumentsKept, readsPart, type ContextRead } from "./context-read.js";
 
 export interface PolicyRequest {
   /** The tool or action called. */
@@ -60,6 +61,12 @@ export interface CedarRequestOptions {
    * every part (runtime/gate/README.md, "What a request holds").
    */
   onlyWhatIsRead?: boolean;
+  /**
+   * Leave out, too, the top-level parts and the arguments these reads do not name: what the
+   * policies that can match the action read, found in their Cedar text (context-read.ts). Also
+   * only for a call without the schema.
+   */
+  reads?: ContextRead;
 }
 
 export function cedarRequest(
@@ -74,20 +81,40 @@ export function cedarRequest(
   // Projected onto the shapes of all the agent's policies first, so a value missing or of the
   // wrong type anywhere has the same effect as before the parts are cut down.
   const read = options.onlyWhatIsRead ? a.sharedRead : undefined;
+  const reads = options.reads;
+  const wanted = (part: string) => reads === undefined || readsPart(reads, part);
   const input = project(req.input ?? {}, pj.context.shared.input);
   if (input === undefined) return { error: "the agent's inputs do not match the types its policies read" };
-  const context: Record<string, unknown> = { args, input: read ? keepRead(input, read.input) : input };
-  if (req.facts !== undefined) {
+  const context: Record<string, unknown> = {};
+  if (wanted("args")) context["args"] = reads ? argumentsKept(args as Record<string, unknown>, reads) : args;
+  if (wanted("input")) context["input"] = read ? keepRead(input, read.input) : input;
+  if (req.facts !== undefined && wanted("facts")) {
     const f = project(req.facts, a.facts);
     if (f !== undefined) context["facts"] = f;
   }
   for (const r of TRUSTED_RECORDS) {
     const v = req[r];
-    if (v === undefined) continue;
+    if (v === undefined || !wanted(r)) continue;
     if (read && !read[r]) continue;
     const p = project(v, pj.context.shared[r]);
     if (p !== undefined) context[r] = read ? keepRead(p, read[r]) : p;
   }
+  if (wanted("derived")) context["derived"] = derivedValues(pj, req, read);
+  const target = a.resource === "Agent" ? agentName((req.args ?? {})["agent"]) : req.action;
+  return {
+    principal: { type: AGENT_TYPE, id: pj.agent },
+    action: { type: ACTION_TYPE, id: req.action },
+    resource: { type: a.resource === "Agent" ? AGENT_TYPE : TOOL_TYPE, id: target },
+    context,
+  };
+}
+
+/** `context.derived`: the derived values the policies read (all of them without `read`). */
+function derivedValues(
+  pj: PoliciesJson,
+  req: PolicyRequest,
+  read: PoliciesJson["context"]["actions"][string]["sharedRead"],
+): Record<string, unknown> {
   const derived: Record<string, unknown> = {};
   let perPolicies = runCache.get(pj);
   if (!perPolicies) runCache.set(pj, (perPolicies = new WeakMap()));
@@ -106,14 +133,7 @@ export function cedarRequest(
     }
     if (v !== undefined) derived[d.id] = project(v, d.type);
   }
-  context["derived"] = derived;
-  const target = a.resource === "Agent" ? agentName((req.args ?? {})["agent"]) : req.action;
-  return {
-    principal: { type: AGENT_TYPE, id: pj.agent },
-    action: { type: ACTION_TYPE, id: req.action },
-    resource: { type: a.resource === "Agent" ? AGENT_TYPE : TOOL_TYPE, id: target },
-    context,
-  };
+  return derived;
 }
 
 /**

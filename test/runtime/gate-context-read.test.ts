@@ -12,7 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import { isAuthorized, policyToJson } from "../../formats/cedar-wasm.js";
-import { contextRead, unionOfReads } from "../../runtime/gate/context-read.js";
+import { argumentsKept, contextRead, readsPart, unionOfReads } from "../../runtime/gate/context-read.js";
 import { PolicySet } from "../../runtime/gate/index.js";
 import { buildText } from "../build/helpers.js";
 import { COUNT_TOOL, PATH_TOOL, compiledPolicies } from "../helpers/gate-tools.js";
@@ -116,15 +116,11 @@ const contexts = fc.record(
   { requiredKeys: ["args"] },
 );
 
-/** The context cut down to what the reads name, as the gate cuts it. */
+/** The context cut down to what the reads name, with the helpers request.ts cuts it with. */
 function cut(context: Record<string, unknown>, reads: ReturnType<typeof contextRead>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(context)) {
-    if (reads.attributes !== "all" && !reads.attributes.has(k)) continue;
-    const args = reads.arguments;
-    out[k] =
-      k === "args" && args !== "all" ? Object.fromEntries(Object.entries(v as object).filter(([a]) => args.has(a))) : v;
-  }
+  for (const [k, v] of Object.entries(context))
+    if (readsPart(reads, k)) out[k] = k === "args" ? argumentsKept(v as Record<string, unknown>, reads) : v;
   return out;
 }
 
