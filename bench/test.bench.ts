@@ -14,8 +14,10 @@
  *   for each, the decisions alone (wall clock and CPU) and for "distinct" also everything after
  *   the build (reading and checking the file, resolving every case, deciding, coverage);
  * - the time of `symbic test examples` (the CLI: node start and the five builds included).
- * Medians of interleaved runs, each a fresh `symbic test` process (`--format json` reports the
- * timings: wall clock, and the CPU time of the decisions, which a loaded machine inflates less).
+ * Medians of interleaved runs, each a fresh `symbic test` process with its default threads (one
+ * per 1,000 cases up to the cores: testing/parallel.ts); `--format json` reports the timings —
+ * wall clock, and the CPU time of the decisions (every thread's), which a loaded machine inflates
+ * less — and the threads that decided.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -139,7 +141,7 @@ function asWritten(repeat = ROWS_PER_CASE): string {
 interface TestDoc {
   passed: number;
   failed: number;
-  timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number };
+  timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number; threads: number };
 }
 
 export async function run(): Promise<void> {
@@ -162,6 +164,7 @@ export async function run(): Promise<void> {
     });
     const examplesMs: number[] = [];
     let cases = 0;
+    let threads = 0;
     const symbic = (args: string[]) => {
       const t0 = performance.now();
       const r = spawnSync(process.execPath, [join(root, "dist/cli/symbic.js"), "test", ...args], {
@@ -180,6 +183,7 @@ export async function run(): Promise<void> {
         if (doc.failed !== 0) throw new Error(`the ${name} bench file has ${doc.failed} failing cases`);
         cases = doc.passed;
         const t = doc.timing;
+        threads = Math.max(threads, t.threads);
         const r = rates.get(name)!;
         r.wall.push(cases / (t.decideMs / 1000));
         r.cpu.push(cases / (t.decideCpuMs / 1000));
@@ -196,7 +200,7 @@ export async function run(): Promise<void> {
       median(d.wall),
       "cases/s",
       target,
-      `${cases} cases ${load}`,
+      `${cases} cases, ${threads} threads ${load}`,
     );
     report("symbic test, every row a distinct request: decisions per CPU second", median(d.cpu), "cases/s", target);
     report(

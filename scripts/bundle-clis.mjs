@@ -26,7 +26,7 @@
  * of `npm run build`. esbuild is a devDependency: it runs at build time only.
  */
 import { chmodSync, readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -35,6 +35,16 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const CLI_ENTRIES = Object.freeze({
   symbi: "runtime/cli/main.ts",
   symbic: "compiler/cli/main.ts",
+});
+
+/**
+ * Worker threads' modules each CLI starts (`new Worker(new URL("./name.js", import.meta.url))`):
+ * output name → entry source. They are written into the CLI's chunks folder, next to the chunk
+ * that starts them (testing/parallel.ts looks for its worker there).
+ */
+export const WORKER_ENTRIES = Object.freeze({
+  symbi: {},
+  symbic: { "decide-worker": "testing/decide-worker.ts" },
 });
 
 /** npm packages bundled into each CLI (the rest load from node_modules). */
@@ -78,7 +88,10 @@ export async function bundleClis(outdir = join(root, "dist", "cli")) {
   for (const [name, src] of Object.entries(CLI_ENTRIES)) {
     const result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: [{ in: src, out: name }],
+      entryPoints: [
+        { in: src, out: name },
+        ...Object.entries(WORKER_ENTRIES[name]).map(([out, w]) => ({ in: w, out: `${name}-chunks/${out}` })),
+      ],
       outdir,
       bundle: true,
       splitting: true,
@@ -98,6 +111,14 @@ export async function bundleClis(outdir = join(root, "dist", "cli")) {
       logLevel: "silent",
     });
     chmodSync(join(outdir, `${name}.js`), 0o755);
+    for (const out of Object.keys(WORKER_ENTRIES[name])) {
+      // testing/parallel.ts finds its worker next to itself: the chunk holding it must sit beside the worker.
+      const starter = Object.keys(result.metafile.outputs).find(
+        (o) => o.endsWith(".js") && readFileSync(join(root, o), "utf8").includes(`./${out}`),
+      );
+      if (!starter || dirname(join(root, starter)) !== join(outdir, `${name}-chunks`))
+        throw new Error(`the module that starts ${out} is not in ${name}-chunks/ (${starter ?? "none found"})`);
+    }
     metafiles[name] = result.metafile;
   }
   return metafiles;

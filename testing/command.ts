@@ -24,17 +24,30 @@ import {
 } from "./report.js";
 import { explainCase, renderExplanation, type ExplainedCase } from "./explain-case.js";
 
+/** The most threads `--jobs` may ask for. */
+const MAX_JOBS = 64;
+
 export interface TestCommandOptions {
   format: string;
   coverage?: boolean;
   minCoverage?: string;
   verbose?: boolean;
+  /** `--jobs`: threads that decide the policy cases (default: by case count and cores). */
+  jobs?: string;
   color: { stdout: boolean; stderr: boolean };
 }
 
 export function parseTestFormat(v: string): TestFormat {
   if ((TEST_FORMATS as readonly string[]).includes(v)) return v as TestFormat;
   throw new UserError(`unknown --format '${v}' (expected one of: ${TEST_FORMATS.join(", ")})`);
+}
+
+function parseJobs(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1 || n > MAX_JOBS)
+    throw new UserError(`--jobs must be a whole number from 1 to ${MAX_JOBS}, not '${v}'`);
+  return n;
 }
 
 function parsePercent(v: string | undefined): number | undefined {
@@ -61,8 +74,11 @@ function emitProblems(r: TestRunResult, format: TestFormat, color: boolean): voi
 export async function testCommand(paths: string[], o: TestCommandOptions): Promise<number> {
   const format = parseTestFormat(o.format);
   const min = parsePercent(o.minCoverage);
-  const r = await runTests(paths);
+  const threads = parseJobs(o.jobs);
+  const r = await runTests(paths, threads !== undefined ? { threads } : {});
   if (r.usage) throw new UserError(r.usage);
+  for (const w of r.warnings)
+    process.stderr.write(`symbic: warning: ${w}; its cases were decided on the main thread\n`);
   if (r.diagnostics.some((d: Diagnostic) => d.severity === "error")) {
     emitProblems(r, format, o.color.stderr);
     return ExitCode.CheckFailed;

@@ -54,7 +54,8 @@ function problemsResult(
       sources: new Map(f ? [[f.file, f.text]] : []),
       results: [],
       coverage: new CoverageCounter().result(),
-      timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: 0 },
+      timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: 0, threads: 0 },
+      warnings: [],
     },
   };
 }

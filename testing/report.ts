@@ -73,7 +73,7 @@ export function prettyTestReport(
   }
   const runs = r.results.filter((x) => x.kind === "run").length;
   out.push(
-    `${r.results.length - runs} case${r.results.length - runs === 1 ? "" : "s"} and ${runs} agent run${runs === 1 ? "" : "s"} in ${r.files.length} file${r.files.length === 1 ? "" : "s"} (build ${Math.round(r.timing.buildMs)} ms, decisions ${Math.round(r.timing.decideMs)} ms)`,
+    `${r.results.length - runs} case${r.results.length - runs === 1 ? "" : "s"} and ${runs} agent run${runs === 1 ? "" : "s"} in ${r.files.length} file${r.files.length === 1 ? "" : "s"} (build ${Math.round(r.timing.buildMs)} ms, decisions ${Math.round(r.timing.decideMs)} ms${r.timing.threads > 1 ? ` on ${r.timing.threads} threads` : ""})`,
   );
   out.push(...coverageLines(r.coverage, o.coverageTable, o.color));
   out.push(testSummaryLine(r));
@@ -96,6 +96,7 @@ export function jsonTestReport(r: TestRunResult): string {
           decideMs: Math.round(r.timing.decideMs * 1000) / 1000,
           decideCpuMs: Math.round(r.timing.decideCpuMs * 1000) / 1000,
           totalMs: Math.round(r.timing.totalMs * 1000) / 1000,
+          threads: r.timing.threads,
         },
       },
       null,

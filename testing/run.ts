@@ -18,12 +18,14 @@ import {
   checkRules,
   displayLocation,
   gateFor,
+  runOfGate,
   Problems,
   runParts,
   type AgentScope,
   type CallSpec,
 } from "./resolve.js";
-import { decideCall, type Outcome } from "./decide.js";
+import type { Outcome } from "./decide.js";
+import { decideCases, defaultThreads, startDeciders, type CaseToDecide } from "./parallel.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
 import { explainRequest, type Explanation } from "./explain.js";
 import { prepareRun, executeRun, type PreparedRun } from "./agent-run.js";
@@ -66,7 +68,9 @@ export interface TestRunResult {
   results: CaseResult[];
   coverage: Coverage;
   /** Wall-clock milliseconds; `decideCpuMs`: the CPU time (user + system) of the policy decisions (benchmarks on a shared machine). */
-  timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number };
+  timing: { buildMs: number; decideMs: number; decideCpuMs: number; totalMs: number; threads: number };
+  /** Problems that did not change the results (a thread deciding cases failed: the main thread decided its cases). */
+  warnings: string[];
   /** Usage-level problems (no test files, a project without sources): exit 1. */
   usage?: string;
 }
@@ -74,6 +78,8 @@ export interface TestRunResult {
 export interface TestRunOptions {
   /** Explain failures with every rule that matched (default true). */
   explainFailures?: boolean;
+  /** Threads that decide the policy cases, this one included (default: by case count and cores, parallel.ts). */
+  threads?: number;
 }
 
 /** A policy case checked against its project and ready to decide. */
@@ -146,7 +152,8 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     sources,
     results: [],
     coverage: coverage.result(),
-    timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: performance.now() - started },
+    timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: performance.now() - started, threads: 0 },
+    warnings: [],
     ...(usage ? { usage } : {}),
   });
   const testPaths = findTestFiles(paths.length > 0 ? paths : ["."]);
@@ -166,95 +173,102 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     if (parsed.file) files.push(parsed.file);
   }
 
-  // 2. Projects, built once each.
-  let buildMs = 0;
-  const projects = new Map<string, TestedProject | null>();
-  for (const f of files) {
-    const dir = projectOf(f.path);
-    if (projects.has(dir)) continue;
-    const loaded = loadProject(dir);
-    if (!loaded.ok) {
-      projects.set(dir, null);
-      if (loaded.diagnostics.length === 0) return empty(loaded.message);
-      for (const d of loaded.diagnostics) {
-        const abs = resolve(dir, d.file);
-        const shown = displayPath(abs);
-        if (!sources.has(shown)) {
-          try {
-            sources.set(shown, readSourceBytes(abs).toString("utf8"));
-          } catch {
-            /* rendered without an excerpt */
+  // Threads to decide the policy cases with, started now: they load while the projects build.
+  const pool = startDeciders(opts.threads ?? defaultThreads(files.reduce((n, f) => n + f.cases.length, 0)));
+  try {
+    // 2. Projects, built once each.
+    let buildMs = 0;
+    const projects = new Map<string, TestedProject | null>();
+    for (const f of files) {
+      const dir = projectOf(f.path);
+      if (projects.has(dir)) continue;
+      const loaded = loadProject(dir);
+      if (!loaded.ok) {
+        projects.set(dir, null);
+        if (loaded.diagnostics.length === 0) return empty(loaded.message);
+        for (const d of loaded.diagnostics) {
+          const abs = resolve(dir, d.file);
+          const shown = displayPath(abs);
+          if (!sources.has(shown)) {
+            try {
+              sources.set(shown, readSourceBytes(abs).toString("utf8"));
+            } catch {
+              /* rendered without an excerpt */
+            }
           }
+          diagnostics.push({ ...d, file: shown });
         }
-        diagnostics.push({ ...d, file: shown });
+        continue;
       }
-      continue;
+      buildMs += loaded.project.buildMs;
+      projects.set(dir, loaded.project);
+      coverage.addProject(loaded.project);
     }
-    buildMs += loaded.project.buildMs;
-    projects.set(dir, loaded.project);
-    coverage.addProject(loaded.project);
-  }
 
-  // 3. Every name checked, every request made ready.
-  const cases: ReadyCase[] = [];
-  const runs: ReadyRun[] = [];
-  for (const f of files) {
-    const project = projects.get(projectOf(f.path));
-    if (!project) continue;
-    const problems = new Problems(f);
-    for (const c of f.cases) {
-      const ready = prepareCase(c, f, project, problems);
-      if (ready) cases.push(ready);
+    // 3. Every name checked, every request made ready.
+    const cases: ReadyCase[] = [];
+    const runs: ReadyRun[] = [];
+    for (const f of files) {
+      const project = projects.get(projectOf(f.path));
+      if (!project) continue;
+      const problems = new Problems(f);
+      for (const c of f.cases) {
+        const ready = prepareCase(c, f, project, problems);
+        if (ready) cases.push(ready);
+      }
+      for (const r of f.runs) {
+        const scope = agentScope(project, r.agent, r.agentPath, r.place.path, problems);
+        if (!scope) continue;
+        const prepared = prepareRun(scope, r, f, project, problems);
+        if (prepared) runs.push({ r, file: f, project, prepared });
+      }
+      diagnostics.push(...problems.list);
     }
-    for (const r of f.runs) {
-      const scope = agentScope(project, r.agent, r.agentPath, r.place.path, problems);
-      if (!scope) continue;
-      const prepared = prepareRun(scope, r, f, project, problems);
-      if (prepared) runs.push({ r, file: f, project, prepared });
-    }
-    diagnostics.push(...problems.list);
-  }
-  if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
+    if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
 
-  // 4. Decide.
-  const results: CaseResult[] = [];
-  const decideStart = performance.now();
-  const decideCpu = process.cpuUsage();
-  for (const k of cases) {
-    const t0 = performance.now();
-    const out = decideCall(k.gate, k.call, k.c.approve);
-    coverage.hit(k.project.dir, k.scope.agent, coveredRules(out));
-    results.push(judgeCase(k, out, performance.now() - t0, opts));
-  }
-  const decideMs = performance.now() - decideStart;
-  const cpu = process.cpuUsage(decideCpu);
-  const decideCpuMs = (cpu.user + cpu.system) / 1000;
-  for (const k of runs) {
-    const t0 = performance.now();
-    const res = await executeRun(k.prepared, (agent, rules) => coverage.hit(k.project.dir, agent, rules));
-    results.push({
-      kind: "run",
-      file: k.file.file,
-      line: k.r.place.span.line,
-      col: k.r.place.span.col,
-      name: k.r.name,
-      agent: k.prepared.scope.agent,
-      passed: res.passed,
-      expected: res.expected,
-      actual: res.actual,
-      decidedBy: [],
-      details: res.details,
-      timeMs: performance.now() - t0,
+    // 4. Decide.
+    const results: CaseResult[] = [];
+    const decideStart = performance.now();
+    const decideCpu = process.cpuUsage();
+    const { decided, threads, failures } = await decideCases(cases.map(caseToDecide), pool);
+    cases.forEach((k, i) => {
+      const { out, ms } = decided[i]!;
+      coverage.hit(k.project.dir, k.scope.agent, coveredRules(out));
+      results.push(judgeCase(k, out, ms, opts));
     });
+    const decideMs = performance.now() - decideStart;
+    const cpu = process.cpuUsage(decideCpu);
+    const decideCpuMs = (cpu.user + cpu.system) / 1000;
+    for (const k of runs) {
+      const t0 = performance.now();
+      const res = await executeRun(k.prepared, (agent, rules) => coverage.hit(k.project.dir, agent, rules));
+      results.push({
+        kind: "run",
+        file: k.file.file,
+        line: k.r.place.span.line,
+        col: k.r.place.span.col,
+        name: k.r.name,
+        agent: k.prepared.scope.agent,
+        passed: res.passed,
+        expected: res.expected,
+        actual: res.actual,
+        decidedBy: [],
+        details: res.details,
+        timeMs: performance.now() - t0,
+      });
+    }
+    return {
+      files: files.map((f) => f.file),
+      diagnostics: sortDiagnostics(diagnostics),
+      sources,
+      results,
+      coverage: coverage.result(),
+      timing: { buildMs, decideMs, decideCpuMs, totalMs: performance.now() - started, threads },
+      warnings: failures,
+    };
+  } finally {
+    await pool.close();
   }
-  return {
-    files: files.map((f) => f.file),
-    diagnostics: sortDiagnostics(diagnostics),
-    sources,
-    results,
-    coverage: coverage.result(),
-    timing: { buildMs, decideMs, decideCpuMs, totalMs: performance.now() - started },
-  };
 }
 
 /**
@@ -279,6 +293,17 @@ function casePartsOf(scope: AgentScope, c: PolicyCase, problems: Problems): Retu
   const parts = runParts(scope, c.input, c.inputPath, c.context, c.contextPaths, problems, true);
   byAgent.set(scope.agent, parts ?? null);
   return parts;
+}
+
+/** What deciding a ready case takes, on this thread or another (parallel.ts). */
+export function caseToDecide(k: ReadyCase): CaseToDecide {
+  return {
+    gate: k.gate,
+    policies: k.scope.bundle.policies,
+    run: runOfGate(k.gate),
+    call: k.call,
+    approve: k.c.approve,
+  };
 }
 
 /** Checks a case's names against the project and builds its request; undefined after problems. */

@@ -17,6 +17,11 @@ import { generateKeyFiles } from "../../formats/keys.js";
 import { REPO } from "../helpers/corpus.js";
 import { runCli } from "../helpers/cli.js";
 import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
+import { Worker } from "node:worker_threads";
+import { caseToDecide } from "../../testing/run.js";
+import { decideCases, decideJob } from "../../testing/parallel.js";
+import type { WorkerMessage } from "../../testing/decide-protocol.js";
+import { readyShopCases } from "../testing/helpers.js";
 
 const INPUT = '{"name": "Ada", "number": 360}';
 const CEDAR = /^@cedar-policy\/cedar-wasm/;
@@ -109,6 +114,38 @@ test("every package a bundled CLI requires on first use resolves from where the 
   for (const [pkg, f] of required) {
     const from = createRequire(join(clis.dir, f));
     assert.ok(from.resolve(pkg), `${pkg}, required by ${f}`);
+  }
+});
+
+test("bundled symbic's worker thread decides policy cases as the main thread does", async () => {
+  // testing/parallel.ts starts the worker next to itself; the bundle script puts both in symbic-chunks.
+  const file = join(clis.dir, "symbic-chunks/decide-worker.js");
+  const starter = readdirSync(join(clis.dir, "symbic-chunks")).find(
+    (f) => f.endsWith(".js") && readFileSync(join(clis.dir, "symbic-chunks", f), "utf8").includes("./decide-worker"),
+  );
+  assert.ok(starter, "a chunk beside the worker starts it");
+  const { dir, ready } = readyShopCases(30);
+  try {
+    const cases = ready.map(caseToDecide);
+    const serial = await decideCases(cases, undefined);
+    const job = decideJob(cases, new SharedArrayBuffer(4));
+    const decided: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const w = new Worker(file);
+      w.on("message", (m: WorkerMessage) => {
+        if (m.kind === "chunk") m.decided.forEach((d, j) => (decided[m.index * job.chunk + j] = d?.out));
+        else void w.terminate().then(() => resolve());
+      });
+      w.on("error", reject);
+      w.postMessage(job);
+    });
+    assert.equal(decided.length, cases.length);
+    assert.equal(
+      decided,
+      serial.decided.map((d) => d.out),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,5 +1,10 @@
 /** Paths and small helpers shared by the `symbic test` / `symbic explain` tests. */
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as assert from "uvu/assert";
+import { parseTestFile } from "../../testing/file.js";
+import { loadProject } from "../../testing/project.js";
+import { Problems } from "../../testing/resolve.js";
+import { prepareCase, type ReadyCase } from "../../testing/run.js";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { REPO } from "../helpers/corpus.js";
@@ -19,4 +24,80 @@ export function shopCopy(files: Record<string, string>): string {
   for (const f of readdirSync(dir)) if (f.endsWith(".test.toml")) rmSync(join(dir, f));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/** Refunds and lookups over the shop's 7 rules: allows, denies, approvals, default denies; `n` rows a case. */
+export function generatedShopTests(n: number): string {
+  const rows = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => `  ${f(i)},`).join("\n");
+  return `agent = "shop"
+
+[context]
+user = { role = "clerk", region = "eu" }
+
+[[case]]
+name = "refunds of every size"
+tool = "refund"
+expect = "allow"
+rows = [
+${rows((i) => `{ order = "A-${i}", amount = ${1 + (i % 100)} }`)}
+]
+
+[[case]]
+name = "large refunds by a clerk"
+tool = "refund"
+expect = "deny"
+rows = [
+${rows((i) => `{ order = "B-${i}", amount = ${101 + i} }`)}
+]
+
+[[case]]
+name = "managers' refunds"
+tool = "refund"
+context.user = { role = "manager", region = "eu" }
+expect = "approval"
+rows = [
+${rows((i) => `{ order = "C-${i}", amount = ${1001 + i} }`)}
+]
+
+[[case]]
+name = "managers' refunds, approved"
+tool = "refund"
+context.user = { role = "manager", region = "eu" }
+approve = true
+expect = "allow"
+rows = [
+${rows((i) => `{ order = "D-${i}", amount = ${5001 + i} }`)}
+]
+
+[[case]]
+name = "embargoed"
+tool = "refund"
+context.user = { role = "manager", region = "embargoed" }
+expect = "deny"
+rows = [
+${rows((i) => `{ order = "E-${i}", amount = ${1 + i} }`)}
+]
+
+[[case]]
+name = "lookups"
+tool = "lookup"
+expect = "allow"
+rows = [
+${rows((i) => `{ order = "F-${i}" }`)}
+]
+`;
+}
+
+/** The cases of a generated file in a copy of the shop project, ready to decide. */
+export function readyShopCases(n: number): { dir: string; ready: ReadyCase[] } {
+  const dir = shopCopy({ "gen.test.toml": generatedShopTests(n) });
+  const path = join(dir, "gen.test.toml");
+  const parsed = parseTestFile(readFileSync(path, "utf8"), shown(path), path);
+  assert.ok(parsed.file, JSON.stringify(parsed.diagnostics));
+  const loaded = loadProject(dir);
+  if (!loaded.ok) throw new Error(`the shop does not build: ${JSON.stringify(loaded)}`);
+  const problems = new Problems(parsed.file);
+  const ready = parsed.file.cases.map((c) => prepareCase(c, parsed.file!, loaded.project, problems));
+  assert.equal(problems.list, []);
+  return { dir, ready: ready as ReadyCase[] };
 }

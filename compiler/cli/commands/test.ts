@@ -16,13 +16,21 @@ export function registerTest(program: Command): void {
     .option("--coverage", "print rule coverage per policy")
     .option("--min-coverage <percent>", "fail (exit 2) when fewer than this percentage of the rules decided a case")
     .option("-v, --verbose", "list passing cases too")
-    .action((paths: string[], opts: { format: string; coverage?: boolean; minCoverage?: string; verbose?: boolean }) =>
-      runCommand(async () => {
-        const { testCommand } = await import("../../../testing/command.js");
-        return testCommand(paths, {
-          ...opts,
-          color: { stdout: useColor(process.stdout), stderr: useColor(process.stderr) },
-        });
-      }),
+    .option(
+      "-j, --jobs <n>",
+      "threads that decide the policy cases (default: one per 1,000 cases, up to the cores and 8)",
+    )
+    .action(
+      (
+        paths: string[],
+        opts: { format: string; coverage?: boolean; minCoverage?: string; verbose?: boolean; jobs?: string },
+      ) =>
+        runCommand(async () => {
+          const { testCommand } = await import("../../../testing/command.js");
+          return testCommand(paths, {
+            ...opts,
+            color: { stdout: useColor(process.stdout), stderr: useColor(process.stderr) },
+          });
+        }),
     );
 }

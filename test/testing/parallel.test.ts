@@ -1,0 +1,151 @@
+/**
+ * `symbic test` decides policy cases on several threads (testing/parallel.ts): a case's outcome
+ * is the same whichever thread decides it, every case is decided once, a worker that fails
+ * leaves its cases to the main thread (and says so), and data that would not cross to another
+ * thread as the same value stays on the main thread.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { caseToDecide, runTests } from "../../testing/run.js";
+import { decideCases, defaultThreads, startDeciders, type CaseToDecide } from "../../testing/parallel.js";
+import { isPlainData, type Decided } from "../../testing/decide-protocol.js";
+import { runCli } from "../helpers/cli.js";
+import { generatedShopTests, readyShopCases as readyCases, shopCopy } from "./helpers.js";
+
+/** Outcomes without their timings. */
+const outcomes = (ds: readonly Decided[]) => ds.map((d) => d.out);
+
+test("every case decided by worker threads has the main thread's outcome", async () => {
+  const { dir, ready } = readyCases(50);
+  try {
+    const cases = ready.map(caseToDecide);
+    assert.equal(cases.length, 300);
+    const serial = await decideCases(cases, undefined);
+    assert.equal(serial.threads, 1);
+    assert.equal(serial.byWorkers, 0);
+    const kinds = new Set(serial.decided.map((d) => d.out.outcome));
+    assert.equal([...kinds].sort(), ["allow", "approval", "deny"], "the file has every outcome");
+    const workers = await decideCases(cases, startDeciders(3), { mainThreadDecides: false });
+    assert.equal(workers.failures, []);
+    assert.equal(workers.byWorkers, cases.length, "the workers decided every case");
+    assert.ok(workers.threads >= 1 && workers.threads <= 2, `threads ${workers.threads}`);
+    assert.equal(outcomes(workers.decided), outcomes(serial.decided));
+    const shared = await decideCases(cases, startDeciders(2));
+    assert.equal(outcomes(shared.decided), outcomes(serial.decided));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a worker that cannot load its gate is reported, and the main thread decides its cases", async () => {
+  const { dir, ready } = readyCases(40);
+  try {
+    const cases = ready.map(caseToDecide);
+    const serial = await decideCases(cases, undefined);
+    // The gate the main thread holds is intact; the policies sent to the workers do not parse.
+    const broken: CaseToDecide[] = cases.map((k) => ({
+      ...k,
+      policies: { ...k.policies, policy: "permit(principal, action, resource) when { ???" },
+    }));
+    const r = await decideCases(broken, startDeciders(3), { mainThreadDecides: false });
+    assert.equal(r.byWorkers, 0);
+    assert.equal(r.failures.length, 2, JSON.stringify(r.failures));
+    assert.match(r.failures[0]!, /a thread deciding cases failed: .*policy/i);
+    assert.equal(outcomes(r.decided), outcomes(serial.decided));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a case whose data would not cross to another thread unchanged is decided on the main thread", async () => {
+  const { dir, ready } = readyCases(20);
+  try {
+    const cases = ready.map(caseToDecide);
+    const serial = await decideCases(cases, undefined);
+    // A fact that is a Date (a TOML date-time) would arrive as another kind of value.
+    const dated: CaseToDecide[] = cases.map((k, i) =>
+      i % 7 === 0 && k.call.kind === "tool" ? { ...k, call: { ...k.call, facts: { order: new Date(0) } } } : k,
+    );
+    const expected = await decideCases(dated, undefined);
+    const r = await decideCases(dated, startDeciders(3), { mainThreadDecides: false });
+    const kept = dated.filter((k) => k.call.facts !== undefined).length;
+    assert.ok(kept > 0);
+    assert.equal(r.byWorkers, cases.length - kept);
+    assert.equal(outcomes(r.decided), outcomes(expected.decided));
+    assert.equal(serial.decided.length, r.decided.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("isPlainData: JSON-like values, and smol-toml's null-prototype tables, cross; dates, class instances and functions do not", () => {
+  const table = Object.create(null) as Record<string, unknown>;
+  table.a = [1, "x", true, null, { b: undefined }];
+  [null, undefined, 0, -0, Number.NaN, "s", false, [], {}, table, [[{}]]].forEach((v, i) =>
+    assert.ok(isPlainData(v), `value ${i}`),
+  );
+  class Money {
+    constructor(readonly cents: number) {}
+  }
+  [new Date(0), new Money(5), () => 1, { f: () => 1 }, [new Map()], 10n, Symbol("s"), { [Symbol("k")]: 1 }].forEach(
+    (v, i) => assert.not.ok(isPlainData(v), `value ${i}`),
+  );
+  let deep: unknown = 1;
+  for (let i = 0; i < 100; i++) deep = [deep];
+  assert.not.ok(isPlainData(deep), "nesting beyond 64 levels stays on the main thread");
+});
+
+test("defaultThreads: one thread per 1,000 cases, at least one, at most the cores and 8", () => {
+  assert.equal(defaultThreads(0), 1);
+  assert.equal(defaultThreads(999), 1);
+  assert.ok(defaultThreads(2_000) <= 2);
+  assert.ok(defaultThreads(1_000_000) <= 8);
+});
+
+test("runTests gives the same results, coverage and line numbers with one thread and with four", async () => {
+  const dir = shopCopy({ "gen.test.toml": generatedShopTests(40) });
+  try {
+    const one = await runTests([dir], { threads: 1 });
+    const four = await runTests([dir], { threads: 4 });
+    assert.equal(one.timing.threads, 1);
+    assert.equal(four.warnings, []);
+    const strip = (r: typeof one) => r.results.map((x) => ({ ...x, timeMs: 0 }));
+    assert.equal(strip(four), strip(one));
+    assert.equal(four.coverage, one.coverage);
+    assert.equal(one.results.length, 240);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("symbic test --jobs: a whole number from 1 to 64, else a usage error (exit 1)", () => {
+  const dir = shopCopy({ "gen.test.toml": generatedShopTests(2) });
+  try {
+    for (const bad of ["0", "-1", "1.5", "x", "65", ""]) {
+      const r = runCli("symbic", ["test", dir, "--jobs", bad]);
+      assert.is(r.status, 1, `--jobs '${bad}': ${r.stderr}`);
+      assert.match(r.stderr, /--jobs must be a whole number from 1 to 64/);
+    }
+    const ok = runCli("symbic", ["test", dir, "--jobs", "2", "--format", "json"]);
+    assert.is(ok.status, 0, ok.stderr);
+    assert.is((JSON.parse(ok.stdout) as { passed: number }).passed, 12);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a run that stops before deciding (the project does not compile) stops its threads and exits", () => {
+  const dir = shopCopy({ "gen.test.toml": generatedShopTests(2) });
+  try {
+    writeFileSync(join(dir, "agent.symbi"), "agent shop(order: String) -> String {");
+    // A thread left running would keep the process alive until the timeout.
+    const r = runCli("symbic", ["test", dir, "--jobs", "4"], { timeoutMs: 60_000 });
+    assert.is(r.status, 3, r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

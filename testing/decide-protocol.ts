@@ -1,0 +1,96 @@
+/**
+ * What `symbic test` hands the threads that decide policy cases beside its main thread
+ * (parallel.ts), and what they answer (decide-worker.ts). A case crosses as plain data: its
+ * gate as the bundle's compiled policies and the run's inputs and records (each thread loads its
+ * own PolicySet from them, as `symbi exec` loads a bundle), its call with the tool's contract by
+ * number (one copy per contract), its approval answer. The worker rebuilds the CallSpec and
+ * decides it with the same decideCall the main thread uses, so a case's outcome does not
+ * depend on the thread that decided it.
+ */
+import type { ToolContract } from "../compiler/contracts/model.js";
+import type { CompiledPolicies, RunContext } from "../runtime/gate/gate.js";
+import { CallRequirements } from "../runtime/exec/requirements.js";
+import type { Outcome } from "./decide.js";
+import type { CallSpec } from "./resolve.js";
+
+type ToolCall = Extract<CallSpec, { kind: "tool" }>;
+type ActionCall = Extract<CallSpec, { kind: "action" }>;
+
+/** A gate: the bundle's compiled policies bound to one run's inputs and trusted records. */
+export interface WireGate {
+  policies: CompiledPolicies;
+  run: RunContext;
+}
+
+/** A call: a CallSpec whose contract is an index into DecideJob.contracts and whose `require` settings come from the gate. */
+export type WireCall = (Omit<ToolCall, "contract" | "requirements"> & { contract: number }) | ActionCall;
+
+export interface WireCase {
+  /** Index into DecideJob.gates. */
+  gate: number;
+  call: WireCall;
+  approve?: boolean;
+}
+
+/** A worker's job: the one message it is sent. */
+export interface DecideJob {
+  gates: WireGate[];
+  contracts: ToolContract[];
+  /** Every case, in order; `null` for one only the main thread decides (parallel.ts). */
+  cases: Array<WireCase | null>;
+  /** Cases per chunk: a thread claims chunk i (cases i·chunk …) by incrementing `next`. */
+  chunk: number;
+  /** One Int32: the next unclaimed chunk, shared by every thread of the run. */
+  next: SharedArrayBuffer;
+}
+
+/** One case's outcome and how long it took (ms). */
+export interface Decided {
+  out: Outcome;
+  ms: number;
+}
+
+export type WorkerMessage =
+  /** The outcomes of chunk `index`, in order; `null` where the case was left to the main thread. */
+  | { kind: "chunk"; index: number; decided: Array<Decided | null> }
+  /** Every chunk is claimed; this worker has sent all of its own. */
+  | { kind: "done" };
+
+/** Claims the next chunk: its index, or undefined when every chunk of `cases` is claimed. */
+export function claimChunk(next: Int32Array, cases: number, chunk: number): number | undefined {
+  const i = Atomics.add(next, 0, 1);
+  return i * chunk < cases ? i : undefined;
+}
+
+/**
+ * The CallSpec a wire call stands for. `requirements` are the gate's `require` settings, with a
+ * fresh count as in the main thread (a test admits no call, so nothing is ever counted).
+ */
+export function callFromWire(
+  c: WireCall,
+  contracts: readonly ToolContract[],
+  requirements: CallRequirements,
+): CallSpec {
+  if (c.kind === "action") return c;
+  const contract = contracts[c.contract];
+  if (!contract) throw new Error(`decide job: no contract ${c.contract}`);
+  return { ...c, contract, requirements };
+}
+
+/**
+ * Whether `v` is plain data that crosses to another thread as the same value: strings, numbers,
+ * booleans, null, undefined, arrays, and objects whose prototype is Object's or null (smol-toml's
+ * tables; they arrive with Object's, which nothing that decides reads). Anything else (a TOML
+ * date, a class instance, a function) would arrive as a different value or not at all, so its
+ * case stays on the main thread.
+ */
+export function isPlainData(v: unknown, depth = 0): boolean {
+  if (v === null || v === undefined) return true;
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return true;
+  if (typeof v !== "object" || depth > 64) return false;
+  if (Array.isArray(v)) return v.every((x) => isPlainData(x, depth + 1));
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k of Object.keys(v)) if (!isPlainData((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return Object.getOwnPropertySymbols(v).length === 0;
+}
