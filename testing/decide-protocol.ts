@@ -44,6 +44,14 @@ export interface DecideJob {
   next: SharedArrayBuffer;
 }
 
+/** What the main thread sends a worker: gates to load ahead (any number of times), then its one job. */
+export type ToWorker = { kind: "gates"; policies: CompiledPolicies[] } | { kind: "job"; job: DecideJob };
+
+/** The key a worker keeps a loaded PolicySet under: its compiled policies, whole. */
+export function policiesKey(p: CompiledPolicies): string {
+  return JSON.stringify([p.policy, p.approval, p.schema, p.policiesJson]);
+}
+
 /** One case's outcome and how long it took (ms). */
 export interface Decided {
   out: Outcome;

@@ -5,18 +5,36 @@
  * the main thread; a case marked for the main thread is skipped.
  */
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { PolicySet, type PolicyGate } from "../runtime/gate/gate.js";
+import { PolicySet, type CompiledPolicies, type PolicyGate } from "../runtime/gate/gate.js";
 import { CallRequirements } from "../runtime/exec/requirements.js";
 import { decideCall } from "./decide.js";
-import { callFromWire, claimChunk, type DecideJob, type Decided, type WorkerMessage } from "./decide-protocol.js";
+import {
+  callFromWire,
+  claimChunk,
+  policiesKey,
+  type DecideJob,
+  type Decided,
+  type ToWorker,
+  type WorkerMessage,
+} from "./decide-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("decide-worker.ts runs as a worker thread of `symbic test`");
 
+/** The policy sets loaded so far, by policiesKey. */
+const loaded = new Map<string, PolicySet>();
+
+function policySet(policies: CompiledPolicies): PolicySet {
+  const key = policiesKey(policies);
+  let set = loaded.get(key);
+  if (!set) loaded.set(key, (set = PolicySet.load(policies)));
+  return set;
+}
+
 /** Decides the chunks this thread claims of `job`, then says it is done. */
 function decideJob(job: DecideJob, port: MessagePort): void {
   const gates: Array<{ gate: PolicyGate; requirements: CallRequirements }> = job.gates.map((g) => {
-    const set = PolicySet.load(g.policies);
+    const set = policySet(g.policies);
     return { gate: set.gate(g.run), requirements: new CallRequirements(set.policiesJson.settings) };
   });
   const next = new Int32Array(job.next);
@@ -41,6 +59,13 @@ function decideJob(job: DecideJob, port: MessagePort): void {
   port.postMessage({ kind: "done" } satisfies WorkerMessage);
 }
 
-// One job per thread: the thread starts (modules, Cedar) while the main thread builds the
-// projects, and decides when the cases are ready.
-port.once("message", (job: DecideJob) => decideJob(job, port));
+// The thread starts (its modules, Cedar) while the main thread builds the projects, loads their
+// policies as soon as they are built (Cedar compiles its parser then, not when the cases are
+// ready), and decides its one job.
+port.on("message", (m: ToWorker) => {
+  if (m.kind === "gates") for (const p of m.policies) policySet(p);
+  else {
+    port.removeAllListeners("message");
+    decideJob(m.job, port);
+  }
+});

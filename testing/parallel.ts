@@ -27,6 +27,7 @@ import {
   isPlainData,
   type DecideJob,
   type Decided,
+  type ToWorker,
   type WireCase,
   type WireGate,
   type WorkerMessage,
@@ -186,6 +187,30 @@ export class Deciders {
     }
   }
 
+  /**
+   * Has every running worker load these policies now (the projects are built; the cases are
+   * not ready yet), so the job finds them loaded.
+   */
+  preload(policies: readonly CompiledPolicies[]): void {
+    const plain = policies.filter((p) => isPlainData(p));
+    if (plain.length === 0) return;
+    for (const d of this.deciders) if (!d.stopped) this.send(d, { kind: "gates", policies: plain });
+  }
+
+  /** Sends a worker a message; a worker that cannot be sent it is stopped and reported. */
+  send(d: Decider, m: ToWorker): void {
+    try {
+      d.worker.postMessage(m);
+    } catch (e) {
+      this.failures.push(
+        `a thread deciding cases could not be sent its work: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      d.stopped = true;
+      d.onStop?.();
+      void d.worker.terminate();
+    }
+  }
+
   /** The workers, running or not. */
   get all(): readonly Decider[] {
     return this.deciders;
@@ -249,7 +274,7 @@ export async function decideCases(
       }
       check();
     });
-    d.worker.postMessage(job);
+    pool!.send(d, { kind: "job", job });
   }
 
   while (o.mainThreadDecides !== false) {

@@ -205,6 +205,8 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
       coverage.addProject(loaded.project);
     }
 
+    pool.preload([...projects.values()].flatMap((p) => (p ? [...p.bundles.values()].map((b) => b.policies) : [])));
+
     // 3. Every name checked, every request made ready.
     const cases: ReadyCase[] = [];
     const runs: ReadyRun[] = [];

@@ -27,7 +27,10 @@ test("every case decided by worker threads has the main thread's outcome", async
     assert.equal(serial.byWorkers, 0);
     const kinds = new Set(serial.decided.map((d) => d.out.outcome));
     assert.equal([...kinds].sort(), ["allow", "approval", "deny"], "the file has every outcome");
-    const workers = await decideCases(cases, startDeciders(3), { mainThreadDecides: false });
+    // The policies loaded ahead (as runTests does once the projects are built), and not.
+    const preloaded = startDeciders(3);
+    preloaded.preload([cases[0]!.policies]);
+    const workers = await decideCases(cases, preloaded, { mainThreadDecides: false });
     assert.equal(workers.failures, []);
     assert.equal(workers.byWorkers, cases.length, "the workers decided every case");
     assert.ok(workers.threads >= 1 && workers.threads <= 2, `threads ${workers.threads}`);
