@@ -28,64 +28,40 @@ export function shopCopy(files: Record<string, string>): string {
 
 /** Refunds and lookups over the shop's 7 rules: allows, denies, approvals, default denies; `n` rows a case. */
 export function generatedShopTests(n: number): string {
-  const rows = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => `  ${f(i)},`).join("\n");
-  return `agent = "shop"
-
-[context]
-user = { role = "clerk", region = "eu" }
-
-[[case]]
-name = "refunds of every size"
-tool = "refund"
-expect = "allow"
-rows = [
-${rows((i) => `{ order = "A-${i}", amount = ${1 + (i % 100)} }`)}
-]
-
-[[case]]
-name = "large refunds by a clerk"
-tool = "refund"
-expect = "deny"
-rows = [
-${rows((i) => `{ order = "B-${i}", amount = ${101 + i} }`)}
-]
-
-[[case]]
-name = "managers' refunds"
-tool = "refund"
-context.user = { role = "manager", region = "eu" }
-expect = "approval"
-rows = [
-${rows((i) => `{ order = "C-${i}", amount = ${1001 + i} }`)}
-]
-
-[[case]]
-name = "managers' refunds, approved"
-tool = "refund"
-context.user = { role = "manager", region = "eu" }
-approve = true
-expect = "allow"
-rows = [
-${rows((i) => `{ order = "D-${i}", amount = ${5001 + i} }`)}
-]
-
-[[case]]
-name = "embargoed"
-tool = "refund"
-context.user = { role = "manager", region = "embargoed" }
-expect = "deny"
-rows = [
-${rows((i) => `{ order = "E-${i}", amount = ${1 + i} }`)}
-]
-
-[[case]]
-name = "lookups"
-tool = "lookup"
-expect = "allow"
-rows = [
-${rows((i) => `{ order = "F-${i}" }`)}
-]
-`;
+  const manager = 'context.user = { role = "manager", region = "eu" }';
+  const table = (name: string, tool: string, extra: string[], expect: string, row: (i: number) => string) =>
+    [
+      "[[case]]",
+      `name = "${name}"`,
+      `tool = "${tool}"`,
+      ...extra,
+      `expect = "${expect}"`,
+      "rows = [",
+      ...Array.from({ length: n }, (_, i) => `  ${row(i)},`),
+      "]",
+      "",
+    ].join("\n");
+  return [
+    'agent = "shop"\n\n[context]\nuser = { role = "clerk", region = "eu" }\n',
+    table("refunds of every size", "refund", [], "allow", (i) => `{ order = "A-${i}", amount = ${1 + (i % 100)} }`),
+    table("large refunds by a clerk", "refund", [], "deny", (i) => `{ order = "B-${i}", amount = ${101 + i} }`),
+    table("managers' refunds", "refund", [manager], "approval", (i) => `{ order = "C-${i}", amount = ${1001 + i} }`),
+    table(
+      "managers' refunds, approved",
+      "refund",
+      [manager, "approve = true"],
+      "allow",
+      (i) => `{ order = "D-${i}", amount = ${5001 + i} }`,
+    ),
+    table(
+      "embargoed",
+      "refund",
+      ['context.user = { role = "manager", region = "embargoed" }'],
+      "deny",
+      (i) => `{ order = "E-${i}", amount = ${1 + i} }`,
+    ),
+    table("lookups", "lookup", [], "allow", (i) => `{ order = "F-${i}" }`),
+  ].join("\n");
 }
 
 /** The cases of a generated file in a copy of the shop project, ready to decide. */

@@ -14,19 +14,27 @@ import { isPlainData, type Decided } from "../../testing/decide-protocol.js";
 import { runCli } from "../helpers/cli.js";
 import { generatedShopTests, readyShopCases as readyCases, shopCopy } from "./helpers.js";
 
+/** Runs `body` on the cases of a generated shop file with `n` rows a case, and their outcomes decided here. */
+async function withCases(n: number, body: (cases: CaseToDecide[], serial: Decided[]) => Promise<void>): Promise<void> {
+  const { dir, ready } = readyCases(n);
+  try {
+    const cases = ready.map(caseToDecide);
+    await body(cases, (await decideCases(cases, undefined)).decided);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Outcomes without their timings. */
 const outcomes = (ds: readonly Decided[]) => ds.map((d) => d.out);
 
-test("every case decided by worker threads has the main thread's outcome", async () => {
-  const { dir, ready } = readyCases(50);
-  try {
-    const cases = ready.map(caseToDecide);
+test("every case decided by worker threads has the main thread's outcome", () =>
+  withCases(50, async (cases, serial) => {
     assert.equal(cases.length, 300);
-    const serial = await decideCases(cases, undefined);
-    assert.equal(serial.threads, 1);
-    assert.equal(serial.byWorkers, 0);
-    const kinds = new Set(serial.decided.map((d) => d.out.outcome));
+    const kinds = new Set(serial.map((d) => d.out.outcome));
     assert.equal([...kinds].sort(), ["allow", "approval", "deny"], "the file has every outcome");
+    const alone = await decideCases(cases, undefined);
+    assert.equal([alone.threads, alone.byWorkers], [1, 0]);
     // The policies loaded ahead (as runTests does once the projects are built), and not.
     const preloaded = startDeciders(3);
     preloaded.preload([cases[0]!.policies]);
@@ -34,19 +42,13 @@ test("every case decided by worker threads has the main thread's outcome", async
     assert.equal(workers.failures, []);
     assert.equal(workers.byWorkers, cases.length, "the workers decided every case");
     assert.ok(workers.threads >= 1 && workers.threads <= 2, `threads ${workers.threads}`);
-    assert.equal(outcomes(workers.decided), outcomes(serial.decided));
+    assert.equal(outcomes(workers.decided), outcomes(serial));
     const shared = await decideCases(cases, startDeciders(2));
-    assert.equal(outcomes(shared.decided), outcomes(serial.decided));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.equal(outcomes(shared.decided), outcomes(serial));
+  }));
 
-test("a worker that cannot load its gate is reported, and the main thread decides its cases", async () => {
-  const { dir, ready } = readyCases(40);
-  try {
-    const cases = ready.map(caseToDecide);
-    const serial = await decideCases(cases, undefined);
+test("a worker that cannot load its gate is reported, and the main thread decides its cases", () =>
+  withCases(40, async (cases, serial) => {
     // The gate the main thread holds is intact; the policies sent to the workers do not parse.
     const broken: CaseToDecide[] = cases.map((k) => ({
       ...k,
@@ -56,17 +58,11 @@ test("a worker that cannot load its gate is reported, and the main thread decide
     assert.equal(r.byWorkers, 0);
     assert.equal(r.failures.length, 2, JSON.stringify(r.failures));
     assert.match(r.failures[0]!, /a thread deciding cases failed: .*policy/i);
-    assert.equal(outcomes(r.decided), outcomes(serial.decided));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    assert.equal(outcomes(r.decided), outcomes(serial));
+  }));
 
-test("a case whose data would not cross to another thread unchanged is decided on the main thread", async () => {
-  const { dir, ready } = readyCases(20);
-  try {
-    const cases = ready.map(caseToDecide);
-    const serial = await decideCases(cases, undefined);
+test("a case whose data would not cross to another thread unchanged is decided on the main thread", () =>
+  withCases(20, async (cases) => {
     // A fact that is a Date (a TOML date-time) would arrive as another kind of value.
     const dated: CaseToDecide[] = cases.map((k, i) =>
       i % 7 === 0 && k.call.kind === "tool" ? { ...k, call: { ...k.call, facts: { order: new Date(0) } } } : k,
@@ -77,11 +73,7 @@ test("a case whose data would not cross to another thread unchanged is decided o
     assert.ok(kept > 0);
     assert.equal(r.byWorkers, cases.length - kept);
     assert.equal(outcomes(r.decided), outcomes(expected.decided));
-    assert.equal(serial.decided.length, r.decided.length);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test("isPlainData: JSON-like values, and smol-toml's null-prototype tables, cross; dates, class instances and functions do not", () => {
   const table = Object.create(null) as Record<string, unknown>;
