@@ -120,14 +120,23 @@ function ruleTable(p: TestedProject, agent: string): Map<string, PolicyEntry> {
   return table;
 }
 
+/** ruleRefs' answers by project, for the few combinations of deciding rules the cases of a run share. */
+const refsMemo = new WeakMap<TestedProject, Map<string, RuleRef[]>>();
+
+/** The rules that decided (ids and their locations as the gate gave them), with their DSL text and places as shown. */
 export function ruleRefs(
   p: TestedProject,
   agent: string,
   ids: readonly string[],
   locations: readonly string[],
 ): RuleRef[] {
+  let memo = refsMemo.get(p);
+  if (!memo) refsMemo.set(p, (memo = new Map()));
+  const key = JSON.stringify([agent, ids, locations]);
+  const known = memo.get(key);
+  if (known) return known.map((r) => ({ ...r }));
   const table = ruleTable(p, agent);
-  return ids.map((id, i) => {
+  const refs = ids.map((id, i) => {
     const e = table.get(id);
     return {
       id,
@@ -135,6 +144,8 @@ export function ruleRefs(
       text: e?.text ?? "",
     };
   });
+  memo.set(key, refs);
+  return refs.map((r) => ({ ...r }));
 }
 
 function describeRules(refs: readonly RuleRef[]): string {
