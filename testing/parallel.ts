@@ -70,6 +70,14 @@ export function defaultThreads(cases: number): number {
   return Math.max(1, Math.min(availableParallelism(), MAX_THREADS, Math.floor(cases / CASES_PER_THREAD)));
 }
 
+/**
+ * The threads to start for `cases` policy cases: `requested` (`--jobs`) or the default, never
+ * more than there are chunks to claim (a thread beyond that would start for nothing).
+ */
+export function threadsFor(cases: number, requested?: number): number {
+  return Math.max(1, Math.min(requested ?? defaultThreads(cases), Math.ceil(cases / CHUNK)));
+}
+
 function decideHere(k: CaseToDecide): Decided {
   const t0 = performance.now();
   const out = decideCall(k.gate, k.call, k.approve);

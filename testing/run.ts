@@ -25,7 +25,7 @@ import {
   type CallSpec,
 } from "./resolve.js";
 import type { Outcome } from "./decide.js";
-import { decideCases, defaultThreads, startDeciders, type CaseToDecide } from "./parallel.js";
+import { decideCases, startDeciders, threadsFor, type CaseToDecide } from "./parallel.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
 import { explainRequest, type Explanation } from "./explain.js";
 import { prepareRun, executeRun, type PreparedRun } from "./agent-run.js";
@@ -185,7 +185,12 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   }
 
   // Threads to decide the policy cases with, started now: they load while the projects build.
-  const pool = startDeciders(opts.threads ?? defaultThreads(files.reduce((n, f) => n + f.cases.length, 0)));
+  const pool = startDeciders(
+    threadsFor(
+      files.reduce((n, f) => n + f.cases.length, 0),
+      opts.threads,
+    ),
+  );
   try {
     // 2. Projects, built once each.
     let buildMs = 0;

@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { caseToDecide, runTests } from "../../testing/run.js";
-import { decideCases, defaultThreads, startDeciders, type CaseToDecide } from "../../testing/parallel.js";
+import { decideCases, defaultThreads, startDeciders, threadsFor, type CaseToDecide } from "../../testing/parallel.js";
 import { isPlainData, type Decided } from "../../testing/decide-protocol.js";
 import { runCli } from "../helpers/cli.js";
 import { generatedShopTests, readyShopCases as readyCases, shopCopy } from "./helpers.js";
@@ -97,6 +97,16 @@ test("defaultThreads: one thread per 1,000 cases, at least one, at most the core
   assert.equal(defaultThreads(999), 1);
   assert.ok(defaultThreads(2_000) <= 2);
   assert.ok(defaultThreads(1_000_000) <= 8);
+});
+
+test("threadsFor: never more threads than chunks of 64 cases to claim, whatever --jobs asks", () => {
+  assert.equal(threadsFor(2, 64), 1);
+  assert.equal(threadsFor(64, 8), 1);
+  assert.equal(threadsFor(65, 8), 2);
+  assert.equal(threadsFor(10_000, 64), 64);
+  assert.equal(threadsFor(10_000, 1), 1);
+  assert.equal(threadsFor(0), 1);
+  assert.equal(threadsFor(5_000), defaultThreads(5_000));
 });
 
 test("runTests gives the same results, coverage and line numbers with one thread and with four", async () => {
