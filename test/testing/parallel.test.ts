@@ -6,7 +6,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { caseToDecide, runTests } from "../../testing/run.js";
 import { decideCases, defaultThreads, startDeciders, threadsFor, type CaseToDecide } from "../../testing/parallel.js";
@@ -109,19 +109,28 @@ test("threadsFor: never more threads than chunks of 64 cases to claim, whatever 
   assert.equal(threadsFor(5_000), defaultThreads(5_000));
 });
 
-test("runTests gives the same results, coverage and line numbers with one thread and with four", async () => {
-  const dir = shopCopy({ "gen.test.toml": generatedShopTests(40) });
+test("runTests gives the same results, coverage and line numbers with one thread and with four, across two projects", async () => {
+  // Two projects (two bundles, two gates), the second's policy made stricter so their answers differ.
+  const a = shopCopy({ "gen.test.toml": generatedShopTests(40) });
+  const b = shopCopy({ "gen.test.toml": generatedShopTests(30) });
   try {
-    const one = await runTests([dir], { threads: 1 });
-    const four = await runTests([dir], { threads: 4 });
+    const agent = join(b, "agent.symbi");
+    writeFileSync(agent, readFileSync(agent, "utf8").replace("if amount <= 100", "if amount <= 10"));
+    const one = await runTests([a, b], { threads: 1 });
+    const four = await runTests([a, b], { threads: 4 });
     assert.equal(one.timing.threads, 1);
     assert.equal(four.warnings, []);
     const strip = (r: typeof one) => r.results.map((x) => ({ ...x, timeMs: 0 }));
     assert.equal(strip(four), strip(one));
     assert.equal(four.coverage, one.coverage);
-    assert.equal(one.results.length, 240);
+    assert.equal(one.results.length, 420);
+    assert.ok(
+      one.results.some((r) => !r.passed),
+      "the stricter project fails some refunds",
+    );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(a, { recursive: true, force: true });
+    rmSync(b, { recursive: true, force: true });
   }
 });
 
