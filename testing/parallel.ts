@@ -59,7 +59,7 @@ const CHUNK = 64;
 
 /**
  * By default one thread per this many cases, up to the machine's cores and MAX_THREADS: a
- * worker costs ~100–200 ms of CPU to start (loading the gate's modules and compiling Cedar),
+ * worker costs ~200–300 ms of CPU to start (loading the gate's modules, compiling Cedar, loading the policies),
  * about what it saves on a thousand cases.
  */
 export const CASES_PER_THREAD = 1000;
