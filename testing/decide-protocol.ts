@@ -22,30 +22,24 @@ export interface WireGate {
   run: RunContext;
 }
 
-/** A call: a CallSpec whose contract is an index into DecideJob.contracts and whose `require` settings come from the gate. */
+/** A call: a CallSpec whose contract is a number (the setup's contracts) and whose `require` settings come from the gate. */
 export type WireCall = (Omit<ToolCall, "contract" | "requirements"> & { contract: number }) | ActionCall;
 
 export interface WireCase {
-  /** Index into DecideJob.gates. */
+  /** The gate's number (the setup's gates). */
   gate: number;
   call: WireCall;
   approve?: boolean;
 }
 
-/** A worker's job: the one message it is sent. */
-export interface DecideJob {
-  gates: WireGate[];
-  contracts: ToolContract[];
-  /** Every case, in order; `null` for one only the main thread decides (parallel.ts). */
-  cases: Array<WireCase | null>;
-  /** Cases per chunk: a thread claims chunk i (cases i·chunk …) by incrementing `next`. */
-  chunk: number;
-  /** One Int32: the next unclaimed chunk, shared by every thread of the run. */
-  next: SharedArrayBuffer;
-}
-
-/** What the main thread sends a worker: gates to load ahead (any number of times), then its one job. */
-export type ToWorker = { kind: "gates"; policies: CompiledPolicies[] } | { kind: "job"; job: DecideJob };
+/** What the main thread sends a worker, in this order. */
+export type ToWorker =
+  /** Policies to load ahead, while the main thread resolves the cases (any number of times). */
+  | { kind: "gates"; policies: CompiledPolicies[] }
+  /** The gates and contracts the cases refer to by number; answered with `ready`. */
+  | { kind: "setup"; gates: WireGate[]; contracts: ToolContract[] }
+  /** One chunk of cases to decide; `null` for a case only the main thread decides (parallel.ts). */
+  | { kind: "work"; index: number; cases: Array<WireCase | null> };
 
 /** The key a worker keeps a loaded PolicySet under: its compiled policies, whole. */
 export function policiesKey(p: CompiledPolicies): string {
@@ -59,16 +53,10 @@ export interface Decided {
 }
 
 export type WorkerMessage =
+  /** The gates are loaded: send work. */
+  | { kind: "ready" }
   /** The outcomes of chunk `index`, in order; `null` where the case was left to the main thread. */
-  | { kind: "chunk"; index: number; decided: Array<Decided | null> }
-  /** Every chunk is claimed; this worker has sent all of its own. */
-  | { kind: "done" };
-
-/** Claims the next chunk: its index, or undefined when every chunk of `cases` is claimed. */
-export function claimChunk(next: Int32Array, cases: number, chunk: number): number | undefined {
-  const i = Atomics.add(next, 0, 1);
-  return i * chunk < cases ? i : undefined;
-}
+  | { kind: "chunk"; index: number; decided: Array<Decided | null> };
 
 /**
  * The CallSpec a wire call stands for. `requirements` are the gate's `require` settings, with a

@@ -1,22 +1,15 @@
 /**
- * A thread that decides policy cases for `symbic test` beside the main thread (parallel.ts):
- * given its job, it loads each gate from the bundle's compiled policies, claims chunks of cases
- * until none is left, and posts each chunk's outcomes (decide-protocol.ts). Deciding is decideCall, as on
- * the main thread; a case marked for the main thread is skipped.
+ * A thread that decides policy cases for `symbic test` beside the main thread (parallel.ts,
+ * decide-protocol.ts): it loads the gates it is sent, says it is ready, and decides each chunk
+ * of cases it is given with decideCall, as the main thread does, answering with the chunk's
+ * outcomes. A case marked for the main thread is skipped. The main thread stops the thread.
  */
-import { parentPort, type MessagePort } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
+import type { ToolContract } from "../compiler/contracts/model.js";
 import { PolicySet, type CompiledPolicies, type PolicyGate } from "../runtime/gate/gate.js";
 import { CallRequirements } from "../runtime/exec/requirements.js";
 import { decideCall } from "./decide.js";
-import {
-  callFromWire,
-  claimChunk,
-  policiesKey,
-  type DecideJob,
-  type Decided,
-  type ToWorker,
-  type WorkerMessage,
-} from "./decide-protocol.js";
+import { callFromWire, policiesKey, type Decided, type ToWorker, type WorkerMessage } from "./decide-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("decide-worker.ts runs as a worker thread of `symbic test`");
@@ -31,41 +24,36 @@ function policySet(policies: CompiledPolicies): PolicySet {
   return set;
 }
 
-/** Decides the chunks this thread claims of `job`, then says it is done. */
-function decideJob(job: DecideJob, port: MessagePort): void {
-  const gates: Array<{ gate: PolicyGate; requirements: CallRequirements }> = job.gates.map((g) => {
-    const set = policySet(g.policies);
-    return { gate: set.gate(g.run), requirements: new CallRequirements(set.policiesJson.settings) };
-  });
-  const next = new Int32Array(job.next);
-  for (;;) {
-    const index = claimChunk(next, job.cases.length, job.chunk);
-    if (index === undefined) break;
-    const decided: Array<Decided | null> = [];
-    const end = Math.min(job.cases.length, (index + 1) * job.chunk);
-    for (let i = index * job.chunk; i < end; i++) {
-      const c = job.cases[i];
-      if (!c) {
-        decided.push(null);
-        continue;
-      }
-      const g = gates[c.gate]!;
-      const t0 = performance.now();
-      const out = decideCall(g.gate, callFromWire(c.call, job.contracts, g.requirements), c.approve);
-      decided.push({ out, ms: performance.now() - t0 });
-    }
-    port.postMessage({ kind: "chunk", index, decided } satisfies WorkerMessage);
-  }
-  port.postMessage({ kind: "done" } satisfies WorkerMessage);
-}
+let gates: Array<{ gate: PolicyGate; requirements: CallRequirements }> | undefined;
+let contracts: ToolContract[] = [];
 
-// The thread starts (its modules, Cedar) while the main thread builds the projects, loads their
-// policies as soon as they are built (Cedar compiles its parser then, not when the cases are
-// ready), and decides its one job.
+// The thread starts (its modules, Cedar) while the main thread builds the projects, and loads
+// their policies as soon as they are built (Cedar compiles its parser then, not when the cases
+// are ready).
 port.on("message", (m: ToWorker) => {
-  if (m.kind === "gates") for (const p of m.policies) policySet(p);
-  else {
-    port.removeAllListeners("message");
-    decideJob(m.job, port);
+  switch (m.kind) {
+    case "gates":
+      for (const p of m.policies) policySet(p);
+      return;
+    case "setup":
+      gates = m.gates.map((g) => {
+        const set = policySet(g.policies);
+        return { gate: set.gate(g.run), requirements: new CallRequirements(set.policiesJson.settings) };
+      });
+      contracts = m.contracts;
+      port.postMessage({ kind: "ready" } satisfies WorkerMessage);
+      return;
+    case "work": {
+      if (!gates) throw new Error("decide-worker: work before setup");
+      const decided: Array<Decided | null> = m.cases.map((c) => {
+        if (!c) return null;
+        const g = gates![c.gate]!;
+        const t0 = performance.now();
+        const out = decideCall(g.gate, callFromWire(c.call, contracts, g.requirements), c.approve);
+        return { out, ms: performance.now() - t0 };
+      });
+      port.postMessage({ kind: "chunk", index: m.index, decided } satisfies WorkerMessage);
+      return;
+    }
   }
 });

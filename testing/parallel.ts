@@ -2,18 +2,23 @@
  * Deciding `symbic test`'s policy cases on several threads (issue 16: decisions per second).
  *
  * Nearly all of a case's time is its Cedar call (runtime/gate/README.md, "Where a decision's time
- * goes"), and each call is independent of the others, so the cases are split into chunks that
- * the main thread and worker threads (decide-worker.ts) claim from one shared counter until none
- * is left. Each worker loads its own gate from the bundle's compiled policies and decides with
- * decideCall, like the main thread: the outcome of a case does not depend on the thread that
- * decided it (test/testing/parallel.test.ts compares every outcome with the main thread's own).
+ * goes"), and each call is independent of the others, so the cases are split into chunks of 64
+ * that the main thread decides itself or hands to worker threads (decide-worker.ts), a chunk at a
+ * time, until none is left. Each worker loads its own gate from the bundle's compiled policies
+ * and decides with decideCall, like the main thread: the outcome of a case does not depend on the
+ * thread that decided it (test/testing/parallel.test.ts compares every outcome with the main
+ * thread's own).
  *
+ * - A worker holds at most two chunks (one deciding, one waiting), so the memory a run takes
+ *   does not grow with workers × cases, and the work balances itself: a faster thread asks for
+ *   more.
  * - A case whose data would not cross to another thread as the same value (decide-protocol.ts
  *   isPlainData) is decided on the main thread.
- * - A worker that fails (it cannot start, it throws) is reported; the chunks it had claimed and
- *   not answered are decided on the main thread, so every case is decided exactly once.
- * - The main thread starts deciding at once: a worker that is still loading when every chunk is
- *   claimed and answered is stopped, so a small run never waits for one.
+ * - A worker that fails (it cannot start, it throws) is reported; the chunks it held and had not
+ *   answered are decided on the main thread, so every case is decided exactly once.
+ * - The main thread starts deciding at once, and a worker gets work only once it has loaded its
+ *   gates: a worker still loading when every chunk is answered is stopped, so a small run never
+ *   waits for one.
  */
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -23,9 +28,7 @@ import type { ToolContract } from "../compiler/contracts/model.js";
 import type { CompiledPolicies, PolicyGate, RunContext } from "../runtime/gate/gate.js";
 import { decideCall } from "./decide.js";
 import {
-  claimChunk,
   isPlainData,
-  type DecideJob,
   type Decided,
   type ToWorker,
   type WireCase,
@@ -54,8 +57,11 @@ export interface DecidedCases {
   failures: string[];
 }
 
-/** Cases a thread claims at a time: a few milliseconds of work, so the threads finish together. */
+/** Cases a thread decides at a time: a few milliseconds of work, so the threads finish together. */
 const CHUNK = 64;
+
+/** Chunks a worker holds at once: one it decides, one waiting, so it never waits for the main thread. */
+const HELD = 2;
 
 /**
  * By default one thread per this many cases, up to the machine's cores and MAX_THREADS: a
@@ -72,7 +78,7 @@ export function defaultThreads(cases: number): number {
 
 /**
  * The threads to start for `cases` policy cases: `requested` (`--jobs`) or the default, never
- * more than there are chunks to claim (a thread beyond that would start for nothing).
+ * more than there are chunks to share (a thread beyond that would start for nothing).
  */
 export function threadsFor(cases: number, requested?: number): number {
   return Math.max(1, Math.min(requested ?? defaultThreads(cases), Math.ceil(cases / CHUNK)));
@@ -102,43 +108,59 @@ function startWorker(file: URL): Worker {
   return new Worker(boot, { eval: true });
 }
 
-/** The job the workers share: each gate and contract once, each case by reference to them. */
-export function decideJob(cases: readonly CaseToDecide[], next: SharedArrayBuffer): DecideJob {
-  const gates: WireGate[] = [];
-  const gateIndex = new Map<PolicyGate, number>();
-  const contracts: ToolContract[] = [];
-  const contractIndex = new Map<ToolContract, number>();
-  const gateOf = (k: CaseToDecide): number => {
-    let i = gateIndex.get(k.gate);
+/**
+ * The cases as they cross to a worker: each gate and contract once (the setup), each case by
+ * their numbers; a case that cannot cross is `null`.
+ */
+export class WireCases {
+  readonly gates: WireGate[] = [];
+  readonly contracts: ToolContract[] = [];
+  private readonly gateIndex = new Map<PolicyGate, number>();
+  private readonly contractIndex = new Map<ToolContract, number>();
+
+  constructor(private readonly cases: readonly CaseToDecide[]) {
+    for (const k of cases) {
+      this.gateOf(k);
+      if (k.call.kind === "tool") this.contractOf(k.call.contract);
+    }
+  }
+
+  /** The cases of chunk `index`. */
+  chunk(index: number): Array<WireCase | null> {
+    return this.cases.slice(index * CHUNK, (index + 1) * CHUNK).map((k) => this.wire(k));
+  }
+
+  private gateOf(k: CaseToDecide): number {
+    let i = this.gateIndex.get(k.gate);
     if (i === undefined) {
-      i = isPlainData(k.policies) && isPlainData(k.run) ? gates.push({ policies: k.policies, run: k.run }) - 1 : -1;
-      gateIndex.set(k.gate, i);
+      i =
+        isPlainData(k.policies) && isPlainData(k.run) ? this.gates.push({ policies: k.policies, run: k.run }) - 1 : -1;
+      this.gateIndex.set(k.gate, i);
     }
     return i;
-  };
-  const contractOf = (c: ToolContract): number => {
-    let i = contractIndex.get(c);
+  }
+
+  private contractOf(c: ToolContract): number {
+    let i = this.contractIndex.get(c);
     if (i === undefined) {
-      i = isPlainData(c) ? contracts.push(c) - 1 : -1;
-      contractIndex.set(c, i);
+      i = isPlainData(c) ? this.contracts.push(c) - 1 : -1;
+      this.contractIndex.set(c, i);
     }
     return i;
-  };
-  const wire = cases.map((k): WireCase | null => {
-    const gate = gateOf(k);
+  }
+
+  private wire(k: CaseToDecide): WireCase | null {
+    const gate = this.gateOf(k);
     if (gate < 0) return null;
     const approve = k.approve === undefined ? {} : { approve: k.approve };
     const c = k.call;
     if (!isPlainData(c.facts)) return null;
+    const facts = c.facts ? { facts: c.facts } : {};
     if (c.kind === "action") {
       if (!isPlainData(c.args)) return null;
-      return {
-        gate,
-        call: { kind: c.kind, action: c.action, args: c.args, ...(c.facts ? { facts: c.facts } : {}) },
-        ...approve,
-      };
+      return { gate, call: { kind: c.kind, action: c.action, args: c.args, ...facts }, ...approve };
     }
-    const contract = contractOf(c.contract);
+    const contract = this.contractOf(c.contract);
     if (contract < 0 || !isPlainData(c.validated)) return null;
     const call = {
       kind: c.kind,
@@ -146,28 +168,30 @@ export function decideJob(cases: readonly CaseToDecide[], next: SharedArrayBuffe
       contract,
       inBundle: c.inBundle,
       validated: c.validated,
-      ...(c.facts ? { facts: c.facts } : {}),
+      ...facts,
       checkInvokeTool: c.checkInvokeTool,
       invokeToolAllowList: c.invokeToolAllowList,
     };
     return { gate, call, ...approve };
-  });
-  return { gates, contracts, cases: wire, chunk: CHUNK, next };
+  }
 }
 
 /** A worker thread of a Deciders pool, and what became of it. */
 interface Decider {
   worker: Worker;
-  /** It exited, failed, or said it is done: it will answer no more chunks. */
+  /** It exited or failed: it will answer no more chunks. */
   stopped: boolean;
+  /** The chunks it was given and has not answered. */
+  held: Set<number>;
   /** Called when it stops (set while a decideCases waits for it). */
   onStop?: () => void;
 }
 
 /**
  * The worker threads of one `symbic test` run. They are started before the projects are built
- * (startDeciders), so that loading their modules and compiling Cedar overlaps the build, and
- * given their job when the cases are ready (decideCases).
+ * (startDeciders), so that loading their modules and compiling Cedar overlaps the build, load the
+ * built projects' policies while the cases are resolved (preload), and are given work when the
+ * cases are ready (decideCases).
  */
 export class Deciders {
   readonly failures: string[] = [];
@@ -177,7 +201,7 @@ export class Deciders {
     const file = workers > 0 ? workerFile() : undefined;
     if (!file) return;
     for (let w = 0; w < workers; w++) {
-      const d: Decider = { worker: startWorker(file), stopped: false };
+      const d: Decider = { worker: startWorker(file), stopped: false, held: new Set() };
       const stop = () => {
         if (d.stopped) return;
         d.stopped = true;
@@ -188,9 +212,6 @@ export class Deciders {
         stop();
       });
       d.worker.on("exit", stop);
-      d.worker.on("message", (m: WorkerMessage) => {
-        if (m.kind === "done") stop();
-      });
       this.deciders.push(d);
     }
   }
@@ -252,53 +273,69 @@ export async function decideCases(
     return { decided: cases.map(decideHere), threads: 1, byWorkers: 0, failures: [...(pool?.failures ?? [])] };
   }
 
-  const next = new SharedArrayBuffer(4);
-  const counter = new Int32Array(next);
-  const job = decideJob(cases, next);
+  const wire = new WireCases(cases);
   const decided: Array<Decided | undefined> = new Array<Decided | undefined>(cases.length);
+  let next = 0;
   let answered = 0;
   let byWorkers = 0;
   let used = 0;
   let mainDecided = false;
   let wake: () => void = () => undefined;
   const allIn = new Promise<void>((resolve) => (wake = resolve));
+  // Every chunk is answered; or every chunk is given out and no running worker holds one; or
+  // every worker has stopped (what they held, and what is left, is decided below).
   const check = () => {
-    if (answered === chunks || live.every((d) => d.stopped)) wake();
+    if (
+      answered === chunks ||
+      (next === chunks && live.every((d) => d.stopped || d.held.size === 0)) ||
+      live.every((d) => d.stopped)
+    )
+      wake();
+  };
+  const give = (d: Decider) => {
+    if (next === chunks || d.stopped) return;
+    const index = next++;
+    d.held.add(index);
+    pool!.send(d, { kind: "work", index, cases: wire.chunk(index) });
   };
   for (const d of live) {
     let decidedSome = false;
     d.onStop = check;
     d.worker.on("message", (m: WorkerMessage) => {
-      if (m.kind !== "chunk") return;
+      if (m.kind === "ready") {
+        for (let i = 0; i < HELD; i++) give(d);
+        return;
+      }
       m.decided.forEach((x, j) => {
         if (!x) return;
         decided[m.index * CHUNK + j] = x;
         byWorkers++;
       });
+      d.held.delete(m.index);
       answered++;
       if (!decidedSome) {
         decidedSome = true;
         used++;
       }
+      give(d);
       check();
     });
-    pool!.send(d, { kind: "job", job });
+    pool!.send(d, { kind: "setup", gates: wire.gates, contracts: wire.contracts });
   }
 
-  while (o.mainThreadDecides !== false) {
-    const i = claimChunk(counter, cases.length, CHUNK);
-    if (i === undefined) break;
+  while (o.mainThreadDecides !== false && next < chunks) {
+    const i = next++;
     const end = Math.min(cases.length, (i + 1) * CHUNK);
     for (let j = i * CHUNK; j < end; j++) decided[j] = decideHere(cases[j]!);
     mainDecided = true;
     answered++;
-    // Lets the workers' answers in between chunks.
+    // Lets the workers' answers (and their requests for more) in between chunks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   check();
   await allIn;
   await pool!.close();
-  // Cases only this thread decides, and chunks a failed worker claimed and never answered.
+  // Cases only this thread decides, and chunks a failed worker held and never answered.
   for (let j = 0; j < cases.length; j++) {
     if (decided[j]) continue;
     decided[j] = decideHere(cases[j]!);

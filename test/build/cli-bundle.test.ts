@@ -19,7 +19,7 @@ import { runCli } from "../helpers/cli.js";
 import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
 import { Worker } from "node:worker_threads";
 import { caseToDecide } from "../../testing/run.js";
-import { decideCases, decideJob } from "../../testing/parallel.js";
+import { decideCases, WireCases } from "../../testing/parallel.js";
 import type { WorkerMessage } from "../../testing/decide-protocol.js";
 import { readyShopCases } from "../testing/helpers.js";
 
@@ -128,17 +128,23 @@ test("bundled symbic's worker thread decides policy cases as the main thread doe
   try {
     const cases = ready.map(caseToDecide);
     const serial = await decideCases(cases, undefined);
-    const job = decideJob(cases, new SharedArrayBuffer(4));
+    const wire = new WireCases(cases);
+    const chunks = Math.ceil(cases.length / 64);
     const decided: unknown[] = [];
     await new Promise<void>((resolve, reject) => {
       const w = new Worker(file);
+      let answered = 0;
       w.on("message", (m: WorkerMessage) => {
-        if (m.kind === "chunk") m.decided.forEach((d, j) => (decided[m.index * job.chunk + j] = d?.out));
-        else void w.terminate().then(() => resolve());
+        if (m.kind === "ready") {
+          for (let i = 0; i < chunks; i++) w.postMessage({ kind: "work", index: i, cases: wire.chunk(i) });
+          return;
+        }
+        m.decided.forEach((d, j) => (decided[m.index * 64 + j] = d?.out));
+        if (++answered === chunks) void w.terminate().then(() => resolve());
       });
       w.on("error", reject);
-      w.postMessage({ kind: "gates", policies: [job.gates[0]!.policies] });
-      w.postMessage({ kind: "job", job });
+      w.postMessage({ kind: "gates", policies: [wire.gates[0]!.policies] });
+      w.postMessage({ kind: "setup", gates: wire.gates, contracts: wire.contracts });
     });
     assert.equal(decided.length, cases.length);
     assert.equal(

@@ -25,6 +25,15 @@ async function withCases(n: number, body: (cases: CaseToDecide[], serial: Decide
   }
 }
 
+/** `p`, or a failure after 60 s: a thread left waiting must fail the test, not hang the suite. */
+function within<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("decideCases did not finish within 60 s")), 60_000);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Outcomes without their timings. */
 const outcomes = (ds: readonly Decided[]) => ds.map((d) => d.out);
 
@@ -38,12 +47,12 @@ test("every case decided by worker threads has the main thread's outcome", () =>
     // The policies loaded ahead (as runTests does once the projects are built), and not.
     const preloaded = startDeciders(3);
     preloaded.preload([cases[0]!.policies]);
-    const workers = await decideCases(cases, preloaded, { mainThreadDecides: false });
+    const workers = await within(decideCases(cases, preloaded, { mainThreadDecides: false }));
     assert.equal(workers.failures, []);
     assert.equal(workers.byWorkers, cases.length, "the workers decided every case");
     assert.ok(workers.threads >= 1 && workers.threads <= 2, `threads ${workers.threads}`);
     assert.equal(outcomes(workers.decided), outcomes(serial));
-    const shared = await decideCases(cases, startDeciders(2));
+    const shared = await within(decideCases(cases, startDeciders(2)));
     assert.equal(outcomes(shared.decided), outcomes(serial));
   }));
 
@@ -54,7 +63,7 @@ test("a worker that cannot load its gate is reported, and the main thread decide
       ...k,
       policies: { ...k.policies, policy: "permit(principal, action, resource) when { ???" },
     }));
-    const r = await decideCases(broken, startDeciders(3), { mainThreadDecides: false });
+    const r = await within(decideCases(broken, startDeciders(3), { mainThreadDecides: false }));
     assert.equal(r.byWorkers, 0);
     assert.equal(r.failures.length, 2, JSON.stringify(r.failures));
     assert.match(r.failures[0]!, /a thread deciding cases failed: .*policy/i);
@@ -68,7 +77,7 @@ test("a case whose data would not cross to another thread unchanged is decided o
       i % 7 === 0 && k.call.kind === "tool" ? { ...k, call: { ...k.call, facts: { order: new Date(0) } } } : k,
     );
     const expected = await decideCases(dated, undefined);
-    const r = await decideCases(dated, startDeciders(3), { mainThreadDecides: false });
+    const r = await within(decideCases(dated, startDeciders(3), { mainThreadDecides: false }));
     const kept = dated.filter((k) => k.call.facts !== undefined).length;
     assert.ok(kept > 0);
     assert.equal(r.byWorkers, cases.length - kept);
