@@ -108,7 +108,7 @@ test("defaultThreads: one thread per 1,000 cases, at least one, at most the core
   assert.ok(defaultThreads(1_000_000) <= 8);
 });
 
-test("threadsFor: never more threads than chunks of 64 cases to claim, whatever --jobs asks", () => {
+test("threadsFor: never more threads than chunks of 64 cases to share, whatever --jobs asks", () => {
   assert.equal(threadsFor(2, 64), 1);
   assert.equal(threadsFor(64, 8), 1);
   assert.equal(threadsFor(65, 8), 2);
