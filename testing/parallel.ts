@@ -25,7 +25,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ToolContract } from "../compiler/contracts/model.js";
-import type { CompiledPolicies, PolicyGate, RunContext } from "../runtime/gate/gate.js";
+import type { CompiledPolicies, PolicyGate } from "../runtime/gate/gate.js";
 import { decideCall } from "./decide.js";
 import {
   isPlainData,
@@ -39,9 +39,8 @@ import type { CallSpec } from "./resolve.js";
 
 export interface CaseToDecide {
   gate: PolicyGate;
-  /** What `gate` was made of: the bundle's compiled policies and the run's inputs and records. */
+  /** The bundle's compiled policies `gate` was loaded from (a worker loads its own gate from them and `gate.run`). */
   policies: CompiledPolicies;
-  run: RunContext;
   call: CallSpec;
   approve: boolean | undefined;
 }
@@ -65,8 +64,8 @@ const HELD = 2;
 
 /**
  * By default one thread per this many cases, up to the machine's cores and MAX_THREADS: a
- * worker costs ~200–300 ms of CPU to start (loading the gate's modules, compiling Cedar, loading the policies),
- * about what it saves on a thousand cases.
+ * worker costs ~200–300 ms of CPU to start (loading the gate's modules, compiling Cedar,
+ * loading the policies), about what it saves on a thousand cases.
  */
 export const CASES_PER_THREAD = 1000;
 export const MAX_THREADS = 8;
@@ -134,7 +133,9 @@ export class WireCases {
     let i = this.gateIndex.get(k.gate);
     if (i === undefined) {
       i =
-        isPlainData(k.policies) && isPlainData(k.run) ? this.gates.push({ policies: k.policies, run: k.run }) - 1 : -1;
+        isPlainData(k.policies) && isPlainData(k.gate.run)
+          ? this.gates.push({ policies: k.policies, run: k.gate.run }) - 1
+          : -1;
       this.gateIndex.set(k.gate, i);
     }
     return i;

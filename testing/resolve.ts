@@ -19,7 +19,7 @@ import type { AgentBundle } from "../compiler/emit/build.js";
 import type { ActionInfo } from "../compiler/policy/catalog.js";
 import type { ToolContract } from "../compiler/contracts/model.js";
 import { isTrustedRecord, TRUSTED_RECORDS } from "../stdlib/trusted-records.js";
-import { DEFAULT_DENY, RESERVED_CONTEXT_KEYS, type PolicyGate, type RunContext } from "../runtime/gate/gate.js";
+import { DEFAULT_DENY, RESERVED_CONTEXT_KEYS, type PolicyGate } from "../runtime/gate/gate.js";
 import { policySetOf, type Bundle } from "../runtime/exec/bundle.js";
 import { InputError, trustedRecordProblems, validateInputs } from "../runtime/exec/inputs.js";
 import { toRequestJson } from "../runtime/exec/request-json.js";
@@ -260,21 +260,10 @@ export function gateFor(
   if (!byContext) byInput.set(input, (byContext = new WeakMap()));
   let gate = byContext.get(context);
   if (!gate) {
-    const run = { input: parts!.input, trusted: parts!.trusted };
-    gate = policySetOf(scope.bundle).gate(run);
+    gate = policySetOf(scope.bundle).gate({ input: parts!.input, trusted: parts!.trusted });
     byContext.set(context, gate);
-    gateRuns.set(gate, run);
   }
   return gate;
-}
-
-const gateRuns = new WeakMap<PolicyGate, RunContext>();
-
-/** The inputs and records a gate of gateFor() was bound to (a worker thread binds its own to them). */
-export function runOfGate(gate: PolicyGate): RunContext {
-  const run = gateRuns.get(gate);
-  if (!run) throw new Error("runOfGate: the gate was not made by gateFor");
-  return run;
 }
 
 /** Where an argument of a case was written: its row, or the case's `args`. */

@@ -18,7 +18,6 @@ import {
   checkRules,
   displayLocation,
   gateFor,
-  runOfGate,
   Problems,
   runParts,
   type AgentScope,
@@ -318,7 +317,6 @@ export function caseToDecide(k: ReadyCase): CaseToDecide {
   return {
     gate: k.gate,
     policies: k.scope.bundle.policies,
-    run: runOfGate(k.gate),
     call: k.call,
     approve: k.c.approve,
   };

@@ -293,7 +293,8 @@ export class PolicyGate {
 
   constructor(
     readonly policies: PolicySet,
-    run: RunContext,
+    /** The run's inputs and trusted records it decides under (`symbic test`'s worker threads bind their own gates to them). */
+    readonly run: RunContext,
   ) {
     this.agent = policies.agent;
     const fixed: Record<string, unknown> = { input: run.input };
