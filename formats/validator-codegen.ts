@@ -65,15 +65,29 @@ function validatorModule(
   header: readonly string[],
   exportName: string,
 ): string {
-  const standalone = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, v: unknown) => string }).default;
-  const esm = asEsModule(standalone(ajv, validate));
-  const imports = esm.imports;
-  let code = esm.code;
-  if (exportName !== "validate") {
+  return standaloneModule(ajv, validate, header, (code) => {
+    if (exportName === "validate") return `${code}\n`;
     if (!code.includes("export const validate = ")) throw new Error("ajv's standalone code has no `validate` export");
-    code = code.replace("export const validate = ", `export const ${exportName} = `);
-  }
-  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code, ""].join("\n");
+    return `${code.replace("export const validate = ", `export const ${exportName} = `)}\n`;
+  });
+}
+
+/**
+ * ajv's standalone code for a validator or a map of named schema refs, as the text of a module:
+ * the header comment, the lint and type-check opt-outs, its imports, and the code as `finish`
+ * leaves it.
+ */
+function standaloneModule(
+  ajv: AjvClass,
+  what: ReturnType<AjvClass["compile"]> | Record<string, string>,
+  header: readonly string[],
+  finish: (code: string) => string,
+): string {
+  const standalone = (require("ajv/dist/standalone") as { default: (ajv: AjvClass, what: unknown) => string }).default;
+  const { code, imports } = asEsModule(standalone(ajv, what));
+  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, finish(code)].join(
+    "\n",
+  );
 }
 
 /**
@@ -104,11 +118,6 @@ export function standaloneValidatorsSource(
   header: readonly string[],
   lookupName: string,
 ): string {
-  const standalone = (
-    require("ajv/dist/standalone") as {
-      default: (ajv: AjvClass, refs: Record<string, string>) => string;
-    }
-  ).default;
   const ajv = codegenAjv(options);
   const texts = [...new Set(schemas.map((s) => JSON.stringify(s)))].sort();
   const refs: Record<string, string> = {};
@@ -116,9 +125,11 @@ export function standaloneValidatorsSource(
     ajv.addSchema(JSON.parse(t) as object, `schema${i}`);
     refs[`${lookupName}${i}`] = `schema${i}`;
   });
-  const esm = asEsModule(standalone(ajv, refs));
-  const imports = esm.imports;
-  let code = esm.code;
-  code += `\nexport const ${lookupName} = new Map([\n${texts.map((t, i) => `  [${JSON.stringify(t)}, ${lookupName}${i}],`).join("\n")}\n]);\n`;
-  return [...header.map((l) => `// ${l}`), "/* eslint-disable */", "// @ts-nocheck", ...imports, code].join("\n");
+  const lookup = texts.map((t, i) => `  [${JSON.stringify(t)}, ${lookupName}${i}],`).join("\n");
+  return standaloneModule(
+    ajv,
+    refs,
+    header,
+    (code) => `${code}\nexport const ${lookupName} = new Map([\n${lookup}\n]);\n`,
+  );
 }
