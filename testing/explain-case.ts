@@ -13,8 +13,7 @@ import { Problems } from "./resolve.js";
 import { displayPath } from "../compiler/project/files.js";
 import { decideCall } from "./decide.js";
 import { explainRequest, type Explanation } from "./explain.js";
-import { prepareCase, ruleRefs, type RuleRef, type TestRunResult } from "./run.js";
-import { CoverageCounter } from "./coverage.js";
+import { prepareCase, ruleRefs, undecidedResult, type RuleRef, type TestRunResult } from "./run.js";
 
 export interface ExplainedCase {
   file: string;
@@ -48,15 +47,11 @@ function problemsResult(
   problems: TestRunResult;
 } {
   return {
-    problems: {
+    problems: undecidedResult({
       files: f ? [f.file] : [],
       diagnostics,
       sources: new Map(f ? [[f.file, f.text]] : []),
-      results: [],
-      coverage: new CoverageCounter().result(),
-      timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: 0, threads: 0 },
-      warnings: [],
-    },
+    }),
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * `symbic explain`: why one request got its decision, rule by rule, in DSL terms.
  *
- * The decision itself is the gate's (decide.ts). The explanation asks Cedar — with the same
- * request the gate built (PolicyGate.cedarRequestOf, whole, as the schema names every part) and the same schema — about the pieces of
- * each rule, written by the compiler's own lowering (compiler/emit/cedar):
+ * The decision itself is the gate's (decide.ts). The explanation asks Cedar — with the request
+ * the gate built (PolicyGate.cedarRequestOf, whole, as the schema names every part) and the same
+ * schema — about the pieces of each rule, written by the compiler's own lowering
+ * (compiler/emit/cedar):
  *
  *   the rule     its emitted policy, as a permit: does it apply to this request?
  *   its scope    `permit (principal == A, <actions>, resource)`: is the rule about this action?

@@ -151,21 +151,40 @@ function describeRules(refs: readonly RuleRef[]): string {
   return refs.map((r) => `${r.id}${r.location ? ` (${r.location})` : ""}`).join(", ");
 }
 
+/** The result of a run that decided nothing (no test files, or problems stopped it before deciding). */
+export function undecidedResult(
+  r: Pick<TestRunResult, "files" | "diagnostics" | "sources"> & {
+    coverage?: Coverage;
+    totalMs?: number;
+    usage?: string;
+  },
+): TestRunResult {
+  return {
+    files: r.files,
+    diagnostics: r.diagnostics,
+    sources: r.sources,
+    results: [],
+    coverage: r.coverage ?? new CoverageCounter().result(),
+    timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: r.totalMs ?? 0, threads: 0 },
+    warnings: [],
+    ...(r.usage ? { usage: r.usage } : {}),
+  };
+}
+
 export async function runTests(paths: readonly string[], opts: TestRunOptions = {}): Promise<TestRunResult> {
   const started = performance.now();
   const sources = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   const coverage = new CoverageCounter();
-  const empty = (usage?: string): TestRunResult => ({
-    files: [],
-    diagnostics: sortDiagnostics(diagnostics),
-    sources,
-    results: [],
-    coverage: coverage.result(),
-    timing: { buildMs: 0, decideMs: 0, decideCpuMs: 0, totalMs: performance.now() - started, threads: 0 },
-    warnings: [],
-    ...(usage ? { usage } : {}),
-  });
+  const empty = (usage?: string): TestRunResult =>
+    undecidedResult({
+      files: [],
+      diagnostics: sortDiagnostics(diagnostics),
+      sources,
+      coverage: coverage.result(),
+      totalMs: performance.now() - started,
+      ...(usage ? { usage } : {}),
+    });
   const testPaths = findTestFiles(paths.length > 0 ? paths : ["."]);
   if (testPaths.length === 0)
     return empty(`no test files (*.test.toml) in ${paths.length > 0 ? paths.join(", ") : "the current folder"}`);
