@@ -11,8 +11,9 @@
  *     argument (some in one no policy reads, which the gate leaves out of the request, so those
  *     rows are one request to Cedar: runtime/gate/README.md);
  *   - "repeating": the same file with each case's rows repeating 10 requests (cache hits);
- *   for each, the decisions alone (wall clock and CPU) and for "distinct" also everything after
- *   the build (reading and checking the file, resolving every case, deciding, coverage);
+ *   for each, the decisions alone (wall clock and CPU), and for "distinct" and "as written" also
+ *   everything after the build (reading and checking the file, resolving every case, deciding,
+ *   coverage);
  * - the time of `symbic test examples` (the CLI: node start and the five builds included).
  * Medians of interleaved runs, each a fresh `symbic test` process with its default threads (one
  * per 1,000 cases up to the cores: testing/parallel.ts); `--format json` reports the timings —
