@@ -1,7 +1,8 @@
 /**
- * Loads chevrotain's runtime values from its single-file build (`lib/chevrotain.mjs`, shipped in
- * the package) instead of its ES-module tree: the tree pulls in hundreds of lodash-es files and
- * took about a second to import, which every CLI start and every test run paid. Types still come
+ * Loads chevrotain's runtime values from its single-file build (`lib/chevrotain.min.mjs`, shipped
+ * in the package) instead of its ES-module tree: the tree pulls in hundreds of lodash-es files and
+ * took about a second to import, which every CLI start and every test run paid. The minified file
+ * is the same code in 142 kB instead of 349: V8 reads it 1.5–5 ms faster. Types still come
  * from "chevrotain". Where the package folder is not on disk (a bundled language server), the
  * plain import is used — the bundler has already flattened it.
  */
@@ -14,7 +15,7 @@ import type * as Chevrotain from "chevrotain";
 async function load(): Promise<typeof Chevrotain> {
   try {
     const api = createRequire(import.meta.url).resolve("chevrotain");
-    const bundled = join(dirname(api), "..", "chevrotain.mjs");
+    const bundled = join(dirname(api), "..", "chevrotain.min.mjs");
     if (existsSync(bundled)) return (await import(pathToFileURL(bundled).href)) as typeof Chevrotain;
   } catch {
     // fall through to the regular entry point
@@ -32,4 +33,5 @@ export const {
   isRecognitionException,
   NoViableAltException,
   EarlyExitException,
+  LLkLookaheadStrategy,
 } = chevrotain;

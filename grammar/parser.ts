@@ -28,6 +28,10 @@ import type { Span } from "./span.js";
 import * as T from "./tokens.js";
 import { Kw } from "./tokens.js";
 import { MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
+import { LazyLookahead } from "./lazy-lookahead.js";
+
+/** Tokens of lookahead the grammar needs (the validations in test/grammar check it suffices). */
+const MAX_LOOKAHEAD = 3;
 
 /** How deep expressions and blocks may nest before the parser gives up with E0005. */
 export const MAX_NESTING = 200;
@@ -267,7 +271,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
   constructor() {
     super(T.ALL_TOKENS, {
       recoveryEnabled: true,
-      maxLookahead: 3,
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: new LazyLookahead(MAX_LOOKAHEAD),
       errorMessageProvider: errorMessages,
       // Validations run in the test suite (see test/grammar); skipping them here halves start-up.
       skipValidations: process.env["SYMBI_PARSER_VALIDATE"] !== "1",
