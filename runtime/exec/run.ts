@@ -327,6 +327,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     if (RESERVED_CONTEXT_KEYS.has(k))
       throw new ContextError(`--context may not set \`${k}\`: the runtime fills context.${k} itself`);
   }
+  const sandboxCheck = startSandboxCheck(bundle, o);
   let gate: PolicyGate;
   try {
     gate = policySetOf(bundle).gate({ input: inputJson, trusted });
@@ -335,10 +336,7 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     throw e;
   }
   const audited = auditRequirementsOf(bundle, gate, o);
-  const run = runSandbox(bundle, o);
-  const sandboxes = new SandboxPool(run.manifest, o.sandbox);
-  // With a test's doubles no tool runs in a sandbox, so none needs to be able to run here.
-  if (!o.toolDoubles) await sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp));
+  const { run, sandboxes } = await sandboxCheck();
   if (trust.status === "unsigned") warn(o, unsignedWarning(bundle, trust.allowedBy));
   // Last: the servers are started only when everything else was accepted (they are stopped at run end).
   const mcp = bundle.mcp
@@ -374,6 +372,32 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
     ...(mcp ? { mcp } : {}),
     auditRequirements: audited,
   };
+}
+
+/**
+ * Starts step 4's check that every tool's sandbox can run here (a process probe, a container
+ * engine's answers), which then runs while the policies load; the function returned waits for
+ * it. Errors are thrown by that function, after the policies' and the audit settings' own, so
+ * they come in the order of the steps. A run refused before it waits leaves the check to finish
+ * on its own (its failure is handled here, and it starts no tool).
+ */
+function startSandboxCheck(
+  bundle: Bundle,
+  o: ExecOptions,
+): () => Promise<{ run: ReturnType<typeof runSandbox>; sandboxes: SandboxPool }> {
+  let checked: Promise<{ run: ReturnType<typeof runSandbox>; sandboxes: SandboxPool }>;
+  try {
+    const run = runSandbox(bundle, o);
+    const sandboxes = new SandboxPool(run.manifest, o.sandbox);
+    // With a test's doubles no tool runs in a sandbox, so none needs to be able to run here.
+    checked = (
+      o.toolDoubles ? Promise.resolve() : sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp))
+    ).then(() => ({ run, sandboxes }));
+  } catch (e) {
+    checked = Promise.reject(e as Error);
+  }
+  checked.catch(() => undefined); // thrown where it is awaited
+  return () => checked;
 }
 
 /**

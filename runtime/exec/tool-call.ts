@@ -24,7 +24,14 @@
  */
 import { createHash } from "node:crypto";
 import type { ToolContract } from "../../compiler/contracts/model.js";
-import { validateToolArgs, buildCommand, parseToolOutput, ToolArgvError, type ValidatedArgs } from "../tools/index.js";
+import {
+  validateToolArgs,
+  buildCommand,
+  parseToolOutput,
+  prepareOutputSchema,
+  ToolArgvError,
+  type ValidatedArgs,
+} from "../tools/index.js";
 import { isSandboxError, SandboxAbortedError } from "../sandbox/errors.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, type SandboxRunResult } from "../sandbox/types.js";
 import { DEFAULT_DENY, isDefaultDeny, type PolicyGate, type GateDecision } from "../gate/gate.js";
@@ -282,7 +289,13 @@ export class ToolCaller {
       rateKeys: rateKeys.length > 0 ? rateKeys : undefined,
     });
     try {
-      const r = await driver.run({ argv, signal: o.signal, maxOutputBytes: this.maxOutput, timeoutMs });
+      const r = await driver.run({
+        argv,
+        signal: o.signal,
+        maxOutputBytes: this.maxOutput,
+        timeoutMs,
+        whileRunning: () => prepareOutputSchema(contract),
+      });
       return { ...r, deadlineBound, memoryMb: driver.manifest.limits.memoryMb };
     } catch (e) {
       if (e instanceof SandboxAbortedError) {

@@ -82,6 +82,7 @@ import {
   type SandboxRunRequest,
   type SandboxRunResult,
   type SandboxSpawnRequest,
+  whileToolRuns,
 } from "./types.js";
 import { WarmContainers, warmContainersFor, type WarmContainer, type WarmReady } from "./warm-containers.js";
 import { LAUNCHER_SCRIPT, LauncherChannel, launcherCanRun, type LauncherCall } from "./warm-launcher.js";
@@ -515,6 +516,7 @@ export class DockerSandbox implements SandboxDriver {
       // already exited (waiting before start would need "next-exit", which can miss it).
       const waited = container.wait();
       if (withStdin) stream.end(Buffer.from(req.stdin!));
+      whileToolRuns(req);
 
       const first = await Promise.race([
         waited.then((r: { StatusCode: number }) => r),

@@ -30,9 +30,9 @@
  * The manifest's image, read-only root and seccomp settings have no process-tier equivalent:
  * this tier is for development, which is why it must be named explicitly.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { accessSync, constants as fsConstants, readdirSync, readFileSync, rmSync } from "node:fs";
-import { chmod, chown, mkdtemp, rm } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -56,6 +56,7 @@ import {
   type SandboxRunRequest,
   type SandboxRunResult,
   type SandboxSpawnRequest,
+  whileToolRuns,
 } from "./types.js";
 
 export interface ProcessSandboxOptions {
@@ -95,14 +96,16 @@ export class ProcessSandbox implements SandboxDriver {
 
   private ready(): Promise<{ helpers: Helpers; isolateNetwork: boolean }> {
     if (!this.checked) {
-      this.checked = Promise.resolve().then(() => this.probe());
+      // Called now, not in a later task: the probe's process starts at once and runs while the
+      // caller goes on (`symbi exec` loads the policies meanwhile).
+      this.checked = this.probe();
       // A failed check is not cached: the user may fix the environment and retry.
       this.checked.catch(() => (this.checked = null));
     }
     return this.checked;
   }
 
-  private probe(): { helpers: Helpers; isolateNetwork: boolean } {
+  private async probe(): Promise<{ helpers: Helpers; isolateNetwork: boolean }> {
     if (process.platform !== "linux") {
       throw new SandboxUnavailableError(
         `the process sandbox needs Linux (util-linux prlimit, unshare, setpriv); this is ${process.platform}`,
@@ -115,10 +118,11 @@ export class ProcessSandbox implements SandboxDriver {
       timeout: findSystemTool("timeout", "coreutils"),
       env: findSystemTool("env", "coreutils"),
     };
-    // Leftovers of a runtime that was killed outright: reaped at the next start.
+    // Leftovers of a runtime that was killed outright: reaped at the next start, beside the run
+    // (reading a large temporary directory took milliseconds of the start-up).
     if (!scratchReaped) {
       scratchReaped = true;
-      pruneProcessScratchDirs();
+      void pruneAbandonedScratchDirs();
     }
     const m = this.manifest;
     if (m.mounts && m.mounts.length > 0) {
@@ -135,18 +139,13 @@ export class ProcessSandbox implements SandboxDriver {
       return { helpers, isolateNetwork: false };
     }
     if (networkNamespaceWorks) return { helpers, isolateNetwork: true };
-    const probe = spawnSync(helpers.unshare, [...unshareArgs(), "--", "/bin/true"], {
-      env: {},
-      stdio: ["ignore", "ignore", "pipe"],
-      timeout: 5000,
-    });
+    const probe = await runProbe(helpers.unshare, [...unshareArgs(), "--", "/bin/true"]);
     if (probe.status === 0) {
       networkNamespaceWorks = true;
       return { helpers, isolateNetwork: true };
     }
     if (this.options.allowHostNetwork) return { helpers, isolateNetwork: false };
-    const why =
-      (probe.stderr?.toString().trim().split("\n").pop() ?? "") || reasonOf(probe.error ?? `exit ${probe.status}`);
+    const why = probe.stderr.trim().split("\n").pop() || reasonOf(probe.error ?? `exit ${probe.status}`);
     throw new SandboxUnavailableError(
       `the process sandbox cannot create a network namespace here (${why}); enable unprivileged user namespaces, run as root, or accept the host network explicitly for development`,
     );
@@ -198,6 +197,7 @@ export class ProcessSandbox implements SandboxDriver {
       };
       req.signal?.addEventListener("abort", onAbort, { once: true });
       if (req.signal?.aborted) onAbort(); // aborted while the directory was being prepared
+      whileToolRuns(req);
 
       const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
         (resolve, reject) => {
@@ -359,6 +359,25 @@ export class ProcessSandbox implements SandboxDriver {
   }
 }
 
+/** How long the network namespace probe may take before it is killed and counts as failed. */
+const PROBE_TIMEOUT_MS = 5000;
+/** Of the probe's stderr, the start is kept (its last line is the reason shown). */
+const PROBE_STDERR_BYTES = 4096;
+
+/** Runs a probe program with no environment; its exit status (null if killed) and the start of its stderr. */
+function runProbe(program: string, args: string[]): Promise<{ status: number | null; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(program, args, { env: {}, stdio: ["ignore", "ignore", "pipe"], timeout: PROBE_TIMEOUT_MS });
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (c: string) => {
+      if (stderr.length < PROBE_STDERR_BYTES) stderr += c.slice(0, PROBE_STDERR_BYTES - stderr.length);
+    });
+    child.once("error", (error) => resolve({ status: null, stderr, error }));
+    child.once("close", (status) => resolve({ status, stderr }));
+  });
+}
+
 /** Private directories are named `symbi-sbx-<deadline>-XXXXXX`, the deadline in Unix seconds. */
 const SCRATCH_PREFIX = "symbi-sbx-";
 /** How long after its deadline a directory is certainly abandoned (its tool was killed by then). */
@@ -393,8 +412,7 @@ export function pruneProcessScratchDirs(dir: string = tmpdir(), now: number = Da
     return removed;
   }
   for (const name of names) {
-    const m = /^symbi-sbx-(\d{9,12})-[A-Za-z0-9]{6}$/.exec(name);
-    if (!m || Number(m[1]) * 1000 + SCRATCH_REAP_AFTER_MS > now) continue;
+    if (!scratchDirAbandoned(name, now)) continue;
     const p = join(dir, name);
     try {
       rmSync(p, { recursive: true, force: true });
@@ -404,6 +422,32 @@ export function pruneProcessScratchDirs(dir: string = tmpdir(), now: number = Da
     }
   }
   return removed;
+}
+
+/**
+ * pruneProcessScratchDirs for a run's start, without blocking it: the same directories (their
+ * deadline past, so no call of this run can own one), read and removed asynchronously. Never
+ * rejects: what cannot be read or removed is left for the next run or `symbi sandbox prune`.
+ */
+async function pruneAbandonedScratchDirs(dir: string = tmpdir()): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  await Promise.all(
+    names
+      .filter((n) => scratchDirAbandoned(n, now))
+      .map((n) => rm(join(dir, n), { recursive: true, force: true }).catch(() => undefined)),
+  );
+}
+
+/** Whether `name` is a process-tier private directory whose deadline passed long enough ago. */
+function scratchDirAbandoned(name: string, now: number): boolean {
+  const m = /^symbi-sbx-(\d{9,12})-[A-Za-z0-9]{6}$/.exec(name);
+  return m !== null && Number(m[1]) * 1000 + SCRATCH_REAP_AFTER_MS <= now;
 }
 
 function unshareArgs(): string[] {

@@ -21,6 +21,22 @@ export interface SandboxRunRequest {
   maxOutputBytes?: number;
   /** A shorter timeout for this call; the manifest's `timeoutMs` is always the upper bound. */
   timeoutMs?: number;
+  /**
+   * Work the caller can do while the tool runs (the runtime prepares the tool's output validator,
+   * which it needs when the tool has ended). Drivers call it once the tool has started, where
+   * they can; nothing may depend on it being called. An exception it throws is dropped: it must
+   * not throw.
+   */
+  whileRunning?: () => void;
+}
+
+/** Calls `req.whileRunning`, if any; see SandboxRunRequest. */
+export function whileToolRuns(req: SandboxRunRequest): void {
+  try {
+    req.whileRunning?.();
+  } catch {
+    // A preparation that failed is done again, and reported, where its result is needed.
+  }
 }
 
 export interface SandboxRunResult {

@@ -11,6 +11,7 @@ export {
 export { buildArgv, buildCommand, ToolArgvError, type ArgvOptions, type BuiltCommand } from "./argv.js";
 export {
   parseToolOutput,
+  prepareOutputSchema,
   schemaWarnings,
   outputHash,
   MAX_OUTPUT_CHARS,

@@ -5,7 +5,9 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { defaultSandboxManifest, type SandboxManifestOptions } from "../../formats/sandbox-manifest.js";
 import {
@@ -283,25 +285,61 @@ test("bad argv is a TypeError before anything runs", async () => {
 });
 
 test("the network-namespace probe runs once per process, not once per tool's sandbox", async () => {
-  // Count the driver's synchronous spawns (its probe is the only one): node:child_process's
-  // exports are synced into the ES module namespace the driver imports from.
+  // Count the driver's probes (`unshare … -- /bin/true`; a tool's call starts `prlimit`):
+  // node:child_process's exports are synced into the ES module namespace the driver imports from.
   const cp = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
-  const original = cp.spawnSync;
+  const original = cp.spawn;
   const probes: string[] = [];
-  cp.spawnSync = ((file: string, ...rest: unknown[]) => {
-    probes.push(file);
-    return (original as (...a: unknown[]) => unknown)(file, ...rest);
-  }) as typeof cp.spawnSync;
+  cp.spawn = ((file: string, args: readonly string[], ...rest: unknown[]) => {
+    if (args.at(-1) === "/bin/true") probes.push(file);
+    return (original as (...a: unknown[]) => unknown)(file, args, ...rest);
+  }) as typeof cp.spawn;
   syncBuiltinESMExports();
   try {
     for (let i = 0; i < 3; i++) await sandbox().check();
   } finally {
-    cp.spawnSync = original;
+    cp.spawn = original;
     syncBuiltinESMExports();
   }
   assert.ok(probes.length <= 1, `probes: ${probes.join(", ")}`);
   // And the sandboxes still isolate the network.
   assert.equal(await interfacesSeenByTool(), ["lo"]);
+});
+
+test("whileRunning is called once, after the tool has started and before the call ends", async () => {
+  const marks: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), "symbi-while-"));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp; // the call's private directory is made in it
+  try {
+    const r = await sandbox()
+      .run({
+        // The tool waits for a file the callback writes into its private directory: the call
+        // ends with 0 only if the callback ran while the tool was running.
+        argv: sh("for i in $(seq 100); do [ -e go ] && exit 0; sleep 0.05; done; exit 9"),
+        whileRunning: () => {
+          marks.push("called");
+          for (const n of readdirSync(tmp)) writeFileSync(join(tmp, n, "go"), "");
+        },
+      })
+      .finally(() => marks.push("ended"));
+    assert.equal(marks, ["called", "ended"]);
+    assert.is(r.exitCode, 0, r.stderr);
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
+});
+
+test("a whileRunning callback that throws does not change the call", async () => {
+  const r = await sandbox().run({
+    argv: ["/bin/echo", "fine"],
+    whileRunning: () => {
+      throw new Error("boom");
+    },
+  });
+  assert.is(r.exitCode, 0);
+  assert.is(r.stdout, "fine\n");
 });
 
 test("nothing is left live after all these runs", () => {

@@ -123,6 +123,23 @@ T("any audit setting: a run with no audit log is refused before anything runs, n
   );
 });
 
+T("a run refused for its audit settings is refused for them even when its sandbox cannot run here either", async () => {
+  // The sandbox check runs while the policies load (run.ts startSandboxCheck); its errors still
+  // come after the steps before it.
+  const audited = await bundleOf(`audit: { log_level: "info" }`);
+  const bundle: Bundle = {
+    ...audited,
+    sandbox: { ...audited.sandbox, mounts: [{ source: "/srv", target: "/srv", readOnly: true }] },
+  };
+  const e = await rejection(execAgent({ bundle, input: { value: "x" }, onLog: () => {} }));
+  assert.is(e.name, "ContextError");
+  assert.match(e.message, /must be audited/);
+  const logged = await rejection(
+    execAgent({ bundle, input: { value: "x" }, onLog: () => {}, auditLog: join(work, "mounts.log"), keyFile: key }),
+  );
+  assert.match(logged.message, /the process sandbox cannot give a tool read-only mounts/);
+});
+
 T("require: audit_trail: a run with no audit log is refused too", async () => {
   const bundle = await bundleOf(`require: { audit_trail: "detailed" }`);
   const e = await rejection(execAgent({ bundle, input: { value: "x" }, onLog: () => {} }));
