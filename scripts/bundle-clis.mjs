@@ -11,7 +11,9 @@
  *   external package imported anywhere would be imported by the single file up front.
  * - npm packages stay external — loaded from node_modules as installed (cedar-wasm finds its
  *   .wasm file next to itself) — except BUNDLED_PACKAGES, the pure-JS libraries a command needs on
- *   most runs: ajv's ~60 CommonJS files cost ~30 ms more to load than the same code in a chunk.
+ *   most runs: ajv's ~60 CommonJS files cost ~30 ms more to load than the same code in a chunk;
+ *   commander, canonicalize and lru-cache, loaded by every run, took ~9 ms of a `symbi exec`
+ *   from node_modules (resolving the package, and commander's CommonJS behind its ESM wrapper).
  *   The sources load them on first use through `createRequire` (startup); the lazyRequires plugin
  *   lets esbuild see those `require()` calls (as scripts/package-vscode.mjs does), so a bundled
  *   package is still evaluated only on first use, and an external one is still required from
@@ -49,8 +51,8 @@ export const WORKER_ENTRIES = Object.freeze({
 
 /** npm packages bundled into each CLI (the rest load from node_modules). */
 export const BUNDLED_PACKAGES = Object.freeze({
-  symbi: ["ajv", "ajv-formats"],
-  symbic: ["ajv", "ajv-formats", "smol-toml", "toml-eslint-parser"],
+  symbi: ["ajv", "ajv-formats", "commander", "canonicalize", "lru-cache"],
+  symbic: ["ajv", "ajv-formats", "smol-toml", "toml-eslint-parser", "commander", "canonicalize", "lru-cache"],
 });
 
 /** The line by which a source loads packages on first use (the language server's bundle drops it too). */
