@@ -1,6 +1,10 @@
 /**
- * cedar-wasm (the package's Node build) as every module of ours imports it, with one V8 setting
- * made before any of our code that calls it is optimised.
+ * cedar-wasm (the package's Node build) as every module of ours uses it: loaded on the first
+ * call, with one V8 setting made before any of our code that calls it is optimised.
+ *
+ * Loaded on first use: loading the binding compiles Cedar's 4.3 MB WebAssembly module (~20 ms
+ * with reading it), which a run that never calls Cedar — `symbic check` compiles its agents
+ * without validating their Cedar — no longer pays.
  *
  * Node 20's V8 (11.3) inlines calls from optimised JavaScript into WebAssembly
  * (`--turbo-inline-js-wasm-calls`, on by default). cedar-wasm's functions return JavaScript
@@ -14,10 +18,31 @@
  * call (~60 µs).
  *
  * The flag is read when V8 optimises a function, so setting it as this module is evaluated —
- * after cedar-wasm is loaded, before anything has called it — covers every caller.
+ * before anything has called Cedar — covers every caller.
  */
+import { createRequire } from "node:module";
 import { setFlagsFromString } from "node:v8";
+import type * as Cedar from "@cedar-policy/cedar-wasm/nodejs";
 
 setFlagsFromString("--no-turbo-inline-js-wasm-calls");
 
-export * from "@cedar-policy/cedar-wasm/nodejs";
+export type * from "@cedar-policy/cedar-wasm/nodejs";
+
+const require = createRequire(import.meta.url);
+
+let binding: typeof Cedar | undefined;
+
+/** The binding, loaded on the first call. */
+function cedar(): typeof Cedar {
+  return (binding ??= require("@cedar-policy/cedar-wasm/nodejs") as typeof Cedar);
+}
+
+export const isAuthorized: typeof Cedar.isAuthorized = (call) => cedar().isAuthorized(call);
+export const isAuthorizedPartial: typeof Cedar.isAuthorizedPartial = (call) => cedar().isAuthorizedPartial(call);
+export const statefulIsAuthorized: typeof Cedar.statefulIsAuthorized = (call) => cedar().statefulIsAuthorized(call);
+export const preparsePolicySet: typeof Cedar.preparsePolicySet = (id, policies) =>
+  cedar().preparsePolicySet(id, policies);
+export const preparseSchema: typeof Cedar.preparseSchema = (name, schema) => cedar().preparseSchema(name, schema);
+export const policySetTextToParts: typeof Cedar.policySetTextToParts = (text) => cedar().policySetTextToParts(text);
+export const policyToJson: typeof Cedar.policyToJson = (policy) => cedar().policyToJson(policy);
+export const validate: typeof Cedar.validate = (call) => cedar().validate(call);

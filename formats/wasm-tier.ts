@@ -15,8 +15,14 @@
  * when it is first compiled instead, before it runs, as every function still is. Measured:
  * compiling the module on the main thread went from ~14 to ~5 ms.
  *
+ * Measured and not taken: compiling the whole module up front in V8's background threads, from
+ * the start of the run, so that Cedar's first calls (~40 ms of lazy compilation in a `symbi
+ * exec`) find their code compiled. V8 does answer cedar-wasm's own compilation of the same bytes
+ * with such a module, but on two cores the background compilation (~70 ms of CPU) slowed the
+ * main thread's start-up more than it saved: `symbi exec` of a bundle 298 -> 316 ms.
+ *
  * The flags only affect WebAssembly compiled after they are set: call this before anything
- * imports cedar-wasm (the CLIs call it first thing; their commands are imported afterwards).
+ * calls Cedar (the CLIs call it first thing; formats/cedar-wasm.ts loads Cedar on first use).
  */
 import { setFlagsFromString } from "node:v8";
 

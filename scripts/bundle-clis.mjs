@@ -18,9 +18,9 @@
  *   lets esbuild see those `require()` calls (as scripts/package-vscode.mjs does), so a bundled
  *   package is still evaluated only on first use, and an external one is still required from
  *   node_modules (each output file defines `require` for that: the banner).
- * - The entry chunks must not import cedar-wasm statically: both CLIs switch V8 to Liftoff-only
- *   WebAssembly (formats/wasm-tier.ts) before their command's chunk, which loads Cedar, is
- *   imported. test/build/cli-bundle.test.ts checks the entries' static import graph.
+ * - No module imports cedar-wasm: formats/cedar-wasm.ts requires it on the first Cedar call, so
+ *   Cedar compiles after both CLIs switched V8 to Liftoff-only WebAssembly (formats/wasm-tier.ts),
+ *   and only in runs that call it. test/build/cli-bundle.test.ts checks the import graph.
  * - `__SYMBI_VERSION__` is the package's version (compiler/version.ts reads it before looking for
  *   package.json).
  *

@@ -12,7 +12,7 @@ import { dropWritesToClosedOutput } from "../../formats/closed-output.js";
 import { setSkipReporter } from "../project/files.js";
 
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
-// (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are imported.
+// (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are loaded.
 compileWasmForShortRun();
 dropWritesToClosedOutput();
 
