@@ -374,7 +374,17 @@ function runProbe(program: string, args: string[]): Promise<{ status: number | n
       if (stderr.length < PROBE_STDERR_BYTES) stderr += c.slice(0, PROBE_STDERR_BYTES - stderr.length);
     });
     child.once("error", (error) => resolve({ status: null, stderr, error }));
-    child.once("close", (status) => resolve({ status, stderr }));
+    child.once("close", (status, signal) =>
+      resolve(
+        signal === null
+          ? { status, stderr }
+          : {
+              status,
+              stderr,
+              error: new Error(`it was ended by ${signal} (the limit is ${PROBE_TIMEOUT_MS / 1000} s)`),
+            },
+      ),
+    );
   });
 }
 
