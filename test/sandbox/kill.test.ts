@@ -11,7 +11,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
@@ -134,6 +134,27 @@ test("kill: SIGKILL of `symbi exec` mid-run, process tier: the tool ends by its 
   } finally {
     s.child.kill("SIGKILL");
   }
+});
+
+test("the next run's start reaps a private directory left past its deadline, and keeps one within it", async () => {
+  // What `symbi exec` killed outright leaves behind (see the test above), found by the next run
+  // of the process tier, which reaps it beside its own work.
+  const tmp = mkdtempSync(join(tmpdir(), "symbi-reap-"));
+  const past = Math.floor(Date.now() / 1000) - 60;
+  const future = Math.floor(Date.now() / 1000) + 3600;
+  const stale = join(tmp, `symbi-sbx-${past}-AbC123`);
+  const live = join(tmp, `symbi-sbx-${future}-XyZ789`);
+  for (const d of [stale, live]) mkdirSync(join(d, "inner"), { recursive: true });
+  const s = spawnSymbi(["exec", agentFile("kill_process"), "--input", '{"seconds": 0}'], { TMPDIR: tmp });
+  const end = await s.exited;
+  assert.is(end.code, 0, s.output());
+  assert.equal(
+    readdirSync(tmp)
+      .filter((n) => n.startsWith("symbi-sbx-"))
+      .sort(),
+    [`symbi-sbx-${future}-XyZ789`],
+  );
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 test("kill: SIGHUP ends a run like SIGTERM: exit 1, `interrupted (SIGHUP)`, a verified log, nothing left", async () => {
