@@ -45,4 +45,5 @@ export const preparsePolicySet: typeof Cedar.preparsePolicySet = (id, policies) 
 export const preparseSchema: typeof Cedar.preparseSchema = (name, schema) => cedar().preparseSchema(name, schema);
 export const policySetTextToParts: typeof Cedar.policySetTextToParts = (text) => cedar().policySetTextToParts(text);
 export const policyToJson: typeof Cedar.policyToJson = (policy) => cedar().policyToJson(policy);
-export const validate: typeof Cedar.validate = (call) => cedar().validate(call);
+/** Cedar's `validate` (policies against a schema), named apart from the sandbox manifest's validator. */
+export const cedarValidate: typeof Cedar.validate = (call) => cedar().validate(call);

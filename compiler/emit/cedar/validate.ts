@@ -34,7 +34,7 @@ export function validatePolicies(
   const staticPolicies: Record<string, string> = {};
   for (const p of policies) staticPolicies[p.id] = p.text;
   const c0 = process.cpuUsage();
-  const answer = cedar.validate({ schema, policies: { staticPolicies }, validationSettings: { mode: "strict" } });
+  const answer = cedar.cedarValidate({ schema, policies: { staticPolicies }, validationSettings: { mode: "strict" } });
   const c = process.cpuUsage(c0);
   const millis = (c.user + c.system) / 1000;
   const diagnostics: Diagnostic[] = [];
