@@ -375,27 +375,32 @@ async function prepare(bundle: Bundle, input: unknown, o: ExecOptions, runId: st
 }
 
 /**
- * Starts step 4's check that every tool's sandbox can run here (a process probe, a container
- * engine's answers), which then runs while the policies load; the function returned waits for
- * it. Errors are thrown by that function, after the policies' and the audit settings' own, so
- * they come in the order of the steps. A run refused before it waits leaves the check to finish
- * on its own (its failure is handled here, and it starts no tool).
+ * Step 4's check that every tool's sandbox can run here; the function returned waits for it and
+ * throws its errors, after the policies' and the audit settings' own, so they come in the order
+ * of the steps. The process tier's check (a short child process probing the network namespace)
+ * starts at once and runs while the policies load; a run refused meanwhile leaves it to finish
+ * on its own. A container tier's check talks to the engine and, for tier2, runs a proof
+ * container: it starts only when the function is called, once the run has been accepted.
  */
 function startSandboxCheck(
   bundle: Bundle,
   o: ExecOptions,
 ): () => Promise<{ run: ReturnType<typeof runSandbox>; sandboxes: SandboxPool }> {
-  let checked: Promise<{ run: ReturnType<typeof runSandbox>; sandboxes: SandboxPool }>;
+  let run: ReturnType<typeof runSandbox>;
+  let sandboxes: SandboxPool;
   try {
-    const run = runSandbox(bundle, o);
-    const sandboxes = new SandboxPool(run.manifest, o.sandbox);
-    // With a test's doubles no tool runs in a sandbox, so none needs to be able to run here.
-    checked = (
-      o.toolDoubles ? Promise.resolve() : sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp))
-    ).then(() => ({ run, sandboxes }));
+    run = runSandbox(bundle, o);
+    sandboxes = new SandboxPool(run.manifest, o.sandbox);
   } catch (e) {
-    checked = Promise.reject(e as Error);
+    return () => Promise.reject(e as Error);
   }
+  // With a test's doubles no tool runs in a sandbox, so none needs to be able to run here.
+  const check = async () => {
+    if (!o.toolDoubles) await sandboxes.checkAll([...bundle.contracts.values()].filter((c) => !c.mcp));
+    return { run, sandboxes };
+  };
+  if (run.manifest.tier !== "process") return check;
+  const checked = check();
   checked.catch(() => undefined); // thrown where it is awaited
   return () => checked;
 }
