@@ -16,11 +16,11 @@ type Alternation = Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]
 type Optional = Parameters<ILookaheadStrategy["buildLookaheadForOptional"]>[0];
 
 export class LazyLookahead implements ILookaheadStrategy {
-  private readonly llk: ILookaheadStrategy;
-
-  constructor(maxLookahead: number) {
-    this.llk = new LLkLookaheadStrategy({ maxLookahead });
-  }
+  /** `llk`: the strategy that builds the functions (chevrotain's LL(k); tests pass a spy). */
+  constructor(
+    maxLookahead: number,
+    private readonly llk: ILookaheadStrategy = new LLkLookaheadStrategy({ maxLookahead }),
+  ) {}
 
   validate(options: { rules: Rule[]; tokenTypes: TokenType[]; grammarName: string }): ILookaheadValidationError[] {
     return this.llk.validate(options);
