@@ -122,7 +122,7 @@ export class ProcessSandbox implements SandboxDriver {
     // (reading a large temporary directory took milliseconds of the start-up).
     if (!scratchReaped) {
       scratchReaped = true;
-      void pruneAbandonedScratchDirs();
+      void pruneProcessScratchDirs();
     }
     const m = this.manifest;
     if (m.mounts && m.mounts.length > 0) {
@@ -410,48 +410,30 @@ function scratchDeadline(timeoutMs: number): number {
 /**
  * Deletes the private directories of process-tier calls whose deadline has passed: a runtime
  * killed outright (SIGKILL) could not delete them, and their tools were ended by the `timeout`
- * inside the sandbox at the deadline. Directories of calls still within their deadline are kept.
- * Returns the paths removed. Runs when a process sandbox is first checked and in `symbi sandbox prune`.
+ * inside the sandbox at the deadline. Directories of calls still within their deadline are kept
+ * (so no call of a running process can own one that is removed). Resolves to the paths removed;
+ * never rejects: what cannot be read or removed (another user's, gone meanwhile) is left. Runs,
+ * not awaited, when a process sandbox is first checked, and in `symbi sandbox prune`.
  */
-export function pruneProcessScratchDirs(dir: string = tmpdir(), now: number = Date.now()): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!scratchDirAbandoned(name, now)) continue;
-    const p = join(dir, name);
-    try {
-      rmSync(p, { recursive: true, force: true });
-      removed.push(p);
-    } catch {
-      // Not ours to delete (another user's), or gone meanwhile.
-    }
-  }
-  return removed;
-}
-
-/**
- * pruneProcessScratchDirs for a run's start, without blocking it: the same directories (their
- * deadline past, so no call of this run can own one), read and removed asynchronously. Never
- * rejects: what cannot be read or removed is left for the next run or `symbi sandbox prune`.
- */
-async function pruneAbandonedScratchDirs(dir: string = tmpdir()): Promise<void> {
+export async function pruneProcessScratchDirs(dir: string = tmpdir(), now: number = Date.now()): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return;
+    return [];
   }
-  const now = Date.now();
-  await Promise.all(
+  const removed = await Promise.all(
     names
       .filter((n) => scratchDirAbandoned(n, now))
-      .map((n) => rm(join(dir, n), { recursive: true, force: true }).catch(() => undefined)),
+      .map((n) => join(dir, n))
+      .map((p) =>
+        rm(p, { recursive: true, force: true }).then(
+          () => p,
+          () => undefined,
+        ),
+      ),
   );
+  return removed.filter((p) => p !== undefined);
 }
 
 /** Whether `name` is a process-tier private directory whose deadline passed long enough ago. */

@@ -35,7 +35,7 @@ export function register(program: Command): void {
       "\nExit codes: 0 done; 1 the Docker engine did not answer or a removal failed.\nThe Docker engine is the one DOCKER_HOST names (default unix:///var/run/docker.sock).",
     )
     .action(async (opts: PruneCliOptions) => {
-      const dirs = opts.run === undefined ? pruneProcessScratchDirs() : [];
+      const dirs = opts.run === undefined ? await pruneProcessScratchDirs() : [];
       for (const d of dirs) process.stdout.write(`removed directory ${d}\n`);
       const docker = new Docker();
       const where = dockerEndpoint(docker);
