@@ -10,7 +10,7 @@
 import type { ToolContract } from "../compiler/contracts/model.js";
 import type { CompiledPolicies, RunContext } from "../runtime/gate/gate.js";
 import { CallRequirements } from "../runtime/exec/requirements.js";
-import type { Outcome } from "./decide.js";
+import type { Decided } from "./decide.js";
 import type { CallSpec } from "./resolve.js";
 
 type ToolCall = Extract<CallSpec, { kind: "tool" }>;
@@ -44,12 +44,6 @@ export type ToWorker =
 /** The key a worker keeps a loaded PolicySet under: its compiled policies, whole. */
 export function policiesKey(p: CompiledPolicies): string {
   return JSON.stringify([p.policy, p.approval, p.schema, p.policiesJson]);
-}
-
-/** One case's outcome and how long it took (ms). */
-export interface Decided {
-  out: Outcome;
-  ms: number;
 }
 
 export type WorkerMessage =

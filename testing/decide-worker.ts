@@ -8,8 +8,8 @@ import { parentPort } from "node:worker_threads";
 import type { ToolContract } from "../compiler/contracts/model.js";
 import { PolicySet, type CompiledPolicies, type PolicyGate } from "../runtime/gate/gate.js";
 import { CallRequirements } from "../runtime/exec/requirements.js";
-import { decideCall } from "./decide.js";
-import { callFromWire, policiesKey, type Decided, type ToWorker, type WorkerMessage } from "./decide-protocol.js";
+import { decideTimed, type Decided } from "./decide.js";
+import { callFromWire, policiesKey, type ToWorker, type WorkerMessage } from "./decide-protocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("decide-worker.ts runs as a worker thread of `symbic test`");
@@ -48,9 +48,7 @@ port.on("message", (m: ToWorker) => {
       const decided: Array<Decided | null> = m.cases.map((c) => {
         if (!c) return null;
         const g = gates![c.gate]!;
-        const t0 = performance.now();
-        const out = decideCall(g.gate, callFromWire(c.call, contracts, g.requirements), c.approve);
-        return { out, ms: performance.now() - t0 };
+        return decideTimed(g.gate, callFromWire(c.call, contracts, g.requirements), c.approve);
       });
       port.postMessage({ kind: "chunk", index: m.index, decided } satisfies WorkerMessage);
       return;

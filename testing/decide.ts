@@ -68,6 +68,19 @@ export function decideCall(gate: PolicyGate, call: CallSpec, approve: boolean | 
   return { outcome: "allow", rules: d.rules, locations: d.locations, reason: d.reason, decisions };
 }
 
+/** One case's outcome and how long deciding it took (ms). */
+export interface Decided {
+  out: Outcome;
+  ms: number;
+}
+
+/** decideCall, timed: what every thread that decides `symbic test`'s cases records per case. */
+export function decideTimed(gate: PolicyGate, call: CallSpec, approve: boolean | undefined): Decided {
+  const t0 = performance.now();
+  const out = decideCall(gate, call, approve);
+  return { out, ms: performance.now() - t0 };
+}
+
 function answered(
   d: GateDecision,
   raw: Expectation,

@@ -26,15 +26,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { ToolContract } from "../compiler/contracts/model.js";
 import type { CompiledPolicies, PolicyGate } from "../runtime/gate/gate.js";
-import { decideCall } from "./decide.js";
-import {
-  isPlainData,
-  type Decided,
-  type ToWorker,
-  type WireCase,
-  type WireGate,
-  type WorkerMessage,
-} from "./decide-protocol.js";
+import { decideTimed, type Decided } from "./decide.js";
+import { isPlainData, type ToWorker, type WireCase, type WireGate, type WorkerMessage } from "./decide-protocol.js";
 import type { CallSpec } from "./resolve.js";
 
 export interface CaseToDecide {
@@ -84,9 +77,7 @@ export function threadsFor(cases: number, requested?: number): number {
 }
 
 function decideHere(k: CaseToDecide): Decided {
-  const t0 = performance.now();
-  const out = decideCall(k.gate, k.call, k.approve);
-  return { out, ms: performance.now() - t0 };
+  return decideTimed(k.gate, k.call, k.approve);
 }
 
 /**
@@ -188,6 +179,13 @@ interface Decider {
   onStop?: () => void;
 }
 
+/** Marks a worker as answering no more chunks (once) and tells a waiting decideCases. */
+function stopped(d: Decider): void {
+  if (d.stopped) return;
+  d.stopped = true;
+  d.onStop?.();
+}
+
 /**
  * The worker threads of one `symbic test` run. They are started before the projects are built
  * (startDeciders), so that loading their modules and compiling Cedar overlaps the build, load the
@@ -203,16 +201,11 @@ export class Deciders {
     if (!file) return;
     for (let w = 0; w < workers; w++) {
       const d: Decider = { worker: startWorker(file), stopped: false, held: new Set() };
-      const stop = () => {
-        if (d.stopped) return;
-        d.stopped = true;
-        d.onStop?.();
-      };
       d.worker.on("error", (e: unknown) => {
         this.failures.push(`a thread deciding cases failed: ${e instanceof Error ? e.message : String(e)}`);
-        stop();
+        stopped(d);
       });
-      d.worker.on("exit", stop);
+      d.worker.on("exit", () => stopped(d));
       this.deciders.push(d);
     }
   }
@@ -235,8 +228,7 @@ export class Deciders {
       this.failures.push(
         `a thread deciding cases could not be sent its work: ${e instanceof Error ? e.message : String(e)}`,
       );
-      d.stopped = true;
-      d.onStop?.();
+      stopped(d);
       void d.worker.terminate();
     }
   }

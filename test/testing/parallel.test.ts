@@ -10,7 +10,8 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { caseToDecide, runTests } from "../../testing/run.js";
 import { decideCases, defaultThreads, startDeciders, threadsFor, type CaseToDecide } from "../../testing/parallel.js";
-import { isPlainData, type Decided } from "../../testing/decide-protocol.js";
+import type { Decided } from "../../testing/decide.js";
+import { isPlainData } from "../../testing/decide-protocol.js";
 import { runCli } from "../helpers/cli.js";
 import { generatedShopTests, readyShopCases as readyCases, shopCopy } from "./helpers.js";
 
