@@ -11,7 +11,8 @@
  * (library + HTTP on loopback; the wall figure also holds the server's answer), the gate, the
  * audit appends, the rest ("other": the loop and the pipeline's other steps), and the sandbox
  * (the tool call, outside the overhead; its CPU figure is this process's share of it). Then the
- * provider client's floor: the same client back to back, beside bare fetch of the same body.
+ * provider client's floor: the same client back to back, beside its transport alone
+ * (runtime/model/node-http-fetch.ts) and Node's global fetch with the same body.
  * The parts are timed from outside (wrapped methods); the product code carries no timers.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -33,6 +34,8 @@ import type { InterpreterHost } from "../runtime/interpreter/host.js";
 import { resolveModelConfig } from "../runtime/model/config.js";
 import { loadConfig } from "../config/index.js";
 import { OpenAIChatClient, toOpenAIBody } from "../runtime/model/openai.js";
+import { nodeHttpFetch } from "../runtime/model/node-http-fetch.js";
+import { MAX_RESPONSE_BYTES } from "../runtime/model/http.js";
 import type { ChatRequest, ModelClient } from "../runtime/model/types.js";
 import { runReasoningLoop } from "../runtime/reason/loop.js";
 import { requestSha256 } from "../runtime/model/recording.js";
@@ -62,7 +65,7 @@ async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<voi
     const turn = (body) => (body.messages.length < ${2 * ITERATIONS + 2}
       ? { toolCalls: [{ name: "greet", arguments: { who: "Ada" } }] }
       : { text: "done" });
-    const s = await startModelServer("openai", Array.from({ length: ${(2 * LOOPS + 3) * (ITERATIONS + 1) + 2 * (FLOOR_RUNS + 5)} }, () => turn));
+    const s = await startModelServer("openai", Array.from({ length: ${(2 * LOOPS + 3) * (ITERATIONS + 1) + 3 * (FLOOR_RUNS + 5)} }, () => turn));
     process.stdout.write(s.baseUrl + "\\n");
     process.stdin.on("end", () => s.close().then(() => process.exit(0)));
     process.stdin.resume();`;
@@ -258,20 +261,25 @@ export async function run(): Promise<void> {
     }
 
     // The provider client's floor: the loop's last request (the longest conversation) sent back
-    // to back through the same client, interleaved with the same body through bare fetch.
-    const floor = { client: [] as number[], fetch: [] as number[] };
+    // to back through the same client, interleaved with the same body through the client's
+    // transport alone and through Node's global fetch (undici), which the transport replaced.
+    const floor = { client: [] as number[], transport: [] as number[], fetch: [] as number[] };
+    const transport = nodeHttpFetch({ maxResponseBytes: MAX_RESPONSE_BYTES });
     const body = JSON.stringify(toOpenAIBody(lastRequest!, false));
     const url = `${server.baseUrl}/chat/completions`;
     for (let i = 0; i < FLOOR_RUNS + 5; i++) {
       const c0 = cpuMs();
       await inner.complete(lastRequest!, signal);
       const c1 = cpuMs();
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-      await res.json();
+      const init = { method: "POST", headers: { "content-type": "application/json" }, body };
+      await (await transport(url, init)).json();
       const c2 = cpuMs();
+      await (await fetch(url, init)).json();
+      const c3 = cpuMs();
       if (i < 5) continue; // warm-up
       floor.client.push(c1 - c0);
-      floor.fetch.push(c2 - c1);
+      floor.transport.push(c2 - c1);
+      floor.fetch.push(c3 - c2);
     }
 
     // Hashing a request for the audit log at the end of the loop, one more turn at a time: the
@@ -339,7 +347,7 @@ export async function run(): Promise<void> {
     row(
       "provider client",
       samples.map((s) => s.provider),
-      "the openai library over Node's fetch; wall also waits for the server",
+      "the openai library over Node's HTTP client; wall also waits for the server",
     );
     row(
       "gate",
@@ -366,10 +374,12 @@ export async function run(): Promise<void> {
         `overhead p50 ${med(hot.map((h) => h.wall)).toFixed(3)} ms wall, ${med(hot.map((h) => h.cpu)).toFixed(3)} ms CPU`,
     );
     const fc = med(floor.client);
+    const ft = med(floor.transport);
     const ff = med(floor.fetch);
     console.log(
       `  provider client floor, back to back (the loop's last request, ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB): ` +
-        `CPU p50 ${fc.toFixed(3)} ms through the openai library; ${ff.toFixed(3)} ms bare fetch of the same body`,
+        `CPU p50 ${fc.toFixed(3)} ms through the openai library; the same body through its transport alone ` +
+        `${ft.toFixed(3)} ms, through Node's global fetch ${ff.toFixed(3)} ms`,
     );
     console.log(
       `  request hash for the audit log, per turn at ${grown.length} messages: CPU p50 ${(med(hashing.incremental) * 1000).toFixed(0)} µs ` +

@@ -17,6 +17,7 @@
  */
 import { saysQuotaExhausted } from "./errors.js";
 import type { ExchangeInfo } from "./types.js";
+import { nodeHttpFetch } from "./node-http-fetch.js";
 
 /** The per-request field that carries the attempt record to the wrapper. */
 export const EXCHANGE_KEY = "symbiExchange";
@@ -27,7 +28,7 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export interface GovernedFetchOptions {
   /** The longest wait a `retry-after` may ask for before the call fails instead. */
   maxRetryWaitMs: number;
-  /** The underlying fetch (default: the global one). */
+  /** The underlying fetch (default: Node's HTTP client, node-http-fetch.ts). */
   fetch?: typeof globalThis.fetch;
 }
 
@@ -94,7 +95,7 @@ export function newExchangeInfo(): ExchangeInfo {
 }
 
 export function governedFetch(o: GovernedFetchOptions): typeof globalThis.fetch {
-  const inner = o.fetch ?? globalThis.fetch;
+  const inner = o.fetch ?? nodeHttpFetch({ maxResponseBytes: MAX_RESPONSE_BYTES });
   return async (url, init) => {
     const { [EXCHANGE_KEY]: tracked, ...rest } = (init ?? {}) as RequestInit & { [EXCHANGE_KEY]?: ExchangeInfo };
     const info = tracked ?? newExchangeInfo();
