@@ -228,7 +228,7 @@ export async function run(): Promise<void> {
 
     type Sample = { wall: number; cpu: number } & Record<PartName | "other", Part>;
     const samples: Sample[] = [];
-    const hot: Array<{ wall: number; cpu: number }> = [];
+    const hot: Sample[] = [];
     let reads = 0;
     await loop(hosts.sandboxed); // warm-up: JIT, connection, sandbox helpers
     await loop(hosts.doubled);
@@ -256,7 +256,7 @@ export async function run(): Promise<void> {
           cpu: cpu - parts.provider.cpu - parts.gate.cpu - parts.audit.cpu,
         };
         if (sandboxed) samples.push({ wall, cpu, ...parts, other });
-        else hot.push({ wall, cpu });
+        else hot.push({ wall, cpu, ...parts, other });
       }
     }
 
@@ -371,7 +371,9 @@ export async function run(): Promise<void> {
     );
     console.log(
       `  the same loop with the tool answered by a double (no process; iterations back to back): ` +
-        `overhead p50 ${med(hot.map((h) => h.wall)).toFixed(3)} ms wall, ${med(hot.map((h) => h.cpu)).toFixed(3)} ms CPU`,
+        `overhead p50 ${med(hot.map((h) => h.wall)).toFixed(3)} ms wall, ${med(hot.map((h) => h.cpu)).toFixed(3)} ms CPU ` +
+        `(CPU: provider client ${med(hot.map((h) => h.provider.cpu)).toFixed(3)}, gate ${med(hot.map((h) => h.gate.cpu)).toFixed(3)}, ` +
+        `audit ${med(hot.map((h) => h.audit.cpu)).toFixed(3)}, other ${med(hot.map((h) => h.other.cpu)).toFixed(3)} ms)`,
     );
     const fc = med(floor.client);
     const ft = med(floor.transport);

@@ -6,9 +6,10 @@
  * what they do not.
  *
  * Why not the global `fetch`: on Node 20 it is undici's implementation of the web standard, with
- * web streams on both sides of every request; for a model call on loopback it cost three times
- * Node's HTTP client in CPU (0.84 vs 0.25 ms for a 24 KiB request, bench/README.md "Reasoning
- * loop"), which was most of the loop's overhead per iteration.
+ * web streams on both sides of every request; for a model call on loopback it cost about twice
+ * Node's HTTP client in CPU (0.97 vs 0.52 ms for the 20 KiB request at the end of
+ * `npm run bench -- reason`, which prints both), most of the reasoning loop's overhead per
+ * iteration.
  *
  * What it does, and deliberately does not:
  * - bodies are strings or bytes (what the libraries send for JSON requests); anything else is a
