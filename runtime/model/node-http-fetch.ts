@@ -129,7 +129,8 @@ export function nodeHttpFetch(o: NodeHttpFetchOptions): typeof globalThis.fetch 
         });
         res.on("error", (e) => fail(new TypeError("fetch failed", { cause: e })));
         res.on("close", () => {
-          if (!res.complete) fail(new TypeError("fetch failed", { cause: new Error("the connection closed mid-answer") }));
+          if (!res.complete)
+            fail(new TypeError("fetch failed", { cause: new Error("the connection closed mid-answer") }));
         });
         res.on("end", () => {
           if (settled) return;
@@ -143,11 +144,14 @@ export function nodeHttpFetch(o: NodeHttpFetchOptions): typeof globalThis.fetch 
             if (bytes !== raw) h.delete("content-encoding");
             h.delete("transfer-encoding");
             h.set("content-length", String(bytes.byteLength));
-            const response = new Response(NULL_BODY_STATUS.has(status) || method === "HEAD" ? null : (bytes as Uint8Array<ArrayBuffer>), {
-              status,
-              statusText: res.statusMessage ?? "",
-              headers: h,
-            });
+            const response = new Response(
+              NULL_BODY_STATUS.has(status) || method === "HEAD" ? null : (bytes as Uint8Array<ArrayBuffer>),
+              {
+                status,
+                statusText: res.statusMessage ?? "",
+                headers: h,
+              },
+            );
             settled = true;
             signal?.removeEventListener("abort", onAbort);
             resolve(response);

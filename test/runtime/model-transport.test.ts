@@ -34,7 +34,13 @@ async function serve(
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       if (!sockets.has(req.socket)) sockets.set(req.socket, sockets.size + 1);
-      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, socket: sockets.get(req.socket)! });
+      seen.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body,
+        socket: sockets.get(req.socket)!,
+      });
       handler(req, res, body);
     });
   });
@@ -255,7 +261,7 @@ T("a refused connection is a TypeError whose cause carries Node's code", async (
 T("a connection cut mid-answer fails", async () => {
   const s = await serve((_req, res) => {
     res.writeHead(200, { "content-length": "100" });
-    res.write("{\"partial\":");
+    res.write('{"partial":');
     setTimeout(() => res.socket?.destroy(), 10);
   });
   try {
