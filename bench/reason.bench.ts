@@ -59,7 +59,7 @@ const HASH_RUNS = 40;
  * does not compile the tests, so the child loads the helper through tsx: it is the "model", not
  * the code being measured.
  */
-async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<void> }> {
+async function serveElsewhere(): Promise<{ baseUrl: string; cpuMs(): Promise<number>; close(): Promise<void> }> {
   const helper = pathToFileURL(join(repoRoot(), "test/helpers/model-server.ts")).href;
   const code = `
     import { startModelServer } from ${JSON.stringify(helper)};
@@ -68,6 +68,13 @@ async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<voi
       : { text: "done" });
     const s = await startModelServer("openai", Array.from({ length: ${(3 * LOOPS + 3) * (ITERATIONS + 1) + 3 * (FLOOR_RUNS + 5)} }, () => turn));
     process.stdout.write(s.baseUrl + "\\n");
+    // Asked for its CPU time (a line "cpu"), it answers with it (µs): the model's own cost.
+    process.stdin.on("data", (d) => {
+      if (String(d).includes("cpu")) {
+        const c = process.cpuUsage();
+        process.stdout.write("cpu " + (c.user + c.system) + "\\n");
+      }
+    });
     process.stdin.on("end", () => s.close().then(() => process.exit(0)));
     process.stdin.resume();`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
@@ -81,8 +88,24 @@ async function serveElsewhere(): Promise<{ baseUrl: string; close(): Promise<voi
     });
     child.on("exit", (c) => reject(new Error(`the model server exited (${c})`)));
   });
+  let answered: ((line: string) => void) | undefined;
+  let pending = "";
+  child.stdout.on("data", (d: Buffer) => {
+    pending += d.toString();
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.startsWith("cpu ")) answered?.(line.slice(4));
+    }
+  });
   return {
     baseUrl,
+    cpuMs: () =>
+      new Promise<number>((resolve) => {
+        answered = (v) => resolve(Number(v) / 1000);
+        child.stdin.write("cpu\n");
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         child.on("exit", () => resolve());
@@ -239,13 +262,20 @@ export async function run(): Promise<void> {
     // part timed), and the tool answered by a double (every part timed).
     const KINDS = ["headline", "breakdown", "doubled"] as const;
     const samples: Record<(typeof KINDS)[number], Sample[]> = { headline: [], breakdown: [], doubled: [] };
+    // The model server's own CPU time over the headline loops, per model call.
+    const serverCpu = { ms: 0, calls: 0 };
     await loop(hosts.sandboxed); // warm-up: JIT, connection, sandbox helpers
     await loop(hosts.doubled);
     for (let l = 0; l < KINDS.length * LOOPS; l++) {
       marks.length = 0;
       const kind = KINDS[l % KINDS.length]!;
       detail.on = kind !== "headline";
+      const s0 = kind === "headline" ? await server.cpuMs() : 0;
       const r = await loop(kind === "doubled" ? hosts.doubled : hosts.sandboxed);
+      if (kind === "headline") {
+        serverCpu.ms += (await server.cpuMs()) - s0;
+        serverCpu.calls += r.iterations;
+      }
       if (r.terminationReason !== "final_answer" || r.iterations !== ITERATIONS + 1)
         throw new Error(`the benchmark loop ended with ${r.terminationReason} after ${r.iterations}`);
       for (let i = 0; i + 1 < marks.length; i++) {
@@ -336,6 +366,10 @@ export async function run(): Promise<void> {
       "ms",
       { value: 2, higherIsBetter: false },
       `p95 ${oc.p95.toFixed(2)} ms (not counting time spent waiting for a CPU on a loaded machine)`,
+    );
+    console.log(
+      `  the model server's own CPU per call (its process; reading the request, answering): ` +
+        `${(serverCpu.ms / serverCpu.calls).toFixed(3)} ms — the wall figure above waits for it`,
     );
     const row = (label: string, xs: Part[], note = "") =>
       console.log(
