@@ -118,8 +118,15 @@ export function fromAnthropicMessage(m: Message, provider = "anthropic"): ChatRe
 export function anthropicFailure(e: unknown): RequestFailure | undefined {
   if (e instanceof Anthropic.APIConnectionTimeoutError) return { timeout: true, message: e.message };
   if (e instanceof Anthropic.APIConnectionError) return { connection: true, message: e.message };
-  if (e instanceof Anthropic.APIError && typeof e.status === "number")
-    return { status: e.status, body: e.error, message: e.message };
+  if (e instanceof Anthropic.APIError && typeof e.status === "number") {
+    const location = e.status >= 300 && e.status < 400 ? e.headers?.get("location") : null;
+    return {
+      status: e.status,
+      body: e.error,
+      message: e.message,
+      ...(typeof location === "string" ? { redirectedTo: location } : {}),
+    };
+  }
   return undefined;
 }
 

@@ -74,6 +74,8 @@ export interface RequestFailure {
   connection?: boolean;
   /** The library's message (used only for connection failures and unexpected errors). */
   message: string;
+  /** For a 3xx answer, its `location` header (redirects are not followed: node-http-fetch.ts). */
+  redirectedTo?: string;
 }
 
 export interface FailureContext {
@@ -149,6 +151,15 @@ export function classifyFailure(f: RequestFailure, c: FailureContext): ModelErro
       : new ModelError("bad_response", `${p}: ${why}`, p);
   }
   const s = f.status;
+  if (s >= 300 && s < 400) {
+    const to = f.redirectedTo ? ` to ${redact(f.redirectedTo, c.secrets)}` : "";
+    return new ModelError(
+      "config",
+      `${p}: ${c.baseUrl} redirects (HTTP ${s}${to}); redirects are not followed, so the request and its key go nowhere else: set the base URL to the address that answers`,
+      p,
+      s,
+    );
+  }
   if (s === 402 || saysQuotaExhausted(f.body))
     return new ModelError(
       "quota",

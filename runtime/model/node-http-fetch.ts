@@ -18,8 +18,9 @@
  *   handed on as a standard `Response`; a gzip, deflate or brotli body is decoded within the
  *   same bound (a server may compress without being asked);
  * - redirects are not followed: the 3xx answer goes back to the library, which fails the call
- *   with its status. An API endpoint that redirects is misconfigured, and following it would
- *   resend the request and its key to wherever it points;
+ *   with its status (errors.ts names it a configuration error, with its `location`). An API
+ *   endpoint that redirects is misconfigured, and following it would resend the request and its
+ *   key to wherever it points;
  * - an `https:` URL is only ever spoken to over TLS with Node's certificate checks (no option
  *   here turns them off);
  * - aborting the signal destroys the connection and rejects with the signal's reason (an

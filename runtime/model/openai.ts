@@ -112,8 +112,15 @@ export function fromOpenAICompletion(c: ChatCompletion, provider = "openai"): Ch
 export function openAIFailure(e: unknown): RequestFailure | undefined {
   if (e instanceof OpenAI.APIConnectionTimeoutError) return { timeout: true, message: e.message };
   if (e instanceof OpenAI.APIConnectionError) return { connection: true, message: e.message };
-  if (e instanceof OpenAI.APIError && typeof e.status === "number")
-    return { status: e.status, body: e.error === undefined ? undefined : { error: e.error }, message: e.message };
+  if (e instanceof OpenAI.APIError && typeof e.status === "number") {
+    const location = e.status >= 300 && e.status < 400 ? e.headers?.get("location") : null;
+    return {
+      status: e.status,
+      body: e.error === undefined ? undefined : { error: e.error },
+      message: e.message,
+      ...(typeof location === "string" ? { redirectedTo: location } : {}),
+    };
+  }
   return undefined;
 }
 

@@ -25,7 +25,7 @@ export interface Turn {
   /** OpenAI's `message.refusal`. */
   refusal?: string;
   usage?: { input: number; output: number };
-  /** An HTTP error instead of an answer: status, optional headers and error body. */
+  /** An HTTP error (or a 3xx redirect) instead of an answer: status, optional headers and error body. */
   status?: number;
   headers?: Record<string, string>;
   error?: { type?: string; code?: string; message: string };
@@ -164,7 +164,7 @@ export async function startModelServer(
       const turn = typeof entry === "function" ? entry(body, index) : entry;
       const model = typeof body.model === "string" ? body.model : "scripted";
       const answer = () => {
-        if (turn.status !== undefined && turn.status >= 400)
+        if (turn.status !== undefined && turn.status >= 300)
           send(
             turn.status,
             errorBody(protocol, turn.error ?? { message: `scripted HTTP ${turn.status}` }),

@@ -146,6 +146,26 @@ for (const protocol of PROTOCOLS) {
     },
   );
 
+  P(
+    `${protocol}: an endpoint that redirects fails the run naming where to; nothing is sent there, the key included`,
+    async () => {
+      const elsewhere = await serve(protocol, [{ text: "never reached" }]);
+      const path = protocol === "openai" ? "/v1/chat/completions" : "/v1/messages";
+      const target = `${elsewhere.baseUrl.replace(/\/v1$/, "")}${path}`;
+      const server = await serve(protocol, [{ status: 307, headers: { location: target } }, { text: "never reached" }]);
+      const r = await runAgent(server, "asker", { prompt: "hi" });
+      assert.is(server.requests.length, 1, "not retried");
+      assert.is(elsewhere.requests.length, 0, "the redirect is not followed");
+      assert.is(r.result.status, "error");
+      assert.is(r.result.error?.kind, "ModelError");
+      assert.ok(
+        r.result.message!.includes(`redirects (HTTP 307 to ${target}); redirects are not followed`),
+        r.result.message,
+      );
+      keyAbsent(r.result.message!, "the error message");
+    },
+  );
+
   P(`${protocol}: exhausted quota fails fast without retrying`, async () => {
     const server = await serve(protocol, [
       protocol === "openai"
