@@ -14,7 +14,8 @@
  * What it does, and deliberately does not:
  * - bodies are strings or bytes (what the libraries send for JSON requests); anything else is a
  *   TypeError, never a silently empty body;
- * - the answer is read whole, up to `maxResponseBytes` (the connection is cut past it), and
+ * - the answer is read whole (the clients make non-streaming calls; a streamed answer would
+ *   arrive all at once, at its end), up to `maxResponseBytes` (the connection is cut past it), and
  *   handed on as a standard `Response`; a gzip, deflate or brotli body is decoded within the
  *   same bound (a server may compress without being asked);
  * - redirects are not followed: the 3xx answer goes back to the library, which fails the call
@@ -27,7 +28,8 @@
  *   `AbortError`, as the libraries expect); a connection failure rejects with a TypeError whose
  *   `cause` is Node's error (its `code`: ECONNREFUSED, ENOTFOUND, ...), as undici's fetch does.
  *
- * Idle pooled connections do not keep the process alive (Node's agent unrefs them).
+ * Idle pooled connections do not keep the process alive (Node's agent unrefs them). Like Node
+ * 20's `fetch`, it does not read `HTTP(S)_PROXY`.
  */
 import http from "node:http";
 import https from "node:https";
