@@ -20,7 +20,7 @@ import type {
   ToolUseBlockParam,
 } from "@anthropic-ai/sdk/resources/messages";
 import type { ModelConfig } from "./config.js";
-import { classifyFailure, failureContext, ModelError, type RequestFailure } from "./errors.js";
+import { classifyFailure, failureContext, ModelError, redirectOf, type RequestFailure } from "./errors.js";
 import { EXCHANGE_KEY, governedFetch, newExchangeInfo } from "./http.js";
 import { boundToRun } from "./abort.js";
 import type { ChatRequest, ChatResponse, ExchangeInfo, FinishReason, ModelClient } from "./types.js";
@@ -118,15 +118,8 @@ export function fromAnthropicMessage(m: Message, provider = "anthropic"): ChatRe
 export function anthropicFailure(e: unknown): RequestFailure | undefined {
   if (e instanceof Anthropic.APIConnectionTimeoutError) return { timeout: true, message: e.message };
   if (e instanceof Anthropic.APIConnectionError) return { connection: true, message: e.message };
-  if (e instanceof Anthropic.APIError && typeof e.status === "number") {
-    const location = e.status >= 300 && e.status < 400 ? e.headers?.get("location") : null;
-    return {
-      status: e.status,
-      body: e.error,
-      message: e.message,
-      ...(typeof location === "string" ? { redirectedTo: location } : {}),
-    };
-  }
+  if (e instanceof Anthropic.APIError && typeof e.status === "number")
+    return { status: e.status, body: e.error, message: e.message, ...redirectOf(e.status, e.headers) };
   return undefined;
 }
 

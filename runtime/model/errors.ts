@@ -78,6 +78,12 @@ export interface RequestFailure {
   redirectedTo?: string;
 }
 
+/** A 3xx answer's `location` as RequestFailure's `redirectedTo`; nothing for other statuses. */
+export function redirectOf(status: number, headers: Headers | undefined): { redirectedTo?: string } {
+  const location = status >= 300 && status < 400 ? headers?.get("location") : null;
+  return typeof location === "string" ? { redirectedTo: location } : {};
+}
+
 export interface FailureContext {
   provider: string;
   model: string;

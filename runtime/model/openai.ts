@@ -18,7 +18,7 @@ import type {
   ChatCompletionMessageParam,
 } from "openai/resources/chat/completions";
 import { PROVIDERS, type ModelConfig } from "./config.js";
-import { classifyFailure, failureContext, ModelError, type RequestFailure } from "./errors.js";
+import { classifyFailure, failureContext, ModelError, redirectOf, type RequestFailure } from "./errors.js";
 import { EXCHANGE_KEY, governedFetch, newExchangeInfo } from "./http.js";
 import { boundToRun } from "./abort.js";
 import type { ChatRequest, ChatResponse, ExchangeInfo, FinishReason, ModelClient } from "./types.js";
@@ -112,15 +112,13 @@ export function fromOpenAICompletion(c: ChatCompletion, provider = "openai"): Ch
 export function openAIFailure(e: unknown): RequestFailure | undefined {
   if (e instanceof OpenAI.APIConnectionTimeoutError) return { timeout: true, message: e.message };
   if (e instanceof OpenAI.APIConnectionError) return { connection: true, message: e.message };
-  if (e instanceof OpenAI.APIError && typeof e.status === "number") {
-    const location = e.status >= 300 && e.status < 400 ? e.headers?.get("location") : null;
+  if (e instanceof OpenAI.APIError && typeof e.status === "number")
     return {
       status: e.status,
       body: e.error === undefined ? undefined : { error: e.error },
       message: e.message,
-      ...(typeof location === "string" ? { redirectedTo: location } : {}),
+      ...redirectOf(e.status, e.headers),
     };
-  }
   return undefined;
 }
 
