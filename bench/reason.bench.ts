@@ -133,7 +133,8 @@ function cpuMs(): number {
 
 /**
  * Wraps `fn` so that its wall and CPU time add to `part` while `on()` says so; otherwise `fn`
- * runs as it is (the headline loops time only the sandbox: the timers are not the loop's cost).
+ * runs as it is (the headline loops time only the sandbox driver and the provider client: the
+ * timers are not the loop's cost).
  */
 function timed<A extends unknown[], R>(part: Part, on: () => boolean, fn: (...a: A) => R): (...a: A) => R {
   return (...a: A): R => {
@@ -264,7 +265,8 @@ export async function run(): Promise<void> {
       });
 
     type Sample = { wall: number; cpu: number } & Record<PartName | "other", Part>;
-    // Three kinds of loop, in turn: the headline (only the sandbox timed), the breakdown (every
+    // Three kinds of loop, in turn: the headline (only the sandbox driver and the provider client
+    // timed), the breakdown (every
     // part timed), and the tool answered by a double (every part timed).
     const KINDS = ["headline", "breakdown", "doubled"] as const;
     const samples: Record<(typeof KINDS)[number], Sample[]> = { headline: [], breakdown: [], doubled: [] };
