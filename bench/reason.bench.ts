@@ -266,8 +266,8 @@ export async function run(): Promise<void> {
 
     type Sample = { wall: number; cpu: number } & Record<PartName | "other", Part>;
     // Three kinds of loop, in turn: the headline (only the sandbox driver and the provider client
-    // timed), the breakdown (every
-    // part timed), and the tool answered by a double (every part timed).
+    // timed), the breakdown (every part timed), and the tool answered by a double (every part
+    // timed).
     const KINDS = ["headline", "breakdown", "doubled"] as const;
     const samples: Record<(typeof KINDS)[number], Sample[]> = { headline: [], breakdown: [], doubled: [] };
     // The model server's own CPU time over the headline loops, per model call.
