@@ -101,10 +101,10 @@ export function nodeHttpFetch(o: NodeHttpFetchOptions): typeof globalThis.fetch 
   };
   return (input, init) =>
     new Promise<Response>((resolve, reject) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
+      if (input instanceof Request) throw new TypeError("the model transport takes a URL and options, not a Request");
+      const url = new URL(String(input));
       if (url.protocol !== "http:" && url.protocol !== "https:")
         throw new TypeError(`the model transport speaks http and https, not ${url.protocol}`);
-      if (input instanceof Request) throw new TypeError("the model transport takes a URL and options, not a Request");
       const signal = init?.signal ?? undefined;
       if (signal?.aborted) throw abortReason(signal);
       const method = (init?.method ?? "GET").toUpperCase();
