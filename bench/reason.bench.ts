@@ -83,15 +83,8 @@ async function serveElsewhere(): Promise<{ baseUrl: string; cpuMs(): Promise<num
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) resolve(out.trim());
-    });
-    child.on("exit", (c) => reject(new Error(`the model server exited (${c})`)));
-  });
-  let answered: ((line: string) => void) | undefined;
+  // Its stdout is lines: the base URL first, then one "cpu <µs>" per question asked.
+  let onLine: (line: string) => void = () => undefined;
   let pending = "";
   child.stdout.on("data", (d: Buffer) => {
     pending += d.toString();
@@ -99,14 +92,20 @@ async function serveElsewhere(): Promise<{ baseUrl: string; cpuMs(): Promise<num
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
-      if (line.startsWith("cpu ")) answered?.(line.slice(4));
+      onLine(line);
     }
+  });
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    onLine = (line) => resolve(line.trim());
+    child.on("exit", (c) => reject(new Error(`the model server exited (${c})`)));
   });
   return {
     baseUrl,
     cpuMs: () =>
       new Promise<number>((resolve) => {
-        answered = (v) => resolve(Number(v) / 1000);
+        onLine = (line) => {
+          if (line.startsWith("cpu ")) resolve(Number(line.slice(4)) / 1000);
+        };
         child.stdin.write("cpu\n");
       }),
     close: () =>
