@@ -1,33 +1,44 @@
 /**
  * The CLIs as users run them (`bin` in package.json): `dist/cli/symbi.js` and `dist/cli/symbic.js`,
- * bundled by esbuild from the sources, each command in its own chunk under `dist/cli/symbi-chunks/` and `dist/cli/symbic-chunks/`.
+ * each a small entry that runs its CLI's one CommonJS file (`symbi.cjs`, `symbic.cjs`), bundled by
+ * esbuild from the sources, with V8's code cache for that file (`symbi.cjs.cache`:
+ * formats/cli-launch.ts).
  *
- * Why (issue 13, bench/startup.bench.ts): a `symbi exec` of a built bundle loaded ~190 ES modules
- * one file at a time; resolving, reading, linking and evaluating them was the largest part of its
- * start-up after Node's own. Bundled, the same run loads ~45 files.
+ * Why (issue 13, bench/startup.bench.ts): after Node's own start, the largest cost of a short run
+ * was loading and compiling our JavaScript. Unbundled, a `symbi exec` of a built bundle loaded
+ * ~190 ES modules one file at a time. Bundled as ES modules with code splitting, ~45 files, each
+ * still compiled on every run: Node 20 keeps no compiled ES module. One script compiled with
+ * `vm.Script` takes V8's code cache, which this build writes (writeCodeCaches): the quick start's
+ * `symbi exec` of a bundle went from ~270 to ~230 ms, of `agent.symbi` from ~435 to ~320 ms,
+ * `symbic check` from ~225 to ~170 ms.
  *
- * - Code splitting keeps every lazy `import()` lazy: a command, the compiler of a `.symbi` target,
- *   the Docker driver and the MCP client stay in chunks loaded only when used. Without it, an
- *   external package imported anywhere would be imported by the single file up front.
- * - npm packages stay external — loaded from node_modules as installed (cedar-wasm finds its
+ * - One file per CLI, evaluated lazily: esbuild wraps each module that is imported with `import()`
+ *   (a command, the compiler of a `.symbi` target, the Docker driver, the MCP client) in a function
+ *   it calls on that import, so a run still evaluates only what it uses
+ *   (test/runtime/startup-imports.test.ts reads V8's coverage of the file to check it).
+ * - npm packages stay external — required from node_modules as installed (cedar-wasm finds its
  *   .wasm file next to itself) — except BUNDLED_PACKAGES, the pure-JS libraries a command needs on
- *   most runs: ajv's ~60 CommonJS files cost ~30 ms more to load than the same code in a chunk;
- *   commander, canonicalize and lru-cache, loaded by every run, took ~9 ms of a `symbi exec`
- *   from node_modules (resolving the package, and commander's CommonJS behind its ESM wrapper).
- *   The sources load them on first use through `createRequire` (startup); the lazyRequires plugin
- *   lets esbuild see those `require()` calls (as scripts/package-vscode.mjs does), so a bundled
- *   package is still evaluated only on first use, and an external one is still required from
- *   node_modules (each output file defines `require` for that: the banner).
+ *   most runs (ajv's ~60 CommonJS files cost ~30 ms more to load from node_modules; commander,
+ *   canonicalize and lru-cache, loaded by every run; chevrotain, which the parser loads with a
+ *   top-level `await` a CommonJS file cannot hold: staticChevrotain). The sources load packages
+ *   on first use through `createRequire` (startup); the lazyRequires plugin lets esbuild see
+ *   those `require()` calls (as scripts/package-vscode.mjs does), so a bundled package is still
+ *   evaluated only on first use.
  * - No module imports cedar-wasm: formats/cedar-wasm.ts requires it on the first Cedar call, so
  *   Cedar compiles after both CLIs switched V8 to Liftoff-only WebAssembly (formats/wasm-tier.ts),
  *   and only in runs that call it. test/build/cli-bundle.test.ts checks the import graph.
+ * - The code cache is written by running each CLI once on the quick start (TRAINING_RUNS) and is
+ *   checked to be usable; where it is not (another Node), the CLIs compile from source as before.
  * - `__SYMBI_VERSION__` is the package's version (compiler/version.ts reads it before looking for
  *   package.json).
  *
  * `node scripts/bundle-clis.mjs [OUTDIR]` (default dist/cli); scripts/postbuild.mjs runs it as part
  * of `npm run build`. esbuild is a devDependency: it runs at build time only.
  */
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -41,18 +52,37 @@ export const CLI_ENTRIES = Object.freeze({
 
 /**
  * Worker threads' modules each CLI starts (`new Worker(new URL("./name.js", import.meta.url))`):
- * output name → entry source. They are written into the CLI's chunks folder, next to the chunk
- * that starts them (testing/parallel.ts looks for its worker there).
+ * output name → entry source. Each is bundled into one ES module beside the CLI's file
+ * (testing/parallel.ts looks for its worker next to itself, and in a bundled CLI
+ * `import.meta.url` is the CLI's entry file).
  */
 export const WORKER_ENTRIES = Object.freeze({
   symbi: {},
   symbic: { "decide-worker": "testing/decide-worker.ts" },
 });
 
+/**
+ * Each CLI's training run (formats/cli-launch.ts trainCodeCache): what it runs once at build time
+ * so that its code cache holds what a run compiles. Paths are relative to the repository.
+ */
+const TRAINING_RUNS = Object.freeze({
+  symbi: ["exec", "examples/quickstart/agent.symbi", "--input", '{"name": "Ada", "number": 360}'],
+  symbic: ["build", "examples/quickstart", "--out", "{tmp}"],
+});
+
 /** npm packages bundled into each CLI (the rest load from node_modules). */
 export const BUNDLED_PACKAGES = Object.freeze({
-  symbi: ["ajv", "ajv-formats", "commander", "canonicalize", "lru-cache"],
-  symbic: ["ajv", "ajv-formats", "smol-toml", "toml-eslint-parser", "commander", "canonicalize", "lru-cache"],
+  symbi: ["ajv", "ajv-formats", "commander", "canonicalize", "lru-cache", "chevrotain"],
+  symbic: [
+    "ajv",
+    "ajv-formats",
+    "smol-toml",
+    "toml-eslint-parser",
+    "commander",
+    "canonicalize",
+    "lru-cache",
+    "chevrotain",
+  ],
 });
 
 /** The line by which a source loads packages on first use (the language server's bundle drops it too). */
@@ -71,58 +101,158 @@ const lazyRequires = {
   },
 };
 
-/** Each output file's own `require`, for the external packages the sources require on first use. */
+/** The worker bundles' own `require` (ES modules), for the external packages the sources require on first use. */
 const REQUIRE_BANNER = [
   'import { createRequire as __symbiCreateRequire } from "node:module";',
   "const require = __symbiCreateRequire(import.meta.url);",
 ].join("\n");
 
 /**
- * Bundles both CLIs into `outdir` (emptied first), each on its own (two CLIs sharing chunks would
- * split their common code into more, smaller files); returns esbuild's metafiles by CLI.
+ * The CLI files' first lines: strict mode (the sources are ES modules, strict throughout), and
+ * what `import.meta.url` stands for in them — the CLI's entry file (`symbi.js` beside
+ * `symbi.cjs`), which the sources compare with `process.argv[1]` and find files beside.
+ */
+const CLI_BANNER = [
+  '"use strict";',
+  'const __symbiEntryUrl = require("node:url").pathToFileURL(__filename.replace(/\\.cjs$/, ".js")).href;',
+].join("\n");
+
+/**
+ * grammar/chevrotain.ts loads chevrotain's single-file ES build with a top-level `await`, which a
+ * CommonJS file cannot hold: in the CLIs, the same names are imported from that file statically,
+ * and bundled.
+ */
+const staticChevrotain = {
+  name: "static-chevrotain",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]grammar[\\/]chevrotain\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const names = /export const \{([^}]*)\} = chevrotain;/.exec(text)?.[1];
+      if (!names) throw new Error(`${args.path}: no \`export const { ... } = chevrotain;\` to bundle statically`);
+      const file = join(dirname(createRequire(args.path).resolve("chevrotain")), "..", "chevrotain.min.mjs");
+      return {
+        contents: `export {${names}} from ${JSON.stringify(file)};`,
+        loader: "ts",
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
+/** The entry file users run: starts its CLI with the CLI's code cache (formats/cli-launch.ts). */
+function entryText(name) {
+  return [
+    "#!/usr/bin/env node",
+    `// ${name}: runs ${name}.cjs, with V8's code cache for it (formats/cli-launch.ts, scripts/bundle-clis.mjs).`,
+    'import { launch } from "./launch.js";',
+    `launch(${JSON.stringify(name)}, import.meta.url);`,
+    "",
+  ].join("\n");
+}
+
+/**
+ * Runs each CLI once as the build's training run (TRAINING_RUNS) so that it writes its code
+ * cache, in a scratch folder with its own home (nothing of the builder's is read or written),
+ * then checks in a fresh process that a run would use it. A cache that cannot be made or would
+ * not be used is a warning: the CLIs then compile their code on every run, as before.
+ */
+function writeCodeCaches(outdir) {
+  const scratch = mkdtempSync(join(tmpdir(), "symbi-code-cache-"));
+  const launchUrl = pathToFileURL(join(outdir, "launch.js")).href;
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: scratch,
+    XDG_CONFIG_HOME: join(scratch, "config"),
+    XDG_STATE_HOME: join(scratch, "state"),
+    XDG_CACHE_HOME: join(scratch, "cache"),
+    XDG_DATA_HOME: join(scratch, "data"),
+    NO_COLOR: "1",
+  };
+  const node = (code) =>
+    spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+      cwd: scratch,
+      env,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+  const warnings = [];
+  try {
+    for (const [name, training] of Object.entries(TRAINING_RUNS)) {
+      const entryUrl = pathToFileURL(join(outdir, `${name}.js`)).href;
+      const args = training.map((a) =>
+        a === "{tmp}" ? join(scratch, "out") : a.startsWith("examples/") ? join(root, a) : a,
+      );
+      const call = (fn, ...rest) =>
+        `import { ${fn} } from ${JSON.stringify(launchUrl)};\n${fn}(${[name, entryUrl, ...rest].map((x) => JSON.stringify(x)).join(", ")});`;
+      node(call("trainCodeCache", args));
+      const status = node(call("codeCacheStatus").replace(/\n(.*);$/, "\nprocess.stdout.write($1);"));
+      if (status.stdout !== "accepted")
+        warnings.push(
+          `${name}: its code cache would not be used (${status.stdout || status.stderr.trim() || "no answer"})`,
+        );
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return warnings;
+}
+
+/**
+ * Bundles both CLIs into `outdir` (emptied first), each on its own, writes their entry files and
+ * code caches; returns esbuild's metafiles of the CLI files by CLI.
  */
 export async function bundleClis(outdir = join(root, "dist", "cli")) {
   const esbuild = await import("esbuild");
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   const version = pkg.version;
   rmSync(outdir, { recursive: true, force: true });
+  const common = {
+    absWorkingDir: root,
+    outdir,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    tsconfig: join(root, "tsconfig.json"),
+    sourcemap: true,
+    logLevel: "silent",
+  };
+  await esbuild.build({ ...common, entryPoints: [{ in: "formats/cli-launch.ts", out: "launch" }], format: "esm" });
   const metafiles = {};
   for (const [name, src] of Object.entries(CLI_ENTRIES)) {
+    const external = Object.keys(pkg.dependencies)
+      .filter((d) => !BUNDLED_PACKAGES[name].includes(d))
+      .flatMap((d) => [d, `${d}/*`]);
     const result = await esbuild.build({
-      absWorkingDir: root,
-      entryPoints: [
-        { in: src, out: name },
-        ...Object.entries(WORKER_ENTRIES[name]).map(([out, w]) => ({ in: w, out: `${name}-chunks/${out}` })),
-      ],
-      outdir,
-      bundle: true,
-      splitting: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      external: Object.keys(pkg.dependencies)
-        .filter((d) => !BUNDLED_PACKAGES[name].includes(d))
-        .flatMap((d) => [d, `${d}/*`]),
-      plugins: [lazyRequires],
-      banner: { js: REQUIRE_BANNER },
-      chunkNames: `${name}-chunks/[name]-[hash]`,
-      define: { __SYMBI_VERSION__: JSON.stringify(version) },
-      tsconfig: join(root, "tsconfig.json"),
-      sourcemap: true,
+      ...common,
+      entryPoints: [{ in: src, out: name }],
+      format: "cjs",
+      outExtension: { ".js": ".cjs" },
+      external,
+      plugins: [lazyRequires, staticChevrotain],
+      banner: { js: CLI_BANNER },
+      define: { __SYMBI_VERSION__: JSON.stringify(version), "import.meta.url": "__symbiEntryUrl" },
       metafile: true,
-      logLevel: "silent",
     });
+    // The entry's `#!` line, which esbuild keeps, is no JavaScript inside a function: it becomes a
+    // comment of the same length (the source map's lines stay right).
+    const cjs = join(outdir, `${name}.cjs`);
+    writeFileSync(cjs, readFileSync(cjs, "utf8").replace(/^#!/, "//"));
+    const workers = Object.entries(WORKER_ENTRIES[name]);
+    if (workers.length > 0)
+      await esbuild.build({
+        ...common,
+        entryPoints: workers.map(([out, w]) => ({ in: w, out })),
+        format: "esm",
+        external,
+        plugins: [lazyRequires],
+        banner: { js: REQUIRE_BANNER },
+        define: { __SYMBI_VERSION__: JSON.stringify(version) },
+      });
+    writeFileSync(join(outdir, `${name}.js`), entryText(name));
     chmodSync(join(outdir, `${name}.js`), 0o755);
-    for (const out of Object.keys(WORKER_ENTRIES[name])) {
-      // testing/parallel.ts finds its worker next to itself: the chunk holding it must sit beside the worker.
-      const starter = Object.keys(result.metafile.outputs).find(
-        (o) => o.endsWith(".js") && readFileSync(join(root, o), "utf8").includes(`./${out}`),
-      );
-      if (!starter || dirname(join(root, starter)) !== join(outdir, `${name}-chunks`))
-        throw new Error(`the module that starts ${out} is not in ${name}-chunks/ (${starter ?? "none found"})`);
-    }
     metafiles[name] = result.metafile;
   }
+  for (const w of writeCodeCaches(outdir)) console.warn(`bundle-clis: warning: ${w}`);
   return metafiles;
 }
 

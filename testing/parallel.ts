@@ -82,7 +82,7 @@ function decideHere(k: CaseToDecide): Decided {
 
 /**
  * The worker's module next to this one: decide-worker.js where this module is compiled
- * (dist/testing) or bundled (the CLI's chunks folder, scripts/bundle-clis.mjs), decide-worker.ts
+ * (dist/testing) or bundled (beside the CLI's entry file, scripts/bundle-clis.mjs), decide-worker.ts
  * when the sources run under tsx. Undefined when it is missing: the cases are decided here.
  */
 function workerFile(): URL | undefined {

@@ -31,31 +31,42 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
   ["test", async () => (await import("./commands/test.js")).registerTest],
   ["explain", async () => (await import("./commands/explain.js")).registerExplain],
 ];
-const named = COMMANDS.filter(([name]) => name === process.argv[2]);
-// `symbic --version` alone needs no command (loading them all took ~0.4 s).
-const versionOnly = process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-V");
-const registers = versionOnly ? [] : await Promise.all((named.length > 0 ? named : COMMANDS).map(([, load]) => load()));
 
-const program = new Command();
-program
-  .name("symbic")
-  .description("Symbiont compiler: check .symbi files, compile policies to Cedar and sandbox settings to manifests")
-  .version(VERSION, "-V, --version")
-  .showHelpAfterError("(run with --help for usage)")
-  .exitOverride();
+/**
+ * Registers the commands the command line needs and runs it. A function, not top-level code: the
+ * bundled CLI is one CommonJS file (scripts/bundle-clis.mjs), which cannot hold a top-level await.
+ */
+async function main(): Promise<void> {
+  const named = COMMANDS.filter(([name]) => name === process.argv[2]);
+  // `symbic --version` alone needs no command (loading them all took ~0.4 s).
+  const versionOnly = process.argv.length === 3 && (process.argv[2] === "--version" || process.argv[2] === "-V");
+  const registers = versionOnly
+    ? []
+    : await Promise.all((named.length > 0 ? named : COMMANDS).map(([, load]) => load()));
 
-// A dangling or looping link in a project is skipped with a warning (compiler/project/files.ts).
-setSkipReporter((s) => process.stderr.write(`symbic: warning: ${s.path}: ${s.reason}; skipped\n`));
+  const program = new Command();
+  program
+    .name("symbic")
+    .description("Symbiont compiler: check .symbi files, compile policies to Cedar and sandbox settings to manifests")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
 
-for (const register of registers) register(program);
+  // A dangling or looping link in a project is skipped with a warning (compiler/project/files.ts).
+  setSkipReporter((s) => process.stderr.write(`symbic: warning: ${s.path}: ${s.reason}; skipped\n`));
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // Help and version exit 0; usage errors (already printed by commander) exit 1.
-    process.exitCode = e.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
-  } else {
-    throw e;
+  for (const register of registers) register(program);
+
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; usage errors (already printed by commander) exit 1.
+      process.exitCode = e.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
+    } else {
+      throw e;
+    }
   }
 }
+
+void main();

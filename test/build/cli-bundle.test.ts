@@ -1,16 +1,18 @@
 /**
  * The bundled CLIs (scripts/bundle-clis.mjs, `bin` in package.json; issue 13): every command is
- * reachable from symbi's explicit command table, the entry files never import Cedar's WebAssembly
- * before they switch V8 to Liftoff-only (formats/wasm-tier.ts), and the bundled CLIs build, check
- * and run the quick start as the compiled modules do.
+ * reachable from symbi's explicit command table, the CLI files never import Cedar's WebAssembly
+ * before they switch V8 to Liftoff-only (formats/wasm-tier.ts), their code caches are used when
+ * they fit and ignored when they do not (formats/cli-launch.ts), and the bundled CLIs build,
+ * check and run the quick start as the compiled modules do.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Metafile } from "esbuild";
 import { COMMANDS } from "../../runtime/cli/main.js";
 import { generateKeyFiles } from "../../formats/keys.js";
@@ -62,8 +64,8 @@ function reached(meta: Metafile, from: string, kinds: ReadonlySet<string>): Set<
 }
 
 function entryOutput(meta: Metafile, name: string): string {
-  const out = Object.keys(meta.outputs).find((o) => o.endsWith(`/${name}.js`) && meta.outputs[o]!.entryPoint);
-  assert.ok(out, `an entry output ${name}.js`);
+  const out = Object.keys(meta.outputs).find((o) => o.endsWith(`/${name}.cjs`) && meta.outputs[o]!.entryPoint);
+  assert.ok(out, `an entry output ${name}.cjs`);
   return out!;
 }
 
@@ -107,10 +109,11 @@ test("no module imports cedar-wasm: the binding is required on the first Cedar c
 });
 
 test("every package a bundled CLI requires on first use resolves from where the bundle is", () => {
-  const outputs = readdirSync(clis.dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".js"));
+  const outputs = readdirSync(clis.dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.c?js$/.test(f));
   const required = new Map<string, string>();
   for (const f of outputs)
-    for (const m of readFileSync(join(clis.dir, f), "utf8").matchAll(/__require\("([^"]+)"\)/g)) required.set(m[1]!, f);
+    for (const m of readFileSync(join(clis.dir, f), "utf8").matchAll(/\b(?:__)?require\("([^"]+)"\)/g))
+      if (!m[1]!.startsWith("node:")) required.set(m[1]!, f);
   // The control: the parsers the sources load on first use are among them (csv, XML, RE2, YAML).
   for (const pkg of ["csv-parse/sync", "fast-xml-parser", "re2js", "yaml"]) assert.ok(required.has(pkg), pkg);
   for (const [pkg, f] of required) {
@@ -120,12 +123,9 @@ test("every package a bundled CLI requires on first use resolves from where the 
 });
 
 test("bundled symbic's worker thread decides policy cases as the main thread does", async () => {
-  // testing/parallel.ts starts the worker next to itself; the bundle script puts both in symbic-chunks.
-  const file = join(clis.dir, "symbic-chunks/decide-worker.js");
-  const starter = readdirSync(join(clis.dir, "symbic-chunks")).find(
-    (f) => f.endsWith(".js") && readFileSync(join(clis.dir, "symbic-chunks", f), "utf8").includes("./decide-worker"),
-  );
-  assert.ok(starter, "a chunk beside the worker starts it");
+  // testing/parallel.ts starts the worker beside itself: in the bundled CLI, beside its entry file.
+  const file = join(clis.dir, "decide-worker.js");
+  assert.ok(readFileSync(join(clis.dir, "symbic.cjs"), "utf8").includes("./decide-worker"), "symbic starts it");
   const { dir, ready } = readyShopCases(30);
   try {
     const cases = ready.map(caseToDecide);
@@ -158,6 +158,67 @@ test("bundled symbic's worker thread decides policy cases as the main thread doe
   }
 });
 
+/** What `codeCacheStatus` says of a CLI in `dir`, asked in a fresh process as a run would. */
+function cacheStatus(dir: string, cli: "symbi" | "symbic"): string {
+  const launch = pathToFileURL(join(dir, "launch.js")).href;
+  const entry = pathToFileURL(join(dir, `${cli}.js`)).href;
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { codeCacheStatus } from ${JSON.stringify(launch)}; process.stdout.write(codeCacheStatus(${JSON.stringify(cli)}, ${JSON.stringify(entry)}));`,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+test("the build's code caches are used by a run of this Node", () => {
+  // The build ran each CLI once and kept what V8 compiled (scripts/bundle-clis.mjs); a run sets
+  // the same V8 flags before compiling, so V8 accepts the cache (formats/cli-launch.ts).
+  assert.is(cacheStatus(clis.dir, "symbi"), "accepted");
+  assert.is(cacheStatus(clis.dir, "symbic"), "accepted");
+});
+
+test("a code cache made from another source text, damaged or missing is not used, and the CLI still runs", () => {
+  const copy = mkdtempSync(join(REPO, ".tmp", "cli-cache-"));
+  try {
+    cpSync(clis.dir, copy, { recursive: true });
+    const cli = join(copy, "symbi.cjs");
+    const runs = () => {
+      const r = run(join(copy, "symbi.js"), ["exec", join(REPO, "examples/quickstart/agent.symbi"), "--input", INPUT]);
+      assert.is(r.status, 0, r.stderr);
+      assert.is((JSON.parse(r.stdout) as Record<string, string>).greeting, "Hello, Ada!");
+    };
+    // The same length, another text: V8 alone would take the cache (it checks only the length).
+    const text = readFileSync(cli, "utf8");
+    writeFileSync(cli, text.replace("///usr/bin/env node", "//ssr/bin/env nodex"));
+    assert.is(readFileSync(cli).length, Buffer.byteLength(text));
+    assert.is(cacheStatus(copy, "symbi"), "stale");
+    runs();
+    writeFileSync(cli, text);
+    assert.is(cacheStatus(copy, "symbi"), "accepted", "the control: the original text takes it");
+    // Damaged: its header is not ours.
+    const cache = readFileSync(`${cli}.cache`);
+    writeFileSync(`${cli}.cache`, Buffer.concat([Buffer.from("x"), cache]));
+    assert.is(cacheStatus(copy, "symbi"), "none");
+    runs();
+    // Our header, V8's data cut short: V8 rejects it.
+    writeFileSync(`${cli}.cache`, cache.subarray(0, cache.length >> 1));
+    assert.is(cacheStatus(copy, "symbi"), "rejected");
+    runs();
+    rmSync(`${cli}.cache`);
+    assert.is(cacheStatus(copy, "symbi"), "none");
+    runs();
+    appendFileSync(`${cli}.cache`, "");
+    assert.is(cacheStatus(copy, "symbi"), "none", "an empty file");
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
 test("the bundled CLIs print the package's version", () => {
   const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
   assert.is(run(clis.symbi, ["--version"]).stdout.trim(), version);
@@ -177,7 +238,7 @@ test("the bundled CLIs check, build, sign and run the quick start", () => {
   const out = JSON.parse(exec.stdout) as Record<string, string>;
   assert.is(out.greeting, "Hello, Ada!");
   assert.is(out.denied_by, "quickstart.tools.2");
-  // A .symbi target loads the compiler's chunks.
+  // A .symbi target runs the compiler (its modules, in the same file).
   const direct = run(clis.symbi, ["exec", join(quick, "agent.symbi"), "--input", INPUT]);
   assert.is(direct.status, 0, direct.stderr);
   assert.equal(JSON.parse(direct.stdout), out);

@@ -70,13 +70,13 @@ process.on("exit", () => appendFileSync(file, Object.keys(createRequire(import.m
 );
 
 /** Runs the symbi CLI (from sources, or `cli`: symbic, a bundled one) with the tracer; returns the loaded modules' paths. */
-function traced(args: string[], cli = join(REPO, "runtime/cli/main.ts")): string[] {
+function traced(args: string[], cli = join(REPO, "runtime/cli/main.ts"), env: Record<string, string> = {}): string[] {
   const file = join(work, `trace-${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(file, "");
   const r = spawnSync(process.execPath, ["--import", TSX, "--import", pathToFileURL(preload).href, cli, ...args], {
     cwd: work,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file },
+    env: { ...process.env, NO_COLOR: "1", SYMBI_TRACE_FILE: file, ...env },
     timeout: 120_000,
   });
   assert.is(r.status, 0, `${cli} ${args.join(" ")}: ${r.stderr}`);
@@ -116,21 +116,27 @@ test("symbi exec BUNDLE in the process tier loads no compiler, Docker client, mo
   assert.equal(heavy(loaded), []);
 });
 
-test("the bundled symbi (dist/cli) running the bundle loads none of them either, by the sources its chunks hold", async () => {
+test("the bundled symbi (dist/cli) running the bundle evaluates none of them either, by V8's coverage of its file", async () => {
   const clis = await bundledClis();
+  const coverage = mkdtempSync(join(work, "coverage-"));
   try {
     const key = join(work, "release.key");
     const files = traced(
       ["exec", join(work, "build/quickstart"), "--trust", `${key}.pub`, "--input", INPUT],
       clis.symbi,
+      { NODE_V8_COVERAGE: coverage },
     );
-    const chunks = files.filter((f) => f.startsWith(clis.dir));
-    assert.ok(chunks.length > 0, "the tracer sees the bundle's files");
-    // Each file of the bundle stands for the sources esbuild put in it.
-    const loaded = files.flatMap((f) => (f.startsWith(clis.dir) ? clis.sourcesOf(f) : [f]));
+    // The CLI's one file holds every module; the coverage tells which of them the run evaluated.
+    const cli = join(clis.dir, "symbi.cjs");
+    const loaded = [...files.filter((f) => !f.startsWith(clis.dir)), ...clis.sourcesRun(cli, coverage)];
     assert.ok(
       loaded.some((m) => /\/runtime\/exec\/run\.[jt]s$/.test(m)),
-      "the run's sources are mapped from its chunks",
+      "the run's sources are found from its coverage",
+    );
+    // The control: the bundle holds the compiler, which this run did not evaluate.
+    assert.ok(
+      clis.sourcesOf(cli).some((m) => /\/compiler\/emit\//.test(m)),
+      "the CLI's file holds the compiler",
     );
     assert.equal(heavy(loaded), []);
   } finally {
