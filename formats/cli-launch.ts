@@ -10,10 +10,14 @@
  * compiled ES module; a script compiled with `vm.Script` takes V8's code cache. `symbi exec` of a
  * built bundle went from ~265 to ~230 ms, of `agent.symbi` from ~405 to ~320 ms.
  *
- * The cache is written when the CLIs are built (`npm run build`): the build runs each CLI once on
- * the quick start (trainCodeCache) and keeps the code V8 compiled for that run. It is part of the
- * build's output, beside the code it was compiled from, and is trusted as that code is. Where it
- * cannot be used the CLI runs the same code compiled from source, only slower:
+ * The cache is written when the CLIs are built (`npm run build`): the build runs each CLI on the
+ * quick start (trainCodeCache) and keeps the code V8 compiled for that run. symbi has two: one
+ * from running a built bundle (`symbi.cjs.cache`), one from running a `.symbi` file, which also
+ * compiles it (`symbi.cjs.from-source.cache`); a command line naming a `.symbi` file takes the
+ * second. V8 deserializes a whole cache, so a bundle run does not pay for the compiler's code.
+ * The caches are part of the build's output, beside the code they were compiled from, and are
+ * trusted as that code is. Where one cannot be used the CLI runs the same code compiled from
+ * source, only slower:
  * - the file is missing or not ours (its header), or was compiled from another source text — the
  *   header holds the SHA-256 of the source it was made from (V8 itself checks only the length);
  * - V8 rejects it: another Node or V8 version, or other V8 flags. This is why launch sets the flags
@@ -35,6 +39,18 @@ const MAGIC = Buffer.from("symbi-code-cache-1\n");
 const DIGEST_BYTES = 32;
 
 export type BundledCli = "symbi" | "symbic";
+
+/** Which of a CLI's caches: from a run of a built bundle (and symbic's), or of a `.symbi` file. */
+export type CacheVariant = "default" | "from-source";
+
+function cacheFileOf(file: string, variant: CacheVariant): string {
+  return variant === "default" ? `${file}.cache` : `${file}.${variant}.cache`;
+}
+
+/** The cache a run of `cli` with these arguments takes (a wrong guess only costs time). */
+export function cacheVariantFor(cli: BundledCli, args: readonly string[]): CacheVariant {
+  return cli === "symbi" && args.some((a) => a.endsWith(".symbi")) ? "from-source" : "default";
+}
 
 interface Compiled {
   script: Script;
@@ -69,11 +85,11 @@ function readCache(cacheFile: string, source: Buffer): Buffer | "none" | "stale"
   return bytes.subarray(head);
 }
 
-/** The CLI's file beside `entryDir`, compiled with its cache when the cache fits. */
-function compile(cli: BundledCli, entryDir: string, useCache: boolean): Compiled {
+/** The CLI's file beside `entryDir`, compiled with the cache `variant` when it fits (none: without). */
+function compile(cli: BundledCli, entryDir: string, variant: CacheVariant | undefined): Compiled {
   const file = join(entryDir, `${cli}.cjs`);
   const source = readFileSync(file);
-  const cached = useCache ? readCache(`${file}.cache`, source) : "none";
+  const cached = variant ? readCache(cacheFileOf(file, variant), source) : "none";
   // esbuild writes ASCII (it escapes the rest), which decodes faster as Latin-1 (the same text).
   const text = isAscii(source) ? source.toString("latin1") : source.toString("utf8");
   // The file is run as Node runs a CommonJS module: its text inside Node's module wrapper.
@@ -106,32 +122,42 @@ function entryDirOf(entryUrl: string): string {
 /** Runs a bundled CLI: `entryUrl` is the entry file's `import.meta.url` (its CLI file is beside it). */
 export function launch(cli: BundledCli, entryUrl: string): void {
   setRunFlags();
-  run(compile(cli, entryDirOf(entryUrl), true));
+  run(compile(cli, entryDirOf(entryUrl), cacheVariantFor(cli, process.argv.slice(2))));
 }
 
 /**
  * Whether the CLI's code cache would be used by a run of this Node (the build's check, and
  * test/build/cli-bundle.test.ts's): call it in a fresh process, as a run would.
  */
-export function codeCacheStatus(cli: BundledCli, entryUrl: string): Compiled["cache"] {
+export function codeCacheStatus(
+  cli: BundledCli,
+  entryUrl: string,
+  variant: CacheVariant = "default",
+): Compiled["cache"] {
   setRunFlags();
-  return compile(cli, entryDirOf(entryUrl), true).cache;
+  return compile(cli, entryDirOf(entryUrl), variant).cache;
 }
 
 /**
  * The build's training run (scripts/bundle-clis.mjs): runs the CLI with `args` as a user would,
  * compiled from source, and when the process exits writes what V8 compiled during the run as the
- * CLI's code cache. Whether the run succeeds does not matter: what ran was compiled.
+ * CLI's code cache `variant`. Whether the run succeeds does not matter: what ran was compiled.
  */
-export function trainCodeCache(cli: BundledCli, entryUrl: string, args: readonly string[]): void {
+export function trainCodeCache(
+  cli: BundledCli,
+  entryUrl: string,
+  args: readonly string[],
+  variant: CacheVariant = "default",
+): void {
   setRunFlags();
-  const c = compile(cli, entryDirOf(entryUrl), false);
+  const c = compile(cli, entryDirOf(entryUrl), undefined);
   process.argv = [process.argv[0]!, fileURLToPath(entryUrl), ...args];
   process.once("exit", () => {
     // Written whole, then renamed: a build killed here leaves no half-written cache.
-    const part = `${c.file}.cache.${process.pid}.part`;
+    const cache = cacheFileOf(c.file, variant);
+    const part = `${cache}.${process.pid}.part`;
     writeFileSync(part, Buffer.concat([MAGIC, digest(c.source), c.script.createCachedData()]));
-    renameSync(part, `${c.file}.cache`);
+    renameSync(part, cache);
   });
   run(c);
 }

@@ -61,18 +61,47 @@ export const WORKER_ENTRIES = Object.freeze({
   symbic: { "decide-worker": "testing/decide-worker.ts" },
 });
 
-/**
- * Each CLI's training run (formats/cli-launch.ts trainCodeCache): what it runs once at build time
- * so that its code cache holds what a run compiles. Paths are relative to the repository.
- */
-const TRAINING_RUNS = Object.freeze({
-  symbi: ["exec", "examples/quickstart/agent.symbi", "--input", '{"name": "Ada", "number": 360}'],
-  symbic: ["build", "examples/quickstart", "--out", "{tmp}"],
-});
+const INPUT = '{"name": "Ada", "number": 360}';
 
-/** npm packages bundled into each CLI (the rest load from node_modules). */
+/**
+ * The build's runs of the CLIs that write their code caches (formats/cli-launch.ts
+ * trainCodeCache), in order: `cache` names the CLI and cache a run writes (none: a plain run that
+ * prepares the next). `{scratch}` is a folder of the build's; `examples/` paths are the repository's.
+ */
+const TRAINING_RUNS = Object.freeze([
+  { cli: "symbi", args: ["keygen", "--out", "{scratch}/release.key"] },
+  {
+    cli: "symbic",
+    cache: "default",
+    args: ["build", "examples/quickstart", "--out", "{scratch}/build", "--sign", "{scratch}/release.key"],
+  },
+  {
+    cli: "symbi",
+    cache: "default",
+    args: ["exec", "{scratch}/build/quickstart", "--trust", "{scratch}/release.key.pub", "--input", INPUT],
+  },
+  { cli: "symbi", cache: "from-source", args: ["exec", "examples/quickstart/agent.symbi", "--input", INPUT] },
+]);
+
+/**
+ * npm packages bundled into each CLI (the rest load from node_modules): the pure-JS libraries a
+ * command runs on most runs. A bundled package's compiled code is in the CLI's code cache; one
+ * loaded from node_modules is compiled on every run that loads it (the TOML parsers, RE2 and
+ * picocolors took ~10 ms of a `symbi exec agent.symbi` that way).
+ */
 export const BUNDLED_PACKAGES = Object.freeze({
-  symbi: ["ajv", "ajv-formats", "commander", "canonicalize", "lru-cache", "chevrotain"],
+  symbi: [
+    "ajv",
+    "ajv-formats",
+    "commander",
+    "canonicalize",
+    "lru-cache",
+    "chevrotain",
+    "smol-toml",
+    "toml-eslint-parser",
+    "re2js",
+    "picocolors",
+  ],
   symbic: [
     "ajv",
     "ajv-formats",
@@ -82,6 +111,8 @@ export const BUNDLED_PACKAGES = Object.freeze({
     "canonicalize",
     "lru-cache",
     "chevrotain",
+    "re2js",
+    "picocolors",
   ],
 });
 
@@ -151,9 +182,9 @@ function entryText(name) {
 }
 
 /**
- * Runs each CLI once as the build's training run (TRAINING_RUNS) so that it writes its code
- * cache, in a scratch folder with its own home (nothing of the builder's is read or written),
- * then checks in a fresh process that a run would use it. A cache that cannot be made or would
+ * Runs the CLIs as the build's training runs (TRAINING_RUNS) so that they write their code
+ * caches, in a scratch folder with its own home (nothing of the builder's is read or written),
+ * then checks in a fresh process that a run would use each. A cache that cannot be made or would
  * not be used is a warning: the CLIs then compile their code on every run, as before.
  */
 function writeCodeCaches(outdir) {
@@ -168,28 +199,30 @@ function writeCodeCaches(outdir) {
     XDG_DATA_HOME: join(scratch, "data"),
     NO_COLOR: "1",
   };
-  const node = (code) =>
-    spawnSync(process.execPath, ["--input-type=module", "-e", code], {
-      cwd: scratch,
-      env,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
+  const node = (args) => spawnSync(process.execPath, args, { cwd: scratch, env, encoding: "utf8", timeout: 120_000 });
+  const call = (fn, ...args) =>
+    node([
+      "--input-type=module",
+      "-e",
+      `import { ${fn} } from ${JSON.stringify(launchUrl)};\nprocess.stdout.write(String(${fn}(${args.map((x) => JSON.stringify(x)).join(", ")})));`,
+    ]);
   const warnings = [];
   try {
-    for (const [name, training] of Object.entries(TRAINING_RUNS)) {
-      const entryUrl = pathToFileURL(join(outdir, `${name}.js`)).href;
-      const args = training.map((a) =>
-        a === "{tmp}" ? join(scratch, "out") : a.startsWith("examples/") ? join(root, a) : a,
+    for (const step of TRAINING_RUNS) {
+      const entry = join(outdir, `${step.cli}.js`);
+      const args = step.args.map((a) =>
+        a.replace("{scratch}", scratch).replace(/^examples\//, `${join(root, "examples")}/`),
       );
-      const call = (fn, ...rest) =>
-        `import { ${fn} } from ${JSON.stringify(launchUrl)};\n${fn}(${[name, entryUrl, ...rest].map((x) => JSON.stringify(x)).join(", ")});`;
-      node(call("trainCodeCache", args));
-      const status = node(call("codeCacheStatus").replace(/\n(.*);$/, "\nprocess.stdout.write($1);"));
-      if (status.stdout !== "accepted")
-        warnings.push(
-          `${name}: its code cache would not be used (${status.stdout || status.stderr.trim() || "no answer"})`,
-        );
+      if (!step.cache) {
+        const r = node([entry, ...args]);
+        if (r.status !== 0) warnings.push(`${step.cli} ${args[0]}: ${r.stderr.trim() || `exit ${r.status}`}`);
+        continue;
+      }
+      const entryUrl = pathToFileURL(entry).href;
+      call("trainCodeCache", step.cli, entryUrl, args, step.cache);
+      const status = call("codeCacheStatus", step.cli, entryUrl, step.cache).stdout;
+      if (status !== "accepted")
+        warnings.push(`${step.cli}: its ${step.cache} code cache would not be used (${status || "no answer"})`);
     }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
