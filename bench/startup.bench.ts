@@ -7,6 +7,8 @@
  *   the same round. The ratios' median, min and max are printed next to the targets:
  *   `symbi exec BUNDLE` ≤ 4×, `symbi exec agent.symbi` ≤ 5×, `symbic check` ≤ 4×,
  *   `symbic build` ≤ 6×. Where /proc is readable, the children's CPU time is printed too.
+ *   `symbi exec agent.symbi` is measured twice: as a run after the first (Cedar's validation of
+ *   its unchanged policies remembered: runtime/exec/validation-memory.ts) and as a first run.
  * - Throughput: runs of `symbi exec BUNDLE` per second with 1, 4 and 16 running at once.
  *
  * `SYMBI_BENCH_BEFORE=DIR` (a checkout of an older commit, built, with its node_modules) adds
@@ -31,6 +33,8 @@ interface Case {
   name: string;
   argv: string[];
   target?: number;
+  /** The run's XDG_CACHE_HOME, where it remembers Cedar's validations (runtime/exec/validation-memory.ts); "fresh": a new one each run. */
+  cache?: string | "fresh";
 }
 
 const INPUT = '{"name": "Ada", "number": 360}';
@@ -47,10 +51,14 @@ function childrenCpuMs(): number | undefined {
   }
 }
 
-function runOnce(argv: string[], cwd: string): { wall: number; cpu?: number } {
+let freshCaches = 0;
+
+function runOnce(argv: string[], cwd: string, cache?: string): { wall: number; cpu?: number } {
+  const dir = cache === "fresh" ? join(cwd, `fresh-cache-${++freshCaches}`) : cache;
+  const env = dir === undefined ? process.env : { ...process.env, XDG_CACHE_HOME: dir };
   const c0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, argv, { cwd, encoding: "utf8" });
+  const r = spawnSync(process.execPath, argv, { cwd, encoding: "utf8", env });
   const wall = performance.now() - t0;
   const c1 = childrenCpuMs();
   if (r.status !== 0)
@@ -133,9 +141,17 @@ export async function run(): Promise<void> {
       cases.push(
         { name: `symbi exec BUNDLE${c.label}`, argv: [c.symbi, "exec", bundle, ...trust, "--input", INPUT], target: 4 },
         {
+          // A run after the first: its policies' validation by Cedar is remembered (the warm-up run below).
           name: `symbi exec agent.symbi${c.label}`,
           argv: [c.symbi, "exec", join(quick, "agent.symbi"), "--input", INPUT],
           target: 5,
+          cache: join(dir, "cache"),
+        },
+        {
+          name: `symbi exec agent.symbi, first run (nothing remembered)${c.label}`,
+          argv: [c.symbi, "exec", join(quick, "agent.symbi"), "--input", INPUT],
+          target: 5,
+          cache: "fresh",
         },
         { name: `symbic check${c.label}`, argv: [c.symbic, "check", quick], target: 4 },
         {
@@ -147,14 +163,14 @@ export async function run(): Promise<void> {
     }
 
     // Start-up: rounds of every case, the order rotated each round; ratios to the same round's floor.
-    for (const c of cases) runOnce(c.argv, dir); // warm the file cache
+    for (const c of cases) runOnce(c.argv, dir, c.cache); // warm the file cache
     const wall = new Map<string, number[]>(cases.map((c) => [c.name, []]));
     const cpu = new Map<string, number[]>(cases.map((c) => [c.name, []]));
     const ratio = new Map<string, number[]>(cases.map((c) => [c.name, []]));
     for (let r = 0; r < rounds; r++) {
       const order = cases.map((_, i) => cases[(i + r) % cases.length]!);
       const got = new Map<string, { wall: number; cpu?: number }>();
-      for (const c of order) got.set(c.name, runOnce(c.argv, dir));
+      for (const c of order) got.set(c.name, runOnce(c.argv, dir, c.cache));
       const floor = got.get("node -e 0")!.wall;
       for (const c of cases) {
         const g = got.get(c.name)!;

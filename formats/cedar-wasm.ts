@@ -45,5 +45,7 @@ export const preparsePolicySet: typeof Cedar.preparsePolicySet = (id, policies) 
 export const preparseSchema: typeof Cedar.preparseSchema = (name, schema) => cedar().preparseSchema(name, schema);
 export const policySetTextToParts: typeof Cedar.policySetTextToParts = (text) => cedar().policySetTextToParts(text);
 export const policyToJson: typeof Cedar.policyToJson = (policy) => cedar().policyToJson(policy);
+/** The versions of the Cedar language and of the cedar-wasm build in use ("<cedar>/<sdk>"). */
+export const cedarVersions = (): string => `${cedar().getCedarVersion()}/${cedar().getCedarSDKVersion()}`;
 /** Cedar's `validate` (policies against a schema), named apart from the sandbox manifest's validator. */
 export const cedarValidate: typeof Cedar.validate = (call) => cedar().validate(call);

@@ -6,7 +6,8 @@
  *
  * Usage: npm test [-- PATH_SUBSTRING...]   e.g. `npm test -- grammar`
  */
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -14,15 +15,19 @@ import { fileURLToPath } from "node:url";
 const root = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
 if (!process.env.SYMBI_TEST_CHILD) {
+  // The runs' remembered Cedar validations (runtime/exec/validation-memory.ts) go to a folder of
+  // this test run, not the user's cache: every run of the suite validates as a first run does.
+  const cache = mkdtempSync(join(tmpdir(), "symbi-test-cache-"));
   // Re-exec with the tsx loader so `.ts` test files and sources import directly.
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", "--stack-size=4000", fileURLToPath(import.meta.url), ...process.argv.slice(2)],
     {
       stdio: "inherit",
-      env: { ...process.env, SYMBI_TEST_CHILD: "1" },
+      env: { ...process.env, SYMBI_TEST_CHILD: "1", XDG_CACHE_HOME: cache },
     },
   );
+  rmSync(cache, { recursive: true, force: true });
   process.exit(r.status ?? 1);
 }
 

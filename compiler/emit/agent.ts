@@ -12,6 +12,7 @@ import { hasErrors, type Diagnostic } from "../diagnostics/model.js";
 import type { ActionCatalog } from "../policy/catalog.js";
 import { policyAnalysisInput } from "./analysis-input.js";
 import { compileCedar, type CedarCompilation } from "./cedar/index.js";
+import type { ValidationMemory } from "./cedar/validate.js";
 import { lowerAgentIR } from "./ir.js";
 import type { KubernetesRenderOptions } from "./kubernetes.js";
 import { buildManifests, type BlockOutput } from "./manifests.js";
@@ -34,6 +35,8 @@ export interface AgentStageOptions {
   display?: (file: string) => string;
   /** Validate the emitted policies with cedar-wasm in strict mode (`symbic build`). */
   validate: boolean;
+  /** Validation inputs that passed before (a build in memory: compiler/emit/cedar/validate.ts). */
+  validationMemory?: ValidationMemory;
   /** How the Kubernetes objects are rendered (`symbic build --runtime-image`). */
   kubernetes?: KubernetesRenderOptions;
 }
@@ -46,7 +49,10 @@ export function compileAgent(
 ): AgentCompilation {
   const display = o.display ?? ((f: string) => f);
   const analysis = policyAnalysisInput(info, res, contracts, { file: o.file, text: o.text, display });
-  const cedar = compileCedar(analysis, info.node.name.span, { validate: o.validate });
+  const cedar = compileCedar(analysis, info.node.name.span, {
+    validate: o.validate,
+    ...(o.validationMemory ? { validationMemory: o.validationMemory } : {}),
+  });
   const manifests = buildManifests({
     agent: info.node,
     file: o.file,

@@ -33,6 +33,7 @@ import { lockPath, serializeMcpLock, type McpLock } from "../mcp/lock.js";
 import type { AgentIR } from "../../formats/ir.js";
 import { sealBundle } from "./bundle.js";
 import { policyFiles, type CedarCompilation } from "./cedar/index.js";
+import type { ValidationMemory } from "./cedar/validate.js";
 import { compileAgent } from "./agent.js";
 import { buildSkills } from "./skills.js";
 
@@ -60,6 +61,11 @@ export interface BuildInput {
    * servers itself: compiler/mcp/README.md, "Pins at build time").
    */
   mcpLock?: McpLock;
+  /**
+   * Validation inputs that passed before, not validated again (a build in memory: `symbi exec
+   * FILE.symbi`, `symbic test`; compiler/emit/cedar/validate.ts). `symbic build` validates all.
+   */
+  validationMemory?: ValidationMemory;
 }
 
 export interface AgentBundle {
@@ -217,6 +223,7 @@ function buildAgent(
     text: (f) => texts.get(f),
     display: (f) => rel(f, input),
     validate: true,
+    ...(input.validationMemory ? { validationMemory: input.validationMemory } : {}),
     ...(input.runtimeImage !== undefined ? { kubernetes: { runtimeImage: input.runtimeImage } } : {}),
   });
   diagnostics.push(...compiled.diagnostics);

@@ -6,6 +6,8 @@
  * files (compiler/project/members.ts), so names resolve across files as in `symbic build`. The agents defined
  * in FILE are the ones that can be run; the others are peers (`delegate` targets). Compile
  * errors are printed as the compiler prints them and the command fails with exit 3; nothing runs.
+ * Cedar's strict validation of the policies is skipped for an input it passed before
+ * (validation-memory.ts).
  */
 import { resolve } from "node:path";
 import { findProjectRoot, isProjectRoot } from "../../compiler/project/root.js";
@@ -17,6 +19,7 @@ import { renderPretty } from "../../compiler/diagnostics/render.js";
 import { hasErrors } from "../../compiler/diagnostics/model.js";
 import { bundleFromFiles, type Bundle } from "./bundle.js";
 import { CompileError } from "./compile-error.js";
+import { validationMemory } from "./validation-memory.js";
 
 export { CompileError };
 
@@ -54,7 +57,9 @@ export function compileProject(
       throw new CompileError((e as Error).message, "");
     }
   }
-  const out = buildProject({ projectDir, sources });
+  // Policies validated before are not validated again (runtime/exec/validation-memory.ts).
+  const memory = validationMemory();
+  const out = buildProject({ projectDir, sources, ...(memory ? { validationMemory: memory } : {}) });
   const diagnostics = [...before, ...out.diagnostics];
   if (hasErrors(diagnostics)) {
     const errors = diagnostics.filter((d) => d.severity === "error");

@@ -13,7 +13,7 @@ import type { ContextModel, PoliciesJson } from "../../../formats/policies-json.
 import { emitPolicies, policySetText, type EmittedPolicies } from "./policies.js";
 import { policiesJson } from "./policies-json.js";
 import { cedarSchema } from "./schema.js";
-import { validatePolicies } from "./validate.js";
+import { validatePolicies, type ValidationMemory } from "./validate.js";
 
 export interface CedarCompilation {
   model: AgentPolicyModel;
@@ -33,14 +33,23 @@ export interface CedarCompilation {
  * (the agent's name). `symbic check` skips the validation: a failure there is a compiler bug,
  * not a property of the program, and the build still validates every policy set.
  */
-export function compileCedar(input: AnalyzeInput, at: Span, opts: { validate: boolean }): CedarCompilation {
+export function compileCedar(
+  input: AnalyzeInput,
+  at: Span,
+  opts: { validate: boolean; validationMemory?: ValidationMemory },
+): CedarCompilation {
   const { model, diagnostics } = analyzeAgentPolicies(input);
   if (hasErrors(diagnostics)) return { model, diagnostics, validationMillis: 0 };
   const emitted = emitPolicies(model);
   const context = buildContextModel(model, input.catalog);
   const schema = cedarSchema(context);
   const v = opts.validate
-    ? validatePolicies([...emitted.main, ...emitted.approval], schema, { file: input.file, span: at })
+    ? validatePolicies(
+        [...emitted.main, ...emitted.approval],
+        schema,
+        { file: input.file, span: at },
+        opts.validationMemory,
+      )
     : { diagnostics: [], millis: 0 };
   return {
     model,

@@ -6,7 +6,15 @@
  * cedar-wasm notes: `validate()` answers `type: "success"` even when policies fail validation —
  * the errors are in `validationErrors`; error positions are UTF-8 byte offsets into the policy's
  * own text (policies are passed as an id → text map, so they keep our ids).
+ *
+ * A build in memory (`symbi exec FILE.symbi`, `symbic test`) may pass a ValidationMemory: the
+ * inputs Cedar has already validated without an error. Validation is a pure function of its
+ * input and of the Cedar build, so an input remembered under the same key — the SHA-256 of the
+ * Cedar versions, the mode, the schema and every policy's id and text — has the same answer,
+ * and Cedar is not asked again (~60 ms of a run: most of it compiling Cedar's validator). Only
+ * inputs that passed are remembered; a failure is found and reported again each time.
  */
+import { createHash } from "node:crypto";
 import * as cedar from "../../../formats/cedar-wasm.js";
 import type { SchemaJson } from "../../../formats/cedar-wasm.js";
 import type { Span } from "../../../grammar/span.js";
@@ -23,18 +31,38 @@ export interface CedarValidation {
   diagnostics: Diagnostic[];
   /** CPU milliseconds spent in cedar-wasm's validation (for the benchmark). */
   millis: number;
+  /** The input had passed before (a ValidationMemory remembered it): Cedar was not asked. */
+  remembered?: boolean;
+}
+
+/** Validation inputs that passed (keys: validationKey); runtime/exec/validation-memory.ts keeps them on disk. */
+export interface ValidationMemory {
+  has(key: string): boolean;
+  remember(key: string): void;
+}
+
+/** The validation mode, part of the key. */
+const MODE = "strict";
+
+/** What identifies a validation's input and the Cedar that answers it: a SHA-256, hex. */
+export function validationKey(policies: readonly EmittedPolicy[], schema: SchemaJson<string>): string {
+  const input = ["symbi-cedar-validation/1", cedar.cedarVersions(), MODE, schema, policies.map((p) => [p.id, p.text])];
+  return createHash("sha256").update(JSON.stringify(input)).digest("hex");
 }
 
 export function validatePolicies(
   policies: readonly EmittedPolicy[],
   schema: SchemaJson<string>,
   fallback: { file: string; span: Span },
+  memory?: ValidationMemory,
 ): CedarValidation {
+  const key = memory ? validationKey(policies, schema) : undefined;
+  if (key !== undefined && memory!.has(key)) return { diagnostics: [], millis: 0, remembered: true };
   const byId = new Map(policies.map((p) => [p.id, p]));
   const staticPolicies: Record<string, string> = {};
   for (const p of policies) staticPolicies[p.id] = p.text;
   const c0 = process.cpuUsage();
-  const answer = cedar.cedarValidate({ schema, policies: { staticPolicies }, validationSettings: { mode: "strict" } });
+  const answer = cedar.cedarValidate({ schema, policies: { staticPolicies }, validationSettings: { mode: MODE } });
   const c = process.cpuUsage(c0);
   const millis = (c.user + c.system) / 1000;
   const diagnostics: Diagnostic[] = [];
@@ -74,5 +102,6 @@ export function validatePolicies(
       }),
     );
   }
+  if (key !== undefined && answer.validationErrors.length === 0) memory!.remember(key);
   return { diagnostics, millis };
 }
