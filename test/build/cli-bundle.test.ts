@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import type { Metafile } from "esbuild";
 import { COMMANDS } from "../../runtime/cli/main.js";
 import { generateKeyFiles } from "../../formats/keys.js";
+import { cacheVariantFor } from "../../formats/cli-launch.js";
 import { REPO } from "../helpers/corpus.js";
 import { runCli } from "../helpers/cli.js";
 import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
@@ -114,8 +115,9 @@ test("every package a bundled CLI requires on first use resolves from where the 
   for (const f of outputs)
     for (const m of readFileSync(join(clis.dir, f), "utf8").matchAll(/\b(?:__)?require\("([^"]+)"\)/g))
       if (!m[1]!.startsWith("node:")) required.set(m[1]!, f);
-  // The control: the parsers the sources load on first use are among them (csv, XML, RE2, YAML).
-  for (const pkg of ["csv-parse/sync", "fast-xml-parser", "re2js", "yaml"]) assert.ok(required.has(pkg), pkg);
+  // The control: the packages the sources load on first use from node_modules are among them (csv, XML, YAML, Cedar).
+  for (const pkg of ["csv-parse/sync", "fast-xml-parser", "yaml", "@cedar-policy/cedar-wasm/nodejs"])
+    assert.ok(required.has(pkg), pkg);
   for (const [pkg, f] of required) {
     const from = createRequire(join(clis.dir, f));
     assert.ok(from.resolve(pkg), `${pkg}, required by ${f}`);
@@ -159,7 +161,7 @@ test("bundled symbic's worker thread decides policy cases as the main thread doe
 });
 
 /** What `codeCacheStatus` says of a CLI in `dir`, asked in a fresh process as a run would. */
-function cacheStatus(dir: string, cli: "symbi" | "symbic"): string {
+function cacheStatus(dir: string, cli: "symbi" | "symbic", variant = "default"): string {
   const launch = pathToFileURL(join(dir, "launch.js")).href;
   const entry = pathToFileURL(join(dir, `${cli}.js`)).href;
   const r = spawnSync(
@@ -167,7 +169,7 @@ function cacheStatus(dir: string, cli: "symbi" | "symbic"): string {
     [
       "--input-type=module",
       "-e",
-      `import { codeCacheStatus } from ${JSON.stringify(launch)}; process.stdout.write(codeCacheStatus(${JSON.stringify(cli)}, ${JSON.stringify(entry)}));`,
+      `import { codeCacheStatus } from ${JSON.stringify(launch)}; process.stdout.write(codeCacheStatus(${JSON.stringify(cli)}, ${JSON.stringify(entry)}, ${JSON.stringify(variant)}));`,
     ],
     { encoding: "utf8" },
   );
@@ -179,7 +181,18 @@ test("the build's code caches are used by a run of this Node", () => {
   // The build ran each CLI once and kept what V8 compiled (scripts/bundle-clis.mjs); a run sets
   // the same V8 flags before compiling, so V8 accepts the cache (formats/cli-launch.ts).
   assert.is(cacheStatus(clis.dir, "symbi"), "accepted");
+  assert.is(cacheStatus(clis.dir, "symbi", "from-source"), "accepted");
   assert.is(cacheStatus(clis.dir, "symbic"), "accepted");
+  // A bundle run's cache holds no compiler: it is the smaller one.
+  const size = (f: string) => readFileSync(join(clis.dir, f)).length;
+  assert.ok(size("symbi.cjs.cache") < size("symbi.cjs.from-source.cache"));
+});
+
+test("a command line naming a .symbi file takes symbi's cache from a .symbi run; others the default", () => {
+  assert.is(cacheVariantFor("symbi", ["exec", "agents/a.symbi", "--input", "{}"]), "from-source");
+  assert.is(cacheVariantFor("symbi", ["exec", "build/a", "--trust", "k.pub"]), "default");
+  assert.is(cacheVariantFor("symbi", ["audit", "verify", "audit.log"]), "default");
+  assert.is(cacheVariantFor("symbic", ["check", "agents/a.symbi"]), "default");
 });
 
 test("a code cache made from another source text, damaged or missing is not used, and the CLI still runs", () => {
