@@ -24,7 +24,10 @@ import { createRequire } from "node:module";
 import { setFlagsFromString } from "node:v8";
 import type * as Cedar from "@cedar-policy/cedar-wasm/nodejs";
 
-setFlagsFromString("--no-turbo-inline-js-wasm-calls");
+/** The V8 setting Cedar's callers need (above); formats/cli-launch.ts sets it before compiling a CLI. */
+export const CEDAR_V8_FLAG = "--no-turbo-inline-js-wasm-calls";
+
+setFlagsFromString(CEDAR_V8_FLAG);
 
 export type * from "@cedar-policy/cedar-wasm/nodejs";
 

@@ -32,6 +32,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Script, constants } from "node:vm";
+import { CEDAR_V8_FLAG } from "./cedar-wasm.js";
 import { compileWasmForShortRun } from "./wasm-tier.js";
 
 /** The start of a code cache file, before the SHA-256 of its source and V8's data. */
@@ -63,8 +64,7 @@ interface Compiled {
 /** The flags a CLI sets while it runs, set before it is compiled (the cache holds their hash). */
 function setRunFlags(): void {
   compileWasmForShortRun();
-  // formats/cedar-wasm.ts sets it when it is loaded.
-  setFlagsFromString("--no-turbo-inline-js-wasm-calls");
+  setFlagsFromString(CEDAR_V8_FLAG);
 }
 
 function digest(source: Buffer): Buffer {
