@@ -141,11 +141,17 @@ const REQUIRE_BANNER = [
 /**
  * The CLI files' first lines: strict mode (the sources are ES modules, strict throughout), and
  * what `import.meta.url` stands for in them — the CLI's entry file (`symbi.js` beside
- * `symbi.cjs`), which the sources compare with `process.argv[1]` and find files beside.
+ * `symbi.cjs`), which the sources compare with `process.argv[1]` and find files beside; the file
+ * itself when it is run directly (`node dist/cli/symbi.cjs`), so that it runs then too.
  */
 const CLI_BANNER = [
   '"use strict";',
-  'const __symbiEntryUrl = require("node:url").pathToFileURL(__filename.replace(/\\.cjs$/, ".js")).href;',
+  "const __symbiEntryUrl = (() => {",
+  '  const { realpathSync } = require("node:fs");',
+  "  let direct = false;",
+  "  try { direct = process.argv[1] !== undefined && realpathSync(process.argv[1]) === __filename; } catch {}",
+  '  return require("node:url").pathToFileURL(direct ? __filename : __filename.replace(/\\.cjs$/, ".js")).href;',
+  "})();",
 ].join("\n");
 
 /**

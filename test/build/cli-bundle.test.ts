@@ -238,6 +238,19 @@ test("the bundled CLIs print the package's version", () => {
   assert.is(run(clis.symbic, ["--version"]).stdout.trim(), version);
 });
 
+test("a CLI's one file run directly (node symbi.cjs) runs too, without the code cache", () => {
+  // symbi runs its main only when it was invoked directly: the file itself counts.
+  const exec = run(join(clis.dir, "symbi.cjs"), [
+    "exec",
+    join(REPO, "examples/quickstart/agent.symbi"),
+    "--input",
+    INPUT,
+  ]);
+  assert.is(exec.status, 0, exec.stderr);
+  assert.is((JSON.parse(exec.stdout) as Record<string, string>).greeting, "Hello, Ada!");
+  assert.match(run(join(clis.dir, "symbic.cjs"), ["--version"]).stdout, /^\d+\.\d+\.\d+/);
+});
+
 test("the bundled CLIs check, build, sign and run the quick start", () => {
   const quick = join(REPO, "examples/quickstart");
   const check = run(clis.symbic, ["check", quick]);
