@@ -1,6 +1,7 @@
 /**
  * `symbi doctor`: checks the machine and the project and says what works and what to fix —
- * Node's version, the configuration, what the project's agents need (Docker, images by digest,
+ * Node's version, the configuration, whether the CLIs start from their code caches, what the
+ * project's agents need (Docker, images by digest,
  * gVisor proved from inside), the key files (readable, safe modes, matching halves), the audit
  * log (verifies, not locked, within retention, key not overdue for rotation), the model provider
  * of model-driven agents (reachable, key accepted, model listed — no token spent), and the MCP
@@ -20,6 +21,7 @@ import { isStale, lockPathFor, readLockOwner } from "../audit/lock.js";
 import { auditLogIn } from "../audit/storage.js";
 import { SUPPORTED_NODE } from "../../compiler/version.js";
 import type { DefaultTier } from "../exec/sandbox-settings.js";
+import { codeCacheFindings } from "./code-cache.js";
 import { dockerFindings } from "./docker.js";
 import { mcpFindings } from "./mcp.js";
 import { modelFindings, type ModelCheckOptions } from "./model.js";
@@ -251,6 +253,7 @@ function auditFindings(ctx: DoctorContext): DoctorFinding[] {
 
 /** The checks after the configuration and the project's needs, in order. */
 export const CHECKS: readonly DoctorCheck[] = [
+  () => codeCacheFindings(),
   (ctx) => [projectFinding(ctx.needs)],
   (ctx) => dockerFindings(ctx.needs),
   keyFindings,

@@ -17,6 +17,7 @@ import type { Metafile } from "esbuild";
 import { COMMANDS } from "../../runtime/cli/main.js";
 import { generateKeyFiles } from "../../formats/keys.js";
 import { cacheVariantFor } from "../../formats/cli-launch.js";
+import { codeCacheFindings } from "../../runtime/doctor/code-cache.js";
 import { REPO } from "../helpers/corpus.js";
 import { runCli } from "../helpers/cli.js";
 import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
@@ -186,6 +187,34 @@ test("the build's code caches are used by a run of this Node", () => {
   // A bundle run's cache holds no compiler: it is the smaller one.
   const size = (f: string) => readFileSync(join(clis.dir, f)).length;
   assert.ok(size("symbi.cjs.cache") < size("symbi.cjs.from-source.cache"));
+});
+
+test("symbi doctor says whether the code caches are used, and why one is not", () => {
+  assert.equal(
+    codeCacheFindings(clis.dir).map((f) => f.status),
+    ["ok"],
+  );
+  assert.equal(
+    codeCacheFindings(undefined).map((f) => f.status),
+    ["skip"],
+    "not the bundled CLIs",
+  );
+  const copy = mkdtempSync(join(REPO, ".tmp", "cli-doctor-"));
+  try {
+    cpSync(clis.dir, copy, { recursive: true });
+    const cache = readFileSync(join(copy, "symbi.cjs.from-source.cache"));
+    writeFileSync(join(copy, "symbi.cjs.from-source.cache"), cache.subarray(0, cache.length >> 1));
+    rmSync(join(copy, "symbic.cjs.cache"));
+    const [f, ...more] = codeCacheFindings(copy);
+    assert.equal(more, []);
+    assert.is(f!.status, "warn");
+    assert.match(f!.detail, "symbi (runs of a .symbi file): refused by V8");
+    assert.match(f!.detail, "symbic: missing");
+    assert.not.match(f!.detail, "built bundle", "the cache that is used is not named");
+    assert.match(f!.fix ?? "", "npm run build");
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 });
 
 test("a command line naming a .symbi file takes symbi's cache from a .symbi run; others the default", () => {
