@@ -122,7 +122,19 @@ function entryDirOf(entryUrl: string): string {
 /** Runs a bundled CLI: `entryUrl` is the entry file's `import.meta.url` (its CLI file is beside it). */
 export function launch(cli: BundledCli, entryUrl: string): void {
   setRunFlags();
-  run(compile(cli, entryDirOf(entryUrl), cacheVariantFor(cli, process.argv.slice(2))));
+  let compiled: Compiled;
+  try {
+    compiled = compile(cli, entryDirOf(entryUrl), cacheVariantFor(cli, process.argv.slice(2)));
+  } catch (e) {
+    // The CLI's file is missing or unreadable (an install cut short): say so, exit 1 (formats/exit-codes.ts).
+    const code = (e as NodeJS.ErrnoException).code;
+    process.stderr.write(
+      `${cli}: error: the installed CLI is incomplete: ${code ?? (e as Error).message} reading ${cli}.cjs beside ${fileURLToPath(entryUrl)}; rebuild it (npm run build)\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  run(compiled);
 }
 
 /**

@@ -189,6 +189,23 @@ test("the build's code caches are used by a run of this Node", () => {
   assert.ok(size("symbi.cjs.cache") < size("symbi.cjs.from-source.cache"));
 });
 
+test("an install missing its CLI file says so and exits 1, without a stack trace", () => {
+  const copy = mkdtempSync(join(REPO, ".tmp", "cli-missing-"));
+  try {
+    cpSync(clis.dir, copy, { recursive: true });
+    rmSync(join(copy, "symbi.cjs"));
+    const r = run(join(copy, "symbi.js"), ["--version"]);
+    assert.is(r.status, 1);
+    assert.match(
+      r.stderr,
+      /^symbi: error: the installed CLI is incomplete: ENOENT reading symbi\.cjs beside .*; rebuild it \(npm run build\)\n$/,
+    );
+    assert.is(r.stdout, "");
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+});
+
 test("symbi doctor says whether the code caches are used, and why one is not", () => {
   assert.equal(
     codeCacheFindings(clis.dir).map((f) => f.status),
