@@ -53,12 +53,14 @@ export function cacheVariantFor(cli: BundledCli, args: readonly string[]): Cache
   return cli === "symbi" && args.some((a) => a.endsWith(".symbi")) ? "from-source" : "default";
 }
 
+/** What became of a code cache: "accepted", or why it was not used. */
+export type CodeCacheStatus = "accepted" | "none" | "stale" | "rejected";
+
 interface Compiled {
   script: Script;
   source: Buffer;
   file: string;
-  /** What became of the code cache: "accepted", or why it was not used. */
-  cache: "accepted" | "none" | "stale" | "rejected";
+  cache: CodeCacheStatus;
 }
 
 /** The flags a CLI sets while it runs, set before it is compiled (the cache holds their hash). */
@@ -141,11 +143,7 @@ export function launch(cli: BundledCli, entryUrl: string): void {
  * Whether the CLI's code cache would be used by a run of this Node (the build's check, and
  * test/build/cli-bundle.test.ts's): call it in a fresh process, as a run would.
  */
-export function codeCacheStatus(
-  cli: BundledCli,
-  entryUrl: string,
-  variant: CacheVariant = "default",
-): Compiled["cache"] {
+export function codeCacheStatus(cli: BundledCli, entryUrl: string, variant: CacheVariant = "default"): CodeCacheStatus {
   setRunFlags();
   return compile(cli, entryDirOf(entryUrl), variant).cache;
 }

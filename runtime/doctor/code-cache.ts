@@ -12,18 +12,19 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { BundledCli, CacheVariant, CodeCacheStatus } from "../../formats/cli-launch.js";
 import type { DoctorFinding } from "./report.js";
 
 const SUBJECT = "start-up code cache";
 
 /** The caches the build writes (scripts/bundle-clis.mjs TRAINING_RUNS) and what each is for. */
-const CACHES: ReadonlyArray<{ cli: "symbi" | "symbic"; variant: "default" | "from-source"; what: string }> = [
+const CACHES: ReadonlyArray<{ cli: BundledCli; variant: CacheVariant; what: string }> = [
   { cli: "symbi", variant: "default", what: "symbi (runs of a built bundle)" },
   { cli: "symbi", variant: "from-source", what: "symbi (runs of a .symbi file)" },
   { cli: "symbic", variant: "default", what: "symbic" },
 ];
 
-const WHY: Record<string, string> = {
+const WHY: Record<Exclude<CodeCacheStatus, "accepted">, string> = {
   none: "missing",
   stale: "made from another text of the CLI",
   rejected: "refused by V8 (made by another Node.js, or with other V8 flags)",
@@ -37,8 +38,11 @@ export function bundledCliDir(): string | undefined {
   return existsSync(join(dir, "launch.js")) && existsSync(join(dir, "symbi.cjs")) ? dir : undefined;
 }
 
-/** What a run would make of one cache: "accepted", or why not (cli-launch.ts codeCacheStatus). */
-function statusOf(dir: string, cli: string, variant: string): string {
+/**
+ * What a run would make of one cache of the CLIs in `dir` (cli-launch.ts codeCacheStatus), asked
+ * in a fresh process; a child that does not answer is said in the string returned.
+ */
+export function codeCacheStatusOf(dir: string, cli: BundledCli, variant: CacheVariant): CodeCacheStatus | string {
   const launch = pathToFileURL(join(dir, "launch.js")).href;
   const entry = pathToFileURL(join(dir, `${cli}.js`)).href;
   const code = `import { codeCacheStatus } from ${JSON.stringify(launch)};
@@ -52,8 +56,8 @@ export function codeCacheFindings(dir: string | undefined = bundledCliDir()): Do
     return [{ subject: SUBJECT, status: "skip", detail: "not running the bundled CLIs (dist/cli)" }];
   const refused: string[] = [];
   for (const c of CACHES) {
-    const status = statusOf(dir, c.cli, c.variant);
-    if (status !== "accepted") refused.push(`${c.what}: ${WHY[status] ?? status}`);
+    const status = codeCacheStatusOf(dir, c.cli, c.variant);
+    if (status !== "accepted") refused.push(`${c.what}: ${WHY[status as keyof typeof WHY] ?? status}`);
   }
   if (refused.length === 0)
     return [{ subject: SUBJECT, status: "ok", detail: `used by ${CACHES.map((c) => c.what).join(", ")}` }];

@@ -12,12 +12,11 @@ import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync,
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Metafile } from "esbuild";
 import { COMMANDS } from "../../runtime/cli/main.js";
 import { generateKeyFiles } from "../../formats/keys.js";
 import { cacheVariantFor } from "../../formats/cli-launch.js";
-import { codeCacheFindings } from "../../runtime/doctor/code-cache.js";
+import { codeCacheFindings, codeCacheStatusOf } from "../../runtime/doctor/code-cache.js";
 import { REPO } from "../helpers/corpus.js";
 import { runCli } from "../helpers/cli.js";
 import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
@@ -161,29 +160,12 @@ test("bundled symbic's worker thread decides policy cases as the main thread doe
   }
 });
 
-/** What `codeCacheStatus` says of a CLI in `dir`, asked in a fresh process as a run would. */
-function cacheStatus(dir: string, cli: "symbi" | "symbic", variant = "default"): string {
-  const launch = pathToFileURL(join(dir, "launch.js")).href;
-  const entry = pathToFileURL(join(dir, `${cli}.js`)).href;
-  const r = spawnSync(
-    process.execPath,
-    [
-      "--input-type=module",
-      "-e",
-      `import { codeCacheStatus } from ${JSON.stringify(launch)}; process.stdout.write(codeCacheStatus(${JSON.stringify(cli)}, ${JSON.stringify(entry)}, ${JSON.stringify(variant)}));`,
-    ],
-    { encoding: "utf8" },
-  );
-  assert.is(r.status, 0, r.stderr);
-  return r.stdout;
-}
-
 test("the build's code caches are used by a run of this Node", () => {
   // The build ran each CLI once and kept what V8 compiled (scripts/bundle-clis.mjs); a run sets
   // the same V8 flags before compiling, so V8 accepts the cache (formats/cli-launch.ts).
-  assert.is(cacheStatus(clis.dir, "symbi"), "accepted");
-  assert.is(cacheStatus(clis.dir, "symbi", "from-source"), "accepted");
-  assert.is(cacheStatus(clis.dir, "symbic"), "accepted");
+  assert.is(codeCacheStatusOf(clis.dir, "symbi", "default"), "accepted");
+  assert.is(codeCacheStatusOf(clis.dir, "symbi", "from-source"), "accepted");
+  assert.is(codeCacheStatusOf(clis.dir, "symbic", "default"), "accepted");
   // A bundle run's cache holds no compiler: it is the smaller one.
   const size = (f: string) => readFileSync(join(clis.dir, f)).length;
   assert.ok(size("symbi.cjs.cache") < size("symbi.cjs.from-source.cache"));
@@ -255,24 +237,24 @@ test("a code cache made from another source text, damaged or missing is not used
     const text = readFileSync(cli, "utf8");
     writeFileSync(cli, text.replace("///usr/bin/env node", "//ssr/bin/env nodex"));
     assert.is(readFileSync(cli).length, Buffer.byteLength(text));
-    assert.is(cacheStatus(copy, "symbi"), "stale");
+    assert.is(codeCacheStatusOf(copy, "symbi", "default"), "stale");
     runs();
     writeFileSync(cli, text);
-    assert.is(cacheStatus(copy, "symbi"), "accepted", "the control: the original text takes it");
+    assert.is(codeCacheStatusOf(copy, "symbi", "default"), "accepted", "the control: the original text takes it");
     // Damaged: its header is not ours.
     const cache = readFileSync(`${cli}.cache`);
     writeFileSync(`${cli}.cache`, Buffer.concat([Buffer.from("x"), cache]));
-    assert.is(cacheStatus(copy, "symbi"), "none");
+    assert.is(codeCacheStatusOf(copy, "symbi", "default"), "none");
     runs();
     // Our header, V8's data cut short: V8 rejects it.
     writeFileSync(`${cli}.cache`, cache.subarray(0, cache.length >> 1));
-    assert.is(cacheStatus(copy, "symbi"), "rejected");
+    assert.is(codeCacheStatusOf(copy, "symbi", "default"), "rejected");
     runs();
     rmSync(`${cli}.cache`);
-    assert.is(cacheStatus(copy, "symbi"), "none");
+    assert.is(codeCacheStatusOf(copy, "symbi", "default"), "none");
     runs();
     appendFileSync(`${cli}.cache`, "");
-    assert.is(cacheStatus(copy, "symbi"), "none", "an empty file");
+    assert.is(codeCacheStatusOf(copy, "symbi", "default"), "none", "an empty file");
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
