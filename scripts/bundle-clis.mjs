@@ -86,37 +86,23 @@ const TRAINING_RUNS = Object.freeze([
 ]);
 
 /**
- * npm packages bundled into each CLI (the rest load from node_modules): the pure-JS libraries a
+ * npm packages bundled into both CLIs (the rest load from node_modules): the pure-JS libraries a
  * command runs on most runs. A bundled package's compiled code is in the CLI's code cache; one
  * loaded from node_modules is compiled on every run that loads it (the TOML parsers, RE2 and
  * picocolors took ~10 ms of a `symbi exec agent.symbi` that way).
  */
-export const BUNDLED_PACKAGES = Object.freeze({
-  symbi: [
-    "ajv",
-    "ajv-formats",
-    "commander",
-    "canonicalize",
-    "lru-cache",
-    "chevrotain",
-    "smol-toml",
-    "toml-eslint-parser",
-    "re2js",
-    "picocolors",
-  ],
-  symbic: [
-    "ajv",
-    "ajv-formats",
-    "smol-toml",
-    "toml-eslint-parser",
-    "commander",
-    "canonicalize",
-    "lru-cache",
-    "chevrotain",
-    "re2js",
-    "picocolors",
-  ],
-});
+export const BUNDLED_PACKAGES = Object.freeze([
+  "ajv",
+  "ajv-formats",
+  "commander",
+  "canonicalize",
+  "lru-cache",
+  "chevrotain",
+  "smol-toml",
+  "toml-eslint-parser",
+  "re2js",
+  "picocolors",
+]);
 
 /** The line by which a source loads packages on first use (the language server's bundle drops it too). */
 const LAZY_REQUIRE = "const require = createRequire(import.meta.url);";
@@ -258,11 +244,11 @@ export async function bundleClis(outdir = join(root, "dist", "cli")) {
     logLevel: "silent",
   };
   await esbuild.build({ ...common, entryPoints: [{ in: "formats/cli-launch.ts", out: "launch" }], format: "esm" });
+  const external = Object.keys(pkg.dependencies)
+    .filter((d) => !BUNDLED_PACKAGES.includes(d))
+    .flatMap((d) => [d, `${d}/*`]);
   const metafiles = {};
   for (const [name, src] of Object.entries(CLI_ENTRIES)) {
-    const external = Object.keys(pkg.dependencies)
-      .filter((d) => !BUNDLED_PACKAGES[name].includes(d))
-      .flatMap((d) => [d, `${d}/*`]);
     const result = await esbuild.build({
       ...common,
       entryPoints: [{ in: src, out: name }],

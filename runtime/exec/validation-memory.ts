@@ -93,9 +93,8 @@ class DiskValidationMemory implements ValidationMemory {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       if (!this.usable()) return;
-      if (readdirSync(this.dir).length >= MAX_ENTRIES) {
-        for (const f of readdirSync(this.dir)) rmSync(join(this.dir, f), { force: true });
-      }
+      const entries = readdirSync(this.dir);
+      if (entries.length >= MAX_ENTRIES) for (const f of entries) rmSync(join(this.dir, f), { force: true });
       const part = join(this.dir, `${key}.${process.pid}.${randomBytes(4).toString("hex")}.part`);
       const fd = openSync(part, "wx", 0o600);
       try {
