@@ -29,6 +29,7 @@ import * as T from "./tokens.js";
 import { Kw } from "./tokens.js";
 import { MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
 import { LazyLookahead } from "./lazy-lookahead.js";
+import { recordOnPrototype } from "./recording.js";
 
 /** Tokens of lookahead the grammar needs (the validations in test/grammar check it suffices). */
 const MAX_LOOKAHEAD = 3;
@@ -2189,6 +2190,9 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return this.ACTION(() => literalNode(t, this.span(t, t)) as A.BoolLit);
   });
 }
+
+// Half of the parser's construction was chevrotain deleting its recording methods (recording.ts).
+recordOnPrototype(SymbiontParser);
 
 /** Builds the literal node for a string, number, duration or boolean token. */
 function literalNode(t: IToken, span: Span): A.Literal {
