@@ -35,8 +35,7 @@ import { ExitCode } from "../../formats/exit-codes.js";
 import { approverFor, type ApprovalMode, type Approver } from "../gate/approval.js";
 import { GateLoadError, RESERVED_CONTEXT_KEYS, isDefaultDeny, type PolicyGate } from "../gate/gate.js";
 import type { CreateSandboxOptions } from "../sandbox/index.js";
-import { Budget } from "../interpreter/budget.js";
-import { liveHeap } from "../interpreter/heap.js";
+import { Budget, runHeapBaseline } from "../interpreter/budget.js";
 import { Interpreter } from "../interpreter/evaluator.js";
 import { DslError, FatalError, describeRunError, formatLocation, type SourceLocation } from "../interpreter/errors.js";
 import type { ActionCall, InterpreterHost, ToolCallArgs } from "../interpreter/host.js";
@@ -579,8 +578,8 @@ async function runPrepared(
     ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
     ...(o.maxCallDepth !== undefined ? { maxCallDepth: o.maxCallDepth } : {}),
     ...(o.maxMemory !== undefined ? { maxMemory: o.maxMemory } : {}),
-    // What is alive before the agent's code runs is not the agent's (one collection per run).
-    heapBaseline: liveHeap(),
+    // What is alive before the agent's code runs is not the agent's.
+    heapBaseline: runHeapBaseline(o.maxMemory),
     deadline,
     timeoutText: formatDuration(timeoutMs),
     signal: controller.signal,

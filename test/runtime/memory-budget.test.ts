@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Budget } from "../../runtime/interpreter/budget.js";
+import { Budget, runHeapBaseline } from "../../runtime/interpreter/budget.js";
 import { DslError } from "../../runtime/interpreter/errors.js";
 import { REPO } from "../helpers/corpus.js";
 import { symbi } from "../helpers/symbi.js";
@@ -155,6 +155,37 @@ test("item 14: Budget.allocate — within the budget, an addition; beyond it, a 
   assert.instance(error, DslError);
   assert.is((error as DslError).kind, "RuntimeError");
   assert.is((error as DslError).location?.span.line, 3);
+});
+
+/** Heap readings that say what was asked. */
+function readings(inUse: number, live: number) {
+  const asked: string[] = [];
+  return {
+    asked,
+    heap: {
+      inUse: () => (asked.push("inUse"), inUse),
+      live: () => (asked.push("live"), live),
+    },
+  };
+}
+
+const MiB = 1024 * 1024;
+
+test("the run's heap baseline: the heap in use, without a collection, while it is at most an eighth of the budget", () => {
+  const r = readings(15 * MiB, 12 * MiB);
+  assert.is(runHeapBaseline(512 * MiB, r.heap), 15 * MiB);
+  assert.equal(r.asked, ["inUse"], "no full collection");
+  const edge = readings(8 * MiB, 6 * MiB);
+  assert.is(runHeapBaseline(64 * MiB, edge.heap), 8 * MiB);
+  assert.equal(edge.asked, ["inUse"]);
+});
+
+test("the run's heap baseline: past an eighth of the budget, what a full collection leaves alive", () => {
+  const r = readings(8 * MiB + 1, 6 * MiB);
+  assert.is(runHeapBaseline(64 * MiB, r.heap), 6 * MiB);
+  assert.equal(r.asked, ["inUse", "live"]);
+  const small = readings(15 * MiB, 12 * MiB);
+  assert.is(runHeapBaseline(2 * MiB, small.heap), 12 * MiB);
 });
 
 test.run();
