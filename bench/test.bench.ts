@@ -227,6 +227,25 @@ export async function run(): Promise<void> {
       `CPU: ${median(rep.cpu).toFixed(0)} cases/s`,
     );
     report("symbic test examples, the CLI (5 projects built, 53 tests, node start included)", median(examplesMs), "ms");
+
+    // The floor: what the distinct file's Cedar calls alone cost, replayed on one thread with
+    // Liftoff as the CLI compiles Cedar (cedar-floor.ts). Nothing else of a run can be faster
+    // than this many cases per second on this machine's cores.
+    const floor = spawnSync(
+      process.execPath,
+      ["--liftoff-only", join(root, "dist/bench/cedar-floor.js"), paths[0]![1]],
+      { cwd: root, encoding: "utf8", maxBuffer: 1 << 26 },
+    );
+    if (floor.status !== 0) throw new Error(`cedar-floor exited ${floor.status}: ${floor.stderr}`);
+    const f = JSON.parse(floor.stdout) as { cases: number; calls: number; perCallUs: number; perCaseUs: number };
+    const cores = availableParallelism();
+    report(
+      "symbic test, distinct requests: Cedar's calls alone, replayed (CPU per case, Liftoff)",
+      f.perCaseUs,
+      "µs",
+      undefined,
+      `${(f.calls / f.cases).toFixed(2)} calls a case at ${f.perCallUs.toFixed(0)} µs: at most ${Math.round((cores * 1e6) / f.perCaseUs)} cases/s on ${cores} cores with nothing else to do`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
