@@ -34,4 +34,5 @@ export const {
   NoViableAltException,
   EarlyExitException,
   LLkLookaheadStrategy,
+  getLookaheadPaths,
 } = chevrotain;

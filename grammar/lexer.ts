@@ -36,7 +36,8 @@ export interface LexResult {
 function unclosedStringStart(tokens: readonly IToken[], text: string): number | undefined {
   const last = tokens[tokens.length - 1];
   if (!last || last.tokenType !== UnterminatedString) return undefined;
-  for (const t of tokens) {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     if (t.tokenType !== StringLiteral || t.startLine === t.endLine) continue;
     const after = text.charCodeAt(t.endOffset! + 1);
     if (after === 34 || after === 95 || (after >= 48 && after <= 57) || ((after | 32) >= 97 && (after | 32) <= 122))
@@ -83,7 +84,11 @@ export function lex(
   }
 
   const unterminatedEnds: number[] = [];
-  for (const t of result.tokens) {
+  // Indexed loops over the tokens (here and above): `for…of` allocated an iterator result per
+  // token in this once-per-file code that V8 does not optimize (2.6 MB of garbage per megabyte).
+  const tokens = result.tokens;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     if (t.tokenType === UnterminatedString) {
       unterminatedEnds.push(t.endOffset! + 1);
       diagnostics.push(

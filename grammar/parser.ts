@@ -134,8 +134,8 @@ export function bracketsBalanced(tokens: readonly IToken[]): boolean {
   let paren = 0;
   let bracket = 0;
   let brace = 0;
-  for (const t of tokens) {
-    const tt = t.tokenType;
+  for (let i = 0; i < tokens.length; i++) {
+    const tt = tokens[i]!.tokenType;
     if (tt === T.LParen) paren++;
     else if (tt === T.RParen) {
       if (--paren < 0) return false;
@@ -2008,12 +2008,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
           this.idTok = id;
           this.idResult = undefined;
           this.OPTION((this.lambdaTail ??= () => this.parseLambdaTail()));
-          this.OPTION2(
-            (this.typeLiteralTail ??= {
-              GATE: () => this.idResult === undefined && !this.noStruct,
-              DEF: () => this.parseTypeLiteralTail(),
-            }),
-          );
+          // The gate is tested here rather than given as the OPTION's GATE, which chevrotain wraps
+          // in a new closure on every call: the same decision (an option's gate only guards its
+          // lookahead, and the grammar recording ignores it), without the garbage.
+          if (this.RECORDING_PHASE || (this.idResult === undefined && !this.noStruct))
+            this.OPTION2((this.typeLiteralTail ??= () => this.parseTypeLiteralTail()));
           if (this.RECORDING_PHASE) return undefined as unknown as A.Expr;
           return this.idResult ?? this.ident(id);
         },
@@ -2028,7 +2027,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private idTok: IToken = undefined as unknown as IToken;
   private idResult: A.Expr | undefined;
   private lambdaTail?: () => void;
-  private typeLiteralTail?: { GATE: () => boolean; DEF: () => void };
+  private typeLiteralTail?: () => void;
 
   private parseLambdaTail(): void {
     const param = this.idTok;

@@ -203,6 +203,11 @@ for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
  * `scan()`/`lex()` get fresh objects they may keep.
  */
 const pool: IToken[] = [];
+/**
+ * The array of those tokens, recycled the same way: growing a fresh array to a megabyte's
+ * hundred thousand tokens copied it a dozen times (2.6 MB of garbage per parse).
+ */
+const pooledTokens: IToken[] = [];
 
 /**
  * The scanner's tokens have a hidden class of their own. As plain object literals they shared
@@ -244,11 +249,15 @@ export function scan(
     range?: { start: number; end: number; line: number; col: number };
   } = {},
 ): ScanResult {
-  const tokens: IToken[] = [];
   const reuse = opts.reuse === true;
+  const tokens: IToken[] = reuse ? pooledTokens : [];
+  let count = 0;
+  const add = (t: IToken): void => {
+    tokens[count++] = t;
+  };
   const take = (): IToken => {
     if (!reuse) return fresh();
-    const i = tokens.length;
+    const i = count;
     return i < pool.length ? pool[i]! : (pool[i] = fresh());
   };
   const comments: IToken[] = [];
@@ -349,12 +358,12 @@ export function scan(
         let v = pos + 8;
         while (v < n && isVaultChar(text.charCodeAt(v))) v++;
         pos = v;
-        tokens.push(make(T.VaultRefToken, start, v, sLine, sCol));
+        add(make(T.VaultRefToken, start, v, sLine, sCol));
         continue;
       }
       pos = end;
       const w = word(text, start, end, hash);
-      tokens.push(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
+      add(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
       continue;
     }
     if (isDigit(c)) {
@@ -368,7 +377,7 @@ export function scan(
         tt = T.NumberLiteral;
       }
       pos += m[0].length;
-      tokens.push(make(tt, start, pos, sLine, sCol));
+      add(make(tt, start, pos, sLine, sCol));
       continue;
     }
     if (c === C_QUOTE) {
@@ -392,7 +401,7 @@ export function scan(
       if (end > n) end = n;
       advanceLines(pos, end);
       pos = end;
-      tokens.push(make(closed ? T.StringLiteral : T.UnterminatedString, start, end, sLine, sCol));
+      add(make(closed ? T.StringLiteral : T.UnterminatedString, start, end, sLine, sCol));
       continue;
     }
     if ((c === C_SLASH && text.charCodeAt(pos + 1) === C_SLASH) || c === C_HASH) {
@@ -425,7 +434,7 @@ export function scan(
       if (tt) {
         flushError();
         pos += 2;
-        tokens.push(fill(take(), tt, start, pos, sLine, sCol, sLine, sCol + 1, two));
+        add(fill(take(), tt, start, pos, sLine, sCol, sLine, sCol + 1, two));
         continue;
       }
     }
@@ -434,7 +443,7 @@ export function scan(
       flushError();
       pos += 1;
       // The image is a shared constant: no string allocation for punctuation.
-      tokens.push(fill(take(), one, start, pos, sLine, sCol, sLine, sCol, ONE_CHAR_TEXT[c]!));
+      add(fill(take(), one, start, pos, sLine, sCol, sLine, sCol, ONE_CHAR_TEXT[c]!));
       continue;
     }
     // Unexpected character: group a run of them into one error, as chevrotain's lexer does.
@@ -447,5 +456,7 @@ export function scan(
     pos += c >= 0xd800 && c <= 0xdbff && pos + 1 < n ? 2 : 1;
   }
   flushError();
+  // A reused array still holds the previous scan's tail past `count`.
+  if (tokens.length !== count) tokens.length = count;
   return { tokens, comments, errors, endLine: line, endCol: n - lineStart + 1 };
 }

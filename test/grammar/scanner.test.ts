@@ -170,4 +170,23 @@ test("words crafted to share one hash still scan to their own text and type", ()
   );
 });
 
+test("the parser's path recycles its token array: a shorter text after a longer one keeps no stale tail", () => {
+  const view = (ts: ReturnType<typeof scan>["tokens"]) =>
+    ts.map((t) => [t.tokenType.name, t.image, t.startOffset, t.endOffset, t.startLine, t.startColumn, t.endColumn]);
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ unit: "grapheme-ascii", maxLength: 60 }), { minLength: 1, maxLength: 6 }),
+      (texts) => {
+        for (const text of texts) {
+          const fresh = view(scan(text).tokens);
+          const reused = scan(text, { reuse: true }).tokens;
+          assert.is(reused.length, fresh.length);
+          assert.equal(view(reused), fresh);
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
 test.run();
