@@ -34,12 +34,16 @@ function hasOpenBrace(text: string, from: number, to: number): boolean {
 
 /** Attaches `comments` (default: all of the program's) to the nodes of `program`. */
 export function attachComments(program: Program, text: string, comments: readonly Comment[] = program.comments): void {
+  // The children of each container, listed once: consecutive comments descend through the same
+  // containers (attaching adds comment fields only, never children).
+  const childLists = new Map<Node, readonly Node[]>();
   for (const c of comments) {
     let container: Node = program;
     let prev: Node | undefined;
     let next: Node | undefined;
     for (;;) {
-      const children: readonly Node[] = container === program ? program.items : childrenOf(container);
+      let children: readonly Node[] | undefined = container === program ? program.items : childLists.get(container);
+      if (children === undefined) childLists.set(container, (children = childrenOf(container)));
       const i = firstEndingAfter(children, c.span.start);
       prev = i > 0 ? children[i - 1] : undefined;
       const candidate: Node | undefined = children[i];

@@ -58,18 +58,36 @@ function matches(t: IToken, type: TokenType): boolean {
  * The decision of an alternation with gates, as chevrotain's LL(k) strategy makes it: the first
  * alternative whose gate (if any) does not return false and one of whose lookahead paths matches
  * the next tokens. (Where no path token has categories, chevrotain's simpler matcher answers the
- * same as `matches`.)
+ * same as `matches`.) The paths of each alternative are indexed by the token types their first
+ * token matches: an expression alternative has over a hundred paths, which chevrotain tries one
+ * by one.
  */
 export function gatedAlternatives(paths: LookaheadSequence[]): AlternationFunction {
+  // Per alternative: token-type index of the next token -> the paths that can start with it;
+  // `true` when the alternative has an empty path (it matches whatever follows).
+  const byFirst: Array<Array<TokenType[][] | undefined> | true> = paths.map((alt) => {
+    if (alt.some((path) => path.length === 0)) return true;
+    const table: Array<TokenType[][] | undefined> = [];
+    for (const path of alt) {
+      const first = path[0]!;
+      const starts = first.isParent === true ? [first.tokenTypeIdx!, ...first.categoryMatches!] : [first.tokenTypeIdx!];
+      for (const idx of new Set(starts)) (table[idx] ??= []).push(path);
+    }
+    return table;
+  });
   return function (this: unknown, orAlts) {
     const parser = this as ParserInternals;
-    for (let t = 0; t < paths.length; t++) {
+    const next = parser.LA_FAST(1).tokenTypeIdx;
+    for (let t = 0; t < byFirst.length; t++) {
       const gate = orAlts?.[t]?.GATE;
       if (gate !== undefined && gate.call(this) === false) continue;
-      const alt = paths[t]!;
-      nextPath: for (let j = 0; j < alt.length; j++) {
-        const path = alt[j]!;
-        for (let i = 0; i < path.length; i++) if (!matches(parser.LA_FAST(i + 1), path[i]!)) continue nextPath;
+      const table = byFirst[t]!;
+      if (table === true) return t;
+      const candidates = table[next];
+      if (candidates === undefined) continue;
+      nextPath: for (let j = 0; j < candidates.length; j++) {
+        const path = candidates[j]!;
+        for (let i = 1; i < path.length; i++) if (!matches(parser.LA_FAST(i + 1), path[i]!)) continue nextPath;
         return t;
       }
     }

@@ -2328,6 +2328,12 @@ function spanJoin(a: { span: Span }, b: { span: Span }): Span {
 
 /** Folds `e0 op0 e1 op1 e2 ...` into a left-associative tree by precedence (shunting-yard). */
 export function foldBinary(operands: A.Expr[], ops: A.BinaryOp[]): A.Expr {
+  // One operator (the usual case): its node, without the stacks.
+  if (ops.length === 1) {
+    const left = operands[0]!;
+    const right = operands[1]!;
+    return { kind: "Binary", op: ops[0]!, left, right, span: spanJoin(left, right) };
+  }
   const out: A.Expr[] = [operands[0]!];
   const stack: A.BinaryOp[] = [];
   const reduce = () => {

@@ -19,6 +19,8 @@ export interface ScanResult {
   tokens: IToken[];
   comments: IToken[];
   errors: ScanError[];
+  /** The `UnterminatedString` tokens, in order (lexer.ts reports them without a pass over all tokens). */
+  unterminated: IToken[];
   /** 1-based line and column just past the end of the text. */
   endLine: number;
   endCol: number;
@@ -262,6 +264,7 @@ export function scan(
   };
   const comments: IToken[] = [];
   const errors: ScanError[] = [];
+  const unterminated: IToken[] = [];
   const range = opts.range;
   const n = range ? range.end : text.length;
   let pos = range ? range.start : 0;
@@ -401,7 +404,9 @@ export function scan(
       if (end > n) end = n;
       advanceLines(pos, end);
       pos = end;
-      add(make(closed ? T.StringLiteral : T.UnterminatedString, start, end, sLine, sCol));
+      const t = make(closed ? T.StringLiteral : T.UnterminatedString, start, end, sLine, sCol);
+      add(t);
+      if (!closed) unterminated.push(t);
       continue;
     }
     if ((c === C_SLASH && text.charCodeAt(pos + 1) === C_SLASH) || c === C_HASH) {
@@ -458,5 +463,5 @@ export function scan(
   flushError();
   // A reused array still holds the previous scan's tail past `count`.
   if (tokens.length !== count) tokens.length = count;
-  return { tokens, comments, errors, endLine: line, endCol: n - lineStart + 1 };
+  return { tokens, comments, errors, unterminated, endLine: line, endCol: n - lineStart + 1 };
 }
