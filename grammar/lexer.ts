@@ -6,7 +6,7 @@ import type { Comment } from "./ast.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { syntaxDiagnostic as diagnostic } from "./syntax-codes.js";
 import { LineMap } from "./span.js";
-import { scan } from "./scanner.js";
+import { scan, type ScanResult } from "./scanner.js";
 import { HashComment, StringLiteral, UnterminatedString } from "./tokens.js";
 
 export interface LexResult {
@@ -22,6 +22,8 @@ export interface LexResult {
    * Lexing a range of a text, that means the string may go on past the range.
    */
   endsInString: boolean;
+  /** The scanner's bracket counts of `tokens`. */
+  brackets: ScanResult["brackets"];
 }
 
 /**
@@ -126,5 +128,6 @@ export function lex(
     endCol: result.endCol,
     unterminatedEnds,
     endsInString,
+    brackets: result.brackets,
   };
 }

@@ -152,6 +152,24 @@ export function bracketsBalanced(tokens: readonly IToken[]): boolean {
   return paren === 0 && bracket === 0 && brace === 0;
 }
 
+/**
+ * `bracketsBalanced` of a scan's tokens followed by `next` (the token after a region, index.ts),
+ * from the counts the scanner kept (scanner.ts): the same answer without a pass over the tokens.
+ */
+export function bracketsBalancedFrom(
+  counts: { paren: number; bracket: number; brace: number; underflow: boolean },
+  next?: TokenType,
+): boolean {
+  let { paren, bracket, brace, underflow } = counts;
+  if (next === T.LParen) paren++;
+  else if (next === T.RParen) underflow ||= --paren < 0;
+  else if (next === T.LBracket) bracket++;
+  else if (next === T.RBracket) underflow ||= --bracket < 0;
+  else if (next === T.LBrace) brace++;
+  else if (next === T.RBrace) underflow ||= --brace < 0;
+  return !underflow && paren === 0 && bracket === 0 && brace === 0;
+}
+
 /** List-returning rules recover to an empty list. */
 const LIST_RECOVERY = { recoveryValueFunc: () => [] as never[] };
 
@@ -401,12 +419,20 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return (this as unknown as { getCurrRuleFullName(): string }).getCurrRuleFullName();
   }
 
-  /** Prepares the parser for a new token stream (the instance is reused across files). */
-  begin(tokens: IToken[], end: { offset: number; line: number; col: number }, stopAt?: number): void {
+  /**
+   * Prepares the parser for a new token stream (the instance is reused across files).
+   * `balanced`: what `bracketsBalanced(tokens)` answers, when the caller knows it already.
+   */
+  begin(
+    tokens: IToken[],
+    end: { offset: number; line: number; col: number },
+    stopAt?: number,
+    balanced?: boolean,
+  ): void {
     this.stopAt = stopAt ?? -1;
     this.textEnd = end;
     this.eofRecovered = false;
-    this.indentRecovery = !bracketsBalanced(tokens);
+    this.indentRecovery = !(balanced ?? bracketsBalanced(tokens));
     this.input = tokens;
     this.notes = [];
     this.longestChain = 0;

@@ -5,6 +5,8 @@ import fc from "fast-check";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { scan } from "../../grammar/scanner.js";
+import { bracketsBalanced, bracketsBalancedFrom } from "../../grammar/parser.js";
+import * as T from "../../grammar/tokens.js";
 
 const kinds = (text: string) => scan(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 
@@ -186,6 +188,23 @@ test("the parser's path recycles its token array: a shorter text after a longer 
       },
     ),
     { numRuns: 200 },
+  );
+});
+
+test("the scanner's bracket counts answer as bracketsBalanced does over the tokens, a following token included", () => {
+  const next = [undefined, T.LParen, T.RParen, T.LBracket, T.RBracket, T.LBrace, T.RBrace, T.Comma];
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom("(", ")", "[", "]", "{", "}", "a", " ", '"', "\n", "//", "x(", "'"), { maxLength: 30 }),
+      fc.constantFrom(...next),
+      (parts, after) => {
+        const r = scan(parts.join(""));
+        const tokens = [...r.tokens];
+        if (after) tokens.push({ ...r.tokens[0]!, tokenType: after, tokenTypeIdx: after.tokenTypeIdx! });
+        assert.is(bracketsBalancedFrom(r.brackets, after), bracketsBalanced(tokens));
+      },
+    ),
+    { numRuns: 2000 },
   );
 });
 
