@@ -35,4 +35,11 @@ export const {
   EarlyExitException,
   LLkLookaheadStrategy,
   getLookaheadPaths,
+  // The grammar's production classes (the lookahead tests walk the recorded grammar).
+  Alternation,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionWithSeparator,
+  RepetitionMandatoryWithSeparator,
 } = chevrotain;
