@@ -34,4 +34,12 @@ export const {
   NoViableAltException,
   EarlyExitException,
   LLkLookaheadStrategy,
+  getLookaheadPaths,
+  // The grammar's production classes (the lookahead tests walk the recorded grammar).
+  Alternation,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionWithSeparator,
+  RepetitionMandatoryWithSeparator,
 } = chevrotain;

@@ -26,14 +26,24 @@ function firstEndingAfter(children: readonly Node[], offset: number): number {
   return lo;
 }
 
+/** Whether `text[from, to)` holds a `{` (without cutting the slice out). */
+function hasOpenBrace(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 123) return true;
+  return false;
+}
+
 /** Attaches `comments` (default: all of the program's) to the nodes of `program`. */
 export function attachComments(program: Program, text: string, comments: readonly Comment[] = program.comments): void {
+  // The children of each container, listed once: consecutive comments descend through the same
+  // containers (attaching adds comment fields only, never children).
+  const childLists = new Map<Node, readonly Node[]>();
   for (const c of comments) {
     let container: Node = program;
     let prev: Node | undefined;
     let next: Node | undefined;
     for (;;) {
-      const children: readonly Node[] = container === program ? program.items : childrenOf(container);
+      let children: readonly Node[] | undefined = container === program ? program.items : childLists.get(container);
+      if (children === undefined) childLists.set(container, (children = childrenOf(container)));
       const i = firstEndingAfter(children, c.span.start);
       prev = i > 0 ? children[i - 1] : undefined;
       const candidate: Node | undefined = children[i];
@@ -44,7 +54,7 @@ export function attachComments(program: Program, text: string, comments: readonl
       next = candidate && candidate.span.start >= c.span.end ? candidate : undefined;
       break;
     }
-    const afterOpenBrace = prev !== undefined && text.slice(prev.span.end, c.span.start).includes("{");
+    const afterOpenBrace = prev !== undefined && hasOpenBrace(text, prev.span.end, c.span.start);
     if (prev && prev.span.endLine === c.span.line && !afterOpenBrace) push(prev, "trailingComments", c);
     else if (next) push(next, "leadingComments", c);
     else if (prev) push(prev, "trailingComments", c);

@@ -10,7 +10,7 @@ import { capDiagnostics } from "./diagnostic-cap.js";
 import { syntaxDiagnostic as diagnostic } from "./syntax-codes.js";
 import { LineMap, type Span } from "./span.js";
 import { lex } from "./lexer.js";
-import { SymbiontParser, NestingTooDeep, MAX_NESTING, MAX_SYNTAX_ERRORS } from "./parser.js";
+import { SymbiontParser, NestingTooDeep, MAX_NESTING, MAX_SYNTAX_ERRORS, bracketsBalancedFrom } from "./parser.js";
 import { attachComments } from "./comments.js";
 import { limitDepth, MAX_AST_DEPTH } from "./depth.js";
 import * as T from "./tokens.js";
@@ -282,7 +282,12 @@ export function parseRange(
       }),
     );
   }
-  p.begin(lexed.tokens, { offset: endOffset, line: lexed.endLine, col: lexed.endCol }, stopAt);
+  p.begin(
+    lexed.tokens,
+    { offset: endOffset, line: lexed.endLine, col: lexed.endCol },
+    stopAt,
+    bracketsBalancedFrom(lexed.brackets, sentinel?.tokenType),
+  );
   const unbalanced = p.unbalanced;
   let items: Program["items"] = [];
   // Recovery throws and catches an exception per syntax error: without stack traces (never

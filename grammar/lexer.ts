@@ -6,7 +6,7 @@ import type { Comment } from "./ast.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { syntaxDiagnostic as diagnostic } from "./syntax-codes.js";
 import { LineMap } from "./span.js";
-import { scan } from "./scanner.js";
+import { scan, type ScanResult } from "./scanner.js";
 import { HashComment, StringLiteral, UnterminatedString } from "./tokens.js";
 
 export interface LexResult {
@@ -22,6 +22,8 @@ export interface LexResult {
    * Lexing a range of a text, that means the string may go on past the range.
    */
   endsInString: boolean;
+  /** The scanner's bracket counts of `tokens`. */
+  brackets: ScanResult["brackets"];
 }
 
 /**
@@ -36,7 +38,10 @@ export interface LexResult {
 function unclosedStringStart(tokens: readonly IToken[], text: string): number | undefined {
   const last = tokens[tokens.length - 1];
   if (!last || last.tokenType !== UnterminatedString) return undefined;
-  for (const t of tokens) {
+  // An indexed loop: `for…of` allocated an iterator result per token (this code runs once per
+  // file and is not optimized).
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
     if (t.tokenType !== StringLiteral || t.startLine === t.endLine) continue;
     const after = text.charCodeAt(t.endOffset! + 1);
     if (after === 34 || after === 95 || (after >= 48 && after <= 57) || ((after | 32) >= 97 && (after | 32) <= 122))
@@ -83,22 +88,22 @@ export function lex(
   }
 
   const unterminatedEnds: number[] = [];
-  for (const t of result.tokens) {
-    if (t.tokenType === UnterminatedString) {
-      unterminatedEnds.push(t.endOffset! + 1);
-      diagnostics.push(
-        diagnostic({
-          code: "E0003",
-          message: "unterminated string literal",
-          file,
-          span: map().span(t.startOffset, t.startOffset + 1),
-          help: 'add the closing `"`',
-        }),
-      );
-      // Continue as if the string were closed at end of file, so parsing goes on.
-      t.tokenType = StringLiteral;
-      t.tokenTypeIdx = StringLiteral.tokenTypeIdx!;
-    }
+  // The scanner lists the unterminated strings (one running to the end of the text, one cut at
+  // its line end): no pass over every token here.
+  for (const t of result.unterminated) {
+    unterminatedEnds.push(t.endOffset! + 1);
+    diagnostics.push(
+      diagnostic({
+        code: "E0003",
+        message: "unterminated string literal",
+        file,
+        span: map().span(t.startOffset, t.startOffset + 1),
+        help: 'add the closing `"`',
+      }),
+    );
+    // Continue as if the string were closed at end of file, so parsing goes on.
+    t.tokenType = StringLiteral;
+    t.tokenTypeIdx = StringLiteral.tokenTypeIdx!;
   }
 
   const comments: Comment[] = result.comments.map((c) => ({
@@ -123,5 +128,6 @@ export function lex(
     endCol: result.endCol,
     unterminatedEnds,
     endsInString,
+    brackets: result.brackets,
   };
 }

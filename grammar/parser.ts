@@ -20,6 +20,7 @@ import type {
   IParserErrorMessageProvider,
   IRuleConfig,
   IRecognitionException,
+  IOrAlt,
   ParserMethod,
 } from "chevrotain";
 import { EarlyExitException, EmbeddedActionsParser, EOF, NoViableAltException } from "./chevrotain.js";
@@ -65,8 +66,9 @@ interface BinaryFrame {
 /** Shared SUBRULE argument objects for `expression(noStruct)`: no allocation per call. */
 const STRUCT_OK = { ARGS: [false] as [boolean] };
 const NO_STRUCT = { ARGS: [true] as [boolean] };
-/** `arrayExpr(allowSettings)` for `require: [ ... ]` lists. */
+/** `arrayExpr(allowSettings)` for `require: [ ... ]` lists; also `arrayElement(allowSettings)`. */
 const ALLOW_SETTINGS = { ARGS: [true] as [boolean] };
+const NO_SETTINGS = { ARGS: [false] as [boolean] };
 
 /** Recovery hooks of chevrotain's parser that its type declarations do not list. */
 interface RecoveryInternals {
@@ -135,8 +137,8 @@ export function bracketsBalanced(tokens: readonly IToken[]): boolean {
   let paren = 0;
   let bracket = 0;
   let brace = 0;
-  for (const t of tokens) {
-    const tt = t.tokenType;
+  for (let i = 0; i < tokens.length; i++) {
+    const tt = tokens[i]!.tokenType;
     if (tt === T.LParen) paren++;
     else if (tt === T.RParen) {
       if (--paren < 0) return false;
@@ -149,6 +151,24 @@ export function bracketsBalanced(tokens: readonly IToken[]): boolean {
     }
   }
   return paren === 0 && bracket === 0 && brace === 0;
+}
+
+/**
+ * `bracketsBalanced` of a scan's tokens followed by `next` (the token after a region, index.ts),
+ * from the counts the scanner kept (scanner.ts): the same answer without a pass over the tokens.
+ */
+export function bracketsBalancedFrom(
+  counts: { paren: number; bracket: number; brace: number; underflow: boolean },
+  next?: TokenType,
+): boolean {
+  let { paren, bracket, brace, underflow } = counts;
+  if (next === T.LParen) paren++;
+  else if (next === T.RParen) underflow ||= --paren < 0;
+  else if (next === T.LBracket) bracket++;
+  else if (next === T.RBracket) underflow ||= --bracket < 0;
+  else if (next === T.LBrace) brace++;
+  else if (next === T.RBrace) underflow ||= --brace < 0;
+  return !underflow && paren === 0 && bracket === 0 && brace === 0;
 }
 
 /** List-returning rules recover to an empty list. */
@@ -400,12 +420,20 @@ export class SymbiontParser extends EmbeddedActionsParser {
     return (this as unknown as { getCurrRuleFullName(): string }).getCurrRuleFullName();
   }
 
-  /** Prepares the parser for a new token stream (the instance is reused across files). */
-  begin(tokens: IToken[], end: { offset: number; line: number; col: number }, stopAt?: number): void {
+  /**
+   * Prepares the parser for a new token stream (the instance is reused across files).
+   * `balanced`: what `bracketsBalanced(tokens)` answers, when the caller knows it already.
+   */
+  begin(
+    tokens: IToken[],
+    end: { offset: number; line: number; col: number },
+    stopAt?: number,
+    balanced?: boolean,
+  ): void {
     this.stopAt = stopAt ?? -1;
     this.textEnd = end;
     this.eofRecovered = false;
-    this.indentRecovery = !bracketsBalanced(tokens);
+    this.indentRecovery = !(balanced ?? bracketsBalanced(tokens));
     this.input = tokens;
     this.notes = [];
     this.longestChain = 0;
@@ -826,19 +854,22 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public item = this.RULE(
     "item",
     (): A.Item =>
-      this.OR([
-        { ALT: () => this.SUBRULE(this.metadataBlock) },
-        { ALT: () => this.SUBRULE(this.agentDef) },
-        { ALT: () => this.SUBRULE(this.policyDef) },
-        { ALT: () => this.SUBRULE(this.typeDef) },
-        { ALT: () => this.SUBRULE(this.functionDef) },
-        { ALT: () => this.SUBRULE(this.scheduleDef) },
-        { ALT: () => this.SUBRULE(this.channelDef) },
-        { ALT: () => this.SUBRULE(this.memoryDef) },
-        { ALT: () => this.SUBRULE(this.webhookDef) },
-      ]),
+      this.OR(
+        (this.itemAlts ??= [
+          { ALT: () => this.SUBRULE(this.metadataBlock) },
+          { ALT: () => this.SUBRULE(this.agentDef) },
+          { ALT: () => this.SUBRULE(this.policyDef) },
+          { ALT: () => this.SUBRULE(this.typeDef) },
+          { ALT: () => this.SUBRULE(this.functionDef) },
+          { ALT: () => this.SUBRULE(this.scheduleDef) },
+          { ALT: () => this.SUBRULE(this.channelDef) },
+          { ALT: () => this.SUBRULE(this.memoryDef) },
+          { ALT: () => this.SUBRULE(this.webhookDef) },
+        ]),
+      ),
     { recoveryValueFunc: (e) => this.errorNode(e?.token) as unknown as A.Item },
   );
+  private itemAlts?: Array<IOrAlt<A.Item>>;
 
   public metadataBlock = this.RULE("metadataBlock", (): A.MetadataBlock => {
     const kw = this.CONSUME(Kw.metadata);
@@ -852,52 +883,43 @@ export class SymbiontParser extends EmbeddedActionsParser {
   /** A declarative entry; `ctx` decides the separator and the values allowed (LANGUAGE.md §1.1). */
   public property = this.RULE("property", (ctx: PropertyContext): A.Property => {
     const key = this.CONSUME(T.IdentifierToken);
-    let separator: A.Separator = null;
     const juxtaposed = ctx === "memory" || ctx === "webhook" || ctx === "search" || ctx === "filter";
-    this.OPTION(() => {
-      const sep = this.OR([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
-      this.ACTION(() => {
-        separator = sep.image as "=" | ":";
-        if (juxtaposed) {
-          this.note(
-            "E0016",
-            `${ctx} properties take no \`${sep.image}\`: write the value right after the key`,
-            sep.startOffset,
-            sep.endOffset! + 1,
-            `e.g. \`${key.image} ${ctx === "memory" ? "90d" : '"value"'}\``,
-          );
-        }
-      });
-    });
-    this.ACTION(() => {
-      if (!juxtaposed && separator === null) {
+    // An OPTION hands back its action's value (undefined when it did not run).
+    const sep = this.OPTION(
+      (this.propertySeparator ??= () => this.OR((this.propertySeparatorAlts ??= this.eqOrColonAlts()))),
+    );
+    let separator: A.Separator = null;
+    if (!this.RECORDING_PHASE && sep !== undefined) {
+      separator = sep.image as "=" | ":";
+      if (juxtaposed) {
         this.note(
           "E0016",
-          `expected \`=\` or \`:\` after \`${key.image}\``,
-          key.endOffset! + 1,
-          key.endOffset! + 1,
-          `write \`${key.image} = value\``,
+          `${ctx} properties take no \`${sep.image}\`: write the value right after the key`,
+          sep.startOffset,
+          sep.endOffset! + 1,
+          `e.g. \`${key.image} ${ctx === "memory" ? "90d" : '"value"'}\``,
         );
       }
-    });
+    }
+    if (!this.RECORDING_PHASE && !juxtaposed && separator === null) {
+      this.note(
+        "E0016",
+        `expected \`=\` or \`:\` after \`${key.image}\``,
+        key.endOffset! + 1,
+        key.endOffset! + 1,
+        `write \`${key.image} = value\``,
+      );
+    }
     const value = this.SUBRULE(this.declValue);
-    let comma = false;
-    this.OPTION2(() => {
-      this.CONSUME(T.Comma);
-      comma = true;
-    });
-    return this.ACTION(() => {
-      this.checkDeclValue(value, ctx);
-      return {
-        kind: "Property",
-        key: this.ident(key),
-        separator,
-        value,
-        comma,
-        span: this.spanOfNodes(this.ident(key), value),
-      };
-    });
+    const comma = this.OPTION2((this.propertyComma ??= () => this.CONSUME(T.Comma))) !== undefined;
+    if (this.RECORDING_PHASE) return undefined as unknown as A.Property;
+    this.checkDeclValue(value, ctx);
+    const id = this.ident(key);
+    return { kind: "Property", key: id, separator, value, comma, span: this.spanOfNodes(id, value) };
   });
+  private propertySeparator?: () => IToken;
+  private propertySeparatorAlts?: Array<IOrAlt<IToken>>;
+  private propertyComma?: () => IToken;
 
   private checkDeclValue(value: A.DeclValue, ctx: PropertyContext | "with"): void {
     if (value.kind === "Record" && ctx !== "metadata") {
@@ -917,13 +939,15 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public declValue = this.RULE(
     "declValue",
     (): A.DeclValue => {
-      const v = this.OR([
-        { ALT: () => this.SUBRULE(this.literal) },
-        { ALT: () => this.SUBRULE(this.arrayExpr) },
-        { ALT: () => this.SUBRULE(this.recordExpr) },
-        { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)), IGNORE_AMBIGUITIES: true },
-      ]);
-      this.ACTION(() => {
+      const v = this.OR(
+        (this.declValueAlts ??= [
+          { ALT: () => this.SUBRULE(this.literal) },
+          { ALT: () => this.SUBRULE(this.arrayExpr) },
+          { ALT: () => this.SUBRULE(this.recordExpr) },
+          { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)), IGNORE_AMBIGUITIES: true },
+        ]),
+      );
+      if (!this.RECORDING_PHASE) {
         if (this.is(T.Dot) && (v.kind === "Number" || v.kind === "Identifier")) {
           const unit = this.LA(2).image;
           const help =
@@ -934,11 +958,12 @@ export class SymbiontParser extends EmbeddedActionsParser {
           const last = this.is(EOF, 2) ? this.LA(1) : this.LA(2);
           this.note("E0017", "expressions are not allowed here", v.span.start, last.endOffset! + 1, help);
         }
-      });
+      }
       return v;
     },
     { recoveryValueFunc: (e) => this.errorNode(e?.token) },
   );
+  private declValueAlts?: Array<IOrAlt<A.DeclValue>>;
 
   public agentDef = this.RULE("agentDef", (): A.AgentDef => {
     const kw = this.CONSUME(Kw.agent);
@@ -1014,14 +1039,17 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public agentMember = this.RULE(
     "agentMember",
     (): A.AgentMember =>
-      this.OR([
-        { ALT: () => this.SUBRULE(this.capabilitiesDecl) },
-        { ALT: () => this.SUBRULE(this.policyDef) },
-        { ALT: () => this.SUBRULE(this.functionDef) },
-        { ALT: () => this.SUBRULE(this.withBlock) },
-      ]),
+      this.OR(
+        (this.agentMemberAlts ??= [
+          { ALT: () => this.SUBRULE(this.capabilitiesDecl) },
+          { ALT: () => this.SUBRULE(this.policyDef) },
+          { ALT: () => this.SUBRULE(this.functionDef) },
+          { ALT: () => this.SUBRULE(this.withBlock) },
+        ]),
+      ),
     { recoveryValueFunc: (e) => this.errorNode(e?.token) as unknown as A.AgentMember },
   );
+  private agentMemberAlts?: Array<IOrAlt<A.AgentMember>>;
 
   public capabilitiesDecl = this.RULE("capabilitiesDecl", (): A.CapabilitiesDecl => {
     const kw = this.CONSUME(Kw.capabilities);
@@ -1109,39 +1137,52 @@ export class SymbiontParser extends EmbeddedActionsParser {
   });
 
   public policyRule = this.RULE("policyRule", (): A.PolicyRule => {
-    const verbTok = this.OR([
-      { ALT: () => this.CONSUME(Kw.allow) },
-      { ALT: () => this.CONSUME(Kw.deny) },
-      { ALT: () => this.CONSUME(Kw.require) },
-      { ALT: () => this.CONSUME(Kw.audit) },
-    ]);
+    const verbTok = this.OR(
+      (this.policyVerbAlts ??= [
+        { ALT: () => this.CONSUME(Kw.allow) },
+        { ALT: () => this.CONSUME(Kw.deny) },
+        { ALT: () => this.CONSUME(Kw.require) },
+        { ALT: () => this.CONSUME(Kw.audit) },
+      ]),
+    );
     this.CONSUME(T.Colon);
     const verb = verbTok.image as A.PolicyVerb;
-    const action = this.OR2([
-      {
-        // A `require: [ ... ]` list may hold `name = value` settings; `[a] + b` stays an expression.
-        GATE: () => verb === "require" && this.is(T.LBracket) && this.bracketEndsAction(),
-        ALT: () => this.SUBRULE(this.arrayExpr, ALLOW_SETTINGS),
-      },
-      { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
-    ]);
-    let scope: A.Expr | undefined;
-    let guard: A.Expr | undefined;
-    this.OPTION(() => {
-      this.CONSUME(Kw.for);
-      scope = this.SUBRULE2(this.expression, STRUCT_OK);
-    });
-    this.OPTION2(() => {
-      this.CONSUME(Kw.if);
-      guard = this.SUBRULE3(this.expression, STRUCT_OK);
-    });
-    return this.ACTION(() => {
-      const rule: A.PolicyRule = { kind: "PolicyRule", verb, action, span: this.from(verbTok) };
-      if (scope) rule.scope = scope;
-      if (guard) rule.guard = guard;
-      return rule;
-    });
+    // The gate reads the verb here: it runs before either alternative parses anything.
+    this.policyVerb = verb;
+    const action = this.OR2(
+      (this.policyActionAlts ??= [
+        {
+          // A `require: [ ... ]` list may hold `name = value` settings; `[a] + b` stays an expression.
+          GATE: () => this.policyVerb === "require" && this.is(T.LBracket) && this.bracketEndsAction(),
+          ALT: () => this.SUBRULE(this.arrayExpr, ALLOW_SETTINGS),
+        },
+        { ALT: () => this.SUBRULE(this.expression, STRUCT_OK) },
+      ]),
+    );
+    // An OPTION hands back its action's value (undefined when it did not run).
+    const scope = this.OPTION(
+      (this.policyScope ??= () => {
+        this.CONSUME(Kw.for);
+        return this.SUBRULE2(this.expression, STRUCT_OK);
+      }),
+    );
+    const guard = this.OPTION2(
+      (this.policyGuard ??= () => {
+        this.CONSUME(Kw.if);
+        return this.SUBRULE3(this.expression, STRUCT_OK);
+      }),
+    );
+    if (this.RECORDING_PHASE) return undefined as unknown as A.PolicyRule;
+    const rule: A.PolicyRule = { kind: "PolicyRule", verb, action, span: this.from(verbTok) };
+    if (scope) rule.scope = scope;
+    if (guard) rule.guard = guard;
+    return rule;
   });
+  private policyVerb: A.PolicyVerb = "allow";
+  private policyVerbAlts?: Array<IOrAlt<IToken>>;
+  private policyActionAlts?: Array<IOrAlt<A.Expr>>;
+  private policyScope?: () => A.Expr;
+  private policyGuard?: () => A.Expr;
 
   public functionDef = this.RULE("functionDef", (): A.FunctionDef => {
     const kw = this.CONSUME(Kw.function);
@@ -1170,40 +1211,27 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public withAttribute = this.RULE("withAttribute", (): A.WithAttribute => {
     const name = this.CONSUME(T.IdentifierToken);
-    this.OR([
-      { ALT: () => this.CONSUME(T.Eq) },
-      {
-        ALT: () => {
-          const c = this.CONSUME(T.Colon);
-          this.ACTION(() =>
-            this.note(
-              "E0016",
-              "`with` attributes use `=`, not `:`",
-              c.startOffset,
-              c.endOffset! + 1,
-              `write \`${name.image} = ...\``,
-            ),
-          );
-        },
-      },
-    ]);
+    const sep = this.OR(
+      (this.withSeparatorAlts ??= [{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]),
+    );
+    if (!this.RECORDING_PHASE && sep.tokenType === T.Colon)
+      this.note(
+        "E0016",
+        "`with` attributes use `=`, not `:`",
+        sep.startOffset,
+        sep.endOffset! + 1,
+        `write \`${name.image} = ...\``,
+      );
     const value = this.SUBRULE(this.declValue);
-    let comma = false;
-    this.OPTION(() => {
-      this.CONSUME(T.Comma);
-      comma = true;
-    });
-    return this.ACTION(() => {
-      this.checkDeclValue(value, "with");
-      return {
-        kind: "WithAttribute",
-        name: this.ident(name),
-        value,
-        comma,
-        span: this.spanOfNodes(this.ident(name), value),
-      };
-    });
+    // An OPTION hands back its action's value (undefined when it did not run).
+    const comma = this.OPTION((this.withComma ??= () => this.CONSUME(T.Comma))) !== undefined;
+    if (this.RECORDING_PHASE) return undefined as unknown as A.WithAttribute;
+    this.checkDeclValue(value, "with");
+    const id = this.ident(name);
+    return { kind: "WithAttribute", name: id, value, comma, span: this.spanOfNodes(id, value) };
   });
+  private withSeparatorAlts?: Array<IOrAlt<IToken>>;
+  private withComma?: () => IToken;
 
   public typeDef = this.RULE("typeDef", (): A.TypeDef => {
     const kw = this.CONSUME(Kw.type);
@@ -1379,36 +1407,35 @@ export class SymbiontParser extends EmbeddedActionsParser {
     (): A.Block => {
       const open = this.CONSUME(T.LBrace);
       const openIdx = this.tokenPos;
-      this.ACTION(() => this.enter());
+      if (this.RECORDING_PHASE) {
+        this.MANY(() => this.SUBRULE(this.statement));
+        this.closeBrace(openIdx, "block");
+        return undefined as unknown as A.Block;
+      }
+      this.enter();
       const statements: A.Stmt[] = [];
       let tail: A.Expr | undefined;
-      const take = (s: A.Stmt | TailMarker | undefined) => {
-        if (!s || (s as { kind: string }).kind === "Error") return;
-        // A value without `;` followed by more statements (recovery) is a statement, not the tail.
-        if (tail) {
-          statements.push({ kind: "ExprStmt", expr: tail, span: tail.span });
-          tail = undefined;
+      const parseStatement = (this.statementEntry ??= () => this.SUBRULE(this.statement));
+      while (!this.is(EOF) && !this.is(T.RBrace) && !this.blockEnds(openIdx)) {
+        const before = this.tokenPos;
+        const s = this.listEntry(parseStatement);
+        if (s && (s as { kind: string }).kind !== "Error") {
+          // A value without `;` followed by more statements (recovery) is a statement, not the tail.
+          if (tail) {
+            statements.push({ kind: "ExprStmt", expr: tail, span: tail.span });
+            tail = undefined;
+          }
+          if (s.kind === "Tail") tail = s.expr;
+          else statements.push(s);
         }
-        if ((s as A.Stmt | TailMarker).kind === "Tail") tail = (s as TailMarker).expr;
-        else statements.push(s as A.Stmt);
-      };
-      if (this.RECORDING_PHASE) {
-        this.MANY(() => take(this.SUBRULE(this.statement)));
-      } else {
-        while (!this.is(EOF) && !this.is(T.RBrace) && !this.blockEnds(openIdx)) {
-          const before = this.tokenPos;
-          take(this.listEntry(() => this.SUBRULE(this.statement)));
-          // No progress (a token that starts no statement): skip the rest of its line.
-          if (this.tokenPos === before) this.skipLine();
-        }
+        // No progress (a token that starts no statement): skip the rest of its line.
+        if (this.tokenPos === before) this.skipLine();
       }
       this.closeBrace(openIdx, "block");
-      this.ACTION(() => this.leave());
-      return this.ACTION(() => {
-        const b: A.Block = { kind: "Block", statements, span: this.from(open) };
-        if (tail) b.tail = tail;
-        return b;
-      });
+      this.leave();
+      const b: A.Block = { kind: "Block", statements, span: this.from(open) };
+      if (tail) b.tail = tail;
+      return b;
     },
     {
       recoveryValueFunc: (e) => {
@@ -1417,6 +1444,8 @@ export class SymbiontParser extends EmbeddedActionsParser {
       },
     },
   );
+
+  private statementEntry?: () => A.Stmt | TailMarker;
 
   /** Skips the next token and the rest of its line (never a `}` or the end). */
   private skipLine(): void {
@@ -1684,68 +1713,82 @@ export class SymbiontParser extends EmbeddedActionsParser {
   public exprOrAssignStatement = this.RULE("exprOrAssignStatement", (): A.Stmt | TailMarker => {
     const first = this.LA(1);
     const expr = this.SUBRULE(this.expression, STRUCT_OK);
-    return this.OR([
+    // The cached alternatives read these first thing, before anything nested can replace them.
+    this.stmtFirst = first;
+    this.stmtExpr = expr;
+    return this.OR((this.exprStatementAlts ??= this.buildExprStatementAlts()));
+  });
+  private stmtFirst: IToken = undefined as unknown as IToken;
+  private stmtExpr: A.Expr = undefined as unknown as A.Expr;
+  private exprStatementAlts?: Array<IOrAlt<A.Stmt | TailMarker>>;
+  private assignOpAlts?: Array<IOrAlt<IToken>>;
+
+  private buildExprStatementAlts(): Array<IOrAlt<A.Stmt | TailMarker>> {
+    return [
       {
         ALT: () => {
-          const opTok = this.OR2([
-            { ALT: () => this.CONSUME(T.Eq) },
-            { ALT: () => this.CONSUME(T.PlusEq) },
-            { ALT: () => this.CONSUME(T.MinusEq) },
-            { ALT: () => this.CONSUME(T.StarEq) },
-            { ALT: () => this.CONSUME(T.SlashEq) },
-            { ALT: () => this.CONSUME(T.PercentEq) },
-          ]);
+          const first = this.stmtFirst;
+          const expr = this.stmtExpr;
+          const opTok = this.OR2(
+            (this.assignOpAlts ??= [
+              { ALT: () => this.CONSUME(T.Eq) },
+              { ALT: () => this.CONSUME(T.PlusEq) },
+              { ALT: () => this.CONSUME(T.MinusEq) },
+              { ALT: () => this.CONSUME(T.StarEq) },
+              { ALT: () => this.CONSUME(T.SlashEq) },
+              { ALT: () => this.CONSUME(T.PercentEq) },
+            ]),
+          );
           const value = this.SUBRULE2(this.expression, STRUCT_OK);
           this.CONSUME(T.Semi);
-          return this.ACTION((): A.AssignStmt => {
-            if (
-              expr.kind !== "Identifier" &&
-              expr.kind !== "Member" &&
-              expr.kind !== "Index" &&
-              expr.kind !== "Error"
-            ) {
-              this.note(
-                "E0018",
-                "invalid assignment target",
-                expr.span.start,
-                expr.span.end,
-                "assign to a variable, a member (`a.b = ..`) or an index (`a[i] = ..`)",
-              );
-            }
-            return {
-              kind: "Assign",
-              target: expr,
-              op: ASSIGN_OPS.get(opTok.tokenType)!,
-              value,
-              span: this.from(first),
-            };
-          });
+          if (this.RECORDING_PHASE) return undefined as unknown as A.AssignStmt;
+          if (expr.kind !== "Identifier" && expr.kind !== "Member" && expr.kind !== "Index" && expr.kind !== "Error") {
+            this.note(
+              "E0018",
+              "invalid assignment target",
+              expr.span.start,
+              expr.span.end,
+              "assign to a variable, a member (`a.b = ..`) or an index (`a[i] = ..`)",
+            );
+          }
+          return {
+            kind: "Assign",
+            target: expr,
+            op: ASSIGN_OPS.get(opTok.tokenType)!,
+            value,
+            span: this.from(first),
+          } as A.AssignStmt;
         },
       },
       {
         ALT: () => {
+          const first = this.stmtFirst;
+          const expr = this.stmtExpr;
           this.CONSUME2(T.Semi);
-          return this.ACTION((): A.ExprStmt => ({ kind: "ExprStmt", expr, span: this.from(first) }));
+          if (this.RECORDING_PHASE) return undefined as unknown as A.ExprStmt;
+          return { kind: "ExprStmt", expr, span: this.from(first) } as A.ExprStmt;
         },
       },
       {
-        ALT: () =>
-          this.ACTION((): A.Stmt | TailMarker => {
-            if (this.is(T.RBrace) || this.is(EOF)) return { kind: "Tail", expr };
-            // Missing `;`: report it at the end of the expression and carry on as if it were there.
-            const prev = this.LA(0);
-            this.note(
-              "E0011",
-              `expected \`;\` after expression, found ${describeToken(this.LA(1))}`,
-              prev.endOffset! + 1,
-              prev.endOffset! + 1,
-              "add `;` at the end of the statement",
-            );
-            return { kind: "ExprStmt", expr, span: this.from(first) };
-          }),
+        ALT: (): A.Stmt | TailMarker => {
+          if (this.RECORDING_PHASE) return undefined as unknown as A.Stmt;
+          const first = this.stmtFirst;
+          const expr = this.stmtExpr;
+          if (this.is(T.RBrace) || this.is(EOF)) return { kind: "Tail", expr };
+          // Missing `;`: report it at the end of the expression and carry on as if it were there.
+          const prev = this.LA(0);
+          this.note(
+            "E0011",
+            `expected \`;\` after expression, found ${describeToken(this.LA(1))}`,
+            prev.endOffset! + 1,
+            prev.endOffset! + 1,
+            "add `;` at the end of the statement",
+          );
+          return { kind: "ExprStmt", expr, span: this.from(first) };
+        },
       },
-    ]);
-  });
+    ];
+  }
 
   // ---- expressions ---------------------------------------------------------------------------
 
@@ -1924,43 +1967,73 @@ export class SymbiontParser extends EmbeddedActionsParser {
       this.CONSUME(T.LParen);
       // Commas are required between arguments; one trailing comma is allowed; `g(,)` and
       // `g(a,, b)` are errors (LANGUAGE.md §1.4.10).
-      this.OPTION(() => {
-        args.push(this.SUBRULE(this.callArg));
-        this.MANY({
-          GATE: () => !this.is(T.RParen, 2),
-          DEF: () => {
-            this.CONSUME(T.Comma);
-            args.push(this.SUBRULE2(this.callArg));
-          },
-        });
-        this.OPTION2(() => this.CONSUME2(T.Comma));
-      });
+      this.list = args;
+      this.OPTION((this.callArgsBody ??= () => this.parseCallArgs()));
       this.CONSUME(T.RParen);
       return args;
     },
     LIST_RECOVERY,
   );
 
-  public callArg = this.RULE("callArg", (): A.Expr | A.NamedArg =>
-    this.OR([
-      {
-        GATE: () => !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
-        ALT: () => {
-          const name = this.CONSUME(T.IdentifierToken);
-          const sep = this.OR2([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }]);
-          const value = this.SUBRULE(this.expression, STRUCT_OK);
-          return this.ACTION((): A.NamedArg => ({
-            kind: "NamedArg",
-            name: this.ident(name),
-            separator: sep.image as "=" | ":",
-            value,
-            span: this.from(name),
-          }));
+  /**
+   * The list being filled by the running `callArgs` or `arrayExpr` (their cached closures read it
+   * here instead of capturing a per-call array). A nested list replaces it, so every closure reads
+   * it before parsing anything and puts it back when done: between the closure calls of one
+   * repetition it always holds that repetition's list.
+   */
+  private list: unknown[] = [];
+  private callArgsBody?: () => void;
+  private callArgsMore?: { GATE: () => boolean; DEF: () => void };
+  private trailingComma?: () => IToken;
+
+  private parseCallArgs(): void {
+    const args = this.list;
+    args.push(this.SUBRULE(this.callArg));
+    this.list = args;
+    this.MANY(
+      (this.callArgsMore ??= {
+        GATE: () => !this.is(T.RParen, 2),
+        DEF: () => {
+          const args = this.list;
+          this.CONSUME(T.Comma);
+          args.push(this.SUBRULE2(this.callArg));
+          this.list = args;
         },
-      },
-      { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
-    ]),
+      }),
+    );
+    this.OPTION2((this.trailingComma ??= () => this.CONSUME2(T.Comma)));
+  }
+
+  public callArg = this.RULE("callArg", (): A.Expr | A.NamedArg =>
+    this.OR(
+      (this.callArgAlts ??= [
+        {
+          GATE: () => !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
+          ALT: () => {
+            const name = this.CONSUME(T.IdentifierToken);
+            const sep = this.OR2((this.namedArgSeparatorAlts ??= this.eqOrColonAlts()));
+            const value = this.SUBRULE(this.expression, STRUCT_OK);
+            if (this.RECORDING_PHASE) return undefined as unknown as A.NamedArg;
+            return {
+              kind: "NamedArg",
+              name: this.ident(name),
+              separator: sep.image as "=" | ":",
+              value,
+              span: this.from(name),
+            };
+          },
+        },
+        { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
+      ]),
+    ),
   );
+  private callArgAlts?: Array<IOrAlt<A.Expr | A.NamedArg>>;
+  private namedArgSeparatorAlts?: Array<IOrAlt<IToken>>;
+
+  /** Alternatives `=` | `:` (each call site caches its own array). */
+  private eqOrColonAlts(): Array<IOrAlt<IToken>> {
+    return [{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Colon) }];
+  }
 
   /** Whether the operand being parsed is in an `if`/`for`/`match` header (no type literal there). */
   private noStruct = false;
@@ -2009,12 +2082,11 @@ export class SymbiontParser extends EmbeddedActionsParser {
           this.idTok = id;
           this.idResult = undefined;
           this.OPTION((this.lambdaTail ??= () => this.parseLambdaTail()));
-          this.OPTION2(
-            (this.typeLiteralTail ??= {
-              GATE: () => this.idResult === undefined && !this.noStruct,
-              DEF: () => this.parseTypeLiteralTail(),
-            }),
-          );
+          // The gate is tested here rather than given as the OPTION's GATE, which chevrotain wraps
+          // in a new closure on every call: the same decision (an option's gate only guards its
+          // lookahead, and the grammar recording ignores it), without the garbage.
+          if (this.RECORDING_PHASE || (this.idResult === undefined && !this.noStruct))
+            this.OPTION2((this.typeLiteralTail ??= () => this.parseTypeLiteralTail()));
           if (this.RECORDING_PHASE) return undefined as unknown as A.Expr;
           return this.idResult ?? this.ident(id);
         },
@@ -2029,7 +2101,7 @@ export class SymbiontParser extends EmbeddedActionsParser {
   private idTok: IToken = undefined as unknown as IToken;
   private idResult: A.Expr | undefined;
   private lambdaTail?: () => void;
-  private typeLiteralTail?: { GATE: () => boolean; DEF: () => void };
+  private typeLiteralTail?: () => void;
 
   private parseLambdaTail(): void {
     const param = this.idTok;
@@ -2094,74 +2166,108 @@ export class SymbiontParser extends EmbeddedActionsParser {
     "recordBody",
     (): A.RecordField[] => {
       this.CONSUME(T.LBrace);
-      this.ACTION(() => this.enter());
+      if (!this.RECORDING_PHASE) this.enter();
       const fields: A.RecordField[] = [];
-      this.MANY(() => {
-        const key = this.OR(
-          (this.recordKeyAlts ??= [
-            { ALT: () => this.SUBRULE(this.stringLit) },
-            { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)) },
-          ]),
-        );
-        this.CONSUME(T.Colon);
-        const value = this.SUBRULE(this.expression, STRUCT_OK);
-        this.OPTION(() => this.CONSUME(T.Comma));
-        this.ACTION(() => fields.push({ kind: "RecordField", key, value, span: this.spanOfNodes(key, value) }));
-      });
+      this.list = fields;
+      this.MANY((this.recordField ??= () => this.parseRecordField()));
       this.CONSUME(T.RBrace);
-      this.ACTION(() => this.leave());
+      if (!this.RECORDING_PHASE) this.leave();
       return fields;
     },
     LIST_RECOVERY,
   );
+  private recordField?: () => void;
+  private recordComma?: () => IToken;
+
+  /** One `key: value,` of a record (the fields list is `list`, read as `parseCallArgs` does). */
+  private parseRecordField(): void {
+    const fields = this.list as A.RecordField[];
+    const key = this.OR(
+      (this.recordKeyAlts ??= [
+        { ALT: () => this.SUBRULE(this.stringLit) },
+        { ALT: () => this.ident(this.CONSUME(T.IdentifierToken)) },
+      ]),
+    );
+    this.CONSUME(T.Colon);
+    const value = this.SUBRULE(this.expression, STRUCT_OK);
+    this.OPTION((this.recordComma ??= () => this.CONSUME(T.Comma)));
+    if (!this.RECORDING_PHASE) fields.push({ kind: "RecordField", key, value, span: this.spanOfNodes(key, value) });
+    this.list = fields;
+  }
 
   /** `[a, b, c,]`; with `allowSettings`, elements may be `name = value` (require lists). */
   public arrayExpr = this.RULE("arrayExpr", (allowSettings?: boolean): A.ArrayExpr => {
     const open = this.CONSUME(T.LBracket);
-    this.ACTION(() => this.enter());
+    if (!this.RECORDING_PHASE) this.enter();
     const elements: A.Expr[] = [];
-    this.OPTION(() => {
-      elements.push(this.SUBRULE(this.arrayElement, { ARGS: [allowSettings === true] }));
-      this.MANY({
+    // The elements' argument object, shared: no allocation per element.
+    const element = allowSettings === true ? ALLOW_SETTINGS : NO_SETTINGS;
+    const savedElement = this.arrayElementArgs;
+    this.arrayElementArgs = element;
+    this.list = elements;
+    this.OPTION((this.arrayBody ??= () => this.parseArrayElements()));
+    this.arrayElementArgs = savedElement;
+    this.CONSUME(T.RBracket);
+    if (this.RECORDING_PHASE) return undefined as unknown as A.ArrayExpr;
+    this.leave();
+    return { kind: "Array", elements, span: this.from(open) };
+  });
+  /** The `arrayElement` argument of the running `arrayExpr` (read like `list`). */
+  private arrayElementArgs = NO_SETTINGS;
+  private arrayBody?: () => void;
+  private arrayMore?: { GATE: () => boolean; DEF: () => void };
+  private trailingArrayComma?: () => IToken;
+
+  private parseArrayElements(): void {
+    const elements = this.list;
+    const args = this.arrayElementArgs;
+    elements.push(this.SUBRULE(this.arrayElement, args));
+    this.list = elements;
+    this.arrayElementArgs = args;
+    this.MANY(
+      (this.arrayMore ??= {
         GATE: () => !this.is(T.RBracket, 2),
         DEF: () => {
+          const elements = this.list;
+          const args = this.arrayElementArgs;
           this.CONSUME(T.Comma);
-          elements.push(this.SUBRULE2(this.arrayElement, { ARGS: [allowSettings === true] }));
+          elements.push(this.SUBRULE2(this.arrayElement, args));
+          this.list = elements;
+          this.arrayElementArgs = args;
         },
-      });
-      this.OPTION2(() => this.CONSUME2(T.Comma));
-    });
-    this.CONSUME(T.RBracket);
-    this.ACTION(() => this.leave());
-    return this.ACTION(() => ({ kind: "Array", elements, span: this.from(open) }));
-  });
+      }),
+    );
+    this.OPTION2((this.trailingArrayComma ??= () => this.CONSUME2(T.Comma)));
+  }
 
-  public arrayElement = this.RULE("arrayElement", (allowSettings: boolean): A.Expr =>
-    this.OR([
-      {
-        GATE: () => allowSettings && !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
-        ALT: () => {
-          const name = this.CONSUME(T.IdentifierToken);
-          this.CONSUME(T.Eq);
-          const value = this.SUBRULE(this.expression, STRUCT_OK);
-          return this.ACTION((): A.SettingExpr => ({
-            kind: "Setting",
-            name: this.ident(name),
-            value,
-            span: this.from(name),
-          }));
+  public arrayElement = this.RULE("arrayElement", (allowSettings: boolean): A.Expr => {
+    // The gate reads the argument here: it runs before either alternative parses anything.
+    this.allowSettings = allowSettings;
+    return this.OR(
+      (this.arrayElementAlts ??= [
+        {
+          GATE: () => this.allowSettings && !EXPR_START_KEYWORDS.has(this.LA(1).tokenType),
+          ALT: () => {
+            const name = this.CONSUME(T.IdentifierToken);
+            this.CONSUME(T.Eq);
+            const value = this.SUBRULE(this.expression, STRUCT_OK);
+            if (this.RECORDING_PHASE) return undefined as unknown as A.SettingExpr;
+            return { kind: "Setting", name: this.ident(name), value, span: this.from(name) } as A.SettingExpr;
+          },
         },
-      },
-      { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
-    ]),
-  );
+        { ALT: () => this.SUBRULE2(this.expression, STRUCT_OK), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+  private allowSettings = false;
+  private arrayElementAlts?: Array<IOrAlt<A.Expr>>;
 
   // ---- literals ------------------------------------------------------------------------------
 
   /** One rule for all literals (declarative values); expressions inline the same alternatives. */
   public literal = this.RULE("literal", (): A.Literal => {
     const t = this.OR((this.literalAlts ??= this.buildLiteralTokenAlts()));
-    return this.ACTION(() => literalNode(t, this.span(t, t)));
+    return this.RECORDING_PHASE ? (undefined as unknown as A.Literal) : literalNode(t, this.span(t, t));
   });
   private literalAlts?: Array<{ ALT: () => IToken }>;
 
@@ -2177,18 +2283,25 @@ export class SymbiontParser extends EmbeddedActionsParser {
 
   public stringLit = this.RULE("stringLit", (): A.StringLit => {
     const t = this.CONSUME(T.StringLiteral);
-    return this.ACTION(() => literalNode(t, this.span(t, t)) as A.StringLit);
+    return this.RECORDING_PHASE
+      ? (undefined as unknown as A.StringLit)
+      : (literalNode(t, this.span(t, t)) as A.StringLit);
   });
 
   public numberLit = this.RULE("numberLit", (): A.NumberLit => {
     const t = this.CONSUME(T.NumberLiteral);
-    return this.ACTION(() => literalNode(t, this.span(t, t)) as A.NumberLit);
+    return this.RECORDING_PHASE
+      ? (undefined as unknown as A.NumberLit)
+      : (literalNode(t, this.span(t, t)) as A.NumberLit);
   });
 
   public boolLit = this.RULE("boolLit", (): A.BoolLit => {
-    const t = this.OR([{ ALT: () => this.CONSUME(Kw.true) }, { ALT: () => this.CONSUME(Kw.false) }]);
-    return this.ACTION(() => literalNode(t, this.span(t, t)) as A.BoolLit);
+    const t = this.OR(
+      (this.boolAlts ??= [{ ALT: () => this.CONSUME(Kw.true) }, { ALT: () => this.CONSUME(Kw.false) }]),
+    );
+    return this.RECORDING_PHASE ? (undefined as unknown as A.BoolLit) : (literalNode(t, this.span(t, t)) as A.BoolLit);
   });
+  private boolAlts?: Array<IOrAlt<IToken>>;
 }
 
 // Half of the parser's construction was chevrotain deleting its recording methods (recording.ts).
@@ -2245,6 +2358,12 @@ function spanJoin(a: { span: Span }, b: { span: Span }): Span {
 
 /** Folds `e0 op0 e1 op1 e2 ...` into a left-associative tree by precedence (shunting-yard). */
 export function foldBinary(operands: A.Expr[], ops: A.BinaryOp[]): A.Expr {
+  // One operator (the usual case): its node, without the stacks.
+  if (ops.length === 1) {
+    const left = operands[0]!;
+    const right = operands[1]!;
+    return { kind: "Binary", op: ops[0]!, left, right, span: spanJoin(left, right) };
+  }
   const out: A.Expr[] = [operands[0]!];
   const stack: A.BinaryOp[] = [];
   const reduce = () => {

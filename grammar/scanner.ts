@@ -19,6 +19,14 @@ export interface ScanResult {
   tokens: IToken[];
   comments: IToken[];
   errors: ScanError[];
+  /**
+   * The brackets of the tokens, counted while scanning (parser.ts's `bracketsBalancedFrom` then
+   * needs no pass over the tokens): the final depths of `(`, `[` and `{`, and whether a closer
+   * came before its opener.
+   */
+  brackets: { paren: number; bracket: number; brace: number; underflow: boolean };
+  /** The `UnterminatedString` tokens, in order (lexer.ts reports them without a pass over all tokens). */
+  unterminated: IToken[];
   /** 1-based line and column just past the end of the text. */
   endLine: number;
   endCol: number;
@@ -112,7 +120,13 @@ const C_NL = 10,
   C_QUOTE = 34,
   C_BACKSLASH = 92,
   C_SLASH = 47,
-  C_HASH = 35;
+  C_HASH = 35,
+  C_LPAREN = 40,
+  C_RPAREN = 41,
+  C_LBRACKET = 91,
+  C_RBRACKET = 93,
+  C_LBRACE = 123,
+  C_RBRACE = 125;
 
 function isWhitespace(c: number): boolean {
   return (
@@ -194,6 +208,10 @@ for (const [ch, tt] of [
 const ONE_CHAR_TEXT: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 const TWO_CHAR_FIRST = new Uint8Array(128);
 for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
+/** TWO_CHAR by the operator's two character codes (`first * 65536 + second`), with its text. */
+const TWO_CHAR_BY_CODES = new Map<number, { type: TokenType; image: string }>(
+  [...TWO_CHAR].map(([image, type]) => [image.charCodeAt(0) * 65536 + image.charCodeAt(1), { type, image }]),
+);
 
 /**
  * Token objects recycled across `scan(text, { reuse: true })` calls. Tokens of a parse are all
@@ -203,6 +221,11 @@ for (const k of TWO_CHAR.keys()) TWO_CHAR_FIRST[k.charCodeAt(0)] = 1;
  * `scan()`/`lex()` get fresh objects they may keep.
  */
 const pool: IToken[] = [];
+/**
+ * The array of those tokens, recycled the same way: growing a fresh array to a megabyte's
+ * hundred thousand tokens copied it a dozen times (2.6 MB of garbage per parse).
+ */
+const pooledTokens: IToken[] = [];
 
 /**
  * The scanner's tokens have a hidden class of their own. As plain object literals they shared
@@ -244,15 +267,24 @@ export function scan(
     range?: { start: number; end: number; line: number; col: number };
   } = {},
 ): ScanResult {
-  const tokens: IToken[] = [];
   const reuse = opts.reuse === true;
+  const tokens: IToken[] = reuse ? pooledTokens : [];
+  let count = 0;
+  const add = (t: IToken): void => {
+    tokens[count++] = t;
+  };
   const take = (): IToken => {
     if (!reuse) return fresh();
-    const i = tokens.length;
+    const i = count;
     return i < pool.length ? pool[i]! : (pool[i] = fresh());
   };
   const comments: IToken[] = [];
   const errors: ScanError[] = [];
+  const unterminated: IToken[] = [];
+  let paren = 0;
+  let bracket = 0;
+  let brace = 0;
+  let underflow = false;
   const range = opts.range;
   const n = range ? range.end : text.length;
   let pos = range ? range.start : 0;
@@ -349,12 +381,12 @@ export function scan(
         let v = pos + 8;
         while (v < n && isVaultChar(text.charCodeAt(v))) v++;
         pos = v;
-        tokens.push(make(T.VaultRefToken, start, v, sLine, sCol));
+        add(make(T.VaultRefToken, start, v, sLine, sCol));
         continue;
       }
       pos = end;
       const w = word(text, start, end, hash);
-      tokens.push(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
+      add(fill(take(), w.type, start, end, sLine, sCol, sLine, sCol + (end - start) - 1, w.image));
       continue;
     }
     if (isDigit(c)) {
@@ -368,7 +400,7 @@ export function scan(
         tt = T.NumberLiteral;
       }
       pos += m[0].length;
-      tokens.push(make(tt, start, pos, sLine, sCol));
+      add(make(tt, start, pos, sLine, sCol));
       continue;
     }
     if (c === C_QUOTE) {
@@ -392,7 +424,9 @@ export function scan(
       if (end > n) end = n;
       advanceLines(pos, end);
       pos = end;
-      tokens.push(make(closed ? T.StringLiteral : T.UnterminatedString, start, end, sLine, sCol));
+      const t = make(closed ? T.StringLiteral : T.UnterminatedString, start, end, sLine, sCol);
+      add(t);
+      if (!closed) unterminated.push(t);
       continue;
     }
     if ((c === C_SLASH && text.charCodeAt(pos + 1) === C_SLASH) || c === C_HASH) {
@@ -420,12 +454,12 @@ export function scan(
       continue;
     }
     if (c < 128 && TWO_CHAR_FIRST[c] === 1 && pos + 1 < n) {
-      const two = text.slice(pos, pos + 2);
-      const tt = TWO_CHAR.get(two);
-      if (tt) {
+      // Looked up by character codes: no two-character string cut out to ask.
+      const two = TWO_CHAR_BY_CODES.get(c * 65536 + text.charCodeAt(pos + 1));
+      if (two) {
         flushError();
         pos += 2;
-        tokens.push(fill(take(), tt, start, pos, sLine, sCol, sLine, sCol + 1, two));
+        add(fill(take(), two.type, start, pos, sLine, sCol, sLine, sCol + 1, two.image));
         continue;
       }
     }
@@ -433,8 +467,14 @@ export function scan(
     if (one) {
       flushError();
       pos += 1;
+      if (c === C_LPAREN) paren++;
+      else if (c === C_RPAREN) underflow ||= --paren < 0;
+      else if (c === C_LBRACKET) bracket++;
+      else if (c === C_RBRACKET) underflow ||= --bracket < 0;
+      else if (c === C_LBRACE) brace++;
+      else if (c === C_RBRACE) underflow ||= --brace < 0;
       // The image is a shared constant: no string allocation for punctuation.
-      tokens.push(fill(take(), one, start, pos, sLine, sCol, sLine, sCol, ONE_CHAR_TEXT[c]!));
+      add(fill(take(), one, start, pos, sLine, sCol, sLine, sCol, ONE_CHAR_TEXT[c]!));
       continue;
     }
     // Unexpected character: group a run of them into one error, as chevrotain's lexer does.
@@ -447,5 +487,15 @@ export function scan(
     pos += c >= 0xd800 && c <= 0xdbff && pos + 1 < n ? 2 : 1;
   }
   flushError();
-  return { tokens, comments, errors, endLine: line, endCol: n - lineStart + 1 };
+  // A reused array still holds the previous scan's tail past `count`.
+  if (tokens.length !== count) tokens.length = count;
+  return {
+    tokens,
+    comments,
+    errors,
+    brackets: { paren, bracket, brace, underflow },
+    unterminated,
+    endLine: line,
+    endCol: n - lineStart + 1,
+  };
 }

@@ -5,6 +5,8 @@ import fc from "fast-check";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { scan } from "../../grammar/scanner.js";
+import { bracketsBalanced, bracketsBalancedFrom } from "../../grammar/parser.js";
+import * as T from "../../grammar/tokens.js";
 
 const kinds = (text: string) => scan(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 
@@ -167,6 +169,42 @@ test("words crafted to share one hash still scan to their own text and type", ()
   assert.equal(
     r.tokens.filter((t) => t.tokenType.name !== "Identifier").map((t) => t.tokenType.name),
     ["Kw_agent", "Kw_type"],
+  );
+});
+
+test("the parser's path recycles its token array: a shorter text after a longer one keeps no stale tail", () => {
+  const view = (ts: ReturnType<typeof scan>["tokens"]) =>
+    ts.map((t) => [t.tokenType.name, t.image, t.startOffset, t.endOffset, t.startLine, t.startColumn, t.endColumn]);
+  fc.assert(
+    fc.property(
+      fc.array(fc.string({ unit: "grapheme-ascii", maxLength: 60 }), { minLength: 1, maxLength: 6 }),
+      (texts) => {
+        for (const text of texts) {
+          const fresh = view(scan(text).tokens);
+          const reused = scan(text, { reuse: true }).tokens;
+          assert.is(reused.length, fresh.length);
+          assert.equal(view(reused), fresh);
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test("the scanner's bracket counts answer as bracketsBalanced does over the tokens, a following token included", () => {
+  const next = [undefined, T.LParen, T.RParen, T.LBracket, T.RBracket, T.LBrace, T.RBrace, T.Comma];
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom("(", ")", "[", "]", "{", "}", "a", " ", '"', "\n", "//", "x(", "'"), { maxLength: 30 }),
+      fc.constantFrom(...next),
+      (parts, after) => {
+        const r = scan(parts.join(""));
+        const tokens = [...r.tokens];
+        if (after) tokens.push({ ...r.tokens[0]!, tokenType: after, tokenTypeIdx: after.tokenTypeIdx! });
+        assert.is(bracketsBalancedFrom(r.brackets, after), bracketsBalanced(tokens));
+      },
+    ),
+    { numRuns: 2000 },
   );
 });
 
