@@ -90,6 +90,12 @@ export function pathMatcher(paths: TokenType[][]): Matcher {
     }
     return false;
   };
+  // A memo key holds three tokens' types: a longer path (the parser's LL(k) is 3) is tested each time.
+  if (longest > 3)
+    return (parser) => {
+      const candidates = byFirst[parser.LA_FAST(1).tokenTypeIdx];
+      return candidates !== undefined && test(parser, candidates);
+    };
   const memo = new Map<number, boolean>();
   return (parser) => {
     const first = parser.LA_FAST(1).tokenTypeIdx;

@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import type { ILookaheadStrategy, IOrAlt, IToken, LookaheadProductionType, Rule, TokenType } from "chevrotain";
-import { LazyLookahead } from "../../grammar/lazy-lookahead.js";
+import { LazyLookahead, pathMatcher } from "../../grammar/lazy-lookahead.js";
 import { parseText } from "../../grammar/index.js";
 import {
   Alternation,
@@ -224,6 +224,22 @@ test("decisions are remembered per types of the next tokens, all of them: a long
     }),
     { numRuns: 3000 },
   );
+});
+
+test("paths longer than a memo key's three tokens are tested on every decision, not remembered", () => {
+  // Four-token paths that agree on their first three: only the fourth token tells them apart.
+  const a = [T.IdentifierToken, T.Dot, T.IdentifierToken, T.LParen];
+  const b = [T.IdentifierToken, T.Dot, T.IdentifierToken, T.Semi];
+  const c = [T.IdentifierToken, T.Dot, T.IdentifierToken, T.Comma];
+  const matcher = pathMatcher([a, b, c]);
+  const at = (types: TokenType[]) => {
+    const tokens = types.map((type) => ({ tokenType: type, tokenTypeIdx: type.tokenTypeIdx! }) as IToken);
+    return { LA_FAST: (k: number) => tokens[k - 1]! };
+  };
+  assert.is(matcher(at(a)), true);
+  assert.is(matcher(at([T.IdentifierToken, T.Dot, T.IdentifierToken, T.RParen])), false);
+  assert.is(matcher(at(b)), true);
+  assert.is(matcher(at([T.IdentifierToken, T.Dot, T.IdentifierToken, T.LBracket])), false);
 });
 
 test("a built function replaces its lazy wrapper in the parser's cache", () => {
