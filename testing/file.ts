@@ -43,6 +43,8 @@ export interface PolicyCase {
   target: { kind: "tool" | "action"; name: string };
   args: TomlTable;
   facts?: TomlTable;
+  /** Where the facts were given (the case's `facts`, else the file's). */
+  factsPath?: TomlPath;
   input: TomlTable;
   /** Where the case's input was given (the case's `input`, else the file's). */
   inputPath: TomlPath;
@@ -129,6 +131,16 @@ const DECISION_KEYS = ["tool", "action", "decision", "rule", "approved"];
 
 function isTable(v: unknown): v is TomlTable {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Whether a value is or holds a date (Reader.data reports where). */
+function hasDate(v: unknown): boolean {
+  if (v instanceof Date) return true;
+  if (Array.isArray(v)) return v.some(hasDate);
+  if (isTable(v)) {
+    for (const k in v) if (Object.hasOwn(v, k) && hasDate(v[k])) return true;
+  }
+  return false;
 }
 
 function tomlType(v: unknown): string {
@@ -299,6 +311,8 @@ class Reader {
 
   /** Plain data values (no dates, which have no meaning in a request). */
   data(v: unknown, path: TomlPath): boolean {
+    // Most values hold no date: checked without making a path for every part.
+    if (!hasDate(v)) return true;
     if (v instanceof Date) {
       this.error("E1003", path, "a date is not a value a request can carry; write it as a string");
       return false;
@@ -403,7 +417,11 @@ class Reader {
           : {}),
       target,
       args,
-      ...(facts !== undefined ? { facts } : d.fileFacts !== undefined ? { facts: d.fileFacts } : {}),
+      ...(facts !== undefined
+        ? { facts, factsPath: [...path, "facts"] }
+        : d.fileFacts !== undefined
+          ? { facts: d.fileFacts, factsPath: ["facts"] }
+          : {}),
       input: input ?? d.fileInput,
       inputPath: input !== undefined ? [...path, "input"] : d.fileInputGiven ? ["input"] : path,
       context: ctx.context,

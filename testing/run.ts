@@ -331,6 +331,24 @@ function casePartsOf(scope: AgentScope, c: PolicyCase, problems: Problems): Retu
   return parts;
 }
 
+/**
+ * The agent scope of a policy case, made once per project and agent named: the cases of a file
+ * share it, as a worker thread's cases share one gate (parallel.ts). Nothing changes a scope —
+ * deciding a case only checks its `requirements` (decideToolCall), admitting no call.
+ */
+const scopes = new WeakMap<TestedProject, Map<string | undefined, AgentScope>>();
+
+function caseScope(project: TestedProject, c: PolicyCase, problems: Problems): AgentScope | undefined {
+  let byAgent = scopes.get(project);
+  if (!byAgent) scopes.set(project, (byAgent = new Map()));
+  const known = byAgent.get(c.agent);
+  if (known) return known;
+  // Not remembered when it fails: each case names its own place for the problem.
+  const scope = agentScope(project, c.agent, c.agentPath, c.place.path, problems);
+  if (scope) byAgent.set(c.agent, scope);
+  return scope;
+}
+
 /** What deciding a ready case takes, on this thread or another (parallel.ts). */
 export function caseToDecide(k: ReadyCase): CaseToDecide {
   return {
@@ -348,7 +366,7 @@ export function prepareCase(
   project: TestedProject,
   problems: Problems,
 ): ReadyCase | undefined {
-  const scope = agentScope(project, c.agent, c.agentPath, c.place.path, problems);
+  const scope = caseScope(project, c, problems);
   if (!scope) return undefined;
   if (c.rule) checkRules(scope, c.rule.ids, [...c.place.path, "rule"], problems);
   const parts = casePartsOf(scope, c, problems);
@@ -361,15 +379,11 @@ export function prepareCase(
     c.args,
     argPlace,
     c.facts,
-    factsPath(f, c),
+    c.factsPath ?? ["facts"],
     problems,
   );
   if (!parts || !call) return undefined;
   return { c, file: f, project, scope, gate: gateFor(scope, c.input, c.context, parts), call };
-}
-
-function factsPath(f: TestFile, c: PolicyCase): (string | number)[] {
-  return f.locator.has([...c.place.path, "facts"]) ? [...c.place.path, "facts"] : ["facts"];
 }
 
 function expectedText(c: PolicyCase): string {
