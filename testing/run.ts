@@ -202,7 +202,9 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     if (parsed.file) files.push(parsed.file);
   }
 
-  // Threads to decide the policy cases with, started now: they load while the projects build.
+  // The places of a large file's cases and rows are found on a thread while the projects build
+  // (places.ts); the threads to decide the policy cases with start now too, and load meanwhile.
+  for (const f of files) f.places.locateInThread();
   const pool = startDeciders(
     threadsFor(
       files.reduce((n, f) => n + f.cases.length, 0),
@@ -261,6 +263,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
       diagnostics.push(...problems.list);
     }
     if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
+    await Promise.all(files.map((f) => f.places.settle()));
 
     // 4. Decide.
     const results: CaseResult[] = [];
@@ -303,6 +306,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
       warnings: failures,
     };
   } finally {
+    for (const f of files) f.places.close();
     await pool.close();
   }
 }
