@@ -4,9 +4,9 @@
  * file of thousands of rows needs thousands of spans, and finding them means parsing the whole
  * text with toml-eslint-parser — ~0.5–1 ms per KB, the largest cost of reading a big test file.
  *
- * A place's span is found when first read. `symbic test` also has a large file's spans found on a
- * worker thread (locate-worker.ts) while the project builds and the cases are resolved, and
- * waits for them before deciding (settle). The worker runs the same locator on the same text, so
+ * A place's span is found when first read. `symbic test` also has the spans of its large files
+ * found on a worker thread (locateInThread, locate-worker.ts) while the projects build and the
+ * cases are resolved, and waits for them before deciding (settle). The worker runs the same locator on the same text, so
  * a span is the same wherever it was found; when the worker cannot start or fails, the spans are
  * found here.
  */
@@ -31,10 +31,16 @@ export interface Place {
  */
 export const LOCATE_IN_THREAD_CHARS = 64 * 1024;
 
-/** What the worker is given (workerData) and answers: six numbers a span, in the order of `paths`. */
+/** What the worker is given (workerData is an array of them, one a file). */
 export interface LocateRequest {
   text: string;
   paths: TomlPath[];
+}
+
+/** What it answers for each: six numbers a span (SPAN_FIELDS), in the order of `paths`. */
+export interface LocateAnswer {
+  index: number;
+  spans: Int32Array;
 }
 export const SPAN_FIELDS = 6;
 
@@ -53,16 +59,16 @@ class LazyPlace implements Place {
 
 /** The places of one test file. */
 export class Places {
-  private readonly paths: TomlPath[] = [];
+  /** @internal (locateInThread) The paths of the places made so far, in order. */
+  readonly paths: TomlPath[] = [];
   private readonly spans: Array<Span | undefined> = [];
-  private worker: Worker | undefined;
-  private answer: Promise<void> | undefined;
-  /** How many spans the worker answered (the tests check that it did). */
+  /** How many spans a worker answered (the tests check that it did). */
   answeredInThread = 0;
 
   constructor(
     private readonly file: string,
-    private readonly locator: TomlLocator,
+    /** @internal (locateInThread) */
+    readonly locator: TomlLocator,
   ) {}
 
   /** The place at `path` (its span found when first read). */
@@ -75,37 +81,9 @@ export class Places {
     return (this.spans[i] ??= this.locator.key(this.paths[i]!));
   }
 
-  /**
-   * Starts finding the spans of every place on a worker thread, when the text is long enough and
-   * there is a core to spare (else settle finds them here).
-   */
-  locateInThread(): void {
-    if (this.worker || this.locator.text.length < LOCATE_IN_THREAD_CHARS || availableParallelism() < 2) return;
-    const file = workerFile("./locate-worker");
-    if (!file) return;
-    let worker: Worker;
-    try {
-      worker = startWorker(file, {
-        workerData: { text: this.locator.text, paths: this.paths } satisfies LocateRequest,
-      });
-    } catch {
-      return;
-    }
-    this.worker = worker;
-    this.answer = new Promise<void>((resolve) => {
-      worker.once("message", (m: Int32Array) => {
-        this.take(m);
-        resolve();
-      });
-      // A worker that fails or stops without answering: settle finds the spans here.
-      worker.once("error", () => resolve());
-      worker.once("exit", () => resolve());
-    });
-  }
-
-  private take(m: Int32Array): void {
+  /** @internal (locateInThread) A worker's answer for the first paths. */
+  take(m: unknown): void {
     if (!(m instanceof Int32Array)) return;
-    // The paths it was given: those of the places made before it started.
     const n = Math.min(this.paths.length, Math.floor(m.length / SPAN_FIELDS));
     this.answeredInThread = n;
     for (let i = 0; i < n; i++) {
@@ -122,16 +100,60 @@ export class Places {
     }
   }
 
-  /** Every place's span found: the worker's answer awaited, what it did not answer found here. */
-  async settle(): Promise<void> {
-    if (this.answer) await this.answer;
-    this.close();
+  /** Every place's span found (those a worker did not answer, here). */
+  findAll(): void {
     for (let i = 0; i < this.paths.length; i++) this.span(i);
   }
+}
 
-  /** Stops the worker, if it still runs (a run that ends before deciding). */
-  close(): void {
-    if (this.worker) void this.worker.terminate();
-    this.worker = undefined;
+/** The spans being found on a worker thread: wait for them with settle, or stop the thread with close. */
+export interface Locating {
+  /** Every place's span found: the worker's answers awaited, what it did not answer found here. */
+  settle(): Promise<void>;
+  /** Stops the worker if it still runs (a run that ends before deciding). */
+  close(): void;
+}
+
+/**
+ * Starts finding the spans of every place of the large files among `files` on one worker thread,
+ * file after file, when there is a core to spare; settle finds the rest here.
+ */
+export function locateInThread(files: readonly Places[]): Locating {
+  const large = files.filter((p) => p.locator.text.length >= LOCATE_IN_THREAD_CHARS);
+  const here: Locating = {
+    settle: () => {
+      for (const p of files) p.findAll();
+      return Promise.resolve();
+    },
+    close: () => undefined,
+  };
+  const file = large.length > 0 && availableParallelism() > 1 ? workerFile("./locate-worker") : undefined;
+  if (!file) return here;
+  let worker: Worker;
+  try {
+    worker = startWorker(file, {
+      workerData: large.map((p) => ({ text: p.locator.text, paths: p.paths })) satisfies LocateRequest[],
+    });
+  } catch {
+    return here;
   }
+  const answered = new Promise<void>((resolve) => {
+    let left = large.length;
+    worker.on("message", (m: LocateAnswer) => {
+      large[m.index]?.take(m.spans);
+      if (--left === 0) resolve();
+    });
+    // A worker that fails or stops without answering: settle finds the spans here.
+    worker.once("error", () => resolve());
+    worker.once("exit", () => resolve());
+  });
+  const close = () => void worker.terminate();
+  return {
+    settle: async () => {
+      await answered;
+      close();
+      await here.settle();
+    },
+    close,
+  };
 }

@@ -26,6 +26,7 @@ import {
 import type { Outcome } from "./decide.js";
 import { decideCases, startDeciders, threadsFor, type CaseToDecide } from "./parallel.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
+import { locateInThread } from "./places.js";
 import { explainRequest, type Explanation } from "./explain.js";
 import { prepareRun, executeRun, type PreparedRun } from "./agent-run.js";
 import type { PolicyGate } from "../runtime/gate/gate.js";
@@ -204,7 +205,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
 
   // The places of a large file's cases and rows are found on a thread while the projects build
   // (places.ts); the threads to decide the policy cases with start now too, and load meanwhile.
-  for (const f of files) f.places.locateInThread();
+  const locating = locateInThread(files.map((f) => f.places));
   const pool = startDeciders(
     threadsFor(
       files.reduce((n, f) => n + f.cases.length, 0),
@@ -263,7 +264,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
       diagnostics.push(...problems.list);
     }
     if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
-    await Promise.all(files.map((f) => f.places.settle()));
+    await locating.settle();
 
     // 4. Decide.
     const results: CaseResult[] = [];
@@ -306,7 +307,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
       warnings: failures,
     };
   } finally {
-    for (const f of files) f.places.close();
+    locating.close();
     await pool.close();
   }
 }

@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parseTestFile, type TestFile } from "../../testing/file.js";
-import { LOCATE_IN_THREAD_CHARS } from "../../testing/places.js";
+import { LOCATE_IN_THREAD_CHARS, locateInThread } from "../../testing/places.js";
 import type { Span } from "../../grammar/span.js";
 
 function bigTestFile(): string {
@@ -28,9 +28,20 @@ test("spans found on the worker thread are those found here", async () => {
   assert.ok(text.length >= LOCATE_IN_THREAD_CHARS);
   const here = parseTestFile(text, "big.test.toml", "/x/big.test.toml").file!;
   const threaded = parseTestFile(text, "big.test.toml", "/x/big.test.toml").file!;
-  threaded.places.locateInThread();
-  await threaded.places.settle();
+  // Two large files and a small one: the thread answers the large ones, file after file.
+  const otherText = text.replace(/\/data\//g, "/other/");
+  const other = parseTestFile(otherText, "o.test.toml", "/x/o.test.toml").file!;
+  const small = parseTestFile(
+    '[[case]]\nname = "c"\ntool = "t"\nexpect = "deny"\n',
+    "s.test.toml",
+    "/x/s.test.toml",
+  ).file!;
+  await locateInThread([threaded.places, small.places, other.places]).settle();
   assert.ok(threaded.places.answeredInThread > 1000, "the worker answered");
+  assert.is(other.places.answeredInThread, threaded.places.answeredInThread);
+  assert.is(small.places.answeredInThread, 0);
+  assert.equal(spansOf(other), spansOf(parseTestFile(otherText, "o.test.toml", "/x/o.test.toml").file!));
+  assert.is(small.cases[0]!.place.span.line, 1);
   // Read after settle: had the worker not answered, they would have been found here.
   const fromThread = spansOf(threaded);
   const local = spansOf(here);
@@ -46,8 +57,7 @@ test("a short file's spans are found here, on settle", async () => {
   const text =
     'agent = "a"\n[[case]]\nname = "c"\ntool = "read"\nexpect = "allow"\nrows = [ { path = "/a" }, { path = "/b" } ]\n';
   const f = parseTestFile(text, "s.test.toml", "/x/s.test.toml").file!;
-  f.places.locateInThread();
-  await f.places.settle();
+  await locateInThread([f.places]).settle();
   assert.is(f.places.answeredInThread, 0);
   assert.equal(
     f.cases.map((c) => [c.row!.place.span.line, c.row!.place.span.col]),
