@@ -5,8 +5,8 @@
  * text with toml-eslint-parser — ~0.5–1 ms per KB, the largest cost of reading a big test file.
  *
  * A place's span is found when first read. `symbic test` also has the spans of its large files
- * found on a worker thread (locateInThread, locate-worker.ts) while the projects build and the
- * cases are resolved, and waits for them before deciding (settle). The worker runs the same locator on the same text, so
+ * found on a worker thread (Locating, locate-worker.ts) while it reads the files' values, builds
+ * the projects and resolves the cases, and waits for them before deciding (settle). The worker runs the same locator on the same text, so
  * a span is the same wherever it was found; when the worker cannot start or fails, the spans are
  * found here.
  */
@@ -31,13 +31,16 @@ export interface Place {
  */
 export const LOCATE_IN_THREAD_CHARS = 64 * 1024;
 
-/** What the worker is given (workerData is an array of them, one a file). */
-export interface LocateRequest {
-  text: string;
+/** The worker is given the large texts (workerData), then asked for each file's places. */
+export type LocateTexts = string[];
+
+export interface LocateQuestion {
+  /** The text's index in LocateTexts. */
+  index: number;
   paths: TomlPath[];
 }
 
-/** What it answers for each: six numbers a span (SPAN_FIELDS), in the order of `paths`. */
+/** Its answer: six numbers a span (SPAN_FIELDS), in the order of the question's paths. */
 export interface LocateAnswer {
   index: number;
   spans: Int32Array;
@@ -59,7 +62,7 @@ class LazyPlace implements Place {
 
 /** The places of one test file. */
 export class Places {
-  /** @internal (locateInThread) The paths of the places made so far, in order. */
+  /** @internal (Locating) The paths of the places made so far, in order. */
   readonly paths: TomlPath[] = [];
   private readonly spans: Array<Span | undefined> = [];
   /** How many spans a worker answered (the tests check that it did). */
@@ -67,8 +70,7 @@ export class Places {
 
   constructor(
     private readonly file: string,
-    /** @internal (locateInThread) */
-    readonly locator: TomlLocator,
+    private readonly locator: TomlLocator,
   ) {}
 
   /** The place at `path` (its span found when first read). */
@@ -81,7 +83,7 @@ export class Places {
     return (this.spans[i] ??= this.locator.key(this.paths[i]!));
   }
 
-  /** @internal (locateInThread) A worker's answer for the first paths. */
+  /** @internal (Locating) A worker's answer for the first paths. */
   take(m: unknown): void {
     if (!(m instanceof Int32Array)) return;
     const n = Math.min(this.paths.length, Math.floor(m.length / SPAN_FIELDS));
@@ -106,54 +108,69 @@ export class Places {
   }
 }
 
-/** The spans being found on a worker thread: wait for them with settle, or stop the thread with close. */
-export interface Locating {
-  /** Every place's span found: the worker's answers awaited, what it did not answer found here. */
-  settle(): Promise<void>;
-  /** Stops the worker if it still runs (a run that ends before deciding). */
-  close(): void;
-}
-
 /**
- * Starts finding the spans of every place of the large files among `files` on one worker thread,
- * file after file, when there is a core to spare; settle finds the rest here.
+ * The spans of a run's test files, found on a worker thread for the large files (when there is a
+ * core to spare) and here for the rest. The thread is started with the texts as soon as they are
+ * read, and parses them while this thread reads the files' values; it is then asked for the spans
+ * of each file's places (ask), found while the projects build.
  */
-export function locateInThread(files: readonly Places[]): Locating {
-  const large = files.filter((p) => p.locator.text.length >= LOCATE_IN_THREAD_CHARS);
-  const here: Locating = {
-    settle: () => {
-      for (const p of files) p.findAll();
-      return Promise.resolve();
-    },
-    close: () => undefined,
-  };
-  const file = large.length > 0 && availableParallelism() > 1 ? workerFile("./locate-worker") : undefined;
-  if (!file) return here;
-  let worker: Worker;
-  try {
-    worker = startWorker(file, {
-      workerData: large.map((p) => ({ text: p.locator.text, paths: p.paths })) satisfies LocateRequest[],
+export class Locating {
+  private readonly worker: Worker | undefined;
+  /** The worker's index of each text it was given, by the text's index. */
+  private readonly inWorker = new Map<number, number>();
+  private readonly asked: Places[] = [];
+  private readonly answers: Array<Promise<void>> = [];
+  private readonly pending = new Map<number, { places: Places; done: () => void }>();
+  /** Settles when the worker fails or stops: what it did not answer is found here. */
+  private readonly stopped: Promise<void> | undefined;
+
+  constructor(texts: readonly string[]) {
+    const large = texts.flatMap((t, i) => (t.length >= LOCATE_IN_THREAD_CHARS ? [i] : []));
+    const file = large.length > 0 && availableParallelism() > 1 ? workerFile("./locate-worker") : undefined;
+    if (!file) return;
+    try {
+      this.worker = startWorker(file, { workerData: large.map((i) => texts[i]!) satisfies LocateTexts });
+    } catch {
+      return;
+    }
+    large.forEach((t, w) => this.inWorker.set(t, w));
+    this.worker.on("message", (m: LocateAnswer) => {
+      const p = this.pending.get(m.index);
+      if (!p) return;
+      this.pending.delete(m.index);
+      p.places.take(m.spans);
+      p.done();
     });
-  } catch {
-    return here;
+    const worker = this.worker;
+    this.stopped = new Promise<void>((resolve) => {
+      worker.once("error", () => resolve());
+      worker.once("exit", () => resolve());
+    });
   }
-  const answered = new Promise<void>((resolve) => {
-    let left = large.length;
-    worker.on("message", (m: LocateAnswer) => {
-      large[m.index]?.take(m.spans);
-      if (--left === 0) resolve();
-    });
-    // A worker that fails or stops without answering: settle finds the spans here.
-    worker.once("error", () => resolve());
-    worker.once("exit", () => resolve());
-  });
-  const close = () => void worker.terminate();
-  return {
-    settle: async () => {
-      await answered;
-      close();
-      await here.settle();
-    },
-    close,
-  };
+
+  /** The places of text `index` (as given to the constructor), once its file is read. */
+  ask(index: number, places: Places): void {
+    this.asked.push(places);
+    const w = this.inWorker.get(index);
+    if (w === undefined || !this.worker) return;
+    this.answers.push(new Promise<void>((done) => this.pending.set(w, { places, done })));
+    try {
+      this.worker.postMessage({ index: w, paths: places.paths } satisfies LocateQuestion);
+    } catch {
+      this.pending.get(w)?.done();
+      this.pending.delete(w);
+    }
+  }
+
+  /** Every asked place's span found: the worker's answers awaited, what it did not answer found here. */
+  async settle(): Promise<void> {
+    if (this.stopped) await Promise.race([Promise.all(this.answers), this.stopped]);
+    this.close();
+    for (const p of this.asked) p.findAll();
+  }
+
+  /** Stops the worker (a run that ends before deciding, or once it has answered). */
+  close(): void {
+    if (this.worker) void this.worker.terminate();
+  }
 }

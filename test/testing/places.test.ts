@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { parseTestFile, type TestFile } from "../../testing/file.js";
-import { LOCATE_IN_THREAD_CHARS, locateInThread } from "../../testing/places.js";
+import { LOCATE_IN_THREAD_CHARS, Locating } from "../../testing/places.js";
 import type { Span } from "../../grammar/span.js";
 
 function bigTestFile(): string {
@@ -31,12 +31,13 @@ test("spans found on the worker thread are those found here", async () => {
   // Two large files and a small one: the thread answers the large ones, file after file.
   const otherText = text.replace(/\/data\//g, "/other/");
   const other = parseTestFile(otherText, "o.test.toml", "/x/o.test.toml").file!;
-  const small = parseTestFile(
-    '[[case]]\nname = "c"\ntool = "t"\nexpect = "deny"\n',
-    "s.test.toml",
-    "/x/s.test.toml",
-  ).file!;
-  await locateInThread([threaded.places, small.places, other.places]).settle();
+  const smallText = '[[case]]\nname = "c"\ntool = "t"\nexpect = "deny"\n';
+  const small = parseTestFile(smallText, "s.test.toml", "/x/s.test.toml").file!;
+  const locating = new Locating([text, smallText, otherText]);
+  locating.ask(0, threaded.places);
+  locating.ask(1, small.places);
+  locating.ask(2, other.places);
+  await locating.settle();
   assert.ok(threaded.places.answeredInThread > 1000, "the worker answered");
   assert.is(other.places.answeredInThread, threaded.places.answeredInThread);
   assert.is(small.places.answeredInThread, 0);
@@ -57,7 +58,9 @@ test("a short file's spans are found here, on settle", async () => {
   const text =
     'agent = "a"\n[[case]]\nname = "c"\ntool = "read"\nexpect = "allow"\nrows = [ { path = "/a" }, { path = "/b" } ]\n';
   const f = parseTestFile(text, "s.test.toml", "/x/s.test.toml").file!;
-  await locateInThread([f.places]).settle();
+  const locating = new Locating([text]);
+  locating.ask(0, f.places);
+  await locating.settle();
   assert.is(f.places.answeredInThread, 0);
   assert.equal(
     f.cases.map((c) => [c.row!.place.span.line, c.row!.place.span.col]),
