@@ -6,9 +6,9 @@
  *
  * A place's span is found when first read. `symbic test` also has the spans of its large files
  * found on a worker thread (Locating, locate-worker.ts) while it reads the files' values, builds
- * the projects and resolves the cases, and waits for them before deciding (settle). The worker runs the same locator on the same text, so
- * a span is the same wherever it was found; when the worker cannot start or fails, the spans are
- * found here.
+ * the projects and resolves the cases, and waits for them before deciding (settle). The worker
+ * runs the same locator on the same text, so a span is the same wherever it was found; when the
+ * worker cannot start or fails, the spans are found here.
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
