@@ -60,7 +60,7 @@ export const CLI_ENTRIES = Object.freeze({
  */
 export const WORKER_ENTRIES = Object.freeze({
   symbi: {},
-  symbic: { "decide-worker": "testing/decide-worker.ts" },
+  symbic: { "decide-worker": "testing/decide-worker.ts", "locate-worker": "testing/locate-worker.ts" },
 });
 
 const INPUT = '{"name": "Ada", "number": 360}';

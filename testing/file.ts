@@ -6,12 +6,12 @@
  * whether the agent, tools, arguments, rules and records exist is checked against the built
  * project (resolve.ts).
  */
-import type { Span } from "../grammar/span.js";
 import { closestName } from "../grammar/suggest.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/model.js";
 import { TomlLocator, type TomlPath } from "../compiler/contracts/locator.js";
 import type { TomlTable } from "../compiler/contracts/reader.js";
 import { parse, TomlError } from "smol-toml";
+import { Places, type Place } from "./places.js";
 
 /** The file-level and case-level outcome words. */
 export const EXPECTATIONS = ["allow", "deny", "approval"] as const;
@@ -23,14 +23,7 @@ export type RunStatusWord = (typeof RUN_STATUSES)[number];
 
 export const APPROVE_MODES = ["all", "none"] as const;
 
-/** A part of a test file with its place: `at(["args", "n"])` is the span of that value inside it. */
-export interface Place {
-  file: string;
-  /** The TOML path of this part. */
-  path: TomlPath;
-  /** The span of the part's key or header. */
-  span: Span;
-}
+export type { Place } from "./places.js";
 
 export interface PolicyCase {
   place: Place;
@@ -43,6 +36,8 @@ export interface PolicyCase {
   target: { kind: "tool" | "action"; name: string };
   args: TomlTable;
   facts?: TomlTable;
+  /** Where the facts were given (the case's `facts`, else the file's). */
+  factsPath?: TomlPath;
   input: TomlTable;
   /** Where the case's input was given (the case's `input`, else the file's). */
   inputPath: TomlPath;
@@ -103,6 +98,8 @@ export interface TestFile {
   path: string;
   text: string;
   locator: TomlLocator;
+  /** The places of its cases, rows and runs (their spans found when first read, or on a worker: places.ts). */
+  places: Places;
   cases: PolicyCase[];
   runs: AgentRun[];
 }
@@ -129,6 +126,16 @@ const DECISION_KEYS = ["tool", "action", "decision", "rule", "approved"];
 
 function isTable(v: unknown): v is TomlTable {
   return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Whether a value is or holds a date (Reader.data reports where). */
+function hasDate(v: unknown): boolean {
+  if (v instanceof Date) return true;
+  if (Array.isArray(v)) return v.some(hasDate);
+  if (isTable(v)) {
+    for (const k in v) if (Object.hasOwn(v, k) && hasDate(v[k])) return true;
+  }
+  return false;
 }
 
 function tomlType(v: unknown): string {
@@ -175,7 +182,7 @@ export function parseTestFile(
     };
   }
   const r = new Reader(text, file);
-  const out: TestFile = { file, path, text, locator: r.locator, cases: [], runs: [] };
+  const out: TestFile = { file, path, text, locator: r.locator, places: r.places, cases: [], runs: [] };
   r.keys(value, [], FILE_KEYS, "a test file");
   const fileAgent = r.str(value, ["agent"]);
   const fileInput = r.table(value, ["input"]) ?? {};
@@ -209,12 +216,14 @@ interface Defaults {
 class Reader {
   readonly diagnostics: Diagnostic[] = [];
   readonly locator: TomlLocator;
+  readonly places: Places;
 
   constructor(
     text: string,
     readonly file: string,
   ) {
     this.locator = new TomlLocator(text);
+    this.places = new Places(file, this.locator);
   }
 
   error(code: string, path: TomlPath, message: string, opts: { key?: boolean; help?: string } = {}): void {
@@ -225,7 +234,7 @@ class Reader {
   }
 
   place(path: TomlPath): Place {
-    return { file: this.file, path, span: this.locator.key(path) };
+    return this.places.place(path);
   }
 
   /** Unknown keys of a table: one error each, with the closest known key. */
@@ -299,6 +308,8 @@ class Reader {
 
   /** Plain data values (no dates, which have no meaning in a request). */
   data(v: unknown, path: TomlPath): boolean {
+    // Most values hold no date: checked without making a path for every part.
+    if (!hasDate(v)) return true;
     if (v instanceof Date) {
       this.error("E1003", path, "a date is not a value a request can carry; write it as a string");
       return false;
@@ -403,7 +414,11 @@ class Reader {
           : {}),
       target,
       args,
-      ...(facts !== undefined ? { facts } : d.fileFacts !== undefined ? { facts: d.fileFacts } : {}),
+      ...(facts !== undefined
+        ? { facts, factsPath: [...path, "facts"] }
+        : d.fileFacts !== undefined
+          ? { facts: d.fileFacts, factsPath: ["facts"] }
+          : {}),
       input: input ?? d.fileInput,
       inputPath: input !== undefined ? [...path, "input"] : d.fileInputGiven ? ["input"] : path,
       context: ctx.context,

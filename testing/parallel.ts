@@ -20,15 +20,14 @@
  *   gates: a worker still loading when every chunk is answered is stopped, so a small run never
  *   waits for one.
  */
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { ToolContract } from "../compiler/contracts/model.js";
 import type { CompiledPolicies, PolicyGate } from "../runtime/gate/gate.js";
 import { decideTimed, type Decided } from "./decide.js";
 import { isPlainData, type ToWorker, type WireCase, type WireGate, type WorkerMessage } from "./decide-protocol.js";
 import type { CallSpec } from "./resolve.js";
+import { startWorker, workerFile } from "./threads.js";
 
 export interface CaseToDecide {
   gate: PolicyGate;
@@ -78,24 +77,6 @@ export function threadsFor(cases: number, requested?: number): number {
 
 function decideHere(k: CaseToDecide): Decided {
   return decideTimed(k.gate, k.call, k.approve);
-}
-
-/**
- * The worker's module next to this one: decide-worker.js where this module is compiled
- * (dist/testing) or bundled (beside the CLI's entry file, scripts/bundle-clis.mjs), decide-worker.ts
- * when the sources run under tsx. Undefined when it is missing: the cases are decided here.
- */
-function workerFile(): URL | undefined {
-  const url = new URL(`./decide-worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
-  return existsSync(fileURLToPath(url)) ? url : undefined;
-}
-
-function startWorker(file: URL): Worker {
-  if (!file.pathname.endsWith(".ts")) return new Worker(file);
-  // The sources under tsx (the tests): a worker thread does not inherit the loader the main
-  // thread registered, so it registers tsx before importing the worker's module.
-  const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file.href)}); })`;
-  return new Worker(boot, { eval: true });
 }
 
 /**
@@ -197,7 +178,7 @@ export class Deciders {
   private readonly deciders: Decider[] = [];
 
   constructor(workers: number) {
-    const file = workers > 0 ? workerFile() : undefined;
+    const file = workers > 0 ? workerFile("./decide-worker") : undefined;
     if (!file) return;
     for (let w = 0; w < workers; w++) {
       const d: Decider = { worker: startWorker(file), stopped: false, held: new Set() };

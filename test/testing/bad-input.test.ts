@@ -130,4 +130,30 @@ test("the CLI: a bad test file exits 3 with file:line:col; a missing path or no 
   assert.ok(none.stderr.includes("no test files (*.test.toml)"), none.stderr);
 });
 
+test("facts about an argument the tool does not take: at the case's facts, else the file's", async () => {
+  assert.equal(
+    await problems(CASE('tool = "lookup"\nargs = { order = "A-1" }\nfacts.ordr = { x = 1 }\nexpect = "allow"')),
+    ["7:1 E1006 facts are about the call's arguments, and `lookup` has no argument `ordr`; did you mean `order`?"],
+  );
+  assert.equal(
+    await problems(
+      'agent = "shop"\nfacts = { ordr = { x = 1 } }\n[[case]]\nname = "c"\ntool = "lookup"\nargs = { order = "A-1" }\nexpect = "allow"\n',
+    ),
+    ["2:11 E1006 facts are about the call's arguments, and `lookup` has no argument `ordr`; did you mean `order`?"],
+  );
+});
+
+test("a date in a case's arguments or rows: at the date", () => {
+  assert.equal(
+    parsed(CASE('tool = "lookup"\nargs = { order = "A-1", when = { at = 1979-05-27 } }\nexpect = "allow"')),
+    ["6:39 E1003 a date is not a value a request can carry; write it as a string"],
+  );
+  assert.equal(
+    parsed(
+      CASE('tool = "lookup"\nexpect = "allow"\nrows = [\n  { order = "A-1" },\n  { order = [1, 1979-05-27] },\n]'),
+    ),
+    ["9:17 E1003 a date is not a value a request can carry; write it as a string"],
+  );
+});
+
 test.run();
