@@ -9,12 +9,13 @@
  * strategy (the grammar tests parse the whole grammar, and the validations, which run in the test
  * suite, are the LL(k) strategy's).
  *
- * Once built, a function takes the place of its lazy wrapper in the parser's cache of lookahead
- * functions, so later decisions call it directly. Where chevrotain's function would try lookahead
- * paths one by one (paths longer than one token), and for alternatives with a `GATE` (whose
- * gates chevrotain copies into a new array on every call), the function is ours and decides the
- * same way (`pathMatcher`, `alternativesLookahead`; test/grammar/lazy-lookahead.test.ts compares
- * them with chevrotain's on every decision of the grammar).
+ * A decision made HOT_CALLS times gets its final function, which takes the place of its lazy
+ * wrapper in the parser's cache of lookahead functions, so later decisions call it directly.
+ * Where chevrotain's function would try lookahead paths one by one (paths longer than one
+ * token), and for alternatives with a `GATE` (whose gates chevrotain copies into a new array on
+ * every call), the final function is ours and decides the same way (`pathMatcher`,
+ * `alternativesLookahead`; test/grammar/lazy-lookahead.test.ts compares them with chevrotain's
+ * on every decision of the grammar).
  */
 import type {
   ILookaheadStrategy,
@@ -132,18 +133,31 @@ export function alternativesLookahead(paths: LookaheadSequence[]): AlternationFu
   };
 }
 
+/**
+ * Calls of a decision after which it gets its final function: ours where chevrotain's would try
+ * paths one by one, else chevrotain's, either one put in the parser's cache in place of the
+ * wrapper. Until then chevrotain's function decides. Ours needs the decision's lookahead paths
+ * computed once more (chevrotain's builder computes them and keeps them to itself), which made a
+ * small file's parse slower: most of its decisions are made a few times, and each was built twice.
+ */
+export const HOT_CALLS = 32;
+
 export class LazyLookahead implements ILookaheadStrategy {
   /**
    * Whether decisions that chevrotain's LL(k) strategy would make by trying paths one by one are
-   * made by `pathMatcher`/`alternativesLookahead` instead (only for that strategy, whose
-   * decisions they reproduce).
+   * made by `pathMatcher`/`alternativesLookahead` instead, once hot (only for that strategy,
+   * whose decisions they reproduce).
    */
   private readonly ownFunctions: boolean;
 
-  /** `llk`: the strategy that builds the functions (chevrotain's LL(k); tests pass a spy). */
+  /**
+   * `llk`: the strategy that builds the functions (chevrotain's LL(k); tests pass a spy).
+   * `hotCalls`: HOT_CALLS (tests pass 1 to have our functions decide from the first call).
+   */
   constructor(
     maxLookahead: number,
     private readonly llk: ILookaheadStrategy = new LLkLookaheadStrategy({ maxLookahead }),
+    private readonly hotCalls: number = HOT_CALLS,
   ) {
     this.ownFunctions = llk instanceof LLkLookaheadStrategy;
   }
@@ -159,10 +173,13 @@ export class LazyLookahead implements ILookaheadStrategy {
   buildLookaheadForAlternation(options: Alternation): AlternationFunction {
     const llk = this.llk;
     const own = this.ownFunctions;
+    const hot = this.hotCalls;
     let built: AlternationFunction | undefined;
+    let calls = 0;
     // `this` is the parser: chevrotain calls lookahead functions as its methods.
     const lazy = function (this: unknown, orAlts?: IOrAlt<unknown>[]) {
-      if (built === undefined) {
+      built ??= llk.buildLookaheadForAlternation(options);
+      if (++calls === hot) {
         const paths = own
           ? getLookaheadPaths({
               occurrence: options.prodOccurrence,
@@ -172,10 +189,7 @@ export class LazyLookahead implements ILookaheadStrategy {
             })
           : undefined;
         // chevrotain's own function where it is a lookup by the next token's type already.
-        built =
-          paths && (options.hasPredicates || !oneToken(paths))
-            ? alternativesLookahead(paths)
-            : llk.buildLookaheadForAlternation(options);
+        if (paths && (options.hasPredicates || !oneToken(paths))) built = alternativesLookahead(paths);
         replaceInCache(this, lazy, built);
       }
       return built.call(this, orAlts);
@@ -186,9 +200,12 @@ export class LazyLookahead implements ILookaheadStrategy {
   buildLookaheadForOptional(options: Optional): () => boolean {
     const llk = this.llk;
     const own = this.ownFunctions;
+    const hot = this.hotCalls;
     let built: (() => boolean) | undefined;
+    let calls = 0;
     const lazy = function (this: unknown) {
-      if (built === undefined) {
+      built ??= llk.buildLookaheadForOptional(options);
+      if (++calls === hot) {
         const paths = own
           ? getLookaheadPaths({
               occurrence: options.prodOccurrence,
@@ -197,8 +214,7 @@ export class LazyLookahead implements ILookaheadStrategy {
               maxLookahead: options.maxLookahead,
             })[0]!
           : undefined;
-        if (!paths || oneToken([paths])) built = llk.buildLookaheadForOptional(options);
-        else {
+        if (paths && !oneToken([paths])) {
           const matcher = pathMatcher(paths);
           built = function (this: unknown) {
             return matcher(this as ParserInternals);

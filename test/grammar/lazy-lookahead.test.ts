@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
 import type { ILookaheadStrategy, IOrAlt, IToken, LookaheadProductionType, Rule, TokenType } from "chevrotain";
-import { LazyLookahead, pathMatcher } from "../../grammar/lazy-lookahead.js";
+import { HOT_CALLS, LazyLookahead, pathMatcher } from "../../grammar/lazy-lookahead.js";
 import { parseText } from "../../grammar/index.js";
 import {
   Alternation,
@@ -156,7 +156,7 @@ test("every decision of the grammar is the one chevrotain's LL(k) strategy makes
         dynamicTokensEnabled: false,
       };
       const theirs = llk.buildLookaheadForAlternation(options);
-      const ours = new LazyLookahead(3).buildLookaheadForAlternation(options);
+      const ours = new LazyLookahead(3, undefined, 1).buildLookaheadForAlternation(options);
       const gateValues = d.gated ? [true, false, undefined] : [undefined];
       fc.assert(
         fc.property(
@@ -194,7 +194,7 @@ test("every decision of the grammar is the one chevrotain's LL(k) strategy makes
         dynamicTokensEnabled: false,
       };
       const theirs = llk.buildLookaheadForOptional(options);
-      const ours = new LazyLookahead(3).buildLookaheadForOptional(options);
+      const ours = new LazyLookahead(3, undefined, 1).buildLookaheadForOptional(options);
       fc.assert(
         fc.property(windows, (next) => {
           const tokens = next.map(token);
@@ -212,7 +212,7 @@ test("decisions are remembered per types of the next tokens, all of them: a long
   // that share their first tokens and differ later.
   const rule = new SymbiontParser().getGAstProductions()["policyRule"]!;
   const options = { prodOccurrence: 2, rule, maxLookahead: 3, hasPredicates: true, dynamicTokensEnabled: false };
-  const ours = new LazyLookahead(3).buildLookaheadForAlternation(options);
+  const ours = new LazyLookahead(3, undefined, 1).buildLookaheadForAlternation(options);
   const theirs = new LLkLookaheadStrategy({ maxLookahead: 3 }).buildLookaheadForAlternation(options);
   const types: TokenType[] = [T.IdentifierToken, T.Dot, T.LParen, T.RParen, T.LBracket, T.Comma, T.Semi, Kw.if, EOF];
   fc.assert(
@@ -242,7 +242,7 @@ test("paths longer than a memo key's three tokens are tested on every decision, 
   assert.is(matcher(at([T.IdentifierToken, T.Dot, T.IdentifierToken, T.LBracket])), false);
 });
 
-test("a built function replaces its lazy wrapper in the parser's cache", () => {
+test("a hot decision's final function replaces its lazy wrapper in the parser's cache", () => {
   const { inner } = spy();
   const lazy = new LazyLookahead(3, inner);
   const wrapper = lazy.buildLookaheadForOptional({
@@ -259,6 +259,8 @@ test("a built function replaces its lazy wrapper in the parser's cache", () => {
       [9, wrapper],
     ]),
   };
+  for (let i = 1; i < HOT_CALLS; i++) assert.is(wrapper.call(parser), true);
+  assert.is(parser.lookAheadFuncsCache.get(9), wrapper, "chevrotain's function decides until the decision is hot");
   assert.is(wrapper.call(parser), true);
   const built = parser.lookAheadFuncsCache.get(9);
   assert.ok(built !== wrapper && typeof built === "function");
