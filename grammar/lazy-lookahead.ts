@@ -171,61 +171,66 @@ export class LazyLookahead implements ILookaheadStrategy {
   }
 
   buildLookaheadForAlternation(options: Alternation): AlternationFunction {
-    const llk = this.llk;
-    const own = this.ownFunctions;
-    const hot = this.hotCalls;
-    let built: AlternationFunction | undefined;
-    let calls = 0;
-    // `this` is the parser: chevrotain calls lookahead functions as its methods.
-    const lazy = function (this: unknown, orAlts?: IOrAlt<unknown>[]) {
-      built ??= llk.buildLookaheadForAlternation(options);
-      if (++calls === hot) {
-        const paths = own
-          ? getLookaheadPaths({
-              occurrence: options.prodOccurrence,
-              rule: options.rule,
-              prodType: "Alternation",
-              maxLookahead: options.maxLookahead,
-            })
-          : undefined;
+    return tiered(
+      this.hotCalls,
+      () => this.llk.buildLookaheadForAlternation(options),
+      () => {
+        if (!this.ownFunctions) return undefined;
+        const paths = getLookaheadPaths({
+          occurrence: options.prodOccurrence,
+          rule: options.rule,
+          prodType: "Alternation",
+          maxLookahead: options.maxLookahead,
+        });
         // chevrotain's own function where it is a lookup by the next token's type already.
-        if (paths && (options.hasPredicates || !oneToken(paths))) built = alternativesLookahead(paths);
-        replaceInCache(this, lazy, built);
-      }
-      return built.call(this, orAlts);
-    };
-    return lazy;
+        return options.hasPredicates || !oneToken(paths) ? alternativesLookahead(paths) : undefined;
+      },
+    );
   }
 
   buildLookaheadForOptional(options: Optional): () => boolean {
-    const llk = this.llk;
-    const own = this.ownFunctions;
-    const hot = this.hotCalls;
-    let built: (() => boolean) | undefined;
-    let calls = 0;
-    const lazy = function (this: unknown) {
-      built ??= llk.buildLookaheadForOptional(options);
-      if (++calls === hot) {
-        const paths = own
-          ? getLookaheadPaths({
-              occurrence: options.prodOccurrence,
-              rule: options.rule,
-              prodType: options.prodType,
-              maxLookahead: options.maxLookahead,
-            })[0]!
-          : undefined;
-        if (paths && !oneToken([paths])) {
-          const matcher = pathMatcher(paths);
-          built = function (this: unknown) {
-            return matcher(this as ParserInternals);
-          };
-        }
-        replaceInCache(this, lazy, built);
-      }
-      return built.call(this);
-    };
-    return lazy;
+    return tiered(
+      this.hotCalls,
+      () => this.llk.buildLookaheadForOptional(options),
+      () => {
+        if (!this.ownFunctions) return undefined;
+        const paths = getLookaheadPaths({
+          occurrence: options.prodOccurrence,
+          rule: options.rule,
+          prodType: options.prodType,
+          maxLookahead: options.maxLookahead,
+        })[0]!;
+        if (oneToken([paths])) return undefined;
+        const matcher = pathMatcher(paths);
+        return function (this: unknown) {
+          return matcher(this as ParserInternals);
+        };
+      },
+    );
   }
+}
+
+/**
+ * A decision's lookahead function as the parser calls it (`this` is the parser): chevrotain's,
+ * built on the first call, until the `hot`-th call; then `final()` (ours, or undefined to keep
+ * chevrotain's) takes the wrapper's place in the parser's cache.
+ */
+function tiered<A extends unknown[], R>(
+  hot: number,
+  chevrotains: () => (...args: A) => R,
+  final: () => ((...args: A) => R) | undefined,
+): (...args: A) => R {
+  let built: ((...args: A) => R) | undefined;
+  let calls = 0;
+  const lazy = function (this: unknown, ...args: A): R {
+    built ??= chevrotains();
+    if (++calls === hot) {
+      built = final() ?? built;
+      replaceInCache(this, lazy, built);
+    }
+    return built.apply(this, args);
+  };
+  return lazy;
 }
 
 /** Whether every lookahead path is one token long (chevrotain then decides by a table lookup). */
