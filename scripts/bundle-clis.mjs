@@ -60,7 +60,7 @@ export const CLI_ENTRIES = Object.freeze({
  */
 export const WORKER_ENTRIES = Object.freeze({
   symbi: {},
-  symbic: { "decide-worker": "testing/decide-worker.ts", "locate-worker": "testing/locate-worker.ts" },
+  symbic: { "decide-worker": "testing/decide-worker.ts" },
 });
 
 const INPUT = '{"name": "Ada", "number": 360}';
@@ -99,7 +99,6 @@ export const BUNDLED_PACKAGES = Object.freeze([
   "lru-cache",
   "chevrotain",
   "smol-toml",
-  "toml-eslint-parser",
   "re2js",
   "picocolors",
 ]);

@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { closestName } from "../grammar/suggest.js";
-import type { TomlPath } from "../compiler/contracts/locator.js";
+import type { TomlPath } from "../formats/toml-locator.js";
 import { approverFor } from "../runtime/gate/approval.js";
 import { execAgent, type ExecResult } from "../runtime/exec/run.js";
 import type { ToolDoubles } from "../runtime/exec/tool-double.js";

@@ -1,17 +1,17 @@
 /**
  * Test files (`*.test.toml`, README.md beside this file): TOML text → the cases and runs they
  * declare, each value with its source range. Values come from smol-toml (the project's TOML
- * parser); ranges from the contracts' locator (toml-eslint-parser). This module checks the
+ * parser); ranges from formats/toml-locator.ts. This module checks the
  * file's own shape — keys, value types, `expect` words — with did-you-mean for misspelt keys;
  * whether the agent, tools, arguments, rules and records exist is checked against the built
  * project (resolve.ts).
  */
 import { closestName } from "../grammar/suggest.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/model.js";
-import { TomlLocator, type TomlPath } from "../compiler/contracts/locator.js";
+import { TomlLocator, type TomlPath } from "../formats/toml-locator.js";
 import type { TomlTable } from "../compiler/contracts/reader.js";
 import { parse, TomlError } from "smol-toml";
-import { Places, type Place } from "./places.js";
+import { LocatedPlace, type Place } from "./places.js";
 
 /** The file-level and case-level outcome words. */
 export const EXPECTATIONS = ["allow", "deny", "approval"] as const;
@@ -98,8 +98,6 @@ export interface TestFile {
   path: string;
   text: string;
   locator: TomlLocator;
-  /** The places of its cases, rows and runs (their spans found when first read, or on a worker: places.ts). */
-  places: Places;
   cases: PolicyCase[];
   runs: AgentRun[];
 }
@@ -182,7 +180,7 @@ export function parseTestFile(
     };
   }
   const r = new Reader(text, file);
-  const out: TestFile = { file, path, text, locator: r.locator, places: r.places, cases: [], runs: [] };
+  const out: TestFile = { file, path, text, locator: r.locator, cases: [], runs: [] };
   r.keys(value, [], FILE_KEYS, "a test file");
   const fileAgent = r.str(value, ["agent"]);
   const fileInput = r.table(value, ["input"]) ?? {};
@@ -216,14 +214,12 @@ interface Defaults {
 class Reader {
   readonly diagnostics: Diagnostic[] = [];
   readonly locator: TomlLocator;
-  readonly places: Places;
 
   constructor(
     text: string,
     readonly file: string,
   ) {
     this.locator = new TomlLocator(text);
-    this.places = new Places(file, this.locator);
   }
 
   error(code: string, path: TomlPath, message: string, opts: { key?: boolean; help?: string } = {}): void {
@@ -234,7 +230,7 @@ class Reader {
   }
 
   place(path: TomlPath): Place {
-    return this.places.place(path);
+    return new LocatedPlace(this.locator, this.file, path);
   }
 
   /** Unknown keys of a table: one error each, with the closest known key. */

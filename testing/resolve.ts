@@ -12,7 +12,7 @@
 import { resolve as resolvePath } from "node:path";
 import { displayPath } from "../compiler/project/files.js";
 import { closestName } from "../grammar/suggest.js";
-import type { TomlPath } from "../compiler/contracts/locator.js";
+import type { TomlPath } from "../formats/toml-locator.js";
 import type { Span } from "../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../compiler/diagnostics/model.js";
 import type { AgentBundle } from "../compiler/emit/build.js";

@@ -26,7 +26,6 @@ import {
 import type { Outcome } from "./decide.js";
 import { decideCases, startDeciders, threadsFor, type CaseToDecide } from "./parallel.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
-import { Locating } from "./places.js";
 import { explainRequest, type Explanation } from "./explain.js";
 import { prepareRun, executeRun, type PreparedRun } from "./agent-run.js";
 import type { PolicyGate } from "../runtime/gate/gate.js";
@@ -190,8 +189,7 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   if (testPaths.length === 0)
     return empty(`no test files (*.test.toml) in ${paths.length > 0 ? paths.join(", ") : "the current folder"}`);
 
-  // 1. Test files. The places of a large file's cases and rows are found on a thread (places.ts),
-  // started with the texts: it parses them while this thread reads their values.
+  // 1. Test files.
   const texts: Array<{ p: string; shown: string; text: string }> = [];
   let readError: string | undefined;
   for (const p of testPaths) {
@@ -203,127 +201,118 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
     }
     texts.push({ p, shown, text: read.text });
   }
-  const locating = new Locating(readError === undefined ? texts.map((t) => t.text) : []);
+  const files: TestFile[] = [];
+  for (const { p, shown, text } of texts) {
+    sources.set(shown, text);
+    const parsed = parseTestFile(text, shown, p);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.file) files.push(parsed.file);
+  }
+  // The files read before the one that could not be: their problems are reported with it.
+  if (readError !== undefined) return empty(readError);
+
+  // The threads to decide the policy cases with start now, and load while the projects build.
+  const pool = startDeciders(
+    threadsFor(
+      files.reduce((n, f) => n + f.cases.length, 0),
+      opts.threads,
+    ),
+  );
   try {
-    const files: TestFile[] = [];
-    texts.forEach(({ p, shown, text }, i) => {
-      sources.set(shown, text);
-      const parsed = parseTestFile(text, shown, p);
-      diagnostics.push(...parsed.diagnostics);
-      if (parsed.file) {
-        files.push(parsed.file);
-        locating.ask(i, parsed.file.places);
-      }
-    });
-    // The files read before the one that could not be: their problems are reported with it.
-    if (readError !== undefined) return empty(readError);
-
-    // The threads to decide the policy cases with start now, and load while the projects build.
-    const pool = startDeciders(
-      threadsFor(
-        files.reduce((n, f) => n + f.cases.length, 0),
-        opts.threads,
-      ),
-    );
-    try {
-      // 2. Projects, built once each.
-      let buildMs = 0;
-      const projects = new Map<string, TestedProject | null>();
-      for (const f of files) {
-        const dir = projectOf(f.path);
-        if (projects.has(dir)) continue;
-        const loaded = loadProject(dir);
-        if (!loaded.ok) {
-          projects.set(dir, null);
-          if (loaded.diagnostics.length === 0) return empty(loaded.message);
-          for (const d of loaded.diagnostics) {
-            const abs = resolve(dir, d.file);
-            const shown = displayPath(abs);
-            if (!sources.has(shown)) {
-              try {
-                sources.set(shown, readSourceBytes(abs).toString("utf8"));
-              } catch {
-                /* rendered without an excerpt */
-              }
+    // 2. Projects, built once each.
+    let buildMs = 0;
+    const projects = new Map<string, TestedProject | null>();
+    for (const f of files) {
+      const dir = projectOf(f.path);
+      if (projects.has(dir)) continue;
+      const loaded = loadProject(dir);
+      if (!loaded.ok) {
+        projects.set(dir, null);
+        if (loaded.diagnostics.length === 0) return empty(loaded.message);
+        for (const d of loaded.diagnostics) {
+          const abs = resolve(dir, d.file);
+          const shown = displayPath(abs);
+          if (!sources.has(shown)) {
+            try {
+              sources.set(shown, readSourceBytes(abs).toString("utf8"));
+            } catch {
+              /* rendered without an excerpt */
             }
-            diagnostics.push({ ...d, file: shown });
           }
-          continue;
+          diagnostics.push({ ...d, file: shown });
         }
-        buildMs += loaded.project.buildMs;
-        projects.set(dir, loaded.project);
-        coverage.addProject(loaded.project);
+        continue;
       }
-
-      pool.preload([...projects.values()].flatMap((p) => (p ? [...p.bundles.values()].map((b) => b.policies) : [])));
-
-      // 3. Every name checked, every request made ready.
-      const cases: ReadyCase[] = [];
-      const runs: ReadyRun[] = [];
-      for (const f of files) {
-        const project = projects.get(projectOf(f.path));
-        if (!project) continue;
-        const problems = new Problems(f);
-        for (const c of f.cases) {
-          const ready = prepareCase(c, f, project, problems);
-          if (ready) cases.push(ready);
-        }
-        for (const r of f.runs) {
-          const scope = agentScope(project, r.agent, r.agentPath, r.place.path, problems);
-          if (!scope) continue;
-          const prepared = prepareRun(scope, r, f, project, problems);
-          if (prepared) runs.push({ r, file: f, project, prepared });
-        }
-        diagnostics.push(...problems.list);
-      }
-      if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
-      await locating.settle();
-
-      // 4. Decide.
-      const results: CaseResult[] = [];
-      const decideStart = performance.now();
-      const decideCpu = process.cpuUsage();
-      const { decided, threads, failures } = await decideCases(cases.map(caseToDecide), pool);
-      cases.forEach((k, i) => {
-        const { out, ms } = decided[i]!;
-        coverage.hit(k.project.dir, k.scope.agent, coveredRules(out));
-        results.push(judgeCase(k, out, ms, opts));
-      });
-      const decideMs = performance.now() - decideStart;
-      const cpu = process.cpuUsage(decideCpu);
-      const decideCpuMs = (cpu.user + cpu.system) / 1000;
-      for (const k of runs) {
-        const t0 = performance.now();
-        const res = await executeRun(k.prepared, (agent, rules) => coverage.hit(k.project.dir, agent, rules));
-        results.push({
-          kind: "run",
-          file: k.file.file,
-          line: k.r.place.span.line,
-          col: k.r.place.span.col,
-          name: k.r.name,
-          agent: k.prepared.scope.agent,
-          passed: res.passed,
-          expected: res.expected,
-          actual: res.actual,
-          decidedBy: [],
-          details: res.details,
-          timeMs: performance.now() - t0,
-        });
-      }
-      return {
-        files: files.map((f) => f.file),
-        diagnostics: sortDiagnostics(diagnostics),
-        sources,
-        results,
-        coverage: coverage.result(),
-        timing: { buildMs, decideMs, decideCpuMs, totalMs: performance.now() - started, threads },
-        warnings: failures,
-      };
-    } finally {
-      await pool.close();
+      buildMs += loaded.project.buildMs;
+      projects.set(dir, loaded.project);
+      coverage.addProject(loaded.project);
     }
+
+    pool.preload([...projects.values()].flatMap((p) => (p ? [...p.bundles.values()].map((b) => b.policies) : [])));
+
+    // 3. Every name checked, every request made ready.
+    const cases: ReadyCase[] = [];
+    const runs: ReadyRun[] = [];
+    for (const f of files) {
+      const project = projects.get(projectOf(f.path));
+      if (!project) continue;
+      const problems = new Problems(f);
+      for (const c of f.cases) {
+        const ready = prepareCase(c, f, project, problems);
+        if (ready) cases.push(ready);
+      }
+      for (const r of f.runs) {
+        const scope = agentScope(project, r.agent, r.agentPath, r.place.path, problems);
+        if (!scope) continue;
+        const prepared = prepareRun(scope, r, f, project, problems);
+        if (prepared) runs.push({ r, file: f, project, prepared });
+      }
+      diagnostics.push(...problems.list);
+    }
+    if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
+
+    // 4. Decide.
+    const results: CaseResult[] = [];
+    const decideStart = performance.now();
+    const decideCpu = process.cpuUsage();
+    const { decided, threads, failures } = await decideCases(cases.map(caseToDecide), pool);
+    cases.forEach((k, i) => {
+      const { out, ms } = decided[i]!;
+      coverage.hit(k.project.dir, k.scope.agent, coveredRules(out));
+      results.push(judgeCase(k, out, ms, opts));
+    });
+    const decideMs = performance.now() - decideStart;
+    const cpu = process.cpuUsage(decideCpu);
+    const decideCpuMs = (cpu.user + cpu.system) / 1000;
+    for (const k of runs) {
+      const t0 = performance.now();
+      const res = await executeRun(k.prepared, (agent, rules) => coverage.hit(k.project.dir, agent, rules));
+      results.push({
+        kind: "run",
+        file: k.file.file,
+        line: k.r.place.span.line,
+        col: k.r.place.span.col,
+        name: k.r.name,
+        agent: k.prepared.scope.agent,
+        passed: res.passed,
+        expected: res.expected,
+        actual: res.actual,
+        decidedBy: [],
+        details: res.details,
+        timeMs: performance.now() - t0,
+      });
+    }
+    return {
+      files: files.map((f) => f.file),
+      diagnostics: sortDiagnostics(diagnostics),
+      sources,
+      results,
+      coverage: coverage.result(),
+      timing: { buildMs, decideMs, decideCpuMs, totalMs: performance.now() - started, threads },
+      warnings: failures,
+    };
   } finally {
-    locating.close();
+    await pool.close();
   }
 }
 

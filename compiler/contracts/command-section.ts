@@ -16,7 +16,7 @@ import { tokenizeTemplate, parseExecElement, literalWord, type TemplateWord } fr
 import { parseWhen, whenNames } from "./when.js";
 import { fragmentTable, mappingFragmentNames, ALL_CONDITIONALS_PLACEHOLDER } from "./fragments.js";
 import { IDENTIFIER } from "./args-section.js";
-import type { TomlPath } from "./locator.js";
+import type { TomlPath } from "../../formats/toml-locator.js";
 
 const COMMAND_KEYS = ["template", "exec", "executor", "defaults", "mappings", "conditionals"];
 

@@ -4,7 +4,7 @@
  * base type (W0505 when a key has no effect) and agree with each other (E0508, E0509, E0521).
  */
 import type { BuiltinArgType } from "./model.js";
-import type { TomlPath } from "./locator.js";
+import type { TomlPath } from "../../formats/toml-locator.js";
 import type { ContractReader, TomlTable } from "./reader.js";
 import { compilePattern } from "./values.js";
 

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import { validateOutputSchemaMeta } from "./output-meta.validator.js";
-import type { TomlPath } from "./locator.js";
+import type { TomlPath } from "../../formats/toml-locator.js";
 import type { ContractReader } from "./reader.js";
 
 // ajv and ajv-formats are loaded (CommonJS, synchronously) when the first schema is compiled:

@@ -5,7 +5,7 @@
 import { closestName } from "../../grammar/suggest.js";
 import type { Span } from "../../grammar/span.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
-import type { TomlLocator, TomlPath } from "./locator.js";
+import type { TomlLocator, TomlPath } from "../../formats/toml-locator.js";
 
 export type TomlTable = Record<string, unknown>;
 

@@ -4,7 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { diagnostic, type Diagnostic } from "../diagnostics/model.js";
-import { TomlLocator } from "./locator.js";
+import { TomlLocator } from "../../formats/toml-locator.js";
 import type { TomlTable } from "./reader.js";
 
 // Loaded on first use (CommonJS build, synchronously): importing this module costs nothing until

@@ -14,7 +14,7 @@ import type { Span } from "../../grammar/span.js";
 import { diagnostic, sortDiagnostics, type Diagnostic } from "../diagnostics/model.js";
 import type { ToolContract } from "../contracts/model.js";
 import { parseTomlSource } from "../contracts/toml-source.js";
-import { TomlLocator } from "../contracts/locator.js";
+import { TomlLocator } from "../../formats/toml-locator.js";
 import { mcpToolContract } from "./contract.js";
 import { McpLockError, parseMcpLock, type McpLock } from "./lock.js";
 

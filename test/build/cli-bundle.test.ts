@@ -25,8 +25,6 @@ import { caseToDecide } from "../../testing/run.js";
 import { decideCases, WireCases } from "../../testing/parallel.js";
 import type { WorkerMessage } from "../../testing/decide-protocol.js";
 import { readyShopCases } from "../testing/helpers.js";
-import type { LocateAnswer, LocateQuestion, LocateTexts } from "../../testing/places.js";
-import { TomlLocator } from "../../compiler/contracts/locator.js";
 
 const INPUT = '{"name": "Ada", "number": 360}';
 const CEDAR = /^@cedar-policy\/cedar-wasm/;
@@ -160,29 +158,6 @@ test("bundled symbic's worker thread decides policy cases as the main thread doe
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test("bundled symbic's locating thread finds a test file's spans as this thread does", async () => {
-  const file = join(clis.dir, "locate-worker.js");
-  assert.ok(readFileSync(join(clis.dir, "symbic.cjs"), "utf8").includes("./locate-worker"), "symbic starts it");
-  const text = 'agent = "a"\n[[case]]\nname = """x\n[[case]]\n"""\nrows = [\n  { a = 1 },\n  { "b" = 2 },\n]\n';
-  const paths = [["case", 0], ["case", 0, "rows", 0], ["case", 0, "rows", 1], ["missing"]];
-  const w = new Worker(file, { workerData: [text] satisfies LocateTexts });
-  const { index, spans } = await new Promise<LocateAnswer>((resolve, reject) => {
-    w.once("message", resolve);
-    w.once("error", reject);
-    w.postMessage({ index: 0, paths } satisfies LocateQuestion);
-  });
-  await w.terminate();
-  assert.is(index, 0);
-  const locator = new TomlLocator(text);
-  assert.equal(
-    [...spans],
-    paths.flatMap((p) => {
-      const s = locator.key(p);
-      return [s.start, s.end, s.line, s.col, s.endLine, s.endCol];
-    }),
-  );
 });
 
 test("the build's code caches are used by a run of this Node", () => {

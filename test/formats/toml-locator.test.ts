@@ -1,7 +1,7 @@
 /** The TOML locator: spans of tables, keys, values, inline tables, arrays and string offsets. */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TomlLocator } from "../../compiler/contracts/locator.js";
+import { TomlLocator } from "../../formats/toml-locator.js";
 
 const src = `# comment
 [tool]

@@ -1,34 +1,35 @@
 /**
- * Finds where a table or key path sits in TOML source text, so contract diagnostics point at the
- * exact key or value. smol-toml (our parser for values) keeps no positions; toml-eslint-parser
- * (a well-kept TOML parser producing an AST with ranges) supplies them. It runs only after
- * smol-toml accepted the text; if it ever disagrees, spans degrade to the start of the file
- * rather than failing.
+ * Finds where a table or key path sits in TOML source text, so contract diagnostics and `symbic
+ * test` results point at the exact key or value. smol-toml (our parser for values) keeps no
+ * positions; toml-scan.ts reads where each part is written. It runs only after smol-toml accepted
+ * the text; if it ever cannot follow it, spans degrade to the start of the file rather than
+ * failing.
  *
- * The work is done when asked, not up front: the text is parsed on the first question, and the
- * parts of an array or inline table are indexed when a path below that value is first asked. A
+ * The work is done when asked, not up front: the text is scanned on the first question, and the
+ * parts of an array or inline table are scanned when a path below that value is first asked. A
  * value written in TOML is complete where it is written (nothing outside it can add to it), so
  * indexing it later gives the same answers as indexing it with the rest; a `symbic test` file of
- * thousands of rows then indexes each row, not each key of each row (test/contracts/locator.test.ts
- * compares the answers with an index of every path made up front).
+ * thousands of rows then indexes each row, not each key of each row (test/formats/toml-locator-lazy.test.ts
+ * compares the answers with an index of every path made up front from toml-eslint-parser's tree).
  */
-import { createRequire } from "node:module";
-import type { AST } from "toml-eslint-parser";
-import { LineMap, type Span } from "../../grammar/span.js";
-
-// Loaded on first use (see toml-source.ts): a command that locates nothing does not load it.
-const require = createRequire(import.meta.url);
-let parser: typeof import("toml-eslint-parser") | undefined;
-const parseTOML = (text: string): AST.TOMLProgram =>
-  (parser ??= require("toml-eslint-parser") as typeof import("toml-eslint-parser")).parseTOML(text);
+import { LineMap, type Span } from "../grammar/span.js";
+import {
+  scanArray,
+  scanInlineTable,
+  scanToml,
+  type Range,
+  type ScannedKey,
+  type ScannedKeyValue,
+  type ScannedValue,
+} from "./toml-scan.js";
 
 export type TomlPath = readonly (string | number)[];
 
 interface Entry {
   /** The key (or table header) that names the path. */
-  key: [number, number];
+  key: Range;
   /** The value, when the path names a key/value pair (absent for `[table]` headers). */
-  value?: [number, number];
+  value?: Range;
   /** The value is a plain one-line string whose source text equals its decoded text. */
   verbatimString?: boolean;
 }
@@ -39,11 +40,7 @@ interface PathNode {
   /** By path segment, numbers as strings (an array index and a quoted key of digits are one segment). */
   children?: Map<string, PathNode>;
   /** An array or inline table whose parts are indexed when a path below it is asked. */
-  pending?: AST.TOMLArray | AST.TOMLInlineTable;
-}
-
-function keyName(k: AST.TOMLBare | AST.TOMLQuoted): string {
-  return k.type === "TOMLBare" ? k.name : k.value;
+  pending?: ScannedValue;
 }
 
 function child(n: PathNode, segment: string | number): PathNode {
@@ -63,69 +60,51 @@ export class TomlLocator {
     this.lines = new LineMap(text);
   }
 
-  /** The text parsed and its tables and top-level keys indexed (once). */
+  /** The text scanned and its tables and top-level keys indexed (once). */
   private index(): PathNode {
     if (this.root) return this.root;
     const root: PathNode = {};
     this.root = root;
-    let ast: AST.TOMLProgram | undefined;
+    let doc;
     try {
-      ast = parseTOML(this.text);
+      doc = scanToml(this.text);
     } catch {
-      ast = undefined;
+      return root;
     }
-    if (!ast) return root;
-    for (const node of ast.body[0].body) {
-      if (node.type === "TOMLKeyValue") {
-        this.keyValue(root, node);
-        continue;
-      }
-      const header = this.headerRange(node);
-      const path = node.resolvedKey;
+    for (const kv of doc.body) this.keyValue(root, kv);
+    for (const table of doc.tables) {
+      const path = table.path;
       // Implicit super-tables (`[a.b.c]` defines `a` and `a.b`) point at their first mention;
       // `[[x]]` also names the array itself (`x`) at its first header.
       let n = root;
       for (let i = 0; i < path.length - 1; i++) {
         n = child(n, path[i]!);
-        n.entry ??= { key: header };
+        n.entry ??= { key: table.header };
       }
-      if (path.length === 1 && node.kind === "array") root.entry ??= { key: header };
+      if (path.length === 1 && table.kind === "array-of-tables") root.entry ??= { key: table.header };
       n = child(n, path[path.length - 1]!);
-      n.entry = { key: header };
-      for (const kv of node.body) this.keyValue(n, kv);
+      n.entry = { key: table.header };
+      for (const kv of table.body) this.keyValue(n, kv);
     }
     return root;
   }
 
-  /** `[a.b]` → the range from `[` to the closing `]` (or `]]`). */
-  private headerRange(table: AST.TOMLTable): [number, number] {
-    const start = table.range[0];
-    let end = table.key.range[1];
-    const closer = table.kind === "array" ? "]]" : "]";
-    const at = this.text.indexOf(closer, end);
-    if (at >= 0) end = at + closer.length;
-    return [start, end];
-  }
-
-  private keyValue(table: PathNode, kv: AST.TOMLKeyValue): void {
-    const keys = kv.key.keys;
+  private keyValue(table: PathNode, kv: ScannedKeyValue): void {
+    const parts = kv.key.parts;
     let n = table;
     // A dotted key's prefixes (`a.b = 1` defines table `a`) point at their first mention.
-    for (let i = 0; i < keys.length - 1; i++) {
-      n = child(n, keyName(keys[i]!));
-      n.entry ??= { key: [keys[0]!.range[0], keys[i]!.range[1]] };
+    for (let i = 0; i < parts.length - 1; i++) {
+      n = child(n, parts[i]!.name);
+      n.entry ??= { key: [parts[0]!.range[0], parts[i]!.range[1]] };
     }
-    this.content(child(n, keyName(keys[keys.length - 1]!)), kv.key.range, kv.value);
+    this.content(child(n, parts[parts.length - 1]!.name), kv.key, kv.value);
   }
 
-  private content(n: PathNode, key: [number, number], value: AST.TOMLContentNode): void {
-    const entry: Entry = { key, value: value.range };
-    if (value.type === "TOMLValue" && value.kind === "string") {
-      const raw = this.text.slice(value.range[0], value.range[1]);
-      entry.verbatimString = raw.length === value.value.length + 2 && raw.slice(1, -1) === value.value;
-    }
+  private content(n: PathNode, key: ScannedKey | Range, value: ScannedValue): void {
+    const entry: Entry = { key: Array.isArray(key) ? key : key.range, value: value.range };
+    if (value.kind === "string") entry.verbatimString = value.verbatim === true;
     n.entry = entry;
-    if (value.type === "TOMLInlineTable" || value.type === "TOMLArray") n.pending = value;
+    if (value.kind === "inline-table" || value.kind === "array") n.pending = value;
   }
 
   /** The node below `n` for `segment`, indexing `n`'s value first if it has not been. */
@@ -133,8 +112,12 @@ export class TomlLocator {
     const v = n.pending;
     if (v) {
       n.pending = undefined;
-      if (v.type === "TOMLInlineTable") for (const kv of v.body) this.keyValue(n, kv);
-      else v.elements.forEach((el, i) => this.content(child(n, i), el.range, el));
+      try {
+        if (v.kind === "inline-table") for (const kv of scanInlineTable(this.text, v)) this.keyValue(n, kv);
+        else scanArray(this.text, v).forEach((el, i) => this.content(child(n, i), el.range, el));
+      } catch {
+        /* what could not be scanned falls back to the value's own span */
+      }
     }
     return n.children?.get(String(segment));
   }
