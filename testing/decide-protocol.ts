@@ -22,24 +22,26 @@ export interface WireGate {
   run: RunContext;
 }
 
-/** A call: a CallSpec whose contract is a number (the setup's contracts) and whose `require` settings come from the gate. */
+/** A call: a CallSpec whose contract is a number (in the order the worker was sent them) and whose `require` settings come from the gate. */
 export type WireCall = (Omit<ToolCall, "contract" | "requirements"> & { contract: number }) | ActionCall;
 
 export interface WireCase {
-  /** The gate's number (the setup's gates). */
+  /** The gate's number (in the order the worker was sent them). */
   gate: number;
   call: WireCall;
   approve?: boolean;
 }
 
-/** What the main thread sends a worker, in this order. */
+/** What the main thread sends a worker. */
 export type ToWorker =
-  /** Policies to load ahead, while the main thread resolves the cases (any number of times). */
+  /** Policies to load ahead (any number of times); answered with `ready` once loaded. */
   | { kind: "gates"; policies: CompiledPolicies[] }
-  /** The gates and contracts the cases refer to by number; answered with `ready`. */
-  | { kind: "setup"; gates: WireGate[]; contracts: ToolContract[] }
-  /** One chunk of cases to decide; `null` for a case only the main thread decides (parallel.ts). */
-  | { kind: "work"; index: number; cases: Array<WireCase | null> };
+  /**
+   * One chunk of cases to decide; `null` for a case only the main thread decides (parallel.ts).
+   * `gates` and `contracts` are those the cases refer to by number that this worker has not
+   * been sent yet, numbered on from those it has.
+   */
+  | { kind: "work"; index: number; cases: Array<WireCase | null>; gates?: WireGate[]; contracts?: ToolContract[] };
 
 /** The key a worker keeps a loaded PolicySet under: its compiled policies, whole. */
 export function policiesKey(p: CompiledPolicies): string {
@@ -47,7 +49,7 @@ export function policiesKey(p: CompiledPolicies): string {
 }
 
 export type WorkerMessage =
-  /** The gates are loaded: send work. */
+  /** Policies sent with `gates` are loaded: send work. */
   | { kind: "ready" }
   /** The outcomes of chunk `index`, in order; `null` where the case was left to the main thread. */
   | { kind: "chunk"; index: number; decided: Array<Decided | null> };

@@ -44,6 +44,8 @@ export interface DecidedCases {
   threads: number;
   /** How many cases worker threads decided. */
   byWorkers: number;
+  /** How many of them they decided before the last case was added (while it was resolved). */
+  byWorkersEarly: number;
   /** Why a worker failed, one line each (its cases were decided on the main thread). */
   failures: string[];
 }
@@ -80,8 +82,9 @@ function decideHere(k: CaseToDecide): Decided {
 }
 
 /**
- * The cases as they cross to a worker: each gate and contract once (the setup), each case by
- * their numbers; a case that cannot cross is `null`.
+ * The cases as they cross to a worker: each gate and contract once, each case by their numbers;
+ * a case that cannot cross is `null`. Gates and contracts are numbered as cases first name them,
+ * so a chunk can be wired as soon as its cases are ready.
  */
 export class WireCases {
   readonly gates: WireGate[] = [];
@@ -89,16 +92,9 @@ export class WireCases {
   private readonly gateIndex = new Map<PolicyGate, number>();
   private readonly contractIndex = new Map<ToolContract, number>();
 
-  constructor(private readonly cases: readonly CaseToDecide[]) {
-    for (const k of cases) {
-      this.gateOf(k);
-      if (k.call.kind === "tool") this.contractOf(k.call.contract);
-    }
-  }
-
-  /** The cases of chunk `index`. */
-  chunk(index: number): Array<WireCase | null> {
-    return this.cases.slice(index * CHUNK, (index + 1) * CHUNK).map((k) => this.wire(k));
+  /** The cases of a chunk as they cross. */
+  chunk(cases: readonly CaseToDecide[]): Array<WireCase | null> {
+    return cases.map((k) => this.wire(k));
   }
 
   private gateOf(k: CaseToDecide): number {
@@ -154,13 +150,19 @@ interface Decider {
   worker: Worker;
   /** It exited or failed: it will answer no more chunks. */
   stopped: boolean;
+  /** It has loaded policies (answered `ready`): it may be given chunks. */
+  ready: boolean;
   /** The chunks it was given and has not answered. */
   held: Set<number>;
-  /** Called when it stops (set while a decideCases waits for it). */
+  /** How many of WireCases' gates and contracts it has been sent. */
+  sentGates: number;
+  sentContracts: number;
+  /** Its answers and stops, while a CaseDecisions uses it. */
+  onMessage?: (m: WorkerMessage) => void;
   onStop?: () => void;
 }
 
-/** Marks a worker as answering no more chunks (once) and tells a waiting decideCases. */
+/** Marks a worker as answering no more chunks (once) and tells a waiting CaseDecisions. */
 function stopped(d: Decider): void {
   if (d.stopped) return;
   d.stopped = true;
@@ -170,34 +172,48 @@ function stopped(d: Decider): void {
 /**
  * The worker threads of one `symbic test` run. They are started before the projects are built
  * (startDeciders), so that loading their modules and compiling Cedar overlaps the build, load the
- * built projects' policies while the cases are resolved (preload), and are given work when the
- * cases are ready (decideCases).
+ * built projects' policies while the cases are resolved (preload), and decide chunks of cases as
+ * soon as they are resolved (CaseDecisions).
  */
 export class Deciders {
   readonly failures: string[] = [];
   private readonly deciders: Decider[] = [];
+  private readonly preloaded = new Set<CompiledPolicies>();
 
   constructor(workers: number) {
     const file = workers > 0 ? workerFile("./decide-worker") : undefined;
     if (!file) return;
     for (let w = 0; w < workers; w++) {
-      const d: Decider = { worker: startWorker(file), stopped: false, held: new Set() };
+      const d: Decider = {
+        worker: startWorker(file),
+        stopped: false,
+        ready: false,
+        held: new Set(),
+        sentGates: 0,
+        sentContracts: 0,
+      };
       d.worker.on("error", (e: unknown) => {
         this.failures.push(`a thread deciding cases failed: ${e instanceof Error ? e.message : String(e)}`);
         stopped(d);
       });
       d.worker.on("exit", () => stopped(d));
+      d.worker.on("message", (m: WorkerMessage) => {
+        if (m.kind === "ready") d.ready = true;
+        d.onMessage?.(m);
+      });
       this.deciders.push(d);
     }
   }
 
   /**
-   * Has every running worker load these policies now (the projects are built; the cases are
-   * not ready yet), so the job finds them loaded.
+   * Has every running worker load these policies now (each set once), so that it finds them
+   * loaded when its first cases come; a worker answers `ready` when it has, and only then is
+   * it given cases.
    */
   preload(policies: readonly CompiledPolicies[]): void {
-    const plain = policies.filter((p) => isPlainData(p));
+    const plain = policies.filter((p) => !this.preloaded.has(p) && isPlainData(p));
     if (plain.length === 0) return;
+    for (const p of plain) this.preloaded.add(p);
     for (const d of this.deciders) if (!d.stopped) this.send(d, { kind: "gates", policies: plain });
   }
 
@@ -230,6 +246,188 @@ export function startDeciders(threads: number): Deciders {
   return new Deciders(Math.max(0, threads - 1));
 }
 
+/** Lets messages in (the workers' answers and requests for more) before going on. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The policy cases of a run, decided as they are resolved: each chunk of CHUNK cases goes to a
+ * ready worker as soon as it is complete, while the main thread goes on resolving (add); once
+ * every case is in (finish), the main thread decides the chunks no worker has taken, then waits
+ * for the workers' answers. Without workers the main thread decides every case in finish.
+ *
+ * Deciding is free of effects, so a run that stops before deciding (a case that does not
+ * resolve) just closes the pool (abandon) and drops what the workers answered.
+ */
+export class CaseDecisions {
+  private readonly cases: CaseToDecide[] = [];
+  private readonly decided: Array<Decided | undefined> = [];
+  private readonly wire = new WireCases();
+  private readonly live: Decider[];
+  /** Chunks given out (to a worker, or taken by the main thread), in order. */
+  private next = 0;
+  private byWorkers = 0;
+  private byWorkersEarly = 0;
+  private readonly usedWorkers = new Set<Decider>();
+  private mainDecided = false;
+  private closed = false;
+  private startedAt: number | undefined;
+  private cpuAtStart: NodeJS.CpuUsage | undefined;
+  private wake: () => void = () => undefined;
+
+  constructor(
+    private readonly pool: Deciders | undefined,
+    private readonly o: { mainThreadDecides?: boolean } = {},
+  ) {
+    this.live = (pool?.all ?? []).filter((d) => !d.stopped);
+    for (const d of this.live) {
+      d.onMessage = (m) => this.answer(d, m);
+      d.onStop = () => this.check();
+    }
+  }
+
+  /** How many cases the workers have answered so far. */
+  get answeredByWorkers(): number {
+    return this.byWorkers;
+  }
+
+  /**
+   * Adds the next case. When it completes a chunk and a worker may take it, returns a promise
+   * to await before going on, which lets the workers' messages in (and hands them the chunk).
+   */
+  add(k: CaseToDecide): Promise<void> | undefined {
+    this.cases.push(k);
+    if (this.live.length === 0) return undefined;
+    this.pool!.preload([k.policies]);
+    if (this.cases.length % CHUNK !== 0) return undefined;
+    this.feed();
+    return nextTurn();
+  }
+
+  /** Every case decided, in order; the pool closed. */
+  async finish(): Promise<DecidedCases> {
+    this.start();
+    this.finishing = true;
+    const chunks = this.chunkCount();
+    if (this.live.length > 0 && chunks >= 2) {
+      this.feed();
+      while (this.o.mainThreadDecides !== false && this.next < chunks) {
+        const i = this.next++;
+        const end = Math.min(this.cases.length, (i + 1) * CHUNK);
+        for (let j = i * CHUNK; j < end; j++) this.decided[j] = decideHere(this.cases[j]!);
+        this.mainDecided = true;
+        await nextTurn();
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.check();
+      });
+    }
+    await this.abandon();
+    // Cases only this thread decides, chunks a failed worker held and never answered, and
+    // every case when no worker could take any.
+    for (let j = 0; j < this.cases.length; j++) {
+      if (this.decided[j]) continue;
+      this.decided[j] = decideHere(this.cases[j]!);
+      this.mainDecided = true;
+    }
+    return {
+      decided: this.decided as Decided[],
+      threads: this.usedWorkers.size + (this.mainDecided || this.cases.length === 0 ? 1 : 0),
+      byWorkers: this.byWorkers,
+      byWorkersEarly: this.byWorkersEarly,
+      failures: [...(this.pool?.failures ?? [])],
+    };
+  }
+
+  /**
+   * Wall clock and CPU time (every thread's) since the first chunk was given out, or since
+   * finish began: deciding overlaps resolving the later cases, whose time is then counted too.
+   */
+  clock(): { ms: number; cpuMs: number } {
+    this.start();
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    return { ms: performance.now() - this.startedAt!, cpuMs: (cpu.user + cpu.system) / 1000 };
+  }
+
+  /** Stops the workers; their answers are no longer taken. */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const d of this.live) {
+      d.onMessage = undefined;
+      d.onStop = undefined;
+    }
+    await this.pool?.close();
+  }
+
+  /** The clock and CPU time of the decisions start with the first chunk decided. */
+  private start(): void {
+    if (this.startedAt !== undefined) return;
+    this.startedAt = performance.now();
+    this.cpuAtStart = process.cpuUsage();
+  }
+
+  /** Every case is in (finish): the last chunk may be short. */
+  private finishing = false;
+
+  /** The chunks to decide: the complete ones so far, and the last one once every case is in. */
+  private chunkCount(): number {
+    return this.finishing ? Math.ceil(this.cases.length / CHUNK) : Math.floor(this.cases.length / CHUNK);
+  }
+
+  /** Gives every ready worker chunks up to HELD, while chunks are left. */
+  private feed(): void {
+    for (const d of this.live) while (this.give(d));
+  }
+
+  private give(d: Decider): boolean {
+    if (this.closed || d.stopped || !d.ready || d.held.size >= HELD) return false;
+    if (this.next >= this.chunkCount()) return false;
+    this.start();
+    const index = this.next++;
+    const cases = this.wire.chunk(this.cases.slice(index * CHUNK, (index + 1) * CHUNK));
+    const gates = this.wire.gates.slice(d.sentGates);
+    const contracts = this.wire.contracts.slice(d.sentContracts);
+    d.sentGates += gates.length;
+    d.sentContracts += contracts.length;
+    d.held.add(index);
+    this.pool!.send(d, {
+      kind: "work",
+      index,
+      cases,
+      ...(gates.length > 0 ? { gates } : {}),
+      ...(contracts.length > 0 ? { contracts } : {}),
+    });
+    return !d.stopped;
+  }
+
+  private answer(d: Decider, m: WorkerMessage): void {
+    if (m.kind === "chunk") {
+      m.decided.forEach((x, j) => {
+        if (!x) return;
+        this.decided[m.index * CHUNK + j] = x;
+        this.byWorkers++;
+        if (!this.finishing) this.byWorkersEarly++;
+      });
+      d.held.delete(m.index);
+      this.usedWorkers.add(d);
+    }
+    while (this.give(d));
+    this.check();
+  }
+
+  /** Wakes finish when every chunk is given out and no running worker holds one, or every worker has stopped. */
+  private check(): void {
+    if (!this.finishing) return;
+    const chunks = this.chunkCount();
+    if (
+      (this.next >= chunks && this.live.every((d) => d.stopped || d.held.size === 0)) ||
+      this.live.every((d) => d.stopped)
+    )
+      this.wake();
+  }
+}
+
 /**
  * Decides every case, on the main thread and the workers of `pool` (closed when done; none: the
  * main thread alone). `mainThreadDecides: false` (tests) leaves every case the workers can take
@@ -240,85 +438,7 @@ export async function decideCases(
   pool: Deciders | undefined,
   o: { mainThreadDecides?: boolean } = {},
 ): Promise<DecidedCases> {
-  const chunks = Math.ceil(cases.length / CHUNK);
-  const live = (pool?.all ?? []).filter((d) => !d.stopped);
-  if (live.length === 0 || chunks < 2) {
-    await pool?.close();
-    return { decided: cases.map(decideHere), threads: 1, byWorkers: 0, failures: [...(pool?.failures ?? [])] };
-  }
-
-  const wire = new WireCases(cases);
-  const decided: Array<Decided | undefined> = new Array<Decided | undefined>(cases.length);
-  let next = 0;
-  let answered = 0;
-  let byWorkers = 0;
-  let used = 0;
-  let mainDecided = false;
-  let wake: () => void = () => undefined;
-  const allIn = new Promise<void>((resolve) => (wake = resolve));
-  // Every chunk is answered; or every chunk is given out and no running worker holds one; or
-  // every worker has stopped (what they held, and what is left, is decided below).
-  const check = () => {
-    if (
-      answered === chunks ||
-      (next === chunks && live.every((d) => d.stopped || d.held.size === 0)) ||
-      live.every((d) => d.stopped)
-    )
-      wake();
-  };
-  const give = (d: Decider) => {
-    if (next === chunks || d.stopped) return;
-    const index = next++;
-    d.held.add(index);
-    pool!.send(d, { kind: "work", index, cases: wire.chunk(index) });
-  };
-  for (const d of live) {
-    let decidedSome = false;
-    d.onStop = check;
-    d.worker.on("message", (m: WorkerMessage) => {
-      if (m.kind === "ready") {
-        for (let i = 0; i < HELD; i++) give(d);
-        return;
-      }
-      m.decided.forEach((x, j) => {
-        if (!x) return;
-        decided[m.index * CHUNK + j] = x;
-        byWorkers++;
-      });
-      d.held.delete(m.index);
-      answered++;
-      if (!decidedSome) {
-        decidedSome = true;
-        used++;
-      }
-      give(d);
-      check();
-    });
-    pool!.send(d, { kind: "setup", gates: wire.gates, contracts: wire.contracts });
-  }
-
-  while (o.mainThreadDecides !== false && next < chunks) {
-    const i = next++;
-    const end = Math.min(cases.length, (i + 1) * CHUNK);
-    for (let j = i * CHUNK; j < end; j++) decided[j] = decideHere(cases[j]!);
-    mainDecided = true;
-    answered++;
-    // Lets the workers' answers (and their requests for more) in between chunks.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  check();
-  await allIn;
-  await pool!.close();
-  // Cases only this thread decides, and chunks a failed worker held and never answered.
-  for (let j = 0; j < cases.length; j++) {
-    if (decided[j]) continue;
-    decided[j] = decideHere(cases[j]!);
-    mainDecided = true;
-  }
-  return {
-    decided: decided as Decided[],
-    threads: used + (mainDecided ? 1 : 0),
-    byWorkers,
-    failures: [...pool!.failures],
-  };
+  const run = new CaseDecisions(pool, o);
+  for (const k of cases) await run.add(k);
+  return run.finish();
 }

@@ -24,7 +24,7 @@ import {
   type CallSpec,
 } from "./resolve.js";
 import type { Outcome } from "./decide.js";
-import { decideCases, startDeciders, threadsFor, type CaseToDecide } from "./parallel.js";
+import { CaseDecisions, startDeciders, threadsFor, type CaseToDecide } from "./parallel.js";
 import { CoverageCounter, type Coverage } from "./coverage.js";
 import { explainRequest, type Explanation } from "./explain.js";
 import { prepareRun, executeRun, type PreparedRun } from "./agent-run.js";
@@ -250,16 +250,21 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
 
     pool.preload([...projects.values()].flatMap((p) => (p ? [...p.bundles.values()].map((b) => b.policies) : [])));
 
-    // 3. Every name checked, every request made ready.
+    // 3. Every name checked, every request made ready; and 4. the policy cases decided, on the
+    // workers as soon as a chunk of them is ready (parallel.ts), on this thread once all are.
     const cases: ReadyCase[] = [];
     const runs: ReadyRun[] = [];
+    const decisions = new CaseDecisions(pool);
     for (const f of files) {
       const project = projects.get(projectOf(f.path));
       if (!project) continue;
       const problems = new Problems(f);
       for (const c of f.cases) {
         const ready = prepareCase(c, f, project, problems);
-        if (ready) cases.push(ready);
+        if (!ready) continue;
+        cases.push(ready);
+        const handed = decisions.add(caseToDecide(ready));
+        if (handed) await handed;
       }
       for (const r of f.runs) {
         const scope = agentScope(project, r.agent, r.agentPath, r.place.path, problems);
@@ -269,21 +274,19 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
       }
       diagnostics.push(...problems.list);
     }
-    if (hasErrors(diagnostics)) return { ...empty(), files: files.map((f) => f.file) };
+    if (hasErrors(diagnostics)) {
+      await decisions.abandon();
+      return { ...empty(), files: files.map((f) => f.file) };
+    }
 
-    // 4. Decide.
     const results: CaseResult[] = [];
-    const decideStart = performance.now();
-    const decideCpu = process.cpuUsage();
-    const { decided, threads, failures } = await decideCases(cases.map(caseToDecide), pool);
+    const { decided, threads, failures } = await decisions.finish();
     cases.forEach((k, i) => {
       const { out, ms } = decided[i]!;
       coverage.hit(k.project.dir, k.scope.agent, coveredRules(out));
       results.push(judgeCase(k, out, ms, opts));
     });
-    const decideMs = performance.now() - decideStart;
-    const cpu = process.cpuUsage(decideCpu);
-    const decideCpuMs = (cpu.user + cpu.system) / 1000;
+    const { ms: decideMs, cpuMs: decideCpuMs } = decisions.clock();
     for (const k of runs) {
       const t0 = performance.now();
       const res = await executeRun(k.prepared, (agent, rules) => coverage.hit(k.project.dir, agent, rules));

@@ -23,7 +23,7 @@ import { bundledClis, type BundledClis } from "../helpers/cli-bundle.js";
 import { Worker } from "node:worker_threads";
 import { caseToDecide } from "../../testing/run.js";
 import { decideCases, WireCases } from "../../testing/parallel.js";
-import type { WorkerMessage } from "../../testing/decide-protocol.js";
+import type { ToWorker, WorkerMessage } from "../../testing/decide-protocol.js";
 import { readyShopCases } from "../testing/helpers.js";
 
 const INPUT = '{"name": "Ada", "number": 360}';
@@ -132,23 +132,30 @@ test("bundled symbic's worker thread decides policy cases as the main thread doe
   try {
     const cases = ready.map(caseToDecide);
     const serial = await decideCases(cases, undefined);
-    const wire = new WireCases(cases);
+    const wire = new WireCases();
     const chunks = Math.ceil(cases.length / 64);
     const decided: unknown[] = [];
     await new Promise<void>((resolve, reject) => {
       const w = new Worker(file);
       let answered = 0;
+      let sent = { gates: 0, contracts: 0 };
       w.on("message", (m: WorkerMessage) => {
         if (m.kind === "ready") {
-          for (let i = 0; i < chunks; i++) w.postMessage({ kind: "work", index: i, cases: wire.chunk(i) });
+          for (let i = 0; i < chunks; i++) {
+            // Each chunk carries the gates and contracts first named in it (parallel.ts).
+            const work = wire.chunk(cases.slice(i * 64, (i + 1) * 64));
+            const gates = wire.gates.slice(sent.gates);
+            const contracts = wire.contracts.slice(sent.contracts);
+            sent = { gates: wire.gates.length, contracts: wire.contracts.length };
+            w.postMessage({ kind: "work", index: i, cases: work, gates, contracts } satisfies ToWorker);
+          }
           return;
         }
         m.decided.forEach((d, j) => (decided[m.index * 64 + j] = d?.out));
         if (++answered === chunks) void w.terminate().then(() => resolve());
       });
       w.on("error", reject);
-      w.postMessage({ kind: "gates", policies: [wire.gates[0]!.policies] });
-      w.postMessage({ kind: "setup", gates: wire.gates, contracts: wire.contracts });
+      w.postMessage({ kind: "gates", policies: [cases[0]!.policies] } satisfies ToWorker);
     });
     assert.equal(decided.length, cases.length);
     assert.equal(

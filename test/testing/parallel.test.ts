@@ -9,7 +9,14 @@ import * as assert from "uvu/assert";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { caseToDecide, runTests } from "../../testing/run.js";
-import { decideCases, defaultThreads, startDeciders, threadsFor, type CaseToDecide } from "../../testing/parallel.js";
+import {
+  CaseDecisions,
+  decideCases,
+  defaultThreads,
+  startDeciders,
+  threadsFor,
+  type CaseToDecide,
+} from "../../testing/parallel.js";
 import type { Decided } from "../../testing/decide.js";
 import { isPlainData } from "../../testing/decide-protocol.js";
 import { runCli } from "../helpers/cli.js";
@@ -83,6 +90,39 @@ test("a case whose data would not cross to another thread unchanged is decided o
     assert.ok(kept > 0);
     assert.equal(r.byWorkers, cases.length - kept);
     assert.equal(outcomes(r.decided), outcomes(expected.decided));
+  }));
+
+test("workers decide chunks while the main thread is still adding cases, with the main thread's outcomes", () =>
+  withCases(50, async (cases, serial) => {
+    const pool = startDeciders(2);
+    pool.preload([cases[0]!.policies]);
+    const run = new CaseDecisions(pool);
+    const half = Math.floor(cases.length / 2);
+    for (const k of cases.slice(0, half)) await run.add(k);
+    // The main thread is busy elsewhere (resolving, in runTests) until a worker has answered.
+    await within(
+      new Promise<void>((resolve) => {
+        const poll = () => (run.answeredByWorkers >= 2 * 64 ? resolve() : setTimeout(poll, 5));
+        setTimeout(poll, 5);
+      }),
+    );
+    for (const k of cases.slice(half)) await run.add(k);
+    const r = await within(run.finish());
+    assert.equal(r.failures, []);
+    assert.ok(r.byWorkersEarly >= 2 * 64, `decided early: ${r.byWorkersEarly}`);
+    assert.equal(outcomes(r.decided), outcomes(serial));
+  }));
+
+test("a run abandoned before it finishes stops its workers", () =>
+  withCases(20, async (cases) => {
+    const pool = startDeciders(2);
+    pool.preload([cases[0]!.policies]);
+    const run = new CaseDecisions(pool);
+    for (const k of cases) await run.add(k);
+    let exited = false;
+    pool.all[0]!.worker.once("exit", () => (exited = true));
+    await within(run.abandon());
+    assert.ok(exited, "the worker exited");
   }));
 
 test("isPlainData: JSON-like values, and smol-toml's null-prototype tables, cross; dates, class instances and functions do not", () => {
