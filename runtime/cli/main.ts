@@ -12,6 +12,7 @@ import { Command } from "commander";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
+import { optimiseJavaScriptLaterForShortRun } from "../../formats/js-tier.js";
 import { dropWritesToClosedOutput } from "../../formats/closed-output.js";
 import { reportError } from "./errors.js";
 import { VERSION } from "../../compiler/version.js";
@@ -90,8 +91,10 @@ function invokedDirectly(): boolean {
 
 if (invokedDirectly()) {
   // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
-  // (formats/wasm-tier.ts). Not in main(), which tests call in their own long-lived process.
+  // (formats/wasm-tier.ts), and only JavaScript that stays hot is optimised (formats/js-tier.ts).
+  // Not in main(), which tests call in their own long-lived process.
   compileWasmForShortRun();
+  optimiseJavaScriptLaterForShortRun();
   dropWritesToClosedOutput();
   main().then(
     (code) => {
