@@ -203,7 +203,13 @@ export async function run(): Promise<void> {
       target,
       `${cases} cases, ${threads} threads ${load}`,
     );
-    report("symbic test, every row a distinct request: decisions per CPU second", median(d.cpu), "cases/s", target);
+    // Not against the target: two threads' CPU time (Cedar's alone is ~100 µs a case, below),
+    // which a rate per second of one core cannot reach; what a user waits for is the wall clock.
+    report(
+      "symbic test, every row a distinct request: decisions per CPU second (every thread's)",
+      median(d.cpu),
+      "cases/s",
+    );
     report(
       "symbic test, every row a distinct request: cases per second after the build (read, check, resolve, decide)",
       median(d.afterBuild),
@@ -216,7 +222,13 @@ export async function run(): Promise<void> {
       median(w.wall),
       "cases/s",
       target,
-      `CPU: ${median(w.cpu).toFixed(0)} cases/s; after the build: ${median(w.afterBuild).toFixed(0)} cases/s`,
+      `CPU: ${median(w.cpu).toFixed(0)} cases/s`,
+    );
+    report(
+      "symbic test, rows as written: cases per second after the build (read, check, resolve, decide)",
+      median(w.afterBuild),
+      "cases/s",
+      target,
     );
     const rep = rates.get("repeating")!;
     report(

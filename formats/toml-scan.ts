@@ -134,6 +134,8 @@ function unescapeBasic(raw: string): string {
 
 class Scanner {
   pos = 0;
+  /** Whether the last one-line basic string scanned (endOfBasic) held a backslash. */
+  private escaped = false;
 
   constructor(readonly text: string) {}
 
@@ -180,11 +182,14 @@ class Scanner {
   /** The end of a one-line basic string starting at `start` (its opening quote). */
   private endOfBasic(start: number): number {
     let p = start + 1;
+    this.escaped = false;
     for (;;) {
       const c = this.code(p);
       if (c === QUOTE) return p + 1;
-      if (c === BACKSLASH) p += 2;
-      else if (c === LF || Number.isNaN(c)) {
+      if (c === BACKSLASH) {
+        this.escaped = true;
+        p += 2;
+      } else if (c === LF || Number.isNaN(c)) {
         this.pos = p;
         this.fail("unfinished string");
       } else p++;
@@ -288,9 +293,12 @@ class Scanner {
         this.pos = this.endOfMultiline(start, c);
         return { kind: "string", range: [start, this.pos], verbatim: false };
       }
-      this.pos = c === QUOTE ? this.endOfBasic(start) : this.endOfLiteral(start);
-      const verbatim = c === APOSTROPHE || !this.hasBackslash(start);
-      return { kind: "string", range: [start, this.pos], verbatim };
+      if (c === APOSTROPHE) {
+        this.pos = this.endOfLiteral(start);
+        return { kind: "string", range: [start, this.pos], verbatim: true };
+      }
+      this.pos = this.endOfBasic(start);
+      return { kind: "string", range: [start, this.pos], verbatim: !this.escaped };
     }
     if (c === OPEN_BRACKET || c === OPEN_BRACE) {
       this.pos = this.endOfCompound(start);
@@ -308,12 +316,6 @@ class Scanner {
       while (!endsScalar(this.code())) this.pos++;
     }
     return { kind: "scalar", range: [start, this.pos] };
-  }
-
-  /** Whether the one-line string just scanned (from `start` to this.pos) holds a backslash. */
-  private hasBackslash(start: number): boolean {
-    const b = this.text.indexOf("\\", start);
-    return b >= 0 && b < this.pos;
   }
 
   keyValue(): ScannedKeyValue {

@@ -83,7 +83,7 @@ test("mistakes are errors at their line and column", () => {
   assert.match(errorOf("[skills]\nallowed = ['x']\n"), /^symbi\.toml:2:1: unknown key skills\.allowed/);
   assert.match(
     errorOf("[skills]\nallowed_executables = ['/bin/sh']\n"),
-    /^symbi\.toml:2:1: skills\.allowed_executables\[0\] must match/,
+    /^symbi\.toml:2:24: skills\.allowed_executables\[0\] must match/,
   );
   assert.match(
     errorOf("[skills]\nmax_file_bytes = 'big'\n"),
