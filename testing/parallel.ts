@@ -16,9 +16,11 @@
  *   isPlainData) is decided on the main thread.
  * - A worker that fails (it cannot start, it throws) is reported; the chunks it held and had not
  *   answered are decided on the main thread, so every case is decided exactly once.
- * - The main thread starts deciding at once, and a worker gets work only once it has loaded its
- *   gates: a worker still loading when every chunk is answered is stopped, so a small run never
- *   waits for one.
+ * - A worker gets work only once it has loaded the policies it was sent (it says `ready`); from
+ *   then on it decides each chunk as soon as the main thread has resolved its cases, while the
+ *   main thread resolves the rest (CaseDecisions). Once every case is resolved the main thread
+ *   decides the chunks left; a worker still loading then is stopped, so a small run never waits
+ *   for one.
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
