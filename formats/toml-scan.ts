@@ -386,34 +386,32 @@ export function scanToml(text: string): ScannedDocument {
   }
 }
 
-/** The elements of an array value (scanned by scanToml, scanArray or scanInlineTable). */
-export function scanArray(text: string, array: ScannedValue): ScannedValue[] {
+/**
+ * The items of an array or inline table starting at `start`, each read by `item`: blank lines
+ * and comments between them, a comma after each but perhaps the last, then `close`.
+ */
+function scanItems<T>(text: string, start: number, close: number, item: (s: Scanner) => T): T[] {
   const s = new Scanner(text);
-  s.pos = array.range[0] + 1;
-  const out: ScannedValue[] = [];
+  s.pos = start + 1;
+  const out: T[] = [];
   for (;;) {
     s.skipBlank();
-    if (text.charCodeAt(s.pos) === CLOSE_BRACKET) return out;
-    out.push(s.value());
+    if (text.charCodeAt(s.pos) === close) return out;
+    out.push(item(s));
     s.skipBlank();
     const c = text.charCodeAt(s.pos);
     if (c === COMMA) s.pos++;
-    else if (c !== CLOSE_BRACKET) throw new TomlScanError(`expected \`,\` or \`]\` at offset ${s.pos}`);
+    else if (c !== close)
+      throw new TomlScanError(`expected \`,\` or \`${String.fromCharCode(close)}\` at offset ${s.pos}`);
   }
+}
+
+/** The elements of an array value (scanned by scanToml, scanArray or scanInlineTable). */
+export function scanArray(text: string, array: ScannedValue): ScannedValue[] {
+  return scanItems(text, array.range[0], CLOSE_BRACKET, (s) => s.value());
 }
 
 /** The key/value pairs of an inline table value. */
 export function scanInlineTable(text: string, table: ScannedValue): ScannedKeyValue[] {
-  const s = new Scanner(text);
-  s.pos = table.range[0] + 1;
-  const out: ScannedKeyValue[] = [];
-  for (;;) {
-    s.skipBlank();
-    if (text.charCodeAt(s.pos) === CLOSE_BRACE) return out;
-    out.push(s.keyValue());
-    s.skipBlank();
-    const c = text.charCodeAt(s.pos);
-    if (c === COMMA) s.pos++;
-    else if (c !== CLOSE_BRACE) throw new TomlScanError(`expected \`,\` or \`}\` at offset ${s.pos}`);
-  }
+  return scanItems(text, table.range[0], CLOSE_BRACE, (s) => s.keyValue());
 }

@@ -14,19 +14,9 @@ import { parse } from "smol-toml";
 import { TomlLocator } from "../../formats/toml-locator.js";
 import { scanArray, scanInlineTable, scanToml, TomlScanError } from "../../formats/toml-scan.js";
 import { EagerLocator, pathsOf, spanOf } from "./eager-locator.js";
+import { rng } from "../fuzz/mutate.js";
 
 const { parseTOML } = createRequire(import.meta.url)("toml-eslint-parser") as typeof import("toml-eslint-parser");
-
-/** A small deterministic generator (mulberry32): one document per seed. */
-function rng(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Writer {
   private next = 0;
