@@ -15,7 +15,7 @@
  *   everything after the build (reading and checking the file, resolving every case, deciding,
  *   coverage);
  * - the time of `symbic test examples` (the CLI: node start and the five builds included).
- * Medians of interleaved runs, each a fresh `symbic test` process with its default threads (one
+ * Medians of five interleaved runs (ROUNDS), each a fresh `symbic test` process with its default threads (one
  * per 1,000 cases up to the cores: testing/parallel.ts); `--format json` reports the timings —
  * wall clock, and the CPU time of the decisions (every thread's), which a loaded machine inflates
  * less — and the threads that decided.
@@ -28,6 +28,9 @@ import { report, stats } from "./harness.js";
 import { repoRoot } from "./paths.js";
 
 const ROWS_PER_CASE = 1000;
+
+/** Interleaved rounds of each file: five, so that one run disturbed by the machine moves no median. */
+const ROUNDS = 5;
 
 const CONTEXT = `agent = "data_steward"
 
@@ -178,7 +181,7 @@ export async function run(): Promise<void> {
     };
     // Each run is a fresh `symbic test` process, and the generated files and the examples
     // alternate, so load on the shared machine falls on all alike.
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < ROUNDS; i++) {
       for (const [name, path] of paths) {
         const doc = JSON.parse(symbic([path, "--format", "json"]).stdout) as TestDoc;
         if (doc.failed !== 0) throw new Error(`the ${name} bench file has ${doc.failed} failing cases`);

@@ -23,6 +23,10 @@
  * 2. if allowed, the approval set, when one of its policies can match the action: a match turns
  *    the answer into require_approval, an evaluation error into deny.
  *
+ * Where the approval set can match, both are asked in one Cedar call, whose answer gives the
+ * same decision (decideBothAtOnce says why): one Cedar call instead of two for every call that
+ * needs approval.
+ *
  * A request that cannot be built, a cedar-wasm failure or an exception is a deny with the reason
  * (fail closed). `decide` never throws.
  *
@@ -162,6 +166,12 @@ export interface PolicySetOptions {
    * no decision (the tests decide both ways and compare).
    */
   wholeSets?: boolean;
+  /**
+   * Ask Cedar about the approval set in a call of its own, after the main set allowed, even
+   * where one call with both sets gives the same decision (the tests decide both ways and
+   * compare; see decideWithCedar).
+   */
+  separateApproval?: boolean;
 }
 
 /** One agent's compiled policies, parsed once. */
@@ -172,6 +182,10 @@ export class PolicySet {
   readonly decisions: DecisionCache;
   private readonly main: ActionSlices;
   private readonly approvals: ActionSlices;
+  /** Both files' policies, for one call where the approval set can match (undefined: separateApproval). */
+  private readonly both: ActionSlices | undefined;
+  /** @internal (PolicyGate) The ids of approval.cedar's policies. */
+  readonly approvalIds = new Set<string>();
   /** The preparsed schema, where decisions pass it (schema-free.ts says when they need not). */
   private readonly schemaName: string | undefined;
   /** The entities passed with a request for each action, where decisions do not pass the schema. */
@@ -224,6 +238,8 @@ export class PolicySet {
       const ancestorsOf = hierarchy && "ancestorsOf" in hierarchy ? hierarchy.ancestorsOf : undefined;
       this.main = new ActionSlices(main, ancestorsOf);
       this.approvals = new ActionSlices(approvals, ancestorsOf);
+      this.both = options.separateApproval ? undefined : new ActionSlices([...main, ...approvals], ancestorsOf);
+      for (const p of approvals) this.approvalIds.add(p.id);
     } catch (e) {
       if (e instanceof PolicyLoadError) throw new GateLoadError(e.message);
       throw e;
@@ -249,8 +265,11 @@ export class PolicySet {
     return new PolicyGate(this, run);
   }
 
-  /** @internal (PolicyGate) `action` is `call.action`'s id. */
-  authorize(call: CedarRequest, action: string, set: "main" | "approval"): AuthorizationAnswer {
+  /**
+   * @internal (PolicyGate) `action` is `call.action`'s id. `set` "both": the two files' policies
+   * in one call (only where the set was loaded without separateApproval).
+   */
+  authorize(call: CedarRequest, action: string, set: "main" | "approval" | "both"): AuthorizationAnswer {
     // With the schema, Cedar adds the action entities itself. Only actions policies.json
     // declares get this far (request.ts refuses the others).
     const entities = this.entitiesOf ? this.entitiesOf.get(action) : [];
@@ -260,7 +279,7 @@ export class PolicySet {
       entities,
       validateRequest: false,
       ...(this.schemaName !== undefined ? { preparsedSchemaName: this.schemaName } : {}),
-      preparsedPolicySetId: (set === "main" ? this.main : this.approvals).preparsedFor(action),
+      preparsedPolicySetId: this.slices(set).preparsedFor(action),
     } as never);
   }
 
@@ -279,9 +298,21 @@ export class PolicySet {
     return r;
   }
 
+  private slices(set: "main" | "approval" | "both"): ActionSlices {
+    if (set === "main") return this.main;
+    if (set === "approval") return this.approvals;
+    if (!this.both) throw new Error("the approval set is decided in calls of its own (separateApproval)");
+    return this.both;
+  }
+
   /** @internal (PolicyGate) */
   approvalCanMatch(action: string): boolean {
     return this.approvals.canMatch(action);
+  }
+
+  /** @internal (PolicyGate) Whether one Cedar call decides both files (not separateApproval). */
+  get decidesBothAtOnce(): boolean {
+    return this.both !== undefined;
   }
 }
 
@@ -365,44 +396,81 @@ export class PolicyGate {
 
   /** The decision for a built request: the main set, then the approval set (see the top of this file). */
   private decideWithCedar(call: CedarRequest, action: string): GateDecision {
+    const approvalCanMatch = this.policies.approvalCanMatch(action);
+    if (approvalCanMatch && this.policies.decidesBothAtOnce) return this.decideBothAtOnce(call, action);
     const main = this.policies.authorize(call, action, "main");
     const mainFailure = this.failure(main, "policy.cedar");
     if (mainFailure) return mainFailure;
     const resp = (main as Extract<AuthorizationAnswer, { type: "success" }>).response;
-    if (resp.decision === "deny") {
-      const rules = [...resp.diagnostics.reason].sort();
-      if (rules.length === 0)
-        return {
-          decision: "deny",
-          rules: [DEFAULT_DENY],
-          locations: [""],
-          reason: `no policy allows \`${action}\` for agent \`${this.agent}\` (default deny)`,
-        };
-      return { decision: "deny", rules, locations: this.locations(rules), reason: `denied by ${this.describe(rules)}` };
-    }
+    if (resp.decision === "deny") return this.denied(resp.diagnostics.reason, action);
     const allowRules = [...resp.diagnostics.reason].sort();
-    if (this.policies.approvalCanMatch(action)) {
+    if (approvalCanMatch) {
       const ap = this.policies.authorize(call, action, "approval");
       const apFailure = this.failure(ap, "approval.cedar");
       if (apFailure) return apFailure;
       const apResp = (ap as Extract<AuthorizationAnswer, { type: "success" }>).response;
-      if (apResp.decision === "allow") {
-        const rules = [...apResp.diagnostics.reason].sort();
-        return {
-          decision: "require_approval",
-          rules,
-          locations: this.locations(rules),
-          reason: `a person must approve this call (${this.describe(rules)})`,
-          allowedBy: allowRules,
-        };
-      }
+      if (apResp.decision === "allow") return this.approvalRequired([...apResp.diagnostics.reason].sort(), allowRules);
     }
+    return this.allowed(allowRules);
+  }
+
+  /**
+   * Both files in one Cedar call, with the answer of the two calls above. Cedar decides each
+   * policy on its own: whether it is satisfied, or fails to evaluate, does not depend on the other
+   * policies of the set. Its answer names every policy that failed, and as reasons, for a deny,
+   * the satisfied forbids — all of policy.cedar, as approval.cedar holds permits only
+   * (PolicySet.load refuses it otherwise) — and for an allow, every satisfied permit of either
+   * file. So:
+   * - a policy of policy.cedar failed: the main call's failure;
+   * - deny: the main call's deny, by its forbids, or by default;
+   * - allow with no permit of policy.cedar among the reasons (only approval permits were
+   *   satisfied): the main call's default deny;
+   * - otherwise the main call allowed, by the reasons of policy.cedar; then an approval policy
+   *   that failed is the approval call's failure, and satisfied ones its require_approval.
+   * test/runtime/gate-schema-free.test.ts decides random requests both ways and compares.
+   */
+  private decideBothAtOnce(call: CedarRequest, action: string): GateDecision {
+    const both = this.policies.authorize(call, action, "both");
+    if (both.type === "failure") return this.failure(both, "policy.cedar")!;
+    const approvalIds = this.policies.approvalIds;
+    const errors = both.response.diagnostics.errors;
+    const mainErrors = errors.filter((e) => !approvalIds.has(e.policyId));
+    if (mainErrors.length > 0) return this.evaluationFailure(mainErrors);
+    const reasons = both.response.diagnostics.reason;
+    if (both.response.decision === "deny") return this.denied(reasons, action);
+    const allowRules = reasons.filter((id) => !approvalIds.has(id)).sort();
+    if (allowRules.length === 0) return this.denied([], action);
+    const approvalErrors = errors.filter((e) => approvalIds.has(e.policyId));
+    if (approvalErrors.length > 0) return this.evaluationFailure(approvalErrors);
+    const approvalRules = reasons.filter((id) => approvalIds.has(id)).sort();
+    return approvalRules.length > 0 ? this.approvalRequired(approvalRules, allowRules) : this.allowed(allowRules);
+  }
+
+  /** The main set's deny: by these forbids, or by default when there are none. */
+  private denied(forbids: readonly string[], action: string): GateDecision {
+    const rules = [...forbids].sort();
+    if (rules.length === 0)
+      return {
+        decision: "deny",
+        rules: [DEFAULT_DENY],
+        locations: [""],
+        reason: `no policy allows \`${action}\` for agent \`${this.agent}\` (default deny)`,
+      };
+    return { decision: "deny", rules, locations: this.locations(rules), reason: `denied by ${this.describe(rules)}` };
+  }
+
+  private approvalRequired(rules: string[], allowedBy: string[]): GateDecision {
     return {
-      decision: "allow",
-      rules: allowRules,
-      locations: this.locations(allowRules),
-      reason: `allowed by ${this.describe(allowRules)}`,
+      decision: "require_approval",
+      rules,
+      locations: this.locations(rules),
+      reason: `a person must approve this call (${this.describe(rules)})`,
+      allowedBy,
     };
+  }
+
+  private allowed(rules: string[]): GateDecision {
+    return { decision: "allow", rules, locations: this.locations(rules), reason: `allowed by ${this.describe(rules)}` };
   }
 
   /** A failed answer, or an answer in which some policy could not be evaluated, as a deny. */
@@ -410,8 +478,12 @@ export class PolicyGate {
     if (a.type === "failure")
       return failClosed(`cedar could not decide (${set}): ${a.errors.map((e) => e.message).join("; ")}`);
     const errs = a.response.diagnostics.errors;
-    if (errs.length === 0) return undefined;
-    const first = errs[0]!;
+    return errs.length === 0 ? undefined : this.evaluationFailure(errs);
+  }
+
+  /** Policies that could not be evaluated: a deny naming them, with the first (by id) one's error. */
+  private evaluationFailure(errs: ReadonlyArray<{ policyId: string; error: { message: string } }>): GateDecision {
+    const first = [...errs].sort((a, b) => (a.policyId < b.policyId ? -1 : a.policyId > b.policyId ? 1 : 0))[0]!;
     const e = this.policies.entry(first.policyId);
     const d = failClosed(
       `policy ${first.policyId}${e ? ` (${e.file}:${e.line}:${e.col})` : ""} could not be evaluated: ${first.error.message}`,

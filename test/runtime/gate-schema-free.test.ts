@@ -114,7 +114,12 @@ function arbRequest(pj: PoliciesJson): fc.Arbitrary<GateRequest> {
  * action's policies only; returns the outcomes seen.
  */
 function compareBothWays(parts: CompiledPolicies, numRuns: number): Set<string> {
-  const withSchema = PolicySet.load(parts, { passSchema: true, wholeSets: true, decisionCacheEntries: 0 });
+  const withSchema = PolicySet.load(parts, {
+    passSchema: true,
+    wholeSets: true,
+    separateApproval: true,
+    decisionCacheEntries: 0,
+  });
   const schemaFree = PolicySet.load(parts, { decisionCacheEntries: 0 });
   assert.is(withSchema.schemaNeeded, "asked to pass the schema");
   assert.is(schemaFree.schemaNeeded, undefined, `${schemaFree.agent} is decided without the schema`);
