@@ -271,6 +271,8 @@ export class CaseDecisions {
   private byWorkersEarly = 0;
   private readonly usedWorkers = new Set<Decider>();
   private mainDecided = false;
+  /** Every case is in (finish): the last chunk may be short. */
+  private finishing = false;
   private closed = false;
   private startedAt: number | undefined;
   private cpuAtStart: NodeJS.CpuUsage | undefined;
@@ -368,9 +370,6 @@ export class CaseDecisions {
     this.startedAt = performance.now();
     this.cpuAtStart = process.cpuUsage();
   }
-
-  /** Every case is in (finish): the last chunk may be short. */
-  private finishing = false;
 
   /** The chunks to decide: the complete ones so far, and the last one once every case is in. */
   private chunkCount(): number {

@@ -189,27 +189,18 @@ export async function runTests(paths: readonly string[], opts: TestRunOptions = 
   if (testPaths.length === 0)
     return empty(`no test files (*.test.toml) in ${paths.length > 0 ? paths.join(", ") : "the current folder"}`);
 
-  // 1. Test files.
-  const texts: Array<{ p: string; shown: string; text: string }> = [];
-  let readError: string | undefined;
+  // 1. Test files. A file that cannot be read ends the run; the problems of those read before it
+  // are reported with it.
+  const files: TestFile[] = [];
   for (const p of testPaths) {
     const shown = displayPath(p);
     const read = readTestFile(p, shown);
-    if ("error" in read) {
-      readError = read.error;
-      break;
-    }
-    texts.push({ p, shown, text: read.text });
-  }
-  const files: TestFile[] = [];
-  for (const { p, shown, text } of texts) {
-    sources.set(shown, text);
-    const parsed = parseTestFile(text, shown, p);
+    if ("error" in read) return empty(read.error);
+    sources.set(shown, read.text);
+    const parsed = parseTestFile(read.text, shown, p);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.file) files.push(parsed.file);
   }
-  // The files read before the one that could not be: their problems are reported with it.
-  if (readError !== undefined) return empty(readError);
 
   // The threads to decide the policy cases with start now, and load while the projects build.
   const pool = startDeciders(

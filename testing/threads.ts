@@ -1,6 +1,6 @@
 /**
- * Finding and starting `symbic test`'s worker threads (parallel.ts's deciders, places.ts's
- * locator). Each worker's module sits next to this one: `<name>.js` where this module is compiled
+ * Finding and starting `symbic test`'s worker threads (parallel.ts's deciders). Each worker's
+ * module sits next to this one: `<name>.js` where this module is compiled
  * (dist/testing) or bundled (beside the CLI's entry file, scripts/bundle-clis.mjs WORKER_ENTRIES),
  * `<name>.ts` when the sources run under tsx (the tests).
  */
