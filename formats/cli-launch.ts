@@ -33,8 +33,7 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { Script, constants } from "node:vm";
 import { CEDAR_V8_FLAG } from "./cedar-wasm.js";
-import { compileWasmForShortRun } from "./wasm-tier.js";
-import { optimiseJavaScriptLaterForShortRun } from "./js-tier.js";
+import { setShortRunFlags } from "./short-run.js";
 
 /** The start of a code cache file, before the SHA-256 of its source and V8's data. */
 const MAGIC = Buffer.from("symbi-code-cache-1\n");
@@ -66,8 +65,7 @@ interface Compiled {
 
 /** The flags a CLI sets while it runs, set before it is compiled (the cache holds their hash). */
 function setRunFlags(): void {
-  compileWasmForShortRun();
-  optimiseJavaScriptLaterForShortRun();
+  setShortRunFlags();
   setFlagsFromString(CEDAR_V8_FLAG);
 }
 

@@ -12,8 +12,8 @@
  * Long-lived processes (the language server, the tests and benchmarks that loop) keep V8's
  * default.
  *
- * Like formats/wasm-tier.ts, the CLIs set it first thing, and the launcher before it compiles a
- * CLI (formats/cli-launch.ts): V8's code cache holds the hash of the flags it was made under.
+ * Set with formats/wasm-tier.ts's flags by formats/short-run.ts (the CLIs first thing, the
+ * launcher before it compiles a CLI: V8's code cache holds the hash of the flags it was made under).
  */
 import { setFlagsFromString } from "node:v8";
 

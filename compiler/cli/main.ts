@@ -7,16 +7,14 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { ExitCode } from "../../formats/exit-codes.js";
-import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
-import { optimiseJavaScriptLaterForShortRun } from "../../formats/js-tier.js";
+import { setShortRunFlags } from "../../formats/short-run.js";
 import { dropWritesToClosedOutput } from "../../formats/closed-output.js";
 import { setSkipReporter } from "../project/files.js";
 
 // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
 // (formats/wasm-tier.ts), set before the commands (and through them cedar-wasm) are loaded, and
 // only JavaScript that stays hot is optimised (formats/js-tier.ts).
-compileWasmForShortRun();
-optimiseJavaScriptLaterForShortRun();
+setShortRunFlags();
 dropWritesToClosedOutput();
 
 type Register = (program: Command) => void;

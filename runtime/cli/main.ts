@@ -11,8 +11,7 @@
 import { Command } from "commander";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { compileWasmForShortRun } from "../../formats/wasm-tier.js";
-import { optimiseJavaScriptLaterForShortRun } from "../../formats/js-tier.js";
+import { setShortRunFlags } from "../../formats/short-run.js";
 import { dropWritesToClosedOutput } from "../../formats/closed-output.js";
 import { reportError } from "./errors.js";
 import { VERSION } from "../../compiler/version.js";
@@ -93,8 +92,7 @@ if (invokedDirectly()) {
   // A CLI process is short: Cedar's WebAssembly is compiled by the baseline compiler only
   // (formats/wasm-tier.ts), and only JavaScript that stays hot is optimised (formats/js-tier.ts).
   // Not in main(), which tests call in their own long-lived process.
-  compileWasmForShortRun();
-  optimiseJavaScriptLaterForShortRun();
+  setShortRunFlags();
   dropWritesToClosedOutput();
   main().then(
     (code) => {
