@@ -31,6 +31,7 @@ import { Kw } from "./tokens.js";
 import { MAX_DIAGNOSTICS_PER_FILE } from "./diagnostic-cap.js";
 import { LazyLookahead } from "./lazy-lookahead.js";
 import { recordOnPrototype } from "./recording.js";
+import { bracketsClosed, countBracket, noBrackets, type BracketCounts } from "./brackets.js";
 
 /** Tokens of lookahead the grammar needs (the validations in test/grammar check it suffices). */
 const MAX_LOOKAHEAD = 3;
@@ -134,41 +135,19 @@ type VirtualEnd = IToken & { virtualEnd?: IToken };
 
 /** Whether every `(`, `[` and `{` closes and no closer comes before its opener. */
 export function bracketsBalanced(tokens: readonly IToken[]): boolean {
-  let paren = 0;
-  let bracket = 0;
-  let brace = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const tt = tokens[i]!.tokenType;
-    if (tt === T.LParen) paren++;
-    else if (tt === T.RParen) {
-      if (--paren < 0) return false;
-    } else if (tt === T.LBracket) bracket++;
-    else if (tt === T.RBracket) {
-      if (--bracket < 0) return false;
-    } else if (tt === T.LBrace) brace++;
-    else if (tt === T.RBrace) {
-      if (--brace < 0) return false;
-    }
-  }
-  return paren === 0 && bracket === 0 && brace === 0;
+  const c = noBrackets();
+  for (let i = 0; i < tokens.length && !c.underflow; i++) countBracket(c, tokens[i]!.tokenType);
+  return bracketsClosed(c);
 }
 
 /**
  * `bracketsBalanced` of a scan's tokens followed by `next` (the token after a region, index.ts),
  * from the counts the scanner kept (scanner.ts): the same answer without a pass over the tokens.
  */
-export function bracketsBalancedFrom(
-  counts: { paren: number; bracket: number; brace: number; underflow: boolean },
-  next?: TokenType,
-): boolean {
-  let { paren, bracket, brace, underflow } = counts;
-  if (next === T.LParen) paren++;
-  else if (next === T.RParen) underflow ||= --paren < 0;
-  else if (next === T.LBracket) bracket++;
-  else if (next === T.RBracket) underflow ||= --bracket < 0;
-  else if (next === T.LBrace) brace++;
-  else if (next === T.RBrace) underflow ||= --brace < 0;
-  return !underflow && paren === 0 && bracket === 0 && brace === 0;
+export function bracketsBalancedFrom(counts: BracketCounts, next?: TokenType): boolean {
+  const c = { ...counts };
+  countBracket(c, next);
+  return bracketsClosed(c);
 }
 
 /** List-returning rules recover to an empty list. */

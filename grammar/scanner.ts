@@ -7,6 +7,7 @@
  */
 import type { IToken, TokenType } from "chevrotain";
 import * as T from "./tokens.js";
+import { countBracket, noBrackets, type BracketCounts } from "./brackets.js";
 
 export interface ScanError {
   offset: number;
@@ -24,7 +25,7 @@ export interface ScanResult {
    * needs no pass over the tokens): the final depths of `(`, `[` and `{`, and whether a closer
    * came before its opener.
    */
-  brackets: { paren: number; bracket: number; brace: number; underflow: boolean };
+  brackets: BracketCounts;
   /** The `UnterminatedString` tokens, in order (lexer.ts reports them without a pass over all tokens). */
   unterminated: IToken[];
   /** 1-based line and column just past the end of the text. */
@@ -120,13 +121,7 @@ const C_NL = 10,
   C_QUOTE = 34,
   C_BACKSLASH = 92,
   C_SLASH = 47,
-  C_HASH = 35,
-  C_LPAREN = 40,
-  C_RPAREN = 41,
-  C_LBRACKET = 91,
-  C_RBRACKET = 93,
-  C_LBRACE = 123,
-  C_RBRACE = 125;
+  C_HASH = 35;
 
 function isWhitespace(c: number): boolean {
   return (
@@ -281,10 +276,7 @@ export function scan(
   const comments: IToken[] = [];
   const errors: ScanError[] = [];
   const unterminated: IToken[] = [];
-  let paren = 0;
-  let bracket = 0;
-  let brace = 0;
-  let underflow = false;
+  const brackets = noBrackets();
   const range = opts.range;
   const n = range ? range.end : text.length;
   let pos = range ? range.start : 0;
@@ -467,12 +459,7 @@ export function scan(
     if (one) {
       flushError();
       pos += 1;
-      if (c === C_LPAREN) paren++;
-      else if (c === C_RPAREN) underflow ||= --paren < 0;
-      else if (c === C_LBRACKET) bracket++;
-      else if (c === C_RBRACKET) underflow ||= --bracket < 0;
-      else if (c === C_LBRACE) brace++;
-      else if (c === C_RBRACE) underflow ||= --brace < 0;
+      countBracket(brackets, one);
       // The image is a shared constant: no string allocation for punctuation.
       add(fill(take(), one, start, pos, sLine, sCol, sLine, sCol, ONE_CHAR_TEXT[c]!));
       continue;
@@ -493,7 +480,7 @@ export function scan(
     tokens,
     comments,
     errors,
-    brackets: { paren, bracket, brace, underflow },
+    brackets,
     unterminated,
     endLine: line,
     endCol: n - lineStart + 1,
