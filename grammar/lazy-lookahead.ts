@@ -176,12 +176,7 @@ export class LazyLookahead implements ILookaheadStrategy {
       () => this.llk.buildLookaheadForAlternation(options),
       () => {
         if (!this.ownFunctions) return undefined;
-        const paths = getLookaheadPaths({
-          occurrence: options.prodOccurrence,
-          rule: options.rule,
-          prodType: "Alternation",
-          maxLookahead: options.maxLookahead,
-        });
+        const paths = lookaheadPaths(options, "Alternation");
         // chevrotain's own function where it is a lookup by the next token's type already.
         return options.hasPredicates || !oneToken(paths) ? alternativesLookahead(paths) : undefined;
       },
@@ -194,12 +189,7 @@ export class LazyLookahead implements ILookaheadStrategy {
       () => this.llk.buildLookaheadForOptional(options),
       () => {
         if (!this.ownFunctions) return undefined;
-        const paths = getLookaheadPaths({
-          occurrence: options.prodOccurrence,
-          rule: options.rule,
-          prodType: options.prodType,
-          maxLookahead: options.maxLookahead,
-        })[0]!;
+        const paths = lookaheadPaths(options, options.prodType)[0]!;
         if (oneToken([paths])) return undefined;
         const matcher = pathMatcher(paths);
         return function (this: unknown) {
@@ -231,6 +221,19 @@ function tiered<A extends unknown[], R>(
     return built.apply(this, args);
   };
   return lazy;
+}
+
+/** A decision's lookahead paths, as chevrotain's LL(k) strategy computes them for its function. */
+function lookaheadPaths(
+  options: Alternation | Optional,
+  prodType: Parameters<typeof getLookaheadPaths>[0]["prodType"],
+): LookaheadSequence[] {
+  return getLookaheadPaths({
+    occurrence: options.prodOccurrence,
+    rule: options.rule,
+    prodType,
+    maxLookahead: options.maxLookahead,
+  });
 }
 
 /** Whether every lookahead path is one token long (chevrotain then decides by a table lookup). */
