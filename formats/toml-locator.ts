@@ -18,7 +18,6 @@ import {
   scanInlineTable,
   scanToml,
   type Range,
-  type ScannedKey,
   type ScannedKeyValue,
   type ScannedValue,
 } from "./toml-scan.js";
@@ -97,11 +96,11 @@ export class TomlLocator {
       n = child(n, parts[i]!.name);
       n.entry ??= { key: [parts[0]!.range[0], parts[i]!.range[1]] };
     }
-    this.content(child(n, parts[parts.length - 1]!.name), kv.key, kv.value);
+    this.content(child(n, parts[parts.length - 1]!.name), kv.key.range, kv.value);
   }
 
-  private content(n: PathNode, key: ScannedKey | Range, value: ScannedValue): void {
-    const entry: Entry = { key: Array.isArray(key) ? key : key.range, value: value.range };
+  private content(n: PathNode, key: Range, value: ScannedValue): void {
+    const entry: Entry = { key, value: value.range };
     if (value.kind === "string") entry.verbatimString = value.verbatim === true;
     n.entry = entry;
     if (value.kind === "inline-table" || value.kind === "array") n.pending = value;
